@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Install the Debian packages lip's build and tests need, if any is missing.
+set -euo pipefail
+need=()
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+command -v git >/dev/null 2>&1 || need+=(git)
+if [ ${#need[@]} -eq 0 ]; then exit 0; fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Bitte als root installieren: apt-get install ${need[*]}" >&2
+  exit 1
+fi
+echo "Installiere Systempakete: ${need[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq "${need[@]}" >/dev/null

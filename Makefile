@@ -1,0 +1,42 @@
+# Front door of the project. `make` sets everything up and builds the shipped plan;
+# `make test` sets everything up and runs the whole test suite.
+VENV    := .venv
+PY      := $(VENV)/bin/python
+LIP     := $(VENV)/bin/lip
+STAMP   := $(VENV)/.installed
+SYSSTAMP := build/.sysdeps
+
+.PHONY: all setup sysdeps build check test bench lint clean
+
+all: build
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Debian packages the pipeline and its tests use (poppler for PDF checks, chromium for
+# browser tests). Installed only when missing; needs root, as on the project machines.
+sysdeps:
+	@bash .ci/sysdeps.sh
+
+setup: $(STAMP) sysdeps
+
+check: setup
+	$(LIP) check
+
+build: setup
+	$(LIP) check
+
+test: setup
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) tests/benchmarks/run.py
+
+lint: setup
+	$(VENV)/bin/ruff check pipeline tests
+
+clean:
+	rm -rf build/*

@@ -1,0 +1,204 @@
+"""The `lip` command line: translates arguments to core calls and errors to German messages.
+
+Exit codes: 0 = in Ordnung; 1 = Probleme im Plan (Prüfung, unzulässiger Schritt);
+2 = falscher Aufruf; 3 = ein externes Werkzeug (pandoc, typst, git) ist fehlgeschlagen.
+Tracebacks erscheinen nur mit --debug oder bei echten Programmfehlern.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline.errors import PipelineError, PlanInvalid
+
+log = logging.getLogger("pipeline")
+
+HELP_OPTION = "Diese Hilfe anzeigen und beenden."
+PLAN_OPTION_HELP = "Ordner des Plans (Standard: ./plan)."
+
+
+class GermanCommand(click.Command):
+    """A click command whose help headings are German."""
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), "Aufruf: ")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        opts = [rv for p in self.get_params(ctx) if (rv := p.get_help_record(ctx)) is not None]
+        if opts:
+            with formatter.section("Optionen"):
+                formatter.write_dl(opts)
+
+
+class GermanGroup(GermanCommand, click.Group):
+    """A click group with German help headings; subcommands are German too."""
+
+    command_class = GermanCommand
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        GermanCommand.format_options(self, ctx, formatter)
+        commands = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                commands.append((name, cmd.get_short_help_str(limit=70)))
+        if commands:
+            with formatter.section("Befehle"):
+                formatter.write_dl(commands)
+
+
+GermanGroup.group_class = GermanGroup
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def plan_dir_option(f):
+    return click.option("--plan", "plan_dir", type=click.Path(path_type=Path), default=Path("plan"),
+                        show_default=False, help=PLAN_OPTION_HELP)(f)
+
+
+@click.group(cls=GermanGroup, context_settings=CONTEXT)
+@click.version_option(package_name="lip-pipeline", message="lip %(version)s",
+                      help="Version anzeigen und beenden.")
+@click.help_option("-h", "--help", help=HELP_OPTION)
+@click.option("--debug", is_flag=True, help="Bei Fehlern den vollständigen Traceback zeigen.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """lip – Werkzeug für den Lokalen Integrationsplan 2.0 der Landeshauptstadt Hannover.
+
+    Prüft den Plan, baut die Beschlussdrucksache, hält Entscheidungen und Stellungnahmen
+    fest, erzeugt Änderungsfassungen (Redlines) und die Website für die Beteiligten.
+
+    \b
+    Beispiel:
+      lip check
+      lip check --json
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
+                        format="%(message)s", stream=sys.stderr)
+
+
+# --- check (issue 2) -------------------------------------------------------------------------
+
+
+@cli.command("check")
+@plan_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Befunde als JSON auf die Standardausgabe.")
+@click.option("--strict", is_flag=True, help="Warnungen (z. B. unbekannte Felder) als Fehler werten.")
+@click.option("--final", is_flag=True,
+              help="Zusätzlich verlangen, dass jedes Kapitel in seiner jetzigen Fassung angenommen ist.")
+@click.help_option("-h", "--help", help=HELP_OPTION)
+def check_command(plan_dir: Path, as_json: bool, strict: bool, final: bool) -> None:
+    """Plan prüfen: Manifest, Köpfe, Text, Nummern, Verweise und Beratungsverlauf.
+
+    Meldet alle Probleme auf einmal als 'plan/<datei>.md:<zeile>: <feld>: <meldung>'.
+    Exit-Code 0, wenn der Plan in Ordnung ist, sonst 1.
+
+    \b
+    Beispiel:
+      lip check
+      lip check --strict --json > befunde.json
+    """
+    from pipeline import actions
+
+    report = actions.check(plan_dir, strict=strict, final=final)
+    diagnostics = report.sorted()
+    if as_json:
+        payload = {
+            "ok": not report.failed(strict),
+            "fehler": len(report.errors),
+            "warnungen": len(report.warnings),
+            "befunde": [d.to_json() for d in diagnostics],
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        for d in diagnostics:
+            click.echo(str(d), err=True)
+        n_err, n_warn = len(report.errors), len(report.warnings)
+        if n_err or n_warn:
+            click.echo(f"{n_err} Fehler, {n_warn} Warnungen.", err=True)
+        else:
+            click.echo("Plan ist in Ordnung.", err=True)
+    if report.failed(strict):
+        raise SystemExit(1)
+
+
+# --- build (issue 3) -------------------------------------------------------------------------
+
+
+# --- review workflow (issue 4) ---------------------------------------------------------------
+
+
+# --- redline (issue 5) -----------------------------------------------------------------------
+
+
+# --- site (issue 6) --------------------------------------------------------------------------
+
+
+# --- entry point -----------------------------------------------------------------------------
+
+_USAGE_TRANSLATIONS = [
+    ("No such option", "Unbekannte Option"),
+    ("No such command", "Unbekannter Befehl"),
+    ("Missing argument", "Fehlendes Argument"),
+    ("Missing option", "Fehlende Option"),
+    ("Got unexpected extra argument", "Unerwartetes zusätzliches Argument"),
+    ("Got unexpected extra arguments", "Unerwartete zusätzliche Argumente"),
+    ("Invalid value for", "Ungültiger Wert für"),
+    ("requires an argument", "braucht einen Wert"),
+    ("Did you mean", "Meinten Sie"),
+    ("does not exist", "existiert nicht"),
+    ("is not one of", "ist nicht einer von"),
+    ("Path", "Pfad"),
+]
+
+
+def _german_usage(message: str) -> str:
+    for english, german in _USAGE_TRANSLATIONS:
+        message = message.replace(english, german)
+    return message
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; map errors to German messages and exit codes."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="lip", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        raise SystemExit(e.exit_code) from None
+    except click.exceptions.Abort:
+        click.echo("Abgebrochen.", err=True)
+        raise SystemExit(130) from None
+    except click.UsageError as e:
+        if e.ctx is not None:
+            click.echo(e.ctx.get_usage().replace("Usage:", "Aufruf:"), err=True)
+            click.echo(f"Hilfe: '{e.ctx.command_path} --help'.", err=True)
+        click.echo(f"Fehler: {_german_usage(e.format_message())}", err=True)
+        raise SystemExit(2) from None
+    except PlanInvalid as e:
+        for d in e.diagnostics:
+            click.echo(str(d), err=True)
+        click.echo(f"{len(e.diagnostics)} Problem(e) im Plan; Details mit 'lip check'.", err=True)
+        raise SystemExit(e.exit_code) from None
+    except PipelineError as e:
+        if debug:
+            raise
+        click.echo(f"Fehler: {e}", err=True)
+        raise SystemExit(e.exit_code) from None
+    except KeyboardInterrupt:
+        click.echo("Abgebrochen.", err=True)
+        raise SystemExit(130) from None
+    except Exception:
+        if debug or os.environ.get("LIP_DEBUG"):
+            raise
+        click.echo("Interner Fehler in lip – bitte mit --debug erneut ausführen und den "
+                   "Traceback dem Entwicklungsteam melden.", err=True)
+        raise SystemExit(4) from None

@@ -1,0 +1,60 @@
+"""Errors a user can act on. Each carries fields; the message is German."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.diagnostics import Diagnostic
+
+
+class PipelineError(Exception):
+    """Base class: anything the CLI turns into a German message and an exit code."""
+
+    exit_code = 1
+
+
+class PlanInvalid(PipelineError):
+    """The plan has errors; the diagnostics say where."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]):
+        self.diagnostics = list(diagnostics)
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+
+class FrontMatterError(PipelineError):
+    """A chapter's front matter cannot be read at all."""
+
+    def __init__(self, path: str, line: int | None, field: str, message: str):
+        self.path, self.line, self.field, self.message = path, line, field, message
+        super().__init__(f"{path}:{line or 1}: {field}: {message}")
+
+
+class RevisionNotFound(PipelineError):
+    """A git revision, tag or Fassung name does not exist."""
+
+    exit_code = 3
+
+    def __init__(self, rev: str, hint: str = ""):
+        self.rev = rev
+        msg = f"Revision {rev!r} nicht gefunden"
+        super().__init__(msg + (f"; {hint}" if hint else ""))
+
+
+class GitError(PipelineError):
+    """A git operation failed."""
+
+    exit_code = 3
+
+
+class RenderError(PipelineError):
+    """An external tool (pandoc, typst) failed."""
+
+    exit_code = 3
+
+    def __init__(self, tool: str, command: str, returncode: int | None, stderr: str):
+        self.tool, self.command, self.returncode, self.stderr = tool, command, returncode, stderr
+        super().__init__(
+            f"{tool} ist fehlgeschlagen (Exit-Code {returncode}): {command}\n{stderr.strip()}"
+        )

@@ -1,0 +1,216 @@
+"""Split a chapter into YAML front matter and body; load and dump it losslessly.
+
+The front matter is parsed with ruamel.yaml in round-trip mode, so that writing it back
+keeps comments, key order, quoting and blank lines. Byte order mark and line endings
+(CRLF) of the file are kept as the editor wrote them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent
+
+from pipeline.errors import FrontMatterError
+
+BOM = "\ufeff"
+FENCE = "---"
+MAX_CHAPTER_BYTES = 8 * 1024 * 1024
+"""Largest chapter we accept: a 1,000-page plan is ~4 MB in all, 50 MB is a mistake."""
+
+_DATE_LIKE = re.compile(r"^\s*(?:-\s+)?[\w-]+:\s*(\d{4}-\d{1,2}-\d{1,2})\s*(?:#.*)?$")
+
+
+@dataclass(frozen=True)
+class SplitText:
+    """A chapter's text cut into its parts; `join` puts them back byte for byte."""
+
+    bom: str
+    newline: str
+    """Line ending of the front matter ("\r\n" or "\n"), kept when it is rewritten."""
+    opening: str
+    """The opening fence line, as written."""
+    yaml_text: str
+    """The front matter between the fences, with LF line endings."""
+    closing: str
+    """The closing fence line, as written."""
+    body: str
+    """Everything after the closing fence line, exactly as written."""
+    yaml_first_line: int
+    """1-based line number of the first front-matter line in the file."""
+    body_first_line: int
+    """1-based line number of the first body line in the file."""
+
+    def join(self, yaml_text: str | None = None) -> str:
+        """Return the file text, optionally with new front matter."""
+        yaml_part = self.yaml_text if yaml_text is None else yaml_text
+        if self.newline != "\n":
+            yaml_part = yaml_part.replace("\n", self.newline)
+        return self.bom + self.opening + yaml_part + self.closing + self.body
+
+
+def decode(raw: bytes, path: str) -> str:
+    """Decode a file as UTF-8 or say which line holds the first bad byte."""
+    if len(raw) > MAX_CHAPTER_BYTES:
+        raise FrontMatterError(
+            path, 1, "datei",
+            f"Datei ist {len(raw) / 1024 / 1024:.1f} MB groß; erlaubt sind höchstens "
+            f"{MAX_CHAPTER_BYTES // 1024 // 1024} MB pro Kapitel. Bitte das Kapitel aufteilen.",
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise FrontMatterError(
+            path, line, "datei",
+            f"Datei ist nicht in UTF-8 kodiert (ungültiges Byte 0x{raw[e.start]:02x} an "
+            f"Position {e.start}); bitte als UTF-8 speichern.",
+        ) from None
+
+
+def split(text: str, path: str) -> SplitText:
+    """Cut `text` into BOM, front matter and body; raise if there is no front matter."""
+    bom = BOM if text.startswith(BOM) else ""
+    text = text[len(bom):]
+    if not text.strip():
+        raise FrontMatterError(path, 1, "datei", "Datei ist leer; erwartet wird ein Kopf "
+                               "(YAML zwischen zwei Zeilen '---') und der Kapiteltext.")
+    lines = text.splitlines(keepends=True)
+    if lines[0].rstrip("\r\n").rstrip() != FENCE:
+        raise FrontMatterError(path, 1, "kopf", "Kopf fehlt: die Datei muss mit einer Zeile "
+                               "'---' beginnen, gefolgt von den Metadaten und einer weiteren '---'.")
+    newline = "\r\n" if lines[0].endswith("\r\n") else "\n"
+    for i in range(1, len(lines)):
+        if lines[i].rstrip("\r\n").rstrip() == FENCE:
+            yaml_text = "".join(lines[1:i]).replace("\r\n", "\n")
+            return SplitText(bom, newline, lines[0], yaml_text, lines[i],
+                             "".join(lines[i + 1:]), 2, i + 2)
+    raise FrontMatterError(path, 1, "kopf", "Kopf wird nicht geschlossen: die zweite Zeile "
+                           "'---' nach den Metadaten fehlt.")
+
+
+_YAML_PROBLEMS = {
+    "mapping values are not allowed here": "hier ist kein ':' erlaubt (Einrückung prüfen oder "
+    "den Wert in Anführungszeichen setzen)",
+    "cannot start any token": "Tabulatoren und dieses Zeichen sind in YAML nicht erlaubt; "
+    "bitte Leerzeichen verwenden",
+    "could not find expected ':'": "':' nach dem Schlüssel erwartet",
+    "found duplicate key": "Schlüssel ist doppelt vergeben",
+    "expected <block end>": "Einrückung stimmt nicht",
+    "found unexpected end of stream": "unerwartetes Ende (Anführungszeichen oder Klammer "
+    "nicht geschlossen?)",
+    "did not find expected key": "Schlüssel erwartet (Einrückung prüfen)",
+    "found undefined alias": "unbekannter Alias",
+}
+
+
+def _german(problem: str) -> str:
+    """Translate ruamel's most common problems; keep the original for the rest."""
+    for english, german in _YAML_PROBLEMS.items():
+        if english in problem:
+            return f"{german} ({problem})"
+    return problem
+
+
+def make_yaml() -> YAML:
+    """Return the one ruamel configuration used for reading and writing front matter."""
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def _sequence_style(yaml_text: str) -> tuple[int, int]:
+    """Detect whether block sequences are indented under their key ("  - x") or not ("- x")."""
+    lines = yaml_text.split("\n")
+    for prev, line in zip(lines, lines[1:], strict=False):
+        m = re.match(r"^(\s*)- ", line)
+        if m and prev.rstrip().endswith(":"):
+            key_indent = len(prev) - len(prev.lstrip())
+            offset = len(m.group(1)) - key_indent
+            return (offset + 2, offset)
+    return (4, 2)
+
+
+def load(yaml_text: str, path: str, first_line: int = 1) -> Any:
+    """Parse front matter; errors name the line in the .md file."""
+    yaml = make_yaml()
+    try:
+        for event in yaml.parse(yaml_text):
+            if isinstance(event, AliasEvent) or getattr(event, "anchor", None):
+                line = first_line + event.start_mark.line
+                raise FrontMatterError(
+                    path, line, "kopf",
+                    "YAML-Anker und -Aliase (&name, *name) sind im Kopf nicht erlaubt; "
+                    "bitte den Wert ausschreiben.",
+                )
+        return yaml.load(yaml_text)
+    except MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = first_line + (mark.line if mark else 0)
+        problem = (e.problem or e.context or "ungültiges YAML").strip()
+        raise FrontMatterError(path, line, "kopf", f"YAML-Syntaxfehler: {_german(problem)}") from None
+    except YAMLError as e:
+        raise FrontMatterError(path, first_line, "kopf", f"YAML-Fehler: {e}") from None
+    except ValueError as e:  # e.g. a date like 2020-13-45: ruamel raises without a mark
+        line = first_line
+        for i, text_line in enumerate(yaml_text.split("\n")):
+            m = _DATE_LIKE.match(text_line)
+            if m:
+                try:
+                    dt.date(*map(int, m.group(1).split("-")))
+                except ValueError:
+                    line = first_line + i
+                    break
+        raise FrontMatterError(path, line, "kopf", f"ungültiger Wert: {e}") from None
+
+
+def dump(data: Any, original_yaml_text: str) -> str:
+    """Serialise `data` in the layout of `original_yaml_text`."""
+    yaml = make_yaml()
+    sequence, offset = _sequence_style(original_yaml_text)
+    yaml.indent(mapping=2, sequence=sequence, offset=offset)
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()
+
+
+def line_of(data: Any, keys: tuple[str | int, ...], first_line: int) -> int:
+    """Return the 1-based file line of the value at `keys`, or of its nearest parent."""
+    line = first_line
+    node = data
+    for key in keys:
+        try:
+            if isinstance(node, CommentedMap) and key in node:
+                line = first_line + node.lc.key(key)[0]
+            elif isinstance(node, CommentedSeq) and isinstance(key, int) and key < len(node):
+                line = first_line + node.lc.item(key)[0]
+            else:
+                return line
+            node = node[key]
+        except (AttributeError, KeyError, IndexError, TypeError):
+            return line
+    return line
+
+
+def to_plain(data: Any) -> Any:
+    """Turn ruamel nodes into JSON-like Python values (dates become ISO strings)."""
+    if isinstance(data, dict):
+        return {str(k): to_plain(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [to_plain(v) for v in data]
+    if isinstance(data, dt.datetime):
+        return data.isoformat()
+    if isinstance(data, dt.date):
+        return data.isoformat()
+    if isinstance(data, bool | int | float) or data is None:
+        return data
+    return str(data)

@@ -1,0 +1,239 @@
+"""The plan model: the manifest and its chapters, read from a folder or from git objects.
+
+`load_plan` never raises on bad content: what cannot be read becomes a diagnostic, so that
+`lip check` can report every problem at once. Other commands call `require_valid`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline import frontmatter
+from pipeline.body import Body, Measure, parse_body
+from pipeline.diagnostics import Diagnostic, Report, Severity
+from pipeline.errors import FrontMatterError, PlanInvalid
+
+MANIFEST_NAME = "lip.yaml"
+PLAN_DIR = "plan"
+
+PlanFiles = Mapping[str, bytes | None]
+"""Files of the plan folder by path relative to it; None = present but not read (images)."""
+
+
+def normalize_text(body: str) -> str:
+    """Return the chapter text in the form that is hashed: what a reader sees, nothing else."""
+    text = unicodedata.normalize("NFC", body.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = [line.rstrip() for line in text.split("\n")]
+    return "\n".join(lines).strip("\n") + "\n"
+
+
+def text_hash(body: str) -> str:
+    """SHA-256 of the normalized body. Metadata is not part of it, so recording a decision
+    never changes the hash of the version it judged."""
+    return hashlib.sha256(normalize_text(body).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Chapter:
+    """One chapter file: its front matter (round-trip YAML) and its body."""
+
+    filename: str
+    path: str
+    """Path as shown to the user, e.g. plan/11-bildung.md."""
+    text: frontmatter.SplitText
+    meta: Any
+    """The front matter as loaded by ruamel (a CommentedMap)."""
+    body: Body
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.meta.get(key, default) if isinstance(self.meta, dict) else default
+
+    @property
+    def id(self) -> str:
+        return str(self.get("id", Path(self.filename).stem))
+
+    @property
+    def number(self) -> str:
+        return str(self.get("nummer", ""))
+
+    @property
+    def title(self) -> str:
+        return str(self.get("titel", self.filename))
+
+    @property
+    def part(self) -> str:
+        return str(self.get("teil", ""))
+
+    @property
+    def anchor(self) -> str:
+        return f"kap-{self.id}"
+
+    @property
+    def markdown(self) -> str:
+        """The body as the editor wrote it."""
+        return self.text.body
+
+    @property
+    def text_sha256(self) -> str:
+        return text_hash(self.text.body)
+
+    @property
+    def review(self) -> dict:
+        review = self.get("review") or {}
+        return review if isinstance(review, dict) else {}
+
+    def line_of(self, *keys: str | int) -> int:
+        return frontmatter.line_of(self.meta, keys, self.text.yaml_first_line)
+
+
+@dataclass
+class Manifest:
+    path: str
+    data: Any
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default) if isinstance(self.data, dict) else default
+
+    @property
+    def chapter_files(self) -> list[tuple[str, int]]:
+        """The chapter file names in manifest order, each with its line in lip.yaml."""
+        out = []
+        for p, part in enumerate(self.get("teile") or []):
+            files = part.get("kapitel") if isinstance(part, dict) else None
+            for i, name in enumerate(files or []):
+                out.append((str(name), frontmatter.line_of(self.data, ("teile", p, "kapitel", i), 1)))
+        return out
+
+    def part_of(self, filename: str) -> str:
+        for part in self.get("teile") or []:
+            if isinstance(part, dict) and filename in (part.get("kapitel") or []):
+                return str(part.get("name", ""))
+        return ""
+
+    @property
+    def gremien(self) -> dict:
+        gremien = self.get("gremien") or {}
+        return gremien if isinstance(gremien, dict) else {}
+
+    def gremium_name(self, key: str) -> str:
+        entry = self.gremien.get(key)
+        return str(entry.get("name", key)) if isinstance(entry, dict) else key
+
+
+@dataclass
+class Plan:
+    """The whole plan: manifest plus chapters in manifest order."""
+
+    manifest: Manifest | None
+    chapters: list[Chapter]
+    files: PlanFiles
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    """Problems found while reading (unreadable files, broken YAML)."""
+    unlisted: list[str] = field(default_factory=list)
+
+    def chapter(self, key: str) -> Chapter:
+        """Find a chapter by id, file name or number."""
+        for ch in self.chapters:
+            if key in (ch.id, ch.filename, ch.path, ch.number, Path(ch.filename).stem):
+                return ch
+        known = ", ".join(ch.id for ch in self.chapters)
+        raise PlanInvalid([Diagnostic(f"{PLAN_DIR}/{MANIFEST_NAME}", None, "kapitel",
+                                      f"Kapitel {key!r} nicht gefunden; vorhanden: {known}")])
+
+    @property
+    def measures(self) -> list[tuple[Chapter, Measure]]:
+        return [(ch, m) for ch in self.chapters for m in ch.body.measures]
+
+    @property
+    def title(self) -> str:
+        return str(self.manifest.get("titel", "Lokaler Integrationsplan")) if self.manifest else ""
+
+
+def read_folder(plan_dir: Path) -> dict[str, bytes | None]:
+    """Return the plan folder's files; Markdown and YAML are read, others only listed."""
+    files: dict[str, bytes | None] = {}
+    for path in sorted(plan_dir.rglob("*")):
+        if path.is_file():
+            rel = path.relative_to(plan_dir).as_posix()
+            if path.suffix in (".md", ".yaml", ".yml"):
+                size = path.stat().st_size
+                if size > frontmatter.MAX_CHAPTER_BYTES:
+                    # Do not read a huge file: decode() reports it from its first bytes.
+                    files[rel] = b"\0" * (frontmatter.MAX_CHAPTER_BYTES + 1)
+                else:
+                    files[rel] = path.read_bytes()
+            else:
+                files[rel] = None
+    return files
+
+
+def load_chapter(filename: str, raw: bytes, prefix: str = PLAN_DIR) -> Chapter:
+    """Parse one chapter file; raise FrontMatterError if it cannot be read at all."""
+    path = f"{prefix}/{filename}"
+    text = frontmatter.decode(raw, path)
+    split = frontmatter.split(text, path)
+    meta = frontmatter.load(split.yaml_text, path, split.yaml_first_line)
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise FrontMatterError(path, split.yaml_first_line, "kopf",
+                               "Kopf muss aus Schlüssel-Wert-Paaren bestehen (z. B. 'titel: Bildung')")
+    return Chapter(filename, path, split, meta, parse_body(split.body, split.body_first_line))
+
+
+def load_plan(source: Path | PlanFiles) -> Plan:
+    """Read the manifest and every chapter it lists; collect problems instead of raising."""
+    files = read_folder(source) if isinstance(source, Path) else source
+    diagnostics: list[Diagnostic] = []
+    manifest_path = f"{PLAN_DIR}/{MANIFEST_NAME}"
+    manifest: Manifest | None = None
+    raw_manifest = files.get(MANIFEST_NAME)
+    if raw_manifest is None:
+        diagnostics.append(Diagnostic(manifest_path, 1, "manifest",
+                                      "Manifest plan/lip.yaml fehlt; es legt Titel, Reihenfolge "
+                                      "der Kapitel und die Gremien fest."))
+    else:
+        try:
+            text = frontmatter.decode(raw_manifest, manifest_path).lstrip(frontmatter.BOM)
+            data = frontmatter.load(text.replace("\r\n", "\n"), manifest_path, 1)
+            manifest = Manifest(manifest_path, data if isinstance(data, dict) else {})
+        except FrontMatterError as e:
+            diagnostics.append(Diagnostic(e.path, e.line, e.field, e.message))
+
+    chapters: list[Chapter] = []
+    listed = [name for name, _ in manifest.chapter_files] if manifest else []
+    for name, line in manifest.chapter_files if manifest else []:
+        raw = files.get(name)
+        if name not in files:
+            diagnostics.append(Diagnostic(manifest_path, line, "teile.kapitel",
+                                          f"Kapitel {name!r} ist im Manifest aufgeführt, aber die "
+                                          f"Datei plan/{name} fehlt"))
+            continue
+        try:
+            chapters.append(load_chapter(name, raw or b""))
+        except FrontMatterError as e:
+            diagnostics.append(Diagnostic(e.path, e.line, e.field, e.message))
+    unlisted = sorted(n for n in files if n.endswith(".md") and "/" not in n and n not in listed)
+    if manifest is None:
+        for name in unlisted:
+            try:
+                chapters.append(load_chapter(name, files[name] or b""))
+            except FrontMatterError as e:
+                diagnostics.append(Diagnostic(e.path, e.line, e.field, e.message))
+    for name in unlisted if manifest else []:
+        diagnostics.append(Diagnostic(f"{PLAN_DIR}/{name}", 1, "datei",
+                                      "Datei ist nicht im Manifest plan/lip.yaml aufgeführt; "
+                                      "bitte unter 'teile' eintragen oder die Datei entfernen",
+                                      Severity.ERROR))
+    return Plan(manifest, chapters, files, diagnostics, unlisted)
+
+
+def require_valid(plan: Plan, report: Report) -> None:
+    """Raise PlanInvalid when the report holds errors (for commands other than check)."""
+    if report.errors:
+        raise PlanInvalid(report.sorted())

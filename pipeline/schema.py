@@ -1,0 +1,110 @@
+"""Validate YAML data against the published JSON Schemas and explain problems in German.
+
+The schemas in `pipeline/schemas/` are the single declaration of the front matter and the
+manifest; editors get the same checks in their editor through the YAML language server.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from pipeline.diagnostics import Diagnostic, Severity
+from pipeline.frontmatter import line_of, to_plain
+
+CHAPTER = "kapitel.schema.json"
+MANIFEST = "lip.schema.json"
+
+_TYPE_NAMES = {
+    "string": "Text", "integer": "ganze Zahl", "number": "Zahl", "boolean": "Wahrheitswert (true/false)",
+    "array": "Liste", "object": "Zuordnung (Schlüssel: Wert)", "null": "leer",
+}
+
+
+@functools.cache
+def load_schema(name: str) -> dict:
+    """Return a schema from the package."""
+    text = resources.files("pipeline.schemas").joinpath(name).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+@functools.cache
+def _validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(load_schema(name), format_checker=FormatChecker())
+
+
+def _type_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "null"
+
+
+def _field(path: tuple) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "kopf"
+
+
+def _explain(error: ValidationError) -> str:
+    kind, value, schema = error.validator, error.instance, error.schema
+    if kind == "type":
+        expected = schema["type"]
+        expected = [expected] if isinstance(expected, str) else expected
+        names = " oder ".join(_TYPE_NAMES[t] for t in expected)
+        return f"erwartet {names}, gefunden {_TYPE_NAMES[_type_of(value)]} {value!r}"
+    if kind == "enum":
+        return f"erwartet einen von {schema['enum']}, gefunden {value!r}"
+    if kind == "pattern":
+        hint = schema.get("x-hinweis", f"Muster {schema['pattern']}")
+        return f"ungültiger Wert {value!r}; erwartet {hint}"
+    if kind == "format" and schema.get("format") == "date":
+        return f"kein gültiges Datum: {value!r}; erwartet JJJJ-MM-TT, z. B. 2020-03-12"
+    if kind in ("minLength", "minItems", "minProperties"):
+        return "darf nicht leer sein"
+    return error.message
+
+
+def check(data: Any, schema_name: str, path: str, first_line: int) -> list[Diagnostic]:
+    """Return every schema violation in `data`, each located at its line in `path`."""
+    plain = to_plain(data)
+    schema = load_schema(schema_name)
+    out: list[Diagnostic] = []
+    for error in sorted(_validator(schema_name).iter_errors(plain), key=lambda e: list(map(str, e.path))):
+        where = tuple(error.absolute_path)
+        if error.validator == "required":
+            for key in error.validator_value:
+                if isinstance(error.instance, dict) and key not in error.instance:
+                    out.append(Diagnostic(path, line_of(data, where, first_line),
+                                          _field((*where, key)), "Pflichtfeld fehlt"))
+            continue
+        if error.validator == "additionalProperties" and error.validator_value is False:
+            known = list(error.schema.get("properties", {}))
+            for key in error.instance:
+                if key in known:
+                    continue
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = f"; meinten Sie {close[0]!r}?" if close else f"; erlaubt sind {known}"
+                out.append(Diagnostic(path, line_of(data, (*where, key), first_line),
+                                      _field((*where, key)), f"unbekanntes Feld{hint}",
+                                      Severity.WARNING))
+            continue
+        out.append(Diagnostic(path, line_of(data, where, first_line), _field(where), _explain(error)))
+    del schema
+    return out

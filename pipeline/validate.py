@@ -1,0 +1,266 @@
+"""The rules of `lip check`: manifest, front matter, body and review metadata.
+
+Every rule appends to one Report, so the editor sees all problems of the plan at once.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+from pipeline import frontmatter, schema
+from pipeline.body import MEASURE_FIELDS, MEASURE_ID, anchor
+from pipeline.diagnostics import Report, Severity
+from pipeline.plan import MANIFEST_NAME, PLAN_DIR, Chapter, Plan
+
+ROLE_OF_LIST = {
+    "vorlagen": ("verfasst",),
+    "entscheidungen": ("entscheidet",),
+    "stellungnahmen": ("nimmt Stellung",),
+}
+
+
+def check_plan(plan: Plan, *, strict: bool = False) -> Report:
+    """Run every rule on `plan` and return all diagnostics (warnings become errors if strict)."""
+    report = Report()
+    report.extend(plan.diagnostics)
+    if plan.manifest is not None:
+        report.extend(schema.check(plan.manifest.data, schema.MANIFEST,
+                                   f"{PLAN_DIR}/{MANIFEST_NAME}", 1))
+        _check_manifest(plan, report)
+    for chapter in plan.chapters:
+        if chapter.text.bom:
+            report.add(chapter.path, 1, "datei", "Datei beginnt mit einer Byte-Order-Mark (BOM); "
+                       "sie wird beim Schreiben erhalten, ist aber unnötig", Severity.WARNING)
+        report.extend(schema.check(chapter.meta, schema.CHAPTER, chapter.path,
+                                   chapter.text.yaml_first_line))
+        _check_chapter_meta(plan, chapter, report)
+        _check_body(plan, chapter, report)
+        _check_review(plan, chapter, report)
+    _check_across_chapters(plan, report)
+    if strict:
+        report.diagnostics = [
+            d if d.severity is Severity.ERROR else type(d)(d.path, d.line, d.field, d.message)
+            for d in report.diagnostics
+        ]
+    return report
+
+
+def _check_manifest(plan: Plan, report: Report) -> None:
+    manifest = plan.manifest
+    assert manifest is not None
+    seen: dict[str, int] = {}
+    for name, line in manifest.chapter_files:
+        if name in seen:
+            report.add(manifest.path, line, "teile.kapitel",
+                       f"Kapitel {name!r} ist doppelt aufgeführt (zuerst in Zeile {seen[name]})")
+        seen.setdefault(name, line)
+    fassungen = manifest.get("fassungen") or []
+    names = [f.get("name") for f in fassungen if isinstance(f, dict)]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            report.add(manifest.path, frontmatter.line_of(manifest.data, ("fassungen", i), 1),
+                       f"fassungen[{i}].name", f"Fassung {name!r} ist doppelt vergeben")
+
+
+def _check_chapter_meta(plan: Plan, chapter: Chapter, report: Report) -> None:
+    number, part = chapter.get("nummer"), chapter.get("teil")
+    if isinstance(number, str) and part == "Handlungsfeld" and not number.isdigit():
+        report.add(chapter.path, chapter.line_of("nummer"), "nummer",
+                   f"ein Handlungsfeld hat eine Zahl als Nummer, gefunden {number!r}")
+    if isinstance(number, str) and part in ("Grundlagenpapier", "Anhang") and number.isdigit():
+        report.add(chapter.path, chapter.line_of("nummer"), "nummer",
+                   f"Kapitel im Teil {part!r} tragen einen Buchstaben als Nummer (z. B. \"A\"), "
+                   f"gefunden {number!r}; Zahlen sind den Handlungsfeldern vorbehalten")
+    group = chapter.get("expertinnengruppe")
+    if plan.manifest is not None and isinstance(group, str):
+        _check_gremium(plan, chapter, ("expertinnengruppe",), group, ("verfasst",), report)
+
+
+def _check_gremium(plan: Plan, chapter: Chapter, keys: tuple, key: str, roles: tuple[str, ...],
+                   report: Report) -> None:
+    gremien = plan.manifest.gremien if plan.manifest else {}
+    field = ".".join(str(k) if not isinstance(k, int) else f"[{k}]" for k in keys).replace(".[", "[")
+    if key not in gremien:
+        report.add(chapter.path, chapter.line_of(*keys), field,
+                   f"unbekanntes Gremium {key!r}; bekannt sind {sorted(gremien)} (plan/lip.yaml)")
+        return
+    role = gremien[key].get("rolle") if isinstance(gremien[key], dict) else None
+    if role not in roles:
+        report.add(chapter.path, chapter.line_of(*keys), field,
+                   f"Gremium {key!r} hat die Rolle {role!r}, hier ist die Rolle "
+                   f"{' oder '.join(map(repr, roles))} nötig")
+
+
+def _check_body(plan: Plan, chapter: Chapter, report: Report) -> None:
+    body, number, path = chapter.body, chapter.number, chapter.path
+    last_section = 0
+    for heading in body.headings:
+        if heading.level == 1:
+            report.add(path, heading.line, "text",
+                       "Überschriften der Ebene 1 ('# …') sind nicht erlaubt: die Kapitelüberschrift "
+                       "entsteht aus 'nummer' und 'titel' im Kopf; Abschnitte beginnen mit '## '")
+        elif heading.level == 2:
+            section = next((s for s in body.sections if s.line == heading.line), None)
+            if section is None:
+                report.add(path, heading.line, "text",
+                           f"Abschnittsüberschrift muss nummeriert sein: '## {number}.1 Titel', "
+                           f"gefunden '## {heading.text}'")
+                continue
+            prefix, _, n = section.number.rpartition(".")
+            if prefix != number:
+                report.add(path, heading.line, "text",
+                           f"Abschnitt {section.number} passt nicht zur Kapitelnummer {number!r}; "
+                           f"erwartet {number}.{last_section + 1}")
+            elif int(n) <= last_section:
+                report.add(path, heading.line, "text",
+                           f"Abschnitt {section.number} steht nach {number}.{last_section}; "
+                           f"Abschnittsnummern müssen aufsteigen")
+            last_section = max(last_section, int(n))
+        elif heading.level == 4 and heading.text.startswith("Maßnahme") and not any(
+            m.line == heading.line for m in body.measures
+        ):
+            report.add(path, heading.line, "text",
+                       f"Maßnahme-Überschrift nicht lesbar: erwartet '#### Maßnahme {number}.1.1: Titel'")
+    for measure in body.measures:
+        if not MEASURE_ID.match(measure.id):
+            report.add(path, measure.line, f"maßnahme {measure.id}",
+                       f"ungültige Maßnahme-ID {measure.id!r}; erwartet z. B. {number}.1.1")
+        elif measure.section is None or not measure.id.startswith(measure.section + "."):
+            report.add(path, measure.line, f"maßnahme {measure.id}",
+                       f"Maßnahme {measure.id} steht in Abschnitt {measure.section or '(keinem)'}; "
+                       f"ihre ID muss mit {measure.section or number}. beginnen")
+        if chapter.part != "Handlungsfeld":
+            report.add(path, measure.line, f"maßnahme {measure.id}",
+                       "Maßnahmen gehören in die Kapitel der Handlungsfelder")
+        for name in MEASURE_FIELDS:
+            if not measure.fields.get(name):
+                report.add(path, measure.line, f"maßnahme {measure.id}.{name.lower()}",
+                           f"Feld {name!r} fehlt; jede Maßnahme nennt {', '.join(MEASURE_FIELDS)} "
+                           f"(als Definitionsliste: '{name}' und darunter ':   Wert')")
+        for name, line in measure.field_lines.items():
+            if name not in MEASURE_FIELDS:
+                report.add(path, line, f"maßnahme {measure.id}",
+                           f"unbekanntes Feld {name!r}; erlaubt sind {list(MEASURE_FIELDS)}",
+                           Severity.WARNING)
+    for goal in body.goals:
+        if goal.section is None or not goal.number.startswith(goal.section + "."):
+            report.add(path, goal.line, f"ziel {goal.number}",
+                       f"Ziel {goal.number} steht in Abschnitt {goal.section or '(keinem)'}; "
+                       f"seine Nummer muss mit {goal.section or number}. beginnen")
+    for image in body.images:
+        if not image.alt:
+            report.add(path, image.line, "bild",
+                       f"Bild {image.src!r} hat keinen Alternativtext; bitte in ![…] beschreiben, "
+                       f"was es zeigt (BITV 2.0)")
+        src = image.src
+        if re.match(r"^[a-z]+:", src):
+            report.add(path, image.line, "bild", f"Bild {src!r} muss im Ordner plan/ liegen, "
+                       "nicht im Internet (der Bau läuft ohne Netz)")
+            continue
+        normalized = str(PurePosixPath(src))
+        if normalized.startswith("../") or normalized not in plan.files:
+            report.add(path, image.line, "bild", f"Bilddatei {src!r} nicht gefunden "
+                       f"(Pfade sind relativ zu plan/)")
+    for raw in body.raw:
+        if raw.kind == "html":
+            report.add(path, raw.line, "text",
+                       f"HTML im Text ist nicht erlaubt: {raw.text!r}; es verschwindet im PDF und "
+                       f"wäre auf der Website ein Risiko. Für spitze Klammern '\\<' schreiben")
+        elif raw.kind == "citation":
+            report.add(path, raw.line, "text",
+                       f"{raw.text!r} würde als Literaturverweis gelesen und bricht das PDF; "
+                       f"'\\@' schreiben oder für Verweise [Text](#anker) verwenden")
+        else:
+            report.add(path, raw.line, "text",
+                       f"Roh-Blöcke ({raw.text}) sind nicht erlaubt: der Text muss in allen "
+                       f"Formaten gleich erscheinen")
+
+
+def _check_review(plan: Plan, chapter: Chapter, report: Report) -> None:
+    review = chapter.review
+    for list_name, roles in ROLE_OF_LIST.items():
+        entries = review.get(list_name) or []
+        if not isinstance(entries, list):
+            continue
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                continue
+            keys = ("review", list_name, i)
+            gremium = entry.get("gremium")
+            if isinstance(gremium, str) and plan.manifest is not None:
+                _check_gremium(plan, chapter, (*keys, "gremium"), gremium, roles, report)
+            if list_name == "entscheidungen":
+                vorgaben = entry.get("vorgaben") or []
+                if entry.get("ergebnis") == "zurückgespielt" and not vorgaben:
+                    report.add(chapter.path, chapter.line_of(*keys, "ergebnis"),
+                               f"review.entscheidungen[{i}].vorgaben",
+                               "eine zurückgespielte Fassung braucht mindestens eine Vorgabe, "
+                               "damit die Expert*innengruppe weiß, was zu überarbeiten ist")
+                ids = [v.get("id") for v in vorgaben if isinstance(v, dict)]
+                for j, vid in enumerate(ids):
+                    if vid in ids[:j]:
+                        report.add(chapter.path, chapter.line_of(*keys, "vorgaben", j),
+                                   f"review.entscheidungen[{i}].vorgaben[{j}].id",
+                                   f"Vorgabe {vid!r} ist in dieser Entscheidung doppelt vergeben")
+            if list_name == "stellungnahmen":
+                if not entry.get("text") and not entry.get("datei"):
+                    report.add(chapter.path, chapter.line_of(*keys),
+                               f"review.stellungnahmen[{i}]",
+                               "Wortlaut fehlt: 'text' (im Kopf) oder 'datei' (neben dem Kapitel) angeben")
+                datei = entry.get("datei")
+                if isinstance(datei, str) and str(PurePosixPath(datei)) not in plan.files:
+                    report.add(chapter.path, chapter.line_of(*keys, "datei"),
+                               f"review.stellungnahmen[{i}].datei",
+                               f"Datei {datei!r} nicht gefunden (Pfade sind relativ zu plan/)")
+
+
+def _check_across_chapters(plan: Plan, report: Report) -> None:
+    first_seen: dict[str, tuple[str, int]] = {}
+    for key in ("id", "nummer"):
+        seen: dict[str, Chapter] = {}
+        for chapter in plan.chapters:
+            value = chapter.get(key)
+            if isinstance(value, str):
+                if value in seen:
+                    report.add(chapter.path, chapter.line_of(key), key,
+                               f"{key} {value!r} ist schon an {seen[value].path} vergeben")
+                seen.setdefault(value, chapter)
+    for chapter, measure in plan.measures:
+        if measure.id in first_seen:
+            where, line = first_seen[measure.id]
+            report.add(chapter.path, measure.line, f"maßnahme {measure.id}",
+                       f"Maßnahme-ID {measure.id} ist doppelt vergeben (zuerst in {where}:{line}); "
+                       f"IDs bleiben stabil, bitte die nächste freie Nummer wählen")
+        else:
+            first_seen[measure.id] = (chapter.path, measure.line)
+    goals: dict[str, tuple[str, int]] = {}
+    for chapter in plan.chapters:
+        for goal in chapter.body.goals:
+            if goal.number in goals:
+                where, line = goals[goal.number]
+                report.add(chapter.path, goal.line, f"ziel {goal.number}",
+                           f"Ziel {goal.number} ist doppelt vergeben (zuerst in {where}:{line})")
+            goals.setdefault(goal.number, (chapter.path, goal.line))
+    anchors = defined_anchors(plan)
+    for chapter in plan.chapters:
+        for ref in chapter.body.references:
+            if ref.target not in anchors:
+                report.add(chapter.path, ref.line, "verweis",
+                           f"Verweis auf '#{ref.target}' führt ins Leere; es gibt keinen solchen "
+                           f"Anker (Kapitel: #kap-<id>, Abschnitt: #abschnitt-1-2, Maßnahme: #m-1-2-3)")
+
+
+def defined_anchors(plan: Plan) -> set[str]:
+    """Every anchor the assembled plan will have: generated and explicit ones."""
+    anchors: set[str] = set()
+    for chapter in plan.chapters:
+        anchors.add(chapter.anchor)
+        body = chapter.body
+        anchors.update(s.anchor for s in body.sections)
+        anchors.update(g.anchor for g in body.goals)
+        anchors.update(anchor("m", m.id) for m in body.measures)
+        anchors.update(h.explicit_id for h in body.headings if h.explicit_id)
+    return anchors
+
+
