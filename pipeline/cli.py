@@ -26,6 +26,12 @@ PLAN_OPTION_HELP = "Ordner des Plans (Standard: ./plan)."
 class GermanCommand(click.Command):
     """A click command whose help headings are German."""
 
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = HELP_OPTION
+        return option
+
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), "Aufruf: ")
 
@@ -66,7 +72,6 @@ def plan_dir_option(f):
 @click.group(cls=GermanGroup, context_settings=CONTEXT)
 @click.version_option(package_name="lip-pipeline", message="lip %(version)s",
                       help="Version anzeigen und beenden.")
-@click.help_option("-h", "--help", help=HELP_OPTION)
 @click.option("--debug", is_flag=True, help="Bei Fehlern den vollständigen Traceback zeigen.")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
@@ -95,7 +100,6 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--strict", is_flag=True, help="Warnungen (z. B. unbekannte Felder) als Fehler werten.")
 @click.option("--final", is_flag=True,
               help="Zusätzlich verlangen, dass jedes Kapitel in seiner jetzigen Fassung angenommen ist.")
-@click.help_option("-h", "--help", help=HELP_OPTION)
 def check_command(plan_dir: Path, as_json: bool, strict: bool, final: bool) -> None:
     """Plan prüfen: Manifest, Köpfe, Text, Nummern, Verweise und Beratungsverlauf.
 
