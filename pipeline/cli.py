@@ -140,6 +140,276 @@ def check_command(plan_dir: Path, as_json: bool, strict: bool, final: bool) -> N
 
 # --- review workflow (issue 4) ---------------------------------------------------------------
 
+_DATUM_HELP = "Datum des Eintrags (JJJJ-MM-TT; Standard: heute)."
+_COMMIT_HELP = ("Commit der gemeinten Fassung, wenn das Kapitel nicht committete Änderungen hat "
+                "(die Änderungen bleiben unberührt und uncommittet).")
+
+
+def _datum(ctx: click.Context, param: click.Parameter, value: str | None):
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} ist kein Datum; erwartet JJJJ-MM-TT, "
+                                 f"z. B. 2020-03-12") from None
+
+
+def _review_options(f):
+    f = click.option("--commit", "commit", metavar="SHA", help=_COMMIT_HELP)(f)
+    f = click.option("--datum", metavar="JJJJ-MM-TT", callback=_datum, help=_DATUM_HELP)(f)
+    return plan_dir_option(f)
+
+
+def _done(recorded) -> None:
+    click.echo(f"{recorded.message.splitlines()[0]}", err=True)
+    click.echo(f"Commit {recorded.commit[:10]} ({recorded.path}).", err=True)
+
+
+@cli.command("vorlegen")
+@click.argument("kapitel")
+@click.option("--vermerk", help="Anmerkung zur Vorlage.")
+@_review_options
+def vorlegen_command(kapitel: str, vermerk: str | None, datum, commit: str | None,
+                     plan_dir: Path) -> None:
+    """Kapitel der Lenkungsgruppe vorlegen (durch die Expert*innengruppe).
+
+    Hält die jetzige, committete Fassung (Commit und SHA-256 des Texts) als Vorlage fest und
+    macht dafür einen Commit. Nach einer Rückgabe müssen alle Vorgaben als erledigt vermerkt
+    sein (lip vorgabe-erledigt).
+
+    \b
+    Beispiel:
+      lip vorlegen bildung --datum 2020-10-05
+      lip vorlegen 11-bildung.md --vermerk "überarbeitet nach den Vorgaben V1 und V2"
+    """
+    from pipeline import actions
+
+    _done(actions.submit(plan_dir, kapitel, datum=datum, vermerk=vermerk, commit=commit))
+
+
+@cli.command("entscheiden")
+@click.argument("kapitel")
+@click.option("--angenommen", "accepted", flag_value=True, default=None,
+              help="Die Lenkungsgruppe nimmt die vorgelegte Fassung an.")
+@click.option("--zurueckgespielt", "accepted", flag_value=False,
+              help="Die Lenkungsgruppe spielt die Fassung mit Vorgaben zurück.")
+@click.option("--vorgabe", "vorgaben", multiple=True, metavar="TEXT",
+              help="Eine Vorgabe für die Überarbeitung (mehrfach möglich; Pflicht beim "
+                   "Zurückspielen).")
+@click.option("--sitzung", help="Sitzung, z. B. '4. Sitzung der Lenkungsgruppe'.")
+@click.option("--abstimmung", help="Abstimmungsergebnis, z. B. '18 dafür, 2 dagegen'.")
+@click.option("--gremium", default="lenkungsgruppe", show_default=True,
+              help="Entscheidendes Gremium (Kennung aus plan/lip.yaml).")
+@_review_options
+def entscheiden_command(kapitel: str, accepted: bool | None, vorgaben: tuple[str, ...],
+                        sitzung: str | None, abstimmung: str | None, gremium: str, datum,
+                        commit: str | None, plan_dir: Path) -> None:
+    """Entscheidung der Lenkungsgruppe über die vorgelegte Fassung festhalten.
+
+    Angenommen oder zurückgespielt (dann mit mindestens einer --vorgabe). Entschieden wird
+    nur über genau die vorgelegte Fassung; bei gleichstellungsrelevanten Kapiteln muss zur
+    Annahme die Stellungnahme der Gleichstellungsbeauftragten vorliegen.
+
+    \b
+    Beispiel:
+      lip entscheiden bildung --angenommen --sitzung "5. Sitzung" --datum 2020-11-18
+      lip entscheiden bildung --zurueckgespielt --vorgabe "Eltern stärker einbeziehen" \\
+          --vorgabe "Kennzahl für 1.2.1 ergänzen"
+    """
+    from pipeline import actions
+
+    if accepted is None:
+        raise click.UsageError("--angenommen oder --zurueckgespielt angeben")
+    _done(actions.decide(plan_dir, kapitel, accepted=accepted, vorgaben=vorgaben, datum=datum,
+                         sitzung=sitzung, abstimmung=abstimmung, gremium=gremium, commit=commit))
+
+
+@cli.command("stellungnahme")
+@click.argument("kapitel")
+@click.option("--gremium", required=True,
+              help="Gremium, das Stellung nimmt: integrationsbeiraete, rtgs, "
+                   "gleichstellungsbeauftragte, oeffentlichkeit.")
+@click.option("--text", help="Wortlaut (Markdown).")
+@click.option("--datei", type=click.Path(path_type=Path),
+              help="Datei mit dem Wortlaut (.md); wird nach plan/stellungnahmen/ übernommen.")
+@click.option("--art", type=click.Choice(["Einschätzung", "Stellungnahme", "Zusammenfassung"]),
+              help="Art (Standard: wie beim Gremium in plan/lip.yaml).")
+@_review_options
+def stellungnahme_command(kapitel: str, gremium: str, text: str | None, datei: Path | None,
+                          art: str | None, datum, commit: str | None, plan_dir: Path) -> None:
+    """Stellungnahme, Einschätzung oder Zusammenfassung zur vorgelegten Fassung festhalten.
+
+    Bezieht sich auf die zuletzt vorgelegte Fassung des Kapitels.
+
+    \b
+    Beispiel:
+      lip stellungnahme demokratie --gremium rtgs --text "Der RTGS begrüßt …"
+      lip stellungnahme demokratie --gremium integrationsbeiraete --datei einschaetzung.md
+    """
+    from pipeline import actions
+
+    _done(actions.add_statement(plan_dir, kapitel, gremium=gremium, text=text, datei=datei,
+                                art=art, datum=datum, commit=commit))
+
+
+@cli.command("vorgabe-erledigt")
+@click.argument("kapitel")
+@click.argument("vorgabe")
+@click.option("--vermerk", required=True,
+              help="Wie die Expert*innengruppe die Vorgabe umgesetzt hat.")
+@_review_options
+def vorgabe_erledigt_command(kapitel: str, vorgabe: str, vermerk: str, datum,
+                             commit: str | None, plan_dir: Path) -> None:
+    """Vermerken, wie eine Vorgabe der Lenkungsgruppe umgesetzt wurde.
+
+    Vor der erneuten Vorlage muss jede Vorgabe der letzten Rückgabe erledigt sein.
+
+    \b
+    Beispiel:
+      lip vorgabe-erledigt bildung V2 --vermerk "Kennzahl in Maßnahme 1.2.1 ergänzt"
+    """
+    from pipeline import actions
+
+    _done(actions.vorgabe_done(plan_dir, kapitel, vorgabe, vermerk=vermerk, datum=datum,
+                               commit=commit))
+
+
+_STATUS_COLOURS = {"entwurf": "white", "vorgelegt": "yellow", "zurückgespielt": "red",
+                   "überarbeitet": "magenta", "angenommen": "green"}
+
+
+@cli.command("status")
+@plan_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Stand als JSON auf die Standardausgabe.")
+def status_command(plan_dir: Path, as_json: bool) -> None:
+    """Stand der Beratung aller Kapitel auf einen Blick.
+
+    Je Kapitel: Teil, Etappe, Expert*innengruppe, Stand, letzte Entscheidung, offene Vorgaben,
+    fehlende Stellungnahmen und ob der Text seit der Entscheidung geändert wurde. Farben nur im
+    Terminal (NO_COLOR schaltet sie ab).
+
+    \b
+    Beispiel:
+      lip status
+      lip status --json > stand.json
+    """
+    from pipeline import actions
+
+    rows = actions.status(plan_dir)
+    if as_json:
+        click.echo(json.dumps({"kapitel": [r.to_json() for r in rows]}, ensure_ascii=False,
+                              indent=2))
+        return
+    color = False if os.environ.get("NO_COLOR") else None
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    final = sum(r.endgueltig for r in rows)
+    click.echo(click.style(f"Stand der Beratung: {len(rows)} Kapitel, {final} in der jetzigen "
+                           f"Fassung angenommen", bold=True), color=color)
+    part = None
+    width = max((len(f"{r.nummer} {r.titel}") for r in rows), default=10)
+    gwidth = max((len(r.expertinnengruppe_name) for r in rows), default=10)
+    for r in rows:
+        if r.teil != part:
+            part = r.teil
+            click.echo(click.style(f"\n{part} – Etappe {r.etappe}", bold=True), color=color)
+        stale = r.seit_entscheidung_geaendert and r.status == "angenommen"
+        fg = "yellow" if stale else _STATUS_COLOURS.get(r.status)
+        name = f"{r.nummer} {r.titel}".ljust(width)
+        etappe = "" if r.etappe in part else f" [Etappe {r.etappe}]"
+        click.echo(f"  {name}  {r.expertinnengruppe_name.ljust(gwidth)}  "
+                   + click.style(r.stand, fg=fg, bold=stale) + etappe, color=color)
+        notes = []
+        if r.offene_vorgaben:
+            notes.append("offene Vorgaben: " + ", ".join(
+                f"{v['id']} {v['text']}" for v in r.offene_vorgaben))
+        if r.fehlende_stellungnahmen and r.status == "vorgelegt":
+            notes.append("fehlende Stellungnahmen: " + ", ".join(r.fehlende_stellungnahmen))
+        if r.probleme:
+            notes.append(f"Beratungsverlauf fehlerhaft ({len(r.probleme)}), siehe lip check")
+        for note in notes:
+            click.echo(click.style(f"  {'':{width}}  ↳ {note}", dim=True), color=color)
+
+
+@cli.command("verlauf")
+@click.argument("kapitel")
+@plan_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Verlauf als JSON auf die Standardausgabe.")
+def verlauf_command(kapitel: str, plan_dir: Path, as_json: bool) -> None:
+    """Verlauf eines Kapitels: Textänderungen (aus git), Vorlagen, Entscheidungen, Stellungnahmen.
+
+    \b
+    Beispiel:
+      lip verlauf bildung
+      lip verlauf 13-demokratie.md --json
+    """
+    from pipeline import actions
+
+    name, entries = actions.timeline(plan_dir, kapitel)
+    if as_json:
+        click.echo(json.dumps({"kapitel": name, "verlauf": [e.to_json() for e in entries]},
+                              ensure_ascii=False, indent=2))
+        return
+    color = False if os.environ.get("NO_COLOR") else None
+    click.echo(click.style(f"Verlauf von Kapitel {name}", bold=True), color=color)
+    for e in entries:
+        when = e.datum.strftime("%d.%m.%Y")
+        sha = f" [{e.commit[:7]}]" if e.commit else ""
+        click.echo(f"{when}  " + click.style(e.art.ljust(16), bold=True) + f" {e.text}{sha}",
+                   color=color)
+        for d in e.details:
+            click.echo(f"{'':12}{'':17}{d}", color=color)
+
+
+@cli.group("hooks", cls=GermanGroup)
+def hooks_group() -> None:
+    """Git-Hooks für Redakteur*innen: kaputte Metadaten gelangen nicht in die Historie.
+
+    \b
+    Beispiel:
+      lip hooks install
+    """
+
+
+@hooks_group.command("install")
+@click.option("--force", is_flag=True, help="Einen vorhandenen fremden pre-commit-Hook ersetzen.")
+def hooks_install_command(force: bool) -> None:
+    """pre-commit-Hook installieren, der vor jedem Commit die vorgemerkten Kapitel prüft.
+
+    \b
+    Beispiel:
+      lip hooks install
+    """
+    from pipeline import actions
+
+    target = actions.install_hook(Path.cwd(), force=force)
+    click.echo(f"Hook installiert: {target}", err=True)
+
+
+@hooks_group.command("run")
+@plan_dir_option
+@click.argument("dateien", nargs=-1)
+def hooks_run_command(plan_dir: Path, dateien: tuple[str, ...]) -> None:
+    """Die zum Commit vorgemerkten Kapitel prüfen (vom pre-commit-Hook aufgerufen).
+
+    \b
+    Beispiel:
+      lip hooks run
+    """
+    from pipeline import actions
+
+    report, staged = actions.check_staged(Path.cwd(), plan_dir)
+    for d in report.sorted():
+        click.echo(str(d), err=True)
+    if report.errors:
+        click.echo(f"lip: {len(report.errors)} Fehler in den vorgemerkten Dateien; der Commit "
+                   f"wurde abgebrochen. Bitte beheben (Details: lip check).", err=True)
+        raise SystemExit(1)
+
 
 # --- redline (issue 5) -----------------------------------------------------------------------
 

@@ -74,3 +74,192 @@ def read_plan_files(repo, rev: str, prefix: str = PLAN_DIR) -> dict[str, bytes |
         rel = Path(blob.path).relative_to(prefix).as_posix()
         files[rel] = blob.data_stream.read() if rel.endswith(READ_SUFFIXES) else None
     return files
+
+
+# --- review workflow (issue 4): reading one file, committing metadata, the file's log --------
+
+
+TRAILER = "Lip-Eintrag"
+"""Commit trailer naming the kind of review record a commit adds (vorlage, entscheidung, …)."""
+
+
+def head_sha(repo) -> str | None:
+    """Full SHA of HEAD, or None in a repository without commits."""
+    try:
+        return repo.head.commit.hexsha
+    except ValueError:
+        return None
+
+
+def repo_path(repo, path: Path) -> str:
+    """Path of `path` relative to the repository root, in git's form (posix)."""
+    root = Path(repo.working_tree_dir).resolve()
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        raise GitError(f"{path} liegt außerhalb des Repositorys {root}") from None
+
+
+def is_dirty(repo, relpath: str) -> bool:
+    """True when the file differs from HEAD in the index or the working tree (or is untracked)."""
+    out = repo.git.status("--porcelain", "--untracked-files=all", "--", relpath)
+    return bool(out.strip())
+
+
+def read_file_at(repo, rev: str, relpath: str) -> bytes | None:
+    """The bytes of `relpath` at `rev`, or None when the file does not exist there."""
+    commit = repo.commit(resolve(repo, rev).sha)
+    try:
+        blob = commit.tree / relpath
+    except KeyError:
+        return None
+    return blob.data_stream.read()
+
+
+def _store_blob(repo, data: bytes) -> str:
+    from io import BytesIO
+
+    from gitdb.base import IStream
+
+    sha = repo.odb.store(IStream("blob", len(data), BytesIO(data))).hexsha
+    return sha.decode("ascii") if isinstance(sha, bytes) else sha
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def commit_files(repo, committed: dict[str, bytes], message: str,
+                 worktree: dict[str, bytes] | None = None) -> str:
+    """Make one commit on top of HEAD that changes exactly the files in `committed`.
+
+    `worktree` is what the working files become (default: the committed bytes); it differs
+    when the editor has uncommitted edits that must stay uncommitted. Other staged or
+    unstaged work is left alone: the commit is built in a temporary index and HEAD moves with
+    a compare-and-swap. On any failure HEAD, index and files are put back.
+    """
+    import tempfile
+
+    import git
+
+    root = Path(repo.working_tree_dir)
+    worktree = committed if worktree is None else worktree
+    parent = head_sha(repo)
+    if parent is None:
+        raise GitError("das Repository hat noch keinen Commit; erst den Plan committen")
+    g = repo.git
+    originals = {p: ((root / p).read_bytes() if (root / p).exists() else None) for p in worktree}
+    index_before = {p: g.ls_files("-s", "--", p) for p in committed}
+    moved = False
+    try:
+        blobs = {p: _store_blob(repo, data) for p, data in committed.items()}
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+            g.read_tree(parent, env=env)
+            for p, sha in blobs.items():
+                g.update_index("--add", "--cacheinfo", f"100644,{sha},{p}", env=env)
+            tree = g.write_tree(env=env)
+        new = g.commit_tree(tree, "-p", parent, "-m", message)
+        g.update_ref("-m", f"lip: {message.splitlines()[0]}", "HEAD", new, parent)
+        moved = True
+        for p, data in worktree.items():
+            _write_atomic(root / p, data)
+        for p, sha in blobs.items():
+            g.update_index("--add", "--cacheinfo", f"100644,{sha},{p}")
+        return new
+    except (git.GitCommandError, OSError) as e:
+        if moved:
+            g.update_ref("HEAD", parent)
+        for p, data in originals.items():
+            if data is None:
+                (root / p).unlink(missing_ok=True)
+            elif (root / p).read_bytes() != data:
+                _write_atomic(root / p, data)
+        for p, entry in index_before.items():
+            if entry.strip():
+                mode, sha, _ = entry.split(maxsplit=2)
+                g.update_index("--cacheinfo", f"{mode},{sha},{p}")
+            else:
+                g.update_index("--force-remove", "--", p)
+        raise GitError(f"Commit fehlgeschlagen, nichts wurde verändert: {e}") from None
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One commit that touched a file: who, when, what, and how many lines."""
+
+    sha: str
+    time: dt.datetime
+    author: str
+    subject: str
+    record: str
+    """Value of the Lip-Eintrag trailer ('' for ordinary edits)."""
+    added: int
+    removed: int
+
+
+def file_log(repo, relpath: str) -> list[LogEntry]:
+    """Every commit that changed `relpath`, newest first – read with ONE `git log` call."""
+    import git
+
+    fmt = f"%x1e%H%x1f%aI%x1f%an%x1f%s%x1f%(trailers:key={TRAILER},valueonly,separator=%x2C)"
+    try:
+        out = repo.git.log(f"--format={fmt}", "--numstat", "--no-renames", "--", relpath)
+    except git.GitCommandError as e:
+        if head_sha(repo) is None:
+            return []
+        raise GitError(f"git log für {relpath} fehlgeschlagen: {e}") from None
+    entries = []
+    for chunk in out.split("\x1e"):
+        if not chunk.strip():
+            continue
+        head, _, rest = chunk.partition("\n")
+        sha, when, author, subject, trailer = (head.split("\x1f") + [""] * 5)[:5]
+        added = removed = 0
+        for line in rest.splitlines():
+            parts = line.split("\t")
+            if len(parts) == 3 and parts[0].isdigit() and parts[1].isdigit():
+                added += int(parts[0])
+                removed += int(parts[1])
+        entries.append(LogEntry(sha, dt.datetime.fromisoformat(when), author, subject,
+                                trailer.strip(), added, removed))
+    return entries
+
+
+def staged_paths(repo, prefix: str = PLAN_DIR) -> list[str]:
+    """Paths under `prefix` whose staged version differs from HEAD."""
+    if head_sha(repo) is None:  # no HEAD yet: everything staged is new
+        out = repo.git.ls_files("--", prefix)
+    else:
+        out = repo.git.diff("--cached", "--name-only", "--diff-filter=ACMR", "--", prefix)
+    return [line for line in out.splitlines() if line]
+
+
+def read_staged_files(repo, prefix: str = PLAN_DIR) -> dict[str, bytes | None]:
+    """The plan folder as it is staged in the index (what the next commit will contain)."""
+    files: dict[str, bytes | None] = {}
+    for (path, stage), entry in repo.index.entries.items():
+        if stage != 0 or not path.startswith(prefix + "/"):
+            continue
+        rel = path[len(prefix) + 1:]
+        files[rel] = repo.odb.stream(entry.binsha).read() if rel.endswith(READ_SUFFIXES) else None
+    return files
+
+
+def hooks_dir(repo) -> Path:
+    """The folder git runs hooks from (respects core.hooksPath and linked worktrees)."""
+    path = Path(repo.git.rev_parse("--git-path", "hooks"))
+    return path if path.is_absolute() else Path(repo.working_tree_dir) / path

@@ -37,6 +37,7 @@ def check_plan(plan: Plan, *, strict: bool = False) -> Report:
         _check_chapter_meta(plan, chapter, report)
         _check_body(plan, chapter, report)
         _check_review(plan, chapter, report)
+        check_review_sequence(plan, chapter, report)
     _check_across_chapters(plan, report)
     if strict:
         report.diagnostics = [
@@ -264,3 +265,21 @@ def defined_anchors(plan: Plan) -> set[str]:
     return anchors
 
 
+# --- review semantics (issue 4) ------------------------------------------------------------------
+
+
+def check_review_sequence(plan: Plan, chapter: Chapter, report: Report) -> None:
+    """Replay the chapter's review records through the state machine (pipeline.review).
+
+    Catches what the schema cannot: records in an impossible order (a decision before any
+    submission, an acceptance without the Gleichstellungsbeauftragte's statement on that
+    version), a decision pinning a version that was never submitted, and so on.
+    """
+    from pipeline import review
+
+    state = review.chapter_state(chapter, plan.manifest.gremien if plan.manifest else None)
+    for problem in state.problems:
+        list_name, index = problem.where or ("", 0)
+        keys = ("review", list_name, index) if list_name else ("review",)
+        report.add(chapter.path, chapter.line_of(*keys),
+                   f"review.{list_name}[{index}]" if list_name else "review", problem.short)

@@ -1,0 +1,538 @@
+"""The review process as a state machine, declared once; pure (no I/O, no git).
+
+A chapter's review state is never stored: it is folded from the append-only records in its
+front matter (`review.vorlagen`, `review.entscheidungen`, `review.stellungnahmen`) and the hash
+of its current text. The same fold validates the records (`lip check`) and guards every
+recording command (`lip vorlegen`, `lip entscheiden`, …), so the rules live in one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import enum
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.errors import PipelineError
+
+DECIDING_BODY = "lenkungsgruppe"
+"""Gremium whose decisions move a chapter forward."""
+GENDER_BODY = "gleichstellungsbeauftragte"
+"""Gremium whose statement is required before a gleichstellungsrelevant chapter is accepted."""
+EXPECTED_STATEMENTS = ("integrationsbeiraete", "rtgs")
+"""Gremien that comment on every submitted draft (DOMAIN.md: 'in parallel each draft goes to')."""
+
+ACCEPTED = "angenommen"
+RETURNED = "zurückgespielt"
+
+
+class ReviewStatus(enum.Enum):
+    """Where a chapter stands in the review by the Lenkungsgruppe."""
+
+    ENTWURF = "entwurf"
+    """Being written by the Expert*innengruppe; never submitted."""
+    VORGELEGT = "vorgelegt"
+    """Submitted to the Lenkungsgruppe; waiting for its decision."""
+    ZURUECKGESPIELT = "zurückgespielt"
+    """Returned with Vorgaben; the text is still the version that was returned."""
+    UEBERARBEITET = "überarbeitet"
+    """Returned, and the text has changed since: ready to be submitted again."""
+    ANGENOMMEN = "angenommen"
+    """Accepted by the Lenkungsgruppe (check `changed_since_decision` for staleness)."""
+
+    @property
+    def label(self) -> str:
+        """The German word shown to users."""
+        return _LABELS[self]
+
+    def is_decided(self) -> bool:
+        return self in (ReviewStatus.ZURUECKGESPIELT, ReviewStatus.UEBERARBEITET,
+                        ReviewStatus.ANGENOMMEN)
+
+
+_LABELS = {
+    ReviewStatus.ENTWURF: "Entwurf",
+    ReviewStatus.VORGELEGT: "vorgelegt",
+    ReviewStatus.ZURUECKGESPIELT: "zurückgespielt",
+    ReviewStatus.UEBERARBEITET: "überarbeitet",
+    ReviewStatus.ANGENOMMEN: "angenommen",
+}
+
+
+class Step(enum.Enum):
+    """A recorded step of the review; each is one command and one kind of record."""
+
+    VORLEGEN = "vorlegen"
+    """The Expert*innengruppe submits a version to the Lenkungsgruppe."""
+    ANNEHMEN = "annehmen"
+    """The Lenkungsgruppe accepts the submitted version."""
+    ZURUECKSPIELEN = "zurückspielen"
+    """The Lenkungsgruppe returns the submitted version with Vorgaben."""
+    STELLUNGNAHME = "stellungnahme"
+    """A consulted body comments on a submitted version."""
+    VORGABE_ERLEDIGT = "vorgabe-erledigt"
+    """The Expert*innengruppe notes how it addressed a Vorgabe."""
+
+    @property
+    def label(self) -> str:
+        return {
+            Step.VORLEGEN: "Vorlegen",
+            Step.ANNEHMEN: "Annehmen",
+            Step.ZURUECKSPIELEN: "Zurückspielen",
+            Step.STELLUNGNAHME: "Stellungnahme festhalten",
+            Step.VORGABE_ERLEDIGT: "Vorgabe als erledigt vermerken",
+        }[self]
+
+
+S, T = ReviewStatus, Step
+_ANY_SUBMITTED = (S.VORGELEGT, S.ZURUECKGESPIELT, S.UEBERARBEITET, S.ANGENOMMEN)
+
+TRANSITIONS: dict[Step, dict[ReviewStatus, ReviewStatus | None]] = {
+    T.VORLEGEN: {S.ENTWURF: S.VORGELEGT, S.UEBERARBEITET: S.VORGELEGT, S.ANGENOMMEN: S.VORGELEGT},
+    T.ANNEHMEN: {S.VORGELEGT: S.ANGENOMMEN},
+    T.ZURUECKSPIELEN: {S.VORGELEGT: S.ZURUECKGESPIELT},
+    T.STELLUNGNAHME: {s: None for s in _ANY_SUBMITTED},
+    T.VORGABE_ERLEDIGT: {S.ZURUECKGESPIELT: None, S.UEBERARBEITET: None},
+}
+"""Allowed steps: step → {state it may start from: state it leads to (None = unchanged)}.
+Every pair missing here is refused with the reason in REFUSALS."""
+
+_DECIDE_AGAIN = ("die neue Fassung zuerst vorlegen: lip vorlegen {kap}")
+REFUSALS: dict[tuple[Step, ReviewStatus], tuple[str, str]] = {
+    (T.VORLEGEN, S.VORGELEGT): (
+        "das Kapitel liegt der Lenkungsgruppe bereits seit {vorlage} vor",
+        "erst die Entscheidung festhalten: lip entscheiden {kap} --angenommen oder "
+        "--zurueckgespielt --vorgabe \"…\""),
+    (T.VORLEGEN, S.ZURUECKGESPIELT): (
+        "der Text ist seit der Rückgabe am {entscheidung} unverändert",
+        "den Text nach den Vorgaben überarbeiten, committen und dann erneut vorlegen"),
+    (T.ANNEHMEN, S.ENTWURF): (
+        "das Kapitel wurde der Lenkungsgruppe nie vorgelegt",
+        "erst vorlegen: lip vorlegen {kap}"),
+    (T.ZURUECKSPIELEN, S.ENTWURF): (
+        "das Kapitel wurde der Lenkungsgruppe nie vorgelegt",
+        "erst vorlegen: lip vorlegen {kap}"),
+    (T.ANNEHMEN, S.ZURUECKGESPIELT): (
+        "über die letzte Vorlage wurde am {entscheidung} bereits entschieden (zurückgespielt)",
+        "die überarbeitete Fassung zuerst vorlegen: lip vorlegen {kap}"),
+    (T.ZURUECKSPIELEN, S.ZURUECKGESPIELT): (
+        "über die letzte Vorlage wurde am {entscheidung} bereits entschieden (zurückgespielt)",
+        "die überarbeitete Fassung zuerst vorlegen: lip vorlegen {kap}"),
+    (T.ANNEHMEN, S.UEBERARBEITET): (
+        "die überarbeitete Fassung wurde noch nicht vorgelegt; über die letzte Vorlage wurde "
+        "am {entscheidung} bereits entschieden",
+        "die überarbeitete Fassung zuerst vorlegen: lip vorlegen {kap}"),
+    (T.ZURUECKSPIELEN, S.UEBERARBEITET): (
+        "die überarbeitete Fassung wurde noch nicht vorgelegt; über die letzte Vorlage wurde "
+        "am {entscheidung} bereits entschieden",
+        "die überarbeitete Fassung zuerst vorlegen: lip vorlegen {kap}"),
+    (T.ANNEHMEN, S.ANGENOMMEN): (
+        "das Kapitel wurde am {entscheidung} bereits angenommen und seitdem nicht erneut vorgelegt",
+        "nach einer Textänderung " + _DECIDE_AGAIN),
+    (T.ZURUECKSPIELEN, S.ANGENOMMEN): (
+        "das Kapitel wurde am {entscheidung} angenommen und seitdem nicht erneut vorgelegt",
+        "nach einer Textänderung " + _DECIDE_AGAIN),
+    (T.STELLUNGNAHME, S.ENTWURF): (
+        "das Kapitel wurde noch nicht vorgelegt; Stellungnahmen beziehen sich auf eine "
+        "vorgelegte Fassung",
+        "erst vorlegen: lip vorlegen {kap}"),
+    (T.VORGABE_ERLEDIGT, S.ENTWURF): (
+        "das Kapitel wurde nie zurückgespielt, es gibt keine Vorgaben",
+        "Vorgaben entstehen nur durch lip entscheiden {kap} --zurueckgespielt"),
+    (T.VORGABE_ERLEDIGT, S.VORGELEGT): (
+        "das Kapitel liegt der Lenkungsgruppe bereits wieder vor",
+        "Vorgaben vor der erneuten Vorlage als erledigt vermerken; jetzt die Entscheidung "
+        "abwarten"),
+    (T.VORGABE_ERLEDIGT, S.ANGENOMMEN): (
+        "das Kapitel ist angenommen; es gibt keine offenen Vorgaben",
+        "nichts zu tun"),
+}
+
+
+class ReviewStateError(PipelineError):
+    """A review step that the state machine refuses: says why and what to do instead."""
+
+    def __init__(self, chapter: str, current: ReviewStatus, step: Step, reason: str, hint: str,
+                 where: tuple[str, int] | None = None):
+        self.chapter, self.current, self.step = chapter, current, step
+        self.reason, self.hint, self.where = reason, hint, where
+        super().__init__(f"Kapitel {chapter} (Stand: {current.label}): {step.label} nicht "
+                         f"möglich – {reason}. Stattdessen: {hint}.")
+
+    @property
+    def short(self) -> str:
+        """Reason and hint without the chapter prefix (for located diagnostics)."""
+        return f"{self.reason}; stattdessen: {self.hint}"
+
+
+# --- records ------------------------------------------------------------------------------------
+
+
+def as_date(value: Any) -> dt.date | None:
+    """Read a record's `datum` (ruamel gives dates, JSON gives strings)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def german_date(value: Any) -> str:
+    """Format a date the German way (12.03.2020)."""
+    d = as_date(value)
+    return d.strftime("%d.%m.%Y") if d else str(value)
+
+
+def stand_of(record: Any) -> tuple[str, str]:
+    """(commit, text_sha256) pinned by a record; empty strings when missing."""
+    stand = record.get("stand") if isinstance(record, dict) else None
+    if not isinstance(stand, dict):
+        return "", ""
+    return str(stand.get("commit") or ""), str(stand.get("text_sha256") or "")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One record placed on the chapter's timeline."""
+
+    step: Step
+    datum: dt.date
+    record: dict
+    list_name: str
+    index: int
+
+
+_ORDER = {"vorlagen": 0, "stellungnahmen": 1, "entscheidungen": 2}
+"""Same-day order: a draft is submitted, commented on, then decided in one session."""
+
+
+def events_of(review: Any) -> tuple[list[Event], list[tuple[str, int, str]]]:
+    """Return the records in time order, and (list, index, problem) for unreadable ones."""
+    events: list[Event] = []
+    bad: list[tuple[str, int, str]] = []
+    review = review if isinstance(review, dict) else {}
+    for list_name in _ORDER:
+        entries = review.get(list_name) or []
+        if not isinstance(entries, list):
+            continue
+        previous: dt.date | None = None
+        for i, record in enumerate(entries):
+            if not isinstance(record, dict):
+                bad.append((list_name, i, "Eintrag ist keine Zuordnung"))
+                continue
+            datum = as_date(record.get("datum"))
+            if datum is None:
+                bad.append((list_name, i, "Eintrag ohne gültiges Datum"))
+                continue
+            if previous is not None and datum < previous:
+                bad.append((list_name, i, f"Eintrag vom {german_date(datum)} steht nach einem "
+                                          f"Eintrag vom {german_date(previous)}; die Liste wird "
+                                          f"nur angefügt und ist zeitlich geordnet"))
+            previous = max(previous, datum) if previous else datum
+            if list_name == "vorlagen":
+                step = Step.VORLEGEN
+            elif list_name == "stellungnahmen":
+                step = Step.STELLUNGNAHME
+            else:
+                step = Step.ANNEHMEN if record.get("ergebnis") == ACCEPTED else Step.ZURUECKSPIELEN
+            events.append(Event(step, datum, record, list_name, i))
+    events.sort(key=lambda e: (e.datum, _ORDER[e.list_name], e.index))
+    return events, bad
+
+
+# --- the fold -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Fold:
+    """The state after some records: what the next step is checked against."""
+
+    chapter: str
+    gender_relevant: bool
+    status: ReviewStatus = ReviewStatus.ENTWURF
+    last_submission: dict | None = None
+    last_decision: dict | None = None
+    submitted_hashes: dict[str, dt.date] = field(default_factory=dict)
+    """Text hash of every submitted version → date it was first submitted."""
+    statements: list[dict] = field(default_factory=list)
+    last_date: dt.date | None = None
+
+    def effective(self, text_sha256: str | None) -> ReviewStatus:
+        """The status once the text with `text_sha256` is taken into account."""
+        if (self.status is ReviewStatus.ZURUECKGESPIELT and text_sha256
+                and text_sha256 != stand_of(self.last_decision)[1]):
+            return ReviewStatus.UEBERARBEITET
+        return self.status
+
+    def context(self, kap: str) -> dict[str, str]:
+        return {
+            "kap": kap,
+            "vorlage": german_date((self.last_submission or {}).get("datum")),
+            "entscheidung": german_date((self.last_decision or {}).get("datum")),
+        }
+
+    def refuse(self, step: Step, reason: str, hint: str, kap: str,
+               status: ReviewStatus | None = None) -> ReviewStateError:
+        ctx = self.context(kap)
+        return ReviewStateError(self.chapter, status or self.status, step,
+                                reason.format(**ctx), hint.format(**ctx))
+
+
+def open_vorgaben_of(decision: dict | None) -> list[dict]:
+    """Vorgaben of a return that are not yet marked erledigt."""
+    if not isinstance(decision, dict) or decision.get("ergebnis") != RETURNED:
+        return []
+    return [v for v in decision.get("vorgaben") or []
+            if isinstance(v, dict) and not v.get("erledigt")]
+
+
+def check_step(fold: Fold, step: Step, record: dict, *, kap: str) -> ReviewStatus:
+    """Return the state after `record` (a step of kind `step`), or raise ReviewStateError.
+
+    `kap` is how the chapter is named in hints (e.g. 'bildung'). The record is not stored.
+    """
+    datum = as_date(record.get("datum"))
+    _, text_sha = stand_of(record)
+    status = fold.effective(text_sha if step is Step.VORLEGEN else None)
+    if step is Step.VORGABE_ERLEDIGT:
+        status = fold.status
+    allowed = TRANSITIONS[step]
+    if status not in allowed:
+        reason, hint = REFUSALS[(step, status)]
+        raise fold.refuse(step, reason, hint, kap, status)
+    # Statements often arrive on paper and are recorded late: they only must not predate the
+    # submission of the version they are about (checked below).
+    if (step is not Step.STELLUNGNAHME and datum is not None and fold.last_date is not None
+            and datum < fold.last_date):
+        raise fold.refuse(step, f"das Datum {german_date(datum)} liegt vor dem letzten Eintrag "
+                          f"vom {german_date(fold.last_date)}",
+                          "Einträge in zeitlicher Reihenfolge festhalten; das Datum prüfen "
+                          "(--datum JJJJ-MM-TT)", kap, status)
+    sub_commit, sub_sha = stand_of(fold.last_submission)
+    if step is Step.VORLEGEN:
+        if status is ReviewStatus.ANGENOMMEN and text_sha == stand_of(fold.last_decision)[1]:
+            raise fold.refuse(step, "das Kapitel wurde am {entscheidung} in genau diesem Text "
+                              "angenommen", "nichts zu tun; erst nach einer Textänderung erneut "
+                              "vorlegen", kap, status)
+        if status is ReviewStatus.UEBERARBEITET:
+            missing = open_vorgaben_of(fold.last_decision)
+            if missing:
+                ids = ", ".join(str(v.get("id")) for v in missing)
+                first = missing[0].get("id")
+                raise fold.refuse(step, f"die Vorgaben {ids} der Lenkungsgruppe vom "
+                                  "{entscheidung} sind noch nicht als erledigt vermerkt",
+                                  "für jede festhalten, wie die Expert*innengruppe sie umgesetzt "
+                                  f"hat: lip vorgabe-erledigt {{kap}} {first} --vermerk \"…\"",
+                                  kap, status)
+    elif step in (Step.ANNEHMEN, Step.ZURUECKSPIELEN):
+        commit, _ = stand_of(record)
+        if text_sha != sub_sha:
+            raise fold.refuse(step, f"entschieden werden kann nur über die vorgelegte Fassung "
+                              f"(Stand {sub_commit[:10]} vom {{vorlage}}); die Fassung "
+                              f"{commit[:10] or '(ohne Commit)'} hat einen anderen Text",
+                              f"über die vorgelegte Fassung mit --commit {sub_commit[:10]} "
+                              f"entscheiden oder die neue Fassung zuerst vorlegen: "
+                              f"lip vorlegen {{kap}}", kap, status)
+        if step is Step.ZURUECKSPIELEN and not [
+                v for v in record.get("vorgaben") or [] if isinstance(v, dict) and v.get("text")]:
+            raise fold.refuse(step, "zurückspielen ohne Vorgaben geht nicht: die "
+                              "Expert*innengruppe muss wissen, was sie überarbeiten soll",
+                              "mindestens eine Vorgabe angeben: --vorgabe \"…\"", kap, status)
+        if step is Step.ANNEHMEN and fold.gender_relevant and not any(
+                s.get("gremium") == GENDER_BODY and stand_of(s)[1] == sub_sha
+                for s in fold.statements):
+            raise fold.refuse(step, "das Kapitel ist gleichstellungsrelevant, aber zur vorgelegten "
+                              "Fassung vom {vorlage} liegt keine Stellungnahme der "
+                              "Gleichstellungsbeauftragten vor",
+                              "erst die Stellungnahme festhalten: lip stellungnahme {kap} "
+                              "--gremium gleichstellungsbeauftragte --text \"…\" (oder das "
+                              "Kapitel mit Vorgaben zurückspielen)", kap, status)
+    elif step is Step.STELLUNGNAHME:
+        commit, _ = stand_of(record)
+        if text_sha not in fold.submitted_hashes:
+            raise fold.refuse(step, f"Stellungnahmen beziehen sich auf eine vorgelegte Fassung; "
+                              f"die Fassung {commit[:10] or '(ohne Commit)'} wurde nie vorgelegt",
+                              f"die vorgelegte Fassung mit --commit {sub_commit[:10]} angeben",
+                              kap, status)
+        since = fold.submitted_hashes[text_sha]
+        if datum is not None and datum < since:
+            raise fold.refuse(step, f"das Datum {german_date(datum)} liegt vor der Vorlage dieser "
+                              f"Fassung am {german_date(since)}",
+                              "das Datum prüfen (--datum JJJJ-MM-TT)", kap, status)
+    target = allowed[status]
+    return status if target is None else target
+
+
+def apply_step(fold: Fold, step: Step, record: dict, status: ReviewStatus) -> None:
+    """Record an accepted step in `fold` (after check_step said yes, or to keep replaying)."""
+    datum = as_date(record.get("datum"))
+    if datum is not None and step is not Step.STELLUNGNAHME:
+        fold.last_date = max(fold.last_date, datum) if fold.last_date else datum
+    if step is Step.VORLEGEN:
+        fold.last_submission = record
+        if datum is not None:
+            fold.submitted_hashes.setdefault(stand_of(record)[1], datum)
+    elif step in (Step.ANNEHMEN, Step.ZURUECKSPIELEN):
+        fold.last_decision = record
+    elif step is Step.STELLUNGNAHME:
+        fold.statements.append(record)
+    if status is not ReviewStatus.UEBERARBEITET:
+        fold.status = status
+    else:
+        fold.status = ReviewStatus.ZURUECKGESPIELT
+
+
+_TARGET = {
+    Step.VORLEGEN: ReviewStatus.VORGELEGT,
+    Step.ANNEHMEN: ReviewStatus.ANGENOMMEN,
+    Step.ZURUECKSPIELEN: ReviewStatus.ZURUECKGESPIELT,
+}
+
+
+def replay(review: Any, *, chapter: str, kap: str, gender_relevant: bool
+           ) -> tuple[Fold, list[ReviewStateError]]:
+    """Fold every record in time order; collect (not raise) the steps the rules refuse."""
+    fold = Fold(chapter, gender_relevant)
+    events, bad = events_of(review)
+    problems: list[ReviewStateError] = []
+    for list_name, index, message in bad:
+        problems.append(ReviewStateError(chapter, fold.status, Step.VORLEGEN, message,
+                                         "den Eintrag berichtigen", (list_name, index)))
+    for event in events:
+        try:
+            status = check_step(fold, event.step, event.record, kap=kap)
+        except ReviewStateError as e:
+            e.where = (event.list_name, event.index)
+            problems.append(e)
+            status = _TARGET.get(event.step, fold.status)
+        apply_step(fold, event.step, event.record, status)
+    return fold, problems
+
+
+# --- the state of one chapter --------------------------------------------------------------------
+
+
+@dataclass
+class ChapterState:
+    """Everything status, build and site need to know about one chapter's review."""
+
+    status: ReviewStatus
+    etappe: str
+    last_submission: dict | None
+    last_decision: dict | None
+    open_vorgaben: list[dict]
+    missing_statements: list[str]
+    """Gremium keys whose statement on the last submitted version is still missing."""
+    changed_since_decision: bool
+    changed_since_submission: bool
+    decided_commit: str | None
+    decided_text_sha256: str | None
+    statements: list[dict]
+    problems: list[ReviewStateError]
+    """Records the rules refuse (shown by `lip check`)."""
+
+    @property
+    def label(self) -> str:
+        """German one-liner: 'angenommen am 12.03.2020, seitdem geändert'."""
+        text = self.status.label
+        if self.status is ReviewStatus.VORGELEGT and self.last_submission:
+            text += f" am {german_date(self.last_submission.get('datum'))}"
+            if self.changed_since_submission:
+                text += ", seitdem geändert"
+        elif self.status.is_decided() and self.last_decision:
+            text = f"{self.last_decision.get('ergebnis')} am " \
+                   f"{german_date(self.last_decision.get('datum'))}"
+            if self.status is ReviewStatus.UEBERARBEITET:
+                text += ", seitdem überarbeitet"
+            elif self.changed_since_decision:
+                text += ", seitdem geändert"
+        return text
+
+    @property
+    def is_final(self) -> bool:
+        """Accepted on exactly the current text: the chapter may go into the final Fassung."""
+        return self.status is ReviewStatus.ANGENOMMEN and not self.changed_since_decision
+
+
+def expected_statements(gender_relevant: bool, gremien: Any = None) -> list[str]:
+    """Gremien that should comment on every submitted version of such a chapter."""
+    keys = list(EXPECTED_STATEMENTS) + ([GENDER_BODY] if gender_relevant else [])
+    if isinstance(gremien, dict) and gremien:
+        keys = [k for k in keys if k in gremien]
+    return keys
+
+
+def chapter_state(chapter: Any, gremien: Any = None) -> ChapterState:
+    """Fold the chapter's review records against its current text (pure; never raises).
+
+    `chapter` is a `plan.Chapter`; `gremien` (the manifest's) limits the expected statements
+    to bodies the plan knows.
+    """
+    gender = chapter.get("gleichstellungsrelevant") is True
+    fold, problems = replay(chapter.review, chapter=display_name(chapter), kap=chapter.id,
+                            gender_relevant=gender)
+    current = chapter.text_sha256
+    status = fold.effective(current)
+    decision = fold.last_decision
+    decided_commit, decided_sha = stand_of(decision)
+    _, submitted_sha = stand_of(fold.last_submission)
+    missing: list[str] = []
+    if fold.last_submission is not None:
+        have = {s.get("gremium") for s in fold.statements if stand_of(s)[1] == submitted_sha}
+        missing = [k for k in expected_statements(gender, gremien) if k not in have]
+    pending = status is ReviewStatus.VORGELEGT
+    return ChapterState(
+        status=status,
+        etappe=str(chapter.get("etappe", "")),
+        last_submission=fold.last_submission,
+        last_decision=decision,
+        open_vorgaben=open_vorgaben_of(decision) if not pending else [],
+        missing_statements=missing,
+        changed_since_decision=bool(decision) and decided_sha != current,
+        changed_since_submission=bool(fold.last_submission) and submitted_sha != current,
+        decided_commit=decided_commit or None,
+        decided_text_sha256=decided_sha or None,
+        statements=fold.statements,
+        problems=problems,
+    )
+
+
+def display_name(chapter: Any) -> str:
+    """'1 Bildung' / 'A Haltung der Stadt' – how messages name a chapter."""
+    number = chapter.number
+    return f"{number} {chapter.title}" if number else chapter.title
+
+
+# --- staleness --------------------------------------------------------------------------------
+
+_WORD = re.compile(r"\S+")
+
+
+def word_changes(old: str, new: str) -> tuple[int, int]:
+    """Return (words added, words removed) between two chapter texts."""
+    a, b = _WORD.findall(old), _WORD.findall(new)
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    added = removed = 0
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag in ("replace", "delete"):
+            removed += i2 - i1
+        if tag in ("replace", "insert"):
+            added += j2 - j1
+    return added, removed
+
+
+def format_word_changes(added: int, removed: int) -> str:
+    """'+120/−35 Wörter'."""
+    return f"+{added}/\u2212{removed} Wörter"
+
+
+def next_vorgabe_ids(count: int) -> list[str]:
+    """Ids for the Vorgaben of a new decision: V1, V2, …"""
+    return [f"V{i}" for i in range(1, count + 1)]
