@@ -185,7 +185,8 @@ def commit_files(repo, committed: dict[str, bytes], message: str,
             g.update_ref("HEAD", parent)
         for p, data in originals.items():
             if data is None:
-                (root / p).unlink(missing_ok=True)
+                if (root / p).is_file():
+                    (root / p).unlink()
             elif (root / p).read_bytes() != data:
                 _write_atomic(root / p, data)
         for p, entry in index_before.items():

@@ -1,4 +1,5 @@
 """Review use cases against real git repositories: the whole cycle and every refusal."""
+# ruff: noqa: F811 - pytest fixtures imported from review_support
 
 from __future__ import annotations
 
@@ -113,7 +114,8 @@ def test_whole_cycle(mini):
         "Fassung nicht. Erneut vorlegen (lip vorlegen bildung) und annehmen lassen"]
     row = next(r for r in actions.status(plan) if r.id == "bildung")
     assert row.stand == "angenommen am 18.11.2020, seitdem geändert: +2/\u22121 Wörter"
-    assert (row.woerter_hinzu, row.woerter_entfernt) == (2, 1)  # "Familienzentren" → "…zentren, Elternvereine"
+    # "Familienzentren" became "Familienzentren, Elternvereine": +2/−1 tokens
+    assert (row.woerter_hinzu, row.woerter_entfernt) == (2, 1)
 
     # Re-accept: submit the new version, statement, accept.
     actions.submit(plan, "bildung", datum=D(2020, 12, 1))
