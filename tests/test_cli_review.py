@@ -1,0 +1,180 @@
+"""The review commands through the real CLI entry point: messages, exit codes, output."""
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import git
+import pytest
+from review_support import commit_all, edit, fixed_git_dates, mini, snapshot  # noqa: F401
+
+from pipeline.cli import cli, main
+
+REVIEW_COMMANDS = ["vorlegen", "entscheiden", "stellungnahme", "vorgabe-erledigt", "status",
+                   "verlauf", "hooks"]
+
+
+def lip(args: list[str], capsys) -> tuple[int, str, str]:
+    try:
+        main(args)
+        code = 0
+    except SystemExit as e:
+        code = e.code or 0
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def in_repo(mini, monkeypatch):
+    monkeypatch.chdir(mini)
+    monkeypatch.setenv("NO_COLOR", "1")
+    return mini
+
+
+def test_cycle_through_the_cli(in_repo, capsys):
+    code, out, err = lip(["vorlegen", "bildung", "--datum", "2020-10-05"], capsys)
+    assert code == 0, err
+    sha = git.Repo(in_repo).head.commit.hexsha
+    assert err == ("Expert*innengruppe Bildung: Kapitel 1 Bildung der Lenkungsgruppe vorgelegt\n"
+                   f"Commit {sha[:10]} (plan/11-bildung.md).\n")
+    code, out, err = lip(["entscheiden", "bildung", "--zurueckgespielt", "--datum", "2020-10-20",
+                          "--vorgabe", "Eltern stärker einbeziehen", "--vorgabe",
+                          "Kennzahl konkretisieren", "--sitzung", "3. Sitzung"], capsys)
+    assert code == 0, err
+    assert err.startswith("Lenkungsgruppe: Kapitel 1 Bildung zurückgespielt mit 2 Vorgaben\n")
+    code, out, err = lip(["stellungnahme", "bildung", "--gremium", "rtgs", "--text",
+                          "Der RTGS unterstützt die Vorgaben.", "--datum", "2020-10-21"], capsys)
+    assert code == 0, err
+
+    code, out, err = lip(["status"], capsys)
+    assert code == 0
+    assert "\x1b[" not in out  # NO_COLOR
+    lines = out.splitlines()
+    assert lines[0] == "Stand der Beratung: 2 Kapitel, 0 in der jetzigen Fassung angenommen"
+    assert "Grundlagenpapier – Etappe Grundlagenpapier" in lines
+    bildung = next(line for line in lines if "1 Bildung" in line)
+    assert bildung == ("  1 Bildung            Expert*innengruppe Bildung         "
+                       "zurückgespielt am 20.10.2020")
+    assert lines[lines.index(bildung) + 1].strip() == (
+        "↳ offene Vorgaben: V1 Eltern stärker einbeziehen, V2 Kennzahl konkretisieren")
+
+    code, out, _ = lip(["status", "--json"], capsys)
+    data = json.loads(out)["kapitel"]
+    row = next(r for r in data if r["id"] == "bildung")
+    assert row["status"] == "zurückgespielt"
+    assert [v["id"] for v in row["offene_vorgaben"]] == ["V1", "V2"]
+    assert row["letzte_entscheidung"]["datum"] == "2020-10-20"
+    assert row["teil"] == row["etappe"] == "Ziel- und Maßnahmenkatalog"
+
+    edit(in_repo / "plan" / "11-bildung.md", "Erwachsene.", "Erwachsene, besonders Eltern.")
+    commit_all(git.Repo(in_repo), "Bildung: Eltern ergänzt", date="2020-10-25T10:00:00 +0100")
+    for vid, note in (("V1", "Eltern in der Einleitung"), ("V2", "Kennzahl präzisiert")):
+        code, _, err = lip(["vorgabe-erledigt", "bildung", vid, "--vermerk", note, "--datum",
+                            "2020-10-26"], capsys)
+        assert code == 0, err
+    code, _, err = lip(["vorlegen", "bildung", "--datum", "2020-10-27"], capsys)
+    assert code == 0, err
+
+    code, out, _ = lip(["verlauf", "bildung"], capsys)
+    lines = out.splitlines()
+    assert lines[0] == "Verlauf von Kapitel 1 Bildung"
+    kinds = [line[12:28].strip() for line in lines[1:] if line[:2].isdigit()]
+    assert kinds == ["Textänderung", "Vorlage", "Entscheidung", "Stellungnahme",
+                     "Textänderung", "Vorgabe erledigt", "Vorgabe erledigt", "Vorlage"]
+    assert "                             V1: Eltern stärker einbeziehen" in lines
+    code, out, _ = lip(["verlauf", "bildung", "--json"], capsys)
+    assert json.loads(out)["verlauf"][4]["text"] == "Bildung: Eltern ergänzt"
+
+
+def test_refusal_exit_code_and_message(in_repo, capsys):
+    before = snapshot(in_repo)
+    code, out, err = lip(["entscheiden", "haltung", "--angenommen", "--datum", "2020-03-01"],
+                         capsys)
+    assert code == 1 and out == ""
+    assert err == ("Fehler: Kapitel A Haltung der Stadt (Stand: Entwurf): Annehmen nicht möglich "
+                   "– das Kapitel wurde der Lenkungsgruppe nie vorgelegt. Stattdessen: erst "
+                   "vorlegen: lip vorlegen haltung.\n")
+    assert snapshot(in_repo) == before
+
+
+@pytest.mark.parametrize("args,message", [
+    (["entscheiden", "haltung"], "Fehler: --angenommen oder --zurueckgespielt angeben"),
+    (["vorlegen", "haltung", "--datum", "12.03.2020"],
+     "Fehler: Ungültiger Wert für '--datum': '12.03.2020' ist kein Datum; erwartet JJJJ-MM-TT, "
+     "z. B. 2020-03-12"),
+])
+def test_usage_errors(in_repo, capsys, args, message):
+    before = snapshot(in_repo)
+    code, _, err = lip(args, capsys)
+    assert code == 2
+    assert err.splitlines()[-1] == message
+    assert snapshot(in_repo) == before
+
+
+def test_status_colours_on_a_tty(in_repo, monkeypatch):
+    from click.testing import CliRunner
+
+    monkeypatch.delenv("NO_COLOR")
+    result = CliRunner().invoke(cli, ["status"], color=True)
+    assert result.exit_code == 0
+    assert "\x1b[" in result.output
+    monkeypatch.setenv("NO_COLOR", "1")
+    result = CliRunner().invoke(cli, ["status"], color=True)
+    assert "\x1b[" not in result.output
+
+
+def test_every_review_command_has_german_help_with_example():
+    for name in REVIEW_COMMANDS:
+        command = cli.commands[name]
+        text = command.help or ""
+        assert "Beispiel:" in text and "\b" in text, name
+
+
+def test_pre_commit_hook_blocks_broken_metadata(in_repo, capsys):
+    code, _, err = lip(["hooks", "install"], capsys)
+    assert code == 0, err
+    hook = in_repo / ".git" / "hooks" / "pre-commit"
+    assert err == f"Hook installiert: {hook}\n"
+    assert "python" in hook.read_text(encoding="utf-8")
+    repo = git.Repo(in_repo)
+    edit(in_repo / "plan" / "11-bildung.md", "gleichstellungsrelevant: true",
+         "gleichstellungsrelevant: vielleicht")
+    repo.git.add("plan/11-bildung.md")
+    head = repo.head.commit.hexsha
+    proc = subprocess.run(["git", "commit", "-m", "kaputt"], cwd=in_repo, capture_output=True,
+                          text=True, env={"PATH": "/usr/bin:/bin", "HOME": str(in_repo),
+                                          "GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@x",
+                                          "GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@x"})
+    assert proc.returncode == 1
+    assert "plan/11-bildung.md:11: gleichstellungsrelevant: erwartet Wahrheitswert (true/false)" \
+        in proc.stderr
+    assert "der Commit wurde abgebrochen" in proc.stderr
+    assert repo.head.commit.hexsha == head
+    # A good edit passes.
+    edit(in_repo / "plan" / "11-bildung.md", "gleichstellungsrelevant: vielleicht",
+         "gleichstellungsrelevant: true")
+    edit(in_repo / "plan" / "11-bildung.md", "Erwachsene.", "Erwachsene in Hannover.")
+    repo.git.add("plan/11-bildung.md")
+    proc = subprocess.run(["git", "commit", "-qm", "gut"], cwd=in_repo, capture_output=True,
+                          text=True, env={"PATH": "/usr/bin:/bin", "HOME": str(in_repo),
+                                          "GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@x",
+                                          "GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@x"})
+    assert proc.returncode == 0, proc.stderr
+    # A foreign hook is not overwritten.
+    hook.write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
+    code, _, err = lip(["hooks", "install"], capsys)
+    assert code == 1 and "stammt nicht von lip" in err
+
+
+def test_pre_commit_framework_manifest():
+    from pathlib import Path
+
+    from ruamel.yaml import YAML
+
+    hooks = YAML(typ="safe").load(Path(__file__).parent.parent / ".pre-commit-hooks.yaml")
+    assert hooks[0]["id"] == "lip-check"
+    assert hooks[0]["entry"] == "lip hooks run"
+    assert sys.executable  # the hook runs the installed package
