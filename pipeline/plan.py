@@ -163,8 +163,7 @@ def read_folder(plan_dir: Path) -> dict[str, bytes | None]:
             if path.suffix in (".md", ".yaml", ".yml"):
                 size = path.stat().st_size
                 if size > frontmatter.MAX_CHAPTER_BYTES:
-                    # Do not read a huge file: decode() reports it from its first bytes.
-                    files[rel] = b"\0" * (frontmatter.MAX_CHAPTER_BYTES + 1)
+                    files[rel] = frontmatter.Oversize(size)  # never read a 50 MB mistake
                 else:
                     files[rel] = path.read_bytes()
             else:
