@@ -277,6 +277,9 @@ def check_review_sequence(plan: Plan, chapter: Chapter, report: Report) -> None:
     """
     from pipeline import review
 
+    if any(d.path == chapter.path and d.field.startswith("review") and d.severity is
+           Severity.ERROR for d in report.diagnostics):
+        return  # the records themselves are broken; replaying them would only repeat that
     state = review.chapter_state(chapter, plan.manifest.gremien if plan.manifest else None)
     for problem in state.problems:
         list_name, index = problem.where or ("", 0)
