@@ -196,7 +196,10 @@ def _commit(ctx: _Context, mutate, message: str, commit: str | None,
                                 gender_relevant=check.get("gleichstellungsrelevant") is True)
     if problems:
         raise problems[0]
-    if commit is not None and history.is_dirty(ctx.repo, ctx.relpath):
+    dirty = history.is_dirty(ctx.repo, ctx.relpath)
+    if dirty and commit is None:
+        raise UncommittedEdits(ctx.chapter.path)  # never commit the editor's unfinished text
+    if dirty:
         head_raw = history.read_file_at(ctx.repo, "HEAD", ctx.relpath)
         if head_raw is None:
             raise UncommittedEdits(ctx.chapter.path)
@@ -515,7 +518,7 @@ def timeline(plan_dir: Path, key: str) -> tuple[str, list[TimelineEntry]]:
         if c.record:
             continue  # a recording commit: the record itself is listed below
         entries.append(TimelineEntry(c.time.date(), "Textänderung", c.subject, c.sha,
-                                     (f"{c.author}, +{c.added}/\u2212{c.removed} Zeilen",)))
+                                     (f"von {c.author}",)))
     rv = chapter.review
     for rec in rv.get("vorlagen") or []:
         d = review.as_date(rec.get("datum")) if isinstance(rec, dict) else None

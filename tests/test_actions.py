@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import git
 import pytest
@@ -277,3 +278,50 @@ def test_other_staged_work_is_not_committed(mini):
     actions.submit(plan, "bildung", datum=D(2020, 10, 5))
     assert list(repo.head.commit.stats.files) == ["plan/11-bildung.md"]
     assert repo.git.status("--porcelain") == "M  plan/01-haltung.md"
+
+
+def test_statement_with_uncommitted_edits_needs_commit(mini):
+    plan = mini / "plan"
+    submitted(mini)
+    sub = state(mini).last_submission["stand"]["commit"]
+    edit(plan / "11-bildung.md", "wichtigste Schlüssel", "zentrale Schlüssel")
+    before = snapshot(mini)
+    with pytest.raises(actions.UncommittedEdits):
+        actions.add_statement(plan, "bildung", gremium="rtgs", text="x", datum=D(2020, 10, 9))
+    assert snapshot(mini) == before
+    actions.add_statement(plan, "bildung", gremium="rtgs", text="x", datum=D(2020, 10, 9),
+                          commit=sub)
+    assert "wichtigste Schlüssel" in git.Repo(mini).git.show("HEAD:plan/11-bildung.md")
+    assert state(mini).statements[-1]["stand"]["commit"] == sub
+
+
+SHIPPED = sorted((Path(__file__).parent.parent / "plan").glob("[0-9]*.md"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
+def test_recording_keeps_shipped_chapters_byte_identical(path):
+    """Writing a record touches only the review block: same body, same hash, same head."""
+    raw = path.read_bytes()
+    before = load_chapter(path.name, raw)
+    record = actions._cmap(datum=D(2020, 2, 3), gremium="eg-grundlagen",
+                           stand=actions._stand(("c" * 40, before.text_sha256)))
+    new = actions._rewrite(raw, path.name, lambda meta: actions._block_seq(
+        actions._review_map(meta), "vorlagen").append(record))
+    after = load_chapter(path.name, new)
+    assert after.text_sha256 == before.text_sha256 and after.text.body == before.text.body
+    head = raw.decode("utf-8").split("\nreview:")[0]
+    assert new.decode("utf-8").startswith(head + "\nreview:\n  vorlagen:\n")
+    assert frontmatter_plain(after)["review"]["vorlagen"][-1] == frontmatter_plain(
+        load_chapter("x.md", b"---\n" + _yaml(record) + b"---\n"))
+
+
+def _yaml(record) -> bytes:
+    from pipeline import frontmatter
+
+    return frontmatter.dump(record, "").encode("utf-8")
+
+
+def frontmatter_plain(chapter):
+    from pipeline import frontmatter
+
+    return frontmatter.to_plain(chapter.meta)
