@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -418,6 +419,7 @@ class StatusRow:
     letzte_vorlage: dict | None
     offene_vorgaben: list[dict]
     fehlende_stellungnahmen: list[str]
+    fehlende_stellungnahmen_kurz: list[str]
     seit_entscheidung_geaendert: bool
     woerter_hinzu: int | None
     woerter_entfernt: int | None
@@ -443,7 +445,9 @@ def status(plan_dir: Path) -> list[StatusRow]:
         state = review.chapter_state(chapter, gremien)
         label = state.label
         added = removed = None
-        if state.changed_since_decision and state.decided_commit and repo is not None:
+        if (state.changed_since_decision and state.decided_commit and repo is not None
+                and state.status in (review.ReviewStatus.ANGENOMMEN,
+                                     review.ReviewStatus.UEBERARBEITET)):
             counts = changes_since(repo, f"{prefix}/{chapter.filename}", chapter,
                                    state.decided_commit)
             if counts is not None:
@@ -460,10 +464,23 @@ def status(plan_dir: Path) -> list[StatusRow]:
             letzte_vorlage=frontmatter.to_plain(state.last_submission),
             offene_vorgaben=frontmatter.to_plain(state.open_vorgaben),
             fehlende_stellungnahmen=state.missing_statements,
+            fehlende_stellungnahmen_kurz=[short_name(plan.manifest.gremium_name(k)
+                                                     if plan.manifest else k)
+                                          for k in state.missing_statements],
             seit_entscheidung_geaendert=state.changed_since_decision,
             woerter_hinzu=added, woerter_entfernt=removed, endgueltig=state.is_final,
             probleme=[p.short for p in state.problems]))
     return rows
+
+
+def short_name(name: str) -> str:
+    """'Runder Tisch … (RTGS)' → 'RTGS'; 'Integrationsbeiräte (Delegiertenkonferenz)' →
+    'Integrationsbeiräte': what fits on one status line."""
+    m = re.match(r"^(.*?)\s*\(([^)]*)\)\s*$", name)
+    if not m:
+        return name
+    inner = m.group(2)
+    return inner if inner.isupper() else m.group(1)
 
 
 def changes_since(repo: Any, relpath: str, chapter: Chapter, rev: str) -> tuple[int, int] | None:

@@ -319,28 +319,33 @@ def status_command(plan_dir: Path, as_json: bool) -> None:
     click.echo(click.style(f"Stand der Beratung: {len(rows)} Kapitel, {final} in der jetzigen "
                            f"Fassung angenommen", bold=True), color=color)
     part = None
-    width = max((len(f"{r.nummer} {r.titel}") for r in rows), default=10)
-    gwidth = max((len(r.expertinnengruppe_name) for r in rows), default=10)
+    width = min(max((len(r.titel) for r in rows), default=10), 50)
     for r in rows:
         if r.teil != part:
             part = r.teil
             click.echo(click.style(f"\n{part} – Etappe {r.etappe}", bold=True), color=color)
         stale = r.seit_entscheidung_geaendert and r.status == "angenommen"
         fg = "yellow" if stale else _STATUS_COLOURS.get(r.status)
-        name = f"{r.nummer} {r.titel}".ljust(width)
+        title = r.titel if len(r.titel) <= width else r.titel[:width - 1] + "…"
         etappe = "" if r.etappe in part else f" [Etappe {r.etappe}]"
-        click.echo(f"  {name}  {r.expertinnengruppe_name.ljust(gwidth)}  "
+        click.echo(f"  {r.nummer:<2} {title:<{width}}  "
                    + click.style(r.stand, fg=fg, bold=stale) + etappe, color=color)
-        notes = []
+        notes = [r.expertinnengruppe_name]
+        if r.status == "vorgelegt" and r.letzte_entscheidung:
+            notes.append(f"zuletzt {r.letzte_entscheidung['ergebnis']} am "
+                         f"{_german_date(r.letzte_entscheidung['datum'])}")
         if r.offene_vorgaben:
-            notes.append("offene Vorgaben: " + ", ".join(
-                f"{v['id']} {v['text']}" for v in r.offene_vorgaben))
+            notes.append("offene Vorgaben: " + ", ".join(v["id"] for v in r.offene_vorgaben))
         if r.fehlende_stellungnahmen and r.status == "vorgelegt":
-            notes.append("fehlende Stellungnahmen: " + ", ".join(r.fehlende_stellungnahmen))
+            notes.append("es fehlt: " + ", ".join(r.fehlende_stellungnahmen_kurz))
         if r.probleme:
             notes.append(f"Beratungsverlauf fehlerhaft ({len(r.probleme)}), siehe lip check")
-        for note in notes:
-            click.echo(click.style(f"  {'':{width}}  ↳ {note}", dim=True), color=color)
+        click.echo(click.style(f"     {' · '.join(notes)}", dim=True), color=color)
+
+
+def _german_date(iso: str) -> str:
+    year, month, day = iso.split("-")
+    return f"{day}.{month}.{year}"
 
 
 @cli.command("verlauf")

@@ -55,11 +55,10 @@ def test_cycle_through_the_cli(in_repo, capsys):
     lines = out.splitlines()
     assert lines[0] == "Stand der Beratung: 2 Kapitel, 0 in der jetzigen Fassung angenommen"
     assert "Grundlagenpapier – Etappe Grundlagenpapier" in lines
-    bildung = next(line for line in lines if "1 Bildung" in line)
-    assert bildung == ("  1 Bildung            Expert*innengruppe Bildung         "
-                       "zurückgespielt am 20.10.2020")
-    assert lines[lines.index(bildung) + 1].strip() == (
-        "↳ offene Vorgaben: V1 Eltern stärker einbeziehen, V2 Kennzahl konkretisieren")
+    i = lines.index("  1  Bildung            zurückgespielt am 20.10.2020")
+    assert lines[i + 1] == "     Expert*innengruppe Bildung · offene Vorgaben: V1, V2"
+    assert lines[i - 4:i - 2] == ["  A  Haltung der Stadt  Entwurf",
+                                  "     Redaktionsgruppe Grundlagenpapier"]
 
     code, out, _ = lip(["status", "--json"], capsys)
     data = json.loads(out)["kapitel"]
@@ -77,6 +76,11 @@ def test_cycle_through_the_cli(in_repo, capsys):
         assert code == 0, err
     code, _, err = lip(["vorlegen", "bildung", "--datum", "2020-10-27"], capsys)
     assert code == 0, err
+    code, out, _ = lip(["status"], capsys)
+    assert out.splitlines()[-2:] == [
+        "  1  Bildung            vorgelegt am 27.10.2020",
+        "     Expert*innengruppe Bildung · zuletzt zurückgespielt am 20.10.2020 · es fehlt: "
+        "Integrationsbeiräte, RTGS, Gleichstellungsbeauftragte"]
 
     code, out, _ = lip(["verlauf", "bildung"], capsys)
     lines = out.splitlines()
