@@ -319,7 +319,7 @@ def status_command(plan_dir: Path, as_json: bool) -> None:
     click.echo(click.style(f"Stand der Beratung: {len(rows)} Kapitel, {final} in der jetzigen "
                            f"Fassung angenommen", bold=True), color=color)
     part = None
-    width = min(max((len(r.titel) for r in rows), default=10), 50)
+    width = min(max((len(r.titel) for r in rows), default=10), 54)
     for r in rows:
         if r.teil != part:
             part = r.teil
@@ -371,7 +371,12 @@ def verlauf_command(kapitel: str, plan_dir: Path, as_json: bool) -> None:
     click.echo(click.style(f"Verlauf von Kapitel {name}", bold=True), color=color)
     for e in entries:
         when = e.datum.strftime("%d.%m.%Y")
-        sha = f" [{e.commit[:7]}]" if e.commit else ""
+        if not e.commit:
+            sha = ""
+        elif e.art == "Textänderung":
+            sha = f" [{e.commit[:7]}]"
+        else:
+            sha = f" · Fassung {e.commit[:7]}"
         click.echo(f"{when}  " + click.style(e.art.ljust(16), bold=True) + f" {e.text}{sha}",
                    color=color)
         for d in e.details:
