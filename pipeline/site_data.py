@@ -91,20 +91,51 @@ def _stand(entry: dict) -> dict:
 
 def vorgaben_of(decision: dict) -> list[VorgabeView]:
     """The Vorgaben of one decision entry, with their erledigt state."""
-    out = []
-    for v in decision.get("vorgaben") or []:
-        if not isinstance(v, dict):
-            continue
-        done = v.get("erledigt") if isinstance(v.get("erledigt"), dict) else None
-        out.append(VorgabeView(str(v.get("id", "")), str(v.get("text", "")),
-                               date_text(done.get("datum")) if done else None,
-                               str(done.get("vermerk", "")) if done else None))
-    return out
+    return [_vorgabe_view(v) for v in decision.get("vorgaben") or [] if isinstance(v, dict)]
 
 
 # --- chapter state --------------------------------------------------------------------------
-# FALLBACK (until pipeline.review.chapter_state lands on main): derive the state directly
-# from the chapter's front matter. Delete this block once the review helper is merged.
+
+_KEYS = {"zurückgespielt": "zurueckgespielt", "überarbeitet": "ueberarbeitet"}
+
+
+def _vorgabe_view(v: dict) -> VorgabeView:
+    done = v.get("erledigt") if isinstance(v.get("erledigt"), dict) else None
+    return VorgabeView(str(v.get("id", "")), str(v.get("text", "")),
+                       date_text(done.get("datum")) if done else None,
+                       str(done.get("vermerk", "")) if done else None)
+
+
+def _decision_view(d: dict | None, manifest: Manifest | None) -> DecisionView | None:
+    if not isinstance(d, dict):
+        return None
+    name = manifest.gremium_name if manifest else str
+    return DecisionView(date_text(d.get("datum")), str(d.get("ergebnis", "")),
+                        name(str(d.get("gremium", ""))), _stand(d).get("commit"))
+
+
+def chapter_state(chapter: Chapter, manifest: Manifest | None) -> StateView:
+    """Return where `chapter` stands in the review workflow (rules: pipeline.review)."""
+    try:
+        from pipeline import review
+    except ImportError:  # FALLBACK until issue 4 is on main
+        return _fallback_state(chapter, manifest)
+    st = review.chapter_state(chapter, manifest.gremien if manifest else None)
+    value = st.status.value
+    key, label = _KEYS.get(value, value), st.status.label
+    if st.status is review.ReviewStatus.ANGENOMMEN and st.changed_since_decision:
+        key, label = "geaendert", "nach Annahme geändert"
+    name = manifest.gremium_name if manifest else str
+    return StateView(
+        key, label, _decision_view(st.last_decision, manifest),
+        date_text(st.last_submission.get("datum")) if st.last_submission else None,
+        [_vorgabe_view(v) for v in st.open_vorgaben if isinstance(v, dict)],
+        [name(k) for k in st.missing_statements], st.changed_since_decision, st.decided_commit,
+    )
+
+
+# FALLBACK (until pipeline.review lands on main): derive the state directly from the
+# chapter's front matter. Delete this block once the review helper is merged.
 
 _LABELS = {
     "entwurf": "Entwurf",
@@ -121,11 +152,8 @@ def _fallback_state(chapter: Chapter, manifest: Manifest | None) -> StateView:
     statements = _entries(chapter, "stellungnahmen")
     last = decisions[-1] if decisions else None
     last_sub = submissions[-1] if submissions else None
-    name = manifest.gremium_name if manifest else (lambda k: k)
-    decision = None
-    if last is not None:
-        decision = DecisionView(date_text(last.get("datum")), str(last.get("ergebnis", "")),
-                                name(str(last.get("gremium", ""))), _stand(last).get("commit"))
+    name = manifest.gremium_name if manifest else str
+    decision = _decision_view(last, manifest)
     changed = bool(last) and _stand(last).get("text_sha256") != chapter.text_sha256
     if last is None:
         key = "vorgelegt" if last_sub else "entwurf"
@@ -135,32 +163,22 @@ def _fallback_state(chapter: Chapter, manifest: Manifest | None) -> StateView:
         key = "geaendert" if changed else "angenommen"
     else:
         key = "zurueckgespielt"
-    open_vorgaben = [v for d in decisions for v in vorgaben_of(d) if not v.done]
+    open_vorgaben = [v for v in vorgaben_of(last) if not v.done] if last else []
     missing: list[str] = []
-    if last_sub is not None and manifest is not None:
+    if last_sub is not None:
         sub_hash = _stand(last_sub).get("text_sha256")
         given = {str(s.get("gremium")) for s in statements
                  if _stand(s).get("text_sha256") == sub_hash}
-        for key_, g in manifest.gremien.items():
-            if not isinstance(g, dict) or g.get("rolle") != "nimmt Stellung":
-                continue
-            if key_ == "gleichstellungsbeauftragte" and not chapter.get("gleichstellungsrelevant"):
-                continue
-            if g.get("art") == "Zusammenfassung":
-                continue
-            if key_ not in given:
-                missing.append(name(key_))
+        expected = ["integrationsbeiraete", "rtgs"]
+        if chapter.get("gleichstellungsrelevant") is True:
+            expected.append("gleichstellungsbeauftragte")
+        missing = [name(k) for k in expected if k not in given]
     return StateView(key, _LABELS[key], decision,
                      date_text(last_sub.get("datum")) if last_sub else None, open_vorgaben,
                      missing, changed, decision.commit if decision else None)
 
 
 # END FALLBACK
-
-
-def chapter_state(chapter: Chapter, manifest: Manifest | None) -> StateView:
-    """Return where `chapter` stands in the review workflow."""
-    return _fallback_state(chapter, manifest)
 
 
 # --- redlines -------------------------------------------------------------------------------
@@ -192,13 +210,32 @@ class History:
         return None
 
 
-# FALLBACK (until pipeline.redline lands on main). Delete once the redline helper is merged.
-_UNAVAILABLE = "Redline noch nicht verfügbar"
+def _ids(label: str, ids: list[str]) -> str:
+    return f"{label}: {', '.join(ids)}" if ids else ""
+
+
+def summary_of(stats: Any) -> str:
+    """German change summary of a redline's statistics."""
+    words = f"{stats.words_added} Wörter eingefügt, {stats.words_removed} Wörter gestrichen"
+    if getattr(stats, "blocks_moved", 0):
+        words += f", {stats.blocks_moved} Abschnitt(e) verschoben"
+    parts = [words, _ids("neue Maßnahmen", list(stats.measures_added)),
+             _ids("geänderte Maßnahmen", list(stats.measures_changed)),
+             _ids("gestrichene Maßnahmen", list(stats.measures_removed)),
+             _ids("verschobene Maßnahmen", list(getattr(stats, "measures_moved", [])))]
+    return "; ".join(p for p in parts if p) + "."
 
 
 def redline_chapters(old: Chapter | None, new: Chapter | None) -> RedlineView:
     """Redline between two versions of a chapter (either may be missing)."""
-    return RedlineView(False, message=_UNAVAILABLE)
+    try:
+        from pipeline import redline
+    except ImportError:  # FALLBACK until issue 5 is on main
+        return RedlineView(False, message="Redline noch nicht verfügbar")
+    red = redline.redline_chapter(old, new)
+    if not red.stats.changed:
+        return RedlineView(False, message="Keine Änderungen am Text.")
+    return RedlineView(True, red.markdown, summary_of(red.stats))
 
 
 def redline_since_decision(history: History, chapter: Chapter, state: StateView) -> RedlineView:

@@ -74,6 +74,7 @@ local sanitize = {
 }
 
 local LABEL = { ins = 'Einfügung: ', del = 'Streichung: ' }
+local MOVED = { ins = 'Verschoben, neue Stelle: ', del = 'Verschoben, alte Stelle: ' }
 
 local function kind_of(classes)
   if classes:includes('ins') or classes:includes('insertion') then return 'ins' end
@@ -94,8 +95,11 @@ local redline = {
   Div = function(el)
     local kind = kind_of(el.classes)
     if not kind then return nil end
-    local out = pandoc.Blocks{pandoc.RawBlock('html', '<' .. kind .. ' class="block"><span class="vh">'
-                                .. LABEL[kind] .. '</span>')}
+    local moved = el.classes:includes('moved')
+    local label = moved and MOVED[kind] or LABEL[kind]
+    local cls = moved and 'block moved' or 'block'
+    local out = pandoc.Blocks{pandoc.RawBlock('html', '<' .. kind .. ' class="' .. cls ..
+                                '"><span class="vh">' .. label .. '</span>')}
     out:extend(el.content)
     out:insert(pandoc.RawBlock('html', '</' .. kind .. '>'))
     return out
