@@ -132,7 +132,8 @@ Kennzahl
     shas["C"] = _commit(repo, "Bildung überarbeitet", "2020-07-01")
 
     manifest = plan_dir / "lip.yaml"
-    manifest.write_text(manifest.read_text(encoding="utf-8").replace("fassungen: []\n", f"""fassungen:
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace("fassungen: []\n", f"""fassungen:
   - name: 1. Fassung
     datum: 2020-06-01
     rev: {shas['A']}
