@@ -517,11 +517,14 @@ def fassung_diff_page(d: FassungDiff) -> str:
                     for i, (title, r) in enumerate(d.chapters, start=1))
     out += [f'<ul class="changed">{items}</ul>', LEGEND]
     for i, ((title, r), frag) in enumerate(zip(d.chapters, d.html, strict=True), start=1):
-        out.append(f'<section aria-labelledby="aenderung-{i}">'
-                   f'<h2 id="aenderung-{i}">{h(title)}</h2>')
-        out.append(f'<div class="redline">{frag}</div>' if r.available
-                   else f'<p class="muted">{h(r.message)}</p>')
-        out.append("</section>")
+        # The redline brings the chapter's own heading (shifted to h2); only a missing
+        # redline needs one of ours.
+        if r.available:
+            out.append(f'<section id="aenderung-{i}" aria-label="{h(title)}">'
+                       f'<div class="redline">{frag}</div></section>')
+        else:
+            out.append(f'<section aria-labelledby="aenderung-{i}"><h2 id="aenderung-{i}">'
+                       f'{h(title)}</h2><p class="muted">{h(r.message)}</p></section>')
     return "\n".join(out)
 
 
