@@ -323,7 +323,10 @@ def status_command(plan_dir: Path, as_json: bool) -> None:
     for r in rows:
         if r.teil != part:
             part = r.teil
-            click.echo(click.style(f"\n{part} – Etappe {r.etappe}", bold=True), color=color)
+            in_part = [x for x in rows if x.teil == part]
+            done = sum(x.endgueltig for x in in_part)
+            click.echo(click.style(f"\n{part} – Etappe {r.etappe} ({done} von {len(in_part)} "
+                                   f"angenommen)", bold=True), color=color)
         stale = r.seit_entscheidung_geaendert and r.status == "angenommen"
         fg = "yellow" if stale else _STATUS_COLOURS.get(r.status)
         title = r.titel if len(r.titel) <= width else r.titel[:width - 1] + "…"

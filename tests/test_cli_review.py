@@ -54,7 +54,7 @@ def test_cycle_through_the_cli(in_repo, capsys):
     assert "\x1b[" not in out  # NO_COLOR
     lines = out.splitlines()
     assert lines[0] == "Stand der Beratung: 2 Kapitel, 0 in der jetzigen Fassung angenommen"
-    assert "Grundlagenpapier – Etappe Grundlagenpapier" in lines
+    assert "Grundlagenpapier – Etappe Grundlagenpapier (0 von 1 angenommen)" in lines
     i = lines.index("  1  Bildung            zurückgespielt am 20.10.2020")
     assert lines[i + 1] == "     Expert*innengruppe Bildung · offene Vorgaben: V1, V2"
     assert lines[i - 4:i - 2] == ["  A  Haltung der Stadt  Entwurf",
@@ -171,6 +171,11 @@ def test_pre_commit_hook_blocks_broken_metadata(in_repo, capsys):
     hook.write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
     code, _, err = lip(["hooks", "install"], capsys)
     assert code == 1 and "stammt nicht von lip" in err
+
+
+def test_hook_run_without_staged_plan_files_passes(in_repo, capsys):
+    code, out, err = lip(["hooks", "run"], capsys)
+    assert (code, out, err) == (0, "", "")
 
 
 def test_pre_commit_framework_manifest():
