@@ -27,7 +27,8 @@ check: setup
 	$(LIP) check
 
 build: setup
-	$(LIP) check
+	@mkdir -p build
+	$(LIP) check --json > build/pruefbericht.json
 
 test: setup
 	$(PY) -m pytest

@@ -26,6 +26,10 @@ PLAN_OPTION_HELP = "Ordner des Plans (Standard: ./plan)."
 class GermanCommand(click.Command):
     """A click command whose help headings are German."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("options_metavar", "[OPTIONEN]")
+        super().__init__(*args, **kwargs)
+
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         option = super().get_help_option(ctx)
         if option is not None:
@@ -46,6 +50,10 @@ class GermanGroup(GermanCommand, click.Group):
     """A click group with German help headings; subcommands are German too."""
 
     command_class = GermanCommand
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("subcommand_metavar", "BEFEHL [ARGUMENTE]...")
+        super().__init__(*args, **kwargs)
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         GermanCommand.format_options(self, ctx, formatter)

@@ -25,7 +25,7 @@ FENCE = "---"
 MAX_CHAPTER_BYTES = 8 * 1024 * 1024
 """Largest chapter we accept: a 1,000-page plan is ~4 MB in all, 50 MB is a mistake."""
 
-_DATE_LIKE = re.compile(r"^\s*(?:-\s+)?[\w-]+:\s*(\d{4}-\d{1,2}-\d{1,2})\s*(?:#.*)?$")
+_DATE_LIKE = re.compile(r"^\s*(?:-\s+)?([\w-]+):\s*(\d{4}-\d{1,2}-\d{1,2})\s*(?:#.*)?$")
 
 
 @dataclass(frozen=True)
@@ -56,12 +56,24 @@ class SplitText:
         return self.bom + self.opening + yaml_part + self.closing + self.body
 
 
+class Oversize(bytes):
+    """Stands in for a file too large to read; only its size is known."""
+
+    size: int
+
+    def __new__(cls, size: int) -> Oversize:
+        obj = super().__new__(cls, b"")
+        obj.size = size
+        return obj
+
+
 def decode(raw: bytes, path: str) -> str:
     """Decode a file as UTF-8 or say which line holds the first bad byte."""
-    if len(raw) > MAX_CHAPTER_BYTES:
+    size = raw.size if isinstance(raw, Oversize) else len(raw)
+    if size > MAX_CHAPTER_BYTES:
         raise FrontMatterError(
             path, 1, "datei",
-            f"Datei ist {len(raw) / 1024 / 1024:.1f} MB groß; erlaubt sind höchstens "
+            f"Datei ist {size / 1024 / 1024:.1f} MB groß; erlaubt sind höchstens "
             f"{MAX_CHAPTER_BYTES // 1024 // 1024} MB pro Kapitel. Bitte das Kapitel aufteilen.",
         )
     try:
@@ -161,16 +173,18 @@ def load(yaml_text: str, path: str, first_line: int = 1) -> Any:
     except YAMLError as e:
         raise FrontMatterError(path, first_line, "kopf", f"YAML-Fehler: {e}") from None
     except ValueError as e:  # e.g. a date like 2020-13-45: ruamel raises without a mark
-        line = first_line
         for i, text_line in enumerate(yaml_text.split("\n")):
             m = _DATE_LIKE.match(text_line)
             if m:
                 try:
-                    dt.date(*map(int, m.group(1).split("-")))
+                    dt.date(*map(int, m.group(2).split("-")))
                 except ValueError:
-                    line = first_line + i
-                    break
-        raise FrontMatterError(path, line, "kopf", f"ungültiger Wert: {e}") from None
+                    raise FrontMatterError(
+                        path, first_line + i, m.group(1),
+                        f"kein gültiges Datum: {m.group(2)!r}; erwartet JJJJ-MM-TT mit "
+                        f"existierendem Tag, z. B. 2020-03-12",
+                    ) from None
+        raise FrontMatterError(path, first_line, "kopf", f"ungültiger Wert: {e}") from None
 
 
 def dump(data: Any, original_yaml_text: str) -> str:

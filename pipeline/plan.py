@@ -163,8 +163,7 @@ def read_folder(plan_dir: Path) -> dict[str, bytes | None]:
             if path.suffix in (".md", ".yaml", ".yml"):
                 size = path.stat().st_size
                 if size > frontmatter.MAX_CHAPTER_BYTES:
-                    # Do not read a huge file: decode() reports it from its first bytes.
-                    files[rel] = b"\0" * (frontmatter.MAX_CHAPTER_BYTES + 1)
+                    files[rel] = frontmatter.Oversize(size)  # never read a 50 MB mistake
                 else:
                     files[rel] = path.read_bytes()
             else:
@@ -215,14 +214,14 @@ def load_plan(source: Path | PlanFiles) -> Plan:
                                           f"Datei plan/{name} fehlt"))
             continue
         try:
-            chapters.append(load_chapter(name, raw or b""))
+            chapters.append(load_chapter(name, raw if raw is not None else b""))
         except FrontMatterError as e:
             diagnostics.append(Diagnostic(e.path, e.line, e.field, e.message))
     unlisted = sorted(n for n in files if n.endswith(".md") and "/" not in n and n not in listed)
     if manifest is None:
         for name in unlisted:
             try:
-                chapters.append(load_chapter(name, files[name] or b""))
+                chapters.append(load_chapter(name, files[name] if files[name] is not None else b""))
             except FrontMatterError as e:
                 diagnostics.append(Diagnostic(e.path, e.line, e.field, e.message))
     for name in unlisted if manifest else []:
