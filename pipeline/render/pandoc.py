@@ -20,6 +20,8 @@ READER_GENERATED = "markdown-raw_html-raw_tex-citations-smart"
 """For documents we generate ourselves: raw typst blocks mark the parts."""
 
 TYPST_FILTERS = ("build-typst.lua",)
+CACHE_VERSION = "3"
+"""Bump when the conversion itself changes in a way the cache keys do not see."""
 _MARK = "// lip-teil: "
 _END = "lip-ende"
 
@@ -35,8 +37,28 @@ def filter_args(names: tuple[str, ...]) -> list[str]:
 
 
 def write_metadata(doc: Assembled, path: Path) -> Path:
-    """pandoc metadata as JSON (values are Markdown); no string is ever pasted into a template."""
-    path.write_text(json.dumps(doc.metadata, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    """pandoc metadata as a YAML file; multi-line values as literal blocks, because pandoc
+    reads a quoted scalar as one line of inlines (paragraphs and lists would be lost)."""
+    import io
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    def literal(value):
+        if isinstance(value, str) and "\n" in value:
+            return LiteralScalarString(value.rstrip("\n") + "\n")  # no final newline = inlines
+        if isinstance(value, list):
+            return [literal(v) for v in value]
+        if isinstance(value, dict):
+            return {k: literal(v) for k, v in value.items()}
+        return value
+
+    yaml = YAML()
+    yaml.width = 4096
+    buf = io.StringIO()
+    yaml.dump(literal(dict(sorted(doc.metadata.items()))), buf)
+    path = path.with_suffix(".yaml")
+    path.write_text(buf.getvalue(), encoding="utf-8")
     return path
 
 
@@ -71,7 +93,7 @@ def typst_source(doc: Assembled, template: Path, settings: Settings) -> str:
     split afterwards), so a cold build costs one pandoc run and a one-chapter edit converts
     one chapter. Cache keys: part text + template + filters + pandoc version.
     """
-    tool_key = _cache_key(pandoc_version(), file_sha256(template, *(FILTER_DIR / f for f in TYPST_FILTERS)))
+    tool_key = _cache_key(CACHE_VERSION, pandoc_version(), file_sha256(template, *(FILTER_DIR / f for f in TYPST_FILTERS)))
     meta_key = _cache_key(tool_key, json.dumps(doc.metadata, ensure_ascii=False, sort_keys=True))
     cache = settings.cache_dir / "typst" if settings.cache_dir else None
     fragments: dict[str, str] = {}
