@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, PlanInvalid
 
 ATTACHMENT = "lip-build-manifest.json"
 
@@ -90,9 +90,13 @@ def verify(pdf_path: Path, plan_dir: Path = Path("plan"), rev: str | None = None
         messages.append("Die Datei wurde aus einem Arbeitsstand mit nicht eingecheckten Änderungen "
                         f"gebaut (Stand von Commit {commit[:10]} plus Änderungen).")
     with tempfile.TemporaryDirectory(prefix="lip-verify-") as tmp:
-        result = build(plan_dir, output=Path(tmp), formats=["pdf"], rev=commit,
-                       line_numbers=bool(claimed.get("zeilennummern")), use_cache=False,
-                       validate=False)
+        try:
+            result = build(plan_dir, output=Path(tmp), formats=["pdf"], rev=commit,
+                           line_numbers=bool(claimed.get("zeilennummern")), use_cache=False)
+        except PlanInvalid as e:
+            return Verdict(False, commit, [*messages, f"Der Plan in Commit {commit[:10]} ist nicht "
+                                           f"gültig ({len(e.diagnostics)} Problem(e), siehe "
+                                           f"'lip check'); diese Datei kann er nicht ergeben."])
         rebuilt_bytes = result.outputs["pdf"].read_bytes()
     actual = pdf_path.read_bytes()
     if actual == rebuilt_bytes:

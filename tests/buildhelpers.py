@@ -30,8 +30,8 @@ def commit_all(repo: git.Repo, message: str, when: int) -> str:
     return commit.hexsha
 
 
-def pdf_text(pdf: Path, first: int | None = None, last: int | None = None) -> str:
-    args = ["pdftotext", "-enc", "UTF-8"]
+def pdf_text(pdf: Path, first: int | None = None, last: int | None = None, raw: bool = False) -> str:
+    args = ["pdftotext", "-enc", "UTF-8", *(["-raw"] if raw else [])]
     if first:
         args += ["-f", str(first)]
     if last:

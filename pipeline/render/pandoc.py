@@ -93,7 +93,8 @@ def typst_source(doc: Assembled, template: Path, settings: Settings) -> str:
     split afterwards), so a cold build costs one pandoc run and a one-chapter edit converts
     one chapter. Cache keys: part text + template + filters + pandoc version.
     """
-    tool_key = _cache_key(CACHE_VERSION, pandoc_version(), file_sha256(template, *(FILTER_DIR / f for f in TYPST_FILTERS)))
+    filters = [FILTER_DIR / f for f in TYPST_FILTERS]
+    tool_key = _cache_key(CACHE_VERSION, pandoc_version(), file_sha256(template, *filters))
     meta_key = _cache_key(tool_key, json.dumps(doc.metadata, ensure_ascii=False, sort_keys=True))
     cache = settings.cache_dir / "typst" if settings.cache_dir else None
     fragments: dict[str, str] = {}

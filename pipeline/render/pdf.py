@@ -46,7 +46,7 @@ def compile_typst(source_path: Path, inputs: dict[str, str], settings: Settings)
             str(source_path), root=str(settings.work_dir), ignore_system_fonts=True,
             sys_inputs=inputs, pdf_standards=PDF_STANDARDS, timestamp=settings.timestamp)
     except typst.TypstError as e:  # structured: message, diagnostic, hints
-        detail = getattr(e, "diagnostic", "") or str(e)
+        detail = "\n".join(line[:240] for line in str(getattr(e, "diagnostic", "") or e).splitlines())
         hints = "; ".join(getattr(e, "hints", []) or [])
         raise RenderError("typst", f"typst compile {source_path}", None,
                           f"{getattr(e, 'message', e)}\n{detail}\n{hints}".strip()) from None
