@@ -68,8 +68,8 @@ def plan_markdown(plan: Plan) -> str:
 
 # --- the whole document for `lip build` (issue 3) ---------------------------------------------
 
-MEASURE_TABLE_COLUMNS = (("ID", 7), ("Titel", 23), ("Federführung", 18), ("Zielgruppe", 18),
-                         ("Zeitraum", 10), ("Kennzahl", 24))
+MEASURE_TABLE_COLUMNS = (("ID", 7), ("Titel", 22), ("Federführung", 17), ("Zielgruppe", 17),
+                         ("Zeitraum", 12), ("Kennzahl", 25))
 """Columns of the Maßnahmenkatalog with their relative widths in percent."""
 
 RESULT_OF_KIND = {"vorlagen": "vorgelegt", "stellungnahmen": "abgegeben"}

@@ -17,9 +17,9 @@ PDF_STANDARDS = ["a-3b", "ua-1"]
 
 @functools.cache
 def typst_version() -> str:
-    import typst
+    from importlib.metadata import version
 
-    return typst.eval(b"", "str(sys.version)") if hasattr(typst, "eval") else "?"
+    return version("typst")
 
 
 def _write(path: Path, data: bytes) -> None:
