@@ -9,16 +9,30 @@ end
 
 -- The fields of a Maßnahme (a definition list) become one real table: #felder([term], [def], …).
 -- (A show rule on `terms` cannot do it: PDF/UA forbids a table inside a list.)
+-- Built from raw pieces around the original inlines: no nested pandoc.write (that was slow).
+local function raw(s) return pandoc.RawInline('typst', s) end
+
 local function fields_table(dl)
-  local cells = {}
+  local out = pandoc.Inlines({ raw('#felder(') })
   for _, item in ipairs(dl.content) do
-    local term = pandoc.write(pandoc.Pandoc({ pandoc.Plain(item[1]) }), 'typst')
-    local defs = pandoc.Blocks({})
-    for _, d in ipairs(item[2]) do defs:extend(d) end
-    local def = pandoc.write(pandoc.Pandoc(defs), 'typst')
-    table.insert(cells, '[' .. term:gsub('%s+$', '') .. '], [' .. def:gsub('%s+$', '') .. ']')
+    out:insert(raw('['))
+    out:extend(item[1])
+    out:insert(raw('], ['))
+    for d, blocks in ipairs(item[2]) do
+      if d > 1 then out:insert(pandoc.LineBreak()) end
+      for b, block in ipairs(blocks) do
+        if b > 1 then out:insert(pandoc.LineBreak()) end
+        if block.t == 'Para' or block.t == 'Plain' then
+          out:extend(block.content)
+        else
+          out:insert(raw(pandoc.write(pandoc.Pandoc({ block }), 'typst')))
+        end
+      end
+    end
+    out:insert(raw('],'))
   end
-  return pandoc.RawBlock('typst', '#felder(\n  ' .. table.concat(cells, ',\n  ') .. ',\n)')
+  out:insert(raw(')'))
+  return pandoc.Plain(out)
 end
 
 function Div(el)

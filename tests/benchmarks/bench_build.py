@@ -64,6 +64,7 @@ def _floor(plan: Path, work: Path) -> dict[str, tuple[float, int]]:
         (work / rel).write_bytes(data)
     out = {}
     out["pandoc-typst"] = _timed([pandoc_path(), "-f", READER_GENERATED, "-t", "typst", "-s",
+                                  "--wrap=preserve", "--syntax-highlighting=none",
                                   f"--template={tpl / 'lip.typ'}", f"--metadata-file={meta}",
                                   f"--lua-filter={FILTER_DIR / 'build-typst.lua'}", str(md),
                                   "-o", str(work / "lip.typ")])
@@ -139,7 +140,7 @@ def run() -> list[Row]:
 def _large(tmp: Path) -> list[Row]:
     from plangen import generate_plan
 
-    sections = int(os.environ.get("LIP_BENCH_ABSCHNITTE", "78"))
+    sections = int(os.environ.get("LIP_BENCH_ABSCHNITTE", "88"))
     plan = generate_plan(tmp / "gross", fields=6, sections=sections, measures=2, paragraphs=8)
     floor = _floor(plan, tmp / "gross-floor")
     floor_time = floor["pandoc-typst"][0] + floor["typst"][0]
