@@ -146,3 +146,19 @@ def test_pdf_fonts_are_embedded(built) -> None:
     out = subprocess.run(["pdffonts", str(built["pdf"])], capture_output=True, text=True).stdout
     rows = out.strip().splitlines()[2:]
     assert rows and all(" yes " in row for row in rows)
+
+
+def test_shipped_plan_builds_with_every_measure_and_no_warnings(tmp_path: Path, caplog) -> None:
+    from conftest import SHIPPED_PLAN
+
+    plan = load_plan(SHIPPED_PLAN)
+    with caplog.at_level("WARNING"):
+        result = build(SHIPPED_PLAN, output=tmp_path / "out", formats=["pdf"])
+    assert not [r for r in caplog.records if r.getMessage().startswith("typst:")]
+    text = squash(pdf_text(result.outputs["pdf"]))
+    for _, measure in plan.measures:
+        assert text.count(squash(f"Maßnahme {measure.id}: {measure.title}")) >= 1, measure.id
+    with pikepdf.open(result.outputs["pdf"]) as pdf, pdf.open_outline() as outline:
+        def count(items):
+            return sum(1 + count(i.children) for i in items)
+        assert count(outline.root) >= len(plan.measures) + sum(len(c.body.sections) for c in plan.chapters)
