@@ -43,6 +43,13 @@ class Settings:
     """The build manifest, attached to the PDF."""
     progress: Callable[[str], None] = lambda step: None
 
+    def write_resources(self) -> None:
+        """Put the plan's images into the work folder, where the intermediate files look."""
+        for rel, data in self.resources.items():
+            target = self.work_dir / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+
     @property
     def epoch(self) -> int:
         return int(self.timestamp.timestamp())

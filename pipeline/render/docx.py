@@ -12,9 +12,7 @@ from pipeline.render import pandoc as pd
 
 def render(doc: Assembled, *, template: Path, out: Path, settings: Settings) -> Path:
     settings.progress("pandoc (DOCX)")
-    for rel, data in settings.resources.items():
-        (settings.work_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-        (settings.work_dir / rel).write_bytes(data)
+    settings.write_resources()
     data = pd.run(doc, "docx", [f"--reference-doc={template}", "--toc", "--toc-depth=2",
                                 *filter_args_for("docx")], settings)
     tmp = out.with_name(out.name + ".tmp")

@@ -12,9 +12,7 @@ from pipeline.render import pandoc as pd
 
 def render(doc: Assembled, *, template: Path, out: Path, settings: Settings) -> Path:
     settings.progress("pandoc (HTML)")
-    for rel, data in settings.resources.items():
-        (settings.work_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-        (settings.work_dir / rel).write_bytes(data)
+    settings.write_resources()
     css = template.with_name("lip.css")
     data = pd.run(doc, "html5", ["-s", f"--template={template}", f"--css={css}", "--embed-resources",
                                  "--toc", "--toc-depth=2", "--section-divs",

@@ -140,10 +140,6 @@ def _store(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-def full_markdown(doc: Assembled) -> str:
-    return doc.markdown
-
-
 def run(doc: Assembled, to: str, args: list[str], settings: Settings) -> bytes:
     """Convert the whole document with one pandoc call (HTML, DOCX)."""
     meta_file = write_metadata(doc, settings.work_dir / "metadaten.json")

@@ -60,8 +60,7 @@ def render(doc: Assembled, *, template: Path, out: Path, settings: Settings) -> 
     source = typst_source(doc, template, settings)
     source_path = settings.work_dir / "lip.typ"
     source_path.write_text(source, encoding="utf-8")
-    for rel, data in settings.resources.items():
-        _write(settings.work_dir / rel, data)
+    settings.write_resources()
     pdf = compile_typst(source_path, typst_inputs(doc, settings), settings)
     _write(out, pdf)
     return out
