@@ -176,7 +176,7 @@ def _progress_wanted(quiet: bool) -> bool:
 @plan_dir_option
 @click.option("--format", "formats", multiple=True, metavar="FORMAT",
               help="pdf, html oder docx; mehrfach oder mit Komma (Standard: alle drei).")
-@click.option("--output", "output", type=click.Path(path_type=Path), default=Path("build"),
+@click.option("--output", "output", type=click.Path(path_type=Path), default=Path("build"), metavar="ORDNER",
               help="Ausgabeordner (Standard: build).")
 @click.option("--rev", default=None, metavar="REV",
               help="Den Plan so bauen, wie er in einem Commit/Tag war (aus Git gelesen).")
