@@ -186,7 +186,7 @@ def consultation_entries(plan: Plan) -> list[dict[str, str]]:
                     if item.get("abstimmung"):
                         result += f" ({item['abstimmung']})"
                 elif kind == "stellungnahmen":
-                    result = f"{item.get('art') or 'Stellungnahme'} abgegeben"
+                    result = RESULT_OF_KIND[kind]
                 else:
                     result = RESULT_OF_KIND[kind]
                 gremium = str(item.get("gremium", ""))
@@ -194,14 +194,15 @@ def consultation_entries(plan: Plan) -> list[dict[str, str]]:
                     "datum": str(item.get("datum", "")), "order": f"{order:06d}",
                     "kapitel": f"{chapter.number} {chapter.title}",
                     "gremium": plan.manifest.gremium_name(gremium) if plan.manifest else gremium,
-                    "art": KIND_LABEL[kind], "ergebnis": result, "fassung": fassung,
+                    "art": str(item.get("art") or KIND_LABEL[kind]) if kind == "stellungnahmen"
+                    else KIND_LABEL[kind], "ergebnis": result, "fassung": fassung,
                 })
                 order += 1
     entries.sort(key=lambda e: (e["datum"], e["order"]))
     return entries
 
 
-CONSULTATION_COLUMNS = (("Datum", 12), ("Kapitel", 22), ("Gremium", 24), ("Art", 13),
+CONSULTATION_COLUMNS = (("Datum", 12), ("Kapitel", 21), ("Gremium", 24), ("Art", 14),
                         ("Ergebnis", 17), ("Fassung", 12))
 
 
