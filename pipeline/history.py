@@ -76,6 +76,14 @@ def read_plan_files(repo, rev: str, prefix: str = PLAN_DIR) -> dict[str, bytes |
     return files
 
 
+def read_plan_blobs(repo, rev: str, prefix: str, paths: list[str]) -> dict[str, bytes]:
+    """Return the bytes of the given plan files (images) at `rev`, from git objects."""
+    if not paths:
+        return {}
+    tree = repo.commit(resolve(repo, rev).sha).tree / prefix
+    return {rel: (tree / rel).data_stream.read() for rel in paths}
+
+
 # --- review workflow (issue 4): reading one file, committing metadata, the file's log --------
 
 
