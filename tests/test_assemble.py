@@ -36,7 +36,7 @@ def test_every_measure_is_boxed_and_listed_in_the_catalog() -> None:
 def test_consultation_history_names_bodies_dates_and_versions() -> None:
     plan = load_plan(PLANS / "angenommen" / "plan")
     entries = asm.consultation_entries(plan)
-    assert len(entries) == 6
+    assert len(entries) == 7  # 2 Vorlagen, 2 Entscheidungen, 3 Stellungnahmen
     assert [e["datum"] for e in entries] == sorted(e["datum"] for e in entries)
     text = asm.consultation_markdown(plan)
     assert "18.05.2020" in text and "Lenkungsgruppe" in text
