@@ -690,6 +690,8 @@ def _walk_text(node: Any, out: list[str]) -> None:
             out.append(node["c"])
         elif t in ("Space", "SoftBreak", "LineBreak"):
             out.append(" ")
+        elif t == "RawBlock" and node["c"][1].strip() == "<!-- -->":
+            return  # pandoc's separator between two lists, not text
         elif t in ("Code", "CodeBlock", "RawInline", "RawBlock", "Math"):
             out.append(" " if t != "Code" and t != "Math" else "")
             out.append(node["c"][-1])
@@ -1301,7 +1303,8 @@ def resolve_blocks(blocks: list, accept: bool, keep_marks: bool = False) -> list
             if node and isinstance(node[0], dict) and "t" in node[0]:
                 if node[0]["t"] in _INLINE_TYPES:
                     return walk_inlines(node)
-                return walk_blocks(node)
+                if node[0]["t"] in _ALL_BLOCKS:
+                    return walk_blocks(node)
             return [walk(x) for x in node]
         if isinstance(node, dict) and "c" in node:
             return {"t": node["t"], "c": walk(node["c"])}
@@ -1310,6 +1313,7 @@ def resolve_blocks(blocks: list, accept: bool, keep_marks: bool = False) -> list
     return walk_blocks(blocks)
 
 
+_ALL_BLOCKS = _BLOCK_TYPES | {"CodeBlock", "RawBlock", "HorizontalRule"}
 _INLINE_TYPES = {"Str", "Space", "SoftBreak", "LineBreak", "Emph", "Strong", "Underline",
                  "Strikeout", "Superscript", "Subscript", "SmallCaps", "Quoted", "Cite", "Code",
                  "Math", "RawInline", "Link", "Image", "Note", "Span"}

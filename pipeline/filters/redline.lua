@@ -1,0 +1,145 @@
+-- Redline markup ([..]{.ins}, [..]{.del}, ::: ins / ::: del / ::: {.moved .ins|.del})
+-- to HTML (<ins>/<del> with screen-reader labels), typst (#ins[..]; etc., defined in
+-- templates/redline.typ) and DOCX (real tracked changes: .insertion/.deletion spans).
+-- Author and date come from the metadata fields redline-author and redline-date.
+
+local author, date = "lip", "2020-01-01T00:00:00Z"
+
+local function kind_of(attr)
+  local c = attr.classes
+  if c:includes('ins') then return 'ins' end
+  if c:includes('del') then return 'del' end
+  return nil
+end
+
+local LABEL = { ins = 'Einfügung: ', del = 'Streichung: ' }
+local function html_label(kind)
+  return pandoc.RawInline('html', '<span class="visually-hidden">' .. LABEL[kind] .. '</span>')
+end
+
+local function typst_wrap(fname, content, inline)
+  local R = inline and pandoc.RawInline or pandoc.RawBlock
+  local out = { R('typst', '#' .. fname .. '[') }
+  for _, x in ipairs(content) do table.insert(out, x) end
+  table.insert(out, R('typst', inline and '];' or ']'))
+  return out
+end
+
+local function track_attr(kind)
+  return pandoc.Attr('', { kind == 'ins' and 'insertion' or 'deletion' },
+                     { author = author, date = date })
+end
+
+-- the accepted (NEU) or rejected (ALT) text of a block list, without marks
+local function resolve(blocks, accept)
+  local drop = accept and 'del' or 'ins'
+  return blocks:walk({
+    Span = function(s)
+      local k = kind_of(s.attr)
+      if k == drop then return {} elseif k then return s.content end
+    end,
+    Div = function(d)
+      local k = kind_of(d.attr)
+      if k == drop then return {} elseif k then return d.content end
+    end,
+  })
+end
+
+local function docx_track_blocks(blocks, kind)
+  local attr = track_attr(kind)
+  local function wrap(content)
+    -- notes inside a tracked passage are tracked too
+    content = content:walk({ Note = function(n)
+      return pandoc.Note(docx_track_blocks(n.content, kind)) end })
+    return { pandoc.Span(content, attr) }
+  end
+  return blocks:walk({
+    Para = function(p) return pandoc.Para(wrap(p.content)) end,
+    Plain = function(p) return pandoc.Plain(wrap(p.content)) end,
+    Header = function(h) return pandoc.Header(h.level, wrap(h.content), h.attr) end,
+  })
+end
+
+local function Span(el)
+  local kind = kind_of(el.attr)
+  if not kind then return nil end
+  if FORMAT:match('typst') then
+    return typst_wrap(kind, el.content, true)
+  elseif FORMAT:match('docx') then
+    local content = el.content:walk({ Note = function(n)
+      return pandoc.Note(docx_track_blocks(n.content, kind)) end })
+    return pandoc.Span(content, track_attr(kind))
+  elseif FORMAT:match('html') then
+    local out = pandoc.Inlines { pandoc.RawInline('html', '<' .. kind .. '>'), html_label(kind) }
+    out:extend(el.content)
+    out:insert(pandoc.RawInline('html', '</' .. kind .. '>'))
+    return out
+  end
+end
+
+local function Div(el)
+  local kind = kind_of(el.attr)
+  if not kind then return nil end
+  local moved = el.classes:includes('moved')
+  local id = el.identifier
+  if FORMAT:match('typst') then
+    local fname = moved and ('moved' .. kind) or (kind .. 'block')
+    local out = typst_wrap(fname, el.content, false)
+    if id ~= '' then table.insert(out, pandoc.RawBlock('typst', '<' .. id .. '>')) end
+    return out
+  elseif FORMAT:match('docx') then
+    local content = el.content
+    if moved then content = resolve(content, kind == 'ins') end
+    return docx_track_blocks(content, kind)
+  elseif FORMAT:match('html') then
+    local label
+    if moved then
+      local target = el.attributes['nach'] or el.attributes['von'] or ''
+      local text = kind == 'del' and 'Verschoben nach ' or 'Verschoben von '
+      local where = kind == 'del' and 'der neuen Stelle' or 'der bisherigen Stelle'
+      label = '<p class="rl-label">' .. text .. '<a href="#' .. target .. '">' .. where
+              .. '</a></p>'
+    else
+      label = '<span class="visually-hidden">' .. (kind == 'ins' and 'Eingefügter Abschnitt:'
+              or 'Gestrichener Abschnitt:') .. '</span>'
+    end
+    local cls = 'rl-block rl-' .. kind .. (moved and ' rl-moved' or '')
+    local idattr = id ~= '' and (' id="' .. id .. '"') or ''
+    local out = { pandoc.RawBlock('html', '<' .. kind .. ' class="' .. cls .. '"' .. idattr
+                                  .. '>' .. label) }
+    for _, b in ipairs(el.content) do table.insert(out, b) end
+    table.insert(out, pandoc.RawBlock('html', '</' .. kind .. '>'))
+    return out
+  end
+end
+
+local function process(blocks)
+  -- Div first (top-down), so moved passages are resolved before their inner spans change
+  blocks = blocks:walk({ traverse = 'topdown', Div = function(d)
+    if FORMAT:match('typst') and (d.classes:includes('vorgaben') or d.classes:includes('hinweis')) then
+      return typst_wrap(d.classes[1], d.content, false)
+    end
+    local r = Div(d)
+    if r then return r end
+  end })
+  return blocks:walk({ Span = Span })
+end
+
+function Pandoc(doc)
+  local m = doc.meta
+  if m['redline-author'] then author = pandoc.utils.stringify(m['redline-author']) end
+  if m['redline-date'] then date = pandoc.utils.stringify(m['redline-date']) end
+  local default_author = author
+  local out = pandoc.Blocks {}
+  for _, b in ipairs(doc.blocks) do
+    if b.t == 'Div' and b.classes:includes('rl-kapitel') then
+      -- one chapter: its Expert*innengruppe is the author of its tracked changes
+      author = b.attributes['autor'] or default_author
+      out:extend(process(b.content))
+      author = default_author
+    else
+      out:extend(process(pandoc.Blocks { b }))
+    end
+  end
+  return pandoc.Pandoc(out, m)
+end
