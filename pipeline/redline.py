@@ -884,8 +884,9 @@ class _Differ:
 
     def _leaf(self, o, n, oi: list, ni: list, make) -> list:
         d = diff_inlines(oi, ni)
-        total = max(d.equal + d.added, d.equal + d.removed)
-        if total >= 4 and d.equal < REPLACE_THRESHOLD * total:
+        shorter = min(d.equal + d.added, d.equal + d.removed)
+        longer = max(d.equal + d.added, d.equal + d.removed)
+        if longer >= 4 and d.equal < REPLACE_THRESHOLD * shorter:
             return self.replaced([o], [n])  # changed beyond recognition
         self.stats.words_added += d.added
         self.stats.words_removed += d.removed

@@ -194,12 +194,15 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
     """The summary on top: words per chapter, Maßnahmen by ID, Vorgaben beside the changes."""
     lines = ["# Übersicht der Änderungen {.unnumbered .unlisted #uebersicht}", "",
              f"Verglichen werden **{alt_label}** (bisherige Fassung) und **{neu_label}** "
-             f"(neue Fassung, Stand {neu_time.strftime('%d.%m.%Y')}).", "",
-             "| Kapitel | Verglichen mit | Wörter eingefügt | Wörter gestrichen "
-             "| Maßnahmen | Vorgaben der letzten Entscheidung |",
-             "|:--|:--|--:|--:|:--|:--|"]
+             f"(neue Fassung, Stand {neu_time.strftime('%d.%m.%Y')}).", ""]
+    changed = [c for c in chapters if c.redline.stats.changed]
+    unchanged = [c for c in chapters if not c.redline.stats.changed]
     total = Stats()
-    for c in chapters:
+    if changed:
+        lines += ["| Kapitel | Verglichen mit | Wörter eingefügt | Wörter gestrichen "
+                  "| Maßnahmen | Vorgaben der letzten Entscheidung |",
+                  "|:--|:--|--:|--:|:--|:--|"]
+    for c in changed:
         s = c.redline.stats
         total.add(s)
         parts = []
@@ -213,18 +216,26 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
             parts.append("verschoben: " + ", ".join(s.measures_moved))
         measures = "; ".join(parts) if parts else "–"
         vorgaben = "; ".join(c.redline.vorgaben) if c.redline.vorgaben else "–"
-        name = c.redline.title if s.changed else f"{c.redline.title} (unverändert)"
-        lines.append(f"| {_cell(name)} | {_cell(c.alt_label)} | {s.words_added} "
-                     f"| {s.words_removed} | {_cell(measures)} | {_cell(vorgaben)} |")
-    lines.append(f"| **Zusammen** | | **{total.words_added}** | **{total.words_removed}** | | |")
+        lines.append(f"| [{_cell(c.redline.title)}](#{_anchor(c)}) | {_cell(c.alt_label)} "
+                     f"| {s.words_added} | {s.words_removed} | {_cell(measures)} "
+                     f"| {_cell(vorgaben)} |")
+    if len(changed) > 1:
+        lines.append(f"| **Zusammen** | | **{total.words_added}** | **{total.words_removed}** "
+                     f"| | |")
     lines.append("")
-    if skipped:
-        lines += ["Nicht verglichen:", ""] + [f"- {s}" for s in skipped] + [""]
+    if not changed:
+        lines += ["Keine Änderungen.", ""]
+    if unchanged:
+        lines += ["Unverändert: " + ", ".join(c.redline.title for c in unchanged) + ".", ""]
     fallbacks = [f for c in chapters for f in c.redline.stats.fallbacks]
     if fallbacks:
         lines += ["::: hinweis", "**Hinweis zur Genauigkeit:** " + " ".join(fallbacks), ":::",
                   ""]
     return "\n".join(lines) + "\n"
+
+
+def _anchor(c: ChapterRedline) -> str:
+    return f"kap-{c.redline.chapter_id}" if c.redline.chapter_id else "uebersicht"
 
 
 def chapter_block(c: ChapterRedline) -> str:

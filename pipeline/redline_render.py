@@ -103,6 +103,21 @@ def _plainify_headers(blocks: list) -> list:
     return out
 
 
+def _strip_ids(node: Any) -> Any:
+    """Drop identifiers (the old column repeats the new one's ids)."""
+    if isinstance(node, dict):
+        t, c = node.get("t"), node.get("c")
+        if t in ("Span", "Div", "Link", "Image", "CodeBlock", "Table", "Figure", "Code"):
+            attr = c[0]
+            return {"t": t, "c": [["", attr[1], attr[2]], *[_strip_ids(x) for x in c[1:]]]}
+        if t == "Header":
+            return {"t": t, "c": [c[0], ["", c[1][1], c[1][2]], _strip_ids(c[2])]}
+        return {k: _strip_ids(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_strip_ids(x) for x in node]
+    return node
+
+
 def _cell(blocks: list, colspan: int = 1) -> list:
     return [["", [], []], {"t": "AlignDefault"}, 1, colspan, _plainify_headers(blocks)]
 
@@ -117,6 +132,13 @@ def _is_change_div(b: dict, kind: str | None = None) -> bool:
 def synopse_rows(blocks: list) -> list[tuple[list, list, bool]]:
     """Rows (old blocks, new blocks, unchanged) aligned by paragraph/Maßnahme."""
     rows: list[tuple[list, list, bool]] = []
+    flat: list = []
+    for b in blocks:  # a chapter wrapper is no row of its own
+        if b["t"] == "Div" and "rl-kapitel" in b["c"][0][1]:
+            flat.extend(b["c"][1])
+        else:
+            flat.append(b)
+    blocks = flat
     k = 0
     while k < len(blocks):
         b = blocks[k]
@@ -144,7 +166,7 @@ def synopse_document(redline_md: str, *, title: str, heading_old: str = "Bisheri
         if unchanged and old and old[0]["t"] == "Header":
             rows.append([["", ["rl-heading"], []], [_cell(old, 2)]])
         else:
-            rows.append([["", [], []], [_cell(old), _cell(new)]])
+            rows.append([["", [], []], [_cell(_strip_ids(old)), _cell(_strip_ids(new))]])
     head = [["", [], []], [[["", [], []], [_cell([{"t": "Plain", "c": _words(heading_old)}]),
                                            _cell([{"t": "Plain", "c": _words(heading_new)}])]]]]
     table = {"t": "Table", "c": [

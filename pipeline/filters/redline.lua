@@ -125,7 +125,29 @@ local function process(blocks)
   return blocks:walk({ Span = Span })
 end
 
+-- Deleted passages lose their ids (a moved heading would otherwise exist twice), and links
+-- to places outside this document become plain text (typst refuses unknown labels).
+local function fix_ids(blocks)
+  local strip = { Header = function(h) h.identifier = ''; return h end,
+                  Span = function(s) s.identifier = ''; return s end }
+  blocks = blocks:walk({ Div = function(d)
+    if d.classes:includes('del') then
+      d.content = d.content:walk(strip)
+      return d
+    end
+  end })
+  local ids = {}
+  local function note(el) if el.identifier and el.identifier ~= '' then ids[el.identifier] = true end end
+  blocks:walk({ Header = note, Div = note, Span = note, Table = note, Figure = note,
+                CodeBlock = note, Image = note, Link = note })
+  return blocks:walk({ Link = function(l)
+    local target = l.target:match('^#(.+)$')
+    if target and not ids[target] then return l.content end
+  end })
+end
+
 function Pandoc(doc)
+  doc.blocks = fix_ids(doc.blocks)
   local m = doc.meta
   if m['redline-author'] then author = pandoc.utils.stringify(m['redline-author']) end
   if m['redline-date'] then date = pandoc.utils.stringify(m['redline-date']) end
