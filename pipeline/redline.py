@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 INS, DEL = "ins", "del"
 MOVED = "moved"
 READER = "markdown"
-WRITER = "markdown"
+CHUNK_READER = "markdown-auto_identifiers"  # keep only the ids the author wrote
+WRITER = "markdown-smart"  # write – and „…“ as they are, not as -- and "..."
 PANDOC_API = [1, 23, 1]
 
 #: Below this share of unchanged words an aligned paragraph counts as replaced whole.
@@ -396,7 +397,7 @@ def parse_chunks(groups: list[list[str]], defs: list[str]) -> list[list[dict]]:
         parts.append(f"{sep}x{k}")
     parts.extend(defs)
     src = "\n\n".join(parts) + "\n"
-    blocks = json.loads(run_pandoc(["-f", READER, "-t", "json"], src))["blocks"]
+    blocks = json.loads(run_pandoc(["-f", CHUNK_READER, "-t", "json"], src))["blocks"]
     out: list[list[dict]] = []
     cur: list[dict] = []
     for b in blocks:
@@ -408,7 +409,7 @@ def parse_chunks(groups: list[list[str]], defs: list[str]) -> list[list[dict]]:
             cur.append(b)
     if len(out) != len(groups):  # a chunk swallowed its separator: parse one by one
         log.debug("redline: separator lost, parsing %d groups one by one", len(groups))
-        return [json.loads(run_pandoc(["-f", READER, "-t", "json"],
+        return [json.loads(run_pandoc(["-f", CHUNK_READER, "-t", "json"],
                                       "\n\n".join([*g, *defs]) + "\n"))["blocks"]
                 for g in groups]
     return out
@@ -751,6 +752,13 @@ class _Differ:
 
     # whole blocks
     def _whole(self, blocks: list, kind: str) -> list:
+        if len(blocks) == 1 and blocks[0]["t"] == "Plain":  # a cell or tight list item
+            n = _word_count(blocks)
+            if kind == DEL:
+                self.stats.words_removed += n
+            else:
+                self.stats.words_added += n
+            return [{"t": "Plain", "c": [_wrap(kind, blocks[0]["c"])]}]
         out: list = []
         run: list = []
         for b in blocks:
