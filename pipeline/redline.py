@@ -38,7 +38,9 @@ INS, DEL = "ins", "del"
 MOVED = "moved"
 READER = "markdown"
 CHUNK_READER = "markdown-auto_identifiers"  # keep only the ids the author wrote
-WRITER = "markdown-smart"  # write – and „…“ as they are, not as -- and "..."
+# write – and „…“ as they are (not -- and "..."); pipe or grid tables only: simple and
+# multiline tables are indented and blank-line separated, which a list before them swallows
+WRITER = "markdown-smart-simple_tables-multiline_tables"
 PANDOC_API = [1, 23, 1]
 
 #: Below this share of unchanged words an aligned paragraph counts as replaced whole.
@@ -594,7 +596,39 @@ def diff_inlines(old: list, new: list) -> _InlineDiff:
             for t in seg[2]:
                 added += _is_word(t)
                 items.extend(("insert", a) for a in t)
-    return _InlineDiff(_build(items), added, removed, equal)
+    return _InlineDiff(_build(_collapse_runs(items)), added, removed, equal)
+
+
+def _collapse_runs(items: list[tuple[str, _Atom]]) -> list[tuple[str, _Atom]]:
+    """A change spanning several formattings becomes one span around them.
+
+    Inside one formatting the span goes innermost (`**[deutlich]{.ins} gestärkt**`, a link
+    keeps its target); across formattings, splitting the span would leave spaces at its
+    edges, which pandoc's reader drops.
+    """
+    out: list[tuple[str, _Atom]] = []
+    i = 0
+    while i < len(items):
+        kind = items[i][0]
+        j = i
+        while j < len(items) and items[j][0] == kind:
+            j += 1
+        run = items[i:j]
+        paths = {tuple(p[0] for p in a.path) for _, a in run}
+        if kind == "equal" or len(paths) == 1:
+            out.extend(run)
+        else:
+            first = run[0][1].path
+            common = 0
+            while common < len(first) and all(
+                    len(a.path) > common and a.path[common][0] == first[common][0]
+                    for _, a in run):
+                common += 1
+            inner = _build([("equal", a) for _, a in run], common)
+            node = _wrap(INS if kind == "insert" else DEL, inner)
+            out.append(("equal", _Atom("", first[:common], node, "", "atom")))
+        i = j
+    return out
 
 
 def _ws(tok: list[_Atom]) -> bool:
@@ -750,6 +784,12 @@ class _Differ:
         self.stats = stats
         self.placeholders = placeholders or {}
 
+    def _placeholder(self, b: Any) -> dict | None:
+        if self.placeholders and isinstance(b, dict) and b["t"] == "Para" \
+                and len(b["c"]) == 1 and b["c"][0]["t"] == "Str":
+            return self.placeholders.get(b["c"][0]["c"])
+        return None
+
     # whole blocks
     def _whole(self, blocks: list, kind: str) -> list:
         if len(blocks) == 1 and blocks[0]["t"] == "Plain":  # a cell or tight list item
@@ -762,10 +802,7 @@ class _Differ:
         out: list = []
         run: list = []
         for b in blocks:
-            ph = None
-            if self.placeholders and b["t"] == "Para" and len(b["c"]) == 1 \
-                    and b["c"][0]["t"] == "Str":
-                ph = self.placeholders.get(b["c"][0]["c"])
+            ph = self._placeholder(b)
             if ph is None:
                 run.append(b)
                 continue
@@ -790,6 +827,11 @@ class _Differ:
 
     def replaced(self, old: list, new: list) -> list:
         self.stats.blocks_replaced += 1
+        if len(old) == len(new) == 1 and old[0]["t"] == new[0]["t"] == "Plain":
+            # a table cell or tight list item: both versions in one line
+            self.stats.words_removed += _word_count(old)
+            self.stats.words_added += _word_count(new)
+            return [{"t": "Plain", "c": [_wrap(DEL, old[0]["c"]), _wrap(INS, new[0]["c"])]}]
         return self.deleted(old) + self.inserted(new)
 
     # sequences of units (blocks, list items, rows)
@@ -802,7 +844,10 @@ class _Differ:
                 out.extend(("equal", o, n) for o, n in zip(old[i1:i2], new[j1:j2], strict=True))
                 continue
             go, gn = old[i1:i2], new[j1:j2]
-            compat = compat or _compatible
+            base = compat or _compatible
+            compat = (lambda a, b, base=base:  # noqa: E731  (a moved passage pairs with nothing)
+                      self._placeholder(a) is None and self._placeholder(b) is None
+                      and base(a, b))
             if len(go) == 1 and len(gn) == 1 and compat(go[0], gn[0]):
                 pairs = [(0, 0)]  # one for one: pair; the word diff decides how much changed
             else:
