@@ -10,9 +10,9 @@ import os
 from pathlib import Path
 
 import pytest
+from redline_helpers import split_words, views
 
 from pipeline import redline
-from redline_helpers import split_words, views
 
 CASES = sorted((Path(__file__).parent / "data" / "redline").glob("*.md"))
 

@@ -11,11 +11,12 @@ import os
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from pipeline import redline
 from redline_helpers import split_words, views
 
-settings.register_profile("redline", max_examples=int(os.environ.get("REDLINE_EXAMPLES", "60")), deadline=None,
+from pipeline import redline
+
+EXAMPLES = int(os.environ.get("REDLINE_EXAMPLES", "60"))
+settings.register_profile("redline", max_examples=EXAMPLES, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("redline-ci", parent=settings.get_profile("redline"),
                           derandomize=True)

@@ -57,6 +57,10 @@ local function docx_track_blocks(blocks, kind)
     Para = function(p) return pandoc.Para(wrap(p.content)) end,
     Plain = function(p) return pandoc.Plain(wrap(p.content)) end,
     Header = function(h) return pandoc.Header(h.level, wrap(h.content), h.attr) end,
+    DefinitionList = function(dl)
+      for _, item in ipairs(dl.content) do item[1] = wrap(item[1]) end
+      return dl
+    end,
   })
 end
 
@@ -146,8 +150,19 @@ local function fix_ids(blocks)
   end })
 end
 
+-- PDF/UA wants consecutive heading levels; the title is the level-1 heading before all.
+local function clamp_headings(blocks)
+  local prev = 1
+  return blocks:walk({ Header = function(h)
+    if h.level > prev + 1 then h.level = prev + 1 end
+    prev = h.level
+    return h
+  end })
+end
+
 function Pandoc(doc)
   doc.blocks = fix_ids(doc.blocks)
+  if FORMAT:match('typst') then doc.blocks = clamp_headings(doc.blocks) end
   local m = doc.meta
   if m['redline-author'] then author = pandoc.utils.stringify(m['redline-author']) end
   if m['redline-date'] then date = pandoc.utils.stringify(m['redline-date']) end
