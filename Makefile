@@ -27,7 +27,9 @@ check: setup
 	$(LIP) check
 
 build: setup
-	$(LIP) check
+	@mkdir -p build
+	$(LIP) check --json > build/pruefbericht.json
+	$(LIP) site
 
 test: setup
 	$(PY) -m pytest
@@ -40,3 +42,10 @@ lint: setup
 
 clean:
 	rm -rf build/*
+
+# Review site (issue 6): axe-core for the accessibility checks in the browser tests, from the
+# npm registry into the git-ignored build/node/ (installed once).
+AXE := build/node/node_modules/axe-core/axe.min.js
+setup: $(AXE)
+$(AXE):
+	npm install --no-save --no-audit --no-fund --prefix build/node axe-core@4

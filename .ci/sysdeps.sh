@@ -4,6 +4,8 @@ set -euo pipefail
 need=()
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v git >/dev/null 2>&1 || need+=(git)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)   # site browser tests (issue 6)
+command -v npm >/dev/null 2>&1 || need+=(npm)             # axe-core for the site tests
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -ne 0 ]; then
   echo "Bitte als root installieren: apt-get install ${need[*]}" >&2

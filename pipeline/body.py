@@ -217,7 +217,7 @@ def _scan_inline(line: str, lineno: int, body: Body) -> None:
         body.raw.append(RawMarkup("citation", m.group(0), lineno))
 
 
-_GENDER_STAR = re.compile(r"(?<=[^\W_])\*(?=[^\W_])")
+_GENDER_STAR = re.compile(r"(?<=[^\W_])\*(?=[^\W_]|-[^\W_])")
 
 
 def protect_gender_star(markdown: str) -> str:

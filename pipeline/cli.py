@@ -26,6 +26,10 @@ PLAN_OPTION_HELP = "Ordner des Plans (Standard: ./plan)."
 class GermanCommand(click.Command):
     """A click command whose help headings are German."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("options_metavar", "[OPTIONEN]")
+        super().__init__(*args, **kwargs)
+
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         option = super().get_help_option(ctx)
         if option is not None:
@@ -46,6 +50,10 @@ class GermanGroup(GermanCommand, click.Group):
     """A click group with German help headings; subcommands are German too."""
 
     command_class = GermanCommand
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("subcommand_metavar", "BEFEHL [ARGUMENTE]...")
+        super().__init__(*args, **kwargs)
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         GermanCommand.format_options(self, ctx, formatter)
@@ -202,6 +210,36 @@ def redline_command(alt: str | None, neu: str | None, plan_dir: Path, seit_entsc
 
 
 # --- site (issue 6) --------------------------------------------------------------------------
+
+
+@cli.command("site")
+@plan_dir_option
+@click.option("--ausgabe", "out_dir", type=click.Path(path_type=Path), default=Path("build/site"),
+              help="Zielordner der Website (Standard: build/site).")
+@click.option("--open", "open_", is_flag=True,
+              help="Nur die Adresse der Startseite ausgeben, zum Öffnen im Browser.")
+@click.option("--trotz-fehlern", "force", is_flag=True,
+              help="Auch bauen, wenn 'lip check' Fehler meldet (Entwurfsstand ansehen).")
+def site_command(plan_dir: Path, out_dir: Path, open_: bool, force: bool) -> None:
+    """Website für die Beteiligten bauen: Stand, Kapitel, Redlines, Maßnahmen, Fassungen.
+
+    Schreibt eine statische Website nach build/site/, die ohne Netz funktioniert: direkt von
+    der Festplatte geöffnet oder auf einem beliebigen Webserver abgelegt.
+
+    \b
+    Beispiel:
+      lip site
+      lip site --open
+      lip site --trotz-fehlern
+    """
+    from pipeline import site
+
+    result = site.site_for_plan_dir(plan_dir, out_dir, require_valid=not force)
+    if open_:
+        click.echo(result.index.resolve().as_uri())
+    else:
+        click.echo(f"Website geschrieben: {result.index} ({len(result.pages)} Seiten, "
+                   f"{result.seconds:.1f} s).", err=True)
 
 
 # --- entry point -----------------------------------------------------------------------------

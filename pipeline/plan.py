@@ -214,14 +214,14 @@ def load_plan(source: Path | PlanFiles) -> Plan:
                                           f"Datei plan/{name} fehlt"))
             continue
         try:
-            chapters.append(load_chapter(name, raw or b""))
+            chapters.append(load_chapter(name, raw if raw is not None else b""))
         except FrontMatterError as e:
             diagnostics.append(Diagnostic(e.path, e.line, e.field, e.message))
     unlisted = sorted(n for n in files if n.endswith(".md") and "/" not in n and n not in listed)
     if manifest is None:
         for name in unlisted:
             try:
-                chapters.append(load_chapter(name, files[name] or b""))
+                chapters.append(load_chapter(name, files[name] if files[name] is not None else b""))
             except FrontMatterError as e:
                 diagnostics.append(Diagnostic(e.path, e.line, e.field, e.message))
     for name in unlisted if manifest else []:

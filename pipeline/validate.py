@@ -6,6 +6,7 @@ Every rule appends to one Report, so the editor sees all problems of the plan at
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from pipeline import frontmatter, schema
@@ -39,10 +40,7 @@ def check_plan(plan: Plan, *, strict: bool = False) -> Report:
         _check_review(plan, chapter, report)
     _check_across_chapters(plan, report)
     if strict:
-        report.diagnostics = [
-            d if d.severity is Severity.ERROR else type(d)(d.path, d.line, d.field, d.message)
-            for d in report.diagnostics
-        ]
+        report.diagnostics = [replace(d, severity=Severity.ERROR) for d in report.diagnostics]
     return report
 
 

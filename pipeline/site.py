@@ -1,0 +1,708 @@
+"""The review site (issue 6): a static website where reviewers read the plan, its state and
+its redlines. Works from file:// and any plain web server; no network at view time.
+
+Everything that reaches a page is escaped here (`h`) or comes out of pandoc with raw HTML
+switched off and the `site.lua` filter applied, so chapter text can never become markup.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline import site_data
+from pipeline.assemble import chapter_markdown
+from pipeline.body import anchor as make_anchor
+from pipeline.errors import PipelineError
+from pipeline.plan import Chapter, Plan
+from pipeline.site_data import History, RedlineView, StateView
+from pipeline.tools import run_pandoc
+
+log = logging.getLogger(__name__)
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
+LUA_FILTER = Path(__file__).resolve().parent / "filters" / "site.lua"
+PANDOC_FROM = "markdown-raw_html-raw_tex-raw_attribute-native_divs-native_spans-citations"
+ASSETS = ("site.css", "site.js")
+RESERVED = {"index", "massnahmen", "fassungen"}
+DOWNLOADS = (
+    ("LIP-2.0.pdf", "Plan als PDF"),
+    ("LIP-2.0.docx", "Plan als Word-Datei (DOCX)"),
+)
+MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
+          "Oktober", "November", "Dezember")
+
+
+# --- escaping and the tiny template function -----------------------------------------------
+
+
+class Markup(str):
+    """HTML that is already safe (built here from escaped parts or produced by pandoc)."""
+
+
+def h(value: Any) -> Markup:
+    """Escape `value` for HTML text and attribute values (Markup passes unchanged)."""
+    if isinstance(value, Markup):
+        return value
+    return Markup(html.escape("" if value is None else str(value), quote=True))
+
+
+def join(parts: Iterable[str], sep: str = "") -> Markup:
+    return Markup(sep.join(h(p) for p in parts))
+
+
+_SLOT = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+def render_template(text: str, **values: Any) -> str:
+    """Fill `{{ name }}` slots; every value is escaped unless it is Markup."""
+    return _SLOT.sub(lambda m: h(values.get(m.group(1), "")), text)
+
+
+def german_date(iso: str) -> str:
+    """'2020-06-08' → '8. Juni 2020' (other text is returned unchanged)."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", iso or "")
+    if not m:
+        return iso or ""
+    return f"{int(m.group(3))}. {MONTHS[int(m.group(2)) - 1]} {m.group(1)}"
+
+
+def time_tag(iso: str) -> Markup:
+    if not iso:
+        return Markup("–")
+    return Markup(f'<time datetime="{h(iso)}">{h(german_date(iso))}</time>')
+
+
+# --- data gathered before anything is written ---------------------------------------------
+
+
+@dataclass
+class ChapterPage:
+    chapter: Chapter
+    page: str
+    state: StateView
+    redline: RedlineView
+    html: str = ""
+    redline_html: str = ""
+
+
+@dataclass
+class FassungDiff:
+    page: str
+    old: dict
+    new: dict
+    chapters: list[tuple[str, RedlineView]] = field(default_factory=list)
+    """(chapter heading, redline) for every chapter that changed."""
+    html: list[str] = field(default_factory=list)
+    message: str = ""
+
+
+@dataclass
+class SiteResult:
+    out_dir: Path
+    pages: list[str]
+    seconds: float
+    pandoc_calls: int
+
+    @property
+    def index(self) -> Path:
+        return self.out_dir / "index.html"
+
+
+def page_name(chapter: Chapter) -> str:
+    """File name of a chapter's page: `<id>.html` (never one of the site's own pages)."""
+    stem = chapter.id if chapter.id not in RESERVED else f"kapitel-{chapter.id}"
+    return f"{stem}.html"
+
+
+def anchor_pages(pages: list[ChapterPage]) -> dict[str, str]:
+    """Every generated anchor of the plan → the page that holds it."""
+    out: dict[str, str] = {}
+    for p in pages:
+        ch = p.chapter
+        out[ch.anchor] = p.page
+        for s in ch.body.sections:
+            out[s.anchor] = p.page
+        for g in ch.body.goals:
+            out[g.anchor] = p.page
+        for m in ch.body.measures:
+            out[make_anchor("m", m.id)] = p.page
+    return out
+
+
+_HREF_ANCHOR = re.compile(r'href="#([^"]+)"')
+
+
+def link_anchors(fragment: str, own_page: str, anchors: dict[str, str]) -> str:
+    """Point `#anchor` links to the page that holds the anchor (cross-chapter references)."""
+
+    def repl(m: re.Match) -> str:
+        target = anchors.get(html.unescape(m.group(1)))
+        if target and target != own_page:
+            return f'href="{target}#{m.group(1)}"'
+        return m.group(0)
+
+    return _HREF_ANCHOR.sub(repl, fragment)
+
+
+def render_fragments(sources: list[tuple[str, list[str]]]) -> list[str]:
+    """Render Markdown fragments to HTML with pandoc, raw HTML off and the site filter on.
+
+    One pandoc call per fragment: footnotes and generated ids stay per page.
+    """
+    out = []
+    for markdown, extra in sources:
+        args = ["-f", PANDOC_FROM, "-t", "html5", "--wrap=none",
+                f"--lua-filter={LUA_FILTER}", *extra]
+        out.append(run_pandoc(args, markdown).decode("utf-8"))
+    return out
+
+
+# --- page parts -----------------------------------------------------------------------------
+
+NAV = (("index.html", "Übersicht"), ("massnahmen.html", "Maßnahmenkatalog"),
+       ("fassungen.html", "Fassungen"))
+
+
+def status_badge(state: StateView) -> Markup:
+    return Markup(f'<span class="status status-{h(state.key)}">{h(state.label)}</span>')
+
+
+def page_html(template: str, *, plan: Plan, title: str, content: str, current: str,
+              footer: str, wide: bool = False) -> str:
+    nav = []
+    for href, label in NAV:
+        cur = ' aria-current="page"' if href == current else ""
+        nav.append(f'<li><a href="{href}"{cur}>{h(label)}</a></li>')
+    manifest = plan.manifest
+    site_title = str(manifest.get("titel", "Lokaler Integrationsplan")) if manifest else "Plan"
+    publisher = str(manifest.get("herausgeber", "")) if manifest else ""
+    return render_template(
+        template, title=title, site_title=site_title, publisher=publisher,
+        nav=Markup("".join(nav)), content=Markup(content), footer=Markup(footer),
+        main_class="wide" if wide else "narrow",
+    )
+
+
+def facts_list(items: list[tuple[str, Any]]) -> str:
+    rows = "".join(f"<div><dt>{h(k)}</dt><dd>{h(v)}</dd></div>" for k, v in items)
+    return f'<dl class="facts">{rows}</dl>'
+
+
+def decision_text(state: StateView) -> Markup:
+    d = state.last_decision
+    if d is None:
+        return Markup('<span class="muted">noch keine</span>')
+    return Markup(f"{h(d.result)}, {time_tag(d.date)}")
+
+
+def start_page(plan: Plan, pages: list[ChapterPage], downloads: list[tuple[str, str]],
+               stand: str) -> str:
+    manifest = plan.manifest
+    by_file = {p.chapter.filename: p for p in pages}
+    groups: list[tuple[str, list[ChapterPage]]] = []
+    seen: set[str] = set()
+    for part in (manifest.get("teile") or []) if manifest else []:
+        if not isinstance(part, dict):
+            continue
+        members = [by_file[f] for f in part.get("kapitel") or [] if f in by_file]
+        seen.update(p.chapter.filename for p in members)
+        groups.append((str(part.get("name", "")), members))
+    rest = [p for p in pages if p.chapter.filename not in seen]
+    if rest:
+        groups.append(("Weitere Kapitel", rest))
+
+    counts: dict[str, tuple[str, int]] = {}
+    for p in pages:
+        label, n = counts.get(p.state.key, (p.state.label, 0))
+        counts[p.state.key] = (label, n + 1)
+    n_measures = sum(len(p.chapter.body.measures) for p in pages)
+    totals = [(len(pages), "Kapitel", "")]
+    totals += [(n, label, key) for key, (label, n) in counts.items()]
+    totals += [
+        (sum(p.state.changed_since_decision for p in pages), "seit Entscheidung geändert", ""),
+        (sum(len(p.state.open_vorgaben) for p in pages), "offene Vorgaben", ""),
+        (sum(len(p.state.missing_statements) for p in pages), "fehlende Stellungnahmen", ""),
+        (n_measures, "Maßnahmen", ""),
+    ]
+    total_items = "".join(
+        f'<li{f" class=status-{h(key)}" if key else ""}><span class="num">{n}</span> '
+        f"{h(label)}</li>" for n, label, key in totals
+    )
+    title = plan.title or "Lokaler Integrationsplan"
+    sub = str(manifest.get("untertitel", "")) if manifest else ""
+    fassung = str(manifest.get("fassung", "")) if manifest else ""
+    lead = [f"<p class=\"lead\">{h(sub)}</p>" if sub else ""]
+    lead.append(f"<p>Arbeitsstand für die Beteiligten{f' · {h(fassung)}' if fassung else ''}"
+                f"{f' · Stand {h(stand)}' if stand else ''}</p>")
+    if downloads:
+        links = "".join(f'<li><a href="{h(href)}">{h(label)}</a></li>' for href, label in downloads)
+        docs = f'<ul class="downloads">{links}</ul>'
+    else:
+        docs = ('<p class="muted">Noch keine Dokumente erzeugt. PDF, Word-Datei und Synopse '
+                "entstehen mit <code>make</code>.</p>")
+    out = [f"<h1>{h(title)}</h1>", *lead,
+           '<section aria-labelledby="auf-einen-blick">',
+           '<h2 id="auf-einen-blick">Auf einen Blick</h2>',
+           f'<ul class="totals">{total_items}</ul>', "</section>",
+           '<section aria-labelledby="dokumente"><h2 id="dokumente">Dokumente</h2>', docs,
+           "</section>"]
+    headers = ("Kapitel", "Etappe", "Expert*innengruppe", "Stand", "Letzte Entscheidung",
+               "Offene Vorgaben", "Fehlende Stellungnahmen", "Seit Entscheidung geändert")
+    for i, (name, members) in enumerate(groups, start=1):
+        hid = f"teil-{i}"
+        head = "".join(f'<th scope="col">{h(x)}</th>' for x in headers)
+        rows = []
+        for p in members:
+            ch, st = p.chapter, p.state
+            group = manifest.gremium_name(str(ch.get("expertinnengruppe", ""))) if manifest else ""
+            vorgaben = (f'<a href="{h(p.page)}#verlauf">{len(st.open_vorgaben)}</a>'
+                        if st.open_vorgaben else "0")
+            missing = join(st.missing_statements, ", ") if st.missing_statements else "keine"
+            if st.changed_since_decision and p.redline.available:
+                changed = f'<a href="{h(redline_page(p))}">ja – Änderungen ansehen</a>'
+            elif st.changed_since_decision:
+                changed = "ja"
+            else:
+                changed = "nein"
+            cells = [
+                ("Kapitel", f'<a href="{h(p.page)}">{h(ch.number)} {h(ch.title)}</a>', True),
+                ("Etappe", h(ch.get("etappe", "")), False),
+                ("Expert*innengruppe", h(group), False),
+                ("Stand", status_badge(st), False),
+                ("Letzte Entscheidung", decision_text(st), False),
+                ("Offene Vorgaben", vorgaben, False),
+                ("Fehlende Stellungnahmen", missing, False),
+                ("Seit Entscheidung geändert", changed, False),
+            ]
+            tds = "".join(
+                (f'<th scope="row" data-label="{h(label)}">{value}</th>' if is_head else
+                 f'<td data-label="{h(label)}">{value}</td>') for label, value, is_head in cells
+            )
+            rows.append(f"<tr>{tds}</tr>")
+        out += [f'<section aria-labelledby="{hid}"><h2 id="{hid}">{h(name)}</h2>',
+                f'<table class="chapters"><caption class="vh">Kapitel im Teil {h(name)}</caption>',
+                f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></section>"]
+    return "\n".join(out)
+
+
+def redline_page(p: ChapterPage) -> str:
+    return p.page.removesuffix(".html") + "-aenderungen.html"
+
+
+def timeline(chapter: Chapter, plan: Plan) -> str:
+    """The chapter's Beratungsverlauf: submissions, decisions with Vorgaben, statements."""
+    name = plan.manifest.gremium_name if plan.manifest else (lambda k: k)
+    events: list[tuple[str, int, str]] = []
+    for i, v in enumerate(site_data._entries(chapter, "vorlagen")):
+        iso = site_data.date_text(v.get("datum"))
+        body = (f"<p><strong>Vorlage</strong> an: {h(name(str(v.get('gremium', ''))))}"
+                f"{commit_note(v)}</p>")
+        if v.get("vermerk"):
+            body += f"<p>{h(v.get('vermerk'))}</p>"
+        events.append((iso, 0 * 1000 + i, body))
+    for i, d in enumerate(site_data._entries(chapter, "entscheidungen")):
+        iso = site_data.date_text(d.get("datum"))
+        result = str(d.get("ergebnis", ""))
+        extra = " · ".join(str(d.get(k)) for k in ("sitzung", "abstimmung") if d.get(k))
+        body = (f"<p><strong>Entscheidung</strong> der {h(name(str(d.get('gremium', ''))))}: "
+                f'<span class="result result-{"ok" if result == "angenommen" else "back"}">'
+                f"{h(result)}</span>{commit_note(d)}</p>")
+        if extra:
+            body += f'<p class="muted">{h(extra)}</p>'
+        vorgaben = site_data.vorgaben_of(d)
+        if vorgaben:
+            items = []
+            for v in vorgaben:
+                if v.done:
+                    state = (f'<span class="done">erledigt</span> am {time_tag(v.done_date or "")}'
+                             f"{f': {h(v.done_note)}' if v.done_note else ''}")
+                else:
+                    state = '<span class="open">offen</span>'
+                items.append(f"<li><strong>{h(v.id)}</strong> {h(v.text)} <br>{state}</li>")
+            body += f'<p>Vorgaben:</p><ul class="vorgaben">{"".join(items)}</ul>'
+        events.append((iso, 1000 + i, body))
+    for i, s in enumerate(site_data._entries(chapter, "stellungnahmen")):
+        iso = site_data.date_text(s.get("datum"))
+        art = str(s.get("art") or "Stellungnahme")
+        body = (f"<p><strong>{h(art)}</strong>: {h(name(str(s.get('gremium', ''))))}"
+                f"{commit_note(s)}</p>")
+        text = str(s.get("text") or "")
+        for para in [t.strip() for t in text.split("\n\n") if t.strip()]:
+            body += f"<p>{h(para)}</p>"
+        if s.get("datei"):
+            body += f'<p class="muted">Wortlaut: plan/{h(s.get("datei"))}</p>'
+        events.append((iso, 2000 + i, body))
+    if not events:
+        return '<p class="muted">Noch keine Vorlagen, Entscheidungen oder Stellungnahmen.</p>'
+    events.sort(key=lambda e: (e[0], e[1]))
+    items = "".join(f'<li><p class="when">{time_tag(iso)}</p>{body}</li>'
+                    for iso, _, body in events)
+    return f'<ol class="timeline">{items}</ol>'
+
+
+def commit_note(entry: dict) -> str:
+    stand = entry.get("stand") if isinstance(entry.get("stand"), dict) else {}
+    commit = str(stand.get("commit") or "")
+    return f' <span class="commit">(Stand {h(commit[:10])})</span>' if commit else ""
+
+
+_H1_END = re.compile(r"</h1>")
+
+
+def chapter_page(p: ChapterPage, plan: Plan) -> str:
+    ch, st = p.chapter, p.state
+    group = (plan.manifest.gremium_name(str(ch.get("expertinnengruppe", "")))
+             if plan.manifest else "")
+    facts = facts_list([
+        ("Teil", ch.part), ("Etappe", ch.get("etappe", "")), ("Expert*innengruppe", group),
+        ("Federführung", ch.get("federfuehrung", "")),
+    ])
+    decision = st.last_decision
+    state_line = (f'<p class="state-line">Stand: {status_badge(st)}'
+                  + (f" · letzte Entscheidung: {h(decision.result)} am {time_tag(decision.date)}"
+                     if decision else "")
+                  + (' · <strong>seit der Entscheidung geändert</strong>'
+                     if st.changed_since_decision else "") + "</p>")
+    toc_items = "".join(f'<li><a href="#{h(s.anchor)}">{h(s.number)} {h(s.title)}</a></li>'
+                        for s in ch.body.sections)
+    toc_items += '<li><a href="#verlauf">Beratungsverlauf</a></li>'
+    toc_items += '<li><a href="#aenderungen">Änderungen seit der letzten Entscheidung</a></li>'
+    toc = (f'<nav class="page-toc" aria-label="Inhalt dieser Seite"><p class="toc-title">'
+           f"Auf dieser Seite</p><ul>{toc_items}</ul></nav>")
+    intro = state_line + facts + toc
+    body = _H1_END.sub(lambda m: m.group(0) + intro, p.html, count=1)
+    if p.redline.available:
+        change = (f"<p>{h(p.redline.summary)}</p>"
+                  f'<p><a class="button" href="{h(redline_page(p))}">Änderungen seit der '
+                  f"Entscheidung vom {h(german_date(decision.date if decision else ''))} "
+                  f"ansehen</a></p>")
+    else:
+        change = f'<p class="muted">{h(p.redline.message)}</p>'
+    return "\n".join([
+        f'<article class="chapter">{body}</article>',
+        '<section aria-labelledby="verlauf"><h2 id="verlauf">Beratungsverlauf</h2>',
+        timeline(ch, plan), "</section>",
+        '<section aria-labelledby="aenderungen">',
+        '<h2 id="aenderungen">Änderungen seit der letzten Entscheidung</h2>', change, "</section>",
+    ])
+
+
+LEGEND = ('<p class="legend"><ins><span class="vh">Einfügung: </span>eingefügter Text</ins> · '
+          '<del><span class="vh">Streichung: </span>gestrichener Text</del> – Einfügungen sind '
+          "unterstrichen, Streichungen durchgestrichen; Vorleseprogramme sagen „Einfügung“ "
+          "und „Streichung“ an.</p>")
+
+
+def redline_page_html(p: ChapterPage) -> str:
+    ch, d = p.chapter, p.state.last_decision
+    since = f" seit der Entscheidung vom {german_date(d.date)}" if d else ""
+    return "\n".join([
+        f'<p class="back"><a href="{h(p.page)}">← zurück zu Kapitel {h(ch.number)} '
+        f"{h(ch.title)}</a></p>",
+        f"<h1>Änderungen an Kapitel {h(ch.number)} {h(ch.title)}{h(since)}</h1>",
+        f'<p class="summary">{h(p.redline.summary)}</p>', LEGEND,
+        f'<div class="redline">{p.redline_html}</div>',
+    ])
+
+
+def measures_page(plan: Plan, pages: list[ChapterPage]) -> str:
+    """All Maßnahmen in one table; site.js adds the filter, the table is complete without it."""
+    rows = []
+    fields_seen: dict[str, set[str]] = {"feld": set(), "federfuehrung": set()}
+    fields_order: list[tuple[str, str]] = []
+    for p in pages:
+        ch = p.chapter
+        if not ch.body.measures:
+            continue
+        feld = f"{ch.number} {ch.title}"
+        fields_order.append((ch.id, feld))
+        for m in ch.body.measures:
+            f = m.fields
+            lead = f.get("Federführung", "")
+            fields_seen["federfuehrung"].add(lead)
+            text = " ".join([m.id, m.title, m.description, feld, *f.values()]).lower()
+            rows.append(
+                f'<tr data-feld="{h(ch.id)}" data-federfuehrung="{h(lead)}" '
+                f'data-zielgruppe="{h(f.get("Zielgruppe", "").lower())}" data-text="{h(text)}">'
+                f'<th scope="row" data-label="Nr."><a href="{h(p.page)}#{h(m.anchor)}">'
+                f"{h(m.id)}</a></th>"
+                f'<td data-label="Maßnahme">{h(unstar(m.title))}</td>'
+                f'<td data-label="Handlungsfeld">{h(feld)}</td>'
+                f'<td data-label="Federführung">{h(lead)}</td>'
+                f'<td data-label="Zielgruppe">{h(f.get("Zielgruppe", ""))}</td>'
+                f'<td data-label="Zeitraum">{h(f.get("Zeitraum", ""))}</td></tr>'
+            )
+    feld_opts = "".join(f'<option value="{h(k)}">{h(v)}</option>' for k, v in fields_order)
+    lead_opts = "".join(f'<option value="{h(v)}">{h(v)}</option>'
+                        for v in sorted(fields_seen["federfuehrung"]) if v)
+    n = len(rows)
+    form = f"""<form id="massnahmen-filter" class="filter" hidden>
+<div><label for="f-feld">Handlungsfeld</label>
+<select id="f-feld" name="feld"><option value="">alle</option>{feld_opts}</select></div>
+<div><label for="f-federfuehrung">Federführung</label>
+<select id="f-federfuehrung" name="federfuehrung"><option value="">alle</option>
+{lead_opts}</select></div>
+<div><label for="f-zielgruppe">Zielgruppe enthält</label>
+<input id="f-zielgruppe" name="zielgruppe" type="search" autocomplete="off"></div>
+<div><label for="f-text">Freitext</label>
+<input id="f-text" name="text" type="search" autocomplete="off"></div>
+<div><button type="reset">Filter zurücksetzen</button></div>
+</form>
+<p id="massnahmen-anzahl" class="count" role="status" aria-live="polite">{n} Maßnahmen</p>"""
+    table = (
+        '<table class="measures" id="massnahmen"><caption class="vh">Alle Maßnahmen des Plans'
+        '</caption><thead><tr><th scope="col">Nr.</th><th scope="col">Maßnahme</th>'
+        '<th scope="col">Handlungsfeld</th><th scope="col">Federführung</th>'
+        '<th scope="col">Zielgruppe</th><th scope="col">Zeitraum</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+    intro = ("<p>Alle Maßnahmen des Ziel- und Maßnahmenkatalogs in einer Tabelle. Die Nummer "
+             "führt zur Maßnahme im Text ihres Handlungsfelds.</p>")
+    if not rows:
+        return "<h1>Maßnahmenkatalog</h1><p>Der Plan enthält noch keine Maßnahmen.</p>"
+    return f"<h1>Maßnahmenkatalog</h1>{intro}{form}{table}"
+
+
+def unstar(text: str) -> str:
+    """Undo the Markdown escape of a gender star in plain text (`Expert\\*innen`)."""
+    return text.replace("\\*", "*")
+
+
+def fassungen_page(fassungen: list[dict], diffs: list[FassungDiff]) -> str:
+    if not fassungen:
+        return ("<h1>Fassungen</h1><p>Es sind noch keine Fassungen festgelegt. Eine Fassung ist "
+                "ein benannter Stand des Plans; sie wird in <code>plan/lip.yaml</code> unter "
+                "<code>fassungen</code> mit Name, Datum und Git-Revision eingetragen.</p>")
+    diff_for = {d.new.get("name"): d for d in diffs}
+    rows = []
+    for f in fassungen:
+        d = diff_for.get(f.get("name"))
+        link = (f'<a href="{h(d.page)}">Änderungen gegenüber {h(d.old.get("name"))}</a>'
+                if d else '<span class="muted">erste Fassung</span>')
+        rows.append(
+            f'<tr><th scope="row" data-label="Fassung">{h(f.get("name"))}</th>'
+            f'<td data-label="Datum">{time_tag(site_data.date_text(f.get("datum")))}</td>'
+            f'<td data-label="Beschreibung">{h(f.get("beschreibung", ""))}</td>'
+            f'<td data-label="Revision"><code>{h(str(f.get("rev", ""))[:12])}</code></td>'
+            f'<td data-label="Änderungen">{link}</td></tr>'
+        )
+    return ("<h1>Fassungen</h1><p>Benannte Stände des Plans, jeweils mit den Änderungen "
+            "gegenüber der vorigen Fassung.</p>"
+            '<table class="fassungen"><caption class="vh">Fassungen des Plans</caption>'
+            '<thead><tr><th scope="col">Fassung</th><th scope="col">Datum</th>'
+            '<th scope="col">Beschreibung</th><th scope="col">Revision</th>'
+            f'<th scope="col">Änderungen</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def fassung_diff_page(d: FassungDiff) -> str:
+    out = ['<p class="back"><a href="fassungen.html">← zurück zu den Fassungen</a></p>',
+           f"<h1>Änderungen von {h(d.old.get('name'))} zu {h(d.new.get('name'))}</h1>"]
+    if d.message:
+        out.append(f'<p class="muted">{h(d.message)}</p>')
+        return "\n".join(out)
+    if not d.chapters:
+        out.append("<p>Zwischen diesen Fassungen hat sich kein Kapitel geändert.</p>")
+        return "\n".join(out)
+    items = "".join(f'<li><a href="#aenderung-{i}">{h(title)}</a>: {h(r.summary or r.message)}</li>'
+                    for i, (title, r) in enumerate(d.chapters, start=1))
+    out += [f'<ul class="changed">{items}</ul>', LEGEND]
+    for i, ((title, r), frag) in enumerate(zip(d.chapters, d.html, strict=True), start=1):
+        # The redline brings the chapter's own heading (shifted to h2); only a missing
+        # redline needs one of ours.
+        if r.available:
+            out.append(f'<section id="aenderung-{i}" aria-label="{h(title)}">'
+                       f'<div class="redline">{frag}</div></section>')
+        else:
+            out.append(f'<section aria-labelledby="aenderung-{i}"><h2 id="aenderung-{i}">'
+                       f'{h(title)}</h2><p class="muted">{h(r.message)}</p></section>')
+    return "\n".join(out)
+
+
+# --- the build ------------------------------------------------------------------------------
+
+
+def find_downloads(build_dir: Path) -> list[tuple[Path, str]]:
+    """The documents `make` produced (PDF, DOCX, Synopse), if any."""
+    found = [(build_dir / name, label) for name, label in DOWNLOADS if (build_dir / name).is_file()]
+    if build_dir.is_dir():
+        for path in sorted(build_dir.iterdir()):
+            if path.is_file() and "synopse" in path.name.lower() and path.suffix in (
+                    ".pdf", ".docx", ".html"):
+                found.append((path, f"Synopse ({path.suffix[1:].upper()})"))
+    return found
+
+
+def fassung_diffs(plan: Plan, history: History) -> list[FassungDiff]:
+    """Redlines between consecutive named Fassungen from plan/lip.yaml."""
+    from pipeline.errors import PipelineError
+
+    fassungen = fassungen_of(plan)
+    diffs = []
+    for i in range(1, len(fassungen)):
+        old, new = fassungen[i - 1], fassungen[i]
+        d = FassungDiff(f"fassung-{i + 1}.html", old, new)
+        diffs.append(d)
+        if history.repo is None:
+            d.message = "Kein Git-Repository: frühere Fassungen sind nicht lesbar."
+            continue
+        try:
+            old_plan = history.plan_at(str(old.get("rev")))
+            new_plan = history.plan_at(str(new.get("rev")))
+        except PipelineError as e:
+            d.message = f"Eine der Fassungen ist nicht lesbar: {e}"
+            continue
+        old_by_id = {c.id: c for c in old_plan.chapters}
+        new_ids = {c.id for c in new_plan.chapters}
+        pairs = [(old_by_id.get(c.id), c) for c in new_plan.chapters]
+        pairs += [(c, None) for c in old_plan.chapters if c.id not in new_ids]
+        for a, b in pairs:
+            if a is not None and b is not None and a.text_sha256 == b.text_sha256 and \
+                    a.number == b.number and a.title == b.title:
+                continue
+            ref = b or a
+            d.chapters.append((f"{ref.number} {ref.title}", site_data.redline_chapters(a, b)))
+    return diffs
+
+
+def fassungen_of(plan: Plan) -> list[dict]:
+    raw = plan.manifest.get("fassungen") if plan.manifest else None
+    return [f for f in raw or [] if isinstance(f, dict)]
+
+
+def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo: Any = None,
+               prefix: str = "plan", build_dir: Path | None = None, stand: str = "") -> SiteResult:
+    """Write the whole site to `out_dir`, replacing what was there only when all pages exist.
+
+    `plan_dir` (on disk) supplies images; `repo` old versions for redlines; `build_dir` the
+    PDF/DOCX/Synopse to link. Does not validate the plan: a plan with check errors still
+    gets a site, and its text is escaped all the same.
+    """
+    start = time.perf_counter()
+    history = History(repo, prefix)
+    pages = []
+    for ch in plan.chapters:
+        state = site_data.chapter_state(ch, plan.manifest)
+        pages.append(ChapterPage(ch, page_name(ch), state,
+                                 site_data.redline_since_decision(history, ch, state)))
+    diffs = fassung_diffs(plan, history)
+
+    sources: list[tuple[str, list[str]]] = [(chapter_markdown(p.chapter), []) for p in pages]
+    redline_src = [p for p in pages if p.redline.available]
+    sources += [(p.redline.markdown, ["--shift-heading-level-by=1"]) for p in redline_src]
+    diff_src = [(d, r) for d in diffs for _, r in d.chapters if r.available]
+    sources += [(r.markdown, ["--shift-heading-level-by=1"]) for _, r in diff_src]
+    rendered = render_fragments(sources)
+    anchors = anchor_pages(pages)
+    for p, frag in zip(pages, rendered, strict=False):
+        p.html = link_anchors(frag, p.page, anchors)
+    rest = rendered[len(pages):]
+    for p, frag in zip(redline_src, rest, strict=False):
+        p.redline_html = link_anchors(frag, redline_page(p), anchors)
+    rest = rest[len(redline_src):]
+    by_diff: dict[int, list[str]] = {}
+    for (d, _), frag in zip(diff_src, rest, strict=True):
+        by_diff.setdefault(id(d), []).append(link_anchors(frag, d.page, anchors))
+    for d in diffs:
+        frags = iter(by_diff.get(id(d), []))
+        d.html = [next(frags) if r.available else "" for _, r in d.chapters]
+
+    build_dir = build_dir if build_dir is not None else out_dir.parent
+    downloads = find_downloads(build_dir)
+    template = (TEMPLATES / "page.html").read_text(encoding="utf-8")
+    footer = footer_html(plan, stand)
+
+    def page(title: str, content: str, current: str = "", wide: bool = False) -> str:
+        return page_html(template, plan=plan, title=title, content=content, current=current,
+                         footer=footer, wide=wide)
+
+    files: dict[str, str] = {}
+    links = [(f"downloads/{path.name}", label) for path, label in downloads]
+    files["index.html"] = page("Übersicht", start_page(plan, pages, links, stand), "index.html",
+                               wide=True)
+    for p in pages:
+        title = f"{p.chapter.number} {p.chapter.title}"
+        files[p.page] = page(title, chapter_page(p, plan))
+        if p.redline.available:
+            files[redline_page(p)] = page(f"Änderungen: {title}", redline_page_html(p))
+    files["massnahmen.html"] = page("Maßnahmenkatalog", measures_page(plan, pages),
+                                    "massnahmen.html", wide=True)
+    files["fassungen.html"] = page("Fassungen", fassungen_page(fassungen_of(plan), diffs),
+                                   "fassungen.html", wide=True)
+    for d in diffs:
+        files[d.page] = page(f"Änderungen {d.new.get('name')}", fassung_diff_page(d))
+
+    write_site(out_dir, files, plan_dir, downloads)
+    return SiteResult(out_dir, sorted(files), time.perf_counter() - start, len(sources))
+
+
+def footer_html(plan: Plan, stand: str) -> str:
+    publisher = str(plan.manifest.get("autor") or plan.manifest.get("herausgeber", "")) \
+        if plan.manifest else ""
+    parts = [h(publisher)] if publisher else []
+    if stand:
+        parts.append(f"Stand: {h(stand)}")
+    parts.append("Arbeitsfassung für die Beteiligten – nicht die beschlossene Fassung.")
+    return " · ".join(parts)
+
+
+def write_site(out_dir: Path, files: dict[str, str], plan_dir: Path | None,
+               downloads: list[tuple[Path, str]]) -> None:
+    """Write into a fresh folder next to `out_dir`, then swap it in (no half-written site)."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".site-", dir=out_dir.parent))
+    try:
+        for name, text in files.items():
+            (tmp / name).write_text(text, encoding="utf-8")
+        for name in ASSETS:
+            shutil.copyfile(TEMPLATES / name, tmp / name)
+        if plan_dir is not None and (plan_dir / "bilder").is_dir():
+            shutil.copytree(plan_dir / "bilder", tmp / "bilder")
+        if downloads:
+            (tmp / "downloads").mkdir()
+            for path, _ in downloads:
+                shutil.copyfile(path, tmp / "downloads" / path.name)
+        old = None
+        if out_dir.exists():
+            old = out_dir.with_name(f".{out_dir.name}-alt-{os.getpid()}")
+            os.replace(out_dir, old)
+        os.replace(tmp, out_dir)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def site_for_plan_dir(plan_dir: Path, out_dir: Path, *, require_valid: bool = True) -> SiteResult:
+    """Use case behind `lip site`: load and check the plan, find its git history, build.
+
+    The Stand shown on every page is the date of the last commit (not the clock), so the
+    same commit gives the same site.
+    """
+    from pipeline import history
+    from pipeline.plan import load_plan
+    from pipeline.plan import require_valid as require
+    from pipeline.validate import check_plan
+
+    plan = load_plan(plan_dir)
+    if require_valid:
+        require(plan, check_plan(plan))
+    repo, prefix, stand = None, "plan", ""
+    try:
+        repo = history.open_repo(plan_dir)
+        prefix = history.plan_prefix(repo, plan_dir)
+        head = history.resolve(repo, "HEAD")
+        stand = f"{german_date(head.time.date().isoformat())} (Commit {head.short})"
+    except PipelineError:
+        log.info("kein Git-Repository oder noch kein Commit: Redlines entfallen")
+    return build_site(plan, out_dir, plan_dir=plan_dir, repo=repo, prefix=prefix, stand=stand)

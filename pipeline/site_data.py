@@ -1,0 +1,256 @@
+"""The site's only window onto review states and redlines (issues 4 and 5).
+
+The site never reads review rules or diffs itself: it asks this adapter, which turns the
+answers of `pipeline.review` and `pipeline.redline` into the small views the pages need.
+Old chapter versions come from git objects via `history.read_plan_files` (never a checkout).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.plan import Chapter, Manifest, load_plan
+
+# --- views the pages render ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VorgabeView:
+    """One Vorgabe of a decision and whether the Expert*innengruppe has done it."""
+
+    id: str
+    text: str
+    done_date: str | None = None
+    done_note: str | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.done_date is not None or self.done_note is not None
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    date: str
+    result: str
+    """'angenommen' or 'zurückgespielt'."""
+    body: str
+    """Name of the deciding Gremium."""
+    commit: str | None
+
+
+@dataclass(frozen=True)
+class StateView:
+    """Where a chapter stands, as the start page and the chapter page show it."""
+
+    key: str
+    """CSS-safe key of the state (entwurf, vorgelegt, angenommen, zurueckgespielt, geaendert …)."""
+    label: str
+    """German label shown next to the colour."""
+    last_decision: DecisionView | None
+    last_submission_date: str | None
+    open_vorgaben: list[VorgabeView] = field(default_factory=list)
+    missing_statements: list[str] = field(default_factory=list)
+    """Names of the Gremien whose Stellungnahme on the submitted version is still missing."""
+    changed_since_decision: bool = False
+    decided_commit: str | None = None
+
+
+@dataclass(frozen=True)
+class RedlineView:
+    """A redline ready for the site's pandoc call, or the reason why there is none."""
+
+    available: bool
+    markdown: str = ""
+    """Pandoc Markdown whose changes are `.ins` / `.del` spans or divs."""
+    summary: str = ""
+    """German change summary, e.g. '12 Einfügungen, 3 Streichungen'."""
+    message: str = ""
+    """Why there is no redline (shown instead)."""
+
+
+def date_text(value: Any) -> str:
+    """Return a front-matter date as ISO text ('' when missing)."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value) if value not in (None, "") else ""
+
+
+def _entries(chapter: Chapter, key: str) -> list[dict]:
+    entries = chapter.review.get(key) or []
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+
+
+def _stand(entry: dict) -> dict:
+    stand = entry.get("stand")
+    return stand if isinstance(stand, dict) else {}
+
+
+def vorgaben_of(decision: dict) -> list[VorgabeView]:
+    """The Vorgaben of one decision entry, with their erledigt state."""
+    return [_vorgabe_view(v) for v in decision.get("vorgaben") or [] if isinstance(v, dict)]
+
+
+# --- chapter state --------------------------------------------------------------------------
+
+_KEYS = {"zurückgespielt": "zurueckgespielt", "überarbeitet": "ueberarbeitet"}
+
+
+def _vorgabe_view(v: dict) -> VorgabeView:
+    done = v.get("erledigt") if isinstance(v.get("erledigt"), dict) else None
+    return VorgabeView(str(v.get("id", "")), str(v.get("text", "")),
+                       date_text(done.get("datum")) if done else None,
+                       str(done.get("vermerk", "")) if done else None)
+
+
+def _decision_view(d: dict | None, manifest: Manifest | None) -> DecisionView | None:
+    if not isinstance(d, dict):
+        return None
+    name = manifest.gremium_name if manifest else str
+    return DecisionView(date_text(d.get("datum")), str(d.get("ergebnis", "")),
+                        name(str(d.get("gremium", ""))), _stand(d).get("commit"))
+
+
+def chapter_state(chapter: Chapter, manifest: Manifest | None) -> StateView:
+    """Return where `chapter` stands in the review workflow (rules: pipeline.review)."""
+    try:
+        from pipeline import review
+    except ImportError:  # FALLBACK until issue 4 is on main
+        return _fallback_state(chapter, manifest)
+    st = review.chapter_state(chapter, manifest.gremien if manifest else None)
+    value = st.status.value
+    key, label = _KEYS.get(value, value), st.status.label
+    if st.status is review.ReviewStatus.ANGENOMMEN and st.changed_since_decision:
+        key, label = "geaendert", "nach Annahme geändert"
+    name = manifest.gremium_name if manifest else str
+    return StateView(
+        key, label, _decision_view(st.last_decision, manifest),
+        date_text(st.last_submission.get("datum")) if st.last_submission else None,
+        [_vorgabe_view(v) for v in st.open_vorgaben if isinstance(v, dict)],
+        [name(k) for k in st.missing_statements], st.changed_since_decision, st.decided_commit,
+    )
+
+
+# FALLBACK (until pipeline.review lands on main): derive the state directly from the
+# chapter's front matter. Delete this block once the review helper is merged.
+
+_LABELS = {
+    "entwurf": "Entwurf",
+    "vorgelegt": "vorgelegt",
+    "zurueckgespielt": "zurückgespielt",
+    "angenommen": "angenommen",
+    "geaendert": "nach Annahme geändert",
+}
+
+
+def _fallback_state(chapter: Chapter, manifest: Manifest | None) -> StateView:
+    decisions = _entries(chapter, "entscheidungen")
+    submissions = _entries(chapter, "vorlagen")
+    statements = _entries(chapter, "stellungnahmen")
+    last = decisions[-1] if decisions else None
+    last_sub = submissions[-1] if submissions else None
+    name = manifest.gremium_name if manifest else str
+    decision = _decision_view(last, manifest)
+    changed = bool(last) and _stand(last).get("text_sha256") != chapter.text_sha256
+    if last is None:
+        key = "vorgelegt" if last_sub else "entwurf"
+    elif last_sub and date_text(last_sub.get("datum")) > date_text(last.get("datum")):
+        key = "vorgelegt"
+    elif last.get("ergebnis") == "angenommen":
+        key = "geaendert" if changed else "angenommen"
+    else:
+        key = "zurueckgespielt"
+    open_vorgaben = [v for v in vorgaben_of(last) if not v.done] if last else []
+    missing: list[str] = []
+    if last_sub is not None:
+        sub_hash = _stand(last_sub).get("text_sha256")
+        given = {str(s.get("gremium")) for s in statements
+                 if _stand(s).get("text_sha256") == sub_hash}
+        expected = ["integrationsbeiraete", "rtgs"]
+        if chapter.get("gleichstellungsrelevant") is True:
+            expected.append("gleichstellungsbeauftragte")
+        missing = [name(k) for k in expected if k not in given]
+    return StateView(key, _LABELS[key], decision,
+                     date_text(last_sub.get("datum")) if last_sub else None, open_vorgaben,
+                     missing, changed, decision.commit if decision else None)
+
+
+# END FALLBACK
+
+
+# --- redlines -------------------------------------------------------------------------------
+
+
+class History:
+    """Reads old plan versions from git objects, each revision once."""
+
+    def __init__(self, repo: Any | None, prefix: str = "plan"):
+        self.repo, self.prefix = repo, prefix
+        self._plans: dict[str, Any] = {}
+
+    def plan_at(self, rev: str):
+        """The plan at `rev` (raises PipelineError subclasses when the revision is unknown)."""
+        from pipeline import history
+
+        if rev not in self._plans:
+            self._plans[rev] = load_plan(history.read_plan_files(self.repo, rev, self.prefix))
+        return self._plans[rev]
+
+    def chapter_at(self, rev: str, chapter_id: str, filename: str) -> Chapter | None:
+        plan = self.plan_at(rev)
+        for ch in plan.chapters:
+            if ch.id == chapter_id:
+                return ch
+        for ch in plan.chapters:
+            if ch.filename == filename:
+                return ch
+        return None
+
+
+def _ids(label: str, ids: list[str]) -> str:
+    return f"{label}: {', '.join(ids)}" if ids else ""
+
+
+def summary_of(stats: Any) -> str:
+    """German change summary of a redline's statistics."""
+    words = f"{stats.words_added} Wörter eingefügt, {stats.words_removed} Wörter gestrichen"
+    if getattr(stats, "blocks_moved", 0):
+        words += f", {stats.blocks_moved} Abschnitt(e) verschoben"
+    parts = [words, _ids("neue Maßnahmen", list(stats.measures_added)),
+             _ids("geänderte Maßnahmen", list(stats.measures_changed)),
+             _ids("gestrichene Maßnahmen", list(stats.measures_removed)),
+             _ids("verschobene Maßnahmen", list(getattr(stats, "measures_moved", [])))]
+    return "; ".join(p for p in parts if p) + "."
+
+
+def redline_chapters(old: Chapter | None, new: Chapter | None) -> RedlineView:
+    """Redline between two versions of a chapter (either may be missing)."""
+    try:
+        from pipeline import redline
+    except ImportError:  # FALLBACK until issue 5 is on main
+        return RedlineView(False, message="Redline noch nicht verfügbar")
+    red = redline.redline_chapter(old, new)
+    if not red.stats.changed:
+        return RedlineView(False, message="Keine Änderungen am Text.")
+    return RedlineView(True, red.markdown, summary_of(red.stats))
+
+
+def redline_since_decision(history: History, chapter: Chapter, state: StateView) -> RedlineView:
+    """The redline from the version last decided on to the current text."""
+    if not state.decided_commit:
+        return RedlineView(False, message="Über dieses Kapitel wurde noch nicht entschieden.")
+    if not state.changed_since_decision:
+        return RedlineView(False, message="Der Text ist seit der letzten Entscheidung unverändert.")
+    if history.repo is None:
+        return RedlineView(False, message="Kein Git-Repository: frühere Fassungen sind "
+                                          "nicht lesbar.")
+    from pipeline.errors import PipelineError
+
+    try:
+        old = history.chapter_at(state.decided_commit, chapter.id, chapter.filename)
+    except PipelineError as e:
+        return RedlineView(False, message=f"Der entschiedene Stand ist nicht lesbar: {e}")
+    return redline_chapters(old, chapter)

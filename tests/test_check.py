@@ -1,0 +1,80 @@
+"""`lip check` on bad input: each fixture under tests/data/check/<case>/ with its exact messages."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from checkcases import CASES, build_case, case_names
+from click.testing import CliRunner
+from conftest import SHIPPED_PLAN
+
+from pipeline.cli import cli
+
+
+def run_check(plan_dir: Path, *args: str):
+    return CliRunner().invoke(cli, ["check", "--plan", str(plan_dir), *args], catch_exceptions=False)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("case", case_names())
+def test_case_reports_exactly_its_problems(case: str, tmp_path: Path) -> None:
+    plan_dir = build_case(case, tmp_path)
+    before = snapshot(plan_dir)
+    result = run_check(plan_dir)
+    expected = (CASES / case / "expected.txt").read_text(encoding="utf-8").splitlines()
+    reported = [line for line in result.stderr.splitlines() if line.startswith("plan/")]
+    assert reported == expected
+    has_error = any(": Warnung: " not in line for line in expected)
+    assert result.exit_code == (1 if has_error else 0)
+    assert "Traceback" not in result.output + result.stderr
+    assert snapshot(plan_dir) == before, "lip check must never write"
+
+
+def test_every_case_has_an_expectation() -> None:
+    for case in case_names():
+        text = (CASES / case / "expected.txt").read_text(encoding="utf-8")
+        if case != "crlf":
+            assert text.strip(), f"{case}: expected.txt is empty"
+
+
+def test_shipped_plan_is_clean_even_when_strict() -> None:
+    result = run_check(SHIPPED_PLAN, "--strict")
+    assert result.exit_code == 0, result.stderr
+    assert "Plan ist in Ordnung." in result.stderr
+
+
+def test_unknown_key_is_an_error_under_strict(tmp_path: Path) -> None:
+    result = run_check(build_case("unknown-key", tmp_path), "--strict")
+    assert result.exit_code == 1
+    assert "plan/11-bildung.md:6: reviwer: unbekanntes Feld; meinten Sie 'review'?" in result.stderr
+
+
+def test_json_lists_every_diagnostic(tmp_path: Path) -> None:
+    result = run_check(build_case("numbering", tmp_path), "--json")
+    payload = json.loads(result.stdout)
+    assert result.exit_code == 1
+    assert payload["ok"] is False and payload["fehler"] == 4
+    first = payload["befunde"][0]
+    assert first == {
+        "path": "plan/11-bildung.md", "line": 20, "field": "text", "severity": "fehler",
+        "message": "Abschnitt 2.1 passt nicht zur Kapitelnummer '1'; erwartet 1.1",
+    }
+
+
+def test_problems_in_several_files_come_at_once(tmp_path: Path) -> None:
+    plan_dir = build_case("duplicate-measure-id", tmp_path)
+    shutil.copyfile(CASES / "broken-reference" / "01-haltung.md", plan_dir / "01-haltung.md")
+    lines = [line for line in run_check(plan_dir).stderr.splitlines() if line.startswith("plan/")]
+    assert {line.split(":")[0] for line in lines} == {"plan/01-haltung.md", "plan/11-bildung.md"}
+
+
+def test_final_requires_accepted_chapters(minimal_plan: Path) -> None:
+    result = run_check(minimal_plan, "--final")
+    assert result.exit_code == 1
+    assert "plan/01-haltung.md" in result.stderr and "angenommen" in result.stderr

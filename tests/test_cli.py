@@ -1,0 +1,75 @@
+"""The command line: German help with examples for every command, documented in the README,
+clear errors without tracebacks."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT
+
+from pipeline.cli import cli, main
+
+
+def all_commands(group: click.Group = cli, prefix: str = "") -> list[tuple[str, click.Command]]:
+    out = []
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        cmd = group.get_command(ctx, name)
+        out.append((f"{prefix}{name}", cmd))
+        if isinstance(cmd, click.Group):
+            out.extend(all_commands(cmd, f"{prefix}{name} "))
+    return out
+
+
+COMMANDS = all_commands()
+
+
+def test_top_level_help_is_german() -> None:
+    result = CliRunner().invoke(cli, ["--help"], prog_name="lip")
+    assert result.exit_code == 0
+    assert "Aufruf: lip" in result.output and "Befehle:" in result.output
+    assert "Optionen:" in result.output and "Beispiel:" in result.output
+    for english in ("Usage:", "Options:", "Commands:", "Show this message"):
+        assert english not in result.output
+
+
+@pytest.mark.parametrize("name", [name for name, _ in COMMANDS])
+def test_every_command_has_german_help_with_an_example(name: str) -> None:
+    result = CliRunner().invoke(cli, [*name.split(), "--help"])
+    assert result.exit_code == 0
+    assert "Beispiel:" in result.output, f"lip {name}: help lacks an example"
+    assert "Diese Hilfe anzeigen" in result.output
+    assert "Usage:" not in result.output and "Options:" not in result.output
+
+
+@pytest.mark.parametrize("name", [name for name, _ in COMMANDS])
+def test_every_command_is_in_the_readme(name: str) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert re.search(rf"`lip {re.escape(name)}\b", readme), f"README does not mention `lip {name}`"
+
+
+def test_usage_errors_are_german_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["check", "--gibtsnicht"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "Fehler: Unbekannte Option" in err and "Traceback" not in err
+
+
+def test_missing_plan_folder_is_reported_not_a_traceback(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "check", "--plan", str(tmp_path / "nix")],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "plan/lip.yaml:1: manifest: Manifest plan/lip.yaml fehlt" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0 and result.output.startswith("lip ")

@@ -1,0 +1,132 @@
+"""Front matter round trips: loading and re-writing changes nothing, edits change only themselves."""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from pathlib import Path
+
+import pytest
+from conftest import SHIPPED_PLAN
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline import frontmatter
+from pipeline.errors import FrontMatterError
+from pipeline.plan import load_chapter, text_hash
+
+SHIPPED = sorted(p.name for p in SHIPPED_PLAN.glob("*.md"))
+
+
+def round_trip(text: str) -> str:
+    split = frontmatter.split(text, "x.md")
+    data = frontmatter.load(split.yaml_text, "x.md", split.yaml_first_line)
+    return split.join(frontmatter.dump(data, split.yaml_text))
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_chapter_round_trips_byte_for_byte(name: str) -> None:
+    raw = (SHIPPED_PLAN / name).read_bytes()
+    assert round_trip(raw.decode("utf-8")).encode("utf-8") == raw
+
+
+def test_shipped_plan_has_chapters() -> None:
+    assert len(SHIPPED) >= 13
+
+
+def test_crlf_and_bom_survive_an_edit() -> None:
+    text = "\ufeff---\r\n# Kommentar\r\nid: bildung\r\nreview:\r\n  vorlagen: []\r\n---\r\nText\r\n"
+    split = frontmatter.split(text, "x.md")
+    data = frontmatter.load(split.yaml_text, "x.md", split.yaml_first_line)
+    data["review"]["vorlagen"].append({"datum": dt.date(2020, 3, 1), "gremium": "eg-bildung"})
+    out = split.join(frontmatter.dump(data, split.yaml_text))
+    assert out.startswith("\ufeff---\r\n# Kommentar\r\nid: bildung\r\n")
+    assert "      gremium: eg-bildung\r\n" in out
+    assert out.endswith("---\r\nText\r\n")
+    assert "\n" not in out.replace("\r\n", "")
+
+
+def test_edit_keeps_comments_quotes_and_the_body(tmp_path: Path) -> None:
+    raw = (SHIPPED_PLAN / "11-bildung.md").read_bytes()
+    chapter = load_chapter("11-bildung.md", raw)
+    before_hash = chapter.text_sha256
+    chapter.meta["review"]["vorlagen"].append(
+        {"datum": dt.date(2020, 9, 14), "gremium": "eg-bildung",
+         "stand": {"commit": "abcdef1", "text_sha256": before_hash}})
+    new = chapter.text.join(frontmatter.dump(chapter.meta, chapter.text.yaml_text))
+    old_lines, new_lines = raw.decode().splitlines(), new.splitlines()
+    added = [line for line in new_lines if line not in old_lines]
+    assert all(("gremium" in a or "datum" in a or "stand" in a or "commit" in a
+                or "text_sha256" in a or "vorlagen" in a) for a in added), added
+    assert new.endswith(chapter.text.body)
+    assert text_hash(load_chapter("11-bildung.md", new.encode()).text.body) == before_hash
+
+
+def test_anchors_and_aliases_are_refused() -> None:
+    with pytest.raises(FrontMatterError) as info:
+        frontmatter.load("a: &x [1, 2]\nb: *x\n", "plan/x.md", 2)
+    assert info.value.line == 2
+    assert "Aliase" in info.value.message
+
+
+# --- generated front matter (Hypothesis) -----------------------------------------------------
+
+_word = st.text(alphabet=string.ascii_letters + "äöüßÄÖÜ -–„“.,!?*()", min_size=1, max_size=30).map(
+    str.strip).filter(lambda s: s and not s.startswith(("-", "*", "?", "!")) and not s.endswith(":"))
+_key = st.text(alphabet=string.ascii_lowercase + "_", min_size=1, max_size=12).filter(
+    lambda k: k[0] != "_")
+
+
+def _scalar_line(value: str, style: str) -> str:
+    if style == "double":
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if style == "single":
+        return "'" + value.replace("'", "''") + "'"
+    return value
+
+
+@st.composite
+def front_matters(draw) -> str:
+    """A front matter in the house layout: scalars with any quoting, comments, blank lines,
+    lists of records (indented under their key)."""
+    lines: list[str] = []
+    if draw(st.booleans()):
+        lines.append("# yaml-language-server: $schema=../pipeline/schemas/kapitel.schema.json")
+    keys = draw(st.lists(_key, min_size=1, max_size=6, unique=True))
+    for key in keys:
+        kind = draw(st.sampled_from(["str", "int", "bool", "date", "list", "empty"]))
+        comment = f"  # {draw(_word)}" if draw(st.booleans()) else ""
+        if kind == "str":
+            value = draw(_word)
+            style = draw(st.sampled_from(["double", "single"] if any(c in value for c in "#:'\"")
+                                         or value != value.strip() else ["plain", "double", "single"]))
+            if style == "plain" and (value.lower() in ("yes", "no", "true", "false", "null", "on", "off")
+                                     or value[0].isdigit()):
+                style = "double"
+            lines.append(f"{key}: {_scalar_line(value, style)}{comment}")
+        elif kind == "int":
+            lines.append(f"{key}: {draw(st.integers(0, 10**6))}{comment}")
+        elif kind == "bool":
+            lines.append(f"{key}: {draw(st.sampled_from(['true', 'false']))}{comment}")
+        elif kind == "date":
+            d = draw(st.dates(dt.date(2000, 1, 1), dt.date(2039, 12, 31)))
+            lines.append(f"{key}: {d.isoformat()}{comment}")
+        elif kind == "empty":
+            lines.append(f"{key}: []{comment}")
+        else:
+            lines.append(f"{key}:{comment}")
+            for _ in range(draw(st.integers(1, 3))):
+                lines.append(f"  - datum: {draw(st.dates()).isoformat()}")
+                lines.append(f'    text: "{draw(_word).replace(chr(34), "")}"')
+        if draw(st.booleans()):
+            lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+@settings(max_examples=150, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(front_matters(), st.text(max_size=200), st.sampled_from(["\n", "\r\n"]), st.booleans())
+def test_generated_front_matter_round_trips(yaml_text: str, body: str, newline: str, bom: bool) -> None:
+    body = body.replace("\r", "")
+    text = ("\ufeff" if bom else "") + ("---\n" + yaml_text + "---\n").replace("\n", newline) + body
+    assert round_trip(text) == text

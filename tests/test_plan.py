@@ -1,0 +1,73 @@
+"""The plan model reads the same plan from a folder and from git objects."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import git
+from conftest import SHIPPED_PLAN, copy_plan
+
+from pipeline import history
+from pipeline.assemble import chapter_markdown
+from pipeline.plan import load_plan, normalize_text, text_hash
+
+WHEN = dt.datetime(2020, 3, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def make_repo(tmp_path: Path) -> tuple[git.Repo, Path]:
+    plan_dir = copy_plan("minimal", tmp_path)
+    repo = git.Repo.init(tmp_path, initial_branch="main")
+    repo.index.add([str(p) for p in plan_dir.rglob("*") if p.is_file()])
+    actor = git.Actor("Redaktion", "redaktion@example.org")
+    repo.index.commit("Erste Fassung", author=actor, committer=actor,
+                      author_date=f"{int(WHEN.timestamp())} +0000", commit_date=f"{int(WHEN.timestamp())} +0000")
+    return repo, plan_dir
+
+
+def test_plan_from_git_equals_plan_from_folder(tmp_path: Path) -> None:
+    repo, plan_dir = make_repo(tmp_path)
+    (plan_dir / "11-bildung.md").write_text("kaputt", encoding="utf-8")  # working tree differs
+    from_git = load_plan(history.read_plan_files(repo, "HEAD"))
+    assert not from_git.diagnostics
+    assert [c.id for c in from_git.chapters] == ["haltung", "bildung"]
+    assert from_git.chapter("bildung").body.measures[1].id == "1.1.2"
+    assert history.resolve(repo, "HEAD").time == WHEN
+    assert load_plan(plan_dir).diagnostics, "the broken working tree must not leak into the rev"
+
+
+def test_unknown_revision_is_a_german_error(tmp_path: Path) -> None:
+    repo, _ = make_repo(tmp_path)
+    try:
+        history.read_plan_files(repo, "gibtsnicht")
+    except Exception as e:  # noqa: BLE001 - asserting the type below
+        assert type(e).__name__ == "RevisionNotFound"
+        assert "Revision 'gibtsnicht' nicht gefunden" in str(e)
+    else:
+        raise AssertionError("expected RevisionNotFound")
+
+
+def test_text_hash_ignores_line_endings_and_trailing_space() -> None:
+    assert text_hash("A \r\nB\n\n") == text_hash("A\nB")
+    assert text_hash("A\nB") != text_hash("A\nC")
+    assert normalize_text("\n\nA  \n") == "A\n"
+
+
+def test_shipped_plan_shape() -> None:
+    plan = load_plan(SHIPPED_PLAN)
+    assert not plan.diagnostics
+    handlungsfelder = [c for c in plan.chapters if c.part == "Handlungsfeld"]
+    assert [c.number for c in handlungsfelder] == ["1", "2", "3", "4", "5", "6"]
+    assert len(plan.measures) >= 60
+    for _, measure in plan.measures:
+        assert set(measure.fields) == {"Federführung", "Beteiligte", "Zielgruppe", "Zeitraum", "Kennzahl"}
+
+
+def test_chapter_markdown_adds_anchors_and_protects_gender_stars() -> None:
+    plan = load_plan(SHIPPED_PLAN)
+    md = chapter_markdown(plan.chapter("bildung"))
+    assert md.startswith("# 1 Bildung {#kap-bildung}\n")
+    assert "## 1.1 Elementarbereich {#abschnitt-1-1}" in md
+    assert "#### Maßnahme 1.1.1: Sprachbildung im Kita-Alltag verankern {#m-1-1-1 .massnahme}" in md
+    assert "[]{#z-1-1-1}**Ziel 1.1.1:**" in md
+    assert "Partner\\*innen" in md and "Partner*innen" not in md

@@ -1,0 +1,293 @@
+"""The review site's HTML, without a browser: escaping, CSP, anchors, links, states.
+
+The site is built once per module from tests/fixtures/site/plan in a real git repository
+(see site_fixture.py); the browser tests in test_site_browser.py use the same fixture.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import site_fixture
+from click.testing import CliRunner
+
+from pipeline import site
+from pipeline.cli import cli, main
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:")
+
+
+class Page(HTMLParser):
+    """Collect what the checks need from one page: tags, attributes, ids, links, text."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+        self.headings: list[int] = []
+        self.text: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.append((tag, a))
+        if a.get("id"):
+            self.ids.add(a["id"])
+        if tag == "a" and a.get("href") is not None:
+            self.links.append(a["href"])
+        if re.fullmatch(r"h[1-6]", tag):
+            self.headings.append(int(tag[1]))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    @property
+    def plain(self) -> str:
+        return " ".join("".join(self.text).split())
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    result, shas = site_fixture.build(tmp_path_factory.mktemp("site"))
+    return result, shas
+
+
+@pytest.fixture(scope="module")
+def pages(built) -> dict[str, tuple[str, Page]]:
+    result, _ = built
+    out = {}
+    for name in result.pages:
+        text = (result.out_dir / name).read_text(encoding="utf-8")
+        out[name] = (text, Page(text))
+    return out
+
+
+def test_site_has_the_expected_pages(built):
+    result, _ = built
+    for name in ("index.html", "haltung.html", "bildung.html", "soziales.html",
+                 "massnahmen.html", "fassungen.html", "fassung-2.html"):
+        assert name in result.pages
+    for asset in ("site.css", "site.js", "bilder/schema.svg"):
+        assert (result.out_dir / asset).is_file(), asset
+
+
+def test_every_page_is_german_with_csp_skip_link_and_one_h1(pages):
+    for name, (text, page) in pages.items():
+        assert text.startswith("<!DOCTYPE html>\n<html lang=\"de\">"), name
+        metas = [a for t, a in page.tags if t == "meta" and a.get("http-equiv")]
+        assert metas and metas[0]["content"] == CSP, name
+        assert page.headings.count(1) == 1, name
+        assert page.links[0] == "#inhalt" and "inhalt" in page.ids, name
+        for tag in ("header", "nav", "main", "footer"):
+            assert any(t == tag for t, _ in page.tags), (name, tag)
+
+
+def test_headings_never_skip_a_level(pages):
+    for name, (_, page) in pages.items():
+        levels = page.headings
+        assert levels[0] == 1, name
+        for a, b in zip(levels, levels[1:], strict=False):
+            assert b <= a + 1, (name, levels)
+
+
+def test_no_inline_script_style_or_event_handlers(pages):
+    for name, (_, page) in pages.items():
+        scripts = [a for t, a in page.tags if t == "script"]
+        assert scripts == [{"src": "site.js", "defer": None}], name
+        for tag, attrs in page.tags:
+            assert tag not in ("style", "iframe", "object", "embed"), (name, tag)
+            for key, value in attrs.items():
+                assert not key.startswith("on"), (name, tag, key)
+                assert key != "style", (name, tag)
+                if key in ("href", "src"):
+                    scheme = urlsplit((value or "").strip()).scheme.lower()
+                    assert scheme in ("", "http", "https", "mailto"), (name, value)
+
+
+def test_raw_html_in_a_chapter_is_shown_as_text(pages):
+    text, page = pages["soziales.html"]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "<img src=x onerror=alert(1)>" in page.plain
+    assert '<div onmouseover=“alert(3)”>Raw-Block</div>' in page.plain  # smart quotes
+    assert "gefährlicher Link" in page.plain
+    assert "javascript" not in " ".join(page.links)
+    # front matter and Maßnahme fields are escaped as well
+    assert "Soziales <script>alert('titel')</script>" in page.plain
+    index_text, index = pages["index.html"]
+    assert "&lt;script&gt;alert(&#x27;titel&#x27;)&lt;/script&gt;" in index_text
+    measures_text, _ = pages["massnahmen.html"]
+    assert "<script>" not in measures_text.replace('<script src="site.js" defer></script>', "")
+    assert 'Fachbereich Soziales &quot;&gt;&lt;script&gt;' in measures_text
+
+
+def test_review_text_in_the_timeline_is_escaped(pages):
+    text, page = pages["bildung.html"]
+    assert "begrüßt den Entwurf. <img src=x onerror=alert(7)>" in page.plain
+    assert "&lt;script&gt;alert(&#x27;vorgabe&#x27;)&lt;/script&gt;" in text
+
+
+def test_chapter_anchors_exist(pages):
+    _, page = pages["bildung.html"]
+    for anchor in ("kap-bildung", "abschnitt-1-1", "abschnitt-1-2", "z-1-1-1", "m-1-1-1",
+                   "m-1-1-2", "m-1-2-1", "m-1-2-2", "verlauf", "aenderungen"):
+        assert anchor in page.ids, anchor
+
+
+def test_cross_chapter_references_point_to_the_other_page(pages):
+    _, page = pages["haltung.html"]
+    assert "bildung.html#m-1-1-1" in page.links
+    assert "bildung.html#kap-bildung" in page.links
+
+
+def test_every_internal_link_resolves(built, pages):
+    result, _ = built
+    for name, (_, page) in pages.items():
+        for href in page.links:
+            parts = urlsplit(href)
+            if parts.scheme:
+                continue
+            target = unquote(parts.path) or name
+            path = result.out_dir / target
+            assert path.is_file(), (name, href)
+            if parts.fragment and target.endswith(".html"):
+                ids = pages[target][1].ids if target in pages else set()
+                assert unquote(parts.fragment) in ids, (name, href)
+
+
+def test_start_page_shows_state_in_colour_and_text(pages):
+    text, page = pages["index.html"]
+    rows = re.findall(r"<tr>(.*?)</tr>", text, re.S)
+    bildung = next(r for r in rows if 'href="bildung.html"' in r)
+    assert 'class="status status-' in bildung
+    assert ">zurückgespielt<" in bildung or ">überarbeitet<" in bildung
+    assert "10. Juni 2020" in bildung
+    assert 'href="bildung.html#verlauf">1</a>' in bildung      # V2 is still open
+    assert "Runder Tisch für Gleichberechtigung" in bildung      # RTGS has not commented
+    assert ">ja" in bildung                                       # changed since the decision
+    haltung = next(r for r in rows if 'href="haltung.html"' in r)
+    assert ">angenommen<" in haltung and ">nein<" in haltung
+    soziales = next(r for r in rows if 'href="soziales.html"' in r)
+    assert ">Entwurf<" in soziales and "noch keine" in soziales
+    assert "Stand 2. Juli 2020" in page.plain
+    assert re.search(r'<span class="num">5</span> Maßnahmen', text)
+
+
+def test_timeline_shows_vorgaben_with_erledigt(pages):
+    _, page = pages["bildung.html"]
+    plain = page.plain
+    assert "V1 Übergang Kita–Grundschule stärker betonen erledigt am 30. Juni 2020: " \
+           "Einleitung ergänzt" in plain
+    assert "Kennzahlen nach Geschlecht auswerten <script>alert('vorgabe')</script> offen" in plain
+    timeline = plain[plain.index("Beratungsverlauf 5. Juni"):]
+    order = [timeline.index(w) for w in ("Vorlage", "Einschätzung", "Entscheidung")]
+    assert order == sorted(order)
+
+
+def test_measures_table_is_complete_without_javascript(built, pages):
+    text, page = pages["massnahmen.html"]
+    rows = re.findall(r"<tr data-feld=", text)
+    assert len(rows) == 5
+    for mid, anchor_page in (("1.1.1", "bildung.html#m-1-1-1"), ("1.2.2", "bildung.html#m-1-2-2"),
+                             ("2.1.1", "soziales.html#m-2-1-1")):
+        assert anchor_page in page.links, mid
+    form = next(a for t, a in page.tags if t == "form")
+    assert "hidden" in form        # site.js shows it; without JS the table stands alone
+    for label_for in ("f-feld", "f-federfuehrung", "f-zielgruppe", "f-text"):
+        assert any(t == "label" and a.get("for") == label_for for t, a in page.tags)
+
+
+def test_fassungen_list_and_redline_page(pages, built):
+    _, shas = built
+    text, page = pages["fassungen.html"]
+    assert "1. Fassung" in page.plain and "2. Fassung" in page.plain
+    assert "fassung-2.html" in page.links
+    assert shas["A"][:12] in text
+    _, diff = pages["fassung-2.html"]
+    assert "Änderungen von 1. Fassung zu 2. Fassung" in diff.plain
+
+
+def test_redline_since_decision_is_announced(pages):
+    pytest.importorskip("pipeline.redline", reason="Redline (issue 5) noch nicht auf main")
+    text, page = pages["bildung-aenderungen.html"]
+    assert "<ins>" in text and "<del>" in text
+    assert '<span class="vh">Einfügung: </span>' in text
+    assert '<span class="vh">Streichung: </span>' in text
+    assert "1.2.2" in page.plain            # the new Maßnahme is named in the summary
+    _, chapter = pages["bildung.html"]
+    assert "bildung-aenderungen.html" in chapter.links
+
+
+def test_filter_neutralises_links_attributes_and_raw_blocks():
+    md = ("[a](javascript:alert(1)) [b]( JaVa\tScRiPt:x) [c](data:text/html,x) [d](vbscript:x) "
+          "[e](//evil.example/x) [ok](https://example.org) [mail](mailto:a@b.de) [rel](x.html#y) "
+          "[s]{onclick=\"x\" style=\"color:red\"} ![i](javascript:x) ![j](bilder/a.svg){width=50%}"
+          "\n\n```{=html}\n<script>alert(1)</script>\n```\n")
+    out = site.render_fragments([(md, [])])[0]
+    hrefs = re.findall(r'href="([^"]*)"', out)
+    assert hrefs == ["https://example.org", "mailto:a@b.de", "x.html#y"]
+    assert "onclick" not in out and "style=" not in out and "<script" not in out
+    assert '<img src="bilder/a.svg"' in out and "javascript:" not in out.lower()
+    assert out.count('class="link-entfernt"') == 6
+
+
+def test_gender_star_is_not_emphasis(pages):
+    text, _ = pages["haltung.html"]
+    assert "Bürger*innen und Expert*innen" in text
+    assert "<em>" not in text
+
+
+def test_template_escapes_everything_but_markup():
+    out = site.render_template("<p title=\"{{ a }}\">{{ b }}{{ c }}</p>",
+                               a='"><script>', b="<b>&", c=site.Markup("<i>x</i>"))
+    assert out == '<p title="&quot;&gt;&lt;script&gt;">&lt;b&gt;&amp;<i>x</i></p>'
+
+
+def test_rebuild_replaces_the_site(tmp_path):
+    plan_dir, _ = site_fixture.make_repo(tmp_path)
+    out = tmp_path / "out" / "site"
+    out.mkdir(parents=True)
+    (out / "alt.html").write_text("alt", encoding="utf-8")
+    site.site_for_plan_dir(plan_dir, out, require_valid=False)
+    assert not (out / "alt.html").exists() and (out / "index.html").is_file()
+    assert [p.name for p in out.parent.iterdir()] == ["site"]     # no temp folders left
+
+
+def test_cli_site_open_prints_the_address(tmp_path):
+    plan_dir, _ = site_fixture.make_repo(tmp_path)
+    out = tmp_path / "web"
+    res = CliRunner().invoke(cli, ["site", "--plan", str(plan_dir), "--ausgabe", str(out),
+                                   "--open", "--trotz-fehlern"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.strip() == (out / "index.html").resolve().as_uri()
+
+
+def test_cli_site_refuses_a_plan_with_errors(tmp_path, capsys):
+    plan_dir, _ = site_fixture.make_repo(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main(["site", "--plan", str(plan_dir), "--ausgabe", str(tmp_path / "web")])
+    assert exc.value.code == 1
+    err = capsys.readouterr().err
+    assert "plan/12-soziales.md:19: text: HTML im Text ist nicht erlaubt" in err
+    assert not (tmp_path / "web").exists()
+
+
+def test_site_without_git_has_no_redlines(tmp_path):
+    import shutil
+
+    plan_dir = tmp_path / "plan"
+    shutil.copytree(site_fixture.FIXTURE, plan_dir)
+    result = site.site_for_plan_dir(plan_dir, tmp_path / "site", require_valid=False)
+    assert "index.html" in result.pages
+    text = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "Stand" in text and "Commit" not in text
+
+
+def test_shipped_plan_site_builds(tmp_path):
+    root = Path(__file__).resolve().parent.parent / "plan"
+    result = site.site_for_plan_dir(root, tmp_path / "site", require_valid=False)
+    assert "massnahmen.html" in result.pages and len(result.pages) >= 5

@@ -1,0 +1,159 @@
+"""The review site in a real browser (Debian's chromium via Playwright), opened from disk.
+
+Navigation, the Maßnahmen filter, that hostile chapter text runs nothing, and axe-core's
+accessibility rules on every page. One browser for the whole module.
+axe-core comes from the npm registry (`make setup` installs it into build/node/).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import site_fixture
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright nicht installiert")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+AXE = Path(__file__).resolve().parent.parent / "build" / "node" / "node_modules" / "axe-core" \
+    / "axe.min.js"
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason="chromium nicht installiert (make sysdeps)")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    result, _ = site_fixture.build(tmp_path_factory.mktemp("browser"))
+    return result
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+class Watched:
+    """A page plus everything suspicious it did: dialogs, console errors, page errors."""
+
+    def __init__(self, page):
+        self.page = page
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        page.on("dialog", self._dialog)
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+
+@pytest.fixture
+def watched(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield Watched(context.new_page())
+    context.close()
+
+
+def url(site, name: str) -> str:
+    return (site.out_dir / name).resolve().as_uri()
+
+
+def test_start_page_to_chapter(site, watched):
+    page = watched.page
+    page.goto(url(site, "index.html"))
+    page.get_by_role("link", name="1 Bildung", exact=True).click()
+    page.wait_for_url("**/bildung.html")
+    assert page.locator("h1").inner_text() == "1 Bildung"
+    page.get_by_role("link", name="Beratungsverlauf").click()
+    assert page.url.endswith("bildung.html#verlauf")
+    assert page.locator("#verlauf").is_visible()
+    assert watched.errors == [] and watched.dialogs == []
+
+
+def test_start_page_to_chapter_to_its_redline(site, watched):
+    pytest.importorskip("pipeline.redline", reason="Redline (issue 5) noch nicht auf main")
+    page = watched.page
+    page.goto(url(site, "index.html"))
+    page.get_by_role("link", name="1 Bildung", exact=True).click()
+    page.wait_for_url("**/bildung.html")
+    page.get_by_role("link", name="Änderungen seit der Entscheidung vom 10. Juni 2020 "
+                            "ansehen").click()
+    page.wait_for_url("**/bildung-aenderungen.html")
+    assert "Änderungen an Kapitel 1 Bildung" in page.locator("h1").inner_text()
+    assert page.locator(".redline ins").count() > 0
+    assert page.locator(".redline del").count() > 0
+    first = page.locator(".redline ins").first
+    assert first.text_content().startswith("Einfügung:")      # announced, not colour only
+    assert watched.errors == [] and watched.dialogs == []
+
+
+def test_filter_narrows_the_measures_table(site, watched):
+    page = watched.page
+    page.goto(url(site, "massnahmen.html"))
+    rows = page.locator("#massnahmen tbody tr")
+    visible = page.locator("#massnahmen tbody tr:not([hidden])")
+    count = page.locator("#massnahmen-anzahl")
+    assert page.locator("#massnahmen-filter").is_visible()      # site.js ran under the CSP
+    assert rows.count() == 5 and visible.count() == 5
+    page.select_option("#f-feld", "bildung")
+    assert visible.count() == 4
+    assert count.inner_text() == "4 von 5 Maßnahmen"
+    page.fill("#f-text", "elternkurse")
+    assert visible.count() == 1
+    assert visible.first.locator("th").inner_text() == "1.2.2"
+    page.get_by_role("button", name="Filter zurücksetzen").click()
+    page.wait_for_function("document.querySelectorAll('#massnahmen tbody tr[hidden]').length === 0")
+    assert count.inner_text() == "5 Maßnahmen"
+    page.fill("#f-zielgruppe", "eltern")
+    assert visible.count() == 3
+    page.fill("#f-zielgruppe", "")
+    page.select_option("#f-federfuehrung", "VHS Hannover")
+    assert visible.count() == 1
+    assert watched.errors == [] and watched.dialogs == []
+
+
+def test_hostile_chapter_runs_nothing(site, watched):
+    page = watched.page
+    for name in ("soziales.html", "index.html", "massnahmen.html", "bildung.html"):
+        page.goto(url(site, name))
+        page.wait_for_load_state("load")
+        page.mouse.move(200, 400)
+        assert page.locator("a[href^='javascript' i]").count() == 0, name
+        assert page.locator("script:not([src='site.js'])").count() == 0, name
+    page.goto(url(site, "soziales.html"))
+    page.get_by_text("gefährlicher Link").click()
+    page.get_by_text("ein Ereignis").click()
+    assert watched.dialogs == []
+    assert watched.errors == []        # also: no CSP refusals for the site's own files
+
+
+def test_every_page_passes_axe(site, browser):
+    if not AXE.exists():
+        pytest.skip("axe-core fehlt: 'make setup' installiert es nach build/node")
+    context = browser.new_context(bypass_csp=True)   # axe is injected inline
+    page = context.new_page()
+    failures = []
+    widths = [(name, 1280) for name in site.pages] + [("index.html", 390),
+                                                      ("massnahmen.html", 390)]
+    for name, width in widths:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(url(site, name))
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("""async () => {
+            const r = await axe.run(document, {resultTypes: ['violations']});
+            return r.violations.map(v => ({id: v.id, impact: v.impact,
+                nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+        }""")
+        for v in result:
+            if v["impact"] in ("serious", "critical"):
+                failures.append((name, width, v["id"], v["nodes"]))
+    context.close()
+    assert failures == []
