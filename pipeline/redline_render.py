@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,7 +60,27 @@ def render_docx(md: str, out: Path, *, title: str, author: str, date: str,
             "-M", "lang=de-DE", "-M", f"redline-author={author}", "-M", f"redline-date={date}",
             "-o", str(out)]
     run_pandoc(args, md, env=_env(epoch))
+    _unique_change_ids(out)
     return out
+
+
+_CHANGE_ID = re.compile(rb'<w:(ins|del) w:id="\d+"')
+
+
+def _unique_change_ids(docx: Path) -> None:
+    """Give every w:ins/w:del its own w:id (pandoc numbers insertions and deletions
+    separately, so ids repeat; Word expects one id per change)."""
+    counter = iter(range(10_000, 10**9))
+    tmp = docx.with_suffix(".docx.tmp")
+    with zipfile.ZipFile(docx) as src, zipfile.ZipFile(tmp, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename in ("word/document.xml", "word/footnotes.xml"):
+                data = _CHANGE_ID.sub(
+                    lambda m: b'<w:' + m.group(1) + b' w:id="' + str(next(counter)).encode()
+                    + b'"', data)
+            dst.writestr(info, data)
+    os.replace(tmp, docx)
 
 
 def render_pdf(md: str, out: Path, *, title: str, meta: dict[str, str] | None = None,

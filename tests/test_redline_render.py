@@ -3,6 +3,9 @@ pandoc accepts to NEU and rejects to ALT, a tagged PDF, and the Synopse."""
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -34,6 +37,8 @@ def test_docx_has_real_tracked_changes_that_round_trip(sample, tmp_path: Path) -
     assert "<w:ins " in xml and "<w:del " in xml and "<w:delText" in xml
     assert 'w:author="Expert*innengruppe Bildung"' in xml
     assert 'w:date="2020-06-01T00:00:00Z"' in xml
+    ids = re.findall(r'<w:(?:ins|del) w:id="(\d+)"', xml)
+    assert len(ids) == len(set(ids)) > 10  # one id per change
     assert docx_words(out, "accept") == redline.markdown_words(new)
     assert docx_words(out, "reject") == redline.markdown_words(old)
 
@@ -85,3 +90,41 @@ def test_synopse_has_two_aligned_columns(sample, tmp_path: Path) -> None:
     left, right = row.split("</td>")[0], row.split("</td>")[1]
     assert "<del>" in left and "<ins>" not in left
     assert "<ins>" in right and "<del>" not in right
+
+
+SOFFICE = shutil.which("soffice")
+SYSTEM_PY = "/usr/bin/python3"
+
+
+def _has_uno() -> bool:
+    return Path(SYSTEM_PY).exists() and subprocess.run(
+        [SYSTEM_PY, "-c", "import uno"], capture_output=True, check=False).returncode == 0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) nicht installiert")
+def test_libreoffice_reads_the_tracked_changes(tmp_path: Path) -> None:
+    """A real office suite sees the changes, their author, and accepts/rejects to NEU/ALT."""
+    pairs = [read_case(c)[:2] for c in CASES if "^[" not in c.read_text(encoding="utf-8")]
+    old = "\n\n".join(p[0] for p in pairs)  # LibreOffice's text export moves footnotes
+    new = "\n\n".join(p[1] for p in pairs)
+    red = redline.compare_markdown(old, new)
+    docx = redline_render.render_docx(red.markdown, tmp_path / "r.docx", title="Test",
+                                      author="Expert*innengruppe Bildung",
+                                      date="2020-06-01T00:00:00Z", epoch=0)
+    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless",
+                    "--convert-to", "fodt", "--outdir", str(tmp_path), str(docx)],
+                   capture_output=True, check=True, timeout=120)
+    fodt = (tmp_path / "r.fodt").read_text(encoding="utf-8")
+    assert fodt.count("<text:insertion") >= 5 and fodt.count("<text:deletion") >= 5
+    assert set(re.findall(r"<dc:creator>(.*?)</dc:creator>", fodt)) == \
+        {"Expert*innengruppe Bildung"}
+    if not _has_uno():
+        return
+    script = Path(__file__).parent / "lo_tracked_changes.py"
+    for mode, src in (("accept", new), ("reject", old)):
+        out = tmp_path / f"{mode}.txt"
+        subprocess.run([SYSTEM_PY, str(script), str(docx), mode, str(out)], check=True,
+                       capture_output=True, timeout=180)
+        words = [w for w in out.read_text(encoding="utf-8-sig").split() if w != "•"]
+        assert words[1:] == redline.markdown_words(src)  # [0] is the title "Test"

@@ -45,14 +45,33 @@ local function resolve(blocks, accept)
   })
 end
 
-local function docx_track_blocks(blocks, kind)
+local docx_track_blocks
+
+-- Tracked runs for DOCX. A link goes around its tracked text (w:hyperlink > w:ins), never
+-- inside it: w:ins > w:hyperlink is not valid OOXML and LibreOffice loses the link text.
+local function track_inlines(content, kind)
   local attr = track_attr(kind)
-  local function wrap(content)
-    -- notes inside a tracked passage are tracked too
-    content = content:walk({ Note = function(n)
-      return pandoc.Note(docx_track_blocks(n.content, kind)) end })
-    return { pandoc.Span(content, attr) }
+  content = content:walk({ Note = function(n)
+    return pandoc.Note(docx_track_blocks(n.content, kind)) end })
+  local out, run = pandoc.Inlines {}, pandoc.Inlines {}
+  local function flush()
+    if #run > 0 then out:insert(pandoc.Span(run, attr)); run = pandoc.Inlines {} end
   end
+  for _, x in ipairs(content) do
+    if x.t == 'Link' then
+      flush()
+      x.content = track_inlines(x.content, kind)
+      out:insert(x)
+    else
+      run:insert(x)
+    end
+  end
+  flush()
+  return out
+end
+
+docx_track_blocks = function(blocks, kind)
+  local function wrap(content) return track_inlines(content, kind) end
   return blocks:walk({
     Para = function(p) return pandoc.Para(wrap(p.content)) end,
     Plain = function(p) return pandoc.Plain(wrap(p.content)) end,
@@ -70,9 +89,7 @@ local function Span(el)
   if FORMAT:match('typst') then
     return typst_wrap(kind, el.content, true)
   elseif FORMAT:match('docx') then
-    local content = el.content:walk({ Note = function(n)
-      return pandoc.Note(docx_track_blocks(n.content, kind)) end })
-    return pandoc.Span(content, track_attr(kind))
+    return track_inlines(el.content, kind)
   elseif FORMAT:match('html') then
     local out = pandoc.Inlines { pandoc.RawInline('html', '<' .. kind .. '>'), html_label(kind) }
     out:extend(el.content)
