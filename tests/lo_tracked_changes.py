@@ -56,6 +56,8 @@ def main(docx, mode, out):
             except Exception:
                 pass
         proc.wait(timeout=60)
+        import shutil
+        shutil.rmtree(f"/tmp/lo-profile-{pipe}", ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -104,8 +104,26 @@ local function Div(el)
   local moved = el.classes:includes('moved')
   local id = el.identifier
   if FORMAT:match('typst') then
+    -- a chapter heading breaks the page, which typst forbids inside a block: such headings
+    -- stay outside, marked inline
     local fname = moved and ('moved' .. kind) or (kind .. 'block')
-    local out = typst_wrap(fname, el.content, false)
+    local out, run = {}, pandoc.Blocks {}
+    local function flush()
+      if #run > 0 then
+        for _, b in ipairs(typst_wrap(fname, run, false)) do table.insert(out, b) end
+        run = pandoc.Blocks {}
+      end
+    end
+    for _, b in ipairs(el.content) do
+      if b.t == 'Header' and b.level == 1 then
+        flush()
+        b.content = { pandoc.Span(b.content, pandoc.Attr('', { kind })) }
+        table.insert(out, b)
+      else
+        run:insert(b)
+      end
+    end
+    flush()
     if id ~= '' then table.insert(out, pandoc.RawBlock('typst', '<' .. id .. '>')) end
     return out
   elseif FORMAT:match('docx') then
@@ -177,8 +195,18 @@ local function clamp_headings(blocks)
   end })
 end
 
+-- A redline is about the text: an image shows as its description (its file is not part of
+-- the compared versions).
+local function images_as_text(blocks)
+  return blocks:walk({ Image = function(img)
+    local alt = pandoc.utils.stringify(img.caption)
+    if alt == '' then alt = img.src end
+    return pandoc.Emph({ pandoc.Str('[Abbildung:'), pandoc.Space(), pandoc.Str(alt .. ']') })
+  end })
+end
+
 function Pandoc(doc)
-  doc.blocks = fix_ids(doc.blocks)
+  doc.blocks = images_as_text(fix_ids(doc.blocks))
   if FORMAT:match('typst') then doc.blocks = clamp_headings(doc.blocks) end
   local m = doc.meta
   if m['redline-author'] then author = pandoc.utils.stringify(m['redline-author']) end
