@@ -170,11 +170,14 @@ def check_command(plan_dir: Path, as_json: bool, strict: bool, final: bool) -> N
                    "Gegenüberstellung).")
 @click.option("--autor", help="Autor der Änderungen im Word-Dokument (Standard: die "
                               "Expert*innengruppe des Kapitels).")
+@click.option("--nur-aenderungen", is_flag=True,
+              help="Nur geänderte Absätze zeigen, jeweils unter ihren Überschriften.")
 @click.option("--ausgabe", type=click.Path(file_okay=False, path_type=Path),
               default=Path("build/redline"), help="Zielordner (Standard: build/redline).")
 def redline_command(alt: str | None, neu: str | None, plan_dir: Path, seit_entscheidung: bool,
                     kapitel: tuple[str, ...], dateien: tuple[Path, Path] | None,
-                    formats: tuple[str, ...], autor: str | None, ausgabe: Path) -> None:
+                    formats: tuple[str, ...], autor: str | None, nur_aenderungen: bool,
+                    ausgabe: Path) -> None:
     """Änderungsfassung (Redline) zwischen zwei Fassungen des Plans erzeugen.
 
     ALT und NEU sind Git-Commits, Tags oder Namen einer Fassung aus plan/lip.yaml.
@@ -194,7 +197,7 @@ def redline_command(alt: str | None, neu: str | None, plan_dir: Path, seit_entsc
     result = build_redline(plan_dir=plan_dir, alt=alt, neu=neu,
                            seit_entscheidung=seit_entscheidung, kapitel=kapitel,
                            dateien=tuple(dateien) if dateien else None, formats=formats,
-                           autor=autor, out_root=ausgabe)
+                           autor=autor, out_root=ausgabe, only_changes=nur_aenderungen)
     for note in result.skipped:
         click.echo(f"Nicht verglichen: {note}", err=True)
     for c in result.chapters:

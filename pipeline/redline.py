@@ -1262,28 +1262,37 @@ def compare_markdown(old_md: str, new_md: str, *, context: Literal["full", "chan
     # stitch: unchanged chunks verbatim from NEU, changed regions as rendered
     parts: list[str] = []
     pos = 0
-    heading_stack: list[tuple[int, str]] = []
+    heading_stack: list[tuple[int, int]] = []  # (level, chunk index) of the open headings
     emitted: set[int] = set()
+
+    def open_heading(k: int) -> None:
+        nonlocal heading_stack
+        lvl = nc[k].heading
+        heading_stack = [h for h in heading_stack if h[0] < lvl] + [(lvl, k)]
+
     for r, md in zip(regions, rendered, strict=True):
+        skipped = False
         for k in range(pos, r.j1):
             if context == "full":
                 parts.append(nc[k].text)
             elif nc[k].heading:
-                lvl = nc[k].heading
-                heading_stack = [h for h in heading_stack if h[0] < lvl] + [(lvl, nc[k].text)]
+                open_heading(k)
+            else:
+                skipped = True
         if context == "changes":
-            for _lvl, text in heading_stack:
-                if id(text) not in emitted:
-                    parts.append(text)
-                    emitted.add(id(text))
+            for _lvl, k in heading_stack:
+                if k not in emitted:
+                    parts.append(nc[k].text)
+                    emitted.add(k)
+            if skipped:
+                parts.append("[…]{.auslassung}")
         if md.strip():
             parts.append(md)
         if context == "changes":
             for k in range(r.j1, r.j2):
                 if nc[k].heading:
-                    lvl = nc[k].heading
-                    heading_stack = [h for h in heading_stack if h[0] < lvl] + [(lvl, nc[k].text)]
-                    emitted.add(id(nc[k].text))
+                    open_heading(k)
+                    emitted.add(k)
         pos = r.j2
     if context == "full":
         parts.extend(c.text for c in nc[pos:])
@@ -1303,13 +1312,14 @@ def compare_markdown(old_md: str, new_md: str, *, context: Literal["full", "chan
     return Redline(markdown=markdown, stats=stats)
 
 
-def redline_chapter(old: Chapter | None, new: Chapter | None) -> Redline:
+def redline_chapter(old: Chapter | None, new: Chapter | None, *,
+                    context: Literal["full", "changes"] = "full") -> Redline:
     """Redline one chapter (None = the chapter does not exist on that side)."""
     from pipeline.assemble import chapter_markdown
 
     old_md = chapter_markdown(old) if old is not None else ""
     new_md = chapter_markdown(new) if new is not None else ""
-    red = compare_markdown(old_md, new_md)
+    red = compare_markdown(old_md, new_md, context=context)
     ch = new if new is not None else old
     assert ch is not None
     red.title = f"{ch.number} {ch.title}".strip()

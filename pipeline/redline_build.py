@@ -117,8 +117,8 @@ def _vorgaben(decision: dict | None) -> list[str]:
 
 
 def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
-                  seit_entscheidung: bool, kapitel: Sequence[str], autor: str | None
-                  ) -> tuple[list[ChapterRedline], list[str], Side, str]:
+                  seit_entscheidung: bool, kapitel: Sequence[str], autor: str | None,
+                  context: str = "full") -> tuple[list[ChapterRedline], list[str], Side, str]:
     """Redline every chapter between two plan versions; return redlines, skipped notes,
     the NEU side and the label of ALT."""
     from pipeline import history
@@ -171,7 +171,7 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
         else:
             old = _match(alt_side.plan, ch)
             label = alt_side.label
-        red = redline_chapter(old, ch)
+        red = redline_chapter(old, ch, context=context)  # type: ignore[arg-type]
         red.author = _author(new_side.plan, ch, autor)
         red.vorgaben = _vorgaben(decision)
         out.append(ChapterRedline(red, label, decision))
@@ -264,7 +264,8 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
                   neu: str | None = None, seit_entscheidung: bool = False,
                   kapitel: Sequence[str] = (), dateien: tuple[Path, Path] | None = None,
                   formats: Sequence[str] = ("html",), autor: str | None = None,
-                  out_root: Path = Path("build/redline")) -> RedlineResult:
+                  out_root: Path = Path("build/redline"), only_changes: bool = False
+                  ) -> RedlineResult:
     """Build the redline in every asked format under out_root/<alt>..<neu>/."""
     from pipeline import redline_render as render
 
@@ -278,7 +279,8 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
                 raise RedlineError(f"{p}: Datei nicht lesbar ({e.strerror})") from None
             except UnicodeDecodeError:
                 raise RedlineError(f"{p}: keine UTF-8-Textdatei") from None
-        red = compare_markdown(texts[0], texts[1])
+        red = compare_markdown(texts[0], texts[1],
+                               context="changes" if only_changes else "full")
         red.title = f"{old_path.name} → {new_path.name}"
         red.author = autor or "lip"
         epoch = _epoch()
@@ -295,7 +297,7 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
             seit_entscheidung = True
         chapters, skipped, side, alt_label = compare_plans(
             plan_dir, alt=alt, neu=neu, seit_entscheidung=seit_entscheidung, kapitel=kapitel,
-            autor=autor)
+            autor=autor, context="changes" if only_changes else "full")
         when, neu_label = side.time, side.label
         dirname = f"{_slug('entscheidung' if seit_entscheidung else alt_label)}.." \
                   f"{_slug(neu_label.lower() if neu is None else neu_label)}"

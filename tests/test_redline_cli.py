@@ -131,3 +131,16 @@ def test_two_files_outside_any_repository(tmp_path: Path, monkeypatch) -> None:
     out = outside / "build" / "redline" / "alt..neu"
     assert "[Juni]{.del}[Juli]{.ins}" in (out / "redline.md").read_text("utf-8")
     assert (out / "synopse.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_only_changes_keeps_headings_as_context(tmp_path: Path, monkeypatch) -> None:
+    text = "# Gesetz\n\n## § 1\n\nErster Absatz bleibt.\n\n## § 2\n\nZweiter Absatz alt.\n"
+    (tmp_path / "a.md").write_text(text, "utf-8")
+    (tmp_path / "b.md").write_text(text.replace("Zweiter Absatz alt", "Zweiter Absatz neu"),
+                                   "utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert run(["redline", "--dateien", "a.md", "b.md", "--format", "md",
+                "--nur-aenderungen"]) == 0
+    md = (tmp_path / "build" / "redline" / "a..b" / "redline.md").read_text("utf-8")
+    assert "# Gesetz" in md and "## § 2" in md and "[alt]{.del}[neu]{.ins}" in md
+    assert "Erster Absatz" not in md and "## § 1" not in md
