@@ -52,6 +52,9 @@ MOVE_THRESHOLD = 0.8
 MOVE_MIN_WORDS = 4
 #: Largest gap (old blocks × new blocks) aligned by dynamic programming.
 DP_LIMIT = 250_000
+#: Largest run of blocks without any shared block that is still diffed exactly.
+UNANCHORED_LIMIT = 2_000
+_NOTES: list[str] = []  # fallbacks taken while aligning; reported in Stats.fallbacks
 
 _WORD_RE = re.compile(r"\w+(?:[-*'’.,:/]\w+)*|\s+|.", re.UNICODE)
 _HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*(?:\{[^}]*\})?[ \t]*#*[ \t]*$")
@@ -243,6 +246,13 @@ def _patience_core(a: Sequence[str], b: Sequence[str], ai: int, bi: int,
     pos_b = {k: j for j, k in enumerate(b) if cb[k] == 1}
     pairs = [(i, pos_b[k]) for i, k in enumerate(a) if ca[k] == 1 and k in pos_b]
     anchors = _lis(pairs)
+    if not anchors and len(a) + len(b) > UNANCHORED_LIMIT:
+        # nothing in common to hold on to: an exact diff would take quadratic time
+        _NOTES.append(f"{len(a)} alte und {len(b)} neue Blöcke ohne gemeinsamen Anker: als "
+                      f"Ganzes ersetzt statt Block für Block verglichen")
+        out.append(("delete", ai, ai + len(a), bi, bi))
+        out.append(("insert", ai + len(a), ai + len(a), bi, bi + len(b)))
+        return
     if not anchors:
         for tag, i1, i2, j1, j2 in diff_sequences(a, b, semantic=False):
             out.append((tag, ai + i1, ai + i2, bi + j1, bi + j2))
@@ -936,6 +946,8 @@ class _Differ:
         return self.replaced([o], [n])
 
     def _leaf(self, o, n, oi: list, ni: list, make) -> list:
+        if len(oi) + len(ni) > 2_000 and _similarity(_bag(oi), _bag(ni)) < REPLACE_THRESHOLD:
+            return self.replaced([o], [n])  # long and unrelated: a word diff would only be slow
         d = diff_inlines(oi, ni)
         shorter = min(d.equal + d.added, d.equal + d.removed)
         longer = max(d.equal + d.added, d.equal + d.removed)
@@ -1067,6 +1079,8 @@ class _Region:
     j2: int
     moved_from: list[tuple[int, int, int]] = field(default_factory=list)  # (i, i_end, move no.)
     moved_to: list[tuple[int, int, int]] = field(default_factory=list)  # (j, j_end, move no.)
+    sources: dict[int, tuple[int, int]] = field(default_factory=dict)
+    """For each moved-to segment start: the old segment it came from."""
 
 
 def _segments(chunks: list[_Chunk], start: int, end: int) -> list[tuple[int, int]]:
@@ -1140,11 +1154,8 @@ def _find_moves(regions: list[_Region], oc: list[_Chunk], nc: list[_Chunk]) -> i
         regions[rx].moved_to.append((sx[0], sx[1], moves))
         regions[rx].moved_to.sort()
         # remember the old segment for the diff at the new place
-        _MOVE_SOURCES[id(regions[rx]), sx[0]] = s
+        regions[rx].sources[sx[0]] = s
     return moves
-
-
-_MOVE_SOURCES: dict[tuple[int, int], tuple[int, int]] = {}
 
 
 def measure_sections(md: str) -> dict[str, str]:
@@ -1182,12 +1193,12 @@ def compare_markdown(old_md: str, new_md: str, *, context: Literal["full", "chan
 
     `context="changes"` keeps only changed passages, each under its chain of headings.
     """
-    _MOVE_SOURCES.clear()
     stats = Stats()
     _, old_body = split_front_matter(protect_gender_star(old_md))
     _, new_body = split_front_matter(protect_gender_star(new_md))
     oc, odefs = split_chunks(old_body)
     nc, ndefs = split_chunks(new_body)
+    _NOTES.clear()
     opcodes = diff_chunks([c.key for c in oc], [c.key for c in nc])
 
     # changed regions: consecutive non-equal opcodes
@@ -1227,7 +1238,7 @@ def compare_markdown(old_md: str, new_md: str, *, context: Literal["full", "chan
         while j < r.j2:
             if j in to_idx:
                 e, no = to_idx[j]
-                src = _MOVE_SOURCES[id(r), j]
+                src = r.sources[j]
                 ng.append(f"RLMOVE{tag}to{no}")
                 move_jobs[no] = (len(old_groups), len(new_groups))
                 old_groups.append([oc[k].text for k in range(*src)])
@@ -1258,6 +1269,8 @@ def compare_markdown(old_md: str, new_md: str, *, context: Literal["full", "chan
     differ = _Differ(stats, placeholders)
     outputs = [differ.blocks(old_blocks[og_i], new_blocks[ng_i]) for og_i, ng_i in jobs]
     rendered = render_markdown(outputs)
+    stats.fallbacks.extend(dict.fromkeys(_NOTES))
+    _NOTES.clear()
 
     # stitch: unchanged chunks verbatim from NEU, changed regions as rendered
     parts: list[str] = []
@@ -1305,7 +1318,6 @@ def compare_markdown(old_md: str, new_md: str, *, context: Literal["full", "chan
     moved_measures = {c.measure for r in regions for a, _, _ in r.moved_to
                       for c in [nc[a]] if c.measure}
     stats.measures_moved = _id_sort(moved_measures)
-    _MOVE_SOURCES.clear()
     markdown = "\n\n".join(p for p in parts if p) + "\n"
     if markdown == "\n":
         markdown = ""

@@ -108,3 +108,14 @@ def test_context_changes_keeps_headings_above_changes() -> None:
     assert "# A" in red.markdown and "## C" in red.markdown
     assert "Zwei." not in red.markdown and "## B" not in red.markdown
     assert "[Drei neu]{.ins}" in red.markdown  # a space cannot sit at a span edge
+
+
+def test_unrelated_long_texts_fall_back_and_say_so() -> None:
+    """No shared block at all in a long text: replaced whole, quickly, with a note."""
+    old = "\n\n".join(f"Alter Absatz {i} mit Text." for i in range(1_100))
+    new = "\n\n".join(f"Neuer Abschnitt {i} anders." for i in range(1_100))
+    red = redline.compare_markdown(old, new)
+    assert any("ohne gemeinsamen Anker" in f for f in red.stats.fallbacks)
+    accepted, rejected = views(red.markdown)
+    assert accepted == redline.markdown_words(new)
+    assert rejected == redline.markdown_words(old)
