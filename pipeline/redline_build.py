@@ -215,7 +215,8 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
         if s.measures_moved:
             parts.append("verschoben: " + ", ".join(s.measures_moved))
         measures = "; ".join(parts) if parts else "–"
-        vorgaben = "; ".join(c.redline.vorgaben) if c.redline.vorgaben else "–"
+        vorgaben = " ".join(v if v.endswith((".", "!", "?")) else v + ";"
+                            for v in c.redline.vorgaben).rstrip(";") or "–"
         lines.append(f"| [{_cell(c.redline.title)}](#{_anchor(c)}) | {_cell(c.alt_label)} "
                      f"| {s.words_added} | {s.words_removed} | {_cell(measures)} "
                      f"| {_cell(vorgaben)} |")
