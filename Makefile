@@ -29,6 +29,7 @@ check: setup
 build: setup
 	@mkdir -p build
 	$(LIP) check --json > build/pruefbericht.json
+	$(LIP) build
 	$(LIP) site
 
 test: setup

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Any
+
 from pipeline.body import anchor, protect_gender_star
 from pipeline.plan import Chapter, Plan
 
@@ -11,11 +17,13 @@ def chapter_heading(chapter: Chapter) -> str:
     return f"# {chapter.number} {chapter.title} {{#{chapter.anchor}}}"
 
 
-def chapter_markdown(chapter: Chapter) -> str:
+def chapter_markdown(chapter: Chapter, *, boxed_measures: bool = False) -> str:
     """Return the chapter body ready for pandoc, with its heading and all generated anchors.
 
     Sections get `{#abschnitt-1-2}`, Maßnahmen `{#m-1-2-3 .massnahme}` and Ziele an empty
     span `[]{#z-1-2-1}`, so that links like `bildung.html#m-1-2-3` work in every format.
+    With `boxed_measures`, every Maßnahme (heading to the next heading) is wrapped in a
+    `::: massnahme` div, which the build templates draw as one box with a field table.
     """
     lines = chapter.text.body.replace("\r\n", "\n").split("\n")
     first = chapter.text.body_first_line
@@ -32,10 +40,242 @@ def chapter_markdown(chapter: Chapter) -> str:
         marker = lines[i].find("**Ziel")
         if marker >= 0:
             lines[i] = f"{lines[i][:marker]}[]{{#{goal.anchor}}}{lines[i][marker:]}"
+    if boxed_measures:
+        for start, end in reversed(_measure_spans(chapter)):
+            lines[end:end] = ["", ":::", ""]
+            lines[start:start] = ["", "::: massnahme"]
     body = protect_gender_star("\n".join(lines).strip("\n"))
     return f"{chapter_heading(chapter)}\n\n{body}\n"
+
+
+def _measure_spans(chapter: Chapter) -> list[tuple[int, int]]:
+    """(first, end) body-line indexes of every Maßnahme: its heading up to the next heading."""
+    first = chapter.text.body_first_line
+    heading_lines = sorted(h.line for h in chapter.body.headings if h.level <= 4)
+    n_lines = len(chapter.text.body.replace("\r\n", "\n").split("\n"))
+    spans = []
+    for measure in chapter.body.measures:
+        later = [line for line in heading_lines if line > measure.line]
+        end = (later[0] - first) if later else n_lines
+        spans.append((measure.line - first, end))
+    return spans
 
 
 def plan_markdown(plan: Plan) -> str:
     """All chapters in manifest order as one Markdown document (no metadata block)."""
     return "\n".join(chapter_markdown(ch) for ch in plan.chapters)
+
+
+# --- the whole document for `lip build` (issue 3) ---------------------------------------------
+
+MEASURE_TABLE_COLUMNS = (("ID", 7), ("Titel", 22), ("Federführung", 17), ("Zielgruppe", 17),
+                         ("Zeitraum", 12), ("Kennzahl", 25))
+"""Columns of the Maßnahmenkatalog with their relative widths in percent."""
+
+RESULT_OF_KIND = {"vorlagen": "vorgelegt", "stellungnahmen": "abgegeben"}
+KIND_LABEL = {"vorlagen": "Vorlage", "entscheidungen": "Entscheidung", "stellungnahmen": "Stellungnahme"}
+
+
+@dataclass(frozen=True)
+class Part:
+    """One piece of the document body that is converted (and cached) on its own."""
+
+    key: str
+    """Stable name, e.g. 'kap-bildung' or 'anhang-massnahmenkatalog'."""
+    markdown: str
+    source: str = ""
+    """The plan file it comes from ('' for generated annexes)."""
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.markdown.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Assembled:
+    """The plan as one document: body parts plus the data the templates need."""
+
+    parts: list[Part]
+    metadata: dict[str, Any]
+    """pandoc metadata: values are Markdown (Antrag, Gender-Aspekte, Begründung, Titel)."""
+    data: dict[str, Any]
+    """Plain strings and numbers for the templates (typst gets them as JSON via sys.inputs)."""
+
+    @property
+    def markdown(self) -> str:
+        """The body of the whole document as one Markdown text (no metadata block)."""
+        return "\n\n".join(p.markdown.rstrip("\n") for p in self.parts) + "\n"
+
+
+def escape_inline(text: str) -> str:
+    """Escape plain text so that pandoc reads it back as the same plain text (table cells,
+    metadata): pipes, list markers at the start, stars, brackets, backslashes."""
+    text = " ".join(str(text).split())
+    text = re.sub(r"([\\`*_\[\]|<>#$@~^])", r"\\\1", text)
+    return re.sub(r"^(\d+)\.(\s)", r"\1\\.\2", text)
+
+
+def cell(markdown: str) -> str:
+    """Markdown written by an editor, made safe for one pipe-table cell."""
+    return " ".join(str(markdown).split()).replace("|", "\\|")
+
+
+def german_date(value: Any) -> str:
+    """2020-12-08 -> 08.12.2020 (keeps anything it cannot read)."""
+    if isinstance(value, dt.date):
+        return value.strftime("%d.%m.%Y")
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", str(value or "").strip())
+    return f"{m.group(3)}.{m.group(2)}.{m.group(1)}" if m else str(value or "")
+
+
+def euro(amount: Any) -> str:
+    """72000 -> '72.000' (German thousands separator, cents only when there are any)."""
+    try:
+        value = float(amount)
+    except (TypeError, ValueError):
+        return str(amount)
+    whole, cents = divmod(round(value * 100), 100)
+    text = f"{whole:,}".replace(",", ".")
+    return f"{text},{cents:02d}" if cents else text
+
+
+def _pipe_table(columns: tuple[tuple[str, int], ...], rows: list[list[str]], caption: str) -> str:
+    """A pipe table whose dash counts give pandoc the relative column widths."""
+    header = "| " + " | ".join(name for name, _ in columns) + " |"
+    rule = "|" + "|".join("-" * width for _, width in columns) + "|"
+    body = ["| " + " | ".join(cells) + " |" for cells in rows]
+    # One very long line makes pandoc honour the relative widths (pipe-table rule).
+    return "\n".join([header, rule, *body, "", f": {caption}"])
+
+
+def measure_catalog_markdown(plan: Plan) -> str:
+    """Annex: one table of every Maßnahme in plan order, each ID linked to its text."""
+    rows = []
+    for _chapter, m in plan.measures:
+        rows.append([f"[{escape_inline(m.id)}](#{anchor('m', m.id)})", cell(m.title),
+                     *(cell(m.fields.get(name, "")) for name in
+                       ("Federführung", "Zielgruppe", "Zeitraum", "Kennzahl"))])
+    lines = ["# Anhang 1: Maßnahmenkatalog {#anhang-massnahmenkatalog}", "",
+             f"Der Plan enthält {len(rows)} Maßnahmen. Die Nummer jeder Maßnahme führt zu "
+             f"ihrer Beschreibung im Text.", ""]
+    if rows:
+        lines.append(_pipe_table(MEASURE_TABLE_COLUMNS, rows,
+                                 "Alle Maßnahmen mit Federführung, Zielgruppe, Zeitraum und Kennzahl"))
+    return protect_gender_star("\n".join(lines)) + "\n"
+
+
+def consultation_entries(plan: Plan) -> list[dict[str, str]]:
+    """Every Vorlage, Entscheidung and Stellungnahme of every chapter, oldest first."""
+    fassungen = plan.manifest.get("fassungen") or [] if plan.manifest else []
+    entries = []
+    order = 0
+    for chapter in plan.chapters:
+        for kind in ("vorlagen", "entscheidungen", "stellungnahmen"):
+            for item in chapter.review.get(kind) or []:
+                if not isinstance(item, dict):
+                    continue
+                stand = item.get("stand") if isinstance(item.get("stand"), dict) else {}
+                commit = str(stand.get("commit", ""))
+                fassung = commit[:7]
+                for f in fassungen:
+                    rev = str(f.get("rev", "")) if isinstance(f, dict) else ""
+                    if rev and commit and (rev.startswith(commit) or commit.startswith(rev)):
+                        fassung = f"{f.get('name', '')} ({commit[:7]})"
+                if kind == "entscheidungen":
+                    result = str(item.get("ergebnis", ""))
+                    if item.get("abstimmung"):
+                        result += f" ({item['abstimmung']})"
+                elif kind == "stellungnahmen":
+                    result = RESULT_OF_KIND[kind]
+                else:
+                    result = RESULT_OF_KIND[kind]
+                gremium = str(item.get("gremium", ""))
+                entries.append({
+                    "datum": str(item.get("datum", "")), "order": f"{order:06d}",
+                    "kapitel": f"{chapter.number} {chapter.title}",
+                    "gremium": plan.manifest.gremium_name(gremium) if plan.manifest else gremium,
+                    "art": str(item.get("art") or KIND_LABEL[kind]) if kind == "stellungnahmen"
+                    else KIND_LABEL[kind], "ergebnis": result, "fassung": fassung,
+                })
+                order += 1
+    entries.sort(key=lambda e: (e["datum"], e["order"]))
+    return entries
+
+
+CONSULTATION_COLUMNS = (("Datum", 12), ("Kapitel", 21), ("Gremium", 24), ("Art", 14),
+                        ("Ergebnis", 17), ("Fassung", 12))
+
+
+def consultation_markdown(plan: Plan) -> str:
+    """Annex: the Beratungsverlauf, one line per Vorlage, Entscheidung and Stellungnahme."""
+    entries = consultation_entries(plan)
+    lines = ["# Anhang 2: Beratungsverlauf {#anhang-beratungsverlauf}", ""]
+    if not entries:
+        lines.append("Für diese Fassung sind noch keine Vorlagen, Entscheidungen oder "
+                     "Stellungnahmen erfasst.")
+    else:
+        lines += ["Jede Zeile nennt eine Vorlage, Entscheidung oder Stellungnahme zu einem "
+                  "Kapitel und die Fassung (Commit), auf die sie sich bezieht.", ""]
+        rows = [[escape_inline(german_date(e["datum"])), escape_inline(e["kapitel"]),
+                 escape_inline(e["gremium"]), e["art"], escape_inline(e["ergebnis"]),
+                 escape_inline(e["fassung"])] for e in entries]
+        lines.append(_pipe_table(CONSULTATION_COLUMNS, rows, "Beratungsverlauf aller Kapitel"))
+    return protect_gender_star("\n".join(lines)) + "\n"
+
+
+def _drucksache_data(plan: Plan) -> dict[str, Any]:
+    ds = plan.manifest.get("drucksache") or {} if plan.manifest else {}
+    kosten = [k for k in ds.get("kosten") or [] if isinstance(k, dict)]
+    total = sum(float(k.get("betrag") or 0) for k in kosten)
+    anlagen = [str(a) for a in ds.get("anlagen") or []]
+    return {
+        "nummer": str(ds.get("nummer", "")),
+        "art": str(ds.get("art", "Beschlussdrucksache")),
+        "datum": german_date(ds.get("datum")),
+        "dezernat": str(ds.get("dezernat", "")),
+        "beratungsfolge": [str(b) for b in ds.get("beratungsfolge") or []],
+        "titel": str(ds.get("titel", plan.title)),
+        "anlagen": anlagen,
+        "anzahl-anlagen": len(anlagen) or 1,
+        "kosten": [{"posten": str(k.get("posten", "")), "art": str(k.get("art", "")),
+                    "haushaltsjahr": str(k.get("haushaltsjahr", "")),
+                    "betrag": euro(k.get("betrag", 0))} for k in kosten],
+        "kosten-summe": euro(total),
+    }
+
+
+def assemble(plan: Plan, *, draft: bool = True, line_numbers: bool = False) -> Assembled:
+    """Plan -> one document: chapters in manifest order, then the generated annexes.
+
+    Pure: reads nothing but the plan. `draft` puts "ENTWURF" on every page.
+    """
+    get = plan.manifest.get if plan.manifest else (lambda key, default=None: default)
+    parts = [Part(ch.anchor, chapter_markdown(ch, boxed_measures=True), ch.path)
+             for ch in plan.chapters]
+    parts.append(Part("anhang-massnahmenkatalog", measure_catalog_markdown(plan)))
+    parts.append(Part("anhang-beratungsverlauf", consultation_markdown(plan)))
+    ds = get("drucksache") or {}
+    data = {
+        "titel": str(get("titel", "Lokaler Integrationsplan")),
+        "untertitel": str(get("untertitel", "")),
+        "kurztitel": str(get("kurztitel", get("titel", ""))),
+        "herausgeber": str(get("herausgeber", "Landeshauptstadt Hannover")),
+        "autor": str(get("autor", get("herausgeber", "Landeshauptstadt Hannover"))),
+        "fassung": str(get("fassung", "")),
+        "entwurf": bool(draft),
+        "zeilennummern": bool(line_numbers),
+        "drucksache": _drucksache_data(plan),
+    }
+    metadata = {
+        "lang": "de-DE",
+        "title": escape_inline(data["titel"]),
+        "subtitle": escape_inline(data["untertitel"]),
+        "author": [escape_inline(data["autor"])],
+        "fassung": escape_inline(data["fassung"]),
+        "antrag-einleitung": "Der Rat möge beschließen,",
+        "antrag": protect_gender_star(str(ds.get("antrag", ""))),
+        "gender": protect_gender_star(str(ds.get("gender", ""))),
+        "begruendung": protect_gender_star(str(ds.get("begruendung", ""))),
+        "entwurf": bool(draft),
+    }
+    return Assembled(parts, metadata, data)

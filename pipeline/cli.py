@@ -146,6 +146,98 @@ def check_command(plan_dir: Path, as_json: bool, strict: bool, final: bool) -> N
 # --- build (issue 3) -------------------------------------------------------------------------
 
 
+class _Progress:
+    """Progress on stderr while building: a bar with the current step on a terminal only."""
+
+    STEPS = ("Plan lesen", "zusammenstellen", "pandoc", "typst", "pandoc (HTML)", "pandoc (DOCX)")
+
+    def __init__(self, enabled: bool, total: int):
+        self.enabled, self.total, self.done = enabled, total, 0
+
+    def __call__(self, step: str) -> None:
+        if not self.enabled:
+            return
+        self.done = min(self.done + 1, self.total)
+        width = 24
+        filled = int(width * (self.done - 1) / max(self.total, 1))
+        bar = "#" * filled + "-" * (width - filled)
+        click.echo(f"\r[{bar}] {step:<16}", nl=False, err=True)
+
+    def finish(self) -> None:
+        if self.enabled:
+            click.echo(f"\r[{'#' * 24}] fertig{' ' * 12}", err=True)
+
+
+def _progress_wanted(quiet: bool) -> bool:
+    return not quiet and sys.stderr.isatty() and not os.environ.get("CI")
+
+
+@cli.command("build")
+@plan_dir_option
+@click.option("--format", "formats", multiple=True, metavar="FORMAT",
+              help="pdf, html oder docx; mehrfach oder mit Komma (Standard: alle drei).")
+@click.option("--output", "output", type=click.Path(path_type=Path), default=Path("build"), metavar="ORDNER",
+              help="Ausgabeordner (Standard: build).")
+@click.option("--rev", default=None, metavar="REV",
+              help="Den Plan so bauen, wie er in einem Commit/Tag war (aus Git gelesen).")
+@click.option("--zeilennummern", is_flag=True, help="Zeilennummern je Seite im PDF.")
+@click.option("--quiet", "-q", is_flag=True, help="Keine Fortschrittsanzeige, nur Fehler.")
+def build_command(plan_dir: Path, formats: tuple[str, ...], output: Path, rev: str | None,
+                  zeilennummern: bool, quiet: bool) -> None:
+    """Beschlussdrucksache bauen: build/LIP-2.0.pdf, .html und .docx.
+
+    Das PDF enthält die Drucksache und den Plan als Anlage 1 (barrierefrei nach PDF/UA-1,
+    archivfähig nach PDF/A-3b, mit Build-Manifest). Solange nicht jedes Kapitel in seiner
+    jetzigen Fassung angenommen ist, trägt jede Seite den Vermerk ENTWURF.
+
+    \b
+    Beispiel:
+      lip build
+      lip build --format pdf --zeilennummern
+      lip build --rev v1.0 --output build/v1.0 --format pdf,html
+    """
+    from pipeline import build as build_module
+
+    selected = build_module.parse_formats(formats)
+    progress = _Progress(_progress_wanted(quiet), 2 + len(selected) + ("pdf" in selected))
+    result = build_module.build(plan_dir, output=output, formats=selected, rev=rev,
+                                line_numbers=zeilennummern, progress=progress)
+    progress.finish()
+    if not quiet:
+        for path in result.outputs.values():
+            click.echo(str(path))
+        state = "Entwurf" if result.draft else "endgültige Fassung"
+        commit = result.manifest["commit"] or "ohne Commit"
+        changed = ", mit nicht eingecheckten Änderungen" if result.manifest["geaendert"] else ""
+        click.echo(f"Gebaut: {state}, Commit {commit[:10]}{changed}.", err=True)
+
+
+@cli.command("verify")
+@click.argument("pdf", type=click.Path(path_type=Path))
+@plan_dir_option
+@click.option("--rev", default=None, metavar="REV",
+              help="Gegen diesen Commit prüfen statt gegen den im PDF vermerkten.")
+def verify_command(pdf: Path, plan_dir: Path, rev: str | None) -> None:
+    """Prüfen, ob ein PDF genau das ist, was sein Commit ergibt.
+
+    Liest das Build-Manifest im PDF, baut den genannten Commit aus Git nach und vergleicht
+    Byte für Byte. Exit-Code 0, wenn die Datei übereinstimmt, sonst 1 mit den Unterschieden.
+
+    \b
+    Beispiel:
+      lip verify build/LIP-2.0.pdf
+      lip verify drucksache.pdf --rev v1.0
+    """
+    from pipeline.verify import verify
+
+    verdict = verify(pdf, plan_dir, rev)
+    for message in verdict.messages:
+        click.echo(message, err=not verdict.ok)
+    if not verdict.ok:
+        click.echo(f"{pdf}: stimmt NICHT mit dem Bau überein.", err=True)
+        raise SystemExit(1)
+
+
 # --- review workflow (issue 4) ---------------------------------------------------------------
 
 

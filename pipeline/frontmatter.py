@@ -25,6 +25,7 @@ FENCE = "---"
 MAX_CHAPTER_BYTES = 8 * 1024 * 1024
 """Largest chapter we accept: a 1,000-page plan is ~4 MB in all, 50 MB is a mistake."""
 
+_MAYBE_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])[&*]\S", re.MULTILINE)
 _DATE_LIKE = re.compile(r"^\s*(?:-\s+)?([\w-]+):\s*(\d{4}-\d{1,2}-\d{1,2})\s*(?:#.*)?$")
 
 
@@ -156,7 +157,9 @@ def load(yaml_text: str, path: str, first_line: int = 1) -> Any:
     """Parse front matter; errors name the line in the .md file."""
     yaml = make_yaml()
     try:
-        for event in yaml.parse(yaml_text):
+        # Parsing twice costs time; only text that may hold an anchor or alias is scanned.
+        events = yaml.parse(yaml_text) if _MAYBE_ANCHOR.search(yaml_text) else ()
+        for event in events:
             if isinstance(event, AliasEvent) or getattr(event, "anchor", None):
                 line = first_line + event.start_mark.line
                 raise FrontMatterError(

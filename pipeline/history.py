@@ -74,3 +74,11 @@ def read_plan_files(repo, rev: str, prefix: str = PLAN_DIR) -> dict[str, bytes |
         rel = Path(blob.path).relative_to(prefix).as_posix()
         files[rel] = blob.data_stream.read() if rel.endswith(READ_SUFFIXES) else None
     return files
+
+
+def read_plan_blobs(repo, rev: str, prefix: str, paths: list[str]) -> dict[str, bytes]:
+    """Return the bytes of the given plan files (images) at `rev`, from git objects."""
+    if not paths:
+        return {}
+    tree = repo.commit(resolve(repo, rev).sha).tree / prefix
+    return {rel: (tree / rel).data_stream.read() for rel in paths}

@@ -1,0 +1,70 @@
+-- lip build: what pandoc's typst writer cannot do on its own.
+--  * Div.massnahme  -> #massnahme[ ... ]   (box around every Maßnahme, styled in the template)
+--  * Image          -> #bild("pfad", alt: "…")  (pandoc drops alt text; PDF/UA needs it)
+-- Other formats pass through unchanged (HTML keeps the div class, DOCX ignores it).
+
+local function tstr(s)
+  return '"' .. s:gsub('\\', '\\\\'):gsub('"', '\\"'):gsub('\n', ' ') .. '"'
+end
+
+-- The fields of a Maßnahme (a definition list) become one real table: #felder([term], [def], …).
+-- (A show rule on `terms` cannot do it: PDF/UA forbids a table inside a list.)
+-- Built from raw pieces around the original inlines: no nested pandoc.write (that was slow).
+local function raw(s) return pandoc.RawInline('typst', s) end
+
+local function fields_table(dl)
+  local out = pandoc.Inlines({ raw('#felder(') })
+  for _, item in ipairs(dl.content) do
+    out:insert(raw('['))
+    out:extend(item[1])
+    out:insert(raw('], ['))
+    for d, blocks in ipairs(item[2]) do
+      if d > 1 then out:insert(pandoc.LineBreak()) end
+      for b, block in ipairs(blocks) do
+        if b > 1 then out:insert(pandoc.LineBreak()) end
+        if block.t == 'Para' or block.t == 'Plain' then
+          out:extend(block.content)
+        else
+          out:insert(raw(pandoc.write(pandoc.Pandoc({ block }), 'typst')))
+        end
+      end
+    end
+    out:insert(raw('],'))
+  end
+  out:insert(raw(')'))
+  return pandoc.Plain(out)
+end
+
+function Div(el)
+  if not FORMAT:match('typst') or not el.classes:includes('massnahme') then return nil end
+  local out = { pandoc.RawBlock('typst', '#massnahme[') }
+  for _, b in ipairs(el.content) do
+    if b.t == 'DefinitionList' then table.insert(out, fields_table(b)) else table.insert(out, b) end
+  end
+  table.insert(out, pandoc.RawBlock('typst', ']'))
+  return out
+end
+
+function Image(img)
+  if not FORMAT:match('typst') then return nil end
+  local alt = pandoc.utils.stringify(img.caption)
+  if img.attributes.alt and img.attributes.alt ~= '' then alt = img.attributes.alt end
+  if alt == '' then alt = img.title end
+  local args = { tstr(img.src), 'alt: ' .. tstr(alt) }
+  for _, k in ipairs({ 'width', 'height' }) do
+    local v = img.attributes[k]
+    if v then
+      if v:match('^[%d.]+$') then v = v .. 'pt' end
+      table.insert(args, k .. ': ' .. v)
+    end
+  end
+  return pandoc.RawInline('typst', '#bild(' .. table.concat(args, ', ') .. ');')
+end
+
+-- Empty anchor spans ([]{#z-1-2-1} before every Ziel): pandoc writes a bare label that typst
+-- attaches to nothing; an empty box gives links a target.
+function Span(el)
+  if FORMAT:match('typst') and el.identifier ~= '' and #el.content == 0 then
+    return pandoc.RawInline('typst', '#box[]<' .. el.identifier .. '>')
+  end
+end

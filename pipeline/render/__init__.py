@@ -1,0 +1,83 @@
+"""Renderers: one module per output format behind one small protocol.
+
+`build.py` never branches on the format: it looks the backend up in `BACKENDS` and calls
+`render(doc, template=…, out=…, settings=…)`. Adding a format = one module + one entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from pipeline.assemble import Assembled
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+FILTER_DIR = PACKAGE_DIR / "filters"
+
+
+def templates_dir() -> Path:
+    """The `templates/` folder of the project (beside the package in a checkout)."""
+    for candidate in (PACKAGE_DIR.parent / "templates", Path.cwd() / "templates"):
+        if (candidate / "lip.typ").exists():
+            return candidate
+    return PACKAGE_DIR.parent / "templates"
+
+
+@dataclass
+class Settings:
+    """Everything a backend needs besides the document: time, provenance, folders."""
+
+    timestamp: dt.datetime
+    """Commit time: the only date that ends up in the files (reproducible builds)."""
+    work_dir: Path
+    """Scratch folder for intermediate files (the .typ source, images)."""
+    cache_dir: Path | None = None
+    """Per-chapter cache of pandoc output; None = no cache."""
+    resources: dict[str, bytes] = field(default_factory=dict)
+    """Image files of the plan by path relative to plan/ (e.g. 'bilder/karte.svg')."""
+    manifest_json: str = "{}"
+    """The build manifest, attached to the PDF."""
+    progress: Callable[[str], None] = lambda step: None
+
+    def write_resources(self) -> None:
+        """Put the plan's images into the work folder, where the intermediate files look."""
+        for rel, data in self.resources.items():
+            target = self.work_dir / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+
+    @property
+    def epoch(self) -> int:
+        return int(self.timestamp.timestamp())
+
+
+class Backend(Protocol):
+    def __call__(self, doc: Assembled, *, template: Path, out: Path, settings: Settings) -> Path: ...
+
+
+def file_sha256(*paths: Path) -> str:
+    """One hash over the contents of several files (templates, filters) for cache keys."""
+    h = hashlib.sha256()
+    for path in paths:
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def backends() -> dict[str, tuple[Backend, str]]:
+    """Format -> (render function, template file name in templates/)."""
+    from pipeline.render import docx, html, pdf
+
+    return {"pdf": (pdf.render, "lip.typ"), "html": (html.render, "lip.html"),
+            "docx": (docx.render, "reference.docx")}
+
+
+FORMATS = ("pdf", "html", "docx")
+
+
+def filter_args_for(fmt: str) -> list[str]:
+    """Lua filters for HTML/DOCX (none needed today; the hook keeps backends uniform)."""
+    return []

@@ -1,0 +1,21 @@
+"""DOCX for Word users: styles from templates/reference.docx."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pipeline.assemble import Assembled
+from pipeline.render import Settings, filter_args_for
+from pipeline.render import pandoc as pd
+
+
+def render(doc: Assembled, *, template: Path, out: Path, settings: Settings) -> Path:
+    settings.progress("pandoc (DOCX)")
+    settings.write_resources()
+    data = pd.run(doc, "docx", [f"--reference-doc={template}", "--toc", "--toc-depth=2",
+                                *filter_args_for("docx")], settings)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, out)
+    return out

@@ -1,0 +1,149 @@
+"""pandoc for every backend: the Markdown dialect, metadata files, filters, the typst cache."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from pipeline import tools
+from pipeline.assemble import Assembled, Part
+from pipeline.render import FILTER_DIR, Settings, file_sha256
+
+READER = "markdown-raw_html-raw_tex-raw_attribute-citations-smart"
+"""Plan Markdown: no raw HTML/TeX (silently dropped in typst), no `@` citations, no raw
+blocks written by editors. `smart` is off: the plan already uses „…“ and –."""
+
+READER_GENERATED = "markdown-raw_html-raw_tex-citations-smart"
+"""For documents we generate ourselves: raw typst blocks mark the parts."""
+
+TYPST_FILTERS = ("build-typst.lua",)
+CACHE_VERSION = "3"
+"""Bump when the conversion itself changes in a way the cache keys do not see."""
+_MARK = "// lip-teil: "
+_END = "lip-ende"
+
+
+@functools.cache
+def pandoc_version() -> str:
+    out = tools.run_pandoc(["--version"]).decode()
+    return out.split("\n", 1)[0].split()[-1]
+
+
+def filter_args(names: tuple[str, ...]) -> list[str]:
+    return [f"--lua-filter={FILTER_DIR / name}" for name in names]
+
+
+def write_metadata(doc: Assembled, path: Path) -> Path:
+    """pandoc metadata as a YAML file; multi-line values as literal blocks, because pandoc
+    reads a quoted scalar as one line of inlines (paragraphs and lists would be lost)."""
+    import io
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    def literal(value):
+        if isinstance(value, str) and "\n" in value:
+            return LiteralScalarString(value.rstrip("\n") + "\n")  # no final newline = inlines
+        if isinstance(value, list):
+            return [literal(v) for v in value]
+        if isinstance(value, dict):
+            return {k: literal(v) for k, v in value.items()}
+        return value
+
+    yaml = YAML()
+    yaml.width = 4096
+    buf = io.StringIO()
+    yaml.dump(literal(dict(sorted(doc.metadata.items()))), buf)
+    path = path.with_suffix(".yaml")
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    return path
+
+
+def _cache_key(*items: str) -> str:
+    return hashlib.sha256("\0".join(items).encode()).hexdigest()[:32]
+
+
+def _split_marked(text: str) -> tuple[str, dict[str, str], str]:
+    """Split pandoc's output at the `// lip-teil: KEY` lines: (head, {key: fragment}, tail)."""
+    pieces = re.split(r"^// lip-teil: (\S+)\n", text, flags=re.M)
+    head, fragments, tail = pieces[0], {}, ""
+    for key, fragment in zip(pieces[1::2], pieces[2::2], strict=True):
+        if key == _END:
+            tail = fragment
+        else:
+            fragments[key] = fragment
+    return head, fragments, tail
+
+
+def _marked_markdown(parts: list[Part]) -> str:
+    chunks = []
+    for part in parts:
+        chunks.append(f"```{{=typst}}\n{_MARK}{part.key}\n```\n\n{part.markdown.rstrip()}\n")
+    chunks.append(f"```{{=typst}}\n{_MARK}{_END}\n```\n")
+    return "\n".join(chunks)
+
+
+def typst_source(doc: Assembled, template: Path, settings: Settings) -> str:
+    """The whole typst document, converting only parts whose Markdown is not in the cache.
+
+    One pandoc call converts every missing part at once (marked with raw typst comments and
+    split afterwards), so a cold build costs one pandoc run and a one-chapter edit converts
+    one chapter. Cache keys: part text + template + filters + pandoc version.
+    """
+    filters = [FILTER_DIR / f for f in TYPST_FILTERS]
+    tool_key = _cache_key(CACHE_VERSION, pandoc_version(), file_sha256(template, *filters))
+    meta_key = _cache_key(tool_key, json.dumps(doc.metadata, ensure_ascii=False, sort_keys=True))
+    cache = settings.cache_dir / "typst" if settings.cache_dir else None
+    fragments: dict[str, str] = {}
+    missing: list[Part] = []
+    keys = {p.key: _cache_key(tool_key, p.sha256) for p in doc.parts}
+    for part in doc.parts:
+        hit = cache / f"{keys[part.key]}.typ" if cache else None
+        if hit is not None and hit.exists():
+            fragments[part.key] = hit.read_text(encoding="utf-8")
+        else:
+            missing.append(part)
+    frame_file = cache / f"rahmen-{meta_key}.json" if cache else None
+    frame = json.loads(frame_file.read_text(encoding="utf-8")) if frame_file and frame_file.exists() else None
+    if missing or frame is None:
+        settings.progress("pandoc")
+        meta_file = write_metadata(doc, settings.work_dir / "metadaten.json")
+        args = ["-f", READER_GENERATED, "-t", "typst", "--wrap=preserve", "--syntax-highlighting=none",
+                *filter_args(TYPST_FILTERS)]
+        if frame is None:
+            args += ["-s", f"--template={template}", f"--metadata-file={meta_file}"]
+        out = tools.run_pandoc(args, stdin=_marked_markdown(missing)).decode("utf-8")
+        head, converted, tail = _split_marked(out)
+        if frame is None:
+            frame = {"head": head, "tail": tail}
+            if frame_file:
+                _store(frame_file, json.dumps(frame, ensure_ascii=False))
+        for part in missing:
+            fragments[part.key] = converted.get(part.key, "")
+            if cache:
+                _store(cache / f"{keys[part.key]}.typ", fragments[part.key])
+    if cache:
+        used = {f"{k}.typ" for k in keys.values()} | {frame_file.name}
+        for old in cache.iterdir():
+            if old.name not in used:
+                old.unlink(missing_ok=True)
+    return frame["head"] + "".join(fragments[p.key] for p in doc.parts) + frame["tail"]
+
+
+def _store(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def run(doc: Assembled, to: str, args: list[str], settings: Settings) -> bytes:
+    """Convert the whole document with one pandoc call (HTML, DOCX)."""
+    meta_file = write_metadata(doc, settings.work_dir / "metadaten.json")
+    env = {"SOURCE_DATE_EPOCH": str(settings.epoch), "TZ": "UTC"}
+    return tools.run_pandoc(["-f", READER, "-t", to, f"--metadata-file={meta_file}",
+                             f"--resource-path={settings.work_dir}", *args, "-o", "-"],
+                            stdin=doc.markdown, env=env)

@@ -1,0 +1,104 @@
+"""`lip build`: reproducible, from git objects, cached per chapter, atomic, German errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pikepdf
+import pytest
+from buildhelpers import WHEN, commit_all, make_repo, pdf_text
+from click.testing import CliRunner
+
+from pipeline.build import build, parse_formats
+from pipeline.cli import cli
+from pipeline.errors import PipelineError
+
+
+@pytest.fixture
+def repo(tmp_path: Path):
+    return make_repo(tmp_path / "repo", "minimal")
+
+
+def test_two_builds_are_byte_identical(repo, tmp_path: Path) -> None:
+    _, plan_dir = repo
+    first = build(plan_dir, output=tmp_path / "a")
+    second = build(plan_dir, output=tmp_path / "b", use_cache=False)
+    for fmt in ("pdf", "html", "docx"):
+        assert first.outputs[fmt].read_bytes() == second.outputs[fmt].read_bytes(), fmt
+    assert first.manifest["zeitstempel"].startswith("2020-09-13")
+
+
+def test_rev_reads_git_objects_and_working_tree_changes_are_marked(repo, tmp_path: Path) -> None:
+    git_repo, plan_dir = repo
+    head = git_repo.head.commit.hexsha
+    chapter = plan_dir / "11-bildung.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace(
+        "Bildung öffnet Wege", "Bildung öffnet neue Wege"), encoding="utf-8")
+    at_rev = build(plan_dir, output=tmp_path / "rev", formats=["pdf"], rev="HEAD")
+    assert at_rev.manifest["commit"] == head and not at_rev.manifest["geaendert"]
+    assert "öffnet neue Wege" not in pdf_text(at_rev.outputs["pdf"])
+    assert chapter.read_text(encoding="utf-8").count("neue Wege") == 1  # tree untouched
+    tree = build(plan_dir, output=tmp_path / "tree", formats=["pdf"])
+    assert tree.manifest["geaendert"] and tree.manifest["commit"] == head
+    assert "öffnet neue Wege" in pdf_text(tree.outputs["pdf"])
+    with pikepdf.open(tree.outputs["pdf"]) as pdf:
+        assert "(geändert)" in str(pdf.docinfo["/Subject"])
+
+
+def test_one_chapter_edit_converts_only_that_chapter(repo, tmp_path: Path) -> None:
+    _, plan_dir = repo
+    steps: list[str] = []
+    build(plan_dir, output=tmp_path / "out", formats=["pdf"], progress=steps.append)
+    assert "pandoc" in steps
+    cache = tmp_path / "out" / ".cache" / "typst"
+    before = {p.name for p in cache.iterdir()}
+    steps.clear()
+    build(plan_dir, output=tmp_path / "out", formats=["pdf"], progress=steps.append)
+    assert "pandoc" not in steps, "nothing changed: everything comes from the cache"
+    chapter = plan_dir / "11-bildung.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nEin neuer Absatz.\n", encoding="utf-8")
+    build(plan_dir, output=tmp_path / "out", formats=["pdf"])
+    after = {p.name for p in cache.iterdir()}
+    # the chapter itself and the measure catalog stay; only the edited chapter is new
+    assert len(after - before) == 1 and len(before - after) == 1
+
+
+def test_formats_and_errors_are_german(repo, tmp_path: Path) -> None:
+    assert parse_formats(["pdf", "html,docx", "pdf"]) == ["pdf", "html", "docx"]
+    with pytest.raises(PipelineError, match="unbekanntes Format 'odt'"):
+        parse_formats(["odt"])
+    _, plan_dir = repo
+    runner = CliRunner()
+    result = runner.invoke(cli, ["build", "--plan", str(plan_dir), "--output", str(tmp_path / "o"),
+                                 "--format", "html", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "o" / "LIP-2.0.html").exists()
+    assert not (tmp_path / "o" / "LIP-2.0.pdf").exists()
+    assert result.output == ""  # quiet and no TTY: nothing on the terminal
+
+
+def test_invalid_plan_is_refused_and_nothing_is_written(repo, tmp_path: Path) -> None:
+    from pipeline.cli import main
+
+    _, plan_dir = repo
+    chapter = plan_dir / "11-bildung.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace("## 1.1", "## 1.7"), encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["build", "--plan", str(plan_dir), "--output", str(tmp_path / "o")])
+    assert exit_info.value.code == 1
+    assert not (tmp_path / "o" / "LIP-2.0.pdf").exists()
+
+
+def test_a_second_commit_changes_the_manifest(repo, tmp_path: Path) -> None:
+    git_repo, plan_dir = repo
+    first = build(plan_dir, output=tmp_path / "a", formats=["pdf"])
+    chapter = plan_dir / "01-haltung.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nNoch ein Satz.\n", encoding="utf-8")
+    second_sha = commit_all(git_repo, "Zweite Fassung", WHEN + 86400)
+    second = build(plan_dir, output=tmp_path / "b", formats=["pdf"])
+    assert second.manifest["commit"] == second_sha
+    changed = [a["datei"] for a, b in zip(first.manifest["kapitel"], second.manifest["kapitel"],
+                                          strict=True) if a["text_sha256"] != b["text_sha256"]]
+    assert changed == ["01-haltung.md"]
+    assert json.loads(json.dumps(second.manifest))["zeitstempel"].startswith("2020-09-14")

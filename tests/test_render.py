@@ -1,0 +1,164 @@
+"""What the council reads: text, bookmarks, metadata and standards of the built files."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pikepdf
+import pytest
+from buildhelpers import make_repo, pdf_text, squash
+from plangen import generate_plan
+
+from pipeline import tools
+from pipeline.body import protect_gender_star
+from pipeline.build import build
+from pipeline.plan import load_plan
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> dict:
+    """The 'angenommen' fixture plan in a git repo, built once in all three formats."""
+    root = tmp_path_factory.mktemp("repo")
+    repo, plan_dir = make_repo(root)
+    result = build(plan_dir, output=root / "build")
+    return {"plan_dir": plan_dir, "result": result, "pdf": result.outputs["pdf"], "repo": repo}
+
+
+def _plain(markdown: str) -> str:
+    return tools.run_pandoc(["-f", "markdown", "-t", "plain", "--wrap=none"], stdin=markdown).decode()
+
+
+def test_pdf_text_in_reading_order_matches_the_plan(built) -> None:
+    text = squash(pdf_text(built["pdf"]))
+    plan = load_plan(built["plan_dir"])
+    position = text.index(squash("Anlage 1:"))
+    for chapter in plan.chapters:
+        body = re.sub(r"\^\[[^\]]*\]", "", chapter.text.body)  # footnotes go to the page foot
+        body = "\n".join(line for line in body.splitlines() if not line.startswith(("|", ": ")))
+        for paragraph in _plain(protect_gender_star(body)).split("\n\n"):
+            if not paragraph.strip() or paragraph.lstrip().startswith("-"):
+                continue
+            found = text.find(squash(paragraph.replace("[", "").replace("]", "")), position)
+            assert found >= 0, f"missing or out of order in PDF: {paragraph[:80]!r}"
+            position = found
+    assert squash("Siehe Drucksache 2136/2018.") in text  # the footnote
+
+
+def test_bookmarks_cover_drucksache_chapters_sections_measures_and_annexes(built) -> None:
+    with pikepdf.open(built["pdf"]) as pdf, pdf.open_outline() as outline:
+        titles = []
+        stack = list(outline.root)
+        while stack:
+            item = stack.pop(0)
+            titles.append(item.title)
+            stack[0:0] = list(item.children)
+    for expected in ("Antrag", "Berücksichtigung von Gender-Aspekten", "Kostentabelle",
+                     "Begründung des Antrages", "A Haltung der Stadt", "1 Bildung",
+                     "1.1 Elementarbereich", "Maßnahme 1.1.2: Elternbegleitung beim Übergang in die Schule",
+                     "Anhang 1: Maßnahmenkatalog", "Anhang 2: Beratungsverlauf"):
+        assert expected in titles, (expected, titles)
+    assert any(t.startswith("Anlage 1:") for t in titles)
+
+
+def test_pdf_metadata_standards_and_manifest(built) -> None:
+    result = built["result"]
+    with pikepdf.open(built["pdf"]) as pdf:
+        info = pdf.docinfo
+        assert str(info["/Title"]) == "Lokaler Integrationsplan (Testplan)"
+        assert "Bereich Migration und Integration" in str(info["/Author"])
+        assert result.manifest["commit"] in str(info["/Subject"])
+        assert "Fassung: 1. Fassung" in str(info["/Keywords"])
+        assert str(pdf.Root.Lang).startswith("de")
+        assert "/StructTreeRoot" in pdf.Root
+        meta = pdf.open_metadata()
+        assert meta.get("pdfuaid:part") == "1"
+        assert meta.get("pdfaid:part") == "3"
+        attached = pdf.attachments["lip-build-manifest.json"].get_file().read_bytes()
+    assert b'"text_sha256"' in attached and result.manifest["commit"].encode() in attached
+
+
+def test_final_plan_has_no_draft_mark_and_a_draft_has_it_on_every_page(built, tmp_path) -> None:
+    assert not built["result"].draft
+    assert "ENTWURF" not in pdf_text(built["pdf"])
+    plan_dir = generate_plan(tmp_path, fields=1, sections=2, measures=2, paragraphs=1)
+    draft = build(plan_dir, output=tmp_path / "out", formats=["pdf"])
+    assert draft.draft
+    pages = len(pikepdf.open(draft.outputs["pdf"]).pages)
+    for page in range(1, pages + 1):  # -raw: content order; the mark is drawn first, rotated
+        assert pdf_text(draft.outputs["pdf"], page, page, raw=True).startswith("E\nN\nT\nW\nU\nR\nF"), page
+
+
+def test_drucksache_pages_come_first(built) -> None:
+    first = pdf_text(built["pdf"], 1, 1)
+    for expected in ("Landeshauptstadt Hannover", "In den Internationalen Ausschuss", "Nr.",
+                     "0001/2020", "Anzahl der Anlagen", "Antrag", "Berücksichtigung von Gender-Aspekten"):
+        assert expected in first
+    text = pdf_text(built["pdf"])
+    assert text.index("Kostentabelle") < text.index("Begründung des Antrages") < text.index("Inhaltsverzeichnis")
+    assert "50.000" in text and "„Einwanderungsstadt“" in text
+    assert re.search(r"Seite 1 von \d+", first)
+
+
+def test_long_measure_catalog_keeps_all_rows_across_pages(tmp_path: Path) -> None:
+    plan_dir = generate_plan(tmp_path, fields=2, sections=6, measures=10, paragraphs=0)
+    result = build(plan_dir, output=tmp_path / "out", formats=["pdf"])
+    text = pdf_text(result.outputs["pdf"])
+    annex = text[text.rindex("Anhang 1: Maßnahmenkatalog"):]
+    annex = annex[:annex.index("Anhang 2: Beratungsverlauf")]
+    ids = [f"{f}.{s}.{k}" for f in (1, 2) for s in range(1, 7) for k in range(1, 11)]
+    # each row shows the ID twice: in the ID column and in the generated title
+    missing = [i for i in ids if len(re.findall(rf"(?<![\d.]){re.escape(i)}(?![\d.])", annex)) < 2]
+    assert not missing
+    assert annex.count("\f") >= 2, "the catalog must run over several pages"
+
+
+def test_line_numbers_per_page(tmp_path: Path) -> None:
+    plan_dir = generate_plan(tmp_path, fields=1, sections=1, measures=1, paragraphs=2)
+    result = build(plan_dir, output=tmp_path / "out", formats=["pdf"], line_numbers=True)
+    assert result.manifest["zeilennummern"]
+    pages = pdf_text(result.outputs["pdf"]).split("\f")
+    numbered = [p for p in pages if re.search(r"^1\n", p, re.M) and re.search(r"^\d{2}\n", p, re.M)]
+    assert len(numbered) >= 2, "every page restarts at 1"
+
+
+def test_docx_read_back_by_pandoc_contains_the_plan(built) -> None:
+    docx = built["result"].outputs["docx"]
+    text = tools.run_pandoc([str(docx), "-t", "plain", "--wrap=none"]).decode()
+    assert "Maßnahme 1.1.2: Elternbegleitung beim Übergang in die Schule" in text
+    assert "Elternbegleiter*innen unterstützen Familien" in text
+    assert "„Einwanderungsstadt“" in text
+    assert "Anhang 1: Maßnahmenkatalog" in text
+
+
+def test_html_is_accessible_without_javascript(built) -> None:
+    html = built["result"].outputs["html"].read_text(encoding="utf-8")
+    assert '<html lang="de"' in html
+    for landmark in ("<header", "<nav", "<main", "<footer"):
+        assert landmark in html
+    assert "<script" not in html
+    assert 'class="massnahme"' in html and 'id="m-1-1-1"' in html
+    assert "Elternbegleiter*innen" in html
+
+
+def test_pdf_fonts_are_embedded(built) -> None:
+    out = subprocess.run(["pdffonts", str(built["pdf"])], capture_output=True, text=True).stdout
+    rows = out.strip().splitlines()[2:]
+    assert rows and all(" yes " in row for row in rows)
+
+
+def test_shipped_plan_builds_with_every_measure_and_no_warnings(tmp_path: Path, caplog) -> None:
+    from conftest import SHIPPED_PLAN
+
+    plan = load_plan(SHIPPED_PLAN)
+    with caplog.at_level("WARNING"):
+        result = build(SHIPPED_PLAN, output=tmp_path / "out", formats=["pdf"])
+    assert not [r for r in caplog.records if r.getMessage().startswith("typst:")]
+    text = squash(pdf_text(result.outputs["pdf"]))
+    for _, measure in plan.measures:
+        assert text.count(squash(f"Maßnahme {measure.id}: {measure.title}")) >= 1, measure.id
+    with pikepdf.open(result.outputs["pdf"]) as pdf, pdf.open_outline() as outline:
+        def count(items):
+            return sum(1 + count(i.children) for i in items)
+        assert count(outline.root) >= len(plan.measures) + sum(len(c.body.sections) for c in plan.chapters)
