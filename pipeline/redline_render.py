@@ -59,6 +59,9 @@ def render_docx(md: str, out: Path, *, title: str, author: str, date: str,
     args = ["-f", READER, "-t", "docx", "--lua-filter", str(FILTER), "-M", f"title={title}",
             "-M", "lang=de-DE", "-M", f"redline-author={author}", "-M", f"redline-date={date}",
             "-o", str(out)]
+    reference = TEMPLATES / "reference.docx"  # the council's Word styles (issue 3)
+    if reference.exists():
+        args += ["--reference-doc", str(reference)]
     run_pandoc(args, md, env=_env(epoch))
     _unique_change_ids(out)
     return out
