@@ -68,17 +68,79 @@ def render_docx(md: str, out: Path, *, title: str, author: str, date: str,
 
 
 _CHANGE_ID = re.compile(rb'<w:(ins|del) w:id="\d+"')
+_PARAGRAPH = re.compile(rb"<w:p>.*?</w:p>|<w:p .*?</w:p>", re.S)
+_CHANGE = {k: re.compile(rb"<w:" + k + rb" [^>]*>.*?</w:" + k + rb">", re.S)
+           for k in (b"ins", b"del")}
+_CHANGE_TAG = {k: re.compile(rb"<w:" + k + rb' w:id="\d+"( w:author="[^"]*")?( w:date="[^"]*")?')
+               for k in (b"ins", b"del")}
+_RUN = re.compile(rb"<w:r[ >]")
+
+
+_TABLE = re.compile(rb"<w:tbl>.*?</w:tbl>", re.S)
+_ROW = re.compile(rb"<w:tr>.*?</w:tr>|<w:tr .*?</w:tr>", re.S)
+
+
+def _whole_change(body: bytes) -> bytes | None:
+    """The w:ins/w:del element to mark `body` with if all of its runs are that change."""
+    for kind in (b"ins", b"del"):
+        tag = _CHANGE_TAG[kind].search(body)
+        if tag is not None and not _RUN.search(_CHANGE[kind].sub(b"", body)):
+            return b"<w:" + kind + b' w:id="0"' + (tag.group(1) or b"") + \
+                (tag.group(2) or b"") + b" />"
+    return None
+
+
+def _track_row(row: bytes) -> bytes:
+    """A table row whose text is all inserted (deleted) is an inserted (deleted) row."""
+    mark = _whole_change(row)
+    if mark is None:
+        return row
+    if b"<w:trPr>" in row:  # w:ins/w:del come last in w:trPr (after w:tblHeader)
+        return row.replace(b"</w:trPr>", mark + b"</w:trPr>", 1)
+    start = row.index(b">") + 1
+    return row[:start] + b"<w:trPr>" + mark + b"</w:trPr>" + row[start:]
+
+
+def _track_structure(xml: bytes) -> bytes:
+    """Paragraph marks outside tables, whole rows inside them (a cell's last paragraph mark
+    cannot be deleted in Word)."""
+    out, pos = [], 0
+    for m in _TABLE.finditer(xml):
+        out.append(_PARAGRAPH.sub(lambda p: _track_paragraph_mark(p.group(0)),
+                                  xml[pos:m.start()]))
+        out.append(_ROW.sub(lambda r: _track_row(r.group(0)), m.group(0)))
+        pos = m.end()
+    out.append(_PARAGRAPH.sub(lambda p: _track_paragraph_mark(p.group(0)), xml[pos:]))
+    return b"".join(out)
+
+
+def _track_paragraph_mark(par: bytes) -> bytes:
+    """Mark the paragraph mark as inserted/deleted when all of the paragraph's text is, so
+    rejecting an inserted paragraph (or accepting a deleted one) leaves no empty line."""
+    body = re.sub(rb"<w:pPr>.*?</w:pPr>", b"", par, count=1, flags=re.S)
+    mark = _whole_change(body)
+    if mark is None:
+        return par
+    if b"<w:pPr>" in par:
+        head, rest = par.split(b"</w:pPr>", 1)
+        if b"<w:rPr>" in head:
+            head = head.replace(b"<w:rPr>", b"<w:rPr>" + mark, 1)
+            return head + b"</w:pPr>" + rest
+        return head + b"<w:rPr>" + mark + b"</w:rPr></w:pPr>" + rest
+    start = par.index(b">") + 1
+    return par[:start] + b"<w:pPr><w:rPr>" + mark + b"</w:rPr></w:pPr>" + par[start:]
 
 
 def _unique_change_ids(docx: Path) -> None:
-    """Give every w:ins/w:del its own w:id (pandoc numbers insertions and deletions
-    separately, so ids repeat; Word expects one id per change)."""
+    """Track whole paragraphs' marks, and give every w:ins/w:del its own w:id (pandoc
+    numbers insertions and deletions separately, so ids repeat; Word expects one per change)."""
     counter = iter(range(10_000, 10**9))
     tmp = docx.with_suffix(".docx.tmp")
     with zipfile.ZipFile(docx) as src, zipfile.ZipFile(tmp, "w") as dst:
         for info in src.infolist():
             data = src.read(info)
             if info.filename in ("word/document.xml", "word/footnotes.xml"):
+                data = _track_structure(data)
                 data = _CHANGE_ID.sub(
                     lambda m: b'<w:' + m.group(1) + b' w:id="' + str(next(counter)).encode()
                     + b'"', data)
