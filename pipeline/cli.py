@@ -527,6 +527,66 @@ def hooks_run_command(plan_dir: Path, dateien: tuple[str, ...]) -> None:
 # --- redline (issue 5) -----------------------------------------------------------------------
 
 
+@cli.command("redline")
+@click.argument("alt", required=False)
+@click.argument("neu", required=False)
+@plan_dir_option
+@click.option("--seit-entscheidung", is_flag=True,
+              help="Je Kapitel mit der Fassung vergleichen, über die die Lenkungsgruppe zuletzt "
+                   "entschieden hat (Standard, wenn ALT fehlt).")
+@click.option("--kapitel", multiple=True, metavar="KAPITEL",
+              help="Nur dieses Kapitel (Kennung, Datei oder Nummer); mehrfach möglich.")
+@click.option("--dateien", nargs=2, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              metavar="ALT.md NEU.md",
+              help="Zwei Markdown-Dateien außerhalb des Plans vergleichen.")
+@click.option("--format", "formats", multiple=True, default=("html",),
+              type=click.Choice(["html", "pdf", "docx", "synopse", "md"]),
+              help="Ausgabeformat, mehrfach möglich (Standard: html; synopse = zweispaltige "
+                   "Gegenüberstellung).")
+@click.option("--autor", help="Autor der Änderungen im Word-Dokument (Standard: die "
+                              "Expert*innengruppe des Kapitels).")
+@click.option("--nur-aenderungen", is_flag=True,
+              help="Nur geänderte Absätze zeigen, jeweils unter ihren Überschriften.")
+@click.option("--ausgabe", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("build/redline"), help="Zielordner (Standard: build/redline).")
+def redline_command(alt: str | None, neu: str | None, plan_dir: Path, seit_entscheidung: bool,
+                    kapitel: tuple[str, ...], dateien: tuple[Path, Path] | None,
+                    formats: tuple[str, ...], autor: str | None, nur_aenderungen: bool,
+                    ausgabe: Path) -> None:
+    """Änderungsfassung (Redline) zwischen zwei Fassungen des Plans erzeugen.
+
+    ALT und NEU sind Git-Commits, Tags oder Namen einer Fassung aus plan/lip.yaml.
+    Ohne ALT wird jedes Kapitel mit der Fassung seiner letzten Entscheidung der
+    Lenkungsgruppe verglichen; ohne NEU mit dem Arbeitsstand. Die Dateien landen in
+    build/redline/<alt>..<neu>/ (redline.html, .pdf, .docx, synopse.html/.pdf, redline.md).
+
+    \b
+    Beispiel:
+      lip redline
+      lip redline "1. Fassung" --format pdf --format docx
+      lip redline v1 v2 --kapitel bildung --format synopse
+      lip redline --dateien alt.md neu.md --format html
+    """
+    from pipeline.redline_build import build_redline
+
+    result = build_redline(plan_dir=plan_dir, alt=alt, neu=neu,
+                           seit_entscheidung=seit_entscheidung, kapitel=kapitel,
+                           dateien=tuple(dateien) if dateien else None, formats=formats,
+                           autor=autor, out_root=ausgabe, only_changes=nur_aenderungen)
+    for note in result.skipped:
+        click.echo(f"Nicht verglichen: {note}", err=True)
+    for c in result.chapters:
+        s = c.redline.stats
+        state = (f"+{s.words_added} / -{s.words_removed} Wörter" if s.changed
+                 else "unverändert")
+        click.echo(f"{c.redline.title}: {state}", err=True)
+        for f in s.fallbacks:
+            click.echo(f"  Hinweis: {f}", err=True)
+    for f in result.files:
+        click.echo(str(f))
+
+
+
 # --- site (issue 6) --------------------------------------------------------------------------
 
 

@@ -228,10 +228,8 @@ def summary_of(stats: Any) -> str:
 
 def redline_chapters(old: Chapter | None, new: Chapter | None) -> RedlineView:
     """Redline between two versions of a chapter (either may be missing)."""
-    try:
-        from pipeline import redline
-    except ImportError:  # FALLBACK until issue 5 is on main
-        return RedlineView(False, message="Redline noch nicht verfügbar")
+    from pipeline import redline
+
     red = redline.redline_chapter(old, new)
     if not red.stats.changed:
         return RedlineView(False, message="Keine Änderungen am Text.")

@@ -212,7 +212,6 @@ def test_fassungen_list_and_redline_page(pages, built):
 
 
 def test_redline_since_decision_is_announced(pages):
-    pytest.importorskip("pipeline.redline", reason="Redline (issue 5) noch nicht auf main")
     text, page = pages["bildung-aenderungen.html"]
     assert "<ins>" in text and "<del>" in text
     assert '<span class="vh">Einfügung: </span>' in text

@@ -79,7 +79,6 @@ def test_start_page_to_chapter(site, watched):
 
 
 def test_start_page_to_chapter_to_its_redline(site, watched):
-    pytest.importorskip("pipeline.redline", reason="Redline (issue 5) noch nicht auf main")
     page = watched.page
     page.goto(url(site, "index.html"))
     page.get_by_role("link", name="1 Bildung", exact=True).click()

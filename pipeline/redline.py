@@ -1,0 +1,1421 @@
+"""Structure-aware redline between two Markdown texts: blocks first, then words.
+
+The pipeline: split both sources into top-level chunks (blank-line separated, fences and
+indented continuations kept together), align the chunks by their whitespace-normalised text
+(patience anchors, diff-match-patch for the gaps), detect moved paragraphs and Maßnahmen, parse
+only the changed chunks with pandoc (one call per side), align the changed blocks (headings,
+paragraphs, list items, table rows and cells, definition items) and diff the words inside
+aligned blocks with diff-match-patch (each word token mapped to one character, no timeout,
+semantic clean-up). The result is pandoc Markdown with `[..]{.ins}` / `[..]{.del}` spans and
+`::: ins` / `::: del` / `::: {.moved .del|.ins}` divs, plus statistics.
+
+Unchanged chunks are copied from NEU verbatim, so a 1,000-page document with a few hundred
+edits costs two small pandoc calls, not a full parse.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from diff_match_patch import diff_match_patch
+
+from pipeline.body import protect_gender_star
+from pipeline.tools import run_pandoc
+
+if TYPE_CHECKING:
+    from pipeline.plan import Chapter
+
+log = logging.getLogger(__name__)
+
+INS, DEL = "ins", "del"
+MOVED = "moved"
+READER = "markdown"
+CHUNK_READER = "markdown-auto_identifiers"  # keep only the ids the author wrote
+# write – and „…“ as they are (not -- and "..."); pipe or grid tables only: simple and
+# multiline tables are indented and blank-line separated, which a list before them swallows
+WRITER = "markdown-smart-simple_tables-multiline_tables"
+PANDOC_API = [1, 23, 1]
+
+#: Below this share of unchanged words an aligned paragraph counts as replaced whole.
+REPLACE_THRESHOLD = 0.3
+#: Blocks less similar than this are not paired at all (shown as deleted + inserted).
+PAIR_THRESHOLD = 0.4
+#: A deleted and an inserted passage at different places this similar count as moved.
+MOVE_THRESHOLD = 0.8
+MOVE_MIN_WORDS = 4
+#: Largest gap (old blocks × new blocks) aligned by dynamic programming.
+DP_LIMIT = 250_000
+#: Largest run of blocks without any shared block that is still diffed exactly.
+UNANCHORED_LIMIT = 2_000
+_NOTES: list[str] = []  # fallbacks taken while aligning; reported in Stats.fallbacks
+
+_WORD_RE = re.compile(r"\w+(?:[-*'’.,:/]\w+)*|\s+|.", re.UNICODE)
+_HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*(?:\{[^}]*\})?[ \t]*#*[ \t]*$")
+_MEASURE_RE = re.compile(r"^#{1,6}[ \t]+Maßnahme[ \t]+([0-9A-Z]+(?:\.\d+)+):?")
+_FENCE_RE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
+_DIV_RE = re.compile(r"^[ \t]{0,3}(:{3,})(.*)$")
+_DEFINITION_RE = re.compile(r"^\[\^?[^\]]+\]:[ \t]")
+_YAML_RE = re.compile(r"\A(?:\ufeff)?---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+
+
+# --- public data ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Op:
+    """One diff operation over word tokens (our shape for diff-match-patch's tuples)."""
+
+    kind: Literal["equal", "insert", "delete"]
+    tokens: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return "".join(self.tokens)
+
+
+@dataclass
+class Stats:
+    """What changed: word counts, Maßnahmen by ID, moves and any fallback taken."""
+
+    words_added: int = 0
+    words_removed: int = 0
+    words_moved: int = 0
+    measures_added: list[str] = field(default_factory=list)
+    measures_removed: list[str] = field(default_factory=list)
+    measures_changed: list[str] = field(default_factory=list)
+    measures_moved: list[str] = field(default_factory=list)
+    blocks_moved: int = 0
+    blocks_replaced: int = 0
+    fallbacks: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.words_added or self.words_removed or self.blocks_moved
+                    or self.measures_added or self.measures_removed or self.measures_changed)
+
+    def add(self, other: Stats) -> None:
+        self.words_added += other.words_added
+        self.words_removed += other.words_removed
+        self.words_moved += other.words_moved
+        self.blocks_moved += other.blocks_moved
+        self.blocks_replaced += other.blocks_replaced
+        self.measures_added += other.measures_added
+        self.measures_removed += other.measures_removed
+        self.measures_changed += other.measures_changed
+        self.measures_moved += other.measures_moved
+        self.fallbacks += other.fallbacks
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "words_added": self.words_added, "words_removed": self.words_removed,
+            "words_moved": self.words_moved, "blocks_moved": self.blocks_moved,
+            "blocks_replaced": self.blocks_replaced,
+            "measures_added": self.measures_added, "measures_removed": self.measures_removed,
+            "measures_changed": self.measures_changed, "measures_moved": self.measures_moved,
+            "fallbacks": self.fallbacks,
+        }
+
+
+@dataclass
+class Redline:
+    """A redline: pandoc Markdown with ins/del markup, and what changed."""
+
+    markdown: str
+    stats: Stats
+    title: str = ""
+    chapter_id: str = ""
+    author: str = ""
+    vorgaben: list[str] = field(default_factory=list)
+    """Vorgaben of the last decision on the chapter (shown beside the changes)."""
+
+
+# --- tokens and the word diff --------------------------------------------------------------
+
+
+def _dmp() -> diff_match_patch:
+    dmp = diff_match_patch()
+    dmp.Diff_Timeout = 0  # never cut the search short: the default 1 s gives coarse diffs
+    return dmp
+
+
+class _CharMap:
+    """Map hashable keys to single characters (the diff_linesToChars trick, for any token)."""
+
+    def __init__(self) -> None:
+        self.chars: dict[Any, str] = {}
+
+    def encode(self, keys: Iterable[Any]) -> str:
+        out = []
+        chars = self.chars
+        for k in keys:
+            c = chars.get(k)
+            if c is None:
+                n = len(chars)
+                # private-use planes: never alnum/space, so dmp's lossless shifting stays neutral
+                c = chr(0xF0000 + n) if n < 0x1FFFD else chr(0x10000 + n - 0x1FFFD)
+                chars[k] = c
+            out.append(c)
+        return "".join(out)
+
+
+def diff_sequences(a: Sequence[Any], b: Sequence[Any], semantic: bool = True
+                   ) -> list[tuple[str, int, int, int, int]]:
+    """Diff two key sequences; return opcodes (tag, i1, i2, j1, j2), tag equal/delete/insert.
+
+    diff-match-patch on one character per key, without timeout; with `semantic` its semantic
+    clean-up merges tiny equalities between changes into the change.
+    """
+    cmap = _CharMap()
+    ta, tb = cmap.encode(a), cmap.encode(b)
+    dmp = _dmp()
+    diffs = dmp.diff_main(ta, tb, False)
+    if semantic:
+        dmp.diff_cleanupSemantic(diffs)
+    out = []
+    i = j = 0
+    for op, text in diffs:
+        n = len(text)
+        if op == 0:
+            out.append(("equal", i, i + n, j, j + n))
+            i += n
+            j += n
+        elif op == -1:
+            out.append(("delete", i, i + n, j, j))
+            i += n
+        else:
+            out.append(("insert", i, i, j, j + n))
+            j += n
+    assert i == len(a) and j == len(b), "redline: diff does not cover both sides (bitte melden)"
+    return out
+
+
+def compare_text(old: str, new: str) -> list[Op]:
+    """Word diff of two plain strings (the unit the property tests exercise)."""
+    ta, tb = _WORD_RE.findall(old), _WORD_RE.findall(new)
+    ops: list[Op] = []
+    for tag, i1, i2, j1, j2 in diff_sequences(ta, tb):
+        toks = ta[i1:i2] if tag == "delete" else tb[j1:j2]
+        kind = {"equal": "equal", "delete": "delete", "insert": "insert"}[tag]
+        ops.append(Op(kind, tuple(toks)))  # type: ignore[arg-type]
+    return ops
+
+
+def old_side(ops: Iterable[Op]) -> str:
+    return "".join(op.text for op in ops if op.kind != "insert")
+
+
+def new_side(ops: Iterable[Op]) -> str:
+    return "".join(op.text for op in ops if op.kind != "delete")
+
+
+def _patience(a: Sequence[str], b: Sequence[str], ai: int, bi: int,
+              out: list[tuple[str, int, int, int, int]]) -> None:
+    """Patience diff on long key sequences; small gaps go to diff-match-patch."""
+    n, m = len(a), len(b)
+    p = 0
+    while p < n and p < m and a[p] == b[p]:
+        p += 1
+    s = 0
+    while s < n - p and s < m - p and a[n - 1 - s] == b[m - 1 - s]:
+        s += 1
+    if p:
+        out.append(("equal", ai, ai + p, bi, bi + p))
+    a_mid, b_mid = a[p:n - s], b[p:m - s]
+    if a_mid or b_mid:
+        _patience_core(a_mid, b_mid, ai + p, bi + p, out)
+    if s:
+        out.append(("equal", ai + n - s, ai + n, bi + m - s, bi + m))
+
+
+def _patience_core(a: Sequence[str], b: Sequence[str], ai: int, bi: int,
+                   out: list[tuple[str, int, int, int, int]]) -> None:
+    if not a:
+        out.append(("insert", ai, ai, bi, bi + len(b)))
+        return
+    if not b:
+        out.append(("delete", ai, ai + len(a), bi, bi))
+        return
+    ca, cb = Counter(a), Counter(b)
+    pos_b = {k: j for j, k in enumerate(b) if cb[k] == 1}
+    pairs = [(i, pos_b[k]) for i, k in enumerate(a) if ca[k] == 1 and k in pos_b]
+    anchors = _lis(pairs)
+    if not anchors and len(a) + len(b) > UNANCHORED_LIMIT:
+        # nothing in common to hold on to: an exact diff would take quadratic time
+        _NOTES.append(f"{len(a)} alte und {len(b)} neue Blöcke ohne gemeinsamen Anker: als "
+                      f"Ganzes ersetzt statt Block für Block verglichen")
+        out.append(("delete", ai, ai + len(a), bi, bi))
+        out.append(("insert", ai + len(a), ai + len(a), bi, bi + len(b)))
+        return
+    if not anchors:
+        for tag, i1, i2, j1, j2 in diff_sequences(a, b, semantic=False):
+            out.append((tag, ai + i1, ai + i2, bi + j1, bi + j2))
+        return
+    pi = pj = 0
+    for i, j in anchors:
+        if i > pi or j > pj:
+            _patience(a[pi:i], b[pj:j], ai + pi, bi + pj, out)
+        out.append(("equal", ai + i, ai + i + 1, bi + j, bi + j + 1))
+        pi, pj = i + 1, j + 1
+    if pi < len(a) or pj < len(b):
+        _patience(a[pi:], b[pj:], ai + pi, bi + pj, out)
+
+
+def _lis(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Longest increasing subsequence by the second element (pairs sorted by the first)."""
+    import bisect
+
+    tails: list[int] = []
+    tails_idx: list[int] = []
+    prev = [-1] * len(pairs)
+    for k, (_, j) in enumerate(pairs):
+        pos = bisect.bisect_left(tails, j)
+        if pos == len(tails):
+            tails.append(j)
+            tails_idx.append(k)
+        else:
+            tails[pos] = j
+            tails_idx[pos] = k
+        prev[k] = tails_idx[pos - 1] if pos else -1
+    out = []
+    k = tails_idx[-1] if tails_idx else -1
+    while k >= 0:
+        out.append(pairs[k])
+        k = prev[k]
+    return out[::-1]
+
+
+def diff_chunks(a: Sequence[str], b: Sequence[str]) -> list[tuple[str, int, int, int, int]]:
+    """Align two long sequences of block keys (patience anchors + dmp in the gaps)."""
+    out: list[tuple[str, int, int, int, int]] = []
+    _patience(a, b, 0, 0, out)
+    return _merge_opcodes(out)
+
+
+def _merge_opcodes(ops: list[tuple[str, int, int, int, int]]
+                   ) -> list[tuple[str, int, int, int, int]]:
+    merged: list[tuple[str, int, int, int, int]] = []
+    for op in ops:
+        if op[1] == op[2] and op[3] == op[4]:
+            continue
+        if merged and merged[-1][0] == op[0]:
+            t, i1, _, j1, _ = merged[-1]
+            merged[-1] = (t, i1, op[2], j1, op[4])
+        else:
+            merged.append(op)
+    return merged
+
+
+# --- chunking the sources ------------------------------------------------------------------
+
+
+@dataclass
+class _Chunk:
+    text: str
+    key: str
+    heading: int = 0
+    measure: str = ""
+
+
+def split_front_matter(md: str) -> tuple[str, str]:
+    """Return (yaml block or '', rest)."""
+    m = _YAML_RE.match(md)
+    if m:
+        return m.group(0), md[m.end():]
+    return "", md
+
+
+def split_chunks(md: str) -> tuple[list[_Chunk], list[str]]:
+    """Split Markdown into top-level chunks and link/footnote definitions."""
+    lines = md.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    chunks: list[list[str]] = []
+    cur: list[str] = []
+    fence: str | None = None
+    div_depth = 0
+    blank_before = True
+    for line in lines:
+        stripped = line.strip()
+        if fence is None and div_depth == 0 and stripped and blank_before and cur:
+            indented = line[:1] in (" ", "\t")
+            continues = indented or line.startswith(": ") or line.startswith(":\t") \
+                or line.startswith(":   ")
+            if not continues:
+                chunks.append(cur)
+                cur = []
+        if not cur and not stripped:
+            blank_before = True
+            continue
+        cur.append(line)
+        if fence is not None:
+            m = _FENCE_RE.match(line)
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) \
+                    and not line[m.end():].strip():
+                fence = None
+        else:
+            m = _FENCE_RE.match(line)
+            if m:
+                fence = m.group(1)
+            else:
+                d = _DIV_RE.match(line)
+                if d:
+                    if d.group(2).strip():
+                        div_depth += 1
+                    elif div_depth:
+                        div_depth -= 1
+        blank_before = not stripped
+    if cur:
+        chunks.append(cur)
+    out: list[_Chunk] = []
+    defs: list[str] = []
+    for ch in chunks:
+        while ch and not ch[-1].strip():
+            ch.pop()
+        text = "\n".join(ch)
+        if _DEFINITION_RE.match(text):
+            defs.append(text)
+            continue
+        chunk = _Chunk(text, " ".join(text.split()))
+        hm = _HEADING_RE.match(ch[0]) if len(ch) == 1 else None
+        if hm:
+            chunk.heading = len(hm.group(1))
+            mm = _MEASURE_RE.match(ch[0])
+            if mm:
+                chunk.measure = mm.group(1)
+        out.append(chunk)
+    return out, defs
+
+
+# --- the pandoc AST ------------------------------------------------------------------------
+
+
+def _doc(blocks: list) -> dict:
+    return {"pandoc-api-version": PANDOC_API, "meta": {}, "blocks": blocks}
+
+
+def parse_chunks(groups: list[list[str]], defs: list[str]) -> list[list[dict]]:
+    """Parse groups of Markdown chunks with ONE pandoc call; return the blocks of each group."""
+    if not groups:
+        return []
+    sep = "RLSEP" + secrets.token_hex(6)
+    parts = []
+    for k, group in enumerate(groups):
+        parts.append("\n\n".join(group))
+        parts.append(f"{sep}x{k}")
+    parts.extend(defs)
+    src = "\n\n".join(parts) + "\n"
+    blocks = json.loads(run_pandoc(["-f", CHUNK_READER, "-t", "json"], src))["blocks"]
+    out: list[list[dict]] = []
+    cur: list[dict] = []
+    for b in blocks:
+        if b["t"] == "Para" and len(b["c"]) == 1 and b["c"][0]["t"] == "Str" \
+                and b["c"][0]["c"].startswith(sep):
+            out.append(cur)
+            cur = []
+        else:
+            cur.append(b)
+    if len(out) != len(groups):  # a chunk swallowed its separator: parse one by one
+        log.debug("redline: separator lost, parsing %d groups one by one", len(groups))
+        return [json.loads(run_pandoc(["-f", CHUNK_READER, "-t", "json"],
+                                      "\n\n".join([*g, *defs]) + "\n"))["blocks"]
+                for g in groups]
+    return out
+
+
+def render_markdown(groups: list[list[dict]]) -> list[str]:
+    """Write groups of blocks as Markdown with ONE pandoc call."""
+    if not groups:
+        return []
+    sep = "RLSEP" + secrets.token_hex(6)
+    blocks: list[dict] = []
+    for k, g in enumerate(groups):
+        blocks.extend(g)
+        blocks.append({"t": "Para", "c": [{"t": "Str", "c": f"{sep}x{k}"}]})
+    text = run_pandoc(["-f", "json", "-t", WRITER, "--wrap=none", "--reference-location=block"],
+                      json.dumps(_doc(blocks), ensure_ascii=False)).decode("utf-8")
+    out = []
+    cur: list[str] = []
+    for line in text.split("\n"):
+        if line.startswith(sep):
+            out.append("\n".join(cur).strip("\n"))
+            cur = []
+        else:
+            cur.append(line)
+    assert len(out) == len(groups), "redline: Markdown-Ausgabe unvollständig (bitte melden)"
+    return out
+
+
+_CONTAINERS = {"Emph", "Strong", "Underline", "Strikeout", "Superscript", "Subscript",
+               "SmallCaps"}
+
+
+def _norm(node: Any) -> Any:
+    """Node with SoftBreak as Space (re-wrapped lines are not a change)."""
+    if isinstance(node, dict):
+        if node.get("t") == "SoftBreak":
+            return {"t": "Space"}
+        return {k: _norm(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_norm(x) for x in node]
+    return node
+
+
+def _key(node: Any) -> str:
+    return json.dumps(_norm(node), ensure_ascii=False, sort_keys=True)
+
+
+@dataclass
+class _Atom:
+    key: str
+    path: tuple[tuple[str, Any], ...]
+    node: dict
+    text: str = ""  # for words: the text; '' for atomic nodes
+    kind: str = "word"  # word | space | punct | atom
+
+
+def _atoms(inlines: list, path: tuple = (), out: list[_Atom] | None = None) -> list[_Atom]:
+    if out is None:
+        out = []
+    pk = "".join(p[0] for p in path)
+    for node in inlines:
+        t = node["t"]
+        if t == "Str":
+            for tok in _WORD_RE.findall(node["c"]):
+                if tok.isspace():
+                    out.append(_Atom(pk + "\x00 ", path, {"t": "Space"}, " ", "space"))
+                else:
+                    kind = "word" if (tok[0].isalnum() or tok[0] == "_") else "punct"
+                    out.append(_Atom(pk + "\x00" + tok, path, {"t": "Str", "c": tok}, tok, kind))
+        elif t in ("Space", "SoftBreak"):
+            out.append(_Atom(pk + "\x00 ", path, {"t": "Space"}, " ", "space"))
+        elif t in _CONTAINERS:
+            _atoms(node["c"], (*path, (t, None)), out)
+        elif t == "Quoted":
+            _atoms(node["c"][1], (*path, (t + json.dumps(node["c"][0]), node["c"][0])), out)
+        elif t == "Span":
+            _atoms(node["c"][1], (*path, ("Span" + json.dumps(node["c"][0]), node["c"][0])), out)
+        elif t == "Link":
+            data = (node["c"][0], node["c"][2])
+            _atoms(node["c"][1], (*path, ("Link" + json.dumps(data), data)), out)
+        else:  # Code, Math, RawInline, Image, Note, Cite, LineBreak: indivisible
+            out.append(_Atom(pk + "\x01" + _key(node), path, node, "", "atom"))
+    return out
+
+
+def _tokens(atoms: list[_Atom]) -> list[list[_Atom]]:
+    """Group atoms into word tokens: letters glued across formatting stay one token."""
+    toks: list[list[_Atom]] = []
+    for a in atoms:
+        if toks and a.kind == "word" and toks[-1][-1].kind == "word":
+            toks[-1].append(a)  # e.g. **Bürger**innen: one word, never split
+        else:
+            toks.append([a])
+    return toks
+
+
+def _tok_key(tok: list[_Atom]) -> str:
+    return tok[0].key if len(tok) == 1 else "\x02".join(a.key for a in tok)
+
+
+def _is_word(tok: list[_Atom]) -> bool:
+    return any(a.kind in ("word", "atom") for a in tok)
+
+
+def _wrap(kind: str, content: list) -> dict:
+    return {"t": "Span", "c": [["", [kind], []], content]}
+
+
+def _container(path_el: tuple[str, Any], content: list) -> dict:
+    name, data = path_el
+    if name.startswith("Quoted"):
+        return {"t": "Quoted", "c": [data, content]}
+    if name.startswith("Span"):
+        return {"t": "Span", "c": [data, content]}
+    if name.startswith("Link"):
+        return {"t": "Link", "c": [data[0], content, data[1]]}
+    return {"t": name, "c": content}
+
+
+def _build(items: list[tuple[str, _Atom]], depth: int = 0) -> list:
+    """Rebuild inlines from (kind, atom) items; ins/del spans innermost, inside formatting."""
+    out: list = []
+    i = 0
+    n = len(items)
+    while i < n:
+        kind, atom = items[i]
+        if len(atom.path) > depth:
+            ckey = atom.path[depth][0]
+            j = i
+            while j < n and len(items[j][1].path) > depth and items[j][1].path[depth][0] == ckey:
+                j += 1
+            out.append(_container(atom.path[depth], _build(items[i:j], depth + 1)))
+            i = j
+            continue
+        j = i
+        while j < n and items[j][0] == kind and len(items[j][1].path) <= depth:
+            j += 1
+        nodes = [it[1].node for it in items[i:j]]
+        if kind == "equal":
+            out.extend(nodes)
+        else:
+            out.append(_wrap(INS if kind == "insert" else DEL, nodes))
+        i = j
+    return out
+
+
+@dataclass
+class _InlineDiff:
+    inlines: list
+    added: int
+    removed: int
+    equal: int
+
+
+def diff_inlines(old: list, new: list) -> _InlineDiff:
+    """Word diff of two inline lists; formatting, links and notes survive."""
+    ta, tb = _tokens(_atoms(old)), _tokens(_atoms(new))
+    segs: list[list] = []  # ["equal", toks] | ["change", dels, inss]
+    for tag, i1, i2, j1, j2 in diff_sequences([_tok_key(t) for t in ta],
+                                              [_tok_key(t) for t in tb]):
+        if tag == "equal":
+            segs.append(["equal", list(tb[j1:j2])])
+        else:
+            if not segs or segs[-1][0] != "change":
+                segs.append(["change", [], []])
+            if tag == "delete":
+                segs[-1][1].extend(ta[i1:i2])
+            else:
+                segs[-1][2].extend(tb[j1:j2])
+    segs = _fix_edges(segs)
+    items: list[tuple[str, _Atom]] = []
+    added = removed = equal = 0
+    for seg in segs:
+        if seg[0] == "equal":
+            for t in seg[1]:
+                equal += _is_word(t)
+                items.extend(("equal", a) for a in t)
+        else:
+            for t in seg[1]:
+                removed += _is_word(t)
+                items.extend(("delete", a) for a in t)
+            for t in seg[2]:
+                added += _is_word(t)
+                items.extend(("insert", a) for a in t)
+    return _InlineDiff(_build(_collapse_runs(items)), added, removed, equal)
+
+
+def _collapse_runs(items: list[tuple[str, _Atom]]) -> list[tuple[str, _Atom]]:
+    """A change spanning several formattings becomes one span around them.
+
+    Inside one formatting the span goes innermost (`**[deutlich]{.ins} gestärkt**`, a link
+    keeps its target); across formattings, splitting the span would leave spaces at its
+    edges, which pandoc's reader drops.
+    """
+    out: list[tuple[str, _Atom]] = []
+    i = 0
+    while i < len(items):
+        kind = items[i][0]
+        j = i
+        while j < len(items) and items[j][0] == kind:
+            j += 1
+        run = items[i:j]
+        paths = {tuple(p[0] for p in a.path) for _, a in run}
+        if kind == "equal" or len(paths) == 1:
+            out.extend(run)
+        else:
+            first = run[0][1].path
+            common = 0
+            while common < len(first) and all(
+                    len(a.path) > common and a.path[common][0] == first[common][0]
+                    for _, a in run):
+                common += 1
+            inner = _build([("equal", a) for _, a in run], common)
+            node = _wrap(INS if kind == "insert" else DEL, inner)
+            out.append(("equal", _Atom("", first[:common], node, "", "atom")))
+        i = j
+    return out
+
+
+def _ws(tok: list[_Atom]) -> bool:
+    return tok[0].kind == "space"
+
+
+def _fix_edges(segs: list[list]) -> list[list]:
+    """Keep whitespace off the edges of ins/del spans without joining or splitting words.
+
+    pandoc's Markdown reader drops spaces at the edges of a span, so an edge space must become
+    unchanged text. That is safe where a space already sits beside it in the other reading;
+    otherwise the neighbouring token joins the change on both sides.
+    """
+    segs = [s for s in segs if s[0] == "change" or s[1]]
+    out: list[list] = []
+    k = 0
+    while k < len(segs):
+        seg = segs[k]
+        if seg[0] == "equal":
+            if out and out[-1][0] == "equal":
+                out[-1][1].extend(seg[1])
+            else:
+                out.append(seg)
+            k += 1
+            continue
+        d, i = seg[1], seg[2]
+        while True:
+            prev = out[-1][1] if out and out[-1][0] == "equal" else None
+            nxt = segs[k + 1][1] if k + 1 < len(segs) and segs[k + 1][0] == "equal" else None
+            if (d and _ws(d[0])) or (i and _ws(i[0])):  # leading edge
+                if d and i and _ws(d[0]) and _ws(i[0]):
+                    d.pop(0)
+                    safe, side = True, i
+                else:
+                    side, other = (d, i) if d and _ws(d[0]) else (i, d)
+                    after = other[0] if other else (nxt[0] if nxt else None)
+                    safe = not prev or _ws(prev[-1]) or after is None or _ws(after)
+                if safe:
+                    tok = side.pop(0)
+                    if prev is None:
+                        out.append(["equal", [tok]])
+                    else:
+                        prev.append(tok)
+                else:
+                    tok = prev.pop()
+                    d.insert(0, tok)
+                    i.insert(0, tok)
+                    if not prev:
+                        out.pop()
+                        if out and out[-1][0] == "change":  # two changes meet: merge them
+                            _, pd, pi = out.pop()
+                            d[:0] = pd
+                            i[:0] = pi
+                continue
+            if (d and _ws(d[-1])) or (i and _ws(i[-1])):  # trailing edge
+                if d and i and _ws(d[-1]) and _ws(i[-1]):
+                    d.pop()
+                    safe, side = True, i
+                else:
+                    side, other = (d, i) if d and _ws(d[-1]) else (i, d)
+                    before = other[-1] if other else (prev[-1] if prev else None)
+                    safe = not nxt or _ws(nxt[0]) or before is None or _ws(before)
+                if safe:
+                    tok = side.pop()
+                    if nxt is None:
+                        segs.insert(k + 1, ["equal", [tok]])
+                    else:
+                        nxt.insert(0, tok)
+                else:
+                    tok = nxt.pop(0)
+                    d.append(tok)
+                    i.append(tok)
+                    if not nxt:
+                        segs.pop(k + 1)
+                        if k + 1 < len(segs) and segs[k + 1][0] == "change":
+                            _, nd, ni = segs.pop(k + 1)
+                            d.extend(nd)
+                            i.extend(ni)
+                continue
+            break
+        if d or i:
+            out.append(["change", d, i])
+        k += 1
+    return out
+
+
+# --- words of blocks (stats, similarity, accept/reject) ------------------------------------
+
+
+def _walk_text(node: Any, out: list[str]) -> None:
+    if isinstance(node, dict):
+        t = node.get("t")
+        if t == "Str":
+            out.append(node["c"])
+        elif t in ("Space", "SoftBreak", "LineBreak"):
+            out.append(" ")
+        elif t == "RawBlock" and node["c"][1].strip() == "<!-- -->":
+            return  # pandoc's separator between two lists, not text
+        elif t in ("Code", "CodeBlock", "RawInline", "RawBlock", "Math"):
+            out.append(" " if t != "Code" and t != "Math" else "")
+            out.append(node["c"][-1])
+            out.append(" " if t in ("CodeBlock", "RawBlock") else "")
+        elif "c" in node:
+            block = t in _BLOCK_TYPES
+            if block:
+                out.append(" ")
+            _walk_text(node["c"], out)
+            if block:
+                out.append(" ")
+    elif isinstance(node, list):
+        for x in node:
+            _walk_text(x, out)
+
+
+_BLOCK_TYPES = {"Para", "Plain", "Header", "BulletList", "OrderedList", "DefinitionList",
+                "Div", "BlockQuote", "Table", "Figure", "LineBlock", "Note"}
+
+
+def ast_text(node: Any) -> str:
+    """Plain text of any AST node (words separated as a reader sees them)."""
+    out: list[str] = []
+    _walk_text(node, out)
+    return "".join(out)
+
+
+def ast_words(node: Any) -> list[str]:
+    return ast_text(node).split()
+
+
+def _word_count(node: Any) -> int:
+    return sum(1 for w in ast_words(node) if any(c.isalnum() for c in w))
+
+
+def _bag(block: Any) -> Counter:
+    return Counter(w for w in _WORD_RE.findall(ast_text(block).lower()) if w[0].isalnum())
+
+
+def _similarity(a: Counter, b: Counter) -> float:
+    na, nb = sum(a.values()), sum(b.values())
+    if not na and not nb:
+        return 1.0
+    common = sum((a & b).values())
+    return 2 * common / (na + nb)
+
+
+# --- block alignment -----------------------------------------------------------------------
+
+
+class _Differ:
+    """Diffs aligned blocks and counts what it marks."""
+
+    def __init__(self, stats: Stats, placeholders: dict[str, dict] | None = None) -> None:
+        self.stats = stats
+        self.placeholders = placeholders or {}
+
+    def _placeholder(self, b: Any) -> dict | None:
+        if self.placeholders and isinstance(b, dict) and b["t"] == "Para" \
+                and len(b["c"]) == 1 and b["c"][0]["t"] == "Str":
+            return self.placeholders.get(b["c"][0]["c"])
+        return None
+
+    # whole blocks
+    def _whole(self, blocks: list, kind: str) -> list:
+        if len(blocks) == 1 and blocks[0]["t"] == "Plain":  # a cell or tight list item
+            n = _word_count(blocks)
+            if kind == DEL:
+                self.stats.words_removed += n
+            else:
+                self.stats.words_added += n
+            return [{"t": "Plain", "c": [_wrap(kind, blocks[0]["c"])]}]
+        out: list = []
+        run: list = []
+        for b in blocks:
+            ph = self._placeholder(b)
+            if ph is None:
+                run.append(b)
+                continue
+            if run:
+                out.append({"t": "Div", "c": [["", [kind], []], run]})
+                run = []
+            out.append(ph)
+        if run:
+            out.append({"t": "Div", "c": [["", [kind], []], run]})
+        n = sum(_word_count(b["c"][1]) for b in out if b["c"][0][1] == [kind])
+        if kind == DEL:
+            self.stats.words_removed += n
+        else:
+            self.stats.words_added += n
+        return out
+
+    def deleted(self, blocks: list) -> list:
+        return self._whole(blocks, DEL) if blocks else []
+
+    def inserted(self, blocks: list) -> list:
+        return self._whole(blocks, INS) if blocks else []
+
+    def replaced(self, old: list, new: list) -> list:
+        self.stats.blocks_replaced += 1
+        if len(old) == len(new) == 1 and old[0]["t"] == new[0]["t"] == "Plain":
+            # a table cell or tight list item: both versions in one line
+            self.stats.words_removed += _word_count(old)
+            self.stats.words_added += _word_count(new)
+            return [{"t": "Plain", "c": [_wrap(DEL, old[0]["c"]), _wrap(INS, new[0]["c"])]}]
+        return self.deleted(old) + self.inserted(new)
+
+    # sequences of units (blocks, list items, rows)
+    def align(self, old: list, new: list, compat=None) -> list[tuple[str, Any, Any]]:
+        """Align two unit lists into ('equal'|'pair'|'delete'|'insert', old, new) steps."""
+        ka, kb = [_key(b) for b in old], [_key(b) for b in new]
+        out: list[tuple[str, Any, Any]] = []
+        for tag, i1, i2, j1, j2 in _gaps(diff_chunks(ka, kb)):
+            if tag == "equal":
+                out.extend(("equal", o, n) for o, n in zip(old[i1:i2], new[j1:j2], strict=True))
+                continue
+            go, gn = old[i1:i2], new[j1:j2]
+            base = compat or _compatible
+            compat = (lambda a, b, base=base:  # noqa: E731  (a moved passage pairs with nothing)
+                      self._placeholder(a) is None and self._placeholder(b) is None
+                      and base(a, b))
+            if len(go) == 1 and len(gn) == 1 and compat(go[0], gn[0]):
+                pairs = [(0, 0)]  # one for one: pair; the word diff decides how much changed
+            else:
+                pairs = self._pair(go, gn, compat) if go and gn else []
+            pi = pj = 0
+            for i, j in pairs:
+                out.extend(("delete", o, None) for o in go[pi:i])
+                out.extend(("insert", None, n) for n in gn[pj:j])
+                out.append(("pair", go[i], gn[j]))
+                pi, pj = i + 1, j + 1
+            out.extend(("delete", o, None) for o in go[pi:])
+            out.extend(("insert", None, n) for n in gn[pj:])
+        return out
+
+    def blocks(self, old: list, new: list) -> list:
+        """Align two block lists and diff the pairs."""
+        out: list = []
+        for tag, o, n in self.align(old, new):
+            if tag == "equal":
+                out.append(n)
+            elif tag == "pair":
+                out.extend(self.pair(o, n))
+            elif tag == "delete":
+                out.extend(self.deleted([o]))
+            else:
+                out.extend(self.inserted([n]))
+        return _fix_gap_order(out)
+
+    def _pair(self, old: list, new: list, compat) -> list[tuple[int, int]]:
+        """Pair units of a gap in order by similarity (Needleman-Wunsch, gaps free)."""
+        m, n = len(old), len(new)
+        if m * n > DP_LIMIT:
+            self.stats.fallbacks.append(
+                f"Große geänderte Passage ({m} alte und {n} neue Blöcke): Blöcke der Reihe "
+                f"nach zugeordnet statt nach Ähnlichkeit")
+            return [(k, k) for k in range(min(m, n)) if compat(old[k], new[k])]
+        ba, bb = [_bag(b) for b in old], [_bag(b) for b in new]
+        sim = {}
+        score = [[0.0] * (n + 1) for _ in range(m + 1)]
+        for i in range(m - 1, -1, -1):
+            row, nxt = score[i], score[i + 1]
+            for j in range(n - 1, -1, -1):
+                best = max(nxt[j], row[j + 1])
+                if compat(old[i], new[j]):
+                    s = _similarity(ba[i], bb[j])
+                    sim[i, j] = s
+                    if s >= PAIR_THRESHOLD and nxt[j + 1] + s * s > best:
+                        best = nxt[j + 1] + s * s
+                row[j] = best
+        pairs = []
+        i = j = 0
+        while i < m and j < n:
+            s = sim.get((i, j), 0.0)
+            if s >= PAIR_THRESHOLD and abs(score[i][j] - (score[i + 1][j + 1] + s * s)) < 1e-9:
+                pairs.append((i, j))
+                i += 1
+                j += 1
+            elif abs(score[i][j] - score[i + 1][j]) < 1e-9:
+                i += 1
+            else:
+                j += 1
+        return pairs
+
+    # one aligned pair
+    def pair(self, o: dict, n: dict) -> list:
+        to, tn = o["t"], n["t"]
+        if to in ("Para", "Plain") and tn in ("Para", "Plain"):
+            return self._leaf(o, n, o["c"], n["c"], lambda c: {"t": tn, "c": c})
+        if to == tn == "Header" and o["c"][0] == n["c"][0]:
+            return self._leaf(o, n, o["c"][2], n["c"][2],
+                              lambda c: {"t": "Header", "c": [n["c"][0], n["c"][1], c]})
+        if to == tn == "BulletList":
+            return [{"t": "BulletList", "c": self._items(o["c"], n["c"])}]
+        if to == tn == "OrderedList":
+            return [{"t": "OrderedList", "c": [n["c"][0], self._items(o["c"][1], n["c"][1])]}]
+        if to == tn == "BlockQuote":
+            return [{"t": "BlockQuote", "c": self.blocks(o["c"], n["c"])}]
+        if to == tn == "Div" and o["c"][0][1] == n["c"][0][1]:
+            return [{"t": "Div", "c": [n["c"][0], self.blocks(o["c"][1], n["c"][1])]}]
+        if to == tn == "DefinitionList":
+            return [{"t": "DefinitionList", "c": self._definitions(o["c"], n["c"])}]
+        if to == tn == "Table":
+            table = self._table(o, n)
+            if table is not None:
+                return [table]
+        return self.replaced([o], [n])
+
+    def _leaf(self, o, n, oi: list, ni: list, make) -> list:
+        if len(oi) + len(ni) > 2_000 and _similarity(_bag(oi), _bag(ni)) < REPLACE_THRESHOLD:
+            return self.replaced([o], [n])  # long and unrelated: a word diff would only be slow
+        d = diff_inlines(oi, ni)
+        shorter = min(d.equal + d.added, d.equal + d.removed)
+        longer = max(d.equal + d.added, d.equal + d.removed)
+        if longer >= 4 and d.equal < REPLACE_THRESHOLD * shorter:
+            return self.replaced([o], [n])  # changed beyond recognition
+        self.stats.words_added += d.added
+        self.stats.words_removed += d.removed
+        return [make(d.inlines)]
+
+    def _units(self, old: list[list], new: list[list]) -> list[list]:
+        """Align lists of block lists (list items, definitions); whole ones become divs."""
+        out: list[list] = []
+        for tag, o, n in self.align(old, new, compat=_always):
+            if tag == "equal":
+                out.append(n)
+            elif tag == "pair":
+                out.append(self.blocks(o, n))
+            elif tag == "delete":
+                out.append(self.deleted(o))
+            else:
+                out.append(self.inserted(n))
+        return out
+
+    def _items(self, old: list[list], new: list[list]) -> list[list]:
+        return self._units(old, new)
+
+    def _definitions(self, old: list, new: list) -> list:
+        out = []
+        for tag, o, n in self.align(old, new, compat=_always):
+            if tag == "equal":
+                out.append(n)
+            elif tag == "pair":
+                d = diff_inlines(o[0], n[0])
+                self.stats.words_added += d.added
+                self.stats.words_removed += d.removed
+                out.append([d.inlines, self._units(o[1], n[1])])
+            elif tag == "delete":
+                self.stats.words_removed += _word_count(o[0])
+                out.append([[_wrap(DEL, o[0])], [self.deleted(x) for x in o[1]]])
+            else:
+                self.stats.words_added += _word_count(n[0])
+                out.append([[_wrap(INS, n[0])], [self.inserted(x) for x in n[1]]])
+        return out
+
+    def _table(self, o: dict, n: dict) -> dict | None:
+        _, ocap, ocols, ohead, obodies, _ = o["c"]
+        attr, ncap, ncols, nhead, nbodies, nfoot = n["c"]
+        if len(ocols) != len(ncols) or len(obodies) != 1 or len(nbodies) != 1:
+            return None
+        orows = ohead[1] + obodies[0][3]
+        nrows = nhead[1] + nbodies[0][3]
+        if any(len(r[1]) != len(ocols) or any(c[2] != 1 or c[3] != 1 for c in r[1])
+               for r in orows + nrows):
+            return None  # spanning cells: not worth the risk
+        nh = len(nhead[1])
+        cells = lambda r: [c[4] for c in r[1]]  # noqa: E731
+        out_rows = []
+        for tag, ro, rn in self.align([cells(r) for r in orows], [cells(r) for r in nrows],
+                                      compat=_always):
+            if tag == "equal":
+                row = rn
+            elif tag == "pair":
+                row = [self.blocks(co, cn) for co, cn in zip(ro, rn, strict=True)]
+            elif tag == "delete":
+                row = [self.deleted(co) for co in ro]
+            else:
+                row = [self.inserted(cn) for cn in rn]
+            out_rows.append([["", [], []],
+                             [[["", [], []], {"t": "AlignDefault"}, 1, 1, c] for c in row]])
+        head_rows = out_rows[:nh] if nh else []
+        body_rows = out_rows[nh:] if nh else out_rows
+        cap_blocks = self.blocks(ocap[1], ncap[1])
+        return {"t": "Table", "c": [attr, [ncap[0], cap_blocks], ncols, [nhead[0], head_rows],
+                                    [[nbodies[0][0], nbodies[0][1], [], body_rows]], nfoot]}
+
+
+def _gaps(ops: list[tuple[str, int, int, int, int]]) -> list[tuple[str, int, int, int, int]]:
+    """Join neighbouring delete/insert opcodes into one 'gap' opcode."""
+    out: list[tuple[str, int, int, int, int]] = []
+    for op in ops:
+        if op[0] != "equal" and out and out[-1][0] == "gap":
+            out[-1] = ("gap", out[-1][1], op[2], out[-1][3], op[4])
+        elif op[0] != "equal":
+            out.append(("gap", *op[1:]))
+        else:
+            out.append(op)
+    return out
+
+
+def _always(a: Any, b: Any) -> bool:
+    return True
+
+
+def _compatible(a: dict, b: dict) -> bool:
+    ta, tb = a["t"], b["t"]
+    if ta in ("Para", "Plain") and tb in ("Para", "Plain"):
+        return True
+    if ta != tb:
+        return False
+    if ta == "Header":
+        return a["c"][0] == b["c"][0]
+    if ta == "Div":
+        return a["c"][0][1] == b["c"][0][1]
+    return True
+
+
+def _fix_gap_order(blocks: list) -> list:
+    """Merge neighbouring del (and ins) divs so a replaced run reads as one block each."""
+    out: list = []
+    for b in blocks:
+        if out and b["t"] == "Div" and out[-1]["t"] == "Div" and b["c"][0] == out[-1]["c"][0] \
+                and b["c"][0][1] in ([INS], [DEL]) and not b["c"][0][0]:
+            out[-1] = {"t": "Div", "c": [out[-1]["c"][0], out[-1]["c"][1] + b["c"][1]]}
+        else:
+            out.append(b)
+    return out
+
+
+# --- top level -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Region:
+    """A changed run of chunks: old chunks [i1, i2) vs new chunks [j1, j2)."""
+
+    i1: int
+    i2: int
+    j1: int
+    j2: int
+    moved_from: list[tuple[int, int, int]] = field(default_factory=list)  # (i, i_end, move no.)
+    moved_to: list[tuple[int, int, int]] = field(default_factory=list)  # (j, j_end, move no.)
+    sources: dict[int, tuple[int, int]] = field(default_factory=dict)
+    """For each moved-to segment start: the old segment it came from."""
+
+
+def _segments(chunks: list[_Chunk], start: int, end: int) -> list[tuple[int, int]]:
+    """Split a run of chunks at headings: a heading with its following chunks is one segment."""
+    segs: list[tuple[int, int]] = []
+    k = start
+    while k < end:
+        if chunks[k].heading:
+            e = k + 1
+            while e < end and not (chunks[e].heading and chunks[e].heading <= chunks[k].heading):
+                e += 1
+            segs.append((k, e))
+            k = e
+        else:
+            segs.append((k, k + 1))
+            k += 1
+    return segs
+
+
+def _seg_key(chunks: list[_Chunk], seg: tuple[int, int]) -> str:
+    return " ".join(chunks[k].key for k in range(*seg))
+
+
+def _find_moves(regions: list[_Region], oc: list[_Chunk], nc: list[_Chunk]) -> int:
+    """Pair deleted and inserted segments in different regions that are the same passage."""
+    dels = [(r_no, s) for r_no, r in enumerate(regions) for s in _segments(oc, r.i1, r.i2)]
+    inss = [(r_no, s) for r_no, r in enumerate(regions) for s in _segments(nc, r.j1, r.j2)]
+    if not dels or not inss:
+        return 0
+    by_measure: dict[str, list[int]] = {}
+    by_key: dict[str, list[int]] = {}
+    for idx, (_, s) in enumerate(inss):
+        if nc[s[0]].measure:
+            by_measure.setdefault(nc[s[0]].measure, []).append(idx)
+        by_key.setdefault(_seg_key(nc, s), []).append(idx)
+    used: set[int] = set()
+    moves = 0
+    bags: dict[int, Counter] = {}
+    for r_no, s in dels:
+        cand = None
+        measure = oc[s[0]].measure
+        if measure:
+            cand = next((x for x in by_measure.get(measure, []) if x not in used), None)
+            if cand is not None and inss[cand][0] == r_no:
+                continue  # same place: a change in place, not a move
+        if cand is None:
+            key = _seg_key(oc, s)
+            if len(key.split()) >= MOVE_MIN_WORDS:
+                cand = next((x for x in by_key.get(key, [])
+                             if x not in used and inss[x][0] != r_no), None)
+        if cand is None and len(dels) * len(inss) <= 40_000:
+            words = _seg_key(oc, s)
+            if len(words.split()) >= 3 * MOVE_MIN_WORDS:
+                bag = Counter(words.lower().split())
+                best, best_s = None, MOVE_THRESHOLD
+                for x, (rx, sx) in enumerate(inss):
+                    if x in used or rx == r_no:
+                        continue
+                    if x not in bags:
+                        bags[x] = Counter(_seg_key(nc, sx).lower().split())
+                    sim = _similarity(bag, bags[x])
+                    if sim >= best_s:
+                        best, best_s = x, sim
+                cand = best
+        if cand is None or inss[cand][0] == r_no:
+            continue
+        used.add(cand)
+        moves += 1
+        regions[r_no].moved_from.append((s[0], s[1], moves))
+        rx, sx = inss[cand]
+        regions[rx].moved_to.append((sx[0], sx[1], moves))
+        regions[rx].moved_to.sort()
+        # remember the old segment for the diff at the new place
+        regions[rx].sources[sx[0]] = s
+    return moves
+
+
+def measure_sections(md: str) -> dict[str, str]:
+    """Normalised text of each Maßnahme (its heading up to the next heading of that level)."""
+    out: dict[str, str] = {}
+    cur: str | None = None
+    level = 0
+    buf: list[str] = []
+    for line in md.split("\n"):
+        hm = _HEADING_RE.match(line)
+        if hm and cur is not None and len(hm.group(1)) <= level:
+            out[cur] = " ".join(" ".join(buf).split())
+            cur = None
+        mm = _MEASURE_RE.match(line)
+        if mm:
+            cur, level, buf = mm.group(1), len(line) - len(line.lstrip("#")), []
+            buf.append(re.sub(r"\{[^}]*\}\s*$", "", line))
+            continue
+        if cur is not None:
+            buf.append(line)
+    if cur is not None:
+        out[cur] = " ".join(" ".join(buf).split())
+    return out
+
+
+def _id_sort(ids: Iterable[str]) -> list[str]:
+    def k(s: str):
+        return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in s.split(".")]
+    return sorted(ids, key=k)
+
+
+def compare_markdown(old_md: str, new_md: str, *, context: Literal["full", "changes"] = "full"
+                     ) -> Redline:
+    """Redline two Markdown texts; the result's Markdown accepts to NEU and rejects to ALT.
+
+    `context="changes"` keeps only changed passages, each under its chain of headings.
+    """
+    stats = Stats()
+    _, old_body = split_front_matter(protect_gender_star(old_md))
+    _, new_body = split_front_matter(protect_gender_star(new_md))
+    oc, odefs = split_chunks(old_body)
+    nc, ndefs = split_chunks(new_body)
+    _NOTES.clear()
+    opcodes = diff_chunks([c.key for c in oc], [c.key for c in nc])
+
+    # changed regions: consecutive non-equal opcodes
+    regions: list[_Region] = []
+    for tag, i1, i2, j1, j2 in opcodes:
+        if tag == "equal":
+            continue
+        if regions and regions[-1].i2 == i1 and regions[-1].j2 == j1:
+            regions[-1].i2, regions[-1].j2 = i2, j2
+        else:
+            regions.append(_Region(i1, i2, j1, j2))
+    stats.blocks_moved = _find_moves(regions, oc, nc)
+
+    # parse every changed chunk: one pandoc call per side. Moved passages are replaced by
+    # placeholders in their region, so they keep their place among the other changes.
+    tag = secrets.token_hex(5)
+    old_groups: list[list[str]] = []
+    new_groups: list[list[str]] = []
+    jobs: list[tuple[int, int]] = []
+    move_jobs: dict[int, tuple[int, int]] = {}
+    for r in regions:
+        from_idx = {a: (b, no) for a, b, no in r.moved_from}
+        to_idx = {a: (b, no) for a, b, no in r.moved_to}
+        og: list[str] = []
+        i = r.i1
+        while i < r.i2:
+            if i in from_idx:
+                e, no = from_idx[i]
+                og.append(f"RLMOVE{tag}from{no}")
+                move_jobs.setdefault(no, (-1, -1))
+                i = e
+            else:
+                og.append(oc[i].text)
+                i += 1
+        ng: list[str] = []
+        j = r.j1
+        while j < r.j2:
+            if j in to_idx:
+                e, no = to_idx[j]
+                src = r.sources[j]
+                ng.append(f"RLMOVE{tag}to{no}")
+                move_jobs[no] = (len(old_groups), len(new_groups))
+                old_groups.append([oc[k].text for k in range(*src)])
+                new_groups.append([nc[k].text for k in range(j, e)])
+                j = e
+            else:
+                ng.append(nc[j].text)
+                j += 1
+        jobs.append((len(old_groups), len(new_groups)))
+        old_groups.append(og)
+        new_groups.append(ng)
+    old_blocks = parse_chunks(old_groups, odefs)
+    new_blocks = parse_chunks(new_groups, ndefs)
+
+    placeholders: dict[str, dict] = {}
+    for no, (og_i, ng_i) in move_jobs.items():
+        inner = _Differ(Stats())
+        body = inner.blocks(old_blocks[og_i], new_blocks[ng_i])
+        stats.words_added += inner.stats.words_added
+        stats.words_removed += inner.stats.words_removed
+        stats.words_moved += _word_count(new_blocks[ng_i])
+        placeholders[f"RLMOVE{tag}from{no}"] = {
+            "t": "Div", "c": [[f"verschoben-{no}-alt", [MOVED, DEL],
+                               [["nach", f"verschoben-{no}"]]], old_blocks[og_i]]}
+        placeholders[f"RLMOVE{tag}to{no}"] = {
+            "t": "Div", "c": [[f"verschoben-{no}", [MOVED, INS],
+                               [["von", f"verschoben-{no}-alt"]]], body]}
+    differ = _Differ(stats, placeholders)
+    outputs = [differ.blocks(old_blocks[og_i], new_blocks[ng_i]) for og_i, ng_i in jobs]
+    rendered = render_markdown(outputs)
+    stats.fallbacks.extend(dict.fromkeys(_NOTES))
+    _NOTES.clear()
+
+    # stitch: unchanged chunks verbatim from NEU, changed regions as rendered
+    parts: list[str] = []
+    pos = 0
+    heading_stack: list[tuple[int, int]] = []  # (level, chunk index) of the open headings
+    emitted: set[int] = set()
+
+    def open_heading(k: int) -> None:
+        nonlocal heading_stack
+        lvl = nc[k].heading
+        heading_stack = [h for h in heading_stack if h[0] < lvl] + [(lvl, k)]
+
+    for r, md in zip(regions, rendered, strict=True):
+        skipped = False
+        for k in range(pos, r.j1):
+            if context == "full":
+                parts.append(nc[k].text)
+            elif nc[k].heading:
+                open_heading(k)
+            else:
+                skipped = True
+        if context == "changes":
+            for _lvl, k in heading_stack:
+                if k not in emitted:
+                    parts.append(nc[k].text)
+                    emitted.add(k)
+            if skipped:
+                parts.append("[…]{.auslassung}")
+        if md.strip():
+            parts.append(md)
+        if context == "changes":
+            for k in range(r.j1, r.j2):
+                if nc[k].heading:
+                    open_heading(k)
+                    emitted.add(k)
+        pos = r.j2
+    if context == "full":
+        parts.extend(c.text for c in nc[pos:])
+    parts.extend(ndefs)
+
+    om, nm = measure_sections(old_body), measure_sections(new_body)
+    stats.measures_added = _id_sort(set(nm) - set(om))
+    stats.measures_removed = _id_sort(set(om) - set(nm))
+    stats.measures_changed = _id_sort(k for k in set(om) & set(nm) if om[k] != nm[k])
+    moved_measures = {c.measure for r in regions for a, _, _ in r.moved_to
+                      for c in [nc[a]] if c.measure}
+    stats.measures_moved = _id_sort(moved_measures)
+    markdown = "\n\n".join(p for p in parts if p) + "\n"
+    if markdown == "\n":
+        markdown = ""
+    return Redline(markdown=markdown, stats=stats)
+
+
+def redline_chapter(old: Chapter | None, new: Chapter | None, *,
+                    context: Literal["full", "changes"] = "full") -> Redline:
+    """Redline one chapter (None = the chapter does not exist on that side)."""
+    from pipeline.assemble import chapter_markdown
+
+    old_md = chapter_markdown(old) if old is not None else ""
+    new_md = chapter_markdown(new) if new is not None else ""
+    red = compare_markdown(old_md, new_md, context=context)
+    ch = new if new is not None else old
+    assert ch is not None
+    red.title = f"{ch.number} {ch.title}".strip()
+    red.chapter_id = ch.id
+    return red
+
+
+# --- accept / reject (for tests, checks and the Synopse) -----------------------------------
+
+
+def _has(attr: list, cls: str) -> bool:
+    return cls in attr[1]
+
+
+def resolve_blocks(blocks: list, accept: bool, keep_marks: bool = False) -> list:
+    """Apply (accept) or drop (reject) every change; `keep_marks` keeps the surviving markup."""
+    drop, keep = (DEL, INS) if accept else (INS, DEL)
+
+    def walk_inlines(inlines: list) -> list:
+        out = []
+        for x in inlines:
+            if x["t"] == "Span" and _has(x["c"][0], drop):
+                continue
+            if x["t"] == "Span" and _has(x["c"][0], keep):
+                inner = walk_inlines(x["c"][1])
+                out.extend([{"t": "Span", "c": [x["c"][0], inner]}] if keep_marks else inner)
+                continue
+            out.append(walk(x))
+        return out
+
+    def walk_blocks(bl: list) -> list:
+        out = []
+        for x in bl:
+            if x["t"] == "Div" and _has(x["c"][0], drop):
+                continue
+            if x["t"] == "Div" and _has(x["c"][0], keep):
+                inner = walk_blocks(x["c"][1])
+                out.extend([{"t": "Div", "c": [x["c"][0], inner]}] if keep_marks else inner)
+                continue
+            out.append(walk(x))
+        return out
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            if node and isinstance(node[0], dict) and "t" in node[0]:
+                if node[0]["t"] in _INLINE_TYPES:
+                    return walk_inlines(node)
+                if node[0]["t"] in _ALL_BLOCKS:
+                    return walk_blocks(node)
+            return [walk(x) for x in node]
+        if isinstance(node, dict) and "c" in node:
+            return {"t": node["t"], "c": walk(node["c"])}
+        return node
+
+    return walk_blocks(blocks)
+
+
+_ALL_BLOCKS = _BLOCK_TYPES | {"CodeBlock", "RawBlock", "HorizontalRule"}
+_INLINE_TYPES = {"Str", "Space", "SoftBreak", "LineBreak", "Emph", "Strong", "Underline",
+                 "Strikeout", "Superscript", "Subscript", "SmallCaps", "Quoted", "Cite", "Code",
+                 "Math", "RawInline", "Link", "Image", "Note", "Span"}
+
+
+def parse_markdown(md: str) -> list:
+    """Blocks of a Markdown text (gender stars protected)."""
+    return json.loads(run_pandoc(["-f", READER, "-t", "json"],
+                                 protect_gender_star(md)))["blocks"]
+
+
+def accepted_words(redline_md: str) -> list[str]:
+    return ast_words(resolve_blocks(parse_markdown(redline_md), accept=True))
+
+
+def rejected_words(redline_md: str) -> list[str]:
+    return ast_words(resolve_blocks(parse_markdown(redline_md), accept=False))
+
+
+def markdown_words(md: str) -> list[str]:
+    _, body = split_front_matter(md)
+    return ast_words(parse_markdown(body))
+
+
+def to_html_fragment(redline: Redline) -> str:
+    """HTML fragment with semantic <ins>/<del> and screen-reader labels (see redline_render)."""
+    from pipeline.redline_render import to_html_fragment as render
+
+    return render(redline)

@@ -1,0 +1,357 @@
+"""`lip redline`: pick the two versions, redline each chapter, write build/redline/<alt>..<neu>/."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.errors import PipelineError, RevisionNotFound
+from pipeline.plan import Chapter, Plan, load_plan
+from pipeline.redline import Redline, Stats, compare_markdown, redline_chapter
+
+FORMATS = ("html", "pdf", "docx", "synopse", "md")
+WORKTREE_LABEL = "Arbeitsstand"
+
+
+class RedlineError(PipelineError):
+    """A redline cannot be built as asked (no decision, unknown chapter, unreadable file)."""
+
+
+@dataclass
+class Side:
+    """One version of the plan: where it came from and when."""
+
+    label: str
+    plan: Plan
+    time: dt.datetime
+    sha: str = ""
+
+
+@dataclass
+class ChapterRedline:
+    redline: Redline
+    alt_label: str
+    decision: dict | None = None
+
+
+@dataclass
+class RedlineResult:
+    out_dir: Path
+    files: list[Path]
+    chapters: list[ChapterRedline]
+    skipped: list[str] = field(default_factory=list)
+    stats: Stats = field(default_factory=Stats)
+
+
+def _slug(label: str) -> str:
+    s = re.sub(r"[^\w.-]+", "-", label.strip(), flags=re.UNICODE).strip("-")
+    return s or "version"
+
+
+def _epoch() -> int | None:
+    v = os.environ.get("SOURCE_DATE_EPOCH")
+    return int(v) if v and v.isdigit() else None
+
+
+def _fassungen(plan: Plan) -> dict[str, str]:
+    out = {}
+    for f in plan.manifest.get("fassungen") or []:
+        if isinstance(f, dict) and f.get("name") and f.get("rev"):
+            out[str(f["name"])] = str(f["rev"])
+    return out
+
+
+def _side_at(repo, prefix: str, name: str, fassungen: dict[str, str], cache: dict) -> Side:
+    from pipeline import history
+
+    rev = fassungen.get(name, name)
+    resolved = history.resolve(repo, rev)
+    if resolved.sha not in cache:
+        cache[resolved.sha] = load_plan(history.read_plan_files(repo, resolved.sha, prefix))
+    return Side(name, cache[resolved.sha], resolved.time, resolved.sha)
+
+
+def _match(plan: Plan, chapter: Chapter) -> Chapter | None:
+    for ch in plan.chapters:
+        if ch.id == chapter.id:
+            return ch
+    for ch in plan.chapters:
+        if ch.filename == chapter.filename:
+            return ch
+    return None
+
+
+def _author(plan: Plan, chapter: Chapter, autor: str | None) -> str:
+    if autor:
+        return autor
+    key = chapter.get("expertinnengruppe")
+    if key:
+        try:
+            return plan.manifest.gremium_name(str(key))
+        except Exception:  # an unknown key is reported by 'lip check', not here
+            return str(key)
+    return "Landeshauptstadt Hannover"
+
+
+def _last_decision(chapter: Chapter) -> dict | None:
+    decisions = chapter.review.get("entscheidungen") or []
+    return decisions[-1] if decisions else None
+
+
+def _vorgaben(decision: dict | None) -> list[str]:
+    if not decision:
+        return []
+    out = []
+    for v in decision.get("vorgaben") or []:
+        if isinstance(v, dict):
+            out.append(f"{v.get('id', '')}: {v.get('text', '')}".strip(": "))
+        else:
+            out.append(str(v))
+    return out
+
+
+def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
+                  seit_entscheidung: bool, kapitel: Sequence[str], autor: str | None,
+                  context: str = "full") -> tuple[list[ChapterRedline], list[str], Side, str]:
+    """Redline every chapter between two plan versions; return redlines, skipped notes,
+    the NEU side and the label of ALT."""
+    from pipeline import history
+
+    repo = history.open_repo(plan_dir)
+    prefix = history.plan_prefix(repo, plan_dir)
+    cache: dict = {}
+    work = load_plan(plan_dir)
+    fassungen = _fassungen(work)
+    if neu is None:
+        head_time = history.resolve(repo, "HEAD").time if repo.head.is_valid() else \
+            dt.datetime.now(dt.UTC)
+        epoch = _epoch()
+        when = dt.datetime.fromtimestamp(epoch, dt.UTC) if epoch is not None else head_time
+        new_side = Side(WORKTREE_LABEL, work, when)
+    else:
+        new_side = _side_at(repo, prefix, neu, fassungen, cache)
+    alt_side = _side_at(repo, prefix, alt, fassungen, cache) if alt and not seit_entscheidung \
+        else None
+
+    chapters = list(new_side.plan.chapters)
+    if kapitel:
+        wanted = []
+        for key in kapitel:
+            try:
+                wanted.append(new_side.plan.chapter(key))
+            except Exception:
+                names = ", ".join(f"{c.id} ({c.filename})" for c in new_side.plan.chapters)
+                raise RedlineError(f"Kapitel {key!r} nicht gefunden; vorhanden: {names}") from None
+        chapters = wanted
+
+    out: list[ChapterRedline] = []
+    skipped: list[str] = []
+    for ch in chapters:
+        decision = _last_decision(ch)
+        if alt_side is None:  # since the last decision on this chapter
+            if decision is None:
+                skipped.append(f"{ch.number} {ch.title}: noch keine Entscheidung der "
+                               f"Lenkungsgruppe")
+                continue
+            commit = str((decision.get("stand") or {}).get("commit", ""))
+            try:
+                side = _side_at(repo, prefix, commit, {}, cache)
+            except RevisionNotFound:
+                raise RedlineError(
+                    f"{ch.path}: review.entscheidungen[-1].stand.commit: Commit {commit!r} "
+                    f"nicht im Repository") from None
+            old = _match(side.plan, ch)
+            label = f"Entscheidung vom {decision.get('datum', '?')} ({commit[:7]})"
+        else:
+            old = _match(alt_side.plan, ch)
+            label = alt_side.label
+        red = redline_chapter(old, ch, context=context)  # type: ignore[arg-type]
+        red.author = _author(new_side.plan, ch, autor)
+        red.vorgaben = _vorgaben(decision)
+        out.append(ChapterRedline(red, label, decision))
+    if alt_side is not None and not kapitel:  # chapters that NEU no longer has
+        for och in alt_side.plan.chapters:
+            if _match(new_side.plan, och) is None:
+                red = redline_chapter(och, None)
+                red.author = _author(alt_side.plan, och, autor)
+                out.append(ChapterRedline(red, alt_side.label))
+    alt_label = alt_side.label if alt_side is not None else "letzte Entscheidung"
+    return out, skipped, new_side, alt_label
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str], *,
+                     alt_label: str, neu_label: str, neu_time: dt.datetime) -> str:
+    """The summary on top: words per chapter, Maßnahmen by ID, Vorgaben beside the changes."""
+    lines = ["# Übersicht der Änderungen {.unnumbered .unlisted #uebersicht}", "",
+             f"Verglichen werden **{alt_label}** (bisherige Fassung) und **{neu_label}** "
+             f"(neue Fassung, Stand {neu_time.strftime('%d.%m.%Y')}).", ""]
+    changed = [c for c in chapters if c.redline.stats.changed]
+    unchanged = [c for c in chapters if not c.redline.stats.changed]
+    total = Stats()
+    if changed:
+        lines += ["| Kapitel | Verglichen mit | Wörter eingefügt | Wörter gestrichen "
+                  "| Maßnahmen | Vorgaben der letzten Entscheidung |",
+                  "|:--|:--|--:|--:|:--|:--|"]
+    for c in changed:
+        s = c.redline.stats
+        total.add(s)
+        parts = []
+        if s.measures_added:
+            parts.append("neu: " + ", ".join(s.measures_added))
+        if s.measures_removed:
+            parts.append("gestrichen: " + ", ".join(s.measures_removed))
+        if s.measures_changed:
+            parts.append("geändert: " + ", ".join(s.measures_changed))
+        if s.measures_moved:
+            parts.append("verschoben: " + ", ".join(s.measures_moved))
+        measures = "; ".join(parts) if parts else "–"
+        vorgaben = " ".join(v if v.endswith((".", "!", "?")) else v + ";"
+                            for v in c.redline.vorgaben).rstrip(";") or "–"
+        lines.append(f"| [{_cell(c.redline.title)}](#{_anchor(c)}) | {_cell(c.alt_label)} "
+                     f"| {s.words_added} | {s.words_removed} | {_cell(measures)} "
+                     f"| {_cell(vorgaben)} |")
+    if len(changed) > 1:
+        lines.append(f"| **Zusammen** | | **{total.words_added}** | **{total.words_removed}** "
+                     f"| | |")
+    lines.append("")
+    if not changed:
+        lines += ["Keine Änderungen.", ""]
+    if unchanged:
+        lines += ["Unverändert: " + ", ".join(c.redline.title for c in unchanged) + ".", ""]
+    fallbacks = [f for c in chapters for f in c.redline.stats.fallbacks]
+    if fallbacks:
+        lines += ["::: hinweis", "**Hinweis zur Genauigkeit:** " + " ".join(fallbacks), ":::",
+                  ""]
+    return "\n".join(lines) + "\n"
+
+
+def _anchor(c: ChapterRedline) -> str:
+    return f"kap-{c.redline.chapter_id}" if c.redline.chapter_id else "uebersicht"
+
+
+def chapter_block(c: ChapterRedline) -> str:
+    """One chapter's redline, wrapped with its author (for DOCX) and its Vorgaben."""
+    md = c.redline.markdown.rstrip("\n")
+    if c.redline.vorgaben:
+        head, _, rest = md.partition("\n\n")
+        box = ["::: vorgaben", f"**Vorgaben der Lenkungsgruppe ({_cell(c.alt_label)}):**", ""]
+        box += [f"- {v}" for v in c.redline.vorgaben]
+        box.append(":::")
+        md = head + "\n\n" + "\n".join(box) + ("\n\n" + rest if rest else "")
+    author = c.redline.author.replace('"', "'")
+    return f'::::: {{.rl-kapitel autor="{author}"}}\n{md}\n:::::\n'
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    if isinstance(data, str):
+        tmp.write_text(data, encoding="utf-8")
+    else:
+        tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
+                  neu: str | None = None, seit_entscheidung: bool = False,
+                  kapitel: Sequence[str] = (), dateien: tuple[Path, Path] | None = None,
+                  formats: Sequence[str] = ("html",), autor: str | None = None,
+                  out_root: Path = Path("build/redline"), only_changes: bool = False
+                  ) -> RedlineResult:
+    """Build the redline in every asked format under out_root/<alt>..<neu>/."""
+    from pipeline import redline_render as render
+
+    if dateien is not None:
+        old_path, new_path = dateien
+        texts = []
+        for p in (old_path, new_path):
+            try:
+                texts.append(p.read_text(encoding="utf-8-sig"))
+            except OSError as e:
+                raise RedlineError(f"{p}: Datei nicht lesbar ({e.strerror})") from None
+            except UnicodeDecodeError:
+                raise RedlineError(f"{p}: keine UTF-8-Textdatei") from None
+        red = compare_markdown(texts[0], texts[1],
+                               context="changes" if only_changes else "full")
+        red.title = f"{old_path.name} → {new_path.name}"
+        red.author = autor or "lip"
+        epoch = _epoch()
+        when = dt.datetime.fromtimestamp(epoch if epoch is not None
+                                         else int(new_path.stat().st_mtime), dt.UTC)
+        chapters = [ChapterRedline(red, old_path.name)]
+        skipped: list[str] = []
+        neu_label, alt_label = new_path.name, old_path.name
+        dirname = f"{_slug(old_path.stem)}..{_slug(new_path.stem)}"
+    else:
+        if seit_entscheidung and alt:
+            raise RedlineError("ALT und --seit-entscheidung schließen sich aus")
+        if not alt:
+            seit_entscheidung = True
+        chapters, skipped, side, alt_label = compare_plans(
+            plan_dir, alt=alt, neu=neu, seit_entscheidung=seit_entscheidung, kapitel=kapitel,
+            autor=autor, context="changes" if only_changes else "full")
+        when, neu_label = side.time, side.label
+        dirname = f"{_slug('entscheidung' if seit_entscheidung else alt_label)}.." \
+                  f"{_slug(neu_label.lower() if neu is None else neu_label)}"
+
+    out_dir = out_root / dirname
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    summary = summary_markdown(chapters, skipped, alt_label=alt_label, neu_label=neu_label,
+                               neu_time=when)
+    body = "\n".join(chapter_block(c) for c in chapters if c.redline.stats.changed)
+    if not body:
+        body = "Keine Änderungen.\n"
+    full = summary + "\n" + body
+    title = f"Änderungen: {alt_label} → {neu_label}"
+    epoch = int(when.timestamp())
+    date_iso = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    meta = {"version": neu_label}
+    total = Stats()
+    for c in chapters:
+        total.add(c.redline.stats)
+    files: list[Path] = []
+    write_atomic(out_dir / "zusammenfassung.json", json.dumps({
+        "alt": alt_label, "neu": neu_label, "datum": date_iso,
+        "kapitel": [{"titel": c.redline.title, "id": c.redline.chapter_id,
+                     "verglichen_mit": c.alt_label, "autor": c.redline.author,
+                     "vorgaben": c.redline.vorgaben, **c.redline.stats.to_json()}
+                    for c in chapters],
+        "nicht_verglichen": list(skipped), "gesamt": total.to_json()},
+        ensure_ascii=False, indent=2) + "\n")
+    files.append(out_dir / "zusammenfassung.json")
+    for fmt in dict.fromkeys(formats):
+        if fmt == "md":
+            write_atomic(out_dir / "redline.md", full)
+            files.append(out_dir / "redline.md")
+        elif fmt == "html":
+            files.append(render.render_html(full, out_dir / "redline.html", title=title,
+                                            meta=meta, epoch=epoch))
+        elif fmt == "pdf":
+            files.append(render.render_pdf(full, out_dir / "redline.pdf", title=title,
+                                           meta=meta, epoch=epoch))
+        elif fmt == "docx":
+            files.append(render.render_docx(full, out_dir / "redline.docx", title=title,
+                                            author=autor or "lip", date=date_iso, epoch=epoch))
+        elif fmt == "synopse":
+            files.append(render.render_synopse_html(summary, body, out_dir / "synopse.html",
+                                                    title=f"Synopse: {alt_label} → {neu_label}",
+                                                    meta=meta, epoch=epoch))
+            files.append(render.render_synopse_pdf(summary, body, out_dir / "synopse.pdf",
+                                                   title=f"Synopse: {alt_label} → {neu_label}",
+                                                   meta=meta, epoch=epoch))
+        else:
+            raise RedlineError(f"unbekanntes Format {fmt!r}; erlaubt: {', '.join(FORMATS)}")
+    for tmp in out_dir.glob("*.typ"):
+        tmp.unlink()
+    return RedlineResult(out_dir, files, chapters, list(skipped), total)

@@ -1,0 +1,298 @@
+"""Render redline Markdown: HTML (fragment and page), PDF via typst, DOCX with tracked changes,
+and the Synopse (two columns: Bisherige Fassung | Neue Fassung)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import zipfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipeline.errors import RenderError
+from pipeline.redline import DEL, INS, PANDOC_API, READER, resolve_blocks
+from pipeline.tools import run_pandoc
+
+if TYPE_CHECKING:
+    from pipeline.redline import Redline
+
+PACKAGE = Path(__file__).resolve().parent
+FILTER = PACKAGE / "filters" / "redline.lua"
+TEMPLATES = PACKAGE.parent / "templates"
+
+
+def _env(epoch: int | None) -> dict[str, str]:
+    return {"SOURCE_DATE_EPOCH": str(epoch if epoch is not None else 0)}
+
+
+def _meta_args(meta: dict[str, str]) -> list[str]:
+    args = []
+    for k, v in meta.items():
+        if v:
+            args += ["-M", f"{k}={v}"]
+    return args
+
+
+def to_html_fragment(redline: Redline | str) -> str:
+    """HTML with semantic <ins>/<del>, labelled "Einfügung:"/"Streichung:" for screen readers."""
+    md = redline if isinstance(redline, str) else redline.markdown
+    return run_pandoc(["-f", READER, "-t", "html5", "--lua-filter", str(FILTER)], md,
+                      env=_env(0)).decode("utf-8")
+
+
+def render_html(md: str, out: Path, *, title: str, meta: dict[str, str] | None = None,
+                epoch: int | None = None, css_extra: str = "") -> Path:
+    """A standalone, self-contained HTML page of the redline."""
+    args = ["-f", READER, "-t", "html5", "-s", "--template", str(TEMPLATES / "redline.html"),
+            "--lua-filter", str(FILTER), "-M", f"title={title}", "-M", "lang=de",
+            "--toc", "--toc-depth=2", "-V", "toc-title=Inhalt", *_meta_args(meta or {}),
+            "-o", str(out)]
+    run_pandoc(args, md, env=_env(epoch))
+    return out
+
+
+def render_docx(md: str, out: Path, *, title: str, author: str, date: str,
+                epoch: int | None = None) -> Path:
+    """DOCX with real Word tracked changes (w:ins / w:del) by `author` on `date`."""
+    args = ["-f", READER, "-t", "docx", "--lua-filter", str(FILTER), "-M", f"title={title}",
+            "-M", "lang=de-DE", "-M", f"redline-author={author}", "-M", f"redline-date={date}",
+            "-o", str(out)]
+    reference = TEMPLATES / "reference.docx"  # the council's Word styles (issue 3)
+    if reference.exists():
+        args += ["--reference-doc", str(reference)]
+    run_pandoc(args, md, env=_env(epoch))
+    _unique_change_ids(out)
+    return out
+
+
+_CHANGE_ID = re.compile(rb'<w:(ins|del) w:id="\d+"')
+_PARAGRAPH = re.compile(rb"<w:p>.*?</w:p>|<w:p .*?</w:p>", re.S)
+_CHANGE = {k: re.compile(rb"<w:" + k + rb" [^>]*>.*?</w:" + k + rb">", re.S)
+           for k in (b"ins", b"del")}
+_CHANGE_TAG = {k: re.compile(rb"<w:" + k + rb' w:id="\d+"( w:author="[^"]*")?( w:date="[^"]*")?')
+               for k in (b"ins", b"del")}
+_RUN = re.compile(rb"<w:r[ >]")
+
+
+_TABLE = re.compile(rb"<w:tbl>.*?</w:tbl>", re.S)
+_ROW = re.compile(rb"<w:tr>.*?</w:tr>|<w:tr .*?</w:tr>", re.S)
+
+
+def _whole_change(body: bytes) -> bytes | None:
+    """The w:ins/w:del element to mark `body` with if all of its runs are that change."""
+    for kind in (b"ins", b"del"):
+        tag = _CHANGE_TAG[kind].search(body)
+        if tag is not None and not _RUN.search(_CHANGE[kind].sub(b"", body)):
+            return b"<w:" + kind + b' w:id="0"' + (tag.group(1) or b"") + \
+                (tag.group(2) or b"") + b" />"
+    return None
+
+
+def _track_row(row: bytes) -> bytes:
+    """A table row whose text is all inserted (deleted) is an inserted (deleted) row."""
+    mark = _whole_change(row)
+    if mark is None:
+        return row
+    if b"<w:trPr>" in row:  # w:ins/w:del come last in w:trPr (after w:tblHeader)
+        return row.replace(b"</w:trPr>", mark + b"</w:trPr>", 1)
+    start = row.index(b">") + 1
+    return row[:start] + b"<w:trPr>" + mark + b"</w:trPr>" + row[start:]
+
+
+def _track_structure(xml: bytes) -> bytes:
+    """Paragraph marks outside tables, whole rows inside them (a cell's last paragraph mark
+    cannot be deleted in Word)."""
+    out, pos = [], 0
+    for m in _TABLE.finditer(xml):
+        out.append(_PARAGRAPH.sub(lambda p: _track_paragraph_mark(p.group(0)),
+                                  xml[pos:m.start()]))
+        out.append(_ROW.sub(lambda r: _track_row(r.group(0)), m.group(0)))
+        pos = m.end()
+    out.append(_PARAGRAPH.sub(lambda p: _track_paragraph_mark(p.group(0)), xml[pos:]))
+    return b"".join(out)
+
+
+def _track_paragraph_mark(par: bytes) -> bytes:
+    """Mark the paragraph mark as inserted/deleted when all of the paragraph's text is, so
+    rejecting an inserted paragraph (or accepting a deleted one) leaves no empty line."""
+    body = re.sub(rb"<w:pPr>.*?</w:pPr>", b"", par, count=1, flags=re.S)
+    mark = _whole_change(body)
+    if mark is None:
+        return par
+    if b"<w:pPr>" in par:
+        head, rest = par.split(b"</w:pPr>", 1)
+        if b"<w:rPr>" in head:
+            head = head.replace(b"<w:rPr>", b"<w:rPr>" + mark, 1)
+            return head + b"</w:pPr>" + rest
+        return head + b"<w:rPr>" + mark + b"</w:rPr></w:pPr>" + rest
+    start = par.index(b">") + 1
+    return par[:start] + b"<w:pPr><w:rPr>" + mark + b"</w:rPr></w:pPr>" + par[start:]
+
+
+def _unique_change_ids(docx: Path) -> None:
+    """Track whole paragraphs' marks, and give every w:ins/w:del its own w:id (pandoc
+    numbers insertions and deletions separately, so ids repeat; Word expects one per change)."""
+    counter = iter(range(10_000, 10**9))
+    tmp = docx.with_suffix(".docx.tmp")
+    with zipfile.ZipFile(docx) as src, zipfile.ZipFile(tmp, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename in ("word/document.xml", "word/footnotes.xml"):
+                data = _track_structure(data)
+                data = _CHANGE_ID.sub(
+                    lambda m: b'<w:' + m.group(1) + b' w:id="' + str(next(counter)).encode()
+                    + b'"', data)
+            dst.writestr(info, data)
+    os.replace(tmp, docx)
+
+
+def render_pdf(md: str, out: Path, *, title: str, meta: dict[str, str] | None = None,
+               epoch: int | None = None, template: str = "redline.typ",
+               source_format: str = READER) -> Path:
+    """Tagged PDF (PDF/UA-1) via pandoc → typst with the council template."""
+    import typst
+
+    args = ["-f", source_format, "-t", "typst", "-s", "--template", str(TEMPLATES / template),
+            "--lua-filter", str(FILTER), "-M", f"title={title}", *_meta_args(meta or {})]
+    typ = run_pandoc(args, md, env=_env(epoch))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    src = out.with_suffix(".typ")
+    src.write_bytes(typ)
+    stamp = dt.datetime.fromtimestamp(epoch if epoch is not None else 0, dt.UTC)
+    try:
+        pdf, warnings = typst.compile_with_warnings(
+            str(src), root=str(out.parent), ignore_system_fonts=True, timestamp=stamp,
+            pdf_standards=["ua-1"])
+    except typst.TypstError as e:
+        raise RenderError("typst", f"typst compile {src}", 1,
+                          f"{e.message}\n{getattr(e, 'hints', '')}") from None
+    tmp = out.with_suffix(".pdf.tmp")
+    tmp.write_bytes(pdf)
+    os.replace(tmp, out)
+    return out
+
+
+# --- Synopse ---------------------------------------------------------------------------------
+
+
+def _plainify_headers(blocks: list) -> list:
+    """Headings become bold paragraphs (a heading inside a table cell confuses readers)."""
+    out = []
+    for b in blocks:
+        if b["t"] == "Header":
+            out.append({"t": "Para", "c": [{"t": "Strong", "c": b["c"][2]}]})
+        elif b["t"] == "Div":
+            out.append({"t": "Div", "c": [b["c"][0], _plainify_headers(b["c"][1])]})
+        else:
+            out.append(b)
+    return out
+
+
+def _strip_ids(node: Any) -> Any:
+    """Drop identifiers (the old column repeats the new one's ids)."""
+    if isinstance(node, dict):
+        t, c = node.get("t"), node.get("c")
+        if t in ("Span", "Div", "Link", "Image", "CodeBlock", "Table", "Figure", "Code"):
+            attr = c[0]
+            return {"t": t, "c": [["", attr[1], attr[2]], *[_strip_ids(x) for x in c[1:]]]}
+        if t == "Header":
+            return {"t": t, "c": [c[0], ["", c[1][1], c[1][2]], _strip_ids(c[2])]}
+        return {k: _strip_ids(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_strip_ids(x) for x in node]
+    return node
+
+
+def _cell(blocks: list, colspan: int = 1) -> list:
+    return [["", [], []], {"t": "AlignDefault"}, 1, colspan, _plainify_headers(blocks)]
+
+
+def _is_change_div(b: dict, kind: str | None = None) -> bool:
+    if b["t"] != "Div":
+        return False
+    classes = b["c"][0][1]
+    return (INS in classes or DEL in classes) and (kind is None or kind in classes)
+
+
+def synopse_rows(blocks: list) -> list[tuple[list, list, bool]]:
+    """Rows (old blocks, new blocks, unchanged) aligned by paragraph/Maßnahme."""
+    rows: list[tuple[list, list, bool]] = []
+    flat: list = []
+    for b in blocks:  # a chapter wrapper is no row of its own
+        if b["t"] == "Div" and "rl-kapitel" in b["c"][0][1]:
+            flat.extend(b["c"][1])
+        else:
+            flat.append(b)
+    blocks = flat
+    k = 0
+    while k < len(blocks):
+        b = blocks[k]
+        if _is_change_div(b, DEL) and "moved" not in b["c"][0][1] and k + 1 < len(blocks) \
+                and _is_change_div(blocks[k + 1], INS) and "moved" not in blocks[k + 1]["c"][0][1]:
+            pair = [b, blocks[k + 1]]
+            rows.append((resolve_blocks(pair, False, True), resolve_blocks(pair, True, True),
+                         False))
+            k += 2
+            continue
+        old = resolve_blocks([b], False, True)
+        new = resolve_blocks([b], True, True)
+        unchanged = json.dumps(old) == json.dumps([b]) and json.dumps(new) == json.dumps([b])
+        rows.append((old, new, unchanged))
+        k += 1
+    return rows
+
+
+def synopse_document(redline_md: str, *, title: str, heading_old: str = "Bisherige Fassung",
+                     heading_new: str = "Neue Fassung") -> dict:
+    """The Synopse as a pandoc document: one table, one row per paragraph or Maßnahme."""
+    doc = json.loads(run_pandoc(["-f", READER, "-t", "json"], redline_md))
+    rows = []
+    for old, new, unchanged in synopse_rows(doc["blocks"]):
+        if unchanged and old and old[0]["t"] == "Header":
+            rows.append([["", ["rl-heading"], []], [_cell(old, 2)]])
+        else:
+            rows.append([["", [], []], [_cell(_strip_ids(old)), _cell(_strip_ids(new))]])
+    head = [["", [], []], [[["", [], []], [_cell([{"t": "Plain", "c": _words(heading_old)}]),
+                                           _cell([{"t": "Plain", "c": _words(heading_new)}])]]]]
+    table = {"t": "Table", "c": [
+        ["synopse", ["synopse"], []], [None, []],
+        [[{"t": "AlignLeft"}, {"t": "ColWidth", "c": 0.5}],
+         [{"t": "AlignLeft"}, {"t": "ColWidth", "c": 0.5}]],
+        head, [[["", [], []], 0, [], rows]], [["", [], []], []]]}
+    return {"pandoc-api-version": PANDOC_API, "meta": {}, "blocks": [table]}
+
+
+def _words(text: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for i, w in enumerate(text.split()):
+        if i:
+            out.append({"t": "Space"})
+        out.append({"t": "Str", "c": w})
+    return out
+
+
+def synopse_json(summary_md: str, redline_md: str, title: str) -> str:
+    """Summary (Markdown) followed by the Synopse table, as pandoc JSON text."""
+    doc = synopse_document(redline_md, title=title)
+    if summary_md:
+        summary = json.loads(run_pandoc(["-f", READER, "-t", "json"], summary_md))["blocks"]
+        doc["blocks"] = summary + doc["blocks"]
+    return json.dumps(doc, ensure_ascii=False)
+
+
+def render_synopse_html(summary_md: str, redline_md: str, out: Path, *, title: str,
+                        meta: dict[str, str] | None = None, epoch: int | None = None) -> Path:
+    args = ["-f", "json", "-t", "html5", "-s", "--template", str(TEMPLATES / "redline.html"),
+            "--lua-filter", str(FILTER), "-M", f"title={title}", "-M", "lang=de",
+            "-V", "synopse=1", *_meta_args(meta or {}), "-o", str(out)]
+    run_pandoc(args, synopse_json(summary_md, redline_md, title), env=_env(epoch))
+    return out
+
+
+def render_synopse_pdf(summary_md: str, redline_md: str, out: Path, *, title: str,
+                       meta: dict[str, str] | None = None, epoch: int | None = None) -> Path:
+    meta = {**(meta or {}), "synopse": "1"}
+    return render_pdf(synopse_json(summary_md, redline_md, title), out, title=title, meta=meta,
+                      epoch=epoch, template="redline.typ", source_format="json")

@@ -1,0 +1,121 @@
+"""Redline core: Black-style cases in tests/data/redline, plus targeted checks.
+
+Regenerate the expected sections with: LIP_UPDATE_GOLDEN=1 pytest tests/test_redline.py
+(the test then still fails once, so that a person reviews the diff).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from redline_helpers import split_words, views
+
+from pipeline import redline
+
+CASES = sorted((Path(__file__).parent / "data" / "redline").glob("*.md"))
+
+
+def read_case(path: Path) -> tuple[str, str, str]:
+    text = path.read_text(encoding="utf-8")
+    _, rest = text.split("<!-- old -->\n", 1)
+    old, rest = rest.split("<!-- new -->\n", 1)
+    new, expected = rest.split("<!-- expected -->\n", 1)
+    return old, new, expected
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_case(case: Path) -> None:
+    """The redline Markdown of each case matches its expected section and both readings."""
+    old, new, expected = read_case(case)
+    red = redline.compare_markdown(old, new)
+    accepted, rejected = views(red.markdown)
+    assert accepted == redline.markdown_words(new)
+    assert rejected == redline.markdown_words(old)
+    assert split_words(red.markdown) == []
+    if os.environ.get("LIP_UPDATE_GOLDEN") and red.markdown != expected:
+        case.write_text(f"<!-- old -->\n{old}<!-- new -->\n{new}<!-- expected -->\n"
+                        f"{red.markdown}", encoding="utf-8")
+        pytest.fail(f"{case.name} neu geschrieben; bitte den Unterschied prüfen")
+    assert red.markdown == expected
+
+
+def test_moved_paragraph_is_not_counted_as_added_or_removed() -> None:
+    old, new, _ = read_case(Path(__file__).parent / "data" / "redline" / "verschoben.md")
+    red = redline.compare_markdown(old, new)
+    assert red.stats.blocks_moved == 1
+    assert red.stats.words_added == red.stats.words_removed == 0
+    assert red.stats.words_moved > 0
+
+
+def test_measures_by_id() -> None:
+    old, new, _ = read_case(Path(__file__).parent / "data" / "redline" /
+                            "massnahme-verschoben.md")
+    red = redline.compare_markdown(old, new)
+    assert red.stats.measures_moved == ["1.1.1"]
+    assert red.stats.measures_changed == ["1.1.2"]
+    added = redline.compare_markdown(old, old + "\n#### Maßnahme 1.1.3: Neu\n\nText.\n")
+    assert added.stats.measures_added == ["1.1.3"]
+    removed = redline.compare_markdown(old + "\n#### Maßnahme 1.1.3: Neu\n\nText.\n", old)
+    assert removed.stats.measures_removed == ["1.1.3"]
+
+
+def test_identical_inputs_give_no_changes() -> None:
+    text = read_case(Path(__file__).parent / "data" / "redline" / "tabelle.md")[1]
+    red = redline.compare_markdown(text, text)
+    assert not red.stats.changed
+    assert "{.ins}" not in red.markdown and "{.del}" not in red.markdown
+    assert redline.markdown_words(red.markdown) == redline.markdown_words(text)
+
+
+def test_rewrapped_lines_are_no_change() -> None:
+    old = "Ein langer Satz, der über\nzwei Zeilen geht.\n"
+    new = "Ein langer Satz,\nder über zwei Zeilen geht.\n"
+    red = redline.compare_markdown(old, new)
+    assert not red.stats.changed
+
+
+def test_no_timeout_and_no_fallback_on_a_long_paragraph() -> None:
+    """A 20,000-word paragraph with scattered edits is diffed word by word, never coarsely."""
+    words = [f"wort{i % 997}" for i in range(20_000)]
+    edited = list(words)
+    for i in range(100, 20_000, 2_000):
+        edited[i] = "GEÄNDERT"
+    red = redline.compare_markdown(" ".join(words), " ".join(edited))
+    assert red.stats.words_added == red.stats.words_removed == 10
+    assert red.stats.fallbacks == []
+
+
+def test_gender_star_is_a_letter() -> None:
+    red = redline.compare_markdown("Bürger*innen und Expert*innen beraten.",
+                                   "Bürger*innen und Expert*innen entscheiden.")
+    assert "Bürger\\*innen und Expert\\*innen [beraten]{.del}[entscheiden]{.ins}" \
+        in red.markdown
+
+
+def test_compare_text_ops_rebuild_both_sides() -> None:
+    ops = redline.compare_text("Die Stadt fördert Kitas.", "Die Landeshauptstadt fördert Kitas!")
+    assert all(isinstance(op, redline.Op) for op in ops)
+    assert redline.old_side(ops) == "Die Stadt fördert Kitas."
+    assert redline.new_side(ops) == "Die Landeshauptstadt fördert Kitas!"
+
+
+def test_context_changes_keeps_headings_above_changes() -> None:
+    old = "# A\n\nEins.\n\n## B\n\nZwei.\n\n## C\n\nDrei.\n"
+    new = "# A\n\nEins.\n\n## B\n\nZwei.\n\n## C\n\nDrei neu.\n"
+    red = redline.compare_markdown(old, new, context="changes")
+    assert "# A" in red.markdown and "## C" in red.markdown
+    assert "Zwei." not in red.markdown and "## B" not in red.markdown
+    assert "[Drei neu]{.ins}" in red.markdown  # a space cannot sit at a span edge
+
+
+def test_unrelated_long_texts_fall_back_and_say_so() -> None:
+    """No shared block at all in a long text: replaced whole, quickly, with a note."""
+    old = "\n\n".join(f"Alter Absatz {i} mit Text." for i in range(1_100))
+    new = "\n\n".join(f"Neuer Abschnitt {i} anders." for i in range(1_100))
+    red = redline.compare_markdown(old, new)
+    assert any("ohne gemeinsamen Anker" in f for f in red.stats.fallbacks)
+    accepted, rejected = views(red.markdown)
+    assert accepted == redline.markdown_words(new)
+    assert rejected == redline.markdown_words(old)

@@ -1,0 +1,146 @@
+"""`lip redline` on a real git repository made in tmp_path (fixed dates, no checkout)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import zipfile
+from pathlib import Path
+
+import git
+import pytest
+from conftest import PLANS
+
+from pipeline.cli import main
+
+DATE1 = "2020-03-02T10:00:00"
+DATE2 = "2020-05-04T10:00:00"
+DECISION = """  entscheidungen:
+    - datum: 2020-04-20
+      gremium: lenkungsgruppe
+      ergebnis: zurückgespielt
+      stand:
+        commit: {sha}
+        text_sha256: {hash}
+      vorgaben:
+        - id: V1
+          text: Die Sprachbildung stärker auf Eltern ausrichten.
+"""
+
+
+def commit(repo: git.Repo, message: str, date: str) -> str:
+    repo.git.add(A=True)
+    date = f"{date} +0000"
+    actor = git.Actor("Test", "test@example.org")
+    return repo.index.commit(message, author=actor, committer=actor, author_date=date,
+                             commit_date=date).hexsha
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """v1: the minimal plan; v2: Bildung edited and a decision pinned to v1; then a
+    working-tree edit."""
+    shutil.copytree(PLANS / "minimal" / "plan", tmp_path / "plan")
+    r = git.Repo.init(tmp_path)
+    sha1 = commit(r, "v1", DATE1)
+    r.create_tag("v1")
+    chapter = tmp_path / "plan" / "11-bildung.md"
+    text = chapter.read_text(encoding="utf-8")
+    text = text.replace("  entscheidungen: []\n", DECISION.format(sha=sha1, hash="0" * 64))
+    text = text.replace("für Kinder und Eltern", "für Kinder, Eltern und Großeltern")
+    chapter.write_text(text, encoding="utf-8")
+    commit(r, "v2", DATE2)
+    r.create_tag("v2")
+    chapter.write_text(text.replace("gute Deutschkenntnisse", "sehr gute Deutschkenntnisse"),
+                       encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    return tmp_path
+
+
+def run(args: list[str]) -> int:
+    try:
+        main(args)
+    except SystemExit as e:
+        return int(e.code or 0)
+    return 0
+
+
+def test_between_two_tags(repo: Path, capsys: pytest.CaptureFixture) -> None:
+    status = git.Repo(repo).git.status("--porcelain", "--", "plan")
+    assert run(["redline", "v1", "v2", "--format", "md", "--format", "docx"]) == 0
+    out = repo / "build" / "redline" / "v1..v2"
+    md = (out / "redline.md").read_text(encoding="utf-8")
+    assert "[Kinder und]{.del}[Kinder, Eltern und Großeltern]{.ins}" in md or \
+        "{.ins}" in md and "Großeltern" in md
+    assert "| [1 Bildung](#kap-bildung) | v1 |" in md
+    assert "Unverändert: A Haltung der Stadt." in md
+    xml = zipfile.ZipFile(out / "redline.docx").read("word/document.xml").decode("utf-8")
+    assert 'w:author="Expert*innengruppe Bildung"' in xml
+    assert 'w:date="2020-05-04T10:00:00Z"' in xml
+    captured = capsys.readouterr()
+    assert "1 Bildung: +" in captured.err
+    assert str(Path("build/redline/v1..v2/redline.md")) in captured.out
+    assert git.Repo(repo).git.status("--porcelain", "--", "plan") == status  # nothing checked out
+
+
+def test_since_last_decision_is_the_default(repo: Path, capsys: pytest.CaptureFixture) -> None:
+    assert run(["redline", "--format", "md", "--format", "html"]) == 0
+    out = repo / "build" / "redline" / "entscheidung..arbeitsstand"
+    md = (out / "redline.md").read_text(encoding="utf-8")
+    assert "Entscheidung vom 2020-04-20" in md
+    assert "V1: Die Sprachbildung stärker auf Eltern ausrichten." in md
+    assert "[sehr]{.ins} gute Deutschkenntnisse" in md
+    assert "Großeltern]{.ins}" in md  # v1 (the decision) against the working tree
+    err = capsys.readouterr().err
+    assert "Nicht verglichen: A Haltung der Stadt: noch keine Entscheidung" in err
+    html = (out / "redline.html").read_text(encoding="utf-8")
+    assert "<ins>" in html and "Vorgaben der Lenkungsgruppe" in html
+
+
+def test_fassung_name(repo: Path) -> None:
+    manifest = repo / "plan" / "lip.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        "fassungen: []", 'fassungen:\n  - name: "1. Fassung"\n    datum: 2020-03-02\n'
+                         "    rev: v1"), encoding="utf-8")
+    assert run(["redline", "1. Fassung", "v2", "--format", "md", "--kapitel", "bildung"]) == 0
+    md = (repo / "build" / "redline" / "1.-Fassung..v2" / "redline.md").read_text("utf-8")
+    assert "Großeltern]{.ins}" in md
+
+
+def test_unknown_revision(repo: Path, capsys: pytest.CaptureFixture) -> None:
+    assert run(["redline", "gibtsnicht", "v2"]) == 3
+    assert "Fehler: Revision 'gibtsnicht' nicht gefunden" in capsys.readouterr().err
+
+
+def test_unknown_chapter(repo: Path, capsys: pytest.CaptureFixture) -> None:
+    assert run(["redline", "v1", "v2", "--kapitel", "sport"]) == 1
+    assert "Fehler: Kapitel 'sport' nicht gefunden; vorhanden: haltung" in \
+        capsys.readouterr().err
+
+
+def test_two_files_outside_any_repository(tmp_path: Path, monkeypatch) -> None:
+    outside = tmp_path / "ohne-git"
+    outside.mkdir()
+    (outside / "alt.md").write_text("# Titel\n\nDer Rat beschließt im Juni.\n", "utf-8")
+    (outside / "neu.md").write_text("# Titel\n\nDer Rat beschließt im Juli.\n", "utf-8")
+    monkeypatch.chdir(outside)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(2020, 1, 1).timestamp())))
+    assert run(["redline", "--dateien", "alt.md", "neu.md", "--format", "md",
+                "--format", "synopse"]) == 0
+    out = outside / "build" / "redline" / "alt..neu"
+    assert "[Juni]{.del}[Juli]{.ins}" in (out / "redline.md").read_text("utf-8")
+    assert (out / "synopse.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_only_changes_keeps_headings_as_context(tmp_path: Path, monkeypatch) -> None:
+    text = "# Gesetz\n\n## § 1\n\nErster Absatz bleibt.\n\n## § 2\n\nZweiter Absatz alt.\n"
+    (tmp_path / "a.md").write_text(text, "utf-8")
+    (tmp_path / "b.md").write_text(text.replace("Zweiter Absatz alt", "Zweiter Absatz neu"),
+                                   "utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert run(["redline", "--dateien", "a.md", "b.md", "--format", "md",
+                "--nur-aenderungen"]) == 0
+    md = (tmp_path / "build" / "redline" / "a..b" / "redline.md").read_text("utf-8")
+    assert "# Gesetz" in md and "## § 2" in md and "[alt]{.del}[neu]{.ins}" in md
+    assert "Erster Absatz" not in md and "## § 1" not in md

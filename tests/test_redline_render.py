@@ -1,0 +1,134 @@
+"""Redline outputs: HTML with labelled <ins>/<del>, DOCX with real tracked changes that
+pandoc accepts to NEU and rejects to ALT, a tagged PDF, and the Synopse."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from redline_helpers import docx_words
+from test_redline import CASES, read_case
+
+from pipeline import redline, redline_render
+
+
+@pytest.fixture(scope="module")
+def sample() -> tuple[str, str, redline.Redline]:
+    """All data cases in one document: words, formatting, lists, tables, moves, notes."""
+    olds, news = [], []
+    for case in CASES:
+        old, new, _ = read_case(case)
+        olds.append(old)
+        news.append(new)
+    old, new = "\n\n".join(olds), "\n\n".join(news)
+    return old, new, redline.compare_markdown(old, new)
+
+
+def test_docx_has_real_tracked_changes_that_round_trip(sample, tmp_path: Path) -> None:
+    old, new, red = sample
+    out = redline_render.render_docx(red.markdown, tmp_path / "r.docx", title="Test",
+                                     author="Expert*innengruppe Bildung",
+                                     date="2020-06-01T00:00:00Z", epoch=0)
+    xml = zipfile.ZipFile(out).read("word/document.xml").decode("utf-8")
+    assert "<w:ins " in xml and "<w:del " in xml and "<w:delText" in xml
+    assert 'w:author="Expert*innengruppe Bildung"' in xml
+    assert 'w:date="2020-06-01T00:00:00Z"' in xml
+    ids = re.findall(r'<w:(?:ins|del) w:id="(\d+)"', xml)
+    assert len(ids) == len(set(ids)) > 10  # one id per change
+    assert docx_words(out, "accept") == redline.markdown_words(new)
+    assert docx_words(out, "reject") == redline.markdown_words(old)
+
+
+def test_docx_is_reproducible(sample, tmp_path: Path) -> None:
+    _, _, red = sample
+    a = redline_render.render_docx(red.markdown, tmp_path / "a.docx", title="T", author="A",
+                                   date="2020-06-01T00:00:00Z", epoch=1590969600)
+    b = redline_render.render_docx(red.markdown, tmp_path / "b.docx", title="T", author="A",
+                                   date="2020-06-01T00:00:00Z", epoch=1590969600)
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_html_fragment_is_semantic_and_labelled(sample) -> None:
+    _, _, red = sample
+    html = redline.to_html_fragment(red)
+    assert "<ins>" in html and "<del>" in html
+    assert '<span class="visually-hidden">Einfügung: </span>' in html
+    assert '<span class="visually-hidden">Streichung: </span>' in html
+    assert 'id="verschoben-1"' in html and 'href="#verschoben-1-alt"' in html
+
+
+def test_pdf_is_tagged_pdf_ua_and_reproducible(sample, tmp_path: Path) -> None:
+    import pikepdf
+
+    _, _, red = sample
+    a = redline_render.render_pdf(red.markdown, tmp_path / "a" / "r.pdf", title="Test",
+                                  epoch=1590969600)
+    b = redline_render.render_pdf(red.markdown, tmp_path / "b" / "r.pdf", title="Test",
+                                  epoch=1590969600)
+    assert a.read_bytes().startswith(b"%PDF-")
+    assert a.read_bytes() == b.read_bytes()
+    with pikepdf.open(a) as pdf:
+        assert "/StructTreeRoot" in pdf.Root
+        assert str(pdf.Root.Lang) == "de-DE"
+        assert "pdfuaid" in pdf.open_metadata().__str__() or \
+            b"pdfuaid" in pdf.Root.Metadata.read_bytes()
+
+
+def test_synopse_has_two_aligned_columns(sample, tmp_path: Path) -> None:
+    _, _, red = sample
+    out = redline_render.render_synopse_html("", red.markdown, tmp_path / "s.html",
+                                             title="Synopse", epoch=0)
+    html = out.read_text(encoding="utf-8")
+    assert "Bisherige Fassung" in html and "Neue Fassung" in html
+    assert html.count("<tr") > 10
+    # a changed paragraph: old column shows only the deletion, new column only the insertion
+    row = next(r for r in html.split("<tr")[1:] if "Juni" in r)
+    left, right = row.split("</td>")[0], row.split("</td>")[1]
+    assert "<del>" in left and "<ins>" not in left
+    assert "<ins>" in right and "<del>" not in right
+
+
+SOFFICE = shutil.which("soffice")
+SYSTEM_PY = "/usr/bin/python3"
+
+
+def _has_uno() -> bool:
+    return Path(SYSTEM_PY).exists() and subprocess.run(
+        [SYSTEM_PY, "-c", "import uno"], capture_output=True, check=False).returncode == 0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) nicht installiert")
+def test_libreoffice_reads_the_tracked_changes(tmp_path: Path) -> None:
+    """A real office suite sees the changes, their author, and accepts/rejects to NEU/ALT."""
+    pairs = [read_case(c)[:2] for c in CASES if "^[" not in c.read_text(encoding="utf-8")]
+    old = "\n\n".join(p[0] for p in pairs)  # LibreOffice's text export moves footnotes
+    new = "\n\n".join(p[1] for p in pairs)
+    red = redline.compare_markdown(old, new)
+    docx = redline_render.render_docx(red.markdown, tmp_path / "r.docx", title="Test",
+                                      author="Expert*innengruppe Bildung",
+                                      date="2020-06-01T00:00:00Z", epoch=0)
+    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless",
+                    "--convert-to", "fodt", "--outdir", str(tmp_path), str(docx)],
+                   capture_output=True, check=True, timeout=120)
+    fodt = (tmp_path / "r.fodt").read_text(encoding="utf-8")
+    assert fodt.count("<text:insertion") >= 5 and fodt.count("<text:deletion") >= 5
+    assert set(re.findall(r"<dc:creator>(.*?)</dc:creator>", fodt)) == \
+        {"Expert*innengruppe Bildung"}
+    if not _has_uno():
+        return
+    script = Path(__file__).parent / "lo_tracked_changes.py"
+    for mode, src in (("accept", new), ("reject", old)):
+        out = tmp_path / f"{mode}.txt"
+        subprocess.run([SYSTEM_PY, str(script), str(docx), mode, str(out)], check=True,
+                       capture_output=True, timeout=180)
+        text = out.read_text(encoding="utf-8-sig")
+        # whole paragraphs and rows go with their marks: no run of empty lines is left
+        # (a fully deleted table leaves one)
+        assert "\n\n\n" not in text
+        words = [w for w in text.split() if w != "•"]
+        assert words[1:] == redline.markdown_words(src)  # [0] is the title "Test"
