@@ -35,6 +35,12 @@ def make_repo(target: Path) -> float:
     subprocess.run(["git", "init", "-q", "-b", "main", str(target)], check=True)
     plan_files = {p.relative_to(ROOT).as_posix(): p.read_bytes()
                   for p in sorted((ROOT / "plan").rglob("*")) if p.is_file()}
+    for path, blob in plan_files.items():  # start from drafts: drop the shipped history
+        if path.endswith(".md") and b"\nreview:\n" in blob:
+            head, _, rest = blob.partition(b"\nreview:\n")
+            body = rest.split(b"\n---\n", 1)[1]
+            plan_files[path] = head + b"\nreview:\n  vorlagen: []\n  entscheidungen: []\n" \
+                b"  stellungnahmen: []\n---\n" + body
     bildung = plan_files["plan/11-bildung.md"]
     t0 = int(dt.datetime(2019, 6, 1, tzinfo=dt.UTC).timestamp())
     chunks: list[bytes] = []
