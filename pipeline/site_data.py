@@ -116,10 +116,8 @@ def _decision_view(d: dict | None, manifest: Manifest | None) -> DecisionView | 
 
 def chapter_state(chapter: Chapter, manifest: Manifest | None) -> StateView:
     """Return where `chapter` stands in the review workflow (rules: pipeline.review)."""
-    try:
-        from pipeline import review
-    except ImportError:  # FALLBACK until issue 4 is on main
-        return _fallback_state(chapter, manifest)
+    from pipeline import review
+
     st = review.chapter_state(chapter, manifest.gremien if manifest else None)
     value = st.status.value
     key, label = _KEYS.get(value, value), st.status.label
@@ -132,53 +130,6 @@ def chapter_state(chapter: Chapter, manifest: Manifest | None) -> StateView:
         [_vorgabe_view(v) for v in st.open_vorgaben if isinstance(v, dict)],
         [name(k) for k in st.missing_statements], st.changed_since_decision, st.decided_commit,
     )
-
-
-# FALLBACK (until pipeline.review lands on main): derive the state directly from the
-# chapter's front matter. Delete this block once the review helper is merged.
-
-_LABELS = {
-    "entwurf": "Entwurf",
-    "vorgelegt": "vorgelegt",
-    "zurueckgespielt": "zurückgespielt",
-    "angenommen": "angenommen",
-    "geaendert": "nach Annahme geändert",
-}
-
-
-def _fallback_state(chapter: Chapter, manifest: Manifest | None) -> StateView:
-    decisions = _entries(chapter, "entscheidungen")
-    submissions = _entries(chapter, "vorlagen")
-    statements = _entries(chapter, "stellungnahmen")
-    last = decisions[-1] if decisions else None
-    last_sub = submissions[-1] if submissions else None
-    name = manifest.gremium_name if manifest else str
-    decision = _decision_view(last, manifest)
-    changed = bool(last) and _stand(last).get("text_sha256") != chapter.text_sha256
-    if last is None:
-        key = "vorgelegt" if last_sub else "entwurf"
-    elif last_sub and date_text(last_sub.get("datum")) > date_text(last.get("datum")):
-        key = "vorgelegt"
-    elif last.get("ergebnis") == "angenommen":
-        key = "geaendert" if changed else "angenommen"
-    else:
-        key = "zurueckgespielt"
-    open_vorgaben = [v for v in vorgaben_of(last) if not v.done] if last else []
-    missing: list[str] = []
-    if last_sub is not None:
-        sub_hash = _stand(last_sub).get("text_sha256")
-        given = {str(s.get("gremium")) for s in statements
-                 if _stand(s).get("text_sha256") == sub_hash}
-        expected = ["integrationsbeiraete", "rtgs"]
-        if chapter.get("gleichstellungsrelevant") is True:
-            expected.append("gleichstellungsbeauftragte")
-        missing = [name(k) for k in expected if k not in given]
-    return StateView(key, _LABELS[key], decision,
-                     date_text(last_sub.get("datum")) if last_sub else None, open_vorgaben,
-                     missing, changed, decision.commit if decision else None)
-
-
-# END FALLBACK
 
 
 # --- redlines -------------------------------------------------------------------------------
