@@ -201,7 +201,8 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
     if changed:
         lines += ["| Kapitel | Verglichen mit | Wörter eingefügt | Wörter gestrichen "
                   "| Maßnahmen | Vorgaben der letzten Entscheidung |",
-                  "|:--|:--|--:|--:|:--|:--|"]
+                  # dash counts set the column widths (pandoc: relative widths of long tables)
+                  "|:-----------|:----------|-------:|-------:|:-----------|:-----------------------------|"]
     for c in changed:
         s = c.redline.stats
         total.add(s)
