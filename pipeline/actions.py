@@ -14,6 +14,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from pipeline import frontmatter, history, review
 from pipeline.diagnostics import Report
 from pipeline.errors import PipelineError, PlanInvalid
+from pipeline.files import write_atomic
 from pipeline.plan import Chapter, Plan, load_chapter, load_plan
 from pipeline.validate import check_plan
 
@@ -592,7 +593,7 @@ def install_hook(where: Path, *, force: bool = False) -> Path:
               f"# Prüft die zum Commit vorgemerkten Kapitel; Abbruch bei Fehlern.\n"
               f"exec {shlex.quote(sys.executable)} -m pipeline hooks run \"$@\"\n")
     hooks.mkdir(parents=True, exist_ok=True)
-    history._write_atomic(target, script.encode("utf-8"))
+    write_atomic(target, script)
     target.chmod(0o755)
     return target
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import GitError, RevisionNotFound
+from pipeline.files import write_atomic
 from pipeline.plan import PLAN_DIR
 
 READ_SUFFIXES = (".md", ".yaml", ".yml")
@@ -133,23 +134,6 @@ def _store_blob(repo, data: bytes) -> str:
     return sha.decode("ascii") if isinstance(sha, bytes) else sha
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def commit_files(repo, committed: dict[str, bytes], message: str,
                  worktree: dict[str, bytes] | None = None) -> str:
     """Make one commit on top of HEAD that changes exactly the files in `committed`.
@@ -184,7 +168,7 @@ def commit_files(repo, committed: dict[str, bytes], message: str,
         g.update_ref("-m", f"lip: {message.splitlines()[0]}", "HEAD", new, parent)
         moved = True
         for p, data in worktree.items():
-            _write_atomic(root / p, data)
+            write_atomic(root / p, data)
         for p, sha in blobs.items():
             g.update_index("--add", "--cacheinfo", f"100644,{sha},{p}")
         return new
@@ -196,7 +180,7 @@ def commit_files(repo, committed: dict[str, bytes], message: str,
                 if (root / p).is_file():
                     (root / p).unlink()
             elif (root / p).read_bytes() != data:
-                _write_atomic(root / p, data)
+                write_atomic(root / p, data)
         for p, entry in index_before.items():
             if entry.strip():
                 mode, sha, _ = entry.split(maxsplit=2)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.errors import PipelineError, RevisionNotFound
+from pipeline.files import write_atomic
 from pipeline.plan import Chapter, Plan, load_plan
 from pipeline.redline import Redline, Stats, compare_markdown, redline_chapter
 
@@ -251,15 +252,6 @@ def chapter_block(c: ChapterRedline) -> str:
         md = head + "\n\n" + "\n".join(box) + ("\n\n" + rest if rest else "")
     author = c.redline.author.replace('"', "'")
     return f'::::: {{.rl-kapitel autor="{author}"}}\n{md}\n:::::\n'
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    if isinstance(data, str):
-        tmp.write_text(data, encoding="utf-8")
-    else:
-        tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import RenderError
+from pipeline.files import write_atomic
 from pipeline.redline import DEL, INS, PANDOC_API, READER, resolve_blocks
 from pipeline.tools import run_pandoc
 
@@ -168,9 +169,7 @@ def render_pdf(md: str, out: Path, *, title: str, meta: dict[str, str] | None = 
     except typst.TypstError as e:
         raise RenderError("typst", f"typst compile {src}", 1,
                           f"{e.message}\n{getattr(e, 'hints', '')}") from None
-    tmp = out.with_suffix(".pdf.tmp")
-    tmp.write_bytes(pdf)
-    os.replace(tmp, out)
+    write_atomic(out, pdf)
     return out
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from pipeline.assemble import Assembled
+from pipeline.files import write_atomic
 from pipeline.render import Settings, filter_args_for
 from pipeline.render import pandoc as pd
 
@@ -15,7 +15,5 @@ def render(doc: Assembled, *, template: Path, out: Path, settings: Settings) -> 
     settings.write_resources()
     data = pd.run(doc, "docx", [f"--reference-doc={template}", "--toc", "--toc-depth=2",
                                 *filter_args_for("docx")], settings)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, out)
+    write_atomic(out, data)
     return out

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from pipeline.assemble import Assembled
+from pipeline.files import write_atomic
 from pipeline.render import Settings, filter_args_for
 from pipeline.render import pandoc as pd
 
@@ -17,7 +17,5 @@ def render(doc: Assembled, *, template: Path, out: Path, settings: Settings) -> 
     data = pd.run(doc, "html5", ["-s", f"--template={template}", f"--css={css}", "--embed-resources",
                                  "--toc", "--toc-depth=2", "--section-divs",
                                  *filter_args_for("html")], settings)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, out)
+    write_atomic(out, data)
     return out

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from pathlib import Path
 
 from pipeline.assemble import Assembled
 from pipeline.errors import RenderError
+from pipeline.files import write_atomic
 from pipeline.render import Settings
 from pipeline.render.pandoc import typst_source
 
@@ -20,13 +20,6 @@ def typst_version() -> str:
     from importlib.metadata import version
 
     return version("typst")
-
-
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def typst_inputs(doc: Assembled, settings: Settings) -> dict[str, str]:
@@ -62,5 +55,5 @@ def render(doc: Assembled, *, template: Path, out: Path, settings: Settings) -> 
     source_path.write_text(source, encoding="utf-8")
     settings.write_resources()
     pdf = compile_typst(source_path, typst_inputs(doc, settings), settings)
-    _write(out, pdf)
+    write_atomic(out, pdf)
     return out
