@@ -245,6 +245,8 @@ def _patience_core(a: Sequence[str], b: Sequence[str], ai: int, bi: int,
     ca, cb = Counter(a), Counter(b)
     pos_b = {k: j for j, k in enumerate(b) if cb[k] == 1}
     pairs = [(i, pos_b[k]) for i, k in enumerate(a) if ca[k] == 1 and k in pos_b]
+    if not pairs:
+        pairs = _repeated_pairs(a, b, ca, cb)
     anchors = _lis(pairs)
     if not anchors and len(a) + len(b) > UNANCHORED_LIMIT:
         # nothing in common to hold on to: an exact diff would take quadratic time
@@ -265,6 +267,24 @@ def _patience_core(a: Sequence[str], b: Sequence[str], ai: int, bi: int,
         pi, pj = i + 1, j + 1
     if pi < len(a) or pj < len(b):
         _patience(a[pi:], b[pj:], ai + pi, bi + pj, out)
+
+
+def _repeated_pairs(a: Sequence[str], b: Sequence[str], ca: Counter, cb: Counter
+                    ) -> list[tuple[int, int]]:
+    """Anchor candidates when no block is unique: text that repeats (a law quoted twice,
+    the same boilerplate paragraph in every chapter) but occurs equally often on both sides
+    pairs its k-th occurrence in `a` with its k-th in `b`."""
+    where_b: dict[str, list[int]] = {}
+    for j, k in enumerate(b):
+        if ca[k] == cb[k]:
+            where_b.setdefault(k, []).append(j)
+    seen: Counter = Counter()
+    pairs = []
+    for i, k in enumerate(a):
+        if k in where_b:
+            pairs.append((i, where_b[k][seen[k]]))
+            seen[k] += 1
+    return pairs
 
 
 def _lis(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -119,3 +119,15 @@ def test_unrelated_long_texts_fall_back_and_say_so() -> None:
     accepted, rejected = views(red.markdown)
     assert accepted == redline.markdown_words(new)
     assert rejected == redline.markdown_words(old)
+
+
+def test_repeated_text_still_aligns_block_by_block() -> None:
+    """A document that repeats itself (the same law three times) has no unique block to anchor
+    on; the aligner must pair the repeats in order instead of replacing everything."""
+    law = "\n\n".join(f"§ {i} Absatz {i} regelt die Zuständigkeit der Stelle Nummer {i}."
+                      for i in range(1, 800))
+    old = "\n\n".join([law, law, law])
+    new = old.replace("Stelle Nummer 400.", "Stelle Nummer 400 und ihrer Vertretung.", 1)
+    red = redline.compare_markdown(old, new)
+    assert red.stats.fallbacks == []
+    assert (red.stats.words_added, red.stats.words_removed) == (4, 1)  # "400." → "400 und …"
