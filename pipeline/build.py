@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
+import pickle
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -75,13 +77,10 @@ def read_source(plan_dir: Path, rev: str | None = None) -> Source:
         head = history.resolve(repo, "HEAD")
     except PipelineError:
         return Source(files, None, _fallback_time(), True, resources)
-    committed = history.read_plan_files(repo, head.sha, history.plan_prefix(repo, plan_dir))
-    changed = _text_files(committed) != _text_files(files) or set(committed) != set(files)
-    return Source(files, head.sha, head.time, changed, resources)
-
-
-def _text_files(files: dict[str, bytes | None]) -> dict[str, bytes]:
-    return {k: v for k, v in files.items() if v is not None}
+    committed = history.plan_blob_ids(repo, head.sha, history.plan_prefix(repo, plan_dir))
+    current = {p: history.blob_id(data if data is not None else resources[p])
+               for p, data in files.items()}
+    return Source(files, head.sha, head.time, committed != current, resources)
 
 
 def _fallback_time() -> dt.datetime:
@@ -164,7 +163,10 @@ def build(plan_dir: Path = Path("plan"), *, output: Path = Path("build"),
 
     progress("Plan lesen")
     source = read_source(plan_dir, rev)
-    plan = load_plan(source.files)
+    parsed = _load_parse_cache(output) if use_cache else None
+    plan = load_plan(source.files, cache=parsed)
+    if parsed is not None:
+        _save_parse_cache(output, parsed, plan)
     if validate:
         require_valid(plan, check_plan(plan))
     draft = not is_final(plan)
@@ -193,6 +195,40 @@ def build(plan_dir: Path = Path("plan"), *, output: Path = Path("build"),
             outputs[fmt] = render(doc, template=templates / template_name,
                                   out=output / f"{OUTPUT_STEM}.{fmt}", settings=settings)
     return BuildResult(outputs, manifest, draft)
+
+
+PARSE_CACHE = "geparster-plan.pickle"
+
+
+def _parser_version() -> str:
+    """Hash of the code that parses chapters: a changed parser must not reuse old results."""
+    from pipeline import body, frontmatter, plan
+    from pipeline.render import file_sha256
+
+    return file_sha256(*(Path(m.__file__) for m in (body, frontmatter, plan)))
+
+
+def _load_parse_cache(output: Path) -> dict:
+    # A local cache that only `lip build` itself writes into the git-ignored output folder.
+    path = output / ".cache" / PARSE_CACHE
+    try:
+        version, entries = pickle.loads(path.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
+            ImportError):
+        return {}
+    return entries if version == _parser_version() else {}
+
+
+def _save_parse_cache(output: Path, entries: dict, plan: Plan) -> None:
+    """Keep only what the current plan used, so the cache does not grow with every edit."""
+    from pipeline.files import write_atomic
+
+    live = {id(plan.manifest), *map(id, plan.chapters)}
+    kept = {k: v for k, v in entries.items() if id(v) in live}
+    try:
+        write_atomic(output / ".cache" / PARSE_CACHE, pickle.dumps((_parser_version(), kept)))
+    except OSError as e:  # a cache that cannot be written only costs time
+        logging.getLogger(__name__).debug("Zwischenspeicher nicht geschrieben: %s", e)
 
 
 def clear_cache(output: Path) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,6 +171,12 @@ def read_folder(plan_dir: Path) -> dict[str, bytes | None]:
     return files
 
 
+def _load_manifest(raw: bytes, path: str) -> Manifest:
+    text = frontmatter.decode(raw, path).lstrip(frontmatter.BOM)
+    data = frontmatter.load(text.replace("\r\n", "\n"), path, 1)
+    return Manifest(path, data if isinstance(data, dict) else {})
+
+
 def load_chapter(filename: str, raw: bytes, prefix: str = PLAN_DIR) -> Chapter:
     """Parse one chapter file; raise FrontMatterError if it cannot be read at all."""
     path = f"{prefix}/{filename}"
@@ -185,8 +191,23 @@ def load_chapter(filename: str, raw: bytes, prefix: str = PLAN_DIR) -> Chapter:
     return Chapter(filename, path, split, meta, parse_body(split.body, split.body_first_line))
 
 
-def load_plan(source: Path | PlanFiles) -> Plan:
-    """Read the manifest and every chapter it lists; collect problems instead of raising."""
+def _parsed(cache: MutableMapping[str, Any] | None, kind: str, name: str, raw: bytes,
+            parse: Callable[[], Any]) -> Any:
+    """Return `parse()`, reusing an earlier result for the same bytes when a cache is given."""
+    if cache is None or isinstance(raw, frontmatter.Oversize):
+        return parse()
+    key = f"{kind}:{name}:{hashlib.sha256(raw).hexdigest()}"
+    if key not in cache:
+        cache[key] = parse()
+    return cache[key]
+
+
+def load_plan(source: Path | PlanFiles, cache: MutableMapping[str, Any] | None = None) -> Plan:
+    """Read the manifest and every chapter it lists; collect problems instead of raising.
+
+    `cache` (used by `lip build`) maps file bytes to their parsed form, so an unchanged
+    chapter is not parsed again; parsing YAML is the slowest step of a rebuild.
+    """
     files = read_folder(source) if isinstance(source, Path) else source
     diagnostics: list[Diagnostic] = []
     manifest_path = f"{PLAN_DIR}/{MANIFEST_NAME}"
@@ -198,9 +219,8 @@ def load_plan(source: Path | PlanFiles) -> Plan:
                                       "der Kapitel und die Gremien fest."))
     else:
         try:
-            text = frontmatter.decode(raw_manifest, manifest_path).lstrip(frontmatter.BOM)
-            data = frontmatter.load(text.replace("\r\n", "\n"), manifest_path, 1)
-            manifest = Manifest(manifest_path, data if isinstance(data, dict) else {})
+            manifest = _parsed(cache, "manifest", MANIFEST_NAME, raw_manifest,
+                               lambda: _load_manifest(raw_manifest, manifest_path))
         except FrontMatterError as e:
             diagnostics.append(Diagnostic(e.path, e.line, e.field, e.message))
 
@@ -214,7 +234,9 @@ def load_plan(source: Path | PlanFiles) -> Plan:
                                           f"Datei plan/{name} fehlt"))
             continue
         try:
-            chapters.append(load_chapter(name, raw if raw is not None else b""))
+            data = raw if raw is not None else b""
+            chapters.append(_parsed(cache, "chapter", name, data,
+                                    lambda name=name, data=data: load_chapter(name, data)))
         except FrontMatterError as e:
             diagnostics.append(Diagnostic(e.path, e.line, e.field, e.message))
     unlisted = sorted(n for n in files if n.endswith(".md") and "/" not in n and n not in listed)

@@ -102,3 +102,24 @@ def test_a_second_commit_changes_the_manifest(repo, tmp_path: Path) -> None:
                                           strict=True) if a["text_sha256"] != b["text_sha256"]]
     assert changed == ["01-haltung.md"]
     assert json.loads(json.dumps(second.manifest))["zeitstempel"].startswith("2020-09-14")
+
+
+def test_parse_cache_reuses_unchanged_chapters_and_sees_metadata_edits(repo, tmp_path: Path) -> None:
+    import pickle
+
+    _, plan_dir = repo
+    out = tmp_path / "out"
+    build(plan_dir, output=out, formats=["html"])
+    cache_file = out / ".cache" / "geparster-plan.pickle"
+    _, entries = pickle.loads(cache_file.read_bytes())
+    assert sorted(k.split(":")[1] for k in entries) == ["01-haltung.md", "11-bildung.md", "lip.yaml"]
+    chapter = plan_dir / "11-bildung.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace("titel: Bildung", "titel: Bildung und Schule"),
+                       encoding="utf-8")
+    build(plan_dir, output=out, formats=["html"])
+    assert "1 Bildung und Schule" in (out / "LIP-2.0.html").read_text(encoding="utf-8")
+    _, entries = pickle.loads(cache_file.read_bytes())
+    assert len(entries) == 3, "entries of old versions are dropped"
+    cache_file.write_bytes(b"kaputt")
+    build(plan_dir, output=out, formats=["html"])  # a broken cache is ignored, not an error
+    assert "1 Bildung und Schule" in (out / "LIP-2.0.html").read_text(encoding="utf-8")
