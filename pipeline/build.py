@@ -23,6 +23,7 @@ from pipeline import __version__, actions
 from pipeline.assemble import Assembled, assemble
 from pipeline.diagnostics import Report
 from pipeline.errors import PipelineError
+from pipeline.files import write_atomic
 from pipeline.plan import MANIFEST_NAME, Plan, load_plan, read_folder, require_valid
 from pipeline.validate import check_plan
 
@@ -163,10 +164,12 @@ def build(plan_dir: Path = Path("plan"), *, output: Path = Path("build"),
 
     progress("Plan lesen")
     source = read_source(plan_dir, rev)
-    parsed = _load_parse_cache(output) if use_cache else None
+    parser = _parser_version() if use_cache else ""
+    parsed = _load_parse_cache(output, parser) if use_cache else None
+    cached_before = set(parsed or ())
     plan = load_plan(source.files, cache=parsed)
     if parsed is not None:
-        _save_parse_cache(output, parsed, plan)
+        _save_parse_cache(output, parser, parsed, plan, cached_before)
     if validate:
         require_valid(plan, check_plan(plan))
     draft = not is_final(plan)
@@ -208,7 +211,7 @@ def _parser_version() -> str:
     return file_sha256(*(Path(m.__file__) for m in (body, frontmatter, plan)))
 
 
-def _load_parse_cache(output: Path) -> dict:
+def _load_parse_cache(output: Path, parser: str) -> dict:
     # A local cache that only `lip build` itself writes into the git-ignored output folder.
     path = output / ".cache" / PARSE_CACHE
     try:
@@ -216,17 +219,19 @@ def _load_parse_cache(output: Path) -> dict:
     except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
             ImportError):
         return {}
-    return entries if version == _parser_version() else {}
+    return entries if version == parser else {}
 
 
-def _save_parse_cache(output: Path, entries: dict, plan: Plan) -> None:
-    """Keep only what the current plan used, so the cache does not grow with every edit."""
-    from pipeline.files import write_atomic
-
+def _save_parse_cache(output: Path, parser: str, entries: dict, plan: Plan,
+                      cached_before: set[str]) -> None:
+    """Keep only what the current plan used, so the cache does not grow with every edit;
+    write nothing when the plan was read entirely from the cache."""
     live = {id(plan.manifest), *map(id, plan.chapters)}
     kept = {k: v for k, v in entries.items() if id(v) in live}
+    if set(kept) == cached_before:
+        return
     try:
-        write_atomic(output / ".cache" / PARSE_CACHE, pickle.dumps((_parser_version(), kept)))
+        write_atomic(output / ".cache" / PARSE_CACHE, pickle.dumps((parser, kept)))
     except OSError as e:  # a cache that cannot be written only costs time
         logging.getLogger(__name__).debug("Zwischenspeicher nicht geschrieben: %s", e)
 
