@@ -3,6 +3,11 @@
 The front matter is parsed with ruamel.yaml in round-trip mode, so that writing it back
 keeps comments, key order, quoting and blank lines. Byte order mark and line endings
 (CRLF) of the file are kept as the editor wrote them.
+
+Commands that only read (check, build, site, redline) take a faster path: libyaml (via
+ruamel.yaml.clib) composes the nodes and plain dicts and lists remember the line of every
+key and item. The round-trip loader stays the judge: whenever the fast path meets anything
+unusual (a syntax error, a tag, a duplicate key, a bad date) it hands over to it.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from pipeline.errors import FrontMatterError
 
@@ -153,8 +159,72 @@ def _sequence_style(yaml_text: str) -> tuple[int, int]:
     return (4, 2)
 
 
-def load(yaml_text: str, path: str, first_line: int = 1) -> Any:
-    """Parse front matter; errors name the line in the .md file."""
+class LineMap(dict):
+    """A mapping read by the fast loader; `lines[key]` is the 0-based line of the key."""
+
+    lines: dict[Any, int]
+
+
+class LineList(list):
+    """A sequence read by the fast loader; `lines[i]` is the 0-based line of item i."""
+
+    lines: list[int]
+
+
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_fast_yaml: YAML | None = None
+
+
+class _Unusual(Exception):
+    """The fast loader declines; the round-trip loader reads the text instead."""
+
+
+def _construct(node: Any, constructor: Any) -> Any:
+    if isinstance(node, MappingNode):
+        if node.tag != _MAP_TAG:
+            raise _Unusual
+        mapping = LineMap()
+        mapping.lines = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                raise _Unusual
+            key = constructor.construct_object(key_node)
+            if key in mapping or key_node.tag == "tag:yaml.org,2002:merge":
+                raise _Unusual  # duplicates and merge keys: the round-trip loader explains
+            mapping[key] = _construct(value_node, constructor)
+            mapping.lines[key] = key_node.start_mark.line
+        return mapping
+    if isinstance(node, SequenceNode):
+        if node.tag != _SEQ_TAG:
+            raise _Unusual
+        items = LineList(_construct(item, constructor) for item in node.value)
+        items.lines = [item.start_mark.line for item in node.value]
+        return items
+    return constructor.construct_object(node)
+
+
+def _load_fast(yaml_text: str) -> Any:
+    from ruamel.yaml.constructor import SafeConstructor
+
+    global _fast_yaml
+    if _fast_yaml is None:
+        _fast_yaml = YAML(typ="safe")  # libyaml's parser when ruamel.yaml.clib is installed
+    node = _fast_yaml.compose(yaml_text)
+    return None if node is None else _construct(node, SafeConstructor(loader=_fast_yaml))
+
+
+def load(yaml_text: str, path: str, first_line: int = 1, *, editable: bool = True) -> Any:
+    """Parse front matter; errors name the line in the .md file.
+
+    `editable=False` returns plain dicts and lists (with their lines) that must not be
+    written back; it is several times faster than the round-trip loader.
+    """
+    if not editable and not _MAYBE_ANCHOR.search(yaml_text):
+        try:
+            return _load_fast(yaml_text)
+        except (YAMLError, ValueError, TypeError, _Unusual):
+            pass  # the round-trip loader below gives the canonical answer or message
     yaml = make_yaml()
     try:
         # Parsing twice costs time; only text that may hold an anchor or alias is scanned.
@@ -206,7 +276,9 @@ def line_of(data: Any, keys: tuple[str | int, ...], first_line: int) -> int:
     node = data
     for key in keys:
         try:
-            if isinstance(node, CommentedMap) and key in node:
+            if isinstance(node, LineMap | LineList):
+                line = first_line + node.lines[key]
+            elif isinstance(node, CommentedMap) and key in node:
                 line = first_line + node.lc.key(key)[0]
             elif isinstance(node, CommentedSeq) and isinstance(key, int) and key < len(node):
                 line = first_line + node.lc.item(key)[0]

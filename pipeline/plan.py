@@ -47,7 +47,7 @@ class Chapter:
     """Path as shown to the user, e.g. plan/11-bildung.md."""
     text: frontmatter.SplitText
     meta: Any
-    """The front matter as loaded by ruamel (a CommentedMap)."""
+    """The front matter: a ruamel CommentedMap when loaded editable, else a frontmatter.LineMap."""
     body: Body
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -173,16 +173,18 @@ def read_folder(plan_dir: Path) -> dict[str, bytes | None]:
 
 def _load_manifest(raw: bytes, path: str) -> Manifest:
     text = frontmatter.decode(raw, path).lstrip(frontmatter.BOM)
-    data = frontmatter.load(text.replace("\r\n", "\n"), path, 1)
+    data = frontmatter.load(text.replace("\r\n", "\n"), path, 1, editable=False)
     return Manifest(path, data if isinstance(data, dict) else {})
 
 
-def load_chapter(filename: str, raw: bytes, prefix: str = PLAN_DIR) -> Chapter:
-    """Parse one chapter file; raise FrontMatterError if it cannot be read at all."""
+def load_chapter(filename: str, raw: bytes, prefix: str = PLAN_DIR, *, editable: bool = True) -> Chapter:
+    """Parse one chapter file; raise FrontMatterError if it cannot be read at all.
+
+    Only an editable chapter's `meta` may be changed and dumped back into the file."""
     path = f"{prefix}/{filename}"
     text = frontmatter.decode(raw, path)
     split = frontmatter.split(text, path)
-    meta = frontmatter.load(split.yaml_text, path, split.yaml_first_line)
+    meta = frontmatter.load(split.yaml_text, path, split.yaml_first_line, editable=editable)
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
@@ -206,7 +208,8 @@ def load_plan(source: Path | PlanFiles, cache: MutableMapping[str, Any] | None =
     """Read the manifest and every chapter it lists; collect problems instead of raising.
 
     `cache` (used by `lip build`) maps file bytes to their parsed form, so an unchanged
-    chapter is not parsed again; parsing YAML is the slowest step of a rebuild.
+    chapter is not parsed again; parsing YAML is the slowest step of a rebuild. The chapters
+    are read-only (see `load_chapter`).
     """
     files = read_folder(source) if isinstance(source, Path) else source
     diagnostics: list[Diagnostic] = []
@@ -236,14 +239,15 @@ def load_plan(source: Path | PlanFiles, cache: MutableMapping[str, Any] | None =
         try:
             data = raw if raw is not None else b""
             chapters.append(_parsed(cache, "chapter", name, data,
-                                    lambda name=name, data=data: load_chapter(name, data)))
+                                    lambda name=name, data=data: load_chapter(name, data, editable=False)))
         except FrontMatterError as e:
             diagnostics.append(Diagnostic(e.path, e.line, e.field, e.message))
     unlisted = sorted(n for n in files if n.endswith(".md") and "/" not in n and n not in listed)
     if manifest is None:
         for name in unlisted:
             try:
-                chapters.append(load_chapter(name, files[name] if files[name] is not None else b""))
+                chapters.append(load_chapter(name, files[name] if files[name] is not None else b"",
+                                             editable=False))
             except FrontMatterError as e:
                 diagnostics.append(Diagnostic(e.path, e.line, e.field, e.message))
     for name in unlisted if manifest else []:

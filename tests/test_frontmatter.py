@@ -130,3 +130,65 @@ def test_generated_front_matter_round_trips(yaml_text: str, body: str, newline: 
     body = body.replace("\r", "")
     text = ("\ufeff" if bom else "") + ("---\n" + yaml_text + "---\n").replace("\n", newline) + body
     assert round_trip(text) == text
+
+
+# --- the read-only fast loader agrees with the round-trip loader ------------------------------
+
+
+def _paths(data, prefix=()):
+    """Every key path in a loaded front matter (for comparing line numbers)."""
+    yield prefix
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _paths(value, (*prefix, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _paths(value, (*prefix, i))
+
+
+def _reading(yaml_text: str, editable: bool):
+    """What a loader makes of the text: the data, or the error it reports."""
+    try:
+        return frontmatter.load(yaml_text, "x.md", 2, editable=editable)
+    except FrontMatterError as e:
+        return (e.line, e.field, e.message)
+
+
+def assert_same_reading(yaml_text: str) -> None:
+    editable, fast = _reading(yaml_text, True), _reading(yaml_text, False)
+    assert frontmatter.to_plain(fast) == frontmatter.to_plain(editable)
+    for path in _paths(editable) if not isinstance(editable, tuple) else ():
+        assert frontmatter.line_of(fast, path, 2) == frontmatter.line_of(editable, path, 2), path
+
+
+@pytest.mark.parametrize("name", [*SHIPPED, "lip.yaml"])
+def test_fast_loader_reads_shipped_files_like_the_round_trip_loader(name: str) -> None:
+    text = (SHIPPED_PLAN / name).read_text(encoding="utf-8")
+    yaml_text = text if name.endswith(".yaml") else frontmatter.split(text, name).yaml_text
+    fast = frontmatter.load(yaml_text, name, 2, editable=False)
+    assert isinstance(fast, frontmatter.LineMap)  # the fast path was taken, no hand-over
+    assert_same_reading(yaml_text)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(front_matters())
+def test_fast_loader_agrees_on_generated_front_matter(yaml_text: str) -> None:
+    assert_same_reading(yaml_text)
+
+
+@pytest.mark.parametrize("yaml_text", [
+    "a: 1\na: 2\n",                     # duplicate key
+    "datum: 2020-13-45\n",               # impossible date
+    "a: [1, 2\n",                        # unclosed flow sequence
+    "a:\n\t- b\n",                       # tab indentation
+])
+def test_fast_loader_hands_unusual_text_to_the_round_trip_loader(yaml_text: str) -> None:
+    """Same error, same message: the round-trip loader judges whatever the fast path declines."""
+    assert isinstance(_reading(yaml_text, True), tuple)
+    assert_same_reading(yaml_text)
+
+
+def test_fast_loader_hands_tagged_collections_to_the_round_trip_loader() -> None:
+    assert not isinstance(frontmatter.load("a: !!set {x}\n", "x.md", 2, editable=False), frontmatter.LineMap)
+    assert_same_reading("a: !!set {x}\n")
