@@ -1,5 +1,5 @@
-"""Allow `python -m pipeline`."""
+"""Allow `python -m pipeline` (the same as the `lip` command)."""
 
-from pipeline.cli import main
+from pipeline.cli import run
 
-main()
+run()

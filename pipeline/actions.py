@@ -16,6 +16,7 @@ from pipeline.diagnostics import Report
 from pipeline.errors import PipelineError, PlanInvalid
 from pipeline.files import write_atomic
 from pipeline.plan import Chapter, Plan, load_chapter, load_plan
+from pipeline.review import check_final
 from pipeline.validate import check_plan
 
 
@@ -26,32 +27,6 @@ def check(plan_dir: Path, *, strict: bool = False, final: bool = False) -> Repor
     if final:
         check_final(plan, report)
     return report
-
-
-def check_final(plan: Plan, report: Report) -> None:
-    """Add an error for every chapter not accepted on exactly its current text.
-
-    This is the rule for the final Fassung (`lip check --final`, and `lip build` marks the
-    document ENTWURF when it fails): the Lenkungsgruppe's last decision is `angenommen` and
-    pins the text the chapter has now.
-    """
-    gremien = plan.manifest.gremien if plan.manifest else None
-    for chapter in plan.chapters:
-        state = review.chapter_state(chapter, gremien)
-        if state.is_final:
-            continue
-        decisions = chapter.review.get("entscheidungen") or []
-        if state.status is review.ReviewStatus.ANGENOMMEN:
-            report.add(chapter.path,
-                       chapter.line_of("review", "entscheidungen", len(decisions) - 1), "review",
-                       f"der Text wurde nach der Annahme am "
-                       f"{review.german_date(state.last_decision.get('datum'))} geändert; die "
-                       f"Annahme deckt die jetzige Fassung nicht. Erneut vorlegen "
-                       f"(lip vorlegen {chapter.id}) und annehmen lassen")
-        else:
-            report.add(chapter.path, chapter.line_of("review"), "review",
-                       f"für die endgültige Fassung muss das Kapitel von der Lenkungsgruppe "
-                       f"angenommen sein; Stand: {state.label}")
 
 
 # --- review workflow (issue 4) -------------------------------------------------------------------

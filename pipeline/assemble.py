@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import re
@@ -41,9 +42,20 @@ def chapter_markdown(chapter: Chapter, *, boxed_measures: bool = False) -> str:
         if marker >= 0:
             lines[i] = f"{lines[i][:marker]}[]{{#{goal.anchor}}}{lines[i][marker:]}"
     if boxed_measures:
-        for start, end in reversed(_measure_spans(chapter)):
-            lines[end:end] = ["", ":::", ""]
-            lines[start:start] = ["", "::: massnahme"]
+        opening, closing = set(), set()
+        for start, end in _measure_spans(chapter):
+            opening.add(start)
+            closing.add(end)
+        boxed: list[str] = []
+        for i, line in enumerate(lines):
+            if i in closing:
+                boxed += ["", ":::", ""]
+            if i in opening:
+                boxed += ["", "::: massnahme"]
+            boxed.append(line)
+        if len(lines) in closing:
+            boxed += ["", ":::", ""]
+        lines = boxed
     body = protect_gender_star("\n".join(lines).strip("\n"))
     return f"{chapter_heading(chapter)}\n\n{body}\n"
 
@@ -55,8 +67,8 @@ def _measure_spans(chapter: Chapter) -> list[tuple[int, int]]:
     n_lines = len(chapter.text.body.replace("\r\n", "\n").split("\n"))
     spans = []
     for measure in chapter.body.measures:
-        later = [line for line in heading_lines if line > measure.line]
-        end = (later[0] - first) if later else n_lines
+        after = bisect.bisect_right(heading_lines, measure.line)
+        end = heading_lines[after] - first if after < len(heading_lines) else n_lines
         spans.append((measure.line - first, end))
     return spans
 

@@ -9,23 +9,22 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
 import os
 import pickle
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import __version__, actions
+from pipeline import __version__, review
 from pipeline.assemble import Assembled, assemble
 from pipeline.diagnostics import Report
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, RenderError
 from pipeline.files import write_atomic
 from pipeline.plan import MANIFEST_NAME, Plan, load_plan, read_folder, require_valid
-from pipeline.validate import check_plan
 
 OUTPUT_STEM = "LIP-2.0"
 MANIFEST_FORMAT = "lip-build-manifest/1"
@@ -73,15 +72,12 @@ def read_source(plan_dir: Path, rev: str | None = None) -> Source:
         raise BuildError(f"Ordner {plan_dir} nicht gefunden; mit --plan den Ordner des Plans angeben")
     files = read_folder(plan_dir)
     resources = {p: (plan_dir / p).read_bytes() for p, data in files.items() if data is None}
-    try:
-        repo = history.open_repo(plan_dir)
-        head = history.resolve(repo, "HEAD")
-    except PipelineError:
+    head = history.head_snapshot(plan_dir)
+    if head is None:
         return Source(files, None, _fallback_time(), True, resources)
-    committed = history.plan_blob_ids(repo, head.sha, history.plan_prefix(repo, plan_dir))
     current = {p: history.blob_id(data if data is not None else resources[p])
                for p, data in files.items()}
-    return Source(files, head.sha, head.time, committed != current, resources)
+    return Source(files, head.revision.sha, head.revision.time, head.blob_ids != current, resources)
 
 
 def _fallback_time() -> dt.datetime:
@@ -92,7 +88,7 @@ def _fallback_time() -> dt.datetime:
 def is_final(plan: Plan) -> bool:
     """Final = every chapter accepted on its current text (the review rule of issue 4)."""
     report = Report()
-    actions.check_final(plan, report)
+    review.check_final(plan, report)
     return not report.errors
 
 
@@ -126,18 +122,6 @@ def build_manifest(plan: Plan, source: Source, doc: Assembled, *, draft: bool,
     }
 
 
-def provenance_strings(manifest: dict) -> tuple[str, list[str]]:
-    """Subject and Keywords of the PDF: the provenance, readable in any PDF viewer."""
-    commit = manifest["commit"] or "ohne Commit"
-    state = " (geändert)" if manifest["geaendert"] else ""
-    subject = (f"Beschlussdrucksache {manifest['drucksache']}, Anlage 1 – {manifest['fassung']}"
-               f"{' – ENTWURF' if manifest['entwurf'] else ''} – Commit {commit}{state}")
-    keywords = ["Lokaler Integrationsplan", f"Fassung: {manifest['fassung']}",
-                f"Commit: {commit}{state}", f"Drucksache: {manifest['drucksache']}"]
-    keywords += [f"{k['datei']}: sha256 {k['text_sha256'][:16]}" for k in manifest["kapitel"]]
-    return subject, keywords
-
-
 def parse_formats(values: Sequence[str]) -> list[str]:
     """--format pdf --format html,docx -> ['pdf', 'html', 'docx'] (order kept, no repeats)."""
     from pipeline.render import FORMATS
@@ -159,7 +143,12 @@ def build(plan_dir: Path = Path("plan"), *, output: Path = Path("build"),
           formats: Sequence[str] = ("pdf", "html", "docx"), rev: str | None = None,
           line_numbers: bool = False, progress: Callable[[str], None] = lambda step: None,
           validate: bool = True, use_cache: bool = True) -> BuildResult:
-    """Build the requested formats; raise PlanInvalid when `lip check` would fail."""
+    """Build the requested formats; raise PlanInvalid when `lip check` would fail.
+
+    Nothing is written into `output` (except the cache) unless the plan passed the check.
+    The check and the build manifest need nothing from pandoc or typst, so they run in
+    background threads while those two convert (both release the GIL meanwhile).
+    """
     from pipeline.render import Settings, backends, templates_dir
 
     progress("Plan lesen")
@@ -168,36 +157,95 @@ def build(plan_dir: Path = Path("plan"), *, output: Path = Path("build"),
     parsed = _load_parse_cache(output, parser) if use_cache else None
     cached_before = set(parsed or ())
     plan = load_plan(source.files, cache=parsed)
-    if parsed is not None:
-        _save_parse_cache(output, parser, parsed, plan, cached_before)
-    if validate:
-        require_valid(plan, check_plan(plan))
-    draft = not is_final(plan)
+    if validate and plan.diagnostics:  # files that could not be read: nothing to assemble
+        require_valid(plan, _check(plan))
     progress("zusammenstellen")
-    doc = assemble(plan, draft=draft, line_numbers=line_numbers)
+    try:
+        draft = not is_final(plan)
+        doc = assemble(plan, draft=draft, line_numbers=line_numbers)
+    except Exception:
+        # A plan that `lip check` rejects may trip the assembler; its problems are the answer.
+        if validate:
+            require_valid(plan, _check(plan))
+        raise
     templates = templates_dir()
-    manifest = build_manifest(plan, source, doc, draft=draft, line_numbers=line_numbers,
-                              templates=templates)
-    subject, keywords = provenance_strings(manifest)
-    doc.data["beschreibung"] = subject
-    doc.data["stichwoerter"] = keywords
-    manifest_json = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True)
+    manifest = _Background(build_manifest, plan, source, doc, draft=draft,
+                           line_numbers=line_numbers, templates=templates)
+
+    def check_and_keep_cache() -> Report:
+        if parsed is not None:
+            _save_parse_cache(output, parser, parsed, plan, cached_before)
+        return _check(plan) if validate else Report()
+
+    checked = _Background(check_and_keep_cache)
+
+    def step(name: str) -> None:
+        """A converter begins a step: from now on the background work has the CPU to itself."""
+        progress(name)
+        manifest.start()
+        checked.start()
+
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise BuildError(f"Ausgabeordner {output} lässt sich nicht anlegen: {e.strerror}") from None
     registry = backends()
-    outputs: dict[str, Path] = {}
+    rendered: dict[str, bytes] = {}
     with tempfile.TemporaryDirectory(prefix="lip-build-", dir=output) as work:
         settings = Settings(timestamp=source.time, work_dir=Path(work),
                             cache_dir=output / ".cache" if use_cache else None,
-                            resources=source.resources, manifest_json=manifest_json,
-                            progress=progress)
-        for fmt in formats:
-            render, template_name = registry[fmt]
-            outputs[fmt] = render(doc, template=templates / template_name,
-                                  out=output / f"{OUTPUT_STEM}.{fmt}", settings=settings)
-    return BuildResult(outputs, manifest, draft)
+                            resources=source.resources, manifest=manifest.result, progress=step)
+        try:
+            for fmt in formats:
+                render, template_name = registry[fmt]
+                rendered[fmt] = render(doc, template=templates / template_name, settings=settings)
+                if checked.done():  # stop early when the check has already failed
+                    require_valid(plan, checked.result())
+        except RenderError:
+            require_valid(plan, checked.result())  # an invalid plan explains a failed render
+            raise
+    require_valid(plan, checked.result())
+    outputs: dict[str, Path] = {}
+    for fmt, data in rendered.items():
+        outputs[fmt] = output / f"{OUTPUT_STEM}.{fmt}"
+        write_atomic(outputs[fmt], data)
+    return BuildResult(outputs, manifest.result(), draft)
+
+
+def _check(plan: Plan) -> Report:
+    from pipeline.validate import check_plan  # jsonschema: imported where it is used
+
+    return check_plan(plan)
+
+
+class _Background:
+    """Run `fn(*args, **kwargs)` in a thread from `start()` on; `result()` waits for it
+    (starting it if nobody did) and re-raises its error."""
+
+    def __init__(self, fn: Callable, *args, **kwargs) -> None:
+        self._value = self._error = None
+
+        def run() -> None:
+            try:
+                self._value = fn(*args, **kwargs)
+            except BaseException as e:  # handed to the caller of result()
+                self._error = e
+
+        self._thread = threading.Thread(target=run, daemon=True)
+
+    def start(self) -> None:
+        if self._thread.ident is None:
+            self._thread.start()
+
+    def done(self) -> bool:
+        return self._thread.ident is not None and not self._thread.is_alive()
+
+    def result(self):
+        self.start()
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 PARSE_CACHE = "geparster-plan.pickle"

@@ -679,3 +679,26 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("Interner Fehler in lip – bitte mit --debug erneut ausführen und den "
                    "Traceback dem Entwicklungsteam melden.", err=True)
         raise SystemExit(4) from None
+
+
+def run() -> None:
+    """The `lip` console script: `main()`, then leave without tearing the interpreter down.
+
+    A short command gains nothing from Python's orderly shutdown (module teardown, freeing
+    every object); it costs 40–80 ms, a tenth of building the shipped plan as HTML. Output
+    is flushed first; an unexpected error still ends in Python's own handling.
+    """
+    try:
+        main()
+        code = 0
+    except SystemExit as e:
+        if isinstance(e.code, str):
+            print(e.code, file=sys.stderr)
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (lip … | head) loses nothing more
+            pass
+    os._exit(code)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +93,43 @@ def plan_blob_ids(repo, rev: str, prefix: str = PLAN_DIR) -> dict[str, str]:
 def blob_id(data: bytes) -> str:
     """The id git gives a file with these bytes (`git hash-object`)."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """HEAD of the repository holding a plan folder, and the folder's blob ids there."""
+
+    revision: Revision
+    blob_ids: dict[str, str]
+    """{path relative to the plan folder: git blob id}."""
+
+
+def head_snapshot(plan_dir: Path) -> Snapshot | None:
+    """HEAD's commit and the plan folder's blob ids, or None outside a repository with commits.
+
+    `lip build` asks this on every run, so it calls the git command line twice instead of
+    importing GitPython, which alone would take longer than the whole answer.
+    """
+    def git(*args: str) -> bytes | None:
+        try:
+            proc = subprocess.run(["git", "-C", str(plan_dir), *args], capture_output=True, check=False)
+        except OSError:
+            return None
+        return proc.stdout if proc.returncode == 0 else None
+
+    head = git("log", "-1", "--format=%H %ct", "HEAD")
+    listing = git("ls-tree", "-r", "-z", "HEAD", "--", ".") if head else None
+    if not head or listing is None:
+        return None
+    sha, seconds = head.decode().split()
+    blob_ids = {}
+    for entry in listing.split(b"\0"):
+        if entry:
+            info, _, name = entry.partition(b"\t")
+            _mode, kind, object_id = info.decode().split()
+            if kind == "blob":  # paths are relative to plan_dir (git's working directory)
+                blob_ids[name.decode("utf-8", "surrogateescape")] = object_id
+    return Snapshot(Revision(sha, dt.datetime.fromtimestamp(int(seconds), dt.UTC)), blob_ids)
 
 
 def read_plan_blobs(repo, rev: str, prefix: str, paths: list[str]) -> dict[str, bytes]:

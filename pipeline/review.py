@@ -536,3 +536,29 @@ def format_word_changes(added: int, removed: int) -> str:
 def next_vorgabe_ids(count: int) -> list[str]:
     """Ids for the Vorgaben of a new decision: V1, V2, …"""
     return [f"V{i}" for i in range(1, count + 1)]
+
+
+def check_final(plan: Any, report: Any) -> None:
+    """Add an error for every chapter not accepted on exactly its current text.
+
+    This is the rule for the final Fassung (`lip check --final`, and `lip build` marks the
+    document ENTWURF when it fails): the Lenkungsgruppe's last decision is `angenommen` and
+    pins the text the chapter has now.
+    """
+    gremien = plan.manifest.gremien if plan.manifest else None
+    for chapter in plan.chapters:
+        state = chapter_state(chapter, gremien)
+        if state.is_final:
+            continue
+        decisions = chapter.review.get("entscheidungen") or []
+        if state.status is ReviewStatus.ANGENOMMEN:
+            report.add(chapter.path,
+                       chapter.line_of("review", "entscheidungen", len(decisions) - 1), "review",
+                       f"der Text wurde nach der Annahme am "
+                       f"{german_date(state.last_decision.get('datum'))} geändert; die "
+                       f"Annahme deckt die jetzige Fassung nicht. Erneut vorlegen "
+                       f"(lip vorlegen {chapter.id}) und annehmen lassen")
+        else:
+            report.add(chapter.path, chapter.line_of("review"), "review",
+                       f"für die endgültige Fassung muss das Kapitel von der Lenkungsgruppe "
+                       f"angenommen sein; Stand: {state.label}")

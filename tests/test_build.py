@@ -90,6 +90,26 @@ def test_invalid_plan_is_refused_and_nothing_is_written(repo, tmp_path: Path) ->
     assert not (tmp_path / "o" / "LIP-2.0.pdf").exists()
 
 
+def test_a_plan_that_fails_the_check_leaves_earlier_outputs_untouched(repo, tmp_path: Path) -> None:
+    """The check runs beside pandoc; a failing check must still keep every output as it was."""
+    from pipeline.errors import PlanInvalid
+
+    _, plan_dir = repo
+    out = tmp_path / "o"
+    build(plan_dir, output=out, formats=["html", "docx"])
+    before = {p.name: p.read_bytes() for p in out.glob("LIP-2.0.*")}
+    chapter = plan_dir / "11-bildung.md"
+    text = chapter.read_text(encoding="utf-8")
+    chapter.write_text(text.replace("gleichstellungsrelevant: true", "gleichstellungsrelevant: vielleicht")
+                       .replace("titel: Bildung", "titel: Bildung\nfarbe: rot"), encoding="utf-8")
+    with pytest.raises(PlanInvalid) as info:
+        build(plan_dir, output=out, formats=["html", "docx"])
+    messages = [str(d) for d in info.value.diagnostics]
+    assert any("11-bildung.md:" in m and "gleichstellungsrelevant" in m for m in messages), messages
+    assert {p.name: p.read_bytes() for p in out.glob("LIP-2.0.*")} == before
+    assert not list(out.glob("lip-build-*"))  # no scratch folder left behind
+
+
 def test_a_second_commit_changes_the_manifest(repo, tmp_path: Path) -> None:
     git_repo, plan_dir = repo
     first = build(plan_dir, output=tmp_path / "a", formats=["pdf"])

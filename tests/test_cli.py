@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import ROOT, SHIPPED_PLAN
 
 from pipeline.cli import cli, main
 
@@ -73,3 +73,17 @@ def test_missing_plan_folder_is_reported_not_a_traceback(tmp_path: Path) -> None
 def test_version() -> None:
     result = CliRunner().invoke(cli, ["--version"])
     assert result.exit_code == 0 and result.output.startswith("lip ")
+
+
+def test_console_script_flushes_its_output_and_keeps_exit_codes(tmp_path: Path) -> None:
+    """`lip` leaves through os._exit: everything printed must still arrive, codes must hold."""
+    import json
+
+    lip = str(Path(sys.executable).with_name("lip"))
+    ok = subprocess.run([lip, "check", "--json", "--plan", str(SHIPPED_PLAN)], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["fehler"] == 0
+    bad = subprocess.run([lip, "check", "--plan", str(tmp_path / "nix")], capture_output=True, text=True)
+    assert bad.returncode == 1 and "Manifest plan/lip.yaml fehlt" in bad.stderr
+    usage = subprocess.run([lip, "check", "--gibtsnicht"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "Unbekannte Option" in usage.stderr

@@ -1,7 +1,8 @@
 """Renderers: one module per output format behind one small protocol.
 
-`build.py` never branches on the format: it looks the backend up in `BACKENDS` and calls
-`render(doc, template=…, out=…, settings=…)`. Adding a format = one module + one entry.
+`build.py` never branches on the format: it looks the backend up in `backends()` and calls
+`render(doc, template=…, settings=…)`, which returns the file's bytes; `build.py` writes
+them once the plan has passed its check. Adding a format = one module + one entry.
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ class Settings:
     """Per-chapter cache of pandoc output; None = no cache."""
     resources: dict[str, bytes] = field(default_factory=dict)
     """Image files of the plan by path relative to plan/ (e.g. 'bilder/karte.svg')."""
-    manifest_json: str = "{}"
-    """The build manifest, attached to the PDF."""
+    manifest: Callable[[], dict] = dict
+    """Returns the build manifest (attached to the PDF); may wait while it is computed."""
     progress: Callable[[str], None] = lambda step: None
 
     def write_resources(self) -> None:
@@ -56,7 +57,7 @@ class Settings:
 
 
 class Backend(Protocol):
-    def __call__(self, doc: Assembled, *, template: Path, out: Path, settings: Settings) -> Path: ...
+    def __call__(self, doc: Assembled, *, template: Path, settings: Settings) -> bytes: ...
 
 
 def file_sha256(*paths: Path) -> str:
@@ -78,6 +79,10 @@ def backends() -> dict[str, tuple[Backend, str]]:
 FORMATS = ("pdf", "html", "docx")
 
 
+FILTERS = {"html": ("build-html-embed.lua",)}
+"""Lua filters per format (the PDF's are in render/pandoc.py)."""
+
+
 def filter_args_for(fmt: str) -> list[str]:
-    """Lua filters for HTML/DOCX (none needed today; the hook keeps backends uniform)."""
-    return []
+    """pandoc arguments that run the Lua filters of `fmt`."""
+    return [f"--lua-filter={FILTER_DIR / name}" for name in FILTERS.get(fmt, ())]

@@ -5,17 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.assemble import Assembled
-from pipeline.files import write_atomic
 from pipeline.render import Settings, filter_args_for
 from pipeline.render import pandoc as pd
 
 
-def render(doc: Assembled, *, template: Path, out: Path, settings: Settings) -> Path:
-    settings.progress("pandoc (HTML)")
+def render(doc: Assembled, *, template: Path, settings: Settings) -> bytes:
+    """One file with everything in it: the style sheet in a <style> element and the images
+    as data: URIs (see filters/build-html-embed.lua), so nothing is fetched when it is opened."""
     settings.write_resources()
-    css = template.with_name("lip.css")
-    data = pd.run(doc, "html5", ["-s", f"--template={template}", f"--css={css}", "--embed-resources",
+    css = template.with_name("lip.css").read_text(encoding="utf-8")
+    style = settings.work_dir / "stil.html"
+    style.write_text(f"<style>\n{css}</style>\n", encoding="utf-8")
+    return pd.run(doc, "html5", ["-s", f"--template={template}", f"--include-in-header={style}",
                                  "--toc", "--toc-depth=2", "--section-divs",
-                                 *filter_args_for("html")], settings)
-    write_atomic(out, data)
-    return out
+                                 *filter_args_for("html")], settings, "pandoc (HTML)")

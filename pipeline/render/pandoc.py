@@ -37,28 +37,23 @@ def filter_args(names: tuple[str, ...]) -> list[str]:
 
 
 def write_metadata(doc: Assembled, path: Path) -> Path:
-    """pandoc metadata as a YAML file; multi-line values as literal blocks, because pandoc
-    reads a quoted scalar as one line of inlines (paragraphs and lists would be lost)."""
-    import io
+    """pandoc metadata as a JSON file (pandoc reads it as YAML, of which JSON is a part).
 
-    from ruamel.yaml import YAML
-    from ruamel.yaml.scalarstring import LiteralScalarString
-
-    def literal(value):
+    pandoc reads each string as Markdown: a multi-line value must end in a newline to stay
+    blocks (paragraphs, lists); without one, a single paragraph becomes inlines.
+    """
+    def blocks_kept(value):
         if isinstance(value, str) and "\n" in value:
-            return LiteralScalarString(value.rstrip("\n") + "\n")  # no final newline = inlines
+            return value.rstrip("\n") + "\n"
         if isinstance(value, list):
-            return [literal(v) for v in value]
+            return [blocks_kept(v) for v in value]
         if isinstance(value, dict):
-            return {k: literal(v) for k, v in value.items()}
+            return {k: blocks_kept(v) for k, v in value.items()}
         return value
 
-    yaml = YAML()
-    yaml.width = 4096
-    buf = io.StringIO()
-    yaml.dump(literal(dict(sorted(doc.metadata.items()))), buf)
-    path = path.with_suffix(".yaml")
-    path.write_text(buf.getvalue(), encoding="utf-8")
+    path = path.with_suffix(".json")
+    path.write_text(json.dumps(blocks_kept(dict(sorted(doc.metadata.items()))), ensure_ascii=False),
+                    encoding="utf-8")
     return path
 
 
@@ -109,13 +104,14 @@ def typst_source(doc: Assembled, template: Path, settings: Settings) -> str:
     frame_file = cache / f"rahmen-{meta_key}.json" if cache else None
     frame = json.loads(frame_file.read_text(encoding="utf-8")) if frame_file and frame_file.exists() else None
     if missing or frame is None:
-        settings.progress("pandoc")
         meta_file = write_metadata(doc, settings.work_dir / "metadaten.json")
         args = ["-f", READER_GENERATED, "-t", "typst", "--wrap=preserve", "--syntax-highlighting=none",
                 *filter_args(TYPST_FILTERS)]
         if frame is None:
             args += ["-s", f"--template={template}", f"--metadata-file={meta_file}"]
-        out = tools.run_pandoc(args, stdin=_marked_markdown(missing)).decode("utf-8")
+        source = _marked_markdown(missing)
+        settings.progress("pandoc")
+        out = tools.run_pandoc(args, stdin=source).decode("utf-8")
         head, converted, tail = _split_marked(out)
         if frame is None:
             frame = {"head": head, "tail": tail}
@@ -140,10 +136,12 @@ def _store(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-def run(doc: Assembled, to: str, args: list[str], settings: Settings) -> bytes:
-    """Convert the whole document with one pandoc call (HTML, DOCX)."""
+def run(doc: Assembled, to: str, args: list[str], settings: Settings, step: str) -> bytes:
+    """Convert the whole document with one pandoc call (HTML, DOCX); `step` names it in the
+    progress display, which is told just before pandoc starts."""
     meta_file = write_metadata(doc, settings.work_dir / "metadaten.json")
     env = {"SOURCE_DATE_EPOCH": str(settings.epoch), "TZ": "UTC"}
+    settings.progress(step)
     return tools.run_pandoc(["-f", READER, "-t", to, f"--metadata-file={meta_file}",
                              f"--resource-path={settings.work_dir}", *args, "-o", "-"],
                             stdin=doc.markdown, env=env)

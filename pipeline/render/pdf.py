@@ -8,7 +8,6 @@ from pathlib import Path
 
 from pipeline.assemble import Assembled
 from pipeline.errors import RenderError
-from pipeline.files import write_atomic
 from pipeline.render import Settings
 from pipeline.render.pandoc import typst_source
 
@@ -17,14 +16,31 @@ PDF_STANDARDS = ["a-3b", "ua-1"]
 
 @functools.cache
 def typst_version() -> str:
-    from importlib.metadata import version
+    """Version of typst-py (the package's own attribute; importlib.metadata costs ~30 ms)."""
+    import typst
 
-    return version("typst")
+    return typst.__version__
+
+
+def provenance_strings(manifest: dict) -> tuple[str, list[str]]:
+    """Subject and Keywords of the PDF: the provenance, readable in any PDF viewer."""
+    commit = manifest["commit"] or "ohne Commit"
+    state = " (geändert)" if manifest["geaendert"] else ""
+    subject = (f"Beschlussdrucksache {manifest['drucksache']}, Anlage 1 – {manifest['fassung']}"
+               f"{' – ENTWURF' if manifest['entwurf'] else ''} – Commit {commit}{state}")
+    keywords = ["Lokaler Integrationsplan", f"Fassung: {manifest['fassung']}",
+                f"Commit: {commit}{state}", f"Drucksache: {manifest['drucksache']}"]
+    keywords += [f"{k['datei']}: sha256 {k['text_sha256'][:16]}" for k in manifest["kapitel"]]
+    return subject, keywords
 
 
 def typst_inputs(doc: Assembled, settings: Settings) -> dict[str, str]:
-    return {"daten": json.dumps(doc.data, ensure_ascii=False, sort_keys=True),
-            "manifest": settings.manifest_json}
+    """The template's data: the plan's, plus the provenance as PDF metadata and attachment."""
+    manifest = settings.manifest()
+    subject, keywords = provenance_strings(manifest)
+    data = {**doc.data, "beschreibung": subject, "stichwoerter": keywords}
+    return {"daten": json.dumps(data, ensure_ascii=False, sort_keys=True),
+            "manifest": json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True)}
 
 
 def compile_typst(source_path: Path, inputs: dict[str, str], settings: Settings) -> bytes:
@@ -48,12 +64,10 @@ def compile_typst(source_path: Path, inputs: dict[str, str], settings: Settings)
     return pdf
 
 
-def render(doc: Assembled, *, template: Path, out: Path, settings: Settings) -> Path:
-    """Assembled plan -> Beschlussdrucksache PDF at `out`."""
+def render(doc: Assembled, *, template: Path, settings: Settings) -> bytes:
+    """Assembled plan -> Beschlussdrucksache PDF."""
     source = typst_source(doc, template, settings)
     source_path = settings.work_dir / "lip.typ"
     source_path.write_text(source, encoding="utf-8")
     settings.write_resources()
-    pdf = compile_typst(source_path, typst_inputs(doc, settings), settings)
-    write_atomic(out, pdf)
-    return out
+    return compile_typst(source_path, typst_inputs(doc, settings), settings)
