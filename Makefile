@@ -21,7 +21,10 @@ $(STAMP): pyproject.toml
 sysdeps:
 	@bash .ci/sysdeps.sh
 
+# Byte-compile the package now: with PYTHONDONTWRITEBYTECODE set (as on the project
+# machines) Python would otherwise compile every module again on each `lip` call.
 setup: $(STAMP) sysdeps
+	@$(PY) -m compileall -q pipeline
 
 check: setup
 	$(LIP) check

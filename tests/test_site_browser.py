@@ -156,3 +156,37 @@ def test_every_page_passes_axe(site, browser):
                 failures.append((name, width, v["id"], v["nodes"]))
     context.close()
     assert failures == []
+
+
+# --- the HTML of `lip build` (issue 3): one self-contained file that fits any screen ---------
+
+
+@pytest.fixture(scope="module")
+def built_html(tmp_path_factory) -> Path:
+    from conftest import SHIPPED_PLAN
+
+    from pipeline.build import build
+
+    out = tmp_path_factory.mktemp("html")
+    return build(SHIPPED_PLAN, output=out, formats=["html"], validate=False).outputs["html"]
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_built_html_is_self_contained_styled_and_fits_the_screen(browser, built_html, width) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(built_html.as_uri())
+    page.wait_for_load_state("load")
+    assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+    assert [u for u in requests if u.startswith("file:")] == [built_html.as_uri()]  # nothing beside it
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{overflow}px breiter als das Fenster ({width}px)"
+    red = page.evaluate("getComputedStyle(document.querySelector('main h1')).color")
+    assert red == "rgb(195, 0, 47)"  # the style sheet travelled inside the file
+    image = page.query_selector("main img")
+    assert image.get_attribute("src").startswith("data:image/svg+xml")
+    assert image.get_attribute("alt")
+    assert page.evaluate("(img) => img.naturalWidth", image) > 0
+    context.close()
