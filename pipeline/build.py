@@ -218,6 +218,15 @@ def _check(plan: Plan) -> Report:
     return check_plan(plan)
 
 
+def _yield_to_converters() -> None:
+    """Lower this thread's CPU priority (Linux: per thread), so that the background work
+    takes only what typst's and pandoc's threads leave idle instead of slowing them down."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except (AttributeError, OSError):  # not on this system: the work just runs beside them
+        pass
+
+
 class _Background:
     """Run `fn(*args, **kwargs)` in a thread from `start()` on; `result()` waits for it
     (starting it if nobody did) and re-raises its error."""
@@ -226,6 +235,7 @@ class _Background:
         self._value = self._error = None
 
         def run() -> None:
+            _yield_to_converters()
             try:
                 self._value = fn(*args, **kwargs)
             except BaseException as e:  # handed to the caller of result()
