@@ -40,6 +40,7 @@ def check_plan(plan: Plan, *, strict: bool = False) -> Report:
         _check_review(plan, chapter, report)
         check_review_sequence(plan, chapter, report)
     _check_across_chapters(plan, report)
+    _check_glyphs(plan, report)
     if strict:
         report.diagnostics = [replace(d, severity=Severity.ERROR) for d in report.diagnostics]
     return report
@@ -250,6 +251,32 @@ def _check_across_chapters(plan: Plan, report: Report) -> None:
                 report.add(chapter.path, ref.line, "verweis",
                            f"Verweis auf '#{ref.target}' führt ins Leere; es gibt keinen solchen "
                            f"Anker (Kapitel: #kap-<id>, Abschnitt: #abschnitt-1-2, Maßnahme: #m-1-2-3)")
+
+
+def _check_glyphs(plan: Plan, report: Report) -> None:
+    """Every character must have a glyph in the PDF's fonts (typst would print a box)."""
+    from pipeline import glyphs
+
+    texts = {}
+    if plan.manifest is not None:
+        texts[plan.manifest.path] = plan.files.get(MANIFEST_NAME) or b""
+    for chapter in plan.chapters:
+        texts[chapter.path] = plan.files.get(chapter.filename) or b""
+    decoded = {path: raw.decode("utf-8", "replace") for path, raw in texts.items()}
+    wanted = set().union(*(glyphs.candidates(text) for text in decoded.values()))
+    missing = glyphs.uncovered(wanted)
+    for path, text in decoded.items() if missing else ():
+        if not missing.intersection(text):
+            continue
+        for number, line in enumerate(text.split("\n"), start=1):
+            found = [c for c in dict.fromkeys(line) if c in missing]
+            if found:
+                chars = ", ".join(f"„{c}“ (U+{ord(c):04X})" for c in found)
+                report.add(path, number, "text",
+                           f"{'das Zeichen' if len(found) == 1 else 'die Zeichen'} {chars} "
+                           f"{'fehlt' if len(found) == 1 else 'fehlen'} in den Schriften des PDFs "
+                           f"und {'würde' if len(found) == 1 else 'würden'} als leeres Kästchen "
+                           f"gedruckt; bitte ersetzen oder ausschreiben")
 
 
 def defined_anchors(plan: Plan) -> set[str]:

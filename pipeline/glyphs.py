@@ -1,0 +1,76 @@
+"""Characters the PDF cannot show: no font typst has contains a glyph for them.
+
+typst prints such a character as an empty box and says nothing (see TOOLCHAIN.md). So we
+ask typst itself: it sets every distinct character of the plan on a page of its own, with
+the fonts of the PDF template, and each page whose text uses glyph 0 (.notdef) names a
+character that would come out as a box in the council's PDF.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+
+TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "lip.typ"
+_FONT_LIST = re.compile(r"^#let schrift = (\(.*\))\s*$", re.M)
+_SKIPPED_CATEGORIES = ("Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Me", "Cs")
+"""Controls, invisible format characters (soft hyphen, joiners), spaces, combining marks:
+nothing of their own is printed, so there is nothing to look for."""
+
+
+def font_list(template: Path = TEMPLATE) -> str:
+    """The template's font list (`#let schrift = (…)`) as typst source."""
+    try:
+        match = _FONT_LIST.search(template.read_text(encoding="utf-8"))
+    except OSError:
+        match = None
+    return match.group(1) if match else '("Libertinus Serif",)'
+
+
+def candidates(text: str) -> set[str]:
+    """The characters of `text` worth asking about: printable and beyond plain ASCII."""
+    return {c for c in set(text)
+            if ord(c) > 0x7E and unicodedata.category(c) not in _SKIPPED_CATEGORIES}
+
+
+def uncovered(chars: Iterable[str], fonts: str | None = None) -> set[str]:
+    """Those of `chars` that no font available to typst can print."""
+    return set(_uncovered(frozenset(chars), fonts or font_list()))
+
+
+@functools.cache
+def _uncovered(chars: frozenset[str], fonts: str) -> frozenset[str]:
+    if not chars:
+        return frozenset()
+    import pikepdf
+    import typst
+
+    ordered = sorted(chars)
+    pages = "\n#pagebreak()\n".join(f'#"\\u{{{ord(c):X}}}"' for c in ordered)
+    source = (f"#set page(width: 3cm, height: 3cm, margin: 0.5cm)\n"
+              f'#set text(font: {fonts}, lang: "de")\n{pages}\n')
+    pdf = typst.compile(source.encode("utf-8"), ignore_system_fonts=True)
+    missing = set()
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        for char, page in zip(ordered, doc.pages, strict=True):
+            if _shows_glyph_zero(page):
+                missing.add(char)
+    return frozenset(missing)
+
+
+def _shows_glyph_zero(page) -> bool:
+    """typst writes text as 2-byte glyph ids (Identity-H); id 0 is the .notdef box."""
+    import pikepdf
+
+    for operands, operator in pikepdf.parse_content_stream(page, "Tj TJ"):
+        strings = operands[0] if str(operator) == "TJ" else operands
+        for item in strings:
+            if isinstance(item, pikepdf.String):
+                data = bytes(item)
+                if any(data[i:i + 2] == b"\0\0" for i in range(0, len(data) - 1, 2)):
+                    return True
+    return False
