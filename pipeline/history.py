@@ -79,17 +79,6 @@ def read_plan_files(repo, rev: str, prefix: str = PLAN_DIR) -> dict[str, bytes |
     return files
 
 
-def plan_blob_ids(repo, rev: str, prefix: str = PLAN_DIR) -> dict[str, str]:
-    """Return {relative path: git blob id} of the plan folder at `rev` (no contents read)."""
-    commit = repo.commit(resolve(repo, rev).sha)
-    try:
-        tree = commit.tree / prefix
-    except KeyError:
-        return {}
-    return {Path(b.path).relative_to(prefix).as_posix(): b.hexsha
-            for b in tree.traverse() if b.type == "blob"}
-
-
 def blob_id(data: bytes) -> str:
     """The id git gives a file with these bytes (`git hash-object`)."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()

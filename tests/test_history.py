@@ -76,3 +76,18 @@ def test_dirty_staged_and_read_at(mini):
     assert b"Erwachsene!" not in history.read_file_at(repo, "HEAD", "plan/11-bildung.md")
     assert history.read_file_at(repo, "HEAD", "plan/nicht-da.md") is None
     assert history.hooks_dir(repo) == mini / ".git" / "hooks"
+
+
+def test_head_snapshot_sees_what_git_has_committed(mini, tmp_path):
+    """The build's two git calls give HEAD and the plan's blob ids exactly as GitPython does."""
+    repo = git.Repo(mini)
+    head = repo.head.commit
+    tree = head.tree / "plan"
+    expected = {b.path.removeprefix("plan/"): b.hexsha for b in tree.traverse() if b.type == "blob"}
+    snap = history.head_snapshot(mini / "plan")
+    assert snap.revision.sha == head.hexsha
+    assert snap.revision.time == head.committed_datetime
+    assert snap.blob_ids == expected
+    (mini / "plan" / "neu.md").write_text("nicht eingecheckt\n", encoding="utf-8")
+    assert history.head_snapshot(mini / "plan").blob_ids == expected  # HEAD, not the working tree
+    assert history.head_snapshot(tmp_path / "kein-repo") is None
