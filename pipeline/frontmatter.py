@@ -171,6 +171,7 @@ class LineList(list):
     lines: list[int]
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _fast_yaml: YAML | None = None
@@ -189,7 +190,7 @@ def _construct(node: Any, constructor: Any) -> Any:
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
                 raise _Unusual
-            key = constructor.construct_object(key_node)
+            key = key_node.value if key_node.tag == _STR_TAG else constructor.construct_object(key_node)
             if key in mapping or key_node.tag == "tag:yaml.org,2002:merge":
                 raise _Unusual  # duplicates and merge keys: the round-trip loader explains
             mapping[key] = _construct(value_node, constructor)
@@ -201,6 +202,8 @@ def _construct(node: Any, constructor: Any) -> Any:
         items = LineList(_construct(item, constructor) for item in node.value)
         items.lines = [item.start_mark.line for item in node.value]
         return items
+    if node.tag == _STR_TAG and isinstance(node, ScalarNode):
+        return node.value  # most values are text: skip the constructor's dispatch
     return constructor.construct_object(node)
 
 

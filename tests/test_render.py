@@ -162,3 +162,14 @@ def test_shipped_plan_builds_with_every_measure_and_no_warnings(tmp_path: Path, 
         def count(items):
             return sum(1 + count(i.children) for i in items)
         assert count(outline.root) >= len(plan.measures) + sum(len(c.body.sections) for c in plan.chapters)
+
+
+def test_docx_carries_the_svg_and_a_png_copy_for_older_word(tmp_path) -> None:
+    """pandoc adds the PNG copy only when rsvg-convert is there (make sysdeps installs it)."""
+    import zipfile
+
+    from conftest import SHIPPED_PLAN
+
+    out = build(SHIPPED_PLAN, output=tmp_path, formats=["docx"], validate=False).outputs["docx"]
+    media = [n for n in zipfile.ZipFile(out).namelist() if n.startswith("word/media/")]
+    assert any(n.endswith(".svg") for n in media) and any(n.endswith(".png") for n in media), media
