@@ -109,7 +109,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--final", is_flag=True,
               help="Zusätzlich verlangen, dass jedes Kapitel in seiner jetzigen Fassung angenommen ist.")
 def check_command(plan_dir: Path, as_json: bool, strict: bool, final: bool) -> None:
-    """Plan prüfen: Manifest, Köpfe, Text, Nummern, Verweise und Beratungsverlauf.
+    """Plan prüfen: Manifest, Köpfe, Text, Nummern, Verweise, Beratungsverlauf und Schriftzeichen.
 
     Meldet alle Probleme auf einmal als 'plan/<datei>.md:<zeile>: <feld>: <meldung>'.
     Exit-Code 0, wenn der Plan in Ordnung ist, sonst 1.
