@@ -195,6 +195,7 @@ def build(plan_dir: Path = Path("plan"), *, output: Path = Path("build"),
         settings = Settings(timestamp=source.time, work_dir=Path(work),
                             cache_dir=output / ".cache" if use_cache else None,
                             resources=source.resources, manifest=manifest.result, progress=step)
+        settings.write_resources()
         try:
             for fmt in formats:
                 render, template_name = registry[fmt]

@@ -272,11 +272,11 @@ def _check_glyphs(plan: Plan, report: Report) -> None:
             found = [c for c in dict.fromkeys(line) if c in missing]
             if found:
                 chars = ", ".join(f"„{c}“ (U+{ord(c):04X})" for c in found)
+                noun, verb, would = (("das Zeichen", "fehlt", "würde") if len(found) == 1
+                                     else ("die Zeichen", "fehlen", "würden"))
                 report.add(path, number, "text",
-                           f"{'das Zeichen' if len(found) == 1 else 'die Zeichen'} {chars} "
-                           f"{'fehlt' if len(found) == 1 else 'fehlen'} in den Schriften des PDFs "
-                           f"und {'würde' if len(found) == 1 else 'würden'} als leeres Kästchen "
-                           f"gedruckt; bitte ersetzen oder ausschreiben")
+                           f"{noun} {chars} {verb} in den Schriften des PDFs und {would} als "
+                           f"leeres Kästchen gedruckt; bitte ersetzen oder ausschreiben")
 
 
 def defined_anchors(plan: Plan) -> set[str]:

@@ -45,7 +45,8 @@ class Settings:
     progress: Callable[[str], None] = lambda step: None
 
     def write_resources(self) -> None:
-        """Put the plan's images into the work folder, where the intermediate files look."""
+        """Put the plan's images into the work folder, where the intermediate files look
+        (`build.py` does it once, before the first backend runs)."""
         for rel, data in self.resources.items():
             target = self.work_dir / rel
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -83,6 +84,11 @@ FILTERS = {"html": ("build-html-embed.lua",)}
 """Lua filters per format (the PDF's are in render/pandoc.py)."""
 
 
+def filter_args(names: tuple[str, ...]) -> list[str]:
+    """pandoc arguments that run the named Lua filters of pipeline/filters/."""
+    return [f"--lua-filter={FILTER_DIR / name}" for name in names]
+
+
 def filter_args_for(fmt: str) -> list[str]:
     """pandoc arguments that run the Lua filters of `fmt`."""
-    return [f"--lua-filter={FILTER_DIR / name}" for name in FILTERS.get(fmt, ())]
+    return filter_args(FILTERS.get(fmt, ()))

@@ -10,6 +10,5 @@ from pipeline.render import pandoc as pd
 
 
 def render(doc: Assembled, *, template: Path, settings: Settings) -> bytes:
-    settings.write_resources()
     return pd.run(doc, "docx", [f"--reference-doc={template}", "--toc", "--toc-depth=2",
                                 *filter_args_for("docx")], settings, "pandoc (DOCX)")

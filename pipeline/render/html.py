@@ -12,7 +12,6 @@ from pipeline.render import pandoc as pd
 def render(doc: Assembled, *, template: Path, settings: Settings) -> bytes:
     """One file with everything in it: the style sheet in a <style> element and the images
     as data: URIs (see filters/build-html-embed.lua), so nothing is fetched when it is opened."""
-    settings.write_resources()
     css = template.with_name("lip.css").read_text(encoding="utf-8")
     style = settings.work_dir / "stil.html"
     style.write_text(f"<style>\n{css}</style>\n", encoding="utf-8")

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from pipeline import tools
 from pipeline.assemble import Assembled, Part
-from pipeline.render import FILTER_DIR, Settings, file_sha256
+from pipeline.files import write_atomic
+from pipeline.render import FILTER_DIR, Settings, file_sha256, filter_args
 
 READER = "markdown-raw_html-raw_tex-raw_attribute-citations-smart"
 """Plan Markdown: no raw HTML/TeX (silently dropped in typst), no `@` citations, no raw
@@ -30,10 +31,6 @@ _END = "lip-ende"
 def pandoc_version() -> str:
     out = tools.run_pandoc(["--version"]).decode()
     return out.split("\n", 1)[0].split()[-1]
-
-
-def filter_args(names: tuple[str, ...]) -> list[str]:
-    return [f"--lua-filter={FILTER_DIR / name}" for name in names]
 
 
 def write_metadata(doc: Assembled, path: Path) -> Path:
@@ -116,24 +113,17 @@ def typst_source(doc: Assembled, template: Path, settings: Settings) -> str:
         if frame is None:
             frame = {"head": head, "tail": tail}
             if frame_file:
-                _store(frame_file, json.dumps(frame, ensure_ascii=False))
+                write_atomic(frame_file, json.dumps(frame, ensure_ascii=False))
         for part in missing:
             fragments[part.key] = converted.get(part.key, "")
             if cache:
-                _store(cache / f"{keys[part.key]}.typ", fragments[part.key])
+                write_atomic(cache / f"{keys[part.key]}.typ", fragments[part.key])
     if cache:
         used = {f"{k}.typ" for k in keys.values()} | {frame_file.name}
         for old in cache.iterdir():
             if old.name not in used:
                 old.unlink(missing_ok=True)
     return frame["head"] + "".join(fragments[p.key] for p in doc.parts) + frame["tail"]
-
-
-def _store(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 def run(doc: Assembled, to: str, args: list[str], settings: Settings, step: str) -> bytes:

@@ -69,5 +69,4 @@ def render(doc: Assembled, *, template: Path, settings: Settings) -> bytes:
     source = typst_source(doc, template, settings)
     source_path = settings.work_dir / "lip.typ"
     source_path.write_text(source, encoding="utf-8")
-    settings.write_resources()
     return compile_typst(source_path, typst_inputs(doc, settings), settings)
