@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
 import os
 import pickle
 import shutil
@@ -18,13 +17,17 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline import __version__, review
+from pipeline import __version__, review, tools
 from pipeline.assemble import Assembled, assemble
 from pipeline.diagnostics import Report
 from pipeline.errors import PipelineError, RenderError
 from pipeline.files import write_atomic
 from pipeline.plan import MANIFEST_NAME, Plan, load_plan, read_folder, require_valid
+
+if TYPE_CHECKING:
+    from pipeline.render.svgpng import PngCopies
 
 OUTPUT_STEM = "LIP-2.0"
 MANIFEST_FORMAT = "lip-build-manifest/1"
@@ -149,10 +152,28 @@ def build(plan_dir: Path = Path("plan"), *, output: Path = Path("build"),
     The check and the build manifest need nothing from pandoc or typst, so they run in
     background threads while those two convert (both release the GIL meanwhile).
     """
-    from pipeline.render import Settings, backends, templates_dir
-
     progress("Plan lesen")
     source = read_source(plan_dir, rev)
+    png_copies = None
+    if use_cache and "docx" in formats:  # Word's PNG copies of SVGs: rendered from now on
+        from pipeline.render.svgpng import PngCopies
+
+        png_copies = PngCopies(source.resources, output / ".cache")
+        png_copies.start()
+    try:
+        return _build(source, output=output, formats=formats, line_numbers=line_numbers,
+                      progress=progress, validate=validate, use_cache=use_cache,
+                      png_copies=png_copies)
+    finally:
+        if png_copies is not None:
+            png_copies.finish()
+
+
+def _build(source: Source, *, output: Path, formats: Sequence[str],
+           line_numbers: bool, progress: Callable[[str], None], validate: bool, use_cache: bool,
+           png_copies: PngCopies | None) -> BuildResult:
+    from pipeline.render import Settings, backends, templates_dir
+
     parser = _parser_version() if use_cache else ""
     parsed = _load_parse_cache(output, parser) if use_cache else None
     cached_before = set(parsed or ())
@@ -179,9 +200,8 @@ def build(plan_dir: Path = Path("plan"), *, output: Path = Path("build"),
 
     checked = _Background(check_and_keep_cache)
 
-    def step(name: str) -> None:
-        """A converter begins a step: from now on the background work has the CPU to itself."""
-        progress(name)
+    def converter_running() -> None:
+        """pandoc or typst is at work: the background work takes the CPU time they leave."""
         manifest.start()
         checked.start()
 
@@ -194,7 +214,9 @@ def build(plan_dir: Path = Path("plan"), *, output: Path = Path("build"),
     with tempfile.TemporaryDirectory(prefix="lip-build-", dir=output) as work:
         settings = Settings(timestamp=source.time, work_dir=Path(work),
                             cache_dir=output / ".cache" if use_cache else None,
-                            resources=source.resources, manifest=manifest.result, progress=step)
+                            resources=source.resources, manifest=manifest.result, progress=progress,
+                            started=converter_running,
+                            pandoc_env=png_copies.pandoc_env if png_copies else lambda work_dir: {})
         settings.write_resources()
         try:
             for fmt in formats:
@@ -292,7 +314,7 @@ def _save_parse_cache(output: Path, parser: str, entries: dict, plan: Plan,
     try:
         write_atomic(output / ".cache" / PARSE_CACHE, pickle.dumps((parser, kept)))
     except OSError as e:  # a cache that cannot be written only costs time
-        logging.getLogger(__name__).debug("Zwischenspeicher nicht geschrieben: %s", e)
+        tools.debug_log("Zwischenspeicher nicht geschrieben: %s", e)
 
 
 def clear_cache(output: Path) -> None:

@@ -8,7 +8,6 @@ Tracebacks erscheinen nur mit --debug oder bei echten Programmfehlern.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 from pathlib import Path
@@ -16,8 +15,6 @@ from pathlib import Path
 import click
 
 from pipeline.errors import PipelineError, PlanInvalid
-
-log = logging.getLogger("pipeline")
 
 HELP_OPTION = "Diese Hilfe anzeigen und beenden."
 PLAN_OPTION_HELP = "Ordner des Plans (Standard: ./plan)."
@@ -95,8 +92,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
-                        format="%(message)s", stream=sys.stderr)
+    if debug:  # importing logging costs ~10 ms, and without --debug nothing is logged
+        import logging
+
+        logging.basicConfig(level=logging.DEBUG, format="%(message)s", stream=sys.stderr)
 
 
 # --- check (issue 2) -------------------------------------------------------------------------
@@ -695,7 +694,8 @@ def run() -> None:
         if isinstance(e.code, str):
             print(e.code, file=sys.stderr)
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-    logging.shutdown()
+    if "logging" in sys.modules:
+        sys.modules["logging"].shutdown()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

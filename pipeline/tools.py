@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import functools
-import logging
 import os
 import shlex
 import subprocess
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 
 from pipeline.errors import RenderError
-
-log = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -30,14 +28,31 @@ def pandoc_path() -> str:
 
 
 def run_pandoc(args: Sequence[str], stdin: str | bytes | None = None,
-               env: dict[str, str] | None = None) -> bytes:
-    """Run pandoc with `args`; return stdout or raise RenderError with the stderr tail."""
+               env: dict[str, str] | None = None,
+               started: Callable[[], None] | None = None) -> bytes:
+    """Run pandoc with `args`; return stdout or raise RenderError with the stderr tail.
+
+    `started` is called once pandoc is running, before its output is awaited: work started
+    there runs beside pandoc without delaying its start.
+    """
     cmd = [pandoc_path(), *args]
-    log.debug("pandoc: %s", shlex.join(cmd))
+    debug_log("pandoc: %s", shlex.join(cmd))
     data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
-    proc = subprocess.run(cmd, input=data, capture_output=True,
-                          env={**os.environ, **(env or {})}, check=False)
+    with subprocess.Popen(cmd, stdin=subprocess.PIPE if data is not None else subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          env={**os.environ, **(env or {})}) as proc:
+        if started is not None:
+            started()
+        out, err = proc.communicate(data)
     if proc.returncode != 0:
         raise RenderError("pandoc", shlex.join(cmd), proc.returncode,
-                          proc.stderr.decode("utf-8", "replace")[-2000:])
-    return proc.stdout
+                          err.decode("utf-8", "replace")[-2000:])
+    return out
+
+
+def debug_log(message: str, *args) -> None:
+    """Log at debug level once `lip --debug` has set logging up; importing logging just for
+    this would cost every `lip` call ~10 ms."""
+    logging = sys.modules.get("logging")
+    if logging is not None:
+        logging.getLogger(__name__).debug(message, *args)

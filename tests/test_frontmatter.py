@@ -189,6 +189,19 @@ def test_fast_loader_hands_unusual_text_to_the_round_trip_loader(yaml_text: str)
     assert_same_reading(yaml_text)
 
 
+@pytest.mark.parametrize("value", [
+    "yes", "No", "on", "OFF", "y", "n", "null", "Null", "~", "0x1F", "0o17", "1e3", ".inf", "-.inf",
+    ".NaN", "+1", "-0", "1_000", "12:30", "2020-01-01", "2020-01-01 10:00:00", "true", "True",
+    "TRUE", "false", "<<", "=", "Ja", "über 12", "Ärger", "- x", "t", "f", "nix", "Tabelle 3",
+    "3. Fassung", "B.2", "'", "{}", "[]", "''",
+])
+@pytest.mark.filterwarnings("ignore::ruamel.yaml.error.MantissaNoDotYAML1_1Warning")
+def test_fast_loader_resolves_plain_scalars_like_the_round_trip_loader(value: str) -> None:
+    """The fast loader skips the type regexes for text that cannot be typed: same values."""
+    assert_same_reading(f"schluessel: {value}\nliste:\n  - {value}\n")
+    assert_same_reading(f"%YAML 1.1\n---\nschluessel: {value}\n")
+
+
 def test_fast_loader_hands_tagged_collections_to_the_round_trip_loader() -> None:
     assert not isinstance(frontmatter.load("a: !!set {x}\n", "x.md", 2, editable=False), frontmatter.LineMap)
     assert_same_reading("a: !!set {x}\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -173,3 +174,69 @@ def test_docx_carries_the_svg_and_a_png_copy_for_older_word(tmp_path) -> None:
     out = build(SHIPPED_PLAN, output=tmp_path, formats=["docx"], validate=False).outputs["docx"]
     media = [n for n in zipfile.ZipFile(out).namelist() if n.startswith("word/media/")]
     assert any(n.endswith(".svg") for n in media) and any(n.endswith(".png") for n in media), media
+
+
+# --- Word's PNG copies of SVG images, rendered ahead of pandoc (render/svgpng.py) ------------
+
+_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">'
+        '<rect width="40" height="20" fill="{}"/></svg>')
+
+
+def _docx_media(path: Path) -> dict[str, bytes]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist() if n.startswith("word/media/")}
+
+
+def test_png_copies_rendered_ahead_give_the_docx_pandoc_alone_writes(tmp_path: Path) -> None:
+    from conftest import SHIPPED_PLAN
+
+    ours = build(SHIPPED_PLAN, output=tmp_path / "a", formats=["docx"], validate=False).outputs["docx"]
+    alone = build(SHIPPED_PLAN, output=tmp_path / "b", formats=["docx"], validate=False,
+                  use_cache=False).outputs["docx"]
+    assert ours.read_bytes() == alone.read_bytes()
+    svgs = list(SHIPPED_PLAN.rglob("*.svg"))
+    assert len(list((tmp_path / "a" / ".cache" / "svg-png").rglob("*.png"))) == len(svgs) > 0
+
+
+def test_pandoc_takes_the_png_copy_from_the_cache_and_stale_ones_go(tmp_path: Path) -> None:
+    """Proof that the stand-in answers: a PNG swapped in the cache ends up in the DOCX."""
+    from conftest import SHIPPED_PLAN
+
+    out = tmp_path / "out"
+    build(SHIPPED_PLAN, output=out, formats=["docx"], validate=False)
+    (cached,) = (out / ".cache" / "svg-png").rglob("*.png")
+    marker = subprocess.run(["rsvg-convert", "-f", "png"], input=_SVG.format("red").encode(),
+                            capture_output=True, check=True).stdout
+    cached.write_bytes(marker)
+    stale = cached.with_name("0" * 64 + ".png")
+    stale.write_bytes(marker)
+    old_converter = out / ".cache" / "svg-png" / "alter-konverter"
+    old_converter.mkdir()
+    docx = build(SHIPPED_PLAN, output=out, formats=["docx"], validate=False).outputs["docx"]
+    assert marker in _docx_media(docx).values()
+    assert cached.exists() and not stale.exists() and not old_converter.exists()
+
+
+def test_stand_in_hands_what_it_was_not_prepared_for_to_rsvg_convert(tmp_path: Path) -> None:
+    from pipeline.render.svgpng import ARGS, PngCopies
+
+    known, unknown = _SVG.format("blue").encode(), _SVG.format("green").encode()
+    copies = PngCopies({"bilder/a.svg": known, "text.md": b"no image"}, tmp_path / "cache")
+    copies.start()
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {**os.environ, **copies.pandoc_env(work)}
+    copies.finish()
+    (cached,) = (tmp_path / "cache" / "svg-png").rglob("*.png")
+
+    def convert(svg: bytes, args, via_stand_in: bool) -> bytes:
+        return subprocess.run(["rsvg-convert", *args], input=svg, capture_output=True, check=True,
+                              env=env if via_stand_in else None).stdout
+
+    assert env["PATH"].startswith(str(work))
+    assert convert(known, ARGS, True) == cached.read_bytes() == convert(known, ARGS, False)
+    assert convert(unknown, ARGS, True) == convert(unknown, ARGS, False) != cached.read_bytes()
+    bigger = (*ARGS, "--width", "80")
+    assert convert(known, bigger, True) == convert(known, bigger, False) != cached.read_bytes()

@@ -43,6 +43,12 @@ class Settings:
     manifest: Callable[[], dict] = dict
     """Returns the build manifest (attached to the PDF); may wait while it is computed."""
     progress: Callable[[str], None] = lambda step: None
+    """Told the name of each step just before it begins (the progress bar)."""
+    started: Callable[[], None] = lambda: None
+    """Called once a converter runs (pandoc spawned, typst about to compile): work the
+    build does in the background starts only then, so it never delays the converter."""
+    pandoc_env: Callable[[Path], dict[str, str]] = lambda work_dir: {}
+    """Extra environment for pandoc's DOCX run (see render/svgpng.py); gets the work folder."""
 
     def write_resources(self) -> None:
         """Put the plan's images into the work folder, where the intermediate files look

@@ -11,4 +11,5 @@ from pipeline.render import pandoc as pd
 
 def render(doc: Assembled, *, template: Path, settings: Settings) -> bytes:
     return pd.run(doc, "docx", [f"--reference-doc={template}", "--toc", "--toc-depth=2",
-                                *filter_args_for("docx")], settings, "pandoc (DOCX)")
+                                *filter_args_for("docx")], settings, "pandoc (DOCX)",
+                  env=settings.pandoc_env(settings.work_dir))

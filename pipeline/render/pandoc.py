@@ -108,7 +108,7 @@ def typst_source(doc: Assembled, template: Path, settings: Settings) -> str:
             args += ["-s", f"--template={template}", f"--metadata-file={meta_file}"]
         source = _marked_markdown(missing)
         settings.progress("pandoc")
-        out = tools.run_pandoc(args, stdin=source).decode("utf-8")
+        out = tools.run_pandoc(args, stdin=source, started=settings.started).decode("utf-8")
         head, converted, tail = _split_marked(out)
         if frame is None:
             frame = {"head": head, "tail": tail}
@@ -126,12 +126,13 @@ def typst_source(doc: Assembled, template: Path, settings: Settings) -> str:
     return frame["head"] + "".join(fragments[p.key] for p in doc.parts) + frame["tail"]
 
 
-def run(doc: Assembled, to: str, args: list[str], settings: Settings, step: str) -> bytes:
+def run(doc: Assembled, to: str, args: list[str], settings: Settings, step: str,
+        env: dict[str, str] | None = None) -> bytes:
     """Convert the whole document with one pandoc call (HTML, DOCX); `step` names it in the
     progress display, which is told just before pandoc starts."""
     meta_file = write_metadata(doc, settings.work_dir / "metadaten.json")
-    env = {"SOURCE_DATE_EPOCH": str(settings.epoch), "TZ": "UTC"}
+    env = {**(env or {}), "SOURCE_DATE_EPOCH": str(settings.epoch), "TZ": "UTC"}
     settings.progress(step)
     return tools.run_pandoc(["-f", READER, "-t", to, f"--metadata-file={meta_file}",
                              f"--resource-path={settings.work_dir}", *args, "-o", "-"],
-                            stdin=doc.markdown, env=env)
+                            stdin=doc.markdown, env=env, started=settings.started)

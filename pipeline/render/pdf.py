@@ -45,11 +45,10 @@ def typst_inputs(doc: Assembled, settings: Settings) -> dict[str, str]:
 
 def compile_typst(source_path: Path, inputs: dict[str, str], settings: Settings) -> bytes:
     """Compile with typst-py; warnings are logged, errors become a German RenderError."""
-    import logging
-
     import typst
 
     settings.progress("typst")
+    settings.started()
     try:
         pdf, warnings = typst.compile_with_warnings(
             str(source_path), root=str(settings.work_dir), ignore_system_fonts=True,
@@ -59,8 +58,11 @@ def compile_typst(source_path: Path, inputs: dict[str, str], settings: Settings)
         hints = "; ".join(getattr(e, "hints", []) or [])
         raise RenderError("typst", f"typst compile {source_path}", None,
                           f"{getattr(e, 'message', e)}\n{detail}\n{hints}".strip()) from None
-    for w in warnings:
-        logging.getLogger(__name__).warning("typst: %s", getattr(w, "message", w))
+    if warnings:  # logging costs ~10 ms to import: only when there is something to say
+        import logging
+
+        for w in warnings:
+            logging.getLogger(__name__).warning("typst: %s", getattr(w, "message", w))
     return pdf
 
 
