@@ -29,7 +29,7 @@ from run import Row
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 LIP = str(Path(sys.executable).with_name("lip"))
-SHIPPED_REPEAT = 7
+SHIPPED_REPEAT = 11
 LARGE_REPEAT = int(os.environ.get("LIP_BENCH_WDH", "3"))
 """Runs of the ~30 s PDF build of the large plan; its HTML and DOCX (~10 s) run twice as often."""
 
