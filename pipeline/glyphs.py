@@ -37,9 +37,27 @@ def candidates(text: str) -> set[str]:
             if ord(c) > 0x7E and unicodedata.category(c) not in _SKIPPED_CATEGORIES}
 
 
+KNOWN_COVERED = {
+    '("Libertinus Serif",)': (
+        (0x00A1, 0x024F),  # Latin-1 Supplement, Latin Extended-A and -B: names from all of Europe
+        (0x0400, 0x04FF),  # Cyrillic
+        (0x2010, 0x2027),  # dashes, quotation marks, ellipsis
+        (0x2030, 0x203A),  # per mille, primes, guillemets
+        (0x20A0, 0x20C0),  # currency signs
+        (0x2190, 0x21FF),  # arrows
+    ),
+}
+"""Characters the fonts of a template's font list are known to show: a test asks typst about
+every one of them. Only the other characters go to typst, so a plan in German usually needs
+no probe at all, and `lip check` spares itself typst and pikepdf (~0.1 s of CPU time)."""
+
+
 def uncovered(chars: Iterable[str], fonts: str | None = None) -> set[str]:
     """Those of `chars` that no font available to typst can print."""
-    return set(_uncovered(frozenset(chars), fonts or font_list()))
+    fonts = fonts or font_list()
+    known = KNOWN_COVERED.get(fonts, ())
+    unknown = frozenset(c for c in chars if not any(lo <= ord(c) <= hi for lo, hi in known))
+    return set(_uncovered(unknown, fonts))
 
 
 @functools.cache

@@ -21,3 +21,18 @@ def test_candidates_skip_ascii_spaces_and_invisible_characters() -> None:
 
 def test_the_font_list_is_the_templates() -> None:
     assert "Libertinus Serif" in glyphs.font_list()
+
+
+def test_the_known_covered_ranges_are_covered_indeed() -> None:
+    """Ask typst (the probe itself, no shortcut) about every character the shortcut trusts."""
+    for fonts, ranges in glyphs.KNOWN_COVERED.items():
+        chars = glyphs.candidates("".join(chr(c) for lo, hi in ranges for c in range(lo, hi + 1)))
+        assert len(chars) > 800
+        assert glyphs._uncovered(frozenset(chars), fonts) == frozenset(), fonts
+
+
+def test_known_characters_need_no_probe() -> None:
+    glyphs._uncovered.cache_clear()
+    assert glyphs.uncovered("äöüß„“–…€ŁłŞşĞğıİČřЖжё→") == set()
+    assert glyphs._uncovered.cache_info().currsize == 1  # the probe was asked about nothing
+    assert glyphs.uncovered("äö語") == {"語"}
