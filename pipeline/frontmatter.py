@@ -209,20 +209,29 @@ def _construct(node: Any, constructor: Any) -> Any:
 
 
 class _TextFirstResolver(VersionedResolver):
-    """Resolves like ruamel, minus its cost for plain text: a scalar whose first character
-    cannot begin any implicit type (number, date, bool, null) is text without trying their
-    regexes, which were most of the fast path's time."""
+    """Resolves plain scalars like ruamel, minus most of its cost (the type regexes were most
+    of the fast path's time): a scalar whose first character begins no implicit type (number,
+    date, bool, null) is text at once, and the verdict on each other scalar is remembered;
+    keys such as `titel` or `federfuehrung` recur in every chapter. The fast path reads only
+    YAML 1.2 documents without path resolvers, so a verdict depends on the text alone."""
 
     _typed_starts: frozenset | None = None
+    _seen: dict[tuple[str, bool], Any] = {}
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if kind is ScalarNode and implicit[0] and value and not self.yaml_path_resolvers:
             starts = self._typed_starts
             if starts is None:
                 table = self.versioned_resolver
-                starts = self._typed_starts = frozenset(table) if None not in table else frozenset()
+                starts = _TextFirstResolver._typed_starts = (
+                    frozenset(table) if None not in table else frozenset())
             if starts and value[0] not in starts:
                 return self.DEFAULT_SCALAR_TAG
+            key = (value, implicit[1])
+            tag = self._seen.get(key)
+            if tag is None:
+                tag = self._seen[key] = super().resolve(kind, value, implicit)
+            return tag
         return super().resolve(kind, value, implicit)
 
 
