@@ -661,6 +661,11 @@ def write_site(out_dir: Path, files: dict[str, str], plan_dir: Path | None,
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".site-", dir=out_dir.parent))
     try:
+        # mkdtemp makes the folder private (0700); a web server running as another user
+        # could not read the site. Give it the mode a plain mkdir would have.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)
         for name, text in files.items():
             (tmp / name).write_text(text, encoding="utf-8")
         for name in ASSETS:

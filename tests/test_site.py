@@ -6,6 +6,7 @@ The site is built once per module from tests/fixtures/site/plan in a real git re
 
 from __future__ import annotations
 
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -254,6 +255,9 @@ def test_rebuild_replaces_the_site(tmp_path):
     site.site_for_plan_dir(plan_dir, out, require_valid=False)
     assert not (out / "alt.html").exists() and (out / "index.html").is_file()
     assert [p.name for p in out.parent.iterdir()] == ["site"]     # no temp folders left
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o777 & ~umask  # readable by a web server, like mkdir
 
 
 def test_cli_site_open_prints_the_address(tmp_path):
