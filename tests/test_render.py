@@ -165,14 +165,19 @@ def test_shipped_plan_builds_with_every_measure_and_no_warnings(tmp_path: Path, 
         assert count(outline.root) >= len(plan.measures) + sum(len(c.body.sections) for c in plan.chapters)
 
 
-def test_docx_carries_the_svg_and_a_png_copy_for_older_word(tmp_path) -> None:
-    """pandoc adds the PNG copy only when rsvg-convert is there (make sysdeps installs it)."""
+def _docx_media(path: Path) -> dict[str, bytes]:
     import zipfile
 
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist() if n.startswith("word/media/")}
+
+
+def test_docx_carries_the_svg_and_a_png_copy_for_older_word(tmp_path) -> None:
+    """pandoc adds the PNG copy only when rsvg-convert is there (make sysdeps installs it)."""
     from conftest import SHIPPED_PLAN
 
     out = build(SHIPPED_PLAN, output=tmp_path, formats=["docx"], validate=False).outputs["docx"]
-    media = [n for n in zipfile.ZipFile(out).namelist() if n.startswith("word/media/")]
+    media = list(_docx_media(out))
     assert any(n.endswith(".svg") for n in media) and any(n.endswith(".png") for n in media), media
 
 
@@ -180,13 +185,6 @@ def test_docx_carries_the_svg_and_a_png_copy_for_older_word(tmp_path) -> None:
 
 _SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">'
         '<rect width="40" height="20" fill="{}"/></svg>')
-
-
-def _docx_media(path: Path) -> dict[str, bytes]:
-    import zipfile
-
-    with zipfile.ZipFile(path) as z:
-        return {n: z.read(n) for n in z.namelist() if n.startswith("word/media/")}
 
 
 def test_png_copies_rendered_ahead_give_the_docx_pandoc_alone_writes(tmp_path: Path) -> None:
