@@ -55,8 +55,17 @@ class Source:
 @dataclass
 class BuildResult:
     outputs: dict[str, Path]
-    manifest: dict
     draft: bool
+    commit: str | None
+    changed: bool
+    """The working tree differs from `commit`."""
+    _manifest: Callable[[], dict] = field(repr=False)
+
+    @property
+    def manifest(self) -> dict:
+        """The build manifest (the PDF's provenance); computed on first request for builds
+        without a PDF, which do not need it."""
+        return self._manifest()
 
 
 def read_source(plan_dir: Path, rev: str | None = None) -> Source:
@@ -158,8 +167,7 @@ def build(plan_dir: Path = Path("plan"), *, output: Path = Path("build"),
     if use_cache and "docx" in formats:  # Word's PNG copies of SVGs: rendered from now on
         from pipeline.render.svgpng import PngCopies
 
-        png_copies = PngCopies(source.resources, output / ".cache")
-        png_copies.start()
+        png_copies = PngCopies(source.resources, output / ".cache")  # started with pandoc
     try:
         return _build(source, output=output, formats=formats, line_numbers=line_numbers,
                       progress=progress, validate=validate, use_cache=use_cache,
@@ -177,62 +185,79 @@ def _build(source: Source, *, output: Path, formats: Sequence[str],
     parser = _parser_version() if use_cache else ""
     parsed = _load_parse_cache(output, parser) if use_cache else None
     cached_before = set(parsed or ())
-    plan = load_plan(source.files, cache=parsed)
-    if validate and plan.diagnostics:  # files that could not be read: nothing to assemble
-        require_valid(plan, _check(plan))
-    progress("zusammenstellen")
-    try:
-        draft = not is_final(plan)
-        doc = assemble(plan, draft=draft, line_numbers=line_numbers)
-    except Exception:
-        # A plan that `lip check` rejects may trip the assembler; its problems are the answer.
-        if validate:
-            require_valid(plan, _check(plan))
-        raise
     templates = templates_dir()
-    manifest = _Background(build_manifest, plan, source, doc, draft=draft,
-                           line_numbers=line_numbers, templates=templates)
-
-    def check_and_keep_cache() -> Report:
-        if parsed is not None:
-            _save_parse_cache(output, parser, parsed, plan, cached_before)
-        return _check(plan) if validate else Report()
-
-    checked = _Background(check_and_keep_cache)
-
-    def converter_running() -> None:
-        """pandoc or typst is at work: the background work takes the CPU time they leave."""
-        manifest.start()
-        checked.start()
-
+    registry = backends()
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise BuildError(f"Ausgabeordner {output} lässt sich nicht anlegen: {e.strerror}") from None
-    registry = backends()
     rendered: dict[str, bytes] = {}
     with tempfile.TemporaryDirectory(prefix="lip-build-", dir=output) as work:
         settings = Settings(timestamp=source.time, work_dir=Path(work),
                             cache_dir=output / ".cache" if use_cache else None,
-                            resources=source.resources, manifest=manifest.result, progress=progress,
-                            started=converter_running,
+                            resources=source.resources, progress=progress,
                             pandoc_env=png_copies.pandoc_env if png_copies else lambda work_dir: {})
         settings.write_resources()
+        # The first format's converter starts now, while the plan is still being parsed
+        # (for HTML and DOCX: pandoc, whose start-up then costs no time).
+        start_first, template_name = registry[formats[0]]
+        first = start_first(template=templates / template_name, settings=settings)
         try:
-            for fmt in formats:
-                render, template_name = registry[fmt]
-                rendered[fmt] = render(doc, template=templates / template_name, settings=settings)
-                if checked.done():  # stop early when the check has already failed
-                    require_valid(plan, checked.result())
-        except RenderError:
-            require_valid(plan, checked.result())  # an invalid plan explains a failed render
-            raise
+            plan = load_plan(source.files, cache=parsed)
+            if validate and plan.diagnostics:  # files that could not be read: nothing to assemble
+                require_valid(plan, _check(plan))
+            progress("zusammenstellen")
+            try:
+                draft = not is_final(plan)
+                doc = assemble(plan, draft=draft, line_numbers=line_numbers)
+            except Exception:
+                # A plan that `lip check` rejects may trip the assembler; its problems are the answer.
+                if validate:
+                    require_valid(plan, _check(plan))
+                raise
+            manifest = _Background(build_manifest, plan, source, doc, draft=draft,
+                                   line_numbers=line_numbers, templates=templates)
+
+            def check_and_keep_cache() -> Report:
+                if parsed is not None:
+                    _save_parse_cache(output, parser, parsed, plan, cached_before)
+                return _check(plan) if validate else Report()
+
+            checked = _Background(check_and_keep_cache)
+
+            def converter_running() -> None:
+                """pandoc or typst is at work: the background work takes the CPU time they
+                leave. Only the PDF carries the manifest; other builds compute it on request.
+                Word's PNG copies start here too: earlier, they would compete with parsing and
+                pandoc's start-up, and pandoc needs them only when it writes the DOCX."""
+                if png_copies is not None:
+                    png_copies.start()
+                if "pdf" in formats:
+                    manifest.start()
+                checked.start()
+
+            settings.manifest, settings.started = manifest.result, converter_running
+            try:
+                for i, fmt in enumerate(formats):
+                    if i == 0:
+                        pending = first
+                    else:
+                        start, template_name = registry[fmt]
+                        pending = start(template=templates / template_name, settings=settings)
+                    rendered[fmt] = pending.finish(doc)
+                    if checked.done():  # stop early when the check has already failed
+                        require_valid(plan, checked.result())
+            except RenderError:
+                require_valid(plan, checked.result())  # an invalid plan explains a failed render
+                raise
+        finally:
+            first.cancel()  # nothing to do once it has finished
     require_valid(plan, checked.result())
     outputs: dict[str, Path] = {}
     for fmt, data in rendered.items():
         outputs[fmt] = output / f"{OUTPUT_STEM}.{fmt}"
         write_atomic(outputs[fmt], data)
-    return BuildResult(outputs, manifest.result(), draft)
+    return BuildResult(outputs, draft, source.commit, source.changed, manifest.result)
 
 
 def _check(plan: Plan) -> Report:

@@ -206,9 +206,12 @@ def build_command(plan_dir: Path, formats: tuple[str, ...], output: Path, rev: s
         for path in result.outputs.values():
             click.echo(str(path))
         state = "Entwurf" if result.draft else "endgültige Fassung"
-        commit = result.manifest["commit"] or "ohne Commit"
-        changed = ", mit nicht eingecheckten Änderungen" if result.manifest["geaendert"] else ""
-        click.echo(f"Gebaut: {state}, Commit {commit[:10]}{changed}.", err=True)
+        if result.commit is None:
+            origin = "nicht aus einem Git-Repository"
+        else:
+            changed = ", mit nicht eingecheckten Änderungen" if result.changed else ""
+            origin = f"Commit {result.commit[:10]}{changed}"
+        click.echo(f"Gebaut: {state}, {origin}.", err=True)
 
 
 @cli.command("verify")

@@ -27,6 +27,59 @@ def pandoc_path() -> str:
     return path
 
 
+class PandocProcess:
+    """A running pandoc, possibly started before its input exists.
+
+    pandoc spends its first ~40 ms starting up before it reads standard input; a caller that
+    knows the arguments early starts it early, so that this overlaps its own work.
+    """
+
+    def __init__(self, args: Sequence[str], env: dict[str, str] | None = None,
+                 reads_stdin: bool = True) -> None:
+        self.cmd = [pandoc_path(), *args]
+        debug_log("pandoc: %s", shlex.join(self.cmd))
+        self._proc = subprocess.Popen(
+            self.cmd, stdin=subprocess.PIPE if reads_stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
+        self._ended = False
+
+    def finish(self, stdin: str | bytes | None = None,
+               started: Callable[[], None] | None = None) -> bytes:
+        """Hand pandoc its input and return its output, or raise RenderError.
+
+        The whole input is written before `started` runs and before the output is read:
+        pandoc reads all of its input before it writes anything, and threads started by
+        `started` would otherwise compete with the writing for the GIL.
+        """
+        proc = self._proc
+        data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
+        if proc.stdin is not None and data:
+            try:
+                proc.stdin.write(data)
+            except BrokenPipeError:  # pandoc ended early; its exit code and stderr say why
+                pass
+        if started is not None:
+            started()
+        out, err = proc.communicate()  # closes standard input first
+        self._ended = True
+        if proc.returncode != 0:
+            raise RenderError("pandoc", shlex.join(self.cmd), proc.returncode,
+                              err.decode("utf-8", "replace")[-2000:])
+        return out
+
+    def cancel(self) -> None:
+        """Stop a pandoc whose input will never come (the build failed before it); does
+        nothing once `finish` has run."""
+        if self._ended:
+            return
+        self._ended = True
+        self._proc.kill()
+        try:
+            self._proc.communicate()
+        except (OSError, ValueError):  # its pipes are already gone: nothing left to reap
+            self._proc.wait()
+
+
 def run_pandoc(args: Sequence[str], stdin: str | bytes | None = None,
                env: dict[str, str] | None = None,
                started: Callable[[], None] | None = None) -> bytes:
@@ -35,19 +88,7 @@ def run_pandoc(args: Sequence[str], stdin: str | bytes | None = None,
     `started` is called once pandoc is running, before its output is awaited: work started
     there runs beside pandoc without delaying its start.
     """
-    cmd = [pandoc_path(), *args]
-    debug_log("pandoc: %s", shlex.join(cmd))
-    data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
-    with subprocess.Popen(cmd, stdin=subprocess.PIPE if data is not None else subprocess.DEVNULL,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          env={**os.environ, **(env or {})}) as proc:
-        if started is not None:
-            started()
-        out, err = proc.communicate(data)
-    if proc.returncode != 0:
-        raise RenderError("pandoc", shlex.join(cmd), proc.returncode,
-                          err.decode("utf-8", "replace")[-2000:])
-    return out
+    return PandocProcess(args, env, reads_stdin=stdin is not None).finish(stdin, started)
 
 
 def debug_log(message: str, *args) -> None:

@@ -143,3 +143,26 @@ def test_parse_cache_reuses_unchanged_chapters_and_sees_metadata_edits(repo, tmp
     cache_file.write_bytes(b"kaputt")
     build(plan_dir, output=out, formats=["html"])  # a broken cache is ignored, not an error
     assert "1 Bildung und Schule" in (out / "LIP-2.0.html").read_text(encoding="utf-8")
+
+
+def test_build_reports_its_commit_and_a_folder_outside_git(repo, tmp_path: Path) -> None:
+    """The closing line names the commit (or says there is none); a DOCX-only build computes
+    the manifest only when asked and gives the same commit."""
+    import shutil
+
+    git_repo, plan_dir = repo
+    runner = CliRunner()
+    result = runner.invoke(cli, ["build", "--plan", str(plan_dir), "--output", str(tmp_path / "a"),
+                                 "--format", "docx"])
+    assert result.exit_code == 0, result.output
+    assert f"Gebaut: Entwurf, Commit {git_repo.head.commit.hexsha[:10]}." in result.output
+    loose = tmp_path / "lose" / "plan"
+    shutil.copytree(plan_dir, loose)
+    result = runner.invoke(cli, ["build", "--plan", str(loose), "--output", str(tmp_path / "b"),
+                                 "--format", "html"])
+    assert result.exit_code == 0, result.output
+    assert "Gebaut: Entwurf, nicht aus einem Git-Repository." in result.output
+    docx_only = build(plan_dir, output=tmp_path / "c", formats=["docx"])
+    assert docx_only.commit == git_repo.head.commit.hexsha and not docx_only.changed
+    assert docx_only.manifest["commit"] == docx_only.commit
+    assert docx_only.manifest["werkzeuge"]["pandoc"]

@@ -238,3 +238,77 @@ def test_stand_in_hands_what_it_was_not_prepared_for_to_rsvg_convert(tmp_path: P
     assert convert(unknown, ARGS, True) == convert(unknown, ARGS, False) != cached.read_bytes()
     bigger = (*ARGS, "--width", "80")
     assert convert(known, bigger, True) == convert(known, bigger, False) != cached.read_bytes()
+
+
+# --- pandoc started before the document exists (render/pandoc.PendingPandoc) ----------------
+
+def _ast(args: list[str], markdown: str) -> dict:
+    import json
+
+    from pipeline.render.pandoc import READER
+
+    return json.loads(tools.run_pandoc(["-f", READER, "-t", "json", *args], stdin=markdown))
+
+
+@pytest.mark.parametrize("metadata", [
+    "shipped",
+    {"titel": "Wir 2.0 – „Zusammenleben“: ein Plan", "fassung": "3. Fassung",
+     "antrag": "1. den Plan zu beschließen;\n\n2. die Verwaltung zu beauftragen.\n\n- a\n- b",
+     "gremien": ["Internationaler Ausschuss", "Rat: Ratsversammlung", "---", "..."],
+     "tabelle": {"zeilen": [{"a": "x | y", "b": 1.5, "c": True, "d": None}], "leer": ""},
+     "zeichen": "\\ \" ' # & * ` ~ ^ $ @ < > { } [ ] \t Tab \u2028 Trenner 😀 漢字"},
+])
+def test_metadata_block_reads_as_the_metadata_file_did(metadata, tmp_path: Path) -> None:
+    """HTML and DOCX get their metadata in a YAML block at the top of pandoc's input, so that
+    pandoc can start before the document exists; pandoc must read exactly what
+    --metadata-file gave it (same AST, so the same files)."""
+    from conftest import SHIPPED_PLAN
+
+    from pipeline.assemble import Assembled, assemble
+    from pipeline.render.pandoc import with_metadata_block, write_metadata
+
+    doc = assemble(load_plan(SHIPPED_PLAN))
+    if metadata != "shipped":
+        doc = Assembled(doc.parts[:2], metadata, doc.data)
+    meta_file = write_metadata(doc, tmp_path / "meta.json")
+    by_file = _ast([f"--metadata-file={meta_file}"], doc.markdown)
+    by_block = _ast([], with_metadata_block(doc))
+    assert by_block == by_file
+    assert by_block["meta"] and len(by_block["blocks"]) > 10
+
+
+def _child_processes() -> set[str]:
+    """This process's children (zombies included: they are children until reaped)."""
+    tasks = Path(f"/proc/{os.getpid()}/task")
+    return {f"{pid} {Path(f'/proc/{pid}/cmdline').read_bytes()[:60]!r}"
+            for task in tasks.iterdir() for pid in (task / "children").read_text().split()}
+
+
+def test_a_failed_build_leaves_no_pandoc_running(tmp_path: Path) -> None:
+    """DOCX's pandoc starts while the plan is parsed: a plan that cannot even be read must
+    stop it again."""
+    import shutil
+
+    from conftest import SHIPPED_PLAN
+
+    from pipeline.errors import PlanInvalid
+
+    plan = tmp_path / "plan"
+    shutil.copytree(SHIPPED_PLAN, plan)
+    (plan / "11-bildung.md").write_bytes(b"---\ntitel: [kaputt\n---\n\xff\xfe ungueltig\n")
+    before = _child_processes()
+    with pytest.raises(PlanInvalid):
+        build(plan, output=tmp_path / "out", formats=["docx", "html"])
+    assert _child_processes() - before == set(), before
+    assert not list((tmp_path / "out").glob("lip-build-*")) and not list((tmp_path / "out").glob("LIP-*"))
+
+
+def test_pandoc_process_cancel_stops_a_pandoc_waiting_for_input() -> None:
+    process = tools.PandocProcess(["-f", "markdown", "-t", "html"])
+    process.cancel()
+    assert process._proc.returncode is not None
+    process.cancel()  # a second cancel, or one after finish, does nothing
+    done = tools.PandocProcess(["-f", "markdown", "-t", "plain"])
+    assert done.finish("*Hallo*").strip() == b"Hallo"
+    done.cancel()
+    assert done._proc.returncode == 0

@@ -1,8 +1,11 @@
 """Renderers: one module per output format behind one small protocol.
 
-`build.py` never branches on the format: it looks the backend up in `backends()` and calls
-`render(doc, template=…, settings=…)`, which returns the file's bytes; `build.py` writes
-them once the plan has passed its check. Adding a format = one module + one entry.
+`build.py` never branches on the format: it looks the backend up in `backends()`, calls
+`start(template=…, settings=…)` and later `.finish(doc)` on what that returns, which gives
+the file's bytes; `build.py` writes them once the plan has passed its check. A backend
+whose arguments do not depend on the document (HTML, DOCX) starts its pandoc in `start`,
+so that pandoc's start-up overlaps the reading of the plan. Adding a format = one module
++ one entry.
 """
 
 from __future__ import annotations
@@ -63,8 +66,29 @@ class Settings:
         return int(self.timestamp.timestamp())
 
 
+class Pending(Protocol):
+    """A conversion under way that still needs the document."""
+
+    def finish(self, doc: Assembled) -> bytes: ...
+
+    def cancel(self) -> None: ...
+
+
 class Backend(Protocol):
-    def __call__(self, doc: Assembled, *, template: Path, settings: Settings) -> bytes: ...
+    def __call__(self, *, template: Path, settings: Settings) -> Pending: ...
+
+
+@dataclass
+class Deferred:
+    """A conversion that can only begin once the document exists."""
+
+    convert: Callable[[Assembled], bytes]
+
+    def finish(self, doc: Assembled) -> bytes:
+        return self.convert(doc)
+
+    def cancel(self) -> None:
+        pass
 
 
 def file_sha256(*paths: Path) -> str:
@@ -79,8 +103,8 @@ def backends() -> dict[str, tuple[Backend, str]]:
     """Format -> (render function, template file name in templates/)."""
     from pipeline.render import docx, html, pdf
 
-    return {"pdf": (pdf.render, "lip.typ"), "html": (html.render, "lip.html"),
-            "docx": (docx.render, "reference.docx")}
+    return {"pdf": (pdf.start, "lip.typ"), "html": (html.start, "lip.html"),
+            "docx": (docx.start, "reference.docx")}
 
 
 FORMATS = ("pdf", "html", "docx")

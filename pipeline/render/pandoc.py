@@ -33,8 +33,8 @@ def pandoc_version() -> str:
     return out.split("\n", 1)[0].split()[-1]
 
 
-def write_metadata(doc: Assembled, path: Path) -> Path:
-    """pandoc metadata as a JSON file (pandoc reads it as YAML, of which JSON is a part).
+def metadata_json(doc: Assembled) -> str:
+    """The document's pandoc metadata as JSON (pandoc reads it as YAML, of which JSON is a part).
 
     pandoc reads each string as Markdown: a multi-line value must end in a newline to stay
     blocks (paragraphs, lists); without one, a single paragraph becomes inlines.
@@ -48,10 +48,21 @@ def write_metadata(doc: Assembled, path: Path) -> Path:
             return {k: blocks_kept(v) for k, v in value.items()}
         return value
 
+    return json.dumps(blocks_kept(dict(sorted(doc.metadata.items()))), ensure_ascii=False)
+
+
+def write_metadata(doc: Assembled, path: Path) -> Path:
+    """The metadata as a file for --metadata-file (the PDF's frame, the benchmark's floor)."""
     path = path.with_suffix(".json")
-    path.write_text(json.dumps(blocks_kept(dict(sorted(doc.metadata.items()))), ensure_ascii=False),
-                    encoding="utf-8")
+    path.write_text(metadata_json(doc), encoding="utf-8")
     return path
+
+
+def with_metadata_block(doc: Assembled) -> str:
+    """The document with its metadata in a YAML block at the top: what --metadata-file
+    gives, byte for byte in the output, but inside the input, so that pandoc can be started
+    before the document exists (JSON is one line: no `---` inside can end the block)."""
+    return f"---\n{metadata_json(doc)}\n---\n\n{doc.markdown}"
 
 
 def _cache_key(*items: str) -> str:
@@ -126,13 +137,20 @@ def typst_source(doc: Assembled, template: Path, settings: Settings) -> str:
     return frame["head"] + "".join(fragments[p.key] for p in doc.parts) + frame["tail"]
 
 
-def run(doc: Assembled, to: str, args: list[str], settings: Settings, step: str,
-        env: dict[str, str] | None = None) -> bytes:
-    """Convert the whole document with one pandoc call (HTML, DOCX); `step` names it in the
-    progress display, which is told just before pandoc starts."""
-    meta_file = write_metadata(doc, settings.work_dir / "metadaten.json")
-    env = {**(env or {}), "SOURCE_DATE_EPOCH": str(settings.epoch), "TZ": "UTC"}
-    settings.progress(step)
-    return tools.run_pandoc(["-f", READER, "-t", to, f"--metadata-file={meta_file}",
-                             f"--resource-path={settings.work_dir}", *args, "-o", "-"],
-                            stdin=doc.markdown, env=env, started=settings.started)
+class PendingPandoc:
+    """An HTML or DOCX conversion whose pandoc runs already and waits for the document."""
+
+    def __init__(self, to: str, args: list[str], settings: Settings, step: str,
+                 env: dict[str, str] | None = None) -> None:
+        env = {**(env or {}), "SOURCE_DATE_EPOCH": str(settings.epoch), "TZ": "UTC"}
+        self._settings, self._step = settings, step
+        self._process = tools.PandocProcess(
+            ["-f", READER, "-t", to, f"--resource-path={settings.work_dir}", *args, "-o", "-"],
+            env=env)
+
+    def finish(self, doc: Assembled) -> bytes:
+        self._settings.progress(self._step)
+        return self._process.finish(with_metadata_block(doc), started=self._settings.started)
+
+    def cancel(self) -> None:
+        self._process.cancel()

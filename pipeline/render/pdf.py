@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pipeline.assemble import Assembled
 from pipeline.errors import RenderError
-from pipeline.render import Settings
+from pipeline.render import Deferred, Settings
 from pipeline.render.pandoc import typst_source
 
 PDF_STANDARDS = ["a-3b", "ua-1"]
@@ -72,3 +72,9 @@ def render(doc: Assembled, *, template: Path, settings: Settings) -> bytes:
     source_path = settings.work_dir / "lip.typ"
     source_path.write_text(source, encoding="utf-8")
     return compile_typst(source_path, typst_inputs(doc, settings), settings)
+
+
+def start(*, template: Path, settings: Settings) -> Deferred:
+    """Which chapters pandoc converts depends on the cache and so on the document: the PDF's
+    conversion begins only once the document exists."""
+    return Deferred(lambda doc: render(doc, template=template, settings=settings))

@@ -4,9 +4,9 @@ pandoc's DOCX writer stores every SVG image together with a PNG copy for Word ve
 that cannot show SVG. It makes the copy by running `rsvg-convert` on the image while the
 writer waits: about 0.1 s per image, a tenth of building the shipped plan as DOCX.
 
-`lip build` starts those conversions itself as soon as it has read the plan, so they run
-beside parsing and assembly, and keeps the PNGs in the build cache, keyed by the SVG's
-bytes. pandoc then finds a stand-in `rsvg-convert` first on its PATH that answers from the
+`lip build` starts those conversions itself as soon as pandoc has the document, so they run
+on the other core while pandoc reads the Markdown, and keeps the PNGs in the build cache,
+keyed by the SVG's bytes. pandoc then finds a stand-in `rsvg-convert` first on its PATH that answers from the
 cache. Anything the stand-in was not prepared for (other arguments, an unknown image, a
 conversion still running) goes to the real `rsvg-convert` unchanged, so the DOCX is byte
 for byte what pandoc alone writes.
@@ -48,6 +48,7 @@ class PngCopies:
         self._root = cache_dir / "svg-png"
         self._folder = self._root / self._converter_key() if self._real else self._root
         self._mover: threading.Thread | None = None
+        self._started = False
 
     def _converter_key(self) -> str:
         """A new rsvg-convert may draw differently: its PNGs go into a folder of their own."""
@@ -60,9 +61,11 @@ class PngCopies:
         return bool(self._real and self._svgs)
 
     def start(self) -> None:
-        """Begin converting every SVG that has no PNG in the cache yet (does not wait)."""
-        if not self.active:
+        """Begin converting every SVG that has no PNG in the cache yet (does not wait; only
+        the first call does anything)."""
+        if not self.active or self._started:
             return
+        self._started = True
         try:
             self._folder.mkdir(parents=True, exist_ok=True)
         except OSError:  # no cache folder: pandoc converts as it always does
