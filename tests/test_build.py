@@ -58,10 +58,35 @@ def test_one_chapter_edit_converts_only_that_chapter(repo, tmp_path: Path) -> No
     assert "pandoc" not in steps, "nothing changed: everything comes from the cache"
     chapter = plan_dir / "11-bildung.md"
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\nEin neuer Absatz.\n", encoding="utf-8")
-    build(plan_dir, output=tmp_path / "out", formats=["pdf"])
+    warm = build(plan_dir, output=tmp_path / "out", formats=["pdf"]).outputs["pdf"].read_bytes()
     after = {p.name for p in cache.iterdir()}
     # the chapter itself and the measure catalog stay; only the edited chapter is new
     assert len(after - before) == 1 and len(before - after) == 1
+    # a chapter converted alone gives what it gives among the others: the same PDF as cold
+    cold = build(plan_dir, output=tmp_path / "kalt", formats=["pdf"], use_cache=False)
+    assert warm == cold.outputs["pdf"].read_bytes()
+
+
+def test_typst_source_is_the_same_from_one_or_several_pandoc_runs(tmp_path: Path) -> None:
+    """A big plan is converted by one pandoc per core, each on a share of the parts."""
+    import datetime as dt
+
+    from conftest import SHIPPED_PLAN
+
+    from pipeline.assemble import assemble
+    from pipeline.plan import load_plan
+    from pipeline.render import Settings, templates_dir
+    from pipeline.render.pandoc import _pieces, typst_source
+
+    doc = assemble(load_plan(SHIPPED_PLAN))
+    settings = Settings(timestamp=dt.datetime(2020, 1, 1, tzinfo=dt.UTC), work_dir=tmp_path)
+    template = templates_dir() / "lip.typ"
+    alone = typst_source(doc, template, settings, ways=1)
+    assert typst_source(doc, template, settings, ways=3) == alone
+    assert alone.count("<ziele>") == 0 and "<m-1-1-1>" in alone  # no numbered automatic labels
+    pieces = _pieces(doc.parts, 3)
+    assert len(pieces) == 3 and [p for piece in pieces for p in piece] == doc.parts
+    assert _pieces(doc.parts[:1], 4) == [doc.parts[:1]] and _pieces([], None) == []
 
 
 def test_formats_and_errors_are_german(repo, tmp_path: Path) -> None:

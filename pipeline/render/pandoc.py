@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 
@@ -17,11 +18,14 @@ READER = "markdown-raw_html-raw_tex-raw_attribute-citations-smart"
 """Plan Markdown: no raw HTML/TeX (silently dropped in typst), no `@` citations, no raw
 blocks written by editors. `smart` is off: the plan already uses „…“ and –."""
 
-READER_GENERATED = "markdown-raw_html-raw_tex-citations-smart"
-"""For documents we generate ourselves: raw typst blocks mark the parts."""
+READER_GENERATED = "markdown-raw_html-raw_tex-citations-smart-auto_identifiers"
+"""For documents we generate ourselves: raw typst blocks mark the parts. No automatic
+identifiers: pandoc numbers them across the whole document (a second "Ziele" becomes
+`ziele-1`), so a part would convert differently alone than among the others; `lip check`
+allows links only to the plan's explicit anchors, which stay."""
 
 TYPST_FILTERS = ("build-typst.lua",)
-CACHE_VERSION = "3"
+CACHE_VERSION = "4"
 """Bump when the conversion itself changes in a way the cache keys do not see."""
 _MARK = "// lip-teil: "
 _END = "lip-ende"
@@ -89,12 +93,36 @@ def _marked_markdown(parts: list[Part]) -> str:
     return "\n".join(chunks)
 
 
-def typst_source(doc: Assembled, template: Path, settings: Settings) -> str:
+PARALLEL_MIN_CHARS = 60_000
+"""Below this much Markdown per piece, another pandoc process costs more than it saves."""
+
+
+def _pieces(parts: list[Part], ways: int | None) -> list[list[Part]]:
+    """Split `parts` into consecutive groups of about equal size, one per core (or `ways`)."""
+    total = sum(len(p.markdown) for p in parts)
+    if ways is None:
+        try:
+            cores = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            cores = os.cpu_count() or 1
+        ways = min(cores, total // PARALLEL_MIN_CHARS)
+    ways = max(1, min(ways, len(parts)))
+    pieces: list[list[Part]] = [[] for _ in range(ways)]
+    done = 0
+    for part in parts:
+        pieces[min(ways - 1, done * ways // max(total, 1))].append(part)
+        done += len(part.markdown)
+    return [piece for piece in pieces if piece]
+
+
+def typst_source(doc: Assembled, template: Path, settings: Settings, *, ways: int | None = None) -> str:
     """The whole typst document, converting only parts whose Markdown is not in the cache.
 
-    One pandoc call converts every missing part at once (marked with raw typst comments and
-    split afterwards), so a cold build costs one pandoc run and a one-chapter edit converts
-    one chapter. Cache keys: part text + template + filters + pandoc version.
+    The missing parts are converted marked with raw typst comments and split afterwards: a
+    cold build costs one pandoc run per core (each on a consecutive share of the parts; a
+    part converts the same alone or among others, which the cache relies on anyway) and a
+    one-chapter edit converts one chapter. Cache keys: part text + template + filters +
+    pandoc version. `ways` fixes the number of pandoc runs (tests).
     """
     filters = [FILTER_DIR / f for f in TYPST_FILTERS]
     tool_key = _cache_key(CACHE_VERSION, pandoc_version(), file_sha256(template, *filters))
@@ -112,19 +140,25 @@ def typst_source(doc: Assembled, template: Path, settings: Settings) -> str:
     frame_file = cache / f"rahmen-{meta_key}.json" if cache else None
     frame = json.loads(frame_file.read_text(encoding="utf-8")) if frame_file and frame_file.exists() else None
     if missing or frame is None:
-        meta_file = write_metadata(doc, settings.work_dir / "metadaten.json")
         args = ["-f", READER_GENERATED, "-t", "typst", "--wrap=preserve", "--syntax-highlighting=none",
                 *filter_args(TYPST_FILTERS)]
-        if frame is None:
-            args += ["-s", f"--template={template}", f"--metadata-file={meta_file}"]
-        source = _marked_markdown(missing)
+        frame_args = []
+        if frame is None:  # the first run also fills the template around the body
+            meta_file = write_metadata(doc, settings.work_dir / "metadaten.json")
+            frame_args = ["-s", f"--template={template}", f"--metadata-file={meta_file}"]
+        pieces = _pieces(missing, ways) or [[]]
+        jobs = [([*args, *(frame_args if i == 0 else [])], _marked_markdown(piece))
+                for i, piece in enumerate(pieces)]
         settings.progress("pandoc")
-        out = tools.run_pandoc(args, stdin=source, started=settings.started).decode("utf-8")
-        head, converted, tail = _split_marked(out)
-        if frame is None:
-            frame = {"head": head, "tail": tail}
-            if frame_file:
-                write_atomic(frame_file, json.dumps(frame, ensure_ascii=False))
+        outputs = tools.run_pandoc_side_by_side(jobs, started=settings.started)
+        converted: dict[str, str] = {}
+        for i, out in enumerate(outputs):
+            head, piece_fragments, tail = _split_marked(out.decode("utf-8"))
+            converted.update(piece_fragments)
+            if i == 0 and frame is None:
+                frame = {"head": head, "tail": tail}
+                if frame_file:
+                    write_atomic(frame_file, json.dumps(frame, ensure_ascii=False))
         for part in missing:
             fragments[part.key] = converted.get(part.key, "")
             if cache:
