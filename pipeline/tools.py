@@ -7,6 +7,7 @@ import os
 import shlex
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Sequence
 
 from pipeline.errors import RenderError
@@ -42,6 +43,8 @@ class PandocProcess:
             self.cmd, stdin=subprocess.PIPE if reads_stdin else subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
         self._ended = False
+        self._finisher: int | None = None
+        """The thread in `finish`: it alone may collect the process's output."""
 
     def finish(self, stdin: str | bytes | None = None,
                started: Callable[[], None] | None = None) -> bytes:
@@ -51,6 +54,7 @@ class PandocProcess:
         pandoc reads all of its input before it writes anything, and threads started by
         `started` would otherwise compete with the writing for the GIL.
         """
+        self._finisher = threading.get_ident()
         proc = self._proc
         data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
         if proc.stdin is not None and data:
@@ -68,16 +72,19 @@ class PandocProcess:
         return out
 
     def cancel(self) -> None:
-        """Stop a pandoc whose input will never come (the build failed before it); does
-        nothing once `finish` has run."""
+        """Stop a pandoc whose output is no longer wanted (the build failed, or was
+        interrupted); does nothing once `finish` has returned. While another thread is in
+        `finish`, only the process is ended; that thread collects it."""
         if self._ended:
             return
-        self._ended = True
-        self._proc.kill()
-        try:
-            self._proc.communicate()
-        except (OSError, ValueError):  # its pipes are already gone: nothing left to reap
-            self._proc.wait()
+        if self._proc.poll() is None:
+            self._proc.kill()
+        if self._finisher in (None, threading.get_ident()):
+            self._ended = True
+            try:
+                self._proc.communicate()
+            except (OSError, ValueError):  # pipes left half-used by an interrupted finish
+                self._proc.wait()
 
 
 def run_pandoc(args: Sequence[str], stdin: str | bytes | None = None,
@@ -96,25 +103,30 @@ def run_pandoc_side_by_side(jobs: Sequence[tuple[Sequence[str], str]],
     """Run several pandoc conversions at once (one per core); their outputs, in order.
 
     pandoc uses one core; a big document split into independent pieces converts in about
-    1/n of the time on n cores. If one conversion fails, its RenderError is raised once all
-    have ended.
+    1/n of the time on n cores. If one conversion fails, the others are stopped and its
+    RenderError is raised.
     """
     if len(jobs) == 1:
         args, stdin = jobs[0]
         return [run_pandoc(args, stdin, started=started)]
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
     processes = [PandocProcess(args) for args, _ in jobs]
+    pool = ThreadPoolExecutor(len(processes))
     try:
-        with ThreadPoolExecutor(len(processes)) as pool:
-            outputs = [pool.submit(process.finish, stdin)
-                       for process, (_, stdin) in zip(processes, jobs, strict=True)]
-            if started is not None:
-                started()
-            return [output.result() for output in outputs]
+        outputs = [pool.submit(process.finish, stdin)
+                   for process, (_, stdin) in zip(processes, jobs, strict=True)]
+        if started is not None:
+            started()
+        ended, _ = wait(outputs, return_when=FIRST_EXCEPTION)
+        for output in ended:
+            if output.exception() is not None:
+                raise output.exception()
+        return [output.result() for output in outputs]
     finally:
-        for process in processes:
+        for process in processes:  # after an error or Ctrl-C, the others stop too
             process.cancel()
+        pool.shutdown()
 
 
 def debug_log(message: str, *args) -> None:

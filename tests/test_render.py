@@ -279,9 +279,14 @@ def test_metadata_block_reads_as_the_metadata_file_did(metadata, tmp_path: Path)
 
 def _child_processes() -> set[str]:
     """This process's children (zombies included: they are children until reaped)."""
-    tasks = Path(f"/proc/{os.getpid()}/task")
-    return {f"{pid} {Path(f'/proc/{pid}/cmdline').read_bytes()[:60]!r}"
-            for task in tasks.iterdir() for pid in (task / "children").read_text().split()}
+    found = set()
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        try:
+            for pid in (task / "children").read_text().split():
+                found.add(f"{pid} {Path(f'/proc/{pid}/cmdline').read_bytes()[:60]!r}")
+        except FileNotFoundError:  # a thread or child that ended while we looked
+            continue
+    return found
 
 
 def test_a_failed_build_leaves_no_pandoc_running(tmp_path: Path) -> None:
@@ -312,3 +317,35 @@ def test_pandoc_process_cancel_stops_a_pandoc_waiting_for_input() -> None:
     assert done.finish("*Hallo*").strip() == b"Hallo"
     done.cancel()
     assert done._proc.returncode == 0
+
+
+def test_side_by_side_pandoc_runs_keep_order_and_stop_together(tmp_path: Path) -> None:
+    """When one run fails, the others are stopped instead of awaited: here the other waits in
+    a Lua filter for a file that only a timer writes after 60 s (the test then fails)."""
+    import threading
+
+    from pipeline.errors import RenderError
+
+    jobs = [(["-f", "markdown", "-t", "plain"], f"*Teil {i}*\n") for i in range(3)]
+    assert [o.strip() for o in tools.run_pandoc_side_by_side(jobs)] == [b"Teil 0", b"Teil 1", b"Teil 2"]
+    assert tools.run_pandoc_side_by_side(jobs[:1]) == [b"Teil 0\n"]
+    flag = tmp_path / "weiter"
+    waiting = tmp_path / "warten.lua"
+    waiting.write_text(f"while not io.open({str(flag)!r}) do end\n", encoding="utf-8")
+    unblocked = threading.Event()
+
+    def unblock() -> None:
+        unblocked.set()
+        flag.write_text("", encoding="utf-8")
+
+    timer = threading.Timer(60, unblock)
+    timer.start()
+    before = _child_processes()
+    failing = (["-f", "markdown", "-t", "plain", "--lua-filter=/gibt/es/nicht.lua"], "x\n")
+    try:
+        with pytest.raises(RenderError, match="pandoc"):
+            tools.run_pandoc_side_by_side([(["-t", "html", f"--lua-filter={waiting}"], "y\n"), failing])
+    finally:
+        timer.cancel()
+    assert not unblocked.is_set()
+    assert _child_processes() - before == set()
