@@ -1,5 +1,5 @@
 """Allow `python -m pipeline` (the same as the `lip` command)."""
 
-from pipeline.cli import run
+from pipeline.entry import run
 
 run()
