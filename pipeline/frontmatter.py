@@ -217,6 +217,7 @@ class _TextFirstResolver(VersionedResolver):
 
     _typed_starts: frozenset | None = None
     _seen: dict[tuple[str, bool], Any] = {}
+    _SEEN_LIMIT = 10_000
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if kind is ScalarNode and implicit[0] and value and not self.yaml_path_resolvers:
@@ -230,6 +231,8 @@ class _TextFirstResolver(VersionedResolver):
             key = (value, implicit[1])
             tag = self._seen.get(key)
             if tag is None:
+                if len(self._seen) >= self._SEEN_LIMIT:  # a long-running process: stay small
+                    self._seen.clear()
                 tag = self._seen[key] = super().resolve(kind, value, implicit)
             return tag
         return super().resolve(kind, value, implicit)

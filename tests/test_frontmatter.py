@@ -205,3 +205,13 @@ def test_fast_loader_resolves_plain_scalars_like_the_round_trip_loader(value: st
 def test_fast_loader_hands_tagged_collections_to_the_round_trip_loader() -> None:
     assert not isinstance(frontmatter.load("a: !!set {x}\n", "x.md", 2, editable=False), frontmatter.LineMap)
     assert_same_reading("a: !!set {x}\n")
+
+
+def test_fast_loader_memo_stays_bounded_and_still_right(monkeypatch) -> None:
+    """The resolver remembers its verdicts; past its limit it starts over instead of growing."""
+    resolver = frontmatter._TextFirstResolver
+    monkeypatch.setattr(resolver, "_SEEN_LIMIT", 5)
+    monkeypatch.setattr(resolver, "_seen", {})
+    for i in range(20):
+        assert_same_reading(f"zahl: {i}\ndatum: 2020-01-{i % 28 + 1:02d}\n")
+    assert 0 < len(resolver._seen) <= 5
