@@ -1,3 +1,3 @@
 """lip: the docs-as-code pipeline for Hannover's Lokaler Integrationsplan."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
