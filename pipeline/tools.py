@@ -7,7 +7,6 @@ import os
 import shlex
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Sequence
 
 from pipeline.errors import RenderError
@@ -43,8 +42,8 @@ class PandocProcess:
             self.cmd, stdin=subprocess.PIPE if reads_stdin else subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
         self._ended = False
-        self._finisher: int | None = None
-        """The thread in `finish`: it alone may collect the process's output."""
+        self._finishing = False
+        """A thread is in `finish`: it alone collects the process."""
 
     def finish(self, stdin: str | bytes | None = None,
                started: Callable[[], None] | None = None) -> bytes:
@@ -52,20 +51,27 @@ class PandocProcess:
 
         The whole input is written before `started` runs and before the output is read:
         pandoc reads all of its input before it writes anything, and threads started by
-        `started` would otherwise compete with the writing for the GIL.
+        `started` would otherwise compete with the writing for the GIL. Interrupted (Ctrl-C,
+        an error in `started`), it ends pandoc before passing the exception on.
         """
-        self._finisher = threading.get_ident()
+        self._finishing = True
         proc = self._proc
         data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
-        if proc.stdin is not None and data:
-            try:
-                proc.stdin.write(data)
-            except BrokenPipeError:  # pandoc ended early; its exit code and stderr say why
-                pass
-        if started is not None:
-            started()
-        out, err = proc.communicate()  # closes standard input first
-        self._ended = True
+        try:
+            if proc.stdin is not None and data:
+                try:
+                    proc.stdin.write(data)
+                except BrokenPipeError:  # pandoc ended early; its exit code and stderr say why
+                    pass
+            if started is not None:
+                started()
+            out, err = proc.communicate()  # closes standard input first
+        except BaseException:
+            with proc:  # closes the pipes and waits
+                proc.kill()
+            raise
+        finally:
+            self._ended = True
         if proc.returncode != 0:
             raise RenderError("pandoc", shlex.join(self.cmd), proc.returncode,
                               err.decode("utf-8", "replace")[-2000:])
@@ -73,18 +79,15 @@ class PandocProcess:
 
     def cancel(self) -> None:
         """Stop a pandoc whose output is no longer wanted (the build failed, or was
-        interrupted); does nothing once `finish` has returned. While another thread is in
+        interrupted); does nothing once `finish` has ended. While another thread is in
         `finish`, only the process is ended; that thread collects it."""
         if self._ended:
             return
         if self._proc.poll() is None:
             self._proc.kill()
-        if self._finisher in (None, threading.get_ident()):
+        if not self._finishing:
             self._ended = True
-            try:
-                self._proc.communicate()
-            except (OSError, ValueError):  # pipes left half-used by an interrupted finish
-                self._proc.wait()
+            self._proc.communicate()
 
 
 def run_pandoc(args: Sequence[str], stdin: str | bytes | None = None,

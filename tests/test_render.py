@@ -319,6 +319,22 @@ def test_pandoc_process_cancel_stops_a_pandoc_waiting_for_input() -> None:
     assert done._proc.returncode == 0
 
 
+def test_an_interrupted_finish_ends_its_pandoc() -> None:
+    """As subprocess.run does: whatever interrupts `finish` (here its `started` callback)
+    also ends pandoc, and nothing is left running."""
+    before = _child_processes()
+    process = tools.PandocProcess(["-f", "markdown", "-t", "html"])
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        process.finish("*Hallo*", started=interrupted)
+    assert process._proc.returncode is not None
+    assert _child_processes() - before == set()
+    process.cancel()  # nothing left to do
+
+
 def test_side_by_side_pandoc_runs_keep_order_and_stop_together(tmp_path: Path) -> None:
     """When one run fails, the others are stopped instead of awaited: here the other waits in
     a Lua filter for a file that only a timer writes after 60 s (the test then fails)."""
