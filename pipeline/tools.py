@@ -67,8 +67,7 @@ class PandocProcess:
                 started()
             out, err = proc.communicate()  # closes standard input first
         except BaseException:
-            with proc:  # closes the pipes and waits
-                proc.kill()
+            _kill(proc)
             raise
         finally:
             self._ended = True
@@ -88,6 +87,19 @@ class PandocProcess:
         if not self._finishing:
             self._ended = True
             self._proc.communicate()
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    """End `proc` and collect it. Unlike `with proc:`, never lets a write to its standard input
+    that was still buffered (now a broken pipe) replace the exception that got us here."""
+    proc.kill()
+    for pipe in (proc.stdin, proc.stdout, proc.stderr):
+        if pipe is not None:
+            try:
+                pipe.close()
+            except OSError:
+                pass
+    proc.wait()
 
 
 def run_pandoc(args: Sequence[str], stdin: str | bytes | None = None,

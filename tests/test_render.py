@@ -335,6 +335,21 @@ def test_an_interrupted_finish_ends_its_pandoc() -> None:
     process.cancel()  # nothing left to do
 
 
+def test_an_interrupted_finish_keeps_its_exception_when_pandoc_is_already_gone() -> None:
+    """The input still buffered for a pandoc that has already died must not turn Ctrl-C into
+    a BrokenPipeError (CI once saw exactly that): here pandoc is dead before the interrupt."""
+    process = tools.PandocProcess(["-f", "markdown", "-t", "html"])
+
+    def killed_then_interrupted() -> None:
+        process._proc.kill()
+        process._proc.wait()
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        process.finish("*Hallo*", started=killed_then_interrupted)
+    assert process._proc.stdin.closed and process._proc.stdout.closed
+
+
 def test_side_by_side_pandoc_runs_keep_order_and_stop_together(tmp_path: Path) -> None:
     """When one run fails, the others are stopped instead of awaited: here the other waits in
     a Lua filter for a file that only a timer writes after 60 s (the test then fails)."""

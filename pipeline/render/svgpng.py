@@ -86,8 +86,11 @@ class PngCopies:
             running.append((proc, partial, target))
             try:
                 proc.stdin.write(data)
-                proc.stdin.close()
             except OSError:  # the converter died early; its exit code tells
+                pass
+            try:
+                proc.stdin.close()
+            except OSError:  # its pipe is closed all the same
                 pass
         if running:  # a thread puts each PNG in place the moment it is ready
             self._mover = threading.Thread(target=_move_when_done, args=(running,), daemon=True)
