@@ -196,7 +196,7 @@ def _build(source: Source, *, output: Path, formats: Sequence[str],
     with tempfile.TemporaryDirectory(prefix="lip-build-", dir=output) as work:
         settings = Settings(timestamp=source.time, work_dir=Path(work),
                             cache_dir=output / ".cache" if use_cache else None,
-                            resources=source.resources, progress=progress,
+                            resources=source.resources, sources=source.files, progress=progress,
                             pandoc_env=png_copies.pandoc_env if png_copies else lambda work_dir: {})
         settings.write_resources()
         # The first format's converter starts now, while the plan is still being parsed:

@@ -277,6 +277,79 @@ def test_metadata_block_reads_as_the_metadata_file_did(metadata, tmp_path: Path)
     assert by_block["meta"] and len(by_block["blocks"]) > 10
 
 
+# --- sparing pandoc the ruled table syntaxes (render/pandoc.reader_for) -----------------------
+
+RULED_TABLES = {
+    "einfach": "Gremium   Sitze\n-------   -----\nRat       64\nAusschuss 15\n",
+    "einfach ohne Kopf": "-------   -----\nRat       64\nAusschuss 15\n-------   -----\n",
+    "eingerückt, Tabs": "   Gremium\tSitze\n   -------\t-----\n   Rat\t64\n",
+    "mehrzeilig": ("----------------------\nGremium     Aufgabe\n----------- ----------\n"
+                   "Rat         beschließt\n            den Plan\n\n----------------------\n"),
+    "Gitter": "+-------+-------+\n| Rat   | 64    |\n+-------+-------+\n",
+    "Gitter mit Kopf": ("+:------+------:+\n| Gremium | Sitze |\n+=======+=======+\n"
+                        "| Rat   | 64    |\n+-------+-------+\n"),
+}
+
+
+def _blocks(reader: str, markdown: str) -> list:
+    import json
+
+    return json.loads(tools.run_pandoc(["-f", reader, "-t", "json"], stdin=markdown))["blocks"]
+
+
+@pytest.mark.parametrize("name", RULED_TABLES)
+def test_a_ruled_table_keeps_the_full_markdown_reader(name: str) -> None:
+    """Each ruled syntax is a table for pandoc, and the reader keeps all three for it; left
+    out, the same text would turn into paragraphs (the guard matters)."""
+    from pipeline.render.pandoc import READER, reader_for
+
+    text = f"Vorher.\n\n{RULED_TABLES[name]}\nNachher.\n"
+    assert reader_for(text) == READER
+    assert [b["t"] for b in _blocks(READER, text)].count("Table") == 1
+    trimmed = reader_for("Nur Text.\n")
+    assert trimmed != READER and "Table" not in [b["t"] for b in _blocks(trimmed, text)]
+
+
+def test_without_ruled_lines_the_trimmed_reader_reads_the_same() -> None:
+    """The shipped plan (pipe tables, lists, footnotes, spans, divs) and a real law (without
+    its ruled lines) read to the same AST with and without the ruled syntaxes."""
+    from conftest import CORPUS, SHIPPED_PLAN
+
+    from pipeline.assemble import assemble
+    from pipeline.render.pandoc import READER, reader_for, reader_for_document, with_metadata_block
+
+    doc = assemble(load_plan(SHIPPED_PLAN))
+    shipped = with_metadata_block(doc)
+    law = (CORPUS / "btmg_1981@bb3f0178.md").read_text(encoding="utf-8").split("\n---\n", 1)[1]
+    assert reader_for(law) == READER  # its annex tables are ruled
+    law_text = "\n".join(line for line in law.splitlines() if not re.fullmatch(r"[-=+:\s]+", line))
+    for text, reader in ((shipped, reader_for_document(doc)), (law_text, reader_for(law_text))):
+        assert reader != READER
+        assert _blocks(reader, text) == _blocks(READER, text)
+
+
+def test_the_early_guess_is_checked_against_the_document(tmp_path: Path) -> None:
+    """pandoc starts with a reader guessed from the plan's files, where front matter fences
+    do not count; a document that turns out to need the ruled syntaxes gets a new pandoc."""
+    import datetime as dt
+
+    from pipeline.assemble import Assembled, Part
+    from pipeline.render import Settings
+    from pipeline.render.pandoc import READER, PendingPandoc, reader_guess
+
+    chapter = b"---\nid: bildung\n...\n\n# Bildung\n\nText.\n\n---\n"
+    assert reader_guess({"11-bildung.md": chapter, "bild.png": None}) != READER
+    assert reader_guess({"11-bildung.md": chapter + b"\n+--+\n"}) == READER
+    assert reader_guess({}) == READER
+    settings = Settings(timestamp=dt.datetime(2020, 1, 1, tzinfo=dt.UTC), work_dir=tmp_path,
+                        sources={"11-bildung.md": chapter})
+    table = Assembled([Part("kap", RULED_TABLES["einfach"])], {"title": "T"}, {})
+    assert b"<table" in PendingPandoc("html5", [], settings, "HTML").finish(table)
+    prose = Assembled([Part("kap", "Nur Text.\n")], {"title": "T"}, {})
+    pending = PendingPandoc("html5", [], settings, "HTML")
+    assert pending.finish(prose).strip() == b"<p>Nur Text.</p>" and pending._reader != READER
+
+
 def _child_processes() -> set[str]:
     """This process's children (zombies included: they are children until reaped)."""
     found = set()

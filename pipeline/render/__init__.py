@@ -43,6 +43,8 @@ class Settings:
     """Per-chapter cache of pandoc output; None = no cache."""
     resources: dict[str, bytes] = field(default_factory=dict)
     """Image files of the plan by path relative to plan/ (e.g. 'bilder/karte.svg')."""
+    sources: dict[str, bytes | None] = field(default_factory=dict)
+    """The plan's files as read, before parsing: converters started early guess from them."""
     manifest: Callable[[], dict] = dict
     """Returns the build manifest (attached to the PDF); may wait while it is computed."""
     progress: Callable[[str], None] = lambda step: None

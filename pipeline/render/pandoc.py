@@ -7,7 +7,9 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from pipeline import tools
 from pipeline.assemble import Assembled, Part
@@ -23,6 +25,53 @@ READER_GENERATED = "markdown-raw_html-raw_tex-citations-smart-auto_identifiers"
 identifiers: pandoc numbers them across the whole document (a second "Ziele" becomes
 `ziele-1`), so a part would convert differently alone than among the others; `lip check`
 allows links only to the plan's explicit anchors, which stay."""
+
+RULED_TABLES = ("simple_tables", "multiline_tables", "grid_tables")
+"""The table syntaxes drawn with lines of dashes. pandoc tries them at every block, which
+costs ~5 % of its time on the shipped plan, although the plan uses pipe tables only."""
+_RULED_LINE = r"^[ \t]*[-+=:]*[-=][-+=: \t\r]*$"
+"""A line of nothing but -, =, +, : and blanks. Each of the three syntaxes needs one (the
+dashed line of a simple or multiline table, the border of a grid table; see pandoc's
+Markdown reader), so a text without such a line converts the same without them."""
+_RULED = re.compile(_RULED_LINE, re.M)
+_RULED_IN_FILE = re.compile(_RULED_LINE.encode(), re.M)
+_YAML_FENCE = re.compile(rb"(?:---|\.\.\.)[ \t\r]*")
+
+
+def reader_for(*texts: str, reader: str = READER) -> str:
+    """`reader` without the ruled table syntaxes when none of `texts` (everything pandoc
+    will read as Markdown: the body and each metadata string) can contain one."""
+    if any(_RULED.search(text) for text in texts):
+        return reader
+    return reader + "".join(f"-{name}" for name in RULED_TABLES)
+
+
+def _metadata_strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return [text for item in value for text in _metadata_strings(item)]
+    return []
+
+
+def reader_for_document(doc: Assembled, reader: str = READER) -> str:
+    return reader_for(doc.markdown, *_metadata_strings(doc.metadata), reader=reader)
+
+
+def reader_guess(files: Mapping[str, bytes | None]) -> str:
+    """`reader_for` the plan's files before they are parsed, so that pandoc can start at once.
+    A bare `---` or `...` line does not count (the fences of front matter); the guess can
+    therefore be wrong, and `PendingPandoc.finish` checks it against the real document."""
+    if not files:
+        return READER
+    for data in files.values():
+        for line in _RULED_IN_FILE.finditer(data or b""):
+            if not _YAML_FENCE.fullmatch(line.group()):
+                return READER
+    return reader_for()
+
 
 TYPST_FILTERS = ("build-typst.lua",)
 CACHE_VERSION = "4"
@@ -140,15 +189,19 @@ def typst_source(doc: Assembled, template: Path, settings: Settings, *, ways: in
     frame_file = cache / f"rahmen-{meta_key}.json" if cache else None
     frame = json.loads(frame_file.read_text(encoding="utf-8")) if frame_file and frame_file.exists() else None
     if missing or frame is None:
-        args = ["-f", READER_GENERATED, "-t", "typst", "--wrap=preserve", "--syntax-highlighting=none",
+        args = ["-t", "typst", "--wrap=preserve", "--syntax-highlighting=none",
                 *filter_args(TYPST_FILTERS)]
-        frame_args = []
+        frame_args, frame_texts = [], []
         if frame is None:  # the first run also fills the template around the body
             meta_file = write_metadata(doc, settings.work_dir / "metadaten.json")
             frame_args = ["-s", f"--template={template}", f"--metadata-file={meta_file}"]
-        pieces = _pieces(missing, ways) or [[]]
-        jobs = [([*args, *(frame_args if i == 0 else [])], _marked_markdown(piece))
-                for i, piece in enumerate(pieces)]
+            frame_texts = _metadata_strings(doc.metadata)
+        jobs = []
+        for i, piece in enumerate(_pieces(missing, ways) or [[]]):
+            markdown = _marked_markdown(piece)
+            texts = [markdown, *(frame_texts if i == 0 else [])]
+            jobs.append((["-f", reader_for(*texts, reader=READER_GENERATED), *args,
+                          *(frame_args if i == 0 else [])], markdown))
         settings.progress("pandoc")
         outputs = tools.run_pandoc_side_by_side(jobs, started=settings.started)
         converted: dict[str, str] = {}
@@ -176,14 +229,19 @@ class PendingPandoc:
 
     def __init__(self, to: str, args: list[str], settings: Settings, step: str,
                  env: dict[str, str] | None = None) -> None:
-        env = {**(env or {}), "SOURCE_DATE_EPOCH": str(settings.epoch), "TZ": "UTC"}
+        self._env = {**(env or {}), "SOURCE_DATE_EPOCH": str(settings.epoch), "TZ": "UTC"}
+        self._args = ["-t", to, f"--resource-path={settings.work_dir}", *args, "-o", "-"]
         self._settings, self._step = settings, step
-        self._process = tools.PandocProcess(
-            ["-f", READER, "-t", to, f"--resource-path={settings.work_dir}", *args, "-o", "-"],
-            env=env)
+        self._reader = reader_guess(settings.sources)
+        self._process = tools.PandocProcess(["-f", self._reader, *self._args], env=self._env)
 
     def finish(self, doc: Assembled) -> bytes:
         self._settings.progress(self._step)
+        needed = reader_for_document(doc)
+        if needed == READER and self._reader != READER:  # the guess left out tables the document has
+            self._process.cancel()
+            self._reader = needed
+            self._process = tools.PandocProcess(["-f", needed, *self._args], env=self._env)
         return self._process.finish(with_metadata_block(doc), started=self._settings.started)
 
     def cancel(self) -> None:
