@@ -60,7 +60,7 @@ def test_one_chapter_edit_converts_only_that_chapter(repo, tmp_path: Path) -> No
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\nEin neuer Absatz.\n", encoding="utf-8")
     warm = build(plan_dir, output=tmp_path / "out", formats=["pdf"]).outputs["pdf"].read_bytes()
     after = {p.name for p in cache.iterdir()}
-    # the chapter itself and the measure catalog stay; only the edited chapter is new
+    # everything else stays; only the edited section of the chapter is new
     assert len(after - before) == 1 and len(before - after) == 1
     # a chapter converted alone gives what it gives among the others: the same PDF as cold
     cold = build(plan_dir, output=tmp_path / "kalt", formats=["pdf"], use_cache=False)
@@ -87,6 +87,67 @@ def test_typst_source_is_the_same_from_one_or_several_pandoc_runs(tmp_path: Path
     pieces = _pieces(doc.parts, 3)
     assert len(pieces) == 3 and [p for piece in pieces for p in piece] == doc.parts
     assert _pieces(doc.parts[:1], 4) == [doc.parts[:1]] and _pieces([], None) == []
+
+
+def test_typst_source_is_the_same_converted_by_section_or_by_chapter(tmp_path: Path, monkeypatch) -> None:
+    """The typst cache holds sections, so that an edit converts one section; the document
+    must come out exactly as if each chapter were converted whole."""
+    import datetime as dt
+
+    from conftest import SHIPPED_PLAN
+
+    from pipeline.assemble import assemble
+    from pipeline.plan import load_plan
+    from pipeline.render import Settings, pandoc, templates_dir
+
+    doc = assemble(load_plan(SHIPPED_PLAN))
+    settings = Settings(timestamp=dt.datetime(2020, 1, 1, tzinfo=dt.UTC), work_dir=tmp_path)
+    template = templates_dir() / "lip.typ"
+    assert sum(len(pandoc._sections(p)) for p in doc.parts) > 3 * len(doc.parts)
+    by_section = pandoc.typst_source(doc, template, settings)
+    monkeypatch.setattr(pandoc, "_sections", lambda part: [part])
+    assert pandoc.typst_source(doc, template, settings) == by_section
+
+
+SECTIONED = """# 1 Bildung {#kap-bildung}
+
+Einleitung.
+
+## 1.1 Kita {#abschnitt-1-1}
+
+Text.
+## Keine Überschrift: keine Leerzeile davor
+
+```markdown
+## Im Code
+```
+
+::: massnahme
+## In einer Maßnahme
+:::
+
+## 1.2 Schule
+
+Text.
+"""
+
+
+def test_sections_are_cut_only_where_pandoc_reads_each_as_the_whole() -> None:
+    from pipeline.assemble import Part
+    from pipeline.render.pandoc import _sections
+
+    units = _sections(Part("kap-bildung", SECTIONED, "11-bildung.md"))
+    assert [u.markdown.split("\n", 1)[0] for u in units] == [
+        "# 1 Bildung {#kap-bildung}", "## 1.1 Kita {#abschnitt-1-1}", "## 1.2 Schule"]
+    assert "\n".join(u.markdown for u in units) == SECTIONED
+    assert [u.key for u in units] == ["kap-bildung.0", "kap-bildung.1", "kap-bildung.2"]
+    # references another section could resolve, or fences that do not close: left whole
+    for extra in ("Siehe [1.2 Schule].\n", "Fußnote[^1].\n\n[^1]: Text.\n", "(@) Beispiel\n",
+                  "```\n## offen\n", ":::\n"):
+        assert len(_sections(Part("k", SECTIONED + "\n" + extra))) == 1, extra
+    # links, images, spans and inline notes resolve within their section: cut as before
+    fine = "[Link](https://example.org), ![Bild](b.png), []{#z-1}, [Text]{.x}, ^[Notiz].\n"
+    assert len(_sections(Part("k", SECTIONED + "\n" + fine))) == 3
 
 
 def test_formats_and_errors_are_german(repo, tmp_path: Path) -> None:
