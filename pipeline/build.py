@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import pickle
 import shutil
 import tempfile
 import threading
@@ -320,11 +319,15 @@ def _parser_version() -> str:
 
 def _load_parse_cache(output: Path, parser: str) -> dict:
     # A local cache that only `lip build` itself writes into the git-ignored output folder.
-    path = output / ".cache" / PARSE_CACHE
     try:
-        version, entries = pickle.loads(path.read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
-            ImportError):
+        data = (output / ".cache" / PARSE_CACHE).read_bytes()
+    except OSError:  # a cold build: no need to import pickle (~3 ms)
+        return {}
+    import pickle
+
+    try:
+        version, entries = pickle.loads(data)
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
         return {}
     return entries if version == parser else {}
 
@@ -337,6 +340,8 @@ def _save_parse_cache(output: Path, parser: str, entries: dict, plan: Plan,
     kept = {k: v for k, v in entries.items() if id(v) in live}
     if set(kept) == cached_before:
         return
+    import pickle
+
     try:
         write_atomic(output / ".cache" / PARSE_CACHE, pickle.dumps((parser, kept)))
     except OSError as e:  # a cache that cannot be written only costs time

@@ -9,7 +9,6 @@ recording command (`lip vorlegen`, `lip entscheiden`, …), so the rules live in
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import enum
 import re
 from dataclasses import dataclass, field
@@ -517,6 +516,8 @@ _WORD = re.compile(r"\S+")
 
 def word_changes(old: str, new: str) -> tuple[int, int]:
     """Return (words added, words removed) between two chapter texts."""
+    import difflib  # only the status and the site need it
+
     a, b = _WORD.findall(old), _WORD.findall(new)
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     added = removed = 0
