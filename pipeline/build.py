@@ -16,7 +16,6 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pipeline import __version__, review, tools
 from pipeline.assemble import Assembled, assemble
@@ -24,9 +23,6 @@ from pipeline.diagnostics import Report
 from pipeline.errors import PipelineError, RenderError
 from pipeline.files import write_atomic
 from pipeline.plan import MANIFEST_NAME, Plan, load_plan, read_folder, require_valid
-
-if TYPE_CHECKING:
-    from pipeline.render.svgpng import PngCopies
 
 OUTPUT_STEM = "LIP-2.0"
 MANIFEST_FORMAT = "lip-build-manifest/1"
@@ -163,23 +159,13 @@ def build(plan_dir: Path = Path("plan"), *, output: Path = Path("build"),
     """
     progress("Plan lesen")
     source = read_source(plan_dir, rev)
-    png_copies = None
-    if use_cache and "docx" in formats:  # Word's PNG copies of SVGs, made beside pandoc
-        from pipeline.render.svgpng import PngCopies
-
-        png_copies = PngCopies(source.resources, output / ".cache")
-    try:
-        return _build(source, output=output, formats=formats, line_numbers=line_numbers,
-                      progress=progress, validate=validate, use_cache=use_cache,
-                      png_copies=png_copies)
-    finally:
-        if png_copies is not None:
-            png_copies.finish()
+    return _build(source, output=output, formats=formats, line_numbers=line_numbers,
+                  progress=progress, validate=validate, use_cache=use_cache)
 
 
 def _build(source: Source, *, output: Path, formats: Sequence[str],
-           line_numbers: bool, progress: Callable[[str], None], validate: bool, use_cache: bool,
-           png_copies: PngCopies | None) -> BuildResult:
+           line_numbers: bool, progress: Callable[[str], None], validate: bool,
+           use_cache: bool) -> BuildResult:
     from pipeline.render import Settings, backends, templates_dir
 
     parser = _parser_version() if use_cache else ""
@@ -187,6 +173,7 @@ def _build(source: Source, *, output: Path, formats: Sequence[str],
     cached_before = set(parsed or ())
     templates = templates_dir()
     registry = backends()
+    carries_manifest = any(registry[fmt].carries_manifest for fmt in formats)
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -195,13 +182,12 @@ def _build(source: Source, *, output: Path, formats: Sequence[str],
     with tempfile.TemporaryDirectory(prefix="lip-build-", dir=output) as work:
         settings = Settings(timestamp=source.time, work_dir=Path(work),
                             cache_dir=output / ".cache" if use_cache else None,
-                            resources=source.resources, sources=source.files, progress=progress,
-                            pandoc_env=png_copies.pandoc_env if png_copies else lambda work_dir: {})
+                            resources=source.resources, sources=source.files, progress=progress)
         settings.write_resources()
         # The first format's converter starts now, while the plan is still being parsed:
         # for HTML and DOCX, pandoc's start-up (~40 ms) overlaps the parsing.
-        start_first, template_name = registry[formats[0]]
-        first = start_first(template=templates / template_name, settings=settings)
+        backend = registry[formats[0]]
+        first = backend.start(template=templates / backend.template, settings=settings)
         try:
             plan = load_plan(source.files, cache=parsed)
             if validate and plan.diagnostics:  # files that could not be read: nothing to assemble
@@ -227,12 +213,8 @@ def _build(source: Source, *, output: Path, formats: Sequence[str],
 
             def converter_running() -> None:
                 """pandoc or typst is at work: the background work takes the CPU time they
-                leave. Only the PDF carries the manifest; other builds compute it on request.
-                Word's PNG copies start here too: earlier, they would compete with parsing and
-                pandoc's start-up, and pandoc needs them only when it writes the DOCX."""
-                if png_copies is not None:
-                    png_copies.start()
-                if "pdf" in formats:
+                leave. The manifest only if a format carries it; otherwise on request."""
+                if carries_manifest:
                     manifest.start()
                 checked.start()
 
@@ -242,8 +224,8 @@ def _build(source: Source, *, output: Path, formats: Sequence[str],
                     if i == 0:
                         pending = first
                     else:
-                        start, template_name = registry[fmt]
-                        pending = start(template=templates / template_name, settings=settings)
+                        backend = registry[fmt]
+                        pending = backend.start(template=templates / backend.template, settings=settings)
                     rendered[fmt] = pending.finish(doc)
                     if checked.done():  # stop early when the check has already failed
                         require_valid(plan, checked.result())

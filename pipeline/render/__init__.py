@@ -4,8 +4,10 @@
 `start(template=…, settings=…)` and later `.finish(doc)` on what that returns, which gives
 the file's bytes; `build.py` writes them once the plan has passed its check. A backend
 whose arguments do not depend on the document (HTML, DOCX) starts its pandoc in `start`,
-so that pandoc's start-up overlaps the reading of the plan. Adding a format = one module
-+ one entry.
+so that pandoc's start-up overlaps the reading of the plan. What a format needs from the
+build besides the document, its `Backend` entry declares (the PDF carries the manifest);
+what it needs for itself, its module arranges (Word's PNG copies). Adding a format = one
+module + one entry.
 """
 
 from __future__ import annotations
@@ -52,8 +54,6 @@ class Settings:
     started: Callable[[], None] = lambda: None
     """Called once a converter runs (pandoc spawned, typst about to compile): work the
     build does in the background starts only then, so it never delays the converter."""
-    pandoc_env: Callable[[Path], dict[str, str]] = lambda work_dir: {}
-    """Extra environment for pandoc's DOCX run (see render/svgpng.py); gets the work folder."""
 
     def write_resources(self) -> None:
         """Put the plan's images into the work folder, where the intermediate files look
@@ -76,8 +76,19 @@ class Pending(Protocol):
     def cancel(self) -> None: ...
 
 
-class Backend(Protocol):
+class Start(Protocol):
     def __call__(self, *, template: Path, settings: Settings) -> Pending: ...
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One output format: how its conversion starts and with which file of templates/."""
+
+    start: Start
+    template: str
+    carries_manifest: bool = False
+    """The file carries the build manifest: the build computes it beside the converter
+    (for other formats only when asked)."""
 
 
 @dataclass
@@ -101,12 +112,13 @@ def file_sha256(*paths: Path) -> str:
     return h.hexdigest()
 
 
-def backends() -> dict[str, tuple[Backend, str]]:
-    """Format -> (render function, template file name in templates/)."""
+def backends() -> dict[str, Backend]:
+    """Format -> its backend."""
     from pipeline.render import docx, html, pdf
 
-    return {"pdf": (pdf.start, "lip.typ"), "html": (html.start, "lip.html"),
-            "docx": (docx.start, "reference.docx")}
+    return {"pdf": Backend(pdf.start, "lip.typ", carries_manifest=True),
+            "html": Backend(html.start, "lip.html"),
+            "docx": Backend(docx.start, "reference.docx")}
 
 
 FORMATS = ("pdf", "html", "docx")

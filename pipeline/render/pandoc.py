@@ -8,7 +8,7 @@ import itertools
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -272,7 +272,10 @@ class PendingPandoc:
     """An HTML or DOCX conversion whose pandoc runs already and waits for the document."""
 
     def __init__(self, to: str, args: list[str], settings: Settings, step: str,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None,
+                 on_input: Callable[[], None] | None = None) -> None:
+        """`on_input` runs once pandoc has the whole document, before `settings.started`."""
+        self._on_input = on_input
         self._env = {**(env or {}), "SOURCE_DATE_EPOCH": str(settings.epoch), "TZ": "UTC"}
         self._args = ["-t", to, f"--resource-path={settings.work_dir}", *args, "-o", "-"]
         self._settings, self._step = settings, step
@@ -286,7 +289,12 @@ class PendingPandoc:
             self._process.cancel()
             self._reader = needed
             self._process = tools.PandocProcess(["-f", needed, *self._args], env=self._env)
-        return self._process.finish(with_metadata_block(doc), started=self._settings.started)
+        return self._process.finish(with_metadata_block(doc), started=self._started)
+
+    def _started(self) -> None:
+        if self._on_input is not None:
+            self._on_input()
+        self._settings.started()
 
     def cancel(self) -> None:
         self._process.cancel()
