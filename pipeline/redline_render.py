@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pipeline.errors import RenderError
 from pipeline.files import write_atomic
 from pipeline.redline import DEL, INS, PANDOC_API, READER, resolve_blocks
-from pipeline.tools import run_pandoc
+from pipeline.tools import fixed_clock, run_pandoc
 
 if TYPE_CHECKING:
     from pipeline.redline import Redline
@@ -25,7 +25,7 @@ TEMPLATES = PACKAGE.parent / "templates"
 
 
 def _env(epoch: int | None) -> dict[str, str]:
-    return {"SOURCE_DATE_EPOCH": str(epoch if epoch is not None else 0)}
+    return fixed_clock(epoch if epoch is not None else 0)
 
 
 def _meta_args(meta: dict[str, str]) -> list[str]:

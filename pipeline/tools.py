@@ -102,6 +102,12 @@ def _kill(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
+def fixed_clock(epoch: int) -> dict[str, str]:
+    """Environment that makes pandoc's output reproducible: the time it writes into files
+    (DOCX properties) is `epoch`; TZ=UTC keeps the machine's time zone out of anything else."""
+    return {"SOURCE_DATE_EPOCH": str(epoch), "TZ": "UTC"}
+
+
 def run_pandoc(args: Sequence[str], stdin: str | bytes | None = None,
                env: dict[str, str] | None = None,
                started: Callable[[], None] | None = None) -> bytes:

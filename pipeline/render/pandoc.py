@@ -276,7 +276,7 @@ class PendingPandoc:
                  on_input: Callable[[], None] | None = None) -> None:
         """`on_input` runs once pandoc has the whole document, before `settings.started`."""
         self._on_input = on_input
-        self._env = {**(env or {}), "SOURCE_DATE_EPOCH": str(settings.epoch), "TZ": "UTC"}
+        self._env = {**(env or {}), **tools.fixed_clock(settings.epoch)}
         self._args = ["-t", to, f"--resource-path={settings.work_dir}", *args, "-o", "-"]
         self._settings, self._step = settings, step
         self._reader = reader_guess(settings.sources)
