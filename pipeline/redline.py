@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from diff_match_patch import diff_match_patch
 
 from pipeline.body import protect_gender_star
+from pipeline.nesting import Nesting
 from pipeline.tools import run_pandoc
 
 if TYPE_CHECKING:
@@ -59,8 +60,6 @@ _NOTES: list[str] = []  # fallbacks taken while aligning; reported in Stats.fall
 _WORD_RE = re.compile(r"\w+(?:[-*'’.,:/]\w+)*|\s+|.", re.UNICODE)
 _HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*(?:\{[^}]*\})?[ \t]*#*[ \t]*$")
 _MEASURE_RE = re.compile(r"^#{1,6}[ \t]+Maßnahme[ \t]+([0-9A-Z]+(?:\.\d+)+):?")
-_FENCE_RE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
-_DIV_RE = re.compile(r"^[ \t]{0,3}(:{3,})(.*)$")
 _DEFINITION_RE = re.compile(r"^\[\^?[^\]]+\]:[ \t]")
 _YAML_RE = re.compile(r"\A(?:\ufeff)?---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 
@@ -356,12 +355,11 @@ def split_chunks(md: str) -> tuple[list[_Chunk], list[str]]:
     lines = md.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     chunks: list[list[str]] = []
     cur: list[str] = []
-    fence: str | None = None
-    div_depth = 0
+    nesting = Nesting()
     blank_before = True
     for line in lines:
         stripped = line.strip()
-        if fence is None and div_depth == 0 and stripped and blank_before and cur:
+        if nesting.top_level and stripped and blank_before and cur:
             indented = line[:1] in (" ", "\t")
             continues = indented or line.startswith(": ") or line.startswith(":\t") \
                 or line.startswith(":   ")
@@ -372,22 +370,7 @@ def split_chunks(md: str) -> tuple[list[_Chunk], list[str]]:
             blank_before = True
             continue
         cur.append(line)
-        if fence is not None:
-            m = _FENCE_RE.match(line)
-            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) \
-                    and not line[m.end():].strip():
-                fence = None
-        else:
-            m = _FENCE_RE.match(line)
-            if m:
-                fence = m.group(1)
-            else:
-                d = _DIV_RE.match(line)
-                if d:
-                    if d.group(2).strip():
-                        div_depth += 1
-                    elif div_depth:
-                        div_depth -= 1
+        nesting.feed(line)
         blank_before = not stripped
     if cur:
         chunks.append(cur)

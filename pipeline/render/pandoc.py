@@ -15,6 +15,7 @@ from typing import Any
 from pipeline import tools
 from pipeline.assemble import Assembled, Part
 from pipeline.files import write_atomic
+from pipeline.nesting import Nesting
 from pipeline.render import FILTER_DIR, Settings, file_sha256, filter_args
 
 READER = "markdown-raw_html-raw_tex-raw_attribute-citations-smart"
@@ -143,8 +144,6 @@ def _marked_markdown(parts: list[Part]) -> str:
     return "\n".join(chunks)
 
 
-_CODE_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
-_DIV_FENCE = re.compile(r" {0,3}:{3,}(.*)")
 _REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:", re.M)
 _SHORTCUT_REFERENCE = re.compile(r"(?<![\^!\]])\[[^\]\n]+\](?![(\[{])")
 """`[Text]` alone: a reference to a definition or (implicit_header_references) to a heading
@@ -163,21 +162,13 @@ def _sections(part: Part) -> list[Part]:
         return [part]
     lines = text.split("\n")
     cuts: list[int] = []
-    fence, divs, blank_before = "", 0, True
+    nesting, blank_before = Nesting(), True
     for i, line in enumerate(lines):
-        if fence:
-            if line.strip().startswith(fence) and not line.strip().strip(fence[0]):
-                fence = ""
-        elif code := _CODE_FENCE.match(line):
-            fence = code.group(1)
-        elif div := _DIV_FENCE.match(line):
-            divs += 1 if div.group(1).strip() else -1
-            if divs < 0:  # a closing fence without an opening one: leave the part whole
-                return [part]
-        elif i > 0 and divs == 0 and blank_before and line.startswith("## "):
+        if i > 0 and nesting.top_level and blank_before and line.startswith("## "):
             cuts.append(i)
+        nesting.feed(line)
         blank_before = not line.strip()
-    if fence or divs or not cuts:
+    if not nesting.top_level or nesting.stray_closer or not cuts:  # fences that do not close
         return [part]
     bounds = [0, *cuts, len(lines)]
     return [Part(f"{part.key}.{n}", "\n".join(lines[a:b]), part.source)
