@@ -82,11 +82,11 @@ class PandocProcess:
         `finish`, only the process is ended; that thread collects it."""
         if self._ended:
             return
-        if self._proc.poll() is None:
+        if self._finishing:
             self._proc.kill()
-        if not self._finishing:
+        else:
             self._ended = True
-            self._proc.communicate()
+            _kill(self._proc)
 
 
 def _kill(proc: subprocess.Popen) -> None:

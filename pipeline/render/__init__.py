@@ -42,7 +42,7 @@ class Settings:
     work_dir: Path
     """Scratch folder for intermediate files (the .typ source, images)."""
     cache_dir: Path | None = None
-    """Per-chapter cache of pandoc output; None = no cache."""
+    """Folder for the backends' caches (typst per section, Word's PNG copies); None = no cache."""
     resources: dict[str, bytes] = field(default_factory=dict)
     """Image files of the plan by path relative to plan/ (e.g. 'bilder/karte.svg')."""
     sources: dict[str, bytes | None] = field(default_factory=dict)
