@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from pipeline.nesting import Nesting
+
 MEASURE_FIELDS = ("Federführung", "Beteiligte", "Zielgruppe", "Zeitraum", "Kennzahl")
 """The structured fields of every Maßnahme, in the order they are written."""
 
@@ -17,7 +19,6 @@ _SECTION = re.compile(r"^([0-9A-Z]+)\.(\d+)[ \t]+(\S.*)$")
 _MEASURE = re.compile(r"^Maßnahme[ \t]+(\S+?):?[ \t]+(\S.*)$")
 _GOAL = re.compile(r"^[ \t]*[-*+][ \t]+\*\*Ziel[ \t]+(\S+?):?\*\*:?[ \t]*(.*)$")
 _ID_ATTR = re.compile(r"(?:^|\s)#([\w:.-]+)")
-_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})(.*)$")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
 _RAW_INLINE = re.compile(r"\{=(\w+)\}")
@@ -134,23 +135,20 @@ def parse_body(text: str, first_line: int = 1) -> Body:
     """Scan a chapter body; `first_line` is the file line of the body's first line."""
     body = Body()
     lines = text.splitlines()
-    fence: str | None = None
+    nesting = Nesting()
     section: str | None = None
     measure: Measure | None = None
     pending_term: tuple[str, int] | None = None
     description: list[str] = []
     for index, raw_line in enumerate(lines):
         lineno = first_line + index
-        fence_match = _FENCE.match(raw_line)
-        if fence is not None:
-            if fence_match and fence_match.group(1)[0] == fence[0] and len(fence_match.group(1)) >= len(fence):
-                fence = None
+        in_code = nesting.fence is not None
+        nesting.feed(raw_line)
+        if in_code:
             continue
-        if fence_match:
-            fence = fence_match.group(1)
-            info = fence_match.group(2).strip()
-            if info.startswith("{=") or info.startswith("{ ="):
-                body.raw.append(RawMarkup("raw-block", info, lineno))
+        if nesting.fence is not None:  # this line opens a code block
+            if nesting.info.startswith(("{=", "{ =")):
+                body.raw.append(RawMarkup("raw-block", nesting.info, lineno))
             continue
         line = _strip_code_spans(raw_line)
         heading = _HEADING.match(line)

@@ -293,10 +293,10 @@ PARSE_CACHE = "geparster-plan.pickle"
 
 def _parser_version() -> str:
     """Hash of the code that parses chapters: a changed parser must not reuse old results."""
-    from pipeline import body, frontmatter, plan
+    from pipeline import body, frontmatter, nesting, plan
     from pipeline.render import file_sha256
 
-    return file_sha256(*(Path(m.__file__) for m in (body, frontmatter, plan)))
+    return file_sha256(*(Path(m.__file__) for m in (body, frontmatter, nesting, plan)))
 
 
 def _load_parse_cache(output: Path, parser: str) -> dict:

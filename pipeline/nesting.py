@@ -1,5 +1,6 @@
 """Where a Markdown line stands: inside a code fence or a fenced div, or at the top level,
-where a new block may begin. Shared by the redline's chunking and the typst cache's sections."""
+where a new block may begin. Shared by the chapter parser, the redline's chunking and the
+typst cache's sections, so that all three agree on where a code block ends."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ class Nesting:
 
     def __init__(self) -> None:
         self.fence: str | None = None
+        self.info = ""
+        """The info string of the open code fence (```` ```{=html} ```` gives `{=html}`)."""
         self.divs = 0
         self.stray_closer = False
         """A `:::` closed a div that was never opened (pandoc reads it as text)."""
@@ -30,7 +33,7 @@ class Nesting:
                     and not line[fence.end():].strip():
                 self.fence = None
         elif fence:
-            self.fence = fence.group(1)
+            self.fence, self.info = fence.group(1), line[fence.end():].strip()
         elif div := _DIV.match(line):
             if div.group(2).strip():
                 self.divs += 1

@@ -71,3 +71,15 @@ def test_chapter_markdown_adds_anchors_and_protects_gender_stars() -> None:
     assert "#### Maßnahme 1.1.1: Sprachbildung im Kita-Alltag verankern {#m-1-1-1 .massnahme}" in md
     assert "[]{#z-1-1-1}**Ziel 1.1.1:**" in md
     assert "Partner\\*innen" in md and "Partner*innen" not in md
+
+
+def test_a_fence_line_with_an_info_string_does_not_close_a_code_block() -> None:
+    # pandoc closes a code block only with a bare fence; the parser must agree, or markup
+    # shown as code would be checked (and flagged) as if it were text.
+    from pipeline.body import parse_body
+
+    text = ("```\n```python\n<b>gezeigt</b>\n## 1.9 Kein Abschnitt\n```\n\n"
+            "## 1.2 Abschnitt\n\n```{=typst}\n#x\n```\n")
+    body = parse_body(text, first_line=10)
+    assert [(s.number, s.line) for s in body.sections] == [("1.2", 16)]
+    assert [(r.kind, r.line) for r in body.raw] == [("raw-block", 18)]
