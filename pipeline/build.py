@@ -21,7 +21,7 @@ from pipeline import __version__, review, tools
 from pipeline.assemble import Assembled, assemble
 from pipeline.diagnostics import Report
 from pipeline.errors import PipelineError, RenderError
-from pipeline.files import write_atomic
+from pipeline.files import os_error_text, write_atomic
 from pipeline.plan import MANIFEST_NAME, Plan, load_plan, read_folder, require_valid
 
 OUTPUT_STEM = "LIP-2.0"
@@ -177,7 +177,7 @@ def _build(source: Source, *, output: Path, formats: Sequence[str],
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise BuildError(f"Ausgabeordner {output} lässt sich nicht anlegen: {e.strerror}") from None
+        raise BuildError(f"Ausgabeordner lässt sich nicht anlegen: {os_error_text(e)}") from None
     rendered: dict[str, bytes] = {}
     with tempfile.TemporaryDirectory(prefix="lip-build-", dir=output) as work:
         settings = Settings(timestamp=source.time, work_dir=Path(work),

@@ -675,6 +675,13 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("Abgebrochen.", err=True)
         raise SystemExit(130) from None
+    except OSError as e:  # a file that cannot be written or read: the user can act on it
+        if debug:
+            raise
+        from pipeline.files import os_error_text
+
+        click.echo(f"Fehler: Dateizugriff fehlgeschlagen: {os_error_text(e)}", err=True)
+        raise SystemExit(3) from None
     except Exception:
         if debug or os.environ.get("LIP_DEBUG"):
             raise

@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
+
+_REASONS = {
+    errno.ENOENT: "nicht vorhanden",
+    errno.EEXIST: "gibt es schon, und zwar als Datei",
+    errno.EISDIR: "ist ein Ordner, keine Datei",
+    errno.ENOTDIR: "ein Teil des Pfads ist eine Datei, kein Ordner",
+    errno.EACCES: "keine Berechtigung",
+    errno.EPERM: "keine Berechtigung",
+    errno.EROFS: "liegt auf einem schreibgeschützten Datenträger",
+    errno.ENOSPC: "kein Speicherplatz mehr frei",
+    errno.EDQUOT: "Speicherkontingent erschöpft",
+    errno.ENAMETOOLONG: "Name zu lang",
+}
+
+
+def os_error_text(e: OSError) -> str:
+    """A German account of a failed file operation: which path, and why."""
+    reason = _REASONS.get(e.errno or 0) or e.strerror or str(e)
+    where = e.filename2 if e.errno == errno.EISDIR and e.filename2 else e.filename
+    return f"{where}: {reason}" if where else reason
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.errors import PipelineError, RevisionNotFound
-from pipeline.files import write_atomic
+from pipeline.files import os_error_text, write_atomic
 from pipeline.plan import Chapter, Plan, load_plan
 from pipeline.redline import Redline, Stats, compare_markdown, redline_chapter
 
@@ -270,7 +270,7 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
             try:
                 texts.append(p.read_text(encoding="utf-8-sig"))
             except OSError as e:
-                raise RedlineError(f"{p}: Datei nicht lesbar ({e.strerror})") from None
+                raise RedlineError(f"Datei nicht lesbar: {os_error_text(e)}") from None
             except UnicodeDecodeError:
                 raise RedlineError(f"{p}: keine UTF-8-Textdatei") from None
         red = compare_markdown(texts[0], texts[1],

@@ -659,7 +659,10 @@ def write_site(out_dir: Path, files: dict[str, str], plan_dir: Path | None,
                downloads: list[tuple[Path, str]]) -> None:
     """Write into a fresh folder next to `out_dir`, then swap it in (no half-written site)."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".site-", dir=out_dir.parent))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=".site-", dir=out_dir.parent))
+    except OSError as e:  # name the folder the user asked for, not our temporary one
+        raise OSError(e.errno, e.strerror, str(out_dir)) from None
     try:
         # mkdtemp makes the folder private (0700); a web server running as another user
         # could not read the site. Give it the mode a plain mkdir would have.

@@ -176,6 +176,27 @@ def test_invalid_plan_is_refused_and_nothing_is_written(repo, tmp_path: Path) ->
     assert not (tmp_path / "o" / "LIP-2.0.pdf").exists()
 
 
+def test_an_output_that_cannot_be_written_is_a_german_error(repo, tmp_path: Path, capsys) -> None:
+    """A file system refusal names the file and the reason in German (exit 3), not an
+    internal error; the plan is untouched."""
+    from pipeline.cli import main
+
+    _, plan_dir = repo
+    before = {p.name: p.read_bytes() for p in plan_dir.glob("*.md")}
+    out = tmp_path / "o"
+    (out / "LIP-2.0.html").mkdir(parents=True)  # a folder where the HTML file belongs
+    (tmp_path / "datei").write_text("x", encoding="utf-8")
+    for output, expected in ((out, f"{out / 'LIP-2.0.html'}: ist ein Ordner, keine Datei"),
+                             (tmp_path / "datei", f"{tmp_path / 'datei'}: gibt es schon, und zwar als Datei")):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["build", "--plan", str(plan_dir), "--output", str(output), "--format", "html", "-q"])
+        err = capsys.readouterr().err
+        assert exit_info.value.code in (2, 3), err
+        assert expected in err and "Interner Fehler" not in err, err
+    assert {p.name: p.read_bytes() for p in plan_dir.glob("*.md")} == before
+    assert not list(out.glob(".LIP-2.0.html.*"))  # no temporary file left behind
+
+
 def test_a_plan_that_fails_the_check_leaves_earlier_outputs_untouched(repo, tmp_path: Path) -> None:
     """The check runs beside pandoc; a failing check must still keep every output as it was."""
     from pipeline.errors import PlanInvalid

@@ -279,6 +279,18 @@ def test_cli_site_refuses_a_plan_with_errors(tmp_path, capsys):
     assert not (tmp_path / "web").exists()
 
 
+def test_cli_site_names_a_target_it_cannot_write(tmp_path, capsys):
+    plan_dir, _ = site_fixture.make_repo(tmp_path)
+    (tmp_path / "datei").write_text("x", encoding="utf-8")
+    target = tmp_path / "datei" / "web"  # below a file: no folder can be made there
+    with pytest.raises(SystemExit) as exc:
+        main(["site", "--plan", str(plan_dir), "--ausgabe", str(target), "--trotz-fehlern"])
+    assert exc.value.code == 3
+    err = capsys.readouterr().err
+    assert f"Fehler: Dateizugriff fehlgeschlagen: {tmp_path / 'datei'}: gibt es schon, und zwar als Datei" in err, err
+    assert (tmp_path / "datei").read_text(encoding="utf-8") == "x"
+
+
 def test_site_without_git_has_no_redlines(tmp_path):
     import shutil
 
