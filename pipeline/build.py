@@ -75,8 +75,6 @@ def read_source(plan_dir: Path, rev: str | None = None) -> Source:
         resources = history.read_plan_blobs(repo, revision.sha, prefix,
                                             [p for p, data in files.items() if data is None])
         return Source(files, revision.sha, revision.time, False, resources)
-    if not plan_dir.is_dir():
-        raise BuildError(f"Ordner {plan_dir} nicht gefunden; mit --plan den Ordner des Plans angeben")
     files = read_folder(plan_dir)
     resources = {p: (plan_dir / p).read_bytes() for p, data in files.items() if data is None}
     head = history.head_snapshot(plan_dir)

@@ -31,6 +31,14 @@ class FrontMatterError(PipelineError):
         super().__init__(f"{path}:{line or 1}: {field}: {message}")
 
 
+class PlanFolderMissing(PipelineError):
+    """The plan folder (--plan) does not exist: nothing to check, not an empty plan."""
+
+    def __init__(self, plan_dir: object):
+        self.plan_dir = plan_dir
+        super().__init__(f"Ordner {plan_dir} nicht gefunden; mit --plan den Ordner des Plans angeben")
+
+
 class RevisionNotFound(PipelineError):
     """A git revision, tag or Fassung name does not exist."""
 

@@ -16,7 +16,7 @@ from typing import Any
 from pipeline import frontmatter
 from pipeline.body import Body, Measure, parse_body
 from pipeline.diagnostics import Diagnostic, Report, Severity
-from pipeline.errors import FrontMatterError, PlanInvalid
+from pipeline.errors import FrontMatterError, PlanFolderMissing, PlanInvalid
 
 MANIFEST_NAME = "lip.yaml"
 PLAN_DIR = "plan"
@@ -156,6 +156,8 @@ class Plan:
 
 def read_folder(plan_dir: Path) -> dict[str, bytes | None]:
     """Return the plan folder's files; Markdown and YAML are read, others only listed."""
+    if not plan_dir.is_dir():
+        raise PlanFolderMissing(plan_dir)
     files: dict[str, bytes | None] = {}
     for path in sorted(plan_dir.rglob("*")):
         if path.is_file():

@@ -78,3 +78,16 @@ def test_final_requires_accepted_chapters(minimal_plan: Path) -> None:
     result = run_check(minimal_plan, "--final")
     assert result.exit_code == 1
     assert "plan/01-haltung.md" in result.stderr and "angenommen" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["check", "status", "build", "site"])
+def test_a_missing_plan_folder_is_named_not_an_empty_plan(command: str, tmp_path: Path, capsys) -> None:
+    from pipeline.cli import main
+
+    missing = tmp_path / "gibt-es-nicht"
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--plan", str(missing)])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 1
+    assert err == f"Fehler: Ordner {missing} nicht gefunden; mit --plan den Ordner des Plans angeben\n"
+    assert not missing.exists()
