@@ -3,6 +3,7 @@ clear errors without tracebacks."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -87,3 +88,16 @@ def test_console_script_flushes_its_output_and_keeps_exit_codes(tmp_path: Path) 
     assert bad.returncode == 1 and "nicht gefunden; mit --plan" in bad.stderr
     usage = subprocess.run([lip, "check", "--gibtsnicht"], capture_output=True, text=True)
     assert usage.returncode == 2 and "Unbekannte Option" in usage.stderr
+
+
+def test_a_reader_that_leaves_early_is_not_an_error(tmp_path: Path) -> None:
+    """`lip status | head -1`: the closed pipe ends lip quietly (click's own handling, exit 1),
+    not as a file error or an internal error."""
+    lip = str(Path(sys.executable).with_name("lip"))
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before lip writes a line
+    proc = subprocess.run([lip, "status", "--plan", str(SHIPPED_PLAN)], stdout=write_end,
+                          stderr=subprocess.PIPE, text=True)
+    os.close(write_end)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr == ""
