@@ -537,7 +537,7 @@ def hooks_run_command(plan_dir: Path, dateien: tuple[str, ...]) -> None:
               help="Je Kapitel mit der Fassung vergleichen, über die die Lenkungsgruppe zuletzt "
                    "entschieden hat (Standard, wenn ALT fehlt).")
 @click.option("--kapitel", multiple=True, metavar="KAPITEL",
-              help="Nur dieses Kapitel (Kennung, Datei oder Nummer); mehrfach möglich.")
+              help="Nur dieses Kapitel (Kennung, Nummer, Datei oder Titel); mehrfach möglich.")
 @click.option("--dateien", nargs=2, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               metavar="ALT.md NEU.md",
               help="Zwei Markdown-Dateien außerhalb des Plans vergleichen.")

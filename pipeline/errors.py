@@ -39,6 +39,17 @@ class PlanFolderMissing(PipelineError):
         super().__init__(f"Ordner {plan_dir} nicht gefunden; mit --plan den Ordner des Plans angeben")
 
 
+class ChapterNotFound(PipelineError):
+    """A chapter named on the command line is not in the plan: a wrong call (exit 2), not a
+    problem of the plan."""
+
+    exit_code = 2
+
+    def __init__(self, key: str, known: list[str]):
+        self.key, self.known = key, known
+        super().__init__(f"Kapitel {key!r} nicht gefunden; vorhanden: {', '.join(known)}")
+
+
 class RevisionNotFound(PipelineError):
     """A git revision, tag or Fassung name does not exist."""
 

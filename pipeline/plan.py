@@ -16,7 +16,7 @@ from typing import Any
 from pipeline import frontmatter
 from pipeline.body import Body, Measure, parse_body
 from pipeline.diagnostics import Diagnostic, Report, Severity
-from pipeline.errors import FrontMatterError, PlanFolderMissing, PlanInvalid
+from pipeline.errors import ChapterNotFound, FrontMatterError, PlanFolderMissing, PlanInvalid
 
 MANIFEST_NAME = "lip.yaml"
 PLAN_DIR = "plan"
@@ -137,13 +137,16 @@ class Plan:
     unlisted: list[str] = field(default_factory=list)
 
     def chapter(self, key: str) -> Chapter:
-        """Find a chapter by id, file name or number."""
+        """Find a chapter by id, file name, number or title (the last two ignoring case:
+        `lip vorlegen Bildung` means chapter `bildung`)."""
         for ch in self.chapters:
             if key in (ch.id, ch.filename, ch.path, ch.number, Path(ch.filename).stem):
                 return ch
-        known = ", ".join(ch.id for ch in self.chapters)
-        raise PlanInvalid([Diagnostic(f"{PLAN_DIR}/{MANIFEST_NAME}", None, "kapitel",
-                                      f"Kapitel {key!r} nicht gefunden; vorhanden: {known}")])
+        folded = key.casefold()
+        for ch in self.chapters:
+            if folded in (ch.id.casefold(), ch.title.casefold()):
+                return ch
+        raise ChapterNotFound(key, [ch.id for ch in self.chapters])
 
     @property
     def measures(self) -> list[tuple[Chapter, Measure]]:

@@ -144,11 +144,7 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
     if kapitel:
         wanted = []
         for key in kapitel:
-            try:
-                wanted.append(new_side.plan.chapter(key))
-            except Exception:
-                names = ", ".join(f"{c.id} ({c.filename})" for c in new_side.plan.chapters)
-                raise RedlineError(f"Kapitel {key!r} nicht gefunden; vorhanden: {names}") from None
+            wanted.append(new_side.plan.chapter(key))
         chapters = wanted
 
     out: list[ChapterRedline] = []

@@ -192,7 +192,7 @@ REFUSALS = [
      "Vorgaben gehören zu einer Rückgabe: --vorgabe nur zusammen mit --zurueckgespielt angeben"),
     ("unknown chapter", lambda p: None,
      lambda p: actions.submit(p, "kultur"),
-     "plan/lip.yaml:1: kapitel: Kapitel 'kultur' nicht gefunden; vorhanden: haltung, bildung"),
+     "Kapitel 'kultur' nicht gefunden; vorhanden: haltung, bildung"),
 ]
 
 

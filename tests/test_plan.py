@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import git
+import pytest
 from conftest import SHIPPED_PLAN, copy_plan
 
 from pipeline import history
@@ -83,3 +84,16 @@ def test_a_fence_line_with_an_info_string_does_not_close_a_code_block() -> None:
     body = parse_body(text, first_line=10)
     assert [(s.number, s.line) for s in body.sections] == [("1.2", 16)]
     assert [(r.kind, r.line) for r in body.raw] == [("raw-block", 18)]
+
+
+def test_a_chapter_is_found_by_id_number_file_or_title_and_a_wrong_name_is_a_wrong_call() -> None:
+    from pipeline.errors import ChapterNotFound
+
+    plan = load_plan(SHIPPED_PLAN)
+    for key in ("bildung", "1", "11-bildung.md", "plan/11-bildung.md", "11-bildung", "Bildung", "BILDUNG"):
+        assert plan.chapter(key).id == "bildung", key
+    assert plan.chapter("haltung der stadt").id == "haltung"
+    with pytest.raises(ChapterNotFound) as info:
+        plan.chapter("Sport")
+    assert info.value.exit_code == 2
+    assert str(info.value).startswith("Kapitel 'Sport' nicht gefunden; vorhanden: haltung, ")

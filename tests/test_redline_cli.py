@@ -114,7 +114,7 @@ def test_unknown_revision(repo: Path, capsys: pytest.CaptureFixture) -> None:
 
 
 def test_unknown_chapter(repo: Path, capsys: pytest.CaptureFixture) -> None:
-    assert run(["redline", "v1", "v2", "--kapitel", "sport"]) == 1
+    assert run(["redline", "v1", "v2", "--kapitel", "sport"]) == 2  # a wrong call, not a plan problem
     assert "Fehler: Kapitel 'sport' nicht gefunden; vorhanden: haltung" in \
         capsys.readouterr().err
 
