@@ -158,6 +158,22 @@ def test_every_page_passes_axe(site, browser):
     assert failures == []
 
 
+@pytest.mark.parametrize("width", [390, 810, 1024, 1280])
+def test_no_page_is_wider_than_the_window(site, browser, width):
+    """Wide tables become cards before they would push the page sideways (a laptop window
+    of 1,024 px used to scroll the whole start page horizontally)."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    too_wide = {}
+    for name in site.pages:
+        page.goto(url(site, name))
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        if overflow > 0:
+            too_wide[name] = overflow
+    context.close()
+    assert too_wide == {}, f"breiter als das Fenster ({width} px): {too_wide}"
+
+
 # --- the HTML of `lip build` (issue 3): one self-contained file that fits any screen ---------
 
 
