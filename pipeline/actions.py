@@ -15,7 +15,7 @@ from pipeline import frontmatter, history, review
 from pipeline.diagnostics import Report
 from pipeline.errors import PipelineError, PlanInvalid
 from pipeline.files import write_atomic
-from pipeline.plan import Chapter, Plan, load_chapter, load_plan
+from pipeline.plan import MANIFEST_NAME, PLAN_DIR, Chapter, Plan, load_chapter, load_plan
 from pipeline.review import check_final
 from pipeline.validate import check_plan
 
@@ -409,7 +409,9 @@ class StatusRow:
 def status(plan_dir: Path) -> list[StatusRow]:
     """Every chapter's review state; word counts for stale chapters come from git."""
     plan = load_plan(plan_dir)
-    gremien = plan.manifest.gremien if plan.manifest else {}
+    if plan.manifest is None:  # no order, parts or bodies: there is no plan to show
+        raise PlanInvalid([d for d in plan.diagnostics if d.path == f"{PLAN_DIR}/{MANIFEST_NAME}"])
+    gremien = plan.manifest.gremien
     repo = None
     try:
         repo = history.open_repo(plan_dir)
@@ -432,16 +434,15 @@ def status(plan_dir: Path) -> list[StatusRow]:
         group = str(chapter.get("expertinnengruppe", ""))
         rows.append(StatusRow(
             datei=chapter.path, id=chapter.id, nummer=chapter.number, titel=chapter.title,
-            teil=plan.manifest.part_of(chapter.filename) if plan.manifest else chapter.part,
+            teil=plan.manifest.part_of(chapter.filename),
             etappe=state.etappe, expertinnengruppe=group,
-            expertinnengruppe_name=plan.manifest.gremium_name(group) if plan.manifest else group,
+            expertinnengruppe_name=plan.manifest.gremium_name(group),
             status=state.status.value, stand=label,
             letzte_entscheidung=frontmatter.to_plain(state.last_decision),
             letzte_vorlage=frontmatter.to_plain(state.last_submission),
             offene_vorgaben=frontmatter.to_plain(state.open_vorgaben),
             fehlende_stellungnahmen=state.missing_statements,
-            fehlende_stellungnahmen_kurz=[short_name(plan.manifest.gremium_name(k)
-                                                     if plan.manifest else k)
+            fehlende_stellungnahmen_kurz=[short_name(plan.manifest.gremium_name(k))
                                           for k in state.missing_statements],
             seit_entscheidung_geaendert=state.changed_since_decision,
             woerter_hinzu=added, woerter_entfernt=removed, endgueltig=state.is_final,

@@ -130,6 +130,23 @@ def test_status_colours_on_a_tty(in_repo, monkeypatch):
     assert "\x1b[" not in result.output
 
 
+@pytest.mark.parametrize("manifest", [None, "titel: [nicht geschlossen\n"])
+def test_status_without_a_readable_manifest_names_it(in_repo, capsys, manifest):
+    """Without plan/lip.yaml there is no order, no part and no body: 'lip status' says so
+    instead of listing chapters as if the plan were fine (it said '0 Kapitel', exit 0)."""
+    path = in_repo / "plan" / "lip.yaml"
+    if manifest is None:
+        path.unlink()
+    else:
+        path.write_text(manifest, encoding="utf-8")
+    code, out, err = lip(["status"], capsys)
+    assert code == 1
+    assert out == ""
+    lines = err.splitlines()
+    assert lines[0].startswith("plan/lip.yaml:")
+    assert ("Manifest plan/lip.yaml fehlt" in lines[0]) == (manifest is None)
+    assert lines[-1] == "1 Problem(e) im Plan; Details mit 'lip check'."
+
 def test_every_review_command_has_german_help_with_example():
     for name in REVIEW_COMMANDS:
         command = cli.commands[name]
