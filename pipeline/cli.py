@@ -58,7 +58,7 @@ class GermanGroup(GermanCommand, click.Group):
         for name in self.list_commands(ctx):
             cmd = self.get_command(ctx, name)
             if cmd is not None and not cmd.hidden:
-                commands.append((name, cmd.get_short_help_str(limit=70)))
+                commands.append((name, cmd.get_short_help_str(limit=200)))  # whole first sentence, wrapped
         if commands:
             with formatter.section("Befehle"):
                 formatter.write_dl(commands)
@@ -87,8 +87,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
     \b
     Beispiel:
-      lip check
-      lip check --json
+      lip check                  Plan prüfen
+      lip status                 Stand der Beratung
+      lip build                  PDF, HTML und DOCX nach build/
+      lip site --open            Website für die Beteiligten
+      lip redline "1. Fassung"   Änderungen seit der 1. Fassung
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug

@@ -38,6 +38,12 @@ def test_top_level_help_is_german() -> None:
     assert "Optionen:" in result.output and "Beispiel:" in result.output
     for english in ("Usage:", "Options:", "Commands:", "Show this message"):
         assert english not in result.output
+    commands = result.output.split("Befehle:", 1)[1]
+    assert "..." not in commands  # each command's first sentence is shown whole
+    assert "Beratungsverlauf und Schriftzeichen." in " ".join(commands.split())
+    examples = result.output.split("Beispiel:", 1)[1].split("Optionen:", 1)[0]
+    for line in filter(None, map(str.split, examples.splitlines())):
+        assert line[0] == "lip" and line[1] in cli.commands, line
 
 
 @pytest.mark.parametrize("name", [name for name, _ in COMMANDS])
