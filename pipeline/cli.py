@@ -218,7 +218,7 @@ def build_command(plan_dir: Path, formats: tuple[str, ...], output: Path, rev: s
 
 
 @cli.command("verify")
-@click.argument("pdf", type=click.Path(path_type=Path))
+@click.argument("pdf", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @plan_dir_option
 @click.option("--rev", default=None, metavar="REV",
               help="Gegen diesen Commit prüfen statt gegen den im PDF vermerkten.")
@@ -638,6 +638,10 @@ _USAGE_TRANSLATIONS = [
     ("requires an argument", "braucht einen Wert"),
     ("Did you mean", "Meinten Sie"),
     ("does not exist", "existiert nicht"),
+    ("is a directory", "ist ein Ordner"),
+    ("is a file", "ist eine Datei"),
+    ("File '", "Datei '"),
+    ("Directory '", "Ordner '"),
     ("is not one of", "ist nicht einer von"),
     ("Path", "Pfad"),
 ]

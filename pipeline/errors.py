@@ -34,9 +34,10 @@ class FrontMatterError(PipelineError):
 class PlanFolderMissing(PipelineError):
     """The plan folder (--plan) does not exist: nothing to check, not an empty plan."""
 
-    def __init__(self, plan_dir: object):
+    def __init__(self, plan_dir: object, *, is_file: bool = False):
         self.plan_dir = plan_dir
-        super().__init__(f"Ordner {plan_dir} nicht gefunden; mit --plan den Ordner des Plans angeben")
+        problem = f"{plan_dir} ist eine Datei, kein Ordner" if is_file else f"Ordner {plan_dir} nicht gefunden"
+        super().__init__(f"{problem}; mit --plan den Ordner des Plans angeben")
 
 
 class ChapterNotFound(PipelineError):

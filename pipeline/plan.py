@@ -160,7 +160,7 @@ class Plan:
 def read_folder(plan_dir: Path) -> dict[str, bytes | None]:
     """Return the plan folder's files; Markdown and YAML are read, others only listed."""
     if not plan_dir.is_dir():
-        raise PlanFolderMissing(plan_dir)
+        raise PlanFolderMissing(plan_dir, is_file=plan_dir.exists())
     files: dict[str, bytes | None] = {}
     for path in sorted(plan_dir.rglob("*")):
         if path.is_file():

@@ -91,3 +91,15 @@ def test_a_missing_plan_folder_is_named_not_an_empty_plan(command: str, tmp_path
     assert exit_info.value.code == 1
     assert err == f"Fehler: Ordner {missing} nicht gefunden; mit --plan den Ordner des Plans angeben\n"
     assert not missing.exists()
+
+
+def test_a_file_given_as_plan_folder_is_named_as_such(tmp_path: Path, capsys) -> None:
+    from pipeline.cli import main
+
+    chapter = tmp_path / "01-haltung.md"
+    chapter.write_text("# Haltung\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["check", "--plan", str(chapter)])
+    assert exit_info.value.code == 1
+    assert capsys.readouterr().err == (f"Fehler: {chapter} ist eine Datei, kein Ordner; mit --plan "
+                                       "den Ordner des Plans angeben\n")

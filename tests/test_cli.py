@@ -69,6 +69,20 @@ def test_usage_errors_are_german_and_exit_2(capsys: pytest.CaptureFixture[str]) 
     assert "Fehler: Unbekannte Option" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    (["verify", "gibtsnicht.pdf"], "Ungültiger Wert für 'PDF': Datei 'gibtsnicht.pdf' existiert nicht."),
+    (["verify", "."], "Ungültiger Wert für 'PDF': Datei '.' ist ein Ordner."),
+    (["redline", "--dateien", "a.md", "b.md"], "Ungültiger Wert für '--dateien': Datei 'a.md' existiert nicht."),
+])
+def test_a_missing_input_file_is_a_wrong_call(args, message, tmp_path, monkeypatch, capsys) -> None:
+    """Not exit 1: for `lip verify`, 1 means the PDF is not what its commit produces."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    assert info.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == f"Fehler: {message}"
+
+
 def test_missing_plan_folder_is_reported_not_a_traceback(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "pipeline", "check", "--plan", str(tmp_path / "nix")],
                           capture_output=True, text=True, cwd=tmp_path)
