@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from typing import Any
 
 from pipeline.body import anchor, protect_gender_star
 from pipeline.plan import Chapter, Plan
+from pipeline.review import german_date
 
 
 def chapter_heading(chapter: Chapter) -> str:
@@ -130,14 +130,6 @@ def escape_inline(text: str) -> str:
 def cell(markdown: str) -> str:
     """Markdown written by an editor, made safe for one pipe-table cell."""
     return " ".join(str(markdown).split()).replace("|", "\\|")
-
-
-def german_date(value: Any) -> str:
-    """2020-12-08 -> 08.12.2020 (keeps anything it cannot read)."""
-    if isinstance(value, dt.date):
-        return value.strftime("%d.%m.%Y")
-    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", str(value or "").strip())
-    return f"{m.group(3)}.{m.group(2)}.{m.group(1)}" if m else str(value or "")
 
 
 def euro(amount: Any) -> str:

@@ -402,6 +402,7 @@ def status_command(plan_dir: Path, as_json: bool) -> None:
       lip status --json > stand.json
     """
     from pipeline import actions
+    from pipeline.review import german_date
 
     rows = actions.status(plan_dir)
     if as_json:
@@ -433,7 +434,7 @@ def status_command(plan_dir: Path, as_json: bool) -> None:
         notes = [r.expertinnengruppe_name]
         if r.status == "vorgelegt" and r.letzte_entscheidung:
             notes.append(f"zuletzt {r.letzte_entscheidung['ergebnis']} am "
-                         f"{_german_date(r.letzte_entscheidung['datum'])}")
+                         f"{german_date(r.letzte_entscheidung['datum'])}")
         if r.offene_vorgaben:
             notes.append("offene Vorgaben: " + ", ".join(v["id"] for v in r.offene_vorgaben))
         if r.fehlende_stellungnahmen and r.status == "vorgelegt":
@@ -441,11 +442,6 @@ def status_command(plan_dir: Path, as_json: bool) -> None:
         if r.probleme:
             notes.append(f"Beratungsverlauf fehlerhaft ({len(r.probleme)}), siehe lip check")
         click.echo(click.style(f"     {' · '.join(notes)}", dim=True), color=color)
-
-
-def _german_date(iso: str) -> str:
-    year, month, day = iso.split("-")
-    return f"{day}.{month}.{year}"
 
 
 @cli.command("verlauf")

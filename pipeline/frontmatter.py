@@ -7,7 +7,10 @@ keeps comments, key order, quoting and blank lines. Byte order mark and line end
 Commands that only read (check, build, site, redline) take a faster path: libyaml (via
 ruamel.yaml.clib) composes the nodes and plain dicts and lists remember the line of every
 key and item. The round-trip loader stays the judge: whenever the fast path meets anything
-unusual (a syntax error, a tag, a duplicate key, a bad date) it hands over to it.
+unusual (a syntax error, a tag, a duplicate key) it hands over to it. One difference is
+deliberate: an impossible date (2020-13-45) is text to the fast path, so that `lip check`
+reports it with the chapter's other problems, and an error to the round-trip loader, which
+could not write it back unchanged.
 """
 
 from __future__ import annotations
@@ -175,6 +178,7 @@ class LineList(list):
 _STR_TAG = "tag:yaml.org,2002:str"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _fast_yaml: YAML | None = None
 
 
@@ -205,6 +209,11 @@ def _construct(node: Any, constructor: Any) -> Any:
         return items
     if node.tag == _STR_TAG and isinstance(node, ScalarNode):
         return node.value  # most values are text: skip the constructor's dispatch
+    if node.tag == _TIMESTAMP_TAG:
+        try:
+            return constructor.construct_object(node)
+        except ValueError:  # 2020-13-45 stays text, as if quoted: the schema check names it
+            return node.value  # together with every other problem of the chapter
     return constructor.construct_object(node)
 
 
@@ -291,8 +300,8 @@ def load(yaml_text: str, path: str, first_line: int = 1, *, editable: bool = Tru
                 except ValueError:
                     raise FrontMatterError(
                         path, first_line + i, m.group(1),
-                        f"kein gültiges Datum: {m.group(2)!r}; erwartet JJJJ-MM-TT mit "
-                        f"existierendem Tag, z. B. 2020-03-12",
+                        f"kein gültiges Datum: {m.group(2)!r}; diesen Tag gibt es nicht "
+                        f"(JJJJ-MM-TT, z. B. 2020-03-12)",
                     ) from None
         raise FrontMatterError(path, first_line, "kopf", f"ungültiger Wert: {e}") from None
 

@@ -184,9 +184,9 @@ def as_date(value: Any) -> dt.date | None:
 
 
 def german_date(value: Any) -> str:
-    """Format a date the German way (12.03.2020)."""
+    """Format a date the German way (12.03.2020); anything else (2020-13-45) as written."""
     d = as_date(value)
-    return d.strftime("%d.%m.%Y") if d else str(value)
+    return d.strftime("%d.%m.%Y") if d else str(value or "")
 
 
 def stand_of(record: Any) -> tuple[str, str]:

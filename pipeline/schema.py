@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 CHAPTER = "kapitel.schema.json"
 MANIFEST = "lip.schema.json"
 SCHEMA_DIR = Path(__file__).with_name("schemas")
+_DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 _TYPE_NAMES = {
     "string": "Text", "integer": "ganze Zahl", "number": "Zahl", "boolean": "Wahrheitswert (true/false)",
@@ -100,6 +102,8 @@ def _explain(error: ValidationError) -> str:
         hint = schema.get("x-hinweis", f"Muster {schema['pattern']}")
         return f"ungültiger Wert {value!r}; erwartet {hint}"
     if kind == "format" and schema.get("format") == "date":
+        if isinstance(value, str) and _DATE_SHAPE.fullmatch(value):  # 2020-13-45, 2021-02-29
+            return f"kein gültiges Datum: {value!r}; diesen Tag gibt es nicht (JJJJ-MM-TT, z. B. 2020-03-12)"
         return f"kein gültiges Datum: {value!r}; erwartet JJJJ-MM-TT, z. B. 2020-03-12"
     if kind in ("minLength", "minItems", "minProperties"):
         return "darf nicht leer sein"

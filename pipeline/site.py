@@ -24,6 +24,7 @@ from pipeline.assemble import chapter_markdown
 from pipeline.body import anchor as make_anchor
 from pipeline.errors import PipelineError
 from pipeline.plan import Chapter, Plan
+from pipeline.review import as_date
 from pipeline.site_data import History, RedlineView, StateView
 from pipeline.tools import run_pandoc
 
@@ -69,11 +70,9 @@ def render_template(text: str, **values: Any) -> str:
 
 
 def german_date(iso: str) -> str:
-    """'2020-06-08' → '8. Juni 2020' (other text is returned unchanged)."""
-    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", iso or "")
-    if not m:
-        return iso or ""
-    return f"{int(m.group(3))}. {MONTHS[int(m.group(2)) - 1]} {m.group(1)}"
+    """'2020-06-08' → '8. Juni 2020' (other text, e.g. an impossible 2020-13-45, unchanged)."""
+    d = as_date(iso)
+    return f"{d.day}. {MONTHS[d.month - 1]} {d.year}" if d else (iso or "")
 
 
 def time_tag(iso: str) -> Markup:

@@ -306,3 +306,35 @@ def test_shipped_plan_site_builds(tmp_path):
     root = Path(__file__).resolve().parent.parent / "plan"
     result = site.site_for_plan_dir(root, tmp_path / "site", require_valid=False)
     assert "massnahmen.html" in result.pages and len(result.pages) >= 5
+
+
+def test_an_impossible_date_is_shown_as_written_not_a_crash(tmp_path):
+    """`lip site --trotz-fehlern` on a plan whose decision is dated 2020-13-08 (month 13) used to
+    end in an internal error; the date now appears as the editor wrote it."""
+    import shutil
+
+    from conftest import SHIPPED_PLAN
+
+    plan_dir = tmp_path / "plan"
+    shutil.copytree(SHIPPED_PLAN, plan_dir)
+    chapter = plan_dir / "11-bildung.md"
+    text = chapter.read_text(encoding="utf-8")
+    assert "    - datum: 2020-10-08\n      gremium: lenkungsgruppe" in text
+    chapter.write_text(text.replace("    - datum: 2020-10-08\n      gremium: lenkungsgruppe",
+                                    "    - datum: 2020-13-08\n      gremium: lenkungsgruppe", 1),
+                       encoding="utf-8")
+    result = site.site_for_plan_dir(plan_dir, tmp_path / "site", require_valid=False)
+    page = (tmp_path / "site" / "bildung.html").read_text(encoding="utf-8")
+    assert "bildung.html" in result.pages
+    assert '<time datetime="2020-13-08">2020-13-08</time>' in page
+    assert site.german_date("2020-06-08") == "8. Juni 2020"
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2020-03-12", "12.03.2020"), ("2020-13-45", "2020-13-45"), (None, ""), ("", ""),
+    ("01.10.2020", "01.10.2020"),
+])
+def test_german_date_keeps_what_it_cannot_read(value, expected):
+    from pipeline.review import german_date
+
+    assert german_date(value) == expected
