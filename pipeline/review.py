@@ -484,7 +484,7 @@ def chapter_state(chapter: Any, gremien: Any = None) -> ChapterState:
     _, submitted_sha = stand_of(fold.last_submission)
     missing: list[str] = []
     if fold.last_submission is not None:
-        have = {s.get("gremium") for s in fold.statements if stand_of(s)[1] == submitted_sha}
+        have = {str(s.get("gremium")) for s in fold.statements if stand_of(s)[1] == submitted_sha}
         missing = [k for k in expected_statements(gender, gremien) if k not in have]
     pending = status is ReviewStatus.VORGELEGT
     return ChapterState(
