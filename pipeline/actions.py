@@ -12,7 +12,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from pipeline import frontmatter, history, review
-from pipeline.diagnostics import Report
+from pipeline.diagnostics import Diagnostic, Report
 from pipeline.errors import PipelineError, PlanInvalid
 from pipeline.files import write_atomic
 from pipeline.plan import MANIFEST_NAME, PLAN_DIR, Chapter, Plan, load_chapter, load_plan
@@ -72,13 +72,7 @@ class _Context:
 
 def _open(plan_dir: Path, key: str) -> _Context:
     plan = load_plan(plan_dir)
-    try:
-        chapter = plan.chapter(key)
-    except PlanInvalid:
-        broken = [d for d in plan.diagnostics if key in d.path]
-        if broken:
-            raise PlanInvalid(broken) from None
-        raise
+    chapter = plan.chapter(key)
     repo = history.open_repo(plan_dir)
     relpath = history.repo_path(repo, plan_dir / chapter.filename)
     return _Context(plan, chapter, repo, relpath, chapter.id, review.display_name(chapter))
@@ -406,7 +400,17 @@ class StatusRow:
         return frontmatter.to_plain(dict(self.__dict__))
 
 
-def status(plan_dir: Path) -> list[StatusRow]:
+@dataclass
+class Status:
+    """`lip status`: a row per chapter, and what kept files out of the rows."""
+
+    rows: list[StatusRow]
+    unreadable: list[Diagnostic]
+    """Problems found while reading the plan (a front matter that is no YAML, a listed file
+    that is missing): without them the list would silently lack a chapter."""
+
+
+def status(plan_dir: Path) -> Status:
     """Every chapter's review state; word counts for stale chapters come from git."""
     plan = load_plan(plan_dir)
     if plan.manifest is None:  # no order, parts or bodies: there is no plan to show
@@ -447,7 +451,7 @@ def status(plan_dir: Path) -> list[StatusRow]:
             seit_entscheidung_geaendert=state.changed_since_decision,
             woerter_hinzu=added, woerter_entfernt=removed, endgueltig=state.is_final,
             probleme=[p.short for p in state.problems]))
-    return rows
+    return Status(rows, list(plan.diagnostics))
 
 
 def short_name(name: str) -> str:

@@ -402,13 +402,26 @@ def status_command(plan_dir: Path, as_json: bool) -> None:
       lip status --json > stand.json
     """
     from pipeline import actions
+
+    status = actions.status(plan_dir)
+    rows = status.rows
+    if as_json:
+        click.echo(json.dumps({"kapitel": [r.to_json() for r in rows],
+                               "nicht_gelesen": [d.to_json() for d in status.unreadable]},
+                              ensure_ascii=False, indent=2))
+    else:
+        _print_status(rows)
+    if status.unreadable:  # a chapter missing from the list must not go unnoticed
+        for d in status.unreadable:
+            click.echo(str(d), err=True)
+        click.echo(f"{len(status.unreadable)} Problem(e) beim Lesen des Plans; diese Dateien fehlen "
+                   f"im Stand. Details mit 'lip check'.", err=True)
+        raise SystemExit(1)
+
+
+def _print_status(rows: list) -> None:
     from pipeline.review import german_date
 
-    rows = actions.status(plan_dir)
-    if as_json:
-        click.echo(json.dumps({"kapitel": [r.to_json() for r in rows]}, ensure_ascii=False,
-                              indent=2))
-        return
     color = False if os.environ.get("NO_COLOR") else None
     counts: dict[str, int] = {}
     for r in rows:

@@ -125,6 +125,14 @@ class Manifest:
         return str(entry.get("name", key)) if isinstance(entry, dict) else key
 
 
+def _names_file(folded_key: str, path: str) -> bool:
+    """Whether a chapter key could mean the file at `path`: 'plan/12-soziales.md' is named by
+    its path, its file name, '12-soziales' and 'soziales'."""
+    name = path.rsplit("/", 1)[-1].casefold()
+    stem = name.removesuffix(".md")
+    return name.endswith(".md") and folded_key in (path.casefold(), name, stem, stem.split("-", 1)[-1])
+
+
 @dataclass
 class Plan:
     """The whole plan: manifest plus chapters in manifest order."""
@@ -146,6 +154,9 @@ class Plan:
         for ch in self.chapters:
             if folded in (ch.id.casefold(), ch.title.casefold()):
                 return ch
+        unreadable = [d for d in self.diagnostics if _names_file(folded, d.path)]
+        if unreadable:  # the chapter is there, but its file could not be read
+            raise PlanInvalid(unreadable)
         raise ChapterNotFound(key, [ch.id for ch in self.chapters])
 
     @property

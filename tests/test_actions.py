@@ -113,7 +113,7 @@ def test_whole_cycle(mini):
         "Stand: Entwurf",
         "der Text wurde nach der Annahme am 18.11.2020 geändert; die Annahme deckt die jetzige "
         "Fassung nicht. Erneut vorlegen (lip vorlegen bildung) und annehmen lassen"]
-    row = next(r for r in actions.status(plan) if r.id == "bildung")
+    row = next(r for r in actions.status(plan).rows if r.id == "bildung")
     assert row.stand == "angenommen am 18.11.2020, seitdem geändert: +2/\u22121 Wörter"
     # "Familienzentren" became "Familienzentren, Elternvereine": +2/−1 tokens
     assert (row.woerter_hinzu, row.woerter_entfernt) == (2, 1)

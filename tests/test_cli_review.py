@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -204,3 +205,25 @@ def test_pre_commit_framework_manifest():
     assert hooks[0]["id"] == "lip-check"
     assert hooks[0]["entry"] == "lip hooks run"
     assert sys.executable  # the hook runs the installed package
+
+
+def test_a_chapter_that_cannot_be_read_is_named_not_left_out(in_repo, capsys):
+    """A YAML error in one chapter's front matter used to drop it from 'lip status' silently
+    (exit 0), and 'lip verlauf bildung' then said there was no such chapter."""
+    path = in_repo / "plan" / "11-bildung.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("titel: Bildung", "titel: [Bildung", 1),
+                    encoding="utf-8")
+    code, out, err = lip(["status"], capsys)
+    assert code == 1
+    assert out.startswith("Stand der Beratung: 1 Kapitel")
+    lines = err.splitlines()
+    assert re.fullmatch(r"plan/11-bildung\.md:\d+: kopf: YAML-Syntaxfehler: .*", lines[0]), lines[0]
+    assert lines[1] == ("1 Problem(e) beim Lesen des Plans; diese Dateien fehlen im Stand. "
+                        "Details mit 'lip check'.")
+    code, out, _ = lip(["status", "--json"], capsys)
+    assert code == 1
+    assert [d["path"] for d in json.loads(out)["nicht_gelesen"]] == ["plan/11-bildung.md"]
+    for key in ("bildung", "11-bildung", "11-bildung.md", "Bildung", "plan/11-bildung.md"):
+        code, _, err = lip(["verlauf", key], capsys)
+        assert code == 1, key
+        assert err.startswith("plan/11-bildung.md:") and "nicht gefunden" not in err
