@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.errors import PipelineError, RevisionNotFound
+from pipeline.errors import PipelineError, PlanInvalid, RevisionNotFound
 from pipeline.files import os_error_text, write_atomic
 from pipeline.plan import Chapter, Plan, load_plan
 from pipeline.redline import Redline, Stats, compare_markdown, redline_chapter
@@ -78,6 +78,15 @@ def _side_at(repo, prefix: str, name: str, fassungen: dict[str, str], cache: dic
     return Side(name, cache[resolved.sha], resolved.time, resolved.sha)
 
 
+def _unreadable(plan: Plan) -> set[str]:
+    """Chapter files the manifest lists that could not be read (or are missing): a redline
+    must not show them as deleted or as new."""
+    if plan.manifest is None:
+        return set()
+    loaded = {ch.filename for ch in plan.chapters}
+    return {name for name, _ in plan.manifest.chapter_files if name not in loaded}
+
+
 def _match(plan: Plan, chapter: Chapter) -> Chapter | None:
     for ch in plan.chapters:
         if ch.id == chapter.id:
@@ -128,6 +137,9 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
     prefix = history.plan_prefix(repo, plan_dir)
     cache: dict = {}
     work = load_plan(plan_dir)
+    if neu is None and (broken := _unreadable(work)):  # the editor can mend these first
+        raise PlanInvalid([d for d in work.diagnostics
+                           if any(name in d.path or repr(name) in d.message for name in broken)])
     fassungen = _fassungen(work)
     if neu is None:
         head_time = history.resolve(repo, "HEAD").time if repo.head.is_valid() else \
@@ -166,15 +178,22 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
             old = _match(side.plan, ch)
             label = f"Entscheidung vom {decision.get('datum', '?')} ({commit[:7]})"
         else:
-            old = _match(alt_side.plan, ch)
+            side, old = alt_side, _match(alt_side.plan, ch)
             label = alt_side.label
+        if old is None and ch.filename in _unreadable(side.plan):
+            skipped.append(f"{ch.number} {ch.title}: in {label} nicht lesbar (siehe 'lip check')")
+            continue
         red = redline_chapter(old, ch, context=context)  # type: ignore[arg-type]
         red.author = _author(new_side.plan, ch, autor)
         red.vorgaben = _vorgaben(decision)
         out.append(ChapterRedline(red, label, decision))
     if alt_side is not None and not kapitel:  # chapters that NEU no longer has
+        unreadable_new = _unreadable(new_side.plan)
         for och in alt_side.plan.chapters:
-            if _match(new_side.plan, och) is None:
+            if _match(new_side.plan, och) is None and och.filename in unreadable_new:
+                skipped.append(f"{och.number} {och.title}: in {new_side.label} nicht lesbar "
+                               f"(siehe 'lip check')")
+            elif _match(new_side.plan, och) is None:
                 red = redline_chapter(och, None)
                 red.author = _author(alt_side.plan, och, autor)
                 out.append(ChapterRedline(red, alt_side.label))

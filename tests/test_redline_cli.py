@@ -119,6 +119,27 @@ def test_unknown_chapter(repo: Path, capsys: pytest.CaptureFixture) -> None:
         capsys.readouterr().err
 
 
+def test_an_unreadable_chapter_is_named_not_shown_as_deleted(repo: Path, capsys) -> None:
+    """A YAML error in a chapter's front matter made the chapter vanish from that side of the
+    comparison: the redline showed its whole text as deleted (or as new)."""
+    chapter = repo / "plan" / "11-bildung.md"
+    good = chapter.read_text(encoding="utf-8")
+    chapter.write_text(good.replace("titel: Bildung", "titel: [Bildung", 1), encoding="utf-8")
+    assert run(["redline", "v1", "--format", "md"]) == 1  # the working tree: mend it first
+    err = capsys.readouterr().err
+    assert err.startswith("plan/11-bildung.md:") and "YAML-Syntaxfehler" in err
+    assert not (repo / "build" / "redline" / "v1..arbeitsstand").exists()
+
+    r = git.Repo(repo)
+    commit(r, "v3 kaputt", "2020-06-01T10:00:00")
+    chapter.write_text(good, encoding="utf-8")
+    for alt, neu, side in (("v1", "HEAD", "HEAD"), ("HEAD", None, "HEAD")):
+        assert run(["redline", alt, *([neu] if neu else []), "--format", "md"]) == 0
+        err = capsys.readouterr().err
+        assert f"Nicht verglichen: 1 Bildung: in {side} nicht lesbar (siehe 'lip check')" in err
+        assert "1 Bildung: +" not in err and "1 Bildung: unverändert" not in err
+
+
 def test_two_files_outside_any_repository(tmp_path: Path, monkeypatch) -> None:
     outside = tmp_path / "ohne-git"
     outside.mkdir()
