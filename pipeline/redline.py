@@ -37,8 +37,8 @@ log = logging.getLogger(__name__)
 
 INS, DEL = "ins", "del"
 MOVED = "moved"
-READER = "markdown"
-CHUNK_READER = "markdown-auto_identifiers"  # keep only the ids the author wrote
+READER = "markdown-tex_math_dollars"  # `$` is a dollar sign, as in the build (render/pandoc.py)
+CHUNK_READER = READER + "-auto_identifiers"  # keep only the ids the author wrote
 # write – and „…“ as they are (not -- and "..."); pipe or grid tables only: simple and
 # multiline tables are indented and blank-line separated, which a list before them swallows
 WRITER = "markdown-smart-simple_tables-multiline_tables"

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
 LUA_FILTER = Path(__file__).resolve().parent / "filters" / "site.lua"
-PANDOC_FROM = "markdown-raw_html-raw_tex-raw_attribute-native_divs-native_spans-citations"
+PANDOC_FROM = "markdown-raw_html-raw_tex-raw_attribute-native_divs-native_spans-citations-tex_math_dollars"
 ASSETS = ("site.css", "site.js")
 RESERVED = {"index", "massnahmen", "fassungen"}
 DOWNLOADS = (

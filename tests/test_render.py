@@ -453,3 +453,35 @@ def test_side_by_side_pandoc_runs_keep_order_and_stop_together(tmp_path: Path) -
         timer.cancel()
     assert not unblocked.is_set()
     assert _child_processes() - before == set()
+
+
+SIGNS = ("Ein Kurs kostet 5 $ bis 10 $, die Formel $x^2$ bleibt Text; dazu #hashtag, "
+         "a_b_c, 10 %, C:\\\\Temp, info\\@hannover.de, \\<label\\>, {geschweift} und /* kein Kommentar */.")
+SIGNS_SHOWN = ("Ein Kurs kostet 5 $ bis 10 $, die Formel $x^2$ bleibt Text; dazu #hashtag, a_b_c, "
+               "10 %, C:\\Temp, info@hannover.de, <label>, {geschweift} und /* kein Kommentar */.")
+
+
+def test_signs_that_mean_something_to_typst_or_pandoc_are_printed_as_written(tmp_path: Path) -> None:
+    """`$x^2$` was TeX math: typst made it an equation without alternative text, PDF/UA refused
+    the PDF and 'lip build' failed although 'lip check' had found nothing."""
+    repo, plan_dir = make_repo(tmp_path, "minimal")
+    chapter = plan_dir / "11-bildung.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace(
+        "Bildung öffnet Wege in Ausbildung, Arbeit und Gesellschaft.\n",
+        f"Bildung öffnet Wege in Ausbildung, Arbeit und Gesellschaft.\n\n{SIGNS}\n"), encoding="utf-8")
+    result = build(plan_dir, output=tmp_path / "out")
+    assert squash(SIGNS_SHOWN) in squash(pdf_text(result.outputs["pdf"]))
+    docx = tools.run_pandoc([str(result.outputs["docx"]), "-t", "plain", "--wrap=none"]).decode()
+    assert SIGNS_SHOWN in docx
+    html = result.outputs["html"].read_text(encoding="utf-8")
+    assert 'class="math' not in html and "x^2$ bleibt Text" in html
+
+
+def test_every_reader_of_plan_text_takes_dollars_as_text() -> None:
+    """The build, the redline and the site read the same text: none may see TeX math in it."""
+    from pipeline import redline, site
+    from pipeline.render.pandoc import READER, READER_GENERATED
+
+    for reader in (READER, READER_GENERATED, redline.READER, redline.CHUNK_READER, site.PANDOC_FROM):
+        ast = tools.run_pandoc(["-f", reader, "-t", "json"], stdin="Formel $x^2$ und 5 $ bis 10 $.").decode()
+        assert '"Math"' not in ast and '"$x^2$"' in ast, reader

@@ -18,11 +18,13 @@ from pipeline.files import write_atomic
 from pipeline.nesting import Nesting
 from pipeline.render import FILTER_DIR, Settings, file_sha256, filter_args
 
-READER = "markdown-raw_html-raw_tex-raw_attribute-citations-smart"
+READER = "markdown-raw_html-raw_tex-raw_attribute-citations-smart-tex_math_dollars"
 """Plan Markdown: no raw HTML/TeX (silently dropped in typst), no `@` citations, no raw
-blocks written by editors. `smart` is off: the plan already uses „…“ and –."""
+blocks written by editors. `smart` is off: the plan already uses „…“ and –. `$` is a
+dollar sign, not TeX math: a formula has no alternative text, and PDF/UA refuses the PDF
+(„5 $ bis 10 $“ would otherwise become one)."""
 
-READER_GENERATED = "markdown-raw_html-raw_tex-citations-smart-auto_identifiers"
+READER_GENERATED = "markdown-raw_html-raw_tex-citations-smart-tex_math_dollars-auto_identifiers"
 """For documents we generate ourselves: raw typst blocks mark the parts. No automatic
 identifiers: pandoc numbers them across the whole document (a second "Ziele" becomes
 `ziele-1`), so a part would convert differently alone than among the others; `lip check`
@@ -76,7 +78,7 @@ def reader_guess(files: Mapping[str, bytes | None]) -> str:
 
 
 TYPST_FILTERS = ("build-typst.lua",)
-CACHE_VERSION = "4"
+CACHE_VERSION = "5"
 """Bump when the conversion itself changes in a way the cache keys do not see."""
 _MARK = "// lip-teil: "
 _END = "lip-ende"
