@@ -95,7 +95,15 @@ def _check_gremium(plan: Plan, chapter: Chapter, keys: tuple, key: str, roles: t
 def _check_body(plan: Plan, chapter: Chapter, report: Report) -> None:
     body, number, path = chapter.body, chapter.number, chapter.path
     last_section = 0
+    level = 1  # the chapter's own heading, made from 'nummer' and 'titel'
     for heading in body.headings:
+        if heading.level > level + 1:  # PDF/UA (typst) refuses the whole PDF otherwise
+            report.add(path, heading.line, "text",
+                       f"Überschrift der Ebene {heading.level} ('{'#' * heading.level} …') folgt auf "
+                       f"{'die Kapitelüberschrift (Ebene 1)' if level == 1 else f'Ebene {level}'}: "
+                       f"Ebenen dürfen nicht übersprungen werden (barrierefreies PDF); erwartet "
+                       f"höchstens '{'#' * (level + 1)} '")
+        level = heading.level
         if heading.level == 1:
             report.add(path, heading.line, "text",
                        "Überschriften der Ebene 1 ('# …') sind nicht erlaubt: die Kapitelüberschrift "
