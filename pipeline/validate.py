@@ -14,6 +14,9 @@ from pipeline.body import MEASURE_FIELDS, MEASURE_ID, anchor
 from pipeline.diagnostics import Report, Severity
 from pipeline.plan import MANIFEST_NAME, PLAN_DIR, Chapter, Plan
 
+_WEB_ADDRESS = re.compile(r"(?:https?://|mailto:|tel:)\S", re.I)
+"""Link targets that lead somewhere from a PDF, a Word file and the website alike."""
+
 ROLE_OF_LIST = {
     "vorlagen": ("verfasst",),
     "entscheidungen": ("entscheidet",),
@@ -170,6 +173,16 @@ def _check_body(plan: Plan, chapter: Chapter, report: Report) -> None:
         if normalized.startswith("../") or normalized not in plan.files:
             report.add(path, image.line, "bild", f"Bilddatei {src!r} nicht gefunden "
                        f"(Pfade sind relativ zu plan/)")
+    for target, line in body.external_links:
+        if not target:
+            report.add(path, line, "verweis",
+                       "Link ohne Ziel: in (…) fehlt die Adresse (https://…) oder der Anker "
+                       "(#m-1-2-3); ein leeres Ziel bricht das PDF")
+        elif not _WEB_ADDRESS.match(target):
+            report.add(path, line, "verweis",
+                       f"Link auf {target!r} ist weder eine Web-Adresse (https://…, mailto:…) noch "
+                       f"ein Anker (#…); im PDF und auf der Website führt er ins Leere",
+                       Severity.WARNING)
     for raw in body.raw:
         if raw.kind == "html":
             report.add(path, raw.line, "text",
@@ -250,6 +263,7 @@ def _check_across_chapters(plan: Plan, report: Report) -> None:
                 report.add(chapter.path, goal.line, f"ziel {goal.number}",
                            f"Ziel {goal.number} ist doppelt vergeben (zuerst in {where}:{line})")
             goals.setdefault(goal.number, (chapter.path, goal.line))
+    _check_explicit_anchors(plan, report)
     if len(plan.chapters) < len(plan.manifest.chapter_files if plan.manifest else plan.chapters):
         return  # a chapter could not be read: its anchors are unknown, so do not guess
     anchors = defined_anchors(plan)
@@ -259,6 +273,30 @@ def _check_across_chapters(plan: Plan, report: Report) -> None:
                 report.add(chapter.path, ref.line, "verweis",
                            f"Verweis auf '#{ref.target}' führt ins Leere; es gibt keinen solchen "
                            f"Anker (Kapitel: #kap-<id>, Abschnitt: #abschnitt-1-2, Maßnahme: #m-1-2-3)")
+
+
+def _check_explicit_anchors(plan: Plan, report: Report) -> None:
+    """An anchor an editor names (`### Titel {#name}`) must be new: twice in the document,
+    typst refuses every link to it and the website's link picks one at random."""
+    taken: dict[str, tuple[str, int]] = {}
+    for chapter in plan.chapters:
+        body = chapter.body
+        taken.setdefault(chapter.anchor, (chapter.path, 1))
+        for item_anchor, line in ((*((s.anchor, s.line) for s in body.sections),
+                                   *((g.anchor, g.line) for g in body.goals),
+                                   *((anchor("m", m.id), m.line) for m in body.measures))):
+            taken.setdefault(item_anchor, (chapter.path, line))
+    for chapter in plan.chapters:
+        for heading in chapter.body.headings:
+            name, here = heading.explicit_id, (chapter.path, heading.line)
+            if not name:
+                continue
+            first = taken.setdefault(name, here)
+            if first != here:  # a section's own {#abschnitt-1-2} is the same anchor, not a twin
+                report.add(chapter.path, heading.line, "anker",
+                           f"Anker '#{name}' ist schon vergeben ({first[0]}:{first[1]}); Verweise "
+                           f"darauf wären mehrdeutig und brechen das PDF; bitte einen anderen "
+                           f"Namen wählen")
 
 
 def _check_glyphs(plan: Plan, report: Report) -> None:
