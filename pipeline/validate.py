@@ -282,9 +282,10 @@ def _check_explicit_anchors(plan: Plan, report: Report) -> None:
     for chapter in plan.chapters:
         body = chapter.body
         taken.setdefault(chapter.anchor, (chapter.path, 1))
-        for item_anchor, line in ((*((s.anchor, s.line) for s in body.sections),
-                                   *((g.anchor, g.line) for g in body.goals),
-                                   *((anchor("m", m.id), m.line) for m in body.measures))):
+        generated = ([(s.anchor, s.line) for s in body.sections]
+                     + [(g.anchor, g.line) for g in body.goals]
+                     + [(anchor("m", m.id), m.line) for m in body.measures])
+        for item_anchor, line in generated:
             taken.setdefault(item_anchor, (chapter.path, line))
     for chapter in plan.chapters:
         for heading in chapter.body.headings:
@@ -311,8 +312,9 @@ def _check_glyphs(plan: Plan, report: Report) -> None:
     decoded = {path: raw.decode("utf-8", "replace") for path, raw in texts.items()}
     wanted = set().union(*(glyphs.candidates(text) for text in decoded.values()))
     missing = glyphs.uncovered(wanted)
-    for path, text in decoded.items() if missing else ():
-        if not missing.intersection(text):
+    unjoined = glyphs.unjoined(wanted) - missing
+    for path, text in decoded.items() if missing or unjoined else ():
+        if not (missing | unjoined).intersection(text):
             continue
         for number, line in enumerate(text.split("\n"), start=1):
             found = [c for c in dict.fromkeys(line) if c in missing]
@@ -323,6 +325,11 @@ def _check_glyphs(plan: Plan, report: Report) -> None:
                 report.add(path, number, "text",
                            f"{noun} {chars} {verb} in den Schriften des PDFs und {would} als "
                            f"leeres Kästchen gedruckt; bitte ersetzen oder ausschreiben")
+            if unjoined.intersection(line):
+                report.add(path, number, "text",
+                           "arabische Schrift: die Schriften des PDFs verbinden ihre Buchstaben "
+                           "nicht richtig; bitte in Umschrift oder Übersetzung angeben",
+                           Severity.WARNING)
 
 
 def defined_anchors(plan: Plan) -> set[str]:

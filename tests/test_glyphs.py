@@ -36,3 +36,12 @@ def test_known_characters_need_no_probe() -> None:
     assert glyphs.uncovered("äöüß„“–…€ŁłŞşĞğıİČřЖжё→") == set()
     assert glyphs._uncovered.cache_info().currsize == 1  # the probe was asked about nothing
     assert glyphs.uncovered("äö語") == {"語"}
+
+
+def test_arabic_is_printed_but_not_joined_with_the_default_fonts() -> None:
+    """typst finds the letters only in its monospace fallback font, which leaves an initial
+    alif with hamza apart from its word: a warning, not a box."""
+    arabic = "أهلا"
+    assert glyphs.uncovered(arabic) == set()
+    assert glyphs.unjoined(arabic + "äЖ") == set(arabic)
+    assert glyphs.unjoined(arabic, fonts='("Noto Naskh Arabic",)') == set()  # a restyled template
