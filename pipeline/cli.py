@@ -423,9 +423,6 @@ def _print_status(rows: list) -> None:
     from pipeline.review import german_date
 
     color = False if os.environ.get("NO_COLOR") else None
-    counts: dict[str, int] = {}
-    for r in rows:
-        counts[r.status] = counts.get(r.status, 0) + 1
     final = sum(r.endgueltig for r in rows)
     click.echo(click.style(f"Stand der Beratung: {len(rows)} Kapitel, {final} in der jetzigen "
                            f"Fassung angenommen", bold=True), color=color)

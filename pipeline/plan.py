@@ -164,6 +164,15 @@ class Plan:
         return [(ch, m) for ch in self.chapters for m in ch.body.measures]
 
     @property
+    def unread_chapter_files(self) -> set[str]:
+        """Chapter files the manifest lists that could not be read (or are missing): what is
+        said about the plan as a whole (anchors, deleted chapters) must not guess about them."""
+        if self.manifest is None:
+            return set()
+        loaded = {ch.filename for ch in self.chapters}
+        return {name for name, _ in self.manifest.chapter_files if name not in loaded}
+
+    @property
     def title(self) -> str:
         return str(self.manifest.get("titel", "Lokaler Integrationsplan")) if self.manifest else ""
 

@@ -78,15 +78,6 @@ def _side_at(repo, prefix: str, name: str, fassungen: dict[str, str], cache: dic
     return Side(name, cache[resolved.sha], resolved.time, resolved.sha)
 
 
-def _unreadable(plan: Plan) -> set[str]:
-    """Chapter files the manifest lists that could not be read (or are missing): a redline
-    must not show them as deleted or as new."""
-    if plan.manifest is None:
-        return set()
-    loaded = {ch.filename for ch in plan.chapters}
-    return {name for name, _ in plan.manifest.chapter_files if name not in loaded}
-
-
 def _match(plan: Plan, chapter: Chapter) -> Chapter | None:
     for ch in plan.chapters:
         if ch.id == chapter.id:
@@ -137,7 +128,7 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
     prefix = history.plan_prefix(repo, plan_dir)
     cache: dict = {}
     work = load_plan(plan_dir)
-    if neu is None and (broken := _unreadable(work)):  # the editor can mend these first
+    if neu is None and (broken := work.unread_chapter_files):  # the editor can mend these first
         raise PlanInvalid([d for d in work.diagnostics
                            if any(name in d.path or repr(name) in d.message for name in broken)])
     fassungen = _fassungen(work)
@@ -180,7 +171,7 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
         else:
             side, old = alt_side, _match(alt_side.plan, ch)
             label = alt_side.label
-        if old is None and ch.filename in _unreadable(side.plan):
+        if old is None and ch.filename in side.plan.unread_chapter_files:
             skipped.append(f"{ch.number} {ch.title}: in {label} nicht lesbar (siehe 'lip check')")
             continue
         red = redline_chapter(old, ch, context=context)  # type: ignore[arg-type]
@@ -188,7 +179,7 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
         red.vorgaben = _vorgaben(decision)
         out.append(ChapterRedline(red, label, decision))
     if alt_side is not None and not kapitel:  # chapters that NEU no longer has
-        unreadable_new = _unreadable(new_side.plan)
+        unreadable_new = new_side.plan.unread_chapter_files
         for och in alt_side.plan.chapters:
             if _match(new_side.plan, och) is None and och.filename in unreadable_new:
                 skipped.append(f"{och.number} {och.title}: in {new_side.label} nicht lesbar "

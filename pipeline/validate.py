@@ -264,7 +264,7 @@ def _check_across_chapters(plan: Plan, report: Report) -> None:
                            f"Ziel {goal.number} ist doppelt vergeben (zuerst in {where}:{line})")
             goals.setdefault(goal.number, (chapter.path, goal.line))
     _check_explicit_anchors(plan, report)
-    if len(plan.chapters) < len(plan.manifest.chapter_files if plan.manifest else plan.chapters):
+    if plan.unread_chapter_files:
         return  # a chapter could not be read: its anchors are unknown, so do not guess
     anchors = defined_anchors(plan)
     for chapter in plan.chapters:
