@@ -6,6 +6,7 @@ Every rule appends to one Report, so the editor sees all problems of the plan at
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import PurePosixPath
 
@@ -279,25 +280,13 @@ def _check_explicit_anchors(plan: Plan, report: Report) -> None:
     """An anchor an editor names (`### Titel {#name}`) must be new: twice in the document,
     typst refuses every link to it and the website's link picks one at random."""
     taken: dict[str, tuple[str, int]] = {}
-    for chapter in plan.chapters:
-        body = chapter.body
-        taken.setdefault(chapter.anchor, (chapter.path, 1))
-        generated = ([(s.anchor, s.line) for s in body.sections]
-                     + [(g.anchor, g.line) for g in body.goals]
-                     + [(anchor("m", m.id), m.line) for m in body.measures])
-        for item_anchor, line in generated:
-            taken.setdefault(item_anchor, (chapter.path, line))
-    for chapter in plan.chapters:
-        for heading in chapter.body.headings:
-            name, here = heading.explicit_id, (chapter.path, heading.line)
-            if not name:
-                continue
-            first = taken.setdefault(name, here)
-            if first != here:  # a section's own {#abschnitt-1-2} is the same anchor, not a twin
-                report.add(chapter.path, heading.line, "anker",
-                           f"Anker '#{name}' ist schon vergeben ({first[0]}:{first[1]}); Verweise "
-                           f"darauf wären mehrdeutig und brechen das PDF; bitte einen anderen "
-                           f"Namen wählen")
+    for name, path, line, explicit in _anchors(plan):
+        first = taken.setdefault(name, (path, line))
+        if explicit and first != (path, line):  # a section's own {#abschnitt-1-2} is no twin
+            report.add(path, line, "anker",
+                       f"Anker '#{name}' ist schon vergeben ({first[0]}:{first[1]}); Verweise "
+                       f"darauf wären mehrdeutig und brechen das PDF; bitte einen anderen "
+                       f"Namen wählen")
 
 
 def _check_glyphs(plan: Plan, report: Report) -> None:
@@ -332,17 +321,27 @@ def _check_glyphs(plan: Plan, report: Report) -> None:
                            Severity.WARNING)
 
 
+def _anchors(plan: Plan) -> Iterator[tuple[str, str, int, bool]]:
+    """Every anchor the assembled plan will have, with file, line and whether an editor named
+    it: the generated ones (chapters, sections, Ziele, Maßnahmen) first, then the explicit."""
+    for chapter in plan.chapters:
+        body = chapter.body
+        yield chapter.anchor, chapter.path, 1, False
+        for s in body.sections:
+            yield s.anchor, chapter.path, s.line, False
+        for g in body.goals:
+            yield g.anchor, chapter.path, g.line, False
+        for m in body.measures:
+            yield anchor("m", m.id), chapter.path, m.line, False
+    for chapter in plan.chapters:
+        for h in chapter.body.headings:
+            if h.explicit_id:
+                yield h.explicit_id, chapter.path, h.line, True
+
+
 def defined_anchors(plan: Plan) -> set[str]:
     """Every anchor the assembled plan will have: generated and explicit ones."""
-    anchors: set[str] = set()
-    for chapter in plan.chapters:
-        anchors.add(chapter.anchor)
-        body = chapter.body
-        anchors.update(s.anchor for s in body.sections)
-        anchors.update(g.anchor for g in body.goals)
-        anchors.update(anchor("m", m.id) for m in body.measures)
-        anchors.update(h.explicit_id for h in body.headings if h.explicit_id)
-    return anchors
+    return {name for name, *_ in _anchors(plan)}
 
 
 # --- review semantics (issue 4) ------------------------------------------------------------------
