@@ -298,12 +298,15 @@ def load(yaml_text: str, path: str, first_line: int = 1, *, editable: bool = Tru
                 try:
                     dt.date(*map(int, m.group(2).split("-")))
                 except ValueError:
-                    raise FrontMatterError(
-                        path, first_line + i, m.group(1),
-                        f"kein gültiges Datum: {m.group(2)!r}; diesen Tag gibt es nicht "
-                        f"(JJJJ-MM-TT, z. B. 2020-03-12)",
-                    ) from None
+                    raise FrontMatterError(path, first_line + i, m.group(1),
+                                           impossible_date(m.group(2))) from None
         raise FrontMatterError(path, first_line, "kopf", f"ungültiger Wert: {e}") from None
+
+
+def impossible_date(text: str) -> str:
+    """The message for a date in the right form whose day does not exist (2020-13-45): the
+    same from the round-trip loader and from the schema check of the read-only one."""
+    return f"kein gültiges Datum: {text!r}; diesen Tag gibt es nicht (JJJJ-MM-TT, z. B. 2020-03-12)"
 
 
 def dump(data: Any, original_yaml_text: str) -> str:

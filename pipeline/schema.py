@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.diagnostics import Diagnostic, Severity
-from pipeline.frontmatter import line_of, to_plain
+from pipeline.frontmatter import impossible_date, line_of, to_plain
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -103,7 +103,7 @@ def _explain(error: ValidationError) -> str:
         return f"ungültiger Wert {value!r}; erwartet {hint}"
     if kind == "format" and schema.get("format") == "date":
         if isinstance(value, str) and _DATE_SHAPE.fullmatch(value):  # 2020-13-45, 2021-02-29
-            return f"kein gültiges Datum: {value!r}; diesen Tag gibt es nicht (JJJJ-MM-TT, z. B. 2020-03-12)"
+            return impossible_date(value)
         return f"kein gültiges Datum: {value!r}; erwartet JJJJ-MM-TT, z. B. 2020-03-12"
     if kind in ("minLength", "minItems", "minProperties"):
         return "darf nicht leer sein"
