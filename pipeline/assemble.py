@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.body import anchor, protect_gender_star
 from pipeline.plan import Chapter, Plan
+from pipeline.plan.body import anchor, protect_gender_star
 from pipeline.review import german_date
 
 

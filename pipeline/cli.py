@@ -121,9 +121,9 @@ def check_command(plan_dir: Path, as_json: bool, strict: bool, final: bool) -> N
       lip check
       lip check --strict --json > befunde.json
     """
-    from pipeline import actions
+    from pipeline.commands import check as check_cmd
 
-    report = actions.check(plan_dir, strict=strict, final=final)
+    report = check_cmd.check(plan_dir, strict=strict, final=final)
     diagnostics = report.sorted()
     if as_json:
         payload = {
@@ -198,7 +198,7 @@ def build_command(plan_dir: Path, formats: tuple[str, ...], output: Path, rev: s
       lip build --format pdf --zeilennummern
       lip build --rev v1.0 --output build/v1.0 --format pdf,html
     """
-    from pipeline import build as build_module
+    from pipeline.commands import build as build_module
 
     selected = build_module.parse_formats(formats)
     progress = _Progress(_progress_wanted(quiet), 2 + len(selected) + ("pdf" in selected))
@@ -233,7 +233,7 @@ def verify_command(pdf: Path, plan_dir: Path, rev: str | None) -> None:
       lip verify build/LIP-2.0.pdf
       lip verify drucksache.pdf --rev v1.0
     """
-    from pipeline.verify import verify
+    from pipeline.commands.verify import verify
 
     verdict = verify(pdf, plan_dir, rev)
     for message in verdict.messages:
@@ -290,9 +290,9 @@ def vorlegen_command(kapitel: str, vermerk: str | None, datum, commit: str | Non
       lip vorlegen bildung --datum 2020-10-05
       lip vorlegen 11-bildung.md --vermerk "überarbeitet nach den Vorgaben V1 und V2"
     """
-    from pipeline import actions
+    from pipeline.commands import record
 
-    _done(actions.submit(plan_dir, kapitel, datum=datum, vermerk=vermerk, commit=commit))
+    _done(record.submit(plan_dir, kapitel, datum=datum, vermerk=vermerk, commit=commit))
 
 
 @cli.command("entscheiden")
@@ -324,11 +324,11 @@ def entscheiden_command(kapitel: str, accepted: bool | None, vorgaben: tuple[str
       lip entscheiden bildung --zurueckgespielt --vorgabe "Eltern stärker einbeziehen" \\
           --vorgabe "Kennzahl für 1.2.1 ergänzen"
     """
-    from pipeline import actions
+    from pipeline.commands import record
 
     if accepted is None:
         raise click.UsageError("--angenommen oder --zurueckgespielt angeben")
-    _done(actions.decide(plan_dir, kapitel, accepted=accepted, vorgaben=vorgaben, datum=datum,
+    _done(record.decide(plan_dir, kapitel, accepted=accepted, vorgaben=vorgaben, datum=datum,
                          sitzung=sitzung, abstimmung=abstimmung, gremium=gremium, commit=commit))
 
 
@@ -354,9 +354,9 @@ def stellungnahme_command(kapitel: str, gremium: str, text: str | None, datei: P
       lip stellungnahme demokratie --gremium rtgs --text "Der RTGS begrüßt …"
       lip stellungnahme demokratie --gremium integrationsbeiraete --datei einschaetzung.md
     """
-    from pipeline import actions
+    from pipeline.commands import record
 
-    _done(actions.add_statement(plan_dir, kapitel, gremium=gremium, text=text, datei=datei,
+    _done(record.add_statement(plan_dir, kapitel, gremium=gremium, text=text, datei=datei,
                                 art=art, datum=datum, commit=commit))
 
 
@@ -376,9 +376,9 @@ def vorgabe_erledigt_command(kapitel: str, vorgabe: str, vermerk: str, datum,
     Beispiel:
       lip vorgabe-erledigt bildung V2 --vermerk "Kennzahl in Maßnahme 1.2.1 ergänzt"
     """
-    from pipeline import actions
+    from pipeline.commands import record
 
-    _done(actions.vorgabe_done(plan_dir, kapitel, vorgabe, vermerk=vermerk, datum=datum,
+    _done(record.vorgabe_done(plan_dir, kapitel, vorgabe, vermerk=vermerk, datum=datum,
                                commit=commit))
 
 
@@ -401,9 +401,9 @@ def status_command(plan_dir: Path, as_json: bool) -> None:
       lip status
       lip status --json > stand.json
     """
-    from pipeline import actions
+    from pipeline.commands import status as status_cmd
 
-    status = actions.status(plan_dir)
+    status = status_cmd.status(plan_dir)
     rows = status.rows
     if as_json:
         click.echo(json.dumps({"kapitel": [r.to_json() for r in rows],
@@ -420,7 +420,7 @@ def status_command(plan_dir: Path, as_json: bool) -> None:
 
 
 def _print_status(rows: list) -> None:
-    from pipeline.review import german_date
+    from pipeline.commands.status import german_date
 
     color = False if os.environ.get("NO_COLOR") else None
     final = sum(r.endgueltig for r in rows)
@@ -466,9 +466,9 @@ def verlauf_command(kapitel: str, plan_dir: Path, as_json: bool) -> None:
       lip verlauf bildung
       lip verlauf 13-demokratie.md --json
     """
-    from pipeline import actions
+    from pipeline.commands import timeline as timeline_cmd
 
-    name, entries = actions.timeline(plan_dir, kapitel)
+    name, entries = timeline_cmd.timeline(plan_dir, kapitel)
     if as_json:
         click.echo(json.dumps({"kapitel": name, "verlauf": [e.to_json() for e in entries]},
                               ensure_ascii=False, indent=2))
@@ -508,9 +508,9 @@ def hooks_install_command(force: bool) -> None:
     Beispiel:
       lip hooks install
     """
-    from pipeline import actions
+    from pipeline.commands import hooks
 
-    target = actions.install_hook(Path.cwd(), force=force)
+    target = hooks.install_hook(Path.cwd(), force=force)
     click.echo(f"Hook installiert: {target}", err=True)
 
 
@@ -524,9 +524,9 @@ def hooks_run_command(plan_dir: Path, dateien: tuple[str, ...]) -> None:
     Beispiel:
       lip hooks run
     """
-    from pipeline import actions
+    from pipeline.commands import hooks
 
-    report, staged = actions.check_staged(Path.cwd(), plan_dir)
+    report, staged = hooks.check_staged(Path.cwd(), plan_dir)
     for d in report.sorted():
         click.echo(str(d), err=True)
     if report.errors:
@@ -578,7 +578,7 @@ def redline_command(alt: str | None, neu: str | None, plan_dir: Path, seit_entsc
       lip redline v1 v2 --kapitel bildung --format synopse
       lip redline --dateien alt.md neu.md --format html
     """
-    from pipeline.redline_build import build_redline
+    from pipeline.commands.redline import build_redline
 
     result = build_redline(plan_dir=plan_dir, alt=alt, neu=neu,
                            seit_entscheidung=seit_entscheidung, kapitel=kapitel,
@@ -621,7 +621,7 @@ def site_command(plan_dir: Path, out_dir: Path, open_: bool, force: bool) -> Non
       lip site --open
       lip site --trotz-fehlern
     """
-    from pipeline import site
+    from pipeline.commands import site
 
     result = site.site_for_plan_dir(plan_dir, out_dir, require_valid=not force)
     if open_:

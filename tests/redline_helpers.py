@@ -6,7 +6,7 @@ import json
 import re
 
 from pipeline import redline
-from pipeline.tools import run_pandoc
+from pipeline.render.tools import run_pandoc
 
 MARK_OPEN, MARK_CLOSE = "\x01", "\x02"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import git
 
 from pipeline import plan as plan_mod
-from pipeline import site
+from pipeline.commands import site
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "site" / "plan"
 EMPTY_REVIEW = "review:\n  vorlagen: []\n  entscheidungen: []\n  stellungnahmen: []\n"

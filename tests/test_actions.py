@@ -10,10 +10,13 @@ import git
 import pytest
 from review_support import commit_all, edit, fixed_git_dates, mini, snapshot  # noqa: F401
 
-from pipeline import actions, review
+from pipeline import review
+from pipeline.commands import check as check_cmd
+from pipeline.commands import record
+from pipeline.commands import status as status_cmd
+from pipeline.commands.check import plan_report
 from pipeline.errors import PipelineError
 from pipeline.plan import load_chapter, load_plan
-from pipeline.validate import check_plan
 
 D = dt.date
 
@@ -40,7 +43,7 @@ def test_whole_cycle(mini):
     before = split_file(path)
     n0 = len(list(repo.iter_commits()))
 
-    r = actions.submit(plan, "bildung", datum=D(2020, 10, 5))
+    r = record.submit(plan, "bildung", datum=D(2020, 10, 5))
     assert head_subject(mini) == "Expert*innengruppe Bildung: Kapitel 1 Bildung der " \
                                  "Lenkungsgruppe vorgelegt"
     assert r.commit == repo.head.commit.hexsha
@@ -48,7 +51,7 @@ def test_whole_cycle(mini):
     assert state(mini).missing_statements == ["integrationsbeiraete", "rtgs",
                                                "gleichstellungsbeauftragte"]
 
-    actions.decide(plan, "bildung", accepted=False, datum=D(2020, 10, 20),
+    record.decide(plan, "bildung", accepted=False, datum=D(2020, 10, 20),
                    vorgaben=["Eltern stärker einbeziehen", "Kennzahl konkretisieren"],
                    sitzung="3. Sitzung der Lenkungsgruppe", abstimmung="17 dafür, 3 dagegen")
     assert head_subject(mini) == "Lenkungsgruppe: Kapitel 1 Bildung zurückgespielt mit 2 Vorgaben"
@@ -57,7 +60,7 @@ def test_whole_cycle(mini):
     assert [v["id"] for v in s.open_vorgaben] == ["V1", "V2"]
     assert s.last_decision["stand"]["commit"] == s.last_submission["stand"]["commit"]
 
-    actions.add_statement(plan, "bildung", gremium="rtgs", text="Der RTGS regt an, "
+    record.add_statement(plan, "bildung", gremium="rtgs", text="Der RTGS regt an, "
                           "Elternlots*innen zu beteiligen.", datum=D(2020, 10, 14))
     assert head_subject(mini) == ("Runder Tisch für Gleichberechtigung und gegen Rassismus "
                                   "(RTGS): Stellungnahme zu Kapitel 1 Bildung")
@@ -74,29 +77,29 @@ def test_whole_cycle(mini):
     assert state(mini).status is review.ReviewStatus.UEBERARBEITET
 
     with pytest.raises(review.ReviewStateError) as e:
-        actions.submit(plan, "bildung", datum=D(2020, 11, 2))
+        record.submit(plan, "bildung", datum=D(2020, 11, 2))
     assert str(e.value) == (
         "Kapitel 1 Bildung (Stand: überarbeitet): Vorlegen nicht möglich – die Vorgaben V1, V2 "
         "der Lenkungsgruppe vom 20.10.2020 sind noch nicht als erledigt vermerkt. Stattdessen: "
         "für jede festhalten, wie die Expert*innengruppe sie umgesetzt hat: lip vorgabe-erledigt "
         "bildung V1 --vermerk \"…\".")
 
-    actions.vorgabe_done(plan, "bildung", "V1", vermerk="Eltern in der Einleitung genannt",
+    record.vorgabe_done(plan, "bildung", "V1", vermerk="Eltern in der Einleitung genannt",
                          datum=D(2020, 11, 1))
     assert head_subject(mini) == "Expert*innengruppe Bildung: Vorgabe V1 zu Kapitel 1 Bildung " \
                                  "erledigt"
-    actions.vorgabe_done(plan, "bildung", "v2", vermerk="Kennzahl präzisiert",
+    record.vorgabe_done(plan, "bildung", "v2", vermerk="Kennzahl präzisiert",
                          datum=D(2020, 11, 1))
     assert state(mini).open_vorgaben == []
-    actions.submit(plan, "bildung", datum=D(2020, 11, 2), vermerk="überarbeitet")
+    record.submit(plan, "bildung", datum=D(2020, 11, 2), vermerk="überarbeitet")
     assert head_subject(mini).endswith("Kapitel 1 Bildung erneut der Lenkungsgruppe vorgelegt")
     assert state(mini).status is review.ReviewStatus.VORGELEGT
 
     for gremium in ("integrationsbeiraete", "gleichstellungsbeauftragte"):
-        actions.add_statement(plan, "bildung", gremium=gremium, text="Einverstanden.",
+        record.add_statement(plan, "bildung", gremium=gremium, text="Einverstanden.",
                               datum=D(2020, 11, 10))
     assert state(mini).missing_statements == ["rtgs"]  # RTGS spoke on the first version only
-    actions.decide(plan, "bildung", accepted=True, datum=D(2020, 11, 18))
+    record.decide(plan, "bildung", accepted=True, datum=D(2020, 11, 18))
     s = state(mini)
     assert s.status is review.ReviewStatus.ANGENOMMEN and s.is_final
     assert s.label == "angenommen am 18.11.2020"
@@ -107,91 +110,91 @@ def test_whole_cycle(mini):
     s = state(mini)
     assert s.status is review.ReviewStatus.ANGENOMMEN and s.changed_since_decision
     assert not s.is_final
-    report = actions.check(plan, final=True)
+    report = check_cmd.check(plan, final=True)
     assert [d.message for d in report.errors] == [
         "für die endgültige Fassung muss das Kapitel von der Lenkungsgruppe angenommen sein; "
         "Stand: Entwurf",
         "der Text wurde nach der Annahme am 18.11.2020 geändert; die Annahme deckt die jetzige "
         "Fassung nicht. Erneut vorlegen (lip vorlegen bildung) und annehmen lassen"]
-    row = next(r for r in actions.status(plan).rows if r.id == "bildung")
+    row = next(r for r in status_cmd.status(plan).rows if r.id == "bildung")
     assert row.stand == "angenommen am 18.11.2020, seitdem geändert: +2/\u22121 Wörter"
     # "Familienzentren" became "Familienzentren, Elternvereine": +2/−1 tokens
     assert (row.woerter_hinzu, row.woerter_entfernt) == (2, 1)
 
     # Re-accept: submit the new version, statement, accept.
-    actions.submit(plan, "bildung", datum=D(2020, 12, 1))
-    actions.add_statement(plan, "bildung", gremium="gleichstellungsbeauftragte",
+    record.submit(plan, "bildung", datum=D(2020, 12, 1))
+    record.add_statement(plan, "bildung", gremium="gleichstellungsbeauftragte",
                           text="Keine Einwände.", datum=D(2020, 12, 2))
-    actions.decide(plan, "bildung", accepted=True, datum=D(2020, 12, 3))
+    record.decide(plan, "bildung", accepted=True, datum=D(2020, 12, 3))
     assert state(mini).is_final
     assert len(list(repo.iter_commits())) == n0 + 14
     assert repo.git.status("--porcelain") == ""
-    assert not check_plan(load_plan(plan)).errors
+    assert not plan_report(load_plan(plan)).errors
     assert split_file(path).text.body != before.text.body
 
 
 def submitted(root, gender_statement=False):
     plan = root / "plan"
-    actions.submit(plan, "bildung", datum=D(2020, 10, 5))
+    record.submit(plan, "bildung", datum=D(2020, 10, 5))
     if gender_statement:
-        actions.add_statement(plan, "bildung", gremium="gleichstellungsbeauftragte",
+        record.add_statement(plan, "bildung", gremium="gleichstellungsbeauftragte",
                               text="Einverstanden.", datum=D(2020, 10, 6))
 
 
 REFUSALS = [
     ("accept never submitted", lambda p: None,
-     lambda p: actions.decide(p, "bildung", accepted=True, datum=D(2020, 10, 1)),
+     lambda p: record.decide(p, "bildung", accepted=True, datum=D(2020, 10, 1)),
      "Kapitel 1 Bildung (Stand: Entwurf): Annehmen nicht möglich – das Kapitel wurde der "
      "Lenkungsgruppe nie vorgelegt. Stattdessen: erst vorlegen: lip vorlegen bildung."),
     ("return without Vorgaben", submitted,
-     lambda p: actions.decide(p, "bildung", accepted=False, datum=D(2020, 10, 7)),
+     lambda p: record.decide(p, "bildung", accepted=False, datum=D(2020, 10, 7)),
      "Kapitel 1 Bildung (Stand: vorgelegt): Zurückspielen nicht möglich – zurückspielen ohne "
      "Vorgaben geht nicht: die Expert*innengruppe muss wissen, was sie überarbeiten soll. "
      "Stattdessen: mindestens eine Vorgabe angeben: --vorgabe \"…\"."),
     ("accept gender-relevant without statement", submitted,
-     lambda p: actions.decide(p, "bildung", accepted=True, datum=D(2020, 10, 7)),
+     lambda p: record.decide(p, "bildung", accepted=True, datum=D(2020, 10, 7)),
      "Kapitel 1 Bildung (Stand: vorgelegt): Annehmen nicht möglich – das Kapitel ist "
      "gleichstellungsrelevant, aber zur vorgelegten Fassung vom 05.10.2020 liegt keine "
      "Stellungnahme der Gleichstellungsbeauftragten vor. Stattdessen: erst die Stellungnahme "
      "festhalten: lip stellungnahme bildung --gremium gleichstellungsbeauftragte --text \"…\" "
      "(oder das Kapitel mit Vorgaben zurückspielen)."),
     ("submit twice", submitted,
-     lambda p: actions.submit(p, "bildung", datum=D(2020, 10, 7)),
+     lambda p: record.submit(p, "bildung", datum=D(2020, 10, 7)),
      "Kapitel 1 Bildung (Stand: vorgelegt): Vorlegen nicht möglich – das Kapitel liegt der "
      "Lenkungsgruppe bereits seit 05.10.2020 vor. Stattdessen: erst die Entscheidung "
      "festhalten: lip entscheiden bildung --angenommen oder --zurueckgespielt --vorgabe \"…\"."),
     ("statement on a draft", lambda p: None,
-     lambda p: actions.add_statement(p, "bildung", gremium="rtgs", text="x",
+     lambda p: record.add_statement(p, "bildung", gremium="rtgs", text="x",
                                      datum=D(2020, 10, 7)),
      "Kapitel 1 Bildung (Stand: Entwurf): Stellungnahme festhalten nicht möglich – das Kapitel "
      "wurde noch nicht vorgelegt; Stellungnahmen beziehen sich auf eine vorgelegte Fassung. "
      "Stattdessen: erst vorlegen: lip vorlegen bildung."),
     ("date before the last record", submitted,
-     lambda p: actions.add_statement(p, "bildung", gremium="rtgs", text="x",
+     lambda p: record.add_statement(p, "bildung", gremium="rtgs", text="x",
                                      datum=D(2020, 9, 1)),
      "Kapitel 1 Bildung (Stand: vorgelegt): Stellungnahme festhalten nicht möglich – das Datum "
      "01.09.2020 liegt vor der Vorlage dieser Fassung am 05.10.2020. Stattdessen: das Datum "
      "prüfen (--datum JJJJ-MM-TT)."),
     ("decision dated before the submission", submitted,
-     lambda p: actions.decide(p, "bildung", accepted=False, vorgaben=["x"],
+     lambda p: record.decide(p, "bildung", accepted=False, vorgaben=["x"],
                               datum=D(2020, 9, 1)),
      "Kapitel 1 Bildung (Stand: vorgelegt): Zurückspielen nicht möglich – das Datum "
      "01.09.2020 liegt vor dem letzten Eintrag vom 05.10.2020. Stattdessen: Einträge in "
      "zeitlicher Reihenfolge festhalten; das Datum prüfen (--datum JJJJ-MM-TT)."),
     ("Vorgabe erledigt without a return", submitted,
-     lambda p: actions.vorgabe_done(p, "bildung", "V1", vermerk="x", datum=D(2020, 10, 7)),
+     lambda p: record.vorgabe_done(p, "bildung", "V1", vermerk="x", datum=D(2020, 10, 7)),
      "Kapitel 1 Bildung (Stand: vorgelegt): Vorgabe als erledigt vermerken nicht möglich – das "
      "Kapitel liegt der Lenkungsgruppe bereits wieder vor. Stattdessen: Vorgaben vor der "
      "erneuten Vorlage als erledigt vermerken; jetzt die Entscheidung abwarten."),
     ("unknown body", submitted,
-     lambda p: actions.add_statement(p, "bildung", gremium="lenkungsgruppe", text="x"),
+     lambda p: record.add_statement(p, "bildung", gremium="lenkungsgruppe", text="x"),
      "'lenkungsgruppe' ist kein Gremium, das Stellung nimmt (Rolle 'nimmt Stellung' in "
      "plan/lip.yaml); möglich: gleichstellungsbeauftragte, integrationsbeiraete, rtgs"),
     ("Vorgaben with acceptance", submitted,
-     lambda p: actions.decide(p, "bildung", accepted=True, vorgaben=["x"]),
+     lambda p: record.decide(p, "bildung", accepted=True, vorgaben=["x"]),
      "Vorgaben gehören zu einer Rückgabe: --vorgabe nur zusammen mit --zurueckgespielt angeben"),
     ("unknown chapter", lambda p: None,
-     lambda p: actions.submit(p, "kultur"),
+     lambda p: record.submit(p, "kultur"),
      "Kapitel 'kultur' nicht gefunden; vorhanden: haltung, bildung"),
 ]
 
@@ -216,7 +219,7 @@ def test_decision_on_other_version_is_refused(mini):
     commit_all(repo, "Bildung: Einleitung umformuliert")
     before = snapshot(mini)
     with pytest.raises(review.ReviewStateError) as e:
-        actions.decide(plan, "bildung", accepted=True, datum=D(2020, 10, 8))
+        record.decide(plan, "bildung", accepted=True, datum=D(2020, 10, 8))
     assert str(e.value) == (
         f"Kapitel 1 Bildung (Stand: vorgelegt): Annehmen nicht möglich – entschieden werden kann "
         f"nur über die vorgelegte Fassung (Stand {sub[:10]} vom 05.10.2020); die Fassung "
@@ -225,7 +228,7 @@ def test_decision_on_other_version_is_refused(mini):
         f"lip vorlegen bildung.")
     assert snapshot(mini) == before
     # Naming the submitted version works and pins it.
-    actions.decide(plan, "bildung", accepted=True, datum=D(2020, 10, 8), commit=sub[:10])
+    record.decide(plan, "bildung", accepted=True, datum=D(2020, 10, 8), commit=sub[:10])
     s = state(mini)
     assert s.decided_commit == sub and s.changed_since_decision
 
@@ -236,15 +239,15 @@ def test_uncommitted_edits_refused_unless_commit_given(mini):
     repo = git.Repo(mini)
     edit(path, "wichtigste Schlüssel", "zentrale Schlüssel")
     before = snapshot(mini)
-    with pytest.raises(actions.UncommittedEdits) as e:
-        actions.submit(plan, "bildung", datum=D(2020, 10, 5))
+    with pytest.raises(record.UncommittedEdits) as e:
+        record.submit(plan, "bildung", datum=D(2020, 10, 5))
     assert str(e.value) == (
         "plan/11-bildung.md hat Änderungen, die noch nicht committet sind. Ein Eintrag im "
         "Beratungsverlauf muss eine committete Fassung festhalten. Erst committen (git commit "
         "plan/11-bildung.md) oder mit --commit SHA die gemeinte Fassung angeben.")
     assert snapshot(mini) == before
     head = repo.head.commit.hexsha
-    actions.submit(plan, "bildung", datum=D(2020, 10, 5), commit="HEAD")
+    record.submit(plan, "bildung", datum=D(2020, 10, 5), commit="HEAD")
     # The commit holds only the record; the editor's edit stays in the working tree.
     committed = repo.git.show("HEAD:plan/11-bildung.md")
     assert "wichtigste Schlüssel" in committed and "datum: 2020-10-05" in committed
@@ -259,7 +262,7 @@ def test_statement_file_beside_chapter(mini, tmp_path):
     submitted(mini)
     src = tmp_path / "einschaetzung.md"
     src.write_text("Die Delegiertenkonferenz begrüßt den Entwurf.\n", encoding="utf-8")
-    actions.add_statement(plan, "bildung", gremium="integrationsbeiraete", datei=src,
+    record.add_statement(plan, "bildung", gremium="integrationsbeiraete", datei=src,
                           datum=D(2020, 10, 9))
     rel = "stellungnahmen/11-bildung-integrationsbeiraete-2020-10-09.md"
     assert (plan / rel).read_bytes() == src.read_bytes()
@@ -267,7 +270,7 @@ def test_statement_file_beside_chapter(mini, tmp_path):
     assert sorted(repo.head.commit.stats.files) == ["plan/11-bildung.md", f"plan/{rel}"]
     assert state(mini).statements[-1]["datei"] == rel
     assert state(mini).statements[-1]["art"] == "Einschätzung"
-    assert not check_plan(load_plan(plan)).errors
+    assert not plan_report(load_plan(plan)).errors
 
 
 def test_other_staged_work_is_not_committed(mini):
@@ -275,7 +278,7 @@ def test_other_staged_work_is_not_committed(mini):
     repo = git.Repo(mini)
     edit(plan / "01-haltung.md", "Einwanderungsstadt.", "moderne Einwanderungsstadt.")
     repo.git.add("plan/01-haltung.md")
-    actions.submit(plan, "bildung", datum=D(2020, 10, 5))
+    record.submit(plan, "bildung", datum=D(2020, 10, 5))
     assert list(repo.head.commit.stats.files) == ["plan/11-bildung.md"]
     assert repo.git.status("--porcelain") == "M  plan/01-haltung.md"
 
@@ -286,10 +289,10 @@ def test_statement_with_uncommitted_edits_needs_commit(mini):
     sub = state(mini).last_submission["stand"]["commit"]
     edit(plan / "11-bildung.md", "wichtigste Schlüssel", "zentrale Schlüssel")
     before = snapshot(mini)
-    with pytest.raises(actions.UncommittedEdits):
-        actions.add_statement(plan, "bildung", gremium="rtgs", text="x", datum=D(2020, 10, 9))
+    with pytest.raises(record.UncommittedEdits):
+        record.add_statement(plan, "bildung", gremium="rtgs", text="x", datum=D(2020, 10, 9))
     assert snapshot(mini) == before
-    actions.add_statement(plan, "bildung", gremium="rtgs", text="x", datum=D(2020, 10, 9),
+    record.add_statement(plan, "bildung", gremium="rtgs", text="x", datum=D(2020, 10, 9),
                           commit=sub)
     assert "wichtigste Schlüssel" in git.Repo(mini).git.show("HEAD:plan/11-bildung.md")
     assert state(mini).statements[-1]["stand"]["commit"] == sub
@@ -303,25 +306,25 @@ def test_recording_keeps_shipped_chapters_byte_identical(path):
     """Writing a record touches only the review block: same body, same hash, same head."""
     raw = path.read_bytes()
     before = load_chapter(path.name, raw)
-    record = actions._cmap(datum=D(2020, 2, 3), gremium="eg-grundlagen",
-                           stand=actions._stand(("c" * 40, before.text_sha256)))
-    new = actions._rewrite(raw, path.name, lambda meta: actions._block_seq(
-        actions._review_map(meta), "vorlagen").append(record))
+    entry = record._cmap(datum=D(2020, 2, 3), gremium="eg-grundlagen",
+                           stand=record._stand(("c" * 40, before.text_sha256)))
+    new = record._rewrite(raw, path.name, lambda meta: record._block_seq(
+        record._review_map(meta), "vorlagen").append(entry))
     after = load_chapter(path.name, new)
     assert after.text_sha256 == before.text_sha256 and after.text.body == before.text.body
     head = raw.decode("utf-8").split("\nreview:")[0]
     assert new.decode("utf-8").startswith(head + "\nreview:\n  vorlagen:\n")
     assert frontmatter_plain(after)["review"]["vorlagen"][-1] == frontmatter_plain(
-        load_chapter("x.md", b"---\n" + _yaml(record) + b"---\n"))
+        load_chapter("x.md", b"---\n" + _yaml(entry) + b"---\n"))
 
 
 def _yaml(record) -> bytes:
-    from pipeline import frontmatter
+    from pipeline.plan import frontmatter
 
     return frontmatter.dump(record, "").encode("utf-8")
 
 
 def frontmatter_plain(chapter):
-    from pipeline import frontmatter
+    from pipeline.plan import frontmatter
 
     return frontmatter.to_plain(chapter.meta)

@@ -10,8 +10,8 @@ import pytest
 from buildhelpers import WHEN, commit_all, make_repo, pdf_text
 from click.testing import CliRunner
 
-from pipeline.build import build, parse_formats
 from pipeline.cli import cli
+from pipeline.commands.build import build, parse_formats
 from pipeline.errors import PipelineError
 
 

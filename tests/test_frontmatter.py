@@ -11,9 +11,8 @@ from conftest import SHIPPED_PLAN
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import frontmatter
 from pipeline.errors import FrontMatterError
-from pipeline.plan import load_chapter, text_hash
+from pipeline.plan import frontmatter, load_chapter, text_hash
 
 SHIPPED = sorted(p.name for p in SHIPPED_PLAN.glob("*.md"))
 
@@ -91,7 +90,7 @@ def front_matters(draw) -> str:
     lists of records (indented under their key)."""
     lines: list[str] = []
     if draw(st.booleans()):
-        lines.append("# yaml-language-server: $schema=../pipeline/schemas/kapitel.schema.json")
+        lines.append("# yaml-language-server: $schema=../pipeline/plan/schemas/kapitel.schema.json")
     keys = draw(st.lists(_key, min_size=1, max_size=6, unique=True))
     for key in keys:
         kind = draw(st.sampled_from(["str", "int", "bool", "date", "list", "empty"]))

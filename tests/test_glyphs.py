@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline import glyphs
+from pipeline.render import glyphs
 
 GERMAN = "äöüßÄÖÜẞ„“‚‘»«–—…€§½²№→≥±×·"
 

@@ -77,7 +77,7 @@ def test_chapter_markdown_adds_anchors_and_protects_gender_stars() -> None:
 def test_a_fence_line_with_an_info_string_does_not_close_a_code_block() -> None:
     # pandoc closes a code block only with a bare fence; the parser must agree, or markup
     # shown as code would be checked (and flagged) as if it were text.
-    from pipeline.body import parse_body
+    from pipeline.plan.body import parse_body
 
     text = ("```\n```python\n<b>gezeigt</b>\n## 1.9 Kein Abschnitt\n```\n\n"
             "## 1.2 Abschnitt\n\n```{=typst}\n#x\n```\n")

@@ -13,7 +13,8 @@ import pytest
 from redline_helpers import docx_words
 from test_redline import CASES, read_case
 
-from pipeline import redline, redline_render
+from pipeline import redline
+from pipeline.render import redline as redline_render
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +55,7 @@ def test_docx_is_reproducible(sample, tmp_path: Path) -> None:
 
 def test_html_fragment_is_semantic_and_labelled(sample) -> None:
     _, _, red = sample
-    html = redline.to_html_fragment(red)
+    html = redline_render.to_html_fragment(red)
     assert "<ins>" in html and "<del>" in html
     assert '<span class="visually-hidden">Einfügung: </span>' in html
     assert '<span class="visually-hidden">Streichung: </span>' in html

@@ -12,10 +12,10 @@ import pytest
 from buildhelpers import make_repo, pdf_text, squash
 from plangen import generate_plan
 
-from pipeline import tools
-from pipeline.body import protect_gender_star
-from pipeline.build import build
+from pipeline.commands.build import build
 from pipeline.plan import load_plan
+from pipeline.plan.body import protect_gender_star
+from pipeline.render import tools
 
 
 @pytest.fixture(scope="module")
@@ -479,7 +479,8 @@ def test_signs_that_mean_something_to_typst_or_pandoc_are_printed_as_written(tmp
 
 def test_every_reader_of_plan_text_takes_dollars_as_text() -> None:
     """The build, the redline and the site read the same text: none may see TeX math in it."""
-    from pipeline import redline, site
+    from pipeline import redline
+    from pipeline.commands import site
     from pipeline.render.pandoc import READER, READER_GENERATED
 
     for reader in (READER, READER_GENERATED, redline.READER, redline.CHUNK_READER, site.PANDOC_FROM):

@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import actions, review
+from pipeline import review
+from pipeline.commands.check import plan_report
 from pipeline.diagnostics import Report
 from pipeline.plan import load_chapter, load_plan, read_folder, text_hash
 from pipeline.review import ReviewStatus as S
 from pipeline.review import Step as T
-from pipeline.validate import check_plan
 
 PLAN = Path(__file__).parent / "data" / "plans" / "review-mini" / "plan"
 SOURCE = (PLAN / "11-bildung.md").read_text(encoding="utf-8")
@@ -116,7 +116,7 @@ IMPOSSIBLE = [
 def test_lip_check_replays_the_records(tmp_path, name, records, field, message):
     files = read_folder(PLAN)
     files["11-bildung.md"] = SOURCE.replace(EMPTY_REVIEW, "review:\n" + records).encode()
-    report = check_plan(load_plan(files))
+    report = plan_report(load_plan(files))
     found = [d for d in report.errors if d.field.startswith("review")]
     assert (field, message) in [(d.field, d.message) for d in found]
     assert all(d.field.startswith("review.") for d in found)
@@ -138,13 +138,13 @@ def test_check_final_names_stale_and_undecided_chapters():
     plan = load_plan(files)
     assert review.chapter_state(plan.chapter("bildung")).is_final
     report = Report()
-    actions.check_final(plan, report)
+    review.check_final(plan, report)
     assert [(d.path, d.message) for d in report.errors] == [
         ("plan/01-haltung.md", "für die endgültige Fassung muss das Kapitel von der "
                                "Lenkungsgruppe angenommen sein; Stand: Entwurf")]
     files["11-bildung.md"] += b"\nNachtrag nach der Annahme.\n"
     report = Report()
-    actions.check_final(load_plan(files), report)
+    review.check_final(load_plan(files), report)
     assert report.errors[-1].message.startswith("der Text wurde nach der Annahme am "
                                                 "05.10.2020 geändert")
 

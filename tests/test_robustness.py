@@ -14,12 +14,13 @@ from conftest import SHIPPED_PLAN
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import review, site, site_data
+from pipeline import review
 from pipeline.assemble import assemble
-from pipeline.build import is_final
+from pipeline.commands import site, site_data
+from pipeline.commands.build import is_final
+from pipeline.commands.check import plan_report
 from pipeline.errors import PipelineError
 from pipeline.plan import load_plan, read_folder
-from pipeline.validate import check_plan
 
 FILES = read_folder(SHIPPED_PLAN)
 VALUES = ["1", "-1", "1.5", "true", "null", "", "[]", "{}", "[a, b]", "{a: 1}", '"x"',
@@ -61,7 +62,7 @@ def test_a_wrong_value_anywhere_is_reported_never_a_crash(where, value) -> None:
         plan = load_plan(_mutated(where, value))
     except PipelineError:
         return  # e.g. a manifest that is no mapping: a German message, which is fine
-    report = check_plan(plan)
+    report = plan_report(plan)
     gremien = plan.manifest.gremien if plan.manifest else {}
     for chapter in plan.chapters:
         assert review.chapter_state(chapter, gremien).label  # what `lip status` shows

@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from pipeline import schema
 from pipeline.errors import PipelineError
+from pipeline.plan import schema
 
-SCHEMA_DIR = ROOT / "pipeline" / "schemas"
+SCHEMA_DIR = ROOT / "pipeline" / "plan" / "schemas"
 
 
 @pytest.mark.parametrize("name", [schema.CHAPTER, schema.MANIFEST])
@@ -47,7 +47,7 @@ def _documents() -> list[tuple[str, object]]:
     """Every front matter and manifest the tests hold: shipped, fixture plans, check cases."""
     from conftest import DATA
 
-    from pipeline import frontmatter
+    from pipeline.plan import frontmatter
 
     docs = []
     for path in sorted([*SHIPPED_PLAN.glob("*"), *DATA.rglob("*.md"), *DATA.rglob("lip.yaml")]):

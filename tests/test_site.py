@@ -16,8 +16,8 @@ import pytest
 import site_fixture
 from click.testing import CliRunner
 
-from pipeline import site
 from pipeline.cli import cli, main
+from pipeline.commands import site
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:")
 

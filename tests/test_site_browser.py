@@ -181,7 +181,7 @@ def test_no_page_is_wider_than_the_window(site, browser, width):
 def built_html(tmp_path_factory) -> Path:
     from conftest import SHIPPED_PLAN
 
-    from pipeline.build import build
+    from pipeline.commands.build import build
 
     out = tmp_path_factory.mktemp("html")
     return build(SHIPPED_PLAN, output=out, formats=["html"], validate=False).outputs["html"]

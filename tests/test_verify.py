@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from buildhelpers import WHEN, commit_all, make_repo
 
-from pipeline.build import build
 from pipeline.cli import main
+from pipeline.commands.build import build
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from typing import Protocol
 from pipeline.assemble import Assembled
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
-FILTER_DIR = PACKAGE_DIR / "filters"
+FILTER_DIR = PACKAGE_DIR / "render" / "filters"
 
 
 def templates_dir() -> Path:

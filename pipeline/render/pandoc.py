@@ -12,11 +12,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pipeline import tools
 from pipeline.assemble import Assembled, Part
 from pipeline.files import write_atomic
-from pipeline.nesting import Nesting
-from pipeline.render import FILTER_DIR, Settings, file_sha256, filter_args
+from pipeline.plan.nesting import Nesting
+from pipeline.render import FILTER_DIR, Settings, file_sha256, filter_args, tools
 
 READER = "markdown-raw_html-raw_tex-raw_attribute-citations-smart-tex_math_dollars"
 """Plan Markdown: no raw HTML/TeX (silently dropped in typst), no `@` citations, no raw

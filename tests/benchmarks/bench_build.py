@@ -105,11 +105,11 @@ class Floor:
 def prepare_floor(plan: Path, work: Path) -> Floor:
     """Assemble the plan as `lip build` does and write the inputs of the bare calls."""
     from pipeline.assemble import assemble
-    from pipeline.build import is_final
+    from pipeline.commands.build import is_final
     from pipeline.plan import load_plan
     from pipeline.render import FILTER_DIR, templates_dir
     from pipeline.render.pandoc import READER, READER_GENERATED, write_metadata
-    from pipeline.tools import pandoc_path
+    from pipeline.render.tools import pandoc_path
 
     work.mkdir(parents=True, exist_ok=True)
     plan_obj = load_plan(plan)

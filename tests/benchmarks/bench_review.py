@@ -99,10 +99,11 @@ def run() -> list[Row]:
         t_status = median_time(lambda: cli("status"), repeat=5)
         t_verlauf = median_time(lambda: cli("verlauf", "bildung"), repeat=3)
         sys.path.insert(0, str(ROOT))
-        from pipeline import actions
+        from pipeline.commands import status as status_cmd
+        from pipeline.commands import timeline as timeline_cmd
 
-        t_status_core = median_time(lambda: actions.status(repo / "plan"), repeat=5)
-        t_timeline_core = median_time(lambda: actions.timeline(repo / "plan", "bildung"),
+        t_status_core = median_time(lambda: status_cmd.status(repo / "plan"), repeat=5)
+        t_timeline_core = median_time(lambda: timeline_cmd.timeline(repo / "plan", "bildung"),
                                       repeat=3)
         n_text = sum(1 for line in subprocess.run(
             [*LIP, "verlauf", "bildung"], cwd=repo, env=env, capture_output=True,

@@ -13,7 +13,7 @@ TARGET = 5.0
 
 
 def run() -> list[Row]:
-    from pipeline import site
+    from pipeline.commands import site
 
     sys.path.insert(0, str(ROOT / "tests"))
     import site_fixture

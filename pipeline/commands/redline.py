@@ -267,7 +267,7 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
                   out_root: Path = Path("build/redline"), only_changes: bool = False
                   ) -> RedlineResult:
     """Build the redline in every asked format under out_root/<alt>..<neu>/."""
-    from pipeline import redline_render as render
+    from pipeline.render import redline as render
 
     if dateien is not None:
         old_path, new_path = dateien

@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from diff_match_patch import diff_match_patch
 
-from pipeline.body import protect_gender_star
-from pipeline.nesting import Nesting
-from pipeline.tools import run_pandoc
+from pipeline.plan.body import protect_gender_star
+from pipeline.plan.nesting import Nesting
+from pipeline.render.tools import run_pandoc
 
 if TYPE_CHECKING:
     from pipeline.plan import Chapter
@@ -1404,21 +1404,6 @@ def parse_markdown(md: str) -> list:
                                  protect_gender_star(md)))["blocks"]
 
 
-def accepted_words(redline_md: str) -> list[str]:
-    return ast_words(resolve_blocks(parse_markdown(redline_md), accept=True))
-
-
-def rejected_words(redline_md: str) -> list[str]:
-    return ast_words(resolve_blocks(parse_markdown(redline_md), accept=False))
-
-
 def markdown_words(md: str) -> list[str]:
     _, body = split_front_matter(md)
     return ast_words(parse_markdown(body))
-
-
-def to_html_fragment(redline: Redline) -> str:
-    """HTML fragment with semantic <ins>/<del> and screen-reader labels (see redline_render)."""
-    from pipeline.redline_render import to_html_fragment as render
-
-    return render(redline)

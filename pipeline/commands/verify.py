@@ -76,7 +76,7 @@ def _describe_differences(claimed: dict, rebuilt: dict) -> list[str]:
 
 def verify(pdf_path: Path, plan_dir: Path = Path("plan"), rev: str | None = None) -> Verdict:
     """Rebuild the commit named in the PDF (or `rev`) and compare the bytes."""
-    from pipeline.build import build
+    from pipeline.commands.build import build
 
     if not pdf_path.is_file():
         raise VerifyError(f"Datei {pdf_path} nicht gefunden")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.nesting import Nesting
+from pipeline.plan.nesting import Nesting
 
 MEASURE_FIELDS = ("Federführung", "Beteiligte", "Zielgruppe", "Zeitraum", "Kennzahl")
 """The structured fields of every Maßnahme, in the order they are written."""

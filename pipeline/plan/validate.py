@@ -9,11 +9,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import PurePosixPath
+from typing import Protocol
 
-from pipeline import frontmatter, schema
-from pipeline.body import MEASURE_FIELDS, MEASURE_ID, anchor
 from pipeline.diagnostics import Report, Severity
-from pipeline.plan import MANIFEST_NAME, PLAN_DIR, Chapter, Plan
+from pipeline.plan import MANIFEST_NAME, PLAN_DIR, Chapter, Plan, frontmatter, schema
+from pipeline.plan.body import MEASURE_FIELDS, MEASURE_ID, anchor
 
 _WEB_ADDRESS = re.compile(r"(?:https?://|mailto:|tel:)\S", re.I)
 """Link targets that lead somewhere from a PDF, a Word file and the website alike."""
@@ -25,8 +25,19 @@ ROLE_OF_LIST = {
 }
 
 
-def check_plan(plan: Plan, *, strict: bool = False) -> Report:
-    """Run every rule on `plan` and return all diagnostics (warnings become errors if strict)."""
+class GlyphOracle(Protocol):
+    """What the PDF's fonts can print (render/glyphs.py asks typst; plan/ runs no tool)."""
+
+    def candidates(self, text: str) -> set[str]: ...
+    def uncovered(self, wanted: set[str]) -> set[str]: ...
+    def unjoined(self, wanted: set[str]) -> set[str]: ...
+
+
+def check_plan(plan: Plan, *, strict: bool = False, glyphs: GlyphOracle | None = None) -> Report:
+    """Run every rule on `plan` and return all diagnostics (warnings become errors if strict).
+
+    `glyphs` answers which characters the PDF cannot print; commands pass render/glyphs.py
+    (see commands/check.plan_report), pure callers may leave the font check out."""
     report = Report()
     report.extend(plan.diagnostics)
     if plan.manifest is not None:
@@ -44,7 +55,8 @@ def check_plan(plan: Plan, *, strict: bool = False) -> Report:
         _check_review(plan, chapter, report)
         check_review_sequence(plan, chapter, report)
     _check_across_chapters(plan, report)
-    _check_glyphs(plan, report)
+    if glyphs is not None:
+        _check_glyphs(plan, report, glyphs)
     if strict:
         report.diagnostics = [replace(d, severity=Severity.ERROR) for d in report.diagnostics]
     return report
@@ -289,10 +301,8 @@ def _check_explicit_anchors(plan: Plan, report: Report) -> None:
                        f"Namen wählen")
 
 
-def _check_glyphs(plan: Plan, report: Report) -> None:
+def _check_glyphs(plan: Plan, report: Report, glyphs: GlyphOracle) -> None:
     """Every character must have a glyph in the PDF's fonts (typst would print a box)."""
-    from pipeline import glyphs
-
     texts = {}
     if plan.manifest is not None:
         texts[plan.manifest.path] = plan.files.get(MANIFEST_NAME) or b""

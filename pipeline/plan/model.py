@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline import frontmatter
-from pipeline.body import Body, Measure, parse_body
 from pipeline.diagnostics import Diagnostic, Report, Severity
 from pipeline.errors import ChapterNotFound, FrontMatterError, PlanFolderMissing, PlanInvalid
+from pipeline.plan import frontmatter
+from pipeline.plan.body import Body, Measure, parse_body
 
 MANIFEST_NAME = "lip.yaml"
 PLAN_DIR = "plan"

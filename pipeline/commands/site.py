@@ -19,19 +19,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline import site_data
 from pipeline.assemble import chapter_markdown
-from pipeline.body import anchor as make_anchor
+from pipeline.commands import site_data
+from pipeline.commands.site_data import History, RedlineView, StateView
 from pipeline.errors import PipelineError
 from pipeline.plan import Chapter, Plan
+from pipeline.plan.body import anchor as make_anchor
+from pipeline.render.tools import run_pandoc
 from pipeline.review import as_date
-from pipeline.site_data import History, RedlineView, StateView
-from pipeline.tools import run_pandoc
 
 log = logging.getLogger(__name__)
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
-LUA_FILTER = Path(__file__).resolve().parent / "filters" / "site.lua"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "site"
+LUA_FILTER = Path(__file__).resolve().parents[1] / "render" / "filters" / "site.lua"
 PANDOC_FROM = "markdown-raw_html-raw_tex-raw_attribute-native_divs-native_spans-citations-tex_math_dollars"
 ASSETS = ("site.css", "site.js")
 RESERVED = {"index", "massnahmen", "fassungen"}
@@ -697,13 +697,13 @@ def site_for_plan_dir(plan_dir: Path, out_dir: Path, *, require_valid: bool = Tr
     same commit gives the same site.
     """
     from pipeline import history
+    from pipeline.commands.check import plan_report
     from pipeline.plan import load_plan
     from pipeline.plan import require_valid as require
-    from pipeline.validate import check_plan
 
     plan = load_plan(plan_dir)
     if require_valid:
-        require(plan, check_plan(plan))
+        require(plan, plan_report(plan))
     repo, prefix, stand = None, "plan", ""
     try:
         repo = history.open_repo(plan_dir)

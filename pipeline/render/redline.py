@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import RenderError
 from pipeline.files import write_atomic
-from pipeline.redline import DEL, INS, PANDOC_API, READER, resolve_blocks
-from pipeline.tools import fixed_clock, run_pandoc
+from pipeline.redline.engine import DEL, INS, PANDOC_API, READER, resolve_blocks
+from pipeline.render.tools import fixed_clock, run_pandoc
 
 if TYPE_CHECKING:
     from pipeline.redline import Redline
 
-PACKAGE = Path(__file__).resolve().parent
-FILTER = PACKAGE / "filters" / "redline.lua"
+PACKAGE = Path(__file__).resolve().parent.parent
+FILTER = PACKAGE / "render" / "filters" / "redline.lua"
 TEMPLATES = PACKAGE.parent / "templates"
 
 

@@ -17,12 +17,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import __version__, review, tools
+from pipeline import __version__, review
 from pipeline.assemble import Assembled, assemble
 from pipeline.diagnostics import Report
 from pipeline.errors import PipelineError, RenderError
 from pipeline.files import os_error_text, write_atomic
 from pipeline.plan import MANIFEST_NAME, Plan, load_plan, read_folder, require_valid
+from pipeline.render import tools
 
 OUTPUT_STEM = "LIP-2.0"
 MANIFEST_FORMAT = "lip-build-manifest/1"
@@ -241,9 +242,9 @@ def _build(source: Source, *, output: Path, formats: Sequence[str],
 
 
 def _check(plan: Plan) -> Report:
-    from pipeline.validate import check_plan  # jsonschema: imported where it is used
+    from pipeline.commands.check import plan_report  # jsonschema: imported where used
 
-    return check_plan(plan)
+    return plan_report(plan)
 
 
 def _yield_to_converters() -> None:
@@ -291,10 +292,10 @@ PARSE_CACHE = "geparster-plan.pickle"
 
 def _parser_version() -> str:
     """Hash of the code that parses chapters: a changed parser must not reuse old results."""
-    from pipeline import body, frontmatter, nesting, plan
+    from pipeline.plan import body, frontmatter, model, nesting
     from pipeline.render import file_sha256
 
-    return file_sha256(*(Path(m.__file__) for m in (body, frontmatter, nesting, plan)))
+    return file_sha256(*(Path(m.__file__) for m in (body, frontmatter, nesting, model)))
 
 
 def _load_parse_cache(output: Path, parser: str) -> dict:

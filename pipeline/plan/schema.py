@@ -1,6 +1,6 @@
 """Validate YAML data against the published JSON Schemas and explain problems in German.
 
-The schemas in `pipeline/schemas/` are the single declaration of the front matter and the
+The schemas in `pipeline/plan/schemas/` are the single declaration of the front matter and the
 manifest; editors get the same checks in their editor through the YAML language server.
 
 Two validators read them. jsonschema-rs (compiled, quick to load) decides whether a document
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.diagnostics import Diagnostic, Severity
-from pipeline.frontmatter import impossible_date, line_of, to_plain
+from pipeline.plan.frontmatter import impossible_date, line_of, to_plain
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator

@@ -1,0 +1,33 @@
+"""The review process: its rules (state machine as data), its records and the recording
+commands that write them, one commit each."""
+
+from pipeline.review.rules import (  # noqa: F401  (the package's public names)
+    ACCEPTED,
+    DECIDING_BODY,
+    EXPECTED_STATEMENTS,
+    GENDER_BODY,
+    REFUSALS,
+    RETURNED,
+    TRANSITIONS,
+    ChapterState,
+    Event,
+    Fold,
+    ReviewStateError,
+    ReviewStatus,
+    Step,
+    apply_step,
+    as_date,
+    chapter_state,
+    check_final,
+    check_step,
+    display_name,
+    events_of,
+    expected_statements,
+    format_word_changes,
+    german_date,
+    next_vorgabe_ids,
+    open_vorgaben_of,
+    replay,
+    stand_of,
+    word_changes,
+)
