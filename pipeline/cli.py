@@ -631,6 +631,147 @@ def site_command(plan_dir: Path, out_dir: Path, open_: bool, force: bool) -> Non
                    f"{result.seconds:.1f} s).", err=True)
 
 
+# --- council stage (issue 18) ----------------------------------------------------------------
+
+
+def _council_done(done) -> None:
+    click.echo(done.message, err=True)
+    for line in done.lines:
+        click.echo(f"  {line}", err=True)
+    click.echo(f"Commit {done.commit[:10]}.", err=True)
+
+
+def _required_datum(ctx: click.Context, param: click.Parameter, value: str | None):
+    if value is None:
+        raise click.BadParameter("bitte das Datum angeben (JJJJ-MM-TT)")
+    return _datum(ctx, param, value)
+
+
+def _punkte(ctx: click.Context, param: click.Parameter, value: str | None):
+    if value is None:
+        return None
+    try:
+        numbers = [int(v) for v in value.replace(" ", "").split(",") if v]
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: Nummern durch Kommas getrennt, z. B. 1,3") from None
+    if not numbers or min(numbers) < 1:
+        raise click.BadParameter(f"{value!r}: Nummern ab 1, durch Kommas getrennt, z. B. 1,3")
+    return numbers
+
+
+@cli.command("fassung")
+@click.argument("name")
+@click.option("--final", is_flag=True,
+              help="Nur benennen, wenn 'lip check --final' besteht (alle Kapitel angenommen).")
+@click.option("--beschreibung", help="Kurze Beschreibung der Fassung.")
+@click.option("--datum", metavar="JJJJ-MM-TT", callback=_datum, help="Datum der Fassung (Standard: heute).")
+@plan_dir_option
+def fassung_command(name: str, final: bool, beschreibung: str | None, datum, plan_dir: Path) -> None:
+    """Den jetzigen, committeten Stand als Fassung benennen (z. B. „Verwaltungsentwurf“).
+
+    Trägt die Fassung in plan/lip.yaml ein und legt ein annotiertes Git-Tag an, in einem
+    Commit. Abgelehnt, wenn der Plan nicht committete Änderungen hat oder der Name schon
+    vergeben ist. 'lip check' meldet, wenn das Tag später verschoben oder gelöscht wird.
+
+    \b
+    Beispiel:
+      lip fassung Verwaltungsentwurf --final --beschreibung "an den Internationalen Ausschuss"
+    """
+    from pipeline.commands import council
+
+    _council_done(council.name_fassung(plan_dir, name, final=final, datum=datum,
+                                       beschreibung=beschreibung))
+
+
+@cli.group("antrag")
+def antrag_group() -> None:
+    """Änderungsanträge der Ratsfraktionen (Dateien in plan/antraege/)."""
+
+
+@antrag_group.command("neu")
+@click.option("--antragsteller", required=True, metavar="NAME",
+              help="Fraktion, Gruppe oder Ratsmitglied, z. B. \"Fraktion Bündnis 90/Die Grünen\".")
+@click.option("--art", default="Fraktion", show_default=False,
+              help="Fraktion (Standard), Gruppe oder Ratsmitglied.")
+@click.option("--fassung", metavar="NAME", help="Fassung, auf die sich der Antrag bezieht (Standard: die letzte).")
+@click.option("--gremium", metavar="KENNUNG",
+              help="Gremium, in das der Antrag eingebracht wird (Standard: das erste beschließende).")
+@click.option("--datum", metavar="JJJJ-MM-TT", callback=_datum, help="Datum des Antrags (Standard: heute).")
+@plan_dir_option
+def antrag_neu_command(antragsteller: str, art: str, fassung: str | None, gremium: str | None,
+                       datum, plan_dir: Path) -> None:
+    """Einen neuen Änderungsantrag anlegen: eine ausgefüllte Vorlage zum Bearbeiten.
+
+    \b
+    Beispiel:
+      lip antrag neu --antragsteller "Fraktion Bündnis 90/Die Grünen"
+    """
+    from pipeline.commands import council
+
+    path = council.new_antrag(plan_dir, antragsteller=antragsteller, art=art, fassung=fassung,
+                              gremium=gremium, datum=datum)
+    click.echo(f"Angelegt: {path}", err=True)
+    click.echo("Punkte und Begründung ausfüllen, dann 'lip check' und committen.", err=True)
+
+
+@cli.command("abstimmung")
+@click.argument("antrag")
+@click.option("--gremium", required=True, metavar="KENNUNG",
+              help="Abstimmendes Gremium, z. B. internationaler-ausschuss.")
+@click.option("--datum", metavar="JJJJ-MM-TT", callback=_required_datum, help="Datum der Sitzung.")
+@click.option("--punkte", callback=_punkte, metavar="1,3", help="Punkte, über die abgestimmt wurde (Standard: alle).")
+@click.option("--dafuer", type=click.IntRange(min=0), metavar="N", help="Stimmen dafür.")
+@click.option("--dagegen", type=click.IntRange(min=0), metavar="N", help="Stimmen dagegen.")
+@click.option("--enthaltungen", type=click.IntRange(min=0), metavar="N", help="Enthaltungen.")
+@click.option("--einstimmig", is_flag=True, help="Einstimmig (angenommen, mit --abgelehnt: abgelehnt).")
+@click.option("--abgelehnt", is_flag=True, help="Abgelehnt.")
+@click.option("--zurueckgezogen", is_flag=True, help="Von den Antragstellenden zurückgezogen.")
+@click.option("--vertagt", is_flag=True, help="Vertagt (es wird später erneut abgestimmt).")
+@click.option("--sitzung", metavar="TEXT", help="Sitzung, z. B. \"12. Sitzung des Internationalen Ausschusses\".")
+@plan_dir_option
+def abstimmung_command(antrag: str, gremium: str, datum, punkte, dafuer, dagegen, enthaltungen,
+                       einstimmig: bool, abgelehnt: bool, zurueckgezogen: bool, vertagt: bool,
+                       sitzung: str | None, plan_dir: Path) -> None:
+    """Abstimmung eines Gremiums über Punkte eines Änderungsantrags festhalten (ein Commit).
+
+    \b
+    Beispiel:
+      lip abstimmung 1 --gremium internationaler-ausschuss --datum 2021-01-14 \\
+          --punkte 1,3 --dafuer 8 --dagegen 2 --enthaltungen 1
+      lip abstimmung 2 --gremium ratsversammlung --datum 2021-01-28 --einstimmig
+    """
+    from pipeline.commands import council
+
+    _council_done(council.vote(plan_dir, antrag, gremium=gremium, datum=datum, punkte=punkte,
+                               dafuer=dafuer, dagegen=dagegen, enthaltungen=enthaltungen,
+                               einstimmig=einstimmig, abgelehnt=abgelehnt,
+                               zurueckgezogen=zurueckgezogen, vertagt=vertagt, sitzung=sitzung))
+
+
+@cli.command("beschluss")
+@click.option("--gremium", required=True, metavar="KENNUNG", help="Beschließendes Gremium, z. B. ratsversammlung.")
+@click.option("--datum", metavar="JJJJ-MM-TT", callback=_required_datum, help="Datum des Beschlusses.")
+@click.option("--name", "name", default="Beschlossene Fassung", metavar="NAME",
+              help="Name der beschlossenen Fassung (Standard: „Beschlossene Fassung“).")
+@click.option("--sitzung", metavar="TEXT", help="Sitzung, in der beschlossen wurde.")
+@plan_dir_option
+def beschluss_command(gremium: str, datum, name: str, sitzung: str | None, plan_dir: Path) -> None:
+    """Beschluss festhalten: angenommene Punkte übernehmen und die beschlossene Fassung benennen.
+
+    Übernimmt jeden Punkt, den das Gremium angenommen hat, in den Text (nach Antrags- und
+    Punktnummer), prüft das Ergebnis wie 'lip check --final' und committet es als Fassung mit
+    Tag. Abgelehnt, solange über einen Punkt nicht abgestimmt ist oder zwei angenommene
+    Punkte denselben Text ändern.
+
+    \b
+    Beispiel:
+      lip beschluss --gremium ratsversammlung --datum 2021-01-28
+    """
+    from pipeline.commands import council
+
+    _council_done(council.beschluss(plan_dir, gremium=gremium, datum=datum, name=name, sitzung=sitzung))
+
+
 # --- entry point -----------------------------------------------------------------------------
 
 _USAGE_TRANSLATIONS = [
