@@ -11,7 +11,7 @@ from pathlib import Path
 
 import git
 import pytest
-from review_support import commit_all, copy_plan, fixed_git_dates, init_repo, snapshot  # noqa: F401
+from review_support import commit_all, copy_plan, fixed_git_dates, init_repo, snapshot  # noqa: F401, F811
 
 from pipeline.commands import council
 from pipeline.commands.build import is_final

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline.commands.fassungen import check_council
 from pipeline.diagnostics import Report
 from pipeline.plan import Plan, load_plan
 from pipeline.plan.validate import check_plan
@@ -20,8 +21,6 @@ def plan_report(plan: Plan, *, strict: bool = False) -> Report:
 
 def check(plan_dir: Path, *, strict: bool = False, final: bool = False) -> Report:
     """Check the plan in `plan_dir`; with `final`, also demand that every chapter is accepted."""
-    from pipeline.commands.council import check_council
-
     plan = load_plan(plan_dir)
     report = plan_report(plan)
     check_council(plan_dir, plan, report)  # Anträge and Fassung tags need git

@@ -17,6 +17,9 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from pipeline import history
+from pipeline.commands.check import check as check_plan_dir
+from pipeline.commands.check import plan_report
+from pipeline.commands.fassungen import fassungen, plans_at_fassungen
 from pipeline.council import antraege as council
 from pipeline.council.beschluss import BeschlussConflict, adopted, apply_adopted, open_points
 from pipeline.diagnostics import Report
@@ -80,58 +83,6 @@ def _open(plan_dir: Path, *, clean: bool = True) -> _Repo:
     return _Repo(plan_dir, plan, repo, prefix)
 
 
-def fassungen(plan: Plan) -> list[dict]:
-    raw = plan.manifest.get("fassungen") if plan.manifest else None
-    return [f for f in raw or [] if isinstance(f, dict)]
-
-
-def plans_at_fassungen(plan_dir: Path, plan: Plan) -> dict[str, Plan | None]:
-    """{Fassung name: the plan at its revision (None where the revision cannot be read)}."""
-    try:
-        repo = history.open_repo(plan_dir)
-        prefix = history.plan_prefix(repo, plan_dir)
-    except PipelineError:
-        return {str(f.get("name")): None for f in fassungen(plan)}
-    out: dict[str, Plan | None] = {}
-    for f in fassungen(plan):
-        try:
-            out[str(f.get("name"))] = load_plan(history.read_plan_files(repo, str(f.get("rev")), prefix))
-        except PipelineError:
-            out[str(f.get("name"))] = None
-    return out
-
-
-def check_council(plan_dir: Path, plan: Plan, report: Report) -> None:
-    """The council records in `lip check`: Anträge against their Fassungen, and every
-    Fassung's tag where it was set (a moved or deleted tag means the named text changed)."""
-    antraege, unread = council.load_antraege(plan)
-    report.extend(unread)
-    if antraege:
-        council.check_antraege(plan, antraege, plans_at_fassungen(plan_dir, plan), report)
-    tagged = [(i, f) for i, f in enumerate(fassungen(plan)) if f.get("tag")]
-    if not tagged:
-        return
-    try:
-        repo = history.open_repo(plan_dir)
-    except PipelineError:
-        return
-    manifest = plan.manifest
-    for i, f in tagged:
-        line = frontmatter.line_of(manifest.data, ("fassungen", i, "tag"), 1)
-        target = history.tag_target(repo, str(f["tag"]))
-        where = f"{manifest.path}"
-        if target is None:
-            report.add(where, line, f"fassungen[{i}].tag",
-                       f"das Tag {f['tag']!r} der Fassung „{f.get('name')}“ fehlt (gelöscht?); "
-                       f"wiederherstellen mit: git tag -a {f['tag']} {f.get('rev')} -m "
-                       f"\"Fassung {f.get('name')}\"")
-        elif not str(f.get("rev", "")) or not target.startswith(str(f.get("rev"))):
-            report.add(where, line, f"fassungen[{i}].tag",
-                       f"das Tag {f['tag']!r} zeigt auf {target[:10]}, die Fassung „{f.get('name')}“ "
-                       f"aber auf {str(f.get('rev'))[:10]}: das Tag wurde verschoben; eine benannte "
-                       f"Fassung darf sich nicht ändern")
-
-
 # --- lip fassung ----------------------------------------------------------------------------
 
 
@@ -180,7 +131,6 @@ def _refuse_taken(ctx: _Repo, name: str) -> str:
 def name_fassung(plan_dir: Path, name: str, *, final: bool = False, datum: dt.date | None = None,
                  beschreibung: str | None = None) -> Done:
     """Name HEAD as a Fassung: the entry in plan/lip.yaml and an annotated tag, one commit."""
-    from pipeline.commands.check import check as check_plan_dir
 
     name = name.strip()
     if not name:
@@ -431,7 +381,6 @@ def beschluss(plan_dir: Path, *, gremium: str, datum: dt.date, name: str = "Besc
               sitzung: str | None = None) -> Done:
     """Apply every Punkt `gremium` adopted to the text, check it as final, commit it and name
     it as a Fassung (two commits: the text, then its name; the tag marks the first)."""
-    from pipeline.commands.check import plan_report
     from pipeline.review import check_final
 
     ctx = _open(plan_dir)
