@@ -780,6 +780,32 @@ def beschluss_command(gremium: str, datum, name: str, sitzung: str | None, plan_
     _council_done(council.beschluss(plan_dir, gremium=gremium, datum=datum, name=name, sitzung=sitzung))
 
 
+@cli.command("oparl")
+@click.option("--basis-url", "base_url", required=True, metavar="URL",
+              help="Adresse, unter der der Ausgabeordner veröffentlicht wird, z. B. https://ratsinfo.example/oparl.")
+@click.option("--ausgabe", "output", type=click.Path(path_type=Path, file_okay=False), default=Path("build/oparl"),
+              metavar="ORDNER", help="Ausgabeordner (Standard: build/oparl).")
+@click.option("--pdf-ordner", "build_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("build"),
+              metavar="ORDNER", help="Wo die PDFs liegen (Standard: build).")
+@plan_dir_option
+def oparl_command(base_url: str, output: Path, build_dir: Path, plan_dir: Path) -> None:
+    """Drucksache, Änderungsanträge und Beratungen als OParl-1.1-Dateien schreiben.
+
+    Liest den Plan aus dem letzten Commit: gleicher Commit, gleiche Bytes. Jedes Objekt liegt
+    unter <ORDNER>/<art>/<name>.json, die PDFs unter <ORDNER>/dateien/; der Ordner kann so, wie
+    er ist, unter der Basis-URL veröffentlicht werden.
+
+    \b
+    Beispiel:
+      lip oparl --basis-url https://ratsinfo.hannover.example/oparl --ausgabe build/oparl
+    """
+    from pipeline.commands import oparl
+
+    written = oparl.export(plan_dir, base_url=base_url, output=output, build_dir=build_dir)
+    click.echo(f"{written.objects} OParl-Objekte und {written.files} PDF-Dateien nach "
+               f"{written.folder} geschrieben (Stand {written.commit[:10]}).", err=True)
+
+
 # --- entry point -----------------------------------------------------------------------------
 
 _USAGE_TRANSLATIONS = [

@@ -88,7 +88,8 @@ Begründung: Lotsinnen und Lotsen erreichen mehr Familien.
 
 
 @pytest.fixture
-def repo(tmp_path, fixed_git_dates) -> Path:
+def repo(tmp_path, request) -> Path:
+    request.getfixturevalue("fixed_git_dates")
     root = copy_plan(tmp_path, "rat")
     init_repo(root)
     return root
@@ -144,7 +145,8 @@ def test_fassung_refusals_leave_the_repository_unchanged(repo, prepare, args, me
     assert snapshot(repo) == before
 
 
-def test_fassung_final_refused_while_a_chapter_is_not_accepted(tmp_path, fixed_git_dates) -> None:
+def test_fassung_final_refused_while_a_chapter_is_not_accepted(tmp_path, request) -> None:
+    request.getfixturevalue("fixed_git_dates")
     root = copy_plan(tmp_path, "review-mini")
     init_repo(root)
     before = snapshot(root)
@@ -363,3 +365,69 @@ def test_cli_abstimmung_and_beschluss_speak_german_and_exit_as_documented(repo) 
     refused = lip("beschluss", "--gremium", "ratsversammlung", "--datum", "2021-01-28")
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
     assert "noch nicht über alle Punkte abgestimmt" in refused.stderr
+
+
+# --- OParl ------------------------------------------------------------------------------------
+
+OPARL = Path(__file__).resolve().parents[2] / "shared" / "oparl" / "schema"
+
+
+def _oparl_validator(name: str):
+    import json
+
+    from jsonschema import validators
+
+    schema = json.loads((OPARL / f"{name}.json").read_text(encoding="utf-8"))
+    return validators.validator_for(schema)(schema)
+
+
+@pytest.mark.skipif(not OPARL.is_dir(), reason="die OParl-Schemas aus ../shared/oparl fehlen "
+                                               "(nur im Arbeitsbereich mit ../shared vorhanden)")
+def test_oparl_export_validates_links_up_and_is_deterministic(repo, tmp_path) -> None:
+    import json
+
+    from pipeline.commands import oparl
+
+    plan_dir = _both_antraege_voted(repo)
+    council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 28))
+    build = tmp_path / "build"
+    (build / "rat").mkdir(parents=True)
+    built = subprocess.run([sys.executable, "-m", "pipeline", "build", "--format", "pdf",
+                            "--plan", str(plan_dir), "--output", str(build)],
+                           capture_output=True, text=True, cwd=repo)
+    assert built.returncode == 0, built.stderr
+    out = tmp_path / "oparl"
+    written = oparl.export(plan_dir, base_url="https://ratsinfo.example/oparl", output=out,
+                           build_dir=build)
+    files = sorted(p for p in out.rglob("*.json") if "liste" not in p.parts)
+    objects = {json.loads(p.read_text(encoding="utf-8"))["id"]: json.loads(p.read_text(encoding="utf-8"))
+               for p in files}
+    kinds = sorted({o["type"].rsplit("/", 1)[-1] for o in objects.values()})
+    assert kinds == ["AgendaItem", "Body", "File", "Meeting", "Organization", "Paper", "System"]
+    for obj in objects.values():
+        kind = obj["type"].rsplit("/", 1)[-1]
+        errors = list(_oparl_validator(kind).iter_errors(obj))
+        assert not errors, (obj["id"], [e.message for e in errors])
+        for c in obj.get("consultation", []):
+            assert not list(_oparl_validator("Consultation").iter_errors(c))
+            assert c["paper"] == obj["id"] and c["meeting"] in objects and c["agendaItem"] in objects
+        for ref in (obj.get("subordinatedPaper", []) + obj.get("superordinatedPaper", [])
+                    + obj.get("organization", []) if isinstance(obj.get("organization"), list) else []):
+            assert ref in objects, ref
+    main = objects["https://ratsinfo.example/oparl/paper/0001-2020.json"]
+    assert main["paperType"] == "Beschlussdrucksache" and len(main["subordinatedPaper"]) == 2
+    pdf = (build / "LIP-2.0.pdf").read_bytes()
+    assert main["mainFile"]["size"] == len(pdf)
+    import hashlib
+
+    assert main["mainFile"]["sha256Checksum"] == hashlib.sha256(pdf).hexdigest()
+    assert (out / "dateien" / "LIP-2.0.pdf").read_bytes() == pdf
+    decided = [c for c in main["consultation"] if c["authoritative"]]
+    assert [c["organization"] for c in decided] == [["https://ratsinfo.example/oparl/organization/ratsversammlung.json"]]
+    antrag = objects["https://ratsinfo.example/oparl/paper/0001-2020-antrag-1.json"]
+    items = [objects[c["agendaItem"]]["result"] for c in antrag["consultation"]]
+    assert "Punkte 1, 2: angenommen (8 dafür – 3 dagegen)" in items[0]
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    oparl.export(plan_dir, base_url="https://ratsinfo.example/oparl", output=out, build_dir=build)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert written.objects == len([p for p in before if p.suffix == ".json"]) and written.files == 1
