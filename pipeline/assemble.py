@@ -10,6 +10,7 @@ from typing import Any
 
 from pipeline.plan import Chapter, Plan
 from pipeline.plan.body import anchor, protect_gender_star
+from pipeline.plan.fassungen import label as fassung_label
 from pipeline.review import german_date
 
 
@@ -265,7 +266,7 @@ def assemble(plan: Plan, *, draft: bool = True, line_numbers: bool = False) -> A
         "kurztitel": str(get("kurztitel", get("titel", ""))),
         "herausgeber": str(get("herausgeber", "Landeshauptstadt Hannover")),
         "autor": str(get("autor", get("herausgeber", "Landeshauptstadt Hannover"))),
-        "fassung": str(get("fassung", "")),
+        "fassung": fassung_label(plan),
         "entwurf": bool(draft),
         "zeilennummern": bool(line_numbers),
         "drucksache": _drucksache_data(plan),

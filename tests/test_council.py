@@ -431,3 +431,23 @@ def test_oparl_export_validates_links_up_and_is_deterministic(repo, tmp_path) ->
     oparl.export(plan_dir, base_url="https://ratsinfo.example/oparl", output=out, build_dir=build)
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert written.objects == len([p for p in before if p.suffix == ".json"]) and written.files == 1
+
+
+# --- the label a build prints ------------------------------------------------------------------
+
+
+def test_the_build_label_is_the_fassung_only_while_the_text_is_that_fassung(repo) -> None:
+    from pipeline.plan.fassungen import label
+
+    plan_dir = repo / "plan"
+    assert label(load_plan(plan_dir)) == "1. Fassung"  # declared by hand, nothing named yet
+    _named(repo)
+    assert label(load_plan(plan_dir)) == "Verwaltungsentwurf"
+    assert is_final(load_plan(plan_dir))
+    path = plan_dir / "11-bildung.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("Sprachbildung für Kinder",
+                                                             "Sprachbildung für alle Kinder"),
+                    encoding="utf-8")
+    changed = load_plan(plan_dir)
+    assert label(changed) == "Arbeitsstand nach der Fassung „Verwaltungsentwurf“"
+    assert not is_final(changed)  # marked ENTWURF, never with the Fassung's name

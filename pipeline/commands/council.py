@@ -26,6 +26,7 @@ from pipeline.diagnostics import Report
 from pipeline.errors import PipelineError
 from pipeline.files import write_atomic
 from pipeline.plan import MANIFEST_NAME, Plan, frontmatter, load_plan, text_hash
+from pipeline.plan.fassungen import chapter_texts
 
 TAG_PREFIX = "fassung/"
 
@@ -145,6 +146,7 @@ def name_fassung(plan_dir: Path, name: str, *, final: bool = False, datum: dt.da
     head = history.head_sha(ctx.repo)
     entry = _entry(name=name, datum=datum or dt.date.today(), rev=head, tag=tag,
                    beschreibung=beschreibung, endgueltig=True if final else None)
+    entry["texte"] = CommentedMap(sorted(chapter_texts(ctx.plan).items()))
     message = (f"Fassung „{name}“ benannt\n\nStand: {head[:10]}\nTag: {tag}\n\n"
                f"{history.TRAILER}: fassung\n")
     return _commit_manifest(ctx, _append_fassung(entry), message, tag, head,
