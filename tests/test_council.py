@@ -451,3 +451,17 @@ def test_the_build_label_is_the_fassung_only_while_the_text_is_that_fassung(repo
     changed = load_plan(plan_dir)
     assert label(changed) == "Arbeitsstand nach der Fassung „Verwaltungsentwurf“"
     assert not is_final(changed)  # marked ENTWURF, never with the Fassung's name
+
+
+def test_the_drucksache_annex_lists_the_councils_votes_and_beschluss(repo) -> None:
+    from pipeline.assemble import consultation_markdown
+
+    plan_dir = _both_antraege_voted(repo)
+    council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 28))
+    annex = consultation_markdown(load_plan(plan_dir))
+    rows = [line for line in annex.splitlines() if "Abstimmung" in line or "Beschluss |" in line]
+    assert any("14.01.2021" in r and "Änderungsantrag 1 (Fraktion Bündnis 90/Die Grünen), Punkte 1 und 2"
+               in r and "Internationaler Ausschuss" in r and "angenommen (8 dafür – 3 dagegen)" in r
+               for r in rows), rows
+    assert any("28.01.2021" in r and "gesamter Plan" in r and "Ratsversammlung" in r
+               and "beschlossen" in r and "Beschlossene Fassung" in r for r in rows), rows
