@@ -780,6 +780,73 @@ def beschluss_command(gremium: str, datum, name: str, sitzung: str | None, plan_
     _council_done(council.beschluss(plan_dir, gremium=gremium, datum=datum, name=name, sitzung=sitzung))
 
 
+@antrag_group.command("pdf")
+@click.argument("antraege", nargs=-1, metavar="[ANTRAG]...")
+@click.option("--ausgabe", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("build/rat"), metavar="ORDNER", help="Ausgabeordner (Standard: build/rat).")
+@plan_dir_option
+def antrag_pdf_command(antraege: tuple[str, ...], out_dir: Path, plan_dir: Path) -> None:
+    """Änderungsanträge als PDF: Punkte als Synopse (bisheriger und neuer Wortlaut), Begründung.
+
+    Ohne ANTRAG entsteht ein PDF je Antrag. Gelesen wird der letzte Commit.
+
+    \b
+    Beispiel:
+      lip antrag pdf 1
+      lip antrag pdf
+    """
+    from pipeline.commands import council_documents
+    from pipeline.commands.fassungen import committed_antraege
+
+    keys = list(antraege) or [a.nummer for a in committed_antraege(plan_dir)]
+    if not keys:
+        raise click.UsageError("es gibt (im letzten Commit) keine Änderungsanträge in plan/antraege/")
+    for key in keys:
+        click.echo(f"Geschrieben: {council_documents.antrag_pdf(plan_dir, key, out_dir)}", err=True)
+
+
+@cli.command("ergaenzung")
+@click.option("--nummer", default="E1", metavar="E1", help="Nummer der Ergänzung (Standard: E1).")
+@click.option("--fassung", metavar="NAME",
+              help="Fassung, gegen die die Änderungen gezeigt werden (Standard: die letzte nicht beschlossene).")
+@click.option("--ausgabe", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("build/rat"), metavar="ORDNER", help="Ausgabeordner (Standard: build/rat).")
+@plan_dir_option
+def ergaenzung_command(nummer: str, fassung: str | None, out_dir: Path, plan_dir: Path) -> None:
+    """Ergänzung zur Drucksache schreiben: alle textlichen Änderungen seit der Fassung als Redline.
+
+    Die Drucksache „<Nr.> E1“ beantragt, die in ihrer Anlage 1 aufgeführten textlichen
+    Änderungen zu beschließen; die Anlage zeigt jede Änderung Kapitel für Kapitel.
+
+    \b
+    Beispiel:
+      lip ergaenzung --fassung Verwaltungsentwurf
+    """
+    from pipeline.commands import council_documents
+
+    out = council_documents.ergaenzung_pdf(plan_dir, nummer=nummer, fassung=fassung, out_dir=out_dir)
+    click.echo(f"Geschrieben: {out}", err=True)
+
+
+@cli.command("beschlussuebersicht")
+@click.option("--gremium", required=True, metavar="KENNUNG", help="Gremium der Sitzung.")
+@click.option("--datum", metavar="JJJJ-MM-TT", callback=_required_datum, help="Datum der Sitzung.")
+@click.option("--ausgabe", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("build/rat"), metavar="ORDNER", help="Ausgabeordner (Standard: build/rat).")
+@plan_dir_option
+def beschlussuebersicht_command(gremium: str, datum, out_dir: Path, plan_dir: Path) -> None:
+    """Beschlussübersicht einer Sitzung: jeder Antrag und Punkt mit seinem Ergebnis (PDF).
+
+    \b
+    Beispiel:
+      lip beschlussuebersicht --gremium internationaler-ausschuss --datum 2021-01-14
+    """
+    from pipeline.commands import council_documents
+
+    out = council_documents.beschlussuebersicht_pdf(plan_dir, gremium=gremium, datum=datum, out_dir=out_dir)
+    click.echo(f"Geschrieben: {out}", err=True)
+
+
 @cli.command("oparl")
 @click.option("--basis-url", "base_url", required=True, metavar="URL",
               help="Adresse, unter der der Ausgabeordner veröffentlicht wird, z. B. https://ratsinfo.example/oparl.")

@@ -159,6 +159,19 @@ def main(out: Path, *, quiet: bool = False) -> dict[str, Path]:
     # The Verwaltungsentwurf goes to the council.
     lip("fassung", "Verwaltungsentwurf", "--final", "--datum", "2020-12-08", "--beschreibung",
         "an den Internationalen Ausschuss", date="2020-12-08")
+    # After submission the Verwaltung corrects a date: Lenkungsgruppe again, then Ergänzung E1.
+    edit("15-wirtschaft.md", "Zeitraum\n:   2021–2024", "Zeitraum\n:   2021–2025",
+         "Wirtschaft: Laufzeit der Maßnahme bis 2025 (Haushaltsplanung)", "2020-12-15")
+    lip("vorlegen", "wirtschaft", "--datum", "2020-12-15", "--vermerk", "Laufzeit angepasst",
+        date="2020-12-15")
+    for gremium in ("integrationsbeiraete", "rtgs", "gleichstellungsbeauftragte"):
+        lip("stellungnahme", "wirtschaft", "--gremium", gremium, "--datum", "2020-12-16",
+            "--text", "Keine Einwände.", date="2020-12-16")
+    lip("entscheiden", "wirtschaft", "--angenommen", "--datum", "2020-12-17", "--sitzung",
+        "9. Sitzung der Lenkungsgruppe", date="2020-12-17")
+    rat_docs = out / "rat"
+    lip("ergaenzung", "--fassung", "Verwaltungsentwurf", "--ausgabe", str(rat_docs), date="2020-12-17")
+
     antraege = repo / "plan" / "antraege"
     antraege.mkdir()
     (antraege / "1-gruene.md").write_text(ANTRAG_GRUENE, encoding="utf-8")
@@ -180,12 +193,18 @@ def main(out: Path, *, quiet: bool = False) -> dict[str, Path]:
         "--enthaltungen", "2", date="2021-01-28")
     lip("abstimmung", "1", *rat, "--punkte", "3", "--abgelehnt", date="2021-01-28")
     lip("abstimmung", "2", *rat, "--einstimmig", date="2021-01-28")
+    lip("antrag", "pdf", "--ausgabe", str(rat_docs))
+    lip("beschlussuebersicht", "--gremium", "internationaler-ausschuss", "--datum", "2021-01-14",
+        "--ausgabe", str(rat_docs))
     lip("beschluss", "--gremium", "ratsversammlung", "--datum", "2021-01-28", date="2021-01-28")
     lip("check", "--final")
+    lip("beschlussuebersicht", "--gremium", "ratsversammlung", "--datum", "2021-01-28",
+        "--ausgabe", str(rat_docs))
 
     build = out / "build"
     lip("build", "--output", str(build))
     lip("verify", str(build / "LIP-2.0.pdf"))
+    shutil.copytree(rat_docs, build / "rat")
     lip("oparl", "--basis-url", "https://ratsinfo.hannover.example/oparl", "--ausgabe",
         str(out / "oparl"), "--pdf-ordner", str(build))
     lip("site", "--ausgabe", str(out / "site"))
@@ -194,6 +213,13 @@ def main(out: Path, *, quiet: bool = False) -> dict[str, Path]:
         "Drucksache der beschlossenen Fassung (PDF)": build / "LIP-2.0.pdf",
         "Drucksache (HTML)": build / "LIP-2.0.html",
         "Drucksache (Word)": build / "LIP-2.0.docx",
+        "Ergänzung 2718/2020 E1 (PDF)": rat_docs / "ergaenzung-e1.pdf",
+        "Änderungsantrag 1 (PDF)": rat_docs / "antrag-1.pdf",
+        "Änderungsantrag 2 (PDF)": rat_docs / "antrag-2.pdf",
+        "Beschlussübersicht Internationaler Ausschuss (PDF)":
+            rat_docs / "beschlussuebersicht-internationaler-ausschuss-2021-01-14.pdf",
+        "Beschlussübersicht Ratsversammlung (PDF)":
+            rat_docs / "beschlussuebersicht-ratsversammlung-2021-01-28.pdf",
         "OParl-Export": out / "oparl",
         "Website für die Beteiligten": out / "site" / "index.html",
     }

@@ -465,3 +465,61 @@ def test_the_drucksache_annex_lists_the_councils_votes_and_beschluss(repo) -> No
                for r in rows), rows
     assert any("28.01.2021" in r and "gesamter Plan" in r and "Ratsversammlung" in r
                and "beschlossen" in r and "Beschlossene Fassung" in r for r in rows), rows
+
+
+# --- council documents -------------------------------------------------------------------------
+
+
+def _pdf_text(path: Path) -> str:
+    raw = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+    return " ".join(raw.replace("\xad\n", "").split())
+
+
+def test_antrag_pdf_shows_each_punkt_as_a_synopse_and_is_reproducible(repo, tmp_path) -> None:
+    from pipeline.commands import council_documents
+
+    plan_dir = _both_antraege_voted(repo)
+    first = council_documents.antrag_pdf(plan_dir, "1", tmp_path / "a")
+    again = council_documents.antrag_pdf(plan_dir, "1", tmp_path / "b")
+    assert first.read_bytes() == again.read_bytes()
+    text = _pdf_text(first)
+    for expected in ("Änderungsantrag 1", "Fraktion Bündnis 90/Die Grünen", "Drucksache Nr. 0001/2020",
+                     "Punkt 1: Maßnahme 1.1.1 ändern", "Bisheriger Wortlaut", "Neuer Wortlaut",
+                     "Punkt 2: nach Ziel 1.1.1 einfügen", "Punkt 3: Maßnahme 1.1.2 streichen",
+                     "Begründung", "Großeltern begleiten viele Kinder im Alltag", "Abstimmungen",
+                     "8 dafür – 3 dagegen"):
+        assert expected in text, expected
+    info = subprocess.run(["pdfinfo", str(first)], capture_output=True, text=True).stdout
+    assert "Tagged:          yes" in info
+    assert b"pdfaid:part" in first.read_bytes()  # PDF/A identification in the XMP metadata
+
+
+def test_ergaenzung_lists_the_changes_since_the_fassung_and_refuses_when_there_are_none(repo, tmp_path) -> None:
+    from pipeline.commands import council_documents
+
+    plan_dir = _named(repo)
+    with pytest.raises(council_documents.DocumentError, match="unverändert"):
+        council_documents.ergaenzung_pdf(plan_dir, out_dir=tmp_path)
+    path = plan_dir / "11-bildung.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("Kinder von 1 bis 6 Jahren",
+                                                             "Kinder von 0 bis 6 Jahren"), encoding="utf-8")
+    commit_all(git.Repo(repo), "Zielgruppe ab Geburt")
+    out = council_documents.ergaenzung_pdf(plan_dir, out_dir=tmp_path)
+    assert out.name == "ergaenzung-e1.pdf"
+    text = _pdf_text(out)
+    assert "Ergänzung 0001/2020 E1" in text and "Anlage 1: Textliche Änderungen" in text
+    assert "1. Kapitel 1 Bildung" in text and "gegenüber der Fassung „Verwaltungsentwurf“" in text
+
+
+def test_beschlussuebersicht_lists_every_punkt_of_the_meeting(repo, tmp_path) -> None:
+    from pipeline.commands import council_documents
+
+    plan_dir = _both_antraege_voted(repo)
+    out = council_documents.beschlussuebersicht_pdf(plan_dir, gremium="internationaler-ausschuss",
+                                                    datum=D(2021, 1, 14), out_dir=tmp_path)
+    text = _pdf_text(out)
+    assert "Beschlussübersicht Internationaler Ausschuss" in text and "Sitzung am 14.01.2021" in text
+    assert text.count("angenommen") == 3 and "abgelehnt" in text and "nach Ziel 1.1.1 einfügen" in text
+    with pytest.raises(council_documents.DocumentError, match="Sitzungen mit Abstimmungen: 14.01.2021"):
+        council_documents.beschlussuebersicht_pdf(plan_dir, gremium="internationaler-ausschuss",
+                                                  datum=D(2021, 1, 15), out_dir=tmp_path)

@@ -443,7 +443,7 @@ def beschluss(plan_dir: Path, *, gremium: str, datum: dt.date, name: str = "Besc
     parent = history.head_sha(ctx.repo)
     subject = (f"{ctx.plan.manifest.gremium_name(gremium)}: Beschluss vom {datum:%d.%m.%Y}, "
                f"{len(points)} Punkt{'e' if len(points) != 1 else ''} aus Änderungsanträgen übernommen")
-    lines = [f"{x.label}: {x.punkt.target} ({x.punkt.art})" for x in points]
+    lines = [f"{x.label}: {council.what(x.punkt)}" for x in points]
     message = (f"{subject}\n\n" + "\n".join(lines or ["keine Änderungen am Text"]) + "\n"
                + (f"Sitzung: {sitzung}\n" if sitzung else "")
                + f"\n{history.TRAILER}: beschluss\n")

@@ -63,3 +63,10 @@ def check_council(plan_dir: Path, plan: Plan, report: Report) -> None:
                        f"das Tag {f['tag']!r} zeigt auf {target[:10]}, die Fassung „{f.get('name')}“ "
                        f"aber auf {str(f.get('rev'))[:10]}: das Tag wurde verschoben; eine benannte "
                        f"Fassung darf sich nicht ändern")
+
+
+def committed_antraege(plan_dir: Path) -> list[council.Antrag]:
+    """The Anträge of the last commit (what the council documents are made from)."""
+    repo = history.open_repo(plan_dir)
+    plan = load_plan(history.read_plan_files(repo, "HEAD", history.plan_prefix(repo, plan_dir)))
+    return council.load_antraege(plan)[0]

@@ -51,6 +51,15 @@ class Punkt:
     """The line naming the target (massnahme: …), where a missing target is reported."""
 
 
+def what(punkt: Punkt) -> str:
+    """'Maßnahme 1.1.1 ändern', 'nach Ziel 1.1.3 einfügen': a Punkt's subject in one phrase."""
+    if punkt.target is None:
+        return punkt.art
+    if punkt.art == "einfügen nach":
+        return f"nach {punkt.target} einfügen"
+    return f"{punkt.target} {punkt.art}"
+
+
 @dataclass(frozen=True)
 class Abstimmung:
     """One vote of one body on some Punkte of one Antrag."""
@@ -112,6 +121,13 @@ class Antrag:
     @property
     def label(self) -> str:
         return f"Änderungsantrag {self.nummer} ({self.antragsteller})"
+
+    @property
+    def filed_by(self) -> str:
+        """'Fraktion Die Linke', 'SPD-Fraktion', 'Ratsmitglied Erika Muster': no doubled word."""
+        if not self.antragsteller_art or self.antragsteller_art.lower() in self.antragsteller.lower():
+            return self.antragsteller
+        return f"{self.antragsteller_art} {self.antragsteller}"
 
 
 def _date(value: Any) -> dt.date | None:
@@ -176,6 +192,13 @@ def parse_antrag(filename: str, raw: bytes, prefix: str = "plan", *, editable: b
                   _date(meta.get("datum")), str(meta.get("fassung", "")),
                   str(meta.get("gremium", "")), punkte, votes, text.body.strip("\n"), meta, text,
                   problems)
+
+
+def file_key(text: str) -> str:
+    """A name part for files and URLs: '1' -> '1', 'E1' -> 'e1', 'A 2/b' -> 'a-2-b'."""
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
 
 
 def _str(value: Any) -> str | None:

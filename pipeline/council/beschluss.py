@@ -55,7 +55,8 @@ class BeschlussConflict(Exception):
         super().__init__("; ".join(reasons))
 
 
-def _replacement(punkt: Punkt, current: list[str]) -> list[str]:
+def replacement(punkt: Punkt, current: list[str]) -> list[str]:
+    """The lines of a target after `punkt` alone (also shown in the Antrag's Synopse)."""
     if punkt.art == "streichen":
         return []
     if punkt.art == "ersetzen":
@@ -112,7 +113,7 @@ def apply_adopted(now: Plan, base: dict[str, Plan | None], points: list[Adopted]
         for (start, end), group in sorted(spans.items(), reverse=True):
             block = lines[start:end]
             for x in group:
-                block = _replacement(x.punkt, block)
+                block = replacement(x.punkt, block)
             lines[start:end] = block
             while not block and 0 < start < len(lines) and not lines[start].strip() \
                     and not lines[start - 1].strip():
