@@ -40,7 +40,9 @@ punkte:
   - nr: 2
     art: einfügen nach
     ziel: "1.1.3"
-    wortlaut: "- **Ziel 1.1.4:** Kitas in Stadtteilen mit vielen neu zugewanderten Familien erhalten zusätzliche Stunden für Sprachbildung."
+    wortlaut: >-
+      - **Ziel 1.1.4:** Kitas in Stadtteilen mit vielen neu zugewanderten Familien
+      erhalten zusätzliche Stunden für Sprachbildung.
   - nr: 3
     art: streichen
     massnahme: "1.1.3"
