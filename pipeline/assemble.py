@@ -8,8 +8,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.council.beratung import council_entries
 from pipeline.plan import Chapter, Plan
 from pipeline.plan.body import anchor, protect_gender_star
+from pipeline.plan.fassungen import label as fassung_label
 from pipeline.review import german_date
 
 
@@ -202,6 +204,9 @@ def consultation_entries(plan: Plan) -> list[dict[str, str]]:
                     else KIND_LABEL[kind], "ergebnis": result, "fassung": fassung,
                 })
                 order += 1
+    for entry in council_entries(plan):  # the council's votes and Beschluss follow
+        entries.append({**entry, "order": f"{order:06d}"})
+        order += 1
     entries.sort(key=lambda e: (e["datum"], e["order"]))
     return entries
 
@@ -218,8 +223,11 @@ def consultation_markdown(plan: Plan) -> str:
         lines.append("Für diese Fassung sind noch keine Vorlagen, Entscheidungen oder "
                      "Stellungnahmen erfasst.")
     else:
+        council = any(e["art"] in ("Abstimmung", "Beschluss") for e in entries)
         lines += ["Jede Zeile nennt eine Vorlage, Entscheidung oder Stellungnahme zu einem "
-                  "Kapitel und die Fassung (Commit), auf die sie sich bezieht.", ""]
+                  "Kapitel" + (", eine Abstimmung über einen Änderungsantrag oder einen Beschluss"
+                               if council else "")
+                  + " und die Fassung (Commit), auf die sie sich bezieht.", ""]
         rows = [[escape_inline(german_date(e["datum"])), escape_inline(e["kapitel"]),
                  escape_inline(e["gremium"]), e["art"], escape_inline(e["ergebnis"]),
                  escape_inline(e["fassung"])] for e in entries]
@@ -265,7 +273,7 @@ def assemble(plan: Plan, *, draft: bool = True, line_numbers: bool = False) -> A
         "kurztitel": str(get("kurztitel", get("titel", ""))),
         "herausgeber": str(get("herausgeber", "Landeshauptstadt Hannover")),
         "autor": str(get("autor", get("herausgeber", "Landeshauptstadt Hannover"))),
-        "fassung": str(get("fassung", "")),
+        "fassung": fassung_label(plan),
         "entwurf": bool(draft),
         "zeilennummern": bool(line_numbers),
         "drucksache": _drucksache_data(plan),

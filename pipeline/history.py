@@ -295,3 +295,62 @@ def hooks_dir(repo) -> Path:
     """The folder git runs hooks from (respects core.hooksPath and linked worktrees)."""
     path = Path(repo.git.rev_parse("--git-path", "hooks"))
     return path if path.is_absolute() else Path(repo.working_tree_dir) / path
+
+
+# --- Fassungen (issue 18): annotated tags that name a state of the plan ----------------------
+
+
+def tag_target(repo, name: str) -> str | None:
+    """The commit an existing tag points at, or None when there is no such tag."""
+    import git
+
+    try:
+        return repo.git.rev_parse("--verify", "--quiet", f"refs/tags/{name}^{{commit}}").strip() or None
+    except git.GitCommandError:
+        return None
+
+
+def create_tag(repo, name: str, sha: str, message: str) -> None:
+    """Create the annotated tag `name` on `sha`; never moves an existing tag."""
+    import git
+
+    try:
+        repo.git.tag("-a", name, sha, "-m", message)
+    except git.GitCommandError as e:
+        raise GitError(f"Tag {name!r} konnte nicht angelegt werden: {e.stderr.strip()}") from None
+
+
+def delete_tag(repo, name: str) -> None:
+    """Remove a tag this command created a moment ago (rollback only)."""
+    import git
+
+    try:
+        repo.git.tag("-d", name)
+    except git.GitCommandError:
+        pass  # nothing to undo
+
+
+def reset_head(repo, expected: str, to: str) -> None:
+    """Move HEAD back from `expected` to `to` (rollback of this command's own commit only):
+    a compare-and-swap, so someone else's later commit is never undone."""
+    repo.git.update_ref("HEAD", to, expected)
+
+
+def dirty_paths(repo, relpath: str) -> list[str]:
+    """Files under `relpath` that differ from HEAD (staged, unstaged or untracked)."""
+    out = repo.git.status("--porcelain", "--untracked-files=all", "--", relpath)
+    return [line[3:] for line in out.splitlines() if line.strip()]
+
+
+def restore_files(repo, rev: str, relpaths: list[str]) -> None:
+    """Put files in the index and working tree back to `rev` (rollback of this command's own
+    writes only)."""
+    root = Path(repo.working_tree_dir)
+    for rel in relpaths:
+        data = read_file_at(repo, rev, rel)
+        if data is None:
+            repo.git.update_index("--force-remove", "--", rel)
+            (root / rel).unlink(missing_ok=True)
+        else:
+            write_atomic(root / rel, data)
+            repo.git.update_index("--add", "--cacheinfo", f"100644,{_store_blob(repo, data)},{rel}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline.commands.fassungen import check_council
 from pipeline.diagnostics import Report
 from pipeline.plan import Plan, load_plan
 from pipeline.plan.validate import check_plan
@@ -21,7 +22,21 @@ def plan_report(plan: Plan, *, strict: bool = False) -> Report:
 def check(plan_dir: Path, *, strict: bool = False, final: bool = False) -> Report:
     """Check the plan in `plan_dir`; with `final`, also demand that every chapter is accepted."""
     plan = load_plan(plan_dir)
-    report = plan_report(plan, strict=strict)
+    report = plan_report(plan)
+    check_council(plan_dir, plan, report)  # Anträge and Fassung tags need git
+    if strict:
+        report = _strict(report)
     if final:
         check_final(plan, report)
     return report
+
+
+def _strict(report: Report) -> Report:
+    """Warnings count as errors (`lip check --strict`)."""
+    from dataclasses import replace
+
+    from pipeline.diagnostics import Severity
+
+    out = Report()
+    out.extend([replace(d, severity=Severity.ERROR) for d in report.diagnostics])
+    return out

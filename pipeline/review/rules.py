@@ -547,9 +547,10 @@ def check_final(plan: Any, report: Any) -> None:
     pins the text the chapter has now.
     """
     gremien = plan.manifest.gremien if plan.manifest else None
+    adopted = council_adopted_texts(plan)
     for chapter in plan.chapters:
         state = chapter_state(chapter, gremien)
-        if state.is_final:
+        if state.is_final or adopted.get(chapter.filename) == chapter.text_sha256:
             continue
         decisions = chapter.review.get("entscheidungen") or []
         if state.status is ReviewStatus.ANGENOMMEN:
@@ -563,3 +564,14 @@ def check_final(plan: Any, report: Any) -> None:
             report.add(chapter.path, chapter.line_of("review"), "review",
                        f"für die endgültige Fassung muss das Kapitel von der Lenkungsgruppe "
                        f"angenommen sein; Stand: {state.label}")
+
+
+def council_adopted_texts(plan: Any) -> dict[str, str]:
+    """{chapter file: SHA-256 of its text} as the council adopted it (the last Fassung with a
+    `beschluss`, written by `lip beschluss`): the council's decision supersedes the
+    Lenkungsgruppe's acceptance, so such a text is final without another acceptance."""
+    fassungen = plan.manifest.get("fassungen") if plan.manifest else None
+    for entry in reversed(fassungen if isinstance(fassungen, list) else []):
+        if isinstance(entry, dict) and entry.get("beschluss") and isinstance(entry.get("texte"), dict):
+            return {str(k): str(v) for k, v in entry["texte"].items()}
+    return {}
