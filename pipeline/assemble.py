@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.dates import german_date
 from pipeline.plan import Chapter, Plan
 from pipeline.plan.body import anchor, protect_gender_star
-from pipeline.review import german_date
 
 
 def chapter_heading(chapter: Chapter) -> str:

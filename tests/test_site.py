@@ -6,6 +6,7 @@ The site is built once per module from tests/fixtures/site/plan in a real git re
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from html.parser import HTMLParser
@@ -326,8 +327,14 @@ def test_an_impossible_date_is_shown_as_written_not_a_crash(tmp_path):
     result = site.site_for_plan_dir(plan_dir, tmp_path / "site", require_valid=False)
     page = (tmp_path / "site" / "bildung.html").read_text(encoding="utf-8")
     assert "bildung.html" in result.pages
-    assert '<time datetime="2020-13-08">2020-13-08</time>' in page
-    assert site.german_date("2020-06-08") == "8. Juni 2020"
+    assert '<p class="when">2020-13-08</p><p>Entscheidung: Eintrag ohne gültiges Datum' in page
+
+
+def test_one_date_format_per_purpose():
+    from pipeline.dates import german_date, german_date_long
+
+    assert german_date_long("2020-06-08") == "8. Juni 2020"
+    assert german_date(dt.date(2020, 6, 8)) == "08.06.2020"
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -335,6 +342,8 @@ def test_an_impossible_date_is_shown_as_written_not_a_crash(tmp_path):
     ("01.10.2020", "01.10.2020"),
 ])
 def test_german_date_keeps_what_it_cannot_read(value, expected):
-    from pipeline.review import german_date
+    from pipeline.dates import german_date, german_date_long
 
     assert german_date(value) == expected
+    assert german_date_long(value) == (expected if expected in ("", "2020-13-45", "01.10.2020")
+                                       else "12. März 2020")

@@ -11,10 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.dates import german_date
 from pipeline.errors import PipelineError, PlanInvalid, RevisionNotFound
 from pipeline.files import os_error_text, write_atomic
 from pipeline.plan import Chapter, Plan, load_plan
 from pipeline.redline import Redline, Stats, compare_markdown, redline_chapter
+from pipeline.review import Entscheidung, records_of
 
 FORMATS = ("html", "pdf", "docx", "synopse", "md")
 WORKTREE_LABEL = "Arbeitsstand"
@@ -38,7 +40,7 @@ class Side:
 class ChapterRedline:
     redline: Redline
     alt_label: str
-    decision: dict | None = None
+    decision: Entscheidung | None = None
 
 
 @dataclass
@@ -100,23 +102,6 @@ def _author(plan: Plan, chapter: Chapter, autor: str | None) -> str:
     return "Landeshauptstadt Hannover"
 
 
-def _last_decision(chapter: Chapter) -> dict | None:
-    decisions = chapter.review.get("entscheidungen") or []
-    return decisions[-1] if decisions else None
-
-
-def _vorgaben(decision: dict | None) -> list[str]:
-    if not decision:
-        return []
-    out = []
-    for v in decision.get("vorgaben") or []:
-        if isinstance(v, dict):
-            out.append(f"{v.get('id', '')}: {v.get('text', '')}".strip(": "))
-        else:
-            out.append(str(v))
-    return out
-
-
 def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
                   seit_entscheidung: bool, kapitel: Sequence[str], autor: str | None,
                   context: str = "full") -> tuple[list[ChapterRedline], list[str], Side, str]:
@@ -153,13 +138,13 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
     out: list[ChapterRedline] = []
     skipped: list[str] = []
     for ch in chapters:
-        decision = _last_decision(ch)
+        decision = records_of(ch).last_decision
         if alt_side is None:  # since the last decision on this chapter
             if decision is None:
                 skipped.append(f"{ch.number} {ch.title}: noch keine Entscheidung der "
                                f"Lenkungsgruppe")
                 continue
-            commit = str((decision.get("stand") or {}).get("commit", ""))
+            commit = decision.commit
             try:
                 side = _side_at(repo, prefix, commit, {}, cache)
             except RevisionNotFound:
@@ -167,7 +152,7 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
                     f"{ch.path}: review.entscheidungen[-1].stand.commit: Commit {commit!r} "
                     f"nicht im Repository") from None
             old = _match(side.plan, ch)
-            label = f"Entscheidung vom {decision.get('datum', '?')} ({commit[:7]})"
+            label = f"Entscheidung vom {german_date(decision.datum)} ({commit[:7]})"
         else:
             side, old = alt_side, _match(alt_side.plan, ch)
             label = alt_side.label
@@ -176,7 +161,7 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
             continue
         red = redline_chapter(old, ch, context=context)  # type: ignore[arg-type]
         red.author = _author(new_side.plan, ch, autor)
-        red.vorgaben = _vorgaben(decision)
+        red.vorgaben = [v.label for v in decision.vorgaben] if decision else []
         out.append(ChapterRedline(red, label, decision))
     if alt_side is not None and not kapitel:  # chapters that NEU no longer has
         unreadable_new = new_side.plan.unread_chapter_files
@@ -201,7 +186,7 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
     """The summary on top: words per chapter, Maßnahmen by ID, Vorgaben beside the changes."""
     lines = ["# Übersicht der Änderungen {.unnumbered .unlisted #uebersicht}", "",
              f"Verglichen werden **{alt_label}** (bisherige Fassung) und **{neu_label}** "
-             f"(neue Fassung, Stand {neu_time.strftime('%d.%m.%Y')}).", ""]
+             f"(neue Fassung, Stand {german_date(neu_time)}).", ""]
     changed = [c for c in chapters if c.redline.stats.changed]
     unchanged = [c for c in chapters if not c.redline.stats.changed]
     total = Stats()

@@ -49,36 +49,26 @@ def timeline(plan_dir: Path, key: str) -> tuple[str, list[TimelineEntry]]:
             continue  # a recording commit: the record itself is listed below
         entries.append(TimelineEntry(c.time.date(), "Textänderung", c.subject, c.sha,
                                      (f"von {c.author}",)))
-    rv = chapter.review
-    for rec in rv.get("vorlagen") or []:
-        d = review.as_date(rec.get("datum")) if isinstance(rec, dict) else None
-        if d:
-            extra = (f"Vermerk: {rec['vermerk']}",) if rec.get("vermerk") else ()
-            entries.append(TimelineEntry(d, "Vorlage", f"{gremium(str(rec.get('gremium')))} legt "
-                                         f"vor", review.stand_of(rec)[0], extra))
-    for rec in rv.get("entscheidungen") or []:
-        d = review.as_date(rec.get("datum")) if isinstance(rec, dict) else None
-        if not d:
-            continue
-        details = [f"{v.get('id')}: {v.get('text')}" for v in rec.get("vorgaben") or []]
-        details += [f"Sitzung: {rec['sitzung']}"] if rec.get("sitzung") else []
-        details += [f"Abstimmung: {rec['abstimmung']}"] if rec.get("abstimmung") else []
-        entries.append(TimelineEntry(d, "Entscheidung", f"{gremium(str(rec.get('gremium')))}: "
-                                     f"{rec.get('ergebnis')}", review.stand_of(rec)[0],
-                                     tuple(details)))
-        for v in rec.get("vorgaben") or []:
-            done = v.get("erledigt") if isinstance(v, dict) else None
-            dd = review.as_date(done.get("datum")) if isinstance(done, dict) else None
-            if dd:
-                entries.append(TimelineEntry(dd, "Vorgabe erledigt", f"{v.get('id')}: "
-                                             f"{done.get('vermerk')}", str(done.get("commit", ""))))
-    for rec in rv.get("stellungnahmen") or []:
-        d = review.as_date(rec.get("datum")) if isinstance(rec, dict) else None
-        if d:
-            body = rec.get("text") or f"(Datei {rec.get('datei')})"
-            entries.append(TimelineEntry(d, "Stellungnahme", f"{gremium(str(rec.get('gremium')))}"
-                                         f" ({rec.get('art') or 'Stellungnahme'})",
-                                         review.stand_of(rec)[0], (str(body),)))
+    records = review.records_of(chapter)
+    for rec in records.vorlagen:
+        extra = (f"Vermerk: {rec.vermerk}",) if rec.vermerk else ()
+        entries.append(TimelineEntry(rec.datum, "Vorlage", f"{gremium(rec.gremium)} legt vor",
+                                     rec.commit, extra))
+    for dec in records.entscheidungen:
+        details = [f"{v.id}: {v.text}" for v in dec.vorgaben]
+        details += [f"Sitzung: {dec.sitzung}"] if dec.sitzung else []
+        details += [f"Abstimmung: {dec.abstimmung}"] if dec.abstimmung else []
+        entries.append(TimelineEntry(dec.datum, "Entscheidung", f"{gremium(dec.gremium)}: "
+                                     f"{dec.ergebnis}", dec.commit, tuple(details)))
+        for v in dec.vorgaben:
+            if v.erledigt is not None and v.erledigt.datum is not None:
+                entries.append(TimelineEntry(v.erledigt.datum, "Vorgabe erledigt",
+                                             f"{v.id}: {v.erledigt.vermerk}", v.erledigt.commit))
+    for st in records.stellungnahmen:
+        body = st.text or f"(Datei {st.datei})"
+        entries.append(TimelineEntry(st.datum, "Stellungnahme",
+                                     f"{gremium(st.gremium)} ({st.art or 'Stellungnahme'})",
+                                     st.commit, (body,)))
     order = {id(e): i for i, e in enumerate(entries)}
     entries.sort(key=lambda e: (e.datum, _KIND_ORDER[e.art], order[id(e)]))
     return name, entries
