@@ -79,7 +79,7 @@ def test_between_two_tags(repo: Path, capsys: pytest.CaptureFixture) -> None:
     assert 'w:author="Expert*innengruppe Bildung"' in xml
     assert 'w:date="2020-05-04T10:00:00Z"' in xml
     captured = capsys.readouterr()
-    assert "1 Bildung: +" in captured.err
+    assert "1 Bildung: 2 Wörter eingefügt, 1 Wort gestrichen" in captured.err
     assert str(Path("build/redline/v1..v2/redline.md")) in captured.out
     assert git.Repo(repo).git.status("--porcelain", "--", "plan") == status  # nothing checked out
 

@@ -149,21 +149,6 @@ def test_check_final_names_stale_and_undecided_chapters():
                                                 "05.10.2020 geändert")
 
 
-@pytest.mark.parametrize("old,new,expected", [
-    ("a b c", "a b c", (0, 0)),
-    ("a b c", "a x c", (1, 1)),
-    ("a b c", "a b c d e", (2, 0)),
-    ("eins zwei drei vier", "eins vier", (0, 2)),
-    ("Zeile\n\nzwei  Wörter", "Zeile zwei Wörter", (0, 0)),
-])
-def test_word_changes(old, new, expected):
-    assert review.word_changes(old, new) == expected
-
-
-def test_word_change_format():
-    assert review.format_word_changes(120, 35) == "+120/\u221235 Wörter"
-
-
 def test_recording_is_not_part_of_the_hash():
     with_records = chapter(f"review:\n  vorlagen:\n    - {{datum: 2020-10-01, gremium: "
                            f"eg-bildung, {stand()}}}\n  entscheidungen: []\n"

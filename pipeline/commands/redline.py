@@ -15,7 +15,13 @@ from pipeline.dates import german_date
 from pipeline.errors import PipelineError, PlanInvalid, RevisionNotFound
 from pipeline.files import os_error_text, write_atomic
 from pipeline.plan import Chapter, Plan, load_plan
-from pipeline.redline import Redline, Stats, compare_markdown, redline_chapter
+from pipeline.redline import (  # noqa: F401  (format_word_changes: for the CLI)
+    Redline,
+    Stats,
+    compare_markdown,
+    format_word_changes,
+    redline_chapter,
+)
 from pipeline.review import Entscheidung, records_of
 
 FORMATS = ("html", "pdf", "docx", "synopse", "md")

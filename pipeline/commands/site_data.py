@@ -140,13 +140,11 @@ def _ids(label: str, ids: list[str]) -> str:
     return f"{label}: {', '.join(ids)}" if ids else ""
 
 
-def _words(n: int) -> str:
-    return f"{n} Wort" if n == 1 else f"{n} Wörter"
-
-
 def summary_of(stats: Any) -> str:
     """German change summary of a redline's statistics."""
-    words = f"{_words(stats.words_added)} eingefügt, {_words(stats.words_removed)} gestrichen"
+    from pipeline.redline import format_word_changes
+
+    words = format_word_changes(stats.words_added, stats.words_removed)
     if getattr(stats, "blocks_moved", 0):
         words += f", {stats.blocks_moved} Abschnitt(e) verschoben"
     parts = [words, _ids("neue Maßnahmen", list(stats.measures_added)),

@@ -12,6 +12,7 @@ from pipeline.dates import german_date  # noqa: F401  (status lines show decisio
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import PipelineError, PlanInvalid
 from pipeline.plan import MANIFEST_NAME, PLAN_DIR, Chapter, frontmatter, load_chapter, load_plan
+from pipeline.redline import format_word_changes, word_changes
 
 
 @dataclass
@@ -28,7 +29,8 @@ class StatusRow:
     expertinnengruppe_name: str
     status: str
     stand: str
-    """German one-liner, e.g. 'angenommen am 12.03.2020, seitdem geändert: +12/−3 Wörter'."""
+    """German one-liner, e.g. 'angenommen am 12.03.2020, seitdem geändert: 12 Wörter eingefügt,
+    3 Wörter gestrichen' (the redline's counts)."""
     letzte_entscheidung: dict | None
     letzte_vorlage: dict | None
     offene_vorgaben: list[dict]
@@ -78,7 +80,7 @@ def status(plan_dir: Path) -> Status:
                                    state.decided_commit)
             if counts is not None:
                 added, removed = counts
-                label += ": " + review.format_word_changes(added, removed)
+                label += ": " + format_word_changes(added, removed)
         group = str(chapter.get("expertinnengruppe", ""))
         rows.append(StatusRow(
             datei=chapter.path, id=chapter.id, nummer=chapter.number, titel=chapter.title,
@@ -125,4 +127,4 @@ def changes_since(repo: Any, relpath: str, chapter: Chapter, rev: str) -> tuple[
         old = load_chapter(chapter.filename, raw)
     except PipelineError:
         return None
-    return review.word_changes(old.text.body, chapter.text.body)
+    return word_changes(old, chapter)

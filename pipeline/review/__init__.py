@@ -34,10 +34,8 @@ from pipeline.review.rules import (  # noqa: F401
     check_step,
     display_name,
     expected_statements,
-    format_word_changes,
     next_vorgabe_ids,
     open_vorgaben_of,
     replay,
     step_of,
-    word_changes,
 )

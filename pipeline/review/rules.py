@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -446,31 +445,6 @@ def display_name(chapter: Any) -> str:
     """'1 Bildung' / 'A Haltung der Stadt' – how messages name a chapter."""
     number = chapter.number
     return f"{number} {chapter.title}" if number else chapter.title
-
-
-# --- staleness --------------------------------------------------------------------------------
-
-_WORD = re.compile(r"\S+")
-
-
-def word_changes(old: str, new: str) -> tuple[int, int]:
-    """Return (words added, words removed) between two chapter texts."""
-    import difflib  # only the status and the site need it
-
-    a, b = _WORD.findall(old), _WORD.findall(new)
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    added = removed = 0
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag in ("replace", "delete"):
-            removed += i2 - i1
-        if tag in ("replace", "insert"):
-            added += j2 - j1
-    return added, removed
-
-
-def format_word_changes(added: int, removed: int) -> str:
-    """'+120/−35 Wörter'."""
-    return f"+{added}/\u2212{removed} Wörter"
 
 
 def next_vorgabe_ids(count: int) -> list[str]:
