@@ -447,7 +447,7 @@ def _print_status(rows: list) -> None:
                          f"{german_date(r.letzte_entscheidung['datum'])}")
         if r.offene_vorgaben:
             notes.append("offene Vorgaben: " + ", ".join(v["id"] for v in r.offene_vorgaben))
-        if r.fehlende_stellungnahmen and r.status == "vorgelegt":
+        if r.fehlende_stellungnahmen:
             notes.append("es fehlt: " + ", ".join(r.fehlende_stellungnahmen_kurz))
         if r.probleme:
             notes.append(f"Beratungsverlauf fehlerhaft ({len(r.probleme)}), siehe lip check")

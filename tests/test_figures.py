@@ -12,6 +12,7 @@ import site_fixture
 
 from pipeline.commands import redline as redline_cmd
 from pipeline.commands import status as status_cmd
+from pipeline.plan import load_plan
 from pipeline.redline import format_word_changes
 
 
@@ -52,3 +53,28 @@ def test_the_site_counts_no_other_word_figures(built) -> None:
     for page in site_dir.glob("*.html"):
         text = page.read_text("utf-8")
         assert not re.search(r"[+−-]\d+\s*/\s*[−-]?\d+ Wörter", text), page.name
+
+
+def test_status_and_site_show_the_same_statements_due(tmp_path: Path) -> None:
+    """The shipped plan: chapters lying before the Lenkungsgruppe miss statements; chapters
+    accepted long ago (the Grundlagenpapier) owe none. Status and start page agree."""
+    from conftest import SHIPPED_PLAN
+
+    from pipeline.commands import site
+
+    rows = status_cmd.status(SHIPPED_PLAN).rows
+    due = {r.id: r.fehlende_stellungnahmen for r in rows}
+    assert any(due.values()), "the shipped plan has a chapter waiting for statements"
+    assert all(not due[r.id] for r in rows if r.status != "vorgelegt")
+    site.site_for_plan_dir(SHIPPED_PLAN, tmp_path / "site", require_valid=False)
+    index = (tmp_path / "site" / "index.html").read_text("utf-8")
+    total = re.search(r'<span class="num">(\d+)</span> fehlende Stellungnahmen', index)
+    assert total and int(total.group(1)) == sum(len(v) for v in due.values())
+    plan = load_plan(SHIPPED_PLAN)
+    table_rows = re.findall(r"<tr>(.*?)</tr>", index, re.S)
+    for r in rows:
+        page = site.page_name(plan.chapter(r.id))
+        cells = next(x for x in table_rows if f'href="{page}"' in x)
+        shown = re.search(r'data-label="Fehlende Stellungnahmen">(.*?)</td>', cells).group(1)
+        names = [plan.manifest.gremium_name(k) for k in r.fehlende_stellungnahmen]
+        assert shown == (", ".join(names) if names else "keine"), r.id

@@ -169,7 +169,8 @@ def test_start_page_shows_state_in_colour_and_text(pages):
     assert ">zurückgespielt<" in bildung or ">überarbeitet<" in bildung
     assert "10. Juni 2020" in bildung
     assert 'href="bildung.html#verlauf">1</a>' in bildung      # V2 is still open
-    assert "Runder Tisch für Gleichberechtigung" in bildung      # RTGS has not commented
+    # Decided (returned, then revised): no Stellungnahme is due until the next Vorlage
+    assert 'data-label="Fehlende Stellungnahmen">keine<' in bildung
     assert ">ja" in bildung                                       # changed since the decision
     haltung = next(r for r in rows if 'href="haltung.html"' in r)
     assert ">angenommen<" in haltung and ">nein<" in haltung

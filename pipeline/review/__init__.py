@@ -37,5 +37,6 @@ from pipeline.review.rules import (  # noqa: F401
     next_vorgabe_ids,
     open_vorgaben_of,
     replay,
+    statements_due,
     step_of,
 )

@@ -367,7 +367,7 @@ class ChapterState:
     last_decision: Entscheidung | None
     open_vorgaben: list[Vorgabe]
     missing_statements: list[str]
-    """Gremium keys whose statement on the last submitted version is still missing."""
+    """Gremium keys whose statement is due and missing (`statements_due`)."""
     changed_since_decision: bool
     changed_since_submission: bool
     decided_commit: str | None
@@ -406,6 +406,22 @@ def expected_statements(gender_relevant: bool, gremien: Any = None) -> list[str]
     return keys
 
 
+def statements_due(fold: Fold, status: ReviewStatus, gremien: Any = None) -> list[str]:
+    """Gremium keys whose Stellungnahme is due and not yet recorded – the one rule behind
+    `lip status`, the site's start page and the chapter pages.
+
+    Statements are due while a version lies before the Lenkungsgruppe (vorgelegt): from every
+    Gremium in `expected_statements` (the Gleichstellungsbeauftragte only for a
+    gleichstellungsrelevant chapter; only Gremien the manifest knows), on exactly the submitted
+    text. Once the Lenkungsgruppe has decided, nothing is due any more until the next Vorlage.
+    """
+    if status is not ReviewStatus.VORGELEGT or fold.last_submission is None:
+        return []
+    submitted = fold.last_submission.stand.text_sha256
+    have = {s.gremium for s in fold.statements if s.stand.text_sha256 == submitted}
+    return [k for k in expected_statements(fold.gender_relevant, gremien) if k not in have]
+
+
 def chapter_state(chapter: Any, gremien: Any = None) -> ChapterState:
     """Fold the chapter's review records against its current text (pure; never raises).
 
@@ -420,10 +436,7 @@ def chapter_state(chapter: Any, gremien: Any = None) -> ChapterState:
     decision = fold.last_decision
     decided_commit, decided_sha = stand_of(decision)
     _, submitted_sha = stand_of(fold.last_submission)
-    missing: list[str] = []
-    if fold.last_submission is not None:
-        have = {s.gremium for s in fold.statements if s.stand.text_sha256 == submitted_sha}
-        missing = [k for k in expected_statements(gender, gremien) if k not in have]
+    missing = statements_due(fold, status, gremien)
     pending = status is ReviewStatus.VORGELEGT
     return ChapterState(
         status=status,
