@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pipeline.errors import GitError, RevisionNotFound
 from pipeline.files import write_atomic
-from pipeline.plan import PLAN_DIR
+from pipeline.plan import PLAN_DIR, Chapter, Plan, load_plan
 
 READ_SUFFIXES = (".md", ".yaml", ".yml")
 
@@ -77,6 +77,54 @@ def read_plan_files(repo, rev: str, prefix: str = PLAN_DIR) -> dict[str, bytes |
         rel = Path(blob.path).relative_to(prefix).as_posix()
         files[rel] = blob.data_stream.read() if rel.endswith(READ_SUFFIXES) else None
     return files
+
+
+# --- the plan at another revision ---------------------------------------------------------
+
+
+class PlanHistory:
+    """The plan at other revisions of one repository, each revision read once (from git
+    objects, never a checkout). `repo` may be None: then no old version is readable."""
+
+    def __init__(self, repo, prefix: str = PLAN_DIR):
+        self.repo, self.prefix = repo, prefix
+        self._plans: dict[str, Plan] = {}
+
+    def resolve(self, rev: str) -> Revision:
+        if self.repo is None:
+            raise RevisionNotFound(rev, "kein Git-Repository: frühere Fassungen sind nicht lesbar")
+        return resolve(self.repo, rev)
+
+    def plan_at(self, rev: str) -> Plan:
+        """The plan at `rev` (raises RevisionNotFound when the revision or folder is unknown)."""
+        sha = self.resolve(rev).sha
+        if sha not in self._plans:
+            self._plans[sha] = load_plan(read_plan_files(self.repo, sha, self.prefix))
+        return self._plans[sha]
+
+    def chapter_at(self, rev: str, chapter: Chapter) -> Chapter | None:
+        """`chapter` as it was at `rev` (see `matching_chapter`); None if it did not exist."""
+        return matching_chapter(self.plan_at(rev), chapter)
+
+
+def matching_chapter(plan: Plan, chapter: Chapter) -> Chapter | None:
+    """The chapter of `plan` that is `chapter` in another revision: same id, else (the id was
+    renamed) same file name."""
+    for ch in plan.chapters:
+        if ch.id == chapter.id:
+            return ch
+    for ch in plan.chapters:
+        if ch.filename == chapter.filename:
+            return ch
+    return None
+
+
+def pair_chapters(old: Plan, new: Plan) -> list[tuple[Chapter | None, Chapter | None]]:
+    """Every chapter of `new` with its counterpart in `old` (or None), then the chapters of
+    `old` that `new` no longer has."""
+    pairs = [(matching_chapter(old, ch), ch) for ch in new.chapters]
+    kept = {id(a) for a, _ in pairs if a is not None}
+    return pairs + [(ch, None) for ch in old.chapters if id(ch) not in kept]
 
 
 def blob_id(data: bytes) -> str:

@@ -22,10 +22,11 @@ from typing import Any
 from pipeline import review
 from pipeline.assemble import chapter_markdown
 from pipeline.commands import site_data
-from pipeline.commands.site_data import History, RedlineView, StateView
+from pipeline.commands.site_data import RedlineView, StateView
 from pipeline.dates import german_date_long, iso_date
 from pipeline.errors import PipelineError
-from pipeline.plan import Chapter, Plan
+from pipeline.history import PlanHistory, pair_chapters
+from pipeline.plan import Chapter, Fassung, Plan
 from pipeline.plan.body import anchor as make_anchor
 from pipeline.render.tools import run_pandoc
 
@@ -92,8 +93,8 @@ class ChapterPage:
 @dataclass
 class FassungDiff:
     page: str
-    old: dict
-    new: dict
+    old: Fassung
+    new: Fassung
     chapters: list[tuple[str, RedlineView]] = field(default_factory=list)
     """(chapter heading, redline) for every chapter that changed."""
     html: list[str] = field(default_factory=list)
@@ -470,22 +471,22 @@ def unstar(text: str) -> str:
     return text.replace("\\*", "*")
 
 
-def fassungen_page(fassungen: list[dict], diffs: list[FassungDiff]) -> str:
+def fassungen_page(fassungen: list[Fassung], diffs: list[FassungDiff]) -> str:
     if not fassungen:
         return ("<h1>Fassungen</h1><p>Es sind noch keine Fassungen festgelegt. Eine Fassung ist "
                 "ein benannter Stand des Plans; sie wird in <code>plan/lip.yaml</code> unter "
                 "<code>fassungen</code> mit Name, Datum und Git-Revision eingetragen.</p>")
-    diff_for = {d.new.get("name"): d for d in diffs}
+    diff_for = {d.new.name: d for d in diffs}
     rows = []
     for f in fassungen:
-        d = diff_for.get(f.get("name"))
-        link = (f'<a href="{h(d.page)}">Änderungen gegenüber {h(d.old.get("name"))}</a>'
+        d = diff_for.get(f.name)
+        link = (f'<a href="{h(d.page)}">Änderungen gegenüber {h(d.old.name)}</a>'
                 if d else '<span class="muted">erste Fassung</span>')
         rows.append(
-            f'<tr><th scope="row" data-label="Fassung">{h(f.get("name"))}</th>'
-            f'<td data-label="Datum">{time_tag(f.get("datum"))}</td>'
-            f'<td data-label="Beschreibung">{h(f.get("beschreibung", ""))}</td>'
-            f'<td data-label="Revision"><code>{h(str(f.get("rev", ""))[:12])}</code></td>'
+            f'<tr><th scope="row" data-label="Fassung">{h(f.name)}</th>'
+            f'<td data-label="Datum">{time_tag(f.datum)}</td>'
+            f'<td data-label="Beschreibung">{h(f.beschreibung)}</td>'
+            f'<td data-label="Revision"><code>{h(f.rev[:12])}</code></td>'
             f'<td data-label="Änderungen">{link}</td></tr>'
         )
     return ("<h1>Fassungen</h1><p>Benannte Stände des Plans, jeweils mit den Änderungen "
@@ -498,7 +499,7 @@ def fassungen_page(fassungen: list[dict], diffs: list[FassungDiff]) -> str:
 
 def fassung_diff_page(d: FassungDiff) -> str:
     out = ['<p class="back"><a href="fassungen.html">← zurück zu den Fassungen</a></p>',
-           f"<h1>Änderungen von {h(d.old.get('name'))} zu {h(d.new.get('name'))}</h1>"]
+           f"<h1>Änderungen von {h(d.old.name)} zu {h(d.new.name)}</h1>"]
     if d.message:
         out.append(f'<p class="muted">{h(d.message)}</p>')
         return "\n".join(out)
@@ -534,9 +535,9 @@ def find_downloads(build_dir: Path) -> list[tuple[Path, str]]:
     return found
 
 
-def fassung_diffs(plan: Plan, history: History) -> list[FassungDiff]:
+def fassung_diffs(plan: Plan, history: PlanHistory) -> list[FassungDiff]:
     """Redlines between consecutive named Fassungen from plan/lip.yaml."""
-    fassungen = fassungen_of(plan)
+    fassungen = plan.manifest.fassungen if plan.manifest else []
     diffs = []
     for i in range(1, len(fassungen)):
         old, new = fassungen[i - 1], fassungen[i]
@@ -546,27 +547,18 @@ def fassung_diffs(plan: Plan, history: History) -> list[FassungDiff]:
             d.message = "Kein Git-Repository: frühere Fassungen sind nicht lesbar."
             continue
         try:
-            old_plan = history.plan_at(str(old.get("rev")))
-            new_plan = history.plan_at(str(new.get("rev")))
+            old_plan = history.plan_at(old.rev)
+            new_plan = history.plan_at(new.rev)
         except PipelineError as e:
             d.message = f"Eine der Fassungen ist nicht lesbar: {e}"
             continue
-        old_by_id = {c.id: c for c in old_plan.chapters}
-        new_ids = {c.id for c in new_plan.chapters}
-        pairs = [(old_by_id.get(c.id), c) for c in new_plan.chapters]
-        pairs += [(c, None) for c in old_plan.chapters if c.id not in new_ids]
-        for a, b in pairs:
+        for a, b in pair_chapters(old_plan, new_plan):
             if a is not None and b is not None and a.text_sha256 == b.text_sha256 and \
                     a.number == b.number and a.title == b.title:
                 continue
             ref = b or a
             d.chapters.append((f"{ref.number} {ref.title}", site_data.redline_chapters(a, b)))
     return diffs
-
-
-def fassungen_of(plan: Plan) -> list[dict]:
-    raw = plan.manifest.get("fassungen") if plan.manifest else None
-    return [f for f in raw or [] if isinstance(f, dict)]
 
 
 def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo: Any = None,
@@ -578,7 +570,7 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
     gets a site, and its text is escaped all the same.
     """
     start = time.perf_counter()
-    history = History(repo, prefix)
+    history = PlanHistory(repo, prefix)
     pages = []
     for ch in plan.chapters:
         state = site_data.state_view(ch, plan.manifest)
@@ -626,10 +618,11 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
             files[redline_page(p)] = page(f"Änderungen: {title}", redline_page_html(p))
     files["massnahmen.html"] = page("Maßnahmenkatalog", measures_page(plan, pages),
                                     "massnahmen.html", wide=True)
-    files["fassungen.html"] = page("Fassungen", fassungen_page(fassungen_of(plan), diffs),
+    files["fassungen.html"] = page("Fassungen", fassungen_page(
+        plan.manifest.fassungen if plan.manifest else [], diffs),
                                    "fassungen.html", wide=True)
     for d in diffs:
-        files[d.page] = page(f"Änderungen {d.new.get('name')}", fassung_diff_page(d))
+        files[d.page] = page(f"Änderungen {d.new.name}", fassung_diff_page(d))
 
     write_site(out_dir, files, plan_dir, downloads)
     return SiteResult(out_dir, sorted(files), time.perf_counter() - start, len(sources))

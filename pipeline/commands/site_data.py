@@ -2,7 +2,7 @@
 
 The site never reads review rules or diffs itself: it asks this adapter, which turns the
 answers of `pipeline.review` and `pipeline.redline` into the small views the pages need.
-Old chapter versions come from git objects via `history.read_plan_files` (never a checkout).
+Old chapter versions come from `history.PlanHistory` (git objects, never a checkout).
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline import review
-from pipeline.plan import Chapter, Manifest, load_plan
+from pipeline.history import PlanHistory
+from pipeline.plan import Chapter, Manifest
 
 # --- views the pages render ---------------------------------------------------------------
 
@@ -110,32 +111,6 @@ def state_view(chapter: Chapter, manifest: Manifest | None) -> StateView:
 # --- redlines -------------------------------------------------------------------------------
 
 
-class History:
-    """Reads old plan versions from git objects, each revision once."""
-
-    def __init__(self, repo: Any | None, prefix: str = "plan"):
-        self.repo, self.prefix = repo, prefix
-        self._plans: dict[str, Any] = {}
-
-    def plan_at(self, rev: str):
-        """The plan at `rev` (raises PipelineError subclasses when the revision is unknown)."""
-        from pipeline import history
-
-        if rev not in self._plans:
-            self._plans[rev] = load_plan(history.read_plan_files(self.repo, rev, self.prefix))
-        return self._plans[rev]
-
-    def chapter_at(self, rev: str, chapter_id: str, filename: str) -> Chapter | None:
-        plan = self.plan_at(rev)
-        for ch in plan.chapters:
-            if ch.id == chapter_id:
-                return ch
-        for ch in plan.chapters:
-            if ch.filename == filename:
-                return ch
-        return None
-
-
 def _ids(label: str, ids: list[str]) -> str:
     return f"{label}: {', '.join(ids)}" if ids else ""
 
@@ -164,7 +139,8 @@ def redline_chapters(old: Chapter | None, new: Chapter | None) -> RedlineView:
     return RedlineView(True, red.markdown, summary_of(red.stats))
 
 
-def redline_since_decision(history: History, chapter: Chapter, state: StateView) -> RedlineView:
+def redline_since_decision(history: PlanHistory, chapter: Chapter, state: StateView
+                           ) -> RedlineView:
     """The redline from the version last decided on to the current text."""
     if not state.decided_commit:
         return RedlineView(False, message="Über dieses Kapitel wurde noch nicht entschieden.")
@@ -176,7 +152,7 @@ def redline_since_decision(history: History, chapter: Chapter, state: StateView)
     from pipeline.errors import PipelineError
 
     try:
-        old = history.chapter_at(state.decided_commit, chapter.id, chapter.filename)
+        old = history.chapter_at(state.decided_commit, chapter)
     except PipelineError as e:
         return RedlineView(False, message=f"Der entschiedene Stand ist nicht lesbar: {e}")
     return redline_chapters(old, chapter)
