@@ -28,13 +28,13 @@ from pipeline.errors import PipelineError
 from pipeline.history import PlanHistory, pair_chapters
 from pipeline.plan import Chapter, Fassung, Plan
 from pipeline.plan.body import anchor as make_anchor
+from pipeline.render.reader import PLAN_READER
 from pipeline.render.tools import run_pandoc
 
 log = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "site"
 LUA_FILTER = Path(__file__).resolve().parents[1] / "render" / "filters" / "site.lua"
-PANDOC_FROM = "markdown-raw_html-raw_tex-raw_attribute-native_divs-native_spans-citations-tex_math_dollars"
 ASSETS = ("site.css", "site.js")
 RESERVED = {"index", "massnahmen", "fassungen"}
 DOWNLOADS = (
@@ -156,7 +156,7 @@ def render_fragments(sources: list[tuple[str, list[str]]]) -> list[str]:
     """
     out = []
     for markdown, extra in sources:
-        args = ["-f", PANDOC_FROM, "-t", "html5", "--wrap=none",
+        args = ["-f", PLAN_READER, "-t", "html5", "--wrap=none",
                 f"--lua-filter={LUA_FILTER}", *extra]
         out.append(run_pandoc(args, markdown).decode("utf-8"))
     return out
