@@ -447,7 +447,7 @@ def _print_status(rows: list) -> None:
                          f"{german_date(r.letzte_entscheidung['datum'])}")
         if r.offene_vorgaben:
             notes.append("offene Vorgaben: " + ", ".join(v["id"] for v in r.offene_vorgaben))
-        if r.fehlende_stellungnahmen and r.status == "vorgelegt":
+        if r.fehlende_stellungnahmen:
             notes.append("es fehlt: " + ", ".join(r.fehlende_stellungnahmen_kurz))
         if r.probleme:
             notes.append(f"Beratungsverlauf fehlerhaft ({len(r.probleme)}), siehe lip check")
@@ -578,7 +578,7 @@ def redline_command(alt: str | None, neu: str | None, plan_dir: Path, seit_entsc
       lip redline v1 v2 --kapitel bildung --format synopse
       lip redline --dateien alt.md neu.md --format html
     """
-    from pipeline.commands.redline import build_redline
+    from pipeline.commands.redline import build_redline, format_word_changes
 
     result = build_redline(plan_dir=plan_dir, alt=alt, neu=neu,
                            seit_entscheidung=seit_entscheidung, kapitel=kapitel,
@@ -588,8 +588,8 @@ def redline_command(alt: str | None, neu: str | None, plan_dir: Path, seit_entsc
         click.echo(f"Nicht verglichen: {note}", err=True)
     for c in result.chapters:
         s = c.redline.stats
-        state = (f"+{s.words_added} / -{s.words_removed} Wörter" if s.changed
-                 else "unverändert")
+        state = format_word_changes(s.words_added, s.words_removed) if s.changed \
+            else "unverändert"
         click.echo(f"{c.redline.title}: {state}", err=True)
         for f in s.fallbacks:
             click.echo(f"  Hinweis: {f}", err=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pipeline.errors import GitError, RevisionNotFound
 from pipeline.files import write_atomic
-from pipeline.plan import PLAN_DIR
+from pipeline.plan import PLAN_DIR, Chapter, Plan, load_plan
 
 READ_SUFFIXES = (".md", ".yaml", ".yml")
 
@@ -77,6 +77,54 @@ def read_plan_files(repo, rev: str, prefix: str = PLAN_DIR) -> dict[str, bytes |
         rel = Path(blob.path).relative_to(prefix).as_posix()
         files[rel] = blob.data_stream.read() if rel.endswith(READ_SUFFIXES) else None
     return files
+
+
+# --- the plan at another revision ---------------------------------------------------------
+
+
+class PlanHistory:
+    """The plan at other revisions of one repository, each revision read once (from git
+    objects, never a checkout). `repo` may be None: then no old version is readable."""
+
+    def __init__(self, repo, prefix: str = PLAN_DIR):
+        self.repo, self.prefix = repo, prefix
+        self._plans: dict[str, Plan] = {}
+
+    def resolve(self, rev: str) -> Revision:
+        if self.repo is None:
+            raise RevisionNotFound(rev, "kein Git-Repository: frühere Fassungen sind nicht lesbar")
+        return resolve(self.repo, rev)
+
+    def plan_at(self, rev: str) -> Plan:
+        """The plan at `rev` (raises RevisionNotFound when the revision or folder is unknown)."""
+        sha = self.resolve(rev).sha
+        if sha not in self._plans:
+            self._plans[sha] = load_plan(read_plan_files(self.repo, sha, self.prefix))
+        return self._plans[sha]
+
+    def chapter_at(self, rev: str, chapter: Chapter) -> Chapter | None:
+        """`chapter` as it was at `rev` (see `matching_chapter`); None if it did not exist."""
+        return matching_chapter(self.plan_at(rev), chapter)
+
+
+def matching_chapter(plan: Plan, chapter: Chapter) -> Chapter | None:
+    """The chapter of `plan` that is `chapter` in another revision: same id, else (the id was
+    renamed) same file name."""
+    for ch in plan.chapters:
+        if ch.id == chapter.id:
+            return ch
+    for ch in plan.chapters:
+        if ch.filename == chapter.filename:
+            return ch
+    return None
+
+
+def pair_chapters(old: Plan, new: Plan) -> list[tuple[Chapter | None, Chapter | None]]:
+    """Every chapter of `new` with its counterpart in `old` (or None), then the chapters of
+    `old` that `new` no longer has."""
+    pairs = [(matching_chapter(old, ch), ch) for ch in new.chapters]
+    kept = {id(a) for a, _ in pairs if a is not None}
+    return pairs + [(ch, None) for ch in old.chapters if id(ch) not in kept]
 
 
 def blob_id(data: bytes) -> str:
@@ -244,18 +292,30 @@ class LogEntry:
     subject: str
     record: str
     """Value of the Lip-Eintrag trailer ('' for ordinary edits)."""
+    blob: str = ""
+    """Git blob id of the file after the commit ('' when the commit deleted it)."""
+    previous_blob: str = ""
+    """Git blob id of the file before the commit ('' when the commit created it)."""
+    other_paths: tuple[str, ...] = ()
+    """Files the commit changed outside the file's folder tree (`outside` of the log call)."""
 
 
-def file_log(repo, relpath: str) -> list[LogEntry]:
+_ZERO = "0" * 40
+
+
+def file_log(repo, relpath: str, outside: str = "") -> list[LogEntry]:
     """Every commit that changed `relpath`, newest first – read with ONE `git log` call.
 
-    No per-commit diff statistics: on 5,000 commits `--numstat` costs 15× the walk itself.
+    Each entry carries the file's blob ids before and after (from `--raw`, no diff text) and
+    the paths it changed that do not start with `outside` (e.g. 'plan/'): enough to tell an
+    edit of the chapter from a program change, without a call per commit.
     """
     import git
 
     fmt = f"%x1e%H%x1f%aI%x1f%an%x1f%s%x1f%(trailers:key={TRAILER},valueonly,separator=%x2C)"
     try:
-        out = repo.git.log(f"--format={fmt}", "--no-renames", "--", relpath)
+        out = repo.git.log(f"--format={fmt}", "--no-renames", "--full-diff", "--raw",
+                           "--no-abbrev", "--", relpath)
     except git.GitCommandError as e:
         if head_sha(repo) is None:
             return []
@@ -264,11 +324,39 @@ def file_log(repo, relpath: str) -> list[LogEntry]:
     for chunk in out.split("\x1e"):
         if not chunk.strip():
             continue
-        head = chunk.strip("\n")
+        head, *raw_lines = chunk.strip("\n").split("\n")
         sha, when, author, subject, trailer = (head.split("\x1f") + [""] * 5)[:5]
+        blob = previous = ""
+        others = []
+        for line in raw_lines:
+            if not line.startswith(":"):
+                continue
+            info, _, path = line.partition("\t")
+            fields = info.split()
+            if path == relpath:
+                previous = "" if fields[2] == _ZERO else fields[2]
+                blob = "" if fields[3] == _ZERO else fields[3]
+            elif outside and not path.startswith(outside):
+                others.append(path)
         entries.append(LogEntry(sha, dt.datetime.fromisoformat(when), author, subject,
-                                trailer.strip()))
+                                trailer.strip(), blob, previous, tuple(others)))
     return entries
+
+
+def is_ancestor(repo, older: str, newer: str) -> bool:
+    """Whether commit `older` is `newer` or one of its ancestors."""
+    import git
+
+    try:
+        repo.git.merge_base("--is-ancestor", older, newer)
+    except git.GitCommandError:
+        return False
+    return True
+
+
+def read_blobs(repo, blob_ids: list[str]) -> dict[str, bytes]:
+    """The bytes of git blobs by id (through git's one long-running object reader)."""
+    return {b: repo.odb.stream(bytes.fromhex(b)).read() for b in dict.fromkeys(blob_ids) if b}
 
 
 def staged_paths(repo, prefix: str = PLAN_DIR) -> list[str]:

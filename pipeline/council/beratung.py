@@ -18,7 +18,7 @@ def _points(numbers: tuple[int, ...]) -> str:
 
 
 def council_entries(plan: Plan) -> list[dict[str, str]]:
-    """{datum, kapitel, gremium, art, ergebnis, fassung} for each vote and Beschluss."""
+    """{datum (a date), kapitel, gremium, art, ergebnis, fassung} for each vote and Beschluss."""
     if plan.manifest is None:
         return []
     name = plan.manifest.gremium_name
@@ -26,7 +26,7 @@ def council_entries(plan: Plan) -> list[dict[str, str]]:
     antraege, _ = load_antraege(plan)
     for a in antraege:
         for v in a.abstimmungen:
-            out.append({"datum": v.datum.isoformat(),
+            out.append({"datum": v.datum,
                         "kapitel": f"Änderungsantrag {a.nummer} ({a.antragsteller}), {_points(v.punkte)}",
                         "gremium": name(v.gremium), "art": "Abstimmung",
                         "ergebnis": v.ergebnis + (f" ({v.tally})" if v.tally else ""),
@@ -35,7 +35,7 @@ def council_entries(plan: Plan) -> list[dict[str, str]]:
         b = f.get("beschluss") if isinstance(f, dict) else None
         if isinstance(b, dict) and b.get("datum"):
             d = b["datum"]
-            out.append({"datum": d.isoformat() if isinstance(d, dt.date) else str(d),
+            out.append({"datum": d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)),
                         "kapitel": "gesamter Plan", "gremium": name(str(b.get("gremium", ""))),
                         "art": "Beschluss", "ergebnis": "beschlossen",
                         "fassung": str(f.get("name", ""))})
