@@ -111,14 +111,6 @@ def _append_fassung(entry: CommentedMap):
     return mutate
 
 
-def _entry(**items: Any) -> CommentedMap:
-    out = CommentedMap()
-    for k, v in items.items():
-        if v is not None:
-            out[k] = v
-    return out
-
-
 def _refuse_taken(ctx: _Repo, name: str) -> str:
     taken = [str(f.get("name")) for f in fassungen(ctx.plan)]
     if name in taken:
@@ -144,7 +136,7 @@ def name_fassung(plan_dir: Path, name: str, *, final: bool = False, datum: dt.da
             raise CouncilError("--final: 'lip check --final' meldet "
                                f"{len(report.errors)} Fehler, z. B. {report.errors[0]}")
     head = history.head_sha(ctx.repo)
-    entry = _entry(name=name, datum=datum or dt.date.today(), rev=head, tag=tag,
+    entry = frontmatter.new_mapping(name=name, datum=datum or dt.date.today(), rev=head, tag=tag,
                    beschreibung=beschreibung, endgueltig=True if final else None)
     entry["texte"] = CommentedMap(sorted(chapter_texts(ctx.plan).items()))
     message = (f"Fassung „{name}“ benannt\n\nStand: {head[:10]}\nTag: {tag}\n\n"
@@ -330,7 +322,7 @@ def vote(plan_dir: Path, key: str, *, gremium: str, datum: dt.date, punkte: list
                     f"über Punkt {n} hat {ctx.plan.manifest.gremium_name(first)} noch nicht "
                     f"beraten; nach der Beratungsfolge stimmt "
                     f"{ctx.plan.manifest.gremium_name(gremium)} erst danach ab")
-    record = _entry(gremium=gremium, datum=datum, sitzung=sitzung,
+    record = frontmatter.new_mapping(gremium=gremium, datum=datum, sitzung=sitzung,
                     punkte=CommentedSeq(punkte), ergebnis=ergebnis,
                     einstimmig=True if einstimmig else None, dafuer=dafuer, dagegen=dagegen,
                     enthaltungen=enthaltungen)
@@ -423,10 +415,10 @@ def beschluss(plan_dir: Path, *, gremium: str, datum: dt.date, name: str = "Besc
     files.update(changed)
     texts = {ch.filename: ch.text_sha256 for ch in load_plan(files).chapters}
     texts.update({f: text_hash(b) for f, b in bodies_new.items()})
-    entry = _entry(name=name, datum=datum, rev=None, tag=tag,
+    entry = frontmatter.new_mapping(name=name, datum=datum, rev=None, tag=tag,
                    beschreibung=f"beschlossen von {ctx.plan.manifest.gremium_name(gremium)} am "
                                 f"{datum:%d.%m.%Y}", endgueltig=True,
-                   beschluss=_entry(gremium=gremium, datum=dt.date.fromordinal(datum.toordinal())))
+                   beschluss=frontmatter.new_mapping(gremium=gremium, datum=dt.date.fromordinal(datum.toordinal())))
     # a separate date object: ruamel would write one object met twice as an anchor and alias
     entry["texte"] = CommentedMap(sorted(texts.items()))
     manifest_raw = files[MANIFEST_NAME]
@@ -454,7 +446,7 @@ def beschluss(plan_dir: Path, *, gremium: str, datum: dt.date, name: str = "Besc
         text_commit = parent
     entry_rev = CommentedMap(entry)
     entry_rev["rev"] = text_commit
-    ordered = _entry(**{k: entry_rev[k] for k in ("name", "datum", "rev", "tag", "beschreibung",
+    ordered = frontmatter.new_mapping(**{k: entry_rev[k] for k in ("name", "datum", "rev", "tag", "beschreibung",
                                                    "endgueltig", "beschluss", "texte")})
     name_message = (f"Fassung „{name}“ benannt ({ctx.plan.manifest.gremium_name(gremium)}, "
                     f"{datum:%d.%m.%Y})\n\nStand: {text_commit[:10]}\nTag: {tag}\n\n"

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.dates import as_date
 from pipeline.diagnostics import Diagnostic, Report, Severity
 from pipeline.errors import FrontMatterError
 from pipeline.plan import Chapter, Plan, frontmatter, schema
@@ -130,17 +131,6 @@ class Antrag:
         return f"{self.antragsteller_art} {self.antragsteller}"
 
 
-def _date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
 
 
 def _int(value: Any) -> int | None:
@@ -178,10 +168,10 @@ def parse_antrag(filename: str, raw: bytes, prefix: str = "plan", *, editable: b
                             line("punkte", i, target.kind) if target else line("punkte", i)))
     votes: list[Abstimmung] = []
     for i, item in enumerate(meta.get("abstimmungen") or []):
-        if not isinstance(item, dict) or _date(item.get("datum")) is None:
+        if not isinstance(item, dict) or as_date(item.get("datum")) is None:
             continue
         nrs = tuple(n for n in item.get("punkte") or [] if _int(n) is not None)
-        votes.append(Abstimmung(str(item.get("gremium", "")), _date(item["datum"]), nrs,
+        votes.append(Abstimmung(str(item.get("gremium", "")), as_date(item["datum"]), nrs,
                                 str(item.get("ergebnis", "")), line("abstimmungen", i),
                                 item.get("einstimmig") is True, _int(item.get("dafuer")),
                                 _int(item.get("dagegen")), _int(item.get("enthaltungen")),
@@ -189,7 +179,7 @@ def parse_antrag(filename: str, raw: bytes, prefix: str = "plan", *, editable: b
     steller = meta.get("antragsteller") if isinstance(meta.get("antragsteller"), dict) else {}
     return Antrag(filename, path, str(meta.get("nummer", "")), str(meta.get("titel", "")),
                   str(steller.get("art", "")), str(steller.get("name", "")),
-                  _date(meta.get("datum")), str(meta.get("fassung", "")),
+                  as_date(meta.get("datum")), str(meta.get("fassung", "")),
                   str(meta.get("gremium", "")), punkte, votes, text.body.strip("\n"), meta, text,
                   problems)
 
