@@ -271,6 +271,11 @@ def _review_options(f):
 def _done(recorded) -> None:
     click.echo(f"{recorded.message.splitlines()[0]}", err=True)
     click.echo(f"Commit {recorded.commit[:10]} ({recorded.path}).", err=True)
+    if recorded.branch is None:
+        click.echo(f"Achtung: HEAD ist von keinem Branch ausgecheckt (detached HEAD). Der Commit "
+                   f"{recorded.commit[:10]} liegt auf keinem Branch und geht beim nächsten "
+                   f"'git checkout' verloren; sichern mit 'git branch NAME {recorded.commit[:10]}' "
+                   f"oder 'git switch -c NAME'.", err=True)
 
 
 @cli.command("vorlegen")

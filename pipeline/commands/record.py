@@ -4,6 +4,7 @@ exactly one commit, all or nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,8 +13,9 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from pipeline import history, review
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, PlanInvalid
 from pipeline.plan import Chapter, Plan, frontmatter, load_chapter, load_plan
+from pipeline.plan.validate import manifest_report
 
 
 class UncommittedEdits(PipelineError):
@@ -39,6 +41,8 @@ class Recorded:
     path: str
     commit: str
     message: str
+    branch: str | None = ""
+    """The branch the commit went on; None on a detached HEAD (the user must be told)."""
 
 
 @dataclass
@@ -54,8 +58,24 @@ class _Context:
         return self.plan.manifest.gremium_name(key) if self.plan.manifest else key
 
 
+def _serialised(verb: str):
+    """Run a recording command under the repository's lock (history.recording): it reads the
+    chapter only once no other lip command can write, so it never works on a stale copy."""
+    def wrap(command):
+        @functools.wraps(command)
+        def run(plan_dir: Path, *args: Any, **kwargs: Any) -> Any:
+            repo = history.open_repo(plan_dir)
+            with history.recording(repo, f"lip {verb}"):
+                return command(plan_dir, *args, **kwargs)
+        return run
+    return wrap
+
+
 def _open(plan_dir: Path, key: str) -> _Context:
     plan = load_plan(plan_dir)
+    broken = manifest_report(plan)
+    if broken.errors:  # a record needs the manifest's Gremien and names
+        raise PlanInvalid(broken.sorted())
     chapter = plan.chapter(key)
     repo = history.open_repo(plan_dir)
     relpath = history.repo_path(repo, plan_dir / chapter.filename)
@@ -164,7 +184,7 @@ def _commit(ctx: _Context, mutate, message: str, commit: str | None,
     committed = {ctx.relpath: new_committed, **(extra or {})}
     worktree = {ctx.relpath: new_worktree, **(extra or {})}
     sha = history.commit_files(ctx.repo, committed, message, worktree)
-    return Recorded(ctx.name, ctx.chapter.path, sha, message)
+    return Recorded(ctx.name, ctx.chapter.path, sha, message, history.current_branch(ctx.repo))
 
 
 def _message(subject: str, kind: str, ctx: _Context, lines: list[str]) -> str:
@@ -186,6 +206,7 @@ def _require_role(ctx: _Context, key: str, role: str, what: str) -> None:
                           f"plan/lip.yaml); möglich: {', '.join(fitting) or '(keins)'}")
 
 
+@_serialised("vorlegen")
 def submit(plan_dir: Path, key: str, *, datum: dt.date | None = None,
            vermerk: str | None = None, commit: str | None = None) -> Recorded:
     """The Expert*innengruppe submits the chapter's current (or given) version."""
@@ -207,6 +228,7 @@ def submit(plan_dir: Path, key: str, *, datum: dt.date | None = None,
     return _commit(ctx, mutate, message, commit)
 
 
+@_serialised("entscheiden")
 def decide(plan_dir: Path, key: str, *, accepted: bool, vorgaben: Sequence[str] = (),
            datum: dt.date | None = None, sitzung: str | None = None,
            abstimmung: str | None = None, gremium: str = review.DECIDING_BODY,
@@ -245,6 +267,7 @@ def decide(plan_dir: Path, key: str, *, accepted: bool, vorgaben: Sequence[str] 
     return _commit(ctx, mutate, _message(subject, "entscheidung", ctx, lines), commit)
 
 
+@_serialised("stellungnahme")
 def add_statement(plan_dir: Path, key: str, *, gremium: str, text: str | None = None,
                   datei: Path | None = None, art: str | None = None,
                   datum: dt.date | None = None, commit: str | None = None) -> Recorded:
@@ -310,6 +333,7 @@ def _statement_file(ctx: _Context, plan_dir: Path, datei: Path, gremium: str,
     return rel, {history.repo_path(ctx.repo, plan_dir / rel): data}
 
 
+@_serialised("vorgabe-erledigt")
 def vorgabe_done(plan_dir: Path, key: str, vorgabe: str, *, vermerk: str,
                  datum: dt.date | None = None, commit: str | None = None) -> Recorded:
     """The Expert*innengruppe notes how it addressed one Vorgabe of the last return."""

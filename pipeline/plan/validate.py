@@ -62,6 +62,17 @@ def check_plan(plan: Plan, *, strict: bool = False, glyphs: GlyphOracle | None =
     return report
 
 
+def manifest_report(plan: Plan) -> Report:
+    """The manifest's own problems: what a recording command must refuse to write under."""
+    report = Report()
+    path = f"{PLAN_DIR}/{MANIFEST_NAME}"
+    report.extend([d for d in plan.diagnostics if d.path == path])
+    if plan.manifest is not None:
+        report.extend(schema.check(plan.manifest.data, schema.MANIFEST, path, 1))
+        _check_manifest(plan, report)
+    return report
+
+
 def _check_manifest(plan: Plan, report: Report) -> None:
     manifest = plan.manifest
     assert manifest is not None
