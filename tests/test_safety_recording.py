@@ -13,7 +13,7 @@ from pathlib import Path
 
 import git
 import pytest
-from review_support import commit_all, copy_plan, fixed_git_dates, init_repo, snapshot  # noqa: F401
+from review_support import commit_all, fixed_git_dates, mini, snapshot  # noqa: F401
 
 REAL_GIT = shutil.which("git")
 
@@ -31,10 +31,8 @@ def lip(root: Path, *args: str, env: dict | None = None) -> tuple[int, str]:
 
 
 @pytest.fixture
-def repo_root(tmp_path, fixed_git_dates) -> Path:
-    root = copy_plan(tmp_path)
-    init_repo(root)
-    return root
+def repo_root(mini):  # noqa: F811 (the fixture, imported above)
+    return mini
 
 
 @pytest.fixture
