@@ -387,6 +387,28 @@ def vorgabe_erledigt_command(kapitel: str, vorgabe: str, vermerk: str, datum,
                                commit=commit))
 
 
+@cli.command("berichtigen")
+@click.argument("kapitel")
+@click.option("--grund", required=True, help="Warum die Einträge berichtigt werden.")
+@click.option("--datum", metavar="JJJJ-MM-TT", callback=_datum, help=_DATUM_HELP)
+@plan_dir_option
+def berichtigen_command(kapitel: str, grund: str, datum, plan_dir: Path) -> None:
+    """Eine Berichtigung des Beratungsverlaufs festhalten (wer, was, warum).
+
+    Festgehaltene Einträge werden nie still geändert: lip check meldet jeden entfernten oder
+    geänderten Eintrag. Ist ein Eintrag wirklich falsch (etwa ein Datum), den Eintrag im Kopf
+    des Kapitels berichtigen und dann diesen Befehl aufrufen: er vermerkt unter
+    review.berichtigungen, wer welche Einträge warum geändert hat, und macht einen Commit.
+
+    \b
+    Beispiel:
+      lip berichtigen bildung --grund "Sitzung war am 13.03., nicht am 12.03."
+    """
+    from pipeline.commands import record
+
+    _done(record.correct(plan_dir, kapitel, grund=grund, datum=datum))
+
+
 _STATUS_COLOURS = {"entwurf": "white", "vorgelegt": "yellow", "zurückgespielt": "red",
                    "überarbeitet": "magenta", "angenommen": "green"}
 

@@ -522,6 +522,58 @@ def file_log(repo, relpath: str) -> list[LogEntry]:
     return entries
 
 
+def file_versions(repo, relpath: str) -> list[tuple[str, str, bytes]]:
+    """Every committed version of a file, oldest first: (commit, Lip-Eintrag trailer, bytes).
+    One `git log` for the list; the blobs come through GitPython's persistent cat-file."""
+    git = _git_module()
+    out = []
+    for entry in reversed(file_log(repo, relpath)):
+        try:
+            blob = repo.commit(entry.sha).tree / relpath
+        except (KeyError, ValueError, git.exc.GitError):
+            continue  # the commit deleted the file
+        out.append((entry.sha, entry.record, blob.data_stream.read()))
+    return out
+
+
+def user_name(repo) -> str:
+    """Who is recording: git's user.name (GIT_AUTHOR_NAME wins, as for the commit itself)."""
+    name = os.environ.get("GIT_AUTHOR_NAME")
+    if name:
+        return name
+    try:
+        return repo.git.config("user.name").strip()
+    except _git_module().exc.GitCommandError:
+        return ""
+
+
+def is_shallow(repo) -> bool:
+    """Whether the repository is a shallow clone (older commits were not fetched)."""
+    return (Path(repo.git_dir) / "shallow").exists() or (
+        Path(repo.common_dir) / "shallow").exists()
+
+
+SHALLOW_HINT = ("das Repository ist ein flacher Klon (shallow clone) ohne die ältere Historie; "
+                "mit 'git fetch --unshallow' die ganze Historie holen")
+
+
+def missing_commits(repo, shas: set[str]) -> set[str]:
+    """The commits among `shas` (full or abbreviated ids) that the repository does not have;
+    one `git cat-file --batch-check` for all of them."""
+    if not shas:
+        return set()
+    ordered = sorted(shas)
+    try:
+        proc = subprocess.run(["git", "-C", str(repo.working_tree_dir), "cat-file", "--batch-check"],
+                              input="".join(f"{sha}^{{commit}}\n" for sha in ordered),
+                              capture_output=True, text=True, check=False)
+    except OSError:
+        raise GitError(GIT_MISSING) from None
+    answers = proc.stdout.splitlines()
+    return {sha for sha, answer in zip(ordered, answers, strict=False)
+            if answer.endswith((" missing", " ambiguous"))}
+
+
 def staged_paths(repo, prefix: str = PLAN_DIR) -> list[str]:
     """Paths under `prefix` whose staged version differs from HEAD."""
     if head_sha(repo) is None:  # no HEAD yet: everything staged is new

@@ -263,3 +263,65 @@ def test_recording_refuses_while_the_manifest_is_broken(submitted: Path) -> None
         assert out.startswith("plan/lip.yaml:3: kopf: YAML-Syntaxfehler"), out
         assert "1 Problem(e) im Plan; Details mit 'lip check'." in out
     assert snapshot(submitted) == before
+
+
+# --- append-only (item 3) --------------------------------------------------------------------
+
+
+@pytest.fixture
+def decided(submitted: Path) -> Path:
+    code, out = lip(submitted, "entscheiden", "haltung", "--angenommen", "--datum", "2020-03-01")
+    assert code == 0, out
+    return submitted
+
+
+def _drop_decisions(root: Path) -> str:
+    path = root / "plan" / "01-haltung.md"
+    text = path.read_text()
+    start = text.index("  entscheidungen:\n")
+    end = text.index("  stellungnahmen:")
+    path.write_text(text[:start] + "  entscheidungen: []\n" + text[end:])
+    return git.Repo(root).head.commit.hexsha
+
+
+def test_a_removed_decision_is_reported_with_its_commit(decided: Path) -> None:
+    decision = _drop_decisions(decided)
+    commit_all(git.Repo(decided), "Entscheidungen aufgeräumt")
+    before = snapshot(decided)
+    code, out = lip(decided, "check")
+    assert code == 1, out
+    assert (f"plan/01-haltung.md:19: review.entscheidungen[0]: Eintrag (01.03.2020, "
+            f"lenkungsgruppe, angenommen) aus Commit {decision[:10]} wurde entfernt; der "
+            f"Beratungsverlauf wird nur ergänzt. Den Eintrag wiederherstellen (git show "
+            f"{decision[:10]}:plan/01-haltung.md) oder die Berichtigung begründet festhalten: "
+            f"lip berichtigen haltung --grund \"…\"") in out
+    assert snapshot(decided) == before
+
+
+def test_the_hook_refuses_to_commit_a_removed_decision(decided: Path) -> None:
+    decision = _drop_decisions(decided)
+    git.Repo(decided).git.add("-A")
+    code, out = lip(decided, "hooks", "run")
+    assert code == 1, out
+    assert f"aus Commit {decision[:10]} wurde entfernt" in out
+
+
+def test_a_rewritten_decision_is_reported_and_can_be_corrected_on_record(decided: Path) -> None:
+    path = decided / "plan" / "01-haltung.md"
+    decision = git.Repo(decided).head.commit.hexsha
+    path.write_text(path.read_text().replace("datum: 2020-03-01", "datum: 2020-03-02"))
+    code, out = lip(decided, "check")
+    assert code == 1 and f"aus Commit {decision[:10]} wurde nachträglich geändert" in out, out
+    code, out = lip(decided, "berichtigen", "haltung", "--grund", "Sitzung war am 2. März",
+                    "--datum", "2020-03-05")
+    assert code == 0, out
+    assert "Beratungsverlauf von Kapitel A Haltung der Stadt berichtigt" in out
+    text = git.Repo(decided).git.show("HEAD:plan/01-haltung.md")
+    assert ("  berichtigungen:\n    - datum: 2020-03-05\n      von: Fachberatung OE 50.6\n"
+            "      grund: Sitzung war am 2. März\n      eintraege:\n"
+            "        - entscheidungen[0] geändert\n") in text
+    assert_clean(decided)
+    code, out = lip(decided, "check")
+    assert code == 0, out
+    code, out = lip(decided, "berichtigen", "haltung", "--grund", "nochmal")
+    assert code == 1 and "unverändert" in out, out

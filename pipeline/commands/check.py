@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from pipeline import history
 from pipeline.diagnostics import Report
-from pipeline.plan import Plan, load_plan
+from pipeline.errors import GitError, PipelineError
+from pipeline.plan import Chapter, Plan, load_chapter, load_plan
 from pipeline.plan.validate import check_plan
 from pipeline.review import check_final
+from pipeline.review.append_only import Version, tampered
 
 
 def plan_report(plan: Plan, *, strict: bool = False) -> Report:
@@ -24,4 +28,54 @@ def check(plan_dir: Path, *, strict: bool = False, final: bool = False) -> Repor
     report = plan_report(plan, strict=strict)
     if final:
         check_final(plan, report)
+    try:
+        repo = history.open_repo(plan_dir)
+    except GitError:
+        return report  # outside a repository there is no history to hold the plan to
+    report.extend(history_report(repo, history.plan_prefix(repo, plan_dir), plan).diagnostics)
     return report
+
+
+def history_report(repo: Any, prefix: str, plan: Plan) -> Report:
+    """What only the repository can tell: review entries removed or rewritten after they were
+    committed (append-only), and entries pinning a commit the repository does not have."""
+    report = Report()
+    if history.head_sha(repo) is None:
+        return report
+    for chapter in plan.chapters:
+        versions = []
+        repo_path = f"{prefix}/{chapter.filename}"
+        for sha, record, raw in history.file_versions(repo, repo_path):
+            try:
+                old = load_chapter(chapter.filename, raw, editable=False)
+            except PipelineError:  # a version that cannot be read binds nothing
+                continue
+            versions.append(Version(sha, record, old.review))
+        for t in tampered(chapter.review, versions):
+            keys = ("review", t.list_name, t.index)
+            report.add(chapter.path, chapter.line_of(*keys), t.field, t.message(repo_path, chapter.id))
+    _missing_commits(repo, plan, report)
+    return report
+
+
+def _pinned_commits(chapter: Chapter):
+    for list_name in ("vorlagen", "entscheidungen", "stellungnahmen"):
+        entries = chapter.review.get(list_name)
+        for i, entry in enumerate(entries if isinstance(entries, list) else []):
+            stand = entry.get("stand") if isinstance(entry, dict) else None
+            sha = stand.get("commit") if isinstance(stand, dict) else None
+            if isinstance(sha, str) and len(sha) >= 7 and all(c in "0123456789abcdef" for c in sha):
+                yield ("review", list_name, i, "stand", "commit"), \
+                    f"review.{list_name}[{i}].stand.commit", sha
+
+
+def _missing_commits(repo: Any, plan: Plan, report: Report) -> None:
+    pins = [(chapter, *pin) for chapter in plan.chapters for pin in _pinned_commits(chapter)]
+    missing = history.missing_commits(repo, {sha for *_, sha in pins})
+    hint = (history.SHALLOW_HINT if history.is_shallow(repo) else
+            "bitte den Commit der gemeinten Fassung eintragen (git log --oneline) oder die "
+            "fehlende Historie holen (git fetch)")
+    for chapter, keys, field, sha in pins:
+        if sha in missing:
+            report.add(chapter.path, chapter.line_of(*keys), field,
+                       f"Commit {sha[:10]} gibt es in diesem Repository nicht; {hint}")

@@ -373,3 +373,48 @@ def vorgabe_done(plan_dir: Path, key: str, vorgabe: str, *, vermerk: str,
         f"Datum: {when.isoformat()}", f"Fassung: {version[0][:10]}",
         f"{wanted}: {vorgaben[index].get('text')}", f"Vermerk: {vermerk.strip()}"])
     return _commit(ctx, mutate, message, commit)
+
+
+@_serialised("berichtigen")
+def correct(plan_dir: Path, key: str, *, grund: str, datum: dt.date | None = None) -> Recorded:
+    """Commit a deliberate correction of committed review entries (the editor changed them in
+    the chapter's head), recording who corrected which entries and why: the one way to change
+    what the append-only check holds to (review/append_only.py)."""
+    from pipeline.review.append_only import CORRECTION, changed_entries
+
+    ctx = _open(plan_dir, key)
+    if not grund.strip():
+        raise RecordError("--grund ist leer; bitte festhalten, warum berichtigt wird")
+    head_raw = history.read_file_at(ctx.repo, "HEAD", ctx.relpath)
+    if head_raw is None:
+        raise RecordError(f"{ctx.chapter.path} ist noch nicht committet; es gibt nichts zu "
+                          f"berichtigen")
+    before = load_chapter(ctx.chapter.filename, head_raw)
+    if before.text.body != ctx.chapter.text.body:
+        raise UncommittedEdits(ctx.chapter.path)  # a correction changes the head only
+    changed = [f"{name}[{i}] {'entfernt' if removed else 'geändert'}"
+               for name, i, removed in changed_entries(before.review, ctx.chapter.review)]
+    if not changed:
+        raise RecordError(f"{ctx.chapter.path}: die Einträge im Beratungsverlauf sind gegenüber "
+                          f"dem letzten Commit unverändert; erst die Einträge im Kopf berichtigen, "
+                          f"dann 'lip berichtigen {ctx.kap} --grund \"…\"' aufrufen")
+    who = history.user_name(ctx.repo) or "unbekannt"
+    items = CommentedSeq(changed)
+    record = _cmap(datum=_today(datum), von=who, grund=grund.strip(), eintraege=items)
+
+    def mutate(meta: Any) -> None:
+        _block_seq(_review_map(meta), "berichtigungen").append(record)
+
+    root = Path(ctx.repo.working_tree_dir)
+    new = _rewrite((root / ctx.relpath).read_bytes(), ctx.chapter.filename, mutate)
+    after = load_chapter(ctx.chapter.filename, new)
+    _, problems = review.replay(after.review, chapter=ctx.name, kap=ctx.kap,
+                                gender_relevant=after.get("gleichstellungsrelevant") is True)
+    if problems:  # the corrected records must still make sense
+        raise problems[0]
+    subject = f"Beratungsverlauf von Kapitel {ctx.name} berichtigt"
+    message = _message(subject, CORRECTION, ctx, [
+        f"Datum: {record['datum'].isoformat()}", f"Von: {who}", f"Grund: {grund.strip()}",
+        *[f"Eintrag: {c}" for c in changed]])
+    sha = history.commit_files(ctx.repo, {ctx.relpath: new}, message)
+    return Recorded(ctx.name, ctx.chapter.path, sha, message, history.current_branch(ctx.repo))
