@@ -22,7 +22,7 @@ from pipeline.assemble import Assembled, assemble
 from pipeline.diagnostics import Report
 from pipeline.errors import PipelineError, RenderError
 from pipeline.files import os_error_text, write_atomic
-from pipeline.plan import MANIFEST_NAME, Plan, load_plan, read_folder, require_valid
+from pipeline.plan import MANIFEST_NAME, Plan, load_plan, read_folder, read_resources, require_valid
 from pipeline.render import tools
 
 OUTPUT_STEM = "LIP-2.0"
@@ -77,11 +77,11 @@ def read_source(plan_dir: Path, rev: str | None = None) -> Source:
                                             [p for p, data in files.items() if data is None])
         return Source(files, revision.sha, revision.time, False, resources)
     files = read_folder(plan_dir)
-    resources = {p: (plan_dir / p).read_bytes() for p, data in files.items() if data is None}
+    resources = read_resources(plan_dir, files)  # regular files only, never through a link
     head = history.head_snapshot(plan_dir)
     if head is None:
         return Source(files, None, _fallback_time(), True, resources)
-    current = {p: history.blob_id(data if data is not None else resources[p])
+    current = {p: history.blob_id(data if data is not None else resources.get(p, b""))
                for p, data in files.items()}
     return Source(files, head.revision.sha, head.revision.time, head.blob_ids != current, resources)
 
@@ -178,7 +178,8 @@ def _build(source: Source, *, output: Path, formats: Sequence[str],
     except OSError as e:
         raise BuildError(f"Ausgabeordner lässt sich nicht anlegen: {os_error_text(e)}") from None
     rendered: dict[str, bytes] = {}
-    with tempfile.TemporaryDirectory(prefix="lip-build-", dir=output) as work:
+    remove_leftovers(output)
+    with tempfile.TemporaryDirectory(prefix=f"lip-build-{os.getpid()}-", dir=output) as work:
         settings = Settings(timestamp=source.time, work_dir=Path(work),
                             cache_dir=output / ".cache" if use_cache else None,
                             resources=source.resources, sources=source.files, progress=progress)
@@ -189,6 +190,7 @@ def _build(source: Source, *, output: Path, formats: Sequence[str],
         first = backend.start(template=templates / backend.template, settings=settings)
         try:
             plan = load_plan(source.files, cache=parsed)
+            plan.resources = source.resources
             if validate and plan.diagnostics:  # files that could not be read: nothing to assemble
                 require_valid(plan, _check(plan))
             progress("zusammenstellen")
@@ -239,6 +241,27 @@ def _build(source: Source, *, output: Path, formats: Sequence[str],
         outputs[fmt] = output / f"{OUTPUT_STEM}.{fmt}"
         write_atomic(outputs[fmt], data)
     return BuildResult(outputs, draft, source.commit, source.changed, manifest.result)
+
+
+def remove_leftovers(output: Path) -> None:
+    """Remove work folders of earlier builds that were killed (`lip-build-<pid>-…` whose
+    process is gone); a build running beside this one keeps its folder."""
+    for folder in output.glob("lip-build-*"):
+        pid = folder.name.split("-")[2]
+        if folder.is_dir() and not folder.is_symlink() and not _alive(pid):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: str) -> bool:
+    if not pid.isdigit():
+        return False  # the unnamed folders of older versions
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def _check(plan: Plan) -> Report:

@@ -8,7 +8,7 @@ from typing import Any
 from pipeline import history
 from pipeline.diagnostics import Report
 from pipeline.errors import GitError, PipelineError
-from pipeline.plan import Chapter, Plan, load_chapter, load_plan
+from pipeline.plan import Chapter, Plan, load_chapter, load_plan, read_resources
 from pipeline.plan.validate import check_plan
 from pipeline.review import check_final
 from pipeline.review.append_only import Version, tampered
@@ -25,6 +25,7 @@ def plan_report(plan: Plan, *, strict: bool = False) -> Report:
 def check(plan_dir: Path, *, strict: bool = False, final: bool = False) -> Report:
     """Check the plan in `plan_dir`; with `final`, also demand that every chapter is accepted."""
     plan = load_plan(plan_dir)
+    plan.resources = read_resources(plan_dir, plan.files)
     report = plan_report(plan, strict=strict)
     if final:
         check_final(plan, report)

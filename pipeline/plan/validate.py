@@ -14,6 +14,7 @@ from typing import Protocol
 from pipeline.diagnostics import Report, Severity
 from pipeline.plan import MANIFEST_NAME, PLAN_DIR, Chapter, Plan, frontmatter, schema
 from pipeline.plan.body import MEASURE_FIELDS, MEASURE_ID, anchor
+from pipeline.plan.images import Irregular, image_problems, type_problem
 
 _WEB_ADDRESS = re.compile(r"(?:https?://|mailto:|tel:)\S", re.I)
 """Link targets that lead somewhere from a PDF, a Word file and the website alike."""
@@ -195,8 +196,16 @@ def _check_body(plan: Plan, chapter: Chapter, report: Report) -> None:
             continue
         normalized = str(PurePosixPath(src))
         if normalized.startswith("../") or normalized not in plan.files:
-            report.add(path, image.line, "bild", f"Bilddatei {src!r} nicht gefunden "
-                       f"(Pfade sind relativ zu plan/)")
+            linked = _linked_parent(plan, normalized)
+            report.add(path, image.line, "bild", f"Bilddatei {src!r} liegt im Ordner {linked!r}, "
+                       f"und der {plan.files[linked].reason}" if linked else
+                       f"Bilddatei {src!r} nicht gefunden (Pfade sind relativ zu plan/)")
+            continue
+        data = plan.resources.get(normalized, plan.files[normalized])
+        problems = image_problems(normalized, data) if data is not None else \
+            [p for p in [type_problem(normalized)] if p]
+        for problem in problems:
+            report.add(path, image.line, "bild", f"Bilddatei {src!r}: {problem}")
     for target, line in body.external_links:
         if not target:
             report.add(path, line, "verweis",
@@ -220,6 +229,15 @@ def _check_body(plan: Plan, chapter: Chapter, report: Report) -> None:
             report.add(path, raw.line, "text",
                        f"Roh-Blöcke ({raw.text}) sind nicht erlaubt: der Text muss in allen "
                        f"Formaten gleich erscheinen")
+
+
+def _linked_parent(plan: Plan, rel: str) -> str | None:
+    """The linked folder (Irregular) that `rel` lies in, if any."""
+    parts = rel.split("/")
+    for n in range(1, len(parts)):
+        if isinstance(plan.files.get("/".join(parts[:n])), Irregular):
+            return "/".join(parts[:n])
+    return None
 
 
 def _check_review(plan: Plan, chapter: Chapter, report: Report) -> None:
@@ -254,10 +272,14 @@ def _check_review(plan: Plan, chapter: Chapter, report: Report) -> None:
                                f"review.stellungnahmen[{i}]",
                                "Wortlaut fehlt: 'text' (im Kopf) oder 'datei' (neben dem Kapitel) angeben")
                 datei = entry.get("datei")
+                found = plan.files.get(str(PurePosixPath(datei))) if isinstance(datei, str) else None
                 if isinstance(datei, str) and str(PurePosixPath(datei)) not in plan.files:
                     report.add(chapter.path, chapter.line_of(*keys, "datei"),
                                f"review.stellungnahmen[{i}].datei",
                                f"Datei {datei!r} nicht gefunden (Pfade sind relativ zu plan/)")
+                elif isinstance(found, Irregular):
+                    report.add(chapter.path, chapter.line_of(*keys, "datei"),
+                               f"review.stellungnahmen[{i}].datei", f"Datei {datei!r} {found.reason}")
 
 
 def _check_across_chapters(plan: Plan, report: Report) -> None:
