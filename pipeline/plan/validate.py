@@ -15,6 +15,7 @@ from pipeline.diagnostics import Report, Severity
 from pipeline.plan import MANIFEST_NAME, PLAN_DIR, Chapter, Plan, frontmatter, schema
 from pipeline.plan.body import MEASURE_FIELDS, MEASURE_ID, anchor
 from pipeline.plan.images import Irregular, image_problems, type_problem
+from pipeline.plan.lines import editor_lines
 
 _WEB_ADDRESS = re.compile(r"(?:https?://|mailto:|tel:)\S", re.I)
 """Link targets that lead somewhere from a PDF, a Word file and the website alike."""
@@ -120,8 +121,31 @@ def _check_gremium(plan: Plan, chapter: Chapter, keys: tuple, key: str, roles: t
                    f"{' oder '.join(map(repr, roles))} nötig")
 
 
+def _check_characters(chapter: Chapter, report: Report) -> None:
+    """Control characters (NUL, vertical tab, form feed, NEL …) are invisible in an editor and
+    break the PDF or the website; Unicode's line separators are breaks no editor shows."""
+    text = chapter.text.body
+    if not (frontmatter._BAD_CHAR.search(text) or "\u2028" in text or "\u2029" in text):
+        return
+    for index, line in enumerate(editor_lines(text)):
+        found = dict.fromkeys(frontmatter._BAD_CHAR.findall(line))
+        if found:
+            names = ", ".join(frontmatter.char_name(c) for c in found)
+            report.add(chapter.path, chapter.text.body_first_line + index, "text",
+                       f"Text enthält {'das Steuerzeichen' if len(found) == 1 else 'die Steuerzeichen'} "
+                       f"{names}; unsichtbar im Editor, bricht PDF und Website; bitte entfernen")
+        separators = dict.fromkeys(c for c in line if c in "\u2028\u2029")
+        if separators:
+            names = ", ".join(frontmatter.char_name(c) for c in separators)
+            report.add(chapter.path, chapter.text.body_first_line + index, "text",
+                       f"Text enthält {names}: ein Umbruch, den Editoren nicht als neue Zeile "
+                       f"zeigen; bitte durch einen Zeilenumbruch oder ein Leerzeichen ersetzen",
+                       Severity.WARNING)
+
+
 def _check_body(plan: Plan, chapter: Chapter, report: Report) -> None:
     body, number, path = chapter.body, chapter.number, chapter.path
+    _check_characters(chapter, report)
     last_section = 0
     level = 1  # the chapter's own heading, made from 'nummer' and 'titel'
     for heading in body.headings:
