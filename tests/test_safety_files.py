@@ -136,3 +136,33 @@ def test_a_killed_builds_work_folder_is_removed_by_the_next(plan: Path, capsys) 
     assert not leftover.exists() and not old_style.exists()
     assert not list(out_dir.glob("lip-build-*"))
     assert os.path.exists(out_dir / "LIP-2.0.html")
+
+
+def test_a_tool_failure_names_the_plan_line_in_german(plan: Path, tmp_path: Path) -> None:
+    """`lip check` refuses a text file named .png; a build that skips the check still says
+    where the problem is, in German, without a temporary path or 'Exit-Code None'."""
+    from pipeline.commands.build import build
+    from pipeline.errors import RenderError
+
+    (plan / "bilder" / "kaputt.png").write_text("kein Bild")
+    refer(plan, "bilder/kaputt.png")
+    with pytest.raises(RenderError) as e:
+        build(plan, output=tmp_path / "out", formats=["pdf"], validate=False)
+    assert str(e.value) == (
+        "plan/11-bildung.md:22: typst konnte die Ausgabe nicht erzeugen. Meldung von typst: ein "
+        "Bild lässt sich nicht lesen (Inhalt passt nicht zum Dateityp) (failed to decode image "
+        "(Format error decoding Png: Invalid PNG signature.))\n"
+        "Bitte die genannte Stelle prüfen und 'lip check' ausführen.")
+
+
+def test_a_tools_own_words_lose_temporary_paths_and_the_intermediate_source() -> None:
+    from pipeline.errors import RenderError
+
+    stderr = ("label `<kap-x>` does not exist in the document\nerror: label `<kap-x>` does not "
+              "exist\n    ┌─ build/lip-build-1-abc/lip.typ:188:30\n    │\n188 │ #link(<kap-x>)[X]")
+    message = str(RenderError("typst", "typst compile build/lip-build-1-abc/lip.typ", None, stderr))
+    assert message == (
+        "typst konnte die Ausgabe nicht erzeugen. Meldung von typst: der Anker '#kap-x' kommt im "
+        "Dokument nicht vor (label `<kap-x>` does not exist in the document)\nBitte 'lip check' "
+        "ausführen; ist der Plan in Ordnung, mit --debug wiederholen und die Meldung dem "
+        "Entwicklungsteam geben.")

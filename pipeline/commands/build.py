@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -230,8 +231,11 @@ def _build(source: Source, *, output: Path, formats: Sequence[str],
                     rendered[fmt] = pending.finish(doc)
                     if checked.done():  # stop early when the check has already failed
                         require_valid(plan, checked.result())
-            except RenderError:
+            except RenderError as e:
                 require_valid(plan, checked.result())  # an invalid plan explains a failed render
+                where = locate_failure(plan, e.stderr)
+                if where:
+                    raise e.located(where) from None
                 raise
         finally:
             first.cancel()  # nothing to do once it has finished
@@ -241,6 +245,34 @@ def _build(source: Source, *, output: Path, formats: Sequence[str],
         outputs[fmt] = output / f"{OUTPUT_STEM}.{fmt}"
         write_atomic(outputs[fmt], data)
     return BuildResult(outputs, draft, source.commit, source.changed, manifest.result)
+
+
+def locate_failure(plan: Plan, stderr: str) -> str | None:
+    """Where in the plan a tool failed ('plan/11-bildung.md:18'), from what it said: a missing
+    label is a link to it, an image is named by its path, else the source line it quoted is
+    searched in the chapters (the intermediate file's line means nothing to an editor)."""
+    from pipeline.plan.images import image_problems
+    from pipeline.plan.lines import editor_lines
+
+    label = re.search(r"label `<([^>]+)>`", stderr)
+    for chapter in plan.chapters:
+        for ref in chapter.body.references if label else ():
+            if ref.target == label.group(1):
+                return f"{chapter.path}:{ref.line}"
+        for image in chapter.body.images:
+            data = plan.resources.get(image.src)
+            if image.src and (image.src in stderr or "image" in stderr and data is not None
+                              and image_problems(image.src, data)):
+                return f"{chapter.path}:{image.line}"
+    quoted = [m.group(1) for m in re.finditer(r"^\s*\d+\s*│\s?(.+)$", stderr, re.M)]
+    words = {w for q in quoted for w in re.findall(r"[^\W\d_]{4,}", q)}
+    best, where = 1, None
+    for chapter in plan.chapters:
+        for index, line in enumerate(editor_lines(chapter.text.body)):
+            score = sum(1 for w in words if w in line)
+            if score > best:
+                best, where = score, f"{chapter.path}:{chapter.text.body_first_line + index}"
+    return where
 
 
 def remove_leftovers(output: Path) -> None:
