@@ -68,7 +68,8 @@ def resolve(repo, rev: str) -> Revision:
     try:
         commit = repo.commit(rev)
     except (git.BadName, ValueError, git.GitCommandError) as e:
-        raise RevisionNotFound(rev, "bitte einen Commit, ein Tag oder den Namen einer Fassung "
+        raise RevisionNotFound(rev, SHALLOW_HINT if is_shallow(repo) else
+                               "bitte einen Commit, ein Tag oder den Namen einer Fassung "
                                "angeben (siehe 'git log --oneline')") from e
     return Revision(commit.hexsha, commit.committed_datetime.astimezone(dt.UTC))
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from pipeline.errors import PipelineError, PlanInvalid, RevisionNotFound
 from pipeline.files import os_error_text, write_atomic
 from pipeline.plan import Chapter, Plan, load_plan
+from pipeline.plan.frontmatter import MAX_CHAPTER_BYTES
 from pipeline.redline import Redline, Stats, compare_markdown, redline_chapter
 
 FORMATS = ("html", "pdf", "docx", "synopse", "md")
@@ -163,9 +164,10 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
             try:
                 side = _side_at(repo, prefix, commit, {}, cache)
             except RevisionNotFound:
+                shallow = f"; {history.SHALLOW_HINT}" if history.is_shallow(repo) else ""
                 raise RedlineError(
                     f"{ch.path}: review.entscheidungen[-1].stand.commit: Commit {commit!r} "
-                    f"nicht im Repository") from None
+                    f"nicht im Repository{shallow}") from None
             old = _match(side.plan, ch)
             label = f"Entscheidung vom {decision.get('datum', '?')} ({commit[:7]})"
         else:
@@ -260,6 +262,27 @@ def chapter_block(c: ChapterRedline) -> str:
     return f'::::: {{.rl-kapitel autor="{author}"}}\n{md}\n:::::\n'
 
 
+MAX_FILE_BYTES = MAX_CHAPTER_BYTES
+"""Largest file `--dateien` compares (the limit of a chapter)."""
+
+
+def _read_text_file(path: Path) -> bytes:
+    """A regular file's bytes, at most MAX_FILE_BYTES: /dev/zero or a pipe would be read until
+    memory runs out (issue 20)."""
+    import os
+    import stat
+
+    with open(path, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise RedlineError(f"{path} ist keine gewöhnliche Datei (sondern ein Gerät, eine Pipe "
+                               f"oder ein Socket); bitte eine Markdown-Datei angeben")
+        data = f.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise RedlineError(f"{path} ist größer als {MAX_FILE_BYTES // 1024 // 1024} MB; so große "
+                           f"Dateien vergleicht lip nicht (ein Kapitel hat höchstens so viel)")
+    return data
+
+
 def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
                   neu: str | None = None, seit_entscheidung: bool = False,
                   kapitel: Sequence[str] = (), dateien: tuple[Path, Path] | None = None,
@@ -274,7 +297,7 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
         texts = []
         for p in (old_path, new_path):
             try:
-                texts.append(p.read_text(encoding="utf-8-sig"))
+                texts.append(_read_text_file(p).decode("utf-8-sig"))
             except OSError as e:
                 raise RedlineError(f"Datei nicht lesbar: {os_error_text(e)}") from None
             except UnicodeDecodeError:

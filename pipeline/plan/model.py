@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import unicodedata
 from collections.abc import Callable, Mapping, MutableMapping
@@ -256,6 +257,21 @@ def read_resources(plan_dir: Path, files: PlanFiles) -> dict[str, bytes]:
     return out
 
 
+_CONFLICT = re.compile(rb"^(?:<{7}|>{7}|\|{7})(?:[ \t].*)?$|^={7}[ \t]*$", re.M)
+
+
+def conflict_markers(raw: bytes, path: str) -> list[Diagnostic]:
+    """Lines git leaves in a file after a merge conflict (<<<<<<<, =======, >>>>>>>): the
+    file holds two versions at once, and neither may be published or recorded on."""
+    if b"<<<<<<<" not in raw and b">>>>>>>" not in raw:
+        return []
+    return [Diagnostic(path, raw.count(b"\n", 0, m.start()) + 1, "datei",
+                       f"Konfliktmarke {m.group().split()[0].decode('utf-8', 'replace')!r} aus "
+                       f"einem Git-Merge: die Datei enthält zwei Fassungen; den Konflikt auflösen "
+                       f"und die Marken entfernen")
+            for m in _CONFLICT.finditer(raw)]
+
+
 def _load_manifest(raw: bytes, path: str) -> Manifest:
     text = frontmatter.decode(raw, path).lstrip(frontmatter.BOM)
     data = frontmatter.load(text.replace("\r\n", "\n"), path, 1, editable=False)
@@ -301,7 +317,10 @@ def load_plan(source: Path | PlanFiles, cache: MutableMapping[str, Any] | None =
     manifest_path = f"{PLAN_DIR}/{MANIFEST_NAME}"
     manifest: Manifest | None = None
     raw_manifest = files.get(MANIFEST_NAME)
-    if isinstance(raw_manifest, Irregular):
+    marked = conflict_markers(raw_manifest, manifest_path) if raw_manifest else []
+    if marked:
+        diagnostics.extend(marked)
+    elif isinstance(raw_manifest, Irregular):
         diagnostics.append(Diagnostic(manifest_path, 1, "datei", f"Manifest {raw_manifest.reason}"))
     elif raw_manifest is None:
         diagnostics.append(Diagnostic(manifest_path, 1, "manifest",
@@ -325,6 +344,10 @@ def load_plan(source: Path | PlanFiles, cache: MutableMapping[str, Any] | None =
             continue
         if isinstance(raw, Irregular):
             diagnostics.append(Diagnostic(f"{PLAN_DIR}/{name}", 1, "datei", f"Datei {raw.reason}"))
+            continue
+        marked = conflict_markers(raw or b"", f"{PLAN_DIR}/{name}")
+        if marked:
+            diagnostics.extend(marked)
             continue
         try:
             data = raw if raw is not None else b""
