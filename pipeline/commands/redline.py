@@ -272,10 +272,10 @@ def _read_text_file(path: Path) -> bytes:
     import os
     import stat
 
+    if not stat.S_ISREG(os.stat(path).st_mode):  # before opening: a pipe would block open()
+        raise RedlineError(f"{path} ist keine gewöhnliche Datei (sondern ein Gerät, eine Pipe "
+                           f"oder ein Socket); bitte eine Markdown-Datei angeben")
     with open(path, "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-            raise RedlineError(f"{path} ist keine gewöhnliche Datei (sondern ein Gerät, eine Pipe "
-                               f"oder ein Socket); bitte eine Markdown-Datei angeben")
         data = f.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
         raise RedlineError(f"{path} ist größer als {MAX_FILE_BYTES // 1024 // 1024} MB; so große "

@@ -333,6 +333,12 @@ def _vet(data: Any, path: str, first_line: int) -> None:
             raise FrontMatterError(path, line_of(data, keys[:MAX_DEPTH], first_line), "kopf",
                                    f"Kopf ist zu tief verschachtelt; erlaubt sind höchstens "
                                    f"{MAX_DEPTH} Ebenen")
+        tag = getattr(getattr(value, "tag", None), "value", None)  # ruamel: !!omap, !foo on a map
+        if isinstance(value, dict | list) and tag and tag not in (_MAP_TAG, _SEQ_TAG):
+            raise FrontMatterError(path, line_of(data, keys, first_line), where,
+                                   f"YAML-Typ {tag.replace('tag:yaml.org,2002:', '!!')} ist im "
+                                   f"Kopf nicht erlaubt; erlaubt sind Text, Zahlen, "
+                                   f"Datumsangaben, Listen und Schlüssel-Wert-Paare")
         if isinstance(value, dict):
             for k, v in value.items():
                 if isinstance(k, str) and _BAD_CHAR.search(k):

@@ -58,8 +58,9 @@ def image_problems(name: str, data: bytes) -> list[str]:
     kind = ALLOWED.get(suffix_of(name))
     if kind is None:
         return [type_problem(name)]
-    if len(data) > MAX_IMAGE_BYTES:
-        return [f"Bilddatei ist {len(data) / 1024 / 1024:.1f} MB groß; erlaubt sind höchstens "
+    size = getattr(data, "size", len(data))  # frontmatter.Oversize: never read, size known
+    if size > MAX_IMAGE_BYTES:
+        return [f"Bilddatei ist {size / 1024 / 1024:.1f} MB groß; erlaubt sind höchstens "
                 f"{MAX_IMAGE_BYTES // 1024 // 1024} MB"]
     if kind == "SVG":
         return _svg_problems(data)

@@ -239,7 +239,8 @@ def read_resources(plan_dir: Path, files: PlanFiles) -> dict[str, bytes]:
             continue  # read already (text) or irregular
         fd = None
         try:
-            fd = os.open(plan_dir / rel, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            fd = os.open(plan_dir / rel, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                         | getattr(os, "O_NONBLOCK", 0))  # a pipe put there since: no wait
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
                 continue
