@@ -12,7 +12,7 @@ SYSSTAMP := build/.sysdeps
 PYTHON3 ?= $(shell /usr/bin/python3 -c 'import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 11))' \
              2>/dev/null && echo /usr/bin/python3 || echo python3)
 
-.PHONY: all setup sysdeps build check test bench lint clean
+.PHONY: all setup sysdeps build check test bench lint clean demo
 
 all: build
 
@@ -43,6 +43,11 @@ build: setup
 
 test: setup
 	$(PY) -m pytest
+
+# The whole LIP 2.0 story in a scratch repository (build/demo): drafts, acceptances, the
+# Verwaltungsentwurf, Änderungsanträge, votes, Beschluss, Ergänzung, OParl, site.
+demo: setup
+	$(PY) tests/demo.py build/demo
 
 bench: setup
 	$(PY) tests/benchmarks/run.py

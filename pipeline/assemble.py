@@ -8,10 +8,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.council.beratung import council_entries
+from pipeline.dates import german_date
 from pipeline.plan import Chapter, Plan
 from pipeline.plan.body import anchor, protect_gender_star
+from pipeline.plan.fassungen import label as fassung_label
 from pipeline.plan.lines import editor_lines
-from pipeline.review import german_date
+from pipeline.review import Entscheidung, Stellungnahme, records_of
 
 
 def chapter_heading(chapter: Chapter) -> str:
@@ -172,40 +175,28 @@ def measure_catalog_markdown(plan: Plan) -> str:
 
 
 def consultation_entries(plan: Plan) -> list[dict[str, str]]:
-    """Every Vorlage, Entscheidung and Stellungnahme of every chapter, oldest first."""
-    fassungen = plan.manifest.get("fassungen") or [] if plan.manifest else []
+    """Every Vorlage, Entscheidung and Stellungnahme of every chapter, oldest first (same day:
+    chapter order, then the records' own order)."""
+    manifest = plan.manifest
     entries = []
-    order = 0
     for chapter in plan.chapters:
-        for kind in ("vorlagen", "entscheidungen", "stellungnahmen"):
-            for item in chapter.review.get(kind) or []:
-                if not isinstance(item, dict):
-                    continue
-                stand = item.get("stand") if isinstance(item.get("stand"), dict) else {}
-                commit = str(stand.get("commit", ""))
-                fassung = commit[:7]
-                for f in fassungen:
-                    rev = str(f.get("rev", "")) if isinstance(f, dict) else ""
-                    if rev and commit and (rev.startswith(commit) or commit.startswith(rev)):
-                        fassung = f"{f.get('name', '')} ({commit[:7]})"
-                if kind == "entscheidungen":
-                    result = str(item.get("ergebnis", ""))
-                    if item.get("abstimmung"):
-                        result += f" ({item['abstimmung']})"
-                elif kind == "stellungnahmen":
-                    result = RESULT_OF_KIND[kind]
-                else:
-                    result = RESULT_OF_KIND[kind]
-                gremium = str(item.get("gremium", ""))
-                entries.append({
-                    "datum": str(item.get("datum", "")), "order": f"{order:06d}",
-                    "kapitel": f"{chapter.number} {chapter.title}",
-                    "gremium": plan.manifest.gremium_name(gremium) if plan.manifest else gremium,
-                    "art": str(item.get("art") or KIND_LABEL[kind]) if kind == "stellungnahmen"
-                    else KIND_LABEL[kind], "ergebnis": result, "fassung": fassung,
-                })
-                order += 1
-    entries.sort(key=lambda e: (e["datum"], e["order"]))
+        for rec in records_of(chapter).in_time_order():
+            found = manifest.fassung_of_commit(rec.commit) if manifest else None
+            fassung = f"{found.name} ({rec.commit[:7]})" if found else rec.commit[:7]
+            if isinstance(rec, Entscheidung):
+                result = rec.ergebnis + (f" ({rec.abstimmung})" if rec.abstimmung else "")
+                art = KIND_LABEL["entscheidungen"]
+            else:
+                result = RESULT_OF_KIND[rec.list_name]
+                art = (rec.art or KIND_LABEL[rec.list_name]) if isinstance(rec, Stellungnahme) \
+                    else KIND_LABEL[rec.list_name]
+            entries.append({
+                "datum": rec.datum, "kapitel": f"{chapter.number} {chapter.title}",
+                "gremium": manifest.gremium_name(rec.gremium) if manifest else rec.gremium,
+                "art": art, "ergebnis": result, "fassung": fassung,
+            })
+    entries += council_entries(plan)  # the council's votes and Beschluss follow on their day
+    entries.sort(key=lambda e: e["datum"])  # stable: chapters and records keep their order
     return entries
 
 
@@ -221,8 +212,11 @@ def consultation_markdown(plan: Plan) -> str:
         lines.append("Für diese Fassung sind noch keine Vorlagen, Entscheidungen oder "
                      "Stellungnahmen erfasst.")
     else:
+        council = any(e["art"] in ("Abstimmung", "Beschluss") for e in entries)
         lines += ["Jede Zeile nennt eine Vorlage, Entscheidung oder Stellungnahme zu einem "
-                  "Kapitel und die Fassung (Commit), auf die sie sich bezieht.", ""]
+                  "Kapitel" + (", eine Abstimmung über einen Änderungsantrag oder einen Beschluss"
+                               if council else "")
+                  + " und die Fassung (Commit), auf die sie sich bezieht.", ""]
         rows = [[escape_inline(german_date(e["datum"])), escape_inline(e["kapitel"]),
                  escape_inline(e["gremium"]), e["art"], escape_inline(e["ergebnis"]),
                  escape_inline(e["fassung"])] for e in entries]
@@ -268,7 +262,7 @@ def assemble(plan: Plan, *, draft: bool = True, line_numbers: bool = False) -> A
         "kurztitel": str(get("kurztitel", get("titel", ""))),
         "herausgeber": str(get("herausgeber", "Landeshauptstadt Hannover")),
         "autor": str(get("autor", get("herausgeber", "Landeshauptstadt Hannover"))),
-        "fassung": str(get("fassung", "")),
+        "fassung": fassung_label(plan),
         "entwurf": bool(draft),
         "zeilennummern": bool(line_numbers),
         "drucksache": _drucksache_data(plan),

@@ -474,7 +474,7 @@ def _print_status(rows: list) -> None:
                          f"{german_date(r.letzte_entscheidung['datum'])}")
         if r.offene_vorgaben:
             notes.append("offene Vorgaben: " + ", ".join(v["id"] for v in r.offene_vorgaben))
-        if r.fehlende_stellungnahmen and r.status == "vorgelegt":
+        if r.fehlende_stellungnahmen:
             notes.append("es fehlt: " + ", ".join(r.fehlende_stellungnahmen_kurz))
         if r.probleme:
             notes.append(f"Beratungsverlauf fehlerhaft ({len(r.probleme)}), siehe lip check")
@@ -605,7 +605,7 @@ def redline_command(alt: str | None, neu: str | None, plan_dir: Path, seit_entsc
       lip redline v1 v2 --kapitel bildung --format synopse
       lip redline --dateien alt.md neu.md --format html
     """
-    from pipeline.commands.redline import build_redline
+    from pipeline.commands.redline import build_redline, format_word_changes
 
     result = build_redline(plan_dir=plan_dir, alt=alt, neu=neu,
                            seit_entscheidung=seit_entscheidung, kapitel=kapitel,
@@ -615,8 +615,8 @@ def redline_command(alt: str | None, neu: str | None, plan_dir: Path, seit_entsc
         click.echo(f"Nicht verglichen: {note}", err=True)
     for c in result.chapters:
         s = c.redline.stats
-        state = (f"+{s.words_added} / -{s.words_removed} Wörter" if s.changed
-                 else "unverändert")
+        state = format_word_changes(s.words_added, s.words_removed) if s.changed \
+            else "unverändert"
         click.echo(f"{c.redline.title}: {state}", err=True)
         for f in s.fallbacks:
             click.echo(f"  Hinweis: {f}", err=True)
@@ -656,6 +656,248 @@ def site_command(plan_dir: Path, out_dir: Path, open_: bool, force: bool) -> Non
     else:
         click.echo(f"Website geschrieben: {result.index} ({len(result.pages)} Seiten, "
                    f"{result.seconds:.1f} s).", err=True)
+
+
+# --- council stage (issue 18) ----------------------------------------------------------------
+
+
+def _council_done(done) -> None:
+    click.echo(done.message, err=True)
+    for line in done.lines:
+        click.echo(f"  {line}", err=True)
+    click.echo(f"Commit {done.commit[:10]}.", err=True)
+
+
+def _required_datum(ctx: click.Context, param: click.Parameter, value: str | None):
+    if value is None:
+        raise click.BadParameter("bitte das Datum angeben (JJJJ-MM-TT)")
+    return _datum(ctx, param, value)
+
+
+def _punkte(ctx: click.Context, param: click.Parameter, value: str | None):
+    if value is None:
+        return None
+    try:
+        numbers = [int(v) for v in value.replace(" ", "").split(",") if v]
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: Nummern durch Kommas getrennt, z. B. 1,3") from None
+    if not numbers or min(numbers) < 1:
+        raise click.BadParameter(f"{value!r}: Nummern ab 1, durch Kommas getrennt, z. B. 1,3")
+    return numbers
+
+
+@cli.command("fassung")
+@click.argument("name")
+@click.option("--final", is_flag=True,
+              help="Nur benennen, wenn 'lip check --final' besteht (alle Kapitel angenommen).")
+@click.option("--beschreibung", help="Kurze Beschreibung der Fassung.")
+@click.option("--datum", metavar="JJJJ-MM-TT", callback=_datum, help="Datum der Fassung (Standard: heute).")
+@plan_dir_option
+def fassung_command(name: str, final: bool, beschreibung: str | None, datum, plan_dir: Path) -> None:
+    """Den jetzigen, committeten Stand als Fassung benennen (z. B. „Verwaltungsentwurf“).
+
+    Trägt die Fassung in plan/lip.yaml ein und legt ein annotiertes Git-Tag an, in einem
+    Commit. Abgelehnt, wenn der Plan nicht committete Änderungen hat oder der Name schon
+    vergeben ist. 'lip check' meldet, wenn das Tag später verschoben oder gelöscht wird.
+
+    \b
+    Beispiel:
+      lip fassung Verwaltungsentwurf --final --beschreibung "an den Internationalen Ausschuss"
+    """
+    from pipeline.commands import council
+
+    _council_done(council.name_fassung(plan_dir, name, final=final, datum=datum,
+                                       beschreibung=beschreibung))
+
+
+@cli.group("antrag")
+def antrag_group() -> None:
+    """Änderungsanträge der Ratsfraktionen (Dateien in plan/antraege/).
+
+    Jeder Antrag ist eine Datei plan/antraege/<nr>-<antragsteller>.md: im Kopf Antragsteller,
+    Datum, Fassung, Gremium und die Punkte, darunter die Begründung. 'lip check' prüft sie.
+
+    \b
+    Beispiel:
+      lip antrag neu --antragsteller "SPD-Fraktion"
+    """
+
+
+@antrag_group.command("neu")
+@click.option("--antragsteller", required=True, metavar="NAME",
+              help="Fraktion, Gruppe oder Ratsmitglied, z. B. \"Fraktion Bündnis 90/Die Grünen\".")
+@click.option("--art", default="Fraktion", show_default=False,
+              help="Fraktion (Standard), Gruppe oder Ratsmitglied.")
+@click.option("--fassung", metavar="NAME", help="Fassung, auf die sich der Antrag bezieht (Standard: die letzte).")
+@click.option("--gremium", metavar="KENNUNG",
+              help="Gremium, in das der Antrag eingebracht wird (Standard: das erste beschließende).")
+@click.option("--datum", metavar="JJJJ-MM-TT", callback=_datum, help="Datum des Antrags (Standard: heute).")
+@plan_dir_option
+def antrag_neu_command(antragsteller: str, art: str, fassung: str | None, gremium: str | None,
+                       datum, plan_dir: Path) -> None:
+    """Einen neuen Änderungsantrag anlegen: eine ausgefüllte Vorlage zum Bearbeiten.
+
+    \b
+    Beispiel:
+      lip antrag neu --antragsteller "Fraktion Bündnis 90/Die Grünen"
+    """
+    from pipeline.commands import council
+
+    path = council.new_antrag(plan_dir, antragsteller=antragsteller, art=art, fassung=fassung,
+                              gremium=gremium, datum=datum)
+    click.echo(f"Angelegt: {path}", err=True)
+    click.echo("Punkte und Begründung ausfüllen, dann 'lip check' und committen.", err=True)
+
+
+@cli.command("abstimmung")
+@click.argument("antrag")
+@click.option("--gremium", required=True, metavar="KENNUNG",
+              help="Abstimmendes Gremium, z. B. internationaler-ausschuss.")
+@click.option("--datum", metavar="JJJJ-MM-TT", callback=_required_datum, help="Datum der Sitzung.")
+@click.option("--punkte", callback=_punkte, metavar="1,3", help="Punkte, über die abgestimmt wurde (Standard: alle).")
+@click.option("--dafuer", type=click.IntRange(min=0), metavar="N", help="Stimmen dafür.")
+@click.option("--dagegen", type=click.IntRange(min=0), metavar="N", help="Stimmen dagegen.")
+@click.option("--enthaltungen", type=click.IntRange(min=0), metavar="N", help="Enthaltungen.")
+@click.option("--einstimmig", is_flag=True, help="Einstimmig (angenommen, mit --abgelehnt: abgelehnt).")
+@click.option("--abgelehnt", is_flag=True, help="Abgelehnt.")
+@click.option("--zurueckgezogen", is_flag=True, help="Von den Antragstellenden zurückgezogen.")
+@click.option("--vertagt", is_flag=True, help="Vertagt (es wird später erneut abgestimmt).")
+@click.option("--sitzung", metavar="TEXT", help="Sitzung, z. B. \"12. Sitzung des Internationalen Ausschusses\".")
+@plan_dir_option
+def abstimmung_command(antrag: str, gremium: str, datum, punkte, dafuer, dagegen, enthaltungen,
+                       einstimmig: bool, abgelehnt: bool, zurueckgezogen: bool, vertagt: bool,
+                       sitzung: str | None, plan_dir: Path) -> None:
+    """Abstimmung eines Gremiums über Punkte eines Änderungsantrags festhalten (ein Commit).
+
+    \b
+    Beispiel:
+      lip abstimmung 1 --gremium internationaler-ausschuss --datum 2021-01-14 \\
+          --punkte 1,3 --dafuer 8 --dagegen 2 --enthaltungen 1
+      lip abstimmung 2 --gremium ratsversammlung --datum 2021-01-28 --einstimmig
+    """
+    from pipeline.commands import council
+
+    _council_done(council.vote(plan_dir, antrag, gremium=gremium, datum=datum, punkte=punkte,
+                               dafuer=dafuer, dagegen=dagegen, enthaltungen=enthaltungen,
+                               einstimmig=einstimmig, abgelehnt=abgelehnt,
+                               zurueckgezogen=zurueckgezogen, vertagt=vertagt, sitzung=sitzung))
+
+
+@cli.command("beschluss")
+@click.option("--gremium", required=True, metavar="KENNUNG", help="Beschließendes Gremium, z. B. ratsversammlung.")
+@click.option("--datum", metavar="JJJJ-MM-TT", callback=_required_datum, help="Datum des Beschlusses.")
+@click.option("--name", "name", default="Beschlossene Fassung", metavar="NAME",
+              help="Name der beschlossenen Fassung (Standard: „Beschlossene Fassung“).")
+@click.option("--sitzung", metavar="TEXT", help="Sitzung, in der beschlossen wurde.")
+@plan_dir_option
+def beschluss_command(gremium: str, datum, name: str, sitzung: str | None, plan_dir: Path) -> None:
+    """Beschluss festhalten: angenommene Punkte übernehmen und die beschlossene Fassung benennen.
+
+    Übernimmt jeden Punkt, den das Gremium angenommen hat, in den Text (nach Antrags- und
+    Punktnummer), prüft das Ergebnis wie 'lip check --final' und committet es als Fassung mit
+    Tag. Abgelehnt, solange über einen Punkt nicht abgestimmt ist oder zwei angenommene
+    Punkte denselben Text ändern.
+
+    \b
+    Beispiel:
+      lip beschluss --gremium ratsversammlung --datum 2021-01-28
+    """
+    from pipeline.commands import council
+
+    _council_done(council.beschluss(plan_dir, gremium=gremium, datum=datum, name=name, sitzung=sitzung))
+
+
+@antrag_group.command("pdf")
+@click.argument("antraege", nargs=-1, metavar="[ANTRAG]...")
+@click.option("--ausgabe", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("build/rat"), metavar="ORDNER", help="Ausgabeordner (Standard: build/rat).")
+@plan_dir_option
+def antrag_pdf_command(antraege: tuple[str, ...], out_dir: Path, plan_dir: Path) -> None:
+    """Änderungsanträge als PDF: Punkte als Synopse (bisheriger und neuer Wortlaut), Begründung.
+
+    Ohne ANTRAG entsteht ein PDF je Antrag. Gelesen wird der letzte Commit.
+
+    \b
+    Beispiel:
+      lip antrag pdf 1
+      lip antrag pdf
+    """
+    from pipeline.commands import council_documents
+    from pipeline.commands.fassungen import committed_antraege
+
+    keys = list(antraege) or [a.nummer for a in committed_antraege(plan_dir)]
+    if not keys:
+        raise click.UsageError("es gibt (im letzten Commit) keine Änderungsanträge in plan/antraege/")
+    for key in keys:
+        click.echo(f"Geschrieben: {council_documents.antrag_pdf(plan_dir, key, out_dir)}", err=True)
+
+
+@cli.command("ergaenzung")
+@click.option("--nummer", default="E1", metavar="E1", help="Nummer der Ergänzung (Standard: E1).")
+@click.option("--fassung", metavar="NAME",
+              help="Fassung, gegen die die Änderungen gezeigt werden (Standard: die letzte nicht beschlossene).")
+@click.option("--ausgabe", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("build/rat"), metavar="ORDNER", help="Ausgabeordner (Standard: build/rat).")
+@plan_dir_option
+def ergaenzung_command(nummer: str, fassung: str | None, out_dir: Path, plan_dir: Path) -> None:
+    """Ergänzung zur Drucksache schreiben: alle textlichen Änderungen seit der Fassung als Redline.
+
+    Die Drucksache „<Nr.> E1“ beantragt, die in ihrer Anlage 1 aufgeführten textlichen
+    Änderungen zu beschließen; die Anlage zeigt jede Änderung Kapitel für Kapitel.
+
+    \b
+    Beispiel:
+      lip ergaenzung --fassung Verwaltungsentwurf
+    """
+    from pipeline.commands import council_documents
+
+    out = council_documents.ergaenzung_pdf(plan_dir, nummer=nummer, fassung=fassung, out_dir=out_dir)
+    click.echo(f"Geschrieben: {out}", err=True)
+
+
+@cli.command("beschlussuebersicht")
+@click.option("--gremium", required=True, metavar="KENNUNG", help="Gremium der Sitzung.")
+@click.option("--datum", metavar="JJJJ-MM-TT", callback=_required_datum, help="Datum der Sitzung.")
+@click.option("--ausgabe", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("build/rat"), metavar="ORDNER", help="Ausgabeordner (Standard: build/rat).")
+@plan_dir_option
+def beschlussuebersicht_command(gremium: str, datum, out_dir: Path, plan_dir: Path) -> None:
+    """Beschlussübersicht einer Sitzung: jeder Antrag und Punkt mit seinem Ergebnis (PDF).
+
+    \b
+    Beispiel:
+      lip beschlussuebersicht --gremium internationaler-ausschuss --datum 2021-01-14
+    """
+    from pipeline.commands import council_documents
+
+    out = council_documents.beschlussuebersicht_pdf(plan_dir, gremium=gremium, datum=datum, out_dir=out_dir)
+    click.echo(f"Geschrieben: {out}", err=True)
+
+
+@cli.command("oparl")
+@click.option("--basis-url", "base_url", required=True, metavar="URL",
+              help="Adresse, unter der der Ausgabeordner veröffentlicht wird, z. B. https://ratsinfo.example/oparl.")
+@click.option("--ausgabe", "output", type=click.Path(path_type=Path, file_okay=False), default=Path("build/oparl"),
+              metavar="ORDNER", help="Ausgabeordner (Standard: build/oparl).")
+@click.option("--pdf-ordner", "build_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("build"),
+              metavar="ORDNER", help="Wo die PDFs liegen (Standard: build).")
+@plan_dir_option
+def oparl_command(base_url: str, output: Path, build_dir: Path, plan_dir: Path) -> None:
+    """Drucksache, Änderungsanträge und Beratungen als OParl-1.1-Dateien schreiben.
+
+    Liest den Plan aus dem letzten Commit: gleicher Commit, gleiche Bytes. Jedes Objekt liegt
+    unter <ORDNER>/<art>/<name>.json, die PDFs unter <ORDNER>/dateien/; der Ordner kann so, wie
+    er ist, unter der Basis-URL veröffentlicht werden.
+
+    \b
+    Beispiel:
+      lip oparl --basis-url https://ratsinfo.hannover.example/oparl --ausgabe build/oparl
+    """
+    from pipeline.commands import oparl
+
+    written = oparl.export(plan_dir, base_url=base_url, output=output, build_dir=build_dir)
+    click.echo(f"{written.objects} OParl-Objekte und {written.files} PDF-Dateien nach "
+               f"{written.folder} geschrieben (Stand {written.commit[:10]}).", err=True)
 
 
 # --- entry point -----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pipeline.errors import GitError, RevisionNotFound
 from pipeline.files import os_error_text, write_atomic
-from pipeline.plan import PLAN_DIR
+from pipeline.plan import PLAN_DIR, Chapter, Plan, load_plan
 
 READ_SUFFIXES = (".md", ".yaml", ".yml")
 
@@ -97,6 +97,54 @@ def read_plan_files(repo, rev: str, prefix: str = PLAN_DIR) -> dict[str, bytes |
         rel = Path(blob.path).relative_to(prefix).as_posix()
         files[rel] = blob.data_stream.read() if rel.endswith(READ_SUFFIXES) else None
     return files
+
+
+# --- the plan at another revision ---------------------------------------------------------
+
+
+class PlanHistory:
+    """The plan at other revisions of one repository, each revision read once (from git
+    objects, never a checkout). `repo` may be None: then no old version is readable."""
+
+    def __init__(self, repo, prefix: str = PLAN_DIR):
+        self.repo, self.prefix = repo, prefix
+        self._plans: dict[str, Plan] = {}
+
+    def resolve(self, rev: str) -> Revision:
+        if self.repo is None:
+            raise RevisionNotFound(rev, "kein Git-Repository: frühere Fassungen sind nicht lesbar")
+        return resolve(self.repo, rev)
+
+    def plan_at(self, rev: str) -> Plan:
+        """The plan at `rev` (raises RevisionNotFound when the revision or folder is unknown)."""
+        sha = self.resolve(rev).sha
+        if sha not in self._plans:
+            self._plans[sha] = load_plan(read_plan_files(self.repo, sha, self.prefix))
+        return self._plans[sha]
+
+    def chapter_at(self, rev: str, chapter: Chapter) -> Chapter | None:
+        """`chapter` as it was at `rev` (see `matching_chapter`); None if it did not exist."""
+        return matching_chapter(self.plan_at(rev), chapter)
+
+
+def matching_chapter(plan: Plan, chapter: Chapter) -> Chapter | None:
+    """The chapter of `plan` that is `chapter` in another revision: same id, else (the id was
+    renamed) same file name."""
+    for ch in plan.chapters:
+        if ch.id == chapter.id:
+            return ch
+    for ch in plan.chapters:
+        if ch.filename == chapter.filename:
+            return ch
+    return None
+
+
+def pair_chapters(old: Plan, new: Plan) -> list[tuple[Chapter | None, Chapter | None]]:
+    """Every chapter of `new` with its counterpart in `old` (or None), then the chapters of
+    `old` that `new` no longer has."""
+    pairs = [(matching_chapter(old, ch), ch) for ch in new.chapters]
+    kept = {id(a) for a, _ in pairs if a is not None}
+    return pairs + [(ch, None) for ch in old.chapters if id(ch) not in kept]
 
 
 def blob_id(data: bytes) -> str:
@@ -496,18 +544,30 @@ class LogEntry:
     subject: str
     record: str
     """Value of the Lip-Eintrag trailer ('' for ordinary edits)."""
+    blob: str = ""
+    """Git blob id of the file after the commit ('' when the commit deleted it)."""
+    previous_blob: str = ""
+    """Git blob id of the file before the commit ('' when the commit created it)."""
+    other_paths: tuple[str, ...] = ()
+    """Files the commit changed outside the file's folder tree (`outside` of the log call)."""
 
 
-def file_log(repo, relpath: str) -> list[LogEntry]:
+_ZERO = "0" * 40
+
+
+def file_log(repo, relpath: str, outside: str = "") -> list[LogEntry]:
     """Every commit that changed `relpath`, newest first – read with ONE `git log` call.
 
-    No per-commit diff statistics: on 5,000 commits `--numstat` costs 15× the walk itself.
+    Each entry carries the file's blob ids before and after (from `--raw`, no diff text) and
+    the paths it changed that do not start with `outside` (e.g. 'plan/'): enough to tell an
+    edit of the chapter from a program change, without a call per commit.
     """
     git = _git_module()
 
     fmt = f"%x1e%H%x1f%aI%x1f%an%x1f%s%x1f%(trailers:key={TRAILER},valueonly,separator=%x2C)"
     try:
-        out = repo.git.log(f"--format={fmt}", "--no-renames", "--", relpath)
+        out = repo.git.log(f"--format={fmt}", "--no-renames", "--full-diff", "--raw",
+                           "--no-abbrev", "--", relpath)
     except git.GitCommandError as e:
         if head_sha(repo) is None:
             return []
@@ -516,25 +576,31 @@ def file_log(repo, relpath: str) -> list[LogEntry]:
     for chunk in out.split("\x1e"):
         if not chunk.strip():
             continue
-        head = chunk.strip("\n")
+        head, *raw_lines = chunk.strip("\n").split("\n")
         sha, when, author, subject, trailer = (head.split("\x1f") + [""] * 5)[:5]
+        blob = previous = ""
+        others = []
+        for line in raw_lines:
+            if not line.startswith(":"):
+                continue
+            info, _, path = line.partition("\t")
+            fields = info.split()
+            if path == relpath:
+                previous = "" if fields[2] == _ZERO else fields[2]
+                blob = "" if fields[3] == _ZERO else fields[3]
+            elif outside and not path.startswith(outside):
+                others.append(path)
         entries.append(LogEntry(sha, dt.datetime.fromisoformat(when), author, subject,
-                                trailer.strip()))
+                                trailer.strip(), blob, previous, tuple(others)))
     return entries
 
 
 def file_versions(repo, relpath: str) -> list[tuple[str, str, bytes]]:
     """Every committed version of a file, oldest first: (commit, Lip-Eintrag trailer, bytes).
-    One `git log` for the list; the blobs come through GitPython's persistent cat-file."""
-    git = _git_module()
-    out = []
-    for entry in reversed(file_log(repo, relpath)):
-        try:
-            blob = repo.commit(entry.sha).tree / relpath
-        except (KeyError, ValueError, git.exc.GitError):
-            continue  # the commit deleted the file
-        out.append((entry.sha, entry.record, blob.data_stream.read()))
-    return out
+    One `git log` for the list and the blob ids; the blobs through git's one object reader."""
+    entries = [e for e in reversed(file_log(repo, relpath)) if e.blob]  # '' = deleted there
+    blobs = read_blobs(repo, [e.blob for e in entries])
+    return [(e.sha, e.record, blobs[e.blob]) for e in entries]
 
 
 def user_name(repo) -> str:
@@ -575,6 +641,22 @@ def missing_commits(repo, shas: set[str]) -> set[str]:
             if answer.endswith((" missing", " ambiguous"))}
 
 
+def is_ancestor(repo, older: str, newer: str) -> bool:
+    """Whether commit `older` is `newer` or one of its ancestors."""
+    git = _git_module()
+
+    try:
+        repo.git.merge_base("--is-ancestor", older, newer)
+    except git.GitCommandError:
+        return False
+    return True
+
+
+def read_blobs(repo, blob_ids: list[str]) -> dict[str, bytes]:
+    """The bytes of git blobs by id (through git's one long-running object reader)."""
+    return {b: repo.odb.stream(bytes.fromhex(b)).read() for b in dict.fromkeys(blob_ids) if b}
+
+
 def staged_paths(repo, prefix: str = PLAN_DIR) -> list[str]:
     """Paths under `prefix` whose staged version differs from HEAD."""
     if head_sha(repo) is None:  # no HEAD yet: everything staged is new
@@ -599,3 +681,62 @@ def hooks_dir(repo) -> Path:
     """The folder git runs hooks from (respects core.hooksPath and linked worktrees)."""
     path = Path(repo.git.rev_parse("--git-path", "hooks"))
     return path if path.is_absolute() else Path(repo.working_tree_dir) / path
+
+
+# --- Fassungen (issue 18): annotated tags that name a state of the plan ----------------------
+
+
+def tag_target(repo, name: str) -> str | None:
+    """The commit an existing tag points at, or None when there is no such tag."""
+    git = _git_module()
+
+    try:
+        return repo.git.rev_parse("--verify", "--quiet", f"refs/tags/{name}^{{commit}}").strip() or None
+    except git.GitCommandError:
+        return None
+
+
+def create_tag(repo, name: str, sha: str, message: str) -> None:
+    """Create the annotated tag `name` on `sha`; never moves an existing tag."""
+    git = _git_module()
+
+    try:
+        repo.git.tag("-a", name, sha, "-m", message)
+    except git.GitCommandError as e:
+        raise GitError(f"Tag {name!r} konnte nicht angelegt werden: {e.stderr.strip()}") from None
+
+
+def delete_tag(repo, name: str) -> None:
+    """Remove a tag this command created a moment ago (rollback only)."""
+    git = _git_module()
+
+    try:
+        repo.git.tag("-d", name)
+    except git.GitCommandError:
+        pass  # nothing to undo
+
+
+def reset_head(repo, expected: str, to: str) -> None:
+    """Move HEAD back from `expected` to `to` (rollback of this command's own commit only):
+    a compare-and-swap, so someone else's later commit is never undone."""
+    repo.git.update_ref("HEAD", to, expected)
+
+
+def dirty_paths(repo, relpath: str) -> list[str]:
+    """Files under `relpath` that differ from HEAD (staged, unstaged or untracked)."""
+    out = repo.git.status("--porcelain", "--untracked-files=all", "--", relpath)
+    return [line[3:] for line in out.splitlines() if line.strip()]
+
+
+def restore_files(repo, rev: str, relpaths: list[str]) -> None:
+    """Put files in the index and working tree back to `rev` (rollback of this command's own
+    writes only)."""
+    root = Path(repo.working_tree_dir)
+    for rel in relpaths:
+        data = read_file_at(repo, rev, rel)
+        if data is None:
+            repo.git.update_index("--force-remove", "--", rel)
+            (root / rel).unlink(missing_ok=True)
+        else:
+            write_atomic(root / rel, data)
+            repo.git.update_index("--add", "--cacheinfo", f"100644,{_store_blob(repo, data)},{rel}")

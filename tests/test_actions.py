@@ -57,8 +57,8 @@ def test_whole_cycle(mini):
     assert head_subject(mini) == "Lenkungsgruppe: Kapitel 1 Bildung zurückgespielt mit 2 Vorgaben"
     s = state(mini)
     assert s.status is review.ReviewStatus.ZURUECKGESPIELT
-    assert [v["id"] for v in s.open_vorgaben] == ["V1", "V2"]
-    assert s.last_decision["stand"]["commit"] == s.last_submission["stand"]["commit"]
+    assert [v.id for v in s.open_vorgaben] == ["V1", "V2"]
+    assert s.last_decision.commit == s.last_submission.commit
 
     record.add_statement(plan, "bildung", gremium="rtgs", text="Der RTGS regt an, "
                           "Elternlots*innen zu beteiligen.", datum=D(2020, 10, 14))
@@ -117,9 +117,10 @@ def test_whole_cycle(mini):
         "der Text wurde nach der Annahme am 18.11.2020 geändert; die Annahme deckt die jetzige "
         "Fassung nicht. Erneut vorlegen (lip vorlegen bildung) und annehmen lassen"]
     row = next(r for r in status_cmd.status(plan).rows if r.id == "bildung")
-    assert row.stand == "angenommen am 18.11.2020, seitdem geändert: +2/\u22121 Wörter"
-    # "Familienzentren" became "Familienzentren, Elternvereine": +2/−1 tokens
-    assert (row.woerter_hinzu, row.woerter_entfernt) == (2, 1)
+    assert row.stand == "angenommen am 18.11.2020, seitdem geändert: 1 Wort eingefügt, " \
+                        "0 Wörter gestrichen"
+    # "Familienzentren" became "Familienzentren, Elternvereine": the redline marks one word
+    assert (row.woerter_hinzu, row.woerter_entfernt) == (1, 0)
 
     # Re-accept: submit the new version, statement, accept.
     record.submit(plan, "bildung", datum=D(2020, 12, 1))
@@ -214,7 +215,7 @@ def test_decision_on_other_version_is_refused(mini):
     plan = mini / "plan"
     repo = git.Repo(mini)
     submitted(mini, gender_statement=True)
-    sub = state(mini).last_submission["stand"]["commit"]
+    sub = state(mini).last_submission.commit
     edit(plan / "11-bildung.md", "wichtigste Schlüssel", "zentrale Schlüssel")
     commit_all(repo, "Bildung: Einleitung umformuliert")
     before = snapshot(mini)
@@ -254,7 +255,7 @@ def test_uncommitted_edits_refused_unless_commit_given(mini):
     assert "zentrale Schlüssel" in path.read_text(encoding="utf-8")
     assert "datum: 2020-10-05" in path.read_text(encoding="utf-8")
     assert repo.git.status("--porcelain") == " M plan/11-bildung.md"
-    assert state(mini).last_submission["stand"]["commit"] == head
+    assert state(mini).last_submission.commit == head
 
 
 def test_statement_file_beside_chapter(mini, tmp_path):
@@ -268,8 +269,8 @@ def test_statement_file_beside_chapter(mini, tmp_path):
     assert (plan / rel).read_bytes() == src.read_bytes()
     repo = git.Repo(mini)
     assert sorted(repo.head.commit.stats.files) == ["plan/11-bildung.md", f"plan/{rel}"]
-    assert state(mini).statements[-1]["datei"] == rel
-    assert state(mini).statements[-1]["art"] == "Einschätzung"
+    assert state(mini).statements[-1].datei == rel
+    assert state(mini).statements[-1].art == "Einschätzung"
     assert not plan_report(load_plan(plan)).errors
 
 
@@ -286,7 +287,7 @@ def test_other_staged_work_is_not_committed(mini):
 def test_statement_with_uncommitted_edits_needs_commit(mini):
     plan = mini / "plan"
     submitted(mini)
-    sub = state(mini).last_submission["stand"]["commit"]
+    sub = state(mini).last_submission.commit
     edit(plan / "11-bildung.md", "wichtigste Schlüssel", "zentrale Schlüssel")
     before = snapshot(mini)
     with pytest.raises(record.UncommittedEdits):
@@ -295,7 +296,7 @@ def test_statement_with_uncommitted_edits_needs_commit(mini):
     record.add_statement(plan, "bildung", gremium="rtgs", text="x", datum=D(2020, 10, 9),
                           commit=sub)
     assert "wichtigste Schlüssel" in git.Repo(mini).git.show("HEAD:plan/11-bildung.md")
-    assert state(mini).statements[-1]["stand"]["commit"] == sub
+    assert state(mini).statements[-1].commit == sub
 
 
 SHIPPED = sorted((Path(__file__).parent.parent / "plan").glob("[0-9]*.md"))

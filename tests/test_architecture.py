@@ -72,7 +72,7 @@ def test_only_cli_uses_click() -> None:
     assert _users_of(("click",)) <= {"pipeline.cli"}
 
 
-@pytest.mark.parametrize("core", ["plan", "review", "redline", "assemble", "history"])
+@pytest.mark.parametrize("core", ["plan", "review", "redline", "council", "assemble", "history"])
 def test_the_core_imports_nothing_from_commands_or_cli(core: str) -> None:
     offenders = {m: sorted(n for n in _internal(names) if _concern(n) in ("commands", "cli"))
                  for m, names in MODULES.items() if _concern(m) == core}
@@ -81,7 +81,7 @@ def test_the_core_imports_nothing_from_commands_or_cli(core: str) -> None:
 
 @pytest.mark.parametrize("pure", ["plan", pytest.param("redline", marks=pytest.mark.xfail(
     reason="the engine still parses chunks with pandoc itself; the redline-speed work moves "
-           "that into render/")), "review"])
+           "that into render/")), "review", "council"])
 def test_the_pure_core_renders_nothing(pure: str) -> None:
     offenders = {m: sorted(n for n in _internal(names) if _concern(n) == "render")
                  for m, names in MODULES.items() if _concern(m) == pure}

@@ -79,7 +79,7 @@ def test_between_two_tags(repo: Path, capsys: pytest.CaptureFixture) -> None:
     assert 'w:author="Expert*innengruppe Bildung"' in xml
     assert 'w:date="2020-05-04T10:00:00Z"' in xml
     captured = capsys.readouterr()
-    assert "1 Bildung: +" in captured.err
+    assert "1 Bildung: 2 Wörter eingefügt, 1 Wort gestrichen" in captured.err
     assert str(Path("build/redline/v1..v2/redline.md")) in captured.out
     assert git.Repo(repo).git.status("--porcelain", "--", "plan") == status  # nothing checked out
 
@@ -88,7 +88,7 @@ def test_since_last_decision_is_the_default(repo: Path, capsys: pytest.CaptureFi
     assert run(["redline", "--format", "md", "--format", "html"]) == 0
     out = repo / "build" / "redline" / "entscheidung..arbeitsstand"
     md = (out / "redline.md").read_text(encoding="utf-8")
-    assert "Entscheidung vom 2020-04-20" in md
+    assert "Entscheidung vom 20.04.2020" in md
     assert "V1: Die Sprachbildung stärker auf Eltern ausrichten." in md
     assert "[sehr]{.ins} gute Deutschkenntnisse" in md
     assert "Großeltern]{.ins}" in md  # v1 (the decision) against the working tree

@@ -482,7 +482,10 @@ def test_every_reader_of_plan_text_takes_dollars_as_text() -> None:
     from pipeline import redline
     from pipeline.commands import site
     from pipeline.render.pandoc import READER, READER_GENERATED
+    from pipeline.render.reader import PLAN_READER
 
-    for reader in (READER, READER_GENERATED, redline.READER, redline.CHUNK_READER, site.PANDOC_FROM):
+    assert READER == PLAN_READER and site.PLAN_READER is PLAN_READER  # declared once
+
+    for reader in (READER, READER_GENERATED, redline.READER, redline.CHUNK_READER, PLAN_READER):
         ast = tools.run_pandoc(["-f", reader, "-t", "json"], stdin="Formel $x^2$ und 5 $ bis 10 $.").decode()
         assert '"Math"' not in ast and '"$x^2$"' in ast, reader

@@ -67,7 +67,7 @@ def test_a_wrong_value_anywhere_is_reported_never_a_crash(where, value) -> None:
     for chapter in plan.chapters:
         assert review.chapter_state(chapter, gremien).label  # what `lip status` shows
         assert site.timeline(chapter, plan).startswith(("<ol", "<p"))  # the site's history
-        assert site_data.chapter_state(chapter, plan.manifest).label  # the site's status badge
+        assert site_data.state_view(chapter, plan.manifest).label  # the site's status badge
     try:
         assemble(plan, draft=not is_final(plan))
     except Exception:  # `lip build` then shows the check's problems instead

@@ -6,6 +6,7 @@ The site is built once per module from tests/fixtures/site/plan in a real git re
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from html.parser import HTMLParser
@@ -114,7 +115,7 @@ def test_raw_html_in_a_chapter_is_shown_as_text(pages):
     text, page = pages["soziales.html"]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "<img src=x onerror=alert(1)>" in page.plain
-    assert '<div onmouseover=“alert(3)”>Raw-Block</div>' in page.plain  # smart quotes
+    assert '<div onmouseover="alert(3)">Raw-Block</div>' in page.plain  # as written, as in the PDF
     assert "gefährlicher Link" in page.plain
     assert "javascript" not in " ".join(page.links)
     # front matter and Maßnahme fields are escaped as well
@@ -168,7 +169,8 @@ def test_start_page_shows_state_in_colour_and_text(pages):
     assert ">zurückgespielt<" in bildung or ">überarbeitet<" in bildung
     assert "10. Juni 2020" in bildung
     assert 'href="bildung.html#verlauf">1</a>' in bildung      # V2 is still open
-    assert "Runder Tisch für Gleichberechtigung" in bildung      # RTGS has not commented
+    # Decided (returned, then revised): no Stellungnahme is due until the next Vorlage
+    assert 'data-label="Fehlende Stellungnahmen">keine<' in bildung
     assert ">ja" in bildung                                       # changed since the decision
     haltung = next(r for r in rows if 'href="haltung.html"' in r)
     assert ">angenommen<" in haltung and ">nein<" in haltung
@@ -326,8 +328,14 @@ def test_an_impossible_date_is_shown_as_written_not_a_crash(tmp_path):
     result = site.site_for_plan_dir(plan_dir, tmp_path / "site", require_valid=False)
     page = (tmp_path / "site" / "bildung.html").read_text(encoding="utf-8")
     assert "bildung.html" in result.pages
-    assert '<time datetime="2020-13-08">2020-13-08</time>' in page
-    assert site.german_date("2020-06-08") == "8. Juni 2020"
+    assert '<p class="when">2020-13-08</p><p>Entscheidung: Eintrag ohne gültiges Datum' in page
+
+
+def test_one_date_format_per_purpose():
+    from pipeline.dates import german_date, german_date_long
+
+    assert german_date_long("2020-06-08") == "8. Juni 2020"
+    assert german_date(dt.date(2020, 6, 8)) == "08.06.2020"
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -335,6 +343,8 @@ def test_an_impossible_date_is_shown_as_written_not_a_crash(tmp_path):
     ("01.10.2020", "01.10.2020"),
 ])
 def test_german_date_keeps_what_it_cannot_read(value, expected):
-    from pipeline.review import german_date
+    from pipeline.dates import german_date, german_date_long
 
     assert german_date(value) == expected
+    assert german_date_long(value) == (expected if expected in ("", "2020-13-45", "01.10.2020")
+                                       else "12. März 2020")

@@ -93,10 +93,13 @@ def _fallback_time() -> dt.datetime:
 
 
 def is_final(plan: Plan) -> bool:
-    """Final = every chapter accepted on its current text (the review rule of issue 4)."""
+    """Final = every chapter accepted on its current text (the review rule of issue 4), and
+    not an Arbeitsstand after a named Fassung (whose text it no longer is)."""
+    from pipeline.plan.fassungen import ARBEITSSTAND, label
+
     report = Report()
     review.check_final(plan, report)
-    return not report.errors
+    return not report.errors and not label(plan).startswith(ARBEITSSTAND)
 
 
 def tool_versions(templates: Path) -> dict[str, str]:

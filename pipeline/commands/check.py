@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import history
+from pipeline.commands.fassungen import check_council
 from pipeline.diagnostics import Report
 from pipeline.errors import GitError, PipelineError
 from pipeline.plan import Chapter, Plan, load_chapter, load_plan, read_resources
@@ -26,14 +27,18 @@ def check(plan_dir: Path, *, strict: bool = False, final: bool = False) -> Repor
     """Check the plan in `plan_dir`; with `final`, also demand that every chapter is accepted."""
     plan = load_plan(plan_dir)
     plan.resources = read_resources(plan_dir, plan.files)
-    report = plan_report(plan, strict=strict)
-    if final:
-        check_final(plan, report)
+    report = plan_report(plan)
+    check_council(plan_dir, plan, report)  # Anträge and Fassung tags need git
     try:
         repo = history.open_repo(plan_dir)
     except GitError:
-        return report  # outside a repository there is no history to hold the plan to
-    report.extend(history_report(repo, history.plan_prefix(repo, plan_dir), plan).diagnostics)
+        repo = None  # outside a repository there is no history to hold the plan to
+    if repo is not None:
+        report.extend(history_report(repo, history.plan_prefix(repo, plan_dir), plan).diagnostics)
+    if strict:
+        report = _strict(report)
+    if final:
+        check_final(plan, report)
     return report
 
 
@@ -80,3 +85,14 @@ def _missing_commits(repo: Any, plan: Plan, report: Report) -> None:
         if sha in missing:
             report.add(chapter.path, chapter.line_of(*keys), field,
                        f"Commit {sha[:10]} gibt es in diesem Repository nicht; {hint}")
+
+
+def _strict(report: Report) -> Report:
+    """Warnings count as errors (`lip check --strict`)."""
+    from dataclasses import replace
+
+    from pipeline.diagnostics import Severity
+
+    out = Report()
+    out.extend([replace(d, severity=Severity.ERROR) for d in report.diagnostics])
+    return out

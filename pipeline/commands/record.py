@@ -13,6 +13,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from pipeline import history, review
+from pipeline.dates import german_date
 from pipeline.errors import PipelineError, PlanInvalid
 from pipeline.plan import Chapter, Plan, frontmatter, load_chapter, load_plan
 from pipeline.plan.validate import manifest_report
@@ -111,7 +112,7 @@ def _fold(ctx: _Context) -> review.Fold:
 
 def _pin_submitted(fold: review.Fold, version: tuple[str, str]) -> tuple[str, str]:
     """Pin the submission's own commit when the version has exactly the submitted text."""
-    submitted = review.stand_of(fold.last_submission)
+    submitted = tuple(review.stand_of(fold.last_submission))
     return submitted if submitted[1] and version[1] == submitted[1] else version
 
 
@@ -215,7 +216,8 @@ def submit(plan_dir: Path, key: str, *, datum: dt.date | None = None,
     fold = _fold(ctx)
     group = str(ctx.chapter.get("expertinnengruppe", ""))
     record = _cmap(datum=_today(datum), gremium=group, stand=_stand(version), vermerk=vermerk)
-    review.check_step(fold, review.Step.VORLEGEN, record, kap=ctx.kap)
+    review.check_step(fold, review.Step.VORLEGEN, review.read_record("vorlagen", record),
+                      kap=ctx.kap)
 
     def mutate(meta: Any) -> None:
         _block_seq(_review_map(meta), "vorlagen").append(record)
@@ -242,8 +244,7 @@ def decide(plan_dir: Path, key: str, *, accepted: bool, vorgaben: Sequence[str] 
     version = _version(ctx, commit)
     fold = _fold(ctx)
     version = _pin_submitted(fold, version)
-    used = [str(v.get("id", "")) for d in ctx.chapter.review.get("entscheidungen") or []
-            if isinstance(d, dict) for v in d.get("vorgaben") or [] if isinstance(v, dict)]
+    used = [v.id for d in review.records_of(ctx.chapter).entscheidungen for v in d.vorgaben]
     start = max([int(i[1:]) for i in used if i[1:].isdigit()] + [0])
     items = CommentedSeq(_cmap(id=f"V{start + n}", text=text)
                          for n, text in enumerate((v.strip() for v in vorgaben if v.strip()), 1))
@@ -252,7 +253,7 @@ def decide(plan_dir: Path, key: str, *, accepted: bool, vorgaben: Sequence[str] 
                    else review.RETURNED, stand=_stand(version),
                    vorgaben=items if items else None, sitzung=sitzung, abstimmung=abstimmung)
     step = review.Step.ANNEHMEN if accepted else review.Step.ZURUECKSPIELEN
-    review.check_step(fold, step, record, kap=ctx.kap)
+    review.check_step(fold, step, review.read_record("entscheidungen", record), kap=ctx.kap)
 
     def mutate(meta: Any) -> None:
         _block_seq(_review_map(meta), "entscheidungen").append(record)
@@ -285,7 +286,7 @@ def add_statement(plan_dir: Path, key: str, *, gremium: str, text: str | None = 
     fold = _fold(ctx)
     if commit is None and fold.last_submission is not None:
         # Statements are about the submitted version, even if the group has edited since.
-        version = review.stand_of(fold.last_submission)
+        version = tuple(review.stand_of(fold.last_submission))
     else:
         version = _pin_submitted(fold, _version(ctx, commit))
     when = _today(datum)
@@ -295,7 +296,8 @@ def add_statement(plan_dir: Path, key: str, *, gremium: str, text: str | None = 
         rel_datei, extra = _statement_file(ctx, plan_dir, datei, gremium, when)
     record = _cmap(datum=when, gremium=gremium, stand=_stand(version), art=art,
                    text=text.strip() if text else None, datei=rel_datei)
-    review.check_step(fold, review.Step.STELLUNGNAHME, record, kap=ctx.kap)
+    review.check_step(fold, review.Step.STELLUNGNAHME,
+                      review.read_record("stellungnahmen", record), kap=ctx.kap)
 
     def mutate(meta: Any) -> None:
         _block_seq(_review_map(meta), "stellungnahmen").append(record)
@@ -343,24 +345,24 @@ def vorgabe_done(plan_dir: Path, key: str, vorgabe: str, *, vermerk: str,
     version = _version(ctx, commit)
     fold = _fold(ctx)
     when = _today(datum)
-    probe = _cmap(datum=when, stand=_stand(version))
+    probe = review.Record(datum=when, stand=review.Stand(*version))
     review.check_step(fold, review.Step.VORGABE_ERLEDIGT, probe, kap=ctx.kap)
-    decisions = ctx.chapter.review.get("entscheidungen") or []
-    last_index = len(decisions) - 1
-    vorgaben = fold.last_decision.get("vorgaben") or []
-    ids = [str(v.get("id")) for v in vorgaben if isinstance(v, dict)]
+    decision = fold.last_decision
+    last_index = decision.index
+    vorgaben = decision.vorgaben
+    ids = [v.id for v in vorgaben]
     wanted = vorgabe.strip().upper()
     if wanted not in ids:
         raise review.ReviewStateError(
             ctx.name, fold.status, review.Step.VORGABE_ERLEDIGT,
-            f"die letzte Entscheidung vom {review.german_date(fold.last_decision.get('datum'))} "
+            f"die letzte Entscheidung vom {german_date(decision.datum)} "
             f"hat keine Vorgabe {vorgabe!r}", f"eine ihrer Vorgaben angeben: {', '.join(ids)}")
     index = ids.index(wanted)
-    if vorgaben[index].get("erledigt"):
-        done = vorgaben[index]["erledigt"]
+    done = vorgaben[index].erledigt
+    if done is not None:
         raise review.ReviewStateError(
             ctx.name, fold.status, review.Step.VORGABE_ERLEDIGT,
-            f"Vorgabe {wanted} ist seit {review.german_date(done.get('datum'))} als erledigt "
+            f"Vorgabe {wanted} ist seit {german_date(done.datum)} als erledigt "
             f"vermerkt", "nichts zu tun; offene Vorgaben zeigt lip status")
 
     def mutate(meta: Any) -> None:
@@ -371,7 +373,7 @@ def vorgabe_done(plan_dir: Path, key: str, vorgabe: str, *, vermerk: str,
     subject = f"{ctx.gremium_name(group)}: Vorgabe {wanted} zu Kapitel {ctx.name} erledigt"
     message = _message(subject, "vorgabe-erledigt", ctx, [
         f"Datum: {when.isoformat()}", f"Fassung: {version[0][:10]}",
-        f"{wanted}: {vorgaben[index].get('text')}", f"Vermerk: {vermerk.strip()}"])
+        f"{wanted}: {vorgaben[index].text}", f"Vermerk: {vermerk.strip()}"])
     return _commit(ctx, mutate, message, commit)
 
 

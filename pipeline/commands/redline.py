@@ -11,11 +11,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.dates import german_date
 from pipeline.errors import PipelineError, PlanInvalid, RevisionNotFound
 from pipeline.files import os_error_text, write_atomic
 from pipeline.plan import Chapter, Plan, load_plan
 from pipeline.plan.frontmatter import MAX_CHAPTER_BYTES
-from pipeline.redline import Redline, Stats, compare_markdown, redline_chapter
+from pipeline.redline import (  # noqa: F401  (format_word_changes: for the CLI)
+    Redline,
+    Stats,
+    compare_markdown,
+    format_word_changes,
+    redline_chapter,
+)
+from pipeline.review import Entscheidung, records_of
 
 FORMATS = ("html", "pdf", "docx", "synopse", "md")
 WORKTREE_LABEL = "Arbeitsstand"
@@ -39,7 +47,7 @@ class Side:
 class ChapterRedline:
     redline: Redline
     alt_label: str
-    decision: dict | None = None
+    decision: Entscheidung | None = None
 
 
 @dataclass
@@ -61,61 +69,21 @@ def _epoch() -> int | None:
     return int(v) if v and v.isdigit() else None
 
 
-def _fassungen(plan: Plan) -> dict[str, str]:
-    out = {}
-    for f in plan.manifest.get("fassungen") or []:
-        if isinstance(f, dict) and f.get("name") and f.get("rev"):
-            out[str(f["name"])] = str(f["rev"])
-    return out
-
-
-def _side_at(repo, prefix: str, name: str, fassungen: dict[str, str], cache: dict) -> Side:
-    from pipeline import history
-
-    rev = fassungen.get(name, name)
-    resolved = history.resolve(repo, rev)
-    if resolved.sha not in cache:
-        cache[resolved.sha] = load_plan(history.read_plan_files(repo, resolved.sha, prefix))
-    return Side(name, cache[resolved.sha], resolved.time, resolved.sha)
-
-
-def _match(plan: Plan, chapter: Chapter) -> Chapter | None:
-    for ch in plan.chapters:
-        if ch.id == chapter.id:
-            return ch
-    for ch in plan.chapters:
-        if ch.filename == chapter.filename:
-            return ch
-    return None
+def _side_at(hist, name: str, plan: Plan | None = None) -> Side:
+    """The plan at a Fassung's name (from `plan`'s manifest) or at any git revision."""
+    fassung = plan.manifest.fassung(name) if plan is not None and plan.manifest else None
+    resolved = hist.resolve(fassung.rev if fassung else name)
+    return Side(name, hist.plan_at(resolved.sha), resolved.time, resolved.sha)
 
 
 def _author(plan: Plan, chapter: Chapter, autor: str | None) -> str:
+    """Who the redline names as the author of the changes: the chapter's Expert*innengruppe."""
     if autor:
         return autor
     key = chapter.get("expertinnengruppe")
-    if key:
-        try:
-            return plan.manifest.gremium_name(str(key))
-        except Exception:  # an unknown key is reported by 'lip check', not here
-            return str(key)
+    if key:  # an unknown key is reported by 'lip check' and shown as written
+        return plan.manifest.gremium_name(str(key)) if plan.manifest else str(key)
     return "Landeshauptstadt Hannover"
-
-
-def _last_decision(chapter: Chapter) -> dict | None:
-    decisions = chapter.review.get("entscheidungen") or []
-    return decisions[-1] if decisions else None
-
-
-def _vorgaben(decision: dict | None) -> list[str]:
-    if not decision:
-        return []
-    out = []
-    for v in decision.get("vorgaben") or []:
-        if isinstance(v, dict):
-            out.append(f"{v.get('id', '')}: {v.get('text', '')}".strip(": "))
-        else:
-            out.append(str(v))
-    return out
 
 
 def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
@@ -126,13 +94,11 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
     from pipeline import history
 
     repo = history.open_repo(plan_dir)
-    prefix = history.plan_prefix(repo, plan_dir)
-    cache: dict = {}
+    hist = history.PlanHistory(repo, history.plan_prefix(repo, plan_dir))
     work = load_plan(plan_dir)
     if neu is None and (broken := work.unread_chapter_files):  # the editor can mend these first
         raise PlanInvalid([d for d in work.diagnostics
                            if any(name in d.path or repr(name) in d.message for name in broken)])
-    fassungen = _fassungen(work)
     if neu is None:
         head_time = history.resolve(repo, "HEAD").time if repo.head.is_valid() else \
             dt.datetime.now(dt.UTC)
@@ -140,9 +106,8 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
         when = dt.datetime.fromtimestamp(epoch, dt.UTC) if epoch is not None else head_time
         new_side = Side(WORKTREE_LABEL, work, when)
     else:
-        new_side = _side_at(repo, prefix, neu, fassungen, cache)
-    alt_side = _side_at(repo, prefix, alt, fassungen, cache) if alt and not seit_entscheidung \
-        else None
+        new_side = _side_at(hist, neu, work)
+    alt_side = _side_at(hist, alt, work) if alt and not seit_entscheidung else None
 
     chapters = list(new_side.plan.chapters)
     if kapitel:
@@ -154,39 +119,41 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
     out: list[ChapterRedline] = []
     skipped: list[str] = []
     for ch in chapters:
-        decision = _last_decision(ch)
+        decision = records_of(ch).last_decision
         if alt_side is None:  # since the last decision on this chapter
             if decision is None:
                 skipped.append(f"{ch.number} {ch.title}: noch keine Entscheidung der "
                                f"Lenkungsgruppe")
                 continue
-            commit = str((decision.get("stand") or {}).get("commit", ""))
+            commit = decision.commit
             try:
-                side = _side_at(repo, prefix, commit, {}, cache)
+                side = _side_at(hist, commit)
             except RevisionNotFound:
                 shallow = f"; {history.SHALLOW_HINT}" if history.is_shallow(repo) else ""
                 raise RedlineError(
                     f"{ch.path}: review.entscheidungen[-1].stand.commit: Commit {commit!r} "
                     f"nicht im Repository{shallow}") from None
-            old = _match(side.plan, ch)
-            label = f"Entscheidung vom {decision.get('datum', '?')} ({commit[:7]})"
+            old = history.matching_chapter(side.plan, ch)
+            label = f"Entscheidung vom {german_date(decision.datum)} ({commit[:7]})"
         else:
-            side, old = alt_side, _match(alt_side.plan, ch)
+            side, old = alt_side, history.matching_chapter(alt_side.plan, ch)
             label = alt_side.label
         if old is None and ch.filename in side.plan.unread_chapter_files:
             skipped.append(f"{ch.number} {ch.title}: in {label} nicht lesbar (siehe 'lip check')")
             continue
         red = redline_chapter(old, ch, context=context)  # type: ignore[arg-type]
         red.author = _author(new_side.plan, ch, autor)
-        red.vorgaben = _vorgaben(decision)
+        red.vorgaben = [v.label for v in decision.vorgaben] if decision else []
         out.append(ChapterRedline(red, label, decision))
     if alt_side is not None and not kapitel:  # chapters that NEU no longer has
         unreadable_new = new_side.plan.unread_chapter_files
-        for och in alt_side.plan.chapters:
-            if _match(new_side.plan, och) is None and och.filename in unreadable_new:
+        for och, missing in history.pair_chapters(alt_side.plan, new_side.plan):
+            if missing is not None or och is None:
+                continue
+            if och.filename in unreadable_new:
                 skipped.append(f"{och.number} {och.title}: in {new_side.label} nicht lesbar "
                                f"(siehe 'lip check')")
-            elif _match(new_side.plan, och) is None:
+            else:
                 red = redline_chapter(och, None)
                 red.author = _author(alt_side.plan, och, autor)
                 out.append(ChapterRedline(red, alt_side.label))
@@ -203,7 +170,7 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
     """The summary on top: words per chapter, Maßnahmen by ID, Vorgaben beside the changes."""
     lines = ["# Übersicht der Änderungen {.unnumbered .unlisted #uebersicht}", "",
              f"Verglichen werden **{alt_label}** (bisherige Fassung) und **{neu_label}** "
-             f"(neue Fassung, Stand {neu_time.strftime('%d.%m.%Y')}).", ""]
+             f"(neue Fassung, Stand {german_date(neu_time)}).", ""]
     changed = [c for c in chapters if c.redline.stats.changed]
     unchanged = [c for c in chapters if not c.redline.stats.changed]
     total = Stats()

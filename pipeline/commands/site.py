@@ -19,30 +19,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline import review
 from pipeline.assemble import chapter_markdown
 from pipeline.commands import site_data
-from pipeline.commands.site_data import History, RedlineView, StateView
+from pipeline.commands.site_data import RedlineView, StateView
+from pipeline.dates import german_date_long, iso_date
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import PipelineError, PlanInvalid
-from pipeline.plan import Chapter, Plan
+from pipeline.history import PlanHistory, pair_chapters
+from pipeline.plan import Chapter, Fassung, Plan
 from pipeline.plan.body import anchor as make_anchor
 from pipeline.plan.images import image_problems
+from pipeline.render.reader import PLAN_READER
 from pipeline.render.tools import run_pandoc
-from pipeline.review import as_date
 
 log = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "site"
 LUA_FILTER = Path(__file__).resolve().parents[1] / "render" / "filters" / "site.lua"
-PANDOC_FROM = "markdown-raw_html-raw_tex-raw_attribute-native_divs-native_spans-citations-tex_math_dollars"
 ASSETS = ("site.css", "site.js")
 RESERVED = {"index", "massnahmen", "fassungen"}
 DOWNLOADS = (
     ("LIP-2.0.pdf", "Plan als PDF"),
     ("LIP-2.0.docx", "Plan als Word-Datei (DOCX)"),
 )
-MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
-          "Oktober", "November", "Dezember")
 
 
 # --- escaping and the tiny template function -----------------------------------------------
@@ -71,16 +71,12 @@ def render_template(text: str, **values: Any) -> str:
     return _SLOT.sub(lambda m: h(values.get(m.group(1), "")), text)
 
 
-def german_date(iso: str) -> str:
-    """'2020-06-08' → '8. Juni 2020' (other text, e.g. an impossible 2020-13-45, unchanged)."""
-    d = as_date(iso)
-    return f"{d.day}. {MONTHS[d.month - 1]} {d.year}" if d else (iso or "")
-
-
-def time_tag(iso: str) -> Markup:
+def time_tag(value: Any) -> Markup:
+    """A date for people (8. Juni 2020) with its ISO form for machines."""
+    iso = iso_date(value)
     if not iso:
         return Markup("–")
-    return Markup(f'<time datetime="{h(iso)}">{h(german_date(iso))}</time>')
+    return Markup(f'<time datetime="{h(iso)}">{h(german_date_long(value))}</time>')
 
 
 # --- data gathered before anything is written ---------------------------------------------
@@ -99,8 +95,8 @@ class ChapterPage:
 @dataclass
 class FassungDiff:
     page: str
-    old: dict
-    new: dict
+    old: Fassung
+    new: Fassung
     chapters: list[tuple[str, RedlineView]] = field(default_factory=list)
     """(chapter heading, redline) for every chapter that changed."""
     html: list[str] = field(default_factory=list)
@@ -162,7 +158,7 @@ def render_fragments(sources: list[tuple[str, list[str]]]) -> list[str]:
     """
     out = []
     for markdown, extra in sources:
-        args = ["-f", PANDOC_FROM, "-t", "html5", "--wrap=none",
+        args = ["-f", PLAN_READER, "-t", "html5", "--wrap=none",
                 f"--lua-filter={LUA_FILTER}", *extra]
         out.append(run_pandoc(args, markdown).decode("utf-8"))
     return out
@@ -303,57 +299,55 @@ def redline_page(p: ChapterPage) -> str:
 def timeline(chapter: Chapter, plan: Plan) -> str:
     """The chapter's Beratungsverlauf: submissions, decisions with Vorgaben, statements."""
     name = plan.manifest.gremium_name if plan.manifest else (lambda k: k)
-    events: list[tuple[str, int, str]] = []
-    for i, v in enumerate(site_data._entries(chapter, "vorlagen")):
-        iso = site_data.date_text(v.get("datum"))
-        body = (f"<p><strong>Vorlage</strong> an: {h(name(str(v.get('gremium', ''))))}"
-                f"{commit_note(v)}</p>")
-        if v.get("vermerk"):
-            body += f"<p>{h(v.get('vermerk'))}</p>"
-        events.append((iso, 0 * 1000 + i, body))
-    for i, d in enumerate(site_data._entries(chapter, "entscheidungen")):
-        iso = site_data.date_text(d.get("datum"))
-        result = str(d.get("ergebnis", ""))
-        extra = " · ".join(str(d.get(k)) for k in ("sitzung", "abstimmung") if d.get(k))
-        body = (f"<p><strong>Entscheidung</strong> der {h(name(str(d.get('gremium', ''))))}: "
-                f'<span class="result result-{"ok" if result == "angenommen" else "back"}">'
-                f"{h(result)}</span>{commit_note(d)}</p>")
-        if extra:
-            body += f'<p class="muted">{h(extra)}</p>'
-        vorgaben = site_data.vorgaben_of(d)
-        if vorgaben:
-            items = []
-            for v in vorgaben:
-                if v.done:
-                    state = (f'<span class="done">erledigt</span> am {time_tag(v.done_date or "")}'
-                             f"{f': {h(v.done_note)}' if v.done_note else ''}")
-                else:
-                    state = '<span class="open">offen</span>'
-                items.append(f"<li><strong>{h(v.id)}</strong> {h(v.text)} <br>{state}</li>")
-            body += f'<p>Vorgaben:</p><ul class="vorgaben">{"".join(items)}</ul>'
-        events.append((iso, 1000 + i, body))
-    for i, s in enumerate(site_data._entries(chapter, "stellungnahmen")):
-        iso = site_data.date_text(s.get("datum"))
-        art = str(s.get("art") or "Stellungnahme")
-        body = (f"<p><strong>{h(art)}</strong>: {h(name(str(s.get('gremium', ''))))}"
-                f"{commit_note(s)}</p>")
-        text = str(s.get("text") or "")
-        for para in [t.strip() for t in text.split("\n\n") if t.strip()]:
-            body += f"<p>{h(para)}</p>"
-        if s.get("datei"):
-            body += f'<p class="muted">Wortlaut: plan/{h(s.get("datei"))}</p>'
-        events.append((iso, 2000 + i, body))
-    if not events:
+    items = []
+    for rec in review.records_of(chapter).in_time_order():
+        if isinstance(rec, review.Vorlage):
+            body = (f"<p><strong>Vorlage</strong> an: {h(name(rec.gremium))}"
+                    f"{commit_note(rec)}</p>")
+            if rec.vermerk:
+                body += f"<p>{h(rec.vermerk)}</p>"
+        elif isinstance(rec, review.Entscheidung):
+            extra = " · ".join(x for x in (rec.sitzung, rec.abstimmung) if x)
+            body = (f"<p><strong>Entscheidung</strong> der {h(name(rec.gremium))}: "
+                    f'<span class="result result-{"ok" if rec.accepted else "back"}">'
+                    f"{h(rec.ergebnis)}</span>{commit_note(rec)}</p>")
+            if extra:
+                body += f'<p class="muted">{h(extra)}</p>'
+            vorgaben = [site_data.vorgabe_view(v) for v in rec.vorgaben]
+            if vorgaben:
+                lines = []
+                for v in vorgaben:
+                    if v.done:
+                        state = (f'<span class="done">erledigt</span> am {time_tag(v.done_date)}'
+                                 f"{f': {h(v.done_note)}' if v.done_note else ''}")
+                    else:
+                        state = '<span class="open">offen</span>'
+                    lines.append(f"<li><strong>{h(v.id)}</strong> {h(v.text)} <br>{state}</li>")
+                body += f'<p>Vorgaben:</p><ul class="vorgaben">{"".join(lines)}</ul>'
+        else:
+            assert isinstance(rec, review.Stellungnahme)
+            body = (f"<p><strong>{h(rec.art or 'Stellungnahme')}</strong>: "
+                    f"{h(name(rec.gremium))}{commit_note(rec)}</p>")
+            for para in [t.strip() for t in rec.text.split("\n\n") if t.strip()]:
+                body += f"<p>{h(para)}</p>"
+            if rec.datei:
+                body += f'<p class="muted">Wortlaut: plan/{h(rec.datei)}</p>'
+        items.append(f'<li><p class="when">{time_tag(rec.datum)}</p>{body}</li>')
+    for bad in review.records_of(chapter).problems:
+        what = _UNREADABLE[bad.list_name]
+        items.append(f'<li><p class="when">{h(bad.written_date or "–")}</p><p>{h(what)}: '
+                     f"{h(bad.message)} (Einzelheiten: <code>lip check</code>)</p></li>")
+    if not items:
         return '<p class="muted">Noch keine Vorlagen, Entscheidungen oder Stellungnahmen.</p>'
-    events.sort(key=lambda e: (e[0], e[1]))
-    items = "".join(f'<li><p class="when">{time_tag(iso)}</p>{body}</li>'
-                    for iso, _, body in events)
-    return f'<ol class="timeline">{items}</ol>'
+    return f'<ol class="timeline">{"".join(items)}</ol>'
 
 
-def commit_note(entry: dict) -> str:
-    stand = entry.get("stand") if isinstance(entry.get("stand"), dict) else {}
-    commit = str(stand.get("commit") or "")
+_UNREADABLE = {"vorlagen": "Vorlage", "entscheidungen": "Entscheidung",
+               "stellungnahmen": "Stellungnahme"}
+
+
+def commit_note(record: review.Record) -> str:
+    commit = record.commit
     return f' <span class="commit">(Stand {h(commit[:10])})</span>' if commit else ""
 
 
@@ -385,7 +379,7 @@ def chapter_page(p: ChapterPage, plan: Plan) -> str:
     if p.redline.available:
         change = (f"<p>{h(p.redline.summary)}</p>"
                   f'<p><a class="button" href="{h(redline_page(p))}">Änderungen seit der '
-                  f"Entscheidung vom {h(german_date(decision.date if decision else ''))} "
+                  f"Entscheidung vom {h(german_date_long(decision.date if decision else ''))} "
                   f"ansehen</a></p>")
     else:
         change = f'<p class="muted">{h(p.redline.message)}</p>'
@@ -406,7 +400,7 @@ LEGEND = ('<p class="legend"><ins><span class="vh">Einfügung: </span>eingefügt
 
 def redline_page_html(p: ChapterPage) -> str:
     ch, d = p.chapter, p.state.last_decision
-    since = f" seit der Entscheidung vom {german_date(d.date)}" if d else ""
+    since = f" seit der Entscheidung vom {german_date_long(d.date)}" if d else ""
     return "\n".join([
         f'<p class="back"><a href="{h(p.page)}">← zurück zu Kapitel {h(ch.number)} '
         f"{h(ch.title)}</a></p>",
@@ -479,22 +473,22 @@ def unstar(text: str) -> str:
     return text.replace("\\*", "*")
 
 
-def fassungen_page(fassungen: list[dict], diffs: list[FassungDiff]) -> str:
+def fassungen_page(fassungen: list[Fassung], diffs: list[FassungDiff]) -> str:
     if not fassungen:
         return ("<h1>Fassungen</h1><p>Es sind noch keine Fassungen festgelegt. Eine Fassung ist "
                 "ein benannter Stand des Plans; sie wird in <code>plan/lip.yaml</code> unter "
                 "<code>fassungen</code> mit Name, Datum und Git-Revision eingetragen.</p>")
-    diff_for = {d.new.get("name"): d for d in diffs}
+    diff_for = {d.new.name: d for d in diffs}
     rows = []
     for f in fassungen:
-        d = diff_for.get(f.get("name"))
-        link = (f'<a href="{h(d.page)}">Änderungen gegenüber {h(d.old.get("name"))}</a>'
+        d = diff_for.get(f.name)
+        link = (f'<a href="{h(d.page)}">Änderungen gegenüber {h(d.old.name)}</a>'
                 if d else '<span class="muted">erste Fassung</span>')
         rows.append(
-            f'<tr><th scope="row" data-label="Fassung">{h(f.get("name"))}</th>'
-            f'<td data-label="Datum">{time_tag(site_data.date_text(f.get("datum")))}</td>'
-            f'<td data-label="Beschreibung">{h(f.get("beschreibung", ""))}</td>'
-            f'<td data-label="Revision"><code>{h(str(f.get("rev", ""))[:12])}</code></td>'
+            f'<tr><th scope="row" data-label="Fassung">{h(f.name)}</th>'
+            f'<td data-label="Datum">{time_tag(f.datum)}</td>'
+            f'<td data-label="Beschreibung">{h(f.beschreibung)}</td>'
+            f'<td data-label="Revision"><code>{h(f.rev[:12])}</code></td>'
             f'<td data-label="Änderungen">{link}</td></tr>'
         )
     return ("<h1>Fassungen</h1><p>Benannte Stände des Plans, jeweils mit den Änderungen "
@@ -507,7 +501,7 @@ def fassungen_page(fassungen: list[dict], diffs: list[FassungDiff]) -> str:
 
 def fassung_diff_page(d: FassungDiff) -> str:
     out = ['<p class="back"><a href="fassungen.html">← zurück zu den Fassungen</a></p>',
-           f"<h1>Änderungen von {h(d.old.get('name'))} zu {h(d.new.get('name'))}</h1>"]
+           f"<h1>Änderungen von {h(d.old.name)} zu {h(d.new.name)}</h1>"]
     if d.message:
         out.append(f'<p class="muted">{h(d.message)}</p>')
         return "\n".join(out)
@@ -543,11 +537,9 @@ def find_downloads(build_dir: Path) -> list[tuple[Path, str]]:
     return found
 
 
-def fassung_diffs(plan: Plan, history: History) -> list[FassungDiff]:
+def fassung_diffs(plan: Plan, history: PlanHistory) -> list[FassungDiff]:
     """Redlines between consecutive named Fassungen from plan/lip.yaml."""
-    from pipeline.errors import PipelineError
-
-    fassungen = fassungen_of(plan)
+    fassungen = plan.manifest.fassungen if plan.manifest else []
     diffs = []
     for i in range(1, len(fassungen)):
         old, new = fassungen[i - 1], fassungen[i]
@@ -557,27 +549,18 @@ def fassung_diffs(plan: Plan, history: History) -> list[FassungDiff]:
             d.message = "Kein Git-Repository: frühere Fassungen sind nicht lesbar."
             continue
         try:
-            old_plan = history.plan_at(str(old.get("rev")))
-            new_plan = history.plan_at(str(new.get("rev")))
+            old_plan = history.plan_at(old.rev)
+            new_plan = history.plan_at(new.rev)
         except PipelineError as e:
             d.message = f"Eine der Fassungen ist nicht lesbar: {e}"
             continue
-        old_by_id = {c.id: c for c in old_plan.chapters}
-        new_ids = {c.id for c in new_plan.chapters}
-        pairs = [(old_by_id.get(c.id), c) for c in new_plan.chapters]
-        pairs += [(c, None) for c in old_plan.chapters if c.id not in new_ids]
-        for a, b in pairs:
+        for a, b in pair_chapters(old_plan, new_plan):
             if a is not None and b is not None and a.text_sha256 == b.text_sha256 and \
                     a.number == b.number and a.title == b.title:
                 continue
             ref = b or a
             d.chapters.append((f"{ref.number} {ref.title}", site_data.redline_chapters(a, b)))
     return diffs
-
-
-def fassungen_of(plan: Plan) -> list[dict]:
-    raw = plan.manifest.get("fassungen") if plan.manifest else None
-    return [f for f in raw or [] if isinstance(f, dict)]
 
 
 def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo: Any = None,
@@ -590,10 +573,10 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
     """
     start = time.perf_counter()
     _refuse_unsafe_ids(plan)
-    history = History(repo, prefix)
+    history = PlanHistory(repo, prefix)
     pages = []
     for ch in plan.chapters:
-        state = site_data.chapter_state(ch, plan.manifest)
+        state = site_data.state_view(ch, plan.manifest)
         pages.append(ChapterPage(ch, page_name(ch), state,
                                  site_data.redline_since_decision(history, ch, state)))
     diffs = fassung_diffs(plan, history)
@@ -638,10 +621,11 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
             files[redline_page(p)] = page(f"Änderungen: {title}", redline_page_html(p))
     files["massnahmen.html"] = page("Maßnahmenkatalog", measures_page(plan, pages),
                                     "massnahmen.html", wide=True)
-    files["fassungen.html"] = page("Fassungen", fassungen_page(fassungen_of(plan), diffs),
+    files["fassungen.html"] = page("Fassungen", fassungen_page(
+        plan.manifest.fassungen if plan.manifest else [], diffs),
                                    "fassungen.html", wide=True)
     for d in diffs:
-        files[d.page] = page(f"Änderungen {d.new.get('name')}", fassung_diff_page(d))
+        files[d.page] = page(f"Änderungen {d.new.name}", fassung_diff_page(d))
 
     write_site(out_dir, files, publishable_images(plan), downloads)
     return SiteResult(out_dir, sorted(files), time.perf_counter() - start, len(sources))
@@ -757,7 +741,7 @@ def site_for_plan_dir(plan_dir: Path, out_dir: Path, *, require_valid: bool = Tr
         repo = history.open_repo(plan_dir)
         prefix = history.plan_prefix(repo, plan_dir)
         head = history.resolve(repo, "HEAD")
-        stand = f"{german_date(head.time.date().isoformat())} (Commit {head.short})"
+        stand = f"{german_date_long(head.time.date())} (Commit {head.short})"
     except PipelineError:
         log.info("kein Git-Repository oder noch kein Commit: Redlines entfallen")
     return build_site(plan, out_dir, plan_dir=plan_dir, repo=repo, prefix=prefix, stand=stand)

@@ -2,7 +2,7 @@
 
 The site never reads review rules or diffs itself: it asks this adapter, which turns the
 answers of `pipeline.review` and `pipeline.redline` into the small views the pages need.
-Old chapter versions come from git objects via `history.read_plan_files` (never a checkout).
+Old chapter versions come from `history.PlanHistory` (git objects, never a checkout).
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.plan import Chapter, Manifest, load_plan
+from pipeline import review
+from pipeline.history import PlanHistory
+from pipeline.plan import Chapter, Manifest
 
 # --- views the pages render ---------------------------------------------------------------
 
@@ -22,7 +24,7 @@ class VorgabeView:
 
     id: str
     text: str
-    done_date: str | None = None
+    done_date: dt.date | None = None
     done_note: str | None = None
 
     @property
@@ -32,7 +34,7 @@ class VorgabeView:
 
 @dataclass(frozen=True)
 class DecisionView:
-    date: str
+    date: dt.date
     result: str
     """'angenommen' or 'zurückgespielt'."""
     body: str
@@ -49,10 +51,10 @@ class StateView:
     label: str
     """German label shown next to the colour."""
     last_decision: DecisionView | None
-    last_submission_date: str | None
+    last_submission_date: dt.date | None
     open_vorgaben: list[VorgabeView] = field(default_factory=list)
     missing_statements: list[str] = field(default_factory=list)
-    """Names of the Gremien whose Stellungnahme on the submitted version is still missing."""
+    """Names of the Gremien whose Stellungnahme is due (review.ChapterState.missing_statements)."""
     changed_since_decision: bool = False
     decided_commit: str | None = None
 
@@ -65,33 +67,9 @@ class RedlineView:
     markdown: str = ""
     """Pandoc Markdown whose changes are `.ins` / `.del` spans or divs."""
     summary: str = ""
-    """German change summary, e.g. '12 Einfügungen, 3 Streichungen'."""
+    """German change summary, e.g. '12 Wörter eingefügt, 3 Wörter gestrichen'."""
     message: str = ""
     """Why there is no redline (shown instead)."""
-
-
-def date_text(value: Any) -> str:
-    """Return a front-matter date as ISO text ('' when missing)."""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value) if value not in (None, "") else ""
-
-
-def _entries(chapter: Chapter, key: str) -> list[dict]:
-    entries = chapter.review.get(key) or []
-    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
-
-
-def _stand(entry: dict) -> dict:
-    stand = entry.get("stand")
-    return stand if isinstance(stand, dict) else {}
-
-
-def vorgaben_of(decision: dict) -> list[VorgabeView]:
-    """The Vorgaben of one decision entry, with their erledigt state."""
-    return [_vorgabe_view(v) for v in decision.get("vorgaben") or [] if isinstance(v, dict)]
 
 
 # --- chapter state --------------------------------------------------------------------------
@@ -99,25 +77,23 @@ def vorgaben_of(decision: dict) -> list[VorgabeView]:
 _KEYS = {"zurückgespielt": "zurueckgespielt", "überarbeitet": "ueberarbeitet"}
 
 
-def _vorgabe_view(v: dict) -> VorgabeView:
-    done = v.get("erledigt") if isinstance(v.get("erledigt"), dict) else None
-    return VorgabeView(str(v.get("id", "")), str(v.get("text", "")),
-                       date_text(done.get("datum")) if done else None,
-                       str(done.get("vermerk", "")) if done else None)
+def vorgabe_view(v: review.Vorgabe) -> VorgabeView:
+    done = v.erledigt
+    return VorgabeView(v.id, v.text, done.datum if done else None,
+                       done.vermerk if done else None)
 
 
-def _decision_view(d: dict | None, manifest: Manifest | None) -> DecisionView | None:
-    if not isinstance(d, dict):
+def _decision_view(d: review.Entscheidung | None, manifest: Manifest | None
+                   ) -> DecisionView | None:
+    if d is None:
         return None
     name = manifest.gremium_name if manifest else str
-    return DecisionView(date_text(d.get("datum")), str(d.get("ergebnis", "")),
-                        name(str(d.get("gremium", ""))), _stand(d).get("commit"))
+    return DecisionView(d.datum, d.ergebnis, name(d.gremium), d.commit or None)
 
 
-def chapter_state(chapter: Chapter, manifest: Manifest | None) -> StateView:
-    """Return where `chapter` stands in the review workflow (rules: pipeline.review)."""
-    from pipeline import review
-
+def state_view(chapter: Chapter, manifest: Manifest | None) -> StateView:
+    """How the site shows where `chapter` stands: `review.chapter_state`, with Gremium names
+    and the CSS key of its colour (the state itself is computed there, once)."""
     st = review.chapter_state(chapter, manifest.gremien if manifest else None)
     value = st.status.value
     key, label = _KEYS.get(value, value), st.status.label
@@ -126,8 +102,8 @@ def chapter_state(chapter: Chapter, manifest: Manifest | None) -> StateView:
     name = manifest.gremium_name if manifest else str
     return StateView(
         key, label, _decision_view(st.last_decision, manifest),
-        date_text(st.last_submission.get("datum")) if st.last_submission else None,
-        [_vorgabe_view(v) for v in st.open_vorgaben if isinstance(v, dict)],
+        st.last_submission.datum if st.last_submission else None,
+        [vorgabe_view(v) for v in st.open_vorgaben],
         [name(k) for k in st.missing_statements], st.changed_since_decision, st.decided_commit,
     )
 
@@ -135,43 +111,15 @@ def chapter_state(chapter: Chapter, manifest: Manifest | None) -> StateView:
 # --- redlines -------------------------------------------------------------------------------
 
 
-class History:
-    """Reads old plan versions from git objects, each revision once."""
-
-    def __init__(self, repo: Any | None, prefix: str = "plan"):
-        self.repo, self.prefix = repo, prefix
-        self._plans: dict[str, Any] = {}
-
-    def plan_at(self, rev: str):
-        """The plan at `rev` (raises PipelineError subclasses when the revision is unknown)."""
-        from pipeline import history
-
-        if rev not in self._plans:
-            self._plans[rev] = load_plan(history.read_plan_files(self.repo, rev, self.prefix))
-        return self._plans[rev]
-
-    def chapter_at(self, rev: str, chapter_id: str, filename: str) -> Chapter | None:
-        plan = self.plan_at(rev)
-        for ch in plan.chapters:
-            if ch.id == chapter_id:
-                return ch
-        for ch in plan.chapters:
-            if ch.filename == filename:
-                return ch
-        return None
-
-
 def _ids(label: str, ids: list[str]) -> str:
     return f"{label}: {', '.join(ids)}" if ids else ""
 
 
-def _words(n: int) -> str:
-    return f"{n} Wort" if n == 1 else f"{n} Wörter"
-
-
 def summary_of(stats: Any) -> str:
     """German change summary of a redline's statistics."""
-    words = f"{_words(stats.words_added)} eingefügt, {_words(stats.words_removed)} gestrichen"
+    from pipeline.redline import format_word_changes
+
+    words = format_word_changes(stats.words_added, stats.words_removed)
     if getattr(stats, "blocks_moved", 0):
         words += f", {stats.blocks_moved} Abschnitt(e) verschoben"
     parts = [words, _ids("neue Maßnahmen", list(stats.measures_added)),
@@ -191,7 +139,8 @@ def redline_chapters(old: Chapter | None, new: Chapter | None) -> RedlineView:
     return RedlineView(True, red.markdown, summary_of(red.stats))
 
 
-def redline_since_decision(history: History, chapter: Chapter, state: StateView) -> RedlineView:
+def redline_since_decision(history: PlanHistory, chapter: Chapter, state: StateView
+                           ) -> RedlineView:
     """The redline from the version last decided on to the current text."""
     if not state.decided_commit:
         return RedlineView(False, message="Über dieses Kapitel wurde noch nicht entschieden.")
@@ -203,7 +152,7 @@ def redline_since_decision(history: History, chapter: Chapter, state: StateView)
     from pipeline.errors import PipelineError
 
     try:
-        old = history.chapter_at(state.decided_commit, chapter.id, chapter.filename)
+        old = history.chapter_at(state.decided_commit, chapter)
     except PipelineError as e:
         return RedlineView(False, message=f"Der entschiedene Stand ist nicht lesbar: {e}")
     return redline_chapters(old, chapter)

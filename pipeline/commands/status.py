@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import history, review
+from pipeline.dates import german_date  # noqa: F401  (status lines show decision dates)
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import PipelineError, PlanInvalid
 from pipeline.plan import MANIFEST_NAME, PLAN_DIR, Chapter, frontmatter, load_chapter, load_plan
-from pipeline.review import german_date  # noqa: F401  (status lines show decision dates)
+from pipeline.redline import format_word_changes, word_changes
 
 
 @dataclass
@@ -28,7 +29,8 @@ class StatusRow:
     expertinnengruppe_name: str
     status: str
     stand: str
-    """German one-liner, e.g. 'angenommen am 12.03.2020, seitdem geändert: +12/−3 Wörter'."""
+    """German one-liner, e.g. 'angenommen am 12.03.2020, seitdem geändert: 12 Wörter eingefügt,
+    3 Wörter gestrichen' (the redline's counts)."""
     letzte_entscheidung: dict | None
     letzte_vorlage: dict | None
     offene_vorgaben: list[dict]
@@ -78,7 +80,7 @@ def status(plan_dir: Path) -> Status:
                                    state.decided_commit)
             if counts is not None:
                 added, removed = counts
-                label += ": " + review.format_word_changes(added, removed)
+                label += ": " + format_word_changes(added, removed)
         group = str(chapter.get("expertinnengruppe", ""))
         rows.append(StatusRow(
             datei=chapter.path, id=chapter.id, nummer=chapter.number, titel=chapter.title,
@@ -86,9 +88,9 @@ def status(plan_dir: Path) -> Status:
             etappe=state.etappe, expertinnengruppe=group,
             expertinnengruppe_name=plan.manifest.gremium_name(group),
             status=state.status.value, stand=label,
-            letzte_entscheidung=frontmatter.to_plain(state.last_decision),
-            letzte_vorlage=frontmatter.to_plain(state.last_submission),
-            offene_vorgaben=frontmatter.to_plain(state.open_vorgaben),
+            letzte_entscheidung=_plain(state.last_decision),
+            letzte_vorlage=_plain(state.last_submission),
+            offene_vorgaben=[frontmatter.to_plain(v.raw) for v in state.open_vorgaben],
             fehlende_stellungnahmen=state.missing_statements,
             fehlende_stellungnahmen_kurz=[short_name(plan.manifest.gremium_name(k))
                                           for k in state.missing_statements],
@@ -96,6 +98,11 @@ def status(plan_dir: Path) -> Status:
             woerter_hinzu=added, woerter_entfernt=removed, endgueltig=state.is_final,
             probleme=[p.short for p in state.problems]))
     return Status(rows, list(plan.diagnostics))
+
+
+def _plain(record: review.Record | None) -> dict | None:
+    """A record as the editor wrote it, for the JSON output."""
+    return frontmatter.to_plain(record.raw) if record is not None else None
 
 
 def short_name(name: str) -> str:
@@ -120,4 +127,4 @@ def changes_since(repo: Any, relpath: str, chapter: Chapter, rev: str) -> tuple[
         old = load_chapter(chapter.filename, raw)
     except PipelineError:
         return None
-    return review.word_changes(old.text.body, chapter.text.body)
+    return word_changes(old, chapter)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import history, review
 from pipeline.errors import PipelineError
-from pipeline.plan import load_plan
+from pipeline.plan import frontmatter, load_plan
+from pipeline.plan.model import text_hash
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,10 @@ class TimelineEntry:
                 "commit": self.commit, "details": list(self.details)}
 
 
+PROGRAM_CHANGE = "Text bei einer Programmänderung mitgeändert (keine redaktionelle Änderung)"
+"""How `lip verlauf` names a commit that changed the chapter's text together with files outside
+the plan folder: the work of developers, whose (English) commit message is not for reviewers."""
+
 _KIND_ORDER = {"Textänderung": 0, "Vorgabe erledigt": 1, "Vorlage": 2, "Stellungnahme": 3,
                "Entscheidung": 4}
 
@@ -41,44 +47,78 @@ def timeline(plan_dir: Path, key: str) -> tuple[str, list[TimelineEntry]]:
     try:
         repo = history.open_repo(plan_dir)
         relpath = history.repo_path(repo, plan_dir / chapter.filename)
-        log = history.file_log(repo, relpath)
+        prefix = history.plan_prefix(repo, plan_dir) + "/"
+        log = list(reversed(history.file_log(repo, relpath, outside=prefix)))  # commit order
     except PipelineError:
-        log = []
-    for c in log:
-        if c.record:
-            continue  # a recording commit: the record itself is listed below
-        entries.append(TimelineEntry(c.time.date(), "Textänderung", c.subject, c.sha,
-                                     (f"von {c.author}",)))
-    rv = chapter.review
-    for rec in rv.get("vorlagen") or []:
-        d = review.as_date(rec.get("datum")) if isinstance(rec, dict) else None
-        if d:
-            extra = (f"Vermerk: {rec['vermerk']}",) if rec.get("vermerk") else ()
-            entries.append(TimelineEntry(d, "Vorlage", f"{gremium(str(rec.get('gremium')))} legt "
-                                         f"vor", review.stand_of(rec)[0], extra))
-    for rec in rv.get("entscheidungen") or []:
-        d = review.as_date(rec.get("datum")) if isinstance(rec, dict) else None
-        if not d:
-            continue
-        details = [f"{v.get('id')}: {v.get('text')}" for v in rec.get("vorgaben") or []]
-        details += [f"Sitzung: {rec['sitzung']}"] if rec.get("sitzung") else []
-        details += [f"Abstimmung: {rec['abstimmung']}"] if rec.get("abstimmung") else []
-        entries.append(TimelineEntry(d, "Entscheidung", f"{gremium(str(rec.get('gremium')))}: "
-                                     f"{rec.get('ergebnis')}", review.stand_of(rec)[0],
-                                     tuple(details)))
-        for v in rec.get("vorgaben") or []:
-            done = v.get("erledigt") if isinstance(v, dict) else None
-            dd = review.as_date(done.get("datum")) if isinstance(done, dict) else None
-            if dd:
-                entries.append(TimelineEntry(dd, "Vorgabe erledigt", f"{v.get('id')}: "
-                                             f"{done.get('vermerk')}", str(done.get("commit", ""))))
-    for rec in rv.get("stellungnahmen") or []:
-        d = review.as_date(rec.get("datum")) if isinstance(rec, dict) else None
-        if d:
-            body = rec.get("text") or f"(Datei {rec.get('datei')})"
-            entries.append(TimelineEntry(d, "Stellungnahme", f"{gremium(str(rec.get('gremium')))}"
-                                         f" ({rec.get('art') or 'Stellungnahme'})",
-                                         review.stand_of(rec)[0], (str(body),)))
+        repo, log = None, []
+    changes = text_changes(repo, log, chapter.filename)
+    for c, _ in changes:
+        if c.other_paths:  # a program change that also touched the text: no English to reviewers
+            entries.append(TimelineEntry(c.time.date(), "Textänderung", PROGRAM_CHANGE, c.sha))
+        else:
+            entries.append(TimelineEntry(c.time.date(), "Textänderung", c.subject, c.sha,
+                                         (f"von {c.author}",)))
+
+    def fassung(rec: review.Record) -> str:
+        """The commit whose text the record is about (not a later metadata-only commit)."""
+        return text_origin(repo, changes, rec.stand) or rec.commit
+
+    records = review.records_of(chapter)
+    for rec in records.vorlagen:
+        extra = (f"Vermerk: {rec.vermerk}",) if rec.vermerk else ()
+        entries.append(TimelineEntry(rec.datum, "Vorlage", f"{gremium(rec.gremium)} legt vor",
+                                     fassung(rec), extra))
+    for dec in records.entscheidungen:
+        details = [f"{v.id}: {v.text}" for v in dec.vorgaben]
+        details += [f"Sitzung: {dec.sitzung}"] if dec.sitzung else []
+        details += [f"Abstimmung: {dec.abstimmung}"] if dec.abstimmung else []
+        entries.append(TimelineEntry(dec.datum, "Entscheidung", f"{gremium(dec.gremium)}: "
+                                     f"{dec.ergebnis}", fassung(dec), tuple(details)))
+        for v in dec.vorgaben:
+            if v.erledigt is not None and v.erledigt.datum is not None:
+                entries.append(TimelineEntry(v.erledigt.datum, "Vorgabe erledigt",
+                                             f"{v.id}: {v.erledigt.vermerk}", v.erledigt.commit))
+    for st in records.stellungnahmen:
+        body = st.text or f"(Datei {st.datei})"
+        entries.append(TimelineEntry(st.datum, "Stellungnahme",
+                                     f"{gremium(st.gremium)} ({st.art or 'Stellungnahme'})",
+                                     fassung(st), (body,)))
     order = {id(e): i for i, e in enumerate(entries)}
     entries.sort(key=lambda e: (e.datum, _KIND_ORDER[e.art], order[id(e)]))
     return name, entries
+
+
+def _text_hash(raw: bytes, filename: str) -> str:
+    try:
+        return text_hash(frontmatter.split(frontmatter.decode(raw, filename), filename).body)
+    except PipelineError:  # an unreadable version in the history: compare its bytes
+        return "bytes:" + hashlib.sha256(raw).hexdigest()
+
+
+def text_changes(repo, log: list[history.LogEntry], filename: str
+                 ) -> list[tuple[history.LogEntry, str]]:
+    """The commits (in commit order) that changed the chapter's text, each with the hash of
+    the text it left. Commits that changed only the front matter (recording commits, Fassung
+    names, reformatting) are not text changes."""
+    if repo is None or not log:
+        return []
+    blobs = history.read_blobs(repo, [b for c in log for b in (c.previous_blob, c.blob)])
+    hashes = {b: _text_hash(raw, filename) for b, raw in blobs.items()}
+    out = []
+    for c in log:
+        before, after = hashes.get(c.previous_blob, ""), hashes.get(c.blob, "")
+        if c.record or before == after:
+            continue
+        out.append((c, after))
+    return out
+
+
+def text_origin(repo, changes: list[tuple[history.LogEntry, str]], stand: review.Stand) -> str:
+    """The newest text change at or before `stand.commit` that produced `stand.text_sha256`:
+    the commit whose text a record is about. '' when the history does not show it."""
+    if repo is None or not stand.commit or not stand.text_sha256:
+        return ""
+    for c, after in reversed(changes):
+        if after == stand.text_sha256 and history.is_ancestor(repo, c.sha, stand.commit):
+            return c.sha
+    return ""

@@ -5,6 +5,7 @@ from pipeline.plan.model import (  # noqa: F401  (the package's public names)
     MANIFEST_NAME,
     PLAN_DIR,
     Chapter,
+    Fassung,
     Manifest,
     Plan,
     PlanFiles,

@@ -406,6 +406,15 @@ def _parse(yaml_text: str, path: str, first_line: int, *, editable: bool) -> Any
         raise FrontMatterError(path, first_line, "kopf", f"ungültiger Wert: {e}") from None
 
 
+def new_mapping(**items: Any) -> CommentedMap:
+    """A mapping to append to front matter, in the given key order, without the None values."""
+    out = CommentedMap()
+    for key, value in items.items():
+        if value is not None:
+            out[key] = value
+    return out
+
+
 def impossible_date(text: str) -> str:
     """The message for a date in the right form whose day does not exist (2020-13-45): the
     same from the round-trip loader and from the schema check of the read-only one."""

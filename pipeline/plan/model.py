@@ -128,6 +128,41 @@ class Manifest:
         entry = self.gremien.get(key)
         return str(entry.get("name", key)) if isinstance(entry, dict) else key
 
+    @property
+    def fassungen(self) -> list[Fassung]:
+        """The named Fassungen in the order listed (entries without name or rev are skipped;
+        `lip check` reports them)."""
+        out = []
+        for f in self.get("fassungen") or []:
+            if isinstance(f, dict) and f.get("name") and f.get("rev"):
+                out.append(Fassung(str(f["name"]), str(f["rev"]), f.get("datum"),
+                                   str(f.get("beschreibung") or "")))
+        return out
+
+    def fassung(self, name: str) -> Fassung | None:
+        return next((f for f in self.fassungen if f.name == name), None)
+
+    def fassung_of_commit(self, commit: str) -> Fassung | None:
+        """The Fassung whose rev is `commit` (full or abbreviated, either way)."""
+        if not commit:
+            return None
+        found = None
+        for f in self.fassungen:
+            if f.rev.startswith(commit) or commit.startswith(f.rev):
+                found = f
+        return found
+
+
+@dataclass(frozen=True)
+class Fassung:
+    """A named state of the plan (plan/lip.yaml `fassungen`): name, git revision, date."""
+
+    name: str
+    rev: str
+    datum: Any = None
+    """As written (a date, or text `lip check` reports)."""
+    beschreibung: str = ""
+
 
 def _names_file(folded_key: str, path: str) -> bool:
     """Whether a chapter key could mean the file at `path`: 'plan/12-soziales.md' is named by

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 CHAPTER = "kapitel.schema.json"
 MANIFEST = "lip.schema.json"
+ANTRAG = "antrag.schema.json"
 SCHEMA_DIR = Path(__file__).with_name("schemas")
 _DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -107,6 +108,8 @@ def _explain(error: ValidationError) -> str:
         return f"kein gültiges Datum: {value!r}; erwartet JJJJ-MM-TT, z. B. 2020-03-12"
     if kind in ("minLength", "minItems", "minProperties"):
         return "darf nicht leer sein"
+    if kind == "minimum":
+        return f"muss mindestens {schema['minimum']} sein, gefunden {value!r}"
     return error.message
 
 

@@ -1,5 +1,6 @@
 """The redline engine, pure: compares two texts block by block and word by word."""
 
+from pipeline.redline.counts import format_word_changes, word_changes, words  # noqa: F401, E402
 from pipeline.redline.engine import (  # noqa: F401  (the package's public names)
     CHUNK_READER,
     DP_LIMIT,

@@ -28,6 +28,7 @@ from diff_match_patch import diff_match_patch
 
 from pipeline.plan.body import protect_gender_star
 from pipeline.plan.nesting import Nesting
+from pipeline.render.reader import REDLINE_READER
 from pipeline.render.tools import run_pandoc
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 
 INS, DEL = "ins", "del"
 MOVED = "moved"
-READER = "markdown-tex_math_dollars"  # `$` is a dollar sign, as in the build (render/pandoc.py)
+READER = REDLINE_READER  # plan text as in the build and on the site (render/reader.py)
 CHUNK_READER = READER + "-auto_identifiers"  # keep only the ids the author wrote
 # write – and „…“ as they are (not -- and "..."); pipe or grid tables only: simple and
 # multiline tables are indented and blank-line separated, which a list before them swallows

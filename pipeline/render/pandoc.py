@@ -16,12 +16,10 @@ from pipeline.assemble import Assembled, Part
 from pipeline.files import write_atomic
 from pipeline.plan.nesting import Nesting
 from pipeline.render import FILTER_DIR, Settings, file_sha256, filter_args, tools
+from pipeline.render.reader import PLAN_READER
 
-READER = "markdown-raw_html-raw_tex-raw_attribute-citations-smart-tex_math_dollars"
-"""Plan Markdown: no raw HTML/TeX (silently dropped in typst), no `@` citations, no raw
-blocks written by editors. `smart` is off: the plan already uses „…“ and –. `$` is a
-dollar sign, not TeX math: a formula has no alternative text, and PDF/UA refuses the PDF
-(„5 $ bis 10 $“ would otherwise become one)."""
+READER = PLAN_READER
+"""Plan Markdown as every product reads it (render/reader.py)."""
 
 READER_GENERATED = "markdown-raw_html-raw_tex-citations-smart-tex_math_dollars-auto_identifiers"
 """For documents we generate ourselves: raw typst blocks mark the parts. No automatic

@@ -1,33 +1,42 @@
-"""The review process: its rules (state machine as data), its records and the recording
-commands that write them, one commit each."""
+"""The review process: its rules (state machine as data) and its records (typed, read once
+from a chapter's front matter). The recording commands live in `commands/record.py`."""
 
-from pipeline.review.rules import (  # noqa: F401  (the package's public names)
+from pipeline.review.records import (  # noqa: F401  (the package's public names)
     ACCEPTED,
+    RETURNED,
+    Entscheidung,
+    Erledigt,
+    Record,
+    Records,
+    Stand,
+    Stellungnahme,
+    Vorgabe,
+    Vorlage,
+    read_record,
+    read_records,
+    records_of,
+    stand_of,
+)
+from pipeline.review.rules import (  # noqa: F401
     DECIDING_BODY,
     EXPECTED_STATEMENTS,
     GENDER_BODY,
     REFUSALS,
-    RETURNED,
     TRANSITIONS,
     ChapterState,
-    Event,
     Fold,
     ReviewStateError,
     ReviewStatus,
     Step,
     apply_step,
-    as_date,
     chapter_state,
     check_final,
     check_step,
     display_name,
-    events_of,
     expected_statements,
-    format_word_changes,
-    german_date,
     next_vorgabe_ids,
     open_vorgaben_of,
     replay,
-    stand_of,
-    word_changes,
+    statements_due,
+    step_of,
 )

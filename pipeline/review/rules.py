@@ -10,11 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.dates import german_date
 from pipeline.errors import PipelineError
+from pipeline.review.records import (
+    Entscheidung,
+    Record,
+    Stellungnahme,
+    Vorgabe,
+    Vorlage,
+    read_records,
+    stand_of,
+)
 
 DECIDING_BODY = "lenkungsgruppe"
 """Gremium whose decisions move a chapter forward."""
@@ -22,9 +31,6 @@ GENDER_BODY = "gleichstellungsbeauftragte"
 """Gremium whose statement is required before a gleichstellungsrelevant chapter is accepted."""
 EXPECTED_STATEMENTS = ("integrationsbeiraete", "rtgs")
 """Gremien that comment on every submitted draft (DOMAIN.md: 'in parallel each draft goes to')."""
-
-ACCEPTED = "angenommen"
-RETURNED = "zurückgespielt"
 
 
 class ReviewStatus(enum.Enum):
@@ -169,81 +175,15 @@ class ReviewStateError(PipelineError):
 # --- records ------------------------------------------------------------------------------------
 
 
-def as_date(value: Any) -> dt.date | None:
-    """Read a record's `datum` (ruamel gives dates, JSON gives strings)."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
-def german_date(value: Any) -> str:
-    """Format a date the German way (12.03.2020); anything else (2020-13-45) as written."""
-    d = as_date(value)
-    return d.strftime("%d.%m.%Y") if d else str(value or "")
-
-
-def stand_of(record: Any) -> tuple[str, str]:
-    """(commit, text_sha256) pinned by a record; empty strings when missing."""
-    stand = record.get("stand") if isinstance(record, dict) else None
-    if not isinstance(stand, dict):
-        return "", ""
-    return str(stand.get("commit") or ""), str(stand.get("text_sha256") or "")
-
-
-@dataclass(frozen=True)
-class Event:
-    """One record placed on the chapter's timeline."""
-
-    step: Step
-    datum: dt.date
-    record: dict
-    list_name: str
-    index: int
-
-
-_ORDER = {"vorlagen": 0, "stellungnahmen": 1, "entscheidungen": 2}
-"""Same-day order: a draft is submitted, commented on, then decided in one session."""
-
-
-def events_of(review: Any) -> tuple[list[Event], list[tuple[str, int, str]]]:
-    """Return the records in time order, and (list, index, problem) for unreadable ones."""
-    events: list[Event] = []
-    bad: list[tuple[str, int, str]] = []
-    review = review if isinstance(review, dict) else {}
-    for list_name in _ORDER:
-        entries = review.get(list_name) or []
-        if not isinstance(entries, list):
-            continue
-        previous: dt.date | None = None
-        for i, record in enumerate(entries):
-            if not isinstance(record, dict):
-                bad.append((list_name, i, "Eintrag ist keine Zuordnung"))
-                continue
-            datum = as_date(record.get("datum"))
-            if datum is None:
-                bad.append((list_name, i, "Eintrag ohne gültiges Datum"))
-                continue
-            if previous is not None and datum < previous:
-                bad.append((list_name, i, f"Eintrag vom {german_date(datum)} steht nach einem "
-                                          f"Eintrag vom {german_date(previous)}; die Liste wird "
-                                          f"nur angefügt und ist zeitlich geordnet"))
-            previous = max(previous, datum) if previous else datum
-            if list_name == "vorlagen":
-                step = Step.VORLEGEN
-            elif list_name == "stellungnahmen":
-                step = Step.STELLUNGNAHME
-            else:
-                step = Step.ANNEHMEN if record.get("ergebnis") == ACCEPTED else Step.ZURUECKSPIELEN
-            events.append(Event(step, datum, record, list_name, i))
-    events.sort(key=lambda e: (e.datum, _ORDER[e.list_name], e.index))
-    return events, bad
+def step_of(record: Record) -> Step:
+    """The step a record stands for."""
+    if isinstance(record, Vorlage):
+        return Step.VORLEGEN
+    if isinstance(record, Stellungnahme):
+        return Step.STELLUNGNAHME
+    if isinstance(record, Entscheidung):
+        return Step.ANNEHMEN if record.accepted else Step.ZURUECKSPIELEN
+    return Step.VORGABE_ERLEDIGT
 
 
 # --- the fold -----------------------------------------------------------------------------------
@@ -256,25 +196,25 @@ class Fold:
     chapter: str
     gender_relevant: bool
     status: ReviewStatus = ReviewStatus.ENTWURF
-    last_submission: dict | None = None
-    last_decision: dict | None = None
+    last_submission: Vorlage | None = None
+    last_decision: Entscheidung | None = None
     submitted_hashes: dict[str, dt.date] = field(default_factory=dict)
     """Text hash of every submitted version → date it was first submitted."""
-    statements: list[dict] = field(default_factory=list)
+    statements: list[Stellungnahme] = field(default_factory=list)
     last_date: dt.date | None = None
 
     def effective(self, text_sha256: str | None) -> ReviewStatus:
         """The status once the text with `text_sha256` is taken into account."""
         if (self.status is ReviewStatus.ZURUECKGESPIELT and text_sha256
-                and text_sha256 != stand_of(self.last_decision)[1]):
+                and text_sha256 != self.last_decision.stand.text_sha256):
             return ReviewStatus.UEBERARBEITET
         return self.status
 
     def context(self, kap: str) -> dict[str, str]:
         return {
             "kap": kap,
-            "vorlage": german_date((self.last_submission or {}).get("datum")),
-            "entscheidung": german_date((self.last_decision or {}).get("datum")),
+            "vorlage": german_date(self.last_submission.datum if self.last_submission else None),
+            "entscheidung": german_date(self.last_decision.datum if self.last_decision else None),
         }
 
     def refuse(self, step: Step, reason: str, hint: str, kap: str,
@@ -284,21 +224,20 @@ class Fold:
                                 reason.format(**ctx), hint.format(**ctx))
 
 
-def open_vorgaben_of(decision: dict | None) -> list[dict]:
+def open_vorgaben_of(decision: Entscheidung | None) -> list[Vorgabe]:
     """Vorgaben of a return that are not yet marked erledigt."""
-    if not isinstance(decision, dict) or decision.get("ergebnis") != RETURNED:
-        return []
-    return [v for v in decision.get("vorgaben") or []
-            if isinstance(v, dict) and not v.get("erledigt")]
+    return decision.open_vorgaben if decision is not None else []
 
 
-def check_step(fold: Fold, step: Step, record: dict, *, kap: str) -> ReviewStatus:
+
+
+def check_step(fold: Fold, step: Step, record: Record, *, kap: str) -> ReviewStatus:
     """Return the state after `record` (a step of kind `step`), or raise ReviewStateError.
 
     `kap` is how the chapter is named in hints (e.g. 'bildung'). The record is not stored.
     """
-    datum = as_date(record.get("datum"))
-    _, text_sha = stand_of(record)
+    datum = record.datum
+    text_sha = record.stand.text_sha256
     status = fold.effective(text_sha if step is Step.VORLEGEN else None)
     if step is Step.VORGABE_ERLEDIGT:
         status = fold.status
@@ -316,22 +255,22 @@ def check_step(fold: Fold, step: Step, record: dict, *, kap: str) -> ReviewStatu
                           "(--datum JJJJ-MM-TT)", kap, status)
     sub_commit, sub_sha = stand_of(fold.last_submission)
     if step is Step.VORLEGEN:
-        if status is ReviewStatus.ANGENOMMEN and text_sha == stand_of(fold.last_decision)[1]:
+        if status is ReviewStatus.ANGENOMMEN and text_sha == stand_of(fold.last_decision).text_sha256:
             raise fold.refuse(step, "das Kapitel wurde am {entscheidung} in genau diesem Text "
                               "angenommen", "nichts zu tun; erst nach einer Textänderung erneut "
                               "vorlegen", kap, status)
         if status is ReviewStatus.UEBERARBEITET:
             missing = open_vorgaben_of(fold.last_decision)
             if missing:
-                ids = ", ".join(str(v.get("id")) for v in missing)
-                first = missing[0].get("id")
+                ids = ", ".join(v.id for v in missing)
+                first = missing[0].id
                 raise fold.refuse(step, f"die Vorgaben {ids} der Lenkungsgruppe vom "
                                   "{entscheidung} sind noch nicht als erledigt vermerkt",
                                   "für jede festhalten, wie die Expert*innengruppe sie umgesetzt "
                                   f"hat: lip vorgabe-erledigt {{kap}} {first} --vermerk \"…\"",
                                   kap, status)
     elif step in (Step.ANNEHMEN, Step.ZURUECKSPIELEN):
-        commit, _ = stand_of(record)
+        commit = record.stand.commit
         if text_sha != sub_sha:
             raise fold.refuse(step, f"entschieden werden kann nur über die vorgelegte Fassung "
                               f"(Stand {sub_commit[:10]} vom {{vorlage}}); die Fassung "
@@ -339,13 +278,13 @@ def check_step(fold: Fold, step: Step, record: dict, *, kap: str) -> ReviewStatu
                               f"über die vorgelegte Fassung mit --commit {sub_commit[:10]} "
                               f"entscheiden oder die neue Fassung zuerst vorlegen: "
                               f"lip vorlegen {{kap}}", kap, status)
-        if step is Step.ZURUECKSPIELEN and not [
-                v for v in record.get("vorgaben") or [] if isinstance(v, dict) and v.get("text")]:
+        if step is Step.ZURUECKSPIELEN and not (
+                isinstance(record, Entscheidung) and any(v.text for v in record.vorgaben)):
             raise fold.refuse(step, "zurückspielen ohne Vorgaben geht nicht: die "
                               "Expert*innengruppe muss wissen, was sie überarbeiten soll",
                               "mindestens eine Vorgabe angeben: --vorgabe \"…\"", kap, status)
         if step is Step.ANNEHMEN and fold.gender_relevant and not any(
-                s.get("gremium") == GENDER_BODY and stand_of(s)[1] == sub_sha
+                s.gremium == GENDER_BODY and s.stand.text_sha256 == sub_sha
                 for s in fold.statements):
             raise fold.refuse(step, "das Kapitel ist gleichstellungsrelevant, aber zur vorgelegten "
                               "Fassung vom {vorlage} liegt keine Stellungnahme der "
@@ -354,7 +293,7 @@ def check_step(fold: Fold, step: Step, record: dict, *, kap: str) -> ReviewStatu
                               "--gremium gleichstellungsbeauftragte --text \"…\" (oder das "
                               "Kapitel mit Vorgaben zurückspielen)", kap, status)
     elif step is Step.STELLUNGNAHME:
-        commit, _ = stand_of(record)
+        commit = record.stand.commit
         if text_sha not in fold.submitted_hashes:
             raise fold.refuse(step, f"Stellungnahmen beziehen sich auf eine vorgelegte Fassung; "
                               f"die Fassung {commit[:10] or '(ohne Commit)'} wurde nie vorgelegt",
@@ -369,18 +308,17 @@ def check_step(fold: Fold, step: Step, record: dict, *, kap: str) -> ReviewStatu
     return status if target is None else target
 
 
-def apply_step(fold: Fold, step: Step, record: dict, status: ReviewStatus) -> None:
+def apply_step(fold: Fold, step: Step, record: Record, status: ReviewStatus) -> None:
     """Record an accepted step in `fold` (after check_step said yes, or to keep replaying)."""
-    datum = as_date(record.get("datum"))
-    if datum is not None and step is not Step.STELLUNGNAHME:
+    datum = record.datum
+    if step is not Step.STELLUNGNAHME:
         fold.last_date = max(fold.last_date, datum) if fold.last_date else datum
-    if step is Step.VORLEGEN:
+    if isinstance(record, Vorlage):
         fold.last_submission = record
-        if datum is not None:
-            fold.submitted_hashes.setdefault(stand_of(record)[1], datum)
-    elif step in (Step.ANNEHMEN, Step.ZURUECKSPIELEN):
+        fold.submitted_hashes.setdefault(record.stand.text_sha256, datum)
+    elif isinstance(record, Entscheidung):
         fold.last_decision = record
-    elif step is Step.STELLUNGNAHME:
+    elif isinstance(record, Stellungnahme):
         fold.statements.append(record)
     if status is not ReviewStatus.UEBERARBEITET:
         fold.status = status
@@ -399,19 +337,20 @@ def replay(review: Any, *, chapter: str, kap: str, gender_relevant: bool
            ) -> tuple[Fold, list[ReviewStateError]]:
     """Fold every record in time order; collect (not raise) the steps the rules refuse."""
     fold = Fold(chapter, gender_relevant)
-    events, bad = events_of(review)
+    records = read_records(review)
     problems: list[ReviewStateError] = []
-    for list_name, index, message in bad:
-        problems.append(ReviewStateError(chapter, fold.status, Step.VORLEGEN, message,
-                                         "den Eintrag berichtigen", (list_name, index)))
-    for event in events:
+    for bad in records.problems:
+        problems.append(ReviewStateError(chapter, fold.status, Step.VORLEGEN, bad.message,
+                                         "den Eintrag berichtigen", (bad.list_name, bad.index)))
+    for record in records.in_time_order():
+        step = step_of(record)
         try:
-            status = check_step(fold, event.step, event.record, kap=kap)
+            status = check_step(fold, step, record, kap=kap)
         except ReviewStateError as e:
-            e.where = (event.list_name, event.index)
+            e.where = (record.list_name, record.index)
             problems.append(e)
-            status = _TARGET.get(event.step, fold.status)
-        apply_step(fold, event.step, event.record, status)
+            status = _TARGET.get(step, fold.status)
+        apply_step(fold, step, record, status)
     return fold, problems
 
 
@@ -424,16 +363,16 @@ class ChapterState:
 
     status: ReviewStatus
     etappe: str
-    last_submission: dict | None
-    last_decision: dict | None
-    open_vorgaben: list[dict]
+    last_submission: Vorlage | None
+    last_decision: Entscheidung | None
+    open_vorgaben: list[Vorgabe]
     missing_statements: list[str]
-    """Gremium keys whose statement on the last submitted version is still missing."""
+    """Gremium keys whose statement is due and missing (`statements_due`)."""
     changed_since_decision: bool
     changed_since_submission: bool
     decided_commit: str | None
     decided_text_sha256: str | None
-    statements: list[dict]
+    statements: list[Stellungnahme]
     problems: list[ReviewStateError]
     """Records the rules refuse (shown by `lip check`)."""
 
@@ -442,12 +381,11 @@ class ChapterState:
         """German one-liner: 'angenommen am 12.03.2020, seitdem geändert'."""
         text = self.status.label
         if self.status is ReviewStatus.VORGELEGT and self.last_submission:
-            text += f" am {german_date(self.last_submission.get('datum'))}"
+            text += f" am {german_date(self.last_submission.datum)}"
             if self.changed_since_submission:
                 text += ", seitdem geändert"
         elif self.status.is_decided() and self.last_decision:
-            text = f"{self.last_decision.get('ergebnis')} am " \
-                   f"{german_date(self.last_decision.get('datum'))}"
+            text = f"{self.last_decision.ergebnis} am {german_date(self.last_decision.datum)}"
             if self.status is ReviewStatus.UEBERARBEITET:
                 text += ", seitdem überarbeitet"
             elif self.changed_since_decision:
@@ -468,6 +406,22 @@ def expected_statements(gender_relevant: bool, gremien: Any = None) -> list[str]
     return keys
 
 
+def statements_due(fold: Fold, status: ReviewStatus, gremien: Any = None) -> list[str]:
+    """Gremium keys whose Stellungnahme is due and not yet recorded – the one rule behind
+    `lip status`, the site's start page and the chapter pages.
+
+    Statements are due while a version lies before the Lenkungsgruppe (vorgelegt): from every
+    Gremium in `expected_statements` (the Gleichstellungsbeauftragte only for a
+    gleichstellungsrelevant chapter; only Gremien the manifest knows), on exactly the submitted
+    text. Once the Lenkungsgruppe has decided, nothing is due any more until the next Vorlage.
+    """
+    if status is not ReviewStatus.VORGELEGT or fold.last_submission is None:
+        return []
+    submitted = fold.last_submission.stand.text_sha256
+    have = {s.gremium for s in fold.statements if s.stand.text_sha256 == submitted}
+    return [k for k in expected_statements(fold.gender_relevant, gremien) if k not in have]
+
+
 def chapter_state(chapter: Any, gremien: Any = None) -> ChapterState:
     """Fold the chapter's review records against its current text (pure; never raises).
 
@@ -482,10 +436,7 @@ def chapter_state(chapter: Any, gremien: Any = None) -> ChapterState:
     decision = fold.last_decision
     decided_commit, decided_sha = stand_of(decision)
     _, submitted_sha = stand_of(fold.last_submission)
-    missing: list[str] = []
-    if fold.last_submission is not None:
-        have = {str(s.get("gremium")) for s in fold.statements if stand_of(s)[1] == submitted_sha}
-        missing = [k for k in expected_statements(gender, gremien) if k not in have]
+    missing = statements_due(fold, status, gremien)
     pending = status is ReviewStatus.VORGELEGT
     return ChapterState(
         status=status,
@@ -509,31 +460,6 @@ def display_name(chapter: Any) -> str:
     return f"{number} {chapter.title}" if number else chapter.title
 
 
-# --- staleness --------------------------------------------------------------------------------
-
-_WORD = re.compile(r"\S+")
-
-
-def word_changes(old: str, new: str) -> tuple[int, int]:
-    """Return (words added, words removed) between two chapter texts."""
-    import difflib  # only the status and the site need it
-
-    a, b = _WORD.findall(old), _WORD.findall(new)
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    added = removed = 0
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag in ("replace", "delete"):
-            removed += i2 - i1
-        if tag in ("replace", "insert"):
-            added += j2 - j1
-    return added, removed
-
-
-def format_word_changes(added: int, removed: int) -> str:
-    """'+120/−35 Wörter'."""
-    return f"+{added}/\u2212{removed} Wörter"
-
-
 def next_vorgabe_ids(count: int) -> list[str]:
     """Ids for the Vorgaben of a new decision: V1, V2, …"""
     return [f"V{i}" for i in range(1, count + 1)]
@@ -547,19 +473,31 @@ def check_final(plan: Any, report: Any) -> None:
     pins the text the chapter has now.
     """
     gremien = plan.manifest.gremien if plan.manifest else None
+    adopted = council_adopted_texts(plan)
     for chapter in plan.chapters:
         state = chapter_state(chapter, gremien)
-        if state.is_final:
+        if state.is_final or adopted.get(chapter.filename) == chapter.text_sha256:
             continue
-        decisions = chapter.review.get("entscheidungen") or []
         if state.status is ReviewStatus.ANGENOMMEN:
             report.add(chapter.path,
-                       chapter.line_of("review", "entscheidungen", len(decisions) - 1), "review",
+                       chapter.line_of("review", "entscheidungen", state.last_decision.index),
+                       "review",
                        f"der Text wurde nach der Annahme am "
-                       f"{german_date(state.last_decision.get('datum'))} geändert; die "
+                       f"{german_date(state.last_decision.datum)} geändert; die "
                        f"Annahme deckt die jetzige Fassung nicht. Erneut vorlegen "
                        f"(lip vorlegen {chapter.id}) und annehmen lassen")
         else:
             report.add(chapter.path, chapter.line_of("review"), "review",
                        f"für die endgültige Fassung muss das Kapitel von der Lenkungsgruppe "
                        f"angenommen sein; Stand: {state.label}")
+
+
+def council_adopted_texts(plan: Any) -> dict[str, str]:
+    """{chapter file: SHA-256 of its text} as the council adopted it (the last Fassung with a
+    `beschluss`, written by `lip beschluss`): the council's decision supersedes the
+    Lenkungsgruppe's acceptance, so such a text is final without another acceptance."""
+    fassungen = plan.manifest.get("fassungen") if plan.manifest else None
+    for entry in reversed(fassungen if isinstance(fassungen, list) else []):
+        if isinstance(entry, dict) and entry.get("beschluss") and isinstance(entry.get("texte"), dict):
+            return {str(k): str(v) for k, v in entry["texte"].items()}
+    return {}

@@ -95,7 +95,7 @@ def run() -> list[Row]:
 
         status = subprocess.run([*LIP, "status"], cwd=repo, env=env, capture_output=True,
                                 text=True).stdout
-        assert "seitdem geändert: +" in status, status
+        assert "seitdem geändert: " in status and " eingefügt" in status, status
         t_status = median_time(lambda: cli("status"), repeat=5)
         t_verlauf = median_time(lambda: cli("verlauf", "bildung"), repeat=3)
         sys.path.insert(0, str(ROOT))

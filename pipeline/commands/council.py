@@ -1,0 +1,461 @@
+"""The council stage: `lip fassung`, `lip antrag neu`, `lip abstimmung`, `lip beschluss`.
+
+Each writing command checks everything before it writes, then makes exactly one commit (the
+Beschluss two: the adopted text, then its name), and puts everything back if a step fails.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from pipeline import history
+from pipeline.commands.check import check as check_plan_dir
+from pipeline.commands.check import plan_report
+from pipeline.commands.fassungen import fassungen, plans_at_fassungen
+from pipeline.council import antraege as council
+from pipeline.council.beschluss import BeschlussConflict, adopted, apply_adopted, open_points
+from pipeline.diagnostics import Report
+from pipeline.errors import PipelineError
+from pipeline.files import write_atomic
+from pipeline.plan import MANIFEST_NAME, Plan, frontmatter, load_plan, text_hash
+from pipeline.plan.fassungen import chapter_texts
+
+TAG_PREFIX = "fassung/"
+
+
+class CouncilError(PipelineError):
+    """A council command was called with values that cannot be recorded."""
+
+
+@dataclass(frozen=True)
+class Done:
+    """What a writing command did: its commit(s) and what to tell the user."""
+
+    commit: str
+    message: str
+    lines: tuple[str, ...] = ()
+
+
+def in_fassung(name: str) -> str:
+    """'in der Fassung „Verwaltungsentwurf“': one phrase for every message."""
+    return f"in der Fassung „{name}“"
+
+
+def tag_name(fassung: str) -> str:
+    """'3. Fassung' -> 'fassung/3-fassung'; 'Beschlossene Fassung' -> 'fassung/beschlossene-fassung'."""
+    text = fassung.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return TAG_PREFIX + (re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "fassung")
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Repo:
+    plan_dir: Path
+    plan: Plan
+    repo: Any
+    prefix: str
+
+
+def _open(plan_dir: Path, *, clean: bool = True) -> _Repo:
+    plan = load_plan(plan_dir)
+    if plan.manifest is None:
+        raise CouncilError("plan/lip.yaml fehlt oder ist nicht lesbar; Details mit 'lip check'")
+    repo = history.open_repo(plan_dir)
+    prefix = history.plan_prefix(repo, plan_dir)
+    if history.head_sha(repo) is None:
+        raise CouncilError("das Repository hat noch keinen Commit; erst den Plan committen")
+    if clean:
+        dirty = history.dirty_paths(repo, prefix)
+        if dirty:
+            shown = ", ".join(dirty[:5]) + (" …" if len(dirty) > 5 else "")
+            raise CouncilError(f"im Plan gibt es nicht committete Änderungen ({shown}); erst "
+                               f"committen oder verwerfen, dann erneut aufrufen")
+    return _Repo(plan_dir, plan, repo, prefix)
+
+
+# --- lip fassung ----------------------------------------------------------------------------
+
+
+def _manifest_with(raw: bytes, mutate) -> bytes:
+    """plan/lip.yaml with `mutate(data)` applied; comments, order and every other byte kept."""
+    text = raw.decode("utf-8")
+    data = frontmatter.load(text, f"plan/{MANIFEST_NAME}", 1, editable=True)
+    mutate(data)
+    return frontmatter.dump(data, text).encode("utf-8")
+
+
+def _append_fassung(entry: CommentedMap):
+    def mutate(data: Any) -> None:
+        seq = data.get("fassungen")
+        if not isinstance(seq, CommentedSeq):
+            seq = CommentedSeq(seq or [])
+            data["fassungen"] = seq
+        seq.append(entry)
+        if len(seq) > 1 and isinstance(seq[-2], CommentedMap) and len(seq[-2]):
+            # the blank line after the list belongs to its last item: keep it after the new one
+            previous = seq[-2]
+            token = previous.ca.items.pop(list(previous.keys())[-1], None)
+            if token is not None:
+                entry.ca.items[list(entry.keys())[-1]] = token
+    return mutate
+
+
+def _refuse_taken(ctx: _Repo, name: str) -> str:
+    taken = [str(f.get("name")) for f in fassungen(ctx.plan)]
+    if name in taken:
+        raise CouncilError(f"die Fassung „{name}“ gibt es schon; benannte Fassungen: {', '.join(taken)}")
+    tag = tag_name(name)
+    if history.tag_target(ctx.repo, tag) is not None:
+        raise CouncilError(f"das Tag {tag!r} gibt es schon; bitte einen anderen Namen wählen")
+    return tag
+
+
+def name_fassung(plan_dir: Path, name: str, *, final: bool = False, datum: dt.date | None = None,
+                 beschreibung: str | None = None) -> Done:
+    """Name HEAD as a Fassung: the entry in plan/lip.yaml and an annotated tag, one commit."""
+
+    name = name.strip()
+    if not name:
+        raise CouncilError("der Name der Fassung ist leer")
+    ctx = _open(plan_dir)
+    tag = _refuse_taken(ctx, name)
+    if final:
+        report = check_plan_dir(plan_dir, final=True)
+        if report.errors:
+            raise CouncilError("--final: 'lip check --final' meldet "
+                               f"{len(report.errors)} Fehler, z. B. {report.errors[0]}")
+    head = history.head_sha(ctx.repo)
+    entry = frontmatter.new_mapping(name=name, datum=datum or dt.date.today(), rev=head, tag=tag,
+                   beschreibung=beschreibung, endgueltig=True if final else None)
+    entry["texte"] = CommentedMap(sorted(chapter_texts(ctx.plan).items()))
+    message = (f"Fassung „{name}“ benannt\n\nStand: {head[:10]}\nTag: {tag}\n\n"
+               f"{history.TRAILER}: fassung\n")
+    return _commit_manifest(ctx, _append_fassung(entry), message, tag, head,
+                            (f"Tag {tag} → {head[:10]}",))
+
+
+def _commit_manifest(ctx: _Repo, mutate, message: str, tag: str, tag_at: str,
+                     lines: tuple[str, ...], extra: dict[str, bytes] | None = None) -> Done:
+    manifest_rel = f"{ctx.prefix}/{MANIFEST_NAME}"
+    raw = history.read_file_at(ctx.repo, "HEAD", manifest_rel)
+    files = {manifest_rel: _manifest_with(raw, mutate), **(extra or {})}
+    history.create_tag(ctx.repo, tag, tag_at, message.splitlines()[0])
+    try:
+        sha = history.commit_files(ctx.repo, files, message)
+    except PipelineError:
+        history.delete_tag(ctx.repo, tag)
+        raise
+    return Done(sha, message.splitlines()[0], lines)
+
+
+# --- lip antrag neu -------------------------------------------------------------------------
+
+
+SCAFFOLD = """\
+---
+# yaml-language-server: $schema=../../pipeline/plan/schemas/antrag.schema.json
+nummer: "{nummer}"
+titel: {titel}
+antragsteller:
+  art: {art}
+  name: {name}
+datum: {datum}
+fassung: {fassung}
+gremium: {gremium}
+punkte:
+  # Jeder Punkt nennt genau ein Ziel (massnahme, ziel oder abschnitt) und die Art:
+  #   ändern         – 'alt' (Wortlaut im Plan) wird durch 'neu' ersetzt
+  #   streichen      – das Ziel entfällt
+  #   einfügen nach  – 'wortlaut' folgt auf das Ziel
+  #   ersetzen       – 'wortlaut' tritt an die Stelle des Ziels
+  - nr: 1
+    art: ändern
+    massnahme: "{massnahme}"
+    alt: "(bisheriger Wortlaut, wie er im Plan steht)"
+    neu: "(neuer Wortlaut)"
+---
+
+Begründung: (Hier begründet die Antragstellerin oder der Antragsteller den Antrag.)
+"""
+
+
+def _slug(text: str) -> str:
+    return tag_name(text).removeprefix(TAG_PREFIX)[:40].strip("-")
+
+
+def new_antrag(plan_dir: Path, *, antragsteller: str, art: str = "Fraktion",
+               fassung: str | None = None, gremium: str | None = None,
+               datum: dt.date | None = None) -> Path:
+    """Write a filled-in skeleton of the next Änderungsantrag; the editor completes and commits it."""
+    plan = load_plan(plan_dir)
+    if plan.manifest is None:
+        raise CouncilError("plan/lip.yaml fehlt oder ist nicht lesbar; Details mit 'lip check'")
+    if art not in ("Fraktion", "Gruppe", "Ratsmitglied"):
+        raise CouncilError(f"--art {art!r} ist unbekannt; möglich: Fraktion, Gruppe, Ratsmitglied")
+    names = [str(f.get("name")) for f in fassungen(plan)]
+    if not names:
+        raise CouncilError("es gibt noch keine benannte Fassung, auf die sich ein Antrag beziehen "
+                           "kann; erst mit 'lip fassung NAME' benennen")
+    fassung = fassung or names[-1]
+    if fassung not in names:
+        raise CouncilError(f"Fassung „{fassung}“ gibt es nicht; benannte Fassungen: {', '.join(names)}")
+    bodies = council.council_bodies(plan)
+    gremium = gremium or (bodies[0] if bodies else "")
+    if gremium not in bodies:
+        raise CouncilError(f"{gremium!r} ist kein beschließendes Gremium in plan/lip.yaml; "
+                           f"möglich: {', '.join(bodies) or '(keins)'}")
+    existing, _ = council.load_antraege(plan)
+    numbers = [int(a.nummer) for a in existing if a.nummer.isdigit()]
+    nummer = str(max(numbers, default=0) + 1)
+    target = plan_dir / council.FOLDER / f"{nummer}-{_slug(antragsteller)}.md"
+    if target.exists():
+        raise CouncilError(f"{target} gibt es schon")
+    first = next((m.id for _, m in plan.measures), "1.1.1")
+    text = SCAFFOLD.format(nummer=nummer, titel=_yaml_str(f"Änderungsantrag der {art} {antragsteller}"),
+                           art=art, name=_yaml_str(antragsteller),
+                           datum=(datum or dt.date.today()).isoformat(), fassung=_yaml_str(fassung),
+                           gremium=gremium, massnahme=first)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, text)
+    return target
+
+
+def _yaml_str(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# --- lip abstimmung -------------------------------------------------------------------------
+
+
+def _find_antrag(ctx: _Repo, key: str) -> council.Antrag:
+    antraege, unread = council.load_antraege(ctx.plan)
+    if unread:
+        raise CouncilError(f"{unread[0]}")
+    found = council.find(antraege, key)
+    if found is None:
+        known = ", ".join(f"{a.nummer} ({a.filename})" for a in antraege) or "(keine)"
+        raise CouncilError(f"Änderungsantrag {key!r} gibt es nicht; vorhanden: {known}")
+    return found
+
+
+def _result(*, dafuer: int | None, dagegen: int | None, einstimmig: bool, abgelehnt: bool,
+            zurueckgezogen: bool, vertagt: bool) -> str:
+    flags = [n for n, on in (("--abgelehnt", abgelehnt), ("--zurueckgezogen", zurueckgezogen),
+                             ("--vertagt", vertagt)) if on]
+    if len(flags) > 1:
+        raise CouncilError(f"{' und '.join(flags)} schließen einander aus; bitte eins angeben")
+    counted = dafuer is not None or dagegen is not None
+    if (zurueckgezogen or vertagt) and (counted or einstimmig):
+        raise CouncilError(f"{flags[0]}: ohne Stimmen und ohne --einstimmig angeben")
+    if zurueckgezogen:
+        return "zurückgezogen"
+    if vertagt:
+        return "vertagt"
+    if einstimmig and counted:
+        raise CouncilError("--einstimmig oder Stimmenzahlen angeben, nicht beides")
+    if not einstimmig and not counted and not abgelehnt:
+        raise CouncilError("Ergebnis fehlt: --dafuer N --dagegen N [--enthaltungen N], "
+                           "--einstimmig, --abgelehnt, --zurueckgezogen oder --vertagt angeben")
+    if counted and (dafuer is None or dagegen is None):
+        raise CouncilError("Stimmen: --dafuer und --dagegen zusammen angeben")
+    if abgelehnt:
+        if counted and dafuer > dagegen:
+            raise CouncilError(f"{dafuer} dafür und {dagegen} dagegen ist eine Annahme, keine Ablehnung")
+        return "abgelehnt"
+    if counted:
+        return "angenommen" if dafuer > dagegen else "abgelehnt"
+    return "angenommen"
+
+
+def vote(plan_dir: Path, key: str, *, gremium: str, datum: dt.date, punkte: list[int] | None = None,
+         dafuer: int | None = None, dagegen: int | None = None, enthaltungen: int | None = None,
+         einstimmig: bool = False, abgelehnt: bool = False, zurueckgezogen: bool = False,
+         vertagt: bool = False, sitzung: str | None = None) -> Done:
+    """Record one body's vote on some Punkte of one Antrag; one commit."""
+    ctx = _open(plan_dir)
+    antrag = _find_antrag(ctx, key)
+    ergebnis = _result(dafuer=dafuer, dagegen=dagegen, einstimmig=einstimmig, abgelehnt=abgelehnt,
+                       zurueckgezogen=zurueckgezogen, vertagt=vertagt)
+    bodies = council.council_bodies(ctx.plan)
+    if gremium not in bodies:
+        raise CouncilError(f"{gremium!r} ist kein beschließendes Gremium in plan/lip.yaml; "
+                           f"möglich: {', '.join(bodies) or '(keins)'}")
+    punkte = sorted(set(punkte or [p.nr for p in antrag.punkte]))
+    unknown = [n for n in punkte if antrag.punkt(n) is None]
+    if unknown:
+        raise CouncilError(f"Punkt {', '.join(map(str, unknown))} gibt es im Änderungsantrag "
+                           f"{antrag.nummer} nicht; vorhanden: "
+                           f"{', '.join(str(p.nr) for p in antrag.punkte)}")
+    if antrag.datum and datum < antrag.datum:
+        raise CouncilError(f"Abstimmung am {datum:%d.%m.%Y} liegt vor dem Antrag vom "
+                           f"{antrag.datum:%d.%m.%Y}")
+    seats = ctx.plan.manifest.gremien.get(gremium, {}).get("sitze")
+    total = sum(x or 0 for x in (dafuer, dagegen, enthaltungen))
+    if isinstance(seats, int) and total > seats:
+        raise CouncilError(f"{total} Stimmen, aber {ctx.plan.manifest.gremium_name(gremium)} hat "
+                           f"{seats} Sitze")
+    for n in punkte:
+        withdrawn = [v for v in antrag.abstimmungen if n in v.punkte and v.ergebnis == "zurückgezogen"]
+        if withdrawn:
+            raise CouncilError(f"Punkt {n} wurde am {withdrawn[0].datum:%d.%m.%Y} zurückgezogen")
+        last = antrag.outcome(n, gremium)
+        if last is not None and last.ergebnis in ("angenommen", "abgelehnt"):
+            raise CouncilError(f"über Punkt {n} hat {ctx.plan.manifest.gremium_name(gremium)} am "
+                               f"{last.datum:%d.%m.%Y} schon abgestimmt ({last.ergebnis})")
+        first = antrag.gremium
+        if gremium != first and ergebnis != "zurückgezogen" and first in bodies \
+                and bodies.index(gremium) > bodies.index(first):
+            advised = antrag.outcome(n, first)
+            if advised is None or advised.ergebnis == "vertagt":
+                raise CouncilError(
+                    f"über Punkt {n} hat {ctx.plan.manifest.gremium_name(first)} noch nicht "
+                    f"beraten; nach der Beratungsfolge stimmt "
+                    f"{ctx.plan.manifest.gremium_name(gremium)} erst danach ab")
+    record = frontmatter.new_mapping(gremium=gremium, datum=datum, sitzung=sitzung,
+                    punkte=CommentedSeq(punkte), ergebnis=ergebnis,
+                    einstimmig=True if einstimmig else None, dafuer=dafuer, dagegen=dagegen,
+                    enthaltungen=enthaltungen)
+    record["punkte"].fa.set_flow_style()
+    rel = f"{ctx.prefix}/{antrag.filename}"
+    raw = history.read_file_at(ctx.repo, "HEAD", rel)
+    if raw is None:
+        raise CouncilError(f"{antrag.path} ist noch nicht committet; erst committen "
+                           f"(git add {antrag.path} && git commit)")
+    new = _rewrite_antrag(raw, antrag.filename, record)
+    tally = council.Abstimmung(gremium, datum, tuple(punkte), ergebnis, 0, einstimmig, dafuer,
+                               dagegen, enthaltungen).tally
+    which = f"Punkt{'e' if len(punkte) > 1 else ''} {_join(punkte)}"
+    subject = (f"{ctx.plan.manifest.gremium_name(gremium)}: {antrag.label}, {which} {ergebnis}"
+               + (f" ({tally})" if tally else ""))
+    message = (f"{subject}\n\nDatum: {datum.isoformat()}\n"
+               + (f"Sitzung: {sitzung}\n" if sitzung else "")
+               + f"\n{history.TRAILER}: abstimmung\nLip-Antrag: {rel}\n")
+    sha = history.commit_files(ctx.repo, {rel: new}, message)
+    return Done(sha, subject)
+
+
+def _join(numbers: list[int]) -> str:
+    text = [str(n) for n in numbers]
+    return text[0] if len(text) == 1 else f"{', '.join(text[:-1])} und {text[-1]}"
+
+
+def _rewrite_antrag(raw: bytes, filename: str, record: CommentedMap) -> bytes:
+    """The Antrag file with `record` appended to its votes; the rest byte-identical."""
+    path = f"plan/{filename}"
+    text = frontmatter.split(frontmatter.decode(raw, path), path)
+    meta = frontmatter.load(text.yaml_text, path, text.yaml_first_line, editable=True)
+    seq = meta.get("abstimmungen")
+    if not isinstance(seq, CommentedSeq):
+        seq = CommentedSeq(seq or [])
+        meta["abstimmungen"] = seq
+    seq.fa.set_block_style()
+    seq.append(record)
+    out = text.join(frontmatter.dump(meta, text.yaml_text))
+    check = frontmatter.split(out, path)
+    if check.body != text.body:  # pragma: no cover - would be a bug
+        raise AssertionError("Programmfehler: das Schreiben des Kopfs hat den Text verändert")
+    return out.encode("utf-8")
+
+
+# --- lip beschluss --------------------------------------------------------------------------
+
+
+def beschluss(plan_dir: Path, *, gremium: str, datum: dt.date, name: str = "Beschlossene Fassung",
+              sitzung: str | None = None) -> Done:
+    """Apply every Punkt `gremium` adopted to the text, check it as final, commit it and name
+    it as a Fassung (two commits: the text, then its name; the tag marks the first)."""
+    from pipeline.review import check_final
+
+    ctx = _open(plan_dir)
+    bodies = council.council_bodies(ctx.plan)
+    if gremium not in bodies:
+        raise CouncilError(f"{gremium!r} ist kein beschließendes Gremium in plan/lip.yaml; "
+                           f"möglich: {', '.join(bodies) or '(keins)'}")
+    tag = _refuse_taken(ctx, name)
+    antraege, unread = council.load_antraege(ctx.plan)
+    if unread:
+        raise CouncilError(str(unread[0]))
+    report = Report()
+    council.check_antraege(ctx.plan, antraege, plans_at_fassungen(plan_dir, ctx.plan), report)
+    if report.errors:
+        raise CouncilError("die Änderungsanträge haben Fehler; erst berichtigen (lip check): "
+                           + "; ".join(str(d) for d in report.errors[:3]))
+    before = Report()
+    check_final(ctx.plan, before)
+    if before.errors:
+        raise CouncilError("der Text, über den beschlossen wird, ist noch nicht endgültig "
+                           "('lip check --final'): " + "; ".join(str(d) for d in before.errors[:3]))
+    waiting = open_points(antraege, gremium)
+    if waiting:
+        raise CouncilError(f"{ctx.plan.manifest.gremium_name(gremium)} hat noch nicht über alle "
+                           f"Punkte abgestimmt: {', '.join(waiting)}")
+    points = adopted(antraege, gremium)
+    try:
+        bodies_new = apply_adopted(ctx.plan, plans_at_fassungen(plan_dir, ctx.plan), points)
+    except BeschlussConflict as e:
+        raise CouncilError("die angenommenen Punkte lassen sich nicht zusammen übernehmen: "
+                           + "; ".join(e.reasons)) from None
+    files = dict(ctx.plan.files)
+    changed: dict[str, bytes] = {}
+    for chapter in ctx.plan.chapters:
+        if chapter.filename in bodies_new:
+            split = dataclasses.replace(chapter.text, body=bodies_new[chapter.filename])
+            changed[chapter.filename] = split.join().encode("utf-8")
+    files.update(changed)
+    texts = {ch.filename: ch.text_sha256 for ch in load_plan(files).chapters}
+    texts.update({f: text_hash(b) for f, b in bodies_new.items()})
+    entry = frontmatter.new_mapping(name=name, datum=datum, rev=None, tag=tag,
+                   beschreibung=f"beschlossen von {ctx.plan.manifest.gremium_name(gremium)} am "
+                                f"{datum:%d.%m.%Y}", endgueltig=True,
+                   beschluss=frontmatter.new_mapping(gremium=gremium, datum=dt.date.fromordinal(datum.toordinal())))
+    # a separate date object: ruamel would write one object met twice as an anchor and alias
+    entry["texte"] = CommentedMap(sorted(texts.items()))
+    manifest_raw = files[MANIFEST_NAME]
+    probe = dict(files)
+    probe_entry = CommentedMap(entry)
+    probe_entry["rev"] = "HEAD"
+    probe[MANIFEST_NAME] = _manifest_with(manifest_raw, _append_fassung(probe_entry))
+    final = load_plan(probe)
+    check = plan_report(final)
+    check_final(final, check)
+    if check.errors:
+        raise CouncilError("der beschlossene Text besteht 'lip check --final' nicht: "
+                           + "; ".join(str(d) for d in check.errors[:3]))
+    parent = history.head_sha(ctx.repo)
+    subject = (f"{ctx.plan.manifest.gremium_name(gremium)}: Beschluss vom {datum:%d.%m.%Y}, "
+               f"{len(points)} Punkt{'e' if len(points) != 1 else ''} aus Änderungsanträgen übernommen")
+    lines = [f"{x.label}: {council.what(x.punkt)}" for x in points]
+    message = (f"{subject}\n\n" + "\n".join(lines or ["keine Änderungen am Text"]) + "\n"
+               + (f"Sitzung: {sitzung}\n" if sitzung else "")
+               + f"\n{history.TRAILER}: beschluss\n")
+    text_files = {f"{ctx.prefix}/{f}": data for f, data in changed.items()}
+    if text_files:
+        text_commit = history.commit_files(ctx.repo, text_files, message)
+    else:
+        text_commit = parent
+    entry_rev = CommentedMap(entry)
+    entry_rev["rev"] = text_commit
+    ordered = frontmatter.new_mapping(**{k: entry_rev[k] for k in ("name", "datum", "rev", "tag", "beschreibung",
+                                                   "endgueltig", "beschluss", "texte")})
+    name_message = (f"Fassung „{name}“ benannt ({ctx.plan.manifest.gremium_name(gremium)}, "
+                    f"{datum:%d.%m.%Y})\n\nStand: {text_commit[:10]}\nTag: {tag}\n\n"
+                    f"{history.TRAILER}: fassung\n")
+    try:
+        done = _commit_manifest(ctx, _append_fassung(ordered), name_message, tag, text_commit, ())
+    except PipelineError:
+        if text_commit != parent:
+            history.reset_head(ctx.repo, text_commit, parent)
+            history.restore_files(ctx.repo, parent, list(text_files))
+        raise
+    return Done(done.commit, subject, tuple(lines) + (f"Fassung „{name}“ (Tag {tag})",))

@@ -1,0 +1,205 @@
+"""The council's documents: one PDF per Änderungsantrag, the Ergänzung (`… E1`) and the
+Beschlussübersicht of a meeting. Each is built from the committed plan (git objects, never
+the working tree) and stamped with the commit's time, so the same commit gives the same PDF.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline import history
+from pipeline.assemble import escape_inline
+from pipeline.commands.fassungen import fassungen, plans_at_fassungen
+from pipeline.commands.site_data import summary_of
+from pipeline.council import antraege as council
+from pipeline.council.beschluss import replacement
+from pipeline.errors import PipelineError
+from pipeline.plan import Plan, load_plan
+from pipeline.redline import compare_markdown
+from pipeline.render import council as render
+
+OUT = Path("build") / "rat"
+
+
+class DocumentError(PipelineError):
+    """A council document cannot be made from what is recorded."""
+
+
+@dataclass(frozen=True)
+class Committed:
+    plan: Plan
+    plan_dir: Path
+    commit: str
+    epoch: int
+
+
+def _committed(plan_dir: Path) -> Committed:
+    repo = history.open_repo(plan_dir)
+    head = history.resolve(repo, "HEAD")
+    plan = load_plan(history.read_plan_files(repo, head.sha, history.plan_prefix(repo, plan_dir)))
+    if plan.manifest is None:
+        raise DocumentError("plan/lip.yaml ist im letzten Commit nicht lesbar; Details mit 'lip check'")
+    return Committed(plan, plan_dir, head.sha, int(head.time.timestamp()))
+
+
+def _drucksache(plan: Plan) -> tuple[str, str]:
+    ds = plan.manifest.get("drucksache") or {}
+    return str(ds.get("nummer", "")), str(ds.get("titel") or plan.title)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + ":---|" * len(header)]
+    lines += ["| " + " | ".join(escape_inline(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _vote_rows(plan: Plan, antrag: council.Antrag) -> list[list[str]]:
+    name = plan.manifest.gremium_name
+    return [[f"{v.datum:%d.%m.%Y}", name(v.gremium), ", ".join(map(str, v.punkte)), v.ergebnis,
+             v.tally or "–"] for v in antrag.abstimmungen]
+
+
+# --- Änderungsantrag ---------------------------------------------------------------------------
+
+
+def antrag_pdf(plan_dir: Path, key: str, out_dir: Path = OUT) -> Path:
+    """The Änderungsantrag in the council's layout: who, what it refers to, each Punkt as a
+    Synopse of the current and the proposed wording, the Begründung, the votes so far."""
+    c = _committed(plan_dir)
+    antraege, unread = council.load_antraege(c.plan)
+    if unread:
+        raise DocumentError(str(unread[0]))
+    antrag = council.find(antraege, key)
+    if antrag is None:
+        known = ", ".join(a.nummer for a in antraege) or "(keine)"
+        raise DocumentError(f"Änderungsantrag {key!r} gibt es (im letzten Commit) nicht; vorhanden: {known}")
+    base = plans_at_fassungen(plan_dir, c.plan).get(antrag.fassung)
+    if base is None:
+        raise DocumentError(f"{antrag.path}: die Fassung „{antrag.fassung}“ ist nicht lesbar; "
+                            f"benannte Fassungen: {', '.join(str(f.get('name')) for f in fassungen(c.plan))}")
+    nummer, titel = _drucksache(c.plan)
+    gremium = c.plan.manifest.gremium_name(antrag.gremium)
+    intro = "\n\n".join([
+        _table(["Angabe", "Inhalt"], [
+            ["Antragsteller", antrag.filed_by], ["Bezug", f"Drucksache Nr. {nummer}: {titel}"],
+            ["Fassung", antrag.fassung], ["Gremium", gremium],
+            ["Datum", f"{antrag.datum:%d.%m.%Y}" if antrag.datum else ""]]),
+        "## Antrag {.unnumbered}",
+        f"Der Rat möge beschließen: Die Anlage 1 der Drucksache Nr. {escape_inline(nummer)} wird "
+        f"wie folgt geändert:",
+    ])
+    sections = []
+    for p in antrag.punkte:
+        if p.target is None:
+            continue
+        old = council.target_text(base, p.target)
+        if old is None:
+            raise DocumentError(f"{antrag.path}:{p.line}: {p.target} gibt es in der Fassung "
+                                f"„{antrag.fassung}“ nicht; 'lip check' nennt alle Probleme")
+        new = "\n".join(replacement(p, old.split("\n")))
+        sections.append(render.Section(f"Punkt {p.nr}: {council.what(p)}",
+                                       synopse=compare_markdown(old, new).markdown))
+    sections.append(render.Section("Begründung", antrag.begruendung))
+    votes = _vote_rows(c.plan, antrag)
+    if votes:
+        sections.append(render.Section("Abstimmungen", _table(
+            ["Datum", "Gremium", "Punkte", "Ergebnis", "Stimmen"], votes)))
+    out = out_dir / f"antrag-{council.file_key(antrag.nummer)}.pdf"
+    return render.render_pdf(render.document_json(sections, intro=intro), out,
+                             title=f"Änderungsantrag {antrag.nummer}",
+                             subtitle=f"zur Drucksache Nr. {nummer}", sender=antrag.filed_by,
+                             version=f"Drucksache {nummer}", epoch=c.epoch)
+
+
+# --- Ergänzung ---------------------------------------------------------------------------------
+
+
+def ergaenzung_pdf(plan_dir: Path, *, nummer: str = "E1", fassung: str | None = None,
+                   out_dir: Path = OUT) -> Path:
+    """The Ergänzung: a Drucksache '<Nr.> E1' whose Anlage lists the textual changes since the
+    submitted Fassung, chapter by chapter and passage by passage, as a redline."""
+    c = _committed(plan_dir)
+    named = [str(f.get("name")) for f in fassungen(c.plan)]
+    if not named:
+        raise DocumentError("es gibt keine benannte Fassung, gegen die sich die Ergänzung richtet; "
+                            "erst mit 'lip fassung NAME' benennen")
+    fassung = fassung or next((n for n in reversed(named) if not _adopted(c.plan, n)), named[-1])
+    if fassung not in named:
+        raise DocumentError(f"Fassung „{fassung}“ gibt es nicht; benannte Fassungen: {', '.join(named)}")
+    base = plans_at_fassungen(plan_dir, c.plan).get(fassung)
+    if base is None:
+        raise DocumentError(f"die Fassung „{fassung}“ ist in diesem Repository nicht lesbar")
+    old_by_file = {ch.filename: ch for ch in base.chapters}
+    sections = []
+    points = 0
+    for chapter in c.plan.chapters:
+        old = old_by_file.get(chapter.filename)
+        if old is not None and old.text_sha256 == chapter.text_sha256:
+            continue
+        redline = compare_markdown(old.text.body if old else "", chapter.text.body, context="changes")
+        points += 1
+        sections.append(render.Section(
+            f"{points}. Kapitel {chapter.number} {chapter.title}", escape_inline(summary_of(redline.stats)),
+            redline=redline.markdown))
+    if not sections:
+        raise DocumentError(f"der Text ist seit der Fassung „{fassung}“ unverändert; eine "
+                            f"Ergänzung hätte keinen Inhalt")
+    ds_nummer, titel = _drucksache(c.plan)
+    intro = "\n\n".join([
+        _table(["Nr.", "Bezug", "Datum"], [[f"{ds_nummer} {nummer}", f"Drucksache Nr. {ds_nummer}",
+                                           dt.datetime.fromtimestamp(c.epoch, dt.UTC).strftime("%d.%m.%Y")]]),
+        "## Antrag {.unnumbered}",
+        f"Der Rat möge beschließen, die in der Anlage 1 beigefügten textlichen Änderungen des "
+        f"{escape_inline(titel)} gegenüber der Fassung „{escape_inline(fassung)}“ zu beschließen.",
+        "## Begründung {.unnumbered}",
+        f"Seit der Fassung „{escape_inline(fassung)}“ wurde der Text in {points} "
+        f"Kapitel{'n' if points != 1 else ''} geändert. Die Anlage 1 zeigt jede Änderung: "
+        f"eingefügter Text ist unterstrichen, gestrichener durchgestrichen.",
+        "# Anlage 1: Textliche Änderungen {.unnumbered}",
+    ])
+    out = out_dir / f"ergaenzung-{council.file_key(nummer)}.pdf"
+    return render.render_pdf(render.document_json(sections, intro=intro), out,
+                             title=f"Ergänzung {ds_nummer} {nummer}",
+                             subtitle=f"zur Beschlussdrucksache Nr. {ds_nummer}",
+                             version=f"Drucksache {ds_nummer} {nummer}", epoch=c.epoch, legend=True)
+
+
+def _adopted(plan: Plan, name: str) -> bool:
+    return any(str(f.get("name")) == name and f.get("beschluss") for f in fassungen(plan))
+
+
+# --- Beschlussübersicht ------------------------------------------------------------------------
+
+
+def beschlussuebersicht_pdf(plan_dir: Path, *, gremium: str, datum: dt.date,
+                            out_dir: Path = OUT) -> Path:
+    """Every Antrag and Punkt voted on in one meeting, with its result."""
+    c = _committed(plan_dir)
+    antraege, unread = council.load_antraege(c.plan)
+    if unread:
+        raise DocumentError(str(unread[0]))
+    name = c.plan.manifest.gremium_name(gremium)
+    rows = []
+    for a in antraege:
+        for v in a.abstimmungen:
+            if v.gremium == gremium and v.datum == datum:
+                for n in v.punkte:
+                    p = a.punkt(n)
+                    rows.append([f"{a.nummer} ({a.filed_by})", str(n),
+                                 council.what(p) if p else "", v.ergebnis,
+                                 v.tally or "–"])
+    if not rows:
+        dates = sorted({f"{v.datum:%d.%m.%Y}" for a in antraege for v in a.abstimmungen
+                        if v.gremium == gremium})
+        raise DocumentError(f"{name} hat am {datum:%d.%m.%Y} über keinen Änderungsantrag "
+                            f"abgestimmt; Sitzungen mit Abstimmungen: {', '.join(dates) or '(keine)'}")
+    nummer, titel = _drucksache(c.plan)
+    section = render.Section("Ergebnisse", _table(
+        ["Änderungsantrag", "Punkt", "Gegenstand", "Ergebnis", "Stimmen"], rows))
+    intro = f"Drucksache Nr. {escape_inline(nummer)}: {escape_inline(titel)}"
+    out = out_dir / f"beschlussuebersicht-{gremium}-{datum.isoformat()}.pdf"
+    return render.render_pdf(render.document_json([section], intro=intro), out,
+                             title=f"Beschlussübersicht {name}",
+                             subtitle=f"Sitzung am {datum:%d.%m.%Y}", epoch=c.epoch)

@@ -1,0 +1,386 @@
+"""Änderungsanträge: files under plan/antraege/, one per Antrag, read and checked (pure).
+
+An Antrag is a Markdown file like a chapter: a YAML head (Antragsteller, Datum, the Fassung it
+refers to, the body it goes to, its numbered Punkte, and the votes `lip abstimmung` appends)
+and the Begründung as its text. Each Punkt names exactly one target by the plan's stable
+numbers (a Maßnahme, a Ziel or an Abschnitt) and what to do with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.dates import as_date
+from pipeline.diagnostics import Diagnostic, Report, Severity
+from pipeline.errors import FrontMatterError
+from pipeline.plan import Chapter, Plan, frontmatter, schema
+
+FOLDER = "antraege"
+"""Where the Anträge live, inside the plan folder."""
+
+KINDS = ("ändern", "streichen", "einfügen nach", "ersetzen")
+TARGET_KINDS = ("massnahme", "ziel", "abschnitt")
+TARGET_NAMES = {"massnahme": "Maßnahme", "ziel": "Ziel", "abschnitt": "Abschnitt"}
+RESULTS = ("angenommen", "abgelehnt", "zurückgezogen", "vertagt")
+COUNCIL_ROLE = "beschließt"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a Punkt changes: a Maßnahme, a Ziel or an Abschnitt, by its stable number."""
+
+    kind: str
+    number: str
+
+    def __str__(self) -> str:
+        return f"{TARGET_NAMES[self.kind]} {self.number}"
+
+
+@dataclass(frozen=True)
+class Punkt:
+    nr: int
+    art: str
+    target: Target | None
+    alt: str | None
+    neu: str | None
+    wortlaut: str | None
+    line: int
+    target_line: int = 0
+    """The line naming the target (massnahme: …), where a missing target is reported."""
+
+
+def what(punkt: Punkt) -> str:
+    """'Maßnahme 1.1.1 ändern', 'nach Ziel 1.1.3 einfügen': a Punkt's subject in one phrase."""
+    if punkt.target is None:
+        return punkt.art
+    if punkt.art == "einfügen nach":
+        return f"nach {punkt.target} einfügen"
+    return f"{punkt.target} {punkt.art}"
+
+
+@dataclass(frozen=True)
+class Abstimmung:
+    """One vote of one body on some Punkte of one Antrag."""
+
+    gremium: str
+    datum: dt.date
+    punkte: tuple[int, ...]
+    ergebnis: str
+    line: int
+    einstimmig: bool = False
+    dafuer: int | None = None
+    dagegen: int | None = None
+    enthaltungen: int | None = None
+    sitzung: str | None = None
+
+    @property
+    def tally(self) -> str:
+        """'8 dafür – 2 dagegen – 1 Enthaltung' or 'einstimmig', as council minutes write it."""
+        if self.einstimmig:
+            return "einstimmig"
+        if self.dafuer is None:
+            return ""
+        parts = [f"{self.dafuer} dafür", f"{self.dagegen or 0} dagegen"]
+        if self.enthaltungen:
+            parts.append(f"{self.enthaltungen} Enthaltung{'en' if self.enthaltungen != 1 else ''}")
+        return " – ".join(parts)
+
+
+@dataclass
+class Antrag:
+    filename: str
+    """Path inside the plan folder, e.g. antraege/1-gruene.md."""
+    path: str
+    nummer: str
+    titel: str
+    antragsteller_art: str
+    antragsteller: str
+    datum: dt.date | None
+    fassung: str
+    gremium: str
+    punkte: list[Punkt]
+    abstimmungen: list[Abstimmung]
+    begruendung: str
+    meta: Any
+    text: frontmatter.SplitText
+    problems: list[Diagnostic] = field(default_factory=list)
+
+    def punkt(self, nr: int) -> Punkt | None:
+        return next((p for p in self.punkte if p.nr == nr), None)
+
+    def line_of(self, *keys: str | int) -> int:
+        return frontmatter.line_of(self.meta, keys, self.text.yaml_first_line)
+
+    def outcome(self, nr: int, gremium: str) -> Abstimmung | None:
+        """The last vote of `gremium` on Punkt `nr` (a later vote supersedes a vertagt one)."""
+        votes = [a for a in self.abstimmungen if a.gremium == gremium and nr in a.punkte]
+        return votes[-1] if votes else None
+
+    @property
+    def label(self) -> str:
+        return f"Änderungsantrag {self.nummer} ({self.antragsteller})"
+
+    @property
+    def filed_by(self) -> str:
+        """'Fraktion Die Linke', 'SPD-Fraktion', 'Ratsmitglied Erika Muster': no doubled word."""
+        if not self.antragsteller_art or self.antragsteller_art.lower() in self.antragsteller.lower():
+            return self.antragsteller
+        return f"{self.antragsteller_art} {self.antragsteller}"
+
+
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def parse_antrag(filename: str, raw: bytes, prefix: str = "plan", *, editable: bool = False) -> Antrag:
+    """Read one Antrag file; raise FrontMatterError if its head cannot be read at all."""
+    path = f"{prefix}/{filename}"
+    text = frontmatter.split(frontmatter.decode(raw, path), path)
+    meta = frontmatter.load(text.yaml_text, path, text.yaml_first_line, editable=editable) or {}
+    if not isinstance(meta, dict):
+        raise FrontMatterError(path, text.yaml_first_line, "kopf",
+                               "Kopf muss aus Schlüssel-Wert-Paaren bestehen (z. B. 'nummer: \"1\"')")
+    problems = schema.check(meta, schema.ANTRAG, path, text.yaml_first_line)
+
+    def line(*keys: str | int) -> int:
+        return frontmatter.line_of(meta, keys, text.yaml_first_line)
+
+    punkte: list[Punkt] = []
+    for i, item in enumerate(meta.get("punkte") or []):
+        if not isinstance(item, dict):
+            continue
+        named = [k for k in TARGET_KINDS if item.get(k) is not None]
+        target = Target(named[0], str(item[named[0]])) if len(named) == 1 else None
+        if len(named) != 1 and _int(item.get("nr")) is not None:
+            problems.append(Diagnostic(path, line("punkte", i), f"punkte[{i}]",
+                                       "genau ein Ziel angeben: massnahme, ziel oder abschnitt"
+                                       + (f" (angegeben: {', '.join(named)})" if named else "")))
+        nr = _int(item.get("nr"))
+        if nr is None:
+            continue
+        punkte.append(Punkt(nr, str(item.get("art", "")), target, _str(item.get("alt")),
+                            _str(item.get("neu")), _str(item.get("wortlaut")), line("punkte", i),
+                            line("punkte", i, target.kind) if target else line("punkte", i)))
+    votes: list[Abstimmung] = []
+    for i, item in enumerate(meta.get("abstimmungen") or []):
+        if not isinstance(item, dict) or as_date(item.get("datum")) is None:
+            continue
+        nrs = tuple(n for n in item.get("punkte") or [] if _int(n) is not None)
+        votes.append(Abstimmung(str(item.get("gremium", "")), as_date(item["datum"]), nrs,
+                                str(item.get("ergebnis", "")), line("abstimmungen", i),
+                                item.get("einstimmig") is True, _int(item.get("dafuer")),
+                                _int(item.get("dagegen")), _int(item.get("enthaltungen")),
+                                _str(item.get("sitzung"))))
+    steller = meta.get("antragsteller") if isinstance(meta.get("antragsteller"), dict) else {}
+    return Antrag(filename, path, str(meta.get("nummer", "")), str(meta.get("titel", "")),
+                  str(steller.get("art", "")), str(steller.get("name", "")),
+                  as_date(meta.get("datum")), str(meta.get("fassung", "")),
+                  str(meta.get("gremium", "")), punkte, votes, text.body.strip("\n"), meta, text,
+                  problems)
+
+
+def file_key(text: str) -> str:
+    """A name part for files and URLs: '1' -> '1', 'E1' -> 'e1', 'A 2/b' -> 'a-2-b'."""
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
+def _str(value: Any) -> str | None:
+    return str(value) if value is not None else None
+
+
+def antrag_files(files: Mapping[str, bytes | None]) -> list[str]:
+    return sorted(n for n in files if n.startswith(f"{FOLDER}/") and n.endswith(".md")
+                  and n.count("/") == 1)
+
+
+def load_antraege(plan: Plan) -> tuple[list[Antrag], list[Diagnostic]]:
+    """Every Antrag of the plan folder, and the problems of files that could not be read."""
+    out: list[Antrag] = []
+    unread: list[Diagnostic] = []
+    for name in antrag_files(plan.files):
+        raw = plan.files.get(name)
+        try:
+            out.append(parse_antrag(name, raw if isinstance(raw, bytes) else b""))
+        except FrontMatterError as e:
+            unread.append(Diagnostic(e.path, e.line, e.field, e.message))
+    return out, unread
+
+
+def find(antraege: list[Antrag], key: str) -> Antrag | None:
+    """An Antrag by its number or file name ('1', 'antraege/1-gruene.md', '1-gruene')."""
+    for a in antraege:
+        stem = a.filename.rsplit("/", 1)[-1].removesuffix(".md")
+        if key in (a.nummer, a.filename, a.path, stem, f"{stem}.md"):
+            return a
+    return None
+
+
+# --- targets in the text --------------------------------------------------------------------
+
+
+def locate(chapter: Chapter, target: Target) -> tuple[int, int] | None:
+    """Lines [start, end) of `target` in the chapter body (0-based, relative to the body), or
+    None when the chapter has no such target. A Maßnahme or Abschnitt runs to the next
+    heading of its level or above; a Ziel is its list item with its continuation lines."""
+    lines = chapter.text.body.split("\n")
+    first = chapter.text.body_first_line
+    body = chapter.body
+    if target.kind == "massnahme":
+        hit = next((m.line for m in body.measures if m.id == target.number), None)
+        level = 4
+    elif target.kind == "abschnitt":
+        hit = next((s.line for s in body.sections if s.number == target.number), None)
+        level = 2
+    else:
+        goal = next((g.line for g in body.goals if g.number == target.number), None)
+        if goal is None:
+            return None
+        start = goal - first
+        end = start + 1
+        while end < len(lines) and lines[end].strip() and lines[end].startswith((" ", "\t")):
+            end += 1
+        return start, end
+    if hit is None:
+        return None
+    start = hit - first
+    end = len(lines)
+    for h in body.headings:
+        if h.line > hit and h.level <= level:
+            end = h.line - first
+            break
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1
+    return start, end
+
+
+def chapter_of(plan: Plan, target: Target) -> Chapter | None:
+    """The chapter that holds `target` (numbers are unique across the plan)."""
+    for chapter in plan.chapters:
+        if locate(chapter, target) is not None:
+            return chapter
+    return None
+
+
+def target_text(plan: Plan, target: Target) -> str | None:
+    chapter = chapter_of(plan, target)
+    if chapter is None:
+        return None
+    start, end = locate(chapter, target)
+    return "\n".join(chapter.text.body.split("\n")[start:end])
+
+
+def _covers(a: Target, b: Target) -> bool:
+    """Whether changing `a` touches `b` (an Abschnitt holds its Ziele and Maßnahmen)."""
+    if a == b:
+        return True
+    if a.kind == "abschnitt":
+        return b.number.startswith(a.number + ".")
+    return False
+
+
+def overlap(a: Target, b: Target) -> bool:
+    return _covers(a, b) or _covers(b, a)
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+
+def fassung_names(plan: Plan) -> list[str]:
+    raw = plan.manifest.get("fassungen") if plan.manifest else None
+    return [str(f.get("name")) for f in raw or [] if isinstance(f, dict) and f.get("name")]
+
+
+def council_bodies(plan: Plan) -> list[str]:
+    gremien = plan.manifest.gremien if plan.manifest else {}
+    return [k for k, v in gremien.items() if isinstance(v, dict) and v.get("rolle") == COUNCIL_ROLE]
+
+
+def check_antraege(plan: Plan, antraege: list[Antrag], at_fassung: Mapping[str, Plan | None],
+                   report: Report) -> None:
+    """Every rule on the Anträge: schema, targets in their Fassung, Punkte that overlap,
+    votes that cannot have happened; conflicts between Anträge are warnings (the council
+    may adopt only one of them, which `lip beschluss` enforces)."""
+    bodies = council_bodies(plan)
+    gremien = plan.manifest.gremien if plan.manifest else {}
+    numbers: dict[str, str] = {}
+    for a in antraege:
+        report.extend(a.problems)
+        if a.nummer in numbers:
+            report.add(a.path, a.line_of("nummer"), "nummer",
+                       f"Nummer {a.nummer!r} hat schon {numbers[a.nummer]}; jede Antragsnummer nur einmal")
+        numbers.setdefault(a.nummer, a.path)
+        if a.gremium and a.gremium not in bodies:
+            report.add(a.path, a.line_of("gremium"), "gremium",
+                       f"{a.gremium!r} ist kein beschließendes Gremium in plan/lip.yaml; möglich: "
+                       f"{', '.join(bodies) or '(keins)'}")
+        base = at_fassung.get(a.fassung)
+        if a.fassung and a.fassung not in at_fassung:
+            report.add(a.path, a.line_of("fassung"), "fassung",
+                       f"Fassung {a.fassung!r} gibt es nicht; benannte Fassungen: "
+                       f"{', '.join(fassung_names(plan)) or '(keine; mit lip fassung NAME benennen)'}")
+        seen: dict[int, Punkt] = {}
+        for p in a.punkte:
+            if p.nr in seen:
+                report.add(a.path, p.line, "punkte.nr", f"Punkt {p.nr} ist doppelt vergeben")
+                continue
+            seen[p.nr] = p
+            if p.target is None:
+                continue
+            if base is not None:
+                text = target_text(base, p.target)
+                if text is None:
+                    report.add(a.path, p.target_line, f"punkte[{p.nr}]",
+                               f"{p.target} gibt es in der Fassung „{a.fassung}“ nicht")
+                elif p.art == "ändern" and p.alt and p.alt not in text:
+                    report.add(a.path, p.line, f"punkte[{p.nr}].alt",
+                               f"der Wortlaut {p.alt!r} steht nicht in {p.target} der Fassung „{a.fassung}“")
+                elif p.art == "ändern" and p.alt and text.count(p.alt) > 1:
+                    report.add(a.path, p.line, f"punkte[{p.nr}].alt",
+                               f"der Wortlaut {p.alt!r} steht mehrmals in {p.target}; bitte so "
+                               f"viel Text angeben, dass er eindeutig ist")
+        for i, p in enumerate(a.punkte):
+            for q in a.punkte[i + 1:]:
+                if p.target and q.target and p.nr != q.nr and overlap(p.target, q.target) \
+                        and not (p.art == q.art == "ändern" and p.target == q.target and p.alt != q.alt):
+                    report.add(a.path, q.line, f"punkte[{q.nr}]",
+                               f"Punkt {q.nr} betrifft denselben Text wie Punkt {p.nr} "
+                               f"({q.target}); bitte in einem Punkt zusammenfassen")
+        for v in a.abstimmungen:
+            where = ("abstimmungen",)
+            if v.gremium not in bodies:
+                report.add(a.path, v.line, "abstimmungen.gremium",
+                           f"{v.gremium!r} ist kein beschließendes Gremium; möglich: {', '.join(bodies)}")
+            if a.datum and v.datum < a.datum:
+                report.add(a.path, v.line, "abstimmungen.datum",
+                           f"Abstimmung am {v.datum:%d.%m.%Y} liegt vor dem Antrag vom {a.datum:%d.%m.%Y}")
+            unknown = [n for n in v.punkte if a.punkt(n) is None]
+            if unknown:
+                report.add(a.path, v.line, "abstimmungen.punkte",
+                           f"Punkt {', '.join(map(str, unknown))} gibt es in diesem Antrag nicht; "
+                           f"vorhanden: {', '.join(str(p.nr) for p in a.punkte)}")
+            seats = gremien.get(v.gremium, {}).get("sitze") if isinstance(gremien.get(v.gremium), dict) else None
+            total = sum(x or 0 for x in (v.dafuer, v.dagegen, v.enthaltungen))
+            if isinstance(seats, int) and total > seats:
+                report.add(a.path, v.line, "abstimmungen",
+                           f"{total} Stimmen, aber das Gremium hat {seats} Sitze")
+            del where
+    _check_conflicts(antraege, report)
+
+
+def _check_conflicts(antraege: list[Antrag], report: Report) -> None:
+    for i, a in enumerate(antraege):
+        for b in antraege[i + 1:]:
+            for p in a.punkte:
+                for q in b.punkte:
+                    if p.target and q.target and overlap(p.target, q.target):
+                        report.add(b.path, q.line, f"punkte[{q.nr}]",
+                                   f"Punkt {q.nr} betrifft denselben Text ({q.target}) wie Punkt "
+                                   f"{p.nr} des Änderungsantrags {a.nummer} ({a.path}); nur einer "
+                                   f"von beiden kann beschlossen werden", Severity.WARNING)

@@ -1,0 +1,123 @@
+"""The Beschluss: which Punkte a body adopted, and the text they make (pure).
+
+Adopted Punkte are applied in a defined order (Antrag number, then Punkt number) to the text
+as it stands now; a Punkt whose target changed since the Fassung it refers to, or two adopted
+Punkte on the same text, stop the Beschluss with a reason instead of guessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.council.antraege import Antrag, Punkt, chapter_of, locate, overlap, target_text
+from pipeline.plan import Plan
+
+
+@dataclass(frozen=True)
+class Adopted:
+    antrag: Antrag
+    punkt: Punkt
+
+    @property
+    def label(self) -> str:
+        return f"Antrag {self.antrag.nummer}, Punkt {self.punkt.nr}"
+
+
+def _number_key(text: str) -> tuple:
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in text.replace("-", ".").split("."))
+
+
+def open_points(antraege: list[Antrag], gremium: str) -> list[str]:
+    """Punkte without a final result in `gremium` ('Antrag 2, Punkt 3 (vertagt)')."""
+    out = []
+    for a in sorted(antraege, key=lambda a: _number_key(a.nummer)):
+        for p in a.punkte:
+            vote = a.outcome(p.nr, gremium)
+            if vote is None or vote.ergebnis == "vertagt":
+                withdrawn = any(v.ergebnis == "zurückgezogen" and p.nr in v.punkte for v in a.abstimmungen)
+                if not withdrawn:
+                    out.append(f"Antrag {a.nummer}, Punkt {p.nr}" + (" (vertagt)" if vote else ""))
+    return out
+
+
+def adopted(antraege: list[Antrag], gremium: str) -> list[Adopted]:
+    """Every Punkt whose last vote in `gremium` adopted it, in the order they are applied."""
+    out = [Adopted(a, p) for a in antraege for p in a.punkte
+           if (v := a.outcome(p.nr, gremium)) is not None and v.ergebnis == "angenommen"]
+    return sorted(out, key=lambda x: (_number_key(x.antrag.nummer), x.punkt.nr))
+
+
+class BeschlussConflict(Exception):
+    """Adopted Punkte that cannot all be applied; `reasons` says which and why."""
+
+    def __init__(self, reasons: list[str]):
+        self.reasons = reasons
+        super().__init__("; ".join(reasons))
+
+
+def replacement(punkt: Punkt, current: list[str]) -> list[str]:
+    """The lines of a target after `punkt` alone (also shown in the Antrag's Synopse)."""
+    if punkt.art == "streichen":
+        return []
+    if punkt.art == "ersetzen":
+        return punkt.wortlaut.strip("\n").split("\n")
+    if punkt.art == "einfügen nach":
+        return [*current, "", *punkt.wortlaut.strip("\n").split("\n")]
+    text = "\n".join(current).replace(punkt.alt, punkt.neu or "", 1)
+    return text.split("\n")
+
+
+def apply_adopted(now: Plan, base: dict[str, Plan | None], points: list[Adopted]) -> dict[str, str]:
+    """The new bodies of every chapter the adopted Punkte change: {chapter filename: body}.
+
+    `base` maps each Antrag's Fassung to the plan at that Fassung; a target must read there as
+    it reads now (for 'ändern': its old wording must still be there), so that what the council
+    voted on is what changes."""
+    reasons: list[str] = []
+    for i, x in enumerate(points):
+        for y in points[i + 1:]:
+            if x.punkt.target and y.punkt.target and overlap(x.punkt.target, y.punkt.target) \
+                    and not (x.punkt.art == y.punkt.art == "ändern" and x.punkt.target == y.punkt.target):
+                reasons.append(f"{x.label} und {y.label} ändern beide {y.punkt.target}")
+    edits: dict[str, list[tuple[int, int, Adopted]]] = {}
+    for x in points:
+        target = x.punkt.target
+        chapter = chapter_of(now, target) if target else None
+        if chapter is None:
+            reasons.append(f"{x.label}: {target} gibt es im jetzigen Text nicht mehr")
+            continue
+        then = base.get(x.antrag.fassung)
+        before = target_text(then, target) if then is not None else None
+        current = target_text(now, target)
+        if x.punkt.art == "ändern":
+            if x.punkt.alt not in current:
+                reasons.append(f"{x.label}: der Wortlaut {x.punkt.alt!r} steht nicht mehr in {target}")
+                continue
+        elif before is not None and before != current:
+            reasons.append(f"{x.label}: {target} wurde seit der Fassung „{x.antrag.fassung}“ geändert; "
+                           f"bitte den Punkt an den jetzigen Text anpassen")
+            continue
+        start, end = locate(chapter, target)
+        edits.setdefault(chapter.filename, []).append((start, end, x))
+    if reasons:
+        raise BeschlussConflict(reasons)
+    out: dict[str, str] = {}
+    for chapter in now.chapters:
+        todo = edits.get(chapter.filename)
+        if not todo:
+            continue
+        lines = chapter.text.body.split("\n")
+        spans: dict[tuple[int, int], list[Adopted]] = {}
+        for start, end, x in todo:  # several 'ändern' on one target change the same lines
+            spans.setdefault((start, end), []).append(x)
+        for (start, end), group in sorted(spans.items(), reverse=True):
+            block = lines[start:end]
+            for x in group:
+                block = replacement(x.punkt, block)
+            lines[start:end] = block
+            while not block and 0 < start < len(lines) and not lines[start].strip() \
+                    and not lines[start - 1].strip():
+                del lines[start]  # a struck block leaves one blank line, not two
+        out[chapter.filename] = "\n".join(lines)
+    return out
+

@@ -1,0 +1,46 @@
+"""Dates as users read them: one format per purpose, defined once.
+
+`german_date` (12.03.2020) is for tables, the terminal and messages; `german_date_long`
+(8. Juni 2020) for running text on the site. Both read what front matter holds: ruamel gives
+dates, JSON and hand-written values give strings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
+          "Oktober", "November", "Dezember")
+
+
+def as_date(value: Any) -> dt.date | None:
+    """A date from front matter (date, datetime or ISO text); None when it is none."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def german_date(value: Any) -> str:
+    """'12.03.2020' (tables, terminal, messages); anything else (2020-13-45) as written."""
+    d = as_date(value)
+    return d.strftime("%d.%m.%Y") if d else str(value or "")
+
+
+def german_date_long(value: Any) -> str:
+    """'8. Juni 2020' (running text); anything else (an impossible 2020-13-45) as written."""
+    d = as_date(value)
+    return f"{d.day}. {MONTHS[d.month - 1]} {d.year}" if d else str(value or "")
+
+
+def iso_date(value: Any) -> str:
+    """'2020-06-08' for machine-readable places (`<time datetime>`, JSON); '' when missing."""
+    d = as_date(value)
+    return d.isoformat() if d else (str(value) if value not in (None, "") else "")

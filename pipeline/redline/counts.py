@@ -1,0 +1,28 @@
+"""Changed words: counted once, by the redline's word diff, and said once in German.
+
+`lip status`, the redline (terminal, summary table, DOCX/PDF), the site and `lip check`
+show these figures; they agree because they all come from here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.redline.engine import redline_chapter
+
+
+def word_changes(old: Any, new: Any) -> tuple[int, int]:
+    """(words inserted, words deleted) between two versions of a chapter (`plan.Chapter`,
+    either may be None): exactly what the redline a reviewer reads counts."""
+    stats = redline_chapter(old, new).stats
+    return stats.words_added, stats.words_removed
+
+
+def words(n: int) -> str:
+    """'1 Wort', '14 Wörter'."""
+    return f"{n} Wort" if n == 1 else f"{n} Wörter"
+
+
+def format_word_changes(added: int, removed: int) -> str:
+    """'14 Wörter eingefügt, 1 Wort gestrichen'."""
+    return f"{words(added)} eingefügt, {words(removed)} gestrichen"

@@ -1,0 +1,19 @@
+"""How pandoc reads plan Markdown: one reader configuration for every product.
+
+The build, the redline and the site read the same chapter; reading it with different pandoc
+extensions made the same text come out differently (curly quotes on the site, straight ones
+in the PDF). This module imports nothing, so the redline engine and the site can use it too.
+"""
+
+PLAN_READER = ("markdown-raw_html-raw_tex-raw_attribute-native_divs-native_spans-citations"
+               "-smart-tex_math_dollars")
+"""Plan Markdown: no raw HTML/TeX (silently dropped in typst; an HTML `<div>` or `<span>`
+stays text, it never becomes an element), no `@` citations, no raw blocks written by
+editors. `smart` is off: the plan already uses „…“ and –. `$` is a dollar sign, not TeX
+math: a formula has no alternative text, and PDF/UA refuses the PDF („5 $ bis 10 $“ would
+otherwise become one)."""
+
+REDLINE_READER = PLAN_READER.replace("-raw_html", "")
+"""The plan reader, plus raw HTML for the one piece of it the redline's own Markdown carries:
+the `<!-- -->` pandoc's writer puts between two lists. The redline engine reads plan text and
+its own output with it (plan text with raw HTML fails `lip check` before)."""

@@ -1,0 +1,525 @@
+"""The council stage (issue 18) in real git repositories: Fassungen, Änderungsanträge, votes,
+Beschluss. Every refusal leaves the repository exactly as it was."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import git
+import pytest
+from review_support import commit_all, copy_plan, fixed_git_dates, init_repo, snapshot  # noqa: F401, F811
+
+from pipeline.commands import council
+from pipeline.commands.build import is_final
+from pipeline.commands.check import check
+from pipeline.plan import load_plan
+
+D = dt.date
+
+ANTRAG_GRUENE = """\
+---
+nummer: "1"
+titel: Änderungsantrag zu Handlungsfeld Bildung
+antragsteller:
+  art: Fraktion
+  name: Fraktion Bündnis 90/Die Grünen
+datum: 2021-01-05
+fassung: Verwaltungsentwurf
+gremium: internationaler-ausschuss
+punkte:
+  - nr: 1
+    art: ändern
+    massnahme: "1.1.1"
+    alt: "für Kinder und Eltern"
+    neu: "für Kinder, Eltern und Großeltern"
+  - nr: 2
+    art: einfügen nach
+    ziel: "1.1.1"
+    wortlaut: "- **Ziel 1.1.2:** Eltern kennen die Bildungsangebote ihres Stadtteils."
+  - nr: 3
+    art: streichen
+    massnahme: "1.1.2"
+---
+
+Begründung: Großeltern begleiten viele Kinder im Alltag.
+"""
+
+ANTRAG_SPD = """\
+---
+nummer: "2"
+titel: Änderungsantrag zur Elternbegleitung
+antragsteller:
+  art: Fraktion
+  name: SPD-Fraktion
+datum: 2021-01-06
+fassung: Verwaltungsentwurf
+gremium: internationaler-ausschuss
+punkte:
+  - nr: 1
+    art: ersetzen
+    massnahme: "1.1.2"
+    wortlaut: |-
+      #### Maßnahme 1.1.2: Elternlotsinnen und Elternlotsen
+
+      Elternlots*innen begleiten Familien beim Übergang in die Grundschule.
+
+      Federführung
+      :   Fachbereich Schule
+
+      Beteiligte
+      :   Grundschulen
+
+      Zielgruppe
+      :   Eltern
+
+      Zeitraum
+      :   ab 2021
+
+      Kennzahl
+      :   Zahl der begleiteten Familien
+---
+
+Begründung: Lotsinnen und Lotsen erreichen mehr Familien.
+"""
+
+
+@pytest.fixture
+def repo(tmp_path, request) -> Path:
+    request.getfixturevalue("fixed_git_dates")
+    root = copy_plan(tmp_path, "rat")
+    init_repo(root)
+    return root
+
+
+def _named(root: Path) -> Path:
+    council.name_fassung(root / "plan", "Verwaltungsentwurf", final=True, datum=D(2020, 12, 8))
+    return root / "plan"
+
+
+def _add(root: Path, name: str, text: str) -> None:
+    path = root / "plan" / "antraege" / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    commit_all(git.Repo(root), f"Antrag {name}")
+
+
+def _messages(plan_dir: Path) -> list[str]:
+    return [str(d) for d in check(plan_dir).diagnostics]
+
+
+# --- lip fassung -------------------------------------------------------------------------------
+
+
+def test_fassung_names_head_with_tag_and_entry_in_one_commit(repo) -> None:
+    r = git.Repo(repo)
+    head = r.head.commit.hexsha
+    done = council.name_fassung(repo / "plan", "Verwaltungsentwurf", final=True, datum=D(2020, 12, 8))
+    assert r.head.commit.hexsha == done.commit and r.head.commit.parents[0].hexsha == head
+    assert [d.a_path for d in r.head.commit.diff(head)] == ["plan/lip.yaml"]
+    assert r.git.rev_parse("fassung/verwaltungsentwurf^{commit}") == head
+    assert r.tags["fassung/verwaltungsentwurf"].tag is not None  # annotated
+    manifest = load_plan(repo / "plan").manifest
+    assert manifest.get("fassungen")[-1]["rev"] == head
+    assert manifest.get("fassungen")[-1]["tag"] == "fassung/verwaltungsentwurf"
+    assert r.git.status("--porcelain") == ""
+    assert not check(repo / "plan").errors
+
+
+@pytest.mark.parametrize(("prepare", "args", "message"), [
+    (lambda root: (root / "plan" / "11-bildung.md").write_text("geändert", encoding="utf-8"),
+     ("Verwaltungsentwurf",), "nicht committete Änderungen"),
+    (lambda root: council.name_fassung(root / "plan", "Verwaltungsentwurf"),
+     ("Verwaltungsentwurf",), "die Fassung „Verwaltungsentwurf“ gibt es schon"),
+    (lambda root: git.Repo(root).git.tag("fassung/dritte", "HEAD"),
+     ("Dritte",), "das Tag 'fassung/dritte' gibt es schon"),
+])
+def test_fassung_refusals_leave_the_repository_unchanged(repo, prepare, args, message) -> None:
+    prepare(repo)
+    before = snapshot(repo)
+    with pytest.raises(council.CouncilError, match=message):
+        council.name_fassung(repo / "plan", *args)
+    assert snapshot(repo) == before
+
+
+def test_fassung_final_refused_while_a_chapter_is_not_accepted(tmp_path, request) -> None:
+    request.getfixturevalue("fixed_git_dates")
+    root = copy_plan(tmp_path, "review-mini")
+    init_repo(root)
+    before = snapshot(root)
+    with pytest.raises(council.CouncilError, match="lip check --final"):
+        council.name_fassung(root / "plan", "Verwaltungsentwurf", final=True)
+    assert snapshot(root) == before
+
+
+def test_check_reports_a_moved_and_a_deleted_tag(repo) -> None:
+    plan_dir = _named(repo)
+    r = git.Repo(repo)
+    r.git.tag("-f", "-a", "fassung/verwaltungsentwurf", "HEAD", "-m", "verschoben")
+    assert any("das Tag 'fassung/verwaltungsentwurf' zeigt auf" in m and "verschoben" in m
+               for m in _messages(plan_dir))
+    r.git.tag("-d", "fassung/verwaltungsentwurf")
+    assert any("das Tag 'fassung/verwaltungsentwurf' der Fassung „Verwaltungsentwurf“ fehlt" in m
+               for m in _messages(plan_dir))
+
+
+# --- Änderungsanträge --------------------------------------------------------------------------
+
+
+def test_antrag_neu_writes_a_skeleton_that_check_asks_to_complete(repo) -> None:
+    plan_dir = _named(repo)
+    path = council.new_antrag(plan_dir, antragsteller="Fraktion Die Linke", datum=D(2021, 1, 4))
+    assert path == plan_dir / "antraege" / "1-fraktion-die-linke.md"
+    text = path.read_text(encoding="utf-8")
+    assert 'fassung: "Verwaltungsentwurf"' in text and "gremium: internationaler-ausschuss" in text
+    messages = _messages(plan_dir)
+    assert any(m.startswith("plan/antraege/1-fraktion-die-linke.md:") and
+               "der Wortlaut '(bisheriger Wortlaut, wie er im Plan steht)' steht nicht in "
+               "Maßnahme 1.1.1" in m for m in messages), messages
+
+
+def test_valid_antraege_pass_and_conflicts_between_them_are_warnings(repo) -> None:
+    plan_dir = _named(repo)
+    _add(repo, "1-gruene.md", ANTRAG_GRUENE)
+    _add(repo, "2-spd.md", ANTRAG_SPD)
+    report = check(plan_dir)
+    assert not report.errors, report.errors
+    assert [str(d) for d in report.warnings] == [
+        "plan/antraege/2-spd.md:11: punkte[1]: Warnung: Punkt 1 betrifft denselben Text (Maßnahme 1.1.2) "
+        "wie Punkt 3 des Änderungsantrags 1 (plan/antraege/1-gruene.md); nur einer von beiden "
+        "kann beschlossen werden"]
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (('massnahme: "1.1.2"', 'massnahme: "1.1.9"'),
+     "plan/antraege/1-gruene.md:22: punkte[3]: Maßnahme 1.1.9 gibt es in der Fassung „Verwaltungsentwurf“ nicht"),
+    (('    neu: "für Kinder, Eltern und Großeltern"\n', ""),
+     "plan/antraege/1-gruene.md:11: punkte[0].neu: Pflichtfeld fehlt"),
+    (("fassung: Verwaltungsentwurf", "fassung: 4. Fassung"),
+     "plan/antraege/1-gruene.md:8: fassung: Fassung '4. Fassung' gibt es nicht; benannte Fassungen: "
+     "Verwaltungsentwurf"),
+    (('    art: streichen\n    massnahme: "1.1.2"', '    art: streichen\n    massnahme: "1.1.1"'),
+     "plan/antraege/1-gruene.md:20: punkte[3]: Punkt 3 betrifft denselben Text wie Punkt 1 "
+     "(Maßnahme 1.1.1); bitte in einem Punkt zusammenfassen"),
+    (('    ziel: "1.1.1"\n', '    ziel: "1.1.1"\n    massnahme: "1.1.1"\n'),
+     "plan/antraege/1-gruene.md:16: punkte[1]: genau ein Ziel angeben: massnahme, ziel oder "
+     "abschnitt (angegeben: massnahme, ziel)"),
+    (("gremium: internationaler-ausschuss", "gremium: lenkungsgruppe"),
+     "plan/antraege/1-gruene.md:9: gremium: 'lenkungsgruppe' ist kein beschließendes Gremium in "
+     "plan/lip.yaml; möglich: internationaler-ausschuss, ratsversammlung"),
+])
+def test_check_locates_every_problem_of_an_antrag(repo, change, expected) -> None:
+    plan_dir = _named(repo)
+    _add(repo, "1-gruene.md", ANTRAG_GRUENE.replace(*change))
+    assert expected in _messages(plan_dir)
+
+
+# --- votes -------------------------------------------------------------------------------------
+
+
+def _vote(plan_dir: Path, key: str = "1", **kw):
+    kw.setdefault("gremium", "internationaler-ausschuss")
+    kw.setdefault("datum", D(2021, 1, 14))
+    return council.vote(plan_dir, key, **kw)
+
+
+def test_a_vote_is_one_commit_appended_to_the_antrag(repo) -> None:
+    plan_dir = _named(repo)
+    _add(repo, "1-gruene.md", ANTRAG_GRUENE)
+    r = git.Repo(repo)
+    head = r.head.commit.hexsha
+    done = _vote(plan_dir, punkte=[1, 3], dafuer=8, dagegen=2, enthaltungen=1,
+                 sitzung="12. Sitzung")
+    assert done.message == ("Internationaler Ausschuss: Änderungsantrag 1 (Fraktion Bündnis 90/Die "
+                            "Grünen), Punkte 1 und 3 angenommen (8 dafür – 2 dagegen – 1 Enthaltung)")
+    assert r.head.commit.parents[0].hexsha == head
+    text = (plan_dir / "antraege" / "1-gruene.md").read_text(encoding="utf-8")
+    assert text.startswith(ANTRAG_GRUENE.split("---\n\n")[0])  # head kept, votes appended
+    assert ("abstimmungen:\n  - gremium: internationaler-ausschuss\n    datum: 2021-01-14\n"
+            "    sitzung: 12. Sitzung\n    punkte: [1, 3]\n    ergebnis: angenommen\n"
+            "    dafuer: 8\n    dagegen: 2\n    enthaltungen: 1\n---\n") in text
+    assert text.endswith("Begründung: Großeltern begleiten viele Kinder im Alltag.\n")
+    assert r.git.status("--porcelain") == ""
+    assert not check(plan_dir).errors
+
+
+@pytest.mark.parametrize(("kw", "message"), [
+    ({"key": "7", "einstimmig": True}, "Änderungsantrag '7' gibt es nicht; vorhanden: 1 (antraege/1-gruene.md)"),
+    ({"punkte": [4], "einstimmig": True}, "Punkt 4 gibt es im Änderungsantrag 1 nicht; vorhanden: 1, 2, 3"),
+    ({"datum": D(2021, 1, 1), "einstimmig": True}, "Abstimmung am 01.01.2021 liegt vor dem Antrag vom 05.01.2021"),
+    ({"gremium": "ratsversammlung", "einstimmig": True},
+     "über Punkt 1 hat Internationaler Ausschuss noch nicht beraten"),
+    ({"dafuer": 9, "dagegen": 3}, "12 Stimmen, aber Internationaler Ausschuss hat 11 Sitze"),
+    ({"gremium": "lenkungsgruppe", "einstimmig": True}, "'lenkungsgruppe' ist kein beschließendes Gremium"),
+    ({}, "Ergebnis fehlt"),
+    ({"abgelehnt": True, "dafuer": 8, "dagegen": 2}, "ist eine Annahme, keine Ablehnung"),
+])
+def test_impossible_votes_are_refused_and_nothing_changes(repo, kw, message) -> None:
+    plan_dir = _named(repo)
+    _add(repo, "1-gruene.md", ANTRAG_GRUENE)
+    before = snapshot(repo)
+    with pytest.raises(council.CouncilError, match=re.escape(message)):
+        _vote(plan_dir, **kw)
+    assert snapshot(repo) == before
+
+
+def test_a_point_decided_once_cannot_be_voted_again(repo) -> None:
+    plan_dir = _named(repo)
+    _add(repo, "1-gruene.md", ANTRAG_GRUENE)
+    _vote(plan_dir, punkte=[2], vertagt=True)
+    _vote(plan_dir, punkte=[2], einstimmig=True, datum=D(2021, 1, 20))  # after vertagt: allowed
+    before = snapshot(repo)
+    with pytest.raises(council.CouncilError, match="schon abgestimmt"):
+        _vote(plan_dir, punkte=[2], abgelehnt=True, datum=D(2021, 1, 21))
+    assert snapshot(repo) == before
+
+
+# --- Beschluss ---------------------------------------------------------------------------------
+
+
+def _both_antraege_voted(repo: Path) -> Path:
+    plan_dir = _named(repo)
+    _add(repo, "1-gruene.md", ANTRAG_GRUENE)
+    _add(repo, "2-spd.md", ANTRAG_SPD)
+    _vote(plan_dir, "1", punkte=[1, 2], dafuer=8, dagegen=3)
+    _vote(plan_dir, "1", punkte=[3], abgelehnt=True, dafuer=2, dagegen=9)
+    _vote(plan_dir, "2", einstimmig=True)
+    for key, punkte in (("1", [1, 2]), ("2", [1])):
+        _vote(plan_dir, key, gremium="ratsversammlung", datum=D(2021, 1, 28), punkte=punkte,
+              einstimmig=True)
+    _vote(plan_dir, "1", gremium="ratsversammlung", datum=D(2021, 1, 28), punkte=[3], abgelehnt=True)
+    return plan_dir
+
+
+def test_beschluss_applies_adopted_points_and_names_a_final_fassung(repo) -> None:
+    plan_dir = _both_antraege_voted(repo)
+    r = git.Repo(repo)
+    before = r.head.commit.hexsha
+    done = council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 28))
+    assert done.message == ("Ratsversammlung: Beschluss vom 28.01.2021, 3 Punkte aus "
+                            "Änderungsanträgen übernommen")
+    text_commit = r.head.commit.parents[0]
+    assert text_commit.parents[0].hexsha == before
+    assert r.git.rev_parse("fassung/beschlossene-fassung^{commit}") == text_commit.hexsha
+    body = (plan_dir / "11-bildung.md").read_text(encoding="utf-8")
+    assert "Sprachbildung für Kinder, Eltern und Großeltern." in body
+    assert ("- **Ziel 1.1.1:** Alle Kinder erwerben vor der Einschulung gute Deutschkenntnisse.\n\n"
+            "- **Ziel 1.1.2:** Eltern kennen die Bildungsangebote ihres Stadtteils.") in body
+    assert "#### Maßnahme 1.1.2: Elternlotsinnen und Elternlotsen" in body
+    assert "Elternbegleiter*innen" not in body
+    assert body.split("\n---\n", 1)[0] == (repo / "plan" / "11-bildung.md").read_text(
+        encoding="utf-8").split("\n---\n", 1)[0]  # the head is untouched
+    plan = load_plan(plan_dir)
+    assert plan.manifest.get("fassungen")[-1]["beschluss"] == {"gremium": "ratsversammlung",
+                                                              "datum": D(2021, 1, 28)}
+    assert not check(plan_dir, final=True).errors
+    assert is_final(plan)  # the council PDF of this Fassung carries no ENTWURF
+    assert r.git.status("--porcelain") == ""
+
+
+def test_beschluss_refused_while_points_are_unvoted(repo) -> None:
+    plan_dir = _named(repo)
+    _add(repo, "1-gruene.md", ANTRAG_GRUENE)
+    _vote(plan_dir, "1", punkte=[1], einstimmig=True)
+    _vote(plan_dir, "1", punkte=[1], gremium="ratsversammlung", datum=D(2021, 1, 28), einstimmig=True)
+    before = snapshot(repo)
+    with pytest.raises(council.CouncilError,
+                       match="Ratsversammlung hat noch nicht über alle Punkte abgestimmt: "
+                             "Antrag 1, Punkt 2, Antrag 1, Punkt 3"):
+        council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 28))
+    assert snapshot(repo) == before
+
+
+def test_beschluss_refused_when_two_adopted_points_change_the_same_text(repo) -> None:
+    plan_dir = _named(repo)
+    _add(repo, "1-gruene.md", ANTRAG_GRUENE)
+    _add(repo, "2-spd.md", ANTRAG_SPD)
+    for gremium, day in (("internationaler-ausschuss", 14), ("ratsversammlung", 28)):
+        for key in ("1", "2"):
+            _vote(plan_dir, key, gremium=gremium, datum=D(2021, 1, day), einstimmig=True)
+    before = snapshot(repo)
+    with pytest.raises(council.CouncilError, match="Antrag 1, Punkt 3 und Antrag 2, Punkt 1 "
+                                                   "ändern beide Maßnahme 1.1.2"):
+        council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 28))
+    assert snapshot(repo) == before
+
+
+def test_cli_abstimmung_and_beschluss_speak_german_and_exit_as_documented(repo) -> None:
+    plan_dir = _named(repo)
+    _add(repo, "1-gruene.md", ANTRAG_GRUENE)
+
+    def lip(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pipeline", *args, "--plan", str(plan_dir)],
+                              capture_output=True, text=True, cwd=repo)
+
+    bad = lip("abstimmung", "1", "--gremium", "internationaler-ausschuss", "--datum", "2021-01-14",
+              "--punkte", "1,x", "--einstimmig")
+    assert bad.returncode == 2 and "Nummern durch Kommas getrennt" in bad.stderr
+    ok = lip("abstimmung", "1", "--gremium", "internationaler-ausschuss", "--datum", "2021-01-14",
+             "--einstimmig")
+    assert ok.returncode == 0, ok.stderr
+    assert "Punkte 1, 2 und 3 angenommen (einstimmig)" in ok.stderr
+    refused = lip("beschluss", "--gremium", "ratsversammlung", "--datum", "2021-01-28")
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "noch nicht über alle Punkte abgestimmt" in refused.stderr
+
+
+# --- OParl ------------------------------------------------------------------------------------
+
+OPARL = Path(__file__).resolve().parents[2] / "shared" / "oparl" / "schema"
+
+
+def _oparl_validator(name: str):
+    import json
+
+    from jsonschema import validators
+
+    schema = json.loads((OPARL / f"{name}.json").read_text(encoding="utf-8"))
+    return validators.validator_for(schema)(schema)
+
+
+@pytest.mark.skipif(not OPARL.is_dir(), reason="die OParl-Schemas aus ../shared/oparl fehlen "
+                                               "(nur im Arbeitsbereich mit ../shared vorhanden)")
+def test_oparl_export_validates_links_up_and_is_deterministic(repo, tmp_path) -> None:
+    import json
+
+    from pipeline.commands import oparl
+
+    plan_dir = _both_antraege_voted(repo)
+    council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 28))
+    build = tmp_path / "build"
+    (build / "rat").mkdir(parents=True)
+    built = subprocess.run([sys.executable, "-m", "pipeline", "build", "--format", "pdf",
+                            "--plan", str(plan_dir), "--output", str(build)],
+                           capture_output=True, text=True, cwd=repo)
+    assert built.returncode == 0, built.stderr
+    out = tmp_path / "oparl"
+    written = oparl.export(plan_dir, base_url="https://ratsinfo.example/oparl", output=out,
+                           build_dir=build)
+    files = sorted(p for p in out.rglob("*.json") if "liste" not in p.parts)
+    objects = {json.loads(p.read_text(encoding="utf-8"))["id"]: json.loads(p.read_text(encoding="utf-8"))
+               for p in files}
+    kinds = sorted({o["type"].rsplit("/", 1)[-1] for o in objects.values()})
+    assert kinds == ["AgendaItem", "Body", "File", "Meeting", "Organization", "Paper", "System"]
+    for obj in objects.values():
+        kind = obj["type"].rsplit("/", 1)[-1]
+        errors = list(_oparl_validator(kind).iter_errors(obj))
+        assert not errors, (obj["id"], [e.message for e in errors])
+        for c in obj.get("consultation", []):
+            assert not list(_oparl_validator("Consultation").iter_errors(c))
+            assert c["paper"] == obj["id"] and c["meeting"] in objects and c["agendaItem"] in objects
+        for ref in (obj.get("subordinatedPaper", []) + obj.get("superordinatedPaper", [])
+                    + obj.get("organization", []) if isinstance(obj.get("organization"), list) else []):
+            assert ref in objects, ref
+    main = objects["https://ratsinfo.example/oparl/paper/0001-2020.json"]
+    assert main["paperType"] == "Beschlussdrucksache" and len(main["subordinatedPaper"]) == 2
+    pdf = (build / "LIP-2.0.pdf").read_bytes()
+    assert main["mainFile"]["size"] == len(pdf)
+    import hashlib
+
+    assert main["mainFile"]["sha256Checksum"] == hashlib.sha256(pdf).hexdigest()
+    assert (out / "dateien" / "LIP-2.0.pdf").read_bytes() == pdf
+    decided = [c for c in main["consultation"] if c["authoritative"]]
+    assert [c["organization"] for c in decided] == [["https://ratsinfo.example/oparl/organization/ratsversammlung.json"]]
+    antrag = objects["https://ratsinfo.example/oparl/paper/0001-2020-antrag-1.json"]
+    items = [objects[c["agendaItem"]]["result"] for c in antrag["consultation"]]
+    assert "Punkte 1, 2: angenommen (8 dafür – 3 dagegen)" in items[0]
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    oparl.export(plan_dir, base_url="https://ratsinfo.example/oparl", output=out, build_dir=build)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert written.objects == len([p for p in before if p.suffix == ".json"]) and written.files == 1
+
+
+# --- the label a build prints ------------------------------------------------------------------
+
+
+def test_the_build_label_is_the_fassung_only_while_the_text_is_that_fassung(repo) -> None:
+    from pipeline.plan.fassungen import label
+
+    plan_dir = repo / "plan"
+    assert label(load_plan(plan_dir)) == "1. Fassung"  # declared by hand, nothing named yet
+    _named(repo)
+    assert label(load_plan(plan_dir)) == "Verwaltungsentwurf"
+    assert is_final(load_plan(plan_dir))
+    path = plan_dir / "11-bildung.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("Sprachbildung für Kinder",
+                                                             "Sprachbildung für alle Kinder"),
+                    encoding="utf-8")
+    changed = load_plan(plan_dir)
+    assert label(changed) == "Arbeitsstand nach der Fassung „Verwaltungsentwurf“"
+    assert not is_final(changed)  # marked ENTWURF, never with the Fassung's name
+
+
+def test_the_drucksache_annex_lists_the_councils_votes_and_beschluss(repo) -> None:
+    from pipeline.assemble import consultation_markdown
+
+    plan_dir = _both_antraege_voted(repo)
+    council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 28))
+    annex = consultation_markdown(load_plan(plan_dir))
+    rows = [line for line in annex.splitlines() if "Abstimmung" in line or "Beschluss |" in line]
+    assert any("14.01.2021" in r and "Änderungsantrag 1 (Fraktion Bündnis 90/Die Grünen), Punkte 1 und 2"
+               in r and "Internationaler Ausschuss" in r and "angenommen (8 dafür – 3 dagegen)" in r
+               for r in rows), rows
+    assert any("28.01.2021" in r and "gesamter Plan" in r and "Ratsversammlung" in r
+               and "beschlossen" in r and "Beschlossene Fassung" in r for r in rows), rows
+
+
+# --- council documents -------------------------------------------------------------------------
+
+
+def _pdf_text(path: Path) -> str:
+    raw = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+    return " ".join(raw.replace("\xad\n", "").split())
+
+
+def test_antrag_pdf_shows_each_punkt_as_a_synopse_and_is_reproducible(repo, tmp_path) -> None:
+    from pipeline.commands import council_documents
+
+    plan_dir = _both_antraege_voted(repo)
+    first = council_documents.antrag_pdf(plan_dir, "1", tmp_path / "a")
+    again = council_documents.antrag_pdf(plan_dir, "1", tmp_path / "b")
+    assert first.read_bytes() == again.read_bytes()
+    text = _pdf_text(first)
+    for expected in ("Änderungsantrag 1", "Fraktion Bündnis 90/Die Grünen", "Drucksache Nr. 0001/2020",
+                     "Punkt 1: Maßnahme 1.1.1 ändern", "Bisheriger Wortlaut", "Neuer Wortlaut",
+                     "Punkt 2: nach Ziel 1.1.1 einfügen", "Punkt 3: Maßnahme 1.1.2 streichen",
+                     "Begründung", "Großeltern begleiten viele Kinder im Alltag", "Abstimmungen",
+                     "8 dafür – 3 dagegen"):
+        assert expected in text, expected
+    info = subprocess.run(["pdfinfo", str(first)], capture_output=True, text=True).stdout
+    assert "Tagged:          yes" in info
+    assert b"pdfaid:part" in first.read_bytes()  # PDF/A identification in the XMP metadata
+
+
+def test_ergaenzung_lists_the_changes_since_the_fassung_and_refuses_when_there_are_none(repo, tmp_path) -> None:
+    from pipeline.commands import council_documents
+
+    plan_dir = _named(repo)
+    with pytest.raises(council_documents.DocumentError, match="unverändert"):
+        council_documents.ergaenzung_pdf(plan_dir, out_dir=tmp_path)
+    path = plan_dir / "11-bildung.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("Kinder von 1 bis 6 Jahren",
+                                                             "Kinder von 0 bis 6 Jahren"), encoding="utf-8")
+    commit_all(git.Repo(repo), "Zielgruppe ab Geburt")
+    out = council_documents.ergaenzung_pdf(plan_dir, out_dir=tmp_path)
+    assert out.name == "ergaenzung-e1.pdf"
+    text = _pdf_text(out)
+    assert "Ergänzung 0001/2020 E1" in text and "Anlage 1: Textliche Änderungen" in text
+    assert "1. Kapitel 1 Bildung" in text and "gegenüber der Fassung „Verwaltungsentwurf“" in text
+
+
+def test_beschlussuebersicht_lists_every_punkt_of_the_meeting(repo, tmp_path) -> None:
+    from pipeline.commands import council_documents
+
+    plan_dir = _both_antraege_voted(repo)
+    out = council_documents.beschlussuebersicht_pdf(plan_dir, gremium="internationaler-ausschuss",
+                                                    datum=D(2021, 1, 14), out_dir=tmp_path)
+    text = _pdf_text(out)
+    assert "Beschlussübersicht Internationaler Ausschuss" in text and "Sitzung am 14.01.2021" in text
+    assert text.count("angenommen") == 3 and "abgelehnt" in text and "nach Ziel 1.1.1 einfügen" in text
+    with pytest.raises(council_documents.DocumentError, match="Sitzungen mit Abstimmungen: 14.01.2021"):
+        council_documents.beschlussuebersicht_pdf(plan_dir, gremium="internationaler-ausschuss",
+                                                  datum=D(2021, 1, 15), out_dir=tmp_path)

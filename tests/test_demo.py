@@ -1,0 +1,47 @@
+"""`make demo` is also a test: the whole story from drafts to the adopted plan, with real
+`lip` calls in a scratch repository, and every output it names checked."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from demo import main
+
+OPARL = Path(__file__).resolve().parents[2] / "shared" / "oparl" / "schema"
+
+
+@pytest.mark.slow
+def test_demo_plays_the_whole_story_and_every_output_holds(tmp_path) -> None:
+    outputs = main(tmp_path / "demo", quiet=True)
+    repo = outputs["Repository mit der ganzen Geschichte"]
+    for what, path in outputs.items():
+        assert path.exists(), what
+    lip = [sys.executable, "-m", "pipeline"]
+    final = subprocess.run([*lip, "check", "--final"], cwd=repo, capture_output=True, text=True)
+    assert final.returncode == 0, final.stderr
+    pdf = outputs["Drucksache der beschlossenen Fassung (PDF)"]
+    verified = subprocess.run([*lip, "verify", str(pdf)], cwd=repo, capture_output=True, text=True)
+    assert verified.returncode == 0 and "(Beschlossene Fassung)" in verified.stderr + verified.stdout
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "ENTWURF" not in text and "Beschlossene Fassung" in text
+    flat = " ".join(text.replace("\xad\n", "").split())
+    assert "Abstimmung" in flat and "Punkte 1 und 2" in flat and "Änderungsantrag 1" in flat
+    tags = subprocess.run(["git", "tag"], cwd=repo, capture_output=True, text=True).stdout.split()
+    assert tags == ["fassung/beschlossene-fassung", "fassung/verwaltungsentwurf"]
+    for name in ("antrag-1", "ergaenzung-e1"):
+        doc = outputs["Ergänzung 2718/2020 E1 (PDF)"].with_name(f"{name}.pdf")
+        info = subprocess.run(["pdfinfo", str(doc)], capture_output=True, text=True).stdout
+        assert "Tagged:          yes" in info, name
+    if OPARL.is_dir():  # the schemas come with ../shared
+        from jsonschema import validators
+
+        for path in sorted(outputs["OParl-Export"].rglob("*.json")):
+            obj = json.loads(path.read_text(encoding="utf-8"))
+            if "type" not in obj:
+                continue  # a list page
+            schema = json.loads((OPARL / f"{obj['type'].rsplit('/', 1)[-1]}.json").read_text())
+            assert not list(validators.validator_for(schema)(schema).iter_errors(obj)), path

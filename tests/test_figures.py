@@ -1,0 +1,80 @@
+"""One source of truth (issue 15 items 3 and 4): every figure a reviewer reads is computed
+once and shown the same in the terminal, the redline and the site, on a real git repository."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import site_fixture
+
+from pipeline.commands import redline as redline_cmd
+from pipeline.commands import status as status_cmd
+from pipeline.plan import load_plan
+from pipeline.redline import format_word_changes
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The site fixture's repository with its site built (plan folder, site folder)."""
+    root = tmp_path_factory.mktemp("figures")
+    result, _ = site_fixture.build(root)
+    return root / "repo" / "plan", result.out_dir
+
+
+def test_status_redline_and_site_count_the_same_words(built, monkeypatch) -> None:
+    plan_dir, site_dir = built
+    row = next(r for r in status_cmd.status(plan_dir).rows if r.id == "bildung")
+    assert row.woerter_hinzu is not None and row.woerter_hinzu > 0
+    figure = format_word_changes(row.woerter_hinzu, row.woerter_entfernt)
+    assert row.stand.endswith(": " + figure)
+
+    monkeypatch.chdir(plan_dir.parent)
+    result = redline_cmd.build_redline(plan_dir=plan_dir, kapitel=["bildung"], formats=["md"],
+                                       out_root=plan_dir.parent / "build" / "redline")
+    summary = json.loads((result.out_dir / "zusammenfassung.json").read_text("utf-8"))
+    chapter = summary["kapitel"][0]
+    assert (chapter["words_added"], chapter["words_removed"]) == \
+        (row.woerter_hinzu, row.woerter_entfernt)
+    table = (result.out_dir / "redline.md").read_text("utf-8")
+    assert f"| {row.woerter_hinzu} | {row.woerter_entfernt} |" in table
+
+    page = (site_dir / "bildung.html").read_text("utf-8")
+    assert figure in page
+    changes = (site_dir / "bildung-aenderungen.html").read_text("utf-8")
+    assert figure in changes
+
+
+def test_the_site_counts_no_other_word_figures(built) -> None:
+    """No page shows a word figure in another format (e.g. '+15/−2 Wörter')."""
+    _, site_dir = built
+    for page in site_dir.glob("*.html"):
+        text = page.read_text("utf-8")
+        assert not re.search(r"[+−-]\d+\s*/\s*[−-]?\d+ Wörter", text), page.name
+
+
+def test_status_and_site_show_the_same_statements_due(tmp_path: Path) -> None:
+    """The shipped plan: chapters lying before the Lenkungsgruppe miss statements; chapters
+    accepted long ago (the Grundlagenpapier) owe none. Status and start page agree."""
+    from conftest import SHIPPED_PLAN
+
+    from pipeline.commands import site
+
+    rows = status_cmd.status(SHIPPED_PLAN).rows
+    due = {r.id: r.fehlende_stellungnahmen for r in rows}
+    assert any(due.values()), "the shipped plan has a chapter waiting for statements"
+    assert all(not due[r.id] for r in rows if r.status != "vorgelegt")
+    site.site_for_plan_dir(SHIPPED_PLAN, tmp_path / "site", require_valid=False)
+    index = (tmp_path / "site" / "index.html").read_text("utf-8")
+    total = re.search(r'<span class="num">(\d+)</span> fehlende Stellungnahmen', index)
+    assert total and int(total.group(1)) == sum(len(v) for v in due.values())
+    plan = load_plan(SHIPPED_PLAN)
+    table_rows = re.findall(r"<tr>(.*?)</tr>", index, re.S)
+    for r in rows:
+        page = site.page_name(plan.chapter(r.id))
+        cells = next(x for x in table_rows if f'href="{page}"' in x)
+        shown = re.search(r'data-label="Fehlende Stellungnahmen">(.*?)</td>', cells).group(1)
+        names = [plan.manifest.gremium_name(k) for k in r.fehlende_stellungnahmen]
+        assert shown == (", ".join(names) if names else "keine"), r.id
