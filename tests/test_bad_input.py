@@ -368,14 +368,16 @@ def removed_decision(plan: Path) -> None:
 
 
 def pinned_missing_commit(plan: Path) -> None:
-    """A submission written by hand that pins a commit the repository never had."""
+    """Beside real records, a submission written by hand that pins a commit the repository
+    never had."""
     from pipeline.plan import load_chapter
 
-    text_sha = load_chapter(HALTUNG, (plan / HALTUNG).read_bytes()).text_sha256
-    edit(plan, HALTUNG, "  vorlagen: []", "  vorlagen:\n    - datum: 2020-02-01\n"
+    _recorded(plan)
+    text_sha = load_chapter(BILDUNG, (plan / BILDUNG).read_bytes()).text_sha256
+    edit(plan, BILDUNG, "  vorlagen: []", "  vorlagen:\n    - datum: 2020-02-01\n"
          "      gremium: eg-grundlagen\n      stand:\n"
          "        commit: 0123456789abcdef0123456789abcdef01234567\n"
-         f"        text_sha256: {text_sha}")
+         f"        text_sha256: {text_sha}".replace("eg-grundlagen", "eg-bildung"))
     _commit(plan, "von Hand")
 
 
@@ -397,7 +399,7 @@ REPO_CASES = [
         "Den Eintrag wiederherstellen (git show {HEAD~1}:plan/01-haltung.md) oder die "
         "Berichtigung begründet festhalten: lip berichtigen haltung --grund \"…\""]),
     Case("eintrag-mit-unbekanntem-commit", pinned_missing_commit, [
-        "plan/01-haltung.md:17: review.vorlagen[0].stand.commit: Commit 0123456789 gibt es in "
+        "plan/11-bildung.md:17: review.vorlagen[0].stand.commit: Commit 0123456789 gibt es in "
         "diesem Repository nicht; bitte den Commit der gemeinten Fassung eintragen (git log "
         "--oneline) oder die fehlende Historie holen (git fetch)"]),
     Case("vorlegen-bei-kaputtem-manifest", broken_manifest, [

@@ -325,3 +325,19 @@ def test_a_rewritten_decision_is_reported_and_can_be_corrected_on_record(decided
     assert code == 0, out
     code, out = lip(decided, "berichtigen", "haltung", "--grund", "nochmal")
     assert code == 1 and "unverändert" in out, out
+
+
+def test_a_shallow_clone_says_how_to_fetch_the_history(decided: Path, tmp_path: Path) -> None:
+    path = decided / "plan" / "01-haltung.md"
+    path.write_text(path.read_text().replace("Vielfalt", "Vielfalt und Teilhabe"))
+    commit_all(git.Repo(decided), "Text geändert")
+    clone = tmp_path / "flach"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{decided}", str(clone)],
+                   check=True)
+    code, out = lip(clone, "check")
+    assert code == 0, out
+    hint = ("das Repository ist ein flacher Klon (shallow clone) ohne die ältere Historie; mit "
+            "'git fetch --unshallow' die ganze Historie holen")
+    assert "Warnung: 2 Einträge verweisen auf Commits, die hier fehlen" in out and hint in out
+    code, out = lip(clone, "redline")
+    assert code == 1 and hint in out, out

@@ -7,7 +7,7 @@ from typing import Any
 
 from pipeline import history
 from pipeline.commands.fassungen import check_council
-from pipeline.diagnostics import Report
+from pipeline.diagnostics import Report, Severity
 from pipeline.errors import GitError, PipelineError
 from pipeline.plan import Chapter, Plan, load_chapter, load_plan, read_resources
 from pipeline.plan.validate import check_plan
@@ -76,15 +76,28 @@ def _pinned_commits(chapter: Chapter):
 
 
 def _missing_commits(repo: Any, plan: Plan, report: Report) -> None:
+    """Entries pinning a commit this repository does not have. When it has none of them, the
+    plan was copied without its history (a test fixture, a fresh demo repository): nothing
+    to compare with, nothing said. A shallow clone lacks old commits by design: one warning
+    with the way to fetch them."""
     pins = [(chapter, *pin) for chapter in plan.chapters for pin in _pinned_commits(chapter)]
     missing = history.missing_commits(repo, {sha for *_, sha in pins})
-    hint = (history.SHALLOW_HINT if history.is_shallow(repo) else
-            "bitte den Commit der gemeinten Fassung eintragen (git log --oneline) oder die "
-            "fehlende Historie holen (git fetch)")
-    for chapter, keys, field, sha in pins:
-        if sha in missing:
-            report.add(chapter.path, chapter.line_of(*keys), field,
-                       f"Commit {sha[:10]} gibt es in diesem Repository nicht; {hint}")
+    if not missing:
+        return
+    lacking = [(chapter, keys, field, sha) for chapter, keys, field, sha in pins if sha in missing]
+    if history.is_shallow(repo):
+        chapter, keys, field, sha = lacking[0]
+        report.add(chapter.path, chapter.line_of(*keys), field,
+                   f"{len(lacking)} Einträge verweisen auf Commits, die hier fehlen (zuerst "
+                   f"{sha[:10]}); {history.SHALLOW_HINT}", Severity.WARNING)
+        return
+    if len(missing) == len({sha for *_, sha in pins}):
+        return
+    for chapter, keys, field, sha in lacking:
+        report.add(chapter.path, chapter.line_of(*keys), field,
+                   f"Commit {sha[:10]} gibt es in diesem Repository nicht; bitte den Commit der "
+                   f"gemeinten Fassung eintragen (git log --oneline) oder die fehlende Historie "
+                   f"holen (git fetch)")
 
 
 def _strict(report: Report) -> Report:
