@@ -331,8 +331,12 @@ def commit_files(repo, committed: dict[str, bytes], message: str,
                                   for a in ("--cacheinfo", f"{modes[p]},{sha},{p}")])
         g.update_ref("-m", f"lip: {message.splitlines()[0]}", "HEAD", new, parent)
     except BaseException as e:
-        settle(repo)
+        outcome = settle(repo)
         if isinstance(e, git.exc.GitError | OSError):
+            if outcome == "übernommen":
+                raise GitError(f"Commit fehlgeschlagen: {git_failure_text(e)}; ein gleichzeitiger "
+                               f"Commit hat den Eintrag schon mit aufgenommen (git log "
+                               f"zeigt ihn)") from None
             raise GitError(f"Commit fehlgeschlagen, nichts wurde verändert: "
                            f"{git_failure_text(e)}") from None
         raise
@@ -344,7 +348,8 @@ def settle(repo) -> str | None:
     """Finish an interrupted recording: keep it if its commit reached HEAD, else remove
     exactly what it wrote (files and index entries that still hold its bytes).
 
-    Returns 'abgeschlossen', 'zurückgenommen' or None when there was nothing to settle.
+    Returns 'abgeschlossen', 'zurückgenommen', 'übernommen' (another commit took the staged
+    record) or None when there was nothing to settle.
     Callers hold the repository lock, so a journal found here belongs to a dead process.
     """
     path = _journal_path(repo)
@@ -355,16 +360,9 @@ def settle(repo) -> str | None:
     except (OSError, ValueError):
         path.unlink(missing_ok=True)
         return None
-    git = _git_module()
     head = head_sha(repo)
     new = journal.get("commit")
-    done = head == new
-    if not done and head and new:
-        try:
-            repo.git.merge_base("--is-ancestor", new, head)
-            done = True
-        except git.exc.GitCommandError:
-            done = False
+    done = bool(head and new) and (head == new or is_ancestor(repo, new, head))
     if not done:
         root = Path(repo.working_tree_dir)
         # A path whose HEAD already holds our bytes was committed by someone else (a plain
@@ -387,7 +385,9 @@ def settle(repo) -> str | None:
             else:
                 repo.git.update_index("--force-remove", "--", p)
     path.unlink(missing_ok=True)
-    return "abgeschlossen" if done else "zurückgenommen"
+    if done:
+        return "abgeschlossen"
+    return "übernommen" if kept else "zurückgenommen"
 
 
 # --- serialising recording commands (issue 20) -----------------------------------------------

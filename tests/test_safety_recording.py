@@ -141,6 +141,29 @@ def test_rollback_never_touches_someone_elses_commit(submitted: Path, tmp_path: 
     assert decisions_at_head(submitted) == []
 
 
+def test_a_plain_commit_that_took_the_staged_record_is_kept(submitted: Path, tmp_path: Path) -> None:
+    """`git commit` at the very moment commits what lip staged: lip's own commit then fails,
+    and the undo must not stage the removal of what the other commit now holds."""
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    (shim / "git").write_text(
+        "#!/bin/sh\n"
+        "case \"$1\" in update-ref)\n"
+        f"  {REAL_GIT} -C {submitted} commit -q -m parallel;;\n"
+        "esac\n"
+        f"exec {REAL_GIT} \"$@\"\n")
+    (shim / "git").chmod(0o755)
+    code, out = lip(submitted, "entscheiden", "haltung", "--angenommen",
+                    env={"PATH": f"{shim}:{os.environ['PATH']}"})
+    assert code == 3, out
+    assert ("Fehler: Commit fehlgeschlagen: git update-ref: HEAD wurde gleichzeitig von einem "
+            "anderen Befehl verändert; ein gleichzeitiger Commit hat den Eintrag schon mit "
+            "aufgenommen (git log zeigt ihn)") in out
+    assert git.Repo(submitted).head.commit.summary == "parallel"
+    assert decisions_at_head(submitted) == ["ergebnis: angenommen"]
+    assert_clean(submitted)
+
+
 @pytest.mark.parametrize("after", ["update-index", "update-ref"])
 def test_a_kill_right_after_a_git_step_leaves_nothing_or_everything(submitted: Path,
                                                                     tmp_path: Path,

@@ -48,6 +48,7 @@ def history_report(repo: Any, prefix: str, plan: Plan) -> Report:
     report = Report()
     if history.head_sha(repo) is None:
         return report
+    imported: set[tuple[str, str, int]] = set()
     for chapter in plan.chapters:
         versions = []
         repo_path = f"{prefix}/{chapter.filename}"
@@ -57,11 +58,20 @@ def history_report(repo: Any, prefix: str, plan: Plan) -> Report:
             except PipelineError:  # a version that cannot be read binds nothing
                 continue
             versions.append(Version(sha, record, old.review))
+        if versions:  # in the file's first commit here: brought along, pinning another history
+            imported |= {(chapter.path, name, i) for name in ("vorlagen", "entscheidungen",
+                                                              "stellungnahmen")
+                         for i in range(len(_list(versions[0].review, name)))}
         for t in tampered(chapter.review, versions):
             keys = ("review", t.list_name, t.index)
             report.add(chapter.path, chapter.line_of(*keys), t.field, t.message(repo_path, chapter.id))
-    _missing_commits(repo, plan, report)
+    _missing_commits(repo, plan, report, imported)
     return report
+
+
+def _list(review: Any, name: str) -> list:
+    value = review.get(name) if isinstance(review, dict) else None
+    return value if isinstance(value, list) else []
 
 
 def _pinned_commits(chapter: Chapter):
@@ -71,30 +81,31 @@ def _pinned_commits(chapter: Chapter):
             stand = entry.get("stand") if isinstance(entry, dict) else None
             sha = stand.get("commit") if isinstance(stand, dict) else None
             if isinstance(sha, str) and len(sha) >= 7 and all(c in "0123456789abcdef" for c in sha):
-                yield ("review", list_name, i, "stand", "commit"), \
-                    f"review.{list_name}[{i}].stand.commit", sha
+                yield (list_name, i), f"review.{list_name}[{i}].stand.commit", sha
 
 
-def _missing_commits(repo: Any, plan: Plan, report: Report) -> None:
-    """Entries pinning a commit this repository does not have. When it has none of them, the
-    plan was copied without its history (a test fixture, a fresh demo repository): nothing
-    to compare with, nothing said. A shallow clone lacks old commits by design: one warning
-    with the way to fetch them."""
+def _missing_commits(repo: Any, plan: Plan, report: Report,
+                     imported: set[tuple[str, str, int]]) -> None:
+    """Entries pinning a commit this repository does not have. An entry that was already in
+    the chapter's first commit here came with the plan from elsewhere (a copy without its
+    history: a test fixture, a fresh demo) and pins that other history, and so may a later
+    record about the same version; any other pin must be a commit of this repository. A
+    shallow clone lacks old commits by design: one warning with the way to fetch them."""
     pins = [(chapter, *pin) for chapter in plan.chapters for pin in _pinned_commits(chapter)]
     missing = history.missing_commits(repo, {sha for *_, sha in pins})
-    if not missing:
-        return
-    lacking = [(chapter, keys, field, sha) for chapter, keys, field, sha in pins if sha in missing]
-    if history.is_shallow(repo):
-        chapter, keys, field, sha = lacking[0]
-        report.add(chapter.path, chapter.line_of(*keys), field,
+    lacking = [(chapter, where, field, sha) for chapter, where, field, sha in pins
+               if sha in missing]
+    if lacking and history.is_shallow(repo):
+        chapter, (name, i), field, sha = lacking[0]
+        report.add(chapter.path, chapter.line_of("review", name, i, "stand", "commit"), field,
                    f"{len(lacking)} Einträge verweisen auf Commits, die hier fehlen (zuerst "
                    f"{sha[:10]}); {history.SHALLOW_HINT}", Severity.WARNING)
         return
-    if len(missing) == len({sha for *_, sha in pins}):
-        return
-    for chapter, keys, field, sha in lacking:
-        report.add(chapter.path, chapter.line_of(*keys), field,
+    foreign = {sha for chapter, (name, i), _, sha in lacking if (chapter.path, name, i) in imported}
+    for chapter, (name, i), field, sha in lacking:
+        if sha in foreign:
+            continue
+        report.add(chapter.path, chapter.line_of("review", name, i, "stand", "commit"), field,
                    f"Commit {sha[:10]} gibt es in diesem Repository nicht; bitte den Commit der "
                    f"gemeinten Fassung eintragen (git log --oneline) oder die fehlende Historie "
                    f"holen (git fetch)")

@@ -318,6 +318,9 @@ def _statement_file(ctx: _Context, plan_dir: Path, datei: Path, gremium: str,
         raise RecordError(f"{datei}: eine Stellungnahme als Datei muss Markdown sein (.md)")
     if not datei.is_file():
         raise RecordError(f"Datei {datei} nicht gefunden")
+    if datei.stat().st_size > frontmatter.MAX_CHAPTER_BYTES:
+        raise RecordError(f"{datei} ist größer als {frontmatter.MAX_CHAPTER_BYTES // 1024 // 1024} "
+                          f"MB; eine Stellungnahme dieser Größe ist ein Versehen")
     data = datei.read_bytes()
     try:
         data.decode("utf-8")
