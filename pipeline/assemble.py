@@ -13,12 +13,15 @@ from pipeline.dates import german_date
 from pipeline.plan import Chapter, Plan
 from pipeline.plan.body import anchor, protect_gender_star
 from pipeline.plan.fassungen import label as fassung_label
+from pipeline.plan.lines import editor_lines
 from pipeline.review import Entscheidung, Stellungnahme, records_of
 
 
 def chapter_heading(chapter: Chapter) -> str:
-    """The level-1 heading every chapter gets from its front matter."""
-    return f"# {chapter.number} {chapter.title} {{#{chapter.anchor}}}"
+    """The level-1 heading every chapter gets from its front matter; number and title are
+    plain text, so a gender star ('Migrant*innen') or a brace cannot swallow the anchor."""
+    text = re.sub(r"([{}])", r"\\\1", escape_inline(f"{chapter.number} {chapter.title}"))
+    return f"# {text} {{#{chapter.anchor}}}"
 
 
 def chapter_markdown(chapter: Chapter, *, boxed_measures: bool = False) -> str:
@@ -29,7 +32,7 @@ def chapter_markdown(chapter: Chapter, *, boxed_measures: bool = False) -> str:
     With `boxed_measures`, every Maßnahme (heading to the next heading) is wrapped in a
     `::: massnahme` div, which the build templates draw as one box with a field table.
     """
-    lines = chapter.text.body.replace("\r\n", "\n").split("\n")
+    lines = editor_lines(chapter.text.body)
     first = chapter.text.body_first_line
     for section in chapter.body.sections:
         i = section.line - first
@@ -67,7 +70,7 @@ def _measure_spans(chapter: Chapter) -> list[tuple[int, int]]:
     """(first, end) body-line indexes of every Maßnahme: its heading up to the next heading."""
     first = chapter.text.body_first_line
     heading_lines = sorted(h.line for h in chapter.body.headings if h.level <= 4)
-    n_lines = len(chapter.text.body.replace("\r\n", "\n").split("\n"))
+    n_lines = len(editor_lines(chapter.text.body))
     spans = []
     for measure in chapter.body.measures:
         after = bisect.bisect_right(heading_lines, measure.line)

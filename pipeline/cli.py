@@ -271,6 +271,11 @@ def _review_options(f):
 def _done(recorded) -> None:
     click.echo(f"{recorded.message.splitlines()[0]}", err=True)
     click.echo(f"Commit {recorded.commit[:10]} ({recorded.path}).", err=True)
+    if recorded.branch is None:
+        click.echo(f"Achtung: HEAD ist von keinem Branch ausgecheckt (detached HEAD). Der Commit "
+                   f"{recorded.commit[:10]} liegt auf keinem Branch und geht beim nächsten "
+                   f"'git checkout' verloren; sichern mit 'git branch NAME {recorded.commit[:10]}' "
+                   f"oder 'git switch -c NAME'.", err=True)
 
 
 @cli.command("vorlegen")
@@ -380,6 +385,28 @@ def vorgabe_erledigt_command(kapitel: str, vorgabe: str, vermerk: str, datum,
 
     _done(record.vorgabe_done(plan_dir, kapitel, vorgabe, vermerk=vermerk, datum=datum,
                                commit=commit))
+
+
+@cli.command("berichtigen")
+@click.argument("kapitel")
+@click.option("--grund", required=True, help="Warum die Einträge berichtigt werden.")
+@click.option("--datum", metavar="JJJJ-MM-TT", callback=_datum, help=_DATUM_HELP)
+@plan_dir_option
+def berichtigen_command(kapitel: str, grund: str, datum, plan_dir: Path) -> None:
+    """Eine Berichtigung des Beratungsverlaufs festhalten (wer, was, warum).
+
+    Festgehaltene Einträge werden nie still geändert: lip check meldet jeden entfernten oder
+    geänderten Eintrag. Ist ein Eintrag wirklich falsch (etwa ein Datum), den Eintrag im Kopf
+    des Kapitels berichtigen und dann diesen Befehl aufrufen: er vermerkt unter
+    review.berichtigungen, wer welche Einträge warum geändert hat, und macht einen Commit.
+
+    \b
+    Beispiel:
+      lip berichtigen bildung --grund "Sitzung war am 13.03., nicht am 12.03."
+    """
+    from pipeline.commands import record
+
+    _done(record.correct(plan_dir, kapitel, grund=grund, datum=datum))
 
 
 _STATUS_COLOURS = {"entwurf": "white", "vorgelegt": "yellow", "zurückgespielt": "red",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -69,12 +70,52 @@ class GitError(PipelineError):
 
 
 class RenderError(PipelineError):
-    """An external tool (pandoc, typst) failed."""
+    """An external tool (pandoc, typst) failed.
+
+    The message is German and names no temporary path (issue 20): what the tool said, where
+    in the plan when the build could tell (`located`), and what to do."""
 
     exit_code = 3
 
-    def __init__(self, tool: str, command: str, returncode: int | None, stderr: str):
+    def __init__(self, tool: str, command: str, returncode: int | None, stderr: str,
+                 location: str = ""):
         self.tool, self.command, self.returncode, self.stderr = tool, command, returncode, stderr
+        self.location = location
+        code = f" (Exit-Code {returncode})" if returncode not in (None, 0, 1) else ""
+        said = tool_message(stderr)
+        where = f"{location}: " if location else ""
         super().__init__(
-            f"{tool} ist fehlgeschlagen (Exit-Code {returncode}): {command}\n{stderr.strip()}"
-        )
+            f"{where}{tool} konnte die Ausgabe nicht erzeugen{code}"
+            + (f". Meldung von {tool}: {said}" if said else "")
+            + ("\nBitte die genannte Stelle prüfen und 'lip check' ausführen." if location else
+               "\nBitte 'lip check' ausführen; ist der Plan in Ordnung, mit --debug wiederholen "
+               "und die Meldung dem Entwicklungsteam geben."))
+
+    def located(self, location: str) -> RenderError:
+        """The same failure, named at its place in the plan (plan/11-bildung.md:18)."""
+        return RenderError(self.tool, self.command, self.returncode, self.stderr, location)
+
+
+_TEMP_PATH = re.compile(r"(?:[\w.~-]*/)*[\w.-]*lip-(?:build|redline)-[\w-]+/|/tmp/[\w./-]+/")
+_TOOL_PHRASES = (
+    (re.compile(r"label `<([^>]+)>` does not exist in the document"),
+     "der Anker '#\\1' kommt im Dokument nicht vor"),
+    (re.compile(r"failed to decode image.*"), "ein Bild lässt sich nicht lesen (Inhalt passt nicht "
+     "zum Dateityp)"),
+    (re.compile(r"file not found.*"), "eine Datei wurde nicht gefunden"),
+)
+
+
+def tool_message(stderr: str) -> str:
+    """The tool's first real message line, translated where known, without temporary paths
+    and without the source excerpt of the intermediate file (which editors never wrote)."""
+    for raw in stderr.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("┌", "│", "error:", "=")) or re.match(r"^\d+\s*│", line):
+            continue
+        line = _TEMP_PATH.sub("", line)
+        for pattern, german in _TOOL_PHRASES:
+            if pattern.search(line):
+                return f"{pattern.sub(german, line)} ({line})"
+        return line
+    return ""

@@ -8,20 +8,39 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+import os
 import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import GitError, RevisionNotFound
-from pipeline.files import write_atomic
+from pipeline.files import os_error_text, write_atomic
 from pipeline.plan import PLAN_DIR, Chapter, Plan, load_plan
 
 READ_SUFFIXES = (".md", ".yaml", ".yml")
 
 
+def _git_module():
+    """GitPython, or a German error when git itself is missing (GitPython refuses to import
+    without a git executable)."""
+    try:
+        import git
+    except ImportError:
+        raise GitError(GIT_MISSING) from None
+    return git
+
+
+GIT_MISSING = ("git ist nicht installiert oder nicht im Suchpfad (PATH); bitte Git installieren "
+               "(Debian: apt-get install git) und den Befehl wiederholen")
+
+
 def open_repo(path: Path):
     """Return the git repository containing `path`."""
-    import git
+    git = _git_module()
 
     try:
         return git.Repo(path, search_parent_directories=True)
@@ -44,12 +63,13 @@ class Revision:
 
 def resolve(repo, rev: str) -> Revision:
     """Resolve a commit-ish (SHA, tag, branch, HEAD~2) to a Revision."""
-    import git
+    git = _git_module()
 
     try:
         commit = repo.commit(rev)
     except (git.BadName, ValueError, git.GitCommandError) as e:
-        raise RevisionNotFound(rev, "bitte einen Commit, ein Tag oder den Namen einer Fassung "
+        raise RevisionNotFound(rev, SHALLOW_HINT if is_shallow(repo) else
+                               "bitte einen Commit, ein Tag oder den Namen einer Fassung "
                                "angeben (siehe 'git log --oneline')") from e
     return Revision(commit.hexsha, commit.committed_datetime.astimezone(dt.UTC))
 
@@ -226,60 +246,292 @@ def _store_blob(repo, data: bytes) -> str:
     return sha.decode("ascii") if isinstance(sha, bytes) else sha
 
 
+def _index_entry(repo, relpath: str) -> tuple[str, str] | None:
+    """(mode, blob id) of the file's stage-0 entry in the real index, or None."""
+    out = repo.git.ls_files("-s", "--", relpath)
+    for line in out.splitlines():
+        info, _, _name = line.partition("\t")
+        mode, sha, stage = info.split()
+        if stage == "0":
+            return mode, sha
+    return None
+
+
+def _head_blob(repo, relpath: str) -> str | None:
+    try:
+        return repo.git.rev_parse("--verify", "-q", f"HEAD:{relpath}")
+    except _git_module().exc.GitCommandError:
+        return None
+
+
+def _file_blob(path: Path) -> str | None:
+    return blob_id(path.read_bytes()) if path.is_file() and not path.is_symlink() else None
+
+
+JOURNAL_NAME = "lip-journal.json"
+"""Written into the git folder before a recording touches anything, removed after: a kill in
+between leaves it behind, and the next recording command finishes or undoes the step."""
+
+
+def _journal_path(repo) -> Path:
+    return Path(repo.git_dir) / JOURNAL_NAME
+
+
 def commit_files(repo, committed: dict[str, bytes], message: str,
                  worktree: dict[str, bytes] | None = None) -> str:
     """Make one commit on top of HEAD that changes exactly the files in `committed`.
 
     `worktree` is what the working files become (default: the committed bytes); it differs
     when the editor has uncommitted edits that must stay uncommitted. Other staged or
-    unstaged work is left alone: the commit is built in a temporary index and HEAD moves with
-    a compare-and-swap. On any failure HEAD, index and files are put back.
+    unstaged work is left alone: the commit is built in a temporary index.
+
+    Order (issue 20): the commit object first (unreferenced until the end), then a journal,
+    then the working files, then the real index, and only last HEAD, with a compare-and-swap.
+    So whenever HEAD has the record, index and files agree with it; a kill before that leaves
+    the journal, and the next recording command removes what this one wrote (`settle`).
+    On an error the same undo runs at once: it restores only files and index entries that
+    still hold what this command wrote, never someone else's work.
     """
     import tempfile
 
-    import git
-
+    git = _git_module()
     root = Path(repo.working_tree_dir)
     worktree = committed if worktree is None else worktree
     parent = head_sha(repo)
     if parent is None:
         raise GitError("das Repository hat noch keinen Commit; erst den Plan committen")
     g = repo.git
-    originals = {p: ((root / p).read_bytes() if (root / p).exists() else None) for p in worktree}
-    index_before = {p: g.ls_files("-s", "--", p) for p in committed}
-    moved = False
     try:
         blobs = {p: _store_blob(repo, data) for p, data in committed.items()}
+        journal = {
+            "pid": os.getpid(), "parent": parent,
+            "worktree": {p: [(_store_blob(repo, (root / p).read_bytes())
+                              if _file_blob(root / p) else None), _store_blob(repo, data)]
+                         for p, data in worktree.items()},
+            "index": {p: [list(e) if (e := _index_entry(repo, p)) else None, blobs[p]]
+                      for p in committed},
+        }
         with tempfile.TemporaryDirectory() as tmp:
             env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
             g.read_tree(parent, env=env)
-            for p, sha in blobs.items():
-                g.update_index("--add", "--cacheinfo", f"100644,{sha},{p}", env=env)
+            args = [a for p, sha in blobs.items() for a in ("--cacheinfo", f"100644,{sha},{p}")]
+            g.update_index("--add", *args, env=env)
             tree = g.write_tree(env=env)
         new = g.commit_tree(tree, "-p", parent, "-m", message)
-        g.update_ref("-m", f"lip: {message.splitlines()[0]}", "HEAD", new, parent)
-        moved = True
+    except git.exc.GitError as e:
+        raise GitError(f"Commit fehlgeschlagen, nichts wurde verändert: {git_failure_text(e)}") \
+            from None
+    journal["commit"] = new
+    write_atomic(_journal_path(repo), json.dumps(journal))
+    try:
         for p, data in worktree.items():
             write_atomic(root / p, data)
-        for p, sha in blobs.items():
-            g.update_index("--add", "--cacheinfo", f"100644,{sha},{p}")
-        return new
-    except (git.GitCommandError, OSError) as e:
-        if moved:
-            g.update_ref("HEAD", parent)
-        for p, data in originals.items():
-            if data is None:
-                if (root / p).is_file():
-                    (root / p).unlink()
-            elif (root / p).read_bytes() != data:
-                write_atomic(root / p, data)
-        for p, entry in index_before.items():
-            if entry.strip():
-                mode, sha, _ = entry.split(maxsplit=2)
-                g.update_index("--cacheinfo", f"{mode},{sha},{p}")
+        modes = {p: (e[0] if (e := journal["index"][p][0]) else "100644") for p in committed}
+        g.update_index("--add", *[a for p, sha in blobs.items()
+                                  for a in ("--cacheinfo", f"{modes[p]},{sha},{p}")])
+        g.update_ref("-m", f"lip: {message.splitlines()[0]}", "HEAD", new, parent)
+    except BaseException as e:
+        outcome = settle(repo)
+        if isinstance(e, git.exc.GitError | OSError):
+            if outcome == "übernommen":
+                raise GitError(f"Commit fehlgeschlagen: {git_failure_text(e)}; ein gleichzeitiger "
+                               f"Commit hat den Eintrag schon mit aufgenommen (git log "
+                               f"zeigt ihn)") from None
+            raise GitError(f"Commit fehlgeschlagen, nichts wurde verändert: "
+                           f"{git_failure_text(e)}") from None
+        raise
+    _journal_path(repo).unlink(missing_ok=True)
+    return new
+
+
+def settle(repo) -> str | None:
+    """Finish an interrupted recording: keep it if its commit reached HEAD, else remove
+    exactly what it wrote (files and index entries that still hold its bytes).
+
+    Returns 'abgeschlossen', 'zurückgenommen', 'übernommen' (another commit took the staged
+    record) or None when there was nothing to settle.
+    Callers hold the repository lock, so a journal found here belongs to a dead process.
+    """
+    path = _journal_path(repo)
+    try:
+        journal = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        path.unlink(missing_ok=True)
+        return None
+    head = head_sha(repo)
+    new = journal.get("commit")
+    done = bool(head and new) and (head == new or is_ancestor(repo, new, head))
+    if not done:
+        root = Path(repo.working_tree_dir)
+        # A path whose HEAD already holds our bytes was committed by someone else (a plain
+        # `git commit` took the staged record): undoing it would stage that commit's removal.
+        kept = {p for p, (_before, ours) in journal.get("index", {}).items()
+                if head and _head_blob(repo, p) == ours}
+        for p, (original, ours) in journal.get("worktree", {}).items():
+            if p in kept or _file_blob(root / p) != ours:
+                continue  # changed since: someone else's bytes, leave them
+            if original is None:
+                (root / p).unlink()
             else:
-                g.update_index("--force-remove", "--", p)
-        raise GitError(f"Commit fehlgeschlagen, nichts wurde verändert: {e}") from None
+                write_atomic(root / p, repo.odb.stream(bytes.fromhex(original)).read())
+        for p, (before, ours) in journal.get("index", {}).items():
+            entry = _index_entry(repo, p)
+            if p in kept or entry is None or entry[1] != ours:
+                continue
+            if before:
+                repo.git.update_index("--cacheinfo", f"{before[0]},{before[1]},{p}")
+            else:
+                repo.git.update_index("--force-remove", "--", p)
+    path.unlink(missing_ok=True)
+    if done:
+        return "abgeschlossen"
+    return "übernommen" if kept else "zurückgenommen"
+
+
+# --- serialising recording commands (issue 20) -----------------------------------------------
+
+LOCK_NAME = "lip.lock"
+LOCK_WAIT_SECONDS = 60.0
+"""How long a recording command waits for another one; LIP_LOCK_TIMEOUT overrides it."""
+
+
+class RepositoryBusy(GitError):
+    """Another lip command holds the repository's lock for longer than we wait."""
+
+    def __init__(self, lock: Path, holder: dict, waited: float):
+        self.lock, self.holder = lock, holder
+        who = holder.get("befehl") or "lip"
+        pid = f", Prozess {holder['pid']}" if holder.get("pid") else ""
+        since = f", seit {holder['seit']}" if holder.get("seit") else ""
+        super().__init__(
+            f"Ein anderer lip-Befehl ({who}{pid}{since}) schreibt gerade in dieses Repository; "
+            f"nach {waited:g} s Warten abgebrochen, nichts wurde verändert. Bitte erneut "
+            f"aufrufen, wenn er fertig ist (Sperrdatei: {lock}).")
+
+
+def _lock_holder(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+@contextmanager
+def _repository_lock(repo, command: str) -> Iterator[None]:
+    """Hold `.git/lip.lock` while a recording command reads, checks and commits.
+
+    The lock is an flock on the file, so the kernel releases it on every exit path, also
+    after SIGKILL: a lock file left by a dead process (its PID gone) is stale and simply
+    taken over. The file names the holder's PID and command for the message.
+    """
+    import fcntl
+
+    path = Path(repo.git_dir) / LOCK_NAME
+    try:
+        wait = float(os.environ.get("LIP_LOCK_TIMEOUT", LOCK_WAIT_SECONDS))
+    except ValueError:
+        wait = LOCK_WAIT_SECONDS
+    deadline = time.monotonic() + wait
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            holder = _lock_holder(path)
+            if time.monotonic() >= deadline:
+                raise RepositoryBusy(path, holder, wait) from None
+            time.sleep(0.05)
+            continue
+        try:  # the previous holder unlinks the file on release: lock the file that is there
+            same = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    os.ftruncate(fd, 0)
+    os.write(fd, json.dumps({"pid": os.getpid(), "befehl": command,
+                             "seit": dt.datetime.now().strftime("%H:%M:%S")}).encode())
+    try:
+        yield
+    finally:
+        with suppress(OSError):
+            os.unlink(path)
+        os.close(fd)
+
+
+def operation_in_progress(repo) -> str | None:
+    """The git operation left unfinished in this working tree (merge, rebase, …), if any."""
+    git_dir = Path(repo.git_dir)
+    for name, what in (("MERGE_HEAD", "ein Merge"), ("rebase-merge", "ein Rebase"),
+                       ("rebase-apply", "ein Rebase oder git am"),
+                       ("CHERRY_PICK_HEAD", "ein Cherry-Pick"), ("REVERT_HEAD", "ein Revert"),
+                       ("BISECT_LOG", "ein git bisect")):
+        if (git_dir / name).exists():
+            return what
+    return None
+
+
+def current_branch(repo) -> str | None:
+    """The checked-out branch, or None on a detached HEAD."""
+    try:
+        return repo.active_branch.name
+    except TypeError:
+        return None
+
+
+@contextmanager
+def recording(repo, command: str) -> Iterator[None]:
+    """The frame of every recording command: one at a time per repository, an interrupted
+    earlier one settled first, no recording in the middle of a merge, git failures German."""
+    git = _git_module()
+    with _repository_lock(repo, command):
+        try:
+            settle(repo)
+            busy = operation_in_progress(repo)
+            if busy:
+                raise GitError(
+                    f"Im Repository ist {busy} nicht abgeschlossen; währenddessen hält lip "
+                    f"nichts fest. Erst abschließen oder abbrechen (git status zeigt, wie), "
+                    f"dann den Befehl wiederholen.")
+            yield
+        except git.exc.GitError as e:
+            raise GitError(f"Git ist fehlgeschlagen: {git_failure_text(e)}") from None
+
+
+_GIT_PROBLEMS = (
+    ("index.lock", "ein anderes Git-Programm arbeitet gerade in diesem Repository "
+                   "(.git/index.lock ist vorhanden); wenn keins mehr läuft, die Datei löschen"),
+    ("cannot lock ref", "HEAD wurde gleichzeitig von einem anderen Befehl verändert"),
+    ("is at", "HEAD wurde gleichzeitig von einem anderen Befehl verändert"),
+    ("Please tell me who you are", "Git kennt Namen und E-Mail-Adresse nicht; einmal "
+     "'git config --global user.name \"Vorname Name\"' und 'git config --global user.email "
+     "…' ausführen"),
+    ("not a git repository", "kein Git-Repository"),
+    ("No space left", "kein Speicherplatz mehr frei"),
+    ("Permission denied", "keine Berechtigung"),
+)
+
+
+def git_failure_text(e: BaseException) -> str:
+    """A German account of a failed git call (GitPython's own text is English)."""
+    if isinstance(e, OSError):
+        return os_error_text(e)
+    if type(e).__name__ == "GitCommandNotFound":
+        return GIT_MISSING
+    stderr = str(getattr(e, "stderr", "") or "").strip().strip("'").strip()
+    command = getattr(e, "command", None)
+    verb = command[1] if isinstance(command, list | tuple) and len(command) > 1 else "git"
+    for english, german in _GIT_PROBLEMS:
+        if english in stderr:
+            return f"git {verb}: {german}"
+    status = getattr(e, "status", None)
+    detail = f"; Meldung von git: {stderr.replace('stderr: ', '')}" if stderr else ""
+    return f"git {verb} ist fehlgeschlagen (Exit-Code {status}){detail}"
 
 
 @dataclass(frozen=True)
@@ -310,7 +562,7 @@ def file_log(repo, relpath: str, outside: str = "") -> list[LogEntry]:
     the paths it changed that do not start with `outside` (e.g. 'plan/'): enough to tell an
     edit of the chapter from a program change, without a call per commit.
     """
-    import git
+    git = _git_module()
 
     fmt = f"%x1e%H%x1f%aI%x1f%an%x1f%s%x1f%(trailers:key={TRAILER},valueonly,separator=%x2C)"
     try:
@@ -343,9 +595,55 @@ def file_log(repo, relpath: str, outside: str = "") -> list[LogEntry]:
     return entries
 
 
+def file_versions(repo, relpath: str) -> list[tuple[str, str, bytes]]:
+    """Every committed version of a file, oldest first: (commit, Lip-Eintrag trailer, bytes).
+    One `git log` for the list and the blob ids; the blobs through git's one object reader."""
+    entries = [e for e in reversed(file_log(repo, relpath)) if e.blob]  # '' = deleted there
+    blobs = read_blobs(repo, [e.blob for e in entries])
+    return [(e.sha, e.record, blobs[e.blob]) for e in entries]
+
+
+def user_name(repo) -> str:
+    """Who is recording: git's user.name (GIT_AUTHOR_NAME wins, as for the commit itself)."""
+    name = os.environ.get("GIT_AUTHOR_NAME")
+    if name:
+        return name
+    try:
+        return repo.git.config("user.name").strip()
+    except _git_module().exc.GitCommandError:
+        return ""
+
+
+def is_shallow(repo) -> bool:
+    """Whether the repository is a shallow clone (older commits were not fetched)."""
+    return (Path(repo.git_dir) / "shallow").exists() or (
+        Path(repo.common_dir) / "shallow").exists()
+
+
+SHALLOW_HINT = ("das Repository ist ein flacher Klon (shallow clone) ohne die ältere Historie; "
+                "mit 'git fetch --unshallow' die ganze Historie holen")
+
+
+def missing_commits(repo, shas: set[str]) -> set[str]:
+    """The commits among `shas` (full or abbreviated ids) that the repository does not have;
+    one `git cat-file --batch-check` for all of them."""
+    if not shas:
+        return set()
+    ordered = sorted(shas)
+    try:
+        proc = subprocess.run(["git", "-C", str(repo.working_tree_dir), "cat-file", "--batch-check"],
+                              input="".join(f"{sha}^{{commit}}\n" for sha in ordered),
+                              capture_output=True, text=True, check=False)
+    except OSError:
+        raise GitError(GIT_MISSING) from None
+    answers = proc.stdout.splitlines()
+    return {sha for sha, answer in zip(ordered, answers, strict=False)
+            if answer.endswith((" missing", " ambiguous"))}
+
+
 def is_ancestor(repo, older: str, newer: str) -> bool:
     """Whether commit `older` is `newer` or one of its ancestors."""
-    import git
+    git = _git_module()
 
     try:
         repo.git.merge_base("--is-ancestor", older, newer)
@@ -401,7 +699,7 @@ def hooks_dir(repo) -> Path:
 
 def tag_target(repo, name: str) -> str | None:
     """The commit an existing tag points at, or None when there is no such tag."""
-    import git
+    git = _git_module()
 
     try:
         return repo.git.rev_parse("--verify", "--quiet", f"refs/tags/{name}^{{commit}}").strip() or None
@@ -411,7 +709,7 @@ def tag_target(repo, name: str) -> str | None:
 
 def create_tag(repo, name: str, sha: str, message: str) -> None:
     """Create the annotated tag `name` on `sha`; never moves an existing tag."""
-    import git
+    git = _git_module()
 
     try:
         repo.git.tag("-a", name, sha, "-m", message)
@@ -421,7 +719,7 @@ def create_tag(repo, name: str, sha: str, message: str) -> None:
 
 def delete_tag(repo, name: str) -> None:
     """Remove a tag this command created a moment ago (rollback only)."""
-    import git
+    git = _git_module()
 
     try:
         repo.git.tag("-d", name)

@@ -211,9 +211,26 @@ def test_fast_loader_resolves_plain_scalars_like_the_round_trip_loader(value: st
     assert_same_reading(f"%YAML 1.1\n---\nschluessel: {value}\n")
 
 
-def test_fast_loader_hands_tagged_collections_to_the_round_trip_loader() -> None:
-    assert not isinstance(frontmatter.load("a: !!set {x}\n", "x.md", 2, editable=False), frontmatter.LineMap)
-    assert_same_reading("a: !!set {x}\n")
+@pytest.mark.parametrize("editable", [True, False])
+@pytest.mark.parametrize("value,kind", [("!!set {x}", "!!set"), ("!!binary SGFsbG8=", "!!binary"),
+                                        ("!!python/object:os.system x", "!!python/object:os.system")])
+def test_both_loaders_refuse_tagged_values(editable: bool, value: str, kind: str) -> None:
+    """Issue 20: a tag made values the plan cannot hold (b'Hallo', a set) appear in the output."""
+    with pytest.raises(FrontMatterError) as e:
+        frontmatter.load(f"a: {value}\n", "x.md", 2, editable=editable)
+    assert str(e.value) == (f"x.md:2: a: YAML-Typ {kind} ist im Kopf nicht erlaubt; erlaubt sind "
+                            f"Text, Zahlen, Datumsangaben, Listen und Schlüssel-Wert-Paare")
+
+
+@pytest.mark.parametrize("editable", [True, False])
+@pytest.mark.parametrize("text,line", [("a: " + "[" * 20000 + "]" * 20000 + "\n", 2),
+                                       ("a: " + "{b: " * 5000 + "1" + "}" * 5000 + "\n", 2),
+                                       ("a:\n" + "".join(" " * i + "- \n" for i in range(60)), 42)])
+def test_deep_nesting_is_a_located_error_not_a_crash(editable: bool, text: str, line: int) -> None:
+    with pytest.raises(FrontMatterError) as e:
+        frontmatter.load(text, "x.md", 2, editable=editable)
+    assert str(e.value) == (f"x.md:{line}: kopf: Kopf ist zu tief verschachtelt; erlaubt sind "
+                            f"höchstens 40 Ebenen")
 
 
 def test_fast_loader_memo_stays_bounded_and_still_right(monkeypatch) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -22,7 +23,7 @@ from pipeline.assemble import Assembled, assemble
 from pipeline.diagnostics import Report
 from pipeline.errors import PipelineError, RenderError
 from pipeline.files import os_error_text, write_atomic
-from pipeline.plan import MANIFEST_NAME, Plan, load_plan, read_folder, require_valid
+from pipeline.plan import MANIFEST_NAME, Plan, load_plan, read_folder, read_resources, require_valid
 from pipeline.render import tools
 
 OUTPUT_STEM = "LIP-2.0"
@@ -77,11 +78,11 @@ def read_source(plan_dir: Path, rev: str | None = None) -> Source:
                                             [p for p, data in files.items() if data is None])
         return Source(files, revision.sha, revision.time, False, resources)
     files = read_folder(plan_dir)
-    resources = {p: (plan_dir / p).read_bytes() for p, data in files.items() if data is None}
+    resources = read_resources(plan_dir, files)  # regular files only, never through a link
     head = history.head_snapshot(plan_dir)
     if head is None:
         return Source(files, None, _fallback_time(), True, resources)
-    current = {p: history.blob_id(data if data is not None else resources[p])
+    current = {p: history.blob_id(data if data is not None else resources.get(p, b""))
                for p, data in files.items()}
     return Source(files, head.revision.sha, head.revision.time, head.blob_ids != current, resources)
 
@@ -181,7 +182,8 @@ def _build(source: Source, *, output: Path, formats: Sequence[str],
     except OSError as e:
         raise BuildError(f"Ausgabeordner lässt sich nicht anlegen: {os_error_text(e)}") from None
     rendered: dict[str, bytes] = {}
-    with tempfile.TemporaryDirectory(prefix="lip-build-", dir=output) as work:
+    remove_leftovers(output)
+    with tempfile.TemporaryDirectory(prefix=f"lip-build-{os.getpid()}-", dir=output) as work:
         settings = Settings(timestamp=source.time, work_dir=Path(work),
                             cache_dir=output / ".cache" if use_cache else None,
                             resources=source.resources, sources=source.files, progress=progress)
@@ -192,6 +194,7 @@ def _build(source: Source, *, output: Path, formats: Sequence[str],
         first = backend.start(template=templates / backend.template, settings=settings)
         try:
             plan = load_plan(source.files, cache=parsed)
+            plan.resources = source.resources
             if validate and plan.diagnostics:  # files that could not be read: nothing to assemble
                 require_valid(plan, _check(plan))
             progress("zusammenstellen")
@@ -231,8 +234,11 @@ def _build(source: Source, *, output: Path, formats: Sequence[str],
                     rendered[fmt] = pending.finish(doc)
                     if checked.done():  # stop early when the check has already failed
                         require_valid(plan, checked.result())
-            except RenderError:
+            except RenderError as e:
                 require_valid(plan, checked.result())  # an invalid plan explains a failed render
+                where = locate_failure(plan, e.stderr)
+                if where:
+                    raise e.located(where) from None
                 raise
         finally:
             first.cancel()  # nothing to do once it has finished
@@ -242,6 +248,55 @@ def _build(source: Source, *, output: Path, formats: Sequence[str],
         outputs[fmt] = output / f"{OUTPUT_STEM}.{fmt}"
         write_atomic(outputs[fmt], data)
     return BuildResult(outputs, draft, source.commit, source.changed, manifest.result)
+
+
+def locate_failure(plan: Plan, stderr: str) -> str | None:
+    """Where in the plan a tool failed ('plan/11-bildung.md:18'), from what it said: a missing
+    label is a link to it, an image is named by its path, else the source line it quoted is
+    searched in the chapters (the intermediate file's line means nothing to an editor)."""
+    from pipeline.plan.images import image_problems
+    from pipeline.plan.lines import editor_lines
+
+    label = re.search(r"label `<([^>]+)>`", stderr)
+    for chapter in plan.chapters:
+        for ref in chapter.body.references if label else ():
+            if ref.target == label.group(1):
+                return f"{chapter.path}:{ref.line}"
+        for image in chapter.body.images:
+            data = plan.resources.get(image.src)
+            if image.src and (image.src in stderr or "image" in stderr and data is not None
+                              and image_problems(image.src, data)):
+                return f"{chapter.path}:{image.line}"
+    quoted = [m.group(1) for m in re.finditer(r"^\s*\d+\s*│\s?(.+)$", stderr, re.M)]
+    words = {w for q in quoted for w in re.findall(r"[^\W\d_]{4,}", q)}
+    best, where = 1, None
+    for chapter in plan.chapters:
+        for index, line in enumerate(editor_lines(chapter.text.body)):
+            score = sum(1 for w in words if w in line)
+            if score > best:
+                best, where = score, f"{chapter.path}:{chapter.text.body_first_line + index}"
+    return where
+
+
+def remove_leftovers(output: Path) -> None:
+    """Remove work folders of earlier builds that were killed (`lip-build-<pid>-…` whose
+    process is gone); a build running beside this one keeps its folder."""
+    for folder in output.glob("lip-build-*"):
+        pid = folder.name.split("-")[2]
+        if folder.is_dir() and not folder.is_symlink() and not _alive(pid):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: str) -> bool:
+    if not pid.isdigit():
+        return False  # the unnamed folders of older versions
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def _check(plan: Plan) -> Report:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from pipeline import history
 from pipeline.commands.fassungen import check_council
-from pipeline.diagnostics import Report
-from pipeline.plan import Plan, load_plan
+from pipeline.diagnostics import Report, Severity
+from pipeline.errors import GitError, PipelineError
+from pipeline.plan import Chapter, Plan, load_chapter, load_plan, read_resources
 from pipeline.plan.validate import check_plan
 from pipeline.review import check_final
+from pipeline.review.append_only import Version, tampered
 
 
 def plan_report(plan: Plan, *, strict: bool = False) -> Report:
@@ -22,13 +26,89 @@ def plan_report(plan: Plan, *, strict: bool = False) -> Report:
 def check(plan_dir: Path, *, strict: bool = False, final: bool = False) -> Report:
     """Check the plan in `plan_dir`; with `final`, also demand that every chapter is accepted."""
     plan = load_plan(plan_dir)
+    plan.resources = read_resources(plan_dir, plan.files)
     report = plan_report(plan)
     check_council(plan_dir, plan, report)  # Anträge and Fassung tags need git
+    try:
+        repo = history.open_repo(plan_dir)
+    except GitError:
+        repo = None  # outside a repository there is no history to hold the plan to
+    if repo is not None:
+        report.extend(history_report(repo, history.plan_prefix(repo, plan_dir), plan).diagnostics)
     if strict:
         report = _strict(report)
     if final:
         check_final(plan, report)
     return report
+
+
+def history_report(repo: Any, prefix: str, plan: Plan) -> Report:
+    """What only the repository can tell: review entries removed or rewritten after they were
+    committed (append-only), and entries pinning a commit the repository does not have."""
+    report = Report()
+    if history.head_sha(repo) is None:
+        return report
+    imported: set[tuple[str, str, int]] = set()
+    for chapter in plan.chapters:
+        versions = []
+        repo_path = f"{prefix}/{chapter.filename}"
+        for sha, record, raw in history.file_versions(repo, repo_path):
+            try:
+                old = load_chapter(chapter.filename, raw, editable=False)
+            except PipelineError:  # a version that cannot be read binds nothing
+                continue
+            versions.append(Version(sha, record, old.review))
+        if versions:  # in the file's first commit here: brought along, pinning another history
+            imported |= {(chapter.path, name, i) for name in ("vorlagen", "entscheidungen",
+                                                              "stellungnahmen")
+                         for i in range(len(_list(versions[0].review, name)))}
+        for t in tampered(chapter.review, versions):
+            keys = ("review", t.list_name, t.index)
+            report.add(chapter.path, chapter.line_of(*keys), t.field, t.message(repo_path, chapter.id))
+    _missing_commits(repo, plan, report, imported)
+    return report
+
+
+def _list(review: Any, name: str) -> list:
+    value = review.get(name) if isinstance(review, dict) else None
+    return value if isinstance(value, list) else []
+
+
+def _pinned_commits(chapter: Chapter):
+    for list_name in ("vorlagen", "entscheidungen", "stellungnahmen"):
+        entries = chapter.review.get(list_name)
+        for i, entry in enumerate(entries if isinstance(entries, list) else []):
+            stand = entry.get("stand") if isinstance(entry, dict) else None
+            sha = stand.get("commit") if isinstance(stand, dict) else None
+            if isinstance(sha, str) and len(sha) >= 7 and all(c in "0123456789abcdef" for c in sha):
+                yield (list_name, i), f"review.{list_name}[{i}].stand.commit", sha
+
+
+def _missing_commits(repo: Any, plan: Plan, report: Report,
+                     imported: set[tuple[str, str, int]]) -> None:
+    """Entries pinning a commit this repository does not have. An entry that was already in
+    the chapter's first commit here came with the plan from elsewhere (a copy without its
+    history: a test fixture, a fresh demo) and pins that other history, and so may a later
+    record about the same version; any other pin must be a commit of this repository. A
+    shallow clone lacks old commits by design: one warning with the way to fetch them."""
+    pins = [(chapter, *pin) for chapter in plan.chapters for pin in _pinned_commits(chapter)]
+    missing = history.missing_commits(repo, {sha for *_, sha in pins})
+    lacking = [(chapter, where, field, sha) for chapter, where, field, sha in pins
+               if sha in missing]
+    if lacking and history.is_shallow(repo):
+        chapter, (name, i), field, sha = lacking[0]
+        report.add(chapter.path, chapter.line_of("review", name, i, "stand", "commit"), field,
+                   f"{len(lacking)} Einträge verweisen auf Commits, die hier fehlen (zuerst "
+                   f"{sha[:10]}); {history.SHALLOW_HINT}", Severity.WARNING)
+        return
+    foreign = {sha for chapter, (name, i), _, sha in lacking if (chapter.path, name, i) in imported}
+    for chapter, (name, i), field, sha in lacking:
+        if sha in foreign:
+            continue
+        report.add(chapter.path, chapter.line_of("review", name, i, "stand", "commit"), field,
+                   f"Commit {sha[:10]} gibt es in diesem Repository nicht; bitte den Commit der "
+                   f"gemeinten Fassung eintragen (git log --oneline) oder die fehlende Historie "
+                   f"holen (git fetch)")
 
 
 def _strict(report: Report) -> Report:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline import history
-from pipeline.commands.check import plan_report
+from pipeline.commands.check import history_report, plan_report
 from pipeline.commands.record import RecordError
 from pipeline.diagnostics import Report
 from pipeline.files import write_atomic
@@ -45,6 +45,7 @@ def check_staged(where: Path, plan_dir: Path = Path("plan")) -> tuple[Report, li
         return report, []
     plan = load_plan(history.read_staged_files(repo, prefix))
     full = plan_report(plan)
+    full.extend(history_report(repo, prefix, plan).diagnostics)
     shown = {f"plan/{p[len(prefix) + 1:]}" for p in staged}
     report.extend([d for d in full.diagnostics if d.path in shown])
     return report, staged

@@ -4,6 +4,7 @@ exactly one commit, all or nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,8 +14,9 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from pipeline import history, review
 from pipeline.dates import german_date
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, PlanInvalid
 from pipeline.plan import Chapter, Plan, frontmatter, load_chapter, load_plan
+from pipeline.plan.validate import manifest_report
 
 
 class UncommittedEdits(PipelineError):
@@ -40,6 +42,8 @@ class Recorded:
     path: str
     commit: str
     message: str
+    branch: str | None = ""
+    """The branch the commit went on; None on a detached HEAD (the user must be told)."""
 
 
 @dataclass
@@ -55,8 +59,24 @@ class _Context:
         return self.plan.manifest.gremium_name(key) if self.plan.manifest else key
 
 
+def _serialised(verb: str):
+    """Run a recording command under the repository's lock (history.recording): it reads the
+    chapter only once no other lip command can write, so it never works on a stale copy."""
+    def wrap(command):
+        @functools.wraps(command)
+        def run(plan_dir: Path, *args: Any, **kwargs: Any) -> Any:
+            repo = history.open_repo(plan_dir)
+            with history.recording(repo, f"lip {verb}"):
+                return command(plan_dir, *args, **kwargs)
+        return run
+    return wrap
+
+
 def _open(plan_dir: Path, key: str) -> _Context:
     plan = load_plan(plan_dir)
+    broken = manifest_report(plan)
+    if broken.errors:  # a record needs the manifest's Gremien and names
+        raise PlanInvalid(broken.sorted())
     chapter = plan.chapter(key)
     repo = history.open_repo(plan_dir)
     relpath = history.repo_path(repo, plan_dir / chapter.filename)
@@ -165,7 +185,7 @@ def _commit(ctx: _Context, mutate, message: str, commit: str | None,
     committed = {ctx.relpath: new_committed, **(extra or {})}
     worktree = {ctx.relpath: new_worktree, **(extra or {})}
     sha = history.commit_files(ctx.repo, committed, message, worktree)
-    return Recorded(ctx.name, ctx.chapter.path, sha, message)
+    return Recorded(ctx.name, ctx.chapter.path, sha, message, history.current_branch(ctx.repo))
 
 
 def _message(subject: str, kind: str, ctx: _Context, lines: list[str]) -> str:
@@ -187,6 +207,7 @@ def _require_role(ctx: _Context, key: str, role: str, what: str) -> None:
                           f"plan/lip.yaml); möglich: {', '.join(fitting) or '(keins)'}")
 
 
+@_serialised("vorlegen")
 def submit(plan_dir: Path, key: str, *, datum: dt.date | None = None,
            vermerk: str | None = None, commit: str | None = None) -> Recorded:
     """The Expert*innengruppe submits the chapter's current (or given) version."""
@@ -209,6 +230,7 @@ def submit(plan_dir: Path, key: str, *, datum: dt.date | None = None,
     return _commit(ctx, mutate, message, commit)
 
 
+@_serialised("entscheiden")
 def decide(plan_dir: Path, key: str, *, accepted: bool, vorgaben: Sequence[str] = (),
            datum: dt.date | None = None, sitzung: str | None = None,
            abstimmung: str | None = None, gremium: str = review.DECIDING_BODY,
@@ -246,6 +268,7 @@ def decide(plan_dir: Path, key: str, *, accepted: bool, vorgaben: Sequence[str] 
     return _commit(ctx, mutate, _message(subject, "entscheidung", ctx, lines), commit)
 
 
+@_serialised("stellungnahme")
 def add_statement(plan_dir: Path, key: str, *, gremium: str, text: str | None = None,
                   datei: Path | None = None, art: str | None = None,
                   datum: dt.date | None = None, commit: str | None = None) -> Recorded:
@@ -295,6 +318,9 @@ def _statement_file(ctx: _Context, plan_dir: Path, datei: Path, gremium: str,
         raise RecordError(f"{datei}: eine Stellungnahme als Datei muss Markdown sein (.md)")
     if not datei.is_file():
         raise RecordError(f"Datei {datei} nicht gefunden")
+    if datei.stat().st_size > frontmatter.MAX_CHAPTER_BYTES:
+        raise RecordError(f"{datei} ist größer als {frontmatter.MAX_CHAPTER_BYTES // 1024 // 1024} "
+                          f"MB; eine Stellungnahme dieser Größe ist ein Versehen")
     data = datei.read_bytes()
     try:
         data.decode("utf-8")
@@ -312,6 +338,7 @@ def _statement_file(ctx: _Context, plan_dir: Path, datei: Path, gremium: str,
     return rel, {history.repo_path(ctx.repo, plan_dir / rel): data}
 
 
+@_serialised("vorgabe-erledigt")
 def vorgabe_done(plan_dir: Path, key: str, vorgabe: str, *, vermerk: str,
                  datum: dt.date | None = None, commit: str | None = None) -> Recorded:
     """The Expert*innengruppe notes how it addressed one Vorgabe of the last return."""
@@ -351,3 +378,48 @@ def vorgabe_done(plan_dir: Path, key: str, vorgabe: str, *, vermerk: str,
         f"Datum: {when.isoformat()}", f"Fassung: {version[0][:10]}",
         f"{wanted}: {vorgaben[index].text}", f"Vermerk: {vermerk.strip()}"])
     return _commit(ctx, mutate, message, commit)
+
+
+@_serialised("berichtigen")
+def correct(plan_dir: Path, key: str, *, grund: str, datum: dt.date | None = None) -> Recorded:
+    """Commit a deliberate correction of committed review entries (the editor changed them in
+    the chapter's head), recording who corrected which entries and why: the one way to change
+    what the append-only check holds to (review/append_only.py)."""
+    from pipeline.review.append_only import CORRECTION, changed_entries
+
+    ctx = _open(plan_dir, key)
+    if not grund.strip():
+        raise RecordError("--grund ist leer; bitte festhalten, warum berichtigt wird")
+    head_raw = history.read_file_at(ctx.repo, "HEAD", ctx.relpath)
+    if head_raw is None:
+        raise RecordError(f"{ctx.chapter.path} ist noch nicht committet; es gibt nichts zu "
+                          f"berichtigen")
+    before = load_chapter(ctx.chapter.filename, head_raw)
+    if before.text.body != ctx.chapter.text.body:
+        raise UncommittedEdits(ctx.chapter.path)  # a correction changes the head only
+    changed = [f"{name}[{i}] {'entfernt' if removed else 'geändert'}"
+               for name, i, removed in changed_entries(before.review, ctx.chapter.review)]
+    if not changed:
+        raise RecordError(f"{ctx.chapter.path}: die Einträge im Beratungsverlauf sind gegenüber "
+                          f"dem letzten Commit unverändert; erst die Einträge im Kopf berichtigen, "
+                          f"dann 'lip berichtigen {ctx.kap} --grund \"…\"' aufrufen")
+    who = history.user_name(ctx.repo) or "unbekannt"
+    items = CommentedSeq(changed)
+    record = _cmap(datum=_today(datum), von=who, grund=grund.strip(), eintraege=items)
+
+    def mutate(meta: Any) -> None:
+        _block_seq(_review_map(meta), "berichtigungen").append(record)
+
+    root = Path(ctx.repo.working_tree_dir)
+    new = _rewrite((root / ctx.relpath).read_bytes(), ctx.chapter.filename, mutate)
+    after = load_chapter(ctx.chapter.filename, new)
+    _, problems = review.replay(after.review, chapter=ctx.name, kap=ctx.kap,
+                                gender_relevant=after.get("gleichstellungsrelevant") is True)
+    if problems:  # the corrected records must still make sense
+        raise problems[0]
+    subject = f"Beratungsverlauf von Kapitel {ctx.name} berichtigt"
+    message = _message(subject, CORRECTION, ctx, [
+        f"Datum: {record['datum'].isoformat()}", f"Von: {who}", f"Grund: {grund.strip()}",
+        *[f"Eintrag: {c}" for c in changed]])
+    sha = history.commit_files(ctx.repo, {ctx.relpath: new}, message)
+    return Recorded(ctx.name, ctx.chapter.path, sha, message, history.current_branch(ctx.repo))

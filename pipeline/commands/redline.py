@@ -15,6 +15,7 @@ from pipeline.dates import german_date
 from pipeline.errors import PipelineError, PlanInvalid, RevisionNotFound
 from pipeline.files import os_error_text, write_atomic
 from pipeline.plan import Chapter, Plan, load_plan
+from pipeline.plan.frontmatter import MAX_CHAPTER_BYTES
 from pipeline.redline import (  # noqa: F401  (format_word_changes: for the CLI)
     Redline,
     Stats,
@@ -128,9 +129,10 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
             try:
                 side = _side_at(hist, commit)
             except RevisionNotFound:
+                shallow = f"; {history.SHALLOW_HINT}" if history.is_shallow(repo) else ""
                 raise RedlineError(
                     f"{ch.path}: review.entscheidungen[-1].stand.commit: Commit {commit!r} "
-                    f"nicht im Repository") from None
+                    f"nicht im Repository{shallow}") from None
             old = history.matching_chapter(side.plan, ch)
             label = f"Entscheidung vom {german_date(decision.datum)} ({commit[:7]})"
         else:
@@ -227,6 +229,27 @@ def chapter_block(c: ChapterRedline) -> str:
     return f'::::: {{.rl-kapitel autor="{author}"}}\n{md}\n:::::\n'
 
 
+MAX_FILE_BYTES = MAX_CHAPTER_BYTES
+"""Largest file `--dateien` compares (the limit of a chapter)."""
+
+
+def _read_text_file(path: Path) -> bytes:
+    """A regular file's bytes, at most MAX_FILE_BYTES: /dev/zero or a pipe would be read until
+    memory runs out (issue 20)."""
+    import os
+    import stat
+
+    if not stat.S_ISREG(os.stat(path).st_mode):  # before opening: a pipe would block open()
+        raise RedlineError(f"{path} ist keine gewöhnliche Datei (sondern ein Gerät, eine Pipe "
+                           f"oder ein Socket); bitte eine Markdown-Datei angeben")
+    with open(path, "rb") as f:
+        data = f.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise RedlineError(f"{path} ist größer als {MAX_FILE_BYTES // 1024 // 1024} MB; so große "
+                           f"Dateien vergleicht lip nicht (ein Kapitel hat höchstens so viel)")
+    return data
+
+
 def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
                   neu: str | None = None, seit_entscheidung: bool = False,
                   kapitel: Sequence[str] = (), dateien: tuple[Path, Path] | None = None,
@@ -241,7 +264,7 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
         texts = []
         for p in (old_path, new_path):
             try:
-                texts.append(p.read_text(encoding="utf-8-sig"))
+                texts.append(_read_text_file(p).decode("utf-8-sig"))
             except OSError as e:
                 raise RedlineError(f"Datei nicht lesbar: {os_error_text(e)}") from None
             except UnicodeDecodeError:

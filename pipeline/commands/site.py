@@ -24,10 +24,12 @@ from pipeline.assemble import chapter_markdown
 from pipeline.commands import site_data
 from pipeline.commands.site_data import RedlineView, StateView
 from pipeline.dates import german_date_long, iso_date
-from pipeline.errors import PipelineError
+from pipeline.diagnostics import Diagnostic
+from pipeline.errors import PipelineError, PlanInvalid
 from pipeline.history import PlanHistory, pair_chapters
 from pipeline.plan import Chapter, Fassung, Plan
 from pipeline.plan.body import anchor as make_anchor
+from pipeline.plan.images import image_problems
 from pipeline.render.reader import PLAN_READER
 from pipeline.render.tools import run_pandoc
 
@@ -570,6 +572,7 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
     gets a site, and its text is escaped all the same.
     """
     start = time.perf_counter()
+    _refuse_unsafe_ids(plan)
     history = PlanHistory(repo, prefix)
     pages = []
     for ch in plan.chapters:
@@ -624,8 +627,43 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
     for d in diffs:
         files[d.page] = page(f"Änderungen {d.new.name}", fassung_diff_page(d))
 
-    write_site(out_dir, files, plan_dir, downloads)
+    write_site(out_dir, files, publishable_images(plan), downloads)
     return SiteResult(out_dir, sorted(files), time.perf_counter() - start, len(sources))
+
+
+SAFE_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+"""A chapter id that is a safe file name (the schema's pattern): it names the chapter's page."""
+
+IMAGE_HEADERS = ("default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
+                 "sandbox")
+"""The Content-Security-Policy for the site's images: an image opened on its own (an SVG is a
+document) may draw and nothing else, no script."""
+
+
+def _refuse_unsafe_ids(plan: Plan) -> None:
+    """Chapter ids become file names: one that is not a safe name (`../../x`) stops the site,
+    also with --trotz-fehlern, which only lets check errors pass."""
+    bad = [Diagnostic(ch.path, ch.line_of("id"), "id",
+                      f"{ch.id!r} ist kein sicherer Dateiname (erlaubt: Kleinbuchstaben, Ziffern "
+                      f"und '-'); die Website wird damit auch mit --trotz-fehlern nicht gebaut")
+           for ch in plan.chapters if not SAFE_ID.match(ch.id)]
+    if bad:
+        raise PlanInvalid(bad)
+
+
+def publishable_images(plan: Plan) -> dict[str, bytes]:
+    """The images the site may publish: referenced by a chapter, read as regular files inside
+    the plan folder (plan.resources), of an allowed type and content, SVG without script.
+    Checked here again, because --trotz-fehlern skips the check."""
+    out: dict[str, bytes] = {}
+    for chapter in plan.chapters:
+        for image in chapter.body.images:
+            rel = os.path.normpath(image.src).replace(os.sep, "/")
+            data = plan.resources.get(rel)
+            if rel.startswith(("../", "/")) or data is None or image_problems(rel, data):
+                continue
+            out[rel] = data
+    return out
 
 
 def footer_html(plan: Plan, stand: str) -> str:
@@ -638,7 +676,7 @@ def footer_html(plan: Plan, stand: str) -> str:
     return " · ".join(parts)
 
 
-def write_site(out_dir: Path, files: dict[str, str], plan_dir: Path | None,
+def write_site(out_dir: Path, files: dict[str, str], images: dict[str, bytes],
                downloads: list[tuple[Path, str]]) -> None:
     """Write into a fresh folder next to `out_dir`, then swap it in (no half-written site)."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -656,8 +694,17 @@ def write_site(out_dir: Path, files: dict[str, str], plan_dir: Path | None,
             (tmp / name).write_text(text, encoding="utf-8")
         for name in ASSETS:
             shutil.copyfile(TEMPLATES / name, tmp / name)
-        if plan_dir is not None and (plan_dir / "bilder").is_dir():
-            shutil.copytree(plan_dir / "bilder", tmp / "bilder")
+        for rel, data in images.items():
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / rel).write_bytes(data)
+        if images:  # the images' CSP, for Apache (.htaccess) and hosts that read _headers
+            (tmp / "_headers").write_text("".join(
+                f"/{rel}\n  Content-Security-Policy: {IMAGE_HEADERS}\n" for rel in sorted(images)),
+                encoding="utf-8")
+            (tmp / ".htaccess").write_text(
+                f'<FilesMatch "\\.(svg|png|jpe?g|gif)$">\n'
+                f'  Header set Content-Security-Policy "{IMAGE_HEADERS}"\n</FilesMatch>\n',
+                encoding="utf-8")
         if downloads:
             (tmp / "downloads").mkdir()
             for path, _ in downloads:
@@ -682,10 +729,11 @@ def site_for_plan_dir(plan_dir: Path, out_dir: Path, *, require_valid: bool = Tr
     """
     from pipeline import history
     from pipeline.commands.check import plan_report
-    from pipeline.plan import load_plan
+    from pipeline.plan import load_plan, read_resources
     from pipeline.plan import require_valid as require
 
     plan = load_plan(plan_dir)
+    plan.resources = read_resources(plan_dir, plan.files)
     if require_valid:
         require(plan, plan_report(plan))
     repo, prefix, stand = None, "plan", ""

@@ -13,6 +13,7 @@ from pipeline.plan.model import (  # noqa: F401  (the package's public names)
     load_plan,
     normalize_text,
     read_folder,
+    read_resources,
     require_valid,
     text_hash,
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from pipeline.plan.lines import editor_lines
 from pipeline.plan.nesting import Nesting
 
 MEASURE_FIELDS = ("Federführung", "Beteiligte", "Zielgruppe", "Zeitraum", "Kennzahl")
@@ -134,7 +135,7 @@ def _strip_code_spans(line: str) -> str:
 def parse_body(text: str, first_line: int = 1) -> Body:
     """Scan a chapter body; `first_line` is the file line of the body's first line."""
     body = Body()
-    lines = text.splitlines()
+    lines = editor_lines(text)
     nesting = Nesting()
     section: str | None = None
     measure: Measure | None = None

@@ -29,6 +29,7 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 
 from pipeline.errors import FrontMatterError
+from pipeline.plan.lines import editor_lines
 
 BOM = "\ufeff"
 FENCE = "---"
@@ -105,7 +106,7 @@ def split(text: str, path: str) -> SplitText:
     if not text.strip():
         raise FrontMatterError(path, 1, "datei", "Datei ist leer; erwartet wird ein Kopf "
                                "(YAML zwischen zwei Zeilen '---') und der Kapiteltext.")
-    lines = text.splitlines(keepends=True)
+    lines = editor_lines(text, keepends=True)
     if lines[0].rstrip("\r\n").rstrip() != FENCE:
         raise FrontMatterError(path, 1, "kopf", "Kopf fehlt: die Datei muss mit einer Zeile "
                                "'---' beginnen, gefolgt von den Metadaten und einer weiteren '---'.")
@@ -131,6 +132,8 @@ _YAML_PROBLEMS = {
     "nicht geschlossen?)",
     "did not find expected key": "Schlüssel erwartet (Einrückung prüfen)",
     "found undefined alias": "unbekannter Alias",
+    "special characters are not allowed": "Steuerzeichen (unsichtbare Zeichen wie NUL) sind im "
+    "Kopf nicht erlaubt; bitte entfernen",
 }
 
 
@@ -260,12 +263,112 @@ def _load_fast(yaml_text: str) -> Any:
     return None if node is None else _construct(node, SafeConstructor(loader=_fast_yaml))
 
 
+MAX_DEPTH = 40
+"""Deepest nesting accepted in a head: the schema needs 6 levels; 20,000 is an attack."""
+
+_BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_PLAIN_TYPES = (str, bool, int, float, dt.date, type(None))
+
+
+def char_name(c: str) -> str:
+    """'U+0000 (NUL)' for a character an editor cannot see."""
+    import unicodedata
+
+    name = {"\x00": "NUL", "\x0b": "vertikaler Tabulator", "\x0c": "Seitenvorschub",
+            "\x85": "Zeilenende NEL", "\x7f": "DEL"}.get(c) or unicodedata.name(c, "")
+    if "\ud800" <= c <= "\udfff":
+        name = "halbes Ersatzzeichenpaar, kein gültiges Zeichen"
+    return f"U+{ord(c):04X}" + (f" ({name})" if name else "")
+
+
 def load(yaml_text: str, path: str, first_line: int = 1, *, editable: bool = True) -> Any:
     """Parse front matter; errors name the line in the .md file.
 
     `editable=False` returns plain dicts and lists (with their lines) that must not be
-    written back; it is several times faster than the round-trip loader.
+    written back; it is several times faster than the round-trip loader. Either way the
+    values are only text, numbers, dates, lists and mappings, no deeper than MAX_DEPTH, and
+    no text holds a control character or half a surrogate pair (issue 20).
     """
+    raw = _BAD_CHAR.search(yaml_text)  # as typed; escapes ("\0") are looked at after loading
+    if raw:
+        raise FrontMatterError(path, first_line + yaml_text.count("\n", 0, raw.start()), "kopf",
+                               f"Kopf enthält das Steuerzeichen {char_name(raw.group())}; es ist "
+                               f"im Editor unsichtbar und in YAML nicht erlaubt; bitte entfernen")
+    try:
+        data = _parse(yaml_text, path, first_line, editable=editable)
+    except RecursionError:
+        data = None
+        deep = True
+    else:
+        deep = False
+    if deep:
+        raise FrontMatterError(path, first_line + _deep_line(yaml_text), "kopf",
+                               f"Kopf ist zu tief verschachtelt; erlaubt sind höchstens "
+                               f"{MAX_DEPTH} Ebenen")
+    _vet(data, path, first_line)
+    return data
+
+
+def _deep_line(yaml_text: str) -> int:
+    """0-based line where the nesting (brackets plus indentation) first gets too deep; a
+    guess for the message only, quotes are not looked at."""
+    flow = 0
+    for number, line in enumerate(yaml_text.split("\n")):
+        indent = (len(line) - len(line.lstrip(" -"))) // 2
+        for c in line:
+            flow += 1 if c in "[{" else -1 if c in "]}" else 0
+            if flow + indent > MAX_DEPTH:
+                return number
+    return 0
+
+
+def _vet(data: Any, path: str, first_line: int) -> None:
+    """Refuse what the plan cannot hold: tagged values (!!binary, !!set), nesting deeper than
+    MAX_DEPTH, control characters and lone surrogates (they crash printing)."""
+    stack: list[tuple[Any, tuple]] = [(data, ())]
+    while stack:
+        value, keys = stack.pop()
+        where = ".".join(str(k) for k in keys) or "kopf"
+        if len(keys) > MAX_DEPTH:
+            raise FrontMatterError(path, line_of(data, keys[:MAX_DEPTH], first_line), "kopf",
+                                   f"Kopf ist zu tief verschachtelt; erlaubt sind höchstens "
+                                   f"{MAX_DEPTH} Ebenen")
+        tag = getattr(getattr(value, "tag", None), "value", None)  # ruamel: !!omap, !foo on a map
+        if isinstance(value, dict | list) and tag and tag not in (_MAP_TAG, _SEQ_TAG):
+            raise FrontMatterError(path, line_of(data, keys, first_line), where,
+                                   f"YAML-Typ {tag.replace('tag:yaml.org,2002:', '!!')} ist im "
+                                   f"Kopf nicht erlaubt; erlaubt sind Text, Zahlen, "
+                                   f"Datumsangaben, Listen und Schlüssel-Wert-Paare")
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if isinstance(k, str) and _BAD_CHAR.search(k):
+                    raise FrontMatterError(path, line_of(data, keys, first_line), where,
+                                           f"Schlüssel enthält das Zeichen "
+                                           f"{char_name(_BAD_CHAR.search(k).group())}; bitte "
+                                           f"entfernen")
+                stack.append((v, (*keys, k)))
+        elif isinstance(value, list) and not isinstance(value, set):
+            stack.extend((v, (*keys, i)) for i, v in enumerate(value))
+        elif isinstance(value, str):
+            bad = _BAD_CHAR.search(value)
+            if bad:
+                raise FrontMatterError(path, line_of(data, keys, first_line), where,
+                                       f"Wert enthält das Zeichen {char_name(bad.group())}; es ist "
+                                       f"unsichtbar oder ungültig und bricht Ausgaben; bitte "
+                                       f"entfernen")
+        elif not isinstance(value, _PLAIN_TYPES) or isinstance(value, bytes):
+            tag = getattr(value, "tag", None)
+            kind = getattr(tag, "value", tag) or {bytes: "!!binary", set: "!!set"}.get(
+                type(value), type(value).__name__)
+            if isinstance(value, set) or type(value).__name__ == "CommentedSet":
+                kind = "!!set"
+            kind = str(kind).replace("tag:yaml.org,2002:", "!!")
+            raise FrontMatterError(path, line_of(data, keys, first_line), where,
+                                   f"YAML-Typ {kind} ist im Kopf nicht erlaubt; erlaubt sind Text, "
+                                   f"Zahlen, Datumsangaben, Listen und Schlüssel-Wert-Paare")
+
+
+def _parse(yaml_text: str, path: str, first_line: int, *, editable: bool) -> Any:
     if not editable and not _MAYBE_ANCHOR.search(yaml_text):
         try:
             return _load_fast(yaml_text)

@@ -7,6 +7,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import re
+import stat
 import unicodedata
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
@@ -17,6 +20,7 @@ from pipeline.diagnostics import Diagnostic, Report, Severity
 from pipeline.errors import ChapterNotFound, FrontMatterError, PlanFolderMissing, PlanInvalid
 from pipeline.plan import frontmatter
 from pipeline.plan.body import Body, Measure, parse_body
+from pipeline.plan.images import MAX_IMAGE_BYTES, Irregular
 
 MANIFEST_NAME = "lip.yaml"
 PLAN_DIR = "plan"
@@ -178,6 +182,9 @@ class Plan:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     """Problems found while reading (unreadable files, broken YAML)."""
     unlisted: list[str] = field(default_factory=list)
+    resources: Mapping[str, bytes] = field(default_factory=dict)
+    """The images' bytes, when the caller read them (read_resources): `lip check` then judges
+    their content too (type, SVG without script)."""
 
     def chapter(self, key: str) -> Chapter:
         """Find a chapter by id, file name, number or title (the last two ignoring case:
@@ -213,22 +220,92 @@ class Plan:
 
 
 def read_folder(plan_dir: Path) -> dict[str, bytes | None]:
-    """Return the plan folder's files; Markdown and YAML are read, others only listed."""
+    """Return the plan folder's files; Markdown and YAML are read, others only listed.
+
+    Links are not followed (issue 20): a symbolic link, a device or a pipe in the plan folder
+    is listed as `Irregular` and never read, so `/etc/passwd` behind `bilder/karte.png` or a
+    link to `/dev/zero` can neither be published nor hang a command."""
     if not plan_dir.is_dir():
         raise PlanFolderMissing(plan_dir, is_file=plan_dir.exists())
     files: dict[str, bytes | None] = {}
-    for path in sorted(plan_dir.rglob("*")):
-        if path.is_file():
+    for folder, dirs, names in os.walk(plan_dir):  # does not descend into linked folders
+        base = Path(folder)
+        for name in sorted(dirs):
+            if (base / name).is_symlink():
+                rel = (base / name).relative_to(plan_dir).as_posix()
+                files[rel] = Irregular(_link_reason(base / name))
+        for name in names:
+            path = base / name
             rel = path.relative_to(plan_dir).as_posix()
-            if path.suffix in (".md", ".yaml", ".yml"):
-                size = path.stat().st_size
-                if size > frontmatter.MAX_CHAPTER_BYTES:
-                    files[rel] = frontmatter.Oversize(size)  # never read a 50 MB mistake
+            try:
+                info = path.lstat()
+            except OSError:
+                continue
+            if stat.S_ISLNK(info.st_mode):
+                files[rel] = Irregular(_link_reason(path))
+            elif not stat.S_ISREG(info.st_mode):
+                files[rel] = Irregular("ist keine gewöhnliche Datei (sondern ein Gerät, eine "
+                                       "Pipe oder ein Socket); lip liest nur gewöhnliche Dateien")
+            elif path.suffix in (".md", ".yaml", ".yml"):
+                if info.st_size > frontmatter.MAX_CHAPTER_BYTES:
+                    files[rel] = frontmatter.Oversize(info.st_size)  # never read a 50 MB mistake
                 else:
                     files[rel] = path.read_bytes()
             else:
                 files[rel] = None
-    return files
+    return dict(sorted(files.items()))
+
+
+def _link_reason(path: Path) -> str:
+    try:
+        target = os.readlink(path)
+    except OSError:
+        target = "?"
+    return (f"ist ein symbolischer Link (auf {target!r}); lip liest und veröffentlicht nur "
+            f"gewöhnliche Dateien im Ordner des Plans, bitte die Datei selbst hineinlegen")
+
+
+def read_resources(plan_dir: Path, files: PlanFiles) -> dict[str, bytes]:
+    """The bytes of the plan's other files (images), each a regular file read without following
+    links; a file above MAX_IMAGE_BYTES stands in as Oversize (never read whole)."""
+    out: dict[str, bytes] = {}
+    for rel, data in files.items():
+        if data is not None:
+            continue  # read already (text) or irregular
+        fd = None
+        try:
+            fd = os.open(plan_dir / rel, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                         | getattr(os, "O_NONBLOCK", 0))  # a pipe put there since: no wait
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                continue
+            if info.st_size > MAX_IMAGE_BYTES:
+                out[rel] = frontmatter.Oversize(info.st_size)
+                continue
+            with os.fdopen(fd, "rb") as f:
+                fd = None
+                out[rel] = f.read(MAX_IMAGE_BYTES + 1)
+        except OSError:
+            continue  # gone or replaced by a link since the listing: not read
+        finally:
+            if fd is not None:
+                os.close(fd)
+    return out
+
+
+_CONFLICT = re.compile(rb"^(?:<{7}|>{7}|\|{7})(?:[ \t].*)?$|^={7}[ \t]*$", re.M)
+
+
+def conflict_markers(raw: bytes, path: str) -> list[Diagnostic]:
+    """Lines git leaves in a file after a merge conflict (<<<<<<<, =======, >>>>>>>): the
+    file holds two versions at once, and neither may be published or recorded on."""
+    if b"<<<<<<<" not in raw and b">>>>>>>" not in raw:
+        return []
+    return [Diagnostic(path, raw.count(b"\n", 0, m.start()) + 1, "datei",
+                       f"Konfliktmarke {m.group().split()[0].decode('utf-8', 'replace')!r} aus "
+                       f"einem Git-Merge: die Datei enthält zwei Fassungen; den Konflikt auflösen "
+                       f"und die Marken entfernen")
+            for m in _CONFLICT.finditer(raw)]
 
 
 def _load_manifest(raw: bytes, path: str) -> Manifest:
@@ -276,7 +353,12 @@ def load_plan(source: Path | PlanFiles, cache: MutableMapping[str, Any] | None =
     manifest_path = f"{PLAN_DIR}/{MANIFEST_NAME}"
     manifest: Manifest | None = None
     raw_manifest = files.get(MANIFEST_NAME)
-    if raw_manifest is None:
+    marked = conflict_markers(raw_manifest, manifest_path) if raw_manifest else []
+    if marked:
+        diagnostics.extend(marked)
+    elif isinstance(raw_manifest, Irregular):
+        diagnostics.append(Diagnostic(manifest_path, 1, "datei", f"Manifest {raw_manifest.reason}"))
+    elif raw_manifest is None:
         diagnostics.append(Diagnostic(manifest_path, 1, "manifest",
                                       "Manifest plan/lip.yaml fehlt; es legt Titel, Reihenfolge "
                                       "der Kapitel und die Gremien fest."))
@@ -295,6 +377,13 @@ def load_plan(source: Path | PlanFiles, cache: MutableMapping[str, Any] | None =
             diagnostics.append(Diagnostic(manifest_path, line, "teile.kapitel",
                                           f"Kapitel {name!r} ist im Manifest aufgeführt, aber die "
                                           f"Datei plan/{name} fehlt"))
+            continue
+        if isinstance(raw, Irregular):
+            diagnostics.append(Diagnostic(f"{PLAN_DIR}/{name}", 1, "datei", f"Datei {raw.reason}"))
+            continue
+        marked = conflict_markers(raw or b"", f"{PLAN_DIR}/{name}")
+        if marked:
+            diagnostics.extend(marked)
             continue
         try:
             data = raw if raw is not None else b""

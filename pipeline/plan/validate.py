@@ -14,6 +14,8 @@ from typing import Protocol
 from pipeline.diagnostics import Report, Severity
 from pipeline.plan import MANIFEST_NAME, PLAN_DIR, Chapter, Plan, frontmatter, schema
 from pipeline.plan.body import MEASURE_FIELDS, MEASURE_ID, anchor
+from pipeline.plan.images import Irregular, image_problems, type_problem
+from pipeline.plan.lines import editor_lines
 
 _WEB_ADDRESS = re.compile(r"(?:https?://|mailto:|tel:)\S", re.I)
 """Link targets that lead somewhere from a PDF, a Word file and the website alike."""
@@ -59,6 +61,17 @@ def check_plan(plan: Plan, *, strict: bool = False, glyphs: GlyphOracle | None =
         _check_glyphs(plan, report, glyphs)
     if strict:
         report.diagnostics = [replace(d, severity=Severity.ERROR) for d in report.diagnostics]
+    return report
+
+
+def manifest_report(plan: Plan) -> Report:
+    """The manifest's own problems: what a recording command must refuse to write under."""
+    report = Report()
+    path = f"{PLAN_DIR}/{MANIFEST_NAME}"
+    report.extend([d for d in plan.diagnostics if d.path == path])
+    if plan.manifest is not None:
+        report.extend(schema.check(plan.manifest.data, schema.MANIFEST, path, 1))
+        _check_manifest(plan, report)
     return report
 
 
@@ -108,8 +121,31 @@ def _check_gremium(plan: Plan, chapter: Chapter, keys: tuple, key: str, roles: t
                    f"{' oder '.join(map(repr, roles))} nötig")
 
 
+def _check_characters(chapter: Chapter, report: Report) -> None:
+    """Control characters (NUL, vertical tab, form feed, NEL …) are invisible in an editor and
+    break the PDF or the website; Unicode's line separators are breaks no editor shows."""
+    text = chapter.text.body
+    if not (frontmatter._BAD_CHAR.search(text) or "\u2028" in text or "\u2029" in text):
+        return
+    for index, line in enumerate(editor_lines(text)):
+        found = dict.fromkeys(frontmatter._BAD_CHAR.findall(line))
+        if found:
+            names = ", ".join(frontmatter.char_name(c) for c in found)
+            report.add(chapter.path, chapter.text.body_first_line + index, "text",
+                       f"Text enthält {'das Steuerzeichen' if len(found) == 1 else 'die Steuerzeichen'} "
+                       f"{names}; unsichtbar im Editor, bricht PDF und Website; bitte entfernen")
+        separators = dict.fromkeys(c for c in line if c in "\u2028\u2029")
+        if separators:
+            names = ", ".join(frontmatter.char_name(c) for c in separators)
+            report.add(chapter.path, chapter.text.body_first_line + index, "text",
+                       f"Text enthält {names}: ein Umbruch, den Editoren nicht als neue Zeile "
+                       f"zeigen; bitte durch einen Zeilenumbruch oder ein Leerzeichen ersetzen",
+                       Severity.WARNING)
+
+
 def _check_body(plan: Plan, chapter: Chapter, report: Report) -> None:
     body, number, path = chapter.body, chapter.number, chapter.path
+    _check_characters(chapter, report)
     last_section = 0
     level = 1  # the chapter's own heading, made from 'nummer' and 'titel'
     for heading in body.headings:
@@ -184,8 +220,16 @@ def _check_body(plan: Plan, chapter: Chapter, report: Report) -> None:
             continue
         normalized = str(PurePosixPath(src))
         if normalized.startswith("../") or normalized not in plan.files:
-            report.add(path, image.line, "bild", f"Bilddatei {src!r} nicht gefunden "
-                       f"(Pfade sind relativ zu plan/)")
+            linked = _linked_parent(plan, normalized)
+            report.add(path, image.line, "bild", f"Bilddatei {src!r} liegt im Ordner {linked!r}, "
+                       f"und der {plan.files[linked].reason}" if linked else
+                       f"Bilddatei {src!r} nicht gefunden (Pfade sind relativ zu plan/)")
+            continue
+        data = plan.resources.get(normalized, plan.files[normalized])
+        problems = image_problems(normalized, data) if data is not None else \
+            [p for p in [type_problem(normalized)] if p]
+        for problem in problems:
+            report.add(path, image.line, "bild", f"Bilddatei {src!r}: {problem}")
     for target, line in body.external_links:
         if not target:
             report.add(path, line, "verweis",
@@ -209,6 +253,15 @@ def _check_body(plan: Plan, chapter: Chapter, report: Report) -> None:
             report.add(path, raw.line, "text",
                        f"Roh-Blöcke ({raw.text}) sind nicht erlaubt: der Text muss in allen "
                        f"Formaten gleich erscheinen")
+
+
+def _linked_parent(plan: Plan, rel: str) -> str | None:
+    """The linked folder (Irregular) that `rel` lies in, if any."""
+    parts = rel.split("/")
+    for n in range(1, len(parts)):
+        if isinstance(plan.files.get("/".join(parts[:n])), Irregular):
+            return "/".join(parts[:n])
+    return None
 
 
 def _check_review(plan: Plan, chapter: Chapter, report: Report) -> None:
@@ -243,10 +296,14 @@ def _check_review(plan: Plan, chapter: Chapter, report: Report) -> None:
                                f"review.stellungnahmen[{i}]",
                                "Wortlaut fehlt: 'text' (im Kopf) oder 'datei' (neben dem Kapitel) angeben")
                 datei = entry.get("datei")
+                found = plan.files.get(str(PurePosixPath(datei))) if isinstance(datei, str) else None
                 if isinstance(datei, str) and str(PurePosixPath(datei)) not in plan.files:
                     report.add(chapter.path, chapter.line_of(*keys, "datei"),
                                f"review.stellungnahmen[{i}].datei",
                                f"Datei {datei!r} nicht gefunden (Pfade sind relativ zu plan/)")
+                elif isinstance(found, Irregular):
+                    report.add(chapter.path, chapter.line_of(*keys, "datei"),
+                               f"review.stellungnahmen[{i}].datei", f"Datei {datei!r} {found.reason}")
 
 
 def _check_across_chapters(plan: Plan, report: Report) -> None:
