@@ -69,9 +69,36 @@ GermanGroup.group_class = GermanGroup
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+def project_root(start: Path | None = None) -> Path | None:
+    """The folder holding plan/lip.yaml, found from `start` upwards the way git finds .git:
+    `lip` works from the repository root, from plan/ and from any folder below it."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "plan" / "lip.yaml").is_file():
+            return folder
+        if folder.name == "plan" and (folder / "lip.yaml").is_file():
+            return folder.parent
+        if (folder / ".git").exists():
+            return None  # the repository's top: no plan in it
+    return None
+
+
+def _from_root(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """A default path (plan, build/…) is taken from the project's root, wherever lip is run;
+    a path the user typed stays as typed."""
+    from click.core import ParameterSource
+
+    if value is None or ctx.get_parameter_source(param.name) is not ParameterSource.DEFAULT:
+        return value
+    root = project_root()
+    if root is None or root == Path.cwd().resolve():
+        return value
+    return root / value
+
+
 def plan_dir_option(f):
     return click.option("--plan", "plan_dir", type=click.Path(path_type=Path), default=Path("plan"),
-                        show_default=False, help=PLAN_OPTION_HELP)(f)
+                        show_default=False, callback=_from_root, help=PLAN_OPTION_HELP)(f)
 
 
 @click.group(cls=GermanGroup, context_settings=CONTEXT)
@@ -178,8 +205,8 @@ def _progress_wanted(quiet: bool) -> bool:
 @plan_dir_option
 @click.option("--format", "formats", multiple=True, metavar="FORMAT",
               help="pdf, html oder docx; mehrfach oder mit Komma (Standard: alle drei).")
-@click.option("--output", "output", type=click.Path(path_type=Path), default=Path("build"), metavar="ORDNER",
-              help="Ausgabeordner (Standard: build).")
+@click.option("--ausgabe", "--output", "output", type=click.Path(path_type=Path), default=Path("build"),
+              callback=_from_root, metavar="ORDNER", help="Ausgabeordner (Standard: build).")
 @click.option("--rev", default=None, metavar="REV",
               help="Den Plan so bauen, wie er in einem Commit/Tag war (aus Git gelesen).")
 @click.option("--zeilennummern", is_flag=True, help="Zeilennummern je Seite im PDF.")
@@ -559,7 +586,7 @@ def hooks_run_command(plan_dir: Path, dateien: tuple[str, ...]) -> None:
 @click.option("--nur-aenderungen", is_flag=True,
               help="Nur geänderte Absätze zeigen, jeweils unter ihren Überschriften.")
 @click.option("--ausgabe", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("build/redline"), help="Zielordner (Standard: build/redline).")
+              default=Path("build/redline"), callback=_from_root, help="Zielordner (Standard: build/redline).")
 def redline_command(alt: str | None, neu: str | None, plan_dir: Path, seit_entscheidung: bool,
                     kapitel: tuple[str, ...], dateien: tuple[Path, Path] | None,
                     formats: tuple[str, ...], autor: str | None, nur_aenderungen: bool,
@@ -603,7 +630,7 @@ def redline_command(alt: str | None, neu: str | None, plan_dir: Path, seit_entsc
 
 @cli.command("site")
 @plan_dir_option
-@click.option("--ausgabe", "out_dir", type=click.Path(path_type=Path), default=Path("build/site"),
+@click.option("--ausgabe", "out_dir", type=click.Path(path_type=Path), default=Path("build/site"), callback=_from_root,
               help="Zielordner der Website (Standard: build/site).")
 @click.option("--open", "open_", is_flag=True,
               help="Nur die Adresse der Startseite ausgeben, zum Öffnen im Browser.")
@@ -783,7 +810,8 @@ def beschluss_command(gremium: str, datum, name: str, sitzung: str | None, plan_
 @antrag_group.command("pdf")
 @click.argument("antraege", nargs=-1, metavar="[ANTRAG]...")
 @click.option("--ausgabe", "out_dir", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("build/rat"), metavar="ORDNER", help="Ausgabeordner (Standard: build/rat).")
+              default=Path("build/rat"), callback=_from_root, metavar="ORDNER",
+              help="Ausgabeordner (Standard: build/rat).")
 @plan_dir_option
 def antrag_pdf_command(antraege: tuple[str, ...], out_dir: Path, plan_dir: Path) -> None:
     """Änderungsanträge als PDF: Punkte als Synopse (bisheriger und neuer Wortlaut), Begründung.
@@ -810,7 +838,8 @@ def antrag_pdf_command(antraege: tuple[str, ...], out_dir: Path, plan_dir: Path)
 @click.option("--fassung", metavar="NAME",
               help="Fassung, gegen die die Änderungen gezeigt werden (Standard: die letzte nicht beschlossene).")
 @click.option("--ausgabe", "out_dir", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("build/rat"), metavar="ORDNER", help="Ausgabeordner (Standard: build/rat).")
+              default=Path("build/rat"), callback=_from_root, metavar="ORDNER",
+              help="Ausgabeordner (Standard: build/rat).")
 @plan_dir_option
 def ergaenzung_command(nummer: str, fassung: str | None, out_dir: Path, plan_dir: Path) -> None:
     """Ergänzung zur Drucksache schreiben: alle textlichen Änderungen seit der Fassung als Redline.
@@ -832,7 +861,8 @@ def ergaenzung_command(nummer: str, fassung: str | None, out_dir: Path, plan_dir
 @click.option("--gremium", required=True, metavar="KENNUNG", help="Gremium der Sitzung.")
 @click.option("--datum", metavar="JJJJ-MM-TT", callback=_required_datum, help="Datum der Sitzung.")
 @click.option("--ausgabe", "out_dir", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("build/rat"), metavar="ORDNER", help="Ausgabeordner (Standard: build/rat).")
+              default=Path("build/rat"), callback=_from_root, metavar="ORDNER",
+              help="Ausgabeordner (Standard: build/rat).")
 @plan_dir_option
 def beschlussuebersicht_command(gremium: str, datum, out_dir: Path, plan_dir: Path) -> None:
     """Beschlussübersicht einer Sitzung: jeder Antrag und Punkt mit seinem Ergebnis (PDF).
@@ -850,9 +880,11 @@ def beschlussuebersicht_command(gremium: str, datum, out_dir: Path, plan_dir: Pa
 @cli.command("oparl")
 @click.option("--basis-url", "base_url", required=True, metavar="URL",
               help="Adresse, unter der der Ausgabeordner veröffentlicht wird, z. B. https://ratsinfo.example/oparl.")
-@click.option("--ausgabe", "output", type=click.Path(path_type=Path, file_okay=False), default=Path("build/oparl"),
+@click.option("--ausgabe", "output", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("build/oparl"), callback=_from_root,
               metavar="ORDNER", help="Ausgabeordner (Standard: build/oparl).")
-@click.option("--pdf-ordner", "build_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("build"),
+@click.option("--pdf-ordner", "build_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("build"), callback=_from_root,
               metavar="ORDNER", help="Wo die PDFs liegen (Standard: build).")
 @plan_dir_option
 def oparl_command(base_url: str, output: Path, build_dir: Path, plan_dir: Path) -> None:
