@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.dates import german_date
-from pipeline.errors import PipelineError, PlanInvalid, RevisionNotFound
+from pipeline.errors import PipelineError, PlanFolderMissing, PlanInvalid, RevisionNotFound
 from pipeline.files import os_error_text, write_atomic
 from pipeline.plan import Chapter, Plan, load_plan
 from pipeline.redline import (  # noqa: F401  (format_word_changes: for the CLI)
@@ -262,6 +262,8 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
             raise RedlineError("ALT und --seit-entscheidung schließen sich aus")
         if not alt:
             seit_entscheidung = True
+        if not plan_dir.is_dir():  # the same answer as every other command, before asking git
+            raise PlanFolderMissing(plan_dir, is_file=plan_dir.exists())
         chapters, skipped, side, alt_label = compare_plans(
             plan_dir, alt=alt, neu=neu, seit_entscheidung=seit_entscheidung, kapitel=kapitel,
             autor=autor, context="changes" if only_changes else "full")
