@@ -165,7 +165,7 @@ def check_command(plan_dir: Path, as_json: bool, strict: bool, final: bool) -> N
             click.echo(str(d), err=True)
         n_err, n_warn = len(report.errors), len(report.warnings)
         if n_err or n_warn:
-            click.echo(f"{n_err} Fehler, {n_warn} Warnungen.", err=True)
+            click.echo(report.summary, err=True)
         else:
             click.echo("Plan ist in Ordnung.", err=True)
     if report.failed(strict):
