@@ -1,11 +1,12 @@
 """`make demo`: the whole LIP 2.0 story, played with `lip` in a scratch repository.
 
 From a clone of this repository (so the plan's history is there): the last drafts are
-returned with Vorgaben, revised and accepted; the Verwaltungsentwurf is named as a Fassung; two Fraktionen file Änderungsanträge with several
-Punkte (one of them in conflict with the other Antrag); the Internationaler Ausschuss and the
-Ratsversammlung vote point by point; the Ratsversammlung adopts the plan; then the council
-PDF, the OParl export and the review site are built and checked. Every step is a real `lip`
-call as a user would type it; the script stops at the first one that fails.
+returned with Vorgaben, revised and accepted; the Verwaltungsentwurf is named as a Fassung;
+a corrected date goes to the council as Ergänzung E1; two Fraktionen file Änderungsanträge
+with several Punkte (one of them in conflict with the other Antrag); the Internationaler
+Ausschuss and the Ratsversammlung vote point by point; the Ratsversammlung adopts the plan;
+then the council PDF, the OParl export and the review site are built and checked. Every step
+is a real `lip` call as a user would type it; the script stops at the first one that fails.
 
     python tests/demo.py [ORDNER]      (default: build/demo)
 """
