@@ -70,8 +70,13 @@ def _epoch() -> int | None:
 
 def _side_at(hist, name: str, plan: Plan | None = None) -> Side:
     """The plan at a Fassung's name (from `plan`'s manifest) or at any git revision."""
-    fassung = plan.manifest.fassung(name) if plan is not None and plan.manifest else None
-    resolved = hist.resolve(fassung.rev if fassung else name)
+    from pipeline import history
+
+    fassungen = plan.manifest.fassungen if plan is not None and plan.manifest else []
+    if hist.repo is None:
+        resolved = hist.resolve(name)  # says that there is no repository
+    else:
+        resolved, _ = history.resolve_named(hist.repo, name, fassungen)
     return Side(name, hist.plan_at(resolved.sha), resolved.time, resolved.sha)
 
 
