@@ -523,3 +523,28 @@ def test_beschlussuebersicht_lists_every_punkt_of_the_meeting(repo, tmp_path) ->
     with pytest.raises(council_documents.DocumentError, match="Sitzungen mit Abstimmungen: 14.01.2021"):
         council_documents.beschlussuebersicht_pdf(plan_dir, gremium="internationaler-ausschuss",
                                                   datum=D(2021, 1, 15), out_dir=tmp_path)
+
+
+def test_check_reports_a_fassung_whose_revision_is_not_there(repo) -> None:
+    plan_dir = _named(repo)
+    manifest = plan_dir / "lip.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace("fassungen:\n", "fassungen:\n  - name: Vorentwurf\n"
+                                     "    rev: 0123456789abcdef0123456789abcdef01234567\n", 1),
+                        encoding="utf-8")
+    commit_all(git.Repo(repo), "Vorentwurf eingetragen")
+    messages = _messages(plan_dir)
+    assert any("fassungen[0].rev: die Revision '0123456789ab' der Fassung „Vorentwurf“ gibt es in "
+               "diesem Repository nicht" in m for m in messages), messages
+
+
+def test_fassungen_brought_along_with_a_copied_plan_are_left_alone(tmp_path, request) -> None:
+    """A plan copied into a new repository names commits of its old one: nothing to compare."""
+    request.getfixturevalue("fixed_git_dates")
+    root = copy_plan(tmp_path, "rat")
+    manifest = root / "plan" / "lip.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        "fassungen: []", "fassungen:\n  - name: 1. Fassung\n    rev: ff8ba22b2a49e689a4ff81dadbdf03582df1c410"),
+        encoding="utf-8")
+    init_repo(root)
+    assert not [m for m in _messages(root / "plan") if "fassungen" in m]

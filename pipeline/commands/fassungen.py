@@ -41,13 +41,14 @@ def check_council(plan_dir: Path, plan: Plan, report: Report) -> None:
     report.extend(unread)
     if antraege:
         council.check_antraege(plan, antraege, plans_at_fassungen(plan_dir, plan), report)
-    tagged = [(i, f) for i, f in enumerate(fassungen(plan)) if f.get("tag")]
-    if not tagged:
-        return
     try:
         repo = history.open_repo(plan_dir)
     except PipelineError:
         return
+    if history.head_sha(repo) is None:
+        return
+    _check_revisions(repo, history.plan_prefix(repo, plan_dir), plan, report)
+    tagged = [(i, f) for i, f in enumerate(fassungen(plan)) if f.get("tag")]
     manifest = plan.manifest
     for i, f in tagged:
         line = frontmatter.line_of(manifest.data, ("fassungen", i, "tag"), 1)
@@ -70,3 +71,42 @@ def committed_antraege(plan_dir: Path) -> list[council.Antrag]:
     repo = history.open_repo(plan_dir)
     plan = load_plan(history.read_plan_files(repo, "HEAD", history.plan_prefix(repo, plan_dir)))
     return council.load_antraege(plan)[0]
+
+
+def _check_revisions(repo, prefix: str, plan: Plan, report: Report) -> None:
+    """Every Fassung names a revision this repository has. A shallow clone lacks old commits
+    by design (one warning with the way to fetch them); Fassungen that came along in the
+    manifest's first commit here (a plan copied into a new repository) name another history
+    and are left alone, like review entries."""
+    from pipeline.diagnostics import Severity
+
+    entries = [(i, f) for i, f in enumerate(fassungen(plan)) if f.get("rev")]
+    missing = history.missing_commits(repo, {str(f["rev"]) for _, f in entries})
+    if not missing:
+        return
+    lacking = [(i, f) for i, f in entries if str(f["rev"]) in missing]
+    manifest = plan.manifest
+    line = lambda i: frontmatter.line_of(manifest.data, ("fassungen", i, "rev"), 1)  # noqa: E731
+    if history.is_shallow(repo):
+        i, f = lacking[0]
+        report.add(manifest.path, line(i), f"fassungen[{i}].rev",
+                   f"{len(lacking)} Fassung(en) verweisen auf Commits, die hier fehlen (zuerst "
+                   f"„{f.get('name')}“); {history.SHALLOW_HINT}", Severity.WARNING)
+        return
+    versions = history.file_versions(repo, f"{prefix}/lip.yaml")
+    brought: set[tuple[str, str]] = set()
+    if versions:
+        try:
+            first = frontmatter.load(versions[0][2].decode("utf-8"), manifest.path, 1, editable=False)
+        except (PipelineError, UnicodeDecodeError):
+            first = None
+        for f in (first or {}).get("fassungen") or [] if isinstance(first, dict) else []:
+            if isinstance(f, dict):
+                brought.add((str(f.get("name")), str(f.get("rev"))))
+    for i, f in lacking:
+        if (str(f.get("name")), str(f["rev"])) in brought:
+            continue
+        report.add(manifest.path, line(i), f"fassungen[{i}].rev",
+                   f"die Revision {str(f['rev'])[:12]!r} der Fassung „{f.get('name')}“ gibt es in "
+                   f"diesem Repository nicht; bitte den Commit der Fassung eintragen (git log "
+                   f"--oneline) oder die Fassung mit 'lip fassung NAME' benennen")
