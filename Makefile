@@ -12,7 +12,7 @@ SYSSTAMP := build/.sysdeps
 PYTHON3 ?= $(shell /usr/bin/python3 -c 'import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 11))' \
              2>/dev/null && echo /usr/bin/python3 || echo python3)
 
-.PHONY: all setup sysdeps build check test bench lint clean demo
+.PHONY: all setup sysdeps build check test bench lint clean demo launcher
 
 all: build
 
@@ -32,10 +32,20 @@ sysdeps:
 setup: $(STAMP) sysdeps
 	@$(PY) -m compileall -q pipeline
 
+# The `lip` command for editors: a two-line launcher in ~/.local/bin (the user's own folder, no
+# admin rights), pointing at this clone's virtualenv.
+LAUNCHER := $(HOME)/.local/bin/lip
+launcher: setup
+	@mkdir -p $(dir $(LAUNCHER))
+	@printf '#!/bin/sh\n# lip, angelegt von make in %s\nexec "%s" "$$@"\n' "$(CURDIR)" "$(CURDIR)/$(LIP)" > $(LAUNCHER).tmp
+	@chmod 755 $(LAUNCHER).tmp && mv $(LAUNCHER).tmp $(LAUNCHER)
+	@echo "Befehl lip angelegt: $(LAUNCHER)"
+	@case ":$$PATH:" in *":$(HOME)/.local/bin:"*) ;; *) echo "Hinweis: $(HOME)/.local/bin steht nicht im Suchpfad. Einmal ausführen: echo 'export PATH=\"\$$HOME/.local/bin:\$$PATH\"' >> ~/.profile  (dann neu anmelden); bis dahin: $(CURDIR)/$(LIP)";; esac
+
 check: setup
 	$(LIP) check
 
-build: setup
+build: setup launcher
 	@mkdir -p build
 	$(LIP) check --json > build/pruefbericht.json
 	$(LIP) build

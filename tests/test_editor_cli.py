@@ -135,3 +135,27 @@ def test_site_open_uses_the_browser_there_is_and_prints_the_address_otherwise(mi
             break
         time.sleep(0.1)
     assert seen.read_text(encoding="utf-8").strip() == address
+
+
+def test_the_readme_opens_with_what_an_editor_needs() -> None:
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    headings = [line for line in readme.splitlines() if line.startswith("## ")]
+    assert headings[0] == "## Ein Kapitel ändern in fünf Schritten"
+    steps = readme.split(headings[0], 1)[1].split("\n## ", 1)[0]
+    for command in ("lip check", "git commit -am", "lip vorlegen", "make"):
+        assert command in steps, command
+
+
+def test_make_installs_a_lip_command_for_editors(tmp_path) -> None:
+    from conftest import ROOT
+
+    proc = subprocess.run(["make", "-s", "launcher", f"HOME={tmp_path}"], cwd=ROOT, capture_output=True,
+                          text=True, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert proc.returncode == 0, proc.stderr
+    launcher = tmp_path / ".local" / "bin" / "lip"
+    assert f"Befehl lip angelegt: {launcher}" in proc.stdout
+    assert "steht nicht im Suchpfad" in proc.stdout  # and how to add it
+    version = subprocess.run([str(launcher), "--version"], capture_output=True, text=True)
+    assert version.returncode == 0 and version.stdout.startswith("lip ")
