@@ -351,7 +351,7 @@ def vorlegen_command(kapitel: str, vermerk: str | None, datum, commit: str | Non
 
 
 @cli.command("entscheiden")
-@click.argument("kapitel")
+@click.argument("kapitel", nargs=-1, required=True, metavar="KAPITEL...")
 @click.option("--angenommen", "angenommen", is_flag=True,
               help="Die Lenkungsgruppe nimmt die vorgelegte Fassung an.")
 @click.option("--zurueckgespielt", "zurueckgespielt", is_flag=True,
@@ -364,7 +364,7 @@ def vorlegen_command(kapitel: str, vermerk: str | None, datum, commit: str | Non
 @click.option("--gremium", default="lenkungsgruppe", show_default=True,
               help="Entscheidendes Gremium (Kennung aus plan/lip.yaml).")
 @_review_options
-def entscheiden_command(kapitel: str, angenommen: bool, zurueckgespielt: bool, vorgaben: tuple[str, ...],
+def entscheiden_command(kapitel: tuple[str, ...], angenommen: bool, zurueckgespielt: bool, vorgaben: tuple[str, ...],
                         sitzung: str | None, abstimmung: str | None, gremium: str, datum,
                         commit: str | None, plan_dir: Path) -> None:
     """Entscheidung der Lenkungsgruppe über die vorgelegte Fassung festhalten.
@@ -373,11 +373,14 @@ def entscheiden_command(kapitel: str, angenommen: bool, zurueckgespielt: bool, v
     nur über genau die vorgelegte Fassung; bei gleichstellungsrelevanten Kapiteln muss zur
     Annahme die Stellungnahme der Gleichstellungsbeauftragten vorliegen.
 
+    Mehrere KAPITEL: alle in einem Commit, alle oder keins (eine Sitzung entscheidet über
+    mehrere Kapitel).
     KAPITEL: Kennung (bildung), Nummer (1), Dateiname (11-bildung.md) oder Titel des Kapitels.
 
     \b
     Beispiel:
       lip entscheiden bildung --angenommen --sitzung "5. Sitzung" --datum 2020-11-18
+      lip entscheiden bildung demokratie --angenommen --sitzung "7. Sitzung"
       lip entscheiden bildung --zurueckgespielt --vorgabe "Eltern stärker einbeziehen" \\
           --vorgabe "Kennzahl für 1.2.1 ergänzen"
     """
@@ -388,12 +391,12 @@ def entscheiden_command(kapitel: str, angenommen: bool, zurueckgespielt: bool, v
                                "die Lenkungsgruppe entscheidet eins von beiden")
     if not (angenommen or zurueckgespielt):
         raise click.UsageError("--angenommen oder --zurueckgespielt angeben")
-    _done(record.decide(plan_dir, kapitel, accepted=angenommen, vorgaben=vorgaben, datum=datum,
+    _done(record.decide(plan_dir, list(kapitel), accepted=angenommen, vorgaben=vorgaben, datum=datum,
                          sitzung=sitzung, abstimmung=abstimmung, gremium=gremium, commit=commit))
 
 
 @cli.command("stellungnahme")
-@click.argument("kapitel")
+@click.argument("kapitel", nargs=-1, required=True, metavar="KAPITEL...")
 @click.option("--gremium", required=True,
               help="Gremium, das Stellung nimmt: integrationsbeiraete, rtgs, "
                    "gleichstellungsbeauftragte, oeffentlichkeit.")
@@ -403,22 +406,24 @@ def entscheiden_command(kapitel: str, angenommen: bool, zurueckgespielt: bool, v
 @click.option("--art", type=click.Choice(["Einschätzung", "Stellungnahme", "Zusammenfassung"]),
               help="Art (Standard: wie beim Gremium in plan/lip.yaml).")
 @_review_options
-def stellungnahme_command(kapitel: str, gremium: str, text: str | None, datei: Path | None,
+def stellungnahme_command(kapitel: tuple[str, ...], gremium: str, text: str | None, datei: Path | None,
                           art: str | None, datum, commit: str | None, plan_dir: Path) -> None:
     """Stellungnahme, Einschätzung oder Zusammenfassung zur vorgelegten Fassung festhalten.
 
     Bezieht sich auf die zuletzt vorgelegte Fassung des Kapitels.
 
+    Mehrere KAPITEL (mit --text): alle in einem Commit, alle oder keins.
     KAPITEL: Kennung (bildung), Nummer (1), Dateiname (11-bildung.md) oder Titel des Kapitels.
 
     \b
     Beispiel:
       lip stellungnahme demokratie --gremium rtgs --text "Der RTGS begrüßt …"
+      lip stellungnahme wirtschaft verwaltung --gremium gleichstellungsbeauftragte --text "Einverstanden."
       lip stellungnahme demokratie --gremium integrationsbeiraete --datei einschaetzung.md
     """
     from pipeline.commands import record
 
-    _done(record.add_statement(plan_dir, kapitel, gremium=gremium, text=text, datei=datei,
+    _done(record.add_statement(plan_dir, list(kapitel), gremium=gremium, text=text, datei=datei,
                                 art=art, datum=datum, commit=commit))
 
 
@@ -459,6 +464,8 @@ def berichtigen_command(kapitel: str, grund: str, datum, plan_dir: Path) -> None
     geänderten Eintrag. Ist ein Eintrag wirklich falsch (etwa ein Datum), den Eintrag im Kopf
     des Kapitels berichtigen und dann diesen Befehl aufrufen: er vermerkt unter
     review.berichtigungen, wer welche Einträge warum geändert hat, und macht einen Commit.
+
+    KAPITEL: Kennung (bildung), Nummer (1), Dateiname (11-bildung.md) oder Titel des Kapitels.
 
     \b
     Beispiel:

@@ -138,9 +138,8 @@ def main(out: Path, *, quiet: bool = False) -> dict[str, Path]:
     for gremium in ("integrationsbeiraete", "rtgs"):
         lip("stellungnahme", "stadtleben-kultur", "--gremium", gremium, "--datum", "2020-10-29", "--text",
             "Wir tragen den Entwurf mit.", date="2020-10-29")
-    for key in ("bildung", "demokratie", "stadtleben-kultur"):
-        lip("entscheiden", key, "--angenommen", "--datum", "2020-11-05",
-            "--sitzung", "7. Sitzung der Lenkungsgruppe", date="2020-11-05")
+    lip("entscheiden", "bildung", "demokratie", "stadtleben-kultur", "--angenommen", "--datum",
+        "2020-11-05", "--sitzung", "7. Sitzung der Lenkungsgruppe", date="2020-11-05")
     lip("vorlegen", "wirtschaft", "--datum", "2020-11-06", "--vermerk", "redaktionell überarbeitet",
         date="2020-11-06")
     lip("vorlegen", "verwaltung", "--datum", "2020-11-06", date="2020-11-06")
@@ -151,13 +150,11 @@ def main(out: Path, *, quiet: bool = False) -> dict[str, Path]:
     lip("vorgabe-erledigt", "verwaltung", "V1", "--vermerk", "Kennzahl wird nach Geschlecht ausgewertet",
         "--datum", "2020-11-16", date="2020-11-16")
     lip("vorlegen", "verwaltung", "--datum", "2020-11-17", date="2020-11-17")
-    for key in ("wirtschaft", "verwaltung"):
-        for gremium in ("integrationsbeiraete", "rtgs", "gleichstellungsbeauftragte"):
-            lip("stellungnahme", key, "--gremium", gremium, "--datum", "2020-11-19", "--text",
-                "Keine Einwände.", date="2020-11-19")
-    for key in ("wirtschaft", "verwaltung"):
-        lip("entscheiden", key, "--angenommen", "--datum", "2020-11-26",
-            "--sitzung", "8. Sitzung der Lenkungsgruppe", date="2020-11-26")
+    for gremium in ("integrationsbeiraete", "rtgs", "gleichstellungsbeauftragte"):
+        lip("stellungnahme", "wirtschaft", "verwaltung", "--gremium", gremium, "--datum",
+            "2020-11-19", "--text", "Keine Einwände.", date="2020-11-19")
+    lip("entscheiden", "wirtschaft", "verwaltung", "--angenommen", "--datum", "2020-11-26",
+        "--sitzung", "8. Sitzung der Lenkungsgruppe", date="2020-11-26")
     lip("check", "--final")
 
     # The Verwaltungsentwurf goes to the council.

@@ -237,3 +237,36 @@ def test_german_dates_are_taken_like_iso_dates(in_repo, capsys):
     assert code == 0, err
     text = (in_repo / "plan" / "11-bildung.md").read_text(encoding="utf-8")
     assert "- datum: 2020-10-05\n" in text
+
+
+def test_one_meeting_decides_several_chapters_in_one_commit_or_none(in_repo, capsys):
+    repo = git.Repo(in_repo)
+    for key, day in (("haltung", "2020-10-01"), ("bildung", "2020-10-02")):
+        code, _, err = lip(["vorlegen", key, "--datum", day], capsys)
+        assert code == 0, err
+    head = repo.head.commit.hexsha
+    before = snapshot(in_repo)
+    code, _, err = lip(["entscheiden", "haltung", "bildung", "--angenommen", "--datum", "2020-10-08",
+                        "--sitzung", "4. Sitzung"], capsys)
+    assert code == 1
+    assert err.startswith("Fehler: nichts wurde festgehalten, weil nicht alle Kapitel bereit sind: "
+                          "bildung: ")
+    assert "Gleichstellungsbeauftragte" in err
+    assert snapshot(in_repo) == before and repo.head.commit.hexsha == head
+    code, _, err = lip(["stellungnahme", "haltung", "bildung", "--gremium", "gleichstellungsbeauftragte",
+                        "--text", "Einverstanden.", "--datum", "2020-10-05"], capsys)
+    assert code == 0, err
+    assert err.startswith("Gleichstellungsbeauftragte: Stellungnahme zu Kapitel A Haltung der Stadt, 1 Bildung\n")
+    assert len(repo.head.commit.parents) == 1 and repo.head.commit.parents[0].hexsha == head
+    code, _, err = lip(["entscheiden", "haltung", "bildung", "--angenommen", "--datum", "2020-10-08",
+                        "--sitzung", "4. Sitzung"], capsys)
+    assert code == 0, err
+    commit = repo.head.commit
+    assert err.startswith("Lenkungsgruppe: Kapitel A Haltung der Stadt, 1 Bildung angenommen\n")
+    assert sorted(commit.stats.files) == ["plan/01-haltung.md", "plan/11-bildung.md"]
+    assert "Lip-Kapitel: plan/01-haltung.md\nLip-Kapitel: plan/11-bildung.md" in commit.message
+    for name in ("01-haltung.md", "11-bildung.md"):
+        text = (in_repo / "plan" / name).read_text(encoding="utf-8")
+        assert "ergebnis: angenommen" in text and "sitzung: 4. Sitzung" in text
+    code, out, _ = lip(["status"], capsys)
+    assert "angenommen am 08.10.2020" in out

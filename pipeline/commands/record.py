@@ -161,9 +161,10 @@ def _rewrite(raw: bytes, filename: str, mutate) -> bytes:
     return text.encode("utf-8")
 
 
-def _commit(ctx: _Context, mutate, message: str, commit: str | None,
-            extra: dict[str, bytes] | None = None) -> Recorded:
-    """Write the mutated front matter and make exactly one commit; all or nothing."""
+def _prepare(ctx: _Context, mutate, commit: str | None,
+             extra: dict[str, bytes] | None = None) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """What one record changes: (files for the commit, files for the working tree). Checks
+    the record against the chapter's review rules first; writes nothing."""
     root = Path(ctx.repo.working_tree_dir)
     worktree_raw = (root / ctx.relpath).read_bytes()
     new_worktree = _rewrite(worktree_raw, ctx.chapter.filename, mutate)
@@ -182,10 +183,69 @@ def _commit(ctx: _Context, mutate, message: str, commit: str | None,
         new_committed = _rewrite(head_raw, ctx.chapter.filename, mutate)
     else:
         new_committed = new_worktree
-    committed = {ctx.relpath: new_committed, **(extra or {})}
-    worktree = {ctx.relpath: new_worktree, **(extra or {})}
+    return ({ctx.relpath: new_committed, **(extra or {})},
+            {ctx.relpath: new_worktree, **(extra or {})})
+
+
+def _commit(ctx: _Context, mutate, message: str, commit: str | None,
+            extra: dict[str, bytes] | None = None) -> Recorded:
+    """Write the mutated front matter and make exactly one commit; all or nothing."""
+    committed, worktree = _prepare(ctx, mutate, commit, extra)
     sha = history.commit_files(ctx.repo, committed, message, worktree)
     return Recorded(ctx.name, ctx.chapter.path, sha, message, history.current_branch(ctx.repo))
+
+
+@dataclass
+class _Pending:
+    """One chapter's record, checked and ready, in a command that records several at once."""
+
+    ctx: _Context
+    mutate: Any
+    lines: list[str]
+    extra: dict[str, bytes] | None = None
+
+
+def _commit_many(pending: list[_Pending], subject: str, kind: str, commit: str | None) -> Recorded:
+    """The records of several chapters in one commit: all of them, or none."""
+    committed: dict[str, bytes] = {}
+    worktree: dict[str, bytes] = {}
+    for item in pending:
+        c, w = _prepare(item.ctx, item.mutate, commit, item.extra)
+        committed.update(c)
+        worktree.update(w)
+    body = "\n\n".join(f"Kapitel {p.ctx.name}:\n" + "\n".join(p.lines) for p in pending)
+    trailers = "\n".join(f"Lip-Kapitel: {p.ctx.relpath}" for p in pending)
+    message = f"{subject}\n\n{body}\n\n{history.TRAILER}: {kind}\n{trailers}\n"
+    repo = pending[0].ctx.repo
+    sha = history.commit_files(repo, committed, message, worktree)
+    return Recorded(", ".join(p.ctx.name for p in pending), ", ".join(p.ctx.chapter.path for p in pending),
+                    sha, message, history.current_branch(repo))
+
+
+def _each(plan_dir: Path, keys: Sequence[str], commit: str | None, make) -> list[_Pending]:
+    """`make(ctx)` for every chapter named; every problem of every chapter before anything
+    is written (then nothing is)."""
+    if len(keys) > 1 and commit is not None:
+        raise RecordError("--commit gilt für ein einzelnes Kapitel; bei mehreren Kapiteln "
+                          "wird jeweils die committete Fassung festgehalten")
+    pending: list[_Pending] = []
+    problems: list[str] = []
+    seen: set[str] = set()
+    for key in keys:
+        try:
+            ctx = _open(plan_dir, key)
+            if ctx.chapter.filename in seen:
+                raise RecordError(f"Kapitel {ctx.name} ist doppelt genannt")
+            seen.add(ctx.chapter.filename)
+            pending.append(make(ctx))
+        except PipelineError as e:
+            if len(keys) == 1:
+                raise
+            problems.append(f"{key}: {e}")
+    if problems:
+        raise RecordError("nichts wurde festgehalten, weil nicht alle Kapitel bereit sind: "
+                          + "; ".join(problems))
+    return pending
 
 
 def _message(subject: str, kind: str, ctx: _Context, lines: list[str]) -> str:
@@ -231,81 +291,111 @@ def submit(plan_dir: Path, key: str, *, datum: dt.date | None = None,
 
 
 @_serialised("entscheiden")
-def decide(plan_dir: Path, key: str, *, accepted: bool, vorgaben: Sequence[str] = (),
+def decide(plan_dir: Path, key: str | Sequence[str], *, accepted: bool, vorgaben: Sequence[str] = (),
            datum: dt.date | None = None, sitzung: str | None = None,
            abstimmung: str | None = None, gremium: str = review.DECIDING_BODY,
            commit: str | None = None) -> Recorded:
-    """The Lenkungsgruppe accepts or returns the submitted version."""
-    ctx = _open(plan_dir, key)
-    _require_role(ctx, gremium, "entscheidet", "entscheidet")
+    """The Lenkungsgruppe accepts or returns the submitted version of one chapter, or of
+    several decided in one meeting (one commit, all or nothing)."""
+    keys = [key] if isinstance(key, str) else list(key)
     if accepted and vorgaben:
         raise RecordError("Vorgaben gehören zu einer Rückgabe: --vorgabe nur zusammen mit "
                           "--zurueckgespielt angeben")
-    version = _version(ctx, commit)
-    fold = _fold(ctx)
-    version = _pin_submitted(fold, version)
-    used = [v.id for d in review.records_of(ctx.chapter).entscheidungen for v in d.vorgaben]
-    start = max([int(i[1:]) for i in used if i[1:].isdigit()] + [0])
-    items = CommentedSeq(_cmap(id=f"V{start + n}", text=text)
-                         for n, text in enumerate((v.strip() for v in vorgaben if v.strip()), 1))
-    items.fa.set_block_style()
-    record = _cmap(datum=_today(datum), gremium=gremium, ergebnis=review.ACCEPTED if accepted
-                   else review.RETURNED, stand=_stand(version),
-                   vorgaben=items if items else None, sitzung=sitzung, abstimmung=abstimmung)
-    step = review.Step.ANNEHMEN if accepted else review.Step.ZURUECKSPIELEN
-    review.check_step(fold, step, review.read_record("entscheidungen", record), kap=ctx.kap)
 
-    def mutate(meta: Any) -> None:
-        _block_seq(_review_map(meta), "entscheidungen").append(record)
+    def make(ctx: _Context) -> _Pending:
+        _require_role(ctx, gremium, "entscheidet", "entscheidet")
+        version = _version(ctx, commit)
+        fold = _fold(ctx)
+        version = _pin_submitted(fold, version)
+        used = [v.id for d in review.records_of(ctx.chapter).entscheidungen for v in d.vorgaben]
+        start = max([int(i[1:]) for i in used if i[1:].isdigit()] + [0])
+        items = CommentedSeq(_cmap(id=f"V{start + n}", text=text)
+                             for n, text in enumerate((v.strip() for v in vorgaben if v.strip()), 1))
+        items.fa.set_block_style()
+        record = _cmap(datum=_today(datum), gremium=gremium, ergebnis=review.ACCEPTED if accepted
+                       else review.RETURNED, stand=_stand(version),
+                       vorgaben=items if items else None, sitzung=sitzung, abstimmung=abstimmung)
+        step = review.Step.ANNEHMEN if accepted else review.Step.ZURUECKSPIELEN
+        review.check_step(fold, step, review.read_record("entscheidungen", record), kap=ctx.kap)
 
-    result = "angenommen" if accepted else f"zurückgespielt mit {len(items)} " \
-        f"Vorgabe{'n' if len(items) != 1 else ''}"
-    subject = f"{ctx.gremium_name(gremium)}: Kapitel {ctx.name} {result}"
-    lines = [f"Datum: {record['datum'].isoformat()}", f"Fassung: {version[0][:10]}"]
-    lines += [f"{v['id']}: {v['text']}" for v in items]
-    lines += [f"Sitzung: {sitzung}"] if sitzung else []
-    lines += [f"Abstimmung: {abstimmung}"] if abstimmung else []
-    return _commit(ctx, mutate, _message(subject, "entscheidung", ctx, lines), commit)
+        def mutate(meta: Any) -> None:
+            _block_seq(_review_map(meta), "entscheidungen").append(record)
+
+        lines = [f"Datum: {record['datum'].isoformat()}", f"Fassung: {version[0][:10]}"]
+        lines += [f"{v['id']}: {v['text']}" for v in items]
+        lines += [f"Sitzung: {sitzung}"] if sitzung else []
+        lines += [f"Abstimmung: {abstimmung}"] if abstimmung else []
+        return _Pending(ctx, mutate, lines)
+
+    pending = _each(plan_dir, keys, commit, make)
+    n = len([v for v in vorgaben if v.strip()])
+    result = "angenommen" if accepted else f"zurückgespielt mit {n} Vorgabe{'n' if n != 1 else ''}"
+    body = pending[0].ctx.gremium_name(gremium)
+    if len(pending) == 1:
+        ctx = pending[0].ctx
+        subject = f"{body}: Kapitel {ctx.name} {result}"
+        return _commit(ctx, pending[0].mutate, _message(subject, "entscheidung", ctx, pending[0].lines),
+                       commit)
+    names = ", ".join(p.ctx.name for p in pending)
+    return _commit_many(pending, f"{body}: Kapitel {names} {result}", "entscheidung", commit)
 
 
 @_serialised("stellungnahme")
-def add_statement(plan_dir: Path, key: str, *, gremium: str, text: str | None = None,
+def add_statement(plan_dir: Path, key: str | Sequence[str], *, gremium: str, text: str | None = None,
                   datei: Path | None = None, art: str | None = None,
                   datum: dt.date | None = None, commit: str | None = None) -> Recorded:
-    """Record a consulted body's statement on the submitted version (text inline or file)."""
-    ctx = _open(plan_dir, key)
-    _require_role(ctx, gremium, "nimmt Stellung", "Stellung nimmt")
+    """Record a consulted body's statement on the submitted version (text inline or file), on
+    one chapter or on several at once (one commit, all or nothing)."""
+    keys = [key] if isinstance(key, str) else list(key)
     if (text is None) == (datei is None):
         raise RecordError("genau eins angeben: --text \"…\" oder --datei PFAD")
     if text is not None and not text.strip():
         raise RecordError("--text ist leer; bitte den Wortlaut der Stellungnahme angeben")
-    entry = ctx.plan.manifest.gremien.get(gremium) if ctx.plan.manifest else {}
-    art = art or str(entry.get("art") or "Stellungnahme")
-    if art not in STATEMENT_KINDS:
-        raise RecordError(f"--art {art!r} ist unbekannt; möglich: {', '.join(STATEMENT_KINDS)}")
-    fold = _fold(ctx)
-    if commit is None and fold.last_submission is not None:
-        # Statements are about the submitted version, even if the group has edited since.
-        version = tuple(review.stand_of(fold.last_submission))
-    else:
-        version = _pin_submitted(fold, _version(ctx, commit))
+    if datei is not None and len(keys) > 1:
+        raise RecordError("--datei gilt für ein Kapitel; für mehrere Kapitel den Wortlaut mit "
+                          "--text angeben oder je Kapitel einmal aufrufen")
     when = _today(datum)
-    extra: dict[str, bytes] = {}
-    rel_datei = None
-    if datei is not None:
-        rel_datei, extra = _statement_file(ctx, plan_dir, datei, gremium, when)
-    record = _cmap(datum=when, gremium=gremium, stand=_stand(version), art=art,
-                   text=text.strip() if text else None, datei=rel_datei)
-    review.check_step(fold, review.Step.STELLUNGNAHME,
-                      review.read_record("stellungnahmen", record), kap=ctx.kap)
+    kinds: set[str] = set()
 
-    def mutate(meta: Any) -> None:
-        _block_seq(_review_map(meta), "stellungnahmen").append(record)
+    def make(ctx: _Context) -> _Pending:
+        _require_role(ctx, gremium, "nimmt Stellung", "Stellung nimmt")
+        entry = ctx.plan.manifest.gremien.get(gremium) if ctx.plan.manifest else {}
+        kind = art or str(entry.get("art") or "Stellungnahme")
+        if kind not in STATEMENT_KINDS:
+            raise RecordError(f"--art {kind!r} ist unbekannt; möglich: {', '.join(STATEMENT_KINDS)}")
+        kinds.add(kind)
+        fold = _fold(ctx)
+        if commit is None and fold.last_submission is not None:
+            # Statements are about the submitted version, even if the group has edited since.
+            version = tuple(review.stand_of(fold.last_submission))
+        else:
+            version = _pin_submitted(fold, _version(ctx, commit))
+        extra: dict[str, bytes] = {}
+        rel_datei = None
+        if datei is not None:
+            rel_datei, extra = _statement_file(ctx, plan_dir, datei, gremium, when)
+        record = _cmap(datum=when, gremium=gremium, stand=_stand(version), art=kind,
+                       text=text.strip() if text else None, datei=rel_datei)
+        review.check_step(fold, review.Step.STELLUNGNAHME,
+                          review.read_record("stellungnahmen", record), kap=ctx.kap)
 
-    subject = f"{ctx.gremium_name(gremium)}: {art} zu Kapitel {ctx.name}"
-    lines = [f"Datum: {when.isoformat()}", f"Fassung: {version[0][:10]}"]
-    lines += [f"Datei: {rel_datei}"] if rel_datei else []
-    return _commit(ctx, mutate, _message(subject, "stellungnahme", ctx, lines), commit, extra)
+        def mutate(meta: Any) -> None:
+            _block_seq(_review_map(meta), "stellungnahmen").append(record)
+
+        lines = [f"Datum: {when.isoformat()}", f"Fassung: {version[0][:10]}"]
+        lines += [f"Datei: {rel_datei}"] if rel_datei else []
+        return _Pending(ctx, mutate, lines, extra)
+
+    pending = _each(plan_dir, keys, commit, make)
+    kind = next(iter(kinds)) if len(kinds) == 1 else "Stellungnahme"
+    body = pending[0].ctx.gremium_name(gremium)
+    if len(pending) == 1:
+        p = pending[0]
+        subject = f"{body}: {kind} zu Kapitel {p.ctx.name}"
+        return _commit(p.ctx, p.mutate, _message(subject, "stellungnahme", p.ctx, p.lines), commit,
+                       p.extra)
+    names = ", ".join(p.ctx.name for p in pending)
+    return _commit_many(pending, f"{body}: {kind} zu Kapitel {names}", "stellungnahme", commit)
 
 
 STATEMENT_KINDS = ("Einschätzung", "Stellungnahme", "Zusammenfassung")
