@@ -520,6 +520,20 @@ def recording(repo, command: str) -> Iterator[None]:
             raise GitError(f"Git ist fehlgeschlagen: {git_failure_text(e)}") from None
 
 
+def serialised(verb: str):
+    """Decorator for a command `f(plan_dir, …)` that records: it runs inside `recording`, so
+    it reads the plan only once no other lip command can write (never a stale copy)."""
+    import functools
+
+    def wrap(command):
+        @functools.wraps(command)
+        def run(plan_dir: Path, *args, **kwargs):
+            with recording(open_repo(plan_dir), f"lip {verb}"):
+                return command(plan_dir, *args, **kwargs)
+        return run
+    return wrap
+
+
 _GIT_PROBLEMS = (
     ("index.lock", "ein anderes Git-Programm arbeitet gerade in diesem Repository "
                    "(.git/index.lock ist vorhanden); wenn keins mehr läuft, die Datei löschen"),

@@ -35,6 +35,7 @@ class CouncilError(PipelineError):
     """A council command was called with values that cannot be recorded."""
 
 
+
 @dataclass(frozen=True)
 class Done:
     """What a writing command did: its commit(s) and what to tell the user."""
@@ -121,6 +122,7 @@ def _refuse_taken(ctx: _Repo, name: str) -> str:
     return tag
 
 
+@history.serialised("fassung")
 def name_fassung(plan_dir: Path, name: str, *, final: bool = False, datum: dt.date | None = None,
                  beschreibung: str | None = None) -> Done:
     """Name HEAD as a Fassung: the entry in plan/lip.yaml and an annotated tag, one commit."""
@@ -278,6 +280,7 @@ def _result(*, dafuer: int | None, dagegen: int | None, einstimmig: bool, abgele
     return "angenommen"
 
 
+@history.serialised("abstimmung")
 def vote(plan_dir: Path, key: str, *, gremium: str, datum: dt.date, punkte: list[int] | None = None,
          dafuer: int | None = None, dagegen: int | None = None, enthaltungen: int | None = None,
          einstimmig: bool = False, abgelehnt: bool = False, zurueckgezogen: bool = False,
@@ -371,6 +374,7 @@ def _rewrite_antrag(raw: bytes, filename: str, record: CommentedMap) -> bytes:
 # --- lip beschluss --------------------------------------------------------------------------
 
 
+@history.serialised("beschluss")
 def beschluss(plan_dir: Path, *, gremium: str, datum: dt.date, name: str = "Beschlossene Fassung",
               sitzung: str | None = None) -> Done:
     """Apply every Punkt `gremium` adopted to the text, check it as final, commit it and name

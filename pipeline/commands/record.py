@@ -4,7 +4,6 @@ exactly one commit, all or nothing."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,18 +57,6 @@ class _Context:
     def gremium_name(self, key: str) -> str:
         return self.plan.manifest.gremium_name(key) if self.plan.manifest else key
 
-
-def _serialised(verb: str):
-    """Run a recording command under the repository's lock (history.recording): it reads the
-    chapter only once no other lip command can write, so it never works on a stale copy."""
-    def wrap(command):
-        @functools.wraps(command)
-        def run(plan_dir: Path, *args: Any, **kwargs: Any) -> Any:
-            repo = history.open_repo(plan_dir)
-            with history.recording(repo, f"lip {verb}"):
-                return command(plan_dir, *args, **kwargs)
-        return run
-    return wrap
 
 
 def _open(plan_dir: Path, key: str) -> _Context:
@@ -267,7 +254,7 @@ def _require_role(ctx: _Context, key: str, role: str, what: str) -> None:
                           f"plan/lip.yaml); möglich: {', '.join(fitting) or '(keins)'}")
 
 
-@_serialised("vorlegen")
+@history.serialised("vorlegen")
 def submit(plan_dir: Path, key: str, *, datum: dt.date | None = None,
            vermerk: str | None = None, commit: str | None = None) -> Recorded:
     """The Expert*innengruppe submits the chapter's current (or given) version."""
@@ -290,7 +277,7 @@ def submit(plan_dir: Path, key: str, *, datum: dt.date | None = None,
     return _commit(ctx, mutate, message, commit)
 
 
-@_serialised("entscheiden")
+@history.serialised("entscheiden")
 def decide(plan_dir: Path, key: str | Sequence[str], *, accepted: bool, vorgaben: Sequence[str] = (),
            datum: dt.date | None = None, sitzung: str | None = None,
            abstimmung: str | None = None, gremium: str = review.DECIDING_BODY,
@@ -340,7 +327,7 @@ def decide(plan_dir: Path, key: str | Sequence[str], *, accepted: bool, vorgaben
     return _commit_many(pending, f"{body}: Kapitel {names} {result}", "entscheidung", commit)
 
 
-@_serialised("stellungnahme")
+@history.serialised("stellungnahme")
 def add_statement(plan_dir: Path, key: str | Sequence[str], *, gremium: str, text: str | None = None,
                   datei: Path | None = None, art: str | None = None,
                   datum: dt.date | None = None, commit: str | None = None) -> Recorded:
@@ -428,7 +415,7 @@ def _statement_file(ctx: _Context, plan_dir: Path, datei: Path, gremium: str,
     return rel, {history.repo_path(ctx.repo, plan_dir / rel): data}
 
 
-@_serialised("vorgabe-erledigt")
+@history.serialised("vorgabe-erledigt")
 def vorgabe_done(plan_dir: Path, key: str, vorgabe: str, *, vermerk: str,
                  datum: dt.date | None = None, commit: str | None = None) -> Recorded:
     """The Expert*innengruppe notes how it addressed one Vorgabe of the last return."""
@@ -470,7 +457,7 @@ def vorgabe_done(plan_dir: Path, key: str, vorgabe: str, *, vermerk: str,
     return _commit(ctx, mutate, message, commit)
 
 
-@_serialised("berichtigen")
+@history.serialised("berichtigen")
 def correct(plan_dir: Path, key: str, *, grund: str, datum: dt.date | None = None) -> Recorded:
     """Commit a deliberate correction of committed review entries (the editor changed them in
     the chapter's head), recording who corrected which entries and why: the one way to change
