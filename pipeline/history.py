@@ -687,13 +687,24 @@ def staged_paths(repo, prefix: str = PLAN_DIR) -> list[str]:
 
 
 def read_staged_files(repo, prefix: str = PLAN_DIR) -> dict[str, bytes | None]:
-    """The plan folder as it is staged in the index (what the next commit will contain)."""
+    """The plan folder as the commit being made will hold it.
+
+    Asks git (`ls-files --stage`), which honours $GIT_INDEX_FILE: `git commit -a`,
+    `git commit <path>` and `--amend` run the hook on a temporary index, not on .git/index."""
+    import binascii
+
     files: dict[str, bytes | None] = {}
-    for (path, stage), entry in repo.index.entries.items():
-        if stage != 0 or not path.startswith(prefix + "/"):
+    listing = repo.git.ls_files("--stage", "-z", "--", prefix, strip_newline_in_stdout=False)
+    for entry in listing.split("\0"):
+        if not entry:
+            continue
+        info, _, path = entry.partition("\t")
+        _mode, sha, stage = info.split()
+        if stage != "0" or not path.startswith(prefix + "/"):
             continue
         rel = path[len(prefix) + 1:]
-        files[rel] = repo.odb.stream(entry.binsha).read() if rel.endswith(READ_SUFFIXES) else None
+        files[rel] = (repo.odb.stream(binascii.unhexlify(sha)).read()
+                      if rel.endswith(READ_SUFFIXES) else None)
     return files
 
 

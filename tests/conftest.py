@@ -11,7 +11,18 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 PLANS = DATA / "plans"
 SHIPPED_PLAN = ROOT / "plan"
-CORPUS = ROOT.parent / "shared" / "corpus"
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+OPARL_SCHEMAS = SHARED / "oparl" / "schema"
+
+needs_corpus = pytest.mark.skipif(
+    not (CORPUS / "PAIRS.tsv").is_file(),
+    reason="../shared/corpus fehlt: die Gesetzestexte liegen nur im Arbeitsbereich neben dem "
+           "Repository, nicht in einem einzelnen Klon")
+needs_oparl_schemas = pytest.mark.skipif(
+    not OPARL_SCHEMAS.is_dir(),
+    reason="../shared/oparl/schema fehlt: die offiziellen OParl-Schemas liegen nur im "
+           "Arbeitsbereich neben dem Repository, nicht in einem einzelnen Klon")
 
 
 def copy_plan(name: str, dest: Path) -> Path:

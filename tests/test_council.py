@@ -11,6 +11,7 @@ from pathlib import Path
 
 import git
 import pytest
+from conftest import OPARL_SCHEMAS, needs_oparl_schemas
 from review_support import commit_all, copy_plan, fixed_git_dates, init_repo, snapshot  # noqa: F401, F811
 
 from pipeline.commands import council
@@ -369,7 +370,7 @@ def test_cli_abstimmung_and_beschluss_speak_german_and_exit_as_documented(repo) 
 
 # --- OParl ------------------------------------------------------------------------------------
 
-OPARL = Path(__file__).resolve().parents[2] / "shared" / "oparl" / "schema"
+OPARL = OPARL_SCHEMAS
 
 
 def _oparl_validator(name: str):
@@ -381,8 +382,7 @@ def _oparl_validator(name: str):
     return validators.validator_for(schema)(schema)
 
 
-@pytest.mark.skipif(not OPARL.is_dir(), reason="die OParl-Schemas aus ../shared/oparl fehlen "
-                                               "(nur im Arbeitsbereich mit ../shared vorhanden)")
+@needs_oparl_schemas
 def test_oparl_export_validates_links_up_and_is_deterministic(repo, tmp_path) -> None:
     import json
 

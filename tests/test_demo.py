@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from conftest import OPARL_SCHEMAS
 from demo import main
 
-OPARL = Path(__file__).resolve().parents[2] / "shared" / "oparl" / "schema"
+OPARL = OPARL_SCHEMAS
 
 
 @pytest.mark.slow

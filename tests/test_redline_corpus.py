@@ -6,14 +6,13 @@ from __future__ import annotations
 import csv
 
 import pytest
-from conftest import CORPUS
+from conftest import CORPUS, needs_corpus
 from redline_helpers import split_words, views
 from redline_seed import seed_edits
 
 from pipeline import redline
 
-pytestmark = pytest.mark.skipif(not (CORPUS / "PAIRS.tsv").exists(),
-                                reason="../shared/corpus fehlt")
+pytestmark = needs_corpus
 
 MEDIUM_PAIRS = ["jgg-2012", "btmg-2012"]
 

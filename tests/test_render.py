@@ -10,6 +10,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 from buildhelpers import make_repo, pdf_text, squash
+from conftest import needs_corpus
 from plangen import generate_plan
 
 from pipeline.commands.build import build
@@ -310,6 +311,7 @@ def test_a_ruled_table_keeps_the_full_markdown_reader(name: str) -> None:
     assert trimmed != READER and "Table" not in [b["t"] for b in _blocks(trimmed, text)]
 
 
+@needs_corpus
 def test_without_ruled_lines_the_trimmed_reader_reads_the_same() -> None:
     """The shipped plan (pipe tables, lists, footnotes, spans, divs) and a real law (without
     its ruled lines) read to the same AST with and without the ruled syntaxes."""
