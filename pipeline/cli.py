@@ -964,9 +964,14 @@ def main(argv: list[str] | None = None) -> None:
 
         click.echo(f"Fehler: Dateizugriff fehlgeschlagen: {os_error_text(e)}", err=True)
         raise SystemExit(3) from None
-    except Exception:
+    except Exception as e:
         if debug or os.environ.get("LIP_DEBUG"):
             raise
+        from pipeline.commands import git_failure
+
+        if (message := git_failure(e)) is not None:  # GitPython's own words are English
+            click.echo(f"Fehler: {message}", err=True)
+            raise SystemExit(3) from None
         click.echo("Interner Fehler in lip – bitte mit --debug erneut ausführen und den "
                    "Traceback dem Entwicklungsteam melden.", err=True)
         raise SystemExit(4) from None

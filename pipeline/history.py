@@ -523,14 +523,14 @@ def git_failure_text(e: BaseException) -> str:
         return os_error_text(e)
     if type(e).__name__ == "GitCommandNotFound":
         return GIT_MISSING
-    stderr = str(getattr(e, "stderr", "") or "").strip().strip("'").strip()
+    stderr = str(getattr(e, "stderr", "") or "").strip().removeprefix("stderr:").strip().strip("'")
     command = getattr(e, "command", None)
     verb = command[1] if isinstance(command, list | tuple) and len(command) > 1 else "git"
     for english, german in _GIT_PROBLEMS:
         if english in stderr:
             return f"git {verb}: {german}"
     status = getattr(e, "status", None)
-    detail = f"; Meldung von git: {stderr.replace('stderr: ', '')}" if stderr else ""
+    detail = f"; Meldung von git: {stderr.strip()}" if stderr else ""
     return f"git {verb} ist fehlgeschlagen (Exit-Code {status}){detail}"
 
 
@@ -674,7 +674,17 @@ def is_ancestor(repo, older: str, newer: str) -> bool:
 
 def read_blobs(repo, blob_ids: list[str]) -> dict[str, bytes]:
     """The bytes of git blobs by id (through git's one long-running object reader)."""
-    return {b: repo.odb.stream(bytes.fromhex(b)).read() for b in dict.fromkeys(blob_ids) if b}
+    out = {}
+    for b in dict.fromkeys(blob_ids):
+        if not b:
+            continue
+        try:
+            out[b] = repo.odb.stream(bytes.fromhex(b)).read()
+        except ValueError:  # GitPython: "could not be resolved … missing"
+            raise GitError(f"Git-Objekt {b[:10]} fehlt im Repository (beschädigt oder nur teilweise "
+                           f"geholt); 'git fsck' zeigt den Schaden, 'git fetch' holt fehlende "
+                           f"Objekte vom Server") from None
+    return out
 
 
 def staged_paths(repo, prefix: str = PLAN_DIR) -> list[str]:

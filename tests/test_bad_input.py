@@ -392,7 +392,22 @@ def markers_in_chapter(plan: Path) -> None:
     _commit(plan, "Konflikt eingecheckt")
 
 
+def missing_object(plan: Path) -> None:
+    """The draft's blob deleted from the object store: a damaged or half-fetched repository."""
+    assert main_code(["vorlegen", "haltung", "--plan", str(plan), "--datum", "2020-02-01"]) == 0
+    blob = _git(plan, "rev-parse", "HEAD~1:plan/01-haltung.md").strip()
+    (plan.parent / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+
+
 REPO_CASES = [
+    Case("fehlendes-git-objekt", missing_object, [
+        "Fehler: Git-Objekt {ENTWURF_BLOB} fehlt im Repository (beschädigt oder nur teilweise "
+        "geholt); 'git fsck' zeigt den Schaden, 'git fetch' holt fehlende Objekte vom Server"],
+         code=3),
+    Case("verlauf-mit-fehlendem-git-objekt", missing_object, [
+        "Fehler: Git-Objekt {ENTWURF_BLOB} fehlt im Repository (beschädigt oder nur teilweise "
+        "geholt); 'git fsck' zeigt den Schaden, 'git fetch' holt fehlende Objekte vom Server"],
+         code=3, args=("verlauf", "haltung")),
     Case("entfernte-entscheidung", removed_decision, [
         "plan/01-haltung.md:19: review.entscheidungen[0]: Eintrag (01.03.2020, lenkungsgruppe, "
         "angenommen) aus Commit {HEAD~1} wurde entfernt; der Beratungsverlauf wird nur ergänzt. "
@@ -491,6 +506,9 @@ def _expand(text: str, plan: Path, tmp_path: Path) -> str:
                                                             plan.parent / "fremd.md",
                                                             plan.parent / "fremd.yaml")
                                                if p.exists()), "")))
+    if "{ENTWURF_BLOB}" in text:
+        text = text.replace("{ENTWURF_BLOB}", _git(plan, "rev-parse", "HEAD~1:plan/01-haltung.md")
+                            .strip()[:10])
     if "{HEAD~1}" in text:
         text = text.replace("{HEAD~1}", _git(plan, "rev-parse", "--short=10", "HEAD~1").strip())
     return text

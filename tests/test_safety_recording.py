@@ -358,3 +358,14 @@ def test_a_shallow_clone_says_how_to_fetch_the_history(decided: Path, tmp_path: 
     assert "Warnung: 2 Einträge verweisen auf Commits, die hier fehlen" in out and hint in out
     code, out = lip(clone, "redline")
     assert code == 1 and hint in out, out
+
+
+def test_a_git_error_that_escapes_a_command_is_german(repo_root: Path) -> None:
+    from pipeline.commands import git_failure
+
+    with pytest.raises(git.GitCommandError) as e:
+        git.Repo(repo_root).git.rev_parse("--verify", "gibt-es-nicht")
+    assert git_failure(e.value) == ("Git ist fehlgeschlagen: git rev-parse ist fehlgeschlagen "
+                                    "(Exit-Code 128); Meldung von git: fatal: Needed a single "
+                                    "revision")
+    assert git_failure(ValueError("x")) is None
