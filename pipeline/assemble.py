@@ -245,10 +245,12 @@ def _drucksache_data(plan: Plan) -> dict[str, Any]:
     }
 
 
-def assemble(plan: Plan, *, draft: bool = True, line_numbers: bool = False) -> Assembled:
+def assemble(plan: Plan, *, draft: bool = True, line_numbers: bool = False,
+             fassung: str | None = None) -> Assembled:
     """Plan -> one document: chapters in manifest order, then the generated annexes.
 
-    Pure: reads nothing but the plan. `draft` puts "ENTWURF" on every page.
+    Pure: reads nothing but the plan. `draft` puts "ENTWURF" on every page; `fassung` is the
+    label of a build from a named Fassung (otherwise the plan says which Fassung it is).
     """
     get = plan.manifest.get if plan.manifest else (lambda key, default=None: default)
     parts = [Part(ch.anchor, chapter_markdown(ch, boxed_measures=True), ch.path)
@@ -262,7 +264,7 @@ def assemble(plan: Plan, *, draft: bool = True, line_numbers: bool = False) -> A
         "kurztitel": str(get("kurztitel", get("titel", ""))),
         "herausgeber": str(get("herausgeber", "Landeshauptstadt Hannover")),
         "autor": str(get("autor", get("herausgeber", "Landeshauptstadt Hannover"))),
-        "fassung": fassung_label(plan),
+        "fassung": fassung or fassung_label(plan),
         "entwurf": bool(draft),
         "zeilennummern": bool(line_numbers),
         "drucksache": _drucksache_data(plan),

@@ -37,10 +37,24 @@ class GermanCommand(click.Command):
         formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), "Aufruf: ")
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        opts = [rv for p in self.get_params(ctx) if (rv := p.get_help_record(ctx)) is not None]
+        opts = [_german_record(rv) for p in self.get_params(ctx)
+                if (rv := p.get_help_record(ctx)) is not None]
         if opts:
             with formatter.section("Optionen"):
                 formatter.write_dl(opts)
+
+
+_CLICK_WORDS = (("[required]", "[Pflichtangabe]"), ("[default: ", "[Standard: "),
+                (" DIRECTORY", " ORDNER"), (" PATH", " PFAD"), (" FILE", " DATEI"),
+                (" INTEGER RANGE", " ZAHL"), (" INTEGER", " ZAHL"), (" TEXT", " TEXT"))
+"""What click writes in English into option help, and its German."""
+
+
+def _german_record(record: tuple[str, str]) -> tuple[str, str]:
+    names, text = record
+    for english, german in _CLICK_WORDS:
+        names, text = names.replace(english, german), text.replace(english, german)
+    return names, text
 
 
 class GermanGroup(GermanCommand, click.Group):
@@ -69,9 +83,36 @@ GermanGroup.group_class = GermanGroup
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+def project_root(start: Path | None = None) -> Path | None:
+    """The folder holding plan/lip.yaml, found from `start` upwards the way git finds .git:
+    `lip` works from the repository root, from plan/ and from any folder below it."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "plan" / "lip.yaml").is_file():
+            return folder
+        if folder.name == "plan" and (folder / "lip.yaml").is_file():
+            return folder.parent
+        if (folder / ".git").exists():
+            return None  # the repository's top: no plan in it
+    return None
+
+
+def _from_root(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """A default path (plan, build/…) is taken from the project's root, wherever lip is run;
+    a path the user typed stays as typed."""
+    from click.core import ParameterSource
+
+    if value is None or ctx.get_parameter_source(param.name) is not ParameterSource.DEFAULT:
+        return value
+    root = project_root()
+    if root is None or root == Path.cwd().resolve():
+        return value
+    return root / value
+
+
 def plan_dir_option(f):
     return click.option("--plan", "plan_dir", type=click.Path(path_type=Path), default=Path("plan"),
-                        show_default=False, help=PLAN_OPTION_HELP)(f)
+                        show_default=False, callback=_from_root, help=PLAN_OPTION_HELP)(f)
 
 
 @click.group(cls=GermanGroup, context_settings=CONTEXT)
@@ -138,7 +179,7 @@ def check_command(plan_dir: Path, as_json: bool, strict: bool, final: bool) -> N
             click.echo(str(d), err=True)
         n_err, n_warn = len(report.errors), len(report.warnings)
         if n_err or n_warn:
-            click.echo(f"{n_err} Fehler, {n_warn} Warnungen.", err=True)
+            click.echo(report.summary, err=True)
         else:
             click.echo("Plan ist in Ordnung.", err=True)
     if report.failed(strict):
@@ -178,8 +219,8 @@ def _progress_wanted(quiet: bool) -> bool:
 @plan_dir_option
 @click.option("--format", "formats", multiple=True, metavar="FORMAT",
               help="pdf, html oder docx; mehrfach oder mit Komma (Standard: alle drei).")
-@click.option("--output", "output", type=click.Path(path_type=Path), default=Path("build"), metavar="ORDNER",
-              help="Ausgabeordner (Standard: build).")
+@click.option("--ausgabe", "--output", "output", type=click.Path(path_type=Path), default=Path("build"),
+              callback=_from_root, metavar="ORDNER", help="Ausgabeordner (Standard: build).")
 @click.option("--rev", default=None, metavar="REV",
               help="Den Plan so bauen, wie er in einem Commit/Tag war (aus Git gelesen).")
 @click.option("--zeilennummern", is_flag=True, help="Zeilennummern je Seite im PDF.")
@@ -245,26 +286,33 @@ def verify_command(pdf: Path, plan_dir: Path, rev: str | None) -> None:
 
 # --- review workflow (issue 4) ---------------------------------------------------------------
 
-_DATUM_HELP = "Datum des Eintrags (JJJJ-MM-TT; Standard: heute)."
+_DATUM_HELP = "Datum des Eintrags (TT.MM.JJJJ oder JJJJ-MM-TT; Standard: heute)."
 _COMMIT_HELP = ("Commit der gemeinten Fassung, wenn das Kapitel nicht committete Änderungen hat "
                 "(die Änderungen bleiben unberührt und uncommittet).")
 
 
 def _datum(ctx: click.Context, param: click.Parameter, value: str | None):
+    """A date as Germans write it (18.11.2020, 18.11.20) or as ISO (2020-11-18)."""
     import datetime as dt
+    import re
 
     if value is None:
         return None
+    text = value.strip()
+    german = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{2}|\d{4})", text)
     try:
-        return dt.date.fromisoformat(value)
+        if german:
+            day, month, year = (int(g) for g in german.groups())
+            return dt.date(year + 2000 if year < 100 else year, month, day)
+        return dt.date.fromisoformat(text)
     except ValueError:
-        raise click.BadParameter(f"{value!r} ist kein Datum; erwartet JJJJ-MM-TT, "
-                                 f"z. B. 2020-03-12") from None
+        raise click.BadParameter(f"{value!r} ist kein Datum; erwartet TT.MM.JJJJ oder JJJJ-MM-TT, "
+                                 f"z. B. 18.11.2020") from None
 
 
 def _review_options(f):
     f = click.option("--commit", "commit", metavar="SHA", help=_COMMIT_HELP)(f)
-    f = click.option("--datum", metavar="JJJJ-MM-TT", callback=_datum, help=_DATUM_HELP)(f)
+    f = click.option("--datum", metavar="DATUM", callback=_datum, help=_DATUM_HELP)(f)
     return plan_dir_option(f)
 
 
@@ -290,6 +338,8 @@ def vorlegen_command(kapitel: str, vermerk: str | None, datum, commit: str | Non
     macht dafür einen Commit. Nach einer Rückgabe müssen alle Vorgaben als erledigt vermerkt
     sein (lip vorgabe-erledigt).
 
+    KAPITEL: Kennung (bildung), Nummer (1), Dateiname (11-bildung.md) oder Titel des Kapitels.
+
     \b
     Beispiel:
       lip vorlegen bildung --datum 2020-10-05
@@ -302,9 +352,9 @@ def vorlegen_command(kapitel: str, vermerk: str | None, datum, commit: str | Non
 
 @cli.command("entscheiden")
 @click.argument("kapitel")
-@click.option("--angenommen", "accepted", flag_value=True, default=None,
+@click.option("--angenommen", "angenommen", is_flag=True,
               help="Die Lenkungsgruppe nimmt die vorgelegte Fassung an.")
-@click.option("--zurueckgespielt", "accepted", flag_value=False,
+@click.option("--zurueckgespielt", "zurueckgespielt", is_flag=True,
               help="Die Lenkungsgruppe spielt die Fassung mit Vorgaben zurück.")
 @click.option("--vorgabe", "vorgaben", multiple=True, metavar="TEXT",
               help="Eine Vorgabe für die Überarbeitung (mehrfach möglich; Pflicht beim "
@@ -314,7 +364,7 @@ def vorlegen_command(kapitel: str, vermerk: str | None, datum, commit: str | Non
 @click.option("--gremium", default="lenkungsgruppe", show_default=True,
               help="Entscheidendes Gremium (Kennung aus plan/lip.yaml).")
 @_review_options
-def entscheiden_command(kapitel: str, accepted: bool | None, vorgaben: tuple[str, ...],
+def entscheiden_command(kapitel: str, angenommen: bool, zurueckgespielt: bool, vorgaben: tuple[str, ...],
                         sitzung: str | None, abstimmung: str | None, gremium: str, datum,
                         commit: str | None, plan_dir: Path) -> None:
     """Entscheidung der Lenkungsgruppe über die vorgelegte Fassung festhalten.
@@ -322,6 +372,8 @@ def entscheiden_command(kapitel: str, accepted: bool | None, vorgaben: tuple[str
     Angenommen oder zurückgespielt (dann mit mindestens einer --vorgabe). Entschieden wird
     nur über genau die vorgelegte Fassung; bei gleichstellungsrelevanten Kapiteln muss zur
     Annahme die Stellungnahme der Gleichstellungsbeauftragten vorliegen.
+
+    KAPITEL: Kennung (bildung), Nummer (1), Dateiname (11-bildung.md) oder Titel des Kapitels.
 
     \b
     Beispiel:
@@ -331,9 +383,12 @@ def entscheiden_command(kapitel: str, accepted: bool | None, vorgaben: tuple[str
     """
     from pipeline.commands import record
 
-    if accepted is None:
+    if angenommen and zurueckgespielt:
+        raise click.UsageError("--angenommen und --zurueckgespielt schließen einander aus; "
+                               "die Lenkungsgruppe entscheidet eins von beiden")
+    if not (angenommen or zurueckgespielt):
         raise click.UsageError("--angenommen oder --zurueckgespielt angeben")
-    _done(record.decide(plan_dir, kapitel, accepted=accepted, vorgaben=vorgaben, datum=datum,
+    _done(record.decide(plan_dir, kapitel, accepted=angenommen, vorgaben=vorgaben, datum=datum,
                          sitzung=sitzung, abstimmung=abstimmung, gremium=gremium, commit=commit))
 
 
@@ -353,6 +408,8 @@ def stellungnahme_command(kapitel: str, gremium: str, text: str | None, datei: P
     """Stellungnahme, Einschätzung oder Zusammenfassung zur vorgelegten Fassung festhalten.
 
     Bezieht sich auf die zuletzt vorgelegte Fassung des Kapitels.
+
+    KAPITEL: Kennung (bildung), Nummer (1), Dateiname (11-bildung.md) oder Titel des Kapitels.
 
     \b
     Beispiel:
@@ -376,6 +433,9 @@ def vorgabe_erledigt_command(kapitel: str, vorgabe: str, vermerk: str, datum,
     """Vermerken, wie eine Vorgabe der Lenkungsgruppe umgesetzt wurde.
 
     Vor der erneuten Vorlage muss jede Vorgabe der letzten Rückgabe erledigt sein.
+
+    VORGABE: Kennung der Vorgabe aus der letzten Entscheidung, z. B. V1.
+    KAPITEL: Kennung (bildung), Nummer (1), Dateiname (11-bildung.md) oder Titel des Kapitels.
 
     \b
     Beispiel:
@@ -488,6 +548,8 @@ def _print_status(rows: list) -> None:
 def verlauf_command(kapitel: str, plan_dir: Path, as_json: bool) -> None:
     """Verlauf eines Kapitels: Textänderungen (aus git), Vorlagen, Entscheidungen, Stellungnahmen.
 
+    KAPITEL: Kennung (bildung), Nummer (1), Dateiname (11-bildung.md) oder Titel des Kapitels.
+
     \b
     Beispiel:
       lip verlauf bildung
@@ -547,6 +609,9 @@ def hooks_install_command(force: bool) -> None:
 def hooks_run_command(plan_dir: Path, dateien: tuple[str, ...]) -> None:
     """Die zum Commit vorgemerkten Kapitel prüfen (vom pre-commit-Hook aufgerufen).
 
+    DATEIEN: die Dateinamen, die das pre-commit-Framework übergibt; sie werden nicht
+    gebraucht, geprüft wird der vorgemerkte Stand des ganzen Plans.
+
     \b
     Beispiel:
       lip hooks run
@@ -586,7 +651,7 @@ def hooks_run_command(plan_dir: Path, dateien: tuple[str, ...]) -> None:
 @click.option("--nur-aenderungen", is_flag=True,
               help="Nur geänderte Absätze zeigen, jeweils unter ihren Überschriften.")
 @click.option("--ausgabe", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("build/redline"), help="Zielordner (Standard: build/redline).")
+              default=Path("build/redline"), callback=_from_root, help="Zielordner (Standard: build/redline).")
 def redline_command(alt: str | None, neu: str | None, plan_dir: Path, seit_entscheidung: bool,
                     kapitel: tuple[str, ...], dateien: tuple[Path, Path] | None,
                     formats: tuple[str, ...], autor: str | None, nur_aenderungen: bool,
@@ -630,7 +695,7 @@ def redline_command(alt: str | None, neu: str | None, plan_dir: Path, seit_entsc
 
 @cli.command("site")
 @plan_dir_option
-@click.option("--ausgabe", "out_dir", type=click.Path(path_type=Path), default=Path("build/site"),
+@click.option("--ausgabe", "out_dir", type=click.Path(path_type=Path), default=Path("build/site"), callback=_from_root,
               help="Zielordner der Website (Standard: build/site).")
 @click.option("--open", "open_", is_flag=True,
               help="Nur die Adresse der Startseite ausgeben, zum Öffnen im Browser.")
@@ -651,11 +716,34 @@ def site_command(plan_dir: Path, out_dir: Path, open_: bool, force: bool) -> Non
     from pipeline.commands import site
 
     result = site.site_for_plan_dir(plan_dir, out_dir, require_valid=not force)
+    click.echo(f"Website geschrieben: {result.index} ({len(result.pages)} Seiten, "
+               f"{result.seconds:.1f} s).", err=True)
     if open_:
-        click.echo(result.index.resolve().as_uri())
-    else:
-        click.echo(f"Website geschrieben: {result.index} ({len(result.pages)} Seiten, "
-                   f"{result.seconds:.1f} s).", err=True)
+        address = result.index.resolve().as_uri()
+        if _open_in_browser(address):
+            click.echo(f"Im Browser geöffnet: {address}", err=True)
+        else:  # no browser here (a server, a terminal session): the address to open elsewhere
+            click.echo(f"Kein Browser gefunden; die Website liegt unter: {address}", err=True)
+            click.echo(address)
+
+
+def _open_in_browser(address: str) -> bool:
+    """Open `address` in the user's browser, if this machine has one that can show it."""
+    import webbrowser
+
+    try:
+        browser = webbrowser.get()
+    except webbrowser.Error:
+        return False
+    graphical = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") \
+        or sys.platform in ("win32", "darwin")
+    chosen = os.environ.get("BROWSER")  # the user's own choice is always taken
+    if not graphical and not chosen and type(browser).__name__ in ("GenericBrowser", "BackgroundBrowser"):
+        return False  # a text browser in a terminal session would take the terminal over
+    try:
+        return bool(browser.open(address))
+    except OSError:
+        return False
 
 
 # --- council stage (issue 18) ----------------------------------------------------------------
@@ -691,7 +779,7 @@ def _punkte(ctx: click.Context, param: click.Parameter, value: str | None):
 @click.option("--final", is_flag=True,
               help="Nur benennen, wenn 'lip check --final' besteht (alle Kapitel angenommen).")
 @click.option("--beschreibung", help="Kurze Beschreibung der Fassung.")
-@click.option("--datum", metavar="JJJJ-MM-TT", callback=_datum, help="Datum der Fassung (Standard: heute).")
+@click.option("--datum", metavar="DATUM", callback=_datum, help="Datum der Fassung (TT.MM.JJJJ; Standard: heute).")
 @plan_dir_option
 def fassung_command(name: str, final: bool, beschreibung: str | None, datum, plan_dir: Path) -> None:
     """Den jetzigen, committeten Stand als Fassung benennen (z. B. „Verwaltungsentwurf“).
@@ -699,6 +787,8 @@ def fassung_command(name: str, final: bool, beschreibung: str | None, datum, pla
     Trägt die Fassung in plan/lip.yaml ein und legt ein annotiertes Git-Tag an, in einem
     Commit. Abgelehnt, wenn der Plan nicht committete Änderungen hat oder der Name schon
     vergeben ist. 'lip check' meldet, wenn das Tag später verschoben oder gelöscht wird.
+
+    NAME: Name der Fassung, z. B. „Verwaltungsentwurf“ oder „3. Fassung“.
 
     \b
     Beispiel:
@@ -731,7 +821,7 @@ def antrag_group() -> None:
 @click.option("--fassung", metavar="NAME", help="Fassung, auf die sich der Antrag bezieht (Standard: die letzte).")
 @click.option("--gremium", metavar="KENNUNG",
               help="Gremium, in das der Antrag eingebracht wird (Standard: das erste beschließende).")
-@click.option("--datum", metavar="JJJJ-MM-TT", callback=_datum, help="Datum des Antrags (Standard: heute).")
+@click.option("--datum", metavar="DATUM", callback=_datum, help="Datum des Antrags (TT.MM.JJJJ; Standard: heute).")
 @plan_dir_option
 def antrag_neu_command(antragsteller: str, art: str, fassung: str | None, gremium: str | None,
                        datum, plan_dir: Path) -> None:
@@ -753,7 +843,7 @@ def antrag_neu_command(antragsteller: str, art: str, fassung: str | None, gremiu
 @click.argument("antrag")
 @click.option("--gremium", required=True, metavar="KENNUNG",
               help="Abstimmendes Gremium, z. B. internationaler-ausschuss.")
-@click.option("--datum", metavar="JJJJ-MM-TT", callback=_required_datum, help="Datum der Sitzung.")
+@click.option("--datum", metavar="DATUM", callback=_required_datum, help="Datum der Sitzung (TT.MM.JJJJ).")
 @click.option("--punkte", callback=_punkte, metavar="1,3", help="Punkte, über die abgestimmt wurde (Standard: alle).")
 @click.option("--dafuer", type=click.IntRange(min=0), metavar="N", help="Stimmen dafür.")
 @click.option("--dagegen", type=click.IntRange(min=0), metavar="N", help="Stimmen dagegen.")
@@ -768,6 +858,8 @@ def abstimmung_command(antrag: str, gremium: str, datum, punkte, dafuer, dagegen
                        einstimmig: bool, abgelehnt: bool, zurueckgezogen: bool, vertagt: bool,
                        sitzung: str | None, plan_dir: Path) -> None:
     """Abstimmung eines Gremiums über Punkte eines Änderungsantrags festhalten (ein Commit).
+
+    ANTRAG: Nummer (1) oder Datei (antraege/1-gruene.md) des Änderungsantrags.
 
     \b
     Beispiel:
@@ -785,7 +877,7 @@ def abstimmung_command(antrag: str, gremium: str, datum, punkte, dafuer, dagegen
 
 @cli.command("beschluss")
 @click.option("--gremium", required=True, metavar="KENNUNG", help="Beschließendes Gremium, z. B. ratsversammlung.")
-@click.option("--datum", metavar="JJJJ-MM-TT", callback=_required_datum, help="Datum des Beschlusses.")
+@click.option("--datum", metavar="DATUM", callback=_required_datum, help="Datum des Beschlusses (TT.MM.JJJJ).")
 @click.option("--name", "name", default="Beschlossene Fassung", metavar="NAME",
               help="Name der beschlossenen Fassung (Standard: „Beschlossene Fassung“).")
 @click.option("--sitzung", metavar="TEXT", help="Sitzung, in der beschlossen wurde.")
@@ -810,7 +902,8 @@ def beschluss_command(gremium: str, datum, name: str, sitzung: str | None, plan_
 @antrag_group.command("pdf")
 @click.argument("antraege", nargs=-1, metavar="[ANTRAG]...")
 @click.option("--ausgabe", "out_dir", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("build/rat"), metavar="ORDNER", help="Ausgabeordner (Standard: build/rat).")
+              default=Path("build/rat"), callback=_from_root, metavar="ORDNER",
+              help="Ausgabeordner (Standard: build/rat).")
 @plan_dir_option
 def antrag_pdf_command(antraege: tuple[str, ...], out_dir: Path, plan_dir: Path) -> None:
     """Änderungsanträge als PDF: Punkte als Synopse (bisheriger und neuer Wortlaut), Begründung.
@@ -837,7 +930,8 @@ def antrag_pdf_command(antraege: tuple[str, ...], out_dir: Path, plan_dir: Path)
 @click.option("--fassung", metavar="NAME",
               help="Fassung, gegen die die Änderungen gezeigt werden (Standard: die letzte nicht beschlossene).")
 @click.option("--ausgabe", "out_dir", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("build/rat"), metavar="ORDNER", help="Ausgabeordner (Standard: build/rat).")
+              default=Path("build/rat"), callback=_from_root, metavar="ORDNER",
+              help="Ausgabeordner (Standard: build/rat).")
 @plan_dir_option
 def ergaenzung_command(nummer: str, fassung: str | None, out_dir: Path, plan_dir: Path) -> None:
     """Ergänzung zur Drucksache schreiben: alle textlichen Änderungen seit der Fassung als Redline.
@@ -857,9 +951,10 @@ def ergaenzung_command(nummer: str, fassung: str | None, out_dir: Path, plan_dir
 
 @cli.command("beschlussuebersicht")
 @click.option("--gremium", required=True, metavar="KENNUNG", help="Gremium der Sitzung.")
-@click.option("--datum", metavar="JJJJ-MM-TT", callback=_required_datum, help="Datum der Sitzung.")
+@click.option("--datum", metavar="DATUM", callback=_required_datum, help="Datum der Sitzung (TT.MM.JJJJ).")
 @click.option("--ausgabe", "out_dir", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("build/rat"), metavar="ORDNER", help="Ausgabeordner (Standard: build/rat).")
+              default=Path("build/rat"), callback=_from_root, metavar="ORDNER",
+              help="Ausgabeordner (Standard: build/rat).")
 @plan_dir_option
 def beschlussuebersicht_command(gremium: str, datum, out_dir: Path, plan_dir: Path) -> None:
     """Beschlussübersicht einer Sitzung: jeder Antrag und Punkt mit seinem Ergebnis (PDF).
@@ -877,9 +972,11 @@ def beschlussuebersicht_command(gremium: str, datum, out_dir: Path, plan_dir: Pa
 @cli.command("oparl")
 @click.option("--basis-url", "base_url", required=True, metavar="URL",
               help="Adresse, unter der der Ausgabeordner veröffentlicht wird, z. B. https://ratsinfo.example/oparl.")
-@click.option("--ausgabe", "output", type=click.Path(path_type=Path, file_okay=False), default=Path("build/oparl"),
+@click.option("--ausgabe", "output", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("build/oparl"), callback=_from_root,
               metavar="ORDNER", help="Ausgabeordner (Standard: build/oparl).")
-@click.option("--pdf-ordner", "build_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("build"),
+@click.option("--pdf-ordner", "build_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("build"), callback=_from_root,
               metavar="ORDNER", help="Wo die PDFs liegen (Standard: build).")
 @plan_dir_option
 def oparl_command(base_url: str, output: Path, build_dir: Path, plan_dir: Path) -> None:

@@ -50,6 +50,12 @@ class Report:
         self.diagnostics.extend(diagnostics)
 
     @property
+    def summary(self) -> str:
+        """'1 Fehler, 1 Warnung.', '0 Fehler, 2 Warnungen.': the last line of `lip check`."""
+        n_warn = len(self.warnings)
+        return f"{len(self.errors)} Fehler, {n_warn} Warnung{'' if n_warn == 1 else 'en'}."
+
+    @property
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity is Severity.ERROR]
 

@@ -63,6 +63,24 @@ class RevisionNotFound(PipelineError):
         super().__init__(msg + (f"; {hint}" if hint else ""))
 
 
+class UnknownRevision(RevisionNotFound):
+    """The user named a revision that is neither a Fassung nor a git revision: a wrong call
+    (exit 2), answered with the Fassungen there are."""
+
+    exit_code = 2
+
+    def __init__(self, rev: str, fassungen: list[str]):
+        import difflib
+
+        self.rev, self.fassungen = rev, fassungen
+        close = difflib.get_close_matches(rev, fassungen, n=1, cutoff=0.6)
+        listed = ", ".join(f"„{name}“" for name in fassungen) or "(keine benannt)"
+        hint = f"meinten Sie „{close[0]}“? " if close else ""
+        PipelineError.__init__(self, f"{rev!r} ist weder eine Fassung noch ein Commit; {hint}"
+                                     f"Fassungen: {listed}; sonst ein Commit oder Tag "
+                                     f"(git log --oneline)")
+
+
 class GitError(PipelineError):
     """A git operation failed."""
 

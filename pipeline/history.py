@@ -17,7 +17,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import GitError, RevisionNotFound
+from pipeline.errors import GitError, RevisionNotFound, UnknownRevision
 from pipeline.files import os_error_text, write_atomic
 from pipeline.plan import PLAN_DIR, Chapter, Plan, load_plan
 
@@ -72,6 +72,23 @@ def resolve(repo, rev: str) -> Revision:
                                "bitte einen Commit, ein Tag oder den Namen einer Fassung "
                                "angeben (siehe 'git log --oneline')") from e
     return Revision(commit.hexsha, commit.committed_datetime.astimezone(dt.UTC))
+
+
+def resolve_named(repo, rev: str, fassungen: list) -> tuple[Revision, str | None]:
+    """A revision the user typed: a Fassung's name (from `fassungen`, the manifest's) or any
+    commit, tag or branch. Returns the revision and the Fassung's name, if it is one; a
+    mistyped name is answered with the Fassungen there are (exit 2)."""
+    named = next((f for f in fassungen if f.name == rev), None)
+    try:
+        revision = resolve(repo, named.rev if named else rev)
+    except RevisionNotFound:
+        if named is not None:
+            raise  # the manifest names a commit that is not here: lip check says more
+        raise UnknownRevision(rev, [f.name for f in fassungen]) from None
+    if named is None:
+        named = next((f for f in fassungen
+                      if revision.sha.startswith(f.rev) or f.rev.startswith(revision.sha)), None)
+    return revision, (named.name if named else None)
 
 
 def plan_prefix(repo, plan_dir: Path) -> str:

@@ -1,11 +1,12 @@
 """`make demo`: the whole LIP 2.0 story, played with `lip` in a scratch repository.
 
-From the shipped plan: the last drafts are returned with Vorgaben, revised and accepted; the
-Verwaltungsentwurf is named as a Fassung; two Fraktionen file Änderungsanträge with several
-Punkte (one of them in conflict with the other Antrag); the Internationaler Ausschuss and the
-Ratsversammlung vote point by point; the Ratsversammlung adopts the plan; then the council
-PDF, the OParl export and the review site are built and checked. Every step is a real `lip`
-call as a user would type it; the script stops at the first one that fails.
+From a clone of this repository (so the plan's history is there): the last drafts are
+returned with Vorgaben, revised and accepted; the Verwaltungsentwurf is named as a Fassung;
+a corrected date goes to the council as Ergänzung E1; two Fraktionen file Änderungsanträge
+with several Punkte (one of them in conflict with the other Antrag); the Internationaler
+Ausschuss and the Ratsversammlung vote point by point; the Ratsversammlung adopts the plan;
+then the council PDF, the OParl export and the review site are built and checked. Every step
+is a real `lip` call as a user would type it; the script stops at the first one that fails.
 
     python tests/demo.py [ORDNER]      (default: build/demo)
 """
@@ -92,7 +93,9 @@ def main(out: Path, *, quiet: bool = False) -> dict[str, Path]:
     if out.exists():
         shutil.rmtree(out)
     repo = out / "repo"
-    shutil.copytree(ROOT / "plan", repo / "plan")
+    # A clone keeps the plan's history: the commits its review entries and Fassungen pin.
+    subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(ROOT), str(repo)], check=True,
+                   capture_output=True)
     env = {**os.environ, "GIT_AUTHOR_NAME": "Sekretariat OE 50.6",
            "GIT_AUTHOR_EMAIL": "lip@hannover.example", "GIT_COMMITTER_NAME": "Sekretariat OE 50.6",
            "GIT_COMMITTER_EMAIL": "lip@hannover.example", "NO_COLOR": "1"}
@@ -111,7 +114,8 @@ def main(out: Path, *, quiet: bool = False) -> dict[str, Path]:
         return proc.stdout
 
     def lip(*args: str, date: str | None = None) -> str:
-        return run(sys.executable, "-m", "pipeline", *args, date=date)
+        # -P: the clone's own copy of the code must not shadow the lip being demonstrated
+        return run(sys.executable, "-P", "-m", "pipeline", *args, date=date)
 
     def git(*args: str, date: str | None = None) -> str:
         return run("git", *args, date=date)
@@ -124,9 +128,7 @@ def main(out: Path, *, quiet: bool = False) -> dict[str, Path]:
         path.write_text(text.replace(old, new, 1), encoding="utf-8")
         git("commit", "-qam", message, date=date)
 
-    git("init", "-q", "-b", "main")
-    git("add", "-A")
-    git("commit", "-qm", "Entwürfe der Expert*innengruppen", date="2020-10-22")
+    git("checkout", "-q", "-b", "demo")
 
     # The Lenkungsgruppe's last meetings: returns with Vorgaben, revisions, acceptances.
     for gremium, art in (("integrationsbeiraete", "Einschätzung"), ("rtgs", "Stellungnahme"),

@@ -470,15 +470,15 @@ REPO_CASES = [
         "plan/01-haltung.md) oder mit --commit SHA die gemeinte Fassung angeben."],
          args=("vorlegen", "haltung")),
     Case("datum-ohne-tag", lambda plan: None, [
-        "Fehler: Ungültiger Wert für '--datum': '2020-02-30' ist kein Datum; erwartet JJJJ-MM-TT, "
-        "z. B. 2020-03-12"], code=2, args=("vorlegen", "haltung", "--datum", "2020-02-30")),
+        "Fehler: Ungültiger Wert für '--datum': '2020-02-30' ist kein Datum; erwartet TT.MM.JJJJ "
+        "oder JJJJ-MM-TT, z. B. 18.11.2020"], code=2, args=("vorlegen", "haltung", "--datum", "2020-02-30")),
     Case("redline-unbekannte-revision", lambda plan: None, [
-        "Fehler: Revision 'v9' nicht gefunden; bitte einen Commit, ein Tag oder den Namen einer "
-        "Fassung angeben (siehe 'git log --oneline')"], code=3,
+        "Fehler: 'v9' ist weder eine Fassung noch ein Commit; Fassungen: (keine benannt); sonst "
+        "ein Commit oder Tag (git log --oneline)"], code=2,
          args=("redline", "v9", "--ausgabe", "{out}")),
     Case("build-unbekannte-revision", lambda plan: None, [
-        "Fehler: Revision 'v9' nicht gefunden; bitte einen Commit, ein Tag oder den Namen einer "
-        "Fassung angeben (siehe 'git log --oneline')"], code=3,
+        "Fehler: 'v9' ist weder eine Fassung noch ein Commit; Fassungen: (keine benannt); sonst "
+        "ein Commit oder Tag (git log --oneline)"], code=2,
          args=("build", "--rev", "v9", "--output", "{out}")),
     Case("berichtigen-ohne-aenderung", lambda plan: None, [
         "Fehler: plan/01-haltung.md: die Einträge im Beratungsverlauf sind gegenüber dem letzten "

@@ -103,3 +103,34 @@ def test_a_file_given_as_plan_folder_is_named_as_such(tmp_path: Path, capsys) ->
     assert exit_info.value.code == 1
     assert capsys.readouterr().err == (f"Fehler: {chapter} ist eine Datei, kein Ordner; mit --plan "
                                        "den Ordner des Plans angeben\n")
+
+
+@pytest.mark.parametrize(("errors", "warnings", "line"), [
+    (1, 1, "1 Fehler, 1 Warnung."), (0, 2, "0 Fehler, 2 Warnungen."), (3, 0, "3 Fehler, 0 Warnungen.")])
+def test_the_summary_counts_in_german(errors: int, warnings: int, line: str) -> None:
+    from pipeline.diagnostics import Report, Severity
+
+    report = Report()
+    for i in range(errors):
+        report.add("plan/x.md", i + 1, "feld", "kaputt")
+    for i in range(warnings):
+        report.add("plan/x.md", i + 1, "feld", "bedenklich", Severity.WARNING)
+    assert report.summary == line
+
+
+def test_a_ruamel_message_never_reaches_the_editor() -> None:
+    """Every YAML syntax error is explained in German, whatever ruamel said."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError
+
+    from pipeline.plan.frontmatter import explain_yaml_error
+
+    broken = ['a: "x', "a: 'x", "a b\nc: d", "a: [x, y\nb: c", "a: {x: y\nb: c", "a: b: c",
+              "a: x\n\tb: y", "a: 1\na: 2", "a: *x", 'a: "x\\q"', "a:\n  - x\n - y", "- a\nb: c",
+              "a: x\n  b: y\nc: z", "a: !!binary x=", "[a, b", "a: b\n- c"]
+    for text in broken:
+        try:
+            YAML(typ="rt").load(text)
+        except MarkedYAMLError as e:
+            _, explanation = explain_yaml_error(e)
+            assert not any(w in explanation for w in ("found", "expected", "while", "could not")), text

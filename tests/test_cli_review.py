@@ -107,9 +107,12 @@ def test_refusal_exit_code_and_message(in_repo, capsys):
 
 @pytest.mark.parametrize("args,message", [
     (["entscheiden", "haltung"], "Fehler: --angenommen oder --zurueckgespielt angeben"),
-    (["vorlegen", "haltung", "--datum", "12.03.2020"],
-     "Fehler: Ungültiger Wert für '--datum': '12.03.2020' ist kein Datum; erwartet JJJJ-MM-TT, "
-     "z. B. 2020-03-12"),
+    (["vorlegen", "haltung", "--datum", "31.02.2020"],
+     "Fehler: Ungültiger Wert für '--datum': '31.02.2020' ist kein Datum; erwartet TT.MM.JJJJ "
+     "oder JJJJ-MM-TT, z. B. 18.11.2020"),
+    (["entscheiden", "haltung", "--angenommen", "--zurueckgespielt"],
+     "Fehler: --angenommen und --zurueckgespielt schließen einander aus; die Lenkungsgruppe "
+     "entscheidet eins von beiden"),
 ])
 def test_usage_errors(in_repo, capsys, args, message):
     before = snapshot(in_repo)
@@ -227,3 +230,10 @@ def test_a_chapter_that_cannot_be_read_is_named_not_left_out(in_repo, capsys):
         code, _, err = lip(["verlauf", key], capsys)
         assert code == 1, key
         assert err.startswith("plan/11-bildung.md:") and "nicht gefunden" not in err
+
+
+def test_german_dates_are_taken_like_iso_dates(in_repo, capsys):
+    code, _, err = lip(["vorlegen", "bildung", "--datum", "5.10.2020"], capsys)
+    assert code == 0, err
+    text = (in_repo / "plan" / "11-bildung.md").read_text(encoding="utf-8")
+    assert "- datum: 2020-10-05\n" in text

@@ -20,7 +20,7 @@ def test_demo_plays_the_whole_story_and_every_output_holds(tmp_path) -> None:
     repo = outputs["Repository mit der ganzen Geschichte"]
     for what, path in outputs.items():
         assert path.exists(), what
-    lip = [sys.executable, "-m", "pipeline"]
+    lip = [sys.executable, "-P", "-m", "pipeline"]
     final = subprocess.run([*lip, "check", "--final"], cwd=repo, capture_output=True, text=True)
     assert final.returncode == 0, final.stderr
     pdf = outputs["Drucksache der beschlossenen Fassung (PDF)"]
@@ -30,7 +30,8 @@ def test_demo_plays_the_whole_story_and_every_output_holds(tmp_path) -> None:
     assert "ENTWURF" not in text and "Beschlossene Fassung" in text
     flat = " ".join(text.replace("\xad\n", "").split())
     assert "Abstimmung" in flat and "Punkte 1 und 2" in flat and "Änderungsantrag 1" in flat
-    tags = subprocess.run(["git", "tag"], cwd=repo, capture_output=True, text=True).stdout.split()
+    tags = subprocess.run(["git", "tag", "--list", "fassung/*"], cwd=repo, capture_output=True,
+                          text=True).stdout.split()
     assert tags == ["fassung/beschlossene-fassung", "fassung/verwaltungsentwurf"]
     for name in ("antrag-1", "ergaenzung-e1"):
         doc = outputs["Ergänzung 2718/2020 E1 (PDF)"].with_name(f"{name}.pdf")

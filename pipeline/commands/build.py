@@ -47,6 +47,8 @@ class Source:
     changed: bool
     """True when the working tree differs from the commit (manifest says "geändert")."""
     resources: dict[str, bytes] = field(default_factory=dict)
+    fassung: str | None = None
+    """The Fassung asked for by name (or whose commit was asked for): the build's label."""
 
 
 @dataclass
@@ -71,12 +73,14 @@ def read_source(plan_dir: Path, rev: str | None = None) -> Source:
 
     if rev is not None:
         repo = history.open_repo(plan_dir if plan_dir.exists() else Path.cwd())
-        revision = history.resolve(repo, rev)
+        here = load_plan(plan_dir) if plan_dir.is_dir() else None  # its manifest names the Fassungen
+        revision, fassung = history.resolve_named(
+            repo, rev, here.manifest.fassungen if here is not None and here.manifest else [])
         prefix = history.plan_prefix(repo, plan_dir)
         files = history.read_plan_files(repo, revision.sha, prefix)
         resources = history.read_plan_blobs(repo, revision.sha, prefix,
                                             [p for p, data in files.items() if data is None])
-        return Source(files, revision.sha, revision.time, False, resources)
+        return Source(files, revision.sha, revision.time, False, resources, fassung)
     files = read_folder(plan_dir)
     resources = read_resources(plan_dir, files)  # regular files only, never through a link
     head = history.head_snapshot(plan_dir)
@@ -200,7 +204,7 @@ def _build(source: Source, *, output: Path, formats: Sequence[str],
             progress("zusammenstellen")
             try:
                 draft = not is_final(plan)
-                doc = assemble(plan, draft=draft, line_numbers=line_numbers)
+                doc = assemble(plan, draft=draft, line_numbers=line_numbers, fassung=source.fassung)
             except Exception:
                 # A plan that `lip check` rejects may trip the assembler; its problems are the answer.
                 if validate:

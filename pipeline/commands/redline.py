@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.dates import german_date
-from pipeline.errors import PipelineError, PlanInvalid, RevisionNotFound
+from pipeline.errors import PipelineError, PlanFolderMissing, PlanInvalid, RevisionNotFound
 from pipeline.files import os_error_text, write_atomic
 from pipeline.plan import Chapter, Plan, load_plan
 from pipeline.plan.frontmatter import MAX_CHAPTER_BYTES
@@ -71,8 +71,13 @@ def _epoch() -> int | None:
 
 def _side_at(hist, name: str, plan: Plan | None = None) -> Side:
     """The plan at a Fassung's name (from `plan`'s manifest) or at any git revision."""
-    fassung = plan.manifest.fassung(name) if plan is not None and plan.manifest else None
-    resolved = hist.resolve(fassung.rev if fassung else name)
+    from pipeline import history
+
+    fassungen = plan.manifest.fassungen if plan is not None and plan.manifest else []
+    if hist.repo is None:
+        resolved = hist.resolve(name)  # says that there is no repository
+    else:
+        resolved, _ = history.resolve_named(hist.repo, name, fassungen)
     return Side(name, hist.plan_at(resolved.sha), resolved.time, resolved.sha)
 
 
@@ -285,6 +290,8 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
             raise RedlineError("ALT und --seit-entscheidung schließen sich aus")
         if not alt:
             seit_entscheidung = True
+        if not plan_dir.is_dir():  # the same answer as every other command, before asking git
+            raise PlanFolderMissing(plan_dir, is_file=plan_dir.exists())
         chapters, skipped, side, alt_label = compare_plans(
             plan_dir, alt=alt, neu=neu, seit_entscheidung=seit_entscheidung, kapitel=kapitel,
             autor=autor, context="changes" if only_changes else "full")

@@ -120,29 +120,57 @@ def split(text: str, path: str) -> SplitText:
                            "'---' nach den Metadaten fehlt.")
 
 
-_YAML_PROBLEMS = {
-    "mapping values are not allowed here": "hier ist kein ':' erlaubt (Einrückung prüfen oder "
-    "den Wert in Anführungszeichen setzen)",
-    "cannot start any token": "Tabulatoren und dieses Zeichen sind in YAML nicht erlaubt; "
-    "bitte Leerzeichen verwenden",
-    "could not find expected ':'": "':' nach dem Schlüssel erwartet",
-    "found duplicate key": "Schlüssel ist doppelt vergeben",
-    "expected <block end>": "Einrückung stimmt nicht",
-    "found unexpected end of stream": "unerwartetes Ende (Anführungszeichen oder Klammer "
-    "nicht geschlossen?)",
-    "did not find expected key": "Schlüssel erwartet (Einrückung prüfen)",
-    "found undefined alias": "unbekannter Alias",
-    "special characters are not allowed": "Steuerzeichen (unsichtbare Zeichen wie NUL) sind im "
-    "Kopf nicht erlaubt; bitte entfernen",
-}
+_YAML_PROBLEMS = (
+    # (words of ruamel's problem, words of its context or "", line: "problem" or "context",
+    #  German explanation with a hint)
+    ("unexpected end of stream", "quoted scalar", "context",
+     "das Anführungszeichen, das hier beginnt, wird nicht geschlossen; bitte das schließende "
+     "Anführungszeichen ergänzen"),
+    ("unexpected end of stream", "", "problem",
+     "der Kopf endet mitten in einem Wert; ist eine Klammer oder ein Anführungszeichen nicht "
+     "geschlossen?"),
+    ("could not find expected ':'", "", "context",
+     "nach dem Schlüssel fehlt der Doppelpunkt, z. B. 'titel: Bildung'"),
+    ("expected ',' or ']'", "", "context",
+     "die Liste in eckigen Klammern, die hier beginnt, ist nicht richtig geschlossen; Einträge "
+     "mit ',' trennen und mit ']' schließen (ein Eintrag mit ':' in Anführungszeichen setzen)"),
+    ("expected ',' or '}'", "", "context",
+     "die Zuordnung in geschweiften Klammern, die hier beginnt, ist nicht richtig geschlossen; "
+     "Einträge mit ',' trennen und mit '}' schließen"),
+    ("mapping values are not allowed here", "", "problem",
+     "hier ist kein ':' erlaubt: Einrückung prüfen oder den Wert in Anführungszeichen setzen "
+     "(z. B. titel: \"Bildung: Schule\")"),
+    ("cannot start any token", "", "problem",
+     "Tabulatoren und dieses Zeichen sind in YAML nicht erlaubt; bitte Leerzeichen verwenden"),
+    ("found duplicate key", "", "problem",
+     "dieser Schlüssel steht schon weiter oben; jeden Schlüssel nur einmal angeben"),
+    ("expected <block end>", "", "problem", "die Einrückung stimmt hier nicht"),
+    ("did not find expected key", "", "problem",
+     "hier wird ein Schlüssel erwartet; bitte die Einrückung prüfen"),
+    ("did not find expected '-'", "", "problem",
+     "hier wird ein Listeneintrag ('- …') erwartet; bitte die Einrückung prüfen"),
+    ("undefined alias", "", "problem", "unbekannter Alias (*name)"),
+    ("special characters are not allowed", "", "problem",
+     "Steuerzeichen (unsichtbare Zeichen wie NUL) sind im Kopf nicht erlaubt; bitte entfernen"),
+    ("unknown escape character", "", "problem",
+     "unbekannte Escape-Folge mit '\\' in Anführungszeichen; einfache Anführungszeichen "
+     "verwenden oder '\\\\' schreiben"),
+)
+_FALLBACK = ("der Kopf ist an dieser Stelle kein gültiges YAML; bitte Einrückung, Doppelpunkte und "
+             "Anführungszeichen prüfen")
 
 
-def _german(problem: str) -> str:
-    """Translate ruamel's most common problems; keep the original for the rest."""
-    for english, german in _YAML_PROBLEMS.items():
-        if english in problem:
-            return f"{german} ({problem})"
-    return problem
+def explain_yaml_error(e: MarkedYAMLError) -> tuple[int, str]:
+    """(0-based line in the YAML text, German explanation) of a syntax error: the line where
+    the editor made the mistake (where the quote or bracket opened, the key without its
+    colon), not where the parser gave up, and no English from ruamel."""
+    problem, context = e.problem or "", e.context or ""
+    for words, context_words, where, german in _YAML_PROBLEMS:
+        if words in problem and context_words in context:
+            mark = e.context_mark if where == "context" and e.context_mark else e.problem_mark
+            return (mark.line if mark else 0), german
+    mark = e.problem_mark or e.context_mark
+    return (mark.line if mark else 0), _FALLBACK
 
 
 def make_yaml() -> YAML:
@@ -388,10 +416,9 @@ def _parse(yaml_text: str, path: str, first_line: int, *, editable: bool) -> Any
                 )
         return yaml.load(yaml_text)
     except MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = first_line + (mark.line if mark else 0)
-        problem = (e.problem or e.context or "ungültiges YAML").strip()
-        raise FrontMatterError(path, line, "kopf", f"YAML-Syntaxfehler: {_german(problem)}") from None
+        offset, explanation = explain_yaml_error(e)
+        raise FrontMatterError(path, first_line + offset, "kopf",
+                               f"YAML-Syntaxfehler: {explanation}") from None
     except YAMLError as e:
         raise FrontMatterError(path, first_line, "kopf", f"YAML-Fehler: {e}") from None
     except ValueError as e:  # e.g. a date like 2020-13-45: ruamel raises without a mark

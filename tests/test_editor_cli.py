@@ -1,0 +1,137 @@
+"""What a new editor meets at the command line: lip works from any folder of the project,
+one message for one situation, one name for one option."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from review_support import fixed_git_dates, mini  # noqa: F401
+
+
+def lip(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, capture_output=True,
+                          text=True, env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "HOME": str(cwd)})
+
+
+@pytest.mark.parametrize("sub", ["plan", "plan/bilder", "."])
+def test_lip_finds_the_plan_from_any_folder_of_the_project(mini, sub) -> None:  # noqa: F811
+    where = mini / sub
+    where.mkdir(exist_ok=True)
+    proc = lip(where, "check")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip().endswith("Plan ist in Ordnung.")
+    status = lip(where, "status")
+    assert status.returncode == 0 and status.stdout.startswith("Stand der Beratung: 2 Kapitel")
+
+
+def test_outputs_go_to_the_projects_build_folder_from_a_subfolder(mini) -> None:  # noqa: F811
+    proc = lip(mini / "plan", "build", "--format", "html")
+    assert proc.returncode == 0, proc.stderr
+    assert (mini / "build" / "LIP-2.0.html").is_file()
+    assert not (mini / "plan" / "build").exists()
+
+
+def test_build_takes_ausgabe_like_every_command_and_output_as_before(mini, tmp_path) -> None:  # noqa: F811
+    for option, folder in (("--ausgabe", tmp_path / "a"), ("--output", tmp_path / "b")):
+        proc = lip(mini, "build", "--format", "html", option, str(folder))
+        assert proc.returncode == 0, proc.stderr
+        assert (folder / "LIP-2.0.html").is_file()
+
+
+def test_outside_a_project_every_command_gives_the_same_answer(tmp_path) -> None:
+    answers = {cmd: lip(tmp_path, cmd) for cmd in ("check", "status", "redline", "build")}
+    for cmd, proc in answers.items():
+        assert proc.returncode == 1, (cmd, proc.stderr)
+        assert proc.stderr.strip() == ("Fehler: Ordner plan nicht gefunden; mit --plan den Ordner "
+                                       "des Plans angeben"), cmd
+
+
+def _all_commands():
+    import click
+
+    from pipeline.cli import cli
+
+    def walk(group: click.Group, path: list[str]):
+        for name, command in sorted(group.commands.items()):
+            yield [*path, name], command
+            if isinstance(command, click.Group):
+                yield from walk(command, [*path, name])
+
+    return list(walk(cli, []))
+
+
+ENGLISH = ("[default", "[required]", " PATH", "DIRECTORY", "INTEGER", "Usage:", "Options:",
+           "Show this message", "Commands:", " FILE")
+
+
+@pytest.mark.parametrize("path", [" ".join(p) for p, _ in _all_commands()])
+def test_every_help_is_german_and_describes_every_argument(path: str) -> None:
+    import click
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    result = CliRunner().invoke(cli, [*path.split(), "--help"])
+    assert result.exit_code == 0, result.output
+    text = result.output
+    for word in ENGLISH:
+        assert word not in text, (path, word)
+    command = dict((" ".join(p), c) for p, c in _all_commands())[path]
+    body = (command.help or "").split("\\b")[0]
+    for param in command.params:
+        if isinstance(param, click.Argument):
+            name = (param.metavar or param.name.upper()).strip("[].")
+            assert name in body, f"lip {path}: das Argument {name} ist in der Hilfe nicht beschrieben"
+
+
+def test_a_mistyped_fassung_lists_the_fassungen_and_a_named_one_builds_with_its_name(mini) -> None:  # noqa: F811
+    import git
+
+    named = lip(mini, "fassung", "Erste Fassung", "--datum", "1.10.2020")
+    assert named.returncode == 0, named.stderr
+    path = mini / "plan" / "11-bildung.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("Erwachsene.", "Erwachsene in Hannover."),
+                    encoding="utf-8")
+    repo = git.Repo(mini)
+    repo.git.add("-A")
+    repo.git.commit("-qm", "Text geändert")
+    wrong = lip(mini, "redline", "Erste Fasung")
+    assert wrong.returncode == 2
+    assert wrong.stderr.strip() == ("Fehler: 'Erste Fasung' ist weder eine Fassung noch ein Commit; "
+                                    "meinten Sie „Erste Fassung“? Fassungen: „Erste Fassung“; sonst "
+                                    "ein Commit oder Tag (git log --oneline)")
+    assert lip(mini, "build", "--rev", "Erste Fasung", "--format", "html").returncode == 2
+    for rev, label in (("Erste Fassung", "Erste Fassung"),
+                       (None, "Arbeitsstand nach der Fassung „Erste Fassung“")):
+        args = ["build", "--format", "html", "--ausgabe", str(mini / "out"), *(["--rev", rev] if rev else [])]
+        built = lip(mini, *args)
+        assert built.returncode == 0, built.stderr
+        html = " ".join((mini / "out" / "LIP-2.0.html").read_text(encoding="utf-8").split())
+        assert f"Landeshauptstadt Hannover · {label}</p>" in html, rev
+
+
+def test_site_open_uses_the_browser_there_is_and_prints_the_address_otherwise(mini, tmp_path) -> None:  # noqa: F811
+    seen = tmp_path / "geoeffnet.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f"#!/bin/sh\necho \"$1\" > {seen}\n", encoding="utf-8")
+    browser.chmod(0o755)
+    env = {"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "HOME": str(mini)}
+    run = [sys.executable, "-m", "pipeline", "site", "--open"]
+    headless = subprocess.run(run, cwd=mini, capture_output=True, text=True, env=env)
+    assert headless.returncode == 0, headless.stderr
+    address = (mini / "build" / "site" / "index.html").as_uri()
+    assert headless.stdout.strip() == address and "Kein Browser gefunden" in headless.stderr
+    opened = subprocess.run(run, cwd=mini, capture_output=True, text=True,
+                            env={**env, "BROWSER": str(browser)})
+    assert opened.returncode == 0, opened.stderr
+    assert f"Im Browser geöffnet: {address}" in opened.stderr
+    import time
+
+    for _ in range(50):  # the browser is started in the background
+        if seen.exists():
+            break
+        time.sleep(0.1)
+    assert seen.read_text(encoding="utf-8").strip() == address
