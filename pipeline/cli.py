@@ -460,6 +460,8 @@ def berichtigen_command(kapitel: str, grund: str, datum, plan_dir: Path) -> None
     des Kapitels berichtigen und dann diesen Befehl aufrufen: er vermerkt unter
     review.berichtigungen, wer welche Einträge warum geändert hat, und macht einen Commit.
 
+    KAPITEL: Kennung (bildung), Nummer (1), Dateiname (11-bildung.md) oder Titel des Kapitels.
+
     \b
     Beispiel:
       lip berichtigen bildung --grund "Sitzung war am 13.03., nicht am 12.03."

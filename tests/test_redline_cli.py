@@ -109,8 +109,9 @@ def test_fassung_name(repo: Path) -> None:
 
 
 def test_unknown_revision(repo: Path, capsys: pytest.CaptureFixture) -> None:
-    assert run(["redline", "gibtsnicht", "v2"]) == 3
-    assert "Fehler: Revision 'gibtsnicht' nicht gefunden" in capsys.readouterr().err
+    assert run(["redline", "gibtsnicht", "v2"]) == 2  # a mistyped name: a wrong call (issue 15)
+    assert ("Fehler: 'gibtsnicht' ist weder eine Fassung noch ein Commit; Fassungen: (keine "
+            "benannt); sonst ein Commit oder Tag (git log --oneline)") in capsys.readouterr().err
 
 
 def test_unknown_chapter(repo: Path, capsys: pytest.CaptureFixture) -> None:
