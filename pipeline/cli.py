@@ -455,7 +455,7 @@ def vorgabe_erledigt_command(kapitel: str, vorgabe: str, vermerk: str, datum,
 @cli.command("berichtigen")
 @click.argument("kapitel")
 @click.option("--grund", required=True, help="Warum die Einträge berichtigt werden.")
-@click.option("--datum", metavar="JJJJ-MM-TT", callback=_datum, help=_DATUM_HELP)
+@click.option("--datum", metavar="DATUM", callback=_datum, help=_DATUM_HELP)
 @plan_dir_option
 def berichtigen_command(kapitel: str, grund: str, datum, plan_dir: Path) -> None:
     """Eine Berichtigung des Beratungsverlaufs festhalten (wer, was, warum).
@@ -1068,9 +1068,14 @@ def main(argv: list[str] | None = None) -> None:
 
         click.echo(f"Fehler: Dateizugriff fehlgeschlagen: {os_error_text(e)}", err=True)
         raise SystemExit(3) from None
-    except Exception:
+    except Exception as e:
         if debug or os.environ.get("LIP_DEBUG"):
             raise
+        from pipeline.commands import git_failure
+
+        if (message := git_failure(e)) is not None:  # GitPython's own words are English
+            click.echo(f"Fehler: {message}", err=True)
+            raise SystemExit(3) from None
         click.echo("Interner Fehler in lip – bitte mit --debug erneut ausführen und den "
                    "Traceback dem Entwicklungsteam melden.", err=True)
         raise SystemExit(4) from None

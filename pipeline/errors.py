@@ -118,8 +118,8 @@ _TEMP_PATH = re.compile(r"(?:[\w.~-]*/)*[\w.-]*lip-(?:build|redline)-[\w-]+/|/tm
 _TOOL_PHRASES = (
     (re.compile(r"label `<([^>]+)>` does not exist in the document"),
      "der Anker '#\\1' kommt im Dokument nicht vor"),
-    (re.compile(r"failed to decode image.*"), "ein Bild lässt sich nicht lesen (Inhalt passt nicht "
-     "zum Dateityp)"),
+    (re.compile(r"failed to decode image.*"), "ein Bild lässt sich nicht lesen (beschädigt, oder "
+     "der Inhalt passt nicht zum Dateityp)"),
     (re.compile(r"file not found.*"), "eine Datei wurde nicht gefunden"),
 )
 

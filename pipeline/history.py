@@ -554,14 +554,14 @@ def git_failure_text(e: BaseException) -> str:
         return os_error_text(e)
     if type(e).__name__ == "GitCommandNotFound":
         return GIT_MISSING
-    stderr = str(getattr(e, "stderr", "") or "").strip().strip("'").strip()
+    stderr = str(getattr(e, "stderr", "") or "").strip().removeprefix("stderr:").strip().strip("'")
     command = getattr(e, "command", None)
     verb = command[1] if isinstance(command, list | tuple) and len(command) > 1 else "git"
     for english, german in _GIT_PROBLEMS:
         if english in stderr:
             return f"git {verb}: {german}"
     status = getattr(e, "status", None)
-    detail = f"; Meldung von git: {stderr.replace('stderr: ', '')}" if stderr else ""
+    detail = f"; Meldung von git: {stderr.strip()}" if stderr else ""
     return f"git {verb} ist fehlgeschlagen (Exit-Code {status}){detail}"
 
 
@@ -626,12 +626,32 @@ def file_log(repo, relpath: str, outside: str = "") -> list[LogEntry]:
     return entries
 
 
-def file_versions(repo, relpath: str) -> list[tuple[str, str, bytes]]:
-    """Every committed version of a file, oldest first: (commit, Lip-Eintrag trailer, bytes).
-    One `git log` for the list and the blob ids; the blobs through git's one object reader."""
-    entries = [e for e in reversed(file_log(repo, relpath)) if e.blob]  # '' = deleted there
-    blobs = read_blobs(repo, [e.blob for e in entries])
-    return [(e.sha, e.record, blobs[e.blob]) for e in entries]
+def file_versions(repo, relpaths: list[str]) -> dict[str, list[tuple[str, str, bytes]]]:
+    """Every committed version of each file, oldest first: {path: [(commit, Lip-Eintrag
+    trailer, bytes)]}. ONE `git log --raw` for all files (their blob ids per commit), the blobs
+    through git's one object reader."""
+    git = _git_module()
+    versions: dict[str, list[tuple[str, str]]] = {p: [] for p in relpaths}
+    if relpaths and head_sha(repo) is not None:
+        fmt = f"%x1e%H%x1f%(trailers:key={TRAILER},valueonly,separator=%x2C)"
+        try:
+            out = repo.git.log(f"--format={fmt}", "--no-renames", "--raw", "--no-abbrev", "--",
+                               *relpaths)
+        except git.GitCommandError as e:
+            raise GitError(f"git log ist fehlgeschlagen: {git_failure_text(e)}") from None
+        for chunk in reversed(out.split("\x1e")):
+            if not chunk.strip():
+                continue
+            head, *raw_lines = chunk.strip("\n").split("\n")
+            sha, _, trailer = head.partition("\x1f")
+            for line in raw_lines:
+                info, _, path = line.partition("\t")
+                fields = info.split()
+                if line.startswith(":") and path in versions and fields[3] != _ZERO:
+                    versions[path].append((sha, trailer.strip(), fields[3]))
+    blobs = read_blobs(repo, [blob for entries in versions.values() for *_, blob in entries])
+    return {p: [(sha, record, blobs[blob]) for sha, record, blob in entries]
+            for p, entries in versions.items()}
 
 
 def user_name(repo) -> str:
@@ -685,7 +705,17 @@ def is_ancestor(repo, older: str, newer: str) -> bool:
 
 def read_blobs(repo, blob_ids: list[str]) -> dict[str, bytes]:
     """The bytes of git blobs by id (through git's one long-running object reader)."""
-    return {b: repo.odb.stream(bytes.fromhex(b)).read() for b in dict.fromkeys(blob_ids) if b}
+    out = {}
+    for b in dict.fromkeys(blob_ids):
+        if not b:
+            continue
+        try:
+            out[b] = repo.odb.stream(bytes.fromhex(b)).read()
+        except ValueError:  # GitPython: "could not be resolved … missing"
+            raise GitError(f"Git-Objekt {b[:10]} fehlt im Repository (beschädigt oder nur teilweise "
+                           f"geholt); 'git fsck' zeigt den Schaden, 'git fetch' holt fehlende "
+                           f"Objekte vom Server") from None
+    return out
 
 
 def staged_paths(repo, prefix: str = PLAN_DIR) -> list[str]:

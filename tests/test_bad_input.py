@@ -100,6 +100,21 @@ class Case:
     git: bool = False
 
 
+def _png() -> bytes:
+    """A real 1×1 PNG."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\x80")) + chunk(b"IEND", b""))
+
+
+PNG = _png()
+
+
 def image_error(problem: str, src: str = "bilder/bild.svg") -> str:
     return f"plan/11-bildung.md:{REFERENCE_LINE}: bild: Bilddatei '{src}': {problem}"
 
@@ -187,6 +202,16 @@ CASES = [
     Case("text-datei-als-png", image("kaputt.png", b"kein Bild"), [image_error(
         "Inhalt ist kein PNG-Bild, obwohl der Name es sagt (die Datei wäre im PDF nicht lesbar); "
         "bitte die Datei als PNG speichern oder richtig benennen", "bilder/kaputt.png")]),
+    Case("png-abgeschnitten", image("karte.png", PNG[:40]), [image_error(
+        "PNG-Bild ist beschädigt (Datei endet mitten in einem Abschnitt); typst könnte es nicht "
+        "lesen. Bitte das Bild neu speichern", "bilder/karte.png")]),
+    Case("png-falsche-pruefsumme", image("karte.png", PNG[:30] + b"\xff" + PNG[31:]), [image_error(
+        "PNG-Bild ist beschädigt (Prüfsumme des Abschnitts 'IHDR' stimmt nicht); typst könnte es "
+        "nicht lesen. Bitte das Bild neu speichern", "bilder/karte.png")]),
+    Case("jpeg-abgeschnitten", image("foto.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"), [image_error(
+        "JPEG-Bild ist beschädigt (Endmarke fehlt, die Datei ist abgeschnitten); typst könnte es "
+        "nicht lesen. Bitte das Bild neu speichern", "bilder/foto.jpg")]),
+    Case("echtes-png-ist-in-ordnung", image("karte.png", PNG), ["Plan ist in Ordnung."], code=0),
     Case("png-als-jpg", image("foto.jpg", b"\x89PNG\r\n\x1a\n"), [image_error(
         "Inhalt ist kein JPEG-Bild, obwohl der Name es sagt (die Datei wäre im PDF nicht lesbar); "
         "bitte die Datei als JPEG speichern oder richtig benennen", "bilder/foto.jpg")]),
@@ -392,7 +417,22 @@ def markers_in_chapter(plan: Path) -> None:
     _commit(plan, "Konflikt eingecheckt")
 
 
+def missing_object(plan: Path) -> None:
+    """The draft's blob deleted from the object store: a damaged or half-fetched repository."""
+    assert main_code(["vorlegen", "haltung", "--plan", str(plan), "--datum", "2020-02-01"]) == 0
+    blob = _git(plan, "rev-parse", "HEAD~1:plan/01-haltung.md").strip()
+    (plan.parent / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+
+
 REPO_CASES = [
+    Case("fehlendes-git-objekt", missing_object, [
+        "Fehler: Git-Objekt {ENTWURF_BLOB} fehlt im Repository (beschädigt oder nur teilweise "
+        "geholt); 'git fsck' zeigt den Schaden, 'git fetch' holt fehlende Objekte vom Server"],
+         code=3),
+    Case("verlauf-mit-fehlendem-git-objekt", missing_object, [
+        "Fehler: Git-Objekt {ENTWURF_BLOB} fehlt im Repository (beschädigt oder nur teilweise "
+        "geholt); 'git fsck' zeigt den Schaden, 'git fetch' holt fehlende Objekte vom Server"],
+         code=3, args=("verlauf", "haltung")),
     Case("entfernte-entscheidung", removed_decision, [
         "plan/01-haltung.md:19: review.entscheidungen[0]: Eintrag (01.03.2020, lenkungsgruppe, "
         "angenommen) aus Commit {HEAD~1} wurde entfernt; der Beratungsverlauf wird nur ergänzt. "
@@ -491,6 +531,9 @@ def _expand(text: str, plan: Path, tmp_path: Path) -> str:
                                                             plan.parent / "fremd.md",
                                                             plan.parent / "fremd.yaml")
                                                if p.exists()), "")))
+    if "{ENTWURF_BLOB}" in text:
+        text = text.replace("{ENTWURF_BLOB}", _git(plan, "rev-parse", "HEAD~1:plan/01-haltung.md")
+                            .strip()[:10])
     if "{HEAD~1}" in text:
         text = text.replace("{HEAD~1}", _git(plan, "rev-parse", "--short=10", "HEAD~1").strip())
     return text

@@ -150,8 +150,8 @@ def test_a_tool_failure_names_the_plan_line_in_german(plan: Path, tmp_path: Path
         build(plan, output=tmp_path / "out", formats=["pdf"], validate=False)
     assert str(e.value) == (
         "plan/11-bildung.md:22: typst konnte die Ausgabe nicht erzeugen. Meldung von typst: ein "
-        "Bild lässt sich nicht lesen (Inhalt passt nicht zum Dateityp) (failed to decode image "
-        "(Format error decoding Png: Invalid PNG signature.))\n"
+        "Bild lässt sich nicht lesen (beschädigt, oder der Inhalt passt nicht zum Dateityp) "
+        "(failed to decode image (Format error decoding Png: Invalid PNG signature.))\n"
         "Bitte die genannte Stelle prüfen und 'lip check' ausführen.")
 
 

@@ -116,21 +116,24 @@ def test_a_lock_left_by_a_killed_process_is_taken_over(submitted: Path) -> None:
     assert not lock.exists(), "released on exit"
 
 
+def git_shim(tmp_path: Path, before_update_ref: str) -> dict:
+    """PATH with a `git` that runs a shell command just before lip moves HEAD: another
+    process committing at the worst moment, for real."""
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    (shim / "git").write_text(f"#!/bin/sh\nif [ \"$1\" = update-ref ]; then {before_update_ref}; fi\n"
+                              f"exec {REAL_GIT} \"$@\"\n")
+    (shim / "git").chmod(0o755)
+    return {"PATH": f"{shim}:{os.environ['PATH']}"}
+
+
 def test_rollback_never_touches_someone_elses_commit(submitted: Path, tmp_path: Path) -> None:
     """A commit made by plain git between our commit object and HEAD's move: the CAS fails,
     and the undo restores only what lip wrote, never the other commit's file."""
-    shim = tmp_path / "shim"
-    shim.mkdir()
     other = submitted / "plan" / "11-bildung.md"
-    (shim / "git").write_text(
-        "#!/bin/sh\n"
-        "case \"$1\" in update-ref)\n"
-        f"  echo Nachtrag >> {other}; {REAL_GIT} -C {submitted} commit -q -m parallel -- {other};;\n"
-        "esac\n"
-        f"exec {REAL_GIT} \"$@\"\n")
-    (shim / "git").chmod(0o755)
-    code, out = lip(submitted, "entscheiden", "haltung", "--angenommen",
-                    env={"PATH": f"{shim}:{os.environ['PATH']}"})
+    code, out = lip(submitted, "entscheiden", "haltung", "--angenommen", env=git_shim(
+        tmp_path, f"echo Nachtrag >> {other}; {REAL_GIT} -C {submitted} commit -q -m parallel "
+                  f"-- {other}"))
     assert code == 3, out
     assert "Commit fehlgeschlagen, nichts wurde verändert: git update-ref: HEAD wurde " \
            "gleichzeitig von einem anderen Befehl verändert" in out
@@ -144,17 +147,8 @@ def test_rollback_never_touches_someone_elses_commit(submitted: Path, tmp_path: 
 def test_a_plain_commit_that_took_the_staged_record_is_kept(submitted: Path, tmp_path: Path) -> None:
     """`git commit` at the very moment commits what lip staged: lip's own commit then fails,
     and the undo must not stage the removal of what the other commit now holds."""
-    shim = tmp_path / "shim"
-    shim.mkdir()
-    (shim / "git").write_text(
-        "#!/bin/sh\n"
-        "case \"$1\" in update-ref)\n"
-        f"  {REAL_GIT} -C {submitted} commit -q -m parallel;;\n"
-        "esac\n"
-        f"exec {REAL_GIT} \"$@\"\n")
-    (shim / "git").chmod(0o755)
-    code, out = lip(submitted, "entscheiden", "haltung", "--angenommen",
-                    env={"PATH": f"{shim}:{os.environ['PATH']}"})
+    code, out = lip(submitted, "entscheiden", "haltung", "--angenommen", env=git_shim(
+        tmp_path, f"{REAL_GIT} -C {submitted} commit -q -m parallel"))
     assert code == 3, out
     assert ("Fehler: Commit fehlgeschlagen: git update-ref: HEAD wurde gleichzeitig von einem "
             "anderen Befehl verändert; ein gleichzeitiger Commit hat den Eintrag schon mit "
@@ -367,3 +361,14 @@ def test_a_shallow_clone_says_how_to_fetch_the_history(decided: Path, tmp_path: 
     assert "Warnung: 2 Einträge verweisen auf Commits, die hier fehlen" in out and hint in out
     code, out = lip(clone, "redline")
     assert code == 1 and hint in out, out
+
+
+def test_a_git_error_that_escapes_a_command_is_german(repo_root: Path) -> None:
+    from pipeline.commands import git_failure
+
+    with pytest.raises(git.GitCommandError) as e:
+        git.Repo(repo_root).git.rev_parse("--verify", "gibt-es-nicht")
+    assert git_failure(e.value) == ("Git ist fehlgeschlagen: git rev-parse ist fehlgeschlagen "
+                                    "(Exit-Code 128); Meldung von git: fatal: Needed a single "
+                                    "revision")
+    assert git_failure(ValueError("x")) is None

@@ -1,1 +1,11 @@
 """One use case per CLI verb; the only writers to build/ (gather, validate, then swap in)."""
+
+
+def git_failure(error: BaseException) -> str | None:
+    """The German account of a GitPython error that escaped a command (a corrupt object, a
+    repository git itself refuses), or None for any other error; the CLI then exits 3."""
+    if not type(error).__module__.startswith("git."):
+        return None
+    from pipeline.history import git_failure_text
+
+    return f"Git ist fehlgeschlagen: {git_failure_text(error)}"

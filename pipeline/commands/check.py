@@ -9,7 +9,7 @@ from pipeline import history
 from pipeline.commands.fassungen import check_council
 from pipeline.diagnostics import Report, Severity
 from pipeline.errors import GitError, PipelineError
-from pipeline.plan import Chapter, Plan, load_chapter, load_plan, read_resources
+from pipeline.plan import Chapter, Plan, frontmatter, load_plan, read_resources
 from pipeline.plan.validate import check_plan
 from pipeline.review import check_final
 from pipeline.review.append_only import Version, tampered
@@ -49,15 +49,15 @@ def history_report(repo: Any, prefix: str, plan: Plan) -> Report:
     if history.head_sha(repo) is None:
         return report
     imported: set[tuple[str, str, int]] = set()
+    heads: dict[str, Any] = {}  # most versions differ in the text only: parse a head once
+    committed = history.file_versions(repo, [f"{prefix}/{ch.filename}" for ch in plan.chapters])
     for chapter in plan.chapters:
         versions = []
         repo_path = f"{prefix}/{chapter.filename}"
-        for sha, record, raw in history.file_versions(repo, repo_path):
-            try:
-                old = load_chapter(chapter.filename, raw, editable=False)
-            except PipelineError:  # a version that cannot be read binds nothing
-                continue
-            versions.append(Version(sha, record, old.review))
+        for sha, record, raw in committed[repo_path]:
+            review = _review_of(chapter.path, raw, heads)
+            if review is not None:  # a version that cannot be read binds nothing
+                versions.append(Version(sha, record, review))
         if versions:  # in the file's first commit here: brought along, pinning another history
             imported |= {(chapter.path, name, i) for name in ("vorlagen", "entscheidungen",
                                                               "stellungnahmen")
@@ -67,6 +67,19 @@ def history_report(repo: Any, prefix: str, plan: Plan) -> Report:
             report.add(chapter.path, chapter.line_of(*keys), t.field, t.message(repo_path, chapter.id))
     _missing_commits(repo, plan, report, imported)
     return report
+
+
+def _review_of(path: str, raw: bytes, heads: dict[str, Any]) -> Any:
+    """The `review` of a committed version, from its head alone (the body is not parsed)."""
+    try:
+        split = frontmatter.split(frontmatter.decode(raw, path), path)
+        if split.yaml_text not in heads:
+            meta = frontmatter.load(split.yaml_text, path, split.yaml_first_line, editable=False)
+            review = meta.get("review") if isinstance(meta, dict) else None
+            heads[split.yaml_text] = review if isinstance(review, dict) else {}
+    except PipelineError:
+        return None
+    return heads[split.yaml_text]
 
 
 def _list(review: Any, name: str) -> list:

@@ -67,7 +67,46 @@ def image_problems(name: str, data: bytes) -> list[str]:
     if not data.startswith(_SIGNATURES[kind]):
         return [f"Inhalt ist kein {kind}-Bild, obwohl der Name es sagt (die Datei wäre im PDF "
                 f"nicht lesbar); bitte die Datei als {kind} speichern oder richtig benennen"]
+    damage = _STRUCTURE[kind](data)
+    if damage:
+        return [f"{kind}-Bild ist beschädigt ({damage}); typst könnte es nicht lesen. Bitte das "
+                f"Bild neu speichern"]
     return []
+
+
+def _png_damage(data: bytes) -> str | None:
+    """Walk the chunks: each length, type and CRC must hold, IHDR first, IEND last."""
+    import zlib
+
+    pos, first = 8, True
+    while pos + 12 <= len(data):
+        length = int.from_bytes(data[pos:pos + 4], "big")
+        kind = data[pos + 4:pos + 8]
+        end = pos + 12 + length
+        if end > len(data):
+            return "Datei endet mitten in einem Abschnitt"
+        if first and kind != b"IHDR":
+            return "Kopfabschnitt IHDR fehlt"
+        crc = int.from_bytes(data[end - 4:end], "big")
+        if zlib.crc32(data[pos + 4:end - 4]) != crc:
+            return f"Prüfsumme des Abschnitts {kind.decode('latin-1')!r} stimmt nicht"
+        if kind == b"IEND":
+            return None
+        pos, first = end, False
+    return "Datei endet mitten in einem Abschnitt" if pos < len(data) else \
+        "Schlussabschnitt IEND fehlt"
+
+
+def _jpeg_damage(data: bytes) -> str | None:
+    return None if data.rfind(b"\xff\xd9") > 2 else "Endmarke fehlt, die Datei ist abgeschnitten"
+
+
+def _gif_damage(data: bytes) -> str | None:
+    """Only the header (decoders accept a missing trailer)."""
+    return None if len(data) > 13 else "Datei endet im Kopf"
+
+
+_STRUCTURE = {"PNG": _png_damage, "JPEG": _jpeg_damage, "GIF": _gif_damage}
 
 
 def _local_name(tag: str) -> str:

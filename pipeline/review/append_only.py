@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.review.rules import german_date
+from pipeline.dates import german_date
+from pipeline.plan.frontmatter import to_plain as plain
 
 LISTS = ("vorlagen", "entscheidungen", "stellungnahmen", "berichtigungen")
 CORRECTION = "berichtigung"
@@ -59,17 +60,6 @@ def _describe(entry: Any) -> str:
     parts = [german_date(entry["datum"])] if entry.get("datum") else []
     parts += [str(entry[k]) for k in ("gremium", "ergebnis") if entry.get(k)]
     return f"({', '.join(parts)}) " if parts else ""
-
-
-def plain(value: Any) -> Any:
-    """JSON-like form for comparing (dates as ISO text, mappings as dicts)."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
 
 
 def _without_new_erledigt(now: Any, then: Any) -> Any:
