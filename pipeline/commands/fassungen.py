@@ -93,7 +93,8 @@ def _check_revisions(repo, prefix: str, plan: Plan, report: Report) -> None:
                    f"{len(lacking)} Fassung(en) verweisen auf Commits, die hier fehlen (zuerst "
                    f"„{f.get('name')}“); {history.SHALLOW_HINT}", Severity.WARNING)
         return
-    versions = history.file_versions(repo, f"{prefix}/lip.yaml")
+    manifest_path = f"{prefix}/lip.yaml" if prefix else "lip.yaml"
+    versions = history.file_versions(repo, [manifest_path])[manifest_path]
     brought: set[tuple[str, str]] = set()
     if versions:
         try:
