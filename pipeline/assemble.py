@@ -282,3 +282,72 @@ def assemble(plan: Plan, *, draft: bool = True, line_numbers: bool = False,
         "entwurf": bool(draft),
     }
     return Assembled(parts, metadata, data)
+
+
+# --- the Beschlussdrucksache in front of the plan, for Word and HTML (issue 16) ----------------
+
+FRONT_KEY = "drucksache"
+TOC_ANCHOR = "lip-inhaltsverzeichnis"
+"""An empty div where the Word file's contents list goes (render/docx.py puts it there)."""
+
+
+def drucksache_markdown(doc: Assembled, *, word: bool) -> str:
+    """The Drucksache part the PDF's template draws (Beratungsfolge, Antrag, Gender-Aspekte,
+    Kostentabelle, Begründung) and the title of Anlage 1, as Markdown for pandoc.
+
+    Every generated string is escaped (`escape_inline`), so that "1. Fassung" stays text. In
+    Word the part's headings are styled paragraphs (a heading would enter Word's contents
+    list); in HTML they are headings left out of the contents (`.unlisted`).
+    """
+    ds, meta = doc.data.get("drucksache", {}), doc.metadata
+
+    def heading(text: str) -> str:
+        if word:
+            return f'::: {{custom-style="Drucksachenkopf"}}\n{escape_inline(text)}\n:::'
+        return f"## {escape_inline(text)} {{.unnumbered .unlisted}}"
+
+    def box(style: str, text: str) -> str:
+        return f'::: {{custom-style="{style}"}}\n{text}\n:::' if word else text
+
+    facts = [("Nr.", ds.get("nummer", "")), ("Anzahl der Anlagen", str(ds.get("anzahl-anlagen", 1))),
+             ("Datum", ds.get("datum", "")), ("Dezernat", ds.get("dezernat", ""))]
+    letterhead = (f"{escape_inline(doc.data.get('herausgeber', ''))} · "
+                  f"{escape_inline(ds.get('art', 'Beschlussdrucksache'))}")
+    out = [box("Briefkopf", letterhead) if word else f"**{letterhead}**", "",
+           "| Angabe | Wert |", "|---|---|",
+           *(f"| {name} | {escape_inline(value)} |" for name, value in facts), "",
+           ": Angaben zur Drucksache", ""]
+    if ds.get("beratungsfolge"):
+        out += ["**Beratungsfolge**", "", *(f"- {escape_inline(b)}" for b in ds["beratungsfolge"]), ""]
+    out += [f"**{escape_inline(ds.get('titel', doc.data.get('titel', '')))}**", "",
+            heading("Antrag"), "", meta.get("antrag-einleitung", ""), "", meta.get("antrag", ""), "",
+            heading("Berücksichtigung von Gender-Aspekten"), "", meta.get("gender", ""), "",
+            heading("Kostentabelle"), ""]
+    kosten = ds.get("kosten") or []
+    if kosten:
+        out += ["| Posten | Art | Haushaltsjahr | Betrag in Euro |", "|:---|:---|:---:|---:|",
+                *(f"| {escape_inline(k['posten'])} | {escape_inline(k['art'])} | "
+                  f"{escape_inline(k['haushaltsjahr'])} | {escape_inline(k['betrag'])} |" for k in kosten),
+                f"| **Summe** | | | **{escape_inline(ds.get('kosten-summe', ''))}** |", "",
+                ": Finanzielle Auswirkungen", ""]
+    else:
+        out += ["Es entstehen keine finanziellen Auswirkungen.", ""]
+    out += [heading("Begründung des Antrages"), "", meta.get("begruendung", ""), "",
+            escape_inline(ds.get("dezernat", "")), "", f"Hannover, {escape_inline(ds.get('datum', ''))}", ""]
+    title = f"Anlage 1: {doc.data.get('titel', '')}"
+    if word:
+        fassung = escape_inline(doc.data.get("fassung", ""))
+        out += [box("Anlagentitel", escape_inline(title)), "",
+                box("Anlagenzeile", f"zur Drucksache Nr. {escape_inline(ds.get('nummer', ''))}"), "",
+                box("Anlagenzeile", escape_inline(doc.data.get("untertitel", ""))), "",
+                box("Anlagenzeile", fassung + (" – ENTWURF" if doc.data.get("entwurf") else "")), "",
+                f"::: {{#{TOC_ANCHOR}}}\n:::", ""]
+    else:
+        out += [f"# {escape_inline(title)} {{#anlage-1 .unnumbered .unlisted}}", ""]
+    return protect_gender_star("\n".join(out)) + "\n"
+
+
+def with_drucksache(doc: Assembled, *, word: bool) -> Assembled:
+    """`doc` with the Drucksache part in front: the whole Beschlussdrucksache, as in the PDF."""
+    front = Part(FRONT_KEY, drucksache_markdown(doc, word=word))
+    return Assembled([front, *doc.parts], doc.metadata, doc.data)
