@@ -259,8 +259,9 @@ def fassung_shown(found: Any) -> str:
     return f"{found.name} vom {date}" if date else str(found.name)
 
 
-CONSULTATION_COLUMNS = (("Datum", 12), ("Kapitel", 21), ("Gremium", 24), ("Art", 14),
-                        ("Ergebnis", 17), ("Fassung", 12))
+CONSULTATION_COLUMNS = (("Datum", 12), ("Kapitel", 19), ("Gremium", 26), ("Art", 14),
+                        ("Ergebnis", 15), ("Fassung", 14))
+"""Relative widths: "Gleichstellungsbeauftragte" and "Stellungnahme" fit their columns."""
 
 
 def consultation_markdown(plan: Plan) -> str:

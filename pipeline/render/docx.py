@@ -26,13 +26,11 @@ from pipeline.render.wordstyle import PLACEHOLDER_DRAFT, PLACEHOLDER_FASSUNG, PL
 TOC_TITLE = "Inhalt"
 TOC_LEVELS = 2
 COLUMN_WIDTHS = {
-    "Alle Maßnahmen": (11, 25, 18, 16, 12, 18),
-    "Beratungsverlauf": (12, 21, 22, 13, 18, 14),
     "Finanzielle Auswirkungen": (50, 17, 15, 18),
     "Angaben zur Drucksache": (30, 70),
 }
-"""Column widths in percent for the generated tables, by the start of their caption: wide
-enough that no word breaks inside ("Federführung", "1.10.12")."""
+"""Column widths in percent for the Drucksache's tables, by the start of their caption (the
+other tables keep pandoc's relative widths, fitted to the column)."""
 
 
 class WordConversion:
@@ -138,8 +136,9 @@ def _contents(xml: str) -> str:
 
 
 def _fit_table(m: re.Match) -> str:
-    """Widths in twips summing to the text column: pandoc assumes US Letter's column."""
-    table = m.group(0)
+    """Widths in twips summing to the text column (pandoc assumes US Letter's column) and
+    the cells' paragraphs in the small table style (LibreOffice ignores a table style's size)."""
+    table = re.sub(r'<w:pStyle w:val="Compact" ?/>', '<w:pStyle w:val="Tabelleninhalt"/>', m.group(0))
     cols = [int(w) for w in re.findall(r'<w:gridCol w:w="(\d+)" ?/>', table)]
     if not cols:
         return table
