@@ -96,15 +96,27 @@ def test_no_heading_is_the_last_line_of_a_page(shipped) -> None:
     plan = load_plan(SHIPPED_PLAN)
     headings = {" ".join(h.text.split()) for ch in plan.chapters for h in ch.body.headings}
     headings |= {f"{ch.number} {ch.title}" for ch in plan.chapters}
-    pages = pdf_text(shipped["pdf"]).split("\f")
+    terms = {m.group(1).strip() for ch in plan.chapters  # defined terms: "Term" then ":   …"
+             for m in re.finditer(r"^([^|\s][^\n]*)\n\n?:[ \t]", ch.text.body, re.M)}
+    headings |= {t.replace("\\", "") for t in terms}
+    layout = subprocess.run(["pdftotext", "-layout", str(shipped["pdf"]), "-"],
+                            capture_output=True, check=True).stdout.decode()
+    pages = layout.split("\f")
     stranded = []
     for number, page in enumerate(pages[:-1], start=1):
         lines = [line.strip() for line in page.splitlines() if line.strip()]
-        lines = [line for line in lines if not re.fullmatch(r"Seite \d+ von \d+|[A-Z]", line)]
+        lines = [line for line in lines if not re.fullmatch(r"Seite \d+ von \d+|[A-Z]{1,3}", line)]
         if lines and any(lines[-1] == h or (len(lines[-1]) > 12 and h.startswith(lines[-1]))
                          for h in headings):
             stranded.append((number, lines[-1]))
-    assert not stranded, f"Überschrift als letzte Zeile einer Seite: {stranded}"
+    assert not stranded, f"Überschrift oder Begriff als letzte Zeile einer Seite: {stranded}"
+
+
+def test_numbers_stay_with_their_unit(shipped) -> None:
+    """German typography: "85 %", "Nr. 3", "1. Januar" never break between the two."""
+    text = pdf_text(shipped["pdf"])
+    split = re.findall(r"\d\n(?:%|Euro\b|Prozent\b)|\bNr\.\n\d|\b\d{1,2}\.\n(?:Januar|Juli|Dezember)\b", text)
+    assert not split, split
 
 
 def _broken_words(pages_text: list[str], words: set[str]) -> list[str]:
