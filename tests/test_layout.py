@@ -247,3 +247,17 @@ def test_html_catalog_fits_a_phone(shipped) -> None:
     assert found["right"] <= 390 and found["scroll"] <= 390, found
     assert not found["stacked"], f"Nummern über mehrere Zeilen: {found['stacked'][:5]}"
     assert found["drucksache"]
+
+
+def test_line_numbers_neither_collide_nor_number_empty_lines(tmp_path) -> None:
+    """`--zeilennummern`: each number beside a line of text, none over another (page 1 has the
+    Beratungsfolge beside the Drucksache's facts)."""
+    pdf = build(SHIPPED_PLAN, output=tmp_path, formats=["pdf"], line_numbers=True, validate=False).outputs["pdf"]
+    for number, (_size, words) in enumerate(_pages_bbox(pdf)[:3], start=1):
+        numbers = [w for w in words if w[2] < 68 and w[4].isdigit() and w[3] - w[1] < 14]
+        text = [w for w in _body_words(words) if w[0] > 68]
+        assert numbers, f"Seite {number}: keine Zeilennummern"
+        tops = sorted(w[1] for w in numbers)
+        assert all(b - a > 10 for a, b in zip(tops, tops[1:], strict=False)), f"Seite {number}: Nummern übereinander"
+        lonely = [w[4] for w in numbers if not any(abs((t[1] + t[3]) / 2 - (w[1] + w[3]) / 2) < 6 for t in text)]
+        assert not lonely, f"Seite {number}: Nummern ohne Text daneben: {lonely}"
