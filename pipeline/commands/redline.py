@@ -181,9 +181,10 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
     total = Stats()
     if changed:
         lines += ["| Kapitel | Verglichen mit | Wörter eingefügt | Wörter gestrichen "
-                  "| Maßnahmen | Vorgaben der letzten Entscheidung |",
-                  # dash counts set the column widths (pandoc: relative widths of long tables)
-                  "|:-----------|:----------|-------:|-------:|:-----------|:-----------------------------|"]
+                  "| Maßnahmen | Vorgaben |",
+                  # dash counts set the column widths (pandoc: relative widths of long tables);
+                  # the counts' columns fit "eingefügt" and "gestrichen" in bold
+                  "|:--------------|:------------|-----------:|-----------:|:--------------|:--------|"]
     for c in changed:
         s = c.redline.stats
         total.add(s)
@@ -197,8 +198,7 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
         if s.measures_moved:
             parts.append("verschoben: " + ", ".join(s.measures_moved))
         measures = "; ".join(parts) if parts else "–"
-        vorgaben = " ".join(v if v.endswith((".", "!", "?")) else v + ";"
-                            for v in c.redline.vorgaben).rstrip(";") or "–"
+        vorgaben = ", ".join(_vorgabe_id(v) for v in c.redline.vorgaben) or "–"
         lines.append(f"| [{_cell(c.redline.title)}](#{_anchor(c)}) | {_cell(c.alt_label)} "
                      f"| {s.words_added} | {s.words_removed} | {_cell(measures)} "
                      f"| {_cell(vorgaben)} |")
@@ -208,6 +208,12 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
     lines.append("")
     if not changed:
         lines += ["Keine Änderungen.", ""]
+    with_vorgaben = [c for c in changed if c.redline.vorgaben]
+    if with_vorgaben:  # each Vorgabe on its own line, not run together in a table cell
+        lines += ["**Vorgaben der letzten Entscheidung**", ""]
+        for c in with_vorgaben:
+            lines += [f"- {_text(c.redline.title)} ({_text(c.alt_label)}):", ""]
+            lines += [f"    - {v}" for v in c.redline.vorgaben] + [""]
     if unchanged:
         lines += ["Unverändert: " + ", ".join(c.redline.title for c in unchanged) + ".", ""]
     fallbacks = [f for c in chapters for f in c.redline.stats.fallbacks]
@@ -215,6 +221,17 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
         lines += ["::: hinweis", "**Hinweis zur Genauigkeit:** " + " ".join(fallbacks), ":::",
                   ""]
     return "\n".join(lines) + "\n"
+
+
+def _text(text: str) -> str:
+    """Generated text that pandoc must read as written ("1. Fassung" at a line's start)."""
+    return re.sub(r"^(\d+)\.(\s)", r"\1\\.\2", re.sub(r"([\\`*_\[\]|<>#$@~^])", r"\\\1", text))
+
+
+def _vorgabe_id(label: str) -> str:
+    """'V1: Die Zusammenarbeit …' -> 'V1' (the table names them; the list beneath says them)."""
+    head = label.split(":", 1)[0].strip()
+    return _cell(head if head and len(head) <= 8 else label)
 
 
 def _anchor(c: ChapterRedline) -> str:
