@@ -251,6 +251,8 @@ def synopse_document(redline_md: str, *, title: str, heading_old: str = "Bisheri
     for old, new, unchanged in synopse_rows(doc["blocks"]):
         if unchanged and old and old[0]["t"] == "Header":
             rows.append([["", ["rl-heading"], []], [_cell(old, 2)]])
+        elif unchanged and old and old[0]["t"] == "Div" and "vorgaben" in old[0]["c"][0][1]:
+            rows.append([["", ["rl-vorgaben"], []], [_cell(_strip_ids(old), 2)]])  # once, across both
         else:
             rows.append([["", [], []], [_cell(_strip_ids(old)), _cell(_strip_ids(new))]])
     head = [["", [], []], [[["", [], []], [_cell([{"t": "Plain", "c": _words(heading_old)}]),

@@ -49,8 +49,28 @@ local function fix_inlines(inlines)
   return changed and inlines or nil
 end
 
+-- A list that opens a table cell: pandoc writes "[- item" on the cell's line, and typst ends
+-- the item where a continuation line is indented less than that "-" ("], [- …" of the second
+-- column). An empty raw line first puts the list on a line of its own.
+local function cell_lists(tbl)
+  local changed = false
+  local function fix(cell)
+    local first = cell.contents[1]
+    if first and (first.t == 'BulletList' or first.t == 'OrderedList' or first.t == 'DefinitionList') then
+      cell.contents:insert(1, pandoc.RawBlock('typst', '/* Liste */'))
+      changed = true
+    end
+  end
+  local function rows(list) for _, row in ipairs(list) do for _, c in ipairs(row.cells) do fix(c) end end end
+  rows(tbl.head.rows)
+  for _, body in ipairs(tbl.bodies) do rows(body.head); rows(body.body) end
+  rows(tbl.foot.rows)
+  return changed and tbl or nil
+end
+
 function M.filter()
   return {
+    Table = cell_lists,
     Plain = function(b) if fix_inlines(b.content) then return b end end,
     Para = function(b) if fix_inlines(b.content) then return b end end,
     Span = function(s) if fix_inlines(s.content) then return s end end,

@@ -206,6 +206,7 @@ local function images_as_text(blocks)
 end
 
 local typst_text = dofile(PANDOC_SCRIPT_FILE:gsub('[^/]*$', '') .. 'build-typst-text.lua').filter()
+local synopse_typst = dofile(PANDOC_SCRIPT_FILE:gsub('[^/]*$', '') .. 'synopse-typst.lua')
 
 function Pandoc(doc)
   doc.blocks = images_as_text(fix_ids(doc.blocks))
@@ -225,5 +226,6 @@ function Pandoc(doc)
       out:extend(process(pandoc.Blocks { b }))
     end
   end
+  if FORMAT:match('typst') then out = out:walk({ Table = synopse_typst.table }) end
   return pandoc.Pandoc(out, m)
 end
