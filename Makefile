@@ -73,9 +73,9 @@ preview:
 	@mkdir -p build/vorschau
 	@for pdf in $(PREVIEW_PDFS); do \
 	  name=$$(basename "$$pdf" .pdf); tmp=$$(mktemp -d); \
-	  pdftoppm -r 40 -png "$$pdf" "$$tmp/s" && \
-	  montage "$$tmp"/s-*.png -tile 8x -geometry +4+4 -background '#888888' \
-	    -label '%t' "build/vorschau/$$name.png" && \
+	  pdftoppm -r 40 -png "$$pdf" "$$tmp/S" && \
+	  montage -label '%t' "$$tmp"/S-*.png -tile 8x -geometry +4+4 -background '#888888' \
+	    -pointsize 14 "build/vorschau/$$name.png" && \
 	  echo "Vorschau: build/vorschau/$$name.png ($$(ls "$$tmp" | wc -l) Seiten)"; \
 	  rm -rf "$$tmp"; \
 	done

@@ -261,3 +261,24 @@ def test_line_numbers_neither_collide_nor_number_empty_lines(tmp_path) -> None:
         assert all(b - a > 10 for a, b in zip(tops, tops[1:], strict=False)), f"Seite {number}: Nummern übereinander"
         lonely = [w[4] for w in numbers if not any(abs((t[1] + t[3]) / 2 - (w[1] + w[3]) / 2) < 6 for t in text)]
         assert not lonely, f"Seite {number}: Nummern ohne Text daneben: {lonely}"
+
+
+def test_no_catalog_row_is_split_across_pages(shipped) -> None:
+    """Each page of the Maßnahmenkatalog continues with a whole row: after the repeated table
+    head comes a Maßnahme's number, not the rest of a cell."""
+    split = []
+    for number, page in enumerate(_annex_layout_pages(shipped["pdf"]), start=1):
+        lines = [line.strip() for line in page.splitlines()
+                 if line.strip() and not re.fullmatch(r"[A-Z]{1,3}", line.strip())]  # no watermark
+        for i, line in enumerate(lines[:-1]):
+            if line.startswith("Nr.") and "Maßnahme" in line and not re.match(r"\d+\.\d+\.\d+\s", lines[i + 1]):
+                split.append((number, lines[i + 1][:40]))
+    assert not split, f"Zeilen über zwei Seiten geteilt (Seite des Anhangs, Text): {split}"
+
+
+def _annex_layout_pages(pdf: Path) -> list[str]:
+    pages = pdf_text(pdf).split("\f")
+    first = max(i for i, p in enumerate(pages) if "Anhang 1: Maßnahmenkatalog" in p) + 1
+    out = subprocess.run(["pdftotext", "-layout", "-f", str(first), str(pdf), "-"],
+                         capture_output=True, check=True).stdout.decode()
+    return out.split("\f")
