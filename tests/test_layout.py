@@ -236,7 +236,14 @@ def test_html_catalog_fits_a_phone(shipped) -> None:
                 const r = document.createRange(); r.selectNodeContents(td);
                 return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size > 1;
               }).map(td => td.textContent.trim());
-              return {count: tables.length, right, stacked,
+              const dates = [...document.querySelectorAll('#anhang-beratungsverlauf tbody td:first-child')];
+              const datesStacked = dates.filter(td => {
+                const r = document.createRange(); r.selectNodeContents(td);
+                return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size > 1;
+              }).length;
+              const history = document.querySelector('#anhang-beratungsverlauf table');
+              const historyRight = history.getBoundingClientRect().right;
+              return {count: tables.length, right, stacked, datesStacked, historyRight,
                       drucksache: !!document.evaluate("//*[contains(text(),'Beratungsfolge')]",
                                    document, null, 9, null).singleNodeValue,
                       scroll: document.documentElement.scrollWidth};
@@ -247,6 +254,7 @@ def test_html_catalog_fits_a_phone(shipped) -> None:
     assert found["right"] <= 390 and found["scroll"] <= 390, found
     assert not found["stacked"], f"Nummern über mehrere Zeilen: {found['stacked'][:5]}"
     assert found["drucksache"]
+    assert found["datesStacked"] == 0 and found["historyRight"] <= 390, found  # scrolls inside itself
 
 
 def test_line_numbers_neither_collide_nor_number_empty_lines(tmp_path) -> None:
