@@ -138,9 +138,14 @@ def _contents(xml: str) -> str:
 
 
 def _fit_table(m: re.Match) -> str:
-    """Widths in twips summing to the text column (pandoc assumes US Letter's column) and
-    the cells' paragraphs in the small table style (LibreOffice ignores a table style's size)."""
-    table = re.sub(r'<w:pStyle w:val="Compact" ?/>', '<w:pStyle w:val="Tabelleninhalt"/>', m.group(0))
+    """Widths in twips summing to the text column (pandoc assumes US Letter's column), the
+    cells' paragraphs in the small, ragged table style (LibreOffice ignores a table style's
+    size; a justified cell stretches its spaces), rows kept whole."""
+    table = re.sub(r'<w:pStyle w:val="(?:Compact|BodyText|FirstParagraph)" ?/>',
+                   '<w:pStyle w:val="Tabelleninhalt"/>', m.group(0))
+    # A row (a Maßnahme of the catalog) is never split across two pages.
+    table = re.sub(r"<w:tr>(?!<w:trPr>)", "<w:tr><w:trPr><w:cantSplit/></w:trPr>", table)
+    table = re.sub(r"<w:trPr>(?!<w:cantSplit)", "<w:trPr><w:cantSplit/>", table)
     cols = [int(w) for w in re.findall(r'<w:gridCol w:w="(\d+)" ?/>', table)]
     if not cols:
         return table
