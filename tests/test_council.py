@@ -11,8 +11,8 @@ from pathlib import Path
 
 import git
 import pytest
-from conftest import OPARL_SCHEMAS, needs_oparl_schemas
-from review_support import commit_all, copy_plan, fixed_git_dates, init_repo, snapshot  # noqa: F401, F811
+from support import OPARL_SCHEMAS, needs_oparl_schemas
+from support.repos import commit_all, copy_plan, init_repo, snapshot
 
 from pipeline.commands import council
 from pipeline.commands.build import is_final
@@ -91,7 +91,7 @@ Begründung: Lotsinnen und Lotsen erreichen mehr Familien.
 @pytest.fixture
 def repo(tmp_path, request) -> Path:
     request.getfixturevalue("fixed_git_dates")
-    root = copy_plan(tmp_path, "rat")
+    root = copy_plan("rat", tmp_path / "repo").parent
     init_repo(root)
     return root
 
@@ -148,7 +148,7 @@ def test_fassung_refusals_leave_the_repository_unchanged(repo, prepare, args, me
 
 def test_fassung_final_refused_while_a_chapter_is_not_accepted(tmp_path, request) -> None:
     request.getfixturevalue("fixed_git_dates")
-    root = copy_plan(tmp_path, "review-mini")
+    root = copy_plan("review-mini", tmp_path / "repo").parent
     init_repo(root)
     before = snapshot(root)
     with pytest.raises(council.CouncilError, match="lip check --final"):
@@ -541,7 +541,7 @@ def test_check_reports_a_fassung_whose_revision_is_not_there(repo) -> None:
 def test_fassungen_brought_along_with_a_copied_plan_are_left_alone(tmp_path, request) -> None:
     """A plan copied into a new repository names commits of its old one: nothing to compare."""
     request.getfixturevalue("fixed_git_dates")
-    root = copy_plan(tmp_path, "rat")
+    root = copy_plan("rat", tmp_path / "repo").parent
     manifest = root / "plan" / "lip.yaml"
     manifest.write_text(manifest.read_text(encoding="utf-8").replace(
         "fassungen: []", "fassungen:\n  - name: 1. Fassung\n    rev: ff8ba22b2a49e689a4ff81dadbdf03582df1c410"),

@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from redline_helpers import docx_words
+from support.redline_views import docx_words
 from test_redline import CASES, read_case
 
 from pipeline import redline
@@ -122,7 +122,7 @@ def test_libreoffice_reads_the_tracked_changes(tmp_path: Path) -> None:
         {"Expert*innengruppe Bildung"}
     if not _has_uno():
         return
-    script = Path(__file__).parent / "lo_tracked_changes.py"
+    script = Path(__file__).parent / "support" / "lo_tracked_changes.py"
     for mode, src in (("accept", new), ("reject", old)):
         out = tmp_path / f"{mode}.txt"
         subprocess.run([SYSTEM_PY, str(script), str(docx), mode, str(out)], check=True,

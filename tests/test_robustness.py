@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from conftest import SHIPPED_PLAN
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import SHIPPED_PLAN
 
 from pipeline import review
 from pipeline.assemble import assemble

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import copy_plan
+from support import copy_plan
 
 from pipeline.cli import main
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import git
 import pytest
-from review_support import commit_all, fixed_git_dates, mini, snapshot  # noqa: F401
+from support.repos import commit_all, snapshot
 
 REAL_GIT = shutil.which("git")
 

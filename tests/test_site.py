@@ -1,7 +1,7 @@
 """The review site's HTML, without a browser: escaping, CSP, anchors, links, states.
 
-The site is built once per module from tests/fixtures/site/plan in a real git repository
-(see site_fixture.py); the browser tests in test_site_browser.py use the same fixture.
+The site is built once per module from tests/data/plans/site/plan in a real git repository
+(see site_history.py); the browser tests in test_site_browser.py use the same fixture.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-import site_fixture
 from click.testing import CliRunner
+from support import copy_plan, site_history
 
 from pipeline.cli import cli, main
 from pipeline.commands import site
@@ -55,7 +55,7 @@ class Page(HTMLParser):
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    result, shas = site_fixture.build(tmp_path_factory.mktemp("site"))
+    result, shas = site_history.build(tmp_path_factory.mktemp("site"))
     return result, shas
 
 
@@ -250,7 +250,7 @@ def test_template_escapes_everything_but_markup():
 
 
 def test_rebuild_replaces_the_site(tmp_path):
-    plan_dir, _ = site_fixture.make_repo(tmp_path)
+    plan_dir, _ = site_history.make_repo(tmp_path)
     out = tmp_path / "out" / "site"
     out.mkdir(parents=True)
     (out / "alt.html").write_text("alt", encoding="utf-8")
@@ -263,7 +263,7 @@ def test_rebuild_replaces_the_site(tmp_path):
 
 
 def test_cli_site_open_prints_the_address(tmp_path):
-    plan_dir, _ = site_fixture.make_repo(tmp_path)
+    plan_dir, _ = site_history.make_repo(tmp_path)
     out = tmp_path / "web"
     res = CliRunner().invoke(cli, ["site", "--plan", str(plan_dir), "--ausgabe", str(out),
                                    "--open", "--trotz-fehlern"])
@@ -272,7 +272,7 @@ def test_cli_site_open_prints_the_address(tmp_path):
 
 
 def test_cli_site_refuses_a_plan_with_errors(tmp_path, capsys):
-    plan_dir, _ = site_fixture.make_repo(tmp_path)
+    plan_dir, _ = site_history.make_repo(tmp_path)
     with pytest.raises(SystemExit) as exc:
         main(["site", "--plan", str(plan_dir), "--ausgabe", str(tmp_path / "web")])
     assert exc.value.code == 1
@@ -282,7 +282,7 @@ def test_cli_site_refuses_a_plan_with_errors(tmp_path, capsys):
 
 
 def test_cli_site_names_a_target_it_cannot_write(tmp_path, capsys):
-    plan_dir, _ = site_fixture.make_repo(tmp_path)
+    plan_dir, _ = site_history.make_repo(tmp_path)
     (tmp_path / "datei").write_text("x", encoding="utf-8")
     target = tmp_path / "datei" / "web"  # below a file: no folder can be made there
     with pytest.raises(SystemExit) as exc:
@@ -294,10 +294,7 @@ def test_cli_site_names_a_target_it_cannot_write(tmp_path, capsys):
 
 
 def test_site_without_git_has_no_redlines(tmp_path):
-    import shutil
-
-    plan_dir = tmp_path / "plan"
-    shutil.copytree(site_fixture.FIXTURE, plan_dir)
+    plan_dir = copy_plan("site", tmp_path)
     result = site.site_for_plan_dir(plan_dir, tmp_path / "site", require_valid=False)
     assert "index.html" in result.pages
     text = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
@@ -315,7 +312,7 @@ def test_an_impossible_date_is_shown_as_written_not_a_crash(tmp_path):
     end in an internal error; the date now appears as the editor wrote it."""
     import shutil
 
-    from conftest import SHIPPED_PLAN
+    from support import SHIPPED_PLAN
 
     plan_dir = tmp_path / "plan"
     shutil.copytree(SHIPPED_PLAN, plan_dir)
