@@ -103,6 +103,7 @@ def _has_uno() -> bool:
 
 
 @pytest.mark.slow
+@pytest.mark.office
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) nicht installiert")
 def test_libreoffice_reads_the_tracked_changes(tmp_path: Path) -> None:
     """A real office suite sees the changes, their author, and accepts/rejects to NEU/ALT."""

@@ -21,8 +21,9 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 AXE = Path(__file__).resolve().parent.parent / "build" / "node" / "node_modules" / "axe-core" \
     / "axe.min.js"
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="chromium nicht installiert (make sysdeps)")
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                 reason="chromium nicht installiert (make sysdeps)")]
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from pipeline.commands.fassungen import fassungen, plans_at_fassungen
 from pipeline.commands.site_data import summary_of
 from pipeline.council import antraege as council
 from pipeline.council.beschluss import replacement
+from pipeline.dates import german_date
 from pipeline.errors import PipelineError
 from pipeline.plan import Plan, load_plan
 from pipeline.redline import compare_markdown
@@ -149,7 +150,7 @@ def ergaenzung_pdf(plan_dir: Path, *, nummer: str = "E1", fassung: str | None = 
     ds_nummer, titel = _drucksache(c.plan)
     intro = "\n\n".join([
         _table(["Nr.", "Bezug", "Datum"], [[f"{ds_nummer} {nummer}", f"Drucksache Nr. {ds_nummer}",
-                                           dt.datetime.fromtimestamp(c.epoch, dt.UTC).strftime("%d.%m.%Y")]]),
+                                           german_date(dt.datetime.fromtimestamp(c.epoch, dt.UTC))]]),
         "## Antrag {.unnumbered}",
         f"Der Rat möge beschließen, die in der Anlage 1 beigefügten textlichen Änderungen des "
         f"{escape_inline(titel)} gegenüber der Fassung „{escape_inline(fassung)}“ zu beschließen.",
