@@ -12,7 +12,6 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from pipeline.commands.site_data import RedlineView, StateView
 from pipeline.dates import german_date_long, iso_date
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import PipelineError, PlanInvalid
+from pipeline.files import replacing_folder
 from pipeline.history import PlanHistory, pair_chapters
 from pipeline.plan import Chapter, Fassung, Plan
 from pipeline.plan.body import anchor as make_anchor
@@ -679,17 +679,7 @@ def footer_html(plan: Plan, stand: str) -> str:
 def write_site(out_dir: Path, files: dict[str, str], images: dict[str, bytes],
                downloads: list[tuple[Path, str]]) -> None:
     """Write into a fresh folder next to `out_dir`, then swap it in (no half-written site)."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix=".site-", dir=out_dir.parent))
-    except OSError as e:  # name the folder the user asked for, not our temporary one
-        raise OSError(e.errno, e.strerror, str(out_dir)) from None
-    try:
-        # mkdtemp makes the folder private (0700); a web server running as another user
-        # could not read the site. Give it the mode a plain mkdir would have.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)
+    with replacing_folder(out_dir) as tmp:
         for name, text in files.items():
             (tmp / name).write_text(text, encoding="utf-8")
         for name in ASSETS:
@@ -709,16 +699,6 @@ def write_site(out_dir: Path, files: dict[str, str], images: dict[str, bytes],
             (tmp / "downloads").mkdir()
             for path, _ in downloads:
                 shutil.copyfile(path, tmp / "downloads" / path.name)
-        old = None
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}-alt-{os.getpid()}")
-            os.replace(out_dir, old)
-        os.replace(tmp, out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def site_for_plan_dir(plan_dir: Path, out_dir: Path, *, require_valid: bool = True) -> SiteResult:
