@@ -18,7 +18,7 @@ from pipeline import review
 from pipeline.assemble import assemble
 from pipeline.commands import site, site_data
 from pipeline.commands.build import is_final
-from pipeline.commands.check import plan_report
+from pipeline.commands.plan_report import plan_report
 from pipeline.errors import PipelineError
 from pipeline.plan import load_plan, read_folder
 
