@@ -191,6 +191,15 @@ def test_timeline_shows_vorgaben_with_erledigt(pages):
     assert order == sorted(order)
 
 
+def test_a_vorlage_goes_from_the_group_to_the_lenkungsgruppe(pages):
+    """Issue 15.5: the Expert*innengruppe submits to the Lenkungsgruppe, not the reverse."""
+    _, bildung = pages["bildung.html"]
+    assert "Vorlage der Expert*innengruppe Bildung an die Lenkungsgruppe" in bildung.plain
+    assert "Vorlage an:" not in bildung.plain
+    _, haltung = pages["haltung.html"]  # an older record naming the Lenkungsgruppe itself
+    assert "Vorlage der Redaktionsgruppe Grundlagenpapier an die Lenkungsgruppe" in haltung.plain
+
+
 def test_measures_table_is_complete_without_javascript(built, pages):
     text, page = pages["massnahmen.html"]
     rows = re.findall(r"<tr data-feld=", text)

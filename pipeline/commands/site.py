@@ -302,7 +302,8 @@ def timeline(chapter: Chapter, plan: Plan) -> str:
     items = []
     for rec in review.records_of(chapter).in_time_order():
         if isinstance(rec, review.Vorlage):
-            body = (f"<p><strong>Vorlage</strong> an: {h(name(rec.gremium))}"
+            submitter, recipient = vorlage_direction(rec, chapter, plan)
+            body = (f"<p><strong>Vorlage</strong> der {h(submitter)} an die {h(recipient)}"
                     f"{commit_note(rec)}</p>")
             if rec.vermerk:
                 body += f"<p>{h(rec.vermerk)}</p>"
@@ -340,6 +341,19 @@ def timeline(chapter: Chapter, plan: Plan) -> str:
     if not items:
         return '<p class="muted">Noch keine Vorlagen, Entscheidungen oder Stellungnahmen.</p>'
     return f'<ol class="timeline">{"".join(items)}</ol>'
+
+
+def vorlage_direction(rec: review.Vorlage, chapter: Chapter, plan: Plan) -> tuple[str, str]:
+    """(who submits, to whom): the Expert*innengruppe submits to the Lenkungsgruppe.
+
+    The record's Gremium is the submitting group (as `lip vorlegen` writes it); an older
+    record that names the deciding body itself is read as the chapter's Expert*innengruppe
+    submitting to it."""
+    name = plan.manifest.gremium_name if plan.manifest else (lambda k: k)
+    submitter = rec.gremium
+    if not submitter or submitter == review.DECIDING_BODY:
+        submitter = str(chapter.get("expertinnengruppe", "") or "Expert*innengruppe")
+    return name(submitter), name(review.DECIDING_BODY)
 
 
 _UNREADABLE = {"vorlagen": "Vorlage", "entscheidungen": "Entscheidung",
