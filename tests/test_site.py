@@ -191,6 +191,56 @@ def test_timeline_shows_vorgaben_with_erledigt(pages):
     assert order == sorted(order)
 
 
+def test_a_vorlage_goes_from_the_group_to_the_lenkungsgruppe(pages):
+    """Issue 15.5: the Expert*innengruppe submits to the Lenkungsgruppe, not the reverse."""
+    _, bildung = pages["bildung.html"]
+    assert "Vorlage der Expert*innengruppe Bildung an die Lenkungsgruppe" in bildung.plain
+    assert "Vorlage an:" not in bildung.plain
+    _, haltung = pages["haltung.html"]  # an older record naming the Lenkungsgruppe itself
+    assert "Vorlage der Redaktionsgruppe Grundlagenpapier an die Lenkungsgruppe" in haltung.plain
+
+
+HASH = re.compile(r"\b[0-9a-f]{10,40}\b")
+DETAILS = re.compile(r"<details class=\"technik\">.*?</details>", re.S)
+
+
+def test_reviewers_see_fassungen_and_dates_not_hashes(pages, built):
+    """Issue 15.10: a record names its text by Fassung and date; hashes only in <details>."""
+    _, shas = built
+    for name, (text, _) in pages.items():
+        shown = DETAILS.sub("", text)
+        assert not HASH.search(shown), (name, HASH.search(shown))
+    text, bildung = pages["bildung.html"]
+    assert "Vorlage der Expert*innengruppe Bildung an die Lenkungsgruppe (Text: 1. Fassung vom " \
+           "1. Juni 2020)" in bildung.plain
+    folded = " ".join(DETAILS.findall(text))
+    assert shas["A"] in folded and "Technische Angaben (Git)" in folded
+    index_text, index = pages["index.html"]
+    assert "Arbeitsstand für die Beteiligten · 2. Fassung · Stand 2. Juli 2020" in index.plain
+    assert shas["D"] in " ".join(DETAILS.findall(index_text))
+    fassungen_text, _ = pages["fassungen.html"]
+    assert shas["C"] in " ".join(DETAILS.findall(fassungen_text))
+    _, diff = pages["fassung-2.html"]
+    assert "1. Fassung vom 1. Juni 2020 → 2. Fassung vom 1. Juli 2020" in diff.plain
+
+
+def test_a_version_between_fassungen_is_named_by_its_date(built):
+    import git
+
+    from pipeline import plan as plan_mod
+    from pipeline.commands.site_data import VersionNames
+    from pipeline.history import PlanHistory
+    from pipeline.review.records import Stand
+
+    result, shas = built
+    plan_dir = result.out_dir.parent.parent / "plan"
+    plan = plan_mod.load_plan(plan_dir)
+    names = VersionNames(plan, PlanHistory(git.Repo(plan_dir.parent), "plan"))
+    assert names.of(Stand(shas["B"])).label == "Textstand vom 10. Juni 2020"
+    assert names.of(Stand(shas["C"][:10])).label == "2. Fassung vom 1. Juli 2020"
+    assert names.of(Stand("0" * 40)).label == ""
+
+
 def test_measures_table_is_complete_without_javascript(built, pages):
     text, page = pages["massnahmen.html"]
     rows = re.findall(r"<tr data-feld=", text)
@@ -209,7 +259,7 @@ def test_fassungen_list_and_redline_page(pages, built):
     text, page = pages["fassungen.html"]
     assert "1. Fassung" in page.plain and "2. Fassung" in page.plain
     assert "fassung-2.html" in page.links
-    assert shas["A"][:12] in text
+    assert shas["A"] in text                   # in the folded technical details
     _, diff = pages["fassung-2.html"]
     assert "Änderungen von 1. Fassung zu 2. Fassung" in diff.plain
 
