@@ -1,10 +1,13 @@
-"""Atomic file writes: a reader (or a crash) never sees half a file."""
+"""Atomic writes: a reader (or a crash) never sees half a file or half a folder of outputs."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 _REASONS = {
@@ -43,4 +46,39 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def replacing_folder(target: Path) -> Iterator[Path]:
+    """The one way a command writes a folder of outputs: fill a fresh staging folder beside
+    `target` (yielded), then swap it in with two renames. A failure (or Ctrl-C) while
+    filling removes the staging folder and leaves the old `target` as it was; a reader never
+    sees half a folder."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-neu-", dir=target.parent))
+    except OSError as e:  # name the folder the user asked for, not our temporary one
+        raise OSError(e.errno, e.strerror, str(target)) from None
+    try:
+        # mkdtemp makes the folder private (0700); a web server running as another user
+        # could not read it. Give it the mode a plain mkdir would have.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o777 & ~umask)
+        yield staging
+        old = None
+        if target.exists() or target.is_symlink():
+            old = target.with_name(f".{target.name}-alt-{os.getpid()}")
+            if old.exists():
+                shutil.rmtree(old, ignore_errors=True)
+            os.replace(target, old)
+        os.replace(staging, target)
+        if old is not None:
+            if old.is_dir() and not old.is_symlink():
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                old.unlink(missing_ok=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -1,5 +1,4 @@
 """Review use cases against real git repositories: the whole cycle and every refusal."""
-# ruff: noqa: F811 - pytest fixtures imported from review_support
 
 from __future__ import annotations
 
@@ -8,13 +7,13 @@ from pathlib import Path
 
 import git
 import pytest
-from review_support import commit_all, edit, fixed_git_dates, mini, snapshot  # noqa: F401
+from support.repos import commit_all, edit, snapshot
 
 from pipeline import review
 from pipeline.commands import check as check_cmd
 from pipeline.commands import record
 from pipeline.commands import status as status_cmd
-from pipeline.commands.check import plan_report
+from pipeline.commands.plan_report import plan_report
 from pipeline.errors import PipelineError
 from pipeline.plan import load_chapter, load_plan
 

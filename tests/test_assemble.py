@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import PLANS, SHIPPED_PLAN
-from plangen import generate_plan
+from support import PLANS, SHIPPED_PLAN
+from support.plangen import generate_plan
 
 from pipeline import assemble as asm
 from pipeline.plan import load_plan

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from checkcases import case_names
-from conftest import PLANS
+from support import PLANS
+from support.checkcases import case_names
 
 from pipeline.cli import main
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from buildhelpers import WHEN, commit_all, make_repo, pdf_text
 from click.testing import CliRunner
+from support.pdf import pdf_text
+from support.repos import WHEN, commit_all, make_repo
 
 from pipeline.cli import cli
 from pipeline.commands.build import build, parse_formats
@@ -71,7 +72,7 @@ def test_typst_source_is_the_same_from_one_or_several_pandoc_runs(tmp_path: Path
     """A big plan is converted by one pandoc per core, each on a share of the parts."""
     import datetime as dt
 
-    from conftest import SHIPPED_PLAN
+    from support import SHIPPED_PLAN
 
     from pipeline.assemble import assemble
     from pipeline.plan import load_plan
@@ -94,7 +95,7 @@ def test_typst_source_is_the_same_converted_by_section_or_by_chapter(tmp_path: P
     must come out exactly as if each chapter were converted whole."""
     import datetime as dt
 
-    from conftest import SHIPPED_PLAN
+    from support import SHIPPED_PLAN
 
     from pipeline.assemble import assemble
     from pipeline.plan import load_plan

@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from checkcases import CASES, build_case, case_names
 from click.testing import CliRunner
-from conftest import SHIPPED_PLAN
+from support import SHIPPED_PLAN
+from support.checkcases import CASES, build_case, case_names
 
 from pipeline.cli import cli
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, SHIPPED_PLAN
+from support import ROOT, SHIPPED_PLAN
 
 from pipeline.cli import cli, main
 

@@ -1,5 +1,4 @@
 """The review commands through the real CLI entry point: messages, exit codes, output."""
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ import sys
 
 import git
 import pytest
-from review_support import commit_all, edit, fixed_git_dates, mini, snapshot  # noqa: F401
+from support.repos import commit_all, edit, snapshot
 
 from pipeline.cli import cli, main
 

@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import OPARL_SCHEMAS
 from demo import main
+from support import OPARL_SCHEMAS
 
 OPARL = OPARL_SCHEMAS
 

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from review_support import fixed_git_dates, mini  # noqa: F401
 
 
 def lip(cwd: Path, *args: str) -> subprocess.CompletedProcess:
@@ -138,7 +137,7 @@ def test_site_open_uses_the_browser_there_is_and_prints_the_address_otherwise(mi
 
 
 def test_the_readme_opens_with_what_an_editor_needs() -> None:
-    from conftest import ROOT
+    from support import ROOT
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     headings = [line for line in readme.splitlines() if line.startswith("## ")]
@@ -149,7 +148,7 @@ def test_the_readme_opens_with_what_an_editor_needs() -> None:
 
 
 def test_make_installs_a_lip_command_for_editors(tmp_path) -> None:
-    from conftest import ROOT
+    from support import ROOT
 
     proc = subprocess.run(["make", "-s", "launcher", f"HOME={tmp_path}"], cwd=ROOT, capture_output=True,
                           text=True, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})

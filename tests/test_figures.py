@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-import site_fixture
+from support import site_history
 
 from pipeline.commands import redline as redline_cmd
 from pipeline.commands import status as status_cmd
@@ -20,7 +20,7 @@ from pipeline.redline import format_word_changes
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The site fixture's repository with its site built (plan folder, site folder)."""
     root = tmp_path_factory.mktemp("figures")
-    result, _ = site_fixture.build(root)
+    result, _ = site_history.build(root)
     return root / "repo" / "plan", result.out_dir
 
 
@@ -58,7 +58,7 @@ def test_the_site_counts_no_other_word_figures(built) -> None:
 def test_status_and_site_show_the_same_statements_due(tmp_path: Path) -> None:
     """The shipped plan: chapters lying before the Lenkungsgruppe miss statements; chapters
     accepted long ago (the Grundlagenpapier) owe none. Status and start page agree."""
-    from conftest import SHIPPED_PLAN
+    from support import SHIPPED_PLAN
 
     from pipeline.commands import site
 

@@ -7,9 +7,9 @@ import string
 from pathlib import Path
 
 import pytest
-from conftest import SHIPPED_PLAN
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import SHIPPED_PLAN
 
 from pipeline.errors import FrontMatterError
 from pipeline.plan import frontmatter, load_chapter, text_hash

@@ -1,5 +1,4 @@
 """history.py: commits that touch only the given files, one-call file logs, staged reads."""
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -7,7 +6,7 @@ from types import SimpleNamespace
 
 import git
 import pytest
-from review_support import commit_all, edit, fixed_git_dates, mini, snapshot  # noqa: F401
+from support.repos import commit_all, edit, snapshot
 
 from pipeline import history
 from pipeline.errors import GitError

@@ -8,7 +8,7 @@ import sys
 
 import git
 import pytest
-from review_support import edit, fixed_git_dates, mini  # noqa: F401
+from support.repos import edit
 
 BROKEN = ("gleichstellungsrelevant: true", "gleichstellungsrelevant: vielleicht")
 MESSAGE = "plan/11-bildung.md:11: gleichstellungsrelevant: erwartet Wahrheitswert (true/false)"

@@ -12,8 +12,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from buildhelpers import pdf_text
-from conftest import SHIPPED_PLAN
+from support import SHIPPED_PLAN
+from support.pdf import pdf_text
 
 from pipeline.assemble import assemble, with_drucksache
 from pipeline.commands.build import build

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import git
 import pytest
-from conftest import SHIPPED_PLAN, copy_plan
+from support import SHIPPED_PLAN, repos
 
 from pipeline import history
 from pipeline.assemble import chapter_markdown
@@ -17,13 +17,7 @@ WHEN = dt.datetime(2020, 3, 1, 12, 0, tzinfo=dt.UTC)
 
 
 def make_repo(tmp_path: Path) -> tuple[git.Repo, Path]:
-    plan_dir = copy_plan("minimal", tmp_path)
-    repo = git.Repo.init(tmp_path, initial_branch="main")
-    repo.index.add([str(p) for p in plan_dir.rglob("*") if p.is_file()])
-    actor = git.Actor("Redaktion", "redaktion@example.org")
-    repo.index.commit("Erste Fassung", author=actor, committer=actor,
-                      author_date=f"{int(WHEN.timestamp())} +0000", commit_date=f"{int(WHEN.timestamp())} +0000")
-    return repo, plan_dir
+    return repos.make_repo(tmp_path, "minimal", int(WHEN.timestamp()))
 
 
 def test_plan_from_git_equals_plan_from_folder(tmp_path: Path) -> None:

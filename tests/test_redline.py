@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
-from redline_helpers import split_words, views
+from support.redline_views import split_words, views
 
 from pipeline import redline
 

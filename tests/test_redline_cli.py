@@ -9,7 +9,8 @@ from pathlib import Path
 
 import git
 import pytest
-from conftest import PLANS
+from support import PLANS
+from support.repos import commit_all, init_repo
 
 from pipeline.cli import main
 
@@ -29,11 +30,7 @@ DECISION = """  entscheidungen:
 
 
 def commit(repo: git.Repo, message: str, date: str) -> str:
-    repo.git.add(A=True)
-    date = f"{date} +0000"
-    actor = git.Actor("Test", "test@example.org")
-    return repo.index.commit(message, author=actor, committer=actor, author_date=date,
-                             commit_date=date).hexsha
+    return commit_all(repo, message, date, git.Actor("Test", "test@example.org"))
 
 
 @pytest.fixture
@@ -41,8 +38,8 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """v1: the minimal plan; v2: Bildung edited and a decision pinned to v1; then a
     working-tree edit."""
     shutil.copytree(PLANS / "minimal" / "plan", tmp_path / "plan")
-    r = git.Repo.init(tmp_path)
-    sha1 = commit(r, "v1", DATE1)
+    r = init_repo(tmp_path, "v1", DATE1)
+    sha1 = r.head.commit.hexsha
     r.create_tag("v1")
     chapter = tmp_path / "plan" / "11-bildung.md"
     text = chapter.read_text(encoding="utf-8")

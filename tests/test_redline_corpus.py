@@ -6,9 +6,9 @@ from __future__ import annotations
 import csv
 
 import pytest
-from conftest import CORPUS, needs_corpus
-from redline_helpers import split_words, views
-from redline_seed import seed_edits
+from support import CORPUS, needs_corpus
+from support.redline_seed import seed_edits
+from support.redline_views import split_words, views
 
 from pipeline import redline
 

@@ -11,7 +11,7 @@ import os
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from redline_helpers import split_words, views
+from support.redline_views import split_words, views
 
 from pipeline import redline
 

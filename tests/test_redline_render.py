@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from redline_helpers import docx_words
+from support.redline_views import docx_words
 from test_redline import CASES, read_case
 
 from pipeline import redline
@@ -103,6 +103,7 @@ def _has_uno() -> bool:
 
 
 @pytest.mark.slow
+@pytest.mark.office
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) nicht installiert")
 def test_libreoffice_reads_the_tracked_changes(tmp_path: Path) -> None:
     """A real office suite sees the changes, their author, and accepts/rejects to NEU/ALT."""
@@ -122,7 +123,7 @@ def test_libreoffice_reads_the_tracked_changes(tmp_path: Path) -> None:
         {"Expert*innengruppe Bildung"}
     if not _has_uno():
         return
-    script = Path(__file__).parent / "lo_tracked_changes.py"
+    script = Path(__file__).parent / "support" / "lo_tracked_changes.py"
     for mode, src in (("accept", new), ("reject", old)):
         out = tmp_path / f"{mode}.txt"
         subprocess.run([SYSTEM_PY, str(script), str(docx), mode, str(out)], check=True,

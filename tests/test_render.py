@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from buildhelpers import make_repo, pdf_text, squash
-from conftest import needs_corpus
-from plangen import generate_plan
+from support import needs_corpus
+from support.pdf import pdf_text, squash
+from support.plangen import generate_plan
+from support.repos import make_repo
 
 from pipeline.commands.build import build
 from pipeline.plan import load_plan
@@ -151,7 +152,7 @@ def test_pdf_fonts_are_embedded(built) -> None:
 
 
 def test_shipped_plan_builds_with_every_measure_and_no_warnings(tmp_path: Path, caplog) -> None:
-    from conftest import SHIPPED_PLAN
+    from support import SHIPPED_PLAN
 
     plan = load_plan(SHIPPED_PLAN)
     with caplog.at_level("WARNING"):
@@ -175,7 +176,7 @@ def _docx_media(path: Path) -> dict[str, bytes]:
 
 def test_docx_carries_the_svg_and_a_png_copy_for_older_word(tmp_path) -> None:
     """pandoc adds the PNG copy only when rsvg-convert is there (make sysdeps installs it)."""
-    from conftest import SHIPPED_PLAN
+    from support import SHIPPED_PLAN
 
     out = build(SHIPPED_PLAN, output=tmp_path, formats=["docx"], validate=False).outputs["docx"]
     media = list(_docx_media(out))
@@ -189,7 +190,7 @@ _SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">'
 
 
 def test_png_copies_rendered_ahead_give_the_docx_pandoc_alone_writes(tmp_path: Path) -> None:
-    from conftest import SHIPPED_PLAN
+    from support import SHIPPED_PLAN
 
     ours = build(SHIPPED_PLAN, output=tmp_path / "a", formats=["docx"], validate=False).outputs["docx"]
     alone = build(SHIPPED_PLAN, output=tmp_path / "b", formats=["docx"], validate=False,
@@ -201,7 +202,7 @@ def test_png_copies_rendered_ahead_give_the_docx_pandoc_alone_writes(tmp_path: P
 
 def test_pandoc_takes_the_png_copy_from_the_cache_and_stale_ones_go(tmp_path: Path) -> None:
     """Proof that the stand-in answers: a PNG swapped in the cache ends up in the DOCX."""
-    from conftest import SHIPPED_PLAN
+    from support import SHIPPED_PLAN
 
     out = tmp_path / "out"
     build(SHIPPED_PLAN, output=out, formats=["docx"], validate=False)
@@ -263,7 +264,7 @@ def test_metadata_block_reads_as_the_metadata_file_did(metadata, tmp_path: Path)
     """HTML and DOCX get their metadata in a YAML block at the top of pandoc's input, so that
     pandoc can start before the document exists; pandoc must read exactly what
     --metadata-file gave it (same AST, so the same files)."""
-    from conftest import SHIPPED_PLAN
+    from support import SHIPPED_PLAN
 
     from pipeline.assemble import Assembled, assemble
     from pipeline.render.pandoc import with_metadata_block, write_metadata
@@ -316,7 +317,7 @@ def test_a_ruled_table_keeps_the_full_markdown_reader(name: str) -> None:
 def test_without_ruled_lines_the_trimmed_reader_reads_the_same() -> None:
     """The shipped plan (pipe tables, lists, footnotes, spans, divs) and a real law (without
     its ruled lines) read to the same AST with and without the ruled syntaxes."""
-    from conftest import CORPUS, SHIPPED_PLAN
+    from support import CORPUS, SHIPPED_PLAN
 
     from pipeline.assemble import assemble
     from pipeline.render.pandoc import READER, reader_for, reader_for_document, with_metadata_block
@@ -370,7 +371,7 @@ def test_a_failed_build_leaves_no_pandoc_running(tmp_path: Path) -> None:
     stop it again."""
     import shutil
 
-    from conftest import SHIPPED_PLAN
+    from support import SHIPPED_PLAN
 
     from pipeline.errors import PlanInvalid
 

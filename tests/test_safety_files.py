@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import copy_plan
+from support import copy_plan
 
 from pipeline.cli import main
 
@@ -166,3 +166,31 @@ def test_a_tools_own_words_lose_temporary_paths_and_the_intermediate_source() ->
         "Dokument nicht vor (label `<kap-x>` does not exist in the document)\nBitte 'lip check' "
         "ausführen; ist der Plan in Ordnung, mit --debug wiederholen und die Meldung dem "
         "Entwicklungsteam geben.")
+
+
+def test_a_folder_of_outputs_is_swapped_in_whole_or_not_at_all(tmp_path: Path) -> None:
+    """files.replacing_folder: a failure while filling leaves the old folder as it was and no
+    staging folder behind; success replaces it whole, with a plain folder's mode."""
+    from pipeline.files import replacing_folder
+
+    target = tmp_path / "site"
+    target.mkdir()
+    (target / "index.html").write_text("alt", encoding="utf-8")
+    with pytest.raises(RuntimeError), replacing_folder(target) as staging:
+        (staging / "index.html").write_text("halb", encoding="utf-8")
+        raise RuntimeError("abgebrochen")
+    assert (target / "index.html").read_text(encoding="utf-8") == "alt"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    with replacing_folder(target) as staging:
+        (staging / "neu.html").write_text("neu", encoding="utf-8")
+    assert sorted(p.name for p in target.iterdir()) == ["neu.html"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    assert target.stat().st_mode & 0o777 == 0o777 & ~_umask()
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import git
 import pytest
-from review_support import commit_all, fixed_git_dates, mini, snapshot  # noqa: F401
+from support.repos import commit_all, snapshot
 
 REAL_GIT = shutil.which("git")
 
@@ -212,7 +212,7 @@ def test_kills_at_many_moments_never_leave_a_half_recording(repo_root: Path) -> 
             proc.send_signal(signal.SIGKILL)
         # the last one is left to finish: on a busy machine a run can take longer than the
         # measured one, and the kills would then all fall before the commit
-        proc.wait(timeout=60)
+        proc.communicate(timeout=60)  # waits and closes the pipes
         outcomes.add(git.Repo(repo_root).head.commit.hexsha != base)
         _assert_nothing_or_everything(repo_root, base)
     assert outcomes == {False, True}, "the delays must cover both sides of the commit"

@@ -7,10 +7,10 @@ import json
 import re
 
 import pytest
-from conftest import ROOT, SHIPPED_PLAN
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
+from support import ROOT, SHIPPED_PLAN
 
 from pipeline.errors import PipelineError
 from pipeline.plan import schema
@@ -45,7 +45,7 @@ def test_shipped_files_point_the_yaml_language_server_to_the_schema(path) -> Non
 
 def _documents() -> list[tuple[str, object]]:
     """Every front matter and manifest the tests hold: shipped, fixture plans, check cases."""
-    from conftest import DATA
+    from support import DATA
 
     from pipeline.plan import frontmatter
 

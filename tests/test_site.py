@@ -1,7 +1,7 @@
 """The review site's HTML, without a browser: escaping, CSP, anchors, links, states.
 
-The site is built once per module from tests/fixtures/site/plan in a real git repository
-(see site_fixture.py); the browser tests in test_site_browser.py use the same fixture.
+The site is built once per module from tests/data/plans/site/plan in a real git repository
+(see site_history.py); the browser tests in test_site_browser.py use the same fixture.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-import site_fixture
 from click.testing import CliRunner
+from support import copy_plan, site_history
 
 from pipeline.cli import cli, main
 from pipeline.commands import site
@@ -55,7 +55,7 @@ class Page(HTMLParser):
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    result, shas = site_fixture.build(tmp_path_factory.mktemp("site"))
+    result, shas = site_history.build(tmp_path_factory.mktemp("site"))
     return result, shas
 
 
@@ -191,6 +191,56 @@ def test_timeline_shows_vorgaben_with_erledigt(pages):
     assert order == sorted(order)
 
 
+def test_a_vorlage_goes_from_the_group_to_the_lenkungsgruppe(pages):
+    """Issue 15.5: the Expert*innengruppe submits to the Lenkungsgruppe, not the reverse."""
+    _, bildung = pages["bildung.html"]
+    assert "Vorlage der Expert*innengruppe Bildung an die Lenkungsgruppe" in bildung.plain
+    assert "Vorlage an:" not in bildung.plain
+    _, haltung = pages["haltung.html"]  # an older record naming the Lenkungsgruppe itself
+    assert "Vorlage der Redaktionsgruppe Grundlagenpapier an die Lenkungsgruppe" in haltung.plain
+
+
+HASH = re.compile(r"\b[0-9a-f]{10,40}\b")
+DETAILS = re.compile(r"<details class=\"technik\">.*?</details>", re.S)
+
+
+def test_reviewers_see_fassungen_and_dates_not_hashes(pages, built):
+    """Issue 15.10: a record names its text by Fassung and date; hashes only in <details>."""
+    _, shas = built
+    for name, (text, _) in pages.items():
+        shown = DETAILS.sub("", text)
+        assert not HASH.search(shown), (name, HASH.search(shown))
+    text, bildung = pages["bildung.html"]
+    assert "Vorlage der Expert*innengruppe Bildung an die Lenkungsgruppe (Text: 1. Fassung vom " \
+           "1. Juni 2020)" in bildung.plain
+    folded = " ".join(DETAILS.findall(text))
+    assert shas["A"] in folded and "Technische Angaben (Git)" in folded
+    index_text, index = pages["index.html"]
+    assert "Arbeitsstand für die Beteiligten · 2. Fassung · Stand 2. Juli 2020" in index.plain
+    assert shas["D"] in " ".join(DETAILS.findall(index_text))
+    fassungen_text, _ = pages["fassungen.html"]
+    assert shas["C"] in " ".join(DETAILS.findall(fassungen_text))
+    _, diff = pages["fassung-2.html"]
+    assert "1. Fassung vom 1. Juni 2020 → 2. Fassung vom 1. Juli 2020" in diff.plain
+
+
+def test_a_version_between_fassungen_is_named_by_its_date(built):
+    import git
+
+    from pipeline import plan as plan_mod
+    from pipeline.commands.site_data import VersionNames
+    from pipeline.history import PlanHistory
+    from pipeline.review.records import Stand
+
+    result, shas = built
+    plan_dir = result.out_dir.parent.parent / "plan"
+    plan = plan_mod.load_plan(plan_dir)
+    names = VersionNames(plan, PlanHistory(git.Repo(plan_dir.parent), "plan"))
+    assert names.of(Stand(shas["B"])).label == "Textstand vom 10. Juni 2020"
+    assert names.of(Stand(shas["C"][:10])).label == "2. Fassung vom 1. Juli 2020"
+    assert names.of(Stand("0" * 40)).label == ""
+
+
 def test_measures_table_is_complete_without_javascript(built, pages):
     text, page = pages["massnahmen.html"]
     rows = re.findall(r"<tr data-feld=", text)
@@ -209,7 +259,7 @@ def test_fassungen_list_and_redline_page(pages, built):
     text, page = pages["fassungen.html"]
     assert "1. Fassung" in page.plain and "2. Fassung" in page.plain
     assert "fassung-2.html" in page.links
-    assert shas["A"][:12] in text
+    assert shas["A"] in text                   # in the folded technical details
     _, diff = pages["fassung-2.html"]
     assert "Änderungen von 1. Fassung zu 2. Fassung" in diff.plain
 
@@ -250,7 +300,7 @@ def test_template_escapes_everything_but_markup():
 
 
 def test_rebuild_replaces_the_site(tmp_path):
-    plan_dir, _ = site_fixture.make_repo(tmp_path)
+    plan_dir, _ = site_history.make_repo(tmp_path)
     out = tmp_path / "out" / "site"
     out.mkdir(parents=True)
     (out / "alt.html").write_text("alt", encoding="utf-8")
@@ -263,7 +313,7 @@ def test_rebuild_replaces_the_site(tmp_path):
 
 
 def test_cli_site_open_prints_the_address(tmp_path):
-    plan_dir, _ = site_fixture.make_repo(tmp_path)
+    plan_dir, _ = site_history.make_repo(tmp_path)
     out = tmp_path / "web"
     res = CliRunner().invoke(cli, ["site", "--plan", str(plan_dir), "--ausgabe", str(out),
                                    "--open", "--trotz-fehlern"])
@@ -272,7 +322,7 @@ def test_cli_site_open_prints_the_address(tmp_path):
 
 
 def test_cli_site_refuses_a_plan_with_errors(tmp_path, capsys):
-    plan_dir, _ = site_fixture.make_repo(tmp_path)
+    plan_dir, _ = site_history.make_repo(tmp_path)
     with pytest.raises(SystemExit) as exc:
         main(["site", "--plan", str(plan_dir), "--ausgabe", str(tmp_path / "web")])
     assert exc.value.code == 1
@@ -282,7 +332,7 @@ def test_cli_site_refuses_a_plan_with_errors(tmp_path, capsys):
 
 
 def test_cli_site_names_a_target_it_cannot_write(tmp_path, capsys):
-    plan_dir, _ = site_fixture.make_repo(tmp_path)
+    plan_dir, _ = site_history.make_repo(tmp_path)
     (tmp_path / "datei").write_text("x", encoding="utf-8")
     target = tmp_path / "datei" / "web"  # below a file: no folder can be made there
     with pytest.raises(SystemExit) as exc:
@@ -294,10 +344,7 @@ def test_cli_site_names_a_target_it_cannot_write(tmp_path, capsys):
 
 
 def test_site_without_git_has_no_redlines(tmp_path):
-    import shutil
-
-    plan_dir = tmp_path / "plan"
-    shutil.copytree(site_fixture.FIXTURE, plan_dir)
+    plan_dir = copy_plan("site", tmp_path)
     result = site.site_for_plan_dir(plan_dir, tmp_path / "site", require_valid=False)
     assert "index.html" in result.pages
     text = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
@@ -315,7 +362,7 @@ def test_an_impossible_date_is_shown_as_written_not_a_crash(tmp_path):
     end in an internal error; the date now appears as the editor wrote it."""
     import shutil
 
-    from conftest import SHIPPED_PLAN
+    from support import SHIPPED_PLAN
 
     plan_dir = tmp_path / "plan"
     shutil.copytree(SHIPPED_PLAN, plan_dir)

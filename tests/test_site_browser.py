@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-import site_fixture
+from support import site_history
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright nicht installiert")
 
@@ -21,13 +21,14 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 AXE = Path(__file__).resolve().parent.parent / "build" / "node" / "node_modules" / "axe-core" \
     / "axe.min.js"
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="chromium nicht installiert (make sysdeps)")
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                 reason="chromium nicht installiert (make sysdeps)")]
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    result, _ = site_fixture.build(tmp_path_factory.mktemp("browser"))
+    result, _ = site_history.build(tmp_path_factory.mktemp("browser"))
     return result
 
 
@@ -179,7 +180,7 @@ def test_no_page_is_wider_than_the_window(site, browser, width):
 
 @pytest.fixture(scope="module")
 def built_html(tmp_path_factory) -> Path:
-    from conftest import SHIPPED_PLAN
+    from support import SHIPPED_PLAN
 
     from pipeline.commands.build import build
 

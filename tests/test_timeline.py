@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures imported from review_support
 """`lip verlauf` as reviewers read it (issue 15 item 6), in a real repository: text changes in
 commit order, each record pointing at the commit whose text it is about, no developer commit
 message shown as a Textänderung."""
@@ -9,7 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import git
-from review_support import commit_all, edit, fixed_git_dates, mini  # noqa: F401  (fixtures)
+from support.repos import commit_all, edit
 
 from pipeline.commands import record
 from pipeline.commands import timeline as timeline_cmd

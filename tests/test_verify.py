@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from buildhelpers import WHEN, commit_all, make_repo
+from support.repos import WHEN, commit_all, make_repo
 
 from pipeline.cli import main
 from pipeline.commands.build import build

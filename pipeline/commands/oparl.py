@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from pipeline import history
 from pipeline.council import oparl
 from pipeline.council.antraege import load_antraege
 from pipeline.errors import PipelineError
-from pipeline.files import write_atomic
+from pipeline.files import replacing_folder, write_atomic
 from pipeline.plan import load_plan
 
 PDF_NAMES = {"LIP-2.0.pdf": "drucksache"}
@@ -71,9 +70,7 @@ def export(plan_dir: Path, *, base_url: str, output: Path, build_dir: Path) -> W
     pdfs = _pdfs(build_dir)
     objects = oparl.build(plan, antraege, base_url=base_url, committed=head.time,
                           pdfs=[p for p, _ in pdfs])
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".lip-oparl-", dir=output.parent))
-    try:
+    with replacing_folder(output) as staging:
         for rel, obj in sorted(objects.items()):
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -82,15 +79,4 @@ def export(plan_dir: Path, *, base_url: str, output: Path, build_dir: Path) -> W
             (staging / "dateien").mkdir()
             for pdf, path in pdfs:
                 shutil.copyfile(path, staging / "dateien" / pdf.file_name)
-        old = output.with_name(output.name + ".alt") if output.exists() else None
-        if old is not None:
-            if old.exists():
-                shutil.rmtree(old)
-            output.rename(old)
-        staging.rename(output)
-        if old is not None:
-            shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return Written(output, len(objects), len(pdfs), head.sha)

@@ -12,7 +12,6 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -26,8 +25,10 @@ from pipeline.commands.site_data import RedlineView, StateView
 from pipeline.dates import german_date_long, iso_date
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import PipelineError, PlanInvalid
+from pipeline.files import replacing_folder
 from pipeline.history import PlanHistory, pair_chapters
 from pipeline.plan import Chapter, Fassung, Plan
+from pipeline.plan import fassungen as fassungen_mod
 from pipeline.plan.body import anchor as make_anchor
 from pipeline.plan.images import image_problems
 from pipeline.render.reader import PLAN_READER
@@ -203,7 +204,7 @@ def decision_text(state: StateView) -> Markup:
 
 
 def start_page(plan: Plan, pages: list[ChapterPage], downloads: list[tuple[str, str]],
-               stand: str) -> str:
+               stand: str, commit: str = "") -> str:
     manifest = plan.manifest
     by_file = {p.chapter.filename: p for p in pages}
     groups: list[tuple[str, list[ChapterPage]]] = []
@@ -237,10 +238,11 @@ def start_page(plan: Plan, pages: list[ChapterPage], downloads: list[tuple[str, 
     )
     title = plan.title or "Lokaler Integrationsplan"
     sub = str(manifest.get("untertitel", "")) if manifest else ""
-    fassung = str(manifest.get("fassung", "")) if manifest else ""
+    fassung = fassungen_mod.label(plan) if manifest else ""
     lead = [f"<p class=\"lead\">{h(sub)}</p>" if sub else ""]
     lead.append(f"<p>Arbeitsstand für die Beteiligten{f' · {h(fassung)}' if fassung else ''}"
                 f"{f' · Stand {h(stand)}' if stand else ''}</p>")
+    lead.append(git_details([("Commit dieses Stands", commit)]))
     if downloads:
         links = "".join(f'<li><a href="{h(href)}">{h(label)}</a></li>' for href, label in downloads)
         docs = f'<ul class="downloads">{links}</ul>'
@@ -296,13 +298,19 @@ def redline_page(p: ChapterPage) -> str:
     return p.page.removesuffix(".html") + "-aenderungen.html"
 
 
-def timeline(chapter: Chapter, plan: Plan) -> str:
-    """The chapter's Beratungsverlauf: submissions, decisions with Vorgaben, statements."""
+def timeline(chapter: Chapter, plan: Plan, versions: site_data.VersionNames) -> str:
+    """The chapter's Beratungsverlauf: submissions, decisions with Vorgaben, statements.
+    Each record names the text it is about by Fassung or date; the commit is folded away."""
     name = plan.manifest.gremium_name if plan.manifest else (lambda k: k)
     items = []
+
+    def commit_note(rec: review.Record) -> str:
+        return version_note(versions.of(rec.stand, chapter.filename))
+
     for rec in review.records_of(chapter).in_time_order():
         if isinstance(rec, review.Vorlage):
-            body = (f"<p><strong>Vorlage</strong> an: {h(name(rec.gremium))}"
+            submitter, recipient = vorlage_direction(rec, chapter, plan)
+            body = (f"<p><strong>Vorlage</strong> der {h(submitter)} an die {h(recipient)}"
                     f"{commit_note(rec)}</p>")
             if rec.vermerk:
                 body += f"<p>{h(rec.vermerk)}</p>"
@@ -332,7 +340,12 @@ def timeline(chapter: Chapter, plan: Plan) -> str:
                 body += f"<p>{h(para)}</p>"
             if rec.datei:
                 body += f'<p class="muted">Wortlaut: plan/{h(rec.datei)}</p>'
-        items.append(f'<li><p class="when">{time_tag(rec.datum)}</p>{body}</li>')
+        git = [("Commit des Textstands", rec.commit)]
+        if isinstance(rec, review.Entscheidung):
+            git += [(f"Vorgabe {v.id} erledigt mit Commit", v.erledigt.commit)
+                    for v in rec.vorgaben if v.erledigt is not None]
+        items.append(f'<li><p class="when">{time_tag(rec.datum)}</p>{body}'
+                     f"{git_details(git)}</li>")
     for bad in review.records_of(chapter).problems:
         what = _UNREADABLE[bad.list_name]
         items.append(f'<li><p class="when">{h(bad.written_date or "–")}</p><p>{h(what)}: '
@@ -342,19 +355,42 @@ def timeline(chapter: Chapter, plan: Plan) -> str:
     return f'<ol class="timeline">{"".join(items)}</ol>'
 
 
+def vorlage_direction(rec: review.Vorlage, chapter: Chapter, plan: Plan) -> tuple[str, str]:
+    """(who submits, to whom): the Expert*innengruppe submits to the Lenkungsgruppe.
+
+    The record's Gremium is the submitting group (as `lip vorlegen` writes it); an older
+    record that names the deciding body itself is read as the chapter's Expert*innengruppe
+    submitting to it."""
+    name = plan.manifest.gremium_name if plan.manifest else (lambda k: k)
+    submitter = rec.gremium
+    if not submitter or submitter == review.DECIDING_BODY:
+        submitter = str(chapter.get("expertinnengruppe", "") or "Expert*innengruppe")
+    return name(submitter), name(review.DECIDING_BODY)
+
+
 _UNREADABLE = {"vorlagen": "Vorlage", "entscheidungen": "Entscheidung",
                "stellungnahmen": "Stellungnahme"}
 
 
-def commit_note(record: review.Record) -> str:
-    commit = record.commit
-    return f' <span class="commit">(Stand {h(commit[:10])})</span>' if commit else ""
+def version_note(version: site_data.VersionView) -> str:
+    """'(Text: 1. Fassung vom 12. März 2020)': the version by name and date, never a hash."""
+    return f' <span class="version">(Text: {h(version.label)})</span>' if version.label else ""
+
+
+def git_details(rows: list[tuple[str, str]]) -> str:
+    """Commit hashes for those who need them, in a folded <details> element."""
+    rows = [(label, value) for label, value in rows if value]
+    if not rows:
+        return ""
+    items = "".join(f"<li>{h(label)}: <code>{h(value)}</code></li>" for label, value in rows)
+    return (f'<details class="technik"><summary>Technische Angaben (Git)</summary>'
+            f"<ul>{items}</ul></details>")
 
 
 _H1_END = re.compile(r"</h1>")
 
 
-def chapter_page(p: ChapterPage, plan: Plan) -> str:
+def chapter_page(p: ChapterPage, plan: Plan, versions: site_data.VersionNames) -> str:
     ch, st = p.chapter, p.state
     group = (plan.manifest.gremium_name(str(ch.get("expertinnengruppe", "")))
              if plan.manifest else "")
@@ -386,7 +422,7 @@ def chapter_page(p: ChapterPage, plan: Plan) -> str:
     return "\n".join([
         f'<article class="chapter">{body}</article>',
         '<section aria-labelledby="verlauf"><h2 id="verlauf">Beratungsverlauf</h2>',
-        timeline(ch, plan), "</section>",
+        timeline(ch, plan, versions), "</section>",
         '<section aria-labelledby="aenderungen">',
         '<h2 id="aenderungen">Änderungen seit der letzten Entscheidung</h2>', change, "</section>",
     ])
@@ -487,21 +523,23 @@ def fassungen_page(fassungen: list[Fassung], diffs: list[FassungDiff]) -> str:
         rows.append(
             f'<tr><th scope="row" data-label="Fassung">{h(f.name)}</th>'
             f'<td data-label="Datum">{time_tag(f.datum)}</td>'
-            f'<td data-label="Beschreibung">{h(f.beschreibung)}</td>'
-            f'<td data-label="Revision"><code>{h(f.rev[:12])}</code></td>'
+            f'<td data-label="Beschreibung">{h(f.beschreibung)}'
+            f'{git_details([("Git-Revision", f.rev)])}</td>'
             f'<td data-label="Änderungen">{link}</td></tr>'
         )
     return ("<h1>Fassungen</h1><p>Benannte Stände des Plans, jeweils mit den Änderungen "
             "gegenüber der vorigen Fassung.</p>"
             '<table class="fassungen"><caption class="vh">Fassungen des Plans</caption>'
             '<thead><tr><th scope="col">Fassung</th><th scope="col">Datum</th>'
-            '<th scope="col">Beschreibung</th><th scope="col">Revision</th>'
+            '<th scope="col">Beschreibung</th>'
             f'<th scope="col">Änderungen</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
 def fassung_diff_page(d: FassungDiff) -> str:
     out = ['<p class="back"><a href="fassungen.html">← zurück zu den Fassungen</a></p>',
-           f"<h1>Änderungen von {h(d.old.name)} zu {h(d.new.name)}</h1>"]
+           f"<h1>Änderungen von {h(d.old.name)} zu {h(d.new.name)}</h1>",
+           f"<p>{h(d.old.name)} vom {time_tag(d.old.datum)} → {h(d.new.name)} vom "
+           f"{time_tag(d.new.datum)}</p>"]
     if d.message:
         out.append(f'<p class="muted">{h(d.message)}</p>')
         return "\n".join(out)
@@ -564,7 +602,8 @@ def fassung_diffs(plan: Plan, history: PlanHistory) -> list[FassungDiff]:
 
 
 def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo: Any = None,
-               prefix: str = "plan", build_dir: Path | None = None, stand: str = "") -> SiteResult:
+               prefix: str = "plan", build_dir: Path | None = None, stand: str = "",
+               commit: str = "") -> SiteResult:
     """Write the whole site to `out_dir`, replacing what was there only when all pages exist.
 
     `plan_dir` (on disk) supplies images; `repo` old versions for redlines; `build_dir` the
@@ -605,6 +644,7 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
     downloads = find_downloads(build_dir)
     template = (TEMPLATES / "page.html").read_text(encoding="utf-8")
     footer = footer_html(plan, stand)
+    versions = site_data.VersionNames(plan, history)
 
     def page(title: str, content: str, current: str = "", wide: bool = False) -> str:
         return page_html(template, plan=plan, title=title, content=content, current=current,
@@ -612,11 +652,11 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
 
     files: dict[str, str] = {}
     links = [(f"downloads/{path.name}", label) for path, label in downloads]
-    files["index.html"] = page("Übersicht", start_page(plan, pages, links, stand), "index.html",
+    files["index.html"] = page("Übersicht", start_page(plan, pages, links, stand, commit), "index.html",
                                wide=True)
     for p in pages:
         title = f"{p.chapter.number} {p.chapter.title}"
-        files[p.page] = page(title, chapter_page(p, plan))
+        files[p.page] = page(title, chapter_page(p, plan, versions))
         if p.redline.available:
             files[redline_page(p)] = page(f"Änderungen: {title}", redline_page_html(p))
     files["massnahmen.html"] = page("Maßnahmenkatalog", measures_page(plan, pages),
@@ -679,17 +719,7 @@ def footer_html(plan: Plan, stand: str) -> str:
 def write_site(out_dir: Path, files: dict[str, str], images: dict[str, bytes],
                downloads: list[tuple[Path, str]]) -> None:
     """Write into a fresh folder next to `out_dir`, then swap it in (no half-written site)."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix=".site-", dir=out_dir.parent))
-    except OSError as e:  # name the folder the user asked for, not our temporary one
-        raise OSError(e.errno, e.strerror, str(out_dir)) from None
-    try:
-        # mkdtemp makes the folder private (0700); a web server running as another user
-        # could not read the site. Give it the mode a plain mkdir would have.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)
+    with replacing_folder(out_dir) as tmp:
         for name, text in files.items():
             (tmp / name).write_text(text, encoding="utf-8")
         for name in ASSETS:
@@ -709,16 +739,6 @@ def write_site(out_dir: Path, files: dict[str, str], images: dict[str, bytes],
             (tmp / "downloads").mkdir()
             for path, _ in downloads:
                 shutil.copyfile(path, tmp / "downloads" / path.name)
-        old = None
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}-alt-{os.getpid()}")
-            os.replace(out_dir, old)
-        os.replace(tmp, out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def site_for_plan_dir(plan_dir: Path, out_dir: Path, *, require_valid: bool = True) -> SiteResult:
@@ -728,7 +748,7 @@ def site_for_plan_dir(plan_dir: Path, out_dir: Path, *, require_valid: bool = Tr
     same commit gives the same site.
     """
     from pipeline import history
-    from pipeline.commands.check import plan_report
+    from pipeline.commands.plan_report import plan_report
     from pipeline.plan import load_plan, read_resources
     from pipeline.plan import require_valid as require
 
@@ -736,12 +756,13 @@ def site_for_plan_dir(plan_dir: Path, out_dir: Path, *, require_valid: bool = Tr
     plan.resources = read_resources(plan_dir, plan.files)
     if require_valid:
         require(plan, plan_report(plan))
-    repo, prefix, stand = None, "plan", ""
+    repo, prefix, stand, commit = None, "plan", "", ""
     try:
         repo = history.open_repo(plan_dir)
         prefix = history.plan_prefix(repo, plan_dir)
         head = history.resolve(repo, "HEAD")
-        stand = f"{german_date_long(head.time.date())} (Commit {head.short})"
+        stand, commit = german_date_long(head.time.date()), head.sha
     except PipelineError:
         log.info("kein Git-Repository oder noch kein Commit: Redlines entfallen")
-    return build_site(plan, out_dir, plan_dir=plan_dir, repo=repo, prefix=prefix, stand=stand)
+    return build_site(plan, out_dir, plan_dir=plan_dir, repo=repo, prefix=prefix, stand=stand,
+                      commit=commit)

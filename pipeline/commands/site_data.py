@@ -156,3 +156,75 @@ def redline_since_decision(history: PlanHistory, chapter: Chapter, state: StateV
     except PipelineError as e:
         return RedlineView(False, message=f"Der entschiedene Stand ist nicht lesbar: {e}")
     return redline_chapters(old, chapter)
+
+
+# --- versions by name, not by hash (issue 15.10) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class VersionView:
+    """A version of a chapter as reviewers name it, with the commit for those who need it."""
+
+    label: str
+    """'1. Fassung vom 12. März 2020', 'Textstand vom 24. September 2020' or '' (unknown)."""
+    commit: str = ""
+
+
+class VersionNames:
+    """Names the version a review record pins: the named Fassung whose commit or recorded
+    text it is, else the date of its commit. Reads each commit once."""
+
+    def __init__(self, plan: Any, history: PlanHistory):
+        from pipeline.plan import fassungen
+
+        self.history = history
+        self.entries = fassungen.entries(plan)
+        self._dates: dict[str, dt.date | None] = {}
+        self._fassung_shas = {str(e.get("name")): self._full(str(e.get("rev") or ""))
+                              for e in self.entries if e.get("name")}
+
+    def _full(self, rev: str) -> str:
+        if not rev or self.history.repo is None:
+            return rev
+        from pipeline.errors import PipelineError
+
+        try:
+            return self.history.resolve(rev).sha
+        except PipelineError:
+            return rev
+
+    def commit_date(self, commit: str) -> dt.date | None:
+        if commit not in self._dates:
+            from pipeline.errors import PipelineError
+
+            try:
+                self._dates[commit] = self.history.resolve(commit).time.date()
+            except PipelineError:
+                self._dates[commit] = None
+        return self._dates[commit]
+
+    def fassung_of(self, commit: str, text_sha256: str = "", filename: str = "") -> dict | None:
+        """The named Fassung that is this commit, or whose recorded text of `filename` is
+        this text; the last one listed if several are."""
+        for entry in reversed(self.entries):
+            sha = self._fassung_shas.get(str(entry.get("name")), "")
+            if commit and sha and (sha.startswith(commit) or commit.startswith(sha)):
+                return entry
+            texts = entry.get("texte")
+            if text_sha256 and isinstance(texts, dict) and \
+                    str(texts.get(filename, "")) == text_sha256:
+                return entry
+        return None
+
+    def of(self, stand: review.Stand, filename: str = "") -> VersionView:
+        from pipeline.dates import german_date_long
+
+        commit, text_sha = stand.commit, stand.text_sha256
+        entry = self.fassung_of(commit, text_sha, filename)
+        if entry is not None:
+            when = german_date_long(entry.get("datum")) if entry.get("datum") else ""
+            return VersionView(f"{entry.get('name')}{f' vom {when}' if when else ''}", commit)
+        when_date = self.commit_date(commit) if commit else None
+        if when_date is not None:
+            return VersionView(f"Textstand vom {german_date_long(when_date)}", commit)
+        return VersionView("", commit)

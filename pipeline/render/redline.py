@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 from pipeline.errors import RenderError
 from pipeline.files import write_atomic
 from pipeline.redline.engine import DEL, INS, PANDOC_API, READER, resolve_blocks
+from pipeline.render import FILTER_DIR, templates_dir
 from pipeline.render.tools import fixed_clock, run_pandoc
 
 if TYPE_CHECKING:
     from pipeline.redline import Redline
 
-PACKAGE = Path(__file__).resolve().parent.parent
-FILTER = PACKAGE / "render" / "filters" / "redline.lua"
-TEMPLATES = PACKAGE.parent / "templates"
+FILTER = FILTER_DIR / "redline.lua"
+TEMPLATES = templates_dir()  # the one locator of templates/
 
 
 def _env(epoch: int | None) -> dict[str, str]:

@@ -216,7 +216,7 @@ def run() -> list[Row]:
 
 
 def _large(tmp: Path) -> list[Row]:
-    from plangen import generate_plan
+    from support.plangen import generate_plan
 
     sections = int(os.environ.get("LIP_BENCH_ABSCHNITTE", "88"))
     plan = generate_plan(tmp / "gross", fields=6, sections=sections, measures=2, paragraphs=8)

@@ -51,7 +51,7 @@ def embedded_pair(old_name: str, new_name: str, size: int) -> tuple[str, str]:
 
 
 def big_pair(words: int, edits: int) -> tuple[str, str, int]:
-    from redline_seed import seed_edits
+    from support.redline_seed import seed_edits
 
     parts: list[str] = []
     k = 0

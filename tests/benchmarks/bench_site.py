@@ -16,7 +16,7 @@ def run() -> list[Row]:
     from pipeline.commands import site
 
     sys.path.insert(0, str(ROOT / "tests"))
-    import site_fixture
+    from support import site_history
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -28,7 +28,7 @@ def run() -> list[Row]:
         pages = len(list(out.glob("*.html")))
         rows.append(Row("site", f"lip site, ausgelieferter Plan ({pages} Seiten)",
                         f"{seconds:.2f} s", f"≤ {TARGET:.0f} s", seconds <= TARGET))
-        plan_dir, _ = site_fixture.make_repo(Path(tmp) / "fx")
+        plan_dir, _ = site_history.make_repo(Path(tmp) / "fx")
         seconds = median_time(lambda: site.site_for_plan_dir(plan_dir, Path(tmp) / "fx-site",
                                                              require_valid=False))
         rows.append(Row("site", "lip site, Testplan mit Redlines und Fassungen",

@@ -11,7 +11,7 @@ import random
 import shutil
 from pathlib import Path
 
-MINIMAL = Path(__file__).resolve().parent / "data" / "plans" / "minimal" / "plan"
+MINIMAL = Path(__file__).resolve().parents[1] / "data" / "plans" / "minimal" / "plan"
 
 WORDS = ("Integration Teilhabe Stadtgesellschaft Einwanderungsstadt Beratung Sprachförderung "
          "Migrant*innenselbstorganisationen Stadtteil Bildungsübergänge Qualifizierung "

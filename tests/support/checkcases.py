@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from conftest import DATA, copy_plan
+from support import DATA, copy_plan
 
 CASES = DATA / "check"
 

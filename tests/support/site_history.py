@@ -1,8 +1,10 @@
 """A small plan in a real git repository with a review history, for the site tests.
 
 History (fixed dates, fixed author):
-  A  2020-06-01  the plan as in tests/fixtures/site/plan           (Fassung "1. Fassung")
-  B  2020-06-10  Bildung submitted and returned with Vorgaben V1, V2; Haltung accepted
+  A  2020-06-01  the plan as in tests/data/plans/site/plan           (Fassung "1. Fassung")
+  B  2020-06-10  Bildung submitted (by eg-bildung, as `lip vorlegen` writes it) and returned
+                 with Vorgaben V1, V2; Haltung accepted (its Vorlage names the Lenkungsgruppe,
+                 as older records do)
   C  2020-07-01  Bildung revised (a sentence changed, a paragraph deleted, a Maßnahme added),
                  V1 erledigt, Einschätzung of the Integrationsbeiräte   (Fassung "2. Fassung")
   D  2020-07-02  lip.yaml names the two Fassungen
@@ -11,25 +13,21 @@ Chapter 12-soziales.md carries raw HTML and a javascript: link (it fails `lip ch
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import git
 
 from pipeline import plan as plan_mod
 from pipeline.commands import site
+from support import copy_plan
+from support.repos import commit_all
 
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "site" / "plan"
+SITE_EDITOR = git.Actor("Test Redaktion", "redaktion@example.org")
 EMPTY_REVIEW = "review:\n  vorlagen: []\n  entscheidungen: []\n  stellungnahmen: []\n"
 
 
 def _commit(repo: git.Repo, message: str, date: str) -> str:
-    actor = git.Actor("Test Redaktion", "redaktion@example.org")
-    repo.git.add("-A")
-    commit = repo.index.commit(message, author=actor, committer=actor,
-                               author_date=f"{date}T10:00:00",
-                               commit_date=f"{date}T10:00:00")
-    return commit.hexsha
+    return commit_all(repo, message, f"{date}T10:00:00", SITE_EDITOR)
 
 
 def _hash(path: Path) -> str:
@@ -48,7 +46,7 @@ def make_repo(root: Path) -> tuple[Path, dict[str, str]]:
     """Create the repository under `root`; return (plan folder, {'A': sha, …})."""
     repo_dir = root / "repo"
     plan_dir = repo_dir / "plan"
-    shutil.copytree(FIXTURE, plan_dir)
+    copy_plan("site", repo_dir)
     repo = git.Repo.init(repo_dir)
     shas = {"A": _commit(repo, "Entwurf", "2020-06-01")}
 
@@ -59,7 +57,7 @@ def make_repo(root: Path) -> tuple[Path, dict[str, str]]:
     bildung_review = f"""review:
   vorlagen:
     - datum: 2020-06-05
-      gremium: lenkungsgruppe
+      gremium: eg-bildung
       stand: {{commit: {a}, text_sha256: {b_hash}}}
   entscheidungen:
     - datum: 2020-06-10

@@ -1,7 +1,7 @@
 """Accept or reject all tracked changes of a DOCX in LibreOffice and save the text.
 
 Run with the system python (it needs LibreOffice's `uno` module):
-    /usr/bin/python3 tests/lo_tracked_changes.py IN.docx accept|reject OUT.txt
+    /usr/bin/python3 tests/support/lo_tracked_changes.py IN.docx accept|reject OUT.txt
 """
 
 import os

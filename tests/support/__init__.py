@@ -1,0 +1,39 @@
+"""Everything the tests share, in one place: where the test data lives, which tests need the
+workplace's `../shared` folder, and (in the modules) the one git-repository builder
+(`support.repos`), PDF text (`support.pdf`), the site's review history (`support.site_history`),
+redline views and seeded edits, the generated plan and the `lip check` cases.
+
+Fixture plans all live under tests/data/plans/<name>/plan."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TESTS = ROOT / "tests"
+DATA = TESTS / "data"
+PLANS = DATA / "plans"
+SHIPPED_PLAN = ROOT / "plan"
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+OPARL_SCHEMAS = SHARED / "oparl" / "schema"
+
+needs_corpus = pytest.mark.skipif(
+    not (CORPUS / "PAIRS.tsv").is_file(),
+    reason="../shared/corpus fehlt: die Gesetzestexte liegen nur im Arbeitsbereich neben dem "
+           "Repository, nicht in einem einzelnen Klon")
+needs_oparl_schemas = pytest.mark.skipif(
+    not OPARL_SCHEMAS.is_dir(),
+    reason="../shared/oparl/schema fehlt: die offiziellen OParl-Schemas liegen nur im "
+           "Arbeitsbereich neben dem Repository, nicht in einem einzelnen Klon")
+
+
+def copy_plan(name: str, dest: Path) -> Path:
+    """Copy fixture plan `name` to `dest/plan` and return that plan folder (the repository
+    root is its parent)."""
+    target = dest / "plan"
+    shutil.copytree(PLANS / name / "plan", target)
+    return target
