@@ -198,6 +198,7 @@ def docx_as_pdf(shipped, tmp_path_factory) -> Path:
     return out / "LIP-2.0.pdf"
 
 
+@pytest.mark.office
 def test_docx_opened_in_libreoffice_is_a4_and_complete(docx_as_pdf, plan_words) -> None:
     pages = _pages_bbox(docx_as_pdf)
     assert all(_is_a4(size) for size, _ in pages)
@@ -218,6 +219,7 @@ def test_docx_opened_in_libreoffice_is_a4_and_complete(docx_as_pdf, plan_words) 
 
 # --- the HTML ---------------------------------------------------------------------------------
 
+@pytest.mark.browser
 def test_html_catalog_fits_a_phone(shipped) -> None:
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright nicht installiert")
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
