@@ -292,3 +292,19 @@ def _annex_layout_pages(pdf: Path) -> list[str]:
     out = subprocess.run(["pdftotext", "-layout", "-f", str(first), str(pdf), "-"],
                          capture_output=True, check=True).stdout.decode()
     return out.split("\f")
+
+
+def test_drucksache_title_page_and_captions(shipped) -> None:
+    """The Anlage title page has no running header; the Drucksache's last page is more than a
+    carried-over remainder with the signature; table captions start where the text starts."""
+    pages = _pages_bbox(shipped["pdf"])
+    texts = [" ".join(w[4] for w in words) for _, words in pages]
+    title = next(i for i, t in enumerate(texts) if "zur Drucksache Nr." in t)
+    assert not [w for w in pages[title][1] if w[3] < HEADER_BAND], "Kopfzeile auf dem Titelblatt der Anlage"
+    before = _body_words(pages[title - 1][1])
+    assert len({round(w[1]) for w in before}) > 8, "letzte Seite der Drucksache fast leer"
+    left = min(w[0] for _, words in pages for w in _body_words(words))
+    captions = [w for _, words in pages for i, w in enumerate(words)
+                if w[4] == "Tabelle" and i + 1 < len(words) and re.fullmatch(r"\d+:", words[i + 1][4])]
+    assert captions and all(abs(w[0] - left) < 8 for w in captions), \
+        [round(w[0]) for w in captions if abs(w[0] - left) >= 8]  # at its table, not centred
