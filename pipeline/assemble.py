@@ -379,8 +379,9 @@ def drucksache_markdown(doc: Assembled, *, word: bool) -> str:
            *(f"| {name} | {escape_inline(value)} |" for name, value in facts), "",
            ": Angaben zur Drucksache", ""]
     if ds.get("beratungsfolge"):
-        out += ["**Beratungsfolge**", "", *(f"- {escape_inline(b)}" for b in ds["beratungsfolge"]), ""]
-    out += [f"**{escape_inline(ds.get('titel', doc.data.get('titel', '')))}**", "",
+        out += [heading("Beratungsfolge"), "", *(f"- {escape_inline(b)}" for b in ds["beratungsfolge"]), ""]
+    title = escape_inline(ds.get("titel", doc.data.get("titel", "")))
+    out += [box("Drucksachentitel", title) if word else f"**{title}**", "",
             heading("Antrag"), "", meta.get("antrag-einleitung", ""), "", meta.get("antrag", ""), "",
             heading("Berücksichtigung von Gender-Aspekten"), "", meta.get("gender", ""), "",
             heading("Kostentabelle"), ""]
@@ -396,7 +397,7 @@ def drucksache_markdown(doc: Assembled, *, word: bool) -> str:
     out += [heading("Begründung des Antrages"), "", meta.get("begruendung", ""), "",
             escape_inline(ds.get("dezernat", "")), "", f"Hannover, {escape_inline(ds.get('datum', ''))}", ""]
     title = f"Anlage 1: {doc.data.get('titel', '')}"
-    if word:
+    if word:  # the Anlage's title page, then the contents
         fassung = escape_inline(doc.data.get("fassung", ""))
         out += [box("Anlagentitel", escape_inline(title)), "",
                 box("Anlagenzeile", f"zur Drucksache Nr. {escape_inline(ds.get('nummer', ''))}"), "",

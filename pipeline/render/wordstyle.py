@@ -165,6 +165,9 @@ def _styles(original: str) -> str:
                '<w:pPr><w:spacing w:before="20" w:after="20" w:line="240" w:lineRule="auto"/>'
                '<w:jc w:val="left"/></w:pPr><w:rPr><w:sz w:val="16"/><w:szCs w:val="16"/></w:rPr>',
                based="Compact"),
+        _style("paragraph", "Drucksachentitel", "Drucksachentitel",
+               '<w:pPr><w:keepNext/><w:spacing w:before="240" w:after="120"/><w:jc w:val="left"/></w:pPr>'
+               '<w:rPr><w:b/><w:sz w:val="25"/><w:szCs w:val="25"/></w:rPr>'),
         _style("paragraph", "Briefkopf", "Briefkopf",
                f'<w:pPr><w:pBdr><w:bottom w:val="single" w:sz="12" w:space="4" w:color="{RED}"/>'
                f'</w:pBdr><w:spacing w:after="240"/></w:pPr><w:rPr><w:b/><w:color w:val="{RED}"/>'
