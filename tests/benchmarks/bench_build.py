@@ -104,7 +104,7 @@ class Floor:
 
 def prepare_floor(plan: Path, work: Path) -> Floor:
     """Assemble the plan as `lip build` does and write the inputs of the bare calls."""
-    from pipeline.assemble import assemble
+    from pipeline.assemble import assemble, with_drucksache
     from pipeline.commands.build import is_final
     from pipeline.plan import load_plan
     from pipeline.render import FILTER_DIR, templates_dir
@@ -116,6 +116,10 @@ def prepare_floor(plan: Path, work: Path) -> Floor:
     doc = assemble(plan_obj, draft=not is_final(plan_obj))
     md = work / "plan.md"
     md.write_text(doc.markdown, encoding="utf-8")
+    # HTML and Word carry the Drucksache in front of the plan, as `lip build` converts them
+    md_html, md_word = work / "plan-html.md", work / "plan-word.md"
+    md_html.write_text(with_drucksache(doc, word=False).markdown, encoding="utf-8")
+    md_word.write_text(with_drucksache(doc, word=True).markdown, encoding="utf-8")
     meta = write_metadata(doc, work / "meta.json")
     tpl = templates_dir()
     style = work / "stil.html"
@@ -139,11 +143,11 @@ def prepare_floor(plan: Path, work: Path) -> Floor:
         typst=[sys.executable, "-c", script, str(work / "lip.typ"), str(work / "inputs.json"), str(work)],
         html=[pandoc, "-f", READER, "-t", "html5", "-s", f"--metadata-file={meta}",
               f"--template={tpl / 'lip.html'}", f"--include-in-header={style}", "--embed-resources",
-              "--toc", "--toc-depth=2", "--section-divs", f"--resource-path={work}", str(md),
+              "--toc", "--toc-depth=2", "--section-divs", f"--resource-path={work}", str(md_html),
               "-o", str(work / "x.html")],
         docx=[pandoc, "-f", READER, "-t", "docx", f"--metadata-file={meta}",
-              f"--reference-doc={tpl / 'reference.docx'}", "--toc", "--toc-depth=2",
-              f"--resource-path={work}", str(md), "-o", str(work / "x.docx")],
+              f"--reference-doc={tpl / 'reference.docx'}",
+              f"--resource-path={work}", str(md_word), "-o", str(work / "x.docx")],
     )
 
 
