@@ -131,6 +131,21 @@ def escape_inline(text: str) -> str:
     return re.sub(r"^(\d+)\.(\s)", r"\1\\.\2", text)
 
 
+_MONTHS = "Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
+_BEFORE_NUMBER = re.compile(r"(?<![\w.])(Nr\.|S\.|Abs\.|Art\.|§§?) (?=\d)")
+_DAY_MONTH = re.compile(rf"(?<![\w.])(\d{{1,2}}\.) (?=(?:{_MONTHS})\b)")
+_NUMBER_UNIT = re.compile(r"(?<=\d) (?=(?:%|‰|€|Euro|Prozent|Jahren?|Monaten?|Wochen|Stunden|km|Plätze)(?!\w))")
+
+
+def german_spaces(markdown: str) -> str:
+    """German typography: a non-breaking space where a line must not break – between a number
+    and its unit or sign ("85 %", "500 Euro"), after "Nr.", "S.", "Abs.", "§" and inside a
+    date ("1. Januar"). In every format: pandoc keeps U+00A0 as part of the word."""
+    text = _NUMBER_UNIT.sub("\u00a0", markdown)
+    text = _BEFORE_NUMBER.sub("\\1\u00a0", text)
+    return _DAY_MONTH.sub("\\1\u00a0", text)
+
+
 def cell(markdown: str) -> str:
     """Markdown written by an editor, made safe for one pipe-table cell."""
     return " ".join(str(markdown).split()).replace("|", "\\|")
@@ -314,7 +329,7 @@ def assemble(plan: Plan, *, draft: bool = True, line_numbers: bool = False,
     label of a build from a named Fassung (otherwise the plan says which Fassung it is).
     """
     get = plan.manifest.get if plan.manifest else (lambda key, default=None: default)
-    parts = [Part(ch.anchor, chapter_markdown(ch, boxed_measures=True), ch.path)
+    parts = [Part(ch.anchor, german_spaces(chapter_markdown(ch, boxed_measures=True)), ch.path)
              for ch in plan.chapters]
     parts.append(Part("anhang-massnahmenkatalog", measure_catalog_markdown(plan)))
     parts.append(Part("anhang-beratungsverlauf", consultation_markdown(plan)))
@@ -337,9 +352,9 @@ def assemble(plan: Plan, *, draft: bool = True, line_numbers: bool = False,
         "author": [escape_inline(data["autor"])],
         "fassung": escape_inline(data["fassung"]),
         "antrag-einleitung": "Der Rat möge beschließen,",
-        "antrag": protect_gender_star(str(ds.get("antrag", ""))),
-        "gender": protect_gender_star(str(ds.get("gender", ""))),
-        "begruendung": protect_gender_star(str(ds.get("begruendung", ""))),
+        "antrag": german_spaces(protect_gender_star(str(ds.get("antrag", "")))),
+        "gender": german_spaces(protect_gender_star(str(ds.get("gender", "")))),
+        "begruendung": german_spaces(protect_gender_star(str(ds.get("begruendung", "")))),
         "entwurf": bool(draft),
     }
     return Assembled(parts, metadata, data)

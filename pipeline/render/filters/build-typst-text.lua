@@ -1,81 +1,79 @@
--- Generated and written text must reach typst as text: "1. Fassung" at the start of a table
--- cell or list item is an enumeration in typst markup, and pandoc's typst writer escapes it
--- only at the start of a paragraph. Used by build-typst.lua and redline.lua (dofile).
+-- Generated and written text must reach typst as text. pandoc's typst writer escapes a list
+-- marker ("1.", "-", "+") at the start of a line, but not at the start of a table cell or a
+-- list item, where the text follows "[" or "- " on the same line: there "1. Fassung" became an
+-- enumeration. The same holds for a Span the redline wraps into #ins[…]. Only tables, lists
+-- and spans are visited (a filter on every paragraph costs pandoc a third more time).
+-- Used by build-typst.lua and redline.lua (dofile).
 local M = {}
 
 local function escaped(s) return pandoc.RawInline('typst', '\\' .. s) end
 
--- German typography: no line break between a number and its unit or sign ("85 %", "500 Euro"),
--- after "Nr.", "S.", "Abs.", "§" and inside a date ("1. Januar").
-local NBSP = '\u{00A0}'
-local UNITS = { ['%'] = true, ['€'] = true, Euro = true, Prozent = true, Jahre = true, Jahren = true,
-  Monate = true, Monaten = true, Stunden = true, ['Plätze'] = true, km = true, m = true }
-local BEFORE_NUMBER = { ['Nr.'] = true, ['S.'] = true, ['Abs.'] = true, ['§'] = true, ['Art.'] = true }
-local MONTHS = { Januar = true, Februar = true, ['März'] = true, April = true, Mai = true, Juni = true,
-  Juli = true, August = true, September = true, Oktober = true, November = true, Dezember = true }
-
-local function stripped(s) return (s:gsub('[%p]+$', '')) end
-
-local function glue(inlines)
-  local changed = false
-  for i = 2, #inlines - 1 do
-    local a, sp, b = inlines[i - 1], inlines[i], inlines[i + 1]
-    if sp.t == 'Space' and a.t == 'Str' and b.t == 'Str' then
-      local number = a.text:match('^%d[%d.,]*$')
-      if (number and (UNITS[stripped(b.text)] or UNITS[b.text:sub(1, 1)] or MONTHS[stripped(b.text)]))
-          or (BEFORE_NUMBER[a.text] and b.text:match('^%d')) then
-        inlines[i] = pandoc.Str(NBSP)
-        changed = true
-      end
-    end
-  end
-  return changed
+local function marker(el, nxt)
+  return el and el.t == 'Str' and (nxt == nil or nxt.t == 'Space' or nxt.t == 'SoftBreak')
+    and (el.text:match('^%d+%.$') or el.text:match('^[-+/=]$'))
 end
 
--- "1." (any number) before a space, anywhere: typst reads it as a list marker at the start of
--- any content block ([…] of a cell, #ins[…], a list item). A marker-like first word too.
+-- the first word of `inlines`, escaped if typst would read it as a marker
 local function fix_inlines(inlines)
-  local changed = glue(inlines)
-  for i, el in ipairs(inlines) do
-    if el.t == 'Str' then
-      local nxt = inlines[i + 1]
-      local before_space = nxt == nil or nxt.t == 'Space' or nxt.t == 'SoftBreak'
-      if before_space and (el.text:match('^%d+%.$') or (i == 1 and el.text:match('^[-+/=]$'))) then
-        inlines[i] = escaped(el.text)
-        changed = true
-      end
+  if marker(inlines[1], inlines[2]) then
+    inlines[1] = escaped(inlines[1].text)
+    return true
+  end
+  return false
+end
+
+local function fix_blocks(blocks)
+  local first = blocks[1]
+  if first and (first.t == 'Plain' or first.t == 'Para') then
+    local content = first.content
+    if fix_inlines(content) then
+      first.content = content
+      return true
     end
   end
-  return changed and inlines or nil
+  return false
 end
 
 -- A list that opens a table cell: pandoc writes "[- item" on the cell's line, and typst ends
 -- the item where a continuation line is indented less than that "-" ("], [- …" of the second
--- column). An empty raw line first puts the list on a line of its own.
-local function cell_lists(tbl)
+-- column). A comment line first puts the list on a line of its own.
+local function fix_cell(cell)
+  local contents = cell.contents
+  local first = contents[1]
+  if first and (first.t == 'BulletList' or first.t == 'OrderedList' or first.t == 'DefinitionList') then
+    contents:insert(1, pandoc.RawBlock('typst', '/* Liste */'))
+  elseif not fix_blocks(contents) then
+    return false
+  end
+  cell.contents = contents
+  return true
+end
+
+local function fix_table(tbl)
   local changed = false
-  local function fix(cell)
-    local first = cell.contents[1]
-    if first and (first.t == 'BulletList' or first.t == 'OrderedList' or first.t == 'DefinitionList') then
-      cell.contents:insert(1, pandoc.RawBlock('typst', '/* Liste */'))
-      changed = true
+  local function rows(list)
+    for _, row in ipairs(list) do
+      for _, c in ipairs(row.cells) do changed = fix_cell(c) or changed end
     end
   end
-  local function rows(list) for _, row in ipairs(list) do for _, c in ipairs(row.cells) do fix(c) end end end
   rows(tbl.head.rows)
   for _, body in ipairs(tbl.bodies) do rows(body.head); rows(body.body) end
   rows(tbl.foot.rows)
   return changed and tbl or nil
 end
 
+local function fix_list(list)
+  local changed = false
+  for _, item in ipairs(list.content) do changed = fix_blocks(item) or changed end
+  return changed and list or nil
+end
+
 function M.filter()
   return {
-    Table = cell_lists,
-    Plain = function(b) if fix_inlines(b.content) then return b end end,
-    Para = function(b) if fix_inlines(b.content) then return b end end,
+    Table = fix_table,
+    BulletList = fix_list,
+    OrderedList = fix_list,
     Span = function(s) if fix_inlines(s.content) then return s end end,
-    Emph = function(s) if fix_inlines(s.content) then return s end end,
-    Strong = function(s) if fix_inlines(s.content) then return s end end,
   }
 end
 
