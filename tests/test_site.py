@@ -254,6 +254,33 @@ def test_measures_table_is_complete_without_javascript(built, pages):
         assert any(t == "label" and a.get("for") == label_for for t, a in page.tags)
 
 
+def test_measures_table_has_kennzahl_and_one_entry_per_akteur(pages):
+    """Issue 15.11: the Kennzahl column; 'VHS Hannover' and 'Volkshochschule Hannover' are one
+    Akteur of the manifest's registry, listed once in the Federführung filter."""
+    text, page = pages["massnahmen.html"]
+    assert '<th scope="col">Kennzahl</th>' in text
+    assert '<td data-label="Kennzahl">Zahl der Elternkurse</td>' in text
+    options = re.findall(r'<option value="([^"]*)">', text.split('id="f-federfuehrung"')[1]
+                         .split("</select>")[0])
+    assert options == ["", "Bereich Migration und Integration", "Fachbereich Jugend und Familie",
+                       "Fachbereich Soziales", "Volkshochschule Hannover"]
+    assert text.count('data-federfuehrung="Volkshochschule Hannover"') == 2
+
+
+def test_federfuehrung_names_the_registered_akteure():
+    from pipeline.plan.akteure import Akteur, lead_names, named_in
+
+    reg = [Akteur("Volkshochschule Hannover", ("VHS Hannover",)), Akteur("Fachbereich Wirtschaft"),
+           Akteur("IHK Hannover"), Akteur("Handwerkskammer Hannover")]
+    assert named_in("VHS  Hannover", reg) == ["Volkshochschule Hannover"]
+    assert named_in("Fachbereich Wirtschaft – Wirtschaftsförderung", reg) == ["Fachbereich Wirtschaft"]
+    assert named_in("IHK Hannover und Handwerkskammer Hannover", reg) == [
+        "IHK Hannover", "Handwerkskammer Hannover"]
+    assert named_in("Fachbereich Wirtschaftsprüfung", reg) == []     # whole words only
+    assert lead_names("Fachbereich  Kultur", reg) == ["Fachbereich Kultur"]
+    assert lead_names("Fachbereich  Kultur", []) == ["Fachbereich Kultur"]
+
+
 def test_fassungen_list_and_redline_page(pages, built):
     _, shas = built
     text, page = pages["fassungen.html"]

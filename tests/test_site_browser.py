@@ -115,8 +115,11 @@ def test_filter_narrows_the_measures_table(site, watched):
     page.fill("#f-zielgruppe", "eltern")
     assert visible.count() == 3
     page.fill("#f-zielgruppe", "")
-    page.select_option("#f-federfuehrung", "VHS Hannover")
-    assert visible.count() == 1
+    options = page.locator("#f-federfuehrung option").all_inner_texts()
+    assert "VHS Hannover" not in options                 # one Akteur, one entry (issue 15.11)
+    assert options.count("Volkshochschule Hannover") == 1
+    page.select_option("#f-federfuehrung", "Volkshochschule Hannover")
+    assert visible.count() == 2                          # written 'VHS Hannover' in 1.2.1
     assert watched.errors == [] and watched.dialogs == []
 
 
@@ -173,6 +176,25 @@ def test_no_page_is_wider_than_the_window(site, browser, width):
             too_wide[name] = overflow
     context.close()
     assert too_wide == {}, f"breiter als das Fenster ({width} px): {too_wide}"
+
+
+def test_content_is_centred_in_a_wide_window(site, browser):
+    """Issue 15.11: at 1,280 px the content no longer hugs the left edge; header, content and
+    footer of a page share one width."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    for name in ("bildung.html", "bildung-aenderungen.html", "fassung-2.html"):
+        page.goto(url(site, name))
+        box = page.evaluate("""() => {
+            const m = document.querySelector('main').getBoundingClientRect();
+            const t = document.querySelector('.site-title').getBoundingClientRect();
+            const pad = parseFloat(getComputedStyle(document.querySelector('main')).paddingLeft);
+            return {left: m.left, right: document.documentElement.clientWidth - m.right,
+                    text: m.left + pad, title: t.left};
+        }""")
+        assert box["left"] > 80 and abs(box["left"] - box["right"]) <= 2, (name, box)
+        assert abs(box["text"] - box["title"]) <= 1, (name, box)
+    context.close()
 
 
 # --- the HTML of `lip build` (issue 3): one self-contained file that fits any screen ---------

@@ -27,7 +27,7 @@ from pipeline.diagnostics import Diagnostic
 from pipeline.errors import PipelineError, PlanInvalid
 from pipeline.files import replacing_folder
 from pipeline.history import PlanHistory, pair_chapters
-from pipeline.plan import Chapter, Fassung, Plan
+from pipeline.plan import Chapter, Fassung, Plan, akteure
 from pipeline.plan import fassungen as fassungen_mod
 from pipeline.plan.body import anchor as make_anchor
 from pipeline.plan.images import image_problems
@@ -175,8 +175,14 @@ def status_badge(state: StateView) -> Markup:
     return Markup(f'<span class="status status-{h(state.key)}">{h(state.label)}</span>')
 
 
+LAYOUTS = {"text": "text", "chapter": "narrow", "wide": "wide"}
+"""Page layout → the class of <main> and <body> (site.css sets the widths)."""
+
+
 def page_html(template: str, *, plan: Plan, title: str, content: str, current: str,
-              footer: str, wide: bool = False) -> str:
+              footer: str, layout: str = "text") -> str:
+    """`layout`: 'text' (one column of running text), 'chapter' (text with its contents
+    beside it) or 'wide' (tables); header, content and footer share its width, centred."""
     nav = []
     for href, label in NAV:
         cur = ' aria-current="page"' if href == current else ""
@@ -187,7 +193,7 @@ def page_html(template: str, *, plan: Plan, title: str, content: str, current: s
     return render_template(
         template, title=title, site_title=site_title, publisher=publisher,
         nav=Markup("".join(nav)), content=Markup(content), footer=Markup(footer),
-        main_class="wide" if wide else "narrow",
+        main_class=LAYOUTS[layout],
     )
 
 
@@ -449,6 +455,7 @@ def redline_page_html(p: ChapterPage) -> str:
 def measures_page(plan: Plan, pages: list[ChapterPage]) -> str:
     """All Maßnahmen in one table; site.js adds the filter, the table is complete without it."""
     rows = []
+    registry = akteure.registry(plan.manifest)
     fields_seen: dict[str, set[str]] = {"feld": set(), "federfuehrung": set()}
     fields_order: list[tuple[str, str]] = []
     for p in pages:
@@ -460,10 +467,11 @@ def measures_page(plan: Plan, pages: list[ChapterPage]) -> str:
         for m in ch.body.measures:
             f = m.fields
             lead = f.get("Federführung", "")
-            fields_seen["federfuehrung"].add(lead)
+            leads = akteure.lead_names(lead, registry)   # one name per Akteur, however written
+            fields_seen["federfuehrung"].update(leads)
             text = " ".join([m.id, m.title, m.description, feld, *f.values()]).lower()
             rows.append(
-                f'<tr data-feld="{h(ch.id)}" data-federfuehrung="{h(lead)}" '
+                f'<tr data-feld="{h(ch.id)}" data-federfuehrung="{h("|".join(leads))}" '
                 f'data-zielgruppe="{h(f.get("Zielgruppe", "").lower())}" data-text="{h(text)}">'
                 f'<th scope="row" data-label="Nr."><a href="{h(p.page)}#{h(m.anchor)}">'
                 f"{h(m.id)}</a></th>"
@@ -471,11 +479,12 @@ def measures_page(plan: Plan, pages: list[ChapterPage]) -> str:
                 f'<td data-label="Handlungsfeld">{h(feld)}</td>'
                 f'<td data-label="Federführung">{h(lead)}</td>'
                 f'<td data-label="Zielgruppe">{h(f.get("Zielgruppe", ""))}</td>'
-                f'<td data-label="Zeitraum">{h(f.get("Zeitraum", ""))}</td></tr>'
+                f'<td data-label="Zeitraum">{h(f.get("Zeitraum", ""))}</td>'
+                f'<td data-label="Kennzahl">{h(unstar(f.get("Kennzahl", "")))}</td></tr>'
             )
     feld_opts = "".join(f'<option value="{h(k)}">{h(v)}</option>' for k, v in fields_order)
     lead_opts = "".join(f'<option value="{h(v)}">{h(v)}</option>'
-                        for v in sorted(fields_seen["federfuehrung"]) if v)
+                        for v in sorted(fields_seen["federfuehrung"], key=str.casefold) if v)
     n = len(rows)
     form = f"""<form id="massnahmen-filter" class="filter" hidden>
 <div><label for="f-feld">Handlungsfeld</label>
@@ -494,7 +503,8 @@ def measures_page(plan: Plan, pages: list[ChapterPage]) -> str:
         '<table class="measures" id="massnahmen"><caption class="vh">Alle Maßnahmen des Plans'
         '</caption><thead><tr><th scope="col">Nr.</th><th scope="col">Maßnahme</th>'
         '<th scope="col">Handlungsfeld</th><th scope="col">Federführung</th>'
-        '<th scope="col">Zielgruppe</th><th scope="col">Zeitraum</th></tr></thead>'
+        '<th scope="col">Zielgruppe</th><th scope="col">Zeitraum</th>'
+        '<th scope="col">Kennzahl</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
     intro = ("<p>Alle Maßnahmen des Ziel- und Maßnahmenkatalogs in einer Tabelle. Die Nummer "
@@ -646,24 +656,24 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
     footer = footer_html(plan, stand)
     versions = site_data.VersionNames(plan, history)
 
-    def page(title: str, content: str, current: str = "", wide: bool = False) -> str:
+    def page(title: str, content: str, current: str = "", layout: str = "text") -> str:
         return page_html(template, plan=plan, title=title, content=content, current=current,
-                         footer=footer, wide=wide)
+                         footer=footer, layout=layout)
 
     files: dict[str, str] = {}
     links = [(f"downloads/{path.name}", label) for path, label in downloads]
     files["index.html"] = page("Übersicht", start_page(plan, pages, links, stand, commit), "index.html",
-                               wide=True)
+                               layout="wide")
     for p in pages:
         title = f"{p.chapter.number} {p.chapter.title}"
-        files[p.page] = page(title, chapter_page(p, plan, versions))
+        files[p.page] = page(title, chapter_page(p, plan, versions), layout="chapter")
         if p.redline.available:
             files[redline_page(p)] = page(f"Änderungen: {title}", redline_page_html(p))
     files["massnahmen.html"] = page("Maßnahmenkatalog", measures_page(plan, pages),
-                                    "massnahmen.html", wide=True)
+                                    "massnahmen.html", layout="wide")
     files["fassungen.html"] = page("Fassungen", fassungen_page(
         plan.manifest.fassungen if plan.manifest else [], diffs),
-                                   "fassungen.html", wide=True)
+                                   "fassungen.html", layout="wide")
     for d in diffs:
         files[d.page] = page(f"Änderungen {d.new.name}", fassung_diff_page(d))
 

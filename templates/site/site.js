@@ -20,7 +20,7 @@
     rows.forEach(function (row) {
       var d = row.dataset;
       var ok = (!feld || d.feld === feld) &&
-        (!lead || d.federfuehrung === lead) &&
+        (!lead || d.federfuehrung.split("|").indexOf(lead) !== -1) &&
         (!group || d.zielgruppe.indexOf(group) !== -1) &&
         words.every(function (w) { return d.text.indexOf(w) !== -1; });
       row.hidden = !ok;
