@@ -301,6 +301,39 @@ def test_redline_since_decision_is_announced(pages):
     assert "bildung-aenderungen.html" in chapter.links
 
 
+def test_changes_page_starts_with_summary_and_vorgaben_and_shows_only_changes(pages, built):
+    """Issue 15.7: summary and the Vorgaben of the last decision first; by default only the
+    changed passages under their headings, with a link to the whole text."""
+    import git
+
+    from pipeline import plan as plan_mod
+    from pipeline.history import PlanHistory
+    from pipeline.redline.counts import format_word_changes, word_changes
+
+    result, shas = built
+    text, page = pages["bildung-aenderungen.html"]
+    plain = page.plain
+    order = [plain.index(x) for x in ("Wörter eingefügt", "Vorgaben der Lenkungsgruppe",
+                                      "V1 Übergang Kita–Grundschule", "Geänderte Stellen")]
+    assert order == sorted(order)
+    assert "erledigt am 30. Juni 2020" in plain and "offen" in plain
+    # the figures are the redline counter's, for the decided version against today's
+    plan_dir = result.out_dir.parent.parent / "plan"
+    new = plan_mod.load_plan(plan_dir).chapter("bildung")
+    old = PlanHistory(git.Repo(plan_dir.parent), "plan").chapter_at(shas["A"], new)
+    assert format_word_changes(*word_changes(old, new)) in plain
+    # only the changes: the unchanged Maßnahme 1.1.1 is left out, the new 1.2.2 is there
+    assert "Fachkräfte werden für alltagsintegrierte Sprachbildung qualifiziert" not in plain
+    assert "Elternkurse in Grundschulen" in plain
+    assert "[… unveränderter Text ausgelassen …]" in plain
+    assert "bildung-aenderungen-volltext.html" in page.links
+    assert 'class="change-nav"' in text and "hidden>" in text.split('class="change-nav"')[1][:50]
+    full_text, full = pages["bildung-aenderungen-volltext.html"]
+    assert "Fachkräfte werden für alltagsintegrierte Sprachbildung qualifiziert" in full.plain
+    assert "bildung-aenderungen.html" in full.links
+    assert full_text.count("<ins>") == text.count("<ins>")   # the same changes, more context
+
+
 def test_filter_neutralises_links_attributes_and_raw_blocks():
     md = ("[a](javascript:alert(1)) [b]( JaVa\tScRiPt:x) [c](data:text/html,x) [d](vbscript:x) "
           "[e](//evil.example/x) [ok](https://example.org) [mail](mailto:a@b.de) [rel](x.html#y) "

@@ -95,6 +95,36 @@ def test_start_page_to_chapter_to_its_redline(site, watched):
     assert watched.errors == [] and watched.dialogs == []
 
 
+def test_keys_and_buttons_step_through_the_changes(site, watched):
+    """Issue 15.7: j/n and k/p (and the two buttons) move from change to change."""
+    page = watched.page
+    page.set_viewport_size({"width": 390, "height": 700})
+    page.goto(url(site, "bildung-aenderungen-volltext.html"))
+    nav = page.locator(".change-nav")
+    assert nav.is_visible()
+    count = page.locator(".change-count")
+    total = int(count.inner_text().split()[0])
+    assert total >= 3
+    page.keyboard.press("j")
+    assert count.inner_text() == f"Änderung 1 von {total}"
+    page.keyboard.press("n")
+    assert count.inner_text() == f"Änderung 2 von {total}"
+    current = page.locator(".redline .current")
+    assert current.count() == 1
+    box = current.bounding_box()
+    assert 0 <= box["y"] < 700                         # scrolled into view
+    assert page.evaluate("document.activeElement.classList.contains('current')")
+    page.keyboard.press("k")
+    assert count.inner_text() == f"Änderung 1 von {total}"
+    page.keyboard.press("p")                           # wraps round to the last change
+    assert count.inner_text() == f"Änderung {total} von {total}"
+    page.get_by_role("button", name="nächste Änderung →").click()
+    assert count.inner_text() == f"Änderung 1 von {total}"
+    page.get_by_role("button", name="← vorige Änderung").click()
+    assert count.inner_text() == f"Änderung {total} von {total}"
+    assert watched.errors == [] and watched.dialogs == []
+
+
 def test_filter_narrows_the_measures_table(site, watched):
     page = watched.page
     page.goto(url(site, "massnahmen.html"))
@@ -145,7 +175,8 @@ def test_every_page_passes_axe(site, browser):
     page = context.new_page()
     failures = []
     widths = [(name, 1280) for name in site.pages] + [("index.html", 390),
-                                                      ("massnahmen.html", 390)]
+                                                      ("massnahmen.html", 390),
+                                                      ("bildung-aenderungen.html", 390)]
     for name, width in widths:
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(url(site, name))

@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "site"
 LUA_FILTER = Path(__file__).resolve().parents[1] / "render" / "filters" / "site.lua"
+CHANGES_ONLY = ["--lua-filter=" + str(LUA_FILTER.with_name("changes-only.lua"))]
+"""Extra pandoc arguments for the "nur Änderungen" view of a redline."""
 ASSETS = ("site.css", "site.js")
 RESERVED = {"index", "massnahmen", "fassungen"}
 DOWNLOADS = (
@@ -91,6 +93,9 @@ class ChapterPage:
     redline: RedlineView
     html: str = ""
     redline_html: str = ""
+    """The whole chapter with its changes marked."""
+    changes_html: str = ""
+    """Only the changed blocks, under their headings ("nur Änderungen")."""
 
 
 @dataclass
@@ -155,12 +160,13 @@ def link_anchors(fragment: str, own_page: str, anchors: dict[str, str]) -> str:
 def render_fragments(sources: list[tuple[str, list[str]]]) -> list[str]:
     """Render Markdown fragments to HTML with pandoc, raw HTML off and the site filter on.
 
-    One pandoc call per fragment: footnotes and generated ids stay per page.
+    One pandoc call per fragment: footnotes and generated ids stay per page. `extra` comes
+    before the site filter, so a filter in it still sees the redline's .ins/.del classes.
     """
     out = []
     for markdown, extra in sources:
-        args = ["-f", PLAN_READER, "-t", "html5", "--wrap=none",
-                f"--lua-filter={LUA_FILTER}", *extra]
+        args = ["-f", PLAN_READER, "-t", "html5", "--wrap=none", *extra,
+                f"--lua-filter={LUA_FILTER}"]
         out.append(run_pandoc(args, markdown).decode("utf-8"))
     return out
 
@@ -440,16 +446,56 @@ LEGEND = ('<p class="legend"><ins><span class="vh">Einfügung: </span>eingefügt
           "und „Streichung“ an.</p>")
 
 
-def redline_page_html(p: ChapterPage) -> str:
+CHANGE_NAV = ('<nav class="change-nav" aria-label="Änderungen durchgehen" hidden>'
+              '<button type="button" data-step="-1">← vorige Änderung</button>'
+              '<button type="button" data-step="1">nächste Änderung →</button>'
+              '<span class="change-count" role="status" aria-live="polite"></span>'
+              '<span class="change-keys">Tasten: <kbd>j</kbd>/<kbd>n</kbd> nächste, '
+              "<kbd>k</kbd>/<kbd>p</kbd> vorige</span></nav>")
+"""Stepping through the changes; site.js shows it (the page is complete without)."""
+
+
+def vorgaben_box(d: site_data.DecisionView | None) -> str:
+    """The Vorgaben of the last decision, above the changes (as the CLI redline shows them)."""
+    if d is None or not d.vorgaben:
+        return ""
+    items = []
+    for v in d.vorgaben:
+        state = (f'<span class="done">erledigt</span> am {time_tag(v.done_date)}'
+                 f"{f': {h(v.done_note)}' if v.done_note else ''}" if v.done
+                 else '<span class="open">offen</span>')
+        items.append(f"<li><strong>{h(v.id)}</strong> {h(v.text)}<br>{state}</li>")
+    return (f'<section class="vorgaben-box" aria-labelledby="vorgaben"><h2 id="vorgaben">'
+            f"Vorgaben der {h(d.body)} (Entscheidung vom {time_tag(d.date)})</h2>"
+            f'<ul class="vorgaben">{"".join(items)}</ul></section>')
+
+
+def redline_page_html(p: ChapterPage, *, full: bool = False) -> str:
+    """The changes since the last decision: summary and Vorgaben first, then by default only
+    the changed passages under their headings; `full` the whole chapter with its changes."""
     ch, d = p.chapter, p.state.last_decision
     since = f" seit der Entscheidung vom {german_date_long(d.date)}" if d else ""
+    if full:
+        views = (f'<a href="{h(redline_page(p))}">nur Änderungen</a> · '
+                 '<strong aria-current="page">ganzer Text mit Änderungen</strong>')
+    else:
+        views = ('<strong aria-current="page">nur Änderungen</strong> · '
+                 f'<a href="{h(full_redline_page(p))}">ganzer Text mit Änderungen</a>')
+    heading = "Ganzer Text" if full else "Geänderte Stellen"
     return "\n".join([
         f'<p class="back"><a href="{h(p.page)}">← zurück zu Kapitel {h(ch.number)} '
         f"{h(ch.title)}</a></p>",
         f"<h1>Änderungen an Kapitel {h(ch.number)} {h(ch.title)}{h(since)}</h1>",
-        f'<p class="summary">{h(p.redline.summary)}</p>', LEGEND,
-        f'<div class="redline">{p.redline_html}</div>',
+        f'<p class="summary">{h(p.redline.summary)}</p>', vorgaben_box(d),
+        f'<section aria-labelledby="stellen"><h2 id="stellen">{heading}</h2>',
+        f'<p class="views">Ansicht: {views}</p>', LEGEND, CHANGE_NAV,
+        f'<div class="redline">{p.redline_html if full else p.changes_html}</div>',
+        "</section>",
     ])
+
+
+def full_redline_page(p: ChapterPage) -> str:
+    return p.page.removesuffix(".html") + "-aenderungen-volltext.html"
 
 
 def measures_page(plan: Plan, pages: list[ChapterPage]) -> str:
@@ -633,6 +679,8 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
     sources: list[tuple[str, list[str]]] = [(chapter_markdown(p.chapter), []) for p in pages]
     redline_src = [p for p in pages if p.redline.available]
     sources += [(p.redline.markdown, ["--shift-heading-level-by=1"]) for p in redline_src]
+    sources += [(p.redline.markdown, ["--shift-heading-level-by=1", *CHANGES_ONLY])
+                for p in redline_src]
     diff_src = [(d, r) for d in diffs for _, r in d.chapters if r.available]
     sources += [(r.markdown, ["--shift-heading-level-by=1"]) for _, r in diff_src]
     rendered = render_fragments(sources)
@@ -641,7 +689,10 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
         p.html = link_anchors(frag, p.page, anchors)
     rest = rendered[len(pages):]
     for p, frag in zip(redline_src, rest, strict=False):
-        p.redline_html = link_anchors(frag, redline_page(p), anchors)
+        p.redline_html = link_anchors(frag, full_redline_page(p), anchors)
+    rest = rest[len(redline_src):]
+    for p, frag in zip(redline_src, rest, strict=False):
+        p.changes_html = link_anchors(frag, redline_page(p), anchors)
     rest = rest[len(redline_src):]
     by_diff: dict[int, list[str]] = {}
     for (d, _), frag in zip(diff_src, rest, strict=True):
@@ -669,6 +720,8 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
         files[p.page] = page(title, chapter_page(p, plan, versions), layout="chapter")
         if p.redline.available:
             files[redline_page(p)] = page(f"Änderungen: {title}", redline_page_html(p))
+            files[full_redline_page(p)] = page(f"Änderungen im ganzen Text: {title}",
+                                               redline_page_html(p, full=True))
     files["massnahmen.html"] = page("Maßnahmenkatalog", measures_page(plan, pages),
                                     "massnahmen.html", layout="wide")
     files["fassungen.html"] = page("Fassungen", fassungen_page(

@@ -40,6 +40,8 @@ class DecisionView:
     body: str
     """Name of the deciding Gremium."""
     commit: str | None
+    vorgaben: tuple[VorgabeView, ...] = ()
+    """All Vorgaben of the decision, done or open."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,8 @@ def _decision_view(d: review.Entscheidung | None, manifest: Manifest | None
     if d is None:
         return None
     name = manifest.gremium_name if manifest else str
-    return DecisionView(d.datum, d.ergebnis, name(d.gremium), d.commit or None)
+    return DecisionView(d.datum, d.ergebnis, name(d.gremium), d.commit or None,
+                        tuple(vorgabe_view(v) for v in d.vorgaben))
 
 
 def state_view(chapter: Chapter, manifest: Manifest | None) -> StateView:
