@@ -334,6 +334,27 @@ def test_changes_page_starts_with_summary_and_vorgaben_and_shows_only_changes(pa
     assert full_text.count("<ins>") == text.count("<ins>")   # the same changes, more context
 
 
+def test_the_site_makes_its_own_synopse_per_chapter_and_per_fassung(pages):
+    """Issue 15.8: the Synopse of `lip redline` (one row per paragraph, bisherige | neue
+    Fassung) for each chapter changed since its decision and between consecutive Fassungen,
+    linked from the start page, the chapter, its changes and the Fassungen."""
+    text, page = pages["bildung-synopse.html"]
+    assert "Synopse: Kapitel 1 Bildung seit der Entscheidung vom 10. Juni 2020" in page.plain
+    table = text[text.index('<table id="synopse" class="synopse">'):text.index("</table>")]
+    head = re.findall(r"<th[^>]*>(.*?)</th>", table)
+    assert head == ["Entschiedene Fassung vom 10. Juni 2020", "Aktueller Text"]
+    row = next(r for r in re.findall(r"<tr>(.*?)</tr>", table, re.S) if "Übergängen" in r)
+    old, new = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    assert "<del>" in old and "<ins>" not in old and "an den Übergängen" in old
+    assert "<ins>" in new and "<del>" not in new and "von der Kita in die Grundschule" in new
+    for name in ("index.html", "bildung.html", "bildung-aenderungen.html"):
+        assert "bildung-synopse.html" in pages[name][1].links, name
+    _, fassung = pages["fassung-2-synopse.html"]
+    assert "Synopse: 1. Fassung und 2. Fassung" in fassung.plain
+    for name in ("index.html", "fassungen.html", "fassung-2.html"):
+        assert "fassung-2-synopse.html" in pages[name][1].links, name
+
+
 def test_filter_neutralises_links_attributes_and_raw_blocks():
     md = ("[a](javascript:alert(1)) [b]( JaVa\tScRiPt:x) [c](data:text/html,x) [d](vbscript:x) "
           "[e](//evil.example/x) [ok](https://example.org) [mail](mailto:a@b.de) [rel](x.html#y) "

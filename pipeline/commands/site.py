@@ -32,6 +32,7 @@ from pipeline.plan import fassungen as fassungen_mod
 from pipeline.plan.body import anchor as make_anchor
 from pipeline.plan.images import image_problems
 from pipeline.render.reader import PLAN_READER
+from pipeline.render.redline import synopse_fragment
 from pipeline.render.tools import run_pandoc
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,8 @@ class ChapterPage:
     """The whole chapter with its changes marked."""
     changes_html: str = ""
     """Only the changed blocks, under their headings ("nur Änderungen")."""
+    synopse_html: str = ""
+    """The Synopse (decided version | current text), as `lip redline` makes it."""
 
 
 @dataclass
@@ -107,6 +110,11 @@ class FassungDiff:
     """(chapter heading, redline) for every chapter that changed."""
     html: list[str] = field(default_factory=list)
     message: str = ""
+    synopse_html: str = ""
+
+    @property
+    def synopse_page(self) -> str:
+        return self.page.removesuffix(".html") + "-synopse.html"
 
 
 @dataclass
@@ -259,7 +267,7 @@ def start_page(plan: Plan, pages: list[ChapterPage], downloads: list[tuple[str, 
         links = "".join(f'<li><a href="{h(href)}">{h(label)}</a></li>' for href, label in downloads)
         docs = f'<ul class="downloads">{links}</ul>'
     else:
-        docs = ('<p class="muted">Noch keine Dokumente erzeugt. PDF, Word-Datei und Synopse '
+        docs = ('<p class="muted">Noch keine Dokumente erzeugt. PDF und Word-Datei '
                 "entstehen mit <code>make</code>.</p>")
     out = [f"<h1>{h(title)}</h1>", *lead,
            '<section aria-labelledby="auf-einen-blick">',
@@ -428,7 +436,7 @@ def chapter_page(p: ChapterPage, plan: Plan, versions: site_data.VersionNames) -
         change = (f"<p>{h(p.redline.summary)}</p>"
                   f'<p><a class="button" href="{h(redline_page(p))}">Änderungen seit der '
                   f"Entscheidung vom {h(german_date_long(decision.date if decision else ''))} "
-                  f"ansehen</a></p>")
+                  f'ansehen</a> <a href="{h(synopse_page(p))}">Synopse (zwei Spalten)</a></p>')
     else:
         change = f'<p class="muted">{h(p.redline.message)}</p>'
     return "\n".join([
@@ -475,12 +483,13 @@ def redline_page_html(p: ChapterPage, *, full: bool = False) -> str:
     the changed passages under their headings; `full` the whole chapter with its changes."""
     ch, d = p.chapter, p.state.last_decision
     since = f" seit der Entscheidung vom {german_date_long(d.date)}" if d else ""
+    synopse = f' · <a href="{h(synopse_page(p))}">Synopse (zwei Spalten)</a>'
     if full:
         views = (f'<a href="{h(redline_page(p))}">nur Änderungen</a> · '
-                 '<strong aria-current="page">ganzer Text mit Änderungen</strong>')
+                 '<strong aria-current="page">ganzer Text mit Änderungen</strong>' + synopse)
     else:
         views = ('<strong aria-current="page">nur Änderungen</strong> · '
-                 f'<a href="{h(full_redline_page(p))}">ganzer Text mit Änderungen</a>')
+                 f'<a href="{h(full_redline_page(p))}">ganzer Text mit Änderungen</a>' + synopse)
     heading = "Ganzer Text" if full else "Geänderte Stellen"
     return "\n".join([
         f'<p class="back"><a href="{h(p.page)}">← zurück zu Kapitel {h(ch.number)} '
@@ -491,6 +500,60 @@ def redline_page_html(p: ChapterPage, *, full: bool = False) -> str:
         f'<p class="views">Ansicht: {views}</p>', LEGEND, CHANGE_NAV,
         f'<div class="redline">{p.redline_html if full else p.changes_html}</div>',
         "</section>",
+    ])
+
+
+def synopse_page(p: ChapterPage) -> str:
+    return p.page.removesuffix(".html") + "-synopse.html"
+
+
+def make_synopses(pages: list[ChapterPage], diffs: list[FassungDiff],
+                  anchors: dict[str, str]) -> int:
+    """The Synopse of every redline on the site, with the Synopse backend of `lip redline`
+    (one table: bisherige | neue Fassung, row by row); returns how many were made."""
+    n = 0
+    for p in pages:
+        d = p.state.last_decision
+        old = f"Entschiedene Fassung vom {german_date_long(d.date)}" if d else "Bisherige Fassung"
+        p.synopse_html = link_anchors(synopse_fragment(
+            p.redline.markdown, heading_old=old, heading_new="Aktueller Text",
+            filters=[LUA_FILTER]), synopse_page(p), anchors)
+        n += 1
+    for diff in diffs:
+        parts = [r.markdown for _, r in diff.chapters if r.available]
+        if parts:
+            diff.synopse_html = link_anchors(synopse_fragment(
+                "\n\n".join(parts), heading_old=diff.old.name, heading_new=diff.new.name,
+                filters=[LUA_FILTER]), diff.synopse_page, anchors)
+            n += 1
+    return n
+
+
+SYNOPSE_NOTE = ("<p>Die Synopse stellt die Texte Absatz für Absatz nebeneinander: links die "
+                "bisherige, rechts die neue Fassung; Streichungen und Einfügungen sind markiert. "
+                "Auf schmalen Bildschirmen stehen die beiden Fassungen untereinander.</p>")
+
+
+def synopse_page_html(p: ChapterPage) -> str:
+    ch, d = p.chapter, p.state.last_decision
+    since = f" seit der Entscheidung vom {german_date_long(d.date)}" if d else ""
+    return "\n".join([
+        f'<p class="back"><a href="{h(redline_page(p))}">← zurück zu den Änderungen an '
+        f"Kapitel {h(ch.number)} {h(ch.title)}</a></p>",
+        f"<h1>Synopse: Kapitel {h(ch.number)} {h(ch.title)}{h(since)}</h1>",
+        f'<p class="summary">{h(p.redline.summary)}</p>', SYNOPSE_NOTE, LEGEND, CHANGE_NAV,
+        f'<div class="redline synopse-wrap">{p.synopse_html}</div>',
+    ])
+
+
+def fassung_synopse_page(d: FassungDiff) -> str:
+    return "\n".join([
+        f'<p class="back"><a href="{h(d.page)}">← zurück zu den Änderungen von {h(d.old.name)} '
+        f"zu {h(d.new.name)}</a></p>",
+        f"<h1>Synopse: {h(d.old.name)} und {h(d.new.name)}</h1>",
+        f"<p>{h(d.old.name)} vom {time_tag(d.old.datum)} → {h(d.new.name)} vom "
+        f"{time_tag(d.new.datum)}</p>", SYNOPSE_NOTE, LEGEND, CHANGE_NAV,
+        f'<div class="redline synopse-wrap">{d.synopse_html}</div>',
     ])
 
 
@@ -576,6 +639,8 @@ def fassungen_page(fassungen: list[Fassung], diffs: list[FassungDiff]) -> str:
         d = diff_for.get(f.name)
         link = (f'<a href="{h(d.page)}">Änderungen gegenüber {h(d.old.name)}</a>'
                 if d else '<span class="muted">erste Fassung</span>')
+        if d and d.synopse_html:
+            link += f' · <a href="{h(d.synopse_page)}">Synopse</a>'
         rows.append(
             f'<tr><th scope="row" data-label="Fassung">{h(f.name)}</th>'
             f'<td data-label="Datum">{time_tag(f.datum)}</td>'
@@ -604,7 +669,11 @@ def fassung_diff_page(d: FassungDiff) -> str:
         return "\n".join(out)
     items = "".join(f'<li><a href="#aenderung-{i}">{h(title)}</a>: {h(r.summary or r.message)}</li>'
                     for i, (title, r) in enumerate(d.chapters, start=1))
-    out += [f'<ul class="changed">{items}</ul>', LEGEND]
+    out.append(f'<ul class="changed">{items}</ul>')
+    if d.synopse_html:
+        out.append(f'<p><a class="button" href="{h(d.synopse_page)}">Synopse (zwei Spalten) '
+                   f"ansehen</a></p>")
+    out += [LEGEND, CHANGE_NAV]
     for i, ((title, r), frag) in enumerate(zip(d.chapters, d.html, strict=True), start=1):
         # The redline brings the chapter's own heading (shifted to h2); only a missing
         # redline needs one of ours.
@@ -701,6 +770,8 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
         frags = iter(by_diff.get(id(d), []))
         d.html = [next(frags) if r.available else "" for _, r in d.chapters]
 
+    synopses = make_synopses(redline_src, diffs, anchors)
+
     build_dir = build_dir if build_dir is not None else out_dir.parent
     downloads = find_downloads(build_dir)
     template = (TEMPLATES / "page.html").read_text(encoding="utf-8")
@@ -713,6 +784,10 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
 
     files: dict[str, str] = {}
     links = [(f"downloads/{path.name}", label) for path, label in downloads]
+    links += [(d.synopse_page, f"Synopse {d.old.name} – {d.new.name}") for d in diffs
+              if d.synopse_html]
+    links += [(synopse_page(p), f"Synopse Kapitel {p.chapter.number} {p.chapter.title} seit der "
+                                f"letzten Entscheidung") for p in redline_src]
     files["index.html"] = page("Übersicht", start_page(plan, pages, links, stand, commit), "index.html",
                                layout="wide")
     for p in pages:
@@ -722,6 +797,8 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
             files[redline_page(p)] = page(f"Änderungen: {title}", redline_page_html(p))
             files[full_redline_page(p)] = page(f"Änderungen im ganzen Text: {title}",
                                                redline_page_html(p, full=True))
+            files[synopse_page(p)] = page(f"Synopse: {title}", synopse_page_html(p),
+                                          layout="wide")
     files["massnahmen.html"] = page("Maßnahmenkatalog", measures_page(plan, pages),
                                     "massnahmen.html", layout="wide")
     files["fassungen.html"] = page("Fassungen", fassungen_page(
@@ -729,9 +806,13 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
                                    "fassungen.html", layout="wide")
     for d in diffs:
         files[d.page] = page(f"Änderungen {d.new.name}", fassung_diff_page(d))
+        if d.synopse_html:
+            files[d.synopse_page] = page(f"Synopse {d.old.name} – {d.new.name}",
+                                         fassung_synopse_page(d), layout="wide")
 
     write_site(out_dir, files, publishable_images(plan), downloads)
-    return SiteResult(out_dir, sorted(files), time.perf_counter() - start, len(sources))
+    return SiteResult(out_dir, sorted(files), time.perf_counter() - start,
+                      len(sources) + 2 * synopses)
 
 
 SAFE_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
