@@ -291,6 +291,36 @@ def test_fassungen_list_and_redline_page(pages, built):
     assert "Änderungen von 1. Fassung zu 2. Fassung" in diff.plain
 
 
+def test_fassungen_lists_the_arbeitsstand(pages):
+    """Issue 15.9: the Arbeitsstand follows the named Fassungen, with its changes since the
+    last one (none in the fixture: the last commit only named the Fassungen)."""
+    text, page = pages["fassungen.html"]
+    row = re.search(r'<tr class="arbeitsstand">(.*?)</tr>', text, re.S).group(1)
+    assert ">Arbeitsstand<" in row and "2. Juli 2020" in row
+    assert "keine Änderungen seit der letzten Fassung (2. Fassung)" in row
+    assert "arbeitsstand.html" in page.links
+    _, work = pages["arbeitsstand.html"]
+    assert "Arbeitsstand: Änderungen seit der letzten Fassung (2. Fassung)" in work.plain
+    assert "Seit der Fassung „2. Fassung“ hat sich kein Kapitel geändert." in work.plain
+
+
+def test_arbeitsstand_shows_uncommitted_changes_since_the_last_fassung(tmp_path):
+    plan_dir, _ = site_history.make_repo(tmp_path)
+    chapter = plan_dir / "11-bildung.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace(
+        "Grundschulen bieten Elternkurse zum Schulsystem an.",
+        "Grundschulen bieten mehrsprachige Elternkurse zum Schulsystem an."), encoding="utf-8")
+    out = tmp_path / "site"
+    result = site.site_for_plan_dir(plan_dir, out, require_valid=False)
+    assert {"arbeitsstand.html", "arbeitsstand-synopse.html"} <= set(result.pages)
+    fassungen = Page((out / "fassungen.html").read_text(encoding="utf-8"))
+    assert "Änderungen seit der letzten Fassung (2. Fassung): 1 Kapitel geändert" in \
+        fassungen.plain
+    work = (out / "arbeitsstand.html").read_text(encoding="utf-8")
+    assert "1 Bildung" in Page(work).plain and "mehrsprachige" in work
+    assert "1 Wort eingefügt, 0 Wörter gestrichen" in Page(work).plain
+
+
 def test_redline_since_decision_is_announced(pages):
     text, page = pages["bildung-aenderungen.html"]
     assert "<ins>" in text and "<del>" in text

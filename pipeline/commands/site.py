@@ -111,6 +111,8 @@ class FassungDiff:
     html: list[str] = field(default_factory=list)
     message: str = ""
     synopse_html: str = ""
+    working: bool = False
+    """`new` is the Arbeitsstand: the plan as it is now, not a named Fassung."""
 
     @property
     def synopse_page(self) -> str:
@@ -224,7 +226,7 @@ def decision_text(state: StateView) -> Markup:
 
 
 def start_page(plan: Plan, pages: list[ChapterPage], downloads: list[tuple[str, str]],
-               stand: str, commit: str = "") -> str:
+               stand: Any, commit: str = "") -> str:
     manifest = plan.manifest
     by_file = {p.chapter.filename: p for p in pages}
     groups: list[tuple[str, list[ChapterPage]]] = []
@@ -261,7 +263,7 @@ def start_page(plan: Plan, pages: list[ChapterPage], downloads: list[tuple[str, 
     fassung = fassungen_mod.label(plan) if manifest else ""
     lead = [f"<p class=\"lead\">{h(sub)}</p>" if sub else ""]
     lead.append(f"<p>Arbeitsstand für die Beteiligten{f' · {h(fassung)}' if fassung else ''}"
-                f"{f' · Stand {h(stand)}' if stand else ''}</p>")
+                f"{f' · Stand {h(german_date_long(stand))}' if stand else ''}</p>")
     lead.append(git_details([("Commit dieses Stands", commit)]))
     if downloads:
         links = "".join(f'<li><a href="{h(href)}">{h(label)}</a></li>' for href, label in downloads)
@@ -628,12 +630,12 @@ def unstar(text: str) -> str:
     return text.replace("\\*", "*")
 
 
-def fassungen_page(fassungen: list[Fassung], diffs: list[FassungDiff]) -> str:
+def fassungen_page(fassungen: list[Fassung], diffs: list[FassungDiff], commit: str = "") -> str:
     if not fassungen:
         return ("<h1>Fassungen</h1><p>Es sind noch keine Fassungen festgelegt. Eine Fassung ist "
                 "ein benannter Stand des Plans; sie wird in <code>plan/lip.yaml</code> unter "
                 "<code>fassungen</code> mit Name, Datum und Git-Revision eingetragen.</p>")
-    diff_for = {d.new.name: d for d in diffs}
+    diff_for = {d.new.name: d for d in diffs if not d.working}
     rows = []
     for f in fassungen:
         d = diff_for.get(f.name)
@@ -648,8 +650,30 @@ def fassungen_page(fassungen: list[Fassung], diffs: list[FassungDiff]) -> str:
             f'{git_details([("Git-Revision", f.rev)])}</td>'
             f'<td data-label="Änderungen">{link}</td></tr>'
         )
+    work = next((d for d in diffs if d.working), None)
+    if work is not None:
+        if work.message:
+            link = f'<span class="muted">{h(work.message)}</span>'
+        elif work.chapters:
+            n = len(work.chapters)
+            link = (f'<a href="{h(work.page)}">Änderungen seit der letzten Fassung '
+                    f"({h(work.old.name)})</a>: {n} Kapitel geändert")
+            if work.synopse_html:
+                link += f' · <a href="{h(work.synopse_page)}">Synopse</a>'
+        else:
+            link = (f'keine Änderungen seit der letzten Fassung ({h(work.old.name)}) · '
+                    f'<a href="{h(work.page)}">ansehen</a>')
+        rows.append(
+            f'<tr class="arbeitsstand"><th scope="row" data-label="Fassung">'
+            f"{h(work.new.name)}</th>"
+            f'<td data-label="Datum">{time_tag(work.new.datum)}</td>'
+            f'<td data-label="Beschreibung">{h(work.new.beschreibung)}'
+            f'{git_details([("Letzter Commit", commit)])}</td>'
+            f'<td data-label="Änderungen">{link}</td></tr>'
+        )
     return ("<h1>Fassungen</h1><p>Benannte Stände des Plans, jeweils mit den Änderungen "
-            "gegenüber der vorigen Fassung.</p>"
+            "gegenüber der vorigen Fassung, und der Arbeitsstand mit den Änderungen seit der "
+            "letzten Fassung.</p>"
             '<table class="fassungen"><caption class="vh">Fassungen des Plans</caption>'
             '<thead><tr><th scope="col">Fassung</th><th scope="col">Datum</th>'
             '<th scope="col">Beschreibung</th>'
@@ -657,15 +681,19 @@ def fassungen_page(fassungen: list[Fassung], diffs: list[FassungDiff]) -> str:
 
 
 def fassung_diff_page(d: FassungDiff) -> str:
+    title = (f"{d.new.name}: Änderungen seit der letzten Fassung ({d.old.name})" if d.working
+             else f"Änderungen von {d.old.name} zu {d.new.name}")
     out = ['<p class="back"><a href="fassungen.html">← zurück zu den Fassungen</a></p>',
-           f"<h1>Änderungen von {h(d.old.name)} zu {h(d.new.name)}</h1>",
+           f"<h1>{h(title)}</h1>",
            f"<p>{h(d.old.name)} vom {time_tag(d.old.datum)} → {h(d.new.name)} vom "
            f"{time_tag(d.new.datum)}</p>"]
     if d.message:
         out.append(f'<p class="muted">{h(d.message)}</p>')
         return "\n".join(out)
     if not d.chapters:
-        out.append("<p>Zwischen diesen Fassungen hat sich kein Kapitel geändert.</p>")
+        out.append(f"<p>Seit der Fassung „{h(d.old.name)}“ hat sich kein Kapitel geändert.</p>"
+                   if d.working
+                   else "<p>Zwischen diesen Fassungen hat sich kein Kapitel geändert.</p>")
         return "\n".join(out)
     items = "".join(f'<li><a href="#aenderung-{i}">{h(title)}</a>: {h(r.summary or r.message)}</li>'
                     for i, (title, r) in enumerate(d.chapters, start=1))
@@ -700,34 +728,49 @@ def find_downloads(build_dir: Path) -> list[tuple[Path, str]]:
     return found
 
 
-def fassung_diffs(plan: Plan, history: PlanHistory) -> list[FassungDiff]:
-    """Redlines between consecutive named Fassungen from plan/lip.yaml."""
+def fassung_diffs(plan: Plan, history: PlanHistory, stand: Any = None) -> list[FassungDiff]:
+    """Redlines between consecutive named Fassungen from plan/lip.yaml, and from the last of
+    them to the Arbeitsstand (the plan as it is now, dated `stand`)."""
     fassungen = plan.manifest.fassungen if plan.manifest else []
     diffs = []
     for i in range(1, len(fassungen)):
         old, new = fassungen[i - 1], fassungen[i]
         d = FassungDiff(f"fassung-{i + 1}.html", old, new)
         diffs.append(d)
-        if history.repo is None:
-            d.message = "Kein Git-Repository: frühere Fassungen sind nicht lesbar."
-            continue
-        try:
-            old_plan = history.plan_at(old.rev)
-            new_plan = history.plan_at(new.rev)
-        except PipelineError as e:
-            d.message = f"Eine der Fassungen ist nicht lesbar: {e}"
-            continue
-        for a, b in pair_chapters(old_plan, new_plan):
-            if a is not None and b is not None and a.text_sha256 == b.text_sha256 and \
-                    a.number == b.number and a.title == b.title:
-                continue
-            ref = b or a
-            d.chapters.append((f"{ref.number} {ref.title}", site_data.redline_chapters(a, b)))
+        _compare(d, history, lambda new=new: history.plan_at(new.rev))
+    if fassungen:
+        work = Fassung(fassungen_mod.ARBEITSSTAND, "", stand,
+                       "Der aktuelle Text, noch nicht als Fassung benannt")
+        d = FassungDiff(ARBEITSSTAND_PAGE, fassungen[-1], work, working=True)
+        diffs.append(d)
+        _compare(d, history, lambda: plan)
     return diffs
 
 
+ARBEITSSTAND_PAGE = "arbeitsstand.html"
+
+
+def _compare(d: FassungDiff, history: PlanHistory, new_plan: Any) -> None:
+    """Fill `d` with a redline for every chapter that differs between its two sides."""
+    if history.repo is None:
+        d.message = "Kein Git-Repository: frühere Fassungen sind nicht lesbar."
+        return
+    try:
+        old_plan = history.plan_at(d.old.rev)
+        new = new_plan()
+    except PipelineError as e:
+        d.message = f"Eine der Fassungen ist nicht lesbar: {e}"
+        return
+    for a, b in pair_chapters(old_plan, new):
+        if a is not None and b is not None and a.text_sha256 == b.text_sha256 and \
+                a.number == b.number and a.title == b.title:
+            continue
+        ref = b or a
+        d.chapters.append((f"{ref.number} {ref.title}", site_data.redline_chapters(a, b)))
+
+
 def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo: Any = None,
-               prefix: str = "plan", build_dir: Path | None = None, stand: str = "",
+               prefix: str = "plan", build_dir: Path | None = None, stand: Any = "",
                commit: str = "") -> SiteResult:
     """Write the whole site to `out_dir`, replacing what was there only when all pages exist.
 
@@ -743,7 +786,7 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
         state = site_data.state_view(ch, plan.manifest)
         pages.append(ChapterPage(ch, page_name(ch), state,
                                  site_data.redline_since_decision(history, ch, state)))
-    diffs = fassung_diffs(plan, history)
+    diffs = fassung_diffs(plan, history, stand)
 
     sources: list[tuple[str, list[str]]] = [(chapter_markdown(p.chapter), []) for p in pages]
     redline_src = [p for p in pages if p.redline.available]
@@ -802,7 +845,7 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
     files["massnahmen.html"] = page("Maßnahmenkatalog", measures_page(plan, pages),
                                     "massnahmen.html", layout="wide")
     files["fassungen.html"] = page("Fassungen", fassungen_page(
-        plan.manifest.fassungen if plan.manifest else [], diffs),
+        plan.manifest.fassungen if plan.manifest else [], diffs, commit),
                                    "fassungen.html", layout="wide")
     for d in diffs:
         files[d.page] = page(f"Änderungen {d.new.name}", fassung_diff_page(d))
@@ -850,12 +893,12 @@ def publishable_images(plan: Plan) -> dict[str, bytes]:
     return out
 
 
-def footer_html(plan: Plan, stand: str) -> str:
+def footer_html(plan: Plan, stand: Any) -> str:
     publisher = str(plan.manifest.get("autor") or plan.manifest.get("herausgeber", "")) \
         if plan.manifest else ""
     parts = [h(publisher)] if publisher else []
     if stand:
-        parts.append(f"Stand: {h(stand)}")
+        parts.append(f"Stand: {h(german_date_long(stand))}")
     parts.append("Arbeitsfassung für die Beteiligten – nicht die beschlossene Fassung.")
     return " · ".join(parts)
 
@@ -905,7 +948,7 @@ def site_for_plan_dir(plan_dir: Path, out_dir: Path, *, require_valid: bool = Tr
         repo = history.open_repo(plan_dir)
         prefix = history.plan_prefix(repo, plan_dir)
         head = history.resolve(repo, "HEAD")
-        stand, commit = german_date_long(head.time.date()), head.sha
+        stand, commit = head.time.date(), head.sha
     except PipelineError:
         log.info("kein Git-Repository oder noch kein Commit: Redlines entfallen")
     return build_site(plan, out_dir, plan_dir=plan_dir, repo=repo, prefix=prefix, stand=stand,
