@@ -935,7 +935,7 @@ def site_for_plan_dir(plan_dir: Path, out_dir: Path, *, require_valid: bool = Tr
     same commit gives the same site.
     """
     from pipeline import history
-    from pipeline.commands.check import plan_report
+    from pipeline.commands.plan_report import plan_report
     from pipeline.plan import load_plan, read_resources
     from pipeline.plan import require_valid as require
 

@@ -39,7 +39,7 @@ def check_plan(plan: Plan, *, strict: bool = False, glyphs: GlyphOracle | None =
     """Run every rule on `plan` and return all diagnostics (warnings become errors if strict).
 
     `glyphs` answers which characters the PDF cannot print; commands pass render/glyphs.py
-    (see commands/check.plan_report), pure callers may leave the font check out."""
+    (see commands/plan_report.py), pure callers may leave the font check out."""
     report = Report()
     report.extend(plan.diagnostics)
     if plan.manifest is not None:

@@ -205,9 +205,11 @@ local function images_as_text(blocks)
   end })
 end
 
+local typst_text = dofile(PANDOC_SCRIPT_FILE:gsub('[^/]*$', '') .. 'build-typst-text.lua').filter()
+
 function Pandoc(doc)
   doc.blocks = images_as_text(fix_ids(doc.blocks))
-  if FORMAT:match('typst') then doc.blocks = clamp_headings(doc.blocks) end
+  if FORMAT:match('typst') then doc.blocks = clamp_headings(doc.blocks):walk(typst_text) end
   local m = doc.meta
   if m['redline-author'] then author = pandoc.utils.stringify(m['redline-author']) end
   if m['redline-date'] then date = pandoc.utils.stringify(m['redline-date']) end
