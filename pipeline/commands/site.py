@@ -196,11 +196,12 @@ LAYOUTS = {"text": "text", "chapter": "narrow", "wide": "wide"}
 
 
 def page_html(template: str, *, plan: Plan, title: str, content: str, current: str,
-              footer: str, layout: str = "text") -> str:
+              footer: str, layout: str = "text",
+              nav_items: tuple[tuple[str, str], ...] = NAV) -> str:
     """`layout`: 'text' (one column of running text), 'chapter' (text with its contents
     beside it) or 'wide' (tables); header, content and footer share its width, centred."""
     nav = []
-    for href, label in NAV:
+    for href, label in nav_items:
         cur = ' aria-current="page"' if href == current else ""
         nav.append(f'<li><a href="{href}"{cur}>{h(label)}</a></li>')
     manifest = plan.manifest
@@ -320,14 +321,16 @@ def redline_page(p: ChapterPage) -> str:
     return p.page.removesuffix(".html") + "-aenderungen.html"
 
 
-def timeline(chapter: Chapter, plan: Plan, versions: site_data.VersionNames) -> str:
-    """The chapter's Beratungsverlauf: submissions, decisions with Vorgaben, statements.
+def timeline(chapter: Chapter, plan: Plan, versions: site_data.VersionNames,
+             council_items: list[tuple[Any, str]] = ()) -> str:
+    """The chapter's Beratungsverlauf: submissions, decisions with Vorgaben, statements, and
+    then the council's steps (`council_items`: (date, HTML) of votes and Beschluss).
     Each record names the text it is about by Fassung or date; the commit is folded away."""
     name = plan.manifest.gremium_name if plan.manifest else (lambda k: k)
     items = []
 
     def commit_note(rec: review.Record) -> str:
-        return version_note(versions.of(rec.stand, chapter.filename))
+        return version_note(versions.of(rec.stand, chapter.filename, rec.datum))
 
     for rec in review.records_of(chapter).in_time_order():
         if isinstance(rec, review.Vorlage):
@@ -372,6 +375,8 @@ def timeline(chapter: Chapter, plan: Plan, versions: site_data.VersionNames) -> 
         what = _UNREADABLE[bad.list_name]
         items.append(f'<li><p class="when">{h(bad.written_date or "–")}</p><p>{h(what)}: '
                      f"{h(bad.message)} (Einzelheiten: <code>lip check</code>)</p></li>")
+    for when, body in sorted(council_items, key=lambda item: str(iso_date(item[0]))):
+        items.append(f'<li class="rat"><p class="when">{time_tag(when)}</p>{body}</li>')
     if not items:
         return '<p class="muted">Noch keine Vorlagen, Entscheidungen oder Stellungnahmen.</p>'
     return f'<ol class="timeline">{"".join(items)}</ol>'
@@ -412,7 +417,8 @@ def git_details(rows: list[tuple[str, str]]) -> str:
 _H1_END = re.compile(r"</h1>")
 
 
-def chapter_page(p: ChapterPage, plan: Plan, versions: site_data.VersionNames) -> str:
+def chapter_page(p: ChapterPage, plan: Plan, versions: site_data.VersionNames,
+                 council_items: list[tuple[Any, str]] = ()) -> str:
     ch, st = p.chapter, p.state
     group = (plan.manifest.gremium_name(str(ch.get("expertinnengruppe", "")))
              if plan.manifest else "")
@@ -444,7 +450,7 @@ def chapter_page(p: ChapterPage, plan: Plan, versions: site_data.VersionNames) -
     return "\n".join([
         f'<article class="chapter">{body}</article>',
         '<section aria-labelledby="verlauf"><h2 id="verlauf">Beratungsverlauf</h2>',
-        timeline(ch, plan, versions), "</section>",
+        timeline(ch, plan, versions, council_items), "</section>",
         '<section aria-labelledby="aenderungen">',
         '<h2 id="aenderungen">Änderungen seit der letzten Entscheidung</h2>', change, "</section>",
     ])
@@ -503,6 +509,32 @@ def redline_page_html(p: ChapterPage, *, full: bool = False) -> str:
         f'<div class="redline">{p.redline_html if full else p.changes_html}</div>',
         "</section>",
     ])
+
+
+def gather_council(plan: Plan, history: PlanHistory, plan_dir: Path | None,
+                   anchors: dict[str, str]
+                   ) -> tuple[list[site_data.AntragView], list[str], list[dict]]:
+    """The Änderungsanträge with their Begründung and each Punkt's Synopse rendered, the
+    notes on what could not be read, and the council's Beratungsverlauf entries."""
+    from pipeline.council.beratung import council_entries
+
+    antraege, notes = site_data.antraege_views(plan, history, plan_dir)
+    try:
+        entries = council_entries(plan)
+    except (ValueError, TypeError):  # a hand-written date lip check reports
+        entries, notes = [], [*notes, "Der Beratungsverlauf im Rat ist nicht lesbar "
+                                      "(Einzelheiten: lip check)."]
+    texts = render_fragments([(a.antrag.begruendung, ["--shift-heading-level-by=3"])
+                              for a in antraege])
+    for a, frag in zip(antraege, texts, strict=True):
+        a.begruendung_html = link_anchors(frag, ANTRAEGE_PAGE, anchors)
+        for p in a.punkte:
+            if p.synopse_md:
+                p.synopse_html = link_anchors(synopse_fragment(
+                    p.synopse_md, heading_old=f"Fassung „{a.antrag.fassung}“",
+                    heading_new="Beantragte Fassung", filters=[LUA_FILTER]), ANTRAEGE_PAGE,
+                    anchors)
+    return antraege, notes, entries
 
 
 def synopse_page(p: ChapterPage) -> str:
@@ -714,6 +746,117 @@ def fassung_diff_page(d: FassungDiff) -> str:
     return "\n".join(out)
 
 
+# --- the council stage: Änderungsanträge and the council's Beratungsverlauf (issue 18.7) ----
+
+ANTRAEGE_PAGE = "antraege.html"
+_RESULT_CLASS = {"angenommen": "result-ok", "abgelehnt": "result-back"}
+
+
+def result_tag(result: str) -> Markup:
+    cls = _RESULT_CLASS.get(result, "result-other")
+    return Markup(f'<span class="result {cls}">{h(result)}</span>')
+
+
+def punkt_anchor(a: site_data.AntragView, p: site_data.PunktView) -> str:
+    return f"{a.anchor}-punkt-{p.nr}"
+
+
+def vote_line(gremium: str, v: Any) -> str:
+    """'14. Januar 2021 · Internationaler Ausschuss (12. Sitzung): angenommen (8 dafür – 3 …)'"""
+    sitzung = f" ({h(v.sitzung)})" if v.sitzung else ""
+    tally = f" ({h(v.tally)})" if v.tally else ""
+    return f"{time_tag(v.datum)} · {h(gremium)}{sitzung}: {result_tag(v.ergebnis)}{tally}"
+
+
+def council_items_for(chapter: Chapter, antraege: list[site_data.AntragView],
+                      entries: list[dict]) -> list[tuple[Any, str]]:
+    """The council's steps concerning `chapter` for its Beratungsverlauf: every vote on a
+    Punkt that acts on it, and every Beschluss of the whole plan."""
+    out: list[tuple[Any, str]] = []
+    for a in antraege:
+        for p in a.punkte:
+            if p.chapter_id != chapter.id:
+                continue
+            for gremium, v in p.votes:
+                tally = f" ({h(v.tally)})" if v.tally else ""
+                out.append((v.datum, (
+                    f"<p><strong>Abstimmung</strong> im Gremium {h(gremium)}: "
+                    f'<a href="{ANTRAEGE_PAGE}#{h(punkt_anchor(a, p))}">Änderungsantrag '
+                    f"{h(a.antrag.nummer)}, Punkt {p.nr}</a> ({h(p.what)}, "
+                    f"{h(a.antrag.filed_by)}): {result_tag(v.ergebnis)}{tally}</p>")))
+    for e in entries:
+        if e["art"] == "Beschluss":
+            out.append((e["datum"], f"<p><strong>Beschluss</strong> der {h(e['gremium'])}: "
+                                    f"{h(e['kapitel'])} {h(e['ergebnis'])} "
+                                    f"({h(e['fassung'])})</p>"))
+    return out
+
+
+def council_timeline(entries: list[dict]) -> str:
+    """The council's Beratungsverlauf of the whole plan: votes and Beschluss, by date."""
+    if not entries:
+        return '<p class="muted">Die Gremien des Rats haben noch nicht abgestimmt.</p>'
+    rows = "".join(
+        f'<tr><td data-label="Datum">{time_tag(e["datum"])}</td>'
+        f'<td data-label="Gremium">{h(e["gremium"])}</td>'
+        f'<td data-label="Art">{h(e["art"])}</td>'
+        f'<td data-label="Gegenstand">{h(e["kapitel"])}</td>'
+        f'<td data-label="Ergebnis">{h(e["ergebnis"])}</td></tr>'
+        for e in sorted(entries, key=lambda e: str(iso_date(e["datum"]))))
+    return ('<table class="rat"><caption class="vh">Beratungsverlauf im Rat</caption><thead><tr>'
+            '<th scope="col">Datum</th><th scope="col">Gremium</th><th scope="col">Art</th>'
+            '<th scope="col">Gegenstand</th><th scope="col">Ergebnis</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table>")
+
+
+def antraege_page(antraege: list[site_data.AntragView], entries: list[dict],
+                  notes: list[str]) -> str:
+    """Each Änderungsantrag with its Punkte (a Synopse of the Fassung's and the proposed
+    wording, the votes) and the Begründung; above them the council's Beratungsverlauf."""
+    out = ["<h1>Änderungsanträge</h1>",
+           "<p>Änderungsanträge der Fraktionen, Gruppen und Ratsmitglieder zum Plan, Punkt für "
+           "Punkt mit einer Synopse der bisherigen und der beantragten Fassung und den "
+           "Abstimmungen in den Gremien des Rats.</p>"]
+    if notes:
+        out.append('<ul class="hinweise">' + "".join(f"<li>{h(n)}</li>" for n in notes) + "</ul>")
+    if antraege:
+        toc = "".join(f'<li><a href="#{h(a.anchor)}">Änderungsantrag {h(a.antrag.nummer)}'
+                      f"</a>: {h(a.antrag.titel)} ({h(a.antrag.filed_by)})</li>"
+                      for a in antraege)
+        out.append(f'<nav class="page-toc" aria-label="Anträge auf dieser Seite"><p '
+                   f'class="toc-title">Anträge</p><ul>{toc}</ul></nav>')
+    out += ['<section aria-labelledby="verlauf-rat"><h2 id="verlauf-rat">Beratungsverlauf im '
+            "Rat</h2>", council_timeline(entries), "</section>"]
+    if not antraege:
+        out.append("<p>Es liegen keine Änderungsanträge vor.</p>")
+    for a in antraege:
+        an = a.antrag
+        results: dict[str, int] = {}
+        for p in a.punkte:
+            results[p.result] = results.get(p.result, 0) + 1
+        summary = ", ".join(f"{n} {r}" for r, n in results.items())
+        facts = facts_list([("Antragsteller", an.filed_by), ("Datum", german_date_long(an.datum)),
+                            ("Bezug", f"Fassung „{an.fassung}“"), ("Gremium", a.gremium),
+                            ("Punkte", summary or "keine")])
+        out += [f'<section class="antrag" id="{h(a.anchor)}" aria-labelledby="{h(a.anchor)}-titel">',
+                f'<h2 id="{h(a.anchor)}-titel">Änderungsantrag {h(an.nummer)}: {h(an.titel)}</h2>',
+                facts]
+        for p in a.punkte:
+            votes = "".join(f"<li>{vote_line(g, v)}</li>" for g, v in p.votes)
+            votes = (f'<ul class="votes">{votes}</ul>' if votes
+                     else '<p class="muted">Noch nicht abgestimmt.</p>')
+            synopse = (f'<div class="redline synopse-wrap">{p.synopse_html}</div>'
+                       if p.synopse_html else f'<p class="muted">{h(p.message)}</p>')
+            out += [f'<section class="punkt" id="{h(punkt_anchor(a, p))}" '
+                    f'aria-labelledby="{h(punkt_anchor(a, p))}-titel">',
+                    f'<h3 id="{h(punkt_anchor(a, p))}-titel">Punkt {p.nr}: {h(p.what)}</h3>',
+                    f'<p class="punkt-ergebnis">Ergebnis: {result_tag(p.result)}</p>', votes,
+                    synopse, "</section>"]
+        out += [f'<h3 id="{h(a.anchor)}-begruendung">Begründung</h3>',
+                f'<div class="begruendung">{a.begruendung_html}</div>', "</section>"]
+    return "\n".join(out)
+
+
 # --- the build ------------------------------------------------------------------------------
 
 
@@ -814,6 +957,10 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
         d.html = [next(frags) if r.available else "" for _, r in d.chapters]
 
     synopses = make_synopses(redline_src, diffs, anchors)
+    antraege, antrag_notes, entries = gather_council(plan, history, plan_dir, anchors)
+    council_calls = len(antraege) + 2 * sum(1 for a in antraege for p in a.punkte
+                                            if p.synopse_html)
+    nav_items = NAV + ((ANTRAEGE_PAGE, "Anträge"),) if antraege or entries else NAV
 
     build_dir = build_dir if build_dir is not None else out_dir.parent
     downloads = find_downloads(build_dir)
@@ -823,7 +970,7 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
 
     def page(title: str, content: str, current: str = "", layout: str = "text") -> str:
         return page_html(template, plan=plan, title=title, content=content, current=current,
-                         footer=footer, layout=layout)
+                         footer=footer, layout=layout, nav_items=nav_items)
 
     files: dict[str, str] = {}
     links = [(f"downloads/{path.name}", label) for path, label in downloads]
@@ -835,7 +982,8 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
                                layout="wide")
     for p in pages:
         title = f"{p.chapter.number} {p.chapter.title}"
-        files[p.page] = page(title, chapter_page(p, plan, versions), layout="chapter")
+        files[p.page] = page(title, chapter_page(p, plan, versions, council_items_for(
+            p.chapter, antraege, entries)), layout="chapter")
         if p.redline.available:
             files[redline_page(p)] = page(f"Änderungen: {title}", redline_page_html(p))
             files[full_redline_page(p)] = page(f"Änderungen im ganzen Text: {title}",
@@ -847,6 +995,9 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
     files["fassungen.html"] = page("Fassungen", fassungen_page(
         plan.manifest.fassungen if plan.manifest else [], diffs, commit),
                                    "fassungen.html", layout="wide")
+    if antraege or entries:
+        files[ANTRAEGE_PAGE] = page("Änderungsanträge", antraege_page(
+            antraege, entries, antrag_notes), ANTRAEGE_PAGE, layout="wide")
     for d in diffs:
         files[d.page] = page(f"Änderungen {d.new.name}", fassung_diff_page(d))
         if d.synopse_html:
@@ -855,7 +1006,7 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
 
     write_site(out_dir, files, publishable_images(plan), downloads)
     return SiteResult(out_dir, sorted(files), time.perf_counter() - start,
-                      len(sources) + 2 * synopses)
+                      len(sources) + 2 * synopses + council_calls)
 
 
 SAFE_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
