@@ -398,6 +398,15 @@ def test_filter_neutralises_links_attributes_and_raw_blocks():
     assert out.count('class="link-entfernt"') == 6
 
 
+def test_table_alignment_survives_the_csp_as_classes():
+    """pandoc writes column alignment as style=, which the site's CSP forbids (the browser
+    dropped it and reported a violation): a class keeps numbers right-aligned."""
+    out = site.render_fragments([("| Jahr | Zahl | Mitte |\n|:--|--:|:-:|\n| 2021 | 40 | x |\n", [])])[0]
+    assert "style=" not in out
+    assert '<td class="rechts">40</td>' in out and '<td class="mitte">x</td>' in out
+    assert '<th class="rechts">Zahl</th>' in out and "<td>2021</td>" in out
+
+
 def test_gender_star_is_not_emphasis(pages):
     text, _ = pages["haltung.html"]
     assert "Bürger*innen und Expert*innen" in text
