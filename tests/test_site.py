@@ -121,16 +121,16 @@ def test_raw_html_in_a_chapter_is_shown_as_text(pages):
     # front matter and Maßnahme fields are escaped as well
     assert "Soziales <script>alert('titel')</script>" in page.plain
     index_text, index = pages["index.html"]
-    assert "&lt;script&gt;alert(&#x27;titel&#x27;)&lt;/script&gt;" in index_text
+    assert "&lt;script&gt;alert(&#39;titel&#39;)&lt;/script&gt;" in index_text
     measures_text, _ = pages["massnahmen.html"]
     assert "<script>" not in measures_text.replace('<script src="site.js" defer></script>', "")
-    assert 'Fachbereich Soziales &quot;&gt;&lt;script&gt;' in measures_text
+    assert 'Fachbereich Soziales &#34;&gt;&lt;script&gt;' in measures_text
 
 
 def test_review_text_in_the_timeline_is_escaped(pages):
     text, page = pages["bildung.html"]
     assert "begrüßt den Entwurf. <img src=x onerror=alert(7)>" in page.plain
-    assert "&lt;script&gt;alert(&#x27;vorgabe&#x27;)&lt;/script&gt;" in text
+    assert "&lt;script&gt;alert(&#39;vorgabe&#39;)&lt;/script&gt;" in text
 
 
 def test_chapter_anchors_exist(pages):
@@ -413,10 +413,15 @@ def test_gender_star_is_not_emphasis(pages):
     assert "<em>" not in text
 
 
-def test_template_escapes_everything_but_markup():
-    out = site.render_template("<p title=\"{{ a }}\">{{ b }}{{ c }}</p>",
-                               a='"><script>', b="<b>&", c=site.Markup("<i>x</i>"))
-    assert out == '<p title="&quot;&gt;&lt;script&gt;">&lt;b&gt;&amp;<i>x</i></p>'
+def test_templates_escape_everything_but_markup():
+    """Jinja2 with autoescaping (issue 14.6): a value is escaped unless it is Markup."""
+    from pipeline.render.pages import Markup, environment
+
+    template = environment().from_string("<p title=\"{{ a }}\">{{ b }}{{ c }}</p>")
+    out = template.render(a='"><script>', b="<b>&", c=Markup("<i>x</i>"))
+    assert out == '<p title="&#34;&gt;&lt;script&gt;">&lt;b&gt;&amp;<i>x</i></p>'
+    assert environment().autoescape is True
+    assert environment().loader.searchpath == [str(site.templates_dir())]
 
 
 def test_rebuild_replaces_the_site(tmp_path):

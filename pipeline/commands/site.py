@@ -31,13 +31,16 @@ from pipeline.plan import Chapter, Fassung, Plan, akteure
 from pipeline.plan import fassungen as fassungen_mod
 from pipeline.plan.body import anchor as make_anchor
 from pipeline.plan.images import image_problems
+from pipeline.render import templates_dir
+from pipeline.render.pages import Markup, escape, render, time_tag
 from pipeline.render.reader import PLAN_READER
 from pipeline.render.redline import synopse_fragment
 from pipeline.render.tools import run_pandoc
 
 log = logging.getLogger(__name__)
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "site"
+TEMPLATES = templates_dir() / "site"
+"""The site's templates and assets (the one locator of templates/)."""
 LUA_FILTER = Path(__file__).resolve().parents[1] / "render" / "filters" / "site.lua"
 CHANGES_ONLY = ["--lua-filter=" + str(LUA_FILTER.with_name("changes-only.lua"))]
 """Extra pandoc arguments for the "nur Änderungen" view of a redline."""
@@ -49,38 +52,19 @@ DOWNLOADS = (
 )
 
 
-# --- escaping and the tiny template function -----------------------------------------------
-
-
-class Markup(str):
-    """HTML that is already safe (built here from escaped parts or produced by pandoc)."""
+# --- escaping -------------------------------------------------------------------------------
 
 
 def h(value: Any) -> Markup:
-    """Escape `value` for HTML text and attribute values (Markup passes unchanged)."""
-    if isinstance(value, Markup):
-        return value
-    return Markup(html.escape("" if value is None else str(value), quote=True))
+    """Escape `value` for HTML text and attribute values (Markup passes unchanged), as the
+    templates' autoescaping does."""
+    return escape("" if value is None else value)
 
 
 def join(parts: Iterable[str], sep: str = "") -> Markup:
     return Markup(sep.join(h(p) for p in parts))
 
 
-_SLOT = re.compile(r"\{\{\s*(\w+)\s*\}\}")
-
-
-def render_template(text: str, **values: Any) -> str:
-    """Fill `{{ name }}` slots; every value is escaped unless it is Markup."""
-    return _SLOT.sub(lambda m: h(values.get(m.group(1), "")), text)
-
-
-def time_tag(value: Any) -> Markup:
-    """A date for people (8. Juni 2020) with its ISO form for machines."""
-    iso = iso_date(value)
-    if not iso:
-        return Markup("–")
-    return Markup(f'<time datetime="{h(iso)}">{h(german_date_long(value))}</time>')
 
 
 # --- data gathered before anything is written ---------------------------------------------
@@ -195,7 +179,7 @@ LAYOUTS = {"text": "text", "chapter": "narrow", "wide": "wide"}
 """Page layout → the class of <main> and <body> (site.css sets the widths)."""
 
 
-def page_html(template: str, *, plan: Plan, title: str, content: str, current: str,
+def page_html(*, plan: Plan, title: str, content: str, current: str,
               footer: str, layout: str = "text",
               nav_items: tuple[tuple[str, str], ...] = NAV) -> str:
     """`layout`: 'text' (one column of running text), 'chapter' (text with its contents
@@ -207,8 +191,8 @@ def page_html(template: str, *, plan: Plan, title: str, content: str, current: s
     manifest = plan.manifest
     site_title = str(manifest.get("titel", "Lokaler Integrationsplan")) if manifest else "Plan"
     publisher = str(manifest.get("herausgeber", "")) if manifest else ""
-    return render_template(
-        template, title=title, site_title=site_title, publisher=publisher,
+    return render(
+        "site/page.html", title=title, site_title=site_title, publisher=publisher,
         nav=Markup("".join(nav)), content=Markup(content), footer=Markup(footer),
         main_class=LAYOUTS[layout],
     )
@@ -964,12 +948,11 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
 
     build_dir = build_dir if build_dir is not None else out_dir.parent
     downloads = find_downloads(build_dir)
-    template = (TEMPLATES / "page.html").read_text(encoding="utf-8")
     footer = footer_html(plan, stand)
     versions = site_data.VersionNames(plan, history)
 
     def page(title: str, content: str, current: str = "", layout: str = "text") -> str:
-        return page_html(template, plan=plan, title=title, content=content, current=current,
+        return page_html(plan=plan, title=title, content=content, current=current,
                          footer=footer, layout=layout, nav_items=nav_items)
 
     files: dict[str, str] = {}
