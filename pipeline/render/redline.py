@@ -283,6 +283,19 @@ def synopse_json(summary_md: str, redline_md: str, title: str) -> str:
     return json.dumps(doc, ensure_ascii=False)
 
 
+def synopse_fragment(redline_md: str, *, heading_old: str, heading_new: str,
+                     filters: list[Path]) -> str:
+    """The Synopse table as an HTML fragment, through `filters` (the review site's own
+    filter makes it safe to publish): the same rows as the Synopse of `lip redline`."""
+    doc = synopse_document(redline_md, title="", heading_old=heading_old,
+                           heading_new=heading_new)
+    for table in doc["blocks"]:  # no <col style=…>: the site's CSP forbids inline style
+        table["c"][2] = [[{"t": "AlignDefault"}, {"t": "ColWidthDefault"}]
+                         for _ in table["c"][2]]
+    args = ["-f", "json", "-t", "html5", "--wrap=none", *[f"--lua-filter={f}" for f in filters]]
+    return run_pandoc(args, json.dumps(doc, ensure_ascii=False)).decode("utf-8")
+
+
 def render_synopse_html(summary_md: str, redline_md: str, out: Path, *, title: str,
                         meta: dict[str, str] | None = None, epoch: int | None = None) -> Path:
     args = ["-f", "json", "-t", "html5", "-s", "--template", str(TEMPLATES / "redline.html"),
