@@ -19,10 +19,9 @@ from pipeline.plan.frontmatter import MAX_CHAPTER_BYTES
 from pipeline.redline import (  # noqa: F401  (format_word_changes: for the CLI)
     Redline,
     Stats,
-    compare_markdown,
     format_word_changes,
-    redline_chapter,
 )
+from pipeline.render.redline_text import compare_markdown, redline_chapter
 from pipeline.review import Entscheidung, records_of
 
 FORMATS = ("html", "pdf", "docx", "synopse", "md")

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import RenderError
 from pipeline.files import write_atomic
-from pipeline.redline.engine import DEL, INS, PANDOC_API, READER, resolve_blocks
+from pipeline.redline.engine import DEL, INS, PANDOC_API, resolve_blocks
 from pipeline.render import FILTER_DIR, templates_dir
+from pipeline.render.reader import REDLINE_READER as READER
 from pipeline.render.tools import fixed_clock, run_pandoc
 
 if TYPE_CHECKING:
