@@ -44,17 +44,6 @@ def to_html_fragment(redline: Redline | str) -> str:
                       env=_env(0)).decode("utf-8")
 
 
-def render_html(md: str, out: Path, *, title: str, meta: dict[str, str] | None = None,
-                epoch: int | None = None, css_extra: str = "") -> Path:
-    """A standalone, self-contained HTML page of the redline."""
-    args = ["-f", READER, "-t", "html5", "-s", "--template", str(TEMPLATES / "redline.html"),
-            "--lua-filter", str(FILTER), "-M", f"title={title}", "-M", "lang=de",
-            "--toc", "--toc-depth=2", "-V", "toc-title=Inhalt", *_meta_args(meta or {}),
-            "-o", str(out)]
-    run_pandoc(args, md, env=_env(epoch))
-    return out
-
-
 def render_docx(md: str, out: Path, *, title: str, author: str, date: str,
                 epoch: int | None = None) -> Path:
     """DOCX with real Word tracked changes (w:ins / w:del) by `author` on `date`."""

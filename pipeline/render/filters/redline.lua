@@ -205,7 +205,89 @@ local function images_as_text(blocks)
   end })
 end
 
+-- Parts mode (meta redline-teile, HTML only; render/redline_html.py): the document is a run
+-- of parts, each after a raw `<!--rl-teil:KEY-->` block, converted independently of the
+-- others so that each part's HTML can be cached. What depends on the whole document is left
+-- to Python, which is told what it needs in one `<!--rl-info:JSON-->` block at the end:
+-- every heading gets a placeholder id (Python numbers them as pandoc would), links to `#…`
+-- are marked (Python unlinks those whose target does not exist), and the ids and the
+-- headings of the table of contents are reported.
+local function json_comment(value)
+  -- no "--" inside an HTML comment: escape every '-' (they only occur inside strings)
+  return pandoc.RawBlock('html', '<!--rl-info:' .. pandoc.json.encode(value):gsub('%-', '\\u002d') .. '-->')
+end
+
+local function convert_part(blocks, part, toc_depth)
+  local heads, ids, toc = {}, {}, {}
+  blocks = blocks:walk({ Header = function(h)
+    table.insert(heads, h.identifier ~= '' and { x = h.identifier }
+                 or { s = pandoc.utils.stringify(h.content) })
+    h.identifier = 'rlhid' .. #heads .. 'z'
+    return h
+  end })
+  local strip = { Header = function(h) h.identifier = ''; return h end,
+                  Span = function(s) s.identifier = ''; return s end }
+  blocks = blocks:walk({ Div = function(d)
+    if d.classes:includes('del') then
+      d.content = d.content:walk(strip)
+      return d
+    end
+  end })
+  local function note(el)
+    if el.identifier and el.identifier ~= '' then table.insert(ids, el.identifier) end
+  end
+  blocks:walk({ Div = note, Span = note, Table = note, Figure = note, CodeBlock = note,
+                Image = note, Link = note })
+  blocks = blocks:walk({ Link = function(l)
+    local target = l.target:match('^#(.+)$')
+    if target then
+      return { pandoc.RawInline('html', '<!--rl-a:' .. target:gsub('%-', '&#45;') .. '-->'), l,
+               pandoc.RawInline('html', '<!--/rl-a-->') }
+    end
+  end })
+  blocks = process(images_as_text(blocks))
+  -- the table of contents lists top-level headings only; one inside a remaining div
+  -- (vorgaben, hinweis) pandoc may list too: then Python converts the whole instead
+  local nested = false
+  for _, b in ipairs(blocks) do
+    if b.t == 'Header' and b.level <= toc_depth then
+      table.insert(toc, b)
+    elseif b.t == 'Div' then
+      b:walk({ Header = function() nested = true end })
+    end
+  end
+  return blocks, { k = part, h = heads, i = ids, t = toc, d = nested }
+end
+
+local function convert_parts(doc)
+  local toc_depth = tonumber(pandoc.utils.stringify(doc.meta['toc-depth'] or '2')) or 2
+  local out, infos = pandoc.Blocks {}, {}
+  local part, run = nil, pandoc.Blocks {}
+  local function flush()
+    if part then
+      local blocks, info = convert_part(run, part, toc_depth)
+      out:extend(blocks)
+      table.insert(infos, info)
+    end
+    run = pandoc.Blocks {}
+  end
+  for _, b in ipairs(doc.blocks) do
+    local key = b.t == 'RawBlock' and b.text:match('^<!%-%-rl%-teil:(%S+)%-%->$')
+    if key then
+      flush()
+      part = key
+      out:insert(b)
+    else
+      run:insert(b)
+    end
+  end
+  flush()
+  out:insert(json_comment(infos))
+  return pandoc.Pandoc(out, doc.meta)
+end
+
 function Pandoc(doc)
+  if doc.meta['redline-teile'] then return convert_parts(doc) end
   doc.blocks = images_as_text(fix_ids(doc.blocks))
   if FORMAT:match('typst') then doc.blocks = clamp_headings(doc.blocks) end
   local m = doc.meta
