@@ -39,7 +39,9 @@ from pipeline.render.reader import REDLINE_READER
 from pipeline.render.tools import fixed_clock, run_pandoc, run_pandoc_side_by_side
 
 FILTER = FILTER_DIR / "redline.lua"
-CACHE_VERSION = "2"
+FILTER_PARTS = FILTER_DIR / "redline-teile.lua"
+FILTER_HTML = FILTER_DIR / "redline-html.lua"
+CACHE_VERSION = "3"
 CACHE_LIMIT_BYTES = 200 * 1024 * 1024
 """The cache keeps the most recently used parts up to this size."""
 TOC_DEPTH = 2
@@ -209,7 +211,7 @@ class _Part:
 
 
 _MARK = re.compile(r"^<!--rl-teil:(\S+)-->\n", re.M)
-_INFO = re.compile(r"<!--rl-info:(.*?)-->\n?", re.S)
+_ID_MARK = re.compile(r"<!--rl-id:(.*?)-->")
 _NOTE_REF = re.compile(r'<a href="#fn(\d+)" class="footnote-ref" id="fnref\1" '
                        r'role="doc-noteref"><sup>\1</sup></a>')
 _NOTES_SECTION = re.compile(r'<section id="footnotes" class="footnotes footnotes-end-of-'
@@ -227,41 +229,50 @@ class _Whole(Exception):  # noqa: N818  (not an error: a way out)
 
 def _convert(jobs: list[list[tuple[str, str]]], defs: list[str]) -> dict[str, _Part]:
     """Convert runs of (key, part text), one pandoc per run, all at once."""
-    args = ["-t", "html5", "--wrap=none", "--lua-filter", str(FILTER), "-M", "redline-teile=1",
-            f"--toc-depth={TOC_DEPTH}"]
+    import tempfile
+
     sources = []
     for run in jobs:
         chunks = [f"<!--rl-teil:{key}-->\n\n{text}\n" for key, text in run]
         sources.append("\n".join(chunks) + ("\n" + "\n\n".join(defs) + "\n" if defs else ""))
-    outputs = run_pandoc_side_by_side(
-        [(["-f", reader_for(src, reader=REDLINE_READER) + "-auto_identifiers", *args], src)
-         for src in sources]) if jobs else []
     parts: dict[str, _Part] = {}
-    for out in outputs:
+    with tempfile.TemporaryDirectory(prefix="lip-redline-") as tmp:
+        info_files = [Path(tmp) / f"teile-{n}.json" for n in range(len(sources))]
+        outputs = run_pandoc_side_by_side([
+            (["-f", reader_for(src, reader=REDLINE_READER) + "-auto_identifiers", "-t", "html5",
+              "--wrap=none", "--lua-filter", str(FILTER_PARTS), "-M", f"redline-info={info}",
+              "-M", f"toc-depth={TOC_DEPTH}"], src)
+            for src, info in zip(sources, info_files, strict=True)])
+        all_infos = [json.loads(f.read_text(encoding="utf-8")) for f in info_files]
+    for out, info_list in zip(outputs, all_infos, strict=True):
         text = out.decode("utf-8")
-        info_match = _INFO.search(text)
-        assert info_match is not None, "redline: Teile ohne Angaben (bitte melden)"
-        infos = {i["k"]: i for i in json.loads(info_match.group(1))}
-        body, notes_html = text[:info_match.start()], text[info_match.end():]
+        infos = {i["k"]: i for i in info_list}
         notes: dict[int, str] = {}
-        m = _NOTES_SECTION.match(notes_html)
+        m = _NOTES_SECTION.search(text)
+        body = text
         if m:
+            body = text[:m.start()]
             items = _NOTE_ITEM.split(m.group(1))  # ['', n, item, n, item, ...]
             for n, item in zip(items[1::2], items[2::2], strict=True):
                 notes[int(n)] = item.rstrip("\n")
-        elif notes_html.strip():
-            raise AssertionError("redline: unerwartete Ausgabe nach den Teilen (bitte melden)")
         pieces = _MARK.split(body)
         for key, html in zip(pieces[1::2], pieces[2::2], strict=True):
+            info = infos[key]
+            if info["d"]:
+                raise _Whole
             refs = [int(n) for n in _NOTE_REF.findall(html)]
             local = {n: k for k, n in enumerate(refs, 1)}
             html = _NOTE_REF.sub(lambda r, local=local: _note_ref(local[int(r.group(1))]), html)
-            info = infos.get(key, {"h": [], "i": [], "t": []})
-            if info.get("d"):
-                raise _Whole
+            inline_ids = [i.replace("&#45;", "-") for i in _ID_MARK.findall(html)]
+            html = _ID_MARK.sub("", html)
             parts[key] = _Part(html, [_renumber_note(notes[n], local[n]) for n in refs],
-                               info["h"], info["i"], info["t"])
+                               _list(info["h"]), _list(info["i"]) + inline_ids, _list(info["t"]))
     return parts
+
+
+def _list(value) -> list:
+    """A Lua list from JSON: an empty one comes as {}."""
+    return value if isinstance(value, list) else []
 
 
 def _note_ref(n: int | str) -> str:
@@ -336,7 +347,7 @@ def _runs(items: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
 
 def _tool_key() -> str:
     return hashlib.sha256("\0".join([
-        CACHE_VERSION, pandoc_version(), file_sha256(FILTER), REDLINE_READER,
+        CACHE_VERSION, pandoc_version(), file_sha256(FILTER_PARTS, FILTER_HTML), REDLINE_READER,
         ",".join(RULED_TABLES), str(TOC_DEPTH)]).encode()).hexdigest()
 
 

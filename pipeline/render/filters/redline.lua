@@ -12,10 +12,9 @@ local function kind_of(attr)
   return nil
 end
 
-local LABEL = { ins = 'Einfügung: ', del = 'Streichung: ' }
-local function html_label(kind)
-  return pandoc.RawInline('html', '<span class="visually-hidden">' .. LABEL[kind] .. '</span>')
-end
+-- the HTML of changes, shared with redline-teile.lua
+local html = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE),
+                                       'redline-html.lua' }))
 
 local function typst_wrap(fname, content, inline)
   local R = inline and pandoc.RawInline or pandoc.RawBlock
@@ -91,10 +90,7 @@ local function Span(el)
   elseif FORMAT:match('docx') then
     return track_inlines(el.content, kind)
   elseif FORMAT:match('html') then
-    local out = pandoc.Inlines { pandoc.RawInline('html', '<' .. kind .. '>'), html_label(kind) }
-    out:extend(el.content)
-    out:insert(pandoc.RawInline('html', '</' .. kind .. '>'))
-    return out
+    return html.span(kind, el.content)
   end
 end
 
@@ -131,24 +127,7 @@ local function Div(el)
     if moved then content = resolve(content, kind == 'ins') end
     return docx_track_blocks(content, kind)
   elseif FORMAT:match('html') then
-    local label
-    if moved then
-      local target = el.attributes['nach'] or el.attributes['von'] or ''
-      local text = kind == 'del' and 'Verschoben nach ' or 'Verschoben von '
-      local where = kind == 'del' and 'der neuen Stelle' or 'der bisherigen Stelle'
-      label = '<p class="rl-label">' .. text .. '<a href="#' .. target .. '">' .. where
-              .. '</a></p>'
-    else
-      label = '<span class="visually-hidden">' .. (kind == 'ins' and 'Eingefügter Abschnitt:'
-              or 'Gestrichener Abschnitt:') .. '</span>'
-    end
-    local cls = 'rl-block rl-' .. kind .. (moved and ' rl-moved' or '')
-    local idattr = id ~= '' and (' id="' .. id .. '"') or ''
-    local out = { pandoc.RawBlock('html', '<' .. kind .. ' class="' .. cls .. '"' .. idattr
-                                  .. '>' .. label) }
-    for _, b in ipairs(el.content) do table.insert(out, b) end
-    table.insert(out, pandoc.RawBlock('html', '</' .. kind .. '>'))
-    return out
+    return html.div(kind, moved, id, el.attributes, el.content)
   end
 end
 
@@ -198,96 +177,10 @@ end
 -- A redline is about the text: an image shows as its description (its file is not part of
 -- the compared versions).
 local function images_as_text(blocks)
-  return blocks:walk({ Image = function(img)
-    local alt = pandoc.utils.stringify(img.caption)
-    if alt == '' then alt = img.src end
-    return pandoc.Emph({ pandoc.Str('[Abbildung:'), pandoc.Space(), pandoc.Str(alt .. ']') })
-  end })
-end
-
--- Parts mode (meta redline-teile, HTML only; render/redline_html.py): the document is a run
--- of parts, each after a raw `<!--rl-teil:KEY-->` block, converted independently of the
--- others so that each part's HTML can be cached. What depends on the whole document is left
--- to Python, which is told what it needs in one `<!--rl-info:JSON-->` block at the end:
--- every heading gets a placeholder id (Python numbers them as pandoc would), links to `#…`
--- are marked (Python unlinks those whose target does not exist), and the ids and the
--- headings of the table of contents are reported.
-local function json_comment(value)
-  -- no "--" inside an HTML comment: escape every '-' (they only occur inside strings)
-  return pandoc.RawBlock('html', '<!--rl-info:' .. pandoc.json.encode(value):gsub('%-', '\\u002d') .. '-->')
-end
-
-local function convert_part(blocks, part, toc_depth)
-  local heads, ids, toc = {}, {}, {}
-  blocks = blocks:walk({ Header = function(h)
-    table.insert(heads, h.identifier ~= '' and { x = h.identifier }
-                 or { s = pandoc.utils.stringify(h.content) })
-    h.identifier = 'rlhid' .. #heads .. 'z'
-    return h
-  end })
-  local strip = { Header = function(h) h.identifier = ''; return h end,
-                  Span = function(s) s.identifier = ''; return s end }
-  blocks = blocks:walk({ Div = function(d)
-    if d.classes:includes('del') then
-      d.content = d.content:walk(strip)
-      return d
-    end
-  end })
-  local function note(el)
-    if el.identifier and el.identifier ~= '' then table.insert(ids, el.identifier) end
-  end
-  blocks:walk({ Div = note, Span = note, Table = note, Figure = note, CodeBlock = note,
-                Image = note, Link = note })
-  blocks = blocks:walk({ Link = function(l)
-    local target = l.target:match('^#(.+)$')
-    if target then
-      return { pandoc.RawInline('html', '<!--rl-a:' .. target:gsub('%-', '&#45;') .. '-->'), l,
-               pandoc.RawInline('html', '<!--/rl-a-->') }
-    end
-  end })
-  blocks = process(images_as_text(blocks))
-  -- the table of contents lists top-level headings only; one inside a remaining div
-  -- (vorgaben, hinweis) pandoc may list too: then Python converts the whole instead
-  local nested = false
-  for _, b in ipairs(blocks) do
-    if b.t == 'Header' and b.level <= toc_depth then
-      table.insert(toc, b)
-    elseif b.t == 'Div' then
-      b:walk({ Header = function() nested = true end })
-    end
-  end
-  return blocks, { k = part, h = heads, i = ids, t = toc, d = nested }
-end
-
-local function convert_parts(doc)
-  local toc_depth = tonumber(pandoc.utils.stringify(doc.meta['toc-depth'] or '2')) or 2
-  local out, infos = pandoc.Blocks {}, {}
-  local part, run = nil, pandoc.Blocks {}
-  local function flush()
-    if part then
-      local blocks, info = convert_part(run, part, toc_depth)
-      out:extend(blocks)
-      table.insert(infos, info)
-    end
-    run = pandoc.Blocks {}
-  end
-  for _, b in ipairs(doc.blocks) do
-    local key = b.t == 'RawBlock' and b.text:match('^<!%-%-rl%-teil:(%S+)%-%->$')
-    if key then
-      flush()
-      part = key
-      out:insert(b)
-    else
-      run:insert(b)
-    end
-  end
-  flush()
-  out:insert(json_comment(infos))
-  return pandoc.Pandoc(out, doc.meta)
+  return blocks:walk({ Image = html.image_text })
 end
 
 function Pandoc(doc)
-  if doc.meta['redline-teile'] then return convert_parts(doc) end
   doc.blocks = images_as_text(fix_ids(doc.blocks))
   if FORMAT:match('typst') then doc.blocks = clamp_headings(doc.blocks) end
   local m = doc.meta
