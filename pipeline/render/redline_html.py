@@ -36,7 +36,7 @@ from pipeline.plan.nesting import Nesting
 from pipeline.render import FILTER_DIR, file_sha256, templates_dir
 from pipeline.render.pandoc import RULED_TABLES, pandoc_version, reader_for
 from pipeline.render.reader import REDLINE_READER
-from pipeline.render.tools import fixed_clock, run_pandoc, run_pandoc_side_by_side
+from pipeline.render.tools import fixed_clock, run_pandoc, run_pandoc_pool
 
 FILTER = FILTER_DIR / "redline.lua"
 FILTER_PARTS = FILTER_DIR / "redline-teile.lua"
@@ -47,6 +47,8 @@ CACHE_LIMIT_BYTES = 200 * 1024 * 1024
 TOC_DEPTH = 2
 PARALLEL_MIN_CHARS = 60_000
 """Below this much Markdown per run, another pandoc process costs more than it saves."""
+RUN_MAX_CHARS = 400_000
+"""At most this much Markdown per pandoc run (a pandoc holds its whole input's AST)."""
 
 _ATX = re.compile(r"#{1,6}(?:[ \t]|$)")
 _DEFINITION = re.compile(r"\[\^?[^\]\n]+\]:[ \t]")
@@ -238,11 +240,11 @@ def _convert(jobs: list[list[tuple[str, str]]], defs: list[str]) -> dict[str, _P
     parts: dict[str, _Part] = {}
     with tempfile.TemporaryDirectory(prefix="lip-redline-") as tmp:
         info_files = [Path(tmp) / f"teile-{n}.json" for n in range(len(sources))]
-        outputs = run_pandoc_side_by_side([
+        outputs = run_pandoc_pool([
             (["-f", reader_for(src, reader=REDLINE_READER) + "-auto_identifiers", "-t", "html5",
               "--wrap=none", "--lua-filter", str(FILTER_PARTS), "-M", f"redline-info={info}",
               "-M", f"toc-depth={TOC_DEPTH}"], src)
-            for src, info in zip(sources, info_files, strict=True)])
+            for src, info in zip(sources, info_files, strict=True)], _cores())
         all_infos = [json.loads(f.read_text(encoding="utf-8")) for f in info_files]
     for out, info_list in zip(outputs, all_infos, strict=True):
         text = out.decode("utf-8")
@@ -325,18 +327,20 @@ class _Cache:
             total -= size
 
 
-def _ways(total_chars: int) -> int:
+def _cores() -> int:
     try:
-        cores = len(os.sched_getaffinity(0))
+        return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, total_chars // PARALLEL_MIN_CHARS))
+        return os.cpu_count() or 1
 
 
 def _runs(items: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
-    """Consecutive runs of about equal size, one per core."""
+    """Consecutive runs of parts for one pandoc each: at least one per core (above
+    PARALLEL_MIN_CHARS), at most RUN_MAX_CHARS each, so that a pandoc's memory does not grow
+    with the document."""
     total = sum(len(t) for _, t in items)
-    ways = min(_ways(total), len(items)) or 1
+    ways = max(1, min(_cores(), total // PARALLEL_MIN_CHARS), -(-total // RUN_MAX_CHARS))
+    ways = min(ways, len(items)) or 1
     runs: list[list[tuple[str, str]]] = [[] for _ in range(ways)]
     done = 0
     for item in items:
