@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sqlite3
 
 import pytest
 from support import CORPUS, needs_corpus
@@ -55,6 +56,23 @@ Noch eine Fußnote[^b] und [^a]. ![Karte](karte.png)
 """
 
 
+def _cached(folder) -> set[str]:
+    with sqlite3.connect(folder / "redline-html.sqlite") as db:
+        return {k for (k,) in db.execute("SELECT schluessel FROM teile")}
+
+
+def test_the_cache_keeps_the_most_recently_used_within_its_limit(tmp_path, monkeypatch) -> None:
+    redline_html.render_html_bytes(DOC, title="T", cache_dir=tmp_path)
+    first = _cached(tmp_path)
+    monkeypatch.setattr(redline_html, "CACHE_LIMIT_BYTES", 1)
+    other = DOC.replace("Alt.", "Ganz alt.")
+    assert redline_html.render_html_bytes(other, title="T", cache_dir=tmp_path) == \
+        redline_html.render_html_whole(other, title="T")
+    kept = _cached(tmp_path)
+    assert len(kept) == len(first)  # this run's parts stay, also over the limit
+    assert len(first - kept) == 1  # the one part only the first run used is gone
+
+
 def _both(md: str, tmp_path) -> tuple[bytes, bytes, bytes]:
     whole = redline_html.render_html_whole(md, title="T", meta={"version": "v"})
     cold = redline_html.render_html_bytes(md, title="T", meta={"version": "v"},
@@ -74,23 +92,33 @@ def test_parts_give_the_whole_document_render(tmp_path) -> None:
     assert "ohne Ziel" in html and 'href="#nirgends"' not in html
     assert 'href="#gestrichen"' not in html  # a deleted heading loses its id
     assert 'id="fn3"' in html  # [^a] twice: three notes through the document
-    assert list((tmp_path / "redline-html").glob("*.json"))
+    assert _cached(tmp_path)
 
 
 def test_a_changed_part_is_converted_again_and_the_rest_comes_from_the_cache(tmp_path) -> None:
     redline_html.render_html_bytes(DOC, title="T", cache_dir=tmp_path)
-    before = {p.name for p in (tmp_path / "redline-html").glob("*.json")}
+    before = _cached(tmp_path)
     changed = DOC.replace("Noch eine Fußnote", "Noch eine andere Fußnote")
     out = redline_html.render_html_bytes(changed, title="T", cache_dir=tmp_path)
-    after = {p.name for p in (tmp_path / "redline-html").glob("*.json")}
+    after = _cached(tmp_path)
     assert len(after - before) == 1
     assert out == redline_html.render_html_whole(changed, title="T")
 
 
+def test_two_runs_at_once_share_the_cache(tmp_path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    docs = [DOC, DOC.replace("Alt.", "Ganz alt."), DOC.replace("## 1", "## 2")]
+    with ThreadPoolExecutor(3) as pool:
+        outs = list(pool.map(lambda md: redline_html.render_html_bytes(
+            md, title="T", cache_dir=tmp_path), docs))
+    assert outs == [redline_html.render_html_whole(md, title="T") for md in docs]
+
+
 def test_a_broken_cache_entry_is_converted_again(tmp_path) -> None:
     redline_html.render_html_bytes(DOC, title="T", cache_dir=tmp_path)
-    for p in (tmp_path / "redline-html").glob("*.json"):
-        p.write_text("{kaputt", encoding="utf-8")
+    with sqlite3.connect(tmp_path / "redline-html.sqlite") as db:
+        db.execute("UPDATE teile SET daten = '{kaputt'")
     assert redline_html.render_html_bytes(DOC, title="T", cache_dir=tmp_path) == \
         redline_html.render_html_whole(DOC, title="T")
 

@@ -2,7 +2,7 @@
 
 A whole-document pandoc run costs as much for a 30-word amendment as for a new text. Here
 the redline Markdown is cut before its top-level headings into parts; pandoc converts only
-the parts not in the cache (`build/.cache/redline-html/`, key: the part's text, the
+the parts not in the cache (`build/.cache/redline-html.sqlite`, key: the part's text, the
 definitions, the filter, the reader and pandoc's version), all at once, one run per core.
 What depends on the whole document is done afterwards, as pandoc would do it:
 
@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import secrets
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +39,8 @@ from pipeline.render import FILTER_DIR, file_sha256, templates_dir
 from pipeline.render.pandoc import RULED_TABLES, pandoc_version, reader_for
 from pipeline.render.reader import REDLINE_READER
 from pipeline.render.tools import fixed_clock, run_pandoc, run_pandoc_pool
+
+log = logging.getLogger(__name__)
 
 FILTER = FILTER_DIR / "redline.lua"
 FILTER_PARTS = FILTER_DIR / "redline-teile.lua"
@@ -287,44 +291,87 @@ def _renumber_note(item: str, n: int | str) -> str:
 
 
 class _Cache:
-    """Converted parts by content key: one JSON file each; written atomically, so runs at
-    the same time can share it; the least recently used go beyond CACHE_LIMIT_BYTES."""
+    """Converted parts by content key, in one SQLite file: one transaction per run (a file
+    per part cost more than converting it, on slow disks), safe for runs at the same time
+    (SQLite's locking); beyond CACHE_LIMIT_BYTES the least recently used parts go, never
+    those of the current run."""
 
     def __init__(self, folder: Path | None) -> None:
-        self.folder = folder
-
-    def get(self, key: str) -> _Part | None:
-        if self.folder is None:
-            return None
-        path = self.folder / f"{key}.json"
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            os.utime(path)  # recently used
-        except (OSError, ValueError):
-            return None
-        return _Part(**data)
-
-    def put(self, key: str, part: _Part) -> None:
-        if self.folder is not None:
-            write_atomic(self.folder / f"{key}.json",
-                         json.dumps(part.__dict__, ensure_ascii=False))
-
-    def trim(self) -> None:
-        if self.folder is None or not self.folder.is_dir():
+        self.db = None
+        self.now = time.time()
+        """This run's time: what it uses is never dropped for its own sake."""
+        if folder is None:
             return
-        entries = []
-        for path in self.folder.glob("*.json"):
+        import sqlite3
+
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(folder / "redline-html.sqlite", timeout=30,
+                                      isolation_level=None)
+            self.db.execute("CREATE TABLE IF NOT EXISTS teile (schluessel TEXT PRIMARY KEY, "
+                            "daten TEXT NOT NULL, benutzt REAL NOT NULL)")
+        except (OSError, sqlite3.Error) as e:  # no cache is slower, not wrong
+            log.debug("redline: Zwischenspeicher nicht nutzbar: %s", e)
+            self.db = None
+
+    def get_many(self, keys: list[str]) -> dict[str, _Part]:
+        if self.db is None or not keys:
+            return {}
+        import sqlite3
+
+        found: dict[str, _Part] = {}
+        try:
+            for start in range(0, len(keys), 500):
+                batch = keys[start:start + 500]
+                marks = ",".join("?" * len(batch))
+                for key, data in self.db.execute(
+                        f"SELECT schluessel, daten FROM teile WHERE schluessel IN ({marks})", batch):
+                    try:
+                        found[key] = _Part(**json.loads(data))
+                    except (ValueError, TypeError):
+                        continue  # a damaged entry is converted again
+            self.db.execute("BEGIN")
+            self.db.executemany("UPDATE teile SET benutzt = ? WHERE schluessel = ?",
+                                [(self.now, k) for k in found])
+            self.db.execute("COMMIT")
+        except sqlite3.Error as e:
+            log.debug("redline: Zwischenspeicher nicht lesbar: %s", e)
+        return found
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    def put_many(self, parts: dict[str, _Part]) -> None:
+        if self.db is None or not parts:
+            return
+        import sqlite3
+
+        now = self.now
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany(
+                "INSERT OR REPLACE INTO teile VALUES (?, ?, ?)",
+                [(k, json.dumps(p.__dict__, ensure_ascii=False), now) for k, p in parts.items()])
+            total = self.db.execute("SELECT COALESCE(SUM(LENGTH(daten)), 0) FROM teile"
+                                    ).fetchone()[0]
+            if total > CACHE_LIMIT_BYTES:
+                dropped = 0
+                for key, size in self.db.execute(
+                        "SELECT schluessel, LENGTH(daten) FROM teile WHERE benutzt < ? "
+                        "ORDER BY benutzt", (now,)).fetchall():
+                    if total - dropped <= CACHE_LIMIT_BYTES:
+                        break
+                    self.db.execute("DELETE FROM teile WHERE schluessel = ?", (key,))
+                    dropped += size
+            self.db.execute("COMMIT")
+        except sqlite3.Error as e:
+            log.debug("redline: Zwischenspeicher nicht beschreibbar: %s", e)
             try:
-                st = path.stat()
-            except OSError:
-                continue
-            entries.append((st.st_mtime, st.st_size, path))
-        total = sum(e[1] for e in entries)
-        for _, size, path in sorted(entries):
-            if total <= CACHE_LIMIT_BYTES:
-                break
-            path.unlink(missing_ok=True)
-            total -= size
+                self.db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
 
 
 def _cores() -> int:
@@ -405,26 +452,19 @@ def render_html_bytes(md: str, *, title: str, meta: dict[str, str] | None = None
     tool = _tool_key()
     defs_key = hashlib.sha256("\n\n".join(defs).encode()).hexdigest()
     keys = [hashlib.sha256(f"{tool}\0{defs_key}\0{t}".encode()).hexdigest()[:40] for t in texts]
-    cache = _Cache(cache_dir / "redline-html" if cache_dir is not None else None)
-    parts: dict[str, _Part] = {}
-    missing: dict[str, str] = {}
-    for key, text in zip(keys, texts, strict=True):
-        if key in parts or key in missing:
-            continue
-        hit = cache.get(key)
-        if hit is not None:
-            parts[key] = hit
-        else:
-            missing[key] = text
-    if missing:
-        try:
-            converted = _convert(_runs(list(missing.items())), defs)
-        except _Whole:
-            return render_html_whole(md, title=title, meta=meta, epoch=epoch)
-        for key in missing:
-            parts[key] = converted[key]
-            cache.put(key, converted[key])
-        cache.trim()
+    cache = _Cache(cache_dir)
+    try:
+        parts: dict[str, _Part] = cache.get_many(list(dict.fromkeys(keys)))
+        missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in parts}
+        if missing:
+            try:
+                converted = _convert(_runs(list(missing.items())), defs)
+            except _Whole:
+                return render_html_whole(md, title=title, meta=meta, epoch=epoch)
+            parts.update(converted)
+            cache.put_many({key: converted[key] for key in missing})
+    finally:
+        cache.close()
 
     # heading ids through the whole document
     finals = iter(heading_ids([h for key in keys for h in parts[key].heads]))
