@@ -19,10 +19,9 @@ from pipeline.plan.frontmatter import MAX_CHAPTER_BYTES
 from pipeline.redline import (  # noqa: F401  (format_word_changes: for the CLI)
     Redline,
     Stats,
-    compare_markdown,
     format_word_changes,
-    redline_chapter,
 )
+from pipeline.render.redline_text import compare_markdown, redline_chapter
 from pipeline.review import Entscheidung, records_of
 
 FORMATS = ("html", "pdf", "docx", "synopse", "md")
@@ -251,6 +250,12 @@ def chapter_block(c: ChapterRedline) -> str:
     return f'::::: {{.rl-kapitel autor="{author}"}}\n{md}\n:::::\n'
 
 
+def cache_folder(out_root: Path) -> Path:
+    """The build's cache folder (build/.cache) beside build/redline; a redline written
+    elsewhere keeps its cache in its own folder."""
+    return out_root.parent / ".cache" if out_root.name == "redline" else out_root / ".cache"
+
+
 MAX_FILE_BYTES = MAX_CHAPTER_BYTES
 """Largest file `--dateien` compares (the limit of a chapter)."""
 
@@ -280,6 +285,7 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
                   ) -> RedlineResult:
     """Build the redline in every asked format under out_root/<alt>..<neu>/."""
     from pipeline.render import redline as render
+    from pipeline.render import redline_html
 
     if dateien is not None:
         old_path, new_path = dateien
@@ -348,8 +354,9 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
             write_atomic(out_dir / "redline.md", full)
             files.append(out_dir / "redline.md")
         elif fmt == "html":
-            files.append(render.render_html(full, out_dir / "redline.html", title=title,
-                                            meta=meta, epoch=epoch))
+            files.append(redline_html.render_html(full, out_dir / "redline.html", title=title,
+                                                  meta=meta, epoch=epoch,
+                                                  cache_dir=cache_folder(out_root)))
         elif fmt == "pdf":
             files.append(render.render_pdf(full, out_dir / "redline.pdf", title=title,
                                            meta=meta, epoch=epoch))

@@ -134,9 +134,9 @@ def summary_of(stats: Any) -> str:
 
 def redline_chapters(old: Chapter | None, new: Chapter | None) -> RedlineView:
     """Redline between two versions of a chapter (either may be missing)."""
-    from pipeline import redline
+    from pipeline.render import redline_text
 
-    red = redline.redline_chapter(old, new)
+    red = redline_text.redline_chapter(old, new)
     if not red.stats.changed:
         return RedlineView(False, message="Keine Änderungen am Text.")
     return RedlineView(True, red.markdown, summary_of(red.stats))

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import RenderError
 from pipeline.files import write_atomic
-from pipeline.redline.engine import DEL, INS, PANDOC_API, READER, resolve_blocks
+from pipeline.redline.engine import DEL, INS, PANDOC_API, resolve_blocks
 from pipeline.render import FILTER_DIR, templates_dir
+from pipeline.render.reader import REDLINE_READER as READER
 from pipeline.render.tools import fixed_clock, run_pandoc
 
 if TYPE_CHECKING:
@@ -41,17 +42,6 @@ def to_html_fragment(redline: Redline | str) -> str:
     md = redline if isinstance(redline, str) else redline.markdown
     return run_pandoc(["-f", READER, "-t", "html5", "--lua-filter", str(FILTER)], md,
                       env=_env(0)).decode("utf-8")
-
-
-def render_html(md: str, out: Path, *, title: str, meta: dict[str, str] | None = None,
-                epoch: int | None = None, css_extra: str = "") -> Path:
-    """A standalone, self-contained HTML page of the redline."""
-    args = ["-f", READER, "-t", "html5", "-s", "--template", str(TEMPLATES / "redline.html"),
-            "--lua-filter", str(FILTER), "-M", f"title={title}", "-M", "lang=de",
-            "--toc", "--toc-depth=2", "-V", "toc-title=Inhalt", *_meta_args(meta or {}),
-            "-o", str(out)]
-    run_pandoc(args, md, env=_env(epoch))
-    return out
 
 
 def render_docx(md: str, out: Path, *, title: str, author: str, date: str,
