@@ -700,6 +700,73 @@ def redline_command(alt: str | None, neu: str | None, plan_dir: Path, seit_entsc
 # --- site (issue 6) --------------------------------------------------------------------------
 
 
+@cli.command("word-export")
+@click.argument("kapitel", nargs=-1, metavar="[KAPITEL]...")
+@plan_dir_option
+@click.option("--rev", default=None, metavar="REV",
+              help="Stand aus Git (Commit, Tag, Name einer Fassung); Standard: letzter Commit.")
+@click.option("--ausgabe", "output", type=click.Path(path_type=Path), default=Path("build/word"),
+              callback=_from_root, help="Zielordner (Standard: build/word).")
+def word_export_command(kapitel: tuple[str, ...], plan_dir: Path, rev: str | None,
+                        output: Path) -> None:
+    """Kapitel als Word-Datei zum Überarbeiten ausgeben (eine DOCX je Kapitel).
+
+    Die Datei trägt ihre Herkunft (Kapitel, Commit, Text-Hash) in den Dokumenteigenschaften;
+    'lip word-import' findet damit den Text wieder, aus dem sie entstand. Ohne KAPITEL
+    werden alle Kapitel ausgegeben. Exportiert wird der committete Stand.
+
+    \b
+    Beispiel:
+      lip word-export bildung
+      lip word-export bildung soziales --rev "1. Fassung"
+    """
+    from pipeline.commands import word
+
+    result = word.export(plan_dir, list(kapitel), rev=rev, output=output)
+    for path in result.files:
+        click.echo(str(path))
+    click.echo(f"{len(result.files)} Word-Datei(en) aus Commit {result.commit[:10]}. Nach der "
+               f"Überarbeitung (mit „Änderungen nachverfolgen“): lip word-import DATEI.docx",
+               err=True)
+
+
+@cli.command("word-import")
+@click.argument("datei", type=click.Path(path_type=Path), metavar="DATEI.docx")
+@plan_dir_option
+def word_import_command(datei: Path, plan_dir: Path) -> None:
+    """Überarbeitete Word-Datei als Vorschlag übernehmen (Branch vorschlag/…).
+
+    Liest die nachverfolgten Änderungen (mit Autor*in und Datum) und die Kommentare einer
+    Datei aus 'lip word-export' und legt sie als Branch vorschlag/<kapitel>-<autor>-<datum>
+    an: ein Commit je Autor*in, Kommentare in plan/anmerkungen/. main und die Dateien im
+    Arbeitsordner bleiben unverändert. Wurde das Kapitel seit dem Export geändert, werden
+    beide Fassungen absatzweise zusammengeführt; Absätze, die beide Seiten geändert haben,
+    werden gemeldet und nichts wird übernommen.
+
+    \b
+    Beispiel:
+      lip word-import Rueckmeldung-Bildung.docx
+      lip redline main vorschlag/bildung-erika-muster-2026-12-04
+    """
+    from pipeline.commands import word
+
+    result = word.import_reviewed(plan_dir, datei)
+    ch = result.chapter
+    click.echo(f"Vorschlag für Kapitel {ch.number} {ch.title} angelegt: Branch {result.branch}")
+    if result.merged:
+        click.echo("Das Kapitel wurde seit dem Export geändert; die Änderungen aus Word wurden "
+                   "mit dem jetzigen Stand zusammengeführt.")
+    for author, date, n in result.commits:
+        click.echo(f"  {author}: {n} Änderung{'en' if n != 1 else ''}"
+                   + (f" (bis {date[:10]})" if date else ""))
+    if result.comments:
+        click.echo(f"  {result.comments} Kommentar{'e' if result.comments != 1 else ''} in "
+                   f"{result.comments_file}")
+    for note in result.notes:
+        click.echo(f"Hinweis: {note}")
+    click.echo(f"Änderungsfassung ansehen: lip redline main {result.branch}")
+
+
 @cli.command("site")
 @plan_dir_option
 @click.option("--ausgabe", "out_dir", type=click.Path(path_type=Path), default=Path("build/site"), callback=_from_root,
