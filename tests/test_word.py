@@ -434,3 +434,14 @@ def test_apply_plain_reaches_any_edited_text(src, data):
 def test_untouched_text_stays_byte_for_byte():
     for src in SOURCES:
         assert apply_plain(src, plain_map(src)[0]) == src
+
+
+def test_redline_docx_carries_the_provenance_of_its_new_side(repo, capsys):
+    _commit_edit(repo, "aber nach wie vor stark", "aber immer noch stark")
+    code, out, err = lip(["redline", "HEAD~1", "HEAD", "--format", "docx"], capsys)
+    assert code == 0, err
+    docx = next(Path("build").rglob("redline.docx"))
+    props = custom_properties(docx.read_bytes())
+    assert props["lip-commit"] == repo.head.commit.hexsha
+    chapter = load_plan(Path("plan")).chapter("bildung")
+    assert props["lip-text-sha256-bildung"] == chapter.text_sha256
