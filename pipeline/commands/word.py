@@ -75,7 +75,7 @@ def export(plan_dir: Path, kapitel: list[str], *, rev: str | None = None,
         settings.write_resources()
         rendered = []
         for chapter in chapters:
-            meta = {"lang": "de-DE",  # no title: pandoc would print it as a paragraph of its own
+            meta = {"lang": "de-DE", "toc-title": "Inhalt",  # no title: it would be a paragraph
                     **export_metadata(chapter, source.commit or "", plan_id)}
             doc = Assembled([Part(chapter.anchor, chapter_markdown(chapter), chapter.path)],
                             meta, {})

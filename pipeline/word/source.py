@@ -130,6 +130,7 @@ def plain_map(src: str) -> tuple[str, list[int]]:
     each of its characters the index in `src` it came from."""
     chars: list[str] = []
     pos: list[int] = []
+    opened: set[str] = set()
     i, n = 0, len(src)
     while i < n:
         c = src[i]
@@ -160,10 +161,18 @@ def plain_map(src: str) -> tuple[str, list[int]]:
                 j += 1
             before = src[i - 1] if i else " "
             after = src[j] if j < n else " "
-            if _ALNUM.match(before) and _ALNUM.match(after):  # Partner*innen: a character
-                for k in range(i, j):
+            run = src[i:j]
+            closes = run in opened and not before.isspace()
+            partner = re.compile(r"(?<![\\" + c + "])" + re.escape(run) + "(?!" + re.escape(c) + ")")
+            opens = not after.isspace() and partner.search(src, j) is not None
+            if _ALNUM.match(before) and _ALNUM.match(after) or not (opens or closes):
+                for k in range(i, j):  # Partner*innen, or a star without partner: text
                     chars.append(c)
                     pos.append(k)
+            elif closes:
+                opened.discard(run)
+            else:
+                opened.add(run)
             i = j
             continue
         if c == "`":
