@@ -731,9 +731,11 @@ def word_export_command(kapitel: tuple[str, ...], plan_dir: Path, rev: str | Non
 
 
 @cli.command("word-import")
-@click.argument("datei", type=click.Path(path_type=Path), metavar="DATEI.docx")
+@click.argument("argumente", nargs=-1, required=True, metavar="[KAPITEL] DATEI.docx")
+@click.option("--neu", is_flag=True,
+              help="Frei geschriebenen Entwurf als neuen Text von KAPITEL vorschlagen.")
 @plan_dir_option
-def word_import_command(datei: Path, plan_dir: Path) -> None:
+def word_import_command(argumente: tuple[str, ...], neu: bool, plan_dir: Path) -> None:
     """Überarbeitete Word-Datei als Vorschlag übernehmen (Branch vorschlag/…).
 
     Liest die nachverfolgten Änderungen (mit Autor*in und Datum) und die Kommentare einer
@@ -743,13 +745,39 @@ def word_import_command(datei: Path, plan_dir: Path) -> None:
     beide Fassungen absatzweise zusammengeführt; Absätze, die beide Seiten geändert haben,
     werden gemeldet und nichts wird übernommen.
 
+    Mit --neu KAPITEL wird ein frei in Word geschriebener Entwurf (Überschriften wie
+    „1.2 Grundschulen“, „Ziel 1.2.1: …“, Maßnahmen mit Feldern als Tabelle oder als
+    „Federführung: …“) der neue Text des Kapitels; der Kopf bleibt. 'lip check' prüft das
+    Ergebnis, Befunde nennen den Absatz des Entwurfs.
+
     \b
     Beispiel:
       lip word-import Rueckmeldung-Bildung.docx
       lip redline main vorschlag/bildung-erika-muster-2026-12-04
+      lip word-import --neu bildung Entwurf-EG-Bildung.docx
     """
     from pipeline.commands import word
 
+    if neu:
+        if len(argumente) != 2:
+            raise click.UsageError("mit --neu: lip word-import --neu KAPITEL DATEI.docx")
+        drafted = word.import_draft(plan_dir, argumente[0], Path(argumente[1]))
+        ch = drafted.chapter
+        click.echo(f"Entwurf für Kapitel {ch.number} {ch.title} als Vorschlag angelegt: Branch "
+                   f"{drafted.branch} ({drafted.paragraphs} Absätze"
+                   + (f", {len(drafted.images)} Bild(er) in plan/bilder/" if drafted.images
+                      else "") + ")")
+        for problem in drafted.problems:
+            click.echo(f"Problem: {problem}", err=True)
+        click.echo(f"Änderungsfassung ansehen: lip redline main {drafted.branch}")
+        if drafted.problems:
+            click.echo(f"{len(drafted.problems)} Problem(e) im Entwurf; bitte auf dem Branch "
+                       f"beheben oder den Entwurf korrigieren und erneut übernehmen.", err=True)
+            raise SystemExit(1)
+        return
+    if len(argumente) != 1:
+        raise click.UsageError("Aufruf: lip word-import DATEI.docx (oder --neu KAPITEL DATEI.docx)")
+    datei = Path(argumente[0])
     result = word.import_reviewed(plan_dir, datei)
     ch = result.chapter
     click.echo(f"Vorschlag für Kapitel {ch.number} {ch.title} angelegt: Branch {result.branch}")

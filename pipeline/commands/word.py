@@ -288,3 +288,90 @@ def comments_markdown(chapter: Chapter, reading, anchors: dict[int, str], source
         lines.append(comment.text)
         lines.append("")
     return "\n".join(lines)
+
+
+# --- a free draft (lip word-import --neu) -----------------------------------------------------
+
+
+@dataclass
+class DraftResult:
+    branch: str
+    chapter: Chapter
+    paragraphs: int
+    images: list[str]
+    problems: list[str]
+    """lip check's findings and missing alt texts, each against its Word paragraph."""
+
+
+def import_draft(plan_dir: Path, kapitel: str, docx: Path) -> DraftResult:
+    """Propose a draft written freely in Word as the new body of `kapitel` (front matter
+    kept) on a branch, and report `lip check`'s findings against the Word paragraphs."""
+    from pipeline import history
+    from pipeline.commands.check import plan_report
+    from pipeline.plan import read_resources
+    from pipeline.render.word import read_draft
+    from pipeline.word.draft import convert
+
+    data = _read_input(docx)
+    package = open_docx(data, docx.name)
+    repo = history.open_repo(plan_dir if plan_dir.exists() else Path.cwd())
+    plan = load_plan(plan_dir)
+    chapter = plan.chapter(kapitel)
+    relpath = history.repo_path(repo, plan_dir / chapter.filename)
+    if history.is_dirty(repo, relpath):
+        raise WordError(f"{chapter.path}: hat nicht committete Änderungen; bitte erst committen "
+                        f"oder verwerfen (git status) – nichts wurde verändert")
+    head_bytes = history.read_file_at(repo, "HEAD", relpath)
+    if head_bytes is None:
+        raise WordError(f"{chapter.path}: ist noch nicht committet; bitte erst das Kapitel "
+                        f"(mit seinem Kopf) committen")
+    head_text = split(decode(head_bytes, relpath), relpath)
+    prefix = history.plan_prefix(repo, plan_dir)
+    images: dict[str, bytes] = {}
+    with tempfile.TemporaryDirectory(prefix="lip-word-") as work:
+        copy = Path(work) / "entwurf.docx"
+        copy.write_bytes(data)
+        media = Path(work) / "medien"
+        draft = convert(read_draft(copy, media), image_prefix=f"{chapter.id}-",
+                        titles=(chapter.title, f"{chapter.number} {chapter.title}"))
+        for path, _alt, _n in draft.images:
+            source = Path(path) if Path(path).is_absolute() else Path(work) / path
+            if not source.is_file():
+                source = Path(path)
+            name = path.replace("\\", "/").rsplit("/", 1)[-1]
+            if source.is_file():
+                images[f"bilder/{chapter.id}-{name}"] = source.read_bytes()
+    if not draft.blocks:
+        raise WordInputError(f"{docx.name}: enthält keinen Text; nichts wurde übernommen")
+    new_text = dataclasses.replace(head_text, body=draft.body)
+    content = new_text.join().encode("utf-8")
+    # lip check on the plan as the proposal will hold it
+    files = dict(plan.files)
+    files[chapter.filename] = content
+    for rel in images:
+        files[rel] = None
+    proposed = load_plan(files)
+    proposed.resources = {**read_resources(plan_dir, plan.files), **images}
+    problems = list(draft.problems)
+    for d in plan_report(proposed).diagnostics:
+        if d.path != chapter.path or d.severity.name != "ERROR":
+            continue
+        block = draft.paragraph_at((d.line or 1) - new_text.body_first_line)
+        where = f"Absatz {block.paragraph} (‚{block.excerpt}‘)" if block else "Kopf"
+        problems.append(f"{where}: {d.field}: {d.message}")
+    author = package.last_modified_by or (
+        plan.manifest.gremium_name(str(chapter.get("expertinnengruppe")))
+        if plan.manifest and chapter.get("expertinnengruppe") else "Expert*innengruppe")
+    committed = {relpath: content}
+    committed.update({f"{prefix}/{rel}": blob for rel, blob in images.items()})
+    datum = dt.date.today().isoformat()
+    stem = f"vorschlag/{_slug(chapter.id)}-entwurf-{datum}"
+    branch, n = stem, 1
+    while history.branch_exists(repo, branch):
+        n += 1
+        branch = f"{stem}-{n}"
+    message = (f"{chapter.title}: neuer Text aus dem Word-Entwurf {docx.name} "
+               f"({len(draft.blocks)} Absätze)")
+    history.create_branch(repo, branch, history.head_sha(repo),
+                          [history.PlannedCommit(committed, message, author, "")])
+    return DraftResult(branch, chapter, len(draft.blocks), sorted(images), problems)

@@ -27,3 +27,16 @@ def read_reviewed(path: Path) -> dict:
                           "die Word-Datei lässt sich nicht lesen (beschädigt?): " + e.stderr) \
             from None
     return json.loads(out)
+
+
+def read_draft(path: Path, media: Path) -> dict:
+    """pandoc's reading of a free draft (tracked changes accepted); its images are written
+    into `media`."""
+    try:
+        out = run_pandoc(["-f", "docx", "--track-changes=accept", f"--extract-media={media}",
+                          "-t", "json", str(path)])
+    except RenderError as e:
+        raise RenderError("pandoc", "pandoc -f docx", e.returncode,
+                          "die Word-Datei lässt sich nicht lesen (beschädigt?): " + e.stderr) \
+            from None
+    return json.loads(out)
