@@ -779,8 +779,8 @@ def word_import_command(argumente: tuple[str, ...], neu: bool, plan_dir: Path) -
         raise click.UsageError("Aufruf: lip word-import DATEI.docx (oder --neu KAPITEL DATEI.docx)")
     datei = Path(argumente[0])
     result = word.import_reviewed(plan_dir, datei)
-    ch = result.chapter
-    click.echo(f"Vorschlag für Kapitel {ch.number} {ch.title} angelegt: Branch {result.branch}")
+    named = ", ".join(f"{ch.number} {ch.title}" for ch in result.chapters or [result.chapter])
+    click.echo(f"Vorschlag für Kapitel {named} angelegt: Branch {result.branch}")
     if result.merged:
         click.echo("Das Kapitel wurde seit dem Export geändert; die Änderungen aus Word wurden "
                    "mit dem jetzigen Stand zusammengeführt.")

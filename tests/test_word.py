@@ -566,3 +566,75 @@ def test_draft_images_come_along_and_missing_alt_text_is_reported(repo, capsys, 
     body = body_of(repo, branch)
     assert re.search(r"!\[Karte der Kitas\]\(bilder/bildung-[^)]+\)", body)
     assert "Bild ohne Alternativtext" in err and code == 1
+
+
+# --- the whole plan as `lip build` writes it ----------------------------------------------------
+
+
+def _built_docx(repo) -> bytes:
+    from pipeline.commands.build import build
+
+    return build(Path("plan"), output=Path("build"), formats=["docx"]).outputs["docx"].read_bytes()
+
+
+def test_a_reviewed_build_docx_becomes_one_proposal_over_all_chapters(repo, capsys, tmp_path):
+    data = _built_docx(repo)
+    bildung, soziales = body_of(repo, "HEAD"), body_of(repo, "HEAD", "plan/12-soziales.md")
+    data = word_edit(data, "nach wie vor ", delete=True, author="Erika Muster")
+    first_soziales = plain_map(soziales[leaves(soziales)[0].start:leaves(soziales)[0].end])[0]
+    anchor_text = " ".join(first_soziales.split()[:4]) + " "
+    data = word_edit(data, anchor_text, insert="ganz ", author="Hans Prüfer")
+    path = tmp_path / "plan.docx"
+    path.write_bytes(data)
+    code, out, err = lip(["word-import", str(path)], capsys)
+    assert code == 0, err
+    branch = re.search(r"Branch (vorschlag/\S+)", out).group(1)
+    assert branch.startswith("vorschlag/plan-")
+    assert body_of(repo, branch) == bildung.replace("aber nach wie vor stark", "aber stark", 1)
+    assert body_of(repo, branch, "plan/12-soziales.md") != soziales
+    log = repo.git.log("--format=%an", f"main..{branch}").splitlines()
+    assert sorted(log) == ["Erika Muster", "Hans Prüfer"]
+
+
+def test_changes_in_the_generated_annex_are_not_importable(repo, capsys, tmp_path):
+    data = word_edit(_built_docx(repo), "Der Plan enthält ", insert="genau ")
+    path = tmp_path / "anhang.docx"
+    path.write_bytes(data)
+    before = branches(repo)
+    code, out, err = lip(["word-import", str(path)], capsys)
+    assert code == 1, err
+    assert "Anhang 1: Maßnahmenkatalog" in err and "erzeugt lip" in err
+    assert branches(repo) == before
+
+
+def test_an_unchanged_file_changes_nothing_in_any_chapter(repo, capsys, tmp_path):
+    """Whatever pandoc makes of the Markdown (captions above tables, footnotes apart, links,
+    gender stars), reading it back without changes finds no change: for the whole plan."""
+    path = tmp_path / "unveraendert.docx"
+    path.write_bytes(_built_docx(repo))
+    code, out, err = lip(["word-import", str(path)], capsys)
+    assert code == 1 and "keine Änderungen" in err, err
+    code, out, err = lip(["word-export"], capsys)
+    for exported in sorted(Path("build/word").glob("*.docx")):
+        code, out, err = lip(["word-import", str(exported)], capsys)
+        assert code == 1 and "keine Änderungen" in err, (exported, err)
+
+
+def test_a_change_inside_a_footnote_is_reported(repo, capsys, tmp_path):
+    data = _built_docx(repo)
+    z = zipfile.ZipFile(io.BytesIO(data))
+    assert "word/footnotes.xml" in z.namelist()
+    files = {n: z.read(n) for n in z.namelist()}
+    notes = files["word/footnotes.xml"].decode()
+    notes = notes.replace("freiwillige, anonyme", 'freiwillige, <w:ins w:id="990" w:author="F" '
+                          'w:date="2026-11-30T09:00:00Z"><w:r><w:t xml:space="preserve">ganz '
+                          '</w:t></w:r></w:ins>anonyme', 1)
+    files["word/footnotes.xml"] = notes.encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for n, content in files.items():
+            dst.writestr(n, content)
+    path = tmp_path / "fussnote.docx"
+    path.write_bytes(out.getvalue())
+    code, out_text, err = lip(["word-import", str(path)], capsys)
+    assert code == 1 and "Fußnote" in err, err

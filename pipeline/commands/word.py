@@ -17,6 +17,7 @@ from pipeline.plan import Chapter, load_plan
 from pipeline.plan.frontmatter import decode, split
 from pipeline.plan.model import text_hash
 from pipeline.word.package import MAX_DOCX_BYTES, WordInputError, open_docx
+from pipeline.word.tracked import by_chapter
 
 EXPORT_DIR = Path("build") / "word"
 COMMENTS_DIR = "anmerkungen"
@@ -101,6 +102,7 @@ class ImportResult:
     comments_file: str = ""
     notes: list[str] = field(default_factory=list)
     merged: bool = False
+    chapters: list[Chapter] = field(default_factory=list)
 
 
 def _slug(text: str) -> str:
@@ -148,24 +150,47 @@ def _find_base(repo, relpath: str, sha: str) -> tuple[str, bytes] | None:
     return None
 
 
+@dataclass
+class _Target:
+    """One chapter of a reviewed file: where it lives and the text it was exported from."""
+
+    chapter: Chapter
+    relpath: str
+    base: object
+    head: object
+    reading: object = None
+    proposal: object = None
+
+
+def _provenance_hashes(prov: dict[str, str]) -> dict[str, str]:
+    """Chapter id -> exported text hash, for a chapter export and for a whole-plan DOCX."""
+    ids = prov.get("lip-kapitel", "").split()
+    if len(ids) == 1 and prov.get("lip-text-sha256"):
+        return {ids[0]: prov["lip-text-sha256"]}
+    return {cid: prov[f"lip-text-sha256-{cid}"] for cid in ids
+            if prov.get(f"lip-text-sha256-{cid}")}
+
+
 def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
-    """Turn the tracked changes and comments of a DOCX from `word-export` into a proposal
-    branch. Checks everything first; writes only git objects and the new branch."""
+    """Turn the tracked changes and comments of a DOCX from `word-export` (or `lip build`)
+    into a proposal branch. Checks everything first; writes only git objects and the new
+    branch: one commit per author over all chapters they changed."""
     from pipeline import history
     from pipeline.render.word import read_reviewed
     from pipeline.word import tracked
-    from pipeline.word.proposal import UNTRACKED, propose
+    from pipeline.word.proposal import UNTRACKED, author_order, propose
     from pipeline.word.source import key
 
     data = _read_input(docx)
     package = open_docx(data, docx.name)
     prov = package.provenance
     name = docx.name
-    if not prov.get("lip-kapitel") or not prov.get("lip-text-sha256"):
+    hashes = _provenance_hashes(prov)
+    if not hashes or prov.get("lip-art") == "redline":
         raise WordInputError(f"{name}: trägt keine Herkunftsangaben von lip (Kapitel, Commit, "
-                             f"Text-Hash); nur Dateien aus 'lip word-export' lassen sich so "
-                             f"übernehmen. Einen frei geschriebenen Entwurf übernimmt "
-                             f"'lip word-import --neu KAPITEL {name}'")
+                             f"Text-Hash); nur Dateien aus 'lip word-export' oder 'lip build' "
+                             f"lassen sich so übernehmen. Einen frei geschriebenen Entwurf "
+                             f"übernimmt 'lip word-import --neu KAPITEL {name}'")
     repo = history.open_repo(plan_dir if plan_dir.exists() else Path.cwd())
     plan_id = _plan_identity(repo)
     if prov.get("lip-plan") and plan_id and prov["lip-plan"] != plan_id:
@@ -173,104 +198,159 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
                              f"Commit {prov['lip-plan'][:10]}, hier {plan_id[:10]}); bitte im "
                              f"Repository dieses Plans übernehmen")
     plan = load_plan(plan_dir)
-    chapter_id = prov["lip-kapitel"]
-    try:
-        chapter = plan.chapter(chapter_id)
-    except PipelineError:
-        raise WordInputError(f"{name}: wurde aus Kapitel {chapter_id!r} exportiert, das es in "
-                             f"diesem Plan nicht gibt (Herkunft: Datei "
-                             f"{prov.get('lip-datei', '?')}, Commit "
-                             f"{prov.get('lip-commit', '?')[:10]})") from None
-    relpath = history.repo_path(repo, plan_dir / chapter.filename)
-    if history.is_dirty(repo, relpath):
-        raise WordError(f"{chapter.path}: hat nicht committete Änderungen; bitte erst committen "
-                        f"oder verwerfen (git status), dann erneut übernehmen – nichts wurde "
-                        f"verändert")
-    base = _find_base(repo, relpath, prov["lip-text-sha256"])
-    if base is None:
-        raise WordError(f"{name}: der Text, aus dem die Datei exportiert wurde (Kapitel "
-                        f"{chapter_id}, Commit {prov.get('lip-commit', '?')[:10]}, Text-Hash "
-                        f"{prov['lip-text-sha256'][:12]}), ist in der Geschichte dieses "
-                        f"Repositorys nicht zu finden (anderer Klon, flacher Klon oder "
-                        f"umgeschriebene Geschichte?)")
-    _base_commit, base_bytes = base
-    base_text = split(decode(base_bytes, relpath), relpath)
-    head_bytes = history.read_file_at(repo, "HEAD", relpath) or b""
-    head_text = split(decode(head_bytes, relpath), relpath)
+    targets: dict[str, _Target] = {}
+    problems: list[str] = []
+    for chapter_id, sha in hashes.items():
+        try:
+            chapter = plan.chapter(chapter_id)
+        except PipelineError:
+            problems.append(f"{name}: wurde aus Kapitel {chapter_id!r} exportiert, das es in "
+                            f"diesem Plan nicht gibt (Herkunft: Datei "
+                            f"{prov.get('lip-datei', '?')}, Commit "
+                            f"{prov.get('lip-commit', '?')[:10]})")
+            continue
+        relpath = history.repo_path(repo, plan_dir / chapter.filename)
+        if history.is_dirty(repo, relpath):
+            problems.append(f"{chapter.path}: hat nicht committete Änderungen; bitte erst "
+                            f"committen oder verwerfen (git status), dann erneut übernehmen")
+            continue
+        base = _find_base(repo, relpath, sha)
+        if base is None:
+            problems.append(f"{name}: der Text, aus dem die Datei exportiert wurde (Kapitel "
+                            f"{chapter_id}, Commit {prov.get('lip-commit', '?')[:10]}, "
+                            f"Text-Hash {sha[:12]}), ist in der Geschichte dieses Repositorys "
+                            f"nicht zu finden (anderer Klon, flacher Klon oder umgeschriebene "
+                            f"Geschichte?)")
+            continue
+        head_bytes = history.read_file_at(repo, "HEAD", relpath) or b""
+        targets[chapter_id] = _Target(chapter, relpath, split(decode(base[1], relpath), relpath),
+                                      split(decode(head_bytes, relpath), relpath))
+    if problems:
+        error = WordError if all("nicht committete" in p or "nicht zu finden" in p
+                                 for p in problems) else WordInputError
+        raise error("\n".join(problems) + "\nNichts wurde übernommen.")
     with tempfile.TemporaryDirectory(prefix="lip-word-") as work:
         copy = Path(work) / "eingang.docx"
         copy.write_bytes(data)
         reading = tracked.read(read_reviewed(copy))
-    generated = {key(f"{chapter.number} {chapter.title}"), key(TOC_TITLE), key("Inhalt")}
-    proposal = propose(base_text.body, reading, generated=generated)
-    notes = list(proposal.notes)
+    headings = {cid: key(f"{t.chapter.number} {t.chapter.title}") for cid, t in targets.items()}
+    if len(targets) == 1:
+        (only,) = targets
+        parts, outside = {only: reading}, []
+    else:
+        parts, outside = by_chapter(reading, headings)
+    for o in outside:
+        leaf = reading.leaves[o.leaf]
+        if leaf.changes:
+            text = leaf.view(frozenset(c.author for c in leaf.changes))
+            part = f"„{o.part}“" if o.part else "Titel und Inhaltsverzeichnis"
+            problems.append(f"{name}: Absatz {leaf.number} (‚{text[:40]}‘) in {part}: diesen "
+                            f"Teil erzeugt lip, Änderungen daran sind nicht übernehmbar")
+    if package.note_changes:
+        problems.append(f"{name}: {package.note_changes} Änderung(en) in Fußnoten; Fußnoten "
+                        f"lassen sich nicht aus Word übernehmen, bitte im Kapiteltext ändern")
+    order = author_order(reading.changes)
+    notes: list[str] = []
+    for cid, target in targets.items():
+        sub = parts.get(cid)
+        if sub is None:
+            problems.append(f"{name}: Kapitel {target.chapter.number} {target.chapter.title} "
+                            f"ist in der Datei nicht zu finden (Überschrift gelöscht?)")
+            continue
+        generated = {headings[cid], key(TOC_TITLE), key("Inhalt")}
+        target.reading = sub
+        target.proposal = propose(target.base.body, sub, generated=generated, order=order)
+        problems += [f"{name}: {p}" for p in target.proposal.problems]
+        notes += target.proposal.notes
+    if problems:
+        raise WordInputError("\n".join(problems) + "\nNichts wurde übernommen.")
     if package.format_changes:
         notes.append(f"{package.format_changes} reine Formatänderung(en) (Schrift, Absatzformat) "
                      f"nicht übernommen: der Plan legt die Gestaltung selbst fest")
     if package.moves:
         notes.append(f"{package.moves} Verschiebung(en) als Streichung und Einfügung übernommen")
-    if proposal.problems:
-        raise WordInputError("\n".join(f"{name}: {p}" for p in proposal.problems)
-                             + "\nNichts wurde übernommen.")
-    merged = text_hash(head_text.body) != text_hash(base_text.body)
-    steps = proposal.steps
-    if merged:
-        from pipeline.word.merge import merge3
+    # three-way where a chapter moved on since the export
+    merged = False
+    conflicts: list[str] = []
+    final: dict[str, list[str]] = {}
+    for cid, target in targets.items():
+        bodies = target.proposal.bodies
+        if text_hash(target.head.body) != text_hash(target.base.body):
+            from pipeline.word.merge import merge3
 
-        new_steps = []
-        conflicts: list[str] = []
-        for step in steps:
-            result = merge3(base_text.body, head_text.body, step.body)
-            conflicts += [c for c in result.conflicts if c not in conflicts]
-            new_steps.append((step, result.text))
-        if conflicts:
-            raise WordError(f"{name}: das Kapitel wurde seit dem Export geändert, und diese "
-                            f"Absätze wurden in beiden Fassungen geändert – nichts wurde "
-                            f"übernommen:\n" + "\n".join(conflicts))
-    else:
-        new_steps = [(step, step.body) for step in steps]
-    title = chapter.title
+            merged = True
+            out = []
+            for body in bodies:
+                result = merge3(target.base.body, target.head.body, body)
+                conflicts += [f"{target.chapter.path}:\n{c}" for c in result.conflicts
+                              if f"{target.chapter.path}:\n{c}" not in conflicts]
+                out.append(result.text)
+            bodies = out
+        final[cid] = bodies
+    if conflicts:
+        raise WordError(f"{name}: das Kapitel wurde seit dem Export geändert, und diese Absätze "
+                        f"wurden in beiden Fassungen geändert – nichts wurde übernommen:\n"
+                        + "\n".join(conflicts))
+    views = [UNTRACKED, *order]
     commits: list[history.PlannedCommit] = []
     summary = []
-    for step, body in new_steps:
-        content = dataclasses.replace(head_text, body=body).join().encode("utf-8")
-        who = step.author or package.last_modified_by or "unbekannt"
-        if step.author == UNTRACKED:
-            message = (f"{title}: Änderungen ohne Nachverfolgung aus Word übernommen "
-                       f"({name})")
+    previous = {cid: targets[cid].head.body for cid in targets}
+    for k, author in enumerate(views):
+        files = {}
+        changed_titles = []
+        for cid, target in targets.items():
+            body = final[cid][k]
+            if body != previous[cid]:
+                files[target.relpath] = dataclasses.replace(target.head, body=body).join() \
+                    .encode("utf-8")
+                changed_titles.append(target.chapter.title)
+                previous[cid] = body
+        if not files:
+            continue
+        changes = [c for c in reading.changes if c.author == author] if author else []
+        n = len(changes)
+        where = ", ".join(changed_titles)
+        who = author or package.last_modified_by or "unbekannt"
+        date = max((c.date for c in changes), default="")
+        if author == UNTRACKED:
+            message = f"{where}: Änderungen ohne Nachverfolgung aus Word übernommen ({name})"
         else:
-            n = step.changes
-            message = (f"{title}: {n} Änderung{'en' if n != 1 else ''} von {who} aus Word "
+            message = (f"{where}: {n} Änderung{'en' if n != 1 else ''} von {who} aus Word "
                        f"übernommen ({name})")
-        commits.append(history.PlannedCommit({relpath: content}, message, who, step.date))
-        summary.append((who, step.date, step.changes))
+        commits.append(history.PlannedCommit(files, message, who, date))
+        summary.append((who, date, n))
     comments_file = ""
-    if reading.comments:
-        datum = _date_of(max(c.date for c in reading.comments))
-        comments_rel = f"{COMMENTS_DIR}/{chapter.id}-{datum}.md"
-        comments_file = history.repo_path(repo, plan_dir / comments_rel)
-        text = comments_markdown(chapter, reading, proposal.anchors, name)
-        files = {comments_file: text.encode("utf-8")}
-        authors = sorted({c.author for c in reading.comments})
+    comment_count = sum(len(t.reading.comments) for t in targets.values())
+    for target in targets.values():
+        sub = target.reading
+        if not sub.comments:
+            continue
+        datum = _date_of(max(c.date for c in sub.comments))
+        rel = f"{COMMENTS_DIR}/{target.chapter.id}-{datum}.md"
+        comments_file = history.repo_path(repo, plan_dir / rel)
+        text = comments_markdown(target.chapter, sub, target.proposal.anchors, name)
+        authors = sorted({c.author for c in sub.comments})
+        n = len(sub.comments)
         commits.append(history.PlannedCommit(
-            files, f"{title}: {len(reading.comments)} Anmerkung"
-                   f"{'en' if len(reading.comments) != 1 else ''} aus Word ({name})",
-            ", ".join(authors), max(c.date for c in reading.comments)))
+            {comments_file: text.encode("utf-8")},
+            f"{target.chapter.title}: {n} Anmerkung{'en' if n != 1 else ''} aus Word ({name})",
+            ", ".join(authors), max(c.date for c in sub.comments)))
     if not commits:
         raise WordError(f"{name}: enthält keine Änderungen und keine Kommentare gegenüber dem "
                         f"exportierten Text; es gibt nichts zu übernehmen")
-    first_author = next((c.author for c in commits), "unbekannt")
+    first_author = commits[0].author
     dates = [c.date for c in commits if c.date]
     datum = _date_of(max(dates) if dates else "")
-    stem = f"vorschlag/{_slug(chapter.id)}-{_slug(first_author.split(',')[0])}-{datum}"
+    subject = next(iter(targets)) if len(targets) == 1 else "plan"
+    stem = f"vorschlag/{_slug(subject)}-{_slug(first_author.split(',')[0])}-{datum}"
     branch, n = stem, 1
     while history.branch_exists(repo, branch):
         n += 1
         branch = f"{stem}-{n}"
-    head = history.head_sha(repo)
-    history.create_branch(repo, branch, head, commits)
-    return ImportResult(branch, chapter, summary, len(reading.comments), comments_file, notes,
-                        merged)
+    history.create_branch(repo, branch, history.head_sha(repo), commits)
+    first = next(iter(targets.values())).chapter
+    return ImportResult(branch, first, summary, comment_count, comments_file, notes, merged,
+                        [t.chapter for t in targets.values()])
 
 
 def comments_markdown(chapter: Chapter, reading, anchors: dict[int, str], source: str) -> str:

@@ -37,6 +37,8 @@ class DocxPackage:
     """Tracked changes of formatting only (w:rPrChange, w:pPrChange): reported, not applied."""
     moves: int = 0
     """Moved passages (w:moveFrom/w:moveTo): pandoc reads them as deletion + insertion."""
+    note_changes: int = 0
+    """Tracked changes in footnotes and endnotes: pandoc drops them, so they are refused."""
     last_modified_by: str = ""
     authors: list[str] = field(default_factory=list)
 
@@ -99,6 +101,8 @@ def open_docx(data: bytes, name: str) -> DocxPackage:
         document = archive.read("word/document.xml")
         custom = archive.read("docProps/custom.xml") if "docProps/custom.xml" in names else b""
         core = archive.read("docProps/core.xml") if "docProps/core.xml" in names else b""
+        notes = b"".join(archive.read(n) for n in ("word/footnotes.xml", "word/endnotes.xml")
+                         if n in names)
     except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, EOFError):
         raise WordInputError(f"{name}: die Datei ist beschädigt (ein Teil lässt sich nicht "
                              f"entpacken); bitte neu in Word speichern") from None
@@ -109,5 +113,6 @@ def open_docx(data: bytes, name: str) -> DocxPackage:
         properties,
         format_changes=document.count(b"<w:rPrChange") + document.count(b"<w:pPrChange"),
         moves=document.count(b"<w:moveTo "),
+        note_changes=len(re.findall(rb"<w:(?:ins|del|moveTo|moveFrom) ", notes)),
         last_modified_by=_unescape(last.group(1)).strip() if last else "",
         authors=sorted({_unescape(a) for a in _AUTHOR.findall(document)}))

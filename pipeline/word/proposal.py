@@ -40,6 +40,8 @@ class Proposal:
     """Word leaf index -> the section/Ziel/Maßnahme it belongs to."""
     sources: dict[int, Leaf] = field(default_factory=dict)
     """Word leaf index -> the Markdown leaf it was paired with."""
+    bodies: list[str] = field(default_factory=list)
+    """The body after each view: no tracked change, then one more author at a time."""
 
 
 def _excerpt(text: str, n: int = 40) -> str:
@@ -76,7 +78,16 @@ def _new_block(leaf: DocLeaf, text: str) -> str:
     return escape(text)
 
 
-def propose(body: str, reading: Reading, *, generated: set[str] = frozenset()) -> Proposal:
+def author_order(changes: list[Change]) -> list[str]:
+    """Authors in the order of their first change."""
+    first: dict[str, str] = {}
+    for c in changes:
+        first[c.author] = min(first.get(c.author, c.date), c.date)
+    return sorted(first, key=lambda a: first[a])
+
+
+def propose(body: str, reading: Reading, *, generated: set[str] = frozenset(),
+            order: list[str] | None = None) -> Proposal:
     """New bodies, one Step per author, from the base `body` and the reading of the DOCX.
     `generated` holds the keys (source.key) of paragraphs lip writes itself (the chapter
     heading): they have no place in the Markdown."""
@@ -145,11 +156,16 @@ def propose(body: str, reading: Reading, *, generated: set[str] = frozenset()) -
                     else "\n\n"
                 inserted.append((leaf.end, leaf.end, sep + _new_block(first, text)))
             proposal.notes.append(f"{where}: ohne Änderungsverfolgung eingefügt, übernommen")
+    for leaf in doc:
+        if leaf.footnote_changes:
+            problems.append(f"Absatz {leaf.number} (‚{_excerpt(leaf.view(frozenset()))}‘): "
+                            f"Änderung in einer Fußnote; Fußnoten lassen sich nicht aus Word "
+                            f"übernehmen, bitte im Kapiteltext ändern")
     clusters = _clusters(doc)
     authors: dict[str, list[Change]] = {}
     for change in reading.changes:
         authors.setdefault(change.author, []).append(change)
-    order = sorted(authors, key=lambda a: min(c.date for c in authors[a]))
+    order = author_order(reading.changes) if order is None else order
     views: list[tuple[str, frozenset[str]]] = [(UNTRACKED, frozenset())]
     views += [(a, frozenset(order[:k + 1])) for k, a in enumerate(order)]
     previous = body
@@ -195,6 +211,7 @@ def propose(body: str, reading: Reading, *, generated: set[str] = frozenset()) -
                 a, b = _remove_lines(body, src[s])
                 edits.append((a, b, ""))
         new_body = _apply(body, edits)
+        proposal.bodies.append(new_body)
         if new_body != previous:
             changes = authors.get(author, [])
             date = max((c.date for c in changes), default="")

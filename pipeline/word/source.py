@@ -74,6 +74,16 @@ def leaves(body: str) -> list[Leaf]:
             i += 1
             continue
         if line.startswith("|"):  # a pipe table: one leaf per cell, the rule row skipped
+            k = i
+            while k < len(lines) and lines[k].startswith("|"):
+                k += 1
+            c = k
+            while c < len(lines) and not lines[c].strip():
+                c += 1
+            caption = _DEFINITION.match(lines[c]) if c < len(lines) and c > k else None
+            if caption:  # Word shows the caption above the table: keep that order
+                s0 = starts[c] + caption.end(1)
+                out.append(Leaf(s0, starts[c] + len(lines[c].rstrip()), "caption", "", anchor))
             while i < len(lines) and lines[i].startswith("|"):
                 row = lines[i]
                 if not re.fullmatch(r"[|:\- \t]+", row):
@@ -85,6 +95,8 @@ def leaves(body: str) -> list[Leaf]:
                             s = starts[i] + m.start(1) + lead
                             out.append(Leaf(s, s + len(text), "cell", "", anchor))
                 i += 1
+            if caption:
+                i = c + 1
             continue
         # a block of lines up to the next blank line: paragraph, list, or definition list
         j = i
@@ -139,6 +151,18 @@ def plain_map(src: str) -> tuple[str, list[int]]:
             continue
         if c == "{" and (m := _ATTR.match(src, i)):
             i = m.end()
+            continue
+        if c == "^" and src.startswith("^[", i):  # an inline footnote: Word has it apart
+            depth, k = 0, i + 1
+            while k < n:
+                if src[k] == "\\":
+                    k += 2
+                    continue
+                depth += {"[": 1, "]": -1}.get(src[k], 0)
+                k += 1
+                if depth == 0:
+                    break
+            i = k
             continue
         if c == "!" and src.startswith("![", i):
             i += 2
@@ -221,6 +245,7 @@ def apply_plain(src: str, target: str) -> str:
         return src
     out: list[str] = []
     cursor = 0
+    textual = set(pos) | {p - 1 for p in pos if p and src[p - 1] == "\\"}
     ops = difflib.SequenceMatcher(None, base, target, autojunk=False).get_opcodes()
     for tag, i1, i2, j1, j2 in ops:
         if tag == "equal":
@@ -232,6 +257,15 @@ def apply_plain(src: str, target: str) -> str:
                 end += 1
         out.append(src[cursor:start])
         out.append(escape(target[j1:j2]))
+        # markup inside the replaced range stays (a closing ** after deleted text)
+        out.append("".join(src[k] for k in range(start, end)
+                           if k not in textual and not src[k].isspace()))
         cursor = end
     out.append(src[cursor:])
-    return "".join(out)
+    result = "".join(out)
+    if not _EMPTY_EMPHASIS.search(src):  # all text between ** and ** deleted: drop the pair
+        result = _EMPTY_EMPHASIS.sub(lambda m: m.group(2), result)
+    return result
+
+
+_EMPTY_EMPHASIS = re.compile(r"(?<![\\*_])(\*\*|__)(\s*)\1(?![*_])")

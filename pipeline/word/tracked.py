@@ -39,6 +39,8 @@ class DocLeaf:
     level: int = 0
     number: int = 0
     """Its place among the Word file's paragraphs, 1-based (for messages)."""
+    footnote_changes: int = 0
+    """Tracked changes inside its footnotes (not importable)."""
 
     def view(self, accepted: frozenset[str] | set[str]) -> str:
         """The text with the changes of `accepted` authors taken and all others undone.
@@ -143,6 +145,8 @@ class _Reader:
             self._table(c)
 
     def _table(self, c: list) -> None:
+        self.blocks(c[1][1])  # the caption
+
         def rows(rs):
             for row in rs:
                 for cell in row[1]:
@@ -177,6 +181,9 @@ class _Reader:
                 self.inlines(c[1], change)
             elif t == "Image":
                 continue
+            elif t == "Note":
+                if self.leaf is not None and _has_change(c):
+                    self.leaf.footnote_changes += 1
             elif t == "Code":
                 self.text(c[1], change)
             elif t == "Span":
@@ -203,6 +210,16 @@ class _Reader:
             self.open.pop(attr[0], None)
         else:
             self.inlines(content, change)
+
+
+def _has_change(node: Any) -> bool:
+    if isinstance(node, list):
+        return any(_has_change(n) for n in node)
+    if isinstance(node, dict):
+        if node.get("t") == "Span" and set(node["c"][0][1]) & {"insertion", "deletion"}:
+            return True
+        return _has_change(node.get("c"))
+    return False
 
 
 def _plain(node: Any) -> str:
@@ -243,3 +260,47 @@ def paragraphs(leaves: list[DocLeaf], accepted: frozenset[str] | set[str]) -> li
                 out.append((text, run))
             run = []
     return out
+
+
+@dataclass
+class Outside:
+    """Word paragraphs outside every chapter (title, contents, annexes lip generates)."""
+
+    leaf: int
+    part: str
+    """The heading of the generated part it is in ('' before the first heading)."""
+
+
+def by_chapter(reading: Reading, headings: dict[str, str]) -> tuple[dict[str, Reading],
+                                                                     list[Outside]]:
+    """Cut a whole-plan reading at the chapters' level-1 headings. `headings` maps chapter id
+    to the key (source.key) of its heading text ("1 Bildung"). Each chapter's Reading keeps
+    its own leaves (renumbered from 0, Word paragraph numbers kept) and comments."""
+    from pipeline.word.source import key
+
+    by_key = {k: cid for cid, k in headings.items()}
+    owner: list[str | None] = []
+    parts: list[str] = []
+    current: str | None = None
+    part = ""
+    for leaf in reading.leaves:
+        if leaf.kind == "heading" and leaf.level == 1:
+            text = leaf.view(frozenset())
+            current = by_key.get(key(text))
+            part = "" if current else text
+        owner.append(current)
+        parts.append(part)
+    chapters: dict[str, Reading] = {}
+    index: dict[str, list[int]] = {}
+    for i, cid in enumerate(owner):
+        if cid is not None:
+            index.setdefault(cid, []).append(i)
+    for cid, leaves_of in index.items():
+        start = leaves_of[0]
+        comments = []
+        for c in reading.comments:
+            if c.leaf in leaves_of:
+                comments.append(Comment(c.id, c.author, c.date, c.text, c.quote, c.leaf - start))
+        chapters[cid] = Reading([reading.leaves[i] for i in leaves_of], comments)
+    outside = [Outside(i, parts[i]) for i, cid in enumerate(owner) if cid is None]
+    return chapters, outside
