@@ -90,6 +90,19 @@ def _author(plan: Plan, chapter: Chapter, autor: str | None) -> str:
     return "Landeshauptstadt Hannover"
 
 
+def redline_provenance(side: Side, chapters: list[ChapterRedline]) -> dict[str, str]:
+    """The NEU side's provenance for the Word file (the fields of `lip word-export`)."""
+    props = {"lip-art": "redline", "lip-commit": side.sha}
+    ids = []
+    for c in chapters:
+        found = next((ch for ch in side.plan.chapters if ch.id == c.redline.chapter_id), None)
+        if found is not None:
+            ids.append(found.id)
+            props[f"lip-text-sha256-{found.id}"] = found.text_sha256
+    props["lip-kapitel"] = " ".join(ids)
+    return props
+
+
 def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
                   seit_entscheidung: bool, kapitel: Sequence[str], autor: str | None,
                   context: str = "full") -> tuple[list[ChapterRedline], list[str], Side, str]:
@@ -305,6 +318,7 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
         when = dt.datetime.fromtimestamp(epoch if epoch is not None
                                          else int(new_path.stat().st_mtime), dt.UTC)
         chapters = [ChapterRedline(red, old_path.name)]
+        provenance: dict[str, str] = {}
         skipped: list[str] = []
         neu_label, alt_label = new_path.name, old_path.name
         dirname = f"{_slug(old_path.stem)}..{_slug(new_path.stem)}"
@@ -319,6 +333,7 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
             plan_dir, alt=alt, neu=neu, seit_entscheidung=seit_entscheidung, kapitel=kapitel,
             autor=autor, context="changes" if only_changes else "full")
         when, neu_label = side.time, side.label
+        provenance = redline_provenance(side, chapters)
         dirname = f"{_slug('entscheidung' if seit_entscheidung else alt_label)}.." \
                   f"{_slug(neu_label.lower() if neu is None else neu_label)}"
 
@@ -362,7 +377,8 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
                                            meta=meta, epoch=epoch))
         elif fmt == "docx":
             files.append(render.render_docx(full, out_dir / "redline.docx", title=title,
-                                            author=autor or "lip", date=date_iso, epoch=epoch))
+                                            author=autor or "lip", date=date_iso, epoch=epoch,
+                                            provenance=provenance))
         elif fmt == "synopse":
             files.append(render.render_synopse_html(summary, body, out_dir / "synopse.html",
                                                     title=f"Synopse: {alt_label} → {neu_label}",

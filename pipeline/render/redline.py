@@ -45,11 +45,12 @@ def to_html_fragment(redline: Redline | str) -> str:
 
 
 def render_docx(md: str, out: Path, *, title: str, author: str, date: str,
-                epoch: int | None = None) -> Path:
-    """DOCX with real Word tracked changes (w:ins / w:del) by `author` on `date`."""
+                epoch: int | None = None, provenance: dict[str, str] | None = None) -> Path:
+    """DOCX with real Word tracked changes (w:ins / w:del) by `author` on `date`;
+    `provenance` (lip-commit, lip-kapitel, …) goes into the custom properties."""
     args = ["-f", READER, "-t", "docx", "--lua-filter", str(FILTER), "-M", f"title={title}",
             "-M", "lang=de-DE", "-M", f"redline-author={author}", "-M", f"redline-date={date}",
-            "-o", str(out)]
+            *_meta_args(provenance or {}), "-o", str(out)]
     reference = TEMPLATES / "reference.docx"  # the council's Word styles (issue 3)
     if reference.exists():
         args += ["--reference-doc", str(reference)]
