@@ -753,6 +753,36 @@ def _open_in_browser(address: str) -> bool:
         return False
 
 
+# --- preview while writing (issue 19) ------------------------------------------------------
+
+
+@cli.command("vorschau")
+@plan_dir_option
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port auf 127.0.0.1 (0: ein freier Port).")
+@click.option("--pdf", is_flag=True, help="Auch die Beschlussdrucksache (build/LIP-2.0.pdf) "
+                                          "bei jedem Speichern neu bauen.")
+def vorschau_command(plan_dir: Path, port: int, pdf: bool) -> None:
+    """Vorschau beim Schreiben: die Website des Arbeitsstands, bei jedem Speichern neu.
+
+    Zeigt die Website für die Beteiligten unter http://127.0.0.1:PORT/ (nur auf diesem
+    Rechner erreichbar). Jede gespeicherte Änderung in plan/ oder templates/ wird geprüft
+    und gebaut; die geöffnete Seite lädt sich selbst neu. Probleme aus 'lip check' stehen
+    oben auf der Seite und im Terminal. Beenden mit Strg+C.
+
+    \b
+    Beispiel:
+      lip vorschau
+      lip vorschau --port 8001 --pdf
+    """
+    from pipeline.commands import vorschau
+
+    root = project_root() or plan_dir.resolve().parent
+    vorschau.run(plan_dir, port=port, pdf=pdf, root=root,
+                 echo=lambda text: click.echo(text, err=True) if not text.startswith("Vorschau läuft")
+                 else click.echo(text))
+
+
 # --- CI on the city's git host (issue 19) --------------------------------------------------
 
 
