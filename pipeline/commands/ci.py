@@ -112,14 +112,11 @@ def github_annotations(diagnostics: list[Diagnostic], prefix: str = PLAN_DIR) ->
 # --- what changed ----------------------------------------------------------------------------
 
 
-def _measure_key(m) -> tuple:
-    return (m.title, m.description, tuple(sorted(m.fields.items())))
-
-
 def changed_chapters(old: Plan, new: Plan) -> list[ChangedChapter]:
-    """Every chapter whose text, number or title differs, with its word and Maßnahmen counts
-    (words from redline/counts.py, as everywhere)."""
+    """Every chapter whose text, number or title differs, with its words (redline/counts.py)
+    and Maßnahmen (the redline's statistics), as the redline a reviewer opens counts them."""
     from pipeline.history import pair_chapters
+    from pipeline.redline import redline_chapter
     from pipeline.redline.counts import word_changes
 
     out = []
@@ -133,12 +130,10 @@ def changed_chapters(old: Plan, new: Plan) -> list[ChangedChapter]:
             continue
         ref: Chapter = b or a  # type: ignore[assignment]
         added, removed = word_changes(a, b)
-        before = {m.id: _measure_key(m) for m in a.body.measures} if a else {}
-        after = {m.id: _measure_key(m) for m in b.body.measures} if b else {}
-        out.append(ChangedChapter(
-            f"{ref.number} {ref.title}", ref.path, added, removed,
-            [i for i in after if i not in before], [i for i in before if i not in after],
-            [i for i in after if i in before and after[i] != before[i]]))
+        stats = redline_chapter(a, b).stats
+        out.append(ChangedChapter(f"{ref.number} {ref.title}", ref.path, added, removed,
+                                  list(stats.measures_added), list(stats.measures_removed),
+                                  list(stats.measures_changed)))
     return out
 
 
