@@ -127,12 +127,18 @@ class FragmentCache:
     its text; only new pieces go to pandoc (two at a time, one per core)."""
 
     pieces: dict[tuple[str, tuple[str, ...]], str] = field(default_factory=dict)
+    splits: dict[str, list[str]] = field(default_factory=dict)
+    joined: dict[tuple[str, tuple[str, ...]], str] = field(default_factory=dict)
     calls: int = 0
 
     def __call__(self, sources: list[tuple[str, list[str]]]) -> list[str]:
         from pipeline.commands.site import render_fragments
 
-        split = [(split_sections(md), tuple(extra)) for md, extra in sources]
+        if all((md, tuple(extra)) in self.joined for md, extra in sources):
+            return [self.joined[(md, tuple(extra))] for md, extra in sources]
+        splits = {md: self.splits.get(md) or split_sections(md) for md, _ in sources}
+        self.splits = splits
+        split = [(splits[md], tuple(extra)) for md, extra in sources]
         wanted = {(p, extra) for pieces, extra in split for p in pieces}
         missing = [key for key in wanted if key not in self.pieces]
         if missing:
@@ -143,9 +149,14 @@ class FragmentCache:
             self.calls += len(missing)
         for key in [k for k in self.pieces if k not in wanted]:  # what no page uses any more
             del self.pieces[key]
-        return [join_sections(pieces, [self.pieces[(p, extra)] for p in pieces])
-                if len(pieces) > 1 else self.pieces[(pieces[0], extra)]
-                for pieces, extra in split]
+        joined = {}
+        for (md, extra), (pieces, _) in zip(sources, split, strict=True):
+            key = (md, tuple(extra))
+            joined[key] = self.joined.get(key) or (
+                join_sections(pieces, [self.pieces[(p, key[1])] for p in pieces])
+                if len(pieces) > 1 else self.pieces[(pieces[0], key[1])])
+        self.joined = joined
+        return [joined[(md, tuple(extra))] for md, extra in sources]
 
 
 # --- the builder -----------------------------------------------------------------------------
@@ -203,6 +214,7 @@ class Preview:
             self.repo, self.prefix = None, "plan"
         self.history = history.PlanHistory(self.repo, self.prefix)  # old plans read once
         self.compiler = None
+        self.last_problems: list[Diagnostic] = []
 
     def build(self, after_site: Callable[[Outcome], None] = lambda o: None) -> Outcome:
         """Check and rebuild; call `after_site` as soon as the site is in place (the browser
@@ -215,7 +227,7 @@ class Preview:
         plan = load_plan(self.plan_dir, cache=self.plan_cache)
         plan.resources = read_resources(self.plan_dir, plan.files)
         report = Report()
-        report.extend(plan_report(plan).diagnostics)
+        report.extend(plan.diagnostics)
         report.extend(template_problems(self.templates))
         broken = plan.manifest is None or bool(plan.unread_chapter_files) or any(
             d.field == "vorlage" for d in report.diagnostics)
@@ -223,6 +235,7 @@ class Preview:
         if broken:
             note = ("die Vorschau zeigt den letzten lesbaren Stand" if self.site_dir.exists()
                     else "noch keine Vorschau: der Plan ist nicht lesbar")
+            report = Report(plan_report(plan).diagnostics + template_problems(self.templates))
         else:
             try:
                 build_site(plan, self.site_dir, plan_dir=self.plan_dir, repo=self.repo,
@@ -235,15 +248,19 @@ class Preview:
                 note = "die Vorschau zeigt den letzten lesbaren Stand"
                 report.extend(getattr(e, "diagnostics", None) or [
                     Diagnostic("plan", 1, "website", str(e))])
-        outcome = Outcome(_sorted(report), built, note, time.perf_counter() - start)
+        outcome = Outcome(self.last_problems, built, note, time.perf_counter() - start)
+        # The site first: the browser reloads now, with the problems known so far; the whole
+        # check (rules, fonts, git) follows and updates the banner.
         after_site(outcome)
-        if self.repo is not None:  # what only git can tell; slower, so after the reload
+        if not broken:
+            full = plan_report(plan).diagnostics + template_problems(self.templates)
+            report = Report([d for d in report.diagnostics if d.field == "website"] + full)
+        if self.repo is not None:
             try:
-                more = history_report(self.repo, self.prefix, plan).diagnostics
+                report.extend(history_report(self.repo, self.prefix, plan).diagnostics)
             except PipelineError:
-                more = []
-            if more:
-                outcome.problems = _sorted(Report(outcome.problems + more))
+                pass
+        outcome.problems = self.last_problems = _sorted(report)
         if self.pdf and not broken:
             self._build_pdf(outcome)
         return outcome
