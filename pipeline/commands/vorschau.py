@@ -248,7 +248,8 @@ class Preview:
                 note = "die Vorschau zeigt den letzten lesbaren Stand"
                 report.extend(getattr(e, "diagnostics", None) or [
                     Diagnostic("plan", 1, "website", str(e))])
-        outcome = Outcome(self.last_problems, built, note, time.perf_counter() - start)
+        known = _sorted(report) if broken else self.last_problems
+        outcome = Outcome(known, built, note, time.perf_counter() - start)
         # The site first: the browser reloads now, with the problems known so far; the whole
         # check (rules, fonts, git) follows and updates the banner.
         after_site(outcome)
@@ -384,17 +385,17 @@ def run(plan_dir: Path, *, port: int, pdf: bool, root: Path,
     preview = Preview(plan_dir, site_dir, build_dir=build_dir, templates=templates, pdf=pdf)
     watched = [plan_dir] + ([templates] if templates.is_dir() else [])
     session = Session(preview, state, watched, lambda o: echo(describe(o)))
-    session.rebuild()
-    host, bound = httpd.server_address[:2]
-    echo(f"Vorschau läuft: http://{host}:{bound}/ (beobachtet {', '.join(str(w) for w in watched)}; "
-         f"beenden mit Strg+C)")
     threads = [threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2},
                                 daemon=True),
                threading.Thread(target=session.watch, daemon=True),
                threading.Thread(target=session.build_loop, daemon=True)]
-    for t in threads:
-        t.start()
-    try:
+    try:  # Ctrl-C at any moment, also during the first build, ends cleanly
+        session.rebuild()
+        for t in threads:
+            t.start()
+        host, bound = httpd.server_address[:2]
+        echo(f"Vorschau läuft: http://{host}:{bound}/ (beobachtet "
+             f"{', '.join(str(w) for w in watched)}; beenden mit Strg+C)")
         while not session.stop.wait(0.5):
             pass
     except KeyboardInterrupt:
@@ -402,10 +403,12 @@ def run(plan_dir: Path, *, port: int, pdf: bool, root: Path,
     finally:
         session.stop.set()
         state.close()
-        httpd.shutdown()
+        if threads[0].is_alive():
+            httpd.shutdown()
         httpd.server_close()
         for t in threads:
-            t.join(timeout=2)
+            if t.is_alive():
+                t.join(timeout=2)
         echo("Vorschau beendet.")
 
 

@@ -178,6 +178,16 @@ class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = False  # a port in use must be noticed, not shared
 
+    def handle_error(self, request, client_address) -> None:
+        """A browser that drops its connection (a reload, a closed tab) is normal: no
+        traceback in the editor's terminal; anything else in one German line."""
+        import sys
+
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        print(f"Vorschau: Anfrage nicht beantwortet: {error!r}", file=sys.stderr)
+
 
 def free_port(start: int) -> int | None:
     """A free port near `start` to suggest (the next ones first, else any)."""
