@@ -227,3 +227,28 @@ def test_browser_reloads_on_save_and_shows_problems_where_they_are(running: Prev
             chapter.write_text(text, encoding="utf-8")
             browser.close()
     assert errors == []
+
+
+@pytest.mark.slow
+def test_pdf_follows_every_save(tmp_path: Path) -> None:
+    from support.pdf import pdf_text, squash
+
+    shutil.copytree(Path(__file__).parent / "data" / "plans" / "minimal" / "plan", tmp_path / "plan")
+    preview = Preview(tmp_path / "plan", "--pdf")
+    pdf = tmp_path / "build" / "LIP-2.0.pdf"
+    try:
+        assert pdf.is_file()
+        before = pdf.stat().st_mtime_ns
+        chapter = tmp_path / "plan" / BILDUNG
+        chapter.write_text(chapter.read_text(encoding="utf-8").replace(
+            "Bildung öffnet Wege", "Bildung öffnet viele neue Wege"), encoding="utf-8")
+        deadline = time.monotonic() + 30
+        while pdf.stat().st_mtime_ns == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert squash("Bildung öffnet viele neue Wege") in squash(pdf_text(pdf))
+        preview.wait_rebuilds(2)
+        status, served = preview.get("/downloads/LIP-2.0.pdf")
+        assert status == 200 and served == pdf.read_bytes()        # the site links the new one
+        assert ", PDF in " in "".join(preview.err)
+    finally:
+        assert preview.stop() == 0

@@ -213,7 +213,8 @@ class Preview:
         except PipelineError:
             self.repo, self.prefix = None, "plan"
         self.history = history.PlanHistory(self.repo, self.prefix)  # old plans read once
-        self.compiler = None
+        self.pdf_result: tuple[Path | None, float] = (None, 0.0)
+        self.pdf_problem: Diagnostic | None = None
         self.last_problems: list[Diagnostic] = []
 
     def build(self, after_site: Callable[[Outcome], None] = lambda o: None) -> Outcome:
@@ -232,6 +233,10 @@ class Preview:
         broken = plan.manifest is None or bool(plan.unread_chapter_files) or any(
             d.field == "vorlage" for d in report.diagnostics)
         built, note = False, ""
+        pdf_job = None
+        if self.pdf and not broken:  # pandoc and typst release the GIL: beside the site
+            pdf_job = threading.Thread(target=self._build_pdf, daemon=True)
+            pdf_job.start()
         if broken:
             note = ("die Vorschau zeigt den letzten lesbaren Stand" if self.site_dir.exists()
                     else "noch keine Vorschau: der Plan ist nicht lesbar")
@@ -262,25 +267,32 @@ class Preview:
             except PipelineError:
                 pass
         outcome.problems = self.last_problems = _sorted(report)
-        if self.pdf and not broken:
-            self._build_pdf(outcome)
+        if pdf_job is not None:
+            pdf_job.join()
+            outcome.pdf, outcome.pdf_seconds = self.pdf_result
+            if self.pdf_problem is not None:
+                outcome.problems = outcome.problems + [self.pdf_problem]
+                self.last_problems = outcome.problems
         return outcome
 
-    def _build_pdf(self, outcome: Outcome) -> None:
+    def _build_pdf(self) -> None:
+        """The council PDF as `lip build --format pdf` makes it (its cache keeps the pandoc
+        output of unchanged chapters; typst's memory of the last compile lives on in this
+        process, so a warm compile costs a fraction of a cold one)."""
         from pipeline.commands.build import build
 
         start = time.perf_counter()
+        self.pdf_result, self.pdf_problem = (None, 0.0), None
         try:
             result = build(self.plan_dir, output=self.build_dir, formats=["pdf"], validate=False)
         except PipelineError as e:
-            outcome.problems.append(Diagnostic("templates/lip.typ", 1, "pdf",
-                                               f"PDF nicht gebaut: {e}"))
+            self.pdf_problem = Diagnostic("templates/lip.typ", 1, "pdf", f"PDF nicht gebaut: {e}")
             return
-        outcome.pdf = result.outputs["pdf"]
-        outcome.pdf_seconds = time.perf_counter() - start
+        pdf = result.outputs["pdf"]
+        self.pdf_result = (pdf, time.perf_counter() - start)
         downloads = self.site_dir / "downloads"
         if self.site_dir.is_dir():  # the site's copy, so that the browser shows the new one
-            write_atomic(downloads / outcome.pdf.name, outcome.pdf.read_bytes())
+            write_atomic(downloads / pdf.name, pdf.read_bytes())
 
 
 def _sorted(report: Report) -> list[Diagnostic]:
