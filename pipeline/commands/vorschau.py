@@ -342,12 +342,14 @@ class Session:
     report: Callable[[Outcome], None]
     stop: threading.Event = field(default_factory=threading.Event)
     dirty: threading.Event = field(default_factory=threading.Event)
+    ready: threading.Event = field(default_factory=threading.Event)
 
     def publish(self, outcome: Outcome, site: bool = False) -> None:
         self.state.publish(site=site, problems=[as_json(d) for d in outcome.problems],
                            note=outcome.note)
 
     def rebuild(self) -> None:
+        seen = _fingerprint(self.watched)
         try:  # the site first (the browser reloads), then what the slower steps found
             outcome = self.preview.build(
                 after_site=lambda o: self.publish(o, site=o.site_built))
@@ -356,16 +358,20 @@ class Session:
                               False, "die Vorschau zeigt den letzten lesbaren Stand", 0.0)
         self.publish(outcome)
         self.report(outcome)
+        if _fingerprint(self.watched) != seen:  # saved while building: once more
+            self.dirty.set()
 
     def watch(self) -> None:
         import watchfiles
 
         while not self.stop.is_set():
             try:
-                for _ in watchfiles.watch(*self.watched, stop_event=self.stop, debounce=30,
-                                          step=10, rust_timeout=500, yield_on_timeout=False,
-                                          raise_interrupt=False):
-                    self.dirty.set()
+                for changes in watchfiles.watch(*self.watched, stop_event=self.stop, debounce=30,
+                                                step=10, rust_timeout=200, yield_on_timeout=True,
+                                                raise_interrupt=False):
+                    self.ready.set()  # the first yield: the watch is in place
+                    if changes:
+                        self.dirty.set()
             except (FileNotFoundError, RuntimeError, OSError):
                 time.sleep(0.2)  # a watched folder vanished for a moment (renamed): again
 
@@ -402,9 +408,13 @@ def run(plan_dir: Path, *, port: int, pdf: bool, root: Path,
                threading.Thread(target=session.watch, daemon=True),
                threading.Thread(target=session.build_loop, daemon=True)]
     try:  # Ctrl-C at any moment, also during the first build, ends cleanly
+        seen = _fingerprint(watched)
         session.rebuild()
         for t in threads:
             t.start()
+        session.ready.wait(5)  # the address only once a save is noticed
+        if _fingerprint(watched) != seen:
+            session.dirty.set()
         host, bound = httpd.server_address[:2]
         echo(f"Vorschau läuft: http://{host}:{bound}/ (beobachtet "
              f"{', '.join(str(w) for w in watched)}; beenden mit Strg+C)")
