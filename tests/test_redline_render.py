@@ -15,6 +15,7 @@ from test_redline import CASES, read_case
 
 from pipeline import redline
 from pipeline.render import redline as redline_render
+from pipeline.render import redline_text
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,7 @@ def sample() -> tuple[str, str, redline.Redline]:
         olds.append(old)
         news.append(new)
     old, new = "\n\n".join(olds), "\n\n".join(news)
-    return old, new, redline.compare_markdown(old, new)
+    return old, new, redline_text.compare_markdown(old, new)
 
 
 def test_docx_has_real_tracked_changes_that_round_trip(sample, tmp_path: Path) -> None:
@@ -40,8 +41,8 @@ def test_docx_has_real_tracked_changes_that_round_trip(sample, tmp_path: Path) -
     assert 'w:date="2020-06-01T00:00:00Z"' in xml
     ids = re.findall(r'<w:(?:ins|del) w:id="(\d+)"', xml)
     assert len(ids) == len(set(ids)) > 10  # one id per change
-    assert docx_words(out, "accept") == redline.markdown_words(new)
-    assert docx_words(out, "reject") == redline.markdown_words(old)
+    assert docx_words(out, "accept") == redline_text.markdown_words(new)
+    assert docx_words(out, "reject") == redline_text.markdown_words(old)
 
 
 def test_docx_is_reproducible(sample, tmp_path: Path) -> None:
@@ -110,7 +111,7 @@ def test_libreoffice_reads_the_tracked_changes(tmp_path: Path) -> None:
     pairs = [read_case(c)[:2] for c in CASES if "^[" not in c.read_text(encoding="utf-8")]
     old = "\n\n".join(p[0] for p in pairs)  # LibreOffice's text export moves footnotes
     new = "\n\n".join(p[1] for p in pairs)
-    red = redline.compare_markdown(old, new)
+    red = redline_text.compare_markdown(old, new)
     docx = redline_render.render_docx(red.markdown, tmp_path / "r.docx", title="Test",
                                       author="Expert*innengruppe Bildung",
                                       date="2020-06-01T00:00:00Z", epoch=0)
@@ -133,7 +134,7 @@ def test_libreoffice_reads_the_tracked_changes(tmp_path: Path) -> None:
         # (a fully deleted table leaves one)
         assert "\n\n\n" not in text
         words = [w for w in text.split() if w != "•"]
-        assert words[1:] == redline.markdown_words(src)  # [0] is the title "Test"
+        assert words[1:] == redline_text.markdown_words(src)  # [0] is the title "Test"
 
 
 def _bbox_words(pdf: Path) -> list[tuple[int, float, float, str]]:

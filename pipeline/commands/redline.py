@@ -19,10 +19,9 @@ from pipeline.plan.frontmatter import MAX_CHAPTER_BYTES
 from pipeline.redline import (  # noqa: F401  (format_word_changes: for the CLI)
     Redline,
     Stats,
-    compare_markdown,
     format_word_changes,
-    redline_chapter,
 )
+from pipeline.render.redline_text import compare_markdown, redline_chapter
 from pipeline.review import Entscheidung, records_of
 
 FORMATS = ("html", "pdf", "docx", "synopse", "md")
@@ -89,6 +88,19 @@ def _author(plan: Plan, chapter: Chapter, autor: str | None) -> str:
     if key:  # an unknown key is reported by 'lip check' and shown as written
         return plan.manifest.gremium_name(str(key)) if plan.manifest else str(key)
     return "Landeshauptstadt Hannover"
+
+
+def redline_provenance(side: Side, chapters: list[ChapterRedline]) -> dict[str, str]:
+    """The NEU side's provenance for the Word file (the fields of `lip word-export`)."""
+    props = {"lip-art": "redline", "lip-commit": side.sha}
+    ids = []
+    for c in chapters:
+        found = next((ch for ch in side.plan.chapters if ch.id == c.redline.chapter_id), None)
+        if found is not None:
+            ids.append(found.id)
+            props[f"lip-text-sha256-{found.id}"] = found.text_sha256
+    props["lip-kapitel"] = " ".join(ids)
+    return props
 
 
 def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
@@ -251,6 +263,12 @@ def chapter_block(c: ChapterRedline) -> str:
     return f'::::: {{.rl-kapitel autor="{author}"}}\n{md}\n:::::\n'
 
 
+def cache_folder(out_root: Path) -> Path:
+    """The build's cache folder (build/.cache) beside build/redline; a redline written
+    elsewhere keeps its cache in its own folder."""
+    return out_root.parent / ".cache" if out_root.name == "redline" else out_root / ".cache"
+
+
 MAX_FILE_BYTES = MAX_CHAPTER_BYTES
 """Largest file `--dateien` compares (the limit of a chapter)."""
 
@@ -280,6 +298,7 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
                   ) -> RedlineResult:
     """Build the redline in every asked format under out_root/<alt>..<neu>/."""
     from pipeline.render import redline as render
+    from pipeline.render import redline_html
 
     if dateien is not None:
         old_path, new_path = dateien
@@ -299,6 +318,7 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
         when = dt.datetime.fromtimestamp(epoch if epoch is not None
                                          else int(new_path.stat().st_mtime), dt.UTC)
         chapters = [ChapterRedline(red, old_path.name)]
+        provenance: dict[str, str] = {}
         skipped: list[str] = []
         neu_label, alt_label = new_path.name, old_path.name
         dirname = f"{_slug(old_path.stem)}..{_slug(new_path.stem)}"
@@ -313,6 +333,7 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
             plan_dir, alt=alt, neu=neu, seit_entscheidung=seit_entscheidung, kapitel=kapitel,
             autor=autor, context="changes" if only_changes else "full")
         when, neu_label = side.time, side.label
+        provenance = redline_provenance(side, chapters)
         dirname = f"{_slug('entscheidung' if seit_entscheidung else alt_label)}.." \
                   f"{_slug(neu_label.lower() if neu is None else neu_label)}"
 
@@ -348,14 +369,16 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
             write_atomic(out_dir / "redline.md", full)
             files.append(out_dir / "redline.md")
         elif fmt == "html":
-            files.append(render.render_html(full, out_dir / "redline.html", title=title,
-                                            meta=meta, epoch=epoch))
+            files.append(redline_html.render_html(full, out_dir / "redline.html", title=title,
+                                                  meta=meta, epoch=epoch,
+                                                  cache_dir=cache_folder(out_root)))
         elif fmt == "pdf":
             files.append(render.render_pdf(full, out_dir / "redline.pdf", title=title,
                                            meta=meta, epoch=epoch))
         elif fmt == "docx":
             files.append(render.render_docx(full, out_dir / "redline.docx", title=title,
-                                            author=autor or "lip", date=date_iso, epoch=epoch))
+                                            author=autor or "lip", date=date_iso, epoch=epoch,
+                                            provenance=provenance))
         elif fmt == "synopse":
             files.append(render.render_synopse_html(summary, body, out_dir / "synopse.html",
                                                     title=f"Synopse: {alt_label} → {neu_label}",

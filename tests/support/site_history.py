@@ -98,10 +98,10 @@ def make_repo(root: Path) -> tuple[Path, dict[str, str]]:
 Grundschulen bieten Elternkurse zum Schulsystem an.
 
 Federführung
-:   Fachbereich Schule
+:   Volkshochschule Hannover
 
 Beteiligte
-:   VHS Hannover
+:   Fachbereich Schule
 
 Zielgruppe
 :   Eltern von Grundschulkindern
