@@ -63,7 +63,9 @@ class WordConversion:
             provenance = build_provenance(self._settings.manifest() or {})
             doc = Assembled(doc.parts, {**doc.metadata, **provenance}, doc.data)
         try:
-            return finish_word(self._pandoc.finish(with_drucksache(doc, word=True)), doc.data)
+            whole = bool(doc.data.get("drucksache"))  # the plan, not one chapter for editing
+            return finish_word(self._pandoc.finish(with_drucksache(doc, word=True) if whole else doc),
+                               doc.data)
         finally:
             self._copies_done()
 
@@ -89,7 +91,7 @@ def start(*, template: Path, settings: Settings) -> WordConversion:
 
 def finish_word(docx: bytes, data: dict) -> bytes:
     """pandoc's DOCX with header texts, a filled contents list and fitted tables."""
-    draft = " – ENTWURF" if data.get("entwurf", True) else ""
+    draft = " – ENTWURF" if data.get("entwurf") else ""
     header = {PLACEHOLDER_TITLE: _text(str(data.get("kurztitel") or data.get("titel", ""))),
               PLACEHOLDER_FASSUNG: _text(str(data.get("fassung", ""))),
               PLACEHOLDER_DRAFT: _text(draft)}
