@@ -246,7 +246,7 @@ def consultation_entries(plan: Plan) -> list[dict[str, str]]:
     entries = []
     for chapter in plan.chapters:
         for rec in records_of(chapter).in_time_order():
-            fassung = fassung_shown(manifest.fassung_of_commit(rec.commit) if manifest else None)
+            fassung = fassung_shown(_fassung_of(plan, rec, chapter.filename))
             if isinstance(rec, Entscheidung):
                 result = rec.ergebnis + (f" ({rec.abstimmung})" if rec.abstimmung else "")
                 art = KIND_LABEL["entscheidungen"]
@@ -262,6 +262,24 @@ def consultation_entries(plan: Plan) -> list[dict[str, str]]:
     entries += council_entries(plan)  # the council's votes and Beschluss follow on their day
     entries.sort(key=lambda e: e["datum"])  # stable: chapters and records keep their order
     return entries
+
+
+def _fassung_of(plan: Plan, rec: Any, filename: str) -> Any:
+    """The named Fassung a record pins: by its commit, else by its text (a Fassung's recorded
+    text of this chapter, named no later than the record), as the review site names it."""
+    from pipeline.dates import as_date
+    from pipeline.plan.fassungen import entries
+
+    manifest = plan.manifest
+    found = manifest.fassung_of_commit(rec.commit) if manifest else None
+    if found is not None or not rec.stand.text_sha256:
+        return found
+    for entry in reversed(entries(plan)):
+        texts, named = entry.get("texte"), as_date(entry.get("datum"))
+        if isinstance(texts, dict) and str(texts.get(filename, "")) == rec.stand.text_sha256 \
+                and (named is None or as_date(rec.datum) is None or named <= as_date(rec.datum)):
+            return next((f for f in manifest.fassungen if f.name == entry.get("name")), None)
+    return None
 
 
 def fassung_shown(found: Any) -> str:
