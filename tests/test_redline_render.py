@@ -155,7 +155,7 @@ def test_synopse_pdf_keeps_list_items_boxes_and_headings_together(tmp_path: Path
     paragraphs = "\n\n".join(f"Absatz {i}: " + "Ein Satz mit einigen Wörtern darin. " * 12 for i in range(9))
     md = ("# 1 Bildung\n\n::: vorgaben\n**Vorgaben der Lenkungsgruppe (1. Fassung):**\n\n"
           "- V1: Eltern einbeziehen.\n:::\n\n" + paragraphs + "\n\n## 1.1 Elementarbereich\n\n"
-          "### Ziele\n\n" + item + "\n\nSchluss.\n")
+          "### Ziele\n\n" + item + "\n\n::: ins\nEin ganz neuer Absatz.\n:::\n\nSchluss.\n")
     pdf = redline_render.render_synopse_pdf("", md, tmp_path / "s.pdf", title="Synopse", epoch=0)
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True).stdout.decode()
     assert text.count("Vorgaben der Lenkungsgruppe") == 1, "the box spans both columns, once"
@@ -165,6 +165,8 @@ def test_synopse_pdf_keeps_list_items_boxes_and_headings_together(tmp_path: Path
     page, bx, by = bullets[0]
     after = [x for p, x, y, w in words if p == page and y > by + 5 and y < by + 40 and x > 290 and w != "•"]
     assert after and min(after) > bx + 3, "the item's second line stays indented under its text"
+    inserted = [x for p, x, y, w in words if w == "ganz"]
+    assert inserted and min(inserted) > 290, "an inserted paragraph stands in the new column only"
     for number, page_text in enumerate(text.split("\f")[:-1], start=1):
         lines = [line.strip() for line in page_text.splitlines() if line.strip()
                  and not re.fullmatch(r"Seite \d+ von \d+", line.strip())]

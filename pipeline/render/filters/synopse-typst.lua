@@ -35,14 +35,17 @@ end
 function M.table(tbl)
   if not tbl.attr.classes:includes('synopse') then return nil end
   local kinds, blocks = cells_of(tbl)
-  -- one write for all cells (a write per cell is slow), split at the marks
-  local text = '\n' .. pandoc.write(pandoc.Pandoc(blocks), 'typst', { wrap_text = 'preserve' }) .. '\n'
-  local pieces, start = {}, 1
-  while true do
-    local a, b = text:find('\n' .. MARK .. '\n', start, true)
-    if not a then break end
-    if start > 1 then table.insert(pieces, text:sub(start, a)) end
-    start = b + 1
+  -- one write for all cells (a write per cell is slow), split at the mark lines (an empty
+  -- cell leaves two marks on consecutive lines)
+  local text = pandoc.write(pandoc.Pandoc(blocks), 'typst', { wrap_text = 'preserve' })
+  local pieces, current = {}, nil
+  for line in (text .. '\n'):gmatch('([^\n]*)\n') do
+    if line == MARK then
+      if current then table.insert(pieces, table.concat(current, '\n')) end
+      current = {}
+    elseif current then
+      table.insert(current, line)
+    end
   end
   local out, head = { '#table(columns: (50%, 50%), align: (left, left),' }, {}
   for i, kind in ipairs(kinds) do
