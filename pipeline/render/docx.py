@@ -98,9 +98,7 @@ def finish_word(docx: bytes, data: dict) -> bytes:
               PLACEHOLDER_FASSUNG: _text(str(data.get("fassung", ""))),
               PLACEHOLDER_DRAFT: _text(draft)}
     out = io.BytesIO()
-    # Fast compression: a build waits for this; the file is only ~2 % larger.
-    with zipfile.ZipFile(io.BytesIO(docx)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
+    with zipfile.ZipFile(io.BytesIO(docx)) as src, zipfile.ZipFile(out, "w") as dst:
         for info in src.infolist():
             data_ = src.read(info)
             if re.fullmatch(r"word/header\d*\.xml", info.filename):
@@ -110,8 +108,16 @@ def finish_word(docx: bytes, data: dict) -> bytes:
                 data_ = text.encode("utf-8")
             elif info.filename == "word/document.xml":
                 data_ = _document(data_.decode("utf-8")).encode("utf-8")
-            dst.writestr(info, data_)
+            entry = zipfile.ZipInfo(info.filename, info.date_time)  # same dates: reproducible
+            entry.external_attr = info.external_attr
+            # Pictures are compressed already: storing them saves the build the time.
+            entry.compress_type = zipfile.ZIP_STORED if info.filename.endswith(_PACKED) \
+                else zipfile.ZIP_DEFLATED
+            dst.writestr(entry, data_)
     return out.getvalue()
+
+
+_PACKED = (".png", ".jpg", ".jpeg", ".gif")
 
 
 def _text(value: str) -> str:
@@ -125,7 +131,10 @@ _HEADING = re.compile(r'(?:<w:bookmarkStart w:id="\d+" w:name="([^"]+)" ?/>\s*)?
 
 
 def _document(xml: str) -> str:
-    xml = _TITLE_BLOCK.sub("", xml)  # the Drucksache opens the file, as in the PDF
+    body = xml.find("<w:body>") + len("<w:body>")
+    head, rest = xml[:body], xml[body:]
+    start = _TITLE_BLOCK.sub("", rest[:20_000])  # the Drucksache opens the file, as in the PDF
+    xml = head + start + rest[20_000:]
     xml = _contents(xml)
     return re.sub(r"<w:tbl>.*?</w:tbl>", _fit_table, xml, flags=re.S)
 
