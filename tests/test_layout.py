@@ -213,6 +213,15 @@ def test_docx_opened_in_libreoffice_is_a4_and_complete(docx_as_pdf, plan_words) 
     for part in ("Beratungsfolge", "Kostentabelle", "Begründung des Antrages", "Anlage 1:"):
         assert part in flat, part
     assert flat.index("Kostentabelle") < flat.index("Anlage 1:") < flat.index("Inhalt")
+    # no page more than 40 % empty except before a part (a large heading opens the next)
+    empty = []
+    for i, (_size, words) in enumerate(pages[:-1]):
+        body = [w for w in words if 60 < w[1] and w[3] < 790]
+        following = [w for w in pages[i + 1][1] if 60 < w[1] and w[3] < 790]
+        if body and following and following[0][3] - following[0][1] <= 14 \
+                and (max(w[3] for w in body) - 60) / (790 - 60 - 40) < 0.6:
+            empty.append(i + 1)
+    assert not empty, f"Word (LibreOffice): Seiten mit mehr als 40 % Leerraum: {empty}"
     bad = _broken_words(_annex_layout(docx_as_pdf), plan_words)
     assert not bad, f"in Word-Tabellen mitten im Wort getrennt: {sorted(set(bad))[:20]}"
 
