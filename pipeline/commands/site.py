@@ -239,66 +239,23 @@ def start_page(plan: Plan, pages: list[ChapterPage], downloads: list[tuple[str, 
         (sum(len(p.state.missing_statements) for p in pages), "fehlende Stellungnahmen", ""),
         (n_measures, "Maßnahmen", ""),
     ]
-    total_items = "".join(
-        f'<li{f" class=status-{h(key)}" if key else ""}><span class="num">{n}</span> '
-        f"{h(label)}</li>" for n, label, key in totals
-    )
-    title = plan.title or "Lokaler Integrationsplan"
-    sub = str(manifest.get("untertitel", "")) if manifest else ""
-    fassung = fassungen_mod.label(plan) if manifest else ""
-    lead = [f"<p class=\"lead\">{h(sub)}</p>" if sub else ""]
-    lead.append(f"<p>Arbeitsstand für die Beteiligten{f' · {h(fassung)}' if fassung else ''}"
-                f"{f' · Stand {h(german_date_long(stand))}' if stand else ''}</p>")
-    lead.append(git_details([("Commit dieses Stands", commit)]))
-    if downloads:
-        links = "".join(f'<li><a href="{h(href)}">{h(label)}</a></li>' for href, label in downloads)
-        docs = f'<ul class="downloads">{links}</ul>'
-    else:
-        docs = ('<p class="muted">Noch keine Dokumente erzeugt. PDF und Word-Datei '
-                "entstehen mit <code>make</code>.</p>")
-    out = [f"<h1>{h(title)}</h1>", *lead,
-           '<section aria-labelledby="auf-einen-blick">',
-           '<h2 id="auf-einen-blick">Auf einen Blick</h2>',
-           f'<ul class="totals">{total_items}</ul>', "</section>",
-           '<section aria-labelledby="dokumente"><h2 id="dokumente">Dokumente</h2>', docs,
-           "</section>"]
     headers = ("Kapitel", "Etappe", "Expert*innengruppe", "Stand", "Letzte Entscheidung",
                "Offene Vorgaben", "Fehlende Stellungnahmen", "Seit Entscheidung geändert")
-    for i, (name, members) in enumerate(groups, start=1):
-        hid = f"teil-{i}"
-        head = "".join(f'<th scope="col">{h(x)}</th>' for x in headers)
-        rows = []
-        for p in members:
-            ch, st = p.chapter, p.state
-            group = manifest.gremium_name(str(ch.get("expertinnengruppe", ""))) if manifest else ""
-            vorgaben = (f'<a href="{h(p.page)}#verlauf">{len(st.open_vorgaben)}</a>'
-                        if st.open_vorgaben else "0")
-            missing = join(st.missing_statements, ", ") if st.missing_statements else "keine"
-            if st.changed_since_decision and p.redline.available:
-                changed = f'<a href="{h(redline_page(p))}">ja – Änderungen ansehen</a>'
-            elif st.changed_since_decision:
-                changed = "ja"
-            else:
-                changed = "nein"
-            cells = [
-                ("Kapitel", f'<a href="{h(p.page)}">{h(ch.number)} {h(ch.title)}</a>', True),
-                ("Etappe", h(ch.get("etappe", "")), False),
-                ("Expert*innengruppe", h(group), False),
-                ("Stand", status_badge(st), False),
-                ("Letzte Entscheidung", decision_text(st), False),
-                ("Offene Vorgaben", vorgaben, False),
-                ("Fehlende Stellungnahmen", missing, False),
-                ("Seit Entscheidung geändert", changed, False),
-            ]
-            tds = "".join(
-                (f'<th scope="row" data-label="{h(label)}">{value}</th>' if is_head else
-                 f'<td data-label="{h(label)}">{value}</td>') for label, value, is_head in cells
-            )
-            rows.append(f"<tr>{tds}</tr>")
-        out += [f'<section aria-labelledby="{hid}"><h2 id="{hid}">{h(name)}</h2>',
-                f'<table class="chapters"><caption class="vh">Kapitel im Teil {h(name)}</caption>',
-                f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></section>"]
-    return "\n".join(out)
+    name = manifest.gremium_name if manifest else (lambda k: "")
+    rows = [(group, [{
+        "page": p.page, "number": p.chapter.number, "title": p.chapter.title,
+        "etappe": p.chapter.get("etappe", ""),
+        "group": name(str(p.chapter.get("expertinnengruppe", ""))) if manifest else "",
+        "state": p.state, "decision": p.state.last_decision,
+        "open_vorgaben": len(p.state.open_vorgaben), "missing": p.state.missing_statements,
+        "changed": p.state.changed_since_decision,
+        "redline_href": redline_page(p) if p.redline.available else "",
+    } for p in members]) for group, members in groups]
+    return render("site/index.html", title=plan.title or "Lokaler Integrationsplan",
+                  sub=str(manifest.get("untertitel", "")) if manifest else "",
+                  fassung=fassungen_mod.label(plan) if manifest else "", stand=stand,
+                  commit=commit, totals=totals, downloads=downloads, groups=rows,
+                  headers=headers)
 
 
 def redline_page(p: ChapterPage) -> str:
@@ -440,59 +397,14 @@ def chapter_page(p: ChapterPage, plan: Plan, versions: site_data.VersionNames,
     ])
 
 
-LEGEND = ('<p class="legend"><ins><span class="vh">Einfügung: </span>eingefügter Text</ins> · '
-          '<del><span class="vh">Streichung: </span>gestrichener Text</del> – Einfügungen sind '
-          "unterstrichen, Streichungen durchgestrichen; Vorleseprogramme sagen „Einfügung“ "
-          "und „Streichung“ an.</p>")
-
-
-CHANGE_NAV = ('<nav class="change-nav" aria-label="Änderungen durchgehen" hidden>'
-              '<button type="button" data-step="-1">← vorige Änderung</button>'
-              '<button type="button" data-step="1">nächste Änderung →</button>'
-              '<span class="change-count" role="status" aria-live="polite"></span>'
-              '<span class="change-keys">Tasten: <kbd>j</kbd>/<kbd>n</kbd> nächste, '
-              "<kbd>k</kbd>/<kbd>p</kbd> vorige</span></nav>")
-"""Stepping through the changes; site.js shows it (the page is complete without)."""
-
-
-def vorgaben_box(d: site_data.DecisionView | None) -> str:
-    """The Vorgaben of the last decision, above the changes (as the CLI redline shows them)."""
-    if d is None or not d.vorgaben:
-        return ""
-    items = []
-    for v in d.vorgaben:
-        state = (f'<span class="done">erledigt</span> am {time_tag(v.done_date)}'
-                 f"{f': {h(v.done_note)}' if v.done_note else ''}" if v.done
-                 else '<span class="open">offen</span>')
-        items.append(f"<li><strong>{h(v.id)}</strong> {h(v.text)}<br>{state}</li>")
-    return (f'<section class="vorgaben-box" aria-labelledby="vorgaben"><h2 id="vorgaben">'
-            f"Vorgaben der {h(d.body)} (Entscheidung vom {time_tag(d.date)})</h2>"
-            f'<ul class="vorgaben">{"".join(items)}</ul></section>')
-
-
 def redline_page_html(p: ChapterPage, *, full: bool = False) -> str:
-    """The changes since the last decision: summary and Vorgaben first, then by default only
-    the changed passages under their headings; `full` the whole chapter with its changes."""
-    ch, d = p.chapter, p.state.last_decision
-    since = f" seit der Entscheidung vom {german_date_long(d.date)}" if d else ""
-    synopse = f' · <a href="{h(synopse_page(p))}">Synopse (zwei Spalten)</a>'
-    if full:
-        views = (f'<a href="{h(redline_page(p))}">nur Änderungen</a> · '
-                 '<strong aria-current="page">ganzer Text mit Änderungen</strong>' + synopse)
-    else:
-        views = ('<strong aria-current="page">nur Änderungen</strong> · '
-                 f'<a href="{h(full_redline_page(p))}">ganzer Text mit Änderungen</a>' + synopse)
-    heading = "Ganzer Text" if full else "Geänderte Stellen"
-    return "\n".join([
-        f'<p class="back"><a href="{h(p.page)}">← zurück zu Kapitel {h(ch.number)} '
-        f"{h(ch.title)}</a></p>",
-        f"<h1>Änderungen an Kapitel {h(ch.number)} {h(ch.title)}{h(since)}</h1>",
-        f'<p class="summary">{h(p.redline.summary)}</p>', vorgaben_box(d),
-        f'<section aria-labelledby="stellen"><h2 id="stellen">{heading}</h2>',
-        f'<p class="views">Ansicht: {views}</p>', LEGEND, CHANGE_NAV,
-        f'<div class="redline">{p.redline_html if full else p.changes_html}</div>',
-        "</section>",
-    ])
+    """The changes since the last decision (templates/site/aenderungen.html)."""
+    ch = p.chapter
+    return render("site/aenderungen.html", page=p.page, number=ch.number, title=ch.title,
+                  decision=p.state.last_decision, summary=p.redline.summary, full=full,
+                  changes_page=redline_page(p), full_page=full_redline_page(p),
+                  synopse_page=synopse_page(p),
+                  redline=Markup(p.redline_html if full else p.changes_html))
 
 
 def gather_council(plan: Plan, history: PlanHistory, plan_dir: Path | None,
@@ -547,32 +459,21 @@ def make_synopses(pages: list[ChapterPage], diffs: list[FassungDiff],
     return n
 
 
-SYNOPSE_NOTE = ("<p>Die Synopse stellt die Texte Absatz für Absatz nebeneinander: links die "
-                "bisherige, rechts die neue Fassung; Streichungen und Einfügungen sind markiert. "
-                "Auf schmalen Bildschirmen stehen die beiden Fassungen untereinander.</p>")
-
-
 def synopse_page_html(p: ChapterPage) -> str:
     ch, d = p.chapter, p.state.last_decision
     since = f" seit der Entscheidung vom {german_date_long(d.date)}" if d else ""
-    return "\n".join([
-        f'<p class="back"><a href="{h(redline_page(p))}">← zurück zu den Änderungen an '
-        f"Kapitel {h(ch.number)} {h(ch.title)}</a></p>",
-        f"<h1>Synopse: Kapitel {h(ch.number)} {h(ch.title)}{h(since)}</h1>",
-        f'<p class="summary">{h(p.redline.summary)}</p>', SYNOPSE_NOTE, LEGEND, CHANGE_NAV,
-        f'<div class="redline synopse-wrap">{p.synopse_html}</div>',
-    ])
+    return render("site/synopse.html", back=redline_page(p),
+                  back_label=f"an Kapitel {ch.number} {ch.title}",
+                  title=f"Synopse: Kapitel {ch.number} {ch.title}{since}",
+                  summary=p.redline.summary, old=None, new=None,
+                  synopse=Markup(p.synopse_html))
 
 
 def fassung_synopse_page(d: FassungDiff) -> str:
-    return "\n".join([
-        f'<p class="back"><a href="{h(d.page)}">← zurück zu den Änderungen von {h(d.old.name)} '
-        f"zu {h(d.new.name)}</a></p>",
-        f"<h1>Synopse: {h(d.old.name)} und {h(d.new.name)}</h1>",
-        f"<p>{h(d.old.name)} vom {time_tag(d.old.datum)} → {h(d.new.name)} vom "
-        f"{time_tag(d.new.datum)}</p>", SYNOPSE_NOTE, LEGEND, CHANGE_NAV,
-        f'<div class="redline synopse-wrap">{d.synopse_html}</div>',
-    ])
+    return render("site/synopse.html", back=d.page,
+                  back_label=f"von {d.old.name} zu {d.new.name}",
+                  title=f"Synopse: {d.old.name} und {d.new.name}", summary="", old=d.old,
+                  new=d.new, synopse=Markup(d.synopse_html))
 
 
 def full_redline_page(p: ChapterPage) -> str:
@@ -580,65 +481,31 @@ def full_redline_page(p: ChapterPage) -> str:
 
 
 def measures_page(plan: Plan, pages: list[ChapterPage]) -> str:
-    """All Maßnahmen in one table; site.js adds the filter, the table is complete without it."""
+    """All Maßnahmen in one table (templates/site/massnahmen.html)."""
     rows = []
     registry = akteure.registry(plan.manifest)
-    fields_seen: dict[str, set[str]] = {"feld": set(), "federfuehrung": set()}
-    fields_order: list[tuple[str, str]] = []
+    leads_seen: set[str] = set()
+    felder: list[tuple[str, str]] = []
     for p in pages:
         ch = p.chapter
         if not ch.body.measures:
             continue
         feld = f"{ch.number} {ch.title}"
-        fields_order.append((ch.id, feld))
+        felder.append((ch.id, feld))
         for m in ch.body.measures:
             f = m.fields
             lead = f.get("Federführung", "")
             leads = akteure.lead_names(lead, registry)   # one name per Akteur, however written
-            fields_seen["federfuehrung"].update(leads)
-            text = " ".join([m.id, m.title, m.description, feld, *f.values()]).lower()
-            rows.append(
-                f'<tr data-feld="{h(ch.id)}" data-federfuehrung="{h("|".join(leads))}" '
-                f'data-zielgruppe="{h(f.get("Zielgruppe", "").lower())}" data-text="{h(text)}">'
-                f'<th scope="row" data-label="Nr."><a href="{h(p.page)}#{h(m.anchor)}">'
-                f"{h(m.id)}</a></th>"
-                f'<td data-label="Maßnahme">{h(unstar(m.title))}</td>'
-                f'<td data-label="Handlungsfeld">{h(feld)}</td>'
-                f'<td data-label="Federführung">{h(lead)}</td>'
-                f'<td data-label="Zielgruppe">{h(f.get("Zielgruppe", ""))}</td>'
-                f'<td data-label="Zeitraum">{h(f.get("Zeitraum", ""))}</td>'
-                f'<td data-label="Kennzahl">{h(unstar(f.get("Kennzahl", "")))}</td></tr>'
-            )
-    feld_opts = "".join(f'<option value="{h(k)}">{h(v)}</option>' for k, v in fields_order)
-    lead_opts = "".join(f'<option value="{h(v)}">{h(v)}</option>'
-                        for v in sorted(fields_seen["federfuehrung"], key=str.casefold) if v)
-    n = len(rows)
-    form = f"""<form id="massnahmen-filter" class="filter" hidden>
-<div><label for="f-feld">Handlungsfeld</label>
-<select id="f-feld" name="feld"><option value="">alle</option>{feld_opts}</select></div>
-<div><label for="f-federfuehrung">Federführung</label>
-<select id="f-federfuehrung" name="federfuehrung"><option value="">alle</option>
-{lead_opts}</select></div>
-<div><label for="f-zielgruppe">Zielgruppe enthält</label>
-<input id="f-zielgruppe" name="zielgruppe" type="search" autocomplete="off"></div>
-<div><label for="f-text">Freitext</label>
-<input id="f-text" name="text" type="search" autocomplete="off"></div>
-<div><button type="reset">Filter zurücksetzen</button></div>
-</form>
-<p id="massnahmen-anzahl" class="count" role="status" aria-live="polite">{n} Maßnahmen</p>"""
-    table = (
-        '<table class="measures" id="massnahmen"><caption class="vh">Alle Maßnahmen des Plans'
-        '</caption><thead><tr><th scope="col">Nr.</th><th scope="col">Maßnahme</th>'
-        '<th scope="col">Handlungsfeld</th><th scope="col">Federführung</th>'
-        '<th scope="col">Zielgruppe</th><th scope="col">Zeitraum</th>'
-        '<th scope="col">Kennzahl</th></tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
-    intro = ("<p>Alle Maßnahmen des Ziel- und Maßnahmenkatalogs in einer Tabelle. Die Nummer "
-             "führt zur Maßnahme im Text ihres Handlungsfelds.</p>")
-    if not rows:
-        return "<h1>Maßnahmenkatalog</h1><p>Der Plan enthält noch keine Maßnahmen.</p>"
-    return f"<h1>Maßnahmenkatalog</h1>{intro}{form}{table}"
+            leads_seen.update(leads)
+            rows.append({
+                "feld_id": ch.id, "leads": leads, "zielgruppe": f.get("Zielgruppe", ""),
+                "text": " ".join([m.id, m.title, m.description, feld, *f.values()]).lower(),
+                "href": f"{p.page}#{m.anchor}", "id": m.id, "title": unstar(m.title),
+                "feld": feld, "lead": lead, "zeitraum": f.get("Zeitraum", ""),
+                "kennzahl": unstar(f.get("Kennzahl", "")),
+            })
+    return render("site/massnahmen.html", rows=rows, felder=felder,
+                  leads=[v for v in sorted(leads_seen, key=str.casefold) if v])
 
 
 def unstar(text: str) -> str:
@@ -647,87 +514,14 @@ def unstar(text: str) -> str:
 
 
 def fassungen_page(fassungen: list[Fassung], diffs: list[FassungDiff], commit: str = "") -> str:
-    if not fassungen:
-        return ("<h1>Fassungen</h1><p>Es sind noch keine Fassungen festgelegt. Eine Fassung ist "
-                "ein benannter Stand des Plans; sie wird in <code>plan/lip.yaml</code> unter "
-                "<code>fassungen</code> mit Name, Datum und Git-Revision eingetragen.</p>")
     diff_for = {d.new.name: d for d in diffs if not d.working}
-    rows = []
-    for f in fassungen:
-        d = diff_for.get(f.name)
-        link = (f'<a href="{h(d.page)}">Änderungen gegenüber {h(d.old.name)}</a>'
-                if d else '<span class="muted">erste Fassung</span>')
-        if d and d.synopse_html:
-            link += f' · <a href="{h(d.synopse_page)}">Synopse</a>'
-        rows.append(
-            f'<tr><th scope="row" data-label="Fassung">{h(f.name)}</th>'
-            f'<td data-label="Datum">{time_tag(f.datum)}</td>'
-            f'<td data-label="Beschreibung">{h(f.beschreibung)}'
-            f'{git_details([("Git-Revision", f.rev)])}</td>'
-            f'<td data-label="Änderungen">{link}</td></tr>'
-        )
-    work = next((d for d in diffs if d.working), None)
-    if work is not None:
-        if work.message:
-            link = f'<span class="muted">{h(work.message)}</span>'
-        elif work.chapters:
-            n = len(work.chapters)
-            link = (f'<a href="{h(work.page)}">Änderungen seit der letzten Fassung '
-                    f"({h(work.old.name)})</a>: {n} Kapitel geändert")
-            if work.synopse_html:
-                link += f' · <a href="{h(work.synopse_page)}">Synopse</a>'
-        else:
-            link = (f'keine Änderungen seit der letzten Fassung ({h(work.old.name)}) · '
-                    f'<a href="{h(work.page)}">ansehen</a>')
-        rows.append(
-            f'<tr class="arbeitsstand"><th scope="row" data-label="Fassung">'
-            f"{h(work.new.name)}</th>"
-            f'<td data-label="Datum">{time_tag(work.new.datum)}</td>'
-            f'<td data-label="Beschreibung">{h(work.new.beschreibung)}'
-            f'{git_details([("Letzter Commit", commit)])}</td>'
-            f'<td data-label="Änderungen">{link}</td></tr>'
-        )
-    return ("<h1>Fassungen</h1><p>Benannte Stände des Plans, jeweils mit den Änderungen "
-            "gegenüber der vorigen Fassung, und der Arbeitsstand mit den Änderungen seit der "
-            "letzten Fassung.</p>"
-            '<table class="fassungen"><caption class="vh">Fassungen des Plans</caption>'
-            '<thead><tr><th scope="col">Fassung</th><th scope="col">Datum</th>'
-            '<th scope="col">Beschreibung</th>'
-            f'<th scope="col">Änderungen</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+    return render("site/fassungen.html", rows=[(f, diff_for.get(f.name)) for f in fassungen],
+                  work=next((d for d in diffs if d.working), None), commit=commit)
 
 
 def fassung_diff_page(d: FassungDiff) -> str:
-    title = (f"{d.new.name}: Änderungen seit der letzten Fassung ({d.old.name})" if d.working
-             else f"Änderungen von {d.old.name} zu {d.new.name}")
-    out = ['<p class="back"><a href="fassungen.html">← zurück zu den Fassungen</a></p>',
-           f"<h1>{h(title)}</h1>",
-           f"<p>{h(d.old.name)} vom {time_tag(d.old.datum)} → {h(d.new.name)} vom "
-           f"{time_tag(d.new.datum)}</p>"]
-    if d.message:
-        out.append(f'<p class="muted">{h(d.message)}</p>')
-        return "\n".join(out)
-    if not d.chapters:
-        out.append(f"<p>Seit der Fassung „{h(d.old.name)}“ hat sich kein Kapitel geändert.</p>"
-                   if d.working
-                   else "<p>Zwischen diesen Fassungen hat sich kein Kapitel geändert.</p>")
-        return "\n".join(out)
-    items = "".join(f'<li><a href="#aenderung-{i}">{h(title)}</a>: {h(r.summary or r.message)}</li>'
-                    for i, (title, r) in enumerate(d.chapters, start=1))
-    out.append(f'<ul class="changed">{items}</ul>')
-    if d.synopse_html:
-        out.append(f'<p><a class="button" href="{h(d.synopse_page)}">Synopse (zwei Spalten) '
-                   f"ansehen</a></p>")
-    out += [LEGEND, CHANGE_NAV]
-    for i, ((title, r), frag) in enumerate(zip(d.chapters, d.html, strict=True), start=1):
-        # The redline brings the chapter's own heading (shifted to h2); only a missing
-        # redline needs one of ours.
-        if r.available:
-            out.append(f'<section id="aenderung-{i}" aria-label="{h(title)}">'
-                       f'<div class="redline">{frag}</div></section>')
-        else:
-            out.append(f'<section aria-labelledby="aenderung-{i}"><h2 id="aenderung-{i}">'
-                       f'{h(title)}</h2><p class="muted">{h(r.message)}</p></section>')
-    return "\n".join(out)
+    return render("site/fassung.html", d=d,
+                  chapters=list(zip(d.chapters, map(Markup, d.html), strict=True)))
 
 
 # --- the council stage: Änderungsanträge and the council's Beratungsverlauf (issue 18.7) ----
