@@ -1,8 +1,10 @@
 """The review site (issue 6): a static website where reviewers read the plan, its state and
 its redlines. Works from file:// and any plain web server; no network at view time.
 
-Everything that reaches a page is escaped here (`h`) or comes out of pandoc with raw HTML
-switched off and the `site.lua` filter applied, so chapter text can never become markup.
+This module gathers what the pages show; the markup lives in Jinja2 templates under
+templates/site/ (render/pages.py, autoescaping on). Every value is escaped there; only HTML
+that comes out of pandoc with raw HTML switched off and the `site.lua` filter applied is
+passed as Markup, so chapter text can never become markup.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from pipeline.plan import fassungen as fassungen_mod
 from pipeline.plan.body import anchor as make_anchor
 from pipeline.plan.images import image_problems
 from pipeline.render import templates_dir
-from pipeline.render.pages import Markup, escape, render, time_tag
+from pipeline.render.pages import Markup, render
 from pipeline.render.reader import PLAN_READER
 from pipeline.render.redline import synopse_fragment
 from pipeline.render.tools import run_pandoc
@@ -50,21 +51,6 @@ DOWNLOADS = (
     ("LIP-2.0.pdf", "Plan als PDF"),
     ("LIP-2.0.docx", "Plan als Word-Datei (DOCX)"),
 )
-
-
-# --- escaping -------------------------------------------------------------------------------
-
-
-def h(value: Any) -> Markup:
-    """Escape `value` for HTML text and attribute values (Markup passes unchanged), as the
-    templates' autoescaping does."""
-    return escape("" if value is None else value)
-
-
-def join(parts: Iterable[str], sep: str = "") -> Markup:
-    return Markup(sep.join(h(p) for p in parts))
-
-
 
 
 # --- data gathered before anything is written ---------------------------------------------
@@ -171,43 +157,25 @@ NAV = (("index.html", "Übersicht"), ("massnahmen.html", "Maßnahmenkatalog"),
        ("fassungen.html", "Fassungen"))
 
 
-def status_badge(state: StateView) -> Markup:
-    return Markup(f'<span class="status status-{h(state.key)}">{h(state.label)}</span>')
-
-
 LAYOUTS = {"text": "text", "chapter": "narrow", "wide": "wide"}
 """Page layout → the class of <main> and <body> (site.css sets the widths)."""
 
 
 def page_html(*, plan: Plan, title: str, content: str, current: str,
-              footer: str, layout: str = "text",
+              stand: Any = "", layout: str = "text",
               nav_items: tuple[tuple[str, str], ...] = NAV) -> str:
-    """`layout`: 'text' (one column of running text), 'chapter' (text with its contents
-    beside it) or 'wide' (tables); header, content and footer share its width, centred."""
-    nav = []
-    for href, label in nav_items:
-        cur = ' aria-current="page"' if href == current else ""
-        nav.append(f'<li><a href="{href}"{cur}>{h(label)}</a></li>')
+    """A whole page (templates/site/page.html) around `content`. `layout`: 'text' (one column
+    of running text), 'chapter' (text with its contents beside it) or 'wide' (tables);
+    header, content and footer share its width, centred."""
     manifest = plan.manifest
-    site_title = str(manifest.get("titel", "Lokaler Integrationsplan")) if manifest else "Plan"
-    publisher = str(manifest.get("herausgeber", "")) if manifest else ""
     return render(
-        "site/page.html", title=title, site_title=site_title, publisher=publisher,
-        nav=Markup("".join(nav)), content=Markup(content), footer=Markup(footer),
+        "site/page.html", title=title,
+        site_title=str(manifest.get("titel", "Lokaler Integrationsplan")) if manifest else "Plan",
+        publisher=str(manifest.get("herausgeber", "")) if manifest else "",
+        author=str(manifest.get("autor") or manifest.get("herausgeber", "")) if manifest else "",
+        nav_items=nav_items, current=current, content=Markup(content), stand=stand,
         main_class=LAYOUTS[layout],
     )
-
-
-def facts_list(items: list[tuple[str, Any]]) -> str:
-    rows = "".join(f"<div><dt>{h(k)}</dt><dd>{h(v)}</dd></div>" for k, v in items)
-    return f'<dl class="facts">{rows}</dl>'
-
-
-def decision_text(state: StateView) -> Markup:
-    d = state.last_decision
-    if d is None:
-        return Markup('<span class="muted">noch keine</span>')
-    return Markup(f"{h(d.result)}, {time_tag(d.date)}")
 
 
 def start_page(plan: Plan, pages: list[ChapterPage], downloads: list[tuple[str, str]],
@@ -263,64 +231,35 @@ def redline_page(p: ChapterPage) -> str:
 
 
 def timeline(chapter: Chapter, plan: Plan, versions: site_data.VersionNames,
-             council_items: list[tuple[Any, str]] = ()) -> str:
-    """The chapter's Beratungsverlauf: submissions, decisions with Vorgaben, statements, and
-    then the council's steps (`council_items`: (date, HTML) of votes and Beschluss).
-    Each record names the text it is about by Fassung or date; the commit is folded away."""
+             council_items: list[dict] = ()) -> str:
+    """The chapter's Beratungsverlauf (templates/site/verlauf.html): submissions, decisions
+    with Vorgaben, statements, and then the council's steps (`council_items`, from
+    `council_items_for`). Each record names its text by Fassung and date."""
     name = plan.manifest.gremium_name if plan.manifest else (lambda k: k)
-    items = []
-
-    def commit_note(rec: review.Record) -> str:
-        return version_note(versions.of(rec.stand, chapter.filename, rec.datum))
-
-    for rec in review.records_of(chapter).in_time_order():
+    items: list[dict] = []
+    records = review.records_of(chapter)
+    for rec in records.in_time_order():
+        item = {"rec": rec, "date": rec.datum, "gremium": name(rec.gremium),
+                "version": versions.of(rec.stand, chapter.filename, rec.datum),
+                "git": [("Commit des Textstands", rec.commit)]}
         if isinstance(rec, review.Vorlage):
-            submitter, recipient = vorlage_direction(rec, chapter, plan)
-            body = (f"<p><strong>Vorlage</strong> der {h(submitter)} an die {h(recipient)}"
-                    f"{commit_note(rec)}</p>")
-            if rec.vermerk:
-                body += f"<p>{h(rec.vermerk)}</p>"
+            item["kind"] = "vorlage"
+            item["submitter"], item["recipient"] = vorlage_direction(rec, chapter, plan)
         elif isinstance(rec, review.Entscheidung):
-            extra = " · ".join(x for x in (rec.sitzung, rec.abstimmung) if x)
-            body = (f"<p><strong>Entscheidung</strong> der {h(name(rec.gremium))}: "
-                    f'<span class="result result-{"ok" if rec.accepted else "back"}">'
-                    f"{h(rec.ergebnis)}</span>{commit_note(rec)}</p>")
-            if extra:
-                body += f'<p class="muted">{h(extra)}</p>'
-            vorgaben = [site_data.vorgabe_view(v) for v in rec.vorgaben]
-            if vorgaben:
-                lines = []
-                for v in vorgaben:
-                    if v.done:
-                        state = (f'<span class="done">erledigt</span> am {time_tag(v.done_date)}'
-                                 f"{f': {h(v.done_note)}' if v.done_note else ''}")
-                    else:
-                        state = '<span class="open">offen</span>'
-                    lines.append(f"<li><strong>{h(v.id)}</strong> {h(v.text)} <br>{state}</li>")
-                body += f'<p>Vorgaben:</p><ul class="vorgaben">{"".join(lines)}</ul>'
+            item["kind"] = "entscheidung"
+            item["extra"] = " · ".join(x for x in (rec.sitzung, rec.abstimmung) if x)
+            item["vorgaben"] = [site_data.vorgabe_view(v) for v in rec.vorgaben]
+            item["git"] += [(f"Vorgabe {v.id} erledigt mit Commit", v.erledigt.commit)
+                            for v in rec.vorgaben if v.erledigt is not None]
         else:
-            assert isinstance(rec, review.Stellungnahme)
-            body = (f"<p><strong>{h(rec.art or 'Stellungnahme')}</strong>: "
-                    f"{h(name(rec.gremium))}{commit_note(rec)}</p>")
-            for para in [t.strip() for t in rec.text.split("\n\n") if t.strip()]:
-                body += f"<p>{h(para)}</p>"
-            if rec.datei:
-                body += f'<p class="muted">Wortlaut: plan/{h(rec.datei)}</p>'
-        git = [("Commit des Textstands", rec.commit)]
-        if isinstance(rec, review.Entscheidung):
-            git += [(f"Vorgabe {v.id} erledigt mit Commit", v.erledigt.commit)
-                    for v in rec.vorgaben if v.erledigt is not None]
-        items.append(f'<li><p class="when">{time_tag(rec.datum)}</p>{body}'
-                     f"{git_details(git)}</li>")
-    for bad in review.records_of(chapter).problems:
-        what = _UNREADABLE[bad.list_name]
-        items.append(f'<li><p class="when">{h(bad.written_date or "–")}</p><p>{h(what)}: '
-                     f"{h(bad.message)} (Einzelheiten: <code>lip check</code>)</p></li>")
-    for when, body in sorted(council_items, key=lambda item: str(iso_date(item[0]))):
-        items.append(f'<li class="rat"><p class="when">{time_tag(when)}</p>{body}</li>')
-    if not items:
-        return '<p class="muted">Noch keine Vorlagen, Entscheidungen oder Stellungnahmen.</p>'
-    return f'<ol class="timeline">{"".join(items)}</ol>'
+            item["kind"] = "stellungnahme"
+            item["paragraphs"] = [t.strip() for t in rec.text.split("\n\n") if t.strip()]
+        items.append(item)
+    items += [{"kind": "problem", "date": bad.written_date or "–", "what":
+               _UNREADABLE[bad.list_name], "message": bad.message, "git": []}
+              for bad in records.problems]
+    items += sorted(council_items, key=lambda item: str(iso_date(item["date"])))
+    return render("site/verlauf.html", items=items)
 
 
 def vorlage_direction(rec: review.Vorlage, chapter: Chapter, plan: Plan) -> tuple[str, str]:
@@ -340,61 +279,24 @@ _UNREADABLE = {"vorlagen": "Vorlage", "entscheidungen": "Entscheidung",
                "stellungnahmen": "Stellungnahme"}
 
 
-def version_note(version: site_data.VersionView) -> str:
-    """'(Text: 1. Fassung vom 12. März 2020)': the version by name and date, never a hash."""
-    return f' <span class="version">(Text: {h(version.label)})</span>' if version.label else ""
-
-
-def git_details(rows: list[tuple[str, str]]) -> str:
-    """Commit hashes for those who need them, in a folded <details> element."""
-    rows = [(label, value) for label, value in rows if value]
-    if not rows:
-        return ""
-    items = "".join(f"<li>{h(label)}: <code>{h(value)}</code></li>" for label, value in rows)
-    return (f'<details class="technik"><summary>Technische Angaben (Git)</summary>'
-            f"<ul>{items}</ul></details>")
-
-
-_H1_END = re.compile(r"</h1>")
-
-
 def chapter_page(p: ChapterPage, plan: Plan, versions: site_data.VersionNames,
-                 council_items: list[tuple[Any, str]] = ()) -> str:
-    ch, st = p.chapter, p.state
+                 council_items: list[dict] = ()) -> str:
+    """A chapter's page (templates/site/kapitel.html); the state line, facts and contents
+    follow the chapter's heading in pandoc's HTML."""
+    ch = p.chapter
     group = (plan.manifest.gremium_name(str(ch.get("expertinnengruppe", "")))
              if plan.manifest else "")
-    facts = facts_list([
-        ("Teil", ch.part), ("Etappe", ch.get("etappe", "")), ("Expert*innengruppe", group),
-        ("Federführung", ch.get("federfuehrung", "")),
-    ])
-    decision = st.last_decision
-    state_line = (f'<p class="state-line">Stand: {status_badge(st)}'
-                  + (f" · letzte Entscheidung: {h(decision.result)} am {time_tag(decision.date)}"
-                     if decision else "")
-                  + (' · <strong>seit der Entscheidung geändert</strong>'
-                     if st.changed_since_decision else "") + "</p>")
-    toc_items = "".join(f'<li><a href="#{h(s.anchor)}">{h(s.number)} {h(s.title)}</a></li>'
-                        for s in ch.body.sections)
-    toc_items += '<li><a href="#verlauf">Beratungsverlauf</a></li>'
-    toc_items += '<li><a href="#aenderungen">Änderungen seit der letzten Entscheidung</a></li>'
-    toc = (f'<nav class="page-toc" aria-label="Inhalt dieser Seite"><p class="toc-title">'
-           f"Auf dieser Seite</p><ul>{toc_items}</ul></nav>")
-    intro = state_line + facts + toc
-    body = _H1_END.sub(lambda m: m.group(0) + intro, p.html, count=1)
-    if p.redline.available:
-        change = (f"<p>{h(p.redline.summary)}</p>"
-                  f'<p><a class="button" href="{h(redline_page(p))}">Änderungen seit der '
-                  f"Entscheidung vom {h(german_date_long(decision.date if decision else ''))} "
-                  f'ansehen</a> <a href="{h(synopse_page(p))}">Synopse (zwei Spalten)</a></p>')
-    else:
-        change = f'<p class="muted">{h(p.redline.message)}</p>'
-    return "\n".join([
-        f'<article class="chapter">{body}</article>',
-        '<section aria-labelledby="verlauf"><h2 id="verlauf">Beratungsverlauf</h2>',
-        timeline(ch, plan, versions, council_items), "</section>",
-        '<section aria-labelledby="aenderungen">',
-        '<h2 id="aenderungen">Änderungen seit der letzten Entscheidung</h2>', change, "</section>",
-    ])
+    heading, end, body = p.html.partition("</h1>")
+    if not end:
+        heading, body = "", p.html
+    return render("site/kapitel.html", heading=Markup(heading + end), body=Markup(body),
+                  state=p.state, decision=p.state.last_decision,
+                  fact_items=[("Teil", ch.part), ("Etappe", ch.get("etappe", "")),
+                              ("Expert*innengruppe", group),
+                              ("Federführung", ch.get("federfuehrung", ""))],
+                  sections=ch.body.sections, redline=p.redline,
+                  changes_page=redline_page(p), synopse_page=synopse_page(p),
+                  verlauf=Markup(timeline(ch, plan, versions, council_items)))
 
 
 def redline_page_html(p: ChapterPage, *, full: bool = False) -> str:
@@ -527,112 +429,49 @@ def fassung_diff_page(d: FassungDiff) -> str:
 # --- the council stage: Änderungsanträge and the council's Beratungsverlauf (issue 18.7) ----
 
 ANTRAEGE_PAGE = "antraege.html"
-_RESULT_CLASS = {"angenommen": "result-ok", "abgelehnt": "result-back"}
-
-
-def result_tag(result: str) -> Markup:
-    cls = _RESULT_CLASS.get(result, "result-other")
-    return Markup(f'<span class="result {cls}">{h(result)}</span>')
 
 
 def punkt_anchor(a: site_data.AntragView, p: site_data.PunktView) -> str:
     return f"{a.anchor}-punkt-{p.nr}"
 
 
-def vote_line(gremium: str, v: Any) -> str:
-    """'14. Januar 2021 · Internationaler Ausschuss (12. Sitzung): angenommen (8 dafür – 3 …)'"""
-    sitzung = f" ({h(v.sitzung)})" if v.sitzung else ""
-    tally = f" ({h(v.tally)})" if v.tally else ""
-    return f"{time_tag(v.datum)} · {h(gremium)}{sitzung}: {result_tag(v.ergebnis)}{tally}"
-
-
 def council_items_for(chapter: Chapter, antraege: list[site_data.AntragView],
-                      entries: list[dict]) -> list[tuple[Any, str]]:
+                      entries: list[dict]) -> list[dict]:
     """The council's steps concerning `chapter` for its Beratungsverlauf: every vote on a
     Punkt that acts on it, and every Beschluss of the whole plan."""
-    out: list[tuple[Any, str]] = []
+    out: list[dict] = []
     for a in antraege:
         for p in a.punkte:
             if p.chapter_id != chapter.id:
                 continue
-            for gremium, v in p.votes:
-                tally = f" ({h(v.tally)})" if v.tally else ""
-                out.append((v.datum, (
-                    f"<p><strong>Abstimmung</strong> im Gremium {h(gremium)}: "
-                    f'<a href="{ANTRAEGE_PAGE}#{h(punkt_anchor(a, p))}">Änderungsantrag '
-                    f"{h(a.antrag.nummer)}, Punkt {p.nr}</a> ({h(p.what)}, "
-                    f"{h(a.antrag.filed_by)}): {result_tag(v.ergebnis)}{tally}</p>")))
-    for e in entries:
-        if e["art"] == "Beschluss":
-            out.append((e["datum"], f"<p><strong>Beschluss</strong> der {h(e['gremium'])}: "
-                                    f"{h(e['kapitel'])} {h(e['ergebnis'])} "
-                                    f"({h(e['fassung'])})</p>"))
+            out += [{"kind": "rat", "date": v.datum, "vote": v, "gremium": gremium,
+                     "href": f"{ANTRAEGE_PAGE}#{punkt_anchor(a, p)}", "nummer": a.antrag.nummer,
+                     "nr": p.nr, "what": p.what, "filed_by": a.antrag.filed_by, "git": []}
+                    for gremium, v in p.votes]
+    out += [{"kind": "rat", "date": e["datum"], "vote": None, "gremium": e["gremium"],
+             "kapitel": e["kapitel"], "ergebnis": e["ergebnis"], "fassung": e["fassung"], "git": []}
+            for e in entries if e["art"] == "Beschluss"]
     return out
-
-
-def council_timeline(entries: list[dict]) -> str:
-    """The council's Beratungsverlauf of the whole plan: votes and Beschluss, by date."""
-    if not entries:
-        return '<p class="muted">Die Gremien des Rats haben noch nicht abgestimmt.</p>'
-    rows = "".join(
-        f'<tr><td data-label="Datum">{time_tag(e["datum"])}</td>'
-        f'<td data-label="Gremium">{h(e["gremium"])}</td>'
-        f'<td data-label="Art">{h(e["art"])}</td>'
-        f'<td data-label="Gegenstand">{h(e["kapitel"])}</td>'
-        f'<td data-label="Ergebnis">{h(e["ergebnis"])}</td></tr>'
-        for e in sorted(entries, key=lambda e: str(iso_date(e["datum"]))))
-    return ('<table class="rat"><caption class="vh">Beratungsverlauf im Rat</caption><thead><tr>'
-            '<th scope="col">Datum</th><th scope="col">Gremium</th><th scope="col">Art</th>'
-            '<th scope="col">Gegenstand</th><th scope="col">Ergebnis</th></tr></thead>'
-            f"<tbody>{rows}</tbody></table>")
 
 
 def antraege_page(antraege: list[site_data.AntragView], entries: list[dict],
                   notes: list[str]) -> str:
-    """Each Änderungsantrag with its Punkte (a Synopse of the Fassung's and the proposed
-    wording, the votes) and the Begründung; above them the council's Beratungsverlauf."""
-    out = ["<h1>Änderungsanträge</h1>",
-           "<p>Änderungsanträge der Fraktionen, Gruppen und Ratsmitglieder zum Plan, Punkt für "
-           "Punkt mit einer Synopse der bisherigen und der beantragten Fassung und den "
-           "Abstimmungen in den Gremien des Rats.</p>"]
-    if notes:
-        out.append('<ul class="hinweise">' + "".join(f"<li>{h(n)}</li>" for n in notes) + "</ul>")
-    if antraege:
-        toc = "".join(f'<li><a href="#{h(a.anchor)}">Änderungsantrag {h(a.antrag.nummer)}'
-                      f"</a>: {h(a.antrag.titel)} ({h(a.antrag.filed_by)})</li>"
-                      for a in antraege)
-        out.append(f'<nav class="page-toc" aria-label="Anträge auf dieser Seite"><p '
-                   f'class="toc-title">Anträge</p><ul>{toc}</ul></nav>')
-    out += ['<section aria-labelledby="verlauf-rat"><h2 id="verlauf-rat">Beratungsverlauf im '
-            "Rat</h2>", council_timeline(entries), "</section>"]
-    if not antraege:
-        out.append("<p>Es liegen keine Änderungsanträge vor.</p>")
+    """The Anträge page (templates/site/antraege.html)."""
+    views = []
     for a in antraege:
         an = a.antrag
         results: dict[str, int] = {}
         for p in a.punkte:
             results[p.result] = results.get(p.result, 0) + 1
-        summary = ", ".join(f"{n} {r}" for r, n in results.items())
-        facts = facts_list([("Antragsteller", an.filed_by), ("Datum", german_date_long(an.datum)),
-                            ("Bezug", f"Fassung „{an.fassung}“"), ("Gremium", a.gremium),
-                            ("Punkte", summary or "keine")])
-        out += [f'<section class="antrag" id="{h(a.anchor)}" aria-labelledby="{h(a.anchor)}-titel">',
-                f'<h2 id="{h(a.anchor)}-titel">Änderungsantrag {h(an.nummer)}: {h(an.titel)}</h2>',
-                facts]
-        for p in a.punkte:
-            votes = "".join(f"<li>{vote_line(g, v)}</li>" for g, v in p.votes)
-            votes = (f'<ul class="votes">{votes}</ul>' if votes
-                     else '<p class="muted">Noch nicht abgestimmt.</p>')
-            synopse = (f'<div class="redline synopse-wrap">{p.synopse_html}</div>'
-                       if p.synopse_html else f'<p class="muted">{h(p.message)}</p>')
-            out += [f'<section class="punkt" id="{h(punkt_anchor(a, p))}" '
-                    f'aria-labelledby="{h(punkt_anchor(a, p))}-titel">',
-                    f'<h3 id="{h(punkt_anchor(a, p))}-titel">Punkt {p.nr}: {h(p.what)}</h3>',
-                    f'<p class="punkt-ergebnis">Ergebnis: {result_tag(p.result)}</p>', votes,
-                    synopse, "</section>"]
-        out += [f'<h3 id="{h(a.anchor)}-begruendung">Begründung</h3>',
-                f'<div class="begruendung">{a.begruendung_html}</div>', "</section>"]
-    return "\n".join(out)
+        views.append({
+            "anchor": a.anchor, "antrag": an, "punkte": a.punkte,
+            "begruendung_html": a.begruendung_html,
+            "facts": [("Antragsteller", an.filed_by), ("Datum", german_date_long(an.datum)),
+                      ("Bezug", f"Fassung „{an.fassung}“"), ("Gremium", a.gremium),
+                      ("Punkte", ", ".join(f"{n} {r}" for r, n in results.items()) or "keine")],
+        })
+    return render("site/antraege.html", antraege=views, notes=notes,
+                  entries=sorted(entries, key=lambda e: str(iso_date(e["datum"]))))
 
 
 # --- the build ------------------------------------------------------------------------------
@@ -742,12 +581,11 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
 
     build_dir = build_dir if build_dir is not None else out_dir.parent
     downloads = find_downloads(build_dir)
-    footer = footer_html(plan, stand)
     versions = site_data.VersionNames(plan, history)
 
     def page(title: str, content: str, current: str = "", layout: str = "text") -> str:
         return page_html(plan=plan, title=title, content=content, current=current,
-                         footer=footer, layout=layout, nav_items=nav_items)
+                         stand=stand, layout=layout, nav_items=nav_items)
 
     files: dict[str, str] = {}
     links = [(f"downloads/{path.name}", label) for path, label in downloads]
@@ -819,16 +657,6 @@ def publishable_images(plan: Plan) -> dict[str, bytes]:
                 continue
             out[rel] = data
     return out
-
-
-def footer_html(plan: Plan, stand: Any) -> str:
-    publisher = str(plan.manifest.get("autor") or plan.manifest.get("herausgeber", "")) \
-        if plan.manifest else ""
-    parts = [h(publisher)] if publisher else []
-    if stand:
-        parts.append(f"Stand: {h(german_date_long(stand))}")
-    parts.append("Arbeitsfassung für die Beteiligten – nicht die beschlossene Fassung.")
-    return " · ".join(parts)
 
 
 def write_site(out_dir: Path, files: dict[str, str], images: dict[str, bytes],
