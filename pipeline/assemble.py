@@ -127,6 +127,7 @@ def escape_inline(text: str) -> str:
     metadata): pipes, list markers at the start, stars, brackets, backslashes."""
     text = " ".join(str(text).split())
     text = re.sub(r"([\\`*_\[\]|<>#$@~^])", r"\\\1", text)
+    text = re.sub(r"^([-+])(\s)", r"\\\1\2", text)  # "- Entwurf": no list item
     return re.sub(r"^(\d+)\.(\s)", r"\1\\.\2", text)
 
 

@@ -96,15 +96,27 @@ def test_no_heading_is_the_last_line_of_a_page(shipped) -> None:
     plan = load_plan(SHIPPED_PLAN)
     headings = {" ".join(h.text.split()) for ch in plan.chapters for h in ch.body.headings}
     headings |= {f"{ch.number} {ch.title}" for ch in plan.chapters}
-    pages = pdf_text(shipped["pdf"]).split("\f")
+    terms = {m.group(1).strip() for ch in plan.chapters  # defined terms: "Term" then ":   …"
+             for m in re.finditer(r"^([^|\s][^\n]*)\n\n?:[ \t]", ch.text.body, re.M)}
+    headings |= {t.replace("\\", "") for t in terms}
+    layout = subprocess.run(["pdftotext", "-layout", str(shipped["pdf"]), "-"],
+                            capture_output=True, check=True).stdout.decode()
+    pages = layout.split("\f")
     stranded = []
     for number, page in enumerate(pages[:-1], start=1):
         lines = [line.strip() for line in page.splitlines() if line.strip()]
-        lines = [line for line in lines if not re.fullmatch(r"Seite \d+ von \d+|[A-Z]", line)]
+        lines = [line for line in lines if not re.fullmatch(r"Seite \d+ von \d+|[A-Z]{1,3}", line)]
         if lines and any(lines[-1] == h or (len(lines[-1]) > 12 and h.startswith(lines[-1]))
                          for h in headings):
             stranded.append((number, lines[-1]))
-    assert not stranded, f"Überschrift als letzte Zeile einer Seite: {stranded}"
+    assert not stranded, f"Überschrift oder Begriff als letzte Zeile einer Seite: {stranded}"
+
+
+def test_numbers_stay_with_their_unit(shipped) -> None:
+    """German typography: "85 %", "Nr. 3", "1. Januar" never break between the two."""
+    text = pdf_text(shipped["pdf"])
+    split = re.findall(r"\d\n(?:%|Euro\b|Prozent\b)|\bNr\.\n\d|\b\d{1,2}\.\n(?:Januar|Juli|Dezember)\b", text)
+    assert not split, split
 
 
 def _broken_words(pages_text: list[str], words: set[str]) -> list[str]:
@@ -186,6 +198,7 @@ def docx_as_pdf(shipped, tmp_path_factory) -> Path:
     return out / "LIP-2.0.pdf"
 
 
+@pytest.mark.office
 def test_docx_opened_in_libreoffice_is_a4_and_complete(docx_as_pdf, plan_words) -> None:
     pages = _pages_bbox(docx_as_pdf)
     assert all(_is_a4(size) for size, _ in pages)
@@ -206,6 +219,7 @@ def test_docx_opened_in_libreoffice_is_a4_and_complete(docx_as_pdf, plan_words) 
 
 # --- the HTML ---------------------------------------------------------------------------------
 
+@pytest.mark.browser
 def test_html_catalog_fits_a_phone(shipped) -> None:
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright nicht installiert")
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
@@ -224,7 +238,14 @@ def test_html_catalog_fits_a_phone(shipped) -> None:
                 const r = document.createRange(); r.selectNodeContents(td);
                 return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size > 1;
               }).map(td => td.textContent.trim());
-              return {count: tables.length, right, stacked,
+              const dates = [...document.querySelectorAll('#anhang-beratungsverlauf tbody td:first-child')];
+              const datesStacked = dates.filter(td => {
+                const r = document.createRange(); r.selectNodeContents(td);
+                return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size > 1;
+              }).length;
+              const history = document.querySelector('#anhang-beratungsverlauf table');
+              const historyRight = history.getBoundingClientRect().right;
+              return {count: tables.length, right, stacked, datesStacked, historyRight,
                       drucksache: !!document.evaluate("//*[contains(text(),'Beratungsfolge')]",
                                    document, null, 9, null).singleNodeValue,
                       scroll: document.documentElement.scrollWidth};
@@ -235,3 +256,55 @@ def test_html_catalog_fits_a_phone(shipped) -> None:
     assert found["right"] <= 390 and found["scroll"] <= 390, found
     assert not found["stacked"], f"Nummern über mehrere Zeilen: {found['stacked'][:5]}"
     assert found["drucksache"]
+    assert found["datesStacked"] == 0 and found["historyRight"] <= 390, found  # scrolls inside itself
+
+
+def test_line_numbers_neither_collide_nor_number_empty_lines(tmp_path) -> None:
+    """`--zeilennummern`: each number beside a line of text, none over another (page 1 has the
+    Beratungsfolge beside the Drucksache's facts)."""
+    pdf = build(SHIPPED_PLAN, output=tmp_path, formats=["pdf"], line_numbers=True, validate=False).outputs["pdf"]
+    for number, (_size, words) in enumerate(_pages_bbox(pdf)[:3], start=1):
+        numbers = [w for w in words if w[2] < 68 and w[4].isdigit() and w[3] - w[1] < 14]
+        text = [w for w in _body_words(words) if w[0] > 68]
+        assert numbers, f"Seite {number}: keine Zeilennummern"
+        tops = sorted(w[1] for w in numbers)
+        assert all(b - a > 10 for a, b in zip(tops, tops[1:], strict=False)), f"Seite {number}: Nummern übereinander"
+        lonely = [w[4] for w in numbers if not any(abs((t[1] + t[3]) / 2 - (w[1] + w[3]) / 2) < 6 for t in text)]
+        assert not lonely, f"Seite {number}: Nummern ohne Text daneben: {lonely}"
+
+
+def test_no_catalog_row_is_split_across_pages(shipped) -> None:
+    """Each page of the Maßnahmenkatalog continues with a whole row: after the repeated table
+    head comes a Maßnahme's number, not the rest of a cell."""
+    split = []
+    for number, page in enumerate(_annex_layout_pages(shipped["pdf"]), start=1):
+        lines = [line.strip() for line in page.splitlines()
+                 if line.strip() and not re.fullmatch(r"[A-Z]{1,3}", line.strip())]  # no watermark
+        for i, line in enumerate(lines[:-1]):
+            if line.startswith("Nr.") and "Maßnahme" in line and not re.match(r"\d+\.\d+\.\d+\s", lines[i + 1]):
+                split.append((number, lines[i + 1][:40]))
+    assert not split, f"Zeilen über zwei Seiten geteilt (Seite des Anhangs, Text): {split}"
+
+
+def _annex_layout_pages(pdf: Path) -> list[str]:
+    pages = pdf_text(pdf).split("\f")
+    first = max(i for i, p in enumerate(pages) if "Anhang 1: Maßnahmenkatalog" in p) + 1
+    out = subprocess.run(["pdftotext", "-layout", "-f", str(first), str(pdf), "-"],
+                         capture_output=True, check=True).stdout.decode()
+    return out.split("\f")
+
+
+def test_drucksache_title_page_and_captions(shipped) -> None:
+    """The Anlage title page has no running header; the Drucksache's last page is more than a
+    carried-over remainder with the signature; table captions start where the text starts."""
+    pages = _pages_bbox(shipped["pdf"])
+    texts = [" ".join(w[4] for w in words) for _, words in pages]
+    title = next(i for i, t in enumerate(texts) if "zur Drucksache Nr." in t)
+    assert not [w for w in pages[title][1] if w[3] < HEADER_BAND], "Kopfzeile auf dem Titelblatt der Anlage"
+    before = _body_words(pages[title - 1][1])
+    assert len({round(w[1]) for w in before}) > 8, "letzte Seite der Drucksache fast leer"
+    left = min(w[0] for _, words in pages for w in _body_words(words))
+    captions = [w for _, words in pages for i, w in enumerate(words)
+                if w[4] == "Tabelle" and i + 1 < len(words) and re.fullmatch(r"\d+:", words[i + 1][4])]
+    assert captions and all(abs(w[0] - left) < 8 for w in captions), \
+        [round(w[0]) for w in captions if abs(w[0] - left) >= 8]  # at its table, not centred

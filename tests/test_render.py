@@ -483,13 +483,13 @@ def test_signs_that_mean_something_to_typst_or_pandoc_are_printed_as_written(tmp
 
 def test_every_reader_of_plan_text_takes_dollars_as_text() -> None:
     """The build, the redline and the site read the same text: none may see TeX math in it."""
-    from pipeline import redline
     from pipeline.commands import site
     from pipeline.render.pandoc import READER, READER_GENERATED
-    from pipeline.render.reader import PLAN_READER
+    from pipeline.render.reader import PLAN_READER, REDLINE_CHUNK_READER, REDLINE_READER
 
     assert READER == PLAN_READER and site.PLAN_READER is PLAN_READER  # declared once
 
-    for reader in (READER, READER_GENERATED, redline.READER, redline.CHUNK_READER, PLAN_READER):
+    for reader in (READER, READER_GENERATED, REDLINE_READER, REDLINE_CHUNK_READER,
+                   PLAN_READER):
         ast = tools.run_pandoc(["-f", reader, "-t", "json"], stdin="Formel $x^2$ und 5 $ bis 10 $.").decode()
         assert '"Math"' not in ast and '"$x^2$"' in ast, reader

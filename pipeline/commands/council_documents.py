@@ -18,8 +18,8 @@ from pipeline.council.beschluss import passage_replacement, replacement
 from pipeline.dates import german_date
 from pipeline.errors import PipelineError
 from pipeline.plan import Plan, load_plan
-from pipeline.redline import compare_markdown
 from pipeline.render import council as render
+from pipeline.render.redline_text import compare_markdown
 
 OUT = Path("build") / "rat"
 
