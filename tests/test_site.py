@@ -338,7 +338,8 @@ def test_changes_page_starts_with_summary_and_vorgaben_and_shows_only_changes(pa
 
     from pipeline import plan as plan_mod
     from pipeline.history import PlanHistory
-    from pipeline.redline.counts import format_word_changes, word_changes
+    from pipeline.redline.counts import format_word_changes
+    from pipeline.render.redline_text import word_changes
 
     result, shas = built
     text, page = pages["bildung-aenderungen.html"]
@@ -520,3 +521,12 @@ def test_german_date_keeps_what_it_cannot_read(value, expected):
     assert german_date(value) == expected
     assert german_date_long(value) == (expected if expected in ("", "2020-13-45", "01.10.2020")
                                        else "12. März 2020")
+
+
+def test_the_page_template_uses_only_what_the_site_gives_it():
+    """`lip vorschau` checks templates/site/page.html against site.PAGE_SLOTS: the shipped
+    template passes, an unknown placeholder in a Jinja2 loop does not."""
+    from pipeline.commands import vorschau
+
+    assert vorschau.template_problems(site.templates_dir()) == []
+    assert site.PAGE_SLOTS >= {"content", "nav_items", "stand"}

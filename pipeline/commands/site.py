@@ -23,7 +23,7 @@ from pipeline import review
 from pipeline.assemble import chapter_markdown
 from pipeline.commands import site_data
 from pipeline.commands.site_data import RedlineView, StateView
-from pipeline.dates import german_date_long, iso_date
+from pipeline.dates import as_date, german_date_long, iso_date
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import PipelineError, PlanInvalid
 from pipeline.files import replacing_folder
@@ -33,7 +33,8 @@ from pipeline.plan import fassungen as fassungen_mod
 from pipeline.plan.body import anchor as make_anchor
 from pipeline.plan.images import image_problems
 from pipeline.render import templates_dir
-from pipeline.render.pages import Markup, render
+from pipeline.render.pages import Markup
+from pipeline.render.pages import render as render_page
 from pipeline.render.reader import PLAN_READER
 from pipeline.render.redline import synopse_fragment
 from pipeline.render.tools import run_pandoc
@@ -157,6 +158,10 @@ NAV = (("index.html", "Übersicht"), ("massnahmen.html", "Maßnahmenkatalog"),
        ("fassungen.html", "Fassungen"))
 
 
+PAGE_SLOTS = frozenset({"title", "site_title", "publisher", "author", "nav_items", "current",
+                        "content", "stand", "main_class"})
+"""What templates/site/page.html is given (`lip vorschau` names any other placeholder)."""
+
 LAYOUTS = {"text": "text", "chapter": "narrow", "wide": "wide"}
 """Page layout → the class of <main> and <body> (site.css sets the widths)."""
 
@@ -168,7 +173,7 @@ def page_html(*, plan: Plan, title: str, content: str, current: str,
     of running text), 'chapter' (text with its contents beside it) or 'wide' (tables);
     header, content and footer share its width, centred."""
     manifest = plan.manifest
-    return render(
+    return render_page(
         "site/page.html", title=title,
         site_title=str(manifest.get("titel", "Lokaler Integrationsplan")) if manifest else "Plan",
         publisher=str(manifest.get("herausgeber", "")) if manifest else "",
@@ -219,7 +224,7 @@ def start_page(plan: Plan, pages: list[ChapterPage], downloads: list[tuple[str, 
         "changed": p.state.changed_since_decision,
         "redline_href": redline_page(p) if p.redline.available else "",
     } for p in members]) for group, members in groups]
-    return render("site/index.html", title=plan.title or "Lokaler Integrationsplan",
+    return render_page("site/index.html", title=plan.title or "Lokaler Integrationsplan",
                   sub=str(manifest.get("untertitel", "")) if manifest else "",
                   fassung=fassungen_mod.label(plan) if manifest else "", stand=stand,
                   commit=commit, totals=totals, downloads=downloads, groups=rows,
@@ -259,7 +264,7 @@ def timeline(chapter: Chapter, plan: Plan, versions: site_data.VersionNames,
                _UNREADABLE[bad.list_name], "message": bad.message, "git": []}
               for bad in records.problems]
     items += sorted(council_items, key=lambda item: str(iso_date(item["date"])))
-    return render("site/verlauf.html", items=items)
+    return render_page("site/verlauf.html", items=items)
 
 
 def vorlage_direction(rec: review.Vorlage, chapter: Chapter, plan: Plan) -> tuple[str, str]:
@@ -289,7 +294,7 @@ def chapter_page(p: ChapterPage, plan: Plan, versions: site_data.VersionNames,
     heading, end, body = p.html.partition("</h1>")
     if not end:
         heading, body = "", p.html
-    return render("site/kapitel.html", heading=Markup(heading + end), body=Markup(body),
+    return render_page("site/kapitel.html", heading=Markup(heading + end), body=Markup(body),
                   state=p.state, decision=p.state.last_decision,
                   fact_items=[("Teil", ch.part), ("Etappe", ch.get("etappe", "")),
                               ("Expert*innengruppe", group),
@@ -302,7 +307,7 @@ def chapter_page(p: ChapterPage, plan: Plan, versions: site_data.VersionNames,
 def redline_page_html(p: ChapterPage, *, full: bool = False) -> str:
     """The changes since the last decision (templates/site/aenderungen.html)."""
     ch = p.chapter
-    return render("site/aenderungen.html", page=p.page, number=ch.number, title=ch.title,
+    return render_page("site/aenderungen.html", page=p.page, number=ch.number, title=ch.title,
                   decision=p.state.last_decision, summary=p.redline.summary, full=full,
                   changes_page=redline_page(p), full_page=full_redline_page(p),
                   synopse_page=synopse_page(p),
@@ -364,7 +369,7 @@ def make_synopses(pages: list[ChapterPage], diffs: list[FassungDiff],
 def synopse_page_html(p: ChapterPage) -> str:
     ch, d = p.chapter, p.state.last_decision
     since = f" seit der Entscheidung vom {german_date_long(d.date)}" if d else ""
-    return render("site/synopse.html", back=redline_page(p),
+    return render_page("site/synopse.html", back=redline_page(p),
                   back_label=f"an Kapitel {ch.number} {ch.title}",
                   title=f"Synopse: Kapitel {ch.number} {ch.title}{since}",
                   summary=p.redline.summary, old=None, new=None,
@@ -372,7 +377,7 @@ def synopse_page_html(p: ChapterPage) -> str:
 
 
 def fassung_synopse_page(d: FassungDiff) -> str:
-    return render("site/synopse.html", back=d.page,
+    return render_page("site/synopse.html", back=d.page,
                   back_label=f"von {d.old.name} zu {d.new.name}",
                   title=f"Synopse: {d.old.name} und {d.new.name}", summary="", old=d.old,
                   new=d.new, synopse=Markup(d.synopse_html))
@@ -406,7 +411,7 @@ def measures_page(plan: Plan, pages: list[ChapterPage]) -> str:
                 "feld": feld, "lead": lead, "zeitraum": f.get("Zeitraum", ""),
                 "kennzahl": unstar(f.get("Kennzahl", "")),
             })
-    return render("site/massnahmen.html", rows=rows, felder=felder,
+    return render_page("site/massnahmen.html", rows=rows, felder=felder,
                   leads=[v for v in sorted(leads_seen, key=str.casefold) if v])
 
 
@@ -417,12 +422,12 @@ def unstar(text: str) -> str:
 
 def fassungen_page(fassungen: list[Fassung], diffs: list[FassungDiff], commit: str = "") -> str:
     diff_for = {d.new.name: d for d in diffs if not d.working}
-    return render("site/fassungen.html", rows=[(f, diff_for.get(f.name)) for f in fassungen],
+    return render_page("site/fassungen.html", rows=[(f, diff_for.get(f.name)) for f in fassungen],
                   work=next((d for d in diffs if d.working), None), commit=commit)
 
 
 def fassung_diff_page(d: FassungDiff) -> str:
-    return render("site/fassung.html", d=d,
+    return render_page("site/fassung.html", d=d,
                   chapters=list(zip(d.chapters, map(Markup, d.html), strict=True)))
 
 
@@ -470,7 +475,7 @@ def antraege_page(antraege: list[site_data.AntragView], entries: list[dict],
                       ("Bezug", f"Fassung „{an.fassung}“"), ("Gremium", a.gremium),
                       ("Punkte", ", ".join(f"{n} {r}" for r, n in results.items()) or "keine")],
         })
-    return render("site/antraege.html", antraege=views, notes=notes,
+    return render_page("site/antraege.html", antraege=views, notes=notes,
                   entries=sorted(entries, key=lambda e: str(iso_date(e["datum"]))))
 
 
@@ -499,7 +504,7 @@ def fassung_diffs(plan: Plan, history: PlanHistory, stand: Any = None) -> list[F
         diffs.append(d)
         _compare(d, history, lambda new=new: history.plan_at(new.rev))
     if fassungen:
-        work = Fassung(fassungen_mod.ARBEITSSTAND, "", stand,
+        work = Fassung(fassungen_mod.ARBEITSSTAND, "", as_date(stand),
                        "Der aktuelle Text, noch nicht als Fassung benannt")
         d = FassungDiff(ARBEITSSTAND_PAGE, fassungen[-1], work, working=True)
         diffs.append(d)

@@ -304,7 +304,7 @@ def antraege_views(plan: Any, history: PlanHistory, plan_dir: Any = None
     from pipeline.council import antraege as council
     from pipeline.council.beschluss import passage_replacement, replacement
     from pipeline.errors import PipelineError
-    from pipeline.redline import compare_markdown
+    from pipeline.render.redline_text import compare_markdown
 
     antraege, unread = council.load_antraege(plan)
     notes = [str(d) for d in unread]

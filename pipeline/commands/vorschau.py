@@ -22,7 +22,6 @@ from pipeline.diagnostics import Diagnostic, Report, Severity
 from pipeline.errors import PipelineError, PlanFolderMissing
 from pipeline.files import write_atomic
 
-TEMPLATE_SLOTS = {"title", "site_title", "publisher", "nav", "content", "footer", "main_class"}
 SETTLE_SECONDS = 0.05
 """How long a file must stay unchanged before it is read (editors save in steps)."""
 
@@ -163,25 +162,34 @@ class FragmentCache:
 
 
 def template_problems(templates: Path) -> list[Diagnostic]:
-    """Slots of the site's page template that cannot be filled: `{{ titel }}` (unknown) or a
-    `{{` without `}}`, with the template's line."""
+    """Placeholders of the site's page template that cannot be filled: `{{ titel }}` (unknown)
+    or a `{{` without `}}`, and any other Jinja2 syntax error, with the template's line."""
+    from pipeline.commands.site import PAGE_SLOTS
+    from pipeline.render.pages import placeholders
+
+    where = "templates/site/page.html"
     path = templates / "site" / "page.html"
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        return [Diagnostic("templates/site/page.html", 1, "vorlage", f"nicht lesbar: {e}")]
+        return [Diagnostic(where, 1, "vorlage", f"nicht lesbar: {e}")]
     out = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        for m in re.finditer(r"\{\{(.*?)(\}\}|$)", line):
-            name = m.group(1).strip()
-            if not m.group(2):
-                out.append(Diagnostic("templates/site/page.html", lineno, "vorlage",
-                                      "Platzhalter ohne schließendes '}}'"))
-            elif name not in TEMPLATE_SLOTS:
-                out.append(Diagnostic("templates/site/page.html", lineno, "vorlage",
-                                      f"unbekannter Platzhalter '{{{{ {name} }}}}'; bekannt: "
-                                      f"{', '.join(sorted(TEMPLATE_SLOTS))}"))
-    return out
+    lines = text.splitlines()
+    for lineno, line in enumerate(lines, start=1):
+        if re.search(r"\{\{(?:(?!\}\}).)*$", line):
+            out.append(Diagnostic(where, lineno, "vorlage", "Platzhalter ohne schließendes '}}'"))
+    names, bad_line = placeholders(text)
+    if bad_line is not None and not out:
+        out.append(Diagnostic(where, bad_line, "vorlage",
+                              "die Vorlage ist an dieser Stelle fehlerhaft (Jinja2-Syntax: "
+                              "'{{ … }}' für Werte, '{% … %}' für Anweisungen)"))
+    for name in sorted(names - PAGE_SLOTS):
+        lineno = next((i for i, line in enumerate(lines, start=1)
+                       if re.search(r"\b" + re.escape(name) + r"\b", line)), 1)
+        out.append(Diagnostic(where, lineno, "vorlage",
+                              f"unbekannter Platzhalter '{{{{ {name} }}}}'; bekannt: "
+                              f"{', '.join(sorted(PAGE_SLOTS))}"))
+    return sorted(out, key=lambda d: d.line or 1)
 
 
 @dataclass
@@ -395,7 +403,9 @@ def run(plan_dir: Path, *, port: int, pdf: bool, root: Path,
 
     if not plan_dir.is_dir():
         raise PlanFolderMissing(plan_dir, is_file=plan_dir.exists())
-    templates = Path(__file__).resolve().parents[2] / "templates"
+    from pipeline.render import templates_dir
+
+    templates = templates_dir()
     build_dir = root / "build"
     site_dir = build_dir / "vorschau" / "site"
     state = server.State()

@@ -17,10 +17,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from pipeline.errors import PipelineError
+from pipeline.render import templates_dir
 
 HOST = "127.0.0.1"
 PREFIX = "/__vorschau/"
-ASSETS = Path(__file__).resolve().parents[2] / "templates" / "vorschau"
+ASSETS = templates_dir() / "vorschau"
 POLL_SECONDS = 20.0
 
 

@@ -7,6 +7,7 @@ The city can change a page's markup in templates/site/ without touching Python."
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 import jinja2
@@ -39,3 +40,15 @@ def environment() -> jinja2.Environment:
 def render(name: str, **values: Any) -> str:
     """The template `name` (relative to templates/, e.g. 'site/page.html') filled in."""
     return environment().get_template(name).render(**values)
+
+
+def placeholders(text: str) -> tuple[set[str], int | None]:
+    """The names a template's text uses without defining them (loop variables are defined),
+    and the line of its first syntax error (None when it parses). For `lip vorschau`, which
+    names a placeholder the site does not fill before it builds."""
+    from jinja2 import meta
+
+    try:
+        return meta.find_undeclared_variables(environment().parse(text)), None
+    except jinja2.TemplateSyntaxError as e:
+        return set(re.findall(r"\{\{\s*(\w+)\s*\}\}", text)), e.lineno or 1
