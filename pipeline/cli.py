@@ -804,10 +804,12 @@ def word_import_command(argumente: tuple[str, ...], neu: bool, plan_dir: Path) -
 @click.option("--trotz-fehlern", "force", is_flag=True,
               help="Auch bauen, wenn 'lip check' Fehler meldet (Entwurfsstand ansehen).")
 def site_command(plan_dir: Path, out_dir: Path, open_: bool, force: bool) -> None:
-    """Website für die Beteiligten bauen: Stand, Kapitel, Redlines, Maßnahmen, Fassungen.
+    """Website für die Beteiligten bauen: Stand, Kapitel, Änderungen, Synopsen, Maßnahmen,
+    Fassungen, Änderungsanträge.
 
     Schreibt eine statische Website nach build/site/, die ohne Netz funktioniert: direkt von
-    der Festplatte geöffnet oder auf einem beliebigen Webserver abgelegt.
+    der Festplatte geöffnet oder auf einem beliebigen Webserver abgelegt. Die Seiten entstehen
+    aus den Vorlagen in templates/site/.
 
     \b
     Beispiel:
