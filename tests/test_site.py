@@ -291,6 +291,19 @@ def test_fassungen_list_and_redline_page(pages, built):
     assert "Änderungen von 1. Fassung zu 2. Fassung" in diff.plain
 
 
+def test_changes_between_fassungen_show_only_the_changed_passages_by_default(pages):
+    """As on a chapter's changes page: fassung-<n>.html shows the changed passages under their
+    headings, fassung-<n>-volltext.html the whole chapters."""
+    text, page = pages["fassung-2.html"]
+    assert "Fachkräfte werden für alltagsintegrierte Sprachbildung qualifiziert" not in page.plain
+    assert "Elternkurse in Grundschulen" in page.plain and "<ins>" in text
+    assert "fassung-2-volltext.html" in page.links
+    full_text, full = pages["fassung-2-volltext.html"]
+    assert "Fachkräfte werden für alltagsintegrierte Sprachbildung qualifiziert" in full.plain
+    assert "fassung-2.html" in full.links
+    assert full_text.count("<ins>") == text.count("<ins>")
+
+
 def test_fassungen_lists_the_arbeitsstand(pages):
     """Issue 15.9: the Arbeitsstand follows the named Fassungen, with its changes since the
     last one (none in the fixture: the last commit only named the Fassungen)."""

@@ -82,8 +82,14 @@ class FassungDiff:
     html: list[str] = field(default_factory=list)
     message: str = ""
     synopse_html: str = ""
+    changes_html: list[str] = field(default_factory=list)
+    """Per chapter, only its changed passages ("nur Änderungen", the default view)."""
     working: bool = False
     """`new` is the Arbeitsstand: the plan as it is now, not a named Fassung."""
+
+    @property
+    def full_page(self) -> str:
+        return self.page.removesuffix(".html") + "-volltext.html"
 
     @property
     def synopse_page(self) -> str:
@@ -426,9 +432,11 @@ def fassungen_page(fassungen: list[Fassung], diffs: list[FassungDiff], commit: s
                   work=next((d for d in diffs if d.working), None), commit=commit)
 
 
-def fassung_diff_page(d: FassungDiff) -> str:
-    return render_page("site/fassung.html", d=d,
-                  chapters=list(zip(d.chapters, map(Markup, d.html), strict=True)))
+def fassung_diff_page(d: FassungDiff, *, full: bool = False) -> str:
+    """The redlines between two Fassungen: by default only the changed passages of each
+    chapter, with `full` the whole chapters (templates/site/fassung.html)."""
+    return render_page("site/fassung.html", d=d, full=full, chapters=list(zip(
+        d.chapters, map(Markup, d.html if full else d.changes_html), strict=True)))
 
 
 # --- the council stage: Änderungsanträge and the council's Beratungsverlauf (issue 18.7) ----
@@ -563,6 +571,7 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
                 for p in redline_src]
     diff_src = [(d, r) for d in diffs for _, r in d.chapters if r.available]
     sources += [(r.markdown, ["--shift-heading-level-by=1"]) for _, r in diff_src]
+    sources += [(r.markdown, ["--shift-heading-level-by=1", *CHANGES_ONLY]) for _, r in diff_src]
     rendered = (render or render_fragments)(sources)
     anchors = anchor_pages(pages)
     for p, frag in zip(pages, rendered, strict=False):
@@ -574,12 +583,16 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
     for p, frag in zip(redline_src, rest, strict=False):
         p.changes_html = link_anchors(frag, redline_page(p), anchors)
     rest = rest[len(redline_src):]
-    by_diff: dict[int, list[str]] = {}
-    for (d, _), frag in zip(diff_src, rest, strict=True):
-        by_diff.setdefault(id(d), []).append(link_anchors(frag, d.page, anchors))
+    full, changes = rest[:len(diff_src)], rest[len(diff_src):]
+    by_diff: dict[int, list[tuple[str, str]]] = {}
+    for (d, _), whole, part in zip(diff_src, full, changes, strict=True):
+        by_diff.setdefault(id(d), []).append((link_anchors(whole, d.full_page, anchors),
+                                              link_anchors(part, d.page, anchors)))
     for d in diffs:
         frags = iter(by_diff.get(id(d), []))
-        d.html = [next(frags) if r.available else "" for _, r in d.chapters]
+        pairs = [next(frags) if r.available else ("", "") for _, r in d.chapters]
+        d.html = [whole for whole, _ in pairs]
+        d.changes_html = [part for _, part in pairs]
 
     synopses = make_synopses(redline_src, diffs, anchors)
     antraege, antrag_notes, entries = gather_council(plan, history, plan_dir, anchors)
@@ -623,6 +636,9 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
             antraege, entries, antrag_notes), ANTRAEGE_PAGE, layout="wide")
     for d in diffs:
         files[d.page] = page(f"Änderungen {d.new.name}", fassung_diff_page(d))
+        if d.chapters:
+            files[d.full_page] = page(f"Änderungen {d.new.name} im ganzen Text",
+                                      fassung_diff_page(d, full=True))
         if d.synopse_html:
             files[d.synopse_page] = page(f"Synopse {d.old.name} – {d.new.name}",
                                          fassung_synopse_page(d), layout="wide")
