@@ -336,13 +336,13 @@ def gather_council(plan: Plan, history: PlanHistory, plan_dir: Path | None,
     texts = render_fragments([(a.antrag.begruendung, ["--shift-heading-level-by=3"])
                               for a in antraege])
     for a, frag in zip(antraege, texts, strict=True):
-        a.begruendung_html = link_anchors(frag, ANTRAEGE_PAGE, anchors)
+        a.begruendung_html = Markup(link_anchors(frag, ANTRAEGE_PAGE, anchors))
         for p in a.punkte:
             if p.synopse_md:
-                p.synopse_html = link_anchors(synopse_fragment(
+                p.synopse_html = Markup(link_anchors(synopse_fragment(
                     p.synopse_md, heading_old=f"Fassung „{a.antrag.fassung}“",
                     heading_new="Beantragte Fassung", filters=[LUA_FILTER]), ANTRAEGE_PAGE,
-                    anchors)
+                    anchors))
     return antraege, notes, entries
 
 
