@@ -543,3 +543,28 @@ def test_the_page_template_uses_only_what_the_site_gives_it():
 
     assert vorschau.template_problems(site.templates_dir()) == []
     assert site.PAGE_SLOTS >= {"content", "nav_items", "stand"}
+
+
+def test_a_broken_template_is_named_with_file_and_line(tmp_path, monkeypatch):
+    """The city may change templates/site/; a mistake there is a German message naming the
+    template and its line (exit code 3), not a traceback."""
+    from pipeline.render import pages as page_templates
+
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "offen.html").write_text("<p>\n{% if a %}\n<p>{{ a }}</p>\n",
+                                                  encoding="utf-8")
+    (tmp_path / "site" / "wert.html").write_text("<p>\n<b>{{ b.fehlt }}</b></p>\n",
+                                                 encoding="utf-8")
+    monkeypatch.setattr(page_templates, "templates_dir", lambda: tmp_path)
+    page_templates.environment.cache_clear()
+    try:
+        with pytest.raises(page_templates.TemplateBroken,
+                           match=r"^templates/site/offen\.html:\d: die Vorlage ist fehlerhaft"):
+            page_templates.render("site/offen.html", a=1)
+        with pytest.raises(page_templates.TemplateBroken) as exc:
+            page_templates.render("site/wert.html", b={})
+        assert str(exc.value) == ("templates/site/wert.html:2: die Vorlage verwendet einen Wert, "
+                                  "den die Website nicht liefert ('fehlt')")
+        assert exc.value.exit_code == 3
+    finally:
+        page_templates.environment.cache_clear()
