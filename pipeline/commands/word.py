@@ -387,7 +387,7 @@ def import_draft(plan_dir: Path, kapitel: str, docx: Path) -> DraftResult:
     """Propose a draft written freely in Word as the new body of `kapitel` (front matter
     kept) on a branch, and report `lip check`'s findings against the Word paragraphs."""
     from pipeline import history
-    from pipeline.commands.check import plan_report
+    from pipeline.commands.plan_report import plan_report
     from pipeline.plan import read_resources
     from pipeline.render.word import read_draft
     from pipeline.word.draft import convert
