@@ -112,9 +112,11 @@ def running(tmp_path_factory):
     preview.stop()
 
 
-def _raw_get(port: int, path: str) -> int:
+def _raw_get(port: int, path: str, host: str | None = None) -> int:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.putrequest("GET", path, skip_host=False, skip_accept_encoding=True)
+    conn.putrequest("GET", path, skip_host=host is not None, skip_accept_encoding=True)
+    if host is not None:
+        conn.putheader("Host", host)
     conn.endheaders()
     status = conn.getresponse().status
     conn.close()
@@ -130,6 +132,8 @@ def test_serves_the_site_and_refuses_everything_else(running: Preview) -> None:
                  "/..%2f..%2f..%2fetc%2fpasswd", "/bilder/", "/bilder", "/.htaccess",
                  "/__vorschau/../../etc/passwd"):
         assert _raw_get(running.port, path) == 404, path
+    assert _raw_get(running.port, "/index.html", host=f"localhost:{running.port}") == 200
+    assert _raw_get(running.port, "/index.html", host="boese.example:80") == 403  # DNS rebinding
 
 
 @pytest.mark.slow
