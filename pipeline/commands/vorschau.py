@@ -10,6 +10,7 @@ kept until its text changes, so a save costs one small pandoc call.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
 import threading
 import time
@@ -23,8 +24,9 @@ from pipeline.errors import PipelineError, PlanFolderMissing
 from pipeline.files import write_atomic
 
 TEMPLATE_SLOTS = {"title", "site_title", "publisher", "nav", "content", "footer", "main_class"}
-SETTLE_SECONDS = 0.05
-"""How long a file must stay unchanged before it is read (editors save in steps)."""
+SETTLE_SECONDS = 0.02
+"""How long a file must stay unchanged before it is read (editors save in steps; a step that
+comes later still is caught by the next round: a half-read chapter is never the last word)."""
 
 
 # --- rendering per section -------------------------------------------------------------------
@@ -410,6 +412,10 @@ def run(plan_dir: Path, *, port: int, pdf: bool, root: Path,
     try:  # Ctrl-C at any moment, also during the first build, ends cleanly
         seen = _fingerprint(watched)
         session.rebuild()
+        # What the first build made (parsed plan, rendered pieces) stays for the whole session:
+        # out of the cycle collector's sight, so that its rounds do not walk it on every save.
+        gc.collect()
+        gc.freeze()
         for t in threads:
             t.start()
         session.ready.wait(5)  # the address only once a save is noticed
