@@ -700,6 +700,101 @@ def redline_command(alt: str | None, neu: str | None, plan_dir: Path, seit_entsc
 # --- site (issue 6) --------------------------------------------------------------------------
 
 
+@cli.command("word-export")
+@click.argument("kapitel", nargs=-1, metavar="[KAPITEL]...")
+@plan_dir_option
+@click.option("--rev", default=None, metavar="REV",
+              help="Stand aus Git (Commit, Tag, Name einer Fassung); Standard: letzter Commit.")
+@click.option("--ausgabe", "output", type=click.Path(path_type=Path), default=Path("build/word"),
+              callback=_from_root, help="Zielordner (Standard: build/word).")
+def word_export_command(kapitel: tuple[str, ...], plan_dir: Path, rev: str | None,
+                        output: Path) -> None:
+    """Kapitel als Word-Datei zum Überarbeiten ausgeben (eine DOCX je Kapitel).
+
+    Die Datei trägt ihre Herkunft (Kapitel, Commit, Text-Hash) in den Dokumenteigenschaften;
+    'lip word-import' findet damit den Text wieder, aus dem sie entstand. Ohne KAPITEL
+    werden alle Kapitel ausgegeben. Exportiert wird der committete Stand.
+
+    \b
+    Beispiel:
+      lip word-export bildung
+      lip word-export bildung soziales --rev "1. Fassung"
+    """
+    from pipeline.commands import word
+
+    result = word.export(plan_dir, list(kapitel), rev=rev, output=output)
+    for path in result.files:
+        click.echo(str(path))
+    click.echo(f"{len(result.files)} Word-Datei(en) aus Commit {result.commit[:10]}. Nach der "
+               f"Überarbeitung (mit „Änderungen nachverfolgen“): lip word-import DATEI.docx",
+               err=True)
+
+
+@cli.command("word-import")
+@click.argument("argumente", nargs=-1, required=True, metavar="[KAPITEL] DATEI.docx")
+@click.option("--neu", is_flag=True,
+              help="Frei geschriebenen Entwurf als neuen Text von KAPITEL vorschlagen.")
+@plan_dir_option
+def word_import_command(argumente: tuple[str, ...], neu: bool, plan_dir: Path) -> None:
+    """Überarbeitete Word-Datei als Vorschlag übernehmen (Branch vorschlag/…).
+
+    Liest die nachverfolgten Änderungen (mit Autor*in und Datum) und die Kommentare einer
+    Datei aus 'lip word-export' und legt sie als Branch vorschlag/<kapitel>-<autor>-<datum>
+    an: ein Commit je Autor*in, Kommentare in plan/anmerkungen/. main und die Dateien im
+    Arbeitsordner bleiben unverändert. Wurde das Kapitel seit dem Export geändert, werden
+    beide Fassungen absatzweise zusammengeführt; Absätze, die beide Seiten geändert haben,
+    werden gemeldet und nichts wird übernommen.
+
+    Mit --neu KAPITEL wird ein frei in Word geschriebener Entwurf (Überschriften wie
+    „1.2 Grundschulen“, „Ziel 1.2.1: …“, Maßnahmen mit Feldern als Tabelle oder als
+    „Federführung: …“) der neue Text des Kapitels; der Kopf bleibt. 'lip check' prüft das
+    Ergebnis, Befunde nennen den Absatz des Entwurfs.
+
+    \b
+    Beispiel:
+      lip word-import Rueckmeldung-Bildung.docx
+      lip redline main vorschlag/bildung-erika-muster-2026-12-04
+      lip word-import --neu bildung Entwurf-EG-Bildung.docx
+    """
+    from pipeline.commands import word
+
+    if neu:
+        if len(argumente) != 2:
+            raise click.UsageError("mit --neu: lip word-import --neu KAPITEL DATEI.docx")
+        drafted = word.import_draft(plan_dir, argumente[0], Path(argumente[1]))
+        ch = drafted.chapter
+        click.echo(f"Entwurf für Kapitel {ch.number} {ch.title} als Vorschlag angelegt: Branch "
+                   f"{drafted.branch} ({drafted.paragraphs} Absätze"
+                   + (f", {len(drafted.images)} Bild(er) in plan/bilder/" if drafted.images
+                      else "") + ")")
+        for problem in drafted.problems:
+            click.echo(f"Problem: {problem}", err=True)
+        click.echo(f"Änderungsfassung ansehen: lip redline main {drafted.branch}")
+        if drafted.problems:
+            click.echo(f"{len(drafted.problems)} Problem(e) im Entwurf; bitte auf dem Branch "
+                       f"beheben oder den Entwurf korrigieren und erneut übernehmen.", err=True)
+            raise SystemExit(1)
+        return
+    if len(argumente) != 1:
+        raise click.UsageError("Aufruf: lip word-import DATEI.docx (oder --neu KAPITEL DATEI.docx)")
+    datei = Path(argumente[0])
+    result = word.import_reviewed(plan_dir, datei)
+    named = ", ".join(f"{ch.number} {ch.title}" for ch in result.chapters or [result.chapter])
+    click.echo(f"Vorschlag für Kapitel {named} angelegt: Branch {result.branch}")
+    if result.merged:
+        click.echo("Das Kapitel wurde seit dem Export geändert; die Änderungen aus Word wurden "
+                   "mit dem jetzigen Stand zusammengeführt.")
+    for author, date, n in result.commits:
+        click.echo(f"  {author}: {n} Änderung{'en' if n != 1 else ''}"
+                   + (f" (bis {date[:10]})" if date else ""))
+    if result.comments:
+        click.echo(f"  {result.comments} Kommentar{'e' if result.comments != 1 else ''} in "
+                   f"{result.comments_file}")
+    for note in result.notes:
+        click.echo(f"Hinweis: {note}")
+    click.echo(f"Änderungsfassung ansehen: lip redline main {result.branch}")
+
+
 @cli.command("site")
 @plan_dir_option
 @click.option("--ausgabe", "out_dir", type=click.Path(path_type=Path), default=Path("build/site"), callback=_from_root,

@@ -116,8 +116,8 @@ def changed_chapters(old: Plan, new: Plan) -> list[ChangedChapter]:
     """Every chapter whose text, number or title differs, with its words (redline/counts.py)
     and Maßnahmen (the redline's statistics), as the redline a reviewer opens counts them."""
     from pipeline.history import pair_chapters
-    from pipeline.redline import redline_chapter
     from pipeline.redline.counts import word_changes
+    from pipeline.render.redline_text import redline_chapter
 
     out = []
     broken = new.unread_chapter_files
@@ -144,7 +144,8 @@ def merge_request(plan_dir: Path, target: str, out_dir: Path) -> MergeRequestRes
     """Everything a reviewer of a merge request gets, written into `out_dir`."""
     from pipeline import history
     from pipeline.commands.build import build
-    from pipeline.commands.check import check, plan_report
+    from pipeline.commands.check import check
+    from pipeline.commands.plan_report import plan_report
     from pipeline.commands.redline import build_redline
     from pipeline.commands.site import site_for_plan_dir
 

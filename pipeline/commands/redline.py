@@ -19,10 +19,9 @@ from pipeline.plan.frontmatter import MAX_CHAPTER_BYTES
 from pipeline.redline import (  # noqa: F401  (format_word_changes: for the CLI)
     Redline,
     Stats,
-    compare_markdown,
     format_word_changes,
-    redline_chapter,
 )
+from pipeline.render.redline_text import compare_markdown, redline_chapter
 from pipeline.review import Entscheidung, records_of
 
 FORMATS = ("html", "pdf", "docx", "synopse", "md")
@@ -89,6 +88,19 @@ def _author(plan: Plan, chapter: Chapter, autor: str | None) -> str:
     if key:  # an unknown key is reported by 'lip check' and shown as written
         return plan.manifest.gremium_name(str(key)) if plan.manifest else str(key)
     return "Landeshauptstadt Hannover"
+
+
+def redline_provenance(side: Side, chapters: list[ChapterRedline]) -> dict[str, str]:
+    """The NEU side's provenance for the Word file (the fields of `lip word-export`)."""
+    props = {"lip-art": "redline", "lip-commit": side.sha}
+    ids = []
+    for c in chapters:
+        found = next((ch for ch in side.plan.chapters if ch.id == c.redline.chapter_id), None)
+        if found is not None:
+            ids.append(found.id)
+            props[f"lip-text-sha256-{found.id}"] = found.text_sha256
+    props["lip-kapitel"] = " ".join(ids)
+    return props
 
 
 def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
@@ -181,9 +193,10 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
     total = Stats()
     if changed:
         lines += ["| Kapitel | Verglichen mit | Wörter eingefügt | Wörter gestrichen "
-                  "| Maßnahmen | Vorgaben der letzten Entscheidung |",
-                  # dash counts set the column widths (pandoc: relative widths of long tables)
-                  "|:-----------|:----------|-------:|-------:|:-----------|:-----------------------------|"]
+                  "| Maßnahmen | Vorgaben |",
+                  # dash counts set the column widths (pandoc: relative widths of long tables);
+                  # the counts' columns fit "eingefügt" and "gestrichen" in bold
+                  "|:--------------|:------------|-----------:|-----------:|:--------------|:--------|"]
     for c in changed:
         s = c.redline.stats
         total.add(s)
@@ -197,8 +210,7 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
         if s.measures_moved:
             parts.append("verschoben: " + ", ".join(s.measures_moved))
         measures = "; ".join(parts) if parts else "–"
-        vorgaben = " ".join(v if v.endswith((".", "!", "?")) else v + ";"
-                            for v in c.redline.vorgaben).rstrip(";") or "–"
+        vorgaben = ", ".join(_vorgabe_id(v) for v in c.redline.vorgaben) or "–"
         lines.append(f"| [{_cell(c.redline.title)}](#{_anchor(c)}) | {_cell(c.alt_label)} "
                      f"| {s.words_added} | {s.words_removed} | {_cell(measures)} "
                      f"| {_cell(vorgaben)} |")
@@ -208,6 +220,12 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
     lines.append("")
     if not changed:
         lines += ["Keine Änderungen.", ""]
+    with_vorgaben = [c for c in changed if c.redline.vorgaben]
+    if with_vorgaben:  # each Vorgabe on its own line, not run together in a table cell
+        lines += ["**Vorgaben der letzten Entscheidung**", ""]
+        for c in with_vorgaben:
+            lines += [f"- {_text(c.redline.title)} ({_text(c.alt_label)}):", ""]
+            lines += [f"    - {v}" for v in c.redline.vorgaben] + [""]
     if unchanged:
         lines += ["Unverändert: " + ", ".join(c.redline.title for c in unchanged) + ".", ""]
     fallbacks = [f for c in chapters for f in c.redline.stats.fallbacks]
@@ -215,6 +233,17 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
         lines += ["::: hinweis", "**Hinweis zur Genauigkeit:** " + " ".join(fallbacks), ":::",
                   ""]
     return "\n".join(lines) + "\n"
+
+
+def _text(text: str) -> str:
+    """Generated text that pandoc must read as written ("1. Fassung" at a line's start)."""
+    return re.sub(r"^(\d+)\.(\s)", r"\1\\.\2", re.sub(r"([\\`*_\[\]|<>#$@~^])", r"\\\1", text))
+
+
+def _vorgabe_id(label: str) -> str:
+    """'V1: Die Zusammenarbeit …' -> 'V1' (the table names them; the list beneath says them)."""
+    head = label.split(":", 1)[0].strip()
+    return _cell(head if head and len(head) <= 8 else label)
 
 
 def _anchor(c: ChapterRedline) -> str:
@@ -232,6 +261,12 @@ def chapter_block(c: ChapterRedline) -> str:
         md = head + "\n\n" + "\n".join(box) + ("\n\n" + rest if rest else "")
     author = c.redline.author.replace('"', "'")
     return f'::::: {{.rl-kapitel autor="{author}"}}\n{md}\n:::::\n'
+
+
+def cache_folder(out_root: Path) -> Path:
+    """The build's cache folder (build/.cache) beside build/redline; a redline written
+    elsewhere keeps its cache in its own folder."""
+    return out_root.parent / ".cache" if out_root.name == "redline" else out_root / ".cache"
 
 
 MAX_FILE_BYTES = MAX_CHAPTER_BYTES
@@ -263,6 +298,7 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
                   ) -> RedlineResult:
     """Build the redline in every asked format under out_root/<alt>..<neu>/."""
     from pipeline.render import redline as render
+    from pipeline.render import redline_html
 
     if dateien is not None:
         old_path, new_path = dateien
@@ -282,6 +318,7 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
         when = dt.datetime.fromtimestamp(epoch if epoch is not None
                                          else int(new_path.stat().st_mtime), dt.UTC)
         chapters = [ChapterRedline(red, old_path.name)]
+        provenance: dict[str, str] = {}
         skipped: list[str] = []
         neu_label, alt_label = new_path.name, old_path.name
         dirname = f"{_slug(old_path.stem)}..{_slug(new_path.stem)}"
@@ -296,6 +333,7 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
             plan_dir, alt=alt, neu=neu, seit_entscheidung=seit_entscheidung, kapitel=kapitel,
             autor=autor, context="changes" if only_changes else "full")
         when, neu_label = side.time, side.label
+        provenance = redline_provenance(side, chapters)
         dirname = f"{_slug('entscheidung' if seit_entscheidung else alt_label)}.." \
                   f"{_slug(neu_label.lower() if neu is None else neu_label)}"
 
@@ -331,14 +369,16 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
             write_atomic(out_dir / "redline.md", full)
             files.append(out_dir / "redline.md")
         elif fmt == "html":
-            files.append(render.render_html(full, out_dir / "redline.html", title=title,
-                                            meta=meta, epoch=epoch))
+            files.append(redline_html.render_html(full, out_dir / "redline.html", title=title,
+                                                  meta=meta, epoch=epoch,
+                                                  cache_dir=cache_folder(out_root)))
         elif fmt == "pdf":
             files.append(render.render_pdf(full, out_dir / "redline.pdf", title=title,
                                            meta=meta, epoch=epoch))
         elif fmt == "docx":
             files.append(render.render_docx(full, out_dir / "redline.docx", title=title,
-                                            author=autor or "lip", date=date_iso, epoch=epoch))
+                                            author=autor or "lip", date=date_iso, epoch=epoch,
+                                            provenance=provenance))
         elif fmt == "synopse":
             files.append(render.render_synopse_html(summary, body, out_dir / "synopse.html",
                                                     title=f"Synopse: {alt_label} → {neu_label}",

@@ -222,7 +222,8 @@ class Preview:
     def build(self, after_site: Callable[[Outcome], None] = lambda o: None) -> Outcome:
         """Check and rebuild; call `after_site` as soon as the site is in place (the browser
         reloads then), before the slower parts (PDF)."""
-        from pipeline.commands.check import history_report, plan_report
+        from pipeline.commands.check import history_report
+        from pipeline.commands.plan_report import plan_report
         from pipeline.commands.site import build_site
         from pipeline.plan import load_plan, read_resources
 
