@@ -58,14 +58,20 @@ def test_reload_script_goes_into_the_head_at_serve_time() -> None:
     assert b'<script src="/__vorschau/vorschau.js" data-seite="7" defer></script></head>' in page
 
 
-def test_template_error_names_template_and_line(tmp_path: Path) -> None:
+def test_template_syntax_error_names_template_and_line(tmp_path: Path) -> None:
     (tmp_path / "site").mkdir()
     (tmp_path / "site" / "page.html").write_text("<html>\n<title>{{ title }}</title>\n"
-                                                 "<p>{{ inhalt }}</p>\n<p>{{ footer</p>\n")
-    problems = [str(d) for d in vorschau.template_problems(tmp_path)]
-    assert problems[0].startswith("templates/site/page.html:3: vorlage: unbekannter Platzhalter "
-                                  "'{{ inhalt }}'")
-    assert problems[1] == "templates/site/page.html:4: vorlage: Platzhalter ohne schließendes '}}'"
+                                                 "{% if wide %}\n<p>{{ content }</p>\n")
+    (tmp_path / "site" / "gut.html").write_text("<p>{{ title }}</p>\n")
+    (problem,) = vorschau.template_problems(tmp_path)
+    assert str(problem).startswith("templates/site/page.html:4: vorlage: Syntaxfehler in der "
+                                   "Vorlage: ")
+
+
+def test_the_shipped_templates_have_no_syntax_error() -> None:
+    from pipeline.render import templates_dir
+
+    assert vorschau.template_problems(templates_dir()) == []
 
 
 def test_sections_split_where_pandoc_would_start_a_block() -> None:

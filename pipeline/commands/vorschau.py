@@ -23,7 +23,6 @@ from pipeline.diagnostics import Diagnostic, Report, Severity
 from pipeline.errors import PipelineError, PlanFolderMissing
 from pipeline.files import write_atomic
 
-TEMPLATE_SLOTS = {"title", "site_title", "publisher", "nav", "content", "footer", "main_class"}
 SETTLE_SECONDS = 0.02
 """How long a file must stay unchanged before it is read (editors save in steps; a step that
 comes later still is caught by the next round: a half-read chapter is never the last word)."""
@@ -165,25 +164,38 @@ class FragmentCache:
 
 
 def template_problems(templates: Path) -> list[Diagnostic]:
-    """Slots of the site's page template that cannot be filled: `{{ titel }}` (unknown) or a
-    `{{` without `}}`, with the template's line."""
-    path = templates / "site" / "page.html"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        return [Diagnostic("templates/site/page.html", 1, "vorlage", f"nicht lesbar: {e}")]
+    """Syntax errors in the site's page templates (Jinja2, templates/site/), each with the
+    template and its line, before a build would stop at the first."""
+    import jinja2
+
+    from pipeline.render import pages
+
+    env = pages.environment().overlay(loader=jinja2.FileSystemLoader(templates))
     out = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        for m in re.finditer(r"\{\{(.*?)(\}\}|$)", line):
-            name = m.group(1).strip()
-            if not m.group(2):
-                out.append(Diagnostic("templates/site/page.html", lineno, "vorlage",
-                                      "Platzhalter ohne schließendes '}}'"))
-            elif name not in TEMPLATE_SLOTS:
-                out.append(Diagnostic("templates/site/page.html", lineno, "vorlage",
-                                      f"unbekannter Platzhalter '{{{{ {name} }}}}'; bekannt: "
-                                      f"{', '.join(sorted(TEMPLATE_SLOTS))}"))
+    for path in sorted((templates / "site").glob("*.html")):
+        name = path.relative_to(templates).as_posix()
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as e:
+            out.append(Diagnostic(f"templates/{name}", e.lineno, "vorlage",
+                                  f"Syntaxfehler in der Vorlage: {e.message}"))
+        except (jinja2.TemplateError, OSError, UnicodeDecodeError) as e:
+            out.append(Diagnostic(f"templates/{name}", 1, "vorlage",
+                                  f"Vorlage nicht lesbar: {e}"))
     return out
+
+
+def template_error(e: Exception) -> Diagnostic:
+    """A template that failed while the site was built (e.g. an unknown name): the template
+    and line from the frames Jinja2 puts into the traceback."""
+    where, line = "templates/site", 1
+    tb = e.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if "/templates/" in name:
+            where, line = "templates/" + name.split("/templates/", 1)[1], tb.tb_lineno
+        tb = tb.tb_next
+    return Diagnostic(where, line, "vorlage", f"Fehler in der Vorlage: {e}")
 
 
 @dataclass
@@ -256,6 +268,13 @@ class Preview:
                 note = "die Vorschau zeigt den letzten lesbaren Stand"
                 report.extend(getattr(e, "diagnostics", None) or [
                     Diagnostic("plan", 1, "website", str(e))])
+            except Exception as e:  # noqa: BLE001 (jinja2's errors: a template the city edits)
+                import jinja2
+
+                if not isinstance(e, jinja2.TemplateError):
+                    raise
+                note = "die Vorschau zeigt den letzten lesbaren Stand"
+                report.add(*_fields(template_error(e)))
         known = _sorted(report) if broken else self.last_problems
         outcome = Outcome(known, built, note, time.perf_counter() - start)
         # The site first: the browser reloads now, with the problems known so far; the whole
@@ -263,7 +282,8 @@ class Preview:
         after_site(outcome)
         if not broken:
             full = plan_report(plan).diagnostics + template_problems(self.templates)
-            report = Report([d for d in report.diagnostics if d.field == "website"] + full)
+            report = Report([d for d in report.diagnostics if d.field in ("website", "vorlage")
+                             and d not in full] + full)
         if self.repo is not None:
             try:
                 report.extend(history_report(self.repo, self.prefix, plan).diagnostics)
@@ -296,6 +316,10 @@ class Preview:
         downloads = self.site_dir / "downloads"
         if self.site_dir.is_dir():  # the site's copy, so that the browser shows the new one
             write_atomic(downloads / pdf.name, pdf.read_bytes())
+
+
+def _fields(d: Diagnostic) -> tuple:
+    return d.path, d.line, d.field, d.message
 
 
 def _sorted(report: Report) -> list[Diagnostic]:
