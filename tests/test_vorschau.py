@@ -262,3 +262,24 @@ def test_pdf_follows_every_save(tmp_path: Path) -> None:
         assert ", PDF in " in "".join(preview.err)
     finally:
         assert preview.stop() == 0
+
+
+def test_a_broken_template_keeps_the_last_site_and_says_where(tmp_path: Path) -> None:
+    from pipeline.render import templates_dir
+
+    shutil.copytree(Path(__file__).parent / "data" / "plans" / "minimal" / "plan", tmp_path / "plan")
+    templates = tmp_path / "templates"
+    shutil.copytree(templates_dir(), templates)
+    site_dir = tmp_path / "build" / "vorschau" / "site"
+    preview = vorschau.Preview(tmp_path / "plan", site_dir, build_dir=tmp_path / "build",
+                               templates=templates)
+    assert preview.build().site_built and (site_dir / "bildung.html").is_file()
+    page = templates / "site" / "page.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("{{ footer }}", "{{ footer }"),
+                    encoding="utf-8")
+    line = 1 + page.read_text(encoding="utf-8").split("{{ footer }")[0].count("\n")
+    outcome = preview.build()
+    assert not outcome.site_built and "letzten lesbaren Stand" in outcome.note
+    assert [str(d).split(": Syntaxfehler")[0] for d in outcome.problems] == [
+        f"templates/site/page.html:{line}: vorlage"]
+    assert (site_dir / "bildung.html").is_file()                  # the last good site stays
