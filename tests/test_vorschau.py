@@ -283,3 +283,19 @@ def test_a_broken_template_keeps_the_last_site_and_says_where(tmp_path: Path) ->
     assert [str(d).split(": Syntaxfehler")[0] for d in outcome.problems] == [
         f"templates/site/page.html:{line}: vorlage"]
     assert (site_dir / "bildung.html").is_file()                  # the last good site stays
+
+
+def test_typst_template_syntax_error_names_its_line(tmp_path: Path) -> None:
+    """For --pdf: a typst syntax error in templates/lip.typ is reported at the template's own
+    line, not at a place in the plan."""
+    from pipeline.render import templates_dir
+    from pipeline.render.pdf import template_syntax_problems
+
+    shipped = templates_dir() / "lip.typ"
+    assert template_syntax_problems(shipped) == []
+    lines = shipped.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("#let grundgroesse"))
+    lines[at] = lines[at].replace("= ", "= (", 1)
+    broken = tmp_path / "lip.typ"
+    broken.write_text("".join(lines), encoding="utf-8")
+    assert template_syntax_problems(broken) == [(at + 1, "unclosed delimiter")]

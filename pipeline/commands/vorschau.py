@@ -309,7 +309,14 @@ class Preview:
         try:
             result = build(self.plan_dir, output=self.build_dir, formats=["pdf"], validate=False)
         except PipelineError as e:
-            self.pdf_problem = Diagnostic("templates/lip.typ", 1, "pdf", f"PDF nicht gebaut: {e}")
+            from pipeline.render import templates_dir
+            from pipeline.render.pdf import template_syntax_problems
+
+            syntax = template_syntax_problems(templates_dir() / "lip.typ")
+            self.pdf_problem = (
+                Diagnostic("templates/lip.typ", syntax[0][0], "vorlage",
+                           f"Syntaxfehler in der Vorlage (typst): {syntax[0][1]}; PDF nicht gebaut")
+                if syntax else Diagnostic("templates/lip.typ", 1, "pdf", f"PDF nicht gebaut: {e}"))
             return
         pdf = result.outputs["pdf"]
         self.pdf_result = (pdf, time.perf_counter() - start)

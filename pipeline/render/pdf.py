@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from pathlib import Path
 
 from pipeline.assemble import Assembled
@@ -92,3 +93,37 @@ def start(*, template: Path, settings: Settings) -> Deferred:
     """Which chapters pandoc converts depends on the cache and so on the document: the PDF's
     conversion begins only once the document exists."""
     return Deferred(lambda doc: render(doc, template=template, settings=settings))
+
+
+_PANDOC_SLOT = re.compile(r"\$[A-Za-z()._-]*\$")
+
+
+def template_syntax_problems(template: Path) -> list[tuple[int, str]]:
+    """Syntax errors of the typst template itself, as (template line, typst's message):
+    the template with pandoc's `$…$` slots emptied (lines keep their numbers) is compiled
+    against empty data. Only what typst's parser reports counts; the rest needs the plan."""
+    import tempfile
+
+    import typst
+
+    text = _PANDOC_SLOT.sub("", template.read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory(prefix="lip-vorlage-") as work:
+        root = Path(work)
+        (root / "vorlage.typ").write_text(text, encoding="utf-8")
+        for name in INPUT_FILES.values():
+            (root / name).write_text("{}", encoding="utf-8")
+        try:
+            typst.compile(str(root / "vorlage.typ"), root=str(root), ignore_system_fonts=True)
+        except typst.TypstError as e:
+            message = str(getattr(e, "message", e)).strip()
+            if not any(w in message for w in ("unclosed", "expected", "unexpected", "unknown")):
+                return []  # not a syntax error: the real build says more
+            line = _line_of(str(getattr(e, "diagnostic", "") or ""), "vorlage.typ")
+            return [(line, message)]
+    return []
+
+
+def _line_of(diagnostic: str, name: str) -> int:
+    """The line typst's diagnostic points at in `name` (`┌─ vorlage.typ:22:21`)."""
+    m = re.search(re.escape(name) + r":(\d+)", diagnostic)
+    return int(m.group(1)) if m else 1
