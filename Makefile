@@ -12,7 +12,7 @@ SYSSTAMP := build/.sysdeps
 PYTHON3 ?= $(shell /usr/bin/python3 -c 'import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 11))' \
              2>/dev/null && echo /usr/bin/python3 || echo python3)
 
-.PHONY: all setup sysdeps build check test bench lint clean demo launcher
+.PHONY: all setup sysdeps build check test bench lint clean demo launcher preview
 
 all: build
 
@@ -64,6 +64,21 @@ bench: setup
 
 lint: setup
 	$(VENV)/bin/ruff check pipeline tests
+
+# Contact sheet: every page of every PDF under build/ in one PNG (build/vorschau/NAME.png),
+# so that anyone can look at all pages at once after a change of a template.
+PREVIEW_PDFS ?= $(wildcard build/*.pdf)
+preview:
+	@test -n "$(PREVIEW_PDFS)" || { echo "Keine PDF unter build/ – zuerst: make build" >&2; exit 1; }
+	@mkdir -p build/vorschau
+	@for pdf in $(PREVIEW_PDFS); do \
+	  name=$$(basename "$$pdf" .pdf); tmp=$$(mktemp -d); \
+	  pdftoppm -r 40 -png "$$pdf" "$$tmp/S" && \
+	  montage -label '%t' "$$tmp"/S-*.png -tile 8x -geometry +4+4 -background '#888888' \
+	    -pointsize 14 "build/vorschau/$$name.png" && \
+	  echo "Vorschau: build/vorschau/$$name.png ($$(ls "$$tmp" | wc -l) Seiten)"; \
+	  rm -rf "$$tmp"; \
+	done
 
 clean:
 	rm -rf build/*

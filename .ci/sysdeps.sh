@@ -9,8 +9,9 @@ command -v npm >/dev/null 2>&1 || need+=(npm)             # axe-core for the sit
 # pandoc draws a PNG copy of every SVG into the DOCX for Word versions without SVG support;
 # without rsvg-convert the DOCX would differ from machine to machine.
 command -v rsvg-convert >/dev/null 2>&1 || need+=(librsvg2-bin)
-# Word round trip tests (issue 17): LibreOffice edits exported DOCX with tracked changes.
-command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
+command -v montage >/dev/null 2>&1 || need+=(imagemagick)        # make preview: all pages in one PNG
+command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)  # layout tests open the DOCX
+# Word round trip tests (issue 17): python3-uno scripts LibreOffice.
 /usr/bin/python3 -c 'import uno' >/dev/null 2>&1 || need+=(python3-uno)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -ne 0 ]; then

@@ -67,11 +67,12 @@ def resolve(repo, rev: str) -> Revision:
 
     try:
         commit = repo.commit(rev)
+        when = commit.committed_datetime  # a full SHA not in the repository fails only here
     except (git.BadName, ValueError, git.GitCommandError) as e:
         raise RevisionNotFound(rev, SHALLOW_HINT if is_shallow(repo) else
                                "bitte einen Commit, ein Tag oder den Namen einer Fassung "
                                "angeben (siehe 'git log --oneline')") from e
-    return Revision(commit.hexsha, commit.committed_datetime.astimezone(dt.UTC))
+    return Revision(commit.hexsha, when.astimezone(dt.UTC))
 
 
 def resolve_named(repo, rev: str, fassungen: list) -> tuple[Revision, str | None]:

@@ -79,9 +79,7 @@ def test_the_core_imports_nothing_from_commands_or_cli(core: str) -> None:
     assert {m: v for m, v in offenders.items() if v} == {}
 
 
-@pytest.mark.parametrize("pure", ["plan", pytest.param("redline", marks=pytest.mark.xfail(
-    reason="the engine still parses chunks with pandoc itself; the redline-speed work moves "
-           "that into render/")), "review", "council"])
+@pytest.mark.parametrize("pure", ["plan", "redline", "review", "council"])
 def test_the_pure_core_renders_nothing(pure: str) -> None:
     offenders = {m: sorted(n for n in _internal(names) if _concern(n) == "render")
                  for m, names in MODULES.items() if _concern(m) == pure}

@@ -13,6 +13,7 @@ import pytest
 from support.redline_views import split_words, views
 
 from pipeline import redline
+from pipeline.render import redline_text
 
 CASES = sorted((Path(__file__).parent / "data" / "redline").glob("*.md"))
 
@@ -29,10 +30,10 @@ def read_case(path: Path) -> tuple[str, str, str]:
 def test_case(case: Path) -> None:
     """The redline Markdown of each case matches its expected section and both readings."""
     old, new, expected = read_case(case)
-    red = redline.compare_markdown(old, new)
+    red = redline_text.compare_markdown(old, new)
     accepted, rejected = views(red.markdown)
-    assert accepted == redline.markdown_words(new)
-    assert rejected == redline.markdown_words(old)
+    assert accepted == redline_text.markdown_words(new)
+    assert rejected == redline_text.markdown_words(old)
     assert split_words(red.markdown) == []
     if os.environ.get("LIP_UPDATE_GOLDEN") and red.markdown != expected:
         case.write_text(f"<!-- old -->\n{old}<!-- new -->\n{new}<!-- expected -->\n"
@@ -43,7 +44,7 @@ def test_case(case: Path) -> None:
 
 def test_moved_paragraph_is_not_counted_as_added_or_removed() -> None:
     old, new, _ = read_case(Path(__file__).parent / "data" / "redline" / "verschoben.md")
-    red = redline.compare_markdown(old, new)
+    red = redline_text.compare_markdown(old, new)
     assert red.stats.blocks_moved == 1
     assert red.stats.words_added == red.stats.words_removed == 0
     assert red.stats.words_moved > 0
@@ -52,27 +53,27 @@ def test_moved_paragraph_is_not_counted_as_added_or_removed() -> None:
 def test_measures_by_id() -> None:
     old, new, _ = read_case(Path(__file__).parent / "data" / "redline" /
                             "massnahme-verschoben.md")
-    red = redline.compare_markdown(old, new)
+    red = redline_text.compare_markdown(old, new)
     assert red.stats.measures_moved == ["1.1.1"]
     assert red.stats.measures_changed == ["1.1.2"]
-    added = redline.compare_markdown(old, old + "\n#### Maßnahme 1.1.3: Neu\n\nText.\n")
+    added = redline_text.compare_markdown(old, old + "\n#### Maßnahme 1.1.3: Neu\n\nText.\n")
     assert added.stats.measures_added == ["1.1.3"]
-    removed = redline.compare_markdown(old + "\n#### Maßnahme 1.1.3: Neu\n\nText.\n", old)
+    removed = redline_text.compare_markdown(old + "\n#### Maßnahme 1.1.3: Neu\n\nText.\n", old)
     assert removed.stats.measures_removed == ["1.1.3"]
 
 
 def test_identical_inputs_give_no_changes() -> None:
     text = read_case(Path(__file__).parent / "data" / "redline" / "tabelle.md")[1]
-    red = redline.compare_markdown(text, text)
+    red = redline_text.compare_markdown(text, text)
     assert not red.stats.changed
     assert "{.ins}" not in red.markdown and "{.del}" not in red.markdown
-    assert redline.markdown_words(red.markdown) == redline.markdown_words(text)
+    assert redline_text.markdown_words(red.markdown) == redline_text.markdown_words(text)
 
 
 def test_rewrapped_lines_are_no_change() -> None:
     old = "Ein langer Satz, der über\nzwei Zeilen geht.\n"
     new = "Ein langer Satz,\nder über zwei Zeilen geht.\n"
-    red = redline.compare_markdown(old, new)
+    red = redline_text.compare_markdown(old, new)
     assert not red.stats.changed
 
 
@@ -82,13 +83,13 @@ def test_no_timeout_and_no_fallback_on_a_long_paragraph() -> None:
     edited = list(words)
     for i in range(100, 20_000, 2_000):
         edited[i] = "GEÄNDERT"
-    red = redline.compare_markdown(" ".join(words), " ".join(edited))
+    red = redline_text.compare_markdown(" ".join(words), " ".join(edited))
     assert red.stats.words_added == red.stats.words_removed == 10
     assert red.stats.fallbacks == []
 
 
 def test_gender_star_is_a_letter() -> None:
-    red = redline.compare_markdown("Bürger*innen und Expert*innen beraten.",
+    red = redline_text.compare_markdown("Bürger*innen und Expert*innen beraten.",
                                    "Bürger*innen und Expert*innen entscheiden.")
     assert "Bürger\\*innen und Expert\\*innen [beraten]{.del}[entscheiden]{.ins}" \
         in red.markdown
@@ -104,7 +105,7 @@ def test_compare_text_ops_rebuild_both_sides() -> None:
 def test_context_changes_keeps_headings_above_changes() -> None:
     old = "# A\n\nEins.\n\n## B\n\nZwei.\n\n## C\n\nDrei.\n"
     new = "# A\n\nEins.\n\n## B\n\nZwei.\n\n## C\n\nDrei neu.\n"
-    red = redline.compare_markdown(old, new, context="changes")
+    red = redline_text.compare_markdown(old, new, context="changes")
     assert "# A" in red.markdown and "## C" in red.markdown
     assert "Zwei." not in red.markdown and "## B" not in red.markdown
     assert "[Drei neu]{.ins}" in red.markdown  # a space cannot sit at a span edge
@@ -114,11 +115,11 @@ def test_unrelated_long_texts_fall_back_and_say_so() -> None:
     """No shared block at all in a long text: replaced whole, quickly, with a note."""
     old = "\n\n".join(f"Alter Absatz {i} mit Text." for i in range(1_100))
     new = "\n\n".join(f"Neuer Abschnitt {i} anders." for i in range(1_100))
-    red = redline.compare_markdown(old, new)
+    red = redline_text.compare_markdown(old, new)
     assert any("ohne gemeinsamen Anker" in f for f in red.stats.fallbacks)
     accepted, rejected = views(red.markdown)
-    assert accepted == redline.markdown_words(new)
-    assert rejected == redline.markdown_words(old)
+    assert accepted == redline_text.markdown_words(new)
+    assert rejected == redline_text.markdown_words(old)
 
 
 def test_repeated_text_still_aligns_block_by_block() -> None:
@@ -128,6 +129,6 @@ def test_repeated_text_still_aligns_block_by_block() -> None:
                       for i in range(1, 800))
     old = "\n\n".join([law, law, law])
     new = old.replace("Stelle Nummer 400.", "Stelle Nummer 400 und ihrer Vertretung.", 1)
-    red = redline.compare_markdown(old, new)
+    red = redline_text.compare_markdown(old, new)
     assert red.stats.fallbacks == []
     assert (red.stats.words_added, red.stats.words_removed) == (4, 1)  # "400." → "400 und …"

@@ -10,7 +10,7 @@ from support import CORPUS, needs_corpus
 from support.redline_seed import seed_edits
 from support.redline_views import split_words, views
 
-from pipeline import redline
+from pipeline.render import redline_text
 
 pytestmark = needs_corpus
 
@@ -28,11 +28,11 @@ def test_corpus_pair_keeps_the_guarantees(name: str) -> None:
     old_name, new_name = pairs()[name]
     old = (CORPUS / old_name).read_text(encoding="utf-8")
     new = (CORPUS / new_name).read_text(encoding="utf-8")
-    red = redline.compare_markdown(old, new)
+    red = redline_text.compare_markdown(old, new)
     assert red.stats.changed
     accepted, rejected = views(red.markdown)
-    assert accepted == redline.markdown_words(new)
-    assert rejected == redline.markdown_words(old)
+    assert accepted == redline_text.markdown_words(new)
+    assert rejected == redline_text.markdown_words(old)
     assert split_words(red.markdown) == []
     assert red.stats.fallbacks == []
 
@@ -42,12 +42,12 @@ def test_seeded_edits_are_marked_closely() -> None:
     """30 seeded edits in a real law: marked words ≤ 1.2 × the truly edited words."""
     old = (CORPUS / "jgg@64c86e43.md").read_text(encoding="utf-8")
     seeded = seed_edits(old, 30, seed=7)
-    red = redline.compare_markdown(old, seeded.text)
+    red = redline_text.compare_markdown(old, seeded.text)
     marked = red.stats.words_added + red.stats.words_removed
     assert seeded.edited_words > 50
     assert marked <= 1.2 * seeded.edited_words, (marked, seeded.edited_words)
     assert marked >= 0.8 * seeded.edited_words, (marked, seeded.edited_words)
     assert red.stats.blocks_moved == 1
     accepted, rejected = views(red.markdown)
-    assert accepted == redline.markdown_words(seeded.text)
-    assert rejected == redline.markdown_words(old)
+    assert accepted == redline_text.markdown_words(seeded.text)
+    assert rejected == redline_text.markdown_words(old)

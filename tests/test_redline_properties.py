@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from support.redline_views import split_words, views
 
 from pipeline import redline
+from pipeline.render import redline_text
 
 EXAMPLES = int(os.environ.get("REDLINE_EXAMPLES", "60"))
 settings.register_profile("redline", max_examples=EXAMPLES, deadline=None,
@@ -124,10 +125,10 @@ def versions(draw) -> tuple[str, str]:
 @given(versions())
 def test_accept_gives_new_and_reject_gives_old(pair: tuple[str, str]) -> None:
     old, new = pair
-    red = redline.compare_markdown(old, new)
+    red = redline_text.compare_markdown(old, new)
     accepted, rejected = views(red.markdown)
-    assert accepted == redline.markdown_words(new)
-    assert rejected == redline.markdown_words(old)
+    assert accepted == redline_text.markdown_words(new)
+    assert rejected == redline_text.markdown_words(old)
     assert split_words(red.markdown) == []
 
 
@@ -135,7 +136,7 @@ def test_accept_gives_new_and_reject_gives_old(pair: tuple[str, str]) -> None:
 @given(versions())
 def test_identical_inputs_have_no_changes(pair: tuple[str, str]) -> None:
     old, _ = pair
-    red = redline.compare_markdown(old, old)
+    red = redline_text.compare_markdown(old, old)
     assert not red.stats.changed
     assert ".ins}" not in red.markdown and ".del}" not in red.markdown
 
@@ -144,8 +145,8 @@ def test_identical_inputs_have_no_changes(pair: tuple[str, str]) -> None:
 @given(versions())
 def test_deterministic(pair: tuple[str, str]) -> None:
     old, new = pair
-    assert redline.compare_markdown(old, new).markdown == \
-        redline.compare_markdown(old, new).markdown
+    assert redline_text.compare_markdown(old, new).markdown == \
+        redline_text.compare_markdown(old, new).markdown
 
 
 @settings(settings.get_profile(PROFILE), max_examples=60)

@@ -19,10 +19,9 @@ from pipeline.plan.frontmatter import MAX_CHAPTER_BYTES
 from pipeline.redline import (  # noqa: F401  (format_word_changes: for the CLI)
     Redline,
     Stats,
-    compare_markdown,
     format_word_changes,
-    redline_chapter,
 )
+from pipeline.render.redline_text import compare_markdown, redline_chapter
 from pipeline.review import Entscheidung, records_of
 
 FORMATS = ("html", "pdf", "docx", "synopse", "md")
@@ -194,9 +193,10 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
     total = Stats()
     if changed:
         lines += ["| Kapitel | Verglichen mit | Wörter eingefügt | Wörter gestrichen "
-                  "| Maßnahmen | Vorgaben der letzten Entscheidung |",
-                  # dash counts set the column widths (pandoc: relative widths of long tables)
-                  "|:-----------|:----------|-------:|-------:|:-----------|:-----------------------------|"]
+                  "| Maßnahmen | Vorgaben |",
+                  # dash counts set the column widths (pandoc: relative widths of long tables);
+                  # the counts' columns fit "eingefügt" and "gestrichen" in bold
+                  "|:--------------|:------------|-----------:|-----------:|:--------------|:--------|"]
     for c in changed:
         s = c.redline.stats
         total.add(s)
@@ -210,8 +210,7 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
         if s.measures_moved:
             parts.append("verschoben: " + ", ".join(s.measures_moved))
         measures = "; ".join(parts) if parts else "–"
-        vorgaben = " ".join(v if v.endswith((".", "!", "?")) else v + ";"
-                            for v in c.redline.vorgaben).rstrip(";") or "–"
+        vorgaben = ", ".join(_vorgabe_id(v) for v in c.redline.vorgaben) or "–"
         lines.append(f"| [{_cell(c.redline.title)}](#{_anchor(c)}) | {_cell(c.alt_label)} "
                      f"| {s.words_added} | {s.words_removed} | {_cell(measures)} "
                      f"| {_cell(vorgaben)} |")
@@ -221,6 +220,12 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
     lines.append("")
     if not changed:
         lines += ["Keine Änderungen.", ""]
+    with_vorgaben = [c for c in changed if c.redline.vorgaben]
+    if with_vorgaben:  # each Vorgabe on its own line, not run together in a table cell
+        lines += ["**Vorgaben der letzten Entscheidung**", ""]
+        for c in with_vorgaben:
+            lines += [f"- {_text(c.redline.title)} ({_text(c.alt_label)}):", ""]
+            lines += [f"    - {v}" for v in c.redline.vorgaben] + [""]
     if unchanged:
         lines += ["Unverändert: " + ", ".join(c.redline.title for c in unchanged) + ".", ""]
     fallbacks = [f for c in chapters for f in c.redline.stats.fallbacks]
@@ -228,6 +233,17 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
         lines += ["::: hinweis", "**Hinweis zur Genauigkeit:** " + " ".join(fallbacks), ":::",
                   ""]
     return "\n".join(lines) + "\n"
+
+
+def _text(text: str) -> str:
+    """Generated text that pandoc must read as written ("1. Fassung" at a line's start)."""
+    return re.sub(r"^(\d+)\.(\s)", r"\1\\.\2", re.sub(r"([\\`*_\[\]|<>#$@~^])", r"\\\1", text))
+
+
+def _vorgabe_id(label: str) -> str:
+    """'V1: Die Zusammenarbeit …' -> 'V1' (the table names them; the list beneath says them)."""
+    head = label.split(":", 1)[0].strip()
+    return _cell(head if head and len(head) <= 8 else label)
 
 
 def _anchor(c: ChapterRedline) -> str:
@@ -245,6 +261,12 @@ def chapter_block(c: ChapterRedline) -> str:
         md = head + "\n\n" + "\n".join(box) + ("\n\n" + rest if rest else "")
     author = c.redline.author.replace('"', "'")
     return f'::::: {{.rl-kapitel autor="{author}"}}\n{md}\n:::::\n'
+
+
+def cache_folder(out_root: Path) -> Path:
+    """The build's cache folder (build/.cache) beside build/redline; a redline written
+    elsewhere keeps its cache in its own folder."""
+    return out_root.parent / ".cache" if out_root.name == "redline" else out_root / ".cache"
 
 
 MAX_FILE_BYTES = MAX_CHAPTER_BYTES
@@ -276,6 +298,7 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
                   ) -> RedlineResult:
     """Build the redline in every asked format under out_root/<alt>..<neu>/."""
     from pipeline.render import redline as render
+    from pipeline.render import redline_html
 
     if dateien is not None:
         old_path, new_path = dateien
@@ -346,8 +369,9 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
             write_atomic(out_dir / "redline.md", full)
             files.append(out_dir / "redline.md")
         elif fmt == "html":
-            files.append(render.render_html(full, out_dir / "redline.html", title=title,
-                                            meta=meta, epoch=epoch))
+            files.append(redline_html.render_html(full, out_dir / "redline.html", title=title,
+                                                  meta=meta, epoch=epoch,
+                                                  cache_dir=cache_folder(out_root)))
         elif fmt == "pdf":
             files.append(render.render_pdf(full, out_dir / "redline.pdf", title=title,
                                            meta=meta, epoch=epoch))

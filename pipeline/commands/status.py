@@ -12,7 +12,8 @@ from pipeline.dates import german_date  # noqa: F401  (status lines show decisio
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import PipelineError, PlanInvalid
 from pipeline.plan import MANIFEST_NAME, PLAN_DIR, Chapter, frontmatter, load_chapter, load_plan
-from pipeline.redline import format_word_changes, word_changes
+from pipeline.redline import format_word_changes
+from pipeline.render.redline_text import word_changes
 
 
 @dataclass

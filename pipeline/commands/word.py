@@ -78,8 +78,11 @@ def export(plan_dir: Path, kapitel: list[str], *, rev: str | None = None,
         for chapter in chapters:
             meta = {"lang": "de-DE", "toc-title": "Inhalt",  # no title: it would be a paragraph
                     **export_metadata(chapter, source.commit or "", plan_id)}
+            header = {"titel": plan.title, "kurztitel": f"{chapter.number} {chapter.title}",
+                      "fassung": f"zur Überarbeitung, Stand {(source.commit or '')[:7]}",
+                      "entwurf": True}
             doc = Assembled([Part(chapter.anchor, chapter_markdown(chapter), chapter.path)],
-                            meta, {})
+                            meta, header)
             data = export_docx(doc, template=template, settings=settings)
             name = f"{Path(chapter.filename).stem}-{(source.commit or '')[:7]}.docx"
             rendered.append((output / name, data))

@@ -11,10 +11,11 @@ from typing import Any
 from pipeline.redline.engine import redline_chapter
 
 
-def word_changes(old: Any, new: Any) -> tuple[int, int]:
+def word_changes(old: Any, new: Any, *, pandoc: Any) -> tuple[int, int]:
     """(words inserted, words deleted) between two versions of a chapter (`plan.Chapter`,
-    either may be None): exactly what the redline a reviewer reads counts."""
-    stats = redline_chapter(old, new).stats
+    either may be None): exactly what the redline a reviewer reads counts. `pandoc`:
+    render.redline_text.PANDOC."""
+    stats = redline_chapter(old, new, pandoc=pandoc).stats
     return stats.words_added, stats.words_removed
 
 

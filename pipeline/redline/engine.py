@@ -15,34 +15,25 @@ edits costs two small pandoc calls, not a full parse.
 
 from __future__ import annotations
 
+import hashlib
 import json
-import logging
 import re
 import secrets
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from diff_match_patch import diff_match_patch
 
 from pipeline.plan.body import protect_gender_star
 from pipeline.plan.nesting import Nesting
-from pipeline.render.reader import REDLINE_READER
-from pipeline.render.tools import run_pandoc
 
 if TYPE_CHECKING:
     from pipeline.plan import Chapter
 
-log = logging.getLogger(__name__)
-
 INS, DEL = "ins", "del"
 MOVED = "moved"
-READER = REDLINE_READER  # plan text as in the build and on the site (render/reader.py)
-CHUNK_READER = READER + "-auto_identifiers"  # keep only the ids the author wrote
-# write – and „…“ as they are (not -- and "..."); pipe or grid tables only: simple and
-# multiline tables are indented and blank-line separated, which a list before them swallows
-WRITER = "markdown-smart-simple_tables-multiline_tables"
 PANDOC_API = [1, 23, 1]
 
 #: Below this share of unchanged words an aligned paragraph counts as replaced whole.
@@ -56,7 +47,6 @@ MOVE_MIN_WORDS = 4
 DP_LIMIT = 250_000
 #: Largest run of blocks without any shared block that is still diffed exactly.
 UNANCHORED_LIMIT = 2_000
-_NOTES: list[str] = []  # fallbacks taken while aligning; reported in Stats.fallbacks
 
 _WORD_RE = re.compile(r"\w+(?:[-*'’.,:/]\w+)*|\s+|.", re.UNICODE)
 _HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*(?:\{[^}]*\})?[ \t]*#*[ \t]*$")
@@ -215,8 +205,8 @@ def new_side(ops: Iterable[Op]) -> str:
     return "".join(op.text for op in ops if op.kind != "delete")
 
 
-def _patience(a: Sequence[str], b: Sequence[str], ai: int, bi: int,
-              out: list[tuple[str, int, int, int, int]]) -> None:
+def _patience(a: Sequence[Any], b: Sequence[Any], ai: int, bi: int,
+              out: list[tuple[str, int, int, int, int]], notes: list[str]) -> None:
     """Patience diff on long key sequences; small gaps go to diff-match-patch."""
     n, m = len(a), len(b)
     p = 0
@@ -229,13 +219,13 @@ def _patience(a: Sequence[str], b: Sequence[str], ai: int, bi: int,
         out.append(("equal", ai, ai + p, bi, bi + p))
     a_mid, b_mid = a[p:n - s], b[p:m - s]
     if a_mid or b_mid:
-        _patience_core(a_mid, b_mid, ai + p, bi + p, out)
+        _patience_core(a_mid, b_mid, ai + p, bi + p, out, notes)
     if s:
         out.append(("equal", ai + n - s, ai + n, bi + m - s, bi + m))
 
 
-def _patience_core(a: Sequence[str], b: Sequence[str], ai: int, bi: int,
-                   out: list[tuple[str, int, int, int, int]]) -> None:
+def _patience_core(a: Sequence[Any], b: Sequence[Any], ai: int, bi: int,
+                   out: list[tuple[str, int, int, int, int]], notes: list[str]) -> None:
     if not a:
         out.append(("insert", ai, ai, bi, bi + len(b)))
         return
@@ -250,7 +240,7 @@ def _patience_core(a: Sequence[str], b: Sequence[str], ai: int, bi: int,
     anchors = _lis(pairs)
     if not anchors and len(a) + len(b) > UNANCHORED_LIMIT:
         # nothing in common to hold on to: an exact diff would take quadratic time
-        _NOTES.append(f"{len(a)} alte und {len(b)} neue Blöcke ohne gemeinsamen Anker: als "
+        notes.append(f"{len(a)} alte und {len(b)} neue Blöcke ohne gemeinsamen Anker: als "
                       f"Ganzes ersetzt statt Block für Block verglichen")
         out.append(("delete", ai, ai + len(a), bi, bi))
         out.append(("insert", ai + len(a), ai + len(a), bi, bi + len(b)))
@@ -262,11 +252,11 @@ def _patience_core(a: Sequence[str], b: Sequence[str], ai: int, bi: int,
     pi = pj = 0
     for i, j in anchors:
         if i > pi or j > pj:
-            _patience(a[pi:i], b[pj:j], ai + pi, bi + pj, out)
+            _patience(a[pi:i], b[pj:j], ai + pi, bi + pj, out, notes)
         out.append(("equal", ai + i, ai + i + 1, bi + j, bi + j + 1))
         pi, pj = i + 1, j + 1
     if pi < len(a) or pj < len(b):
-        _patience(a[pi:], b[pj:], ai + pi, bi + pj, out)
+        _patience(a[pi:], b[pj:], ai + pi, bi + pj, out, notes)
 
 
 def _repeated_pairs(a: Sequence[str], b: Sequence[str], ca: Counter, cb: Counter
@@ -311,10 +301,12 @@ def _lis(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out[::-1]
 
 
-def diff_chunks(a: Sequence[str], b: Sequence[str]) -> list[tuple[str, int, int, int, int]]:
-    """Align two long sequences of block keys (patience anchors + dmp in the gaps)."""
+def diff_chunks(a: Sequence[Any], b: Sequence[Any], notes: list[str] | None = None
+                ) -> list[tuple[str, int, int, int, int]]:
+    """Align two long sequences of block keys (patience anchors + dmp in the gaps); a
+    fallback taken on the way is described in `notes`."""
     out: list[tuple[str, int, int, int, int]] = []
-    _patience(a, b, 0, 0, out)
+    _patience(a, b, 0, 0, out, notes if notes is not None else [])
     return _merge_opcodes(out)
 
 
@@ -402,56 +394,15 @@ def _doc(blocks: list) -> dict:
     return {"pandoc-api-version": PANDOC_API, "meta": {}, "blocks": blocks}
 
 
-def parse_chunks(groups: list[list[str]], defs: list[str]) -> list[list[dict]]:
-    """Parse groups of Markdown chunks with ONE pandoc call; return the blocks of each group."""
-    if not groups:
-        return []
-    sep = "RLSEP" + secrets.token_hex(6)
-    parts = []
-    for k, group in enumerate(groups):
-        parts.append("\n\n".join(group))
-        parts.append(f"{sep}x{k}")
-    parts.extend(defs)
-    src = "\n\n".join(parts) + "\n"
-    blocks = json.loads(run_pandoc(["-f", CHUNK_READER, "-t", "json"], src))["blocks"]
-    out: list[list[dict]] = []
-    cur: list[dict] = []
-    for b in blocks:
-        if b["t"] == "Para" and len(b["c"]) == 1 and b["c"][0]["t"] == "Str" \
-                and b["c"][0]["c"].startswith(sep):
-            out.append(cur)
-            cur = []
-        else:
-            cur.append(b)
-    if len(out) != len(groups):  # a chunk swallowed its separator: parse one by one
-        log.debug("redline: separator lost, parsing %d groups one by one", len(groups))
-        return [json.loads(run_pandoc(["-f", CHUNK_READER, "-t", "json"],
-                                      "\n\n".join([*g, *defs]) + "\n"))["blocks"]
-                for g in groups]
-    return out
+class Pandoc(Protocol):
+    """What the engine needs from pandoc (render/redline_text.py runs it; the engine stays
+    pure): read groups of Markdown chunks into blocks, write groups of blocks as Markdown."""
 
+    def parse(self, sides: list[tuple[list[list[str]], list[str]]]) -> list[list[list[dict]]]:
+        """For each side (groups of chunks, definitions): the blocks of each group."""
 
-def render_markdown(groups: list[list[dict]]) -> list[str]:
-    """Write groups of blocks as Markdown with ONE pandoc call."""
-    if not groups:
-        return []
-    sep = "RLSEP" + secrets.token_hex(6)
-    blocks: list[dict] = []
-    for k, g in enumerate(groups):
-        blocks.extend(g)
-        blocks.append({"t": "Para", "c": [{"t": "Str", "c": f"{sep}x{k}"}]})
-    text = run_pandoc(["-f", "json", "-t", WRITER, "--wrap=none", "--reference-location=block"],
-                      json.dumps(_doc(blocks), ensure_ascii=False)).decode("utf-8")
-    out = []
-    cur: list[str] = []
-    for line in text.split("\n"):
-        if line.startswith(sep):
-            out.append("\n".join(cur).strip("\n"))
-            cur = []
-        else:
-            cur.append(line)
-    assert len(out) == len(groups), "redline: Markdown-Ausgabe unvollständig (bitte melden)"
-    return out
+    def write(self, groups: list[list[dict]]) -> list[str]:
+        """Each group of blocks as Markdown."""
 
 
 _CONTAINERS = {"Emph", "Strong", "Underline", "Strikeout", "Superscript", "Subscript",
@@ -471,6 +422,41 @@ def _norm(node: Any) -> Any:
 
 def _key(node: Any) -> str:
     return json.dumps(_norm(node), ensure_ascii=False, sort_keys=True)
+
+
+class _Keys:
+    """Content keys of AST nodes, computed once per node, bottom-up: a node's key hashes its
+    children's keys, so aligning nested blocks never encodes a subtree twice.
+
+    Equal keys mean equal nodes up to SoftBreak vs Space (what `_norm` treats as equal)."""
+
+    def __init__(self) -> None:
+        self._memo: dict[int, tuple[Any, bytes]] = {}  # id -> (node kept alive, key)
+
+    def __call__(self, node: Any) -> bytes:
+        if isinstance(node, dict):
+            hit = self._memo.get(id(node))
+            if hit is not None:
+                return hit[1]
+            t = node.get("t")
+            if t == "SoftBreak":
+                t = "Space"
+            h = hashlib.blake2b(b"d" + str(t).encode(), digest_size=16)
+            if "c" in node:
+                h.update(self(node["c"]))
+            key = h.digest()
+        elif isinstance(node, list):
+            hit = self._memo.get(id(node))
+            if hit is not None:
+                return hit[1]
+            h = hashlib.blake2b(b"l", digest_size=16)
+            for x in node:
+                h.update(self(x))
+            key = h.digest()
+        else:
+            return b"v" + json.dumps(node, ensure_ascii=False).encode()
+        self._memo[id(node)] = (node, key)
+        return key
 
 
 @dataclass
@@ -794,9 +780,12 @@ def _similarity(a: Counter, b: Counter) -> float:
 class _Differ:
     """Diffs aligned blocks and counts what it marks."""
 
-    def __init__(self, stats: Stats, placeholders: dict[str, dict] | None = None) -> None:
+    def __init__(self, stats: Stats, placeholders: dict[str, dict] | None = None, *,
+                 notes: list[str] | None = None, keys: _Keys | None = None) -> None:
         self.stats = stats
         self.placeholders = placeholders or {}
+        self.notes = notes if notes is not None else []
+        self.keys = keys or _Keys()
 
     def _placeholder(self, b: Any) -> dict | None:
         if self.placeholders and isinstance(b, dict) and b["t"] == "Para" \
@@ -851,9 +840,9 @@ class _Differ:
     # sequences of units (blocks, list items, rows)
     def align(self, old: list, new: list, compat=None) -> list[tuple[str, Any, Any]]:
         """Align two unit lists into ('equal'|'pair'|'delete'|'insert', old, new) steps."""
-        ka, kb = [_key(b) for b in old], [_key(b) for b in new]
+        ka, kb = [self.keys(b) for b in old], [self.keys(b) for b in new]
         out: list[tuple[str, Any, Any]] = []
-        for tag, i1, i2, j1, j2 in _gaps(diff_chunks(ka, kb)):
+        for tag, i1, i2, j1, j2 in _gaps(diff_chunks(ka, kb, self.notes)):
             if tag == "equal":
                 out.extend(("equal", o, n) for o, n in zip(old[i1:i2], new[j1:j2], strict=True))
                 continue
@@ -1191,8 +1180,8 @@ def _id_sort(ids: Iterable[str]) -> list[str]:
     return sorted(ids, key=k)
 
 
-def compare_markdown(old_md: str, new_md: str, *, context: Literal["full", "changes"] = "full"
-                     ) -> Redline:
+def compare_markdown(old_md: str, new_md: str, *, pandoc: Pandoc,
+                     context: Literal["full", "changes"] = "full") -> Redline:
     """Redline two Markdown texts; the result's Markdown accepts to NEU and rejects to ALT.
 
     `context="changes"` keeps only changed passages, each under its chain of headings.
@@ -1202,8 +1191,8 @@ def compare_markdown(old_md: str, new_md: str, *, context: Literal["full", "chan
     _, new_body = split_front_matter(protect_gender_star(new_md))
     oc, odefs = split_chunks(old_body)
     nc, ndefs = split_chunks(new_body)
-    _NOTES.clear()
-    opcodes = diff_chunks([c.key for c in oc], [c.key for c in nc])
+    notes: list[str] = []  # fallbacks taken while aligning, reported once each
+    opcodes = diff_chunks([c.key for c in oc], [c.key for c in nc], notes)
 
     # changed regions: consecutive non-equal opcodes
     regions: list[_Region] = []
@@ -1254,12 +1243,13 @@ def compare_markdown(old_md: str, new_md: str, *, context: Literal["full", "chan
         jobs.append((len(old_groups), len(new_groups)))
         old_groups.append(og)
         new_groups.append(ng)
-    old_blocks = parse_chunks(old_groups, odefs)
-    new_blocks = parse_chunks(new_groups, ndefs)
+    old_blocks, new_blocks = pandoc.parse([(old_groups, odefs), (new_groups, ndefs)]) \
+        if old_groups or new_groups else ([], [])
+    keys = _Keys()
 
     placeholders: dict[str, dict] = {}
     for no, (og_i, ng_i) in move_jobs.items():
-        inner = _Differ(Stats())
+        inner = _Differ(Stats(), notes=notes, keys=keys)
         body = inner.blocks(old_blocks[og_i], new_blocks[ng_i])
         stats.words_added += inner.stats.words_added
         stats.words_removed += inner.stats.words_removed
@@ -1270,11 +1260,10 @@ def compare_markdown(old_md: str, new_md: str, *, context: Literal["full", "chan
         placeholders[f"RLMOVE{tag}to{no}"] = {
             "t": "Div", "c": [[f"verschoben-{no}", [MOVED, INS],
                                [["von", f"verschoben-{no}-alt"]]], body]}
-    differ = _Differ(stats, placeholders)
+    differ = _Differ(stats, placeholders, notes=notes, keys=keys)
     outputs = [differ.blocks(old_blocks[og_i], new_blocks[ng_i]) for og_i, ng_i in jobs]
-    rendered = render_markdown(outputs)
-    stats.fallbacks.extend(dict.fromkeys(_NOTES))
-    _NOTES.clear()
+    rendered = pandoc.write(outputs) if outputs else []
+    stats.fallbacks.extend(dict.fromkeys(notes))
 
     # stitch: unchanged chunks verbatim from NEU, changed regions as rendered
     parts: list[str] = []
@@ -1328,14 +1317,14 @@ def compare_markdown(old_md: str, new_md: str, *, context: Literal["full", "chan
     return Redline(markdown=markdown, stats=stats)
 
 
-def redline_chapter(old: Chapter | None, new: Chapter | None, *,
+def redline_chapter(old: Chapter | None, new: Chapter | None, *, pandoc: Pandoc,
                     context: Literal["full", "changes"] = "full") -> Redline:
     """Redline one chapter (None = the chapter does not exist on that side)."""
     from pipeline.assemble import chapter_markdown
 
     old_md = chapter_markdown(old) if old is not None else ""
     new_md = chapter_markdown(new) if new is not None else ""
-    red = compare_markdown(old_md, new_md, context=context)
+    red = compare_markdown(old_md, new_md, pandoc=pandoc, context=context)
     ch = new if new is not None else old
     assert ch is not None
     red.title = f"{ch.number} {ch.title}".strip()
@@ -1397,14 +1386,3 @@ _ALL_BLOCKS = _BLOCK_TYPES | {"CodeBlock", "RawBlock", "HorizontalRule"}
 _INLINE_TYPES = {"Str", "Space", "SoftBreak", "LineBreak", "Emph", "Strong", "Underline",
                  "Strikeout", "Superscript", "Subscript", "SmallCaps", "Quoted", "Cite", "Code",
                  "Math", "RawInline", "Link", "Image", "Note", "Span"}
-
-
-def parse_markdown(md: str) -> list:
-    """Blocks of a Markdown text (gender stars protected)."""
-    return json.loads(run_pandoc(["-f", READER, "-t", "json"],
-                                 protect_gender_star(md)))["blocks"]
-
-
-def markdown_words(md: str) -> list[str]:
-    _, body = split_front_matter(md)
-    return ast_words(parse_markdown(body))

@@ -16,7 +16,8 @@ from typing import Any
 
 from pipeline.errors import RenderError
 from pipeline.files import write_atomic
-from pipeline.redline.engine import PANDOC_API, READER
+from pipeline.redline.engine import PANDOC_API
+from pipeline.render.reader import REDLINE_READER as READER
 from pipeline.render.redline import FILTER, TEMPLATES, synopse_document
 from pipeline.render.tools import fixed_clock, run_pandoc
 

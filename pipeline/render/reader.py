@@ -17,3 +17,12 @@ REDLINE_READER = PLAN_READER.replace("-raw_html", "")
 """The plan reader, plus raw HTML for the one piece of it the redline's own Markdown carries:
 the `<!-- -->` pandoc's writer puts between two lists. The redline engine reads plan text and
 its own output with it (plan text with raw HTML fails `lip check` before)."""
+
+REDLINE_CHUNK_READER = REDLINE_READER + "-auto_identifiers"
+"""Changed chunks as the engine reads them: only the ids the author wrote (pandoc would
+number automatic ones within the chunk, not the document)."""
+
+REDLINE_WRITER = "markdown-smart-simple_tables-multiline_tables"
+"""The engine's Markdown: – and „…“ as they are (not -- and "..."); pipe or grid tables only
+(simple and multiline tables are indented and blank-line separated, which a list before
+them swallows)."""

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import RenderError
 from pipeline.files import write_atomic
-from pipeline.redline.engine import DEL, INS, PANDOC_API, READER, resolve_blocks
+from pipeline.redline.engine import DEL, INS, PANDOC_API, resolve_blocks
 from pipeline.render import FILTER_DIR, templates_dir
+from pipeline.render.reader import REDLINE_READER as READER
 from pipeline.render.tools import fixed_clock, run_pandoc
 
 if TYPE_CHECKING:
@@ -41,17 +42,6 @@ def to_html_fragment(redline: Redline | str) -> str:
     md = redline if isinstance(redline, str) else redline.markdown
     return run_pandoc(["-f", READER, "-t", "html5", "--lua-filter", str(FILTER)], md,
                       env=_env(0)).decode("utf-8")
-
-
-def render_html(md: str, out: Path, *, title: str, meta: dict[str, str] | None = None,
-                epoch: int | None = None, css_extra: str = "") -> Path:
-    """A standalone, self-contained HTML page of the redline."""
-    args = ["-f", READER, "-t", "html5", "-s", "--template", str(TEMPLATES / "redline.html"),
-            "--lua-filter", str(FILTER), "-M", f"title={title}", "-M", "lang=de",
-            "--toc", "--toc-depth=2", "-V", "toc-title=Inhalt", *_meta_args(meta or {}),
-            "-o", str(out)]
-    run_pandoc(args, md, env=_env(epoch))
-    return out
 
 
 def render_docx(md: str, out: Path, *, title: str, author: str, date: str,
@@ -252,6 +242,8 @@ def synopse_document(redline_md: str, *, title: str, heading_old: str = "Bisheri
     for old, new, unchanged in synopse_rows(doc["blocks"]):
         if unchanged and old and old[0]["t"] == "Header":
             rows.append([["", ["rl-heading"], []], [_cell(old, 2)]])
+        elif unchanged and old and old[0]["t"] == "Div" and "vorgaben" in old[0]["c"][0][1]:
+            rows.append([["", ["rl-vorgaben"], []], [_cell(_strip_ids(old), 2)]])  # once, across both
         else:
             rows.append([["", [], []], [_cell(_strip_ids(old)), _cell(_strip_ids(new))]])
     head = [["", [], []], [[["", [], []], [_cell([{"t": "Plain", "c": _words(heading_old)}]),
@@ -280,6 +272,19 @@ def synopse_json(summary_md: str, redline_md: str, title: str) -> str:
         summary = json.loads(run_pandoc(["-f", READER, "-t", "json"], summary_md))["blocks"]
         doc["blocks"] = summary + doc["blocks"]
     return json.dumps(doc, ensure_ascii=False)
+
+
+def synopse_fragment(redline_md: str, *, heading_old: str, heading_new: str,
+                     filters: list[Path]) -> str:
+    """The Synopse table as an HTML fragment, through `filters` (the review site's own
+    filter makes it safe to publish): the same rows as the Synopse of `lip redline`."""
+    doc = synopse_document(redline_md, title="", heading_old=heading_old,
+                           heading_new=heading_new)
+    for table in doc["blocks"]:  # no <col style=…>: the site's CSP forbids inline style
+        table["c"][2] = [[{"t": "AlignDefault"}, {"t": "ColWidthDefault"}]
+                         for _ in table["c"][2]]
+    args = ["-f", "json", "-t", "html5", "--wrap=none", *[f"--lua-filter={f}" for f in filters]]
+    return run_pandoc(args, json.dumps(doc, ensure_ascii=False)).decode("utf-8")
 
 
 def render_synopse_html(summary_md: str, redline_md: str, out: Path, *, title: str,

@@ -150,6 +150,26 @@ def run_pandoc_side_by_side(jobs: Sequence[tuple[Sequence[str], str]],
         pool.shutdown()
 
 
+def run_pandoc_pool(jobs: Sequence[tuple[Sequence[str], str]], workers: int) -> list[bytes]:
+    """Run many pandoc conversions, at most `workers` at a time; their outputs, in order.
+
+    Unlike `run_pandoc_side_by_side`, memory stays bounded by `workers` pandoc processes
+    however many jobs there are. The first RenderError is raised once the running ones end;
+    jobs not yet started are dropped."""
+    if workers <= 1 or len(jobs) <= 1:
+        return [run_pandoc(args, stdin) for args, stdin in jobs]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(workers) as pool:
+        futures = [pool.submit(run_pandoc, args, stdin) for args, stdin in jobs]
+        try:
+            return [f.result() for f in futures]
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+
+
 def debug_log(message: str, *args) -> None:
     """Log at debug level once `lip --debug` has set logging up; importing logging just for
     this would cost every `lip` call ~10 ms."""

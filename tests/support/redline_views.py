@@ -6,13 +6,14 @@ import json
 import re
 
 from pipeline import redline
+from pipeline.render import redline_text
 from pipeline.render.tools import run_pandoc
 
 MARK_OPEN, MARK_CLOSE = "\x01", "\x02"
 
 
 def blocks_of(md: str) -> list:
-    return redline.parse_markdown(md)
+    return redline_text.parse_markdown(md)
 
 
 def views(red_md: str) -> tuple[list[str], list[str]]:

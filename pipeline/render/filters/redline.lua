@@ -12,10 +12,9 @@ local function kind_of(attr)
   return nil
 end
 
-local LABEL = { ins = 'Einfügung: ', del = 'Streichung: ' }
-local function html_label(kind)
-  return pandoc.RawInline('html', '<span class="visually-hidden">' .. LABEL[kind] .. '</span>')
-end
+-- the HTML of changes, shared with redline-teile.lua
+local html = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE),
+                                       'redline-html.lua' }))
 
 local function typst_wrap(fname, content, inline)
   local R = inline and pandoc.RawInline or pandoc.RawBlock
@@ -91,10 +90,7 @@ local function Span(el)
   elseif FORMAT:match('docx') then
     return track_inlines(el.content, kind)
   elseif FORMAT:match('html') then
-    local out = pandoc.Inlines { pandoc.RawInline('html', '<' .. kind .. '>'), html_label(kind) }
-    out:extend(el.content)
-    out:insert(pandoc.RawInline('html', '</' .. kind .. '>'))
-    return out
+    return html.span(kind, el.content)
   end
 end
 
@@ -131,24 +127,7 @@ local function Div(el)
     if moved then content = resolve(content, kind == 'ins') end
     return docx_track_blocks(content, kind)
   elseif FORMAT:match('html') then
-    local label
-    if moved then
-      local target = el.attributes['nach'] or el.attributes['von'] or ''
-      local text = kind == 'del' and 'Verschoben nach ' or 'Verschoben von '
-      local where = kind == 'del' and 'der neuen Stelle' or 'der bisherigen Stelle'
-      label = '<p class="rl-label">' .. text .. '<a href="#' .. target .. '">' .. where
-              .. '</a></p>'
-    else
-      label = '<span class="visually-hidden">' .. (kind == 'ins' and 'Eingefügter Abschnitt:'
-              or 'Gestrichener Abschnitt:') .. '</span>'
-    end
-    local cls = 'rl-block rl-' .. kind .. (moved and ' rl-moved' or '')
-    local idattr = id ~= '' and (' id="' .. id .. '"') or ''
-    local out = { pandoc.RawBlock('html', '<' .. kind .. ' class="' .. cls .. '"' .. idattr
-                                  .. '>' .. label) }
-    for _, b in ipairs(el.content) do table.insert(out, b) end
-    table.insert(out, pandoc.RawBlock('html', '</' .. kind .. '>'))
-    return out
+    return html.div(kind, moved, id, el.attributes, el.content)
   end
 end
 
@@ -198,16 +177,15 @@ end
 -- A redline is about the text: an image shows as its description (its file is not part of
 -- the compared versions).
 local function images_as_text(blocks)
-  return blocks:walk({ Image = function(img)
-    local alt = pandoc.utils.stringify(img.caption)
-    if alt == '' then alt = img.src end
-    return pandoc.Emph({ pandoc.Str('[Abbildung:'), pandoc.Space(), pandoc.Str(alt .. ']') })
-  end })
+  return blocks:walk({ Image = html.image_text })
 end
+
+local typst_text = dofile(PANDOC_SCRIPT_FILE:gsub('[^/]*$', '') .. 'build-typst-text.lua').filter()
+local synopse_typst = dofile(PANDOC_SCRIPT_FILE:gsub('[^/]*$', '') .. 'synopse-typst.lua')
 
 function Pandoc(doc)
   doc.blocks = images_as_text(fix_ids(doc.blocks))
-  if FORMAT:match('typst') then doc.blocks = clamp_headings(doc.blocks) end
+  if FORMAT:match('typst') then doc.blocks = clamp_headings(doc.blocks):walk(typst_text) end
   local m = doc.meta
   if m['redline-author'] then author = pandoc.utils.stringify(m['redline-author']) end
   if m['redline-date'] then date = pandoc.utils.stringify(m['redline-date']) end
@@ -223,5 +201,6 @@ function Pandoc(doc)
       out:extend(process(pandoc.Blocks { b }))
     end
   end
+  if FORMAT:match('typst') then out = out:walk({ Table = synopse_typst.table }) end
   return pandoc.Pandoc(out, m)
 end

@@ -1,0 +1,142 @@
+"""pandoc for the redline engine: it reads changed chunks and writes the marked-up result as
+Markdown here, so the engine itself stays pure (README, "Aufbau des Codes").
+
+`PANDOC` is what callers hand to `redline.compare_markdown`; `compare_markdown` and
+`redline_chapter` here are the engine's with it filled in.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from typing import TYPE_CHECKING, Literal
+
+from pipeline.plan.body import protect_gender_star
+from pipeline.redline import engine
+from pipeline.render.reader import REDLINE_CHUNK_READER, REDLINE_READER, REDLINE_WRITER
+from pipeline.render.tools import run_pandoc, run_pandoc_side_by_side
+
+if TYPE_CHECKING:
+    from pipeline.plan import Chapter
+    from pipeline.redline import Redline
+
+log = logging.getLogger(__name__)
+
+
+def _doc(blocks: list) -> dict:
+    return {"pandoc-api-version": engine.PANDOC_API, "meta": {}, "blocks": blocks}
+
+
+def _chunk_source(groups: list[list[str]], defs: list[str], sep: str) -> str:
+    parts = []
+    for k, group in enumerate(groups):
+        parts.append("\n\n".join(group))
+        parts.append(f"{sep}x{k}")
+    parts.extend(defs)
+    return "\n\n".join(parts) + "\n"
+
+
+def _split_blocks(blocks: list[dict], sep: str) -> list[list[dict]]:
+    out: list[list[dict]] = []
+    cur: list[dict] = []
+    for b in blocks:
+        if b["t"] == "Para" and len(b["c"]) == 1 and b["c"][0]["t"] == "Str" \
+                and b["c"][0]["c"].startswith(sep):
+            out.append(cur)
+            cur = []
+        else:
+            cur.append(b)
+    return out
+
+
+def _parse_one_by_one(groups: list[list[str]], defs: list[str]) -> list[list[dict]]:
+    log.debug("redline: separator lost, parsing %d groups one by one", len(groups))
+    return [json.loads(run_pandoc(["-f", REDLINE_CHUNK_READER, "-t", "json"],
+                                  "\n\n".join([*g, *defs]) + "\n"))["blocks"] for g in groups]
+
+
+def parse_chunks(sides: list[tuple[list[list[str]], list[str]]]) -> list[list[list[dict]]]:
+    """For each side (groups of Markdown chunks, definitions): the blocks of each group.
+
+    One pandoc call per side, all sides at once (one per core). A chunk that swallows its
+    group's separator (an unclosed fence) makes that side parse group by group."""
+    seps = ["RLSEP" + secrets.token_hex(6) for _ in sides]
+    todo = [k for k, (groups, _) in enumerate(sides) if groups]
+    outputs = run_pandoc_side_by_side(
+        [(["-f", REDLINE_CHUNK_READER, "-t", "json"], _chunk_source(*sides[k], seps[k]))
+         for k in todo]) if todo else []
+    result: list[list[list[dict]]] = [[] for _ in sides]
+    for k, out in zip(todo, outputs, strict=True):
+        groups, defs = sides[k]
+        blocks = _split_blocks(json.loads(out)["blocks"], seps[k])
+        result[k] = blocks if len(blocks) == len(groups) else _parse_one_by_one(groups, defs)
+    return result
+
+
+def render_markdown(groups: list[list[dict]]) -> list[str]:
+    """Write groups of blocks as Markdown with ONE pandoc call."""
+    if not groups:
+        return []
+    sep = "RLSEP" + secrets.token_hex(6)
+    blocks: list[dict] = []
+    for k, g in enumerate(groups):
+        blocks.extend(g)
+        blocks.append({"t": "Para", "c": [{"t": "Str", "c": f"{sep}x{k}"}]})
+    text = run_pandoc(["-f", "json", "-t", REDLINE_WRITER, "--wrap=none",
+                       "--reference-location=block"],
+                      json.dumps(_doc(blocks), ensure_ascii=False)).decode("utf-8")
+    out = []
+    cur: list[str] = []
+    for line in text.split("\n"):
+        if line.startswith(sep):
+            out.append("\n".join(cur).strip("\n"))
+            cur = []
+        else:
+            cur.append(line)
+    assert len(out) == len(groups), "redline: Markdown-Ausgabe unvollständig (bitte melden)"
+    return out
+
+
+class _Pandoc:
+    """The engine's `Pandoc`: the functions above."""
+
+    def parse(self, sides):
+        return parse_chunks(sides)
+
+    def write(self, groups):
+        return render_markdown(groups)
+
+
+PANDOC: engine.Pandoc = _Pandoc()
+
+
+def compare_markdown(old_md: str, new_md: str, *,
+                     context: Literal["full", "changes"] = "full") -> Redline:
+    """`redline.compare_markdown` with pandoc."""
+    return engine.compare_markdown(old_md, new_md, pandoc=PANDOC, context=context)
+
+
+def redline_chapter(old: Chapter | None, new: Chapter | None, *,
+                    context: Literal["full", "changes"] = "full") -> Redline:
+    """`redline.redline_chapter` with pandoc."""
+    return engine.redline_chapter(old, new, pandoc=PANDOC, context=context)
+
+
+def word_changes(old, new) -> tuple[int, int]:
+    """`redline.word_changes` with pandoc."""
+    from pipeline.redline.counts import word_changes as count
+
+    return count(old, new, pandoc=PANDOC)
+
+
+def parse_markdown(md: str) -> list:
+    """Blocks of a Markdown text (gender stars protected)."""
+    return json.loads(run_pandoc(["-f", REDLINE_READER, "-t", "json"],
+                                 protect_gender_star(md)))["blocks"]
+
+
+def markdown_words(md: str) -> list[str]:
+    """The words of a Markdown text as a reader sees them (accept/reject checks)."""
+    _, body = engine.split_front_matter(md)
+    return engine.ast_words(parse_markdown(body))

@@ -1,0 +1,158 @@
+"""The redline page converted in cached parts is byte for byte the whole-document render
+(pandoc over all of it with `--wrap=none`): ids numbered across parts, footnotes, links
+without target, the table of contents; warm from the cache as cold."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+
+import pytest
+from support import CORPUS, needs_corpus
+
+from pipeline.render import redline_html
+from pipeline.render.reader import REDLINE_READER
+from pipeline.render.redline_text import compare_markdown
+from pipeline.render.tools import run_pandoc
+
+DOC = """# Übersicht der Änderungen {.unnumbered .unlisted #uebersicht}
+
+Text mit [Link](#allgemeines-1) und [ohne Ziel](#nirgends) und Fußnote[^a].
+
+::::: {.rl-kapitel autor="Expert*innengruppe"}
+## Allgemeines
+
+Absatz [eins]{.ins} und [zwei]{.del}, [zum Gestrichenen](#gestrichen).
+
+::: del
+## Gestrichen
+
+Alt.
+:::
+
+## Allgemeines
+
+- a
+- b
+
+  weiter
+
+### § 1 Beginn der *Rechtsfähigkeit* [neu]{.ins}
+
+Noch eine Fußnote[^b] und [^a]. ![Karte](karte.png)
+
+::: {.moved .ins #verschoben-1 von="verschoben-1-alt"}
+## 2. „Zitat“ – Teil
+:::
+
+## 1
+
+[^a]: Erste Fußnote.
+
+[^b]: Zweite
+    mit Fortsetzung.
+:::::
+"""
+
+
+def _cached(folder) -> set[str]:
+    with sqlite3.connect(folder / "redline-html.sqlite") as db:
+        return {k for (k,) in db.execute("SELECT schluessel FROM teile")}
+
+
+def test_the_cache_keeps_the_most_recently_used_within_its_limit(tmp_path, monkeypatch) -> None:
+    redline_html.render_html_bytes(DOC, title="T", cache_dir=tmp_path)
+    first = _cached(tmp_path)
+    monkeypatch.setattr(redline_html, "CACHE_LIMIT_BYTES", 1)
+    other = DOC.replace("Alt.", "Ganz alt.")
+    assert redline_html.render_html_bytes(other, title="T", cache_dir=tmp_path) == \
+        redline_html.render_html_whole(other, title="T")
+    kept = _cached(tmp_path)
+    assert len(kept) == len(first)  # this run's parts stay, also over the limit
+    assert len(first - kept) == 1  # the one part only the first run used is gone
+
+
+def _both(md: str, tmp_path) -> tuple[bytes, bytes, bytes]:
+    whole = redline_html.render_html_whole(md, title="T", meta={"version": "v"})
+    cold = redline_html.render_html_bytes(md, title="T", meta={"version": "v"},
+                                          cache_dir=tmp_path)
+    warm = redline_html.render_html_bytes(md, title="T", meta={"version": "v"},
+                                          cache_dir=tmp_path)
+    return whole, cold, warm
+
+
+def test_parts_give_the_whole_document_render(tmp_path) -> None:
+    assert redline_html.split_parts(DOC) is not None  # really converted in parts
+    whole, cold, warm = _both(DOC, tmp_path)
+    assert cold == whole
+    assert warm == whole
+    html = whole.decode()
+    assert 'id="allgemeines-1"' in html and 'href="#allgemeines-1"' in html
+    assert "ohne Ziel" in html and 'href="#nirgends"' not in html
+    assert 'href="#gestrichen"' not in html  # a deleted heading loses its id
+    assert 'id="fn3"' in html  # [^a] twice: three notes through the document
+    assert _cached(tmp_path)
+
+
+def test_a_changed_part_is_converted_again_and_the_rest_comes_from_the_cache(tmp_path) -> None:
+    redline_html.render_html_bytes(DOC, title="T", cache_dir=tmp_path)
+    before = _cached(tmp_path)
+    changed = DOC.replace("Noch eine Fußnote", "Noch eine andere Fußnote")
+    out = redline_html.render_html_bytes(changed, title="T", cache_dir=tmp_path)
+    after = _cached(tmp_path)
+    assert len(after - before) == 1
+    assert out == redline_html.render_html_whole(changed, title="T")
+
+
+def test_two_runs_at_once_share_the_cache(tmp_path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    docs = [DOC, DOC.replace("Alt.", "Ganz alt."), DOC.replace("## 1", "## 2")]
+    with ThreadPoolExecutor(3) as pool:
+        outs = list(pool.map(lambda md: redline_html.render_html_bytes(
+            md, title="T", cache_dir=tmp_path), docs))
+    assert outs == [redline_html.render_html_whole(md, title="T") for md in docs]
+
+
+def test_a_broken_cache_entry_is_converted_again(tmp_path) -> None:
+    redline_html.render_html_bytes(DOC, title="T", cache_dir=tmp_path)
+    with sqlite3.connect(tmp_path / "redline-html.sqlite") as db:
+        db.execute("UPDATE teile SET daten = '{kaputt'")
+    assert redline_html.render_html_bytes(DOC, title="T", cache_dir=tmp_path) == \
+        redline_html.render_html_whole(DOC, title="T")
+
+
+def test_a_shortcut_link_that_may_name_a_heading_converts_the_whole(tmp_path) -> None:
+    md = "## Ziele\n\nSiehe [Ziele].\n\n## Andere\n\nText.\n"
+    assert redline_html.split_parts(md) is None
+    assert redline_html.render_html_bytes(md, title="T", cache_dir=tmp_path) == \
+        redline_html.render_html_whole(md, title="T")
+
+
+@pytest.mark.parametrize("text", [
+    "§ 1 Beginn der Rechtsfähigkeit", "1. Einleitung", "Übersicht – „Teil“ A.b_c",
+    "Ärger   mit\u00a0Leerzeichen", "123", "Straße İstanbul", "Abschnitt 2a (weggefallen)",
+    "x-y--z", "Ⅻ Römisch ½"])
+def test_identifiers_as_pandoc_makes_them(text: str) -> None:
+    ast = json.loads(run_pandoc(["-f", REDLINE_READER, "-t", "json"], f"# {text}\n"))
+    assert (redline_html.pandoc_identifier(text) or "section") == ast["blocks"][0]["c"][1][0]
+
+
+def _pairs() -> list[tuple[str, str, str]]:
+    if not (CORPUS / "PAIRS.tsv").is_file():
+        return []
+    with open(CORPUS / "PAIRS.tsv", encoding="utf-8") as f:
+        return [(r["pair"], r["old"], r["new"]) for r in csv.DictReader(f, delimiter="\t")]
+
+
+@needs_corpus
+@pytest.mark.slow
+@pytest.mark.parametrize("name,old,new", _pairs() or [("–", "", "")])
+def test_every_corpus_pair_converts_in_parts_as_a_whole(name, old, new, tmp_path) -> None:
+    red = compare_markdown((CORPUS / old).read_text(encoding="utf-8"),
+                           (CORPUS / new).read_text(encoding="utf-8"))
+    md = "::::: {.rl-kapitel autor=\"lip\"}\n" + red.markdown + ":::::\n"
+    whole, cold, warm = _both(md, tmp_path)
+    assert cold == whole, name
+    assert warm == whole, name
