@@ -638,3 +638,80 @@ def test_a_change_inside_a_footnote_is_reported(repo, capsys, tmp_path):
     path.write_bytes(out.getvalue())
     code, out_text, err = lip(["word-import", str(path)], capsys)
     assert code == 1 and "Fußnote" in err, err
+
+
+# --- property: random edit scripts written as Word writes them ---------------------------------
+
+
+def _plain_paragraphs(body: str) -> list[tuple[int, int]]:
+    """Leaves whose Markdown is plain text (one run in the DOCX): (start, end) in the body."""
+    out = []
+    for leaf in leaves(body):
+        text = body[leaf.start:leaf.end]
+        if leaf.kind == "para" and len(text.split()) > 8 and not re.search(r"[*_\[\]\\`<>&\n]", text):
+            out.append((leaf.start, leaf.end))
+    return out
+
+
+def _script_docx(data: bytes, paragraph: str, ops: dict[int, tuple[str, str]]) -> bytes:
+    """The run holding `paragraph` rewritten with a w:del of word i or a w:ins before it."""
+    z = zipfile.ZipFile(io.BytesIO(data))
+    files = {n: z.read(n) for n in z.namelist()}
+    xml = files["word/document.xml"].decode()
+    run = f'<w:r><w:t xml:space="preserve">{paragraph}</w:t></w:r>'
+    assert xml.count(run) == 1
+    words = paragraph.split(" ")
+    pieces = []
+    for i, word in enumerate(words):
+        text = word + (" " if i < len(words) - 1 else "")
+        kind, author = ops.get(i, ("", ""))
+        attrs = f'w:id="{700 + i}" w:author="{author}" w:date="2026-11-2{i % 9}T10:00:00Z"'
+        if kind == "del":
+            pieces.append(f'<w:del {attrs}><w:r w:rsidDel="00C0FFEE"><w:delText xml:space='
+                          f'"preserve">{text}</w:delText></w:r></w:del>')
+            continue
+        if kind == "ins":
+            pieces.append(f'<w:ins {attrs}><w:r w:rsidR="00C0FFEE"><w:t xml:space="preserve">'
+                          f'neu{i} </w:t></w:r></w:ins>')
+        pieces.append(_run(text))
+    files["word/document.xml"] = xml.replace(run, "".join(pieces)).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for name, content in files.items():
+            dst.writestr(name, content)
+    return out.getvalue()
+
+
+def test_random_edit_scripts_arrive_exactly(repo, capsys, tmp_path):
+    exported = export(capsys, "bildung").read_bytes()
+    base = body_of(repo, "HEAD")
+    candidates = _plain_paragraphs(base)
+    assert len(candidates) > 5
+
+    @settings(max_examples=12, deadline=None)
+    @given(st.data())
+    def check(data):
+        start, end = data.draw(st.sampled_from(candidates))
+        words = base[start:end].split(" ")
+        picked = data.draw(st.lists(st.integers(0, len(words) - 1), min_size=1, max_size=6,
+                                    unique=True))
+        ops = {i: (data.draw(st.sampled_from(["del", "ins"])),
+                   data.draw(st.sampled_from(["Erika Muster", "Hans Prüfer"]))) for i in picked}
+        path = tmp_path / "zufall.docx"
+        path.write_bytes(_script_docx(exported, base[start:end], ops))
+        expected_words = []
+        for i, word in enumerate(words):
+            kind = ops.get(i, ("", ""))[0]
+            if kind == "ins":
+                expected_words.append(f"neu{i}")
+            if kind != "del":
+                expected_words.append(word)
+        expected = base[:start] + " ".join(expected_words) + base[end:]
+        code, out, err = lip(["word-import", str(path)], capsys)
+        assert code == 0, err
+        branch = re.search(r"Branch (vorschlag/\S+)", out).group(1)
+        assert body_of(repo, branch) == expected
+        authors = set(repo.git.log("--format=%an", f"main..{branch}").splitlines())
+        assert authors == {author for _, author in ops.values()}
+
+    check()
