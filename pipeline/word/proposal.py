@@ -72,10 +72,56 @@ def _remove_lines(body: str, leaf: Leaf) -> tuple[int, int]:
     return start, end
 
 
+def _prefix(leaf: DocLeaf, item_prefix: str = "- ") -> str:
+    """How a new paragraph of this kind starts in the Markdown."""
+    return {"heading": "#" * max(2, leaf.level) + " ", "item": item_prefix,
+            "definition": ":   "}.get(leaf.kind, "")
+
+
 def _new_block(leaf: DocLeaf, text: str) -> str:
-    if leaf.kind == "heading":
-        return "#" * max(2, leaf.level) + " " + escape(text)
-    return escape(text)
+    return _prefix(leaf) + escape(text)
+
+
+def _joiner(before: str, after: str) -> str:
+    """What stands between two blocks of these kinds: one line break inside a list and
+    between a term and its definition, else a blank line."""
+    if (before, after) in (("item", "item"), ("term", "definition")):
+        return "\n"
+    return "\n\n"
+
+
+def _rebuild(body: str, base: list[Leaf], base_plain: list[str],
+             view: list[tuple[str, list[int]]], local: list[DocLeaf]) -> tuple[str, int]:
+    """The Markdown for paragraphs split, joined, inserted or deleted in Word: each new
+    paragraph edits the most similar old one (keeping its Markdown) or is written new with
+    the prefix of its kind. Returns the text and where it starts (the first leaf's prefix
+    is included, so that a new paragraph can come before it)."""
+    first = base[0]
+    start = first.start
+    if first.prefix and body[start - len(first.prefix):start] == first.prefix:
+        start -= len(first.prefix)
+    item_prefix = next((leaf.prefix for leaf in base if leaf.kind == "item"), "- ")
+    blocks: list[tuple[str, str]] = []  # (kind, markdown with its prefix)
+    unused = list(range(len(base)))
+    for text, run in view:
+        if not text:
+            continue
+        scores = [(difflib.SequenceMatcher(None, base_plain[u], text, autojunk=False).ratio(), u)
+                  for u in unused]
+        best = max(scores, default=(0.0, -1))
+        if best[0] > 0.5:
+            unused.remove(best[1])
+            leaf = base[best[1]]
+            blocks.append((leaf.kind, leaf.prefix + apply_plain(body[leaf.start:leaf.end], text)))
+        else:
+            doc_leaf = local[run[0]]
+            blocks.append((doc_leaf.kind, _prefix(doc_leaf, item_prefix) + escape(text)))
+    out: list[str] = []
+    for n, (kind, markdown) in enumerate(blocks):
+        if n:
+            out.append(_joiner(blocks[n - 1][0], kind))
+        out.append(markdown)
+    return "".join(out), start
 
 
 def author_order(changes: list[Change]) -> list[str]:
@@ -184,26 +230,8 @@ def propose(body: str, reading: Reading, *, generated: set[str] = frozenset(),
                 if new_text != body[start:end]:
                     edits.append((start, end, new_text))
                 continue
-            blocks: list[str] = []
-            unused = list(range(len(base_leaves)))
-            for text, _run in view:
-                if not text:
-                    continue
-                plains = [src_plain[pair[bases[u]]] for u in unused]
-                best = max(range(len(unused)), default=None,
-                           key=lambda k: difflib.SequenceMatcher(None, plains[k], text).ratio())
-                if best is not None and difflib.SequenceMatcher(None, plains[best], text).ratio() > 0.5:
-                    leaf = base_leaves[unused.pop(best)]
-                    blocks.append(apply_plain(body[leaf.start:leaf.end], text))
-                else:
-                    blocks.append(escape(text))
-            first = base_leaves[0]
-            if len(base_leaves) > 1:
-                sep = body[base_leaves[0].end:base_leaves[1].start]
-            else:
-                sep = "\n" + first.prefix if first.kind == "item" else "\n\n" + (
-                    first.prefix if first.kind == "heading" else "")
-            new_text = sep.join(blocks)
+            new_text, start = _rebuild(body, base_leaves, [src_plain[pair[b]] for b in bases],
+                                       view, local)
             if new_text != body[start:end]:
                 edits.append((start, end, new_text))
         if author == UNTRACKED:
