@@ -108,6 +108,10 @@ EDITS = [
      "text": "Ein ganz neuer Absatz."},
     {"author": "Ute Beirat", "op": "replace", "find": "Fachbereich Jugend und Familie",
      "text": "Fachbereich Jugend, Familie und Bildung"},
+    {"author": "Ute Beirat", "op": "paragraph_after", "find": "unabhängig von ihren "
+     "Deutschkenntnissen.", "text": "Ziel 1.1.4: Kitas arbeiten mit den Familienzentren."},
+    {"author": "Hans Prüfer", "op": "delete_paragraph",
+     "find": "Kinder aus zugewanderten Familien besuchen eine Kita im Durchschnitt"},
 ]
 
 
@@ -119,8 +123,14 @@ def by_hand(body: str) -> str:
     body = body.replace("Lehrkräfte und Unterricht,", "Lehrkräfte,", 1)
     body = body.replace("Bildungserwartungen haben.\n", "Bildungserwartungen haben.\n\n"
                         "Ein ganz neuer Absatz.\n", 1)
-    return body.replace(":   Fachbereich Jugend und Familie", ":   Fachbereich Jugend, Familie "
+    body = body.replace(":   Fachbereich Jugend und Familie", ":   Fachbereich Jugend, Familie "
                         "und Bildung", 1)
+    body = body.replace("unabhängig von ihren Deutschkenntnissen.\n", "unabhängig von ihren "
+                        "Deutschkenntnissen.\n- **Ziel 1.1.4:** Kitas arbeiten mit den "
+                        "Familienzentren.\n", 1)
+    start = body.index("Kinder aus zugewanderten Familien besuchen eine Kita im Durchschnitt")
+    end = body.index("\n\n", start) + 2
+    return body[:start] + body[end:]
 
 
 def lo_edit(src: Path, out: Path, steps: list[dict]) -> Path:

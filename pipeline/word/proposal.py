@@ -9,6 +9,7 @@ at the characters that changed (source.apply_plain), so untouched Markdown stays
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 
 from pipeline.word.source import Leaf, apply_plain, escape, key, leaves, plain_map
@@ -78,8 +79,16 @@ def _prefix(leaf: DocLeaf, item_prefix: str = "- ") -> str:
             "definition": ":   "}.get(leaf.kind, "")
 
 
-def _new_block(leaf: DocLeaf, text: str) -> str:
-    return _prefix(leaf) + escape(text)
+def _new_block(leaf: DocLeaf, text: str, item_prefix: str = "- ") -> str:
+    """A paragraph written in Word where the Markdown had none; a new Ziel gets the plan's
+    label (`**Ziel 1.2.3:**`)."""
+    markdown = escape(text)
+    if leaf.kind == "item":
+        markdown = _GOAL_LABEL.sub(r"**Ziel \1:** ", markdown, count=1)
+    return _prefix(leaf, item_prefix) + markdown
+
+
+_GOAL_LABEL = re.compile(r"^Ziel\s+((?:\d+|[A-Z])(?:\.\d+){2}):?\s*")
 
 
 def _joiner(before: str, after: str) -> str:
@@ -115,7 +124,7 @@ def _rebuild(body: str, base: list[Leaf], base_plain: list[str],
             blocks.append((leaf.kind, leaf.prefix + apply_plain(body[leaf.start:leaf.end], text)))
         else:
             doc_leaf = local[run[0]]
-            blocks.append((doc_leaf.kind, _prefix(doc_leaf, item_prefix) + escape(text)))
+            blocks.append((doc_leaf.kind, _new_block(doc_leaf, text, item_prefix)))
     out: list[str] = []
     for n, (kind, markdown) in enumerate(blocks):
         if n:
@@ -198,9 +207,9 @@ def propose(body: str, reading: Reading, *, generated: set[str] = frozenset(),
                 inserted.append((0, 0, _new_block(first, text) + "\n\n"))
             else:
                 leaf = src[pair[before]]
-                sep = "\n" + leaf.prefix if leaf.kind == "item" and first.kind != "heading" \
-                    else "\n\n"
-                inserted.append((leaf.end, leaf.end, sep + _new_block(first, text)))
+                item = leaf.prefix if leaf.kind == "item" else "- "
+                inserted.append((leaf.end, leaf.end, _joiner(leaf.kind, first.kind)
+                                 + _new_block(first, text, item)))
             proposal.notes.append(f"{where}: ohne Änderungsverfolgung eingefügt, übernommen")
     for leaf in doc:
         if leaf.footnote_changes:
