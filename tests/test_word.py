@@ -269,7 +269,7 @@ def test_word_ooxml_changes_comments_and_format_changes(repo, capsys, tmp_path):
     comments = repo.git.show(f"{branch}:plan/anmerkungen/bildung-2026-11-30.md")
     assert "Wer finanziert das?" in comments
     assert "> Schulplatzvergabe" in comments
-    assert "## Maßnahme 1.3.1: Petra Word" in comments  # anchored to the Maßnahme's ID
+    assert "## Maßnahme 1.3.1 (`m-1-3-1`)\n\n**Petra Word**, 30.11.2026:" in comments
 
 
 def test_word_move_arrives_as_deletion_and_insertion(repo, capsys, tmp_path):

@@ -358,12 +358,20 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
 
 def comments_markdown(chapter: Chapter, reading, anchors: dict[int, str], source: str) -> str:
     """The comments of a reviewed file, each under the section/Ziel/Maßnahme it is attached
-    to, quoting the text it marks."""
+    to (with its anchor ID, e.g. m-1-2-3), quoting the text it marks."""
+    from pipeline.dates import german_date
+    from pipeline.plan.body import anchor
+
+    kinds = {"Abschnitt": "abschnitt", "Ziel": "z", "Maßnahme": "m"}
     lines = [f"# Anmerkungen zu Kapitel {chapter.number} {chapter.title}", "",
              f"Aus der Word-Datei {source}.", ""]
     for comment in reading.comments:
-        where = anchors.get(comment.leaf, "") or "Kapitel"
-        lines.append(f"## {where}: {comment.author}, {comment.date[:10]}")
+        where = anchors.get(comment.leaf, "")
+        kind, _, number = where.partition(" ")
+        ident = f" (`{anchor(kinds[kind], number)}`)" if kind in kinds and number else ""
+        lines.append(f"## {where or 'Kapitel'}{ident}")
+        lines.append("")
+        lines.append(f"**{comment.author}**, {german_date(comment.date[:10])}:")
         lines.append("")
         if comment.quote:
             lines.append(f"> {comment.quote}")
