@@ -581,14 +581,37 @@ def test_draft_images_come_along_and_missing_alt_text_is_reported(repo, capsys, 
 # --- the whole plan as `lip build` writes it ----------------------------------------------------
 
 
-def _built_docx(repo) -> bytes:
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Path, bytes]:
+    """One committed copy of the shipped plan and its `lip build` DOCX, shared by the tests
+    that only add branches."""
+    import os
+
     from pipeline.commands.build import build
 
-    return build(Path("plan"), output=Path("build"), formats=["docx"]).outputs["docx"].read_bytes()
+    root = tmp_path_factory.mktemp("gebaut") / "repo"
+    shutil.copytree(ROOT / "plan", root / "plan")
+    init_repo(root)
+    old = Path.cwd()
+    os.chdir(root)
+    try:
+        data = build(Path("plan"), output=Path("build"), formats=["docx"]).outputs["docx"]
+        return root, data.read_bytes()
+    finally:
+        os.chdir(old)
 
 
-def test_a_reviewed_build_docx_becomes_one_proposal_over_all_chapters(repo, capsys, tmp_path):
-    data = _built_docx(repo)
+@pytest.fixture
+def built_repo(built, monkeypatch) -> tuple[git.Repo, bytes]:
+    root, data = built
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("NO_COLOR", "1")
+    return git.Repo(root), data
+
+
+def test_a_reviewed_build_docx_becomes_one_proposal_over_all_chapters(built_repo, capsys,
+                                                                       tmp_path):
+    repo, data = built_repo
     bildung, soziales = body_of(repo, "HEAD"), body_of(repo, "HEAD", "plan/12-soziales.md")
     data = word_edit(data, "nach wie vor ", delete=True, author="Erika Muster")
     first_soziales = plain_map(soziales[leaves(soziales)[0].start:leaves(soziales)[0].end])[0]
@@ -606,8 +629,9 @@ def test_a_reviewed_build_docx_becomes_one_proposal_over_all_chapters(repo, caps
     assert sorted(log) == ["Erika Muster", "Hans Prüfer"]
 
 
-def test_changes_in_the_generated_annex_are_not_importable(repo, capsys, tmp_path):
-    data = word_edit(_built_docx(repo), "Der Plan enthält ", insert="genau ")
+def test_changes_in_the_generated_annex_are_not_importable(built_repo, capsys, tmp_path):
+    repo, data = built_repo
+    data = word_edit(data, "Der Plan enthält ", insert="genau ")
     path = tmp_path / "anhang.docx"
     path.write_bytes(data)
     before = branches(repo)
@@ -617,21 +641,23 @@ def test_changes_in_the_generated_annex_are_not_importable(repo, capsys, tmp_pat
     assert branches(repo) == before
 
 
-def test_an_unchanged_file_changes_nothing_in_any_chapter(repo, capsys, tmp_path):
+@pytest.mark.slow
+def test_an_unchanged_file_changes_nothing_in_any_chapter(built_repo, capsys, tmp_path):
     """Whatever pandoc makes of the Markdown (captions above tables, footnotes apart, links,
     gender stars), reading it back without changes finds no change: for the whole plan."""
+    repo, data = built_repo
     path = tmp_path / "unveraendert.docx"
-    path.write_bytes(_built_docx(repo))
+    path.write_bytes(data)
     code, out, err = lip(["word-import", str(path)], capsys)
     assert code == 1 and "keine Änderungen" in err, err
-    code, out, err = lip(["word-export"], capsys)
-    for exported in sorted(Path("build/word").glob("*.docx")):
+    code, out, err = lip(["word-export", "--ausgabe", str(tmp_path / "word")], capsys)
+    for exported in sorted((tmp_path / "word").glob("*.docx")):
         code, out, err = lip(["word-import", str(exported)], capsys)
         assert code == 1 and "keine Änderungen" in err, (exported, err)
 
 
-def test_a_change_inside_a_footnote_is_reported(repo, capsys, tmp_path):
-    data = _built_docx(repo)
+def test_a_change_inside_a_footnote_is_reported(built_repo, capsys, tmp_path):
+    repo, data = built_repo
     z = zipfile.ZipFile(io.BytesIO(data))
     assert "word/footnotes.xml" in z.namelist()
     files = {n: z.read(n) for n in z.namelist()}
