@@ -350,6 +350,14 @@ def _with_property(data: bytes, name: str, value: str) -> bytes:
     return out.getvalue()
 
 
+def _with_doctype() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        dst.writestr("word/document.xml", '<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY a "aaaa">'
+                     '<!ENTITY b "&a;&a;&a;&a;">]><w:document>&b;</w:document>')
+    return out.getvalue()
+
+
 def _bomb() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -364,10 +372,12 @@ def _bomb() -> bytes:
     ("geschuetzt.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "Kennwort"),
     ("kaputt.docx", b"PK\x03\x04" + b"\x00" * 200, "beschädigt"),
     ("bombe.docx", None, "ZIP-Bombe"),
+    ("entitaeten.docx", "entities", "XML-Bombe"),
 ])
 def test_files_that_are_not_a_docx(repo, capsys, tmp_path, name, content, message):
     path = tmp_path / name
-    path.write_bytes(_bomb() if content is None else content)
+    path.write_bytes(_bomb() if content is None else _with_doctype() if content == "entities"
+                     else content)
     before, head = branches(repo), repo.head.commit.hexsha
     code, out, err = lip(["word-import", str(path)], capsys)
     assert code == 1
@@ -390,6 +400,17 @@ def test_provenance_that_does_not_fit(repo, capsys, tmp_path, prop, value, messa
     code, out, err = lip(["word-import", str(path)], capsys)
     assert code == 1 and message in err, err
     _assert_nothing_written(repo, before, head)
+
+
+def test_a_draft_is_refused_while_the_chapter_has_uncommitted_changes(repo, capsys, tmp_path):
+    path = tmp_path / "entwurf.docx"
+    path.write_bytes(docx_of(DRAFT))
+    chapter = Path("plan/11-bildung.md")
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOffen.\n", encoding="utf-8")
+    before = branches(repo)
+    code, out, err = lip(["word-import", "--neu", "bildung", str(path)], capsys)
+    assert code == 1 and "nicht committete Änderungen" in err
+    assert branches(repo) == before
 
 
 def test_a_docx_without_provenance_points_to_neu(repo, capsys, tmp_path):
