@@ -772,3 +772,13 @@ def test_random_edit_scripts_arrive_exactly(repo, capsys, tmp_path):
         assert authors == {author for _, author in ops.values()}
 
     check()
+
+
+def test_the_proposal_is_checked_and_its_problems_shown(repo, capsys, tmp_path):
+    exported = export(capsys, "bildung")
+    data = word_edit(exported.read_bytes(), "Maßnahme 1.1.2:", delete=True, insert="Maßnahme 1.1.1:")
+    path = tmp_path / "doppelt.docx"
+    path.write_bytes(data)
+    code, out, err = lip(["word-import", str(path)], capsys)
+    assert code == 0, err
+    assert "lip check auf dem Vorschlag: plan/11-bildung.md:" in out and "1.1.1" in out

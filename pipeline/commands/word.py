@@ -13,7 +13,7 @@ from pathlib import Path
 from pipeline.assemble import Assembled, Part, chapter_markdown
 from pipeline.errors import PipelineError
 from pipeline.files import os_error_text, write_atomic
-from pipeline.plan import Chapter, load_plan
+from pipeline.plan import Chapter, Plan, load_plan
 from pipeline.plan.frontmatter import decode, split
 from pipeline.plan.model import text_hash
 from pipeline.word.package import MAX_DOCX_BYTES, WordInputError, open_docx
@@ -351,9 +351,25 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
         n += 1
         branch = f"{stem}-{n}"
     history.create_branch(repo, branch, history.head_sha(repo), commits)
+    notes += _check_proposal(plan, {t.chapter.filename: dataclasses.replace(
+        t.head, body=final[cid][-1]).join().encode("utf-8") for cid, t in targets.items()})
     first = next(iter(targets.values())).chapter
     return ImportResult(branch, first, summary, comment_count, comments_file, notes, merged,
                         [t.chapter for t in targets.values()])
+
+
+def _check_proposal(plan: Plan, changed: dict[str, bytes]) -> list[str]:
+    """`lip check`'s errors in the chapters as the proposal has them (the secretariat sees
+    at once what a reviewer's edit broke, e.g. a Maßnahme's number)."""
+    from pipeline.commands.check import plan_report
+
+    files = {**plan.files, **changed}
+    proposed = load_plan(files)
+    proposed.resources = plan.resources
+    paths = {f"{plan.chapters[0].path.rsplit('/', 1)[0]}/{name}" for name in changed} \
+        if plan.chapters else set()
+    return [f"lip check auf dem Vorschlag: {d}" for d in plan_report(proposed).diagnostics
+            if d.severity.name == "ERROR" and d.path in paths]
 
 
 def comments_markdown(chapter: Chapter, reading, anchors: dict[int, str], source: str) -> str:
