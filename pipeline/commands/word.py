@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import re
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,7 +76,7 @@ def export(plan_dir: Path, kapitel: list[str], *, rev: str | None = None,
         settings = Settings(timestamp=source.time, work_dir=Path(work),
                             resources=source.resources)
         settings.write_resources()
-        rendered = []
+        jobs = []
         for chapter in chapters:
             meta = {"lang": "de-DE", "toc-title": "Inhalt",  # no title: it would be a paragraph
                     **export_metadata(chapter, source.commit or "", plan_id)}
@@ -83,9 +85,13 @@ def export(plan_dir: Path, kapitel: list[str], *, rev: str | None = None,
                       "entwurf": True}
             doc = Assembled([Part(chapter.anchor, chapter_markdown(chapter), chapter.path)],
                             meta, header)
-            data = export_docx(doc, template=template, settings=settings)
             name = f"{Path(chapter.filename).stem}-{(source.commit or '')[:7]}.docx"
-            rendered.append((output / name, data))
+            jobs.append((output / name, doc))
+        # one pandoc per core: each chapter is converted on its own
+        with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
+            datas = list(pool.map(lambda job: export_docx(job[1], template=template,
+                                                          settings=settings), jobs))
+        rendered = [(path, data) for (path, _doc), data in zip(jobs, datas, strict=True)]
     for path, data in rendered:
         write_atomic(path, data)
         files.append(path)

@@ -224,6 +224,8 @@ def propose(body: str, reading: Reading, *, generated: set[str] = frozenset(),
     views: list[tuple[str, frozenset[str]]] = [(UNTRACKED, frozenset())]
     views += [(a, frozenset(order[:k + 1])) for k, a in enumerate(order)]
     previous = body
+    memo: dict[tuple[int, str], str] = {}
+    """(leaf start, text) -> its Markdown: most leaves read the same in several views."""
     for author, accepted in views:
         edits: list[tuple[int, int, str]] = list(inserted)
         for cluster in clusters:
@@ -235,9 +237,13 @@ def propose(body: str, reading: Reading, *, generated: set[str] = frozenset(),
             view = paragraphs(local, accepted)
             start, end = base_leaves[0].start, base_leaves[-1].end
             if len(base_leaves) == 1 and len(view) == 1:
-                new_text = apply_plain(body[start:end], view[0][0])
-                if new_text != body[start:end]:
-                    edits.append((start, end, new_text))
+                text = view[0][0]
+                if text == src_plain[pair[bases[0]]]:
+                    continue  # as exported
+                if (start, text) not in memo:
+                    memo[start, text] = apply_plain(body[start:end], text)
+                if memo[start, text] != body[start:end]:
+                    edits.append((start, end, memo[start, text]))
                 continue
             new_text, start = _rebuild(body, base_leaves, [src_plain[pair[b]] for b in bases],
                                        view, local)
