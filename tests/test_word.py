@@ -422,6 +422,25 @@ def test_a_docx_without_provenance_points_to_neu(repo, capsys, tmp_path):
     assert code == 1 and "--neu" in err
 
 
+def test_export_names_uncommitted_changes_it_leaves_out(repo, capsys):
+    chapter = Path("plan/11-bildung.md")
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nEntwurf im Editor.\n",
+                       encoding="utf-8")
+    code, out, err = lip(["word-export", "bildung"], capsys)
+    assert code == 0
+    assert "plan/11-bildung.md hat nicht committete Änderungen" in err
+    document = zipfile.ZipFile(out.strip()).read("word/document.xml").decode()
+    assert "Entwurf im Editor" not in document
+
+
+def test_a_redline_docx_is_not_taken_for_a_review(repo, capsys, tmp_path):
+    _commit_edit(repo, "aber nach wie vor stark", "aber immer noch stark")
+    code, out, err = lip(["redline", "HEAD~1", "HEAD", "--format", "docx"], capsys)
+    docx = next(Path("build").rglob("redline.docx"))
+    code, out, err = lip(["word-import", str(docx)], capsys)
+    assert code == 1 and "Änderungsfassung" in err and "word-export" in err
+
+
 def test_uncommitted_changes_to_the_chapter_refuse_the_import(repo, capsys, tmp_path):
     exported = export(capsys, "bildung")
     path = tmp_path / "r.docx"

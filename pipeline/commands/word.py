@@ -44,6 +44,8 @@ def _plan_identity(repo) -> str:
 class ExportResult:
     files: list[Path]
     commit: str
+    uncommitted: list[str] = field(default_factory=list)
+    """Exported chapters whose working file differs from the commit (not in the export)."""
 
 
 def export_metadata(chapter: Chapter, commit: str, plan_id: str) -> dict[str, str]:
@@ -95,7 +97,13 @@ def export(plan_dir: Path, kapitel: list[str], *, rev: str | None = None,
     for path, data in rendered:
         write_atomic(path, data)
         files.append(path)
-    return ExportResult(files, source.commit or "")
+    uncommitted = []
+    if rev is None:
+        for chapter in chapters:
+            relpath = history.repo_path(repo, plan_dir / chapter.filename)
+            if history.is_dirty(repo, relpath):
+                uncommitted.append(chapter.path)
+    return ExportResult(files, source.commit or "", uncommitted)
 
 
 # --- import ---------------------------------------------------------------------------------
@@ -195,7 +203,12 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
     prov = package.provenance
     name = docx.name
     hashes = _provenance_hashes(prov)
-    if not hashes or prov.get("lip-art") == "redline":
+    if prov.get("lip-art") == "redline":
+        raise WordInputError(f"{name}: ist eine Änderungsfassung aus 'lip redline'; ihre "
+                             f"Änderungen sind die von lip, nicht die der Prüfenden. Zum "
+                             f"Überarbeiten bitte mit 'lip word-export KAPITEL' eine Datei "
+                             f"ausgeben und diese zurückschicken lassen")
+    if not hashes:
         raise WordInputError(f"{name}: trägt keine Herkunftsangaben von lip (Kapitel, Commit, "
                              f"Text-Hash); nur Dateien aus 'lip word-export' oder 'lip build' "
                              f"lassen sich so übernehmen. Einen frei geschriebenen Entwurf "
