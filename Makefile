@@ -89,3 +89,11 @@ AXE := build/node/node_modules/axe-core/axe.min.js
 setup: $(AXE)
 $(AXE):
 	npm install --no-save --no-audit --no-fund --prefix build/node axe-core@4
+
+# CI templates (issue 19): gitlab-ci-local runs ci/gitlab-ci.yml in the tests (shell executor),
+# from the npm registry into the git-ignored build/gcl/. 4.70 is the newest that runs on
+# Debian's Node.js 20 (later versions need Node 22).
+GCL := build/gcl/node_modules/.bin/gitlab-ci-local
+setup: $(GCL)
+$(GCL):
+	npm install --no-save --no-audit --no-fund --prefix build/gcl gitlab-ci-local@4.70.1

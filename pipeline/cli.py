@@ -851,6 +851,108 @@ def _open_in_browser(address: str) -> bool:
         return False
 
 
+# --- preview while writing (issue 19) ------------------------------------------------------
+
+
+@cli.command("vorschau")
+@plan_dir_option
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port auf 127.0.0.1 (0: ein freier Port).")
+@click.option("--pdf", is_flag=True, help="Auch die Beschlussdrucksache (build/LIP-2.0.pdf) "
+                                          "bei jedem Speichern neu bauen.")
+def vorschau_command(plan_dir: Path, port: int, pdf: bool) -> None:
+    """Vorschau beim Schreiben: die Website des Arbeitsstands, bei jedem Speichern neu.
+
+    Zeigt die Website für die Beteiligten unter http://127.0.0.1:PORT/ (nur auf diesem
+    Rechner erreichbar). Jede gespeicherte Änderung in plan/ oder templates/ wird geprüft
+    und gebaut; die geöffnete Seite lädt sich selbst neu. Probleme aus 'lip check' stehen
+    oben auf der Seite und im Terminal. Beenden mit Strg+C.
+
+    \b
+    Beispiel:
+      lip vorschau
+      lip vorschau --port 8001 --pdf
+    """
+    from pipeline.commands import vorschau
+
+    root = project_root() or plan_dir.resolve().parent
+    vorschau.run(plan_dir, port=port, pdf=pdf, root=root,
+                 echo=lambda text: click.echo(text, err=True) if not text.startswith("Vorschau läuft")
+                 else click.echo(text))
+
+
+# --- CI on the city's git host (issue 19) --------------------------------------------------
+
+
+@cli.group("ci", cls=GermanGroup)
+def ci_group() -> None:
+    """Für GitLab CI und GitHub Actions (ci/gitlab-ci.yml, ci/github-workflow.yml).
+
+    Beide rufen ci/lip-ci.sh auf, das diese Befehle aufruft.
+
+    \b
+    Beispiel:
+      lip ci merge-request --ziel main
+      lip ci seite --ausgabe public
+    """
+
+
+@ci_group.command("merge-request")
+@click.option("--ziel", required=True, metavar="BRANCH",
+              help="Ziel-Branch des Merge-Requests (z. B. main); verglichen wird mit dem Stand, "
+                   "von dem der Branch abzweigt.")
+@plan_dir_option
+@click.option("--ausgabe", type=click.Path(file_okay=False, path_type=Path), default=Path("build/ci"),
+              callback=_from_root, help="Zielordner der Artefakte (Standard: build/ci).")
+@click.option("--github", is_flag=True, help="Befunde als GitHub-Anmerkungen (::error …) ausgeben.")
+@click.option("--zusammenfassung", type=click.Path(dir_okay=False, path_type=Path),
+              help="Die Zusammenfassung (Markdown) zusätzlich an diese Datei anhängen "
+                   "(GitHub: $GITHUB_STEP_SUMMARY).")
+def ci_merge_request_command(ziel: str, plan_dir: Path, ausgabe: Path, github: bool,
+                             zusammenfassung: Path | None) -> None:
+    """Merge-Request prüfen: Prüfbericht, PDF, Website, Redline der geänderten Kapitel.
+
+    Schreibt gl-code-quality-report.json, zusammenfassung.md, dokumente/, site/ und redline/
+    in den Zielordner; baut, was sich bauen lässt. Exit-Code 1, wenn der Plan Fehler hat.
+
+    \b
+    Beispiel:
+      lip ci merge-request --ziel main
+    """
+    from pipeline.commands import ci
+
+    result = ci.merge_request(plan_dir, ziel, ausgabe)
+    if github:
+        for line in result.annotations:
+            click.echo(line)
+    else:
+        for d in result.report.sorted():
+            click.echo(str(d), err=True)
+    click.echo(result.summary, err=True)
+    if zusammenfassung is not None:
+        with open(zusammenfassung, "a", encoding="utf-8") as f:
+            f.write(result.summary)
+    if result.failed:
+        raise SystemExit(1)
+
+
+@ci_group.command("seite")
+@plan_dir_option
+@click.option("--ausgabe", type=click.Path(file_okay=False, path_type=Path), default=Path("public"),
+              help="Zielordner der Website (Standard: public, wie GitLab Pages ihn erwartet).")
+def ci_seite_command(plan_dir: Path, ausgabe: Path) -> None:
+    """Website mit PDF und Word-Datei für die Veröffentlichung bauen (Standard-Branch).
+
+    \b
+    Beispiel:
+      lip ci seite --ausgabe public
+    """
+    from pipeline.commands import ci
+
+    index = ci.pages(plan_dir, ausgabe, ausgabe.parent / "build")
+    click.echo(f"Website geschrieben: {index}", err=True)
+
+
 # --- council stage (issue 18) ----------------------------------------------------------------
 
 

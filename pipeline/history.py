@@ -704,6 +704,19 @@ def is_ancestor(repo, older: str, newer: str) -> bool:
     return True
 
 
+def merge_base(repo, target: str, head: str = "HEAD") -> Revision:
+    """Where a merge request's branch left `target` (the commit its changes are shown
+    against); `target` itself when the two share no history."""
+    git = _git_module()
+
+    resolved = resolve(repo, target)
+    try:
+        sha = repo.git.merge_base(resolved.sha, head).strip()
+    except git.GitCommandError:
+        return resolved
+    return resolve(repo, sha)
+
+
 def read_blobs(repo, blob_ids: list[str]) -> dict[str, bytes]:
     """The bytes of git blobs by id (through git's one long-running object reader)."""
     out = {}

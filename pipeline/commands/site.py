@@ -898,16 +898,19 @@ def _compare(d: FassungDiff, history: PlanHistory, new_plan: Any) -> None:
 
 def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo: Any = None,
                prefix: str = "plan", build_dir: Path | None = None, stand: Any = "",
-               commit: str = "") -> SiteResult:
+               commit: str = "", render: Any = None,
+               history: PlanHistory | None = None) -> SiteResult:
     """Write the whole site to `out_dir`, replacing what was there only when all pages exist.
 
     `plan_dir` (on disk) supplies images; `repo` old versions for redlines; `build_dir` the
     PDF/DOCX/Synopse to link. Does not validate the plan: a plan with check errors still
-    gets a site, and its text is escaped all the same.
+    gets a site, and its text is escaped all the same. `render` replaces `render_fragments`
+    (`lip vorschau` passes one that keeps unchanged fragments instead of calling pandoc),
+    `history` the PlanHistory to read old versions with (kept across its rebuilds).
     """
     start = time.perf_counter()
     _refuse_unsafe_ids(plan)
-    history = PlanHistory(repo, prefix)
+    history = history or PlanHistory(repo, prefix)
     pages = []
     for ch in plan.chapters:
         state = site_data.state_view(ch, plan.manifest)
@@ -922,7 +925,7 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
                 for p in redline_src]
     diff_src = [(d, r) for d in diffs for _, r in d.chapters if r.available]
     sources += [(r.markdown, ["--shift-heading-level-by=1"]) for _, r in diff_src]
-    rendered = render_fragments(sources)
+    rendered = (render or render_fragments)(sources)
     anchors = anchor_pages(pages)
     for p, frag in zip(pages, rendered, strict=False):
         p.html = link_anchors(frag, p.page, anchors)

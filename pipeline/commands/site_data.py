@@ -132,14 +132,34 @@ def summary_of(stats: Any) -> str:
     return "; ".join(p for p in parts if p) + "."
 
 
+_REDLINES: dict[tuple, RedlineView] = {}
+"""Redlines already made, by the two texts: `lip vorschau` rebuilds the site on every save,
+and only the chapter saved needs a new one."""
+
+
+def _redline_key(chapter: Chapter | None) -> tuple:
+    from pipeline.assemble import chapter_markdown
+
+    return () if chapter is None else (chapter.id, chapter.number, chapter.title,
+                                       chapter_markdown(chapter))
+
+
 def redline_chapters(old: Chapter | None, new: Chapter | None) -> RedlineView:
     """Redline between two versions of a chapter (either may be missing)."""
     from pipeline.render import redline_text
 
+    key = (_redline_key(old), _redline_key(new))
+    if key in _REDLINES:
+        return _REDLINES[key]
     red = redline_text.redline_chapter(old, new)
     if not red.stats.changed:
-        return RedlineView(False, message="Keine Änderungen am Text.")
-    return RedlineView(True, red.markdown, summary_of(red.stats))
+        view = RedlineView(False, message="Keine Änderungen am Text.")
+    else:
+        view = RedlineView(True, red.markdown, summary_of(red.stats))
+    if len(_REDLINES) >= 200:
+        _REDLINES.clear()
+    _REDLINES[key] = view
+    return view
 
 
 def redline_since_decision(history: PlanHistory, chapter: Chapter, state: StateView
@@ -284,7 +304,7 @@ def antraege_views(plan: Any, history: PlanHistory, plan_dir: Any = None
     from pipeline.council import antraege as council
     from pipeline.council.beschluss import passage_replacement, replacement
     from pipeline.errors import PipelineError
-    from pipeline.redline import compare_markdown
+    from pipeline.render.redline_text import compare_markdown
 
     antraege, unread = council.load_antraege(plan)
     notes = [str(d) for d in unread]

@@ -380,7 +380,7 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
 def _check_proposal(plan: Plan, changed: dict[str, bytes]) -> list[str]:
     """`lip check`'s errors in the chapters as the proposal has them (the secretariat sees
     at once what a reviewer's edit broke, e.g. a Maßnahme's number)."""
-    from pipeline.commands.check import plan_report
+    from pipeline.commands.plan_report import plan_report
 
     files = {**plan.files, **changed}
     proposed = load_plan(files)
@@ -433,7 +433,7 @@ def import_draft(plan_dir: Path, kapitel: str, docx: Path) -> DraftResult:
     """Propose a draft written freely in Word as the new body of `kapitel` (front matter
     kept) on a branch, and report `lip check`'s findings against the Word paragraphs."""
     from pipeline import history
-    from pipeline.commands.check import plan_report
+    from pipeline.commands.plan_report import plan_report
     from pipeline.plan import read_resources
     from pipeline.render.word import read_draft
     from pipeline.word.draft import convert
