@@ -801,3 +801,29 @@ def test_the_proposal_is_checked_and_its_problems_shown(repo, capsys, tmp_path):
     code, out, err = lip(["word-import", str(path)], capsys)
     assert code == 0, err
     assert "lip check auf dem Vorschlag: plan/11-bildung.md:" in out and "1.1.1" in out
+
+
+def test_untracked_deletion_stays_deleted_in_every_authors_commit_and_is_named(repo, capsys,
+                                                                              tmp_path):
+    exported = export(capsys, "bildung")
+    base = body_of(repo, "HEAD")
+    z = zipfile.ZipFile(exported)
+    files = {n: z.read(n) for n in z.namelist()}
+    xml = files["word/document.xml"].decode()
+    gone = "Kinder aus zugewanderten Familien besuchen eine Kita im Durchschnitt"
+    m = re.search(r"<w:p>(?:(?!<w:p>).)*?" + gone + r".*?</w:p>", xml, re.S)
+    files["word/document.xml"] = (xml[:m.start()] + xml[m.end():]).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for n, content in files.items():
+            dst.writestr(n, content)
+    data = word_edit(out.getvalue(), "nach wie vor ", delete=True, author="Erika Muster")
+    path = tmp_path / "ohne.docx"
+    path.write_bytes(data)
+    code, text, err = lip(["word-import", str(path)], capsys)
+    assert code == 0, err
+    assert "ohne Änderungsverfolgung gelöscht" in text
+    branch = re.search(r"Branch (vorschlag/\S+)", text).group(1)
+    start = base.index(gone)
+    expected = base[:start] + base[base.index("\n\n", start) + 2:]
+    assert body_of(repo, branch) == expected.replace("aber nach wie vor stark", "aber stark", 1)

@@ -216,6 +216,10 @@ def propose(body: str, reading: Reading, *, generated: set[str] = frozenset(),
             problems.append(f"Absatz {leaf.number} (‚{_excerpt(leaf.view(frozenset()))}‘): "
                             f"Änderung in einer Fußnote; Fußnoten lassen sich nicht aus Word "
                             f"übernehmen, bitte im Kapiteltext ändern")
+    for s in unpaired_src:
+        proposal.notes.append(f"‚{_excerpt(src_plain[s])}‘ ({src[s].anchor or 'Kapitelanfang'}) "
+                              f"fehlt in der Word-Datei (ohne Änderungsverfolgung gelöscht): "
+                              f"im Vorschlag gestrichen")
     clusters = _clusters(doc)
     authors: dict[str, list[Change]] = {}
     for change in reading.changes:
@@ -249,10 +253,9 @@ def propose(body: str, reading: Reading, *, generated: set[str] = frozenset(),
                                        view, local)
             if new_text != body[start:end]:
                 edits.append((start, end, new_text))
-        if author == UNTRACKED:
-            for s in unpaired_src:
-                a, b = _remove_lines(body, src[s])
-                edits.append((a, b, ""))
+        for s in unpaired_src:  # deleted without tracking: gone in every view
+            a, b = _remove_lines(body, src[s])
+            edits.append((a, b, ""))
         new_body = _apply(body, edits)
         proposal.bodies.append(new_body)
         if new_body != previous:
