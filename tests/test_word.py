@@ -188,7 +188,7 @@ def _run(text: str) -> str:
 
 def word_edit(data: bytes, find: str, *, insert: str = "", delete: bool = False,
               author: str = "Petra Word", comment: str = "", format_only: bool = False,
-              move_to: str = "") -> bytes:
+              move_to: str = "", comment_id: int = 0) -> bytes:
     """Rewrite the run holding `find` the way Word marks an edit: w:del/w:ins with w:rsid,
     a comment range with comments.xml, a w:rPrChange, or a w:moveFrom/w:moveTo pair."""
     z = zipfile.ZipFile(io.BytesIO(data))
@@ -211,8 +211,9 @@ def word_edit(data: bytes, find: str, *, insert: str = "", delete: bool = False,
         middle = (f'<w:r><w:rPr><w:b/><w:rPrChange w:id="903" {attrs}><w:rPr/></w:rPrChange>'
                   f'</w:rPr><w:t xml:space="preserve">{find}</w:t></w:r>')
     if comment:
-        middle = (f'<w:commentRangeStart w:id="0"/>{middle}<w:commentRangeEnd w:id="0"/>'
-                  f'<w:r><w:commentReference w:id="0"/></w:r>')
+        c = comment_id
+        middle = (f'<w:commentRangeStart w:id="{c}"/>{middle}<w:commentRangeEnd w:id="{c}"/>'
+                  f'<w:r><w:commentReference w:id="{c}"/></w:r>')
     xml = xml[:m.start()] + _run(before) + middle + _run(after) + xml[m.end():]
     if move_to:  # the run holding `move_to` is cut after it, the moved text goes between
         t = re.search(r'<w:r><w:t xml:space="preserve">([^<]*?' + re.escape(move_to)
@@ -221,21 +222,29 @@ def word_edit(data: bytes, find: str, *, insert: str = "", delete: bool = False,
                f'<w:t xml:space="preserve"> {find.strip()}</w:t></w:r></w:moveTo>'
                + _run(t.group(2)) + xml[t.end():])
     files["word/document.xml"] = xml.encode()
-    if comment:
+    if comment and "word/comments.xml" in files:  # one more comment in the list
+        files["word/comments.xml"] = re.sub(rb"<w:comments([^>]*?)\s*/>", rb"<w:comments\1>"
+                                            rb"</w:comments>", files["word/comments.xml"])
+        files["word/comments.xml"] = files["word/comments.xml"].replace(
+            b"</w:comments>", f'<w:comment w:id="{comment_id}" {attrs} w:initials="PW"><w:p>'
+            f'<w:r><w:t>{comment}</w:t></w:r></w:p></w:comment></w:comments>'.encode())
+    elif comment:
         files["word/comments.xml"] = (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:comments xmlns:w='
-            '"http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:comment w:id="0" '
-            f'{attrs} w:initials="PW"><w:p><w:r><w:t>{comment}</w:t></w:r></w:p></w:comment>'
-            '</w:comments>').encode()
+            '"http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:comment w:id='
+            f'"{comment_id}" {attrs} w:initials="PW"><w:p><w:r><w:t>{comment}</w:t></w:r></w:p>'
+            '</w:comment></w:comments>').encode()
         rels = files["word/_rels/document.xml.rels"].decode()
-        files["word/_rels/document.xml.rels"] = rels.replace(
-            "</Relationships>", '<Relationship Id="rIdKommentar" Type="http://schemas.'
-            'openxmlformats.org/officeDocument/2006/relationships/comments" '
-            'Target="comments.xml"/></Relationships>').encode()
-        types = files["[Content_Types].xml"].decode()
-        files["[Content_Types].xml"] = types.replace(
-            "</Types>", '<Override PartName="/word/comments.xml" ContentType="application/vnd.'
-            'openxmlformats-officedocument.wordprocessingml.comments+xml"/></Types>').encode()
+        if "comments.xml" not in rels:
+            files["word/_rels/document.xml.rels"] = rels.replace(
+                "</Relationships>", '<Relationship Id="rIdKommentar" Type="http://schemas.'
+                'openxmlformats.org/officeDocument/2006/relationships/comments" '
+                'Target="comments.xml"/></Relationships>').encode()
+            types = files["[Content_Types].xml"].decode()
+            files["[Content_Types].xml"] = types.replace(
+                "</Types>", '<Override PartName="/word/comments.xml" ContentType="application/'
+                'vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"/></Types>'
+            ).encode()
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for name, content in files.items():
@@ -250,6 +259,8 @@ def test_word_ooxml_changes_comments_and_format_changes(repo, capsys, tmp_path):
     data = word_edit(data, "nach wie vor ", delete=True, author="Petra Word")
     data = word_edit(data, "Kita-Lots", insert="innen und Lots", author="Max Zwei")
     data = word_edit(data, "Schulplatzvergabe", comment="Wer finanziert das?", author="Petra Word")
+    data = word_edit(data, "im Alltag und erkennen", comment="Auch in der Krippe?",
+                     author="Max Zwei", comment_id=1)
     data = word_edit(data, "Hochschulen sind eigenständig", format_only=True)
     path = tmp_path / "word.docx"
     path.write_bytes(data)
@@ -264,12 +275,16 @@ def test_word_ooxml_changes_comments_and_format_changes(repo, capsys, tmp_path):
     assert "reine Formatänderung" in out
     log = repo.git.log("--format=%an|%aI|%s", f"main..{branch}").splitlines()
     authors = [line.split("|")[0] for line in log]
-    assert authors == ["Petra Word", "Max Zwei", "Petra Word"]
+    assert authors == ["Max Zwei", "Max Zwei", "Petra Word"]  # comments, then by first change
+    assert "2 Anmerkungen von Max Zwei, Petra Word" in log[0]
     assert log[-1].split("|")[1].startswith("2026-11-30T09:15:00")
     comments = repo.git.show(f"{branch}:plan/anmerkungen/bildung-2026-11-30.md")
     assert "Wer finanziert das?" in comments
     assert "> Schulplatzvergabe" in comments
     assert "## Maßnahme 1.3.1 (`m-1-3-1`)\n\n**Petra Word**, 30.11.2026:" in comments
+    assert "## Ziel 1.1.2 (`z-1-1-2`)\n\n**Max Zwei**, 30.11.2026:\n\n> im Alltag und erkennen" \
+        in comments
+    assert "Auch in der Krippe?" in comments
 
 
 def test_word_move_arrives_as_deletion_and_insertion(repo, capsys, tmp_path):

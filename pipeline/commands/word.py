@@ -351,12 +351,13 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
         rel = f"{COMMENTS_DIR}/{target.chapter.id}-{datum}.md"
         comments_file = history.repo_path(repo, plan_dir / rel)
         text = comments_markdown(target.chapter, sub, target.proposal.anchors, name)
-        authors = sorted({c.author for c in sub.comments})
+        authors = list(dict.fromkeys(c.author for c in sub.comments))
         n = len(sub.comments)
-        commits.append(history.PlannedCommit(
+        commits.append(history.PlannedCommit(  # git has one author: the first commenter
             {comments_file: text.encode("utf-8")},
-            f"{target.chapter.title}: {n} Anmerkung{'en' if n != 1 else ''} aus Word ({name})",
-            ", ".join(authors), max(c.date for c in sub.comments)))
+            f"{target.chapter.title}: {n} Anmerkung{'en' if n != 1 else ''} von "
+            f"{', '.join(authors)} aus Word ({name})",
+            authors[0] or "unbekannt", max(c.date for c in sub.comments)))
     if not commits:
         raise WordError(f"{name}: enthält keine Änderungen und keine Kommentare gegenüber dem "
                         f"exportierten Text; es gibt nichts zu übernehmen")
