@@ -842,3 +842,25 @@ def test_untracked_deletion_stays_deleted_in_every_authors_commit_and_is_named(r
     start = base.index(gone)
     expected = base[:start] + base[base.index("\n\n", start) + 2:]
     assert body_of(repo, branch) == expected.replace("aber nach wie vor stark", "aber stark", 1)
+
+
+def test_a_draft_with_word_heading_styles_and_lists_passes_the_check(repo, capsys, tmp_path):
+    from pipeline.render.tools import run_pandoc
+
+    draft = ("# Bildung\n\n## 1.1 Elementarbereich\n\n### Ausgangslage\n\nText.\n\n### Ziele\n\n"
+             "- Ziel 1.1.1: Kinder besuchen früh eine Kita.\n- Ziel 1.1.2: Alle Kitas fördern "
+             "Sprache.\n\n### Maßnahmen\n\n#### Maßnahme 1.1.1: Sprachbildung verankern\n\n"
+             "Die Kitas benennen Fachkräfte.\n\n| Feld | Angabe |\n|---|---|\n"
+             "| Federführung | Fachbereich Jugend und Familie |\n| Beteiligte | Freie Träger |\n"
+             "| Zielgruppe | Kinder |\n| Zeitraum | 2021–2023 |\n| Kennzahl | Anteil der Kitas |\n")
+    path = tmp_path / "formatiert.docx"
+    run_pandoc(["-f", "markdown", "-t", "docx", "-o", str(path)], draft)
+    code, out, err = lip(["word-import", "--neu", "bildung", str(path)], capsys)
+    assert code == 0, err
+    branch = re.search(r"Branch (vorschlag/\S+)", out).group(1)
+    body = body_of(repo, branch)
+    assert body.startswith("\n## 1.1 Elementarbereich\n\n### Ausgangslage\n\nText.\n\n### Ziele\n\n"
+                           "- **Ziel 1.1.1:** Kinder besuchen früh eine Kita.\n"
+                           "- **Ziel 1.1.2:** Alle Kitas fördern Sprache.\n"), body
+    assert "#### Maßnahme 1.1.1: Sprachbildung verankern\n\nDie Kitas benennen Fachkräfte.\n\n" \
+           "Federführung\n:   Fachbereich Jugend und Familie\n\nBeteiligte\n:   Freie Träger" in body
