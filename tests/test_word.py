@@ -112,6 +112,7 @@ EDITS = [
      "Deutschkenntnissen.", "text": "Ziel 1.1.4: Kitas arbeiten mit den Familienzentren."},
     {"author": "Hans Prüfer", "op": "delete_paragraph",
      "find": "Kinder aus zugewanderten Familien besuchen eine Kita im Durchschnitt"},
+    {"author": "Ute Beirat", "op": "bold", "find": "Hochschulen sind eigenständig"},
 ]
 
 
@@ -154,6 +155,7 @@ def test_libreoffice_round_trip_is_exact(repo, capsys, tmp_path):
     branch = re.search(r"Branch (vorschlag/\S+)", out).group(1)
     assert branch.startswith("vorschlag/bildung-erika-muster-")
     assert f"lip redline main {branch}" in out
+    assert "1 reine Formatänderung" in out  # LibreOffice's w:rPrChange: reported, not applied
     assert body_of(repo, branch) == by_hand(base)
     # one commit per author, in the order they changed something, with their names
     log = repo.git.log("--format=%an|%s", f"main..{branch}").splitlines()

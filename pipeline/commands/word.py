@@ -359,8 +359,11 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
             f"{', '.join(authors)} aus Word ({name})",
             authors[0] or "unbekannt", max(c.date for c in sub.comments)))
     if not commits:
+        only_format = (f" außer {package.format_changes} reinen Formatänderung(en), die nicht "
+                       f"übernommen werden (die Gestaltung legt der Plan fest)"
+                       if package.format_changes else "")
         raise WordError(f"{name}: enthält keine Änderungen und keine Kommentare gegenüber dem "
-                        f"exportierten Text; es gibt nichts zu übernehmen")
+                        f"exportierten Text{only_format}; es gibt nichts zu übernehmen")
     first_author = commits[0].author
     dates = [c.date for c in commits if c.date]
     datum = _date_of(max(dates) if dates else "")
