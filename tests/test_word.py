@@ -113,6 +113,7 @@ EDITS = [
     {"author": "Hans Prüfer", "op": "delete_paragraph",
      "find": "Kinder aus zugewanderten Familien besuchen eine Kita im Durchschnitt"},
     {"author": "Ute Beirat", "op": "bold", "find": "Hochschulen sind eigenständig"},
+    {"author": "Ute Beirat", "op": "move_down", "find": "Ziel 1.2.1:"},
 ]
 
 
@@ -131,7 +132,11 @@ def by_hand(body: str) -> str:
                         "Familienzentren.\n", 1)
     start = body.index("Kinder aus zugewanderten Familien besuchen eine Kita im Durchschnitt")
     end = body.index("\n\n", start) + 2
-    return body[:start] + body[end:]
+    body = body[:start] + body[end:]
+    first = body.index("- **Ziel 1.2.1:**")  # moved below Ziel 1.2.2
+    second = body.index("\n", first) + 1
+    after = body.index("\n", second) + 1
+    return body[:first] + body[second:after] + body[first:second] + body[after:]
 
 
 def lo_edit(src: Path, out: Path, steps: list[dict]) -> Path:
@@ -156,6 +161,7 @@ def test_libreoffice_round_trip_is_exact(repo, capsys, tmp_path):
     assert branch.startswith("vorschlag/bildung-erika-muster-")
     assert f"lip redline main {branch}" in out
     assert "1 reine Formatänderung" in out  # LibreOffice's w:rPrChange: reported, not applied
+    assert "Verschiebung" in out  # w:moveFrom/w:moveTo
     assert body_of(repo, branch) == by_hand(base)
     # one commit per author, in the order they changed something, with their names
     log = repo.git.log("--format=%an|%s", f"main..{branch}").splitlines()

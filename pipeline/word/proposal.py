@@ -100,7 +100,8 @@ def _joiner(before: str, after: str) -> str:
 
 
 def _rebuild(body: str, base: list[Leaf], base_plain: list[str],
-             view: list[tuple[str, list[int]]], local: list[DocLeaf]) -> tuple[str, int]:
+             view: list[tuple[str, list[int]]], local: list[DocLeaf],
+             before: Leaf | None = None) -> tuple[str, int]:
     """The Markdown for paragraphs split, joined, inserted or deleted in Word: each new
     paragraph edits the most similar old one (keeping its Markdown) or is written new with
     the prefix of its kind. Returns the text and where it starts (the first leaf's prefix
@@ -130,6 +131,9 @@ def _rebuild(body: str, base: list[Leaf], base_plain: list[str],
         if n:
             out.append(_joiner(blocks[n - 1][0], kind))
         out.append(markdown)
+    if blocks and before is not None and blocks[0][0] == "item" and first.kind != "item" \
+            and before.kind == "item" and body[before.end:start] == "\n\n":
+        start -= 1  # a list item moved or added below the list's last item joins the list
     return "".join(out), start
 
 
@@ -249,8 +253,9 @@ def propose(body: str, reading: Reading, *, generated: set[str] = frozenset(),
                 if memo[start, text] != body[start:end]:
                     edits.append((start, end, memo[start, text]))
                 continue
+            first_index = pair[bases[0]]
             new_text, start = _rebuild(body, base_leaves, [src_plain[pair[b]] for b in bases],
-                                       view, local)
+                                       view, local, src[first_index - 1] if first_index else None)
             if new_text != body[start:end]:
                 edits.append((start, end, new_text))
         for s in unpaired_src:  # deleted without tracking: gone in every view

@@ -107,6 +107,10 @@ def main(src, out, script):
                 cursor.gotoEndOfParagraph(False)
                 cursor.getText().insertControlCharacter(cursor, PARAGRAPH_BREAK, False)
                 cursor.getText().insertString(cursor, step["text"], False)
+            elif op == "move_down":  # the paragraph one down (Ctrl+Alt+Down in Writer)
+                view = doc.getCurrentController().getViewCursor()
+                view.gotoRange(found.getStart(), False)
+                dispatcher.executeDispatch(frame, ".uno:MoveDown", "", 0, ())
             elif op == "bold":
                 found.setPropertyValue("CharWeight", 150.0)
             elif op == "delete_paragraph":
