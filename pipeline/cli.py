@@ -741,6 +741,8 @@ def word_export_command(kapitel: tuple[str, ...], plan_dir: Path, rev: str | Non
 def word_import_command(argumente: tuple[str, ...], neu: bool, plan_dir: Path) -> None:
     """Überarbeitete Word-Datei als Vorschlag übernehmen (Branch vorschlag/…).
 
+    Aufruf: lip word-import [KAPITEL] DATEI.docx – KAPITEL nur mit --neu.
+
     Liest die nachverfolgten Änderungen (mit Autor*in und Datum) und die Kommentare einer
     Datei aus 'lip word-export' und legt sie als Branch vorschlag/<kapitel>-<autor>-<datum>
     an: ein Commit je Autor*in, Kommentare in plan/anmerkungen/. main und die Dateien im

@@ -54,9 +54,11 @@ class WordConversion:
     """pandoc's DOCX run together with the PNG copies it will ask for."""
 
     def __init__(self, pandoc: PendingPandoc, copies: PngCopies | None,
-                 settings: Settings | None = None, drucksache: bool = True) -> None:
+                 settings: Settings | None = None, whole: bool = True) -> None:
         self._pandoc, self._copies, self._settings = pandoc, copies, settings
-        self._drucksache = drucksache
+        self._whole = whole
+        """The whole Beschlussdrucksache (the Drucksache part in front); a chapter exported
+        for editing in Word (`lip word-export`) is only its text."""
 
     def finish(self, doc: Assembled) -> bytes:
         if self._settings is not None and not any(k.startswith(PROVENANCE_PREFIX)
@@ -64,8 +66,8 @@ class WordConversion:
             provenance = build_provenance(self._settings.manifest() or {})
             doc = Assembled(doc.parts, {**doc.metadata, **provenance}, doc.data)
         try:
-            whole = with_drucksache(doc, word=True) if self._drucksache else doc
-            return finish_word(self._pandoc.finish(whole), doc.data)
+            full = with_drucksache(doc, word=True) if self._whole else doc
+            return finish_word(self._pandoc.finish(full), doc.data)
         finally:
             self._copies_done()
 
@@ -80,15 +82,13 @@ class WordConversion:
             copies.finish()
 
 
-def start(*, template: Path, settings: Settings, drucksache: bool = True) -> WordConversion:
-    """The build's DOCX; without `drucksache` only the document's own parts (a chapter for
-    `lip word-export`)."""
+def start(*, template: Path, settings: Settings, whole: bool = True) -> WordConversion:
     copies = PngCopies(settings.resources, settings.cache_dir) if settings.cache_dir else None
     pandoc = PendingPandoc("docx", [f"--reference-doc={template}", *filter_args_for("docx")],
                            settings, "pandoc (DOCX)",
                            env=copies.pandoc_env(settings.work_dir) if copies else None,
                            on_input=copies.start if copies else None)
-    return WordConversion(pandoc, copies, settings, drucksache)
+    return WordConversion(pandoc, copies, settings, whole)
 
 
 def finish_word(docx: bytes, data: dict) -> bytes:

@@ -15,7 +15,7 @@ from pipeline.render.tools import run_pandoc
 def export_docx(doc: Assembled, *, template: Path, settings: Settings) -> bytes:
     """The DOCX of `doc` through the build's Word backend (same styles, same PNG copies);
     metadata keys starting with `lip-` become the file's custom properties."""
-    return docx.start(template=template, settings=settings, drucksache=False).finish(doc)
+    return docx.start(template=template, settings=settings, whole=False).finish(doc)
 
 
 def read_reviewed(path: Path) -> dict:
