@@ -725,6 +725,9 @@ def word_export_command(kapitel: tuple[str, ...], plan_dir: Path, rev: str | Non
     result = word.export(plan_dir, list(kapitel), rev=rev, output=output)
     for path in result.files:
         click.echo(str(path))
+    for path in result.uncommitted:
+        click.echo(f"Hinweis: {path} hat nicht committete Änderungen; exportiert ist der "
+                   f"committete Stand (erst committen, dann exportieren).", err=True)
     click.echo(f"{len(result.files)} Word-Datei(en) aus Commit {result.commit[:10]}. Nach der "
                f"Überarbeitung (mit „Änderungen nachverfolgen“): lip word-import DATEI.docx",
                err=True)
