@@ -121,3 +121,22 @@ def test_templates_are_found_by_one_locator_and_rendered_by_render() -> None:
             if isinstance(node, ast.Constant) and node.value == "templates":
                 own_paths.append(_module_name(path))
     assert own_paths == []
+
+
+def test_no_file_keeps_a_merge_conflict() -> None:
+    """A committed conflict marker broke `make` once (.ci/sysdeps.sh); no tracked text file may
+    hold one."""
+    import subprocess
+
+    root = PACKAGE.parent
+    files = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True,
+                           check=False).stdout.split()
+    found = []
+    for name in files:
+        path = root / name
+        if path.suffix in {".png", ".jpg", ".pdf", ".docx", ".gif"} or not path.is_file():
+            continue
+        text = path.read_bytes().decode("utf-8", "replace")
+        found += [f"{name}:{i}" for i, line in enumerate(text.splitlines(), 1)
+                  if line.startswith(("<<<<<<< ", ">>>>>>> ")) or line == "======="]
+    assert found == []

@@ -275,9 +275,9 @@ def test_a_broken_template_keeps_the_last_site_and_says_where(tmp_path: Path) ->
                                templates=templates)
     assert preview.build().site_built and (site_dir / "bildung.html").is_file()
     page = templates / "site" / "page.html"
-    page.write_text(page.read_text(encoding="utf-8").replace("{{ footer }}", "{{ footer }"),
+    page.write_text(page.read_text(encoding="utf-8").replace("{{ content }}", "{{ content }"),
                     encoding="utf-8")
-    line = 1 + page.read_text(encoding="utf-8").split("{{ footer }")[0].count("\n")
+    line = 1 + page.read_text(encoding="utf-8").split("{{ content }")[0].count("\n")
     outcome = preview.build()
     assert not outcome.site_built and "letzten lesbaren Stand" in outcome.note
     assert [str(d).split(": Syntaxfehler")[0] for d in outcome.problems] == [

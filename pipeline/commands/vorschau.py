@@ -166,23 +166,10 @@ class FragmentCache:
 def template_problems(templates: Path) -> list[Diagnostic]:
     """Syntax errors in the site's page templates (Jinja2, templates/site/), each with the
     template and its line, before a build would stop at the first."""
-    import jinja2
-
     from pipeline.render import pages
 
-    env = pages.environment().overlay(loader=jinja2.FileSystemLoader(templates))
-    out = []
-    for path in sorted((templates / "site").glob("*.html")):
-        name = path.relative_to(templates).as_posix()
-        try:
-            env.get_template(name)
-        except jinja2.TemplateSyntaxError as e:
-            out.append(Diagnostic(f"templates/{name}", e.lineno, "vorlage",
-                                  f"Syntaxfehler in der Vorlage: {e.message}"))
-        except (jinja2.TemplateError, OSError, UnicodeDecodeError) as e:
-            out.append(Diagnostic(f"templates/{name}", 1, "vorlage",
-                                  f"Vorlage nicht lesbar: {e}"))
-    return out
+    return [Diagnostic(where, line, "vorlage", message)
+            for where, line, message in pages.syntax_problems(templates)]
 
 
 def template_error(e: Exception) -> Diagnostic:
@@ -269,9 +256,9 @@ class Preview:
                 report.extend(getattr(e, "diagnostics", None) or [
                     Diagnostic("plan", 1, "website", str(e))])
             except Exception as e:  # noqa: BLE001 (jinja2's errors: a template the city edits)
-                import jinja2
+                from pipeline.render import pages
 
-                if not isinstance(e, jinja2.TemplateError):
+                if not pages.is_template_error(e):
                     raise
                 note = "die Vorschau zeigt den letzten lesbaren Stand"
                 report.add(*_fields(template_error(e)))
@@ -429,7 +416,9 @@ def run(plan_dir: Path, *, port: int, pdf: bool, root: Path,
 
     if not plan_dir.is_dir():
         raise PlanFolderMissing(plan_dir, is_file=plan_dir.exists())
-    templates = Path(__file__).resolve().parents[2] / "templates"
+    from pipeline.render import templates_dir
+
+    templates = templates_dir()
     build_dir = root / "build"
     site_dir = build_dir / "vorschau" / "site"
     state = server.State()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -87,3 +88,25 @@ def placeholders(text: str) -> tuple[set[str], int | None]:
         return meta.find_undeclared_variables(environment().parse(text)), None
     except jinja2.TemplateSyntaxError as e:
         return set(re.findall(r"\{\{\s*(\w+)\s*\}\}", text)), e.lineno or 1
+
+
+def syntax_problems(templates: Path) -> list[tuple[str, int, str]]:
+    """Syntax errors in the site's page templates under `templates/site/`, each as (path
+    relative to the project, line, German message): all at once, where a build would stop at
+    the first (`lip vorschau` shows them in its banner)."""
+    env = environment().overlay(loader=jinja2.FileSystemLoader(templates))
+    out = []
+    for path in sorted((templates / "site").glob("*.html")):
+        name = path.relative_to(templates).as_posix()
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as e:
+            out.append((f"templates/{name}", e.lineno or 1, f"Syntaxfehler in der Vorlage: {e.message}"))
+        except (jinja2.TemplateError, OSError, UnicodeDecodeError) as e:
+            out.append((f"templates/{name}", 1, f"Vorlage nicht lesbar: {e}"))
+    return out
+
+
+def is_template_error(e: BaseException) -> bool:
+    """Whether `e` is Jinja2's: a template the city edited, not a defect of lip."""
+    return isinstance(e, jinja2.TemplateError)
