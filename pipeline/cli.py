@@ -725,6 +725,9 @@ def word_export_command(kapitel: tuple[str, ...], plan_dir: Path, rev: str | Non
     result = word.export(plan_dir, list(kapitel), rev=rev, output=output)
     for path in result.files:
         click.echo(str(path))
+    for path in result.uncommitted:
+        click.echo(f"Hinweis: {path} hat nicht committete Änderungen; exportiert ist der "
+                   f"committete Stand (erst committen, dann exportieren).", err=True)
     click.echo(f"{len(result.files)} Word-Datei(en) aus Commit {result.commit[:10]}. Nach der "
                f"Überarbeitung (mit „Änderungen nachverfolgen“): lip word-import DATEI.docx",
                err=True)
@@ -806,10 +809,12 @@ def word_import_command(argumente: tuple[str, ...], neu: bool, plan_dir: Path) -
 @click.option("--trotz-fehlern", "force", is_flag=True,
               help="Auch bauen, wenn 'lip check' Fehler meldet (Entwurfsstand ansehen).")
 def site_command(plan_dir: Path, out_dir: Path, open_: bool, force: bool) -> None:
-    """Website für die Beteiligten bauen: Stand, Kapitel, Redlines, Maßnahmen, Fassungen.
+    """Website für die Beteiligten bauen: Stand, Kapitel, Änderungen, Synopsen, Maßnahmen,
+    Fassungen, Änderungsanträge.
 
     Schreibt eine statische Website nach build/site/, die ohne Netz funktioniert: direkt von
-    der Festplatte geöffnet oder auf einem beliebigen Webserver abgelegt.
+    der Festplatte geöffnet oder auf einem beliebigen Webserver abgelegt. Die Seiten entstehen
+    aus den Vorlagen in templates/site/.
 
     \b
     Beispiel:

@@ -107,3 +107,36 @@ def test_no_import_cycle_between_modules() -> None:
         if module not in state:
             visit(module, [module])
     assert cycles == []
+
+
+def test_templates_are_found_by_one_locator_and_rendered_by_render() -> None:
+    """Issue 14.6: templates/ is located once (render.templates_dir); only render/ uses
+    Jinja2 (render/pages.py), and no module builds its own path to the templates."""
+    assert {_concern(m) for m in _users_of(("jinja2",))} <= {"render"}
+    own_paths = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path == PACKAGE / "render" / "__init__.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value == "templates":
+                own_paths.append(_module_name(path))
+    assert own_paths == []
+
+
+def test_no_file_keeps_a_merge_conflict() -> None:
+    """A committed conflict marker broke `make` once (.ci/sysdeps.sh); no tracked text file may
+    hold one."""
+    import subprocess
+
+    root = PACKAGE.parent
+    files = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True,
+                           check=False).stdout.split()
+    found = []
+    for name in files:
+        path = root / name
+        if path.suffix in {".png", ".jpg", ".pdf", ".docx", ".gif"} or not path.is_file():
+            continue
+        text = path.read_bytes().decode("utf-8", "replace")
+        found += [f"{name}:{i}" for i, line in enumerate(text.splitlines(), 1)
+                  if line.startswith(("<<<<<<< ", ">>>>>>> ")) or line == "======="]
+    assert found == []

@@ -291,6 +291,19 @@ def test_fassungen_list_and_redline_page(pages, built):
     assert "Änderungen von 1. Fassung zu 2. Fassung" in diff.plain
 
 
+def test_changes_between_fassungen_show_only_the_changed_passages_by_default(pages):
+    """As on a chapter's changes page: fassung-<n>.html shows the changed passages under their
+    headings, fassung-<n>-volltext.html the whole chapters."""
+    text, page = pages["fassung-2.html"]
+    assert "Fachkräfte werden für alltagsintegrierte Sprachbildung qualifiziert" not in page.plain
+    assert "Elternkurse in Grundschulen" in page.plain and "<ins>" in text
+    assert "fassung-2-volltext.html" in page.links
+    full_text, full = pages["fassung-2-volltext.html"]
+    assert "Fachkräfte werden für alltagsintegrierte Sprachbildung qualifiziert" in full.plain
+    assert "fassung-2.html" in full.links
+    assert full_text.count("<ins>") == text.count("<ins>")
+
+
 def test_fassungen_lists_the_arbeitsstand(pages):
     """Issue 15.9: the Arbeitsstand follows the named Fassungen, with its changes since the
     last one (none in the fixture: the last commit only named the Fassungen)."""
@@ -521,3 +534,37 @@ def test_german_date_keeps_what_it_cannot_read(value, expected):
     assert german_date(value) == expected
     assert german_date_long(value) == (expected if expected in ("", "2020-13-45", "01.10.2020")
                                        else "12. März 2020")
+
+
+def test_the_page_template_uses_only_what_the_site_gives_it():
+    """`lip vorschau` checks templates/site/page.html against site.PAGE_SLOTS: the shipped
+    template passes, an unknown placeholder in a Jinja2 loop does not."""
+    from pipeline.commands import vorschau
+
+    assert vorschau.template_problems(site.templates_dir()) == []
+    assert site.PAGE_SLOTS >= {"content", "nav_items", "stand"}
+
+
+def test_a_broken_template_is_named_with_file_and_line(tmp_path, monkeypatch):
+    """The city may change templates/site/; a mistake there is a German message naming the
+    template and its line (exit code 3), not a traceback."""
+    from pipeline.render import pages as page_templates
+
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "offen.html").write_text("<p>\n{% if a %}\n<p>{{ a }}</p>\n",
+                                                  encoding="utf-8")
+    (tmp_path / "site" / "wert.html").write_text("<p>\n<b>{{ b.fehlt }}</b></p>\n",
+                                                 encoding="utf-8")
+    monkeypatch.setattr(page_templates, "templates_dir", lambda: tmp_path)
+    page_templates.environment.cache_clear()
+    try:
+        with pytest.raises(page_templates.TemplateBroken,
+                           match=r"^templates/site/offen\.html:\d: die Vorlage ist fehlerhaft"):
+            page_templates.render("site/offen.html", a=1)
+        with pytest.raises(page_templates.TemplateBroken) as exc:
+            page_templates.render("site/wert.html", b={})
+        assert str(exc.value) == ("templates/site/wert.html:2: die Vorlage verwendet einen Wert, "
+                                  "den die Website nicht liefert ('fehlt')")
+        assert exc.value.exit_code == 3
+    finally:
+        page_templates.environment.cache_clear()

@@ -125,6 +125,20 @@ def test_keys_and_buttons_step_through_the_changes(site, watched):
     assert watched.errors == [] and watched.dialogs == []
 
 
+def test_the_steps_cover_every_chapter_of_a_fassung_diff(site, watched):
+    """fassung-<n>.html holds one redline per chapter: the navigation counts them all."""
+    page = watched.page
+    page.goto(url(site, "fassung-2-volltext.html"))
+    expected = page.evaluate("""() => Array.from(document.querySelectorAll(
+        '.redline ins, .redline del')).filter(el => !el.parentElement.closest('ins, del')).length""")
+    total = int(page.locator(".change-count").inner_text().split()[0])
+    assert 0 < total <= expected
+    for _ in range(total):
+        page.keyboard.press("n")
+    assert page.locator(".change-count").inner_text() == f"Änderung {total} von {total}"
+    assert watched.errors == []
+
+
 def test_filter_narrows_the_measures_table(site, watched):
     page = watched.page
     page.goto(url(site, "massnahmen.html"))

@@ -58,14 +58,20 @@ def test_reload_script_goes_into_the_head_at_serve_time() -> None:
     assert b'<script src="/__vorschau/vorschau.js" data-seite="7" defer></script></head>' in page
 
 
-def test_template_error_names_template_and_line(tmp_path: Path) -> None:
+def test_template_syntax_error_names_template_and_line(tmp_path: Path) -> None:
     (tmp_path / "site").mkdir()
     (tmp_path / "site" / "page.html").write_text("<html>\n<title>{{ title }}</title>\n"
-                                                 "<p>{{ inhalt }}</p>\n<p>{{ footer</p>\n")
-    problems = [str(d) for d in vorschau.template_problems(tmp_path)]
-    assert problems[0].startswith("templates/site/page.html:3: vorlage: unbekannter Platzhalter "
-                                  "'{{ inhalt }}'")
-    assert problems[1] == "templates/site/page.html:4: vorlage: Platzhalter ohne schließendes '}}'"
+                                                 "{% if wide %}\n<p>{{ content }</p>\n")
+    (tmp_path / "site" / "gut.html").write_text("<p>{{ title }}</p>\n")
+    (problem,) = vorschau.template_problems(tmp_path)
+    assert str(problem).startswith("templates/site/page.html:4: vorlage: Syntaxfehler in der "
+                                   "Vorlage: ")
+
+
+def test_the_shipped_templates_have_no_syntax_error() -> None:
+    from pipeline.render import templates_dir
+
+    assert vorschau.template_problems(templates_dir()) == []
 
 
 def test_sections_split_where_pandoc_would_start_a_block() -> None:
@@ -112,9 +118,11 @@ def running(tmp_path_factory):
     preview.stop()
 
 
-def _raw_get(port: int, path: str) -> int:
+def _raw_get(port: int, path: str, host: str | None = None) -> int:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.putrequest("GET", path, skip_host=False, skip_accept_encoding=True)
+    conn.putrequest("GET", path, skip_host=host is not None, skip_accept_encoding=True)
+    if host is not None:
+        conn.putheader("Host", host)
     conn.endheaders()
     status = conn.getresponse().status
     conn.close()
@@ -130,6 +138,8 @@ def test_serves_the_site_and_refuses_everything_else(running: Preview) -> None:
                  "/..%2f..%2f..%2fetc%2fpasswd", "/bilder/", "/bilder", "/.htaccess",
                  "/__vorschau/../../etc/passwd"):
         assert _raw_get(running.port, path) == 404, path
+    assert _raw_get(running.port, "/index.html", host=f"localhost:{running.port}") == 200
+    assert _raw_get(running.port, "/index.html", host="boese.example:80") == 403  # DNS rebinding
 
 
 @pytest.mark.slow
@@ -252,3 +262,40 @@ def test_pdf_follows_every_save(tmp_path: Path) -> None:
         assert ", PDF in " in "".join(preview.err)
     finally:
         assert preview.stop() == 0
+
+
+def test_a_broken_template_keeps_the_last_site_and_says_where(tmp_path: Path) -> None:
+    from pipeline.render import templates_dir
+
+    shutil.copytree(Path(__file__).parent / "data" / "plans" / "minimal" / "plan", tmp_path / "plan")
+    templates = tmp_path / "templates"
+    shutil.copytree(templates_dir(), templates)
+    site_dir = tmp_path / "build" / "vorschau" / "site"
+    preview = vorschau.Preview(tmp_path / "plan", site_dir, build_dir=tmp_path / "build",
+                               templates=templates)
+    assert preview.build().site_built and (site_dir / "bildung.html").is_file()
+    page = templates / "site" / "page.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("{{ content }}", "{{ content }"),
+                    encoding="utf-8")
+    line = 1 + page.read_text(encoding="utf-8").split("{{ content }")[0].count("\n")
+    outcome = preview.build()
+    assert not outcome.site_built and "letzten lesbaren Stand" in outcome.note
+    assert [str(d).split(": Syntaxfehler")[0] for d in outcome.problems] == [
+        f"templates/site/page.html:{line}: vorlage"]
+    assert (site_dir / "bildung.html").is_file()                  # the last good site stays
+
+
+def test_typst_template_syntax_error_names_its_line(tmp_path: Path) -> None:
+    """For --pdf: a typst syntax error in templates/lip.typ is reported at the template's own
+    line, not at a place in the plan."""
+    from pipeline.render import templates_dir
+    from pipeline.render.pdf import template_syntax_problems
+
+    shipped = templates_dir() / "lip.typ"
+    assert template_syntax_problems(shipped) == []
+    lines = shipped.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("#let grundgroesse"))
+    lines[at] = lines[at].replace("= ", "= (", 1)
+    broken = tmp_path / "lip.typ"
+    broken.write_text("".join(lines), encoding="utf-8")
+    assert template_syntax_problems(broken) == [(at + 1, "unclosed delimiter")]

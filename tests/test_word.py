@@ -108,6 +108,12 @@ EDITS = [
      "text": "Ein ganz neuer Absatz."},
     {"author": "Ute Beirat", "op": "replace", "find": "Fachbereich Jugend und Familie",
      "text": "Fachbereich Jugend, Familie und Bildung"},
+    {"author": "Ute Beirat", "op": "paragraph_after", "find": "unabhängig von ihren "
+     "Deutschkenntnissen.", "text": "Ziel 1.1.4: Kitas arbeiten mit den Familienzentren."},
+    {"author": "Hans Prüfer", "op": "delete_paragraph",
+     "find": "Kinder aus zugewanderten Familien besuchen eine Kita im Durchschnitt"},
+    {"author": "Ute Beirat", "op": "bold", "find": "Hochschulen sind eigenständig"},
+    {"author": "Ute Beirat", "op": "move_down", "find": "Ziel 1.2.1:"},
 ]
 
 
@@ -119,8 +125,18 @@ def by_hand(body: str) -> str:
     body = body.replace("Lehrkräfte und Unterricht,", "Lehrkräfte,", 1)
     body = body.replace("Bildungserwartungen haben.\n", "Bildungserwartungen haben.\n\n"
                         "Ein ganz neuer Absatz.\n", 1)
-    return body.replace(":   Fachbereich Jugend und Familie", ":   Fachbereich Jugend, Familie "
+    body = body.replace(":   Fachbereich Jugend und Familie", ":   Fachbereich Jugend, Familie "
                         "und Bildung", 1)
+    body = body.replace("unabhängig von ihren Deutschkenntnissen.\n", "unabhängig von ihren "
+                        "Deutschkenntnissen.\n- **Ziel 1.1.4:** Kitas arbeiten mit den "
+                        "Familienzentren.\n", 1)
+    start = body.index("Kinder aus zugewanderten Familien besuchen eine Kita im Durchschnitt")
+    end = body.index("\n\n", start) + 2
+    body = body[:start] + body[end:]
+    first = body.index("- **Ziel 1.2.1:**")  # moved below Ziel 1.2.2
+    second = body.index("\n", first) + 1
+    after = body.index("\n", second) + 1
+    return body[:first] + body[second:after] + body[first:second] + body[after:]
 
 
 def lo_edit(src: Path, out: Path, steps: list[dict]) -> Path:
@@ -144,6 +160,8 @@ def test_libreoffice_round_trip_is_exact(repo, capsys, tmp_path):
     branch = re.search(r"Branch (vorschlag/\S+)", out).group(1)
     assert branch.startswith("vorschlag/bildung-erika-muster-")
     assert f"lip redline main {branch}" in out
+    assert "1 reine Formatänderung" in out  # LibreOffice's w:rPrChange: reported, not applied
+    assert "Verschiebung" in out  # w:moveFrom/w:moveTo
     assert body_of(repo, branch) == by_hand(base)
     # one commit per author, in the order they changed something, with their names
     log = repo.git.log("--format=%an|%s", f"main..{branch}").splitlines()
@@ -178,7 +196,7 @@ def _run(text: str) -> str:
 
 def word_edit(data: bytes, find: str, *, insert: str = "", delete: bool = False,
               author: str = "Petra Word", comment: str = "", format_only: bool = False,
-              move_to: str = "") -> bytes:
+              move_to: str = "", comment_id: int = 0) -> bytes:
     """Rewrite the run holding `find` the way Word marks an edit: w:del/w:ins with w:rsid,
     a comment range with comments.xml, a w:rPrChange, or a w:moveFrom/w:moveTo pair."""
     z = zipfile.ZipFile(io.BytesIO(data))
@@ -201,8 +219,9 @@ def word_edit(data: bytes, find: str, *, insert: str = "", delete: bool = False,
         middle = (f'<w:r><w:rPr><w:b/><w:rPrChange w:id="903" {attrs}><w:rPr/></w:rPrChange>'
                   f'</w:rPr><w:t xml:space="preserve">{find}</w:t></w:r>')
     if comment:
-        middle = (f'<w:commentRangeStart w:id="0"/>{middle}<w:commentRangeEnd w:id="0"/>'
-                  f'<w:r><w:commentReference w:id="0"/></w:r>')
+        c = comment_id
+        middle = (f'<w:commentRangeStart w:id="{c}"/>{middle}<w:commentRangeEnd w:id="{c}"/>'
+                  f'<w:r><w:commentReference w:id="{c}"/></w:r>')
     xml = xml[:m.start()] + _run(before) + middle + _run(after) + xml[m.end():]
     if move_to:  # the run holding `move_to` is cut after it, the moved text goes between
         t = re.search(r'<w:r><w:t xml:space="preserve">([^<]*?' + re.escape(move_to)
@@ -211,21 +230,29 @@ def word_edit(data: bytes, find: str, *, insert: str = "", delete: bool = False,
                f'<w:t xml:space="preserve"> {find.strip()}</w:t></w:r></w:moveTo>'
                + _run(t.group(2)) + xml[t.end():])
     files["word/document.xml"] = xml.encode()
-    if comment:
+    if comment and "word/comments.xml" in files:  # one more comment in the list
+        files["word/comments.xml"] = re.sub(rb"<w:comments([^>]*?)\s*/>", rb"<w:comments\1>"
+                                            rb"</w:comments>", files["word/comments.xml"])
+        files["word/comments.xml"] = files["word/comments.xml"].replace(
+            b"</w:comments>", f'<w:comment w:id="{comment_id}" {attrs} w:initials="PW"><w:p>'
+            f'<w:r><w:t>{comment}</w:t></w:r></w:p></w:comment></w:comments>'.encode())
+    elif comment:
         files["word/comments.xml"] = (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:comments xmlns:w='
-            '"http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:comment w:id="0" '
-            f'{attrs} w:initials="PW"><w:p><w:r><w:t>{comment}</w:t></w:r></w:p></w:comment>'
-            '</w:comments>').encode()
+            '"http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:comment w:id='
+            f'"{comment_id}" {attrs} w:initials="PW"><w:p><w:r><w:t>{comment}</w:t></w:r></w:p>'
+            '</w:comment></w:comments>').encode()
         rels = files["word/_rels/document.xml.rels"].decode()
-        files["word/_rels/document.xml.rels"] = rels.replace(
-            "</Relationships>", '<Relationship Id="rIdKommentar" Type="http://schemas.'
-            'openxmlformats.org/officeDocument/2006/relationships/comments" '
-            'Target="comments.xml"/></Relationships>').encode()
-        types = files["[Content_Types].xml"].decode()
-        files["[Content_Types].xml"] = types.replace(
-            "</Types>", '<Override PartName="/word/comments.xml" ContentType="application/vnd.'
-            'openxmlformats-officedocument.wordprocessingml.comments+xml"/></Types>').encode()
+        if "comments.xml" not in rels:
+            files["word/_rels/document.xml.rels"] = rels.replace(
+                "</Relationships>", '<Relationship Id="rIdKommentar" Type="http://schemas.'
+                'openxmlformats.org/officeDocument/2006/relationships/comments" '
+                'Target="comments.xml"/></Relationships>').encode()
+            types = files["[Content_Types].xml"].decode()
+            files["[Content_Types].xml"] = types.replace(
+                "</Types>", '<Override PartName="/word/comments.xml" ContentType="application/'
+                'vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"/></Types>'
+            ).encode()
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for name, content in files.items():
@@ -240,6 +267,8 @@ def test_word_ooxml_changes_comments_and_format_changes(repo, capsys, tmp_path):
     data = word_edit(data, "nach wie vor ", delete=True, author="Petra Word")
     data = word_edit(data, "Kita-Lots", insert="innen und Lots", author="Max Zwei")
     data = word_edit(data, "Schulplatzvergabe", comment="Wer finanziert das?", author="Petra Word")
+    data = word_edit(data, "im Alltag und erkennen", comment="Auch in der Krippe?",
+                     author="Max Zwei", comment_id=1)
     data = word_edit(data, "Hochschulen sind eigenständig", format_only=True)
     path = tmp_path / "word.docx"
     path.write_bytes(data)
@@ -254,12 +283,16 @@ def test_word_ooxml_changes_comments_and_format_changes(repo, capsys, tmp_path):
     assert "reine Formatänderung" in out
     log = repo.git.log("--format=%an|%aI|%s", f"main..{branch}").splitlines()
     authors = [line.split("|")[0] for line in log]
-    assert authors == ["Petra Word", "Max Zwei", "Petra Word"]
+    assert authors == ["Max Zwei", "Max Zwei", "Petra Word"]  # comments, then by first change
+    assert "2 Anmerkungen von Max Zwei, Petra Word" in log[0]
     assert log[-1].split("|")[1].startswith("2026-11-30T09:15:00")
     comments = repo.git.show(f"{branch}:plan/anmerkungen/bildung-2026-11-30.md")
     assert "Wer finanziert das?" in comments
     assert "> Schulplatzvergabe" in comments
-    assert "## Maßnahme 1.3.1: Petra Word" in comments  # anchored to the Maßnahme's ID
+    assert "## Maßnahme 1.3.1 (`m-1-3-1`)\n\n**Petra Word**, 30.11.2026:" in comments
+    assert "## Ziel 1.1.2 (`z-1-1-2`)\n\n**Max Zwei**, 30.11.2026:\n\n> im Alltag und erkennen" \
+        in comments
+    assert "Auch in der Krippe?" in comments
 
 
 def test_word_move_arrives_as_deletion_and_insertion(repo, capsys, tmp_path):
@@ -340,6 +373,14 @@ def _with_property(data: bytes, name: str, value: str) -> bytes:
     return out.getvalue()
 
 
+def _with_doctype() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        dst.writestr("word/document.xml", '<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY a "aaaa">'
+                     '<!ENTITY b "&a;&a;&a;&a;">]><w:document>&b;</w:document>')
+    return out.getvalue()
+
+
 def _bomb() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -354,10 +395,12 @@ def _bomb() -> bytes:
     ("geschuetzt.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "Kennwort"),
     ("kaputt.docx", b"PK\x03\x04" + b"\x00" * 200, "beschädigt"),
     ("bombe.docx", None, "ZIP-Bombe"),
+    ("entitaeten.docx", "entities", "XML-Bombe"),
 ])
 def test_files_that_are_not_a_docx(repo, capsys, tmp_path, name, content, message):
     path = tmp_path / name
-    path.write_bytes(_bomb() if content is None else content)
+    path.write_bytes(_bomb() if content is None else _with_doctype() if content == "entities"
+                     else content)
     before, head = branches(repo), repo.head.commit.hexsha
     code, out, err = lip(["word-import", str(path)], capsys)
     assert code == 1
@@ -382,6 +425,17 @@ def test_provenance_that_does_not_fit(repo, capsys, tmp_path, prop, value, messa
     _assert_nothing_written(repo, before, head)
 
 
+def test_a_draft_is_refused_while_the_chapter_has_uncommitted_changes(repo, capsys, tmp_path):
+    path = tmp_path / "entwurf.docx"
+    path.write_bytes(docx_of(DRAFT))
+    chapter = Path("plan/11-bildung.md")
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOffen.\n", encoding="utf-8")
+    before = branches(repo)
+    code, out, err = lip(["word-import", "--neu", "bildung", str(path)], capsys)
+    assert code == 1 and "nicht committete Änderungen" in err
+    assert branches(repo) == before
+
+
 def test_a_docx_without_provenance_points_to_neu(repo, capsys, tmp_path):
     from pipeline.render.tools import run_pandoc
 
@@ -389,6 +443,25 @@ def test_a_docx_without_provenance_points_to_neu(repo, capsys, tmp_path):
     run_pandoc(["-f", "markdown", "-t", "docx", "-o", str(path)], "Ein freier Text.\n")
     code, out, err = lip(["word-import", str(path)], capsys)
     assert code == 1 and "--neu" in err
+
+
+def test_export_names_uncommitted_changes_it_leaves_out(repo, capsys):
+    chapter = Path("plan/11-bildung.md")
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nEntwurf im Editor.\n",
+                       encoding="utf-8")
+    code, out, err = lip(["word-export", "bildung"], capsys)
+    assert code == 0
+    assert "plan/11-bildung.md hat nicht committete Änderungen" in err
+    document = zipfile.ZipFile(out.strip()).read("word/document.xml").decode()
+    assert "Entwurf im Editor" not in document
+
+
+def test_a_redline_docx_is_not_taken_for_a_review(repo, capsys, tmp_path):
+    _commit_edit(repo, "aber nach wie vor stark", "aber immer noch stark")
+    code, out, err = lip(["redline", "HEAD~1", "HEAD", "--format", "docx"], capsys)
+    docx = next(Path("build").rglob("redline.docx"))
+    code, out, err = lip(["word-import", str(docx)], capsys)
+    assert code == 1 and "Änderungsfassung" in err and "word-export" in err
 
 
 def test_uncommitted_changes_to_the_chapter_refuse_the_import(repo, capsys, tmp_path):
@@ -571,14 +644,37 @@ def test_draft_images_come_along_and_missing_alt_text_is_reported(repo, capsys, 
 # --- the whole plan as `lip build` writes it ----------------------------------------------------
 
 
-def _built_docx(repo) -> bytes:
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Path, bytes]:
+    """One committed copy of the shipped plan and its `lip build` DOCX, shared by the tests
+    that only add branches."""
+    import os
+
     from pipeline.commands.build import build
 
-    return build(Path("plan"), output=Path("build"), formats=["docx"]).outputs["docx"].read_bytes()
+    root = tmp_path_factory.mktemp("gebaut") / "repo"
+    shutil.copytree(ROOT / "plan", root / "plan")
+    init_repo(root)
+    old = Path.cwd()
+    os.chdir(root)
+    try:
+        data = build(Path("plan"), output=Path("build"), formats=["docx"]).outputs["docx"]
+        return root, data.read_bytes()
+    finally:
+        os.chdir(old)
 
 
-def test_a_reviewed_build_docx_becomes_one_proposal_over_all_chapters(repo, capsys, tmp_path):
-    data = _built_docx(repo)
+@pytest.fixture
+def built_repo(built, monkeypatch) -> tuple[git.Repo, bytes]:
+    root, data = built
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("NO_COLOR", "1")
+    return git.Repo(root), data
+
+
+def test_a_reviewed_build_docx_becomes_one_proposal_over_all_chapters(built_repo, capsys,
+                                                                       tmp_path):
+    repo, data = built_repo
     bildung, soziales = body_of(repo, "HEAD"), body_of(repo, "HEAD", "plan/12-soziales.md")
     data = word_edit(data, "nach wie vor ", delete=True, author="Erika Muster")
     first_soziales = plain_map(soziales[leaves(soziales)[0].start:leaves(soziales)[0].end])[0]
@@ -596,8 +692,9 @@ def test_a_reviewed_build_docx_becomes_one_proposal_over_all_chapters(repo, caps
     assert sorted(log) == ["Erika Muster", "Hans Prüfer"]
 
 
-def test_changes_in_the_generated_annex_are_not_importable(repo, capsys, tmp_path):
-    data = word_edit(_built_docx(repo), "Der Plan enthält ", insert="genau ")
+def test_changes_in_the_generated_annex_are_not_importable(built_repo, capsys, tmp_path):
+    repo, data = built_repo
+    data = word_edit(data, "Der Plan enthält ", insert="genau ")
     path = tmp_path / "anhang.docx"
     path.write_bytes(data)
     before = branches(repo)
@@ -607,21 +704,23 @@ def test_changes_in_the_generated_annex_are_not_importable(repo, capsys, tmp_pat
     assert branches(repo) == before
 
 
-def test_an_unchanged_file_changes_nothing_in_any_chapter(repo, capsys, tmp_path):
+@pytest.mark.slow
+def test_an_unchanged_file_changes_nothing_in_any_chapter(built_repo, capsys, tmp_path):
     """Whatever pandoc makes of the Markdown (captions above tables, footnotes apart, links,
     gender stars), reading it back without changes finds no change: for the whole plan."""
+    repo, data = built_repo
     path = tmp_path / "unveraendert.docx"
-    path.write_bytes(_built_docx(repo))
+    path.write_bytes(data)
     code, out, err = lip(["word-import", str(path)], capsys)
     assert code == 1 and "keine Änderungen" in err, err
-    code, out, err = lip(["word-export"], capsys)
-    for exported in sorted(Path("build/word").glob("*.docx")):
+    code, out, err = lip(["word-export", "--ausgabe", str(tmp_path / "word")], capsys)
+    for exported in sorted((tmp_path / "word").glob("*.docx")):
         code, out, err = lip(["word-import", str(exported)], capsys)
         assert code == 1 and "keine Änderungen" in err, (exported, err)
 
 
-def test_a_change_inside_a_footnote_is_reported(repo, capsys, tmp_path):
-    data = _built_docx(repo)
+def test_a_change_inside_a_footnote_is_reported(built_repo, capsys, tmp_path):
+    repo, data = built_repo
     z = zipfile.ZipFile(io.BytesIO(data))
     assert "word/footnotes.xml" in z.namelist()
     files = {n: z.read(n) for n in z.namelist()}
@@ -638,3 +737,138 @@ def test_a_change_inside_a_footnote_is_reported(repo, capsys, tmp_path):
     path.write_bytes(out.getvalue())
     code, out_text, err = lip(["word-import", str(path)], capsys)
     assert code == 1 and "Fußnote" in err, err
+
+
+# --- property: random edit scripts written as Word writes them ---------------------------------
+
+
+def _plain_paragraphs(body: str) -> list[tuple[int, int]]:
+    """Leaves whose Markdown is plain text (one run in the DOCX): (start, end) in the body."""
+    out = []
+    for leaf in leaves(body):
+        text = body[leaf.start:leaf.end]
+        if leaf.kind == "para" and len(text.split()) > 8 and not re.search(r"[*_\[\]\\`<>&\n]", text):
+            out.append((leaf.start, leaf.end))
+    return out
+
+
+def _script_docx(data: bytes, paragraph: str, ops: dict[int, tuple[str, str]]) -> bytes:
+    """The run holding `paragraph` rewritten with a w:del of word i or a w:ins before it."""
+    z = zipfile.ZipFile(io.BytesIO(data))
+    files = {n: z.read(n) for n in z.namelist()}
+    xml = files["word/document.xml"].decode()
+    run = f'<w:r><w:t xml:space="preserve">{paragraph}</w:t></w:r>'
+    assert xml.count(run) == 1
+    words = paragraph.split(" ")
+    pieces = []
+    for i, word in enumerate(words):
+        text = word + (" " if i < len(words) - 1 else "")
+        kind, author = ops.get(i, ("", ""))
+        attrs = f'w:id="{700 + i}" w:author="{author}" w:date="2026-11-2{i % 9}T10:00:00Z"'
+        if kind == "del":
+            pieces.append(f'<w:del {attrs}><w:r w:rsidDel="00C0FFEE"><w:delText xml:space='
+                          f'"preserve">{text}</w:delText></w:r></w:del>')
+            continue
+        if kind == "ins":
+            pieces.append(f'<w:ins {attrs}><w:r w:rsidR="00C0FFEE"><w:t xml:space="preserve">'
+                          f'neu{i} </w:t></w:r></w:ins>')
+        pieces.append(_run(text))
+    files["word/document.xml"] = xml.replace(run, "".join(pieces)).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for name, content in files.items():
+            dst.writestr(name, content)
+    return out.getvalue()
+
+
+def test_random_edit_scripts_arrive_exactly(repo, capsys, tmp_path):
+    exported = export(capsys, "bildung").read_bytes()
+    base = body_of(repo, "HEAD")
+    candidates = _plain_paragraphs(base)
+    assert len(candidates) > 5
+
+    @settings(max_examples=12, deadline=None)
+    @given(st.data())
+    def check(data):
+        start, end = data.draw(st.sampled_from(candidates))
+        words = base[start:end].split(" ")
+        picked = data.draw(st.lists(st.integers(0, len(words) - 1), min_size=1, max_size=6,
+                                    unique=True))
+        ops = {i: (data.draw(st.sampled_from(["del", "ins"])),
+                   data.draw(st.sampled_from(["Erika Muster", "Hans Prüfer"]))) for i in picked}
+        path = tmp_path / "zufall.docx"
+        path.write_bytes(_script_docx(exported, base[start:end], ops))
+        expected_words = []
+        for i, word in enumerate(words):
+            kind = ops.get(i, ("", ""))[0]
+            if kind == "ins":
+                expected_words.append(f"neu{i}")
+            if kind != "del":
+                expected_words.append(word)
+        expected = base[:start] + " ".join(expected_words) + base[end:]
+        code, out, err = lip(["word-import", str(path)], capsys)
+        assert code == 0, err
+        branch = re.search(r"Branch (vorschlag/\S+)", out).group(1)
+        assert body_of(repo, branch) == expected
+        authors = set(repo.git.log("--format=%an", f"main..{branch}").splitlines())
+        assert authors == {author for _, author in ops.values()}
+
+    check()
+
+
+def test_the_proposal_is_checked_and_its_problems_shown(repo, capsys, tmp_path):
+    exported = export(capsys, "bildung")
+    data = word_edit(exported.read_bytes(), "Maßnahme 1.1.2:", delete=True, insert="Maßnahme 1.1.1:")
+    path = tmp_path / "doppelt.docx"
+    path.write_bytes(data)
+    code, out, err = lip(["word-import", str(path)], capsys)
+    assert code == 0, err
+    assert "lip check auf dem Vorschlag: plan/11-bildung.md:" in out and "1.1.1" in out
+
+
+def test_untracked_deletion_stays_deleted_in_every_authors_commit_and_is_named(repo, capsys,
+                                                                              tmp_path):
+    exported = export(capsys, "bildung")
+    base = body_of(repo, "HEAD")
+    z = zipfile.ZipFile(exported)
+    files = {n: z.read(n) for n in z.namelist()}
+    xml = files["word/document.xml"].decode()
+    gone = "Kinder aus zugewanderten Familien besuchen eine Kita im Durchschnitt"
+    m = re.search(r"<w:p>(?:(?!<w:p>).)*?" + gone + r".*?</w:p>", xml, re.S)
+    files["word/document.xml"] = (xml[:m.start()] + xml[m.end():]).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for n, content in files.items():
+            dst.writestr(n, content)
+    data = word_edit(out.getvalue(), "nach wie vor ", delete=True, author="Erika Muster")
+    path = tmp_path / "ohne.docx"
+    path.write_bytes(data)
+    code, text, err = lip(["word-import", str(path)], capsys)
+    assert code == 0, err
+    assert "ohne Änderungsverfolgung gelöscht" in text
+    branch = re.search(r"Branch (vorschlag/\S+)", text).group(1)
+    start = base.index(gone)
+    expected = base[:start] + base[base.index("\n\n", start) + 2:]
+    assert body_of(repo, branch) == expected.replace("aber nach wie vor stark", "aber stark", 1)
+
+
+def test_a_draft_with_word_heading_styles_and_lists_passes_the_check(repo, capsys, tmp_path):
+    from pipeline.render.tools import run_pandoc
+
+    draft = ("# Bildung\n\n## 1.1 Elementarbereich\n\n### Ausgangslage\n\nText.\n\n### Ziele\n\n"
+             "- Ziel 1.1.1: Kinder besuchen früh eine Kita.\n- Ziel 1.1.2: Alle Kitas fördern "
+             "Sprache.\n\n### Maßnahmen\n\n#### Maßnahme 1.1.1: Sprachbildung verankern\n\n"
+             "Die Kitas benennen Fachkräfte.\n\n| Feld | Angabe |\n|---|---|\n"
+             "| Federführung | Fachbereich Jugend und Familie |\n| Beteiligte | Freie Träger |\n"
+             "| Zielgruppe | Kinder |\n| Zeitraum | 2021–2023 |\n| Kennzahl | Anteil der Kitas |\n")
+    path = tmp_path / "formatiert.docx"
+    run_pandoc(["-f", "markdown", "-t", "docx", "-o", str(path)], draft)
+    code, out, err = lip(["word-import", "--neu", "bildung", str(path)], capsys)
+    assert code == 0, err
+    branch = re.search(r"Branch (vorschlag/\S+)", out).group(1)
+    body = body_of(repo, branch)
+    assert body.startswith("\n## 1.1 Elementarbereich\n\n### Ausgangslage\n\nText.\n\n### Ziele\n\n"
+                           "- **Ziel 1.1.1:** Kinder besuchen früh eine Kita.\n"
+                           "- **Ziel 1.1.2:** Alle Kitas fördern Sprache.\n"), body
+    assert "#### Maßnahme 1.1.1: Sprachbildung verankern\n\nDie Kitas benennen Fachkräfte.\n\n" \
+           "Federführung\n:   Fachbereich Jugend und Familie\n\nBeteiligte\n:   Freie Träger" in body

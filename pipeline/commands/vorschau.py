@@ -10,6 +10,7 @@ kept until its text changes, so a save costs one small pandoc call.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
 import threading
 import time
@@ -22,9 +23,9 @@ from pipeline.diagnostics import Diagnostic, Report, Severity
 from pipeline.errors import PipelineError, PlanFolderMissing
 from pipeline.files import write_atomic
 
-TEMPLATE_SLOTS = {"title", "site_title", "publisher", "nav", "content", "footer", "main_class"}
-SETTLE_SECONDS = 0.05
-"""How long a file must stay unchanged before it is read (editors save in steps)."""
+SETTLE_SECONDS = 0.02
+"""How long a file must stay unchanged before it is read (editors save in steps; a step that
+comes later still is caught by the next round: a half-read chapter is never the last word)."""
 
 
 # --- rendering per section -------------------------------------------------------------------
@@ -163,25 +164,25 @@ class FragmentCache:
 
 
 def template_problems(templates: Path) -> list[Diagnostic]:
-    """Slots of the site's page template that cannot be filled: `{{ titel }}` (unknown) or a
-    `{{` without `}}`, with the template's line."""
-    path = templates / "site" / "page.html"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        return [Diagnostic("templates/site/page.html", 1, "vorlage", f"nicht lesbar: {e}")]
-    out = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        for m in re.finditer(r"\{\{(.*?)(\}\}|$)", line):
-            name = m.group(1).strip()
-            if not m.group(2):
-                out.append(Diagnostic("templates/site/page.html", lineno, "vorlage",
-                                      "Platzhalter ohne schließendes '}}'"))
-            elif name not in TEMPLATE_SLOTS:
-                out.append(Diagnostic("templates/site/page.html", lineno, "vorlage",
-                                      f"unbekannter Platzhalter '{{{{ {name} }}}}'; bekannt: "
-                                      f"{', '.join(sorted(TEMPLATE_SLOTS))}"))
-    return out
+    """Syntax errors in the site's page templates (Jinja2, templates/site/), each with the
+    template and its line, before a build would stop at the first."""
+    from pipeline.render import pages
+
+    return [Diagnostic(where, line, "vorlage", message)
+            for where, line, message in pages.syntax_problems(templates)]
+
+
+def template_error(e: Exception) -> Diagnostic:
+    """A template that failed while the site was built (e.g. an unknown name): the template
+    and line from the frames Jinja2 puts into the traceback."""
+    where, line = "templates/site", 1
+    tb = e.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if "/templates/" in name:
+            where, line = "templates/" + name.split("/templates/", 1)[1], tb.tb_lineno
+        tb = tb.tb_next
+    return Diagnostic(where, line, "vorlage", f"Fehler in der Vorlage: {e}")
 
 
 @dataclass
@@ -254,6 +255,13 @@ class Preview:
                 note = "die Vorschau zeigt den letzten lesbaren Stand"
                 report.extend(getattr(e, "diagnostics", None) or [
                     Diagnostic("plan", 1, "website", str(e))])
+            except Exception as e:  # noqa: BLE001 (jinja2's errors: a template the city edits)
+                from pipeline.render import pages
+
+                if not pages.is_template_error(e):
+                    raise
+                note = "die Vorschau zeigt den letzten lesbaren Stand"
+                report.add(*_fields(template_error(e)))
         known = _sorted(report) if broken else self.last_problems
         outcome = Outcome(known, built, note, time.perf_counter() - start)
         # The site first: the browser reloads now, with the problems known so far; the whole
@@ -261,7 +269,8 @@ class Preview:
         after_site(outcome)
         if not broken:
             full = plan_report(plan).diagnostics + template_problems(self.templates)
-            report = Report([d for d in report.diagnostics if d.field == "website"] + full)
+            report = Report([d for d in report.diagnostics if d.field in ("website", "vorlage")
+                             and d not in full] + full)
         if self.repo is not None:
             try:
                 report.extend(history_report(self.repo, self.prefix, plan).diagnostics)
@@ -287,13 +296,24 @@ class Preview:
         try:
             result = build(self.plan_dir, output=self.build_dir, formats=["pdf"], validate=False)
         except PipelineError as e:
-            self.pdf_problem = Diagnostic("templates/lip.typ", 1, "pdf", f"PDF nicht gebaut: {e}")
+            from pipeline.render import templates_dir
+            from pipeline.render.pdf import template_syntax_problems
+
+            syntax = template_syntax_problems(templates_dir() / "lip.typ")
+            self.pdf_problem = (
+                Diagnostic("templates/lip.typ", syntax[0][0], "vorlage",
+                           f"Syntaxfehler in der Vorlage (typst): {syntax[0][1]}; PDF nicht gebaut")
+                if syntax else Diagnostic("templates/lip.typ", 1, "pdf", f"PDF nicht gebaut: {e}"))
             return
         pdf = result.outputs["pdf"]
         self.pdf_result = (pdf, time.perf_counter() - start)
         downloads = self.site_dir / "downloads"
         if self.site_dir.is_dir():  # the site's copy, so that the browser shows the new one
             write_atomic(downloads / pdf.name, pdf.read_bytes())
+
+
+def _fields(d: Diagnostic) -> tuple:
+    return d.path, d.line, d.field, d.message
 
 
 def _sorted(report: Report) -> list[Diagnostic]:
@@ -396,7 +416,9 @@ def run(plan_dir: Path, *, port: int, pdf: bool, root: Path,
 
     if not plan_dir.is_dir():
         raise PlanFolderMissing(plan_dir, is_file=plan_dir.exists())
-    templates = Path(__file__).resolve().parents[2] / "templates"
+    from pipeline.render import templates_dir
+
+    templates = templates_dir()
     build_dir = root / "build"
     site_dir = build_dir / "vorschau" / "site"
     state = server.State()
@@ -411,6 +433,10 @@ def run(plan_dir: Path, *, port: int, pdf: bool, root: Path,
     try:  # Ctrl-C at any moment, also during the first build, ends cleanly
         seen = _fingerprint(watched)
         session.rebuild()
+        # What the first build made (parsed plan, rendered pieces) stays for the whole session:
+        # out of the cycle collector's sight, so that its rounds do not walk it on every save.
+        gc.collect()
+        gc.freeze()
         for t in threads:
             t.start()
         session.ready.wait(5)  # the address only once a save is noticed

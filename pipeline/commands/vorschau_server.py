@@ -17,10 +17,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from pipeline.errors import PipelineError
+from pipeline.render import templates_dir
 
 HOST = "127.0.0.1"
 PREFIX = "/__vorschau/"
-ASSETS = Path(__file__).resolve().parents[2] / "templates" / "vorschau"
+ASSETS = templates_dir() / "vorschau"
 POLL_SECONDS = 20.0
 
 
@@ -123,6 +124,11 @@ def make_handler(site_dir: Path, state: State):
             self.do_GET(head=True)
 
         def do_GET(self, head: bool = False) -> None:  # noqa: N802
+            host = (self.headers.get("Host") or "").rsplit(":", 1)[0]
+            if host not in ("127.0.0.1", "localhost"):  # a page elsewhere, via DNS rebinding
+                self._send(403, "text/plain; charset=utf-8", "Nur für diesen Rechner.".encode(),
+                           head)
+                return
             path = urllib.parse.urlsplit(self.path).path
             if path.startswith(PREFIX):
                 self._own(path[len(PREFIX):], head)

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import re
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.assemble import Assembled, Part, chapter_markdown
 from pipeline.errors import PipelineError
 from pipeline.files import os_error_text, write_atomic
-from pipeline.plan import Chapter, load_plan
+from pipeline.plan import Chapter, Plan, load_plan
 from pipeline.plan.frontmatter import decode, split
 from pipeline.plan.model import text_hash
 from pipeline.word.package import MAX_DOCX_BYTES, WordInputError, open_docx
@@ -42,6 +44,8 @@ def _plan_identity(repo) -> str:
 class ExportResult:
     files: list[Path]
     commit: str
+    uncommitted: list[str] = field(default_factory=list)
+    """Exported chapters whose working file differs from the commit (not in the export)."""
 
 
 def export_metadata(chapter: Chapter, commit: str, plan_id: str) -> dict[str, str]:
@@ -74,19 +78,32 @@ def export(plan_dir: Path, kapitel: list[str], *, rev: str | None = None,
         settings = Settings(timestamp=source.time, work_dir=Path(work),
                             resources=source.resources)
         settings.write_resources()
-        rendered = []
+        jobs = []
         for chapter in chapters:
             meta = {"lang": "de-DE", "toc-title": "Inhalt",  # no title: it would be a paragraph
                     **export_metadata(chapter, source.commit or "", plan_id)}
+            header = {"titel": plan.title, "kurztitel": f"{chapter.number} {chapter.title}",
+                      "fassung": f"zur Überarbeitung, Stand {(source.commit or '')[:7]}",
+                      "entwurf": True}
             doc = Assembled([Part(chapter.anchor, chapter_markdown(chapter), chapter.path)],
-                            meta, {})
-            data = export_docx(doc, template=template, settings=settings)
+                            meta, header)
             name = f"{Path(chapter.filename).stem}-{(source.commit or '')[:7]}.docx"
-            rendered.append((output / name, data))
+            jobs.append((output / name, doc))
+        # one pandoc per core: each chapter is converted on its own
+        with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
+            datas = list(pool.map(lambda job: export_docx(job[1], template=template,
+                                                          settings=settings), jobs))
+        rendered = [(path, data) for (path, _doc), data in zip(jobs, datas, strict=True)]
     for path, data in rendered:
         write_atomic(path, data)
         files.append(path)
-    return ExportResult(files, source.commit or "")
+    uncommitted = []
+    if rev is None:
+        for chapter in chapters:
+            relpath = history.repo_path(repo, plan_dir / chapter.filename)
+            if history.is_dirty(repo, relpath):
+                uncommitted.append(chapter.path)
+    return ExportResult(files, source.commit or "", uncommitted)
 
 
 # --- import ---------------------------------------------------------------------------------
@@ -186,7 +203,12 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
     prov = package.provenance
     name = docx.name
     hashes = _provenance_hashes(prov)
-    if not hashes or prov.get("lip-art") == "redline":
+    if prov.get("lip-art") == "redline":
+        raise WordInputError(f"{name}: ist eine Änderungsfassung aus 'lip redline'; ihre "
+                             f"Änderungen sind die von lip, nicht die der Prüfenden. Zum "
+                             f"Überarbeiten bitte mit 'lip word-export KAPITEL' eine Datei "
+                             f"ausgeben und diese zurückschicken lassen")
+    if not hashes:
         raise WordInputError(f"{name}: trägt keine Herkunftsangaben von lip (Kapitel, Commit, "
                              f"Text-Hash); nur Dateien aus 'lip word-export' oder 'lip build' "
                              f"lassen sich so übernehmen. Einen frei geschriebenen Entwurf "
@@ -329,15 +351,19 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
         rel = f"{COMMENTS_DIR}/{target.chapter.id}-{datum}.md"
         comments_file = history.repo_path(repo, plan_dir / rel)
         text = comments_markdown(target.chapter, sub, target.proposal.anchors, name)
-        authors = sorted({c.author for c in sub.comments})
+        authors = list(dict.fromkeys(c.author for c in sub.comments))
         n = len(sub.comments)
-        commits.append(history.PlannedCommit(
+        commits.append(history.PlannedCommit(  # git has one author: the first commenter
             {comments_file: text.encode("utf-8")},
-            f"{target.chapter.title}: {n} Anmerkung{'en' if n != 1 else ''} aus Word ({name})",
-            ", ".join(authors), max(c.date for c in sub.comments)))
+            f"{target.chapter.title}: {n} Anmerkung{'en' if n != 1 else ''} von "
+            f"{', '.join(authors)} aus Word ({name})",
+            authors[0] or "unbekannt", max(c.date for c in sub.comments)))
     if not commits:
+        only_format = (f" außer {package.format_changes} reinen Formatänderung(en), die nicht "
+                       f"übernommen werden (die Gestaltung legt der Plan fest)"
+                       if package.format_changes else "")
         raise WordError(f"{name}: enthält keine Änderungen und keine Kommentare gegenüber dem "
-                        f"exportierten Text; es gibt nichts zu übernehmen")
+                        f"exportierten Text{only_format}; es gibt nichts zu übernehmen")
     first_author = commits[0].author
     dates = [c.date for c in commits if c.date]
     datum = _date_of(max(dates) if dates else "")
@@ -348,19 +374,43 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
         n += 1
         branch = f"{stem}-{n}"
     history.create_branch(repo, branch, history.head_sha(repo), commits)
+    notes += _check_proposal(plan, {t.chapter.filename: dataclasses.replace(
+        t.head, body=final[cid][-1]).join().encode("utf-8") for cid, t in targets.items()})
     first = next(iter(targets.values())).chapter
     return ImportResult(branch, first, summary, comment_count, comments_file, notes, merged,
                         [t.chapter for t in targets.values()])
 
 
+def _check_proposal(plan: Plan, changed: dict[str, bytes]) -> list[str]:
+    """`lip check`'s errors in the chapters as the proposal has them (the secretariat sees
+    at once what a reviewer's edit broke, e.g. a Maßnahme's number)."""
+    from pipeline.commands.plan_report import plan_report
+
+    files = {**plan.files, **changed}
+    proposed = load_plan(files)
+    proposed.resources = plan.resources
+    paths = {f"{plan.chapters[0].path.rsplit('/', 1)[0]}/{name}" for name in changed} \
+        if plan.chapters else set()
+    return [f"lip check auf dem Vorschlag: {d}" for d in plan_report(proposed).diagnostics
+            if d.severity.name == "ERROR" and d.path in paths]
+
+
 def comments_markdown(chapter: Chapter, reading, anchors: dict[int, str], source: str) -> str:
     """The comments of a reviewed file, each under the section/Ziel/Maßnahme it is attached
-    to, quoting the text it marks."""
+    to (with its anchor ID, e.g. m-1-2-3), quoting the text it marks."""
+    from pipeline.dates import german_date
+    from pipeline.plan.body import anchor
+
+    kinds = {"Abschnitt": "abschnitt", "Ziel": "z", "Maßnahme": "m"}
     lines = [f"# Anmerkungen zu Kapitel {chapter.number} {chapter.title}", "",
              f"Aus der Word-Datei {source}.", ""]
     for comment in reading.comments:
-        where = anchors.get(comment.leaf, "") or "Kapitel"
-        lines.append(f"## {where}: {comment.author}, {comment.date[:10]}")
+        where = anchors.get(comment.leaf, "")
+        kind, _, number = where.partition(" ")
+        ident = f" (`{anchor(kinds[kind], number)}`)" if kind in kinds and number else ""
+        lines.append(f"## {where or 'Kapitel'}{ident}")
+        lines.append("")
+        lines.append(f"**{comment.author}**, {german_date(comment.date[:10])}:")
         lines.append("")
         if comment.quote:
             lines.append(f"> {comment.quote}")

@@ -15,7 +15,9 @@ import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "lip.typ"
+from pipeline.render import templates_dir
+
+TEMPLATE = templates_dir() / "lip.typ"
 _FONT_LIST = re.compile(r"^#let schrift = (\(.*\))\s*$", re.M)
 _SKIPPED_CATEGORIES = ("Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Me", "Cs")
 """Controls, invisible format characters (soft hyphen, joiners), spaces, combining marks:

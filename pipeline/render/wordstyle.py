@@ -14,6 +14,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+from pipeline.render import templates_dir
 from pipeline.render.tools import run_pandoc
 
 FONT = "Arial"
@@ -245,7 +246,7 @@ def _fixed(name: str) -> zipfile.ZipInfo:
 
 
 def main(argv: list[str]) -> int:
-    target = Path(argv[0]) if argv else Path(__file__).resolve().parents[2] / "templates" / "reference.docx"
+    target = Path(argv[0]) if argv else templates_dir() / "reference.docx"
     target.write_bytes(reference_docx())
     print(f"geschrieben: {target}")
     return 0

@@ -182,8 +182,14 @@ class _Converter:
         for body in c[4]:
             rows += body[2] + body[3]
         rows = c[3][1] + rows
-        for row in rows:
+        labels = [normal(_text(row[1][0][4])).rstrip(":").strip() if row[1] else ""
+                  for row in rows]
+        fields = any(label in MEASURE_FIELDS for label in labels)
+        for n, row in enumerate(rows):
             cells = [normal(_text(cell[4])) for cell in row[1]]
+            if fields and n == 0 and labels[0] not in MEASURE_FIELDS:
+                self.number += sum(1 for x in cells if x)
+                continue  # the header row of a field table ("Feld | Angabe")
             self.number += sum(1 for cell in row[1] for b in cell[4]
                                if b["t"] in ("Para", "Plain") and normal(_text(b)))
             label = cells[0].rstrip(":").strip() if cells else ""

@@ -95,6 +95,18 @@ def open_docx(data: bytes, name: str) -> DocxPackage:
                 info.file_size > 1_000_000 and info.file_size > MAX_RATIO * max(info.compress_size, 1)):
             raise WordInputError(f"{name}: entpackt wäre die Datei unzulässig groß "
                                  f"({info.filename}: {info.file_size // 1_000_000} MB; ZIP-Bombe?)")
+    for info in infos:  # entity expansion ("billion laughs") is refused before any parser runs
+        if info.filename.endswith((".xml", ".rels")):
+            try:
+                with archive.open(info) as member:
+                    head = member.read(4096)
+            except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, EOFError):
+                raise WordInputError(f"{name}: die Datei ist beschädigt ({info.filename} lässt "
+                                     f"sich nicht entpacken); bitte neu in Word speichern") from None
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                raise WordInputError(f"{name}: {info.filename} enthält eine DOCTYPE-Angabe, die "
+                                     f"Word nie schreibt (XML-Bombe?); die Datei wird nicht "
+                                     f"gelesen")
     if "word/document.xml" not in names:
         raise WordInputError(f"{name}: ist keine Word-Datei (DOCX): word/document.xml fehlt")
     try:

@@ -9,6 +9,7 @@ at the characters that changed (source.apply_plain), so untouched Markdown stays
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 
 from pipeline.word.source import Leaf, apply_plain, escape, key, leaves, plain_map
@@ -72,10 +73,68 @@ def _remove_lines(body: str, leaf: Leaf) -> tuple[int, int]:
     return start, end
 
 
-def _new_block(leaf: DocLeaf, text: str) -> str:
-    if leaf.kind == "heading":
-        return "#" * max(2, leaf.level) + " " + escape(text)
-    return escape(text)
+def _prefix(leaf: DocLeaf, item_prefix: str = "- ") -> str:
+    """How a new paragraph of this kind starts in the Markdown."""
+    return {"heading": "#" * max(2, leaf.level) + " ", "item": item_prefix,
+            "definition": ":   "}.get(leaf.kind, "")
+
+
+def _new_block(leaf: DocLeaf, text: str, item_prefix: str = "- ") -> str:
+    """A paragraph written in Word where the Markdown had none; a new Ziel gets the plan's
+    label (`**Ziel 1.2.3:**`)."""
+    markdown = escape(text)
+    if leaf.kind == "item":
+        markdown = _GOAL_LABEL.sub(r"**Ziel \1:** ", markdown, count=1)
+    return _prefix(leaf, item_prefix) + markdown
+
+
+_GOAL_LABEL = re.compile(r"^Ziel\s+((?:\d+|[A-Z])(?:\.\d+){2}):?\s*")
+
+
+def _joiner(before: str, after: str) -> str:
+    """What stands between two blocks of these kinds: one line break inside a list and
+    between a term and its definition, else a blank line."""
+    if (before, after) in (("item", "item"), ("term", "definition")):
+        return "\n"
+    return "\n\n"
+
+
+def _rebuild(body: str, base: list[Leaf], base_plain: list[str],
+             view: list[tuple[str, list[int]]], local: list[DocLeaf],
+             before: Leaf | None = None) -> tuple[str, int]:
+    """The Markdown for paragraphs split, joined, inserted or deleted in Word: each new
+    paragraph edits the most similar old one (keeping its Markdown) or is written new with
+    the prefix of its kind. Returns the text and where it starts (the first leaf's prefix
+    is included, so that a new paragraph can come before it)."""
+    first = base[0]
+    start = first.start
+    if first.prefix and body[start - len(first.prefix):start] == first.prefix:
+        start -= len(first.prefix)
+    item_prefix = next((leaf.prefix for leaf in base if leaf.kind == "item"), "- ")
+    blocks: list[tuple[str, str]] = []  # (kind, markdown with its prefix)
+    unused = list(range(len(base)))
+    for text, run in view:
+        if not text:
+            continue
+        scores = [(difflib.SequenceMatcher(None, base_plain[u], text, autojunk=False).ratio(), u)
+                  for u in unused]
+        best = max(scores, default=(0.0, -1))
+        if best[0] > 0.5:
+            unused.remove(best[1])
+            leaf = base[best[1]]
+            blocks.append((leaf.kind, leaf.prefix + apply_plain(body[leaf.start:leaf.end], text)))
+        else:
+            doc_leaf = local[run[0]]
+            blocks.append((doc_leaf.kind, _new_block(doc_leaf, text, item_prefix)))
+    out: list[str] = []
+    for n, (kind, markdown) in enumerate(blocks):
+        if n:
+            out.append(_joiner(blocks[n - 1][0], kind))
+        out.append(markdown)
+    if blocks and before is not None and blocks[0][0] == "item" and first.kind != "item" \
+            and before.kind == "item" and body[before.end:start] == "\n\n":
+        start -= 1  # a list item moved or added below the list's last item joins the list
+    return "".join(out), start
 
 
 def author_order(changes: list[Change]) -> list[str]:
@@ -152,15 +211,19 @@ def propose(body: str, reading: Reading, *, generated: set[str] = frozenset(),
                 inserted.append((0, 0, _new_block(first, text) + "\n\n"))
             else:
                 leaf = src[pair[before]]
-                sep = "\n" + leaf.prefix if leaf.kind == "item" and first.kind != "heading" \
-                    else "\n\n"
-                inserted.append((leaf.end, leaf.end, sep + _new_block(first, text)))
+                item = leaf.prefix if leaf.kind == "item" else "- "
+                inserted.append((leaf.end, leaf.end, _joiner(leaf.kind, first.kind)
+                                 + _new_block(first, text, item)))
             proposal.notes.append(f"{where}: ohne Änderungsverfolgung eingefügt, übernommen")
     for leaf in doc:
         if leaf.footnote_changes:
             problems.append(f"Absatz {leaf.number} (‚{_excerpt(leaf.view(frozenset()))}‘): "
                             f"Änderung in einer Fußnote; Fußnoten lassen sich nicht aus Word "
                             f"übernehmen, bitte im Kapiteltext ändern")
+    for s in unpaired_src:
+        proposal.notes.append(f"‚{_excerpt(src_plain[s])}‘ ({src[s].anchor or 'Kapitelanfang'}) "
+                              f"fehlt in der Word-Datei (ohne Änderungsverfolgung gelöscht): "
+                              f"im Vorschlag gestrichen")
     clusters = _clusters(doc)
     authors: dict[str, list[Change]] = {}
     for change in reading.changes:
@@ -169,6 +232,8 @@ def propose(body: str, reading: Reading, *, generated: set[str] = frozenset(),
     views: list[tuple[str, frozenset[str]]] = [(UNTRACKED, frozenset())]
     views += [(a, frozenset(order[:k + 1])) for k, a in enumerate(order)]
     previous = body
+    memo: dict[tuple[int, str], str] = {}
+    """(leaf start, text) -> its Markdown: most leaves read the same in several views."""
     for author, accepted in views:
         edits: list[tuple[int, int, str]] = list(inserted)
         for cluster in clusters:
@@ -180,36 +245,22 @@ def propose(body: str, reading: Reading, *, generated: set[str] = frozenset(),
             view = paragraphs(local, accepted)
             start, end = base_leaves[0].start, base_leaves[-1].end
             if len(base_leaves) == 1 and len(view) == 1:
-                new_text = apply_plain(body[start:end], view[0][0])
-                if new_text != body[start:end]:
-                    edits.append((start, end, new_text))
+                text = view[0][0]
+                if text == src_plain[pair[bases[0]]]:
+                    continue  # as exported
+                if (start, text) not in memo:
+                    memo[start, text] = apply_plain(body[start:end], text)
+                if memo[start, text] != body[start:end]:
+                    edits.append((start, end, memo[start, text]))
                 continue
-            blocks: list[str] = []
-            unused = list(range(len(base_leaves)))
-            for text, _run in view:
-                if not text:
-                    continue
-                plains = [src_plain[pair[bases[u]]] for u in unused]
-                best = max(range(len(unused)), default=None,
-                           key=lambda k: difflib.SequenceMatcher(None, plains[k], text).ratio())
-                if best is not None and difflib.SequenceMatcher(None, plains[best], text).ratio() > 0.5:
-                    leaf = base_leaves[unused.pop(best)]
-                    blocks.append(apply_plain(body[leaf.start:leaf.end], text))
-                else:
-                    blocks.append(escape(text))
-            first = base_leaves[0]
-            if len(base_leaves) > 1:
-                sep = body[base_leaves[0].end:base_leaves[1].start]
-            else:
-                sep = "\n" + first.prefix if first.kind == "item" else "\n\n" + (
-                    first.prefix if first.kind == "heading" else "")
-            new_text = sep.join(blocks)
+            first_index = pair[bases[0]]
+            new_text, start = _rebuild(body, base_leaves, [src_plain[pair[b]] for b in bases],
+                                       view, local, src[first_index - 1] if first_index else None)
             if new_text != body[start:end]:
                 edits.append((start, end, new_text))
-        if author == UNTRACKED:
-            for s in unpaired_src:
-                a, b = _remove_lines(body, src[s])
-                edits.append((a, b, ""))
+        for s in unpaired_src:  # deleted without tracking: gone in every view
+            a, b = _remove_lines(body, src[s])
+            edits.append((a, b, ""))
         new_body = _apply(body, edits)
         proposal.bodies.append(new_body)
         if new_body != previous:

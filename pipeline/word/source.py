@@ -187,9 +187,9 @@ def plain_map(src: str) -> tuple[str, list[int]]:
             after = src[j] if j < n else " "
             run = src[i:j]
             closes = run in opened and not before.isspace()
-            partner = re.compile(r"(?<![\\" + c + "])" + re.escape(run) + "(?!" + re.escape(c) + ")")
-            opens = not after.isspace() and partner.search(src, j) is not None
-            if _ALNUM.match(before) and _ALNUM.match(after) or not (opens or closes):
+            opens = not after.isspace() and _has_partner(src, j, c, j - i)
+            intraword = _ALNUM.match(before) and _ALNUM.match(after) and (c == "_" or j - i == 1)
+            if intraword or not (opens or closes):
                 for k in range(i, j):  # Partner*innen, or a star without partner: text
                     chars.append(c)
                     pos.append(k)
@@ -215,6 +215,25 @@ def plain_map(src: str) -> tuple[str, list[int]]:
         chars.pop()
         pos.pop()
     return "".join(chars), pos
+
+
+def _has_partner(src: str, k: int, c: str, length: int) -> bool:
+    """Whether a run of exactly `length` unescaped `c` follows position `k` (a closer)."""
+    n = len(src)
+    while k < n:
+        if src[k] == "\\":
+            k += 2
+            continue
+        if src[k] == c:
+            m = k
+            while m < n and src[m] == c:
+                m += 1
+            if m - k == length and not src[k - 1].isspace():
+                return True
+            k = m
+            continue
+        k += 1
+    return False
 
 
 def normal(text: str) -> str:
@@ -265,7 +284,17 @@ def apply_plain(src: str, target: str) -> str:
     result = "".join(out)
     if not _EMPTY_EMPHASIS.search(src):  # all text between ** and ** deleted: drop the pair
         result = _EMPTY_EMPHASIS.sub(lambda m: m.group(2), result)
-    return result
+    if plain_map(result)[0] == target:
+        return result
+    # An edit beside a gender star took its letters away (`Schulsy:*innen`), so that it
+    # would pair up with the next one: write the stars escaped, else the leaf anew.
+    starred = _LONE_STAR.sub(r"\\\1", result)
+    if plain_map(starred)[0] == target:
+        return starred
+    return escape(target)
+
+
+_LONE_STAR = re.compile(r"(?<![\\*\s])([*_])(?![*\s])")
 
 
 _EMPTY_EMPHASIS = re.compile(r"(?<![\\*_])(\*\*|__)(\s*)\1(?![*_])")

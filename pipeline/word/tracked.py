@@ -107,9 +107,9 @@ class _Reader:
         self.leaf: DocLeaf | None = None
         self.seq = 0
 
-    def blocks(self, blocks: list) -> None:
+    def blocks(self, blocks: list, kind: str = "para") -> None:
         for b in blocks:
-            self.block(b)
+            self.block(b, kind)
 
     def leaf_of(self, inlines: list, kind: str, level: int = 0) -> None:
         self.leaf = DocLeaf(kind=kind, level=level, number=len(self.leaves) + 1)
@@ -117,10 +117,10 @@ class _Reader:
         self.inlines(inlines, None)
         self.leaf = None
 
-    def block(self, b: dict) -> None:
+    def block(self, b: dict, kind: str = "para") -> None:
         t, c = b["t"], b.get("c")
         if t in ("Para", "Plain"):
-            self.leaf_of(c, "para")
+            self.leaf_of(c, kind)
         elif t == "Header":
             self.leaf_of(c[2], "heading", c[0])
         elif t == "LineBlock":
@@ -128,12 +128,12 @@ class _Reader:
                 self.leaf_of(line, "para")
         elif t in ("BulletList", "OrderedList"):
             for item in (c if t == "BulletList" else c[1]):
-                self.blocks(item)
+                self.blocks(item, "item")
         elif t == "DefinitionList":
             for term, definitions in c:
                 self.leaf_of(term, "term")
                 for d in definitions:
-                    self.blocks(d)
+                    self.blocks(d, "definition")
         elif t in ("BlockQuote",):
             self.blocks(c)
         elif t == "Div":

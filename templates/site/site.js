@@ -44,8 +44,7 @@
 (function () {
   "use strict";
   var nav = document.querySelector(".change-nav");
-  var root = document.querySelector(".redline");
-  if (!nav || !root) { return; }
+  if (!nav) { return; }
   function isChange(node) {
     return node && node.nodeType === 1 && (node.tagName === "INS" || node.tagName === "DEL");
   }
@@ -54,7 +53,8 @@
     while (p && p.nodeType === 3 && !p.textContent.trim()) { p = p.previousSibling; }
     return p;
   }
-  var stops = Array.prototype.filter.call(root.querySelectorAll("ins, del"), function (el) {
+  // every redline on the page (the changes between Fassungen have one per chapter)
+  var stops = Array.prototype.filter.call(document.querySelectorAll(".redline ins, .redline del"), function (el) {
     return !isChange(el.parentElement.closest("ins, del")) && !isChange(previousElement(el));
   });
   var count = nav.querySelector(".change-count");

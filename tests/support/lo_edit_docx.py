@@ -9,6 +9,8 @@ SCRIPT.json is a list of steps, each one of
     {"author": "Name", "op": "delete", "find": "weg damit"}
     {"author": "Name", "op": "paragraph_after", "find": "Absatzende", "text": "Neuer Absatz"}
     {"author": "Name", "op": "join_next", "find": "Absatz"}   (joins it with the next one)
+    {"author": "Name", "op": "delete_paragraph", "find": "Absatz"}   (the whole paragraph)
+    {"author": "Name", "op": "bold", "find": "Wort"}   (a change of formatting only)
     {"op": "accept_all"} / {"op": "reject_all"}
 `find` is the first occurrence of the text in the document (a plain search). The author is
 LibreOffice's user name while the step runs, so the tracked change carries it. (Comments are
@@ -105,6 +107,18 @@ def main(src, out, script):
                 cursor.gotoEndOfParagraph(False)
                 cursor.getText().insertControlCharacter(cursor, PARAGRAPH_BREAK, False)
                 cursor.getText().insertString(cursor, step["text"], False)
+            elif op == "move_down":  # the paragraph one down (Ctrl+Alt+Down in Writer)
+                view = doc.getCurrentController().getViewCursor()
+                view.gotoRange(found.getStart(), False)
+                dispatcher.executeDispatch(frame, ".uno:MoveDown", "", 0, ())
+            elif op == "bold":
+                found.setPropertyValue("CharWeight", 150.0)
+            elif op == "delete_paragraph":
+                cursor = found.getText().createTextCursorByRange(found.getStart())
+                cursor.gotoStartOfParagraph(False)
+                cursor.gotoEndOfParagraph(True)
+                cursor.goRight(1, True)
+                cursor.setString("")
             elif op == "join_next":
                 cursor = found.getText().createTextCursorByRange(found.getEnd())
                 cursor.gotoEndOfParagraph(False)
