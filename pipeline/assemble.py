@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -239,14 +240,23 @@ def measure_catalog_markdown(plan: Plan) -> str:
     return protect_gender_star("\n".join([*lines, *links])) + "\n"
 
 
-def consultation_entries(plan: Plan) -> list[dict[str, str]]:
+def consultation_entries(plan: Plan, commit_dates: Mapping[str, Any] | None = None
+                         ) -> list[dict[str, str]]:
     """Every Vorlage, Entscheidung and Stellungnahme of every chapter, oldest first (same day:
-    chapter order, then the records' own order)."""
+    chapter order, then the records' own order). Each names the text it judged as the site
+    does (plan/fassungen.py); `commit_dates` ({commit: day}, read from git by the caller)
+    dates a text that is no named Fassung."""
+    from pipeline.plan.fassungen import record_fassung, version_label
+
+    dates = commit_dates or {}
     manifest = plan.manifest
     entries = []
     for chapter in plan.chapters:
-        for rec in records_of(chapter).in_time_order():
-            fassung = fassung_shown(_fassung_of(plan, rec, chapter.filename))
+        records = records_of(chapter)
+        for rec in records.in_time_order():
+            fassung = version_label(record_fassung(plan, rec.commit, rec.stand.text_sha256,
+                                                   chapter.filename, rec.datum),
+                                    dates.get(rec.commit), submitted=records.submitted_on(rec.stand))
             if isinstance(rec, Entscheidung):
                 result = rec.ergebnis + (f" ({rec.abstimmung})" if rec.abstimmung else "")
                 art = KIND_LABEL["entscheidungen"]
@@ -264,43 +274,14 @@ def consultation_entries(plan: Plan) -> list[dict[str, str]]:
     return entries
 
 
-def _fassung_of(plan: Plan, rec: Any, filename: str) -> Any:
-    """The named Fassung a record pins: by its commit, else by its text (a Fassung's recorded
-    text of this chapter, named no later than the record), as the review site names it."""
-    from pipeline.dates import as_date
-    from pipeline.plan.fassungen import entries
-
-    manifest = plan.manifest
-    found = manifest.fassung_of_commit(rec.commit) if manifest else None
-    if found is not None or not rec.stand.text_sha256:
-        return found
-    for entry in reversed(entries(plan)):
-        texts, named = entry.get("texte"), as_date(entry.get("datum"))
-        if isinstance(texts, dict) and str(texts.get(filename, "")) == rec.stand.text_sha256 \
-                and (named is None or as_date(rec.datum) is None or named <= as_date(rec.datum)):
-            return next((f for f in manifest.fassungen if f.name == entry.get("name")), None)
-    return None
-
-
-def fassung_shown(found: Any) -> str:
-    """A Fassung as a reader's table shows it: name and date ("1. Fassung vom 12.03.2020");
-    a text between two named Fassungen is an Arbeitsstand. Commits stay in the provenance."""
-    from pipeline.plan.fassungen import ARBEITSSTAND
-
-    if found is None:
-        return ARBEITSSTAND
-    date = german_date(found.datum) if found.datum else ""
-    return f"{found.name} vom {date}" if date else str(found.name)
-
-
 CONSULTATION_COLUMNS = (("Datum", 12), ("Kapitel", 19), ("Gremium", 26), ("Art", 14),
                         ("Ergebnis", 15), ("Fassung", 14))
 """Relative widths: "Gleichstellungsbeauftragte" and "Stellungnahme" fit their columns."""
 
 
-def consultation_markdown(plan: Plan) -> str:
+def consultation_markdown(plan: Plan, commit_dates: Mapping[str, Any] | None = None) -> str:
     """Annex: the Beratungsverlauf, one line per Vorlage, Entscheidung and Stellungnahme."""
-    entries = consultation_entries(plan)
+    entries = consultation_entries(plan, commit_dates)
     lines = ["# Anhang 2: Beratungsverlauf {#anhang-beratungsverlauf}", ""]
     if not entries:
         lines.append("Für diese Fassung sind noch keine Vorlagen, Entscheidungen oder "
@@ -340,17 +321,18 @@ def _drucksache_data(plan: Plan) -> dict[str, Any]:
 
 
 def assemble(plan: Plan, *, draft: bool = True, line_numbers: bool = False,
-             fassung: str | None = None) -> Assembled:
+             fassung: str | None = None, commit_dates: Mapping[str, Any] | None = None) -> Assembled:
     """Plan -> one document: chapters in manifest order, then the generated annexes.
 
     Pure: reads nothing but the plan. `draft` puts "ENTWURF" on every page; `fassung` is the
-    label of a build from a named Fassung (otherwise the plan says which Fassung it is).
+    label of a build from a named Fassung (otherwise the plan says which Fassung it is);
+    `commit_dates` dates the texts of review records that are no named Fassung.
     """
     get = plan.manifest.get if plan.manifest else (lambda key, default=None: default)
     parts = [Part(ch.anchor, german_spaces(chapter_markdown(ch, boxed_measures=True)), ch.path)
              for ch in plan.chapters]
     parts.append(Part("anhang-massnahmenkatalog", measure_catalog_markdown(plan)))
-    parts.append(Part("anhang-beratungsverlauf", consultation_markdown(plan)))
+    parts.append(Part("anhang-beratungsverlauf", consultation_markdown(plan, commit_dates)))
     ds = get("drucksache") or {}
     data = {
         "titel": str(get("titel", "Lokaler Integrationsplan")),

@@ -693,6 +693,27 @@ def missing_commits(repo, shas: set[str]) -> set[str]:
             if answer.endswith((" missing", " ambiguous"))}
 
 
+def commit_days(repo, shas: set[str]) -> dict[str, dt.date]:
+    """{commit as given: the day it was committed (UTC)} for the commits among `shas` the
+    repository has; one `git log --no-walk` for all of them. Dates the texts that review
+    records judged when they are no named Fassung."""
+    present = sorted(shas - missing_commits(repo, shas)) if shas else []
+    if not present:
+        return {}
+    try:
+        proc = subprocess.run(["git", "-C", str(repo.working_tree_dir), "log", "--no-walk=unsorted",
+                               "--format=%H %ct", *present], capture_output=True, text=True,
+                              check=False)
+    except OSError:
+        raise GitError(GIT_MISSING) from None
+    days = {}
+    for line in proc.stdout.splitlines():
+        sha, _, epoch = line.partition(" ")
+        if epoch.isdigit():
+            days[sha] = dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    return {given: days[full] for given in present for full in days if full.startswith(given)}
+
+
 def is_ancestor(repo, older: str, newer: str) -> bool:
     """Whether commit `older` is `newer` or one of its ancestors."""
     git = _git_module()

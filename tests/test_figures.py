@@ -78,3 +78,36 @@ def test_status_and_site_show_the_same_statements_due(tmp_path: Path) -> None:
         shown = re.search(r'data-label="Fehlende Stellungnahmen">(.*?)</td>', cells).group(1)
         names = [plan.manifest.gremium_name(k) for k in r.fehlende_stellungnahmen]
         assert shown == (", ".join(names) if names else "keine"), r.id
+
+
+def test_the_council_documents_and_the_site_name_each_judged_text_alike(mini: Path) -> None:
+    """The text a record judged, named the same in the PDF's Beratungsverlauf and on the
+    site: a Fassung by name and date, else the Vorlage that submitted it ("Vorlage vom …",
+    never the day git stored it: a history replayed later stores old texts with new dates)."""
+    import subprocess
+    import sys
+
+    import git
+
+    from pipeline.assemble import consultation_entries
+    from pipeline.commands.build import record_days
+    from pipeline.commands.site_data import VersionNames
+    from pipeline.history import PlanHistory
+    from pipeline.review import records_of
+
+    for args in (("vorlegen", "haltung", "--datum", "2020-02-01"),
+                 ("entscheiden", "haltung", "--angenommen", "--datum", "2020-02-10")):
+        done = subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=mini,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    plan_dir = mini / "plan"
+    plan = load_plan(plan_dir)
+    chapter = plan.chapter("haltung")
+    in_pdf = [e["fassung"] for e in consultation_entries(plan, record_days(plan_dir, plan))
+              if e["kapitel"].endswith(chapter.title)]
+    names = VersionNames(plan, PlanHistory(git.Repo(mini), "plan"))
+    records = records_of(chapter)
+    on_site = [names.of(r.stand, chapter.filename, r.datum, records.submitted_on(r.stand)).label
+               for r in records.in_time_order()]
+    assert in_pdf == ["Vorlage vom 01.02.2020"] * 2
+    assert on_site == ["Vorlage vom 1. Februar 2020"] * 2

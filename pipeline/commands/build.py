@@ -7,6 +7,7 @@ can rebuild exactly that commit and compare bytes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import os
@@ -49,6 +50,8 @@ class Source:
     resources: dict[str, bytes] = field(default_factory=dict)
     fassung: str | None = None
     """The Fassung asked for by name (or whose commit was asked for): the build's label."""
+    plan_dir: Path | None = None
+    """Where the plan was read from: its repository dates the texts review records judged."""
 
 
 @dataclass
@@ -94,6 +97,24 @@ def read_source(plan_dir: Path, rev: str | None = None) -> Source:
 def _fallback_time() -> dt.datetime:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     return dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else FALLBACK_TIME
+
+
+def record_days(plan_dir: Path, plan: Plan) -> dict:
+    """{commit: day} of the texts the review records judged, so that the Beratungsverlauf
+    dates a text that is no named Fassung as the site does ("Textstand vom …"); empty
+    outside git."""
+    from pipeline import history
+    from pipeline.review import records_of
+
+    shas = {rec.commit for ch in plan.chapters for rec in records_of(ch).in_time_order()
+            if rec.commit}
+    if not shas:
+        return {}
+    try:
+        repo = history.open_repo(plan_dir if plan_dir.exists() else Path.cwd())
+        return history.commit_days(repo, shas)
+    except PipelineError:
+        return {}
 
 
 def is_final(plan: Plan) -> bool:
@@ -165,7 +186,7 @@ def build(plan_dir: Path = Path("plan"), *, output: Path = Path("build"),
     A failed build stops the converters it started.
     """
     progress("Plan lesen")
-    source = read_source(plan_dir, rev)
+    source = dataclasses.replace(read_source(plan_dir, rev), plan_dir=plan_dir)
     return _build(source, output=output, formats=formats, line_numbers=line_numbers,
                   progress=progress, validate=validate, use_cache=use_cache)
 
@@ -204,7 +225,9 @@ def _build(source: Source, *, output: Path, formats: Sequence[str],
             progress("zusammenstellen")
             try:
                 draft = not is_final(plan)
-                doc = assemble(plan, draft=draft, line_numbers=line_numbers, fassung=source.fassung)
+                doc = assemble(plan, draft=draft, line_numbers=line_numbers, fassung=source.fassung,
+                               commit_dates=record_days(source.plan_dir, plan)
+                               if source.plan_dir is not None and source.commit else None)
             except Exception:
                 # A plan that `lip check` rejects may trip the assembler; its problems are the answer.
                 if validate:

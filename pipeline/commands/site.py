@@ -251,7 +251,8 @@ def timeline(chapter: Chapter, plan: Plan, versions: site_data.VersionNames,
     records = review.records_of(chapter)
     for rec in records.in_time_order():
         item = {"rec": rec, "date": rec.datum, "gremium": name(rec.gremium),
-                "version": versions.of(rec.stand, chapter.filename, rec.datum),
+                "version": versions.of(rec.stand, chapter.filename, rec.datum,
+                                       records.submitted_on(rec.stand)),
                 "git": [("Commit des Textstands", rec.commit)]}
         if isinstance(rec, review.Vorlage):
             item["kind"] = "vorlage"

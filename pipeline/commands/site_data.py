@@ -200,7 +200,7 @@ class VersionNames:
     def __init__(self, plan: Any, history: PlanHistory):
         from pipeline.plan import fassungen
 
-        self.history = history
+        self.history, self.plan = history, plan
         self.entries = fassungen.entries(plan)
         self._dates: dict[str, dt.date | None] = {}
         self._fassung_shas = {str(e.get("name")): self._full(str(e.get("rev") or ""))
@@ -228,36 +228,27 @@ class VersionNames:
 
     def fassung_of(self, commit: str, text_sha256: str = "", filename: str = "",
                    not_after: dt.date | None = None) -> dict | None:
-        """The named Fassung that is this commit, or whose recorded text of `filename` is
-        this text (named by `not_after`: a record of May does not name December's Fassung);
-        the last one listed if several are."""
-        from pipeline.dates import as_date
+        """The named Fassung of a record's text (plan/fassungen.record_fassung: the same rule
+        as the council's Beratungsverlauf), with each Fassung's rev resolved by git once."""
+        from pipeline.plan import fassungen
 
-        for entry in reversed(self.entries):
-            sha = self._fassung_shas.get(str(entry.get("name")), "")
-            if commit and sha and (sha.startswith(commit) or commit.startswith(sha)):
-                return entry
-            texts = entry.get("texte")
-            named = as_date(entry.get("datum"))
-            if text_sha256 and isinstance(texts, dict) and \
-                    str(texts.get(filename, "")) == text_sha256 and \
-                    (not_after is None or named is None or named <= not_after):
-                return entry
-        return None
+        full = {str(e.get("rev") or ""): self._fassung_shas.get(str(e.get("name")), "")
+                for e in self.entries}
+        return fassungen.record_fassung(self.plan, commit, text_sha256, filename, not_after,
+                                        full=lambda rev: full.get(rev) or rev)
 
-    def of(self, stand: review.Stand, filename: str = "", datum: dt.date | None = None
-           ) -> VersionView:
-        from pipeline.dates import german_date_long
+    def of(self, stand: review.Stand, filename: str = "", datum: dt.date | None = None,
+           submitted: dt.date | None = None) -> VersionView:
+        """`submitted`: the day a Vorlage submitted this text (Records.submitted_on)."""
+        from pipeline.plan import fassungen
 
         commit, text_sha = stand.commit, stand.text_sha256
         entry = self.fassung_of(commit, text_sha, filename, datum)
-        if entry is not None:
-            when = german_date_long(entry.get("datum")) if entry.get("datum") else ""
-            return VersionView(f"{entry.get('name')}{f' vom {when}' if when else ''}", commit)
-        when_date = self.commit_date(commit) if commit else None
-        if when_date is not None:
-            return VersionView(f"Textstand vom {german_date_long(when_date)}", commit)
-        return VersionView("", commit)
+        when = self.commit_date(commit) if commit and entry is None and submitted is None else None
+        if entry is None and when is None and submitted is None:
+            return VersionView("", commit)
+        return VersionView(fassungen.version_label(entry, when, submitted=submitted, long=True),
+                           commit)
 
 
 # --- the council stage: Änderungsanträge and their votes (issue 18.7) ---------------------

@@ -9,6 +9,7 @@ manifest's own `fassung:` label stands, unless it names such an entry.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 ARBEITSSTAND = "Arbeitsstand"
@@ -47,3 +48,47 @@ def label(plan: Any) -> str:
     if declared and declared in named:
         return declared  # named by hand, without texts: nothing to compare against
     return declared or ARBEITSSTAND
+
+
+def record_fassung(plan: Any, commit: str, text_sha256: str = "", filename: str = "",
+                   datum: Any = None, full: Callable[[str], str] = str) -> dict | None:
+    """The named Fassung whose text a review record judged: the Fassung that is its commit,
+    else one whose recorded text of `filename` is the record's text, named by the record's
+    day (a record of May does not name December's Fassung); the last listed if several.
+    `full` turns a Fassung's `rev` into a full commit id where git can tell (a tag, a short id).
+    One rule for the Beratungsverlauf in the council's documents and on the site."""
+    from pipeline.dates import as_date
+
+    listed = list(reversed(entries(plan)))
+    if commit:
+        for entry in listed:
+            rev = full(str(entry.get("rev") or ""))
+            if rev and (rev.startswith(commit) or commit.startswith(rev)):
+                return entry
+    when = as_date(datum)
+    if text_sha256:
+        for entry in listed:
+            texts, named = entry.get("texte"), as_date(entry.get("datum"))
+            if isinstance(texts, dict) and str(texts.get(filename, "")) == text_sha256 \
+                    and (when is None or named is None or named <= when):
+                return entry
+    return None
+
+
+def version_label(entry: dict | None, commit_date: Any = None, *, submitted: Any = None,
+                  long: bool = False) -> str:
+    """How a reader is told which text a record judged: „1. Fassung vom 12.03.2020“ (long:
+    „… vom 12. März 2020“), else „Vorlage vom …“ (the day that text was submitted), else
+    „Textstand vom …“ (the day it was committed), else Arbeitsstand. Commit ids never: they
+    belong in the provenance."""
+    from pipeline.dates import german_date, german_date_long
+
+    day = german_date_long if long else german_date
+    if entry is not None:
+        when = day(entry.get("datum")) if entry.get("datum") else ""
+        return f"{entry.get('name')} vom {when}" if when else str(entry.get("name"))
+    if submitted is not None:
+        return f"Vorlage vom {day(submitted)}"
+    if commit_date is not None:
+        return f"Textstand vom {day(commit_date)}"
+    return ARBEITSSTAND

@@ -162,6 +162,17 @@ class Records:
     def last_decision(self) -> Entscheidung | None:
         return self.entscheidungen[-1] if self.entscheidungen else None
 
+    def submitted_on(self, stand: Stand) -> dt.date | None:
+        """The day the text `stand` pins was submitted: the first Vorlage of that text (same
+        commit or same text hash). How a reader knows a text that is no named Fassung: the
+        Vorlage, not the day git happened to store it (a history replayed later stores 2020's
+        texts with later dates)."""
+        days = [v.datum for v in self.vorlagen
+                if (stand.commit and v.stand.commit and (v.stand.commit.startswith(stand.commit)
+                                                         or stand.commit.startswith(v.stand.commit)))
+                or (stand.text_sha256 and v.stand.text_sha256 == stand.text_sha256)]
+        return min(days) if days else None
+
     def in_time_order(self) -> list[Record]:
         """Every readable record by date; same day: Vorlage, Stellungnahme, Entscheidung."""
         every: list[Record] = [*self.vorlagen, *self.stellungnahmen, *self.entscheidungen]
