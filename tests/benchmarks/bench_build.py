@@ -128,11 +128,17 @@ def prepare_floor(plan: Path, work: Path) -> Floor:
         if (plan / rel).exists():
             (work / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(plan / rel, work / rel)
-    inputs = {"daten": json.dumps(doc.data, ensure_ascii=False), "manifest": "{}"}
-    (work / "inputs.json").write_text(json.dumps(inputs), encoding="utf-8")
-    script = ("import json,sys,typst,datetime as d;i=json.load(open(sys.argv[2]));"
+    # The template reads its data from files beside it, as `lip build` writes them.
+    from pipeline.render.pdf import INPUT_FILES
+
+    inputs = {"daten": json.dumps(doc.data, ensure_ascii=False, sort_keys=True),
+              "herkunft": json.dumps({"beschreibung": "", "stichwoerter": ""}), "manifest": "{}"}
+    for key, name in INPUT_FILES.items():
+        (work / name).write_text(inputs[key], encoding="utf-8")
+    (work / "inputs.json").write_text("{}", encoding="utf-8")
+    script = ("import sys,typst,datetime as d;"
               "typst.compile(sys.argv[1],output=sys.argv[1]+'.pdf',root=sys.argv[3],"
-              "ignore_system_fonts=True,sys_inputs=i,pdf_standards=['a-3b','ua-1'],"
+              "ignore_system_fonts=True,pdf_standards=['a-3b','ua-1'],"
               "timestamp=d.datetime(2020,1,1,tzinfo=d.UTC))")
     pandoc = pandoc_path()
     return Floor(
