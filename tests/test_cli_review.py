@@ -9,22 +9,16 @@ import sys
 
 import git
 import pytest
+from support.cli import lip_in_process
 from support.repos import commit_all, edit, snapshot
 
-from pipeline.cli import cli, main
+from pipeline.cli import cli
 
 REVIEW_COMMANDS = ["vorlegen", "entscheiden", "stellungnahme", "vorgabe-erledigt", "status",
                    "verlauf", "hooks"]
 
 
-def lip(args: list[str], capsys) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as e:
-        code = e.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
+lip = lip_in_process
 
 
 @pytest.fixture

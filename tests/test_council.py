@@ -12,6 +12,7 @@ from pathlib import Path
 import git
 import pytest
 from support import OPARL_SCHEMAS, needs_oparl_schemas
+from support.council_history import ANTRAG_GRUENE, ANTRAG_SPD
 from support.repos import commit_all, copy_plan, init_repo, snapshot
 
 from pipeline.commands import council, council_documents
@@ -20,73 +21,6 @@ from pipeline.commands.check import check
 from pipeline.plan import load_plan
 
 D = dt.date
-
-ANTRAG_GRUENE = """\
----
-nummer: "1"
-titel: Änderungsantrag zu Handlungsfeld Bildung
-antragsteller:
-  art: Fraktion
-  name: Fraktion Bündnis 90/Die Grünen
-datum: 2021-01-05
-fassung: Verwaltungsentwurf
-gremium: internationaler-ausschuss
-punkte:
-  - nr: 1
-    art: ändern
-    massnahme: "1.1.1"
-    alt: "für Kinder und Eltern"
-    neu: "für Kinder, Eltern und Großeltern"
-  - nr: 2
-    art: einfügen nach
-    ziel: "1.1.1"
-    wortlaut: "- **Ziel 1.1.2:** Eltern kennen die Bildungsangebote ihres Stadtteils."
-  - nr: 3
-    art: streichen
-    massnahme: "1.1.2"
----
-
-Begründung: Großeltern begleiten viele Kinder im Alltag.
-"""
-
-ANTRAG_SPD = """\
----
-nummer: "2"
-titel: Änderungsantrag zur Elternbegleitung
-antragsteller:
-  art: Fraktion
-  name: SPD-Fraktion
-datum: 2021-01-06
-fassung: Verwaltungsentwurf
-gremium: internationaler-ausschuss
-punkte:
-  - nr: 1
-    art: ersetzen
-    massnahme: "1.1.2"
-    wortlaut: |-
-      #### Maßnahme 1.1.2: Elternlotsinnen und Elternlotsen
-
-      Elternlots*innen begleiten Familien beim Übergang in die Grundschule.
-
-      Federführung
-      :   Fachbereich Schule
-
-      Beteiligte
-      :   Grundschulen
-
-      Zielgruppe
-      :   Eltern
-
-      Zeitraum
-      :   ab 2021
-
-      Kennzahl
-      :   Zahl der begleiteten Familien
----
-
-Begründung: Lotsinnen und Lotsen erreichen mehr Familien.
-"""
-
 
 @pytest.fixture
 def repo(tmp_path, request) -> Path:

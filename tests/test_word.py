@@ -15,9 +15,9 @@ import git
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.cli import lip_in_process
 from support.repos import init_repo
 
-from pipeline.cli import main
 from pipeline.plan import load_plan
 from pipeline.plan.frontmatter import split
 from pipeline.word.source import apply_plain, leaves, normal, plain_map
@@ -29,14 +29,7 @@ HAS_LO = shutil.which("soffice") is not None and subprocess.run(
 needs_lo = pytest.mark.skipif(not HAS_LO, reason="LibreOffice mit python3-uno nicht installiert")
 
 
-def lip(args: list[str], capsys) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as e:
-        code = e.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
+lip = lip_in_process
 
 
 @pytest.fixture

@@ -17,8 +17,7 @@ from support.repos import commit_all, init_repo
 
 D = dt.date
 
-ANTRAEGE = {
-    "1-gruene.md": """\
+ANTRAG_GRUENE = """\
 ---
 nummer: "1"
 titel: Änderungsantrag zu Handlungsfeld Bildung
@@ -43,8 +42,53 @@ punkte:
     massnahme: "1.1.2"
 ---
 
-Großeltern begleiten *viele* Kinder im Alltag. <script>alert('antrag')</script>
-""",
+Begründung: Großeltern begleiten viele Kinder im Alltag.
+"""
+
+ANTRAG_SPD = """\
+---
+nummer: "2"
+titel: Änderungsantrag zur Elternbegleitung
+antragsteller:
+  art: Fraktion
+  name: SPD-Fraktion
+datum: 2021-01-06
+fassung: Verwaltungsentwurf
+gremium: internationaler-ausschuss
+punkte:
+  - nr: 1
+    art: ersetzen
+    massnahme: "1.1.2"
+    wortlaut: |-
+      #### Maßnahme 1.1.2: Elternlotsinnen und Elternlotsen
+
+      Elternlots*innen begleiten Familien beim Übergang in die Grundschule.
+
+      Federführung
+      :   Fachbereich Schule
+
+      Beteiligte
+      :   Grundschulen
+
+      Zielgruppe
+      :   Eltern
+
+      Zeitraum
+      :   ab 2021
+
+      Kennzahl
+      :   Zahl der begleiteten Familien
+---
+
+Begründung: Lotsinnen und Lotsen erreichen mehr Familien.
+"""
+
+
+ANTRAEGE = {
+    # the Begründung with Markdown and a script the site must show as text, never run
+    "1-gruene.md": ANTRAG_GRUENE.replace(
+        "Begründung: Großeltern begleiten viele Kinder im Alltag.",
+        "Großeltern begleiten *viele* Kinder im Alltag. <script>alert('antrag')</script>"),
     "2-spd.md": """\
 ---
 nummer: "2"
