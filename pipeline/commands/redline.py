@@ -92,7 +92,8 @@ def _author(plan: Plan, chapter: Chapter, autor: str | None) -> str:
 
 def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
                   seit_entscheidung: bool, kapitel: Sequence[str], autor: str | None,
-                  context: str = "full") -> tuple[list[ChapterRedline], list[str], Side, str]:
+                  context: str = "full", cache_dir: Path | None = None
+                  ) -> tuple[list[ChapterRedline], list[str], Side, str]:
     """Redline every chapter between two plan versions; return redlines, skipped notes,
     the NEU side and the label of ALT."""
     from pipeline import history
@@ -145,7 +146,8 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
         if old is None and ch.filename in side.plan.unread_chapter_files:
             skipped.append(f"{ch.number} {ch.title}: in {label} nicht lesbar (siehe 'lip check')")
             continue
-        red = redline_chapter(old, ch, context=context)  # type: ignore[arg-type]
+        red = redline_chapter(old, ch, context=context,  # type: ignore[arg-type]
+                              cache_dir=cache_dir)
         red.author = _author(new_side.plan, ch, autor)
         red.vorgaben = [v.label for v in decision.vorgaben] if decision else []
         out.append(ChapterRedline(red, label, decision))
@@ -158,7 +160,7 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
                 skipped.append(f"{och.number} {och.title}: in {new_side.label} nicht lesbar "
                                f"(siehe 'lip check')")
             else:
-                red = redline_chapter(och, None)
+                red = redline_chapter(och, None, cache_dir=cache_dir)
                 red.author = _author(alt_side.plan, och, autor)
                 out.append(ChapterRedline(red, alt_side.label))
     alt_label = alt_side.label if alt_side is not None else "letzte Entscheidung"
@@ -281,7 +283,8 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
             except UnicodeDecodeError:
                 raise RedlineError(f"{p}: keine UTF-8-Textdatei") from None
         red = compare_markdown(texts[0], texts[1],
-                               context="changes" if only_changes else "full")
+                               context="changes" if only_changes else "full",
+                               cache_dir=cache_folder(out_root))
         red.title = f"{old_path.name} → {new_path.name}"
         red.author = autor or "lip"
         epoch = _epoch()
@@ -300,7 +303,8 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
             raise PlanFolderMissing(plan_dir, is_file=plan_dir.exists())
         chapters, skipped, side, alt_label = compare_plans(
             plan_dir, alt=alt, neu=neu, seit_entscheidung=seit_entscheidung, kapitel=kapitel,
-            autor=autor, context="changes" if only_changes else "full")
+            autor=autor, context="changes" if only_changes else "full",
+            cache_dir=cache_folder(out_root))
         when, neu_label = side.time, side.label
         dirname = f"{_slug('entscheidung' if seit_entscheidung else alt_label)}.." \
                   f"{_slug(neu_label.lower() if neu is None else neu_label)}"

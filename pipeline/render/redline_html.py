@@ -24,11 +24,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import re
-import secrets
-import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,11 +33,10 @@ from pathlib import Path
 from pipeline.files import write_atomic
 from pipeline.plan.nesting import Nesting
 from pipeline.render import FILTER_DIR, file_sha256, templates_dir
-from pipeline.render.pandoc import RULED_TABLES, pandoc_version, reader_for
+from pipeline.render.kvcache import Cache
+from pipeline.render.pandoc import RULED_TABLES, reader_for
 from pipeline.render.reader import REDLINE_READER
-from pipeline.render.tools import fixed_clock, run_pandoc, run_pandoc_pool
-
-log = logging.getLogger(__name__)
+from pipeline.render.tools import fixed_clock, pandoc_identity, run_pandoc, run_pandoc_pool
 
 FILTER = FILTER_DIR / "redline.lua"
 FILTER_PARTS = FILTER_DIR / "redline-teile.lua"
@@ -215,6 +211,17 @@ class _Part:
     ids: list[str]
     toc: list[dict]
 
+    def dump(self) -> str:
+        return json.dumps(self.__dict__, ensure_ascii=False)
+
+    @staticmethod
+    def load(data: str) -> _Part | None:
+        """A part from the cache; None if the entry is damaged (it is converted again)."""
+        try:
+            return _Part(**json.loads(data))
+        except (ValueError, TypeError):
+            return None
+
 
 _MARK = re.compile(r"^<!--rl-teil:(\S+)-->\n", re.M)
 _ID_MARK = re.compile(r"<!--rl-id:(.*?)-->")
@@ -290,90 +297,6 @@ def _renumber_note(item: str, n: int | str) -> str:
     return _BACKLINK.sub(f'<a href="#fnref{n}" class="footnote-back" role="doc-backlink">', item)
 
 
-class _Cache:
-    """Converted parts by content key, in one SQLite file: one transaction per run (a file
-    per part cost more than converting it, on slow disks), safe for runs at the same time
-    (SQLite's locking); beyond CACHE_LIMIT_BYTES the least recently used parts go, never
-    those of the current run."""
-
-    def __init__(self, folder: Path | None) -> None:
-        self.db = None
-        self.now = time.time()
-        """This run's time: what it uses is never dropped for its own sake."""
-        if folder is None:
-            return
-        import sqlite3
-
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(folder / "redline-html.sqlite", timeout=30,
-                                      isolation_level=None)
-            self.db.execute("CREATE TABLE IF NOT EXISTS teile (schluessel TEXT PRIMARY KEY, "
-                            "daten TEXT NOT NULL, benutzt REAL NOT NULL)")
-        except (OSError, sqlite3.Error) as e:  # no cache is slower, not wrong
-            log.debug("redline: Zwischenspeicher nicht nutzbar: %s", e)
-            self.db = None
-
-    def get_many(self, keys: list[str]) -> dict[str, _Part]:
-        if self.db is None or not keys:
-            return {}
-        import sqlite3
-
-        found: dict[str, _Part] = {}
-        try:
-            for start in range(0, len(keys), 500):
-                batch = keys[start:start + 500]
-                marks = ",".join("?" * len(batch))
-                for key, data in self.db.execute(
-                        f"SELECT schluessel, daten FROM teile WHERE schluessel IN ({marks})", batch):
-                    try:
-                        found[key] = _Part(**json.loads(data))
-                    except (ValueError, TypeError):
-                        continue  # a damaged entry is converted again
-            self.db.execute("BEGIN")
-            self.db.executemany("UPDATE teile SET benutzt = ? WHERE schluessel = ?",
-                                [(self.now, k) for k in found])
-            self.db.execute("COMMIT")
-        except sqlite3.Error as e:
-            log.debug("redline: Zwischenspeicher nicht lesbar: %s", e)
-        return found
-
-    def close(self) -> None:
-        if self.db is not None:
-            self.db.close()
-            self.db = None
-
-    def put_many(self, parts: dict[str, _Part]) -> None:
-        if self.db is None or not parts:
-            return
-        import sqlite3
-
-        now = self.now
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany(
-                "INSERT OR REPLACE INTO teile VALUES (?, ?, ?)",
-                [(k, json.dumps(p.__dict__, ensure_ascii=False), now) for k, p in parts.items()])
-            total = self.db.execute("SELECT COALESCE(SUM(LENGTH(daten)), 0) FROM teile"
-                                    ).fetchone()[0]
-            if total > CACHE_LIMIT_BYTES:
-                dropped = 0
-                for key, size in self.db.execute(
-                        "SELECT schluessel, LENGTH(daten) FROM teile WHERE benutzt < ? "
-                        "ORDER BY benutzt", (now,)).fetchall():
-                    if total - dropped <= CACHE_LIMIT_BYTES:
-                        break
-                    self.db.execute("DELETE FROM teile WHERE schluessel = ?", (key,))
-                    dropped += size
-            self.db.execute("COMMIT")
-        except sqlite3.Error as e:
-            log.debug("redline: Zwischenspeicher nicht beschreibbar: %s", e)
-            try:
-                self.db.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
-
-
 def _cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -398,7 +321,7 @@ def _runs(items: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
 
 def _tool_key() -> str:
     return hashlib.sha256("\0".join([
-        CACHE_VERSION, pandoc_version(), file_sha256(FILTER_PARTS, FILTER_HTML), REDLINE_READER,
+        CACHE_VERSION, pandoc_identity(), file_sha256(FILTER_PARTS, FILTER_HTML), REDLINE_READER,
         ",".join(RULED_TABLES), str(TOC_DEPTH)]).encode()).hexdigest()
 
 
@@ -452,9 +375,9 @@ def render_html_bytes(md: str, *, title: str, meta: dict[str, str] | None = None
     tool = _tool_key()
     defs_key = hashlib.sha256("\n\n".join(defs).encode()).hexdigest()
     keys = [hashlib.sha256(f"{tool}\0{defs_key}\0{t}".encode()).hexdigest()[:40] for t in texts]
-    cache = _Cache(cache_dir)
-    try:
-        parts: dict[str, _Part] = cache.get_many(list(dict.fromkeys(keys)))
+    with Cache(cache_dir, "redline-html.sqlite", CACHE_LIMIT_BYTES) as cache:
+        parts = {k: part for k, data in cache.get_many(list(dict.fromkeys(keys))).items()
+                 if (part := _Part.load(data)) is not None}
         missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in parts}
         if missing:
             try:
@@ -462,10 +385,12 @@ def render_html_bytes(md: str, *, title: str, meta: dict[str, str] | None = None
             except _Whole:
                 return render_html_whole(md, title=title, meta=meta, epoch=epoch)
             parts.update(converted)
-            cache.put_many({key: converted[key] for key in missing})
-    finally:
-        cache.close()
+            cache.put_many({key: converted[key].dump() for key in missing})
+        return _assemble(keys, parts, cache, title=title, meta=meta, epoch=epoch)
 
+
+def _assemble(keys: list[str], parts: dict[str, _Part], cache: Cache, *, title: str,
+              meta: dict[str, str] | None, epoch: int | None) -> bytes:
     # heading ids through the whole document
     finals = iter(heading_ids([h for key in keys for h in parts[key].heads]))
     html_parts, toc, notes = [], [], []
@@ -494,18 +419,26 @@ def render_html_bytes(md: str, *, title: str, meta: dict[str, str] | None = None
         text += ('<section id="footnotes" class="footnotes footnotes-end-of-document" '
                  'role="doc-endnotes">\n<hr />\n<ol>\n' + "\n".join(notes)
                  + "\n</ol>\n</section>\n")
-    return _page(text.removesuffix("\n"), _unlink(toc, ids), title=title, meta=meta,
+    return _page(text.removesuffix("\n"), _unlink(toc, ids), cache, title=title, meta=meta,
                  epoch=epoch)
 
 
-def _page(body: str, toc: list[dict], *, title: str, meta: dict[str, str] | None,
-          epoch: int | None) -> bytes:
-    """The template around `body`, with the table of contents of the headings `toc`."""
-    mark = "RLBODY" + secrets.token_hex(8)
+def _page(body: str, toc: list[dict], cache: Cache, *, title: str,
+          meta: dict[str, str] | None, epoch: int | None) -> bytes:
+    """The template around `body`, with the table of contents of the headings `toc` (the
+    frame comes from the cache when the headings, title and metadata were seen before)."""
+    mark = "RLBODY" + "0" * 16
     doc = {"pandoc-api-version": [1, 23, 1], "meta": {},
            "blocks": [*toc, {"t": "Para", "c": [{"t": "Str", "c": mark}]}]}
-    frame = run_pandoc(["-f", "json", *page_args(title, meta)],
-                       json.dumps(doc, ensure_ascii=False), env=_env(epoch)).decode("utf-8")
+    source = json.dumps(doc, ensure_ascii=False)
+    args = ["-f", "json", *page_args(title, meta)]
+    key = "rahmen:" + hashlib.sha256("\0".join(
+        [_tool_key(), file_sha256(FILTER, templates_dir() / "redline.html"), str(epoch),
+         *args, source]).encode()).hexdigest()
+    frame = cache.get(key)
+    if frame is None:
+        frame = run_pandoc(args, source, env=_env(epoch)).decode("utf-8")
+        cache.put(key, frame)
     start = frame.index("<main>\n") + len("<main>\n")
     end = frame.rindex("\n</main>")
     return (frame[:start] + body + frame[end:]).encode("utf-8")
