@@ -175,3 +175,11 @@ def test_the_engine_reads_and_writes_a_redline_seen_before_from_the_cache(tmp_pa
     second = compare_markdown(old, new, cache_dir=tmp_path)
     assert plain.markdown == first.markdown == second.markdown
     assert plain.stats == first.stats == second.stats
+
+
+@pytest.mark.parametrize("text", [DOC, "---\ntitel: x\n---\n\n# A\n\nText[^1].\n\n[^1]: Fußnote.\n",
+                                  "", "Nur ein Satz."])
+def test_unchanged_markdown_is_the_redline_of_a_text_with_itself(text: str) -> None:
+    from pipeline.redline.engine import unchanged_markdown
+
+    assert unchanged_markdown(text) == compare_markdown(text, text).markdown

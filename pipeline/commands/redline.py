@@ -282,9 +282,18 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
                 raise RedlineError(f"Datei nicht lesbar: {os_error_text(e)}") from None
             except UnicodeDecodeError:
                 raise RedlineError(f"{p}: keine UTF-8-Textdatei") from None
+        if "html" in formats and not only_changes:  # pandoc converts NEU while we compare
+            from pipeline.redline.engine import unchanged_markdown
+
+            ahead = redline_html.convert_ahead(
+                chapter_block(ChapterRedline(Redline(unchanged_markdown(texts[1]), Stats()), "")),
+                cache_folder(out_root))
+        else:
+            ahead = lambda: None  # noqa: E731
         red = compare_markdown(texts[0], texts[1],
                                context="changes" if only_changes else "full",
                                cache_dir=cache_folder(out_root))
+        ahead()
         red.title = f"{old_path.name} → {new_path.name}"
         red.author = autor or "lip"
         epoch = _epoch()

@@ -1307,6 +1307,16 @@ def compare_markdown(old_md: str, new_md: str, *, pandoc: Pandoc,
     return Redline(markdown=markdown, stats=stats)
 
 
+def unchanged_markdown(md: str) -> str:
+    """`md` as a redline writes the passages that did not change (chunks as split, the
+    definitions at the end): what `compare_markdown(md, md).markdown` gives, without
+    comparing. The page's converter reads it ahead while the engine compares."""
+    _, body = split_front_matter(protect_gender_star(md))
+    chunks, defs = split_chunks(body)
+    markdown = "\n\n".join(p for p in [*(c.text for c in chunks), *defs] if p) + "\n"
+    return "" if markdown == "\n" else markdown
+
+
 def redline_chapter(old: Chapter | None, new: Chapter | None, *, pandoc: Pandoc,
                     context: Literal["full", "changes"] = "full") -> Redline:
     """Redline one chapter (None = the chapter does not exist on that side)."""

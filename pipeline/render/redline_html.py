@@ -24,9 +24,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
+import threading
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +40,8 @@ from pipeline.render.kvcache import Cache
 from pipeline.render.pandoc import RULED_TABLES, reader_for
 from pipeline.render.reader import REDLINE_READER
 from pipeline.render.tools import fixed_clock, pandoc_identity, run_pandoc, run_pandoc_pool
+
+log = logging.getLogger(__name__)
 
 FILTER = FILTER_DIR / "redline.lua"
 FILTER_PARTS = FILTER_DIR / "redline-teile.lua"
@@ -358,6 +363,44 @@ def _link_fix(html: str, ids: set[str]) -> str:
     return _LINK_MARK.sub(one, html)
 
 
+def convert_ahead(md: str, cache_dir: Path | None) -> Callable[[], None]:
+    """Start converting the parts of `md` into the cache in the background; return the
+    function that waits for it.
+
+    `lip redline` hands the text of NEU, written as the engine writes unchanged text: while
+    the engine compares, pandoc converts what will be unchanged in the redline, so the page
+    later takes only the changed parts. Errors here only cost that time: the page converts
+    what is missing itself."""
+    if cache_dir is None:
+        return lambda: None
+
+    def fill() -> None:
+        try:
+            split = split_parts(md)
+            if split is None:
+                return
+            texts, defs = split
+            keys = _part_keys(texts, defs)
+            with Cache(cache_dir, "redline-html.sqlite", CACHE_LIMIT_BYTES) as cache:
+                have = cache.get_many(list(dict.fromkeys(keys)))
+                missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in have}
+                if missing:
+                    converted = _convert(_runs(list(missing.items())), defs)
+                    cache.put_many({k: converted[k].dump() for k in missing})
+        except Exception as e:  # noqa: BLE001  (the page converts what is missing itself)
+            log.debug("redline: Vorab-Übersetzung abgebrochen: %s", e)
+
+    thread = threading.Thread(target=fill, name="redline-vorab", daemon=True)
+    thread.start()
+    return thread.join
+
+
+def _part_keys(texts: list[str], defs: list[str]) -> list[str]:
+    tool = _tool_key()
+    defs_key = hashlib.sha256("\n\n".join(defs).encode()).hexdigest()
+    return [hashlib.sha256(f"{tool}\0{defs_key}\0{t}".encode()).hexdigest()[:40] for t in texts]
+
+
 def render_html(md: str, out: Path, *, title: str, meta: dict[str, str] | None = None,
                 epoch: int | None = None, cache_dir: Path | None = None) -> Path:
     """A standalone, self-contained HTML page of the redline, converted in cached parts."""
@@ -372,9 +415,7 @@ def render_html_bytes(md: str, *, title: str, meta: dict[str, str] | None = None
     if split is None:
         return render_html_whole(md, title=title, meta=meta, epoch=epoch)
     texts, defs = split
-    tool = _tool_key()
-    defs_key = hashlib.sha256("\n\n".join(defs).encode()).hexdigest()
-    keys = [hashlib.sha256(f"{tool}\0{defs_key}\0{t}".encode()).hexdigest()[:40] for t in texts]
+    keys = _part_keys(texts, defs)
     with Cache(cache_dir, "redline-html.sqlite", CACHE_LIMIT_BYTES) as cache:
         parts = {k: part for k, data in cache.get_many(list(dict.fromkeys(keys))).items()
                  if (part := _Part.load(data)) is not None}
