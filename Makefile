@@ -12,7 +12,7 @@ SYSSTAMP := build/.sysdeps
 PYTHON3 ?= $(shell /usr/bin/python3 -c 'import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 11))' \
              2>/dev/null && echo /usr/bin/python3 || echo python3)
 
-.PHONY: all setup sysdeps build check test bench lint clean demo launcher
+.PHONY: all setup sysdeps build check test bench lint clean demo launcher preview
 
 all: build
 
@@ -65,6 +65,21 @@ bench: setup
 lint: setup
 	$(VENV)/bin/ruff check pipeline tests
 
+# Contact sheet: every page of every PDF under build/ in one PNG (build/vorschau/NAME.png),
+# so that anyone can look at all pages at once after a change of a template.
+PREVIEW_PDFS ?= $(wildcard build/*.pdf)
+preview:
+	@test -n "$(PREVIEW_PDFS)" || { echo "Keine PDF unter build/ – zuerst: make build" >&2; exit 1; }
+	@mkdir -p build/vorschau
+	@for pdf in $(PREVIEW_PDFS); do \
+	  name=$$(basename "$$pdf" .pdf); tmp=$$(mktemp -d); \
+	  pdftoppm -r 40 -png "$$pdf" "$$tmp/S" && \
+	  montage -label '%t' "$$tmp"/S-*.png -tile 8x -geometry +4+4 -background '#888888' \
+	    -pointsize 14 "build/vorschau/$$name.png" && \
+	  echo "Vorschau: build/vorschau/$$name.png ($$(ls "$$tmp" | wc -l) Seiten)"; \
+	  rm -rf "$$tmp"; \
+	done
+
 clean:
 	rm -rf build/*
 
@@ -74,3 +89,11 @@ AXE := build/node/node_modules/axe-core/axe.min.js
 setup: $(AXE)
 $(AXE):
 	npm install --no-save --no-audit --no-fund --prefix build/node axe-core@4
+
+# CI templates (issue 19): gitlab-ci-local runs ci/gitlab-ci.yml in the tests (shell executor),
+# from the npm registry into the git-ignored build/gcl/. 4.70 is the newest that runs on
+# Debian's Node.js 20 (later versions need Node 22).
+GCL := build/gcl/node_modules/.bin/gitlab-ci-local
+setup: $(GCL)
+$(GCL):
+	npm install --no-save --no-audit --no-fund --prefix build/gcl gitlab-ci-local@4.70.1

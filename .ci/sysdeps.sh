@@ -9,6 +9,11 @@ command -v npm >/dev/null 2>&1 || need+=(npm)             # axe-core for the sit
 # pandoc draws a PNG copy of every SVG into the DOCX for Word versions without SVG support;
 # without rsvg-convert the DOCX would differ from machine to machine.
 command -v rsvg-convert >/dev/null 2>&1 || need+=(librsvg2-bin)
+command -v montage >/dev/null 2>&1 || need+=(imagemagick)        # make preview: all pages in one PNG
+# Layout tests open the DOCX; the Word round trip tests (issue 17) edit exported DOCX with
+# tracked changes in LibreOffice, scripted through python3-uno.
+command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
+/usr/bin/python3 -c 'import uno' >/dev/null 2>&1 || need+=(python3-uno)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -ne 0 ]; then
   echo "Bitte als root installieren: apt-get install ${need[*]}" >&2

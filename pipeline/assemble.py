@@ -86,9 +86,6 @@ def plan_markdown(plan: Plan) -> str:
 
 # --- the whole document for `lip build` (issue 3) ---------------------------------------------
 
-MEASURE_TABLE_COLUMNS = (("ID", 7), ("Titel", 22), ("Federführung", 17), ("Zielgruppe", 17),
-                         ("Zeitraum", 12), ("Kennzahl", 25))
-"""Columns of the Maßnahmenkatalog with their relative widths in percent."""
 
 RESULT_OF_KIND = {"vorlagen": "vorgelegt", "stellungnahmen": "abgegeben"}
 KIND_LABEL = {"vorlagen": "Vorlage", "entscheidungen": "Entscheidung", "stellungnahmen": "Stellungnahme"}
@@ -130,6 +127,7 @@ def escape_inline(text: str) -> str:
     metadata): pipes, list markers at the start, stars, brackets, backslashes."""
     text = " ".join(str(text).split())
     text = re.sub(r"([\\`*_\[\]|<>#$@~^])", r"\\\1", text)
+    text = re.sub(r"^([-+])(\s)", r"\\\1\2", text)  # "- Entwurf": no list item
     return re.sub(r"^(\d+)\.(\s)", r"\1\\.\2", text)
 
 
@@ -158,20 +156,72 @@ def _pipe_table(columns: tuple[tuple[str, int], ...], rows: list[list[str]], cap
     return "\n".join([header, rule, *body, "", f": {caption}"])
 
 
+CATALOG_COLUMNS = (("Nr.", 9), ("Maßnahme, Zielgruppe und Kennzahl", 50), ("Federführung und Zeitraum", 26))
+"""The Maßnahmenkatalog's columns with their widths in characters (relative widths for
+pandoc). Three columns, the rest beneath the title: six columns side by side on a portrait
+page or a phone break words mid-word."""
+
+
+def grid_table(columns: tuple[tuple[str, int], ...], rows: list[list[list[str]]], caption: str) -> str:
+    """A pandoc grid table: each cell a list of Markdown paragraphs, wrapped to its column. A
+    column is widened for a word longer than it (a grid table's lines cannot overflow)."""
+    import textwrap
+
+    def words_longest(paragraphs: list[str]) -> int:
+        return max((len(w) for p in paragraphs for w in p.split()), default=0)
+
+    # Escaped before the layout: an escape added afterwards would shift the column borders.
+    rows = [[[protect_gender_star(p) for p in c] for c in r] for r in rows]
+    widths = [max(width, len(name), *(words_longest(r[i]) for r in rows))
+              for i, (name, width) in enumerate(columns)]
+
+    def lines(paragraphs: list[str], width: int) -> list[str]:
+        out: list[str] = []
+        for paragraph in paragraphs:
+            if out:
+                out.append("")
+            out += textwrap.wrap(paragraph, width, break_long_words=False, break_on_hyphens=False) or [""]
+        return out
+
+    def row(cells: list[list[str]]) -> list[str]:
+        wrapped = [lines(c, w) for c, w in zip(cells, widths, strict=True)]
+        height = max(len(w) for w in wrapped)
+        return ["| " + " | ".join((w[k] if k < len(w) else "").ljust(widths[i])
+                                  for i, w in enumerate(wrapped)) + " |" for k in range(height)]
+
+    def rule(char: str) -> str:
+        return "+" + "+".join(char * (w + 2) for w in widths) + "+"
+
+    out = [rule("-"), *row([[name] for name, _ in columns]), rule("=")]
+    for cells in rows:
+        out += [*row(cells), rule("-")]
+    return "\n".join([*out, "", f": {caption}"])
+
+
 def measure_catalog_markdown(plan: Plan) -> str:
-    """Annex: one table of every Maßnahme in plan order, each ID linked to its text."""
-    rows = []
-    for _chapter, m in plan.measures:
-        rows.append([f"[{escape_inline(m.id)}](#{anchor('m', m.id)})", cell(m.title),
-                     *(cell(m.fields.get(name, "")) for name in
-                       ("Federführung", "Zielgruppe", "Zeitraum", "Kennzahl"))])
+    """Annex: every Maßnahme in plan order, one table per Handlungsfeld (chapter), each number
+    linked to its text."""
     lines = ["# Anhang 1: Maßnahmenkatalog {#anhang-massnahmenkatalog}", "",
-             f"Der Plan enthält {len(rows)} Maßnahmen. Die Nummer jeder Maßnahme führt zu "
-             f"ihrer Beschreibung im Text.", ""]
-    if rows:
-        lines.append(_pipe_table(MEASURE_TABLE_COLUMNS, rows,
-                                 "Alle Maßnahmen mit Federführung, Zielgruppe, Zeitraum und Kennzahl"))
-    return protect_gender_star("\n".join(lines)) + "\n"
+             f"Der Plan enthält {len(plan.measures)} Maßnahmen. Die Nummer jeder Maßnahme führt "
+             f"zu ihrer Beschreibung im Text.", ""]
+    links: list[str] = []
+    """Reference links: the number column stays as narrow as the numbers."""
+    for chapter in plan.chapters:
+        if not chapter.body.measures:
+            continue
+        rows = []
+        for m in chapter.body.measures:
+            about = [f"**{cell(m.title)}**"]
+            about += [f"*{name}:* {cell(m.fields[name])}" for name in ("Zielgruppe", "Kennzahl")
+                      if m.fields.get(name)]
+            who = [cell(m.fields[name]) for name in ("Federführung", "Zeitraum") if m.fields.get(name)]
+            rows.append([[f"[{escape_inline(m.id)}]"], about, who or [""]])
+            links.append(f"[{escape_inline(m.id)}]: #{anchor('m', m.id)}")
+        title = f"{chapter.number} {chapter.title}"
+        lines += [f"## {escape_inline(title)} {{.unnumbered .unlisted}}", "",
+                  grid_table(CATALOG_COLUMNS, rows, f"Maßnahmen im Handlungsfeld {escape_inline(title)}"),
+                  ""]
+    return protect_gender_star("\n".join([*lines, *links])) + "\n"
 
 
 def consultation_entries(plan: Plan) -> list[dict[str, str]]:
@@ -181,8 +231,7 @@ def consultation_entries(plan: Plan) -> list[dict[str, str]]:
     entries = []
     for chapter in plan.chapters:
         for rec in records_of(chapter).in_time_order():
-            found = manifest.fassung_of_commit(rec.commit) if manifest else None
-            fassung = f"{found.name} ({rec.commit[:7]})" if found else rec.commit[:7]
+            fassung = fassung_shown(manifest.fassung_of_commit(rec.commit) if manifest else None)
             if isinstance(rec, Entscheidung):
                 result = rec.ergebnis + (f" ({rec.abstimmung})" if rec.abstimmung else "")
                 art = KIND_LABEL["entscheidungen"]
@@ -200,8 +249,20 @@ def consultation_entries(plan: Plan) -> list[dict[str, str]]:
     return entries
 
 
-CONSULTATION_COLUMNS = (("Datum", 12), ("Kapitel", 21), ("Gremium", 24), ("Art", 14),
-                        ("Ergebnis", 17), ("Fassung", 12))
+def fassung_shown(found: Any) -> str:
+    """A Fassung as a reader's table shows it: name and date ("1. Fassung vom 12.03.2020");
+    a text between two named Fassungen is an Arbeitsstand. Commits stay in the provenance."""
+    from pipeline.plan.fassungen import ARBEITSSTAND
+
+    if found is None:
+        return ARBEITSSTAND
+    date = german_date(found.datum) if found.datum else ""
+    return f"{found.name} vom {date}" if date else str(found.name)
+
+
+CONSULTATION_COLUMNS = (("Datum", 12), ("Kapitel", 19), ("Gremium", 26), ("Art", 14),
+                        ("Ergebnis", 15), ("Fassung", 14))
+"""Relative widths: "Gleichstellungsbeauftragte" and "Stellungnahme" fit their columns."""
 
 
 def consultation_markdown(plan: Plan) -> str:
@@ -216,7 +277,7 @@ def consultation_markdown(plan: Plan) -> str:
         lines += ["Jede Zeile nennt eine Vorlage, Entscheidung oder Stellungnahme zu einem "
                   "Kapitel" + (", eine Abstimmung über einen Änderungsantrag oder einen Beschluss"
                                if council else "")
-                  + " und die Fassung (Commit), auf die sie sich bezieht.", ""]
+                  + " und die Fassung, auf die sie sich bezieht.", ""]
         rows = [[escape_inline(german_date(e["datum"])), escape_inline(e["kapitel"]),
                  escape_inline(e["gremium"]), e["art"], escape_inline(e["ergebnis"]),
                  escape_inline(e["fassung"])] for e in entries]
@@ -282,3 +343,72 @@ def assemble(plan: Plan, *, draft: bool = True, line_numbers: bool = False,
         "entwurf": bool(draft),
     }
     return Assembled(parts, metadata, data)
+
+
+# --- the Beschlussdrucksache in front of the plan, for Word and HTML (issue 16) ----------------
+
+FRONT_KEY = "drucksache"
+TOC_ANCHOR = "lip-inhaltsverzeichnis"
+"""An empty div where the Word file's contents list goes (render/docx.py puts it there)."""
+
+
+def drucksache_markdown(doc: Assembled, *, word: bool) -> str:
+    """The Drucksache part the PDF's template draws (Beratungsfolge, Antrag, Gender-Aspekte,
+    Kostentabelle, Begründung) and the title of Anlage 1, as Markdown for pandoc.
+
+    Every generated string is escaped (`escape_inline`), so that "1. Fassung" stays text. In
+    Word the part's headings are styled paragraphs (a heading would enter Word's contents
+    list); in HTML they are headings left out of the contents (`.unlisted`).
+    """
+    ds, meta = doc.data.get("drucksache", {}), doc.metadata
+
+    def heading(text: str) -> str:
+        if word:
+            return f'::: {{custom-style="Drucksachenkopf"}}\n{escape_inline(text)}\n:::'
+        return f"## {escape_inline(text)} {{.unnumbered .unlisted}}"
+
+    def box(style: str, text: str) -> str:
+        return f'::: {{custom-style="{style}"}}\n{text}\n:::' if word else text
+
+    facts = [("Nr.", ds.get("nummer", "")), ("Anzahl der Anlagen", str(ds.get("anzahl-anlagen", 1))),
+             ("Datum", ds.get("datum", "")), ("Dezernat", ds.get("dezernat", ""))]
+    letterhead = (f"{escape_inline(doc.data.get('herausgeber', ''))} · "
+                  f"{escape_inline(ds.get('art', 'Beschlussdrucksache'))}")
+    out = [box("Briefkopf", letterhead) if word else f"**{letterhead}**", "",
+           "| Angabe | Wert |", "|---|---|",
+           *(f"| {name} | {escape_inline(value)} |" for name, value in facts), "",
+           ": Angaben zur Drucksache", ""]
+    if ds.get("beratungsfolge"):
+        out += ["**Beratungsfolge**", "", *(f"- {escape_inline(b)}" for b in ds["beratungsfolge"]), ""]
+    out += [f"**{escape_inline(ds.get('titel', doc.data.get('titel', '')))}**", "",
+            heading("Antrag"), "", meta.get("antrag-einleitung", ""), "", meta.get("antrag", ""), "",
+            heading("Berücksichtigung von Gender-Aspekten"), "", meta.get("gender", ""), "",
+            heading("Kostentabelle"), ""]
+    kosten = ds.get("kosten") or []
+    if kosten:
+        out += ["| Posten | Art | Haushaltsjahr | Betrag in Euro |", "|:---|:---|:---:|---:|",
+                *(f"| {escape_inline(k['posten'])} | {escape_inline(k['art'])} | "
+                  f"{escape_inline(k['haushaltsjahr'])} | {escape_inline(k['betrag'])} |" for k in kosten),
+                f"| **Summe** | | | **{escape_inline(ds.get('kosten-summe', ''))}** |", "",
+                ": Finanzielle Auswirkungen", ""]
+    else:
+        out += ["Es entstehen keine finanziellen Auswirkungen.", ""]
+    out += [heading("Begründung des Antrages"), "", meta.get("begruendung", ""), "",
+            escape_inline(ds.get("dezernat", "")), "", f"Hannover, {escape_inline(ds.get('datum', ''))}", ""]
+    title = f"Anlage 1: {doc.data.get('titel', '')}"
+    if word:
+        fassung = escape_inline(doc.data.get("fassung", ""))
+        out += [box("Anlagentitel", escape_inline(title)), "",
+                box("Anlagenzeile", f"zur Drucksache Nr. {escape_inline(ds.get('nummer', ''))}"), "",
+                box("Anlagenzeile", escape_inline(doc.data.get("untertitel", ""))), "",
+                box("Anlagenzeile", fassung + (" – ENTWURF" if doc.data.get("entwurf") else "")), "",
+                f"::: {{#{TOC_ANCHOR}}}\n:::", ""]
+    else:
+        out += [f"# {escape_inline(title)} {{#anlage-1 .unnumbered .unlisted}}", ""]
+    return protect_gender_star("\n".join(out)) + "\n"
+
+
+def with_drucksache(doc: Assembled, *, word: bool) -> Assembled:
+    """`doc` with the Drucksache part in front: the whole Beschlussdrucksache, as in the PDF."""
+    front = Part(FRONT_KEY, drucksache_markdown(doc, word=word))
+    return Assembled([front, *doc.parts], doc.metadata, doc.data)

@@ -700,6 +700,101 @@ def redline_command(alt: str | None, neu: str | None, plan_dir: Path, seit_entsc
 # --- site (issue 6) --------------------------------------------------------------------------
 
 
+@cli.command("word-export")
+@click.argument("kapitel", nargs=-1, metavar="[KAPITEL]...")
+@plan_dir_option
+@click.option("--rev", default=None, metavar="REV",
+              help="Stand aus Git (Commit, Tag, Name einer Fassung); Standard: letzter Commit.")
+@click.option("--ausgabe", "output", type=click.Path(path_type=Path), default=Path("build/word"),
+              callback=_from_root, help="Zielordner (Standard: build/word).")
+def word_export_command(kapitel: tuple[str, ...], plan_dir: Path, rev: str | None,
+                        output: Path) -> None:
+    """Kapitel als Word-Datei zum Überarbeiten ausgeben (eine DOCX je Kapitel).
+
+    Die Datei trägt ihre Herkunft (Kapitel, Commit, Text-Hash) in den Dokumenteigenschaften;
+    'lip word-import' findet damit den Text wieder, aus dem sie entstand. Ohne KAPITEL
+    werden alle Kapitel ausgegeben. Exportiert wird der committete Stand.
+
+    \b
+    Beispiel:
+      lip word-export bildung
+      lip word-export bildung soziales --rev "1. Fassung"
+    """
+    from pipeline.commands import word
+
+    result = word.export(plan_dir, list(kapitel), rev=rev, output=output)
+    for path in result.files:
+        click.echo(str(path))
+    click.echo(f"{len(result.files)} Word-Datei(en) aus Commit {result.commit[:10]}. Nach der "
+               f"Überarbeitung (mit „Änderungen nachverfolgen“): lip word-import DATEI.docx",
+               err=True)
+
+
+@cli.command("word-import")
+@click.argument("argumente", nargs=-1, required=True, metavar="[KAPITEL] DATEI.docx")
+@click.option("--neu", is_flag=True,
+              help="Frei geschriebenen Entwurf als neuen Text von KAPITEL vorschlagen.")
+@plan_dir_option
+def word_import_command(argumente: tuple[str, ...], neu: bool, plan_dir: Path) -> None:
+    """Überarbeitete Word-Datei als Vorschlag übernehmen (Branch vorschlag/…).
+
+    Liest die nachverfolgten Änderungen (mit Autor*in und Datum) und die Kommentare einer
+    Datei aus 'lip word-export' und legt sie als Branch vorschlag/<kapitel>-<autor>-<datum>
+    an: ein Commit je Autor*in, Kommentare in plan/anmerkungen/. main und die Dateien im
+    Arbeitsordner bleiben unverändert. Wurde das Kapitel seit dem Export geändert, werden
+    beide Fassungen absatzweise zusammengeführt; Absätze, die beide Seiten geändert haben,
+    werden gemeldet und nichts wird übernommen.
+
+    Mit --neu KAPITEL wird ein frei in Word geschriebener Entwurf (Überschriften wie
+    „1.2 Grundschulen“, „Ziel 1.2.1: …“, Maßnahmen mit Feldern als Tabelle oder als
+    „Federführung: …“) der neue Text des Kapitels; der Kopf bleibt. 'lip check' prüft das
+    Ergebnis, Befunde nennen den Absatz des Entwurfs.
+
+    \b
+    Beispiel:
+      lip word-import Rueckmeldung-Bildung.docx
+      lip redline main vorschlag/bildung-erika-muster-2026-12-04
+      lip word-import --neu bildung Entwurf-EG-Bildung.docx
+    """
+    from pipeline.commands import word
+
+    if neu:
+        if len(argumente) != 2:
+            raise click.UsageError("mit --neu: lip word-import --neu KAPITEL DATEI.docx")
+        drafted = word.import_draft(plan_dir, argumente[0], Path(argumente[1]))
+        ch = drafted.chapter
+        click.echo(f"Entwurf für Kapitel {ch.number} {ch.title} als Vorschlag angelegt: Branch "
+                   f"{drafted.branch} ({drafted.paragraphs} Absätze"
+                   + (f", {len(drafted.images)} Bild(er) in plan/bilder/" if drafted.images
+                      else "") + ")")
+        for problem in drafted.problems:
+            click.echo(f"Problem: {problem}", err=True)
+        click.echo(f"Änderungsfassung ansehen: lip redline main {drafted.branch}")
+        if drafted.problems:
+            click.echo(f"{len(drafted.problems)} Problem(e) im Entwurf; bitte auf dem Branch "
+                       f"beheben oder den Entwurf korrigieren und erneut übernehmen.", err=True)
+            raise SystemExit(1)
+        return
+    if len(argumente) != 1:
+        raise click.UsageError("Aufruf: lip word-import DATEI.docx (oder --neu KAPITEL DATEI.docx)")
+    datei = Path(argumente[0])
+    result = word.import_reviewed(plan_dir, datei)
+    named = ", ".join(f"{ch.number} {ch.title}" for ch in result.chapters or [result.chapter])
+    click.echo(f"Vorschlag für Kapitel {named} angelegt: Branch {result.branch}")
+    if result.merged:
+        click.echo("Das Kapitel wurde seit dem Export geändert; die Änderungen aus Word wurden "
+                   "mit dem jetzigen Stand zusammengeführt.")
+    for author, date, n in result.commits:
+        click.echo(f"  {author}: {n} Änderung{'en' if n != 1 else ''}"
+                   + (f" (bis {date[:10]})" if date else ""))
+    if result.comments:
+        click.echo(f"  {result.comments} Kommentar{'e' if result.comments != 1 else ''} in "
+                   f"{result.comments_file}")
+    for note in result.notes:
+        click.echo(f"Hinweis: {note}")
+    click.echo(f"Änderungsfassung ansehen: lip redline main {result.branch}")
+
+
 @cli.command("site")
 @plan_dir_option
 @click.option("--ausgabe", "out_dir", type=click.Path(path_type=Path), default=Path("build/site"), callback=_from_root,
@@ -751,6 +846,108 @@ def _open_in_browser(address: str) -> bool:
         return bool(browser.open(address))
     except OSError:
         return False
+
+
+# --- preview while writing (issue 19) ------------------------------------------------------
+
+
+@cli.command("vorschau")
+@plan_dir_option
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port auf 127.0.0.1 (0: ein freier Port).")
+@click.option("--pdf", is_flag=True, help="Auch die Beschlussdrucksache (build/LIP-2.0.pdf) "
+                                          "bei jedem Speichern neu bauen.")
+def vorschau_command(plan_dir: Path, port: int, pdf: bool) -> None:
+    """Vorschau beim Schreiben: die Website des Arbeitsstands, bei jedem Speichern neu.
+
+    Zeigt die Website für die Beteiligten unter http://127.0.0.1:PORT/ (nur auf diesem
+    Rechner erreichbar). Jede gespeicherte Änderung in plan/ oder templates/ wird geprüft
+    und gebaut; die geöffnete Seite lädt sich selbst neu. Probleme aus 'lip check' stehen
+    oben auf der Seite und im Terminal. Beenden mit Strg+C.
+
+    \b
+    Beispiel:
+      lip vorschau
+      lip vorschau --port 8001 --pdf
+    """
+    from pipeline.commands import vorschau
+
+    root = project_root() or plan_dir.resolve().parent
+    vorschau.run(plan_dir, port=port, pdf=pdf, root=root,
+                 echo=lambda text: click.echo(text, err=True) if not text.startswith("Vorschau läuft")
+                 else click.echo(text))
+
+
+# --- CI on the city's git host (issue 19) --------------------------------------------------
+
+
+@cli.group("ci", cls=GermanGroup)
+def ci_group() -> None:
+    """Für GitLab CI und GitHub Actions (ci/gitlab-ci.yml, ci/github-workflow.yml).
+
+    Beide rufen ci/lip-ci.sh auf, das diese Befehle aufruft.
+
+    \b
+    Beispiel:
+      lip ci merge-request --ziel main
+      lip ci seite --ausgabe public
+    """
+
+
+@ci_group.command("merge-request")
+@click.option("--ziel", required=True, metavar="BRANCH",
+              help="Ziel-Branch des Merge-Requests (z. B. main); verglichen wird mit dem Stand, "
+                   "von dem der Branch abzweigt.")
+@plan_dir_option
+@click.option("--ausgabe", type=click.Path(file_okay=False, path_type=Path), default=Path("build/ci"),
+              callback=_from_root, help="Zielordner der Artefakte (Standard: build/ci).")
+@click.option("--github", is_flag=True, help="Befunde als GitHub-Anmerkungen (::error …) ausgeben.")
+@click.option("--zusammenfassung", type=click.Path(dir_okay=False, path_type=Path),
+              help="Die Zusammenfassung (Markdown) zusätzlich an diese Datei anhängen "
+                   "(GitHub: $GITHUB_STEP_SUMMARY).")
+def ci_merge_request_command(ziel: str, plan_dir: Path, ausgabe: Path, github: bool,
+                             zusammenfassung: Path | None) -> None:
+    """Merge-Request prüfen: Prüfbericht, PDF, Website, Redline der geänderten Kapitel.
+
+    Schreibt gl-code-quality-report.json, zusammenfassung.md, dokumente/, site/ und redline/
+    in den Zielordner; baut, was sich bauen lässt. Exit-Code 1, wenn der Plan Fehler hat.
+
+    \b
+    Beispiel:
+      lip ci merge-request --ziel main
+    """
+    from pipeline.commands import ci
+
+    result = ci.merge_request(plan_dir, ziel, ausgabe)
+    if github:
+        for line in result.annotations:
+            click.echo(line)
+    else:
+        for d in result.report.sorted():
+            click.echo(str(d), err=True)
+    click.echo(result.summary, err=True)
+    if zusammenfassung is not None:
+        with open(zusammenfassung, "a", encoding="utf-8") as f:
+            f.write(result.summary)
+    if result.failed:
+        raise SystemExit(1)
+
+
+@ci_group.command("seite")
+@plan_dir_option
+@click.option("--ausgabe", type=click.Path(file_okay=False, path_type=Path), default=Path("public"),
+              help="Zielordner der Website (Standard: public, wie GitLab Pages ihn erwartet).")
+def ci_seite_command(plan_dir: Path, ausgabe: Path) -> None:
+    """Website mit PDF und Word-Datei für die Veröffentlichung bauen (Standard-Branch).
+
+    \b
+    Beispiel:
+      lip ci seite --ausgabe public
+    """
+    from pipeline.commands import ci
+
+    index = ci.pages(plan_dir, ausgabe, ausgabe.parent / "build")
+    click.echo(f"Website geschrieben: {index}", err=True)
 
 
 # --- council stage (issue 18) ----------------------------------------------------------------

@@ -67,11 +67,12 @@ def resolve(repo, rev: str) -> Revision:
 
     try:
         commit = repo.commit(rev)
+        when = commit.committed_datetime  # a full SHA not in the repository fails only here
     except (git.BadName, ValueError, git.GitCommandError) as e:
         raise RevisionNotFound(rev, SHALLOW_HINT if is_shallow(repo) else
                                "bitte einen Commit, ein Tag oder den Namen einer Fassung "
                                "angeben (siehe 'git log --oneline')") from e
-    return Revision(commit.hexsha, commit.committed_datetime.astimezone(dt.UTC))
+    return Revision(commit.hexsha, when.astimezone(dt.UTC))
 
 
 def resolve_named(repo, rev: str, fassungen: list) -> tuple[Revision, str | None]:
@@ -703,6 +704,19 @@ def is_ancestor(repo, older: str, newer: str) -> bool:
     return True
 
 
+def merge_base(repo, target: str, head: str = "HEAD") -> Revision:
+    """Where a merge request's branch left `target` (the commit its changes are shown
+    against); `target` itself when the two share no history."""
+    git = _git_module()
+
+    resolved = resolve(repo, target)
+    try:
+        sha = repo.git.merge_base(resolved.sha, head).strip()
+    except git.GitCommandError:
+        return resolved
+    return resolve(repo, sha)
+
+
 def read_blobs(repo, blob_ids: list[str]) -> dict[str, bytes]:
     """The bytes of git blobs by id (through git's one long-running object reader)."""
     out = {}
@@ -812,3 +826,73 @@ def restore_files(repo, rev: str, relpaths: list[str]) -> None:
         else:
             write_atomic(root / rel, data)
             repo.git.update_index("--add", "--cacheinfo", f"100644,{_store_blob(repo, data)},{rel}")
+
+
+# --- proposals from Word (issue 17): branches built beside the working tree ------------------
+
+
+def root_commits(repo) -> list[str]:
+    """The repository's first commits (its identity: a clone has the same ones)."""
+    try:
+        return repo.git.rev_list("--max-parents=0", "HEAD").split()
+    except _git_module().exc.GitCommandError:
+        return []
+
+
+def branch_exists(repo, name: str) -> bool:
+    try:
+        repo.git.rev_parse("--verify", "--quiet", f"refs/heads/{name}")
+    except _git_module().exc.GitCommandError:
+        return False
+    return True
+
+
+def valid_branch_name(repo, name: str) -> bool:
+    try:
+        repo.git.check_ref_format("--branch", name)
+    except _git_module().exc.GitCommandError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class PlannedCommit:
+    """One commit of a proposal: the files it sets and who made the change when."""
+
+    files: dict[str, bytes]
+    message: str
+    author: str
+    date: str
+    """ISO 8601 ('' = now)."""
+    email: str = ""
+
+
+def create_branch(repo, name: str, parent: str, commits: list[PlannedCommit]) -> str:
+    """Create branch `name` with `commits` on top of `parent`, built in a temporary index:
+    HEAD, the index and the working tree stay as they are. Never moves an existing branch
+    (the ref is created only if it does not exist). Returns the last commit."""
+    import tempfile
+
+    git = _git_module()
+    g = repo.git
+    head = parent
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+            g.read_tree(parent, env=env)
+            for planned in commits:
+                blobs = {p: _store_blob(repo, data) for p, data in planned.files.items()}
+                args = [a for p, sha in blobs.items() for a in ("--cacheinfo", f"100644,{sha},{p}")]
+                g.update_index("--add", *args, env=env)
+                tree = g.write_tree(env=env)
+                author = {"GIT_AUTHOR_NAME": planned.author or "unbekannt",
+                          "GIT_AUTHOR_EMAIL": planned.email}
+                if planned.date:
+                    author["GIT_AUTHOR_DATE"] = planned.date
+                head = g.commit_tree(tree, "-p", head, "-m", planned.message,
+                                     env={**os.environ, **author})
+        g.update_ref("-m", f"lip word-import: {name}", f"refs/heads/{name}", head, "0" * 40)
+    except git.exc.GitError as e:
+        raise GitError(f"Vorschlag {name} konnte nicht angelegt werden, nichts wurde verändert: "
+                       f"{git_failure_text(e)}") from None
+    return head

@@ -13,7 +13,7 @@ from pipeline import review
 from pipeline.commands import check as check_cmd
 from pipeline.commands import record
 from pipeline.commands import status as status_cmd
-from pipeline.commands.check import plan_report
+from pipeline.commands.plan_report import plan_report
 from pipeline.errors import PipelineError
 from pipeline.plan import load_chapter, load_plan
 

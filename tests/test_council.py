@@ -14,7 +14,7 @@ import pytest
 from support import OPARL_SCHEMAS, needs_oparl_schemas
 from support.repos import commit_all, copy_plan, init_repo, snapshot
 
-from pipeline.commands import council
+from pipeline.commands import council, council_documents
 from pipeline.commands.build import is_final
 from pipeline.commands.check import check
 from pipeline.plan import load_plan
@@ -92,6 +92,7 @@ Begründung: Lotsinnen und Lotsen erreichen mehr Familien.
 def repo(tmp_path, request) -> Path:
     request.getfixturevalue("fixed_git_dates")
     root = copy_plan("rat", tmp_path / "repo").parent
+    (root / ".gitignore").write_text("build/\n", encoding="utf-8")  # as in a real project
     init_repo(root)
     return root
 
@@ -206,8 +207,8 @@ def test_valid_antraege_pass_and_conflicts_between_them_are_warnings(repo) -> No
      "plan/antraege/1-gruene.md:20: punkte[3]: Punkt 3 betrifft denselben Text wie Punkt 1 "
      "(Maßnahme 1.1.1); bitte in einem Punkt zusammenfassen"),
     (('    ziel: "1.1.1"\n', '    ziel: "1.1.1"\n    massnahme: "1.1.1"\n'),
-     "plan/antraege/1-gruene.md:16: punkte[1]: genau ein Ziel angeben: massnahme, ziel oder "
-     "abschnitt (angegeben: massnahme, ziel)"),
+     "plan/antraege/1-gruene.md:16: punkte[1]: genau ein Ziel angeben: massnahme, ziel, "
+     "abschnitt oder zeilen (angegeben: massnahme, ziel)"),
     (("gremium: internationaler-ausschuss", "gremium: lenkungsgruppe"),
      "plan/antraege/1-gruene.md:9: gremium: 'lenkungsgruppe' ist kein beschließendes Gremium in "
      "plan/lip.yaml; möglich: internationaler-ausschuss, ratsversammlung"),
@@ -548,3 +549,84 @@ def test_fassungen_brought_along_with_a_copied_plan_are_left_alone(tmp_path, req
         encoding="utf-8")
     init_repo(root)
     assert not [m for m in _messages(root / "plan") if "fassungen" in m]
+
+
+# --- Punkte citing lines of the line-numbered PDF (issue 18.2) ---------------------------------
+
+
+def _line_of(root: Path, phrase: str) -> tuple[int, int]:
+    """Page and margin number of the line showing `phrase` in the Verwaltungsentwurf's PDF as
+    the council gets it (lip build --rev … --zeilennummern), read here with pdftotext itself."""
+    out = root.parent / "zeilen-pdf"
+    code = subprocess.run([sys.executable, "-m", "pipeline", "build", "--plan", str(root / "plan"),
+                           "--rev", "Verwaltungsentwurf", "--zeilennummern", "--format", "pdf",
+                           "--output", str(out), "-q"], cwd=root, capture_output=True, text=True)
+    assert code.returncode == 0, code.stderr
+    text = subprocess.run(["pdftotext", "-layout", str(out / "LIP-2.0.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    for page_no, page in enumerate(text.split("\f"), 1):
+        for line in page.split("\n"):
+            m = re.match(r"\s*(\d+)\s{2,}(.*)", line)
+            if m and phrase in m.group(2):
+                return page_no, int(m.group(1))
+    raise AssertionError(f"{phrase!r} not on a numbered line")
+
+
+def _zeilen_antrag(punkte: str) -> str:
+    head = ANTRAG_GRUENE.split("punkte:\n", 1)[0]
+    return f"{head}punkte:\n{punkte}---\n\nBegründung: Die Zeilen sind ungenau.\n"
+
+
+def test_a_punkt_citing_pdf_lines_is_checked_and_applied_to_the_passage_they_show(repo) -> None:
+    plan_dir = _named(repo)
+    seite, zeile = _line_of(repo, "Elternbegleiter*innen unterstützen")
+    seite2, zeile2 = _line_of(repo, "Kitas verankern alltagsintegrierte")
+    _add(repo, "1-gruene.md", _zeilen_antrag(
+        f"  - nr: 1\n    art: streichen\n    zeilen: {{seite: {seite}, von: {zeile}}}\n"
+        f"  - nr: 2\n    art: ändern\n    zeilen: {{seite: {seite2}, von: {zeile2}, bis: {zeile2}}}\n"
+        f"    alt: \"für Kinder und Eltern\"\n    neu: \"für Kinder und ihre Familien\"\n"))
+    assert not check(plan_dir).errors, _messages(plan_dir)
+    pdf = council_documents.antrag_pdf(plan_dir, "1", repo / "build" / "rat")
+    shown = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout
+    assert f"Seite {seite}, Zeile {zeile} streichen" in shown
+    _vote(plan_dir, "1", punkte=[1, 2], einstimmig=True)
+    _vote(plan_dir, "1", punkte=[1, 2], gremium="ratsversammlung", datum=D(2021, 1, 28), einstimmig=True)
+    council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 28))
+    body = (plan_dir / "11-bildung.md").read_text(encoding="utf-8")
+    assert "Elternbegleiter*innen" not in body
+    assert "Sprachbildung für Kinder und ihre Familien." in body
+    assert ("#### Maßnahme 1.1.2: Elternbegleitung beim Übergang in die Schule\n\nFederführung\n"
+            ":   Fachbereich Schule") in body  # the struck paragraph leaves one blank line
+    assert not check(plan_dir, final=True).errors
+
+
+def test_lines_that_do_not_show_plan_text_are_reported_at_the_punkt(repo) -> None:
+    plan_dir = _named(repo)
+    seite, zeile = _line_of(repo, "Elternbegleiter*innen unterstützen")
+    _add(repo, "1-gruene.md", _zeilen_antrag(
+        f"  - nr: 1\n    art: streichen\n    zeilen: {{seite: {seite}, von: 999}}\n"
+        f"  - nr: 2\n    art: streichen\n    zeilen: {{seite: 99, von: 1}}\n"
+        f"  - nr: 3\n    art: ändern\n    zeilen: {{seite: {seite}, von: {zeile}}}\n"
+        f"    alt: \"Hort\"\n    neu: \"Schule\"\n"))
+    messages = _messages(plan_dir)
+    assert any(f"punkte[1].zeilen: Seite {seite}, Zeile 999 gibt es im PDF der Fassung nicht" in m
+               for m in messages), messages
+    assert any("punkte[2].zeilen: Seite 99, Zeile 1 gibt es im PDF der Fassung nicht (das PDF hat"
+               in m for m in messages), messages
+    assert any(f"punkte[3].alt: der Wortlaut 'Hort' steht nicht in Seite {seite}, Zeile {zeile}" in m
+               for m in messages), messages
+
+
+def test_cited_lines_are_matched_whatever_the_layout_did_to_them() -> None:
+    from pipeline.council.zeilen import Zeilen, resolve
+
+    body = ("Die Stadt unterstützt die [Schulen](#kap-schule) beim Aufbau von **Beschwerde­wegen** "
+            "und vermittelt\nKontakte.\n\nDie Stadt unterstützt auch Vereine.")
+    pages = [{1: "Einleitung"}, {4: "Die Stadt unterstützt die Schulen beim Aufbau von Beschwer\u00ad",
+                                 5: "dewegen und vermittelt Kontakte.", 6: "Die Stadt unterstützt"}]
+    stelle, why = resolve({"11-bildung.md": body}, pages, Zeilen(2, 4, 5))
+    assert why is None
+    assert stelle.text == body.split("\n\n")[0]
+    stelle, why = resolve({"11-bildung.md": body}, pages, Zeilen(2, 6, 6))
+    assert stelle is None and "steht 2-mal im Plan" in why

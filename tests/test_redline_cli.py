@@ -163,3 +163,19 @@ def test_only_changes_keeps_headings_as_context(tmp_path: Path, monkeypatch) -> 
     md = (tmp_path / "build" / "redline" / "a..b" / "redline.md").read_text("utf-8")
     assert "# Gesetz" in md and "## § 2" in md and "[alt]{.del}[neu]{.ins}" in md
     assert "Erster Absatz" not in md and "## § 1" not in md
+
+
+def test_summary_names_vorgaben_in_the_table_and_lists_each_beneath(repo: Path) -> None:
+    """The summary table's count headers stay apart, and each Vorgabe has its own line
+    (they ran together in one cell)."""
+    import subprocess
+
+    assert run(["redline", "--format", "pdf", "--format", "md"]) == 0
+    out = repo / "build" / "redline" / "entscheidung..arbeitsstand"
+    md = (out / "redline.md").read_text(encoding="utf-8")
+    assert "| V1 |" in md and "    - V1: Die Sprachbildung stärker auf Eltern ausrichten." in md
+    text = subprocess.run(["pdftotext", "-layout", "-l", "1", str(out / "redline.pdf"), "-"],
+                          capture_output=True, check=True).stdout.decode()
+    assert "eingefügtgestrichen" not in text and "eingefügt gestrichen" not in text
+    assert any(line.strip().startswith("‣ V1: Die Sprachbildung") or line.strip().startswith("V1: Die")
+               or "V1: Die Sprachbildung" in line.strip()[:30] for line in text.splitlines())

@@ -135,3 +135,37 @@ def test_libreoffice_reads_the_tracked_changes(tmp_path: Path) -> None:
         assert "\n\n\n" not in text
         words = [w for w in text.split() if w != "•"]
         assert words[1:] == redline_text.markdown_words(src)  # [0] is the title "Test"
+
+
+def _bbox_words(pdf: Path) -> list[tuple[int, float, float, str]]:
+    """(page, xMin, yMin, word) of every word."""
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, check=True).stdout.decode()
+    words = []
+    for number, page in enumerate(out.split("<page ")[1:], start=1):
+        for x, y, w in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', page):
+            words.append((number, float(x), float(y), w))
+    return words
+
+
+def test_synopse_pdf_keeps_list_items_boxes_and_headings_together(tmp_path: Path) -> None:
+    """Issue 16: in the "Neue Fassung" column a Ziel's second line left its bullet; the
+    Vorgaben box stood in both columns; a heading row could end a page."""
+    item = ("- **Ziel 1.1.1:** Kinder aus zugewanderten Familien besuchen ebenso früh und ebenso "
+            "lange eine Kindertagesstätte wie andere Kinder und finden dort [gute]{.ins} Freunde.")
+    paragraphs = "\n\n".join(f"Absatz {i}: " + "Ein Satz mit einigen Wörtern darin. " * 12 for i in range(9))
+    md = ("# 1 Bildung\n\n::: vorgaben\n**Vorgaben der Lenkungsgruppe (1. Fassung):**\n\n"
+          "- V1: Eltern einbeziehen.\n:::\n\n" + paragraphs + "\n\n## 1.1 Elementarbereich\n\n"
+          "### Ziele\n\n" + item + "\n\nSchluss.\n")
+    pdf = redline_render.render_synopse_pdf("", md, tmp_path / "s.pdf", title="Synopse", epoch=0)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True).stdout.decode()
+    assert text.count("Vorgaben der Lenkungsgruppe") == 1, "the box spans both columns, once"
+    words = _bbox_words(pdf)
+    bullets = [(p, x, y) for p, x, y, w in words if w == "•" and x > 290]
+    assert bullets, "the new column's Ziel is a list item"
+    page, bx, by = bullets[0]
+    after = [x for p, x, y, w in words if p == page and y > by + 5 and y < by + 40 and x > 290 and w != "•"]
+    assert after and min(after) > bx + 3, "the item's second line stays indented under its text"
+    for number, page_text in enumerate(text.split("\f")[:-1], start=1):
+        lines = [line.strip() for line in page_text.splitlines() if line.strip()
+                 and not re.fullmatch(r"Seite \d+ von \d+", line.strip())]
+        assert lines[-1] not in ("1.1 Elementarbereich", "Ziele"), f"Seite {number} endet mit einer Überschrift"

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline import review
-from pipeline.commands.check import plan_report
+from pipeline.commands.plan_report import plan_report
 from pipeline.diagnostics import Report
 from pipeline.plan import load_chapter, load_plan, read_folder, text_hash
 from pipeline.review import ReviewStatus as S

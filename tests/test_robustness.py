@@ -18,8 +18,9 @@ from pipeline import review
 from pipeline.assemble import assemble
 from pipeline.commands import site, site_data
 from pipeline.commands.build import is_final
-from pipeline.commands.check import plan_report
+from pipeline.commands.plan_report import plan_report
 from pipeline.errors import PipelineError
+from pipeline.history import PlanHistory
 from pipeline.plan import load_plan, read_folder
 
 FILES = read_folder(SHIPPED_PLAN)
@@ -64,9 +65,10 @@ def test_a_wrong_value_anywhere_is_reported_never_a_crash(where, value) -> None:
         return  # e.g. a manifest that is no mapping: a German message, which is fine
     report = plan_report(plan)
     gremien = plan.manifest.gremien if plan.manifest else {}
+    versions = site_data.VersionNames(plan, PlanHistory(None))  # a plan outside git
     for chapter in plan.chapters:
         assert review.chapter_state(chapter, gremien).label  # what `lip status` shows
-        assert site.timeline(chapter, plan).startswith(("<ol", "<p"))  # the site's history
+        assert site.timeline(chapter, plan, versions).startswith(("<ol", "<p"))  # the site's history
         assert site_data.state_view(chapter, plan.manifest).label  # the site's status badge
     try:
         assemble(plan, draft=not is_final(plan))

@@ -121,16 +121,16 @@ def test_raw_html_in_a_chapter_is_shown_as_text(pages):
     # front matter and Maßnahme fields are escaped as well
     assert "Soziales <script>alert('titel')</script>" in page.plain
     index_text, index = pages["index.html"]
-    assert "&lt;script&gt;alert(&#x27;titel&#x27;)&lt;/script&gt;" in index_text
+    assert "&lt;script&gt;alert(&#39;titel&#39;)&lt;/script&gt;" in index_text
     measures_text, _ = pages["massnahmen.html"]
     assert "<script>" not in measures_text.replace('<script src="site.js" defer></script>', "")
-    assert 'Fachbereich Soziales &quot;&gt;&lt;script&gt;' in measures_text
+    assert 'Fachbereich Soziales &#34;&gt;&lt;script&gt;' in measures_text
 
 
 def test_review_text_in_the_timeline_is_escaped(pages):
     text, page = pages["bildung.html"]
     assert "begrüßt den Entwurf. <img src=x onerror=alert(7)>" in page.plain
-    assert "&lt;script&gt;alert(&#x27;vorgabe&#x27;)&lt;/script&gt;" in text
+    assert "&lt;script&gt;alert(&#39;vorgabe&#39;)&lt;/script&gt;" in text
 
 
 def test_chapter_anchors_exist(pages):
@@ -191,6 +191,56 @@ def test_timeline_shows_vorgaben_with_erledigt(pages):
     assert order == sorted(order)
 
 
+def test_a_vorlage_goes_from_the_group_to_the_lenkungsgruppe(pages):
+    """Issue 15.5: the Expert*innengruppe submits to the Lenkungsgruppe, not the reverse."""
+    _, bildung = pages["bildung.html"]
+    assert "Vorlage der Expert*innengruppe Bildung an die Lenkungsgruppe" in bildung.plain
+    assert "Vorlage an:" not in bildung.plain
+    _, haltung = pages["haltung.html"]  # an older record naming the Lenkungsgruppe itself
+    assert "Vorlage der Redaktionsgruppe Grundlagenpapier an die Lenkungsgruppe" in haltung.plain
+
+
+HASH = re.compile(r"\b[0-9a-f]{10,40}\b")
+DETAILS = re.compile(r"<details class=\"technik\">.*?</details>", re.S)
+
+
+def test_reviewers_see_fassungen_and_dates_not_hashes(pages, built):
+    """Issue 15.10: a record names its text by Fassung and date; hashes only in <details>."""
+    _, shas = built
+    for name, (text, _) in pages.items():
+        shown = DETAILS.sub("", text)
+        assert not HASH.search(shown), (name, HASH.search(shown))
+    text, bildung = pages["bildung.html"]
+    assert "Vorlage der Expert*innengruppe Bildung an die Lenkungsgruppe (Text: 1. Fassung vom " \
+           "1. Juni 2020)" in bildung.plain
+    folded = " ".join(DETAILS.findall(text))
+    assert shas["A"] in folded and "Technische Angaben (Git)" in folded
+    index_text, index = pages["index.html"]
+    assert "Arbeitsstand für die Beteiligten · 2. Fassung · Stand 2. Juli 2020" in index.plain
+    assert shas["D"] in " ".join(DETAILS.findall(index_text))
+    fassungen_text, _ = pages["fassungen.html"]
+    assert shas["C"] in " ".join(DETAILS.findall(fassungen_text))
+    _, diff = pages["fassung-2.html"]
+    assert "1. Fassung vom 1. Juni 2020 → 2. Fassung vom 1. Juli 2020" in diff.plain
+
+
+def test_a_version_between_fassungen_is_named_by_its_date(built):
+    import git
+
+    from pipeline import plan as plan_mod
+    from pipeline.commands.site_data import VersionNames
+    from pipeline.history import PlanHistory
+    from pipeline.review.records import Stand
+
+    result, shas = built
+    plan_dir = result.out_dir.parent.parent / "plan"
+    plan = plan_mod.load_plan(plan_dir)
+    names = VersionNames(plan, PlanHistory(git.Repo(plan_dir.parent), "plan"))
+    assert names.of(Stand(shas["B"])).label == "Textstand vom 10. Juni 2020"
+    assert names.of(Stand(shas["C"][:10])).label == "2. Fassung vom 1. Juli 2020"
+    assert names.of(Stand("0" * 40)).label == ""
+
+
 def test_measures_table_is_complete_without_javascript(built, pages):
     text, page = pages["massnahmen.html"]
     rows = re.findall(r"<tr data-feld=", text)
@@ -204,14 +254,71 @@ def test_measures_table_is_complete_without_javascript(built, pages):
         assert any(t == "label" and a.get("for") == label_for for t, a in page.tags)
 
 
+def test_measures_table_has_kennzahl_and_one_entry_per_akteur(pages):
+    """Issue 15.11: the Kennzahl column; 'VHS Hannover' and 'Volkshochschule Hannover' are one
+    Akteur of the manifest's registry, listed once in the Federführung filter."""
+    text, page = pages["massnahmen.html"]
+    assert '<th scope="col">Kennzahl</th>' in text
+    assert '<td data-label="Kennzahl">Zahl der Elternkurse</td>' in text
+    options = re.findall(r'<option value="([^"]*)">', text.split('id="f-federfuehrung"')[1]
+                         .split("</select>")[0])
+    assert options == ["", "Bereich Migration und Integration", "Fachbereich Jugend und Familie",
+                       "Fachbereich Soziales", "Volkshochschule Hannover"]
+    assert text.count('data-federfuehrung="Volkshochschule Hannover"') == 2
+
+
+def test_federfuehrung_names_the_registered_akteure():
+    from pipeline.plan.akteure import Akteur, lead_names, named_in
+
+    reg = [Akteur("Volkshochschule Hannover", ("VHS Hannover",)), Akteur("Fachbereich Wirtschaft"),
+           Akteur("IHK Hannover"), Akteur("Handwerkskammer Hannover")]
+    assert named_in("VHS  Hannover", reg) == ["Volkshochschule Hannover"]
+    assert named_in("Fachbereich Wirtschaft – Wirtschaftsförderung", reg) == ["Fachbereich Wirtschaft"]
+    assert named_in("IHK Hannover und Handwerkskammer Hannover", reg) == [
+        "IHK Hannover", "Handwerkskammer Hannover"]
+    assert named_in("Fachbereich Wirtschaftsprüfung", reg) == []     # whole words only
+    assert lead_names("Fachbereich  Kultur", reg) == ["Fachbereich Kultur"]
+    assert lead_names("Fachbereich  Kultur", []) == ["Fachbereich Kultur"]
+
+
 def test_fassungen_list_and_redline_page(pages, built):
     _, shas = built
     text, page = pages["fassungen.html"]
     assert "1. Fassung" in page.plain and "2. Fassung" in page.plain
     assert "fassung-2.html" in page.links
-    assert shas["A"][:12] in text
+    assert shas["A"] in text                   # in the folded technical details
     _, diff = pages["fassung-2.html"]
     assert "Änderungen von 1. Fassung zu 2. Fassung" in diff.plain
+
+
+def test_fassungen_lists_the_arbeitsstand(pages):
+    """Issue 15.9: the Arbeitsstand follows the named Fassungen, with its changes since the
+    last one (none in the fixture: the last commit only named the Fassungen)."""
+    text, page = pages["fassungen.html"]
+    row = re.search(r'<tr class="arbeitsstand">(.*?)</tr>', text, re.S).group(1)
+    assert ">Arbeitsstand<" in row and "2. Juli 2020" in row
+    assert "keine Änderungen seit der letzten Fassung (2. Fassung)" in row
+    assert "arbeitsstand.html" in page.links
+    _, work = pages["arbeitsstand.html"]
+    assert "Arbeitsstand: Änderungen seit der letzten Fassung (2. Fassung)" in work.plain
+    assert "Seit der Fassung „2. Fassung“ hat sich kein Kapitel geändert." in work.plain
+
+
+def test_arbeitsstand_shows_uncommitted_changes_since_the_last_fassung(tmp_path):
+    plan_dir, _ = site_history.make_repo(tmp_path)
+    chapter = plan_dir / "11-bildung.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace(
+        "Grundschulen bieten Elternkurse zum Schulsystem an.",
+        "Grundschulen bieten mehrsprachige Elternkurse zum Schulsystem an."), encoding="utf-8")
+    out = tmp_path / "site"
+    result = site.site_for_plan_dir(plan_dir, out, require_valid=False)
+    assert {"arbeitsstand.html", "arbeitsstand-synopse.html"} <= set(result.pages)
+    fassungen = Page((out / "fassungen.html").read_text(encoding="utf-8"))
+    assert "Änderungen seit der letzten Fassung (2. Fassung): 1 Kapitel geändert" in \
+        fassungen.plain
+    work = (out / "arbeitsstand.html").read_text(encoding="utf-8")
+    assert "1 Bildung" in Page(work).plain and "mehrsprachige" in work
+    assert "1 Wort eingefügt, 0 Wörter gestrichen" in Page(work).plain
 
 
 def test_redline_since_decision_is_announced(pages):
@@ -222,6 +329,60 @@ def test_redline_since_decision_is_announced(pages):
     assert "1.2.2" in page.plain            # the new Maßnahme is named in the summary
     _, chapter = pages["bildung.html"]
     assert "bildung-aenderungen.html" in chapter.links
+
+
+def test_changes_page_starts_with_summary_and_vorgaben_and_shows_only_changes(pages, built):
+    """Issue 15.7: summary and the Vorgaben of the last decision first; by default only the
+    changed passages under their headings, with a link to the whole text."""
+    import git
+
+    from pipeline import plan as plan_mod
+    from pipeline.history import PlanHistory
+    from pipeline.redline.counts import format_word_changes, word_changes
+
+    result, shas = built
+    text, page = pages["bildung-aenderungen.html"]
+    plain = page.plain
+    order = [plain.index(x) for x in ("Wörter eingefügt", "Vorgaben der Lenkungsgruppe",
+                                      "V1 Übergang Kita–Grundschule", "Geänderte Stellen")]
+    assert order == sorted(order)
+    assert "erledigt am 30. Juni 2020" in plain and "offen" in plain
+    # the figures are the redline counter's, for the decided version against today's
+    plan_dir = result.out_dir.parent.parent / "plan"
+    new = plan_mod.load_plan(plan_dir).chapter("bildung")
+    old = PlanHistory(git.Repo(plan_dir.parent), "plan").chapter_at(shas["A"], new)
+    assert format_word_changes(*word_changes(old, new)) in plain
+    # only the changes: the unchanged Maßnahme 1.1.1 is left out, the new 1.2.2 is there
+    assert "Fachkräfte werden für alltagsintegrierte Sprachbildung qualifiziert" not in plain
+    assert "Elternkurse in Grundschulen" in plain
+    assert "[… unveränderter Text ausgelassen …]" in plain
+    assert "bildung-aenderungen-volltext.html" in page.links
+    assert 'class="change-nav"' in text and "hidden>" in text.split('class="change-nav"')[1][:50]
+    full_text, full = pages["bildung-aenderungen-volltext.html"]
+    assert "Fachkräfte werden für alltagsintegrierte Sprachbildung qualifiziert" in full.plain
+    assert "bildung-aenderungen.html" in full.links
+    assert full_text.count("<ins>") == text.count("<ins>")   # the same changes, more context
+
+
+def test_the_site_makes_its_own_synopse_per_chapter_and_per_fassung(pages):
+    """Issue 15.8: the Synopse of `lip redline` (one row per paragraph, bisherige | neue
+    Fassung) for each chapter changed since its decision and between consecutive Fassungen,
+    linked from the start page, the chapter, its changes and the Fassungen."""
+    text, page = pages["bildung-synopse.html"]
+    assert "Synopse: Kapitel 1 Bildung seit der Entscheidung vom 10. Juni 2020" in page.plain
+    table = text[text.index('<table id="synopse" class="synopse">'):text.index("</table>")]
+    head = re.findall(r"<th[^>]*>(.*?)</th>", table)
+    assert head == ["Entschiedene Fassung vom 10. Juni 2020", "Aktueller Text"]
+    row = next(r for r in re.findall(r"<tr>(.*?)</tr>", table, re.S) if "Übergängen" in r)
+    old, new = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    assert "<del>" in old and "<ins>" not in old and "an den Übergängen" in old
+    assert "<ins>" in new and "<del>" not in new and "von der Kita in die Grundschule" in new
+    for name in ("index.html", "bildung.html", "bildung-aenderungen.html"):
+        assert "bildung-synopse.html" in pages[name][1].links, name
+    _, fassung = pages["fassung-2-synopse.html"]
+    assert "Synopse: 1. Fassung und 2. Fassung" in fassung.plain
+    for name in ("index.html", "fassungen.html", "fassung-2.html"):
+        assert "fassung-2-synopse.html" in pages[name][1].links, name
 
 
 def test_filter_neutralises_links_attributes_and_raw_blocks():
@@ -237,16 +398,30 @@ def test_filter_neutralises_links_attributes_and_raw_blocks():
     assert out.count('class="link-entfernt"') == 6
 
 
+def test_table_alignment_survives_the_csp_as_classes():
+    """pandoc writes column alignment as style=, which the site's CSP forbids (the browser
+    dropped it and reported a violation): a class keeps numbers right-aligned."""
+    out = site.render_fragments([("| Jahr | Zahl | Mitte |\n|:--|--:|:-:|\n| 2021 | 40 | x |\n", [])])[0]
+    assert "style=" not in out
+    assert '<td class="rechts">40</td>' in out and '<td class="mitte">x</td>' in out
+    assert '<th class="rechts">Zahl</th>' in out and "<td>2021</td>" in out
+
+
 def test_gender_star_is_not_emphasis(pages):
     text, _ = pages["haltung.html"]
     assert "Bürger*innen und Expert*innen" in text
     assert "<em>" not in text
 
 
-def test_template_escapes_everything_but_markup():
-    out = site.render_template("<p title=\"{{ a }}\">{{ b }}{{ c }}</p>",
-                               a='"><script>', b="<b>&", c=site.Markup("<i>x</i>"))
-    assert out == '<p title="&quot;&gt;&lt;script&gt;">&lt;b&gt;&amp;<i>x</i></p>'
+def test_templates_escape_everything_but_markup():
+    """Jinja2 with autoescaping (issue 14.6): a value is escaped unless it is Markup."""
+    from pipeline.render.pages import Markup, environment
+
+    template = environment().from_string("<p title=\"{{ a }}\">{{ b }}{{ c }}</p>")
+    out = template.render(a='"><script>', b="<b>&", c=Markup("<i>x</i>"))
+    assert out == '<p title="&#34;&gt;&lt;script&gt;">&lt;b&gt;&amp;<i>x</i></p>'
+    assert environment().autoescape is True
+    assert environment().loader.searchpath == [str(site.templates_dir())]
 
 
 def test_rebuild_replaces_the_site(tmp_path):

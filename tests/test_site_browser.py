@@ -95,6 +95,36 @@ def test_start_page_to_chapter_to_its_redline(site, watched):
     assert watched.errors == [] and watched.dialogs == []
 
 
+def test_keys_and_buttons_step_through_the_changes(site, watched):
+    """Issue 15.7: j/n and k/p (and the two buttons) move from change to change."""
+    page = watched.page
+    page.set_viewport_size({"width": 390, "height": 700})
+    page.goto(url(site, "bildung-aenderungen-volltext.html"))
+    nav = page.locator(".change-nav")
+    assert nav.is_visible()
+    count = page.locator(".change-count")
+    total = int(count.inner_text().split()[0])
+    assert total >= 3
+    page.keyboard.press("j")
+    assert count.inner_text() == f"Änderung 1 von {total}"
+    page.keyboard.press("n")
+    assert count.inner_text() == f"Änderung 2 von {total}"
+    current = page.locator(".redline .current")
+    assert current.count() == 1
+    box = current.bounding_box()
+    assert 0 <= box["y"] < 700                         # scrolled into view
+    assert page.evaluate("document.activeElement.classList.contains('current')")
+    page.keyboard.press("k")
+    assert count.inner_text() == f"Änderung 1 von {total}"
+    page.keyboard.press("p")                           # wraps round to the last change
+    assert count.inner_text() == f"Änderung {total} von {total}"
+    page.get_by_role("button", name="nächste Änderung →").click()
+    assert count.inner_text() == f"Änderung 1 von {total}"
+    page.get_by_role("button", name="← vorige Änderung").click()
+    assert count.inner_text() == f"Änderung {total} von {total}"
+    assert watched.errors == [] and watched.dialogs == []
+
+
 def test_filter_narrows_the_measures_table(site, watched):
     page = watched.page
     page.goto(url(site, "massnahmen.html"))
@@ -115,8 +145,11 @@ def test_filter_narrows_the_measures_table(site, watched):
     page.fill("#f-zielgruppe", "eltern")
     assert visible.count() == 3
     page.fill("#f-zielgruppe", "")
-    page.select_option("#f-federfuehrung", "VHS Hannover")
-    assert visible.count() == 1
+    options = page.locator("#f-federfuehrung option").all_inner_texts()
+    assert "VHS Hannover" not in options                 # one Akteur, one entry (issue 15.11)
+    assert options.count("Volkshochschule Hannover") == 1
+    page.select_option("#f-federfuehrung", "Volkshochschule Hannover")
+    assert visible.count() == 2                          # written 'VHS Hannover' in 1.2.1
     assert watched.errors == [] and watched.dialogs == []
 
 
@@ -142,7 +175,8 @@ def test_every_page_passes_axe(site, browser):
     page = context.new_page()
     failures = []
     widths = [(name, 1280) for name in site.pages] + [("index.html", 390),
-                                                      ("massnahmen.html", 390)]
+                                                      ("massnahmen.html", 390),
+                                                      ("bildung-aenderungen.html", 390)]
     for name, width in widths:
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(url(site, name))
@@ -173,6 +207,25 @@ def test_no_page_is_wider_than_the_window(site, browser, width):
             too_wide[name] = overflow
     context.close()
     assert too_wide == {}, f"breiter als das Fenster ({width} px): {too_wide}"
+
+
+def test_content_is_centred_in_a_wide_window(site, browser):
+    """Issue 15.11: at 1,280 px the content no longer hugs the left edge; header, content and
+    footer of a page share one width."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    for name in ("bildung.html", "bildung-aenderungen.html", "fassung-2.html"):
+        page.goto(url(site, name))
+        box = page.evaluate("""() => {
+            const m = document.querySelector('main').getBoundingClientRect();
+            const t = document.querySelector('.site-title').getBoundingClientRect();
+            const pad = parseFloat(getComputedStyle(document.querySelector('main')).paddingLeft);
+            return {left: m.left, right: document.documentElement.clientWidth - m.right,
+                    text: m.left + pad, title: t.left};
+        }""")
+        assert box["left"] > 80 and abs(box["left"] - box["right"]) <= 2, (name, box)
+        assert abs(box["text"] - box["title"]) <= 1, (name, box)
+    context.close()
 
 
 # --- the HTML of `lip build` (issue 3): one self-contained file that fits any screen ---------

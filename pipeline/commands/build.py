@@ -304,7 +304,7 @@ def _alive(pid: str) -> bool:
 
 
 def _check(plan: Plan) -> Report:
-    from pipeline.commands.check import plan_report  # jsonschema: imported where used
+    from pipeline.commands.plan_report import plan_report  # jsonschema: imported where used
 
     return plan_report(plan)
 

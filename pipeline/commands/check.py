@@ -7,20 +7,12 @@ from typing import Any
 
 from pipeline import history
 from pipeline.commands.fassungen import check_council
+from pipeline.commands.plan_report import plan_report
 from pipeline.diagnostics import Report, Severity
 from pipeline.errors import GitError, PipelineError
 from pipeline.plan import Chapter, Plan, frontmatter, load_plan, read_resources
-from pipeline.plan.validate import check_plan
 from pipeline.review import check_final
 from pipeline.review.append_only import Version, tampered
-
-
-def plan_report(plan: Plan, *, strict: bool = False) -> Report:
-    """Every rule on `plan`, including the font check that asks typst: what every command
-    that checks the plan before it writes (build, site, hook) uses."""
-    from pipeline.render import glyphs
-
-    return check_plan(plan, strict=strict, glyphs=glyphs)
 
 
 def check(plan_dir: Path, *, strict: bool = False, final: bool = False) -> Report:

@@ -18,8 +18,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from pipeline import history
 from pipeline.commands.check import check as check_plan_dir
-from pipeline.commands.check import plan_report
-from pipeline.commands.fassungen import fassungen, plans_at_fassungen
+from pipeline.commands.fassungen import fassungen, plans_at_fassungen, resolved_antraege
+from pipeline.commands.plan_report import plan_report
 from pipeline.council import antraege as council
 from pipeline.council.beschluss import BeschlussConflict, adopted, apply_adopted, open_points
 from pipeline.diagnostics import Report
@@ -391,7 +391,10 @@ def beschluss(plan_dir: Path, *, gremium: str, datum: dt.date, name: str = "Besc
     if unread:
         raise CouncilError(str(unread[0]))
     report = Report()
-    council.check_antraege(ctx.plan, antraege, plans_at_fassungen(plan_dir, ctx.plan), report)
+    at_fassung = plans_at_fassungen(plan_dir, ctx.plan)
+    antraege, unresolved = resolved_antraege(plan_dir, antraege, ctx.plan, at_fassung)
+    report.extend(unresolved)
+    council.check_antraege(ctx.plan, antraege, at_fassung, report)
     if report.errors:
         raise CouncilError("die Änderungsanträge haben Fehler; erst berichtigen (lip check): "
                            + "; ".join(str(d) for d in report.errors[:3]))
@@ -406,7 +409,7 @@ def beschluss(plan_dir: Path, *, gremium: str, datum: dt.date, name: str = "Besc
                            f"Punkte abgestimmt: {', '.join(waiting)}")
     points = adopted(antraege, gremium)
     try:
-        bodies_new = apply_adopted(ctx.plan, plans_at_fassungen(plan_dir, ctx.plan), points)
+        bodies_new = apply_adopted(ctx.plan, at_fassung, points)
     except BeschlussConflict as e:
         raise CouncilError("die angenommenen Punkte lassen sich nicht zusammen übernehmen: "
                            + "; ".join(e.reasons)) from None

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from pipeline import history
 from pipeline.assemble import escape_inline
-from pipeline.commands.fassungen import fassungen, plans_at_fassungen
+from pipeline.commands.fassungen import fassungen, plans_at_fassungen, resolved_antraege
 from pipeline.commands.site_data import summary_of
 from pipeline.council import antraege as council
-from pipeline.council.beschluss import replacement
+from pipeline.council.beschluss import passage_replacement, replacement
 from pipeline.dates import german_date
 from pipeline.errors import PipelineError
 from pipeline.plan import Plan, load_plan
@@ -76,7 +76,12 @@ def antrag_pdf(plan_dir: Path, key: str, out_dir: Path = OUT) -> Path:
     if antrag is None:
         known = ", ".join(a.nummer for a in antraege) or "(keine)"
         raise DocumentError(f"Änderungsantrag {key!r} gibt es (im letzten Commit) nicht; vorhanden: {known}")
-    base = plans_at_fassungen(plan_dir, c.plan).get(antrag.fassung)
+    at_fassung = plans_at_fassungen(plan_dir, c.plan)
+    base = at_fassung.get(antrag.fassung)
+    if base is not None:
+        [antrag], unresolved = resolved_antraege(plan_dir, [antrag], c.plan, at_fassung)
+        if unresolved:
+            raise DocumentError(f"{unresolved[0]}; 'lip check' nennt alle Probleme")
     if base is None:
         raise DocumentError(f"{antrag.path}: die Fassung „{antrag.fassung}“ ist nicht lesbar; "
                             f"benannte Fassungen: {', '.join(str(f.get('name')) for f in fassungen(c.plan))}")
@@ -93,13 +98,13 @@ def antrag_pdf(plan_dir: Path, key: str, out_dir: Path = OUT) -> Path:
     ])
     sections = []
     for p in antrag.punkte:
-        if p.target is None:
+        if p.target is None and p.stelle is None:
             continue
-        old = council.target_text(base, p.target)
+        old = council.punkt_text(base, p)
         if old is None:
-            raise DocumentError(f"{antrag.path}:{p.line}: {p.target} gibt es in der Fassung "
+            raise DocumentError(f"{antrag.path}:{p.line}: {p.subject} gibt es in der Fassung "
                                 f"„{antrag.fassung}“ nicht; 'lip check' nennt alle Probleme")
-        new = "\n".join(replacement(p, old.split("\n")))
+        new = passage_replacement(p, old) if p.stelle else "\n".join(replacement(p, old.split("\n")))
         sections.append(render.Section(f"Punkt {p.nr}: {council.what(p)}",
                                        synopse=compare_markdown(old, new).markdown))
     sections.append(render.Section("Begründung", antrag.begruendung))

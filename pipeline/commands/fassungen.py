@@ -4,12 +4,17 @@ commands, which must judge the same way."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import tempfile
 from pathlib import Path
 
-from pipeline import history
+from pipeline import __version__, history
 from pipeline.council import antraege as council
-from pipeline.diagnostics import Report
+from pipeline.council.zeilen import LinePages
+from pipeline.diagnostics import Diagnostic, Report
 from pipeline.errors import PipelineError
+from pipeline.files import write_atomic
 from pipeline.plan import Plan, frontmatter, load_plan
 
 
@@ -34,13 +39,58 @@ def plans_at_fassungen(plan_dir: Path, plan: Plan) -> dict[str, Plan | None]:
     return out
 
 
+def fassung_lines(plan_dir: Path, plan: Plan, name: str) -> LinePages | None:
+    """The numbered lines of the Fassung's PDF as the council reads it (`lip build --rev NAME
+    --zeilennummern`), or None when it cannot be built. Kept in build/.cache/zeilen/ per
+    revision, pipeline version and templates: the build is reproducible, so the lines are too."""
+    from pipeline.commands.build import build
+    from pipeline.render import pdftext, templates_dir
+
+    rev = next((str(f.get("rev")) for f in fassungen(plan) if str(f.get("name")) == name), None)
+    if not rev:
+        return None
+    layout = hashlib.sha256(__version__.encode())
+    for template in sorted(templates_dir().glob("*.typ")):
+        layout.update(template.read_bytes())
+    cache = plan_dir.resolve().parent / "build" / ".cache" / "zeilen" / f"{rev}-{layout.hexdigest()[:16]}.json"
+    try:
+        return [{int(k): v for k, v in page.items()} for page in json.loads(cache.read_text("utf-8"))]
+    except (OSError, ValueError, AttributeError):
+        pass
+    try:
+        with tempfile.TemporaryDirectory(prefix="lip-zeilen-") as tmp:
+            result = build(plan_dir, output=Path(tmp), formats=["pdf"], rev=name, line_numbers=True,
+                           validate=False, use_cache=False)
+            pages = pdftext.numbered_lines(result.outputs["pdf"])
+    except PipelineError:
+        return None
+    try:
+        write_atomic(cache, json.dumps(pages, ensure_ascii=False))
+    except OSError:
+        pass  # a read-only checkout still checks, only slower
+    return pages
+
+
+def resolved_antraege(plan_dir: Path, antraege: list[council.Antrag], plan: Plan,
+                      at_fassung: dict[str, Plan | None]) -> tuple[list[council.Antrag], list[Diagnostic]]:
+    """The Anträge with every Punkt that cites PDF lines resolved to its passage (only the
+    Fassungen such Punkte refer to are built), and the citations that could not be."""
+    cited = {a.fassung for a in antraege if at_fassung.get(a.fassung) is not None
+             and any(p.zeilen for p in a.punkte)}
+    lines = {name: fassung_lines(plan_dir, plan, name) for name in sorted(cited)}
+    return council.resolve_stellen(antraege, at_fassung, lines)
+
+
 def check_council(plan_dir: Path, plan: Plan, report: Report) -> None:
     """The council records in `lip check`: Anträge against their Fassungen, and every
     Fassung's tag where it was set (a moved or deleted tag means the named text changed)."""
     antraege, unread = council.load_antraege(plan)
     report.extend(unread)
     if antraege:
-        council.check_antraege(plan, antraege, plans_at_fassungen(plan_dir, plan), report)
+        at_fassung = plans_at_fassungen(plan_dir, plan)
+        antraege, unresolved = resolved_antraege(plan_dir, antraege, plan, at_fassung)
+        report.extend(unresolved)
+        council.check_antraege(plan, antraege, at_fassung, report)
     try:
         repo = history.open_repo(plan_dir)
     except PipelineError:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline import history
-from pipeline.commands.check import history_report, plan_report
+from pipeline.commands.check import history_report
+from pipeline.commands.plan_report import plan_report
 from pipeline.commands.record import RecordError
 from pipeline.diagnostics import Report
 from pipeline.files import write_atomic

@@ -90,6 +90,19 @@ def _author(plan: Plan, chapter: Chapter, autor: str | None) -> str:
     return "Landeshauptstadt Hannover"
 
 
+def redline_provenance(side: Side, chapters: list[ChapterRedline]) -> dict[str, str]:
+    """The NEU side's provenance for the Word file (the fields of `lip word-export`)."""
+    props = {"lip-art": "redline", "lip-commit": side.sha}
+    ids = []
+    for c in chapters:
+        found = next((ch for ch in side.plan.chapters if ch.id == c.redline.chapter_id), None)
+        if found is not None:
+            ids.append(found.id)
+            props[f"lip-text-sha256-{found.id}"] = found.text_sha256
+    props["lip-kapitel"] = " ".join(ids)
+    return props
+
+
 def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
                   seit_entscheidung: bool, kapitel: Sequence[str], autor: str | None,
                   context: str = "full", cache_dir: Path | None = None
@@ -182,9 +195,10 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
     total = Stats()
     if changed:
         lines += ["| Kapitel | Verglichen mit | Wörter eingefügt | Wörter gestrichen "
-                  "| Maßnahmen | Vorgaben der letzten Entscheidung |",
-                  # dash counts set the column widths (pandoc: relative widths of long tables)
-                  "|:-----------|:----------|-------:|-------:|:-----------|:-----------------------------|"]
+                  "| Maßnahmen | Vorgaben |",
+                  # dash counts set the column widths (pandoc: relative widths of long tables);
+                  # the counts' columns fit "eingefügt" and "gestrichen" in bold
+                  "|:--------------|:------------|-----------:|-----------:|:--------------|:--------|"]
     for c in changed:
         s = c.redline.stats
         total.add(s)
@@ -198,8 +212,7 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
         if s.measures_moved:
             parts.append("verschoben: " + ", ".join(s.measures_moved))
         measures = "; ".join(parts) if parts else "–"
-        vorgaben = " ".join(v if v.endswith((".", "!", "?")) else v + ";"
-                            for v in c.redline.vorgaben).rstrip(";") or "–"
+        vorgaben = ", ".join(_vorgabe_id(v) for v in c.redline.vorgaben) or "–"
         lines.append(f"| [{_cell(c.redline.title)}](#{_anchor(c)}) | {_cell(c.alt_label)} "
                      f"| {s.words_added} | {s.words_removed} | {_cell(measures)} "
                      f"| {_cell(vorgaben)} |")
@@ -209,6 +222,12 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
     lines.append("")
     if not changed:
         lines += ["Keine Änderungen.", ""]
+    with_vorgaben = [c for c in changed if c.redline.vorgaben]
+    if with_vorgaben:  # each Vorgabe on its own line, not run together in a table cell
+        lines += ["**Vorgaben der letzten Entscheidung**", ""]
+        for c in with_vorgaben:
+            lines += [f"- {_text(c.redline.title)} ({_text(c.alt_label)}):", ""]
+            lines += [f"    - {v}" for v in c.redline.vorgaben] + [""]
     if unchanged:
         lines += ["Unverändert: " + ", ".join(c.redline.title for c in unchanged) + ".", ""]
     fallbacks = [f for c in chapters for f in c.redline.stats.fallbacks]
@@ -216,6 +235,17 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
         lines += ["::: hinweis", "**Hinweis zur Genauigkeit:** " + " ".join(fallbacks), ":::",
                   ""]
     return "\n".join(lines) + "\n"
+
+
+def _text(text: str) -> str:
+    """Generated text that pandoc must read as written ("1. Fassung" at a line's start)."""
+    return re.sub(r"^(\d+)\.(\s)", r"\1\\.\2", re.sub(r"([\\`*_\[\]|<>#$@~^])", r"\\\1", text))
+
+
+def _vorgabe_id(label: str) -> str:
+    """'V1: Die Zusammenarbeit …' -> 'V1' (the table names them; the list beneath says them)."""
+    head = label.split(":", 1)[0].strip()
+    return _cell(head if head and len(head) <= 8 else label)
 
 
 def _anchor(c: ChapterRedline) -> str:
@@ -300,6 +330,7 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
         when = dt.datetime.fromtimestamp(epoch if epoch is not None
                                          else int(new_path.stat().st_mtime), dt.UTC)
         chapters = [ChapterRedline(red, old_path.name)]
+        provenance: dict[str, str] = {}
         skipped: list[str] = []
         neu_label, alt_label = new_path.name, old_path.name
         dirname = f"{_slug(old_path.stem)}..{_slug(new_path.stem)}"
@@ -315,6 +346,7 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
             autor=autor, context="changes" if only_changes else "full",
             cache_dir=cache_folder(out_root))
         when, neu_label = side.time, side.label
+        provenance = redline_provenance(side, chapters)
         dirname = f"{_slug('entscheidung' if seit_entscheidung else alt_label)}.." \
                   f"{_slug(neu_label.lower() if neu is None else neu_label)}"
 
@@ -358,7 +390,8 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
                                            meta=meta, epoch=epoch))
         elif fmt == "docx":
             files.append(render.render_docx(full, out_dir / "redline.docx", title=title,
-                                            author=autor or "lip", date=date_iso, epoch=epoch))
+                                            author=autor or "lip", date=date_iso, epoch=epoch,
+                                            provenance=provenance))
         elif fmt == "synopse":
             files.append(render.render_synopse_html(summary, body, out_dir / "synopse.html",
                                                     title=f"Synopse: {alt_label} → {neu_label}",

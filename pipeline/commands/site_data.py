@@ -40,6 +40,8 @@ class DecisionView:
     body: str
     """Name of the deciding Gremium."""
     commit: str | None
+    vorgaben: tuple[VorgabeView, ...] = ()
+    """All Vorgaben of the decision, done or open."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,8 @@ def _decision_view(d: review.Entscheidung | None, manifest: Manifest | None
     if d is None:
         return None
     name = manifest.gremium_name if manifest else str
-    return DecisionView(d.datum, d.ergebnis, name(d.gremium), d.commit or None)
+    return DecisionView(d.datum, d.ergebnis, name(d.gremium), d.commit or None,
+                        tuple(vorgabe_view(v) for v in d.vorgaben))
 
 
 def state_view(chapter: Chapter, manifest: Manifest | None) -> StateView:
@@ -129,14 +132,34 @@ def summary_of(stats: Any) -> str:
     return "; ".join(p for p in parts if p) + "."
 
 
+_REDLINES: dict[tuple, RedlineView] = {}
+"""Redlines already made, by the two texts: `lip vorschau` rebuilds the site on every save,
+and only the chapter saved needs a new one."""
+
+
+def _redline_key(chapter: Chapter | None) -> tuple:
+    from pipeline.assemble import chapter_markdown
+
+    return () if chapter is None else (chapter.id, chapter.number, chapter.title,
+                                       chapter_markdown(chapter))
+
+
 def redline_chapters(old: Chapter | None, new: Chapter | None) -> RedlineView:
     """Redline between two versions of a chapter (either may be missing)."""
     from pipeline.render import redline_text
 
+    key = (_redline_key(old), _redline_key(new))
+    if key in _REDLINES:
+        return _REDLINES[key]
     red = redline_text.redline_chapter(old, new)
     if not red.stats.changed:
-        return RedlineView(False, message="Keine Änderungen am Text.")
-    return RedlineView(True, red.markdown, summary_of(red.stats))
+        view = RedlineView(False, message="Keine Änderungen am Text.")
+    else:
+        view = RedlineView(True, red.markdown, summary_of(red.stats))
+    if len(_REDLINES) >= 200:
+        _REDLINES.clear()
+    _REDLINES[key] = view
+    return view
 
 
 def redline_since_decision(history: PlanHistory, chapter: Chapter, state: StateView
@@ -156,3 +179,167 @@ def redline_since_decision(history: PlanHistory, chapter: Chapter, state: StateV
     except PipelineError as e:
         return RedlineView(False, message=f"Der entschiedene Stand ist nicht lesbar: {e}")
     return redline_chapters(old, chapter)
+
+
+# --- versions by name, not by hash (issue 15.10) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class VersionView:
+    """A version of a chapter as reviewers name it, with the commit for those who need it."""
+
+    label: str
+    """'1. Fassung vom 12. März 2020', 'Textstand vom 24. September 2020' or '' (unknown)."""
+    commit: str = ""
+
+
+class VersionNames:
+    """Names the version a review record pins: the named Fassung whose commit or recorded
+    text it is, else the date of its commit. Reads each commit once."""
+
+    def __init__(self, plan: Any, history: PlanHistory):
+        from pipeline.plan import fassungen
+
+        self.history = history
+        self.entries = fassungen.entries(plan)
+        self._dates: dict[str, dt.date | None] = {}
+        self._fassung_shas = {str(e.get("name")): self._full(str(e.get("rev") or ""))
+                              for e in self.entries if e.get("name")}
+
+    def _full(self, rev: str) -> str:
+        if not rev or self.history.repo is None:
+            return rev
+        from pipeline.errors import PipelineError
+
+        try:
+            return self.history.resolve(rev).sha
+        except PipelineError:
+            return rev
+
+    def commit_date(self, commit: str) -> dt.date | None:
+        if commit not in self._dates:
+            from pipeline.errors import PipelineError
+
+            try:
+                self._dates[commit] = self.history.resolve(commit).time.date()
+            except PipelineError:
+                self._dates[commit] = None
+        return self._dates[commit]
+
+    def fassung_of(self, commit: str, text_sha256: str = "", filename: str = "",
+                   not_after: dt.date | None = None) -> dict | None:
+        """The named Fassung that is this commit, or whose recorded text of `filename` is
+        this text (named by `not_after`: a record of May does not name December's Fassung);
+        the last one listed if several are."""
+        from pipeline.dates import as_date
+
+        for entry in reversed(self.entries):
+            sha = self._fassung_shas.get(str(entry.get("name")), "")
+            if commit and sha and (sha.startswith(commit) or commit.startswith(sha)):
+                return entry
+            texts = entry.get("texte")
+            named = as_date(entry.get("datum"))
+            if text_sha256 and isinstance(texts, dict) and \
+                    str(texts.get(filename, "")) == text_sha256 and \
+                    (not_after is None or named is None or named <= not_after):
+                return entry
+        return None
+
+    def of(self, stand: review.Stand, filename: str = "", datum: dt.date | None = None
+           ) -> VersionView:
+        from pipeline.dates import german_date_long
+
+        commit, text_sha = stand.commit, stand.text_sha256
+        entry = self.fassung_of(commit, text_sha, filename, datum)
+        if entry is not None:
+            when = german_date_long(entry.get("datum")) if entry.get("datum") else ""
+            return VersionView(f"{entry.get('name')}{f' vom {when}' if when else ''}", commit)
+        when_date = self.commit_date(commit) if commit else None
+        if when_date is not None:
+            return VersionView(f"Textstand vom {german_date_long(when_date)}", commit)
+        return VersionView("", commit)
+
+
+# --- the council stage: Änderungsanträge and their votes (issue 18.7) ---------------------
+
+
+@dataclass
+class PunktView:
+    """One Punkt of an Antrag as the site shows it: what it changes, the votes, its Synopse."""
+
+    nr: int
+    what: str
+    """'Maßnahme 1.1.1 ändern', 'nach Ziel 1.1.1 einfügen'."""
+    chapter_id: str
+    """Id of the chapter it acts on in the Antrag's Fassung ('' when unknown)."""
+    votes: list[tuple[str, Any]] = field(default_factory=list)
+    """(Gremium name, council.antraege.Abstimmung) in the order recorded."""
+    synopse_md: str = ""
+    """Redline Markdown from the Fassung's wording to the proposed one ('' when none)."""
+    message: str = ""
+    """Why there is no Synopse."""
+    synopse_html: str = ""
+
+    @property
+    def result(self) -> str:
+        """The outcome of the last vote on it, or that none has been taken."""
+        return self.votes[-1][1].ergebnis if self.votes else "noch nicht abgestimmt"
+
+
+@dataclass
+class AntragView:
+    antrag: Any
+    """council.antraege.Antrag"""
+    anchor: str
+    gremium: str
+    """Name of the body it goes to."""
+    punkte: list[PunktView] = field(default_factory=list)
+    begruendung_html: str = ""
+
+
+def antraege_views(plan: Any, history: PlanHistory, plan_dir: Any = None
+                   ) -> tuple[list[AntragView], list[str]]:
+    """Every Änderungsantrag of the plan with its Punkte, votes and the wording each Punkt
+    proposes against the Fassung it refers to; and German notes on what could not be read."""
+    from pipeline.council import antraege as council
+    from pipeline.council.beschluss import passage_replacement, replacement
+    from pipeline.errors import PipelineError
+    from pipeline.render.redline_text import compare_markdown
+
+    antraege, unread = council.load_antraege(plan)
+    notes = [str(d) for d in unread]
+    if not antraege or plan.manifest is None:
+        return [], notes
+    name = plan.manifest.gremium_name
+    at_fassung: dict[str, Any] = {}
+    for f in plan.manifest.fassungen:
+        try:
+            at_fassung[f.name] = history.plan_at(f.rev) if history.repo is not None else None
+        except PipelineError:
+            at_fassung[f.name] = None
+    if plan_dir is not None and any(p.zeilen for a in antraege for p in a.punkte):
+        from pipeline.commands.fassungen import resolved_antraege
+
+        antraege, problems = resolved_antraege(plan_dir, antraege, plan, at_fassung)
+        notes += [str(d) for d in problems]
+    out = []
+    for a in antraege:
+        base = at_fassung.get(a.fassung)
+        view = AntragView(a, f"antrag-{council.file_key(a.nummer)}", name(a.gremium))
+        for p in a.punkte:
+            span = council.punkt_span(base, p) if base is not None else None
+            pv = PunktView(p.nr, council.what(p), span[0].id if span else "",
+                           [(name(v.gremium), v) for v in a.abstimmungen if p.nr in v.punkte])
+            old = council.punkt_text(base, p) if base is not None else None
+            if base is None:
+                pv.message = f"Die Fassung „{a.fassung}“ ist nicht lesbar."
+            elif old is None:
+                pv.message = f"{p.subject or 'Das Ziel des Punkts'} steht nicht in der Fassung " \
+                             f"„{a.fassung}“ (Einzelheiten: lip check)."
+            else:
+                new = passage_replacement(p, old) if p.stelle else \
+                    "\n".join(replacement(p, old.split("\n")))
+                pv.synopse_md = compare_markdown(old, new).markdown
+            view.punkte.append(pv)
+        out.append(view)
+    return out, notes

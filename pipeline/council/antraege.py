@@ -3,16 +3,19 @@
 An Antrag is a Markdown file like a chapter: a YAML head (Antragsteller, Datum, the Fassung it
 refers to, the body it goes to, its numbered Punkte, and the votes `lip abstimmung` appends)
 and the Begründung as its text. Each Punkt names exactly one target by the plan's stable
-numbers (a Maßnahme, a Ziel or an Abschnitt) and what to do with it.
+numbers (a Maßnahme, a Ziel or an Abschnitt) or by the lines of the Fassung's line-numbered
+PDF (`zeilen`, resolved to the passage they show by council/zeilen.py), and what to do with it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.council.zeilen import LinePages, Stelle, Zeilen, resolve, span_lines
 from pipeline.dates import as_date
 from pipeline.diagnostics import Diagnostic, Report, Severity
 from pipeline.errors import FrontMatterError
@@ -23,6 +26,8 @@ FOLDER = "antraege"
 
 KINDS = ("ändern", "streichen", "einfügen nach", "ersetzen")
 TARGET_KINDS = ("massnahme", "ziel", "abschnitt")
+LOCATORS = (*TARGET_KINDS, "zeilen")
+"""Ways a Punkt names what it changes: a numbered part, or lines of the PDF."""
 TARGET_NAMES = {"massnahme": "Maßnahme", "ziel": "Ziel", "abschnitt": "Abschnitt"}
 RESULTS = ("angenommen", "abgelehnt", "zurückgezogen", "vertagt")
 COUNCIL_ROLE = "beschließt"
@@ -50,15 +55,24 @@ class Punkt:
     line: int
     target_line: int = 0
     """The line naming the target (massnahme: …), where a missing target is reported."""
+    zeilen: Zeilen | None = None
+    """Lines of the Fassung's line-numbered PDF, when the Punkt cites those instead."""
+    stelle: Stelle | None = None
+    """The passage those lines show, once resolved against the Fassung (resolve_stellen)."""
+
+    @property
+    def subject(self) -> str:
+        """What the Punkt changes, as a reader names it: 'Maßnahme 1.1.2', 'Seite 3, Zeile 4'."""
+        return str(self.target or self.zeilen or "")
 
 
 def what(punkt: Punkt) -> str:
     """'Maßnahme 1.1.1 ändern', 'nach Ziel 1.1.3 einfügen': a Punkt's subject in one phrase."""
-    if punkt.target is None:
+    if not punkt.subject:
         return punkt.art
     if punkt.art == "einfügen nach":
-        return f"nach {punkt.target} einfügen"
-    return f"{punkt.target} {punkt.art}"
+        return f"nach {punkt.subject} einfügen"
+    return f"{punkt.subject} {punkt.art}"
 
 
 @dataclass(frozen=True)
@@ -137,6 +151,18 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _zeilen(value: Any) -> Zeilen | None:
+    """`zeilen: {seite: 14, von: 5, bis: 9}` (bis defaults to von); None if malformed (the
+    schema names the problem)."""
+    if not isinstance(value, Mapping):
+        return None
+    seite, von = _int(value.get("seite")), _int(value.get("von"))
+    bis = _int(value.get("bis")) if value.get("bis") is not None else von
+    if seite is None or von is None or bis is None:
+        return None
+    return Zeilen(seite, von, bis)
+
+
 def parse_antrag(filename: str, raw: bytes, prefix: str = "plan", *, editable: bool = False) -> Antrag:
     """Read one Antrag file; raise FrontMatterError if its head cannot be read at all."""
     path = f"{prefix}/{filename}"
@@ -154,18 +180,21 @@ def parse_antrag(filename: str, raw: bytes, prefix: str = "plan", *, editable: b
     for i, item in enumerate(meta.get("punkte") or []):
         if not isinstance(item, dict):
             continue
-        named = [k for k in TARGET_KINDS if item.get(k) is not None]
-        target = Target(named[0], str(item[named[0]])) if len(named) == 1 else None
+        named = [k for k in LOCATORS if item.get(k) is not None]
+        target = Target(named[0], str(item[named[0]])) \
+            if len(named) == 1 and named[0] in TARGET_KINDS else None
+        zeilen = _zeilen(item.get("zeilen")) if named == ["zeilen"] else None
         if len(named) != 1 and _int(item.get("nr")) is not None:
             problems.append(Diagnostic(path, line("punkte", i), f"punkte[{i}]",
-                                       "genau ein Ziel angeben: massnahme, ziel oder abschnitt"
+                                       "genau ein Ziel angeben: massnahme, ziel, abschnitt oder zeilen"
                                        + (f" (angegeben: {', '.join(named)})" if named else "")))
         nr = _int(item.get("nr"))
         if nr is None:
             continue
         punkte.append(Punkt(nr, str(item.get("art", "")), target, _str(item.get("alt")),
                             _str(item.get("neu")), _str(item.get("wortlaut")), line("punkte", i),
-                            line("punkte", i, target.kind) if target else line("punkte", i)))
+                            line("punkte", i, named[0]) if len(named) == 1 else line("punkte", i),
+                            zeilen))
     votes: list[Abstimmung] = []
     for i, item in enumerate(meta.get("abstimmungen") or []):
         if not isinstance(item, dict) or as_date(item.get("datum")) is None:
@@ -276,6 +305,61 @@ def target_text(plan: Plan, target: Target) -> str | None:
     return "\n".join(chapter.text.body.split("\n")[start:end])
 
 
+def resolve_stellen(antraege: list[Antrag], at_fassung: Mapping[str, Plan | None],
+                    lines: Mapping[str, LinePages | None]) -> tuple[list[Antrag], list[Diagnostic]]:
+    """Each Punkt that cites PDF lines gets the passage they show in its Fassung (`stelle`);
+    a citation that cannot be resolved is a problem at its `zeilen` line. `lines` maps a
+    Fassung's name to its PDF's numbered lines."""
+    problems: list[Diagnostic] = []
+    out = []
+    for a in antraege:
+        base = at_fassung.get(a.fassung)
+        if base is None or not any(p.zeilen for p in a.punkte):
+            out.append(a)
+            continue
+        bodies = {c.filename: c.text.body for c in base.chapters}
+        punkte = []
+        for p in a.punkte:
+            if p.zeilen is not None:
+                stelle, why = resolve(bodies, lines.get(a.fassung), p.zeilen)
+                if why:
+                    problems.append(Diagnostic(a.path, p.target_line, f"punkte[{p.nr}].zeilen", why))
+                p = dataclasses.replace(p, stelle=stelle)
+            punkte.append(p)
+        out.append(dataclasses.replace(a, punkte=punkte))
+    return out, problems
+
+
+def punkt_span(plan: Plan, punkt: Punkt) -> tuple[Chapter, int, int] | None:
+    """Where `punkt` acts in `plan`: its chapter and body lines [start, end), or None."""
+    if punkt.target is not None:
+        chapter = chapter_of(plan, punkt.target)
+        return (chapter, *locate(chapter, punkt.target)) if chapter else None
+    if punkt.stelle is not None:
+        chapter = next((c for c in plan.chapters if c.filename == punkt.stelle.chapter), None)
+        span = span_lines(chapter.text.body, punkt.stelle.text) if chapter else None
+        return (chapter, *span) if span else None
+    return None
+
+
+def punkt_text(plan: Plan, punkt: Punkt) -> str | None:
+    """The text `punkt` changes as it reads in `plan` (a passage: itself, if still there)."""
+    if punkt.target is not None:
+        return target_text(plan, punkt.target)
+    if punkt.stelle is not None and punkt_span(plan, punkt) is not None:
+        return punkt.stelle.text
+    return None
+
+
+def punkte_overlap(plan: Plan, p: Punkt, q: Punkt) -> bool:
+    """Whether two Punkte change the same text: by their targets, or (where a Punkt cites
+    lines) by the lines of the chapter they act on in `plan`."""
+    if p.target is not None and q.target is not None:
+        return overlap(p.target, q.target)
+    a, b = punkt_span(plan, p), punkt_span(plan, q)
+    return bool(a and b and a[0].filename == b[0].filename and a[1] < b[2] and b[1] < a[2])
+
+
 def _covers(a: Target, b: Target) -> bool:
     """Whether changing `a` touches `b` (an Abschnitt holds its Ziele and Maßnahmen)."""
     if a == b:
@@ -331,27 +415,30 @@ def check_antraege(plan: Plan, antraege: list[Antrag], at_fassung: Mapping[str, 
                 report.add(a.path, p.line, "punkte.nr", f"Punkt {p.nr} ist doppelt vergeben")
                 continue
             seen[p.nr] = p
-            if p.target is None:
+            if p.target is None and p.stelle is None:
                 continue
             if base is not None:
-                text = target_text(base, p.target)
+                text = punkt_text(base, p)
+                if text is None and p.target is None:
+                    continue  # a citation that did not resolve is reported by resolve_stellen
                 if text is None:
                     report.add(a.path, p.target_line, f"punkte[{p.nr}]",
                                f"{p.target} gibt es in der Fassung „{a.fassung}“ nicht")
                 elif p.art == "ändern" and p.alt and p.alt not in text:
                     report.add(a.path, p.line, f"punkte[{p.nr}].alt",
-                               f"der Wortlaut {p.alt!r} steht nicht in {p.target} der Fassung „{a.fassung}“")
+                               f"der Wortlaut {p.alt!r} steht nicht in {p.subject} der Fassung „{a.fassung}“")
                 elif p.art == "ändern" and p.alt and text.count(p.alt) > 1:
                     report.add(a.path, p.line, f"punkte[{p.nr}].alt",
-                               f"der Wortlaut {p.alt!r} steht mehrmals in {p.target}; bitte so "
+                               f"der Wortlaut {p.alt!r} steht mehrmals in {p.subject}; bitte so "
                                f"viel Text angeben, dass er eindeutig ist")
         for i, p in enumerate(a.punkte):
             for q in a.punkte[i + 1:]:
-                if p.target and q.target and p.nr != q.nr and overlap(p.target, q.target) \
-                        and not (p.art == q.art == "ändern" and p.target == q.target and p.alt != q.alt):
+                same = p.target == q.target if p.target else p.stelle == q.stelle
+                if p.nr != q.nr and punkte_overlap(base or plan, p, q) \
+                        and not (p.art == q.art == "ändern" and same and p.alt != q.alt):
                     report.add(a.path, q.line, f"punkte[{q.nr}]",
                                f"Punkt {q.nr} betrifft denselben Text wie Punkt {p.nr} "
-                               f"({q.target}); bitte in einem Punkt zusammenfassen")
+                               f"({q.subject}); bitte in einem Punkt zusammenfassen")
         for v in a.abstimmungen:
             where = ("abstimmungen",)
             if v.gremium not in bodies:
@@ -371,16 +458,16 @@ def check_antraege(plan: Plan, antraege: list[Antrag], at_fassung: Mapping[str, 
                 report.add(a.path, v.line, "abstimmungen",
                            f"{total} Stimmen, aber das Gremium hat {seats} Sitze")
             del where
-    _check_conflicts(antraege, report)
+    _check_conflicts(plan, antraege, report)
 
 
-def _check_conflicts(antraege: list[Antrag], report: Report) -> None:
+def _check_conflicts(plan: Plan, antraege: list[Antrag], report: Report) -> None:
     for i, a in enumerate(antraege):
         for b in antraege[i + 1:]:
             for p in a.punkte:
                 for q in b.punkte:
-                    if p.target and q.target and overlap(p.target, q.target):
+                    if punkte_overlap(plan, p, q):
                         report.add(b.path, q.line, f"punkte[{q.nr}]",
-                                   f"Punkt {q.nr} betrifft denselben Text ({q.target}) wie Punkt "
+                                   f"Punkt {q.nr} betrifft denselben Text ({q.subject}) wie Punkt "
                                    f"{p.nr} des Änderungsantrags {a.nummer} ({a.path}); nur einer "
                                    f"von beiden kann beschlossen werden", Severity.WARNING)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.council.antraege import Antrag, Punkt, chapter_of, locate, overlap, target_text
+from pipeline.council.antraege import Antrag, Punkt, chapter_of, locate, punkt_span, punkte_overlap, target_text
 from pipeline.plan import Plan
 
 
@@ -67,6 +67,37 @@ def replacement(punkt: Punkt, current: list[str]) -> list[str]:
     return text.split("\n")
 
 
+def passage_replacement(punkt: Punkt, passage: str) -> str:
+    """The text of a cited passage (a Punkt with `zeilen`) after `punkt` alone."""
+    if punkt.art == "streichen":
+        return ""
+    wortlaut = (punkt.wortlaut or "").strip("\n")
+    if punkt.art == "ersetzen":
+        return wortlaut
+    if punkt.art == "einfügen nach":
+        block = "\n\n" in wortlaut or wortlaut.lstrip().startswith(("#", "- ", "* ", "|"))
+        return passage + ("\n\n" if block else " ") + wortlaut
+    return passage.replace(punkt.alt or "", punkt.neu or "", 1) if punkt.alt else passage
+
+
+def _splice(text: str, old: str, new: str) -> str:
+    """`text` with its one `old` replaced by `new`; a struck passage takes its surrounding
+    space along, and a struck paragraph leaves one blank line, not two."""
+    at = text.index(old)
+    before, after = text[:at], text[at + len(old):]
+    if new:
+        return before + new + after
+    before, after = before.rstrip(" "), after.lstrip(" ")
+    ends, starts = len(before) - len(before.rstrip("\n")), len(after) - len(after.lstrip("\n"))
+    if ends and starts:
+        before, after = before.rstrip("\n") + "\n" * min(max(ends, starts), 2), after.lstrip("\n")
+    elif before and after and not ends and not starts and not after.startswith((".", ",", ";", ":")):
+        before += " "
+    if not before.strip():
+        return after.lstrip("\n")
+    return before + after
+
+
 def apply_adopted(now: Plan, base: dict[str, Plan | None], points: list[Adopted]) -> dict[str, str]:
     """The new bodies of every chapter the adopted Punkte change: {chapter filename: body}.
 
@@ -76,11 +107,23 @@ def apply_adopted(now: Plan, base: dict[str, Plan | None], points: list[Adopted]
     reasons: list[str] = []
     for i, x in enumerate(points):
         for y in points[i + 1:]:
-            if x.punkt.target and y.punkt.target and overlap(x.punkt.target, y.punkt.target) \
-                    and not (x.punkt.art == y.punkt.art == "ändern" and x.punkt.target == y.punkt.target):
-                reasons.append(f"{x.label} und {y.label} ändern beide {y.punkt.target}")
+            p, q = x.punkt, y.punkt
+            same = p.target == q.target if p.target else (p.stelle is not None and p.stelle == q.stelle)
+            if punkte_overlap(now, p, q) and not (p.art == q.art == "ändern" and same):
+                reasons.append(f"{x.label} und {y.label} ändern beide {q.subject}")
     edits: dict[str, list[tuple[int, int, Adopted]]] = {}
+    passages: dict[str, dict[str, list[Adopted]]] = {}
     for x in points:
+        if x.punkt.zeilen is not None:
+            p = x.punkt
+            if p.stelle is None or punkt_span(now, p) is None:
+                reasons.append(f"{x.label}: der Text von {p.zeilen} der Fassung „{x.antrag.fassung}“ "
+                               f"steht so nicht mehr im Text; bitte den Punkt an den jetzigen Text anpassen")
+            elif p.art == "ändern" and (not p.alt or p.alt not in p.stelle.text):
+                reasons.append(f"{x.label}: der Wortlaut {p.alt!r} steht nicht in {p.zeilen}")
+            else:
+                passages.setdefault(p.stelle.chapter, {}).setdefault(p.stelle.text, []).append(x)
+            continue
         target = x.punkt.target
         chapter = chapter_of(now, target) if target else None
         if chapter is None:
@@ -103,8 +146,9 @@ def apply_adopted(now: Plan, base: dict[str, Plan | None], points: list[Adopted]
         raise BeschlussConflict(reasons)
     out: dict[str, str] = {}
     for chapter in now.chapters:
-        todo = edits.get(chapter.filename)
-        if not todo:
+        todo = edits.get(chapter.filename, [])
+        cited = passages.get(chapter.filename, {})
+        if not todo and not cited:
             continue
         lines = chapter.text.body.split("\n")
         spans: dict[tuple[int, int], list[Adopted]] = {}
@@ -118,6 +162,12 @@ def apply_adopted(now: Plan, base: dict[str, Plan | None], points: list[Adopted]
             while not block and 0 < start < len(lines) and not lines[start].strip() \
                     and not lines[start - 1].strip():
                 del lines[start]  # a struck block leaves one blank line, not two
-        out[chapter.filename] = "\n".join(lines)
+        text = "\n".join(lines)
+        for passage, group in cited.items():  # after the numbered parts: they never overlap
+            block = passage
+            for x in group:
+                block = passage_replacement(x.punkt, block)
+            text = _splice(text, passage, block)
+        out[chapter.filename] = text
     return out
 

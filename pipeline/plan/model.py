@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -82,8 +83,9 @@ class Chapter:
         """The body as the editor wrote it."""
         return self.text.body
 
-    @property
+    @functools.cached_property
     def text_sha256(self) -> str:
+        """Once per chapter object (load_plan's cache hands the same one out again)."""
         return text_hash(self.text.body)
 
     @property

@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 from typing import Protocol
 
 from pipeline.diagnostics import Report, Severity
-from pipeline.plan import MANIFEST_NAME, PLAN_DIR, Chapter, Plan, frontmatter, schema
+from pipeline.plan import MANIFEST_NAME, PLAN_DIR, Chapter, Plan, akteure, frontmatter, schema
 from pipeline.plan.body import MEASURE_FIELDS, MEASURE_ID, anchor
 from pipeline.plan.images import Irregular, image_problems, type_problem
 from pipeline.plan.lines import editor_lines
@@ -39,7 +39,7 @@ def check_plan(plan: Plan, *, strict: bool = False, glyphs: GlyphOracle | None =
     """Run every rule on `plan` and return all diagnostics (warnings become errors if strict).
 
     `glyphs` answers which characters the PDF cannot print; commands pass render/glyphs.py
-    (see commands/check.plan_report), pure callers may leave the font check out."""
+    (see commands/plan_report.py), pure callers may leave the font check out."""
     report = Report()
     report.extend(plan.diagnostics)
     if plan.manifest is not None:
@@ -203,6 +203,7 @@ def _check_body(plan: Plan, chapter: Chapter, report: Report) -> None:
                 report.add(path, line, f"maßnahme {measure.id}",
                            f"unbekanntes Feld {name!r}; erlaubt sind {list(MEASURE_FIELDS)}",
                            Severity.WARNING)
+    _check_leads(plan, chapter, report)
     for goal in body.goals:
         if goal.section is None or not goal.number.startswith(goal.section + "."):
             report.add(path, goal.line, f"ziel {goal.number}",
@@ -253,6 +254,22 @@ def _check_body(plan: Plan, chapter: Chapter, report: Report) -> None:
             report.add(path, raw.line, "text",
                        f"Roh-Blöcke ({raw.text}) sind nicht erlaubt: der Text muss in allen "
                        f"Formaten gleich erscheinen")
+
+
+def _check_leads(plan: Plan, chapter: Chapter, report: Report) -> None:
+    """With a registry of Akteure in the manifest: a Federführung must name one of them
+    (by its name or another spelling), so the site files it under one name."""
+    registered = akteure.registry(plan.manifest)
+    if not registered:
+        return
+    for measure in chapter.body.measures:
+        lead = measure.fields.get("Federführung", "")
+        if lead and not akteure.named_in(lead, registered):
+            report.add(chapter.path, measure.field_lines.get("Federführung", measure.line),
+                       f"maßnahme {measure.id}.federführung",
+                       f"'{akteure.tidy(lead)}' steht nicht im Verzeichnis der Akteure "
+                       f"(plan/lip.yaml, akteure); Schreibweise prüfen oder den Namen dort "
+                       f"eintragen (andere Schreibweisen unter 'auch')", Severity.WARNING)
 
 
 def _linked_parent(plan: Plan, rel: str) -> str | None:

@@ -1,4 +1,9 @@
-"""DOCX for Word users: styles from templates/reference.docx.
+"""DOCX for Word users: the whole Beschlussdrucksache, styled by templates/reference.docx.
+
+pandoc writes the body; a few things Word needs that pandoc cannot say are set afterwards in
+the file's XML (`finish_word`): the header's title, Fassung and ENTWURF, the contents list
+(filled, so that it is not empty until Word updates its fields), and table widths fitted to
+the A4 text column.
 
 pandoc stores a PNG copy beside every SVG image; those copies are made ahead of time, next to
 pandoc, and kept in the build cache (render/svgpng.py). Without a cache, pandoc makes them.
@@ -6,23 +11,59 @@ pandoc, and kept in the build cache (render/svgpng.py). Without a cache, pandoc 
 
 from __future__ import annotations
 
+import html
+import io
+import re
+import zipfile
 from pathlib import Path
 
-from pipeline.assemble import Assembled
+from pipeline.assemble import TOC_ANCHOR, Assembled, with_drucksache
 from pipeline.render import Settings, filter_args_for
 from pipeline.render.pandoc import PendingPandoc
 from pipeline.render.svgpng import PngCopies
+from pipeline.render.wordstyle import PLACEHOLDER_DRAFT, PLACEHOLDER_FASSUNG, PLACEHOLDER_TITLE, TEXT_WIDTH
+
+TOC_TITLE = "Inhalt"
+TOC_LEVELS = 2
+COLUMN_WIDTHS = {
+    "Finanzielle Auswirkungen": (50, 17, 15, 18),
+    "Angaben zur Drucksache": (30, 70),
+}
+"""Column widths in percent for the Drucksache's tables, by the start of their caption (the
+other tables keep pandoc's relative widths, fitted to the column)."""
+
+PROVENANCE_PREFIX = "lip-"
+"""Metadata keys pandoc writes into docProps/custom.xml: where the file came from (issue 17)."""
+
+
+def build_provenance(manifest: dict) -> dict[str, str]:
+    """The build's provenance as custom properties: commit and each chapter's text hash, the
+    same fields `lip word-export` writes, so `lip word-import` knows the text of any DOCX."""
+    if not manifest.get("commit"):
+        return {}
+    props = {"lip-art": "build", "lip-commit": str(manifest["commit"]),
+             "lip-geaendert": "ja" if manifest.get("geaendert") else "nein"}
+    chapters = manifest.get("kapitel") or []
+    props["lip-kapitel"] = " ".join(str(ch.get("id", "")) for ch in chapters)
+    for ch in chapters:
+        props[f"lip-text-sha256-{ch.get('id', '')}"] = str(ch.get("text_sha256", ""))
+    return props
 
 
 class WordConversion:
     """pandoc's DOCX run together with the PNG copies it will ask for."""
 
-    def __init__(self, pandoc: PendingPandoc, copies: PngCopies | None) -> None:
-        self._pandoc, self._copies = pandoc, copies
+    def __init__(self, pandoc: PendingPandoc, copies: PngCopies | None,
+                 settings: Settings | None = None) -> None:
+        self._pandoc, self._copies, self._settings = pandoc, copies, settings
 
     def finish(self, doc: Assembled) -> bytes:
+        if self._settings is not None and not any(k.startswith(PROVENANCE_PREFIX)
+                                                  for k in doc.metadata):
+            provenance = build_provenance(self._settings.manifest() or {})
+            doc = Assembled(doc.parts, {**doc.metadata, **provenance}, doc.data)
         try:
-            return self._pandoc.finish(doc)
+            return finish_word(self._pandoc.finish(with_drucksache(doc, word=True)), doc.data)
         finally:
             self._copies_done()
 
@@ -39,8 +80,104 @@ class WordConversion:
 
 def start(*, template: Path, settings: Settings) -> WordConversion:
     copies = PngCopies(settings.resources, settings.cache_dir) if settings.cache_dir else None
-    pandoc = PendingPandoc("docx", [f"--reference-doc={template}", "--toc", "--toc-depth=2",
-                                    *filter_args_for("docx")], settings, "pandoc (DOCX)",
+    pandoc = PendingPandoc("docx", [f"--reference-doc={template}", *filter_args_for("docx")],
+                           settings, "pandoc (DOCX)",
                            env=copies.pandoc_env(settings.work_dir) if copies else None,
                            on_input=copies.start if copies else None)
-    return WordConversion(pandoc, copies)
+    return WordConversion(pandoc, copies, settings)
+
+
+def finish_word(docx: bytes, data: dict) -> bytes:
+    """pandoc's DOCX with header texts, a filled contents list and fitted tables."""
+    draft = " – ENTWURF" if data.get("entwurf", True) else ""
+    header = {PLACEHOLDER_TITLE: _text(str(data.get("kurztitel") or data.get("titel", ""))),
+              PLACEHOLDER_FASSUNG: _text(str(data.get("fassung", ""))),
+              PLACEHOLDER_DRAFT: _text(draft)}
+    out = io.BytesIO()
+    # Fast compression: a build waits for this; the file is only ~2 % larger.
+    with zipfile.ZipFile(io.BytesIO(docx)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
+        for info in src.infolist():
+            data_ = src.read(info)
+            if re.fullmatch(r"word/header\d*\.xml", info.filename):
+                text = data_.decode("utf-8")
+                for placeholder, value in header.items():
+                    text = text.replace(placeholder, value)
+                data_ = text.encode("utf-8")
+            elif info.filename == "word/document.xml":
+                data_ = _document(data_.decode("utf-8")).encode("utf-8")
+            dst.writestr(info, data_)
+    return out.getvalue()
+
+
+def _text(value: str) -> str:
+    return html.escape(value, quote=False)
+
+
+_TITLE_BLOCK = re.compile(r'<w:p>\s*<w:pPr>\s*<w:pStyle w:val="(?:Title|Subtitle|Author|Date)" ?/>'
+                          r"\s*</w:pPr>.*?</w:p>\s*", re.S)
+_HEADING = re.compile(r'(?:<w:bookmarkStart w:id="\d+" w:name="([^"]+)" ?/>\s*)?'
+                      r'<w:p>\s*<w:pPr>\s*<w:pStyle w:val="Heading([1-9])" ?/>.*?</w:pPr>(.*?)</w:p>', re.S)
+
+
+def _document(xml: str) -> str:
+    xml = _TITLE_BLOCK.sub("", xml)  # the Drucksache opens the file, as in the PDF
+    xml = _contents(xml)
+    return re.sub(r"<w:tbl>.*?</w:tbl>", _fit_table, xml, flags=re.S)
+
+
+def _contents(xml: str) -> str:
+    """Word's contents field at the marker, filled with the headings (linked); Word adds
+    page numbers when it updates the field (it asks on opening)."""
+    marker = re.search(rf'<w:bookmarkStart w:id="\d+" w:name="{TOC_ANCHOR}" ?/>(.*?)'
+                       rf'<w:bookmarkEnd w:id="\d+" ?/>', xml, re.S)
+    if marker is None:
+        return xml
+    entries = []
+    for m in _HEADING.finditer(xml, marker.end()):
+        level = int(m.group(2))
+        if level > TOC_LEVELS:
+            continue
+        text = "".join(re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", m.group(3)))
+        run = f'<w:r><w:t xml:space="preserve">{text}</w:t></w:r>'
+        if m.group(1):
+            run = f'<w:hyperlink w:anchor="{m.group(1)}" w:history="1">{run}</w:hyperlink>'
+        entries.append(f'<w:p><w:pPr><w:pStyle w:val="TOC{level}"/></w:pPr>{{begin}}{run}{{end}}</w:p>')
+    if not entries:
+        return xml
+    begin = ('<w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>'
+             f'<w:r><w:instrText xml:space="preserve">TOC \\o "1-{TOC_LEVELS}" \\h \\z \\u</w:instrText></w:r>'
+             '<w:r><w:fldChar w:fldCharType="separate"/></w:r>')
+    end = '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+    last = len(entries) - 1
+    entries = [e.replace("{begin}", begin if i == 0 else "").replace("{end}", end if i == last else "")
+               for i, e in enumerate(entries)]
+    toc = ('<w:sdt><w:sdtPr><w:docPartObj><w:docPartGallery w:val="Table of Contents"/>'
+           '<w:docPartUnique/></w:docPartObj></w:sdtPr><w:sdtContent>'
+           f'<w:p><w:pPr><w:pStyle w:val="TOCHeading"/></w:pPr><w:r><w:t>{TOC_TITLE}</w:t></w:r></w:p>'
+           + "".join(entries) + "</w:sdtContent></w:sdt>")
+    return xml[:marker.start()] + toc + xml[marker.end():]
+
+
+def _fit_table(m: re.Match) -> str:
+    """Widths in twips summing to the text column (pandoc assumes US Letter's column), the
+    cells' paragraphs in the small, ragged table style (LibreOffice ignores a table style's
+    size; a justified cell stretches its spaces), rows kept whole."""
+    table = re.sub(r'<w:pStyle w:val="(?:Compact|BodyText|FirstParagraph)" ?/>',
+                   '<w:pStyle w:val="Tabelleninhalt"/>', m.group(0))
+    # A row (a Maßnahme of the catalog) is never split across two pages.
+    table = re.sub(r"<w:tr>(?!<w:trPr>)", "<w:tr><w:trPr><w:cantSplit/></w:trPr>", table)
+    table = re.sub(r"<w:trPr>(?!<w:cantSplit)", "<w:trPr><w:cantSplit/>", table)
+    cols = [int(w) for w in re.findall(r'<w:gridCol w:w="(\d+)" ?/>', table)]
+    if not cols:
+        return table
+    caption = re.search(r'<w:tblCaption w:val="([^"]*)"', table)
+    shares = next((widths for start, widths in COLUMN_WIDTHS.items()
+                   if caption and caption.group(1).startswith(start) and len(widths) == len(cols)),
+                  None) or cols
+    total = sum(shares)
+    widths = [TEXT_WIDTH * s // total for s in shares]
+    grid = "<w:tblGrid>" + "".join(f'<w:gridCol w:w="{w}"/>' for w in widths) + "</w:tblGrid>"
+    table = re.sub(r"<w:tblGrid>.*?</w:tblGrid>", grid, table, count=1, flags=re.S)
+    return re.sub(r'<w:tblW w:type="pct" w:w="\d+" ?/>', f'<w:tblW w:type="dxa" w:w="{TEXT_WIDTH}"/>',
+                  table, count=1)

@@ -40,11 +40,21 @@ _YAML_FENCE = re.compile(rb"(?:---|\.\.\.)[ \t\r]*")
 
 
 def reader_for(*texts: str, reader: str = READER) -> str:
-    """`reader` without the ruled table syntaxes when none of `texts` (everything pandoc
-    will read as Markdown: the body and each metadata string) can contain one."""
-    if any(_RULED.search(text) for text in texts):
-        return reader
-    return reader + "".join(f"-{name}" for name in RULED_TABLES)
+    """`reader` without the ruled table syntaxes none of `texts` (everything pandoc will read
+    as Markdown: the body and each metadata string) can contain. Grid tables (the generated
+    Maßnahmenkatalog) draw their borders with lines that start with "+"; the other two
+    syntaxes need a ruled line without one."""
+    ruled = [m.group() for text in texts for m in _RULED.finditer(text)]
+    if not ruled:
+        return reader + "".join(f"-{name}" for name in RULED_TABLES)
+    if all(line.lstrip().startswith("+") for line in ruled):
+        return reader + "".join(f"-{name}" for name in RULED_TABLES if name != "grid_tables")
+    return reader
+
+
+def _ruled_syntaxes(reader: str) -> int:
+    """How many of the ruled table syntaxes `reader` reads."""
+    return sum(f"-{name}" not in reader for name in RULED_TABLES)
 
 
 def _metadata_strings(value: Any) -> list[str]:
@@ -64,18 +74,21 @@ def reader_for_document(doc: Assembled, reader: str = READER) -> str:
 def reader_guess(files: Mapping[str, bytes | None]) -> str:
     """`reader_for` the plan's files before they are parsed, so that pandoc can start at once.
     A bare `---` or `...` line does not count (the fences of front matter); the guess can
-    therefore be wrong, and `PendingPandoc.finish` checks it against the real document."""
+    therefore be wrong, and `PendingPandoc.finish` checks it against the real document. The
+    document always may hold the catalog's grid tables."""
     if not files:
         return READER
     for data in files.values():
         for line in _RULED_IN_FILE.finditer(data or b""):
             if not _YAML_FENCE.fullmatch(line.group()):
                 return READER
-    return reader_for()
+    return reader_for("+---+")
 
 
 TYPST_FILTERS = ("build-typst.lua",)
-CACHE_VERSION = "5"
+TYPST_FILTER_PARTS = ("build-typst-text.lua",)
+"""Lua files the filters load (their contents are part of the cache key)."""
+CACHE_VERSION = "6"
 """Bump when the conversion itself changes in a way the cache keys do not see."""
 _MARK = "// lip-teil: "
 _END = "lip-ende"
@@ -206,7 +219,7 @@ def typst_source(doc: Assembled, template: Path, settings: Settings, *, ways: in
     it touched. Cache keys: section text + template + filters + pandoc version. `ways` fixes
     the number of pandoc runs (tests).
     """
-    filters = [FILTER_DIR / f for f in TYPST_FILTERS]
+    filters = [FILTER_DIR / f for f in (*TYPST_FILTERS, *TYPST_FILTER_PARTS)]
     tool_key = _cache_key(CACHE_VERSION, pandoc_version(), file_sha256(template, *filters))
     meta_key = _cache_key(tool_key, json.dumps(doc.metadata, ensure_ascii=False, sort_keys=True))
     cache = settings.cache_dir / "typst" if settings.cache_dir else None
@@ -275,7 +288,7 @@ class PendingPandoc:
     def finish(self, doc: Assembled) -> bytes:
         self._settings.progress(self._step)
         needed = reader_for_document(doc)
-        if needed == READER and self._reader != READER:  # the guess left out tables the document has
+        if _ruled_syntaxes(needed) > _ruled_syntaxes(self._reader):  # the guess left out tables the document has
             self._process.cancel()
             self._reader = needed
             self._process = tools.PandocProcess(["-f", needed, *self._args], env=self._env)

@@ -45,11 +45,12 @@ def to_html_fragment(redline: Redline | str) -> str:
 
 
 def render_docx(md: str, out: Path, *, title: str, author: str, date: str,
-                epoch: int | None = None) -> Path:
-    """DOCX with real Word tracked changes (w:ins / w:del) by `author` on `date`."""
+                epoch: int | None = None, provenance: dict[str, str] | None = None) -> Path:
+    """DOCX with real Word tracked changes (w:ins / w:del) by `author` on `date`;
+    `provenance` (lip-commit, lip-kapitel, …) goes into the custom properties."""
     args = ["-f", READER, "-t", "docx", "--lua-filter", str(FILTER), "-M", f"title={title}",
             "-M", "lang=de-DE", "-M", f"redline-author={author}", "-M", f"redline-date={date}",
-            "-o", str(out)]
+            *_meta_args(provenance or {}), "-o", str(out)]
     reference = TEMPLATES / "reference.docx"  # the council's Word styles (issue 3)
     if reference.exists():
         args += ["--reference-doc", str(reference)]
@@ -241,6 +242,8 @@ def synopse_document(redline_md: str, *, title: str, heading_old: str = "Bisheri
     for old, new, unchanged in synopse_rows(doc["blocks"]):
         if unchanged and old and old[0]["t"] == "Header":
             rows.append([["", ["rl-heading"], []], [_cell(old, 2)]])
+        elif unchanged and old and old[0]["t"] == "Div" and "vorgaben" in old[0]["c"][0][1]:
+            rows.append([["", ["rl-vorgaben"], []], [_cell(_strip_ids(old), 2)]])  # once, across both
         else:
             rows.append([["", [], []], [_cell(_strip_ids(old)), _cell(_strip_ids(new))]])
     head = [["", [], []], [[["", [], []], [_cell([{"t": "Plain", "c": _words(heading_old)}]),
@@ -269,6 +272,19 @@ def synopse_json(summary_md: str, redline_md: str, title: str) -> str:
         summary = json.loads(run_pandoc(["-f", READER, "-t", "json"], summary_md))["blocks"]
         doc["blocks"] = summary + doc["blocks"]
     return json.dumps(doc, ensure_ascii=False)
+
+
+def synopse_fragment(redline_md: str, *, heading_old: str, heading_new: str,
+                     filters: list[Path]) -> str:
+    """The Synopse table as an HTML fragment, through `filters` (the review site's own
+    filter makes it safe to publish): the same rows as the Synopse of `lip redline`."""
+    doc = synopse_document(redline_md, title="", heading_old=heading_old,
+                           heading_new=heading_new)
+    for table in doc["blocks"]:  # no <col style=…>: the site's CSP forbids inline style
+        table["c"][2] = [[{"t": "AlignDefault"}, {"t": "ColWidthDefault"}]
+                         for _ in table["c"][2]]
+    args = ["-f", "json", "-t", "html5", "--wrap=none", *[f"--lua-filter={f}" for f in filters]]
+    return run_pandoc(args, json.dumps(doc, ensure_ascii=False)).decode("utf-8")
 
 
 def render_synopse_html(summary_md: str, redline_md: str, out: Path, *, title: str,

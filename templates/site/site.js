@@ -20,7 +20,7 @@
     rows.forEach(function (row) {
       var d = row.dataset;
       var ok = (!feld || d.feld === feld) &&
-        (!lead || d.federfuehrung === lead) &&
+        (!lead || d.federfuehrung.split("|").indexOf(lead) !== -1) &&
         (!group || d.zielgruppe.indexOf(group) !== -1) &&
         words.every(function (w) { return d.text.indexOf(w) !== -1; });
       row.hidden = !ok;
@@ -36,4 +36,51 @@
   form.addEventListener("submit", function (e) { e.preventDefault(); apply(); });
   form.addEventListener("reset", function () { window.setTimeout(apply, 0); });
   apply();
+})();
+
+// "nächste/vorige Änderung" on the redline pages: buttons and the keys j/n and k/p step
+// through the insertions and deletions (a deletion directly followed by its insertion is one
+// stop). The page is complete without this script; it only shows the navigation.
+(function () {
+  "use strict";
+  var nav = document.querySelector(".change-nav");
+  var root = document.querySelector(".redline");
+  if (!nav || !root) { return; }
+  function isChange(node) {
+    return node && node.nodeType === 1 && (node.tagName === "INS" || node.tagName === "DEL");
+  }
+  function previousElement(node) {
+    var p = node.previousSibling;
+    while (p && p.nodeType === 3 && !p.textContent.trim()) { p = p.previousSibling; }
+    return p;
+  }
+  var stops = Array.prototype.filter.call(root.querySelectorAll("ins, del"), function (el) {
+    return !isChange(el.parentElement.closest("ins, del")) && !isChange(previousElement(el));
+  });
+  var count = nav.querySelector(".change-count");
+  var current = -1;
+  function show(i) {
+    if (!stops.length) { return; }
+    current = (i + stops.length) % stops.length;
+    stops.forEach(function (el) { el.classList.remove("current"); });
+    var el = stops[current];
+    el.classList.add("current");
+    el.setAttribute("tabindex", "-1");
+    el.focus({preventScroll: true});
+    el.scrollIntoView({block: "center"});
+    count.textContent = "Änderung " + (current + 1) + " von " + stops.length;
+  }
+  nav.hidden = false;
+  count.textContent = stops.length === 1 ? "1 Änderung" : stops.length + " Änderungen";
+  nav.addEventListener("click", function (e) {
+    var step = e.target.getAttribute && e.target.getAttribute("data-step");
+    if (step) { show(current + Number(step)); }
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.altKey || e.ctrlKey || e.metaKey || e.defaultPrevented) { return; }
+    var t = e.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) { return; }
+    var step = {j: 1, n: 1, k: -1, p: -1}[e.key];
+    if (step) { e.preventDefault(); show(current < 0 && step < 0 ? -1 : current + step); }
+  });
 })();

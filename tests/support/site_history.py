@@ -2,7 +2,9 @@
 
 History (fixed dates, fixed author):
   A  2020-06-01  the plan as in tests/data/plans/site/plan           (Fassung "1. Fassung")
-  B  2020-06-10  Bildung submitted and returned with Vorgaben V1, V2; Haltung accepted
+  B  2020-06-10  Bildung submitted (by eg-bildung, as `lip vorlegen` writes it) and returned
+                 with Vorgaben V1, V2; Haltung accepted (its Vorlage names the Lenkungsgruppe,
+                 as older records do)
   C  2020-07-01  Bildung revised (a sentence changed, a paragraph deleted, a Maßnahme added),
                  V1 erledigt, Einschätzung of the Integrationsbeiräte   (Fassung "2. Fassung")
   D  2020-07-02  lip.yaml names the two Fassungen
@@ -55,7 +57,7 @@ def make_repo(root: Path) -> tuple[Path, dict[str, str]]:
     bildung_review = f"""review:
   vorlagen:
     - datum: 2020-06-05
-      gremium: lenkungsgruppe
+      gremium: eg-bildung
       stand: {{commit: {a}, text_sha256: {b_hash}}}
   entscheidungen:
     - datum: 2020-06-10
@@ -96,10 +98,10 @@ def make_repo(root: Path) -> tuple[Path, dict[str, str]]:
 Grundschulen bieten Elternkurse zum Schulsystem an.
 
 Federführung
-:   Fachbereich Schule
+:   Volkshochschule Hannover
 
 Beteiligte
-:   VHS Hannover
+:   Fachbereich Schule
 
 Zielgruppe
 :   Eltern von Grundschulkindern

@@ -1,7 +1,10 @@
 -- lip build: what pandoc's typst writer cannot do on its own.
 --  * Div.massnahme  -> #massnahme[ ... ]   (box around every Maßnahme, styled in the template)
 --  * Image          -> #bild("pfad", alt: "…")  (pandoc drops alt text; PDF/UA needs it)
+--  * "1. Fassung" in a table cell -> text, not a list (build-typst-text.lua)
 -- Other formats pass through unchanged (HTML keeps the div class, DOCX ignores it).
+
+local text_filter = dofile(PANDOC_SCRIPT_FILE:gsub('[^/]*$', '') .. 'build-typst-text.lua').filter()
 
 local function tstr(s)
   return '"' .. s:gsub('\\', '\\\\'):gsub('"', '\\"'):gsub('\n', ' ') .. '"'
@@ -68,3 +71,9 @@ function Span(el)
     return pandoc.RawInline('typst', '#box[]<' .. el.identifier .. '>')
   end
 end
+
+-- Runs first: then the other functions see the escaped text.
+return {
+  text_filter,
+  { Div = Div, Image = Image, Span = Span },
+}

@@ -180,9 +180,12 @@ local function images_as_text(blocks)
   return blocks:walk({ Image = html.image_text })
 end
 
+local typst_text = dofile(PANDOC_SCRIPT_FILE:gsub('[^/]*$', '') .. 'build-typst-text.lua').filter()
+local synopse_typst = dofile(PANDOC_SCRIPT_FILE:gsub('[^/]*$', '') .. 'synopse-typst.lua')
+
 function Pandoc(doc)
   doc.blocks = images_as_text(fix_ids(doc.blocks))
-  if FORMAT:match('typst') then doc.blocks = clamp_headings(doc.blocks) end
+  if FORMAT:match('typst') then doc.blocks = clamp_headings(doc.blocks):walk(typst_text) end
   local m = doc.meta
   if m['redline-author'] then author = pandoc.utils.stringify(m['redline-author']) end
   if m['redline-date'] then date = pandoc.utils.stringify(m['redline-date']) end
@@ -198,5 +201,6 @@ function Pandoc(doc)
       out:extend(process(pandoc.Blocks { b }))
     end
   end
+  if FORMAT:match('typst') then out = out:walk({ Table = synopse_typst.table }) end
   return pandoc.Pandoc(out, m)
 end

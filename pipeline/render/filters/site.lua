@@ -51,6 +51,34 @@ local function safe_image(src)
   return t ~= '' and not head:find(':', 1, true)
 end
 
+-- Column alignment and widths: pandoc writes them as style= (forbidden by the CSP, so the
+-- browser drops them and reports it). A column aligned right or centre gets a class instead.
+local ALIGN_CLASS = { AlignRight = 'rechts', AlignCenter = 'mitte' }
+
+local function plain_table(el)
+  clean_attr(el)
+  local classes = {}
+  for i, spec in ipairs(el.colspecs) do
+    classes[i] = ALIGN_CLASS[spec[1]]
+    el.colspecs[i] = {pandoc.AlignDefault, pandoc.ColWidthDefault}
+  end
+  local function rows(list)
+    for _, row in ipairs(list) do
+      local col = 1
+      for _, cell in ipairs(row.cells) do
+        local cls = ALIGN_CLASS[cell.alignment] or classes[col]
+        cell.alignment = pandoc.AlignDefault
+        if cls then cell.attr.classes:insert(cls) end
+        col = col + cell.col_span
+      end
+    end
+  end
+  rows(el.head.rows)
+  for _, body in ipairs(el.bodies) do rows(body.head); rows(body.body) end
+  rows(el.foot.rows)
+  return el
+end
+
 local sanitize = {
   RawBlock = function(_) return {} end,
   RawInline = function(el) return pandoc.Str(el.text) end,
@@ -70,7 +98,7 @@ local sanitize = {
     return el
   end,
   Span = clean_attr, Div = clean_attr, Header = clean_attr, Code = clean_attr,
-  CodeBlock = clean_attr, Table = clean_attr, Figure = clean_attr,
+  CodeBlock = clean_attr, Table = plain_table, Figure = clean_attr,
 }
 
 local LABEL = { ins = 'Einfügung: ', del = 'Streichung: ' }

@@ -1,0 +1,457 @@
+"""`lip word-export` and `lip word-import` (issue 17): chapters out to Word for review, and
+the reviewed files back in as proposals on branches (`vorschlag/…`), never onto main."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.assemble import Assembled, Part, chapter_markdown
+from pipeline.errors import PipelineError
+from pipeline.files import os_error_text, write_atomic
+from pipeline.plan import Chapter, load_plan
+from pipeline.plan.frontmatter import decode, split
+from pipeline.plan.model import text_hash
+from pipeline.word.package import MAX_DOCX_BYTES, WordInputError, open_docx
+from pipeline.word.tracked import by_chapter
+
+EXPORT_DIR = Path("build") / "word"
+COMMENTS_DIR = "anmerkungen"
+TOC_TITLE = "Table of Contents"
+"""pandoc's title of the table of contents the Word backend adds (generated, not plan text)."""
+
+
+class WordError(PipelineError):
+    """The import cannot be done as asked (dirty chapter, unknown base): nothing written."""
+
+    exit_code = 1
+
+
+def _plan_identity(repo) -> str:
+    from pipeline import history
+
+    roots = history.root_commits(repo)
+    return roots[-1] if roots else ""
+
+
+@dataclass
+class ExportResult:
+    files: list[Path]
+    commit: str
+
+
+def export_metadata(chapter: Chapter, commit: str, plan_id: str) -> dict[str, str]:
+    """The provenance a reviewed file must carry back (docProps/custom.xml)."""
+    return {"lip-art": "word-export", "lip-kapitel": chapter.id, "lip-datei": chapter.filename,
+            "lip-commit": commit, "lip-text-sha256": chapter.text_sha256, "lip-plan": plan_id}
+
+
+def export(plan_dir: Path, kapitel: list[str], *, rev: str | None = None,
+           output: Path = EXPORT_DIR) -> ExportResult:
+    """One DOCX per chapter (all chapters without `kapitel`), from the committed text at
+    `rev` (default HEAD): only a committed text can be found again when the file returns."""
+    from pipeline import history
+    from pipeline.commands.build import read_source
+    from pipeline.render import Settings, templates_dir
+    from pipeline.render.word import export_docx
+
+    source = read_source(plan_dir, rev or "HEAD")
+    plan = load_plan(source.files)
+    chapters = [plan.chapter(k) for k in kapitel] if kapitel else list(plan.chapters)
+    repo = history.open_repo(plan_dir if plan_dir.exists() else Path.cwd())
+    plan_id = _plan_identity(repo)
+    template = templates_dir() / "reference.docx"
+    files = []
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise WordError(f"{output}: Ordner lässt sich nicht anlegen: {os_error_text(e)}") from None
+    with tempfile.TemporaryDirectory(prefix="lip-word-") as work:
+        settings = Settings(timestamp=source.time, work_dir=Path(work),
+                            resources=source.resources)
+        settings.write_resources()
+        rendered = []
+        for chapter in chapters:
+            meta = {"lang": "de-DE", "toc-title": "Inhalt",  # no title: it would be a paragraph
+                    **export_metadata(chapter, source.commit or "", plan_id)}
+            doc = Assembled([Part(chapter.anchor, chapter_markdown(chapter), chapter.path)],
+                            meta, {})
+            data = export_docx(doc, template=template, settings=settings)
+            name = f"{Path(chapter.filename).stem}-{(source.commit or '')[:7]}.docx"
+            rendered.append((output / name, data))
+    for path, data in rendered:
+        write_atomic(path, data)
+        files.append(path)
+    return ExportResult(files, source.commit or "")
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    branch: str
+    chapter: Chapter
+    commits: list[tuple[str, str, int]]
+    """(author, date, changes) per commit."""
+    comments: int = 0
+    comments_file: str = ""
+    notes: list[str] = field(default_factory=list)
+    merged: bool = False
+    chapters: list[Chapter] = field(default_factory=list)
+
+
+def _slug(text: str) -> str:
+    table = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe",
+                           "Ü": "ue"})
+    s = re.sub(r"[^a-z0-9]+", "-", text.translate(table).lower()).strip("-")
+    return s or "unbekannt"
+
+
+def _read_input(path: Path) -> bytes:
+    name = path.name
+    if path.suffix.lower() == ".odt":
+        raise WordInputError(f"{name}: ist ein OpenDocument-Text (.odt); bitte in LibreOffice mit "
+                             f"Datei › Speichern unter › Dateityp „Word 2007–365 (.docx)“ "
+                             f"speichern")
+    if path.suffix.lower() == ".doc":
+        raise WordInputError(f"{name}: ist ein altes Word-Dokument (.doc); bitte in Word mit "
+                             f"Datei › Speichern unter › Dateityp „Word-Dokument (*.docx)“ "
+                             f"speichern")
+    try:
+        if not path.is_file():
+            raise WordInputError(f"{path}: Datei nicht gefunden")
+        if path.stat().st_size > MAX_DOCX_BYTES:
+            raise WordInputError(f"{name}: ist größer als {MAX_DOCX_BYTES // 1_000_000} MB")
+        return path.read_bytes()
+    except OSError as e:
+        raise WordInputError(f"{path}: lässt sich nicht lesen: {os_error_text(e)}") from None
+
+
+def _date_of(iso: str) -> str:
+    return iso[:10] if re.match(r"\d{4}-\d{2}-\d{2}", iso or "") else dt.date.today().isoformat()
+
+
+def _find_base(repo, relpath: str, sha: str) -> tuple[str, bytes] | None:
+    """The oldest commit whose version of the chapter has the text hash `sha`."""
+    from pipeline import history
+
+    for commit, _record, data in history.file_versions(repo, [relpath]).get(relpath, []):
+        try:
+            text = split(decode(data, relpath), relpath)
+        except Exception:  # an old broken version: not the one exported
+            continue
+        if text_hash(text.body) == sha:
+            return commit, data
+    return None
+
+
+@dataclass
+class _Target:
+    """One chapter of a reviewed file: where it lives and the text it was exported from."""
+
+    chapter: Chapter
+    relpath: str
+    base: object
+    head: object
+    reading: object = None
+    proposal: object = None
+
+
+def _provenance_hashes(prov: dict[str, str]) -> dict[str, str]:
+    """Chapter id -> exported text hash, for a chapter export and for a whole-plan DOCX."""
+    ids = prov.get("lip-kapitel", "").split()
+    if len(ids) == 1 and prov.get("lip-text-sha256"):
+        return {ids[0]: prov["lip-text-sha256"]}
+    return {cid: prov[f"lip-text-sha256-{cid}"] for cid in ids
+            if prov.get(f"lip-text-sha256-{cid}")}
+
+
+def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
+    """Turn the tracked changes and comments of a DOCX from `word-export` (or `lip build`)
+    into a proposal branch. Checks everything first; writes only git objects and the new
+    branch: one commit per author over all chapters they changed."""
+    from pipeline import history
+    from pipeline.render.word import read_reviewed
+    from pipeline.word import tracked
+    from pipeline.word.proposal import UNTRACKED, author_order, propose
+    from pipeline.word.source import key
+
+    data = _read_input(docx)
+    package = open_docx(data, docx.name)
+    prov = package.provenance
+    name = docx.name
+    hashes = _provenance_hashes(prov)
+    if not hashes or prov.get("lip-art") == "redline":
+        raise WordInputError(f"{name}: trägt keine Herkunftsangaben von lip (Kapitel, Commit, "
+                             f"Text-Hash); nur Dateien aus 'lip word-export' oder 'lip build' "
+                             f"lassen sich so übernehmen. Einen frei geschriebenen Entwurf "
+                             f"übernimmt 'lip word-import --neu KAPITEL {name}'")
+    repo = history.open_repo(plan_dir if plan_dir.exists() else Path.cwd())
+    plan_id = _plan_identity(repo)
+    if prov.get("lip-plan") and plan_id and prov["lip-plan"] != plan_id:
+        raise WordInputError(f"{name}: stammt aus einem anderen Plan (Repository mit erstem "
+                             f"Commit {prov['lip-plan'][:10]}, hier {plan_id[:10]}); bitte im "
+                             f"Repository dieses Plans übernehmen")
+    plan = load_plan(plan_dir)
+    targets: dict[str, _Target] = {}
+    problems: list[str] = []
+    for chapter_id, sha in hashes.items():
+        try:
+            chapter = plan.chapter(chapter_id)
+        except PipelineError:
+            problems.append(f"{name}: wurde aus Kapitel {chapter_id!r} exportiert, das es in "
+                            f"diesem Plan nicht gibt (Herkunft: Datei "
+                            f"{prov.get('lip-datei', '?')}, Commit "
+                            f"{prov.get('lip-commit', '?')[:10]})")
+            continue
+        relpath = history.repo_path(repo, plan_dir / chapter.filename)
+        if history.is_dirty(repo, relpath):
+            problems.append(f"{chapter.path}: hat nicht committete Änderungen; bitte erst "
+                            f"committen oder verwerfen (git status), dann erneut übernehmen")
+            continue
+        base = _find_base(repo, relpath, sha)
+        if base is None:
+            problems.append(f"{name}: der Text, aus dem die Datei exportiert wurde (Kapitel "
+                            f"{chapter_id}, Commit {prov.get('lip-commit', '?')[:10]}, "
+                            f"Text-Hash {sha[:12]}), ist in der Geschichte dieses Repositorys "
+                            f"nicht zu finden (anderer Klon, flacher Klon oder umgeschriebene "
+                            f"Geschichte?)")
+            continue
+        head_bytes = history.read_file_at(repo, "HEAD", relpath) or b""
+        targets[chapter_id] = _Target(chapter, relpath, split(decode(base[1], relpath), relpath),
+                                      split(decode(head_bytes, relpath), relpath))
+    if problems:
+        error = WordError if all("nicht committete" in p or "nicht zu finden" in p
+                                 for p in problems) else WordInputError
+        raise error("\n".join(problems) + "\nNichts wurde übernommen.")
+    with tempfile.TemporaryDirectory(prefix="lip-word-") as work:
+        copy = Path(work) / "eingang.docx"
+        copy.write_bytes(data)
+        reading = tracked.read(read_reviewed(copy))
+    headings = {cid: key(f"{t.chapter.number} {t.chapter.title}") for cid, t in targets.items()}
+    if len(targets) == 1:
+        (only,) = targets
+        parts, outside = {only: reading}, []
+    else:
+        parts, outside = by_chapter(reading, headings)
+    for o in outside:
+        leaf = reading.leaves[o.leaf]
+        if leaf.changes:
+            text = leaf.view(frozenset(c.author for c in leaf.changes))
+            part = f"„{o.part}“" if o.part else "Titel und Inhaltsverzeichnis"
+            problems.append(f"{name}: Absatz {leaf.number} (‚{text[:40]}‘) in {part}: diesen "
+                            f"Teil erzeugt lip, Änderungen daran sind nicht übernehmbar")
+    if package.note_changes:
+        problems.append(f"{name}: {package.note_changes} Änderung(en) in Fußnoten; Fußnoten "
+                        f"lassen sich nicht aus Word übernehmen, bitte im Kapiteltext ändern")
+    order = author_order(reading.changes)
+    notes: list[str] = []
+    for cid, target in targets.items():
+        sub = parts.get(cid)
+        if sub is None:
+            problems.append(f"{name}: Kapitel {target.chapter.number} {target.chapter.title} "
+                            f"ist in der Datei nicht zu finden (Überschrift gelöscht?)")
+            continue
+        generated = {headings[cid], key(TOC_TITLE), key("Inhalt")}
+        target.reading = sub
+        target.proposal = propose(target.base.body, sub, generated=generated, order=order)
+        problems += [f"{name}: {p}" for p in target.proposal.problems]
+        notes += target.proposal.notes
+    if problems:
+        raise WordInputError("\n".join(problems) + "\nNichts wurde übernommen.")
+    if package.format_changes:
+        notes.append(f"{package.format_changes} reine Formatänderung(en) (Schrift, Absatzformat) "
+                     f"nicht übernommen: der Plan legt die Gestaltung selbst fest")
+    if package.moves:
+        notes.append(f"{package.moves} Verschiebung(en) als Streichung und Einfügung übernommen")
+    # three-way where a chapter moved on since the export
+    merged = False
+    conflicts: list[str] = []
+    final: dict[str, list[str]] = {}
+    for cid, target in targets.items():
+        bodies = target.proposal.bodies
+        if text_hash(target.head.body) != text_hash(target.base.body):
+            from pipeline.word.merge import merge3
+
+            merged = True
+            out = []
+            for body in bodies:
+                result = merge3(target.base.body, target.head.body, body)
+                conflicts += [f"{target.chapter.path}:\n{c}" for c in result.conflicts
+                              if f"{target.chapter.path}:\n{c}" not in conflicts]
+                out.append(result.text)
+            bodies = out
+        final[cid] = bodies
+    if conflicts:
+        raise WordError(f"{name}: das Kapitel wurde seit dem Export geändert, und diese Absätze "
+                        f"wurden in beiden Fassungen geändert – nichts wurde übernommen:\n"
+                        + "\n".join(conflicts))
+    views = [UNTRACKED, *order]
+    commits: list[history.PlannedCommit] = []
+    summary = []
+    previous = {cid: targets[cid].head.body for cid in targets}
+    for k, author in enumerate(views):
+        files = {}
+        changed_titles = []
+        for cid, target in targets.items():
+            body = final[cid][k]
+            if body != previous[cid]:
+                files[target.relpath] = dataclasses.replace(target.head, body=body).join() \
+                    .encode("utf-8")
+                changed_titles.append(target.chapter.title)
+                previous[cid] = body
+        if not files:
+            continue
+        changes = [c for c in reading.changes if c.author == author] if author else []
+        n = len(changes)
+        where = ", ".join(changed_titles)
+        who = author or package.last_modified_by or "unbekannt"
+        date = max((c.date for c in changes), default="")
+        if author == UNTRACKED:
+            message = f"{where}: Änderungen ohne Nachverfolgung aus Word übernommen ({name})"
+        else:
+            message = (f"{where}: {n} Änderung{'en' if n != 1 else ''} von {who} aus Word "
+                       f"übernommen ({name})")
+        commits.append(history.PlannedCommit(files, message, who, date))
+        summary.append((who, date, n))
+    comments_file = ""
+    comment_count = sum(len(t.reading.comments) for t in targets.values())
+    for target in targets.values():
+        sub = target.reading
+        if not sub.comments:
+            continue
+        datum = _date_of(max(c.date for c in sub.comments))
+        rel = f"{COMMENTS_DIR}/{target.chapter.id}-{datum}.md"
+        comments_file = history.repo_path(repo, plan_dir / rel)
+        text = comments_markdown(target.chapter, sub, target.proposal.anchors, name)
+        authors = sorted({c.author for c in sub.comments})
+        n = len(sub.comments)
+        commits.append(history.PlannedCommit(
+            {comments_file: text.encode("utf-8")},
+            f"{target.chapter.title}: {n} Anmerkung{'en' if n != 1 else ''} aus Word ({name})",
+            ", ".join(authors), max(c.date for c in sub.comments)))
+    if not commits:
+        raise WordError(f"{name}: enthält keine Änderungen und keine Kommentare gegenüber dem "
+                        f"exportierten Text; es gibt nichts zu übernehmen")
+    first_author = commits[0].author
+    dates = [c.date for c in commits if c.date]
+    datum = _date_of(max(dates) if dates else "")
+    subject = next(iter(targets)) if len(targets) == 1 else "plan"
+    stem = f"vorschlag/{_slug(subject)}-{_slug(first_author.split(',')[0])}-{datum}"
+    branch, n = stem, 1
+    while history.branch_exists(repo, branch):
+        n += 1
+        branch = f"{stem}-{n}"
+    history.create_branch(repo, branch, history.head_sha(repo), commits)
+    first = next(iter(targets.values())).chapter
+    return ImportResult(branch, first, summary, comment_count, comments_file, notes, merged,
+                        [t.chapter for t in targets.values()])
+
+
+def comments_markdown(chapter: Chapter, reading, anchors: dict[int, str], source: str) -> str:
+    """The comments of a reviewed file, each under the section/Ziel/Maßnahme it is attached
+    to, quoting the text it marks."""
+    lines = [f"# Anmerkungen zu Kapitel {chapter.number} {chapter.title}", "",
+             f"Aus der Word-Datei {source}.", ""]
+    for comment in reading.comments:
+        where = anchors.get(comment.leaf, "") or "Kapitel"
+        lines.append(f"## {where}: {comment.author}, {comment.date[:10]}")
+        lines.append("")
+        if comment.quote:
+            lines.append(f"> {comment.quote}")
+            lines.append("")
+        lines.append(comment.text)
+        lines.append("")
+    return "\n".join(lines)
+
+
+# --- a free draft (lip word-import --neu) -----------------------------------------------------
+
+
+@dataclass
+class DraftResult:
+    branch: str
+    chapter: Chapter
+    paragraphs: int
+    images: list[str]
+    problems: list[str]
+    """lip check's findings and missing alt texts, each against its Word paragraph."""
+
+
+def import_draft(plan_dir: Path, kapitel: str, docx: Path) -> DraftResult:
+    """Propose a draft written freely in Word as the new body of `kapitel` (front matter
+    kept) on a branch, and report `lip check`'s findings against the Word paragraphs."""
+    from pipeline import history
+    from pipeline.commands.plan_report import plan_report
+    from pipeline.plan import read_resources
+    from pipeline.render.word import read_draft
+    from pipeline.word.draft import convert
+
+    data = _read_input(docx)
+    package = open_docx(data, docx.name)
+    repo = history.open_repo(plan_dir if plan_dir.exists() else Path.cwd())
+    plan = load_plan(plan_dir)
+    chapter = plan.chapter(kapitel)
+    relpath = history.repo_path(repo, plan_dir / chapter.filename)
+    if history.is_dirty(repo, relpath):
+        raise WordError(f"{chapter.path}: hat nicht committete Änderungen; bitte erst committen "
+                        f"oder verwerfen (git status) – nichts wurde verändert")
+    head_bytes = history.read_file_at(repo, "HEAD", relpath)
+    if head_bytes is None:
+        raise WordError(f"{chapter.path}: ist noch nicht committet; bitte erst das Kapitel "
+                        f"(mit seinem Kopf) committen")
+    head_text = split(decode(head_bytes, relpath), relpath)
+    prefix = history.plan_prefix(repo, plan_dir)
+    images: dict[str, bytes] = {}
+    with tempfile.TemporaryDirectory(prefix="lip-word-") as work:
+        copy = Path(work) / "entwurf.docx"
+        copy.write_bytes(data)
+        media = Path(work) / "medien"
+        draft = convert(read_draft(copy, media), image_prefix=f"{chapter.id}-",
+                        titles=(chapter.title, f"{chapter.number} {chapter.title}"))
+        for path, _alt, _n in draft.images:
+            source = Path(path) if Path(path).is_absolute() else Path(work) / path
+            if not source.is_file():
+                source = Path(path)
+            name = path.replace("\\", "/").rsplit("/", 1)[-1]
+            if source.is_file():
+                images[f"bilder/{chapter.id}-{name}"] = source.read_bytes()
+    if not draft.blocks:
+        raise WordInputError(f"{docx.name}: enthält keinen Text; nichts wurde übernommen")
+    new_text = dataclasses.replace(head_text, body=draft.body)
+    content = new_text.join().encode("utf-8")
+    # lip check on the plan as the proposal will hold it
+    files = dict(plan.files)
+    files[chapter.filename] = content
+    for rel in images:
+        files[rel] = None
+    proposed = load_plan(files)
+    proposed.resources = {**read_resources(plan_dir, plan.files), **images}
+    problems = list(draft.problems)
+    for d in plan_report(proposed).diagnostics:
+        if d.path != chapter.path or d.severity.name != "ERROR":
+            continue
+        block = draft.paragraph_at((d.line or 1) - new_text.body_first_line)
+        where = f"Absatz {block.paragraph} (‚{block.excerpt}‘)" if block else "Kopf"
+        problems.append(f"{where}: {d.field}: {d.message}")
+    author = package.last_modified_by or (
+        plan.manifest.gremium_name(str(chapter.get("expertinnengruppe")))
+        if plan.manifest and chapter.get("expertinnengruppe") else "Expert*innengruppe")
+    committed = {relpath: content}
+    committed.update({f"{prefix}/{rel}": blob for rel, blob in images.items()})
+    datum = dt.date.today().isoformat()
+    stem = f"vorschlag/{_slug(chapter.id)}-entwurf-{datum}"
+    branch, n = stem, 1
+    while history.branch_exists(repo, branch):
+        n += 1
+        branch = f"{stem}-{n}"
+    message = (f"{chapter.title}: neuer Text aus dem Word-Entwurf {docx.name} "
+               f"({len(draft.blocks)} Absätze)")
+    history.create_branch(repo, branch, history.head_sha(repo),
+                          [history.PlannedCommit(committed, message, author, "")])
+    return DraftResult(branch, chapter, len(draft.blocks), sorted(images), problems)

@@ -1,0 +1,98 @@
+"""Three-way merge of chapter bodies by paragraph: the exported text (base), the chapter as it
+is now (ours) and the reviewed text (theirs). Changes to different paragraphs merge; a
+paragraph both sides changed differently is a conflict, reported with both versions."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Merged:
+    text: str
+    conflicts: list[str] = field(default_factory=list)
+
+
+def blocks(body: str) -> list[str]:
+    """The body cut after each blank line run: paragraphs with their trailing blank lines."""
+    return [b for b in re.split(r"(?<=\n\n)(?=[^\n])", body) if b]
+
+
+def _changes(base: list[str], other: list[str]) -> list[tuple[int, int, list[str]]]:
+    """(base start, base end, replacement) for every changed range."""
+    ops = difflib.SequenceMatcher(None, base, other, autojunk=False).get_opcodes()
+    return [(i1, i2, other[j1:j2]) for tag, i1, i2, j1, j2 in ops if tag != "equal"]
+
+
+def _short(text: str, n: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[:n - 1] + "…"
+
+
+def _around(a: str, b: str, n: int = 60) -> str:
+    """`a` near the first place where it differs from `b` (what a conflict is about)."""
+    a, b = " ".join(a.split()), " ".join(b.split())
+    p = 0
+    while p < min(len(a), len(b)) and a[p] == b[p]:
+        p += 1
+    start = max(0, p - n // 3)
+    piece = a[start:start + n]
+    return ("…" if start else "") + piece + ("…" if start + n < len(a) else "")
+
+
+def merge3(base: str, ours: str, theirs: str) -> Merged:
+    """Merge `theirs` into `ours` relative to `base`."""
+    b, o, t = blocks(base), blocks(ours), blocks(theirs)
+    mine, yours = _changes(b, o), _changes(b, t)
+    out: list[str] = []
+    conflicts: list[str] = []
+    i = 0
+    events = sorted([(s, e, r, "o") for s, e, r in mine] + [(s, e, r, "t") for s, e, r in yours],
+                    key=lambda x: (x[0], x[1]))
+    k = 0
+    while k < len(events):
+        s, e, r, side = events[k]
+        group = [events[k]]
+        end = e
+        k += 1
+        while k < len(events) and (events[k][0] < end or events[k][0] == s == events[k][1]
+                                   or (events[k][0] == end and s == e)):
+            group.append(events[k])
+            end = max(end, events[k][1])
+            k += 1
+        out.extend(b[i:s])
+        sides = {g[3] for g in group}
+        if len(sides) == 1:
+            cursor = s
+            for gs, ge, gr, _ in group:
+                out.extend(b[cursor:gs])
+                out.extend(gr)
+                cursor = ge
+            out.extend(b[cursor:end])
+        else:
+            ours_new = _apply_range(b, s, end, [g for g in group if g[3] == "o"])
+            theirs_new = _apply_range(b, s, end, [g for g in group if g[3] == "t"])
+            if ours_new == theirs_new:
+                out.extend(ours_new)
+            else:
+                where = _short("".join(b[s:end])) or "(neuer Absatz)"
+                mine_text, word_text = "".join(ours_new), "".join(theirs_new)
+                conflicts.append(f"  Absatz „{where}“\n    jetzt im Kapitel: "
+                                 f"„{_around(mine_text, word_text) or '(gestrichen)'}“\n"
+                                 f"    in Word: „{_around(word_text, mine_text) or '(gestrichen)'}“")
+                out.extend(ours_new)
+        i = end
+    out.extend(b[i:])
+    return Merged("".join(out), conflicts)
+
+
+def _apply_range(b: list[str], s: int, e: int, changes) -> list[str]:
+    out, cursor = [], s
+    for cs, ce, r, _ in sorted(changes, key=lambda c: c[0]):
+        out.extend(b[cursor:cs])
+        out.extend(r)
+        cursor = ce
+    out.extend(b[cursor:e])
+    return out

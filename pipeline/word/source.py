@@ -1,0 +1,271 @@
+"""The chapter body as Word shows it: editable pieces (leaves) with their place in the
+Markdown, and the plain text of each with a map back to the Markdown characters.
+
+Edits made in Word arrive as plain text; applying them to the Markdown at the mapped places
+keeps every untouched link, emphasis and anchor exactly as the editor wrote it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*(\{[^}]*\})?[ \t]*#*[ \t]*$")
+_ITEM = re.compile(r"^([ \t]*(?:[-*+]|\d+[.)])[ \t]+)")
+_DEFINITION = re.compile(r"^(:[ \t]+)")
+_FENCE = re.compile(r"^(:::|```|~~~)")
+_SECTION = re.compile(r"^(\d+|[A-Z])\.(\d+)\s")
+_MEASURE = re.compile(r"^Maßnahme\s+(\S+?):")
+_GOAL = re.compile(r"^\*\*Ziel\s+(\S+?):?\*\*")
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One paragraph-like piece of the body: a heading's text, a paragraph, a list item,
+    a definition's term or text, a table cell."""
+
+    start: int
+    end: int
+    """body[start:end] is the leaf's Markdown (without heading marks, list markers, ids)."""
+    kind: str
+    """'heading', 'para', 'item', 'term', 'definition', 'cell'."""
+    prefix: str = ""
+    """What starts a new leaf of the same kind on a line ('- ', '## ', ': ')."""
+    anchor: str = ""
+    """The section, Ziel or Maßnahme the leaf belongs to (e.g. 'Maßnahme 1.2.3')."""
+
+
+def leaves(body: str) -> list[Leaf]:
+    """Split a chapter body into leaves, in reading order."""
+    out: list[Leaf] = []
+    offset = 0
+    lines = body.split("\n")
+    starts = []
+    for line in lines:
+        starts.append(offset)
+        offset += len(line) + 1
+    anchor = section = ""
+    i = 0
+    fenced_code = False
+    while i < len(lines):
+        line = lines[i]
+        if fenced_code:
+            fenced_code = not line.startswith(("```", "~~~"))
+            i += 1
+            continue
+        if not line.strip() or _FENCE.match(line):
+            fenced_code = line.startswith(("```", "~~~"))
+            i += 1
+            continue
+        heading = _HEADING.match(line)
+        if heading:
+            text = heading.group(2)
+            start = starts[i] + heading.start(2)
+            level = len(heading.group(1))
+            if level <= 2:
+                m = _SECTION.match(text)
+                section = f"Abschnitt {m.group(1)}.{m.group(2)}" if m else ""
+                anchor = section
+            elif (m := _MEASURE.match(text)):
+                anchor = f"Maßnahme {m.group(1)}"
+            elif level <= 4:
+                anchor = section
+            out.append(Leaf(start, start + len(text), "heading", heading.group(1) + " ", anchor))
+            i += 1
+            continue
+        if line.startswith("|"):  # a pipe table: one leaf per cell, the rule row skipped
+            k = i
+            while k < len(lines) and lines[k].startswith("|"):
+                k += 1
+            c = k
+            while c < len(lines) and not lines[c].strip():
+                c += 1
+            caption = _DEFINITION.match(lines[c]) if c < len(lines) and c > k else None
+            if caption:  # Word shows the caption above the table: keep that order
+                s0 = starts[c] + caption.end(1)
+                out.append(Leaf(s0, starts[c] + len(lines[c].rstrip()), "caption", "", anchor))
+            while i < len(lines) and lines[i].startswith("|"):
+                row = lines[i]
+                if not re.fullmatch(r"[|:\- \t]+", row):
+                    for m in re.finditer(r"(?<=\|)([^|]*?(?:\\\|[^|]*?)*)(?=\|)", row):
+                        cell = m.group(1)
+                        lead = len(cell) - len(cell.lstrip())
+                        text = cell.strip()
+                        if text:
+                            s = starts[i] + m.start(1) + lead
+                            out.append(Leaf(s, s + len(text), "cell", "", anchor))
+                i += 1
+            if caption:
+                i = c + 1
+            continue
+        # a block of lines up to the next blank line: paragraph, list, or definition list
+        j = i
+        while j < len(lines) and lines[j].strip() and not _HEADING.match(lines[j]) \
+                and not _FENCE.match(lines[j]):
+            j += 1
+        pieces: list[tuple[int, int, str, str]] = []  # (first line, prefix length, kind, prefix)
+        for k in range(i, j):
+            item = _ITEM.match(lines[k])
+            definition = _DEFINITION.match(lines[k])
+            if item:
+                pieces.append((k, len(item.group(1)), "item", item.group(1)))
+            elif definition:
+                pieces.append((k, len(definition.group(1)), "definition", definition.group(1)))
+            elif k + 1 < j and _DEFINITION.match(lines[k + 1]):
+                pieces.append((k, 0, "term", ""))
+            elif not pieces:
+                pieces.append((k, 0, "para", ""))
+        for n, (k, skip, kind, prefix) in enumerate(pieces):
+            last = (pieces[n + 1][0] if n + 1 < len(pieces) else j) - 1
+            start = starts[k] + skip
+            end = starts[last] + len(lines[last])
+            text = body[start:end]
+            leaf_anchor = anchor
+            if kind == "item" and (m := _GOAL.match(text)):
+                leaf_anchor = f"Ziel {m.group(1)}"
+            out.append(Leaf(start, end, kind, prefix, leaf_anchor))
+        i = j
+    return out
+
+
+# --- plain text and its map back to the Markdown -------------------------------------------
+
+_ATTR = re.compile(r"\{[#.][^}]*\}")
+_EMPTY_SPAN = re.compile(r"\[\]\{[^}]*\}")
+_LINK_TARGET = re.compile(r"\]\((?:[^()\s]|\([^()]*\))*(?:\s+\"[^\"]*\")?\)")
+_WORD = re.compile(r"\w")
+_ALNUM = re.compile(r"[^\W_]")
+
+
+def plain_map(src: str) -> tuple[str, list[int]]:
+    """The text Word shows for the Markdown `src` (whitespace runs as one space), and for
+    each of its characters the index in `src` it came from."""
+    chars: list[str] = []
+    pos: list[int] = []
+    opened: set[str] = set()
+    i, n = 0, len(src)
+    while i < n:
+        c = src[i]
+        if c == "[" and (m := _EMPTY_SPAN.match(src, i)):
+            i = m.end()
+            continue
+        if c == "{" and (m := _ATTR.match(src, i)):
+            i = m.end()
+            continue
+        if c == "^" and src.startswith("^[", i):  # an inline footnote: Word has it apart
+            depth, k = 0, i + 1
+            while k < n:
+                if src[k] == "\\":
+                    k += 2
+                    continue
+                depth += {"[": 1, "]": -1}.get(src[k], 0)
+                k += 1
+                if depth == 0:
+                    break
+            i = k
+            continue
+        if c == "!" and src.startswith("![", i):
+            i += 2
+            continue
+        if c == "[":
+            i += 1
+            continue
+        if c == "]":
+            m = _LINK_TARGET.match(src, i)
+            i = m.end() if m else i + 1
+            continue
+        if c == "\\" and i + 1 < n and not src[i + 1].isspace():
+            chars.append(src[i + 1])
+            pos.append(i + 1)
+            i += 2
+            continue
+        if c in "*_":
+            j = i
+            while j < n and src[j] == c:
+                j += 1
+            before = src[i - 1] if i else " "
+            after = src[j] if j < n else " "
+            run = src[i:j]
+            closes = run in opened and not before.isspace()
+            partner = re.compile(r"(?<![\\" + c + "])" + re.escape(run) + "(?!" + re.escape(c) + ")")
+            opens = not after.isspace() and partner.search(src, j) is not None
+            if _ALNUM.match(before) and _ALNUM.match(after) or not (opens or closes):
+                for k in range(i, j):  # Partner*innen, or a star without partner: text
+                    chars.append(c)
+                    pos.append(k)
+            elif closes:
+                opened.discard(run)
+            else:
+                opened.add(run)
+            i = j
+            continue
+        if c == "`":
+            i += 1
+            continue
+        if c.isspace():
+            if chars and chars[-1] != " ":
+                chars.append(" ")
+                pos.append(i)
+            i += 1
+            continue
+        chars.append(c)
+        pos.append(i)
+        i += 1
+    while chars and chars[-1] == " ":
+        chars.pop()
+        pos.pop()
+    return "".join(chars), pos
+
+
+def normal(text: str) -> str:
+    """Whitespace runs as one space, no space at the ends (how the text is compared)."""
+    return " ".join(text.split())
+
+
+def key(text: str) -> str:
+    """What two versions of a leaf must share to be taken for the same leaf."""
+    return "".join(_WORD.findall(text)).casefold()
+
+
+def escape(text: str) -> str:
+    """Plain text typed in Word as Markdown that reads back as that text."""
+    text = text.replace("\\", "\\\\")
+    text = re.sub(r"([\[\]`<>])", r"\\\1", text)
+    return re.sub(r"(?<![^\W_])[*_]|[*_](?![^\W_])", lambda m: "\\" + m.group(0), text)
+
+
+def apply_plain(src: str, target: str) -> str:
+    """`src` (Markdown) changed so that its plain text becomes `target`: only the changed
+    characters are replaced, all other Markdown stays as it was."""
+    import difflib
+
+    base, pos = plain_map(src)
+    target = normal(target)
+    if base == target:
+        return src
+    out: list[str] = []
+    cursor = 0
+    textual = set(pos) | {p - 1 for p in pos if p and src[p - 1] == "\\"}
+    ops = difflib.SequenceMatcher(None, base, target, autojunk=False).get_opcodes()
+    for tag, i1, i2, j1, j2 in ops:
+        if tag == "equal":
+            continue
+        start = pos[i1] if i1 < len(base) else len(src.rstrip())
+        end = pos[i2 - 1] + 1 if i2 > i1 else start
+        if i2 > i1 and base[i2 - 1] == " ":  # a whitespace run is one character of `base`
+            while end < len(src) and src[end].isspace():
+                end += 1
+        out.append(src[cursor:start])
+        out.append(escape(target[j1:j2]))
+        # markup inside the replaced range stays (a closing ** after deleted text)
+        out.append("".join(src[k] for k in range(start, end)
+                           if k not in textual and not src[k].isspace()))
+        cursor = end
+    out.append(src[cursor:])
+    result = "".join(out)
+    if not _EMPTY_EMPHASIS.search(src):  # all text between ** and ** deleted: drop the pair
+        result = _EMPTY_EMPHASIS.sub(lambda m: m.group(2), result)
+    return result
+
+
+_EMPTY_EMPHASIS = re.compile(r"(?<![\\*_])(\*\*|__)(\s*)\1(?![*_])")

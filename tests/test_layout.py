@@ -1,0 +1,310 @@
+"""Layout of the real outputs of the shipped plan (issue 16): what a print shop or a council
+member would send back. Checked on the files `lip build` writes, not on the templates: the PDF
+through poppler, the DOCX through LibreOffice (headless, to PDF), the HTML in Chromium.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from support import SHIPPED_PLAN
+from support.pdf import pdf_text
+
+from pipeline.assemble import assemble, with_drucksache
+from pipeline.commands.build import build
+from pipeline.plan import load_plan
+
+pytestmark = pytest.mark.slow
+
+A4 = (595.3, 841.9)
+HEADER_BAND, FOOTER_BAND = 62.0, 780.0
+"""Page coordinates (pt) above/below which the running header and the footer sit."""
+WORD = re.compile(r"[0-9A-Za-zÄÖÜäöüß*\u00ad-]+")
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("layout")
+    return build(SHIPPED_PLAN, output=out, validate=False).outputs
+
+
+@pytest.fixture(scope="module")
+def plan_words() -> set[str]:
+    """Every word the document can show: the plan's text and what the build generates."""
+    plan = load_plan(SHIPPED_PLAN)
+    doc = assemble(plan)
+    text = with_drucksache(doc, word=False).markdown + " ".join(map(str, doc.metadata.values()))
+    text += " ".join(str(v) for v in doc.data.values()) + " " + str(doc.data["drucksache"])
+    words = {w.replace("\\", "") for w in WORD.findall(text.replace("\\*", "*"))}
+    words |= {piece for w in words for piece in w.split("-")}  # compounds break at their hyphen
+    return words | {"Seite", "von", "Tabelle", "ENTWURF"}
+
+
+def _pages_bbox(pdf: Path) -> list[tuple[tuple[float, float], list[tuple[float, float, float, float, str]]]]:
+    """Per page: (width, height) and its words (xMin, yMin, xMax, yMax, text)."""
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, check=True).stdout
+    pages = []
+    for page in re.finditer(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', out.decode(), re.S):
+        words = [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+            page.group(3))]
+        pages.append(((float(page.group(1)), float(page.group(2))), words))
+    return pages
+
+
+def _body_words(words):
+    """Words of the text area: no running header, no footer, no ENTWURF watermark."""
+    return [w for w in words if HEADER_BAND < w[1] and w[3] < FOOTER_BAND and w[3] - w[1] < 30]
+
+
+def _is_a4(size: tuple[float, float]) -> bool:
+    return sorted(round(s, 1) for s in size) == sorted(A4)
+
+
+# --- the council PDF --------------------------------------------------------------------------
+
+def test_every_pdf_page_is_a4(shipped) -> None:
+    sizes = [size for size, _ in _pages_bbox(shipped["pdf"])]
+    assert sizes and all(_is_a4(s) for s in sizes), [i + 1 for i, s in enumerate(sizes) if not _is_a4(s)]
+
+
+def _starts_a_part(words) -> bool:
+    """The page opens a chapter, annex or Anlage (a level-1 heading: red, large)."""
+    body = _body_words(words)
+    return bool(body) and (body[0][3] - body[0][1] > 14 or body[0][4] in ("Anlage", "zur"))
+
+
+def test_no_page_is_more_than_40_percent_empty_except_before_a_part(shipped) -> None:
+    pages = _pages_bbox(shipped["pdf"])
+    empty = []
+    for i, (_size, words) in enumerate(pages[:-1]):
+        body = _body_words(words)
+        if not body or _starts_a_part(pages[i + 1][1]):
+            continue
+        filled = (max(w[3] for w in body) - HEADER_BAND) / (FOOTER_BAND - 40 - HEADER_BAND)
+        if filled < 0.6:
+            empty.append((i + 1, f"{filled:.0%}"))
+    assert not empty, f"Seiten mit mehr als 40 % Leerraum (Seite, gefüllt): {empty}"
+
+
+def test_no_heading_is_the_last_line_of_a_page(shipped) -> None:
+    plan = load_plan(SHIPPED_PLAN)
+    headings = {" ".join(h.text.split()) for ch in plan.chapters for h in ch.body.headings}
+    headings |= {f"{ch.number} {ch.title}" for ch in plan.chapters}
+    terms = {m.group(1).strip() for ch in plan.chapters  # defined terms: "Term" then ":   …"
+             for m in re.finditer(r"^([^|\s][^\n]*)\n\n?:[ \t]", ch.text.body, re.M)}
+    headings |= {t.replace("\\", "") for t in terms}
+    layout = subprocess.run(["pdftotext", "-layout", str(shipped["pdf"]), "-"],
+                            capture_output=True, check=True).stdout.decode()
+    pages = layout.split("\f")
+    stranded = []
+    for number, page in enumerate(pages[:-1], start=1):
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        lines = [line for line in lines if not re.fullmatch(r"Seite \d+ von \d+|[A-Z]{1,3}", line)]
+        if lines and any(lines[-1] == h or (len(lines[-1]) > 12 and h.startswith(lines[-1]))
+                         for h in headings):
+            stranded.append((number, lines[-1]))
+    assert not stranded, f"Überschrift oder Begriff als letzte Zeile einer Seite: {stranded}"
+
+
+def test_numbers_stay_with_their_unit(shipped) -> None:
+    """German typography: "85 %", "Nr. 3", "1. Januar" never break between the two."""
+    text = pdf_text(shipped["pdf"])
+    split = re.findall(r"\d\n(?:%|Euro\b|Prozent\b)|\bNr\.\n\d|\b\d{1,2}\.\n(?:Januar|Juli|Dezember)\b", text)
+    assert not split, split
+
+
+def _broken_words(pages_text: list[str], words: set[str]) -> list[str]:
+    """Words in table text that are no word of the plan and no hyphenated piece of one."""
+    lowered = {w.lower() for w in words}
+    bad = []
+    for text in pages_text:
+        tokens = [t.strip("-") if not t.endswith(("-", "\u00ad")) else t for t in WORD.findall(text)]
+        hyphenated = [t.rstrip("-\u00ad").lower() for t in tokens if t.endswith(("-", "\u00ad"))]
+        for token in tokens:
+            t = token.rstrip("-\u00ad").replace("\u00ad", "").lower()
+            if len(t) < 2 or t.isdigit() or t in lowered or (token.isupper() and token in "ENTWURF"):
+                continue
+            if token.endswith(("-", "\u00ad")) and any(w.startswith(t) for w in lowered):
+                continue  # the first piece of a hyphenated word
+            if any(w.endswith(t) and w[: len(w) - len(t)] in hyphenated for w in lowered):
+                continue  # the second piece
+            if any(t in w for w in lowered) and "-" in token:
+                continue  # a compound with a hyphen, broken at its hyphen
+            bad.append(token)
+    return bad
+
+
+def _annex_layout(pdf: Path) -> list[str]:
+    """The annexes' pages (catalog, Beratungsverlauf) as `pdftotext -layout` shows them."""
+    pages = pdf_text(pdf).split("\f")
+    first = max(i for i, p in enumerate(pages) if "Anhang 1: Maßnahmenkatalog" in p) + 1
+    out = subprocess.run(["pdftotext", "-layout", "-f", str(first), str(pdf), "-"],
+                         capture_output=True, check=True).stdout.decode()
+    return [" ".join(p.split()) for p in out.split("\f")]
+
+
+def test_no_word_in_the_pdf_tables_breaks_mid_word(shipped, plan_words) -> None:
+    bad = _broken_words(_annex_layout(shipped["pdf"]), plan_words)
+    assert not bad, f"in Tabellenzellen mitten im Wort getrennt: {sorted(set(bad))[:20]}"
+
+
+# --- the Word file --------------------------------------------------------------------------
+
+def test_docx_is_a4_with_header_footer_and_entwurf(shipped) -> None:
+    with zipfile.ZipFile(shipped["docx"]) as z:
+        document = z.read("word/document.xml").decode()
+        headers = " ".join(z.read(n).decode() for n in z.namelist() if re.fullmatch(r"word/header\d*\.xml", n))
+        footers = " ".join(z.read(n).decode() for n in z.namelist() if re.fullmatch(r"word/footer\d*\.xml", n))
+    size = re.search(r"<w:pgSz [^>]*>", document).group()
+    assert 'w:w="11906"' in size and 'w:h="16838"' in size  # A4 portrait
+    assert "headerReference" in document and "footerReference" in document
+    assert "ENTWURF" in headers and "3. Fassung" in headers and "LIP 2.0" in headers
+    assert "PAGE" in footers and "NUMPAGES" in footers and "Seite " in footers
+    assert ">Table of Contents<" not in document and ">Inhalt<" in document
+    for part in ("Beratungsfolge", "Kostentabelle", "Berücksichtigung von Gender-Aspekten",
+                 "Begründung des Antrages", "Der Rat möge beschließen"):
+        assert part in document, part
+
+
+def test_docx_without_entwurf_when_final() -> None:
+    import io
+
+    from pipeline.render import templates_dir
+    from pipeline.render.docx import finish_word
+
+    reference = (templates_dir() / "reference.docx").read_bytes()
+    data = {"kurztitel": "LIP 2.0", "fassung": "Beschlossene Fassung", "entwurf": False}
+    final = finish_word(reference, data)
+    with zipfile.ZipFile(io.BytesIO(final)) as z:
+        header = z.read("word/header1.xml").decode()
+    assert "ENTWURF" not in header and "Beschlossene Fassung" in header
+
+
+@pytest.fixture(scope="module")
+def docx_as_pdf(shipped, tmp_path_factory) -> Path:
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice nicht installiert (libreoffice-writer-nogui)")
+    out = tmp_path_factory.mktemp("lo")
+    subprocess.run([soffice, f"-env:UserInstallation=file://{out}/profil", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(out), str(shipped["docx"])],
+                   check=True, capture_output=True, timeout=180)
+    return out / "LIP-2.0.pdf"
+
+
+@pytest.mark.office
+def test_docx_opened_in_libreoffice_is_a4_and_complete(docx_as_pdf, plan_words) -> None:
+    pages = _pages_bbox(docx_as_pdf)
+    assert all(_is_a4(size) for size, _ in pages)
+    text = pdf_text(docx_as_pdf)
+    plan = load_plan(SHIPPED_PLAN)
+    flat = " ".join(text.split())
+    missing = [f"{ch.number} {ch.title}" for ch in plan.chapters if f"{ch.number} {ch.title}" not in flat]
+    missing += [m.id for _, m in plan.measures if f"Maßnahme {m.id}" not in flat]
+    assert not missing, missing
+    page_texts = text.split("\f")[:-1]
+    assert all("ENTWURF" in p and re.search(r"Seite \d+ von \d+", p) for p in page_texts)
+    for part in ("Beratungsfolge", "Kostentabelle", "Begründung des Antrages", "Anlage 1:"):
+        assert part in flat, part
+    assert flat.index("Kostentabelle") < flat.index("Anlage 1:") < flat.index("Inhalt")
+    bad = _broken_words(_annex_layout(docx_as_pdf), plan_words)
+    assert not bad, f"in Word-Tabellen mitten im Wort getrennt: {sorted(set(bad))[:20]}"
+
+
+# --- the HTML ---------------------------------------------------------------------------------
+
+@pytest.mark.browser
+def test_html_catalog_fits_a_phone(shipped) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright nicht installiert")
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.skip("chromium nicht installiert (make sysdeps)")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 800})
+            page.goto(shipped["html"].as_uri())
+            found = page.evaluate("""() => {
+              const tables = [...document.querySelectorAll('#anhang-massnahmenkatalog table')];
+              const right = Math.max(...tables.map(t => t.getBoundingClientRect().right));
+              const numbers = tables.flatMap(t => [...t.querySelectorAll('tbody tr td:first-child')]);
+              const stacked = numbers.filter(td => {
+                const r = document.createRange(); r.selectNodeContents(td);
+                return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size > 1;
+              }).map(td => td.textContent.trim());
+              const dates = [...document.querySelectorAll('#anhang-beratungsverlauf tbody td:first-child')];
+              const datesStacked = dates.filter(td => {
+                const r = document.createRange(); r.selectNodeContents(td);
+                return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size > 1;
+              }).length;
+              const history = document.querySelector('#anhang-beratungsverlauf table');
+              const historyRight = history.getBoundingClientRect().right;
+              return {count: tables.length, right, stacked, datesStacked, historyRight,
+                      drucksache: !!document.evaluate("//*[contains(text(),'Beratungsfolge')]",
+                                   document, null, 9, null).singleNodeValue,
+                      scroll: document.documentElement.scrollWidth};
+            }""")
+        finally:
+            browser.close()
+    assert found["count"] >= 6  # one table per Handlungsfeld
+    assert found["right"] <= 390 and found["scroll"] <= 390, found
+    assert not found["stacked"], f"Nummern über mehrere Zeilen: {found['stacked'][:5]}"
+    assert found["drucksache"]
+    assert found["datesStacked"] == 0 and found["historyRight"] <= 390, found  # scrolls inside itself
+
+
+def test_line_numbers_neither_collide_nor_number_empty_lines(tmp_path) -> None:
+    """`--zeilennummern`: each number beside a line of text, none over another (page 1 has the
+    Beratungsfolge beside the Drucksache's facts)."""
+    pdf = build(SHIPPED_PLAN, output=tmp_path, formats=["pdf"], line_numbers=True, validate=False).outputs["pdf"]
+    for number, (_size, words) in enumerate(_pages_bbox(pdf)[:3], start=1):
+        numbers = [w for w in words if w[2] < 68 and w[4].isdigit() and w[3] - w[1] < 14]
+        text = [w for w in _body_words(words) if w[0] > 68]
+        assert numbers, f"Seite {number}: keine Zeilennummern"
+        tops = sorted(w[1] for w in numbers)
+        assert all(b - a > 10 for a, b in zip(tops, tops[1:], strict=False)), f"Seite {number}: Nummern übereinander"
+        lonely = [w[4] for w in numbers if not any(abs((t[1] + t[3]) / 2 - (w[1] + w[3]) / 2) < 6 for t in text)]
+        assert not lonely, f"Seite {number}: Nummern ohne Text daneben: {lonely}"
+
+
+def test_no_catalog_row_is_split_across_pages(shipped) -> None:
+    """Each page of the Maßnahmenkatalog continues with a whole row: after the repeated table
+    head comes a Maßnahme's number, not the rest of a cell."""
+    split = []
+    for number, page in enumerate(_annex_layout_pages(shipped["pdf"]), start=1):
+        lines = [line.strip() for line in page.splitlines()
+                 if line.strip() and not re.fullmatch(r"[A-Z]{1,3}", line.strip())]  # no watermark
+        for i, line in enumerate(lines[:-1]):
+            if line.startswith("Nr.") and "Maßnahme" in line and not re.match(r"\d+\.\d+\.\d+\s", lines[i + 1]):
+                split.append((number, lines[i + 1][:40]))
+    assert not split, f"Zeilen über zwei Seiten geteilt (Seite des Anhangs, Text): {split}"
+
+
+def _annex_layout_pages(pdf: Path) -> list[str]:
+    pages = pdf_text(pdf).split("\f")
+    first = max(i for i, p in enumerate(pages) if "Anhang 1: Maßnahmenkatalog" in p) + 1
+    out = subprocess.run(["pdftotext", "-layout", "-f", str(first), str(pdf), "-"],
+                         capture_output=True, check=True).stdout.decode()
+    return out.split("\f")
+
+
+def test_drucksache_title_page_and_captions(shipped) -> None:
+    """The Anlage title page has no running header; the Drucksache's last page is more than a
+    carried-over remainder with the signature; table captions start where the text starts."""
+    pages = _pages_bbox(shipped["pdf"])
+    texts = [" ".join(w[4] for w in words) for _, words in pages]
+    title = next(i for i, t in enumerate(texts) if "zur Drucksache Nr." in t)
+    assert not [w for w in pages[title][1] if w[3] < HEADER_BAND], "Kopfzeile auf dem Titelblatt der Anlage"
+    before = _body_words(pages[title - 1][1])
+    assert len({round(w[1]) for w in before}) > 8, "letzte Seite der Drucksache fast leer"
+    left = min(w[0] for _, words in pages for w in _body_words(words))
+    captions = [w for _, words in pages for i, w in enumerate(words)
+                if w[4] == "Tabelle" and i + 1 < len(words) and re.fullmatch(r"\d+:", words[i + 1][4])]
+    assert captions and all(abs(w[0] - left) < 8 for w in captions), \
+        [round(w[0]) for w in captions if abs(w[0] - left) >= 8]  # at its table, not centred

@@ -1,0 +1,640 @@
+"""Word round trip (issue 17): export a chapter, edit it in LibreOffice (scripted, real tracked
+changes) or as OOXML the way Word writes it, import it as a proposal branch."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import git
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from support.repos import init_repo
+
+from pipeline.cli import main
+from pipeline.plan import load_plan
+from pipeline.plan.frontmatter import split
+from pipeline.word.source import apply_plain, leaves, normal, plain_map
+
+ROOT = Path(__file__).resolve().parent.parent
+LO_EDIT = ROOT / "tests" / "support" / "lo_edit_docx.py"
+HAS_LO = shutil.which("soffice") is not None and subprocess.run(
+    ["/usr/bin/python3", "-c", "import uno"], capture_output=True).returncode == 0
+needs_lo = pytest.mark.skipif(not HAS_LO, reason="LibreOffice mit python3-uno nicht installiert")
+
+
+def lip(args: list[str], capsys) -> tuple[int, str, str]:
+    try:
+        main(args)
+        code = 0
+    except SystemExit as e:
+        code = e.code or 0
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch, fixed_git_dates):
+    """The shipped plan, committed once, as the current folder."""
+    root = tmp_path / "repo"
+    shutil.copytree(ROOT / "plan", root / "plan")
+    r = init_repo(root)
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("NO_COLOR", "1")
+    return r
+
+
+def body_of(repo: git.Repo, rev: str, rel: str = "plan/11-bildung.md") -> str:
+    data = repo.git.show(f"{rev}:{rel}")
+    return split(data + "\n", rel).body
+
+
+def export(capsys, *args: str) -> Path:
+    code, out, err = lip(["word-export", *args], capsys)
+    assert code == 0, err
+    return Path(out.strip().splitlines()[0])
+
+
+def custom_properties(data: bytes) -> dict[str, str]:
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("docProps/custom.xml").decode()
+    return dict(re.findall(r'name="([^"]+)"><vt:lpwstr>([^<]*)<', xml))
+
+
+def branches(repo: git.Repo) -> set[str]:
+    return {h.name for h in repo.heads}
+
+
+# --- export and provenance --------------------------------------------------------------------
+
+
+def test_export_carries_commit_chapter_and_text_hash(repo, capsys):
+    path = export(capsys, "bildung")
+    props = custom_properties(path.read_bytes())
+    chapter = load_plan(Path("plan")).chapter("bildung")
+    assert props["lip-kapitel"] == "bildung"
+    assert props["lip-commit"] == repo.head.commit.hexsha
+    assert props["lip-text-sha256"] == chapter.text_sha256
+    assert props["lip-plan"] == repo.head.commit.hexsha  # the first commit names the plan
+    document = zipfile.ZipFile(path).read("word/document.xml").decode()
+    assert "Maßnahme 1.1.1: Sprachbildung im Kita-Alltag verankern" in document
+    assert "Federführung" in document
+
+
+def test_build_docx_carries_the_same_provenance(repo):
+    from pipeline.commands.build import build
+
+    result = build(Path("plan"), output=Path("build"), formats=["docx"])
+    props = custom_properties(result.outputs["docx"].read_bytes())
+    chapter = load_plan(Path("plan")).chapter("bildung")
+    assert props["lip-commit"] == repo.head.commit.hexsha
+    assert props["lip-text-sha256-bildung"] == chapter.text_sha256
+    assert "bildung" in props["lip-kapitel"].split()
+
+
+# --- LibreOffice: the real round trip ---------------------------------------------------------
+
+EDITS = [
+    {"author": "Erika Muster", "op": "replace", "find": "wichtigste", "text": "zentrale"},
+    {"author": "Erika Muster", "op": "insert_after", "find": "Familiensprachen der Kinder",
+     "text": " ausdrücklich"},
+    {"author": "Hans Prüfer", "op": "delete", "find": " und Unterricht"},
+    {"author": "Hans Prüfer", "op": "paragraph_after", "find": "Bildungserwartungen haben.",
+     "text": "Ein ganz neuer Absatz."},
+    {"author": "Ute Beirat", "op": "replace", "find": "Fachbereich Jugend und Familie",
+     "text": "Fachbereich Jugend, Familie und Bildung"},
+]
+
+
+def by_hand(body: str) -> str:
+    """The same edits, applied to the Markdown by hand."""
+    body = body.replace("der wichtigste Schlüssel", "der zentrale Schlüssel", 1)
+    body = body.replace("Familiensprachen der Kinder als", "Familiensprachen der Kinder "
+                        "ausdrücklich als", 1)
+    body = body.replace("Lehrkräfte und Unterricht,", "Lehrkräfte,", 1)
+    body = body.replace("Bildungserwartungen haben.\n", "Bildungserwartungen haben.\n\n"
+                        "Ein ganz neuer Absatz.\n", 1)
+    return body.replace(":   Fachbereich Jugend und Familie", ":   Fachbereich Jugend, Familie "
+                        "und Bildung", 1)
+
+
+def lo_edit(src: Path, out: Path, steps: list[dict]) -> Path:
+    script = out.with_suffix(".json")
+    script.write_text(json.dumps(steps), encoding="utf-8")
+    subprocess.run(["/usr/bin/python3", str(LO_EDIT), str(src.resolve()), str(out), str(script)],
+                   check=True, timeout=180, cwd=out.parent)
+    return out
+
+
+@needs_lo
+@pytest.mark.slow
+def test_libreoffice_round_trip_is_exact(repo, capsys, tmp_path):
+    exported = export(capsys, "bildung")
+    base = body_of(repo, "HEAD")
+    head = repo.head.commit.hexsha
+    reviewed = lo_edit(exported, tmp_path / "rueckmeldung.docx", EDITS)
+
+    code, out, err = lip(["word-import", str(reviewed)], capsys)
+    assert code == 0, err
+    branch = re.search(r"Branch (vorschlag/\S+)", out).group(1)
+    assert branch.startswith("vorschlag/bildung-erika-muster-")
+    assert f"lip redline main {branch}" in out
+    assert body_of(repo, branch) == by_hand(base)
+    # one commit per author, in the order they changed something, with their names
+    log = repo.git.log("--format=%an|%s", f"main..{branch}").splitlines()
+    assert [line.split("|")[0] for line in log] == ["Ute Beirat", "Hans Prüfer", "Erika Muster"]
+    assert "Bildung: 3 Änderungen von Erika Muster" in log[-1]
+    # main, the index and the working tree are untouched
+    assert repo.head.commit.hexsha == head
+    assert repo.git.status("--porcelain", "--", "plan") == ""
+
+    accepted = lo_edit(reviewed, tmp_path / "angenommen.docx", [{"op": "accept_all"}])
+    code, out, err = lip(["word-import", str(accepted)], capsys)
+    assert code == 0, err
+    branch2 = re.search(r"Branch (vorschlag/\S+)", out).group(1)
+    assert branch2 != branch  # never overwritten: a new suffix
+    assert body_of(repo, branch2) == body_of(repo, branch)
+
+    rejected = lo_edit(reviewed, tmp_path / "abgelehnt.docx", [{"op": "reject_all"}])
+    before = branches(repo)
+    code, out, err = lip(["word-import", str(rejected)], capsys)
+    assert code == 1 and "keine Änderungen" in err  # rejecting all gives the base text
+    assert branches(repo) == before
+
+
+# --- OOXML as Word writes it -------------------------------------------------------------------
+
+W_DATE = "2026-11-30T09:15:00Z"
+
+
+def _run(text: str) -> str:
+    return f'<w:r><w:t xml:space="preserve">{text}</w:t></w:r>'
+
+
+def word_edit(data: bytes, find: str, *, insert: str = "", delete: bool = False,
+              author: str = "Petra Word", comment: str = "", format_only: bool = False,
+              move_to: str = "") -> bytes:
+    """Rewrite the run holding `find` the way Word marks an edit: w:del/w:ins with w:rsid,
+    a comment range with comments.xml, a w:rPrChange, or a w:moveFrom/w:moveTo pair."""
+    z = zipfile.ZipFile(io.BytesIO(data))
+    files = {n: z.read(n) for n in z.namelist()}
+    xml = files["word/document.xml"].decode()
+    m = re.search(r'<w:r>(<w:rPr>(?:(?!</w:r>).)*?</w:rPr>)?<w:t xml:space="preserve">([^<]*?)'
+                  + re.escape(find) + r"([^<]*)</w:t></w:r>", xml)
+    assert m, find
+    before, after = m.group(2), m.group(3)
+    attrs = f'w:author="{author}" w:date="{W_DATE}"'
+    middle = _run(find)
+    if delete or move_to:
+        tag = "moveFrom" if move_to else "del"
+        middle = (f'<w:{tag} w:id="901" {attrs}><w:r w:rsidDel="00A1B2C3"><w:delText '
+                  f'xml:space="preserve">{find}</w:delText></w:r></w:{tag}>')
+    if insert:
+        middle += f'<w:ins w:id="902" {attrs}><w:r w:rsidR="00A1B2C3">' \
+                  f'<w:t xml:space="preserve">{insert}</w:t></w:r></w:ins>'
+    if format_only:
+        middle = (f'<w:r><w:rPr><w:b/><w:rPrChange w:id="903" {attrs}><w:rPr/></w:rPrChange>'
+                  f'</w:rPr><w:t xml:space="preserve">{find}</w:t></w:r>')
+    if comment:
+        middle = (f'<w:commentRangeStart w:id="0"/>{middle}<w:commentRangeEnd w:id="0"/>'
+                  f'<w:r><w:commentReference w:id="0"/></w:r>')
+    xml = xml[:m.start()] + _run(before) + middle + _run(after) + xml[m.end():]
+    if move_to:  # the run holding `move_to` is cut after it, the moved text goes between
+        t = re.search(r'<w:r><w:t xml:space="preserve">([^<]*?' + re.escape(move_to)
+                      + r')([^<]*)</w:t></w:r>', xml)
+        xml = (xml[:t.start()] + _run(t.group(1)) + f'<w:moveTo w:id="904" {attrs}><w:r>'
+               f'<w:t xml:space="preserve"> {find.strip()}</w:t></w:r></w:moveTo>'
+               + _run(t.group(2)) + xml[t.end():])
+    files["word/document.xml"] = xml.encode()
+    if comment:
+        files["word/comments.xml"] = (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:comments xmlns:w='
+            '"http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:comment w:id="0" '
+            f'{attrs} w:initials="PW"><w:p><w:r><w:t>{comment}</w:t></w:r></w:p></w:comment>'
+            '</w:comments>').encode()
+        rels = files["word/_rels/document.xml.rels"].decode()
+        files["word/_rels/document.xml.rels"] = rels.replace(
+            "</Relationships>", '<Relationship Id="rIdKommentar" Type="http://schemas.'
+            'openxmlformats.org/officeDocument/2006/relationships/comments" '
+            'Target="comments.xml"/></Relationships>').encode()
+        types = files["[Content_Types].xml"].decode()
+        files["[Content_Types].xml"] = types.replace(
+            "</Types>", '<Override PartName="/word/comments.xml" ContentType="application/vnd.'
+            'openxmlformats-officedocument.wordprocessingml.comments+xml"/></Types>').encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, content in files.items():
+            dst.writestr(name, content)
+    return out.getvalue()
+
+
+def test_word_ooxml_changes_comments_and_format_changes(repo, capsys, tmp_path):
+    exported = export(capsys, "bildung")
+    base = body_of(repo, "HEAD")
+    data = exported.read_bytes()
+    data = word_edit(data, "nach wie vor ", delete=True, author="Petra Word")
+    data = word_edit(data, "Kita-Lots", insert="innen und Lots", author="Max Zwei")
+    data = word_edit(data, "Schulplatzvergabe", comment="Wer finanziert das?", author="Petra Word")
+    data = word_edit(data, "Hochschulen sind eigenständig", format_only=True)
+    path = tmp_path / "word.docx"
+    path.write_bytes(data)
+
+    code, out, err = lip(["word-import", str(path)], capsys)
+    assert code == 0, err
+    branch = re.search(r"Branch (vorschlag/\S+)", out).group(1)
+    assert branch.endswith("2026-11-30")
+    expected = base.replace("aber nach wie vor stark", "aber stark", 1).replace(
+        "Geschulte Kita-Lots*innen", "Geschulte Kita-Lotsinnen und Lots*innen", 1)
+    assert body_of(repo, branch) == expected
+    assert "reine Formatänderung" in out
+    log = repo.git.log("--format=%an|%aI|%s", f"main..{branch}").splitlines()
+    authors = [line.split("|")[0] for line in log]
+    assert authors == ["Petra Word", "Max Zwei", "Petra Word"]
+    assert log[-1].split("|")[1].startswith("2026-11-30T09:15:00")
+    comments = repo.git.show(f"{branch}:plan/anmerkungen/bildung-2026-11-30.md")
+    assert "Wer finanziert das?" in comments
+    assert "> Schulplatzvergabe" in comments
+    assert "## Maßnahme 1.3.1: Petra Word" in comments  # anchored to the Maßnahme's ID
+
+
+def test_word_move_arrives_as_deletion_and_insertion(repo, capsys, tmp_path):
+    exported = export(capsys, "bildung")
+    base = body_of(repo, "HEAD")
+    data = word_edit(exported.read_bytes(), "in Niedersachsen ", move_to="bei den Kitas")
+    path = tmp_path / "verschoben.docx"
+    path.write_bytes(data)
+    code, out, err = lip(["word-import", str(path)], capsys)
+    assert code == 0, err
+    branch = re.search(r"Branch (vorschlag/\S+)", out).group(1)
+    expected = base.replace("Sprachförderung vor der Einschulung in Niedersachsen bei den Kitas",
+                            "Sprachförderung vor der Einschulung bei den Kitas in Niedersachsen", 1)
+    assert body_of(repo, branch) == expected
+    assert "Verschiebung" in out
+
+
+# --- three-way: the chapter moved on since the export ----------------------------------------
+
+
+def _commit_edit(repo: git.Repo, old: str, new: str) -> None:
+    path = Path(repo.working_tree_dir) / "plan" / "11-bildung.md"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    repo.git.add("-A")
+    repo.git.commit("-qm", "Bildung: weitergeschrieben")
+
+
+def test_import_merges_with_what_moved_on(repo, capsys, tmp_path):
+    exported = export(capsys, "bildung")
+    base = body_of(repo, "HEAD")
+    _commit_edit(repo, "Geschulte Kita-Lots*innen", "Geschulte und mehrsprachige Kita-Lots*innen")
+    data = word_edit(exported.read_bytes(), "nach wie vor ", delete=True)
+    path = tmp_path / "spaet.docx"
+    path.write_bytes(data)
+    code, out, err = lip(["word-import", str(path)], capsys)
+    assert code == 0, err
+    assert "zusammengeführt" in out
+    branch = re.search(r"Branch (vorschlag/\S+)", out).group(1)
+    assert body_of(repo, branch) == base.replace("aber nach wie vor stark", "aber stark", 1) \
+        .replace("Geschulte Kita-Lots*innen", "Geschulte und mehrsprachige Kita-Lots*innen", 1)
+
+
+def test_overlapping_changes_are_reported_not_applied(repo, capsys, tmp_path):
+    exported = export(capsys, "bildung")
+    _commit_edit(repo, "aber nach wie vor stark", "aber immer noch stark")
+    data = word_edit(exported.read_bytes(), "nach wie vor ", delete=True)
+    path = tmp_path / "konflikt.docx"
+    path.write_bytes(data)
+    before = branches(repo)
+    code, out, err = lip(["word-import", str(path)], capsys)
+    assert code == 1
+    assert "in beiden Fassungen geändert" in err
+    assert "immer noch" in err and "jetzt im Kapitel" in err and "in Word" in err
+    assert branches(repo) == before
+
+
+# --- bad input: a German message, an exit code, nothing written -------------------------------
+
+
+def _assert_nothing_written(repo: git.Repo, before: set[str], head: str) -> None:
+    assert branches(repo) == before
+    assert repo.head.commit.hexsha == head
+    assert repo.git.status("--porcelain", "--", "plan") == ""
+
+
+def _with_property(data: bytes, name: str, value: str) -> bytes:
+    z = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for n in z.namelist():
+            content = z.read(n)
+            if n == "docProps/custom.xml":
+                content = re.sub(rf'(name="{name}"><vt:lpwstr>)[^<]*'.encode(),
+                                 rb"\g<1>" + value.encode(), content)
+            dst.writestr(n, content)
+    return out.getvalue()
+
+
+def _bomb() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        dst.writestr("word/document.xml", b"\0" * 50_000_000)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("text.docx", b"nur Text, keine Word-Datei", "keine Word-Datei"),
+    ("alt.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "Word-Dokument (*.docx)"),
+    ("entwurf.odt", b"PK\x03\x04", "Word 2007–365 (.docx)"),
+    ("geschuetzt.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "Kennwort"),
+    ("kaputt.docx", b"PK\x03\x04" + b"\x00" * 200, "beschädigt"),
+    ("bombe.docx", None, "ZIP-Bombe"),
+])
+def test_files_that_are_not_a_docx(repo, capsys, tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(_bomb() if content is None else content)
+    before, head = branches(repo), repo.head.commit.hexsha
+    code, out, err = lip(["word-import", str(path)], capsys)
+    assert code == 1
+    assert name in err and message in err
+    assert "Traceback" not in err
+    _assert_nothing_written(repo, before, head)
+
+
+@pytest.mark.parametrize("prop, value, message", [
+    ("lip-kapitel", "gibt-es-nicht", "Kapitel 'gibt-es-nicht'"),
+    ("lip-plan", "0123456789abcdef0123456789abcdef01234567", "anderen Plan"),
+    ("lip-text-sha256", "0" * 64, "nicht zu finden"),
+])
+def test_provenance_that_does_not_fit(repo, capsys, tmp_path, prop, value, message):
+    exported = export(capsys, "bildung")
+    data = word_edit(exported.read_bytes(), "nach wie vor ", delete=True)
+    path = tmp_path / "fremd.docx"
+    path.write_bytes(_with_property(data, prop, value))
+    before, head = branches(repo), repo.head.commit.hexsha
+    code, out, err = lip(["word-import", str(path)], capsys)
+    assert code == 1 and message in err, err
+    _assert_nothing_written(repo, before, head)
+
+
+def test_a_docx_without_provenance_points_to_neu(repo, capsys, tmp_path):
+    from pipeline.render.tools import run_pandoc
+
+    path = tmp_path / "frei.docx"
+    run_pandoc(["-f", "markdown", "-t", "docx", "-o", str(path)], "Ein freier Text.\n")
+    code, out, err = lip(["word-import", str(path)], capsys)
+    assert code == 1 and "--neu" in err
+
+
+def test_uncommitted_changes_to_the_chapter_refuse_the_import(repo, capsys, tmp_path):
+    exported = export(capsys, "bildung")
+    path = tmp_path / "r.docx"
+    path.write_bytes(word_edit(exported.read_bytes(), "nach wie vor ", delete=True))
+    chapter = Path("plan/11-bildung.md")
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nNoch nicht committet.\n",
+                       encoding="utf-8")
+    dirty = chapter.read_bytes()
+    before = branches(repo)
+    code, out, err = lip(["word-import", str(path)], capsys)
+    assert code == 1 and "nicht committete Änderungen" in err
+    assert chapter.read_bytes() == dirty and branches(repo) == before
+
+
+def test_change_in_the_generated_chapter_heading_is_not_importable(repo, capsys, tmp_path):
+    exported = export(capsys, "bildung")
+    path = tmp_path / "r.docx"
+    path.write_bytes(word_edit(exported.read_bytes(), "1 Bildung", insert=" und Schule"))
+    before = branches(repo)
+    code, out, err = lip(["word-import", str(path)], capsys)
+    assert code == 1 and "von lip erzeugten Teil" in err and "Absatz" in err
+    assert branches(repo) == before
+
+
+# --- the pure parts ----------------------------------------------------------------------------
+
+BODY = split((ROOT / "plan" / "11-bildung.md").read_text(encoding="utf-8"), "x").body
+SOURCES = [BODY[leaf.start:leaf.end] for leaf in leaves(BODY)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(SOURCES), st.data())
+def test_apply_plain_reaches_any_edited_text(src, data):
+    plain, _ = plain_map(src)
+    i = data.draw(st.integers(0, len(plain)))
+    j = data.draw(st.integers(i, min(len(plain), i + 30)))
+    word = data.draw(st.text(alphabet="abcäöß *-.[]_", max_size=12))
+    target = plain[:i] + word + plain[j:]
+    assert plain_map(apply_plain(src, target))[0] == normal(target)
+
+
+def test_untouched_text_stays_byte_for_byte():
+    for src in SOURCES:
+        assert apply_plain(src, plain_map(src)[0]) == src
+
+
+def test_redline_docx_carries_the_provenance_of_its_new_side(repo, capsys):
+    _commit_edit(repo, "aber nach wie vor stark", "aber immer noch stark")
+    code, out, err = lip(["redline", "HEAD~1", "HEAD", "--format", "docx"], capsys)
+    assert code == 0, err
+    docx = next(Path("build").rglob("redline.docx"))
+    props = custom_properties(docx.read_bytes())
+    assert props["lip-commit"] == repo.head.commit.hexsha
+    chapter = load_plan(Path("plan")).chapter("bildung")
+    assert props["lip-text-sha256-bildung"] == chapter.text_sha256
+
+
+# --- a free draft: lip word-import --neu -------------------------------------------------------
+
+W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def _p(*runs: str, bold: bool = False) -> str:
+    rpr = "<w:rPr><w:b/></w:rPr>" if bold else ""
+    body = []
+    for run in runs:
+        if run == "<br>":
+            body.append("<w:r><w:br/></w:r>")
+        elif run == "<tab>":
+            body.append("<w:r><w:tab/></w:r>")
+        else:
+            body.append(f'<w:r>{rpr}<w:t xml:space="preserve">{run}</w:t></w:r>')
+    return f"<w:p>{''.join(body)}</w:p>"
+
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    cells = "".join(f"<w:tr><w:tc>{_p(a)}</w:tc><w:tc>{_p(b)}</w:tc></w:tr>" for a, b in rows)
+    return f"<w:tbl><w:tblPr/><w:tblGrid><w:gridCol/><w:gridCol/></w:tblGrid>{cells}</w:tbl>"
+
+
+def docx_of(body: str) -> bytes:
+    """A minimal DOCX as Word packs it: content types, relationships, the document."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0" encoding="UTF-8"?><Types xmlns='
+                   '"http://schemas.openxmlformats.org/package/2006/content-types"><Default '
+                   'Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+                   'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+                   '<Override PartName="/word/document.xml" ContentType="application/vnd.'
+                   'openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
+        z.writestr("_rels/.rels", '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns='
+                   '"http://schemas.openxmlformats.org/package/2006/relationships"><Relationship '
+                   'Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                   'relationships/officeDocument" Target="word/document.xml"/></Relationships>')
+        z.writestr("word/document.xml", f'<?xml version="1.0" encoding="UTF-8"?><w:document '
+                   f'{W_NS}><w:body>{body}</w:body></w:document>')
+    return out.getvalue()
+
+
+DRAFT = "".join([
+    _p("Bildung", bold=True),
+    _p("Einleitender Text der Expert*innengruppe.", "<br>", "Mit weicher Zeile."),
+    _p(),
+    _p("1.1 Elementarbereich", bold=True),
+    _p("Ausgangslage", bold=True),
+    _p("In Kitas", "<tab>", "wächst Mehrsprachigkeit."),
+    _p("Ziele", bold=True),
+    _p("Ziel 1.1.1: Kinder besuchen früh eine Kita."),
+    _p("Maßnahmen", bold=True),
+    _p("Maßnahme 1.1.1: Sprachbildung verankern", bold=True),
+    _p("Die Kitas benennen Fachkräfte."),
+    _table([("Federführung", "Fachbereich Jugend und Familie"), ("Beteiligte", "Freie Träger"),
+            ("Zielgruppe", "Kinder"), ("Zeitraum", "2021–2023"), ("Kennzahl", "Anteil der Kitas")]),
+    _p(),
+    _p("Maßnahme 1.1.2: Eltern begleiten", bold=True),
+    _p("Lots*innen informieren Familien."),
+    _p("Federführung: Fachbereich Jugend und Familie"),
+    _p("Beteiligte: Beratungsstellen"),
+    _p("Zielgruppe: Eltern"),
+    _p("Zeitraum: 2021–2024"),
+])
+
+
+def test_a_free_draft_becomes_the_chapter_body_with_problems_by_paragraph(repo, capsys,
+                                                                         tmp_path):
+    path = tmp_path / "Entwurf EG Bildung.docx"
+    path.write_bytes(docx_of(DRAFT))
+    head = repo.head.commit.hexsha
+    code, out, err = lip(["word-import", "--neu", "bildung", str(path)], capsys)
+    assert code == 1, err  # the second Maßnahme lacks its Kennzahl
+    branch = re.search(r"Branch (vorschlag/bildung-entwurf-\S+)", out).group(1)
+    # Word counts every paragraph, also those in table cells (10 here); empty ones are skipped
+    assert re.search(r"Absatz 21 \(‚Maßnahme 1\.1\.2: Eltern begleiten‘\): .*Kennzahl", err), err
+    assert err.count("Problem:") == 1, err
+    body = body_of(repo, branch)
+    assert "## 1.1 Elementarbereich" in body
+    assert "- **Ziel 1.1.1:** Kinder besuchen früh eine Kita." in body
+    assert "#### Maßnahme 1.1.1: Sprachbildung verankern" in body
+    assert "Federführung\n:   Fachbereich Jugend und Familie" in body
+    assert "Zeitraum\n:   2021–2024" in body
+    assert "Einleitender Text der Expert*innengruppe. Mit weicher Zeile." in body
+    assert "In Kitas wächst Mehrsprachigkeit." in body
+    # the front matter is kept, main is untouched
+    old = repo.git.show("HEAD:plan/11-bildung.md")
+    new = repo.git.show(f"{branch}:plan/11-bildung.md")
+    assert new.split("\n---\n", 1)[0] == old.split("\n---\n", 1)[0]
+    assert repo.head.commit.hexsha == head and repo.git.status("--porcelain", "--", "plan") == ""
+
+
+def test_draft_images_come_along_and_missing_alt_text_is_reported(repo, capsys, tmp_path):
+    import struct
+    import zlib
+
+    from pipeline.render.tools import run_pandoc
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(b"\0" + b"\xff\0\0" * 2 + b"\0" + b"\0\0\xff" * 2))
+           + chunk(b"IEND", b""))
+    (tmp_path / "karte.png").write_bytes(png)
+    (tmp_path / "ohne.png").write_bytes(png + b"")
+    path = tmp_path / "entwurf.docx"
+    run_pandoc(["-f", "markdown", "-t", "docx", f"--resource-path={tmp_path}", "-o", str(path)],
+               "## 1.1 Elementarbereich\n\nText.\n\n![Karte der Kitas](karte.png)\n\n"
+               "![](ohne.png)\n")
+    code, out, err = lip(["word-import", "--neu", "bildung", str(path)], capsys)
+    branch = re.search(r"Branch (vorschlag/\S+)", out).group(1)
+    files = repo.git.ls_tree("-r", "--name-only", branch, "plan/bilder").split()
+    assert any(f.startswith("plan/bilder/bildung-") for f in files), files
+    body = body_of(repo, branch)
+    assert re.search(r"!\[Karte der Kitas\]\(bilder/bildung-[^)]+\)", body)
+    assert "Bild ohne Alternativtext" in err and code == 1
+
+
+# --- the whole plan as `lip build` writes it ----------------------------------------------------
+
+
+def _built_docx(repo) -> bytes:
+    from pipeline.commands.build import build
+
+    return build(Path("plan"), output=Path("build"), formats=["docx"]).outputs["docx"].read_bytes()
+
+
+def test_a_reviewed_build_docx_becomes_one_proposal_over_all_chapters(repo, capsys, tmp_path):
+    data = _built_docx(repo)
+    bildung, soziales = body_of(repo, "HEAD"), body_of(repo, "HEAD", "plan/12-soziales.md")
+    data = word_edit(data, "nach wie vor ", delete=True, author="Erika Muster")
+    first_soziales = plain_map(soziales[leaves(soziales)[0].start:leaves(soziales)[0].end])[0]
+    anchor_text = " ".join(first_soziales.split()[:4]) + " "
+    data = word_edit(data, anchor_text, insert="ganz ", author="Hans Prüfer")
+    path = tmp_path / "plan.docx"
+    path.write_bytes(data)
+    code, out, err = lip(["word-import", str(path)], capsys)
+    assert code == 0, err
+    branch = re.search(r"Branch (vorschlag/\S+)", out).group(1)
+    assert branch.startswith("vorschlag/plan-")
+    assert body_of(repo, branch) == bildung.replace("aber nach wie vor stark", "aber stark", 1)
+    assert body_of(repo, branch, "plan/12-soziales.md") != soziales
+    log = repo.git.log("--format=%an", f"main..{branch}").splitlines()
+    assert sorted(log) == ["Erika Muster", "Hans Prüfer"]
+
+
+def test_changes_in_the_generated_annex_are_not_importable(repo, capsys, tmp_path):
+    data = word_edit(_built_docx(repo), "Der Plan enthält ", insert="genau ")
+    path = tmp_path / "anhang.docx"
+    path.write_bytes(data)
+    before = branches(repo)
+    code, out, err = lip(["word-import", str(path)], capsys)
+    assert code == 1, err
+    assert "Anhang 1: Maßnahmenkatalog" in err and "erzeugt lip" in err
+    assert branches(repo) == before
+
+
+def test_an_unchanged_file_changes_nothing_in_any_chapter(repo, capsys, tmp_path):
+    """Whatever pandoc makes of the Markdown (captions above tables, footnotes apart, links,
+    gender stars), reading it back without changes finds no change: for the whole plan."""
+    path = tmp_path / "unveraendert.docx"
+    path.write_bytes(_built_docx(repo))
+    code, out, err = lip(["word-import", str(path)], capsys)
+    assert code == 1 and "keine Änderungen" in err, err
+    code, out, err = lip(["word-export"], capsys)
+    for exported in sorted(Path("build/word").glob("*.docx")):
+        code, out, err = lip(["word-import", str(exported)], capsys)
+        assert code == 1 and "keine Änderungen" in err, (exported, err)
+
+
+def test_a_change_inside_a_footnote_is_reported(repo, capsys, tmp_path):
+    data = _built_docx(repo)
+    z = zipfile.ZipFile(io.BytesIO(data))
+    assert "word/footnotes.xml" in z.namelist()
+    files = {n: z.read(n) for n in z.namelist()}
+    notes = files["word/footnotes.xml"].decode()
+    notes = notes.replace("freiwillige, anonyme", 'freiwillige, <w:ins w:id="990" w:author="F" '
+                          'w:date="2026-11-30T09:00:00Z"><w:r><w:t xml:space="preserve">ganz '
+                          '</w:t></w:r></w:ins>anonyme', 1)
+    files["word/footnotes.xml"] = notes.encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for n, content in files.items():
+            dst.writestr(n, content)
+    path = tmp_path / "fussnote.docx"
+    path.write_bytes(out.getvalue())
+    code, out_text, err = lip(["word-import", str(path)], capsys)
+    assert code == 1 and "Fußnote" in err, err
