@@ -338,7 +338,8 @@ def test_changes_page_starts_with_summary_and_vorgaben_and_shows_only_changes(pa
 
     from pipeline import plan as plan_mod
     from pipeline.history import PlanHistory
-    from pipeline.redline.counts import format_word_changes, word_changes
+    from pipeline.redline.counts import format_word_changes
+    from pipeline.render.redline_text import word_changes
 
     result, shas = built
     text, page = pages["bildung-aenderungen.html"]

@@ -116,8 +116,7 @@ def changed_chapters(old: Plan, new: Plan) -> list[ChangedChapter]:
     """Every chapter whose text, number or title differs, with its words (redline/counts.py)
     and Maßnahmen (the redline's statistics), as the redline a reviewer opens counts them."""
     from pipeline.history import pair_chapters
-    from pipeline.redline.counts import word_changes
-    from pipeline.render.redline_text import redline_chapter
+    from pipeline.render.redline_text import redline_chapter, word_changes
 
     out = []
     broken = new.unread_chapter_files
