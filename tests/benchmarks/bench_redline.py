@@ -14,7 +14,8 @@ of the corpus one after another, ~300 seeded edits and a moved paragraph):
   generated pair); the exponent of time vs size from four sizes of the generated pair.
 
 LIP_BENCH_WDH sets the repetitions (default 3; 1 runs the whole benchmark in a few minutes),
-LIP_BENCH_GROESSEN=0 skips the four sizes for the exponent.
+LIP_BENCH_GROESSEN=0 skips the four sizes for the exponent, LIP_BENCH_PAARE="bgb-2012,1.000 Seiten"
+measures only those pairs.
 """
 
 from __future__ import annotations
@@ -182,6 +183,9 @@ def run():
             cases.append((row["pair"], law(row["old"]), law(row["new"]), None))
     old, new, truth = generated_pair(400_000, 300)
     cases.append(("1.000 Seiten", old, new, truth))
+    if os.environ.get("LIP_BENCH_PAARE"):  # e.g. "bgb-2012,1.000 Seiten"
+        wanted = os.environ["LIP_BENCH_PAARE"].split(",")
+        cases = [c for c in cases if c[0] in wanted]
     rows = []
     print(f"{'Paar':16} {'MB':>5} {'kalt':>7} {'warm':>7} {'Boden':>7} {'kalt/Boden':>10} "
           f"{'CPU kalt/Boden':>14} {'git':>6} {'Spitze':>7} {'Wörter':>7} {'git-W.':>7}",
