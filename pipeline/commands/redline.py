@@ -265,6 +265,25 @@ def chapter_block(c: ChapterRedline) -> str:
     return f'::::: {{.rl-kapitel autor="{author}"}}\n{md}\n:::::\n'
 
 
+AHEAD_SHARE = 0.7
+"""Convert NEU ahead only if at least this share of it (by size) lies in sections that are
+unchanged: otherwise most parts of the page change, and converting them ahead would only
+convert them twice."""
+
+
+def mostly_unchanged(old: str, new: str) -> bool:
+    """Whether most of NEU lies in sections (heading to heading, as the page is cut) that
+    occur unchanged in ALT: a cheap estimate, before the engine compares."""
+    def sections(text: str) -> list[str]:
+        return [" ".join(s.split()) for s in re.split(r"\n(?=#)", text) if s.strip()]
+
+    new_sections = sections(new)
+    old_sections = set(sections(old))
+    total = sum(len(s) for s in new_sections)
+    same = sum(len(s) for s in new_sections if s in old_sections)
+    return total > 0 and same >= AHEAD_SHARE * total
+
+
 def cache_folder(out_root: Path) -> Path:
     """The build's cache folder (build/.cache) beside build/redline; a redline written
     elsewhere keeps its cache in its own folder."""
@@ -312,7 +331,8 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
                 raise RedlineError(f"Datei nicht lesbar: {os_error_text(e)}") from None
             except UnicodeDecodeError:
                 raise RedlineError(f"{p}: keine UTF-8-Textdatei") from None
-        if "html" in formats and not only_changes:  # pandoc converts NEU while we compare
+        if "html" in formats and not only_changes and mostly_unchanged(*texts):
+            # pandoc converts NEU's unchanged text while the engine compares
             from pipeline.redline.engine import unchanged_markdown
 
             ahead = redline_html.convert_ahead(
