@@ -58,7 +58,7 @@ Noch eine Fußnote[^b] und [^a]. ![Karte](karte.png)
 
 def _cached(folder) -> set[str]:
     with sqlite3.connect(folder / "redline-html.sqlite") as db:
-        return {k for (k,) in db.execute("SELECT schluessel FROM teile")}
+        return {k for (k,) in db.execute("SELECT schluessel FROM eintraege WHERE schluessel NOT LIKE 'rahmen:%'")}
 
 
 def test_the_cache_keeps_the_most_recently_used_within_its_limit(tmp_path, monkeypatch) -> None:
@@ -118,7 +118,7 @@ def test_two_runs_at_once_share_the_cache(tmp_path) -> None:
 def test_a_broken_cache_entry_is_converted_again(tmp_path) -> None:
     redline_html.render_html_bytes(DOC, title="T", cache_dir=tmp_path)
     with sqlite3.connect(tmp_path / "redline-html.sqlite") as db:
-        db.execute("UPDATE teile SET daten = '{kaputt'")
+        db.execute("UPDATE eintraege SET daten = '{kaputt' WHERE schluessel NOT LIKE 'rahmen:%'")
     assert redline_html.render_html_bytes(DOC, title="T", cache_dir=tmp_path) == \
         redline_html.render_html_whole(DOC, title="T")
 
@@ -156,3 +156,30 @@ def test_every_corpus_pair_converts_in_parts_as_a_whole(name, old, new, tmp_path
     whole, cold, warm = _both(md, tmp_path)
     assert cold == whole, name
     assert warm == whole, name
+
+
+def test_the_engine_reads_and_writes_a_redline_seen_before_from_the_cache(tmp_path,
+                                                                          monkeypatch) -> None:
+    from pipeline.render import redline_text
+
+    old = "## A\n\nEins zwei drei.\n\n## B\n\nVier fünf.\n"
+    new = "## A\n\nEins zwei vier.\n\n## B\n\nVier fünf sechs.\n"
+    plain = compare_markdown(old, new)
+    first = compare_markdown(old, new, cache_dir=tmp_path)
+
+    def no_pandoc(*args, **kwargs):
+        raise AssertionError("pandoc ran although everything was in the cache")
+
+    monkeypatch.setattr(redline_text, "run_pandoc_side_by_side", no_pandoc)
+    monkeypatch.setattr(redline_text, "run_pandoc", no_pandoc)
+    second = compare_markdown(old, new, cache_dir=tmp_path)
+    assert plain.markdown == first.markdown == second.markdown
+    assert plain.stats == first.stats == second.stats
+
+
+@pytest.mark.parametrize("text", [DOC, "---\ntitel: x\n---\n\n# A\n\nText[^1].\n\n[^1]: Fußnote.\n",
+                                  "", "Nur ein Satz."])
+def test_unchanged_markdown_is_the_redline_of_a_text_with_itself(text: str) -> None:
+    from pipeline.redline.engine import unchanged_markdown
+
+    assert unchanged_markdown(text) == compare_markdown(text, text).markdown

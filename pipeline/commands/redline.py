@@ -105,7 +105,8 @@ def redline_provenance(side: Side, chapters: list[ChapterRedline]) -> dict[str, 
 
 def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
                   seit_entscheidung: bool, kapitel: Sequence[str], autor: str | None,
-                  context: str = "full") -> tuple[list[ChapterRedline], list[str], Side, str]:
+                  context: str = "full", cache_dir: Path | None = None
+                  ) -> tuple[list[ChapterRedline], list[str], Side, str]:
     """Redline every chapter between two plan versions; return redlines, skipped notes,
     the NEU side and the label of ALT."""
     from pipeline import history
@@ -158,7 +159,8 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
         if old is None and ch.filename in side.plan.unread_chapter_files:
             skipped.append(f"{ch.number} {ch.title}: in {label} nicht lesbar (siehe 'lip check')")
             continue
-        red = redline_chapter(old, ch, context=context)  # type: ignore[arg-type]
+        red = redline_chapter(old, ch, context=context,  # type: ignore[arg-type]
+                              cache_dir=cache_dir)
         red.author = _author(new_side.plan, ch, autor)
         red.vorgaben = [v.label for v in decision.vorgaben] if decision else []
         out.append(ChapterRedline(red, label, decision))
@@ -171,7 +173,7 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
                 skipped.append(f"{och.number} {och.title}: in {new_side.label} nicht lesbar "
                                f"(siehe 'lip check')")
             else:
-                red = redline_chapter(och, None)
+                red = redline_chapter(och, None, cache_dir=cache_dir)
                 red.author = _author(alt_side.plan, och, autor)
                 out.append(ChapterRedline(red, alt_side.label))
     alt_label = alt_side.label if alt_side is not None else "letzte Entscheidung"
@@ -263,6 +265,25 @@ def chapter_block(c: ChapterRedline) -> str:
     return f'::::: {{.rl-kapitel autor="{author}"}}\n{md}\n:::::\n'
 
 
+AHEAD_SHARE = 0.7
+"""Convert NEU ahead only if at least this share of it (by size) lies in sections that are
+unchanged: otherwise most parts of the page change, and converting them ahead would only
+convert them twice."""
+
+
+def mostly_unchanged(old: str, new: str) -> bool:
+    """Whether most of NEU lies in sections (heading to heading, as the page is cut) that
+    occur unchanged in ALT: a cheap estimate, before the engine compares."""
+    def sections(text: str) -> list[str]:
+        return [" ".join(s.split()) for s in re.split(r"\n(?=#)", text) if s.strip()]
+
+    new_sections = sections(new)
+    old_sections = set(sections(old))
+    total = sum(len(s) for s in new_sections)
+    same = sum(len(s) for s in new_sections if s in old_sections)
+    return total > 0 and same >= AHEAD_SHARE * total
+
+
 def cache_folder(out_root: Path) -> Path:
     """The build's cache folder (build/.cache) beside build/redline; a redline written
     elsewhere keeps its cache in its own folder."""
@@ -310,8 +331,19 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
                 raise RedlineError(f"Datei nicht lesbar: {os_error_text(e)}") from None
             except UnicodeDecodeError:
                 raise RedlineError(f"{p}: keine UTF-8-Textdatei") from None
+        if "html" in formats and not only_changes and mostly_unchanged(*texts):
+            # pandoc converts NEU's unchanged text while the engine compares
+            from pipeline.redline.engine import unchanged_markdown
+
+            ahead = redline_html.convert_ahead(
+                chapter_block(ChapterRedline(Redline(unchanged_markdown(texts[1]), Stats()), "")),
+                cache_folder(out_root))
+        else:
+            ahead = lambda: None  # noqa: E731
         red = compare_markdown(texts[0], texts[1],
-                               context="changes" if only_changes else "full")
+                               context="changes" if only_changes else "full",
+                               cache_dir=cache_folder(out_root))
+        ahead()
         red.title = f"{old_path.name} → {new_path.name}"
         red.author = autor or "lip"
         epoch = _epoch()
@@ -331,7 +363,8 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
             raise PlanFolderMissing(plan_dir, is_file=plan_dir.exists())
         chapters, skipped, side, alt_label = compare_plans(
             plan_dir, alt=alt, neu=neu, seit_entscheidung=seit_entscheidung, kapitel=kapitel,
-            autor=autor, context="changes" if only_changes else "full")
+            autor=autor, context="changes" if only_changes else "full",
+            cache_dir=cache_folder(out_root))
         when, neu_label = side.time, side.label
         provenance = redline_provenance(side, chapters)
         dirname = f"{_slug('entscheidung' if seit_entscheidung else alt_label)}.." \

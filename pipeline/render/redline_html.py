@@ -27,18 +27,19 @@ import json
 import logging
 import os
 import re
-import secrets
-import time
+import threading
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.files import write_atomic
 from pipeline.plan.nesting import Nesting
 from pipeline.render import FILTER_DIR, file_sha256, templates_dir
-from pipeline.render.pandoc import RULED_TABLES, pandoc_version, reader_for
+from pipeline.render.kvcache import Cache
+from pipeline.render.pandoc import RULED_TABLES, reader_for
 from pipeline.render.reader import REDLINE_READER
-from pipeline.render.tools import fixed_clock, run_pandoc, run_pandoc_pool
+from pipeline.render.tools import fixed_clock, pandoc_identity, run_pandoc, run_pandoc_pool
 
 log = logging.getLogger(__name__)
 
@@ -215,6 +216,17 @@ class _Part:
     ids: list[str]
     toc: list[dict]
 
+    def dump(self) -> str:
+        return json.dumps(self.__dict__, ensure_ascii=False)
+
+    @staticmethod
+    def load(data: str) -> _Part | None:
+        """A part from the cache; None if the entry is damaged (it is converted again)."""
+        try:
+            return _Part(**json.loads(data))
+        except (ValueError, TypeError):
+            return None
+
 
 _MARK = re.compile(r"^<!--rl-teil:(\S+)-->\n", re.M)
 _ID_MARK = re.compile(r"<!--rl-id:(.*?)-->")
@@ -290,90 +302,6 @@ def _renumber_note(item: str, n: int | str) -> str:
     return _BACKLINK.sub(f'<a href="#fnref{n}" class="footnote-back" role="doc-backlink">', item)
 
 
-class _Cache:
-    """Converted parts by content key, in one SQLite file: one transaction per run (a file
-    per part cost more than converting it, on slow disks), safe for runs at the same time
-    (SQLite's locking); beyond CACHE_LIMIT_BYTES the least recently used parts go, never
-    those of the current run."""
-
-    def __init__(self, folder: Path | None) -> None:
-        self.db = None
-        self.now = time.time()
-        """This run's time: what it uses is never dropped for its own sake."""
-        if folder is None:
-            return
-        import sqlite3
-
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(folder / "redline-html.sqlite", timeout=30,
-                                      isolation_level=None)
-            self.db.execute("CREATE TABLE IF NOT EXISTS teile (schluessel TEXT PRIMARY KEY, "
-                            "daten TEXT NOT NULL, benutzt REAL NOT NULL)")
-        except (OSError, sqlite3.Error) as e:  # no cache is slower, not wrong
-            log.debug("redline: Zwischenspeicher nicht nutzbar: %s", e)
-            self.db = None
-
-    def get_many(self, keys: list[str]) -> dict[str, _Part]:
-        if self.db is None or not keys:
-            return {}
-        import sqlite3
-
-        found: dict[str, _Part] = {}
-        try:
-            for start in range(0, len(keys), 500):
-                batch = keys[start:start + 500]
-                marks = ",".join("?" * len(batch))
-                for key, data in self.db.execute(
-                        f"SELECT schluessel, daten FROM teile WHERE schluessel IN ({marks})", batch):
-                    try:
-                        found[key] = _Part(**json.loads(data))
-                    except (ValueError, TypeError):
-                        continue  # a damaged entry is converted again
-            self.db.execute("BEGIN")
-            self.db.executemany("UPDATE teile SET benutzt = ? WHERE schluessel = ?",
-                                [(self.now, k) for k in found])
-            self.db.execute("COMMIT")
-        except sqlite3.Error as e:
-            log.debug("redline: Zwischenspeicher nicht lesbar: %s", e)
-        return found
-
-    def close(self) -> None:
-        if self.db is not None:
-            self.db.close()
-            self.db = None
-
-    def put_many(self, parts: dict[str, _Part]) -> None:
-        if self.db is None or not parts:
-            return
-        import sqlite3
-
-        now = self.now
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany(
-                "INSERT OR REPLACE INTO teile VALUES (?, ?, ?)",
-                [(k, json.dumps(p.__dict__, ensure_ascii=False), now) for k, p in parts.items()])
-            total = self.db.execute("SELECT COALESCE(SUM(LENGTH(daten)), 0) FROM teile"
-                                    ).fetchone()[0]
-            if total > CACHE_LIMIT_BYTES:
-                dropped = 0
-                for key, size in self.db.execute(
-                        "SELECT schluessel, LENGTH(daten) FROM teile WHERE benutzt < ? "
-                        "ORDER BY benutzt", (now,)).fetchall():
-                    if total - dropped <= CACHE_LIMIT_BYTES:
-                        break
-                    self.db.execute("DELETE FROM teile WHERE schluessel = ?", (key,))
-                    dropped += size
-            self.db.execute("COMMIT")
-        except sqlite3.Error as e:
-            log.debug("redline: Zwischenspeicher nicht beschreibbar: %s", e)
-            try:
-                self.db.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
-
-
 def _cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -398,7 +326,7 @@ def _runs(items: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
 
 def _tool_key() -> str:
     return hashlib.sha256("\0".join([
-        CACHE_VERSION, pandoc_version(), file_sha256(FILTER_PARTS, FILTER_HTML), REDLINE_READER,
+        CACHE_VERSION, pandoc_identity(), file_sha256(FILTER_PARTS, FILTER_HTML), REDLINE_READER,
         ",".join(RULED_TABLES), str(TOC_DEPTH)]).encode()).hexdigest()
 
 
@@ -435,6 +363,44 @@ def _link_fix(html: str, ids: set[str]) -> str:
     return _LINK_MARK.sub(one, html)
 
 
+def convert_ahead(md: str, cache_dir: Path | None) -> Callable[[], None]:
+    """Start converting the parts of `md` into the cache in the background; return the
+    function that waits for it.
+
+    `lip redline` hands the text of NEU, written as the engine writes unchanged text: while
+    the engine compares, pandoc converts what will be unchanged in the redline, so the page
+    later takes only the changed parts. Errors here only cost that time: the page converts
+    what is missing itself."""
+    if cache_dir is None:
+        return lambda: None
+
+    def fill() -> None:
+        try:
+            split = split_parts(md)
+            if split is None:
+                return
+            texts, defs = split
+            keys = _part_keys(texts, defs)
+            with Cache(cache_dir, "redline-html.sqlite", CACHE_LIMIT_BYTES) as cache:
+                have = cache.get_many(list(dict.fromkeys(keys)))
+                missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in have}
+                if missing:
+                    converted = _convert(_runs(list(missing.items())), defs)
+                    cache.put_many({k: converted[k].dump() for k in missing})
+        except Exception as e:  # noqa: BLE001  (the page converts what is missing itself)
+            log.debug("redline: Vorab-Übersetzung abgebrochen: %s", e)
+
+    thread = threading.Thread(target=fill, name="redline-vorab", daemon=True)
+    thread.start()
+    return thread.join
+
+
+def _part_keys(texts: list[str], defs: list[str]) -> list[str]:
+    tool = _tool_key()
+    defs_key = hashlib.sha256("\n\n".join(defs).encode()).hexdigest()
+    return [hashlib.sha256(f"{tool}\0{defs_key}\0{t}".encode()).hexdigest()[:40] for t in texts]
+
+
 def render_html(md: str, out: Path, *, title: str, meta: dict[str, str] | None = None,
                 epoch: int | None = None, cache_dir: Path | None = None) -> Path:
     """A standalone, self-contained HTML page of the redline, converted in cached parts."""
@@ -449,12 +415,10 @@ def render_html_bytes(md: str, *, title: str, meta: dict[str, str] | None = None
     if split is None:
         return render_html_whole(md, title=title, meta=meta, epoch=epoch)
     texts, defs = split
-    tool = _tool_key()
-    defs_key = hashlib.sha256("\n\n".join(defs).encode()).hexdigest()
-    keys = [hashlib.sha256(f"{tool}\0{defs_key}\0{t}".encode()).hexdigest()[:40] for t in texts]
-    cache = _Cache(cache_dir)
-    try:
-        parts: dict[str, _Part] = cache.get_many(list(dict.fromkeys(keys)))
+    keys = _part_keys(texts, defs)
+    with Cache(cache_dir, "redline-html.sqlite", CACHE_LIMIT_BYTES) as cache:
+        parts = {k: part for k, data in cache.get_many(list(dict.fromkeys(keys))).items()
+                 if (part := _Part.load(data)) is not None}
         missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in parts}
         if missing:
             try:
@@ -462,10 +426,12 @@ def render_html_bytes(md: str, *, title: str, meta: dict[str, str] | None = None
             except _Whole:
                 return render_html_whole(md, title=title, meta=meta, epoch=epoch)
             parts.update(converted)
-            cache.put_many({key: converted[key] for key in missing})
-    finally:
-        cache.close()
+            cache.put_many({key: converted[key].dump() for key in missing})
+        return _assemble(keys, parts, cache, title=title, meta=meta, epoch=epoch)
 
+
+def _assemble(keys: list[str], parts: dict[str, _Part], cache: Cache, *, title: str,
+              meta: dict[str, str] | None, epoch: int | None) -> bytes:
     # heading ids through the whole document
     finals = iter(heading_ids([h for key in keys for h in parts[key].heads]))
     html_parts, toc, notes = [], [], []
@@ -494,18 +460,26 @@ def render_html_bytes(md: str, *, title: str, meta: dict[str, str] | None = None
         text += ('<section id="footnotes" class="footnotes footnotes-end-of-document" '
                  'role="doc-endnotes">\n<hr />\n<ol>\n' + "\n".join(notes)
                  + "\n</ol>\n</section>\n")
-    return _page(text.removesuffix("\n"), _unlink(toc, ids), title=title, meta=meta,
+    return _page(text.removesuffix("\n"), _unlink(toc, ids), cache, title=title, meta=meta,
                  epoch=epoch)
 
 
-def _page(body: str, toc: list[dict], *, title: str, meta: dict[str, str] | None,
-          epoch: int | None) -> bytes:
-    """The template around `body`, with the table of contents of the headings `toc`."""
-    mark = "RLBODY" + secrets.token_hex(8)
+def _page(body: str, toc: list[dict], cache: Cache, *, title: str,
+          meta: dict[str, str] | None, epoch: int | None) -> bytes:
+    """The template around `body`, with the table of contents of the headings `toc` (the
+    frame comes from the cache when the headings, title and metadata were seen before)."""
+    mark = "RLBODY" + "0" * 16
     doc = {"pandoc-api-version": [1, 23, 1], "meta": {},
            "blocks": [*toc, {"t": "Para", "c": [{"t": "Str", "c": mark}]}]}
-    frame = run_pandoc(["-f", "json", *page_args(title, meta)],
-                       json.dumps(doc, ensure_ascii=False), env=_env(epoch)).decode("utf-8")
+    source = json.dumps(doc, ensure_ascii=False)
+    args = ["-f", "json", *page_args(title, meta)]
+    key = "rahmen:" + hashlib.sha256("\0".join(
+        [_tool_key(), file_sha256(FILTER, templates_dir() / "redline.html"), str(epoch),
+         *args, source]).encode()).hexdigest()
+    frame = cache.get(key)
+    if frame is None:
+        frame = run_pandoc(args, source, env=_env(epoch)).decode("utf-8")
+        cache.put(key, frame)
     start = frame.index("<main>\n") + len("<main>\n")
     end = frame.rindex("\n</main>")
     return (frame[:start] + body + frame[end:]).encode("utf-8")

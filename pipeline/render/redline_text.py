@@ -7,15 +7,18 @@ Markdown here, so the engine itself stays pure (README, "Aufbau des Codes").
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import secrets
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from pipeline.plan.body import protect_gender_star
 from pipeline.redline import engine
+from pipeline.render.kvcache import Cache
 from pipeline.render.reader import REDLINE_CHUNK_READER, REDLINE_READER, REDLINE_WRITER
-from pipeline.render.tools import run_pandoc, run_pandoc_side_by_side
+from pipeline.render.tools import pandoc_identity, run_pandoc, run_pandoc_side_by_side
 
 if TYPE_CHECKING:
     from pipeline.plan import Chapter
@@ -99,28 +102,83 @@ def render_markdown(groups: list[list[dict]]) -> list[str]:
 
 
 class _Pandoc:
-    """The engine's `Pandoc`: the functions above."""
+    """The engine's `Pandoc`: the functions above, with a content-addressed cache of each
+    group's blocks and Markdown when given a folder (a redline seen before, or one sharing
+    changed passages with it, reads and writes nothing again)."""
+
+    def __init__(self, cache_dir: Path | None = None) -> None:
+        self.cache_dir = cache_dir
+
+    def _key(self, *items: str) -> str:
+        return hashlib.sha256("\0".join([CACHE_VERSION, pandoc_identity(), *items]).encode()
+                              ).hexdigest()
 
     def parse(self, sides):
-        return parse_chunks(sides)
+        if self.cache_dir is None:
+            return parse_chunks(sides)
+        with Cache(self.cache_dir, "redline-text.sqlite", CACHE_LIMIT_BYTES) as cache:
+            keys = [[self._key("lesen", REDLINE_CHUNK_READER, *defs, "\0", *group)
+                     for group in groups] for groups, defs in sides]
+            found = cache.get_many([k for side in keys for k in side])
+            todo = [([g for g, k in zip(groups, side_keys, strict=True) if k not in found], defs)
+                    for (groups, defs), side_keys in zip(sides, keys, strict=True)]
+            parsed = parse_chunks(todo)
+            new: dict[str, str] = {}
+            out = []
+            for side_keys, blocks in zip(keys, parsed, strict=True):
+                fresh = iter(blocks)
+                side = []
+                for k in side_keys:
+                    if k in found:
+                        side.append(json.loads(found[k]))
+                    else:
+                        group = next(fresh)
+                        new[k] = json.dumps(group, ensure_ascii=False)
+                        side.append(group)
+                out.append(side)
+            cache.put_many(new)
+            return out
 
     def write(self, groups):
-        return render_markdown(groups)
+        if self.cache_dir is None:
+            return render_markdown(groups)
+        with Cache(self.cache_dir, "redline-text.sqlite", CACHE_LIMIT_BYTES) as cache:
+            keys = [self._key("schreiben", REDLINE_WRITER, json.dumps(g, ensure_ascii=False))
+                    for g in groups]
+            found = cache.get_many(keys)
+            todo = [g for g, k in zip(groups, keys, strict=True) if k not in found]
+            fresh = iter(render_markdown(todo))
+            out = []
+            new: dict[str, str] = {}
+            for k in keys:
+                if k in found:
+                    out.append(found[k])
+                else:
+                    new[k] = next(fresh)
+                    out.append(new[k])
+            cache.put_many(new)
+            return out
 
 
 PANDOC: engine.Pandoc = _Pandoc()
+CACHE_VERSION = "1"
+CACHE_LIMIT_BYTES = 100 * 1024 * 1024
 
 
 def compare_markdown(old_md: str, new_md: str, *,
-                     context: Literal["full", "changes"] = "full") -> Redline:
-    """`redline.compare_markdown` with pandoc."""
-    return engine.compare_markdown(old_md, new_md, pandoc=PANDOC, context=context)
+                     context: Literal["full", "changes"] = "full",
+                     cache_dir: Path | None = None) -> Redline:
+    """`redline.compare_markdown` with pandoc (and its cache in `cache_dir`, if given)."""
+    pandoc = PANDOC if cache_dir is None else _Pandoc(cache_dir)
+    return engine.compare_markdown(old_md, new_md, pandoc=pandoc, context=context)
 
 
 def redline_chapter(old: Chapter | None, new: Chapter | None, *,
-                    context: Literal["full", "changes"] = "full") -> Redline:
-    """`redline.redline_chapter` with pandoc."""
-    return engine.redline_chapter(old, new, pandoc=PANDOC, context=context)
+                    context: Literal["full", "changes"] = "full",
+                    cache_dir: Path | None = None) -> Redline:
+    """`redline.redline_chapter` with pandoc (and its cache in `cache_dir`, if given)."""
+    pandoc = PANDOC if cache_dir is None else _Pandoc(cache_dir)
+    return engine.redline_chapter(old, new, pandoc=pandoc, context=context)
 
 
 def word_changes(old, new) -> tuple[int, int]:

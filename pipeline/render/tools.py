@@ -27,6 +27,14 @@ def pandoc_path() -> str:
     return path
 
 
+@functools.cache
+def pandoc_identity() -> str:
+    """The pandoc binary's identity for cache keys, without running it (`pandoc --version`
+    costs a process start): its path, size and modification time."""
+    st = os.stat(pandoc_path())
+    return f"{pandoc_path()}:{st.st_size}:{st.st_mtime_ns}"
+
+
 class PandocProcess:
     """A running pandoc, possibly started before its input exists.
 

@@ -1,0 +1,98 @@
+"""A content-addressed cache of converted text in one SQLite file (build/.cache/…).
+
+One file and one transaction per run: a file per entry cost more than the conversion it
+saved on slow disks. Safe for runs at the same time (SQLite's locking). Beyond `limit` bytes
+the least recently used entries go, never those the current run used. A damaged or
+unusable cache makes a run slower, never wrong: it is then simply not used.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+class Cache:
+    """Text by key, in the table `table` of `folder`/name; None as folder = no cache."""
+
+    def __init__(self, folder: Path | None, name: str, limit: int) -> None:
+        self.db: sqlite3.Connection | None = None
+        self.limit = limit
+        self.now = time.time()
+        """This run's time: what it uses is never dropped for its sake."""
+        if folder is None:
+            return
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(folder / name, timeout=30, isolation_level=None)
+            self.db.execute("CREATE TABLE IF NOT EXISTS eintraege (schluessel TEXT PRIMARY KEY,"
+                            " daten TEXT NOT NULL, benutzt REAL NOT NULL)")
+        except (OSError, sqlite3.Error) as e:
+            log.debug("Zwischenspeicher %s nicht nutzbar: %s", name, e)
+            self.close()
+
+    def __enter__(self) -> Cache:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    def get_many(self, keys: list[str]) -> dict[str, str]:
+        if self.db is None or not keys:
+            return {}
+        found: dict[str, str] = {}
+        try:
+            for start in range(0, len(keys), 500):
+                batch = keys[start:start + 500]
+                marks = ",".join("?" * len(batch))
+                found.update(self.db.execute(
+                    f"SELECT schluessel, daten FROM eintraege WHERE schluessel IN ({marks})",
+                    batch))
+            if found:
+                self.db.execute("BEGIN")
+                self.db.executemany("UPDATE eintraege SET benutzt = ? WHERE schluessel = ?",
+                                    [(self.now, k) for k in found])
+                self.db.execute("COMMIT")
+        except sqlite3.Error as e:
+            log.debug("Zwischenspeicher nicht lesbar: %s", e)
+        return found
+
+    def get(self, key: str) -> str | None:
+        return self.get_many([key]).get(key)
+
+    def put_many(self, entries: dict[str, str]) -> None:
+        if self.db is None or not entries:
+            return
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("INSERT OR REPLACE INTO eintraege VALUES (?, ?, ?)",
+                                [(k, v, self.now) for k, v in entries.items()])
+            total = self.db.execute(
+                "SELECT COALESCE(SUM(LENGTH(daten)), 0) FROM eintraege").fetchone()[0]
+            if total > self.limit:
+                for key, size in self.db.execute(
+                        "SELECT schluessel, LENGTH(daten) FROM eintraege WHERE benutzt < ? "
+                        "ORDER BY benutzt", (self.now,)).fetchall():
+                    if total <= self.limit:
+                        break
+                    self.db.execute("DELETE FROM eintraege WHERE schluessel = ?", (key,))
+                    total -= size
+            self.db.execute("COMMIT")
+        except sqlite3.Error as e:
+            log.debug("Zwischenspeicher nicht beschreibbar: %s", e)
+            try:
+                self.db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+
+    def put(self, key: str, value: str) -> None:
+        self.put_many({key: value})
