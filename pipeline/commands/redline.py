@@ -6,14 +6,13 @@ import datetime as dt
 import json
 import os
 import re
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.dates import german_date
 from pipeline.errors import PipelineError, PlanFolderMissing, PlanInvalid, RevisionNotFound
-from pipeline.files import os_error_text, write_atomic
+from pipeline.files import os_error_text, replacing_folder, write_atomic
 from pipeline.plan import Chapter, Plan, load_plan
 from pipeline.plan.frontmatter import MAX_CHAPTER_BYTES
 from pipeline.redline import (  # noqa: F401  (format_word_changes: for the CLI)
@@ -311,6 +310,68 @@ def _read_text_file(path: Path) -> bytes:
     return data
 
 
+@dataclass
+class _Job:
+    """Everything the format writers need: the redline's Markdown and how to label it."""
+
+    summary: str
+    body: str
+    title: str
+    synopse_title: str
+    epoch: int
+    date_iso: str
+    meta: dict
+    author: str
+    provenance: dict
+    cache_dir: Path | None
+
+    @property
+    def full(self) -> str:
+        return self.summary + "\n" + self.body
+
+
+def _write_md(job: _Job, out: Path) -> list[Path]:
+    write_atomic(out / "redline.md", job.full)
+    return [out / "redline.md"]
+
+
+def _write_html(job: _Job, out: Path) -> list[Path]:
+    from pipeline.render import redline_html
+
+    return [redline_html.render_html(job.full, out / "redline.html", title=job.title,
+                                     meta=job.meta, epoch=job.epoch, cache_dir=job.cache_dir)]
+
+
+def _write_pdf(job: _Job, out: Path) -> list[Path]:
+    from pipeline.render import redline as render
+
+    return [render.render_pdf(job.full, out / "redline.pdf", title=job.title, meta=job.meta,
+                              epoch=job.epoch)]
+
+
+def _write_docx(job: _Job, out: Path) -> list[Path]:
+    from pipeline.render import redline as render
+
+    return [render.render_docx(job.full, out / "redline.docx", title=job.title,
+                               author=job.author, date=job.date_iso, epoch=job.epoch,
+                               provenance=job.provenance)]
+
+
+def _write_synopse(job: _Job, out: Path) -> list[Path]:
+    from pipeline.render import redline as render
+
+    return [render.render_synopse_html(job.summary, job.body, out / "synopse.html",
+                                       title=job.synopse_title, meta=job.meta, epoch=job.epoch),
+            render.render_synopse_pdf(job.summary, job.body, out / "synopse.pdf",
+                                      title=job.synopse_title, meta=job.meta, epoch=job.epoch)]
+
+
+WRITERS = {"html": _write_html, "pdf": _write_pdf, "docx": _write_docx,
+           "synopse": _write_synopse, "md": _write_md}
+"""The redline's formats, each one writer into the output folder (issue 14.2: one table, no
+if/elif over format names)."""
+
+
 def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
                   neu: str | None = None, seit_entscheidung: bool = False,
                   kapitel: Sequence[str] = (), dateien: tuple[Path, Path] | None = None,
@@ -318,7 +379,6 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
                   out_root: Path = Path("build/redline"), only_changes: bool = False
                   ) -> RedlineResult:
     """Build the redline in every asked format under out_root/<alt>..<neu>/."""
-    from pipeline.render import redline as render
     from pipeline.render import redline_html
 
     if dateien is not None:
@@ -370,57 +430,39 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
         dirname = f"{_slug('entscheidung' if seit_entscheidung else alt_label)}.." \
                   f"{_slug(neu_label.lower() if neu is None else neu_label)}"
 
-    out_dir = out_root / dirname
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True)
+    unknown = [f for f in formats if f not in WRITERS]
+    if unknown:
+        raise RedlineError(f"unbekanntes Format {unknown[0]!r}; erlaubt: {', '.join(FORMATS)}")
     summary = summary_markdown(chapters, skipped, alt_label=alt_label, neu_label=neu_label,
                                neu_time=when)
     body = "\n".join(chapter_block(c) for c in chapters if c.redline.stats.changed)
     if not body:
         body = "Keine Änderungen.\n"
-    full = summary + "\n" + body
-    title = f"Änderungen: {alt_label} → {neu_label}"
-    epoch = int(when.timestamp())
-    date_iso = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    meta = {"version": neu_label}
     total = Stats()
     for c in chapters:
         total.add(c.redline.stats)
-    files: list[Path] = []
-    write_atomic(out_dir / "zusammenfassung.json", json.dumps({
-        "alt": alt_label, "neu": neu_label, "datum": date_iso,
-        "kapitel": [{"titel": c.redline.title, "id": c.redline.chapter_id,
-                     "verglichen_mit": c.alt_label, "autor": c.redline.author,
-                     "vorgaben": c.redline.vorgaben, **c.redline.stats.to_json()}
-                    for c in chapters],
-        "nicht_verglichen": list(skipped), "gesamt": total.to_json()},
-        ensure_ascii=False, indent=2) + "\n")
-    files.append(out_dir / "zusammenfassung.json")
-    for fmt in dict.fromkeys(formats):
-        if fmt == "md":
-            write_atomic(out_dir / "redline.md", full)
-            files.append(out_dir / "redline.md")
-        elif fmt == "html":
-            files.append(redline_html.render_html(full, out_dir / "redline.html", title=title,
-                                                  meta=meta, epoch=epoch,
-                                                  cache_dir=cache_folder(out_root)))
-        elif fmt == "pdf":
-            files.append(render.render_pdf(full, out_dir / "redline.pdf", title=title,
-                                           meta=meta, epoch=epoch))
-        elif fmt == "docx":
-            files.append(render.render_docx(full, out_dir / "redline.docx", title=title,
-                                            author=autor or "lip", date=date_iso, epoch=epoch,
-                                            provenance=provenance))
-        elif fmt == "synopse":
-            files.append(render.render_synopse_html(summary, body, out_dir / "synopse.html",
-                                                    title=f"Synopse: {alt_label} → {neu_label}",
-                                                    meta=meta, epoch=epoch))
-            files.append(render.render_synopse_pdf(summary, body, out_dir / "synopse.pdf",
-                                                   title=f"Synopse: {alt_label} → {neu_label}",
-                                                   meta=meta, epoch=epoch))
-        else:
-            raise RedlineError(f"unbekanntes Format {fmt!r}; erlaubt: {', '.join(FORMATS)}")
-    for tmp in out_dir.glob("*.typ"):
-        tmp.unlink()
+    job = _Job(summary=summary, body=body, title=f"Änderungen: {alt_label} → {neu_label}",
+               synopse_title=f"Synopse: {alt_label} → {neu_label}",
+               epoch=int(when.timestamp()), date_iso=when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+               meta={"version": neu_label}, author=autor or "lip", provenance=provenance,
+               cache_dir=cache_folder(out_root))
+    final_dir = out_root / dirname
+    # Written beside the old folder and swapped in whole: a failed run (or Ctrl-C) leaves the
+    # previous redline as it was, never half of a new one.
+    with replacing_folder(final_dir) as out_dir:
+        write_atomic(out_dir / "zusammenfassung.json", json.dumps({
+            "alt": alt_label, "neu": neu_label, "datum": job.date_iso,
+            "kapitel": [{"titel": c.redline.title, "id": c.redline.chapter_id,
+                         "verglichen_mit": c.alt_label, "autor": c.redline.author,
+                         "vorgaben": c.redline.vorgaben, **c.redline.stats.to_json()}
+                        for c in chapters],
+            "nicht_verglichen": list(skipped), "gesamt": total.to_json()},
+            ensure_ascii=False, indent=2) + "\n")
+        written = [out_dir / "zusammenfassung.json"]
+        for fmt in dict.fromkeys(formats):
+            written += WRITERS[fmt](job, out_dir)
+        for tmp in out_dir.glob("*.typ"):
+            tmp.unlink()
+    files = [final_dir / f.relative_to(out_dir) for f in written]
+    out_dir = final_dir
     return RedlineResult(out_dir, files, chapters, list(skipped), total)
