@@ -317,3 +317,30 @@ def test_drucksache_title_page_and_captions(shipped) -> None:
                 if w[4] == "Tabelle" and i + 1 < len(words) and re.fullmatch(r"\d+:", words[i + 1][4])]
     assert captions and all(abs(w[0] - left) < 8 for w in captions), \
         [round(w[0]) for w in captions if abs(w[0] - left) >= 8]  # at its table, not centred
+
+
+def test_table_cells_are_ragged_not_justified(shipped) -> None:
+    """Issue 16.4: justified cells stretched their spacing. In ragged text every line of a
+    catalog cell has the same word spacing (relative to its font size); justification would
+    widen it line by line (with justified cells 76 of 259 lines were over 1.2 x)."""
+    spacing = []
+    for _, words in _pages_bbox(shipped["pdf"]):
+        head = [w for w in words if w[4] == "Federführung"]
+        middle = [w for w in words if w[4] == "Maßnahme,"]
+        if not head or not middle:
+            continue  # not a page of the Maßnahmenkatalog
+        left, right = middle[0][0] - 1, head[0][0] - 2
+        lines: dict[int, list] = {}
+        for w in _body_words(words):
+            if left <= w[0] and w[2] <= right and w[3] - w[1] < 15:  # not the ENTWURF letters
+                lines.setdefault(round(w[1]), []).append(w)
+        for line in lines.values():
+            line.sort()
+            gaps = [b[0] - a[2] for a, b in zip(line, line[1:], strict=False)]
+            gaps = gaps[:next((i for i, g in enumerate(gaps) if g > 8), len(gaps))]  # one cell
+            if len(gaps) >= 3:
+                spacing.append(sum(gaps) / len(gaps) / (line[0][3] - line[0][1]))
+    assert len(spacing) > 50, "the catalog's middle column was not found"
+    usual = sorted(spacing)[len(spacing) // 2]
+    stretched = [round(s / usual, 2) for s in spacing if s > 1.1 * usual]
+    assert not stretched, f"gedehnte Zeilen in Tabellenzellen: {stretched[:10]}"
