@@ -985,7 +985,8 @@ def _punkte(ctx: click.Context, param: click.Parameter, value: str | None):
     return numbers
 
 
-@cli.command("fassung")
+@cli.command("fassung", short_help="Den jetzigen, committeten Stand als Fassung benennen "
+                                   "(Tag und Eintrag in plan/lip.yaml).")
 @click.argument("name")
 @click.option("--final", is_flag=True,
               help="Nur benennen, wenn 'lip check --final' besteht (alle Kapitel angenommen).")
