@@ -5,7 +5,8 @@ with the same template; for HTML and DOCX it is one bare pandoc call that writes
 file (for HTML: the same template and style sheet, made self-contained with pandoc's own
 --embed-resources). Each `lip` run and its floor run in turn, so that the machine's drift
 hits both alike; the table shows medians. Memory is the peak of the whole process tree
-(lip plus the pandoc it runs), sampled every 20 ms.
+(lip plus the pandoc it runs), sampled every 20 ms, as PSS: a page that several processes
+share (the pandoc program) counts once.
 
 Rows: shipped plan cold (PDF, HTML, DOCX), PDF after a one-chapter edit, and a generated
 ~1,000-page plan (set LIP_BENCH_GROSS=0 to skip it, LIP_BENCH_WDH for its repetitions).
@@ -41,41 +42,55 @@ class Sample:
     cpu_seconds: float = 0.0
     """User and system time of the process and every descendant it waited for: what the
     run costs when nothing runs beside it (one core)."""
+    peak_rss_mb: float = 0.0
+    """The RSS sum of the tree at its peak: shared pages counted once per process."""
 
 
-def _tree_rss_kb(pid: int) -> int:
-    """Resident memory of a process and all its descendants, from /proc."""
-    total, todo = 0, [pid]
+def _tree_memory_kb(pid: int) -> tuple[int, int]:
+    """(PSS, RSS) of a process and all its descendants, from /proc.
+
+    PSS counts a page shared by n processes as 1/n in each, so the sum is the memory the
+    tree really occupies; the RSS sum counts the pandoc program's 120 MB of code once per
+    pandoc running at the same time."""
+    pss = rss = 0
+    todo = [pid]
     while todo:
         current = todo.pop()
         try:
-            with open(f"/proc/{current}/status", encoding="ascii") as f:
-                total += next((int(line.split()[1]) for line in f if line.startswith("VmRSS:")), 0)
+            with open(f"/proc/{current}/smaps_rollup", encoding="ascii") as f:
+                for line in f:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children", encoding="ascii") as f:
                     todo.extend(int(c) for c in f.read().split())
         except (OSError, ValueError):
             continue  # the process ended while we looked
-    return total
+    return pss, rss
 
 
 def measure(cmd: list[str], cwd: Path | None = None) -> Sample:
-    """Wall time and peak memory (process tree, sampled; at least the largest single process)."""
+    """Wall time and peak memory (PSS of the process tree, sampled; at least the largest
+    single process)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak_kb = 0
+    peak_kb = peak_rss_kb = 0
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             break
-        peak_kb = max(peak_kb, _tree_rss_kb(proc.pid))
+        pss, rss = _tree_memory_kb(proc.pid)
+        peak_kb, peak_rss_kb = max(peak_kb, pss), max(peak_rss_kb, rss)
         time.sleep(0.02)
     elapsed = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     stderr = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd[0]} … fehlgeschlagen ({proc.returncode}): {stderr[-2000:]}")
-    return Sample(elapsed, max(peak_kb, usage.ru_maxrss) / 1024, usage.ru_utime + usage.ru_stime)
+    return Sample(elapsed, max(peak_kb, usage.ru_maxrss) / 1024, usage.ru_utime + usage.ru_stime,
+                  max(peak_rss_kb, usage.ru_maxrss) / 1024)
 
 
 def median(samples: list[Sample]) -> float:
