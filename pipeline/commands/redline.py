@@ -396,7 +396,9 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
             from pipeline.redline.engine import unchanged_markdown
 
             ahead = redline_html.convert_ahead(
-                chapter_block(ChapterRedline(Redline(unchanged_markdown(texts[1]), Stats()), "")),
+                texts[1],
+                lambda text: chapter_block(ChapterRedline(
+                    Redline(unchanged_markdown(text), Stats()), "")),
                 cache_folder(out_root))
         else:
             ahead = lambda: None  # noqa: E731

@@ -8,6 +8,9 @@ import re
 
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 _DIV = re.compile(r"^[ \t]{0,3}(:{3,})(.*)$")
+_MAY_OPEN_OR_CLOSE = frozenset("`~:")
+"""The characters a fence or div line has after at most three blanks (both patterns above
+need one)."""
 
 
 class Nesting:
@@ -27,6 +30,8 @@ class Nesting:
         return self.fence is None and self.divs == 0
 
     def feed(self, line: str) -> None:
+        if line[:4].lstrip(" \t")[:1] not in _MAY_OPEN_OR_CLOSE:
+            return  # most lines: text, neither fence nor div
         fence = _FENCE.match(line)
         if self.fence is not None:
             if fence and fence.group(1)[0] == self.fence[0] and len(fence.group(1)) >= len(self.fence) \

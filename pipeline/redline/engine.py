@@ -350,9 +350,11 @@ def split_chunks(md: str) -> tuple[list[_Chunk], list[str]]:
     cur: list[str] = []
     nesting = Nesting()
     blank_before = True
+    feed = nesting.feed
     for line in lines:
         stripped = line.strip()
-        if nesting.top_level and stripped and blank_before and cur:
+        # cheap tests first: most lines follow a non-blank line
+        if blank_before and stripped and cur and nesting.top_level:
             indented = line[:1] in (" ", "\t")
             continues = indented or line.startswith(": ") or line.startswith(":\t") \
                 or line.startswith(":   ")
@@ -363,7 +365,7 @@ def split_chunks(md: str) -> tuple[list[_Chunk], list[str]]:
             blank_before = True
             continue
         cur.append(line)
-        nesting.feed(line)
+        feed(line)
         blank_before = not stripped
     if cur:
         chunks.append(cur)

@@ -95,7 +95,9 @@ def _unwrap_chapters(lines: list[str]) -> list[str]:
     closers: list[str] = []
     nesting = Nesting()
     for line in lines:
-        if nesting.top_level or closers:
+        # both a chapter's fence and its closer begin with ':' (most lines do not)
+        if (line[:1] == ":" or (closers and line.lstrip()[:1] == ":")) \
+                and (nesting.top_level or closers):
             m = _KAPITEL_OPEN.match(line)
             if m and nesting.top_level:
                 closers.append(m.group(1))
@@ -363,20 +365,26 @@ def _link_fix(html: str, ids: set[str]) -> str:
     return _LINK_MARK.sub(one, html)
 
 
-def convert_ahead(md: str, cache_dir: Path | None) -> Callable[[], None]:
-    """Start converting the parts of `md` into the cache in the background; return the
-    function that waits for it.
+def convert_ahead(text: str, unchanged: Callable[[str], str],
+                  cache_dir: Path | None) -> Callable[[], None]:
+    """Start converting the unchanged passages of NEU (`text`) into the cache in the
+    background; return the function that waits for it.
 
-    `lip redline` hands the text of NEU, written as the engine writes unchanged text: while
-    the engine compares, pandoc converts what will be unchanged in the redline, so the page
-    later takes only the changed parts. Errors here only cost that time: the page converts
-    what is missing itself."""
+    `unchanged(text)` writes NEU as the engine writes unchanged text: while the engine
+    compares, pandoc converts what will be unchanged in the redline, so the page later takes
+    only the changed parts. A text converted before is recognised by its digest and not
+    split again (on a warm run that work would only compete with the engine). Errors here
+    only cost that time: the page converts what is missing itself."""
     if cache_dir is None:
         return lambda: None
+    done_key = "vorab:" + hashlib.sha256(f"{_tool_key()}\0{text}".encode()).hexdigest()
 
     def fill() -> None:
         try:
-            split = split_parts(md)
+            with Cache(cache_dir, "redline-html.sqlite", CACHE_LIMIT_BYTES) as cache:
+                if cache.get(done_key) is not None:
+                    return
+            split = split_parts(unchanged(text))
             if split is None:
                 return
             texts, defs = split
@@ -387,6 +395,7 @@ def convert_ahead(md: str, cache_dir: Path | None) -> Callable[[], None]:
                 if missing:
                     converted = _convert(_runs(list(missing.items())), defs)
                     cache.put_many({k: converted[k].dump() for k in missing})
+                cache.put(done_key, "1")
         except Exception as e:  # noqa: BLE001  (the page converts what is missing itself)
             log.debug("redline: Vorab-Übersetzung abgebrochen: %s", e)
 
