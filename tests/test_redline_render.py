@@ -171,3 +171,28 @@ def test_synopse_pdf_keeps_list_items_boxes_and_headings_together(tmp_path: Path
         lines = [line.strip() for line in page_text.splitlines() if line.strip()
                  and not re.fullmatch(r"Seite \d+ von \d+", line.strip())]
         assert lines[-1] not in ("1.1 Elementarbereich", "Ziele"), f"Seite {number} endet mit einer Überschrift"
+
+
+@pytest.mark.parametrize("with_note", [False, True])
+def test_changed_passages_are_written_the_same_in_one_pandoc_or_one_per_core(
+        with_note: bool, monkeypatch) -> None:
+    """Much changed text is written as Markdown by several pandoc at once; the result is the
+    one pandoc's, and footnotes (numbered through one run) keep the groups together."""
+    from pipeline.render import redline_text
+
+    note = "[^1]\n\n[^1]: Eine Fußnote mit *Betonung*." if with_note else ""
+    paragraphs = [f"## Abschnitt {k}\n\nDer {k}. Absatz nennt **Hannover** und "
+                  f"[einen Verweis](https://example.org/{k}) sowie `Code {k}`. {note}"
+                  for k in range(60)]
+    groups = redline_text.parse_chunks([([[p] for p in paragraphs], [])])[0]
+    monkeypatch.setattr(redline_text, "PARALLEL_WRITE_MIN_CHARS", 10**9)
+    one = redline_text.render_markdown(groups)
+    calls: list[int] = []
+    real_pool = redline_text.run_pandoc_pool
+    monkeypatch.setattr(redline_text, "run_pandoc_pool",
+                        lambda jobs, workers: calls.append(len(jobs)) or real_pool(jobs, workers))
+    monkeypatch.setattr(redline_text, "PARALLEL_WRITE_MIN_CHARS", 1)
+    monkeypatch.setattr(redline_text, "cores", lambda: 2)
+    assert redline_text.render_markdown(groups) == one
+    assert calls == [1 if with_note else 2]
+    assert "Abschnitt 59" in one[-1] and "**Hannover**" in one[0]

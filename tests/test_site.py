@@ -568,3 +568,29 @@ def test_a_broken_template_is_named_with_file_and_line(tmp_path, monkeypatch):
         assert exc.value.exit_code == 3
     finally:
         page_templates.environment.cache_clear()
+
+
+def test_the_sites_redlines_share_the_cache_of_lip_redline(tmp_path, monkeypatch):
+    """A second `lip site` (or `lip redline` of the same texts) reads the redline engine's
+    pandoc work from build/.cache instead of running pandoc again (issue 21.1)."""
+    from pipeline.commands import site_data
+    from pipeline.render import redline_text
+
+    plan_dir, _ = site_history.make_repo(tmp_path / "fx")
+    out = tmp_path / "build" / "site"
+    site.site_for_plan_dir(plan_dir, out, require_valid=False)
+    assert (tmp_path / "build" / ".cache" / "redline-text.sqlite").is_file()
+    first = {p.name: p.read_bytes() for p in out.glob("*.html")}
+
+    parsed: list[int] = []
+    real_parse = redline_text.parse_chunks
+
+    def counting_parse(sides):
+        parsed.append(sum(len(groups) for groups, _ in sides))
+        return real_parse(sides)
+
+    monkeypatch.setattr(redline_text, "parse_chunks", counting_parse)
+    site_data._REDLINES.clear()  # the in-process memo would hide the disk cache
+    site.site_for_plan_dir(plan_dir, out, require_valid=False)
+    assert sum(parsed) == 0, f"{sum(parsed)} Abschnitte erneut von pandoc gelesen"
+    assert {p.name: p.read_bytes() for p in out.glob("*.html")} == first

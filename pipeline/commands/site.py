@@ -502,7 +502,8 @@ def find_downloads(build_dir: Path) -> list[tuple[Path, str]]:
     return found
 
 
-def fassung_diffs(plan: Plan, history: PlanHistory, stand: Any = None) -> list[FassungDiff]:
+def fassung_diffs(plan: Plan, history: PlanHistory, stand: Any = None,
+                  cache_dir: Path | None = None) -> list[FassungDiff]:
     """Redlines between consecutive named Fassungen from plan/lip.yaml, and from the last of
     them to the Arbeitsstand (the plan as it is now, dated `stand`)."""
     fassungen = plan.manifest.fassungen if plan.manifest else []
@@ -511,20 +512,21 @@ def fassung_diffs(plan: Plan, history: PlanHistory, stand: Any = None) -> list[F
         old, new = fassungen[i - 1], fassungen[i]
         d = FassungDiff(f"fassung-{i + 1}.html", old, new)
         diffs.append(d)
-        _compare(d, history, lambda new=new: history.plan_at(new.rev))
+        _compare(d, history, lambda new=new: history.plan_at(new.rev), cache_dir)
     if fassungen:
         work = Fassung(fassungen_mod.ARBEITSSTAND, "", as_date(stand),
                        "Der aktuelle Text, noch nicht als Fassung benannt")
         d = FassungDiff(ARBEITSSTAND_PAGE, fassungen[-1], work, working=True)
         diffs.append(d)
-        _compare(d, history, lambda: plan)
+        _compare(d, history, lambda: plan, cache_dir)
     return diffs
 
 
 ARBEITSSTAND_PAGE = "arbeitsstand.html"
 
 
-def _compare(d: FassungDiff, history: PlanHistory, new_plan: Any) -> None:
+def _compare(d: FassungDiff, history: PlanHistory, new_plan: Any,
+             cache_dir: Path | None = None) -> None:
     """Fill `d` with a redline for every chapter that differs between its two sides."""
     if history.repo is None:
         d.message = "Kein Git-Repository: frühere Fassungen sind nicht lesbar."
@@ -540,7 +542,8 @@ def _compare(d: FassungDiff, history: PlanHistory, new_plan: Any) -> None:
                 a.number == b.number and a.title == b.title:
             continue
         ref = b or a
-        d.chapters.append((f"{ref.number} {ref.title}", site_data.redline_chapters(a, b)))
+        d.chapters.append((f"{ref.number} {ref.title}",
+                           site_data.redline_chapters(a, b, cache_dir)))
 
 
 def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo: Any = None,
@@ -558,12 +561,15 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
     start = time.perf_counter()
     _refuse_unsafe_ids(plan)
     history = history or PlanHistory(repo, prefix)
+    build_dir = build_dir if build_dir is not None else out_dir.parent
+    cache_dir = build_dir / ".cache"  # the redline engine's cache, shared with `lip redline`
     pages = []
     for ch in plan.chapters:
         state = site_data.state_view(ch, plan.manifest)
         pages.append(ChapterPage(ch, page_name(ch), state,
-                                 site_data.redline_since_decision(history, ch, state)))
-    diffs = fassung_diffs(plan, history, stand)
+                                 site_data.redline_since_decision(history, ch, state,
+                                                                  cache_dir)))
+    diffs = fassung_diffs(plan, history, stand, cache_dir)
 
     sources: list[tuple[str, list[str]]] = [(chapter_markdown(p.chapter), []) for p in pages]
     redline_src = [p for p in pages if p.redline.available]
@@ -601,7 +607,6 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
                                             if p.synopse_html)
     nav_items = NAV + ((ANTRAEGE_PAGE, "Anträge"),) if antraege or entries else NAV
 
-    build_dir = build_dir if build_dir is not None else out_dir.parent
     downloads = find_downloads(build_dir)
     versions = site_data.VersionNames(plan, history)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pipeline import review
@@ -144,14 +145,16 @@ def _redline_key(chapter: Chapter | None) -> tuple:
                                        chapter_markdown(chapter))
 
 
-def redline_chapters(old: Chapter | None, new: Chapter | None) -> RedlineView:
-    """Redline between two versions of a chapter (either may be missing)."""
+def redline_chapters(old: Chapter | None, new: Chapter | None,
+                     cache_dir: Path | None = None) -> RedlineView:
+    """Redline between two versions of a chapter (either may be missing); with `cache_dir`,
+    pandoc's part of it comes from the cache `lip redline` fills too."""
     from pipeline.render import redline_text
 
     key = (_redline_key(old), _redline_key(new))
     if key in _REDLINES:
         return _REDLINES[key]
-    red = redline_text.redline_chapter(old, new)
+    red = redline_text.redline_chapter(old, new, cache_dir=cache_dir)
     if not red.stats.changed:
         view = RedlineView(False, message="Keine Änderungen am Text.")
     else:
@@ -162,8 +165,8 @@ def redline_chapters(old: Chapter | None, new: Chapter | None) -> RedlineView:
     return view
 
 
-def redline_since_decision(history: PlanHistory, chapter: Chapter, state: StateView
-                           ) -> RedlineView:
+def redline_since_decision(history: PlanHistory, chapter: Chapter, state: StateView,
+                           cache_dir: Path | None = None) -> RedlineView:
     """The redline from the version last decided on to the current text."""
     if not state.decided_commit:
         return RedlineView(False, message="Über dieses Kapitel wurde noch nicht entschieden.")
@@ -178,7 +181,7 @@ def redline_since_decision(history: PlanHistory, chapter: Chapter, state: StateV
         old = history.chapter_at(state.decided_commit, chapter)
     except PipelineError as e:
         return RedlineView(False, message=f"Der entschiedene Stand ist nicht lesbar: {e}")
-    return redline_chapters(old, chapter)
+    return redline_chapters(old, chapter, cache_dir)
 
 
 # --- versions by name, not by hash (issue 15.10) --------------------------------------------

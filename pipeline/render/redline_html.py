@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 import threading
 import unicodedata
@@ -39,7 +38,13 @@ from pipeline.render import FILTER_DIR, file_sha256, templates_dir
 from pipeline.render.kvcache import Cache
 from pipeline.render.pandoc import RULED_TABLES, reader_for
 from pipeline.render.reader import REDLINE_READER
-from pipeline.render.tools import fixed_clock, pandoc_identity, run_pandoc, run_pandoc_pool
+from pipeline.render.tools import (
+    cores,
+    fixed_clock,
+    pandoc_identity,
+    run_pandoc,
+    run_pandoc_pool,
+)
 
 log = logging.getLogger(__name__)
 
@@ -262,7 +267,7 @@ def _convert(jobs: list[list[tuple[str, str]]], defs: list[str]) -> dict[str, _P
             (["-f", reader_for(src, reader=REDLINE_READER) + "-auto_identifiers", "-t", "html5",
               "--wrap=none", "--lua-filter", str(FILTER_PARTS), "-M", f"redline-info={info}",
               "-M", f"toc-depth={TOC_DEPTH}"], src)
-            for src, info in zip(sources, info_files, strict=True)], _cores())
+            for src, info in zip(sources, info_files, strict=True)], cores())
         all_infos = [json.loads(f.read_text(encoding="utf-8")) for f in info_files]
     for out, info_list in zip(outputs, all_infos, strict=True):
         text = out.decode("utf-8")
@@ -304,19 +309,12 @@ def _renumber_note(item: str, n: int | str) -> str:
     return _BACKLINK.sub(f'<a href="#fnref{n}" class="footnote-back" role="doc-backlink">', item)
 
 
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def _runs(items: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
     """Consecutive runs of parts for one pandoc each: at least one per core (above
     PARALLEL_MIN_CHARS), at most RUN_MAX_CHARS each, so that a pandoc's memory does not grow
     with the document."""
     total = sum(len(t) for _, t in items)
-    ways = max(1, min(_cores(), total // PARALLEL_MIN_CHARS), -(-total // RUN_MAX_CHARS))
+    ways = max(1, min(cores(), total // PARALLEL_MIN_CHARS), -(-total // RUN_MAX_CHARS))
     ways = min(ways, len(items)) or 1
     runs: list[list[tuple[str, str]]] = [[] for _ in range(ways)]
     done = 0

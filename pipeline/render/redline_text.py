@@ -18,7 +18,13 @@ from pipeline.plan.body import protect_gender_star
 from pipeline.redline import engine
 from pipeline.render.kvcache import Cache
 from pipeline.render.reader import REDLINE_CHUNK_READER, REDLINE_READER, REDLINE_WRITER
-from pipeline.render.tools import pandoc_identity, run_pandoc, run_pandoc_side_by_side
+from pipeline.render.tools import (
+    cores,
+    pandoc_identity,
+    run_pandoc,
+    run_pandoc_pool,
+    run_pandoc_side_by_side,
+)
 
 if TYPE_CHECKING:
     from pipeline.plan import Chapter
@@ -77,28 +83,53 @@ def parse_chunks(sides: list[tuple[list[list[str]], list[str]]]) -> list[list[li
     return result
 
 
+PARALLEL_WRITE_MIN_CHARS = 200_000
+"""Below this much JSON, a second pandoc costs more than it saves."""
+
+
 def render_markdown(groups: list[list[dict]]) -> list[str]:
-    """Write groups of blocks as Markdown with ONE pandoc call."""
+    """Write groups of blocks as Markdown: one pandoc call, or one per core for much text.
+
+    Footnotes are numbered through one call, so groups with notes share one call."""
     if not groups:
         return []
-    sep = "RLSEP" + secrets.token_hex(6)
-    blocks: list[dict] = []
-    for k, g in enumerate(groups):
-        blocks.extend(g)
-        blocks.append({"t": "Para", "c": [{"t": "Str", "c": f"{sep}x{k}"}]})
-    text = run_pandoc(["-f", "json", "-t", REDLINE_WRITER, "--wrap=none",
-                       "--reference-location=block"],
-                      json.dumps(_doc(blocks), ensure_ascii=False)).decode("utf-8")
-    out = []
-    cur: list[str] = []
-    for line in text.split("\n"):
-        if line.startswith(sep):
-            out.append("\n".join(cur).strip("\n"))
-            cur = []
-        else:
-            cur.append(line)
-    assert len(out) == len(groups), "redline: Markdown-Ausgabe unvollständig (bitte melden)"
-    return out
+    texts = [json.dumps(g, ensure_ascii=False) for g in groups]
+    total = sum(len(t) for t in texts)
+    ways = min(cores(), len(groups), max(1, total // PARALLEL_WRITE_MIN_CHARS))
+    if ways > 1 and any('"t": "Note"' in t for t in texts):
+        ways = 1
+    batches: list[list[int]] = [[] for _ in range(ways)]
+    done = 0
+    for k, text in enumerate(texts):
+        batches[min(ways - 1, done * ways // max(total, 1))].append(k)
+        done += len(text)
+    batches = [b for b in batches if b]
+    seps = ["RLSEP" + secrets.token_hex(6) for _ in batches]
+    jobs = []
+    for batch, sep in zip(batches, seps, strict=True):
+        marks = [json.dumps({"t": "Para", "c": [{"t": "Str", "c": f"{sep}x{k}"}]})
+                 for k in range(len(batch))]
+        blocks = ", ".join(f"{texts[k][1:-1]}, {mark}" if texts[k] != "[]" else mark
+                           for k, mark in zip(batch, marks, strict=True))
+        source = ('{"pandoc-api-version": ' + json.dumps(engine.PANDOC_API)
+                  + ', "meta": {}, "blocks": [' + blocks + "]}")
+        jobs.append((["-f", "json", "-t", REDLINE_WRITER, "--wrap=none",
+                      "--reference-location=block"], source))
+    outputs = run_pandoc_pool(jobs, len(jobs))
+    result: list[str] = [""] * len(groups)
+    for batch, sep, output in zip(batches, seps, outputs, strict=True):
+        out = []
+        cur: list[str] = []
+        for line in output.decode("utf-8").split("\n"):
+            if line.startswith(sep):
+                out.append("\n".join(cur).strip("\n"))
+                cur = []
+            else:
+                cur.append(line)
+        assert len(out) == len(batch), "redline: Markdown-Ausgabe unvollständig (bitte melden)"
+        for k, md in zip(batch, out, strict=True):
+            result[k] = md
+    return result
 
 
 class _Pandoc:

@@ -158,6 +158,14 @@ def run_pandoc_side_by_side(jobs: Sequence[tuple[Sequence[str], str]],
         pool.shutdown()
 
 
+def cores() -> int:
+    """The cores this process may use (a container may allow fewer than the machine has)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def run_pandoc_pool(jobs: Sequence[tuple[Sequence[str], str]], workers: int) -> list[bytes]:
     """Run many pandoc conversions, at most `workers` at a time; their outputs, in order.
 
