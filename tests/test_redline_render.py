@@ -177,7 +177,7 @@ def test_synopse_pdf_keeps_list_items_boxes_and_headings_together(tmp_path: Path
 def test_changed_passages_are_written_the_same_in_one_pandoc_or_one_per_core(
         with_note: bool, monkeypatch) -> None:
     """Much changed text is written as Markdown by several pandoc at once; the result is the
-    one pandoc's, and footnotes (numbered through one run) keep the groups together."""
+    one pandoc's, footnotes numbered on from run to run."""
     from pipeline.render import redline_text
 
     note = "[^1]\n\n[^1]: Eine Fußnote mit *Betonung*." if with_note else ""
@@ -194,5 +194,26 @@ def test_changed_passages_are_written_the_same_in_one_pandoc_or_one_per_core(
     monkeypatch.setattr(redline_text, "PARALLEL_WRITE_MIN_CHARS", 1)
     monkeypatch.setattr(redline_text, "cores", lambda: 2)
     assert redline_text.render_markdown(groups) == one
-    assert calls == [1 if with_note else 2]
+    assert calls == [2]
     assert "Abschnitt 59" in one[-1] and "**Hannover**" in one[0]
+    if with_note:
+        assert "[^60]: Eine Fußnote" in one[-1]
+
+
+def test_a_note_label_written_as_code_makes_the_changed_text_one_pandoc_run(monkeypatch):
+    """`[^1]` inside code cannot be told from a footnote label: no renumbering, one run."""
+    from pipeline.render import redline_text
+
+    paragraphs = [f"Absatz {k} mit Fußnote[^1] und dem Code `[^1]`.\n\n[^1]: Fußnote {k}."
+                  for k in range(4)]
+    groups = redline_text.parse_chunks([([[p] for p in paragraphs], [])])[0]
+    one = redline_text.render_markdown(groups)
+    calls: list[int] = []
+    real_pool = redline_text.run_pandoc_pool
+    monkeypatch.setattr(redline_text, "run_pandoc_pool",
+                        lambda jobs, workers: calls.append(len(jobs)) or real_pool(jobs, workers))
+    monkeypatch.setattr(redline_text, "PARALLEL_WRITE_MIN_CHARS", 1)
+    monkeypatch.setattr(redline_text, "cores", lambda: 2)
+    assert redline_text.render_markdown(groups) == one
+    assert calls == [2, 1]
+    assert "`[^1]`" in one[3] and "[^4]: Fußnote 3." in one[3]

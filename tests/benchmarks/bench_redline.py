@@ -90,7 +90,7 @@ def generated_pair(words: int, edits: int) -> tuple[str, str, int]:
     k = 0
     while count < words:
         text = law(order[k % len(order)])
-        if count + len(text.split()) > words * 1.05 and parts:  # cut the last law short
+        if count + len(text.split()) > words * 1.05:  # cut the last law short (or the first)
             pars = text.split("\n\n")
             keep: list[str] = []
             for p in pars:
