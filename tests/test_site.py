@@ -576,6 +576,7 @@ def test_the_sites_redlines_share_the_cache_of_lip_redline(tmp_path, monkeypatch
     from pipeline.commands import site_data
     from pipeline.render import redline_text
 
+    monkeypatch.setattr(site_data, "_REDLINES", {})  # other tests' redlines stay in memory
     plan_dir, _ = site_history.make_repo(tmp_path / "fx")
     out = tmp_path / "build" / "site"
     site.site_for_plan_dir(plan_dir, out, require_valid=False)
