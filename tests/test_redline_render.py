@@ -173,6 +173,22 @@ def test_synopse_pdf_keeps_list_items_boxes_and_headings_together(tmp_path: Path
         assert lines[-1] not in ("1.1 Elementarbereich", "Ziele"), f"Seite {number} endet mit einer Überschrift"
 
 
+def _written_in_one_run_and_per_core(groups, monkeypatch):
+    """(Markdown from one pandoc, Markdown with one pandoc per core of two, the number of
+    runs of each pandoc pool the second used)."""
+    from pipeline.render import redline_text
+
+    monkeypatch.setattr(redline_text, "PARALLEL_WRITE_MIN_CHARS", 10**9)
+    one = redline_text.render_markdown(groups)
+    calls: list[int] = []
+    real_pool = redline_text.run_pandoc_pool
+    monkeypatch.setattr(redline_text, "run_pandoc_pool",
+                        lambda jobs, workers: calls.append(len(jobs)) or real_pool(jobs, workers))
+    monkeypatch.setattr(redline_text, "PARALLEL_WRITE_MIN_CHARS", 1)
+    monkeypatch.setattr(redline_text, "cores", lambda: 2)
+    return one, redline_text.render_markdown(groups), calls
+
+
 @pytest.mark.parametrize("with_note", [False, True])
 def test_changed_passages_are_written_the_same_in_one_pandoc_or_one_per_core(
         with_note: bool, monkeypatch) -> None:
@@ -185,15 +201,8 @@ def test_changed_passages_are_written_the_same_in_one_pandoc_or_one_per_core(
                   f"[einen Verweis](https://example.org/{k}) sowie `Code {k}`. {note}"
                   for k in range(60)]
     groups = redline_text.parse_chunks([([[p] for p in paragraphs], [])])[0]
-    monkeypatch.setattr(redline_text, "PARALLEL_WRITE_MIN_CHARS", 10**9)
-    one = redline_text.render_markdown(groups)
-    calls: list[int] = []
-    real_pool = redline_text.run_pandoc_pool
-    monkeypatch.setattr(redline_text, "run_pandoc_pool",
-                        lambda jobs, workers: calls.append(len(jobs)) or real_pool(jobs, workers))
-    monkeypatch.setattr(redline_text, "PARALLEL_WRITE_MIN_CHARS", 1)
-    monkeypatch.setattr(redline_text, "cores", lambda: 2)
-    assert redline_text.render_markdown(groups) == one
+    one, per_core, calls = _written_in_one_run_and_per_core(groups, monkeypatch)
+    assert per_core == one
     assert calls == [2]
     assert "Abschnitt 59" in one[-1] and "**Hannover**" in one[0]
     if with_note:
@@ -207,13 +216,7 @@ def test_a_note_label_written_as_code_makes_the_changed_text_one_pandoc_run(monk
     paragraphs = [f"Absatz {k} mit Fußnote[^1] und dem Code `[^1]`.\n\n[^1]: Fußnote {k}."
                   for k in range(4)]
     groups = redline_text.parse_chunks([([[p] for p in paragraphs], [])])[0]
-    one = redline_text.render_markdown(groups)
-    calls: list[int] = []
-    real_pool = redline_text.run_pandoc_pool
-    monkeypatch.setattr(redline_text, "run_pandoc_pool",
-                        lambda jobs, workers: calls.append(len(jobs)) or real_pool(jobs, workers))
-    monkeypatch.setattr(redline_text, "PARALLEL_WRITE_MIN_CHARS", 1)
-    monkeypatch.setattr(redline_text, "cores", lambda: 2)
-    assert redline_text.render_markdown(groups) == one
+    one, per_core, calls = _written_in_one_run_and_per_core(groups, monkeypatch)
+    assert per_core == one
     assert calls == [2, 1]
     assert "`[^1]`" in one[3] and "[^4]: Fußnote 3." in one[3]
