@@ -95,6 +95,19 @@ def test_parts_give_the_whole_document_render(tmp_path) -> None:
     assert _cached(tmp_path)
 
 
+@pytest.mark.parametrize("heading", ["# Ziele", "# Ziele [neu]{.ins}",
+                                     "# Ziele [alt]{.del}", "# [Ziele](#allgemeines)"])
+def test_the_table_of_contents_is_the_whole_renders_with_and_without_marks(heading,
+                                                                           tmp_path) -> None:
+    """The page frame skips the filter when its headings carry nothing it changes."""
+    md = DOC.replace("## 1\n", heading + "\n\n## Unterpunkt\n")  # after the unlisted h1
+    whole, cold, _ = _both(md, tmp_path)
+    assert cold == whole
+    toc = whole.decode().split('<nav id="TOC"', 1)[1].split("</nav>", 1)[0]
+    assert "Ziele" in toc and "Unterpunkt" in toc
+    assert ("<ins" in toc) == ("{.ins}" in heading) and ("<del" in toc) == ("{.del}" in heading)
+
+
 def test_a_changed_part_is_converted_again_and_the_rest_comes_from_the_cache(tmp_path) -> None:
     redline_html.render_html_bytes(DOC, title="T", cache_dir=tmp_path)
     before = _cached(tmp_path)
