@@ -4,12 +4,12 @@ pandoc accepts to NEU and rejects to ALT, a tagged PDF, and the Synopse."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
+from support.office import HAS_UNO, SOFFICE, run_script
 from support.redline_views import docx_words
 from test_redline import CASES, read_case
 
@@ -94,15 +94,6 @@ def test_synopse_has_two_aligned_columns(sample, tmp_path: Path) -> None:
     assert "<ins>" in right and "<del>" not in right
 
 
-SOFFICE = shutil.which("soffice")
-SYSTEM_PY = "/usr/bin/python3"
-
-
-def _has_uno() -> bool:
-    return Path(SYSTEM_PY).exists() and subprocess.run(
-        [SYSTEM_PY, "-c", "import uno"], capture_output=True, check=False).returncode == 0
-
-
 @pytest.mark.slow
 @pytest.mark.office
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) nicht installiert")
@@ -122,13 +113,11 @@ def test_libreoffice_reads_the_tracked_changes(tmp_path: Path) -> None:
     assert fodt.count("<text:insertion") >= 5 and fodt.count("<text:deletion") >= 5
     assert set(re.findall(r"<dc:creator>(.*?)</dc:creator>", fodt)) == \
         {"Expert*innengruppe Bildung"}
-    if not _has_uno():
+    if not HAS_UNO:
         return
-    script = Path(__file__).parent / "support" / "lo_tracked_changes.py"
     for mode, src in (("accept", new), ("reject", old)):
         out = tmp_path / f"{mode}.txt"
-        subprocess.run([SYSTEM_PY, str(script), str(docx), mode, str(out)], check=True,
-                       capture_output=True, timeout=180)
+        run_script("lo_tracked_changes.py", docx, mode, out)
         text = out.read_text(encoding="utf-8-sig")
         # whole paragraphs and rows go with their marks: no run of empty lines is left
         # (a fully deleted table leaves one)

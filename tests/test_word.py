@@ -7,7 +7,6 @@ import io
 import json
 import re
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from support.cli import lip_in_process
+from support.office import needs_lo, run_script
 from support.repos import init_repo
 
 from pipeline.plan import load_plan
@@ -23,10 +23,6 @@ from pipeline.plan.frontmatter import split
 from pipeline.word.source import apply_plain, leaves, normal, plain_map
 
 ROOT = Path(__file__).resolve().parent.parent
-LO_EDIT = ROOT / "tests" / "support" / "lo_edit_docx.py"
-HAS_LO = shutil.which("soffice") is not None and subprocess.run(
-    ["/usr/bin/python3", "-c", "import uno"], capture_output=True).returncode == 0
-needs_lo = pytest.mark.skipif(not HAS_LO, reason="LibreOffice mit python3-uno nicht installiert")
 
 
 lip = lip_in_process
@@ -135,8 +131,7 @@ def by_hand(body: str) -> str:
 def lo_edit(src: Path, out: Path, steps: list[dict]) -> Path:
     script = out.with_suffix(".json")
     script.write_text(json.dumps(steps), encoding="utf-8")
-    subprocess.run(["/usr/bin/python3", str(LO_EDIT), str(src.resolve()), str(out), str(script)],
-                   check=True, timeout=180, cwd=out.parent)
+    run_script("lo_edit_docx.py", src.resolve(), out, script, cwd=out.parent)
     return out
 
 

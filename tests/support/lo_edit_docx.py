@@ -20,20 +20,10 @@ tests add comments as OOXML.)
 
 import json
 import os
-import shutil
-import subprocess
 import sys
-import time
 
 import uno  # noqa: I001  (LibreOffice's module, only for the system python)
-from com.sun.star.beans import PropertyValue
-
-
-def prop(name, value):
-    p = PropertyValue()
-    p.Name = name
-    p.Value = value
-    return p
+from lo_session import opened, prop
 
 
 def set_author(smgr, ctx, name):
@@ -60,30 +50,7 @@ def find(doc, text):
 
 def main(src, out, script):
     steps = json.loads(open(script, encoding="utf-8").read())
-    pipe = f"lipedit{os.getpid()}"
-    profile = f"/tmp/lo-profile-{pipe}"
-    proc = subprocess.Popen(["soffice", "--headless", "--invisible", "--norestore",
-                             f"-env:UserInstallation=file://{profile}",
-                             f"--accept=pipe,name={pipe};urp;"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    desktop = None
-    try:
-        local = uno.getComponentContext()
-        resolver = local.ServiceManager.createInstanceWithContext(
-            "com.sun.star.bridge.UnoUrlResolver", local)
-        ctx = None
-        for _ in range(240):
-            try:
-                ctx = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
-                break
-            except Exception:
-                time.sleep(0.25)
-        smgr = ctx.ServiceManager
-        desktop = smgr.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
-        doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(os.path.abspath(src)),
-                                           "_blank", 0, (prop("Hidden", True),))
-        dispatcher = smgr.createInstanceWithContext("com.sun.star.frame.DispatchHelper", ctx)
-        frame = doc.getCurrentController().getFrame()
+    with opened(src, "lipedit") as (smgr, ctx, doc, dispatcher, frame):
         for step in steps:
             op = step["op"]
             if op in ("accept_all", "reject_all"):
@@ -128,15 +95,6 @@ def main(src, out, script):
                 raise SystemExit(f"unbekannter Schritt {op}")
         doc.storeToURL(uno.systemPathToFileUrl(os.path.abspath(out)),
                        (prop("FilterName", "MS Word 2007 XML"),))
-        doc.close(True)
-    finally:
-        if desktop is not None:
-            try:
-                desktop.terminate()
-            except Exception:
-                pass
-        proc.wait(timeout=60)
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 if __name__ == "__main__":
