@@ -1,8 +1,17 @@
--- The HTML of changes (<ins>/<del> with screen-reader labels), for redline.lua and
--- redline-teile.lua: one place, so the whole-document and the part-wise page agree.
+-- The HTML of changes (<ins>/<del> with screen-reader labels) and what a change is, for
+-- redline.lua and redline-teile.lua: one place, so the whole-document and the part-wise page
+-- agree.
 local M = {}
 
 local LABEL = { ins = 'Einfügung: ', del = 'Streichung: ' }
+
+-- 'ins' or 'del' for a redline mark ([..]{.ins}, ::: del), nil for any other element
+function M.kind_of(attr)
+  local c = attr.classes
+  if c:includes('ins') then return 'ins' end
+  if c:includes('del') then return 'del' end
+  return nil
+end
 
 function M.span(kind, content)
   local out = pandoc.Inlines {

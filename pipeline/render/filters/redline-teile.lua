@@ -12,16 +12,10 @@
 
 local html = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE),
                                        'redline-html.lua' }))
+local kind_of = html.kind_of
 
 local infos = {}   -- one per part: k = key, h = headings, i = ids of blocks, t = toc
 local cur = nil
-
-local function kind_of(attr)
-  local c = attr.classes
-  if c:includes('ins') then return 'ins' end
-  if c:includes('del') then return 'del' end
-  return nil
-end
 
 -- The inline pass runs before the parts are known: an inline element's id is written
 -- into the HTML beside it (`<!--rl-id:ID-->`), Python takes it from there.

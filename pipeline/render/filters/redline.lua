@@ -5,16 +5,10 @@
 
 local author, date = "lip", "2020-01-01T00:00:00Z"
 
-local function kind_of(attr)
-  local c = attr.classes
-  if c:includes('ins') then return 'ins' end
-  if c:includes('del') then return 'del' end
-  return nil
-end
-
 -- the HTML of changes, shared with redline-teile.lua
 local html = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE),
                                        'redline-html.lua' }))
+local kind_of = html.kind_of
 
 local function typst_wrap(fname, content, inline)
   local R = inline and pandoc.RawInline or pandoc.RawBlock
