@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from pipeline.plan.body import MEASURE_FIELDS
-from pipeline.word.source import escape, normal
+from pipeline.word.source import ast_text, escape, normal
 
 _SECTION = re.compile(r"^((?:\d+|[A-Z])\.\d+)\.?\s+(\S.*)$")
 _MEASURE = re.compile(r"^Maßnahme\s+((?:\d+|[A-Z])(?:\.\d+){2})\s*[:.–-]?\s*(\S.*)$")
@@ -61,23 +60,6 @@ class Draft:
             found = block
             line += block.markdown.count("\n")
         return found
-
-
-def _text(node: Any) -> str:
-    if isinstance(node, list):
-        return "".join(_text(n) for n in node)
-    if isinstance(node, dict):
-        t, c = node.get("t"), node.get("c")
-        if t == "Str":
-            return c
-        if t in ("Space", "SoftBreak", "LineBreak"):
-            return " "
-        if t in ("Para", "Plain"):
-            return _text(c) + " "
-        if t == "Image":
-            return ""
-        return _text(c) if c is not None else ""
-    return ""
 
 
 def inline_markdown(inlines: list) -> str:
@@ -127,7 +109,7 @@ class _Converter:
         if t in ("Para", "Plain", "Header"):
             inlines = c[2] if t == "Header" else c
             self.images(inlines)
-            text = normal(_text(inlines))
+            text = normal(ast_text(inlines))
             if not text:
                 return
             self.number += 1
@@ -148,7 +130,7 @@ class _Converter:
     def images(self, inlines: list) -> None:
         for i in inlines:
             if i.get("t") == "Image":
-                alt = normal(_text(i["c"][1]))
+                alt = normal(ast_text(i["c"][1]))
                 path = i["c"][2][0]
                 self.draft.images.append((path, alt, self.number + 1))
                 name = f"bilder/{self.image_prefix}{path.replace(chr(92), '/').rsplit('/', 1)[-1]}"
@@ -182,16 +164,16 @@ class _Converter:
         for body in c[4]:
             rows += body[2] + body[3]
         rows = c[3][1] + rows
-        labels = [normal(_text(row[1][0][4])).rstrip(":").strip() if row[1] else ""
+        labels = [normal(ast_text(row[1][0][4])).rstrip(":").strip() if row[1] else ""
                   for row in rows]
         fields = any(label in MEASURE_FIELDS for label in labels)
         for n, row in enumerate(rows):
-            cells = [normal(_text(cell[4])) for cell in row[1]]
+            cells = [normal(ast_text(cell[4])) for cell in row[1]]
             if fields and n == 0 and labels[0] not in MEASURE_FIELDS:
                 self.number += sum(1 for x in cells if x)
                 continue  # the header row of a field table ("Feld | Angabe")
             self.number += sum(1 for cell in row[1] for b in cell[4]
-                               if b["t"] in ("Para", "Plain") and normal(_text(b)))
+                               if b["t"] in ("Para", "Plain") and normal(ast_text(b)))
             label = cells[0].rstrip(":").strip() if cells else ""
             value = normal(" ".join(cells[1:]))
             if label in MEASURE_FIELDS:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*(\{[^}]*\})?[ \t]*#*[ \t]*$")
 _ITEM = re.compile(r"^([ \t]*(?:[-*+]|\d+[.)])[ \t]+)")
@@ -234,6 +235,26 @@ def _has_partner(src: str, k: int, c: str, length: int) -> bool:
             continue
         k += 1
     return False
+
+
+def ast_text(node: Any, *, images: bool = False) -> str:
+    """All text in a node of pandoc's JSON, with a space after each paragraph and for each
+    break; an image's description only if `images` (a paragraph's own text leaves out the
+    images it shows). Compare it through `normal`."""
+    if isinstance(node, list):
+        return "".join(ast_text(n, images=images) for n in node)
+    if isinstance(node, dict):
+        t, c = node.get("t"), node.get("c")
+        if t == "Str":
+            return c
+        if t in ("Space", "SoftBreak", "LineBreak"):
+            return " "
+        if t in ("Para", "Plain"):
+            return ast_text(c, images=images) + " "
+        if t == "Image":
+            return ast_text(c[1], images=images) if images else ""
+        return ast_text(c, images=images) if c is not None else ""
+    return ""
 
 
 def normal(text: str) -> str:

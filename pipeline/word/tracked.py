@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.word.source import normal
+from pipeline.word.source import ast_text, normal
 
 PUNCTUATION = tuple(",.;:!?)]“‘")
 
@@ -203,7 +203,7 @@ class _Reader:
                 self.leaf.mark = Change(kind, a.get("author", ""), a.get("date", ""), self.seq)
         elif "comment-start" in classes:
             comment = Comment(attr[0], a.get("author", ""), a.get("date", ""),
-                              normal(_plain(content)), leaf=len(self.leaves) - 1)
+                              normal(ast_text(content, images=True)), leaf=len(self.leaves) - 1)
             self.open[attr[0]] = comment
             self.comments.append(comment)
         elif "comment-end" in classes:
@@ -220,22 +220,6 @@ def _has_change(node: Any) -> bool:
             return True
         return _has_change(node.get("c"))
     return False
-
-
-def _plain(node: Any) -> str:
-    """All text in a pandoc node, blocks separated by a space."""
-    if isinstance(node, list):
-        return " ".join(filter(None, (_plain(n) for n in node))) if node and isinstance(
-            node[0], dict) and node[0].get("t") in ("Para", "Plain") else "".join(
-            _plain(n) for n in node)
-    if isinstance(node, dict):
-        t, c = node.get("t"), node.get("c")
-        if t == "Str":
-            return c
-        if t in ("Space", "SoftBreak", "LineBreak"):
-            return " "
-        return _plain(c) if c is not None else ""
-    return ""
 
 
 def read(document: dict) -> Reading:
