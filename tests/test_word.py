@@ -128,6 +128,14 @@ def by_hand(body: str) -> str:
     return body[:first] + body[second:after] + body[first:second] + body[after:]
 
 
+def imported(capsys, path: Path, *options: str) -> tuple[str, str]:
+    """`lip word-import [options] path`, which must succeed: its output and the proposal
+    branch it names."""
+    code, out, err = lip(["word-import", *options, str(path)], capsys)
+    assert code == 0, err
+    return out, re.search(r"Branch (vorschlag/\S+)", out).group(1)
+
+
 def lo_edit(src: Path, out: Path, steps: list[dict]) -> Path:
     script = out.with_suffix(".json")
     script.write_text(json.dumps(steps), encoding="utf-8")
@@ -143,9 +151,7 @@ def test_libreoffice_round_trip_is_exact(repo, capsys, tmp_path):
     head = repo.head.commit.hexsha
     reviewed = lo_edit(exported, tmp_path / "rueckmeldung.docx", EDITS)
 
-    code, out, err = lip(["word-import", str(reviewed)], capsys)
-    assert code == 0, err
-    branch = re.search(r"Branch (vorschlag/\S+)", out).group(1)
+    out, branch = imported(capsys, reviewed)
     assert branch.startswith("vorschlag/bildung-erika-muster-")
     assert f"lip redline main {branch}" in out
     assert "1 reine Formatänderung" in out  # LibreOffice's w:rPrChange: reported, not applied
@@ -160,9 +166,7 @@ def test_libreoffice_round_trip_is_exact(repo, capsys, tmp_path):
     assert repo.git.status("--porcelain", "--", "plan") == ""
 
     accepted = lo_edit(reviewed, tmp_path / "angenommen.docx", [{"op": "accept_all"}])
-    code, out, err = lip(["word-import", str(accepted)], capsys)
-    assert code == 0, err
-    branch2 = re.search(r"Branch (vorschlag/\S+)", out).group(1)
+    out, branch2 = imported(capsys, accepted)
     assert branch2 != branch  # never overwritten: a new suffix
     assert body_of(repo, branch2) == body_of(repo, branch)
 
@@ -261,9 +265,7 @@ def test_word_ooxml_changes_comments_and_format_changes(repo, capsys, tmp_path):
     path = tmp_path / "word.docx"
     path.write_bytes(data)
 
-    code, out, err = lip(["word-import", str(path)], capsys)
-    assert code == 0, err
-    branch = re.search(r"Branch (vorschlag/\S+)", out).group(1)
+    out, branch = imported(capsys, path)
     assert branch.endswith("2026-11-30")
     expected = base.replace("aber nach wie vor stark", "aber stark", 1).replace(
         "Geschulte Kita-Lots*innen", "Geschulte Kita-Lotsinnen und Lots*innen", 1)
@@ -289,9 +291,7 @@ def test_word_move_arrives_as_deletion_and_insertion(repo, capsys, tmp_path):
     data = word_edit(exported.read_bytes(), "in Niedersachsen ", move_to="bei den Kitas")
     path = tmp_path / "verschoben.docx"
     path.write_bytes(data)
-    code, out, err = lip(["word-import", str(path)], capsys)
-    assert code == 0, err
-    branch = re.search(r"Branch (vorschlag/\S+)", out).group(1)
+    out, branch = imported(capsys, path)
     expected = base.replace("Sprachförderung vor der Einschulung in Niedersachsen bei den Kitas",
                             "Sprachförderung vor der Einschulung bei den Kitas in Niedersachsen", 1)
     assert body_of(repo, branch) == expected
@@ -317,10 +317,8 @@ def test_import_merges_with_what_moved_on(repo, capsys, tmp_path):
     data = word_edit(exported.read_bytes(), "nach wie vor ", delete=True)
     path = tmp_path / "spaet.docx"
     path.write_bytes(data)
-    code, out, err = lip(["word-import", str(path)], capsys)
-    assert code == 0, err
+    out, branch = imported(capsys, path)
     assert "zusammengeführt" in out
-    branch = re.search(r"Branch (vorschlag/\S+)", out).group(1)
     assert body_of(repo, branch) == base.replace("aber nach wie vor stark", "aber stark", 1) \
         .replace("Geschulte Kita-Lots*innen", "Geschulte und mehrsprachige Kita-Lots*innen", 1)
 
@@ -670,9 +668,7 @@ def test_a_reviewed_build_docx_becomes_one_proposal_over_all_chapters(built_repo
     data = word_edit(data, anchor_text, insert="ganz ", author="Hans Prüfer")
     path = tmp_path / "plan.docx"
     path.write_bytes(data)
-    code, out, err = lip(["word-import", str(path)], capsys)
-    assert code == 0, err
-    branch = re.search(r"Branch (vorschlag/\S+)", out).group(1)
+    out, branch = imported(capsys, path)
     assert branch.startswith("vorschlag/plan-")
     assert body_of(repo, branch) == bildung.replace("aber nach wie vor stark", "aber stark", 1)
     assert body_of(repo, branch, "plan/12-soziales.md") != soziales
@@ -794,9 +790,7 @@ def test_random_edit_scripts_arrive_exactly(repo, capsys, tmp_path):
             if kind != "del":
                 expected_words.append(word)
         expected = base[:start] + " ".join(expected_words) + base[end:]
-        code, out, err = lip(["word-import", str(path)], capsys)
-        assert code == 0, err
-        branch = re.search(r"Branch (vorschlag/\S+)", out).group(1)
+        out, branch = imported(capsys, path)
         assert body_of(repo, branch) == expected
         authors = set(repo.git.log("--format=%an", f"main..{branch}").splitlines())
         assert authors == {author for _, author in ops.values()}
@@ -831,10 +825,8 @@ def test_untracked_deletion_stays_deleted_in_every_authors_commit_and_is_named(r
     data = word_edit(out.getvalue(), "nach wie vor ", delete=True, author="Erika Muster")
     path = tmp_path / "ohne.docx"
     path.write_bytes(data)
-    code, text, err = lip(["word-import", str(path)], capsys)
-    assert code == 0, err
+    text, branch = imported(capsys, path)
     assert "ohne Änderungsverfolgung gelöscht" in text
-    branch = re.search(r"Branch (vorschlag/\S+)", text).group(1)
     start = base.index(gone)
     expected = base[:start] + base[base.index("\n\n", start) + 2:]
     assert body_of(repo, branch) == expected.replace("aber nach wie vor stark", "aber stark", 1)
@@ -851,9 +843,7 @@ def test_a_draft_with_word_heading_styles_and_lists_passes_the_check(repo, capsy
              "| Zielgruppe | Kinder |\n| Zeitraum | 2021–2023 |\n| Kennzahl | Anteil der Kitas |\n")
     path = tmp_path / "formatiert.docx"
     run_pandoc(["-f", "markdown", "-t", "docx", "-o", str(path)], draft)
-    code, out, err = lip(["word-import", "--neu", "bildung", str(path)], capsys)
-    assert code == 0, err
-    branch = re.search(r"Branch (vorschlag/\S+)", out).group(1)
+    out, branch = imported(capsys, path, "--neu", "bildung")
     body = body_of(repo, branch)
     assert body.startswith("\n## 1.1 Elementarbereich\n\n### Ausgangslage\n\nText.\n\n### Ziele\n\n"
                            "- **Ziel 1.1.1:** Kinder besuchen früh eine Kita.\n"
