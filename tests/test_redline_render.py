@@ -162,50 +162,66 @@ def test_synopse_pdf_keeps_list_items_boxes_and_headings_together(tmp_path: Path
         assert lines[-1] not in ("1.1 Elementarbereich", "Ziele"), f"Seite {number} endet mit einer Überschrift"
 
 
-def _written_in_one_run_and_per_core(groups, monkeypatch):
-    """(Markdown from one pandoc, Markdown with one pandoc per core of two, the number of
-    runs of each pandoc pool the second used)."""
+def _one_pandoc_per_core(monkeypatch) -> list[int]:
+    """Make the engine write even little changed text with one pandoc per core of two; the
+    list fills with the number of runs of each pandoc pool."""
     from pipeline.render import redline_text
 
-    monkeypatch.setattr(redline_text, "PARALLEL_WRITE_MIN_CHARS", 10**9)
-    one = redline_text.render_markdown(groups)
     calls: list[int] = []
     real_pool = redline_text.run_pandoc_pool
     monkeypatch.setattr(redline_text, "run_pandoc_pool",
                         lambda jobs, workers: calls.append(len(jobs)) or real_pool(jobs, workers))
     monkeypatch.setattr(redline_text, "PARALLEL_WRITE_MIN_CHARS", 1)
     monkeypatch.setattr(redline_text, "cores", lambda: 2)
-    return one, redline_text.render_markdown(groups), calls
+    return calls
 
 
-@pytest.mark.parametrize("with_note", [False, True])
-def test_changed_passages_are_written_the_same_in_one_pandoc_or_one_per_core(
-        with_note: bool, monkeypatch) -> None:
+def test_changed_passages_are_written_the_same_in_one_pandoc_or_one_per_core(monkeypatch):
     """Much changed text is written as Markdown by several pandoc at once; the result is the
-    one pandoc's, footnotes numbered on from run to run."""
+    one pandoc's."""
     from pipeline.render import redline_text
 
-    note = "[^1]\n\n[^1]: Eine Fußnote mit *Betonung*." if with_note else ""
     paragraphs = [f"## Abschnitt {k}\n\nDer {k}. Absatz nennt **Hannover** und "
-                  f"[einen Verweis](https://example.org/{k}) sowie `Code {k}`. {note}"
+                  f"[einen Verweis](https://example.org/{k}) sowie `Code {k}`."
                   for k in range(60)]
     groups = redline_text.parse_chunks([([[p] for p in paragraphs], [])])[0]
-    one, per_core, calls = _written_in_one_run_and_per_core(groups, monkeypatch)
-    assert per_core == one
+    one = redline_text.render_markdown(groups)
+    calls = _one_pandoc_per_core(monkeypatch)
+    assert redline_text.render_markdown(groups) == one
     assert calls == [2]
     assert "Abschnitt 59" in one[-1] and "**Hannover**" in one[0]
-    if with_note:
-        assert "[^60]: Eine Fußnote" in one[-1]
 
 
-def test_a_note_label_written_as_code_makes_the_changed_text_one_pandoc_run(monkeypatch):
-    """`[^1]` inside code cannot be told from a footnote label: no renumbering, one run."""
+@pytest.mark.parametrize("per_core", [False, True])
+def test_a_changed_passage_keeps_its_own_footnote(per_core: bool, monkeypatch) -> None:
+    """pandoc writes the notes of changed passages as [^1], [^2], … in every run; beside the
+    unchanged text's own [^1] each must still show its own footnote."""
+    from pipeline.render import redline_html, redline_text
+
+    if per_core:
+        _one_pandoc_per_core(monkeypatch)
+    count = 8
+    old = "".join(f"Absatz {k}[^{k}] bleibt.\n\n" for k in range(1, count + 1)) + "".join(
+        f"[^{k}]: Fußnote {k}.\n\n" for k in range(1, count + 1))
+    new = old
+    for k in range(2, count + 1, 2):  # every second paragraph changes
+        new = new.replace(f"Absatz {k}[^{k}] bleibt.", f"Absatz {k}[^{k}] bleibt geändert.")
+    md = redline_text.compare_markdown(old, new).markdown
+    definitions = re.findall(r"^(\[\^[^\]]+\]):", md, re.M)
+    assert len(definitions) == len(set(definitions)), md
+    html = redline_html.render_html_whole(md, title="T").decode()
+    notes = dict(re.findall(r'<li id="fn(\d+)"><p>Fußnote (\d+)\.', html))
+    for k in range(1, count + 1):
+        ref = re.search(rf"Absatz {k}<a href=\"#fn(\d+)\"", html).group(1)
+        assert notes[ref] == str(k), f"Absatz {k} zeigt Fußnote {notes[ref]}"
+
+
+def test_a_passage_with_a_note_label_as_code_is_left_as_written() -> None:
+    """`[^1]` inside code cannot be told from a footnote label: that passage keeps pandoc's
+    labels, its code stays as it was."""
     from pipeline.render import redline_text
 
-    paragraphs = [f"Absatz {k} mit Fußnote[^1] und dem Code `[^1]`.\n\n[^1]: Fußnote {k}."
-                  for k in range(4)]
-    groups = redline_text.parse_chunks([([[p] for p in paragraphs], [])])[0]
-    one, per_core, calls = _written_in_one_run_and_per_core(groups, monkeypatch)
-    assert per_core == one
-    assert calls == [2, 1]
-    assert "`[^1]`" in one[3] and "[^4]: Fußnote 3." in one[3]
+    old = "Absatz mit Fußnote[^a] und dem Code `[^1]`.\n\n[^a]: Fußnote.\n"
+    new = old.replace("Absatz mit", "Ein Absatz mit")
+    md = redline_text.compare_markdown(old, new).markdown
+    assert "`[^1]`" in md and "[^lip" not in md

@@ -1254,7 +1254,8 @@ def compare_markdown(old_md: str, new_md: str, *, pandoc: Pandoc,
                                [["von", f"verschoben-{no}-alt"]]], body]}
     differ = _Differ(stats, placeholders, notes=notes, keys=keys)
     outputs = [differ.blocks(old_blocks[og_i], new_blocks[ng_i]) for og_i, ng_i in jobs]
-    rendered = pandoc.write(outputs) if outputs else []
+    rendered = _own_note_labels(pandoc.write(outputs) if outputs else [], outputs,
+                                old_body + new_body)
     stats.fallbacks.extend(dict.fromkeys(notes))
 
     # stitch: unchanged chunks verbatim from NEU, changed regions as rendered
@@ -1307,6 +1308,49 @@ def compare_markdown(old_md: str, new_md: str, *, pandoc: Pandoc,
     if markdown == "\n":
         markdown = ""
     return Redline(markdown=markdown, stats=stats)
+
+
+_WRITTEN_NOTE = re.compile(r"(?<!\\)\[\^(\d+)\]")
+_ANY_NOTE_LABEL = re.compile(r"\[\^([^\]\s]+)\]")
+
+
+def _note_count(node: Any) -> int:
+    if isinstance(node, list):
+        return sum(_note_count(n) for n in node)
+    if isinstance(node, dict):
+        return (node.get("t") == "Note") + _note_count(node.get("c"))
+    return 0
+
+
+def _own_note_labels(written: list[str], groups: list[list], texts: str) -> list[str]:
+    """The changed passages as written, no footnote label used twice.
+
+    pandoc numbers the notes it writes from 1 in every run (and the cache mixes runs), while
+    the unchanged text keeps its own labels: a `[^1]` written for a changed passage would
+    take the footnote of the text's `[^1]`. Such a label gets one of its own; the others
+    stay as pandoc wrote them. A passage whose labels cannot be told apart from text (`[^1]`
+    in code) stays as written."""
+    taken = set(_ANY_NOTE_LABEL.findall(texts))
+    prefix = "lip"
+    while any(label.startswith(prefix) for label in taken):
+        prefix += "x"
+    out: list[str] = []
+    count = 0
+    for md, blocks in zip(written, groups, strict=True):
+        found = _WRITTEN_NOTE.findall(md) if "[^" in md else []
+        if not found or len(found) != 2 * _note_count(blocks):
+            out.append(md)  # a reference and its definition for each note, or leave it
+            taken.update(found)
+            continue
+        own: dict[str, str] = {}
+        for label in dict.fromkeys(found):
+            if label in taken:
+                count += 1
+                own[label] = f"{prefix}{count}"
+            taken.add(own.get(label, label))
+        out.append(_WRITTEN_NOTE.sub(lambda m, own=own: f"[^{own.get(m.group(1), m.group(1))}]",
+                                     md) if own else md)
+    return out
 
 
 def unchanged_markdown(md: str) -> str:

@@ -39,6 +39,7 @@ from pipeline.render.kvcache import Cache
 from pipeline.render.pandoc import RULED_TABLES, reader_for
 from pipeline.render.reader import REDLINE_READER
 from pipeline.render.tools import (
+    consecutive_runs,
     cores,
     fixed_clock,
     pandoc_identity,
@@ -313,15 +314,10 @@ def _runs(items: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
     """Consecutive runs of parts for one pandoc each: at least one per core (above
     PARALLEL_MIN_CHARS), at most RUN_MAX_CHARS each, so that a pandoc's memory does not grow
     with the document."""
-    total = sum(len(t) for _, t in items)
+    sizes = [len(t) for _, t in items]
+    total = sum(sizes)
     ways = max(1, min(cores(), total // PARALLEL_MIN_CHARS), -(-total // RUN_MAX_CHARS))
-    ways = min(ways, len(items)) or 1
-    runs: list[list[tuple[str, str]]] = [[] for _ in range(ways)]
-    done = 0
-    for item in items:
-        runs[min(ways - 1, done * ways // max(total, 1))].append(item)
-        done += len(item[1])
-    return [r for r in runs if r]
+    return [[items[k] for k in run] for run in consecutive_runs(sizes, ways)]
 
 
 def _tool_key() -> str:

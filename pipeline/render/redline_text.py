@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -20,6 +19,7 @@ from pipeline.redline import engine
 from pipeline.render.kvcache import Cache
 from pipeline.render.reader import REDLINE_CHUNK_READER, REDLINE_READER, REDLINE_WRITER
 from pipeline.render.tools import (
+    consecutive_runs,
     cores,
     pandoc_identity,
     run_pandoc,
@@ -88,39 +88,16 @@ PARALLEL_WRITE_MIN_CHARS = 200_000
 """Below this much JSON, a second pandoc costs more than it saves."""
 
 
-_NOTE_LABEL = re.compile(r"(?<!\\)\[\^(\d+)\]")
-_NOTE = '"t": "Note"'
-"""A footnote in json.dumps' output (a text with these characters would be escaped)."""
-
-
 def render_markdown(groups: list[list[dict]]) -> list[str]:
     """Write groups of blocks as Markdown: one pandoc call, or one per core for much text.
 
-    pandoc numbers footnotes through its run; the runs after the first are renumbered to
-    continue the count. Where a run's labels cannot be told apart from text (a `[^1]` in
-    code), all groups go through one run instead."""
+    Each run numbers its footnotes from 1; the engine gives them labels of their own."""
     if not groups:
         return []
     texts = [json.dumps(g, ensure_ascii=False) for g in groups]
-    total = sum(len(t) for t in texts)
-    ways = min(cores(), len(groups), max(1, total // PARALLEL_WRITE_MIN_CHARS))
-    if ways > 1:
-        batches: list[list[int]] = [[] for _ in range(ways)]
-        done = 0
-        for k, text in enumerate(texts):
-            batches[min(ways - 1, done * ways // max(total, 1))].append(k)
-            done += len(text)
-        result = _write_runs(texts, [b for b in batches if b])
-        if result is not None:
-            return result
-    result = _write_runs(texts, [list(range(len(texts)))])
-    assert result is not None  # one run needs no renumbering
-    return result
-
-
-def _write_runs(texts: list[str], runs: list[list[int]]) -> list[str] | None:
-    """The Markdown of each group (JSON `texts`), one pandoc per run of group indices; None
-    if footnotes could not be renumbered safely."""
+    sizes = [len(t) for t in texts]
+    ways = min(cores(), max(1, sum(sizes) // PARALLEL_WRITE_MIN_CHARS))
+    runs = consecutive_runs(sizes, ways)
     seps = ["RLSEP" + secrets.token_hex(6) for _ in runs]
     jobs = []
     for run, sep in zip(runs, seps, strict=True):
@@ -132,21 +109,11 @@ def _write_runs(texts: list[str], runs: list[list[int]]) -> list[str] | None:
                   + ', "meta": {}, "blocks": [' + blocks + "]}")
         jobs.append((["-f", "json", "-t", REDLINE_WRITER, "--wrap=none",
                       "--reference-location=block"], source))
-    outputs = run_pandoc_pool(jobs, len(jobs))
     result: list[str] = [""] * len(texts)
-    offset = 0
-    for run, sep, output in zip(runs, seps, outputs, strict=True):
-        text = output.decode("utf-8")
-        notes = sum(texts[k].count(_NOTE) for k in run)
-        if len(runs) > 1 and notes:
-            if len(_NOTE_LABEL.findall(text)) != 2 * notes:  # a reference and its definition
-                return None
-            if offset:
-                text = _NOTE_LABEL.sub(lambda m, by=offset: f"[^{int(m.group(1)) + by}]", text)
-        offset += notes
+    for run, sep, output in zip(runs, seps, run_pandoc_pool(jobs, len(jobs)), strict=True):
         out = []
         cur: list[str] = []
-        for line in text.split("\n"):
+        for line in output.decode("utf-8").split("\n"):
             if line.startswith(sep):
                 out.append("\n".join(cur).strip("\n"))
                 cur = []

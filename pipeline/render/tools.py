@@ -166,6 +166,19 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
+def consecutive_runs(sizes: Sequence[int], ways: int) -> list[list[int]]:
+    """The indices of `sizes` cut into at most `ways` consecutive runs of about equal total
+    size (one pandoc each), none empty."""
+    total = max(sum(sizes), 1)
+    ways = max(1, min(ways, len(sizes)))
+    runs: list[list[int]] = [[] for _ in range(ways)]
+    done = 0
+    for k, size in enumerate(sizes):
+        runs[min(ways - 1, done * ways // total)].append(k)
+        done += size
+    return [r for r in runs if r]
+
+
 def run_pandoc_pool(jobs: Sequence[tuple[Sequence[str], str]], workers: int) -> list[bytes]:
     """Run many pandoc conversions, at most `workers` at a time; their outputs, in order.
 
