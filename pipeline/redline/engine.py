@@ -1330,6 +1330,8 @@ def _own_note_labels(written: list[str], groups: list[list], texts: str) -> list
     take the footnote of the text's `[^1]`. Such a label gets one of its own; the others
     stay as pandoc wrote them. A passage whose labels cannot be told apart from text (`[^1]`
     in code) stays as written."""
+    if not any("[^" in md for md in written):
+        return written  # no notes written: no need to read the texts' labels
     taken = set(_ANY_NOTE_LABEL.findall(texts))
     prefix = "lip"
     while any(label.startswith(prefix) for label in taken):
