@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from support import SHIPPED_PLAN
+from support.browser import chromium
 from support.pdf import pdf_text
 
 from pipeline.assemble import assemble, with_drucksache
@@ -230,42 +231,57 @@ def test_docx_opened_in_libreoffice_is_a4_and_complete(docx_as_pdf, plan_words) 
 
 @pytest.mark.browser
 def test_html_catalog_fits_a_phone(shipped) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright nicht installiert")
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(chromium).exists():
-        pytest.skip("chromium nicht installiert (make sysdeps)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox"])
-        try:
-            page = browser.new_page(viewport={"width": 390, "height": 800})
-            page.goto(shipped["html"].as_uri())
-            found = page.evaluate("""() => {
-              const tables = [...document.querySelectorAll('#anhang-massnahmenkatalog table')];
-              const right = Math.max(...tables.map(t => t.getBoundingClientRect().right));
-              const numbers = tables.flatMap(t => [...t.querySelectorAll('tbody tr td:first-child')]);
-              const stacked = numbers.filter(td => {
-                const r = document.createRange(); r.selectNodeContents(td);
-                return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size > 1;
-              }).map(td => td.textContent.trim());
-              const dates = [...document.querySelectorAll('#anhang-beratungsverlauf tbody td:first-child')];
-              const datesStacked = dates.filter(td => {
-                const r = document.createRange(); r.selectNodeContents(td);
-                return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size > 1;
-              }).length;
-              const history = document.querySelector('#anhang-beratungsverlauf table');
-              const historyRight = history.getBoundingClientRect().right;
-              return {count: tables.length, right, stacked, datesStacked, historyRight,
-                      drucksache: !!document.evaluate("//*[contains(text(),'Beratungsfolge')]",
-                                   document, null, 9, null).singleNodeValue,
-                      scroll: document.documentElement.scrollWidth};
-            }""")
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 390, "height": 800})
+        page.goto(shipped["html"].as_uri())
+        found = page.evaluate("""() => {
+          const tables = [...document.querySelectorAll('#anhang-massnahmenkatalog table')];
+          const right = Math.max(...tables.map(t => t.getBoundingClientRect().right));
+          const numbers = tables.flatMap(t => [...t.querySelectorAll('tbody tr td:first-child')]);
+          const stacked = numbers.filter(td => {
+            const r = document.createRange(); r.selectNodeContents(td);
+            return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size > 1;
+          }).map(td => td.textContent.trim());
+          const dates = [...document.querySelectorAll('#anhang-beratungsverlauf tbody td:first-child')];
+          const datesStacked = dates.filter(td => {
+            const r = document.createRange(); r.selectNodeContents(td);
+            return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size > 1;
+          }).length;
+          const history = document.querySelector('#anhang-beratungsverlauf table');
+          const historyRight = history.getBoundingClientRect().right;
+          return {count: tables.length, right, stacked, datesStacked, historyRight,
+                  drucksache: !!document.evaluate("//*[contains(text(),'Beratungsfolge')]",
+                               document, null, 9, null).singleNodeValue,
+                  scroll: document.documentElement.scrollWidth};
+        }""")
     assert found["count"] >= 6  # one table per Handlungsfeld
     assert found["right"] <= 390 and found["scroll"] <= 390, found
     assert not found["stacked"], f"Nummern über mehrere Zeilen: {found['stacked'][:5]}"
     assert found["drucksache"]
     assert found["datesStacked"] == 0 and found["historyRight"] <= 390, found  # scrolls inside itself
+
+
+@pytest.mark.browser
+def test_the_redline_page_fits_a_phone(tmp_path) -> None:
+    """At 390 px the page does not scroll sideways: its summary table (six columns) scrolls
+    inside itself, text and marked passages stay in the window."""
+    from pipeline.commands.redline import build_redline
+
+    alt, neu = tmp_path / "alt.md", tmp_path / "neu.md"
+    alt.write_text("Die Kitas bieten Elternabende an.\n\nGestrichener Absatz.\n", encoding="utf-8")
+    neu.write_text("Die Kitas bieten mehrsprachige Elternabende an.\n", encoding="utf-8")
+    result = build_redline(dateien=(alt, neu), out_root=tmp_path / "out")
+    page_file = next(f for f in result.files if f.suffix == ".html")
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 390, "height": 800})
+        page.goto(page_file.as_uri())
+        found = page.evaluate("""() => ({
+          scroll: document.documentElement.scrollWidth,
+          right: Math.max(...[...document.querySelectorAll('main > *')]
+                          .map(e => e.getBoundingClientRect().right)),
+          tables: document.querySelectorAll('table').length})""")
+    assert found["tables"] >= 1
+    assert found["scroll"] <= 390 and found["right"] <= 390, found
 
 
 def test_line_numbers_neither_collide_nor_number_empty_lines(tmp_path) -> None:

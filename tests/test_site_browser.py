@@ -7,23 +7,15 @@ axe-core comes from the npm registry (`make setup` installs it into build/node/)
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from support import site_history
+from support.browser import AXE, chromium, needs_chromium
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright nicht installiert")
+pytest.importorskip("playwright.sync_api", reason="playwright nicht installiert")
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-AXE = Path(__file__).resolve().parent.parent / "build" / "node" / "node_modules" / "axe-core" \
-    / "axe.min.js"
-
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                 reason="chromium nicht installiert (make sysdeps)")]
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 
 @pytest.fixture(scope="module")
@@ -34,10 +26,8 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 class Watched:

@@ -5,7 +5,6 @@ plan with two Anträge, votes in two bodies and the Beschluss (support/council_h
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from support import council_history
@@ -106,13 +105,9 @@ def test_a_plan_without_antraege_has_no_antraege_page(tmp_path):
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [390, 1280])
 def test_antraege_page_fits_the_window_and_passes_axe(council_site, width):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright nicht installiert")
-    from test_site_browser import ARGS, AXE, CHROMIUM
+    from support.browser import AXE, chromium
 
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium nicht installiert (make sysdeps)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as browser:
         page = browser.new_context(viewport={"width": width, "height": 900},
                                    bypass_csp=True).new_page()
         for name in ("antraege.html", "bildung.html"):
@@ -126,4 +121,3 @@ def test_antraege_page_fits_the_window_and_passes_axe(council_site, width):
                     {resultTypes: ['violations']})).violations
                     .filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id)""")
                 assert found == [], (name, width, found)
-        browser.close()

@@ -191,20 +191,14 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
 
 # --- in Chromium ----------------------------------------------------------------------------
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-
-
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium nicht installiert (make sysdeps)")
 def test_browser_reloads_on_save_and_shows_problems_where_they_are(running: Preview) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright nicht installiert")
+    from support.browser import chromium
+
     chapter = running.plan_dir / BILDUNG
     text = chapter.read_text(encoding="utf-8")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -235,7 +229,6 @@ def test_browser_reloads_on_save_and_shows_problems_where_they_are(running: Prev
                                    timeout=15000)
         finally:
             chapter.write_text(text, encoding="utf-8")
-            browser.close()
     assert errors == []
 
 
