@@ -19,9 +19,31 @@ REAL_GIT = shutil.which("git")
 
 
 def lip_process(root: Path, *args: str, env: dict | None = None) -> subprocess.Popen:
+    """lip in a process group of its own (see `wait_for_its_children`)."""
     return subprocess.Popen([sys.executable, "-m", "pipeline", *args], cwd=root,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "NO_COLOR": "1", **(env or {})})
+                            env={**os.environ, "NO_COLOR": "1", **(env or {})},
+                            start_new_session=True)
+
+
+def wait_for_its_children(proc: subprocess.Popen, timeout: float = 30) -> None:
+    """Wait until every process lip started has ended. A SIGKILL ends lip, not the git it
+    runs: a `git update-ref` may still move HEAD after lip is gone, and the repository must
+    be looked at as it stays, not in between."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        alive = False
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # ended while we looked
+            if int(fields[2]) == proc.pid and fields[0] != "Z":  # its group, not a zombie
+                alive = True
+                break
+        if not alive:
+            return
+        time.sleep(0.01)
 
 
 def lip(root: Path, *args: str, env: dict | None = None) -> tuple[int, str]:
@@ -213,6 +235,7 @@ def test_kills_at_many_moments_never_leave_a_half_recording(repo_root: Path) -> 
         # the last one is left to finish: on a busy machine a run can take longer than the
         # measured one, and the kills would then all fall before the commit
         proc.communicate(timeout=60)  # waits and closes the pipes
+        wait_for_its_children(proc)
         outcomes.add(git.Repo(repo_root).head.commit.hexsha != base)
         _assert_nothing_or_everything(repo_root, base)
     assert outcomes == {False, True}, "the delays must cover both sides of the commit"
