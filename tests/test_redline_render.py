@@ -3,6 +3,8 @@ pandoc accepts to NEU and rejects to ALT, a tagged PDF, and the Synopse."""
 
 from __future__ import annotations
 
+import json
+
 import re
 import subprocess
 import zipfile
@@ -184,7 +186,8 @@ def test_changed_passages_are_written_the_same_in_one_pandoc_or_one_per_core(mon
     paragraphs = [f"## Abschnitt {k}\n\nDer {k}. Absatz nennt **Hannover** und "
                   f"[einen Verweis](https://example.org/{k}) sowie `Code {k}`."
                   for k in range(60)]
-    groups = redline_text.parse_chunks([([[p] for p in paragraphs], [])])[0]
+    groups = [json.dumps(g) for g in
+              redline_text.parse_chunks([([[p] for p in paragraphs], [])])[0]]
     one = redline_text.render_markdown(groups)
     calls = _one_pandoc_per_core(monkeypatch)
     assert redline_text.render_markdown(groups) == one

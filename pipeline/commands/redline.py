@@ -20,6 +20,7 @@ from pipeline.redline import (  # noqa: F401  (format_word_changes: for the CLI)
     Stats,
     format_word_changes,
 )
+from pipeline.render.redline_html import NO_AHEAD, Ahead
 from pipeline.render.redline_text import compare_markdown, redline_chapter
 from pipeline.review import Entscheidung, records_of
 
@@ -264,25 +265,6 @@ def chapter_block(c: ChapterRedline) -> str:
     return f'::::: {{.rl-kapitel autor="{author}"}}\n{md}\n:::::\n'
 
 
-AHEAD_SHARE = 0.7
-"""Convert NEU ahead only if at least this share of it (by size) lies in sections that are
-unchanged: otherwise most parts of the page change, and converting them ahead would only
-convert them twice."""
-
-
-def mostly_unchanged(old: str, new: str) -> bool:
-    """Whether most of NEU lies in sections (heading to heading, as the page is cut) that
-    occur unchanged in ALT: a cheap estimate, before the engine compares."""
-    def sections(text: str) -> list[str]:
-        return [" ".join(s.split()) for s in re.split(r"\n(?=#)", text) if s.strip()]
-
-    new_sections = sections(new)
-    old_sections = set(sections(old))
-    total = sum(len(s) for s in new_sections)
-    same = sum(len(s) for s in new_sections if s in old_sections)
-    return total > 0 and same >= AHEAD_SHARE * total
-
-
 def cache_folder(out_root: Path) -> Path:
     """The build's cache folder (build/.cache) beside build/redline; a redline written
     elsewhere keeps its cache in its own folder."""
@@ -324,6 +306,8 @@ class _Job:
     author: str
     provenance: dict
     cache_dir: Path | None
+    ahead: Ahead | None = None
+    """The conversion ahead of the passages both texts share."""
 
     @property
     def full(self) -> str:
@@ -339,7 +323,8 @@ def _write_html(job: _Job, out: Path) -> list[Path]:
     from pipeline.render import redline_html
 
     return [redline_html.render_html(job.full, out / "redline.html", title=job.title,
-                                     meta=job.meta, epoch=job.epoch, cache_dir=job.cache_dir)]
+                                     meta=job.meta, epoch=job.epoch, cache_dir=job.cache_dir,
+                                     ahead=job.ahead or NO_AHEAD)]
 
 
 def _write_pdf(job: _Job, out: Path) -> list[Path]:
@@ -381,90 +366,92 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
     """Build the redline in every asked format under out_root/<alt>..<neu>/."""
     from pipeline.render import redline_html
 
-    if dateien is not None:
-        old_path, new_path = dateien
-        texts = []
-        for p in (old_path, new_path):
-            try:
-                texts.append(_read_text_file(p).decode("utf-8-sig"))
-            except OSError as e:
-                raise RedlineError(f"Datei nicht lesbar: {os_error_text(e)}") from None
-            except UnicodeDecodeError:
-                raise RedlineError(f"{p}: keine UTF-8-Textdatei") from None
-        if "html" in formats and not only_changes and mostly_unchanged(*texts):
-            # pandoc converts NEU's unchanged text while the engine compares
-            from pipeline.redline.engine import unchanged_markdown
+    ahead = NO_AHEAD
+    try:
+        if dateien is not None:
+            old_path, new_path = dateien
+            texts = []
+            for p in (old_path, new_path):
+                try:
+                    texts.append(_read_text_file(p).decode("utf-8-sig"))
+                except OSError as e:
+                    raise RedlineError(f"Datei nicht lesbar: {os_error_text(e)}") from None
+                except UnicodeDecodeError:
+                    raise RedlineError(f"{p}: keine UTF-8-Textdatei") from None
+            if "html" in formats and not only_changes:
+                # pandoc converts the passages both texts share while the engine compares
+                from pipeline.redline.engine import unchanged_markdown
 
-            ahead = redline_html.convert_ahead(
-                texts[1],
-                lambda text: chapter_block(ChapterRedline(
-                    Redline(unchanged_markdown(text), Stats()), "")),
-                cache_folder(out_root))
+                ahead = redline_html.convert_ahead(
+                    texts[0], texts[1],
+                    lambda text: chapter_block(ChapterRedline(
+                        Redline(unchanged_markdown(text), Stats()), "")),
+                    cache_folder(out_root))
+            red = compare_markdown(texts[0], texts[1],
+                                   context="changes" if only_changes else "full",
+                                   cache_dir=cache_folder(out_root), while_reading=ahead.start)
+            ahead.start()
+            red.title = f"{old_path.name} → {new_path.name}"
+            red.author = autor or "lip"
+            epoch = _epoch()
+            when = dt.datetime.fromtimestamp(epoch if epoch is not None
+                                             else int(new_path.stat().st_mtime), dt.UTC)
+            chapters = [ChapterRedline(red, old_path.name)]
+            provenance: dict[str, str] = {}
+            skipped: list[str] = []
+            neu_label, alt_label = new_path.name, old_path.name
+            dirname = f"{_slug(old_path.stem)}..{_slug(new_path.stem)}"
         else:
-            ahead = lambda: None  # noqa: E731
-        red = compare_markdown(texts[0], texts[1],
-                               context="changes" if only_changes else "full",
-                               cache_dir=cache_folder(out_root))
-        ahead()
-        red.title = f"{old_path.name} → {new_path.name}"
-        red.author = autor or "lip"
-        epoch = _epoch()
-        when = dt.datetime.fromtimestamp(epoch if epoch is not None
-                                         else int(new_path.stat().st_mtime), dt.UTC)
-        chapters = [ChapterRedline(red, old_path.name)]
-        provenance: dict[str, str] = {}
-        skipped: list[str] = []
-        neu_label, alt_label = new_path.name, old_path.name
-        dirname = f"{_slug(old_path.stem)}..{_slug(new_path.stem)}"
-    else:
-        if seit_entscheidung and alt:
-            raise RedlineError("ALT und --seit-entscheidung schließen sich aus")
-        if not alt:
-            seit_entscheidung = True
-        if not plan_dir.is_dir():  # the same answer as every other command, before asking git
-            raise PlanFolderMissing(plan_dir, is_file=plan_dir.exists())
-        chapters, skipped, side, alt_label = compare_plans(
-            plan_dir, alt=alt, neu=neu, seit_entscheidung=seit_entscheidung, kapitel=kapitel,
-            autor=autor, context="changes" if only_changes else "full",
-            cache_dir=cache_folder(out_root))
-        when, neu_label = side.time, side.label
-        provenance = redline_provenance(side, chapters)
-        dirname = f"{_slug('entscheidung' if seit_entscheidung else alt_label)}.." \
-                  f"{_slug(neu_label.lower() if neu is None else neu_label)}"
+            if seit_entscheidung and alt:
+                raise RedlineError("ALT und --seit-entscheidung schließen sich aus")
+            if not alt:
+                seit_entscheidung = True
+            if not plan_dir.is_dir():  # the same answer as every other command, before asking git
+                raise PlanFolderMissing(plan_dir, is_file=plan_dir.exists())
+            chapters, skipped, side, alt_label = compare_plans(
+                plan_dir, alt=alt, neu=neu, seit_entscheidung=seit_entscheidung, kapitel=kapitel,
+                autor=autor, context="changes" if only_changes else "full",
+                cache_dir=cache_folder(out_root))
+            when, neu_label = side.time, side.label
+            provenance = redline_provenance(side, chapters)
+            dirname = f"{_slug('entscheidung' if seit_entscheidung else alt_label)}.." \
+                      f"{_slug(neu_label.lower() if neu is None else neu_label)}"
 
-    unknown = [f for f in formats if f not in WRITERS]
-    if unknown:
-        raise RedlineError(f"unbekanntes Format {unknown[0]!r}; erlaubt: {', '.join(FORMATS)}")
-    summary = summary_markdown(chapters, skipped, alt_label=alt_label, neu_label=neu_label,
-                               neu_time=when)
-    body = "\n".join(chapter_block(c) for c in chapters if c.redline.stats.changed)
-    if not body:
-        body = "Keine Änderungen.\n"
-    total = Stats()
-    for c in chapters:
-        total.add(c.redline.stats)
-    job = _Job(summary=summary, body=body, title=f"Änderungen: {alt_label} → {neu_label}",
-               synopse_title=f"Synopse: {alt_label} → {neu_label}",
-               epoch=int(when.timestamp()), date_iso=when.strftime("%Y-%m-%dT%H:%M:%SZ"),
-               meta={"version": neu_label}, author=autor or "lip", provenance=provenance,
-               cache_dir=cache_folder(out_root))
-    final_dir = out_root / dirname
-    # Written beside the old folder and swapped in whole: a failed run (or Ctrl-C) leaves the
-    # previous redline as it was, never half of a new one.
-    with replacing_folder(final_dir) as out_dir:
-        write_atomic(out_dir / "zusammenfassung.json", json.dumps({
-            "alt": alt_label, "neu": neu_label, "datum": job.date_iso,
-            "kapitel": [{"titel": c.redline.title, "id": c.redline.chapter_id,
-                         "verglichen_mit": c.alt_label, "autor": c.redline.author,
-                         "vorgaben": c.redline.vorgaben, **c.redline.stats.to_json()}
-                        for c in chapters],
-            "nicht_verglichen": list(skipped), "gesamt": total.to_json()},
-            ensure_ascii=False, indent=2) + "\n")
-        written = [out_dir / "zusammenfassung.json"]
-        for fmt in dict.fromkeys(formats):
-            written += WRITERS[fmt](job, out_dir)
-        for tmp in out_dir.glob("*.typ"):
-            tmp.unlink()
-    files = [final_dir / f.relative_to(out_dir) for f in written]
-    out_dir = final_dir
-    return RedlineResult(out_dir, files, chapters, list(skipped), total)
+        unknown = [f for f in formats if f not in WRITERS]
+        if unknown:
+            raise RedlineError(f"unbekanntes Format {unknown[0]!r}; erlaubt: {', '.join(FORMATS)}")
+        summary = summary_markdown(chapters, skipped, alt_label=alt_label, neu_label=neu_label,
+                                   neu_time=when)
+        body = "\n".join(chapter_block(c) for c in chapters if c.redline.stats.changed)
+        if not body:
+            body = "Keine Änderungen.\n"
+        total = Stats()
+        for c in chapters:
+            total.add(c.redline.stats)
+        job = _Job(summary=summary, body=body, title=f"Änderungen: {alt_label} → {neu_label}",
+                   synopse_title=f"Synopse: {alt_label} → {neu_label}",
+                   epoch=int(when.timestamp()), date_iso=when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                   meta={"version": neu_label}, author=autor or "lip", provenance=provenance,
+                   cache_dir=cache_folder(out_root), ahead=ahead)
+        final_dir = out_root / dirname
+        # Written beside the old folder and swapped in whole: a failed run (or Ctrl-C) leaves the
+        # previous redline as it was, never half of a new one.
+        with replacing_folder(final_dir) as out_dir:
+            write_atomic(out_dir / "zusammenfassung.json", json.dumps({
+                "alt": alt_label, "neu": neu_label, "datum": job.date_iso,
+                "kapitel": [{"titel": c.redline.title, "id": c.redline.chapter_id,
+                             "verglichen_mit": c.alt_label, "autor": c.redline.author,
+                             "vorgaben": c.redline.vorgaben, **c.redline.stats.to_json()}
+                            for c in chapters],
+                "nicht_verglichen": list(skipped), "gesamt": total.to_json()},
+                ensure_ascii=False, indent=2) + "\n")
+            written = [out_dir / "zusammenfassung.json"]
+            for fmt in dict.fromkeys(formats):
+                written += WRITERS[fmt](job, out_dir)
+            for tmp in out_dir.glob("*.typ"):
+                tmp.unlink()
+        files = [final_dir / f.relative_to(out_dir) for f in written]
+        out_dir = final_dir
+        return RedlineResult(out_dir, files, chapters, list(skipped), total)
+    finally:
+        ahead.join()  # no pandoc of the conversion ahead outlives the command

@@ -30,6 +30,7 @@ import threading
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 
 from pipeline.files import write_atomic
@@ -253,26 +254,57 @@ class _Whole(Exception):  # noqa: N818  (not an error: a way out)
     """A part cannot be converted alone: convert the whole document."""
 
 
-def _convert(jobs: list[list[tuple[str, str]]], defs: list[str]) -> dict[str, _Part]:
-    """Convert runs of (key, part text), one pandoc per run, all at once."""
+def _convert(items: list[tuple[str, str]], defs: list[str]) -> dict[str, _Part]:
+    """Convert (key, part text) pairs in runs, one pandoc per run, all at once.
+
+    Parts that need none of the filter's work (no marks, links to anchors, images, ids or
+    raw HTML; in a redline most of the unchanged text) go without it: the filter makes
+    pandoc a quarter slower even where it changes nothing. Their headings get their
+    placeholder ids and their table-of-contents entries here; a part that turns out to need
+    the filter after all is converted again with it."""
+    plain = [(k, t) for k, t in items if _may_be_plain(t)]
+    marked = [(k, t) for k, t in items if not _may_be_plain(t)]
+    plain_runs = _runs(plain)
+    parts, again = _convert_runs(plain_runs + _runs(marked), defs, len(plain_runs))
+    if again:
+        texts = dict(items)
+        more, _ = _convert_runs(_runs([(k, texts[k]) for k in again]), defs, 0)
+        parts.update(more)
+    return parts
+
+
+_NOT_PLAIN_SOURCE = re.compile(r"[{<]|::|\]\(#|!\[")
+"""Markdown that may need the filter: attributes, spans, divs, raw HTML, anchors, images."""
+
+
+def _may_be_plain(text: str) -> bool:
+    return _NOT_PLAIN_SOURCE.search(text) is None
+
+
+def _convert_runs(runs: list[list[tuple[str, str]]], defs: list[str], plain: int
+                  ) -> tuple[dict[str, _Part], list[str]]:
+    """Convert runs, the first `plain` of them without the filter; the parts, and the keys
+    of the plain runs' parts that need the filter after all."""
     import tempfile
 
     sources = []
-    for run in jobs:
+    for run in runs:
         chunks = [f"<!--rl-teil:{key}-->\n\n{text}\n" for key, text in run]
         sources.append("\n".join(chunks) + ("\n" + "\n\n".join(defs) + "\n" if defs else ""))
     parts: dict[str, _Part] = {}
+    again: list[str] = []
     with tempfile.TemporaryDirectory(prefix="lip-redline-") as tmp:
         info_files = [Path(tmp) / f"teile-{n}.json" for n in range(len(sources))]
         outputs = run_pandoc_pool([
             (["-f", reader_for(src, reader=REDLINE_READER) + "-auto_identifiers", "-t", "html5",
-              "--wrap=none", "--lua-filter", str(FILTER_PARTS), "-M", f"redline-info={info}",
-              "-M", f"toc-depth={TOC_DEPTH}"], src)
-            for src, info in zip(sources, info_files, strict=True)], cores())
-        all_infos = [json.loads(f.read_text(encoding="utf-8")) for f in info_files]
+              "--wrap=none", *([] if n < plain else [
+                  "--lua-filter", str(FILTER_PARTS), "-M", f"redline-info={info}",
+                  "-M", f"toc-depth={TOC_DEPTH}"])], src)
+            for n, (src, info) in enumerate(zip(sources, info_files, strict=True))], cores())
+        all_infos = [None if n < plain else json.loads(f.read_text(encoding="utf-8"))
+                     for n, f in enumerate(info_files)]
     for out, info_list in zip(outputs, all_infos, strict=True):
         text = out.decode("utf-8")
-        infos = {i["k"]: i for i in info_list}
         notes: dict[int, str] = {}
         m = _NOTES_SECTION.search(text)
         body = text
@@ -281,19 +313,72 @@ def _convert(jobs: list[list[tuple[str, str]]], defs: list[str]) -> dict[str, _P
             items = _NOTE_ITEM.split(m.group(1))  # ['', n, item, n, item, ...]
             for n, item in zip(items[1::2], items[2::2], strict=True):
                 notes[int(n)] = item.rstrip("\n")
+        infos = {i["k"]: i for i in info_list} if info_list is not None else None
         pieces = _MARK.split(body)
         for key, html in zip(pieces[1::2], pieces[2::2], strict=True):
-            info = infos[key]
-            if info["d"]:
-                raise _Whole
             refs = [int(n) for n in _NOTE_REF.findall(html)]
             local = {n: k for k, n in enumerate(refs, 1)}
             html = _NOTE_REF.sub(lambda r, local=local: _note_ref(local[int(r.group(1))]), html)
+            part_notes = [_renumber_note(notes[n], local[n]) for n in refs]
+            if infos is None:
+                part = _plain_part(html, part_notes)
+                if part is None:
+                    again.append(key)
+                else:
+                    parts[key] = part
+                continue
+            info = infos[key]
+            if info["d"]:
+                raise _Whole
             inline_ids = [i.replace("&#45;", "-") for i in _ID_MARK.findall(html)]
             html = _ID_MARK.sub("", html)
-            parts[key] = _Part(html, [_renumber_note(notes[n], local[n]) for n in refs],
-                               _list(info["h"]), _list(info["i"]) + inline_ids, _list(info["t"]))
-    return parts
+            parts[key] = _Part(html, part_notes, _list(info["h"]),
+                               _list(info["i"]) + inline_ids, _list(info["t"]))
+    return parts, again
+
+
+_NOT_PLAIN_HTML = re.compile(r'<(?:span|div|img|figure|section|h[1-6] )\b| id="| href="#')
+"""HTML of a part converted without the filter that the filter would have changed (beyond
+heading ids) or taken ids from; footnote references are taken out before."""
+_HEADING = re.compile(r"<h[1-6]\b")
+_BACKLINK_WHOLE = re.compile(r'<a href="#fnref\d+" class="footnote-back" role="doc-backlink">'
+                             r'.*?</a>')
+_CONTAINER = re.compile(r"<(/?)(?:blockquote|li|dd|dt|td|th|table)\b|<h([1-6])>(.*?)</h\2>",
+                        re.S)
+
+
+def _plain_part(html: str, notes: list[str]) -> _Part | None:
+    """A part converted without the filter, as the filter would have made it: each heading
+    gets its placeholder id, the top-level ones up to TOC_DEPTH go into the table of
+    contents. None if the part needs the filter (a heading with markup: its text as pandoc
+    reads it cannot be told from the HTML)."""
+    if _NOT_PLAIN_HTML.search(_NOTE_REF.sub("", html)) or any(
+            _NOT_PLAIN_HTML.search(n) or _HEADING.search(n)
+            for n in (_BACKLINK_WHOLE.sub("", n) for n in notes)):
+        return None
+    heads: list[dict] = []
+    toc: list[dict] = []
+    depth = 0
+    out: list[str] = []
+    last = 0
+    for m in _CONTAINER.finditer(html):
+        if m.group(2) is None:
+            depth += -1 if m.group(1) else 1
+            continue
+        level, inner = int(m.group(2)), m.group(3)
+        if "<" in inner:
+            return None
+        text = unescape(inner)
+        heads.append({"s": text})
+        ident = f"rlhid{len(heads)}z"
+        out.append(html[last:m.start()])
+        out.append(f'<h{level} id="{ident}">{inner}</h{level}>')
+        last = m.end()
+        if depth == 0 and level <= TOC_DEPTH:
+            words = [x for w in text.split(" ") for x in ({"t": "Space"}, {"t": "Str", "c": w})]
+            toc.append({"t": "Header", "c": [level, [ident, [], []], words[1:]]})
+    out.append(html[last:])
+    return _Part("".join(out), notes, heads, [], toc)
 
 
 def _list(value) -> list:
@@ -313,10 +398,12 @@ def _renumber_note(item: str, n: int | str) -> str:
 def _runs(items: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
     """Consecutive runs of parts for one pandoc each: at least one per core (above
     PARALLEL_MIN_CHARS), at most RUN_MAX_CHARS each, so that a pandoc's memory does not grow
-    with the document."""
+    with the document, and as many as fill every core in each round."""
     sizes = [len(t) for _, t in items]
     total = sum(sizes)
     ways = max(1, min(cores(), total // PARALLEL_MIN_CHARS), -(-total // RUN_MAX_CHARS))
+    if ways > cores():  # whole rounds: five runs on two cores leave one core idle at the end
+        ways = -(-ways // cores()) * cores()
     return [[items[k] for k in run] for run in consecutive_runs(sizes, ways)]
 
 
@@ -359,78 +446,168 @@ def _link_fix(html: str, ids: set[str]) -> str:
     return _LINK_MARK.sub(one, html)
 
 
-def convert_ahead(text: str, unchanged: Callable[[str], str],
-                  cache_dir: Path | None) -> Callable[[], None]:
-    """Start converting the unchanged passages of NEU (`text`) into the cache in the
-    background; return the function that waits for it.
+class Ahead:
+    """Converting, in the background, the passages of NEU that ALT has as well: they will be
+    unchanged in the redline, so pandoc converts them while the engine compares.
 
-    `unchanged(text)` writes NEU as the engine writes unchanged text: while the engine
-    compares, pandoc converts what will be unchanged in the redline, so the page later takes
-    only the changed parts. A text converted before is recognised by its digest and not
-    split again (on a warm run that work would only compete with the engine). Errors here
-    only cost that time: the page converts what is missing itself."""
+    `pending` (known once `ready` is set) holds the keys of the parts it converts; the page
+    converts the other missing parts at the same time and then `join`s. Errors here only cost
+    time: the page converts whatever is still missing itself."""
+
+    def __init__(self, work: Callable[[], None] | None = None) -> None:
+        self.ready = threading.Event()
+        self.pending: set[str] = set()
+        self._thread = threading.Thread(target=work, name="redline-vorab", daemon=True) \
+            if work is not None else None
+        if work is None:
+            self.ready.set()
+
+    def start(self) -> None:
+        """Start (once): best while the engine waits for its own pandoc, as the splitting
+        here competes with the engine's Python for the interpreter."""
+        if self._thread is not None and self._thread.ident is None:
+            self._thread.start()
+
+    def join(self) -> None:
+        if self._thread is not None and self._thread.ident is not None:
+            self._thread.join()
+
+    def wait_ready(self) -> set[str]:
+        self.start()
+        self.ready.wait()
+        return self.pending
+
+
+NO_AHEAD = Ahead()
+
+
+def convert_ahead(old: str, new: str, unchanged: Callable[[str], str],
+                  cache_dir: Path | None) -> Ahead:
+    """Converting into the cache the parts of NEU (`new`) that ALT (`old`) has too, to be
+    started with `start()`.
+
+    `unchanged(text)` writes a text as the engine writes unchanged text and so as the page
+    will show it; a part of NEU whose text is a part of ALT as well is most likely unchanged
+    in the redline (on ten years of BGB: 61 % of the page). A pair converted before is
+    recognised by its digest and not split again (on a warm run that work would only compete
+    with the engine)."""
     if cache_dir is None:
-        return lambda: None
-    done_key = "vorab:" + hashlib.sha256(f"{_tool_key()}\0{text}".encode()).hexdigest()
+        return NO_AHEAD
+    done_key = "vorab:" + hashlib.sha256(f"{_tool_key()}\0{old}\0{new}".encode()).hexdigest()
 
     def fill() -> None:
         try:
             with Cache(cache_dir, "redline-html.sqlite", CACHE_LIMIT_BYTES) as cache:
                 if cache.get(done_key) is not None:
                     return
-            split = split_parts(unchanged(text))
-            if split is None:
+            split = split_parts(unchanged(new))
+            old_split = split_parts(unchanged(old)) if split is not None else None
+            if split is None or old_split is None:
                 return
             texts, defs = split
-            keys = _part_keys(texts, defs)
+            in_old = set(old_split[0])
+            shared = [t for t in texts if t in in_old]
+            keys = _part_keys(shared, defs)
             with Cache(cache_dir, "redline-html.sqlite", CACHE_LIMIT_BYTES) as cache:
                 have = cache.get_many(list(dict.fromkeys(keys)))
-                missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in have}
+                missing = {k: t for k, t in zip(keys, shared, strict=True) if k not in have}
+                ahead.pending = set(missing)
+                ahead.ready.set()
                 if missing:
-                    converted = _convert(_runs(list(missing.items())), defs)
+                    converted = _convert(list(missing.items()), defs)
                     cache.put_many({k: converted[k].dump() for k in missing})
                 cache.put(done_key, "1")
         except Exception as e:  # noqa: BLE001  (the page converts what is missing itself)
             log.debug("redline: Vorab-Übersetzung abgebrochen: %s", e)
+        finally:
+            ahead.ready.set()
 
-    thread = threading.Thread(target=fill, name="redline-vorab", daemon=True)
-    thread.start()
-    return thread.join
+    ahead = Ahead(fill)
+    return ahead
 
 
 def _part_keys(texts: list[str], defs: list[str]) -> list[str]:
+    """Each part's cache key: its text and the definitions it may use. A part's HTML does not
+    depend on the others (a changed footnote elsewhere, or ALT's notes that NEU lacks, leave
+    the key as it is)."""
     tool = _tool_key()
-    defs_key = hashlib.sha256("\n\n".join(defs).encode()).hexdigest()
-    return [hashlib.sha256(f"{tool}\0{defs_key}\0{t}".encode()).hexdigest()[:40] for t in texts]
+    definitions = _definitions(defs)
+    keys = []
+    for text in texts:
+        flat = " ".join(text.lower().split()) if definitions else ""
+        used = [d for ref, d in definitions if ref in flat]
+        keys.append(hashlib.sha256("\0".join([tool, text, *used]).encode()).hexdigest()[:40])
+    return keys
+
+
+_LABEL = re.compile(r"\[(\^?)([^\]\n]+)\]:")
+
+
+def _definitions(defs: list[str]) -> list[tuple[str, str]]:
+    """(how a text refers to it, definition) for each link or footnote definition: `[^x]` for
+    a note, `x]` for a link (`[x]`, `[Text][x]`), lowercased and with collapsed spaces as
+    pandoc compares labels. Finding it in a part is a superset test: at worst a key names a
+    definition the part does not use."""
+    out: list[tuple[str, str]] = []
+    for line in "\n".join(defs).split("\n"):
+        m = _LABEL.match(line)
+        if m:
+            label = " ".join(m.group(2).lower().split())
+            out.append((f"[^{label}]" if m.group(1) else f"{label}]", line))
+        elif out:
+            out[-1] = (out[-1][0], out[-1][1] + "\n" + line)
+    return out
 
 
 def render_html(md: str, out: Path, *, title: str, meta: dict[str, str] | None = None,
-                epoch: int | None = None, cache_dir: Path | None = None) -> Path:
+                epoch: int | None = None, cache_dir: Path | None = None,
+                ahead: Ahead = NO_AHEAD) -> Path:
     """A standalone, self-contained HTML page of the redline, converted in cached parts."""
     write_atomic(out, render_html_bytes(md, title=title, meta=meta, epoch=epoch,
-                                        cache_dir=cache_dir))
+                                        cache_dir=cache_dir, ahead=ahead))
     return out
 
 
 def render_html_bytes(md: str, *, title: str, meta: dict[str, str] | None = None,
-                      epoch: int | None = None, cache_dir: Path | None = None) -> bytes:
+                      epoch: int | None = None, cache_dir: Path | None = None,
+                      ahead: Ahead = NO_AHEAD) -> bytes:
+    """The page; parts that `ahead` is converting are taken from the cache once it is done,
+    the other missing parts are converted meanwhile."""
     split = split_parts(md)
     if split is None:
+        ahead.join()
         return render_html_whole(md, title=title, meta=meta, epoch=epoch)
     texts, defs = split
     keys = _part_keys(texts, defs)
     with Cache(cache_dir, "redline-html.sqlite", CACHE_LIMIT_BYTES) as cache:
-        parts = {k: part for k, data in cache.get_many(list(dict.fromkeys(keys))).items()
-                 if (part := _Part.load(data)) is not None}
+        parts = _cached_parts(cache, keys)
         missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in parts}
-        if missing:
-            try:
-                converted = _convert(_runs(list(missing.items())), defs)
-            except _Whole:
-                return render_html_whole(md, title=title, meta=meta, epoch=epoch)
-            parts.update(converted)
-            cache.put_many({key: converted[key].dump() for key in missing})
+        coming = ahead.wait_ready() if missing else set()
+        try:
+            _convert_into(parts, {k: t for k, t in missing.items() if k not in coming}, defs,
+                          cache)
+            ahead.join()
+            if coming:  # what the conversion ahead left undone is converted now
+                parts.update(_cached_parts(cache, [k for k in missing if k not in parts]))
+                _convert_into(parts, {k: t for k, t in missing.items() if k not in parts},
+                              defs, cache)
+        except _Whole:
+            ahead.join()
+            return render_html_whole(md, title=title, meta=meta, epoch=epoch)
         return _assemble(keys, parts, cache, title=title, meta=meta, epoch=epoch)
+
+
+def _convert_into(parts: dict[str, _Part], todo: dict[str, str], defs: list[str],
+                  cache: Cache) -> None:
+    if todo:
+        converted = _convert(list(todo.items()), defs)
+        parts.update(converted)
+        cache.put_many({key: converted[key].dump() for key in todo})
+
+
+def _cached_parts(cache: Cache, keys: list[str]) -> dict[str, _Part]:
+    return {k: part for k, data in cache.get_many(list(dict.fromkeys(keys))).items()
+            if (part := _Part.load(data)) is not None}
 
 
 def _assemble(keys: list[str], parts: dict[str, _Part], cache: Cache, *, title: str,

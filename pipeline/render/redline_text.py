@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -88,13 +89,13 @@ PARALLEL_WRITE_MIN_CHARS = 200_000
 """Below this much JSON, a second pandoc costs more than it saves."""
 
 
-def render_markdown(groups: list[list[dict]]) -> list[str]:
-    """Write groups of blocks as Markdown: one pandoc call, or one per core for much text.
+def render_markdown(texts: list[str]) -> list[str]:
+    """Write groups of blocks (each as JSON) as Markdown: one pandoc call, or one per core
+    for much text.
 
     Each run numbers its footnotes from 1; the engine gives them labels of their own."""
-    if not groups:
+    if not texts:
         return []
-    texts = [json.dumps(g, ensure_ascii=False) for g in groups]
     sizes = [len(t) for t in texts]
     ways = min(cores(), max(1, sum(sizes) // PARALLEL_WRITE_MIN_CHARS))
     runs = consecutive_runs(sizes, ways)
@@ -130,8 +131,11 @@ class _Pandoc:
     group's blocks and Markdown when given a folder (a redline seen before, or one sharing
     changed passages with it, reads and writes nothing again)."""
 
-    def __init__(self, cache_dir: Path | None = None) -> None:
+    def __init__(self, cache_dir: Path | None = None,
+                 while_reading: Callable[[], None] = lambda: None) -> None:
         self.cache_dir = cache_dir
+        self.while_reading = while_reading
+        """Called as pandoc starts reading: work that needs the interpreter can run then."""
 
     def _key(self, *items: str) -> str:
         return hashlib.sha256("\0".join([CACHE_VERSION, pandoc_identity(), *items]).encode()
@@ -139,6 +143,7 @@ class _Pandoc:
 
     def parse(self, sides):
         if self.cache_dir is None:
+            self.while_reading()
             return parse_chunks(sides)
         with Cache(self.cache_dir, "redline-text.sqlite", CACHE_LIMIT_BYTES) as cache:
             keys = [[self._key("lesen", REDLINE_CHUNK_READER, *defs, "\0", *group)
@@ -146,6 +151,7 @@ class _Pandoc:
             found = cache.get_many([k for side in keys for k in side])
             todo = [([g for g, k in zip(groups, side_keys, strict=True) if k not in found], defs)
                     for (groups, defs), side_keys in zip(sides, keys, strict=True)]
+            self.while_reading()
             parsed = parse_chunks(todo)
             new: dict[str, str] = {}
             out = []
@@ -164,13 +170,13 @@ class _Pandoc:
             return out
 
     def write(self, groups):
+        texts = [json.dumps(g, ensure_ascii=False) for g in groups]
         if self.cache_dir is None:
-            return render_markdown(groups)
+            return render_markdown(texts)
         with Cache(self.cache_dir, "redline-text.sqlite", CACHE_LIMIT_BYTES) as cache:
-            keys = [self._key("schreiben", REDLINE_WRITER, json.dumps(g, ensure_ascii=False))
-                    for g in groups]
+            keys = [self._key("schreiben", REDLINE_WRITER, t) for t in texts]
             found = cache.get_many(keys)
-            todo = [g for g, k in zip(groups, keys, strict=True) if k not in found]
+            todo = [t for t, k in zip(texts, keys, strict=True) if k not in found]
             fresh = iter(render_markdown(todo))
             out = []
             new: dict[str, str] = {}
@@ -191,9 +197,11 @@ CACHE_LIMIT_BYTES = 100 * 1024 * 1024
 
 def compare_markdown(old_md: str, new_md: str, *,
                      context: Literal["full", "changes"] = "full",
-                     cache_dir: Path | None = None) -> Redline:
-    """`redline.compare_markdown` with pandoc (and its cache in `cache_dir`, if given)."""
-    pandoc = PANDOC if cache_dir is None else _Pandoc(cache_dir)
+                     cache_dir: Path | None = None,
+                     while_reading: Callable[[], None] = lambda: None) -> Redline:
+    """`redline.compare_markdown` with pandoc (and its cache in `cache_dir`, if given);
+    `while_reading` is called as pandoc starts reading the changed passages."""
+    pandoc = _Pandoc(cache_dir, while_reading)
     return engine.compare_markdown(old_md, new_md, pandoc=pandoc, context=context)
 
 
