@@ -196,3 +196,109 @@ def test_unchanged_markdown_is_the_redline_of_a_text_with_itself(text: str) -> N
     from pipeline.redline.engine import unchanged_markdown
 
     assert unchanged_markdown(text) == compare_markdown(text, text).markdown
+
+
+# --- parts without the filter, keys by the definitions a part uses, conversion ahead -------
+
+PLAIN_DOC = """# Einleitung & Ziele
+
+Text mit [Verweis](https://example.org) und Fußnote[^a].
+
+## Einleitung & Ziele
+
+> ## Zitat im Block
+>
+> Zitierter Text.
+
+- ## Überschrift in einer Liste
+
+  Listentext.
+
+### § 1\u00a0Anwendungsbereich
+
+Absatz mit [neu]{.ins} Text.
+
+## Fußnote mit Anker
+
+Noch eine Fußnote[^b].
+
+## Drei  Leerzeichen   hier
+
+Schluss.
+
+[^a]: Eine schlichte Fußnote.
+
+[^b]: Siehe [oben](#einleitung-ziele).
+"""
+
+
+def _spy_plain(monkeypatch) -> list[bool]:
+    """Whether each part tried without the filter could go without it."""
+    seen: list[bool] = []
+    real = redline_html._plain_part
+
+    def spy(html, notes):
+        part = real(html, notes)
+        seen.append(part is not None)
+        return part
+    monkeypatch.setattr(redline_html, "_plain_part", spy)
+    return seen
+
+
+def test_parts_without_the_filter_give_the_whole_render(tmp_path, monkeypatch) -> None:
+    """Headings with entities, no-break spaces and repeated spaces, headings inside a quote
+    and a list (not in the contents), a link elsewhere: plain; a note with an anchor needs
+    the filter and is converted again with it."""
+    seen = _spy_plain(monkeypatch)
+    whole, cold, warm = _both(PLAIN_DOC, tmp_path)
+    assert cold == whole and warm == whole
+    # the part with a mark goes to the filter at once; the one whose note links to a
+    # heading is tried without it, then converted again with it
+    assert seen == [True, True, False, True]
+    html = whole.decode()
+    assert 'id="einleitung-ziele-1"' in html and 'href="#einleitung-ziele"' in html
+    toc = html.split('<nav id="TOC"', 1)[1].split("</nav>", 1)[0]
+    assert "Zitat im Block" not in toc and "Liste" not in toc and "Drei Leerzeichen" in toc
+    assert 'Siehe <a href="#einleitung-ziele">oben</a>' in html  # the note's link, fixed
+
+
+def test_a_part_key_names_only_the_definitions_the_part_uses() -> None:
+    texts = ["## A\n\nText[^a].", "## B\n\nSiehe [Gesetz].", "## C\n\nOhne alles."]
+    defs = ["[^a]: Eins.\n[gesetz]: https://example.org/g\n[^z]: Zett."]
+    keys = redline_html._part_keys(texts, defs)
+    other_z = redline_html._part_keys(texts, [defs[0].replace("Zett.", "Anders.")])
+    assert other_z == keys  # nobody uses [^z]
+    other_a = redline_html._part_keys(texts, [defs[0].replace("Eins.", "Zwei.")])
+    assert other_a[0] != keys[0] and other_a[1:] == keys[1:]
+    other_link = redline_html._part_keys(texts, [defs[0].replace("/g", "/h")])
+    assert other_link[1] != keys[1] and other_link[0] == keys[0] and other_link[2] == keys[2]
+
+
+def test_shared_passages_are_converted_ahead_even_when_much_changed(tmp_path,
+                                                                   monkeypatch) -> None:
+    """NEU's sections that ALT has too are converted while the engine compares, also when
+    most sections changed; the page converts only the others, and the result is the whole
+    render."""
+    from pipeline.commands.redline import build_redline
+
+    old = "".join(f"## Abschnitt {k}\n\nDer Absatz {k} bleibt, wie er ist.\n\n"
+                  for k in range(10))
+    new = old
+    for k in range(6):
+        new = new.replace(f"Der Absatz {k} bleibt", f"Der Absatz {k} ändert sich")
+    (tmp_path / "alt.md").write_text(old, encoding="utf-8")
+    (tmp_path / "neu.md").write_text(new, encoding="utf-8")
+    calls: list[list[str]] = []
+    real = redline_html._convert
+
+    def spy(items, defs):
+        calls.append([text for _, text in items])
+        return real(items, defs)
+    monkeypatch.setattr(redline_html, "_convert", spy)
+    result = build_redline(dateien=(tmp_path / "alt.md", tmp_path / "neu.md"),
+                           out_root=tmp_path / "out")
+    ahead, page = calls
+    assert sorted(int(t.split()[2]) for t in ahead) == [6, 7, 8, 9]
+    assert not set(ahead) & set(page) and all("ändert" in t for t in page if "Abschnitt" in t)
+    page_md = (result.out_dir / "redline.html").read_bytes()
+    assert b"Der Absatz 9 bleibt" in page_md and b"<ins>" in page_md

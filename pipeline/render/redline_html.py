@@ -632,7 +632,7 @@ def _assemble(keys: list[str], parts: dict[str, _Part], cache: Cache, *, title: 
     for html, part_notes in html_parts:
         first = len(notes) + 1
         html = _NOTE_REF.sub(lambda r, first=first: _note_ref(first + int(r.group(1)) - 1), html)
-        notes.extend(f'<li id="fn{first + k}">' + _renumber_note(item, first + k)
+        notes.extend(f'<li id="fn{first + k}">' + _link_fix(_renumber_note(item, first + k), ids)
                      for k, item in enumerate(part_notes))
         body.append(_link_fix(html, ids))
     text = "".join(body)
