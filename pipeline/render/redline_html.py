@@ -28,7 +28,8 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
@@ -254,7 +255,8 @@ class _Whole(Exception):  # noqa: N818  (not an error: a way out)
     """A part cannot be converted alone: convert the whole document."""
 
 
-def _convert(items: list[tuple[str, str]], defs: list[str]) -> dict[str, _Part]:
+def _convert(items: list[tuple[str, str]], defs: list[str],
+             slots: threading.Semaphore | None = None) -> dict[str, _Part]:
     """Convert (key, part text) pairs in runs, one pandoc per run, all at once.
 
     Parts that need none of the filter's work (no marks, links to anchors, images, ids or
@@ -265,10 +267,10 @@ def _convert(items: list[tuple[str, str]], defs: list[str]) -> dict[str, _Part]:
     plain = [(k, t) for k, t in items if _may_be_plain(t)]
     marked = [(k, t) for k, t in items if not _may_be_plain(t)]
     plain_runs = _runs(plain)
-    parts, again = _convert_runs(plain_runs + _runs(marked), defs, len(plain_runs))
+    parts, again = _convert_runs(plain_runs + _runs(marked), defs, len(plain_runs), slots)
     if again:
         texts = dict(items)
-        more, _ = _convert_runs(_runs([(k, texts[k]) for k in again]), defs, 0)
+        more, _ = _convert_runs(_runs([(k, texts[k]) for k in again]), defs, 0, slots)
         parts.update(more)
     return parts
 
@@ -281,7 +283,8 @@ def _may_be_plain(text: str) -> bool:
     return _NOT_PLAIN_SOURCE.search(text) is None
 
 
-def _convert_runs(runs: list[list[tuple[str, str]]], defs: list[str], plain: int
+def _convert_runs(runs: list[list[tuple[str, str]]], defs: list[str], plain: int,
+                  slots: threading.Semaphore | None = None
                   ) -> tuple[dict[str, _Part], list[str]]:
     """Convert runs, the first `plain` of them without the filter; the parts, and the keys
     of the plain runs' parts that need the filter after all."""
@@ -300,7 +303,8 @@ def _convert_runs(runs: list[list[tuple[str, str]]], defs: list[str], plain: int
               "--wrap=none", *([] if n < plain else [
                   "--lua-filter", str(FILTER_PARTS), "-M", f"redline-info={info}",
                   "-M", f"toc-depth={TOC_DEPTH}"])], src)
-            for n, (src, info) in enumerate(zip(sources, info_files, strict=True))], cores())
+            for n, (src, info) in enumerate(zip(sources, info_files, strict=True))], cores(),
+            slots)
         all_infos = [None if n < plain else json.loads(f.read_text(encoding="utf-8"))
                      for n, f in enumerate(info_files)]
     for out, info_list in zip(outputs, all_infos, strict=True):
@@ -457,6 +461,9 @@ class Ahead:
     def __init__(self, work: Callable[[], None] | None = None) -> None:
         self.ready = threading.Event()
         self.pending: set[str] = set()
+        self.slots = threading.BoundedSemaphore(cores()) if work is not None else None
+        """One per core, taken by each pandoc of this conversion and of the page, and by the
+        engine while it compares: pandocs beyond the cores only add memory."""
         self._thread = threading.Thread(target=work, name="redline-vorab", daemon=True) \
             if work is not None else None
         if work is None:
@@ -471,6 +478,15 @@ class Ahead:
     def join(self) -> None:
         if self._thread is not None and self._thread.ident is not None:
             self._thread.join()
+
+    @contextmanager
+    def engine_comparing(self) -> Iterator[None]:
+        """The engine takes a core while it compares (its own pandocs are not held up)."""
+        if self.slots is None:
+            yield
+            return
+        with self.slots:
+            yield
 
     def wait_ready(self) -> set[str]:
         self.start()
@@ -514,7 +530,7 @@ def convert_ahead(old: str, new: str, unchanged: Callable[[str], str],
                 ahead.pending = set(missing)
                 ahead.ready.set()
                 if missing:
-                    converted = _convert(list(missing.items()), defs)
+                    converted = _convert(list(missing.items()), defs, ahead.slots)
                     cache.put_many({k: converted[k].dump() for k in missing})
                 cache.put(done_key, "1")
         except Exception as e:  # noqa: BLE001  (the page converts what is missing itself)
@@ -585,12 +601,12 @@ def render_html_bytes(md: str, *, title: str, meta: dict[str, str] | None = None
         coming = ahead.wait_ready() if missing else set()
         try:
             _convert_into(parts, {k: t for k, t in missing.items() if k not in coming}, defs,
-                          cache)
+                          cache, ahead.slots)
             ahead.join()
             if coming:  # what the conversion ahead left undone is converted now
                 parts.update(_cached_parts(cache, [k for k in missing if k not in parts]))
                 _convert_into(parts, {k: t for k, t in missing.items() if k not in parts},
-                              defs, cache)
+                              defs, cache, ahead.slots)
         except _Whole:
             ahead.join()
             return render_html_whole(md, title=title, meta=meta, epoch=epoch)
@@ -598,9 +614,9 @@ def render_html_bytes(md: str, *, title: str, meta: dict[str, str] | None = None
 
 
 def _convert_into(parts: dict[str, _Part], todo: dict[str, str], defs: list[str],
-                  cache: Cache) -> None:
+                  cache: Cache, slots: threading.Semaphore | None) -> None:
     if todo:
-        converted = _convert(list(todo.items()), defs)
+        converted = _convert(list(todo.items()), defs, slots)
         parts.update(converted)
         cache.put_many({key: converted[key].dump() for key in todo})
 

@@ -7,6 +7,7 @@ import os
 import shlex
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Sequence
 
 from pipeline.errors import RenderError
@@ -179,18 +180,26 @@ def consecutive_runs(sizes: Sequence[int], ways: int) -> list[list[int]]:
     return [r for r in runs if r]
 
 
-def run_pandoc_pool(jobs: Sequence[tuple[Sequence[str], str]], workers: int) -> list[bytes]:
+def run_pandoc_pool(jobs: Sequence[tuple[Sequence[str], str]], workers: int,
+                    slots: threading.Semaphore | None = None) -> list[bytes]:
     """Run many pandoc conversions, at most `workers` at a time; their outputs, in order.
 
     Unlike `run_pandoc_side_by_side`, memory stays bounded by `workers` pandoc processes
-    however many jobs there are. The first RenderError is raised once the running ones end;
-    jobs not yet started are dropped."""
+    however many jobs there are; `slots`, shared with other pools, bounds them all together.
+    The first RenderError is raised once the running ones end; jobs not yet started are
+    dropped."""
+    def one(args: Sequence[str], stdin: str) -> bytes:
+        if slots is None:
+            return run_pandoc(args, stdin)
+        with slots:
+            return run_pandoc(args, stdin)
+
     if workers <= 1 or len(jobs) <= 1:
-        return [run_pandoc(args, stdin) for args, stdin in jobs]
+        return [one(args, stdin) for args, stdin in jobs]
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(workers) as pool:
-        futures = [pool.submit(run_pandoc, args, stdin) for args, stdin in jobs]
+        futures = [pool.submit(one, args, stdin) for args, stdin in jobs]
         try:
             return [f.result() for f in futures]
         except BaseException:
