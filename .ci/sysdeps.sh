@@ -6,6 +6,7 @@ command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v git >/dev/null 2>&1 || need+=(git)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)   # site browser tests (issue 6)
 command -v npm >/dev/null 2>&1 || need+=(npm)             # axe-core for the site tests
+command -v rsync >/dev/null 2>&1 || need+=(rsync)         # gitlab-ci-local copies the project with it
 # pandoc draws a PNG copy of every SVG into the DOCX for Word versions without SVG support;
 # without rsvg-convert the DOCX would differ from machine to machine.
 command -v rsvg-convert >/dev/null 2>&1 || need+=(librsvg2-bin)

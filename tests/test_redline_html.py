@@ -291,9 +291,9 @@ def test_shared_passages_are_converted_ahead_even_when_much_changed(tmp_path,
     calls: list[list[str]] = []
     real = redline_html._convert
 
-    def spy(items, defs):
+    def spy(items, defs, *rest):
         calls.append([text for _, text in items])
-        return real(items, defs)
+        return real(items, defs, *rest)
     monkeypatch.setattr(redline_html, "_convert", spy)
     result = build_redline(dateien=(tmp_path / "alt.md", tmp_path / "neu.md"),
                            out_root=tmp_path / "out")
