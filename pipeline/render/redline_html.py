@@ -58,7 +58,7 @@ CACHE_VERSION = "3"
 CACHE_LIMIT_BYTES = 200 * 1024 * 1024
 """The cache keeps the most recently used parts up to this size."""
 TOC_DEPTH = 2
-PARALLEL_MIN_CHARS = 60_000
+PARALLEL_MIN_CHARS = 20_000
 """Below this much Markdown per run, another pandoc process costs more than it saves."""
 RUN_MAX_CHARS = 400_000
 """At most this much Markdown per pandoc run (a pandoc holds its whole input's AST)."""
