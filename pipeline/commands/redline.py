@@ -387,11 +387,10 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
                     lambda text: chapter_block(ChapterRedline(
                         Redline(unchanged_markdown(text), Stats()), "")),
                     cache_folder(out_root))
-            with ahead.engine_comparing():
-                red = compare_markdown(texts[0], texts[1],
-                                       context="changes" if only_changes else "full",
-                                       cache_dir=cache_folder(out_root),
-                                       while_reading=ahead.start)
+            red = compare_markdown(texts[0], texts[1],
+                                   context="changes" if only_changes else "full",
+                                   cache_dir=cache_folder(out_root), while_reading=ahead.start,
+                                   slots=ahead.slots)
             ahead.start()
             red.title = f"{old_path.name} → {new_path.name}"
             red.author = autor or "lip"

@@ -28,8 +28,7 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
@@ -462,8 +461,8 @@ class Ahead:
         self.ready = threading.Event()
         self.pending: set[str] = set()
         self.slots = threading.BoundedSemaphore(cores()) if work is not None else None
-        """One per core, taken by each pandoc of this conversion and of the page, and by the
-        engine while it compares: pandocs beyond the cores only add memory."""
+        """One per core, taken by each pandoc of the engine, of this conversion and of the
+        page: more pandocs than cores only add memory."""
         self._thread = threading.Thread(target=work, name="redline-vorab", daemon=True) \
             if work is not None else None
         if work is None:
@@ -478,15 +477,6 @@ class Ahead:
     def join(self) -> None:
         if self._thread is not None and self._thread.ident is not None:
             self._thread.join()
-
-    @contextmanager
-    def engine_comparing(self) -> Iterator[None]:
-        """The engine takes a core while it compares (its own pandocs are not held up)."""
-        if self.slots is None:
-            yield
-            return
-        with self.slots:
-            yield
 
     def wait_ready(self) -> set[str]:
         self.start()

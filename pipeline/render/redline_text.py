@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import secrets
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -67,7 +68,8 @@ def _parse_one_by_one(groups: list[list[str]], defs: list[str]) -> list[list[dic
                                   "\n\n".join([*g, *defs]) + "\n"))["blocks"] for g in groups]
 
 
-def parse_chunks(sides: list[tuple[list[list[str]], list[str]]]) -> list[list[list[dict]]]:
+def parse_chunks(sides: list[tuple[list[list[str]], list[str]]],
+                 slots: threading.Semaphore | None = None) -> list[list[list[dict]]]:
     """For each side (groups of Markdown chunks, definitions): the blocks of each group.
 
     One pandoc call per side, all sides at once (one per core). A chunk that swallows its
@@ -76,7 +78,7 @@ def parse_chunks(sides: list[tuple[list[list[str]], list[str]]]) -> list[list[li
     todo = [k for k, (groups, _) in enumerate(sides) if groups]
     outputs = run_pandoc_side_by_side(
         [(["-f", REDLINE_CHUNK_READER, "-t", "json"], _chunk_source(*sides[k], seps[k]))
-         for k in todo]) if todo else []
+         for k in todo], slots=slots) if todo else []
     result: list[list[list[dict]]] = [[] for _ in sides]
     for k, out in zip(todo, outputs, strict=True):
         groups, defs = sides[k]
@@ -89,7 +91,7 @@ PARALLEL_WRITE_MIN_CHARS = 200_000
 """Below this much JSON, a second pandoc costs more than it saves."""
 
 
-def render_markdown(texts: list[str]) -> list[str]:
+def render_markdown(texts: list[str], slots: threading.Semaphore | None = None) -> list[str]:
     """Write groups of blocks (each as JSON) as Markdown: one pandoc call, or one per core
     for much text.
 
@@ -111,7 +113,7 @@ def render_markdown(texts: list[str]) -> list[str]:
         jobs.append((["-f", "json", "-t", REDLINE_WRITER, "--wrap=none",
                       "--reference-location=block"], source))
     result: list[str] = [""] * len(texts)
-    for run, sep, output in zip(runs, seps, run_pandoc_pool(jobs, len(jobs)), strict=True):
+    for run, sep, output in zip(runs, seps, run_pandoc_pool(jobs, len(jobs), slots), strict=True):
         out = []
         cur: list[str] = []
         for line in output.decode("utf-8").split("\n"):
@@ -132,10 +134,13 @@ class _Pandoc:
     changed passages with it, reads and writes nothing again)."""
 
     def __init__(self, cache_dir: Path | None = None,
-                 while_reading: Callable[[], None] = lambda: None) -> None:
+                 while_reading: Callable[[], None] = lambda: None,
+                 slots: threading.Semaphore | None = None) -> None:
         self.cache_dir = cache_dir
         self.while_reading = while_reading
         """Called as pandoc starts reading: work that needs the interpreter can run then."""
+        self.slots = slots
+        """Shared with other work of the same command: one per pandoc running."""
 
     def _key(self, *items: str) -> str:
         return hashlib.sha256("\0".join([CACHE_VERSION, pandoc_identity(), *items]).encode()
@@ -144,7 +149,7 @@ class _Pandoc:
     def parse(self, sides):
         if self.cache_dir is None:
             self.while_reading()
-            return parse_chunks(sides)
+            return parse_chunks(sides, self.slots)
         with Cache(self.cache_dir, "redline-text.sqlite", CACHE_LIMIT_BYTES) as cache:
             keys = [[self._key("lesen", REDLINE_CHUNK_READER, *defs, "\0", *group)
                      for group in groups] for groups, defs in sides]
@@ -152,7 +157,7 @@ class _Pandoc:
             todo = [([g for g, k in zip(groups, side_keys, strict=True) if k not in found], defs)
                     for (groups, defs), side_keys in zip(sides, keys, strict=True)]
             self.while_reading()
-            parsed = parse_chunks(todo)
+            parsed = parse_chunks(todo, self.slots)
             new: dict[str, str] = {}
             out = []
             for side_keys, blocks in zip(keys, parsed, strict=True):
@@ -172,12 +177,12 @@ class _Pandoc:
     def write(self, groups):
         texts = [json.dumps(g, ensure_ascii=False) for g in groups]
         if self.cache_dir is None:
-            return render_markdown(texts)
+            return render_markdown(texts, self.slots)
         with Cache(self.cache_dir, "redline-text.sqlite", CACHE_LIMIT_BYTES) as cache:
             keys = [self._key("schreiben", REDLINE_WRITER, t) for t in texts]
             found = cache.get_many(keys)
             todo = [t for t, k in zip(texts, keys, strict=True) if k not in found]
-            fresh = iter(render_markdown(todo))
+            fresh = iter(render_markdown(todo, self.slots))
             out = []
             new: dict[str, str] = {}
             for k in keys:
@@ -198,10 +203,12 @@ CACHE_LIMIT_BYTES = 100 * 1024 * 1024
 def compare_markdown(old_md: str, new_md: str, *,
                      context: Literal["full", "changes"] = "full",
                      cache_dir: Path | None = None,
-                     while_reading: Callable[[], None] = lambda: None) -> Redline:
+                     while_reading: Callable[[], None] = lambda: None,
+                     slots: threading.Semaphore | None = None) -> Redline:
     """`redline.compare_markdown` with pandoc (and its cache in `cache_dir`, if given);
-    `while_reading` is called as pandoc starts reading the changed passages."""
-    pandoc = _Pandoc(cache_dir, while_reading)
+    `while_reading` is called as pandoc starts reading the changed passages, `slots` are
+    shared with the command's other pandocs."""
+    pandoc = _Pandoc(cache_dir, while_reading, slots)
     return engine.compare_markdown(old_md, new_md, pandoc=pandoc, context=context)
 
 

@@ -129,21 +129,31 @@ def run_pandoc(args: Sequence[str], stdin: str | bytes | None = None,
 
 
 def run_pandoc_side_by_side(jobs: Sequence[tuple[Sequence[str], str]],
-                            started: Callable[[], None] | None = None) -> list[bytes]:
+                            started: Callable[[], None] | None = None,
+                            slots: threading.Semaphore | None = None) -> list[bytes]:
     """Run several pandoc conversions at once (one per core); their outputs, in order.
 
     pandoc uses one core; a big document split into independent pieces converts in about
     1/n of the time on n cores. If one conversion fails, the others are stopped and its
-    RenderError is raised.
+    RenderError is raised. With `slots`, each process takes one first (see run_pandoc_pool).
     """
     if len(jobs) == 1:
         args, stdin = jobs[0]
-        return [run_pandoc(args, stdin, started=started)]
+        if slots is None:
+            return [run_pandoc(args, stdin, started=started)]
+        with slots:
+            return [run_pandoc(args, stdin, started=started)]
     from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
-    processes = [PandocProcess(args) for args, _ in jobs]
-    pool = ThreadPoolExecutor(len(processes))
+    held = 0
+    processes: list[PandocProcess] = []
+    pool = ThreadPoolExecutor(len(jobs))
     try:
+        for args, _ in jobs:
+            if slots is not None:
+                slots.acquire()
+                held += 1
+            processes.append(PandocProcess(args))
         outputs = [pool.submit(process.finish, stdin)
                    for process, (_, stdin) in zip(processes, jobs, strict=True)]
         if started is not None:
@@ -157,6 +167,8 @@ def run_pandoc_side_by_side(jobs: Sequence[tuple[Sequence[str], str]],
         for process in processes:  # after an error or Ctrl-C, the others stop too
             process.cancel()
         pool.shutdown()
+        for _ in range(held):
+            slots.release()
 
 
 def cores() -> int:
