@@ -302,3 +302,44 @@ def test_shared_passages_are_converted_ahead_even_when_much_changed(tmp_path,
     assert not set(ahead) & set(page) and all("ändert" in t for t in page if "Abschnitt" in t)
     page_md = (result.out_dir / "redline.html").read_bytes()
     assert b"Der Absatz 9 bleibt" in page_md and b"<ins>" in page_md
+
+
+def test_a_redline_runs_no_more_pandocs_at_once_than_there_are_cores(tmp_path,
+                                                                     monkeypatch) -> None:
+    """The engine, the conversion ahead and the page share one slot per core: more pandocs
+    than cores only add memory (four at once took ten years of BGB to 529 MB)."""
+    import threading
+
+    from pipeline.commands.redline import build_redline
+    from pipeline.render import tools
+
+    old = "".join(f"## Abschnitt {k}\n\n" + f"Der Absatz {k} bleibt, wie er ist. " * 60 + "\n\n"
+                  for k in range(40))
+    new = old.replace("Der Absatz 3 bleibt", "Der Absatz 3 ändert sich").replace(
+        "Der Absatz 30 bleibt", "Der Absatz 30 geht")
+    (tmp_path / "alt.md").write_text(old, encoding="utf-8")
+    (tmp_path / "neu.md").write_text(new, encoding="utf-8")
+    lock = threading.Lock()
+    running = [0, 0]  # now, most
+    real_init, real_finish = tools.PandocProcess.__init__, tools.PandocProcess.finish
+
+    def init(self, *args, **kwargs):
+        with lock:
+            running[0] += 1
+            running[1] = max(running)
+        real_init(self, *args, **kwargs)
+
+    def finish(self, *args, **kwargs):
+        try:
+            return real_finish(self, *args, **kwargs)
+        finally:
+            with lock:
+                running[0] -= 1
+    monkeypatch.setattr(tools.PandocProcess, "__init__", init)
+    monkeypatch.setattr(tools.PandocProcess, "finish", finish)
+    monkeypatch.setattr(redline_html, "cores", lambda: 2)
+    monkeypatch.setattr(tools, "cores", lambda: 2)
+    result = build_redline(dateien=(tmp_path / "alt.md", tmp_path / "neu.md"),
+                           out_root=tmp_path / "out")
+    assert running == [0, 2]
+    assert b"geht</ins>" in (result.out_dir / "redline.html").read_bytes()
