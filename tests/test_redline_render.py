@@ -172,7 +172,8 @@ def _one_pandoc_per_core(monkeypatch) -> list[int]:
     calls: list[int] = []
     real_pool = redline_text.run_pandoc_pool
     monkeypatch.setattr(redline_text, "run_pandoc_pool",
-                        lambda jobs, workers: calls.append(len(jobs)) or real_pool(jobs, workers))
+                        lambda jobs, workers, *rest: calls.append(len(jobs))
+                        or real_pool(jobs, workers, *rest))
     monkeypatch.setattr(redline_text, "PARALLEL_WRITE_MIN_CHARS", 1)
     monkeypatch.setattr(redline_text, "cores", lambda: 2)
     return calls

@@ -586,9 +586,9 @@ def test_the_sites_redlines_share_the_cache_of_lip_redline(tmp_path, monkeypatch
     parsed: list[int] = []
     real_parse = redline_text.parse_chunks
 
-    def counting_parse(sides):
+    def counting_parse(sides, *rest):
         parsed.append(sum(len(groups) for groups, _ in sides))
-        return real_parse(sides)
+        return real_parse(sides, *rest)
 
     monkeypatch.setattr(redline_text, "parse_chunks", counting_parse)
     site_data._REDLINES.clear()  # the in-process memo would hide the disk cache
