@@ -125,76 +125,90 @@ local function Div(el)
   end
 end
 
-local function process(blocks)
-  -- Div first (top-down), so moved passages are resolved before their inner spans change
-  blocks = blocks:walk({ traverse = 'topdown', Div = function(d)
-    if FORMAT:match('typst') and (d.classes:includes('vorgaben') or d.classes:includes('hinweis')) then
-      return typst_wrap(d.classes[1], d.content, false)
-    end
-    local r = Div(d)
-    if r then return r end
-  end })
-  return blocks:walk({ Span = Span })
+-- The passes below are element functions run by pandoc over its own tree: a pass costs
+-- only the elements it asks for, where a walk from Lua over the whole document costs a
+-- conversion of all of it into Lua and back (six of those nearly doubled pandoc's time).
+
+local default_author = author
+
+local function read_meta(m)
+  if m['redline-author'] then author = pandoc.utils.stringify(m['redline-author']) end
+  if m['redline-date'] then date = pandoc.utils.stringify(m['redline-date']) end
+  default_author = author
 end
 
--- Deleted passages lose their ids (a moved heading would otherwise exist twice), and links
--- to places outside this document become plain text (typst refuses unknown labels).
-local function fix_ids(blocks)
-  local strip = { Header = function(h) h.identifier = ''; return h end,
-                  Span = function(s) s.identifier = ''; return s end }
-  blocks = blocks:walk({ Div = function(d)
-    if d.classes:includes('del') then
-      d.content = d.content:walk(strip)
-      return d
-    end
-  end })
-  local ids = {}
-  local function note(el) if el.identifier and el.identifier ~= '' then ids[el.identifier] = true end end
-  blocks:walk({ Header = note, Div = note, Span = note, Table = note, Figure = note,
-                CodeBlock = note, Image = note, Link = note })
-  return blocks:walk({ Link = function(l)
-    local target = l.target:match('^#(.+)$')
-    if target and not ids[target] then return l.content end
-  end })
+-- Deleted passages lose their ids (a moved heading would otherwise exist twice) ...
+local strip = { Header = function(h) h.identifier = ''; return h end,
+                Span = function(s) s.identifier = ''; return s end }
+local function strip_deleted(d)
+  if d.classes:includes('del') then
+    d.content = d.content:walk(strip)
+    return d
+  end
 end
 
--- PDF/UA wants consecutive heading levels; the title is the level-1 heading before all.
-local function clamp_headings(blocks)
-  local prev = 1
-  return blocks:walk({ Header = function(h)
-    if h.level > prev + 1 then h.level = prev + 1 end
-    prev = h.level
-    return h
-  end })
+-- ... before the ids are collected, and links to places outside this document become plain
+-- text (typst refuses unknown labels).
+local ids = {}
+local function note(el) if el.identifier and el.identifier ~= '' then ids[el.identifier] = true end end
+local function unlink(l)
+  local target = l.target:match('^#(.+)$')
+  if target and not ids[target] then return l.content end
 end
 
--- A redline is about the text: an image shows as its description (its file is not part of
--- the compared versions).
-local function images_as_text(blocks)
-  return blocks:walk({ Image = html.image_text })
+-- PDF/UA wants consecutive heading levels; the title is the level-1 heading before all
+-- (headings come to this function in document order).
+local prev_level = 1
+local function clamp_heading(h)
+  if h.level > prev_level + 1 then h.level = prev_level + 1 end
+  prev_level = h.level
+  return h
+end
+
+-- A chapter's Expert*innengruppe is the author of its tracked changes: the chapter's box
+-- gives way to two markers around its content, which the marks pass reads (a Div of its own
+-- would hide the chapter's top-level changes from that pass).
+local AUTHOR = 'lip-redline-autor'
+local function unwrap_chapter(d)
+  if not d.classes:includes('rl-kapitel') then return nil end
+  local out = pandoc.Blocks { pandoc.RawBlock(AUTHOR, d.attributes['autor'] or '') }
+  out:extend(d.content)
+  out:insert(pandoc.RawBlock(AUTHOR, ''))  -- '': the document's author (metadata)
+  return out
+end
+
+-- Divs top-down, so moved passages are resolved before their inner spans change
+local function mark_div(d)
+  if FORMAT:match('typst') and (d.classes:includes('vorgaben') or d.classes:includes('hinweis')) then
+    return typst_wrap(d.classes[1], d.content, false)
+  end
+  return Div(d)
 end
 
 local typst_text = dofile(PANDOC_SCRIPT_FILE:gsub('[^/]*$', '') .. 'build-typst-text.lua').filter()
 local synopse_typst = dofile(PANDOC_SCRIPT_FILE:gsub('[^/]*$', '') .. 'synopse-typst.lua')
 
-function Pandoc(doc)
-  doc.blocks = images_as_text(fix_ids(doc.blocks))
-  if FORMAT:match('typst') then doc.blocks = clamp_headings(doc.blocks):walk(typst_text) end
-  local m = doc.meta
-  if m['redline-author'] then author = pandoc.utils.stringify(m['redline-author']) end
-  if m['redline-date'] then date = pandoc.utils.stringify(m['redline-date']) end
-  local default_author = author
-  local out = pandoc.Blocks {}
-  for _, b in ipairs(doc.blocks) do
-    if b.t == 'Div' and b.classes:includes('rl-kapitel') then
-      -- one chapter: its Expert*innengruppe is the author of its tracked changes
-      author = b.attributes['autor'] or default_author
-      out:extend(process(b.content))
-      author = default_author
-    else
-      out:extend(process(pandoc.Blocks { b }))
-    end
-  end
-  if FORMAT:match('typst') then out = out:walk({ Table = synopse_typst.table }) end
-  return pandoc.Pandoc(out, m)
+-- 1. top-down, so that a deleted passage loses its ids before they are collected
+local collect = { traverse = 'topdown',
+  Div = function(d)
+    local stripped = strip_deleted(d)
+    note(d)
+    return stripped
+  end,
+  Header = note, Span = note, Table = note, Figure = note, CodeBlock = note, Image = note,
+  Link = note }
+-- 2. links, images, chapters, the metadata, and for typst heading levels and generated text
+local prepare = { Meta = read_meta, Link = unlink, Image = html.image_text, Div = unwrap_chapter }
+if FORMAT:match('typst') then
+  prepare.Header = clamp_heading
+  for k, f in pairs(typst_text) do prepare[k] = f end
 end
+-- 3. the marks
+local marks = { traverse = 'topdown', Div = mark_div, Span = Span,
+  RawBlock = function(r)
+    if r.format == AUTHOR then author = r.text ~= '' and r.text or default_author; return {} end
+  end }
+
+local passes = { collect, prepare, marks }
+if FORMAT:match('typst') then table.insert(passes, { Table = synopse_typst.table }) end
+return passes
