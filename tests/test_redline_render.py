@@ -47,6 +47,24 @@ def test_docx_has_real_tracked_changes_that_round_trip(sample, tmp_path: Path) -
     assert docx_words(out, "reject") == redline_text.markdown_words(old)
 
 
+def test_each_chapter_is_the_author_of_its_tracked_changes(tmp_path: Path) -> None:
+    """A chapter's marks are its Expert*innengruppe's; marks outside chapters, also after
+    one, are the document's author's."""
+    md = ("Vorne [eins]{.ins}.\n\n"
+          "::::: {.rl-kapitel autor=\"Gruppe A\"}\n## A\n\nText [zwei]{.ins}.\n\n"
+          "::: del\nAlter Absatz.\n:::\n:::::\n\n"
+          "::::: {.rl-kapitel autor=\"Gruppe B\"}\n## B\n\nText [drei]{.del}.\n:::::\n\n"
+          "Hinten [vier]{.ins}.\n")
+    out = redline_render.render_docx(md, tmp_path / "r.docx", title="T", author="Dokument",
+                                     date="2020-06-01T00:00:00Z", epoch=0)
+    xml = zipfile.ZipFile(out).read("word/document.xml").decode("utf-8")
+    marks = re.findall(r'<w:(?:ins|del) w:id="\d+" w:author="([^"]*)"[^>]*>(?:<w:r>)?.*?'
+                       r'<w:(?:t|delText)[^>]*>([^<]*)<', xml)
+    assert [(who, text) for who, text in marks if text.strip()] == [
+        ("Dokument", "eins"), ("Gruppe A", "zwei"), ("Gruppe A", "Alter Absatz."),
+        ("Gruppe B", "drei"), ("Dokument", "vier")]
+
+
 def test_docx_is_reproducible(sample, tmp_path: Path) -> None:
     _, _, red = sample
     a = redline_render.render_docx(red.markdown, tmp_path / "a.docx", title="T", author="A",
