@@ -252,14 +252,63 @@ def test_parts_without_the_filter_give_the_whole_render(tmp_path, monkeypatch) -
     seen = _spy_plain(monkeypatch)
     whole, cold, warm = _both(PLAIN_DOC, tmp_path)
     assert cold == whole and warm == whole
-    # the part with a mark goes to the filter at once; the one whose note links to a
-    # heading is tried without it, then converted again with it
-    assert seen == [True, True, False, True]
+    # the part whose note links to a heading is tried without the filter, then converted
+    # again with it
+    assert seen == [True, True, True, False, True]
     html = whole.decode()
     assert 'id="einleitung-ziele-1"' in html and 'href="#einleitung-ziele"' in html
     toc = html.split('<nav id="TOC"', 1)[1].split("</nav>", 1)[0]
     assert "Zitat im Block" not in toc and "Liste" not in toc and "Drei Leerzeichen" in toc
     assert 'Siehe <a href="#einleitung-ziele">oben</a>' in html  # the note's link, fixed
+
+
+MARKS_DOC = """# Übersicht
+
+::::: {.rl-kapitel autor="Gruppe"}
+## Ziele
+
+Absatz [eins]{.ins} und [zwei]{.del}, *betont [drei]{.ins}* und [[innen]{.del} außen]{.ins}.
+
+::: ins
+Ein neuer Absatz mit [Marke]{.ins} und Fußnote[^n].
+:::
+
+::: del
+- ein gestrichener Punkt
+:::
+
+::: {.moved .del #verschoben-1-alt nach="verschoben-1"}
+Ein verschobener Absatz.
+:::
+
+::: vorgaben
+**Vorgaben:** [neu]{.ins} bleiben.
+:::
+
+## Maßnahmen & Schritte
+
+::: {.moved .ins #verschoben-1 von="verschoben-1-alt"}
+Ein verschobener Absatz.
+:::
+
+Text [x]{.smallcaps} mit „Zeichen“ <!-- kein --> Ende.
+
+[^n]: Die Fußnote mit [gestrichenem]{.del} Wort.
+:::::
+"""
+
+
+def test_marks_without_the_filter_give_the_whole_render(tmp_path, monkeypatch) -> None:
+    """Spans and blocks inserted, deleted and moved, nested, in a note and beside other
+    divs and spans, are written as the filter writes them; only the part with raw HTML goes
+    through the filter."""
+    seen = _spy_plain(monkeypatch)
+    whole, cold, warm = _both(MARKS_DOC, tmp_path)
+    assert cold == whole and warm == whole
+    assert seen == [True, True]  # Übersicht, Ziele; Maßnahmen has raw HTML: with the filter
+    html = whole.decode()
+    assert '<ins class="rl-block rl-ins rl-moved" id="verschoben-1">' in html
+    assert '<span class="visually-hidden">Streichung: </span>gestrichenem</del>' in html
 
 
 def test_a_part_key_names_only_the_definitions_the_part_uses() -> None:

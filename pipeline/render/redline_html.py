@@ -274,8 +274,8 @@ def _convert(items: list[tuple[str, str]], defs: list[str],
     return parts
 
 
-_NOT_PLAIN_SOURCE = re.compile(r"[{<]|::|\]\(#|!\[")
-"""Markdown that may need the filter: attributes, spans, divs, raw HTML, anchors, images."""
+_NOT_PLAIN_SOURCE = re.compile(r"<|\]\(#|!\[")
+"""Markdown that needs the filter: raw HTML, links to anchors, images."""
 
 
 def _may_be_plain(text: str) -> bool:
@@ -340,9 +340,10 @@ def _convert_runs(runs: list[list[tuple[str, str]]], defs: list[str], plain: int
     return parts, again
 
 
-_NOT_PLAIN_HTML = re.compile(r'<(?:span|div|img|figure|section|h[1-6] )\b| id="| href="#')
+_NOT_PLAIN_HTML = re.compile(r'<(?:img|figure|section|h[1-6] )\b| id="| href="#')
 """HTML of a part converted without the filter that the filter would have changed (beyond
-heading ids) or taken ids from; footnote references are taken out before."""
+marks and heading ids) or taken ids from; footnote references, spans and divs are taken
+out before."""
 _HEADING = re.compile(r"<h[1-6]\b")
 _BACKLINK_WHOLE = re.compile(r'<a href="#fnref\d+" class="footnote-back" role="doc-backlink">'
                              r'.*?</a>')
@@ -351,14 +352,21 @@ _CONTAINER = re.compile(r"<(/?)(?:blockquote|li|dd|dt|td|th|table)\b|<h([1-6])>(
 
 
 def _plain_part(html: str, notes: list[str]) -> _Part | None:
-    """A part converted without the filter, as the filter would have made it: each heading
-    gets its placeholder id, the top-level ones up to TOC_DEPTH go into the table of
-    contents. None if the part needs the filter (a heading with markup: its text as pandoc
-    reads it cannot be told from the HTML)."""
-    if _NOT_PLAIN_HTML.search(_NOTE_REF.sub("", html)) or any(
-            _NOT_PLAIN_HTML.search(n) or _HEADING.search(n)
+    """A part converted without the filter, as the filter would have made it: marks become
+    <ins>/<del> with their labels, each heading gets its placeholder id, the top-level ones
+    up to TOC_DEPTH go into the table of contents. None if the part needs the filter (a
+    heading with markup: its text as pandoc reads it cannot be told from the HTML)."""
+    if _NOT_PLAIN_HTML.search(_SPAN_DIV.sub("", _NOTE_REF.sub("", html))) or any(
+            _NOT_PLAIN_HTML.search(_SPAN_DIV.sub("", n)) or _HEADING.search(n)
             for n in (_BACKLINK_WHOLE.sub("", n) for n in notes)):
         return None
+    marked = _marks(html)
+    marked_notes = [_marks(n) for n in notes]
+    if marked is None or any(m is None for m in marked_notes):
+        return None
+    html, ids = marked
+    notes = [m[0] for m in marked_notes if m is not None]
+    ids += [i for m in marked_notes if m is not None for i in m[1]]
     heads: list[dict] = []
     toc: list[dict] = []
     depth = 0
@@ -381,7 +389,73 @@ def _plain_part(html: str, notes: list[str]) -> _Part | None:
             words = [x for w in text.split(" ") for x in ({"t": "Space"}, {"t": "Str", "c": w})]
             toc.append({"t": "Header", "c": [level, [ident, [], []], words[1:]]})
     out.append(html[last:])
-    return _Part("".join(out), notes, heads, [], toc)
+    return _Part("".join(out), notes, heads, ids, toc)
+
+
+_SPAN_DIV = re.compile(r"</?(?:span|div)\b[^>]*>")
+_MARK_TAG = re.compile(r'<(/?)(span|div)((?: [a-z-]+="[^"]*")*)>|<h[1-6][ >]')
+_ATTRIBUTE = re.compile(r' ([a-z-]+)="([^"]*)"')
+_PLAIN_ID = re.compile(r"[\w.:-]*")
+_SPAN_LABEL = {"ins": "Einfügung: ", "del": "Streichung: "}
+_BLOCK_LABEL = {"ins": "Eingefügter Abschnitt:", "del": "Gestrichener Abschnitt:"}
+
+
+def _marks(html: str) -> tuple[str, list[str]] | None:
+    """The redline's marks in pandoc's HTML without the filter (`<span class="ins">`,
+    `<div class="del">`, `<div id=… class="moved ins" data-von=…>`) as redline-html.lua
+    writes them; the ids of marked passages. None where the filter would do more: an id on
+    a span or on another div, a heading inside a div, an id or target that is not plain."""
+    out: list[str] = []
+    ids: list[str] = []
+    open_tags: list[tuple[str, str | None]] = []
+    last = 0
+    for m in _MARK_TAG.finditer(html):
+        if m.group(2) is None:  # a heading
+            if any(name == "div" for name, _ in open_tags):
+                return None
+            continue
+        closing, name = m.group(1), m.group(2)
+        if closing:
+            if not open_tags:
+                return None
+            _, kind = open_tags.pop()
+            replacement = f"</{kind}>" if kind else m.group(0)
+        else:
+            attrs = dict(_ATTRIBUTE.findall(m.group(3)))
+            classes = attrs.get("class", "").split()
+            kind = "ins" if "ins" in classes else "del" if "del" in classes else None
+            ident = attrs.get("id", "")
+            if kind is None or name == "span":
+                if ident:
+                    return None
+                replacement = m.group(0) if kind is None else \
+                    f'<{kind}><span class="visually-hidden">{_SPAN_LABEL[kind]}</span>'
+            else:
+                moved = "moved" in classes
+                target = attrs["data-nach"] if "data-nach" in attrs else attrs.get("data-von", "")
+                if not _PLAIN_ID.fullmatch(ident) or not _PLAIN_ID.fullmatch(target):
+                    return None
+                if moved:
+                    label = ('<p class="rl-label">'
+                             + ("Verschoben nach " if kind == "del" else "Verschoben von ")
+                             + f'<a href="#{target}">'
+                             + ("der neuen Stelle" if kind == "del" else "der bisherigen Stelle")
+                             + "</a></p>")
+                else:
+                    label = f'<span class="visually-hidden">{_BLOCK_LABEL[kind]}</span>'
+                cls = f"rl-block rl-{kind}" + (" rl-moved" if moved else "")
+                replacement = f'<{kind} class="{cls}"' + (f' id="{ident}"' if ident else "") \
+                    + f">{label}"
+                if ident:
+                    ids.append(ident)
+            open_tags.append((name, kind))
+        out.append(html[last:m.start()])
+        out.append(replacement)
+        last = m.end()
+    if open_tags:
+        return None
+    out.append(html[last:])
+    return "".join(out), ids
 
 
 def _list(value) -> list:

@@ -79,6 +79,9 @@ end
 local function Span(el)
   local kind = kind_of(el.attr)
   if not kind then return nil end
+  -- marks inside first: the pass is top-down, and what a function returns is not visited
+  -- again, only its children
+  el.content = el.content:walk({ Span = Span })
   if FORMAT:match('typst') then
     return typst_wrap(kind, el.content, true)
   elseif FORMAT:match('docx') then
