@@ -274,8 +274,8 @@ def _convert(items: list[tuple[str, str]], defs: list[str],
     return parts
 
 
-_NOT_PLAIN_SOURCE = re.compile(r"<|\]\(#|!\[")
-"""Markdown that needs the filter: raw HTML, links to anchors, images."""
+_NOT_PLAIN_SOURCE = re.compile(r"<|\]\(#|!\[|^[ \t]{0,3}#{1,6}[ \t].*\{\.(?:ins|del)\}", re.M)
+"""Markdown that needs the filter: raw HTML, links to anchors, images, marks in a heading."""
 
 
 def _may_be_plain(text: str) -> bool:
@@ -347,8 +347,8 @@ out before."""
 _HEADING = re.compile(r"<h[1-6]\b")
 _BACKLINK_WHOLE = re.compile(r'<a href="#fnref\d+" class="footnote-back" role="doc-backlink">'
                              r'.*?</a>')
-_CONTAINER = re.compile(r"<(/?)(?:blockquote|li|dd|dt|td|th|table)\b|<h([1-6])>(.*?)</h\2>",
-                        re.S)
+_CONTAINER = re.compile(r"<(/?)(?:blockquote|li|dd|dt|td|th|table)\b|<h([1-6])>(.*?)</h\2>"
+                        r"|(<del>|<del class=\"rl-block|</del>)", re.S)
 
 
 def _plain_part(html: str, notes: list[str]) -> _Part | None:
@@ -372,7 +372,15 @@ def _plain_part(html: str, notes: list[str]) -> _Part | None:
     depth = 0
     out: list[str] = []
     last = 0
+    dels: list[bool] = []  # open <del>: a deleted block (True) or words (False)
     for m in _CONTAINER.finditer(html):
+        if m.group(4) is not None:
+            if m.group(4) == "</del>":
+                if dels:
+                    dels.pop()
+            else:
+                dels.append(m.group(4) != "<del>")
+            continue
         if m.group(2) is None:
             depth += -1 if m.group(1) else 1
             continue
@@ -381,9 +389,10 @@ def _plain_part(html: str, notes: list[str]) -> _Part | None:
             return None
         text = unescape(inner)
         heads.append({"s": text})
-        ident = f"rlhid{len(heads)}z"
+        # a deleted passage's heading keeps its place in the numbering, not its id
+        ident = "" if any(dels) else f"rlhid{len(heads)}z"
         out.append(html[last:m.start()])
-        out.append(f'<h{level} id="{ident}">{inner}</h{level}>')
+        out.append(f'<h{level} id="{ident}">{inner}</h{level}>' if ident else m.group(0))
         last = m.end()
         if depth == 0 and level <= TOC_DEPTH:
             words = [x for w in text.split(" ") for x in ({"t": "Space"}, {"t": "Str", "c": w})]
@@ -392,8 +401,8 @@ def _plain_part(html: str, notes: list[str]) -> _Part | None:
     return _Part("".join(out), notes, heads, ids, toc)
 
 
-_SPAN_DIV = re.compile(r"</?(?:span|div)\b[^>]*>")
-_MARK_TAG = re.compile(r'<(/?)(span|div)((?: [a-z-]+="[^"]*")*)>|<h[1-6][ >]')
+_SPAN_DIV = re.compile(r"</?(?:span|div|section)\b[^>]*>")
+_MARK_TAG = re.compile(r'<(/?)(span|div|section)((?: [a-z-]+="[^"]*")*)>|<h[1-6][ >]')
 _ATTRIBUTE = re.compile(r' ([a-z-]+)="([^"]*)"')
 _PLAIN_ID = re.compile(r"[\w.:-]*")
 _SPAN_LABEL = {"ins": "Einfügung: ", "del": "Streichung: "}
@@ -402,16 +411,18 @@ _BLOCK_LABEL = {"ins": "Eingefügter Abschnitt:", "del": "Gestrichener Abschnitt
 
 def _marks(html: str) -> tuple[str, list[str]] | None:
     """The redline's marks in pandoc's HTML without the filter (`<span class="ins">`,
-    `<div class="del">`, `<div id=… class="moved ins" data-von=…>`) as redline-html.lua
-    writes them; the ids of marked passages. None where the filter would do more: an id on
-    a span or on another div, a heading inside a div, an id or target that is not plain."""
+    `<div class="del">`, `<div id=… class="moved ins" data-von=…>`; a `<section>` where the
+    passage opens with a heading) as redline-html.lua writes them; the ids of marked
+    passages. None where the filter would do more: an id on a span or on another div, a
+    heading inside another div (the page is then converted whole), an id or target that is
+    not plain."""
     out: list[str] = []
     ids: list[str] = []
     open_tags: list[tuple[str, str | None]] = []
     last = 0
     for m in _MARK_TAG.finditer(html):
         if m.group(2) is None:  # a heading
-            if any(name == "div" for name, _ in open_tags):
+            if any(name != "span" and kind is None for name, kind in open_tags):
                 return None
             continue
         closing, name = m.group(1), m.group(2)
@@ -426,7 +437,7 @@ def _marks(html: str) -> tuple[str, list[str]] | None:
             kind = "ins" if "ins" in classes else "del" if "del" in classes else None
             ident = attrs.get("id", "")
             if kind is None or name == "span":
-                if ident:
+                if ident or name == "section":
                     return None
                 replacement = m.group(0) if kind is None else \
                     f'<{kind}><span class="visually-hidden">{_SPAN_LABEL[kind]}</span>'
