@@ -4,7 +4,6 @@ pandoc accepts to NEU and rejects to ALT, a tagged PDF, and the Synopse."""
 from __future__ import annotations
 
 import json
-
 import re
 import subprocess
 import zipfile

@@ -494,3 +494,23 @@ def test_every_reader_of_plan_text_takes_dollars_as_text() -> None:
                    PLAN_READER):
         ast = tools.run_pandoc(["-f", reader, "-t", "json"], stdin="Formel $x^2$ und 5 $ bis 10 $.").decode()
         assert '"Math"' not in ast and '"$x^2$"' in ast, reader
+
+
+def test_pandoc_runs_with_a_small_allocation_area_unless_the_caller_says_otherwise(
+        monkeypatch) -> None:
+    """pandoc's own -H64m costs short runs 15–25 % (tools.PANDOC_RTS); a GHCRTS in the
+    environment wins. pandoc really reads it: with -s it reports its collections."""
+    monkeypatch.delenv("GHCRTS", raising=False)
+    seen: list[dict] = []
+    real = subprocess.Popen
+
+    def popen(cmd, *args, env=None, **kwargs):
+        seen.append(env)
+        return real(cmd, *args, env=env, **kwargs)
+    monkeypatch.setattr(tools.subprocess, "Popen", popen)
+    assert b"<p>Text</p>" in tools.run_pandoc(["-f", "markdown", "-t", "html"], "Text\n")
+    assert seen[-1]["GHCRTS"] == tools.PANDOC_RTS == "-H16m"
+    monkeypatch.setenv("GHCRTS", "-H16m -s")
+    process = tools.PandocProcess(["-f", "markdown", "-t", "html"])
+    out, err = process._proc.communicate(b"Text\n")
+    assert seen[-1]["GHCRTS"] == "-H16m -s" and b"bytes allocated in the heap" in err and b"<p>Text</p>" in out
