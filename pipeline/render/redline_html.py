@@ -340,10 +340,10 @@ def _convert_runs(runs: list[list[tuple[str, str]]], defs: list[str], plain: int
     return parts, again
 
 
-_NOT_PLAIN_HTML = re.compile(r'<(?:img|figure|section|h[1-6] )\b| id="| href="#')
+_NOT_PLAIN_HTML = re.compile(r'<(?:img|figure|h[1-6] )\b| id="| href="#')
 """HTML of a part converted without the filter that the filter would have changed (beyond
-marks and heading ids) or taken ids from; footnote references, spans and divs are taken
-out before."""
+marks and heading ids) or taken ids from; footnote references, spans, divs and sections
+are taken out before (`_marks` judges those)."""
 _HEADING = re.compile(r"<h[1-6]\b")
 _BACKLINK_WHOLE = re.compile(r'<a href="#fnref\d+" class="footnote-back" role="doc-backlink">'
                              r'.*?</a>')
@@ -604,9 +604,7 @@ def convert_ahead(old: str, new: str, unchanged: Callable[[str], str],
                 missing = {k: t for k, t in zip(keys, shared, strict=True) if k not in have}
                 ahead.pending = set(missing)
                 ahead.ready.set()
-                if missing:
-                    converted = _convert(list(missing.items()), defs, ahead.slots)
-                    cache.put_many({k: converted[k].dump() for k in missing})
+                _convert_into({}, missing, defs, cache, ahead.slots)
                 cache.put(done_key, "1")
         except Exception as e:  # noqa: BLE001  (the page converts what is missing itself)
             log.debug("redline: Vorab-Übersetzung abgebrochen: %s", e)
