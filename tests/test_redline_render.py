@@ -64,6 +64,18 @@ def test_each_chapter_is_the_author_of_its_tracked_changes(tmp_path: Path) -> No
         ("Gruppe B", "drei"), ("Dokument", "vier")]
 
 
+def test_the_docx_page_header_names_the_redline_and_the_new_version(tmp_path: Path) -> None:
+    """The Word template's header has placeholders; a redline left them showing (LIPTITEL)."""
+    out = redline_render.render_docx("Text [neu]{.ins}.\n", tmp_path / "r.docx",
+                                     title="Änderungen: v1 → v2 & mehr", author="A",
+                                     date="2020-06-01T00:00:00Z", epoch=0, version="v2")
+    with zipfile.ZipFile(out) as z:
+        headers = "".join(z.read(n).decode("utf-8") for n in z.namelist()
+                          if re.fullmatch(r"word/header\d*\.xml", n))
+    assert "Änderungen: v1 → v2 &amp; mehr" in headers and ">v2<" in headers
+    assert "LIP" not in headers
+
+
 def test_docx_is_reproducible(sample, tmp_path: Path) -> None:
     _, _, red = sample
     a = redline_render.render_docx(red.markdown, tmp_path / "a.docx", title="T", author="A",

@@ -339,7 +339,7 @@ def _write_docx(job: _Job, out: Path) -> list[Path]:
 
     return [render.render_docx(job.full, out / "redline.docx", title=job.title,
                                author=job.author, date=job.date_iso, epoch=job.epoch,
-                               provenance=job.provenance)]
+                               provenance=job.provenance, version=job.meta["version"])]
 
 
 def _write_synopse(job: _Job, out: Path) -> list[Path]:

@@ -94,18 +94,13 @@ def start(*, template: Path, settings: Settings, whole: bool = True) -> WordConv
 def finish_word(docx: bytes, data: dict) -> bytes:
     """pandoc's DOCX with header texts, a filled contents list and fitted tables."""
     draft = " – ENTWURF" if data.get("entwurf") else ""
-    header = {PLACEHOLDER_TITLE: _text(str(data.get("kurztitel") or data.get("titel", ""))),
-              PLACEHOLDER_FASSUNG: _text(str(data.get("fassung", ""))),
-              PLACEHOLDER_DRAFT: _text(draft)}
+    title = str(data.get("kurztitel") or data.get("titel", ""))
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(docx)) as src, zipfile.ZipFile(out, "w") as dst:
         for info in src.infolist():
             data_ = src.read(info)
-            if re.fullmatch(r"word/header\d*\.xml", info.filename):
-                text = data_.decode("utf-8")
-                for placeholder, value in header.items():
-                    text = text.replace(placeholder, value)
-                data_ = text.encode("utf-8")
+            if is_header(info.filename):
+                data_ = fill_header(data_, title, str(data.get("fassung", "")), draft)
             elif info.filename == "word/document.xml":
                 data_ = _document(data_.decode("utf-8")).encode("utf-8")
             entry = zipfile.ZipInfo(info.filename, info.date_time)  # same dates: reproducible
@@ -118,6 +113,20 @@ def finish_word(docx: bytes, data: dict) -> bytes:
 
 
 _PACKED = (".png", ".jpg", ".jpeg", ".gif")
+
+
+def is_header(name: str) -> bool:
+    return re.fullmatch(r"word/header\d*\.xml", name) is not None
+
+
+def fill_header(xml: bytes, title: str, fassung: str, draft: str) -> bytes:
+    """A header part of templates/reference.docx with its placeholders filled: every DOCX
+    lip writes with that template must fill them, or Word shows LIPTITEL."""
+    text = xml.decode("utf-8")
+    for placeholder, value in ((PLACEHOLDER_TITLE, title), (PLACEHOLDER_FASSUNG, fassung),
+                               (PLACEHOLDER_DRAFT, draft)):
+        text = text.replace(placeholder, _text(value))
+    return text.encode("utf-8")
 
 
 def _text(value: str) -> str:

@@ -45,9 +45,11 @@ def to_html_fragment(redline: Redline | str) -> str:
 
 
 def render_docx(md: str, out: Path, *, title: str, author: str, date: str,
-                epoch: int | None = None, provenance: dict[str, str] | None = None) -> Path:
+                epoch: int | None = None, provenance: dict[str, str] | None = None,
+                version: str = "") -> Path:
     """DOCX with real Word tracked changes (w:ins / w:del) by `author` on `date`;
-    `provenance` (lip-commit, lip-kapitel, …) goes into the custom properties."""
+    `provenance` (lip-commit, lip-kapitel, …) goes into the custom properties. The page
+    header names `title` and `version`, as the PDF's does."""
     args = ["-f", READER, "-t", "docx", "--lua-filter", str(FILTER), "-M", f"title={title}",
             "-M", "lang=de-DE", "-M", f"redline-author={author}", "-M", f"redline-date={date}",
             *_meta_args(provenance or {}), "-o", str(out)]
@@ -55,7 +57,7 @@ def render_docx(md: str, out: Path, *, title: str, author: str, date: str,
     if reference.exists():
         args += ["--reference-doc", str(reference)]
     run_pandoc(args, md, env=_env(epoch))
-    _unique_change_ids(out)
+    _unique_change_ids(out, title, version)
     return out
 
 
@@ -123,9 +125,12 @@ def _track_paragraph_mark(par: bytes) -> bytes:
     return par[:start] + b"<w:pPr><w:rPr>" + mark + b"</w:rPr></w:pPr>" + par[start:]
 
 
-def _unique_change_ids(docx: Path) -> None:
+def _unique_change_ids(docx: Path, title: str, version: str) -> None:
     """Track whole paragraphs' marks, and give every w:ins/w:del its own w:id (pandoc
-    numbers insertions and deletions separately, so ids repeat; Word expects one per change)."""
+    numbers insertions and deletions separately, so ids repeat; Word expects one per change);
+    fill the template's page header."""
+    from pipeline.render.docx import fill_header, is_header
+
     counter = iter(range(10_000, 10**9))
     tmp = docx.with_suffix(".docx.tmp")
     with zipfile.ZipFile(docx) as src, zipfile.ZipFile(tmp, "w") as dst:
@@ -136,6 +141,8 @@ def _unique_change_ids(docx: Path) -> None:
                 data = _CHANGE_ID.sub(
                     lambda m: b'<w:' + m.group(1) + b' w:id="' + str(next(counter)).encode()
                     + b'"', data)
+            elif is_header(info.filename):
+                data = fill_header(data, title, version, "")
             dst.writestr(info, data)
     os.replace(tmp, docx)
 
