@@ -325,6 +325,46 @@ def test_marks_without_the_filter_give_the_whole_render(tmp_path, monkeypatch) -
     assert '<span class="visually-hidden">Streichung: </span>gestrichenem</del>' in html
 
 
+HEADING_MARKS_DOC = """# § 67 Stellung [des]{.del}[der]{.ins} Eltern &amp; [Vormünder]{.ins}
+
+Text.
+
+## Unterpunkt [alt]{.del}
+
+- erste Liste
+
+<!-- -->
+
+- zweite Liste
+
+# § 68 [Gestrichen &lt;alt&gt;]{.del}
+
+::: del
+## Ganz gestrichen [auch]{.ins}
+
+Alter Text.
+:::
+
+# § 67 Stellung desder Eltern & Vormünder
+"""
+
+
+def test_marks_in_headings_and_pandocs_list_separator_go_without_the_filter(
+        tmp_path, monkeypatch) -> None:
+    """A heading with inserted and deleted words gets the id of all its words (pandoc's
+    stringify) and keeps its marks in the contents; the empty comment pandoc's writer puts
+    between two lists is no raw HTML the filter would touch."""
+    seen = _spy_plain(monkeypatch)
+    whole, cold, warm = _both(HEADING_MARKS_DOC, tmp_path)
+    assert cold == whole and warm == whole
+    assert seen == [True, True, True, True]  # every part without the filter
+    html = whole.decode()
+    # the marked heading's id is made of all its words: the same heading unmarked is second
+    assert 'id="stellung-desder-eltern-vormünder-1"' in html
+    toc = html.split('<nav id="TOC"', 1)[1].split("</nav>", 1)[0]
+    assert "<ins>" in toc and "<del>" in toc and "Unterpunkt" in toc
+
+
 def test_a_part_key_names_only_the_definitions_the_part_uses() -> None:
     texts = ["## A\n\nText[^a].", "## B\n\nSiehe [Gesetz].", "## C\n\nOhne alles."]
     defs = ["[^a]: Eins.\n[gesetz]: https://example.org/g\n[^z]: Zett."]

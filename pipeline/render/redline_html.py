@@ -274,8 +274,9 @@ def _convert(items: list[tuple[str, str]], defs: list[str],
     return parts
 
 
-_NOT_PLAIN_SOURCE = re.compile(r"<|\]\(#|!\[|^[ \t]{0,3}#{1,6}[ \t].*\{\.(?:ins|del)\}", re.M)
-"""Markdown that needs the filter: raw HTML, links to anchors, images, marks in a heading."""
+_NOT_PLAIN_SOURCE = re.compile(r"<(?!!-- -->$)|\]\(#|!\[", re.M)
+"""Markdown that needs the filter: raw HTML (but the empty comment with which pandoc's writer
+parts two adjacent lists), links to anchors, images."""
 
 
 def _may_be_plain(text: str) -> bool:
@@ -385,9 +386,10 @@ def _plain_part(html: str, notes: list[str]) -> _Part | None:
             depth += -1 if m.group(1) else 1
             continue
         level, inner = int(m.group(2)), m.group(3)
-        if "<" in inner:
+        read = _heading_inlines(inner)
+        if read is None:
             return None
-        text = unescape(inner)
+        text, inlines = read
         heads.append({"s": text})
         # a deleted passage's heading keeps its place in the numbering, not its id
         ident = "" if any(dels) else f"rlhid{len(heads)}z"
@@ -395,10 +397,38 @@ def _plain_part(html: str, notes: list[str]) -> _Part | None:
         out.append(f'<h{level} id="{ident}">{inner}</h{level}>' if ident else m.group(0))
         last = m.end()
         if depth == 0 and level <= TOC_DEPTH:
-            words = [x for w in text.split(" ") for x in ({"t": "Space"}, {"t": "Str", "c": w})]
-            toc.append({"t": "Header", "c": [level, [ident, [], []], words[1:]]})
+            toc.append({"t": "Header", "c": [level, [ident, [], []], inlines]})
     out.append(html[last:])
     return _Part("".join(out), notes, heads, ids, toc)
+
+
+_HEADING_MARK = re.compile("(" + "|".join(re.escape(t) for t in (
+    "<ins>", "</ins>", "<del>", "</del>",
+    *(f'<span class="visually-hidden">{label}</span>' for label in ("Einfügung: ", "Streichung: "))
+)) + ")")
+
+
+def _heading_inlines(inner: str) -> tuple[str, list[dict]] | None:
+    """A heading's text and its content as the filter leaves it: words, and its marks as raw
+    HTML (what the table of contents shows). The text is the words alone, inserted and
+    deleted ones (pandoc's stringify drops raw HTML): the heading's id comes from it. None
+    for any other markup."""
+    inlines: list[dict] = []
+    words: list[str] = []
+    for k, piece in enumerate(_HEADING_MARK.split(inner)):
+        if k % 2:
+            inlines.append({"t": "RawInline", "c": ["html", piece]})
+        elif "<" in piece:
+            return None
+        elif piece:
+            text = unescape(piece)
+            words.append(text)
+            for n, word in enumerate(text.split(" ")):
+                if n:
+                    inlines.append({"t": "Space"})
+                if word:
+                    inlines.append({"t": "Str", "c": word})
+    return "".join(words), inlines
 
 
 _SPAN_DIV = re.compile(r"</?(?:span|div|section)\b[^>]*>")

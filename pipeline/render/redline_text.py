@@ -87,7 +87,7 @@ def parse_chunks(sides: list[tuple[list[list[str]], list[str]]],
     return result
 
 
-PARALLEL_WRITE_MIN_CHARS = 200_000
+PARALLEL_WRITE_MIN_CHARS = 40_000
 """Below this much JSON, a second pandoc costs more than it saves."""
 
 
