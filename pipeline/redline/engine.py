@@ -21,6 +21,7 @@ import re
 import secrets
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -43,6 +44,9 @@ PAIR_THRESHOLD = 0.4
 #: A deleted and an inserted passage at different places this similar count as moved.
 MOVE_THRESHOLD = 0.8
 MOVE_MIN_WORDS = 4
+#: Changed text (ALT and NEU) parsed, compared and written at a time: what the engine and
+#: each pandoc hold grows with this, not with the amount of change.
+BATCH_CHARS = 120_000
 #: Largest gap (old blocks × new blocks) aligned by dynamic programming.
 DP_LIMIT = 250_000
 #: Largest run of blocks without any shared block that is still diffed exactly.
@@ -1243,27 +1247,58 @@ def compare_markdown(old_md: str, new_md: str, *, pandoc: Pandoc,
         jobs.append((len(old_groups), len(new_groups)))
         old_groups.append(og)
         new_groups.append(ng)
-    old_blocks, new_blocks = pandoc.parse([(old_groups, odefs), (new_groups, ndefs)]) \
-        if old_groups or new_groups else ([], [])
-    keys = _Keys()
+    # parse, compare and write the changed passages in batches, the next batch parsed while
+    # this one is compared: the ASTs held (here and in each pandoc) grow with a batch, not
+    # with the amount of change
+    moves = [(no, og_i, ng_i) for no, (og_i, ng_i) in move_jobs.items() if og_i >= 0]
+    batches = _batches(jobs, [sum(len(t) for t in old_groups[og_i] + new_groups[ng_i])
+                              for og_i, ng_i in jobs])
+    batches[0] = [(og_i, ng_i) for _, og_i, ng_i in moves] + batches[0]
+
+    def parse(batch: list[tuple[int, int]]) -> tuple[dict[int, list], dict[int, list]]:
+        if not batch:
+            return {}, {}
+        olds, news = pandoc.parse([([old_groups[i] for i, _ in batch], odefs),
+                                   ([new_groups[j] for _, j in batch], ndefs)])
+        return ({i: b for (i, _), b in zip(batch, olds, strict=True)},
+                {j: b for (_, j), b in zip(batch, news, strict=True)})
 
     placeholders: dict[str, dict] = {}
-    for no, (og_i, ng_i) in move_jobs.items():
-        inner = _Differ(Stats(), notes=notes, keys=keys)
-        body = inner.blocks(old_blocks[og_i], new_blocks[ng_i])
-        stats.words_added += inner.stats.words_added
-        stats.words_removed += inner.stats.words_removed
-        stats.words_moved += _word_count(new_blocks[ng_i])
-        placeholders[f"RLMOVE{tag}from{no}"] = {
-            "t": "Div", "c": [[f"verschoben-{no}-alt", [MOVED, DEL],
-                               [["nach", f"verschoben-{no}"]]], old_blocks[og_i]]}
-        placeholders[f"RLMOVE{tag}to{no}"] = {
-            "t": "Div", "c": [[f"verschoben-{no}", [MOVED, INS],
-                               [["von", f"verschoben-{no}-alt"]]], body]}
-    differ = _Differ(stats, placeholders, notes=notes, keys=keys)
-    outputs = [differ.blocks(old_blocks[og_i], new_blocks[ng_i]) for og_i, ng_i in jobs]
-    rendered = _own_note_labels(pandoc.write(outputs) if outputs else [], outputs,
-                                old_body + new_body)
+    differ = _Differ(stats, placeholders, notes=notes)
+    written: list[str] = []
+    note_counts: list[int] = []
+    with ThreadPoolExecutor(2, thread_name_prefix="redline-pandoc") as pool:
+        coming = pool.submit(parse, batches[0])
+        writing: list[Future] = []
+        for k, batch in enumerate(batches):
+            old_blocks, new_blocks = coming.result()
+            if k + 1 < len(batches):
+                coming = pool.submit(parse, batches[k + 1])
+            if k == 0:
+                for no, og_i, ng_i in moves:
+                    inner = _Differ(Stats(), notes=notes)
+                    body = inner.blocks(old_blocks[og_i], new_blocks[ng_i])
+                    stats.words_added += inner.stats.words_added
+                    stats.words_removed += inner.stats.words_removed
+                    stats.words_moved += _word_count(new_blocks[ng_i])
+                    placeholders[f"RLMOVE{tag}from{no}"] = {
+                        "t": "Div", "c": [[f"verschoben-{no}-alt", [MOVED, DEL],
+                                           [["nach", f"verschoben-{no}"]]], old_blocks[og_i]]}
+                    placeholders[f"RLMOVE{tag}to{no}"] = {
+                        "t": "Div", "c": [[f"verschoben-{no}", [MOVED, INS],
+                                           [["von", f"verschoben-{no}-alt"]]], body]}
+                batch = batch[len(moves):]
+                differ.placeholders = placeholders
+            differ.keys = _Keys()  # the keys keep their nodes alive: one batch's at a time
+            outputs = [differ.blocks(old_blocks[og_i], new_blocks[ng_i]) for og_i, ng_i in batch]
+            note_counts.extend(_note_count(o) for o in outputs)
+            del old_blocks, new_blocks
+            if outputs:
+                writing.append(pool.submit(pandoc.write, outputs))
+            del outputs
+        for done in writing:
+            written.extend(done.result())
+    rendered = _own_note_labels(written, note_counts, old_body + new_body)
     stats.fallbacks.extend(dict.fromkeys(notes))
 
     # stitch: unchanged chunks verbatim from NEU, changed regions as rendered
@@ -1322,6 +1357,19 @@ _WRITTEN_NOTE = re.compile(r"(?<!\\)\[\^(\d+)\]")
 _ANY_NOTE_LABEL = re.compile(r"\[\^([^\]\s]+)\]")
 
 
+def _batches(jobs: list[tuple[int, int]], sizes: list[int]) -> list[list[tuple[int, int]]]:
+    """Consecutive batches of changed passages, each about BATCH_CHARS (at least one)."""
+    out: list[list[tuple[int, int]]] = [[]]
+    size = 0
+    for job, n in zip(jobs, sizes, strict=True):
+        if out[-1] and size + n > BATCH_CHARS:
+            out.append([])
+            size = 0
+        out[-1].append(job)
+        size += n
+    return out
+
+
 def _note_count(node: Any) -> int:
     if isinstance(node, list):
         return sum(_note_count(n) for n in node)
@@ -1330,7 +1378,7 @@ def _note_count(node: Any) -> int:
     return 0
 
 
-def _own_note_labels(written: list[str], groups: list[list], texts: str) -> list[str]:
+def _own_note_labels(written: list[str], note_counts: list[int], texts: str) -> list[str]:
     """The changed passages as written, no footnote label used twice.
 
     pandoc numbers the notes it writes from 1 in every run (and the cache mixes runs), while
@@ -1346,9 +1394,9 @@ def _own_note_labels(written: list[str], groups: list[list], texts: str) -> list
         prefix += "x"
     out: list[str] = []
     count = 0
-    for md, blocks in zip(written, groups, strict=True):
+    for md, count_here in zip(written, note_counts, strict=True):
         found = _WRITTEN_NOTE.findall(md) if "[^" in md else []
-        if not found or len(found) != 2 * _note_count(blocks):
+        if not found or len(found) != 2 * count_here:
             out.append(md)  # a reference and its definition for each note, or leave it
             taken.update(found)
             continue

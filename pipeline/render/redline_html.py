@@ -59,7 +59,7 @@ CACHE_LIMIT_BYTES = 200 * 1024 * 1024
 TOC_DEPTH = 2
 PARALLEL_MIN_CHARS = 20_000
 """Below this much Markdown per run, another pandoc process costs more than it saves."""
-RUN_MAX_CHARS = 400_000
+RUN_MAX_CHARS = 200_000
 """At most this much Markdown per pandoc run (a pandoc holds its whole input's AST)."""
 
 _ATX = re.compile(r"#{1,6}(?:[ \t]|$)")

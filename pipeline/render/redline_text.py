@@ -23,6 +23,7 @@ from pipeline.render.reader import REDLINE_CHUNK_READER, REDLINE_READER, REDLINE
 from pipeline.render.tools import (
     consecutive_runs,
     cores,
+    give_back_memory,
     pandoc_identity,
     run_pandoc,
     run_pandoc_pool,
@@ -209,7 +210,9 @@ def compare_markdown(old_md: str, new_md: str, *,
     `while_reading` is called as pandoc starts reading the changed passages, `slots` are
     shared with the command's other pandocs."""
     pandoc = _Pandoc(cache_dir, while_reading, slots)
-    return engine.compare_markdown(old_md, new_md, pandoc=pandoc, context=context)
+    red = engine.compare_markdown(old_md, new_md, pandoc=pandoc, context=context)
+    give_back_memory()
+    return red
 
 
 def redline_chapter(old: Chapter | None, new: Chapter | None, *,

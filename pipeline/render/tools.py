@@ -179,6 +179,21 @@ def run_pandoc_side_by_side(jobs: Sequence[tuple[Sequence[str], str]],
             slots.release()
 
 
+def give_back_memory() -> None:
+    """Return the memory of ASTs just dropped to the system: the page's pandocs come next,
+    and the largest redlines stay within their memory budget only if Python shrinks first
+    (BGB, ten years: 75 → 53 MB; a collection costs ~5 ms)."""
+    import gc
+
+    gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: Python keeps what it has
+
+
 def cores() -> int:
     """The cores this process may use (a container may allow fewer than the machine has)."""
     try:
