@@ -391,6 +391,7 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
                                    context="changes" if only_changes else "full",
                                    cache_dir=cache_folder(out_root), while_reading=ahead.start,
                                    slots=ahead.slots)
+            texts.clear()  # 2 bytes a character for a German text: not kept for the page
             ahead.start()
             red.title = f"{old_path.name} → {new_path.name}"
             red.author = autor or "lip"

@@ -334,7 +334,9 @@ def _merge_opcodes(ops: list[tuple[str, int, int, int, int]]
 @dataclass
 class _Chunk:
     text: str
-    key: str
+    key: bytes
+    """Digest of the text with its whitespace collapsed: what decides that two chunks are the
+    same (a digest, not the text: the engine would hold every text twice)."""
     heading: int = 0
     measure: str = ""
 
@@ -382,7 +384,8 @@ def split_chunks(md: str) -> tuple[list[_Chunk], list[str]]:
         if _DEFINITION_RE.match(text):
             defs.append(text)
             continue
-        chunk = _Chunk(text, " ".join(text.split()))
+        chunk = _Chunk(text, hashlib.blake2b(" ".join(text.split()).encode(),
+                                             digest_size=16).digest())
         hm = _HEADING_RE.match(ch[0]) if len(ch) == 1 else None
         if hm:
             chunk.heading = len(hm.group(1))
@@ -1098,7 +1101,7 @@ def _segments(chunks: list[_Chunk], start: int, end: int) -> list[tuple[int, int
 
 
 def _seg_key(chunks: list[_Chunk], seg: tuple[int, int]) -> str:
-    return " ".join(chunks[k].key for k in range(*seg))
+    return " ".join(" ".join(chunks[k].text for k in range(*seg)).split())
 
 
 def _find_moves(regions: list[_Region], oc: list[_Chunk], nc: list[_Chunk]) -> int:

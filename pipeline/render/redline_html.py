@@ -43,6 +43,7 @@ from pipeline.render.tools import (
     consecutive_runs,
     cores,
     fixed_clock,
+    give_back_memory,
     pandoc_identity,
     run_pandoc,
     run_pandoc_pool,
@@ -149,19 +150,22 @@ def split_parts(md: str) -> tuple[list[str], list[str]] | None:
         return None
     texts = ["\n".join(p).strip("\n") for p in parts]
     texts = [t for t in texts if t]
-    if _shortcut_to_heading("\n".join(texts)):
+    if _shortcut_to_heading(texts):
         return None
     return texts, ["\n".join(defs).strip("\n")] if defs else []
 
 
-def _shortcut_to_heading(md: str) -> bool:
-    """Whether a `[Text]` may link to a heading (implicit_header_references): then a part
-    alone would read it differently."""
-    shortcuts = {" ".join(m.group(1).split()).lower() for m in _SHORTCUT.finditer(md)}
+def _shortcut_to_heading(texts: list[str]) -> bool:
+    """Whether a `[Text]` in the parts `texts` may link to a heading
+    (implicit_header_references): then a part alone would read it differently."""
+    shortcuts = {" ".join(m.group(1).split()).lower()
+                 for md in texts for m in _SHORTCUT.finditer(md)}
     if not shortcuts:
         return False
-    headings = {" ".join(m.group(1).split()).lower() for m in _HEADING_TEXT.finditer(md)}
-    headings |= {" ".join(m.group(1).split()).lower() for m in _SETEXT.finditer(md)}
+    headings = {" ".join(m.group(1).split()).lower()
+                for md in texts for m in _HEADING_TEXT.finditer(md)}
+    headings |= {" ".join(m.group(1).split()).lower()
+                 for md in texts for m in _SETEXT.finditer(md)}
     return bool(shortcuts & headings) or any("*" in s or "_" in s or "`" in s for s in shortcuts)
 
 
@@ -617,17 +621,25 @@ def convert_ahead(old: str, new: str, unchanged: Callable[[str], str],
     done_key = "vorab:" + hashlib.sha256(f"{_tool_key()}\0{old}\0{new}".encode()).hexdigest()
 
     def fill() -> None:
+        nonlocal old, new  # each text is dropped once split: the page's conversion follows
         try:
             with Cache(cache_dir, "redline-html.sqlite", CACHE_LIMIT_BYTES) as cache:
                 if cache.get(done_key) is not None:
                     return
+            old_split = split_parts(unchanged(old))
+            if old_split is None:
+                return
+            # ALT's parts by hash only, its texts dropped before NEU is split: a part taken
+            # for shared by a collision is merely converted early
+            in_old = {hash(t) for t in old_split[0]}
+            old = ""
+            del old_split
             split = split_parts(unchanged(new))
-            old_split = split_parts(unchanged(old)) if split is not None else None
-            if split is None or old_split is None:
+            new = ""
+            if split is None:
                 return
             texts, defs = split
-            in_old = set(old_split[0])
-            shared = [t for t in texts if t in in_old]
+            shared = [t for t in texts if hash(t) in in_old]
             keys = _part_keys(shared, defs)
             with Cache(cache_dir, "redline-html.sqlite", CACHE_LIMIT_BYTES) as cache:
                 have = cache.get_many(list(dict.fromkeys(keys)))
@@ -702,6 +714,7 @@ def render_html_bytes(md: str, *, title: str, meta: dict[str, str] | None = None
         parts = _cached_parts(cache, keys)
         missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in parts}
         coming = ahead.wait_ready() if missing else set()
+        give_back_memory()  # the engine's and the splitting's texts are dropped by now
         try:
             _convert_into(parts, {k: t for k, t in missing.items() if k not in coming}, defs,
                           cache, ahead.slots)

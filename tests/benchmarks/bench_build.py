@@ -53,19 +53,23 @@ def _tree_memory_kb(pid: int) -> tuple[int, int]:
     tree really occupies; the RSS sum counts the pandoc program's 120 MB of code once per
     pandoc running at the same time."""
     pss = rss = 0
-    todo = [pid]
+    todo: list[tuple[int, bytes]] = [(pid, b"")]
     while todo:
-        current = todo.pop()
+        current, parent_cmd = todo.pop()
         try:
-            with open(f"/proc/{current}/smaps_rollup", encoding="ascii") as f:
-                for line in f:
-                    if line.startswith("Rss:"):
-                        rss += int(line.split()[1])
-                    elif line.startswith("Pss:"):
-                        pss += int(line.split()[1])
+            with open(f"/proc/{current}/cmdline", "rb") as f:
+                cmd = f.read()
+            if cmd != parent_cmd:
+                # a child between (v)fork and exec shows its parent's memory: not counted
+                with open(f"/proc/{current}/smaps_rollup", encoding="ascii") as f:
+                    for line in f:
+                        if line.startswith("Rss:"):
+                            rss += int(line.split()[1])
+                        elif line.startswith("Pss:"):
+                            pss += int(line.split()[1])
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children", encoding="ascii") as f:
-                    todo.extend(int(c) for c in f.read().split())
+                    todo.extend((int(c), cmd) for c in f.read().split())
         except (OSError, ValueError):
             continue  # the process ended while we looked
     return pss, rss
