@@ -226,6 +226,14 @@ Noch eine Fußnote[^b].
 
 Schluss.
 
+## Verweise {#verweise .unnumbered}
+
+Nach [oben](#einleitung-ziele), [ins Leere](#nirgends-hin) und [zurück](#verweise).
+
+## Verweis mit Titel
+
+Nach [oben](#einleitung-ziele "Einleitung").
+
 [^a]: Eine schlichte Fußnote.
 
 [^b]: Siehe [oben](#einleitung-ziele).
@@ -247,15 +255,17 @@ def _spy_plain(monkeypatch) -> list[bool]:
 
 def test_parts_without_the_filter_give_the_whole_render(tmp_path, monkeypatch) -> None:
     """Headings with entities, no-break spaces and repeated spaces, headings inside a quote
-    and a list (not in the contents), a link elsewhere: plain; a note with an anchor needs
-    the filter and is converted again with it."""
+    and a list (not in the contents), a heading with an id and a class, links elsewhere and
+    to anchors (in the text and in a note), one without a target: plain; a link with a title
+    needs the filter and is converted again with it."""
     seen = _spy_plain(monkeypatch)
     whole, cold, warm = _both(PLAIN_DOC, tmp_path)
     assert cold == whole and warm == whole
-    # the part whose note links to a heading is tried without the filter, then converted
-    # again with it
-    assert seen == [True, True, True, False, True]
+    # the part with the titled link is tried without the filter, then converted with it
+    assert seen == [True, True, True, True, True, True, False]
     html = whole.decode()
+    assert 'ins Leere' in html and 'href="#nirgends-hin"' not in html
+    assert '<h2 class="unnumbered" id="verweise">' in html and 'href="#verweise"' in html
     assert 'id="einleitung-ziele-1"' in html and 'href="#einleitung-ziele"' in html
     toc = html.split('<nav id="TOC"', 1)[1].split("</nav>", 1)[0]
     assert "Zitat im Block" not in toc and "Liste" not in toc and "Drei Leerzeichen" in toc

@@ -1294,13 +1294,14 @@ def compare_markdown(old_md: str, new_md: str, *, pandoc: Pandoc,
                 differ.placeholders = placeholders
             differ.keys = _Keys()  # the keys keep their nodes alive: one batch's at a time
             outputs = [differ.blocks(old_blocks[og_i], new_blocks[ng_i]) for og_i, ng_i in batch]
-            note_counts.extend(_note_count(o) for o in outputs)
             del old_blocks, new_blocks
             if outputs:
-                writing.append(pool.submit(pandoc.write, outputs))
+                writing.append(pool.submit(_write, pandoc, outputs))
             del outputs
         for done in writing:
-            written.extend(done.result())
+            mds, counts = done.result()
+            written.extend(mds)
+            note_counts.extend(counts)
     rendered = _own_note_labels(written, note_counts, old_body + new_body)
     stats.fallbacks.extend(dict.fromkeys(notes))
 
@@ -1371,6 +1372,12 @@ def _batches(jobs: list[tuple[int, int]], sizes: list[int]) -> list[list[tuple[i
         out[-1].append(job)
         size += n
     return out
+
+
+def _write(pandoc: Pandoc, outputs: list[list]) -> tuple[list[str], list[int]]:
+    """The passages as Markdown, and the notes in each that has a note label written."""
+    mds = pandoc.write(outputs)
+    return mds, [_note_count(o) if "[^" in md else 0 for o, md in zip(outputs, mds, strict=True)]
 
 
 def _note_count(node: Any) -> int:

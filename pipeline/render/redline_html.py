@@ -22,6 +22,7 @@ example lists), the whole document is converted at once instead.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -40,7 +41,7 @@ from pipeline.render.kvcache import Cache
 from pipeline.render.pandoc import RULED_TABLES, reader_for
 from pipeline.render.reader import REDLINE_READER
 from pipeline.render.tools import (
-    consecutive_runs,
+    balanced_runs,
     cores,
     fixed_clock,
     give_back_memory,
@@ -175,7 +176,9 @@ def _shortcut_to_heading(texts: list[str]) -> bool:
 def pandoc_identifier(text: str) -> str:
     """pandoc's automatic identifier of a heading whose plain text is `text` (Markdown,
     without gfm_auto_identifiers and ascii_identifiers: Text.Pandoc.Shared.textToIdentifier)."""
-    kept = "".join(c for c in text.lower() if _hs_space(c) or _hs_alnum(c) or c in "_-.")
+    low = text.lower()
+    drop = [c for c in set(low) if not _kept(c)]
+    kept = low.translate(dict.fromkeys(map(ord, drop))) if drop else low
     words = [w for w in re.split(r"[ \t\n\r\f\v\xa0\u1680\u2000-\u200a\u202f\u205f\u3000]+",
                                  kept) if w]
     ident = "-".join(words)
@@ -183,6 +186,13 @@ def pandoc_identifier(text: str) -> str:
     while k < len(ident) and not _hs_alpha(ident[k]):
         k += 1
     return ident[k:]
+
+
+@functools.cache
+def _kept(c: str) -> bool:
+    """Whether an identifier keeps the character (asked once per character: a plan has
+    thousands of headings)."""
+    return _hs_space(c) or _hs_alnum(c) or c in "_-."
 
 
 def _hs_space(c: str) -> bool:
@@ -278,9 +288,9 @@ def _convert(items: list[tuple[str, str]], defs: list[str],
     return parts
 
 
-_NOT_PLAIN_SOURCE = re.compile(r"<(?!!-- -->$)|\]\(#|!\[", re.M)
+_NOT_PLAIN_SOURCE = re.compile(r"<(?!!-- -->$)|!\[", re.M)
 """Markdown that needs the filter: raw HTML (but the empty comment with which pandoc's writer
-parts two adjacent lists), links to anchors, images."""
+parts two adjacent lists), images."""
 
 
 def _may_be_plain(text: str) -> bool:
@@ -345,15 +355,40 @@ def _convert_runs(runs: list[list[tuple[str, str]]], defs: list[str], plain: int
     return parts, again
 
 
-_NOT_PLAIN_HTML = re.compile(r'<(?:img|figure|h[1-6] )\b| id="| href="#')
+_NOT_PLAIN_HTML = re.compile(r'<(?:img|figure)\b| id="')
 """HTML of a part converted without the filter that the filter would have changed (beyond
-marks and heading ids) or taken ids from; footnote references, spans, divs and sections
-are taken out before (`_marks` judges those)."""
+marks, headings and links to anchors) or taken ids from; footnote references, spans, divs,
+sections and headings' tags are taken out before (`_marks` judges the marks, `_plain_part`
+the headings, `_anchor_links` the links)."""
 _HEADING = re.compile(r"<h[1-6]\b")
+_HEADING_TAG = re.compile(r"<h[1-6]\b[^>]*>")
 _BACKLINK_WHOLE = re.compile(r'<a href="#fnref\d+" class="footnote-back" role="doc-backlink">'
                              r'.*?</a>')
-_CONTAINER = re.compile(r"<(/?)(?:blockquote|li|dd|dt|td|th|table)\b|<h([1-6])>(.*?)</h\2>"
+_CONTAINER = re.compile(r"<(/?)(?:blockquote|li|dd|dt|td|th|table)\b"
+                        r"|<h([1-6])((?: [a-z-]+=\"[^\"]*\")*)>(.*?)</h\2>"
                         r"|(<del>|<del class=\"rl-block|</del>)", re.S)
+_ANCHOR_LINK = re.compile(r'<a href="#([^"]*)"([^>]*)>(.*?)</a>', re.S)
+_NOTE_LINK = (' class="footnote-ref" ', ' class="footnote-back" ')
+
+
+class _NotPlain(Exception):  # noqa: N818  (not an error: a way out)
+    """The part needs the filter."""
+
+
+def _anchor_links(html: str) -> str:
+    """Links to `#…` marked as the filter marks them (Python unlinks those whose target does
+    not exist); footnote links stay. _NotPlain for a link with attributes of its own or a
+    target that is not plain."""
+    def one(m: re.Match) -> str:
+        target, attrs, inner = m.groups()
+        if attrs:
+            if attrs.startswith(_NOTE_LINK):
+                return m.group(0)
+            raise _NotPlain
+        if not _PLAIN_ID.fullmatch(target) or "<a " in inner:
+            raise _NotPlain
+        return f'<!--rl-a:{target.replace("-", "&#45;")}-->{m.group(0)}<!--/rl-a-->'
+    return _ANCHOR_LINK.sub(one, html) if 'href="#' in html else html
 
 
 def _plain_part(html: str, notes: list[str]) -> _Part | None:
@@ -361,9 +396,13 @@ def _plain_part(html: str, notes: list[str]) -> _Part | None:
     <ins>/<del> with their labels, each heading gets its placeholder id, the top-level ones
     up to TOC_DEPTH go into the table of contents. None if the part needs the filter (a
     heading with markup: its text as pandoc reads it cannot be told from the HTML)."""
-    if _NOT_PLAIN_HTML.search(_SPAN_DIV.sub("", _NOTE_REF.sub("", html))) or any(
-            _NOT_PLAIN_HTML.search(_SPAN_DIV.sub("", n)) or _HEADING.search(n)
-            for n in (_BACKLINK_WHOLE.sub("", n) for n in notes)):
+    if _NOT_PLAIN_HTML.search(_HEADING_TAG.sub("", _SPAN_DIV.sub("", _NOTE_REF.sub("", html)))) \
+            or any(_NOT_PLAIN_HTML.search(_SPAN_DIV.sub("", n)) or _HEADING.search(n)
+                   for n in (_BACKLINK_WHOLE.sub("", n) for n in notes)):
+        return None
+    try:
+        html, notes = _anchor_links(html), [_anchor_links(n) for n in notes]
+    except _NotPlain:
         return None
     marked = _marks(html)
     marked_notes = [_marks(n) for n in notes]
@@ -379,29 +418,33 @@ def _plain_part(html: str, notes: list[str]) -> _Part | None:
     last = 0
     dels: list[bool] = []  # open <del>: a deleted block (True) or words (False)
     for m in _CONTAINER.finditer(html):
-        if m.group(4) is not None:
-            if m.group(4) == "</del>":
+        if m.group(5) is not None:
+            if m.group(5) == "</del>":
                 if dels:
                     dels.pop()
             else:
-                dels.append(m.group(4) != "<del>")
+                dels.append(m.group(5) != "<del>")
             continue
         if m.group(2) is None:
             depth += -1 if m.group(1) else 1
             continue
-        level, inner = int(m.group(2)), m.group(3)
+        level, inner = int(m.group(2)), m.group(4)
+        attrs = dict(_ATTRIBUTE.findall(m.group(3)))
+        classes = attrs.pop("class", "")
+        written_id = attrs.pop("id", "")
         read = _heading_inlines(inner)
-        if read is None:
-            return None
+        if read is None or attrs or not _PLAIN_ID.fullmatch(written_id):
+            return None  # markup in the heading, or attributes the filter would keep
         text, inlines = read
-        heads.append({"s": text})
+        heads.append({"x": written_id} if written_id else {"s": text})
         # a deleted passage's heading keeps its place in the numbering, not its id
         ident = "" if any(dels) else f"rlhid{len(heads)}z"
         out.append(html[last:m.start()])
-        out.append(f'<h{level} id="{ident}">{inner}</h{level}>' if ident else m.group(0))
+        out.append(f"<h{level}" + (f' class="{classes}"' if classes else "")  # pandoc's order
+                   + (f' id="{ident}"' if ident else "") + f">{inner}</h{level}>")
         last = m.end()
         if depth == 0 and level <= TOC_DEPTH:
-            toc.append({"t": "Header", "c": [level, [ident, [], []], inlines]})
+            toc.append({"t": "Header", "c": [level, [ident, classes.split(), []], inlines]})
     out.append(html[last:])
     return _Part("".join(out), notes, heads, ids, toc)
 
@@ -518,7 +561,7 @@ def _renumber_note(item: str, n: int | str) -> str:
 
 
 def _runs(items: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
-    """Consecutive runs of parts for one pandoc each: at least one per core (above
+    """Runs of parts for one pandoc each: at least one per core (above
     PARALLEL_MIN_CHARS), at most RUN_MAX_CHARS each, so that a pandoc's memory does not grow
     with the document, and as many as fill every core in each round."""
     sizes = [len(t) for _, t in items]
@@ -526,7 +569,7 @@ def _runs(items: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
     ways = max(1, min(cores(), total // PARALLEL_MIN_CHARS), -(-total // RUN_MAX_CHARS))
     if ways > cores():  # whole rounds: five runs on two cores leave one core idle at the end
         ways = -(-ways // cores()) * cores()
-    return [[items[k] for k in run] for run in consecutive_runs(sizes, ways)]
+    return [[items[k] for k in run] for run in balanced_runs(sizes, ways)]
 
 
 def _tool_key() -> str:

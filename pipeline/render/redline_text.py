@@ -21,7 +21,7 @@ from pipeline.redline import engine
 from pipeline.render.kvcache import Cache
 from pipeline.render.reader import REDLINE_CHUNK_READER, REDLINE_READER, REDLINE_WRITER
 from pipeline.render.tools import (
-    consecutive_runs,
+    balanced_runs,
     cores,
     give_back_memory,
     pandoc_identity,
@@ -101,7 +101,7 @@ def render_markdown(texts: list[str], slots: threading.Semaphore | None = None) 
         return []
     sizes = [len(t) for t in texts]
     ways = min(cores(), max(1, sum(sizes) // PARALLEL_WRITE_MIN_CHARS))
-    runs = consecutive_runs(sizes, ways)
+    runs = balanced_runs(sizes, ways)
     seps = ["RLSEP" + secrets.token_hex(6) for _ in runs]
     jobs = []
     for run, sep in zip(runs, seps, strict=True):

@@ -202,17 +202,18 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def consecutive_runs(sizes: Sequence[int], ways: int) -> list[list[int]]:
-    """The indices of `sizes` cut into at most `ways` consecutive runs of about equal total
-    size (one pandoc each), none empty."""
-    total = max(sum(sizes), 1)
+def balanced_runs(sizes: Sequence[int], ways: int) -> list[list[int]]:
+    """The indices of `sizes` dealt into at most `ways` runs of about equal total size (one
+    pandoc each, all at once: the largest run decides when they are done), none empty, each
+    in order. Largest first, each to the lightest run so far."""
     ways = max(1, min(ways, len(sizes)))
     runs: list[list[int]] = [[] for _ in range(ways)]
-    done = 0
-    for k, size in enumerate(sizes):
-        runs[min(ways - 1, done * ways // total)].append(k)
-        done += size
-    return [r for r in runs if r]
+    loads = [0] * ways
+    for k in sorted(range(len(sizes)), key=lambda k: -sizes[k]):
+        lightest = loads.index(min(loads))
+        runs[lightest].append(k)
+        loads[lightest] += sizes[k]
+    return [sorted(r) for r in runs if r]
 
 
 def run_pandoc_pool(jobs: Sequence[tuple[Sequence[str], str]], workers: int,
