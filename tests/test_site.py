@@ -445,10 +445,44 @@ def test_rebuild_replaces_the_site(tmp_path):
     (out / "alt.html").write_text("alt", encoding="utf-8")
     site.site_for_plan_dir(plan_dir, out, require_valid=False)
     assert not (out / "alt.html").exists() and (out / "index.html").is_file()
-    assert [p.name for p in out.parent.iterdir()] == ["site"]     # no temp folders left
+    # no temp folders left: the site and the build's cache beside it
+    assert sorted(p.name for p in out.parent.iterdir()) == [".cache", "site"]
     umask = os.umask(0)
     os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o777 & ~umask  # readable by a web server, like mkdir
+
+
+def test_a_rebuild_takes_unchanged_pages_from_the_cache(tmp_path, monkeypatch):
+    """A second site of the same plan converts nothing again and is the same site; after a
+    change only the changed chapter's fragments go to pandoc."""
+    plan_dir, _ = site_history.make_repo(tmp_path)
+    out = tmp_path / "build" / "site"
+    converted: list[str] = []
+    real = site.run_pandoc_pool
+
+    def spy(jobs, *args, **kwargs):
+        converted.extend(markdown for _, markdown in jobs)
+        return real(jobs, *args, **kwargs)
+    monkeypatch.setattr(site, "run_pandoc_pool", spy)
+    made: list[str] = []
+    real_synopse = site.synopse_fragment
+    monkeypatch.setattr(site, "synopse_fragment",
+                        lambda md, **kw: made.append(md) or real_synopse(md, **kw))
+    site.site_for_plan_dir(plan_dir, out, require_valid=False)
+    first = {p.name: p.read_bytes() for p in out.glob("*.html")}
+    assert converted and made
+    converted.clear()
+    made.clear()
+    site.site_for_plan_dir(plan_dir, out, require_valid=False)
+    assert converted == [] and made == []
+    assert {p.name: p.read_bytes() for p in out.glob("*.html")} == first
+    chapter = next(plan_dir.glob("1*-*.md"))
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nEin neuer Schlusssatz.\n",
+                       encoding="utf-8")
+    site.site_for_plan_dir(plan_dir, out, require_valid=False)
+    assert converted and all("Ein neuer Schlusssatz." in md for md in converted)
+    assert any("Ein neuer Schlusssatz." in p.read_text(encoding="utf-8")
+               for p in out.glob("*.html"))
 
 
 def test_cli_site_open_prints_the_address(tmp_path):

@@ -9,6 +9,7 @@ passed as Markup, so chapter text can never become markup.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import os
@@ -32,12 +33,13 @@ from pipeline.plan import Chapter, Fassung, Plan, akteure
 from pipeline.plan import fassungen as fassungen_mod
 from pipeline.plan.body import anchor as make_anchor
 from pipeline.plan.images import image_problems
-from pipeline.render import templates_dir
+from pipeline.render import file_sha256, templates_dir
+from pipeline.render.kvcache import Cache
 from pipeline.render.pages import Markup
 from pipeline.render.pages import render as render_page
 from pipeline.render.reader import PLAN_READER
 from pipeline.render.redline import synopse_fragment
-from pipeline.render.tools import run_pandoc
+from pipeline.render.tools import cores, pandoc_identity, run_pandoc_pool
 
 log = logging.getLogger(__name__)
 
@@ -144,18 +146,40 @@ def link_anchors(fragment: str, own_page: str, anchors: dict[str, str]) -> str:
     return _HREF_ANCHOR.sub(repl, fragment)
 
 
-def render_fragments(sources: list[tuple[str, list[str]]]) -> list[str]:
+FRAGMENT_CACHE = "site-fragmente.sqlite"
+FRAGMENT_CACHE_LIMIT = 100 * 1024 * 1024
+"""The site's converted fragments keep the most recently used up to this size."""
+FRAGMENT_CACHE_VERSION = "1"
+
+
+def _fragment_tool_key() -> str:
+    return hashlib.sha256("\0".join([
+        FRAGMENT_CACHE_VERSION, pandoc_identity(), PLAN_READER,
+        file_sha256(LUA_FILTER, LUA_FILTER.with_name("changes-only.lua"))]).encode()).hexdigest()
+
+
+def render_fragments(sources: list[tuple[str, list[str]]],
+                     cache_dir: Path | None = None) -> list[str]:
     """Render Markdown fragments to HTML with pandoc, raw HTML off and the site filter on.
 
-    One pandoc call per fragment: footnotes and generated ids stay per page. `extra` comes
-    before the site filter, so a filter in it still sees the redline's .ins/.del classes.
+    One pandoc call per fragment (footnotes and generated ids stay per page), one per core
+    at a time. With `cache_dir`, a fragment converted before (same text, options, filters
+    and pandoc) comes from the cache: a site rebuilt after a small change converts only the
+    pages that changed. `extra` comes before the site filter, so a filter in it still sees
+    the redline's .ins/.del classes.
     """
-    out = []
-    for markdown, extra in sources:
-        args = ["-f", PLAN_READER, "-t", "html5", "--wrap=none", *extra,
-                f"--lua-filter={LUA_FILTER}"]
-        out.append(run_pandoc(args, markdown).decode("utf-8"))
-    return out
+    jobs = [(["-f", PLAN_READER, "-t", "html5", "--wrap=none", *extra,
+              f"--lua-filter={LUA_FILTER}"], markdown) for markdown, extra in sources]
+    tool = _fragment_tool_key()
+    keys = [hashlib.sha256("\0".join([tool, *args, markdown]).encode()).hexdigest()
+            for args, markdown in jobs]
+    with Cache(cache_dir, FRAGMENT_CACHE, FRAGMENT_CACHE_LIMIT) as cache:
+        found = cache.get_many(list(dict.fromkeys(keys)))
+        todo = {k: job for k, job in zip(keys, jobs, strict=True) if k not in found}
+        outputs = run_pandoc_pool(list(todo.values()), cores()) if todo else []
+        fresh = {k: out.decode("utf-8") for k, out in zip(todo, outputs, strict=True)}
+        cache.put_many(fresh)
+    return [found[k] if k in found else fresh[k] for k in keys]
 
 
 # --- page parts -----------------------------------------------------------------------------
@@ -352,25 +376,48 @@ def synopse_page(p: ChapterPage) -> str:
 
 
 def make_synopses(pages: list[ChapterPage], diffs: list[FassungDiff],
-                  anchors: dict[str, str]) -> int:
+                  anchors: dict[str, str], cache_dir: Path | None = None) -> int:
     """The Synopse of every redline on the site, with the Synopse backend of `lip redline`
     (one table: bisherige | neue Fassung, row by row); returns how many were made."""
-    n = 0
+    jobs: list[tuple[str, str, str]] = []
+    places: list[tuple[Any, str]] = []
     for p in pages:
         d = p.state.last_decision
         old = f"Entschiedene Fassung vom {german_date_long(d.date)}" if d else "Bisherige Fassung"
-        p.synopse_html = link_anchors(synopse_fragment(
-            p.redline.markdown, heading_old=old, heading_new="Aktueller Text",
-            filters=[LUA_FILTER]), synopse_page(p), anchors)
-        n += 1
+        jobs.append((p.redline.markdown, old, "Aktueller Text"))
+        places.append((p, synopse_page(p)))
     for diff in diffs:
         parts = [r.markdown for _, r in diff.chapters if r.available]
         if parts:
-            diff.synopse_html = link_anchors(synopse_fragment(
-                "\n\n".join(parts), heading_old=diff.old.name, heading_new=diff.new.name,
-                filters=[LUA_FILTER]), diff.synopse_page, anchors)
-            n += 1
-    return n
+            jobs.append(("\n\n".join(parts), diff.old.name, diff.new.name))
+            places.append((diff, diff.synopse_page))
+    for (holder, page), fragment in zip(places, synopse_fragments(jobs, cache_dir), strict=True):
+        holder.synopse_html = link_anchors(fragment, page, anchors)
+    return len(jobs)
+
+
+def synopse_fragments(jobs: list[tuple[str, str, str]], cache_dir: Path | None) -> list[str]:
+    """Synopse fragments of (redline Markdown, heading ALT, heading NEU), one per core at a
+    time; with `cache_dir` a Synopse made before comes from the cache."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pipeline.redline import engine
+    from pipeline.render import redline as redline_render
+
+    tool = hashlib.sha256("\0".join([
+        _fragment_tool_key(), "synopse",
+        file_sha256(Path(redline_render.__file__), Path(engine.__file__))]).encode()).hexdigest()
+    keys = [hashlib.sha256("\0".join([tool, *job]).encode()).hexdigest() for job in jobs]
+    with Cache(cache_dir, FRAGMENT_CACHE, FRAGMENT_CACHE_LIMIT) as cache:
+        found = cache.get_many(list(dict.fromkeys(keys)))
+        todo = {k: job for k, job in zip(keys, jobs, strict=True) if k not in found}
+        with ThreadPoolExecutor(cores()) as pool:
+            made = list(pool.map(lambda job: synopse_fragment(
+                job[0], heading_old=job[1], heading_new=job[2], filters=[LUA_FILTER]),
+                todo.values()))
+        fresh = dict(zip(todo, made, strict=True))
+        cache.put_many(fresh)
+    return [found[k] if k in found else fresh[k] for k in keys]
 
 
 def synopse_page_html(p: ChapterPage) -> str:
@@ -579,7 +626,7 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
     diff_src = [(d, r) for d in diffs for _, r in d.chapters if r.available]
     sources += [(r.markdown, ["--shift-heading-level-by=1"]) for _, r in diff_src]
     sources += [(r.markdown, ["--shift-heading-level-by=1", *CHANGES_ONLY]) for _, r in diff_src]
-    rendered = (render or render_fragments)(sources)
+    rendered = render(sources) if render is not None else render_fragments(sources, cache_dir)
     anchors = anchor_pages(pages)
     for p, frag in zip(pages, rendered, strict=False):
         p.html = link_anchors(frag, p.page, anchors)
@@ -601,7 +648,7 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
         d.html = [whole for whole, _ in pairs]
         d.changes_html = [part for _, part in pairs]
 
-    synopses = make_synopses(redline_src, diffs, anchors)
+    synopses = make_synopses(redline_src, diffs, anchors, cache_dir)
     antraege, antrag_notes, entries = gather_council(plan, history, plan_dir, anchors)
     council_calls = len(antraege) + 2 * sum(1 for a in antraege for p in a.punkte
                                             if p.synopse_html)
