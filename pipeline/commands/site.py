@@ -176,8 +176,9 @@ def render_fragments(sources: list[tuple[str, list[str]]],
     with Cache(cache_dir, FRAGMENT_CACHE, FRAGMENT_CACHE_LIMIT) as cache:
         found = cache.get_many(list(dict.fromkeys(keys)))
         todo = {k: job for k, job in zip(keys, jobs, strict=True) if k not in found}
-        outputs = run_pandoc_pool(list(todo.values()), cores()) if todo else []
-        fresh = {k: out.decode("utf-8") for k, out in zip(todo, outputs, strict=True)}
+        order = sorted(todo, key=lambda k: -len(todo[k][1]))  # a long chapter never last
+        outputs = run_pandoc_pool([todo[k] for k in order], cores()) if todo else []
+        fresh = {k: out.decode("utf-8") for k, out in zip(order, outputs, strict=True)}
         cache.put_many(fresh)
     return [found[k] if k in found else fresh[k] for k in keys]
 
