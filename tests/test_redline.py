@@ -7,6 +7,7 @@ Regenerate the expected sections with: LIP_UPDATE_GOLDEN=1 pytest tests/test_red
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,33 @@ def test_repeated_text_still_aligns_block_by_block() -> None:
     red = redline_text.compare_markdown(old, new)
     assert red.stats.fallbacks == []
     assert (red.stats.words_added, red.stats.words_removed) == (4, 1)  # "400." → "400 und …"
+
+
+def test_batches_give_the_redline_of_one_batch(monkeypatch) -> None:
+    """Changed passages compared a few at a time (the next batch parsed meanwhile) give the
+    same redline as all at once: marks, moved passages, counts; notes keep labels of their
+    own, so that accepting gives NEU and rejecting ALT word for word."""
+    sections = [f"## § {n} Abschnitt {n}\n\nDer Absatz {n} bleibt, wie er ist, Wort für Wort.\n"
+                for n in range(1, 13)]
+    moved = "Dieser lange Absatz wandert unverändert von vorn nach hinten durch das Gesetz.\n"
+    old = "\n".join([moved, *sections])
+    new_sections = list(sections)
+    for n in (1, 4, 7, 10):
+        new_sections[n] = new_sections[n].replace("bleibt, wie er ist", "ändert sich ein wenig")
+    new_sections[5] += "\nEin neuer Satz mit Fußnote[^neu].\n\n[^neu]: Die neue Fußnote.\n"
+    new = "\n".join([*new_sections, moved])
+    whole = redline_text.compare_markdown(old, new)
+    monkeypatch.setattr(redline.engine, "BATCH_CHARS", 150)
+    parses: list[int] = []
+    real_parse = redline_text.parse_chunks
+    monkeypatch.setattr(redline_text, "parse_chunks", lambda sides, slots=None: parses.append(
+        len(sides[1][0])) or real_parse(sides, slots))
+    batched = redline_text.compare_markdown(old, new)
+    assert len(parses) > 2  # really in batches
+    assert batched.stats == whole.stats
+    assert batched.stats.words_moved > 0 and batched.stats.words_added > 0
+    accepted, rejected = views(batched.markdown)
+    assert accepted == redline_text.markdown_words(new)
+    assert rejected == redline_text.markdown_words(old)
+    labels = re.compile(r"\[\^[^\]]+\]")
+    assert labels.sub("", batched.markdown) == labels.sub("", whole.markdown)
