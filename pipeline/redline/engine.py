@@ -790,7 +790,8 @@ class _Differ:
     def __init__(self, stats: Stats, placeholders: dict[str, dict] | None = None, *,
                  notes: list[str] | None = None, keys: _Keys | None = None) -> None:
         self.stats = stats
-        self.placeholders = placeholders or {}
+        self.placeholders = placeholders if placeholders is not None else {}
+        """The caller's own dict (filled later, as the moved passages are compared)."""
         self.notes = notes if notes is not None else []
         self.keys = keys or _Keys()
 
@@ -1291,7 +1292,6 @@ def compare_markdown(old_md: str, new_md: str, *, pandoc: Pandoc,
                         "t": "Div", "c": [[f"verschoben-{no}", [MOVED, INS],
                                            [["von", f"verschoben-{no}-alt"]]], body]}
                 batch = batch[len(moves):]
-                differ.placeholders = placeholders
             differ.keys = _Keys()  # the keys keep their nodes alive: one batch's at a time
             outputs = [differ.blocks(old_blocks[og_i], new_blocks[ng_i]) for og_i, ng_i in batch]
             del old_blocks, new_blocks
