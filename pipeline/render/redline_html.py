@@ -44,7 +44,6 @@ from pipeline.render.tools import (
     balanced_runs,
     cores,
     fixed_clock,
-    give_back_memory,
     pandoc_identity,
     run_pandoc,
     run_pandoc_pool,
@@ -757,7 +756,6 @@ def render_html_bytes(md: str, *, title: str, meta: dict[str, str] | None = None
         parts = _cached_parts(cache, keys)
         missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in parts}
         coming = ahead.wait_ready() if missing else set()
-        give_back_memory()  # the engine's and the splitting's texts are dropped by now
         try:
             _convert_into(parts, {k: t for k, t in missing.items() if k not in coming}, defs,
                           cache, ahead.slots)
