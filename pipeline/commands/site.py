@@ -173,14 +173,15 @@ def render_fragments(sources: list[tuple[str, list[str]]],
     tool = _fragment_tool_key()
     keys = [hashlib.sha256("\0".join([tool, *args, markdown]).encode()).hexdigest()
             for args, markdown in jobs]
+    by_key = dict(zip(keys, jobs, strict=True))
+
+    def convert(missing: list[str]) -> list[str]:
+        order = sorted(missing, key=lambda k: -len(by_key[k][1]))  # a long chapter never last
+        outputs = dict(zip(order, run_pandoc_pool([by_key[k] for k in order], cores()),
+                           strict=True))
+        return [outputs[k].decode("utf-8") for k in missing]
     with Cache(cache_dir, FRAGMENT_CACHE, FRAGMENT_CACHE_LIMIT) as cache:
-        found = cache.get_many(list(dict.fromkeys(keys)))
-        todo = {k: job for k, job in zip(keys, jobs, strict=True) if k not in found}
-        order = sorted(todo, key=lambda k: -len(todo[k][1]))  # a long chapter never last
-        outputs = run_pandoc_pool([todo[k] for k in order], cores()) if todo else []
-        fresh = {k: out.decode("utf-8") for k, out in zip(order, outputs, strict=True)}
-        cache.put_many(fresh)
-    return [found[k] if k in found else fresh[k] for k in keys]
+        return cache.get_or_make(keys, convert)
 
 
 # --- page parts -----------------------------------------------------------------------------
@@ -409,16 +410,15 @@ def synopse_fragments(jobs: list[tuple[str, str, str]], cache_dir: Path | None) 
         _fragment_tool_key(), "synopse",
         file_sha256(Path(redline_render.__file__), Path(engine.__file__))]).encode()).hexdigest()
     keys = [hashlib.sha256("\0".join([tool, *job]).encode()).hexdigest() for job in jobs]
-    with Cache(cache_dir, FRAGMENT_CACHE, FRAGMENT_CACHE_LIMIT) as cache:
-        found = cache.get_many(list(dict.fromkeys(keys)))
-        todo = {k: job for k, job in zip(keys, jobs, strict=True) if k not in found}
+    by_key = dict(zip(keys, jobs, strict=True))
+
+    def make(missing: list[str]) -> list[str]:
         with ThreadPoolExecutor(cores()) as pool:
-            made = list(pool.map(lambda job: synopse_fragment(
-                job[0], heading_old=job[1], heading_new=job[2], filters=[LUA_FILTER]),
-                todo.values()))
-        fresh = dict(zip(todo, made, strict=True))
-        cache.put_many(fresh)
-    return [found[k] if k in found else fresh[k] for k in keys]
+            return list(pool.map(lambda k: synopse_fragment(
+                by_key[k][0], heading_old=by_key[k][1], heading_new=by_key[k][2],
+                filters=[LUA_FILTER]), missing))
+    with Cache(cache_dir, FRAGMENT_CACHE, FRAGMENT_CACHE_LIMIT) as cache:
+        return cache.get_or_make(keys, make)
 
 
 def synopse_page_html(p: ChapterPage) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,16 @@ class Cache:
         except sqlite3.Error as e:
             log.debug("Zwischenspeicher nicht lesbar: %s", e)
         return found
+
+    def get_or_make(self, keys: list[str], make: Callable[[list[str]], list[str]]) -> list[str]:
+        """The text for each key: from the cache, or made by `make` (called once, with the
+        missing keys, each once) and stored."""
+        found = self.get_many(list(dict.fromkeys(keys)))
+        missing = [k for k in dict.fromkeys(keys) if k not in found]
+        fresh = dict(zip(missing, make(missing), strict=True)) if missing else {}
+        self.put_many(fresh)
+        found.update(fresh)
+        return [found[k] for k in keys]
 
     def get(self, key: str) -> str | None:
         return self.get_many([key]).get(key)
