@@ -1293,6 +1293,9 @@ def run() -> None:
     every object); it costs 40–80 ms, a tenth of building the shipped plan as HTML. Output
     is flushed first; an unexpected error still ends in Python's own handling.
     """
+    from pipeline.render.tools import keep_heap_small
+
+    keep_heap_small()
     try:
         main()
         code = 0

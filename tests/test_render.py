@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pikepdf
@@ -514,3 +515,45 @@ def test_pandoc_runs_with_a_small_allocation_area_unless_the_caller_says_otherwi
     process = tools.PandocProcess(["-f", "markdown", "-t", "html"])
     out, err = process._proc.communicate(b"Text\n")
     assert seen[-1]["GHCRTS"] == "-H16m -s" and b"bytes allocated in the heap" in err and b"<p>Text</p>" in out
+
+
+def test_a_pool_makes_each_input_given_as_a_function_only_when_its_pandoc_starts() -> None:
+    """The redline page hands its runs' texts over as functions: with one pandoc at a time,
+    the second text does not exist before the first pandoc has ended."""
+    import threading
+
+    made: list[int] = []
+    slots = threading.BoundedSemaphore(1)
+
+    def text(n: int):
+        def make() -> str:
+            made.append(n)
+            assert len(made) == n + 1, "made before the pandoc before it ended"
+            return f"*Teil {n}*\n"
+        return make
+
+    jobs = [(["-f", "markdown", "-t", "plain"], text(n)) for n in range(3)]
+    jobs.insert(1, (["-f", "markdown", "-t", "plain"], "*fest*\n"))
+    outputs = tools.run_pandoc_pool(jobs, 2, slots)
+    assert [o.strip() for o in outputs] == [b"Teil 0", b"fest", b"Teil 1", b"Teil 2"]
+    assert sorted(made) == [0, 1, 2]
+
+
+def test_keep_heap_small_gives_a_freed_large_text_back_to_the_system() -> None:
+    """Without it glibc keeps a freed block of a few MB in its heap once a larger one was
+    freed before (the threshold rises); with it the memory goes back at once."""
+    probe = (
+        "import sys\n"
+        "from pipeline.render.tools import keep_heap_small\n"
+        "if sys.argv[1] == 'ja': keep_heap_small()\n"
+        "def rss():\n"
+        "    return int(open('/proc/self/statm').read().split()[1]) * 4096 // 2**20\n"
+        "big = 'ä' * 20_000_000; del big\n"  # raises glibc's threshold to 40 MB
+        "before = rss()\n"
+        "texts = ['ö' * 2_000_000 + str(k) for k in range(10)]\n"
+        "del texts\n"
+        "print(rss() - before)\n")
+    grown = {flag: int(subprocess.run([sys.executable, "-c", probe, flag], check=True,
+                                      capture_output=True, text=True).stdout)
+             for flag in ("nein", "ja")}
+    assert grown["ja"] <= 2 < grown["nein"], grown

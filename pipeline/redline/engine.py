@@ -384,8 +384,7 @@ def split_chunks(md: str) -> tuple[list[_Chunk], list[str]]:
         if _DEFINITION_RE.match(text):
             defs.append(text)
             continue
-        chunk = _Chunk(text, hashlib.blake2b(" ".join(text.split()).encode(),
-                                             digest_size=16).digest())
+        chunk = _Chunk(text, _digest(text))
         hm = _HEADING_RE.match(ch[0]) if len(ch) == 1 else None
         if hm:
             chunk.heading = len(hm.group(1))
@@ -1159,16 +1158,17 @@ def _find_moves(regions: list[_Region], oc: list[_Chunk], nc: list[_Chunk]) -> i
     return moves
 
 
-def measure_sections(md: str) -> dict[str, str]:
-    """Normalised text of each Maßnahme (its heading up to the next heading of that level)."""
-    out: dict[str, str] = {}
+def measure_sections(md: str) -> dict[str, bytes]:
+    """A digest of each Maßnahme's normalised text (its heading up to the next heading of
+    that level): enough to tell whether it changed, without a copy of the plan's text."""
+    out: dict[str, bytes] = {}
     cur: str | None = None
     level = 0
     buf: list[str] = []
     for line in md.split("\n"):
         hm = _HEADING_RE.match(line)
         if hm and cur is not None and len(hm.group(1)) <= level:
-            out[cur] = " ".join(" ".join(buf).split())
+            out[cur] = _digest(" ".join(buf))
             cur = None
         mm = _MEASURE_RE.match(line)
         if mm:
@@ -1178,8 +1178,14 @@ def measure_sections(md: str) -> dict[str, str]:
         if cur is not None:
             buf.append(line)
     if cur is not None:
-        out[cur] = " ".join(" ".join(buf).split())
+        out[cur] = _digest(" ".join(buf))
     return out
+
+
+def _digest(text: str) -> bytes:
+    """Of the words of `text`, as line breaks and spaces do not count (a chunk's key, a
+    Maßnahme's text)."""
+    return hashlib.blake2b(" ".join(text.split()).encode(), digest_size=16).digest()
 
 
 def _id_sort(ids: Iterable[str]) -> list[str]:
@@ -1302,7 +1308,7 @@ def compare_markdown(old_md: str, new_md: str, *, pandoc: Pandoc,
             mds, counts = done.result()
             written.extend(mds)
             note_counts.extend(counts)
-    rendered = _own_note_labels(written, note_counts, old_body + new_body)
+    rendered = _own_note_labels(written, note_counts, (old_body, new_body))
     stats.fallbacks.extend(dict.fromkeys(notes))
 
     # stitch: unchanged chunks verbatim from NEU, changed regions as rendered
@@ -1388,7 +1394,8 @@ def _note_count(node: Any) -> int:
     return 0
 
 
-def _own_note_labels(written: list[str], note_counts: list[int], texts: str) -> list[str]:
+def _own_note_labels(written: list[str], note_counts: list[int], texts: Sequence[str]
+                     ) -> list[str]:
     """The changed passages as written, no footnote label used twice.
 
     pandoc numbers the notes it writes from 1 in every run (and the cache mixes runs), while
@@ -1398,7 +1405,7 @@ def _own_note_labels(written: list[str], note_counts: list[int], texts: str) -> 
     in code) stays as written."""
     if not any("[^" in md for md in written):
         return written  # no notes written: no need to read the texts' labels
-    taken = set(_ANY_NOTE_LABEL.findall(texts))
+    taken = {label for text in texts for label in _ANY_NOTE_LABEL.findall(text)}
     prefix = "lip"
     while any(label.startswith(prefix) for label in taken):
         prefix += "x"

@@ -303,20 +303,20 @@ def _convert_runs(runs: list[list[tuple[str, str]]], defs: list[str], plain: int
     of the plain runs' parts that need the filter after all."""
     import tempfile
 
-    sources = []
-    for run in runs:
+    def source(run: list[tuple[str, str]]) -> str:
         chunks = [f"<!--rl-teil:{key}-->\n\n{text}\n" for key, text in run]
-        sources.append("\n".join(chunks) + ("\n" + "\n\n".join(defs) + "\n" if defs else ""))
+        return "\n".join(chunks) + ("\n" + "\n\n".join(defs) + "\n" if defs else "")
+
     parts: dict[str, _Part] = {}
     again: list[str] = []
     with tempfile.TemporaryDirectory(prefix="lip-redline-") as tmp:
-        info_files = [Path(tmp) / f"teile-{n}.json" for n in range(len(sources))]
+        info_files = [Path(tmp) / f"teile-{n}.json" for n in range(len(runs))]
         outputs = run_pandoc_pool([
-            (["-f", reader_for(src, reader=REDLINE_READER) + "-auto_identifiers", "-t", "html5",
-              "--wrap=none", *([] if n < plain else [
+            (["-f", reader_for(*(t for _, t in run), *defs, reader=REDLINE_READER)
+              + "-auto_identifiers", "-t", "html5", "--wrap=none", *([] if n < plain else [
                   "--lua-filter", str(FILTER_PARTS), "-M", f"redline-info={info}",
-                  "-M", f"toc-depth={TOC_DEPTH}"])], src)
-            for n, (src, info) in enumerate(zip(sources, info_files, strict=True))], cores(),
+                  "-M", f"toc-depth={TOC_DEPTH}"])], functools.partial(source, run))
+            for n, (run, info) in enumerate(zip(runs, info_files, strict=True))], cores(),
             slots)
         all_infos = [None if n < plain else json.loads(f.read_text(encoding="utf-8"))
                      for n, f in enumerate(info_files)]
@@ -785,14 +785,14 @@ def _cached_parts(cache: Cache, keys: list[str]) -> dict[str, _Part]:
 
 def _assemble(keys: list[str], parts: dict[str, _Part], cache: Cache, *, title: str,
               meta: dict[str, str] | None, epoch: int | None) -> bytes:
-    # heading ids through the whole document
+    # heading ids through the whole document; the links need all of them before any part
     finals = iter(heading_ids([h for key in keys for h in parts[key].heads]))
-    html_parts, toc, notes = [], [], []
+    own_ids, toc = [], []
     ids: set[str] = set()
     for key in keys:
         part = parts[key]
         mine = [next(finals) for _ in part.heads]
-        html = _HEAD_ID.sub(lambda m, mine=mine: f'id="{mine[int(m.group(1)) - 1]}"', part.html)
+        own_ids.append(mine)
         ids.update(mine[int(n) - 1] for n in _HEAD_ID.findall(part.html))
         ids.update(part.ids)
         for h in part.toc:
@@ -800,21 +800,26 @@ def _assemble(keys: list[str], parts: dict[str, _Part], cache: Cache, *, title: 
             if attr[0].startswith("rlhid"):
                 attr = [mine[int(attr[0][5:-1]) - 1], *attr[1:]]
             toc.append({"t": "Header", "c": [h["c"][0], attr, h["c"][2]]})
-        html_parts.append((html, part.notes))
-    body = []
-    for html, part_notes in html_parts:
+    # each part is encoded as soon as it is final: the page is held as UTF-8 once, not as
+    # several copies of a Python string (2 bytes a character for a German text)
+    body: list[bytes] = []
+    notes: list[str] = []
+    for key, mine in zip(keys, own_ids, strict=True):
+        part = parts[key]
+        html = _HEAD_ID.sub(lambda m, mine=mine: f'id="{mine[int(m.group(1)) - 1]}"', part.html)
         first = len(notes) + 1
         html = _NOTE_REF.sub(lambda r, first=first: _note_ref(first + int(r.group(1)) - 1), html)
         notes.extend(f'<li id="fn{first + k}">' + _link_fix(_renumber_note(item, first + k), ids)
-                     for k, item in enumerate(part_notes))
-        body.append(_link_fix(html, ids))
-    text = "".join(body)
+                     for k, item in enumerate(part.notes))
+        body.append(_link_fix(html, ids).encode("utf-8"))
     if notes:
-        text += ('<section id="footnotes" class="footnotes footnotes-end-of-document" '
-                 'role="doc-endnotes">\n<hr />\n<ol>\n' + "\n".join(notes)
-                 + "\n</ol>\n</section>\n")
-    return _page(text.removesuffix("\n"), _unlink(toc, ids), cache, title=title, meta=meta,
-                 epoch=epoch)
+        body.append(('<section id="footnotes" class="footnotes footnotes-end-of-document" '
+                     'role="doc-endnotes">\n<hr />\n<ol>\n' + "\n".join(notes)
+                     + "\n</ol>\n</section>\n").encode("utf-8"))
+    last = next((k for k in range(len(body) - 1, -1, -1) if body[k]), None)
+    if last is not None:
+        body[last] = body[last].removesuffix(b"\n")
+    return _page(body, _unlink(toc, ids), cache, title=title, meta=meta, epoch=epoch)
 
 
 _FILTERED = ("Span", "Div", "Link", "Image")
@@ -831,9 +836,9 @@ def _without_filter(args: list[str]) -> list[str]:
     return out
 
 
-def _page(body: str, toc: list[dict], cache: Cache, *, title: str,
+def _page(body: list[bytes], toc: list[dict], cache: Cache, *, title: str,
           meta: dict[str, str] | None, epoch: int | None) -> bytes:
-    """The template around `body`, with the table of contents of the headings `toc` (the
+    """The template around `body` (its pieces in order), with the table of contents of the headings `toc` (the
     frame comes from the cache when the headings, title and metadata were seen before)."""
     mark = "RLBODY" + "0" * 16
     doc = {"pandoc-api-version": [1, 23, 1], "meta": {},
@@ -851,4 +856,4 @@ def _page(body: str, toc: list[dict], cache: Cache, *, title: str,
         cache.put(key, frame)
     start = frame.index("<main>\n") + len("<main>\n")
     end = frame.rindex("\n</main>")
-    return (frame[:start] + body + frame[end:]).encode("utf-8")
+    return b"".join([frame[:start].encode("utf-8"), *body, frame[end:].encode("utf-8")])
