@@ -760,23 +760,34 @@ def _word_count(node: Any) -> int:
     return sum(1 for w in ast_words(node) if any(c.isalnum() for c in w))
 
 
-def _bag(block: Any) -> Counter:
-    return Counter(w for w in _WORD_RE.findall(ast_text(block).lower()) if w[0].isalnum())
+class _Bag(Counter):
+    """Words and how often each occurs, with their number counted once (a bag is compared
+    with many others)."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        super().__init__(words)
+        self.size = self.total()
+
+
+def _bag(block: Any) -> _Bag:
+    return _Bag(w for w in _WORD_RE.findall(ast_text(block).lower()) if w[0].isalnum())
 
 
 _LOWEST_THRESHOLD = min(REPLACE_THRESHOLD, PAIR_THRESHOLD, MOVE_THRESHOLD)
 
 
-def _similarity(a: Counter, b: Counter) -> float:
-    """Dice coefficient of two word bags (Counter's `&` builds a third Counter: slower)."""
-    na, nb = a.total(), b.total()
+def _similarity(a: _Bag, b: _Bag, at_least: float = _LOWEST_THRESHOLD) -> float:
+    """Dice coefficient of two word bags, or an upper bound of it when that is below
+    `at_least`. The words in common are found by the sets' own intersection and counted by
+    `map` (Counter's `&` builds a third Counter, and a Python loop over one bag's words took
+    a fifth of the Python time on the TPG amendment)."""
+    na, nb = a.size, b.size
     if not na and not nb:
         return 1.0
-    if 2 * min(na, nb) < _LOWEST_THRESHOLD * (na + nb):
-        return 2 * min(na, nb) / (na + nb)  # an upper bound, below every threshold in use
-    if len(a) > len(b):
-        a, b = b, a
-    common = sum(v if v <= (w := b[k]) else w for k, v in a.items() if k in b)
+    if 2 * min(na, nb) < at_least * (na + nb):
+        return 2 * min(na, nb) / (na + nb)  # an upper bound, below what the caller needs
+    both = a.keys() & b.keys()
+    common = sum(map(min, map(a.__getitem__, both), map(b.__getitem__, both)))
     return 2 * common / (na + nb)
 
 
@@ -1118,7 +1129,7 @@ def _find_moves(regions: list[_Region], oc: list[_Chunk], nc: list[_Chunk]) -> i
         by_key.setdefault(_seg_key(nc, s), []).append(idx)
     used: set[int] = set()
     moves = 0
-    bags: dict[int, Counter] = {}
+    bags: dict[int, _Bag] = {}
     for r_no, s in dels:
         cand = None
         measure = oc[s[0]].measure
@@ -1134,14 +1145,14 @@ def _find_moves(regions: list[_Region], oc: list[_Chunk], nc: list[_Chunk]) -> i
         if cand is None and len(dels) * len(inss) <= 40_000:
             words = _seg_key(oc, s)
             if len(words.split()) >= 3 * MOVE_MIN_WORDS:
-                bag = Counter(words.lower().split())
+                bag = _Bag(words.lower().split())
                 best, best_s = None, MOVE_THRESHOLD
                 for x, (rx, sx) in enumerate(inss):
                     if x in used or rx == r_no:
                         continue
                     if x not in bags:
-                        bags[x] = Counter(_seg_key(nc, sx).lower().split())
-                    sim = _similarity(bag, bags[x])
+                        bags[x] = _Bag(_seg_key(nc, sx).lower().split())
+                    sim = _similarity(bag, bags[x], best_s)
                     if sim >= best_s:
                         best, best_s = x, sim
                 cand = best
