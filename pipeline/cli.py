@@ -1293,9 +1293,9 @@ def run() -> None:
     every object); it costs 40–80 ms, a tenth of building the shipped plan as HTML. Output
     is flushed first; an unexpected error still ends in Python's own handling.
     """
-    from pipeline.render.tools import keep_heap_small
+    from pipeline.commands import prepare_process
 
-    keep_heap_small()
+    prepare_process()
     try:
         main()
         code = 0

@@ -9,3 +9,11 @@ def git_failure(error: BaseException) -> str | None:
     from pipeline.history import git_failure_text
 
     return f"Git ist fehlgeschlagen: {git_failure_text(error)}"
+
+
+def prepare_process() -> None:
+    """What every command runs with, set before any thread starts: freed memory goes back
+    to the system at once (render.tools.keep_heap_small)."""
+    from pipeline.render.tools import keep_heap_small
+
+    keep_heap_small()

@@ -9,12 +9,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.dates import german_date
 from pipeline.errors import PipelineError, PlanFolderMissing, PlanInvalid, RevisionNotFound
 from pipeline.files import os_error_text, replacing_folder, write_atomic
-from pipeline.plan import Chapter, Plan, load_plan
-from pipeline.plan.frontmatter import MAX_CHAPTER_BYTES
 from pipeline.redline import (  # noqa: F401  (format_word_changes: for the CLI)
     Redline,
     Stats,
@@ -22,7 +21,10 @@ from pipeline.redline import (  # noqa: F401  (format_word_changes: for the CLI)
 )
 from pipeline.render.redline_html import NO_AHEAD, Ahead
 from pipeline.render.redline_text import compare_markdown, redline_chapter
-from pipeline.review import Entscheidung, records_of
+
+if TYPE_CHECKING:  # the plan's model and its records come only with a plan
+    from pipeline.plan import Chapter, Plan
+    from pipeline.review import Entscheidung
 
 FORMATS = ("html", "pdf", "docx", "synopse", "md")
 WORKTREE_LABEL = "Arbeitsstand"
@@ -110,6 +112,8 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
     """Redline every chapter between two plan versions; return redlines, skipped notes,
     the NEU side and the label of ALT."""
     from pipeline import history
+    from pipeline.plan import load_plan
+    from pipeline.review import records_of
 
     repo = history.open_repo(plan_dir)
     hist = history.PlanHistory(repo, history.plan_prefix(repo, plan_dir))
@@ -271,7 +275,9 @@ def cache_folder(out_root: Path) -> Path:
     return out_root.parent / ".cache" if out_root.name == "redline" else out_root / ".cache"
 
 
-MAX_FILE_BYTES = MAX_CHAPTER_BYTES
+MAX_FILE_BYTES = 8 * 1024 * 1024
+"""The largest file `--dateien` reads: as large as a chapter may be (plan.frontmatter's
+MAX_CHAPTER_BYTES, not imported here: it brings the YAML reader along)."""
 """Largest file `--dateien` compares (the limit of a chapter)."""
 
 

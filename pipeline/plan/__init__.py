@@ -1,19 +1,49 @@
 """Read and check the plan, pure: the model (Plan, Chapter, Manifest), front matter, body,
 schemas and validation. Imports nothing from commands/ and runs no tool."""
 
-from pipeline.plan.model import (  # noqa: F401  (the package's public names)
-    MANIFEST_NAME,
-    PLAN_DIR,
-    Chapter,
-    Fassung,
-    Manifest,
-    Plan,
-    PlanFiles,
-    load_chapter,
-    load_plan,
-    normalize_text,
-    read_folder,
-    read_resources,
-    require_valid,
-    text_hash,
-)
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.plan.model import (  # noqa: F401  (the package's public names)
+        MANIFEST_NAME,
+        PLAN_DIR,
+        Chapter,
+        Fassung,
+        Manifest,
+        Plan,
+        PlanFiles,
+        load_chapter,
+        load_plan,
+        normalize_text,
+        read_folder,
+        read_resources,
+        require_valid,
+        text_hash,
+    )
+
+_MODEL_NAMES = frozenset({
+    "MANIFEST_NAME",
+    "PLAN_DIR",
+    "Chapter",
+    "Fassung",
+    "Manifest",
+    "Plan",
+    "PlanFiles",
+    "load_chapter",
+    "load_plan",
+    "normalize_text",
+    "read_folder",
+    "read_resources",
+    "require_valid",
+    "text_hash",
+})
+
+
+def __getattr__(name: str):
+    """The model's names, imported on first use: the engine and `lip redline --dateien` use
+    only the light modules here (body, nesting) and need not load the YAML reader."""
+    if name in _MODEL_NAMES:
+        from pipeline.plan import model
+
+        return getattr(model, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

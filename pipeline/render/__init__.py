@@ -17,9 +17,10 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from pipeline.assemble import Assembled
+if TYPE_CHECKING:  # the redline pages need none of the plan's assembly
+    from pipeline.assemble import Assembled
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 FILTER_DIR = PACKAGE_DIR / "render" / "filters"

@@ -10,13 +10,15 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pipeline.assemble import Assembled, Part
 from pipeline.files import write_atomic
 from pipeline.plan.nesting import Nesting
 from pipeline.render import FILTER_DIR, Settings, file_sha256, filter_args, tools
 from pipeline.render.reader import PLAN_READER
+
+if TYPE_CHECKING:  # the redline pages need none of the plan's assembly
+    from pipeline.assemble import Assembled, Part
 
 READER = PLAN_READER
 """Plan Markdown as every product reads it (render/reader.py)."""
@@ -183,6 +185,8 @@ def _sections(part: Part) -> list[Part]:
     if not nesting.top_level or nesting.stray_closer or not cuts:  # fences that do not close
         return [part]
     bounds = [0, *cuts, len(lines)]
+    from pipeline.assemble import Part
+
     return [Part(f"{part.key}.{n}", "\n".join(lines[a:b]), part.source)
             for n, (a, b) in enumerate(itertools.pairwise(bounds))]
 
