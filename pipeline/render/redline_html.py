@@ -838,8 +838,9 @@ def _without_filter(args: list[str]) -> list[str]:
 
 def _page(body: list[bytes], toc: list[dict], cache: Cache, *, title: str,
           meta: dict[str, str] | None, epoch: int | None) -> bytes:
-    """The template around `body` (its pieces in order), with the table of contents of the headings `toc` (the
-    frame comes from the cache when the headings, title and metadata were seen before)."""
+    """The template around `body` (its pieces in order), with the table of contents of the
+    headings `toc` (the frame comes from the cache when the headings, title and metadata were
+    seen before)."""
     mark = "RLBODY" + "0" * 16
     doc = {"pandoc-api-version": [1, 23, 1], "meta": {},
            "blocks": [*toc, {"t": "Para", "c": [{"t": "Str", "c": mark}]}]}
