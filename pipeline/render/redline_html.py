@@ -41,6 +41,8 @@ from pipeline.render.kvcache import Cache
 from pipeline.render.pandoc import RULED_TABLES, reader_for
 from pipeline.render.reader import REDLINE_READER
 from pipeline.render.tools import (
+    Slot,
+    Slots,
     balanced_runs,
     cores,
     fixed_clock,
@@ -268,7 +270,7 @@ class _Whole(Exception):  # noqa: N818  (not an error: a way out)
 
 
 def _convert(items: list[tuple[str, str]], defs: list[str],
-             slots: threading.Semaphore | None = None) -> dict[str, _Part]:
+             slots: Slot | None = None) -> dict[str, _Part]:
     """Convert (key, part text) pairs in runs, one pandoc per run, all at once.
 
     Parts that need none of the filter's work (no marks, links to anchors, images, ids or
@@ -297,7 +299,7 @@ def _may_be_plain(text: str) -> bool:
 
 
 def _convert_runs(runs: list[list[tuple[str, str]]], defs: list[str], plain: int,
-                  slots: threading.Semaphore | None = None
+                  slots: Slot | None = None
                   ) -> tuple[dict[str, _Part], list[str]]:
     """Convert runs, the first `plain` of them without the filter; the parts, and the keys
     of the plain runs' parts that need the filter after all."""
@@ -621,9 +623,11 @@ class Ahead:
     def __init__(self, work: Callable[[], None] | None = None) -> None:
         self.ready = threading.Event()
         self.pending: set[str] = set()
-        self.slots = threading.BoundedSemaphore(cores()) if work is not None else None
+        self.slots = Slots(cores()) if work is not None else None
         """One per core, taken by each pandoc of the engine, of this conversion and of the
-        page: more pandocs than cores only add memory."""
+        page: more pandocs than cores only add memory. This conversion takes them in the
+        background: the engine's and the page's pandocs, which the command waits for, go
+        first."""
         self._thread = threading.Thread(target=work, name="redline-vorab", daemon=True) \
             if work is not None else None
         if work is None:
@@ -688,7 +692,8 @@ def convert_ahead(old: str, new: str, unchanged: Callable[[str], str],
                 missing = {k: t for k, t in zip(keys, shared, strict=True) if k not in have}
                 ahead.pending = set(missing)
                 ahead.ready.set()
-                _convert_into({}, missing, defs, cache, ahead.slots)
+                _convert_into({}, missing, defs, cache,
+                              ahead.slots.background if ahead.slots else None)
                 cache.put(done_key, "1")
         except Exception as e:  # noqa: BLE001  (the page converts what is missing itself)
             log.debug("redline: Vorab-Übersetzung abgebrochen: %s", e)
@@ -771,7 +776,7 @@ def render_html_bytes(md: str, *, title: str, meta: dict[str, str] | None = None
 
 
 def _convert_into(parts: dict[str, _Part], todo: dict[str, str], defs: list[str],
-                  cache: Cache, slots: threading.Semaphore | None) -> None:
+                  cache: Cache, slots: Slot | None) -> None:
     if todo:
         converted = _convert(list(todo.items()), defs, slots)
         parts.update(converted)

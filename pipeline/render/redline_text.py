@@ -11,7 +11,6 @@ import hashlib
 import json
 import logging
 import secrets
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -21,6 +20,7 @@ from pipeline.redline import engine
 from pipeline.render.kvcache import Cache
 from pipeline.render.reader import REDLINE_CHUNK_READER, REDLINE_READER, REDLINE_WRITER
 from pipeline.render.tools import (
+    Slot,
     balanced_runs,
     cores,
     give_back_memory,
@@ -70,7 +70,7 @@ def _parse_one_by_one(groups: list[list[str]], defs: list[str]) -> list[list[dic
 
 
 def parse_chunks(sides: list[tuple[list[list[str]], list[str]]],
-                 slots: threading.Semaphore | None = None) -> list[list[list[dict]]]:
+                 slots: Slot | None = None) -> list[list[list[dict]]]:
     """For each side (groups of Markdown chunks, definitions): the blocks of each group.
 
     One pandoc call per side, all sides at once (one per core). A chunk that swallows its
@@ -92,7 +92,7 @@ PARALLEL_WRITE_MIN_CHARS = 40_000
 """Below this much JSON, a second pandoc costs more than it saves."""
 
 
-def render_markdown(texts: list[str], slots: threading.Semaphore | None = None) -> list[str]:
+def render_markdown(texts: list[str], slots: Slot | None = None) -> list[str]:
     """Write groups of blocks (each as JSON) as Markdown: one pandoc call, or one per core
     for much text.
 
@@ -136,7 +136,7 @@ class _Pandoc:
 
     def __init__(self, cache_dir: Path | None = None,
                  while_reading: Callable[[], None] = lambda: None,
-                 slots: threading.Semaphore | None = None) -> None:
+                 slots: Slot | None = None) -> None:
         self.cache_dir = cache_dir
         self.while_reading = while_reading
         """Called as pandoc starts reading: work that needs the interpreter can run then."""
@@ -205,7 +205,7 @@ def compare_markdown(old_md: str, new_md: str, *,
                      context: Literal["full", "changes"] = "full",
                      cache_dir: Path | None = None,
                      while_reading: Callable[[], None] = lambda: None,
-                     slots: threading.Semaphore | None = None) -> Redline:
+                     slots: Slot | None = None) -> Redline:
     """`redline.compare_markdown` with pandoc (and its cache in `cache_dir`, if given);
     `while_reading` is called as pandoc starts reading the changed passages, `slots` are
     shared with the command's other pandocs."""

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from pipeline.errors import RenderError
 
@@ -138,7 +139,7 @@ def run_pandoc(args: Sequence[str], stdin: str | bytes | None = None,
 
 def run_pandoc_side_by_side(jobs: Sequence[tuple[Sequence[str], str]],
                             started: Callable[[], None] | None = None,
-                            slots: threading.Semaphore | None = None) -> list[bytes]:
+                            slots: Slot | None = None) -> list[bytes]:
     """Run several pandoc conversions at once (one per core); their outputs, in order.
 
     pandoc uses one core; a big document split into independent pieces converts in about
@@ -177,6 +178,80 @@ def run_pandoc_side_by_side(jobs: Sequence[tuple[Sequence[str], str]],
         pool.shutdown()
         for _ in range(held):
             slots.release()
+
+
+class Slot(Protocol):
+    """What a pandoc takes before it starts: `Slots`, their background view, a semaphore."""
+
+    def acquire(self) -> object: ...
+
+    def release(self) -> None: ...
+
+    def __enter__(self) -> object: ...
+
+    def __exit__(self, *exc: object) -> object: ...
+
+
+class Slots:
+    """One per core, taken by each pandoc of a command (more pandocs than cores only add
+    memory), with way for the ones that hold others up.
+
+    A plain semaphore lets a thread that has just released a slot take it straight back:
+    the conversion ahead of the redline page, with many runs queued, kept both slots while
+    the engine's next pandoc (which the comparison waits for) waited behind it. Here a
+    `background` taker waits while anyone else does."""
+
+    def __init__(self, count: int) -> None:
+        self._free = count
+        self._waiting = 0
+        """Takers other than background ones waiting now."""
+        self._cond = threading.Condition()
+        self.background = _BackgroundSlots(self)
+        """The same slots, for work that may wait (`with slots.background:`)."""
+
+    def acquire(self, background: bool = False) -> None:
+        with self._cond:
+            if background:
+                self._cond.wait_for(lambda: self._free > 0 and not self._waiting)
+            else:
+                self._waiting += 1
+                try:
+                    self._cond.wait_for(lambda: self._free > 0)
+                finally:
+                    self._waiting -= 1
+            self._free -= 1
+
+    def release(self) -> None:
+        with self._cond:
+            self._free += 1
+            self._cond.notify_all()
+
+    def __enter__(self) -> Slots:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+class _BackgroundSlots:
+    """`Slots` taken with `background=True`, usable wherever the slots are."""
+
+    def __init__(self, slots: Slots) -> None:
+        self._slots = slots
+
+    def acquire(self) -> None:
+        self._slots.acquire(background=True)
+
+    def release(self) -> None:
+        self._slots.release()
+
+    def __enter__(self) -> _BackgroundSlots:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
 
 
 def keep_heap_small() -> None:
@@ -238,7 +313,7 @@ def balanced_runs(sizes: Sequence[int], ways: int) -> list[list[int]]:
 
 
 def run_pandoc_pool(jobs: Sequence[tuple[Sequence[str], str | Callable[[], str]]],
-                    workers: int, slots: threading.Semaphore | None = None) -> list[bytes]:
+                    workers: int, slots: Slot | None = None) -> list[bytes]:
     """Run many pandoc conversions, at most `workers` at a time; their outputs, in order.
 
     Unlike `run_pandoc_side_by_side`, memory stays bounded by `workers` pandoc processes
