@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from pipeline.dates import german_date
 from pipeline.errors import PipelineError, PlanFolderMissing, PlanInvalid, RevisionNotFound
 from pipeline.files import os_error_text, replacing_folder, write_atomic
+from pipeline.plan import MAX_CHAPTER_BYTES
 from pipeline.redline import (  # noqa: F401  (format_word_changes: for the CLI)
     Redline,
     Stats,
@@ -275,9 +276,7 @@ def cache_folder(out_root: Path) -> Path:
     return out_root.parent / ".cache" if out_root.name == "redline" else out_root / ".cache"
 
 
-MAX_FILE_BYTES = 8 * 1024 * 1024
-"""The largest file `--dateien` reads: as large as a chapter may be (plan.frontmatter's
-MAX_CHAPTER_BYTES, not imported here: it brings the YAML reader along)."""
+MAX_FILE_BYTES = MAX_CHAPTER_BYTES
 """Largest file `--dateien` compares (the limit of a chapter)."""
 
 

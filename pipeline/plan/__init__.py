@@ -3,6 +3,10 @@ schemas and validation. Imports nothing from commands/ and runs no tool."""
 
 from typing import TYPE_CHECKING
 
+MAX_CHAPTER_BYTES = 8 * 1024 * 1024
+"""Largest chapter we accept: a 1,000-page plan is ~4 MB in all, 50 MB is a mistake. Here,
+not in frontmatter: `lip redline --dateien` uses the limit without the YAML reader."""
+
 if TYPE_CHECKING:
     from pipeline.plan.model import (  # noqa: F401  (the package's public names)
         MANIFEST_NAME,

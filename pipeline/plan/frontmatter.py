@@ -29,12 +29,11 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 
 from pipeline.errors import FrontMatterError
+from pipeline.plan import MAX_CHAPTER_BYTES
 from pipeline.plan.lines import editor_lines
 
 BOM = "\ufeff"
 FENCE = "---"
-MAX_CHAPTER_BYTES = 8 * 1024 * 1024
-"""Largest chapter we accept: a 1,000-page plan is ~4 MB in all, 50 MB is a mistake."""
 
 _MAYBE_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])[&*]\S", re.MULTILINE)
 _DATE_LIKE = re.compile(r"^\s*(?:-\s+)?([\w-]+):\s*(\d{4}-\d{1,2}-\d{1,2})\s*(?:#.*)?$")
