@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shlex
@@ -148,9 +149,7 @@ def run_pandoc_side_by_side(jobs: Sequence[tuple[Sequence[str], str]],
     """
     if len(jobs) == 1:
         args, stdin = jobs[0]
-        if slots is None:
-            return [run_pandoc(args, stdin, started=started)]
-        with slots:
+        with slots if slots is not None else contextlib.nullcontext():
             return [run_pandoc(args, stdin, started=started)]
     from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
@@ -192,7 +191,23 @@ class Slot(Protocol):
     def __exit__(self, *exc: object) -> object: ...
 
 
-class Slots:
+class _Taken:
+    """`with slots:` takes one and gives it back, for whatever `acquire`/`release` mean."""
+
+    def acquire(self) -> None:
+        raise NotImplementedError
+
+    def release(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> None:
+        self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+class Slots(_Taken):
     """One per core, taken by each pandoc of a command (more pandocs than cores only add
     memory), with way for the ones that hold others up.
 
@@ -226,15 +241,8 @@ class Slots:
             self._free += 1
             self._cond.notify_all()
 
-    def __enter__(self) -> Slots:
-        self.acquire()
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.release()
-
-
-class _BackgroundSlots:
+class _BackgroundSlots(_Taken):
     """`Slots` taken with `background=True`, usable wherever the slots are."""
 
     def __init__(self, slots: Slots) -> None:
@@ -245,13 +253,6 @@ class _BackgroundSlots:
 
     def release(self) -> None:
         self._slots.release()
-
-    def __enter__(self) -> _BackgroundSlots:
-        self.acquire()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
 
 
 def keep_heap_small() -> None:
@@ -322,9 +323,7 @@ def run_pandoc_pool(jobs: Sequence[tuple[Sequence[str], str | Callable[[], str]]
     are not all held at once). The first RenderError is raised once the running ones end;
     jobs not yet started are dropped."""
     def one(args: Sequence[str], stdin: str | Callable[[], str]) -> bytes:
-        if slots is None:
-            return run_pandoc(args, stdin if isinstance(stdin, str) else stdin())
-        with slots:
+        with slots if slots is not None else contextlib.nullcontext():
             return run_pandoc(args, stdin if isinstance(stdin, str) else stdin())
 
     if workers <= 1 or len(jobs) <= 1:
