@@ -163,3 +163,37 @@ def test_batches_give_the_redline_of_one_batch(monkeypatch) -> None:
     assert rejected == redline_text.markdown_words(old)
     labels = re.compile(r"\[\^[^\]]+\]")
     assert labels.sub("", batched.markdown) == labels.sub("", whole.markdown)
+
+
+def test_block_keys_tell_contents_apart_and_encode_each_block_once(monkeypatch) -> None:
+    """Keys of blocks, list items, lists, quotes and divs are equal exactly when their
+    contents are (re-wrapped lines alike), and a list's items and their blocks are encoded
+    once, not again at each level the differ asks at."""
+    import json
+
+    from pipeline.redline import engine
+
+    blocks = redline_text.parse_markdown(
+        "- eins zwei\n- drei\n\n  > vier\n\n- eins\n  zwei\n\n"
+        "1. eins zwei\n2. drei\n\n> - eins zwei\n\n::: {.x}\neins zwei\n:::\n\n"
+        "::: {.y}\neins zwei\n:::\n\neins zwei\n\n- eins zwei\n- drei\n")
+    items = [item for b in blocks if b["t"] == "BulletList" for item in b["c"]]
+    nodes = blocks + items + [block for item in items for block in item]
+
+    def content(node) -> str:
+        return json.dumps(node).replace(json.dumps({"t": "SoftBreak"}),
+                                        json.dumps({"t": "Space"}))
+
+    encoded: list = []
+    real = engine._encode
+    monkeypatch.setattr(engine, "_encode", lambda node: encoded.append(node) or real(node))
+    keys = engine._Keys()
+    first = [keys(n) for n in nodes]
+    leaves = [n for n in encoded if isinstance(n, dict) and "t" in n]
+    fresh = [engine._Keys()(n) for n in nodes]
+    assert first == fresh
+    for a, ka in zip(nodes, first, strict=True):
+        for b, kb in zip(nodes, first, strict=True):
+            if type(a) is type(b):
+                assert (ka == kb) == (content(a) == content(b)), (a, b)
+    assert len(leaves) == len({id(n) for n in leaves}), "a block encoded twice"

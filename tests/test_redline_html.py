@@ -456,3 +456,17 @@ def test_a_redline_runs_no_more_pandocs_at_once_than_there_are_cores(tmp_path,
                            out_root=tmp_path / "out")
     assert running == [0, 2]
     assert b"geht</ins>" in (result.out_dir / "redline.html").read_bytes()
+
+
+@pytest.mark.parametrize("old, new", [(DOC, DOC.replace("Absatz", "Abschnitt")),
+                                      ("---\ntitel: x\n---\n\n# A\n\nText[^1].\n\n[^1]: Fußnote.\n",
+                                       "# B\n\nText.\n"), ("", "Nur ein Satz.")])
+def test_the_engine_hands_its_split_to_the_conversion_ahead(old: str, new: str) -> None:
+    """What the engine hands over once it has split the texts is each text as
+    `unchanged_markdown` writes it: the conversion ahead converts the same parts as
+    splitting the texts again would give."""
+    from pipeline.redline.engine import unchanged_markdown
+
+    seen: list[str] = []
+    compare_markdown(old, new, split_seen=lambda o, n: seen.extend([o(), n()]))
+    assert seen == [unchanged_markdown(old), unchanged_markdown(new)]

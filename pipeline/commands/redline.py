@@ -387,17 +387,13 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
                     raise RedlineError(f"{p}: keine UTF-8-Textdatei") from None
             if "html" in formats and not only_changes:
                 # pandoc converts the passages both texts share while the engine compares
-                from pipeline.redline.engine import unchanged_markdown
-
                 ahead = redline_html.convert_ahead(
-                    texts[0], texts[1],
-                    lambda text: chapter_block(ChapterRedline(
-                        Redline(unchanged_markdown(text), Stats()), "")),
+                    lambda text: chapter_block(ChapterRedline(Redline(text, Stats()), "")),
                     cache_folder(out_root))
             red = compare_markdown(texts[0], texts[1],
                                    context="changes" if only_changes else "full",
                                    cache_dir=cache_folder(out_root), while_reading=ahead.start,
-                                   slots=ahead.slots)
+                                   slots=ahead.slots, split_seen=ahead.split_seen)
             texts.clear()  # 2 bytes a character for a German text: not kept for the page
             ahead.start()
             red.title = f"{old_path.name} → {new_path.name}"

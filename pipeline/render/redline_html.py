@@ -628,10 +628,17 @@ class Ahead:
         page: more pandocs than cores only add memory. This conversion takes them in the
         background: the engine's and the page's pandocs, which the command waits for, go
         first."""
+        self.sides: tuple[Callable[[], str], Callable[[], str]] | None = None
+        """How to write ALT and NEU as the engine writes unchanged text (`split_seen`)."""
         self._thread = threading.Thread(target=work, name="redline-vorab", daemon=True) \
             if work is not None else None
         if work is None:
             self.ready.set()
+
+    def split_seen(self, old: Callable[[], str], new: Callable[[], str]) -> None:
+        """The engine's `split_seen`: the texts to convert, as the engine splits them."""
+        if self._thread is not None:
+            self.sides = (old, new)
 
     def start(self) -> None:
         """Start (once): best while the engine waits for its own pandoc, as the splitting
@@ -652,36 +659,39 @@ class Ahead:
 NO_AHEAD = Ahead()
 
 
-def convert_ahead(old: str, new: str, unchanged: Callable[[str], str],
-                  cache_dir: Path | None) -> Ahead:
-    """Converting into the cache the parts of NEU (`new`) that ALT (`old`) has too, to be
-    started with `start()`.
+def convert_ahead(show: Callable[[str], str], cache_dir: Path | None) -> Ahead:
+    """Converting into the cache the parts of NEU that ALT has too, to be started with
+    `start()` once the engine has split both texts (`Ahead.split_seen`, the engine's
+    `split_seen`).
 
-    `unchanged(text)` writes a text as the engine writes unchanged text and so as the page
-    will show it; a part of NEU whose text is a part of ALT as well is most likely unchanged
-    in the redline (on ten years of BGB: 61 % of the page). A pair converted before is
-    recognised by its digest and not split again (on a warm run that work would only compete
-    with the engine)."""
+    Each text comes as the engine writes unchanged text, and `show(text)` wraps it as the
+    page will show it; a part of NEU whose text is a part of ALT as well is most likely
+    unchanged in the redline (on ten years of BGB: 61 % of the page). A pair converted
+    before is recognised by its digest and not split again (on a warm run that work would
+    only compete with the engine)."""
     if cache_dir is None:
         return NO_AHEAD
-    done_key = "vorab:" + hashlib.sha256(f"{_tool_key()}\0{old}\0{new}".encode()).hexdigest()
 
     def fill() -> None:
-        nonlocal old, new  # each text is dropped once split: the page's conversion follows
+        sides, ahead.sides = ahead.sides, None  # each text is dropped once split
         try:
+            if sides is None:
+                return
+            old_text = show(sides[0]())
+            done_key = "vorab:" + _digest_of(old_text, sides[1]())
             with Cache(cache_dir, "redline-html.sqlite", CACHE_LIMIT_BYTES) as cache:
                 if cache.get(done_key) is not None:
                     return
-            old_split = split_parts(unchanged(old))
+            old_split = split_parts(old_text)
+            del old_text
             if old_split is None:
                 return
             # ALT's parts by hash only, its texts dropped before NEU is split: a part taken
             # for shared by a collision is merely converted early
             in_old = {hash(t) for t in old_split[0]}
-            old = ""
             del old_split
-            split = split_parts(unchanged(new))
-            new = ""
+            split = split_parts(show(sides[1]()))
+            del sides
             if split is None:
                 return
             texts, defs = split
@@ -702,6 +712,13 @@ def convert_ahead(old: str, new: str, unchanged: Callable[[str], str],
 
     ahead = Ahead(fill)
     return ahead
+
+
+def _digest_of(old: str, new: str) -> str:
+    """The pair's digest for the cache (its NEU written once more only while hashed)."""
+    h = hashlib.sha256(f"{_tool_key()}\0{old}\0".encode())
+    h.update(new.encode())
+    return h.hexdigest()
 
 
 def _part_keys(texts: list[str], defs: list[str]) -> list[str]:

@@ -205,12 +205,15 @@ def compare_markdown(old_md: str, new_md: str, *,
                      context: Literal["full", "changes"] = "full",
                      cache_dir: Path | None = None,
                      while_reading: Callable[[], None] = lambda: None,
-                     slots: Slot | None = None) -> Redline:
+                     slots: Slot | None = None,
+                     split_seen: engine.SplitSeen | None = None
+                     ) -> Redline:
     """`redline.compare_markdown` with pandoc (and its cache in `cache_dir`, if given);
     `while_reading` is called as pandoc starts reading the changed passages, `slots` are
-    shared with the command's other pandocs."""
+    shared with the command's other pandocs, `split_seen` is the engine's."""
     pandoc = _Pandoc(cache_dir, while_reading, slots)
-    red = engine.compare_markdown(old_md, new_md, pandoc=pandoc, context=context)
+    red = engine.compare_markdown(old_md, new_md, pandoc=pandoc, context=context,
+                                  split_seen=split_seen)
     give_back_memory()
     return red
 
