@@ -540,6 +540,29 @@ def test_a_pool_makes_each_input_given_as_a_function_only_when_its_pandoc_starts
     assert sorted(made) == [0, 1, 2]
 
 
+def test_a_pool_hands_each_output_on_as_its_pandoc_ends() -> None:
+    """The redline page reads each run's HTML while the other runs' pandocs still work: the
+    first output is handed on while the second pandoc has not even got its input (which
+    here waits for it), and the results come back in the jobs' order."""
+    import threading
+
+    first_handed_on = threading.Event()
+
+    def second() -> str:
+        assert first_handed_on.wait(10), "the first output waited for the second pandoc"
+        return "*Teil 1*\n"
+
+    def then(n: int, out: bytes) -> str:
+        if n == 0:
+            first_handed_on.set()
+        return out.decode().strip().upper()
+
+    jobs = [(["-f", "markdown", "-t", "plain"], "*Teil 0*\n"),
+            (["-f", "markdown", "-t", "plain"], second)]
+    assert tools.run_pandoc_pool(jobs, 2, threading.BoundedSemaphore(1), then=then) \
+        == ["TEIL 0", "TEIL 1"]
+
+
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc",
                     reason="keep_heap_small stellt nur glibc ein")
 def test_keep_heap_small_gives_a_freed_large_text_back_to_the_system() -> None:

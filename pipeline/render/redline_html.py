@@ -309,20 +309,13 @@ def _convert_runs(runs: list[list[tuple[str, str]]], defs: list[str], plain: int
         chunks = [f"<!--rl-teil:{key}-->\n\n{text}\n" for key, text in run]
         return "\n".join(chunks) + ("\n" + "\n\n".join(defs) + "\n" if defs else "")
 
-    parts: dict[str, _Part] = {}
-    again: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="lip-redline-") as tmp:
-        info_files = [Path(tmp) / f"teile-{n}.json" for n in range(len(runs))]
-        outputs = run_pandoc_pool([
-            (["-f", reader_for(*(t for _, t in run), *defs, reader=REDLINE_READER)
-              + "-auto_identifiers", "-t", "html5", "--wrap=none", *([] if n < plain else [
-                  "--lua-filter", str(FILTER_PARTS), "-M", f"redline-info={info}",
-                  "-M", f"toc-depth={TOC_DEPTH}"])], functools.partial(source, run))
-            for n, (run, info) in enumerate(zip(runs, info_files, strict=True))], cores(),
-            slots)
-        all_infos = [None if n < plain else json.loads(f.read_text(encoding="utf-8"))
-                     for n, f in enumerate(info_files)]
-    for out, info_list in zip(outputs, all_infos, strict=True):
+    def digest(n: int, out: bytes) -> tuple[dict[str, _Part], list[str]]:
+        """Run n's parts, and the keys of those that need the filter after all: done as
+        its pandoc ends, while the others still run."""
+        info_list = None if n < plain else json.loads(
+            info_files[n].read_text(encoding="utf-8"))
+        parts: dict[str, _Part] = {}
+        again: list[str] = []
         text = out.decode("utf-8")
         notes: dict[int, str] = {}
         m = _NOTES_SECTION.search(text)
@@ -330,15 +323,15 @@ def _convert_runs(runs: list[list[tuple[str, str]]], defs: list[str], plain: int
         if m:
             body = text[:m.start()]
             items = _NOTE_ITEM.split(m.group(1))  # ['', n, item, n, item, ...]
-            for n, item in zip(items[1::2], items[2::2], strict=True):
-                notes[int(n)] = item.rstrip("\n")
+            for k, item in zip(items[1::2], items[2::2], strict=True):
+                notes[int(k)] = item.rstrip("\n")
         infos = {i["k"]: i for i in info_list} if info_list is not None else None
         pieces = _MARK.split(body)
         for key, html in zip(pieces[1::2], pieces[2::2], strict=True):
-            refs = [int(n) for n in _NOTE_REF.findall(html)]
-            local = {n: k for k, n in enumerate(refs, 1)}
+            refs = [int(k) for k in _NOTE_REF.findall(html)]
+            local = {k: j for j, k in enumerate(refs, 1)}
             html = _NOTE_REF.sub(lambda r, local=local: _note_ref(local[int(r.group(1))]), html)
-            part_notes = [_renumber_note(notes[n], local[n]) for n in refs]
+            part_notes = [_renumber_note(notes[k], local[k]) for k in refs]
             if infos is None:
                 part = _plain_part(html, part_notes)
                 if part is None:
@@ -353,6 +346,21 @@ def _convert_runs(runs: list[list[tuple[str, str]]], defs: list[str], plain: int
             html = _ID_MARK.sub("", html)
             parts[key] = _Part(html, part_notes, _list(info["h"]),
                                _list(info["i"]) + inline_ids, _list(info["t"]))
+        return parts, again
+
+    parts: dict[str, _Part] = {}
+    again: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="lip-redline-") as tmp:
+        info_files = [Path(tmp) / f"teile-{n}.json" for n in range(len(runs))]
+        for run_parts, run_again in run_pandoc_pool([
+                (["-f", reader_for(*(t for _, t in run), *defs, reader=REDLINE_READER)
+                  + "-auto_identifiers", "-t", "html5", "--wrap=none", *([] if n < plain else [
+                      "--lua-filter", str(FILTER_PARTS), "-M", f"redline-info={info}",
+                      "-M", f"toc-depth={TOC_DEPTH}"])], functools.partial(source, run))
+                for n, (run, info) in enumerate(zip(runs, info_files, strict=True))], cores(),
+                slots, then=digest):
+            parts.update(run_parts)
+            again.extend(run_again)
     return parts, again
 
 
@@ -623,6 +631,9 @@ class Ahead:
     def __init__(self, work: Callable[[], None] | None = None) -> None:
         self.ready = threading.Event()
         self.pending: set[str] = set()
+        self.parts: dict[str, _Part] = {}
+        """The parts converted, for the page (as they are in the cache, without reading
+        them back from it)."""
         self.slots = Slots(cores()) if work is not None else None
         """One per core, taken by each pandoc of the engine, of this conversion and of the
         page: more pandocs than cores only add memory. This conversion takes them in the
@@ -702,7 +713,7 @@ def convert_ahead(show: Callable[[str], str], cache_dir: Path | None) -> Ahead:
                 missing = {k: t for k, t in zip(keys, shared, strict=True) if k not in have}
                 ahead.pending = set(missing)
                 ahead.ready.set()
-                _convert_into({}, missing, defs, cache,
+                _convert_into(ahead.parts, missing, defs, cache,
                               ahead.slots.background if ahead.slots else None)
                 cache.put(done_key, "1")
         except Exception as e:  # noqa: BLE001  (the page converts what is missing itself)
@@ -783,7 +794,7 @@ def render_html_bytes(md: str, *, title: str, meta: dict[str, str] | None = None
                           cache, ahead.slots)
             ahead.join()
             if coming:  # what the conversion ahead left undone is converted now
-                parts.update(_cached_parts(cache, [k for k in missing if k not in parts]))
+                parts.update((k, ahead.parts[k]) for k in coming if k in ahead.parts)
                 _convert_into(parts, {k: t for k, t in missing.items() if k not in parts},
                               defs, cache, ahead.slots)
         except _Whole:

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from pipeline.errors import RenderError
 
@@ -314,24 +314,28 @@ def balanced_runs(sizes: Sequence[int], ways: int) -> list[list[int]]:
 
 
 def run_pandoc_pool(jobs: Sequence[tuple[Sequence[str], str | Callable[[], str]]],
-                    workers: int, slots: Slot | None = None) -> list[bytes]:
+                    workers: int, slots: Slot | None = None,
+                    then: Callable[[int, bytes], Any] | None = None) -> list[Any]:
     """Run many pandoc conversions, at most `workers` at a time; their outputs, in order.
 
     Unlike `run_pandoc_side_by_side`, memory stays bounded by `workers` pandoc processes
     however many jobs there are; `slots`, shared with other pools, bounds them all together.
     An input given as a function is made only when its pandoc starts (many large inputs
-    are not all held at once). The first RenderError is raised once the running ones end;
-    jobs not yet started are dropped."""
-    def one(args: Sequence[str], stdin: str | Callable[[], str]) -> bytes:
+    are not all held at once). `then(n, output)`, if given, is applied to job n's output as
+    soon as its pandoc ends (with its slot given back), and its results are returned: what
+    is done with one output is done while the others' pandocs still run. The first error
+    is raised once the running ones end; jobs not yet started are dropped."""
+    def one(n: int, args: Sequence[str], stdin: str | Callable[[], str]) -> Any:
         with slots if slots is not None else contextlib.nullcontext():
-            return run_pandoc(args, stdin if isinstance(stdin, str) else stdin())
+            out = run_pandoc(args, stdin if isinstance(stdin, str) else stdin())
+        return out if then is None else then(n, out)
 
     if workers <= 1 or len(jobs) <= 1:
-        return [one(args, stdin) for args, stdin in jobs]
+        return [one(n, args, stdin) for n, (args, stdin) in enumerate(jobs)]
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(workers) as pool:
-        futures = [pool.submit(one, args, stdin) for args, stdin in jobs]
+        futures = [pool.submit(one, n, args, stdin) for n, (args, stdin) in enumerate(jobs)]
         try:
             return [f.result() for f in futures]
         except BaseException:
