@@ -143,8 +143,8 @@ def test_sections_are_cut_only_where_pandoc_reads_each_as_the_whole() -> None:
     assert "\n".join(u.markdown for u in units) == SECTIONED
     assert [u.key for u in units] == ["kap-bildung.0", "kap-bildung.1", "kap-bildung.2"]
     # references another section could resolve, or fences that do not close: left whole
-    for extra in ("Siehe [1.2 Schule].\n", "Fußnote[^1].\n\n[^1]: Text.\n", "(@) Beispiel\n",
-                  "```\n## offen\n", ":::\n"):
+    for extra in ("Siehe [1.2 Schule].\n", "Siehe [dort][1.2 Schule].\n", "Siehe [1.2 Schule][].\n",
+                  "Fußnote[^1].\n\n[^1]: Text.\n", "(@) Beispiel\n", "```\n## offen\n", ":::\n"):
         assert len(_sections(Part("k", SECTIONED + "\n" + extra))) == 1, extra
     # links, images, spans and inline notes resolve within their section: cut as before
     fine = "[Link](https://example.org), ![Bild](b.png), []{#z-1}, [Text]{.x}, ^[Notiz].\n"

@@ -143,6 +143,20 @@ def test_a_shortcut_link_that_may_name_a_heading_converts_the_whole(tmp_path) ->
         redline_html.render_html_whole(md, title="T")
 
 
+@pytest.mark.parametrize("before, after, cut", [
+    ("", "", False), ("x ", "", False), ("[die]", "", False), ("", "[]", False),
+    ("!", "", True), ("\\", "", True), ("", "(#andere)", True), ("", "{.x}", True)])
+def test_a_label_that_may_name_a_heading_converts_the_whole(tmp_path, before: str, after: str,
+                                                              cut: bool) -> None:
+    """`[Ziele]`, `[die][Ziele]` and `[Ziele][]` link to the heading (pandoc's
+    implicit_header_references), an image, an escaped bracket, an inline link or a span do
+    not: only those may be converted in parts, and the page is the same either way."""
+    md = f"## Ziele\n\nSiehe {before}[Ziele]{after}.\n\n## Andere\n\nText.\n"
+    assert (redline_html.split_parts(md) is not None) == cut
+    assert redline_html.render_html_bytes(md, title="T", cache_dir=tmp_path) == \
+        redline_html.render_html_whole(md, title="T")
+
+
 @pytest.mark.parametrize("text", [
     "§ 1 Beginn der Rechtsfähigkeit", "1. Einleitung", "Übersicht – „Teil“ A.b_c",
     "Ärger   mit\u00a0Leerzeichen", "123", "Straße İstanbul", "Abschnitt 2a (weggefallen)",

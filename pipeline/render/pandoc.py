@@ -159,9 +159,9 @@ def _marked_markdown(parts: list[Part]) -> str:
 
 
 _REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:", re.M)
-_SHORTCUT_REFERENCE = re.compile(r"(?<![\^!\]])\[[^\]\n]+\](?![(\[{])")
-"""`[Text]` alone: a reference to a definition or (implicit_header_references) to a heading
-that may sit in another section."""
+_SHORTCUT_REFERENCE = re.compile(r"\[(?<![\^!]\[)[^\]\n]+\](?![({]|\[(?!\]))")
+"""A label: `[Text]`, `[Text][]` or the second half of `[Text][Label]`, a reference to a
+definition or (implicit_header_references) to a heading that may sit in another section."""
 
 
 def _sections(part: Part) -> list[Part]:

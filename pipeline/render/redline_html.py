@@ -68,7 +68,11 @@ RUN_MAX_CHARS = 200_000
 _ATX = re.compile(r"#{1,6}(?:[ \t]|$)")
 _DEFINITION = re.compile(r"\[\^?[^\]\n]+\]:[ \t]")
 _KAPITEL_OPEN = re.compile(r"^(:{3,})[ \t]*\{\.rl-kapitel[^}\n]*\}[ \t]*$")
-_SHORTCUT = re.compile(r"(?<![\\!\]])\[([^\]\^\n][^\]\n]*)\](?![(\[{:])")
+_SHORTCUT = re.compile(r"\[(?<![\\!]\[)([^\]\^\n][^\]\n]*)\](?![({:]|\[(?!\]))")
+"""A label that may name a heading: `[Ziele]`, `[Ziele][]`, or the second half of
+`[Text][Ziele]`; not after `\\` or `!`. (Looked behind once the `[` is found: a pattern
+that begins with the bracket is searched for as fast as a string, 1 instead of 23 ms on
+the BGB's redline.)"""
 _HEADING_TEXT = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t]*(?:\{[^}]*\})?[ \t]*#*[ \t]*$", re.M)
 _SETEXT = re.compile(r"^(.+)\n[ \t]{0,3}(?:=+|-+)[ \t]*$", re.M)
 
@@ -160,8 +164,8 @@ def split_parts(md: str) -> tuple[list[str], list[str]] | None:
 def _shortcut_to_heading(texts: list[str]) -> bool:
     """Whether a `[Text]` in the parts `texts` may link to a heading
     (implicit_header_references): then a part alone would read it differently."""
-    shortcuts = {" ".join(m.group(1).split()).lower()
-                 for md in texts for m in _SHORTCUT.finditer(md)}
+    shortcuts = {" ".join(s.split()).lower()
+                 for s in {s for md in texts for s in _SHORTCUT.findall(md)}}
     if not shortcuts:
         return False
     headings = {" ".join(m.group(1).split()).lower()
@@ -740,8 +744,9 @@ def _part_keys(texts: list[str], defs: list[str]) -> list[str]:
     definitions = _definitions(defs)
     keys = []
     for text in texts:
-        flat = " ".join(text.lower().split()) if definitions else ""
-        used = [d for ref, d in definitions if ref in flat]
+        # every way to refer to a definition ends with "]"
+        flat = " ".join(text.lower().split()) if definitions and "]" in text else ""
+        used = [d for ref, d in definitions if ref in flat] if flat else []
         keys.append(hashlib.sha256("\0".join([tool, text, *used]).encode()).hexdigest()[:40])
     return keys
 

@@ -279,10 +279,8 @@ def keep_heap_small() -> None:
 def give_back_memory() -> None:
     """Return the memory of ASTs just dropped to the system: the page's pandocs come next,
     and the largest redlines stay within their memory budget only if Python shrinks first
-    (BGB, ten years: 75 → 53 MB; a collection costs ~5 ms)."""
-    import gc
-
-    gc.collect()
+    (BGB, ten years: 91 → 80 MB, in 1 ms). The ASTs hold no cycles, so reference counting
+    has freed them already: a full collection found nothing to free and cost 8–22 ms."""
     try:
         import ctypes
 
