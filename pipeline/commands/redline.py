@@ -21,7 +21,7 @@ from pipeline.redline import (  # noqa: F401  (format_word_changes: for the CLI)
     format_word_changes,
 )
 from pipeline.render.redline_html import NO_AHEAD, Ahead
-from pipeline.render.redline_text import compare_markdown, redline_chapter
+from pipeline.render.redline_text import compare_split, redline_chapter, split_texts
 
 if TYPE_CHECKING:  # the plan's model and its records come only with a plan
     from pipeline.plan import Chapter, Plan
@@ -57,6 +57,7 @@ class RedlineResult:
     out_dir: Path
     files: list[Path]
     chapters: list[ChapterRedline]
+    """Each chapter's figures and title; its Markdown is in the files written."""
     skipped: list[str] = field(default_factory=list)
     stats: Stats = field(default_factory=Stats)
 
@@ -390,11 +391,12 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
                 ahead = redline_html.convert_ahead(
                     lambda text: chapter_block(ChapterRedline(Redline(text, Stats()), "")),
                     cache_folder(out_root))
-            red = compare_markdown(texts[0], texts[1],
-                                   context="changes" if only_changes else "full",
-                                   cache_dir=cache_folder(out_root), while_reading=ahead.start,
-                                   slots=ahead.slots, split_seen=ahead.split_seen)
-            texts.clear()  # 2 bytes a character for a German text: not kept for the page
+            split = split_texts(texts[0], texts[1])
+            texts.clear()  # 2 bytes a character for a German text: the chunks hold it now
+            red = compare_split(split, context="changes" if only_changes else "full",
+                                cache_dir=cache_folder(out_root), while_reading=ahead.start,
+                                slots=ahead.slots, split_seen=ahead.split_seen)
+            del split
             ahead.start()
             red.title = f"{old_path.name} → {new_path.name}"
             red.author = autor or "lip"
@@ -430,6 +432,8 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
         body = "\n".join(chapter_block(c) for c in chapters if c.redline.stats.changed)
         if not body:
             body = "Keine Änderungen.\n"
+        for c in chapters:  # their Markdown is in the body now: held once, not twice
+            c.redline.markdown = ""
         total = Stats()
         for c in chapters:
             total.add(c.redline.stats)

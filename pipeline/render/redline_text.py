@@ -211,9 +211,24 @@ def compare_markdown(old_md: str, new_md: str, *,
     """`redline.compare_markdown` with pandoc (and its cache in `cache_dir`, if given);
     `while_reading` is called as pandoc starts reading the changed passages, `slots` are
     shared with the command's other pandocs, `split_seen` is the engine's."""
+    return compare_split(engine.split_texts(old_md, new_md), context=context,
+                         cache_dir=cache_dir, while_reading=while_reading, slots=slots,
+                         split_seen=split_seen)
+
+
+split_texts = engine.split_texts
+
+
+def compare_split(texts: engine.SplitTexts, *,
+                  context: Literal["full", "changes"] = "full",
+                  cache_dir: Path | None = None,
+                  while_reading: Callable[[], None] = lambda: None,
+                  slots: Slot | None = None,
+                  split_seen: engine.SplitSeen | None = None) -> Redline:
+    """`compare_markdown` of texts split before (`split_texts`): a caller that drops the
+    texts meanwhile holds each only once."""
     pandoc = _Pandoc(cache_dir, while_reading, slots)
-    red = engine.compare_markdown(old_md, new_md, pandoc=pandoc, context=context,
-                                  split_seen=split_seen)
+    red = engine.compare_split(texts, pandoc=pandoc, context=context, split_seen=split_seen)
     give_back_memory()
     return red
 
