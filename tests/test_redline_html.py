@@ -422,6 +422,13 @@ def test_shared_passages_are_converted_ahead_even_when_much_changed(tmp_path,
         calls.append([text for _, text in items])
         return real(items, defs, *rest)
     monkeypatch.setattr(redline_html, "_convert", spy)
+    read_back: list[str] = []
+    real_read = redline_html._cached_parts
+
+    def reading(cache, keys):
+        read_back.extend(keys)
+        return real_read(cache, keys)
+    monkeypatch.setattr(redline_html, "_cached_parts", reading)
     result = build_redline(dateien=(tmp_path / "alt.md", tmp_path / "neu.md"),
                            out_root=tmp_path / "out")
     ahead, page = calls
@@ -429,6 +436,8 @@ def test_shared_passages_are_converted_ahead_even_when_much_changed(tmp_path,
     assert not set(ahead) & set(page) and all("ändert" in t for t in page if "Abschnitt" in t)
     page_md = (result.out_dir / "redline.html").read_bytes()
     assert b"Der Absatz 9 bleibt" in page_md and b"<ins>" in page_md
+    # the page takes the parts converted ahead from memory, not back from the cache
+    assert read_back and not set(redline_html._part_keys(ahead, [])) & set(read_back)
 
 
 def test_a_redline_runs_no_more_pandocs_at_once_than_there_are_cores(tmp_path,

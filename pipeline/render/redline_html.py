@@ -791,7 +791,10 @@ def render_html_bytes(md: str, *, title: str, meta: dict[str, str] | None = None
     texts, defs = split
     keys = _part_keys(texts, defs)
     with Cache(cache_dir, "redline-html.sqlite", CACHE_LIMIT_BYTES) as cache:
-        parts = _cached_parts(cache, keys)
+        # what the conversion ahead has done so far is in memory: not read back from the cache
+        done = ahead.parts
+        parts = {k: done[k] for k in keys if k in done}
+        parts.update(_cached_parts(cache, [k for k in keys if k not in parts]))
         missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in parts}
         coming = ahead.wait_ready() if missing else set()
         try:
@@ -838,6 +841,26 @@ def _assemble(keys: list[str], parts: dict[str, _Part], cache: Cache, *, title: 
             if attr[0].startswith("rlhid"):
                 attr = [mine[int(attr[0][5:-1]) - 1], *attr[1:]]
             toc.append({"t": "Header", "c": [h["c"][0], attr, h["c"][2]]})
+    # the frame's pandoc runs while the body is put together
+    from concurrent.futures import ThreadPoolExecutor
+
+    key, args, source = _frame_job(_unlink(toc, ids), title=title, meta=meta, epoch=epoch)
+    frame = cache.get(key)
+    with ThreadPoolExecutor(1, thread_name_prefix="redline-rahmen") as pool:
+        made = pool.submit(run_pandoc, args, source, env=_env(epoch)) if frame is None else None
+        body = _body(keys, parts, own_ids, ids)
+        if made is not None:
+            frame = made.result().decode("utf-8")
+            cache.put(key, frame)
+    start = frame.index("<main>\n") + len("<main>\n")
+    end = frame.rindex("\n</main>")
+    return b"".join([frame[:start].encode("utf-8"), *body, frame[end:].encode("utf-8")])
+
+
+def _body(keys: list[str], parts: dict[str, _Part], own_ids: list[list[str]],
+          ids: set[str]) -> list[bytes]:
+    """The page's body, part by part, with the final heading ids, footnote numbers and
+    links, and the footnotes at its end."""
     # each part is encoded as soon as it is final: the page is held as UTF-8 once, not as
     # several copies of a Python string (2 bytes a character for a German text)
     body: list[bytes] = []
@@ -857,7 +880,7 @@ def _assemble(keys: list[str], parts: dict[str, _Part], cache: Cache, *, title: 
     last = next((k for k in range(len(body) - 1, -1, -1) if body[k]), None)
     if last is not None:
         body[last] = body[last].removesuffix(b"\n")
-    return _page(body, _unlink(toc, ids), cache, title=title, meta=meta, epoch=epoch)
+    return body
 
 
 _FILTERED = ("Span", "Div", "Link", "Image")
@@ -874,11 +897,11 @@ def _without_filter(args: list[str]) -> list[str]:
     return out
 
 
-def _page(body: list[bytes], toc: list[dict], cache: Cache, *, title: str,
-          meta: dict[str, str] | None, epoch: int | None) -> bytes:
-    """The template around `body` (its pieces in order), with the table of contents of the
-    headings `toc` (the frame comes from the cache when the headings, title and metadata were
-    seen before)."""
+def _frame_job(toc: list[dict], *, title: str, meta: dict[str, str] | None,
+               epoch: int | None) -> tuple[str, list[str], str]:
+    """(cache key, pandoc's arguments, its input) of the template around the body, with the
+    table of contents of the headings `toc` (a frame is taken from the cache when the
+    headings, title and metadata were seen before)."""
     mark = "RLBODY" + "0" * 16
     doc = {"pandoc-api-version": [1, 23, 1], "meta": {},
            "blocks": [*toc, {"t": "Para", "c": [{"t": "Str", "c": mark}]}]}
@@ -887,12 +910,6 @@ def _page(body: list[bytes], toc: list[dict], cache: Cache, *, title: str,
     key = "rahmen:" + hashlib.sha256("\0".join(
         [_tool_key(), file_sha256(FILTER, templates_dir() / "redline.html"), str(epoch),
          *args, source]).encode()).hexdigest()
-    frame = cache.get(key)
-    if frame is None:
-        if not any(f'"t": "{t}"' in source for t in _FILTERED):
-            args = _without_filter(args)  # the filter would change nothing: spare its start
-        frame = run_pandoc(args, source, env=_env(epoch)).decode("utf-8")
-        cache.put(key, frame)
-    start = frame.index("<main>\n") + len("<main>\n")
-    end = frame.rindex("\n</main>")
-    return b"".join([frame[:start].encode("utf-8"), *body, frame[end:].encode("utf-8")])
+    if not any(f'"t": "{t}"' in source for t in _FILTERED):
+        args = _without_filter(args)  # the filter would change nothing: spare its start
+    return key, args, source
