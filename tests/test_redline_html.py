@@ -423,12 +423,17 @@ def test_shared_passages_are_converted_ahead_even_when_much_changed(tmp_path,
         return real(items, defs, *rest)
     monkeypatch.setattr(redline_html, "_convert", spy)
     read_back: list[str] = []
-    real_read = redline_html._cached_parts
+    real_read, real_page = redline_html._cached_parts, redline_html.render_html_bytes
 
     def reading(cache, keys):
         read_back.extend(keys)
         return real_read(cache, keys)
+
+    def page_once_ahead_is_done(md, **kwargs):
+        kwargs["ahead"].join()  # else the page may look for a part not yet converted
+        return real_page(md, **kwargs)
     monkeypatch.setattr(redline_html, "_cached_parts", reading)
+    monkeypatch.setattr(redline_html, "render_html_bytes", page_once_ahead_is_done)
     result = build_redline(dateien=(tmp_path / "alt.md", tmp_path / "neu.md"),
                            out_root=tmp_path / "out")
     ahead, page = calls
