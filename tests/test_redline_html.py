@@ -494,7 +494,8 @@ def test_the_engine_hands_its_split_to_the_conversion_ahead(old: str, new: str) 
     `unchanged_markdown` writes it: the conversion ahead converts the same parts as
     splitting the texts again would give."""
     from pipeline.redline.engine import unchanged_markdown
+    from pipeline.render.redline_text import compare_split, split_texts
 
     seen: list[str] = []
-    compare_markdown(old, new, split_seen=lambda o, n: seen.extend([o(), n()]))
+    compare_split(split_texts(old, new), split_seen=lambda o, n: seen.extend([o(), n()]))
     assert seen == [unchanged_markdown(old), unchanged_markdown(new)]

@@ -1272,24 +1272,20 @@ def split_texts(old_md: str, new_md: str) -> SplitTexts:
 
 
 def compare_markdown(old_md: str, new_md: str, *, pandoc: Pandoc,
-                     context: Literal["full", "changes"] = "full",
-                     split_seen: SplitSeen | None = None
-                     ) -> Redline:
+                     context: Literal["full", "changes"] = "full") -> Redline:
     """Redline two Markdown texts; the result's Markdown accepts to NEU and rejects to ALT.
 
     `context="changes"` keeps only changed passages, each under its chain of headings.
-    `split_seen`, once both texts are split, gets for each a function that writes it as
-    `unchanged_markdown` would: whoever converts the unchanged passages ahead need not split
-    them again.
     """
-    return compare_split(split_texts(old_md, new_md), pandoc=pandoc, context=context,
-                         split_seen=split_seen)
+    return compare_split(split_texts(old_md, new_md), pandoc=pandoc, context=context)
 
 
 def compare_split(texts: SplitTexts, *, pandoc: Pandoc,
                   context: Literal["full", "changes"] = "full",
                   split_seen: SplitSeen | None = None) -> Redline:
-    """`compare_markdown` of texts split before."""
+    """`compare_markdown` of texts split before. `split_seen` gets for each text a function
+    that writes it as `unchanged_markdown` would: whoever converts the unchanged passages
+    ahead need not split them again."""
     stats = Stats()
     oc, odefs, nc, ndefs = texts.old, texts.old_defs, texts.new, texts.new_defs
     if split_seen is not None:

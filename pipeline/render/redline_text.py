@@ -205,15 +205,12 @@ def compare_markdown(old_md: str, new_md: str, *,
                      context: Literal["full", "changes"] = "full",
                      cache_dir: Path | None = None,
                      while_reading: Callable[[], None] = lambda: None,
-                     slots: Slot | None = None,
-                     split_seen: engine.SplitSeen | None = None
-                     ) -> Redline:
+                     slots: Slot | None = None) -> Redline:
     """`redline.compare_markdown` with pandoc (and its cache in `cache_dir`, if given);
     `while_reading` is called as pandoc starts reading the changed passages, `slots` are
-    shared with the command's other pandocs, `split_seen` is the engine's."""
+    shared with the command's other pandocs."""
     return compare_split(engine.split_texts(old_md, new_md), context=context,
-                         cache_dir=cache_dir, while_reading=while_reading, slots=slots,
-                         split_seen=split_seen)
+                         cache_dir=cache_dir, while_reading=while_reading, slots=slots)
 
 
 split_texts = engine.split_texts
@@ -226,7 +223,7 @@ def compare_split(texts: engine.SplitTexts, *,
                   slots: Slot | None = None,
                   split_seen: engine.SplitSeen | None = None) -> Redline:
     """`compare_markdown` of texts split before (`split_texts`): a caller that drops the
-    texts meanwhile holds each only once."""
+    texts meanwhile holds each only once. `split_seen` is the engine's."""
     pandoc = _Pandoc(cache_dir, while_reading, slots)
     red = engine.compare_split(texts, pandoc=pandoc, context=context, split_seen=split_seen)
     give_back_memory()
