@@ -1265,10 +1265,14 @@ class SplitTexts:
 
 def split_texts(old_md: str, new_md: str) -> SplitTexts:
     """Both texts split for `compare_split`."""
-    _, old_body = split_front_matter(protect_gender_star(old_md))
-    _, new_body = split_front_matter(protect_gender_star(new_md))
+    old_body, new_body = _body(old_md), _body(new_md)
     return SplitTexts(*split_chunks(old_body), *split_chunks(new_body),
                       measure_sections(old_body), measure_sections(new_body))
+
+
+def _body(md: str) -> str:
+    """What the engine compares of a text: without front matter, gender stars protected."""
+    return split_front_matter(protect_gender_star(md))[1]
 
 
 def compare_markdown(old_md: str, new_md: str, *, pandoc: Pandoc,
@@ -1518,8 +1522,7 @@ def unchanged_markdown(md: str) -> str:
     """`md` as a redline writes the passages that did not change (chunks as split, the
     definitions at the end): what `compare_markdown(md, md).markdown` gives, without
     comparing. The page's converter reads it ahead while the engine compares."""
-    _, body = split_front_matter(protect_gender_star(md))
-    return _unchanged(*split_chunks(body))
+    return _unchanged(*split_chunks(_body(md)))
 
 
 def _unchanged(chunks: list[_Chunk], defs: list[str]) -> str:

@@ -255,6 +255,20 @@ class _BackgroundSlots(_Taken):
         self._slots.release()
 
 
+@functools.cache
+def _glibc():
+    """The C library's functions if it is glibc (mallopt, malloc_trim), else None: then
+    the system's own allocator decides and Python keeps what it has."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt, libc.malloc_trim  # noqa: B018  (AttributeError: not glibc)
+        return libc
+    except (OSError, AttributeError):
+        return None
+
+
 def keep_heap_small() -> None:
     """Have glibc's malloc give freed memory back at once, for a process that holds large
     texts for a while and then many pandocs (call before any thread starts).
@@ -264,16 +278,12 @@ def keep_heap_small() -> None:
     behind), and every thread that allocates gets an arena of its own whose free memory
     stays with it. A fixed threshold of 128 kB and one arena: on the 1,000-page redline
     Python's peak fell from 145–151 to 111–115 MB, at the same speed."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6")
+    libc = _glibc()
+    if libc is not None:
         m_trim_threshold, m_mmap_threshold, m_arena_max = -1, -3, -8
         for option, value in ((m_mmap_threshold, 128 * 1024), (m_trim_threshold, 128 * 1024),
                               (m_arena_max, 1)):
             libc.mallopt(option, value)
-    except (OSError, AttributeError):
-        pass  # not glibc: its own allocator decides
 
 
 def give_back_memory() -> None:
@@ -281,12 +291,9 @@ def give_back_memory() -> None:
     and the largest redlines stay within their memory budget only if Python shrinks first
     (BGB, ten years: 91 → 80 MB, in 1 ms). The ASTs hold no cycles, so reference counting
     has freed them already: a full collection found nothing to free and cost 8–22 ms."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass  # not glibc: Python keeps what it has
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 def cores() -> int:
