@@ -140,3 +140,15 @@ def test_no_file_keeps_a_merge_conflict() -> None:
         found += [f"{name}:{i}" for i, line in enumerate(text.splitlines(), 1)
                   if line.startswith(("<<<<<<< ", ">>>>>>> ")) or line == "======="]
     assert found == []
+
+
+def test_the_plan_package_names_its_lazy_model_names_once_for_each_reader() -> None:
+    """pipeline.plan imports its model on first use: the names type checkers see and the
+    names `__getattr__` hands out are two lists that must stay the same, and each resolves."""
+    import pipeline.plan as plan
+
+    tree = ast.parse((PACKAGE / "plan" / "__init__.py").read_text(encoding="utf-8"))
+    typed = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+             and node.module == "pipeline.plan.model" for alias in node.names}
+    assert typed == set(plan._MODEL_NAMES)
+    assert all(getattr(plan, name) is not None for name in typed)
