@@ -613,3 +613,30 @@ def test_slots_let_waiting_work_pass_the_background() -> None:
     background.join(5)
     assert order == ["Vergleich", "Hintergrund"]
     assert slots.acquire(background=True) is None  # both gave the slot back
+
+
+def test_side_by_side_runs_give_each_slot_back_as_their_pandoc_ends(tmp_path: Path) -> None:
+    """The old side of a redline is often read long before the new one: its slot is free
+    for the next pandoc then, not only when the slower one ends."""
+    import threading
+    import time
+
+    flag = tmp_path / "weiter"
+    waiting = tmp_path / "warten.lua"
+    waiting.write_text(f"while not io.open({str(flag)!r}) do end\n", encoding="utf-8")
+    slots = tools.Slots(2)
+    outputs: list[list[bytes]] = []
+    jobs = [(["-t", "plain"], "schnell\n"), (["-t", "plain", f"--lua-filter={waiting}"], "langsam\n")]
+    thread = threading.Thread(target=lambda: outputs.append(
+        tools.run_pandoc_side_by_side(jobs, slots=slots)))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while slots._free != 1 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert slots._free == 1, "the fast pandoc's slot was not given back"
+    finally:
+        flag.write_text("", encoding="utf-8")
+        thread.join(10)
+    assert outputs == [[b"schnell\n", b"langsam\n"]]
+    assert slots._free == 2

@@ -145,7 +145,8 @@ def run_pandoc_side_by_side(jobs: Sequence[tuple[Sequence[str], str]],
 
     pandoc uses one core; a big document split into independent pieces converts in about
     1/n of the time on n cores. If one conversion fails, the others are stopped and its
-    RenderError is raised. With `slots`, each process takes one first (see run_pandoc_pool).
+    RenderError is raised. With `slots`, each process takes one first (see run_pandoc_pool)
+    and gives it back as it ends.
     """
     if len(jobs) == 1:
         args, stdin = jobs[0]
@@ -153,17 +154,34 @@ def run_pandoc_side_by_side(jobs: Sequence[tuple[Sequence[str], str]],
             return [run_pandoc(args, stdin, started=started)]
     from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
-    held = 0
     processes: list[PandocProcess] = []
+    held: list[bool] = []  # per process: its slot not yet given back
+    lock = threading.Lock()
+
+    def give_back(n: int) -> None:
+        """Each slot as its own pandoc ends: a waiting conversion need not wait for the
+        slowest of these (the old side of a redline is often read long before the new)."""
+        with lock:
+            if not held[n]:
+                return
+            held[n] = False
+        slots.release()
+
+    def finish(n: int, stdin: str) -> bytes:
+        try:
+            return processes[n].finish(stdin)
+        finally:
+            if slots is not None:
+                give_back(n)
+
     pool = ThreadPoolExecutor(len(jobs))
     try:
         for args, _ in jobs:
             if slots is not None:
                 slots.acquire()
-                held += 1
+                held.append(True)
             processes.append(PandocProcess(args))
-        outputs = [pool.submit(process.finish, stdin)
-                   for process, (_, stdin) in zip(processes, jobs, strict=True)]
+        outputs = [pool.submit(finish, n, stdin) for n, (_, stdin) in enumerate(jobs)]
         if started is not None:
             started()
         ended, _ = wait(outputs, return_when=FIRST_EXCEPTION)
@@ -175,8 +193,9 @@ def run_pandoc_side_by_side(jobs: Sequence[tuple[Sequence[str], str]],
         for process in processes:  # after an error or Ctrl-C, the others stop too
             process.cancel()
         pool.shutdown()
-        for _ in range(held):
-            slots.release()
+        if slots is not None:
+            for n in range(len(held)):
+                give_back(n)
 
 
 class Slot(Protocol):
