@@ -11,7 +11,6 @@ pandoc, and kept in the build cache (render/svgpng.py). Without a cache, pandoc 
 
 from __future__ import annotations
 
-import html
 import io
 import re
 import zipfile
@@ -21,7 +20,7 @@ from pipeline.assemble import TOC_ANCHOR, Assembled, with_drucksache
 from pipeline.render import Settings, filter_args_for
 from pipeline.render.pandoc import PendingPandoc
 from pipeline.render.svgpng import PngCopies
-from pipeline.render.wordstyle import PLACEHOLDER_DRAFT, PLACEHOLDER_FASSUNG, PLACEHOLDER_TITLE, TEXT_WIDTH
+from pipeline.render.wordstyle import TEXT_WIDTH, fill_header, is_header
 
 TOC_TITLE = "Inhalt"
 TOC_LEVELS = 2
@@ -113,24 +112,6 @@ def finish_word(docx: bytes, data: dict) -> bytes:
 
 
 _PACKED = (".png", ".jpg", ".jpeg", ".gif")
-
-
-def is_header(name: str) -> bool:
-    return re.fullmatch(r"word/header\d*\.xml", name) is not None
-
-
-def fill_header(xml: bytes, title: str, fassung: str, draft: str) -> bytes:
-    """A header part of templates/reference.docx with its placeholders filled: every DOCX
-    lip writes with that template must fill them, or Word shows LIPTITEL."""
-    text = xml.decode("utf-8")
-    for placeholder, value in ((PLACEHOLDER_TITLE, title), (PLACEHOLDER_FASSUNG, fassung),
-                               (PLACEHOLDER_DRAFT, draft)):
-        text = text.replace(placeholder, _text(value))
-    return text.encode("utf-8")
-
-
-def _text(value: str) -> str:
-    return html.escape(value, quote=False)
 
 
 _TITLE_BLOCK = re.compile(r'<w:p>\s*<w:pPr>\s*<w:pStyle w:val="(?:Title|Subtitle|Author|Date)" ?/>'

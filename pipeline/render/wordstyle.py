@@ -8,6 +8,7 @@ placeholders that render/docx.py fills per build (title, Fassung, ENTWURF).
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import sys
@@ -35,6 +36,22 @@ PLACEHOLDER_DRAFT = "LIPENTWURF"
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 HEADER_ID, FOOTER_ID = "rIdLipKopf", "rIdLipFuss"
+
+
+def is_header(name: str) -> bool:
+    return re.fullmatch(r"word/header\d*\.xml", name) is not None
+
+
+def fill_header(xml: bytes, title: str, fassung: str, draft: str) -> bytes:
+    """A header part of templates/reference.docx with its placeholders filled: every DOCX
+    lip writes with that template must fill them, or Word shows LIPTITEL. (Here, beside the
+    placeholders, not in render/docx.py: the redline's DOCX would import the whole
+    Beschlussdrucksache with it, 26–46 ms.)"""
+    text = xml.decode("utf-8")
+    for placeholder, value in ((PLACEHOLDER_TITLE, title), (PLACEHOLDER_FASSUNG, fassung),
+                               (PLACEHOLDER_DRAFT, draft)):
+        text = text.replace(placeholder, html.escape(value, quote=False))
+    return text.encode("utf-8")
 
 
 def _run(text: str, *, bold: bool = False, color: str | None = None) -> str:
