@@ -615,6 +615,47 @@ def test_slots_let_waiting_work_pass_the_background() -> None:
     assert slots.acquire(background=True) is None  # both gave the slot back
 
 
+def test_a_module_is_imported_while_pandoc_runs(tmp_path: Path, monkeypatch) -> None:
+    """typst's native library takes 27 ms to load; the PDF loads it while pandoc writes the
+    typst source. Here pandoc waits in a Lua filter for a file that only importing the
+    module writes: it ends only if the import ran beside it."""
+    import sys
+
+    flag = tmp_path / "importiert"
+    (tmp_path / "lip_probe_modul.py").write_text(
+        f"from pathlib import Path\nPath({str(flag)!r}).write_text('')\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "lip_probe_modul", raising=False)
+    waiting = tmp_path / "warten.lua"
+    waiting.write_text(
+        f"local t = os.time()\nwhile not io.open({str(flag)!r}) do\n"
+        "  if os.time() - t > 20 then error('nicht importiert') end\nend\n", encoding="utf-8")
+    out = tools.run_pandoc(["-t", "plain", f"--lua-filter={waiting}"], "Text\n",
+                           started=tools.import_meanwhile("lip_probe_modul"))
+    assert out == b"Text\n"
+    import lip_probe_modul  # noqa: F401  (waits for the thread's import, if still running)
+
+    assert "lip_probe_modul" in sys.modules
+
+
+def test_the_redlines_word_file_does_not_load_the_beschlussdrucksache() -> None:
+    """The redline's DOCX fills the template's header; taking that from render/docx.py
+    loaded the whole Beschlussdrucksache (YAML, plan model, council: 26–46 ms)."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, tempfile, pathlib\n"
+             "from pipeline.render import redline\n"
+             "out = pathlib.Path(tempfile.mkdtemp()) / 'r.docx'\n"
+             "redline.render_docx('Text [neu]{.ins}.\\n', out, title='T', author='A', "
+             "date='2026-01-01T00:00:00Z')\n"
+             "print(sorted(m for m in sys.modules if m in ('pipeline.assemble', 'ruamel.yaml', "
+             "'pipeline.render.docx')))\n")
+    shown = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True,
+                           text=True, cwd=Path(__file__).parent.parent).stdout
+    assert shown.strip() == "[]"
+
+
 def test_side_by_side_runs_give_each_slot_back_as_their_pandoc_ends(tmp_path: Path) -> None:
     """The old side of a redline is often read long before the new one: its slot is free
     for the next pandoc then, not only when the slower one ends."""

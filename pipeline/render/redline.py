@@ -16,7 +16,7 @@ from pipeline.files import write_atomic
 from pipeline.redline.engine import DEL, INS, PANDOC_API, resolve_blocks
 from pipeline.render import FILTER_DIR, templates_dir
 from pipeline.render.reader import REDLINE_READER as READER
-from pipeline.render.tools import fixed_clock, run_pandoc
+from pipeline.render.tools import fixed_clock, import_meanwhile, run_pandoc
 
 if TYPE_CHECKING:
     from pipeline.redline import Redline
@@ -129,7 +129,7 @@ def _unique_change_ids(docx: Path, title: str, version: str) -> None:
     """Track whole paragraphs' marks, and give every w:ins/w:del its own w:id (pandoc
     numbers insertions and deletions separately, so ids repeat; Word expects one per change);
     fill the template's page header."""
-    from pipeline.render.docx import fill_header, is_header
+    from pipeline.render.wordstyle import fill_header, is_header
 
     counter = iter(range(10_000, 10**9))
     tmp = docx.with_suffix(".docx.tmp")
@@ -151,11 +151,11 @@ def render_pdf(md: str, out: Path, *, title: str, meta: dict[str, str] | None = 
                epoch: int | None = None, template: str = "redline.typ",
                source_format: str = READER) -> Path:
     """Tagged PDF (PDF/UA-1) via pandoc → typst with the council template."""
-    import typst
-
     args = ["-f", source_format, "-t", "typst", "-s", "--template", str(TEMPLATES / template),
             "--lua-filter", str(FILTER), "-M", f"title={title}", *_meta_args(meta or {})]
-    typ = run_pandoc(args, md, env=_env(epoch))
+    typ = run_pandoc(args, md, env=_env(epoch), started=import_meanwhile("typst"))
+    import typst
+
     out.parent.mkdir(parents=True, exist_ok=True)
     src = out.with_suffix(".typ")
     src.write_bytes(typ)

@@ -368,6 +368,18 @@ def run_pandoc_pool(jobs: Sequence[tuple[Sequence[str], str | Callable[[], str]]
             raise
 
 
+def import_meanwhile(module: str) -> Callable[[], None]:
+    """A `started` for run_pandoc: import `module` in a thread while pandoc runs. typst
+    loads a native library of 27 ms, which the PDF would otherwise wait for after pandoc.
+    Import it again afterwards: that waits for this import, and raises its error if any."""
+    def start() -> None:
+        import importlib
+
+        threading.Thread(target=importlib.import_module, args=(module,), daemon=True,
+                         name=f"import-{module}").start()
+    return start
+
+
 def debug_log(message: str, *args) -> None:
     """Log at debug level once `lip --debug` has set logging up; importing logging just for
     this would cost every `lip` call ~10 ms."""
