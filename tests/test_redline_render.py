@@ -258,3 +258,48 @@ def test_a_passage_with_a_note_label_as_code_is_left_as_written() -> None:
     new = old.replace("Absatz mit", "Ein Absatz mit")
     md = redline_text.compare_markdown(old, new).markdown
     assert "`[^1]`" in md and "[^lip" not in md
+
+
+def _filtered(md: str, fmt: str) -> str:
+    from pipeline.render.reader import REDLINE_READER
+    from pipeline.render.tools import run_pandoc
+
+    return run_pandoc(["-f", REDLINE_READER, "-t", fmt, "--lua-filter",
+                       str(redline_render.FILTER)], md).decode("utf-8")
+
+
+def test_the_pdf_clamps_heading_levels_in_document_order_also_inside_a_chapter() -> None:
+    """The filter unwraps a chapter and collects ids in one pass, which meets the chapter's
+    own blocks before the ones inside them; heading levels (PDF/UA: no level skipped) need
+    document order. Here „B“ follows „A“ (level 1), inside a deleted passage, before „C“."""
+    md = ("::::: {.rl-kapitel autor=\"X\"}\n# A\n\n::: del\n#### B\n:::\n\n## C\n\n"
+          "#### D\n:::::\n")
+    levels = re.findall(r"^(=+) ([A-D])\b", _filtered(md, "typst"), re.M)
+    assert [(len(marks), name) for marks, name in levels] == [(1, "A"), (2, "B"), (2, "C"),
+                                                               (3, "D")]
+
+
+@pytest.mark.parametrize("fmt", ["html5", "docx", "typst"])
+def test_a_link_without_target_around_a_mark_keeps_the_mark(fmt) -> None:
+    """`[[Kitas]{.del}](#fehlt)`: the link goes (its target is not in the document), the
+    deletion stays: the link was unlinked in the same pass that makes the marks, which
+    then never saw the mark inside."""
+    md = "Die [[Kitas]{.del}](#fehlt)[Kindertagesstätten]{.ins} und [Ziel](#da).\n\n# Da\n"
+    if fmt == "docx":
+        import io
+
+        from pipeline.render.tools import run_pandoc
+        from pipeline.render.reader import REDLINE_READER
+
+        data = run_pandoc(["-f", REDLINE_READER, "-t", "docx", "--lua-filter",
+                           str(redline_render.FILTER)], md)
+        out = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml").decode("utf-8")
+        assert re.search(r"<w:del [^>]*>.*?<w:delText[^>]*>Kitas</w:delText>", out, re.S)
+        assert 'w:anchor="fehlt"' not in out and 'w:anchor="da"' in out
+        return
+    out = _filtered(md, fmt)
+    if fmt == "html5":
+        assert "<del><span class=\"visually-hidden\">Streichung: </span>Kitas</del>" in out
+        assert 'href="#fehlt"' not in out and 'href="#da"' in out
+    else:
+        assert "#del[Kitas];" in out and "<fehlt>" not in out and "<da>" in out

@@ -39,6 +39,7 @@ local function resolve(blocks, accept)
 end
 
 local docx_track_blocks
+local unlink  -- links to places outside the document become their text (defined below)
 
 -- Tracked runs for DOCX. A link goes around its tracked text (w:hyperlink > w:ins), never
 -- inside it: w:ins > w:hyperlink is not valid OOXML and LibreOffice loses the link text.
@@ -66,6 +67,7 @@ end
 docx_track_blocks = function(blocks, kind)
   local function wrap(content) return track_inlines(content, kind) end
   return blocks:walk({
+    Link = unlink,
     Para = function(p) return pandoc.Para(wrap(p.content)) end,
     Plain = function(p) return pandoc.Plain(wrap(p.content)) end,
     Header = function(h) return pandoc.Header(h.level, wrap(h.content), h.attr) end,
@@ -79,9 +81,9 @@ end
 local function Span(el)
   local kind = kind_of(el.attr)
   if not kind then return nil end
-  -- marks inside first: the pass is top-down, and what a function returns is not visited
-  -- again, only its children
-  el.content = el.content:walk({ Span = Span })
+  -- marks and links inside first: the pass is top-down, and what a function returns is not
+  -- visited again, only its children
+  el.content = el.content:walk({ Span = Span, Link = unlink })
   if FORMAT:match('typst') then
     return typst_wrap(kind, el.content, true)
   elseif FORMAT:match('docx') then
@@ -154,7 +156,7 @@ end
 -- text (typst refuses unknown labels).
 local ids = {}
 local function note(el) if el.identifier and el.identifier ~= '' then ids[el.identifier] = true end end
-local function unlink(l)
+unlink = function(l)
   local target = l.target:match('^#(.+)$')
   if target and not ids[target] then return l.content end
 end
@@ -168,18 +170,6 @@ local function clamp_heading(h)
   return h
 end
 
--- A chapter's Expert*innengruppe is the author of its tracked changes: the chapter's box
--- gives way to two markers around its content, which the marks pass reads (a Div of its own
--- would hide the chapter's top-level changes from that pass).
-local AUTHOR = 'lip-redline-autor'
-local function unwrap_chapter(d)
-  if not d.classes:includes('rl-kapitel') then return nil end
-  local out = pandoc.Blocks { pandoc.RawBlock(AUTHOR, d.attributes['autor'] or '') }
-  out:extend(d.content)
-  out:insert(pandoc.RawBlock(AUTHOR, ''))  -- '': the document's author (metadata)
-  return out
-end
-
 -- Divs top-down, so moved passages are resolved before their inner spans change
 local function mark_div(d)
   if FORMAT:match('typst') and (d.classes:includes('vorgaben') or d.classes:includes('hinweis')) then
@@ -191,27 +181,58 @@ end
 local typst_text = dofile(PANDOC_SCRIPT_FILE:gsub('[^/]*$', '') .. 'build-typst-text.lua').filter()
 local synopse_typst = dofile(PANDOC_SCRIPT_FILE:gsub('[^/]*$', '') .. 'synopse-typst.lua')
 
--- 1. top-down, so that a deleted passage loses its ids before they are collected
-local collect = { traverse = 'topdown',
-  Div = function(d)
-    local stripped = strip_deleted(d)
-    note(d)
-    return stripped
-  end,
-  Header = note, Span = note, Table = note, Figure = note, CodeBlock = note, Image = note,
-  Link = note }
--- 2. links, images, chapters, the metadata, and for typst heading levels and generated text
-local prepare = { Meta = read_meta, Link = unlink, Image = html.image_text, Div = unwrap_chapter }
+-- 1. top-down, so that a deleted passage loses its ids before they are collected; the
+-- metadata; images become their description; chapters are unwrapped (below); for typst
+-- generated text
+local collect = { traverse = 'topdown', Meta = read_meta,
+  Header = note, Span = note, Table = note, Figure = note, CodeBlock = note, Link = note,
+  Image = function(img) note(img); return html.image_text(img) end }
+local function both(f, g) return function(el) local r = f(el); return g(r or el) or r end end
 if FORMAT:match('typst') then
-  prepare.Header = clamp_heading
-  for k, f in pairs(typst_text) do prepare[k] = f end
+  for k, f in pairs(typst_text) do collect[k] = collect[k] and both(collect[k], f) or f end
 end
--- 3. the marks
-local marks = { traverse = 'topdown', Div = mark_div, Span = Span,
+
+-- A chapter's Expert*innengruppe is the author of its tracked changes: the chapter's box
+-- gives way to two markers around its content, which the marks pass reads (a Div of its own
+-- would hide the chapter's top-level changes from that pass).
+local AUTHOR = 'lip-redline-autor'
+-- The blocks a function returns are not visited again in a top-down pass, only their
+-- children: the chapter's own blocks go through this pass here.
+local function unwrap_chapter(d)
+  local out = pandoc.Blocks { pandoc.RawBlock(AUTHOR, d.attributes['autor'] or '') }
+  for _, b in ipairs(d.content) do
+    local f = collect[b.t]
+    local r = f and f(b)
+    if r == nil then out:insert(b) elseif r.t then out:insert(r) else out:extend(r) end
+  end
+  out:insert(pandoc.RawBlock(AUTHOR, ''))  -- '': the document's author (metadata)
+  return out
+end
+
+collect.Div = function(d)
+  if d.classes:includes('rl-kapitel') then return unwrap_chapter(d) end
+  local stripped = strip_deleted(d)
+  note(d)
+  return stripped
+end
+
+-- 2. the marks; links to places outside the document become their text (now that all ids
+-- are known; those inside a mark as the mark is made). A link that goes is replaced by its
+-- content, which this top-down pass will not visit: the marks in it are made here.
+local function unlink_marked(l)
+  local content = unlink(l)
+  if content then return content:walk({ Span = Span, Link = unlink }) end
+end
+local marks = { traverse = 'topdown', Div = mark_div, Span = Span, Link = unlink_marked,
   RawBlock = function(r)
     if r.format == AUTHOR then author = r.text ~= '' and r.text or default_author; return {} end
   end }
 
-local passes = { collect, prepare, marks }
-if FORMAT:match('typst') then table.insert(passes, { Table = synopse_typst.table }) end
+local passes = { collect, marks }
+if FORMAT:match('typst') then
+  -- heading levels in a pass of their own: the chapter's blocks (unwrapped above) come to
+  -- the first pass before the blocks inside them, not in document order
+  table.insert(passes, 2, { Header = clamp_heading })
+  table.insert(passes, { Table = synopse_typst.table })
+end
 return passes
