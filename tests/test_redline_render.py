@@ -260,12 +260,13 @@ def test_a_passage_with_a_note_label_as_code_is_left_as_written() -> None:
     assert "`[^1]`" in md and "[^lip" not in md
 
 
-def _filtered(md: str, fmt: str) -> str:
+def _filtered(md: str, fmt: str) -> bytes:
+    """pandoc's output for `fmt` through the redline filter."""
     from pipeline.render.reader import REDLINE_READER
     from pipeline.render.tools import run_pandoc
 
     return run_pandoc(["-f", REDLINE_READER, "-t", fmt, "--lua-filter",
-                       str(redline_render.FILTER)], md).decode("utf-8")
+                       str(redline_render.FILTER)], md)
 
 
 def test_the_pdf_clamps_heading_levels_in_document_order_also_inside_a_chapter() -> None:
@@ -274,7 +275,7 @@ def test_the_pdf_clamps_heading_levels_in_document_order_also_inside_a_chapter()
     document order. Here „B“ follows „A“ (level 1), inside a deleted passage, before „C“."""
     md = ("::::: {.rl-kapitel autor=\"X\"}\n# A\n\n::: del\n#### B\n:::\n\n## C\n\n"
           "#### D\n:::::\n")
-    levels = re.findall(r"^(=+) ([A-D])\b", _filtered(md, "typst"), re.M)
+    levels = re.findall(r"^(=+) ([A-D])\b", _filtered(md, "typst").decode(), re.M)
     assert [(len(marks), name) for marks, name in levels] == [(1, "A"), (2, "B"), (2, "C"),
                                                                (3, "D")]
 
@@ -288,16 +289,12 @@ def test_a_link_without_target_around_a_mark_keeps_the_mark(fmt) -> None:
     if fmt == "docx":
         import io
 
-        from pipeline.render.tools import run_pandoc
-        from pipeline.render.reader import REDLINE_READER
-
-        data = run_pandoc(["-f", REDLINE_READER, "-t", "docx", "--lua-filter",
-                           str(redline_render.FILTER)], md)
-        out = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml").decode("utf-8")
+        docx = zipfile.ZipFile(io.BytesIO(_filtered(md, "docx")))
+        out = docx.read("word/document.xml").decode("utf-8")
         assert re.search(r"<w:del [^>]*>.*?<w:delText[^>]*>Kitas</w:delText>", out, re.S)
         assert 'w:anchor="fehlt"' not in out and 'w:anchor="da"' in out
         return
-    out = _filtered(md, fmt)
+    out = _filtered(md, fmt).decode()
     if fmt == "html5":
         assert "<del><span class=\"visually-hidden\">Streichung: </span>Kitas</del>" in out
         assert 'href="#fehlt"' not in out and 'href="#da"' in out
