@@ -19,7 +19,7 @@ from pipeline.files import write_atomic
 from pipeline.redline.engine import PANDOC_API
 from pipeline.render.reader import REDLINE_READER as READER
 from pipeline.render.redline import FILTER, TEMPLATES, synopse_document
-from pipeline.render.tools import fixed_clock, run_pandoc
+from pipeline.render.tools import fixed_clock, import_meanwhile, run_pandoc
 
 STANDARDS = ["a-3b", "ua-1"]
 
@@ -74,8 +74,6 @@ def document_json(sections: list[Section], *, intro: str = "") -> dict:
 def render_pdf(doc: dict, out: Path, *, title: str, subtitle: str = "", sender: str = "",
                version: str = "", epoch: int = 0, legend: bool = False) -> Path:
     """pandoc JSON -> typst (council template) -> PDF/UA-1 + PDF/A-3b at `out`."""
-    import typst
-
     meta = {"title": title, "subtitle": subtitle, "absender": sender, "version": version,
             "lang": "de-DE"}
     doc = {**doc, "meta": {k: {"t": "MetaString", "c": v} for k, v in meta.items() if v}}
@@ -85,7 +83,10 @@ def render_pdf(doc: dict, out: Path, *, title: str, subtitle: str = "", sender: 
         doc["meta"]["synopse"] = {"t": "MetaBool", "c": True}
     source = run_pandoc(["-f", "json", "-t", "typst", "-s", "--template",
                          str(TEMPLATES / "redline.typ"), "--lua-filter", str(FILTER)],
-                        json.dumps(doc, ensure_ascii=False), env=fixed_clock(epoch))
+                        json.dumps(doc, ensure_ascii=False), env=fixed_clock(epoch),
+                        started=import_meanwhile("typst"))
+    import typst
+
     out.parent.mkdir(parents=True, exist_ok=True)
     typ = out.with_suffix(".typ")
     write_atomic(typ, source)
