@@ -78,12 +78,19 @@ docx_track_blocks = function(blocks, kind)
   })
 end
 
-local function Span(el)
+local Span
+
+-- The marks in `inlines` made, and links without target there gone: what the marks pass
+-- does, for inlines it will not visit (top-down, it visits what a function returns only
+-- below its top level).
+local function marks_inside(inlines)
+  return inlines:walk({ Span = Span, Link = unlink })
+end
+
+Span = function(el)
   local kind = kind_of(el.attr)
   if not kind then return nil end
-  -- marks and links inside first: the pass is top-down, and what a function returns is not
-  -- visited again, only its children
-  el.content = el.content:walk({ Span = Span, Link = unlink })
+  el.content = marks_inside(el.content)  -- inside first: this mark's content is returned
   if FORMAT:match('typst') then
     return typst_wrap(kind, el.content, true)
   elseif FORMAT:match('docx') then
@@ -221,7 +228,7 @@ end
 -- content, which this top-down pass will not visit: the marks in it are made here.
 local function unlink_marked(l)
   local content = unlink(l)
-  if content then return content:walk({ Span = Span, Link = unlink }) end
+  if content then return marks_inside(content) end
 end
 local marks = { traverse = 'topdown', Div = mark_div, Span = Span, Link = unlink_marked,
   RawBlock = function(r)
