@@ -392,12 +392,12 @@ def test_marks_in_headings_and_pandocs_list_separator_go_without_the_filter(
 def test_a_part_key_names_only_the_definitions_the_part_uses() -> None:
     texts = ["## A\n\nText[^a].", "## B\n\nSiehe [Gesetz].", "## C\n\nOhne alles."]
     defs = ["[^a]: Eins.\n[gesetz]: https://example.org/g\n[^z]: Zett."]
-    keys = redline_html._part_keys(texts, defs)
-    other_z = redline_html._part_keys(texts, [defs[0].replace("Zett.", "Anders.")])
+    keys = redline_html.part_keys(texts, defs)
+    other_z = redline_html.part_keys(texts, [defs[0].replace("Zett.", "Anders.")])
     assert other_z == keys  # nobody uses [^z]
-    other_a = redline_html._part_keys(texts, [defs[0].replace("Eins.", "Zwei.")])
+    other_a = redline_html.part_keys(texts, [defs[0].replace("Eins.", "Zwei.")])
     assert other_a[0] != keys[0] and other_a[1:] == keys[1:]
-    other_link = redline_html._part_keys(texts, [defs[0].replace("/g", "/h")])
+    other_link = redline_html.part_keys(texts, [defs[0].replace("/g", "/h")])
     assert other_link[1] != keys[1] and other_link[0] == keys[0] and other_link[2] == keys[2]
 
 
@@ -442,7 +442,7 @@ def test_shared_passages_are_converted_ahead_even_when_much_changed(tmp_path,
     page_md = (result.out_dir / "redline.html").read_bytes()
     assert b"Der Absatz 9 bleibt" in page_md and b"<ins>" in page_md
     # the page takes the parts converted ahead from memory, not back from the cache
-    assert read_back and not set(redline_html._part_keys(ahead, [])) & set(read_back)
+    assert read_back and not set(redline_html.part_keys(ahead, [])) & set(read_back)
 
 
 def test_a_redline_runs_no_more_pandocs_at_once_than_there_are_cores(tmp_path,

@@ -339,7 +339,8 @@ def _write_pdf(job: _Job, out: Path) -> list[Path]:
     from pipeline.render import redline as render
 
     return [render.render_pdf(job.full, out / "redline.pdf", title=job.title, meta=job.meta,
-                              epoch=job.epoch)]
+                              epoch=job.epoch, cache_dir=job.cache_dir,
+                              slots=job.ahead.slots if job.ahead else None)]
 
 
 def _write_docx(job: _Job, out: Path) -> list[Path]:

@@ -16,7 +16,7 @@ from pipeline.files import write_atomic
 from pipeline.redline.engine import DEL, INS, PANDOC_API, resolve_blocks
 from pipeline.render import FILTER_DIR, templates_dir
 from pipeline.render.reader import REDLINE_READER as READER
-from pipeline.render.tools import fixed_clock, import_meanwhile, run_pandoc
+from pipeline.render.tools import Slot, fixed_clock, import_meanwhile, run_pandoc
 
 if TYPE_CHECKING:
     from pipeline.redline import Redline
@@ -149,11 +149,21 @@ def _unique_change_ids(docx: Path, title: str, version: str) -> None:
 
 def render_pdf(md: str, out: Path, *, title: str, meta: dict[str, str] | None = None,
                epoch: int | None = None, template: str = "redline.typ",
-               source_format: str = READER) -> Path:
-    """Tagged PDF (PDF/UA-1) via pandoc → typst with the council template."""
-    args = ["-f", source_format, "-t", "typst", "-s", "--template", str(TEMPLATES / template),
-            "--lua-filter", str(FILTER), "-M", f"title={title}", *_meta_args(meta or {})]
-    typ = run_pandoc(args, md, env=_env(epoch), started=import_meanwhile("typst"))
+               source_format: str = READER, cache_dir: Path | None = None,
+               slots: Slot | None = None) -> Path:
+    """Tagged PDF (PDF/UA-1) via pandoc → typst with the council template. Markdown is
+    converted in parts, cached in `cache_dir` (`redline_typst`); `slots` are shared with the
+    command's other pandocs."""
+    from pipeline.render import redline_typst
+
+    if source_format == READER:
+        import_meanwhile("typst")()  # typst loads while pandoc converts
+        typ = redline_typst.typst_source(md, title=title, meta=meta, epoch=epoch,
+                                         cache_dir=cache_dir, slots=slots, template=template)
+    else:
+        typ = redline_typst.typst_whole(md, title=title, meta=meta, epoch=epoch,
+                                        template=template, source_format=source_format,
+                                        started=import_meanwhile("typst"))
     import typst
 
     out.parent.mkdir(parents=True, exist_ok=True)

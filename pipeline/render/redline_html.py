@@ -284,11 +284,11 @@ def _convert(items: list[tuple[str, str]], defs: list[str],
     the filter after all is converted again with it."""
     plain = [(k, t) for k, t in items if _may_be_plain(t)]
     marked = [(k, t) for k, t in items if not _may_be_plain(t)]
-    plain_runs = _runs(plain)
-    parts, again = _convert_runs(plain_runs + _runs(marked), defs, len(plain_runs), slots)
+    plain_runs = part_runs(plain)
+    parts, again = _convert_runs(plain_runs + part_runs(marked), defs, len(plain_runs), slots)
     if again:
         texts = dict(items)
-        more, _ = _convert_runs(_runs([(k, texts[k]) for k in again]), defs, 0, slots)
+        more, _ = _convert_runs(part_runs([(k, texts[k]) for k in again]), defs, 0, slots)
         parts.update(more)
     return parts
 
@@ -573,7 +573,7 @@ def _renumber_note(item: str, n: int | str) -> str:
     return _BACKLINK.sub(f'<a href="#fnref{n}" class="footnote-back" role="doc-backlink">', item)
 
 
-def _runs(items: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+def part_runs(items: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
     """Runs of parts for one pandoc each: at least one per core (above
     PARALLEL_MIN_CHARS), at most RUN_MAX_CHARS each, so that a pandoc's memory does not grow
     with the document, and as many as fill every core in each round."""
@@ -711,7 +711,7 @@ def convert_ahead(show: Callable[[str], str], cache_dir: Path | None) -> Ahead:
                 return
             texts, defs = split
             shared = [t for t in texts if hash(t) in in_old]
-            keys = _part_keys(shared, defs)
+            keys = part_keys(shared, defs)
             with Cache(cache_dir, "redline-html.sqlite", CACHE_LIMIT_BYTES) as cache:
                 have = cache.get_many(list(dict.fromkeys(keys)))
                 missing = {k: t for k, t in zip(keys, shared, strict=True) if k not in have}
@@ -736,11 +736,11 @@ def _digest_of(old: str, new: str) -> str:
     return h.hexdigest()
 
 
-def _part_keys(texts: list[str], defs: list[str]) -> list[str]:
-    """Each part's cache key: its text and the definitions it may use. A part's HTML does not
-    depend on the others (a changed footnote elsewhere, or ALT's notes that NEU lacks, leave
-    the key as it is)."""
-    tool = _tool_key()
+def part_keys(texts: list[str], defs: list[str], tool: str | None = None) -> list[str]:
+    """Each part's cache key: its text and the definitions it may use, and `tool` (how it is
+    converted; the page's by default). A part's conversion does not depend on the others (a
+    changed footnote elsewhere, or ALT's notes that NEU lacks, leave the key as it is)."""
+    tool = tool if tool is not None else _tool_key()
     definitions = _definitions(defs)
     keys = []
     for text in texts:
@@ -789,7 +789,7 @@ def render_html_bytes(md: str, *, title: str, meta: dict[str, str] | None = None
         ahead.join()
         return render_html_whole(md, title=title, meta=meta, epoch=epoch)
     texts, defs = split
-    keys = _part_keys(texts, defs)
+    keys = part_keys(texts, defs)
     with Cache(cache_dir, "redline-html.sqlite", CACHE_LIMIT_BYTES) as cache:
         # what the conversion ahead has done so far is in memory: not read back from the cache
         done = ahead.parts

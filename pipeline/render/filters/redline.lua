@@ -5,6 +5,19 @@
 
 local author, date = "lip", "2020-01-01T00:00:00Z"
 
+-- set by redline-typst-teile.lua: typst for a run of parts, the whole document's work left
+-- to Python (see there)
+local teile = REDLINE_TEILE == true and FORMAT:match('typst') ~= nil
+local infos = {}  -- one per part, in order
+local function part_key(r)
+  return r.format == 'html' and r.text:match('^<!%-%-rl%-teil:(%S+)%-%->$')
+end
+-- the part a pass is in: each pass counts the parts' markers it meets (in document order)
+local function counter()
+  local k = 0
+  return function(r) if part_key(r) then k = k + 1 end end, function() return infos[k] end
+end
+
 -- the HTML of changes, shared with redline-teile.lua
 local html = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE),
                                        'redline-html.lua' }))
@@ -162,20 +175,48 @@ end
 -- ... before the ids are collected, and links to places outside this document become plain
 -- text (typst refuses unknown labels).
 local ids = {}
-local function note(el) if el.identifier and el.identifier ~= '' then ids[el.identifier] = true end end
+local collect_marker, collect_part = counter()
+local function note(el)
+  if el.identifier and el.identifier ~= '' then
+    ids[el.identifier] = true
+    if teile then table.insert(collect_part().i, el.identifier) end
+  end
+end
 unlink = function(l)
   local target = l.target:match('^#(.+)$')
   if target and not ids[target] then return l.content end
+end
+if teile then  -- the target may be in another part: Python decides
+  unlink = function(l)
+    local target = l.target:match('^#(.+)$')
+    if not target then return nil end
+    local code = target:gsub('[^%w_.:%-]', function(c) return string.format('%%%02X', c:byte()) end)
+    return { pandoc.RawInline('typst', '/*rl-a:' .. code .. '*/'), l,
+             pandoc.RawInline('typst', '/*/rl-a*/') }
+  end
 end
 
 -- PDF/UA wants consecutive heading levels; the title is the level-1 heading before all
 -- (headings come to this function in document order).
 local prev_level = 1
 local function clamp_heading(h)
-  if h.level > prev_level + 1 then h.level = prev_level + 1 end
+  if prev_level and h.level > prev_level + 1 then h.level = prev_level + 1 end
   prev_level = h.level
   return h
 end
+-- in parts: from each part's first heading on, the marker written as a typst line
+local level_marker, level_part = counter()
+local levels = {
+  Header = function(h) table.insert(level_part().l, h.level); return clamp_heading(h) end,
+  RawBlock = function(r)
+    local key = part_key(r)
+    if key then
+      level_marker(r)
+      prev_level = tonumber(key:match('@(%d+)$'))  -- the heading before, if Python knows it
+      return pandoc.RawBlock('typst', '// rl-teil: ' .. key)
+    end
+  end,
+}
 
 -- Divs top-down, so moved passages are resolved before their inner spans change
 local function mark_div(d)
@@ -230,7 +271,9 @@ local function unlink_marked(l)
   local content = unlink(l)
   if content then return marks_inside(content) end
 end
-local marks = { traverse = 'topdown', Div = mark_div, Span = Span, Link = unlink_marked,
+local unlink_in_part = unlink
+local marks = { traverse = 'topdown', Div = mark_div, Span = Span,
+  Link = teile and unlink_in_part or unlink_marked,
   RawBlock = function(r)
     if r.format == AUTHOR then author = r.text ~= '' and r.text or default_author; return {} end
   end }
@@ -239,7 +282,35 @@ local passes = { collect, marks }
 if FORMAT:match('typst') then
   -- heading levels in a pass of their own: the chapter's blocks (unwrapped above) come to
   -- the first pass before the blocks inside them, not in document order
-  table.insert(passes, 2, { Header = clamp_heading })
+  table.insert(passes, 2, teile and levels or { Header = clamp_heading })
   table.insert(passes, { Table = synopse_typst.table })
+end
+if teile then
+  -- before all: each heading's text and own id as read (the collect pass changes them)
+  local marker, part = counter()
+  table.insert(passes, 1, {
+    RawBlock = function(r)
+      if part_key(r) then
+        table.insert(infos, { h = {}, i = {}, l = {} })
+        marker(r)
+      end
+    end,
+    Header = function(h)
+      local heads = part().h
+      if h.identifier ~= '' then
+        table.insert(heads, { x = h.identifier })
+      else
+        table.insert(heads, { s = pandoc.utils.stringify(h.content) })
+        h.identifier = 'rlhid' .. #heads .. 'z'
+      end
+      return h
+    end,
+  })
+  collect.RawBlock = collect_marker
+  table.insert(passes, { Pandoc = function(doc)
+    local f = assert(io.open(pandoc.utils.stringify(doc.meta['redline-info']), 'w'))
+    f:write(pandoc.json.encode(infos))
+    f:close()
+  end })
 end
 return passes
