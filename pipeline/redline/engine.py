@@ -1583,7 +1583,7 @@ def resolve_blocks(blocks: list, accept: bool, keep_marks: bool = False) -> list
     def walk(node: Any) -> Any:
         if isinstance(node, list):
             if node and isinstance(node[0], dict) and "t" in node[0]:
-                if node[0]["t"] in _INLINE_TYPES:
+                if node[0]["t"] in INLINE_TYPES:
                     return walk_inlines(node)
                 if node[0]["t"] in _ALL_BLOCKS:
                     return walk_blocks(node)
@@ -1596,6 +1596,6 @@ def resolve_blocks(blocks: list, accept: bool, keep_marks: bool = False) -> list
 
 
 _ALL_BLOCKS = _BLOCK_TYPES | {"CodeBlock", "RawBlock", "HorizontalRule"}
-_INLINE_TYPES = {"Str", "Space", "SoftBreak", "LineBreak", "Emph", "Strong", "Underline",
+INLINE_TYPES = {"Str", "Space", "SoftBreak", "LineBreak", "Emph", "Strong", "Underline",
                  "Strikeout", "Superscript", "Subscript", "SmallCaps", "Quoted", "Cite", "Code",
                  "Math", "RawInline", "Link", "Image", "Note", "Span"}
