@@ -120,10 +120,12 @@ def test_a_changed_part_is_converted_again_and_the_rest_comes_from_the_cache(tmp
     assert out == redline_typst.typst_whole(changed, title="T")
 
 
-def test_a_broken_cache_entry_is_converted_again(tmp_path) -> None:
+@pytest.mark.parametrize("damage", ['{kaputt', '{"typst": 1, "heads": [], "ids": [], "levels": []}',
+                                    '["kopf"]'])
+def test_a_broken_cache_entry_is_converted_again(damage, tmp_path) -> None:
     redline_typst.typst_source(DOC, title="T", cache_dir=tmp_path)
     with sqlite3.connect(tmp_path / "redline-typst.sqlite") as db:
-        db.execute("UPDATE eintraege SET daten = '{kaputt'")
+        db.execute("UPDATE eintraege SET daten = ?", (damage,))
     assert redline_typst.typst_source(DOC, title="T", cache_dir=tmp_path) == \
         redline_typst.typst_whole(DOC, title="T")
 

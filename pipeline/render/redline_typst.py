@@ -104,9 +104,13 @@ class _Part:
     def load(data: str) -> _Part | None:
         """A part from the cache; None if the entry is damaged (it is converted again)."""
         try:
-            return _Part(**json.loads(data))
+            part = _Part(**json.loads(data))
         except (ValueError, TypeError):
             return None
+        if not isinstance(part.typst, str) or not all(
+                isinstance(x, list) for x in (part.heads, part.ids, part.levels)):
+            return None
+        return part
 
 
 class _Whole(Exception):  # noqa: N818  (not an error: a way out)
@@ -118,7 +122,6 @@ def _list(value) -> list:
     return value if isinstance(value, list) else []
 
 
-@functools.cache
 def _tool_key() -> str:
     import hashlib
 
@@ -163,7 +166,8 @@ def _convert(items: list[tuple[str, str]], defs: list[str],
 
 
 def _label(ident: str) -> str:
-    """The typst label pandoc writes for a heading's id, in the form `<id>` (others: None)."""
+    """The typst label pandoc writes for a heading's id: `<id>`. An id that pandoc may write
+    otherwise (`#label("x²")`) sends the document to be converted whole."""
     if not ident or not all(c in "-.:" or ("a" + c).isidentifier() for c in ident):
         raise _Whole
     return f"<{ident}>"

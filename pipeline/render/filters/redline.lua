@@ -271,9 +271,8 @@ local function unlink_marked(l)
   local content = unlink(l)
   if content then return marks_inside(content) end
 end
-local unlink_in_part = unlink
 local marks = { traverse = 'topdown', Div = mark_div, Span = Span,
-  Link = teile and unlink_in_part or unlink_marked,
+  Link = teile and unlink or unlink_marked,  -- in parts: marked, pandoc goes on inside
   RawBlock = function(r)
     if r.format == AUTHOR then author = r.text ~= '' and r.text or default_author; return {} end
   end }
