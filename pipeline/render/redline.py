@@ -284,10 +284,14 @@ def _words(text: str) -> list[dict[str, Any]]:
 
 def synopse_json(summary_md: str, redline_md: str, title: str) -> str:
     """Summary (Markdown) followed by the Synopse table, as pandoc JSON text."""
+    from pipeline.render.redline_text import compact_words
+
     doc = synopse_document(redline_md, title=title)
     if summary_md:
         summary = json.loads(run_pandoc(["-f", READER, "-t", "json"], summary_md))["blocks"]
         doc["blocks"] = summary + doc["blocks"]
+    # the same HTML and PDF from less than half the JSON (the BGB's: 6.7 → 2.8 s to typst)
+    doc["blocks"] = compact_words(doc["blocks"])
     return json.dumps(doc, ensure_ascii=False)
 
 
