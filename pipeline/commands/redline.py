@@ -354,10 +354,8 @@ def _write_docx(job: _Job, out: Path) -> list[Path]:
 def _write_synopse(job: _Job, out: Path) -> list[Path]:
     from pipeline.render import redline as render
 
-    return [render.render_synopse_html(job.summary, job.body, out / "synopse.html",
-                                       title=job.synopse_title, meta=job.meta, epoch=job.epoch),
-            render.render_synopse_pdf(job.summary, job.body, out / "synopse.pdf",
-                                      title=job.synopse_title, meta=job.meta, epoch=job.epoch)]
+    return render.render_synopse(job.summary, job.body, out, title=job.synopse_title,
+                                 meta=job.meta, epoch=job.epoch)
 
 
 WRITERS = {"html": _write_html, "pdf": _write_pdf, "docx": _write_docx,

@@ -197,11 +197,18 @@ def _plainify_headers(blocks: list) -> list:
     return out
 
 
+_WITH_ID = ("Span", "Div", "Link", "Image", "CodeBlock", "Table", "Figure", "Code")
+
+
 def _strip_ids(node: Any) -> Any:
-    """Drop identifiers (the old column repeats the new one's ids)."""
+    """Drop identifiers (the old column repeats the new one's ids). Words, spaces and other
+    elements without content of their own are taken as they are, not copied (the BGB's
+    Synopse has 1.7 million)."""
     if isinstance(node, dict):
         t, c = node.get("t"), node.get("c")
-        if t in ("Span", "Div", "Link", "Image", "CodeBlock", "Table", "Figure", "Code"):
+        if c is None or isinstance(c, str):
+            return node
+        if t in _WITH_ID:
             attr = c[0]
             return {"t": t, "c": [["", attr[1], attr[2]], *[_strip_ids(x) for x in c[1:]]]}
         if t == "Header":
@@ -243,9 +250,14 @@ def synopse_rows(blocks: list) -> list[tuple[list, list, bool]]:
                          False))
             k += 2
             continue
+        whole = json.dumps([b])
+        if '"ins"' not in whole and '"del"' not in whole:  # no mark in it: the same in both
+            rows.append(([b], [b], True))
+            k += 1
+            continue
         old = resolve_blocks([b], False, True)
         new = resolve_blocks([b], True, True)
-        unchanged = json.dumps(old) == json.dumps([b]) and json.dumps(new) == json.dumps([b])
+        unchanged = json.dumps(old) == whole and json.dumps(new) == whole
         rows.append((old, new, unchanged))
         k += 1
     return rows
@@ -262,7 +274,9 @@ def synopse_document(redline_md: str, *, title: str, heading_old: str = "Bisheri
         elif unchanged and old and old[0]["t"] == "Div" and "vorgaben" in old[0]["c"][0][1]:
             rows.append([["", ["rl-vorgaben"], []], [_cell(_strip_ids(old), 2)]])  # once, across both
         else:
-            rows.append([["", [], []], [_cell(_strip_ids(old)), _cell(_strip_ids(new))]])
+            same = _strip_ids(old) if unchanged else None  # one copy for both columns
+            rows.append([["", [], []], [_cell(same or _strip_ids(old)),
+                                        _cell(same or _strip_ids(new))]])
     head = [["", [], []], [[["", [], []], [_cell([{"t": "Plain", "c": _words(heading_old)}]),
                                            _cell([{"t": "Plain", "c": _words(heading_new)}])]]]]
     table = {"t": "Table", "c": [
@@ -309,16 +323,39 @@ def synopse_fragment(redline_md: str, *, heading_old: str, heading_new: str,
 
 
 def render_synopse_html(summary_md: str, redline_md: str, out: Path, *, title: str,
-                        meta: dict[str, str] | None = None, epoch: int | None = None) -> Path:
+                        meta: dict[str, str] | None = None, epoch: int | None = None,
+                        synopse: str | None = None) -> Path:
+    """The Synopse as a page; `synopse`: its `synopse_json`, if made before."""
     args = ["-f", "json", "-t", "html5", "-s", "--template", str(TEMPLATES / "redline.html"),
             "--lua-filter", str(FILTER), "-M", f"title={title}", "-M", "lang=de",
             "-V", "synopse=1", *_meta_args(meta or {}), "-o", str(out)]
-    run_pandoc(args, synopse_json(summary_md, redline_md, title), env=_env(epoch))
+    run_pandoc(args, synopse if synopse is not None else synopse_json(summary_md, redline_md,
+                                                                      title), env=_env(epoch))
     return out
 
 
 def render_synopse_pdf(summary_md: str, redline_md: str, out: Path, *, title: str,
-                       meta: dict[str, str] | None = None, epoch: int | None = None) -> Path:
+                       meta: dict[str, str] | None = None, epoch: int | None = None,
+                       synopse: str | None = None) -> Path:
+    """The Synopse as a PDF; `synopse`: its `synopse_json`, if made before."""
     meta = {**(meta or {}), "synopse": "1"}
-    return render_pdf(synopse_json(summary_md, redline_md, title), out, title=title, meta=meta,
-                      epoch=epoch, template="redline.typ", source_format="json")
+    return render_pdf(synopse if synopse is not None else synopse_json(summary_md, redline_md,
+                                                                       title),
+                      out, title=title, meta=meta, epoch=epoch, template="redline.typ",
+                      source_format="json")
+
+
+def render_synopse(summary_md: str, redline_md: str, out_dir: Path, *, title: str,
+                   meta: dict[str, str] | None = None, epoch: int | None = None) -> list[Path]:
+    """synopse.html and synopse.pdf from one Synopse document (reading the redline twice
+    cost the BGB's 3 s), the page's pandoc beside the PDF's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    synopse = synopse_json(summary_md, redline_md, title)
+    with ThreadPoolExecutor(1, thread_name_prefix="synopse-seite") as pool:
+        page = pool.submit(render_synopse_html, summary_md, redline_md,
+                           out_dir / "synopse.html", title=title, meta=meta, epoch=epoch,
+                           synopse=synopse)
+        pdf = render_synopse_pdf(summary_md, redline_md, out_dir / "synopse.pdf", title=title,
+                                 meta=meta, epoch=epoch, synopse=synopse)
+        return [page.result(), pdf]
