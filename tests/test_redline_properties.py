@@ -149,6 +149,24 @@ def test_deterministic(pair: tuple[str, str]) -> None:
         redline_text.compare_markdown(old, new).markdown
 
 
+@settings(settings.get_profile(PROFILE), max_examples=12)
+@given(versions())
+def test_the_page_and_the_pdf_converted_in_parts_are_the_whole_documents(
+        pair: tuple[str, str]) -> None:
+    """The redline's page and the typst of its PDF, put together from parts converted one by
+    one (one pandoc per core), are byte for byte one conversion of the whole; headings of
+    levels 2–4 in any order test the PDF's consecutive levels across parts."""
+    from pipeline.render import redline_html, redline_typst
+
+    old, new = pair
+    md = "# Übersicht\n\n" + redline_text.compare_markdown(old, new).markdown
+    meta = {"version": "v"}
+    assert redline_typst.typst_source(md, title="T", meta=meta) == \
+        redline_typst.typst_whole(md, title="T", meta=meta)
+    assert redline_html.render_html_bytes(md, title="T", meta=meta) == \
+        redline_html.render_html_whole(md, title="T", meta=meta)
+
+
 @settings(settings.get_profile(PROFILE), max_examples=60)
 @given(st.text(alphabet="ab äöü.,\n-–*", max_size=40), st.text(alphabet="ab äöü.,\n-–*",
                                                                  max_size=40))
