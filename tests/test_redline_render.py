@@ -322,3 +322,17 @@ def test_a_long_synopse_is_several_tables_each_with_its_column_heads(tmp_path: P
     pdf = redline_render.render_synopse_pdf("", md, tmp_path / "s.pdf", title="Synopse", epoch=0)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True).stdout.decode()
     assert all(f"Absatz {s}.{k}:" in text for s in range(4) for k in range(60))
+
+
+def test_a_mark_inside_a_moved_passage_is_marked_in_the_page_and_the_pdf() -> None:
+    """An inserted table in a moved Maßnahme: the marks pass, top down, did not visit the
+    blocks the moved passage's mark returned, and the table stayed an unmarked box."""
+    from pipeline.render import redline_html, redline_typst
+
+    md = ("# Übersicht\n\n:::: {#verschoben-1 .moved .ins von=\"verschoben-1-alt\"}\n"
+          "Verschobener Absatz.\n\n::: ins\nEin neuer Absatz darin.\n:::\n::::\n\n"
+          "::: {#verschoben-1-alt .moved .del nach=\"verschoben-1\"}\nVerschobener Absatz.\n:::\n")
+    page = redline_html.render_html_whole(md, title="T").decode()
+    assert page.count('<ins class="rl-block rl-ins') == 2 and '<div class="ins">' not in page
+    typ = redline_typst.typst_whole(md, title="T").decode()
+    assert typ.index("#movedins[") < typ.index("#insblock[") < typ.index("Ein neuer Absatz")

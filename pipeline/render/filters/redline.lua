@@ -113,11 +113,19 @@ Span = function(el)
   end
 end
 
-local function Div(el)
+local Div
+-- The marks in `blocks` (an inserted table in a moved Maßnahme) made: the marks pass, top
+-- down, visits only what is inside the blocks a function returns, not the blocks themselves.
+local function divs_inside(blocks)
+  return blocks:walk({ Div = function(d) if kind_of(d.attr) then return Div(d) end end })
+end
+
+Div = function(el)
   local kind = kind_of(el.attr)
   if not kind then return nil end
   local moved = el.classes:includes('moved')
   local id = el.identifier
+  if not FORMAT:match('docx') then el.content = divs_inside(el.content) end
   if FORMAT:match('typst') then
     -- a chapter heading breaks the page, which typst forbids inside a block: such headings
     -- stay outside, marked inline
