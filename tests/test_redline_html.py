@@ -499,3 +499,21 @@ def test_the_engine_hands_its_split_to_the_conversion_ahead(old: str, new: str) 
     seen: list[str] = []
     compare_split(split_texts(old, new), split_seen=lambda o, n: seen.extend([o(), n()]))
     assert seen == [unchanged_markdown(old), unchanged_markdown(new)]
+
+
+def test_simple_marks_reach_pandoc_as_html_spans_where_they_read_the_same() -> None:
+    """pandoc reads `[Text]{.ins}` several times before it takes it for a span: a part's
+    simple marks go to it as `<span class="ins">`, not in code, indented lines or tables,
+    nor marks with brackets, escapes or HTML in them."""
+    text = ("Ein [neuer]{.ins} und [alter]{.del} Satz, [*betont*]{.ins}, "
+            "[[innen]{.del} außen]{.ins}, \\[kein]{.ins} und ![kein]{.del}.\n"
+            "    [eingerückt]{.ins}\n| [Zelle]{.ins} |\nMit `[Code]{.ins}`.")
+    assert redline_html.native_marks(text).split("\n") == [
+        'Ein <span class="ins">neuer</span> und <span class="del">alter</span> Satz, '
+        '<span class="ins">*betont*</span>, [<span class="del">innen</span> außen]{.ins}, '
+        "\\[kein]{.ins} und ![kein]{.del}.",
+        "    [eingerückt]{.ins}", "| [Zelle]{.ins} |", "Mit `[Code]{.ins}`."]
+    assert redline_html.native_marks("```\n[x]{.ins}\n```") == "```\n[x]{.ins}\n```"
+    md = "# Übersicht\n\n" + text + "\n"
+    assert redline_html.render_html_bytes(md, title="T") == \
+        redline_html.render_html_whole(md, title="T")
