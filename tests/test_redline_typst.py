@@ -174,3 +174,12 @@ def test_every_corpus_pair_converts_to_typst_in_parts_as_a_whole(name, old, new,
     whole, cold, warm = _both(md, tmp_path)
     assert cold == whole, name
     assert warm == whole, name
+
+
+def test_html_of_the_text_itself_keeps_the_marks_as_pandoc_reads_them(tmp_path) -> None:
+    """A part's simple marks reach pandoc as HTML spans; a run with HTML of the text's own
+    (read as raw HTML, not as spans) keeps them as written."""
+    md = ("# Übersicht\n\nEin [neuer]{.ins} Satz.\n\n## A\n\nText <span class=\"x\">roh</span> "
+          "und [alt]{.del}.\n\n## B\n\nNur [neu]{.ins}.\n")
+    assert redline_typst.typst_source(md, title="T", cache_dir=tmp_path) == \
+        redline_typst.typst_whole(md, title="T")

@@ -321,6 +321,15 @@ def _may_be_plain(text: str) -> bool:
     return _NOT_PLAIN_SOURCE.search(text) is None
 
 
+def may_hold_html(text: str) -> bool:
+    """Whether Markdown may hold HTML of its own (other than the comment with which pandoc's
+    writer parts two lists): then it is read without native_spans, as a whole."""
+    return _HTML_SOURCE.search(text) is not None
+
+
+_HTML_SOURCE = re.compile(r"<(?!!-- -->$)", re.M)
+
+
 def _convert_runs(runs: list[list[tuple[str, str]]], defs: list[str], plain: int,
                   slots: Slot | None = None
                   ) -> tuple[dict[str, _Part], list[str]]:

@@ -35,6 +35,8 @@ from pipeline.render.pandoc import RULED_TABLES, reader_for
 from pipeline.render.reader import REDLINE_READER
 from pipeline.render.redline_html import (
     heading_ids,
+    may_hold_html,
+    native_marks,
     part_keys,
     part_runs,
     split_parts,
@@ -52,7 +54,7 @@ FILTER = FILTER_DIR / "redline.lua"
 FILTER_PARTS = FILTER_DIR / "redline-typst-teile.lua"
 FILTERS_LOADED = ("redline-html.lua", "build-typst-text.lua", "synopse-typst.lua")
 """Lua files redline.lua loads: their contents are part of the cache key."""
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
 CACHE_LIMIT_BYTES = 200 * 1024 * 1024
 """The cache keeps the most recently used parts up to this size."""
 
@@ -136,7 +138,9 @@ def _convert(items: list[tuple[str, str]], defs: list[str],
     """Convert (key, part text) pairs in runs, one pandoc per run, all at once."""
     def source(run: list[tuple[str, str]]) -> str:
         # a mark after the last part as well: its typst keeps what separates it from the next
-        chunks = [f"<!--rl-teil:{key}-->\n\n{text}\n" for key, text in run]
+        native = _native(run)
+        chunks = [f"<!--rl-teil:{key}-->\n\n{native_marks(text) if native else text}\n"
+                  for key, text in run]
         chunks.append(f"<!--rl-teil:{_END}-->\n")
         return "\n".join(chunks) + ("\n" + "\n\n".join(defs) + "\n" if defs else "")
 
@@ -156,13 +160,20 @@ def _convert(items: list[tuple[str, str]], defs: list[str],
         info_files = [Path(tmp) / f"teile-{n}.json" for n in range(len(runs))]
         for converted in run_pandoc_pool([
                 (["-f", reader_for(*(t for _, t in run), *defs, reader=REDLINE_READER)
-                  + "-auto_identifiers", "-t", "typst", "--wrap=none",
+                  + "-auto_identifiers" + ("+native_spans" if _native(run) else ""),
+                  "-t", "typst", "--wrap=none",
                   "--lua-filter", str(FILTER_PARTS), "-M", f"redline-info={info}"],
                  functools.partial(source, run))
                 for run, info in zip(runs, info_files, strict=True)], cores(), slots,
                 then=digest):
             parts.update(converted)
     return parts
+
+
+def _native(run: list[tuple[str, str]]) -> bool:
+    """Whether the run's marks go to pandoc as HTML spans (`native_marks`): only where no part
+    holds HTML of its own, which a reader with native_spans would read otherwise."""
+    return not any(may_hold_html(text) for _, text in run)
 
 
 def _label(ident: str) -> str:
