@@ -336,3 +336,24 @@ def test_a_mark_inside_a_moved_passage_is_marked_in_the_page_and_the_pdf() -> No
     assert page.count('<ins class="rl-block rl-ins') == 2 and '<div class="ins">' not in page
     typ = redline_typst.typst_whole(md, title="T").decode()
     assert typ.index("#movedins[") < typ.index("#insblock[") < typ.index("Ein neuer Absatz")
+
+
+def test_the_word_file_and_the_synopse_read_marks_as_html_spans_the_same(tmp_path, monkeypatch):
+    """The DOCX and the Synopse hand pandoc simple marks as HTML spans (read once): the same
+    Word file and the same Synopse as from the marks as written."""
+    md = ("# Ziele\n\nDie [frühe]{.ins} Sprachbildung in [Kitas]{.del}[Kindertagesstätten]{.ins} "
+          "wird *[deutlich]{.ins} gestärkt*.\n\n- ein [neuer]{.ins} Punkt\n- [alt]{.del}\n")
+
+    def outputs(folder: Path) -> tuple[bytes, str]:
+        docx = redline_render.render_docx(md, folder / "r.docx", title="T", author="A",
+                                          date="2026-01-01T00:00:00Z", epoch=0)
+        with zipfile.ZipFile(docx) as z:
+            return z.read("word/document.xml"), redline_render.synopse_json("", md, "S")
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    native = outputs(tmp_path / "a")
+    assert redline_render._as_read(md)[0].endswith("+native_spans")
+    monkeypatch.setattr(redline_render, "_as_read", lambda text: (redline_render.READER, text))
+    assert outputs(tmp_path / "b") == native
+    assert b"w:ins " in native[0] and b"w:del " in native[0]

@@ -44,13 +44,24 @@ def to_html_fragment(redline: Redline | str) -> str:
                       env=_env(0)).decode("utf-8")
 
 
+def _as_read(md: str) -> tuple[str, str]:
+    """(reader, text) for pandoc: the simple marks as HTML spans, which it reads once, where
+    the text holds no HTML of its own (`redline_html.native_marks`)."""
+    from pipeline.render.redline_html import may_hold_html, native_marks
+
+    if may_hold_html(md):
+        return READER, md
+    return READER + "+native_spans", native_marks(md)
+
+
 def render_docx(md: str, out: Path, *, title: str, author: str, date: str,
                 epoch: int | None = None, provenance: dict[str, str] | None = None,
                 version: str = "") -> Path:
     """DOCX with real Word tracked changes (w:ins / w:del) by `author` on `date`;
     `provenance` (lip-commit, lip-kapitel, …) goes into the custom properties. The page
     header names `title` and `version`, as the PDF's does."""
-    args = ["-f", READER, "-t", "docx", "--lua-filter", str(FILTER), "-M", f"title={title}",
+    reader, md = _as_read(md)
+    args = ["-f", reader, "-t", "docx", "--lua-filter", str(FILTER), "-M", f"title={title}",
             "-M", "lang=de-DE", "-M", f"redline-author={author}", "-M", f"redline-date={date}",
             *_meta_args(provenance or {}), "-o", str(out)]
     reference = TEMPLATES / "reference.docx"  # the council's Word styles (issue 3)
@@ -266,7 +277,8 @@ def synopse_rows(blocks: list) -> list[tuple[list, list, bool]]:
 def synopse_document(redline_md: str, *, title: str, heading_old: str = "Bisherige Fassung",
                      heading_new: str = "Neue Fassung") -> dict:
     """The Synopse as a pandoc document: one table, one row per paragraph or Maßnahme."""
-    doc = json.loads(run_pandoc(["-f", READER, "-t", "json"], redline_md))
+    reader, text = _as_read(redline_md)
+    doc = json.loads(run_pandoc(["-f", reader, "-t", "json"], text))
     rows = []
     for old, new, unchanged in synopse_rows(doc["blocks"]):
         if unchanged and old and old[0]["t"] == "Header":
