@@ -3,10 +3,8 @@ stay close to the true edit."""
 
 from __future__ import annotations
 
-import csv
-
 import pytest
-from support import CORPUS, needs_corpus
+from support import CORPUS, corpus_pairs, needs_corpus
 from support.redline_seed import seed_edits
 from support.redline_views import split_words, views
 
@@ -18,8 +16,7 @@ MEDIUM_PAIRS = ["jgg-2012", "btmg-2012"]
 
 
 def pairs() -> dict[str, tuple[str, str]]:
-    with open(CORPUS / "PAIRS.tsv", encoding="utf-8") as f:
-        return {row["pair"]: (row["old"], row["new"]) for row in csv.DictReader(f, delimiter="\t")}
+    return {name: (old, new) for name, old, new in corpus_pairs()}
 
 
 @pytest.mark.slow

@@ -4,12 +4,11 @@ without target, the table of contents; warm from the cache as cold."""
 
 from __future__ import annotations
 
-import csv
 import json
 import sqlite3
 
 import pytest
-from support import CORPUS, needs_corpus
+from support import CORPUS, corpus_pairs, needs_corpus
 
 from pipeline.render import redline_html
 from pipeline.render.reader import REDLINE_READER
@@ -166,16 +165,9 @@ def test_identifiers_as_pandoc_makes_them(text: str) -> None:
     assert (redline_html.pandoc_identifier(text) or "section") == ast["blocks"][0]["c"][1][0]
 
 
-def _pairs() -> list[tuple[str, str, str]]:
-    if not (CORPUS / "PAIRS.tsv").is_file():
-        return []
-    with open(CORPUS / "PAIRS.tsv", encoding="utf-8") as f:
-        return [(r["pair"], r["old"], r["new"]) for r in csv.DictReader(f, delimiter="\t")]
-
-
 @needs_corpus
 @pytest.mark.slow
-@pytest.mark.parametrize("name,old,new", _pairs() or [("–", "", "")])
+@pytest.mark.parametrize("name,old,new", corpus_pairs() or [("–", "", "")])
 def test_every_corpus_pair_converts_in_parts_as_a_whole(name, old, new, tmp_path) -> None:
     red = compare_markdown((CORPUS / old).read_text(encoding="utf-8"),
                            (CORPUS / new).read_text(encoding="utf-8"))

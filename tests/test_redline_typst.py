@@ -4,11 +4,10 @@ levels made consecutive; warm from the cache as cold, and the PDF as before."""
 
 from __future__ import annotations
 
-import csv
 import sqlite3
 
 import pytest
-from support import CORPUS, needs_corpus
+from support import CORPUS, corpus_pairs, needs_corpus
 
 from pipeline.render import redline_html, redline_typst
 from pipeline.render.redline_text import compare_markdown
@@ -156,16 +155,9 @@ def test_the_pdf_of_a_redline_comes_from_its_parts_and_the_cache(tmp_path, monke
     assert first.read_bytes().startswith(b"%PDF")
 
 
-def _pairs() -> list[tuple[str, str, str]]:
-    if not (CORPUS / "PAIRS.tsv").is_file():
-        return []
-    with open(CORPUS / "PAIRS.tsv", encoding="utf-8") as f:
-        return [(r["pair"], r["old"], r["new"]) for r in csv.DictReader(f, delimiter="\t")]
-
-
 @needs_corpus
 @pytest.mark.slow
-@pytest.mark.parametrize("name,old,new", _pairs() or [("–", "", "")])
+@pytest.mark.parametrize("name,old,new", corpus_pairs() or [("–", "", "")])
 def test_every_corpus_pair_converts_to_typst_in_parts_as_a_whole(name, old, new,
                                                                    tmp_path) -> None:
     red = compare_markdown((CORPUS / old).read_text(encoding="utf-8"),

@@ -37,3 +37,14 @@ def copy_plan(name: str, dest: Path) -> Path:
     target = dest / "plan"
     shutil.copytree(PLANS / name / "plan", target)
     return target
+
+
+def corpus_pairs() -> list[tuple[str, str, str]]:
+    """(pair, ALT file, NEU file) of every pair in ../shared/corpus/PAIRS.tsv; none without
+    the corpus (the tests that use them skip with `needs_corpus`)."""
+    import csv
+
+    if not (CORPUS / "PAIRS.tsv").is_file():
+        return []
+    with open(CORPUS / "PAIRS.tsv", encoding="utf-8") as f:
+        return [(r["pair"], r["old"], r["new"]) for r in csv.DictReader(f, delimiter="\t")]
