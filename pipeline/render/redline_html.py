@@ -30,7 +30,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from html import unescape
 from pathlib import Path
 
@@ -236,24 +236,32 @@ def heading_ids(heads: list[dict]) -> list[str]:
 # --- converting parts -----------------------------------------------------------------------
 
 
+class CachedPart:
+    """A converted part as the cache keeps it: its fields (text or lists) as JSON."""
+
+    def dump(self) -> str:
+        return json.dumps(self.__dict__, ensure_ascii=False)
+
+    @classmethod
+    def load(cls, data: str):
+        """A part from the cache; None if the entry is damaged (it is converted again)."""
+        try:
+            part = cls(**json.loads(data))
+        except (ValueError, TypeError):
+            return None
+        if not all(isinstance(getattr(part, f.name), str if f.type == "str" else list)
+                   for f in fields(part)):
+            return None
+        return part
+
+
 @dataclass
-class _Part:
+class _Part(CachedPart):
     html: str
     notes: list[str]
     heads: list[dict]
     ids: list[str]
     toc: list[dict]
-
-    def dump(self) -> str:
-        return json.dumps(self.__dict__, ensure_ascii=False)
-
-    @staticmethod
-    def load(data: str) -> _Part | None:
-        """A part from the cache; None if the entry is damaged (it is converted again)."""
-        try:
-            return _Part(**json.loads(data))
-        except (ValueError, TypeError):
-            return None
 
 
 _MARK = re.compile(r"^<!--rl-teil:(\S+)-->\n", re.M)

@@ -34,6 +34,7 @@ from pipeline.render.kvcache import Cache
 from pipeline.render.pandoc import RULED_TABLES, reader_for
 from pipeline.render.reader import REDLINE_READER
 from pipeline.render.redline_html import (
+    CachedPart,
     heading_ids,
     may_hold_html,
     native_marks,
@@ -93,26 +94,11 @@ def typst_whole(md: str, *, title: str, meta: dict[str, str] | None = None,
 
 
 @dataclass
-class _Part:
+class _Part(CachedPart):
     typst: str
     heads: list[dict]
     ids: list[str]
     levels: list[int]
-
-    def dump(self) -> str:
-        return json.dumps(self.__dict__, ensure_ascii=False)
-
-    @staticmethod
-    def load(data: str) -> _Part | None:
-        """A part from the cache; None if the entry is damaged (it is converted again)."""
-        try:
-            part = _Part(**json.loads(data))
-        except (ValueError, TypeError):
-            return None
-        if not isinstance(part.typst, str) or not all(
-                isinstance(x, list) for x in (part.heads, part.ids, part.levels)):
-            return None
-        return part
 
 
 class _Whole(Exception):  # noqa: N818  (not an error: a way out)
