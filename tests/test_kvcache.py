@@ -1,0 +1,81 @@
+"""The content-addressed cache of converted text (render/kvcache.py): its limit, its order of
+dropping, and caches written by earlier versions of lip."""
+
+from __future__ import annotations
+
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+
+from pipeline.render.kvcache import Cache
+
+
+def _cache(folder, limit: int, now: float) -> Cache:
+    cache = Cache(folder, "test.sqlite", limit)
+    cache.now = now  # each "run" at a time of its own
+    return cache
+
+
+def _keys(folder) -> set[str]:
+    with sqlite3.connect(folder / "test.sqlite") as db:
+        return {k for (k,) in db.execute("SELECT schluessel FROM eintraege")}
+
+
+def test_the_least_recently_used_go_first_and_never_this_runs(tmp_path) -> None:
+    with _cache(tmp_path, 10**6, 1.0) as run:
+        run.put_many({"a": "x" * 400, "b": "y" * 400, "c": "z" * 400})
+    with _cache(tmp_path, 10**6, 2.0) as run:
+        assert run.get_many(["a"]) == {"a": "x" * 400}  # a used again: now younger than b, c
+    with _cache(tmp_path, 1000, 3.0) as run:
+        run.put_many({"d": "w" * 300})
+    assert _keys(tmp_path) == {"a", "d"}  # 700 characters: b and c went, oldest first
+    with _cache(tmp_path, 10, 4.0) as run:
+        run.put_many({"e": "v" * 50, "f": "u" * 50})
+    assert _keys(tmp_path) == {"e", "f"}  # over the limit, but this run's own stay
+    with sqlite3.connect(tmp_path / "test.sqlite") as db:
+        assert db.execute("SELECT SUM(groesse) FROM nutzung").fetchone()[0] == 100
+
+
+def test_a_text_stored_again_counts_once(tmp_path) -> None:
+    with _cache(tmp_path, 1000, 1.0) as run:
+        run.put_many({"a": "x" * 600})
+    with _cache(tmp_path, 1000, 2.0) as run:
+        run.put_many({"a": "y" * 600})
+    with _cache(tmp_path, 1000, 3.0) as run:
+        run.put_many({"b": "z" * 300})  # 900 characters: nothing goes
+    with _cache(tmp_path, 1000, 4.0) as run:
+        assert run.get_many(["a", "b"]) == {"a": "y" * 600, "b": "z" * 300}
+
+
+def _earlier_form(folder, text: str) -> None:
+    """A cache as lip wrote it before the sizes had a table of their own."""
+    with sqlite3.connect(folder / "test.sqlite") as db:
+        db.execute("CREATE TABLE eintraege (schluessel TEXT PRIMARY KEY, daten TEXT NOT NULL,"
+                   " benutzt REAL NOT NULL)")
+        db.execute("INSERT INTO eintraege VALUES ('alt', ?, 1.0)", (text,))
+
+
+def test_a_cache_of_the_earlier_form_is_emptied_and_then_used(tmp_path) -> None:
+    _earlier_form(tmp_path, "x" * 2_000_000)
+    before = (tmp_path / "test.sqlite").stat().st_size
+    with _cache(tmp_path, 10**6, 5.0) as run:
+        assert run.get_many(["alt"]) == {}
+        run.put_many({"neu": "y" * 100})
+    with _cache(tmp_path, 10**6, 6.0) as run:
+        assert run.get_many(["neu"]) == {"neu": "y" * 100}
+    assert _keys(tmp_path) == {"neu"}
+    assert (tmp_path / "test.sqlite").stat().st_size < before // 10  # its space given back
+
+
+def test_runs_opening_a_cache_of_the_earlier_form_at_once_all_use_it(tmp_path) -> None:
+    _earlier_form(tmp_path, "x" * 100_000)
+
+    def run(n: int) -> dict[str, str]:
+        with _cache(tmp_path, 10**6, 10.0 + n) as cache:
+            cache.put_many({f"k{n}": str(n)})
+        with _cache(tmp_path, 10**6, 20.0 + n) as cache:
+            return cache.get_many([f"k{n}"])
+
+    with ThreadPoolExecutor(4) as pool:
+        found = list(pool.map(run, range(4)))
+    assert found == [{f"k{n}": str(n)} for n in range(4)]
+    assert _keys(tmp_path) == {"k0", "k1", "k2", "k3"}
