@@ -348,7 +348,9 @@ def _write_docx(job: _Job, out: Path) -> list[Path]:
 
     return [render.render_docx(job.full, out / "redline.docx", title=job.title,
                                author=job.author, date=job.date_iso, epoch=job.epoch,
-                               provenance=job.provenance, version=job.meta["version"])]
+                               provenance=job.provenance, version=job.meta["version"],
+                               cache_dir=job.cache_dir,
+                               slots=job.ahead.slots if job.ahead else None)]
 
 
 def _write_synopse(job: _Job, out: Path) -> list[Path]:

@@ -56,19 +56,36 @@ def _as_read(md: str) -> tuple[str, str]:
 
 def render_docx(md: str, out: Path, *, title: str, author: str, date: str,
                 epoch: int | None = None, provenance: dict[str, str] | None = None,
-                version: str = "") -> Path:
+                version: str = "", cache_dir: Path | None = None,
+                slots: Slot | None = None) -> Path:
     """DOCX with real Word tracked changes (w:ins / w:del) by `author` on `date`;
     `provenance` (lip-commit, lip-kapitel, …) goes into the custom properties. The page
-    header names `title` and `version`, as the PDF's does."""
-    reader, md = _as_read(md)
-    args = ["-f", reader, "-t", "docx", "--lua-filter", str(FILTER), "-M", f"title={title}",
-            "-M", "lang=de-DE", "-M", f"redline-author={author}", "-M", f"redline-date={date}",
-            *_meta_args(provenance or {}), "-o", str(out)]
-    reference = TEMPLATES / "reference.docx"  # the council's Word styles (issue 3)
-    if reference.exists():
-        args += ["--reference-doc", str(reference)]
-    run_pandoc(args, md, env=_env(epoch))
+    header names `title` and `version`, as the PDF's does. Converted in parts, cached in
+    `cache_dir` (`redline_docx`), where the document allows."""
+    from pipeline.render import redline_docx
+
+    data = redline_docx.docx_bytes(md, title=title, author=author, date=date, epoch=epoch,
+                                   provenance=provenance, cache_dir=cache_dir, slots=slots)
+    if data is None:
+        render_docx_whole(md, out, title=title, author=author, date=date, epoch=epoch,
+                          provenance=provenance)
+    else:
+        write_atomic(out, data)
     _unique_change_ids(out, title, version)
+    return out
+
+
+def render_docx_whole(md: str, out: Path, *, title: str, author: str, date: str,
+                      epoch: int | None = None,
+                      provenance: dict[str, str] | None = None) -> Path:
+    """pandoc's Word file of the redline from one run over the whole document (the
+    reference, and the way for documents that cannot be cut); not yet tracked as Word
+    expects (`render_docx`)."""
+    from pipeline.render.redline_docx import docx_args
+
+    reader, md = _as_read(md)
+    run_pandoc(["-f", reader, *docx_args(title, author, date, provenance), "-o", str(out)],
+               md, env=_env(epoch))
     return out
 
 

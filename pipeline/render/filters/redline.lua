@@ -5,9 +5,11 @@
 
 local author, date = "lip", "2020-01-01T00:00:00Z"
 
--- set by redline-typst-teile.lua: typst for a run of parts, the whole document's work left
--- to Python (see there)
-local teile = REDLINE_TEILE == true and FORMAT:match('typst') ~= nil
+-- set by redline-typst-teile.lua and redline-docx-teile.lua: typst or DOCX for a run of
+-- parts, the whole document's work left to Python (see there)
+local teile = REDLINE_TEILE == true and (FORMAT:match('typst') ~= nil
+                                         or FORMAT:match('docx') ~= nil)
+local teile_docx = teile and FORMAT:match('docx') ~= nil
 local infos = {}  -- one per part, in order
 local function part_key(r)
   return r.format == 'html' and r.text:match('^<!%-%-rl%-teil:(%S+)%-%->$')
@@ -189,12 +191,18 @@ local function note(el)
     ids[el.identifier] = true
     if teile then table.insert(collect_part().i, el.identifier) end
   end
+  if teile_docx and el.t == 'Link' then
+    local target = el.target:match('^#(.+)$')
+    if target then table.insert(collect_part().a, target) end
+  end
 end
 unlink = function(l)
   local target = l.target:match('^#(.+)$')
   if target and not ids[target] then return l.content end
 end
-if teile then  -- the target may be in another part: Python decides
+if teile_docx then  -- links stay (their targets noted below): Python converts the whole
+  unlink = function(l) end  -- document if a target is in no part
+elseif teile then  -- the target may be in another part: Python decides
   unlink = function(l)
     local target = l.target:match('^#(.+)$')
     if not target then return nil end
@@ -283,6 +291,8 @@ local marks = { traverse = 'topdown', Div = mark_div, Span = Span,
   Link = teile and unlink or unlink_marked,  -- in parts: marked, pandoc goes on inside
   RawBlock = function(r)
     if r.format == AUTHOR then author = r.text ~= '' and r.text or default_author; return {} end
+    local key = teile_docx and part_key(r)
+    if key then return pandoc.RawBlock('openxml', '<!--rl-teil:' .. key .. '-->') end
   end }
 
 local passes = { collect, marks }
@@ -298,7 +308,7 @@ if teile then
   table.insert(passes, 1, {
     RawBlock = function(r)
       if part_key(r) then
-        table.insert(infos, { h = {}, i = {}, l = {} })
+        table.insert(infos, { h = {}, i = {}, l = {}, a = {} })
         marker(r)
       end
     end,
@@ -318,6 +328,8 @@ if teile then
     local f = assert(io.open(pandoc.utils.stringify(doc.meta['redline-info']), 'w'))
     f:write(pandoc.json.encode(infos))
     f:close()
+    doc.meta['redline-info'] = nil  -- a Word file would keep it as a property
+    return doc
   end })
 end
 return passes

@@ -1,0 +1,218 @@
+"""The redline's Word file converted in cached parts is the whole-document conversion, up to
+the numbers pandoc gives bookmarks, footnotes, relationships and lists: heading bookmarks
+named across parts, sections ended where pandoc ends them, footnotes, lists and links
+carried with their part; warm from the cache as cold; and the whole where parts cannot do."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import pytest
+from support import CORPUS, corpus_pairs, needs_corpus
+
+from pipeline.render import redline, redline_docx
+from pipeline.render.redline_text import compare_markdown
+
+DOC = """# Übersicht der Änderungen {.unnumbered .unlisted #uebersicht}
+
+Verglichen: [zum Ziel](#das-ziel) und [extern](https://example.org/a).
+
+::::: {.rl-kapitel autor="lip"}
+# Gesetz über sehr lange Überschriften, die mehr als vierzig Zeichen haben
+
+## Allgemeines
+
+Absatz [eins]{.ins} und [zwei]{.del}, Fußnote[^a].
+
+::: del
+## Gestrichen
+
+Alt.
+:::
+
+### Unterabschnitt
+
+1. erstens
+2. zweitens
+
+-
+
+## Allgemeines
+
+- a
+- b
+
+  weiter
+
+4) vier
+5) fünf
+
+#### § 1 Beginn [neu]{.ins}
+
+Noch eine Fußnote[^b] und [^a]; [wieder extern](https://example.org/a).
+
+## Das Ziel
+
+| A | B |
+|---|---|
+| 1. Fassung | [neu]{.ins} |
+
+1. Liste mit Überschrift
+
+   ## In der Liste
+
+# Zweites Buch
+
+Text [^b].
+
+[^a]: Erste Fußnote.
+
+[^b]: Zweite
+    mit Fortsetzung.
+:::::
+"""
+
+KW = {"title": "Änderungen: A → B", "author": "lip", "date": "2012-01-01T00:00:00Z",
+      "epoch": 0, "provenance": {"lip-commit": "abc"}}
+_COUNTED = re.compile(r'(\bw:id="|\br:id="rId|\bId="rId)(\d+)"')
+_NUMBERED = re.compile(r'(<w:numId w:val="|<w:num w:numId=")(\d+)"')
+_IN_ORDER = ("word/document.xml", "word/footnotes.xml", "word/_rels/document.xml.rels",
+             "word/_rels/footnotes.xml.rels",
+             "word/numbering.xml")
+
+
+def _normalized(path: Path) -> dict[str, bytes | str]:
+    """Every file of the Word file, its counted ids and list numbers numbered in order of
+    appearance, the lists no paragraph uses left out (pandoc writes one for an empty list)
+    and the abstract lists in order of their ids (their order means nothing to Word)."""
+    with zipfile.ZipFile(path) as z:
+        files: dict[str, bytes | str] = {n: z.read(n) for n in z.namelist()}
+    text = {n: files[n].decode() for n in _IN_ORDER}  # type: ignore[union-attr]
+    used = set(re.findall(r'<w:numId w:val="(\d+)"',
+                          text["word/document.xml"] + text["word/footnotes.xml"]))
+    numbering = re.sub(r'<w:num w:numId="(\d+)">.*?</w:num>',
+                       lambda m: m.group(0) if m.group(1) in used else "",
+                       text["word/numbering.xml"], flags=re.S)
+    wanted = set(re.findall(r'<w:abstractNumId w:val="(\d+)"', numbering))
+    abstracts = sorted((int(i), a) for a, i in re.findall(
+        r'(<w:abstractNum w:abstractNumId="(\d+)"[ >].*?</w:abstractNum>)', numbering, re.S)
+        if i in wanted)
+    numbering = re.sub(r'<w:abstractNum w:abstractNumId="\d+"[ >].*?</w:abstractNum>', "",
+                       numbering, flags=re.S)
+    numbering = numbering.replace("<w:num ", "".join(a for _, a in abstracts) + "<w:num ", 1)
+    text["word/numbering.xml"] = numbering
+    ids: dict[str, str] = {}
+    nums: dict[str, str] = {}
+
+    def new_id(m: re.Match) -> str:
+        if m.group(2) == "0":  # the footnotes' separator
+            return m.group(0)
+        return f'{m.group(1)}{ids.setdefault(m.group(2), str(len(ids)))}"'
+
+    def new_num(m: re.Match) -> str:
+        return f'{m.group(1)}{nums.setdefault(m.group(2), str(len(nums)))}"'
+
+    for name in _IN_ORDER:
+        files[name] = _NUMBERED.sub(new_num, _COUNTED.sub(new_id, text[name]))
+    return files
+
+
+def _both(md: str, tmp_path: Path, **kw) -> tuple[dict, dict, dict]:
+    args = {**KW, **kw}
+    whole = redline.render_docx_whole(md, tmp_path / "ganz.docx", **args)
+    redline._unique_change_ids(whole, args["title"], "v")
+    out = []
+    for name in ("kalt", "warm"):
+        data = redline_docx.docx_bytes(md, cache_dir=tmp_path / "cache", **args)
+        assert data is not None, "converted whole"
+        (tmp_path / f"{name}.docx").write_bytes(data)
+        redline._unique_change_ids(tmp_path / f"{name}.docx", args["title"], "v")
+        out.append(_normalized(tmp_path / f"{name}.docx"))
+    return _normalized(whole), out[0], out[1]
+
+
+def test_the_parts_give_the_whole_documents_word_file(tmp_path) -> None:
+    assert redline_docx.split_parts(DOC) is not None
+    whole, cold, warm = _both(DOC, tmp_path)
+    assert cold == whole
+    assert warm == whole
+    doc = whole["word/document.xml"]
+    assert 'w:name="allgemeines-1"' in doc and 'w:anchor="das-ziel"' in doc
+    assert 'w:name="X' in doc  # the long heading's bookmark: pandoc's hashed name
+    assert doc.count("<w:bookmarkEnd ") == doc.count("<w:bookmarkStart ")
+    assert doc.count("<w:footnoteReference ") == 4
+    assert "<w:ins " in doc and "<w:del " in doc
+
+
+def test_a_changed_part_is_converted_again_and_the_rest_comes_from_the_cache(tmp_path,
+                                                                             monkeypatch) -> None:
+    redline_docx.docx_bytes(DOC, cache_dir=tmp_path, **KW)
+    converted: list[list[str]] = []
+    real = redline_docx._convert
+
+    def counting(items, *args, **kwargs):
+        converted.append([text for _, text in items])
+        return real(items, *args, **kwargs)
+
+    monkeypatch.setattr(redline_docx, "_convert", counting)
+    changed = DOC.replace("Text [^b].", "Anderer Text [^b].")
+    data = redline_docx.docx_bytes(changed, cache_dir=tmp_path, **KW)
+    assert len(converted) == 1 and len(converted[0]) == 1
+    assert converted[0][0].startswith("# Zweites Buch")
+    (tmp_path / "teile.docx").write_bytes(data)
+    whole = redline.render_docx_whole(changed, tmp_path / "ganz.docx", **KW)
+    for docx in (tmp_path / "teile.docx", whole):
+        redline._unique_change_ids(docx, KW["title"], "v")  # pandoc's change ids repeat
+    assert _normalized(tmp_path / "teile.docx") == _normalized(whole)
+
+
+def test_damaged_cache_entries_are_made_again(tmp_path) -> None:
+    first = redline_docx.docx_bytes(DOC, cache_dir=tmp_path, **KW)
+    with sqlite3.connect(tmp_path / "redline-docx.sqlite") as db:
+        db.execute("UPDATE eintraege SET daten = '{\"body\": 1}' "
+                   "WHERE schluessel NOT LIKE 'rahmen:%'")
+        db.execute("UPDATE eintraege SET daten = 'kein zip' WHERE schluessel LIKE 'rahmen:%'")
+    assert redline_docx.docx_bytes(DOC, cache_dir=tmp_path, **KW) == first
+
+
+@pytest.mark.parametrize("why,md", [
+    ("a link whose target is in no part: the filter makes it text",
+     DOC.replace("[zum Ziel](#das-ziel)", "[ins Leere](#nirgends)")),
+    ("a chapter's own author: the parts do not know their chapter",
+     DOC.replace('autor="lip"', 'autor="Expert*innengruppe Bildung"')),
+    ("example lists are numbered through the document", DOC + "\n(@) eins\n"),
+])
+def test_what_parts_cannot_do_is_converted_whole(why, md, tmp_path) -> None:
+    assert redline_docx.docx_bytes(md, cache_dir=tmp_path, **KW) is None, why
+    out = redline.render_docx(md, tmp_path / "r.docx", cache_dir=tmp_path, version="v", **KW)
+    whole = redline.render_docx_whole(md, tmp_path / "ganz.docx", **KW)
+    redline._unique_change_ids(whole, KW["title"], "v")
+    assert out.read_bytes() == whole.read_bytes()
+
+
+def test_the_word_file_of_a_redline_is_tracked_from_parts(tmp_path) -> None:
+    """`render_docx` puts the parts together and then tracks whole paragraphs and numbers
+    the changes, as for the whole document."""
+    out = redline.render_docx(DOC, tmp_path / "r.docx", cache_dir=tmp_path, version="v", **KW)
+    whole = redline.render_docx_whole(DOC, tmp_path / "ganz.docx", **KW)
+    redline._unique_change_ids(whole, KW["title"], "v")
+    assert _normalized(out) == _normalized(whole)
+    doc = _normalized(out)["word/document.xml"]
+    change_ids = re.findall(r'<w:(?:ins|del) w:id="(\d+)"', doc)
+    assert len(change_ids) == len(set(change_ids)) > 4
+
+
+@needs_corpus
+@pytest.mark.slow
+@pytest.mark.parametrize("name,old,new", corpus_pairs() or [("–", "", "")])
+def test_every_corpus_pair_gives_the_whole_word_file_from_parts(name, old, new,
+                                                                  tmp_path) -> None:
+    red = compare_markdown((CORPUS / old).read_text(encoding="utf-8"),
+                           (CORPUS / new).read_text(encoding="utf-8"))
+    md = "# Übersicht\n\n::::: {.rl-kapitel autor=\"lip\"}\n" + red.markdown + ":::::\n"
+    whole, cold, warm = _both(md, tmp_path)
+    assert cold == whole, name
+    assert warm == whole, name
