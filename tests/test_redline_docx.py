@@ -147,6 +147,29 @@ def test_the_parts_give_the_whole_documents_word_file(tmp_path) -> None:
     assert "<w:ins " in doc and "<w:del " in doc
 
 
+@pytest.mark.parametrize("ways", [1, 8])
+def test_parts_without_changes_go_without_the_filter_and_give_the_same(ways, tmp_path,
+                                                                        monkeypatch) -> None:
+    """Runs of unchanged parts get only their headings' placeholders (a small filter); with
+    more runs than cores, unchanged and changed parts go in runs of their own."""
+    monkeypatch.setattr(redline_docx, "part_runs", lambda items: [[i] for i in items])
+    monkeypatch.setattr(redline_docx, "cores", lambda: ways)
+    filters: list[str] = []
+    real = redline_docx.run_pandoc_pool
+
+    def spying(jobs, *args, **kwargs):
+        filters.extend(Path(a[a.index("--lua-filter") + 1]).name for a, _ in jobs)
+        return real(jobs, *args, **kwargs)
+
+    monkeypatch.setattr(redline_docx, "run_pandoc_pool", spying)
+    whole, cold, _ = _both(DOC, tmp_path)
+    assert cold == whole
+    assert {"redline-docx-schlicht.lua", "redline-docx-teile.lua"} <= set(filters)
+    if ways == 1:  # the unchanged parts' runs first
+        plain = filters.count("redline-docx-schlicht.lua")
+        assert set(filters[:plain]) == {"redline-docx-schlicht.lua"}
+
+
 def test_a_changed_part_is_converted_again_and_the_rest_comes_from_the_cache(tmp_path,
                                                                              monkeypatch) -> None:
     redline_docx.docx_bytes(DOC, cache_dir=tmp_path, **KW)

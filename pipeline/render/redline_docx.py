@@ -12,6 +12,8 @@ joined: what pandoc numbers through the document is numbered again here.
   ids are numbered again, in order, from one counter, and the lists' numbers likewise.
 - Heading ids (the bookmarks' names) get placeholders in the parts and their final names from
   `heading_ids`, as pandoc's reader numbers them through the document.
+- Parts the filter would not change (no marks, links to anchors, pictures or HTML) go with a
+  small filter that gives their headings the placeholders and does nothing else.
 
 The result is the whole-document conversion (`render_docx_whole`) up to the numbers of these
 ids: the tests compare both with the ids numbered in order of appearance, on every pair of
@@ -61,6 +63,7 @@ from pipeline.render.tools import (
 
 FILTER = FILTER_DIR / "redline.lua"
 FILTER_PARTS = FILTER_DIR / "redline-docx-teile.lua"
+FILTER_PLAIN = FILTER_DIR / "redline-docx-schlicht.lua"
 FILTERS_LOADED = ("redline-html.lua", "build-typst-text.lua", "synopse-typst.lua")
 """Lua files redline.lua loads: their contents are part of the cache key."""
 CACHE_VERSION = "1"
@@ -151,7 +154,8 @@ def _tool_key(author: str, date: str) -> str:
     reference = templates_dir() / "reference.docx"
     return hashlib.sha256("\0".join([
         CACHE_VERSION, pandoc_identity(),
-        file_sha256(FILTER, FILTER_PARTS, *(FILTER_DIR / f for f in FILTERS_LOADED)),
+        file_sha256(FILTER, FILTER_PARTS, FILTER_PLAIN,
+                    *(FILTER_DIR / f for f in FILTERS_LOADED)),
         file_sha256(reference) if reference.exists() else "", REDLINE_READER, author, date,
     ]).encode()).hexdigest()
 
@@ -159,6 +163,18 @@ def _tool_key(author: str, date: str) -> str:
 def _native(run: list[tuple[str, str]]) -> bool:
     """Whether the run's marks go to pandoc as HTML spans (`native_marks`)."""
     return not any(may_hold_html(text) for _, text in run)
+
+
+_PLAIN_NOT = re.compile(r"\{[^}\n]*\.(?:ins|del|moved)\b|:{3,}[ \t]*(?:ins|del)\b"
+                        r"|\]\(#|\]:[ \t]*<?#|!\[|<")
+"""What the filter changes or looks at in a part: marks (spans, fenced blocks, also after a
+list item's marker, moved passages), links to anchors (inline, or by a definition; an
+automatic one begins with `<`), pictures, and anything that may be HTML (a `<`)."""
+
+
+def _is_plain(text: str) -> bool:
+    """Whether a part needs no more of the filter than its headings' placeholders."""
+    return _PLAIN_NOT.search(text) is None
 
 
 def _chapters_speak_for(md: str, author: str) -> bool:
@@ -238,6 +254,14 @@ def _convert(items: list[tuple[str, str]], defs: list[str], author: str, date: s
         return out
 
     runs = part_runs(items)
+    if _PLAIN_NOT.search("\n".join(defs)):
+        plain_runs = []
+    elif len(runs) > cores():  # runs of unchanged parts, and runs of the others
+        plain_runs = part_runs([(k, t) for k, t in items if _is_plain(t)])
+        runs = plain_runs + part_runs([(k, t) for k, t in items if not _is_plain(t)])
+    else:  # one round: its runs as they are, without the filter where none needs it
+        runs.sort(key=lambda run: not all(_is_plain(t) for _, t in run))
+        plain_runs = [run for run in runs if all(_is_plain(t) for _, t in run)]
     parts: dict[str, _Part] = {}
     with tempfile.TemporaryDirectory(prefix="lip-redline-docx-") as tmp:
         info_files = [Path(tmp) / f"teile-{n}.json" for n in range(len(runs))]
@@ -247,10 +271,11 @@ def _convert(items: list[tuple[str, str]], defs: list[str], author: str, date: s
                     (["-f", reader_for(*(t for _, t in run), *defs, reader=REDLINE_READER)
                       + "-auto_identifiers" + ("+native_spans" if _native(run) else ""),
                       "-t", "docx",
-                      "--lua-filter", str(FILTER_PARTS), "-M", f"redline-info={info}",
-                      *_part_args(author, date), "-o", str(out)],
+                      "--lua-filter", str(FILTER_PLAIN if n < len(plain_runs) else FILTER_PARTS),
+                      "-M", f"redline-info={info}", *_part_args(author, date), "-o", str(out)],
                      functools.partial(source, run))
-                    for run, info, out in zip(runs, info_files, out_files, strict=True)],
+                    for n, (run, info, out)
+                    in enumerate(zip(runs, info_files, out_files, strict=True))],
                     cores(), slots, then=digest):
                 parts.update(converted)
         except (KeyError, ValueError, zipfile.BadZipFile) as e:  # not as expected: whole
