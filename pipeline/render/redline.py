@@ -30,11 +30,9 @@ def _env(epoch: int | None) -> dict[str, str]:
 
 
 def _meta_args(meta: dict[str, str]) -> list[str]:
-    args = []
-    for k, v in meta.items():
-        if v:
-            args += ["-M", f"{k}={v}"]
-    return args
+    from pipeline.render.redline_html import meta_args
+
+    return meta_args(meta)
 
 
 def to_html_fragment(redline: Redline | str) -> str:

@@ -46,8 +46,10 @@ from pipeline.render.reader import REDLINE_READER
 from pipeline.render.redline_html import (
     CachedPart,
     heading_ids,
-    may_hold_html,
+    lua_list,
+    meta_args,
     native_marks,
+    native_run,
     part_keys,
     part_runs,
     split_parts,
@@ -121,13 +123,6 @@ class _Whole(Exception):  # noqa: N818  (not an error: a way out)
     """The document cannot be put together from its parts: convert it whole."""
 
 
-def _list(value) -> list:
-    """A Lua list from JSON: an empty one comes as {}."""
-    return value if isinstance(value, list) else []
-
-
-def _meta_args(meta: dict[str, str]) -> list[str]:
-    return [a for k, v in meta.items() if v for a in ("-M", f"{k}={v}")]
 
 
 def _reference() -> list[str]:
@@ -147,7 +142,7 @@ def docx_args(title: str, author: str, date: str, provenance: dict[str, str] | N
     """pandoc's options for the redline's whole Word file (after `-f …`), output not
     included."""
     return ["-t", "docx", "--lua-filter", str(FILTER), "-M", f"title={title}",
-            *_part_args(author, date), *_meta_args(provenance or {})]
+            *_part_args(author, date), *meta_args(provenance or {})]
 
 
 def _tool_key(author: str, date: str) -> str:
@@ -159,10 +154,6 @@ def _tool_key(author: str, date: str) -> str:
         file_sha256(reference) if reference.exists() else "", REDLINE_READER, author, date,
     ]).encode()).hexdigest()
 
-
-def _native(run: list[tuple[str, str]]) -> bool:
-    """Whether the run's marks go to pandoc as HTML spans (`native_marks`)."""
-    return not any(may_hold_html(text) for _, text in run)
 
 
 _PLAIN_NOT = re.compile(r"\{[^}\n]*\.(?:ins|del|moved)\b|:{3,}[ \t]*(?:ins|del)\b"
@@ -211,14 +202,14 @@ def _convert(items: list[tuple[str, str]], defs: list[str], author: str, date: s
              slots: Slot | None = None) -> dict[str, _Part]:
     """Convert (key, part text) pairs in runs, one pandoc per run, all at once."""
     def source(run: list[tuple[str, str]]) -> str:
-        native = _native(run)
+        native = native_run(run)
         chunks = [f"<!--rl-teil:{key}-->\n\n{native_marks(text) if native else text}\n"
                   for key, text in run]
         chunks.append(f"<!--rl-teil:{_END}-->\n")
         return "\n".join(chunks) + ("\n" + "\n\n".join(defs) + "\n" if defs else "")
 
     def digest(n: int, _out: bytes) -> dict[str, _Part]:
-        infos = _list(json.loads(info_files[n].read_text(encoding="utf-8")))
+        infos = lua_list(json.loads(info_files[n].read_text(encoding="utf-8")))
         files = _read_docx(out_files[n])
         before, parts, _ = _pieces(files)
         if before.split(_BODY_START, 1)[1].strip() or len(infos) != len(parts) + 1 \
@@ -250,7 +241,7 @@ def _convert(items: list[tuple[str, str]], defs: list[str], author: str, date: s
             own_abstracts = [abstracts[i] for i in used]
             own_rels = [rels[i] for i in dict.fromkeys(_REL_REF.findall(inner))]
             out[key] = _Part(xml, own_notes, own_nums, own_abstracts, own_rels,
-                             _list(info["h"]), _list(info["i"]), _list(info["a"]))
+                             lua_list(info["h"]), lua_list(info["i"]), lua_list(info["a"]))
         return out
 
     runs = part_runs(items)
@@ -269,7 +260,7 @@ def _convert(items: list[tuple[str, str]], defs: list[str], author: str, date: s
         try:
             for converted in run_pandoc_pool([
                     (["-f", reader_for(*(t for _, t in run), *defs, reader=REDLINE_READER)
-                      + "-auto_identifiers" + ("+native_spans" if _native(run) else ""),
+                      + "-auto_identifiers" + ("+native_spans" if native_run(run) else ""),
                       "-t", "docx",
                       "--lua-filter", str(FILTER_PLAIN if n < len(plain_runs) else FILTER_PARTS),
                       "-M", f"redline-info={info}", *_part_args(author, date), "-o", str(out)],
@@ -298,7 +289,7 @@ def _frame(title: str, author: str, date: str, provenance: dict[str, str] | None
     """The frame, its Word file left at `path` (the zip the result copies)."""
     run_pandoc(["-f", REDLINE_READER, "-t", "docx", "--lua-filter", str(FILTER_PARTS),
                 "-M", f"redline-info={path.with_suffix('.json')}", "-M", f"title={title}",
-                *_part_args(author, date), *_meta_args(provenance or {}), "-o", str(path)],
+                *_part_args(author, date), *meta_args(provenance or {}), "-o", str(path)],
                f"<!--rl-teil:{_END}-->\n", env=fixed_clock(epoch or 0))
     return _load_frame(path)
 

@@ -81,7 +81,8 @@ def _env(epoch: int | None) -> dict[str, str]:
     return fixed_clock(epoch if epoch is not None else 0)
 
 
-def _meta_args(meta: dict[str, str]) -> list[str]:
+def meta_args(meta: dict[str, str]) -> list[str]:
+    """`-M key=value` for each field that has a value."""
     return [a for k, v in meta.items() if v for a in ("-M", f"{k}={v}")]
 
 
@@ -90,7 +91,7 @@ def page_args(title: str, meta: dict[str, str] | None) -> list[str]:
     return ["-t", "html5", "--wrap=none", "-s", "--template",
             str(templates_dir() / "redline.html"), "--lua-filter", str(FILTER),
             "-M", f"title={title}", "-M", "lang=de", "--toc", f"--toc-depth={TOC_DEPTH}",
-            "-V", "toc-title=Inhalt", *_meta_args(meta or {})]
+            "-V", "toc-title=Inhalt", *meta_args(meta or {})]
 
 
 def render_html_whole(md: str, *, title: str, meta: dict[str, str] | None = None,
@@ -385,8 +386,8 @@ def _convert_runs(runs: list[list[tuple[str, str]]], defs: list[str], plain: int
                 raise _Whole
             inline_ids = [i.replace("&#45;", "-") for i in _ID_MARK.findall(html)]
             html = _ID_MARK.sub("", html)
-            parts[key] = _Part(html, part_notes, _list(info["h"]),
-                               _list(info["i"]) + inline_ids, _list(info["t"]))
+            parts[key] = _Part(html, part_notes, lua_list(info["h"]),
+                               lua_list(info["i"]) + inline_ids, lua_list(info["t"]))
         return parts, again
 
     parts: dict[str, _Part] = {}
@@ -597,9 +598,15 @@ def _marks(html: str) -> tuple[str, list[str]] | None:
     return "".join(out), ids
 
 
-def _list(value) -> list:
+def lua_list(value) -> list:
     """A Lua list from JSON: an empty one comes as {}."""
     return value if isinstance(value, list) else []
+
+
+def native_run(run: list[tuple[str, str]]) -> bool:
+    """Whether a run's marks go to pandoc as HTML spans (`native_marks`): only where no part
+    holds HTML of its own, which a reader with native_spans would read otherwise."""
+    return not any(may_hold_html(text) for _, text in run)
 
 
 def _note_ref(n: int | str) -> str:

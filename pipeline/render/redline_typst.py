@@ -36,8 +36,10 @@ from pipeline.render.reader import REDLINE_READER
 from pipeline.render.redline_html import (
     CachedPart,
     heading_ids,
-    may_hold_html,
+    lua_list,
+    meta_args,
     native_marks,
+    native_run,
     part_keys,
     part_runs,
     split_parts,
@@ -72,16 +74,13 @@ _MARKER_WORD = re.compile(r"(?:\d+\.|[-+/=])(?:\s|$)")
 there, not inside a link (so such a link's text is not unlinked here)."""
 
 
-def _meta_args(meta: dict[str, str]) -> list[str]:
-    return [a for k, v in meta.items() if v for a in ("-M", f"{k}={v}")]
-
 
 def typst_args(title: str, meta: dict[str, str] | None, template: str = "redline.typ"
                ) -> list[str]:
     """pandoc's options for the redline's whole typst document (after `-f …`). No wrapping:
     a part's lines must not depend on the placeholders and marks in it."""
     return ["-t", "typst", "--wrap=none", "-s", "--template", str(templates_dir() / template),
-            "--lua-filter", str(FILTER), "-M", f"title={title}", *_meta_args(meta or {})]
+            "--lua-filter", str(FILTER), "-M", f"title={title}", *meta_args(meta or {})]
 
 
 def typst_whole(md: str, *, title: str, meta: dict[str, str] | None = None,
@@ -105,10 +104,6 @@ class _Whole(Exception):  # noqa: N818  (not an error: a way out)
     """The document cannot be put together from its parts: convert it whole."""
 
 
-def _list(value) -> list:
-    """A Lua list from JSON: an empty one comes as {}."""
-    return value if isinstance(value, list) else []
-
 
 def _tool_key() -> str:
     import hashlib
@@ -124,20 +119,20 @@ def _convert(items: list[tuple[str, str]], defs: list[str],
     """Convert (key, part text) pairs in runs, one pandoc per run, all at once."""
     def source(run: list[tuple[str, str]]) -> str:
         # a mark after the last part as well: its typst keeps what separates it from the next
-        native = _native(run)
+        native = native_run(run)
         chunks = [f"<!--rl-teil:{key}-->\n\n{native_marks(text) if native else text}\n"
                   for key, text in run]
         chunks.append(f"<!--rl-teil:{_END}-->\n")
         return "\n".join(chunks) + ("\n" + "\n\n".join(defs) + "\n" if defs else "")
 
     def digest(n: int, out: bytes) -> dict[str, _Part]:
-        infos = _list(json.loads(info_files[n].read_text(encoding="utf-8")))
+        infos = lua_list(json.loads(info_files[n].read_text(encoding="utf-8")))
         pieces = _MARK.split(out.decode("utf-8"))
         keys, texts = pieces[1::2], pieces[2::2]
         if pieces[0] or keys != [k for k, _ in runs[n]] + [_END] or texts[-1].strip() \
                 or len(infos) != len(keys):
             raise _Whole
-        return {key: _Part(text, _list(info["h"]), _list(info["i"]), _list(info["l"]))
+        return {key: _Part(text, lua_list(info["h"]), lua_list(info["i"]), lua_list(info["l"]))
                 for key, text, info in zip(keys[:-1], texts[:-1], infos[:-1], strict=True)}
 
     runs = part_runs(items)
@@ -146,7 +141,7 @@ def _convert(items: list[tuple[str, str]], defs: list[str],
         info_files = [Path(tmp) / f"teile-{n}.json" for n in range(len(runs))]
         for converted in run_pandoc_pool([
                 (["-f", reader_for(*(t for _, t in run), *defs, reader=REDLINE_READER)
-                  + "-auto_identifiers" + ("+native_spans" if _native(run) else ""),
+                  + "-auto_identifiers" + ("+native_spans" if native_run(run) else ""),
                   "-t", "typst", "--wrap=none",
                   "--lua-filter", str(FILTER_PARTS), "-M", f"redline-info={info}"],
                  functools.partial(source, run))
@@ -155,11 +150,6 @@ def _convert(items: list[tuple[str, str]], defs: list[str],
             parts.update(converted)
     return parts
 
-
-def _native(run: list[tuple[str, str]]) -> bool:
-    """Whether the run's marks go to pandoc as HTML spans (`native_marks`): only where no part
-    holds HTML of its own, which a reader with native_spans would read otherwise."""
-    return not any(may_hold_html(text) for _, text in run)
 
 
 def _label(ident: str) -> str:
