@@ -11,10 +11,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from support import CORPUS, corpus_pairs, needs_corpus
+from support import corpus_pairs, corpus_redline, needs_corpus
 
 from pipeline.render import redline, redline_docx
-from pipeline.render.redline_text import compare_markdown
 
 DOC = """# Übersicht der Änderungen {.unnumbered .unlisted #uebersicht}
 
@@ -233,9 +232,7 @@ def test_the_word_file_of_a_redline_is_tracked_from_parts(tmp_path) -> None:
 @pytest.mark.parametrize("name,old,new", corpus_pairs() or [("–", "", "")])
 def test_every_corpus_pair_gives_the_whole_word_file_from_parts(name, old, new,
                                                                   tmp_path) -> None:
-    red = compare_markdown((CORPUS / old).read_text(encoding="utf-8"),
-                           (CORPUS / new).read_text(encoding="utf-8"))
-    md = "# Übersicht\n\n::::: {.rl-kapitel autor=\"lip\"}\n" + red.markdown + ":::::\n"
+    md = corpus_redline(old, new)
     whole, cold, warm = _both(md, tmp_path)
     assert cold == whole, name
     assert warm == whole, name

@@ -8,7 +8,7 @@ import json
 import sqlite3
 
 import pytest
-from support import CORPUS, corpus_pairs, needs_corpus
+from support import corpus_pairs, corpus_redline, needs_corpus
 
 from pipeline.render import redline_html
 from pipeline.render.reader import REDLINE_READER
@@ -169,9 +169,7 @@ def test_identifiers_as_pandoc_makes_them(text: str) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("name,old,new", corpus_pairs() or [("–", "", "")])
 def test_every_corpus_pair_converts_in_parts_as_a_whole(name, old, new, tmp_path) -> None:
-    red = compare_markdown((CORPUS / old).read_text(encoding="utf-8"),
-                           (CORPUS / new).read_text(encoding="utf-8"))
-    md = "::::: {.rl-kapitel autor=\"lip\"}\n" + red.markdown + ":::::\n"
+    md = corpus_redline(old, new, summary="")
     whole, cold, warm = _both(md, tmp_path)
     assert cold == whole, name
     assert warm == whole, name

@@ -7,10 +7,9 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from support import CORPUS, corpus_pairs, needs_corpus
+from support import corpus_pairs, corpus_redline, needs_corpus
 
 from pipeline.render import redline_html, redline_typst
-from pipeline.render.redline_text import compare_markdown
 
 DOC = """# Übersicht der Änderungen {.unnumbered .unlisted #uebersicht}
 
@@ -160,9 +159,7 @@ def test_the_pdf_of_a_redline_comes_from_its_parts_and_the_cache(tmp_path, monke
 @pytest.mark.parametrize("name,old,new", corpus_pairs() or [("–", "", "")])
 def test_every_corpus_pair_converts_to_typst_in_parts_as_a_whole(name, old, new,
                                                                    tmp_path) -> None:
-    red = compare_markdown((CORPUS / old).read_text(encoding="utf-8"),
-                           (CORPUS / new).read_text(encoding="utf-8"))
-    md = "# Übersicht\n\n::::: {.rl-kapitel autor=\"lip\"}\n" + red.markdown + ":::::\n"
+    md = corpus_redline(old, new)
     whole, cold, warm = _both(md, tmp_path)
     assert cold == whole, name
     assert warm == whole, name

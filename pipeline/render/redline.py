@@ -30,6 +30,7 @@ def _env(epoch: int | None) -> dict[str, str]:
 
 
 def _meta_args(meta: dict[str, str]) -> list[str]:
+    """`redline_html.meta_args`, that module loaded only when needed."""
     from pipeline.render.redline_html import meta_args
 
     return meta_args(meta)

@@ -41,17 +41,18 @@ from pathlib import Path
 
 from pipeline.render import FILTER_DIR, file_sha256, templates_dir
 from pipeline.render.kvcache import Cache
-from pipeline.render.pandoc import reader_for
 from pipeline.render.reader import REDLINE_READER
 from pipeline.render.redline_html import (
+    FILTERS_LOADED,
     CachedPart,
     heading_ids,
     lua_list,
     meta_args,
-    native_marks,
     native_run,
     part_keys,
     part_runs,
+    run_reader,
+    run_source,
     split_parts,
 )
 from pipeline.render.tools import (
@@ -66,8 +67,6 @@ from pipeline.render.tools import (
 FILTER = FILTER_DIR / "redline.lua"
 FILTER_PARTS = FILTER_DIR / "redline-docx-teile.lua"
 FILTER_PLAIN = FILTER_DIR / "redline-docx-schlicht.lua"
-FILTERS_LOADED = ("redline-html.lua", "build-typst-text.lua", "synopse-typst.lua")
-"""Lua files redline.lua loads: their contents are part of the cache key."""
 CACHE_VERSION = "1"
 CACHE_LIMIT_BYTES = 200 * 1024 * 1024
 """The cache keeps the most recently used parts up to this size."""
@@ -123,8 +122,6 @@ class _Whole(Exception):  # noqa: N818  (not an error: a way out)
     """The document cannot be put together from its parts: convert it whole."""
 
 
-
-
 def _reference() -> list[str]:
     reference = templates_dir() / "reference.docx"  # the council's Word styles (issue 3)
     return ["--reference-doc", str(reference)] if reference.exists() else []
@@ -153,7 +150,6 @@ def _tool_key(author: str, date: str) -> str:
                     *(FILTER_DIR / f for f in FILTERS_LOADED)),
         file_sha256(reference) if reference.exists() else "", REDLINE_READER, author, date,
     ]).encode()).hexdigest()
-
 
 
 _PLAIN_NOT = re.compile(r"\{[^}\n]*\.(?:ins|del|moved)\b|:{3,}[ \t]*(?:ins|del)\b"
@@ -201,13 +197,6 @@ def _pieces(files: dict[str, str]) -> tuple[str, list[tuple[str, str]], str]:
 def _convert(items: list[tuple[str, str]], defs: list[str], author: str, date: str,
              slots: Slot | None = None) -> dict[str, _Part]:
     """Convert (key, part text) pairs in runs, one pandoc per run, all at once."""
-    def source(run: list[tuple[str, str]]) -> str:
-        native = native_run(run)
-        chunks = [f"<!--rl-teil:{key}-->\n\n{native_marks(text) if native else text}\n"
-                  for key, text in run]
-        chunks.append(f"<!--rl-teil:{_END}-->\n")
-        return "\n".join(chunks) + ("\n" + "\n\n".join(defs) + "\n" if defs else "")
-
     def digest(n: int, _out: bytes) -> dict[str, _Part]:
         infos = lua_list(json.loads(info_files[n].read_text(encoding="utf-8")))
         files = _read_docx(out_files[n])
@@ -259,12 +248,10 @@ def _convert(items: list[tuple[str, str]], defs: list[str], author: str, date: s
         out_files = [Path(tmp) / f"teile-{n}.docx" for n in range(len(runs))]
         try:
             for converted in run_pandoc_pool([
-                    (["-f", reader_for(*(t for _, t in run), *defs, reader=REDLINE_READER)
-                      + "-auto_identifiers" + ("+native_spans" if native_run(run) else ""),
-                      "-t", "docx",
+                    (["-f", run_reader(run, defs, native_run(run)), "-t", "docx",
                       "--lua-filter", str(FILTER_PLAIN if n < len(plain_runs) else FILTER_PARTS),
                       "-M", f"redline-info={info}", *_part_args(author, date), "-o", str(out)],
-                     functools.partial(source, run))
+                     functools.partial(run_source, run, defs, native_run(run), _END))
                     for n, (run, info, out)
                     in enumerate(zip(runs, info_files, out_files, strict=True))],
                     cores(), slots, then=digest):

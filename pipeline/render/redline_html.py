@@ -56,6 +56,11 @@ log = logging.getLogger(__name__)
 FILTER = FILTER_DIR / "redline.lua"
 FILTER_PARTS = FILTER_DIR / "redline-teile.lua"
 FILTER_HTML = FILTER_DIR / "redline-html.lua"
+FILTER_INFO = FILTER_DIR / "teile-info.lua"
+FILTERS_LOADED = ("redline-html.lua", "build-typst-text.lua", "synopse-typst.lua",
+                  "teile-info.lua")
+"""Lua files redline.lua loads: their contents are part of the cache keys of parts it
+converts (the PDF's, the Word file's)."""
 CACHE_VERSION = "4"
 CACHE_LIMIT_BYTES = 200 * 1024 * 1024
 """The cache keeps the most recently used parts up to this size."""
@@ -346,11 +351,6 @@ def _convert_runs(runs: list[list[tuple[str, str]]], defs: list[str], plain: int
     of the plain runs' parts that need the filter after all."""
     import tempfile
 
-    def source(run: list[tuple[str, str]], native: bool) -> str:
-        chunks = [f"<!--rl-teil:{key}-->\n\n{native_marks(text) if native else text}\n"
-                  for key, text in run]
-        return "\n".join(chunks) + ("\n" + "\n\n".join(defs) + "\n" if defs else "")
-
     def digest(n: int, out: bytes) -> tuple[dict[str, _Part], list[str]]:
         """Run n's parts, and the keys of those that need the filter after all: done as
         its pandoc ends, while the others still run."""
@@ -395,11 +395,11 @@ def _convert_runs(runs: list[list[tuple[str, str]]], defs: list[str], plain: int
     with tempfile.TemporaryDirectory(prefix="lip-redline-") as tmp:
         info_files = [Path(tmp) / f"teile-{n}.json" for n in range(len(runs))]
         for run_parts, run_again in run_pandoc_pool([
-                (["-f", reader_for(*(t for _, t in run), *defs, reader=REDLINE_READER)
-                  + "-auto_identifiers" + ("+native_spans" if n < plain else ""),
+                (["-f", run_reader(run, defs, n < plain),
                   "-t", "html5", "--wrap=none", *([] if n < plain else [
                       "--lua-filter", str(FILTER_PARTS), "-M", f"redline-info={info}",
-                      "-M", f"toc-depth={TOC_DEPTH}"])], functools.partial(source, run, n < plain))
+                      "-M", f"toc-depth={TOC_DEPTH}"])],
+                 functools.partial(run_source, run, defs, n < plain))
                 for n, (run, info) in enumerate(zip(runs, info_files, strict=True))], cores(),
                 slots, then=digest):
             parts.update(run_parts)
@@ -609,6 +609,26 @@ def native_run(run: list[tuple[str, str]]) -> bool:
     return not any(may_hold_html(text) for _, text in run)
 
 
+def run_source(run: list[tuple[str, str]], defs: list[str], native: bool,
+               end: str | None = None) -> str:
+    """A run of (key, text) parts as pandoc reads it: each after the raw mark
+    `<!--rl-teil:KEY-->`, its marks as HTML spans if `native`; a mark `end` after the last
+    where what follows it in the output must be told from the last part; then all the
+    definitions."""
+    chunks = [f"<!--rl-teil:{key}-->\n\n{native_marks(text) if native else text}\n"
+              for key, text in run]
+    if end is not None:
+        chunks.append(f"<!--rl-teil:{end}-->\n")
+    return "\n".join(chunks) + ("\n" + "\n\n".join(defs) + "\n" if defs else "")
+
+
+def run_reader(run: list[tuple[str, str]], defs: list[str], native: bool) -> str:
+    """The reader for `run_source`: headings without ids (the filters give them
+    placeholders), native spans if `native`."""
+    return (reader_for(*(t for _, t in run), *defs, reader=REDLINE_READER) + "-auto_identifiers"
+            + ("+native_spans" if native else ""))
+
+
 def _note_ref(n: int | str) -> str:
     return (f'<a href="#fn{n}" class="footnote-ref" id="fnref{n}" role="doc-noteref">'
             f'<sup>{n}</sup></a>')
@@ -632,8 +652,8 @@ def part_runs(items: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
 
 def _tool_key() -> str:
     return hashlib.sha256("\0".join([
-        CACHE_VERSION, pandoc_identity(), file_sha256(FILTER_PARTS, FILTER_HTML), REDLINE_READER,
-        ",".join(RULED_TABLES), str(TOC_DEPTH)]).encode()).hexdigest()
+        CACHE_VERSION, pandoc_identity(), file_sha256(FILTER_PARTS, FILTER_HTML, FILTER_INFO),
+        REDLINE_READER, ",".join(RULED_TABLES), str(TOC_DEPTH)]).encode()).hexdigest()
 
 
 # --- putting the page together --------------------------------------------------------------

@@ -31,17 +31,19 @@ from urllib.parse import unquote
 
 from pipeline.render import FILTER_DIR, file_sha256, templates_dir
 from pipeline.render.kvcache import Cache
-from pipeline.render.pandoc import RULED_TABLES, reader_for
+from pipeline.render.pandoc import RULED_TABLES
 from pipeline.render.reader import REDLINE_READER
 from pipeline.render.redline_html import (
+    FILTERS_LOADED,
     CachedPart,
     heading_ids,
     lua_list,
     meta_args,
-    native_marks,
     native_run,
     part_keys,
     part_runs,
+    run_reader,
+    run_source,
     split_parts,
 )
 from pipeline.render.tools import (
@@ -55,8 +57,6 @@ from pipeline.render.tools import (
 
 FILTER = FILTER_DIR / "redline.lua"
 FILTER_PARTS = FILTER_DIR / "redline-typst-teile.lua"
-FILTERS_LOADED = ("redline-html.lua", "build-typst-text.lua", "synopse-typst.lua")
-"""Lua files redline.lua loads: their contents are part of the cache key."""
 CACHE_VERSION = "2"
 CACHE_LIMIT_BYTES = 200 * 1024 * 1024
 """The cache keeps the most recently used parts up to this size."""
@@ -117,14 +117,6 @@ def _tool_key() -> str:
 def _convert(items: list[tuple[str, str]], defs: list[str],
              slots: Slot | None = None) -> dict[str, _Part]:
     """Convert (key, part text) pairs in runs, one pandoc per run, all at once."""
-    def source(run: list[tuple[str, str]]) -> str:
-        # a mark after the last part as well: its typst keeps what separates it from the next
-        native = native_run(run)
-        chunks = [f"<!--rl-teil:{key}-->\n\n{native_marks(text) if native else text}\n"
-                  for key, text in run]
-        chunks.append(f"<!--rl-teil:{_END}-->\n")
-        return "\n".join(chunks) + ("\n" + "\n\n".join(defs) + "\n" if defs else "")
-
     def digest(n: int, out: bytes) -> dict[str, _Part]:
         infos = lua_list(json.loads(info_files[n].read_text(encoding="utf-8")))
         pieces = _MARK.split(out.decode("utf-8"))
@@ -140,11 +132,10 @@ def _convert(items: list[tuple[str, str]], defs: list[str],
     with tempfile.TemporaryDirectory(prefix="lip-redline-typst-") as tmp:
         info_files = [Path(tmp) / f"teile-{n}.json" for n in range(len(runs))]
         for converted in run_pandoc_pool([
-                (["-f", reader_for(*(t for _, t in run), *defs, reader=REDLINE_READER)
-                  + "-auto_identifiers" + ("+native_spans" if native_run(run) else ""),
-                  "-t", "typst", "--wrap=none",
+                (["-f", run_reader(run, defs, native_run(run)), "-t", "typst", "--wrap=none",
                   "--lua-filter", str(FILTER_PARTS), "-M", f"redline-info={info}"],
-                 functools.partial(source, run))
+                 # a mark after the last part too: its typst keeps what parts it from the next
+                 functools.partial(run_source, run, defs, native_run(run), _END))
                 for run, info in zip(runs, info_files, strict=True)], cores(), slots,
                 then=digest):
             parts.update(converted)

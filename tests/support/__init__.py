@@ -48,3 +48,13 @@ def corpus_pairs() -> list[tuple[str, str, str]]:
         return []
     with open(CORPUS / "PAIRS.tsv", encoding="utf-8") as f:
         return [(r["pair"], r["old"], r["new"]) for r in csv.DictReader(f, delimiter="\t")]
+
+
+def corpus_redline(old: str, new: str, summary: str = "# Übersicht\n\n") -> str:
+    """The redline Markdown of a corpus pair (files of ../shared/corpus) as `lip redline
+    --dateien` lays it out: `summary`, then the comparison as one chapter by lip."""
+    from pipeline.render.redline_text import compare_markdown
+
+    red = compare_markdown((CORPUS / old).read_text(encoding="utf-8"),
+                           (CORPUS / new).read_text(encoding="utf-8"))
+    return summary + "::::: {.rl-kapitel autor=\"lip\"}\n" + red.markdown + ":::::\n"

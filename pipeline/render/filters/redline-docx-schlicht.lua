@@ -9,6 +9,8 @@
 --   h  each heading, in order: {x = its own id} or {s = its text};
 --   i, a  empty (other elements' ids are not looked for: a link to one of them from
 --      another part sends the document to be converted whole).
+local info = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE),
+                                       'teile-info.lua' }))
 local infos = {}
 local heads = {}
 
@@ -21,20 +23,6 @@ return {{
       return pandoc.RawBlock('openxml', '<!--rl-teil:' .. key .. '-->')
     end
   end,
-  Header = function(h)
-    if h.identifier ~= '' then
-      table.insert(heads, { x = h.identifier })
-    else
-      table.insert(heads, { s = pandoc.utils.stringify(h.content) })
-      h.identifier = 'rlhid' .. #heads .. 'z'
-    end
-    return h
-  end,
-  Pandoc = function(doc)
-    local f = assert(io.open(pandoc.utils.stringify(doc.meta['redline-info']), 'w'))
-    f:write(pandoc.json.encode(infos))
-    f:close()
-    doc.meta['redline-info'] = nil
-    return doc
-  end,
+  Header = function(h) return info.head(heads, h) end,
+  Pandoc = function(doc) return info.write(doc, infos) end,
 }}

@@ -13,6 +13,8 @@
 local html = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE),
                                        'redline-html.lua' }))
 local kind_of = html.kind_of
+local info = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE),
+                                       'teile-info.lua' }))
 
 local infos = {}   -- one per part: k = key, h = headings, i = ids of blocks, t = toc
 local cur = nil
@@ -102,10 +104,7 @@ local function Pandoc(doc)
       b:walk({ Header = function() part.d = true end })
     end
   end
-  local f = assert(io.open(pandoc.utils.stringify(doc.meta['redline-info']), 'w'))
-  f:write(pandoc.json.encode(infos))
-  f:close()
-  return nil
+  return info.write(doc, infos)
 end
 
 return {

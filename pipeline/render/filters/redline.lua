@@ -303,6 +303,8 @@ if FORMAT:match('typst') then
   table.insert(passes, { Table = synopse_typst.table })
 end
 if teile then
+  local info = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE),
+                                         'teile-info.lua' }))
   -- before all: each heading's text and own id as read (the collect pass changes them)
   local marker, part = counter()
   table.insert(passes, 1, {
@@ -312,24 +314,9 @@ if teile then
         marker(r)
       end
     end,
-    Header = function(h)
-      local heads = part().h
-      if h.identifier ~= '' then
-        table.insert(heads, { x = h.identifier })
-      else
-        table.insert(heads, { s = pandoc.utils.stringify(h.content) })
-        h.identifier = 'rlhid' .. #heads .. 'z'
-      end
-      return h
-    end,
+    Header = function(h) return info.head(part().h, h) end,
   })
   collect.RawBlock = collect_marker
-  table.insert(passes, { Pandoc = function(doc)
-    local f = assert(io.open(pandoc.utils.stringify(doc.meta['redline-info']), 'w'))
-    f:write(pandoc.json.encode(infos))
-    f:close()
-    doc.meta['redline-info'] = nil  -- a Word file would keep it as a property
-    return doc
-  end })
+  table.insert(passes, { Pandoc = function(doc) return info.write(doc, infos) end })
 end
 return passes
