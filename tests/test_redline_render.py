@@ -225,6 +225,28 @@ def test_changed_passages_are_written_the_same_in_one_pandoc_or_one_per_core(mon
     assert "Abschnitt 59" in one[-1] and "**Hannover**" in one[0]
 
 
+@pytest.mark.parametrize("broken", [
+    "",                                    # every separator where it belongs
+    "::: {.kasten}\nEin Kasten ohne Ende",  # a div that takes the separators after it inside
+])
+def test_changed_passages_are_read_once_and_kept_as_pandoc_wrote_them(broken: str) -> None:
+    """The engine's pandoc reads all groups of a side at once; each group's JSON is cut from
+    its output at the separators for the cache. Where a separator went astray the groups are
+    read one by one: either way each group is what pandoc reads of it alone."""
+    groups = [["## Eins\n\nText mit *Betonung* und „Anführungszeichen“."],
+              ["- Punkt\n- noch ein Punkt[^a]"],
+              [broken or "Absatz"],
+              ["| A | B |\n|---|---|\n| 1 | 2 |", "Zweiter Block mit [Verweis][v]."]]
+    defs = ["[^a]: Fußnote.", "[v]: https://example.org"]
+    pairs = redline_text.parse_chunks([(groups, defs)], with_json=True)[0]
+    alone = [json.loads(redline_text.run_pandoc(
+        ["-f", redline_text.REDLINE_CHUNK_READER, "-t", "json"],
+        "\n\n".join([*g, *defs]) + "\n"))["blocks"] for g in groups]
+    assert [blocks for blocks, _ in pairs] == alone
+    assert [json.loads(text) for _, text in pairs] == alone
+    assert redline_text.parse_chunks([(groups, defs)])[0] == alone
+
+
 @pytest.mark.parametrize("per_core", [False, True])
 def test_a_changed_passage_keeps_its_own_footnote(per_core: bool, monkeypatch) -> None:
     """pandoc writes the notes of changed passages as [^1], [^2], … in every run; beside the

@@ -50,28 +50,40 @@ def _chunk_source(groups: list[list[str]], defs: list[str], sep: str) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def _split_blocks(blocks: list[dict], sep: str) -> list[list[dict]]:
-    out: list[list[dict]] = []
-    cur: list[dict] = []
-    for b in blocks:
-        if b["t"] == "Para" and len(b["c"]) == 1 and b["c"][0]["t"] == "Str" \
-                and b["c"][0]["c"].startswith(sep):
-            out.append(cur)
-            cur = []
-        else:
-            cur.append(b)
-    return out
+def _split_json(out: str, sep: str, count: int) -> list[str] | None:
+    """The JSON of each of `count` groups' blocks, cut from pandoc's output (compact JSON) at
+    the separators: kept as pandoc wrote it, for the cache, instead of encoded once more.
+    None if a separator is missing."""
+    head = '"blocks":['
+    pos = out.find(head)
+    if pos < 0:
+        return None
+    pos += len(head)
+    texts = []
+    for k in range(count):
+        mark = '{"t":"Para","c":[{"t":"Str","c":"' + f"{sep}x{k}" + '"}]}'
+        at = out.find(mark, pos)
+        if at < 0:
+            return None
+        body = out[pos:at]
+        texts.append("[" + (body[:-1] if body.endswith(",") else body) + "]")
+        pos = at + len(mark)
+        if out.startswith(",", pos):
+            pos += 1
+    return texts
 
 
-def _parse_one_by_one(groups: list[list[str]], defs: list[str]) -> list[list[dict]]:
+def _parse_one_by_one(groups: list[list[str]], defs: list[str]) -> list[str]:
     log.debug("redline: separator lost, parsing %d groups one by one", len(groups))
-    return [json.loads(run_pandoc(["-f", REDLINE_CHUNK_READER, "-t", "json"],
-                                  "\n\n".join([*g, *defs]) + "\n"))["blocks"] for g in groups]
+    return [json.dumps(json.loads(run_pandoc(["-f", REDLINE_CHUNK_READER, "-t", "json"],
+                                             "\n\n".join([*g, *defs]) + "\n"))["blocks"],
+                       ensure_ascii=False) for g in groups]
 
 
 def parse_chunks(sides: list[tuple[list[list[str]], list[str]]],
-                 slots: Slot | None = None) -> list[list[list[dict]]]:
-    """For each side (groups of Markdown chunks, definitions): the blocks of each group.
+                 slots: Slot | None = None, with_json: bool = False) -> list[list]:
+    """For each side (groups of Markdown chunks, definitions): the blocks of each group, or
+    with `with_json` (blocks, their JSON) pairs.
 
     One pandoc call per side, all sides at once (one per core). A chunk that swallows its
     group's separator (an unclosed fence) makes that side parse group by group."""
@@ -80,11 +92,19 @@ def parse_chunks(sides: list[tuple[list[list[str]], list[str]]],
     outputs = run_pandoc_side_by_side(
         [(["-f", REDLINE_CHUNK_READER, "-t", "json"], _chunk_source(*sides[k], seps[k]))
          for k in todo], slots=slots) if todo else []
-    result: list[list[list[dict]]] = [[] for _ in sides]
+    result: list[list] = [[] for _ in sides]
     for k, out in zip(todo, outputs, strict=True):
         groups, defs = sides[k]
-        blocks = _split_blocks(json.loads(out)["blocks"], seps[k])
-        result[k] = blocks if len(blocks) == len(groups) else _parse_one_by_one(groups, defs)
+        texts = _split_json(out.decode("utf-8"), seps[k], len(groups))
+        try:
+            # a separator inside another block (a list item's lazy line) cuts that block
+            blocks = [json.loads(t) for t in texts] if texts is not None else None
+        except ValueError:
+            blocks = None
+        if blocks is None:
+            texts = _parse_one_by_one(groups, defs)
+            blocks = [json.loads(t) for t in texts]
+        result[k] = list(zip(blocks, texts, strict=True)) if with_json else blocks
     return result
 
 
@@ -196,18 +216,17 @@ class _Pandoc:
             todo = [([g for g, k in zip(groups, side_keys, strict=True) if k not in found], defs)
                     for (groups, defs), side_keys in zip(sides, keys, strict=True)]
             self.while_reading()
-            parsed = parse_chunks(todo, self.slots)
+            parsed = parse_chunks(todo, self.slots, True)
             new: dict[str, str] = {}
             out = []
-            for side_keys, blocks in zip(keys, parsed, strict=True):
-                fresh = iter(blocks)
+            for side_keys, pairs in zip(keys, parsed, strict=True):
+                fresh = iter(pairs)
                 side = []
                 for k in side_keys:
                     if k in found:
                         side.append(json.loads(found[k]))
                     else:
-                        group = next(fresh)
-                        new[k] = json.dumps(group, ensure_ascii=False)
+                        group, new[k] = next(fresh)
                         side.append(group)
                 out.append(side)
             cache.put_many(new)
