@@ -217,3 +217,14 @@ def test_words_run_together_give_the_engine_the_same_markdown() -> None:
     assert from_compact == written
     assert "2\\. der" in written and "4\\. im" in written and "1\\. Zelle" in written
     assert redline_text.parse_markdown(from_compact) == blocks
+
+
+def test_a_word_counts_when_it_has_a_letter_or_digit() -> None:
+    """Words are what split() keeps; those with a letter or digit in them count (a dash, an
+    ellipsis or underscores alone do not), across scripts and number forms."""
+    from pipeline.redline import engine
+
+    text = "Satz – mit … a_b __ ½ Ⅻ ⁴ 1.2 «» x\u00a0y\u2003z § 3a ___"
+    node = [{"t": "Para", "c": [{"t": "Str", "c": text}]}]
+    expected = [w for w in text.split() if any(c.isalnum() for c in w)]
+    assert engine._word_count(node) == len(expected) == 11
