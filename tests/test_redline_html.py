@@ -391,6 +391,48 @@ def test_a_part_key_names_only_the_definitions_the_part_uses() -> None:
     assert other_link[1] != keys[1] and other_link[0] == keys[0] and other_link[2] == keys[2]
 
 
+def test_each_run_reads_only_the_definitions_its_parts_may_use(tmp_path) -> None:
+    """A run gets the definitions its parts refer to, as pandoc compares labels (case and
+    spaces aside), and those these refer to in turn (a note that cites a link): the page is
+    the whole render, and a part's key changes with a definition it uses only so."""
+    md = ("# Eins\n\nText[^a] und [Das  Gesetz].\n\n# Zwei\n\nNur Text.\n\n"
+          "# Drei\n\nMit [Verweis][v].\n\n"
+          "[^a]: Siehe [das gesetz] und [Quelle][q].\n\n[das gesetz]: https://example.org/g\n\n"
+          "[q]: https://example.org/q\n\n[v]: https://example.org/v\n\n[^z]: Unbenutzt.\n")
+    texts, defs = redline_html.split_parts(md)
+    runs = [[(str(k), t)] for k, t in enumerate(texts)]
+    used = [[d.split("]:")[0] + "]" for d in redline_html.run_definitions(run, defs)]
+            for run in runs]
+    assert used == [["[^a]", "[das gesetz]", "[q]"], [], ["[v]"]]
+    assert "Unbenutzt" not in redline_html.run_source(runs[0], defs, True)
+    whole, cold, warm = _both(md, tmp_path)
+    assert cold == whole and warm == whole
+    assert 'href="https://example.org/q"' in whole.decode()
+    keys = redline_html.part_keys(texts, defs)
+    other_q = redline_html.part_keys(texts, [defs[0].replace("/q", "/r")])
+    assert other_q[0] != keys[0] and other_q[1:] == keys[1:]
+
+
+def test_the_pages_own_runs_stay_small(tmp_path, monkeypatch) -> None:
+    """The page's own runs hold at most PAGE_RUN_MAX_CHARS (lip is largest then), in as many
+    runs as that takes; the page is still the whole render."""
+    md = "".join(f"# Teil {k}\n\nDer Teil {k} hat " + "viele Wörter " * 150 + ".\n\n"
+                 for k in range(12))
+    monkeypatch.setattr(redline_html, "PAGE_RUN_MAX_CHARS", 5_000)
+    sizes: list[int] = []
+    real = redline_html._convert_runs
+
+    def recording(runs, *rest, **kw):
+        sizes.extend(sum(len(t) for _, t in run) for run in runs)
+        return real(runs, *rest, **kw)
+
+    monkeypatch.setattr(redline_html, "_convert_runs", recording)
+    page = redline_html.render_html_bytes(md, title="T", meta={"version": "v"},
+                                          cache_dir=tmp_path)
+    assert len(md) > 20_000 and len(sizes) >= 4 and max(sizes) <= 5_000
+    assert page == redline_html.render_html_whole(md, title="T", meta={"version": "v"})
+
+
 def test_shared_passages_are_converted_ahead_even_when_much_changed(tmp_path,
                                                                    monkeypatch) -> None:
     """NEU's sections that ALT has too are converted while the engine compares, also when

@@ -29,7 +29,7 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from html import unescape
 from pathlib import Path
@@ -69,6 +69,11 @@ PARALLEL_MIN_CHARS = 20_000
 """Below this much Markdown per run, another pandoc process costs more than it saves."""
 RUN_MAX_CHARS = 200_000
 """At most this much Markdown per pandoc run (a pandoc holds its whole input's AST)."""
+PAGE_RUN_MAX_CHARS = 100_000
+"""At most this much in the page's own runs, which run while lip holds the most (the
+redline, its parts, what was converted ahead): up to here a pandoc's memory does not grow
+with its input (27 MB of its own; 38 MB at 200,000 characters, 53 at 300,000). The
+conversion ahead keeps the larger runs: there they cost 0.17 s on ten years of BGB."""
 
 _ATX = re.compile(r"#{1,6}(?:[ \t]|$)")
 _DEFINITION = re.compile(r"\[\^?[^\]\n]+\]:[ \t]")
@@ -288,7 +293,7 @@ class _Whole(Exception):  # noqa: N818  (not an error: a way out)
 
 
 def _convert(items: list[tuple[str, str]], defs: list[str],
-             slots: Slot | None = None) -> dict[str, _Part]:
+             slots: Slot | None = None, run_max: int = RUN_MAX_CHARS) -> dict[str, _Part]:
     """Convert (key, part text) pairs in runs, one pandoc per run, all at once.
 
     Parts that need none of the filter's work (no marks, links to anchors, images, ids or
@@ -298,11 +303,13 @@ def _convert(items: list[tuple[str, str]], defs: list[str],
     the filter after all is converted again with it."""
     plain = [(k, t) for k, t in items if _may_be_plain(t)]
     marked = [(k, t) for k, t in items if not _may_be_plain(t)]
-    plain_runs = part_runs(plain)
-    parts, again = _convert_runs(plain_runs + part_runs(marked), defs, len(plain_runs), slots)
+    plain_runs = part_runs(plain, run_max)
+    parts, again = _convert_runs(plain_runs + part_runs(marked, run_max), defs,
+                                 len(plain_runs), slots)
     if again:
         texts = dict(items)
-        more, _ = _convert_runs(part_runs([(k, texts[k]) for k in again]), defs, 0, slots)
+        more, _ = _convert_runs(part_runs([(k, texts[k]) for k in again], run_max), defs, 0,
+                                slots)
         parts.update(more)
     return parts
 
@@ -613,19 +620,27 @@ def run_source(run: list[tuple[str, str]], defs: list[str], native: bool,
                end: str | None = None) -> str:
     """A run of (key, text) parts as pandoc reads it: each after the raw mark
     `<!--rl-teil:KEY-->`, its marks as HTML spans if `native`; a mark `end` after the last
-    where what follows it in the output must be told from the last part; then all the
-    definitions."""
+    where what follows it in the output must be told from the last part; then the
+    definitions they may use (`run_definitions`)."""
     chunks = [f"<!--rl-teil:{key}-->\n\n{native_marks(text) if native else text}\n"
               for key, text in run]
     if end is not None:
         chunks.append(f"<!--rl-teil:{end}-->\n")
-    return "\n".join(chunks) + ("\n" + "\n\n".join(defs) + "\n" if defs else "")
+    used = run_definitions(run, defs)
+    return "\n".join(chunks) + ("\n" + "\n\n".join(used) + "\n" if used else "")
+
+
+def run_definitions(run: list[tuple[str, str]], defs: list[str]) -> list[str]:
+    """The definitions a run's parts may use (`used_definitions`): a part reads the same
+    with them as with all (which is what its cache key says)."""
+    return used_definitions((t for _, t in run), _definitions(defs))
 
 
 def run_reader(run: list[tuple[str, str]], defs: list[str], native: bool) -> str:
     """The reader for `run_source`: headings without ids (the filters give them
     placeholders), native spans if `native`."""
-    return (reader_for(*(t for _, t in run), *defs, reader=REDLINE_READER) + "-auto_identifiers"
+    return (reader_for(*(t for _, t in run), *run_definitions(run, defs), reader=REDLINE_READER)
+            + "-auto_identifiers"
             + ("+native_spans" if native else ""))
 
 
@@ -638,13 +653,14 @@ def _renumber_note(item: str, n: int | str) -> str:
     return _BACKLINK.sub(f'<a href="#fnref{n}" class="footnote-back" role="doc-backlink">', item)
 
 
-def part_runs(items: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+def part_runs(items: list[tuple[str, str]],
+              run_max: int = RUN_MAX_CHARS) -> list[list[tuple[str, str]]]:
     """Runs of parts for one pandoc each: at least one per core (above
     PARALLEL_MIN_CHARS), at most RUN_MAX_CHARS each, so that a pandoc's memory does not grow
     with the document, and as many as fill every core in each round."""
     sizes = [len(t) for _, t in items]
     total = sum(sizes)
-    ways = max(1, min(cores(), total // PARALLEL_MIN_CHARS), -(-total // RUN_MAX_CHARS))
+    ways = max(1, min(cores(), total // PARALLEL_MIN_CHARS), -(-total // run_max))
     if ways > cores():  # whole rounds: five runs on two cores leave one core idle at the end
         ways = -(-ways // cores()) * cores()
     return [[items[k] for k in run] for run in balanced_runs(sizes, ways)]
@@ -807,32 +823,52 @@ def part_keys(texts: list[str], defs: list[str], tool: str | None = None) -> lis
     changed footnote elsewhere, or ALT's notes that NEU lacks, leave the key as it is)."""
     tool = tool if tool is not None else _tool_key()
     definitions = _definitions(defs)
-    keys = []
-    for text in texts:
-        # every way to refer to a definition ends with "]"
-        flat = " ".join(text.lower().split()) if definitions and "]" in text else ""
-        used = [d for ref, d in definitions if ref in flat] if flat else []
-        keys.append(hashlib.sha256("\0".join([tool, text, *used]).encode()).hexdigest()[:40])
-    return keys
+    return [hashlib.sha256("\0".join([tool, text, *used_definitions([text], definitions)])
+                           .encode()).hexdigest()[:40] for text in texts]
 
 
 _LABEL = re.compile(r"\[(\^?)([^\]\n]+)\]:")
+_BRACKETED = re.compile(r"\[([^\[\]]*)\]")
+"""Every way to refer to a definition is a label in brackets (`[x]`, `[Text][x]`, `[^x]`)."""
+
+
+def _label(text: str) -> str:
+    """A label as pandoc compares them (lowercased, spaces collapsed), folded a little further
+    (casefold): two labels pandoc takes for the same are always the same here."""
+    return " ".join(text.casefold().split())
 
 
 def _definitions(defs: list[str]) -> list[tuple[str, str]]:
-    """(how a text refers to it, definition) for each link or footnote definition: `[^x]` for
-    a note, `x]` for a link (`[x]`, `[Text][x]`), lowercased and with collapsed spaces as
-    pandoc compares labels. Finding it in a part is a superset test: at worst a key names a
-    definition the part does not use."""
+    """(label, definition) for each link or footnote definition, the label of a note with its
+    `^`, as `_label` gives it."""
     out: list[tuple[str, str]] = []
     for line in "\n".join(defs).split("\n"):
         m = _LABEL.match(line)
         if m:
-            label = " ".join(m.group(2).lower().split())
-            out.append((f"[^{label}]" if m.group(1) else f"{label}]", line))
+            out.append((m.group(1) + _label(m.group(2)), line))
         elif out:
             out[-1] = (out[-1][0], out[-1][1] + "\n" + line)
     return out
+
+
+def used_definitions(texts: Iterable[str], definitions: list[tuple[str, str]]) -> list[str]:
+    """The definitions (`_definitions`) that `texts` may use, in their order: those whose
+    label is in brackets in a text, and those a definition so found uses in turn (a note that
+    cites a link). A superset: at worst one more definition that pandoc reads and ignores.
+
+    Each pandoc run gets only these: on the BGB every run read all 9 kB of its notes."""
+    if not definitions:
+        return []
+    labels = {_label(m.group(1)) for text in texts if "]" in text
+              for m in _BRACKETED.finditer(text)}
+    used = [False] * len(definitions)
+    while True:
+        found = [k for k, (label, _) in enumerate(definitions) if not used[k] and label in labels]
+        if not found:
+            return [d for (_, d), wanted in zip(definitions, used, strict=True) if wanted]
+        for k in found:
+            used[k] = True
+            labels |= {_label(m.group(1)) for m in _BRACKETED.finditer(definitions[k][1])}
 
 
 def render_html(md: str, out: Path, *, title: str, meta: dict[str, str] | None = None,
@@ -864,12 +900,12 @@ def render_html_bytes(md: str, *, title: str, meta: dict[str, str] | None = None
         coming = ahead.wait_ready() if missing else set()
         try:
             _convert_into(parts, {k: t for k, t in missing.items() if k not in coming}, defs,
-                          cache, ahead.slots)
+                          cache, ahead.slots, PAGE_RUN_MAX_CHARS)
             ahead.join()
             if coming:  # what the conversion ahead left undone is converted now
                 parts.update((k, ahead.parts[k]) for k in coming if k in ahead.parts)
                 _convert_into(parts, {k: t for k, t in missing.items() if k not in parts},
-                              defs, cache, ahead.slots)
+                              defs, cache, ahead.slots, PAGE_RUN_MAX_CHARS)
         except _Whole:
             ahead.join()
             return render_html_whole(md, title=title, meta=meta, epoch=epoch)
@@ -877,9 +913,9 @@ def render_html_bytes(md: str, *, title: str, meta: dict[str, str] | None = None
 
 
 def _convert_into(parts: dict[str, _Part], todo: dict[str, str], defs: list[str],
-                  cache: Cache, slots: Slot | None) -> None:
+                  cache: Cache, slots: Slot | None, run_max: int = RUN_MAX_CHARS) -> None:
     if todo:
-        converted = _convert(list(todo.items()), defs, slots)
+        converted = _convert(list(todo.items()), defs, slots, run_max)
         parts.update(converted)
         cache.put_many({key: converted[key].dump() for key in todo})
 
