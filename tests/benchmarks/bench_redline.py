@@ -20,6 +20,8 @@ of the corpus one after another, ~300 seeded edits and a moved paragraph):
 - the PDF and the DOCX of one pair (PDF_DOCX_PAIR) against their floor: bare pandoc to typst
   plus one typst compile, and bare pandoc to DOCX.
 - the DOCX of a large law (DOCX_LARGE_PAIR) against its floor, cold and warm.
+- the Synopse of a large law (SYNOPSE_PAIR), whole and with --nur-aenderungen, for
+  information.
 - one pair cold into a cache filled to its limit with other texts (FULL_CACHE_PAIR), against
   cold into an empty one: the state a cache is in after weeks of use.
 
@@ -64,6 +66,9 @@ PDF_DOCX_PAIR = "jgg-2012"
 """A law of 120 kB: the PDF of a 1.3 MB law takes minutes in typst alone."""
 DOCX_LARGE_PAIR = "bgb-2012"
 """The Word file of a large law as well, cold and warm: it is made in parts like the page."""
+SYNOPSE_PAIR = "bgb-2012"
+"""The Synopse (page and PDF) of a large law, whole and with --nur-aenderungen: no target in
+issue 21, shown so that its cost is in view (typst lays out the whole two-column text)."""
 FULL_CACHE_PAIR = "tpg-2012"
 """Cold into a cache already at its limit, as after weeks of use: the pair whose cold run
 suffered most while every store read the whole cache (0.31 → 1.0 s)."""
@@ -141,9 +146,9 @@ LIP_CMD = shlex.split(os.environ["LIP_BENCH_LIP"]) if os.environ.get("LIP_BENCH_
 """LIP_BENCH_LIP runs another lip (e.g. an older checkout) for a before/after comparison."""
 
 
-def lip_redline(a: Path, b: Path, out: Path, fmt: str = "html"):
+def lip_redline(a: Path, b: Path, out: Path, fmt: str = "html", *options: str):
     return measure([*LIP_CMD, "redline", "--dateien", str(a), str(b), "--format", fmt,
-                    "--ausgabe", str(out)])
+                    *options, "--ausgabe", str(out)])
 
 
 def marked_words(out: Path) -> int:
@@ -203,6 +208,25 @@ def run_docx_large(work: Path, old: str, new: str, repeat: int) -> dict[str, flo
         shutil.rmtree(out, ignore_errors=True)
     return {"cold": statistics.median(cold), "warm": statistics.median(warm),
             "floor": statistics.median(floor)}
+
+
+def run_synopse(work: Path, old: str, new: str, repeat: int) -> dict[str, float]:
+    """The Synopse of one pair: whole (cold, warm, peak) and only the changes (cold)."""
+    a, b = work / "alt.md", work / "neu.md"
+    a.write_text(old, encoding="utf-8")
+    b.write_text(new, encoding="utf-8")
+    cold, warm, changes = [], [], []
+    for r in range(repeat):
+        out = work / f"synopse-{r}"
+        shutil.rmtree(out, ignore_errors=True)
+        cold.append(lip_redline(a, b, out, "synopse"))
+        warm.append(lip_redline(a, b, out, "synopse"))
+        shutil.rmtree(out, ignore_errors=True)
+        changes.append(lip_redline(a, b, out, "synopse", "--nur-aenderungen").seconds)
+        shutil.rmtree(out, ignore_errors=True)
+    return {"cold": statistics.median(s.seconds for s in cold),
+            "warm": statistics.median(s.seconds for s in warm),
+            "peak": max(s.peak_mb for s in cold + warm), "changes": statistics.median(changes)}
 
 
 def run_document_formats(work: Path, old: str, new: str, repeat: int) -> dict[str, dict]:
@@ -297,6 +321,7 @@ def run():
                       None)
     docx_large = next(((old, new) for label, old, new, _ in cases if label == DOCX_LARGE_PAIR),
                       None)
+    synopse = next(((old, new) for label, old, new, _ in cases if label == SYNOPSE_PAIR), None)
     old, new, truth = generated_pair(400_000, 300)
     cases.append(("1.000 Seiten", old, new, truth))
     if os.environ.get("LIP_BENCH_PAARE"):  # e.g. "bgb-2012,1.000 Seiten"
@@ -308,6 +333,8 @@ def run():
             full_cache = None
         if DOCX_LARGE_PAIR not in wanted:
             docx_large = None
+        if SYNOPSE_PAIR not in wanted:
+            synopse = None
     rows = []
     print(f"{'Paar':16} {'MB':>5} {'kalt':>7} {'warm':>7} {'Boden':>7} {'kalt/Boden':>10} "
           f"{'CPU kalt/Boden':>14} {'git':>6} {'Spitze':>7} {'Wörter':>7} {'git-W.':>7}",
@@ -361,6 +388,13 @@ def run():
                             ratio <= COLD_FACTOR))
             rows.append(Row("redline", f"{DOCX_LARGE_PAIR} DOCX: warm (Cache gefüllt)",
                             f"{m['warm']:.2f} s", "(Auskunft)", None))
+        if synopse is not None:
+            m = run_synopse(work, *synopse, REPEAT)
+            rows.append(Row("redline", f"{SYNOPSE_PAIR} Synopse (Seite und PDF), ganzes Gesetz: "
+                                       f"kalt / warm (Spitze {m['peak']:.0f} MB)",
+                            f"{m['cold']:.2f} s / {m['warm']:.2f} s", "(Auskunft)", None))
+            rows.append(Row("redline", f"{SYNOPSE_PAIR} Synopse --nur-aenderungen: kalt",
+                            f"{m['changes']:.2f} s", "(Auskunft)", None))
         if full_cache is not None:
             m = run_full_cache(work, *full_cache, REPEAT)
             ratio = m["full"] / m["empty"]
