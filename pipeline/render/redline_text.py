@@ -73,11 +73,15 @@ def _split_json(out: str, sep: str, count: int) -> list[str] | None:
     return texts
 
 
-def _parse_one_by_one(groups: list[list[str]], defs: list[str]) -> list[str]:
+def _parse_one_by_one(groups: list[list[str]], defs: list[str]) -> list[tuple[list, str]]:
+    """(blocks, their JSON) of each group, one pandoc each."""
     log.debug("redline: separator lost, parsing %d groups one by one", len(groups))
-    return [json.dumps(json.loads(run_pandoc(["-f", REDLINE_CHUNK_READER, "-t", "json"],
-                                             "\n\n".join([*g, *defs]) + "\n"))["blocks"],
-                       ensure_ascii=False) for g in groups]
+    out = []
+    for g in groups:
+        blocks = json.loads(run_pandoc(["-f", REDLINE_CHUNK_READER, "-t", "json"],
+                                       "\n\n".join([*g, *defs]) + "\n"))["blocks"]
+        out.append((blocks, json.dumps(blocks, ensure_ascii=False)))
+    return out
 
 
 def parse_chunks(sides: list[tuple[list[list[str]], list[str]]],
@@ -86,7 +90,8 @@ def parse_chunks(sides: list[tuple[list[list[str]], list[str]]],
     with `with_json` (blocks, their JSON) pairs.
 
     One pandoc call per side, all sides at once (one per core). A chunk that swallows its
-    group's separator (an unclosed fence) makes that side parse group by group."""
+    group's separator (an unclosed `:::` div takes the rest inside) makes that side parse
+    group by group."""
     seps = ["RLSEP" + secrets.token_hex(6) for _ in sides]
     todo = [k for k, (groups, _) in enumerate(sides) if groups]
     outputs = run_pandoc_side_by_side(
@@ -97,14 +102,13 @@ def parse_chunks(sides: list[tuple[list[list[str]], list[str]]],
         groups, defs = sides[k]
         texts = _split_json(out.decode("utf-8"), seps[k], len(groups))
         try:
-            # a separator inside another block (a list item's lazy line) cuts that block
-            blocks = [json.loads(t) for t in texts] if texts is not None else None
+            # a separator inside another block cuts that block: its JSON does not parse
+            pairs = [(json.loads(t), t) for t in texts] if texts is not None else None
         except ValueError:
-            blocks = None
-        if blocks is None:
-            texts = _parse_one_by_one(groups, defs)
-            blocks = [json.loads(t) for t in texts]
-        result[k] = list(zip(blocks, texts, strict=True)) if with_json else blocks
+            pairs = None
+        if pairs is None:
+            pairs = _parse_one_by_one(groups, defs)
+        result[k] = pairs if with_json else [blocks for blocks, _ in pairs]
     return result
 
 
