@@ -156,10 +156,16 @@ def marked_words(out: Path) -> int:
     return summary["gesamt"]["words_added"] + summary["gesamt"]["words_removed"]
 
 
-def run_pair(work: Path, old: str, new: str, repeat: int) -> dict:
+def pair_files(work: Path, old: str, new: str) -> tuple[Path, Path]:
+    """ALT and NEU of a pair as files in `work`, for `lip redline --dateien`."""
     a, b = work / "alt.md", work / "neu.md"
     a.write_text(old, encoding="utf-8")
     b.write_text(new, encoding="utf-8")
+    return a, b
+
+
+def run_pair(work: Path, old: str, new: str, repeat: int) -> dict:
+    a, b = pair_files(work, old, new)
     cold, warm, floor, git = [], [], [], []
     marked = git_marked = 0
     for r in range(repeat):
@@ -194,9 +200,7 @@ def _typst_compile(source: Path, pdf: Path) -> list[str]:
 
 def run_docx_large(work: Path, old: str, new: str, repeat: int) -> dict[str, float]:
     """The Word file of one pair cold, warm and its floor (bare pandoc to DOCX): medians."""
-    a, b = work / "alt.md", work / "neu.md"
-    a.write_text(old, encoding="utf-8")
-    b.write_text(new, encoding="utf-8")
+    a, b = pair_files(work, old, new)
     cold, warm, floor = [], [], []
     for r in range(repeat):
         out = work / f"docx-gross-{r}"
@@ -212,9 +216,7 @@ def run_docx_large(work: Path, old: str, new: str, repeat: int) -> dict[str, flo
 
 def run_synopse(work: Path, old: str, new: str, repeat: int) -> dict[str, float]:
     """The Synopse of one pair: whole (cold, warm, peak) and only the changes (cold)."""
-    a, b = work / "alt.md", work / "neu.md"
-    a.write_text(old, encoding="utf-8")
-    b.write_text(new, encoding="utf-8")
+    a, b = pair_files(work, old, new)
     cold, warm, changes = [], [], []
     for r in range(repeat):
         out = work / f"synopse-{r}"
@@ -231,9 +233,7 @@ def run_synopse(work: Path, old: str, new: str, repeat: int) -> dict[str, float]
 
 def run_document_formats(work: Path, old: str, new: str, repeat: int) -> dict[str, dict]:
     """PDF and DOCX of one pair, cold, each beside its floor: (lip, floor) medians."""
-    a, b = work / "alt.md", work / "neu.md"
-    a.write_text(old, encoding="utf-8")
-    b.write_text(new, encoding="utf-8")
+    a, b = pair_files(work, old, new)
     typ, pdf, docx = work / "boden.typ", work / "boden.pdf", work / "boden.docx"
     result = {}
     for fmt in ("pdf", "docx"):
@@ -278,9 +278,7 @@ def _full_cache(folder: Path) -> None:
 
 def run_full_cache(work: Path, old: str, new: str, repeat: int) -> dict[str, float]:
     """Cold into an empty cache and cold into a full one, in turn: medians."""
-    a, b = work / "alt.md", work / "neu.md"
-    a.write_text(old, encoding="utf-8")
-    b.write_text(new, encoding="utf-8")
+    a, b = pair_files(work, old, new)
     full = work / "voller-cache"
     _full_cache(full)
     empty_runs, full_runs = [], []
