@@ -191,6 +191,22 @@ def test_a_changed_part_is_converted_again_and_the_rest_comes_from_the_cache(tmp
     assert _normalized(tmp_path / "teile.docx") == _normalized(whole)
 
 
+def test_the_parts_word_file_is_finished_as_it_is_put_together(tmp_path) -> None:
+    """Tracking whole paragraphs, numbering the changes and filling the header while the
+    archive is written gives the bytes of finishing the written file afterwards (which read
+    and compressed the whole archive a second time)."""
+    data = redline_docx.docx_bytes(DOC, cache_dir=tmp_path, **KW)
+    assert data is not None
+    (tmp_path / "danach.docx").write_bytes(data)
+    redline._unique_change_ids(tmp_path / "danach.docx", KW["title"], "v")
+    finished = redline_docx.docx_bytes(DOC, cache_dir=tmp_path, **KW,
+                                       finish=redline.change_finisher(KW["title"], "v"))
+    assert finished == (tmp_path / "danach.docx").read_bytes()
+    (tmp_path / "dabei.docx").write_bytes(finished)
+    with zipfile.ZipFile(tmp_path / "dabei.docx") as z:
+        assert b'w:id="10000"' in z.read("word/document.xml")  # numbered by lip
+
+
 def test_damaged_cache_entries_are_made_again(tmp_path) -> None:
     first = redline_docx.docx_bytes(DOC, cache_dir=tmp_path, **KW)
     with sqlite3.connect(tmp_path / "redline-docx.sqlite") as db:

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,13 +65,14 @@ def render_docx(md: str, out: Path, *, title: str, author: str, date: str,
     from pipeline.render import redline_docx
 
     data = redline_docx.docx_bytes(md, title=title, author=author, date=date, epoch=epoch,
-                                   provenance=provenance, cache_dir=cache_dir, slots=slots)
+                                   provenance=provenance, cache_dir=cache_dir, slots=slots,
+                                   finish=change_finisher(title, version))
     if data is None:
         render_docx_whole(md, out, title=title, author=author, date=date, epoch=epoch,
                           provenance=provenance)
-    else:
+        _unique_change_ids(out, title, version)
+    else:  # finished while put together: the archive is written once, not read back
         write_atomic(out, data)
-    _unique_change_ids(out, title, version)
     return out
 
 
@@ -152,25 +154,34 @@ def _track_paragraph_mark(par: bytes) -> bytes:
     return par[:start] + b"<w:pPr><w:rPr>" + mark + b"</w:rPr></w:pPr>" + par[start:]
 
 
-def _unique_change_ids(docx: Path, title: str, version: str) -> None:
-    """Track whole paragraphs' marks, and give every w:ins/w:del its own w:id (pandoc
-    numbers insertions and deletions separately, so ids repeat; Word expects one per change);
-    fill the template's page header."""
+def change_finisher(title: str, version: str) -> Callable[[str, bytes], bytes]:
+    """What a Word file of a redline needs beyond pandoc's, file by file in the order of the
+    archive: whole paragraphs' marks tracked, every w:ins/w:del with its own w:id (pandoc
+    numbers insertions and deletions separately, so ids repeat; Word expects one per
+    change), the template's page header filled."""
     from pipeline.render.wordstyle import fill_header, is_header
 
     counter = iter(range(10_000, 10**9))
+
+    def finish(name: str, data: bytes) -> bytes:
+        if name in ("word/document.xml", "word/footnotes.xml"):
+            data = _track_structure(data)
+            return _CHANGE_ID.sub(
+                lambda m: b'<w:' + m.group(1) + b' w:id="' + str(next(counter)).encode()
+                + b'"', data)
+        if is_header(name):
+            return fill_header(data, title, version, "")
+        return data
+    return finish
+
+
+def _unique_change_ids(docx: Path, title: str, version: str) -> None:
+    """The Word file `docx` pandoc wrote, finished in place (`change_finisher`)."""
+    finish = change_finisher(title, version)
     tmp = docx.with_suffix(".docx.tmp")
     with zipfile.ZipFile(docx) as src, zipfile.ZipFile(tmp, "w") as dst:
         for info in src.infolist():
-            data = src.read(info)
-            if info.filename in ("word/document.xml", "word/footnotes.xml"):
-                data = _track_structure(data)
-                data = _CHANGE_ID.sub(
-                    lambda m: b'<w:' + m.group(1) + b' w:id="' + str(next(counter)).encode()
-                    + b'"', data)
-            elif is_header(info.filename):
-                data = fill_header(data, title, version, "")
-            dst.writestr(info, data)
+            dst.writestr(info, finish(info.filename, src.read(info)))
     os.replace(tmp, docx)
 
 

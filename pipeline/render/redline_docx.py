@@ -36,6 +36,7 @@ import json
 import re
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -472,9 +473,11 @@ def _numbering(xml: str, abstracts: list[str], nums: list[str]) -> str:
 
 def docx_bytes(md: str, *, title: str, author: str, date: str, epoch: int | None = None,
                provenance: dict[str, str] | None = None, cache_dir: Path | None = None,
-               slots: Slot | None = None) -> bytes | None:
-    """pandoc's Word file of the redline `md`, converted in cached parts; None where it has
-    to be converted whole (see the module's docstring)."""
+               slots: Slot | None = None,
+               finish: Callable[[str, bytes], bytes] | None = None) -> bytes | None:
+    """pandoc's Word file of the redline `md`, converted in cached parts, each file of it
+    passed through `finish` (name, data) as it is written; None where it has to be converted
+    whole (see the module's docstring)."""
     if not _chapters_speak_for(md, author):
         return None
     split = split_parts(md)
@@ -510,7 +513,7 @@ def docx_bytes(md: str, *, title: str, author: str, date: str, epoch: int | None
         cache.put_many({k: parts[k].dump() for k in missing})
         if made is not None:
             cache.put(frame_key, base64.b64encode(frame_file.read_bytes()).decode("ascii"))
-        return _zip_like(frame_file, files)
+        return _zip_like(frame_file, files, finish)
 
 
 def _cached_frame(data: str | None, path: Path) -> _Frame | None:
@@ -536,9 +539,10 @@ def _load_frame(path: Path) -> _Frame:
     return _Frame(head, tail, files)
 
 
-def _zip_like(frame: Path, files: dict[str, str]) -> bytes:
+def _zip_like(frame: Path, files: dict[str, str],
+              finish: Callable[[str, bytes], bytes] | None = None) -> bytes:
     """The frame's Word file with `files` in place of its own: the same entries, order,
-    times and compression."""
+    times and compression; each file through `finish` if given."""
     import io
 
     out = io.BytesIO()
@@ -546,5 +550,5 @@ def _zip_like(frame: Path, files: dict[str, str]) -> bytes:
         for info in src.infolist():
             data = files[info.filename].encode("utf-8") if info.filename in files \
                 else src.read(info)
-            dst.writestr(info, data)
+            dst.writestr(info, data if finish is None else finish(info.filename, data))
     return out.getvalue()
