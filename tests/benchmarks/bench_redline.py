@@ -25,7 +25,9 @@ of the corpus one after another, ~300 seeded edits and a moved paragraph):
 - one pair cold into a cache filled to its limit with other texts (FULL_CACHE_PAIR), against
   cold into an empty one: the state a cache is in after weeks of use.
 
-LIP_BENCH_WDH sets the repetitions (default 3; 1 runs the whole benchmark in a few minutes),
+LIP_BENCH_WDH sets the repetitions (default 3; 1 runs the whole benchmark in a few minutes;
+pairs under SMALL_BYTES run three times as often: a run takes under a second there, and the
+median of three of them moved by a tenth of the ratio between runs of the benchmark),
 LIP_BENCH_GROESSEN=0 skips the four sizes for the exponent, LIP_BENCH_PAARE="bgb-2012,1.000 Seiten"
 measures only those pairs.
 """
@@ -56,6 +58,15 @@ sys.path.insert(0, str(HERE))
 from bench_build import LIP, measure  # noqa: E402
 
 REPEAT = int(os.environ.get("LIP_BENCH_WDH", "3"))
+SMALL_BYTES = 300_000
+
+
+def repeats(text: str) -> int:
+    """How often a pair with NEU `text` runs: small ones three times as often (cheap, and
+    their medians the noisiest)."""
+    return REPEAT * 3 if len(text.encode()) < SMALL_BYTES else REPEAT
+
+
 FRONT = re.compile(r"\A---\n.*?\n---\n", re.S)
 COLD_FACTOR = 1.1
 WARM_TARGETS = {"bgb-2012": 1.0, "bgb-2012-2022": 3.0, "1.000 Seiten": 2.0}
@@ -340,7 +351,7 @@ def run():
     with tempfile.TemporaryDirectory(prefix="lip-bench-redline-") as tmp:
         work = Path(tmp)
         for label, old, new, truth in cases:
-            m = run_pair(work, old, new, REPEAT)
+            m = run_pair(work, old, new, repeats(new))
             ratio = m["cold"] / m["floor"]
             cpu_ratio = m["cold_cpu"] / m["floor_cpu"]
             print(f"{label:16} {m['bytes'] / 1e6:>5.2f} {m['cold']:>6.2f}s {m['warm']:>6.2f}s "
@@ -372,7 +383,7 @@ def run():
                                 f"{m['marked']} / {truth} = {r:.2f}", "0,9–1,1",
                                 0.9 <= r <= 1.1))
         if pdf_docx is not None:
-            for fmt, m in run_document_formats(work, *pdf_docx, REPEAT).items():
+            for fmt, m in run_document_formats(work, *pdf_docx, repeats(pdf_docx[1])).items():
                 ratio = m["lip"] / m["floor"]
                 rows.append(Row("redline", f"{PDF_DOCX_PAIR} {fmt.upper()}: kalt / Boden "
                                            f"({m['floor']:.2f} s; Spitze {m['peak']:.0f} MB)",
