@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -177,12 +175,9 @@ def change_finisher(title: str, version: str) -> Callable[[str, bytes], bytes]:
 
 def _unique_change_ids(docx: Path, title: str, version: str) -> None:
     """The Word file `docx` pandoc wrote, finished in place (`change_finisher`)."""
-    finish = change_finisher(title, version)
-    tmp = docx.with_suffix(".docx.tmp")
-    with zipfile.ZipFile(docx) as src, zipfile.ZipFile(tmp, "w") as dst:
-        for info in src.infolist():
-            dst.writestr(info, finish(info.filename, src.read(info)))
-    os.replace(tmp, docx)
+    from pipeline.render.redline_docx import zip_like
+
+    write_atomic(docx, zip_like(docx, {}, change_finisher(title, version)))
 
 
 def render_pdf(md: str, out: Path, *, title: str, meta: dict[str, str] | None = None,

@@ -513,7 +513,7 @@ def docx_bytes(md: str, *, title: str, author: str, date: str, epoch: int | None
         cache.put_many({k: parts[k].dump() for k in missing})
         if made is not None:
             cache.put(frame_key, base64.b64encode(frame_file.read_bytes()).decode("ascii"))
-        return _zip_like(frame_file, files, finish)
+        return zip_like(frame_file, files, finish)
 
 
 def _cached_frame(data: str | None, path: Path) -> _Frame | None:
@@ -539,7 +539,7 @@ def _load_frame(path: Path) -> _Frame:
     return _Frame(head, tail, files)
 
 
-def _zip_like(frame: Path, files: dict[str, str],
+def zip_like(frame: Path, files: dict[str, str],
               finish: Callable[[str, bytes], bytes] | None = None) -> bytes:
     """The frame's Word file with `files` in place of its own: the same entries, order,
     times and compression; each file through `finish` if given."""
