@@ -59,14 +59,7 @@ from bench_build import LIP, measure  # noqa: E402
 
 REPEAT = int(os.environ.get("LIP_BENCH_WDH", "3"))
 SMALL_BYTES = 300_000
-
-
-def repeats(text: str) -> int:
-    """How often a pair with NEU `text` runs: small ones three times as often (cheap, and
-    their medians the noisiest)."""
-    return REPEAT * 3 if len(text.encode()) < SMALL_BYTES else REPEAT
-
-
+"""Pairs whose NEU is smaller run three times as often (`repeats`)."""
 FRONT = re.compile(r"\A---\n.*?\n---\n", re.S)
 COLD_FACTOR = 1.1
 WARM_TARGETS = {"bgb-2012": 1.0, "bgb-2012-2022": 3.0, "1.000 Seiten": 2.0}
@@ -202,6 +195,12 @@ def run_pair(work: Path, old: str, new: str, repeat: int) -> dict:
         "floor_peak": max(s.peak_mb for s in floor),
         "marked": marked, "git_marked": git_marked, "bytes": len(new.encode()),
     }
+
+
+def repeats(text: str) -> int:
+    """How often a pair with NEU `text` runs: small ones three times as often (cheap, and
+    their medians the noisiest)."""
+    return REPEAT * 3 if len(text.encode()) < SMALL_BYTES else REPEAT
 
 
 def _typst_compile(source: Path, pdf: Path) -> list[str]:
