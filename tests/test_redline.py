@@ -6,6 +6,7 @@ Regenerate the expected sections with: LIP_UPDATE_GOLDEN=1 pytest tests/test_red
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -228,3 +229,25 @@ def test_a_word_counts_when_it_has_a_letter_or_digit() -> None:
     node = [{"t": "Para", "c": [{"t": "Str", "c": text}]}]
     expected = [w for w in text.split() if any(c.isalnum() for c in w)]
     assert engine._word_count(node) == len(expected) == 11
+
+
+def test_lists_that_open_on_one_line_down_to_an_empty_item_stay_lists() -> None:
+    """pandoc's writer puts lists that open one inside the other down to an empty item on one
+    line, `- - -`, and its reader takes that for a horizontal rule: the BtMG's substance
+    tables (an empty cell is `*    *   -`) got 81 rules in their redline that neither version
+    has. The engine's Markdown keeps them lists: at any depth, after other items, inside a
+    numbered item and in a changed passage as well as in an inserted one."""
+    tables = ("*    *   -\n\n    *   Acetyldihydrocodein\n\n"
+              "*    *   Acetylmethadol\n\n    *   -\n\n"
+              "- Eintrag\n- *   *   *   -\n\n"
+              "1.  *   *   *   -\n")
+    new = f"Vorbemerkung zur Anlage.\n\n{tables}\nSchlussbemerkung.\n"
+    for old in ("Vorbemerkung zur Anlage.\n\nSchlussbemerkung.\n",
+                new.replace("Acetylmethadol", "Acetylmethadon").replace("Eintrag", "Posten")):
+        red = redline_text.compare_markdown(old, new)
+        blocks = redline_text.parse_markdown(red.markdown)
+        assert '"HorizontalRule"' not in json.dumps(blocks), red.markdown
+        assert redline_text.APART not in red.markdown
+        separator = {"t": "RawBlock", "c": ["html", "<!-- -->"]}  # the writer's, between lists
+        assert [b for b in redline.resolve_blocks(blocks, accept=True) if b != separator] \
+            == redline_text.parse_markdown(new), red.markdown

@@ -3,11 +3,14 @@ stay close to the true edit."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from support import CORPUS, corpus_pairs, needs_corpus
 from support.redline_seed import seed_edits
-from support.redline_views import split_words, views
+from support.redline_views import blocks_of, split_words, views
 
+from pipeline.redline import resolve_blocks
 from pipeline.render import redline_text
 
 pytestmark = needs_corpus
@@ -32,6 +35,11 @@ def test_corpus_pair_keeps_the_guarantees(name: str) -> None:
     assert rejected == redline_text.markdown_words(old)
     assert split_words(red.markdown) == []
     assert red.stats.fallbacks == []
+    # no horizontal rule that neither version has (the BtMG's empty table cells, `- - -`)
+    blocks = blocks_of(red.markdown)
+    for accept, text in ((True, new), (False, old)):
+        assert json.dumps(resolve_blocks(blocks, accept)).count('"HorizontalRule"') == \
+            json.dumps(redline_text.parse_markdown(text)).count('"HorizontalRule"')
 
 
 @pytest.mark.slow

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -191,6 +192,58 @@ def compact_words(node: Any) -> Any:
     return node
 
 
+APART = "RLEIGENEZEILE"
+"""A word put before a list that opens a list item, and taken out of the Markdown again
+(`lists_apart`)."""
+_APART_MARK = re.compile(r"[ \t]+" + APART + "$", re.M)
+_EMPTY_FIRST_ITEM = re.compile(r'"BulletList", "c": \[\[(?:\]|\{"t": "(?:Plain|Para)", "c": \[\]\})')
+"""A bullet list whose first item is empty, in a group's JSON: where `lists_apart` may
+have work."""
+
+
+def _empty_chain(block: Any) -> int:
+    """How many bullet lists open one inside the other, on one line, from `block` down to
+    an empty item; 0 if the chain ends in anything else."""
+    n = 0
+    while isinstance(block, dict) and block.get("t") == "BulletList" and block["c"]:
+        n += 1
+        first = block["c"][0]
+        if not first or all(b.get("t") in ("Plain", "Para") and not b["c"] for b in first):
+            return n
+        block = first[0]
+    return 0
+
+
+def lists_apart(node: Any) -> bool:
+    """Put `APART` before each list that opens a list item and itself opens, through one
+    more list, an empty item: whether there was one. pandoc's writer puts the markers of
+    such lists on one line, `- - -`, which its reader takes for a horizontal rule (the BtMG's
+    substance tables have empty cells, `*    *   -`: 81 rules in the 2012 redline that are in
+    neither version). With the word in front, each list starts a line of its own, and without
+    it (`without_apart_marks`) the Markdown reads as the lists again. Changes `node` (the
+    compacted copy)."""
+    found = False
+    stack = [node]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, list):
+            stack.extend(x)
+        elif isinstance(x, dict):
+            if x.get("t") == "BulletList":
+                for item in x["c"]:
+                    if item and _empty_chain(item[0]) >= 2:
+                        item.insert(0, {"t": "Plain", "c": [{"t": "Str", "c": APART}]})
+                        found = True
+            if isinstance(x.get("c"), list):
+                stack.append(x["c"])
+    return found
+
+
+def without_apart_marks(md: str) -> str:
+    """The Markdown without the words `lists_apart` put in (each ends its line)."""
+    return _APART_MARK.sub("", md).replace(APART, "")
+
+
 class _Pandoc:
     """The engine's `Pandoc`: the functions above, with a content-addressed cache of each
     group's blocks and Markdown when given a folder (a redline seen before, or one sharing
@@ -238,6 +291,16 @@ class _Pandoc:
 
     def write(self, groups):
         texts = [json.dumps(compact_words(g), ensure_ascii=False) for g in groups]
+        apart = [False] * len(texts)
+        for k, text in enumerate(texts):
+            if _EMPTY_FIRST_ITEM.search(text):  # rare: walk only these groups
+                group = json.loads(text)
+                if lists_apart(group):
+                    texts[k], apart[k] = json.dumps(group, ensure_ascii=False), True
+        return [without_apart_marks(md) if marked else md
+                for md, marked in zip(self._write(texts), apart, strict=True)]
+
+    def _write(self, texts: list[str]) -> list[str]:
         if self.cache_dir is None:
             return render_markdown(texts, self.slots)
         with Cache(self.cache_dir, "redline-text.sqlite", CACHE_LIMIT_BYTES) as cache:
