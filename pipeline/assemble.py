@@ -12,8 +12,9 @@ from typing import Any
 from pipeline.council.beratung import council_entries
 from pipeline.dates import german_date
 from pipeline.plan import Chapter, Plan
-from pipeline.plan.body import anchor, protect_gender_star
+from pipeline.plan.body import anchor
 from pipeline.plan.fassungen import label as fassung_label
+from pipeline.plan.gender_star import protect_gender_star
 from pipeline.plan.lines import editor_lines
 from pipeline.review import Entscheidung, Stellungnahme, records_of
 

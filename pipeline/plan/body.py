@@ -221,17 +221,3 @@ def _scan_inline(line: str, lineno: int, body: Body) -> None:
     if "@" in line:
         for m in _CITATION.finditer(_LINK.sub(" ", without_links) if has_link else without_links):
             body.raw.append(RawMarkup("citation", m.group(0), lineno))
-
-
-_GENDER_STAR = re.compile(r"\*(?<=[^\W_]\*)(?=[^\W_]|-[^\W_])")
-"""A star with a letter before it and a letter (or -letter) after it. The pattern starts
-with the star, so the regex engine jumps from star to star instead of trying every position."""
-
-
-def protect_gender_star(markdown: str) -> str:
-    """Escape the gender star in words like `Bürger*innen` before pandoc reads the text.
-
-    Pandoc reads `Bürger*innen und Expert*innen` as emphasis between the two stars; the city
-    writes the star as a letter, so a star between two letters is never markup.
-    """
-    return _GENDER_STAR.sub(r"\\*", markdown)

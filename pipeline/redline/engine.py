@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from diff_match_patch import diff_match_patch
 
-from pipeline.plan.body import protect_gender_star
+from pipeline.plan.gender_star import protect_gender_star
 from pipeline.plan.nesting import Nesting
 
 if TYPE_CHECKING:

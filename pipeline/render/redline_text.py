@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pipeline.plan.body import protect_gender_star
+from pipeline.plan.gender_star import protect_gender_star
 from pipeline.redline import engine
 from pipeline.render.kvcache import Cache
 from pipeline.render.reader import REDLINE_CHUNK_READER, REDLINE_READER, REDLINE_WRITER
