@@ -18,7 +18,7 @@ from support.repos import make_repo
 
 from pipeline.commands.build import build
 from pipeline.plan import load_plan
-from pipeline.plan.body import protect_gender_star
+from pipeline.plan.gender_star import protect_gender_star
 from pipeline.render import tools
 
 
