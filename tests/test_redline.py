@@ -251,3 +251,38 @@ def test_lists_that_open_on_one_line_down_to_an_empty_item_stay_lists() -> None:
         separator = {"t": "RawBlock", "c": ["html", "<!-- -->"]}  # the writer's, between lists
         assert [b for b in redline.resolve_blocks(blocks, accept=True) if b != separator] \
             == redline_text.parse_markdown(new), red.markdown
+
+
+def _column_widths(blocks: list) -> list[list[int]]:
+    """Each table's column widths, in whole per cent as the page shows them."""
+    widths = []
+    for block in blocks:
+        if block["t"] == "Table":
+            widths.append([round(100 * spec[1]["c"]) if spec[1]["t"] == "ColWidth" else 0
+                           for spec in block["c"][2]])
+    return widths
+
+
+def test_a_changed_table_keeps_its_column_widths() -> None:
+    """A pipe table with long rows has column widths (from its dashes). pandoc writes such a
+    table as a grid table whose columns are as wide as their longest line: read back, the
+    plan's table of Controlling-Status was 28/71 % wide instead of 50/50. The engine writes
+    it as a pipe table. A table only a grid table can hold (a list in a cell) stays a grid
+    table, not HTML (its widths follow the marked text, which is longer)."""
+    row = "| in Bearbeitung | Die Umsetzung läuft; der Bericht nennt den erreichten Stand der Kennzahl. |"
+    new = ("Vorher.\n\n| Status | Bedeutung |\n|---|---|\n| erfüllt | Das Ziel ist erreicht. |\n"
+           f"{row}\n\n: Status der Maßnahmen\n\nDanach.\n\n"
+           "+-----------+----------------------+\n| Status    | Bedeutung            |\n"
+           "+===========+======================+\n| offen     | - erstens            |\n"
+           "|           | - zweitens           |\n+-----------+----------------------+\n")
+    old = new.replace("erreicht", "noch nicht erreicht").replace("zweitens", "drittens")
+    red = redline_text.compare_markdown(old, new)
+    accepted = [b for b in redline.resolve_blocks(redline_text.parse_markdown(red.markdown),
+                                                   accept=True) if b["t"] == "Table"]
+    wanted = [b for b in redline_text.parse_markdown(new) if b["t"] == "Table"]
+    assert _column_widths(wanted) == [[50, 50], [17, 32]]
+    assert _column_widths(accepted)[0] == [50, 50]
+    assert redline.ast_words(accepted) == redline.ast_words(wanted)
+    assert "+===" in red.markdown and "<table" not in red.markdown
+    cell = accepted[1]["c"][4][0][3][0][1][1][4]
+    assert [b["t"] for b in cell] == ["BulletList"]

@@ -22,7 +22,15 @@ REDLINE_CHUNK_READER = REDLINE_READER + "-auto_identifiers"
 """Changed chunks as the engine reads them: only the ids the author wrote (pandoc would
 number automatic ones within the chunk, not the document)."""
 
-REDLINE_WRITER = "markdown-smart-simple_tables-multiline_tables"
+REDLINE_GRID_WRITER = "markdown-smart-simple_tables-multiline_tables"
 """The engine's Markdown: – and „…“ as they are (not -- and "..."); pipe or grid tables only
 (simple and multiline tables are indented and blank-line separated, which a list before
-them swallows)."""
+them swallows). For passages with a table only a grid table can hold (a list in a cell, a
+span, no header row)."""
+
+REDLINE_WRITER = REDLINE_GRID_WRITER + "-grid_tables"
+"""The engine's Markdown for every other passage: its tables as pipe tables. pandoc writes
+a table with column widths as a grid table where it may, and without line wrapping a grid
+table's columns are as wide as their longest line: read back, the plan's table of
+Controlling-Status came out 28/71 % wide instead of 50/50. A pipe table's dashes keep the
+widths."""

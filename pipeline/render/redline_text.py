@@ -19,7 +19,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from pipeline.plan.gender_star import protect_gender_star
 from pipeline.redline import engine
 from pipeline.render.kvcache import Cache
-from pipeline.render.reader import REDLINE_CHUNK_READER, REDLINE_READER, REDLINE_WRITER
+from pipeline.render.reader import (
+    REDLINE_CHUNK_READER,
+    REDLINE_GRID_WRITER,
+    REDLINE_READER,
+    REDLINE_WRITER,
+)
 from pipeline.render.tools import (
     Slot,
     balanced_runs,
@@ -118,16 +123,21 @@ PARALLEL_WRITE_MIN_CHARS = 13_000
 than it saves."""
 
 
-def render_markdown(texts: list[str], slots: Slot | None = None) -> list[str]:
+def render_markdown(texts: list[str], slots: Slot | None = None,
+                    grid: list[bool] | None = None) -> list[str]:
     """Write groups of blocks (each as JSON) as Markdown: one pandoc call, or one per core
-    for much text.
+    for much text; groups with a table only a grid table holds (`grid`, by default
+    `needs_grid_tables`) in runs of their own.
 
     Each run numbers its footnotes from 1; the engine gives them labels of their own."""
     if not texts:
         return []
+    if grid is None:
+        grid = [needs_grid_tables(t) for t in texts]
     sizes = [len(t) for t in texts]
     ways = min(cores(), max(1, sum(sizes) // PARALLEL_WRITE_MIN_CHARS))
-    runs = balanced_runs(sizes, ways)
+    runs = [part for run in balanced_runs(sizes, ways)
+            for part in ([k for k in run if not grid[k]], [k for k in run if grid[k]]) if part]
     seps = ["RLSEP" + secrets.token_hex(6) for _ in runs]
     jobs = []
     for run, sep in zip(runs, seps, strict=True):
@@ -137,8 +147,8 @@ def render_markdown(texts: list[str], slots: Slot | None = None) -> list[str]:
                            for k, mark in zip(run, marks, strict=True))
         source = ('{"pandoc-api-version": ' + json.dumps(engine.PANDOC_API)
                   + ', "meta": {}, "blocks": [' + blocks + "]}")
-        jobs.append((["-f", "json", "-t", REDLINE_WRITER, "--wrap=none",
-                      "--reference-location=block"], source))
+        jobs.append((["-f", "json", "-t", REDLINE_GRID_WRITER if grid[run[0]] else REDLINE_WRITER,
+                      "--wrap=none", "--reference-location=block"], source))
     result: list[str] = [""] * len(texts)
     for run, sep, output in zip(runs, seps, run_pandoc_pool(jobs, len(jobs), slots), strict=True):
         out = []
@@ -153,6 +163,49 @@ def render_markdown(texts: list[str], slots: Slot | None = None) -> list[str]:
         for k, md in zip(run, out, strict=True):
             result[k] = md
     return result
+
+
+def needs_grid_tables(text: str) -> bool:
+    """Whether a group's blocks (JSON) hold a table that a pipe table cannot: not exactly one
+    header row, a foot, row heads, spans, or a cell that is more than one line of text."""
+    if '"Table"' not in text:
+        return False
+    tables: list[dict] = []
+    _find_tables(json.loads(text), tables)
+    return not all(_fits_a_pipe_table(t) for t in tables)
+
+
+def _find_tables(node: Any, out: list[dict]) -> None:
+    if isinstance(node, dict):
+        if node.get("t") == "Table":
+            out.append(node)
+        _find_tables(node.get("c"), out)
+    elif isinstance(node, list):
+        for x in node:
+            _find_tables(x, out)
+
+
+def _fits_a_pipe_table(table: dict) -> bool:
+    _attr, _caption, _widths, head, bodies, foot = table["c"]
+    rows = list(head[1])
+    if len(rows) != 1 or foot[1] or any(body[1] or body[2] for body in bodies):
+        return False
+    rows += [row for body in bodies for row in body[3]]
+    for _row_attr, cells in rows:
+        for _cell_attr, _align, row_span, col_span, blocks in cells:
+            if row_span != 1 or col_span != 1 or len(blocks) > 1:
+                return False
+            if blocks and (blocks[0]["t"] != "Plain" or _has_line_break(blocks[0])):
+                return False
+    return True
+
+
+def _has_line_break(node: Any) -> bool:
+    if isinstance(node, dict):
+        return node.get("t") == "LineBreak" or _has_line_break(node.get("c"))
+    if isinstance(node, list):
+        return any(_has_line_break(x) for x in node)
+    return False
 
 
 _LINE_START = ("LineBreak", "SoftBreak")
@@ -303,11 +356,14 @@ class _Pandoc:
     def _write(self, texts: list[str]) -> list[str]:
         if self.cache_dir is None:
             return render_markdown(texts, self.slots)
+        grid = [needs_grid_tables(t) for t in texts]
         with Cache(self.cache_dir, "redline-text.sqlite", CACHE_LIMIT_BYTES) as cache:
-            keys = [self._key("schreiben", REDLINE_WRITER, t) for t in texts]
+            keys = [self._key("schreiben", REDLINE_GRID_WRITER if g else REDLINE_WRITER, t)
+                    for t, g in zip(texts, grid, strict=True)]
             found = cache.get_many(keys)
-            todo = [t for t, k in zip(texts, keys, strict=True) if k not in found]
-            fresh = iter(render_markdown(todo, self.slots))
+            todo = [k for k, key in enumerate(keys) if key not in found]
+            fresh = iter(render_markdown([texts[k] for k in todo], self.slots,
+                                         [grid[k] for k in todo]))
             out = []
             new: dict[str, str] = {}
             for k in keys:
