@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from support import copy_plan
-from support.repos import fixed_git_dates, mini  # noqa: F401  (fixtures for every module)
+from support.repos import close_repos, fixed_git_dates, mini  # noqa: F401  (fixtures for every module)
 
 
 @pytest.fixture

@@ -13,6 +13,10 @@ from support import copy_plan
 FIXED = "2020-01-15T10:00:00 +0100"
 WHEN = 1_600_000_000  # 2020-09-13, the build tests' fixed commit time
 EDITOR = git.Actor("Fachberatung OE 50.6", "fachberatung@example.org")
+_OPENED: list[git.Repo] = []
+"""Repositories opened here, closed after each test (`close_repos`): GitPython keeps a
+`git cat-file` process per repository, which otherwise ends only when the object is
+collected, and then warns of its open pipes (an error here) in whichever test that is."""
 
 
 def _git_date(date: str | int) -> str:
@@ -28,6 +32,7 @@ def init_repo(root: Path, message: str = "Entwurf der Kapitel", date: str | int 
               branch: str = "main") -> git.Repo:
     """git init + one commit of everything under `root`, with fixed author, committer and date."""
     repo = git.Repo.init(root, initial_branch=branch)
+    _OPENED.append(repo)
     with repo.config_writer() as cw:
         cw.set_value("user", "name", EDITOR.name)
         cw.set_value("user", "email", EDITOR.email)
@@ -60,11 +65,19 @@ def edit(path: Path, old: str, new: str) -> None:
 
 def snapshot(root: Path) -> tuple:
     """Everything a failed command must leave alone: HEAD, index, status and file bytes."""
-    repo = git.Repo(root)
     files = {p.relative_to(root).as_posix(): p.read_bytes()
              for p in sorted(root.rglob("*")) if p.is_file() and ".git" not in p.parts}
-    return (repo.head.commit.hexsha, repo.git.status("--porcelain"),
-            repo.git.ls_files("-s"), files)
+    with git.Repo(root) as repo:
+        return (repo.head.commit.hexsha, repo.git.status("--porcelain"),
+                repo.git.ls_files("-s"), files)
+
+
+@pytest.fixture(autouse=True)
+def close_repos():
+    """After each test, the repositories the helpers opened are closed (see `_OPENED`)."""
+    yield
+    while _OPENED:
+        _OPENED.pop().close()
 
 
 @pytest.fixture
