@@ -22,7 +22,7 @@ import marshal
 import re
 import secrets
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -1492,11 +1492,19 @@ def _write(pandoc: Pandoc, outputs: list[list]) -> tuple[list[str], list[int]]:
 
 
 def _note_count(node: Any) -> int:
-    if isinstance(node, list):
-        return sum(_note_count(n) for n in node)
+    return sum(1 for _ in nodes_of(node, "Note"))
+
+
+def nodes_of(node: Any, kind: str) -> Iterator[dict]:
+    """Every element of type `kind` in `node` (pandoc's AST as JSON), each before the ones
+    inside it: what a caller changes in one is seen as the walk goes on inside."""
     if isinstance(node, dict):
-        return (node.get("t") == "Note") + _note_count(node.get("c"))
-    return 0
+        if node.get("t") == kind:
+            yield node
+        yield from nodes_of(node.get("c"), kind)
+    elif isinstance(node, list):
+        for x in node:
+            yield from nodes_of(x, kind)
 
 
 def _own_note_labels(written: list[str], note_counts: list[int], texts: Iterable[str]

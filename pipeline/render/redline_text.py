@@ -170,19 +170,7 @@ def needs_grid_tables(text: str) -> bool:
     header row, a foot, row heads, spans, or a cell that is more than one line of text."""
     if '"Table"' not in text:
         return False
-    tables: list[dict] = []
-    _find_tables(json.loads(text), tables)
-    return not all(_fits_a_pipe_table(t) for t in tables)
-
-
-def _find_tables(node: Any, out: list[dict]) -> None:
-    if isinstance(node, dict):
-        if node.get("t") == "Table":
-            out.append(node)
-        _find_tables(node.get("c"), out)
-    elif isinstance(node, list):
-        for x in node:
-            _find_tables(x, out)
+    return not all(_fits_a_pipe_table(t) for t in engine.nodes_of(json.loads(text), "Table"))
 
 
 def _fits_a_pipe_table(table: dict) -> bool:
@@ -195,17 +183,10 @@ def _fits_a_pipe_table(table: dict) -> bool:
         for _cell_attr, _align, row_span, col_span, blocks in cells:
             if row_span != 1 or col_span != 1 or len(blocks) > 1:
                 return False
-            if blocks and (blocks[0]["t"] != "Plain" or _has_line_break(blocks[0])):
+            if blocks and (blocks[0]["t"] != "Plain"
+                           or next(engine.nodes_of(blocks[0], "LineBreak"), None)):
                 return False
     return True
-
-
-def _has_line_break(node: Any) -> bool:
-    if isinstance(node, dict):
-        return node.get("t") == "LineBreak" or _has_line_break(node.get("c"))
-    if isinstance(node, list):
-        return any(_has_line_break(x) for x in node)
-    return False
 
 
 _LINE_START = ("LineBreak", "SoftBreak")
@@ -276,19 +257,11 @@ def lists_apart(node: Any) -> bool:
     it (`without_apart_marks`) the Markdown reads as the lists again. Changes `node` (the
     compacted copy)."""
     found = False
-    stack = [node]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, list):
-            stack.extend(x)
-        elif isinstance(x, dict):
-            if x.get("t") == "BulletList":
-                for item in x["c"]:
-                    if item and _empty_chain(item[0]) >= 2:
-                        item.insert(0, {"t": "Plain", "c": [{"t": "Str", "c": APART}]})
-                        found = True
-            if isinstance(x.get("c"), list):
-                stack.append(x["c"])
+    for bullets in engine.nodes_of(node, "BulletList"):
+        for item in bullets["c"]:
+            if item and _empty_chain(item[0]) >= 2:
+                item.insert(0, {"t": "Plain", "c": [{"t": "Str", "c": APART}]})
+                found = True
     return found
 
 
