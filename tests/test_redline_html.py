@@ -8,7 +8,7 @@ import json
 import sqlite3
 
 import pytest
-from support import corpus_pairs, corpus_redline, needs_corpus
+from support import corpus_comparison, corpus_pairs, needs_corpus
 
 from pipeline.render import redline_html
 from pipeline.render.reader import REDLINE_READER
@@ -72,12 +72,12 @@ def test_the_cache_keeps_the_most_recently_used_within_its_limit(tmp_path, monke
     assert len(first - kept) == 1  # the one part only the first run used is gone
 
 
-def _both(md: str, tmp_path) -> tuple[bytes, bytes, bytes]:
+def _both(md: str, tmp_path, passages: dict | None = None) -> tuple[bytes, bytes, bytes]:
     whole = redline_html.render_html_whole(md, title="T", meta={"version": "v"})
     cold = redline_html.render_html_bytes(md, title="T", meta={"version": "v"},
-                                          cache_dir=tmp_path)
+                                          cache_dir=tmp_path, passages=passages)
     warm = redline_html.render_html_bytes(md, title="T", meta={"version": "v"},
-                                          cache_dir=tmp_path)
+                                          cache_dir=tmp_path, passages=passages)
     return whole, cold, warm
 
 
@@ -169,8 +169,11 @@ def test_identifiers_as_pandoc_makes_them(text: str) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("name,old,new", corpus_pairs() or [("–", "", "")])
 def test_every_corpus_pair_converts_in_parts_as_a_whole(name, old, new, tmp_path) -> None:
-    md = corpus_redline(old, new, summary="")
-    whole, cold, warm = _both(md, tmp_path)
+    md, passages = corpus_comparison(old, new, summary="")
+    texts, _ = redline_html.split_parts(md)
+    _, from_blocks = redline_html.split_passages(texts, passages)
+    assert from_blocks, name  # changed passages really converted from their blocks
+    whole, cold, warm = _both(md, tmp_path, passages)
     assert cold == whole, name
     assert warm == whole, name
 
@@ -423,7 +426,7 @@ def test_the_pages_own_runs_stay_small(tmp_path, monkeypatch) -> None:
     real = redline_html._convert_runs
 
     def recording(runs, *rest, **kw):
-        sizes.extend(sum(len(t) for _, t in run) for run in runs)
+        sizes.extend(sum(len(t) for _, t in run) for run, _kind in runs)
         return real(runs, *rest, **kw)
 
     monkeypatch.setattr(redline_html, "_convert_runs", recording)
@@ -470,7 +473,11 @@ def test_shared_passages_are_converted_ahead_even_when_much_changed(tmp_path,
                            out_root=tmp_path / "out")
     ahead, page = calls
     assert sorted(int(t.split()[2]) for t in ahead) == [6, 7, 8, 9]
-    assert not set(ahead) & set(page) and all("ändert" in t for t in page if "Abschnitt" in t)
+    # the page converts the changed sections: their changed passages (from their blocks) and
+    # their headings, which the cut leaves alone
+    assert not set(ahead) & set(page)
+    assert all("ändert" in t or "\n" not in t for t in page if "Abschnitt" in t)
+    assert sum("ändert" in t for t in page) == 6
     page_md = (result.out_dir / "redline.html").read_bytes()
     assert b"Der Absatz 9 bleibt" in page_md and b"<ins>" in page_md
     # the page takes the parts converted ahead from memory, not back from the cache
@@ -549,3 +556,38 @@ def test_simple_marks_reach_pandoc_as_html_spans_where_they_read_the_same() -> N
     md = "# Übersicht\n\n" + text + "\n"
     assert redline_html.render_html_bytes(md, title="T") == \
         redline_html.render_html_whole(md, title="T")
+
+
+def test_changed_passages_are_converted_from_their_blocks_where_they_stand_alone(tmp_path
+                                                                                ) -> None:
+    """A changed paragraph is converted from its blocks (no pandoc reads its Markdown); a
+    changed list item that continues the list before it stays in its part, whose Markdown
+    pandoc reads as one list. Either way the page is the whole render."""
+    old = ("## A\n\nDer erste Satz bleibt.\n\nDer zweite Satz ändert sich.\n\n"
+           "(1) Erster Absatz.\n\n(2) Zweiter Absatz.\n\n## B\n\nSchluss.\n")
+    new = ("## A\n\nDer erste Satz bleibt.\n\nDer zweite Satz ändert sich heute.\n\n"
+           "(1) Erster Absatz.\n\n(2) Zweiter, neuer Absatz.\n\n## B\n\nSchluss.\n")
+    red = compare_markdown(old, new)
+    md = "# Übersicht\n\n" + red.markdown
+    texts, _ = redline_html.split_parts(md)
+    cut, from_blocks = redline_html.split_passages(texts, red.passages)
+    alone = [cut[n] for n in from_blocks]
+    assert len(red.passages) == 2
+    assert len(alone) == 1 and alone[0].startswith("Der zweite Satz ändert") \
+        and "heute]{.ins}" in alone[0]
+    assert any("(2)" in t and "neuer]{.ins}" in t and "(1)" in t for t in cut)
+    whole, cold, warm = _both(md, tmp_path, red.passages)
+    assert cold == whole and warm == whole
+
+
+def test_a_changed_passage_is_read_from_its_markdown_when_its_html_needs_the_filter(tmp_path
+                                                                                   ) -> None:
+    """A changed heading with emphasis needs the filter for its id: converted from its
+    Markdown after all, the page is still the whole render."""
+    old = "# A\n\nText.\n\n## Ziele *der* Stadt\n\nMehr.\n"
+    new = "# A\n\nText.\n\n## Neue Ziele *der* Stadt\n\nMehr.\n"
+    red = compare_markdown(old, new)
+    texts, _ = redline_html.split_parts(red.markdown)
+    assert redline_html.split_passages(texts, red.passages)[1]
+    whole, cold, warm = _both(red.markdown, tmp_path, red.passages)
+    assert cold == whole and warm == whole

@@ -154,17 +154,22 @@ def test_deterministic(pair: tuple[str, str]) -> None:
 def test_the_page_and_the_pdf_converted_in_parts_are_the_whole_documents(
         pair: tuple[str, str]) -> None:
     """The redline's page and the typst of its PDF, put together from parts converted one by
-    one (one pandoc per core), are byte for byte one conversion of the whole; headings of
-    levels 2–4 in any order test the PDF's consecutive levels across parts."""
+    one (one pandoc per core), are byte for byte one conversion of the whole, the page also
+    with its changed passages converted from their blocks; headings of levels 2–4 in any
+    order test the PDF's consecutive levels across parts."""
     from pipeline.render import redline_html, redline_typst
 
     old, new = pair
-    md = "# Übersicht\n\n" + redline_text.compare_markdown(old, new).markdown
+    red = redline_text.compare_markdown(old, new)
+    md = "# Übersicht\n\n" + red.markdown
     meta = {"version": "v"}
     assert redline_typst.typst_source(md, title="T", meta=meta) == \
         redline_typst.typst_whole(md, title="T", meta=meta)
-    assert redline_html.render_html_bytes(md, title="T", meta=meta) == \
-        redline_html.render_html_whole(md, title="T", meta=meta)
+    whole = redline_html.render_html_whole(md, title="T", meta=meta)
+    assert redline_html.render_html_bytes(md, title="T", meta=meta) == whole
+    # and with the changed passages converted from their blocks
+    assert redline_html.render_html_bytes(md, title="T", meta=meta,
+                                          passages=red.passages) == whole
 
 
 @settings(settings.get_profile(PROFILE), max_examples=60)

@@ -316,6 +316,9 @@ class _Job:
     cache_dir: Path | None
     ahead: Ahead | None = None
     """The conversion ahead of the passages both texts share."""
+    passages: dict = field(default_factory=dict)
+    """The chapters' changed passages the page converts from their blocks
+    (`Redline.passages`)."""
 
     @property
     def body(self) -> str:
@@ -332,7 +335,7 @@ def _write_html(job: _Job, out: Path) -> list[Path]:
 
     return [redline_html.render_html(job.full, out / "redline.html", title=job.title,
                                      meta=job.meta, epoch=job.epoch, cache_dir=job.cache_dir,
-                                     ahead=job.ahead or NO_AHEAD)]
+                                     ahead=job.ahead or NO_AHEAD, passages=job.passages)]
 
 
 def _write_pdf(job: _Job, out: Path) -> list[Path]:
@@ -433,8 +436,11 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
         body = "\n".join(chapter_block(c) for c in chapters if c.redline.stats.changed)
         if not body:
             body = "Keine Änderungen.\n"
+        passages = {}
         for c in chapters:  # their Markdown is in the body now: held once, not twice
             c.redline.markdown = ""
+            passages.update(c.redline.passages)
+            c.redline.passages = {}
         total = Stats()
         for c in chapters:
             total.add(c.redline.stats)
@@ -443,8 +449,8 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
                    synopse_title=f"Synopse: {alt_label} → {neu_label}",
                    epoch=int(when.timestamp()), date_iso=when.strftime("%Y-%m-%dT%H:%M:%SZ"),
                    meta={"version": neu_label}, author=autor or "lip", provenance=provenance,
-                   cache_dir=cache_folder(out_root), ahead=ahead)
-        del body  # the job holds it once, in `full`
+                   cache_dir=cache_folder(out_root), ahead=ahead, passages=passages)
+        del body, passages  # the job holds it once, in `full`
         final_dir = out_root / dirname
         # Written beside the old folder and swapped in whole: a failed run (or Ctrl-C) leaves the
         # previous redline as it was, never half of a new one.

@@ -133,6 +133,10 @@ class Redline:
     author: str = ""
     vorgaben: list[str] = field(default_factory=list)
     """Vorgaben of the last decision on the chapter (shown beside the changes)."""
+    passages: dict[str, Any] = field(default_factory=dict)
+    """Changed passages whose HTML can be written from their blocks: each one's Markdown ->
+    what the page needs (filled by the caller's `Pandoc`, which knows how pandoc reads; the
+    engine only carries it)."""
 
 
 # --- tokens and the word diff --------------------------------------------------------------

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from pipeline.files import write_atomic
 from pipeline.plan.nesting import Nesting
-from pipeline.render import FILTER_DIR, file_sha256, templates_dir
+from pipeline.render import FILTER_DIR, file_sha256, redline_ast, templates_dir
 from pipeline.render.kvcache import Cache
 from pipeline.render.pandoc import RULED_TABLES, reader_for
 from pipeline.render.reader import REDLINE_READER
@@ -172,6 +172,73 @@ def split_parts(md: str) -> tuple[list[str], list[str]] | None:
     return texts, ["\n".join(defs).strip("\n")] if defs else []
 
 
+_BLOCK_START = re.compile(r"(?:\A|\n\n)(?=\S)")
+_LIST_LINE = re.compile(r"[ ]{0,3}(?:[-+*]|\(?(?:\d+|[A-Za-z]+|#|@[\w-]*)[.)])(?:[ \t]|$)",
+                        re.M)
+"""A line that may open a list item (generously: any word before `.` or `)` counts)."""
+_DEFINITION_LINE = re.compile(r"^[ ]{0,3}[:~](?:[ \t]|$)", re.M)
+_PIECES = re.compile(r"\n\n+(?=\S)")
+
+
+def _may_end_in_list(text: str) -> bool:
+    """Whether Markdown may end in a list (its last block that starts unindented)."""
+    last = _PIECES.split(text)[-1]
+    return bool(_LIST_LINE.match(last) or _DEFINITION_LINE.search(last))
+
+
+def _may_start_with_list(text: str) -> bool:
+    """Whether Markdown may start with a list (or a term its next lines define)."""
+    head = "\n\n".join(_PIECES.split(text, maxsplit=2)[:2])
+    return bool(_LIST_LINE.match(text) or _DEFINITION_LINE.search(head))
+
+
+def split_passages(texts: list[str], passages: dict[str, redline_ast.Passage] | None
+                   ) -> tuple[list[str], dict[int, str]]:
+    """The parts, with each changed passage of `passages` (its Markdown -> its blocks,
+    `Redline.passages`) that stands as a block sequence of its own cut out as a part of its
+    own; and (part number -> its blocks as JSON) for those.
+
+    A passage stands alone unless a list at its edge may join a list of the text beside it
+    (or an indented code block at its start the list before it): then pandoc would read
+    them as one, and it stays in its part."""
+    if not passages:
+        return texts, {}
+    by_first: dict[str, list[str]] = {}
+    for md in passages:
+        by_first.setdefault(md.split("\n", 1)[0], []).append(md)
+    out: list[str] = []
+    found: dict[int, str] = {}
+    for text in texts:
+        pos = 0
+        for m in _BLOCK_START.finditer(text):
+            start = m.end()
+            if start < pos:
+                continue
+            line_end = text.find("\n", start)
+            for md in by_first.get(text[start:line_end if line_end >= 0 else len(text)], ()):
+                end = start + len(md)
+                if not text.startswith(md, start) or not (
+                        end == len(text) or text.startswith("\n\n", end)):
+                    continue
+                blocks, first, last = passages[md]
+                before = text[pos:start].strip("\n")
+                if (first in redline_ast.LISTS or first == "CodeBlock") and before \
+                        and _may_end_in_list(before):
+                    continue
+                if last in redline_ast.LISTS and _may_start_with_list(text[end:].lstrip("\n")):
+                    continue
+                if before:
+                    out.append(before)
+                found[len(out)] = blocks
+                out.append(md)
+                pos = end
+                break
+        rest = text[pos:].strip("\n")
+        if rest:
+            out.append(rest)
+    return out, found
+
+
 def _shortcut_to_heading(texts: list[str]) -> bool:
     """Whether a `[Text]` in the parts `texts` may link to a heading
     (implicit_header_references): then a part alone would read it differently."""
@@ -293,23 +360,30 @@ class _Whole(Exception):  # noqa: N818  (not an error: a way out)
 
 
 def _convert(items: list[tuple[str, str]], defs: list[str],
-             slots: Slot | None = None, run_max: int = RUN_MAX_CHARS) -> dict[str, _Part]:
+             slots: Slot | None = None, run_max: int = RUN_MAX_CHARS,
+             passages: dict[str, str] | None = None) -> dict[str, _Part]:
     """Convert (key, part text) pairs in runs, one pandoc per run, all at once.
 
-    Parts that need none of the filter's work (no marks, links to anchors, images, ids or
-    raw HTML; in a redline most of the unchanged text) go without it: the filter makes
-    pandoc a quarter slower even where it changes nothing. Their headings get their
-    placeholder ids and their table-of-contents entries here; a part that turns out to need
-    the filter after all is converted again with it."""
-    plain = [(k, t) for k, t in items if _may_be_plain(t)]
-    marked = [(k, t) for k, t in items if not _may_be_plain(t)]
-    plain_runs = part_runs(plain, run_max)
-    parts, again = _convert_runs(plain_runs + part_runs(marked, run_max), defs,
-                                 len(plain_runs), slots)
+    A changed passage in `passages` (key -> its blocks as JSON, `split_passages`) is
+    converted from its blocks, without reading its Markdown: pandoc's JSON reader costs a
+    quarter of its Markdown reader. Parts that need none of the filter's work (no marks,
+    links to anchors, images, ids or raw HTML; in a redline most of the unchanged text) go
+    without it: the filter makes pandoc a quarter slower even where it changes nothing.
+    Their headings get their placeholder ids and their table-of-contents entries here; a
+    part that turns out to need the filter after all is converted again with it, from its
+    Markdown."""
+    passages = passages or {}
+    from_blocks = [(k, t) for k, t in items if k in passages]
+    plain = [(k, t) for k, t in items if k not in passages and _may_be_plain(t)]
+    marked = [(k, t) for k, t in items if k not in passages and not _may_be_plain(t)]
+    runs = [(run, _FROM_BLOCKS) for run in part_runs(from_blocks, run_max)] \
+        + [(run, _PLAIN) for run in part_runs(plain, run_max)] \
+        + [(run, _FILTERED_RUN) for run in part_runs(marked, run_max)]
+    parts, again = _convert_runs(runs, defs, slots, passages)
     if again:
         texts = dict(items)
-        more, _ = _convert_runs(part_runs([(k, texts[k]) for k in again], run_max), defs, 0,
-                                slots)
+        more, _ = _convert_runs([(run, _FILTERED_RUN) for run in part_runs(
+            [(k, texts[k]) for k in again], run_max)], defs, slots)
         parts.update(more)
     return parts
 
@@ -351,17 +425,22 @@ def may_hold_html(text: str) -> bool:
 _HTML_SOURCE = re.compile(r"<(?!!-- -->$)", re.M)
 
 
-def _convert_runs(runs: list[list[tuple[str, str]]], defs: list[str], plain: int,
-                  slots: Slot | None = None
+_FROM_BLOCKS, _PLAIN, _FILTERED_RUN = "blocks", "plain", "filter"
+"""How a run is converted: from the passages' blocks, from Markdown without the filter, or
+from Markdown with it."""
+
+
+def _convert_runs(runs: list[tuple[list[tuple[str, str]], str]], defs: list[str],
+                  slots: Slot | None = None, passages: dict[str, str] | None = None
                   ) -> tuple[dict[str, _Part], list[str]]:
-    """Convert runs, the first `plain` of them without the filter; the parts, and the keys
-    of the plain runs' parts that need the filter after all."""
+    """Convert runs of (key, text) parts, each as its kind says; the parts, and the keys of
+    the parts converted without the filter that need it after all."""
     import tempfile
 
     def digest(n: int, out: bytes) -> tuple[dict[str, _Part], list[str]]:
         """Run n's parts, and the keys of those that need the filter after all: done as
         its pandoc ends, while the others still run."""
-        info_list = None if n < plain else json.loads(
+        info_list = None if runs[n][1] != _FILTERED_RUN else json.loads(
             info_files[n].read_text(encoding="utf-8"))
         parts: dict[str, _Part] = {}
         again: list[str] = []
@@ -402,12 +481,15 @@ def _convert_runs(runs: list[list[tuple[str, str]]], defs: list[str], plain: int
     with tempfile.TemporaryDirectory(prefix="lip-redline-") as tmp:
         info_files = [Path(tmp) / f"teile-{n}.json" for n in range(len(runs))]
         for run_parts, run_again in run_pandoc_pool([
-                (["-f", run_reader(run, defs, n < plain),
-                  "-t", "html5", "--wrap=none", *([] if n < plain else [
+                (["-f", "json", "-t", "html5", "--wrap=none"],
+                 functools.partial(blocks_source, run, passages or {}))
+                if kind == _FROM_BLOCKS else
+                (["-f", run_reader(run, defs, kind == _PLAIN),
+                  "-t", "html5", "--wrap=none", *([] if kind == _PLAIN else [
                       "--lua-filter", str(FILTER_PARTS), "-M", f"redline-info={info}",
                       "-M", f"toc-depth={TOC_DEPTH}"])],
-                 functools.partial(run_source, run, defs, n < plain))
-                for n, (run, info) in enumerate(zip(runs, info_files, strict=True))], cores(),
+                 functools.partial(run_source, run, defs, kind == _PLAIN))
+                for (run, kind), info in zip(runs, info_files, strict=True)], cores(),
                 slots, then=digest):
             parts.update(run_parts)
             again.extend(run_again)
@@ -630,6 +712,21 @@ def run_source(run: list[tuple[str, str]], defs: list[str], native: bool,
     return "\n".join(chunks) + ("\n" + "\n\n".join(used) + "\n" if used else "")
 
 
+def blocks_source(run: list[tuple[str, str]], passages: dict[str, str]) -> str:
+    """A run of changed passages as pandoc's JSON reader takes it: each one's blocks after
+    the raw mark `<!--rl-teil:KEY-->`, as `run_source` has it."""
+    from pipeline.redline.engine import PANDOC_API
+
+    blocks = []
+    for key, _ in run:
+        blocks.append('{"t": "RawBlock", "c": ["html", "<!--rl-teil:' + key + '-->"]}')
+        inner = passages[key][1:-1]
+        if inner:
+            blocks.append(inner)
+    return ('{"pandoc-api-version": ' + json.dumps(PANDOC_API) + ', "meta": {}, "blocks": ['
+            + ", ".join(blocks) + "]}")
+
+
 def run_definitions(run: list[tuple[str, str]], defs: list[str]) -> list[str]:
     """The definitions a run's parts may use (`used_definitions`): a part reads the same
     with them as with all (which is what its cache key says)."""
@@ -817,6 +914,11 @@ def _digest_of(old: str, new: str) -> str:
     return h.hexdigest()
 
 
+def passage_key(blocks: str) -> str:
+    """A passage's cache key (`split_passages`): its blocks, and how they are converted."""
+    return hashlib.sha256("\0".join([_tool_key(), "json", blocks]).encode()).hexdigest()[:40]
+
+
 def part_keys(texts: list[str], defs: list[str], tool: str | None = None) -> list[str]:
     """Each part's cache key: its text and the definitions it may use, and `tool` (how it is
     converted; the page's by default). A part's conversion does not depend on the others (a
@@ -873,24 +975,32 @@ def used_definitions(texts: Iterable[str], definitions: list[tuple[str, str]]) -
 
 def render_html(md: str, out: Path, *, title: str, meta: dict[str, str] | None = None,
                 epoch: int | None = None, cache_dir: Path | None = None,
-                ahead: Ahead = NO_AHEAD) -> Path:
+                ahead: Ahead = NO_AHEAD,
+                passages: dict[str, redline_ast.Passage] | None = None) -> Path:
     """A standalone, self-contained HTML page of the redline, converted in cached parts."""
     write_atomic(out, render_html_bytes(md, title=title, meta=meta, epoch=epoch,
-                                        cache_dir=cache_dir, ahead=ahead))
+                                        cache_dir=cache_dir, ahead=ahead, passages=passages))
     return out
 
 
 def render_html_bytes(md: str, *, title: str, meta: dict[str, str] | None = None,
                       epoch: int | None = None, cache_dir: Path | None = None,
-                      ahead: Ahead = NO_AHEAD) -> bytes:
+                      ahead: Ahead = NO_AHEAD,
+                      passages: dict[str, redline_ast.Passage] | None = None) -> bytes:
     """The page; parts that `ahead` is converting are taken from the cache once it is done,
-    the other missing parts are converted meanwhile."""
+    the other missing parts are converted meanwhile, changed passages in `passages`
+    (`Redline.passages`) from their blocks."""
     split = split_parts(md)
     if split is None:
         ahead.join()
         return render_html_whole(md, title=title, meta=meta, epoch=epoch)
     texts, defs = split
+    texts, from_blocks = split_passages(texts, passages)
     keys = part_keys(texts, defs)
+    sources: dict[str, str] = {}
+    for n, blocks in from_blocks.items():
+        keys[n] = passage_key(blocks)
+        sources[keys[n]] = blocks
     with Cache(cache_dir, "redline-html.sqlite", CACHE_LIMIT_BYTES) as cache:
         # what the conversion ahead has done so far is in memory: not read back from the cache
         done = ahead.parts
@@ -900,12 +1010,12 @@ def render_html_bytes(md: str, *, title: str, meta: dict[str, str] | None = None
         coming = ahead.wait_ready() if missing else set()
         try:
             _convert_into(parts, {k: t for k, t in missing.items() if k not in coming}, defs,
-                          cache, ahead.slots, PAGE_RUN_MAX_CHARS)
+                          cache, ahead.slots, PAGE_RUN_MAX_CHARS, sources)
             ahead.join()
             if coming:  # what the conversion ahead left undone is converted now
                 parts.update((k, ahead.parts[k]) for k in coming if k in ahead.parts)
                 _convert_into(parts, {k: t for k, t in missing.items() if k not in parts},
-                              defs, cache, ahead.slots, PAGE_RUN_MAX_CHARS)
+                              defs, cache, ahead.slots, PAGE_RUN_MAX_CHARS, sources)
         except _Whole:
             ahead.join()
             return render_html_whole(md, title=title, meta=meta, epoch=epoch)
@@ -913,9 +1023,10 @@ def render_html_bytes(md: str, *, title: str, meta: dict[str, str] | None = None
 
 
 def _convert_into(parts: dict[str, _Part], todo: dict[str, str], defs: list[str],
-                  cache: Cache, slots: Slot | None, run_max: int = RUN_MAX_CHARS) -> None:
+                  cache: Cache, slots: Slot | None, run_max: int = RUN_MAX_CHARS,
+                  passages: dict[str, str] | None = None) -> None:
     if todo:
-        converted = _convert(list(todo.items()), defs, slots, run_max)
+        converted = _convert(list(todo.items()), defs, slots, run_max, passages)
         parts.update(converted)
         cache.put_many({key: converted[key].dump() for key in todo})
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pipeline.plan.gender_star import protect_gender_star
 from pipeline.redline import engine
+from pipeline.render import redline_ast
 from pipeline.render.kvcache import Cache
 from pipeline.render.reader import (
     REDLINE_CHUNK_READER,
@@ -277,8 +278,12 @@ class _Pandoc:
 
     def __init__(self, cache_dir: Path | None = None,
                  while_reading: Callable[[], None] = lambda: None,
-                 slots: Slot | None = None) -> None:
+                 slots: Slot | None = None,
+                 passages: dict[str, redline_ast.Passage] | None = None) -> None:
         self.cache_dir = cache_dir
+        self.passages = passages
+        """If given, filled with each written passage the page can convert from its blocks
+        (`redline_ast.passage`), keyed by its Markdown."""
         self.while_reading = while_reading
         """Called as pandoc starts reading: work that needs the interpreter can run then."""
         self.slots = slots
@@ -316,15 +321,22 @@ class _Pandoc:
             return out
 
     def write(self, groups):
-        texts = [json.dumps(compact_words(g), ensure_ascii=False) for g in groups]
+        compacted = [compact_words(g) for g in groups]
+        texts = [json.dumps(g, ensure_ascii=False) for g in compacted]
         apart = [False] * len(texts)
         for k, text in enumerate(texts):
             if _EMPTY_FIRST_ITEM.search(text):  # rare: walk only these groups
                 group = json.loads(text)
                 if lists_apart(group):
                     texts[k], apart[k] = json.dumps(group, ensure_ascii=False), True
-        return [without_apart_marks(md) if marked else md
-                for md, marked in zip(self._write(texts), apart, strict=True)]
+        written = [without_apart_marks(md) if marked else md
+                   for md, marked in zip(self._write(texts), apart, strict=True)]
+        if self.passages is not None:
+            for md, blocks, marked in zip(written, compacted, apart, strict=True):
+                found = None if marked else redline_ast.passage(blocks)
+                if found is not None:
+                    self.passages[md] = found
+        return written
 
     def _write(self, texts: list[str]) -> list[str]:
         if self.cache_dir is None:
@@ -377,8 +389,9 @@ def compare_split(texts: engine.SplitTexts, *,
                   split_seen: engine.SplitSeen | None = None) -> Redline:
     """`compare_markdown` of texts split before (`split_texts`): a caller that drops the
     texts meanwhile holds each only once. `split_seen` is the engine's."""
-    pandoc = _Pandoc(cache_dir, while_reading, slots)
+    pandoc = _Pandoc(cache_dir, while_reading, slots, passages={})
     red = engine.compare_split(texts, pandoc=pandoc, context=context, split_seen=split_seen)
+    red.passages = pandoc.passages or {}
     give_back_memory()
     return red
 
@@ -387,8 +400,10 @@ def redline_chapter(old: Chapter | None, new: Chapter | None, *,
                     context: Literal["full", "changes"] = "full",
                     cache_dir: Path | None = None) -> Redline:
     """`redline.redline_chapter` with pandoc (and its cache in `cache_dir`, if given)."""
-    pandoc = PANDOC if cache_dir is None else _Pandoc(cache_dir)
-    return engine.redline_chapter(old, new, pandoc=pandoc, context=context)
+    pandoc = PANDOC if cache_dir is None else _Pandoc(cache_dir, passages={})
+    red = engine.redline_chapter(old, new, pandoc=pandoc, context=context)
+    red.passages = pandoc.passages or {}
+    return red
 
 
 def word_changes(old, new) -> tuple[int, int]:

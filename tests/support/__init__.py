@@ -53,8 +53,16 @@ def corpus_pairs() -> list[tuple[str, str, str]]:
 def corpus_redline(old: str, new: str, summary: str = "# Übersicht\n\n") -> str:
     """The redline Markdown of a corpus pair (files of ../shared/corpus) as `lip redline
     --dateien` lays it out: `summary`, then the comparison as one chapter by lip."""
+    return corpus_comparison(old, new, summary)[0]
+
+
+def corpus_comparison(old: str, new: str, summary: str = "# Übersicht\n\n"
+                      ) -> tuple[str, dict]:
+    """`corpus_redline`, and the changed passages the page converts from their blocks
+    (`Redline.passages`)."""
     from pipeline.render.redline_text import compare_markdown
 
     red = compare_markdown((CORPUS / old).read_text(encoding="utf-8"),
                            (CORPUS / new).read_text(encoding="utf-8"))
-    return summary + "::::: {.rl-kapitel autor=\"lip\"}\n" + red.markdown + ":::::\n"
+    md = summary + "::::: {.rl-kapitel autor=\"lip\"}\n" + red.markdown + ":::::\n"
+    return md, red.passages
