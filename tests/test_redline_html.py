@@ -591,3 +591,38 @@ def test_a_changed_passage_is_read_from_its_markdown_when_its_html_needs_the_fil
     assert redline_html.split_passages(texts, red.passages)[1]
     whole, cold, warm = _both(red.markdown, tmp_path, red.passages)
     assert cold == whole and warm == whole
+
+
+def test_the_commands_page_is_the_whole_render_of_its_markdown(tmp_path, monkeypatch) -> None:
+    """`lip redline --dateien` on a plan chapter edited as editors do (a sentence changed, a
+    list item added, a paragraph moved, a heading reworded): its page, with the changed
+    passages converted from their blocks, is the whole render of the Markdown it writes."""
+    from pathlib import Path
+
+    from pipeline.commands.redline import build_redline
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    old = (Path(__file__).parent.parent / "plan" / "11-bildung.md").read_text(encoding="utf-8")
+    paragraphs = old.split("\n\n")
+    new = "\n\n".join(
+        p.replace(" die ", " alle ", 1) if k % 5 == 3 else
+        p + "\n- ein neuer Punkt der Liste" if p.startswith("- ") and k % 3 == 0 else
+        p.replace("## ", "## Neu: ", 1) if p.startswith("## ") and k % 4 == 1 else p
+        for k, p in enumerate(paragraphs))
+    (tmp_path / "alt.md").write_text(old, encoding="utf-8")
+    (tmp_path / "neu.md").write_text(new, encoding="utf-8")
+    cut: list[int] = []
+    real = redline_html.split_passages
+
+    def counting(texts, passages):
+        out = real(texts, passages)
+        cut.append(len(out[1]))
+        return out
+    monkeypatch.setattr(redline_html, "split_passages", counting)
+    result = build_redline(dateien=(tmp_path / "alt.md", tmp_path / "neu.md"),
+                           formats=("html", "md"), out_root=tmp_path / "out")
+    assert result.stats.words_added > 5 and cut and cut[0] >= 3
+    md = (result.out_dir / "redline.md").read_text(encoding="utf-8")
+    page = (result.out_dir / "redline.html").read_bytes()
+    assert page == redline_html.render_html_whole(
+        md, title="Änderungen: alt.md → neu.md", meta={"version": "neu.md"}, epoch=1767225600)
