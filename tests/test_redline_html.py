@@ -626,3 +626,17 @@ def test_the_commands_page_is_the_whole_render_of_its_markdown(tmp_path, monkeyp
     page = (result.out_dir / "redline.html").read_bytes()
     assert page == redline_html.render_html_whole(
         md, title="Änderungen: alt.md → neu.md", meta={"version": "neu.md"}, epoch=1767225600)
+
+
+def test_a_passages_text_inside_a_div_is_not_taken_for_the_passage(tmp_path) -> None:
+    """The same Markdown as a changed passage, inside an unchanged box before it, stays in
+    its part: cut out there, the box would lose its end."""
+    red = compare_markdown("## A\n\nEins zwei.\n", "## A\n\nEins drei.\n")
+    (passage,) = red.passages
+    md = f"## A\n\n::: hinweis\n\n{passage}\n\n:::\n\n{passage}\n"
+    texts, _ = redline_html.split_parts(md)
+    cut, from_blocks = redline_html.split_passages(texts, red.passages)
+    assert [cut[n] for n in from_blocks] == [passage]
+    assert any(t.startswith("## A\n\n::: hinweis") and t.endswith(":::") for t in cut)
+    whole, cold, warm = _both(md, tmp_path, red.passages)
+    assert cold == whole and warm == whole

@@ -192,6 +192,14 @@ def _may_start_with_list(text: str) -> bool:
     return bool(_LIST_LINE.match(text) or _DEFINITION_LINE.search(head))
 
 
+def _at_top_level(text: str) -> bool:
+    """Whether what follows Markdown that starts at the top level stands there too."""
+    nesting = Nesting()
+    for line in text.split("\n"):
+        nesting.feed(line)
+    return nesting.top_level
+
+
 def split_passages(texts: list[str], passages: dict[str, redline_ast.Passage] | None
                    ) -> tuple[list[str], dict[int, str]]:
     """The parts, with each changed passage of `passages` (its Markdown -> its blocks,
@@ -222,6 +230,8 @@ def split_passages(texts: list[str], passages: dict[str, redline_ast.Passage] | 
                     continue
                 blocks, first, last = passages[md]
                 before = text[pos:start].strip("\n")
+                if before and not _at_top_level(before):
+                    continue  # the same text inside a code fence or a div: not the passage
                 if (first in redline_ast.LISTS or first == "CodeBlock") and before \
                         and _may_end_in_list(before):
                     continue
