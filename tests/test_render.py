@@ -529,7 +529,12 @@ def test_a_pool_makes_each_input_given_as_a_function_only_when_its_pandoc_starts
     def text(n: int):
         def make() -> str:
             made.append(n)
-            assert len(made) == n + 1, "made before the pandoc before it ended"
+            # made only once its pandoc holds the one slot (which one of two waiting gets it
+            # first is the semaphore's choice): no other pandoc runs, nor has its text
+            free = slots.acquire(blocking=False)
+            if free:
+                slots.release()
+            assert not free, "made before its pandoc started"
             return f"*Teil {n}*\n"
         return make
 
