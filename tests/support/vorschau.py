@@ -74,11 +74,13 @@ class Preview:
             return e.code, e.read()
 
     def stop(self) -> int:
-        """Ctrl-C, as in the terminal; returns the exit code."""
+        """Ctrl-C, as in the terminal; returns the exit code. Stopping takes 0.1–0.2 s; the
+        wait allows for a machine that stalls now and then (two CI-like runs on a slow VM
+        once needed more than 10 s)."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
             try:
-                self.proc.wait(10)
+                self.proc.wait(30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
