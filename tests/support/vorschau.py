@@ -84,6 +84,9 @@ class Preview:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+                self._err_thread.join(2)
+                raise AssertionError("lip vorschau endete nicht nach Strg+C; zuletzt: "
+                                     + "".join(self.err)[-1500:])
         self._err_thread.join(2)
         for stream in (self.proc.stdout, self.proc.stderr):
             stream.close()
