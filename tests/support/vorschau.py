@@ -86,7 +86,7 @@ class Preview:
                 self.proc.wait()
                 self._err_thread.join(2)
                 raise AssertionError("lip vorschau endete nicht nach Strg+C; zuletzt: "
-                                     + "".join(self.err)[-1500:])
+                                     + "".join(self.err)[-1500:]) from None
         self._err_thread.join(2)
         for stream in (self.proc.stdout, self.proc.stderr):
             stream.close()
