@@ -883,12 +883,6 @@ def vorschau_command(plan_dir: Path, port: int, pdf: bool) -> None:
     vorschau.run(plan_dir, port=port, pdf=pdf, root=root,
                  echo=lambda text: click.echo(text, err=True) if not text.startswith("Vorschau läuft")
                  else click.echo(text))
-    # Stopped with Ctrl-C and said so: leave at once. A build still running in the background
-    # (its pool's threads, which the interpreter waits for) or the file watcher's thread must
-    # not keep the terminal waiting; nothing of theirs is wanted any more.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
 
 
 # --- CI on the city's git host (issue 19) --------------------------------------------------

@@ -26,13 +26,22 @@ def shipped_repo(root: Path) -> Path:
     return root / "plan"
 
 
+_WITH_CTRL_C = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                "os.execv(sys.argv[1], sys.argv[1:])")
+"""Start a command with Ctrl-C (SIGINT) as in a terminal. A test run started in the
+background by a script inherits SIGINT ignored (the shell's rule for background jobs), and
+`lip vorschau` would then ignore `stop`'s Ctrl-C like any program: four CI-like runs failed
+so."""
+
+
 class Preview:
     """A running `lip vorschau`: its address, and its terminal output as it comes."""
 
     def __init__(self, plan_dir: Path, *args: str, timeout: float = 120.0):
         self.plan_dir = plan_dir
         self.proc = subprocess.Popen(
-            [str(LIP), "vorschau", "--plan", str(plan_dir), "--port", "0", *args],
+            [sys.executable, "-c", _WITH_CTRL_C, str(LIP), "vorschau", "--plan", str(plan_dir),
+             "--port", "0", *args],
             cwd=plan_dir.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"})
         self.err: list[str] = []
@@ -74,13 +83,11 @@ class Preview:
             return e.code, e.read()
 
     def stop(self) -> int:
-        """Ctrl-C, as in the terminal; returns the exit code. Stopping takes 0.1–0.2 s; the
-        wait allows for a machine that stalls now and then (two CI-like runs on a slow VM
-        once needed more than 10 s)."""
+        """Ctrl-C, as in the terminal; returns the exit code (stopping takes 0.1–0.2 s)."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
             try:
-                self.proc.wait(30)
+                self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
