@@ -29,6 +29,7 @@ corpus pair.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 LISTS = ("BulletList", "OrderedList")
@@ -57,6 +58,15 @@ def html_source(blocks: list) -> str:
     """The blocks (`as_read`) as pandoc's JSON reader takes them, SoftBreaks as spaces."""
     return json.dumps(blocks, ensure_ascii=False).replace('{"t": "SoftBreak"}',
                                                           '{"t": "Space"}')
+
+
+def json_document(blocks: Iterable[str]) -> str:
+    """Blocks already written as JSON, one document for pandoc's JSON reader: put together
+    as text, not decoded and encoded once more."""
+    from pipeline.redline.engine import PANDOC_API
+
+    return ('{"pandoc-api-version": ' + json.dumps(PANDOC_API) + ', "meta": {}, "blocks": ['
+            + ", ".join(blocks) + "]}")
 
 
 def _check_inlines(inlines: list) -> None:

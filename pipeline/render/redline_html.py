@@ -725,16 +725,13 @@ def run_source(run: list[tuple[str, str]], defs: list[str], native: bool,
 def blocks_source(run: list[tuple[str, str]], passages: dict[str, str]) -> str:
     """A run of changed passages as pandoc's JSON reader takes it: each one's blocks after
     the raw mark `<!--rl-teil:KEY-->`, as `run_source` has it."""
-    from pipeline.redline.engine import PANDOC_API
-
     blocks = []
     for key, _ in run:
         blocks.append('{"t": "RawBlock", "c": ["html", "<!--rl-teil:' + key + '-->"]}')
         inner = passages[key][1:-1]
         if inner:
             blocks.append(inner)
-    return ('{"pandoc-api-version": ' + json.dumps(PANDOC_API) + ', "meta": {}, "blocks": ['
-            + ", ".join(blocks) + "]}")
+    return redline_ast.json_document(blocks)
 
 
 def run_definitions(run: list[tuple[str, str]], defs: list[str]) -> list[str]:

@@ -144,10 +144,8 @@ def render_markdown(texts: list[str], slots: Slot | None = None,
     for run, sep in zip(runs, seps, strict=True):
         marks = [json.dumps({"t": "Para", "c": [{"t": "Str", "c": f"{sep}x{k}"}]})
                  for k in range(len(run))]
-        blocks = ", ".join(f"{texts[k][1:-1]}, {mark}" if texts[k] != "[]" else mark
-                           for k, mark in zip(run, marks, strict=True))
-        source = ('{"pandoc-api-version": ' + json.dumps(engine.PANDOC_API)
-                  + ', "meta": {}, "blocks": [' + blocks + "]}")
+        source = redline_ast.json_document(f"{texts[k][1:-1]}, {mark}" if texts[k] != "[]"
+                                           else mark for k, mark in zip(run, marks, strict=True))
         jobs.append((["-f", "json", "-t", REDLINE_GRID_WRITER if grid[run[0]] else REDLINE_WRITER,
                       "--wrap=none", "--reference-location=block"], source))
     result: list[str] = [""] * len(texts)
