@@ -5,8 +5,8 @@ with the same template; for HTML and DOCX it is one bare pandoc call that writes
 file (for HTML: the same template and style sheet, made self-contained with pandoc's own
 --embed-resources). Each `lip` run and its floor run in turn, so that the machine's drift
 hits both alike; the table shows medians. Memory is the peak of the whole process tree
-(lip plus the pandoc it runs), sampled every 20 ms, as PSS: a page that several processes
-share (the pandoc program) counts once.
+(lip plus the pandoc it runs), sampled every 20 ms: each process's own pages, and a file's
+pages that several processes map (the pandoc program) once.
 
 Rows: shipped plan cold (PDF, HTML, DOCX), PDF after a one-chapter edit, and a generated
 ~1,000-page plan (set LIP_BENCH_GROSS=0 to skip it, LIP_BENCH_WDH for its repetitions).
@@ -46,13 +46,47 @@ class Sample:
     """The RSS sum of the tree at its peak: shared pages counted once per process."""
 
 
-def _tree_memory_kb(pid: int) -> tuple[int, int]:
-    """(PSS, RSS) of a process and all its descendants, from /proc.
+def _process_memory_kb(pid: int) -> tuple[int, dict[str, int], int]:
+    """(private kB, clean kB per mapped file, RSS kB) of one process, from its smaps.
 
-    PSS counts a page shared by n processes as 1/n in each, so the sum is the memory the
-    tree really occupies; the RSS sum counts the pandoc program's 120 MB of code once per
-    pandoc running at the same time."""
-    pss = rss = 0
+    A file's clean pages (the pandoc program's 120 MB of code) are the page cache's, one copy
+    for every process that maps them; anonymous memory and pages a process wrote are its own."""
+    own = rss = 0
+    files: dict[str, int] = {}
+    path = ""
+    with open(f"/proc/{pid}/smaps", encoding="utf-8", errors="replace") as f:
+        for line in f:
+            first = line.split(None, 1)[0]
+            if "-" in first and not first.endswith(":"):  # a mapping's header
+                fields = line.split(None, 5)
+                path = fields[5].strip() if len(fields) == 6 else ""
+                if not path.startswith("/"):
+                    path = ""  # anonymous, heap, stack, vdso
+            elif first == "Rss:":
+                kb = int(line.split()[1])
+                rss += kb
+                if path:
+                    files[path] = files.get(path, 0) + kb
+            elif first in ("Private_Dirty:", "Shared_Dirty:") and path:
+                kb = int(line.split()[1])  # written pages of a file mapping: not the file's
+                files[path] -= kb
+                own += kb
+            elif first == "Pss:" and not path:
+                own += int(line.split()[1])
+    return own, files, rss
+
+
+def _tree_memory_kb(pid: int) -> tuple[int, int]:
+    """(memory, RSS sum) of a process and all its descendants, from /proc.
+
+    The memory is what the tree occupies: each process's own pages plus each mapped file's
+    clean pages once, as many as the process that holds most of them maps. Summing PSS
+    instead counted the pandoc program twice whenever a pandoc started while another ran:
+    the processes are read one after the other, so the first still held all pages alone when
+    the second, read a moment later, already shared them (seen: 132 + 66 MB of a 122 MB
+    program). The RSS sum counts the program once per pandoc running at the same time."""
+    own = rss = 0
+    files: dict[str, int] = {}
     todo: list[tuple[int, bytes]] = [(pid, b"")]
     while todo:
         current, parent_cmd = todo.pop()
@@ -61,23 +95,21 @@ def _tree_memory_kb(pid: int) -> tuple[int, int]:
                 cmd = f.read()
             if cmd != parent_cmd:
                 # a child between (v)fork and exec shows its parent's memory: not counted
-                with open(f"/proc/{current}/smaps_rollup", encoding="ascii") as f:
-                    for line in f:
-                        if line.startswith("Rss:"):
-                            rss += int(line.split()[1])
-                        elif line.startswith("Pss:"):
-                            pss += int(line.split()[1])
+                p_own, p_files, p_rss = _process_memory_kb(current)
+                own, rss = own + p_own, rss + p_rss
+                for path, kb in p_files.items():
+                    files[path] = max(files.get(path, 0), kb)
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children", encoding="ascii") as f:
                     todo.extend((int(c), cmd) for c in f.read().split())
         except (OSError, ValueError):
             continue  # the process ended while we looked
-    return pss, rss
+    return own + sum(files.values()), rss
 
 
 def measure(cmd: list[str], cwd: Path | None = None) -> Sample:
-    """Wall time and peak memory (PSS of the process tree, sampled; at least the largest
-    single process)."""
+    """Wall time and peak memory (of the process tree, sampled; at least the largest single
+    process)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak_kb = peak_rss_kb = 0
