@@ -111,3 +111,32 @@ def test_the_council_documents_and_the_site_name_each_judged_text_alike(mini: Pa
                for r in records.in_time_order()]
     assert in_pdf == ["Vorlage vom 01.02.2020"] * 2
     assert on_site == ["Vorlage vom 1. Februar 2020"] * 2
+
+
+def test_only_the_redline_page_has_changed_passages_worked_out_from_their_blocks(
+        built, monkeypatch) -> None:
+    """`Redline.passages` serves the page alone: the Markdown, the site and the status do
+    not pay for it; the page, of a plan's chapters as of files, gets it."""
+    from pipeline.render import redline_ast, redline_html
+
+    plan_dir, _ = built
+    monkeypatch.chdir(plan_dir.parent)
+    asked: list[int] = []
+    real = redline_ast.passage
+    monkeypatch.setattr(redline_ast, "passage", lambda blocks: asked.append(1) or real(blocks))
+    cut: list[int] = []
+    real_split = redline_html.split_passages
+
+    def counting(texts, passages):
+        out = real_split(texts, passages)
+        cut.append(len(out[1]))
+        return out
+    monkeypatch.setattr(redline_html, "split_passages", counting)
+    out_root = plan_dir.parent / "build" / "redline-passagen"
+    redline_cmd.build_redline(plan_dir=plan_dir, kapitel=["bildung"], formats=["md", "pdf"],
+                              out_root=out_root)
+    status_cmd.status(plan_dir)
+    assert not asked
+    redline_cmd.build_redline(plan_dir=plan_dir, kapitel=["bildung"], formats=["html"],
+                              out_root=out_root)
+    assert asked and cut and cut[0] > 0

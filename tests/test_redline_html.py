@@ -567,7 +567,7 @@ def test_changed_passages_are_converted_from_their_blocks_where_they_stand_alone
            "(1) Erster Absatz.\n\n(2) Zweiter Absatz.\n\n## B\n\nSchluss.\n")
     new = ("## A\n\nDer erste Satz bleibt.\n\nDer zweite Satz ändert sich heute.\n\n"
            "(1) Erster Absatz.\n\n(2) Zweiter, neuer Absatz.\n\n## B\n\nSchluss.\n")
-    red = compare_markdown(old, new)
+    red = compare_markdown(old, new, for_page=True)
     md = "# Übersicht\n\n" + red.markdown
     texts, _ = redline_html.split_parts(md)
     cut, from_blocks = redline_html.split_passages(texts, red.passages)
@@ -586,7 +586,7 @@ def test_a_changed_passage_is_read_from_its_markdown_when_its_html_needs_the_fil
     Markdown after all, the page is still the whole render."""
     old = "# A\n\nText.\n\n## Ziele *der* Stadt\n\nMehr.\n"
     new = "# A\n\nText.\n\n## Neue Ziele *der* Stadt\n\nMehr.\n"
-    red = compare_markdown(old, new)
+    red = compare_markdown(old, new, for_page=True)
     texts, _ = redline_html.split_parts(red.markdown)
     assert redline_html.split_passages(texts, red.passages)[1]
     whole, cold, warm = _both(red.markdown, tmp_path, red.passages)
@@ -631,7 +631,8 @@ def test_the_commands_page_is_the_whole_render_of_its_markdown(tmp_path, monkeyp
 def test_a_passages_text_inside_a_div_is_not_taken_for_the_passage(tmp_path) -> None:
     """The same Markdown as a changed passage, inside an unchanged box before it, stays in
     its part: cut out there, the box would lose its end."""
-    red = compare_markdown("## A\n\nEins zwei.\n", "## A\n\nEins drei.\n")
+    red = compare_markdown("## A\n\nEins zwei.\n", "## A\n\nEins drei.\n",
+                           for_page=True)
     (passage,) = red.passages
     md = f"## A\n\n::: hinweis\n\n{passage}\n\n:::\n\n{passage}\n"
     texts, _ = redline_html.split_parts(md)

@@ -160,7 +160,7 @@ def test_the_page_and_the_pdf_converted_in_parts_are_the_whole_documents(
     from pipeline.render import redline_html, redline_typst
 
     old, new = pair
-    red = redline_text.compare_markdown(old, new)
+    red = redline_text.compare_markdown(old, new, for_page=True)
     md = "# Übersicht\n\n" + red.markdown
     meta = {"version": "v"}
     assert redline_typst.typst_source(md, title="T", meta=meta) == \

@@ -109,10 +109,12 @@ def redline_provenance(side: Side, chapters: list[ChapterRedline]) -> dict[str, 
 
 def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
                   seit_entscheidung: bool, kapitel: Sequence[str], autor: str | None,
-                  context: str = "full", cache_dir: Path | None = None
+                  context: str = "full", cache_dir: Path | None = None,
+                  for_page: bool = False
                   ) -> tuple[list[ChapterRedline], list[str], Side, str]:
     """Redline every chapter between two plan versions; return redlines, skipped notes,
-    the NEU side and the label of ALT."""
+    the NEU side and the label of ALT. `for_page`: the redline page follows
+    (`redline_text.compare_split`)."""
     from pipeline import history
     from pipeline.plan import load_plan
     from pipeline.review import records_of
@@ -166,7 +168,7 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
             skipped.append(f"{ch.number} {ch.title}: in {label} nicht lesbar (siehe 'lip check')")
             continue
         red = redline_chapter(old, ch, context=context,  # type: ignore[arg-type]
-                              cache_dir=cache_dir)
+                              cache_dir=cache_dir, for_page=for_page)
         red.author = _author(new_side.plan, ch, autor)
         red.vorgaben = [v.label for v in decision.vorgaben] if decision else []
         out.append(ChapterRedline(red, label, decision))
@@ -179,7 +181,7 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
                 skipped.append(f"{och.number} {och.title}: in {new_side.label} nicht lesbar "
                                f"(siehe 'lip check')")
             else:
-                red = redline_chapter(och, None, cache_dir=cache_dir)
+                red = redline_chapter(och, None, cache_dir=cache_dir, for_page=for_page)
                 red.author = _author(alt_side.plan, och, autor)
                 out.append(ChapterRedline(red, alt_side.label))
     alt_label = alt_side.label if alt_side is not None else "letzte Entscheidung"
@@ -399,7 +401,8 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
             texts.clear()  # 2 bytes a character for a German text: the chunks hold it now
             red = compare_split(split, context="changes" if only_changes else "full",
                                 cache_dir=cache_folder(out_root), while_reading=ahead.start,
-                                slots=ahead.slots, split_seen=ahead.split_seen)
+                                slots=ahead.slots, split_seen=ahead.split_seen,
+                                for_page="html" in formats)
             del split
             ahead.start()
             red.title = f"{old_path.name} → {new_path.name}"
@@ -422,7 +425,7 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
             chapters, skipped, side, alt_label = compare_plans(
                 plan_dir, alt=alt, neu=neu, seit_entscheidung=seit_entscheidung, kapitel=kapitel,
                 autor=autor, context="changes" if only_changes else "full",
-                cache_dir=cache_folder(out_root))
+                cache_dir=cache_folder(out_root), for_page="html" in formats)
             when, neu_label = side.time, side.label
             provenance = redline_provenance(side, chapters)
             dirname = f"{_slug('entscheidung' if seit_entscheidung else alt_label)}.." \

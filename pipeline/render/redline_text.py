@@ -368,12 +368,13 @@ def compare_markdown(old_md: str, new_md: str, *,
                      context: Literal["full", "changes"] = "full",
                      cache_dir: Path | None = None,
                      while_reading: Callable[[], None] = lambda: None,
-                     slots: Slot | None = None) -> Redline:
+                     slots: Slot | None = None, for_page: bool = False) -> Redline:
     """`redline.compare_markdown` with pandoc (and its cache in `cache_dir`, if given);
     `while_reading` is called as pandoc starts reading the changed passages, `slots` are
-    shared with the command's other pandocs."""
+    shared with the command's other pandocs; `for_page`: see `compare_split`."""
     return compare_split(engine.split_texts(old_md, new_md), context=context,
-                         cache_dir=cache_dir, while_reading=while_reading, slots=slots)
+                         cache_dir=cache_dir, while_reading=while_reading, slots=slots,
+                         for_page=for_page)
 
 
 split_texts = engine.split_texts
@@ -384,10 +385,13 @@ def compare_split(texts: engine.SplitTexts, *,
                   cache_dir: Path | None = None,
                   while_reading: Callable[[], None] = lambda: None,
                   slots: Slot | None = None,
-                  split_seen: engine.SplitSeen | None = None) -> Redline:
+                  split_seen: engine.SplitSeen | None = None,
+                  for_page: bool = False) -> Redline:
     """`compare_markdown` of texts split before (`split_texts`): a caller that drops the
-    texts meanwhile holds each only once. `split_seen` is the engine's."""
-    pandoc = _Pandoc(cache_dir, while_reading, slots, passages={})
+    texts meanwhile holds each only once. `split_seen` is the engine's. `for_page`: the
+    redline page (`redline_html.render_html`) follows, so `Redline.passages` is filled;
+    nobody else reads it (on ten years of BGB it costs 30 ms)."""
+    pandoc = _Pandoc(cache_dir, while_reading, slots, passages={} if for_page else None)
     red = engine.compare_split(texts, pandoc=pandoc, context=context, split_seen=split_seen)
     red.passages = pandoc.passages or {}
     give_back_memory()
@@ -396,9 +400,11 @@ def compare_split(texts: engine.SplitTexts, *,
 
 def redline_chapter(old: Chapter | None, new: Chapter | None, *,
                     context: Literal["full", "changes"] = "full",
-                    cache_dir: Path | None = None) -> Redline:
-    """`redline.redline_chapter` with pandoc (and its cache in `cache_dir`, if given)."""
-    pandoc = PANDOC if cache_dir is None else _Pandoc(cache_dir, passages={})
+                    cache_dir: Path | None = None, for_page: bool = False) -> Redline:
+    """`redline.redline_chapter` with pandoc (and its cache in `cache_dir`, if given);
+    `for_page`: see `compare_split`."""
+    pandoc = PANDOC if cache_dir is None and not for_page else \
+        _Pandoc(cache_dir, passages={} if for_page else None)
     red = engine.redline_chapter(old, new, pandoc=pandoc, context=context)
     red.passages = pandoc.passages or {}
     return red

@@ -63,6 +63,6 @@ def corpus_comparison(old: str, new: str, summary: str = "# Übersicht\n\n"
     from pipeline.render.redline_text import compare_markdown
 
     red = compare_markdown((CORPUS / old).read_text(encoding="utf-8"),
-                           (CORPUS / new).read_text(encoding="utf-8"))
+                           (CORPUS / new).read_text(encoding="utf-8"), for_page=True)
     md = summary + "::::: {.rl-kapitel autor=\"lip\"}\n" + red.markdown + ":::::\n"
     return md, red.passages
