@@ -9,9 +9,9 @@ of the corpus one after another, ~300 seeded edits and a moved paragraph):
 - the floor: a bare `pandoc -f markdown -t html` of NEW; git: `git diff --no-index
   --word-diff=porcelain --minimal`. All four run in turn, each repetition, so the machine's
   drift hits them alike; the table shows medians.
-- peak memory of lip and the pandoc processes it runs (the process tree, sampled every 20 ms,
-  as PSS: the pandoc program's pages, shared by pandocs running side by side, count once;
-  the RSS sum is shown beside it);
+- peak memory of lip and the pandoc processes it runs (the process tree, sampled every 20 ms:
+  each process's own pages, and the pandoc program's pages, shared by pandocs running side
+  by side, once; the RSS sum is shown beside it);
 - marked words (zusammenfassung.json) ÷ git's marked words (÷ the seeded truth for the
   generated pair); the exponent of time vs size from four sizes of the generated pair.
   git's default diff gives up on minimality in long changed stretches (xdiff's cost limit):
@@ -368,7 +368,7 @@ def run():
             rows.append(Row("redline", f"{label}: warm (Cache gefüllt)", f"{m['warm']:.2f} s",
                             f"≤ {target:.0f} s" if target else "–",
                             m["warm"] <= target if target else None))
-            rows.append(Row("redline", f"{label}: Speicherspitze (lip + pandoc, PSS; "
+            rows.append(Row("redline", f"{label}: Speicherspitze (lip + pandoc; "
                                        f"RSS-Summe {m['peak_rss']:.0f} MB, Boden "
                                        f"{m['floor_peak']:.0f} MB)",
                             f"{m['peak']:.0f} MB", f"≤ {PEAK_MB} MB", m["peak"] <= PEAK_MB))
