@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from support import site_history
+from support import redline_views, site_history
 
 from pipeline.commands import redline as redline_cmd
 from pipeline.commands import status as status_cmd
@@ -117,21 +117,14 @@ def test_only_the_redline_page_has_changed_passages_worked_out_from_their_blocks
         built, monkeypatch) -> None:
     """`Redline.passages` serves the page alone: the Markdown, the site and the status do
     not pay for it; the page, of a plan's chapters as of files, gets it."""
-    from pipeline.render import redline_ast, redline_html
+    from pipeline.render import redline_ast
 
     plan_dir, _ = built
     monkeypatch.chdir(plan_dir.parent)
     asked: list[int] = []
     real = redline_ast.passage
     monkeypatch.setattr(redline_ast, "passage", lambda blocks: asked.append(1) or real(blocks))
-    cut: list[int] = []
-    real_split = redline_html.split_passages
-
-    def counting(texts, passages):
-        out = real_split(texts, passages)
-        cut.append(len(out[1]))
-        return out
-    monkeypatch.setattr(redline_html, "split_passages", counting)
+    cut = redline_views.count_cut_passages(monkeypatch)
     out_root = plan_dir.parent / "build" / "redline-passagen"
     redline_cmd.build_redline(plan_dir=plan_dir, kapitel=["bildung"], formats=["md", "pdf"],
                               out_root=out_root)

@@ -8,7 +8,7 @@ import json
 import sqlite3
 
 import pytest
-from support import corpus_comparison, corpus_pairs, needs_corpus
+from support import corpus_comparison, corpus_pairs, needs_corpus, redline_views
 
 from pipeline.render import redline_html
 from pipeline.render.reader import REDLINE_READER
@@ -611,14 +611,7 @@ def test_the_commands_page_is_the_whole_render_of_its_markdown(tmp_path, monkeyp
         for k, p in enumerate(paragraphs))
     (tmp_path / "alt.md").write_text(old, encoding="utf-8")
     (tmp_path / "neu.md").write_text(new, encoding="utf-8")
-    cut: list[int] = []
-    real = redline_html.split_passages
-
-    def counting(texts, passages):
-        out = real(texts, passages)
-        cut.append(len(out[1]))
-        return out
-    monkeypatch.setattr(redline_html, "split_passages", counting)
+    cut = redline_views.count_cut_passages(monkeypatch)
     result = build_redline(dateien=(tmp_path / "alt.md", tmp_path / "neu.md"),
                            formats=("html", "md"), out_root=tmp_path / "out")
     assert result.stats.words_added > 5 and cut and cut[0] >= 3

@@ -61,3 +61,19 @@ def docx_words(path, mode: str) -> list[str]:
     """Words of a DOCX after pandoc's --track-changes=accept|reject."""
     data = run_pandoc([str(path), f"--track-changes={mode}", "-t", "json"])
     return redline.ast_words(json.loads(data)["blocks"])
+
+
+def count_cut_passages(monkeypatch) -> list[int]:
+    """A list that gets, for each redline page made from now on, how many changed passages
+    it cut out to convert from their blocks (`redline_html.split_passages`)."""
+    from pipeline.render import redline_html
+
+    cut: list[int] = []
+    real = redline_html.split_passages
+
+    def counting(texts, passages):
+        out = real(texts, passages)
+        cut.append(len(out[1]))
+        return out
+    monkeypatch.setattr(redline_html, "split_passages", counting)
+    return cut
