@@ -381,6 +381,7 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
     from pipeline.render import redline_html
 
     ahead = NO_AHEAD
+    for_page = "html" in formats  # only the page converts passages from their blocks
     try:
         if dateien is not None:
             old_path, new_path = dateien
@@ -402,7 +403,7 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
             red = compare_split(split, context="changes" if only_changes else "full",
                                 cache_dir=cache_folder(out_root), while_reading=ahead.start,
                                 slots=ahead.slots, split_seen=ahead.split_seen,
-                                for_page="html" in formats)
+                                for_page=for_page)
             del split
             ahead.start()
             red.title = f"{old_path.name} → {new_path.name}"
@@ -425,7 +426,7 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
             chapters, skipped, side, alt_label = compare_plans(
                 plan_dir, alt=alt, neu=neu, seit_entscheidung=seit_entscheidung, kapitel=kapitel,
                 autor=autor, context="changes" if only_changes else "full",
-                cache_dir=cache_folder(out_root), for_page="html" in formats)
+                cache_dir=cache_folder(out_root), for_page=for_page)
             when, neu_label = side.time, side.label
             provenance = redline_provenance(side, chapters)
             dirname = f"{_slug('entscheidung' if seit_entscheidung else alt_label)}.." \
