@@ -580,6 +580,36 @@ def test_changed_passages_are_converted_from_their_blocks_where_they_stand_alone
     assert cold == whole and warm == whole
 
 
+def test_the_page_starts_its_longest_conversion_first(tmp_path, monkeypatch) -> None:
+    """Changed paragraphs are converted from their blocks, a changed list item with the list
+    it continues from its Markdown, which costs pandoc more: that run starts first, although
+    it comes last in the page, so that no core waits for it at the end. The page is still
+    the whole render."""
+    paragraphs = [f"Der Absatz {k} sagt etwas über die Beiräte und ihre Sitzungen."
+                  for k in range(40)]
+    items = [f"({k}) Die Stellungnahme {k} geht an die Lenkungsgruppe und an das RTGS."
+             for k in range(1, 60)]
+    old = "## A\n\n" + "\n\n".join(paragraphs) + "\n\n## B\n\n" + "\n\n".join(items) + "\n"
+    changed = [p.replace("etwas", "viel") for p in paragraphs]
+    new = ("## A\n\n" + "\n\n".join(changed) + "\n\n## B\n\n"
+           + "\n\n".join(items).replace("Stellungnahme 30 geht", "Stellungnahme 30 ging")
+           + "\n")
+    red = compare_markdown(old, new, for_page=True)
+    md = "# Übersicht\n\n" + red.markdown
+    started: list[list[str]] = []
+    real = redline_html._convert_runs
+
+    def spy(runs, *rest):
+        started.append([kind for _, kind in runs])
+        return real(runs, *rest)
+    monkeypatch.setattr(redline_html, "_convert_runs", spy)
+    page = redline_html.render_html_bytes(md, title="T", passages=red.passages)
+    kinds = started[0]
+    assert "blocks" in kinds and len(kinds) > 1  # both ways, in one conversion
+    assert kinds[0] != "blocks", kinds
+    assert page == redline_html.render_html_whole(md, title="T")
+
+
 def test_a_changed_passage_is_read_from_its_markdown_when_its_html_needs_the_filter(tmp_path
                                                                                    ) -> None:
     """A changed heading with emphasis needs the filter for its id: converted from its
