@@ -580,6 +580,23 @@ def test_changed_passages_are_converted_from_their_blocks_where_they_stand_alone
     assert cold == whole and warm == whole
 
 
+def test_a_passage_inside_a_code_fence_or_a_div_stays_in_its_part() -> None:
+    """A changed passage's text may also stand inside a code fence or a div: only where it
+    stands at the top level is it cut out, also after another passage was cut and after
+    others that stay in the part (which is read once, not again for every passage)."""
+    a, b = "Absatz [eins]{.ins}.", "Absatz [zwei]{.del}."
+    text = "\n\n".join(["Vorher.", a, "```", b, "```", "::: hinweis", b, ":::", b,
+                        "::: hinweis", "Danach.", ":::"])
+    passages = {a: ("[]", "Para", "Para"), b: ("[]", "Para", "Para")}
+    out, found = redline_html.split_passages([text], passages)
+    assert out == ["Vorher.", a, "\n\n".join(["```", b, "```", "::: hinweis", b, ":::"]), b,
+                   "::: hinweis\n\nDanach.\n\n:::"]
+    assert sorted(found) == [1, 3]
+    fenced = "\n\n".join(["Vorher.", a, "```", b])  # a fence left open: b is inside
+    out, found = redline_html.split_passages([fenced], passages)
+    assert [out[n] for n in found] == [a]
+
+
 def test_the_page_starts_its_longest_conversion_first(tmp_path, monkeypatch) -> None:
     """Changed paragraphs are converted from their blocks, a changed list item with the list
     it continues from its Markdown, which costs pandoc more: that run starts first, although

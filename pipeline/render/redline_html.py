@@ -192,14 +192,6 @@ def _may_start_with_list(text: str) -> bool:
     return bool(_LIST_LINE.match(text) or _DEFINITION_LINE.search(head))
 
 
-def _at_top_level(text: str) -> bool:
-    """Whether what follows Markdown that starts at the top level stands there too."""
-    nesting = Nesting()
-    for line in text.split("\n"):
-        nesting.feed(line)
-    return nesting.top_level
-
-
 def split_passages(texts: list[str], passages: dict[str, redline_ast.Passage] | None
                    ) -> tuple[list[str], dict[int, str]]:
     """The parts, with each changed passage of `passages` (its Markdown -> its blocks,
@@ -218,6 +210,9 @@ def split_passages(texts: list[str], passages: dict[str, redline_ast.Passage] | 
     found: dict[int, str] = {}
     for text in texts:
         pos = 0
+        # where the text since the last cut stands, fed up to `fed` (once, not again for
+        # every passage: a part with many passages that stay in it was read quadratically)
+        nesting, fed = Nesting(), 0
         for m in _BLOCK_START.finditer(text):
             start = m.end()
             if start < pos:
@@ -230,7 +225,11 @@ def split_passages(texts: list[str], passages: dict[str, redline_ast.Passage] | 
                     continue
                 blocks, first, last = passages[md]
                 before = text[pos:start].strip("\n")
-                if before and not _at_top_level(before):
+                if before and fed < start:
+                    for line in text[fed:start].split("\n"):
+                        nesting.feed(line)
+                    fed = start
+                if before and not nesting.top_level:
                     continue  # the same text inside a code fence or a div: not the passage
                 if (first in redline_ast.LISTS or first == "CodeBlock") and before \
                         and _may_end_in_list(before):
@@ -241,7 +240,8 @@ def split_passages(texts: list[str], passages: dict[str, redline_ast.Passage] | 
                     out.append(before)
                 found[len(out)] = blocks
                 out.append(md)
-                pos = end
+                pos = fed = end
+                nesting = Nesting()
                 break
         rest = text[pos:].strip("\n")
         if rest:
