@@ -146,6 +146,30 @@ def test_two_lists_in_a_row_get_pandocs_separator_and_text_outside_lists_is_a_pa
                     {"t": "RawBlock", "c": ["html", "<!-- -->"]}, _ol([_plain("b")])]
 
 
+def _alpha(*items: list) -> dict:
+    return {"t": "OrderedList", "c": [[1, {"t": "LowerAlpha"}, {"t": "Period"}], list(items)]}
+
+
+@pytest.mark.parametrize("item", [
+    [_alpha([_plain("B")])],
+    [{"t": "BulletList", "c": [[_plain("B")], [_alpha([_plain("C")])]]}],
+    [_alpha([_plain("B")]), _para("C")],
+    [_alpha([_plain("B")]), _plain("C")],
+    [{"t": "BulletList", "c": [[_plain("B")], [_para("C")]]}],
+    [_div("del", _plain("B"))],
+])
+def test_an_item_that_is_a_list_reads_back_as_pandoc_writes_it(item: list) -> None:
+    """pandoc's writer keeps a list tight where an item is nothing but a tight list (found
+    by the property test: `- Stadt` above `- a. Stadt`), and parts the items by blank lines
+    where the list is followed by more, is loose itself, or the item opens with a div: the
+    model reads back what pandoc reads."""
+    blocks = [{"t": "BulletList", "c": [[_plain("A")], item]}]
+    md = run_pandoc(["-f", "json", "-t", REDLINE_WRITER, "--wrap=none"], _doc(blocks))
+    back = json.loads(run_pandoc(["-f", REDLINE_READER + "-auto_identifiers", "-t", "json"],
+                                 md))["blocks"]
+    assert redline_ast.as_read(blocks) == back
+
+
 @pytest.mark.parametrize("why,blocks", [
     ("emphasis at the edge of emphasis", [{"t": "Para", "c": [
         {"t": "Emph", "c": [{"t": "Strong", "c": [{"t": "Str", "c": "x"}]}]}]}]),

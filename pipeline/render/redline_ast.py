@@ -7,8 +7,8 @@ do not give back every block as it was, and the page must stay the render of its
 (byte for byte, tests/test_redline_html.py). What comes back differs in the structure of
 lists and little else:
 
-- a list item whose first block is not a line of text makes the writer part all items by
-  blank lines; read back, a line of text followed by a blank line is a paragraph, and the
+- a list item whose first block is not a line of text (nor, alone in its item, a list that
+  is tight itself) makes the writer part all items by blank lines; read back, a line of text followed by a blank line is a paragraph, and the
   reader's `compactify` then decides for the whole list (tight, loose, or the last item
   alone);
 - outside a list, and before a div, a line of text (Plain) is written as a paragraph;
@@ -149,7 +149,7 @@ def _blocks(blocks: list, in_list: bool) -> list:
 def _items(items: list[list]) -> list[list]:
     if not items or not all(items):
         raise _Unsure("empty list or item")
-    loose = not all(item[0]["t"] == "Plain" for item in items)
+    loose = not all(_tight_item(item) for item in items)
     read: list[list] = []
     for k, item in enumerate(items):
         blocks = _blocks(item, in_list=True)
@@ -160,6 +160,19 @@ def _items(items: list[list]) -> list[list]:
             blocks[-1] = {"t": "Para" if blank else "Plain", "c": last["c"]}
         read.append(blocks)
     return _compactify(read)
+
+
+def _tight_item(item: list) -> bool:
+    """pandoc's writer's `isTightList` for one item: it opens with a line of text, or it is
+    a list alone that is tight itself (pandoc 3.9: `- a. B` under `- A` without a blank
+    line; a list followed by anything, or a quote, a div or a code block, parts the items)."""
+    first = item[0]["t"]
+    if first == "Plain":
+        return True
+    if len(item) == 1 and first in LISTS:
+        inner = item[0]["c"] if first == "BulletList" else item[0]["c"][1]
+        return all(not x or _tight_item(x) for x in inner)
+    return False
 
 
 def _compactify(items: list[list]) -> list[list]:
