@@ -8,9 +8,9 @@ do not give back every block as it was, and the page must stay the render of its
 lists and little else:
 
 - a list item whose first block is not a line of text (nor, alone in its item, a list that
-  is tight itself) makes the writer part all items by blank lines; read back, a line of text followed by a blank line is a paragraph, and the
-  reader's `compactify` then decides for the whole list (tight, loose, or the last item
-  alone);
+  is tight itself) makes the writer part all items by blank lines; read back, a line of
+  text followed by a blank line is a paragraph, and the reader's `compactify` then decides
+  for the whole list (tight, loose, or the last item alone);
 - outside a list, and before a div, a line of text (Plain) is written as a paragraph;
 - a line of text closing a div is read as a paragraph;
 - two lists of the same kind in a row, or a list and an indented code block, get pandoc's
