@@ -32,10 +32,14 @@ def os_error_text(e: OSError) -> str:
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write `data` (text as UTF-8) to `path` through a temp file and one rename; keep its mode."""
+    """Write `data` (text as UTF-8) to `path` through a temp file and one rename; keep its mode.
+
+    The temp file is named `.NAME.PID.….tmp` (`leftover_temp_files`): a process killed before
+    the rename leaves it, and whoever settles that process's work knows it by the PID."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+                               dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(payload)
@@ -47,6 +51,15 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def leftover_temp_files(path: Path, pid: int) -> list[Path]:
+    """The temp files `write_atomic` of process `pid` left beside `path` (killed before its
+    rename)."""
+    import glob
+
+    return [Path(p) for p in glob.glob(glob.escape(str(path.parent)) + os.sep
+                                       + glob.escape(f".{path.name}.{pid}.") + "*.tmp")]
 
 
 @contextlib.contextmanager

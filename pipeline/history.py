@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import GitError, RevisionNotFound, UnknownRevision
-from pipeline.files import os_error_text, write_atomic
+from pipeline.files import leftover_temp_files, os_error_text, write_atomic
 from pipeline.plan import PLAN_DIR, Chapter, Plan, load_plan
 
 READ_SUFFIXES = (".md", ".yaml", ".yml")
@@ -364,7 +364,8 @@ def commit_files(repo, committed: dict[str, bytes], message: str,
 
 def settle(repo) -> str | None:
     """Finish an interrupted recording: keep it if its commit reached HEAD, else remove
-    exactly what it wrote (files and index entries that still hold its bytes).
+    exactly what it wrote (files and index entries that still hold its bytes); either way
+    the temp files its atomic writes left (killed between writing and renaming).
 
     Returns 'abgeschlossen', 'zurückgenommen', 'übernommen' (another commit took the staged
     record) or None when there was nothing to settle.
@@ -381,8 +382,12 @@ def settle(repo) -> str | None:
     head = head_sha(repo)
     new = journal.get("commit")
     done = bool(head and new) and (head == new or is_ancestor(repo, new, head))
+    root = Path(repo.working_tree_dir)
+    pid = journal.get("pid")
+    for p in journal.get("worktree", {}) if isinstance(pid, int) else ():
+        for leftover in leftover_temp_files(root / p, pid):  # killed between write and rename
+            leftover.unlink(missing_ok=True)
     if not done:
-        root = Path(repo.working_tree_dir)
         # A path whose HEAD already holds our bytes was committed by someone else (a plain
         # `git commit` took the staged record): undoing it would stage that commit's removal.
         kept = {p for p, (_before, ours) in journal.get("index", {}).items()

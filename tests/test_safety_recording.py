@@ -215,6 +215,30 @@ def _assert_nothing_or_everything(root: Path, head_before: str) -> None:
         assert_clean(root)
 
 
+def test_a_kill_between_writing_the_chapter_and_renaming_it_leaves_no_temp_file(
+        submitted: Path) -> None:
+    """SIGKILL inside the atomic write of the chapter, after its temp file is written and
+    before the rename: the next recording command settles the dead one's work, its temp
+    file too (the kill test below hit this moment once in a while and found it left)."""
+    head_before = git.Repo(submitted).head.commit.hexsha
+    kill_at_rename = (
+        "import os, signal, sys\n"
+        "real = os.replace\n"
+        "def replace(a, b):\n"
+        "    if str(b).endswith('01-haltung.md'):\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    return real(a, b)\n"
+        "os.replace = replace\n"
+        "sys.argv = ['lip', 'entscheiden', 'haltung', '--angenommen', '--datum', '2020-03-01']\n"
+        "from pipeline.entry import run\n"
+        "run()\n")
+    proc = subprocess.run([sys.executable, "-c", kill_at_rename], cwd=submitted,
+                          capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
+    assert proc.returncode == -signal.SIGKILL, proc.stdout + proc.stderr
+    assert list((submitted / "plan").glob(".01-haltung.md.*.tmp"))  # the moment was hit
+    _assert_nothing_or_everything(submitted, head_before)
+
+
 @pytest.mark.slow
 def test_kills_at_many_moments_never_leave_a_half_recording(repo_root: Path) -> None:
     """SIGKILL `lip entscheiden` after 0 … 1.25 x its run time, in 16 steps (bounded: ~1 min)."""
