@@ -38,7 +38,7 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     the rename leaves it, and whoever settles that process's work knows it by the PID."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+    fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path, os.getpid()), suffix=".tmp",
                                dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -53,13 +53,16 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise
 
 
+def _temp_prefix(path: Path, pid: int) -> str:
+    return f".{path.name}.{pid}."
+
+
 def leftover_temp_files(path: Path, pid: int) -> list[Path]:
     """The temp files `write_atomic` of process `pid` left beside `path` (killed before its
     rename)."""
     import glob
 
-    return [Path(p) for p in glob.glob(glob.escape(str(path.parent)) + os.sep
-                                       + glob.escape(f".{path.name}.{pid}.") + "*.tmp")]
+    return list(path.parent.glob(glob.escape(_temp_prefix(path, pid)) + "*.tmp"))
 
 
 @contextlib.contextmanager
