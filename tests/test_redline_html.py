@@ -73,9 +73,14 @@ def test_the_cache_keeps_the_most_recently_used_within_its_limit(tmp_path, monke
 
 
 def _both(md: str, tmp_path, passages: dict | None = None) -> tuple[bytes, bytes, bytes]:
+    """The whole render (one pandoc process), the page converted in parts by pandoc workers
+    as `lip redline` does for small texts (cold cache), and again from the cache (warm)."""
+    from pipeline.render.workers import pandoc_workers
+
     whole = redline_html.render_html_whole(md, title="T", meta={"version": "v"})
-    cold = redline_html.render_html_bytes(md, title="T", meta={"version": "v"},
-                                          cache_dir=tmp_path, passages=passages)
+    with pandoc_workers(2):
+        cold = redline_html.render_html_bytes(md, title="T", meta={"version": "v"},
+                                              cache_dir=tmp_path, passages=passages)
     warm = redline_html.render_html_bytes(md, title="T", meta={"version": "v"},
                                           cache_dir=tmp_path, passages=passages)
     return whole, cold, warm
@@ -491,7 +496,7 @@ def test_a_redline_runs_no_more_pandocs_at_once_than_there_are_cores(tmp_path,
     import threading
 
     from pipeline.commands.redline import build_redline
-    from pipeline.render import tools
+    from pipeline.render import tools, workers
 
     old = "".join(f"## Abschnitt {k}\n\n" + f"Der Absatz {k} bleibt, wie er ist. " * 60 + "\n\n"
                   for k in range(40))
@@ -500,23 +505,38 @@ def test_a_redline_runs_no_more_pandocs_at_once_than_there_are_cores(tmp_path,
     (tmp_path / "alt.md").write_text(old, encoding="utf-8")
     (tmp_path / "neu.md").write_text(new, encoding="utf-8")
     lock = threading.Lock()
-    running = [0, 0]  # now, most
+    running = [0, 0]  # conversions now, most at once (pandoc processes and workers alike)
     real_init, real_finish = tools.PandocProcess.__init__, tools.PandocProcess.finish
+    real_convert = workers.Worker.convert
 
-    def init(self, *args, **kwargs):
+    def started() -> None:
         with lock:
             running[0] += 1
             running[1] = max(running)
+
+    def ended() -> None:
+        with lock:
+            running[0] -= 1
+
+    def init(self, *args, **kwargs):
+        started()
         real_init(self, *args, **kwargs)
 
     def finish(self, *args, **kwargs):
         try:
             return real_finish(self, *args, **kwargs)
         finally:
-            with lock:
-                running[0] -= 1
+            ended()
+
+    def convert(self, *args, **kwargs):
+        started()
+        try:
+            return real_convert(self, *args, **kwargs)
+        finally:
+            ended()
     monkeypatch.setattr(tools.PandocProcess, "__init__", init)
     monkeypatch.setattr(tools.PandocProcess, "finish", finish)
+    monkeypatch.setattr(workers.Worker, "convert", convert)
     monkeypatch.setattr(redline_html, "cores", lambda: 2)
     monkeypatch.setattr(tools, "cores", lambda: 2)
     result = build_redline(dateien=(tmp_path / "alt.md", tmp_path / "neu.md"),

@@ -378,6 +378,35 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
                   out_root: Path = Path("build/redline"), only_changes: bool = False
                   ) -> RedlineResult:
     """Build the redline in every asked format under out_root/<alt>..<neu>/."""
+    from pipeline.render.tools import cores
+    from pipeline.render.workers import pandoc_workers
+
+    with pandoc_workers(cores(), enabled=_small(dateien, plan_dir)):
+        return _build_redline(plan_dir=plan_dir, alt=alt, neu=neu,
+                              seit_entscheidung=seit_entscheidung, kapitel=kapitel,
+                              dateien=dateien, formats=formats, autor=autor, out_root=out_root,
+                              only_changes=only_changes)
+
+
+WORKERS_UP_TO_BYTES = 1_000_000
+"""Texts up to this size (both sides together) are converted by pandoc workers: their
+conversions are short, and each pandoc process's fixed price would be a third of the time.
+Larger texts need their memory for large conversions (a worker keeps its heap)."""
+
+
+def _small(dateien: tuple[Path, Path] | None, plan_dir: Path) -> bool:
+    """Whether the texts compared are small enough for pandoc workers (see above)."""
+    try:
+        paths = list(dateien) if dateien is not None else list(plan_dir.glob("*.md"))
+        return sum(p.stat().st_size for p in paths) <= WORKERS_UP_TO_BYTES
+    except OSError:  # the command reports it when it reads the file
+        return False
+
+
+def _build_redline(*, plan_dir: Path, alt: str | None, neu: str | None,
+                   seit_entscheidung: bool, kapitel: Sequence[str],
+                   dateien: tuple[Path, Path] | None, formats: Sequence[str],
+                   autor: str | None, out_root: Path, only_changes: bool) -> RedlineResult:
     from pipeline.render import redline_html
 
     ahead = NO_AHEAD

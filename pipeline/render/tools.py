@@ -135,7 +135,27 @@ def run_pandoc(args: Sequence[str], stdin: str | bytes | None = None,
     `started` is called once pandoc is running, before its output is awaited: work started
     there runs beside pandoc without delaying its start.
     """
+    workers = sys.modules.get("pipeline.render.workers")
+    if workers is not None and workers.active():
+        started = _once(started)
+        out = workers.try_worker(args, stdin, started)
+        if out is not None:
+            return out
     return PandocProcess(args, env, reads_stdin=stdin is not None).finish(stdin, started)
+
+
+def _once(call: Callable[[], None] | None) -> Callable[[], None] | None:
+    """`call`, run at most once however often it is called (a worker's job run again as a
+    process of its own must not start the caller's side work twice)."""
+    if call is None:
+        return None
+    done = []
+
+    def once() -> None:
+        if not done:
+            done.append(True)
+            call()
+    return once
 
 
 def run_pandoc_side_by_side(jobs: Sequence[tuple[Sequence[str], str]],
@@ -152,6 +172,9 @@ def run_pandoc_side_by_side(jobs: Sequence[tuple[Sequence[str], str]],
         args, stdin = jobs[0]
         with slots if slots is not None else contextlib.nullcontext():
             return [run_pandoc(args, stdin, started=started)]
+    workers = sys.modules.get("pipeline.render.workers")
+    if workers is not None and workers.active() and all(workers.request(a) for a, _ in jobs):
+        return _side_by_side_in_workers(jobs, started, slots)
     from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
     processes: list[PandocProcess] = []
@@ -196,6 +219,24 @@ def run_pandoc_side_by_side(jobs: Sequence[tuple[Sequence[str], str]],
         if slots is not None:
             for n in range(len(held)):
                 give_back(n)
+
+
+def _side_by_side_in_workers(jobs: Sequence[tuple[Sequence[str], str]],
+                             started: Callable[[], None] | None, slots: Slot | None
+                             ) -> list[bytes]:
+    """`run_pandoc_side_by_side` while a command keeps pandoc workers: each job in a thread
+    of its own that takes an idle worker (or starts a pandoc if none is)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(args: Sequence[str], stdin: str) -> bytes:
+        with slots if slots is not None else contextlib.nullcontext():
+            return run_pandoc(args, stdin)
+
+    with ThreadPoolExecutor(len(jobs)) as pool:
+        futures = [pool.submit(one, args, stdin) for args, stdin in jobs]
+        if started is not None:
+            started()
+        return [f.result() for f in futures]
 
 
 class Slot(Protocol):

@@ -1,0 +1,65 @@
+-- A pandoc that converts one text after another, for `pipeline.render.workers`.
+--
+-- Run as `pandoc lua pandoc-worker.lua`. Each request is a line of JSON (from, to, size and
+-- the options `workers.request` allows) followed by `size` bytes of input. Each reply is
+-- "ok BYTES" or "err BYTES" on a line of its own, followed by the output or the error
+-- message. Standard input closed: the end.
+
+local stdin, stdout = io.stdin, io.stdout
+
+local function reply(kind, text)
+  stdout:write(kind, ' ', #text, '\n', text)
+  stdout:flush()
+end
+
+local function read_file(path)
+  local file = assert(io.open(path, 'rb'))
+  local text = file:read('a')
+  file:close()
+  return text
+end
+
+-- `-M KEY=VALUE` as the command line reads it (true/false become booleans)
+local function metadata(args)
+  local parsed = pandoc.cli.parse_options(args).metadata
+  local version = {}
+  for i = 1, #PANDOC_API_VERSION do version[i] = PANDOC_API_VERSION[i] end
+  local json = pandoc.json.encode({ ['pandoc-api-version'] = version, meta = parsed,
+                                    blocks = pandoc.List() })
+  return pandoc.read(json, 'json').meta
+end
+
+local function convert(request, input)
+  local doc = pandoc.read(input, request.from)
+  if request.metadata then
+    for key, value in pairs(metadata(request.metadata)) do doc.meta[key] = value end
+  end
+  local options = {}
+  if request.wrap then options.wrap_text = request.wrap end
+  if request.reference_location then options.reference_location = request.reference_location end
+  if request.toc then options.table_of_contents = true end
+  if request.toc_depth then options.toc_depth = request.toc_depth end
+  if request.variables then options.variables = request.variables end
+  if request.template then
+    options.template = pandoc.template.compile(read_file(request.template), request.template)
+  end
+  local output = pandoc.write(doc, request.to, options)
+  -- pandoc's command line ends its output with a newline
+  if output:sub(-1) ~= '\n' then output = output .. '\n' end
+  return output
+end
+
+while true do
+  local head = stdin:read('l')
+  if not head then break end
+  local ok, request = pcall(pandoc.json.decode, head, false)
+  if not ok or type(request) ~= 'table' or type(request.size) ~= 'number' then
+    reply('err', 'unlesbare Anfrage: ' .. head)
+    break
+  end
+  -- read(0) would wait for one more byte to tell the end of input from an empty text
+  local input = request.size == 0 and '' or stdin:read(request.size)
+  if input == nil or #input ~= request.size then break end
+  local converted, result = pcall(convert, request, input)
+  reply(converted and 'ok' or 'err', converted and result or tostring(result))
+end

@@ -1,0 +1,236 @@
+"""pandoc processes that stay for a whole command and convert one text after another.
+
+Every pandoc process pays a fixed price before and beside its work: starting, mapping its
+160 MB binary, and a first major garbage collection that walks all of it. For the short
+conversions of a redline of a small text (20–50 kB each, six to eight of them in a row)
+that price is a third to a half of the time: 20 kB of Markdown to HTML took 114 ms as a
+process of its own and 60–80 ms as the second job of a running pandoc, byte for byte the
+same output. A command that does many such conversions opens `pandoc_workers()`; while it
+is open, `tools.run_pandoc` hands each conversion it can express (`-f`, `-t`, `--wrap`,
+`--reference-location`, input up to `MAX_INPUT` bytes) to an idle worker, and any other,
+or any when all workers are busy, to a pandoc of its own as before.
+
+A worker is `pandoc lua` running `filters/pandoc-worker.lua`: `pandoc.read` and
+`pandoc.write` with the same options. What the command line does besides (tabs to spaces
+before reading, a newline after the output) is done here and there alike.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from pipeline.render import FILTER_DIR
+from pipeline.render.tools import PANDOC_RTS, debug_log, pandoc_path
+
+WORKER_SCRIPT = FILTER_DIR / "pandoc-worker.lua"
+
+MAX_INPUT = 256 * 1024
+"""Larger inputs get a pandoc of their own: its fixed price is small beside the work, and a
+worker keeps the heap its largest job needed until the command ends."""
+
+SWITCH = "LIP_PANDOC_WORKERS"
+"""Set to 0, every conversion runs as a pandoc of its own (to compare, or to rule workers
+out)."""
+
+_TEXT_WRITERS = ("json", "html", "html5", "typst", "markdown")
+"""Writers whose output does not depend on the environment (no timestamps, no files)."""
+
+_CHOICES = {"--wrap": ("none", "auto", "preserve"),
+            "--reference-location": ("block", "section", "document")}
+
+
+def request(args: Sequence[str]) -> dict[str, Any] | None:
+    """The request for a worker that converts exactly as `pandoc ARGS` would, or None: ARGS
+    are `-f FROM -t TO`, then only `--wrap=`, `--reference-location=`, `-s` with
+    `--template`, `-M`, `-V`, `--toc` and `--toc-depth=` (what the redline page uses)."""
+    if len(args) < 4 or args[0] != "-f" or args[2] != "-t":
+        return None
+    source, target = args[1], args[3]
+    if not (source == "json" or source.startswith("markdown")) \
+            or not target.startswith(_TEXT_WRITERS):
+        return None
+    wanted: dict[str, Any] = {"from": source, "to": target}
+    standalone = False
+    rest = list(args[4:])
+    while rest:
+        arg = rest.pop(0)
+        name, _, value = arg.partition("=")
+        key = name[2:].replace("-", "_")
+        if name in _CHOICES and value in _CHOICES[name] and key not in wanted:
+            wanted[key] = value
+        elif arg in ("-s", "--standalone"):
+            standalone = True
+        elif arg in ("--template", "-M", "-V") and rest:
+            value = rest.pop(0)
+            if arg == "--template" and "template" not in wanted:
+                wanted["template"] = value
+            elif arg == "-M":
+                wanted.setdefault("metadata", []).extend(["-M", value])
+            elif arg == "-V" and "=" in value:
+                key, _, text = value.partition("=")
+                if key in wanted.setdefault("variables", {}):
+                    return None  # a list of values
+                wanted["variables"][key] = text
+            else:
+                return None
+        elif arg == "--toc":
+            wanted["toc"] = True
+        elif name == "--toc-depth" and value.isdigit():
+            wanted["toc_depth"] = int(value)
+        else:
+            return None
+    if standalone != ("template" in wanted):
+        return None  # pandoc's own template, or a template that is not used
+    return wanted
+
+
+def as_the_command_line_reads(source: str, data: bytes) -> bytes:
+    """The input as pandoc's command line hands it to its reader: tabs to spaces (tab stop
+    4) before any reader but JSON's sees them; `pandoc.read` leaves them (a tab in a code
+    block stays a tab). Carriage returns both drop."""
+    if source == "json" or b"\t" not in data:
+        return data
+    return data.decode("utf-8").replace("\r", "").expandtabs(4).encode("utf-8")
+
+
+class WorkerBroken(Exception):  # noqa: N818  (not the user's error: the caller falls back)
+    """The worker ended or answered out of turn; it is not used again."""
+
+
+class Worker:
+    """One `pandoc lua` process converting requests in turn."""
+
+    def __init__(self) -> None:
+        self._proc = subprocess.Popen(
+            [pandoc_path(), "lua", str(WORKER_SCRIPT)], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env={"GHCRTS": PANDOC_RTS, **os.environ})
+        debug_log("pandoc worker started: %d", self._proc.pid)
+
+    def convert(self, wanted: dict[str, Any], data: bytes,
+                started: Callable[[], None] | None = None) -> tuple[bool, bytes]:
+        """(True, output) or (False, pandoc's error message); WorkerBroken if the process
+        is gone."""
+        proc = self._proc
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            head = json.dumps({**wanted, "size": len(data)}, ensure_ascii=False)
+            proc.stdin.write(head.encode("utf-8") + b"\n")
+            proc.stdin.write(data)
+            proc.stdin.flush()
+            if started is not None:
+                started()
+            answer = proc.stdout.readline().split()
+            if len(answer) != 2 or answer[0] not in (b"ok", b"err") or not answer[1].isdigit():
+                raise WorkerBroken
+            size = int(answer[1])
+            body = proc.stdout.read(size)
+        except (OSError, ValueError) as e:  # a closed pipe, or closed by `close`
+            raise WorkerBroken from e
+        if len(body) != size:
+            raise WorkerBroken
+        return answer[0] == b"ok", body
+
+    def close(self) -> None:
+        """End the process: at once (it may be in the middle of a job nobody waits for)."""
+        proc = self._proc
+        proc.kill()
+        for pipe in (proc.stdin, proc.stdout):
+            with contextlib.suppress(OSError):
+                if pipe is not None:
+                    pipe.close()
+        proc.wait()
+
+
+class Pool:
+    """Idle workers, taken one per conversion."""
+
+    def __init__(self, size: int) -> None:
+        self._lock = threading.Lock()
+        self._idle: list[Worker] = []
+        self._all: list[Worker] = []
+        self.closed = False
+        for _ in range(size):  # started now: their start overlaps the command's own work
+            worker = Worker()
+            self._idle.append(worker)
+            self._all.append(worker)
+
+    def take(self) -> Worker | None:
+        with self._lock:
+            return self._idle.pop() if self._idle and not self.closed else None
+
+    def give_back(self, worker: Worker) -> None:
+        with self._lock:
+            if not self.closed:
+                self._idle.append(worker)
+
+    def drop(self, worker: Worker) -> None:
+        with self._lock:
+            if worker in self._all:
+                self._all.remove(worker)
+        worker.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self.closed = True
+            workers, self._all, self._idle = self._all, [], []
+        for worker in workers:
+            worker.close()
+
+
+_pool: Pool | None = None
+
+
+def active() -> bool:
+    """Whether a command keeps workers now."""
+    return _pool is not None
+
+
+@contextlib.contextmanager
+def pandoc_workers(size: int, enabled: bool = True) -> Iterator[None]:
+    """Keep `size` workers for the conversions inside (none if not `enabled`, or with
+    LIP_PANDOC_WORKERS=0); they end with it, also after an error or Ctrl-C."""
+    global _pool
+    if not enabled or size < 1 or _pool is not None or os.environ.get(SWITCH) == "0":
+        yield
+        return
+    _pool = Pool(size)
+    try:
+        yield
+    finally:
+        pool, _pool = _pool, None
+        pool.close()
+
+
+def try_worker(args: Sequence[str], stdin: str | bytes | None,
+               started: Callable[[], None] | None = None) -> bytes | None:
+    """The output of `pandoc ARGS` with `stdin` from a worker, or None: no worker is idle,
+    the conversion is not one a worker does, or pandoc failed (the caller runs it again as
+    a process of its own, for the command line's error message)."""
+    pool = _pool
+    if pool is None or stdin is None:
+        return None
+    wanted = request(args)
+    data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
+    if wanted is None or len(data) > MAX_INPUT:
+        return None
+    worker = pool.take()
+    if worker is None:
+        return None
+    debug_log("pandoc worker: %s", " ".join(args))
+    try:
+        ok, out = worker.convert(wanted, as_the_command_line_reads(wanted["from"], data), started)
+    except WorkerBroken:
+        pool.drop(worker)
+        return None
+    except BaseException:  # Ctrl-C in the middle of a job: its reply would come out of turn
+        pool.drop(worker)
+        raise
+    pool.give_back(worker)
+    return out if ok else None

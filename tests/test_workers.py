@@ -1,0 +1,176 @@
+"""pandoc workers (`pipeline.render.workers`): the same bytes as a pandoc process of its own,
+every conversion they cannot do done as before, nothing left running."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import RenderError
+from pipeline.render import redline_html, templates_dir, workers
+from pipeline.render.reader import REDLINE_CHUNK_READER, REDLINE_READER, REDLINE_WRITER
+from pipeline.render.tools import pandoc_path, run_pandoc
+
+TEXT = (
+    "\ufeff# Ziele der Stadt\r\n\r\nDie Stadt fördert\tdie *Teilhabe*[^1] aller.\r\n\r\n"
+    "- Sprache\tund Bildung\n- Arbeit[^2]\n\n```\nCode\tmit Tab\n\tund Einzug\n```\n\n"
+    "Ein `Wert\tim Code` und ein langer Satz, der weit über zweiundsiebzig Zeichen hinaus "
+    "geht und daher umbrochen würde, wenn pandoc umbräche.\n\n"
+    "| Maßnahme | Federführung |\n|---|---|\n| Kurse | FB 50 |\n\n"
+    "[^1]: Die erste Fußnote.\n[^2]: Die zweite.\n\nNoch ein Absatz danach.\n")
+
+LIP = Path(sys.executable).with_name("lip")
+
+SHAPES = [
+    ["-f", REDLINE_CHUNK_READER, "-t", "json"],
+    ["-f", REDLINE_READER, "-t", "html5", "--wrap=none"],
+    ["-f", REDLINE_READER, "-t", "html5"],
+    ["-f", REDLINE_READER, "-t", REDLINE_WRITER, "--wrap=none", "--reference-location=block"],
+    ["-f", "markdown", "-t", "markdown", "--reference-location=section"],
+    ["-f", REDLINE_READER, "-t", "typst", "--wrap=none"],
+]
+
+
+def _process(args: list[str], stdin: bytes) -> bytes:
+    return subprocess.run([pandoc_path(), *args], input=stdin, capture_output=True,
+                          check=True).stdout
+
+
+@pytest.mark.parametrize("args", SHAPES, ids=lambda a: " ".join(a[2:]))
+@pytest.mark.parametrize("text", [TEXT, "", "\n", "x"], ids=["text", "empty", "newline", "x"])
+def test_a_worker_writes_what_a_pandoc_process_writes(args, text) -> None:
+    """Byte for byte, also with tabs, carriage returns, a byte order mark, footnotes (where
+    they go), long lines (wrapping) and no input at all."""
+    assert workers.request(args) is not None
+    worker = workers.Worker()
+    try:
+        data = text.encode("utf-8")
+        for _ in range(2):  # a fresh worker, and one that has converted before
+            ok, out = worker.convert(workers.request(args),
+                                     workers.as_the_command_line_reads(args[1], data))
+            assert ok, out
+            assert out == _process(args, data)
+    finally:
+        worker.close()
+
+
+def test_a_worker_fills_the_pages_template_as_a_pandoc_process_does() -> None:
+    """The frame of the redline page: standalone, template, -M (also true/false), -V, table
+    of contents."""
+    doc = json.loads(_process(["-f", REDLINE_READER, "-t", "json"],
+                              b"# Eins\n\nText.\n\n## Zwei {#zwei}\n\nRLBODY\n"))
+    source = json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    args = redline_html._without_filter(  # as for a frame without marks in its headings
+        ["-f", "json", *redline_html.page_args("Änderungen: alt.md → neu.md",
+                                               {"version": "true"}), "-M", "subtitle=Fassung: 2"])
+    wanted = workers.request(args)
+    assert wanted is not None and wanted["template"] == str(templates_dir() / "redline.html")
+    worker = workers.Worker()
+    try:
+        ok, out = worker.convert(wanted, source)
+    finally:
+        worker.close()
+    assert ok, out
+    assert out == _process(args, source)
+    assert b'<nav id="TOC"' in out and "Änderungen: alt.md → neu.md".encode() in out
+
+
+@pytest.mark.parametrize("args", [
+    ["-f", "docx", "-t", "json"],  # not a text reader
+    ["-t", "html5", "-f", "markdown"],
+    ["-f", "markdown", "-t", "docx"],  # a timestamp from the environment
+    ["-f", "markdown", "-t", "html5", "--lua-filter", "x.lua"],
+    ["-f", "markdown", "-t", "html5", "-s"],  # pandoc's own template
+    ["-f", "markdown", "-t", "html5", "--template", "t.html"],  # a template not used
+    ["-f", "markdown", "-t", "html5", "-o", "out.html"],
+    ["-f", "markdown", "-t", "html5", "--wrap=sometimes"],
+    ["-f", "markdown", "-t", "html5", "-V", "a=1", "-V", "a=2"],  # a list
+    ["-f", "markdown", "-t", "html5", "-M"],
+    ["--version"],
+])
+def test_conversions_a_worker_cannot_do_exactly_are_not_given_to_one(args) -> None:
+    assert workers.request(args) is None
+
+
+def test_without_workers_or_with_all_busy_pandoc_runs_as_a_process(monkeypatch) -> None:
+    args = ["-f", "markdown", "-t", "html5"]
+    assert workers.try_worker(args, "*a*") is None  # no command keeps workers
+    with workers.pandoc_workers(1):
+        taken = workers._pool.take()
+        assert taken is not None
+        assert workers.try_worker(args, "*a*") is None  # the one worker is busy
+        workers._pool.give_back(taken)
+        assert workers.try_worker(args, "*a*") == b"<p><em>a</em></p>\n"
+        assert workers.try_worker(args, "x" * (workers.MAX_INPUT + 1)) is None  # too large
+    monkeypatch.setenv(workers.SWITCH, "0")
+    with workers.pandoc_workers(1):
+        assert not workers.active()
+
+
+def test_an_error_is_the_one_a_pandoc_process_gives() -> None:
+    """pandoc failing in a worker: the conversion runs again as a process of its own, whose
+    message (naming the command) the user sees; the worker goes on."""
+    args = ["-f", "json", "-t", "html5"]
+    with pytest.raises(RenderError) as outside:
+        run_pandoc(args, "{kaputt")
+    with workers.pandoc_workers(1):
+        with pytest.raises(RenderError) as inside:
+            run_pandoc(args, "{kaputt")
+        assert str(inside.value) == str(outside.value)
+        assert run_pandoc(args, '{"pandoc-api-version":[1,23,1],"meta":{},"blocks":[]}') \
+            == b"\n"
+        assert len(workers._pool._all) == 1
+
+
+def test_a_worker_that_died_is_replaced_by_a_process(monkeypatch) -> None:
+    args = ["-f", "markdown", "-t", "html5"]
+    with workers.pandoc_workers(2):
+        pool = workers._pool
+        for worker in list(pool._idle):
+            worker._proc.kill()
+            worker._proc.wait()
+        assert run_pandoc(args, "*a*") == b"<p><em>a</em></p>\n"
+        assert run_pandoc(args, "*b*") == b"<p><em>b</em></p>\n"
+        assert pool._all == []  # both dropped, neither used again
+
+
+def test_workers_end_with_the_command_also_after_an_error() -> None:
+    with pytest.raises(KeyboardInterrupt), workers.pandoc_workers(2):
+        procs = [w._proc for w in workers._pool._all]
+        assert all(p.poll() is None for p in procs)
+        raise KeyboardInterrupt
+    assert all(p.poll() is not None for p in procs)
+    assert not workers.active()
+
+
+def test_lip_redline_of_small_texts_uses_workers_and_writes_the_same_files(tmp_path) -> None:
+    """The command end to end, with and without workers: the same page, Markdown and
+    summary; with them, the conversions ran in workers; afterwards no pandoc is left."""
+    plan = Path(__file__).parent.parent / "plan"
+    old = (plan / "11-bildung.md").read_text(encoding="utf-8")
+    new = old.replace(" die ", " alle ", 3).replace("\n\n", "\n\nEin neuer Satz.\n\n", 1)
+    (tmp_path / "alt.md").write_text(old, encoding="utf-8")
+    (tmp_path / "neu.md").write_text(new, encoding="utf-8")
+    outputs, logs = [], []
+    for switch in ("1", "0"):
+        out = tmp_path / f"out{switch}"
+        env = {**os.environ, workers.SWITCH: switch, "SOURCE_DATE_EPOCH": "1767225600"}
+        run = subprocess.run([LIP, "--debug", "redline", "--dateien", str(tmp_path / "alt.md"),
+                              str(tmp_path / "neu.md"), "--format", "html", "--format", "md",
+                              "--ausgabe", str(out)], capture_output=True, text=True, env=env,
+                             check=True)
+        logs.append(run.stderr)
+        folder = out / "alt..neu"
+        outputs.append([(folder / f).read_bytes()
+                        for f in ("redline.html", "redline.md", "zusammenfassung.json")])
+    assert outputs[0] == outputs[1]
+    assert logs[0].count("pandoc worker:") >= 4 and "pandoc worker:" not in logs[1]
+    pids = [int(p) for p in re.findall(r"pandoc worker started: (\d+)", logs[0])]
+    assert len(pids) == 2  # one per core of this machine: at least 2 are asked for
+    assert not [p for p in pids if Path(f"/proc/{p}").exists()]  # none left running
