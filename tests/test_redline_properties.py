@@ -187,3 +187,24 @@ def test_word_ops_rebuild_both_sides(old: str, new: str) -> None:
             continue
         if a.tokens and b.tokens:
             assert not (a.tokens[-1][-1].isalnum() and b.tokens[0][0].isalnum())
+
+
+KEYS = st.lists(st.sampled_from(["die", "Stadt", " ", ",", "Hannover", "und", "2020", "§",
+                                 *(f"w{k}" for k in range(12))]), max_size=120)
+
+
+@settings(settings.get_profile(PROFILE), max_examples=max(EXAMPLES, 300))
+@given(KEYS, KEYS, st.booleans())
+def test_the_word_diff_in_cpp_gives_the_runs_of_the_python_port(a, b, semantic) -> None:
+    """The engine takes diff-match-patch's C++ port where it is installed and the Python port
+    elsewhere: the redline must not depend on the machine."""
+    from pipeline.redline import engine
+
+    if engine.fast_diff is None:
+        import pytest
+
+        pytest.skip("fast_diff_match_patch is not installed here (the Python port is used)")
+    cmap = engine._CharMap()
+    ta, tb = cmap.encode(a), cmap.encode(b)
+    assert engine._counts_in_cpp(ta, tb, semantic) == engine._counts_in_python(ta, tb, semantic)
+    assert engine.diff_counts is engine._counts_in_cpp

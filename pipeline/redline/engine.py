@@ -29,6 +29,11 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from diff_match_patch import diff_match_patch
 
+try:  # the C++ port of diff-match-patch, where installed (see _counts_in_cpp)
+    from fast_diff_match_patch import diff as fast_diff
+except ImportError:  # another platform: the Python port, with the same result
+    fast_diff = None
+
 from pipeline.plan.gender_star import protect_gender_star
 from pipeline.plan.nesting import Nesting
 
@@ -148,6 +153,28 @@ def _dmp() -> diff_match_patch:
     return dmp
 
 
+def _counts_in_python(ta: str, tb: str, semantic: bool) -> list[tuple[str, int]]:
+    """diff-match-patch's Python port: ('=' | '-' | '+', length) per run."""
+    dmp = _dmp()
+    diffs = dmp.diff_main(ta, tb, False)
+    if semantic:
+        dmp.diff_cleanupSemantic(diffs)
+    return [("=-+"[-op], len(text)) for op, text in diffs]
+
+
+def _counts_in_cpp(ta: str, tb: str, semantic: bool) -> list[tuple[str, int]]:
+    """The same algorithm in its C++ port, where installed (fast_diff_match_patch has wheels
+    for x86-64 up to Python 3.12): the same runs (tested against the Python port), in a
+    tenth of the time; the word diffs of the changed paragraphs are most of the comparison
+    (TPG: 89 → 10 ms)."""
+    return fast_diff(ta, tb, timelimit=0, checklines=False,
+                     cleanup="Semantic" if semantic else "No", counts_only=True)
+
+
+diff_counts = _counts_in_cpp if fast_diff is not None else _counts_in_python
+"""The word diff's runs: the C++ port where installed, else the Python port (the same)."""
+
+
 class _CharMap:
     """Map hashable keys to single characters (the diff_linesToChars trick, for any token)."""
 
@@ -172,24 +199,19 @@ def diff_sequences(a: Sequence[Any], b: Sequence[Any], semantic: bool = True
                    ) -> list[tuple[str, int, int, int, int]]:
     """Diff two key sequences; return opcodes (tag, i1, i2, j1, j2), tag equal/delete/insert.
 
-    diff-match-patch on one character per key, without timeout; with `semantic` its semantic
-    clean-up merges tiny equalities between changes into the change.
+    diff-match-patch (`diff_counts`) on one character per key, without timeout; with
+    `semantic` its semantic clean-up merges tiny equalities between changes into the change.
     """
     cmap = _CharMap()
     ta, tb = cmap.encode(a), cmap.encode(b)
-    dmp = _dmp()
-    diffs = dmp.diff_main(ta, tb, False)
-    if semantic:
-        dmp.diff_cleanupSemantic(diffs)
     out = []
     i = j = 0
-    for op, text in diffs:
-        n = len(text)
-        if op == 0:
+    for op, n in diff_counts(ta, tb, semantic):
+        if op == "=":
             out.append(("equal", i, i + n, j, j + n))
             i += n
             j += n
-        elif op == -1:
+        elif op == "-":
             out.append(("delete", i, i + n, j, j))
             i += n
         else:
