@@ -171,6 +171,24 @@ def test_lip_redline_of_small_texts_uses_workers_and_writes_the_same_files(tmp_p
                         for f in ("redline.html", "redline.md", "zusammenfassung.json")])
     assert outputs[0] == outputs[1]
     assert logs[0].count("pandoc worker:") >= 4 and "pandoc worker:" not in logs[1]
-    pids = [int(p) for p in re.findall(r"pandoc worker started: (\d+)", logs[0])]
-    assert len(pids) == 2  # one per core of this machine: at least 2 are asked for
+    pids = [int(p) for p in re.findall(r"pandoc worker kept: (\d+)", logs[0])]
+    assert len(pids) == len(os.sched_getaffinity(0))  # one per core, started with lip
     assert not [p for p in pids if Path(f"/proc/{p}").exists()]  # none left running
+
+
+def test_workers_started_with_lip_are_kept_by_the_command_or_ended_at_once() -> None:
+    """`lip redline` starts its workers before Python has imported lip; the command keeps
+    them for small texts and ends them at once for large ones (their memory is its)."""
+    workers.start_early(2)
+    early = list(workers._early)
+    with workers.pandoc_workers(2):
+        assert workers._pool._all == early and not workers._early
+        assert workers.try_worker(["-f", "markdown", "-t", "html5"], "*a*") \
+            == b"<p><em>a</em></p>\n"
+    assert all(w._proc.poll() is not None for w in early)
+    workers.start_early(2)
+    early = list(workers._early)
+    with workers.pandoc_workers(2, enabled=False):
+        assert not workers.active()
+        assert all(w._proc.wait(timeout=5) is not None for w in early)
+    assert not workers._early

@@ -225,8 +225,12 @@ def _side_by_side_in_workers(jobs: Sequence[tuple[Sequence[str], str]],
                              started: Callable[[], None] | None, slots: Slot | None
                              ) -> list[bytes]:
     """`run_pandoc_side_by_side` while a command keeps pandoc workers: each job in a thread
-    of its own that takes an idle worker (or starts a pandoc if none is)."""
+    of its own that takes an idle worker (or starts a pandoc if none is). Without `slots`,
+    one per core (as many as there are workers): more jobs than that wait for one."""
     from concurrent.futures import ThreadPoolExecutor
+
+    if slots is None:
+        slots = Slots(cores())
 
     def one(args: Sequence[str], stdin: str) -> bytes:
         with slots if slots is not None else contextlib.nullcontext():

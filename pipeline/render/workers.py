@@ -106,12 +106,12 @@ class WorkerBroken(Exception):  # noqa: N818  (not the user's error: the caller 
 class Worker:
     """One `pandoc lua` process converting requests in turn."""
 
-    def __init__(self) -> None:
+    def __init__(self, warm: bool = False) -> None:
         self._proc = subprocess.Popen(
-            [pandoc_path(), "lua", str(WORKER_SCRIPT)], stdin=subprocess.PIPE,
+            [pandoc_path(), "lua", str(WORKER_SCRIPT), *(["warm"] if warm else [])],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env={"GHCRTS": PANDOC_RTS, **os.environ})
-        debug_log("pandoc worker started: %d", self._proc.pid)
 
     def convert(self, wanted: dict[str, Any], data: bytes,
                 started: Callable[[], None] | None = None) -> tuple[bool, bytes]:
@@ -153,13 +153,15 @@ class Pool:
 
     def __init__(self, size: int) -> None:
         self._lock = threading.Lock()
-        self._idle: list[Worker] = []
-        self._all: list[Worker] = []
+        adopted = _early[:size]
+        del _early[:size]
+        _close_early()
+        # started now (or at lip's start): their start overlaps the command's own work
+        self._all: list[Worker] = [*adopted, *(Worker() for _ in range(size - len(adopted)))]
+        self._idle: list[Worker] = list(self._all)
         self.closed = False
-        for _ in range(size):  # started now: their start overlaps the command's own work
-            worker = Worker()
-            self._idle.append(worker)
-            self._all.append(worker)
+        for worker in self._all:
+            debug_log("pandoc worker kept: %d", worker._proc.pid)
 
     def take(self) -> Worker | None:
         with self._lock:
@@ -185,6 +187,23 @@ class Pool:
 
 
 _pool: Pool | None = None
+_early: list[Worker] = []
+"""Workers started with lip (`start_early`), not yet kept by a command."""
+
+
+def start_early(count: int) -> None:
+    """Start `count` workers now, for a command that will keep them (`pandoc_workers`): they
+    start and convert a sample while Python imports lip (50–100 ms, on one core). Workers no
+    command takes end when lip ends (their input closes) or `pandoc_workers` ends them."""
+    _early.extend(Worker(warm=True) for _ in range(count))
+
+
+def _close_early() -> None:
+    """End the early workers no pool took over."""
+    workers = list(_early)
+    _early.clear()
+    for worker in workers:
+        worker.close()
 
 
 def active() -> bool:
@@ -198,6 +217,8 @@ def pandoc_workers(size: int, enabled: bool = True) -> Iterator[None]:
     LIP_PANDOC_WORKERS=0); they end with it, also after an error or Ctrl-C."""
     global _pool
     if not enabled or size < 1 or _pool is not None or os.environ.get(SWITCH) == "0":
+        if _pool is None:
+            _close_early()  # not needed: their memory is the command's
         yield
         return
     _pool = Pool(size)
