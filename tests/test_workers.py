@@ -192,3 +192,39 @@ def test_workers_started_with_lip_are_kept_by_the_command_or_ended_at_once() -> 
         assert not workers.active()
         assert all(w._proc.wait(timeout=5) is not None for w in early)
     assert not workers._early
+
+
+def test_stopped_workers_end_and_take_no_more_work() -> None:
+    """`lip redline` stops its workers before the PDF and the Word file: idle, they would
+    only hold memory beside those formats' pandocs."""
+    with workers.pandoc_workers(2):
+        procs = [w._proc for w in workers._pool._all]
+        workers.stop()
+        assert not workers.active()
+        assert all(p.poll() is not None for p in procs)
+        assert workers.try_worker(["-f", "markdown", "-t", "html5"], "*a*") is None
+        assert run_pandoc(["-f", "markdown", "-t", "html5"], "*a*") == b"<p><em>a</em></p>\n"
+
+
+def test_the_page_is_written_by_workers_before_they_stop_for_the_pdf(tmp_path,
+                                                                     monkeypatch) -> None:
+    from pipeline.commands.redline import build_redline
+
+    plan = Path(__file__).parent.parent / "plan"
+    old = (plan / "11-bildung.md").read_text(encoding="utf-8")
+    (tmp_path / "alt.md").write_text(old, encoding="utf-8")
+    (tmp_path / "neu.md").write_text(old.replace(" die ", " alle ", 2), encoding="utf-8")
+    seen = []
+    real = workers.try_worker
+
+    def counted(args, stdin, started=None):
+        out = real(args, stdin, started)
+        seen.append((args[3], out is not None))
+        return out
+    monkeypatch.setattr(workers, "try_worker", counted)
+    result = build_redline(dateien=(tmp_path / "alt.md", tmp_path / "neu.md"),
+                           formats=("pdf", "html"), out_root=tmp_path / "out")
+    assert [f.name for f in result.files] == ["zusammenfassung.json", "redline.html",
+                                              "redline.pdf"]
+    assert ("html5", True) in seen  # the page's parts, in workers
+    assert not workers.active() and not workers._early

@@ -208,7 +208,14 @@ def _close_early() -> None:
 
 def active() -> bool:
     """Whether a command keeps workers now."""
-    return _pool is not None
+    return _pool is not None and not _pool.closed
+
+
+def stop() -> None:
+    """End the command's workers before it is over: what comes next cannot use them (the
+    PDF's and the Word file's conversions), and idle workers would only hold memory."""
+    if _pool is not None:
+        _pool.close()
 
 
 @contextlib.contextmanager
@@ -235,7 +242,7 @@ def try_worker(args: Sequence[str], stdin: str | bytes | None,
     the conversion is not one a worker does, or pandoc failed (the caller runs it again as
     a process of its own, for the command line's error message)."""
     pool = _pool
-    if pool is None or stdin is None:
+    if pool is None or pool.closed or stdin is None:
         return None
     wanted = request(args)
     data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
