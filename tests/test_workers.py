@@ -84,11 +84,13 @@ def test_a_worker_fills_the_pages_template_as_a_pandoc_process_does() -> None:
 @pytest.mark.parametrize("args", [
     ["-f", "docx", "-t", "json"],  # not a text reader
     ["-t", "html5", "-f", "markdown"],
-    ["-f", "markdown", "-t", "docx"],  # a timestamp from the environment
-    ["-f", "markdown", "-t", "html5", "--lua-filter", "x.lua"],
+    ["-f", "markdown", "-t", "docx"],  # a Word file to standard output
+    ["-f", "markdown", "-t", "odt", "-o", "x.odt"],
+    ["-f", "markdown", "-t", "html5", "--filter", "x.py"],
+    ["-f", "markdown", "-t", "html5", "--metadata-file", "m.yaml"],
+    ["-f", "markdown", "-t", "html5", "--toc-depth=zwei"],
     ["-f", "markdown", "-t", "html5", "-s"],  # pandoc's own template
     ["-f", "markdown", "-t", "html5", "--template", "t.html"],  # a template not used
-    ["-f", "markdown", "-t", "html5", "-o", "out.html"],
     ["-f", "markdown", "-t", "html5", "--wrap=sometimes"],
     ["-f", "markdown", "-t", "html5", "-V", "a=1", "-V", "a=2"],  # a list
     ["-f", "markdown", "-t", "html5", "-M"],
@@ -96,6 +98,31 @@ def test_a_worker_fills_the_pages_template_as_a_pandoc_process_does() -> None:
 ])
 def test_conversions_a_worker_cannot_do_exactly_are_not_given_to_one(args) -> None:
     assert workers.request(args) is None
+
+
+def test_a_filter_in_a_worker_sees_and_leaves_what_it_would_in_a_process(tmp_path) -> None:
+    """On the command line each Lua filter has a Lua of its own: FORMAT is the writer's
+    name, PANDOC_SCRIPT_FILE the filter's path, and no global outlives the filter. In a
+    worker, one filter's globals must not reach the next request's."""
+    sets = tmp_path / "setzt.lua"
+    sets.write_text("LEFT_BEHIND = true\n"
+                    "function Str(s) return pandoc.Str(s.text .. '/' .. FORMAT) end\n")
+    reads = tmp_path / "liest.lua"
+    reads.write_text("function Para(p)\n"
+                     "  p.content:insert(pandoc.Str(' ' .. tostring(LEFT_BEHIND) .. ' '\n"
+                     "    .. pandoc.path.filename(PANDOC_SCRIPT_FILE)))\n"
+                     "  return p\nend\n")
+    worker = workers.Worker()
+    try:
+        for target in ("html5", "markdown-smart", "typst"):
+            for filters in ([sets], [reads], [sets, reads]):
+                args = ["-f", "markdown", "-t", target,
+                        *(a for f in filters for a in ("--lua-filter", str(f)))]
+                ok, out = worker.convert(workers.request(args), b"Wort\n")
+                assert ok, out
+                assert out == _process(args, b"Wort\n"), (target, filters)
+    finally:
+        worker.close()
 
 
 def test_without_workers_or_with_all_busy_pandoc_runs_as_a_process(monkeypatch) -> None:
@@ -194,37 +221,32 @@ def test_workers_started_with_lip_are_kept_by_the_command_or_ended_at_once() -> 
     assert not workers._early
 
 
-def test_stopped_workers_end_and_take_no_more_work() -> None:
-    """`lip redline` stops its workers before the PDF and the Word file: idle, they would
-    only hold memory beside those formats' pandocs."""
-    with workers.pandoc_workers(2):
-        procs = [w._proc for w in workers._pool._all]
-        workers.stop()
-        assert not workers.active()
-        assert all(p.poll() is not None for p in procs)
-        assert workers.try_worker(["-f", "markdown", "-t", "html5"], "*a*") is None
-        assert run_pandoc(["-f", "markdown", "-t", "html5"], "*a*") == b"<p><em>a</em></p>\n"
-
-
-def test_the_page_is_written_by_workers_before_they_stop_for_the_pdf(tmp_path,
-                                                                     monkeypatch) -> None:
+def test_the_page_pdf_and_word_file_are_converted_by_workers(tmp_path, monkeypatch) -> None:
+    """Their parts and frames (filters, templates, the Word file's timestamp) go to the
+    workers; each file is the same as with pandoc processes."""
     from pipeline.commands.redline import build_redline
 
     plan = Path(__file__).parent.parent / "plan"
     old = (plan / "11-bildung.md").read_text(encoding="utf-8")
     (tmp_path / "alt.md").write_text(old, encoding="utf-8")
     (tmp_path / "neu.md").write_text(old.replace(" die ", " alle ", 2), encoding="utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     seen = []
     real = workers.try_worker
 
-    def counted(args, stdin, started=None):
-        out = real(args, stdin, started)
-        seen.append((args[3], out is not None))
+    def counted(args, stdin, started=None, env=None):
+        out = real(args, stdin, started, env)
+        seen.append((args[3], "--lua-filter" in args, out is not None))
         return out
     monkeypatch.setattr(workers, "try_worker", counted)
-    result = build_redline(dateien=(tmp_path / "alt.md", tmp_path / "neu.md"),
-                           formats=("pdf", "html"), out_root=tmp_path / "out")
-    assert [f.name for f in result.files] == ["zusammenfassung.json", "redline.html",
-                                              "redline.pdf"]
-    assert ("html5", True) in seen  # the page's parts, in workers
+    files = {}
+    for switch in ("1", "0"):
+        monkeypatch.setenv(workers.SWITCH, switch)
+        result = build_redline(dateien=(tmp_path / "alt.md", tmp_path / "neu.md"),
+                               formats=("html", "pdf", "docx", "synopse"),
+                               out_root=tmp_path / f"out{switch}")
+        files[switch] = {f.name: f.read_bytes() for f in result.files}
+    for kind in ("html5", "typst", "docx"):
+        assert (kind, True, True) in seen, kind  # with a filter, in a worker
+    assert files["1"] == files["0"]
     assert not workers.active() and not workers._early

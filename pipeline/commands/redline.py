@@ -394,10 +394,6 @@ conversions are short, and each pandoc process's fixed price would be a third of
 Larger texts need their memory for large conversions (a worker keeps its heap)."""
 
 
-WORKER_FORMATS = ("md", "html")
-"""The formats whose conversions pandoc workers do (see render/workers.py)."""
-
-
 def _small(dateien: tuple[Path, Path] | None, plan_dir: Path) -> bool:
     """Whether the texts compared are small enough for pandoc workers (see above)."""
     try:
@@ -412,7 +408,6 @@ def _build_redline(*, plan_dir: Path, alt: str | None, neu: str | None,
                    dateien: tuple[Path, Path] | None, formats: Sequence[str],
                    autor: str | None, out_root: Path, only_changes: bool) -> RedlineResult:
     from pipeline.render import redline_html
-    from pipeline.render.workers import stop as stop_workers
 
     ahead = NO_AHEAD
     for_page = "html" in formats  # only the page converts passages from their blocks
@@ -502,11 +497,7 @@ def _build_redline(*, plan_dir: Path, alt: str | None, neu: str | None,
                 "nicht_verglichen": list(skipped), "gesamt": total.to_json()},
                 ensure_ascii=False, indent=2) + "\n")
             written = [out_dir / "zusammenfassung.json"]
-            # the formats pandoc workers convert first; then the workers end (idle, they
-            # would hold memory while the PDF's and the Word file's pandocs run)
-            for fmt in sorted(dict.fromkeys(formats), key=lambda f: f not in WORKER_FORMATS):
-                if fmt not in WORKER_FORMATS:
-                    stop_workers()
+            for fmt in dict.fromkeys(formats):
                 written += WRITERS[fmt](job, out_dir)
             for tmp in out_dir.glob("*.typ"):
                 tmp.unlink()

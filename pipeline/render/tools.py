@@ -138,7 +138,7 @@ def run_pandoc(args: Sequence[str], stdin: str | bytes | None = None,
     workers = sys.modules.get("pipeline.render.workers")
     if workers is not None and workers.active():
         started = _once(started)
-        out = workers.try_worker(args, stdin, started)
+        out = workers.try_worker(args, stdin, started, env)
         if out is not None:
             return out
     return PandocProcess(args, env, reads_stdin=stdin is not None).finish(stdin, started)

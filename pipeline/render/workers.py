@@ -38,22 +38,26 @@ SWITCH = "LIP_PANDOC_WORKERS"
 """Set to 0, every conversion runs as a pandoc of its own (to compare, or to rule workers
 out)."""
 
-_TEXT_WRITERS = ("json", "html", "html5", "typst", "markdown")
-"""Writers whose output does not depend on the environment (no timestamps, no files)."""
+_WRITERS = ("json", "html", "html5", "typst", "markdown", "docx")
+"""Writers a worker runs. Only the Word file depends on the environment (its timestamp,
+SOURCE_DATE_EPOCH): its requests carry it."""
 
 _CHOICES = {"--wrap": ("none", "auto", "preserve"),
             "--reference-location": ("block", "section", "document")}
+_WITH_VALUE = ("--template", "-M", "-V", "--lua-filter", "--reference-doc", "-o")
 
 
 def request(args: Sequence[str]) -> dict[str, Any] | None:
     """The request for a worker that converts exactly as `pandoc ARGS` would, or None: ARGS
     are `-f FROM -t TO`, then only `--wrap=`, `--reference-location=`, `-s` with
-    `--template`, `-M`, `-V`, `--toc` and `--toc-depth=` (what the redline page uses)."""
+    `--template`, `-M`, `-V`, `--toc`, `--toc-depth=`, `--lua-filter`, `--reference-doc`
+    and `-o` (what the redline's page, PDF and Word file use). `-o` stays with the caller
+    (`output`), which writes the file."""
     if len(args) < 4 or args[0] != "-f" or args[2] != "-t":
         return None
     source, target = args[1], args[3]
     if not (source == "json" or source.startswith("markdown")) \
-            or not target.startswith(_TEXT_WRITERS):
+            or target.split("-")[0].split("+")[0] not in _WRITERS:
         return None
     wanted: dict[str, Any] = {"from": source, "to": target}
     standalone = False
@@ -66,17 +70,19 @@ def request(args: Sequence[str]) -> dict[str, Any] | None:
             wanted[key] = value
         elif arg in ("-s", "--standalone"):
             standalone = True
-        elif arg in ("--template", "-M", "-V") and rest:
+        elif arg in _WITH_VALUE and rest:
             value = rest.pop(0)
-            if arg == "--template" and "template" not in wanted:
-                wanted["template"] = value
-            elif arg == "-M":
+            if arg == "-M":
                 wanted.setdefault("metadata", []).extend(["-M", value])
+            elif arg == "--lua-filter":
+                wanted.setdefault("filters", []).append(value)
             elif arg == "-V" and "=" in value:
                 key, _, text = value.partition("=")
                 if key in wanted.setdefault("variables", {}):
                     return None  # a list of values
                 wanted["variables"][key] = text
+            elif arg != "-V" and _VALUE_KEY[arg] not in wanted:
+                wanted[_VALUE_KEY[arg]] = value
             else:
                 return None
         elif arg == "--toc":
@@ -87,7 +93,12 @@ def request(args: Sequence[str]) -> dict[str, Any] | None:
             return None
     if standalone != ("template" in wanted):
         return None  # pandoc's own template, or a template that is not used
+    if target == "docx" and "output" not in wanted:
+        return None  # a Word file to standard output
     return wanted
+
+
+_VALUE_KEY = {"--template": "template", "--reference-doc": "reference_doc", "-o": "output"}
 
 
 def as_the_command_line_reads(source: str, data: bytes) -> bytes:
@@ -120,7 +131,8 @@ class Worker:
         proc = self._proc
         assert proc.stdin is not None and proc.stdout is not None
         try:
-            head = json.dumps({**wanted, "size": len(data)}, ensure_ascii=False)
+            head = json.dumps({**{k: v for k, v in wanted.items() if k != "output"},
+                               "size": len(data)}, ensure_ascii=False)
             proc.stdin.write(head.encode("utf-8") + b"\n")
             proc.stdin.write(data)
             proc.stdin.flush()
@@ -211,13 +223,6 @@ def active() -> bool:
     return _pool is not None and not _pool.closed
 
 
-def stop() -> None:
-    """End the command's workers before it is over: what comes next cannot use them (the
-    PDF's and the Word file's conversions), and idle workers would only hold memory."""
-    if _pool is not None:
-        _pool.close()
-
-
 @contextlib.contextmanager
 def pandoc_workers(size: int, enabled: bool = True) -> Iterator[None]:
     """Keep `size` workers for the conversions inside (none if not `enabled`, or with
@@ -237,10 +242,12 @@ def pandoc_workers(size: int, enabled: bool = True) -> Iterator[None]:
 
 
 def try_worker(args: Sequence[str], stdin: str | bytes | None,
-               started: Callable[[], None] | None = None) -> bytes | None:
-    """The output of `pandoc ARGS` with `stdin` from a worker, or None: no worker is idle,
-    the conversion is not one a worker does, or pandoc failed (the caller runs it again as
-    a process of its own, for the command line's error message)."""
+               started: Callable[[], None] | None = None,
+               env: dict[str, str] | None = None) -> bytes | None:
+    """The output of `pandoc ARGS` with `stdin` and `env` from a worker (with `-o`: written
+    to that file, and b""), or None: no worker is idle, the conversion is not one a worker
+    does, or pandoc failed (the caller runs it again as a process of its own, for the
+    command line's error message)."""
     pool = _pool
     if pool is None or pool.closed or stdin is None:
         return None
@@ -248,6 +255,8 @@ def try_worker(args: Sequence[str], stdin: str | bytes | None,
     data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
     if wanted is None or len(data) > MAX_INPUT:
         return None
+    if wanted["to"] == "docx":  # its timestamp comes from the environment, as for a process
+        wanted["environment"] = {"GHCRTS": PANDOC_RTS, **os.environ, **(env or {})}
     worker = pool.take()
     if worker is None:
         return None
@@ -261,4 +270,10 @@ def try_worker(args: Sequence[str], stdin: str | bytes | None,
         pool.drop(worker)
         raise
     pool.give_back(worker)
-    return out if ok else None
+    if not ok:
+        return None
+    if "output" in wanted:
+        with open(wanted["output"], "wb") as f:
+            f.write(out)
+        return b""
+    return out

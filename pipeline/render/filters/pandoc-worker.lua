@@ -29,12 +29,32 @@ local function metadata(args)
   return pandoc.read(json, 'json').meta
 end
 
+-- `--lua-filter PATH`: as on the command line, each filter sees FORMAT (the writer's name)
+-- and PANDOC_SCRIPT_FILE, and leaves no globals behind (there, each has a Lua of its own)
+local function run_filter(doc, path, to)
+  local saved = {}
+  for key, value in pairs(_G) do saved[key] = value end
+  FORMAT = to:match('^[%w_]+')
+  PANDOC_SCRIPT_FILE = path
+  local ok, result = pcall(pandoc.utils.run_lua_filter, doc, path, _G)
+  for key in pairs(_G) do
+    if saved[key] == nil then _G[key] = nil end
+  end
+  for key, value in pairs(saved) do _G[key] = value end
+  if not ok then error(result, 0) end
+  return result
+end
+
 local function convert(request, input)
   local doc = pandoc.read(input, request.from)
   if request.metadata then
     for key, value in pairs(metadata(request.metadata)) do doc.meta[key] = value end
   end
+  for _, path in ipairs(request.filters or {}) do
+    doc = run_filter(doc, path, request.to)
+  end
   local options = {}
+  if request.reference_doc then options.reference_doc = request.reference_doc end
   if request.wrap then options.wrap_text = request.wrap end
   if request.reference_location then options.reference_location = request.reference_location end
   if request.toc then options.table_of_contents = true end
@@ -43,8 +63,13 @@ local function convert(request, input)
   if request.template then
     options.template = pandoc.template.compile(read_file(request.template), request.template)
   end
+  if request.environment then  -- the Word file's timestamp (SOURCE_DATE_EPOCH)
+    return pandoc.system.with_environment(request.environment, function ()
+      return pandoc.write(doc, request.to, options)
+    end)
+  end
   local output = pandoc.write(doc, request.to, options)
-  -- pandoc's command line ends its output with a newline
+  -- pandoc's command line ends a text with a newline
   if output:sub(-1) ~= '\n' then output = output .. '\n' end
   return output
 end
