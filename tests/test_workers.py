@@ -250,3 +250,22 @@ def test_the_page_pdf_and_word_file_are_converted_by_workers(tmp_path, monkeypat
         assert (kind, True, True) in seen, kind  # with a filter, in a worker
     assert files["1"] == files["0"]
     assert not workers.active() and not workers._early
+
+
+def test_the_engine_reads_uneven_sides_in_pieces_with_the_same_result() -> None:
+    """With workers, a side much longer than the other is read in pieces that keep both
+    cores busy alike; the blocks of every group are the same, in order."""
+    from pipeline.render import redline_text
+
+    assert redline_text._pieces([[5, 5, 5, 5], [10, 10, 10, 10]]) == [(0, 0, 4), (1, 0, 4)]
+    old = [[f"Absatz {k} mit *Betonung*[^a]."] for k in range(6)]
+    new = [[f"## Teil {k}", f"- Punkt {k}\n- und [Verweis][v] {k}"] for k in range(18)]
+    sides = [(old, ["[^a]: Fußnote."]), (new, ["[v]: #ziel"])]
+    whole = redline_text.parse_chunks(sides, with_json=True)
+    with workers.pandoc_workers(2):
+        pieces = redline_text._pieces([[len(g) + sum(map(len, g)) for g in groups]
+                                       for groups, _ in sides])
+        assert len(pieces) == 3 and {k for k, _, _ in pieces} == {0, 1}  # the new side cut
+        assert redline_text.parse_chunks(sides, with_json=True) == whole
+        # about even: one run per side
+        assert redline_text._pieces([[32_000], [44_000]]) == [(0, 0, 1), (1, 0, 1)]
