@@ -6,13 +6,15 @@ conversions of a redline of a small text (20–50 kB each, six to eight of them 
 that price is a third to a half of the time: 20 kB of Markdown to HTML took 114 ms as a
 process of its own and 60–80 ms as the second job of a running pandoc, byte for byte the
 same output. A command that does many such conversions opens `pandoc_workers()`; while it
-is open, `tools.run_pandoc` hands each conversion it can express (`-f`, `-t`, `--wrap`,
-`--reference-location`, input up to `MAX_INPUT` bytes) to an idle worker, and any other,
-or any when all workers are busy, to a pandoc of its own as before.
+is open, `tools.run_pandoc` hands each conversion it can express (`request`: the options
+the redline's page, PDF and Word file use; input up to `MAX_INPUT` bytes) to an idle
+worker, and any other, or any when all workers are busy, to a pandoc of its own as before.
 
-A worker is `pandoc lua` running `filters/pandoc-worker.lua`: `pandoc.read` and
-`pandoc.write` with the same options. What the command line does besides (tabs to spaces
-before reading, a newline after the output) is done here and there alike.
+A worker is `pandoc lua` running `filters/pandoc-worker.lua`: `pandoc.read`, the Lua
+filters and `pandoc.write` with the same options. What the command line does besides is
+done here and there alike: tabs to spaces before reading, a newline after a text, a Lua of
+its own for each filter (FORMAT and PANDOC_SCRIPT_FILE set, no global left behind), the
+Word file's timestamp from SOURCE_DATE_EPOCH.
 """
 
 from __future__ import annotations
