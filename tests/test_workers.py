@@ -246,10 +246,35 @@ def test_the_page_pdf_and_word_file_are_converted_by_workers(tmp_path, monkeypat
                                formats=("html", "pdf", "docx", "synopse"),
                                out_root=tmp_path / f"out{switch}")
         files[switch] = {f.name: f.read_bytes() for f in result.files}
-    for kind in ("html5", "typst", "docx"):
+    assert ("html5", False, True) in seen  # the page's parts, in a worker
+    for kind in ("typst", "docx"):
         assert (kind, True, True) in seen, kind  # with a filter, in a worker
     assert files["1"] == files["0"]
+    assert list(files["1"]) == ["zusammenfassung.json", "redline.html", "redline.docx",
+                                "redline.pdf", "synopse.html", "synopse.pdf"]  # PDFs last
     assert not workers.active() and not workers._early
+
+
+def test_workers_end_before_typst_compiles(tmp_path, monkeypatch) -> None:
+    """typst's compile is a redline's largest moment: no idle worker holds memory then."""
+    from pipeline.render import redline
+
+    alive = []
+    real = redline.render_pdf
+    with workers.pandoc_workers(2):
+        procs = [w._proc for w in workers._pool._all]
+        import typst
+
+        real_compile = typst.compile_with_warnings
+
+        def compile_(*args, **kwargs):
+            alive.append([p.poll() is None for p in procs])
+            return real_compile(*args, **kwargs)
+        monkeypatch.setattr(typst, "compile_with_warnings", compile_)
+        real("# Titel\n\nText [neu]{.ins}.\n", tmp_path / "r.pdf", title="T")
+        assert not workers.active()
+    assert alive == [[False, False]]
+    assert (tmp_path / "r.pdf").read_bytes()[:5] == b"%PDF-"
 
 
 def test_the_engine_reads_uneven_sides_in_pieces_with_the_same_result() -> None:

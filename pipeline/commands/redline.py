@@ -497,7 +497,8 @@ def _build_redline(*, plan_dir: Path, alt: str | None, neu: str | None,
                 "nicht_verglichen": list(skipped), "gesamt": total.to_json()},
                 ensure_ascii=False, indent=2) + "\n")
             written = [out_dir / "zusammenfassung.json"]
-            for fmt in dict.fromkeys(formats):
+            # the PDFs last: pandoc workers end before typst compiles (render_pdf)
+            for fmt in sorted(dict.fromkeys(formats), key=lambda f: f in ("pdf", "synopse")):
                 written += WRITERS[fmt](job, out_dir)
             for tmp in out_dir.glob("*.typ"):
                 tmp.unlink()

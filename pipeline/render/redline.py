@@ -199,6 +199,9 @@ def render_pdf(md: str, out: Path, *, title: str, meta: dict[str, str] | None = 
                                         started=import_meanwhile("typst"))
     import typst
 
+    from pipeline.render import workers
+
+    workers.stop()
     out.parent.mkdir(parents=True, exist_ok=True)
     src = out.with_suffix(".typ")
     src.write_bytes(typ)

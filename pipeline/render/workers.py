@@ -225,6 +225,15 @@ def active() -> bool:
     return _pool is not None and not _pool.closed
 
 
+def stop() -> None:
+    """End the command's workers before it is over: before typst compiles a PDF (lip's
+    largest moment), idle workers would keep pandoc's 100 MB program and their own heaps
+    in memory (the JGG's PDF: 248 MB at its peak with them). Conversions after this run as
+    pandoc processes."""
+    if _pool is not None:
+        _pool.close()
+
+
 @contextlib.contextmanager
 def pandoc_workers(size: int, enabled: bool = True) -> Iterator[None]:
     """Keep `size` workers for the conversions inside (none if not `enabled`, or with
