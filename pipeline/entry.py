@@ -14,8 +14,8 @@ def run() -> None:
     gc.set_threshold(100_000, 50, 50)
     import sys
 
-    if next((a for a in sys.argv[1:] if not a.startswith("-")), None) == "redline":
-        # its pandoc workers start (and warm up) on the other core while Python imports lip
+    if next((a for a in sys.argv[1:] if not a.startswith("-")), None) in ("redline", "site"):
+        # their pandoc workers start (and warm up) on the other core while Python imports lip
         from pipeline.render.tools import cores
         from pipeline.render.workers import start_early
 

@@ -34,6 +34,7 @@ SHAPES = [
     ["-f", REDLINE_READER, "-t", REDLINE_WRITER, "--wrap=none", "--reference-location=block"],
     ["-f", "markdown", "-t", "markdown", "--reference-location=section"],
     ["-f", REDLINE_READER, "-t", "typst", "--wrap=none"],
+    ["-f", REDLINE_READER, "-t", "html5", "--wrap=none", "--shift-heading-level-by=1"],
 ]
 
 
@@ -89,6 +90,7 @@ def test_a_worker_fills_the_pages_template_as_a_pandoc_process_does() -> None:
     ["-f", "markdown", "-t", "html5", "--filter", "x.py"],
     ["-f", "markdown", "-t", "html5", "--metadata-file", "m.yaml"],
     ["-f", "markdown", "-t", "html5", "--toc-depth=zwei"],
+    ["-f", "markdown", "-t", "html5", "--shift-heading-level-by=-1"],  # a heading as title
     ["-f", "markdown", "-t", "html5", "-s"],  # pandoc's own template
     ["-f", "markdown", "-t", "html5", "--template", "t.html"],  # a template not used
     ["-f", "markdown", "-t", "html5", "--wrap=sometimes"],
@@ -106,6 +108,7 @@ def test_a_filter_in_a_worker_sees_and_leaves_what_it_would_in_a_process(tmp_pat
     worker, one filter's globals must not reach the next request's."""
     sets = tmp_path / "setzt.lua"
     sets.write_text("LEFT_BEHIND = true\n"
+                    "function Header(h) h.content:insert(pandoc.Str(' ' .. h.level)) return h end\n"
                     "function Str(s) return pandoc.Str(s.text .. '/' .. FORMAT) end\n")
     reads = tmp_path / "liest.lua"
     reads.write_text("function Para(p)\n"
@@ -116,11 +119,12 @@ def test_a_filter_in_a_worker_sees_and_leaves_what_it_would_in_a_process(tmp_pat
     try:
         for target in ("html5", "markdown-smart", "typst"):
             for filters in ([sets], [reads], [sets, reads]):
-                args = ["-f", "markdown", "-t", target,
-                        *(a for f in filters for a in ("--lua-filter", str(f)))]
-                ok, out = worker.convert(workers.request(args), b"Wort\n")
+                args = ["-f", "markdown", "-t", target, "--shift-heading-level-by=2",
+                        *(a for f in filters for a in ("--lua-filter", str(f))),
+                        f"--lua-filter={reads}"]  # also as the site writes it
+                ok, out = worker.convert(workers.request(args), b"# Kopf\n\nWort\n")
                 assert ok, out
-                assert out == _process(args, b"Wort\n"), (target, filters)
+                assert out == _process(args, b"# Kopf\n\nWort\n"), (target, filters)
     finally:
         worker.close()
 
@@ -294,3 +298,20 @@ def test_the_engine_reads_uneven_sides_in_pieces_with_the_same_result() -> None:
         assert redline_text.parse_chunks(sides, with_json=True) == whole
         # about even: one run per side
         assert redline_text._pieces([[32_000], [44_000]]) == [(0, 0, 1), (1, 0, 1)]
+
+
+def test_lip_site_writes_the_same_files_with_workers(tmp_path) -> None:
+    """`lip site` of the shipped plan keeps workers too (28 of its 29 cold conversions);
+    every file of the site is the same without them."""
+    root = Path(__file__).parent.parent
+    sites = []
+    for switch in ("1", "0"):
+        env = {**os.environ, workers.SWITCH: switch}
+        out = tmp_path / f"site{switch}"
+        run = subprocess.run([LIP, "--debug", "site", "--plan", str(root / "plan"),
+                              "--ausgabe", str(out)], capture_output=True, text=True,
+                             env=env, cwd=tmp_path, check=False)
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert ("pandoc worker:" in run.stderr) == (switch == "1")
+        sites.append({p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()})
+    assert sites[0] == sites[1] and len(sites[0]) > 10

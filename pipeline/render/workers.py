@@ -52,8 +52,9 @@ _WITH_VALUE = ("--template", "-M", "-V", "--lua-filter", "--reference-doc", "-o"
 def request(args: Sequence[str]) -> dict[str, Any] | None:
     """The request for a worker that converts exactly as `pandoc ARGS` would, or None: ARGS
     are `-f FROM -t TO`, then only `--wrap=`, `--reference-location=`, `-s` with
-    `--template`, `-M`, `-V`, `--toc`, `--toc-depth=`, `--lua-filter`, `--reference-doc`
-    and `-o` (what the redline's page, PDF and Word file use). `-o` stays with the caller
+    `--template`, `-M`, `-V`, `--toc`, `--toc-depth=`, `--lua-filter`, `--reference-doc`,
+    `--shift-heading-level-by=` (down) and `-o` (what the redline's page, PDF and Word file
+    and the site use). `-o` stays with the caller
     (`output`), which writes the file."""
     if len(args) < 4 or args[0] != "-f" or args[2] != "-t":
         return None
@@ -87,6 +88,10 @@ def request(args: Sequence[str]) -> dict[str, Any] | None:
                 wanted[_VALUE_KEY[arg]] = value
             else:
                 return None
+        elif name == "--lua-filter" and value:
+            wanted.setdefault("filters", []).append(value)
+        elif name == "--shift-heading-level-by" and value.isdigit() and key not in wanted:
+            wanted[key] = int(value)  # only down the levels: up, a heading may become the title
         elif arg == "--toc":
             wanted["toc"] = True
         elif name == "--toc-depth" and value.isdigit():

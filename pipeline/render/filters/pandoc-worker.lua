@@ -53,6 +53,10 @@ local function convert(request, input)
   for _, path in ipairs(request.filters or {}) do
     doc = run_filter(doc, path, request.to)
   end
+  if request.shift_heading_level_by then  -- after the filters, as on the command line
+    local by = request.shift_heading_level_by
+    doc = doc:walk { Header = function (h) h.level = h.level + by; return h end }
+  end
   local options = {}
   if request.reference_doc then options.reference_doc = request.reference_doc end
   if request.wrap then options.wrap_text = request.wrap end
