@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import SHIPPED_PLAN
 
 from pipeline.errors import RenderError
 from pipeline.render import redline_html, templates_dir, workers
@@ -183,8 +184,7 @@ def test_workers_end_with_the_command_also_after_an_error() -> None:
 def test_lip_redline_of_small_texts_uses_workers_and_writes_the_same_files(tmp_path) -> None:
     """The command end to end, with and without workers: the same page, Markdown and
     summary; with them, the conversions ran in workers; afterwards no pandoc is left."""
-    plan = Path(__file__).parent.parent / "plan"
-    old = (plan / "11-bildung.md").read_text(encoding="utf-8")
+    old = (SHIPPED_PLAN / "11-bildung.md").read_text(encoding="utf-8")
     new = old.replace(" die ", " alle ", 3).replace("\n\n", "\n\nEin neuer Satz.\n\n", 1)
     (tmp_path / "alt.md").write_text(old, encoding="utf-8")
     (tmp_path / "neu.md").write_text(new, encoding="utf-8")
@@ -230,8 +230,7 @@ def test_the_page_pdf_and_word_file_are_converted_by_workers(tmp_path, monkeypat
     workers; each file is the same as with pandoc processes."""
     from pipeline.commands.redline import build_redline
 
-    plan = Path(__file__).parent.parent / "plan"
-    old = (plan / "11-bildung.md").read_text(encoding="utf-8")
+    old = (SHIPPED_PLAN / "11-bildung.md").read_text(encoding="utf-8")
     (tmp_path / "alt.md").write_text(old, encoding="utf-8")
     (tmp_path / "neu.md").write_text(old.replace(" die ", " alle ", 2), encoding="utf-8")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
@@ -303,12 +302,11 @@ def test_the_engine_reads_uneven_sides_in_pieces_with_the_same_result() -> None:
 def test_lip_site_writes_the_same_files_with_workers(tmp_path) -> None:
     """`lip site` of the shipped plan keeps workers too (28 of its 29 cold conversions);
     every file of the site is the same without them."""
-    root = Path(__file__).parent.parent
     sites = []
     for switch in ("1", "0"):
         env = {**os.environ, workers.SWITCH: switch}
         out = tmp_path / f"site{switch}"
-        run = subprocess.run([LIP, "--debug", "site", "--plan", str(root / "plan"),
+        run = subprocess.run([LIP, "--debug", "site", "--plan", str(SHIPPED_PLAN),
                               "--ausgabe", str(out)], capture_output=True, text=True,
                              env=env, cwd=tmp_path, check=False)
         assert run.returncode == 0, run.stderr[-2000:]

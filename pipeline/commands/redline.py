@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -381,7 +381,8 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
     from pipeline.render.tools import cores
     from pipeline.render.workers import pandoc_workers
 
-    with pandoc_workers(cores(), enabled=_small(dateien, plan_dir)):
+    with pandoc_workers(cores(), enabled=small_for_workers(
+            list(dateien) if dateien is not None else plan_dir.glob("*.md"))):
         return _build_redline(plan_dir=plan_dir, alt=alt, neu=neu,
                               seit_entscheidung=seit_entscheidung, kapitel=kapitel,
                               dateien=dateien, formats=formats, autor=autor, out_root=out_root,
@@ -394,10 +395,10 @@ conversions are short, and each pandoc process's fixed price would be a third of
 Larger texts need their memory for large conversions (a worker keeps its heap)."""
 
 
-def _small(dateien: tuple[Path, Path] | None, plan_dir: Path) -> bool:
-    """Whether the texts compared are small enough for pandoc workers (see above)."""
+def small_for_workers(paths: Iterable[Path]) -> bool:
+    """Whether the texts a command converts (the files compared, or the plan's chapters)
+    are small enough for pandoc workers (see above)."""
     try:
-        paths = list(dateien) if dateien is not None else list(plan_dir.glob("*.md"))
         return sum(p.stat().st_size for p in paths) <= WORKERS_UP_TO_BYTES
     except OSError:  # the command reports it when it reads the file
         return False

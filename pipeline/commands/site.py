@@ -785,11 +785,10 @@ def site_for_plan_dir(plan_dir: Path, out_dir: Path, *, require_valid: bool = Tr
         stand, commit = head.time.date(), head.sha
     except PipelineError:
         log.info("kein Git-Repository oder noch kein Commit: Redlines entfallen")
-    from pipeline.commands.redline import WORKERS_UP_TO_BYTES
+    from pipeline.commands.redline import small_for_workers
     from pipeline.render.workers import pandoc_workers
 
     # its pages, redlines and Synopsen are many short conversions (see render/workers.py)
-    small = sum(p.stat().st_size for p in plan_dir.glob("*.md")) <= WORKERS_UP_TO_BYTES
-    with pandoc_workers(cores(), enabled=small):
+    with pandoc_workers(cores(), enabled=small_for_workers(plan_dir.glob("*.md"))):
         return build_site(plan, out_dir, plan_dir=plan_dir, repo=repo, prefix=prefix,
                           stand=stand, commit=commit)

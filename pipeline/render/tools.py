@@ -229,11 +229,10 @@ def _side_by_side_in_workers(jobs: Sequence[tuple[Sequence[str], str]],
     one per core (as many as there are workers): more jobs than that wait for one."""
     from concurrent.futures import ThreadPoolExecutor
 
-    if slots is None:
-        slots = Slots(cores())
+    slots = slots if slots is not None else Slots(cores())
 
     def one(args: Sequence[str], stdin: str) -> bytes:
-        with slots if slots is not None else contextlib.nullcontext():
+        with slots:
             return run_pandoc(args, stdin)
 
     with ThreadPoolExecutor(len(jobs)) as pool:

@@ -54,8 +54,7 @@ def request(args: Sequence[str]) -> dict[str, Any] | None:
     are `-f FROM -t TO`, then only `--wrap=`, `--reference-location=`, `-s` with
     `--template`, `-M`, `-V`, `--toc`, `--toc-depth=`, `--lua-filter`, `--reference-doc`,
     `--shift-heading-level-by=` (down) and `-o` (what the redline's page, PDF and Word file
-    and the site use). `-o` stays with the caller
-    (`output`), which writes the file."""
+    and the site use). `-o` stays with the caller (`output`), which writes the file."""
     if len(args) < 4 or args[0] != "-f" or args[2] != "-t":
         return None
     source, target = args[1], args[3]
@@ -68,6 +67,10 @@ def request(args: Sequence[str]) -> dict[str, Any] | None:
     while rest:
         arg = rest.pop(0)
         name, _, value = arg.partition("=")
+        if name in _WITH_VALUE and name.startswith("--") and value:
+            # `--lua-filter=PATH` is `--lua-filter PATH` (for a short option, `=` is the value's)
+            arg = name
+            rest.insert(0, value)
         key = name[2:].replace("-", "_")
         if name in _CHOICES and value in _CHOICES[name] and key not in wanted:
             wanted[key] = value
@@ -88,8 +91,6 @@ def request(args: Sequence[str]) -> dict[str, Any] | None:
                 wanted[_VALUE_KEY[arg]] = value
             else:
                 return None
-        elif name == "--lua-filter" and value:
-            wanted.setdefault("filters", []).append(value)
         elif name == "--shift-heading-level-by" and value.isdigit() and key not in wanted:
             wanted[key] = int(value)  # only down the levels: up, a heading may become the title
         elif arg == "--toc":
