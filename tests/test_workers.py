@@ -145,6 +145,39 @@ def test_without_workers_or_with_all_busy_pandoc_runs_as_a_process(monkeypatch) 
         assert not workers.active()
 
 
+def test_a_job_of_a_pool_waits_for_a_busy_worker_rather_than_start_a_pandoc(monkeypatch) -> None:
+    """The pool's jobs run one per core already: a worker busy with a side conversion (the
+    Word file's frame) is waited for, not replaced by a pandoc of its own. Without workers
+    left, the job does not wait for ever."""
+    import threading
+
+    from pipeline.render import tools
+
+    processes = []
+
+    class Counted(tools.PandocProcess):
+        def __init__(self, args, *rest, **kw) -> None:
+            processes.append(args)
+            super().__init__(args, *rest, **kw)
+    monkeypatch.setattr(tools, "PandocProcess", Counted)
+    args = ["-f", "markdown", "-t", "html5"]
+    with workers.pandoc_workers(1):
+        pool = workers._pool
+        busy = pool.take()
+        assert busy is not None
+        assert run_pandoc(args, "*a*") == b"<p><em>a</em></p>\n"  # not a pool's: a process
+        assert len(processes) == 1
+        threading.Timer(0.3, pool.give_back, [busy]).start()
+        assert tools.run_pandoc_pool([(args, "*b*"), (args, "*c*")], 2) == [
+            b"<p><em>b</em></p>\n", b"<p><em>c</em></p>\n"]
+        assert len(processes) == 1  # both waited for the worker
+        busy = pool.take()
+        threading.Timer(0.3, pool.drop, [busy]).start()  # the last worker dies meanwhile
+        assert tools.run_pandoc_pool([(args, "*d*"), (args, "*e*")], 2) == [
+            b"<p><em>d</em></p>\n", b"<p><em>e</em></p>\n"]
+        assert len(processes) == 3
+
+
 def test_an_error_is_the_one_a_pandoc_process_gives() -> None:
     """pandoc failing in a worker: the conversion runs again as a process of its own, whose
     message (naming the command) the user sees; the worker goes on."""
@@ -237,8 +270,8 @@ def test_the_page_pdf_and_word_file_are_converted_by_workers(tmp_path, monkeypat
     seen = []
     real = workers.try_worker
 
-    def counted(args, stdin, started=None, env=None):
-        out = real(args, stdin, started, env)
+    def counted(args, stdin, started=None, env=None, wait=False):
+        out = real(args, stdin, started, env, wait)
         seen.append((args[3], "--lua-filter" in args, out is not None))
         return out
     monkeypatch.setattr(workers, "try_worker", counted)

@@ -129,16 +129,18 @@ def fixed_clock(epoch: int) -> dict[str, str]:
 
 def run_pandoc(args: Sequence[str], stdin: str | bytes | None = None,
                env: dict[str, str] | None = None,
-               started: Callable[[], None] | None = None) -> bytes:
+               started: Callable[[], None] | None = None,
+               wait_for_worker: bool = False) -> bytes:
     """Run pandoc with `args`; return stdout or raise RenderError with the stderr tail.
 
     `started` is called once pandoc is running, before its output is awaited: work started
-    there runs beside pandoc without delaying its start.
+    there runs beside pandoc without delaying its start. While a command keeps pandoc
+    workers, a worker converts if one is idle, or with `wait_for_worker` once one is.
     """
     workers = sys.modules.get("pipeline.render.workers")
     if workers is not None and workers.active():
         started = _once(started)
-        out = workers.try_worker(args, stdin, started, env)
+        out = workers.try_worker(args, stdin, started, env, wait_for_worker)
         if out is not None:
             return out
     return PandocProcess(args, env, reads_stdin=stdin is not None).finish(stdin, started)
@@ -392,10 +394,16 @@ def run_pandoc_pool(jobs: Sequence[tuple[Sequence[str], str | Callable[[], str]]
     are not all held at once). `then(n, output)`, if given, is applied to job n's output as
     soon as its pandoc ends (with its slot given back), and its results are returned: what
     is done with one output is done while the others' pandocs still run. The first error
-    is raised once the running ones end; jobs not yet started are dropped."""
+    is raised once the running ones end; jobs not yet started are dropped.
+
+    While a command keeps pandoc workers, a job that finds them busy waits for one: its
+    slot says a core is free, so a busy worker is one of the side conversions beside the
+    pool (the frame of the Word file, which sent one of its two runs to a pandoc of its
+    own: 370 instead of 270 ms on JGG 2012)."""
     def one(n: int, args: Sequence[str], stdin: str | Callable[[], str]) -> Any:
         with slots if slots is not None else contextlib.nullcontext():
-            out = run_pandoc(args, stdin if isinstance(stdin, str) else stdin())
+            out = run_pandoc(args, stdin if isinstance(stdin, str) else stdin(),
+                             wait_for_worker=True)
         return out if then is None else then(n, out)
 
     if workers <= 1 or len(jobs) <= 1:

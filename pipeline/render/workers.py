@@ -8,7 +8,8 @@ process of its own and 60–80 ms as the second job of a running pandoc, byte fo
 same output. A command that does many such conversions opens `pandoc_workers()`; while it
 is open, `tools.run_pandoc` hands each conversion it can express (`request`: the options
 the redline's page, PDF and Word file use; input up to `MAX_INPUT` bytes) to an idle
-worker, and any other, or any when all workers are busy, to a pandoc of its own as before.
+worker, and any other, or any when all workers are busy, to a pandoc of its own as before
+(a conversion of a pool, `tools.run_pandoc_pool`, waits for a worker instead).
 
 A worker is `pandoc lua` running `filters/pandoc-worker.lua`: `pandoc.read`, the Lua
 filters and `pandoc.write` with the same options. What the command line does besides is
@@ -172,7 +173,7 @@ class Pool:
     """Idle workers, taken one per conversion."""
 
     def __init__(self, size: int) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         adopted = _early[:size]
         del _early[:size]
         _close_early()
@@ -183,25 +184,32 @@ class Pool:
         for worker in self._all:
             debug_log("pandoc worker kept: %d", worker._proc.pid)
 
-    def take(self) -> Worker | None:
+    def take(self, wait: bool = False) -> Worker | None:
+        """An idle worker, or None; with `wait`, once one is idle (None if the pool is
+        closed or has none left)."""
         with self._lock:
+            if wait:
+                self._lock.wait_for(lambda: self._idle or self.closed or not self._all)
             return self._idle.pop() if self._idle and not self.closed else None
 
     def give_back(self, worker: Worker) -> None:
         with self._lock:
             if not self.closed:
                 self._idle.append(worker)
+                self._lock.notify()
 
     def drop(self, worker: Worker) -> None:
         with self._lock:
             if worker in self._all:
                 self._all.remove(worker)
+            self._lock.notify_all()
         worker.close()
 
     def close(self) -> None:
         with self._lock:
             self.closed = True
             workers, self._all, self._idle = self._all, [], []
+            self._lock.notify_all()
         for worker in workers:
             worker.close()
 
@@ -260,9 +268,9 @@ def pandoc_workers(size: int, enabled: bool = True) -> Iterator[None]:
 
 def try_worker(args: Sequence[str], stdin: str | bytes | None,
                started: Callable[[], None] | None = None,
-               env: dict[str, str] | None = None) -> bytes | None:
+               env: dict[str, str] | None = None, wait: bool = False) -> bytes | None:
     """The output of `pandoc ARGS` with `stdin` and `env` from a worker (with `-o`: written
-    to that file, and b""), or None: no worker is idle, the conversion is not one a worker
+    to that file, and b""), or None: no worker is idle (with `wait`: none is left), the conversion is not one a worker
     does, or pandoc failed (the caller runs it again as a process of its own, for the
     command line's error message)."""
     pool = _pool
@@ -274,7 +282,7 @@ def try_worker(args: Sequence[str], stdin: str | bytes | None,
         return None
     if wanted["to"] == "docx":  # its timestamp comes from the environment, as for a process
         wanted["environment"] = {"GHCRTS": PANDOC_RTS, **os.environ, **(env or {})}
-    worker = pool.take()
+    worker = pool.take(wait)
     if worker is None:
         return None
     debug_log("pandoc worker: %s", " ".join(args))
