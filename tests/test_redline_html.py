@@ -600,6 +600,32 @@ def test_changed_passages_are_converted_from_their_blocks_where_they_stand_alone
     assert cold == whole and warm == whole
 
 
+def test_a_passage_across_headings_is_converted_from_its_blocks(tmp_path) -> None:
+    """A changed passage that begins before a heading (the last paragraph of „Abschnitt 3“,
+    „Abschnitt 4“ and its first paragraph reworded) runs across parts, which are cut before headings: they are joined,
+    the passage cut out of them and converted from its blocks; a heading inside a box in
+    the passage is no cut. The page is still the whole render."""
+    old = ("## Abschnitt 3\n\nDie Stadt berichtet jährlich.\n\n"
+           "## Abschnitt 4 Beiräte\n\nDie Beiräte tagen viermal im Jahr.\n\n"
+           "Der Rat entscheidet.\n\n## Abschnitt 5\n\nSchluss.\n")
+    new = ("## Abschnitt 3\n\nDie Stadt berichtet halbjährlich.\n\n"
+           "## Abschnitt 4 Integrationsbeiräte\n\nDie Integrationsbeiräte tagen sechsmal im "
+           "Jahr.\n\nDer Rat entscheidet.\n\n## Abschnitt 5\n\nSchluss.\n")
+    red = compare_markdown(old, new, for_page=True)
+    md = "# Übersicht\n\n" + red.markdown
+    texts, _ = redline_html.split_parts(md)
+    spanning = [p for p in red.passages if "\n\n## " in p]
+    assert spanning and not any(p in t for p in spanning for t in texts)  # across parts
+    cut, from_blocks = redline_html.split_passages(texts, red.passages)
+    assert [cut[n] for n in from_blocks] == spanning
+    assert cut[-1] == "## Abschnitt 5\n\nSchluss." and "Der Rat" in cut[-2]
+    whole, cold, warm = _both(md, tmp_path, red.passages)
+    assert cold == whole and warm == whole
+    boxed = "Vorher.\n\n::: hinweis\n\n## Im Kasten\n\n:::\n\n## Danach"
+    assert redline_html._cut_before_headings(boxed) == [
+        "Vorher.\n\n::: hinweis\n\n## Im Kasten\n\n:::", "## Danach"]
+
+
 def test_a_passage_inside_a_code_fence_or_a_div_stays_in_its_part() -> None:
     """A changed passage's text may also stand inside a code fence or a div: only where it
     stands at the top level is it cut out, also after another passage was cut and after
