@@ -252,3 +252,28 @@ def test_every_corpus_pair_gives_the_whole_word_file_from_parts(name, old, new,
     whole, cold, warm = _both(md, tmp_path)
     assert cold == whole, name
     assert warm == whole, name
+
+
+def test_ids_are_renumbered_where_they_begin_a_word_only() -> None:
+    """pandoc's counted ids (`w:id`, `r:id="rId…"`, `Id="rId…"`) continue through the parts;
+    an attribute that merely ends in such a name (`w:styleId`, `xw:id`) keeps its value, at
+    the start of a text too."""
+    frame = redline_docx._Frame("", "", {"word/numbering.xml": "",
+                                         "word/a.xml": '<x w:id="20" xw:id="90" />'})
+    counter = redline_docx._Counter(frame)
+    assert counter.next_id == 21  # 90 is no id of pandoc's counter
+    text = ('w:id="3" <w:bookmarkStart w:id="3" w:name="x" /><w:s xw:id="3" w:styleId="rId4" '
+            '/><w:hyperlink r:id="rId7"><Relationship Id="rId7" Target="t" />')
+    (out,) = counter.renumber([text], set())
+    assert out == ('w:id="21" <w:bookmarkStart w:id="21" w:name="x" /><w:s xw:id="3" '
+                   'w:styleId="rId4" /><w:hyperlink r:id="rId22"><Relationship Id="rId22" '
+                   'Target="t" />')
+
+
+def test_a_paragraph_without_a_change_is_left_as_it_is() -> None:
+    plain = b'<w:p><w:pPr><w:pStyle w:val="Text" /></w:pPr><w:r><w:t>Text</w:t></w:r></w:p>'
+    assert redline._track_paragraph_mark(plain) is plain
+    inserted = (b'<w:p><w:ins w:id="5" w:author="lip" w:date="2026-01-01T00:00:00Z"><w:r>'
+                b'<w:t>Neu</w:t></w:r></w:ins></w:p>')
+    assert b'<w:pPr><w:rPr><w:ins w:id="0" w:author="lip"' in \
+        redline._track_paragraph_mark(inserted)

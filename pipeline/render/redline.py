@@ -138,6 +138,8 @@ def _track_structure(xml: bytes) -> bytes:
 def _track_paragraph_mark(par: bytes) -> bytes:
     """Mark the paragraph mark as inserted/deleted when all of the paragraph's text is, so
     rejecting an inserted paragraph (or accepting a deleted one) leaves no empty line."""
+    if b"<w:ins w:id=" not in par and b"<w:del w:id=" not in par:
+        return par  # no change in it (most paragraphs): `_whole_change` would find none
     body = re.sub(rb"<w:pPr>.*?</w:pPr>", b"", par, count=1, flags=re.S)
     mark = _whole_change(body)
     if mark is None:
