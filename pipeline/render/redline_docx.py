@@ -83,12 +83,13 @@ _NUM_ID = re.compile(r'<w:numId w:val="(\d+)" />')
 _NUM = re.compile(r'<w:num w:numId="(\d+)">.*?</w:num>', re.S)
 _ABSTRACT_ID = re.compile(r'<w:abstractNumId w:val="(\d+)" />')
 _ABSTRACT = re.compile(r'<w:abstractNum w:abstractNumId="(\d+)"[ >].*?</w:abstractNum>', re.S)
-_REL_REF = re.compile(r'\br:id="rId(\d+)"')
+_REL_REF = re.compile(r'r:id="rId(\d+)"')
+"""A reference to a relationship (where it begins a word: `_begins_word`)."""
 _REL = re.compile(r'<Relationship [^>]*\bId="rId(\d+)"[^>]*/>')
 _TARGET = re.compile(r'\bTarget="([^"]*)"')
 _COUNTED = re.compile(r'(w:id="|r:id="rId|Id="rId)(\d+)"')
 """The ids pandoc takes from its one counter: bookmarks, footnotes, changes, relationships;
-where a word ends before them, they are other attributes' (`_counted`)."""
+where a word ends before them, they are other attributes' (`_begins_word`)."""
 _WORD_CHAR = re.compile(r"\w")
 _NUMBERED = re.compile(r'(<w:numId w:val="|<w:num w:numId=")(\d+)"')
 _PLACEHOLDER = re.compile(r'w:name="rlhid(\d+)z"')
@@ -98,7 +99,7 @@ _HEADING = re.compile(r'(?<=\n    )(<w:bookmarkStart w:id="(\d+)" w:name="[^"]*"
 up to the next heading of the same or a higher level, which may be in another part (a
 heading without an id ends sections too; one in a list, with its list's numbering, is no
 section)."""
-_BOOKMARK_END = re.compile(r'\s*<w:bookmarkEnd w:id="(\d+)" />')
+_BOOKMARK_END = re.compile(r'<w:bookmarkEnd w:id="(\d+)" />')
 _SECTION = re.compile(r'<!--rl-abschnitt:(\d)-->(?:<w:bookmarkStart w:id="(\d+)")?')
 """A section's start in a part: the end of the sections it closes goes before it."""
 _PLACEHOLDER_ID = re.compile(r"rlhid\d+z")
@@ -217,8 +218,15 @@ def _convert(items: list[tuple[str, str]], defs: list[str], author: str, date: s
                     if m.group(2)}
 
         def unended(piece: str) -> str:
-            return _BOOKMARK_END.sub(lambda m: "" if m.group(1) in sections else m.group(0),
-                                     piece)
+            """The piece without the ends of the sections (and the space before them): the
+            whole document ends them where the next section starts (`_sections`)."""
+            out, last = [], 0
+            for m in _BOOKMARK_END.finditer(piece):
+                if m.group(1) in sections:
+                    out.append(piece[last:m.start()].rstrip())
+                    last = m.end()
+            out.append(piece[last:])
+            return "".join(out)
 
         out: dict[str, _Part] = {}
         for (key, piece), info in zip(parts, infos, strict=False):
@@ -231,7 +239,8 @@ def _convert(items: list[tuple[str, str]], defs: list[str], author: str, date: s
             own_nums = [nums[i] for i in dict.fromkeys(_NUM_ID.findall(inner))]
             used = dict.fromkeys(a for num in own_nums for a in _ABSTRACT_ID.findall(num))
             own_abstracts = [abstracts[i] for i in used]
-            own_rels = [rels[i] for i in dict.fromkeys(_REL_REF.findall(inner))]
+            own_rels = [rels[i] for i in dict.fromkeys(
+                m.group(1) for m in _REL_REF.finditer(inner) if _begins_word(m))]
             out[key] = _Part(xml, own_notes, own_nums, own_abstracts, own_rels,
                              lua_list(info["h"]), lua_list(info["i"]), lua_list(info["a"]))
         return out
@@ -300,7 +309,7 @@ class _Counter:
 
     def __init__(self, frame: _Frame) -> None:
         used = [int(m.group(2)) for text in frame.files.values()
-                for m in _COUNTED.finditer(text) if _counted(m)]
+                for m in _COUNTED.finditer(text) if _begins_word(m)]
         self.next_id = max([8, *used]) + 1
         self.frame_nums = {m.group(1): m.group(0)
                            for m in _NUM.finditer(frame.files["word/numbering.xml"])}
@@ -320,7 +329,7 @@ class _Counter:
         nums: dict[str, str] = {n: n for n in shared}
 
         def new_id(m: re.Match) -> str:
-            if not _counted(m):
+            if not _begins_word(m):
                 return m.group(0)
             if m.group(2) not in ids:
                 ids[m.group(2)] = str(self.next_id)
@@ -336,11 +345,11 @@ class _Counter:
         return [_NUMBERED.sub(new_num, _COUNTED.sub(new_id, t)) for t in texts]
 
 
-def _counted(m: re.Match) -> bool:
-    """Whether a match of `_COUNTED` begins a word (`w:id`, not `xw:id`). Checked here, not
-    with `\\b` in the pattern: a pattern that begins with `\\b` is tried at every position,
-    one with a letter only where that letter stands (BGB's 3.7 MB of XML: 52 → 18 ms). No
-    match can begin inside one turned down, so none is missed."""
+def _begins_word(m: re.Match) -> bool:
+    """Whether a match of `_COUNTED` or `_REL_REF` begins a word (`w:id`, not `xw:id`).
+    Checked here, not with `\\b` in the pattern: a pattern that begins with `\\b` is tried
+    at every position, one with a letter only where that letter stands (BGB's 3.7 MB of XML:
+    52 → 18 ms). No match can begin inside one turned down, so none is missed."""
     start = m.start()
     return start == 0 or _WORD_CHAR.match(m.string, start - 1) is None
 
