@@ -29,7 +29,7 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
 from html import unescape
 from pathlib import Path
@@ -172,7 +172,18 @@ def split_parts(md: str) -> tuple[list[str], list[str]] | None:
     return texts, ["\n".join(defs).strip("\n")] if defs else []
 
 
-_BLOCK_START = re.compile(r"(?:\A|\n\n)(?=\S)")
+_BLOCK_BREAK = re.compile(r"\n\n(?=\S)")
+
+
+def _block_starts(text: str) -> Iterator[int]:
+    """Where the blocks of `text` may begin: at its start and after each blank line, where
+    something other than space follows. (A pattern `(?:\\A|\\n\\n)` is tried at every
+    position, one that begins with its newlines only where they stand: 23 → 2 ms on ten
+    years of BGB.)"""
+    if text[:1] and not text[0].isspace():
+        yield 0
+    for m in _BLOCK_BREAK.finditer(text):
+        yield m.end()
 _LIST_LINE = re.compile(r"[ ]{0,3}(?:[-+*]|\(?(?:\d+|[A-Za-z]+|#|@[\w-]*)[.)])(?:[ \t]|$)",
                         re.M)
 """A line that may open a list item (generously: any word before `.` or `)` counts)."""
@@ -214,8 +225,7 @@ def split_passages(texts: list[str], passages: dict[str, redline_ast.Passage] | 
         # where the text since the last cut stands, fed up to `fed` (once, not again for
         # every passage: a part with many passages that stay in it was read quadratically)
         nesting, fed = Nesting(), 0
-        for m in _BLOCK_START.finditer(text):
-            start = m.end()
+        for start in _block_starts(text):
             if start < pos:
                 continue
             line_end = text.find("\n", start)
