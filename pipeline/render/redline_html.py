@@ -184,6 +184,8 @@ def _block_starts(text: str) -> Iterator[int]:
         yield 0
     for m in _BLOCK_BREAK.finditer(text):
         yield m.end()
+
+
 _LIST_LINE = re.compile(r"[ ]{0,3}(?:[-+*]|\(?(?:\d+|[A-Za-z]+|#|@[\w-]*)[.)])(?:[ \t]|$)",
                         re.M)
 """A line that may open a list item (generously: any word before `.` or `)` counts)."""
@@ -279,7 +281,7 @@ def _joined_where_passages_span(texts: list[str], passages: Iterable[str]) -> li
     """The parts, with those a changed passage runs across joined into one, so that the
     passage can be cut out of it (`split_parts` cuts before headings, and a passage may
     begin before one: „Abschnitt 4“ and its first paragraph changed; on ten years of BGB
-    105 kB of passages). A passage is taken to run across parts only where its pieces are
+    73 kB of passages). A passage is taken to run across parts only where its pieces are
     the parts' texts exactly; else the parts stay as they are and it is read as Markdown."""
     first_lines: dict[str, list[int]] = {}
     for n, text in enumerate(texts):

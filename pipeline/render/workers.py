@@ -270,9 +270,9 @@ def try_worker(args: Sequence[str], stdin: str | bytes | None,
                started: Callable[[], None] | None = None,
                env: dict[str, str] | None = None, wait: bool = False) -> bytes | None:
     """The output of `pandoc ARGS` with `stdin` and `env` from a worker (with `-o`: written
-    to that file, and b""), or None: no worker is idle (with `wait`: none is left), the conversion is not one a worker
-    does, or pandoc failed (the caller runs it again as a process of its own, for the
-    command line's error message)."""
+    to that file, and b""), or None: no worker is idle (with `wait`: none is left), the
+    conversion is not one a worker does, or pandoc failed (the caller runs it again as a
+    process of its own, for the command line's error message)."""
     pool = _pool
     if pool is None or pool.closed or stdin is None:
         return None
