@@ -795,7 +795,7 @@ _SPACES = frozenset({"Space", "SoftBreak", "LineBreak"})
 
 def _walk_text(node: Any, out: list[str]) -> None:
     if isinstance(node, list):
-        # words and spaces, most of the nodes, without a call each (half the time)
+        # words and spaces, most of the nodes, without a call each (a fifth less time)
         for x in node:
             if isinstance(x, dict):
                 t = x.get("t")
@@ -812,7 +812,7 @@ def _walk_text(node: Any, out: list[str]) -> None:
         t = node.get("t")
         if t == "Str":
             out.append(node["c"])
-        elif t in ("Space", "SoftBreak", "LineBreak"):
+        elif t in _SPACES:
             out.append(" ")
         elif t == "RawBlock" and node["c"][1].strip() == "<!-- -->":
             return  # pandoc's separator between two lists, not text

@@ -47,7 +47,9 @@ SOURCE_DATE_EPOCH): its requests carry it."""
 
 _CHOICES = {"--wrap": ("none", "auto", "preserve"),
             "--reference-location": ("block", "section", "document")}
-_WITH_VALUE = ("--template", "-M", "-V", "--lua-filter", "--reference-doc", "-o")
+_VALUE_KEY = {"--template": "template", "--reference-doc": "reference_doc", "-o": "output"}
+"""Options with one value each, and the request's key for it."""
+_WITH_VALUE = ("-M", "-V", "--lua-filter", *_VALUE_KEY)
 
 
 def request(args: Sequence[str]) -> dict[str, Any] | None:
@@ -105,9 +107,6 @@ def request(args: Sequence[str]) -> dict[str, Any] | None:
     if target == "docx" and "output" not in wanted:
         return None  # a Word file to standard output
     return wanted
-
-
-_VALUE_KEY = {"--template": "template", "--reference-doc": "reference_doc", "-o": "output"}
 
 
 def as_the_command_line_reads(source: str, data: bytes) -> bytes:
