@@ -208,7 +208,7 @@ def test_browser_reloads_on_save_and_shows_problems_where_they_are(running: Prev
                                    ".some(e => e.name.includes('/__vorschau/stand'))")
             chapter.write_text(text.replace(SENTENCE, "Die Zuständigkeiten im neuen Bildungsbereich"),
                                encoding="utf-8")
-            page.wait_for_function("() => document.body.innerText.includes("
+            page.wait_for_function("() => (document.body?.innerText ?? '').includes("
                                    "'Zuständigkeiten im neuen Bildungsbereich')", timeout=15000)
             assert page.locator("#lip-vorschau").count() == 0
 
@@ -225,7 +225,7 @@ def test_browser_reloads_on_save_and_shows_problems_where_they_are(running: Prev
 
             chapter.write_text(text, encoding="utf-8")
             banner.wait_for(state="detached", timeout=15000)
-            page.wait_for_function(f"() => document.body.innerText.includes({SENTENCE!r})",
+            page.wait_for_function(f"() => (document.body?.innerText ?? '').includes({SENTENCE!r})",
                                    timeout=15000)
         finally:
             chapter.write_text(text, encoding="utf-8")
