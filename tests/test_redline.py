@@ -286,3 +286,23 @@ def test_a_changed_table_keeps_its_column_widths() -> None:
     assert "+===" in red.markdown and "<table" not in red.markdown
     cell = accepted[1]["c"][4][0][3][0][1][1][4]
     assert [b["t"] for b in cell] == ["BulletList"]
+
+
+def test_chunks_begin_after_blank_lines_at_the_top_level_only() -> None:
+    """A chunk begins at a line with text after a blank line, outside fences and divs and
+    not indented; blank is what `str.strip` sees (a no-break space too), and a chunk keeps
+    its inner blank lines as they were."""
+    text = ("\r\n \u00a0\n# Titel {#t}\n\nAbsatz eins\nzweite Zeile  \n \t\n"
+            "```\ncode\n\nnoch code\n```\n\n::: box\nim Kasten\n\ndarin\n:::\n\n"
+            "Begriff\n\n: Erklärung\n\n    eingerückt\n\n[^1]: Fußnote\n\n"
+            "####### sieben\n\n## Maßnahme 2.1: Kurs\n\t\n")
+    chunks, defs = redline.split_chunks(text)
+    assert [c.text for c in chunks] == [
+        "# Titel {#t}", "Absatz eins\nzweite Zeile  ",
+        "```\ncode\n\nnoch code\n```", "::: box\nim Kasten\n\ndarin\n:::",
+        "Begriff\n\n: Erklärung\n\n    eingerückt", "####### sieben",
+        "## Maßnahme 2.1: Kurs"]
+    assert defs == ["[^1]: Fußnote"]
+    assert [c.heading for c in chunks] == [1, 0, 0, 0, 0, 0, 2]
+    assert chunks[-1].measure == "2.1"
+    assert redline.split_chunks(" \n\u00a0\n") == ([], [])
