@@ -811,39 +811,36 @@ _SPACES = frozenset({"Space", "SoftBreak", "LineBreak"})
 
 
 def _walk_text(node: Any, out: list[str]) -> None:
-    if isinstance(node, list):
-        # words and spaces, most of the nodes, without a call each (a fifth less time)
-        for x in node:
-            if isinstance(x, dict):
-                t = x.get("t")
-                if t == "Str":
-                    out.append(x["c"])
-                elif t in _SPACES:
-                    out.append(" ")
-                else:
-                    _walk_text(x, out)
-            elif isinstance(x, list):
-                _walk_text(x, out)
-        return
-    if isinstance(node, dict):
-        t = node.get("t")
-        if t == "Str":
-            out.append(node["c"])
-        elif t in _SPACES:
+    # words and spaces, most of the nodes, in the loop without a call each (a fifth less
+    # time); a node on its own is walked as a list of one
+    for x in (node,) if isinstance(node, dict) else node if isinstance(node, list) else ():
+        if isinstance(x, dict):
+            t = x.get("t")
+            if t == "Str":
+                out.append(x["c"])
+            elif t in _SPACES:
+                out.append(" ")
+            else:
+                _walk_element(x, t, out)
+        elif isinstance(x, list):
+            _walk_text(x, out)
+
+
+def _walk_element(node: dict, t: str | None, out: list[str]) -> None:
+    """`_walk_text` of an element other than a word or a space."""
+    if t == "RawBlock" and node["c"][1].strip() == "<!-- -->":
+        return  # pandoc's separator between two lists, not text
+    if t in ("Code", "CodeBlock", "RawInline", "RawBlock", "Math"):
+        out.append(" " if t != "Code" and t != "Math" else "")
+        out.append(node["c"][-1])
+        out.append(" " if t in ("CodeBlock", "RawBlock") else "")
+    elif "c" in node:
+        block = t in _BLOCK_TYPES
+        if block:
             out.append(" ")
-        elif t == "RawBlock" and node["c"][1].strip() == "<!-- -->":
-            return  # pandoc's separator between two lists, not text
-        elif t in ("Code", "CodeBlock", "RawInline", "RawBlock", "Math"):
-            out.append(" " if t != "Code" and t != "Math" else "")
-            out.append(node["c"][-1])
-            out.append(" " if t in ("CodeBlock", "RawBlock") else "")
-        elif "c" in node:
-            block = t in _BLOCK_TYPES
-            if block:
-                out.append(" ")
-            _walk_text(node["c"], out)
-            if block:
-                out.append(" ")
+        _walk_text(node["c"], out)
+        if block:
+            out.append(" ")
 
 
 _BLOCK_TYPES = {"Para", "Plain", "Header", "BulletList", "OrderedList", "DefinitionList",
