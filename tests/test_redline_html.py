@@ -489,6 +489,44 @@ def test_shared_passages_are_converted_ahead_even_when_much_changed(tmp_path,
     assert read_back and not set(redline_html.part_keys(ahead, [])) & set(read_back)
 
 
+@pytest.mark.parametrize("workers", [True, False])
+def test_the_conversion_ahead_runs_short_while_workers_convert(tmp_path, monkeypatch,
+                                                               workers: bool) -> None:
+    """With pandoc workers (texts up to 1 MB), the conversion ahead goes in runs of at most
+    AHEAD_RUN_MAX_CHARS: a run keeps its worker to the end, and the engine's and the page's
+    pandocs, which the command waits for, get the next free one. Without workers every run
+    is a pandoc of its own, and the runs stay long. The page is the same either way."""
+    import threading
+
+    from pipeline.commands import redline as redline_command
+    from pipeline.commands.redline import build_redline
+
+    old = "".join(f"## Abschnitt {k}\n\n" + f"Der Absatz {k} bleibt, wie er ist. " * 80 + "\n\n"
+                  for k in range(40))
+    new = old.replace("Der Absatz 3 bleibt", "Der Absatz 3 ändert sich", 1)
+    (tmp_path / "alt.md").write_text(old, encoding="utf-8")
+    (tmp_path / "neu.md").write_text(new, encoding="utf-8")
+    if not workers:
+        monkeypatch.setattr(redline_command, "WORKERS_UP_TO_BYTES", 1000)
+    ahead_runs: list[int] = []
+    real = redline_html._convert_runs
+
+    def spy(runs, *rest, **kwargs):
+        if threading.current_thread().name == "redline-vorab":
+            ahead_runs.extend(sum(len(text) for _, text in run) for run, _ in runs)
+        return real(runs, *rest, **kwargs)
+    monkeypatch.setattr(redline_html, "_convert_runs", spy)
+    result = build_redline(dateien=(tmp_path / "alt.md", tmp_path / "neu.md"),
+                           out_root=tmp_path / "out")
+    assert sum(ahead_runs) > 100_000  # the 39 sections ALT has as well
+    if workers:
+        assert len(ahead_runs) >= 4 and max(ahead_runs) <= redline_html.AHEAD_RUN_MAX_CHARS
+    else:
+        assert len(ahead_runs) == 2 and min(ahead_runs) > redline_html.AHEAD_RUN_MAX_CHARS
+    page = (result.out_dir / "redline.html").read_text(encoding="utf-8")
+    assert "ändert sich</ins>" in page and page.count("Der Absatz 39 bleibt") == 80
+
+
 def test_a_redline_runs_no_more_pandocs_at_once_than_there_are_cores(tmp_path,
                                                                      monkeypatch) -> None:
     """The engine, the conversion ahead and the page share one slot per core: more pandocs
