@@ -167,6 +167,65 @@ def _bbox_words(pdf: Path) -> list[tuple[int, float, float, str]]:
     return words
 
 
+def _bars(pdf: Path) -> dict[int, list[float]]:
+    """The change bars' vertical centres (pt from the top) on each page: dark runs in the
+    left margin, 0.4 cm outside the text (the PDF rasterised at 72 dpi, a pixel a point)."""
+    out = subprocess.run(["pdftoppm", "-r", "72", "-gray", str(pdf)], capture_output=True,
+                         check=True).stdout
+    bars: dict[int, list[float]] = {}
+    page = 0
+    while out:  # one binary PGM per page: "P5\nWIDTH HEIGHT\n255\n" and the pixels
+        _, size, _, out = out.split(b"\n", 3)
+        width, height = map(int, size.split())
+        pixels, out = out[:width * height], out[width * height:]
+        page += 1
+        dark = [min(pixels[y * width:y * width + width][55:62]) < 128 for y in range(height)]
+        starts = [y for y in range(height) if dark[y] and (y == 0 or not dark[y - 1])]
+        ends = [y for y in range(height) if dark[y] and (y + 1 == height or not dark[y + 1])]
+        bars[page] = [(a + b) / 2 for a, b in zip(starts, ends, strict=True)]
+    return bars
+
+
+def _has_bar(bars: dict[int, list[float]], page: int, word_top: float) -> bool:
+    """Whether a bar stands beside the line whose word begins `word_top` pt from the top."""
+    return any(abs(centre - (word_top + 5)) < 6 for centre in bars.get(page, []))
+
+
+def test_pdf_draws_a_change_bar_beside_each_changed_line(tmp_path: Path) -> None:
+    """Each mark puts a short bar into the left margin at the line where it starts, also on
+    a later page, in a list and in a table; and in the Synopse also where a row breaks
+    across pages, so that a mark in its left column comes after marks of the next page."""
+    md = ("# Kapitel A\n\nEin Satz mit [eingefügtem]{.ins} Wort.\n\n"
+          "Noch ein Absatz, hier [ohne]{.del} Wort.\n\n- Ein Punkt mit [neuem]{.ins} Text.\n\n"
+          "| Spalte | Wert |\n|---|---|\n| Zeile | [alt]{.del} |\n\n"
+          "Ein Absatz ganz ohne Änderung.\n\n# Kapitel B\n\nZuletzt [geändert]{.ins}.\n")
+    pdf = redline_render.render_pdf(md, tmp_path / "r.pdf", title="Test", epoch=0)
+    bars = _bars(pdf)
+    words = _bbox_words(pdf)
+    pages = set()
+    for word in ("eingefügtem", "ohne", "neuem", "alt", "geändert"):
+        page, y = next((p, y) for p, _, y, w in words if w.strip(".") == word)
+        assert _has_bar(bars, page, y), (word, page, y, bars)
+        pages.add(page)
+    first, second = sorted(pages)
+    assert len(bars[first]) == 4 and len(bars[second]) == 1, bars
+
+    sentences = " ".join(f"Satz {k} des langen Absatzes." for k in range(260))
+    old = f"{sentences} Am Ende der alte Schluss.\n\nKurz danach.\n"
+    new = f"Neu am Anfang. {sentences} Am Ende der neue Schluss.\n\nKurz danach.\n"
+    red = redline_text.compare_markdown(old, new)
+    synopse = redline_render.render_synopse_pdf("", red.markdown, tmp_path / "s.pdf",
+                                                title="Synopse", epoch=0)
+    bars = _bars(synopse)
+    words = _bbox_words(synopse)
+    start = next(p for p, x, _, w in words if w == "Neu" and x > 290)
+    end = next(p for p, x, _, w in words if w == "alte" and x < 290)
+    assert end > start, "the row breaks across pages"
+    for word, left in (("Neu", False), ("alte", True), ("neue", False)):
+        page, y = next((p, y) for p, x, y, w in words if w == word and (x < 290) == left)
+        assert _has_bar(bars, page, y), (word, page, y, bars)
+
+
 def test_synopse_pdf_keeps_list_items_boxes_and_headings_together(tmp_path: Path) -> None:
     """Issue 16: in the "Neue Fassung" column a Ziel's second line left its bullet; the
     Vorgaben box stood in both columns; a heading row could end a page."""
