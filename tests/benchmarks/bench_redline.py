@@ -11,7 +11,9 @@ of the corpus one after another, ~300 seeded edits and a moved paragraph):
   drift hits them alike; the table shows medians.
 - peak memory of lip and the pandoc processes it runs (the process tree, sampled every 20 ms:
   each process's own pages, and the pandoc program's pages, shared by pandocs running side
-  by side, once; the RSS sum is shown beside it);
+  by side, once; the RSS sum is shown beside it), in runs of their own: the sampling takes
+  CPU from what it watches (more from lip on both cores than from one pandoc), so the timed
+  runs go without it and are waited for to their exact end;
 - CPU time of lip and its children ÷ the floor's, and the shortest time it allows on this
   machine's cores ÷ the floor's time (`parallel_bound`);
 - marked words (zusammenfassung.json) ÷ git's marked words (÷ the seeded truth for the
@@ -154,9 +156,12 @@ LIP_CMD = shlex.split(os.environ["LIP_BENCH_LIP"]) if os.environ.get("LIP_BENCH_
 """LIP_BENCH_LIP runs another lip (e.g. an older checkout) for a before/after comparison."""
 
 
-def lip_redline(a: Path, b: Path, out: Path, fmt: str = "html", *options: str):
+def lip_redline(a: Path, b: Path, out: Path, fmt: str = "html", *options: str,
+                memory: bool = False):
+    """`lip redline --dateien A B` into `out`: timed, and with `memory` its peak sampled
+    (`measure`: the sampling takes CPU from lip, so timed runs go without it)."""
     return measure([*LIP_CMD, "redline", "--dateien", str(a), str(b), "--format", fmt,
-                    *options, "--ausgabe", str(out)])
+                    *options, "--ausgabe", str(out)], memory=memory)
 
 
 def marked_words(out: Path) -> int:
@@ -172,21 +177,31 @@ def pair_files(work: Path, old: str, new: str) -> tuple[Path, Path]:
     return a, b
 
 
-def run_pair(work: Path, old: str, new: str, repeat: int) -> dict:
+def run_pair(work: Path, old: str, new: str, repeat: int, memory: bool = True) -> dict:
+    """Medians of `repeat` runs of the floor, lip cold, lip warm and git in turn; with
+    `memory`, the peaks of further runs of each of the first three (lip's twice), sampled."""
     a, b = pair_files(work, old, new)
     cold, warm, floor, git = [], [], [], []
     marked = git_marked = 0
+    floor_cmd = [pandoc(), "-f", "markdown", "-t", "html", str(b), "-o", str(work / "boden.html")]
     for r in range(repeat):
         out = work / f"lauf-{r}"
         shutil.rmtree(out, ignore_errors=True)
-        floor.append(measure([pandoc(), "-f", "markdown", "-t", "html", str(b), "-o",
-                              str(work / "boden.html")]))
+        floor.append(measure(floor_cmd, memory=False))
         cold.append(lip_redline(a, b, out))
         warm.append(lip_redline(a, b, out))
         g_time, git_marked = git_word_diff(a, b)
         git.append(g_time)
         marked = marked_words(out)
         shutil.rmtree(out, ignore_errors=True)
+    sampled, floor_sampled = [], []
+    if memory:
+        out = work / "lauf-speicher"
+        shutil.rmtree(out, ignore_errors=True)
+        floor_sampled.append(measure(floor_cmd))
+        for _ in range(min(2, repeat)):
+            sampled += [lip_redline(a, b, out, memory=True), lip_redline(a, b, out, memory=True)]
+            shutil.rmtree(out, ignore_errors=True)
     return {
         "cold": statistics.median(s.seconds for s in cold),
         "warm": statistics.median(s.seconds for s in warm),
@@ -194,9 +209,9 @@ def run_pair(work: Path, old: str, new: str, repeat: int) -> dict:
         "cold_cpu": statistics.median(s.cpu_seconds for s in cold),
         "floor_cpu": statistics.median(s.cpu_seconds for s in floor),
         "git": statistics.median(git),
-        "peak": max(s.peak_mb for s in cold + warm),
-        "peak_rss": max(s.peak_rss_mb for s in cold + warm),
-        "floor_peak": max(s.peak_mb for s in floor),
+        "peak": max((s.peak_mb for s in sampled), default=0.0),
+        "peak_rss": max((s.peak_rss_mb for s in sampled), default=0.0),
+        "floor_peak": max((s.peak_mb for s in floor_sampled), default=0.0),
         "marked": marked, "git_marked": git_marked, "bytes": len(new.encode()),
     }
 
@@ -227,7 +242,7 @@ def run_docx_large(work: Path, old: str, new: str, repeat: int) -> dict[str, flo
         out = work / f"docx-gross-{r}"
         shutil.rmtree(out, ignore_errors=True)
         floor.append(measure([pandoc(), "-f", "markdown", "-t", "docx", str(b), "-o",
-                              str(work / "boden.docx")]).seconds)
+                              str(work / "boden.docx")], memory=False).seconds)
         cold.append(lip_redline(a, b, out, "docx").seconds)
         warm.append(lip_redline(a, b, out, "docx").seconds)
         shutil.rmtree(out, ignore_errors=True)
@@ -242,8 +257,8 @@ def run_synopse(work: Path, old: str, new: str, repeat: int) -> dict[str, float]
     for r in range(repeat):
         out = work / f"synopse-{r}"
         shutil.rmtree(out, ignore_errors=True)
-        cold.append(lip_redline(a, b, out, "synopse"))
-        warm.append(lip_redline(a, b, out, "synopse"))
+        cold.append(lip_redline(a, b, out, "synopse", memory=True))
+        warm.append(lip_redline(a, b, out, "synopse", memory=True))
         shutil.rmtree(out, ignore_errors=True)
         changes.append(lip_redline(a, b, out, "synopse", "--nur-aenderungen").seconds)
         shutil.rmtree(out, ignore_errors=True)
@@ -253,7 +268,8 @@ def run_synopse(work: Path, old: str, new: str, repeat: int) -> dict[str, float]
 
 
 def run_document_formats(work: Path, old: str, new: str, repeat: int) -> dict[str, dict]:
-    """PDF and DOCX of one pair, cold, each beside its floor: (lip, floor) medians."""
+    """PDF and DOCX of one pair, cold, each beside its floor: (lip, floor) medians, and the
+    peak of one more cold run, sampled."""
     a, b = pair_files(work, old, new)
     typ, pdf, docx = work / "boden.typ", work / "boden.pdf", work / "boden.docx"
     result = {}
@@ -264,17 +280,20 @@ def run_document_formats(work: Path, old: str, new: str, repeat: int) -> dict[st
             shutil.rmtree(out, ignore_errors=True)
             if fmt == "pdf":
                 first = measure([pandoc(), "-f", "markdown", "-t", "typst", "-s", str(b),
-                                 "-o", str(typ)])
-                second = measure(_typst_compile(typ, pdf))
+                                 "-o", str(typ)], memory=False)
+                second = measure(_typst_compile(typ, pdf), memory=False)
                 floor.append(first.seconds + second.seconds)
             else:
                 floor.append(measure([pandoc(), "-f", "markdown", "-t", "docx", str(b), "-o",
-                                      str(docx)]).seconds)
+                                      str(docx)], memory=False).seconds)
             ours.append(lip_redline(a, b, out, fmt))
             shutil.rmtree(out, ignore_errors=True)
+        out = work / f"{fmt}-speicher"
+        shutil.rmtree(out, ignore_errors=True)
+        peak = lip_redline(a, b, out, fmt, memory=True).peak_mb
+        shutil.rmtree(out, ignore_errors=True)
         result[fmt] = {"lip": statistics.median(s.seconds for s in ours),
-                       "floor": statistics.median(floor),
-                       "peak": max(s.peak_mb for s in ours)}
+                       "floor": statistics.median(floor), "peak": peak}
     return result
 
 
@@ -426,7 +445,7 @@ def run():
         points = []
         for words in SIZES if os.environ.get("LIP_BENCH_GROESSEN", "1") != "0" else ():
             old, new, _ = generated_pair(words, max(10, 300 * words // 400_000))
-            m = run_pair(work, old, new, REPEAT)
+            m = run_pair(work, old, new, REPEAT, memory=False)
             points.append((len(new.encode()), m["cold"], m["cold_cpu"]))
             print(f"Größe {words:>7} Wörter: kalt {m['cold']:.2f} s (CPU {m['cold_cpu']:.2f} s), "
                   f"warm {m['warm']:.2f} s", file=sys.stderr, flush=True)
