@@ -169,6 +169,26 @@ def test_parts_without_changes_go_without_the_filter_and_give_the_same(ways, tmp
         assert set(filters[:plain]) == {"redline-docx-schlicht.lua"}
 
 
+def test_a_run_of_changed_and_unchanged_parts_skips_the_words_of_the_plain_ones(
+        tmp_path, monkeypatch) -> None:
+    """In a run with the filter, the parts without brackets, `<` or fenced divs are named to
+    it (`redline-schlicht`), whose top-down passes then skip their words: the same file."""
+    monkeypatch.setattr(redline_docx, "part_runs", lambda items: [list(items)])
+    flags: list[str] = []
+    real = redline_docx.run_pandoc_pool
+
+    def spying(jobs, *args, **kwargs):
+        flags.extend(a[a.index("-M", a.index("--lua-filter")) + 3] for a, _ in jobs
+                     if "redline-docx-teile.lua" in a[a.index("--lua-filter") + 1])
+        return real(jobs, *args, **kwargs)
+
+    monkeypatch.setattr(redline_docx, "run_pandoc_pool", spying)
+    whole, cold, _ = _both(DOC, tmp_path)
+    assert cold == whole
+    assert len(flags) == 1 and flags[0].startswith("redline-schlicht=")
+    assert {"s", "-"} <= set(flags[0].removeprefix("redline-schlicht="))
+
+
 def test_a_changed_part_is_converted_again_and_the_rest_comes_from_the_cache(tmp_path,
                                                                              monkeypatch) -> None:
     redline_docx.docx_bytes(DOC, cache_dir=tmp_path, **KW)

@@ -109,6 +109,25 @@ def test_parts_give_the_whole_documents_typst(tmp_path, monkeypatch) -> None:
     assert "/*rl-" not in typ and "rlhid" not in typ and "rl-teil" not in typ
 
 
+def test_a_run_of_changed_and_unchanged_parts_skips_the_words_of_the_plain_ones(
+        tmp_path, monkeypatch) -> None:
+    """The parts without brackets, `<` or fenced divs are named to the filter
+    (`redline-schlicht`), whose top-down passes then skip their words: the same typst."""
+    monkeypatch.setattr(redline_typst, "part_runs", lambda items: [list(items)])
+    flags: list[str] = []
+    real = redline_typst.run_pandoc_pool
+
+    def spying(jobs, *args, **kwargs):
+        flags.extend(a for args_, _ in jobs for a in args_ if a.startswith("redline-schlicht="))
+        return real(jobs, *args, **kwargs)
+
+    monkeypatch.setattr(redline_typst, "run_pandoc_pool", spying)
+    whole, cold, _ = _both(DOC, tmp_path)
+    assert cold == whole
+    assert flags  # the run, and "§ 1" once more (told the level before it)
+    assert {"s", "-"} <= set(flags[0].removeprefix("redline-schlicht="))
+
+
 def test_a_changed_part_is_converted_again_and_the_rest_comes_from_the_cache(tmp_path) -> None:
     redline_typst.typst_source(DOC, title="T", cache_dir=tmp_path)
     before = _cached(tmp_path)

@@ -55,6 +55,7 @@ from pipeline.render.redline_html import (
     run_reader,
     run_source,
     split_parts,
+    words_skipped,
 )
 from pipeline.render.tools import (
     Slot,
@@ -262,7 +263,9 @@ def _convert(items: list[tuple[str, str]], defs: list[str], author: str, date: s
             for converted in run_pandoc_pool([
                     (["-f", run_reader(run, defs, native_run(run)), "-t", "docx",
                       "--lua-filter", str(FILTER_PLAIN if n < len(plain_runs) else FILTER_PARTS),
-                      "-M", f"redline-info={info}", *_part_args(author, date), "-o", str(out)],
+                      "-M", f"redline-info={info}",
+                      *([] if n < len(plain_runs) else words_skipped(run)),
+                      *_part_args(author, date), "-o", str(out)],
                      functools.partial(run_source, run, defs, native_run(run), _END))
                     for n, (run, info, out)
                     in enumerate(zip(runs, info_files, out_files, strict=True))],

@@ -45,6 +45,7 @@ from pipeline.render.redline_html import (
     run_reader,
     run_source,
     split_parts,
+    words_skipped,
 )
 from pipeline.render.tools import (
     Slot,
@@ -133,7 +134,8 @@ def _convert(items: list[tuple[str, str]], defs: list[str],
         info_files = [Path(tmp) / f"teile-{n}.json" for n in range(len(runs))]
         for converted in run_pandoc_pool([
                 (["-f", run_reader(run, defs, native_run(run)), "-t", "typst", "--wrap=none",
-                  "--lua-filter", str(FILTER_PARTS), "-M", f"redline-info={info}"],
+                  "--lua-filter", str(FILTER_PARTS), "-M", f"redline-info={info}",
+                  *words_skipped(run)],
                  # a mark after the last part too: its typst keeps what parts it from the next
                  functools.partial(run_source, run, defs, native_run(run), _END))
                 for run, info in zip(runs, info_files, strict=True)], cores(), slots,

@@ -14,10 +14,26 @@ local infos = {}  -- one per part, in order
 local function part_key(r)
   return r.format == 'html' and r.text:match('^<!%-%-rl%-teil:(%S+)%-%->$')
 end
--- the part a pass is in: each pass counts the parts' markers it meets (in document order)
-local function counter()
+-- the part a pass is in: each pass counts the parts' markers it meets (in document order);
+-- its entry, and its number
+local function counter(is_marker)
   local k = 0
-  return function(r) if part_key(r) then k = k + 1 end end, function() return infos[k] end
+  is_marker = is_marker or part_key
+  return function(r) if is_marker(r) then k = k + 1 end end, function() return infos[k] end,
+         function() return k end
+end
+
+-- Parts whose text holds nothing the top-down passes look for below a paragraph or a
+-- heading: no `[`, `<` or fenced div, so no mark, link, picture, note or HTML (Python says
+-- which, in the metadata field redline-schlicht: a letter per part, `s` for such a part).
+-- There those passes skip the words, which pandoc would otherwise visit one by one to find
+-- nothing (per top-down pass a tenth of a run of unchanged law text).
+local schlicht = ''
+local function words_skipped(part_number)
+  return function()
+    local k = part_number()
+    if schlicht:sub(k, k) == 's' then return nil, false end
+  end
 end
 
 -- the HTML of changes, shared with redline-teile.lua
@@ -201,7 +217,7 @@ end
 -- ... before the ids are collected, and links to places outside this document become plain
 -- text (typst refuses unknown labels).
 local ids = {}
-local collect_marker, collect_part = counter()
+local collect_marker, collect_part, collect_number = counter()
 local function note(el)
   if el.identifier and el.identifier ~= '' then
     ids[el.identifier] = true
@@ -303,13 +319,25 @@ local function unlink_marked(l)
   local content = unlink(l)
   if content then return marks_inside(content) end
 end
+-- (for typst, the levels pass before this one has written the parts' markers as typst)
+local marks_marker, _, marks_number = counter(function(r)
+  return part_key(r) or (r.format == 'typst' and r.text:match('^// rl%-teil: ') ~= nil)
+end)
 local marks = { traverse = 'topdown', Div = mark_div, Span = Span,
   Link = teile and unlink or unlink_marked,  -- in parts: marked, pandoc goes on inside
   RawBlock = function(r)
     if r.format == AUTHOR then author = r.text ~= '' and r.text or default_author; return {} end
+    marks_marker(r)
     local key = teile_docx and part_key(r)
     if key then return pandoc.RawBlock('openxml', '<!--rl-teil:' .. key .. '-->') end
   end }
+if teile then
+  local skip = words_skipped(marks_number)
+  marks.Para, marks.Plain, marks.Header = skip, skip, skip
+  skip = words_skipped(collect_number)
+  collect.Para, collect.Plain = skip, skip
+  collect.Header = function(h) note(h); return skip() end
+end
 
 local passes = { collect, marks }
 if FORMAT:match('typst') then
@@ -331,6 +359,10 @@ if teile then
       end
     end,
     Header = function(h) return info.head(part().h, h) end,
+    -- after the blocks (typewise), before the passes that skip words
+    Meta = function(m)
+      if m['redline-schlicht'] then schlicht = pandoc.utils.stringify(m['redline-schlicht']) end
+    end,
   })
   collect.RawBlock = collect_marker
   table.insert(passes, { Pandoc = function(doc) return info.write(doc, infos) end })

@@ -17,12 +17,13 @@ function M.head(heads, h)
 end
 
 -- The parts' entries `infos` into the JSON file named by the metadata field redline-info;
--- the field itself is dropped (a Word file would keep it as a property).
+-- the fields for the filter are dropped (a Word file would keep them as properties).
 function M.write(doc, infos)
   local f = assert(io.open(pandoc.utils.stringify(doc.meta['redline-info']), 'w'))
   f:write(pandoc.json.encode(infos))
   f:close()
   doc.meta['redline-info'] = nil
+  doc.meta['redline-schlicht'] = nil
   return doc
 end
 
