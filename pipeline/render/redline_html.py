@@ -818,7 +818,7 @@ def words_skipped(run: list[tuple[str, str]]) -> list[str]:
     """pandoc's options telling redline.lua which parts of a run (`s`, a letter each in
     turn) hold nothing for its top-down passes below a paragraph or heading
     (`_INLINE_WORK`): they skip those parts' words instead of visiting each (JGG 2012's Word
-    file: a run of 63 kB 174 → 147 ms)."""
+    file: a run of 63 kB 174 → 150 ms)."""
     return ["-M", "redline-schlicht=" + "".join(
         "-" if _INLINE_WORK.search(text) else "s" for _, text in run)]
 
