@@ -14,6 +14,8 @@ local infos = {}  -- one per part, in order
 local function part_key(r)
   return r.format == 'html' and r.text:match('^<!%-%-rl%-teil:(%S+)%-%->$')
 end
+-- the marker as the typst of parts has it (written by the levels pass, read by Python)
+local TYPST_MARKER = '// rl-teil: '
 -- the part a pass is in: each pass counts the parts' markers it meets (in document order);
 -- its entry, and its number
 local function counter(is_marker)
@@ -261,7 +263,7 @@ local levels = {
     if key then
       level_marker(r)
       prev_level = tonumber(key:match('@(%d+)$'))  -- the heading before, if Python knows it
-      return pandoc.RawBlock('typst', '// rl-teil: ' .. key)
+      return pandoc.RawBlock('typst', TYPST_MARKER .. key)
     end
   end,
 }
@@ -321,7 +323,7 @@ local function unlink_marked(l)
 end
 -- (for typst, the levels pass before this one has written the parts' markers as typst)
 local marks_marker, _, marks_number = counter(function(r)
-  return part_key(r) or (r.format == 'typst' and r.text:match('^// rl%-teil: ') ~= nil)
+  return part_key(r) or (r.format == 'typst' and r.text:sub(1, #TYPST_MARKER) == TYPST_MARKER)
 end)
 local marks = { traverse = 'topdown', Div = mark_div, Span = Span,
   Link = teile and unlink or unlink_marked,  -- in parts: marked, pandoc goes on inside
