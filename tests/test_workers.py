@@ -240,6 +240,22 @@ def test_lip_redline_of_small_texts_uses_workers_and_writes_the_same_files(tmp_p
     assert not [p for p in pids if Path(f"/proc/{p}").exists()]  # none left running
 
 
+def test_workers_yield_the_cpu_to_lips_own_python() -> None:
+    """Workers run at a lower priority than the command (its Python is what the next step
+    waits for), also those started with lip; they still convert as before."""
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    workers.start_early(1)
+    with workers.pandoc_workers(2):
+        pids = [w._proc.pid for w in workers._pool._all]
+        assert len(pids) == 2
+        assert [os.getpriority(os.PRIO_PROCESS, p) for p in pids] \
+            == [min(19, own + workers.WORKER_NICENESS)] * 2
+        assert workers.WORKER_NICENESS > 0
+        assert workers.try_worker(["-f", "markdown", "-t", "html5"], "*a*") \
+            == b"<p><em>a</em></p>\n"
+    assert os.getpriority(os.PRIO_PROCESS, 0) == own  # lip itself is left as it was
+
+
 def test_workers_started_with_lip_are_kept_by_the_command_or_ended_at_once() -> None:
     """`lip redline` starts its workers before Python has imported lip; the command keeps
     them for small texts and ends them at once for large ones (their memory is its)."""
