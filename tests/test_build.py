@@ -76,7 +76,8 @@ def test_typst_source_is_the_same_from_one_or_several_pandoc_runs(tmp_path: Path
 
     from pipeline.assemble import assemble
     from pipeline.plan import load_plan
-    from pipeline.render import Settings, templates_dir
+    from pipeline.render import templates_dir
+    from pipeline.render.backend import Settings
     from pipeline.render.pandoc import _pieces, typst_source
 
     doc = assemble(load_plan(SHIPPED_PLAN))
@@ -99,7 +100,8 @@ def test_typst_source_is_the_same_converted_by_section_or_by_chapter(tmp_path: P
 
     from pipeline.assemble import assemble
     from pipeline.plan import load_plan
-    from pipeline.render import Settings, pandoc, templates_dir
+    from pipeline.render import pandoc, templates_dir
+    from pipeline.render.backend import Settings
 
     doc = assemble(load_plan(SHIPPED_PLAN))
     settings = Settings(timestamp=dt.datetime(2020, 1, 1, tzinfo=dt.UTC), work_dir=tmp_path)

@@ -340,7 +340,7 @@ def test_the_early_guess_is_checked_against_the_document(tmp_path: Path) -> None
     import datetime as dt
 
     from pipeline.assemble import Assembled, Part
-    from pipeline.render import Settings
+    from pipeline.render.backend import Settings
     from pipeline.render.pandoc import READER, PendingPandoc, reader_guess
 
     chapter = b"---\nid: bildung\n...\n\n# Bildung\n\nText.\n\n---\n"

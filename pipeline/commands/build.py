@@ -159,7 +159,7 @@ def build_manifest(plan: Plan, source: Source, doc: Assembled, *, draft: bool,
 
 def parse_formats(values: Sequence[str]) -> list[str]:
     """--format pdf --format html,docx -> ['pdf', 'html', 'docx'] (order kept, no repeats)."""
-    from pipeline.render import FORMATS
+    from pipeline.render.backend import FORMATS
 
     out: list[str] = []
     for value in values:
@@ -194,7 +194,8 @@ def build(plan_dir: Path = Path("plan"), *, output: Path = Path("build"),
 def _build(source: Source, *, output: Path, formats: Sequence[str],
            line_numbers: bool, progress: Callable[[str], None], validate: bool,
            use_cache: bool) -> BuildResult:
-    from pipeline.render import Settings, backends, templates_dir
+    from pipeline.render import templates_dir
+    from pipeline.render.backend import Settings, backends
 
     parser = _parser_version() if use_cache else ""
     parsed = _load_parse_cache(output, parser) if use_cache else None

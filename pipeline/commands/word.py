@@ -60,7 +60,8 @@ def export(plan_dir: Path, kapitel: list[str], *, rev: str | None = None,
     `rev` (default HEAD): only a committed text can be found again when the file returns."""
     from pipeline import history
     from pipeline.commands.build import read_source
-    from pipeline.render import Settings, templates_dir
+    from pipeline.render import templates_dir
+    from pipeline.render.backend import Settings
     from pipeline.render.word import export_docx
 
     source = read_source(plan_dir, rev or "HEAD")

@@ -17,7 +17,8 @@ import zipfile
 from pathlib import Path
 
 from pipeline.assemble import TOC_ANCHOR, Assembled, with_drucksache
-from pipeline.render import Settings, filter_args_for
+from pipeline.render import filter_args_for
+from pipeline.render.backend import Settings
 from pipeline.render.pandoc import PendingPandoc
 from pipeline.render.svgpng import PngCopies
 from pipeline.render.wordstyle import TEXT_WIDTH, fill_header, is_header

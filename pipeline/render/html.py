@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.assemble import Assembled, with_drucksache
-from pipeline.render import Settings, filter_args_for
+from pipeline.render import filter_args_for
+from pipeline.render.backend import Settings
 from pipeline.render.pandoc import PendingPandoc
 
 

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.files import write_atomic
 from pipeline.plan.nesting import Nesting
-from pipeline.render import FILTER_DIR, Settings, file_sha256, filter_args, tools
+from pipeline.render import FILTER_DIR, file_sha256, filter_args, tools
+from pipeline.render.backend import Settings
 from pipeline.render.reader import PLAN_READER
 
 if TYPE_CHECKING:  # the redline pages need none of the plan's assembly

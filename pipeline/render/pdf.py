@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipeline.assemble import Assembled
 from pipeline.errors import RenderError
-from pipeline.render import Deferred, Settings
+from pipeline.render.backend import Deferred, Settings
 from pipeline.render.pandoc import typst_source
 
 PDF_STANDARDS = ["a-3b", "ua-1"]

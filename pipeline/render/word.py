@@ -8,7 +8,8 @@ from pathlib import Path
 
 from pipeline.assemble import Assembled
 from pipeline.errors import RenderError
-from pipeline.render import Settings, docx
+from pipeline.render import docx
+from pipeline.render.backend import Settings
 from pipeline.render.tools import run_pandoc
 
 
