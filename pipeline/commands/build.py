@@ -194,8 +194,8 @@ def build(plan_dir: Path = Path("plan"), *, output: Path = Path("build"),
 def _build(source: Source, *, output: Path, formats: Sequence[str],
            line_numbers: bool, progress: Callable[[str], None], validate: bool,
            use_cache: bool) -> BuildResult:
-    from pipeline.render import templates_dir
-    from pipeline.render.backend import Settings, backends
+    from pipeline.render import backends, templates_dir
+    from pipeline.render.backend import Settings
 
     parser = _parser_version() if use_cache else ""
     parsed = _load_parse_cache(output, parser) if use_cache else None

@@ -8,6 +8,10 @@ anything else, so it imports nothing heavy. The build's formats are in `backend.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.render.backend import Backend
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 FILTER_DIR = PACKAGE_DIR / "render" / "filters"
@@ -29,6 +33,17 @@ def file_sha256(*paths: Path) -> str:
     for path in paths:
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
+
+
+def backends() -> dict[str, Backend]:
+    """Format -> its backend (`backend.py`); here, as only this package's own module may
+    import the formats' modules, which import `backend.py`."""
+    from pipeline.render import docx, html, pdf
+    from pipeline.render.backend import Backend
+
+    return {"pdf": Backend(pdf.start, "lip.typ", carries_manifest=True),
+            "html": Backend(html.start, "lip.html"),
+            "docx": Backend(docx.start, "reference.docx")}
 
 
 FILTERS = {"html": ("build-html-embed.lua",)}

@@ -1,6 +1,6 @@
 """Renderers: one module per output format behind one small protocol.
 
-`build.py` never branches on the format: it looks the backend up in `backends()`, calls
+`build.py` never branches on the format: it looks the backend up in `render.backends()`, calls
 `start(template=…, settings=…)` and later `.finish(doc)` on what that returns, which gives
 the file's bytes; `build.py` writes them once the plan has passed its check. A backend
 whose arguments do not depend on the document (HTML, DOCX) starts its pandoc in `start`,
@@ -91,15 +91,6 @@ class Deferred:
 
     def cancel(self) -> None:
         pass
-
-
-def backends() -> dict[str, Backend]:
-    """Format -> its backend."""
-    from pipeline.render import docx, html, pdf
-
-    return {"pdf": Backend(pdf.start, "lip.typ", carries_manifest=True),
-            "html": Backend(html.start, "lip.html"),
-            "docx": Backend(docx.start, "reference.docx")}
 
 
 FORMATS = ("pdf", "html", "docx")
