@@ -34,12 +34,10 @@ def _keep_open(path: Path) -> None:
     In a write-ahead log with `synchronous=NORMAL` a commit is not synced to the disk; the
     log is, at a checkpoint, and SQLite checkpoints whenever the last connection to a file
     closes. A command opens and closes its caches a dozen times (each conversion stores
-    its parts), and each close then synced: a cold redline of TPG waited for the disk 29
-    times (32 with SQLite's default rollback journal, 15 ms in all on this machine's disk,
-    many times that on a slow one). With this connection open, the others' closes do not
-    checkpoint: 12 waits are left, all while the two new cache files are made. The log is
-    checkpointed when it has grown to SQLite's 1,000 pages, and read or recovered by the
-    next run otherwise. A power failure may lose the last
+    its parts), and each close then synced: 28 waits for the disk in a cold redline of TPG,
+    about 15 ms of the command's 250. With this connection open, the others' closes do not
+    checkpoint: the log is checkpointed when it has grown to SQLite's 1,000 pages, and
+    read or recovered by the next run otherwise. A power failure may lose the last
     entries, never the cache's consistency; a lost entry is only converted again."""
     with _kept_lock:
         if path in _kept:
