@@ -1,15 +1,11 @@
 """The content-addressed cache of converted text (render/kvcache.py): its limit, its order of
-dropping, caches written by earlier versions of lip, and commits that do not wait for the
-disk."""
+dropping, and caches written by earlier versions of lip."""
 
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
-from pipeline.render import kvcache
 from pipeline.render.kvcache import Cache
 
 
@@ -83,36 +79,3 @@ def test_runs_opening_a_cache_of_the_earlier_form_at_once_all_use_it(tmp_path) -
         found = list(pool.map(run, range(4)))
     assert found == [{f"k{n}": str(n)} for n in range(4)]
     assert _keys(tmp_path) == {"k0", "k1", "k2", "k3"}
-
-
-def test_commits_go_to_a_log_that_stays_open_while_the_process_runs(tmp_path) -> None:
-    """A write-ahead log with `synchronous=NORMAL`, and one connection kept open: closing a
-    cache does not checkpoint (which waits for the disk). Another process sees the entries
-    at once, and after this one ended without closing anything they are all there."""
-    with _cache(tmp_path, 10**6, 1.0) as first:
-        assert first.db is not None
-        assert first.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert first.db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
-        first.put_many({"a": "x"})
-    with _cache(tmp_path, 10**6, 2.0) as second:
-        second.put_many({"b": "y"})
-    assert (tmp_path / "test.sqlite-wal").stat().st_size > 0  # not checkpointed on close
-    script = ("import os, sys\nfrom pathlib import Path\n"
-              "from pipeline.render.kvcache import Cache\n"
-              "with Cache(Path(sys.argv[1]), 'test.sqlite', 10**6) as c:\n"
-              "    print(sorted(c.get_many(['a', 'b', 'c'])))\n"
-              "    c.put_many({'c': 'z'})\n"
-              "sys.stdout.flush()\nos._exit(0)\n")
-    run = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True,
-                         text=True, check=True)
-    assert run.stdout.strip() == "['a', 'b']"
-    assert _keys(tmp_path) == {"a", "b", "c"}
-
-
-def test_a_process_keeps_only_a_few_caches_open(tmp_path) -> None:
-    for n in range(kvcache.KEPT_OPEN + 3):
-        with _cache(tmp_path / str(n), 10**6, 1.0) as cache:
-            cache.put_many({"a": str(n)})
-    assert len(kvcache._kept) == kvcache.KEPT_OPEN
-    assert (tmp_path / "0" / "test.sqlite-wal").exists() is False  # closed: checkpointed
-    assert (tmp_path / str(kvcache.KEPT_OPEN + 2) / "test.sqlite-wal").exists()

@@ -3,56 +3,18 @@
 One file and one transaction per run: a file per entry cost more than the conversion it
 saved on slow disks. Safe for runs at the same time (SQLite's locking). Beyond `limit` bytes
 the least recently used entries go, never those the current run used. A damaged or
-unusable cache makes a run slower, never wrong: it is then simply not used. Commits go to a
-write-ahead log and do not wait for the disk (`_keep_open`).
+unusable cache makes a run slower, never wrong: it is then simply not used.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
 log = logging.getLogger(__name__)
-
-KEPT_OPEN = 8
-"""Cache files a process keeps one idle connection to (`_keep_open`): a command uses up to
-five (the redline's text, page, PDF and Word file, the site's fragments); the tests open
-hundreds, and each kept connection holds three files open."""
-
-_kept: OrderedDict[Path, sqlite3.Connection] = OrderedDict()
-_kept_lock = threading.Lock()
-
-
-def _keep_open(path: Path) -> None:
-    """Keep one idle connection to `path` for the rest of the process.
-
-    In a write-ahead log with `synchronous=NORMAL` a commit is not synced to the disk; the
-    log is, at a checkpoint, and SQLite checkpoints whenever the last connection to a file
-    closes. A command opens and closes its caches a dozen times (each conversion stores
-    its parts), and each close then synced: 28 waits for the disk in a cold redline of TPG,
-    about 15 ms of the command's 250. With this connection open, the others' closes do not
-    checkpoint: the log is checkpointed when it has grown to SQLite's 1,000 pages, and
-    read or recovered by the next run otherwise. A power failure may lose the last
-    entries, never the cache's consistency; a lost entry is only converted again."""
-    with _kept_lock:
-        if path in _kept:
-            _kept.move_to_end(path)
-            return
-        try:
-            db = sqlite3.connect(path, timeout=30, isolation_level=None,
-                                 check_same_thread=False)
-            db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opens the log
-        except sqlite3.Error as e:
-            log.debug("Zwischenspeicher %s nicht offen gehalten: %s", path, e)
-            return
-        _kept[path] = db
-        while len(_kept) > KEPT_OPEN:
-            _kept.popitem(last=False)[1].close()
 
 
 class Cache:
@@ -68,10 +30,7 @@ class Cache:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(folder / name, timeout=30, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
             self._create()
-            _keep_open((folder / name).absolute())
         except (OSError, sqlite3.Error) as e:
             log.debug("Zwischenspeicher %s nicht nutzbar: %s", name, e)
             self.close()
@@ -104,7 +63,6 @@ class Cache:
         if "benutzt" in columns:
             try:
                 db.execute("VACUUM")  # the dropped texts' space back to the disk
-                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # now, not at the next checkpoint
             except sqlite3.Error as e:  # another run has it open: the space is reused
                 log.debug("Zwischenspeicher nicht verkleinert: %s", e)
 
