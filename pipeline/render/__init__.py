@@ -1,8 +1,8 @@
 """Renderers: pandoc, typst and their templates and filters, one module per concern.
 
 This package's own module holds only where its files are and the small helpers every
-renderer uses: `lip redline` imports it (for its pandoc workers, `workers.py`) before
-anything else, so it imports nothing heavy. The build's formats are in `backend.py`.
+renderer uses: `lip redline` and `lip site` import it (for their pandoc workers,
+`workers.py`) before anything else, so it imports nothing heavy. The build's formats are in `backend.py`.
 """
 
 from __future__ import annotations
