@@ -79,3 +79,62 @@ def test_runs_opening_a_cache_of_the_earlier_form_at_once_all_use_it(tmp_path) -
         found = list(pool.map(run, range(4)))
     assert found == [{f"k{n}": str(n)} for n in range(4)]
     assert _keys(tmp_path) == {"k0", "k1", "k2", "k3"}
+
+
+def test_within_writes_behind_a_store_is_read_back_at_once_and_committed_by_the_end(
+        tmp_path) -> None:
+    """A command's stores are committed by a thread of their own; until then the run reads
+    them from memory, and all are in the file when the block ends, the last one stored for a
+    key winning."""
+    import threading
+
+    from pipeline.render import kvcache
+
+    committed_by: list[str] = []
+    real_store = Cache.store
+
+    def store(self, entries):
+        committed_by.append(threading.current_thread().name)
+        return real_store(self, entries)
+
+    Cache.store = store
+    try:
+        with kvcache.writes_behind():
+            with _cache(tmp_path, 10**6, 1.0) as run:
+                run.put_many({"a": "x", "b": "y"})
+            with _cache(tmp_path, 10**6, 1.0) as run:
+                run.put_many({"a": "z"})
+                assert run.get_many(["a", "b", "c"]) == {"a": "z", "b": "y"}
+    finally:
+        Cache.store = real_store
+    assert committed_by and set(committed_by) == {"zwischenspeicher"}
+    with sqlite3.connect(tmp_path / "test.sqlite") as db:
+        assert dict(db.execute("SELECT schluessel, daten FROM eintraege")) == {"a": "z", "b": "y"}
+    with _cache(tmp_path, 10**6, 2.0) as run:  # and the next run finds them as always
+        assert run.get_many(["a", "b"]) == {"a": "z", "b": "y"}
+
+
+def test_within_writes_behind_what_a_run_uses_is_marked_used_too(tmp_path) -> None:
+    """Entries read are marked as used (the limit drops them last), behind as well."""
+    from pipeline.render import kvcache
+
+    with _cache(tmp_path, 10**6, 1.0) as run:
+        run.put_many({"a": "x" * 400, "b": "y" * 400})
+    with kvcache.writes_behind(), _cache(tmp_path, 10**6, 2.0) as run:
+        assert run.get_many(["a"]) == {"a": "x" * 400}
+    with _cache(tmp_path, 1000, 3.0) as run:
+        run.put_many({"c": "z" * 300})
+    assert _keys(tmp_path) == {"a", "c"}  # b went: a was used at 2.0
+
+
+def test_a_store_behind_that_fails_costs_nothing_but_the_entry(tmp_path) -> None:
+    """The cache file turns unusable while the command runs: the stores are lost (a later
+    run converts again), the command goes on and ends as usual."""
+    from pipeline.render import kvcache
+
+    with kvcache.writes_behind():
+        with _cache(tmp_path, 10**6, 1.0) as run:
+            (tmp_path / "test.sqlite").unlink()
+            (tmp_path / "test.sqlite").mkdir()  # no file can be opened there now
+            run.put_many({"a": "x"})
+    assert (tmp_path / "test.sqlite").is_dir()

@@ -765,3 +765,33 @@ def test_a_passages_text_inside_a_div_is_not_taken_for_the_passage(tmp_path) -> 
     assert any(t.startswith("## A\n\n::: hinweis") and t.endswith(":::") for t in cut)
     whole, cold, warm = _both(md, tmp_path, red.passages)
     assert cold == whole and warm == whole
+
+
+def test_the_redline_command_commits_its_cache_behind_and_fully(tmp_path, monkeypatch) -> None:
+    """`lip redline` does not wait for the disk at each store: the commits run in a thread
+    of their own (`kvcache.writes_behind`), and every one is done when the command returns,
+    so that the next run finds the parts."""
+    import threading
+
+    from pipeline.commands.redline import build_redline
+    from pipeline.render.kvcache import Cache
+
+    old = "".join(f"## Abschnitt {k}\n\nDer Absatz {k} bleibt, wie er ist.\n\n" for k in range(6))
+    new = old.replace("Der Absatz 2 bleibt", "Der Absatz 2 ändert sich")
+    (tmp_path / "alt.md").write_text(old, encoding="utf-8")
+    (tmp_path / "neu.md").write_text(new, encoding="utf-8")
+    committed_by: list[str] = []
+    real_store = Cache.store
+
+    def store(self, entries):
+        committed_by.append(threading.current_thread().name)
+        return real_store(self, entries)
+    monkeypatch.setattr(Cache, "store", store)
+    build_redline(dateien=(tmp_path / "alt.md", tmp_path / "neu.md"), out_root=tmp_path / "out",
+                  formats=["html", "pdf", "docx"])
+    assert committed_by and set(committed_by) == {"zwischenspeicher"}
+    converted: list[str] = []
+    monkeypatch.setattr(redline_html, "_convert",
+                        lambda items, *a, **k: converted.extend(items) or {})
+    build_redline(dateien=(tmp_path / "alt.md", tmp_path / "neu.md"), out_root=tmp_path / "out")
+    assert converted == []  # every part of the page came from the cache

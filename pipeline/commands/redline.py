@@ -378,10 +378,11 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
                   out_root: Path = Path("build/redline"), only_changes: bool = False
                   ) -> RedlineResult:
     """Build the redline in every asked format under out_root/<alt>..<neu>/."""
+    from pipeline.render.kvcache import writes_behind
     from pipeline.render.tools import cores
     from pipeline.render.workers import pandoc_workers
 
-    with pandoc_workers(cores(), enabled=small_for_workers(
+    with writes_behind(), pandoc_workers(cores(), enabled=small_for_workers(
             list(dateien) if dateien is not None else plan_dir.glob("*.md"))):
         return _build_redline(plan_dir=plan_dir, alt=alt, neu=neu,
                               seit_entscheidung=seit_entscheidung, kapitel=kapitel,

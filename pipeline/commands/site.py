@@ -786,9 +786,11 @@ def site_for_plan_dir(plan_dir: Path, out_dir: Path, *, require_valid: bool = Tr
     except PipelineError:
         log.info("kein Git-Repository oder noch kein Commit: Redlines entfallen")
     from pipeline.commands.redline import small_for_workers
+    from pipeline.render.kvcache import writes_behind
     from pipeline.render.workers import pandoc_workers
 
     # its pages, redlines and Synopsen are many short conversions (see render/workers.py)
-    with pandoc_workers(cores(), enabled=small_for_workers(plan_dir.glob("*.md"))):
+    with writes_behind(), pandoc_workers(cores(),
+                                         enabled=small_for_workers(plan_dir.glob("*.md"))):
         return build_site(plan, out_dir, plan_dir=plan_dir, repo=repo, prefix=prefix,
                           stand=stand, commit=commit)

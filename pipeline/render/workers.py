@@ -171,13 +171,17 @@ class Worker:
 
     def close(self) -> None:
         """End the process: at once (it may be in the middle of a job nobody waits for)."""
+        self.kill()
+        self._proc.wait()
+
+    def kill(self) -> None:
+        """Tell the process to end at once (`close` also waits for it)."""
         proc = self._proc
         proc.kill()
         for pipe in (proc.stdin, proc.stdout):
             with contextlib.suppress(OSError):
                 if pipe is not None:
                     pipe.close()
-        proc.wait()
 
 
 class Pool:
@@ -221,6 +225,8 @@ class Pool:
             self.closed = True
             workers, self._all, self._idle = self._all, [], []
             self._lock.notify_all()
+        for worker in workers:  # all told first, then waited for: they end side by side
+            worker.kill()
         for worker in workers:
             worker.close()
 
