@@ -101,6 +101,9 @@ def test_within_writes_behind_a_store_is_read_back_at_once_and_committed_by_the_
     try:
         with kvcache.writes_behind():
             with _cache(tmp_path, 10**6, 1.0) as run:
+                # a new file is made by the thread that commits, not waited for here
+                assert not (tmp_path / "test.sqlite").exists()
+                assert run.get_many(["a"]) == {}
                 run.put_many({"a": "x", "b": "y"})
             with _cache(tmp_path, 10**6, 1.0) as run:
                 run.put_many({"a": "z"})
@@ -132,9 +135,12 @@ def test_a_store_behind_that_fails_costs_nothing_but_the_entry(tmp_path) -> None
     run converts again), the command goes on and ends as usual."""
     from pipeline.render import kvcache
 
+    with _cache(tmp_path, 10**6, 0.0) as run:
+        run.put_many({"alt": "x"})
     with kvcache.writes_behind():
         with _cache(tmp_path, 10**6, 1.0) as run:
             (tmp_path / "test.sqlite").unlink()
             (tmp_path / "test.sqlite").mkdir()  # no file can be opened there now
             run.put_many({"a": "x"})
+            assert run.get_many(["a"]) == {"a": "x"}  # from memory meanwhile
     assert (tmp_path / "test.sqlite").is_dir()

@@ -3,7 +3,8 @@
 One file and one transaction per run: a file per entry cost more than the conversion it
 saved on slow disks. Safe for runs at the same time (SQLite's locking). Beyond `limit` bytes
 the least recently used entries go, never those the current run used. A damaged or
-unusable cache makes a run slower, never wrong: it is then simply not used.
+unusable cache makes a run slower, never wrong: it is then simply not used. Within
+`writes_behind` (lip redline, lip site) the commits run in a thread of their own.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class _WriteBehind:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._pending: dict[tuple[Path, str], dict[str, str]] = {}
-        self._thread = threading.Thread(target=self._run, name="zwischenspeicher", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=WRITER, daemon=True)
         self._thread.start()
 
     def put(self, cache: Cache, entries: dict[str, str], used: list[str] | None = None) -> None:
@@ -68,17 +69,25 @@ class _WriteBehind:
 
 
 _behind: _WriteBehind | None = None
+WRITER = "zwischenspeicher"
+"""The name of the thread that commits the stores (`writes_behind`)."""
+
+
+def behind_writer() -> bool:
+    """Whether this is the thread that commits the stores."""
+    return threading.current_thread().name == WRITER
 
 
 @contextlib.contextmanager
 def writes_behind() -> Iterator[None]:
     """Within, a cache's stores are committed by a thread of their own while the command
     goes on, and all of them before the block ends. Each commit waits for the disk (four
-    syncs with SQLite's rollback journal); a redline of a small text made eight of them and
-    waited for them: 16–21 ms of its 0.25–0.35 s (TPG, JGG, BtMG, measured with the syncs
-    turned off). What a run stores it reads back from memory until it is committed; a store
-    that fails costs a later run time, as before. Not for long-running commands (the
-    preview): their stores would wait in memory until they end."""
+    syncs with SQLite's rollback journal; on a hard disk several milliseconds each): a cold
+    redline of a small text made eight commits, and with the syncs turned off it took
+    12–21 ms less (TPG, BtMG, JGG; 0.25–0.35 s in all, on this machine's fast disk). What a
+    run stores it reads back from memory until it is committed; a store that fails costs a
+    later run time, as before. Not for long-running commands (the preview): their stores
+    would wait in memory until they end."""
     global _behind
     if _behind is not None:
         yield
@@ -100,7 +109,14 @@ class Cache:
         self.limit = limit
         self.now = time.time()
         """This run's time: what it uses is never dropped for its sake."""
+        self.later = False
+        """Within `writes_behind`, for a file not there yet: nothing to read, and the thread
+        that commits the stores creates it (a cold run waited for the disk at each of its
+        three or four new files)."""
         if folder is None:
+            return
+        if _behind is not None and not behind_writer() and not (folder / name).exists():
+            self.later = True
             return
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -153,9 +169,11 @@ class Cache:
             self.db = None
 
     def get_many(self, keys: list[str]) -> dict[str, str]:
-        if self.db is None or not keys:
+        if (self.db is None and not self.later) or not keys:
             return {}
         pending = _behind.get(self, keys) if _behind is not None else {}
+        if self.db is None:
+            return pending
         found: dict[str, str] = {}
         try:
             for start in range(0, len(keys), 500):
@@ -204,7 +222,7 @@ class Cache:
 
     def put_many(self, entries: dict[str, str]) -> None:
         """Store `entries`: now, or within `writes_behind` by its thread."""
-        if self.db is None or not entries:
+        if (self.db is None and not self.later) or not entries:
             return
         if _behind is not None:
             _behind.put(self, dict(entries))
