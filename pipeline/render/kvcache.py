@@ -29,7 +29,7 @@ class _WriteBehind:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._pending: dict[tuple[Path, str], dict[str, str]] = {}
-        self._thread = threading.Thread(target=self._run, name=WRITER, daemon=True)
+        self._thread = threading.Thread(target=self._run, name="zwischenspeicher", daemon=True)
         self._thread.start()
 
     def put(self, cache: Cache, entries: dict[str, str], used: list[str] | None = None) -> None:
@@ -44,6 +44,10 @@ class _WriteBehind:
         with self._lock:
             pending = self._pending.get((cache.folder, cache.name)) if cache.folder else None
             return {k: pending[k] for k in keys if k in pending} if pending else {}
+
+    def is_writer(self) -> bool:
+        """Whether the current thread is the one that commits."""
+        return threading.current_thread() is self._thread
 
     def close(self) -> None:
         """Wait until every store is committed."""
@@ -69,13 +73,6 @@ class _WriteBehind:
 
 
 _behind: _WriteBehind | None = None
-WRITER = "zwischenspeicher"
-"""The name of the thread that commits the stores (`writes_behind`)."""
-
-
-def behind_writer() -> bool:
-    """Whether this is the thread that commits the stores."""
-    return threading.current_thread().name == WRITER
 
 
 @contextlib.contextmanager
@@ -115,7 +112,7 @@ class Cache:
         three or four new files)."""
         if folder is None:
             return
-        if _behind is not None and not behind_writer() and not (folder / name).exists():
+        if _behind is not None and not _behind.is_writer() and not (folder / name).exists():
             self.later = True
             return
         try:
