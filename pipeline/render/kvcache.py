@@ -112,10 +112,10 @@ class Cache:
         three or four new files)."""
         if folder is None:
             return
-        if _behind is not None and not _behind.is_writer() and not (folder / name).exists():
-            self.later = True
-            return
         try:
+            if _behind is not None and not _behind.is_writer() and not (folder / name).exists():
+                self.later = True
+                return
             folder.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(folder / name, timeout=30, isolation_level=None)
             self._create()
