@@ -42,7 +42,7 @@ class _WriteBehind:
 
     def get(self, cache: Cache, keys: list[str]) -> dict[str, str]:
         with self._lock:
-            pending = self._pending.get((cache.folder, cache.name)) if cache.folder else None
+            pending = self._pending.get((cache.folder, cache.name))
             return {k: pending[k] for k in keys if k in pending} if pending else {}
 
     def is_writer(self) -> bool:

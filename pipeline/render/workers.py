@@ -171,11 +171,10 @@ class Worker:
 
     def close(self) -> None:
         """End the process: at once (it may be in the middle of a job nobody waits for)."""
-        self.kill()
-        self._proc.wait()
+        _end_all([self])
 
     def kill(self) -> None:
-        """Tell the process to end at once (`close` also waits for it)."""
+        """Tell the process to end at once (`_end_all` also waits for it)."""
         proc = self._proc
         proc.kill()
         for pipe in (proc.stdin, proc.stdout):
@@ -225,10 +224,16 @@ class Pool:
             self.closed = True
             workers, self._all, self._idle = self._all, [], []
             self._lock.notify_all()
-        for worker in workers:  # all told first, then waited for: they end side by side
-            worker.kill()
-        for worker in workers:
-            worker.close()
+        _end_all(workers)
+
+
+def _end_all(workers: list[Worker]) -> None:
+    """End the workers' processes: all told first, then waited for, so that they end side by
+    side (one after the other took 4 ms more at the end of a command)."""
+    for worker in workers:
+        worker.kill()
+    for worker in workers:
+        worker._proc.wait()
 
 
 _pool: Pool | None = None
@@ -247,8 +252,7 @@ def _close_early() -> None:
     """End the early workers no pool took over."""
     workers = list(_early)
     _early.clear()
-    for worker in workers:
-        worker.close()
+    _end_all(workers)
 
 
 def active() -> bool:
