@@ -362,7 +362,8 @@ def _write_synopse(job: _Job, out: Path) -> list[Path]:
     from pipeline.render import redline as render
 
     return render.render_synopse(job.summary, job.body, out, title=job.synopse_title,
-                                 meta=job.meta, epoch=job.epoch)
+                                 meta=job.meta, epoch=job.epoch, cache_dir=job.cache_dir,
+                                 slots=job.ahead.slots if job.ahead else None)
 
 
 WRITERS = {"html": _write_html, "pdf": _write_pdf, "docx": _write_docx,

@@ -199,6 +199,11 @@ def render_pdf(md: str, out: Path, *, title: str, meta: dict[str, str] | None = 
         typ = redline_typst.typst_whole(md, title=title, meta=meta, epoch=epoch,
                                         template=template, source_format=source_format,
                                         started=import_meanwhile("typst"))
+    return compile_pdf(typ, out, epoch=epoch)
+
+
+def compile_pdf(typ: bytes, out: Path, *, epoch: int | None = None) -> Path:
+    """The PDF (PDF/UA-1) of a typst document; its source beside it (`out` as `.typ`)."""
     import typst
 
     from pipeline.render import workers
@@ -301,13 +306,43 @@ def synopse_rows(blocks: list) -> list[tuple[list, list, bool]]:
     return rows
 
 
-def synopse_document(redline_md: str, *, title: str, heading_old: str = "Bisherige Fassung",
-                     heading_new: str = "Neue Fassung") -> dict:
-    """The Synopse as a pandoc document: one table, one row per paragraph or Maßnahme."""
+def redline_blocks(redline_md: str, *, cache_dir: Path | None = None,
+                   slots: Slot | None = None) -> list:
+    """The redline's blocks for the Synopse: read in parts (`redline_html.split_parts`),
+    each once, then from the engine's cache in `cache_dir`, on all cores; its chapters
+    unwrapped. Only their automatic heading ids differ from one reading of the whole (the
+    Synopse drops ids); where a part could read differently alone, the whole is read."""
+    from pipeline.render.redline_html import split_parts
+    from pipeline.render.redline_text import read_texts
+
+    split = split_parts(redline_md)
+    if split is None:
+        return whole_blocks(redline_md)
+    texts, defs = split
+    return [b for blocks in read_texts(texts, defs, cache_dir=cache_dir, slots=slots)
+            for b in blocks]
+
+
+def whole_blocks(redline_md: str) -> list:
+    """The redline's blocks from one reading of the whole."""
     reader, text = _as_read(redline_md)
-    doc = json.loads(run_pandoc(["-f", reader, "-t", "json"], text))
+    return json.loads(run_pandoc(["-f", reader, "-t", "json"], text))["blocks"]
+
+
+def synopse_document(redline_md: str, *, title: str, heading_old: str = "Bisherige Fassung",
+                     heading_new: str = "Neue Fassung", cache_dir: Path | None = None,
+                     slots: Slot | None = None) -> dict:
+    """The Synopse as a pandoc document: one table, one row per paragraph or Maßnahme
+    (the redline read as `redline_blocks` reads it)."""
+    return synopse_of_blocks(redline_blocks(redline_md, cache_dir=cache_dir, slots=slots),
+                             heading_old=heading_old, heading_new=heading_new)
+
+
+def synopse_of_blocks(blocks: list, *, heading_old: str = "Bisherige Fassung",
+                      heading_new: str = "Neue Fassung") -> dict:
+    """`synopse_document` of the redline's blocks."""
     rows = []
-    for old, new, unchanged in synopse_rows(doc["blocks"]):
+    for old, new, unchanged in synopse_rows(blocks):
         if unchanged and old and old[0]["t"] == "Header":
             rows.append([["", ["rl-heading"], []], [_cell(old, 2)]])
         elif unchanged and old and old[0]["t"] == "Div" and "vorgaben" in old[0]["c"][0][1]:
@@ -335,17 +370,23 @@ def _words(text: str) -> list[dict[str, Any]]:
     return out
 
 
-def synopse_json(summary_md: str, redline_md: str, title: str) -> str:
-    """Summary (Markdown) followed by the Synopse table, as pandoc JSON text."""
+def synopse_with_summary(summary_md: str, redline_md: str, title: str, *,
+                         cache_dir: Path | None = None, slots: Slot | None = None) -> dict:
+    """Summary (Markdown) followed by the Synopse table, as a pandoc document."""
     from pipeline.render.redline_text import compact_words
 
-    doc = synopse_document(redline_md, title=title)
+    doc = synopse_document(redline_md, title=title, cache_dir=cache_dir, slots=slots)
     if summary_md:
         summary = json.loads(run_pandoc(["-f", READER, "-t", "json"], summary_md))["blocks"]
         doc["blocks"] = summary + doc["blocks"]
     # the same HTML and PDF from less than half the JSON (the BGB's: 6.7 → 2.8 s to typst)
     doc["blocks"] = compact_words(doc["blocks"])
-    return json.dumps(doc, ensure_ascii=False)
+    return doc
+
+
+def synopse_json(summary_md: str, redline_md: str, title: str) -> str:
+    """`synopse_with_summary` as pandoc JSON text."""
+    return json.dumps(synopse_with_summary(summary_md, redline_md, title), ensure_ascii=False)
 
 
 def synopse_fragment(redline_md: str, *, heading_old: str, heading_new: str,
@@ -375,26 +416,42 @@ def render_synopse_html(summary_md: str, redline_md: str, out: Path, *, title: s
 
 def render_synopse_pdf(summary_md: str, redline_md: str, out: Path, *, title: str,
                        meta: dict[str, str] | None = None, epoch: int | None = None,
-                       synopse: str | None = None) -> Path:
-    """The Synopse as a PDF; `synopse`: its `synopse_json`, if made before."""
-    meta = {**(meta or {}), "synopse": "1"}
-    return render_pdf(synopse if synopse is not None else synopse_json(summary_md, redline_md,
-                                                                       title),
-                      out, title=title, meta=meta, epoch=epoch, template="redline.typ",
-                      source_format="json")
+                       cache_dir: Path | None = None, slots: Slot | None = None) -> Path:
+    """The Synopse as a PDF, read and written in parts cached in `cache_dir`."""
+    doc = synopse_with_summary(summary_md, redline_md, title, cache_dir=cache_dir, slots=slots)
+    typ = _synopse_typst(doc, title=title, meta=meta, epoch=epoch, cache_dir=cache_dir,
+                         slots=slots)
+    del doc  # typst needs the memory
+    return compile_pdf(typ, out, epoch=epoch)
+
+
+def _synopse_typst(doc: dict, *, title: str, meta: dict[str, str] | None, epoch: int | None,
+                   cache_dir: Path | None, slots: Slot | None) -> bytes:
+    """The typst of the Synopse `doc` (`synopse_with_summary`), its cells written in cached
+    stretches (`synopse_typst`)."""
+    from pipeline.render.synopse_typst import synopse_source
+
+    import_meanwhile("typst")()
+    return synopse_source(doc, title=title, meta={**(meta or {}), "synopse": "1"},
+                          epoch=epoch, cache_dir=cache_dir, slots=slots)
 
 
 def render_synopse(summary_md: str, redline_md: str, out_dir: Path, *, title: str,
-                   meta: dict[str, str] | None = None, epoch: int | None = None) -> list[Path]:
+                   meta: dict[str, str] | None = None, epoch: int | None = None,
+                   cache_dir: Path | None = None, slots: Slot | None = None) -> list[Path]:
     """synopse.html and synopse.pdf from one Synopse document (reading the redline twice
-    cost the BGB's 3 s), the page's pandoc beside the PDF's."""
+    cost the BGB's 3 s), the page's pandoc beside the PDF's. The redline is read and the
+    PDF's cells are written in parts, cached in `cache_dir` (`synopse_typst`)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    synopse = synopse_json(summary_md, redline_md, title)
+    doc = synopse_with_summary(summary_md, redline_md, title, cache_dir=cache_dir,
+                               slots=slots)
     with ThreadPoolExecutor(1, thread_name_prefix="synopse-seite") as pool:
         page = pool.submit(render_synopse_html, summary_md, redline_md,
                            out_dir / "synopse.html", title=title, meta=meta, epoch=epoch,
-                           synopse=synopse)
-        pdf = render_synopse_pdf(summary_md, redline_md, out_dir / "synopse.pdf", title=title,
-                                 meta=meta, epoch=epoch, synopse=synopse)
+                           synopse=json.dumps(doc, ensure_ascii=False))
+        typ = _synopse_typst(doc, title=title, meta=meta, epoch=epoch, cache_dir=cache_dir,
+                             slots=slots)
+        del doc  # typst needs the memory
+        pdf = compile_pdf(typ, out_dir / "synopse.pdf", epoch=epoch)
         return [page.result(), pdf]

@@ -401,6 +401,27 @@ class _Pandoc:
 
 
 PANDOC: engine.Pandoc = _Pandoc()
+
+
+def read_texts(texts: list[str], defs: list[str], *, cache_dir: Path | None = None,
+               slots: Slot | None = None) -> list[list]:
+    """The blocks of each Markdown text (each with the definitions `defs`), read as the
+    engine reads its changed chunks: each once, then from the cache in `cache_dir`; in
+    stretches of about equal size, one pandoc per core."""
+    runs = _stretches_of([len(t) for t in texts], cores())
+    sides = [([[t] for t in texts[a:b]], defs) for a, b in runs]
+    return [blocks for side in _Pandoc(cache_dir, slots=slots).parse(sides) for blocks in side]
+
+
+def _stretches_of(sizes: list[int], ways: int) -> list[tuple[int, int]]:
+    """(first, end) of at most `ways` consecutive stretches of about equal total size."""
+    total = sum(sizes)
+    cuts, done = [0], 0
+    for n, size in enumerate(sizes):
+        if n and done * ways // max(total, 1) >= len(cuts):
+            cuts.append(n)
+        done += size
+    return list(zip(cuts, [*cuts[1:], len(sizes)], strict=True)) if sizes else []
 CACHE_VERSION = "1"
 CACHE_LIMIT_BYTES = 100 * 1024 * 1024
 

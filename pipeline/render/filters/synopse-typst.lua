@@ -3,8 +3,12 @@
 -- "Maßnahme 1.1.2 …") then may end a page with its text on the next. As a typst sub-header
 -- (table.header(level: 2, repeat: false)) it moves to the next page with its first row. An
 -- unchanged box (the Vorgaben) spans both columns.
+-- In parts (Python, synopse_typst.py): a table with the attribute `lip-nur-zellen` comes
+-- back as its cells written, unassembled; the whole table then comes with those cells
+-- written in its attribute `lip-zellen` (its own cells empty), and is assembled from them.
 local M = {}
 local MARK = '// lip-zelle'
+local ONLY_CELLS, CELLS = 'lip-nur-zellen', 'lip-zellen'
 -- typst lays a table out whole: the BGB's Synopse as one table of 5,000 rows took 17 s and
 -- 6.7 GB. At the first heading row after this many cells a new table begins, with the
 -- same column heads (5 s and 1.6 GB).
@@ -41,7 +45,9 @@ function M.table(tbl)
   local kinds, blocks = cells_of(tbl)
   -- one write for all cells (a write per cell is slow), split at the mark lines (an empty
   -- cell leaves two marks on consecutive lines)
-  local text = pandoc.write(pandoc.Pandoc(blocks), 'typst', { wrap_text = 'preserve' })
+  local text = tbl.attr.attributes[CELLS]
+    or pandoc.write(pandoc.Pandoc(blocks), 'typst', { wrap_text = 'preserve' })
+  if tbl.attr.attributes[ONLY_CELLS] then return pandoc.RawBlock('typst', text) end
   local pieces, current = {}, nil
   for line in (text .. '\n'):gmatch('([^\n]*)\n') do
     if line == MARK then
