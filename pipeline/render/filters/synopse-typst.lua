@@ -4,8 +4,9 @@
 -- (table.header(level: 2, repeat: false)) it moves to the next page with its first row. An
 -- unchanged box (the Vorgaben) spans both columns.
 -- In parts (Python, synopse_typst.py): a table with the attribute `lip-nur-zellen` comes
--- back as its cells written, unassembled; the whole table then comes with those cells
--- written in its attribute `lip-zellen` (its own cells empty), and is assembled from them.
+-- back as its cells written, unassembled; the whole table then comes with its cells empty
+-- and their written text in its attribute `lip-zellen` (placeholders, each replaced by its
+-- cell's typst afterwards), and is assembled from that.
 local M = {}
 local MARK = '// lip-zelle'
 local ONLY_CELLS, CELLS = 'lip-nur-zellen', 'lip-zellen'
