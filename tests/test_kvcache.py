@@ -46,6 +46,22 @@ def test_a_text_stored_again_counts_once(tmp_path) -> None:
         assert run.get_many(["a", "b"]) == {"a": "y" * 600, "b": "z" * 300}
 
 
+def test_a_text_damaged_in_the_file_is_not_given_out(tmp_path) -> None:
+    """A text whose checksum is not the one stored with it is left out (converted again);
+    one with letters beyond ASCII comes back as it was."""
+    with _cache(tmp_path, 10**6, 1.0) as run:
+        run.put_many({"a": "<p>Änderung „neu“ – ✓</p>", "b": "{\"blocks\": []}"})
+    with sqlite3.connect(tmp_path / "test.sqlite") as db:
+        db.execute("UPDATE eintraege SET daten = '{kaputt' WHERE schluessel = 'b'")
+        db.execute("UPDATE eintraege SET daten = 'x' || substr(daten, 2) WHERE schluessel = 'a'")
+    with _cache(tmp_path, 10**6, 2.0) as run:
+        assert run.get_many(["a", "b"]) == {}  # one shorter, one of the same length
+        run.put_many({"a": "<p>Änderung „neu“ – ✓</p>", "b": "{\"blocks\": [1]}"})
+    with _cache(tmp_path, 10**6, 3.0) as run:
+        assert run.get_many(["a", "b"]) == {"a": "<p>Änderung „neu“ – ✓</p>",
+                                            "b": "{\"blocks\": [1]}"}
+
+
 def _earlier_form(folder, text: str) -> None:
     """A cache as lip wrote it before the sizes had a table of their own."""
     with sqlite3.connect(folder / "test.sqlite") as db:
@@ -64,6 +80,21 @@ def test_a_cache_of_the_earlier_form_is_emptied_and_then_used(tmp_path) -> None:
         assert run.get_many(["neu"]) == {"neu": "y" * 100}
     assert _keys(tmp_path) == {"neu"}
     assert (tmp_path / "test.sqlite").stat().st_size < before // 10  # its space given back
+
+
+def test_a_cache_of_the_form_without_checksums_is_emptied_and_then_used(tmp_path) -> None:
+    with sqlite3.connect(tmp_path / "test.sqlite") as db:
+        db.execute("CREATE TABLE eintraege (schluessel TEXT PRIMARY KEY, daten TEXT NOT NULL)")
+        db.execute("CREATE TABLE nutzung (schluessel TEXT PRIMARY KEY, benutzt REAL NOT NULL,"
+                   " groesse INTEGER NOT NULL)")
+        db.execute("INSERT INTO eintraege VALUES ('alt', 'x')")
+        db.execute("INSERT INTO nutzung VALUES ('alt', 1.0, 1)")
+    with _cache(tmp_path, 10**6, 5.0) as run:
+        assert run.get_many(["alt"]) == {}
+        run.put_many({"neu": "y" * 100})
+    with _cache(tmp_path, 10**6, 6.0) as run:
+        assert run.get_many(["neu"]) == {"neu": "y" * 100}
+    assert _keys(tmp_path) == {"neu"}
 
 
 def test_runs_opening_a_cache_of_the_earlier_form_at_once_all_use_it(tmp_path) -> None:

@@ -202,6 +202,25 @@ def test_the_engine_reads_and_writes_a_redline_seen_before_from_the_cache(tmp_pa
     assert plain.stats == first.stats == second.stats
 
 
+def test_the_engines_damaged_cache_entries_are_read_and_written_again(tmp_path) -> None:
+    """Entries changed in the file (their length is not the one stored: left out by the
+    cache) or not blocks at all (left out here) cost a conversion, not a wrong redline or
+    an internal error."""
+    import sqlite3
+
+    old = "## A\n\nEins zwei drei.\n\n## B\n\nVier fünf.\n"
+    new = "## A\n\nEins zwei vier.\n\n## B\n\nVier fünf sechs.\n"
+    plain = compare_markdown(old, new)
+    compare_markdown(old, new, cache_dir=tmp_path)
+    with sqlite3.connect(tmp_path / "redline-text.sqlite") as db:
+        rows = db.execute("SELECT schluessel, daten FROM eintraege").fetchall()
+        for n, (key, data) in enumerate(rows):  # every other one: damaged, the same length
+            damaged = "{kaputt" if n % 2 else ("x" * len(data))
+            db.execute("UPDATE eintraege SET daten = ? WHERE schluessel = ?", (damaged, key))
+    again = compare_markdown(old, new, cache_dir=tmp_path)
+    assert again.markdown == plain.markdown and again.stats == plain.stats
+
+
 @pytest.mark.parametrize("text", [DOC, "---\ntitel: x\n---\n\n# A\n\nText[^1].\n\n[^1]: Fußnote.\n",
                                   "", "Nur ein Satz."])
 def test_unchanged_markdown_is_the_redline_of_a_text_with_itself(text: str) -> None:

@@ -339,7 +339,7 @@ class _Pandoc:
         with Cache(self.cache_dir, "redline-text.sqlite", CACHE_LIMIT_BYTES) as cache:
             keys = [[self._key("lesen", REDLINE_CHUNK_READER, *defs, "\0", *group)
                      for group in groups] for groups, defs in sides]
-            found = cache.get_many([k for side in keys for k in side])
+            found = _decoded(cache.get_many([k for side in keys for k in side]))
             todo = [([g for g, k in zip(groups, side_keys, strict=True) if k not in found], defs)
                     for (groups, defs), side_keys in zip(sides, keys, strict=True)]
             self.while_reading()
@@ -351,7 +351,7 @@ class _Pandoc:
                 side = []
                 for k in side_keys:
                     if k in found:
-                        side.append(json.loads(found[k]))
+                        side.append(found[k])
                     else:
                         group, new[k] = next(fresh)
                         side.append(group)
@@ -398,6 +398,19 @@ class _Pandoc:
                     out.append(new[k])
             cache.put_many(new)
             return out
+
+
+def _decoded(found: dict[str, str]) -> dict[str, list]:
+    """The blocks of each cache entry; a damaged one is left out (read again)."""
+    out: dict[str, list] = {}
+    for key, text in found.items():
+        try:
+            blocks = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(blocks, list):
+            out[key] = blocks
+    return out
 
 
 PANDOC: engine.Pandoc = _Pandoc()
