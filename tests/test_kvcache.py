@@ -6,6 +6,8 @@ from __future__ import annotations
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from pipeline.render.kvcache import Cache
 
 
@@ -62,16 +64,25 @@ def test_a_text_damaged_in_the_file_is_not_given_out(tmp_path) -> None:
                                             "b": "{\"blocks\": [1]}"}
 
 
-def _earlier_form(folder, text: str) -> None:
-    """A cache as lip wrote it before the sizes had a table of their own."""
+def _earlier_form(folder, text: str, form: str = "one table") -> None:
+    """A cache as lip wrote it before the sizes had a table of their own ("one table"), or
+    before each text had its checksum ("no checksums")."""
     with sqlite3.connect(folder / "test.sqlite") as db:
-        db.execute("CREATE TABLE eintraege (schluessel TEXT PRIMARY KEY, daten TEXT NOT NULL,"
-                   " benutzt REAL NOT NULL)")
-        db.execute("INSERT INTO eintraege VALUES ('alt', ?, 1.0)", (text,))
+        if form == "one table":
+            db.execute("CREATE TABLE eintraege (schluessel TEXT PRIMARY KEY,"
+                       " daten TEXT NOT NULL, benutzt REAL NOT NULL)")
+            db.execute("INSERT INTO eintraege VALUES ('alt', ?, 1.0)", (text,))
+            return
+        db.execute("CREATE TABLE eintraege (schluessel TEXT PRIMARY KEY, daten TEXT NOT NULL)")
+        db.execute("CREATE TABLE nutzung (schluessel TEXT PRIMARY KEY, benutzt REAL NOT NULL,"
+                   " groesse INTEGER NOT NULL)")
+        db.execute("INSERT INTO eintraege VALUES ('alt', ?)", (text,))
+        db.execute("INSERT INTO nutzung VALUES ('alt', 1.0, ?)", (len(text),))
 
 
-def test_a_cache_of_the_earlier_form_is_emptied_and_then_used(tmp_path) -> None:
-    _earlier_form(tmp_path, "x" * 2_000_000)
+@pytest.mark.parametrize("form", ["one table", "no checksums"])
+def test_a_cache_of_an_earlier_form_is_emptied_and_then_used(form, tmp_path) -> None:
+    _earlier_form(tmp_path, "x" * 2_000_000, form)
     before = (tmp_path / "test.sqlite").stat().st_size
     with _cache(tmp_path, 10**6, 5.0) as run:
         assert run.get_many(["alt"]) == {}
@@ -80,21 +91,6 @@ def test_a_cache_of_the_earlier_form_is_emptied_and_then_used(tmp_path) -> None:
         assert run.get_many(["neu"]) == {"neu": "y" * 100}
     assert _keys(tmp_path) == {"neu"}
     assert (tmp_path / "test.sqlite").stat().st_size < before // 10  # its space given back
-
-
-def test_a_cache_of_the_form_without_checksums_is_emptied_and_then_used(tmp_path) -> None:
-    with sqlite3.connect(tmp_path / "test.sqlite") as db:
-        db.execute("CREATE TABLE eintraege (schluessel TEXT PRIMARY KEY, daten TEXT NOT NULL)")
-        db.execute("CREATE TABLE nutzung (schluessel TEXT PRIMARY KEY, benutzt REAL NOT NULL,"
-                   " groesse INTEGER NOT NULL)")
-        db.execute("INSERT INTO eintraege VALUES ('alt', 'x')")
-        db.execute("INSERT INTO nutzung VALUES ('alt', 1.0, 1)")
-    with _cache(tmp_path, 10**6, 5.0) as run:
-        assert run.get_many(["alt"]) == {}
-        run.put_many({"neu": "y" * 100})
-    with _cache(tmp_path, 10**6, 6.0) as run:
-        assert run.get_many(["neu"]) == {"neu": "y" * 100}
-    assert _keys(tmp_path) == {"neu"}
 
 
 def test_runs_opening_a_cache_of_the_earlier_form_at_once_all_use_it(tmp_path) -> None:
