@@ -416,12 +416,19 @@ def _decoded(found: dict[str, str]) -> dict[str, list]:
 PANDOC: engine.Pandoc = _Pandoc()
 
 
+PARALLEL_READ_MIN_CHARS = 20_000
+"""Below this much Markdown per run, a further pandoc costs more than it saves (the
+Synopse of an Änderungsantrag is a few lines)."""
+
+
 def read_texts(texts: list[str], defs: list[str], *, cache_dir: Path | None = None,
                slots: Slot | None = None) -> list[list]:
     """The blocks of each Markdown text (each with the definitions `defs`), read as the
     engine reads its changed chunks: each once, then from the cache in `cache_dir`; in
-    stretches of about equal size, one pandoc per core."""
-    runs = _stretches_of([len(t) for t in texts], cores())
+    stretches of about equal size, one pandoc per core (at most one per
+    PARALLEL_READ_MIN_CHARS)."""
+    sizes = [len(t) for t in texts]
+    runs = _stretches_of(sizes, min(cores(), max(1, sum(sizes) // PARALLEL_READ_MIN_CHARS)))
     sides = [([[t] for t in texts[a:b]], defs) for a, b in runs]
     return [blocks for side in _Pandoc(cache_dir, slots=slots).parse(sides) for blocks in side]
 
@@ -435,6 +442,8 @@ def _stretches_of(sizes: list[int], ways: int) -> list[tuple[int, int]]:
             cuts.append(n)
         done += size
     return list(zip(cuts, [*cuts[1:], len(sizes)], strict=True)) if sizes else []
+
+
 CACHE_VERSION = "1"
 CACHE_LIMIT_BYTES = 100 * 1024 * 1024
 
