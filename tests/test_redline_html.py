@@ -700,19 +700,66 @@ def test_a_passage_inside_a_code_fence_or_a_div_stays_in_its_part() -> None:
     assert [out[n] for n in found] == [a]
 
 
+_ABSAETZE = "\n\n".join(f"({k}) Der Absatz {k} regelt, wer die Stellungnahme schreibt."
+                         for k in range(1, 6))
+_NUMMERN = "\n\n".join(f"{k}.  die Nummer {k} nennt einen Fall" for k in range(1, 4))
+
+
+@pytest.mark.parametrize("case,old,change,joined", [
+    ("a changed paragraph inside a list of numbers: one list, loose",
+     f"## § 1 Zweck\n\n{_ABSAETZE}\n\n## § 2 Weiter\n\nText.\n", ("Absatz 3 ", "Absatz drei "),
+     True),
+    ("a changed first item, right after the heading",
+     f"## § 1 Zweck\n\n{_ABSAETZE}\n", ("Absatz 1 ", "Absatz eins "), True),
+    ("a changed last item, the list's end",
+     f"## § 1 Zweck\n\n{_ABSAETZE}\n", ("Absatz 5 ", "Absatz fünf "), True),
+    ("`(1)` and `1.` are two lists: the changed first item of the second stays apart",
+     f"## § 1 Zweck\n\n(1) Erlaubt ist, wer\n\n{_NUMMERN}\n\n(2) Sonst nicht.\n",
+     ("Nummer 1 ", "Nummer eins "), True),
+    ("a list of numbers after a changed bullet list: two lists",
+     "## A\n\n- eins\n\n- zwei\n\n1.  drei\n\n2.  vier\n", ("zwei", "zwo"), False),
+    ("a bullet list beside a changed one: read as Markdown",
+     "## A\n\n* eins\n\n* zwei\n\n- drei\n\n* vier\n", ("drei", "drei neu"), False),
+    ("a list of letters: read as Markdown",
+     "## A\n\n(a) eins\n\n(b) zwei\n\n(c) drei\n", ("zwei", "zwo"), False),
+    ("a paragraph indented under the last item (the engine's chunk holds it)",
+     f"## § 1 Zweck\n\n{_ABSAETZE}\n\n    Satz unter dem letzten Absatz.\n",
+     ("Absatz 5 ", "Absatz fünf "), True),
+])
+def test_a_changed_passage_at_a_lists_edge_is_joined_from_its_blocks_as_pandoc_joins_lists(
+        case, old, change, joined, monkeypatch) -> None:
+    """A changed passage whose list joins the list beside it (`(3)` after `(2)`) is not read
+    from its Markdown again: only the text beside it is read, and the lists are joined as
+    pandoc joins them (`joined_sources`). Where that is unsure, the part is read as
+    Markdown. Either way the page is the whole render."""
+    new = old.replace(*change)
+    assert new != old
+    red = compare_markdown(old, new, for_page=True)
+    md = "# Übersicht\n\n" + red.markdown
+    made: list[dict] = []
+    real = redline_html.joined_sources
+    monkeypatch.setattr(redline_html, "joined_sources",
+                        lambda *a, **k: made.append(real(*a, **k)) or made[-1])
+    page = redline_html.render_html_bytes(md, title="T", passages=red.passages)
+    assert page == redline_html.render_html_whole(md, title="T"), case
+    assert any(made) == joined, case
+
+
 def test_the_page_starts_its_longest_conversion_first(tmp_path, monkeypatch) -> None:
-    """Changed paragraphs are converted from their blocks, a changed list item with the list
-    it continues from its Markdown, which costs pandoc more: that run starts first, although
-    it comes last in the page, so that no core waits for it at the end. The page is still
-    the whole render."""
+    """Changed paragraphs are converted from their blocks, a changed item of a list of
+    letters with the list it continues from its Markdown (lists of numbers are joined from
+    their blocks, `joined_sources`), which costs pandoc more: that run starts first,
+    although it comes last in the page, so that no core waits for it at the end. The page
+    is still the whole render."""
     paragraphs = [f"Der Absatz {k} sagt etwas über die Beiräte und ihre Sitzungen."
                   for k in range(40)]
-    items = [f"({k}) Die Stellungnahme {k} geht an die Lenkungsgruppe und an das RTGS."
-             for k in range(1, 60)]
+    items = [f"({chr(96 + k)}) Die Stellungnahme {k} geht an die Lenkungsgruppe und an das "
+             f"RTGS, die sie beide lesen, beraten und mit ihren Fragen zurückgeben."
+             for k in range(1, 27)]
     old = "## A\n\n" + "\n\n".join(paragraphs) + "\n\n## B\n\n" + "\n\n".join(items) + "\n"
     changed = [p.replace("etwas", "viel") for p in paragraphs]
     new = ("## A\n\n" + "\n\n".join(changed) + "\n\n## B\n\n"
-           + "\n\n".join(items).replace("Stellungnahme 30 geht", "Stellungnahme 30 ging")
+           + "\n\n".join(items).replace("Stellungnahme 13 geht", "Stellungnahme 13 ging")
            + "\n")
     red = compare_markdown(old, new, for_page=True)
     md = "# Übersicht\n\n" + red.markdown

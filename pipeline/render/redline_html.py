@@ -68,6 +68,8 @@ CACHE_LIMIT_BYTES = 200 * 1024 * 1024
 TOC_DEPTH = 2
 PARALLEL_MIN_CHARS = 20_000
 """Below this much Markdown per run, another pandoc process costs more than it saves."""
+WORKER_RUN_MIN_CHARS = 6_000
+"""The same while pandoc workers convert: a run costs a worker 2–3 ms of its own."""
 RUN_MAX_CHARS = 200_000
 """At most this much Markdown per pandoc run (a pandoc holds its whole input's AST)."""
 AHEAD_RUN_MAX_CHARS = 30_000
@@ -225,49 +227,161 @@ def split_passages(texts: list[str], passages: dict[str, redline_ast.Passage] | 
     if not passages:
         return texts, {}
     texts = _joined_where_passages_span(texts, passages)
-    by_first: dict[str, list[str]] = {}
-    for md in passages:
-        by_first.setdefault(md.split("\n", 1)[0], []).append(md)
+    by_first = _by_first_line(passages)
+
+    def alone(md: str, before: str, after: str) -> bool:
+        _, first, last = passages[md]
+        if (first in redline_ast.LISTS or first == "CodeBlock") and before \
+                and _may_end_in_list(before):
+            return False
+        return not (last in redline_ast.LISTS and _may_start_with_list(after.lstrip("\n")))
+
     out: list[str] = []
     found: dict[int, str] = {}
     for text in texts:
-        pos = 0
-        # where the text since the last cut stands, fed up to `fed` (once, not again for
-        # every passage: a part with many passages that stay in it was read quadratically)
-        nesting, fed = Nesting(), 0
-        for start in _block_starts(text):
-            if start < pos:
-                continue
-            line_end = text.find("\n", start)
-            for md in by_first.get(text[start:line_end if line_end >= 0 else len(text)], ()):
-                end = start + len(md)
-                if not text.startswith(md, start) or not (
-                        end == len(text) or text.startswith("\n\n", end)):
-                    continue
-                blocks, first, last = passages[md]
-                before = text[pos:start].strip("\n")
-                if before and fed < start:
-                    for line in text[fed:start].split("\n"):
-                        nesting.feed(line)
-                    fed = start
-                if before and not nesting.top_level:
-                    continue  # the same text inside a code fence or a div: not the passage
-                if (first in redline_ast.LISTS or first == "CodeBlock") and before \
-                        and _may_end_in_list(before):
-                    continue
-                if last in redline_ast.LISTS and _may_start_with_list(text[end:].lstrip("\n")):
-                    continue
-                if before:
-                    out.append(before)
-                found[len(out)] = blocks
-                out.append(md)
-                pos = fed = end
-                nesting = Nesting()
-                break
-        rest = text[pos:].strip("\n")
-        if rest:
-            out.append(rest)
+        for md, piece in _cut_passages(text, by_first, alone):
+            if md is not None:
+                found[len(out)] = passages[md][0]
+            out.append(piece)
     return out, found
+
+
+def _by_first_line(passages: Iterable[str]) -> dict[str, list[str]]:
+    by_first: dict[str, list[str]] = {}
+    for md in passages:
+        by_first.setdefault(md.split("\n", 1)[0], []).append(md)
+    return by_first
+
+
+def _cut_passages(text: str, by_first: dict[str, list[str]],
+                  cut: Callable[[str, str, str], bool]) -> list[tuple[str | None, str]]:
+    """`text` as (passage or None, text) pieces: each changed passage (by its first line in
+    `by_first`) that stands at a block start at the top level and that `cut(passage, text
+    before it, text after it)` takes, and the text between them."""
+    out: list[tuple[str | None, str]] = []
+    pos = 0
+    # where the text since the last cut stands, fed up to `fed` (once, not again for every
+    # passage: a part with many passages that stay in it was read quadratically)
+    nesting, fed = Nesting(), 0
+    for start in _block_starts(text):
+        if start < pos:
+            continue
+        line_end = text.find("\n", start)
+        for md in by_first.get(text[start:line_end if line_end >= 0 else len(text)], ()):
+            end = start + len(md)
+            if not text.startswith(md, start) or not (
+                    end == len(text) or text.startswith("\n\n", end)):
+                continue
+            before = text[pos:start].strip("\n")
+            if before and fed < start:
+                for line in text[fed:start].split("\n"):
+                    nesting.feed(line)
+                fed = start
+            if before and not nesting.top_level:
+                continue  # the same text inside a code fence or a div: not the passage
+            if not cut(md, before, text[end:]):
+                continue
+            if before:
+                out.append((None, before))
+            out.append((md, md))
+            pos = fed = end
+            nesting = Nesting()
+            break
+    rest = text[pos:].strip("\n")
+    if rest:
+        out.append((None, rest))
+    return out
+
+
+# --- parts whose changed passages sit at a list's edge, from blocks --------------------------
+
+
+_MAY_HOLD_CHANGE = re.compile(r"\{\.(?:ins|del|moved)|^:{3,}\s*(?:ins|del)\s*$", re.M)
+"""A mark of the engine's: only a part with one may hold a changed passage."""
+_CAPTION = re.compile(r"[ ]{0,3}(?:[Tt]able)?:[ \t]")
+"""A line that may be a table's caption, which pandoc joins to the table across a blank
+line."""
+
+
+def _join(blocks: list, more: list, text_before: str, text: str) -> bool:
+    """Append the blocks `more` (read from `text`) to `blocks` (read from `text_before`) as
+    pandoc reads the two texts one after the other, a blank line between. A list at the end
+    and one of the same kind at the start are one list: pandoc joins bullet lists whatever
+    their bullets, ordered lists of the same numbering and delimiter (`(1)` and `1.` are two
+    lists), and across the blank line each item's text becomes a paragraph (its reader's
+    `compactify`: a loose list). False where unsure how pandoc reads them."""
+    if not blocks or not more:
+        blocks.extend(more)
+        return True
+    left, right = blocks[-1], more[0]
+    lt, rt = left["t"], right["t"]
+    last_piece = _PIECES.split(text_before)[-1]
+    if lt == "Plain" or "DefinitionList" in (lt, rt) or _CAPTION.match(text) \
+            or _CAPTION.match(last_piece) or (lt in redline_ast.LISTS and text[:1] in " \t"):
+        return False  # a line of text, terms, captions, what follows a list indented
+    if lt not in redline_ast.LISTS or rt not in redline_ast.LISTS or lt != rt:
+        blocks.extend(more)
+        return True
+    if lt == "OrderedList":
+        (_, left_style, left_delim), (_, right_style, right_delim) = left["c"][0], right["c"][0]
+        if left_style["t"] != "Decimal" or right_style["t"] != "Decimal":
+            return False
+        if left_delim != right_delim:
+            blocks.extend(more)
+            return True
+    items = left["c"] if lt == "BulletList" else left["c"][1]
+    if not items or not items[-1] or items[-1][-1]["t"] not in ("Plain", "Para"):
+        return False  # whether the joined list is loose depends on more than this
+    merged = [[{"t": "Para", "c": b["c"]} if b["t"] == "Plain" else b for b in item]
+              for item in [*items, *(right["c"] if rt == "BulletList" else right["c"][1])]]
+    blocks[-1] = {"t": lt, "c": merged if lt == "BulletList" else [left["c"][0], merged]}
+    blocks.extend(more[1:])
+    return True
+
+
+def joined_sources(items: dict[str, str], passages: dict[str, redline_ast.Passage],
+                   defs: list[str], slots: Slot | None = None) -> dict[str, str]:
+    """For parts (key: text) that hold changed passages `split_passages` left in them (a
+    list at their edge joins the text beside it): the part's blocks as JSON, as pandoc reads
+    the part. Only the text between the passages is read (Markdown to JSON); the passages
+    come from their blocks and the lists at their edges are joined as pandoc joins them.
+    Reading a part's Markdown again cost JGG 2013–2021 49 kB of its 153, of which 35 kB were
+    the passages. Parts where that is unsure are left out (read as Markdown)."""
+    from pipeline.render.redline_text import parse_chunks
+
+    by_first = _by_first_line(passages)
+    plans: dict[str, list[tuple[str | None, str]]] = {}
+    for key, text in items.items():
+        segments = _cut_passages(text, by_first, lambda *_: True)
+        edges = {kind for md, _ in segments if md is not None for kind in passages[md][1:]}
+        # bullet lists are mostly nested ones (the BtMG's substance lists), whose joining is
+        # unsure: reading the text beside them would be work for nothing
+        if edges and "BulletList" not in edges:
+            plans[key] = segments
+    if not plans:
+        return {}
+    used = used_definitions(items.values(), _definitions(defs))
+    # one reader for all, as a run of these parts would have (a table syntax more than a
+    # text needs reads it the same)
+    reader = reader_for(*(items[k] for k in plans), *used, reader=REDLINE_READER) \
+        + "-auto_identifiers"
+    between = list(dict.fromkeys(t for segments in plans.values()
+                                 for md, t in segments if md is None))
+    [blocks_read] = parse_chunks([([[t] for t in between], used)], slots, reader=reader) \
+        if between else [[]]
+    read = dict(zip(between, blocks_read, strict=True))
+    out: dict[str, str] = {}
+    for key, segments in plans.items():
+        blocks: list = []
+        before = ""
+        for md, text in segments:
+            more = json.loads(passages[md][0]) if md is not None else read[text]
+            if not _join(blocks, more, before, text):
+                break
+            before = text
+        else:
+            out[key] = json.dumps(blocks, ensure_ascii=False)
+    return out
 
 
 def _cut_before_headings(md: str) -> list[str]:
@@ -460,9 +574,12 @@ def _convert(items: list[tuple[str, str]], defs: list[str],
     from_blocks = [(k, t) for k, t in items if k in passages]
     plain = [(k, t) for k, t in items if k not in passages and _may_be_plain(t)]
     marked = [(k, t) for k, t in items if k not in passages and not _may_be_plain(t)]
+    # a worker's run costs it little beside its work: runs of Markdown down to a few kB keep
+    # both cores busy (a run of 30 kB took 39 ms while the other worker idled after 10)
+    run_min = WORKER_RUN_MIN_CHARS if workers_active() else PARALLEL_MIN_CHARS
     runs = [(run, _FROM_BLOCKS) for run in part_runs(from_blocks, run_max)] \
-        + [(run, _PLAIN) for run in part_runs(plain, run_max)] \
-        + [(run, _FILTERED_RUN) for run in part_runs(marked, run_max)]
+        + [(run, _PLAIN) for run in part_runs(plain, run_max, run_min)] \
+        + [(run, _FILTERED_RUN) for run in part_runs(marked, run_max, run_min)]
     # the longest first: a long run started last would leave the other cores idle meanwhile
     runs.sort(key=_run_cost, reverse=True)
     parts, again = _convert_runs(runs, defs, slots, passages)
@@ -858,14 +975,14 @@ def _renumber_note(item: str, n: int | str) -> str:
     return _BACKLINK.sub(f'<a href="#fnref{n}" class="footnote-back" role="doc-backlink">', item)
 
 
-def part_runs(items: list[tuple[str, str]],
-              run_max: int = RUN_MAX_CHARS) -> list[list[tuple[str, str]]]:
-    """Runs of parts for one pandoc each: at least one per core (above
-    PARALLEL_MIN_CHARS), at most RUN_MAX_CHARS each, so that a pandoc's memory does not grow
-    with the document, and as many as fill every core in each round."""
+def part_runs(items: list[tuple[str, str]], run_max: int = RUN_MAX_CHARS,
+              run_min: int = PARALLEL_MIN_CHARS) -> list[list[tuple[str, str]]]:
+    """Runs of parts for one pandoc each: at least one per core (above `run_min`), at most
+    `run_max` each, so that a pandoc's memory does not grow with the document, and as many as
+    fill every core in each round."""
     sizes = [len(t) for _, t in items]
     total = sum(sizes)
-    ways = max(1, min(cores(), total // PARALLEL_MIN_CHARS), -(-total // run_max))
+    ways = max(1, min(cores(), total // run_min), -(-total // run_max))
     if ways > cores():  # whole rounds: five runs on two cores leave one core idle at the end
         ways = -(-ways // cores()) * cores()
     return [[items[k] for k in run] for run in balanced_runs(sizes, ways)]
@@ -1117,6 +1234,10 @@ def render_html_bytes(md: str, *, title: str, meta: dict[str, str] | None = None
         parts.update(_cached_parts(cache, [k for k in keys if k not in parts]))
         missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in parts}
         coming = ahead.wait_ready() if missing else set()
+        if passages:
+            holding = {k: t for k, t in missing.items() if k not in coming and k not in sources
+                       and _MAY_HOLD_CHANGE.search(t)}
+            sources.update(joined_sources(holding, passages, defs, ahead.slots))
         try:
             _convert_into(parts, {k: t for k, t in missing.items() if k not in coming}, defs,
                           cache, ahead.slots, PAGE_RUN_MAX_CHARS, sources)

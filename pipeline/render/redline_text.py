@@ -81,21 +81,23 @@ def _split_json(out: str, sep: str, count: int) -> list[str] | None:
     return texts
 
 
-def _parse_one_by_one(groups: list[list[str]], defs: list[str]) -> list[tuple[list, str]]:
+def _parse_one_by_one(groups: list[list[str]], defs: list[str],
+                      reader: str = REDLINE_CHUNK_READER) -> list[tuple[list, str]]:
     """(blocks, their JSON) of each group, one pandoc each."""
     log.debug("redline: separator lost, parsing %d groups one by one", len(groups))
     out = []
     for g in groups:
-        blocks = json.loads(run_pandoc(["-f", REDLINE_CHUNK_READER, "-t", "json"],
+        blocks = json.loads(run_pandoc(["-f", reader, "-t", "json"],
                                        "\n\n".join([*g, *defs]) + "\n"))["blocks"]
         out.append((blocks, json.dumps(blocks, ensure_ascii=False)))
     return out
 
 
 def parse_chunks(sides: list[tuple[list[list[str]], list[str]]],
-                 slots: Slot | None = None, with_json: bool = False) -> list[list]:
+                 slots: Slot | None = None, with_json: bool = False,
+                 reader: str = REDLINE_CHUNK_READER) -> list[list]:
     """For each side (groups of Markdown chunks, definitions): the blocks of each group, or
-    with `with_json` (blocks, their JSON) pairs.
+    with `with_json` (blocks, their JSON) pairs; read with `reader`.
 
     One pandoc call per side, all sides at once (one per core); while pandoc workers run,
     the sides are cut into pieces that keep the cores busy alike (`_pieces`). A chunk that
@@ -104,8 +106,7 @@ def parse_chunks(sides: list[tuple[list[list[str]], list[str]]],
     pieces = _pieces([[len(g) + sum(map(len, g)) for g in groups] for groups, _ in sides])
     seps = ["RLSEP" + secrets.token_hex(6) for _ in pieces]
     outputs = run_pandoc_side_by_side(
-        [(["-f", REDLINE_CHUNK_READER, "-t", "json"],
-          _chunk_source(sides[k][0][a:b], sides[k][1], sep))
+        [(["-f", reader, "-t", "json"], _chunk_source(sides[k][0][a:b], sides[k][1], sep))
          for (k, a, b), sep in zip(pieces, seps, strict=True)], slots=slots) if pieces else []
     result: list[list] = [[] for _ in sides]
     for (k, a, b), sep, out in sorted(zip(pieces, seps, outputs, strict=True)):
@@ -117,7 +118,7 @@ def parse_chunks(sides: list[tuple[list[list[str]], list[str]]],
         except ValueError:
             pairs = None
         if pairs is None:
-            pairs = _parse_one_by_one(groups, defs)
+            pairs = _parse_one_by_one(groups, defs, reader)
         result[k].extend(pairs if with_json else [blocks for blocks, _ in pairs])
     return result
 
