@@ -705,34 +705,42 @@ _ABSAETZE = "\n\n".join(f"({k}) Der Absatz {k} regelt, wer die Stellungnahme sch
 _NUMMERN = "\n\n".join(f"{k}.  die Nummer {k} nennt einen Fall" for k in range(1, 4))
 
 
-@pytest.mark.parametrize("case,old,change,joined", [
-    ("a changed paragraph inside a list of numbers: one list, loose",
-     f"## § 1 Zweck\n\n{_ABSAETZE}\n\n## § 2 Weiter\n\nText.\n", ("Absatz 3 ", "Absatz drei "),
-     True),
-    ("a changed first item, right after the heading",
-     f"## § 1 Zweck\n\n{_ABSAETZE}\n", ("Absatz 1 ", "Absatz eins "), True),
-    ("a changed last item, the list's end",
-     f"## § 1 Zweck\n\n{_ABSAETZE}\n", ("Absatz 5 ", "Absatz fünf "), True),
-    ("`(1)` and `1.` are two lists: the changed first item of the second stays apart",
+def _rewritten(*numbers: int) -> list[tuple[str, str]]:
+    return [(f"Absatz {k} regelt, wer", f"Absatz {k} bestimmt nun, wer genau") for k in numbers]
+
+
+@pytest.mark.parametrize("case,old,changes,joined", [
+    ("changed paragraphs inside a list of numbers: one list, loose",
+     f"## § 1 Zweck\n\n{_ABSAETZE}\n\n## § 2 Weiter\n\nText.\n", _rewritten(2, 3, 4), True),
+    ("the changed first items, right after the heading",
+     f"## § 1 Zweck\n\n{_ABSAETZE}\n", _rewritten(1, 2, 3), True),
+    ("the changed last items, the list's end",
+     f"## § 1 Zweck\n\n{_ABSAETZE}\n", _rewritten(3, 4, 5), True),
+    ("`(1)` and `1.` are two lists: the changed first items of the second stay apart",
      f"## § 1 Zweck\n\n(1) Erlaubt ist, wer\n\n{_NUMMERN}\n\n(2) Sonst nicht.\n",
-     ("Nummer 1 ", "Nummer eins "), True),
+     [(f"Nummer {k} nennt einen", f"Nummer {k} nennt nun einen ganz anderen") for k in (1, 2)],
+     True),
     ("a list of numbers after a changed bullet list: two lists",
-     "## A\n\n- eins\n\n- zwei\n\n1.  drei\n\n2.  vier\n", ("zwei", "zwo"), False),
+     "## A\n\n- eins\n\n- zwei\n\n1.  drei\n\n2.  vier\n", [("zwei", "zwo")], False),
     ("a bullet list beside a changed one: read as Markdown",
-     "## A\n\n* eins\n\n* zwei\n\n- drei\n\n* vier\n", ("drei", "drei neu"), False),
+     "## A\n\n* eins\n\n* zwei\n\n- drei\n\n* vier\n", [("drei", "drei neu")], False),
     ("a list of letters: read as Markdown",
-     "## A\n\n(a) eins\n\n(b) zwei\n\n(c) drei\n", ("zwei", "zwo"), False),
+     "## A\n\n(a) eins\n\n(b) zwei\n\n(c) drei\n", [("zwei", "zwo")], False),
     ("a paragraph indented under the last item (the engine's chunk holds it)",
      f"## § 1 Zweck\n\n{_ABSAETZE}\n\n    Satz unter dem letzten Absatz.\n",
-     ("Absatz 5 ", "Absatz fünf "), True),
+     _rewritten(4, 5), True),
+    ("more text beside the changes than changed: read as Markdown",
+     f"## § 1 Zweck\n\n{_ABSAETZE}\n", _rewritten(3), False),
 ])
 def test_a_changed_passage_at_a_lists_edge_is_joined_from_its_blocks_as_pandoc_joins_lists(
-        case, old, change, joined, monkeypatch) -> None:
+        case, old, changes, joined, monkeypatch) -> None:
     """A changed passage whose list joins the list beside it (`(3)` after `(2)`) is not read
     from its Markdown again: only the text beside it is read, and the lists are joined as
     pandoc joins them (`joined_sources`). Where that is unsure, the part is read as
     Markdown. Either way the page is the whole render."""
-    new = old.replace(*change)
+    new = old
+    for before, after in changes:
+        new = new.replace(before, after)
     assert new != old
     red = compare_markdown(old, new, for_page=True)
     md = "# Übersicht\n\n" + red.markdown
@@ -740,7 +748,10 @@ def test_a_changed_passage_at_a_lists_edge_is_joined_from_its_blocks_as_pandoc_j
     real = redline_html.joined_sources
     monkeypatch.setattr(redline_html, "joined_sources",
                         lambda *a, **k: made.append(real(*a, **k)) or made[-1])
-    page = redline_html.render_html_bytes(md, title="T", passages=red.passages)
+    from pipeline.render.workers import pandoc_workers
+
+    with pandoc_workers(2):  # as for texts up to 1 MB
+        page = redline_html.render_html_bytes(md, title="T", passages=red.passages)
     assert page == redline_html.render_html_whole(md, title="T"), case
     assert any(made) == joined, case
 

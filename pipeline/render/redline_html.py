@@ -339,37 +339,50 @@ def _join(blocks: list, more: list, text_before: str, text: str) -> bool:
     return True
 
 
-def joined_sources(items: dict[str, str], passages: dict[str, redline_ast.Passage],
-                   defs: list[str], slots: Slot | None = None) -> dict[str, str]:
-    """For parts (key: text) that hold changed passages `split_passages` left in them (a
-    list at their edge joins the text beside it): the part's blocks as JSON, as pandoc reads
-    the part. Only the text between the passages is read (Markdown to JSON); the passages
-    come from their blocks and the lists at their edges are joined as pandoc joins them.
-    Reading a part's Markdown again cost JGG 2013–2021 49 kB of its 153, of which 35 kB were
-    the passages. Parts where that is unsure are left out (read as Markdown)."""
-    from pipeline.render.redline_text import parse_chunks
+Plan = dict[str, list[tuple[str | None, str]]]
+"""Parts (key) to put together from blocks, each as `_cut_passages` cuts it."""
 
+
+def plan_joins(items: dict[str, str], passages: dict[str, redline_ast.Passage]) -> Plan:
+    """Of the parts (key: text) that may hold changed passages `split_passages` left in
+    them (a list at their edge joins the text beside it), those worth putting together from
+    blocks (`joined_sources`): cut into their passages and the text between them, where that
+    text is at most twice the passages (it must be read first) and no passage begins or ends
+    with a bullet list (mostly nested ones, the BtMG's substance lists, whose joining is
+    unsure)."""
     by_first = _by_first_line(passages)
-    plans: dict[str, list[tuple[str | None, str]]] = {}
+    plans: Plan = {}
     for key, text in items.items():
+        if not _MAY_HOLD_CHANGE.search(text):
+            continue
         segments = _cut_passages(text, by_first, lambda *_: True)
         edges = {kind for md, _ in segments if md is not None for kind in passages[md][1:]}
-        # bullet lists are mostly nested ones (the BtMG's substance lists), whose joining is
-        # unsure: reading the text beside them would be work for nothing
-        if edges and "BulletList" not in edges:
+        beside = sum(len(t) for md, t in segments if md is None)
+        if edges and "BulletList" not in edges and beside <= 2 * (len(text) - beside):
             plans[key] = segments
+    return plans
+
+
+def joined_sources(plans: Plan, passages: dict[str, redline_ast.Passage], defs: list[str],
+                   slots: Slot | None = None) -> dict[str, str]:
+    """For the parts `plans` (`plan_joins`): each part's blocks as JSON, as pandoc reads the
+    part. Only the text between the passages is read (Markdown to JSON); the passages come
+    from their blocks and the lists at their edges are joined as pandoc joins them (`_join`).
+    Reading the parts' Markdown again cost JGG 2013–2021 49 kB of its 153, of which 35 kB
+    were the passages. A part where joining is unsure is left out (read as Markdown)."""
+    from pipeline.render.redline_text import parse_chunks, stretch_sides
+
     if not plans:
         return {}
-    used = used_definitions(items.values(), _definitions(defs))
+    texts = ["".join(t for _, t in segments) for segments in plans.values()]
+    used = used_definitions(texts, _definitions(defs))
     # one reader for all, as a run of these parts would have (a table syntax more than a
     # text needs reads it the same)
-    reader = reader_for(*(items[k] for k in plans), *used, reader=REDLINE_READER) \
-        + "-auto_identifiers"
+    reader = reader_for(*texts, *used, reader=REDLINE_READER) + "-auto_identifiers"
     between = list(dict.fromkeys(t for segments in plans.values()
                                  for md, t in segments if md is None))
-    [blocks_read] = parse_chunks([([[t] for t in between], used)], slots, reader=reader) \
-        if between else [[]]
-    read = dict(zip(between, blocks_read, strict=True))
+    read = dict(zip(between, [blocks for side in parse_chunks(
+        stretch_sides(between, used), slots, reader=reader) for blocks in side], strict=True))
     out: dict[str, str] = {}
     for key, segments in plans.items():
         blocks: list = []
@@ -1234,11 +1247,16 @@ def render_html_bytes(md: str, *, title: str, meta: dict[str, str] | None = None
         parts.update(_cached_parts(cache, [k for k in keys if k not in parts]))
         missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in parts}
         coming = ahead.wait_ready() if missing else set()
-        if passages:
-            holding = {k: t for k, t in missing.items() if k not in coming and k not in sources
-                       and _MAY_HOLD_CHANGE.search(t)}
-            sources.update(joined_sources(holding, passages, defs, ahead.slots))
+        # only while pandoc workers convert (texts up to 1 MB): in a larger text the text
+        # beside the passages is long, and a pandoc of its own reads it (SGB VI's six
+        # years: twice the passages, the page 1.71 → 1.96 s)
+        plans = plan_joins({k: t for k, t in missing.items()
+                            if k not in coming and k not in sources}, passages) \
+            if passages and workers_active() else {}
         try:
+            # (read first, then all parts at once: while the text beside the passages was
+            # read, converting the other parts took the workers it needed, TPG 36 → 45 ms)
+            sources.update(joined_sources(plans, passages or {}, defs, ahead.slots))
             _convert_into(parts, {k: t for k, t in missing.items() if k not in coming}, defs,
                           cache, ahead.slots, PAGE_RUN_MAX_CHARS, sources)
             ahead.join()

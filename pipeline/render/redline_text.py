@@ -428,10 +428,16 @@ def read_texts(texts: list[str], defs: list[str], *, cache_dir: Path | None = No
     engine reads its changed chunks: each once, then from the cache in `cache_dir`; in
     stretches of about equal size, one pandoc per core (at most one per
     PARALLEL_READ_MIN_CHARS)."""
+    return [blocks for side in _Pandoc(cache_dir, slots=slots).parse(stretch_sides(texts, defs))
+            for blocks in side]
+
+
+def stretch_sides(texts: list[str], defs: list[str]) -> list[tuple[list[list[str]], list[str]]]:
+    """`texts` as sides for `parse_chunks`: consecutive stretches of about equal size, one
+    per core (at most one per PARALLEL_READ_MIN_CHARS), each text a group of its own."""
     sizes = [len(t) for t in texts]
     runs = _stretches_of(sizes, min(cores(), max(1, sum(sizes) // PARALLEL_READ_MIN_CHARS)))
-    sides = [([[t] for t in texts[a:b]], defs) for a, b in runs]
-    return [blocks for side in _Pandoc(cache_dir, slots=slots).parse(sides) for blocks in side]
+    return [([[t] for t in texts[a:b]], defs) for a, b in runs]
 
 
 def _stretches_of(sizes: list[int], ways: int) -> list[tuple[int, int]]:
