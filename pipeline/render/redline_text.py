@@ -144,12 +144,21 @@ def _pieces(sizes: list[list[int]]) -> list[tuple[int, int, int]]:
     total = sum(map(sum, sizes))
     if not total or max(map(sum, sizes)) * ways < UNEVEN * total:
         return whole  # about even already: more runs would only cost their own time
+    pieces = _cut_stretches(sizes, ways)
+    lengths = {p: sum(sizes[p[0]][p[1]:p[2]]) for p in pieces}
+    return sorted(pieces, key=lambda p: -lengths[p])
+
+
+def _cut_stretches(sizes: list[list[int]], ways: int) -> list[tuple[int, int, int]]:
+    """(side, first group, end) of the groups of all sides in a row cut into `ways`
+    stretches of about equal size, each also cut where a side ends."""
+    total = sum(map(sum, sizes))
     pieces: list[tuple[int, int, int]] = []
     done = 0
     for k, side in enumerate(sizes):
         first, stretch = 0, -1
         for g, n in enumerate(side):
-            begins_in = done * ways // total  # the stretch this group begins in
+            begins_in = done * ways // max(total, 1)  # the stretch this group begins in
             if g > first and begins_in != stretch:
                 pieces.append((k, first, g))
                 first = g
@@ -157,8 +166,7 @@ def _pieces(sizes: list[list[int]]) -> list[tuple[int, int, int]]:
             done += n
         if side:
             pieces.append((k, first, len(side)))
-    lengths = {p: sum(sizes[p[0]][p[1]:p[2]]) for p in pieces}
-    return sorted(pieces, key=lambda p: -lengths[p])
+    return pieces
 
 
 PARALLEL_WRITE_MIN_CHARS = 13_000
@@ -436,19 +444,8 @@ def stretch_sides(texts: list[str], defs: list[str]) -> list[tuple[list[list[str
     """`texts` as sides for `parse_chunks`: consecutive stretches of about equal size, one
     per core (at most one per PARALLEL_READ_MIN_CHARS), each text a group of its own."""
     sizes = [len(t) for t in texts]
-    runs = _stretches_of(sizes, min(cores(), max(1, sum(sizes) // PARALLEL_READ_MIN_CHARS)))
-    return [([[t] for t in texts[a:b]], defs) for a, b in runs]
-
-
-def _stretches_of(sizes: list[int], ways: int) -> list[tuple[int, int]]:
-    """(first, end) of at most `ways` consecutive stretches of about equal total size."""
-    total = sum(sizes)
-    cuts, done = [0], 0
-    for n, size in enumerate(sizes):
-        if n and done * ways // max(total, 1) >= len(cuts):
-            cuts.append(n)
-        done += size
-    return list(zip(cuts, [*cuts[1:], len(sizes)], strict=True)) if sizes else []
+    ways = min(cores(), max(1, sum(sizes) // PARALLEL_READ_MIN_CHARS))
+    return [([[t] for t in texts[a:b]], defs) for _, a, b in _cut_stretches([sizes], ways)]
 
 
 CACHE_VERSION = "1"
