@@ -729,6 +729,11 @@ def _rewritten(*numbers: int) -> list[tuple[str, str]]:
     ("a paragraph indented under the last item (the engine's chunk holds it)",
      f"## § 1 Zweck\n\n{_ABSAETZE}\n\n    Satz unter dem letzten Absatz.\n",
      _rewritten(4, 5), True),
+    ("a table between two changed items, its rules its first and last lines",
+     "## A\n\n(1) Eins.\n\n(2) Absatz 2 regelt, wer die Stellungnahme schreibt.\n\n"
+     "-------  ------\n  12     34\n-------  ------\n\n"
+     "(3) Absatz 3 regelt, wer die Stellungnahme schreibt.\n\n(4) Vier.\n",
+     _rewritten(2, 3), True),
     ("more text beside the changes than changed: read as Markdown",
      f"## § 1 Zweck\n\n{_ABSAETZE}\n", _rewritten(3), False),
 ])

@@ -374,7 +374,9 @@ def joined_sources(plans: Plan, passages: dict[str, redline_ast.Passage], defs: 
 
     if not plans:
         return {}
-    texts = ["".join(t for _, t in segments) for segments in plans.values()]
+    # each part's text as it stands (a ruled line at a segment's edge must stay a line of its
+    # own, or the reader would lack the table syntax it needs)
+    texts = ["\n\n".join(t for _, t in segments) for segments in plans.values()]
     used = used_definitions(texts, _definitions(defs))
     # one reader for all, as a run of these parts would have (a table syntax more than a
     # text needs reads it the same)
