@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pipeline.errors import RenderError
 from pipeline.files import write_atomic
 from pipeline.redline.engine import DEL, INS, PANDOC_API, resolve_blocks
-from pipeline.render import FILTER_DIR, templates_dir
+from pipeline.render import FILTER_DIR, redline_ast, templates_dir
 from pipeline.render.reader import REDLINE_READER as READER
 from pipeline.render.tools import Slot, fixed_clock, import_meanwhile, run_pandoc
 
@@ -240,7 +240,6 @@ def _plainify_headers(blocks: list) -> list:
     return out
 
 
-_WITH_ID = ("Span", "Div", "Link", "Image", "CodeBlock", "Table", "Figure", "Code")
 
 
 def _strip_ids(node: Any) -> Any:
@@ -251,7 +250,7 @@ def _strip_ids(node: Any) -> Any:
         t, c = node.get("t"), node.get("c")
         if c is None or isinstance(c, str):
             return node
-        if t in _WITH_ID:
+        if t in redline_ast.WITH_ID:
             attr = c[0]
             return {"t": t, "c": [["", attr[1], attr[2]], *[_strip_ids(x) for x in c[1:]]]}
         if t == "Header":

@@ -33,6 +33,8 @@ from collections.abc import Iterable
 from typing import Any
 
 LISTS = ("BulletList", "OrderedList")
+WITH_ID = ("Span", "Div", "Link", "Image", "CodeBlock", "Table", "Figure", "Code")
+"""Elements whose attributes come first in their content (a heading's come second)."""
 _SEPARATOR = {"t": "RawBlock", "c": ["html", "<!-- -->"]}
 _NO_ATTR = ["", [], []]
 _INLINES = frozenset({"Str", "Space", "SoftBreak", "Emph", "Strong", "Span"})

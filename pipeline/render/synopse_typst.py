@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.render.kvcache import Cache
-from pipeline.render.redline_ast import json_document
+from pipeline.render.redline_ast import WITH_ID, json_document
 from pipeline.render.redline_html import part_runs
 from pipeline.render.redline_typst import (
     CACHE_LIMIT_BYTES,
@@ -52,7 +52,6 @@ _STRETCH_MARK = re.compile(r"^// rl-teil: (\S+)\n", re.M)
 _END = "ende"
 _HEADING = '"t": "Header"'
 _LINK_TARGET = re.compile(r'\{"t": "Link", "c": \[\[.*?\], \[.*?\], \["#((?:[^"\\]|\\.)*)", "')
-_WITH_ID = ("Span", "Div", "Link", "Image", "CodeBlock", "Table", "Figure", "Code")
 
 
 class _Whole(Exception):  # noqa: N818  (not an error: a way out)
@@ -174,7 +173,7 @@ def _ids(node: Any) -> set[str]:
             c = x.get("c")
             if x.get("t") == "Header" and isinstance(c, list):
                 found.add(c[1][0])
-            elif x.get("t") in _WITH_ID and isinstance(c, list):
+            elif x.get("t") in WITH_ID and isinstance(c, list):
                 found.add(c[0][0])
             stack.extend(x.values())
         elif isinstance(x, list):
