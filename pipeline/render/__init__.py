@@ -2,7 +2,8 @@
 
 This package's own module holds only where its files are and the small helpers every
 renderer uses: `lip redline` and `lip site` import it (for their pandoc workers,
-`workers.py`) before anything else, so it imports nothing heavy. The build's formats are in `backend.py`.
+`workers.py`) before anything else, so it imports nothing heavy. The build's formats are
+listed in `backends()`, their protocol is in `backend.py`.
 """
 
 from __future__ import annotations

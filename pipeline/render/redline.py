@@ -184,21 +184,15 @@ def _unique_change_ids(docx: Path, title: str, version: str) -> None:
 
 def render_pdf(md: str, out: Path, *, title: str, meta: dict[str, str] | None = None,
                epoch: int | None = None, template: str = "redline.typ",
-               source_format: str = READER, cache_dir: Path | None = None,
-               slots: Slot | None = None) -> Path:
+               cache_dir: Path | None = None, slots: Slot | None = None) -> Path:
     """Tagged PDF (PDF/UA-1) via pandoc → typst with the council template. Markdown is
     converted in parts, cached in `cache_dir` (`redline_typst`); `slots` are shared with the
     command's other pandocs."""
     from pipeline.render import redline_typst
 
-    if source_format == READER:
-        import_meanwhile("typst")()  # typst loads while pandoc converts
-        typ = redline_typst.typst_source(md, title=title, meta=meta, epoch=epoch,
-                                         cache_dir=cache_dir, slots=slots, template=template)
-    else:
-        typ = redline_typst.typst_whole(md, title=title, meta=meta, epoch=epoch,
-                                        template=template, source_format=source_format,
-                                        started=import_meanwhile("typst"))
+    import_meanwhile("typst")()  # typst loads while pandoc converts
+    typ = redline_typst.typst_source(md, title=title, meta=meta, epoch=epoch,
+                                     cache_dir=cache_dir, slots=slots, template=template)
     return compile_pdf(typ, out, epoch=epoch)
 
 
