@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from support import corpus_pairs, corpus_redline, needs_corpus
+from support import corpus_pairs, corpus_redline, needs_corpus, spy_first_arguments
 
 from pipeline.render import redline_html, redline_typst
 
@@ -62,14 +62,7 @@ Noch eine Fußnote[^b] und [^a]. ![Karte](karte.png)
 
 def _spy_whole(monkeypatch) -> list[str]:
     """The Markdown of each whole-document conversion (the frame's is the body mark alone)."""
-    seen: list[str] = []
-    whole = redline_typst.typst_whole
-
-    def spy(md, **kw):
-        seen.append(md)
-        return whole(md, **kw)
-    monkeypatch.setattr(redline_typst, "typst_whole", spy)
-    return seen
+    return spy_first_arguments(monkeypatch, redline_typst, "typst_whole")
 
 
 def _both(md: str, tmp_path) -> tuple[bytes, bytes, bytes]:

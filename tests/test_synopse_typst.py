@@ -8,7 +8,7 @@ import json
 import sqlite3
 
 import pytest
-from support import corpus_pairs, corpus_redline, needs_corpus
+from support import corpus_pairs, corpus_redline, needs_corpus, spy_first_arguments
 
 from pipeline.render import redline as render
 from pipeline.render import redline_typst, synopse_typst
@@ -94,14 +94,13 @@ def _whole_doc(md: str) -> dict:
 
 
 def _spy_whole(monkeypatch) -> list[str]:
-    seen: list[str] = []
-    whole = synopse_typst.typst_whole
+    """The JSON of each conversion with the template: the whole Synopse or its skeleton."""
+    return spy_first_arguments(monkeypatch, synopse_typst, "typst_whole")
 
-    def spy(md, **kw):
-        seen.append(md)
-        return whole(md, **kw)
-    monkeypatch.setattr(synopse_typst, "typst_whole", spy)
-    return seen
+
+def _spy_written(monkeypatch) -> list[list]:
+    """The stretches each time cells are written."""
+    return spy_first_arguments(monkeypatch, synopse_typst, "_write_cells")
 
 
 def _cached(folder) -> set[str]:
@@ -133,13 +132,10 @@ def test_a_changed_section_is_written_again_and_no_other(tmp_path, monkeypatch) 
     before = _cached(tmp_path)
     changed = render.synopse_with_summary(
         SUMMARY, DOC.replace("Unverändert.", "Jetzt [geändert]{.ins}."), "S", cache_dir=tmp_path)
-    written: list[int] = []
-    real = synopse_typst._write_cells
-    monkeypatch.setattr(synopse_typst, "_write_cells",
-                        lambda todo, slots: written.append(len(todo)) or real(todo, slots))
+    written = _spy_written(monkeypatch)
     typ = synopse_typst.synopse_source(changed, title="S", meta={"synopse": "1"},
                                        cache_dir=tmp_path)
-    assert written == [1]
+    assert [len(todo) for todo in written] == [1]
     assert typ == _whole_typst(changed)
     # the changed stretch is a new entry, the others are the ones before
     assert before <= _cached(tmp_path) and len(_cached(tmp_path) - before) == 1
@@ -178,13 +174,10 @@ def test_what_stretches_cannot_give_is_converted_whole(case, md, tmp_path, monke
 def test_the_synopse_pdf_comes_from_the_cache_the_second_time(tmp_path, monkeypatch) -> None:
     first = render.render_synopse(SUMMARY, DOC, tmp_path / "a", title="S", epoch=0,
                                   cache_dir=tmp_path / "cache")
-    written: list[int] = []
-    real = synopse_typst._write_cells
-    monkeypatch.setattr(synopse_typst, "_write_cells",
-                        lambda todo, slots: written.append(len(todo)) or real(todo, slots))
+    written = _spy_written(monkeypatch)
     again = render.render_synopse(SUMMARY, DOC, tmp_path / "b", title="S", epoch=0,
                                   cache_dir=tmp_path / "cache")
-    assert written == [0]
+    assert [len(todo) for todo in written] == [0]
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in again]
     assert again[1].read_bytes().startswith(b"%PDF")
 

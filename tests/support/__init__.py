@@ -31,6 +31,19 @@ needs_oparl_schemas = pytest.mark.skipif(
            "Arbeitsbereich neben dem Repository, nicht in einem einzelnen Klon")
 
 
+def spy_first_arguments(monkeypatch, module, name: str) -> list:
+    """Let `module.name` work as before, and record the first argument of each call (what
+    a test asks of a conversion: whether the whole document went to it, which parts)."""
+    seen: list = []
+    real = getattr(module, name)
+
+    def spy(first, *args, **kwargs):
+        seen.append(first)
+        return real(first, *args, **kwargs)
+    monkeypatch.setattr(module, name, spy)
+    return seen
+
+
 def copy_plan(name: str, dest: Path) -> Path:
     """Copy fixture plan `name` to `dest/plan` and return that plan folder (the repository
     root is its parent)."""
