@@ -1654,8 +1654,23 @@ def resolve_blocks(blocks: list, accept: bool, keep_marks: bool = False) -> list
                 inner = walk_blocks(x["c"][1])
                 out.extend([{"t": "Div", "c": [x["c"][0], inner]}] if keep_marks else inner)
                 continue
+            if x["t"] in ("OrderedList", "BulletList"):
+                kept = walk_list(x)
+                out.extend([kept] if kept is not None else [])
+                continue
             out.append(walk(x))
         return out
+
+    def walk_list(node: dict) -> dict | None:
+        """A list without the items that only held what is dropped: an item wholly inserted
+        is no empty item „(2)“ of the old version, and the old items keep their numbers."""
+        ordered = node["t"] == "OrderedList"
+        items = [walk_blocks(item) for item in (node["c"][1] if ordered else node["c"])]
+        kept = [new for old, new in zip(node["c"][1] if ordered else node["c"], items,
+                                        strict=True) if not old or not _blank(new)]
+        if not kept:
+            return None
+        return {"t": node["t"], "c": [node["c"][0], kept] if ordered else kept}
 
     def walk(node: Any) -> Any:
         if isinstance(node, list):
@@ -1670,6 +1685,14 @@ def resolve_blocks(blocks: list, accept: bool, keep_marks: bool = False) -> list
         return node
 
     return walk_blocks(blocks)
+
+
+def _blank(blocks: list) -> bool:
+    """Nothing left to read: no block, or only paragraphs without words (a wholly inserted
+    item of one line is a paragraph holding one inserted span)."""
+    return all(b["t"] in ("Plain", "Para")
+               and all(x["t"] in ("Space", "SoftBreak", "LineBreak") for x in b["c"])
+               for b in blocks)
 
 
 _ALL_BLOCKS = _BLOCK_TYPES | {"CodeBlock", "RawBlock", "HorizontalRule"}
