@@ -125,6 +125,37 @@ def test_synopse_has_two_aligned_columns(sample, tmp_path: Path) -> None:
     assert "<ins>" in right and "<del>" not in right
 
 
+def test_the_synopse_columns_number_each_versions_own_paragraphs() -> None:
+    """Paragraphs numbered „(1)“, „(2)“ are an ordered list to pandoc. Where a law inserts
+    paragraphs (2) to (4) (BGB 2012, § 312g), the redline wraps each new item's text as
+    inserted; the old column must not show their empty items „(2) (3) (4)“ nor number the
+    old second paragraph „(5)“. Each column is its version's own list, items and numbers; a
+    list wholly inserted or struck is none in the other column."""
+    old = ("(1) Erster Absatz bleibt.\n\n(2) Der alte zweite Absatz.\n\n"
+           "(3) Der alte dritte Absatz.\n\nDanach.\n\n- ein Punkt\n")
+    new = ("(1) Erster Absatz bleibt.\n\n(2) Ein ganz neuer Absatz mit vielen Wörtern.\n\n"
+           "(3) Noch ein neuer.\n\n(4) Der alte zweite Absatz.\n\n"
+           "(5) Der alte dritte Absatz.\n\nDanach.\n\n1. eins\n2. zwei\n")
+    red = redline_text.compare_markdown(old, new)
+    doc = redline_render.synopse_document(red.markdown, title="T")
+    rows = doc["blocks"][0]["c"][4][0][3]
+    columns = [[b for row in rows for b in row[1][side][4]] for side in (0, 1)]
+    for blocks, text, accept in zip(columns, (old, new), (False, True), strict=True):
+        plain = redline.resolve_blocks(blocks, accept=accept)  # its own marks unwrapped
+        wanted = redline_text.parse_markdown(text)
+        assert [(b["t"], len(b["c"][1]) if b["t"] == "OrderedList" else None,
+                 b["c"][0][0] if b["t"] == "OrderedList" else None) for b in plain] \
+            == [(b["t"], len(b["c"][1]) if b["t"] == "OrderedList" else None,
+                 b["c"][0][0] if b["t"] == "OrderedList" else None) for b in wanted]
+        assert redline.ast_words(plain) == redline.ast_words(wanted)
+    # a wholly inserted item of one line (a paragraph of one inserted span) goes too
+    items = redline_text.parse_markdown("1. eins\n2. [zwei]{.ins}\n3. drei\n")
+    kept = redline.resolve_blocks(items, accept=False)
+    assert [len(b["c"][1]) for b in kept] == [2]
+    assert redline.resolve_blocks(redline_text.parse_markdown("- [neu]{.ins}\n"),
+                                  accept=False) == []
+
+
 @pytest.mark.slow
 @pytest.mark.office
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) nicht installiert")
@@ -167,19 +198,26 @@ def _bbox_words(pdf: Path) -> list[tuple[int, float, float, str]]:
     return words
 
 
-def _bars(pdf: Path) -> dict[int, list[float]]:
-    """The change bars' vertical centres (pt from the top) on each page: dark runs in the
-    left margin, 0.4 cm outside the text (the PDF rasterised at 72 dpi, a pixel a point)."""
+def _pages_gray(pdf: Path) -> list[tuple[int, int, bytes]]:
+    """Each page as (width, height, grey pixels), rasterised at 72 dpi: a pixel a point."""
     out = subprocess.run(["pdftoppm", "-r", "72", "-gray", str(pdf)], capture_output=True,
                          check=True).stdout
-    bars: dict[int, list[float]] = {}
-    page = 0
+    pages = []
     while out:  # one binary PGM per page: "P5\nWIDTH HEIGHT\n255\n" and the pixels
         _, size, _, out = out.split(b"\n", 3)
         width, height = map(int, size.split())
-        pixels, out = out[:width * height], out[width * height:]
-        page += 1
-        dark = [min(pixels[y * width:y * width + width][55:62]) < 128 for y in range(height)]
+        pages.append((width, height, out[:width * height]))
+        out = out[width * height:]
+    return pages
+
+
+def _bars(pdf: Path, margin: str = "left") -> dict[int, list[float]]:
+    """The change bars' vertical centres (pt from the top) on each page: dark runs in the
+    left (or right) margin, 0.4 cm outside the text."""
+    bars: dict[int, list[float]] = {}
+    for page, (width, height, pixels) in enumerate(_pages_gray(pdf), start=1):
+        columns = slice(55, 62) if margin == "left" else slice(width - 63, width - 56)
+        dark = [min(pixels[y * width:y * width + width][columns]) < 128 for y in range(height)]
         starts = [y for y in range(height) if dark[y] and (y == 0 or not dark[y - 1])]
         ends = [y for y in range(height) if dark[y] and (y + 1 == height or not dark[y + 1])]
         bars[page] = [(a + b) / 2 for a, b in zip(starts, ends, strict=True)]
@@ -194,7 +232,8 @@ def _has_bar(bars: dict[int, list[float]], page: int, word_top: float) -> bool:
 def test_pdf_draws_a_change_bar_beside_each_changed_line(tmp_path: Path) -> None:
     """Each mark puts a short bar into the left margin at the line where it starts, also on
     a later page, in a list and in a table; and in the Synopse also where a row breaks
-    across pages, so that a mark in its left column comes after marks of the next page."""
+    across pages, so that a mark in its left column comes after marks of the next page. A
+    mark of the Synopse's new column has its bar in the right margin, beside its column."""
     md = ("# Kapitel A\n\nEin Satz mit [eingefügtem]{.ins} Wort.\n\n"
           "Noch ein Absatz, hier [ohne]{.del} Wort.\n\n- Ein Punkt mit [neuem]{.ins} Text.\n\n"
           "| Spalte | Wert |\n|---|---|\n| Zeile | [alt]{.del} |\n\n"
@@ -221,9 +260,49 @@ def test_pdf_draws_a_change_bar_beside_each_changed_line(tmp_path: Path) -> None
     start = next(p for p, x, _, w in words if w == "Neu" and x > 290)
     end = next(p for p, x, _, w in words if w == "alte" and x < 290)
     assert end > start, "the row breaks across pages"
+    right = _bars(synopse, "right")  # the new column's marks: in the right margin
     for word, left in (("Neu", False), ("alte", True), ("neue", False)):
         page, y = next((p, y) for p, x, y, w in words if w == word and (x < 290) == left)
-        assert _has_bar(bars, page, y), (word, page, y, bars)
+        assert _has_bar(bars if left else right, page, y), (word, page, y, bars, right)
+    assert not _has_bar(bars, start, next(y for _, x, y, w in words if w == "Neu" and x > 290))
+
+
+def _dark_columns(pdf: Path, page: int, y: float) -> list[int]:
+    """The dark pixels' x (pt) across the line whose words begin `y` pt from the top."""
+    width, _, pixels = _pages_gray(pdf)[page - 1]
+    row = pixels[int(y + 5) * width:int(y + 5) * width + width]
+    return [x for x in range(width) if row[x] < 128]
+
+
+def test_a_changed_blocks_bar_stands_beside_its_text_not_on_a_number_or_a_rule(
+        tmp_path: Path) -> None:
+    """An inserted block has a bar along its side. At the text's edge it stands in the margin
+    with the others; in a numbered paragraph („(2)“, an item to pandoc) it stood on the
+    number, and in the Synopse's new column on the rule between the columns, 0.4 cm left of
+    the block. Now it stands between the number (or the rule) and the text."""
+    md = ("# T\n\n(1) Erster Absatz.\n\n(2) ::: ins\n    Eingefügter zweiter Absatz.\n    :::\n\n"
+          "(3) Dritter Absatz.\n\n::: ins\nGanz neuer Absatz danach.\n:::\n\nSchluss.\n")
+    pdf = redline_render.render_pdf(md, tmp_path / "r.pdf", title="Test", epoch=0)
+    words = _bbox_words(pdf)
+    page, number_x, y = next((p, x, y) for p, x, y, w in words if w == "(2)")
+    text_x = next(x for p, x, _, w in words if w == "Eingefügter")
+    dark = _dark_columns(pdf, page, y)
+    assert any(number_x + 12 < x < text_x for x in dark), (number_x, text_x, dark)
+    assert not any(number_x - 20 < x < number_x for x in dark), "nothing left of the number"
+    page, y = next((p, y) for p, x, y, w in words if w == "Ganz")
+    assert _has_bar(_bars(pdf), page, y), "a block at the text's edge: its bar in the margin"
+
+    synopse = redline_render.render_synopse_pdf("", md, tmp_path / "s.pdf", title="S", epoch=0)
+    words = _bbox_words(synopse)
+    rule = next(x for p, x, _, w in words if w == "Neue") - 5  # the cell's inset: 5 pt
+    page, text_x, y = next((p, x, y) for p, x, y, w in words if w == "Ganz")
+    dark = _dark_columns(synopse, page, y)
+    assert any(rule + 1 < x < text_x for x in dark), (rule, text_x, dark)
+    assert not any(rule - 15 < x < rule - 1 for x in dark), "no bar across the rule"
+    page, number_x, y = next((p, x, y) for p, x, y, w in words if w == "(2)" and x > rule)
+    text_x = next(x for p, x, _, w in words if w == "Eingefügter" and x > rule)
+    dark = _dark_columns(synopse, page, y)
+    assert any(number_x + 12 < x < text_x for x in dark), (number_x, text_x, dark)
 
 
 def test_synopse_pdf_keeps_list_items_boxes_and_headings_together(tmp_path: Path) -> None:
