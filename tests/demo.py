@@ -90,6 +90,7 @@ class StepFailed(RuntimeError):
 
 def main(out: Path, *, quiet: bool = False) -> dict[str, Path]:
     """Play the story in `out/repo`; return {what: where} for every output it names."""
+    out = out.resolve()  # its commands run inside out/repo: `make demo` passes build/demo
     if out.exists():
         shutil.rmtree(out)
     repo = out / "repo"

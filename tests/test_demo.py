@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from demo import main
@@ -15,8 +16,9 @@ OPARL = OPARL_SCHEMAS
 
 
 @pytest.mark.slow
-def test_demo_plays_the_whole_story_and_every_output_holds(tmp_path) -> None:
-    outputs = main(tmp_path / "demo", quiet=True)
+def test_demo_plays_the_whole_story_and_every_output_holds(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # as `make demo` calls it: a folder relative to the clone
+    outputs = main(Path("demo"), quiet=True)
     repo = outputs["Repository mit der ganzen Geschichte"]
     for what, path in outputs.items():
         assert path.exists(), what
