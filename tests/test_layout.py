@@ -284,6 +284,39 @@ def test_the_redline_page_fits_a_phone(tmp_path) -> None:
     assert found["scroll"] <= 390 and found["right"] <= 390, found
 
 
+@pytest.mark.browser
+def test_the_synopse_page_stacks_its_versions_on_a_phone(tmp_path) -> None:
+    """At 390 px a Synopse row shows „Bisher“ above „Neu“, each as wide as the window (two
+    columns of 170 px squeezed numbered paragraphs to a few words a line), without scrolling
+    sideways; at 1,280 px the versions stand side by side."""
+    from pipeline.commands.redline import build_redline
+
+    alt, neu = tmp_path / "alt.md", tmp_path / "neu.md"
+    alt.write_text("(1) Erster Absatz bleibt.\n\n(2) Der alte zweite Absatz.\n", encoding="utf-8")
+    neu.write_text("(1) Erster Absatz bleibt.\n\n(2) Ein ganz neuer Absatz mit vielen Wörtern.\n\n"
+                   "(3) Der alte zweite Absatz.\n", encoding="utf-8")
+    result = build_redline(dateien=(alt, neu), out_root=tmp_path / "out", formats=("synopse",))
+    page_file = next(f for f in result.files if f.name == "synopse.html")
+    found = {}
+    with chromium() as browser:
+        for width in (390, 1280):
+            page = browser.new_page(viewport={"width": width, "height": 800})
+            page.goto(page_file.as_uri())
+            found[width] = page.evaluate("""() => {
+              const row = [...document.querySelectorAll('table.synopse tbody tr')]
+                .find(tr => tr.cells.length === 2);
+              const [old, neu] = [...row.cells].map(td => td.getBoundingClientRect());
+              return {stacked: neu.top >= old.bottom - 1, oldWidth: old.width, newWidth: neu.width,
+                      label: getComputedStyle(row.cells[0], '::before').content,
+                      scroll: document.documentElement.scrollWidth};
+            }""")
+            page.close()
+    phone, wide = found[390], found[1280]
+    assert phone["stacked"] and phone["label"] == '"Bisher"', phone
+    assert phone["oldWidth"] > 300 and phone["newWidth"] > 300 and phone["scroll"] <= 390, phone
+    assert not wide["stacked"] and wide["label"] in ("none", "normal"), wide
+
+
 def test_line_numbers_neither_collide_nor_number_empty_lines(tmp_path) -> None:
     """`--zeilennummern`: each number beside a line of text, none over another (page 1 has the
     Beratungsfolge beside the Drucksache's facts)."""
