@@ -1665,9 +1665,8 @@ def resolve_blocks(blocks: list, accept: bool, keep_marks: bool = False) -> list
         """A list without the items that only held what is dropped: an item wholly inserted
         is no empty item „(2)“ of the old version, and the old items keep their numbers."""
         ordered = node["t"] == "OrderedList"
-        items = [walk_blocks(item) for item in (node["c"][1] if ordered else node["c"])]
-        kept = [new for old, new in zip(node["c"][1] if ordered else node["c"], items,
-                                        strict=True) if not old or not _blank(new)]
+        walked = [(old, walk_blocks(old)) for old in (node["c"][1] if ordered else node["c"])]
+        kept = [new for old, new in walked if not old or not _blank(new)]
         if not kept:
             return None
         return {"t": node["t"], "c": [node["c"][0], kept] if ordered else kept}

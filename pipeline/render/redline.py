@@ -234,8 +234,6 @@ def _plainify_headers(blocks: list) -> list:
     return out
 
 
-
-
 def _strip_ids(node: Any) -> Any:
     """Drop identifiers (the old column repeats the new one's ids). Words, spaces and other
     elements without content of their own are taken as they are, not copied (the BGB's

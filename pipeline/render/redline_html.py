@@ -348,8 +348,9 @@ def plan_joins(items: dict[str, str], passages: dict[str, redline_ast.Passage]) 
     them (a list at their edge joins the text beside it), those worth putting together from
     blocks (`joined_sources`): cut into their passages and the text between them, where that
     text is at most twice the passages (it must be read first) and no passage begins or ends
-    with a bullet list (mostly nested ones, the BtMG's substance lists, whose joining is
-    unsure)."""
+    with a bullet list: mostly nested ones (the BtMG's substance lists), whose pieces read
+    alone differ from the whole (`*    *   Fentanyl` then `    *   -` is an item and a code
+    block alone), so that `_join` gave up on three of four such parts."""
     by_first = _by_first_line(passages)
     plans: Plan = {}
     for key, text in items.items():

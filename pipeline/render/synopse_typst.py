@@ -93,13 +93,11 @@ def synopse_source(doc: dict[str, Any], *, title: str, meta: dict[str, str] | No
     # 3 MB of cells through pandoc's JSON reader and Lua took the BGB's 0.4 s
     pieces = _pieces("".join(cells[k] for k in keys) + CELL_MARK)
     tag = "rlzelle" + secrets.token_hex(5) + "n"
-    empty = [[row[0], [[c[0], c[1], c[2], c[3], []] for c in row[1]]] for row in rows]
     skeleton = {"t": "Table", "c": [
         [attr[0], attr[1], [*attr[2], [CELLS, "".join(
             f"{CELL_MARK}\n{tag}{n}\n" for n in range(len(pieces))) + CELL_MARK]]],
-        caption, columns, [head[0], [[r[0], [[c[0], c[1], c[2], c[3], []] for c in r[1]]]
-                                     for r in head[1]]],
-        [[bodies[0][0], bodies[0][1], bodies[0][2], empty]], foot]}
+        caption, columns, [head[0], [_emptied(r) for r in head[1]]],
+        [[bodies[0][0], bodies[0][1], bodies[0][2], [_emptied(r) for r in rows]]], foot]}
     out = typst_whole(json.dumps({**doc, "blocks": [*before, skeleton]}, ensure_ascii=False),
                       title=title, meta=meta, epoch=epoch, template=template,
                       source_format="json").decode("utf-8")
@@ -107,6 +105,11 @@ def synopse_source(doc: dict[str, Any], *, title: str, meta: dict[str, str] | No
     if {int(n) for n in placeholder.findall(out)} != set(range(len(pieces))):
         return whole()  # not expected: each cell's placeholder (the column heads' repeated)
     return placeholder.sub(lambda m: pieces[int(m.group(1))], out).encode("utf-8")
+
+
+def _emptied(row: list) -> list:
+    """A table row with its cells' content taken out (attributes and spans kept)."""
+    return [row[0], [[*cell[:4], []] for cell in row[1]]]
 
 
 def _pieces(text: str) -> list[str]:
