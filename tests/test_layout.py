@@ -393,3 +393,48 @@ def test_table_cells_are_ragged_not_justified(shipped) -> None:
     usual = sorted(spacing)[len(spacing) // 2]
     stretched = [round(s / usual, 2) for s in spacing if s > 1.1 * usual]
     assert not stretched, f"gedehnte Zeilen in Tabellenzellen: {stretched[:10]}"
+
+
+def _list_markers(browser, page_file: Path) -> list[str]:
+    """The list numbers a screen reader announces on a page (Chromium's accessibility tree),
+    which are the ones it shows."""
+    page = browser.new_page()
+    page.goto(page_file.as_uri())
+    nodes = page.context.new_cdp_session(page).send("Accessibility.getFullAXTree")["nodes"]
+    page.close()
+    return [n.get("name", {}).get("value", "").strip() for n in nodes
+            if n.get("role", {}).get("value") == "ListMarker"]
+
+
+@pytest.mark.browser
+def test_paragraphs_numbered_in_parentheses_read_as_the_text_numbers_them(tmp_path) -> None:
+    """„(1)“ and „a)“, as laws and statutes number their paragraphs, are what every HTML page
+    shows and a screen reader announces, not „1.“ and „a.“ (pandoc's HTML keeps only the
+    number style): the redline page, the Synopse, the site and the Beschlussdrucksache."""
+    from pipeline.commands import site
+    from pipeline.commands.redline import build_redline
+
+    paragraphs = "(1) Erster Absatz.\n\n(2) Zweiter Absatz:\n\n    a) eins\n    b) zwei\n"
+    alt, neu = tmp_path / "alt.md", tmp_path / "neu.md"
+    alt.write_text(paragraphs, encoding="utf-8")
+    neu.write_text(paragraphs.replace("zwei", "zwei\n    c) drei") + "\n(3) Neu.\n",
+                   encoding="utf-8")
+    result = build_redline(dateien=(alt, neu), out_root=tmp_path / "out",
+                           formats=("html", "synopse"))
+    plan = tmp_path / "plan"
+    shutil.copytree(SHIPPED_PLAN, plan)
+    chapter = plan / "11-bildung.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n" + paragraphs, encoding="utf-8")
+    site.site_for_plan_dir(plan, tmp_path / "site", require_valid=False)
+    drucksache = build(plan, output=tmp_path / "build", formats=("html",), validate=False)
+    pages = {f.name: f for f in result.files if f.suffix == ".html"}
+    pages["site"] = tmp_path / "site" / "bildung.html"
+    pages["Drucksache"] = drucksache.outputs["html"]
+    with chromium() as browser:
+        found = {name: _list_markers(browser, f) for name, f in pages.items()}
+    new = ["(1)", "(2)", "(3)", "a)", "b)", "c)"]
+    assert sorted(found["redline.html"]) == new, found
+    assert sorted(found["synopse.html"]) == sorted(["(1)", "(2)", "a)", "b)", *new]), found
+    for name in ("site", "Drucksache"):  # beside the plan's own bullets and „1.“ lists
+        assert {"(1)", "(2)", "a)", "b)"} <= set(found[name]), (name, found[name])
+        assert not {"a.", "b."} & set(found[name]), (name, found[name])

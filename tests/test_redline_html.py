@@ -877,3 +877,90 @@ def test_the_redline_command_commits_its_cache_behind_and_fully(tmp_path, monkey
                         lambda items, *a, **k: converted.extend(items) or {})
     build_redline(dateien=(tmp_path / "alt.md", tmp_path / "neu.md"), out_root=tmp_path / "out")
     assert converted == []  # every part of the page came from the cache
+
+
+# --- lists numbered „(1)“ or „a)“ -----------------------------------------------------------
+
+LISTS_DOC = """## § 1 Absätze
+
+(1) Erster Absatz.
+
+(2) Zweiter Absatz:
+
+    1) eins
+    2) zwei
+
+    a) Buchstabe
+    b) noch einer
+
+    (iv) römisch
+    (v) fünf
+
+(3) Dritter Absatz mit [neuem]{.ins} Wort.
+
+## § 2 Ohne Klammern
+
+1. eins
+2. zwei
+
+A) groß
+B) noch einer
+
+> (1) Im Zitat.
+"""
+
+LIST_CLASSES = ["two-parens-decimal", "one-paren-decimal", "one-paren-lower-alpha",
+                "two-parens-lower-roman", "one-paren-upper-alpha", "two-parens-decimal"]
+
+
+def _list_classes(html: bytes) -> list[str]:
+    import re
+
+    return re.findall(r'<div class="((?:one-paren|two-parens)-[a-z-]+)">\s*<ol', html.decode())
+
+
+def test_lists_numbered_in_parentheses_keep_them_in_every_part(tmp_path) -> None:
+    """pandoc's HTML shows „(1)“ as „1.“ and „a)“ as „a.“: each such list goes into a div
+    that names its numbers (the page's style writes them), in the whole render, in parts
+    with the filter, in parts without it and warm from the cache; a list numbered „1.“
+    stays as it is."""
+    whole, cold, warm = _both(LISTS_DOC, tmp_path)
+    assert cold == whole and warm == whole
+    assert sorted(_list_classes(whole)) == sorted(LIST_CLASSES)
+    assert '<ol type="1">\n<li>eins</li>' in whole.decode()  # „1.“: no div
+    plain = LISTS_DOC.replace("[neuem]{.ins}", "neuem")  # no mark: parts without the filter
+    whole, cold, warm = _both(plain, tmp_path / "ohne")
+    assert cold == whole and warm == whole
+    assert sorted(_list_classes(whole)) == sorted(LIST_CLASSES)
+
+
+def test_a_changed_list_numbered_in_parentheses_from_its_blocks(tmp_path) -> None:
+    """A changed passage the page converts from the engine's blocks (JSON, no filter) gets
+    its divs from Python, as the filter gives them to the whole render."""
+    old = "## § 1\n\n(1) Erster Absatz.\n\n(2) Zweiter Absatz.\n\n## § 2\n\nText.\n"
+    new = "## § 1\n\n(1) Erster Absatz, geändert.\n\n(2) Zweiter Absatz.\n\n" \
+          "a) neu\nb) auch neu\n\n## § 2\n\nText.\n"
+    red = compare_markdown(old, new, for_page=True)
+    md, passages = "::::: {.rl-kapitel autor=\"lip\"}\n" + red.markdown + ":::::\n", red.passages
+    texts, _ = redline_html.split_parts(md)
+    _, from_blocks = redline_html.split_passages(texts, passages)
+    assert any('"OneParen"' in b for b in from_blocks.values())
+    whole, cold, warm = _both(md, tmp_path, passages)
+    assert cold == whole and warm == whole
+    assert _list_classes(whole) == ["two-parens-decimal", "one-paren-lower-alpha"]
+
+
+def test_the_python_divs_are_the_filters() -> None:
+    """`delimited_lists` (for the parts converted without a filter) gives pandoc's JSON
+    exactly as filters/list-delimiters.lua does: every style and delimiter, nested, in a
+    quote, a definition, a table cell and a footnote."""
+    md = ("(1) a\n\n    i) b\n    ii) c\n\n(2) d\n\n#. e\n\n(A) f\n\nI) g\n\n3. h\n\n"
+          "> (i) zitat[^n]\n\nBegriff\n:   a) erklärt\n\n"
+          "+-----------+\n| Zelle     |\n+===========+\n| (1) x     |\n+-----------+\n\n"
+          "[^n]: Fußnote\n\n    (a) in der Note\n")
+    plain = json.loads(run_pandoc(["-f", REDLINE_READER, "-t", "json"], md))
+    filtered = json.loads(run_pandoc(["-f", REDLINE_READER, "-t", "json", "--lua-filter",
+                                      str(redline_html.FILTER_LISTS)], md))
+    assert plain != filtered
+    assert redline_html.delimited_lists(plain) == filtered
+    assert json.dumps(filtered).count('"Div"') == 8  # all but „#.“ and „3.“

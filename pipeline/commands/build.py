@@ -132,7 +132,8 @@ def tool_versions(templates: Path) -> dict[str, str]:
     from pipeline.render.pandoc import pandoc_version
     from pipeline.render.pdf import typst_version
 
-    files = sorted(p for p in templates.iterdir() if p.is_file()) + sorted(FILTER_DIR.glob("build-*.lua"))
+    files = sorted(p for p in templates.iterdir() if p.is_file()) + sorted(FILTER_DIR.glob("build-*.lua")) \
+        + [FILTER_DIR / "list-delimiters.lua"]
     return {"lip": __version__, "pandoc": pandoc_version(), "typst": typst_version(),
             "vorlagen_sha256": file_sha256(*files)}
 

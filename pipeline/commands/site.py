@@ -49,6 +49,9 @@ LUA_FILTER = Path(__file__).resolve().parents[1] / "render" / "filters" / "site.
 CHANGES_ONLY = ["--lua-filter=" + str(LUA_FILTER.with_name("changes-only.lua"))]
 """Extra pandoc arguments for the "nur Änderungen" view of a redline."""
 ASSETS = ("site.css", "site.js")
+LIST_NUMBERS_CSS = TEMPLATES.parent / "list-numbers.css"
+"""The numbers of lists numbered „(1)“ or „a)“ (filters/list-delimiters.lua), shared with
+the redline page and the Beschlussdrucksache: appended to site.css."""
 RESERVED = {"index", "massnahmen", "fassungen"}
 DOWNLOADS = (
     ("LIP-2.0.pdf", "Plan als PDF"),
@@ -155,7 +158,8 @@ FRAGMENT_CACHE_VERSION = "1"
 def _fragment_tool_key() -> str:
     return hashlib.sha256("\0".join([
         FRAGMENT_CACHE_VERSION, pandoc_identity(), PLAN_READER,
-        file_sha256(LUA_FILTER, LUA_FILTER.with_name("changes-only.lua"))]).encode()).hexdigest()
+        file_sha256(LUA_FILTER, LUA_FILTER.with_name("changes-only.lua"),
+                    LUA_FILTER.with_name("list-delimiters.lua"))]).encode()).hexdigest()
 
 
 def render_fragments(sources: list[tuple[str, list[str]]],
@@ -745,6 +749,8 @@ def write_site(out_dir: Path, files: dict[str, str], images: dict[str, bytes],
             (tmp / name).write_text(text, encoding="utf-8")
         for name in ASSETS:
             shutil.copyfile(TEMPLATES / name, tmp / name)
+        with open(tmp / "site.css", "a", encoding="utf-8") as css:  # „(1)“ lists, as elsewhere
+            css.write(LIST_NUMBERS_CSS.read_text(encoding="utf-8"))
         for rel, data in images.items():
             (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
             (tmp / rel).write_bytes(data)

@@ -47,7 +47,7 @@ def backends() -> dict[str, Backend]:
             "docx": Backend(docx.start, "reference.docx")}
 
 
-FILTERS = {"html": ("build-html-embed.lua",)}
+FILTERS = {"html": ("build-html-embed.lua", "list-delimiters.lua")}
 """Lua filters per format (the PDF's are in render/pandoc.py)."""
 
 

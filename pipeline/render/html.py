@@ -20,7 +20,8 @@ class HtmlConversion(PendingPandoc):
 def start(*, template: Path, settings: Settings) -> HtmlConversion:
     """One file with everything in it: the style sheet in a <style> element and the images
     as data: URIs (see filters/build-html-embed.lua), so nothing is fetched when it is opened."""
-    css = template.with_name("lip.css").read_text(encoding="utf-8")
+    css = "".join(template.with_name(name).read_text(encoding="utf-8")
+                  for name in ("lip.css", "list-numbers.css"))
     style = settings.work_dir / "stil.html"
     style.write_text(f"<style>\n{css}</style>\n", encoding="utf-8")
     return HtmlConversion("html5", ["-s", f"--template={template}", f"--include-in-header={style}",

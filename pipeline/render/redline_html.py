@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
 from html import unescape
 from pathlib import Path
+from typing import Any
 
 from pipeline.files import write_atomic
 from pipeline.plan.nesting import Nesting
@@ -58,8 +59,9 @@ FILTER = FILTER_DIR / "redline.lua"
 FILTER_PARTS = FILTER_DIR / "redline-teile.lua"
 FILTER_HTML = FILTER_DIR / "redline-html.lua"
 FILTER_INFO = FILTER_DIR / "teile-info.lua"
+FILTER_LISTS = FILTER_DIR / "list-delimiters.lua"
 FILTERS_LOADED = ("redline-html.lua", "build-typst-text.lua", "synopse-typst.lua",
-                  "teile-info.lua")
+                  "teile-info.lua", "list-delimiters.lua")
 """Lua files redline.lua loads: their contents are part of the cache keys of parts it
 converts (the PDF's, the Word file's)."""
 CACHE_VERSION = "4"
@@ -714,7 +716,7 @@ def _convert_runs(runs: list[tuple[list[tuple[str, str]], str]], defs: list[str]
                  functools.partial(blocks_source, run, passages or {}))
                 if kind == _FROM_BLOCKS else
                 (["-f", run_reader(run, defs, kind == _PLAIN),
-                  "-t", "html5", "--wrap=none", *([] if kind == _PLAIN else [
+                  "-t", "html5", "--wrap=none", *(_list_filter(run) if kind == _PLAIN else [
                       "--lua-filter", str(FILTER_PARTS), "-M", f"redline-info={info}",
                       "-M", f"toc-depth={TOC_DEPTH}"])],
                  functools.partial(run_source, run, defs, kind == _PLAIN))
@@ -958,14 +960,58 @@ def words_skipped(run: list[tuple[str, str]]) -> list[str]:
 
 def blocks_source(run: list[tuple[str, str]], passages: dict[str, str]) -> str:
     """A run of changed passages as pandoc's JSON reader takes it: each one's blocks after
-    the raw mark `<!--rl-teil:KEY-->`, as `run_source` has it."""
+    the raw mark `<!--rl-teil:KEY-->`, as `run_source` has it, lists numbered „(1)“ or „a)“
+    in their divs (`delimited_lists`: these runs go without a filter)."""
     blocks = []
     for key, _ in run:
         blocks.append('{"t": "RawBlock", "c": ["html", "<!--rl-teil:' + key + '-->"]}')
         inner = passages[key][1:-1]
+        if '"OneParen"' in inner or '"TwoParens"' in inner:
+            inner = json.dumps(delimited_lists(json.loads("[" + inner + "]")),
+                               ensure_ascii=False)[1:-1]
         if inner:
             blocks.append(inner)
     return redline_ast.json_document(blocks)
+
+
+_LIST_DELIMITERS = {"OneParen": "one-paren-", "TwoParens": "two-parens-"}
+_LIST_STYLES = {"DefaultStyle": "decimal", "Decimal": "decimal", "LowerAlpha": "lower-alpha",
+                "UpperAlpha": "upper-alpha", "LowerRoman": "lower-roman",
+                "UpperRoman": "upper-roman"}
+
+
+def delimited_lists(node: Any) -> Any:
+    """pandoc JSON `node` with each list numbered „(1)“, „1)“ or „a)“ in a div whose class
+    names its numbers, as filters/list-delimiters.lua puts it (pandoc's HTML would show
+    „1.“ and „a.“); bottom-up, as a filter goes."""
+    if isinstance(node, list):
+        return [_delimited(x) for x in node]
+    if isinstance(node, dict):
+        return {k: delimited_lists(v) for k, v in node.items()}
+    return node
+
+
+def _delimited(node: Any) -> Any:
+    node = delimited_lists(node)
+    if isinstance(node, dict) and node.get("t") == "OrderedList":
+        (_, style, delimiter), _ = node["c"]
+        prefix, name = _LIST_DELIMITERS.get(delimiter["t"]), _LIST_STYLES.get(style["t"])
+        if prefix and name:
+            return {"t": "Div", "c": [["", [prefix + name], []], [node]]}
+    return node
+
+
+_DELIMITED_LIST_SOURCE = re.compile(r"^[ \t>]*\(?\w+\)(?:[ \t]|$)", re.M)
+"""A line that may open a list numbered „(1)“, „1)“ or „a)“ (in a quote, too)."""
+
+
+def _list_filter(run: list[tuple[str, str]]) -> list[str]:
+    """The filter a run converted without redline-teile.lua needs where it may hold a list
+    numbered „(1)“ or „a)“ (list-delimiters.lua alone; elsewhere it would only cost its
+    start)."""
+    if any(_DELIMITED_LIST_SOURCE.search(text) for _, text in run):
+        return ["--lua-filter", str(FILTER_LISTS)]
+    return []
 
 
 def run_definitions(run: list[tuple[str, str]], defs: list[str]) -> list[str]:
@@ -1006,7 +1052,8 @@ def part_runs(items: list[tuple[str, str]], run_max: int = RUN_MAX_CHARS,
 
 def _tool_key() -> str:
     return hashlib.sha256("\0".join([
-        CACHE_VERSION, pandoc_identity(), file_sha256(FILTER_PARTS, FILTER_HTML, FILTER_INFO),
+        CACHE_VERSION, pandoc_identity(),
+        file_sha256(FILTER_PARTS, FILTER_HTML, FILTER_INFO, FILTER_LISTS),
         REDLINE_READER, ",".join(RULED_TABLES), str(TOC_DEPTH)]).encode()).hexdigest()
 
 
@@ -1371,7 +1418,8 @@ def _frame_job(toc: list[dict], *, title: str, meta: dict[str, str] | None,
     source = json.dumps(doc, ensure_ascii=False)
     args = ["-f", "json", *page_args(title, meta)]
     key = "rahmen:" + hashlib.sha256("\0".join(
-        [_tool_key(), file_sha256(FILTER, templates_dir() / "redline.html"), str(epoch),
+        [_tool_key(), file_sha256(FILTER, templates_dir() / "redline.html",
+                                  templates_dir() / "list-numbers.css"), str(epoch),
          *args, source]).encode()).hexdigest()
     if not any(f'"t": "{t}"' in source for t in _FILTERED):
         args = _without_filter(args)  # the filter would change nothing: spare its start

@@ -111,4 +111,6 @@ return {
   { Link = Link, Image = Image, Span = Span, RawBlock = RawBlock, Header = Header, Div = Div,
     Table = note, Figure = note, CodeBlock = note },
   { Pandoc = Pandoc },
+  -- „(1)“ and „a)“ as the text numbers them (after the parts' top-level blocks are read)
+  dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), 'list-delimiters.lua' })),
 }

@@ -369,4 +369,8 @@ if teile then
   collect.RawBlock = collect_marker
   table.insert(passes, { Pandoc = function(doc) return info.write(doc, infos) end })
 end
+if FORMAT:match('html') then  -- „(1)“ and „a)“ as the text numbers them, not „1.“, „a.“
+  table.insert(passes, dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE),
+                                                 'list-delimiters.lua' })))
+end
 return passes

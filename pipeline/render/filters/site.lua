@@ -6,6 +6,7 @@
 -- and image targets that are not http(s), mailto, #anchor or a relative path.
 -- Pass 2 (redline): .ins / .del spans and divs become <ins>/<del> with a visually hidden
 -- "Einfügung:" / "Streichung:" prefix, so the change is not shown by colour alone.
+-- Pass 3: lists numbered „(1)“ or „a)“ keep their parentheses (list-delimiters.lua).
 
 -- Nothing but id and classes: pandoc writes width/height as inline style=, which the
 -- site's Content-Security-Policy forbids.
@@ -134,4 +135,6 @@ local redline = {
   end,
 }
 
-return { sanitize, redline }
+return { sanitize, redline,
+         dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE),
+                                   'list-delimiters.lua' })) }
