@@ -432,6 +432,15 @@ def test_paragraphs_numbered_in_parentheses_read_as_the_text_numbers_them(tmp_pa
     pages["Drucksache"] = drucksache.outputs["html"]
     with chromium() as browser:
         found = {name: _list_markers(browser, f) for name, f in pages.items()}
+        bars = {}
+        for name in ("redline.html", "synopse.html"):
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(pages[name].as_uri())
+            bars[name] = page.evaluate("""() => [...document.querySelectorAll('li > ins.rl-block')]
+              .map(b => b.getBoundingClientRect().left - b.parentElement.getBoundingClientRect().left)""")
+            page.close()
+    # the inserted paragraph (3): its bar between its number and its text, not across „(3)“
+    assert all(bar and min(bar) >= 0 for bar in bars.values()), bars
     new = ["(1)", "(2)", "(3)", "a)", "b)", "c)"]
     assert sorted(found["redline.html"]) == new, found
     assert sorted(found["synopse.html"]) == sorted(["(1)", "(2)", "a)", "b)", *new]), found
