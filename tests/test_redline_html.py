@@ -964,3 +964,22 @@ def test_the_python_divs_are_the_filters() -> None:
     assert plain != filtered
     assert redline_html.delimited_lists(plain) == filtered
     assert json.dumps(filtered).count('"Div"') == 8  # all but „#.“ and „3.“
+
+
+@pytest.mark.parametrize("where", [
+    "Text.\n\n- (1) in einem Listenpunkt\n- (2) noch einer\n",
+    "Begriff\n:   a) in einer Definition\n",
+    "+---------+---------+\n| Kopf    | Kopf    |\n+=========+=========+\n| x       | (1) y   |\n"
+    "+---------+---------+\n",
+    "Text[^n].\n\n[^n]: (a) in einer Fußnote\n",
+    "1. (i) in einer nummerierten Liste\n",
+    "#) ohne Zahl\n#) noch einer\n"])
+def test_a_list_numbered_in_parentheses_anywhere_in_a_part_without_marks(where: str,
+                                                                           tmp_path) -> None:
+    """A part without marks goes without redline-teile.lua, with list-delimiters.lua where
+    its Markdown may hold such a list: wherever the list stands, the page is the whole
+    render's, div included."""
+    md = "## A\n\nErster Teil.\n\n## B\n\n" + where
+    whole, cold, warm = _both(md, tmp_path)
+    assert cold == whole and warm == whole
+    assert _list_classes(whole)

@@ -24,6 +24,11 @@ TEXT = (
     "Ein `Wert\tim Code` und ein langer Satz, der weit über zweiundsiebzig Zeichen hinaus "
     "geht und daher umbrochen würde, wenn pandoc umbräche.\n\n"
     "| Maßnahme | Federführung |\n|---|---|\n| Kurse | FB 50 |\n\n"
+    # relative column widths: from the reader's columns (72 on the command line)
+    "| Eine Maßnahme mit einem langen Namen | Federführung und Beteiligte |\n|---|---|\n"
+    "| Kurse für Eltern in mehreren Sprachen, mit Kinderbetreuung | FB 50 |\n\n"
+    "+---------+---------+\n| Kopf    | Kopf    |\n+=========+=========+\n| x       | y       |\n"
+    "+---------+---------+\n\n"
     "[^1]: Die erste Fußnote.\n[^2]: Die zweite.\n\nNoch ein Absatz danach.\n")
 
 LIP = Path(sys.executable).with_name("lip")

@@ -716,7 +716,7 @@ def _convert_runs(runs: list[tuple[list[tuple[str, str]], str]], defs: list[str]
                  functools.partial(blocks_source, run, passages or {}))
                 if kind == _FROM_BLOCKS else
                 (["-f", run_reader(run, defs, kind == _PLAIN),
-                  "-t", "html5", "--wrap=none", *(_list_filter(run) if kind == _PLAIN else [
+                  "-t", "html5", "--wrap=none", *(_list_filter(run, defs) if kind == _PLAIN else [
                       "--lua-filter", str(FILTER_PARTS), "-M", f"redline-info={info}",
                       "-M", f"toc-depth={TOC_DEPTH}"])],
                  functools.partial(run_source, run, defs, kind == _PLAIN))
@@ -1001,15 +1001,18 @@ def _delimited(node: Any) -> Any:
     return node
 
 
-_DELIMITED_LIST_SOURCE = re.compile(r"^[ \t>]*\(?\w+\)(?:[ \t]|$)", re.M)
-"""A line that may open a list numbered „(1)“, „1)“ or „a)“ (in a quote, too)."""
+_DELIMITED_LIST_SOURCE = re.compile(r"[\w#]\)(?:[ \t]|$)", re.M)
+"""What every marker of a list numbered „(1)“, „1)“, „a)“ or „#)“ ends with, wherever the
+list stands (a quote, a list item, a definition, a table cell, a footnote): Markdown without
+it holds no such list. Prose has it too („(OE 50.6) …“): there the filter costs little, as it
+does wherever no list is."""
 
 
-def _list_filter(run: list[tuple[str, str]]) -> list[str]:
-    """The filter a run converted without redline-teile.lua needs where it may hold a list
-    numbered „(1)“ or „a)“ (list-delimiters.lua alone; elsewhere it would only cost its
-    start)."""
-    if any(_DELIMITED_LIST_SOURCE.search(text) for _, text in run):
+def _list_filter(run: list[tuple[str, str]], defs: list[str]) -> list[str]:
+    """The filter a run converted without redline-teile.lua needs where it, or a footnote it
+    uses, may hold a list numbered „(1)“ or „a)“ (list-delimiters.lua alone)."""
+    if any(_DELIMITED_LIST_SOURCE.search(text)
+           for text in (*(t for _, t in run), *run_definitions(run, defs))):
         return ["--lua-filter", str(FILTER_LISTS)]
     return []
 

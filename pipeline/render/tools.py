@@ -30,12 +30,18 @@ def pandoc_path() -> str:
     return path
 
 
+CONVERSION_VERSION = "2"
+"""Raised when the way lip runs pandoc changes what it writes, so that every cache converts
+again (2: pandoc workers read with the command line's 72 columns, not pandoc.read's 80 –
+tables' relative column widths differed)."""
+
+
 @functools.cache
 def pandoc_identity() -> str:
     """The pandoc binary's identity for cache keys, without running it (`pandoc --version`
-    costs a process start): its path, size and modification time."""
+    costs a process start): its path, size and modification time, and CONVERSION_VERSION."""
     st = os.stat(pandoc_path())
-    return f"{pandoc_path()}:{st.st_size}:{st.st_mtime_ns}"
+    return f"{pandoc_path()}:{st.st_size}:{st.st_mtime_ns}:{CONVERSION_VERSION}"
 
 
 PANDOC_RTS = "-H16m"

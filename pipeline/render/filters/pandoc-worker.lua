@@ -46,7 +46,9 @@ local function run_filter(doc, path, to)
 end
 
 local function convert(request, input)
-  local doc = pandoc.read(input, request.from)
+  -- the reader's columns as on the command line (72; pandoc.read's own default is 80): a
+  -- grid table's or a long pipe table's relative column widths depend on them
+  local doc = pandoc.read(input, request.from, { columns = 72 })
   if request.metadata then
     for key, value in pairs(metadata(request.metadata)) do doc.meta[key] = value end
   end
