@@ -960,7 +960,7 @@ def test_the_python_divs_are_the_filters() -> None:
           "[^n]: Fußnote\n\n    (a) in der Note\n")
     plain = json.loads(run_pandoc(["-f", REDLINE_READER, "-t", "json"], md))
     filtered = json.loads(run_pandoc(["-f", REDLINE_READER, "-t", "json", "--lua-filter",
-                                      str(redline_html.FILTER_LISTS)], md))
+                                      str(redline_html.LIST_FILTER)], md))
     assert plain != filtered
     assert redline_html.delimited_lists(plain) == filtered
     assert json.dumps(filtered).count('"Div"') == 8  # all but „#.“ and „3.“

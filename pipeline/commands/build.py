@@ -128,12 +128,12 @@ def is_final(plan: Plan) -> bool:
 
 
 def tool_versions(templates: Path) -> dict[str, str]:
-    from pipeline.render import FILTER_DIR, file_sha256
+    from pipeline.render import FILTER_DIR, FILTERS, file_sha256
     from pipeline.render.pandoc import pandoc_version
     from pipeline.render.pdf import typst_version
 
-    files = sorted(p for p in templates.iterdir() if p.is_file()) + sorted(FILTER_DIR.glob("build-*.lua")) \
-        + [FILTER_DIR / "list-delimiters.lua"]
+    filters = {*FILTER_DIR.glob("build-*.lua"), *(FILTER_DIR / f for fs in FILTERS.values() for f in fs)}
+    files = sorted(p for p in templates.iterdir() if p.is_file()) + sorted(filters)
     return {"lip": __version__, "pandoc": pandoc_version(), "typst": typst_version(),
             "vorlagen_sha256": file_sha256(*files)}
 

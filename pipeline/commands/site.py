@@ -33,7 +33,7 @@ from pipeline.plan import Chapter, Fassung, Plan, akteure
 from pipeline.plan import fassungen as fassungen_mod
 from pipeline.plan.body import anchor as make_anchor
 from pipeline.plan.images import image_problems
-from pipeline.render import file_sha256, templates_dir
+from pipeline.render import LIST_FILTER, file_sha256, templates_dir
 from pipeline.render.kvcache import Cache
 from pipeline.render.pages import Markup
 from pipeline.render.pages import render as render_page
@@ -159,7 +159,7 @@ def _fragment_tool_key() -> str:
     return hashlib.sha256("\0".join([
         FRAGMENT_CACHE_VERSION, pandoc_identity(), PLAN_READER,
         file_sha256(LUA_FILTER, LUA_FILTER.with_name("changes-only.lua"),
-                    LUA_FILTER.with_name("list-delimiters.lua"))]).encode()).hexdigest()
+                    LIST_FILTER)]).encode()).hexdigest()
 
 
 def render_fragments(sources: list[tuple[str, list[str]]],

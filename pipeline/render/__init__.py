@@ -47,7 +47,11 @@ def backends() -> dict[str, Backend]:
             "docx": Backend(docx.start, "reference.docx")}
 
 
-FILTERS = {"html": ("build-html-embed.lua", "list-delimiters.lua")}
+LIST_FILTER = FILTER_DIR / "list-delimiters.lua"
+"""Lists numbered „(1)“ or „a)“ as the text numbers them, in every HTML lip writes (the
+build's, the redline page's, the site's)."""
+
+FILTERS = {"html": ("build-html-embed.lua", LIST_FILTER.name)}
 """Lua filters per format (the PDF's are in render/pandoc.py)."""
 
 

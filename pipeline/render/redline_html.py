@@ -37,7 +37,7 @@ from typing import Any
 
 from pipeline.files import write_atomic
 from pipeline.plan.nesting import Nesting
-from pipeline.render import FILTER_DIR, file_sha256, redline_ast, templates_dir
+from pipeline.render import FILTER_DIR, LIST_FILTER, file_sha256, redline_ast, templates_dir
 from pipeline.render.kvcache import Cache
 from pipeline.render.pandoc import RULED_TABLES, reader_for
 from pipeline.render.reader import REDLINE_READER
@@ -59,9 +59,8 @@ FILTER = FILTER_DIR / "redline.lua"
 FILTER_PARTS = FILTER_DIR / "redline-teile.lua"
 FILTER_HTML = FILTER_DIR / "redline-html.lua"
 FILTER_INFO = FILTER_DIR / "teile-info.lua"
-FILTER_LISTS = FILTER_DIR / "list-delimiters.lua"
 FILTERS_LOADED = ("redline-html.lua", "build-typst-text.lua", "synopse-typst.lua",
-                  "teile-info.lua", "list-delimiters.lua")
+                  "teile-info.lua", LIST_FILTER.name)
 """Lua files redline.lua loads: their contents are part of the cache keys of parts it
 converts (the PDF's, the Word file's)."""
 CACHE_VERSION = "4"
@@ -1013,7 +1012,7 @@ def _list_filter(run: list[tuple[str, str]], defs: list[str]) -> list[str]:
     uses, may hold a list numbered „(1)“ or „a)“ (list-delimiters.lua alone)."""
     if any(_DELIMITED_LIST_SOURCE.search(text)
            for text in (*(t for _, t in run), *run_definitions(run, defs))):
-        return ["--lua-filter", str(FILTER_LISTS)]
+        return ["--lua-filter", str(LIST_FILTER)]
     return []
 
 
@@ -1056,7 +1055,7 @@ def part_runs(items: list[tuple[str, str]], run_max: int = RUN_MAX_CHARS,
 def _tool_key() -> str:
     return hashlib.sha256("\0".join([
         CACHE_VERSION, pandoc_identity(),
-        file_sha256(FILTER_PARTS, FILTER_HTML, FILTER_INFO, FILTER_LISTS),
+        file_sha256(FILTER_PARTS, FILTER_HTML, FILTER_INFO, LIST_FILTER),
         REDLINE_READER, ",".join(RULED_TABLES), str(TOC_DEPTH)]).encode()).hexdigest()
 
 
