@@ -76,6 +76,34 @@ def test_the_docx_page_header_names_the_redline_and_the_new_version(tmp_path: Pa
     assert "LIP" not in headers
 
 
+@pytest.mark.parametrize("in_parts", [True, False], ids=["in-teilen", "als-ganzes"])
+def test_the_docx_title_shares_its_page_with_the_first_chapter(in_parts: bool, monkeypatch,
+                                                                tmp_path: Path) -> None:
+    """The council's template starts every chapter-level heading on a new page: the title of
+    a one-word redline stood alone on page 1. The first heading now stays with it, later
+    chapters still begin a page; converted in parts and whole alike."""
+    from pipeline.render import redline_docx
+
+    if not in_parts:
+        monkeypatch.setattr(redline_docx, "docx_bytes", lambda *a, **k: None)
+    md = "# Erstes Kapitel\n\nText [neu]{.ins}.\n\n# Zweites Kapitel\n\nMehr Text.\n"
+    out = redline_render.render_docx(md, tmp_path / "r.docx", title="Änderungen: v1 → v2",
+                                     author="A", date="2020-06-01T00:00:00Z", epoch=0)
+    with zipfile.ZipFile(out) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    headings = re.findall(r'<w:pPr><w:pStyle w:val="Heading1" ?/>(.*?)</w:pPr>', xml)
+    assert headings == ['<w:pageBreakBefore w:val="0"/>', ""], headings
+    if SOFFICE is None:
+        return
+    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(out)],
+                   capture_output=True, check=True, timeout=120)
+    pages = subprocess.run(["pdftotext", "-layout", str(tmp_path / "r.pdf"), "-"],
+                           capture_output=True, text=True, check=True).stdout.split("\f")
+    assert "Änderungen: v1 → v2" in pages[0] and "Erstes Kapitel" in pages[0], pages[0]
+    assert "Zweites Kapitel" not in pages[0] and "Zweites Kapitel" in pages[1]
+
+
 def test_docx_is_reproducible(sample, tmp_path: Path) -> None:
     _, _, red = sample
     a = redline_render.render_docx(red.markdown, tmp_path / "a.docx", title="T", author="A",

@@ -89,6 +89,9 @@ def render_docx_whole(md: str, out: Path, *, title: str, author: str, date: str,
 
 
 _CHANGE_ID = re.compile(rb'<w:(ins|del) w:id="\d+"')
+# the first chapter-level heading's paragraph properties up to where a page break may follow
+# (pStyle, keepNext, keepLines come before pageBreakBefore in OOXML's order)
+_FIRST_HEADING = re.compile(rb'<w:pStyle w:val="Heading1" ?/>(?:<w:keep(?:Next|Lines) ?/>)*')
 _PARAGRAPH = re.compile(rb"<w:p>.*?</w:p>|<w:p .*?</w:p>", re.S)
 _CHANGE = {k: re.compile(rb"<w:" + k + rb" [^>]*>.*?</w:" + k + rb">", re.S)
            for k in (b"ins", b"del")}
@@ -158,7 +161,8 @@ def change_finisher(title: str, version: str) -> Callable[[str, bytes], bytes]:
     """What a Word file of a redline needs beyond pandoc's, file by file in the order of the
     archive: whole paragraphs' marks tracked, every w:ins/w:del with its own w:id (pandoc
     numbers insertions and deletions separately, so ids repeat; Word expects one per
-    change), the template's page header filled."""
+    change), the template's page header filled, and the first heading on the title's page
+    (`keep_title_page`)."""
     from pipeline.render.wordstyle import fill_header, is_header
 
     counter = iter(range(10_000, 10**9))
@@ -166,6 +170,8 @@ def change_finisher(title: str, version: str) -> Callable[[str, bytes], bytes]:
     def finish(name: str, data: bytes) -> bytes:
         if name in ("word/document.xml", "word/footnotes.xml"):
             data = _track_structure(data)
+            if name == "word/document.xml":
+                data = keep_title_page(data)
             return _CHANGE_ID.sub(
                 lambda m: b'<w:' + m.group(1) + b' w:id="' + str(next(counter)).encode()
                 + b'"', data)
@@ -173,6 +179,14 @@ def change_finisher(title: str, version: str) -> Callable[[str, bytes], bytes]:
             return fill_header(data, title, version, "")
         return data
     return finish
+
+
+def keep_title_page(document: bytes) -> bytes:
+    """word/document.xml with its first chapter-level heading on the title's page: the
+    council's template starts each such heading on a new page, which left the redline's
+    title alone on page 1, even for a change of one word."""
+    return _FIRST_HEADING.sub(lambda m: m.group(0) + b'<w:pageBreakBefore w:val="0"/>',
+                              document, count=1)
 
 
 def _unique_change_ids(docx: Path, title: str, version: str) -> None:
