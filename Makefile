@@ -57,7 +57,7 @@ test: setup
 # The whole LIP 2.0 story in a scratch repository (build/demo): drafts, acceptances, the
 # Verwaltungsentwurf, Änderungsanträge, votes, Beschluss, Ergänzung, OParl, site.
 demo: setup
-	$(PY) tests/demo.py build/demo
+	$(PY) tests/demo.py build/demo $(if $(STAND),--stand $(STAND))
 
 bench: setup
 	$(PY) tests/benchmarks/run.py

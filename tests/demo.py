@@ -8,7 +8,11 @@ Ausschuss and the Ratsversammlung vote point by point; the Ratsversammlung adopt
 then the council PDF, the OParl export and the review site are built and checked. Every step
 is a real `lip` call as a user would type it; the script stops at the first one that fails.
 
-    python tests/demo.py [ORDNER]      (default: build/demo)
+    python tests/demo.py [ORDNER] [--stand COMMIT]     (default: build/demo, HEAD)
+
+It starts from the committed plan as lip ships it. Where an editor has since committed chapter
+changes, a step may rightly be refused (a decision on a text that changed since it was
+submitted); --stand plays the story on an earlier commit.
 """
 
 from __future__ import annotations
@@ -88,7 +92,7 @@ class StepFailed(RuntimeError):
     pass
 
 
-def main(out: Path, *, quiet: bool = False) -> dict[str, Path]:
+def main(out: Path, *, quiet: bool = False, stand: str = "HEAD") -> dict[str, Path]:
     """Play the story in `out/repo`; return {what: where} for every output it names."""
     out = out.resolve()  # its commands run inside out/repo: `make demo` passes build/demo
     if out.exists():
@@ -129,7 +133,7 @@ def main(out: Path, *, quiet: bool = False) -> dict[str, Path]:
         path.write_text(text.replace(old, new, 1), encoding="utf-8")
         git("commit", "-qam", message, date=date)
 
-    git("checkout", "-q", "-b", "demo")
+    git("checkout", "-q", "-b", "demo", stand)
 
     # The Lenkungsgruppe's last meetings: returns with Vorgaben, revisions, acceptances.
     for gremium, art in (("integrationsbeiraete", "Einschätzung"), ("rtgs", "Stellungnahme"),
@@ -231,12 +235,30 @@ def main(out: Path, *, quiet: bool = False) -> dict[str, Path]:
     return outputs
 
 
+def _plan_commits(stand: str) -> str:
+    """The last commits that changed plan/ up to `stand`: where to start instead."""
+    proc = subprocess.run(["git", "log", "-3", "--format=  %h %as %<(70,trunc)%s", stand, "--", "plan"],
+                          cwd=ROOT, capture_output=True, text=True, check=False)
+    return proc.stdout.rstrip()
+
+
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "build" / "demo"
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Die ganze Geschichte des LIP 2.0 mit lip "
+                                     "in einem Übungs-Repository durchspielen.")
+    parser.add_argument("ordner", nargs="?", type=Path, default=ROOT / "build" / "demo")
+    parser.add_argument("--stand", default="HEAD", help="Commit, auf dem die Geschichte "
+                        "beginnt (Standard: HEAD)")
+    options = parser.parse_args()
     try:
-        where = main(target)
+        where = main(options.ordner, stand=options.stand)
     except StepFailed as e:
-        print(f"Demo abgebrochen:\n{e}", file=sys.stderr)
+        print(f"Demo abgebrochen:\n{e}\n\nDie Demo spielt die Geschichte auf dem committeten "
+              f"Plan ({options.stand}). Wurden Kapitel seit der Auslieferung geändert, kann lip "
+              f"einen Schritt zu Recht ablehnen. Mit --stand COMMIT beginnt sie auf einem "
+              f"früheren Stand; die letzten Änderungen an plan/:\n{_plan_commits(options.stand)}",
+              file=sys.stderr)
         raise SystemExit(1) from None
     print("\nDie Demo ist durchgelaufen. Ausgaben:")
     for what, path in where.items():

@@ -48,3 +48,28 @@ def test_demo_plays_the_whole_story_and_every_output_holds(tmp_path, monkeypatch
                 continue  # a list page
             schema = json.loads((OPARL / f"{obj['type'].rsplit('/', 1)[-1]}.json").read_text())
             assert not list(validators.validator_for(schema)(schema).iter_errors(obj)), path
+
+
+@pytest.mark.slow
+def test_demo_after_an_editors_change_names_the_way_back(tmp_path) -> None:
+    """After an editor's committed change to Bildung the story rightly stops at the
+    Lenkungsgruppe's decision (that text was never submitted); the demo says why and how to
+    play it on the shipped plan, and that way works."""
+    root = Path(__file__).resolve().parent.parent
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(root), str(clone)], check=True)
+    shipped = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=clone, check=True,
+                             capture_output=True, text=True).stdout.strip()
+    chapter = clone / "plan" / "11-bildung.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace("Sprache", "Sprachförderung", 1),
+                       encoding="utf-8")
+    subprocess.run(["git", "-c", "user.name=Redaktion", "-c", "user.email=r@example.org",
+                    "commit", "-qam", "Bildung: Sprachförderung"], cwd=clone, check=True)
+    demo = [sys.executable, str(clone / "tests" / "demo.py"), str(tmp_path / "demo")]
+    failed = subprocess.run(demo, cwd=clone, capture_output=True, text=True)
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr
+    assert "entscheiden bildung" in failed.stderr and "vorgelegte Fassung" in failed.stderr
+    assert "--stand COMMIT" in failed.stderr and "Bildung: Sprachförderung" in failed.stderr
+    again = subprocess.run([*demo, "--stand", shipped], cwd=clone, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert "Die Demo ist durchgelaufen" in again.stdout
