@@ -78,6 +78,27 @@ def test_site_has_the_expected_pages(built):
         assert (result.out_dir / asset).is_file(), asset
 
 
+def test_the_synopse_is_styled_by_one_file_on_the_site_and_the_redline_page(built, tmp_path):
+    """templates/synopse.css is the Synopse's one style: appended to the site's site.css and
+    included in the page `lip redline --format synopse` writes (they were two copies that
+    had drifted apart: other breakpoints, colours and column widths)."""
+    from pipeline.commands.redline import build_redline
+    from pipeline.render import templates_dir
+
+    result, _ = built
+    rules = (templates_dir() / "synopse.css").read_text(encoding="utf-8").strip()
+    site_css = (result.out_dir / "site.css").read_text(encoding="utf-8")
+    assert site_css.count(rules) == 1 and site_css.count("table.synopse {") == 1
+    alt, neu = tmp_path / "alt.md", tmp_path / "neu.md"
+    alt.write_text("Ein Absatz.\n", encoding="utf-8")
+    neu.write_text("Ein neuer Absatz.\n", encoding="utf-8")
+    files = build_redline(dateien=(alt, neu), out_root=tmp_path / "out",
+                          formats=("html", "synopse")).files
+    pages = {f.name: f.read_text(encoding="utf-8") for f in files if f.suffix == ".html"}
+    assert pages["synopse.html"].count(rules) == 1
+    assert "table.synopse" not in pages["redline.html"]  # a redline page has no Synopse
+
+
 def test_every_page_is_german_with_csp_skip_link_and_one_h1(pages):
     for name, (text, page) in pages.items():
         assert text.startswith("<!DOCTYPE html>\n<html lang=\"de\">"), name

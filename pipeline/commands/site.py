@@ -49,9 +49,10 @@ LUA_FILTER = Path(__file__).resolve().parents[1] / "render" / "filters" / "site.
 CHANGES_ONLY = ["--lua-filter=" + str(LUA_FILTER.with_name("changes-only.lua"))]
 """Extra pandoc arguments for the "nur Änderungen" view of a redline."""
 ASSETS = ("site.css", "site.js")
-LIST_NUMBERS_CSS = TEMPLATES.parent / "list-numbers.css"
-"""The numbers of lists numbered „(1)“ or „a)“ (filters/list-delimiters.lua), shared with
-the redline page and the Beschlussdrucksache: appended to site.css."""
+SHARED_CSS = (TEMPLATES.parent / "list-numbers.css", TEMPLATES.parent / "synopse.css")
+"""Styles shared with the redline page, appended to site.css: the numbers of lists numbered
+„(1)“ or „a)“ (filters/list-delimiters.lua; the Beschlussdrucksache has them too) and the
+Synopse."""
 RESERVED = {"index", "massnahmen", "fassungen"}
 DOWNLOADS = (
     ("LIP-2.0.pdf", "Plan als PDF"),
@@ -749,8 +750,9 @@ def write_site(out_dir: Path, files: dict[str, str], images: dict[str, bytes],
             (tmp / name).write_text(text, encoding="utf-8")
         for name in ASSETS:
             shutil.copyfile(TEMPLATES / name, tmp / name)
-        with open(tmp / "site.css", "a", encoding="utf-8") as css:  # „(1)“ lists, as elsewhere
-            css.write(LIST_NUMBERS_CSS.read_text(encoding="utf-8"))
+        with open(tmp / "site.css", "a", encoding="utf-8") as css:
+            for shared in SHARED_CSS:
+                css.write(shared.read_text(encoding="utf-8"))
         for rel, data in images.items():
             (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
             (tmp / rel).write_bytes(data)

@@ -1421,7 +1421,8 @@ def _frame_job(toc: list[dict], *, title: str, meta: dict[str, str] | None,
     args = ["-f", "json", *page_args(title, meta)]
     key = "rahmen:" + hashlib.sha256("\0".join(
         [_tool_key(), file_sha256(FILTER, templates_dir() / "redline.html",
-                                  templates_dir() / "list-numbers.css"), str(epoch),
+                                  templates_dir() / "list-numbers.css",
+                                  templates_dir() / "synopse.css"), str(epoch),
          *args, source]).encode()).hexdigest()
     if not any(f'"t": "{t}"' in source for t in _FILTERED):
         args = _without_filter(args)  # the filter would change nothing: spare its start
