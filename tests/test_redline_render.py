@@ -81,12 +81,14 @@ def test_the_docx_title_shares_its_page_with_the_first_chapter(in_parts: bool, m
                                                                 tmp_path: Path) -> None:
     """The council's template starts every chapter-level heading on a new page: the title of
     a one-word redline stood alone on page 1. The first heading now stays with it, later
-    chapters still begin a page; converted in parts and whole alike."""
+    chapters still begin a page; converted in parts and whole alike. Text after a table
+    has space above it."""
     from pipeline.render import redline_docx
 
     if not in_parts:
         monkeypatch.setattr(redline_docx, "docx_bytes", lambda *a, **k: None)
-    md = "# Erstes Kapitel\n\nText [neu]{.ins}.\n\n# Zweites Kapitel\n\nMehr Text.\n"
+    md = ("# Erstes Kapitel\n\nText [neu]{.ins}.\n\n| Spalte | Zahl |\n|---|---:|\n"
+          "| Zeilenende | 37 |\n\nNachtabelle folgt.\n\n# Zweites Kapitel\n\nMehr Text.\n")
     out = redline_render.render_docx(md, tmp_path / "r.docx", title="Änderungen: v1 → v2",
                                      author="A", date="2020-06-01T00:00:00Z", epoch=0)
     with zipfile.ZipFile(out) as z:
@@ -102,6 +104,12 @@ def test_the_docx_title_shares_its_page_with_the_first_chapter(in_parts: bool, m
                            capture_output=True, text=True, check=True).stdout.split("\f")
     assert "Änderungen: v1 → v2" in pages[0] and "Erstes Kapitel" in pages[0], pages[0]
     assert "Zweites Kapitel" not in pages[0] and "Zweites Kapitel" in pages[1]
+    # text after a table stands apart from its last row (it stood flush: 2 pt between them)
+    box = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(tmp_path / "r.pdf"),
+                          "-"], capture_output=True, text=True, check=True).stdout
+    tops = {w: (float(a), float(b)) for a, b, w in re.findall(
+        r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]+)<', box)}
+    assert tops["Nachtabelle"][0] - tops["Zeilenende"][1] >= 6, tops
 
 
 def test_docx_is_reproducible(sample, tmp_path: Path) -> None:

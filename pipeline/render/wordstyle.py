@@ -14,6 +14,7 @@ import re
 import sys
 import zipfile
 from pathlib import Path
+from typing import AnyStr
 
 from pipeline.render import templates_dir
 from pipeline.render.tools import run_pandoc
@@ -52,6 +53,28 @@ def fill_header(xml: bytes, title: str, fassung: str, draft: str) -> bytes:
                                (PLACEHOLDER_DRAFT, draft)):
         text = text.replace(placeholder, html.escape(value, quote=False))
     return text.encode("utf-8")
+
+
+SPACE_AFTER_TABLE = 120
+"""Space (twips, 6 pt) above text that follows a table: Word puts no space between a table
+and the paragraph after it (the paragraph styles space below, not above)."""
+_AFTER_TABLE = (
+    r'(</w:tbl>(?:\s*<w:bookmark(?:Start|End) [^>]*/>)*\s*<w:p><w:pPr>\s*'
+    r'<w:pStyle w:val="(?:BodyText|FirstParagraph|Compact)" ?/>(?:\s*<w:numPr>.*?</w:numPr>)?)'
+    # only where OOXML's order puts the spacing next (a heading keeps its own space above)
+    r'(?=\s*(?:</w:pPr>|<w:(?:ind|contextualSpacing|jc|rPr)\b))')
+_AFTER_TABLE_STR = re.compile(_AFTER_TABLE, re.S)
+_AFTER_TABLE_BYTES = re.compile(_AFTER_TABLE.encode(), re.S)
+
+
+def space_after_tables(document: AnyStr) -> AnyStr:
+    """word/document.xml with space above each text paragraph that follows a table, as in the
+    PDF (it stood flush against the table's last row)."""
+    if isinstance(document, bytes):
+        spacing = f'<w:spacing w:before="{SPACE_AFTER_TABLE}"/>'.encode()
+        return _AFTER_TABLE_BYTES.sub(lambda m: m.group(1) + spacing, document)
+    spacing_str = f'<w:spacing w:before="{SPACE_AFTER_TABLE}"/>'
+    return _AFTER_TABLE_STR.sub(lambda m: m.group(1) + spacing_str, document)
 
 
 def _run(text: str, *, bold: bool = False, color: str | None = None) -> str:
