@@ -22,44 +22,58 @@ def test_the_committed_word_template_is_what_the_code_makes() -> None:
         "templates/reference.docx ist veraltet: python -m pipeline.render.wordstyle ausführen"
 
 
-def test_text_after_a_table_has_space_above_it_in_the_council_word_file() -> None:
-    """Word puts no space between a table and the paragraph after it: „Gründe für die
-    Zurückhaltung …“ stood flush against the Einbürgerungen table's last row. Text after a
-    table now has 6 pt above it (as in the PDF); a heading keeps its own space."""
+def test_text_after_a_table_or_a_list_has_space_above_it_in_the_council_word_file() -> None:
+    """Word puts no space between a table or a list and the paragraph after it: „Gründe für
+    die Zurückhaltung …“ stood flush against the Einbürgerungen table's last row, „In jedem
+    Fachbereich …“ against the last item of the list before it. Such text now has 6 pt above
+    it (as in the PDF); a heading keeps its own space, items and text after text get none."""
     import io
     import zipfile
 
     from pipeline.render.docx import finish_word
-    from pipeline.render.wordstyle import SPACE_AFTER_TABLE
+    from pipeline.render.wordstyle import SPACE_AFTER_BLOCK
 
-    md = ("| A | B |\n|---|---|\n| 1 | 2 |\n\nText danach.\n\n| C |\n|---|\n| 3 |\n\n"
-          "## Eine Überschrift\n\nText.\n\n| D |\n|---|\n| 4 |\n\n1. Ein Punkt\n2. Noch einer\n")
+    md = ("| A | B |\n|---|---|\n| 1 | 2 |\n\nNach Tabelle.\n\n| C |\n|---|\n| 3 |\n\n"
+          "## Eine Überschrift\n\nErster Text.\n\nZweiter Text.\n\n| D |\n|---|\n| 4 |\n\n"
+          "1. Eins\n2. Zwei\n\nNach Liste.\n\n- Lose\n\n  Fortsetzung\n\n- Auch lose\n\n"
+          "Nach loser Liste.\n")
     raw = tools.run_pandoc(["-f", "markdown", "-t", "docx", "--reference-doc",
                             str(templates_dir() / "reference.docx")], md)
     with zipfile.ZipFile(io.BytesIO(finish_word(raw, {}))) as z:
         xml = z.read("word/document.xml").decode("utf-8")
-    after = re.findall(r"</w:tbl>(?:\s*<w:bookmark[^>]*>)*\s*<w:p>(<w:pPr>.*?</w:pPr>)", xml, re.S)
-    spacing = f'<w:spacing w:before="{SPACE_AFTER_TABLE}"/>'
-    assert [spacing in p for p in after] == [True, False, True], after
-    assert "Heading2" in after[1]
+    spacing = f'<w:spacing w:before="{SPACE_AFTER_BLOCK}"/>'
+    spaced = {re.sub(r"<[^>]+>", "", p): spacing in p
+              for p in re.findall(r"<w:p>.*?</w:p>", xml, re.S)}
+    assert spaced == {"A": False, "B": False, "1": False, "2": False, "Nach Tabelle.": True,
+                      "C": False, "3": False, "Eine Überschrift": False, "Erster Text.": False,
+                      "Zweiter Text.": False, "D": False, "4": False, "Eins": True,
+                      "Zwei": False, "Nach Liste.": True, "Lose": False, "Fortsetzung": False,
+                      "Auch lose": False, "Nach loser Liste.": True}, spaced
     # in a list item the spacing follows its numbering, as OOXML's order wants
-    assert re.search(r"</w:numPr>\s*" + re.escape(spacing), after[2]), after[2]
+    eins = re.search(r"<w:p>(?:(?!</w:p>).)*Eins", xml, re.S).group(0)
+    assert re.search(r"</w:numPr>\s*" + re.escape(spacing), eins), eins
 
 
 @pytest.mark.parametrize("xml", [
     '</w:tbl><w:p><w:pPr><w:pStyle w:val="BodyText" /></w:pPr>',
     '</w:tbl>\n <w:bookmarkEnd w:id="3" />\n <w:p><w:pPr><w:pStyle w:val="FirstParagraph" />'
     '<w:rPr><w:ins w:id="1" w:author="A" w:date="2020-01-01T00:00:00Z" /></w:rPr></w:pPr>',
+    '<w:p><w:pPr><w:pStyle w:val="BodyText" /></w:pPr><w:r><w:t>Text</w:t></w:r></w:p>'
+    '<w:p><w:pPr><w:numPr><w:ilvl w:val="0" /><w:numId w:val="7" /></w:numPr></w:pPr></w:p>\n'
+    '<w:p><w:pPr><w:pStyle w:val="FirstParagraph" /><w:jc w:val="left"/></w:pPr></w:p>'
+    '<w:p><w:pPr><w:pStyle w:val="BodyText" /></w:pPr></w:p>',
 ])
-def test_space_after_tables_in_str_and_bytes(xml: str) -> None:
-    """The same for the Drucksache (text) and the redline's finisher (bytes)."""
-    from pipeline.render.wordstyle import space_after_tables
+def test_space_after_blocks_in_str_and_bytes(xml: str) -> None:
+    """The same for the Drucksache (text) and the redline's finisher (bytes): once after a
+    table, once after a list (not after text)."""
+    from pipeline.render.wordstyle import space_after_blocks
 
-    done = space_after_tables(xml)
+    done = space_after_blocks(xml)
     assert done.count('<w:spacing w:before="120"/>') == 1
-    assert space_after_tables(xml.encode()) == done.encode()
-    assert done.index("<w:spacing") < done.index("</w:pPr>")
-    assert "<w:rPr>" not in done or done.index("<w:spacing") < done.index("<w:rPr>")
+    assert space_after_blocks(xml.encode()) == done.encode()
+    # after the style, before alignment, the mark's run properties or the end
+    assert re.search(r'<w:pStyle w:val="\w+" />(?:</w:numPr>)?<w:spacing w:before="120"/>'
+                     r'(?:</w:pPr>|<w:jc |<w:rPr>)', done), done
 
 
 def _typst(markdown: str, *filters: str) -> str:

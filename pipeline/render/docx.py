@@ -21,7 +21,7 @@ from pipeline.render import filter_args_for
 from pipeline.render.backend import Settings
 from pipeline.render.pandoc import PendingPandoc
 from pipeline.render.svgpng import PngCopies
-from pipeline.render.wordstyle import TEXT_WIDTH, fill_header, is_header, space_after_tables
+from pipeline.render.wordstyle import TEXT_WIDTH, fill_header, is_header, space_after_blocks
 
 TOC_TITLE = "Inhalt"
 TOC_LEVELS = 2
@@ -127,7 +127,7 @@ def _document(xml: str) -> str:
     start = _TITLE_BLOCK.sub("", rest[:20_000])  # the Drucksache opens the file, as in the PDF
     xml = head + start + rest[20_000:]
     xml = _contents(xml)
-    return space_after_tables(re.sub(r"<w:tbl>.*?</w:tbl>", _fit_table, xml, flags=re.S))
+    return space_after_blocks(re.sub(r"<w:tbl>.*?</w:tbl>", _fit_table, xml, flags=re.S))
 
 
 def _contents(xml: str) -> str:

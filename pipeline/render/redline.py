@@ -162,8 +162,8 @@ def change_finisher(title: str, version: str) -> Callable[[str, bytes], bytes]:
     archive: whole paragraphs' marks tracked, every w:ins/w:del with its own w:id (pandoc
     numbers insertions and deletions separately, so ids repeat; Word expects one per
     change), the template's page header filled, the first heading on the title's page
-    (`keep_title_page`) and space between a table and the text after it."""
-    from pipeline.render.wordstyle import fill_header, is_header, space_after_tables
+    (`keep_title_page`) and space between a table or a list and the text after it."""
+    from pipeline.render.wordstyle import fill_header, is_header, space_after_blocks
 
     counter = iter(range(10_000, 10**9))
 
@@ -171,7 +171,7 @@ def change_finisher(title: str, version: str) -> Callable[[str, bytes], bytes]:
         if name in ("word/document.xml", "word/footnotes.xml"):
             data = _track_structure(data)
             if name == "word/document.xml":
-                data = space_after_tables(keep_title_page(data))
+                data = space_after_blocks(keep_title_page(data))
             return _CHANGE_ID.sub(
                 lambda m: b'<w:' + m.group(1) + b' w:id="' + str(next(counter)).encode()
                 + b'"', data)

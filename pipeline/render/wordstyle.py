@@ -55,26 +55,38 @@ def fill_header(xml: bytes, title: str, fassung: str, draft: str) -> bytes:
     return text.encode("utf-8")
 
 
-SPACE_AFTER_TABLE = 120
-"""Space (twips, 6 pt) above text that follows a table: Word puts no space between a table
-and the paragraph after it (the paragraph styles space below, not above)."""
-_AFTER_TABLE = (
-    r'(</w:tbl>(?:\s*<w:bookmark(?:Start|End) [^>]*/>)*\s*<w:p><w:pPr>\s*'
-    r'<w:pStyle w:val="(?:BodyText|FirstParagraph|Compact)" ?/>(?:\s*<w:numPr>.*?</w:numPr>)?)'
-    # only where OOXML's order puts the spacing next (a heading keeps its own space above)
-    r'(?=\s*(?:</w:pPr>|<w:(?:ind|contextualSpacing|jc|rPr)\b))')
-_AFTER_TABLE_STR = re.compile(_AFTER_TABLE, re.S)
-_AFTER_TABLE_BYTES = re.compile(_AFTER_TABLE.encode(), re.S)
+SPACE_AFTER_BLOCK = 120
+"""Space (twips, 6 pt) above text that follows a table or a list: Word puts no space between
+them (the city's paragraph styles space below, not above; a tight list's items only 1 pt)."""
+_THEN_SPACING = r'(?=\s*(?:</w:pPr>|<w:(?:ind|contextualSpacing|jc|rPr)\b))'
+"""Where OOXML's order puts w:spacing next: after pStyle and numPr, before these."""
+_AFTER_TABLE = (r'(</w:tbl>(?:\s*<w:bookmark(?:Start|End) [^>]*/>)*\s*<w:p><w:pPr>\s*'
+                r'(?:<w:pStyle w:val="(?:BodyText|FirstParagraph|Compact)" ?/>)?'
+                r'(?:\s*<w:numPr>.*?</w:numPr>)?)' + _THEN_SPACING)
+"""A text or list paragraph right after a table (a heading keeps its own space above)."""
+_AFTER_PARAGRAPH = (r'(</w:p>\s*<w:p><w:pPr>\s*<w:pStyle w:val="(?:BodyText|FirstParagraph)" ?/>)'
+                    + _THEN_SPACING)
+"""A text paragraph (no list item: it would have numPr) right after another paragraph."""
+_PATTERNS = {str: [re.compile(p, re.S) for p in (_AFTER_TABLE, _AFTER_PARAGRAPH)],
+             bytes: [re.compile(p.encode(), re.S) for p in (_AFTER_TABLE, _AFTER_PARAGRAPH)]}
 
 
-def space_after_tables(document: AnyStr) -> AnyStr:
-    """word/document.xml with space above each text paragraph that follows a table, as in the
-    PDF (it stood flush against the table's last row)."""
-    if isinstance(document, bytes):
-        spacing = f'<w:spacing w:before="{SPACE_AFTER_TABLE}"/>'.encode()
-        return _AFTER_TABLE_BYTES.sub(lambda m: m.group(1) + spacing, document)
-    spacing_str = f'<w:spacing w:before="{SPACE_AFTER_TABLE}"/>'
-    return _AFTER_TABLE_STR.sub(lambda m: m.group(1) + spacing_str, document)
+def space_after_blocks(document: AnyStr) -> AnyStr:
+    """word/document.xml with space above each paragraph of text that follows a table or a
+    list, as in the PDF (it stood flush against the table's last row or the last item)."""
+    kind = type(document)
+    after_table, after_paragraph = _PATTERNS[kind]
+    spacing = f'<w:spacing w:before="{SPACE_AFTER_BLOCK}"/>'
+    spacing_ = spacing.encode() if kind is bytes else spacing
+    start, num = ("<w:p>", "<w:numPr>") if kind is str else (b"<w:p>", b"<w:numPr>")
+    document = after_table.sub(lambda m: m.group(1) + spacing_, document)
+
+    def after_list(m: re.Match) -> AnyStr:
+        """Spaced if the paragraph before is a list item (its properties number it)."""
+        before = document.rfind(start, 0, m.start())
+        numbered = before >= 0 and num in document[before:m.start()]
+        return m.group(1) + spacing_ if numbered else m.group(0)
+    return after_paragraph.sub(after_list, document)
 
 
 def _run(text: str, *, bold: bool = False, color: str | None = None) -> str:
