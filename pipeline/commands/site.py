@@ -33,7 +33,7 @@ from pipeline.plan import Chapter, Fassung, Plan, akteure
 from pipeline.plan import fassungen as fassungen_mod
 from pipeline.plan.body import anchor as make_anchor
 from pipeline.plan.images import image_problems
-from pipeline.render import LIST_FILTER, file_sha256, templates_dir
+from pipeline.render import LIST_FILTER, SHARED_STYLES, file_sha256, templates_dir
 from pipeline.render.kvcache import Cache
 from pipeline.render.pages import Markup
 from pipeline.render.pages import render as render_page
@@ -49,10 +49,6 @@ LUA_FILTER = Path(__file__).resolve().parents[1] / "render" / "filters" / "site.
 CHANGES_ONLY = ["--lua-filter=" + str(LUA_FILTER.with_name("changes-only.lua"))]
 """Extra pandoc arguments for the "nur Änderungen" view of a redline."""
 ASSETS = ("site.css", "site.js")
-SHARED_CSS = (TEMPLATES.parent / "list-numbers.css", TEMPLATES.parent / "synopse.css")
-"""Styles shared with the redline page, appended to site.css: the numbers of lists numbered
-„(1)“ or „a)“ (filters/list-delimiters.lua; the Beschlussdrucksache has them too) and the
-Synopse."""
 RESERVED = {"index", "massnahmen", "fassungen"}
 DOWNLOADS = (
     ("LIP-2.0.pdf", "Plan als PDF"),
@@ -751,8 +747,8 @@ def write_site(out_dir: Path, files: dict[str, str], images: dict[str, bytes],
         for name in ASSETS:
             shutil.copyfile(TEMPLATES / name, tmp / name)
         with open(tmp / "site.css", "a", encoding="utf-8") as css:
-            for shared in SHARED_CSS:
-                css.write(shared.read_text(encoding="utf-8"))
+            for name in SHARED_STYLES:
+                css.write((TEMPLATES.parent / name).read_text(encoding="utf-8"))
         for rel, data in images.items():
             (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
             (tmp / rel).write_bytes(data)

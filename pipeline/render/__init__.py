@@ -51,6 +51,10 @@ LIST_FILTER = FILTER_DIR / "list-delimiters.lua"
 """Lists numbered „(1)“ or „a)“ as the text numbers them, in every HTML lip writes (the
 build's, the redline page's, the site's)."""
 
+SHARED_STYLES = ("list-numbers.css", "synopse.css")
+"""Style sheets in templates/ that the redline page includes (partials of redline.html) and
+the site appends to site.css: „(1)“ lists' numbers and the Synopse, written once."""
+
 FILTERS = {"html": ("build-html-embed.lua", LIST_FILTER.name)}
 """Lua filters per format (the PDF's are in render/pandoc.py)."""
 

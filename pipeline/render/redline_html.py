@@ -37,7 +37,14 @@ from typing import Any
 
 from pipeline.files import write_atomic
 from pipeline.plan.nesting import Nesting
-from pipeline.render import FILTER_DIR, LIST_FILTER, file_sha256, redline_ast, templates_dir
+from pipeline.render import (
+    FILTER_DIR,
+    LIST_FILTER,
+    SHARED_STYLES,
+    file_sha256,
+    redline_ast,
+    templates_dir,
+)
 from pipeline.render.kvcache import Cache
 from pipeline.render.pandoc import RULED_TABLES, reader_for
 from pipeline.render.reader import REDLINE_READER
@@ -1420,9 +1427,9 @@ def _frame_job(toc: list[dict], *, title: str, meta: dict[str, str] | None,
     source = json.dumps(doc, ensure_ascii=False)
     args = ["-f", "json", *page_args(title, meta)]
     key = "rahmen:" + hashlib.sha256("\0".join(
-        [_tool_key(), file_sha256(FILTER, templates_dir() / "redline.html",
-                                  templates_dir() / "list-numbers.css",
-                                  templates_dir() / "synopse.css"), str(epoch),
+        [_tool_key(), file_sha256(FILTER, *(templates_dir() / name
+                                            for name in ("redline.html", *SHARED_STYLES))),
+         str(epoch),
          *args, source]).encode()).hexdigest()
     if not any(f'"t": "{t}"' in source for t in _FILTERED):
         args = _without_filter(args)  # the filter would change nothing: spare its start

@@ -67,25 +67,26 @@ _AFTER_TABLE = (r'(</w:tbl>(?:\s*<w:bookmark(?:Start|End) [^>]*/>)*\s*<w:p><w:pP
 _AFTER_PARAGRAPH = (r'(</w:p>\s*<w:p><w:pPr>\s*<w:pStyle w:val="(?:BodyText|FirstParagraph)" ?/>)'
                     + _THEN_SPACING)
 """A text paragraph (no list item: it would have numPr) right after another paragraph."""
-_PATTERNS = {str: [re.compile(p, re.S) for p in (_AFTER_TABLE, _AFTER_PARAGRAPH)],
-             bytes: [re.compile(p.encode(), re.S) for p in (_AFTER_TABLE, _AFTER_PARAGRAPH)]}
+_SPACING = f'<w:spacing w:before="{SPACE_AFTER_BLOCK}"/>'
+_FOR = {kind: (re.compile(encode(_AFTER_TABLE), re.S), re.compile(encode(_AFTER_PARAGRAPH), re.S),
+               encode("<w:p>"), encode("<w:numPr>"), encode(_SPACING))
+        for kind, encode in ((str, str), (bytes, str.encode))}
+"""Per type of document (text or bytes): the patterns, a paragraph's start, its numbering,
+the spacing."""
 
 
 def space_after_blocks(document: AnyStr) -> AnyStr:
     """word/document.xml with space above each paragraph of text that follows a table or a
     list, as in the PDF (it stood flush against the table's last row or the last item)."""
-    kind = type(document)
-    after_table, after_paragraph = _PATTERNS[kind]
-    spacing = f'<w:spacing w:before="{SPACE_AFTER_BLOCK}"/>'
-    spacing_ = spacing.encode() if kind is bytes else spacing
-    start, num = ("<w:p>", "<w:numPr>") if kind is str else (b"<w:p>", b"<w:numPr>")
-    document = after_table.sub(lambda m: m.group(1) + spacing_, document)
+    after_table, after_paragraph, start, numbered, spacing = _FOR[type(document)]
+    document = after_table.sub(lambda m: m.group(1) + spacing, document)
 
     def after_list(m: re.Match) -> AnyStr:
         """Spaced if the paragraph before is a list item (its properties number it)."""
         before = document.rfind(start, 0, m.start())
-        numbered = before >= 0 and num in document[before:m.start()]
-        return m.group(1) + spacing_ if numbered else m.group(0)
+        if before >= 0 and document.find(numbered, before, m.start()) >= 0:
+            return m.group(1) + spacing
+        return m.group(0)
     return after_paragraph.sub(after_list, document)
 
 
