@@ -173,6 +173,20 @@ def test_docx_is_a4_with_header_footer_and_entwurf(shipped) -> None:
         assert part in document, part
 
 
+def test_the_draft_mark_reads_alike_in_pdf_word_and_html(shipped) -> None:
+    """The running head names the Fassung and the draft the same way in all three documents
+    (the PDF said „3. Fassung (Entwurf)“ where Word and HTML said „3. Fassung – ENTWURF“)."""
+    mark = "3. Fassung – ENTWURF"
+    heads = [" ".join(pdf_text(shipped["pdf"], page, page).split()) for page in (4, 10)]
+    assert all(mark in head for head in heads), heads
+    with zipfile.ZipFile(shipped["docx"]) as z:
+        header = re.sub(r"<[^>]+>", "", z.read("word/header1.xml").decode())
+    assert mark in header, header
+    html = shipped["html"].read_text(encoding="utf-8")
+    line = re.search(r'<p class="fassung">(.*?)</p>', html, re.S).group(1)
+    assert " ".join(re.sub(r"<[^>]+>", "", line).split()) == mark, line
+
+
 def test_docx_without_entwurf_when_final() -> None:
     import io
 
