@@ -444,6 +444,17 @@ def test_ergaenzung_lists_the_changes_since_the_fassung_and_refuses_when_there_a
     text = _pdf_text(out)
     assert "Ergänzung 0001/2020 E1" in text and "Anlage 1: Textliche Änderungen" in text
     assert "1. Kapitel 1 Bildung" in text and "gegenüber der Fassung „Verwaltungsentwurf“" in text
+    flat = " ".join(text.split())
+    assert "Änderungen an der Drucksache Nr. 0001/2020 (Testplan zur Integration) gegenüber" in flat
+    assert "des Lokaler" not in flat and "wurde der Text in einem Kapitel geändert." in flat, flat
+
+
+@pytest.mark.parametrize(("count", "words"), [(1, "einem Kapitel"), (2, "zwei Kapiteln"),
+                                               (12, "zwölf Kapiteln"), (13, "13 Kapiteln")])
+def test_the_ergaenzung_counts_chapters_as_german_prose_does(count, words) -> None:
+    from pipeline.commands.council_documents import _in_chapters
+
+    assert _in_chapters(count) == words
 
 
 def test_beschlussuebersicht_lists_every_punkt_of_the_meeting(repo, tmp_path) -> None:

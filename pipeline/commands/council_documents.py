@@ -157,12 +157,14 @@ def ergaenzung_pdf(plan_dir: Path, *, nummer: str = "E1", fassung: str | None = 
         _table(["Nr.", "Bezug", "Datum"], [[f"{ds_nummer} {nummer}", f"Drucksache Nr. {ds_nummer}",
                                            german_date(dt.datetime.fromtimestamp(c.epoch, dt.UTC))]]),
         "## Antrag {.unnumbered}",
-        f"Der Rat möge beschließen, die in der Anlage 1 beigefügten textlichen Änderungen des "
-        f"{escape_inline(titel)} gegenüber der Fassung „{escape_inline(fassung)}“ zu beschließen.",
+        # the title in brackets: a genitive („des Lokaler Integrationsplan“) would decline it
+        f"Der Rat möge beschließen, den in der Anlage 1 beigefügten textlichen Änderungen an der "
+        f"Drucksache Nr.\u00a0{escape_inline(ds_nummer)} ({escape_inline(titel)}) gegenüber der "
+        f"Fassung „{escape_inline(fassung)}“ zuzustimmen.",
         "## Begründung {.unnumbered}",
-        f"Seit der Fassung „{escape_inline(fassung)}“ wurde der Text in {points} "
-        f"Kapitel{'n' if points != 1 else ''} geändert. Die Anlage 1 zeigt jede Änderung: "
-        f"eingefügter Text ist unterstrichen, gestrichener durchgestrichen.",
+        f"Seit der Fassung „{escape_inline(fassung)}“ wurde der Text in {_in_chapters(points)} "
+        f"geändert. Die Anlage 1 zeigt jede Änderung: eingefügter Text ist unterstrichen, "
+        f"gestrichener durchgestrichen.",
         "# Anlage 1: Textliche Änderungen {.unnumbered}",
     ])
     out = out_dir / f"ergaenzung-{council.file_key(nummer)}.pdf"
@@ -170,6 +172,17 @@ def ergaenzung_pdf(plan_dir: Path, *, nummer: str = "E1", fassung: str | None = 
                              title=f"Ergänzung {ds_nummer} {nummer}",
                              subtitle=f"zur Beschlussdrucksache Nr. {ds_nummer}",
                              version=f"Drucksache {ds_nummer} {nummer}", epoch=c.epoch, legend=True)
+
+
+_DATIVE_NUMBERS = ("einem", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun",
+                   "zehn", "elf", "zwölf")
+
+
+def _in_chapters(count: int) -> str:
+    """„einem Kapitel“, „zwei Kapiteln“ … „13 Kapiteln“: numbers up to twelve in words, as
+    the city's texts write them."""
+    word = _DATIVE_NUMBERS[count - 1] if 1 <= count <= len(_DATIVE_NUMBERS) else str(count)
+    return f"{word} Kapitel{'' if count == 1 else 'n'}"
 
 
 def _adopted(plan: Plan, name: str) -> bool:
