@@ -111,10 +111,20 @@ def test_antrag_neu_writes_a_skeleton_that_check_asks_to_complete(repo) -> None:
     assert path == plan_dir / "antraege" / "1-fraktion-die-linke.md"
     text = path.read_text(encoding="utf-8")
     assert 'fassung: "Verwaltungsentwurf"' in text and "gremium: internationaler-ausschuss" in text
+    assert 'titel: "Änderungsantrag der Fraktion Die Linke"' in text
     messages = _messages(plan_dir)
     assert any(m.startswith("plan/antraege/1-fraktion-die-linke.md:") and
                "der Wortlaut '(bisheriger Wortlaut, wie er im Plan steht)' steht nicht in "
                "Maßnahme 1.1.1" in m for m in messages), messages
+
+
+@pytest.mark.parametrize(("art", "name", "title"), [
+    ("Fraktion", "SPD-Fraktion", "Änderungsantrag der SPD-Fraktion"),
+    ("Fraktion", "Bündnis 90/Die Grünen", "Änderungsantrag der Fraktion Bündnis 90/Die Grünen"),
+    ("Gruppe", "Gruppe LINKE & PIRATEN", "Änderungsantrag der Gruppe LINKE & PIRATEN"),
+    ("Ratsmitglied", "Maria Muster", "Änderungsantrag des Ratsmitglieds Maria Muster")])
+def test_a_new_antrag_is_titled_in_its_antragsteller_s_case(art, name, title) -> None:
+    assert council.default_title(art, name) == title
 
 
 def test_valid_antraege_pass_and_conflicts_between_them_are_warnings(repo) -> None:

@@ -224,13 +224,22 @@ def new_antrag(plan_dir: Path, *, antragsteller: str, art: str = "Fraktion",
     if target.exists():
         raise CouncilError(f"{target} gibt es schon")
     first = next((m.id for _, m in plan.measures), "1.1.1")
-    text = SCAFFOLD.format(nummer=nummer, titel=_yaml_str(f"Änderungsantrag der {art} {antragsteller}"),
+    text = SCAFFOLD.format(nummer=nummer, titel=_yaml_str(default_title(art, antragsteller)),
                            art=art, name=_yaml_str(antragsteller),
                            datum=(datum or dt.date.today()).isoformat(), fassung=_yaml_str(fassung),
                            gremium=gremium, massnahme=first)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(target, text)
     return target
+
+
+def default_title(art: str, antragsteller: str) -> str:
+    """The skeleton's title, in the Antragsteller's case: „der SPD-Fraktion“, „der Fraktion
+    Die Linke“ (not „der Fraktion Fraktion …“), „des Ratsmitglieds …“."""
+    if art == "Ratsmitglied":
+        return f"Änderungsantrag des Ratsmitglieds {antragsteller}"
+    named = art.casefold() in antragsteller.casefold()
+    return f"Änderungsantrag der {antragsteller if named else f'{art} {antragsteller}'}"
 
 
 def _yaml_str(text: str) -> str:
