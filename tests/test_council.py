@@ -118,6 +118,14 @@ def test_antrag_neu_writes_a_skeleton_that_check_asks_to_complete(repo) -> None:
                "Maßnahme 1.1.1" in m for m in messages), messages
 
 
+def test_antrag_neu_refuses_an_empty_antragsteller_and_writes_nothing(repo) -> None:
+    plan_dir = _named(repo)
+    before = snapshot(repo)
+    with pytest.raises(council.CouncilError, match="--antragsteller ist leer"):
+        council.new_antrag(plan_dir, antragsteller="  ", datum=D(2021, 1, 4))
+    assert snapshot(repo) == before and not (plan_dir / "antraege").exists()
+
+
 @pytest.mark.parametrize(("art", "name", "title"), [
     ("Fraktion", "SPD-Fraktion", "Änderungsantrag der SPD-Fraktion"),
     ("Fraktion", "Bündnis 90/Die Grünen", "Änderungsantrag der Fraktion Bündnis 90/Die Grünen"),
@@ -457,6 +465,12 @@ def test_ergaenzung_lists_the_changes_since_the_fassung_and_refuses_when_there_a
     flat = " ".join(text.split())
     assert "Änderungen an der Drucksache Nr. 0001/2020 (Testplan zur Integration) gegenüber" in flat
     assert "des Lokaler" not in flat and "wurde der Text in einem Kapitel geändert." in flat, flat
+    for odd in ("../x", "1", "e1", "E0", "E1 "):  # the number names the file OParl reads back
+        with pytest.raises(council_documents.DocumentError, match="keine Nummer einer Ergänzung"):
+            council_documents.ergaenzung_pdf(plan_dir, nummer=odd, out_dir=tmp_path / "odd")
+    assert not (tmp_path / "odd").exists()
+    assert council_documents.ergaenzung_pdf(plan_dir, nummer="E2", out_dir=tmp_path).name == \
+        "ergaenzung-e2.pdf"
 
 
 @pytest.mark.parametrize(("count", "words"), [(1, "einem Kapitel"), (2, "zwei Kapiteln"),
@@ -479,6 +493,10 @@ def test_beschlussuebersicht_lists_every_punkt_of_the_meeting(repo, tmp_path) ->
     with pytest.raises(council_documents.DocumentError, match="Sitzungen mit Abstimmungen: 14.01.2021"):
         council_documents.beschlussuebersicht_pdf(plan_dir, gremium="internationaler-ausschuss",
                                                   datum=D(2021, 1, 15), out_dir=tmp_path)
+    with pytest.raises(council_documents.DocumentError, match="'rat' ist kein beschließendes "
+                       "Gremium in plan/lip.yaml; möglich: internationaler-ausschuss"):
+        council_documents.beschlussuebersicht_pdf(plan_dir, gremium="rat", datum=D(2021, 1, 14),
+                                                  out_dir=tmp_path)
 
 
 def test_check_reports_a_fassung_whose_revision_is_not_there(repo) -> None:

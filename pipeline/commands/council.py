@@ -203,6 +203,9 @@ def new_antrag(plan_dir: Path, *, antragsteller: str, art: str = "Fraktion",
     plan = load_plan(plan_dir)
     if plan.manifest is None:
         raise CouncilError("plan/lip.yaml fehlt oder ist nicht lesbar; Details mit 'lip check'")
+    if not antragsteller.strip():
+        raise CouncilError("--antragsteller ist leer; bitte den Namen der Fraktion, der Gruppe "
+                           "oder des Ratsmitglieds angeben, z. B. \"SPD-Fraktion\"")
     if art not in ("Fraktion", "Gruppe", "Ratsmitglied"):
         raise CouncilError(f"--art {art!r} ist unbekannt; möglich: Fraktion, Gruppe, Ratsmitglied")
     names = [str(f.get("name")) for f in fassungen(plan)]
@@ -214,9 +217,8 @@ def new_antrag(plan_dir: Path, *, antragsteller: str, art: str = "Fraktion",
         raise CouncilError(f"Fassung „{fassung}“ gibt es nicht; benannte Fassungen: {', '.join(names)}")
     bodies = council.council_bodies(plan)
     gremium = gremium or (bodies[0] if bodies else "")
-    if gremium not in bodies:
-        raise CouncilError(f"{gremium!r} ist kein beschließendes Gremium in plan/lip.yaml; "
-                           f"möglich: {', '.join(bodies) or '(keins)'}")
+    if (problem := council.not_a_council_body(plan, gremium)) is not None:
+        raise CouncilError(problem)
     existing, _ = council.load_antraege(plan)
     numbers = [int(a.nummer) for a in existing if a.nummer.isdigit()]
     nummer = str(max(numbers, default=0) + 1)
@@ -299,10 +301,9 @@ def vote(plan_dir: Path, key: str, *, gremium: str, datum: dt.date, punkte: list
     antrag = _find_antrag(ctx, key)
     ergebnis = _result(dafuer=dafuer, dagegen=dagegen, einstimmig=einstimmig, abgelehnt=abgelehnt,
                        zurueckgezogen=zurueckgezogen, vertagt=vertagt)
+    if (problem := council.not_a_council_body(ctx.plan, gremium)) is not None:
+        raise CouncilError(problem)
     bodies = council.council_bodies(ctx.plan)
-    if gremium not in bodies:
-        raise CouncilError(f"{gremium!r} ist kein beschließendes Gremium in plan/lip.yaml; "
-                           f"möglich: {', '.join(bodies) or '(keins)'}")
     punkte = sorted(set(punkte or [p.nr for p in antrag.punkte]))
     unknown = [n for n in punkte if antrag.punkt(n) is None]
     if unknown:
@@ -391,10 +392,8 @@ def beschluss(plan_dir: Path, *, gremium: str, datum: dt.date, name: str = "Besc
     from pipeline.review import check_final
 
     ctx = _open(plan_dir)
-    bodies = council.council_bodies(ctx.plan)
-    if gremium not in bodies:
-        raise CouncilError(f"{gremium!r} ist kein beschließendes Gremium in plan/lip.yaml; "
-                           f"möglich: {', '.join(bodies) or '(keins)'}")
+    if (problem := council.not_a_council_body(ctx.plan, gremium)) is not None:
+        raise CouncilError(problem)
     tag = _refuse_taken(ctx, name)
     antraege, unread = council.load_antraege(ctx.plan)
     if unread:

@@ -6,6 +6,7 @@ the working tree) and stamped with the commit's time, so the same commit gives t
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,10 +123,17 @@ def antrag_pdf(plan_dir: Path, key: str, out_dir: Path = OUT) -> Path:
 # --- Ergänzung ---------------------------------------------------------------------------------
 
 
+_ERGAENZUNG_NUMBER = re.compile(r"E[1-9][0-9]{0,2}")
+
+
 def ergaenzung_pdf(plan_dir: Path, *, nummer: str = "E1", fassung: str | None = None,
                    out_dir: Path = OUT) -> Path:
     """The Ergänzung: a Drucksache '<Nr.> E1' whose Anlage lists the textual changes since the
     submitted Fassung, chapter by chapter and passage by passage, as a redline."""
+    if not _ERGAENZUNG_NUMBER.fullmatch(nummer):
+        # the number names the file, and OParl reads it back from there (rat/ergaenzung-e1.pdf)
+        raise DocumentError(f"--nummer {nummer!r} ist keine Nummer einer Ergänzung; erwartet "
+                            f"E1, E2, …")
     c = _committed(plan_dir)
     named = [str(f.get("name")) for f in fassungen(c.plan)]
     if not named:
@@ -199,6 +207,8 @@ def beschlussuebersicht_pdf(plan_dir: Path, *, gremium: str, datum: dt.date,
     antraege, unread = council.load_antraege(c.plan)
     if unread:
         raise DocumentError(str(unread[0]))
+    if (problem := council.not_a_council_body(c.plan, gremium)) is not None:
+        raise DocumentError(problem)
     name = c.plan.manifest.gremium_name(gremium)
     rows = []
     for a in antraege:

@@ -386,6 +386,15 @@ def council_bodies(plan: Plan) -> list[str]:
     return [k for k, v in gremien.items() if isinstance(v, dict) and v.get("rolle") == COUNCIL_ROLE]
 
 
+def not_a_council_body(plan: Plan, gremium: str) -> str | None:
+    """Why `gremium` (a --gremium) names no deciding body of the plan, or None if it does."""
+    bodies = council_bodies(plan)
+    if gremium in bodies:
+        return None
+    return (f"{gremium!r} ist kein beschließendes Gremium in plan/lip.yaml; "
+            f"möglich: {', '.join(bodies) or '(keins)'}")
+
+
 def check_antraege(plan: Plan, antraege: list[Antrag], at_fassung: Mapping[str, Plan | None],
                    report: Report) -> None:
     """Every rule on the Anträge: schema, targets in their Fassung, Punkte that overlap,
