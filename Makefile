@@ -17,6 +17,8 @@ PYTHON3 ?= $(shell /usr/bin/python3 -c 'import sys, ensurepip, venv; sys.exit(sy
 all: build
 
 $(STAMP): pyproject.toml
+	@# --clear through a symlink would empty another checkout's virtualenv
+	@if [ -L $(VENV) ]; then echo "$(VENV) verweist auf $$(readlink $(VENV)); make würde jene Umgebung leeren. Bitte den Verweis löschen (rm $(VENV)) und make erneut aufrufen." >&2; exit 1; fi
 	$(PYTHON3) -m venv --clear $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'

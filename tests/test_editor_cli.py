@@ -158,3 +158,24 @@ def test_make_installs_a_lip_command_for_editors(tmp_path) -> None:
     assert "steht nicht im Suchpfad" in proc.stdout  # and how to add it
     version = subprocess.run([str(launcher), "--version"], capture_output=True, text=True)
     assert version.returncode == 0 and version.stdout.startswith("lip ")
+
+
+def test_make_refuses_to_empty_a_virtualenv_that_is_a_link(tmp_path) -> None:
+    """A clone whose .venv links to another checkout's: `venv --clear` through the link would
+    empty that one (it happened while testing a clone)."""
+    import shutil
+
+    from support import ROOT
+
+    other, clone = tmp_path / "other" / ".venv", tmp_path / "clone"
+    other.mkdir(parents=True)
+    (other / "kept").write_text("x", encoding="utf-8")
+    clone.mkdir()
+    for name in ("Makefile", "pyproject.toml"):
+        shutil.copy(ROOT / name, clone / name)
+    (clone / ".venv").symlink_to(other)
+    proc = subprocess.run(["make", "-s", "setup"], cwd=clone, capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert proc.returncode != 0
+    assert f".venv verweist auf {other}" in proc.stderr and "rm .venv" in proc.stderr
+    assert (other / "kept").exists()
