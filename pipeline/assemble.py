@@ -215,12 +215,16 @@ def grid_table(columns: tuple[tuple[str, int], ...], rows: list[list[list[str]]]
     return "\n".join([*out, "", f": {caption}"])
 
 
+def _measures(count: int) -> str:
+    return "eine Maßnahme" if count == 1 else f"{count} Maßnahmen"
+
+
 def measure_catalog_markdown(plan: Plan) -> str:
     """Annex: every Maßnahme in plan order, one table per Handlungsfeld (chapter), each number
     linked to its text."""
     lines = ["# Anhang 1: Maßnahmenkatalog {#anhang-massnahmenkatalog}", "",
-             f"Der Plan enthält {len(plan.measures)} Maßnahmen. Die Nummer jeder Maßnahme führt "
-             f"zu ihrer Beschreibung im Text.", ""]
+             f"Der Plan enthält {_measures(len(plan.measures))}. Die Nummer jeder Maßnahme "
+             f"führt zu ihrer Beschreibung im Text.", ""]
     links: list[str] = []
     """Reference links: the number column stays as narrow as the numbers."""
     for chapter in plan.chapters:

@@ -1014,7 +1014,7 @@ def fassung_command(name: str, final: bool, beschreibung: str | None, datum, pla
 
 @cli.group("antrag")
 def antrag_group() -> None:
-    """Änderungsanträge der Ratsfraktionen (Dateien in plan/antraege/).
+    """Änderungsanträge der Fraktionen, Gruppen und Ratsmitglieder (Dateien in plan/antraege/).
 
     Jeder Antrag ist eine Datei plan/antraege/<nr>-<antragsteller>.md: im Kopf Antragsteller,
     Datum, Fassung, Gremium und die Punkte, darunter die Begründung. 'lip check' prüft sie.

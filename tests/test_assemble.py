@@ -64,3 +64,11 @@ def test_large_generated_plan_lists_all_measures(tmp_path: Path) -> None:
     catalog = asm.measure_catalog_markdown(plan)
     assert len(plan.measures) == 120
     assert catalog.count("]: #m-") == 120
+
+
+def test_the_catalog_counts_its_measures_in_german(tmp_path: Path) -> None:
+    one = load_plan(generate_plan(tmp_path / "eins", fields=1, sections=1, measures=1, paragraphs=0))
+    many = load_plan(generate_plan(tmp_path / "viele", fields=1, sections=2, measures=2,
+                                   paragraphs=0))
+    assert "Der Plan enthält eine Maßnahme." in asm.measure_catalog_markdown(one)
+    assert "Der Plan enthält 4 Maßnahmen." in asm.measure_catalog_markdown(many)

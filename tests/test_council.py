@@ -603,3 +603,11 @@ def test_cited_lines_are_matched_whatever_the_layout_did_to_them() -> None:
     assert stelle.text == body.split("\n\n")[0]
     stelle, why = resolve({"11-bildung.md": body}, pages, Zeilen(2, 6, 6))
     assert stelle is None and "steht 2-mal im Plan" in why
+
+
+def test_lines_beyond_a_one_page_pdf_are_named_in_the_singular() -> None:
+    from pipeline.council.zeilen import Zeilen, resolve
+
+    _, beyond = resolve({}, [{1: "Eine Zeile."}], Zeilen(seite=2, von=1, bis=1))
+    _, past = resolve({}, [{1: "Eine Zeile."}], Zeilen(seite=1, von=3, bis=4))
+    assert "das PDF hat 1 Seite)" in beyond and "die Seite hat 1 nummerierte Zeile)" in past

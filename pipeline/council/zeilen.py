@@ -110,8 +110,8 @@ def resolve(bodies: Mapping[str, str], pages: LinePages | None, zeilen: Zeilen
     cited = cited_text(pages, zeilen)
     if cited is None:
         last = len(pages[zeilen.seite - 1]) if 1 <= zeilen.seite <= len(pages) else 0
-        where = (f"die Seite hat {last} nummerierte Zeilen" if last
-                 else f"das PDF hat {len(pages)} Seiten")
+        where = (f"die Seite hat {last} nummerierte Zeile{'' if last == 1 else 'n'}" if last
+                 else f"das PDF hat {len(pages)} Seite{'' if len(pages) == 1 else 'n'}")
         return None, f"{zeilen} gibt es im PDF der Fassung nicht ({where})"
     hits = [(name, span) for name, body in bodies.items() for span in find_passage(body, cited)]
     quoted = cited if len(cited) <= 60 else cited[:57] + "…"
