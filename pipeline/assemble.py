@@ -370,6 +370,9 @@ def assemble(plan: Plan, *, draft: bool = True, line_numbers: bool = False,
 FRONT_KEY = "drucksache"
 TOC_ANCHOR = "lip-inhaltsverzeichnis"
 """An empty div where the Word file's contents list goes (render/docx.py puts it there)."""
+DRAFT_MARK = " – ENTWURF"
+"""What follows the Fassung's name on a draft: in the Word file's header and Anlage title and
+in the PDF's subject (templates/lip.typ and lip.html write the same, styled)."""
 
 
 def drucksache_markdown(doc: Assembled, *, word: bool) -> str:
@@ -422,7 +425,7 @@ def drucksache_markdown(doc: Assembled, *, word: bool) -> str:
         out += [box("Anlagentitel", escape_inline(title)), "",
                 box("Anlagenzeile", f"zur Drucksache Nr. {escape_inline(ds.get('nummer', ''))}"), "",
                 box("Anlagenzeile", escape_inline(doc.data.get("untertitel", ""))), "",
-                box("Anlagenzeile", fassung + (" – ENTWURF" if doc.data.get("entwurf") else "")), "",
+                box("Anlagenzeile", fassung + (DRAFT_MARK if doc.data.get("entwurf") else "")), "",
                 f"::: {{#{TOC_ANCHOR}}}\n:::", ""]
     else:
         out += [f"# {escape_inline(title)} {{#anlage-1 .unnumbered .unlisted}}", ""]

@@ -16,7 +16,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from pipeline.assemble import TOC_ANCHOR, Assembled, with_drucksache
+from pipeline.assemble import DRAFT_MARK, TOC_ANCHOR, Assembled, with_drucksache
 from pipeline.render import filter_args_for
 from pipeline.render.backend import Settings
 from pipeline.render.pandoc import PendingPandoc
@@ -93,7 +93,7 @@ def start(*, template: Path, settings: Settings, whole: bool = True) -> WordConv
 
 def finish_word(docx: bytes, data: dict) -> bytes:
     """pandoc's DOCX with header texts, a filled contents list and fitted tables."""
-    draft = " – ENTWURF" if data.get("entwurf") else ""
+    draft = DRAFT_MARK if data.get("entwurf") else ""
     title = str(data.get("kurztitel") or data.get("titel", ""))
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(docx)) as src, zipfile.ZipFile(out, "w") as dst:

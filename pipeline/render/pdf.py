@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from pipeline.assemble import Assembled
+from pipeline.assemble import DRAFT_MARK, Assembled
 from pipeline.errors import RenderError
 from pipeline.render.backend import Deferred, Settings
 from pipeline.render.pandoc import typst_source
@@ -28,7 +28,7 @@ def provenance_strings(manifest: dict) -> tuple[str, list[str]]:
     commit = manifest["commit"] or "ohne Commit"
     state = " (geändert)" if manifest["geaendert"] else ""
     subject = (f"Beschlussdrucksache {manifest['drucksache']}, Anlage 1 – {manifest['fassung']}"
-               f"{' – ENTWURF' if manifest['entwurf'] else ''} – Commit {commit}{state}")
+               f"{DRAFT_MARK if manifest['entwurf'] else ''} – Commit {commit}{state}")
     keywords = ["Lokaler Integrationsplan", f"Fassung: {manifest['fassung']}",
                 f"Commit: {commit}{state}", f"Drucksache: {manifest['drucksache']}"]
     keywords += [f"{k['datei']}: sha256 {k['text_sha256'][:16]}" for k in manifest["kapitel"]]
