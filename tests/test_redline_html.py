@@ -511,13 +511,12 @@ def test_shared_passages_are_converted_ahead_even_when_much_changed(tmp_path,
 @pytest.mark.parametrize("workers", [True, False])
 def test_the_conversion_ahead_runs_short_while_workers_convert(tmp_path, monkeypatch,
                                                                workers: bool) -> None:
-    """With pandoc workers (texts up to 1 MB), the conversion ahead goes in runs of at most
+    """With pandoc workers (`lip redline`), the conversion ahead goes in runs of at most
     AHEAD_RUN_MAX_CHARS: a run keeps its worker to the end, and the engine's and the page's
     pandocs, which the command waits for, get the next free one. Without workers every run
     is a pandoc of its own, and the runs stay long. The page is the same either way."""
     import threading
 
-    from pipeline.commands import redline as redline_command
     from pipeline.commands.redline import build_redline
 
     old = "".join(f"## Abschnitt {k}\n\n" + f"Der Absatz {k} bleibt, wie er ist. " * 80 + "\n\n"
@@ -526,7 +525,7 @@ def test_the_conversion_ahead_runs_short_while_workers_convert(tmp_path, monkeyp
     (tmp_path / "alt.md").write_text(old, encoding="utf-8")
     (tmp_path / "neu.md").write_text(new, encoding="utf-8")
     if not workers:
-        monkeypatch.setattr(redline_command, "WORKERS_UP_TO_BYTES", 1000)
+        monkeypatch.setenv("LIP_PANDOC_WORKERS", "0")
     ahead_runs: list[int] = []
     real = redline_html._convert_runs
 
@@ -755,7 +754,7 @@ def test_a_changed_passage_at_a_lists_edge_is_joined_from_its_blocks_as_pandoc_j
                         lambda *a, **k: made.append(real(*a, **k)) or made[-1])
     from pipeline.render.workers import pandoc_workers
 
-    with pandoc_workers(2):  # as for texts up to 1 MB
+    with pandoc_workers(2):  # as in `lip redline`
         page = redline_html.render_html_bytes(md, title="T", passages=red.passages)
     assert page == redline_html.render_html_whole(md, title="T"), case
     assert any(made) == joined, case

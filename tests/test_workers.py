@@ -245,6 +245,45 @@ def test_lip_redline_of_small_texts_uses_workers_and_writes_the_same_files(tmp_p
     assert not [p for p in pids if Path(f"/proc/{p}").exists()]  # none left running
 
 
+def test_lip_redline_of_a_text_over_one_mb_keeps_its_workers(tmp_path) -> None:
+    """A large text's redline makes many short conversions too (a read and a write per batch
+    of changed passages): `lip redline` keeps the workers it started with whatever the size
+    (they were ended at once above 1 MB); inputs above MAX_INPUT still run as processes."""
+    paragraphs = [f"## § {k} Abschnitt {k}\n\n" + " ".join(
+        f"Satz {k}.{n} über die Teilhabe im Stadtteil Nummer {k * 7 + n}." for n in range(40))
+        for k in range(450)]
+    old = "\n\n".join(paragraphs) + "\n"
+    new = old.replace("Satz 5.3 über", "Satz 5.3 neu über").replace(
+        "Satz 301.9 über die Teilhabe", "Satz 301.9 über die gleiche Teilhabe")
+    assert len(old.encode()) > 1_000_000
+    (tmp_path / "alt.md").write_text(old, encoding="utf-8")
+    (tmp_path / "neu.md").write_text(new, encoding="utf-8")
+    run = subprocess.run([LIP, "--debug", "redline", "--dateien", str(tmp_path / "alt.md"),
+                          str(tmp_path / "neu.md"), "--ausgabe", str(tmp_path / "out")],
+                         capture_output=True, text=True, check=True)
+    assert run.stderr.count("pandoc worker:") >= 2
+    pids = [int(p) for p in re.findall(r"pandoc worker kept: (\d+)", run.stderr)]
+    assert len(pids) == len(os.sched_getaffinity(0))
+    assert not [p for p in pids if Path(f"/proc/{p}").exists()]
+    page = (tmp_path / "out" / "alt..neu" / "redline.html").read_text(encoding="utf-8")
+    label = '<span class="visually-hidden">Einfügung: </span>'
+    assert f"<ins>{label}neu</ins>" in page and f"<ins>{label}gleiche</ins>" in page
+
+
+def test_lip_site_keeps_workers_only_for_a_plan_up_to_one_mb(tmp_path) -> None:
+    """A large plan's chapters are long conversions: its site runs without workers (which
+    would keep their heaps for no time gained); a small plan's with them."""
+    from pipeline.commands.site import WORKERS_UP_TO_BYTES, small_for_workers
+
+    small = tmp_path / "10-klein.md"
+    small.write_text("# Klein\n", encoding="utf-8")
+    assert small_for_workers([small])
+    large = tmp_path / "20-gross.md"
+    large.write_bytes(b"x" * WORKERS_UP_TO_BYTES)
+    assert not small_for_workers([small, large])
+    assert not small_for_workers([tmp_path / "fehlt.md"])  # the command reports it itself
+
+
 def test_workers_yield_the_cpu_to_lips_own_python() -> None:
     """Workers run at a lower priority than the command (its Python is what the next step
     waits for), also those started with lip; they still convert as before."""
@@ -262,8 +301,9 @@ def test_workers_yield_the_cpu_to_lips_own_python() -> None:
 
 
 def test_workers_started_with_lip_are_kept_by_the_command_or_ended_at_once() -> None:
-    """`lip redline` starts its workers before Python has imported lip; the command keeps
-    them for small texts and ends them at once for large ones (their memory is its)."""
+    """`lip redline` and `lip site` start their workers before Python has imported lip; the
+    command keeps them, or ends them at once where it converts without (`lip site` of a large
+    plan: their memory is its)."""
     workers.start_early(2)
     early = list(workers._early)
     with workers.pandoc_workers(2):

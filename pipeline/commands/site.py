@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -144,6 +145,23 @@ def link_anchors(fragment: str, own_page: str, anchors: dict[str, str]) -> str:
         return m.group(0)
 
     return _HREF_ANCHOR.sub(repl, fragment)
+
+
+WORKERS_UP_TO_BYTES = 1_000_000
+"""Plans up to this size (all chapters together) are converted by pandoc workers: a small
+plan's pages are short conversions, and each pandoc process's fixed price would be a third of
+the time. A larger plan's chapters are long conversions, and workers mostly kept their
+heaps: the site of a generated plan of ~1,000 pages gained no clear time with them (`lip
+site` 5.6 and 6.3 s against 5.7 and 5.7 s; the bench 3.53 against 3.71 s) and needed 367
+against 311–316 MB. (`lip redline` keeps workers at any size: see there.)"""
+
+
+def small_for_workers(paths: Iterable[Path]) -> bool:
+    """Whether the plan's chapters are small enough for pandoc workers (see above)."""
+    try:
+        return sum(p.stat().st_size for p in paths) <= WORKERS_UP_TO_BYTES
+    except OSError:  # the command reports it when it reads the file
+        return False
 
 
 FRAGMENT_CACHE = "site-fragmente.sqlite"
@@ -789,7 +807,6 @@ def site_for_plan_dir(plan_dir: Path, out_dir: Path, *, require_valid: bool = Tr
         stand, commit = head.time.date(), head.sha
     except PipelineError:
         log.info("kein Git-Repository oder noch kein Commit: Redlines entfallen")
-    from pipeline.commands.redline import small_for_workers
     from pipeline.render.kvcache import writes_behind
     from pipeline.render.workers import pandoc_workers
 

@@ -81,12 +81,12 @@ WORKER_RUN_MIN_CHARS = 6_000
 RUN_MAX_CHARS = 200_000
 """At most this much Markdown per pandoc run (a pandoc holds its whole input's AST)."""
 AHEAD_RUN_MAX_CHARS = 30_000
-"""At most this much in a run of the conversion ahead while pandoc workers convert (texts up
-to 1 MB): a run keeps its worker to the end, and the engine's last pandoc and the page's own
-runs, which the command waits for, get the next free one. Behind two runs of 56 kB, the
-engine's Markdown of JGG 2012 waited 95 ms; in runs of 30 kB the page came 4–6 % sooner
-(JGG 2012; three laws in one text of 400 kB). A further run costs a worker little, a pandoc
-of its own (larger texts) its start."""
+"""At most this much in a run of the conversion ahead while pandoc workers convert (`lip
+redline`; `lip site` of a plan up to 1 MB): a run keeps its worker to the end, and the
+engine's last pandoc and the page's own runs, which the command waits for, get the next free
+one. Behind two runs of 56 kB, the engine's Markdown of JGG 2012 waited 95 ms; in runs of
+30 kB the page came 4–6 % sooner (JGG 2012; three laws in one text of 400 kB). A further run
+costs a worker little, a pandoc of its own (no workers) its start."""
 PAGE_RUN_MAX_CHARS = 100_000
 """At most this much in the page's own runs, which run while lip holds the most (the
 redline, its parts, what was converted ahead): up to here a pandoc's memory does not grow
@@ -1306,9 +1306,9 @@ def render_html_bytes(md: str, *, title: str, meta: dict[str, str] | None = None
         parts.update(_cached_parts(cache, [k for k in keys if k not in parts]))
         missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in parts}
         coming = ahead.wait_ready() if missing else set()
-        # only while pandoc workers convert (texts up to 1 MB): in a larger text the text
-        # beside the passages is long, and a pandoc of its own reads it (SGB VI's six
-        # years: twice the passages, the page 1.71 → 1.96 s)
+        # only while pandoc workers convert: without them, the text beside the passages
+        # costs a pandoc of its own and its start (SGB VI's six years: twice the passages,
+        # the page 1.71 → 1.96 s)
         plans = plan_joins({k: t for k, t in missing.items()
                             if k not in coming and k not in sources}, passages) \
             if passages and workers_active() else {}
