@@ -248,7 +248,8 @@ def test_lip_redline_of_small_texts_uses_workers_and_writes_the_same_files(tmp_p
 def test_lip_redline_of_a_text_over_one_mb_keeps_its_workers(tmp_path) -> None:
     """A large text's redline makes many short conversions too (a read and a write per batch
     of changed passages): `lip redline` keeps the workers it started with whatever the size
-    (they were ended at once above 1 MB); inputs above MAX_INPUT still run as processes."""
+    (they were ended at once above 1 MB); inputs above MAX_INPUT still run as processes. The
+    page is the same as without workers."""
     paragraphs = [f"## § {k} Abschnitt {k}\n\n" + " ".join(
         f"Satz {k}.{n} über die Teilhabe im Stadtteil Nummer {k * 7 + n}." for n in range(40))
         for k in range(450)]
@@ -258,16 +259,22 @@ def test_lip_redline_of_a_text_over_one_mb_keeps_its_workers(tmp_path) -> None:
     assert len(old.encode()) > 1_000_000
     (tmp_path / "alt.md").write_text(old, encoding="utf-8")
     (tmp_path / "neu.md").write_text(new, encoding="utf-8")
-    run = subprocess.run([LIP, "--debug", "redline", "--dateien", str(tmp_path / "alt.md"),
-                          str(tmp_path / "neu.md"), "--ausgabe", str(tmp_path / "out")],
-                         capture_output=True, text=True, check=True)
-    assert run.stderr.count("pandoc worker:") >= 2
-    pids = [int(p) for p in re.findall(r"pandoc worker kept: (\d+)", run.stderr)]
+    pages, logs = [], []
+    for switch in ("1", "0"):
+        out = tmp_path / f"out{switch}"
+        run = subprocess.run([LIP, "--debug", "redline", "--dateien", str(tmp_path / "alt.md"),
+                              str(tmp_path / "neu.md"), "--ausgabe", str(out)],
+                             capture_output=True, text=True, check=True,
+                             env={**os.environ, workers.SWITCH: switch})
+        logs.append(run.stderr)
+        pages.append((out / "alt..neu" / "redline.html").read_text(encoding="utf-8"))
+    assert logs[0].count("pandoc worker:") >= 2 and "pandoc worker:" not in logs[1]
+    pids = [int(p) for p in re.findall(r"pandoc worker kept: (\d+)", logs[0])]
     assert len(pids) == len(os.sched_getaffinity(0))
     assert not [p for p in pids if Path(f"/proc/{p}").exists()]
-    page = (tmp_path / "out" / "alt..neu" / "redline.html").read_text(encoding="utf-8")
     label = '<span class="visually-hidden">Einfügung: </span>'
-    assert f"<ins>{label}neu</ins>" in page and f"<ins>{label}gleiche</ins>" in page
+    assert f"<ins>{label}neu</ins>" in pages[0] and f"<ins>{label}gleiche</ins>" in pages[0]
+    assert pages[0] == pages[1]  # the same page as from pandoc processes
 
 
 def test_lip_site_keeps_workers_only_for_a_plan_up_to_one_mb(tmp_path) -> None:
