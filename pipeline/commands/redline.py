@@ -386,8 +386,9 @@ def build_redline(*, plan_dir: Path = Path("plan"), alt: str | None = None,
     # pandoc workers whatever the texts' size: a large text's redline makes many short
     # conversions too, one pair of reads and one of writes per batch of changed passages,
     # and each pandoc process of its own pays its start (ten years of BGB: 28 of them; with
-    # workers 3.53 → 3.05 s, 1.18 → 0.96 × the bare render, at most 228 MB). Inputs above
-    # workers.MAX_INPUT still get a pandoc of their own.
+    # workers 3.53 → 3.05 s, 1.18 → 0.96 × the bare render; 229 MB at its peak, 239 MB on
+    # the bench's 1,000 pages). Inputs above workers.MAX_INPUT still get a pandoc of their
+    # own.
     with writes_behind(), pandoc_workers(cores()):
         return _build_redline(plan_dir=plan_dir, alt=alt, neu=neu,
                               seit_entscheidung=seit_entscheidung, kapitel=kapitel,
