@@ -219,11 +219,11 @@ def test_workers_end_with_the_command_also_after_an_error() -> None:
     assert not workers.active()
 
 
-def test_lip_redline_of_small_texts_uses_workers_and_writes_the_same_files(tmp_path) -> None:
-    """The command end to end, with and without workers: the same page, Markdown and
-    summary; with them, the conversions ran in workers; afterwards no pandoc is left."""
-    old = (SHIPPED_PLAN / "11-bildung.md").read_text(encoding="utf-8")
-    new = old.replace(" die ", " alle ", 3).replace("\n\n", "\n\nEin neuer Satz.\n\n", 1)
+def _redline_both_ways(tmp_path: Path, old: str, new: str, files: tuple[str, ...],
+                       formats: tuple[str, ...] = ("html",)) -> tuple[list[list[bytes]], list[str]]:
+    """`lip --debug redline` of OLD → NEW with workers and without (LIP_PANDOC_WORKERS=0):
+    each run's `files` and its log. The first run's workers, one per core and started with
+    lip, are checked to be gone afterwards."""
     (tmp_path / "alt.md").write_text(old, encoding="utf-8")
     (tmp_path / "neu.md").write_text(new, encoding="utf-8")
     outputs, logs = [], []
@@ -231,18 +231,28 @@ def test_lip_redline_of_small_texts_uses_workers_and_writes_the_same_files(tmp_p
         out = tmp_path / f"out{switch}"
         env = {**os.environ, workers.SWITCH: switch, "SOURCE_DATE_EPOCH": "1767225600"}
         run = subprocess.run([LIP, "--debug", "redline", "--dateien", str(tmp_path / "alt.md"),
-                              str(tmp_path / "neu.md"), "--format", "html", "--format", "md",
+                              str(tmp_path / "neu.md"),
+                              *(a for f in formats for a in ("--format", f)),
                               "--ausgabe", str(out)], capture_output=True, text=True, env=env,
                              check=True)
         logs.append(run.stderr)
-        folder = out / "alt..neu"
-        outputs.append([(folder / f).read_bytes()
-                        for f in ("redline.html", "redline.md", "zusammenfassung.json")])
-    assert outputs[0] == outputs[1]
-    assert logs[0].count("pandoc worker:") >= 4 and "pandoc worker:" not in logs[1]
+        outputs.append([(out / "alt..neu" / f).read_bytes() for f in files])
     pids = [int(p) for p in re.findall(r"pandoc worker kept: (\d+)", logs[0])]
     assert len(pids) == len(os.sched_getaffinity(0))  # one per core, started with lip
     assert not [p for p in pids if Path(f"/proc/{p}").exists()]  # none left running
+    return outputs, logs
+
+
+def test_lip_redline_of_small_texts_uses_workers_and_writes_the_same_files(tmp_path) -> None:
+    """The command end to end, with and without workers: the same page, Markdown and
+    summary; with them, the conversions ran in workers; afterwards no pandoc is left."""
+    old = (SHIPPED_PLAN / "11-bildung.md").read_text(encoding="utf-8")
+    new = old.replace(" die ", " alle ", 3).replace("\n\n", "\n\nEin neuer Satz.\n\n", 1)
+    outputs, logs = _redline_both_ways(
+        tmp_path, old, new, ("redline.html", "redline.md", "zusammenfassung.json"),
+        ("html", "md"))
+    assert outputs[0] == outputs[1]
+    assert logs[0].count("pandoc worker:") >= 4 and "pandoc worker:" not in logs[1]
 
 
 def test_lip_redline_of_a_text_over_one_mb_keeps_its_workers(tmp_path) -> None:
@@ -257,21 +267,9 @@ def test_lip_redline_of_a_text_over_one_mb_keeps_its_workers(tmp_path) -> None:
     new = old.replace("Satz 5.3 über", "Satz 5.3 neu über").replace(
         "Satz 301.9 über die Teilhabe", "Satz 301.9 über die gleiche Teilhabe")
     assert len(old.encode()) > 1_000_000
-    (tmp_path / "alt.md").write_text(old, encoding="utf-8")
-    (tmp_path / "neu.md").write_text(new, encoding="utf-8")
-    pages, logs = [], []
-    for switch in ("1", "0"):
-        out = tmp_path / f"out{switch}"
-        run = subprocess.run([LIP, "--debug", "redline", "--dateien", str(tmp_path / "alt.md"),
-                              str(tmp_path / "neu.md"), "--ausgabe", str(out)],
-                             capture_output=True, text=True, check=True,
-                             env={**os.environ, workers.SWITCH: switch})
-        logs.append(run.stderr)
-        pages.append((out / "alt..neu" / "redline.html").read_text(encoding="utf-8"))
+    outputs, logs = _redline_both_ways(tmp_path, old, new, ("redline.html",))
     assert logs[0].count("pandoc worker:") >= 2 and "pandoc worker:" not in logs[1]
-    pids = [int(p) for p in re.findall(r"pandoc worker kept: (\d+)", logs[0])]
-    assert len(pids) == len(os.sched_getaffinity(0))
-    assert not [p for p in pids if Path(f"/proc/{p}").exists()]
+    pages = [files[0].decode("utf-8") for files in outputs]
     label = '<span class="visually-hidden">Einfügung: </span>'
     assert f"<ins>{label}neu</ins>" in pages[0] and f"<ins>{label}gleiche</ins>" in pages[0]
     assert pages[0] == pages[1]  # the same page as from pandoc processes
