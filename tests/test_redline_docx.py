@@ -157,7 +157,7 @@ def test_parts_without_changes_go_without_the_filter_and_give_the_same(ways, tmp
     real = redline_docx.run_pandoc_pool
 
     def spying(jobs, *args, **kwargs):
-        filters.extend(Path(a[a.index("--lua-filter") + 1]).name for a, _ in jobs)
+        filters.extend(Path(a[a.index("--lua-filter") + 1]).name for a, *_ in jobs)
         return real(jobs, *args, **kwargs)
 
     monkeypatch.setattr(redline_docx, "run_pandoc_pool", spying)
@@ -178,8 +178,9 @@ def test_a_run_of_changed_and_unchanged_parts_skips_the_words_of_the_plain_ones(
     real = redline_docx.run_pandoc_pool
 
     def spying(jobs, *args, **kwargs):
-        flags.extend(a[a.index("-M", a.index("--lua-filter")) + 3] for a, _ in jobs
-                     if "redline-docx-teile.lua" in a[a.index("--lua-filter") + 1])
+        flags.extend(a[a.index("-M", a.index("--lua-filter")) + 3] for a, *_ in jobs
+                     if "redline-docx-teile.lua" in a[a.index("--lua-filter") + 1]
+                     and not a[-1].endswith("rahmen.docx"))  # the frame (no parts)
         return real(jobs, *args, **kwargs)
 
     monkeypatch.setattr(redline_docx, "run_pandoc_pool", spying)
@@ -233,6 +234,31 @@ def test_damaged_cache_entries_are_made_again(tmp_path) -> None:
         db.execute("UPDATE eintraege SET daten = '{\"body\": 1}' "
                    "WHERE schluessel NOT LIKE 'rahmen:%'")
         db.execute("UPDATE eintraege SET daten = 'kein zip' WHERE schluessel LIKE 'rahmen:%'")
+    assert redline_docx.docx_bytes(DOC, cache_dir=tmp_path, **KW) == first
+
+
+def test_the_frame_is_made_after_the_parts_on_the_first_pandoc_free(tmp_path, monkeypatch
+                                                                     ) -> None:
+    """Made beside the parts, the frame took a worker first and the larger part waited."""
+    pools = []
+
+    def recording_pool(jobs, *args, **kwargs):
+        pools.append([job[0] for job in jobs])
+        return run_pandoc_pool(jobs, *args, **kwargs)
+
+    run_pandoc_pool = redline_docx.run_pandoc_pool
+    monkeypatch.setattr(redline_docx, "run_pandoc_pool", recording_pool)
+    data = redline_docx.docx_bytes(DOC, cache_dir=tmp_path, **KW)
+    assert data is not None
+    [jobs] = pools
+    titled = [n for n, args in enumerate(jobs) if f"title={KW['title']}" in args]
+    assert titled == [len(jobs) - 1] and len(jobs) > 1
+
+
+def test_cached_parts_with_a_frame_to_make_give_the_same_file(tmp_path) -> None:
+    first = redline_docx.docx_bytes(DOC, cache_dir=tmp_path, **KW)
+    with sqlite3.connect(tmp_path / "redline-docx.sqlite") as db:
+        assert db.execute("DELETE FROM eintraege WHERE schluessel LIKE 'rahmen:%'").rowcount == 1
     assert redline_docx.docx_bytes(DOC, cache_dir=tmp_path, **KW) == first
 
 

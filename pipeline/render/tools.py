@@ -389,8 +389,13 @@ def balanced_runs(sizes: Sequence[int], ways: int) -> list[list[int]]:
     return [sorted(r) for r in runs if r]
 
 
-def run_pandoc_pool(jobs: Sequence[tuple[Sequence[str], str | Callable[[], str]]],
-                    workers: int, slots: Slot | None = None,
+PoolJob = tuple[Sequence[str], str | Callable[[], str]] \
+    | tuple[Sequence[str], str | Callable[[], str], dict[str, str]]
+"""A conversion of `run_pandoc_pool`: pandoc's arguments, its input, and its environment
+if it needs one."""
+
+
+def run_pandoc_pool(jobs: Sequence[PoolJob], workers: int, slots: Slot | None = None,
                     then: Callable[[int, bytes], Any] | None = None) -> list[Any]:
     """Run many pandoc conversions, at most `workers` at a time; their outputs, in order.
 
@@ -404,20 +409,21 @@ def run_pandoc_pool(jobs: Sequence[tuple[Sequence[str], str | Callable[[], str]]
 
     While a command keeps pandoc workers, a job that finds them busy waits for one: its
     slot says a core is free, so a busy worker is one of the side conversions beside the
-    pool (the frame of the Word file, which sent one of its two runs to a pandoc of its
-    own: 370 instead of 270 ms on JGG 2012)."""
-    def one(n: int, args: Sequence[str], stdin: str | Callable[[], str]) -> Any:
+    pool (as the Word file's frame once was, which sent one of its two runs to a pandoc of
+    its own: 370 instead of 270 ms on JGG 2012)."""
+    def one(n: int, args: Sequence[str], stdin: str | Callable[[], str],
+            env: dict[str, str] | None = None) -> Any:
         with slots if slots is not None else contextlib.nullcontext():
-            out = run_pandoc(args, stdin if isinstance(stdin, str) else stdin(),
+            out = run_pandoc(args, stdin if isinstance(stdin, str) else stdin(), env=env,
                              wait_for_worker=True)
         return out if then is None else then(n, out)
 
     if workers <= 1 or len(jobs) <= 1:
-        return [one(n, args, stdin) for n, (args, stdin) in enumerate(jobs)]
+        return [one(n, *job) for n, job in enumerate(jobs)]
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(workers) as pool:
-        futures = [pool.submit(one, n, args, stdin) for n, (args, stdin) in enumerate(jobs)]
+        futures = [pool.submit(one, n, *job) for n, job in enumerate(jobs)]
         try:
             return [f.result() for f in futures]
         except BaseException:
