@@ -3,8 +3,8 @@
 As for the HTML page (`redline_html`) and the PDF's typst (`redline_typst`), the redline
 Markdown is cut before its top-level headings and pandoc converts only the parts not in the
 cache (`build/.cache/redline-docx.sqlite`), one run per core, and a small run of its own
-after them makes the file around them (title, styles, header, properties). A DOCX is not text to be
-joined: what pandoc numbers through the document is numbered again here.
+after them makes the file around them (title, styles, header, properties). A DOCX is not
+text to be joined: what pandoc numbers through the document is numbered again here.
 
 - Each part's XML comes with what it refers to: its footnotes, its lists' numbering (`w:num`
   and the `w:abstractNum` they use) and its links' relationships.
