@@ -58,6 +58,7 @@ from pipeline.render.redline_html import (
     words_skipped,
 )
 from pipeline.render.tools import (
+    PoolJob,
     Slot,
     cores,
     fixed_clock,
@@ -200,7 +201,7 @@ def _pieces(files: dict[str, str]) -> tuple[str, list[tuple[str, str]], str]:
 
 
 def _convert(items: list[tuple[str, str]], defs: list[str], author: str, date: str,
-             slots: Slot | None = None, frame: _FrameJob | None = None) -> dict[str, _Part]:
+             slots: Slot | None = None, frame: PoolJob | None = None) -> dict[str, _Part]:
     """Convert (key, part text) pairs in runs, one pandoc per run, all at once; and the
     `frame` after them, on the first pandoc that is free. (Made beside them, it took one of
     the two workers first, and the larger of two runs waited for it: JGG 2012's Word file
@@ -274,7 +275,7 @@ def _convert(items: list[tuple[str, str]], defs: list[str], author: str, date: s
                      functools.partial(run_source, run, defs, native_run(run), _END))
                     for n, (run, info, out)
                     in enumerate(zip(runs, info_files, out_files, strict=True))]
-                    + ([frame.job()] if frame is not None else []),
+                    + ([frame] if frame is not None else []),
                     cores(), slots, then=digest):
                 parts.update(converted)
         except (KeyError, ValueError, zipfile.BadZipFile) as e:  # not as expected: whole
@@ -292,29 +293,14 @@ class _Frame:
     files: dict[str, str]
 
 
-@dataclass
-class _FrameJob:
+def _frame_job(title: str, author: str, date: str, provenance: dict[str, str] | None,
+               epoch: int | None, path: Path) -> tuple[list[str], str, dict[str, str]]:
     """The pandoc run that makes the frame's Word file at `path` (the zip the result
     copies)."""
-
-    title: str
-    author: str
-    date: str
-    provenance: dict[str, str] | None
-    epoch: int | None
-    path: Path
-
-    def job(self) -> tuple[list[str], str, dict[str, str]]:
-        return (["-f", REDLINE_READER, "-t", "docx", "--lua-filter", str(FILTER_PARTS),
-                 "-M", f"redline-info={self.path.with_suffix('.json')}",
-                 "-M", f"title={self.title}", *_part_args(self.author, self.date),
-                 *meta_args(self.provenance or {}), "-o", str(self.path)],
-                f"<!--rl-teil:{_END}-->\n", fixed_clock(self.epoch or 0))
-
-    def make(self) -> _Frame:
-        args, source, env = self.job()
-        run_pandoc(args, source, env=env)
-        return _load_frame(self.path)
+    return (["-f", REDLINE_READER, "-t", "docx", "--lua-filter", str(FILTER_PARTS),
+             "-M", f"redline-info={path.with_suffix('.json')}", "-M", f"title={title}",
+             *_part_args(author, date), *meta_args(provenance or {}), "-o", str(path)],
+            f"<!--rl-teil:{_END}-->\n", fixed_clock(epoch or 0))
 
 
 # --- putting the file together --------------------------------------------------------------
@@ -540,7 +526,7 @@ def docx_bytes(md: str, *, title: str, author: str, date: str, epoch: int | None
             tempfile.TemporaryDirectory(prefix="lip-redline-docx-") as tmp:
         frame_file = Path(tmp) / "rahmen.docx"
         frame = _cached_frame(cache.get(frame_key), frame_file)
-        made = _FrameJob(title, author, date, provenance, epoch, frame_file) \
+        made = _frame_job(title, author, date, provenance, epoch, frame_file) \
             if frame is None else None
         try:
             parts = {k: part for k, data in cache.get_many(list(dict.fromkeys(keys))).items()
@@ -548,10 +534,11 @@ def docx_bytes(md: str, *, title: str, author: str, date: str, epoch: int | None
             missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in parts}
             if missing:
                 parts.update(_convert(list(missing.items()), defs, author, date, slots, made))
-                if made is not None:
-                    frame = _load_frame(frame_file)
             elif made is not None:
-                frame = made.make()
+                args, source, env = made
+                run_pandoc(args, source, env=env)
+            if made is not None:
+                frame = _load_frame(frame_file)
             assert frame is not None
             files = _assemble(keys, parts, frame)
         except _Whole:
