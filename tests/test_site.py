@@ -288,6 +288,25 @@ def test_measures_table_has_kennzahl_and_one_entry_per_akteur(pages):
     assert text.count('data-federfuehrung="Volkshochschule Hannover"') == 2
 
 
+def test_measures_table_shows_fields_as_text_not_markdown(tmp_path):
+    """The catalogue shows the fields without pandoc: an editor's escaped gender star
+    (`LSBTIQ\\*-Geflüchtete`, as the shipped plan writes it) was shown with its backslash,
+    and the Freitext filter did not find `lsbtiq*`."""
+    from pipeline import plan as plan_mod
+
+    plan_dir = copy_plan("site", tmp_path)
+    chapter = plan_dir / "11-bildung.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace(
+        ":   Kinder im Alter von 1 bis 6 Jahren",
+        ":   Kinder und LSBTIQ\\*-Jugendliche im Alter von 1 bis 6 Jahren", 1), encoding="utf-8")
+    loaded = plan_mod.load_plan(plan_dir)
+    pages = [site.ChapterPage(ch, site.page_name(ch), None, None) for ch in loaded.chapters]
+    text = site.measures_page(loaded, pages)
+    assert '<td data-label="Zielgruppe">Kinder und LSBTIQ*-Jugendliche im Alter' in text
+    assert 'data-zielgruppe="kinder und lsbtiq*-jugendliche' in text
+    assert "\\*" not in text
+
+
 def test_federfuehrung_names_the_registered_akteure():
     from pipeline.plan.akteure import Akteur, lead_names, named_in
 

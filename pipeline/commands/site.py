@@ -33,6 +33,7 @@ from pipeline.history import PlanHistory, pair_chapters
 from pipeline.plan import Chapter, Fassung, Plan, akteure
 from pipeline.plan import fassungen as fassungen_mod
 from pipeline.plan.body import anchor as make_anchor
+from pipeline.plan.body import plain_text
 from pipeline.plan.images import image_problems
 from pipeline.render import LIST_FILTER, SHARED_STYLES, file_sha256, templates_dir
 from pipeline.render.kvcache import Cache
@@ -474,24 +475,21 @@ def measures_page(plan: Plan, pages: list[ChapterPage]) -> str:
         feld = f"{ch.number} {ch.title}"
         felder.append((ch.id, feld))
         for m in ch.body.measures:
-            f = m.fields
+            f = {name: plain_text(value) for name, value in m.fields.items()}
             lead = f.get("Federführung", "")
             leads = akteure.lead_names(lead, registry)   # one name per Akteur, however written
             leads_seen.update(leads)
+            title = plain_text(m.title)
             rows.append({
                 "feld_id": ch.id, "leads": leads, "zielgruppe": f.get("Zielgruppe", ""),
-                "text": " ".join([m.id, m.title, m.description, feld, *f.values()]).lower(),
-                "href": f"{p.page}#{m.anchor}", "id": m.id, "title": unstar(m.title),
+                "text": " ".join([m.id, title, plain_text(m.description), feld, *f.values()]
+                                 ).lower(),
+                "href": f"{p.page}#{m.anchor}", "id": m.id, "title": title,
                 "feld": feld, "lead": lead, "zeitraum": f.get("Zeitraum", ""),
-                "kennzahl": unstar(f.get("Kennzahl", "")),
+                "kennzahl": f.get("Kennzahl", ""),
             })
     return render_page("site/massnahmen.html", rows=rows, felder=felder,
                   leads=[v for v in sorted(leads_seen, key=str.casefold) if v])
-
-
-def unstar(text: str) -> str:
-    """Undo the Markdown escape of a gender star in plain text (`Expert\\*innen`)."""
-    return text.replace("\\*", "*")
 
 
 def fassungen_page(fassungen: list[Fassung], diffs: list[FassungDiff], commit: str = "") -> str:

@@ -31,6 +31,15 @@ _DEF_TERM_VALUE = re.compile(r"^:[ \t]+(.*)$")
 MEASURE_ID = re.compile(r"^([0-9A-Z]+)\.(\d+)\.(\d+)$")
 
 
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def plain_text(markdown: str) -> str:
+    """A title or field as its reader sees it, where it is shown without pandoc (the site's
+    Maßnahmenkatalog): without the backslash escapes of Markdown (`LSBTIQ\\*` is `LSBTIQ*`)."""
+    return _ESCAPE.sub(r"\1", markdown)
+
+
 def anchor(kind: str, number: str) -> str:
     """Return the generated anchor for a section ("abschnitt"), Ziel ("z") or Maßnahme ("m")."""
     return f"{kind}-" + number.lower().replace(".", "-")
