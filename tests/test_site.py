@@ -298,13 +298,17 @@ def test_measures_table_shows_fields_as_text_not_markdown(tmp_path):
     chapter = plan_dir / "11-bildung.md"
     chapter.write_text(chapter.read_text(encoding="utf-8").replace(
         ":   Kinder im Alter von 1 bis 6 Jahren",
-        ":   Kinder und LSBTIQ\\*-Jugendliche im Alter von 1 bis 6 Jahren", 1), encoding="utf-8")
+        ":   Kinder und LSBTIQ\\*-Jugendliche im Alter von 1 bis 6 Jahren", 1).replace(
+        "Kennzahl\n:   Anteil der Kitas", "Kennzahl\n:   Anteil der [Kitas](#m-1-1-2)", 1),
+        encoding="utf-8")
     loaded = plan_mod.load_plan(plan_dir)
     pages = [site.ChapterPage(ch, site.page_name(ch), None, None) for ch in loaded.chapters]
     text = site.measures_page(loaded, pages)
     assert '<td data-label="Zielgruppe">Kinder und LSBTIQ*-Jugendliche im Alter' in text
     assert 'data-zielgruppe="kinder und lsbtiq*-jugendliche' in text
     assert "\\*" not in text
+    assert '<td data-label="Kennzahl">Anteil der Kitas mit' in text
+    assert "](#" not in text   # nor in the search text
 
 
 def test_federfuehrung_names_the_registered_akteure():

@@ -36,7 +36,10 @@ _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 def plain_text(markdown: str) -> str:
     """A title or field as its reader sees it, where it is shown without pandoc (the site's
-    Maßnahmenkatalog): without the backslash escapes of Markdown (`LSBTIQ\\*` is `LSBTIQ*`)."""
+    Maßnahmenkatalog and its search): a link as its text, and without the backslash escapes
+    of Markdown (`LSBTIQ\\*` is `LSBTIQ*`)."""
+    if "](" in markdown:
+        markdown = _LINK.sub(lambda m: m.group(0) if m.group(1) else m.group(2), markdown)
     return _ESCAPE.sub(r"\1", markdown)
 
 
