@@ -213,6 +213,69 @@ def test_no_page_is_wider_than_the_window(site, browser, width):
     assert too_wide == {}, f"breiter als das Fenster ({width} px): {too_wide}"
 
 
+@pytest.fixture(scope="module")
+def shipped_site(tmp_path_factory):
+    """The site of the shipped plan (without its history): its tables hold the long names
+    and compounds a test plan lacks."""
+    from support import SHIPPED_PLAN
+
+    from pipeline.commands import site as site_cmd
+
+    return site_cmd.site_for_plan_dir(SHIPPED_PLAN, tmp_path_factory.mktemp("lip") / "site",
+                                      require_valid=False)
+
+
+_BROKEN_NAMES = """() => {
+    const broken = [];
+    for (const cell of document.querySelectorAll('table.chapters td.name')) {
+        if (getComputedStyle(cell).display !== 'table-cell') continue;   // a card: one column
+        const text = cell.firstChild;
+        if (!text || text.nodeType !== Node.TEXT_NODE) continue;
+        for (const m of text.data.matchAll(/\\S+/g)) {
+            const range = document.createRange();
+            range.setStart(text, m.index);
+            range.setEnd(text, m.index + m[0].length);
+            if (range.getClientRects().length > 1) broken.push(m[0]);
+        }
+    }
+    return broken;
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 1440, 1920])
+def test_a_stage_or_group_name_is_not_split_on_the_start_page(shipped_site, browser, width):
+    """At 1,280 px the shipped plan's start page showed „Grundlage|npapier“ in its Etappe
+    column: a browser without German hyphenation patterns split the word anywhere in the
+    column the table squeezed. A name keeps its words whole; the page still fits."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(url(shipped_site, "index.html"))
+    cells = page.evaluate("document.querySelectorAll('table.chapters td.name').length")
+    broken = page.evaluate(_BROKEN_NAMES)
+    overflow = page.evaluate("document.documentElement.scrollWidth - "
+                             "document.documentElement.clientWidth")
+    context.close()
+    assert cells >= 2 * 13
+    assert broken == [] and overflow <= 0, (broken, overflow)
+
+
+@pytest.mark.parametrize("width", [810, 1024, 1280])
+def test_no_page_of_the_shipped_plan_is_wider_than_the_window(shipped_site, browser, width):
+    """As above, with the shipped plan's long names and compounds (a column that keeps its
+    words whole once pushed the Maßnahmenkatalog past the window's edge at 1,280 px)."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    too_wide = {}
+    for name in shipped_site.pages:
+        page.goto(url(shipped_site, name))
+        overflow = page.evaluate("document.documentElement.scrollWidth - "
+                                 "document.documentElement.clientWidth")
+        if overflow > 0:
+            too_wide[name] = overflow
+    context.close()
+    assert too_wide == {}, f"breiter als das Fenster ({width} px): {too_wide}"
+
+
 def test_content_is_centred_in_a_wide_window(site, browser):
     """Issue 15.11: at 1,280 px the content no longer hugs the left edge; header, content and
     footer of a page share one width."""
