@@ -1205,8 +1205,7 @@ def oparl_command(base_url: str, output: Path, build_dir: Path, plan_dir: Path) 
     from pipeline.commands import oparl
 
     written = oparl.export(plan_dir, base_url=base_url, output=output, build_dir=build_dir)
-    click.echo(f"{written.objects} OParl-Objekte und {written.files} PDF-Dateien nach "
-               f"{written.folder} geschrieben (Stand {written.commit[:10]}).", err=True)
+    click.echo(written.summary(), err=True)
 
 
 # --- entry point -----------------------------------------------------------------------------

@@ -384,6 +384,8 @@ def test_oparl_export_validates_links_up_and_is_deterministic(repo, tmp_path) ->
     oparl.export(plan_dir, base_url="https://ratsinfo.example/oparl", output=out, build_dir=build)
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert written.objects == len([p for p in before if p.suffix == ".json"]) and written.files == 1
+    assert written.summary() == (f"{written.objects} OParl-Objekte und 1 PDF-Datei nach {out} "
+                                 f"geschrieben (Stand {written.commit[:10]}).")
 
 
 # --- the label a build prints ------------------------------------------------------------------

@@ -36,6 +36,12 @@ class Written:
     files: int
     commit: str
 
+    def summary(self) -> str:
+        """What the command says it wrote (one „PDF-Datei“, two „PDF-Dateien“)."""
+        objects = "1 OParl-Objekt" if self.objects == 1 else f"{self.objects} OParl-Objekte"
+        files = "1 PDF-Datei" if self.files == 1 else f"{self.files} PDF-Dateien"
+        return f"{objects} und {files} nach {self.folder} geschrieben (Stand {self.commit[:10]})."
+
 
 def _pdfs(build_dir: Path) -> list[tuple[oparl.PdfFile, Path]]:
     found: list[tuple[str, Path]] = [(key, build_dir / name) for name, key in PDF_NAMES.items()]
