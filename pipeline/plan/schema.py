@@ -135,7 +135,8 @@ def check(data: Any, schema_name: str, path: str, first_line: int) -> list[Diagn
                 if key in known:
                     continue
                 close = difflib.get_close_matches(key, known, n=1)
-                hint = f"; meinten Sie {close[0]!r}?" if close else f"; erlaubt sind {known}"
+                hint = f"; meinten Sie {close[0]!r}?" if close else \
+                    f"; erlaubt sind {', '.join(known)}"
                 out.append(Diagnostic(path, line_of(data, (*where, key), first_line),
                                       _field((*where, key)), f"unbekanntes Feld{hint}",
                                       Severity.WARNING))
