@@ -113,7 +113,8 @@ def _check_gremium(plan: Plan, chapter: Chapter, keys: tuple, key: str, roles: t
     field = ".".join(str(k) if not isinstance(k, int) else f"[{k}]" for k in keys).replace(".[", "[")
     if key not in gremien:
         report.add(chapter.path, chapter.line_of(*keys), field,
-                   f"unbekanntes Gremium {key!r}; bekannt sind {sorted(gremien)} (plan/lip.yaml)")
+                   f"unbekanntes Gremium {key!r}; bekannt sind {', '.join(sorted(gremien))} "
+                   "(plan/lip.yaml)")
         return
     role = gremien[key].get("rolle") if isinstance(gremien[key], dict) else None
     if role not in roles:
