@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from pipeline.errors import PipelineError, PlanInvalid
+from pipeline.wording import counted
 
 HELP_OPTION = "Diese Hilfe anzeigen und beenden."
 PLAN_OPTION_HELP = "Ordner des Plans (Standard: ./plan)."
@@ -508,8 +509,9 @@ def status_command(plan_dir: Path, as_json: bool) -> None:
     if status.unreadable:  # a chapter missing from the list must not go unnoticed
         for d in status.unreadable:
             click.echo(str(d), err=True)
-        click.echo(f"{len(status.unreadable)} Problem(e) beim Lesen des Plans; diese Dateien fehlen "
-                   f"im Stand. Details mit 'lip check'.", err=True)
+        problems = counted(len(status.unreadable), "Problem", "Probleme")
+        click.echo(f"{problems} beim Lesen des Plans; diese Dateien fehlen im Stand. Details "
+                   f"mit 'lip check'.", err=True)
         raise SystemExit(1)
 
 
@@ -728,9 +730,9 @@ def word_export_command(kapitel: tuple[str, ...], plan_dir: Path, rev: str | Non
     for path in result.uncommitted:
         click.echo(f"Hinweis: {path} hat nicht committete Änderungen; exportiert ist der "
                    f"committete Stand (erst committen, dann exportieren).", err=True)
-    click.echo(f"{len(result.files)} Word-Datei(en) aus Commit {result.commit[:10]}. Nach der "
-               f"Überarbeitung (mit „Änderungen nachverfolgen“): lip word-import DATEI.docx",
-               err=True)
+    files = counted(len(result.files), "Word-Datei", "Word-Dateien")
+    click.echo(f"{files} aus Commit {result.commit[:10]}. Nach der Überarbeitung (mit "
+               f"„Änderungen nachverfolgen“): lip word-import DATEI.docx", err=True)
 
 
 @cli.command("word-import")
@@ -768,16 +770,17 @@ def word_import_command(argumente: tuple[str, ...], neu: bool, plan_dir: Path) -
             raise click.UsageError("mit --neu: lip word-import --neu KAPITEL DATEI.docx")
         drafted = word.import_draft(plan_dir, argumente[0], Path(argumente[1]))
         ch = drafted.chapter
+        images = counted(len(drafted.images), "Bild", "Bilder")
         click.echo(f"Entwurf für Kapitel {ch.number} {ch.title} als Vorschlag angelegt: Branch "
-                   f"{drafted.branch} ({drafted.paragraphs} Absätze"
-                   + (f", {len(drafted.images)} Bild(er) in plan/bilder/" if drafted.images
-                      else "") + ")")
+                   f"{drafted.branch} ({counted(drafted.paragraphs, 'Absatz', 'Absätze')}"
+                   + (f", {images} in plan/bilder/" if drafted.images else "") + ")")
         for problem in drafted.problems:
             click.echo(f"Problem: {problem}", err=True)
         click.echo(f"Änderungsfassung ansehen: lip redline main {drafted.branch}")
         if drafted.problems:
-            click.echo(f"{len(drafted.problems)} Problem(e) im Entwurf; bitte auf dem Branch "
-                       f"beheben oder den Entwurf korrigieren und erneut übernehmen.", err=True)
+            problems = counted(len(drafted.problems), "Problem", "Probleme")
+            click.echo(f"{problems} im Entwurf; bitte auf dem Branch beheben oder den Entwurf "
+                       f"korrigieren und erneut übernehmen.", err=True)
             raise SystemExit(1)
         return
     if len(argumente) != 1:
@@ -1255,7 +1258,8 @@ def main(argv: list[str] | None = None) -> None:
     except PlanInvalid as e:
         for d in e.diagnostics:
             click.echo(str(d), err=True)
-        click.echo(f"{len(e.diagnostics)} Problem(e) im Plan; Details mit 'lip check'.", err=True)
+        problems = counted(len(e.diagnostics), "Problem", "Probleme")
+        click.echo(f"{problems} im Plan; Details mit 'lip check'.", err=True)
         raise SystemExit(e.exit_code) from None
     except PipelineError as e:
         if debug:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import asdict, dataclass, field
 
+from pipeline.wording import counted
+
 
 class Severity(enum.Enum):
     """How bad a diagnostic is."""
@@ -52,8 +54,7 @@ class Report:
     @property
     def summary(self) -> str:
         """'1 Fehler, 1 Warnung.', '0 Fehler, 2 Warnungen.': the last line of `lip check`."""
-        n_warn = len(self.warnings)
-        return f"{len(self.errors)} Fehler, {n_warn} Warnung{'' if n_warn == 1 else 'en'}."
+        return f"{len(self.errors)} Fehler, {counted(len(self.warnings), 'Warnung', 'Warnungen')}."
 
     @property
     def errors(self) -> list[Diagnostic]:

@@ -445,11 +445,11 @@ REPO_CASES = [
     Case("vorlegen-bei-kaputtem-manifest", broken_manifest, [
         "plan/lip.yaml:24: gremien.lenkungsgruppe.rolle: erwartet einen von ['verfasst', "
         "'entscheidet', 'nimmt Stellung', 'beschließt', 'zur Kenntnis'], gefunden 'entscheidet "
-        "nicht'", "1 Problem(e) im Plan; Details mit 'lip check'."],
+        "nicht'", "1 Problem im Plan; Details mit 'lip check'."],
          args=("vorlegen", "haltung")),
     Case("vorlegen-mit-konfliktmarken", markers_in_chapter, [
         f"plan/01-haltung.md:18: datei: Konfliktmarke '<<<<<<<' {MARKER}",
-        "3 Problem(e) im Plan; Details mit 'lip check'."], args=("vorlegen", "haltung")),
+        "3 Probleme im Plan; Details mit 'lip check'."], args=("vorlegen", "haltung")),
     Case("entscheiden-ohne-vorlage", lambda plan: None, [
         "Fehler: Kapitel A Haltung der Stadt (Stand: Entwurf): Annehmen nicht möglich – das "
         "Kapitel wurde der Lenkungsgruppe nie vorgelegt. Stattdessen: erst vorlegen: lip "

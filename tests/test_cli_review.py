@@ -142,7 +142,7 @@ def test_status_without_a_readable_manifest_names_it(in_repo, capsys, manifest):
     lines = err.splitlines()
     assert lines[0].startswith("plan/lip.yaml:")
     assert ("Manifest plan/lip.yaml fehlt" in lines[0]) == (manifest is None)
-    assert lines[-1] == "1 Problem(e) im Plan; Details mit 'lip check'."
+    assert lines[-1] == "1 Problem im Plan; Details mit 'lip check'."
 
 def test_every_review_command_has_german_help_with_example():
     for name in REVIEW_COMMANDS:
@@ -214,7 +214,7 @@ def test_a_chapter_that_cannot_be_read_is_named_not_left_out(in_repo, capsys):
     assert out.startswith("Stand der Beratung: 1 Kapitel")
     lines = err.splitlines()
     assert re.fullmatch(r"plan/11-bildung\.md:\d+: kopf: YAML-Syntaxfehler: .*", lines[0]), lines[0]
-    assert lines[1] == ("1 Problem(e) beim Lesen des Plans; diese Dateien fehlen im Stand. "
+    assert lines[1] == ("1 Problem beim Lesen des Plans; diese Dateien fehlen im Stand. "
                         "Details mit 'lip check'.")
     code, out, _ = lip(["status", "--json"], capsys)
     assert code == 1

@@ -328,7 +328,7 @@ def test_recording_refuses_while_the_manifest_is_broken(submitted: Path) -> None
         code, out = lip(submitted, *args)
         assert code == 1, out
         assert out.startswith("plan/lip.yaml:2: kopf: YAML-Syntaxfehler"), out  # where the [ opens
-        assert "1 Problem(e) im Plan; Details mit 'lip check'." in out
+        assert "1 Problem im Plan; Details mit 'lip check'." in out
     assert snapshot(submitted) == before
 
 

@@ -438,6 +438,7 @@ def test_export_names_uncommitted_changes_it_leaves_out(repo, capsys):
     code, out, err = lip(["word-export", "bildung"], capsys)
     assert code == 0
     assert "plan/11-bildung.md hat nicht committete Änderungen" in err
+    assert "\n1 Word-Datei aus Commit " in "\n" + err   # not „1 Word-Datei(en)“
     document = zipfile.ZipFile(out.strip()).read("word/document.xml").decode()
     assert "Entwurf im Editor" not in document
 
@@ -698,6 +699,8 @@ def test_an_unchanged_file_changes_nothing_in_any_chapter(built_repo, capsys, tm
     code, out, err = lip(["word-import", str(path)], capsys)
     assert code == 1 and "keine Änderungen" in err, err
     code, out, err = lip(["word-export", "--ausgabe", str(tmp_path / "word")], capsys)
+    count = len(list((tmp_path / "word").glob("*.docx")))
+    assert count > 1 and f"{count} Word-Dateien aus Commit " in err
     for exported in sorted((tmp_path / "word").glob("*.docx")):
         code, out, err = lip(["word-import", str(exported)], capsys)
         assert code == 1 and "keine Änderungen" in err, (exported, err)

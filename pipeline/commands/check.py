@@ -13,6 +13,7 @@ from pipeline.errors import GitError, PipelineError
 from pipeline.plan import Chapter, Plan, frontmatter, load_plan, read_resources
 from pipeline.review import check_final
 from pipeline.review.append_only import Version, tampered
+from pipeline.wording import counted
 
 
 def check(plan_dir: Path, *, strict: bool = False, final: bool = False) -> Report:
@@ -103,7 +104,8 @@ def _missing_commits(repo: Any, plan: Plan, report: Report,
     if lacking and history.is_shallow(repo):
         chapter, (name, i), field, sha = lacking[0]
         report.add(chapter.path, chapter.line_of("review", name, i, "stand", "commit"), field,
-                   f"{len(lacking)} Einträge verweisen auf Commits, die hier fehlen (zuerst "
+                   f"{counted(len(lacking), 'Eintrag verweist', 'Einträge verweisen')} auf "
+                   f"Commits, die hier fehlen (zuerst "
                    f"{sha[:10]}); {history.SHALLOW_HINT}", Severity.WARNING)
         return
     foreign = {sha for chapter, (name, i), _, sha in lacking if (chapter.path, name, i) in imported}

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.errors import PipelineError, PlanInvalid
+from pipeline.wording import counted
 
 ATTACHMENT = "lip-build-manifest.json"
 
@@ -94,9 +95,10 @@ def verify(pdf_path: Path, plan_dir: Path = Path("plan"), rev: str | None = None
             result = build(plan_dir, output=Path(tmp), formats=["pdf"], rev=commit,
                            line_numbers=bool(claimed.get("zeilennummern")), use_cache=False)
         except PlanInvalid as e:
+            problems = counted(len(e.diagnostics), "Problem", "Probleme")
             return Verdict(False, commit, [*messages, f"Der Plan in Commit {commit[:10]} ist nicht "
-                                           f"gültig ({len(e.diagnostics)} Problem(e), siehe "
-                                           f"'lip check'); diese Datei kann er nicht ergeben."])
+                                           f"gültig ({problems}, siehe 'lip check'); diese Datei "
+                                           f"kann er nicht ergeben."])
         rebuilt_bytes = result.outputs["pdf"].read_bytes()
     actual = pdf_path.read_bytes()
     if actual == rebuilt_bytes:
@@ -111,6 +113,7 @@ def verify(pdf_path: Path, plan_dir: Path = Path("plan"), rev: str | None = None
         else:
             first = next(i for i, (a, b) in enumerate(zip(actual, rebuilt_bytes, strict=True)) if a != b)
             count = sum(a != b for a, b in zip(actual, rebuilt_bytes, strict=True))
-            messages.append(f"Die Datei wurde nach dem Bau verändert: {count} Byte(s) weichen ab, "
-                            f"das erste an Stelle {first}.")
+            differ = counted(count, "Byte weicht", "Bytes weichen")
+            messages.append(f"Die Datei wurde nach dem Bau verändert: {differ} ab, das erste an "
+                            f"Stelle {first}.")
     return Verdict(False, result.manifest["commit"], messages)

@@ -20,6 +20,7 @@ from pipeline.plan.frontmatter import decode, split
 from pipeline.plan.model import text_hash
 from pipeline.word.package import MAX_DOCX_BYTES, WordInputError, open_docx
 from pipeline.word.tracked import by_chapter
+from pipeline.wording import counted
 
 EXPORT_DIR = Path("build") / "word"
 COMMENTS_DIR = "anmerkungen"
@@ -270,8 +271,9 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
             problems.append(f"{name}: Absatz {leaf.number} (‚{text[:40]}‘) in {part}: diesen "
                             f"Teil erzeugt lip, Änderungen daran sind nicht übernehmbar")
     if package.note_changes:
-        problems.append(f"{name}: {package.note_changes} Änderung(en) in Fußnoten; Fußnoten "
-                        f"lassen sich nicht aus Word übernehmen, bitte im Kapiteltext ändern")
+        changes = counted(package.note_changes, "Änderung", "Änderungen")
+        problems.append(f"{name}: {changes} in Fußnoten; Fußnoten lassen sich nicht aus Word "
+                        f"übernehmen, bitte im Kapiteltext ändern")
     order = author_order(reading.changes)
     notes: list[str] = []
     for cid, target in targets.items():
@@ -288,10 +290,12 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
     if problems:
         raise WordInputError("\n".join(problems) + "\nNichts wurde übernommen.")
     if package.format_changes:
-        notes.append(f"{package.format_changes} reine Formatänderung(en) (Schrift, Absatzformat) "
-                     f"nicht übernommen: der Plan legt die Gestaltung selbst fest")
+        formats = counted(package.format_changes, "reine Formatänderung", "reine Formatänderungen")
+        notes.append(f"{formats} (Schrift, Absatzformat) nicht übernommen: der Plan legt die "
+                     f"Gestaltung selbst fest")
     if package.moves:
-        notes.append(f"{package.moves} Verschiebung(en) als Streichung und Einfügung übernommen")
+        moves = counted(package.moves, "Verschiebung", "Verschiebungen")
+        notes.append(f"{moves} als Streichung und Einfügung übernommen")
     # three-way where a chapter moved on since the export
     merged = False
     conflicts: list[str] = []
@@ -360,9 +364,10 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
             f"{', '.join(authors)} aus Word ({name})",
             authors[0] or "unbekannt", max(c.date for c in sub.comments)))
     if not commits:
-        only_format = (f" außer {package.format_changes} reinen Formatänderung(en), die nicht "
-                       f"übernommen werden (die Gestaltung legt der Plan fest)"
-                       if package.format_changes else "")
+        formats = counted(package.format_changes, "reinen Formatänderung",
+                          "reinen Formatänderungen")
+        only_format = (f" außer {formats}, die nicht übernommen werden (die Gestaltung legt der "
+                       f"Plan fest)" if package.format_changes else "")
         raise WordError(f"{name}: enthält keine Änderungen und keine Kommentare gegenüber dem "
                         f"exportierten Text{only_format}; es gibt nichts zu übernehmen")
     first_author = commits[0].author
@@ -502,7 +507,7 @@ def import_draft(plan_dir: Path, kapitel: str, docx: Path) -> DraftResult:
         n += 1
         branch = f"{stem}-{n}"
     message = (f"{chapter.title}: neuer Text aus dem Word-Entwurf {docx.name} "
-               f"({len(draft.blocks)} Absätze)")
+               f"({counted(len(draft.blocks), 'Absatz', 'Absätze')})")
     history.create_branch(repo, branch, history.head_sha(repo),
                           [history.PlannedCommit(committed, message, author, "")])
     return DraftResult(branch, chapter, len(draft.blocks), sorted(images), problems)

@@ -15,6 +15,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from pipeline.wording import counted
+
 LinePages = list[Mapping[int, str]]
 """The numbered lines of a PDF: one {line number: text} per page, page 1 first."""
 
@@ -110,8 +112,8 @@ def resolve(bodies: Mapping[str, str], pages: LinePages | None, zeilen: Zeilen
     cited = cited_text(pages, zeilen)
     if cited is None:
         last = len(pages[zeilen.seite - 1]) if 1 <= zeilen.seite <= len(pages) else 0
-        where = (f"die Seite hat {last} nummerierte Zeile{'' if last == 1 else 'n'}" if last
-                 else f"das PDF hat {len(pages)} Seite{'' if len(pages) == 1 else 'n'}")
+        where = (f"die Seite hat {counted(last, 'nummerierte Zeile', 'nummerierte Zeilen')}"
+                 if last else f"das PDF hat {counted(len(pages), 'Seite', 'Seiten')}")
         return None, f"{zeilen} gibt es im PDF der Fassung nicht ({where})"
     hits = [(name, span) for name, body in bodies.items() for span in find_passage(body, cited)]
     quoted = cited if len(cited) <= 60 else cited[:57] + "…"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.redline.engine import redline_chapter
+from pipeline.wording import counted
 
 
 def word_changes(old: Any, new: Any, *, pandoc: Any) -> tuple[int, int]:
@@ -21,7 +22,7 @@ def word_changes(old: Any, new: Any, *, pandoc: Any) -> tuple[int, int]:
 
 def words(n: int) -> str:
     """'1 Wort', '14 Wörter'."""
-    return f"{n} Wort" if n == 1 else f"{n} Wörter"
+    return counted(n, "Wort", "Wörter")
 
 
 def format_word_changes(added: int, removed: int) -> str:

@@ -1,0 +1,21 @@
+"""Counts in what users read take the form their number asks for (pipeline/wording.py)."""
+
+from __future__ import annotations
+
+from pipeline.diagnostics import Report, Severity
+from pipeline.wording import counted
+
+
+def test_one_is_singular_every_other_count_plural():
+    assert counted(1, "Problem", "Probleme") == "1 Problem"
+    assert [counted(n, "Byte weicht", "Bytes weichen") for n in (0, 2, 11)] == [
+        "0 Bytes weichen", "2 Bytes weichen", "11 Bytes weichen"]
+
+
+def test_the_last_line_of_lip_check_counts_its_warnings():
+    report = Report()
+    report.add("plan/a.md", 1, "x", "eins", Severity.WARNING)
+    assert report.summary == "0 Fehler, 1 Warnung."
+    report.add("plan/a.md", 2, "x", "zwei", Severity.WARNING)
+    report.add("plan/a.md", 3, "x", "drei")
+    assert report.summary == "1 Fehler, 2 Warnungen."
