@@ -2,6 +2,12 @@
 never „Problem(e)“."""
 
 
+def noun(n: int, one: str, many: str) -> str:
+    """The noun (with any words before it) that `n` of something takes: for a figure shown
+    apart from its words (the start page's tiles)."""
+    return one if n == 1 else many
+
+
 def counted(n: int, one: str, many: str) -> str:
     """`n` and its noun (with any words before it) in the singular or the plural."""
-    return f"{n} {one if n == 1 else many}"
+    return f"{n} {noun(n, one, many)}"

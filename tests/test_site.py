@@ -199,6 +199,22 @@ def test_start_page_shows_state_in_colour_and_text(pages):
     assert ">Entwurf<" in soziales and "noch keine" in soziales
     assert "Stand 2. Juli 2020" in page.plain
     assert re.search(r'<span class="num">5</span> Maßnahmen', text)
+    # each tile's words agree with its figure: the test plan showed „1 offene Vorgaben“
+    tiles = re.findall(r'<span class="num">(\d+)</span> ([^<]*)</li>', text)
+    assert ("1", "offene Vorgabe") in tiles and ("1", "Entwurf") in tiles
+    assert ("0", "fehlende Stellungnahmen") in tiles
+
+
+def test_the_catalogue_counts_one_measure_in_the_singular():
+    from pipeline.render.pages import render
+
+    row = {"feld_id": "bildung", "leads": [], "zielgruppe": "Eltern", "text": "x",
+           "href": "bildung.html#m-1-1-1", "id": "1.1.1", "title": "Elternkurse",
+           "feld": "1 Bildung", "lead": "VHS", "zeitraum": "2021", "kennzahl": "Kurse"}
+    page = render("site/massnahmen.html", rows=[row], felder=[], leads=[])
+    assert 'aria-live="polite">1 Maßnahme</p>' in page
+    assert 'aria-live="polite">2 Maßnahmen</p>' in render(
+        "site/massnahmen.html", rows=[row, row], felder=[], leads=[])
 
 
 def test_timeline_shows_vorgaben_with_erledigt(pages):

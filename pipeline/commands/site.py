@@ -42,6 +42,7 @@ from pipeline.render.pages import render as render_page
 from pipeline.render.reader import PLAN_READER
 from pipeline.render.redline import synopse_fragment
 from pipeline.render.tools import cores, pandoc_identity, run_pandoc_pool
+from pipeline.wording import noun
 
 log = logging.getLogger(__name__)
 
@@ -257,12 +258,15 @@ def start_page(plan: Plan, pages: list[ChapterPage], downloads: list[tuple[str, 
         counts[p.state.key] = (label, n + 1)
     n_measures = sum(len(p.chapter.body.measures) for p in pages)
     totals = [(len(pages), "Kapitel", "")]
-    totals += [(n, label, key) for key, (label, n) in counts.items()]
+    totals += [(n, noun(n, label, _STATE_PLURALS.get(label, label)), key)
+               for key, (label, n) in counts.items()]
+    vorgaben = sum(len(p.state.open_vorgaben) for p in pages)
+    missing = sum(len(p.state.missing_statements) for p in pages)
     totals += [
         (sum(p.state.changed_since_decision for p in pages), "seit Entscheidung geändert", ""),
-        (sum(len(p.state.open_vorgaben) for p in pages), "offene Vorgaben", ""),
-        (sum(len(p.state.missing_statements) for p in pages), "fehlende Stellungnahmen", ""),
-        (n_measures, "Maßnahmen", ""),
+        (vorgaben, noun(vorgaben, "offene Vorgabe", "offene Vorgaben"), ""),
+        (missing, noun(missing, "fehlende Stellungnahme", "fehlende Stellungnahmen"), ""),
+        (n_measures, noun(n_measures, "Maßnahme", "Maßnahmen"), ""),
     ]
     headers = ("Kapitel", "Etappe", "Expert*innengruppe", "Stand", "Letzte Entscheidung",
                "Offene Vorgaben", "Fehlende Stellungnahmen", "Seit Entscheidung geändert")
@@ -460,6 +464,11 @@ def fassung_synopse_page(d: FassungDiff) -> str:
 
 def full_redline_page(p: ChapterPage) -> str:
     return p.page.removesuffix(".html") + "-aenderungen-volltext.html"
+
+
+_STATE_PLURALS = {"Entwurf": "Entwürfe"}
+"""A state's label for more than one chapter, where it differs (the others are participles:
+„3 angenommen“)."""
 
 
 def measures_page(plan: Plan, pages: list[ChapterPage]) -> str:

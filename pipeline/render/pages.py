@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from pipeline.dates import german_date_long, iso_date
 from pipeline.errors import PipelineError
 from pipeline.render import templates_dir
+from pipeline.wording import counted
 
 __all__ = ["Markup", "escape", "render", "time_tag"]
 
@@ -36,6 +37,7 @@ def environment() -> jinja2.Environment:
                              lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["time"] = time_tag
     env.filters["long_date"] = german_date_long
+    env.filters["counted"] = counted
     return env
 
 

@@ -26,7 +26,7 @@
       row.hidden = !ok;
       if (ok) { shown += 1; }
     });
-    count.textContent = shown === total ? total + " Maßnahmen"
+    count.textContent = shown === total ? total + (total === 1 ? " Maßnahme" : " Maßnahmen")
       : shown + " von " + total + " Maßnahmen";
   }
 
