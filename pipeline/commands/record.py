@@ -16,6 +16,7 @@ from pipeline.dates import german_date
 from pipeline.errors import PipelineError, PlanInvalid
 from pipeline.plan import Chapter, Plan, frontmatter, load_chapter, load_plan
 from pipeline.plan.validate import manifest_report
+from pipeline.wording import counted
 
 
 class UncommittedEdits(PipelineError):
@@ -316,7 +317,7 @@ def decide(plan_dir: Path, key: str | Sequence[str], *, accepted: bool, vorgaben
 
     pending = _each(plan_dir, keys, commit, make)
     n = len([v for v in vorgaben if v.strip()])
-    result = "angenommen" if accepted else f"zurückgespielt mit {n} Vorgabe{'n' if n != 1 else ''}"
+    result = "angenommen" if accepted else f"zurückgespielt mit {counted(n, 'Vorgabe', 'Vorgaben')}"
     body = pending[0].ctx.gremium_name(gremium)
     if len(pending) == 1:
         ctx = pending[0].ctx
