@@ -20,6 +20,7 @@ from pipeline.dates import as_date
 from pipeline.diagnostics import Diagnostic, Report, Severity
 from pipeline.errors import FrontMatterError
 from pipeline.plan import Chapter, Plan, frontmatter, schema
+from pipeline.wording import counted
 
 FOLDER = "antraege"
 """Where the Anträge live, inside the plan folder."""
@@ -99,7 +100,7 @@ class Abstimmung:
             return ""
         parts = [f"{self.dafuer} dafür", f"{self.dagegen or 0} dagegen"]
         if self.enthaltungen:
-            parts.append(f"{self.enthaltungen} Enthaltung{'en' if self.enthaltungen != 1 else ''}")
+            parts.append(counted(self.enthaltungen, "Enthaltung", "Enthaltungen"))
         return " – ".join(parts)
 
 
