@@ -63,7 +63,8 @@ def test_only_history_talks_to_git() -> None:
 
 
 def test_cli_calls_commands_only() -> None:
-    allowed = {"pipeline", "pipeline.errors", "pipeline.files", "pipeline.commands"}
+    allowed = {"pipeline", "pipeline.errors", "pipeline.files", "pipeline.wording",
+               "pipeline.commands"}
     used = {n for n in _internal(MODULES["pipeline.cli"])}
     assert {n for n in used if n not in allowed and _concern(n) != "commands"} == set()
 
