@@ -19,6 +19,7 @@ from pipeline.council.antraege import load_antraege
 from pipeline.errors import PipelineError
 from pipeline.files import replacing_folder, write_atomic
 from pipeline.plan import load_plan
+from pipeline.wording import counted
 
 PDF_NAMES = {"LIP-2.0.pdf": "drucksache"}
 """PDFs of the build folder that belong to the record, by file name; Anträge and
@@ -38,9 +39,9 @@ class Written:
 
     def summary(self) -> str:
         """What the command says it wrote (one „PDF-Datei“, two „PDF-Dateien“)."""
-        objects = "1 OParl-Objekt" if self.objects == 1 else f"{self.objects} OParl-Objekte"
-        files = "1 PDF-Datei" if self.files == 1 else f"{self.files} PDF-Dateien"
-        return f"{objects} und {files} nach {self.folder} geschrieben (Stand {self.commit[:10]})."
+        return (f"{counted(self.objects, 'OParl-Objekt', 'OParl-Objekte')} und "
+                f"{counted(self.files, 'PDF-Datei', 'PDF-Dateien')} nach {self.folder} "
+                f"geschrieben (Stand {self.commit[:10]}).")
 
 
 def _pdfs(build_dir: Path) -> list[tuple[oparl.PdfFile, Path]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -113,13 +114,20 @@ def _explain(error: ValidationError) -> str:
     return error.message
 
 
+def unknown_name_hint(name: str, known: Sequence[str]) -> str:
+    """„meinten Sie 'Kennzahl'?“ for a near miss, else the names there are: one answer for an
+    unknown key of a head or of the manifest and for an unknown field of a Maßnahme."""
+    import difflib  # only once a name turned out unknown
+
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"meinten Sie {close[0]!r}?" if close else f"erlaubt sind {', '.join(known)}"
+
+
 def check(data: Any, schema_name: str, path: str, first_line: int) -> list[Diagnostic]:
     """Return every schema violation in `data`, each located at its line in `path`."""
     plain = to_plain(data)
     if is_valid(plain, schema_name):
         return []
-    import difflib  # suggestions for unknown keys, only once the quick validator said no
-
     out: list[Diagnostic] = []
     for error in sorted(_validator(schema_name).iter_errors(plain), key=lambda e: list(map(str, e.path))):
         where = tuple(error.absolute_path)
@@ -134,11 +142,9 @@ def check(data: Any, schema_name: str, path: str, first_line: int) -> list[Diagn
             for key in error.instance:
                 if key in known:
                     continue
-                close = difflib.get_close_matches(key, known, n=1)
-                hint = f"; meinten Sie {close[0]!r}?" if close else \
-                    f"; erlaubt sind {', '.join(known)}"
                 out.append(Diagnostic(path, line_of(data, (*where, key), first_line),
-                                      _field((*where, key)), f"unbekanntes Feld{hint}",
+                                      _field((*where, key)),
+                                      f"unbekanntes Feld; {unknown_name_hint(key, known)}",
                                       Severity.WARNING))
             continue
         out.append(Diagnostic(path, line_of(data, where, first_line), _field(where), _explain(error)))

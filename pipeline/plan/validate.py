@@ -5,7 +5,6 @@ Every rule appends to one Report, so the editor sees all problems of the plan at
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -202,11 +201,8 @@ def _check_body(plan: Plan, chapter: Chapter, report: Report) -> None:
                            f"(als Definitionsliste: '{name}' und darunter ':   Wert')")
         for name, line in measure.field_lines.items():
             if name not in MEASURE_FIELDS:
-                close = difflib.get_close_matches(name, MEASURE_FIELDS, n=1)
-                hint = f"meinten Sie {close[0]!r}?" if close else \
-                    f"erlaubt sind {', '.join(MEASURE_FIELDS)}"
-                report.add(path, line, f"maßnahme {measure.id}",
-                           f"unbekanntes Feld {name!r}; {hint}", Severity.WARNING)
+                report.add(path, line, f"maßnahme {measure.id}", f"unbekanntes Feld {name!r}; "
+                           f"{schema.unknown_name_hint(name, MEASURE_FIELDS)}", Severity.WARNING)
     _check_leads(plan, chapter, report)
     for goal in body.goals:
         if goal.section is None or not goal.number.startswith(goal.section + "."):
