@@ -363,7 +363,7 @@ def vorlegen_command(kapitel: str, vermerk: str | None, datum, commit: str | Non
 @click.option("--sitzung", help="Sitzung, z. B. '4. Sitzung der Lenkungsgruppe'.")
 @click.option("--abstimmung", help="Abstimmungsergebnis, z. B. '18 dafür, 2 dagegen'.")
 @click.option("--gremium", default="lenkungsgruppe", show_default=True,
-              help="Entscheidendes Gremium (Kennung aus plan/lip.yaml).")
+              help="Entscheidendes Gremium (Kennung oder Name aus plan/lip.yaml).")
 @_review_options
 def entscheiden_command(kapitel: tuple[str, ...], angenommen: bool, zurueckgespielt: bool, vorgaben: tuple[str, ...],
                         sitzung: str | None, abstimmung: str | None, gremium: str, datum,
@@ -399,8 +399,9 @@ def entscheiden_command(kapitel: tuple[str, ...], angenommen: bool, zurueckgespi
 @cli.command("stellungnahme")
 @click.argument("kapitel", nargs=-1, required=True, metavar="KAPITEL...")
 @click.option("--gremium", required=True,
-              help="Gremium, das Stellung nimmt: integrationsbeiraete, rtgs, "
-                   "gleichstellungsbeauftragte, oeffentlichkeit.")
+              help="Gremium, das Stellung nimmt, mit Kennung oder Namen: integrationsbeiraete "
+                   "(„Integrationsbeiräte“), rtgs („RTGS“), gleichstellungsbeauftragte, "
+                   "oeffentlichkeit.")
 @click.option("--text", help="Wortlaut (Markdown).")
 @click.option("--datei", type=click.Path(path_type=Path),
               help="Datei mit dem Wortlaut (.md); wird nach plan/stellungnahmen/ übernommen.")
@@ -1034,8 +1035,9 @@ def antrag_group() -> None:
 @click.option("--art", default="Fraktion", show_default=False,
               help="Fraktion (Standard), Gruppe oder Ratsmitglied.")
 @click.option("--fassung", metavar="NAME", help="Fassung, auf die sich der Antrag bezieht (Standard: die letzte).")
-@click.option("--gremium", metavar="KENNUNG",
-              help="Gremium, in das der Antrag eingebracht wird (Standard: das erste beschließende).")
+@click.option("--gremium", metavar="GREMIUM",
+              help="Gremium, in das der Antrag eingebracht wird, mit Kennung oder Namen "
+                   "(Standard: das erste beschließende).")
 @click.option("--datum", metavar="DATUM", callback=_datum, help="Datum des Antrags (TT.MM.JJJJ; Standard: heute).")
 @plan_dir_option
 def antrag_neu_command(antragsteller: str, art: str, fassung: str | None, gremium: str | None,
@@ -1056,8 +1058,9 @@ def antrag_neu_command(antragsteller: str, art: str, fassung: str | None, gremiu
 
 @cli.command("abstimmung")
 @click.argument("antrag")
-@click.option("--gremium", required=True, metavar="KENNUNG",
-              help="Abstimmendes Gremium, z. B. internationaler-ausschuss.")
+@click.option("--gremium", required=True, metavar="GREMIUM",
+              help="Abstimmendes Gremium, mit Kennung oder Namen, z. B. internationaler-ausschuss "
+                   "oder „Internationaler Ausschuss“.")
 @click.option("--datum", metavar="DATUM", callback=_required_datum, help="Datum der Sitzung (TT.MM.JJJJ).")
 @click.option("--punkte", callback=_punkte, metavar="1,3", help="Punkte, über die abgestimmt wurde (Standard: alle).")
 @click.option("--dafuer", type=click.IntRange(min=0), metavar="N", help="Stimmen dafür.")
@@ -1091,7 +1094,8 @@ def abstimmung_command(antrag: str, gremium: str, datum, punkte, dafuer, dagegen
 
 
 @cli.command("beschluss")
-@click.option("--gremium", required=True, metavar="KENNUNG", help="Beschließendes Gremium, z. B. ratsversammlung.")
+@click.option("--gremium", required=True, metavar="GREMIUM",
+              help="Beschließendes Gremium, mit Kennung oder Namen, z. B. ratsversammlung.")
 @click.option("--datum", metavar="DATUM", callback=_required_datum, help="Datum des Beschlusses (TT.MM.JJJJ).")
 @click.option("--name", "name", default="Beschlossene Fassung", metavar="NAME",
               help="Name der beschlossenen Fassung (Standard: „Beschlossene Fassung“).")
@@ -1165,7 +1169,7 @@ def ergaenzung_command(nummer: str, fassung: str | None, out_dir: Path, plan_dir
 
 
 @cli.command("beschlussuebersicht")
-@click.option("--gremium", required=True, metavar="KENNUNG", help="Gremium der Sitzung.")
+@click.option("--gremium", required=True, metavar="GREMIUM", help="Gremium der Sitzung (Kennung oder Name).")
 @click.option("--datum", metavar="DATUM", callback=_required_datum, help="Datum der Sitzung (TT.MM.JJJJ).")
 @click.option("--ausgabe", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               default=Path("build/rat"), callback=_from_root, metavar="ORDNER",

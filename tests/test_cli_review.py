@@ -263,3 +263,29 @@ def test_one_meeting_decides_several_chapters_in_one_commit_or_none(in_repo, cap
         assert "ergebnis: angenommen" in text and "sitzung: 4. Sitzung" in text
     code, out, _ = lip(["status"], capsys)
     assert "angenommen am 08.10.2020" in out
+
+
+def test_a_body_is_named_as_status_shows_it_or_by_its_key(in_repo, capsys):
+    """`lip status` says „es fehlt: Integrationsbeiräte, RTGS“; an editor types that, not
+    the key in plan/lip.yaml. The record keeps the key."""
+    code, _, err = lip(["vorlegen", "bildung", "--datum", "2020-10-05"], capsys)
+    assert code == 0, err
+    for named in ("Integrationsbeiräte", "RTGS", "gleichstellungsbeauftragte"):
+        code, _, err = lip(["stellungnahme", "bildung", "--gremium", named, "--text", "Ja.",
+                            "--datum", "2020-10-06"], capsys)
+        assert code == 0, err
+    text = (in_repo / "plan" / "11-bildung.md").read_text(encoding="utf-8")
+    assert [line.split(": ")[1] for line in text.splitlines() if "gremium: " in line][-3:] \
+        == ["integrationsbeiraete", "rtgs", "gleichstellungsbeauftragte"]
+    assert err.startswith("Gleichstellungsbeauftragte: Stellungnahme zu Kapitel 1 Bildung\n")
+    code, out, _ = lip(["status"], capsys)
+    assert "es fehlt" not in out.split("Bildung", 1)[1]
+
+    before = snapshot(in_repo)
+    code, _, err = lip(["stellungnahme", "bildung", "--gremium", "Lenkungsgruppe", "--text",
+                        "Ja.", "--datum", "2020-10-06"], capsys)
+    assert code == 1
+    assert err == ("Fehler: 'lenkungsgruppe' ist kein Gremium, das Stellung nimmt (Rolle "
+                   "'nimmt Stellung' in plan/lip.yaml); möglich: gleichstellungsbeauftragte, "
+                   "integrationsbeiraete, rtgs\n")
+    assert snapshot(in_repo) == before

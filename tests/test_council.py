@@ -613,3 +613,14 @@ def test_lines_beyond_a_one_page_pdf_are_named_in_the_singular() -> None:
     _, beyond = resolve({}, [{1: "Eine Zeile."}], Zeilen(seite=2, von=1, bis=1))
     _, past = resolve({}, [{1: "Eine Zeile."}], Zeilen(seite=1, von=3, bis=4))
     assert "das PDF hat 1 Seite)" in beyond and "die Seite hat 1 nummerierte Zeile)" in past
+
+
+def test_a_council_body_is_named_by_its_key_or_its_name(repo) -> None:
+    plan_dir = _named(repo)
+    _add(repo, "1-gruene.md", ANTRAG_GRUENE)
+    done = _vote(plan_dir, gremium="Internationaler Ausschuss", punkte=[1], einstimmig=True)
+    assert done.message.startswith("Internationaler Ausschuss: Änderungsantrag 1")
+    text = (plan_dir / "antraege" / "1-gruene.md").read_text(encoding="utf-8")
+    assert "abstimmungen:\n  - gremium: internationaler-ausschuss\n" in text
+    with pytest.raises(council.CouncilError, match="'Presse' ist kein beschließendes Gremium"):
+        _vote(plan_dir, gremium="Presse", punkte=[2], einstimmig=True)

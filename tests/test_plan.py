@@ -91,3 +91,19 @@ def test_a_chapter_is_found_by_id_number_file_or_title_and_a_wrong_name_is_a_wro
         plan.chapter("Sport")
     assert info.value.exit_code == 2
     assert str(info.value).startswith("Kapitel 'Sport' nicht gefunden; vorhanden: haltung, ")
+
+
+def test_a_body_is_found_by_its_key_or_any_form_of_its_name() -> None:
+    manifest = load_plan(SHIPPED_PLAN).manifest
+    assert manifest is not None
+    for given, key in [("rtgs", "rtgs"), ("RTGS", "rtgs"),
+                       ("Runder Tisch für Gleichberechtigung und gegen Rassismus", "rtgs"),
+                       ("Integrationsbeiräte", "integrationsbeiraete"),
+                       ("integrationsbeiräte (delegiertenkonferenz)", "integrationsbeiraete"),
+                       ("Internationaler Ausschuss", "internationaler-ausschuss"),
+                       ("Expert*innengruppe Bildung", "eg-bildung"),
+                       ("Oeffentlichkeit", "oeffentlichkeit")]:
+        assert manifest.gremium_key(given) == key, given
+    # no body, or more than one: the name as given, for the caller's error
+    assert manifest.gremium_key("Presse") == "Presse"
+    assert manifest.gremium_key("") == ""

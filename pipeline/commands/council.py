@@ -216,7 +216,7 @@ def new_antrag(plan_dir: Path, *, antragsteller: str, art: str = "Fraktion",
     if fassung not in names:
         raise CouncilError(f"Fassung „{fassung}“ gibt es nicht; benannte Fassungen: {', '.join(names)}")
     bodies = council.council_bodies(plan)
-    gremium = gremium or (bodies[0] if bodies else "")
+    gremium = council.gremium_key(plan, gremium) if gremium else (bodies[0] if bodies else "")
     if (problem := council.not_a_council_body(plan, gremium)) is not None:
         raise CouncilError(problem)
     existing, _ = council.load_antraege(plan)
@@ -301,6 +301,7 @@ def vote(plan_dir: Path, key: str, *, gremium: str, datum: dt.date, punkte: list
     antrag = _find_antrag(ctx, key)
     ergebnis = _result(dafuer=dafuer, dagegen=dagegen, einstimmig=einstimmig, abgelehnt=abgelehnt,
                        zurueckgezogen=zurueckgezogen, vertagt=vertagt)
+    gremium = council.gremium_key(ctx.plan, gremium)
     if (problem := council.not_a_council_body(ctx.plan, gremium)) is not None:
         raise CouncilError(problem)
     bodies = council.council_bodies(ctx.plan)
@@ -392,6 +393,7 @@ def beschluss(plan_dir: Path, *, gremium: str, datum: dt.date, name: str = "Besc
     from pipeline.review import check_final
 
     ctx = _open(plan_dir)
+    gremium = council.gremium_key(ctx.plan, gremium)
     if (problem := council.not_a_council_body(ctx.plan, gremium)) is not None:
         raise CouncilError(problem)
     tag = _refuse_taken(ctx, name)

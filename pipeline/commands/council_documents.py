@@ -207,6 +207,7 @@ def beschlussuebersicht_pdf(plan_dir: Path, *, gremium: str, datum: dt.date,
     antraege, unread = council.load_antraege(c.plan)
     if unread:
         raise DocumentError(str(unread[0]))
+    gremium = council.gremium_key(c.plan, gremium)
     if (problem := council.not_a_council_body(c.plan, gremium)) is not None:
         raise DocumentError(problem)
     name = c.plan.manifest.gremium_name(gremium)

@@ -245,14 +245,19 @@ def _today(datum: dt.date | None) -> dt.date:
     return datum or dt.date.today()
 
 
-def _require_role(ctx: _Context, key: str, role: str, what: str) -> None:
+def _require_role(ctx: _Context, key: str, role: str, what: str) -> str:
+    """The key of the Gremium `key` names (its key or its name, `Manifest.gremium_key`),
+    if it has `role`."""
     gremien = ctx.plan.manifest.gremien if ctx.plan.manifest else {}
+    if ctx.plan.manifest:
+        key = ctx.plan.manifest.gremium_key(key)
     entry = gremien.get(key)
     if not isinstance(entry, dict) or entry.get("rolle") != role:
         fitting = sorted(k for k, v in gremien.items()
                          if isinstance(v, dict) and v.get("rolle") == role)
         raise RecordError(f"{key!r} ist kein Gremium, das {what} (Rolle {role!r} in "
                           f"plan/lip.yaml); möglich: {', '.join(fitting) or '(keins)'}")
+    return key
 
 
 @history.serialised("vorlegen")
@@ -291,7 +296,8 @@ def decide(plan_dir: Path, key: str | Sequence[str], *, accepted: bool, vorgaben
                           "--zurueckgespielt angeben")
 
     def make(ctx: _Context) -> _Pending:
-        _require_role(ctx, gremium, "entscheidet", "entscheidet")
+        nonlocal gremium
+        gremium = _require_role(ctx, gremium, "entscheidet", "entscheidet")
         version = _version(ctx, commit)
         fold = _fold(ctx)
         version = _pin_submitted(fold, version)
@@ -346,7 +352,8 @@ def add_statement(plan_dir: Path, key: str | Sequence[str], *, gremium: str, tex
     kinds: set[str] = set()
 
     def make(ctx: _Context) -> _Pending:
-        _require_role(ctx, gremium, "nimmt Stellung", "Stellung nimmt")
+        nonlocal gremium
+        gremium = _require_role(ctx, gremium, "nimmt Stellung", "Stellung nimmt")
         entry = ctx.plan.manifest.gremien.get(gremium) if ctx.plan.manifest else {}
         kind = art or str(entry.get("art") or "Stellungnahme")
         if kind not in STATEMENT_KINDS:

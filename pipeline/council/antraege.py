@@ -387,8 +387,15 @@ def council_bodies(plan: Plan) -> list[str]:
     return [k for k, v in gremien.items() if isinstance(v, dict) and v.get("rolle") == COUNCIL_ROLE]
 
 
+def gremium_key(plan: Plan, gremium: str) -> str:
+    """The key of the Gremium a --gremium names, by key or by name
+    (`Manifest.gremium_key`)."""
+    return plan.manifest.gremium_key(gremium) if plan.manifest else gremium
+
+
 def not_a_council_body(plan: Plan, gremium: str) -> str | None:
-    """Why `gremium` (a --gremium) names no deciding body of the plan, or None if it does."""
+    """Why `gremium` (a key, `gremium_key`) names no deciding body of the plan, or None if it
+    does."""
     bodies = council_bodies(plan)
     if gremium in bodies:
         return None

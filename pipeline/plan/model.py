@@ -97,6 +97,29 @@ class Chapter:
         return frontmatter.line_of(self.meta, keys, self.text.yaml_first_line)
 
 
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def _folded_name(text: str) -> str:
+    """A Gremium's name as compared: casefolded, umlauts as ae/oe/ue, only letters and
+    digits ('Integrationsbeiräte' and 'integrationsbeiraete', 'eg-bildung' and 'EG Bildung'
+    are the same)."""
+    return "".join(c for c in text.casefold().translate(_UMLAUTS) if c.isalnum())
+
+
+def _gremium_names(key: str, entry: Any) -> set[str]:
+    """Every way to name a Gremium: its key, its name, its name without the part in
+    brackets, and that part ('RTGS', 'Delegiertenkonferenz')."""
+    names = {key}
+    name = str(entry.get("name") or "") if isinstance(entry, dict) else ""
+    if name:
+        names.add(name)
+        outside = re.sub(r"\s*\([^()]*\)", " ", name).strip()
+        names.add(outside)
+        names.update(re.findall(r"\(([^()]*)\)", name))
+    return {folded for n in names if (folded := _folded_name(n))}
+
+
 @dataclass
 class Manifest:
     path: str
@@ -129,6 +152,19 @@ class Manifest:
     def gremium_name(self, key: str) -> str:
         entry = self.gremien.get(key)
         return str(entry.get("name", key)) if isinstance(entry, dict) else key
+
+    def gremium_key(self, given: str) -> str:
+        """The key of the Gremium `given` names: its key, or its name as `lip status` and
+        the documents show it ('Integrationsbeiräte', 'RTGS', 'Internationaler Ausschuss').
+        Case, umlauts written as ae/oe/ue, and a name's part in brackets (an abbreviation
+        or an addition) may differ; `given` as it is where no Gremium or more than one fits
+        (the caller's error then names the keys)."""
+        if given in self.gremien:
+            return given
+        wanted = _folded_name(given)
+        fitting = [key for key, entry in self.gremien.items()
+                   if wanted in _gremium_names(key, entry)]
+        return fitting[0] if len(fitting) == 1 else given
 
     @property
     def fassungen(self) -> list[Fassung]:
