@@ -793,11 +793,13 @@ def word_import_command(argumente: tuple[str, ...], neu: bool, plan_dir: Path) -
     if result.merged:
         click.echo("Das Kapitel wurde seit dem Export geändert; die Änderungen aus Word wurden "
                    "mit dem jetzigen Stand zusammengeführt.")
+    from pipeline.commands.status import german_date
+
     for author, date, n in result.commits:
-        click.echo(f"  {author}: {n} Änderung{'en' if n != 1 else ''}"
-                   + (f" (bis {date[:10]})" if date else ""))
+        click.echo(f"  {author}: {counted(n, 'Änderung', 'Änderungen')}"
+                   + (f" (bis {german_date(date[:10])})" if date else ""))
     if result.comments:
-        click.echo(f"  {result.comments} Kommentar{'e' if result.comments != 1 else ''} in "
+        click.echo(f"  {counted(result.comments, 'Kommentar', 'Kommentare')} in "
                    f"{result.comments_file}")
     for note in result.notes:
         click.echo(f"Hinweis: {note}")

@@ -271,6 +271,10 @@ def test_word_ooxml_changes_comments_and_format_changes(repo, capsys, tmp_path):
         "Geschulte Kita-Lots*innen", "Geschulte Kita-Lotsinnen und Lots*innen", 1)
     assert body_of(repo, branch) == expected
     assert "reine Formatänderung" in out
+    # counted, and dated as every date a user reads
+    assert "\n  Petra Word: 1 Änderung (bis 30.11.2026)\n" in out
+    assert "\n  Max Zwei: 1 Änderung (bis 30.11.2026)\n" in out
+    assert "\n  2 Kommentare in plan/anmerkungen/bildung-2026-11-30.md\n" in out
     log = repo.git.log("--format=%an|%aI|%s", f"main..{branch}").splitlines()
     authors = [line.split("|")[0] for line in log]
     assert authors == ["Max Zwei", "Max Zwei", "Petra Word"]  # comments, then by first change
