@@ -640,6 +640,22 @@ def hooks_run_command(plan_dir: Path, dateien: tuple[str, ...]) -> None:
 # --- redline (issue 5) -----------------------------------------------------------------------
 
 
+def _redline_formats(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+                     ) -> tuple[str, ...]:
+    """--format pdf --format html,docx -> ('pdf', 'html', 'docx'), as `lip build` takes them."""
+    from pipeline.commands.redline import FORMATS
+
+    out: list[str] = []
+    for value in values:
+        for name in value.split(","):
+            name = name.strip().lower()
+            if name and name not in FORMATS:
+                raise click.BadParameter(f"{name!r} ist keins von {', '.join(FORMATS)}")
+            if name and name not in out:
+                out.append(name)
+    return tuple(out) or ("html",)
+
+
 @cli.command("redline")
 @click.argument("alt", required=False)
 @click.argument("neu", required=False)
@@ -652,10 +668,9 @@ def hooks_run_command(plan_dir: Path, dateien: tuple[str, ...]) -> None:
 @click.option("--dateien", nargs=2, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               metavar="ALT.md NEU.md",
               help="Zwei Markdown-Dateien außerhalb des Plans vergleichen.")
-@click.option("--format", "formats", multiple=True, default=("html",),
-              type=click.Choice(["html", "pdf", "docx", "synopse", "md"]),
-              help="Ausgabeformat, mehrfach möglich (Standard: html; synopse = zweispaltige "
-                   "Gegenüberstellung).")
+@click.option("--format", "formats", multiple=True, metavar="FORMAT", callback=_redline_formats,
+              help="html, pdf, docx, synopse oder md; mehrfach oder mit Komma, z. B. html,docx "
+                   "(Standard: html; synopse = zweispaltige Gegenüberstellung).")
 @click.option("--autor", help="Autor der Änderungen im Word-Dokument (Standard: die "
                               "Expert*innengruppe des Kapitels).")
 @click.option("--nur-aenderungen", is_flag=True,
@@ -676,7 +691,7 @@ def redline_command(alt: str | None, neu: str | None, plan_dir: Path, seit_entsc
     \b
     Beispiel:
       lip redline
-      lip redline "1. Fassung" --format pdf --format docx
+      lip redline "1. Fassung" --format pdf,docx
       lip redline v1 v2 --kapitel bildung --format synopse
       lip redline --dateien alt.md neu.md --format html
     """

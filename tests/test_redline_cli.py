@@ -152,6 +152,20 @@ def test_two_files_outside_any_repository(tmp_path: Path, monkeypatch) -> None:
     assert (out / "synopse.pdf").read_bytes().startswith(b"%PDF-")
 
 
+def test_formats_are_given_with_commas_as_for_lip_build(tmp_path: Path, monkeypatch,
+                                                         capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "alt.md").write_text("Der Rat beschließt im Juni.\n", "utf-8")
+    (tmp_path / "neu.md").write_text("Der Rat beschließt im Juli.\n", "utf-8")
+    assert run(["redline", "--dateien", "alt.md", "neu.md", "--format", "md, MD,html"]) == 0
+    assert sorted(p.name for p in (tmp_path / "build" / "redline" / "alt..neu").iterdir()) \
+        == ["redline.html", "redline.md", "zusammenfassung.json"]
+    capsys.readouterr()
+    assert run(["redline", "--dateien", "alt.md", "neu.md", "--format", "html,dox"]) == 2
+    assert "Fehler: Ungültiger Wert für '--format': 'dox' ist keins von html, pdf, docx, " \
+           "synopse, md" in capsys.readouterr().err
+
+
 def test_only_changes_keeps_headings_as_context(tmp_path: Path, monkeypatch) -> None:
     text = "# Gesetz\n\n## § 1\n\nErster Absatz bleibt.\n\n## § 2\n\nZweiter Absatz alt.\n"
     (tmp_path / "a.md").write_text(text, "utf-8")
