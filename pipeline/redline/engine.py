@@ -554,7 +554,7 @@ class _Atom:
     path: tuple[tuple[str, Any], ...]
     node: dict
     text: str = ""  # for words: the text; '' for atomic nodes
-    kind: str = "word"  # word | space | punct | atom
+    kind: str = "word"  # word | space | punct | atom | kept (a KEPT_SPACE)
 
 
 def _atoms(inlines: list, path: tuple = (), out: list[_Atom] | None = None) -> list[_Atom]:
@@ -724,12 +724,28 @@ def _ws(tok: list[_Atom]) -> bool:
     return tok[0].kind == "space"
 
 
+KEPT_SPACE = {"t": "Str", "c": " "}
+"""A space at the edge of an ins/del span that belongs to the change: a word of its own, as
+pandoc reads `&#32;` (its Markdown reader drops a Space there). The Markdown writer
+(`render/redline_text.py`) writes it so."""
+
+
+def _kept(tok: list[_Atom]) -> list[_Atom] | None:
+    """The space token `tok` as a KEPT_SPACE, where it is outside any formatting (inside one,
+    a space at the edge would need the formatting split around it); else None."""
+    if len(tok) != 1 or tok[0].path:
+        return None
+    return [_Atom(tok[0].key, (), dict(KEPT_SPACE), " ", "kept")]
+
+
 def _fix_edges(segs: list[list]) -> list[list]:
     """Keep whitespace off the edges of ins/del spans without joining or splitting words.
 
     pandoc's Markdown reader drops spaces at the edges of a span, so an edge space must become
     unchanged text. That is safe where a space already sits beside it in the other reading;
-    otherwise the neighbouring token joins the change on both sides.
+    otherwise the space stays in the change as a KEPT_SPACE (`angeboten[ und gefördert]{.ins};`
+    marks two words, not `[angeboten]{.del}[angeboten und gefördert]{.ins}` four), or, inside
+    formatting, the neighbouring token joins the change on both sides.
     """
     segs = [s for s in segs if s[0] == "change" or s[1]]
     out: list[list] = []
@@ -761,6 +777,8 @@ def _fix_edges(segs: list[list]) -> list[list]:
                         out.append(["equal", [tok]])
                     else:
                         prev.append(tok)
+                elif (kept := _kept(side[0])) is not None:
+                    side[0] = kept
                 else:
                     tok = prev.pop()
                     d.insert(0, tok)
@@ -786,6 +804,8 @@ def _fix_edges(segs: list[list]) -> list[list]:
                         segs.insert(k + 1, ["equal", [tok]])
                     else:
                         nxt.insert(0, tok)
+                elif (kept := _kept(side[-1])) is not None:
+                    side[-1] = kept
                 else:
                     tok = nxt.pop(0)
                     d.append(tok)

@@ -57,9 +57,13 @@ def as_read(blocks: list) -> list | None:
 
 
 def html_source(blocks: list) -> str:
-    """The blocks (`as_read`) as pandoc's JSON reader takes them, SoftBreaks as spaces."""
-    return json.dumps(blocks, ensure_ascii=False).replace('{"t": "SoftBreak"}',
-                                                          '{"t": "Space"}')
+    """The blocks (`as_read`) as pandoc's JSON reader takes them, SoftBreaks as spaces and
+    the Markdown writer's kept spaces (`redline_text.KEPT_SPACE_MARK`, read from `&#32;`) as
+    the spaces they are."""
+    from pipeline.render.redline_text import KEPT_SPACE_MARK
+
+    return json.dumps(blocks, ensure_ascii=False).replace('{"t": "SoftBreak"}', '{"t": "Space"}') \
+        .replace(KEPT_SPACE_MARK, " ")
 
 
 def json_document(blocks: Iterable[str]) -> str:

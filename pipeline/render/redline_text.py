@@ -210,7 +210,7 @@ def render_markdown(texts: list[str], slots: Slot | None = None,
                 cur.append(line)
         assert len(out) == len(run), "redline: Markdown-Ausgabe unvollständig (bitte melden)"
         for k, md in zip(run, out, strict=True):
-            result[k] = md
+            result[k] = md.replace(KEPT_SPACE_MARK, "&#32;")
     return result
 
 
@@ -241,13 +241,24 @@ def _fits_a_pipe_table(table: dict) -> bool:
 _LINE_START = ("LineBreak", "SoftBreak")
 
 
-def compact_words(node: Any) -> Any:
+KEPT_SPACE_MARK = "\ue000\ue001"
+"""Stands for the engine's KEPT_SPACE in the JSON the Markdown writer gets, and is written
+as `&#32;` (pandoc's writer writes a Str " " as a space, which its reader drops at a span's
+edge); the page's passages (`redline_ast.html_source`) take it for the space again."""
+
+
+def compact_words(node: Any, kept: str = " ") -> Any:
     """`node` with each run of words and spaces in a line of text as one Str: pandoc writes
     the same Markdown, and the same HTML and typst where it does not wrap lines, from a third
     of the JSON (the engine gives every word and space an element of its own; reading them
     made writing ten years of BGB cost 0.79 instead of 0.32 s). A line's first word and the
     space after it stay apart: the Markdown writer escapes a list marker there (`2\\. der …`)
-    only if it is a word of its own."""
+    only if it is a word of its own. A Str of one space (the engine's KEPT_SPACE) becomes
+    `kept`."""
+    return _compact(node, kept)
+
+
+def _compact(node: Any, kept: str) -> Any:
     if isinstance(node, list):
         if node and isinstance(node[0], dict) and node[0].get("t") in engine.INLINE_TYPES:
             out: list = []
@@ -260,17 +271,19 @@ def compact_words(node: Any) -> Any:
                         run = []
                         out.append(run)
                     if t == "Str":
-                        run.append(x["c"])
+                        run.append(x["c"] if x["c"] != " " else kept)
                     elif not run or run[-1] != " ":  # spaces in a row are one, as written
                         run.append(" ")
                     continue
                 run = None
-                out.append(x if t == "Str" or t == "Space" else compact_words(x))
+                if t == "Str" and x["c"] == " ":
+                    x = {"t": "Str", "c": kept}
+                out.append(x if t == "Str" or t == "Space" else _compact(x, kept))
                 apart = 2 if t in _LINE_START else max(0, apart - 1)
             return [{"t": "Str", "c": "".join(x)} if isinstance(x, list) else x for x in out]
-        return [compact_words(x) for x in node]
+        return [_compact(x, kept) for x in node]
     if isinstance(node, dict):
-        return {k: compact_words(v) if isinstance(v, (list, dict)) else v
+        return {k: _compact(v, kept) if isinstance(v, (list, dict)) else v
                 for k, v in node.items()}
     return node
 
@@ -369,7 +382,7 @@ class _Pandoc:
             return out
 
     def write(self, groups):
-        compacted = [compact_words(g) for g in groups]
+        compacted = [compact_words(g, KEPT_SPACE_MARK) for g in groups]
         texts = [json.dumps(g, ensure_ascii=False) for g in compacted]
         apart = [False] * len(texts)
         for k, text in enumerate(texts):
