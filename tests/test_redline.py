@@ -104,6 +104,28 @@ def test_compare_text_ops_rebuild_both_sides() -> None:
     assert redline.new_side(ops) == "Die Landeshauptstadt fördert Kitas!"
 
 
+@pytest.mark.parametrize(("old", "new", "marked", "counts"), [
+    ("Plätze werden vorrangig angeboten; die Schulen vergeben sie.",
+     "Plätze werden vorrangig angeboten und gefördert; die Schulen vergeben sie.",
+     "angeboten[&#32;und gefördert]{.ins}; die", (2, 0)),
+    ("Wir begegnen ihr – im Amt, im Bad. Eine Verwaltung.",
+     "Wir begegnen ihr. Eine Verwaltung.",
+     "ihr[&#32;– im Amt, im Bad]{.del}. Eine", (0, 4)),
+    ("Siehe den Text.", "Siehe den Text [hier](https://example.org).",
+     "Text[&#32;[hier](https://example.org)]{.ins}.", (1, 0)),
+])
+def test_a_change_before_punctuation_marks_only_its_own_words(old, new, marked, counts) -> None:
+    """The space before an inserted or deleted clause belongs to the change; pandoc drops a
+    plain space at a span's edge, so it is written `&#32;`. Before, the word in front of the
+    change was struck and inserted again, and counted twice."""
+    red = redline_text.compare_markdown(old + "\n", new + "\n")
+    assert marked in red.markdown
+    assert (red.stats.words_added, red.stats.words_removed) == counts
+    accepted, rejected = views(red.markdown)
+    assert accepted == redline_text.markdown_words(new)
+    assert rejected == redline_text.markdown_words(old)
+
+
 def test_context_changes_keeps_headings_above_changes() -> None:
     old = "# A\n\nEins.\n\n## B\n\nZwei.\n\n## C\n\nDrei.\n"
     new = "# A\n\nEins.\n\n## B\n\nZwei.\n\n## C\n\nDrei neu.\n"

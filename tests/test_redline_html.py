@@ -656,6 +656,29 @@ def test_changed_passages_are_converted_from_their_blocks_where_they_stand_alone
     assert cold == whole and warm == whole
 
 
+def test_a_space_that_belongs_to_a_change_is_the_whole_render_from_blocks_and_parts(
+        tmp_path) -> None:
+    """`angeboten[&#32;und gefördert]{.ins};`: the changed paragraph from its blocks (the
+    engine's kept space), a changed list item in its part (`native_marks` makes the mark a
+    span), the page from the cache: each is the whole render, the space inside the mark."""
+    old = ("## A\n\nPlätze werden angeboten; die Schulen vergeben sie.\n\n"
+           "(1) Der Rat beschließt.\n\n(2) Die Verwaltung handelt – im Amt, im Bad.\n\n"
+           "## B\n\nSchluss.\n")
+    new = ("## A\n\nPlätze werden angeboten und gefördert; die Schulen vergeben sie.\n\n"
+           "(1) Der Rat beschließt.\n\n(2) Die Verwaltung handelt.\n\n## B\n\nSchluss.\n")
+    red = compare_markdown(old, new, for_page=True)
+    assert "angeboten[&#32;und gefördert]{.ins};" in red.markdown
+    assert "handelt[&#32;– im Amt, im Bad]{.del}." in red.markdown
+    md = "# Übersicht\n\n" + red.markdown
+    texts, _ = redline_html.split_parts(md)
+    _, from_blocks = redline_html.split_passages(texts, red.passages)
+    assert from_blocks  # the paragraph goes from its blocks
+    whole, cold, warm = _both(md, tmp_path, red.passages)
+    assert cold == whole and warm == whole
+    assert "angeboten<ins><span class=\"visually-hidden\">Einfügung: </span> und gefördert" \
+           "</ins>;" in whole.decode()
+
+
 def test_a_passage_across_headings_is_converted_from_its_blocks(tmp_path) -> None:
     """A changed passage that begins before a heading (the last paragraph of „Abschnitt 3“,
     „Abschnitt 4“ and its first paragraph reworded) runs across parts, which are cut before headings: they are joined,
