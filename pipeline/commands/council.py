@@ -27,6 +27,7 @@ from pipeline.errors import PipelineError
 from pipeline.files import write_atomic
 from pipeline.plan import MANIFEST_NAME, Plan, frontmatter, load_plan, text_hash
 from pipeline.plan.fassungen import chapter_texts
+from pipeline.wording import counted
 
 TAG_PREFIX = "fassung/"
 
@@ -451,7 +452,7 @@ def beschluss(plan_dir: Path, *, gremium: str, datum: dt.date, name: str = "Besc
                            + "; ".join(str(d) for d in check.errors[:3]))
     parent = history.head_sha(ctx.repo)
     subject = (f"{ctx.plan.manifest.gremium_name(gremium)}: Beschluss vom {datum:%d.%m.%Y}, "
-               f"{len(points)} Punkt{'e' if len(points) != 1 else ''} aus Änderungsanträgen übernommen")
+               f"{counted(len(points), 'Punkt', 'Punkte')} aus Änderungsanträgen übernommen")
     lines = [f"{x.label}: {council.what(x.punkt)}" for x in points]
     message = (f"{subject}\n\n" + "\n".join(lines or ["keine Änderungen am Text"]) + "\n"
                + (f"Sitzung: {sitzung}\n" if sitzung else "")

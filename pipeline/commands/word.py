@@ -342,7 +342,7 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
         if author == UNTRACKED:
             message = f"{where}: Änderungen ohne Nachverfolgung aus Word übernommen ({name})"
         else:
-            message = (f"{where}: {n} Änderung{'en' if n != 1 else ''} von {who} aus Word "
+            message = (f"{where}: {counted(n, 'Änderung', 'Änderungen')} von {who} aus Word "
                        f"übernommen ({name})")
         commits.append(history.PlannedCommit(files, message, who, date))
         summary.append((who, date, n))
@@ -360,7 +360,7 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
         n = len(sub.comments)
         commits.append(history.PlannedCommit(  # git has one author: the first commenter
             {comments_file: text.encode("utf-8")},
-            f"{target.chapter.title}: {n} Anmerkung{'en' if n != 1 else ''} von "
+            f"{target.chapter.title}: {counted(n, 'Anmerkung', 'Anmerkungen')} von "
             f"{', '.join(authors)} aus Word ({name})",
             authors[0] or "unbekannt", max(c.date for c in sub.comments)))
     if not commits:

@@ -56,12 +56,17 @@ def as_read(blocks: list) -> list | None:
         return None
 
 
+KEPT_SPACE_MARK = "\ue000\ue001"
+"""Stands for the engine's KEPT_SPACE in the JSON the Markdown writer gets
+(`redline_text.compact_words`), and is written as `&#32;`: pandoc's writer writes a Str " "
+as a space, which its reader drops at a span's edge. The page's passages take it for the
+space again (`html_source`)."""
+
+
 def html_source(blocks: list) -> str:
     """The blocks (`as_read`) as pandoc's JSON reader takes them, SoftBreaks as spaces and
-    the Markdown writer's kept spaces (`redline_text.KEPT_SPACE_MARK`, read from `&#32;`) as
-    the spaces they are."""
-    from pipeline.render.redline_text import KEPT_SPACE_MARK
-
+    the Markdown writer's kept spaces (KEPT_SPACE_MARK, read from `&#32;`) as the spaces
+    they are."""
     return json.dumps(blocks, ensure_ascii=False).replace('{"t": "SoftBreak"}', '{"t": "Space"}') \
         .replace(KEPT_SPACE_MARK, " ")
 

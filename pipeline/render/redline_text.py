@@ -210,7 +210,7 @@ def render_markdown(texts: list[str], slots: Slot | None = None,
                 cur.append(line)
         assert len(out) == len(run), "redline: Markdown-Ausgabe unvollständig (bitte melden)"
         for k, md in zip(run, out, strict=True):
-            result[k] = md.replace(KEPT_SPACE_MARK, "&#32;")
+            result[k] = md.replace(redline_ast.KEPT_SPACE_MARK, "&#32;")
     return result
 
 
@@ -239,12 +239,6 @@ def _fits_a_pipe_table(table: dict) -> bool:
 
 
 _LINE_START = ("LineBreak", "SoftBreak")
-
-
-KEPT_SPACE_MARK = "\ue000\ue001"
-"""Stands for the engine's KEPT_SPACE in the JSON the Markdown writer gets, and is written
-as `&#32;` (pandoc's writer writes a Str " " as a space, which its reader drops at a span's
-edge); the page's passages (`redline_ast.html_source`) take it for the space again."""
 
 
 def compact_words(node: Any, kept: str = " ") -> Any:
@@ -382,7 +376,7 @@ class _Pandoc:
             return out
 
     def write(self, groups):
-        compacted = [compact_words(g, KEPT_SPACE_MARK) for g in groups]
+        compacted = [compact_words(g, redline_ast.KEPT_SPACE_MARK) for g in groups]
         texts = [json.dumps(g, ensure_ascii=False) for g in compacted]
         apart = [False] * len(texts)
         for k, text in enumerate(texts):
