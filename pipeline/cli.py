@@ -990,7 +990,7 @@ def _council_done(done) -> None:
 
 def _required_datum(ctx: click.Context, param: click.Parameter, value: str | None):
     if value is None:
-        raise click.BadParameter("bitte das Datum angeben (JJJJ-MM-TT)")
+        raise click.BadParameter("bitte das Datum angeben (TT.MM.JJJJ)")
     return _datum(ctx, param, value)
 
 

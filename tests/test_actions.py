@@ -174,13 +174,13 @@ REFUSALS = [
                                      datum=D(2020, 9, 1)),
      "Kapitel 1 Bildung (Stand: vorgelegt): Stellungnahme festhalten nicht möglich – das Datum "
      "01.09.2020 liegt vor der Vorlage dieser Fassung am 05.10.2020. Stattdessen: das Datum "
-     "prüfen (--datum JJJJ-MM-TT)."),
+     "prüfen (--datum TT.MM.JJJJ)."),
     ("decision dated before the submission", submitted,
      lambda p: record.decide(p, "bildung", accepted=False, vorgaben=["x"],
                               datum=D(2020, 9, 1)),
      "Kapitel 1 Bildung (Stand: vorgelegt): Zurückspielen nicht möglich – das Datum "
      "01.09.2020 liegt vor dem letzten Eintrag vom 05.10.2020. Stattdessen: Einträge in "
-     "zeitlicher Reihenfolge festhalten; das Datum prüfen (--datum JJJJ-MM-TT)."),
+     "zeitlicher Reihenfolge festhalten; das Datum prüfen (--datum TT.MM.JJJJ)."),
     ("Vorgabe erledigt without a return", submitted,
      lambda p: record.vorgabe_done(p, "bildung", "V1", vermerk="x", datum=D(2020, 10, 7)),
      "Kapitel 1 Bildung (Stand: vorgelegt): Vorgabe als erledigt vermerken nicht möglich – das "

@@ -252,7 +252,7 @@ def check_step(fold: Fold, step: Step, record: Record, *, kap: str) -> ReviewSta
         raise fold.refuse(step, f"das Datum {german_date(datum)} liegt vor dem letzten Eintrag "
                           f"vom {german_date(fold.last_date)}",
                           "Einträge in zeitlicher Reihenfolge festhalten; das Datum prüfen "
-                          "(--datum JJJJ-MM-TT)", kap, status)
+                          "(--datum TT.MM.JJJJ)", kap, status)
     sub_commit, sub_sha = stand_of(fold.last_submission)
     if step is Step.VORLEGEN:
         if status is ReviewStatus.ANGENOMMEN and text_sha == stand_of(fold.last_decision).text_sha256:
@@ -303,7 +303,7 @@ def check_step(fold: Fold, step: Step, record: Record, *, kap: str) -> ReviewSta
         if datum is not None and datum < since:
             raise fold.refuse(step, f"das Datum {german_date(datum)} liegt vor der Vorlage dieser "
                               f"Fassung am {german_date(since)}",
-                              "das Datum prüfen (--datum JJJJ-MM-TT)", kap, status)
+                              "das Datum prüfen (--datum TT.MM.JJJJ)", kap, status)
     target = allowed[status]
     return status if target is None else target
 
