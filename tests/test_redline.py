@@ -113,6 +113,10 @@ def test_compare_text_ops_rebuild_both_sides() -> None:
      "ihr[&#32;– im Amt, im Bad]{.del}. Eine", (0, 4)),
     ("Siehe den Text.", "Siehe den Text [hier](https://example.org).",
      "Text[&#32;[hier](https://example.org)]{.ins}.", (1, 0)),
+    ("Die Stadt fördert **Sprachkurse**.", "Die Stadt fördert **Sprachkurse und Lotsen**.",
+     "**Sprachkurse[&#32;und Lotsen]{.ins}**.", (2, 0)),
+    ("Siehe [die Maßnahme](#m-1).", "Siehe [die Maßnahme hier](#m-1).",
+     "[die Maßnahme[&#32;hier]{.ins}](#m-1).", (1, 0)),
 ])
 def test_a_change_before_punctuation_marks_only_its_own_words(old, new, marked, counts) -> None:
     """The space before an inserted or deleted clause belongs to the change; pandoc drops a

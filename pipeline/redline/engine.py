@@ -730,12 +730,9 @@ pandoc reads `&#32;` (its Markdown reader drops a Space there). The Markdown wri
 (`render/redline_text.py`) writes it so."""
 
 
-def _kept(tok: list[_Atom]) -> list[_Atom] | None:
-    """The space token `tok` as a KEPT_SPACE, where it is outside any formatting (inside one,
-    a space at the edge would need the formatting split around it); else None."""
-    if len(tok) != 1 or tok[0].path:
-        return None
-    return [_Atom(tok[0].key, (), dict(KEPT_SPACE), " ", "kept")]
+def _kept(tok: list[_Atom]) -> list[_Atom]:
+    """The space token `tok` as a KEPT_SPACE, in the formatting it is in."""
+    return [_Atom(tok[0].key, tok[0].path, dict(KEPT_SPACE), " ", "kept")]
 
 
 def _fix_edges(segs: list[list]) -> list[list]:
@@ -744,8 +741,8 @@ def _fix_edges(segs: list[list]) -> list[list]:
     pandoc's Markdown reader drops spaces at the edges of a span, so an edge space must become
     unchanged text. That is safe where a space already sits beside it in the other reading;
     otherwise the space stays in the change as a KEPT_SPACE (`angeboten[ und gefördert]{.ins};`
-    marks two words, not `[angeboten]{.del}[angeboten und gefördert]{.ins}` four), or, inside
-    formatting, the neighbouring token joins the change on both sides.
+    marks two words; the neighbouring word joined the change on both sides before,
+    `[angeboten]{.del}[angeboten und gefördert]{.ins}`, and counted twice).
     """
     segs = [s for s in segs if s[0] == "change" or s[1]]
     out: list[list] = []
@@ -777,18 +774,8 @@ def _fix_edges(segs: list[list]) -> list[list]:
                         out.append(["equal", [tok]])
                     else:
                         prev.append(tok)
-                elif (kept := _kept(side[0])) is not None:
-                    side[0] = kept
                 else:
-                    tok = prev.pop()
-                    d.insert(0, tok)
-                    i.insert(0, tok)
-                    if not prev:
-                        out.pop()
-                        if out and out[-1][0] == "change":  # two changes meet: merge them
-                            _, pd, pi = out.pop()
-                            d[:0] = pd
-                            i[:0] = pi
+                    side[0] = _kept(side[0])
                 continue
             if (d and _ws(d[-1])) or (i and _ws(i[-1])):  # trailing edge
                 if d and i and _ws(d[-1]) and _ws(i[-1]):
@@ -804,18 +791,8 @@ def _fix_edges(segs: list[list]) -> list[list]:
                         segs.insert(k + 1, ["equal", [tok]])
                     else:
                         nxt.insert(0, tok)
-                elif (kept := _kept(side[-1])) is not None:
-                    side[-1] = kept
                 else:
-                    tok = nxt.pop(0)
-                    d.append(tok)
-                    i.append(tok)
-                    if not nxt:
-                        segs.pop(k + 1)
-                        if k + 1 < len(segs) and segs[k + 1][0] == "change":
-                            _, nd, ni = segs.pop(k + 1)
-                            d.extend(nd)
-                            i.extend(ni)
+                    side[-1] = _kept(side[-1])
                 continue
             break
         if d or i:
