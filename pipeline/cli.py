@@ -489,7 +489,8 @@ def status_command(plan_dir: Path, as_json: bool) -> None:
     """Stand der Beratung aller Kapitel auf einen Blick.
 
     Je Kapitel: Teil, Etappe, Expert*innengruppe, Stand, letzte Entscheidung, offene Vorgaben,
-    fehlende Stellungnahmen und ob der Text seit der Entscheidung geändert wurde. Farben nur im
+    fehlende Stellungnahmen und ob der Text seit der Entscheidung geändert wurde; darunter die
+    Vorschläge aus Word (lip word-import), die noch nicht übernommen sind. Farben nur im
     Terminal (NO_COLOR schaltet sie ab).
 
     \b
@@ -503,10 +504,12 @@ def status_command(plan_dir: Path, as_json: bool) -> None:
     rows = status.rows
     if as_json:
         click.echo(json.dumps({"kapitel": [r.to_json() for r in rows],
+                               "vorschlaege": [p.to_json() for p in status.proposals],
                                "nicht_gelesen": [d.to_json() for d in status.unreadable]},
                               ensure_ascii=False, indent=2))
     else:
         _print_status(rows)
+        _print_proposals(status.proposals)
     if status.unreadable:  # a chapter missing from the list must not go unnoticed
         for d in status.unreadable:
             click.echo(str(d), err=True)
@@ -549,6 +552,26 @@ def _print_status(rows: list) -> None:
         if r.probleme:
             notes.append(f"Beratungsverlauf fehlerhaft ({len(r.probleme)}), siehe lip check")
         click.echo(click.style(f"     {' · '.join(notes)}", dim=True), color=color)
+
+
+def _print_proposals(proposals: list) -> None:
+    """What came back from Word and waits on its branch: the editor decides on each."""
+    from pipeline.commands.status import german_date
+
+    if not proposals:
+        return
+    color = False if os.environ.get("NO_COLOR") else None
+    click.echo(click.style(f"\nOffene Vorschläge aus Word ({len(proposals)}, noch nicht "
+                           f"übernommen)", bold=True), color=color)
+    for p in proposals:
+        click.echo(f"  {p.branch}", color=color)
+        what = [", ".join(p.kapitel), p.woerter] if p.kapitel else []
+        if p.anmerkungen:
+            what.append("mit Anmerkungen" if p.kapitel else "nur Anmerkungen")
+        what.append(f"{', '.join(p.autoren)}, {german_date(p.datum)}")
+        click.echo(click.style(f"     {' · '.join(what)}", dim=True), color=color)
+    click.echo(click.style("     Ansehen: lip redline main BRANCH · übernehmen: git merge BRANCH · "
+                           "verwerfen: git branch -D BRANCH", dim=True), color=color)
 
 
 @cli.command("verlauf")

@@ -922,3 +922,51 @@ def create_branch(repo, name: str, parent: str, commits: list[PlannedCommit]) ->
         raise GitError(f"Vorschlag {name} konnte nicht angelegt werden, nichts wurde verändert: "
                        f"{git_failure_text(e)}") from None
     return head
+
+
+PROPOSAL_PREFIX = "vorschlag/"
+"""Where `lip word-import` puts what comes back from Word: a branch each, never main."""
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A proposal branch the current branch has not taken in (merged) yet."""
+
+    branch: str
+    tip: str
+    base: str
+    """Where it left the current branch: what its changes are measured against."""
+    authors: tuple[str, ...]
+    """Its commits' authors, in the order they first changed something."""
+    time: dt.datetime
+    """When its last commit was made (the reviewer's date in Word)."""
+    paths: tuple[str, ...]
+    """The files it changes since `base`."""
+
+
+def open_proposals(repo) -> list[Proposal]:
+    """The `vorschlag/…` branches not yet merged into HEAD, oldest first."""
+    git = _git_module()
+    g = repo.git
+    try:
+        listed = g.for_each_ref("--format=%(refname:short)%00%(objectname)",
+                                f"refs/heads/{PROPOSAL_PREFIX}")
+    except git.exc.GitCommandError:
+        return []
+    out = []
+    for line in listed.splitlines():
+        branch, _, tip = line.partition("\0")
+        if not tip or is_ancestor(repo, tip, "HEAD"):
+            continue
+        try:
+            base = g.merge_base(tip, "HEAD").strip()
+            log = g.log("--reverse", "--format=%an%x00%aI", f"{base}..{tip}").splitlines()
+            paths = g.diff("--name-only", "--no-renames", base, tip).splitlines()
+        except git.exc.GitCommandError:  # no history in common: nothing to measure against
+            continue
+        entries = [entry.split("\0") for entry in log if "\0" in entry]
+        if not entries:
+            continue
+        out.append(Proposal(branch, tip, base, tuple(dict.fromkeys(a for a, _ in entries)),
+                            dt.datetime.fromisoformat(entries[-1][1]), tuple(paths)))
+    return sorted(out, key=lambda p: p.time)

@@ -289,6 +289,44 @@ def test_word_ooxml_changes_comments_and_format_changes(repo, capsys, tmp_path):
     assert "Auch in der Krippe?" in comments
 
 
+def test_status_lists_the_proposals_not_yet_taken_in(repo, capsys, tmp_path):
+    """What came back from Word waits on its branch; `lip status` names each proposal with
+    its chapters, words (as its redline counts them), comments, authors and date, until it is
+    merged or deleted."""
+    exported = export(capsys, "bildung")
+    data = word_edit(exported.read_bytes(), "nach wie vor ", delete=True, author="Petra Word")
+    data = word_edit(data, "Kita-Lots", insert="innen und Lots", author="Max Zwei")
+    data = word_edit(data, "Schulplatzvergabe", comment="Wer finanziert das?", author="Petra Word")
+    path = tmp_path / "word.docx"
+    path.write_bytes(data)
+    _, branch = imported(capsys, path)
+
+    # the words as the proposal's redline counts them („Kita-Lots*innen“ is one word)
+    code, _, err = lip(["redline", "main", branch, "--format", "md"], capsys)
+    assert code == 0
+    assert "1 Bildung: 3 Wörter eingefügt, 4 Wörter gestrichen" in err
+    code, out, _ = lip(["status"], capsys)
+    assert code == 0
+    tail = out.split("\nOffene Vorschläge aus Word (1, noch nicht übernommen)\n", 1)[1]
+    assert tail.splitlines() == [
+        f"  {branch}",
+        "     1 Bildung · 3 Wörter eingefügt, 4 Wörter gestrichen · mit Anmerkungen · "
+        "Petra Word, Max Zwei, 30.11.2026",
+        "     Ansehen: lip redline main BRANCH · übernehmen: git merge BRANCH · verwerfen: "
+        "git branch -D BRANCH"]
+    code, out, _ = lip(["status", "--json"], capsys)
+    assert json.loads(out)["vorschlaege"] == [{
+        "branch": branch, "kapitel": ["1 Bildung"], "autoren": ["Petra Word", "Max Zwei"],
+        "datum": "2026-11-30", "woerter_hinzu": 3, "woerter_entfernt": 4,
+        "woerter": "3 Wörter eingefügt, 4 Wörter gestrichen",
+        "anmerkungen": ["plan/anmerkungen/bildung-2026-11-30.md"]}]
+
+    repo.git.merge("--no-edit", branch)
+    code, out, _ = lip(["status"], capsys)
+    assert code == 0 and "Vorschläge" not in out
+    assert json.loads(lip(["status", "--json"], capsys)[1])["vorschlaege"] == []
+
+
 def test_word_move_arrives_as_deletion_and_insertion(repo, capsys, tmp_path):
     exported = export(capsys, "bildung")
     base = body_of(repo, "HEAD")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,15 @@ from pipeline import history, review
 from pipeline.dates import german_date  # noqa: F401  (status lines show decision dates)
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import PipelineError, PlanInvalid
-from pipeline.plan import MANIFEST_NAME, PLAN_DIR, Chapter, frontmatter, load_chapter, load_plan
+from pipeline.plan import (
+    COMMENTS_DIR,
+    MANIFEST_NAME,
+    PLAN_DIR,
+    Chapter,
+    frontmatter,
+    load_chapter,
+    load_plan,
+)
 from pipeline.redline import format_word_changes
 from pipeline.render.redline_text import word_changes
 
@@ -48,6 +56,27 @@ class StatusRow:
 
 
 @dataclass
+class ProposalRow:
+    """An open proposal (`lip word-import`'s branch, not merged yet) in `lip status`."""
+
+    branch: str
+    kapitel: list[str]
+    """The chapters it changes, as '6 Stadtverwaltung und Diversität'."""
+    autoren: list[str]
+    datum: str
+    """ISO date of its last change."""
+    woerter_hinzu: int
+    woerter_entfernt: int
+    woerter: str
+    """'15 Wörter eingefügt, 13 Wörter gestrichen' (the redline's counts)."""
+    anmerkungen: list[str]
+    """The files of Word comments it brings (plan/anmerkungen/…)."""
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
 class Status:
     """`lip status`: a row per chapter, and what kept files out of the rows."""
 
@@ -55,6 +84,8 @@ class Status:
     unreadable: list[Diagnostic]
     """Problems found while reading the plan (a front matter that is no YAML, a listed file
     that is missing): without them the list would silently lack a chapter."""
+    proposals: list[ProposalRow] = field(default_factory=list)
+    """Proposals from Word waiting to be taken in or dropped."""
 
 
 def status(plan_dir: Path) -> Status:
@@ -98,7 +129,39 @@ def status(plan_dir: Path) -> Status:
             seit_entscheidung_geaendert=state.changed_since_decision,
             woerter_hinzu=added, woerter_entfernt=removed, endgueltig=state.is_final,
             probleme=[p.short for p in state.problems]))
-    return Status(rows, list(plan.diagnostics))
+    proposals = open_proposals(repo, prefix, plan) if repo is not None else []
+    return Status(rows, list(plan.diagnostics), proposals)
+
+
+def open_proposals(repo: Any, prefix: str, plan: Any) -> list[ProposalRow]:
+    """The proposals from Word not yet taken in, each with what it changes against the text
+    it was made on: the chapters, the words (as its redline counts them), the comments."""
+    out = []
+    for p in history.open_proposals(repo):
+        chapters, added, removed, notes = [], 0, 0, []
+        for path in p.paths:
+            rel = path[len(prefix) + 1:] if path.startswith(prefix + "/") else ""
+            if rel.startswith(f"{COMMENTS_DIR}/"):
+                notes.append(path)
+            if not rel.endswith(".md") or "/" in rel:
+                continue
+            versions = []
+            for rev in (p.base, p.tip):
+                try:
+                    raw = history.read_file_at(repo, rev, path)
+                    versions.append(load_chapter(rel, raw) if raw is not None else None)
+                except PipelineError:
+                    versions.append(None)
+            old, new = versions
+            if old is None and new is None:
+                continue
+            shown = new or old
+            chapters.append(f"{shown.number} {shown.title}".strip())
+            counts = word_changes(old, new)
+            added, removed = added + counts[0], removed + counts[1]
+        out.append(ProposalRow(p.branch, chapters, list(p.authors), p.time.date().isoformat(),
+                               added, removed, format_word_changes(added, removed), notes))
+    return out
 
 
 def _plain(record: review.Record | None) -> dict | None:

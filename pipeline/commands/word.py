@@ -15,7 +15,7 @@ from pathlib import Path
 from pipeline.assemble import Assembled, Part, chapter_markdown
 from pipeline.errors import PipelineError
 from pipeline.files import os_error_text, write_atomic
-from pipeline.plan import Chapter, Plan, load_plan
+from pipeline.plan import COMMENTS_DIR, Chapter, Plan, load_plan
 from pipeline.plan.frontmatter import decode, split
 from pipeline.plan.model import text_hash
 from pipeline.word.package import MAX_DOCX_BYTES, WordInputError, open_docx
@@ -23,7 +23,6 @@ from pipeline.word.tracked import by_chapter
 from pipeline.wording import counted
 
 EXPORT_DIR = Path("build") / "word"
-COMMENTS_DIR = "anmerkungen"
 TOC_TITLE = "Table of Contents"
 """pandoc's title of the table of contents the Word backend adds (generated, not plan text)."""
 
@@ -374,7 +373,7 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
     dates = [c.date for c in commits if c.date]
     datum = _date_of(max(dates) if dates else "")
     subject = next(iter(targets)) if len(targets) == 1 else "plan"
-    stem = f"vorschlag/{_slug(subject)}-{_slug(first_author.split(',')[0])}-{datum}"
+    stem = f"{history.PROPOSAL_PREFIX}{_slug(subject)}-{_slug(first_author.split(',')[0])}-{datum}"
     branch, n = stem, 1
     while history.branch_exists(repo, branch):
         n += 1
@@ -501,7 +500,7 @@ def import_draft(plan_dir: Path, kapitel: str, docx: Path) -> DraftResult:
     committed = {relpath: content}
     committed.update({f"{prefix}/{rel}": blob for rel, blob in images.items()})
     datum = dt.date.today().isoformat()
-    stem = f"vorschlag/{_slug(chapter.id)}-entwurf-{datum}"
+    stem = f"{history.PROPOSAL_PREFIX}{_slug(chapter.id)}-entwurf-{datum}"
     branch, n = stem, 1
     while history.branch_exists(repo, branch):
         n += 1

@@ -9,6 +9,7 @@ not in frontmatter: `lip redline --dateien` uses the limit without the YAML read
 
 if TYPE_CHECKING:
     from pipeline.plan.model import (  # noqa: F401  (the package's public names)
+        COMMENTS_DIR,
         MANIFEST_NAME,
         PLAN_DIR,
         Chapter,
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 _MODEL_NAMES = frozenset({
     "MANIFEST_NAME",
     "PLAN_DIR",
+    "COMMENTS_DIR",
     "Chapter",
     "Fassung",
     "Manifest",

@@ -25,6 +25,8 @@ from pipeline.plan.images import MAX_IMAGE_BYTES, Irregular
 
 MANIFEST_NAME = "lip.yaml"
 PLAN_DIR = "plan"
+COMMENTS_DIR = "anmerkungen"
+"""Word comments that came back with a proposal, beside the chapters (plan/anmerkungen/)."""
 
 PlanFiles = Mapping[str, bytes | None]
 """Files of the plan folder by path relative to it; None = present but not read (images)."""
