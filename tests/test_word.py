@@ -327,6 +327,17 @@ def test_status_lists_the_proposals_not_yet_taken_in(repo, capsys, tmp_path):
     assert json.loads(lip(["status", "--json"], capsys)[1])["vorschlaege"] == []
 
 
+def test_a_proposal_of_comments_alone_says_so_in_the_status(repo, capsys, tmp_path):
+    exported = export(capsys, "bildung")
+    data = word_edit(exported.read_bytes(), "Schulplatzvergabe", comment="Wer finanziert das?",
+                     author="Petra Word")
+    path = tmp_path / "nur-kommentar.docx"
+    path.write_bytes(data)
+    _, branch = imported(capsys, path)
+    out = lip(["status"], capsys)[1]
+    assert f"  {branch}\n     nur Anmerkungen · Petra Word, 30.11.2026\n" in out
+
+
 def test_word_move_arrives_as_deletion_and_insertion(repo, capsys, tmp_path):
     exported = export(capsys, "bildung")
     base = body_of(repo, "HEAD")
