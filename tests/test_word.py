@@ -724,6 +724,8 @@ def test_a_reviewed_build_docx_becomes_one_proposal_over_all_chapters(built_repo
     path.write_bytes(data)
     out, branch = imported(capsys, path)
     assert branch.startswith("vorschlag/plan-")
+    # the chapters it changes, not all 13 the file holds
+    assert f"Vorschlag für Kapitel 1 Bildung, 2 Soziales angelegt: Branch {branch}\n" in out
     assert body_of(repo, branch) == bildung.replace("aber nach wie vor stark", "aber stark", 1)
     assert body_of(repo, branch, "plan/12-soziales.md") != soziales
     log = repo.git.log("--format=%an", f"main..{branch}").splitlines()

@@ -381,9 +381,12 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
     history.create_branch(repo, branch, history.head_sha(repo), commits)
     notes += _check_proposal(plan, {t.chapter.filename: dataclasses.replace(
         t.head, body=final[cid][-1]).join().encode("utf-8") for cid, t in targets.items()})
-    first = next(iter(targets.values())).chapter
-    return ImportResult(branch, first, summary, comment_count, comments_file, notes, merged,
-                        [t.chapter for t in targets.values()])
+    # the chapters the proposal changes or comments on, not every chapter the file holds
+    named = [t.chapter for cid, t in targets.items()
+             if final[cid][-1] != t.head.body or t.reading.comments] \
+        or [t.chapter for t in targets.values()]
+    return ImportResult(branch, named[0], summary, comment_count, comments_file, notes, merged,
+                        named)
 
 
 def _check_proposal(plan: Plan, changed: dict[str, bytes]) -> list[str]:
