@@ -225,6 +225,9 @@ class Plan:
     resources: Mapping[str, bytes] = field(default_factory=dict)
     """The images' bytes, when the caller read them (read_resources): `lip check` then judges
     their content too (type, SVG without script)."""
+    headless: list[Chapter] = field(default_factory=list)
+    """Chapters whose head could not be read (broken YAML) but whose text could: not part of
+    the plan, but `lip check` reports what is wrong in their text at the same time."""
 
     def chapter(self, key: str) -> Chapter:
         """Find a chapter by id, file name, number or title (the last two ignoring case:
@@ -410,6 +413,7 @@ def load_plan(source: Path | PlanFiles, cache: MutableMapping[str, Any] | None =
             diagnostics.append(Diagnostic(e.path, e.line, e.field, e.message))
 
     chapters: list[Chapter] = []
+    headless: list[Chapter] = []
     listed = [name for name, _ in manifest.chapter_files] if manifest else []
     for name, line in manifest.chapter_files if manifest else []:
         raw = files.get(name)
@@ -431,6 +435,8 @@ def load_plan(source: Path | PlanFiles, cache: MutableMapping[str, Any] | None =
                                     lambda name=name, data=data: load_chapter(name, data, editable=False)))
         except FrontMatterError as e:
             diagnostics.append(Diagnostic(e.path, e.line, e.field, e.message))
+            if (text_only := _text_only(name, data)) is not None:
+                headless.append(text_only)
     unlisted = sorted(n for n in files if n.endswith(".md") and "/" not in n and n not in listed)
     if manifest is None:
         for name in unlisted:
@@ -444,7 +450,18 @@ def load_plan(source: Path | PlanFiles, cache: MutableMapping[str, Any] | None =
                                       "Datei ist nicht im Manifest plan/lip.yaml aufgeführt; "
                                       "bitte unter 'teile' eintragen oder die Datei entfernen",
                                       Severity.ERROR))
-    return Plan(manifest, chapters, files, diagnostics, unlisted)
+    return Plan(manifest, chapters, files, diagnostics, unlisted, headless=headless)
+
+
+def _text_only(filename: str, raw: bytes) -> Chapter | None:
+    """The chapter's text without its head, where only the head is broken (its YAML); None
+    where the file cannot be split into head and text at all."""
+    path = f"{PLAN_DIR}/{filename}"
+    try:
+        split = frontmatter.split(frontmatter.decode(raw, path), path)
+    except FrontMatterError:
+        return None
+    return Chapter(filename, path, split, {}, parse_body(split.body, split.body_first_line))
 
 
 def require_valid(plan: Plan, report: Report) -> None:

@@ -56,6 +56,8 @@ def check_plan(plan: Plan, *, strict: bool = False, glyphs: GlyphOracle | None =
         _check_body(plan, chapter, report)
         _check_review(plan, chapter, report)
         check_review_sequence(plan, chapter, report)
+    for chapter in plan.headless:  # its broken head is reported; its text is checked now too
+        _check_body(plan, chapter, report, numbered=False)
     _check_across_chapters(plan, report)
     if glyphs is not None:
         _check_glyphs(plan, report, glyphs)
@@ -144,7 +146,9 @@ def _check_characters(chapter: Chapter, report: Report) -> None:
                        Severity.WARNING)
 
 
-def _check_body(plan: Plan, chapter: Chapter, report: Report) -> None:
+def _check_body(plan: Plan, chapter: Chapter, report: Report, numbered: bool = True) -> None:
+    """The rules on a chapter's text; without `numbered` (its head, and so its number, could
+    not be read) those on the numbers of sections, Ziele and Maßnahmen are left out."""
     body, number, path = chapter.body, chapter.number, chapter.path
     _check_characters(chapter, report)
     last_section = 0
@@ -161,7 +165,7 @@ def _check_body(plan: Plan, chapter: Chapter, report: Report) -> None:
             report.add(path, heading.line, "text",
                        "Überschriften der Ebene 1 ('# …') sind nicht erlaubt: die Kapitelüberschrift "
                        "entsteht aus 'nummer' und 'titel' im Kopf; Abschnitte beginnen mit '## '")
-        elif heading.level == 2:
+        elif heading.level == 2 and numbered:
             section = next((s for s in body.sections if s.line == heading.line), None)
             if section is None:
                 report.add(path, heading.line, "text",
@@ -178,16 +182,17 @@ def _check_body(plan: Plan, chapter: Chapter, report: Report) -> None:
                            f"Abschnitt {section.number} steht nach {number}.{last_section}; "
                            f"Abschnittsnummern müssen aufsteigen")
             last_section = max(last_section, int(n))
-        elif heading.level == 4 and heading.text.startswith("Maßnahme") and not any(
+        elif heading.level == 4 and numbered and heading.text.startswith("Maßnahme") and not any(
             m.line == heading.line for m in body.measures
         ):
             report.add(path, heading.line, "text",
                        f"Maßnahme-Überschrift nicht lesbar: erwartet '#### Maßnahme {number}.1.1: Titel'")
     for measure in body.measures:
-        if not MEASURE_ID.match(measure.id):
+        if numbered and not MEASURE_ID.match(measure.id):
             report.add(path, measure.line, f"maßnahme {measure.id}",
                        f"ungültige Maßnahme-ID {measure.id!r}; erwartet z. B. {number}.1.1")
-        elif measure.section is None or not measure.id.startswith(measure.section + "."):
+        elif numbered and (measure.section is None
+                           or not measure.id.startswith(measure.section + ".")):
             report.add(path, measure.line, f"maßnahme {measure.id}",
                        f"Maßnahme {measure.id} steht in Abschnitt {measure.section or '(keinem)'}; "
                        f"ihre ID muss mit {measure.section or number}. beginnen")
@@ -204,7 +209,7 @@ def _check_body(plan: Plan, chapter: Chapter, report: Report) -> None:
                 report.add(path, line, f"maßnahme {measure.id}", f"unbekanntes Feld {name!r}; "
                            f"{schema.unknown_name_hint(name, MEASURE_FIELDS)}", Severity.WARNING)
     _check_leads(plan, chapter, report)
-    for goal in body.goals:
+    for goal in body.goals if numbered else []:
         if goal.section is None or not goal.number.startswith(goal.section + "."):
             report.add(path, goal.line, f"ziel {goal.number}",
                        f"Ziel {goal.number} steht in Abschnitt {goal.section or '(keinem)'}; "
