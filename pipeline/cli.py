@@ -362,7 +362,7 @@ def vorlegen_command(kapitel: str, vermerk: str | None, datum, commit: str | Non
                    "Zurückspielen).")
 @click.option("--sitzung", help="Sitzung, z. B. '4. Sitzung der Lenkungsgruppe'.")
 @click.option("--abstimmung", help="Abstimmungsergebnis, z. B. '18 dafür, 2 dagegen'.")
-@click.option("--gremium", default="lenkungsgruppe", show_default=True,
+@click.option("--gremium", default="lenkungsgruppe", show_default=True, metavar="GREMIUM",
               help="Entscheidendes Gremium (Kennung oder Name aus plan/lip.yaml).")
 @_review_options
 def entscheiden_command(kapitel: tuple[str, ...], angenommen: bool, zurueckgespielt: bool, vorgaben: tuple[str, ...],
@@ -398,7 +398,7 @@ def entscheiden_command(kapitel: tuple[str, ...], angenommen: bool, zurueckgespi
 
 @cli.command("stellungnahme")
 @click.argument("kapitel", nargs=-1, required=True, metavar="KAPITEL...")
-@click.option("--gremium", required=True,
+@click.option("--gremium", required=True, metavar="GREMIUM",
               help="Gremium, das Stellung nimmt, mit Kennung oder Namen: integrationsbeiraete "
                    "(„Integrationsbeiräte“), rtgs („RTGS“), gleichstellungsbeauftragte, "
                    "oeffentlichkeit.")
@@ -419,7 +419,7 @@ def stellungnahme_command(kapitel: tuple[str, ...], gremium: str, text: str | No
 
     \b
     Beispiel:
-      lip stellungnahme demokratie --gremium rtgs --text "Der RTGS begrüßt …"
+      lip stellungnahme demokratie --gremium RTGS --text "Der RTGS begrüßt …"
       lip stellungnahme wirtschaft verwaltung --gremium gleichstellungsbeauftragte --text "Einverstanden."
       lip stellungnahme demokratie --gremium integrationsbeiraete --datei einschaetzung.md
     """
@@ -694,7 +694,7 @@ def _redline_formats(ctx: click.Context, param: click.Parameter, values: tuple[s
 @click.option("--format", "formats", multiple=True, metavar="FORMAT", callback=_redline_formats,
               help="html, pdf, docx, synopse oder md; mehrfach oder mit Komma, z. B. html,docx "
                    "(Standard: html; synopse = zweispaltige Gegenüberstellung).")
-@click.option("--autor", help="Autor der Änderungen im Word-Dokument (Standard: die "
+@click.option("--autor", metavar="NAME", help="Autor der Änderungen im Word-Dokument (Standard: die "
                               "Expert*innengruppe des Kapitels).")
 @click.option("--nur-aenderungen", is_flag=True,
               help="Nur geänderte Absätze zeigen, jeweils unter ihren Überschriften.")
