@@ -38,8 +38,10 @@ class GermanCommand(click.Command):
         formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), "Aufruf: ")
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # arguments (KAPITEL, ALT NEU) are in the usage line and the text above, with what
+        # they mean; click lists them among the options without a word
         opts = [_german_record(rv) for p in self.get_params(ctx)
-                if (rv := p.get_help_record(ctx)) is not None]
+                if not isinstance(p, click.Argument) and (rv := p.get_help_record(ctx)) is not None]
         if opts:
             with formatter.section("Optionen"):
                 formatter.write_dl(opts)

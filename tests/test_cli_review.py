@@ -151,6 +151,18 @@ def test_every_review_command_has_german_help_with_example():
         assert "Beispiel:" in text and "\b" in text, name
 
 
+def test_options_list_options_only_and_the_text_says_what_an_argument_is():
+    """click lists an argument among the options, without a word; the help's text and the
+    usage line name it instead."""
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(cli, ["vorlegen", "--help"])
+    usage, _, options = result.output.partition("\nOptionen:\n")
+    assert "KAPITEL: Kennung (bildung)" in usage
+    assert options.splitlines()[0].lstrip().startswith("--")
+    assert "KAPITEL" not in options
+
+
 def test_pre_commit_hook_blocks_broken_metadata(in_repo, capsys):
     code, _, err = lip(["hooks", "install"], capsys)
     assert code == 0, err
