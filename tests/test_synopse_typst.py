@@ -199,3 +199,47 @@ def test_every_corpus_pairs_synopse_from_parts_is_the_whole(name, old, new, tmp_
         assert typ == whole, name
     # from stretches, not whole; but the BtMG's substance lists hold headings (in list items)
     assert all(synopse_typst.CELLS in md for md in seen) == (not name.startswith("btmg")), name
+
+
+NARROW_TABLE = """::::: {.rl-kapitel autor="Expert*innengruppe Verwaltung"}
+# 6 Stadtverwaltung
+
+Die Stadt bildet [viele]{.ins} Nachwuchskräfte aus.
+
+| Einstellungsjahr | Neu eingestellte Nachwuchskräfte | Anteil mit Migrationsgeschichte |
+|:-----------------|---------------------------------:|--------------------------------:|
+| 2015             |                              310 |                            18 % |
+| 2016             |                              [330]{.ins} |                            20 % |
+
+: Nachwuchskräfte nach Einstellungsjahr
+:::::
+"""
+
+
+def _words_on_lines(pdf) -> list[list[tuple[float, float, str]]]:
+    """Each line's words of page 1 as (left, right, text), from pdftotext's boxes."""
+    import re
+    import subprocess
+
+    html = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],
+                          capture_output=True, check=True).stdout.decode("utf-8")
+    lines: dict[int, list[tuple[float, float, str]]] = {}
+    for m in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
+                         r'yMax="[\d.]+">([^<]*)</word>', html):
+        lines.setdefault(round(float(m.group(2))), []).append(
+            (float(m.group(1)), float(m.group(3)), m.group(4)))
+    return [sorted(words) for words in lines.values()]
+
+
+def test_a_table_in_a_column_of_the_synopse_keeps_its_words_apart(tmp_path) -> None:
+    """In a half-page column a table's narrow cell breaks a long word at a hyphenation point
+    („Einstel-lungs-jahr“); it used to run on into the next cell. The same table in both
+    columns has no number (it would be counted twice, „Tabelle 1“ and „Tabelle 2“)."""
+    from support.pdf import pdf_text
+
+    _, pdf = render.render_synopse(SUMMARY, NARROW_TABLE, tmp_path / "s", title="S", epoch=0)
+    overlaps = [(a[2], b[2]) for words in _words_on_lines(pdf)
+                for a, b in zip(words, words[1:]) if a[1] > b[0] + 0.5]
+    assert overlaps == []
+    text = pdf_text(pdf)
+    assert "Nachwuchskräfte nach Einstellungsjahr" in text and "Tabelle" not in text
