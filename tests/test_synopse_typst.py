@@ -239,7 +239,7 @@ def test_a_table_in_a_column_of_the_synopse_keeps_its_words_apart(tmp_path) -> N
 
     _, pdf = render.render_synopse(SUMMARY, NARROW_TABLE, tmp_path / "s", title="S", epoch=0)
     overlaps = [(a[2], b[2]) for words in _words_on_lines(pdf)
-                for a, b in zip(words, words[1:]) if a[1] > b[0] + 0.5]
+                for a, b in zip(words, words[1:], strict=False) if a[1] > b[0] + 0.5]
     assert overlaps == []
     text = pdf_text(pdf)
     assert "Nachwuchskräfte nach Einstellungsjahr" in text and "Tabelle" not in text
