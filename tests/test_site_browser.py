@@ -327,3 +327,39 @@ def test_built_html_is_self_contained_styled_and_fits_the_screen(browser, built_
     assert image.get_attribute("alt")
     assert page.evaluate("(img) => img.naturalWidth", image) > 0
     context.close()
+
+
+_QUOTED_TABLE = """() => {
+    const inner = document.querySelector('table.synopse table');
+    const cells = [...inner.querySelectorAll('th, td')];
+    return {
+        widths: [...inner.querySelectorAll('thead th')].map(th => th.getBoundingClientRect().width),
+        column: inner.closest('td').getBoundingClientRect().width,
+        displays: [...new Set(cells.map(c => getComputedStyle(c).display))],
+        labels: cells.map(c => getComputedStyle(c, '::before').content).filter(c => c !== 'none'),
+    };
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_table_in_a_synopse_column_keeps_its_own_columns(browser, tmp_path, width):
+    """The Synopse's rules once named every `td` inside it: a table quoted in a column got
+    cells half the column wide each (its third column a letter wide at 1,280 px), and on a
+    phone its cells became cards labelled „Bisher“ and „Neu“."""
+    from pipeline.render import redline as render
+
+    body = ("::::: {.rl-kapitel}\n# 6 Verwaltung\n\n"
+            "| Einstellungsjahr | Neu eingestellte Nachwuchskräfte | Anteil mit Migrationsgeschichte |\n"
+            "|:-----------------|---------------------------------:|--------------------------------:|\n"
+            "| 2015             |                      [310]{.ins} |                            18 % |\n"
+            ":::::\n")
+    html = next(p for p in render.render_synopse("", body, tmp_path, title="S", epoch=0)
+                if p.suffix == ".html")
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(html.resolve().as_uri())
+    found = page.evaluate(_QUOTED_TABLE)
+    context.close()
+    assert found["displays"] == ["table-cell"] and found["labels"] == []
+    assert len(found["widths"]) == 3
+    assert min(found["widths"]) > found["column"] / 6, found
