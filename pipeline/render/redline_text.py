@@ -249,10 +249,6 @@ def compact_words(node: Any, kept: str = " ") -> Any:
     space after it stay apart: the Markdown writer escapes a list marker there (`2\\. der …`)
     only if it is a word of its own. A Str of one space (the engine's KEPT_SPACE) becomes
     `kept`."""
-    return _compact(node, kept)
-
-
-def _compact(node: Any, kept: str) -> Any:
     if isinstance(node, list):
         if node and isinstance(node[0], dict) and node[0].get("t") in engine.INLINE_TYPES:
             out: list = []
@@ -272,12 +268,12 @@ def _compact(node: Any, kept: str) -> Any:
                 run = None
                 if t == "Str" and x["c"] == " ":
                     x = {"t": "Str", "c": kept}
-                out.append(x if t == "Str" or t == "Space" else _compact(x, kept))
+                out.append(x if t == "Str" or t == "Space" else compact_words(x, kept))
                 apart = 2 if t in _LINE_START else max(0, apart - 1)
             return [{"t": "Str", "c": "".join(x)} if isinstance(x, list) else x for x in out]
-        return [_compact(x, kept) for x in node]
+        return [compact_words(x, kept) for x in node]
     if isinstance(node, dict):
-        return {k: _compact(v, kept) if isinstance(v, (list, dict)) else v
+        return {k: compact_words(v, kept) if isinstance(v, (list, dict)) else v
                 for k, v in node.items()}
     return node
 
