@@ -67,13 +67,16 @@ class ProposalRow:
     """ISO date of its last change."""
     woerter_hinzu: int
     woerter_entfernt: int
-    woerter: str
-    """'15 Wörter eingefügt, 13 Wörter gestrichen' (the redline's counts)."""
     anmerkungen: list[str]
     """The files of Word comments it brings (plan/anmerkungen/…)."""
 
+    @property
+    def woerter(self) -> str:
+        """'15 Wörter eingefügt, 13 Wörter gestrichen' (the redline's counts)."""
+        return format_word_changes(self.woerter_hinzu, self.woerter_entfernt)
+
     def to_json(self) -> dict:
-        return dict(self.__dict__)
+        return {**self.__dict__, "woerter": self.woerter}
 
 
 @dataclass
@@ -129,11 +132,11 @@ def status(plan_dir: Path) -> Status:
             seit_entscheidung_geaendert=state.changed_since_decision,
             woerter_hinzu=added, woerter_entfernt=removed, endgueltig=state.is_final,
             probleme=[p.short for p in state.problems]))
-    proposals = open_proposals(repo, prefix, plan) if repo is not None else []
+    proposals = open_proposals(repo, prefix) if repo is not None else []
     return Status(rows, list(plan.diagnostics), proposals)
 
 
-def open_proposals(repo: Any, prefix: str, plan: Any) -> list[ProposalRow]:
+def open_proposals(repo: Any, prefix: str) -> list[ProposalRow]:
     """The proposals from Word not yet taken in, each with what it changes against the text
     it was made on: the chapters, the words (as its redline counts them), the comments."""
     out = []
@@ -160,7 +163,7 @@ def open_proposals(repo: Any, prefix: str, plan: Any) -> list[ProposalRow]:
             counts = word_changes(old, new)
             added, removed = added + counts[0], removed + counts[1]
         out.append(ProposalRow(p.branch, chapters, list(p.authors), p.time.date().isoformat(),
-                               added, removed, format_word_changes(added, removed), notes))
+                               added, removed, notes))
     return out
 
 
