@@ -668,17 +668,14 @@ def hooks_run_command(plan_dir: Path, dateien: tuple[str, ...]) -> None:
 def _redline_formats(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
                      ) -> tuple[str, ...]:
     """--format pdf --format html,docx -> ('pdf', 'html', 'docx'), as `lip build` takes them."""
+    from pipeline.commands import named_formats
     from pipeline.commands.redline import FORMATS
 
-    out: list[str] = []
-    for value in values:
-        for name in value.split(","):
-            name = name.strip().lower()
-            if name and name not in FORMATS:
-                raise click.BadParameter(f"{name!r} ist keins von {', '.join(FORMATS)}")
-            if name and name not in out:
-                out.append(name)
-    return tuple(out) or ("html",)
+    names = named_formats(values)
+    for name in names:
+        if name not in FORMATS:
+            raise click.BadParameter(f"{name!r} ist keins von {', '.join(FORMATS)}")
+    return tuple(names) or ("html",)
 
 
 @cli.command("redline")

@@ -1,5 +1,9 @@
 """One use case per CLI verb; the only writers to build/ (gather, validate, then swap in)."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 
 def git_failure(error: BaseException) -> str | None:
     """The German account of a GitPython error that escaped a command (a corrupt object, a
@@ -17,3 +21,12 @@ def prepare_process() -> None:
     from pipeline.render.tools import keep_heap_small
 
     keep_heap_small()
+
+
+def named_formats(values: Sequence[str]) -> list[str]:
+    """--format pdf --format html,docx -> ['pdf', 'html', 'docx']: order kept, no repeats,
+    case and spaces ignored. The one reading of a --format list (lip build, lip redline);
+    each command checks the names against its own formats."""
+    return list(dict.fromkeys(name for value in values
+                              for name in (part.strip().lower() for part in value.split(","))
+                              if name))

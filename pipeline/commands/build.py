@@ -160,19 +160,14 @@ def build_manifest(plan: Plan, source: Source, doc: Assembled, *, draft: bool,
 
 def parse_formats(values: Sequence[str]) -> list[str]:
     """--format pdf --format html,docx -> ['pdf', 'html', 'docx'] (order kept, no repeats)."""
+    from pipeline.commands import named_formats
     from pipeline.render.backend import FORMATS
 
-    out: list[str] = []
-    for value in values:
-        for name in value.split(","):
-            name = name.strip().lower()
-            if not name:
-                continue
-            if name not in FORMATS:
-                raise BuildError(f"unbekanntes Format {name!r}; möglich sind: {', '.join(FORMATS)}")
-            if name not in out:
-                out.append(name)
-    return out or list(FORMATS)
+    names = named_formats(values)
+    for name in names:
+        if name not in FORMATS:
+            raise BuildError(f"unbekanntes Format {name!r}; möglich sind: {', '.join(FORMATS)}")
+    return names or list(FORMATS)
 
 
 def build(plan_dir: Path = Path("plan"), *, output: Path = Path("build"),
