@@ -1,5 +1,11 @@
-"""Counts in what users read, in the form their number asks for: „1 Problem“, „3 Probleme“,
-never „Problem(e)“."""
+"""German words in what users read and type: counts in the form their number asks for („1
+Problem“, „3 Probleme“, never „Problem(e)“), and names made into keys („Integrationsbeiräte“ →
+„integrationsbeiraete“) the one way every command makes them."""
+
+import re
+import unicodedata
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 
 
 def noun(n: int, one: str, many: str) -> str:
@@ -11,3 +17,17 @@ def noun(n: int, one: str, many: str) -> str:
 def counted(n: int, one: str, many: str) -> str:
     """`n` and its noun (with any words before it) in the singular or the plural."""
     return f"{n} {noun(n, one, many)}"
+
+
+def ascii_folded(text: str) -> str:
+    """`text` in lower case as German writes it without umlauts, other accents dropped:
+    „Beiräte“ → „beiraete“, „Straße“ → „strasse“, „René“ → „rene“. Typed names compare
+    equal however they were typed, and keys (branches, tags, ids) stay plain ASCII."""
+    text = text.casefold().translate(_UMLAUTS)  # casefold: „ß“ → „ss“, „Ä“ → „ä“
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
+def slug(text: str, fallback: str) -> str:
+    """`text` as a key of letters, digits and hyphens („3. Fassung“ → „3-fassung“), or
+    `fallback` where nothing is left of it."""
+    return re.sub(r"[^a-z0-9]+", "-", ascii_folded(text)).strip("-") or fallback

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.diagnostics import Report, Severity
-from pipeline.wording import counted
+from pipeline.wording import ascii_folded, counted, slug
 
 
 def test_one_is_singular_every_other_count_plural():
@@ -19,3 +19,15 @@ def test_the_last_line_of_lip_check_counts_its_warnings():
     report.add("plan/a.md", 2, "x", "zwei", Severity.WARNING)
     report.add("plan/a.md", 3, "x", "drei")
     assert report.summary == "1 Fehler, 2 Warnungen."
+
+
+def test_a_name_becomes_the_same_key_in_every_command():
+    """Proposal branches, Fassung tags, OParl ids and typed Gremium names fold names alike:
+    umlauts as ae/oe/ue, ß as ss, other accents dropped, everything else a hyphen."""
+    assert slug("Integrationsbeiräte", "x") == "integrationsbeiraete"
+    assert slug("3. Fassung", "x") == "3-fassung"
+    assert slug("René Müller-Straße", "x") == "rene-mueller-strasse"
+    assert slug("ÄÖÜ äöü", "x") == "aeoeue-aeoeue"
+    assert slug(" – ", "unbekannt") == "unbekannt"
+    assert ascii_folded("RTGS (Runder Tisch)") == "rtgs (runder tisch)"
+    assert ascii_folded("Integrationsbeiraete") == ascii_folded("Integrationsbeiräte")

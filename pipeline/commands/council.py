@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +25,7 @@ from pipeline.errors import PipelineError
 from pipeline.files import write_atomic
 from pipeline.plan import MANIFEST_NAME, Plan, frontmatter, load_plan, text_hash
 from pipeline.plan.fassungen import chapter_texts
-from pipeline.wording import counted
+from pipeline.wording import counted, slug
 
 TAG_PREFIX = "fassung/"
 
@@ -53,9 +51,7 @@ def in_fassung(name: str) -> str:
 
 def tag_name(fassung: str) -> str:
     """'3. Fassung' -> 'fassung/3-fassung'; 'Beschlossene Fassung' -> 'fassung/beschlossene-fassung'."""
-    text = fassung.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return TAG_PREFIX + (re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "fassung")
+    return TAG_PREFIX + slug(fassung, "fassung")
 
 
 # --- reading --------------------------------------------------------------------------------

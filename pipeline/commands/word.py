@@ -20,7 +20,7 @@ from pipeline.plan.frontmatter import decode, split
 from pipeline.plan.model import text_hash
 from pipeline.word.package import MAX_DOCX_BYTES, WordInputError, open_docx
 from pipeline.word.tracked import by_chapter
-from pipeline.wording import counted
+from pipeline.wording import counted, slug
 
 EXPORT_DIR = Path("build") / "word"
 TOC_TITLE = "Table of Contents"
@@ -121,13 +121,6 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
     merged: bool = False
     chapters: list[Chapter] = field(default_factory=list)
-
-
-def _slug(text: str) -> str:
-    table = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe",
-                           "Ü": "ue"})
-    s = re.sub(r"[^a-z0-9]+", "-", text.translate(table).lower()).strip("-")
-    return s or "unbekannt"
 
 
 def _read_input(path: Path) -> bytes:
@@ -373,7 +366,8 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
     dates = [c.date for c in commits if c.date]
     datum = _date_of(max(dates) if dates else "")
     subject = next(iter(targets)) if len(targets) == 1 else "plan"
-    stem = f"{history.PROPOSAL_PREFIX}{_slug(subject)}-{_slug(first_author.split(',')[0])}-{datum}"
+    who = slug(first_author.split(",")[0], "unbekannt")
+    stem = f"{history.PROPOSAL_PREFIX}{slug(subject, 'unbekannt')}-{who}-{datum}"
     branch, n = stem, 1
     while history.branch_exists(repo, branch):
         n += 1
@@ -503,7 +497,7 @@ def import_draft(plan_dir: Path, kapitel: str, docx: Path) -> DraftResult:
     committed = {relpath: content}
     committed.update({f"{prefix}/{rel}": blob for rel, blob in images.items()})
     datum = dt.date.today().isoformat()
-    stem = f"{history.PROPOSAL_PREFIX}{_slug(chapter.id)}-entwurf-{datum}"
+    stem = f"{history.PROPOSAL_PREFIX}{slug(chapter.id, 'unbekannt')}-entwurf-{datum}"
     branch, n = stem, 1
     while history.branch_exists(repo, branch):
         n += 1

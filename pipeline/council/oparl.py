@@ -9,11 +9,11 @@ output folder can be served as it is. Nothing depends on the clock: timestamps a
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from pipeline.council.antraege import Antrag, council_bodies
 from pipeline.plan import Plan
+from pipeline.wording import slug
 
 SCHEMA = "https://schema.oparl.org/1.1/"
 
@@ -32,8 +32,7 @@ class PdfFile:
 
 
 def _key(text: str) -> str:
-    text = text.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "x"
+    return slug(text, "x")
 
 
 class _Urls:

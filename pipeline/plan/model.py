@@ -22,6 +22,7 @@ from pipeline.errors import ChapterNotFound, FrontMatterError, PlanFolderMissing
 from pipeline.plan import frontmatter
 from pipeline.plan.body import Body, Measure, parse_body
 from pipeline.plan.images import MAX_IMAGE_BYTES, Irregular
+from pipeline.wording import ascii_folded
 
 MANIFEST_NAME = "lip.yaml"
 PLAN_DIR = "plan"
@@ -99,14 +100,13 @@ class Chapter:
         return frontmatter.line_of(self.meta, keys, self.text.yaml_first_line)
 
 
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 
 def _folded_name(text: str) -> str:
     """A Gremium's name as compared: casefolded, umlauts as ae/oe/ue, only letters and
     digits ('Integrationsbeiräte' and 'integrationsbeiraete', 'eg-bildung' and 'EG Bildung'
     are the same)."""
-    return "".join(c for c in text.casefold().translate(_UMLAUTS) if c.isalnum())
+    return "".join(c for c in ascii_folded(text) if c.isalnum())
 
 
 def _gremium_names(key: str, entry: Any) -> set[str]:
