@@ -1005,3 +1005,26 @@ def test_a_list_numbered_in_parentheses_anywhere_in_a_part_without_marks(where: 
     whole, cold, warm = _both(md, tmp_path)
     assert cold == whole and warm == whole
     assert _list_classes(whole)
+
+
+def test_a_passage_opening_with_a_heading_of_its_own_id_is_the_whole_render(tmp_path) -> None:
+    """A Maßnahme inserted or struck whole: its passage opens with a heading that carries
+    the plan's id (`{#m-6-1-3 .massnahme}`), which pandoc moves onto a <section> when no
+    filter runs. The page is still the whole render: the inserted heading keeps its id, the
+    struck one loses it, so a number given anew (6.1.1 struck, 6.1.2 renumbered 6.1.1) is
+    an id once, not twice."""
+    head = "## 6.1 Ausbildung\n\nEinleitung.\n\n"
+    one = "#### Maßnahme 6.1.1: Werbung {#m-6-1-1 .massnahme}\n\nDie Stadt wirbt.\n\n"
+    two = "#### Maßnahme 6.1.2: Auswahl {#m-6-1-2 .massnahme}\n\nDie Stadt prüft.\n\n"
+    new_one = "#### Maßnahme 6.1.1: Auswahl {#m-6-1-1 .massnahme}\n\nDie Stadt prüft.\n\n"
+    three = "#### Maßnahme 6.1.3: Paten {#m-6-1-3 .massnahme}\n\nPatenschaften entstehen.\n\n"
+    tail = "## 6.2 Schluss\n\nSiehe [Maßnahme 6.1.1](#m-6-1-1).\n"
+    for old, new in ((head + one + two + tail, head + new_one + tail),
+                     (head + one + tail, head + one + three + tail)):
+        red = compare_markdown(old, new, for_page=True)
+        md = "# Übersicht\n\n" + red.markdown
+        whole, cold, warm = _both(md, tmp_path, red.passages)
+        assert cold == whole and warm == whole, md
+        html = whole.decode()
+        for ident in ("m-6-1-1", "m-6-1-3"):
+            assert html.count(f'id="{ident}"') == (ident in new), (ident, md)

@@ -896,6 +896,10 @@ def _marks(html: str) -> tuple[str, list[str]] | None:
                     return None
                 replacement = m.group(0) if kind is None else \
                     f'<{kind}><span class="visually-hidden">{_SPAN_LABEL[kind]}</span>'
+            elif name == "section" and ident:
+                # the id of the heading the passage opens with, moved onto the section by
+                # pandoc: the filter leaves it on the heading (and drops it where deleted)
+                return None
             else:
                 moved = "moved" in classes
                 target = attrs["data-nach"] if "data-nach" in attrs else attrs.get("data-von", "")
