@@ -64,6 +64,29 @@ def test_measures_by_id() -> None:
     assert removed.stats.measures_removed == ["1.1.3"]
 
 
+def test_a_number_given_anew_names_the_maßnahme_struck_and_the_one_renumbered() -> None:
+    """6.1.1 struck and 6.1.2 renumbered 6.1.1: the struck one is 6.1.1, and the one that
+    now carries its number was 6.1.2 (by its text), not „6.1.2 gestrichen, 6.1.1 geändert“.
+    Two Maßnahmen that swap numbers are both renumbered, none struck."""
+    one = "#### Maßnahme 6.1.1: Werbung\n\nDie Stadt wirbt an Schulen.\n\n"
+    two = "#### Maßnahme 6.1.2: Auswahl\n\nDie Stadt prüft ihre Verfahren.\n\n"
+    head, tail = "## 6.1 Ausbildung\n\n", "## 6.2 Schluss\n\nEnde.\n"
+    renumbered = redline_text.compare_markdown(head + one + two + tail,
+                                               head + two.replace("6.1.2", "6.1.1") + tail)
+    s = renumbered.stats
+    assert (s.measures_added, s.measures_removed, s.measures_changed) == (
+        [], ["6.1.1"], ["6.1.1 (bisher 6.1.2)"])
+    swapped = redline_text.compare_markdown(
+        head + one + two + tail,
+        head + two.replace("6.1.2", "6.1.1") + one.replace("6.1.1", "6.1.2") + tail)
+    s = swapped.stats
+    assert (s.measures_added, s.measures_removed) == ([], [])
+    assert s.measures_changed == ["6.1.1 (bisher 6.1.2)", "6.1.2 (bisher 6.1.1)"]
+    edited = redline_text.compare_markdown(head + one + two + tail,
+                                           head + one + two.replace("prüft", "misst") + tail)
+    assert edited.stats.measures_changed == ["6.1.2"] and not edited.stats.measures_removed
+
+
 def test_identical_inputs_give_no_changes() -> None:
     text = read_case(Path(__file__).parent / "data" / "redline" / "tabelle.md")[1]
     red = redline_text.compare_markdown(text, text)

@@ -16,6 +16,7 @@ from pipeline.diagnostics import Diagnostic, Report
 from pipeline.errors import PipelineError
 from pipeline.files import write_atomic
 from pipeline.plan import Plan, frontmatter, load_plan
+from pipeline.wording import counted
 
 
 def fassungen(plan: Plan) -> list[dict]:
@@ -140,7 +141,8 @@ def _check_revisions(repo, prefix: str, plan: Plan, report: Report) -> None:
     if history.is_shallow(repo):
         i, f = lacking[0]
         report.add(manifest.path, line(i), f"fassungen[{i}].rev",
-                   f"{len(lacking)} Fassung(en) verweisen auf Commits, die hier fehlen (zuerst "
+                   f"{counted(len(lacking), 'Fassung verweist', 'Fassungen verweisen')} auf Commits, "
+                   f"die hier fehlen (zuerst "
                    f"„{f.get('name')}“); {history.SHALLOW_HINT}", Severity.WARNING)
         return
     manifest_path = f"{prefix}/lip.yaml" if prefix else "lip.yaml"

@@ -15,6 +15,7 @@ from typing import Any
 from pipeline import review
 from pipeline.history import PlanHistory
 from pipeline.plan import Chapter, Manifest
+from pipeline.wording import counted
 
 # --- views the pages render ---------------------------------------------------------------
 
@@ -125,7 +126,7 @@ def summary_of(stats: Any) -> str:
 
     words = format_word_changes(stats.words_added, stats.words_removed)
     if getattr(stats, "blocks_moved", 0):
-        words += f", {stats.blocks_moved} Abschnitt(e) verschoben"
+        words += f", {counted(stats.blocks_moved, 'Abschnitt', 'Abschnitte')} verschoben"
     parts = [words, _ids("neue Maßnahmen", list(stats.measures_added)),
              _ids("geänderte Maßnahmen", list(stats.measures_changed)),
              _ids("gestrichene Maßnahmen", list(stats.measures_removed)),

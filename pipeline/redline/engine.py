@@ -1273,19 +1273,26 @@ def _find_moves(regions: list[_Region], oc: list[_Chunk], nc: list[_Chunk]) -> i
     return moves
 
 
-def measure_sections(md: str) -> dict[str, bytes]:
-    """A digest of each Maßnahme's normalised text (its heading up to the next heading of
-    that level): enough to tell whether it changed, without a copy of the plan's text."""
-    out: dict[str, bytes] = {}
+def measure_sections(md: str) -> dict[str, tuple[bytes, bytes]]:
+    """For each Maßnahme a digest of its normalised text (its heading up to the next heading
+    of that level) and one of that text without its number: enough to tell whether it
+    changed, and which Maßnahme a number given anew belonged to, without a copy of the
+    plan's text."""
+    out: dict[str, tuple[bytes, bytes]] = {}
     if not _MEASURE_ANYWHERE.search(md):
         return out  # a law, say: no line to look at
     cur: str | None = None
     level = 0
     buf: list[str] = []
+
+    def digests(number: str, lines: list[str]) -> tuple[bytes, bytes]:
+        text = " ".join(lines)
+        return _digest(text), _digest(text.replace(number, "", 1))
+
     for line in md.split("\n"):
         hm = _HEADING_RE.match(line)
         if hm and cur is not None and len(hm.group(1)) <= level:
-            out[cur] = _digest(" ".join(buf))
+            out[cur] = digests(cur, buf)
             cur = None
         mm = _MEASURE_RE.match(line)
         if mm:
@@ -1295,8 +1302,33 @@ def measure_sections(md: str) -> dict[str, bytes]:
         if cur is not None:
             buf.append(line)
     if cur is not None:
-        out[cur] = _digest(" ".join(buf))
+        out[cur] = digests(cur, buf)
     return out
+
+
+def measure_changes(old: dict[str, tuple[bytes, bytes]], new: dict[str, tuple[bytes, bytes]]
+                    ) -> tuple[list[str], list[str], list[str]]:
+    """The Maßnahmen added, removed and changed between two texts (`measure_sections`), by
+    number, where a Maßnahme whose number changed is matched by its text: struck 6.1.1 and
+    6.1.2 renumbered 6.1.1 is „gestrichen: 6.1.1“ and „geändert: 6.1.1 (bisher 6.1.2)“, not
+    6.1.2 struck and 6.1.1 changed."""
+    renumbered: dict[str, str] = {}  # new number -> old number
+    old_by_text: dict[bytes, list[str]] = {}
+    for number, (_, text) in old.items():
+        old_by_text.setdefault(text, []).append(number)
+    for number, (_, text) in new.items():
+        if number in old and old[number][1] == text:
+            continue
+        sources = [k for k in old_by_text.get(text, [])
+                   if k != number and not (k in new and new[k][1] == text)]
+        if len(sources) == 1 and sources[0] not in renumbered.values():
+            renumbered[number] = sources[0]
+    sources = set(renumbered.values())
+    added = [n for n in new if n not in old and n not in renumbered]
+    removed = [k for k in old if k not in sources and (k not in new or k in renumbered)]
+    changed = [n for n in new if n in old and n not in renumbered and old[n][0] != new[n][0]]
+    changed += [f"{n} (bisher {k})" for n, k in renumbered.items()]
+    return _id_sort(added), _id_sort(removed), _id_sort(changed)
 
 
 def _digest(text: str) -> bytes:
@@ -1306,8 +1338,8 @@ def _digest(text: str) -> bytes:
 
 
 def _id_sort(ids: Iterable[str]) -> list[str]:
-    def k(s: str):
-        return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in s.split(".")]
+    def k(s: str):  # "6.1.1 (bisher 6.1.2)" sorts by its number
+        return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in s.split(" ")[0].split(".")]
     return sorted(ids, key=k)
 
 
@@ -1325,8 +1357,8 @@ class SplitTexts:
     old_defs: list[str]
     new: list[_Chunk]
     new_defs: list[str]
-    old_measures: dict[str, bytes]
-    new_measures: dict[str, bytes]
+    old_measures: dict[str, tuple[bytes, bytes]]
+    new_measures: dict[str, tuple[bytes, bytes]]
 
 
 def split_texts(old_md: str, new_md: str) -> SplitTexts:
@@ -1506,10 +1538,8 @@ def compare_split(texts: SplitTexts, *, pandoc: Pandoc,
         parts.extend(c.text for c in nc[pos:])
     parts.extend(ndefs)
 
-    om, nm = texts.old_measures, texts.new_measures
-    stats.measures_added = _id_sort(set(nm) - set(om))
-    stats.measures_removed = _id_sort(set(om) - set(nm))
-    stats.measures_changed = _id_sort(k for k in set(om) & set(nm) if om[k] != nm[k])
+    stats.measures_added, stats.measures_removed, stats.measures_changed = measure_changes(
+        texts.old_measures, texts.new_measures)
     moved_measures = {c.measure for r in regions for a, _, _ in r.moved_to
                       for c in [nc[a]] if c.measure}
     stats.measures_moved = _id_sort(moved_measures)
