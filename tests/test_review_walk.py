@@ -175,3 +175,75 @@ def test_every_datum_option_documents_both_formats(capsys):
             for p in sub.params:
                 if p.name == "datum":
                     assert "TT.MM.JJJJ oder JJJJ-MM-TT" in p.help, (name, sub.name)
+
+
+# --- item 1: a Berichtigung is shown wherever the Beratungsverlauf is -------------------------
+
+
+def _correct_decision(root, capsys) -> None:
+    """The walk's case: a decision recorded as zurückgespielt by mistake, corrected."""
+    ok(["stellungnahme", "bildung", "--gremium", "gleichstellungsbeauftragte", "--text",
+        "Einverstanden.", "--datum", "02.10.2020"], capsys)
+    ok(["entscheiden", "bildung", "--zurueckgespielt", "--vorgabe", "noch mal", "--datum",
+        "04.10.2020"], capsys)
+    path = root / "plan" / "11-bildung.md"
+    text = path.read_text()
+    start = text.index("      vorgaben:\n")
+    end = text.index("\n", text.index("text: noch mal")) + 1
+    text = text[:start] + text[end:]
+    path.write_text(text.replace("ergebnis: zurückgespielt", "ergebnis: angenommen"))
+    ok(["berichtigen", "bildung", "--grund", "laut Protokoll angenommen", "--datum",
+        "06.10.2020"], capsys)
+
+
+LINE = ("berichtigt von Fachberatung OE 50.6: Entscheidung Lenkungsgruppe vom 04.10.2020 "
+        "(zurückgespielt): Ergebnis zurückgespielt → angenommen; Vorgaben entfernt. Grund: laut "
+        "Protokoll angenommen")
+
+
+def test_a_correction_is_shown_in_verlauf_site_and_document(submitted, capsys):
+    from pipeline.assemble import consultation_markdown
+    from pipeline.commands import site, site_data
+    from pipeline.history import PlanHistory
+    from pipeline.plan import load_plan
+
+    _correct_decision(submitted, capsys)
+    out = ok(["verlauf", "bildung"], capsys)
+    assert f"06.10.2020  Berichtigung     {LINE}" in out.splitlines()
+    data = json.loads(ok(["verlauf", "bildung", "--json"], capsys))
+    assert {"datum": "2020-10-06", "art": "Berichtigung", "text": LINE, "commit": "",
+            "details": []} in data["verlauf"]
+
+    plan = load_plan(submitted / "plan")
+    chapter = plan.chapter("bildung")
+    html = site.timeline(chapter, plan, site_data.VersionNames(plan, PlanHistory(None)))
+    assert f"<p><strong>Berichtigung</strong>: {LINE}</p>" in html
+    annex = consultation_markdown(plan)
+    assert "Berichtigung" in annex and "laut Protokoll angenommen" in annex
+    assert "Ergebnis zurückgespielt → angenommen" in " ".join(annex.split())
+
+
+def test_removing_one_of_two_identical_statements_names_that_statement():
+    """By content: the duplicate removed is named, not the entry that moved up into its place."""
+    from pipeline.review.append_only import describe_change, entry_changes
+
+    before = {"stellungnahmen": [
+        {"datum": "2020-10-02", "gremium": "rtgs", "text": "Der RTGS stimmt zu."},
+        {"datum": "2020-10-03", "gremium": "gleichstellungsbeauftragte", "text": "Gut."},
+        {"datum": "2020-10-03", "gremium": "gleichstellungsbeauftragte", "text": "Gut."},
+        {"datum": "2027-01-15", "gremium": "rtgs", "text": "Nachtrag."}]}
+    after = {"stellungnahmen": [before["stellungnahmen"][0], before["stellungnahmen"][1],
+                                {**before["stellungnahmen"][3], "datum": "2020-10-05"}]}
+    assert [describe_change(c) for c in entry_changes(before, after)] == [
+        "Stellungnahme gleichstellungsbeauftragte vom 03.10.2020 („Gut.“) entfernt",
+        "Stellungnahme rtgs vom 15.01.2027 („Nachtrag.“): Datum 15.01.2027 → 05.10.2020"]
+
+
+def test_an_older_correction_is_numbered_from_one():
+    from pipeline.review import read_records
+
+    records = read_records({"berichtigungen": [
+        {"datum": "2020-10-06", "von": "P", "grund": "g",
+         "eintraege": ["stellungnahmen[0] geändert", "entscheidungen[1] entfernt"]}]})
+    assert records.berichtigungen[0].was == ("1. Stellungnahme geändert; 2. Entscheidung "
+                                             "entfernt")

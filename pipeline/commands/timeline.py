@@ -19,7 +19,8 @@ class TimelineEntry:
 
     datum: dt.date
     art: str
-    """'Textänderung', 'Vorlage', 'Entscheidung', 'Stellungnahme', 'Vorgabe erledigt'."""
+    """'Textänderung', 'Vorlage', 'Entscheidung', 'Stellungnahme', 'Vorgabe erledigt',
+    'Berichtigung'."""
     text: str
     commit: str = ""
     details: tuple[str, ...] = ()
@@ -34,7 +35,7 @@ PROGRAM_CHANGE = "Text bei einer Programmänderung mitgeändert (keine redaktion
 the plan folder: the work of developers, whose (English) commit message is not for reviewers."""
 
 _KIND_ORDER = {"Textänderung": 0, "Vorgabe erledigt": 1, "Vorlage": 2, "Stellungnahme": 3,
-               "Entscheidung": 4}
+               "Entscheidung": 4, "Berichtigung": 5}
 
 
 def timeline(plan_dir: Path, key: str) -> tuple[str, list[TimelineEntry]]:
@@ -83,6 +84,7 @@ def timeline(plan_dir: Path, key: str) -> tuple[str, list[TimelineEntry]]:
         entries.append(TimelineEntry(st.datum, "Stellungnahme",
                                      f"{gremium(st.gremium)} ({st.art or 'Stellungnahme'})",
                                      fassung(st), (body,)))
+    entries += [TimelineEntry(b.datum, "Berichtigung", b.zeile) for b in records.berichtigungen]
     order = {id(e): i for i, e in enumerate(entries)}
     entries.sort(key=lambda e: (e.datum, _KIND_ORDER[e.art], order[id(e)]))
     return name, entries
