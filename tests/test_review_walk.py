@@ -247,3 +247,30 @@ def test_an_older_correction_is_numbered_from_one():
          "eintraege": ["stellungnahmen[0] geändert", "entscheidungen[1] entfernt"]}]})
     assert records.berichtigungen[0].was == ("1. Stellungnahme geändert; 2. Entscheidung "
                                              "entfernt")
+
+
+# --- item 11: lip verlauf orders text changes by their place in history -----------------------
+
+
+def test_a_text_recorded_after_the_fact_comes_before_its_vorlage_and_keeps_one_label(in_repo,
+                                                                                     capsys):
+    repo = git.Repo(in_repo)
+    path = in_repo / "plan" / "11-bildung.md"
+    path.write_text(path.read_text().replace("Erwachsene.", "Erwachsene und Familien."))
+    first = commit_all(repo, "Bildung: Familien ergänzt", date="2020-12-07")
+    ok(["vorlegen", "bildung", "--datum", "01.12.2020"], capsys)
+    ok(["entscheiden", "bildung", "--zurueckgespielt", "--vorgabe", "a", "--vorgabe", "b",
+        "--datum", "04.12.2020"], capsys)
+    path.write_text(path.read_text().replace("Familien.", "Familien und Eltern."))
+    second = commit_all(repo, "Bildung: Eltern ergänzt", date="2020-12-08")
+    ok(["vorgabe-erledigt", "bildung", "V1", "--vermerk", "erledigt", "--datum", "05.12.2020"],
+       capsys)
+    ok(["vorgabe-erledigt", "bildung", "V2", "--vermerk", "auch", "--datum", "05.12.2020"], capsys)
+    out = ok(["verlauf", "bildung"], capsys)
+    lines = [line for line in out.splitlines() if line[:2].isdigit()]
+    assert [line[12:28].strip() for line in lines[1:]] == [
+        "Textänderung", "Vorlage", "Entscheidung", "Textänderung", "Vorgabe erledigt",
+        "Vorgabe erledigt"]
+    assert lines[1].endswith(f"[{first[:7]}]") and lines[2].endswith(f"Fassung {first[:7]}")
+    assert lines[4].endswith(f"[{second[:7]}]")
+    assert all(line.endswith(f"Fassung {second[:7]}") for line in lines[5:]), lines
