@@ -1,7 +1,9 @@
 """The `lip` command line: translates arguments to core calls and errors to German messages.
 
-Exit codes: 0 = in Ordnung; 1 = Probleme im Plan (Prüfung, unzulässiger Schritt);
-2 = falscher Aufruf; 3 = ein externes Werkzeug (pandoc, typst, git) ist fehlgeschlagen.
+Exit codes (as the README states them): 0 = in Ordnung; 1 = Probleme im Plan (Prüfung,
+unzulässiger Schritt); 2 = falscher Aufruf (click's usage errors and errors.WrongCall);
+3 = ein externes Werkzeug (pandoc, typst, git) oder ein Dateizugriff ist fehlgeschlagen
+(errors.FileAccessError, OSError); 4 = Programmfehler; 130 = abgebrochen.
 Tracebacks erscheinen nur mit --debug oder bei echten Programmfehlern.
 """
 
@@ -415,7 +417,8 @@ def stellungnahme_command(kapitel: tuple[str, ...], gremium: str, text: str | No
                           art: str | None, datum, commit: str | None, plan_dir: Path) -> None:
     """Stellungnahme, Einschätzung oder Zusammenfassung zur vorgelegten Fassung festhalten.
 
-    Bezieht sich auf die zuletzt vorgelegte Fassung des Kapitels.
+    Bezieht sich auf die Fassung, die an ihrem Datum vorlag (auch wenn sie später eintrifft
+    als eine jüngere Stellungnahme). Dieselbe Stellungnahme zweimal wird abgelehnt.
 
     Mehrere KAPITEL (mit --text): alle in einem Commit, alle oder keins.
     KAPITEL: Kennung (bildung), Nummer (1), Dateiname (11-bildung.md) oder Titel des Kapitels.
@@ -469,6 +472,7 @@ def berichtigen_command(kapitel: str, grund: str, datum, plan_dir: Path) -> None
     geänderten Eintrag. Ist ein Eintrag wirklich falsch (etwa ein Datum), den Eintrag im Kopf
     des Kapitels berichtigen und dann diesen Befehl aufrufen: er vermerkt unter
     review.berichtigungen, wer welche Einträge warum geändert hat, und macht einen Commit.
+    Die Berichtigung erscheint in lip verlauf, auf der Website und in der Drucksache.
 
     KAPITEL: Kennung (bildung), Nummer (1), Dateiname (11-bildung.md) oder Titel des Kapitels.
 
