@@ -247,10 +247,10 @@ def measure_catalog_markdown(plan: Plan) -> str:
 
 def consultation_entries(plan: Plan, commit_dates: Mapping[str, Any] | None = None
                          ) -> list[dict[str, str]]:
-    """Every Vorlage, Entscheidung and Stellungnahme of every chapter, oldest first (same day:
-    chapter order, then the records' own order). Each names the text it judged as the site
-    does (plan/fassungen.py); `commit_dates` ({commit: day}, read from git by the caller)
-    dates a text that is no named Fassung."""
+    """Every Vorlage, Entscheidung, Stellungnahme and Berichtigung of every chapter, oldest
+    first (same day: chapter order, then the records' own order, corrections last). Each
+    names the text it judged as the site does (plan/fassungen.py); `commit_dates` ({commit:
+    day}, read from git by the caller) dates a text that is no named Fassung."""
     from pipeline.plan.fassungen import record_fassung, version_label
 
     dates = commit_dates or {}
@@ -274,6 +274,9 @@ def consultation_entries(plan: Plan, commit_dates: Mapping[str, Any] | None = No
                 "gremium": manifest.gremium_name(rec.gremium) if manifest else rec.gremium,
                 "art": art, "ergebnis": result, "fassung": fassung,
             })
+        entries += [{"datum": b.datum, "kapitel": f"{chapter.number} {chapter.title}",
+                     "gremium": "–", "art": "Berichtigung", "ergebnis": b.zeile, "fassung": "–"}
+                    for b in records.berichtigungen]  # a correction is shown where it happened
     entries += council_entries(plan)  # the council's votes and Beschluss follow on their day
     entries.sort(key=lambda e: e["datum"])  # stable: chapters and records keep their order
     return entries
@@ -296,7 +299,10 @@ def consultation_markdown(plan: Plan, commit_dates: Mapping[str, Any] | None = N
         lines += ["Jede Zeile nennt eine Vorlage, Entscheidung oder Stellungnahme zu einem "
                   "Kapitel" + (", eine Abstimmung über einen Änderungsantrag oder einen Beschluss"
                                if council else "")
-                  + " und die Fassung, auf die sie sich bezieht.", ""]
+                  + " und die Fassung, auf die sie sich bezieht"
+                  + ("; eine Berichtigung sagt, wer einen festgehaltenen Eintrag später "
+                     "berichtigt hat, was sich geändert hat und warum"
+                     if any(e["art"] == "Berichtigung" for e in entries) else "") + ".", ""]
         rows = [[escape_inline(german_date(e["datum"])), escape_inline(e["kapitel"]),
                  escape_inline(e["gremium"]), e["art"], escape_inline(e["ergebnis"]),
                  escape_inline(e["fassung"])] for e in entries]

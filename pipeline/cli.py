@@ -1,7 +1,9 @@
 """The `lip` command line: translates arguments to core calls and errors to German messages.
 
-Exit codes: 0 = in Ordnung; 1 = Probleme im Plan (Prüfung, unzulässiger Schritt);
-2 = falscher Aufruf; 3 = ein externes Werkzeug (pandoc, typst, git) ist fehlgeschlagen.
+Exit codes (as the README states them): 0 = in Ordnung; 1 = Probleme im Plan (Prüfung,
+unzulässiger Schritt); 2 = falscher Aufruf (click's usage errors and errors.WrongCall);
+3 = ein externes Werkzeug (pandoc, typst, git) oder ein Dateizugriff ist fehlgeschlagen
+(errors.FileAccessError, OSError); 4 = Programmfehler; 130 = abgebrochen.
 Tracebacks erscheinen nur mit --debug oder bei echten Programmfehlern.
 """
 
@@ -289,7 +291,8 @@ def verify_command(pdf: Path, plan_dir: Path, rev: str | None) -> None:
 
 # --- review workflow (issue 4) ---------------------------------------------------------------
 
-_DATUM_HELP = "Datum des Eintrags (TT.MM.JJJJ oder JJJJ-MM-TT; Standard: heute)."
+_DATUM_HELP = ("Datum des Eintrags (TT.MM.JJJJ oder JJJJ-MM-TT; Standard: heute; nicht in der "
+               "Zukunft).")
 _COMMIT_HELP = ("Commit der gemeinten Fassung, wenn das Kapitel nicht committete Änderungen hat "
                 "(die Änderungen bleiben unberührt und uncommittet).")
 
@@ -414,7 +417,8 @@ def stellungnahme_command(kapitel: tuple[str, ...], gremium: str, text: str | No
                           art: str | None, datum, commit: str | None, plan_dir: Path) -> None:
     """Stellungnahme, Einschätzung oder Zusammenfassung zur vorgelegten Fassung festhalten.
 
-    Bezieht sich auf die zuletzt vorgelegte Fassung des Kapitels.
+    Bezieht sich auf die Fassung, die an ihrem Datum vorlag (auch wenn sie später eintrifft
+    als eine jüngere Stellungnahme). Dieselbe Stellungnahme zweimal wird abgelehnt.
 
     Mehrere KAPITEL (mit --text): alle in einem Commit, alle oder keins.
     KAPITEL: Kennung (bildung), Nummer (1), Dateiname (11-bildung.md) oder Titel des Kapitels.
@@ -468,6 +472,7 @@ def berichtigen_command(kapitel: str, grund: str, datum, plan_dir: Path) -> None
     geänderten Eintrag. Ist ein Eintrag wirklich falsch (etwa ein Datum), den Eintrag im Kopf
     des Kapitels berichtigen und dann diesen Befehl aufrufen: er vermerkt unter
     review.berichtigungen, wer welche Einträge warum geändert hat, und macht einen Commit.
+    Die Berichtigung erscheint in lip verlauf, auf der Website und in der Drucksache.
 
     KAPITEL: Kennung (bildung), Nummer (1), Dateiname (11-bildung.md) oder Titel des Kapitels.
 
@@ -1012,7 +1017,7 @@ def _council_done(done) -> None:
 
 def _required_datum(ctx: click.Context, param: click.Parameter, value: str | None):
     if value is None:
-        raise click.BadParameter("bitte das Datum angeben (TT.MM.JJJJ)")
+        raise click.BadParameter("bitte das Datum angeben (TT.MM.JJJJ oder JJJJ-MM-TT)")
     return _datum(ctx, param, value)
 
 
@@ -1034,7 +1039,9 @@ def _punkte(ctx: click.Context, param: click.Parameter, value: str | None):
 @click.option("--final", is_flag=True,
               help="Nur benennen, wenn 'lip check --final' besteht (alle Kapitel angenommen).")
 @click.option("--beschreibung", help="Kurze Beschreibung der Fassung.")
-@click.option("--datum", metavar="DATUM", callback=_datum, help="Datum der Fassung (TT.MM.JJJJ; Standard: heute).")
+@click.option("--datum", metavar="DATUM", callback=_datum,
+              help="Datum der Fassung (TT.MM.JJJJ oder JJJJ-MM-TT; Standard: heute; nicht in der "
+                   "Zukunft und nicht vor den Einträgen, die sie enthält).")
 @plan_dir_option
 def fassung_command(name: str, final: bool, beschreibung: str | None, datum, plan_dir: Path) -> None:
     """Den jetzigen, committeten Stand als Fassung benennen (z. B. „Verwaltungsentwurf“).
@@ -1077,7 +1084,8 @@ def antrag_group() -> None:
 @click.option("--gremium", metavar="GREMIUM",
               help="Gremium, in das der Antrag eingebracht wird, mit Kennung oder Namen "
                    "(Standard: das erste beschließende).")
-@click.option("--datum", metavar="DATUM", callback=_datum, help="Datum des Antrags (TT.MM.JJJJ; Standard: heute).")
+@click.option("--datum", metavar="DATUM", callback=_datum,
+              help="Datum des Antrags (TT.MM.JJJJ oder JJJJ-MM-TT; Standard: heute).")
 @plan_dir_option
 def antrag_neu_command(antragsteller: str, art: str, fassung: str | None, gremium: str | None,
                        datum, plan_dir: Path) -> None:
@@ -1100,7 +1108,8 @@ def antrag_neu_command(antragsteller: str, art: str, fassung: str | None, gremiu
 @click.option("--gremium", required=True, metavar="GREMIUM",
               help="Abstimmendes Gremium, mit Kennung oder Namen, z. B. internationaler-ausschuss "
                    "oder „Internationaler Ausschuss“.")
-@click.option("--datum", metavar="DATUM", callback=_required_datum, help="Datum der Sitzung (TT.MM.JJJJ).")
+@click.option("--datum", metavar="DATUM", callback=_required_datum,
+              help="Datum der Sitzung (TT.MM.JJJJ oder JJJJ-MM-TT).")
 @click.option("--punkte", callback=_punkte, metavar="1,3", help="Punkte, über die abgestimmt wurde (Standard: alle).")
 @click.option("--dafuer", type=click.IntRange(min=0), metavar="N", help="Stimmen dafür.")
 @click.option("--dagegen", type=click.IntRange(min=0), metavar="N", help="Stimmen dagegen.")
@@ -1135,7 +1144,8 @@ def abstimmung_command(antrag: str, gremium: str, datum, punkte, dafuer, dagegen
 @cli.command("beschluss")
 @click.option("--gremium", required=True, metavar="GREMIUM",
               help="Beschließendes Gremium, mit Kennung oder Namen, z. B. ratsversammlung.")
-@click.option("--datum", metavar="DATUM", callback=_required_datum, help="Datum des Beschlusses (TT.MM.JJJJ).")
+@click.option("--datum", metavar="DATUM", callback=_required_datum,
+              help="Datum des Beschlusses (TT.MM.JJJJ oder JJJJ-MM-TT).")
 @click.option("--name", "name", default="Beschlossene Fassung", metavar="NAME",
               help="Name der beschlossenen Fassung (Standard: „Beschlossene Fassung“).")
 @click.option("--sitzung", metavar="TEXT", help="Sitzung, in der beschlossen wurde.")
@@ -1209,7 +1219,8 @@ def ergaenzung_command(nummer: str, fassung: str | None, out_dir: Path, plan_dir
 
 @cli.command("beschlussuebersicht")
 @click.option("--gremium", required=True, metavar="GREMIUM", help="Gremium der Sitzung (Kennung oder Name).")
-@click.option("--datum", metavar="DATUM", callback=_required_datum, help="Datum der Sitzung (TT.MM.JJJJ).")
+@click.option("--datum", metavar="DATUM", callback=_required_datum,
+              help="Datum der Sitzung (TT.MM.JJJJ oder JJJJ-MM-TT).")
 @click.option("--ausgabe", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               default=Path("build/rat"), callback=_from_root, metavar="ORDNER",
               help="Ausgabeordner (Standard: build/rat).")

@@ -44,3 +44,18 @@ def iso_date(value: Any) -> str:
     """'2020-06-08' for machine-readable places (`<time datetime>`, JSON); '' when missing."""
     d = as_date(value)
     return d.isoformat() if d else (str(value) if value not in (None, "") else "")
+
+
+def future_date_problem(value: Any, today: dt.date) -> str | None:
+    """Why `value` cannot be recorded when it lies after `today` (German, for messages), or None.
+
+    The one rule for dates in the future: the recording commands refuse them and `lip check`
+    reports them, because a record states what has already happened (a Vorlage, a
+    Stellungnahme, a decision, a Fassung). Unreadable values are someone else's problem (None).
+    """
+    d = as_date(value)
+    if d is None or d <= today:
+        return None
+    return (f"das Datum {german_date(d)} liegt in der Zukunft (heute ist der "
+            f"{german_date(today)}); festgehalten wird nur, was schon geschehen ist – "
+            f"Tippfehler im Datum?")

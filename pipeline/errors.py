@@ -52,6 +52,18 @@ class ChapterNotFound(PipelineError):
         super().__init__(f"Kapitel {key!r} nicht gefunden; vorhanden: {', '.join(known)}")
 
 
+class WrongCall(PipelineError):
+    """Options that do not go together (--text and --datei): a wrong call, exit 2 like click's."""
+
+    exit_code = 2
+
+
+class FileAccessError(PipelineError):
+    """A file named on the command line is missing or cannot be read: Dateizugriff, exit 3."""
+
+    exit_code = 3
+
+
 class RevisionNotFound(PipelineError):
     """A git revision, tag or Fassung name does not exist."""
 

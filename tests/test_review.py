@@ -101,7 +101,8 @@ IMPOSSIBLE = [
      f"  entscheidungen: []\n  stellungnahmen: []\n",
      "review.vorlagen[1]",
      "Eintrag vom 01.10.2020 steht nach einem Eintrag vom 09.10.2020; die Liste wird nur "
-     "angefügt und ist zeitlich geordnet; stattdessen: den Eintrag berichtigen"),
+     "angefügt und ist zeitlich geordnet; stattdessen: den Eintrag im Kopf richtigstellen und "
+     "mit lip berichtigen bildung --grund \"…\" festhalten"),
     ("statement on a version never submitted",
      f"  vorlagen:\n    - {{datum: 2020-10-01, gremium: eg-bildung, {stand()}}}\n"
      f"  entscheidungen: []\n  stellungnahmen:\n    - {{datum: 2020-10-02, gremium: rtgs, "

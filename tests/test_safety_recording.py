@@ -386,7 +386,8 @@ def test_a_rewritten_decision_is_reported_and_can_be_corrected_on_record(decided
     text = git.Repo(decided).git.show("HEAD:plan/01-haltung.md")
     assert ("  berichtigungen:\n    - datum: 2020-03-05\n      von: Fachberatung OE 50.6\n"
             "      grund: Sitzung war am 2. März\n      eintraege:\n"
-            "        - entscheidungen[0] geändert\n") in text
+            "        - 'Entscheidung Lenkungsgruppe vom 01.03.2020 (angenommen): Datum 01.03.2020 → "
+            "02.03.2020'\n") in text
     assert_clean(decided)
     code, out = lip(decided, "check")
     assert code == 0, out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from pipeline.commands.plan_report import plan_report
 from pipeline.diagnostics import Report, Severity
 from pipeline.errors import GitError, PipelineError
 from pipeline.plan import Chapter, Plan, frontmatter, load_plan, read_resources
+from pipeline.plan.validate import check_future_dates
 from pipeline.review import check_final
 from pipeline.review.append_only import Version, tampered
 from pipeline.wording import counted
@@ -21,6 +23,7 @@ def check(plan_dir: Path, *, strict: bool = False, final: bool = False) -> Repor
     plan = load_plan(plan_dir)
     plan.resources = read_resources(plan_dir, plan.files)
     report = plan_report(plan)
+    check_future_dates(plan, report, dt.date.today())  # the edge says what day it is
     check_council(plan_dir, plan, report)  # Anträge and Fassung tags need git
     try:
         repo = history.open_repo(plan_dir)

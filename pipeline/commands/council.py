@@ -128,6 +128,7 @@ def name_fassung(plan_dir: Path, name: str, *, final: bool = False, datum: dt.da
     if not name:
         raise CouncilError("der Name der Fassung ist leer")
     ctx = _open(plan_dir)
+    when = _fassung_date(ctx.plan, datum)
     tag = _refuse_taken(ctx, name)
     if final:
         report = check_plan_dir(plan_dir, final=True)
@@ -135,13 +136,39 @@ def name_fassung(plan_dir: Path, name: str, *, final: bool = False, datum: dt.da
             raise CouncilError("--final: 'lip check --final' meldet "
                                f"{len(report.errors)} Fehler, z. B. {report.errors[0]}")
     head = history.head_sha(ctx.repo)
-    entry = frontmatter.new_mapping(name=name, datum=datum or dt.date.today(), rev=head, tag=tag,
+    entry = frontmatter.new_mapping(name=name, datum=when, rev=head, tag=tag,
                    beschreibung=beschreibung, endgueltig=True if final else None)
     entry["texte"] = CommentedMap(sorted(chapter_texts(ctx.plan).items()))
     message = (f"Fassung „{name}“ benannt\n\nStand: {head[:10]}\nTag: {tag}\n\n"
                f"{history.TRAILER}: fassung\n")
     return _commit_manifest(ctx, _append_fassung(entry), message, tag, head,
                             (f"Tag {tag} → {head[:10]}",))
+
+
+def _fassung_date(plan: Plan, datum: dt.date | None) -> dt.date:
+    """The date of a new Fassung: not after today, and not before any review entry it
+    contains (else the Beschlussdrucksache would date a decision before its Fassung)."""
+    from pipeline.dates import future_date_problem, german_date
+    from pipeline.review import display_name, records_of
+
+    today = dt.date.today()
+    when = datum or today
+    problem = future_date_problem(when, today)
+    if problem:
+        raise CouncilError(f"--datum {german_date(when)}: {problem} Bitte das Datum prüfen "
+                           f"(--datum TT.MM.JJJJ); nichts wurde benannt.")
+    latest = max(((rec.datum, display_name(ch), rec) for ch in plan.chapters
+                  for rec in records_of(ch).in_time_order()), key=lambda x: x[0], default=None)
+    if latest is not None and when < latest[0]:
+        day, chapter, rec = latest
+        kind = {"vorlagen": "Vorlage", "entscheidungen": "Entscheidung",
+                "stellungnahmen": "Stellungnahme"}[rec.list_name]
+        raise CouncilError(f"--datum {german_date(when)}: die Fassung enthält Einträge bis zum "
+                           f"{german_date(day)} (Kapitel {chapter}: {kind} vom "
+                           f"{german_date(day)}); eine Fassung kann nicht vor dem datiert sein, "
+                           f"was sie enthält. Stattdessen: --datum weglassen (heute) oder ein "
+                           f"Datum ab dem {german_date(day)} angeben; nichts wurde benannt.")
+    return when
 
 
 def _commit_manifest(ctx: _Repo, mutate, message: str, tag: str, tag_at: str,

@@ -12,8 +12,8 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from pipeline import history, review
-from pipeline.dates import german_date
-from pipeline.errors import PipelineError, PlanInvalid
+from pipeline.dates import future_date_problem, german_date
+from pipeline.errors import FileAccessError, PipelineError, PlanInvalid, WrongCall
 from pipeline.plan import Chapter, Plan, frontmatter, load_chapter, load_plan
 from pipeline.plan.validate import manifest_report
 from pipeline.wording import counted
@@ -214,7 +214,7 @@ def _each(plan_dir: Path, keys: Sequence[str], commit: str | None, make) -> list
     """`make(ctx)` for every chapter named; every problem of every chapter before anything
     is written (then nothing is)."""
     if len(keys) > 1 and commit is not None:
-        raise RecordError("--commit gilt für ein einzelnes Kapitel; bei mehreren Kapiteln "
+        raise WrongCall("--commit gilt für ein einzelnes Kapitel; bei mehreren Kapiteln "
                           "wird jeweils die committete Fassung festgehalten")
     pending: list[_Pending] = []
     problems: list[str] = []
@@ -241,8 +241,29 @@ def _message(subject: str, kind: str, ctx: _Context, lines: list[str]) -> str:
     return (f"{subject}\n\n{body}\n\n{history.TRAILER}: {kind}\nLip-Kapitel: {ctx.relpath}\n")
 
 
-def _today(datum: dt.date | None) -> dt.date:
-    return datum or dt.date.today()
+def _today(datum: dt.date | None, option: str = "--datum") -> dt.date:
+    """The date of a new record: the one given, or today; never one after today."""
+    today = dt.date.today()
+    when = datum or today
+    problem = future_date_problem(when, today)
+    if problem:
+        raise RecordError(f"{option} {german_date(when)}: {problem} Bitte das Datum prüfen "
+                          f"({option} TT.MM.JJJJ); nichts wurde festgehalten.")
+    return when
+
+
+def _invalid_correction(ctx: _Context, after: Chapter, problem: review.ReviewStateError
+                        ) -> RecordError:
+    """A correction whose entries break the rules: named at the entry, with the way out."""
+    list_name, index = problem.where or ("", 0)
+    keys = ("review", list_name, index) if list_name else ("review",)
+    where = f"{ctx.chapter.path}:{after.line_of(*keys)}: review.{list_name}[{index}]" \
+        if list_name else f"{ctx.chapter.path}: review"
+    return RecordError(f"{where}: {problem.reason}. Berichtigen nicht möglich: so berichtigt "
+                       f"ergibt der Beratungsverlauf keinen gültigen Ablauf; nichts wurde "
+                       f"festgehalten. Stattdessen: {problem.hint} (den Eintrag im Kopf von "
+                       f"{ctx.chapter.path} richtigstellen und 'lip berichtigen {ctx.kap} "
+                       f"--grund \"…\"' erneut aufrufen)")
 
 
 def _require_role(ctx: _Context, key: str, role: str, what: str) -> str:
@@ -264,11 +285,12 @@ def _require_role(ctx: _Context, key: str, role: str, what: str) -> str:
 def submit(plan_dir: Path, key: str, *, datum: dt.date | None = None,
            vermerk: str | None = None, commit: str | None = None) -> Recorded:
     """The Expert*innengruppe submits the chapter's current (or given) version."""
+    when = _today(datum)
     ctx = _open(plan_dir, key)
     version = _version(ctx, commit)
     fold = _fold(ctx)
     group = str(ctx.chapter.get("expertinnengruppe", ""))
-    record = _cmap(datum=_today(datum), gremium=group, stand=_stand(version), vermerk=vermerk)
+    record = _cmap(datum=when, gremium=group, stand=_stand(version), vermerk=vermerk)
     review.check_step(fold, review.Step.VORLEGEN, review.read_record("vorlagen", record),
                       kap=ctx.kap)
 
@@ -291,8 +313,9 @@ def decide(plan_dir: Path, key: str | Sequence[str], *, accepted: bool, vorgaben
     """The Lenkungsgruppe accepts or returns the submitted version of one chapter, or of
     several decided in one meeting (one commit, all or nothing)."""
     keys = [key] if isinstance(key, str) else list(key)
+    when = _today(datum)
     if accepted and vorgaben:
-        raise RecordError("Vorgaben gehören zu einer Rückgabe: --vorgabe nur zusammen mit "
+        raise WrongCall("Vorgaben gehören zu einer Rückgabe: --vorgabe nur zusammen mit "
                           "--zurueckgespielt angeben")
 
     def make(ctx: _Context) -> _Pending:
@@ -306,7 +329,7 @@ def decide(plan_dir: Path, key: str | Sequence[str], *, accepted: bool, vorgaben
         items = CommentedSeq(_cmap(id=f"V{start + n}", text=text)
                              for n, text in enumerate((v.strip() for v in vorgaben if v.strip()), 1))
         items.fa.set_block_style()
-        record = _cmap(datum=_today(datum), gremium=gremium, ergebnis=review.ACCEPTED if accepted
+        record = _cmap(datum=when, gremium=gremium, ergebnis=review.ACCEPTED if accepted
                        else review.RETURNED, stand=_stand(version),
                        vorgaben=items if items else None, sitzung=sitzung, abstimmung=abstimmung)
         step = review.Step.ANNEHMEN if accepted else review.Step.ZURUECKSPIELEN
@@ -342,11 +365,11 @@ def add_statement(plan_dir: Path, key: str | Sequence[str], *, gremium: str, tex
     one chapter or on several at once (one commit, all or nothing)."""
     keys = [key] if isinstance(key, str) else list(key)
     if (text is None) == (datei is None):
-        raise RecordError("genau eins angeben: --text \"…\" oder --datei PFAD")
+        raise WrongCall("genau eins angeben: --text \"…\" oder --datei PFAD")
     if text is not None and not text.strip():
         raise RecordError("--text ist leer; bitte den Wortlaut der Stellungnahme angeben")
     if datei is not None and len(keys) > 1:
-        raise RecordError("--datei gilt für ein Kapitel; für mehrere Kapitel den Wortlaut mit "
+        raise WrongCall("--datei gilt für ein Kapitel; für mehrere Kapitel den Wortlaut mit "
                           "--text angeben oder je Kapitel einmal aufrufen")
     when = _today(datum)
     kinds: set[str] = set()
@@ -360,9 +383,11 @@ def add_statement(plan_dir: Path, key: str | Sequence[str], *, gremium: str, tex
             raise RecordError(f"--art {kind!r} ist unbekannt; möglich: {', '.join(STATEMENT_KINDS)}")
         kinds.add(kind)
         fold = _fold(ctx)
-        if commit is None and fold.last_submission is not None:
-            # Statements are about the submitted version, even if the group has edited since.
-            version = tuple(review.stand_of(fold.last_submission))
+        submitted = review.submission_on(review.records_of(ctx.chapter), when)
+        if commit is None and submitted is not None:
+            # Statements are about the version submitted on their date (they may arrive after
+            # a later Vorlage), even if the group has edited since.
+            version = tuple(review.stand_of(submitted))
         else:
             version = _pin_submitted(fold, _version(ctx, commit))
         extra: dict[str, bytes] = {}
@@ -402,7 +427,8 @@ def _statement_file(ctx: _Context, plan_dir: Path, datei: Path, gremium: str,
     if datei.suffix != ".md":
         raise RecordError(f"{datei}: eine Stellungnahme als Datei muss Markdown sein (.md)")
     if not datei.is_file():
-        raise RecordError(f"Datei {datei} nicht gefunden")
+        raise FileAccessError(f"Datei {datei} nicht gefunden; bitte den Pfad der Stellungnahme "
+                              f"prüfen (--datei PFAD)")
     if datei.stat().st_size > frontmatter.MAX_CHAPTER_BYTES:
         raise RecordError(f"{datei} ist größer als {frontmatter.MAX_CHAPTER_BYTES // 1024 // 1024} "
                           f"MB; eine Stellungnahme dieser Größe ist ein Versehen")
@@ -470,7 +496,7 @@ def correct(plan_dir: Path, key: str, *, grund: str, datum: dt.date | None = Non
     """Commit a deliberate correction of committed review entries (the editor changed them in
     the chapter's head), recording who corrected which entries and why: the one way to change
     what the append-only check holds to (review/append_only.py)."""
-    from pipeline.review.append_only import CORRECTION, changed_entries
+    from pipeline.review.append_only import CORRECTION, describe_change, entry_changes
 
     ctx = _open(plan_dir, key)
     if not grund.strip():
@@ -482,15 +508,17 @@ def correct(plan_dir: Path, key: str, *, grund: str, datum: dt.date | None = Non
     before = load_chapter(ctx.chapter.filename, head_raw)
     if before.text.body != ctx.chapter.text.body:
         raise UncommittedEdits(ctx.chapter.path)  # a correction changes the head only
-    changed = [f"{name}[{i}] {'entfernt' if removed else 'geändert'}"
-               for name, i, removed in changed_entries(before.review, ctx.chapter.review)]
+    when = _today(datum)
+    changed = [describe_change(c, ctx.gremium_name)
+               for c in entry_changes(before.review, ctx.chapter.review)
+               if c.list_name != "berichtigungen"]
     if not changed:
         raise RecordError(f"{ctx.chapter.path}: die Einträge im Beratungsverlauf sind gegenüber "
                           f"dem letzten Commit unverändert; erst die Einträge im Kopf berichtigen, "
                           f"dann 'lip berichtigen {ctx.kap} --grund \"…\"' aufrufen")
     who = history.user_name(ctx.repo) or "unbekannt"
     items = CommentedSeq(changed)
-    record = _cmap(datum=_today(datum), von=who, grund=grund.strip(), eintraege=items)
+    record = _cmap(datum=when, von=who, grund=grund.strip(), eintraege=items)
 
     def mutate(meta: Any) -> None:
         _block_seq(_review_map(meta), "berichtigungen").append(record)
@@ -501,7 +529,7 @@ def correct(plan_dir: Path, key: str, *, grund: str, datum: dt.date | None = Non
     _, problems = review.replay(after.review, chapter=ctx.name, kap=ctx.kap,
                                 gender_relevant=after.get("gleichstellungsrelevant") is True)
     if problems:  # the corrected records must still make sense
-        raise problems[0]
+        raise _invalid_correction(ctx, after, problems[0])
     subject = f"Beratungsverlauf von Kapitel {ctx.name} berichtigt"
     message = _message(subject, CORRECTION, ctx, [
         f"Datum: {record['datum'].isoformat()}", f"Von: {who}", f"Grund: {grund.strip()}",

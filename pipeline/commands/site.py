@@ -294,8 +294,8 @@ def redline_page(p: ChapterPage) -> str:
 def timeline(chapter: Chapter, plan: Plan, versions: site_data.VersionNames,
              council_items: list[dict] = ()) -> str:
     """The chapter's Beratungsverlauf (templates/site/verlauf.html): submissions, decisions
-    with Vorgaben, statements, and then the council's steps (`council_items`, from
-    `council_items_for`). Each record names its text by Fassung and date."""
+    with Vorgaben, statements and corrections (Berichtigungen) by date, and then the
+    council's steps (`council_items`, from `council_items_for`). Each record names its text by Fassung and date."""
     name = plan.manifest.gremium_name if plan.manifest else (lambda k: k)
     items: list[dict] = []
     records = review.records_of(chapter)
@@ -317,6 +317,9 @@ def timeline(chapter: Chapter, plan: Plan, versions: site_data.VersionNames,
             item["kind"] = "stellungnahme"
             item["paragraphs"] = [t.strip() for t in rec.text.split("\n\n") if t.strip()]
         items.append(item)
+    items += [{"kind": "berichtigung", "date": b.datum, "zeile": b.zeile, "git": []}
+              for b in records.berichtigungen]
+    items.sort(key=lambda item: item["date"])  # stable: a correction follows its day's records
     items += [{"kind": "problem", "date": bad.written_date or "–", "what":
                _UNREADABLE[bad.list_name], "message": bad.message, "git": []}
               for bad in records.problems]

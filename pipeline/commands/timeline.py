@@ -19,7 +19,8 @@ class TimelineEntry:
 
     datum: dt.date
     art: str
-    """'Textänderung', 'Vorlage', 'Entscheidung', 'Stellungnahme', 'Vorgabe erledigt'."""
+    """'Textänderung', 'Vorlage', 'Entscheidung', 'Stellungnahme', 'Vorgabe erledigt',
+    'Berichtigung'."""
     text: str
     commit: str = ""
     details: tuple[str, ...] = ()
@@ -34,7 +35,7 @@ PROGRAM_CHANGE = "Text bei einer Programmänderung mitgeändert (keine redaktion
 the plan folder: the work of developers, whose (English) commit message is not for reviewers."""
 
 _KIND_ORDER = {"Textänderung": 0, "Vorgabe erledigt": 1, "Vorlage": 2, "Stellungnahme": 3,
-               "Entscheidung": 4}
+               "Entscheidung": 4, "Berichtigung": 5}
 
 
 def timeline(plan_dir: Path, key: str) -> tuple[str, list[TimelineEntry]]:
@@ -59,33 +60,65 @@ def timeline(plan_dir: Path, key: str) -> tuple[str, list[TimelineEntry]]:
             entries.append(TimelineEntry(c.time.date(), "Textänderung", c.subject, c.sha,
                                          (f"von {c.author}",)))
 
+    text_index = {c.sha: k for k, (c, _) in enumerate(changes)}
+    place: dict[int, int] = {}
+    """id(entry) → index of the text change it is about (for the order below)."""
+
     def fassung(rec: review.Record) -> str:
         """The commit whose text the record is about (not a later metadata-only commit)."""
         return text_origin(repo, changes, rec.stand) or rec.commit
 
+    def about(entry: TimelineEntry) -> TimelineEntry:
+        if entry.commit in text_index:
+            place[id(entry)] = text_index[entry.commit]
+        return entry
+
     records = review.records_of(chapter)
     for rec in records.vorlagen:
         extra = (f"Vermerk: {rec.vermerk}",) if rec.vermerk else ()
-        entries.append(TimelineEntry(rec.datum, "Vorlage", f"{gremium(rec.gremium)} legt vor",
-                                     fassung(rec), extra))
+        entries.append(about(TimelineEntry(rec.datum, "Vorlage",
+                                           f"{gremium(rec.gremium)} legt vor", fassung(rec),
+                                           extra)))
     for dec in records.entscheidungen:
         details = [f"{v.id}: {v.text}" for v in dec.vorgaben]
         details += [f"Sitzung: {dec.sitzung}"] if dec.sitzung else []
         details += [f"Abstimmung: {dec.abstimmung}"] if dec.abstimmung else []
-        entries.append(TimelineEntry(dec.datum, "Entscheidung", f"{gremium(dec.gremium)}: "
-                                     f"{dec.ergebnis}", fassung(dec), tuple(details)))
+        entries.append(about(TimelineEntry(dec.datum, "Entscheidung", f"{gremium(dec.gremium)}: "
+                                           f"{dec.ergebnis}", fassung(dec), tuple(details))))
         for v in dec.vorgaben:
             if v.erledigt is not None and v.erledigt.datum is not None:
-                entries.append(TimelineEntry(v.erledigt.datum, "Vorgabe erledigt",
-                                             f"{v.id}: {v.erledigt.vermerk}", v.erledigt.commit))
+                # labelled by the text it left, as every record is (not by the commit that
+                # happened to be HEAD, e.g. the one recording the previous Vorgabe)
+                text = text_at(repo, changes, v.erledigt.commit) or v.erledigt.commit
+                entries.append(about(TimelineEntry(v.erledigt.datum, "Vorgabe erledigt",
+                                                   f"{v.id}: {v.erledigt.vermerk}", text)))
     for st in records.stellungnahmen:
         body = st.text or f"(Datei {st.datei})"
-        entries.append(TimelineEntry(st.datum, "Stellungnahme",
-                                     f"{gremium(st.gremium)} ({st.art or 'Stellungnahme'})",
-                                     fassung(st), (body,)))
+        entries.append(about(TimelineEntry(st.datum, "Stellungnahme",
+                                           f"{gremium(st.gremium)} ({st.art or 'Stellungnahme'})",
+                                           fassung(st), (body,))))
+    entries += [TimelineEntry(b.datum, "Berichtigung", b.zeile) for b in records.berichtigungen]
+    return name, in_order(entries, place)
+
+
+def in_order(entries: list[TimelineEntry], place: dict[int, int]) -> list[TimelineEntry]:
+    """Records by their date; text changes in commit order, each at its date, but never
+    after a record about that text or a later one: a text committed on 07.12. and submitted
+    with --datum 01.12. comes before its Vorlage (it existed then; git just stored it later).
+    `place` maps id(record) to the index of the text change it is about."""
+    texts = [e for e in entries if e.art == "Textänderung"]
     order = {id(e): i for i, e in enumerate(entries)}
-    entries.sort(key=lambda e: (e.datum, _KIND_ORDER[e.art], order[id(e)]))
-    return name, entries
+    others = sorted((e for e in entries if e.art != "Textänderung"),
+                    key=lambda e: (e.datum, _KIND_ORDER[e.art], order[id(e)]))
+    out: list[TimelineEntry] = []
+    k = 0
+    for e in others:
+        needed = place.get(id(e), -1)
+        while k < len(texts) and (texts[k].datum <= e.datum or k <= needed):
+            out.append(texts[k])
+            k += 1
+        out.append(e)
+    return out + texts[k:]
 
 
 def _text_hash(raw: bytes, filename: str) -> str:
@@ -111,6 +144,16 @@ def text_changes(repo, log: list[history.LogEntry], filename: str
             continue
         out.append((c, after))
     return out
+
+
+def text_at(repo, changes: list[tuple[history.LogEntry, str]], commit: str) -> str:
+    """The newest text change at or before `commit`: the text the chapter had there."""
+    if repo is None or not commit:
+        return ""
+    for c, _ in reversed(changes):
+        if c.sha.startswith(commit) or history.is_ancestor(repo, c.sha, commit):
+            return c.sha
+    return ""
 
 
 def text_origin(repo, changes: list[tuple[history.LogEntry, str]], stand: review.Stand) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.assemble import Assembled, Part, chapter_markdown
-from pipeline.errors import PipelineError
+from pipeline.errors import FileAccessError, PipelineError
 from pipeline.files import os_error_text, write_atomic
 from pipeline.plan import COMMENTS_DIR, Chapter, Plan, load_plan
 from pipeline.plan.frontmatter import decode, split
@@ -135,12 +135,13 @@ def _read_input(path: Path) -> bytes:
                              f"speichern")
     try:
         if not path.is_file():
-            raise WordInputError(f"{path}: Datei nicht gefunden")
+            raise FileAccessError(f"{path}: Datei nicht gefunden; bitte den Pfad der "
+                                  f"Word-Datei prüfen")
         if path.stat().st_size > MAX_DOCX_BYTES:
             raise WordInputError(f"{name}: ist größer als {MAX_DOCX_BYTES // 1_000_000} MB")
         return path.read_bytes()
     except OSError as e:
-        raise WordInputError(f"{path}: lässt sich nicht lesen: {os_error_text(e)}") from None
+        raise FileAccessError(f"{path}: lässt sich nicht lesen: {os_error_text(e)}") from None
 
 
 def _date_of(iso: str) -> str:

@@ -5,12 +5,14 @@ Every rule appends to one Report, so the editor sees all problems of the plan at
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Protocol
 
+from pipeline.dates import future_date_problem
 from pipeline.diagnostics import Report, Severity
 from pipeline.plan import MANIFEST_NAME, PLAN_DIR, Chapter, Plan, akteure, frontmatter, schema
 from pipeline.plan.body import MEASURE_FIELDS, MEASURE_ID, anchor
@@ -434,6 +436,44 @@ def defined_anchors(plan: Plan) -> set[str]:
 
 
 # --- review semantics (issue 4) ------------------------------------------------------------------
+
+
+REVIEW_LISTS = ("vorlagen", "entscheidungen", "stellungnahmen", "berichtigungen")
+
+
+def check_future_dates(plan: Plan, report: Report, today: dt.date) -> None:
+    """Report every recorded date after `today` (dates.future_date_problem): review records,
+    the `erledigt` notes of Vorgaben and named Fassungen. Pure: the caller says what day it is."""
+    for chapter in plan.chapters:
+        review = chapter.review if isinstance(chapter.review, dict) else {}
+        for list_name in REVIEW_LISTS:
+            entries = review.get(list_name)
+            for i, entry in enumerate(entries if isinstance(entries, list) else []):
+                if not isinstance(entry, dict):
+                    continue
+                places = [(("review", list_name, i, "datum"), f"review.{list_name}[{i}].datum",
+                           entry.get("datum"))]
+                vorgaben = entry.get("vorgaben") if list_name == "entscheidungen" else None
+                for j, v in enumerate(vorgaben if isinstance(vorgaben, list) else []):
+                    done = v.get("erledigt") if isinstance(v, dict) else None
+                    if isinstance(done, dict):
+                        places.append((("review", list_name, i, "vorgaben", j, "erledigt", "datum"),
+                                       f"review.{list_name}[{i}].vorgaben[{j}].erledigt.datum",
+                                       done.get("datum")))
+                for keys, field, value in places:
+                    problem = future_date_problem(value, today)
+                    if problem:
+                        report.add(chapter.path, chapter.line_of(*keys), field,
+                                   f"{problem} Das Datum im Kopf richtigstellen und mit 'lip "
+                                   f"berichtigen {chapter.id} --grund \"…\"' festhalten")
+    manifest = plan.manifest
+    fassungen = manifest.get("fassungen") if manifest is not None else None
+    for i, entry in enumerate(fassungen if isinstance(fassungen, list) else []):
+        problem = future_date_problem(entry.get("datum"), today) if isinstance(entry, dict) else None
+        if problem:
+            report.add(manifest.path, frontmatter.line_of(manifest.data, ("fassungen", i, "datum"), 1),
+                       f"fassungen[{i}].datum", f"{problem} Das Datum in "
+                       f"{manifest.path} richtigstellen")
 
 
 def check_review_sequence(plan: Plan, chapter: Chapter, report: Report) -> None:

@@ -4,6 +4,7 @@ from a chapter's front matter). The recording commands live in `commands/record.
 from pipeline.review.records import (  # noqa: F401  (the package's public names)
     ACCEPTED,
     RETURNED,
+    Berichtigung,
     Entscheidung,
     Erledigt,
     Record,
@@ -39,4 +40,5 @@ from pipeline.review.rules import (  # noqa: F401
     replay,
     statements_due,
     step_of,
+    submission_on,
 )

@@ -36,7 +36,8 @@ class Tampered:
     """A committed entry that is gone or different now."""
 
     list_name: str
-    index: int
+    index: int | None
+    """Where the entry stands now (changed) or stood in `commit` (removed); 0-based."""
     commit: str
     removed: bool
     entry: Any
@@ -83,28 +84,139 @@ def _entries(review: Any, list_name: str) -> list:
     return value if isinstance(value, list) else []
 
 
-def changed_entries(before: Any, after: Any) -> list[tuple[str, int, bool]]:
-    """(list, index, removed) of every entry of `before` that `after` lost or changed."""
-    out = []
+@dataclass(frozen=True)
+class Change:
+    """One entry of a list that a later version lost, changed or added, matched by content."""
+
+    list_name: str
+    before: Any
+    """The entry as it was (None when added)."""
+    after: Any
+    """The entry as it is now (None when removed)."""
+    before_index: int | None
+    after_index: int | None
+
+
+_MATCH_KEYS = ("datum", "gremium", "ergebnis", "art", "text", "datei", "stand", "von", "grund")
+
+
+def _closeness(a: Any, b: Any) -> int:
+    if not (isinstance(a, dict) and isinstance(b, dict)):
+        return 0
+    return sum(1 for k in _MATCH_KEYS if k in a and a.get(k) == b.get(k))
+
+
+def entry_changes(before: Any, after: Any) -> list[Change]:
+    """What became of every entry of `before` in `after`, by content, not by position: an
+    entry equal to one still there is kept (each match used once, so removing one of two
+    identical statements names that one); an entry that is gone is paired with a new entry
+    of the same Gremium that is most alike (changed), or else it was removed. New entries
+    left over were added. Adding the `erledigt` note to a Vorgabe is no change."""
+    out: list[Change] = []
     for list_name in LISTS:
-        now = [plain(e) for e in _entries(after, list_name)]
-        for i, entry in enumerate(plain(e) for e in _entries(before, list_name)):
-            if i >= len(now):
-                out.append((list_name, i, True))
-            elif _without_new_erledigt(now[i], entry) != entry:
-                out.append((list_name, i, False))
+        old = [plain(e) for e in _entries(before, list_name)]
+        new = [plain(e) for e in _entries(after, list_name)]
+        free = list(range(len(new)))
+        gone: list[int] = []
+        for i, entry in enumerate(old):
+            same = next((j for j in free if _without_new_erledigt(new[j], entry) == entry), None)
+            if same is None:
+                gone.append(i)
+            else:
+                free.remove(same)
+        for i in gone:
+            entry = old[i]
+            gremium = entry.get("gremium") if isinstance(entry, dict) else None
+            fits = [j for j in free if isinstance(new[j], dict) and new[j].get("gremium") == gremium
+                    and _closeness(entry, new[j]) > 0]
+            if fits:
+                j = max(fits, key=lambda j: (_closeness(entry, new[j]), -abs(j - i)))
+                free.remove(j)
+                out.append(Change(list_name, entry, new[j], i, j))
+            else:
+                out.append(Change(list_name, entry, None, i, None))
+        out += [Change(list_name, None, new[j], None, j) for j in free]
     return out
+
+
+def changed_entries(before: Any, after: Any) -> list[Change]:
+    """The entries of `before` that `after` lost or changed (additions are no tampering)."""
+    return [c for c in entry_changes(before, after) if c.before is not None]
+
+
+_KIND = {"vorlagen": "Vorlage", "entscheidungen": "Entscheidung",
+         "stellungnahmen": "Stellungnahme", "berichtigungen": "Berichtigung"}
+
+
+def _quote(text: Any, limit: int = 40) -> str:
+    text = " ".join(str(text).split())
+    return f"„{text if len(text) <= limit else text[:limit - 1].rstrip() + '…'}“"
+
+
+def describe_entry(list_name: str, entry: Any, name: Any = str) -> str:
+    """An entry named by its content, as a clerk would: 'Stellungnahme RTGS vom 02.12.2026
+    („Der RTGS stimmt zu.“)', 'Entscheidung Lenkungsgruppe vom 04.12.2026 (zurückgespielt)'.
+    `name` turns a Gremium key into its name (the manifest's)."""
+    if not isinstance(entry, dict):
+        return _KIND.get(list_name, "Eintrag")
+    kind = str(entry.get("art") or "") if list_name == "stellungnahmen" else ""
+    kind = kind or _KIND.get(list_name, "Eintrag")
+    who = entry.get("gremium") or entry.get("von")
+    out = f"{kind} {name(str(who))}" if who else kind
+    if entry.get("datum"):
+        out += f" vom {german_date(entry['datum'])}"
+    if list_name == "entscheidungen" and entry.get("ergebnis"):
+        out += f" ({entry['ergebnis']})"
+    elif list_name == "stellungnahmen" and entry.get("text"):
+        out += f" ({_quote(entry['text'])})"
+    return out
+
+
+def _field_change(key: str, old: Any, new: Any, name: Any) -> str:
+    if key == "datum":
+        return f"Datum {german_date(old) or '–'} → {german_date(new) or '–'}"
+    if key == "gremium":
+        return f"Gremium {name(str(old)) if old else '–'} → {name(str(new)) if new else '–'}"
+    if key == "ergebnis":
+        return f"Ergebnis {old or '–'} → {new or '–'}"
+    if key == "text":
+        return f"Wortlaut {_quote(old or '')} → {_quote(new or '')}"
+    if key == "stand":
+        def short(v: Any) -> str:
+            return str(v.get("commit", ""))[:7] if isinstance(v, dict) else "–"
+        return f"Fassung {short(old)} → {short(new)}"
+    label = {"vorgaben": "Vorgaben", "art": "Art", "datei": "Datei", "sitzung": "Sitzung",
+             "abstimmung": "Abstimmung", "vermerk": "Vermerk"}.get(key, key)
+    if new is None:
+        return f"{label} entfernt"
+    if old is None:
+        return f"{label} ergänzt"
+    return f"{label} geändert"
+
+
+def describe_change(change: Change, name: Any = str) -> str:
+    """One change in German, by content: 'Entscheidung Lenkungsgruppe vom 04.12.2026
+    (zurückgespielt): Ergebnis zurückgespielt → angenommen; Vorgaben entfernt'."""
+    if change.after is None:
+        return f"{describe_entry(change.list_name, change.before, name)} entfernt"
+    if change.before is None:
+        return f"{describe_entry(change.list_name, change.after, name)} hinzugefügt"
+    old, new = change.before, change.after
+    keys = [k for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k)]
+    fields = "; ".join(_field_change(k, old.get(k), new.get(k), name) for k in keys)
+    return f"{describe_entry(change.list_name, old, name)}: {fields or 'geändert'}"
 
 
 def tampered(current: Any, versions: Sequence[Version]) -> list[Tampered]:
     """Committed entries missing from or changed in `current`, each named once with the
     oldest commit that had it; `versions` are oldest first."""
     start = max((i for i, v in enumerate(versions) if v.record == CORRECTION), default=0)
-    found: dict[tuple[str, int], Tampered] = {}
+    found: dict[tuple[str, int | None, bool], Tampered] = {}
     for version in versions[start:]:
-        for list_name, index, removed in changed_entries(version.review, current):
-            if (list_name, index) not in found:
-                entry = _entries(version.review, list_name)[index]
-                found[(list_name, index)] = Tampered(list_name, index, version.commit, removed,
-                                                     entry)
+        for c in changed_entries(version.review, current):
+            removed = c.after is None
+            index = c.before_index if removed else c.after_index
+            key = (c.list_name, index, removed)
+            if key not in found:
+                found[key] = Tampered(c.list_name, index, version.commit, removed, c.before)
     return list(found.values())

@@ -10,6 +10,7 @@ listed in `Records.problems`, which `lip check` reports.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -138,6 +139,49 @@ class Stellungnahme(Record):
     list_name = "stellungnahmen"
 
 
+_LEGACY_ENTRY = re.compile(r"^(vorlagen|entscheidungen|stellungnahmen|berichtigungen)\[(\d+)\] "
+                           r"(entfernt|geändert)$")
+_LEGACY_KIND = {"vorlagen": "Vorlage", "entscheidungen": "Entscheidung",
+                "stellungnahmen": "Stellungnahme", "berichtigungen": "Berichtigung"}
+
+
+def _readable_change(item: str) -> str:
+    """A change as `lip berichtigen` describes it; an older record's 'entscheidungen[0]
+    geändert' (a zero-based position) as '1. Entscheidung geändert'."""
+    old = _LEGACY_ENTRY.match(item)
+    if old is None:
+        return item
+    name, index, verb = old.groups()
+    return f"{int(index) + 1}. {_LEGACY_KIND[name]} {verb}"
+
+
+@dataclass(frozen=True)
+class Berichtigung:
+    """A deliberate correction of committed entries (`lip berichtigen`): who, what, why.
+
+    Not a step of the review: it changes no state, but every output that shows the
+    Beratungsverlauf shows it (`lip verlauf`, the site, Anhang 2 of the Beschlussdrucksache),
+    each from these fields."""
+
+    datum: dt.date
+    von: str
+    grund: str
+    eintraege: tuple[str, ...]
+    """What changed, one entry each, described by content (see append_only.describe_change)."""
+    index: int = 0
+
+    @property
+    def was(self) -> str:
+        """What changed, in one line: 'Entscheidung der Lenkungsgruppe vom 04.12.2026:
+        Ergebnis zurückgespielt → angenommen; …'."""
+        return "; ".join(_readable_change(e) for e in self.eintraege) or "Einträge geändert"
+
+    @property
+    def zeile(self) -> str:
+        """The one line every output shows after its date: who, what changed, why."""
+        return f"berichtigt von {self.von or 'unbekannt'}: {self.was}. Grund: {self.grund}"
+
+
 @dataclass(frozen=True)
 class Problem:
     """An entry that could not be read or breaks the order of its list."""
@@ -157,6 +201,7 @@ class Records:
     entscheidungen: tuple[Entscheidung, ...] = ()
     stellungnahmen: tuple[Stellungnahme, ...] = ()
     problems: tuple[Problem, ...] = ()
+    berichtigungen: tuple[Berichtigung, ...] = ()
 
     @property
     def last_decision(self) -> Entscheidung | None:
@@ -229,6 +274,9 @@ def read_records(review: Any) -> Records:
         if not isinstance(entries, list):
             continue
         previous: dt.date | None = None
+        # Statements arrive out of order (a Delegiertenkonferenz meets early and sends its text
+        # late): their list is in the order recorded; the rules read every list by date.
+        ordered = list_name != "stellungnahmen"
         for i, raw in enumerate(entries):
             if not isinstance(raw, Mapping):
                 problems.append(Problem(list_name, i, "Eintrag ist keine Zuordnung"))
@@ -238,14 +286,29 @@ def read_records(review: Any) -> Records:
                 problems.append(Problem(list_name, i, "Eintrag ohne gültiges Datum",
                                         _text(raw.get("datum"))))
                 continue
-            if previous is not None and datum < previous:
+            if ordered and previous is not None and datum < previous:
                 problems.append(Problem(list_name, i, f"Eintrag vom {german_date(datum)} steht "
                                         f"nach einem Eintrag vom {german_date(previous)}; die "
                                         f"Liste wird nur angefügt und ist zeitlich geordnet"))
             previous = max(previous, datum) if previous else datum
             lists[list_name].append(_READERS[list_name](raw, i, datum))
     return Records(tuple(lists["vorlagen"]), tuple(lists["entscheidungen"]),  # type: ignore[arg-type]
-                   tuple(lists["stellungnahmen"]), tuple(problems))  # type: ignore[arg-type]
+                   tuple(lists["stellungnahmen"]), tuple(problems),  # type: ignore[arg-type]
+                   _berichtigungen(review.get("berichtigungen")))
+
+
+def _berichtigungen(entries: Any) -> tuple[Berichtigung, ...]:
+    """The corrections that can be read (an unreadable one is shown by its commit in git)."""
+    out = []
+    for i, raw in enumerate(entries if isinstance(entries, list) else []):
+        datum = as_date(raw.get("datum")) if isinstance(raw, Mapping) else None
+        if datum is None:
+            continue
+        items = raw.get("eintraege")
+        out.append(Berichtigung(datum, _text(raw.get("von")), _text(raw.get("grund")),
+                                tuple(_text(e) for e in items) if isinstance(items, list) else (),
+                                i))
+    return tuple(out)
 
 
 def records_of(chapter: Any) -> Records:

@@ -18,6 +18,7 @@ from pipeline.errors import PipelineError
 from pipeline.review.records import (
     Entscheidung,
     Record,
+    Records,
     Stellungnahme,
     Vorgabe,
     Vorlage,
@@ -202,6 +203,9 @@ class Fold:
     """Text hash of every submitted version → date it was first submitted."""
     statements: list[Stellungnahme] = field(default_factory=list)
     last_date: dt.date | None = None
+    all_statements: tuple[Stellungnahme, ...] = ()
+    """Every statement of the chapter, also those dated later than the step being checked
+    (to say why an acceptance misses one that is recorded)."""
 
     def effective(self, text_sha256: str | None) -> ReviewStatus:
         """The status once the text with `text_sha256` is taken into account."""
@@ -285,7 +289,20 @@ def check_step(fold: Fold, step: Step, record: Record, *, kap: str) -> ReviewSta
                               "mindestens eine Vorgabe angeben: --vorgabe \"…\"", kap, status)
         if step is Step.ANNEHMEN and fold.gender_relevant and not any(
                 s.gremium == GENDER_BODY and s.stand.text_sha256 == sub_sha
-                for s in fold.statements):
+                and (datum is None or s.datum <= datum) for s in fold.statements):
+            later = sorted(s.datum for s in (*fold.statements, *fold.all_statements)
+                           if s.gremium == GENDER_BODY and s.stand.text_sha256 == sub_sha
+                           and datum is not None and s.datum > datum)
+            if later:
+                raise fold.refuse(step, "die Stellungnahme der Gleichstellungsbeauftragten zur "
+                                  "vorgelegten Fassung vom {vorlage} ist vom "
+                                  f"{german_date(later[0])}, also nach dem Datum dieser "
+                                  f"Entscheidung ({german_date(datum)}); angenommen werden kann "
+                                  "erst, wenn sie vorliegt",
+                                  "das Datum prüfen: die Entscheidung mit dem richtigen --datum "
+                                  "festhalten, oder ist die Stellungnahme falsch datiert, ihr "
+                                  "Datum im Kopf des Kapitels richtigstellen und mit lip "
+                                  "berichtigen {kap} --grund \"…\" festhalten", kap, status)
             raise fold.refuse(step, "das Kapitel ist gleichstellungsrelevant, aber zur vorgelegten "
                               "Fassung vom {vorlage} liegt keine Stellungnahme der "
                               "Gleichstellungsbeauftragten vor",
@@ -304,8 +321,30 @@ def check_step(fold: Fold, step: Step, record: Record, *, kap: str) -> ReviewSta
             raise fold.refuse(step, f"das Datum {german_date(datum)} liegt vor der Vorlage dieser "
                               f"Fassung am {german_date(since)}",
                               "das Datum prüfen (--datum TT.MM.JJJJ)", kap, status)
+        if isinstance(record, Stellungnahme):
+            same = next((s for s in fold.statements if _same_statement(s, record)), None)
+            if same is not None:
+                raise fold.refuse(step, f"diese {same.art or 'Stellungnahme'} (Gremium "
+                                  f"{same.gremium}, {german_date(same.datum)}, gleicher Wortlaut, "
+                                  f"gleiche Fassung) ist bereits festgehalten",
+                                  "nichts zu tun. War der erste Eintrag falsch (Datum, Wortlaut), "
+                                  "ihn im Kopf des Kapitels richtigstellen und mit lip "
+                                  "berichtigen {kap} --grund \"…\" festhalten", kap, status)
     target = allowed[status]
     return status if target is None else target
+
+
+def _same_statement(a: Stellungnahme, b: Stellungnahme) -> bool:
+    """Two records of one statement: same body, day, wording (or file) and version."""
+    return (a.gremium, a.datum, a.text.strip(), a.datei, a.stand.text_sha256) == \
+        (b.gremium, b.datum, b.text.strip(), b.datei, b.stand.text_sha256)
+
+
+def submission_on(records: Records, datum: dt.date) -> Vorlage | None:
+    """The Vorlage that lay before the Lenkungsgruppe on `datum`: the last one submitted on
+    or before it (a statement dated then is about that version); None before the first."""
+    earlier = [v for v in records.vorlagen if v.datum <= datum]
+    return max(earlier, key=lambda v: (v.datum, v.index)) if earlier else None
 
 
 def apply_step(fold: Fold, step: Step, record: Record, status: ReviewStatus) -> None:
@@ -326,6 +365,10 @@ def apply_step(fold: Fold, step: Step, record: Record, status: ReviewStatus) -> 
         fold.status = ReviewStatus.ZURUECKGESPIELT
 
 
+_LIST_STEP = {"vorlagen": Step.VORLEGEN, "stellungnahmen": Step.STELLUNGNAHME,
+              "entscheidungen": Step.ANNEHMEN}
+"""The step a list records (for an entry that cannot be read; its result is unknown)."""
+
 _TARGET = {
     Step.VORLEGEN: ReviewStatus.VORGELEGT,
     Step.ANNEHMEN: ReviewStatus.ANGENOMMEN,
@@ -338,10 +381,13 @@ def replay(review: Any, *, chapter: str, kap: str, gender_relevant: bool
     """Fold every record in time order; collect (not raise) the steps the rules refuse."""
     fold = Fold(chapter, gender_relevant)
     records = read_records(review)
+    fold.all_statements = records.stellungnahmen
     problems: list[ReviewStateError] = []
     for bad in records.problems:
-        problems.append(ReviewStateError(chapter, fold.status, Step.VORLEGEN, bad.message,
-                                         "den Eintrag berichtigen", (bad.list_name, bad.index)))
+        problems.append(ReviewStateError(chapter, fold.status, _LIST_STEP[bad.list_name],
+                                         bad.message, "den Eintrag im Kopf richtigstellen und "
+                                         f"mit lip berichtigen {kap} --grund \"…\" festhalten",
+                                         (bad.list_name, bad.index)))
     for record in records.in_time_order():
         step = step_of(record)
         try:
