@@ -356,12 +356,14 @@ def test_oparl_export_validates_links_up_and_is_deterministic(repo, tmp_path) ->
     objects = {json.loads(p.read_text(encoding="utf-8"))["id"]: json.loads(p.read_text(encoding="utf-8"))
                for p in files}
     kinds = sorted({o["type"].rsplit("/", 1)[-1] for o in objects.values()})
-    assert kinds == ["AgendaItem", "Body", "File", "Meeting", "Organization", "Paper", "System"]
+    assert kinds == ["AgendaItem", "Body", "Consultation", "File", "Meeting", "Organization",
+                     "Paper", "System"]
+    assert _dangling_urls(out, "https://ratsinfo.example/oparl") == []
     for obj in objects.values():
         kind = obj["type"].rsplit("/", 1)[-1]
         errors = list(_oparl_validator(kind).iter_errors(obj))
         assert not errors, (obj["id"], [e.message for e in errors])
-        for c in obj.get("consultation", []):
+        for c in obj.get("consultation", []) if kind == "Paper" else []:
             assert not list(_oparl_validator("Consultation").iter_errors(c))
             assert c["paper"] == obj["id"] and c["meeting"] in objects and c["agendaItem"] in objects
         for ref in (obj.get("subordinatedPaper", []) + obj.get("superordinatedPaper", [])
@@ -386,6 +388,53 @@ def test_oparl_export_validates_links_up_and_is_deterministic(repo, tmp_path) ->
     assert written.objects == len([p for p in before if p.suffix == ".json"]) and written.files == 1
     assert written.summary() == (f"{written.objects} OParl-Objekte und 1 PDF-Datei nach {out} "
                                  f"geschrieben (Stand {written.commit[:10]}).")
+
+
+def _dangling_urls(out: Path, base: str) -> list[str]:
+    """Every URL below `base` in any JSON file of the export whose file was not written."""
+    import json
+
+    def strings(value):
+        if isinstance(value, dict):
+            for v in value.values():
+                yield from strings(v)
+        elif isinstance(value, list):
+            for v in value:
+                yield from strings(v)
+        elif isinstance(value, str):
+            yield value
+
+    urls = {s for p in out.rglob("*.json") for s in strings(json.loads(p.read_text(encoding="utf-8")))
+            if s.startswith(base + "/")}
+    assert len(urls) > 20, urls  # the export is not empty
+    return sorted(u for u in urls if not (out / u[len(base) + 1:]).is_file())
+
+
+@needs_oparl_schemas
+def test_every_url_of_the_oparl_export_resolves_to_a_written_object(repo, tmp_path) -> None:
+    """Paper.consultation ids (…/consultation/….json) used to point at files never written."""
+    import json
+
+    from pipeline.commands import oparl
+
+    plan_dir = _both_antraege_voted(repo)
+    council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 28))
+    out = tmp_path / "oparl"
+    oparl.export(plan_dir, base_url="https://ratsinfo.example/oparl", output=out,
+                 build_dir=tmp_path / "build")
+    assert _dangling_urls(out, "https://ratsinfo.example/oparl") == []
+    consultations = sorted((out / "consultation").glob("*.json"))
+    assert len(consultations) == 6  # each Antrag and the Drucksache in IA and Rat
+    for path in consultations:
+        c = json.loads(path.read_text(encoding="utf-8"))
+        assert not list(_oparl_validator("Consultation").iter_errors(c))
+        paper = json.loads((out / c["paper"].removeprefix("https://ratsinfo.example/oparl/"))
+                           .read_text(encoding="utf-8"))
+        assert c in paper["consultation"]  # the same object as embedded in its Paper
+        item = json.loads((out / c["agendaItem"].removeprefix("https://ratsinfo.example/oparl/"))
+                          .read_text(encoding="utf-8"))
+        assert item["consultation"] == c["id"]
+        assert not list(_oparl_validator("AgendaItem").iter_errors(item))
 
 
 # --- the label a build prints ------------------------------------------------------------------
