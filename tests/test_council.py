@@ -112,6 +112,7 @@ def test_antrag_neu_writes_a_skeleton_that_check_asks_to_complete(repo) -> None:
     text = path.read_text(encoding="utf-8")
     assert 'fassung: "Verwaltungsentwurf"' in text and "gremium: internationaler-ausschuss" in text
     assert 'titel: "Änderungsantrag der Fraktion Die Linke"' in text
+    assert "Begründung:" not in text  # the documents set the heading „Begründung“ themselves
     messages = _messages(plan_dir)
     assert any(m.startswith("plan/antraege/1-fraktion-die-linke.md:") and
                "der Wortlaut '(bisheriger Wortlaut, wie er im Plan steht)' steht nicht in "
@@ -493,6 +494,7 @@ def test_antrag_pdf_shows_each_punkt_as_a_synopse_and_is_reproducible(repo, tmp_
                      "Begründung", "Großeltern begleiten viele Kinder im Alltag", "Abstimmungen",
                      "8 dafür – 3 dagegen"):
         assert expected in text, expected
+    assert text.count("Begründung") == 1, text  # the heading, not also the file's own label
     info = subprocess.run(["pdfinfo", str(first)], capture_output=True, text=True).stdout
     assert "Tagged:          yes" in info
     assert b"pdfaid:part" in first.read_bytes()  # PDF/A identification in the XMP metadata

@@ -94,6 +94,12 @@ def test_the_chapters_beratungsverlauf_includes_the_council(council_site):
     assert "Beschluss der Ratsversammlung" in haltung.plain
 
 
+def test_the_fassungen_page_names_the_deciding_body_with_its_article(council_site):
+    _, page = read(council_site, "fassungen.html")
+    assert "beschlossen von der Ratsversammlung am 28.01.2021" in page.plain
+    assert "von Ratsversammlung" not in page.plain
+
+
 def test_a_plan_without_antraege_has_no_antraege_page(tmp_path):
     from support import site_history
 
