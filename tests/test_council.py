@@ -275,6 +275,45 @@ def test_beschluss_applies_adopted_points_and_names_a_final_fassung(repo) -> Non
     assert r.git.status("--porcelain") == ""
 
 
+def test_after_the_beschluss_status_shows_the_adopted_text_as_beschlossen(repo) -> None:
+    """walk-council 6: the adopted text was called a change after the Annahme („angenommen am
+    …, seitdem geändert“, „1 in der jetzigen Fassung angenommen“)."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+    from pipeline.commands import status
+
+    plan_dir = _both_antraege_voted(repo)
+    council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 28))
+    result = status.status(plan_dir)
+    assert result.summary == "2 Kapitel, 2 beschlossen (Ratsversammlung, 28.01.2021)"
+    haltung, bildung = result.rows
+    assert haltung.stand == "beschlossen (Ratsversammlung, 28.01.2021)" and haltung.endgueltig
+    assert not haltung.seit_entscheidung_geaendert and haltung.geaendert_durch == []
+    assert bildung.stand.startswith("beschlossen (Ratsversammlung, 28.01.2021), durch "
+                                    "Änderungsanträge geändert: ")
+    assert "Wörter eingefügt" in bildung.stand and bildung.woerter_hinzu
+    assert bildung.geaendert_durch == ["Änderungsantrag 1, Punkte 1 und 2",
+                                       "Änderungsantrag 2, Punkt 1"]
+    assert bildung.beschluss == {"gremium": "ratsversammlung", "gremium_name": "Ratsversammlung",
+                                 "datum": "2021-01-28", "fassung": "Beschlossene Fassung"}
+    assert bildung.endgueltig and not bildung.seit_entscheidung_geaendert
+    shown = CliRunner().invoke(cli, ["status", "--plan", str(plan_dir)], env={"NO_COLOR": "1"})
+    assert shown.exit_code == 0, shown.output
+    assert "Stand der Beratung: 2 Kapitel, 2 beschlossen (Ratsversammlung, 28.01.2021)" in shown.output
+    assert "seitdem geändert" not in shown.output and "in der jetzigen Fassung" not in shown.output
+    assert "Änderungsantrag 1, Punkte 1 und 2; Änderungsantrag 2, Punkt 1" in shown.output
+    # a change after the Beschluss is no longer the adopted text: shown as such again
+    path = plan_dir / "11-bildung.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("Sprachbildung für Kinder",
+                                                             "Sprachbildung für alle Kinder"),
+                    encoding="utf-8")
+    after = status.status(plan_dir)
+    assert after.summary == ("2 Kapitel, 1 beschlossen (Ratsversammlung, 28.01.2021)")
+    assert after.rows[1].stand.startswith("angenommen am ") and "seitdem geändert" in after.rows[1].stand
+    assert after.rows[1].beschluss is None and not after.rows[1].endgueltig
+
+
 def test_beschluss_refused_while_points_are_unvoted(repo) -> None:
     plan_dir = _named(repo)
     _add(repo, "1-gruene.md", ANTRAG_GRUENE)
@@ -524,6 +563,43 @@ def test_ergaenzung_lists_the_changes_since_the_fassung_and_refuses_when_there_a
     assert not (tmp_path / "odd").exists()
     assert council_documents.ergaenzung_pdf(plan_dir, nummer="E2", out_dir=tmp_path).name == \
         "ergaenzung-e2.pdf"
+
+
+def test_the_ergaenzung_names_an_inserted_ziel_and_takes_its_date(repo, tmp_path) -> None:
+    """walk-council 8: the summary said only „geänderte Maßnahmen“ although a Ziel was
+    inserted, and the Ergänzung could not be dated."""
+    plan_dir = _named(repo)
+    path = plan_dir / "11-bildung.md"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "- **Ziel 1.1.1:** Alle Kinder erwerben vor der Einschulung gute Deutschkenntnisse.\n",
+        "- **Ziel 1.1.1:** Alle Kinder erwerben vor der Einschulung gute Deutschkenntnisse.\n\n"
+        "- **Ziel 1.1.2:** Eltern kennen die Bildungsangebote ihres Stadtteils.\n"), encoding="utf-8")
+    commit_all(git.Repo(repo), "Ziel 1.1.2 ergänzt")
+    out = council_documents.ergaenzung_pdf(plan_dir, datum=D(2021, 1, 8), out_dir=tmp_path)
+    text = _pdf_text(out)
+    assert "neues Ziel: 1.1.2" in text, text
+    assert "08.01.2021" in text
+
+
+def test_no_ergaenzung_after_the_beschluss(repo, tmp_path, capsys) -> None:
+    """walk-council 8: after the Beschluss, `lip ergaenzung` presented the council's own
+    amendments as the administration's Ergänzung."""
+    plan_dir = _both_antraege_voted(repo)
+    council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 28))
+    message = ("der Plan wurde am 28.01.2021 von der Ratsversammlung beschlossen (Fassung "
+               "„Beschlossene Fassung“); eine Ergänzung schickt die Verwaltung nur vor dem "
+               "Beschluss. Die Änderungen aus den angenommenen Änderungsanträgen zeigt: "
+               "lip redline \"Verwaltungsentwurf\" \"Beschlossene Fassung\"")
+    with pytest.raises(council_documents.DocumentError) as e:
+        council_documents.ergaenzung_pdf(plan_dir, out_dir=tmp_path / "rat")
+    assert str(e.value) == message
+    from pipeline.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["ergaenzung", "--plan", str(plan_dir), "--ausgabe", str(tmp_path / "rat")])
+    assert exited.value.code == 1
+    assert capsys.readouterr().err.strip() == f"Fehler: {message}"
+    assert not (tmp_path / "rat").exists()
 
 
 @pytest.mark.parametrize(("count", "words"), [(1, "einem Kapitel"), (2, "zwei Kapiteln"),

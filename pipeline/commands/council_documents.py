@@ -19,8 +19,10 @@ from pipeline.council.beschluss import passage_replacement, replacement
 from pipeline.dates import german_date
 from pipeline.errors import PipelineError
 from pipeline.plan import Plan, load_plan
+from pipeline.plan.fassungen import beschluss_of
 from pipeline.render import council as render
 from pipeline.render.redline_text import compare_markdown
+from pipeline.wording import by_body
 
 OUT = Path("build") / "rat"
 
@@ -127,14 +129,25 @@ _ERGAENZUNG_NUMBER = re.compile(r"E[1-9][0-9]{0,2}")
 
 
 def ergaenzung_pdf(plan_dir: Path, *, nummer: str = "E1", fassung: str | None = None,
-                   out_dir: Path = OUT) -> Path:
+                   datum: dt.date | None = None, out_dir: Path = OUT) -> Path:
     """The Ergänzung: a Drucksache '<Nr.> E1' whose Anlage lists the textual changes since the
-    submitted Fassung, chapter by chapter and passage by passage, as a redline."""
+    submitted Fassung, chapter by chapter and passage by passage, as a redline. The
+    administration sends it before the council decides: after the Beschluss it is refused.
+    Dated `datum`, else the day of the last commit (the same commit gives the same PDF)."""
     if not _ERGAENZUNG_NUMBER.fullmatch(nummer):
         # the number names the file, and OParl reads it back from there (rat/ergaenzung-e1.pdf)
         raise DocumentError(f"--nummer {nummer!r} ist keine Nummer einer Ergänzung; erwartet "
                             f"E1, E2, …")
     c = _committed(plan_dir)
+    decided = beschluss_of(c.plan)
+    if decided is not None:
+        base = next((a.fassung for a in council.load_antraege(c.plan)[0]), None) or fassung \
+            or "Verwaltungsentwurf"
+        raise DocumentError(
+            f"der Plan wurde am {decided.datum:%d.%m.%Y} {by_body(decided.gremium_name)} "
+            f"beschlossen (Fassung „{decided.fassung}“); eine Ergänzung schickt die Verwaltung "
+            f"nur vor dem Beschluss. Die Änderungen aus den angenommenen Änderungsanträgen "
+            f"zeigt: lip redline \"{base}\" \"{decided.fassung}\"")
     named = [str(f.get("name")) for f in fassungen(c.plan)]
     if not named:
         raise DocumentError("es gibt keine benannte Fassung, gegen die sich die Ergänzung richtet; "
@@ -155,15 +168,15 @@ def ergaenzung_pdf(plan_dir: Path, *, nummer: str = "E1", fassung: str | None = 
         redline = compare_markdown(old.text.body if old else "", chapter.text.body, context="changes")
         points += 1
         sections.append(render.Section(
-            f"{points}. Kapitel {chapter.number} {chapter.title}", escape_inline(summary_of(redline.stats)),
-            redline=redline.markdown))
+            f"{points}. Kapitel {chapter.number} {chapter.title}",
+            escape_inline(summary_of(redline.stats, old, chapter)), redline=redline.markdown))
     if not sections:
         raise DocumentError(f"der Text ist seit der Fassung „{fassung}“ unverändert; eine "
                             f"Ergänzung hätte keinen Inhalt")
     ds_nummer, titel = _drucksache(c.plan)
     intro = "\n\n".join([
         _table(["Nr.", "Bezug", "Datum"], [[f"{ds_nummer} {nummer}", f"Drucksache Nr. {ds_nummer}",
-                                           german_date(dt.datetime.fromtimestamp(c.epoch, dt.UTC))]]),
+                                           german_date(datum or dt.datetime.fromtimestamp(c.epoch, dt.UTC))]]),
         "## Antrag {.unnumbered}",
         # the title in brackets: a genitive („des Lokaler Integrationsplan“) would decline it
         f"Der Rat möge beschließen, den in der Anlage 1 beigefügten textlichen Änderungen an der "

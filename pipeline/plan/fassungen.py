@@ -39,6 +39,8 @@ class Beschluss:
     datum: dt.date
     texte: Mapping[str, str]
     """{chapter file: SHA-256 of its text} as adopted."""
+    rev: str = ""
+    """The commit of the adopted text; its parent holds the text the council decided on."""
 
     @property
     def description(self) -> str:
@@ -67,7 +69,8 @@ def beschluss_of(plan: Any) -> Beschluss | None:
         key = str(b["gremium"])
         return Beschluss(str(entry.get("name", "")), key, plan.manifest.gremium_name(key),
                          as_date(b["datum"]),
-                         {str(k): str(v) for k, v in texts.items()} if isinstance(texts, dict) else {})
+                         {str(k): str(v) for k, v in texts.items()} if isinstance(texts, dict) else {},
+                         str(entry.get("rev") or ""))
     return None
 
 
@@ -148,3 +151,13 @@ def version_label(entry: dict | None, commit_date: Any = None, *, submitted: Any
     if commit_date is not None:
         return f"Textstand vom {day(commit_date)}"
     return ARBEITSSTAND
+
+
+def adopted_text(plan: Any) -> Beschluss | None:
+    """The council's Beschluss when `plan` is exactly the text it adopted (its Fassung is the
+    one `label` names), else None: a page or document may then call itself beschlossen."""
+    found = matching(plan)
+    beschluss = beschluss_of(plan)
+    if found is None or beschluss is None or str(found.get("name", "")) != beschluss.fassung:
+        return None
+    return beschluss
