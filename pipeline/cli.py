@@ -1221,6 +1221,9 @@ def ergaenzung_command(nummer: str, fassung: str | None, out_dir: Path, datum, p
 def beschlussuebersicht_command(gremium: str, datum, out_dir: Path, plan_dir: Path) -> None:
     """Beschlussübersicht einer Sitzung: jeder Antrag und Punkt mit seinem Ergebnis (PDF).
 
+    Nach Antrags- und Punktnummer geordnet; fiel in der Sitzung der Beschluss über die
+    Drucksache, steht er in der letzten Zeile.
+
     \b
     Beispiel:
       lip beschlussuebersicht --gremium internationaler-ausschuss --datum 2021-01-14

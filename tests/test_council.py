@@ -628,6 +628,42 @@ def test_beschlussuebersicht_lists_every_punkt_of_the_meeting(repo, tmp_path) ->
                                                   out_dir=tmp_path)
 
 
+def test_the_beschlussuebersicht_of_the_deciding_meeting_includes_the_beschluss(repo, tmp_path) -> None:
+    """walk-council 7: the Beschluss on the Drucksache was missing, rows came in the order
+    the votes were recorded (1, 2, 4, 3), and the council office's document carried the
+    plan department's name."""
+    from pipeline.council.antraege import load_antraege
+
+    plan_dir = _named(repo)
+    _add(repo, "1-gruene.md", ANTRAG_GRUENE)
+    _add(repo, "2-spd.md", ANTRAG_SPD)
+    _vote(plan_dir, "1", punkte=[1, 2], dafuer=8, dagegen=3)
+    _vote(plan_dir, "1", punkte=[3], abgelehnt=True, dafuer=2, dagegen=9)
+    _vote(plan_dir, "2", einstimmig=True)
+    rat = {"gremium": "ratsversammlung", "datum": D(2021, 1, 28)}
+    _vote(plan_dir, "1", punkte=[3], abgelehnt=True, **rat)  # recorded first, listed after 1 and 2
+    _vote(plan_dir, "2", einstimmig=True, **rat)
+    _vote(plan_dir, "1", punkte=[1, 2], dafuer=40, dagegen=22, **rat)
+    council.beschluss(plan_dir, **rat)
+    plan = load_plan(plan_dir)
+    rows = council_documents.beschlussuebersicht_rows(plan, load_antraege(plan)[0],
+                                                      "ratsversammlung", D(2021, 1, 28))
+    assert [r[:2] + r[3:4] for r in rows] == [
+        ["1 (Fraktion Bündnis 90/Die Grünen)", "1", "angenommen"],
+        ["1 (Fraktion Bündnis 90/Die Grünen)", "2", "angenommen"],
+        ["1 (Fraktion Bündnis 90/Die Grünen)", "3", "abgelehnt"],
+        ["2 (SPD-Fraktion)", "1", "angenommen"],
+        ["Drucksache 0001/2020", "–", "beschlossen"]]
+    assert rows[-1][2] == "Beschlussdrucksache mit 3 angenommenen Punkten aus Änderungsanträgen"
+    committee = council_documents.beschlussuebersicht_rows(
+        plan, load_antraege(plan)[0], "internationaler-ausschuss", D(2021, 1, 14))
+    assert len(committee) == 4 and not any("Drucksache" in r[0] for r in committee)
+    out = council_documents.beschlussuebersicht_pdf(plan_dir, out_dir=tmp_path, **rat)
+    text = _pdf_text(out)
+    assert text.startswith("Landeshauptstadt Hannover · Büro des Rates"), text
+    assert "Migration und Integration" not in text and "Drucksache 0001/2020" in text
+
+
 def test_check_reports_a_fassung_whose_revision_is_not_there(repo) -> None:
     plan_dir = _named(repo)
     manifest = plan_dir / "lip.yaml"
