@@ -127,7 +127,27 @@ def _document(xml: str) -> str:
     start = _TITLE_BLOCK.sub("", rest[:20_000])  # the Drucksache opens the file, as in the PDF
     xml = head + start + rest[20_000:]
     xml = _contents(xml)
+    xml = _first_page_without_header(xml)
     return space_after_blocks(re.sub(r"<w:tbl>.*?</w:tbl>", _fit_table, xml, flags=re.S))
+
+
+def _first_page_without_header(xml: str) -> str:
+    """The Drucksache's first page carries no page header, as in the PDF, but the same
+    footer („Seite 1 von N“): the last section gets a first page of its own (w:titlePg) whose
+    footer is the default one and which has no header."""
+    at = xml.rfind("<w:sectPr")
+    end = xml.find("</w:sectPr>", at)
+    if at < 0 or end < 0 or "<w:titlePg" in xml[at:end]:
+        return xml
+    sect = xml[at:end]
+    footer = re.search(r'<w:footerReference r:id="([^"]+)" w:type="default" ?/>', sect)
+    if footer is not None:
+        sect = sect.replace(footer.group(0), footer.group(0)
+                            + f'<w:footerReference r:id="{footer.group(1)}" w:type="first"/>')
+    # CT_SectPr's order: titlePg comes after cols and before docGrid
+    grid = sect.find("<w:docGrid")
+    sect = sect[:grid] + "<w:titlePg/>" + sect[grid:] if grid >= 0 else sect + "<w:titlePg/>"
+    return xml[:at] + sect + xml[end:]
 
 
 def _contents(xml: str) -> str:
