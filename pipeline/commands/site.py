@@ -262,7 +262,7 @@ def start_page(plan: Plan, pages: list[ChapterPage], downloads: list[tuple[str, 
 
     counts: dict[str, tuple[str, int]] = {}
     for p in pages:
-        label, n = counts.get(p.state.key, (p.state.count_label, 0))
+        label, n = counts.get(p.state.key, (p.state.label, 0))
         counts[p.state.key] = (label, n + 1)
     n_measures = sum(len(p.chapter.body.measures) for p in pages)
     totals = [(len(pages), "Kapitel", "")]

@@ -65,11 +65,9 @@ class StateView:
     """Beschlossen with changes: the adopted Punkte that made them ('Änderungsantrag 1,
     Punkte 1 und 2'); `amended` says whether there were any."""
     amended: bool = False
-
-    @property
-    def count_label(self) -> str:
-        """The state as the start page counts it („13 beschlossen“: without body and date)."""
-        return "beschlossen" if self.key == "beschlossen" else self.label
+    detail: str = ""
+    """Shown after the badge: '(Ratsversammlung, 25.02.2021), durch Änderungsanträge
+    geändert' (review.ChapterState.beschluss_detail)."""
 
 
 @dataclass(frozen=True)
@@ -117,7 +115,7 @@ def state_view(chapter: Chapter, manifest: Manifest | None,
     key, label = _KEYS.get(value, value), st.status.label
     decision = _decision_view(st.last_decision, manifest)
     if st.beschluss is not None:
-        key, label = "beschlossen", st.label
+        key, label = "beschlossen", "beschlossen"
         decision = DecisionView(st.beschluss.datum, "beschlossen", st.beschluss.gremium_name, None)
     elif st.status is review.ReviewStatus.ANGENOMMEN and st.changed_since_decision:
         key, label = "geaendert", "nach Annahme geändert"
@@ -127,7 +125,7 @@ def state_view(chapter: Chapter, manifest: Manifest | None,
         st.last_submission.datum if st.last_submission else None,
         [vorgabe_view(v) for v in st.open_vorgaben],
         [name(k) for k in st.missing_statements], st.changed_since_decision, st.decided_commit,
-        st.amendments, st.amended_by_council,
+        st.amendments, st.amended_by_council, st.beschluss_detail,
     )
 
 

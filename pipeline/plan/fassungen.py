@@ -47,11 +47,6 @@ class Beschluss:
         """„beschlossen von der Ratsversammlung am 25.02.2021“."""
         return adopted_by(self.gremium_name, self.datum)
 
-    @property
-    def label(self) -> str:
-        """„beschlossen (Ratsversammlung, 25.02.2021)“: a chapter's state in one line."""
-        return f"beschlossen ({self.gremium_name}, {self.datum:%d.%m.%Y})"
-
     def covers(self, filename: str, text_sha256: str) -> bool:
         """Whether a chapter's text is exactly the one adopted."""
         return self.texte.get(filename) == text_sha256

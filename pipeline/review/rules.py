@@ -390,6 +390,17 @@ class ChapterState:
         return self.beschluss is not None
 
     @property
+    def beschluss_detail(self) -> str:
+        """What follows „beschlossen“: '(Ratsversammlung, 25.02.2021)', and ', durch
+        Änderungsanträge geändert' when the adopted Punkte changed the text ('' before the
+        Beschluss)."""
+        if self.beschluss is None:
+            return ""
+        b = self.beschluss
+        return (f"({b.gremium_name}, {german_date(b.datum)})"
+                + (", durch Änderungsanträge geändert" if self.amended_by_council else ""))
+
+    @property
     def amendment_note(self) -> str:
         """'geändert durch Änderungsantrag 1, Punkte 1 und 2; Änderungsantrag 2, Punkt 1'
         ('' when the council adopted the text as the Lenkungsgruppe accepted it)."""
@@ -405,8 +416,7 @@ class ChapterState:
         council's Beschluss 'beschlossen (Ratsversammlung, 25.02.2021)', with the
         Änderungsanträge as the cause of any change (`amendment_note` names them)."""
         if self.beschluss is not None:
-            changed = ", durch Änderungsanträge geändert" if self.amended_by_council else ""
-            return self.beschluss.label + changed
+            return f"beschlossen {self.beschluss_detail}"
         text = self.status.label
         if self.status is ReviewStatus.VORGELEGT and self.last_submission:
             text += f" am {german_date(self.last_submission.datum)}"
