@@ -497,6 +497,24 @@ def test_the_build_label_is_the_fassung_only_while_the_text_is_that_fassung(repo
     assert not is_final(changed)  # marked ENTWURF, never with the Fassung's name
 
 
+def test_the_final_docx_has_no_page_header_on_its_first_page(repo, tmp_path) -> None:
+    """walk-council 12: the DOCX cover of the final Drucksache read „LIP 2.0 / Beschlossene
+    Fassung“ in its page header; the PDF has none on its first page (but the same footer)."""
+    import zipfile
+
+    from pipeline.commands.build import build
+
+    plan_dir = _both_antraege_voted(repo)
+    council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 28))
+    out = build(plan_dir, output=tmp_path / "out", formats=["docx"]).outputs["docx"]
+    with zipfile.ZipFile(out) as docx:
+        document = docx.read("word/document.xml").decode("utf-8")
+    sect = document[document.rindex("<w:sectPr"):document.rindex("</w:sectPr>")]
+    assert "<w:titlePg/>" in sect  # a first page of its own …
+    assert not re.search(r'<w:headerReference[^>]*w:type="first"', sect)  # … without a header
+    assert re.search(r'<w:footerReference[^>]*w:type="first"', sect)  # … with „Seite 1 von N“
+
+
 def test_the_drucksache_annex_lists_the_councils_votes_and_beschluss(repo) -> None:
     from pipeline.assemble import consultation_markdown
 
