@@ -403,10 +403,11 @@ def drucksache_markdown(doc: Assembled, *, word: bool) -> str:
              ("Datum", ds.get("datum", "")), ("Dezernat", ds.get("dezernat", ""))]
     letterhead = (f"{escape_inline(doc.data.get('herausgeber', ''))} · "
                   f"{escape_inline(ds.get('art', 'Beschlussdrucksache'))}")
+    # labelled lines, as the PDF sets them (a table would need a header row); in Word one
+    # paragraph each: the lines of one justified paragraph would be stretched
+    lines = [f"**{name}:** {escape_inline(str(value))}" for name, value in facts]
     out = [box("Briefkopf", letterhead) if word else f"**{letterhead}**", "",
-           "| Angabe | Wert |", "|---|---|",
-           *(f"| {name} | {escape_inline(value)} |" for name, value in facts), "",
-           ": Angaben zur Drucksache", ""]
+           *([x for line in lines for x in (line, "")] if word else [f"| {x}" for x in lines]), ""]
     if ds.get("beratungsfolge"):
         out += [heading("Beratungsfolge"), "", *(f"- {escape_inline(b)}" for b in ds["beratungsfolge"]), ""]
     title = escape_inline(ds.get("titel", doc.data.get("titel", "")))
@@ -433,8 +434,9 @@ def drucksache_markdown(doc: Assembled, *, word: bool) -> str:
                 box("Anlagenzeile", escape_inline(doc.data.get("untertitel", ""))), "",
                 box("Anlagenzeile", fassung + (DRAFT_MARK if doc.data.get("entwurf") else "")), "",
                 f"::: {{#{TOC_ANCHOR}}}\n:::", ""]
-    else:
-        out += [f"# {escape_inline(title)} {{#anlage-1 .unnumbered .unlisted}}", ""]
+    else:  # the contents follow the Anlage's title, as in the PDF (render/html.py moves them)
+        out += [f"# {escape_inline(title)} {{#anlage-1 .unnumbered .unlisted}}", "",
+                f"::: {{#{TOC_ANCHOR}}}\n:::", ""]
     return protect_gender_star("\n".join(out)) + "\n"
 
 

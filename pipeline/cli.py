@@ -515,7 +515,7 @@ def status_command(plan_dir: Path, as_json: bool) -> None:
                                "nicht_gelesen": [d.to_json() for d in status.unreadable]},
                               ensure_ascii=False, indent=2))
     else:
-        _print_status(rows)
+        _print_status(rows, status.summary)
         _print_proposals(status.proposals)
     if status.unreadable:  # a chapter missing from the list must not go unnoticed
         for d in status.unreadable:
@@ -526,22 +526,19 @@ def status_command(plan_dir: Path, as_json: bool) -> None:
         raise SystemExit(1)
 
 
-def _print_status(rows: list) -> None:
-    from pipeline.commands.status import german_date
+def _print_status(rows: list, summary: str) -> None:
+    from pipeline.commands.status import final_count, german_date
 
     color = False if os.environ.get("NO_COLOR") else None
-    final = sum(r.endgueltig for r in rows)
-    click.echo(click.style(f"Stand der Beratung: {len(rows)} Kapitel, {final} in der jetzigen "
-                           f"Fassung angenommen", bold=True), color=color)
+    click.echo(click.style(f"Stand der Beratung: {summary}", bold=True), color=color)
     part = None
     width = min(max((len(r.titel) for r in rows), default=10), 54)
     for r in rows:
         if r.teil != part:
             part = r.teil
             in_part = [x for x in rows if x.teil == part]
-            done = sum(x.endgueltig for x in in_part)
-            click.echo(click.style(f"\n{part} – Etappe {r.etappe} ({done} von {len(in_part)} "
-                                   f"angenommen)", bold=True), color=color)
+            click.echo(click.style(f"\n{part} – Etappe {r.etappe} "
+                                   f"({final_count(in_part, short=True)})", bold=True), color=color)
         stale = r.seit_entscheidung_geaendert and r.status == "angenommen"
         fg = "yellow" if stale else _STATUS_COLOURS.get(r.status)
         title = r.titel if len(r.titel) <= width else r.titel[:width - 1] + "…"
@@ -549,6 +546,8 @@ def _print_status(rows: list) -> None:
         click.echo(f"  {r.nummer:<2} {title:<{width}}  "
                    + click.style(r.stand, fg=fg, bold=stale) + etappe, color=color)
         notes = [r.expertinnengruppe_name]
+        if r.geaendert_durch:
+            notes.append("; ".join(r.geaendert_durch))
         if r.status == "vorgelegt" and r.letzte_entscheidung:
             notes.append(f"zuletzt {r.letzte_entscheidung['ergebnis']} am "
                          f"{german_date(r.letzte_entscheidung['datum'])}")
@@ -1200,20 +1199,25 @@ def antrag_pdf_command(antraege: tuple[str, ...], out_dir: Path, plan_dir: Path)
 @click.option("--ausgabe", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               default=Path("build/rat"), callback=_from_root, metavar="ORDNER",
               help="Ausgabeordner (Standard: build/rat).")
+@click.option("--datum", metavar="DATUM", callback=_datum,
+              help="Datum der Ergänzung (TT.MM.JJJJ oder JJJJ-MM-TT; Standard: der Tag des letzten Commits).")
 @plan_dir_option
-def ergaenzung_command(nummer: str, fassung: str | None, out_dir: Path, plan_dir: Path) -> None:
+def ergaenzung_command(nummer: str, fassung: str | None, out_dir: Path, datum, plan_dir: Path) -> None:
     """Ergänzung zur Drucksache schreiben: alle textlichen Änderungen seit der Fassung als Redline.
 
     Die Drucksache „<Nr.> E1“ beantragt, die in ihrer Anlage 1 aufgeführten textlichen
-    Änderungen zu beschließen; die Anlage zeigt jede Änderung Kapitel für Kapitel.
+    Änderungen zu beschließen; die Anlage zeigt jede Änderung Kapitel für Kapitel. Die
+    Verwaltung schickt sie vor dem Beschluss; nach dem Beschluss der Ratsversammlung lehnt
+    lip sie ab.
 
     \b
     Beispiel:
-      lip ergaenzung --fassung Verwaltungsentwurf
+      lip ergaenzung --fassung Verwaltungsentwurf --datum 08.01.2021
     """
     from pipeline.commands import council_documents
 
-    out = council_documents.ergaenzung_pdf(plan_dir, nummer=nummer, fassung=fassung, out_dir=out_dir)
+    out = council_documents.ergaenzung_pdf(plan_dir, nummer=nummer, fassung=fassung, datum=datum,
+                                           out_dir=out_dir)
     click.echo(f"Geschrieben: {out}", err=True)
 
 
@@ -1227,6 +1231,9 @@ def ergaenzung_command(nummer: str, fassung: str | None, out_dir: Path, plan_dir
 @plan_dir_option
 def beschlussuebersicht_command(gremium: str, datum, out_dir: Path, plan_dir: Path) -> None:
     """Beschlussübersicht einer Sitzung: jeder Antrag und Punkt mit seinem Ergebnis (PDF).
+
+    Nach Antrags- und Punktnummer geordnet; fiel in der Sitzung der Beschluss über die
+    Drucksache, steht er in der letzten Zeile.
 
     \b
     Beispiel:

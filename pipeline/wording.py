@@ -31,3 +31,33 @@ def slug(text: str, fallback: str) -> str:
     """`text` as a key of letters, digits and hyphens („3. Fassung“ → „3-fassung“), or
     `fallback` where nothing is left of it."""
     return re.sub(r"[^a-z0-9]+", "-", ascii_folded(text)).strip("-") or fallback
+
+
+
+_FEMININE_ENDINGS = ("versammlung", "gruppe", "konferenz", "vertretung", "kommission",
+                     "beauftragte")
+_PLURAL_ENDINGS = ("räte", "gruppen")
+_MASCULINE_ENDINGS = ("ausschuss", "rat", "tisch", "beirat", "vorstand")
+
+
+def by_body(name: str) -> str:
+    """Who did something, with the article German asks for after „von“: „von der
+    Ratsversammlung“, „vom Internationalen Ausschuss“, „von den Integrationsbeiräten“,
+    „vom Runden Tisch für …“. Adjectives before the body's noun are declined; what follows
+    the noun („für …“, „(RTGS)“, „Mitte“) stays as written."""
+    words = name.split()
+    ends = _PLURAL_ENDINGS + _FEMININE_ENDINGS + _MASCULINE_ENDINGS
+    head = next((i for i, w in enumerate(words) if w.casefold().endswith(ends)), len(words) - 1)
+    if head < 0:
+        return f"von {name}"
+    noun = words[head].casefold()
+    if noun.endswith(_PLURAL_ENDINGS):
+        article, suffix = "von den", "" if noun.endswith("n") else "n"
+    elif noun.endswith(_FEMININE_ENDINGS):
+        # a noun made of an adjective is declined too: „der Gleichstellungsbeauftragten“
+        article, suffix = "von der", "n" if noun.endswith("beauftragte") else ""
+    else:
+        article, suffix = "vom", ""
+    out = [re.sub(r"(er|e)$", "en", w) if i < head else w for i, w in enumerate(words)]
+    out[head] += suffix
+    return f"{article} {' '.join(out)}"

@@ -276,3 +276,25 @@ def test_build_reports_its_commit_and_a_folder_outside_git(repo, tmp_path: Path)
     assert docx_only.commit == git_repo.head.commit.hexsha and not docx_only.changed
     assert docx_only.manifest["commit"] == docx_only.commit
     assert docx_only.manifest["werkzeuge"]["pandoc"]
+
+
+def test_html_and_docx_follow_the_pdf_drucksache_first_labelled_lines(repo, tmp_path: Path) -> None:
+    """walk-council 12: the HTML opened with the plan's contents before the Drucksache, and
+    HTML and DOCX showed the Drucksache's data as a table headed „Angabe | Wert“. (The DOCX's
+    first page without a header: test_council.py, on a final plan; a draft keeps its header
+    with ENTWURF on every page.)"""
+    import zipfile
+
+    _, plan_dir = repo
+    out = build(plan_dir, output=tmp_path / "out", formats=["html", "docx"]).outputs
+    html = out["html"].read_text(encoding="utf-8")
+    letterhead = html.index("Beschlussdrucksache</strong>")
+    anlage = html.index('id="anlage-1"')
+    contents = html.index('<nav class="inhaltsverzeichnis"')
+    assert letterhead < anlage < contents < html.index('<section id="kap-')
+    assert html.count('<nav class="inhaltsverzeichnis"') == 1 and "lip-inhaltsverzeichnis" not in html
+    assert "Angabe" not in html and "<strong>Nr.:</strong>" in html
+    with zipfile.ZipFile(out["docx"]) as docx:
+        document = docx.read("word/document.xml").decode("utf-8")
+    assert "Angabe" not in document and ">Nr.:<" in document
+    assert "<w:titlePg" not in document  # a draft: ENTWURF in the header of every page

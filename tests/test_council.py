@@ -112,6 +112,7 @@ def test_antrag_neu_writes_a_skeleton_that_check_asks_to_complete(repo) -> None:
     text = path.read_text(encoding="utf-8")
     assert 'fassung: "Verwaltungsentwurf"' in text and "gremium: internationaler-ausschuss" in text
     assert 'titel: "Änderungsantrag der Fraktion Die Linke"' in text
+    assert "Begründung:" not in text  # the documents set the heading „Begründung“ themselves
     messages = _messages(plan_dir)
     assert any(m.startswith("plan/antraege/1-fraktion-die-linke.md:") and
                "der Wortlaut '(bisheriger Wortlaut, wie er im Plan steht)' steht nicht in "
@@ -274,6 +275,45 @@ def test_beschluss_applies_adopted_points_and_names_a_final_fassung(repo) -> Non
     assert r.git.status("--porcelain") == ""
 
 
+def test_after_the_beschluss_status_shows_the_adopted_text_as_beschlossen(repo) -> None:
+    """walk-council 6: the adopted text was called a change after the Annahme („angenommen am
+    …, seitdem geändert“, „1 in der jetzigen Fassung angenommen“)."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+    from pipeline.commands import status
+
+    plan_dir = _both_antraege_voted(repo)
+    council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 28))
+    result = status.status(plan_dir)
+    assert result.summary == "2 Kapitel, 2 beschlossen (Ratsversammlung, 28.01.2021)"
+    haltung, bildung = result.rows
+    assert haltung.stand == "beschlossen (Ratsversammlung, 28.01.2021)" and haltung.endgueltig
+    assert not haltung.seit_entscheidung_geaendert and haltung.geaendert_durch == []
+    assert bildung.stand.startswith("beschlossen (Ratsversammlung, 28.01.2021), durch "
+                                    "Änderungsanträge geändert: ")
+    assert "Wörter eingefügt" in bildung.stand and bildung.woerter_hinzu
+    assert bildung.geaendert_durch == ["Änderungsantrag 1, Punkte 1 und 2",
+                                       "Änderungsantrag 2, Punkt 1"]
+    assert bildung.beschluss == {"gremium": "ratsversammlung", "gremium_name": "Ratsversammlung",
+                                 "datum": "2021-01-28", "fassung": "Beschlossene Fassung"}
+    assert bildung.endgueltig and not bildung.seit_entscheidung_geaendert
+    shown = CliRunner().invoke(cli, ["status", "--plan", str(plan_dir)], env={"NO_COLOR": "1"})
+    assert shown.exit_code == 0, shown.output
+    assert "Stand der Beratung: 2 Kapitel, 2 beschlossen (Ratsversammlung, 28.01.2021)" in shown.output
+    assert "seitdem geändert" not in shown.output and "in der jetzigen Fassung" not in shown.output
+    assert "Änderungsantrag 1, Punkte 1 und 2; Änderungsantrag 2, Punkt 1" in shown.output
+    # a change after the Beschluss is no longer the adopted text: shown as such again
+    path = plan_dir / "11-bildung.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("Sprachbildung für Kinder",
+                                                             "Sprachbildung für alle Kinder"),
+                    encoding="utf-8")
+    after = status.status(plan_dir)
+    assert after.summary == ("2 Kapitel, 1 beschlossen (Ratsversammlung, 28.01.2021)")
+    assert after.rows[1].stand.startswith("angenommen am ") and "seitdem geändert" in after.rows[1].stand
+    assert after.rows[1].beschluss is None and not after.rows[1].endgueltig
+
+
 def test_beschluss_refused_while_points_are_unvoted(repo) -> None:
     plan_dir = _named(repo)
     _add(repo, "1-gruene.md", ANTRAG_GRUENE)
@@ -356,12 +396,14 @@ def test_oparl_export_validates_links_up_and_is_deterministic(repo, tmp_path) ->
     objects = {json.loads(p.read_text(encoding="utf-8"))["id"]: json.loads(p.read_text(encoding="utf-8"))
                for p in files}
     kinds = sorted({o["type"].rsplit("/", 1)[-1] for o in objects.values()})
-    assert kinds == ["AgendaItem", "Body", "File", "Meeting", "Organization", "Paper", "System"]
+    assert kinds == ["AgendaItem", "Body", "Consultation", "File", "Meeting", "Organization",
+                     "Paper", "System"]
+    assert _dangling_urls(out, "https://ratsinfo.example/oparl") == []
     for obj in objects.values():
         kind = obj["type"].rsplit("/", 1)[-1]
         errors = list(_oparl_validator(kind).iter_errors(obj))
         assert not errors, (obj["id"], [e.message for e in errors])
-        for c in obj.get("consultation", []):
+        for c in obj.get("consultation", []) if kind == "Paper" else []:
             assert not list(_oparl_validator("Consultation").iter_errors(c))
             assert c["paper"] == obj["id"] and c["meeting"] in objects and c["agendaItem"] in objects
         for ref in (obj.get("subordinatedPaper", []) + obj.get("superordinatedPaper", [])
@@ -388,6 +430,53 @@ def test_oparl_export_validates_links_up_and_is_deterministic(repo, tmp_path) ->
                                  f"geschrieben (Stand {written.commit[:10]}).")
 
 
+def _dangling_urls(out: Path, base: str) -> list[str]:
+    """Every URL below `base` in any JSON file of the export whose file was not written."""
+    import json
+
+    def strings(value):
+        if isinstance(value, dict):
+            for v in value.values():
+                yield from strings(v)
+        elif isinstance(value, list):
+            for v in value:
+                yield from strings(v)
+        elif isinstance(value, str):
+            yield value
+
+    urls = {s for p in out.rglob("*.json") for s in strings(json.loads(p.read_text(encoding="utf-8")))
+            if s.startswith(base + "/")}
+    assert len(urls) > 20, urls  # the export is not empty
+    return sorted(u for u in urls if not (out / u[len(base) + 1:]).is_file())
+
+
+@needs_oparl_schemas
+def test_every_url_of_the_oparl_export_resolves_to_a_written_object(repo, tmp_path) -> None:
+    """Paper.consultation ids (…/consultation/….json) used to point at files never written."""
+    import json
+
+    from pipeline.commands import oparl
+
+    plan_dir = _both_antraege_voted(repo)
+    council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 28))
+    out = tmp_path / "oparl"
+    oparl.export(plan_dir, base_url="https://ratsinfo.example/oparl", output=out,
+                 build_dir=tmp_path / "build")
+    assert _dangling_urls(out, "https://ratsinfo.example/oparl") == []
+    consultations = sorted((out / "consultation").glob("*.json"))
+    assert len(consultations) == 6  # each Antrag and the Drucksache in IA and Rat
+    for path in consultations:
+        c = json.loads(path.read_text(encoding="utf-8"))
+        assert not list(_oparl_validator("Consultation").iter_errors(c))
+        paper = json.loads((out / c["paper"].removeprefix("https://ratsinfo.example/oparl/"))
+                           .read_text(encoding="utf-8"))
+        assert c in paper["consultation"]  # the same object as embedded in its Paper
+        item = json.loads((out / c["agendaItem"].removeprefix("https://ratsinfo.example/oparl/"))
+                          .read_text(encoding="utf-8"))
+        assert item["consultation"] == c["id"]
+        assert not list(_oparl_validator("AgendaItem").iter_errors(item))
+
+
 # --- the label a build prints ------------------------------------------------------------------
 
 
@@ -406,6 +495,24 @@ def test_the_build_label_is_the_fassung_only_while_the_text_is_that_fassung(repo
     changed = load_plan(plan_dir)
     assert label(changed) == "Arbeitsstand nach der Fassung „Verwaltungsentwurf“"
     assert not is_final(changed)  # marked ENTWURF, never with the Fassung's name
+
+
+def test_the_final_docx_has_no_page_header_on_its_first_page(repo, tmp_path) -> None:
+    """walk-council 12: the DOCX cover of the final Drucksache read „LIP 2.0 / Beschlossene
+    Fassung“ in its page header; the PDF has none on its first page (but the same footer)."""
+    import zipfile
+
+    from pipeline.commands.build import build
+
+    plan_dir = _both_antraege_voted(repo)
+    council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 28))
+    out = build(plan_dir, output=tmp_path / "out", formats=["docx"]).outputs["docx"]
+    with zipfile.ZipFile(out) as docx:
+        document = docx.read("word/document.xml").decode("utf-8")
+    sect = document[document.rindex("<w:sectPr"):document.rindex("</w:sectPr>")]
+    assert "<w:titlePg/>" in sect  # a first page of its own …
+    assert not re.search(r'<w:headerReference[^>]*w:type="first"', sect)  # … without a header
+    assert re.search(r'<w:footerReference[^>]*w:type="first"', sect)  # … with „Seite 1 von N“
 
 
 def test_the_drucksache_annex_lists_the_councils_votes_and_beschluss(repo) -> None:
@@ -444,6 +551,7 @@ def test_antrag_pdf_shows_each_punkt_as_a_synopse_and_is_reproducible(repo, tmp_
                      "Begründung", "Großeltern begleiten viele Kinder im Alltag", "Abstimmungen",
                      "8 dafür – 3 dagegen"):
         assert expected in text, expected
+    assert text.count("Begründung") == 1, text  # the heading, not also the file's own label
     info = subprocess.run(["pdfinfo", str(first)], capture_output=True, text=True).stdout
     assert "Tagged:          yes" in info
     assert b"pdfaid:part" in first.read_bytes()  # PDF/A identification in the XMP metadata
@@ -475,6 +583,43 @@ def test_ergaenzung_lists_the_changes_since_the_fassung_and_refuses_when_there_a
         "ergaenzung-e2.pdf"
 
 
+def test_the_ergaenzung_names_an_inserted_ziel_and_takes_its_date(repo, tmp_path) -> None:
+    """walk-council 8: the summary said only „geänderte Maßnahmen“ although a Ziel was
+    inserted, and the Ergänzung could not be dated."""
+    plan_dir = _named(repo)
+    path = plan_dir / "11-bildung.md"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "- **Ziel 1.1.1:** Alle Kinder erwerben vor der Einschulung gute Deutschkenntnisse.\n",
+        "- **Ziel 1.1.1:** Alle Kinder erwerben vor der Einschulung gute Deutschkenntnisse.\n\n"
+        "- **Ziel 1.1.2:** Eltern kennen die Bildungsangebote ihres Stadtteils.\n"), encoding="utf-8")
+    commit_all(git.Repo(repo), "Ziel 1.1.2 ergänzt")
+    out = council_documents.ergaenzung_pdf(plan_dir, datum=D(2021, 1, 8), out_dir=tmp_path)
+    text = _pdf_text(out)
+    assert "neues Ziel: 1.1.2" in text, text
+    assert "08.01.2021" in text
+
+
+def test_no_ergaenzung_after_the_beschluss(repo, tmp_path, capsys) -> None:
+    """walk-council 8: after the Beschluss, `lip ergaenzung` presented the council's own
+    amendments as the administration's Ergänzung."""
+    plan_dir = _both_antraege_voted(repo)
+    council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 28))
+    message = ("der Plan wurde am 28.01.2021 von der Ratsversammlung beschlossen (Fassung "
+               "„Beschlossene Fassung“); eine Ergänzung schickt die Verwaltung nur vor dem "
+               "Beschluss. Die Änderungen aus den angenommenen Änderungsanträgen zeigt: "
+               "lip redline \"Verwaltungsentwurf\" \"Beschlossene Fassung\"")
+    with pytest.raises(council_documents.DocumentError) as e:
+        council_documents.ergaenzung_pdf(plan_dir, out_dir=tmp_path / "rat")
+    assert str(e.value) == message
+    from pipeline.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["ergaenzung", "--plan", str(plan_dir), "--ausgabe", str(tmp_path / "rat")])
+    assert exited.value.code == 1
+    assert capsys.readouterr().err.strip() == f"Fehler: {message}"
+    assert not (tmp_path / "rat").exists()
+
+
 @pytest.mark.parametrize(("count", "words"), [(1, "einem Kapitel"), (2, "zwei Kapiteln"),
                                                (12, "zwölf Kapiteln"), (13, "13 Kapiteln")])
 def test_the_ergaenzung_counts_chapters_as_german_prose_does(count, words) -> None:
@@ -499,6 +644,42 @@ def test_beschlussuebersicht_lists_every_punkt_of_the_meeting(repo, tmp_path) ->
                        "Gremium in plan/lip.yaml; möglich: internationaler-ausschuss"):
         council_documents.beschlussuebersicht_pdf(plan_dir, gremium="rat", datum=D(2021, 1, 14),
                                                   out_dir=tmp_path)
+
+
+def test_the_beschlussuebersicht_of_the_deciding_meeting_includes_the_beschluss(repo, tmp_path) -> None:
+    """walk-council 7: the Beschluss on the Drucksache was missing, rows came in the order
+    the votes were recorded (1, 2, 4, 3), and the council office's document carried the
+    plan department's name."""
+    from pipeline.council.antraege import load_antraege
+
+    plan_dir = _named(repo)
+    _add(repo, "1-gruene.md", ANTRAG_GRUENE)
+    _add(repo, "2-spd.md", ANTRAG_SPD)
+    _vote(plan_dir, "1", punkte=[1, 2], dafuer=8, dagegen=3)
+    _vote(plan_dir, "1", punkte=[3], abgelehnt=True, dafuer=2, dagegen=9)
+    _vote(plan_dir, "2", einstimmig=True)
+    rat = {"gremium": "ratsversammlung", "datum": D(2021, 1, 28)}
+    _vote(plan_dir, "1", punkte=[3], abgelehnt=True, **rat)  # recorded first, listed after 1 and 2
+    _vote(plan_dir, "2", einstimmig=True, **rat)
+    _vote(plan_dir, "1", punkte=[1, 2], dafuer=40, dagegen=22, **rat)
+    council.beschluss(plan_dir, **rat)
+    plan = load_plan(plan_dir)
+    rows = council_documents.beschlussuebersicht_rows(plan, load_antraege(plan)[0],
+                                                      "ratsversammlung", D(2021, 1, 28))
+    assert [r[:2] + r[3:4] for r in rows] == [
+        ["1 (Fraktion Bündnis 90/Die Grünen)", "1", "angenommen"],
+        ["1 (Fraktion Bündnis 90/Die Grünen)", "2", "angenommen"],
+        ["1 (Fraktion Bündnis 90/Die Grünen)", "3", "abgelehnt"],
+        ["2 (SPD-Fraktion)", "1", "angenommen"],
+        ["Drucksache 0001/2020", "–", "beschlossen"]]
+    assert rows[-1][2] == "Beschlussdrucksache mit 3 angenommenen Punkten aus Änderungsanträgen"
+    committee = council_documents.beschlussuebersicht_rows(
+        plan, load_antraege(plan)[0], "internationaler-ausschuss", D(2021, 1, 14))
+    assert len(committee) == 4 and not any("Drucksache" in r[0] for r in committee)
+    out = council_documents.beschlussuebersicht_pdf(plan_dir, out_dir=tmp_path, **rat)
+    text = _pdf_text(out)
+    assert text.startswith("Landeshauptstadt Hannover · Büro des Rates"), text
+    assert "Migration und Integration" not in text and "Drucksache 0001/2020" in text
 
 
 def test_check_reports_a_fassung_whose_revision_is_not_there(repo) -> None:

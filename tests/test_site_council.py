@@ -94,6 +94,35 @@ def test_the_chapters_beratungsverlauf_includes_the_council(council_site):
     assert "Beschluss der Ratsversammlung" in haltung.plain
 
 
+def test_the_fassungen_page_names_the_deciding_body_with_its_article(council_site):
+    _, page = read(council_site, "fassungen.html")
+    assert "beschlossen von der Ratsversammlung am 28.01.2021" in page.plain
+    assert "von Ratsversammlung" not in page.plain
+
+
+def test_after_the_beschluss_the_site_shows_the_adopted_text_as_beschlossen(council_site):
+    """walk-council 6: badge „nach Annahme geändert“, „Seit Entscheidung geändert: ja“ and a
+    footer „nicht die beschlossene Fassung“ under the header „Beschlossene Fassung“."""
+    text, page = read(council_site, "index.html")
+    plain = page.plain
+    assert "nach Annahme geändert" not in plain and "Arbeitsstand für die Beteiligten" not in plain
+    assert "Beschlossene Fassung, beschlossen von der Ratsversammlung am 28.01.2021" in plain
+    assert "2 beschlossen" in plain and "0 seit Entscheidung geändert" in plain
+    assert plain.count("beschlossen beschlossen (Ratsversammlung), 28. Januar 2021") == 1
+    assert ("beschlossen durch Änderungsanträge geändert beschlossen (Ratsversammlung), "
+            "28. Januar 2021") in plain  # Bildung: badge, its cause, the last decision
+    assert "ja – Änderungen ansehen" not in plain
+    for name in ("index.html", "bildung.html", "fassungen.html"):
+        _, other = read(council_site, name)
+        footer = other.plain[other.plain.rindex("Stand:"):]
+        assert "Beschlossene Fassung: beschlossen von der Ratsversammlung am 28.01.2021." in footer
+        assert "nicht die beschlossene Fassung" not in other.plain, name
+    _, bildung = read(council_site, "bildung.html")
+    assert ("Stand: beschlossen (Ratsversammlung, 28.01.2021), durch Änderungsanträge geändert "
+            "(Änderungsantrag 1, Punkte 1 und 2; Änderungsantrag 2, Punkt 1)") in bildung.plain
+    assert "seit der Entscheidung geändert" not in bildung.plain
+
+
 def test_a_plan_without_antraege_has_no_antraege_page(tmp_path):
     from support import site_history
 

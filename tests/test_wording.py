@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pipeline.diagnostics import Report, Severity
-from pipeline.wording import ascii_folded, counted, slug
+from pipeline.wording import ascii_folded, by_body, counted, slug
 
 
 def test_one_is_singular_every_other_count_plural():
@@ -31,3 +33,19 @@ def test_a_name_becomes_the_same_key_in_every_command():
     assert slug(" – ", "unbekannt") == "unbekannt"
     assert ascii_folded("RTGS (Runder Tisch)") == "rtgs (runder tisch)"
     assert ascii_folded("Integrationsbeiraete") == ascii_folded("Integrationsbeiräte")
+
+
+@pytest.mark.parametrize(("name", "phrase"), [
+    ("Ratsversammlung", "von der Ratsversammlung"),
+    ("Internationaler Ausschuss", "vom Internationalen Ausschuss"),
+    ("Verwaltungsausschuss", "vom Verwaltungsausschuss"),
+    ("Lenkungsgruppe", "von der Lenkungsgruppe"),
+    ("Gleichstellungsbeauftragte", "von der Gleichstellungsbeauftragten"),
+    ("Integrationsbeiräte (Delegiertenkonferenz)", "von den Integrationsbeiräten (Delegiertenkonferenz)"),
+    ("Runder Tisch für Gleichberechtigung und gegen Rassismus (RTGS)",
+     "vom Runden Tisch für Gleichberechtigung und gegen Rassismus (RTGS)"),
+    ("Stadtbezirksrat Mitte", "vom Stadtbezirksrat Mitte"),
+])
+def test_a_body_is_named_with_its_article_after_von(name, phrase):
+    """The site's Fassungen said „beschlossen von Ratsversammlung“ (walk-council 13)."""
+    assert by_body(name) == phrase

@@ -24,7 +24,7 @@ from pipeline.diagnostics import Report
 from pipeline.errors import PipelineError
 from pipeline.files import write_atomic
 from pipeline.plan import MANIFEST_NAME, Plan, frontmatter, load_plan, text_hash
-from pipeline.plan.fassungen import chapter_texts
+from pipeline.plan.fassungen import adopted_by, chapter_texts
 from pipeline.wording import counted, slug
 
 TAG_PREFIX = "fassung/"
@@ -212,7 +212,8 @@ punkte:
     neu: "(neuer Wortlaut)"
 ---
 
-Begründung: (Hier begründet die Antragstellerin oder der Antragsteller den Antrag.)
+(Hier begründet die Antragstellerin oder der Antragsteller den Antrag; die Überschrift
+„Begründung“ setzen die Dokumente selbst.)
 """
 
 
@@ -457,8 +458,8 @@ def beschluss(plan_dir: Path, *, gremium: str, datum: dt.date, name: str = "Besc
     texts = {ch.filename: ch.text_sha256 for ch in load_plan(files).chapters}
     texts.update({f: text_hash(b) for f, b in bodies_new.items()})
     entry = frontmatter.new_mapping(name=name, datum=datum, rev=None, tag=tag,
-                   beschreibung=f"beschlossen von {ctx.plan.manifest.gremium_name(gremium)} am "
-                                f"{datum:%d.%m.%Y}", endgueltig=True,
+                   beschreibung=adopted_by(ctx.plan.manifest.gremium_name(gremium), datum),
+                   endgueltig=True,
                    beschluss=frontmatter.new_mapping(gremium=gremium, datum=dt.date.fromordinal(datum.toordinal())))
     # a separate date object: ruamel would write one object met twice as an anchor and alias
     entry["texte"] = CommentedMap(sorted(texts.items()))

@@ -15,12 +15,15 @@ from pipeline.assemble import escape_inline
 from pipeline.commands.fassungen import fassungen, plans_at_fassungen, resolved_antraege
 from pipeline.commands.site_data import summary_of
 from pipeline.council import antraege as council
+from pipeline.council.beschluss import adopted as adopted_points
 from pipeline.council.beschluss import passage_replacement, replacement
 from pipeline.dates import german_date
 from pipeline.errors import PipelineError
 from pipeline.plan import Plan, load_plan
+from pipeline.plan.fassungen import beschluss_of
 from pipeline.render import council as render
 from pipeline.render.redline_text import compare_markdown
+from pipeline.wording import by_body, counted
 
 OUT = Path("build") / "rat"
 
@@ -127,14 +130,25 @@ _ERGAENZUNG_NUMBER = re.compile(r"E[1-9][0-9]{0,2}")
 
 
 def ergaenzung_pdf(plan_dir: Path, *, nummer: str = "E1", fassung: str | None = None,
-                   out_dir: Path = OUT) -> Path:
+                   datum: dt.date | None = None, out_dir: Path = OUT) -> Path:
     """The Ergänzung: a Drucksache '<Nr.> E1' whose Anlage lists the textual changes since the
-    submitted Fassung, chapter by chapter and passage by passage, as a redline."""
+    submitted Fassung, chapter by chapter and passage by passage, as a redline. The
+    administration sends it before the council decides: after the Beschluss it is refused.
+    Dated `datum`, else the day of the last commit (the same commit gives the same PDF)."""
     if not _ERGAENZUNG_NUMBER.fullmatch(nummer):
         # the number names the file, and OParl reads it back from there (rat/ergaenzung-e1.pdf)
         raise DocumentError(f"--nummer {nummer!r} ist keine Nummer einer Ergänzung; erwartet "
                             f"E1, E2, …")
     c = _committed(plan_dir)
+    decided = beschluss_of(c.plan)
+    if decided is not None:
+        base = next((a.fassung for a in council.load_antraege(c.plan)[0]), None) or fassung \
+            or "Verwaltungsentwurf"
+        raise DocumentError(
+            f"der Plan wurde am {decided.datum:%d.%m.%Y} {by_body(decided.gremium_name)} "
+            f"beschlossen (Fassung „{decided.fassung}“); eine Ergänzung schickt die Verwaltung "
+            f"nur vor dem Beschluss. Die Änderungen aus den angenommenen Änderungsanträgen "
+            f"zeigt: lip redline \"{base}\" \"{decided.fassung}\"")
     named = [str(f.get("name")) for f in fassungen(c.plan)]
     if not named:
         raise DocumentError("es gibt keine benannte Fassung, gegen die sich die Ergänzung richtet; "
@@ -155,15 +169,15 @@ def ergaenzung_pdf(plan_dir: Path, *, nummer: str = "E1", fassung: str | None = 
         redline = compare_markdown(old.text.body if old else "", chapter.text.body, context="changes")
         points += 1
         sections.append(render.Section(
-            f"{points}. Kapitel {chapter.number} {chapter.title}", escape_inline(summary_of(redline.stats)),
-            redline=redline.markdown))
+            f"{points}. Kapitel {chapter.number} {chapter.title}",
+            escape_inline(summary_of(redline.stats, old, chapter)), redline=redline.markdown))
     if not sections:
         raise DocumentError(f"der Text ist seit der Fassung „{fassung}“ unverändert; eine "
                             f"Ergänzung hätte keinen Inhalt")
     ds_nummer, titel = _drucksache(c.plan)
     intro = "\n\n".join([
         _table(["Nr.", "Bezug", "Datum"], [[f"{ds_nummer} {nummer}", f"Drucksache Nr. {ds_nummer}",
-                                           german_date(dt.datetime.fromtimestamp(c.epoch, dt.UTC))]]),
+                                           german_date(datum or dt.datetime.fromtimestamp(c.epoch, dt.UTC))]]),
         "## Antrag {.unnumbered}",
         # the title in brackets: a genitive („des Lokaler Integrationsplan“) would decline it
         f"Der Rat möge beschließen, den in der Anlage 1 beigefügten textlichen Änderungen an der "
@@ -200,9 +214,47 @@ def _adopted(plan: Plan, name: str) -> bool:
 # --- Beschlussübersicht ------------------------------------------------------------------------
 
 
+COUNCIL_OFFICE = "Landeshauptstadt Hannover · Büro des Rates"
+"""Who issues the Beschlussübersicht of a meeting: the council's office, not the department
+that wrote the plan (the other council documents carry the Antragsteller or the city's
+department)."""
+
+
+def _number_key(text: str) -> tuple:
+    """'2' < '10'; '2a' after '2': Anträge in the order of their numbers."""
+    return tuple((int(p), "") if p.isdigit() else (0, p) for p in re.findall(r"\d+|\D+", text))
+
+
+def beschlussuebersicht_rows(plan: Plan, antraege: list[council.Antrag], gremium: str,
+                             datum: dt.date) -> list[list[str]]:
+    """The rows of a meeting's Beschlussübersicht [Vorlage, Punkt, Gegenstand, Ergebnis,
+    Stimmen]: each Punkt voted on, by Antrag and Punkt number (not in the order the votes
+    were recorded), then the Beschluss on the Drucksache when it was made in that meeting."""
+    voted: list[tuple[tuple, int, list[str]]] = []
+    for a in antraege:
+        for v in a.abstimmungen:
+            if v.gremium == gremium and v.datum == datum:
+                for n in v.punkte:
+                    p = a.punkt(n)
+                    voted.append((_number_key(a.nummer), n, [
+                        f"{a.nummer} ({a.filed_by})", str(n), council.what(p) if p else "",
+                        v.ergebnis, v.tally or "–"]))
+    rows = [row for _, _, row in sorted(voted, key=lambda x: (x[0], x[1]))]
+    decided = beschluss_of(plan)
+    if decided is not None and decided.gremium == gremium and decided.datum == datum:
+        nummer, _ = _drucksache(plan)
+        adopted = len(adopted_points(antraege, gremium))
+        changes = (f" mit {counted(adopted, 'angenommenem Punkt', 'angenommenen Punkten')} aus "
+                   f"Änderungsanträgen" if adopted else " ohne Änderungen")
+        rows.append([f"Drucksache {nummer}", "–", f"Beschlussdrucksache{changes}",
+                     "beschlossen", "–"])
+    return rows
+
+
 def beschlussuebersicht_pdf(plan_dir: Path, *, gremium: str, datum: dt.date,
                             out_dir: Path = OUT) -> Path:
-    """Every Antrag and Punkt voted on in one meeting, with its result."""
+    """Every decision of one meeting with its result (`beschlussuebersicht_rows`), issued by
+    the council's office."""
     c = _committed(plan_dir)
     antraege, unread = council.load_antraege(c.plan)
     if unread:
@@ -211,25 +263,19 @@ def beschlussuebersicht_pdf(plan_dir: Path, *, gremium: str, datum: dt.date,
     if (problem := council.not_a_council_body(c.plan, gremium)) is not None:
         raise DocumentError(problem)
     name = c.plan.manifest.gremium_name(gremium)
-    rows = []
-    for a in antraege:
-        for v in a.abstimmungen:
-            if v.gremium == gremium and v.datum == datum:
-                for n in v.punkte:
-                    p = a.punkt(n)
-                    rows.append([f"{a.nummer} ({a.filed_by})", str(n),
-                                 council.what(p) if p else "", v.ergebnis,
-                                 v.tally or "–"])
+    nummer, titel = _drucksache(c.plan)
+    rows = beschlussuebersicht_rows(c.plan, antraege, gremium, datum)
     if not rows:
         dates = sorted({f"{v.datum:%d.%m.%Y}" for a in antraege for v in a.abstimmungen
                         if v.gremium == gremium})
         raise DocumentError(f"{name} hat am {datum:%d.%m.%Y} über keinen Änderungsantrag "
-                            f"abgestimmt; Sitzungen mit Abstimmungen: {', '.join(dates) or '(keine)'}")
-    nummer, titel = _drucksache(c.plan)
+                            f"abgestimmt und nichts beschlossen; Sitzungen mit Abstimmungen: "
+                            f"{', '.join(dates) or '(keine)'}")
     section = render.Section("Ergebnisse", _table(
-        ["Änderungsantrag", "Punkt", "Gegenstand", "Ergebnis", "Stimmen"], rows))
+        ["Vorlage", "Punkt", "Gegenstand", "Ergebnis", "Stimmen"], rows))
     intro = f"Drucksache Nr. {escape_inline(nummer)}: {escape_inline(titel)}"
     out = out_dir / f"beschlussuebersicht-{gremium}-{datum.isoformat()}.pdf"
     return render.render_pdf(render.document_json([section], intro=intro), out,
                              title=f"Beschlussübersicht {name}",
-                             subtitle=f"Sitzung am {datum:%d.%m.%Y}", epoch=c.epoch)
+                             subtitle=f"Sitzung am {datum:%d.%m.%Y}", sender=COUNCIL_OFFICE,
+                             epoch=c.epoch)

@@ -25,6 +25,7 @@ from pipeline import review
 from pipeline.assemble import chapter_markdown
 from pipeline.commands import site_data
 from pipeline.commands.site_data import RedlineView, StateView
+from pipeline.commands.stand import chapter_states
 from pipeline.dates import as_date, german_date_long, iso_date
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import PipelineError, PlanInvalid
@@ -212,7 +213,7 @@ NAV = (("index.html", "Übersicht"), ("massnahmen.html", "Maßnahmenkatalog"),
 
 
 PAGE_SLOTS = frozenset({"title", "site_title", "publisher", "author", "nav_items", "current",
-                        "content", "stand", "main_class"})
+                        "content", "stand", "main_class", "beschlossen"})
 """What templates/site/page.html is given (`lip vorschau` names any other placeholder)."""
 
 LAYOUTS = {"text": "text", "chapter": "narrow", "wide": "wide"}
@@ -232,8 +233,15 @@ def page_html(*, plan: Plan, title: str, content: str, current: str,
         publisher=str(manifest.get("herausgeber", "")) if manifest else "",
         author=str(manifest.get("autor") or manifest.get("herausgeber", "")) if manifest else "",
         nav_items=nav_items, current=current, content=Markup(content), stand=stand,
-        main_class=LAYOUTS[layout],
+        main_class=LAYOUTS[layout], beschlossen=_adopted_description(plan),
     )
+
+
+def _adopted_description(plan: Plan) -> str:
+    """„beschlossen von der Ratsversammlung am 25.02.2021“ while the site shows exactly the
+    text the council adopted, else ''."""
+    adopted = fassungen_mod.adopted_text(plan) if plan.manifest else None
+    return adopted.description if adopted is not None else ""
 
 
 def start_page(plan: Plan, pages: list[ChapterPage], downloads: list[tuple[str, str]],
@@ -283,6 +291,7 @@ def start_page(plan: Plan, pages: list[ChapterPage], downloads: list[tuple[str, 
     return render_page("site/index.html", title=plan.title or "Lokaler Integrationsplan",
                   sub=str(manifest.get("untertitel", "")) if manifest else "",
                   fassung=fassungen_mod.label(plan) if manifest else "", stand=stand,
+                  beschlossen=_adopted_description(plan),
                   commit=commit, totals=totals, downloads=downloads, groups=rows,
                   headers=headers)
 
@@ -641,8 +650,9 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
     build_dir = build_dir if build_dir is not None else out_dir.parent
     cache_dir = build_dir / ".cache"  # the redline engine's cache, shared with `lip redline`
     pages = []
+    states = chapter_states(plan)
     for ch in plan.chapters:
-        state = site_data.state_view(ch, plan.manifest)
+        state = site_data.state_view(ch, plan.manifest, states[ch.filename])
         pages.append(ChapterPage(ch, page_name(ch), state,
                                  site_data.redline_since_decision(history, ch, state,
                                                                   cache_dir)))

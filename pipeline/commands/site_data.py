@@ -61,6 +61,13 @@ class StateView:
     """Names of the Gremien whose Stellungnahme is due (review.ChapterState.missing_statements)."""
     changed_since_decision: bool = False
     decided_commit: str | None = None
+    amendments: tuple[str, ...] = ()
+    """Beschlossen with changes: the adopted Punkte that made them ('Änderungsantrag 1,
+    Punkte 1 und 2'); `amended` says whether there were any."""
+    amended: bool = False
+    detail: str = ""
+    """Shown after the badge: '(Ratsversammlung, 25.02.2021), durch Änderungsanträge
+    geändert' (review.ChapterState.beschluss_detail)."""
 
 
 @dataclass(frozen=True)
@@ -96,41 +103,72 @@ def _decision_view(d: review.Entscheidung | None, manifest: Manifest | None
                         tuple(vorgabe_view(v) for v in d.vorgaben))
 
 
-def state_view(chapter: Chapter, manifest: Manifest | None) -> StateView:
-    """How the site shows where `chapter` stands: `review.chapter_state`, with Gremium names
-    and the CSS key of its colour (the state itself is computed there, once)."""
-    st = review.chapter_state(chapter, manifest.gremien if manifest else None)
+def state_view(chapter: Chapter, manifest: Manifest | None,
+               st: review.ChapterState | None = None) -> StateView:
+    """How the site shows where `chapter` stands: its state from `commands.stand`
+    (`st`; read from the chapter alone when not given), with Gremium names and the CSS key
+    of its colour (the state itself is computed there, once). After the council's Beschluss
+    the Beschluss is the chapter's last decision."""
+    if st is None:
+        st = review.chapter_state(chapter, manifest.gremien if manifest else None)
     value = st.status.value
     key, label = _KEYS.get(value, value), st.status.label
-    if st.status is review.ReviewStatus.ANGENOMMEN and st.changed_since_decision:
+    decision = _decision_view(st.last_decision, manifest)
+    if st.beschluss is not None:
+        key, label = "beschlossen", "beschlossen"
+        decision = DecisionView(st.beschluss.datum, "beschlossen", st.beschluss.gremium_name, None)
+    elif st.status is review.ReviewStatus.ANGENOMMEN and st.changed_since_decision:
         key, label = "geaendert", "nach Annahme geändert"
     name = manifest.gremium_name if manifest else str
     return StateView(
-        key, label, _decision_view(st.last_decision, manifest),
+        key, label, decision,
         st.last_submission.datum if st.last_submission else None,
         [vorgabe_view(v) for v in st.open_vorgaben],
         [name(k) for k in st.missing_statements], st.changed_since_decision, st.decided_commit,
+        st.amendments, st.amended_by_council, st.beschluss_detail,
     )
 
 
 # --- redlines -------------------------------------------------------------------------------
 
 
-def _ids(label: str, ids: list[str]) -> str:
-    return f"{label}: {', '.join(ids)}" if ids else ""
+def _ids(one: str, many: str, ids: list[str]) -> str:
+    """„neues Ziel: 1.1.4“, „geänderte Maßnahmen: 1.1.1, 1.1.2“; '' when there are none."""
+    return f"{one if len(ids) == 1 else many}: {', '.join(ids)}" if ids else ""
 
 
-def summary_of(stats: Any) -> str:
-    """German change summary of a redline's statistics."""
+def _number_key(number: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else 0 for p in number.split("."))
+
+
+def goal_changes(old: Chapter | None, new: Chapter | None
+                 ) -> tuple[list[str], list[str], list[str]]:
+    """(inserted, struck, changed) Ziele between two versions of a chapter, by number."""
+    before = {g.number: " ".join(g.text.split()) for g in old.body.goals} if old else {}
+    after = {g.number: " ".join(g.text.split()) for g in new.body.goals} if new else {}
+    ordered = lambda ids: sorted(ids, key=_number_key)  # noqa: E731
+    return (ordered(set(after) - set(before)), ordered(set(before) - set(after)),
+            ordered(k for k in set(before) & set(after) if before[k] != after[k]))
+
+
+def summary_of(stats: Any, old: Chapter | None = None, new: Chapter | None = None) -> str:
+    """German change summary of a redline's statistics; with the two versions of the chapter
+    it also names the Ziele inserted, struck or changed (the redline counts Maßnahmen only)."""
     from pipeline.redline import format_word_changes
 
     words = format_word_changes(stats.words_added, stats.words_removed)
     if getattr(stats, "blocks_moved", 0):
         words += f", {counted(stats.blocks_moved, 'Abschnitt', 'Abschnitte')} verschoben"
-    parts = [words, _ids("neue Maßnahmen", list(stats.measures_added)),
-             _ids("geänderte Maßnahmen", list(stats.measures_changed)),
-             _ids("gestrichene Maßnahmen", list(stats.measures_removed)),
-             _ids("verschobene Maßnahmen", list(getattr(stats, "measures_moved", [])))]
+    added, removed, changed = goal_changes(old, new) if old or new else ([], [], [])
+    parts = [words,
+             _ids("neues Ziel", "neue Ziele", added),
+             _ids("gestrichenes Ziel", "gestrichene Ziele", removed),
+             _ids("geändertes Ziel", "geänderte Ziele", changed),
+             _ids("neue Maßnahme", "neue Maßnahmen", list(stats.measures_added)),
+             _ids("geänderte Maßnahme", "geänderte Maßnahmen", list(stats.measures_changed)),
+             _ids("gestrichene Maßnahme", "gestrichene Maßnahmen", list(stats.measures_removed)),
+             _ids("verschobene Maßnahme", "verschobene Maßnahmen",
+                  list(getattr(stats, "measures_moved", [])))]
     return "; ".join(p for p in parts if p) + "."
 
 
@@ -159,7 +197,7 @@ def redline_chapters(old: Chapter | None, new: Chapter | None,
     if not red.stats.changed:
         view = RedlineView(False, message="Keine Änderungen am Text.")
     else:
-        view = RedlineView(True, red.markdown, summary_of(red.stats))
+        view = RedlineView(True, red.markdown, summary_of(red.stats, old, new))
     if len(_REDLINES) >= 200:
         _REDLINES.clear()
     _REDLINES[key] = view

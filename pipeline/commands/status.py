@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import history, review
-from pipeline.dates import german_date  # noqa: F401  (status lines show decision dates)
+from pipeline.commands.stand import chapter_states
+from pipeline.dates import german_date
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import PipelineError, PlanInvalid
 from pipeline.plan import (
@@ -20,6 +21,7 @@ from pipeline.plan import (
     load_chapter,
     load_plan,
 )
+from pipeline.plan.fassungen import Beschluss
 from pipeline.redline import format_word_changes
 from pipeline.render.redline_text import word_changes
 
@@ -50,6 +52,11 @@ class StatusRow:
     woerter_entfernt: int | None
     endgueltig: bool
     probleme: list[str]
+    beschluss: dict | None = None
+    """The council's Beschluss on exactly this text ({gremium, gremium_name, datum, fassung}),
+    or None."""
+    geaendert_durch: list[str] = field(default_factory=list)
+    """The adopted Punkte that changed the chapter: 'Änderungsantrag 1, Punkte 1 und 2'."""
 
     def to_json(self) -> dict:
         return frontmatter.to_plain(dict(self.__dict__))
@@ -90,13 +97,34 @@ class Status:
     proposals: list[ProposalRow] = field(default_factory=list)
     """Proposals from Word waiting to be taken in or dropped."""
 
+    @property
+    def summary(self) -> str:
+        """'13 Kapitel, 12 in der jetzigen Fassung angenommen'; after the council's Beschluss
+        '13 Kapitel, 13 beschlossen (Ratsversammlung, 25.02.2021)'."""
+        return f"{len(self.rows)} Kapitel, {final_count(self.rows)}"
+
+
+def final_count(rows: list[StatusRow], *, short: bool = False) -> str:
+    """How many of `rows` are final, in the words of their state: „12 in der jetzigen Fassung
+    angenommen“ (short: „12 von 13 angenommen“), „13 beschlossen (Ratsversammlung, 25.02.2021)“
+    (short: „6 von 6 beschlossen“), or both where a text changed after the Beschluss."""
+    adopted = [r for r in rows if r.beschluss]
+    accepted = sum(r.endgueltig for r in rows) - len(adopted)
+    if short:
+        word = "beschlossen" if adopted and not accepted else "angenommen"
+        return f"{len(adopted) + accepted} von {len(rows)} {word}"
+    if not adopted:
+        return f"{accepted} in der jetzigen Fassung angenommen"
+    b = adopted[0].beschluss
+    text = f"{len(adopted)} beschlossen ({b['gremium_name']}, {german_date(b['datum'])})"
+    return text + (f", {accepted} in der jetzigen Fassung angenommen" if accepted else "")
+
 
 def status(plan_dir: Path) -> Status:
     """Every chapter's review state; word counts for stale chapters come from git."""
     plan = load_plan(plan_dir)
     if plan.manifest is None:  # no order, parts or bodies: there is no plan to show
         raise PlanInvalid([d for d in plan.diagnostics if d.path == f"{PLAN_DIR}/{MANIFEST_NAME}"])
-    gremien = plan.manifest.gremien
     repo = None
     try:
         repo = history.open_repo(plan_dir)
@@ -104,15 +132,19 @@ def status(plan_dir: Path) -> Status:
     except PipelineError:
         prefix = "plan"
     rows = []
+    states = chapter_states(plan)
     for chapter in plan.chapters:
-        state = review.chapter_state(chapter, gremien)
+        state = states[chapter.filename]
         label = state.label
         added = removed = None
-        if (state.changed_since_decision and state.decided_commit and repo is not None
+        # the council's changes count from the text it decided on (the parent of the
+        # adopted text's commit), the Lenkungsgruppe's from the text it decided on
+        since = (f"{state.beschluss.rev}~1" if state.amended_by_council and state.beschluss.rev
+                 else state.decided_commit if state.changed_since_decision else None)
+        if (since and repo is not None
                 and state.status in (review.ReviewStatus.ANGENOMMEN,
                                      review.ReviewStatus.UEBERARBEITET)):
-            counts = changes_since(repo, f"{prefix}/{chapter.filename}", chapter,
-                                   state.decided_commit)
+            counts = changes_since(repo, f"{prefix}/{chapter.filename}", chapter, since)
             if counts is not None:
                 added, removed = counts
                 label += ": " + format_word_changes(added, removed)
@@ -131,7 +163,8 @@ def status(plan_dir: Path) -> Status:
                                           for k in state.missing_statements],
             seit_entscheidung_geaendert=state.changed_since_decision,
             woerter_hinzu=added, woerter_entfernt=removed, endgueltig=state.is_final,
-            probleme=[p.short for p in state.problems]))
+            probleme=[p.short for p in state.problems],
+            beschluss=_beschluss(state.beschluss), geaendert_durch=list(state.amendments)))
     proposals = open_proposals(repo, prefix) if repo is not None else []
     return Status(rows, list(plan.diagnostics), proposals)
 
@@ -165,6 +198,11 @@ def open_proposals(repo: Any, prefix: str) -> list[ProposalRow]:
         out.append(ProposalRow(p.branch, chapters, list(p.authors), p.time.date().isoformat(),
                                added, removed, notes))
     return out
+
+
+def _beschluss(b: Beschluss | None) -> dict | None:
+    return None if b is None else {"gremium": b.gremium, "gremium_name": b.gremium_name,
+                                   "datum": b.datum.isoformat(), "fassung": b.fassung}
 
 
 def _plain(record: review.Record | None) -> dict | None:

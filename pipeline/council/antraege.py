@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -210,8 +211,20 @@ def parse_antrag(filename: str, raw: bytes, prefix: str = "plan", *, editable: b
     return Antrag(filename, path, str(meta.get("nummer", "")), str(meta.get("titel", "")),
                   str(steller.get("art", "")), str(steller.get("name", "")),
                   as_date(meta.get("datum")), str(meta.get("fassung", "")),
-                  str(meta.get("gremium", "")), punkte, votes, text.body.strip("\n"), meta, text,
-                  problems)
+                  str(meta.get("gremium", "")), punkte, votes, begruendung_of(text.body), meta,
+                  text, problems)
+
+
+_LABEL = re.compile(r"\A\s*(?:\*\*|__)?Begründung(?!\w)\s*:?\s*(?:\*\*|__)?\s*:?[ \t]*\n?",
+                    re.IGNORECASE)
+
+
+def begruendung_of(body: str) -> str:
+    """The Begründung under an Antrag's head, without a leading „Begründung:“ label: the
+    documents and the site put it under their own heading „Begründung“."""
+    text = body.strip("\n")
+    stripped = _LABEL.sub("", text, count=1)
+    return stripped.strip("\n") if stripped.strip() else text
 
 
 def file_key(text: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipeline.council.antraege import load_antraege
+from pipeline.council.antraege import Antrag, Punkt, chapter_of, load_antraege
 from pipeline.plan import Plan
 
 
@@ -40,3 +40,39 @@ def council_entries(plan: Plan) -> list[dict[str, str]]:
                         "art": "Beschluss", "ergebnis": "beschlossen",
                         "fassung": str(f.get("name", ""))})
     return out
+
+
+def _chapter_of_punkt(plan: Plan, punkt: Punkt) -> str | None:
+    """The file of the chapter a Punkt acted on: where its target is now, else (a struck
+    target) the chapter whose number its number starts with; a cited passage by its chapter."""
+    if punkt.target is not None:
+        found = chapter_of(plan, punkt.target)
+        if found is not None:
+            return found.filename
+        head = punkt.target.number.split(".", 1)[0]
+        return next((c.filename for c in plan.chapters if c.number == head), None)
+    if punkt.stelle is not None:
+        return punkt.stelle.chapter
+    # lines of the PDF not resolved here (that needs the Fassung's PDF): the chapter that now
+    # holds the wording the Punkt brought in
+    brought = (punkt.neu if punkt.art == "ändern" else punkt.wortlaut) or ""
+    if len(brought.strip()) < 12:
+        return None
+    holders = [c.filename for c in plan.chapters if brought.strip() in c.text.body]
+    return holders[0] if len(holders) == 1 else None
+
+
+def amendments_by_chapter(plan: Plan, antraege: list[Antrag], gremium: str
+                          ) -> dict[str, tuple[str, ...]]:
+    """{chapter file: ('Änderungsantrag 1, Punkte 1 und 2', …)}: the Punkte `gremium`
+    adopted, by the chapter they changed, in Antrag and Punkt order."""
+    from pipeline.council.beschluss import adopted
+
+    by_chapter: dict[str, dict[str, list[int]]] = {}
+    for x in adopted(antraege, gremium):
+        filename = _chapter_of_punkt(plan, x.punkt)
+        if filename is not None:
+            by_chapter.setdefault(filename, {}).setdefault(x.antrag.nummer, []).append(x.punkt.nr)
+    return {f: tuple(f"Änderungsantrag {nummer}, {_points(tuple(nrs))}"
+                     for nummer, nrs in antraege_nrs.items())
+            for f, antraege_nrs in by_chapter.items()}

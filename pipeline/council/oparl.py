@@ -189,6 +189,13 @@ def build(plan: Plan, antraege: list[Antrag], *, base_url: str, committed: dt.da
                  "mainFile": file_obj(pdf, e_url)})
             main["subordinatedPaper"].append(e_url)
     papers = sorted(o["id"] for o in objects.values() if o["type"].endswith("/Paper"))
+    # A Consultation is embedded in its Paper and also published under its own id, so that the
+    # id resolves; its agenda item points back to it (OParl 1.1: AgendaItem.consultation, 1:1).
+    by_id = {o["id"]: o for o in objects.values()}
+    for paper_id in papers:
+        for c in by_id[paper_id].get("consultation", []):
+            put(dict(c))
+            by_id[c["agendaItem"]]["consultation"] = c["id"]
     put({"id": body_url, "type": SCHEMA + "Body", "name": str(manifest.get("herausgeber") or "Stadt"),
          "system": url("system", "lip"), "organization": url("liste", "organisationen"),
          "person": url("liste", "personen"), "meeting": url("liste", "sitzungen"),

@@ -9,10 +9,64 @@ manifest's own `fassung:` label stands, unless it names such an entry.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 ARBEITSSTAND = "Arbeitsstand"
+
+
+def adopted_by(gremium_name: str, datum: Any) -> str:
+    """„beschlossen von der Ratsversammlung am 25.02.2021“: how a Beschluss is described,
+    in plan/lip.yaml, on the site and in the documents."""
+    from pipeline.dates import german_date
+    from pipeline.wording import by_body
+
+    return f"beschlossen {by_body(gremium_name)} am {german_date(datum)}"
+
+
+@dataclass(frozen=True)
+class Beschluss:
+    """The council's decision on the plan: the last named Fassung with a `beschluss` (written
+    by `lip beschluss`), and the text of every chapter it adopted."""
+
+    fassung: str
+    """The Fassung's name, e.g. „Beschlossene Fassung“."""
+    gremium: str
+    """Key of the deciding body (ratsversammlung)."""
+    gremium_name: str
+    datum: dt.date
+    texte: Mapping[str, str]
+    """{chapter file: SHA-256 of its text} as adopted."""
+    rev: str = ""
+    """The commit of the adopted text; its parent holds the text the council decided on."""
+
+    @property
+    def description(self) -> str:
+        """„beschlossen von der Ratsversammlung am 25.02.2021“."""
+        return adopted_by(self.gremium_name, self.datum)
+
+    def covers(self, filename: str, text_sha256: str) -> bool:
+        """Whether a chapter's text is exactly the one adopted."""
+        return self.texte.get(filename) == text_sha256
+
+
+def beschluss_of(plan: Any) -> Beschluss | None:
+    """The council's Beschluss on `plan` (the last Fassung with `beschluss`), or None."""
+    from pipeline.dates import as_date
+
+    for entry in reversed(entries(plan)):
+        b = entry.get("beschluss")
+        if not isinstance(b, dict) or not b.get("gremium") or as_date(b.get("datum")) is None:
+            continue
+        texts = entry.get("texte")
+        key = str(b["gremium"])
+        return Beschluss(str(entry.get("name", "")), key, plan.manifest.gremium_name(key),
+                         as_date(b["datum"]),
+                         {str(k): str(v) for k, v in texts.items()} if isinstance(texts, dict) else {},
+                         str(entry.get("rev") or ""))
+    return None
 
 
 def chapter_texts(plan: Any) -> dict[str, str]:
@@ -92,3 +146,13 @@ def version_label(entry: dict | None, commit_date: Any = None, *, submitted: Any
     if commit_date is not None:
         return f"Textstand vom {day(commit_date)}"
     return ARBEITSSTAND
+
+
+def adopted_text(plan: Any) -> Beschluss | None:
+    """The council's Beschluss when `plan` is exactly the text it adopted (its Fassung is the
+    one `label` names), else None: a page or document may then call itself beschlossen."""
+    found = matching(plan)
+    beschluss = beschluss_of(plan)
+    if found is None or beschluss is None or str(found.get("name", "")) != beschluss.fassung:
+        return None
+    return beschluss

@@ -172,11 +172,17 @@ class Manifest:
     def fassungen(self) -> list[Fassung]:
         """The named Fassungen in the order listed (entries without name or rev are skipped;
         `lip check` reports them)."""
+        from pipeline.plan.fassungen import adopted_by
+
         out = []
         for f in self.get("fassungen") or []:
             if isinstance(f, dict) and f.get("name") and f.get("rev"):
+                b = f.get("beschluss")
+                # a Beschluss is described from its record, one wording for every reader
+                described = adopted_by(self.gremium_name(str(b["gremium"])), b["datum"]) \
+                    if isinstance(b, dict) and b.get("gremium") and b.get("datum") else ""
                 out.append(Fassung(str(f["name"]), str(f["rev"]), f.get("datum"),
-                                   str(f.get("beschreibung") or "")))
+                                   described or str(f.get("beschreibung") or "")))
         return out
 
     def fassung(self, name: str) -> Fassung | None:

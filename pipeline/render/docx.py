@@ -102,7 +102,7 @@ def finish_word(docx: bytes, data: dict) -> bytes:
             if is_header(info.filename):
                 data_ = fill_header(data_, title, str(data.get("fassung", "")), draft)
             elif info.filename == "word/document.xml":
-                data_ = _document(data_.decode("utf-8")).encode("utf-8")
+                data_ = _document(data_.decode("utf-8"), draft=bool(draft)).encode("utf-8")
             entry = zipfile.ZipInfo(info.filename, info.date_time)  # same dates: reproducible
             entry.external_attr = info.external_attr
             # Pictures are compressed already: storing them saves the build the time.
@@ -121,13 +121,35 @@ _HEADING = re.compile(r'(?:<w:bookmarkStart w:id="\d+" w:name="([^"]+)" ?/>\s*)?
                       r'<w:p>\s*<w:pPr>\s*<w:pStyle w:val="Heading([1-9])" ?/>.*?</w:pPr>(.*?)</w:p>', re.S)
 
 
-def _document(xml: str) -> str:
+def _document(xml: str, *, draft: bool = False) -> str:
     body = xml.find("<w:body>") + len("<w:body>")
     head, rest = xml[:body], xml[body:]
     start = _TITLE_BLOCK.sub("", rest[:20_000])  # the Drucksache opens the file, as in the PDF
     xml = head + start + rest[20_000:]
     xml = _contents(xml)
+    if not draft:  # a draft keeps the header's ENTWURF on every page (the PDF's watermark)
+        xml = _first_page_without_header(xml)
     return space_after_blocks(re.sub(r"<w:tbl>.*?</w:tbl>", _fit_table, xml, flags=re.S))
+
+
+def _first_page_without_header(xml: str) -> str:
+    """The Drucksache's first page carries no page header, as in the PDF, but the same
+    footer („Seite 1 von N“). Only for the final document: Word has no watermark, so a draft
+    shows its ENTWURF in the header of every page. the last section gets a first page of its own (w:titlePg) whose
+    footer is the default one and which has no header."""
+    at = xml.rfind("<w:sectPr")
+    end = xml.find("</w:sectPr>", at)
+    if at < 0 or end < 0 or "<w:titlePg" in xml[at:end]:
+        return xml
+    sect = xml[at:end]
+    footer = re.search(r'<w:footerReference r:id="([^"]+)" w:type="default" ?/>', sect)
+    if footer is not None:
+        sect = sect.replace(footer.group(0), footer.group(0)
+                            + f'<w:footerReference r:id="{footer.group(1)}" w:type="first"/>')
+    # CT_SectPr's order: titlePg comes after cols and before docGrid
+    grid = sect.find("<w:docGrid")
+    sect = sect[:grid] + "<w:titlePg/>" + sect[grid:] if grid >= 0 else sect + "<w:titlePg/>"
+    return xml[:at] + sect + xml[end:]
 
 
 def _contents(xml: str) -> str:

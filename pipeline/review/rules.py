@@ -15,6 +15,7 @@ from typing import Any
 
 from pipeline.dates import german_date
 from pipeline.errors import PipelineError
+from pipeline.plan.fassungen import Beschluss, beschluss_of
 from pipeline.review.records import (
     Entscheidung,
     Record,
@@ -421,10 +422,47 @@ class ChapterState:
     statements: list[Stellungnahme]
     problems: list[ReviewStateError]
     """Records the rules refuse (shown by `lip check`)."""
+    beschluss: Beschluss | None = None
+    """The council's Beschluss, when the chapter's text is exactly the text it adopted: then
+    the Beschluss is the last decision on it, and the chapter is final."""
+    amended_by_council: bool = False
+    """Beschlossen on a text other than the one the Lenkungsgruppe accepted: the adopted
+    Punkte of Änderungsanträge changed it (`amendments` names them)."""
+    amendments: tuple[str, ...] = ()
+    """The adopted Punkte that changed the chapter: 'Änderungsantrag 1, Punkte 1 und 2'."""
+
+    @property
+    def beschlossen(self) -> bool:
+        return self.beschluss is not None
+
+    @property
+    def beschluss_detail(self) -> str:
+        """What follows „beschlossen“: '(Ratsversammlung, 25.02.2021)', and ', durch
+        Änderungsanträge geändert' when the adopted Punkte changed the text ('' before the
+        Beschluss)."""
+        if self.beschluss is None:
+            return ""
+        b = self.beschluss
+        return (f"({b.gremium_name}, {german_date(b.datum)})"
+                + (", durch Änderungsanträge geändert" if self.amended_by_council else ""))
+
+    @property
+    def amendment_note(self) -> str:
+        """'geändert durch Änderungsantrag 1, Punkte 1 und 2; Änderungsantrag 2, Punkt 1'
+        ('' when the council adopted the text as the Lenkungsgruppe accepted it)."""
+        if not self.amended_by_council:
+            return ""
+        if not self.amendments:
+            return "geändert durch angenommene Änderungsanträge"
+        return "geändert durch " + "; ".join(self.amendments)
 
     @property
     def label(self) -> str:
-        """German one-liner: 'angenommen am 12.03.2020, seitdem geändert'."""
+        """German one-liner: 'angenommen am 12.03.2020, seitdem geändert'; after the
+        council's Beschluss 'beschlossen (Ratsversammlung, 25.02.2021)', with the
+        Änderungsanträge as the cause of any change (`amendment_note` names them)."""
+        if self.beschluss is not None:
+            return f"beschlossen {self.beschluss_detail}"
         text = self.status.label
         if self.status is ReviewStatus.VORGELEGT and self.last_submission:
             text += f" am {german_date(self.last_submission.datum)}"
@@ -440,7 +478,10 @@ class ChapterState:
 
     @property
     def is_final(self) -> bool:
-        """Accepted on exactly the current text: the chapter may go into the final Fassung."""
+        """Accepted on exactly the current text, or that text adopted by the council: the
+        chapter may go into the final Fassung."""
+        if self.beschluss is not None:
+            return True
         return self.status is ReviewStatus.ANGENOMMEN and not self.changed_since_decision
 
 
@@ -468,11 +509,16 @@ def statements_due(fold: Fold, status: ReviewStatus, gremien: Any = None) -> lis
     return [k for k in expected_statements(fold.gender_relevant, gremien) if k not in have]
 
 
-def chapter_state(chapter: Any, gremien: Any = None) -> ChapterState:
+def chapter_state(chapter: Any, gremien: Any = None, beschluss: Beschluss | None = None,
+                  amendments: tuple[str, ...] = ()) -> ChapterState:
     """Fold the chapter's review records against its current text (pure; never raises).
 
     `chapter` is a `plan.Chapter`; `gremien` (the manifest's) limits the expected statements
-    to bodies the plan knows.
+    to bodies the plan knows. `beschluss` is the council's Beschluss on the plan
+    (`plan.fassungen.beschluss_of`) and `amendments` the adopted Punkte that act on this
+    chapter: a text the council adopted is shown as beschlossen, its changes since the
+    Lenkungsgruppe's acceptance as the council's, never as unapproved. The one rule behind
+    `lip status`, the site and the documents (`commands.fassungen.chapter_states`).
     """
     gender = chapter.get("gleichstellungsrelevant") is True
     fold, problems = replay(chapter.review, chapter=display_name(chapter), kap=chapter.id,
@@ -484,6 +530,9 @@ def chapter_state(chapter: Any, gremien: Any = None) -> ChapterState:
     _, submitted_sha = stand_of(fold.last_submission)
     missing = statements_due(fold, status, gremien)
     pending = status is ReviewStatus.VORGELEGT
+    adopted = beschluss if beschluss is not None and \
+        beschluss.covers(chapter.filename, current) else None
+    changed = bool(decision) and decided_sha != current
     return ChapterState(
         status=status,
         etappe=str(chapter.get("etappe", "")),
@@ -491,12 +540,16 @@ def chapter_state(chapter: Any, gremien: Any = None) -> ChapterState:
         last_decision=decision,
         open_vorgaben=open_vorgaben_of(decision) if not pending else [],
         missing_statements=missing,
-        changed_since_decision=bool(decision) and decided_sha != current,
+        # the council's Beschluss is the last decision on an adopted text
+        changed_since_decision=changed and adopted is None,
         changed_since_submission=bool(fold.last_submission) and submitted_sha != current,
         decided_commit=decided_commit or None,
         decided_text_sha256=decided_sha or None,
         statements=fold.statements,
         problems=problems,
+        beschluss=adopted,
+        amended_by_council=adopted is not None and changed,
+        amendments=tuple(amendments) if adopted is not None and changed else (),
     )
 
 
@@ -519,10 +572,10 @@ def check_final(plan: Any, report: Any) -> None:
     pins the text the chapter has now.
     """
     gremien = plan.manifest.gremien if plan.manifest else None
-    adopted = council_adopted_texts(plan)
+    beschluss = beschluss_of(plan)
     for chapter in plan.chapters:
-        state = chapter_state(chapter, gremien)
-        if state.is_final or adopted.get(chapter.filename) == chapter.text_sha256:
+        state = chapter_state(chapter, gremien, beschluss)
+        if state.is_final:
             continue
         if state.status is ReviewStatus.ANGENOMMEN:
             report.add(chapter.path,
@@ -536,14 +589,3 @@ def check_final(plan: Any, report: Any) -> None:
             report.add(chapter.path, chapter.line_of("review"), "review",
                        f"für die endgültige Fassung muss das Kapitel von der Lenkungsgruppe "
                        f"angenommen sein; Stand: {state.label}")
-
-
-def council_adopted_texts(plan: Any) -> dict[str, str]:
-    """{chapter file: SHA-256 of its text} as the council adopted it (the last Fassung with a
-    `beschluss`, written by `lip beschluss`): the council's decision supersedes the
-    Lenkungsgruppe's acceptance, so such a text is final without another acceptance."""
-    fassungen = plan.manifest.get("fassungen") if plan.manifest else None
-    for entry in reversed(fassungen if isinstance(fassungen, list) else []):
-        if isinstance(entry, dict) and entry.get("beschluss") and isinstance(entry.get("texte"), dict):
-            return {str(k): str(v) for k, v in entry["texte"].items()}
-    return {}
