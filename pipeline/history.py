@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -902,6 +903,7 @@ def create_branch(repo, name: str, parent: str, commits: list[PlannedCommit]) ->
     git = _git_module()
     g = repo.git
     head = parent
+    email = committer_email(repo)  # a Word author has no address: the importer's stands in
     try:
         with tempfile.TemporaryDirectory() as tmp:
             env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
@@ -912,7 +914,7 @@ def create_branch(repo, name: str, parent: str, commits: list[PlannedCommit]) ->
                 g.update_index("--add", *args, env=env)
                 tree = g.write_tree(env=env)
                 author = {"GIT_AUTHOR_NAME": planned.author or "unbekannt",
-                          "GIT_AUTHOR_EMAIL": planned.email}
+                          "GIT_AUTHOR_EMAIL": planned.email or email}
                 if planned.date:
                     author["GIT_AUTHOR_DATE"] = planned.date
                 head = g.commit_tree(tree, "-p", head, "-m", planned.message,
@@ -926,6 +928,36 @@ def create_branch(repo, name: str, parent: str, commits: list[PlannedCommit]) ->
 
 PROPOSAL_PREFIX = "vorschlag/"
 """Where `lip word-import` puts what comes back from Word: a branch each, never main."""
+
+SOURCE_TRAILER = "Lip-Word-Datei"
+"""Commit trailer of a proposal's commits: the SHA-256 of the Word file they came from."""
+
+
+def committer_email(repo) -> str:
+    """The e-mail address git would record for the committer (environment, then config);
+    '' when none is set."""
+    try:
+        ident = repo.git.var("GIT_COMMITTER_IDENT")
+    except _git_module().exc.GitCommandError:
+        return ""
+    m = re.search(r"<([^<>]*)>", ident)
+    return m.group(1).strip() if m else ""
+
+
+def proposal_from_file(repo, digest: str) -> tuple[str, bool] | None:
+    """(branch, taken in) of a `vorschlag/…` branch whose commits came from the Word file with
+    this SHA-256 (its SOURCE_TRAILER), or None; `taken in`: HEAD already contains it."""
+    git = _git_module()
+    try:
+        found = repo.git.log(f"--branches={PROPOSAL_PREFIX}*", "--source", "--format=%H %S",
+                             "-F", f"--grep={SOURCE_TRAILER}: {digest}", "-n", "1").strip()
+    except git.exc.GitCommandError:
+        return None
+    if not found:
+        return None
+    sha, _, ref = found.partition(" ")
+    branch = ref.removeprefix("refs/heads/")
+    return branch, is_ancestor(repo, sha, "HEAD")
 
 
 @dataclass(frozen=True)

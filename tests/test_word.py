@@ -327,6 +327,33 @@ def test_status_lists_the_proposals_not_yet_taken_in(repo, capsys, tmp_path):
     assert json.loads(lip(["status", "--json"], capsys)[1])["vorschlaege"] == []
 
 
+def test_the_same_file_twice_names_the_proposal_it_already_is(repo, capsys, tmp_path):
+    """A second import of the very same file makes no second branch: lip names the one that
+    holds it, and says how to import it anew. The commits carry the importer's address."""
+    exported = export(capsys, "bildung")
+    path = tmp_path / "zweimal.docx"
+    path.write_bytes(word_edit(exported.read_bytes(), "nach wie vor ", delete=True,
+                               author="Petra Word"))
+    _, branch = imported(capsys, path)
+    assert repo.git.log("-1", "--format=%an <%ae>", branch) == "Petra Word <fachberatung@example.org>"
+    before = branches(repo)
+    code, out, err = lip(["word-import", str(path)], capsys)
+    assert code == 1 and out == ""
+    assert err == (f"Fehler: zweimal.docx: diese Datei (gleicher Inhalt) wurde bereits "
+                   f"übernommen: Branch {branch} und wartet dort; ansehen: lip redline main "
+                   f"{branch}. Es wurde kein neuer Vorschlag angelegt. Soll sie dennoch neu "
+                   f"übernommen werden, erst den Branch löschen (git branch -D {branch}), dann "
+                   f"erneut lip word-import zweimal.docx\n")
+    assert branches(repo) == before
+    head = repo.head.commit.hexsha
+    repo.git.merge("--no-edit", branch)
+    code, _, err = lip(["word-import", str(path)], capsys)
+    assert code == 1 and "ist schon in den Arbeitsstand übernommen" in err
+    repo.git.reset("-q", "--hard", head)
+    repo.git.branch("-D", branch)  # dropped: the file may come in again
+    assert imported(capsys, path)[1] == branch
+
+
 def test_a_proposal_of_comments_alone_says_so_in_the_status(repo, capsys, tmp_path):
     exported = export(capsys, "bildung")
     data = word_edit(exported.read_bytes(), "Schulplatzvergabe", comment="Wer finanziert das?",

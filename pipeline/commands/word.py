@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import os
 import re
 import tempfile
@@ -143,6 +144,31 @@ def _read_input(path: Path) -> bytes:
         raise WordInputError(f"{path}: lässt sich nicht lesen: {os_error_text(e)}") from None
 
 
+def _refuse_twice(repo, data: bytes, name: str) -> str:
+    """The file's SHA-256 (for the proposal's commits); refused when a proposal branch holds
+    this very file already: a second import would only be the same proposal again."""
+    from pipeline import history
+
+    digest = hashlib.sha256(data).hexdigest()
+    found = history.proposal_from_file(repo, digest)
+    if found is not None:
+        branch, taken_in = found
+        state = ("und ist schon in den Arbeitsstand übernommen" if taken_in
+                 else f"und wartet dort; ansehen: lip redline main {branch}")
+        raise WordError(f"{name}: diese Datei (gleicher Inhalt) wurde bereits übernommen: Branch "
+                        f"{branch} {state}. Es wurde kein neuer Vorschlag angelegt. Soll sie "
+                        f"dennoch neu übernommen werden, erst den Branch löschen (git branch -D "
+                        f"{branch}), dann erneut lip word-import {name}")
+    return digest
+
+
+def _with_source(message: str, digest: str) -> str:
+    """A proposal commit's message with the trailer naming the Word file it came from."""
+    from pipeline import history
+
+    return f"{message}\n\n{history.SOURCE_TRAILER}: {digest}\n"
+
+
 def _date_of(iso: str) -> str:
     return iso[:10] if re.match(r"\d{4}-\d{2}-\d{2}", iso or "") else dt.date.today().isoformat()
 
@@ -213,6 +239,7 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
         raise WordInputError(f"{name}: stammt aus einem anderen Plan (Repository mit erstem "
                              f"Commit {prov['lip-plan'][:10]}, hier {plan_id[:10]}); bitte im "
                              f"Repository dieses Plans übernehmen")
+    digest = _refuse_twice(repo, data, name)
     plan = load_plan(plan_dir)
     targets: dict[str, _Target] = {}
     problems: list[str] = []
@@ -336,7 +363,7 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
         else:
             message = (f"{where}: {counted(n, 'Änderung', 'Änderungen')} von {who} aus Word "
                        f"übernommen ({name})")
-        commits.append(history.PlannedCommit(files, message, who, date))
+        commits.append(history.PlannedCommit(files, _with_source(message, digest), who, date))
         summary.append((who, date, n))
     comments_file = ""
     comment_count = sum(len(t.reading.comments) for t in targets.values())
@@ -352,8 +379,8 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
         n = len(sub.comments)
         commits.append(history.PlannedCommit(  # git has one author: the first commenter
             {comments_file: text.encode("utf-8")},
-            f"{target.chapter.title}: {counted(n, 'Anmerkung', 'Anmerkungen')} von "
-            f"{', '.join(authors)} aus Word ({name})",
+            _with_source(f"{target.chapter.title}: {counted(n, 'Anmerkung', 'Anmerkungen')} "
+                         f"von {', '.join(authors)} aus Word ({name})", digest),
             authors[0] or "unbekannt", max(c.date for c in sub.comments)))
     if not commits:
         formats = counted(package.format_changes, "reinen Formatänderung",
@@ -447,6 +474,7 @@ def import_draft(plan_dir: Path, kapitel: str, docx: Path) -> DraftResult:
     data = _read_input(docx)
     package = open_docx(data, docx.name)
     repo = history.open_repo(plan_dir if plan_dir.exists() else Path.cwd())
+    digest = _refuse_twice(repo, data, docx.name)
     plan = load_plan(plan_dir)
     chapter = plan.chapter(kapitel)
     relpath = history.repo_path(repo, plan_dir / chapter.filename)
@@ -505,5 +533,6 @@ def import_draft(plan_dir: Path, kapitel: str, docx: Path) -> DraftResult:
     message = (f"{chapter.title}: neuer Text aus dem Word-Entwurf {docx.name} "
                f"({counted(len(draft.blocks), 'Absatz', 'Absätze')})")
     history.create_branch(repo, branch, history.head_sha(repo),
-                          [history.PlannedCommit(committed, message, author, "")])
+                          [history.PlannedCommit(committed, _with_source(message, digest),
+                                                 author, "")])
     return DraftResult(branch, chapter, len(draft.blocks), sorted(images), problems)
