@@ -510,7 +510,7 @@ def status_command(plan_dir: Path, as_json: bool) -> None:
                                "nicht_gelesen": [d.to_json() for d in status.unreadable]},
                               ensure_ascii=False, indent=2))
     else:
-        _print_status(rows)
+        _print_status(rows, status.unread_chapters)
         _print_proposals(status.proposals)
     if status.unreadable:  # a chapter missing from the list must not go unnoticed
         for d in status.unreadable:
@@ -521,22 +521,37 @@ def status_command(plan_dir: Path, as_json: bool) -> None:
         raise SystemExit(1)
 
 
-def _print_status(rows: list) -> None:
+def _print_unread(unread: list, color: bool | None) -> None:
+    """Chapters that could not be read, in the place they would stand (not left out)."""
+    for path, _part, problem, _before in unread:
+        why = f"{problem.message} (Zeile {problem.line or 1})" if problem else "fehlt"
+        click.echo(f"  ?  {path}  " + click.style(f"nicht lesbar: {why}; siehe lip check",
+                                                  fg="red", bold=True), color=color)
+
+
+def _print_status(rows: list, unread: list = ()) -> None:
     from pipeline.commands.status import german_date
 
     color = False if os.environ.get("NO_COLOR") else None
     final = sum(r.endgueltig for r in rows)
-    click.echo(click.style(f"Stand der Beratung: {len(rows)} Kapitel, {final} in der jetzigen "
+    count = (f"{len(rows) + len(unread)} Kapitel, davon {len(unread)} nicht lesbar" if unread
+             else f"{len(rows)} Kapitel")
+    click.echo(click.style(f"Stand der Beratung: {count}, {final} in der jetzigen "
                            f"Fassung angenommen", bold=True), color=color)
     part = None
     width = min(max((len(r.titel) for r in rows), default=10), 54)
     for r in rows:
         if r.teil != part:
+            _print_unread([u for u in unread if u[1] == part and u[3] is None], color)
             part = r.teil
             in_part = [x for x in rows if x.teil == part]
             done = sum(x.endgueltig for x in in_part)
-            click.echo(click.style(f"\n{part} – Etappe {r.etappe} ({done} von {len(in_part)} "
-                                   f"angenommen)", bold=True), color=color)
+            lost = sum(u[1] == part for u in unread)
+            more = f", {lost} nicht lesbar" if lost else ""
+            click.echo(click.style(f"\n{part} – Etappe {r.etappe} ({done} von "
+                                   f"{len(in_part) + lost} angenommen{more})", bold=True),
+                       color=color)
+        _print_unread([u for u in unread if u[3] == r.datei], color)
         stale = r.seit_entscheidung_geaendert and r.status == "angenommen"
         fg = "yellow" if stale else _STATUS_COLOURS.get(r.status)
         title = r.titel if len(r.titel) <= width else r.titel[:width - 1] + "…"
@@ -554,6 +569,9 @@ def _print_status(rows: list) -> None:
         if r.probleme:
             notes.append(f"Beratungsverlauf fehlerhaft ({len(r.probleme)}), siehe lip check")
         click.echo(click.style(f"     {' · '.join(notes)}", dim=True), color=color)
+    shown = {r.teil for r in rows}
+    _print_unread([u for u in unread if (u[1] == part and u[3] is None)
+                   or u[1] not in shown], color)
 
 
 def _print_proposals(proposals: list) -> None:
@@ -566,14 +584,27 @@ def _print_proposals(proposals: list) -> None:
     click.echo(click.style(f"\nOffene Vorschläge aus Word ({len(proposals)}, noch nicht "
                            f"übernommen)", bold=True), color=color)
     for p in proposals:
-        click.echo(f"  {p.branch}", color=color)
+        click.echo(f"  {p.branch}" + (click.style("  veraltet", fg="yellow", bold=True)
+                                      if p.veraltet else ""), color=color)
         what = [", ".join(p.kapitel), p.woerter] if p.kapitel else []
         if p.anmerkungen:
             what.append("mit Anmerkungen" if p.kapitel else "nur Anmerkungen")
         what.append(f"{', '.join(p.autoren)}, {german_date(p.datum)}")
         click.echo(click.style(f"     {' · '.join(what)}", dim=True), color=color)
-    click.echo(click.style("     Ansehen: lip redline main BRANCH · übernehmen: git merge BRANCH · "
-                           "verwerfen: git branch -D BRANCH", dim=True), color=color)
+        if p.veraltet:  # git merge would stop in a conflict: say so, and what works instead
+            click.echo("     seitdem auch im Arbeitsstand geändert, git merge ergäbe einen "
+                       "Konflikt:", color=color)
+            for where in p.veraltet:
+                click.echo(f"       {where}", color=color)
+            export = " ".join(p.veraltet_kapitel) or "KAPITEL"
+            click.echo(click.style(
+                f"     Ansehen: lip redline {p.basis[:7]} {p.branch} · übernehmen: lip "
+                f"word-export {export}, die Änderungen in der neuen Datei wiederholen, lip "
+                f"word-import DATEI.docx · verwerfen: git branch -D {p.branch}", dim=True),
+                color=color)
+    if any(not p.veraltet for p in proposals):
+        click.echo(click.style("     Ansehen: lip redline main BRANCH · übernehmen: git merge "
+                               "BRANCH · verwerfen: git branch -D BRANCH", dim=True), color=color)
 
 
 @cli.command("verlauf")

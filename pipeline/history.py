@@ -976,6 +976,22 @@ class Proposal:
     """The files it changes since `base`."""
 
 
+def merge_conflicts(repo, tip: str, head: str = "HEAD") -> list[str] | None:
+    """The files a `git merge tip` into `head` would leave in conflict ([] when it merges
+    cleanly), computed in git's object store alone (`git merge-tree --write-tree`): the
+    working tree, the index and HEAD stay as they are. None when git cannot tell (older
+    than 2.38)."""
+    try:
+        proc = subprocess.run(["git", "-C", str(repo.working_tree_dir), "merge-tree",
+                               "--write-tree", "--name-only", "--no-messages", head, tip],
+                              capture_output=True, text=True, check=False)
+    except OSError:
+        raise GitError(GIT_MISSING) from None
+    if proc.returncode not in (0, 1):  # an old git without --write-tree, or no such commit
+        return None
+    return [line for line in proc.stdout.splitlines()[1:] if line]
+
+
 def open_proposals(repo) -> list[Proposal]:
     """The `vorschlag/…` branches not yet merged into HEAD, oldest first."""
     git = _git_module()

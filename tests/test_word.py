@@ -319,7 +319,8 @@ def test_status_lists_the_proposals_not_yet_taken_in(repo, capsys, tmp_path):
         "branch": branch, "kapitel": ["1 Bildung"], "autoren": ["Petra Word", "Max Zwei"],
         "datum": "2026-11-30", "woerter_hinzu": 3, "woerter_entfernt": 4,
         "woerter": "3 Wörter eingefügt, 4 Wörter gestrichen",
-        "anmerkungen": ["plan/anmerkungen/bildung-2026-11-30.md"]}]
+        "anmerkungen": ["plan/anmerkungen/bildung-2026-11-30.md"],
+        "basis": repo.head.commit.hexsha, "veraltet": [], "veraltet_kapitel": []}]
 
     repo.git.merge("--no-edit", branch)
     code, out, _ = lip(["status"], capsys)
@@ -415,6 +416,42 @@ def test_overlapping_changes_are_reported_not_applied(repo, capsys, tmp_path):
     assert "in beiden Fassungen geändert" in err
     assert "immer noch" in err and "jetzt im Kapitel" in err and "in Word" in err
     assert branches(repo) == before
+
+
+def test_status_marks_a_proposal_main_has_overtaken_and_names_a_conflicted_chapter(
+        repo, capsys, tmp_path):
+    """A proposal whose paragraph changed on main since is not offered for `git merge` (it
+    would conflict): status says why and what works. During the conflicted merge the
+    chapter with git's markers stays in the list, named, and status exits 1."""
+    exported = export(capsys, "bildung")
+    path = tmp_path / "ueberholt.docx"
+    path.write_bytes(word_edit(exported.read_bytes(), "nach wie vor ", delete=True))
+    _, branch = imported(capsys, path)
+    base = repo.head.commit.hexsha[:7]
+    _commit_edit(repo, "aber nach wie vor stark", "aber immer noch stark")
+    code, out, err = lip(["status"], capsys)
+    assert code == 0, err
+    tail = out.split("\nOffene Vorschläge aus Word (1, noch nicht übernommen)\n", 1)[1]
+    assert tail.splitlines() == [
+        f"  {branch}  veraltet",
+        "     1 Bildung · 0 Wörter eingefügt, 3 Wörter gestrichen · Petra Word, 30.11.2026",
+        "     seitdem auch im Arbeitsstand geändert, git merge ergäbe einen Konflikt:",
+        "       1 Bildung: Absatz „Bildung ist der wichtigste Schlüssel zu Teilhabe. In "
+        "Hannover hängen …“",
+        f"     Ansehen: lip redline {base} {branch} · übernehmen: lip word-export 1, die "
+        f"Änderungen in der neuen Datei wiederholen, lip word-import DATEI.docx · verwerfen: "
+        f"git branch -D {branch}"]
+    proposal = json.loads(lip(["status", "--json"], capsys)[1])["vorschlaege"][0]
+    assert proposal["veraltet_kapitel"] == ["1"] and len(proposal["veraltet"]) == 1
+
+    with pytest.raises(git.GitCommandError):
+        repo.git.merge("--no-edit", branch)
+    code, out, err = lip(["status"], capsys)
+    assert code == 1
+    assert out.startswith("Stand der Beratung: 13 Kapitel, davon 1 nicht lesbar, ")
+    assert re.search(r"\(1 von 6 angenommen, 1 nicht lesbar\)\n  \?  plan/11-bildung\.md  nicht lesbar: Konfliktmarke '<<<<<<<' aus "
+                     r"einem Git-Merge: .* \(Zeile \d+\); siehe lip check\n", out)
+    assert "plan/11-bildung.md:" in err and "Konfliktmarke" in err
 
 
 # --- bad input: a German message, an exit code, nothing written -------------------------------
