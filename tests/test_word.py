@@ -415,6 +415,13 @@ def test_overlapping_changes_are_reported_not_applied(repo, capsys, tmp_path):
     assert code == 1
     assert "in beiden Fassungen geändert" in err
     assert "immer noch" in err and "jetzt im Kapitel" in err and "in Word" in err
+    line = next(n for n, text in enumerate(Path("plan/11-bildung.md").read_text(
+        encoding="utf-8").splitlines(), 1) if "immer noch stark" in text)
+    assert f"\nplan/11-bildung.md:{line}:\n  Absatz „Bildung ist der wichtigste" in err
+    assert err.endswith("\nSo geht es weiter: mit 'lip word-export bildung' den jetzigen Stand "
+                        "ausgeben, die Änderungen aus konflikt.docx dort wiederholen (an diesen "
+                        "Absätzen mit Blick auf die jetzige Fassung) und die neue Datei mit "
+                        "'lip word-import' übernehmen\n")
     assert branches(repo) == before
 
 

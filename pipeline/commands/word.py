@@ -318,6 +318,7 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
     # three-way where a chapter moved on since the export
     merged = False
     conflicts: list[str] = []
+    stale: dict[str, Chapter] = {}
     final: dict[str, list[str]] = {}
     for cid, target in targets.items():
         bodies = target.proposal.bodies
@@ -328,15 +329,23 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
             out = []
             for body in bodies:
                 result = merge3(target.base.body, target.head.body, body)
-                conflicts += [f"{target.chapter.path}:\n{c}" for c in result.conflicts
-                              if f"{target.chapter.path}:\n{c}" not in conflicts]
+                for c, line in zip(result.conflicts, result.lines, strict=True):
+                    where = f"{target.chapter.path}:{target.head.body_first_line + line}:\n{c}"
+                    if where not in conflicts:
+                        conflicts.append(where)
+                        stale.setdefault(cid, target.chapter)
                 out.append(result.text)
             bodies = out
         final[cid] = bodies
     if conflicts:
+        export = " ".join(ch.id for ch in stale.values())
         raise WordError(f"{name}: das Kapitel wurde seit dem Export geändert, und diese Absätze "
                         f"wurden in beiden Fassungen geändert – nichts wurde übernommen:\n"
-                        + "\n".join(conflicts))
+                        + "\n".join(conflicts)
+                        + f"\nSo geht es weiter: mit 'lip word-export {export}' den jetzigen Stand "
+                          f"ausgeben, die Änderungen aus {name} dort wiederholen (an diesen "
+                          f"Absätzen mit Blick auf die jetzige Fassung) und die neue Datei "
+                          f"mit 'lip word-import' übernehmen")
     views = [UNTRACKED, *order]
     commits: list[history.PlannedCommit] = []
     summary = []
