@@ -815,6 +815,34 @@ def test_changes_in_the_generated_annex_are_not_importable(built_repo, capsys, t
     assert branches(repo) == before
 
 
+def test_a_change_in_the_antrag_names_lip_yaml_and_the_way_on(built_repo, capsys, tmp_path):
+    """The Antrag of the whole-plan DOCX comes from plan/lip.yaml (drucksache.antrag): the
+    message names that file, line and field, and says that the valid chapter edit was not
+    taken either, and how to go on."""
+    repo, data = built_repo
+    data = word_edit(data, "vierten Quartal 2022", insert=" (spätestens 2023)",
+                     author="Klaus Rat")
+    data = word_edit(data, "nach wie vor ", delete=True, author="Erika Muster")
+    path = tmp_path / "antrag.docx"
+    path.write_bytes(data)
+    before = branches(repo)
+    code, out, err = lip(["word-import", str(path)], capsys)
+    assert code == 1 and out == ""
+    line = next(n for n, text in enumerate(Path("plan/lip.yaml").read_text(
+        encoding="utf-8").splitlines(), 1) if "2. die Verwaltung zu beauftragen" in text)
+    assert err == (
+        "Fehler: antrag.docx: Absatz 22 (‚die Verwaltung zu beauftragen, dem Inter‘) im Teil "
+        f"„Antrag“ der Drucksache: dieser Text steht in plan/lip.yaml:{line}, Feld "
+        "drucksache.antrag; bitte dort ändern, aus Word ist er nicht übernehmbar\n"
+        "Nichts wurde übernommen, auch nicht die übernehmbaren Änderungen in Kapitel 1 Bildung "
+        "(1 Änderung): eine Datei wird ganz oder gar nicht übernommen. So geht es weiter: die "
+        "oben genannten Änderungen in Word ablehnen (Überprüfen › Ablehnen; in LibreOffice "
+        "Bearbeiten › Änderungen verfolgen › Verwalten), die Datei speichern und erneut "
+        "übernehmen (lip word-import antrag.docx); den Text der Drucksache in plan/lip.yaml "
+        "ändern und committen\n")
+    assert branches(repo) == before
+
+
 @pytest.mark.slow
 def test_an_unchanged_file_changes_nothing_in_any_chapter(built_repo, capsys, tmp_path):
     """Whatever pandoc makes of the Markdown (captions above tables, footnotes apart, links,

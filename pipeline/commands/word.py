@@ -16,7 +16,7 @@ from pathlib import Path
 from pipeline.assemble import Assembled, Part, chapter_markdown
 from pipeline.errors import PipelineError
 from pipeline.files import os_error_text, write_atomic
-from pipeline.plan import COMMENTS_DIR, Chapter, Plan, load_plan
+from pipeline.plan import COMMENTS_DIR, MANIFEST_NAME, PLAN_DIR, Chapter, Plan, load_plan
 from pipeline.plan.frontmatter import decode, split
 from pipeline.plan.model import text_hash
 from pipeline.word.package import MAX_DOCX_BYTES, WordInputError, open_docx
@@ -24,6 +24,7 @@ from pipeline.word.tracked import by_chapter
 from pipeline.wording import counted, slug
 
 EXPORT_DIR = Path("build") / "word"
+MANIFEST_PATH = f"{PLAN_DIR}/{MANIFEST_NAME}"
 TOC_TITLE = "Table of Contents"
 """pandoc's title of the table of contents the Word backend adds (generated, not plan text)."""
 
@@ -199,6 +200,49 @@ class _Target:
     proposal: object = None
 
 
+DRUCKSACHE_FIELDS = {"titel": "Titel", "beratungsfolge": "Beratungsfolge", "antrag": "Antrag",
+                     "gender": "Berücksichtigung von Gender-Aspekten",
+                     "kosten": "Kostentabelle", "begruendung": "Begründung des Antrages"}
+"""The Drucksache's parts that `lip build` writes from plan/lip.yaml, with their headings."""
+
+
+def _drucksache_field(plan: Plan, text: str) -> tuple[str, str, int] | None:
+    """(field, heading, line in lip.yaml) of the Drucksache text in plan/lip.yaml that a
+    Word paragraph of the whole-plan DOCX shows (its text with all changes undone)."""
+    from pipeline.plan import frontmatter
+    from pipeline.word.source import key, plain_map
+
+    wanted = key(text)
+    drucksache = plan.manifest.get("drucksache") if plan.manifest else None
+    if not wanted or not isinstance(drucksache, dict):
+        return None
+    for name, heading in DRUCKSACHE_FIELDS.items():
+        value = drucksache.get(name)
+        items = value if isinstance(value, list) else [value]
+        for i, item in enumerate(items):
+            texts = [str(v) for v in item.values()] if isinstance(item, dict) else [str(item)]
+            for paragraph in (p for t in texts for p in re.split(r"\n\s*\n", t)):
+                plain = key(plain_map(re.sub(r"^\s*(?:\d+[.)]|[-*])\s+", "", paragraph))[0])
+                if plain and (plain == wanted or (len(wanted) > 20 and wanted in plain)):
+                    path = ("drucksache", name, i) if isinstance(value, list) else \
+                        ("drucksache", name)
+                    line = frontmatter.line_of(plan.manifest.data, path, 1)
+                    return name, heading, _line_of_text(plan, line, paragraph)
+    return None
+
+
+def _line_of_text(plan: Plan, line: int, paragraph: str) -> int:
+    """The line of lip.yaml, at or after `line`, where `paragraph` (a block's part) starts."""
+    raw = plan.files.get(MANIFEST_NAME)
+    start = paragraph.strip()[:30]
+    if isinstance(raw, bytes) and start:
+        lines = raw.decode("utf-8", "replace").splitlines()
+        for n in range(line - 1, len(lines)):
+            if start in lines[n]:
+                return n + 1
+    return line
+
+
 def _provenance_hashes(prov: dict[str, str]) -> dict[str, str]:
     """Chapter id -> exported text hash, for a chapter export and for a whole-plan DOCX."""
     ids = prov.get("lip-kapitel", "").split()
@@ -282,10 +326,20 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
         parts, outside = {only: reading}, []
     else:
         parts, outside = by_chapter(reading, headings)
+    in_manifest = False
     for o in outside:
         leaf = reading.leaves[o.leaf]
         if leaf.changes:
             text = leaf.view(frozenset(c.author for c in leaf.changes))
+            source = _drucksache_field(plan, leaf.view(frozenset()))
+            if source is not None:
+                field_name, heading, line = source
+                in_manifest = True
+                problems.append(f"{name}: Absatz {leaf.number} (‚{text[:40]}‘) im Teil "
+                                f"„{heading}“ der Drucksache: dieser Text steht in "
+                                f"{MANIFEST_PATH}:{line}, Feld drucksache.{field_name}; bitte "
+                                f"dort ändern, aus Word ist er nicht übernehmbar")
+                continue
             part = f"„{o.part}“" if o.part else "Titel und Inhaltsverzeichnis"
             problems.append(f"{name}: Absatz {leaf.number} (‚{text[:40]}‘) in {part}: diesen "
                             f"Teil erzeugt lip, Änderungen daran sind nicht übernehmbar")
@@ -307,7 +361,9 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
         problems += [f"{name}: {p}" for p in target.proposal.problems]
         notes += target.proposal.notes
     if problems:
-        raise WordInputError("\n".join(problems) + "\nNichts wurde übernommen.")
+        raise WordInputError("\n".join(problems) + "\n" + _nothing_taken(
+            name, [t for t in targets.values() if t.proposal and not t.proposal.problems],
+            in_manifest))
     if package.format_changes:
         formats = counted(package.format_changes, "reine Formatänderung", "reine Formatänderungen")
         notes.append(f"{formats} (Schrift, Absatzformat) nicht übernommen: der Plan legt die "
@@ -417,6 +473,24 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
         or [t.chapter for t in targets.values()]
     return ImportResult(branch, named[0], summary, comment_count, comments_file, notes, merged,
                         named)
+
+
+def _nothing_taken(name: str, fine: list[_Target], in_manifest: bool) -> str:
+    """The end of a refused import: that the file's other, valid changes were not taken
+    either (a file comes in whole or not at all), and how to go on."""
+    valid = [f"{t.chapter.number} {t.chapter.title} "
+             f"({counted(len(t.reading.changes), 'Änderung', 'Änderungen')})"
+             for t in fine if t.reading.changes]
+    if not valid:
+        return "Nichts wurde übernommen."
+    where = "; ".join(valid)
+    manifest = (f"; den Text der Drucksache in {MANIFEST_PATH} ändern und committen"
+                if in_manifest else "")
+    return (f"Nichts wurde übernommen, auch nicht die übernehmbaren Änderungen in Kapitel "
+            f"{where}: eine Datei wird ganz oder gar nicht übernommen. So geht es weiter: die "
+            f"oben genannten Änderungen in Word ablehnen (Überprüfen › Ablehnen; in "
+            f"LibreOffice Bearbeiten › Änderungen verfolgen › Verwalten), die Datei speichern "
+            f"und erneut übernehmen (lip word-import {name}){manifest}")
 
 
 def _check_proposal(plan: Plan, changed: dict[str, bytes]) -> list[str]:
