@@ -3,6 +3,7 @@ changes) or as OOXML the way Word writes it, import it as a proposal branch."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
@@ -72,6 +73,12 @@ def test_export_carries_commit_chapter_and_text_hash(repo, capsys):
     assert props["lip-plan"] == repo.head.commit.hexsha  # the first commit names the plan
     document = zipfile.ZipFile(path).read("word/document.xml").decode()
     assert "Maßnahme 1.1.1: Sprachbildung im Kita-Alltag verankern" in document
+    # the page header tells a reviewer the date of the text, not its commit
+    headers = "".join(zipfile.ZipFile(path).read(n).decode()
+                      for n in zipfile.ZipFile(path).namelist() if n.startswith("word/header"))
+    date = repo.head.commit.committed_datetime.astimezone(dt.UTC).strftime("%d.%m.%Y")
+    assert f"zur Überarbeitung, Stand {date}" in headers
+    assert repo.head.commit.hexsha[:7] not in headers
     assert "Federführung" in document
 
 

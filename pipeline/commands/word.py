@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.assemble import Assembled, Part, chapter_markdown
+from pipeline.dates import german_date
 from pipeline.errors import PipelineError
 from pipeline.files import os_error_text, write_atomic
 from pipeline.plan import COMMENTS_DIR, MANIFEST_NAME, PLAN_DIR, Chapter, Plan, load_plan
@@ -86,7 +87,8 @@ def export(plan_dir: Path, kapitel: list[str], *, rev: str | None = None,
             meta = {"lang": "de-DE", "toc-title": "Inhalt",  # no title: it would be a paragraph
                     **export_metadata(chapter, source.commit or "", plan_id)}
             header = {"titel": plan.title, "kurztitel": f"{chapter.number} {chapter.title}",
-                      "fassung": f"zur Überarbeitung, Stand {(source.commit or '')[:7]}",
+                      # a reviewer reads a date; the commit stays in the file's properties
+                      "fassung": f"zur Überarbeitung, Stand {german_date(source.time)}",
                       "entwurf": True}
             doc = Assembled([Part(chapter.anchor, chapter_markdown(chapter), chapter.path)],
                             meta, header)
