@@ -976,6 +976,24 @@ class Proposal:
     """The files it changes since `base`."""
 
 
+def authors_between(repo, old: str, new: str, path: str | None = None) -> list[str]:
+    """The authors of the commits in `new` but not in `old` (touching `path`, if given), in
+    the order they first changed something: who wrote a proposal's changes."""
+    git = _git_module()
+    try:
+        log = repo.git.log("--reverse", "--format=%an", f"{old}..{new}",
+                           *(["--", path] if path else []))
+    except git.exc.GitCommandError:
+        return []
+    return list(dict.fromkeys(name for name in log.splitlines() if name))
+
+
+def author_date(repo, rev: str) -> dt.datetime:
+    """When the change of commit `rev` was made (its author date: for a proposal, the
+    reviewer's date in Word)."""
+    return repo.commit(resolve(repo, rev).sha).authored_datetime
+
+
 def merge_conflicts(repo, tip: str, head: str = "HEAD") -> list[str] | None:
     """The files a `git merge tip` into `head` would leave in conflict ([] when it merges
     cleanly), computed in git's object store alone (`git merge-tree --write-tree`): the

@@ -362,6 +362,30 @@ def test_the_same_file_twice_names_the_proposal_it_already_is(repo, capsys, tmp_
     assert imported(capsys, path)[1] == branch
 
 
+def test_the_redline_of_a_proposal_credits_its_reviewers_and_is_titled_as_a_proposal(
+        repo, capsys):
+    """`lip redline main vorschlag/…`: the tracked changes are the reviewers' (the authors of
+    the branch's commits), not the Expert*innengruppe's; the title names the proposal."""
+    exported = export(capsys, "bildung")
+    data = word_edit(exported.read_bytes(), "nach wie vor ", delete=True, author="Petra Word")
+    data = word_edit(data, "Kita-Lots", insert="innen und Lots", author="Max Zwei")
+    path = Path("build") / "zwei.docx"
+    path.write_bytes(data)
+    _, branch = imported(capsys, path)
+    code, out, err = lip(["redline", "main", branch, "--format", "docx"], capsys)
+    assert code == 0, err
+    folder = Path("build/redline") / f"main..{branch.replace('/', '-')}"
+    docx = zipfile.ZipFile(folder / "redline.docx")
+    authors = set(re.findall(r'w:author="([^"]*)"', docx.read("word/document.xml").decode()))
+    assert authors == {"Petra Word, Max Zwei"}
+    title = "Vorschlag aus Word (Petra Word u. a., 30.11.2026)"
+    assert f"<dc:title>{title} gegenüber main</dc:title>" in docx.read("docProps/core.xml").decode()
+    summary = json.loads((folder / "zusammenfassung.json").read_text(encoding="utf-8"))
+    by_id = {c["id"]: c["autor"] for c in summary["kapitel"]}
+    assert summary["neu"] == title and by_id["bildung"] == "Petra Word, Max Zwei"
+    assert by_id["soziales"] == "Expert*innengruppe Soziales"  # no change, no reviewer
+
+
 def test_a_proposal_of_comments_alone_says_so_in_the_status(repo, capsys, tmp_path):
     exported = export(capsys, "bildung")
     data = word_edit(exported.read_bytes(), "Schulplatzvergabe", comment="Wer finanziert das?",
