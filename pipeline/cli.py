@@ -492,8 +492,10 @@ def status_command(plan_dir: Path, as_json: bool) -> None:
 
     Je Kapitel: Teil, Etappe, Expert*innengruppe, Stand, letzte Entscheidung, offene Vorgaben,
     fehlende Stellungnahmen und ob der Text seit der Entscheidung geändert wurde; darunter die
-    Vorschläge aus Word (lip word-import), die noch nicht übernommen sind. Farben nur im
-    Terminal (NO_COLOR schaltet sie ab).
+    Vorschläge aus Word (lip word-import), die noch nicht übernommen sind; einer, der sich
+    nicht mehr ohne Konflikt mit git merge übernehmen lässt, heißt „veraltet“ und nennt die
+    Absätze und den Weg, der geht. Ein Kapitel, das sich nicht lesen lässt, steht mit dem
+    Grund an seinem Platz (Exit-Code 1). Farben nur im Terminal (NO_COLOR schaltet sie ab).
 
     \b
     Beispiel:
@@ -516,8 +518,8 @@ def status_command(plan_dir: Path, as_json: bool) -> None:
         for d in status.unreadable:
             click.echo(str(d), err=True)
         problems = counted(len(status.unreadable), "Problem", "Probleme")
-        click.echo(f"{problems} beim Lesen des Plans; diese Dateien fehlen im Stand. Details "
-                   f"mit 'lip check'.", err=True)
+        click.echo(f"{problems} beim Lesen des Plans; ein solches Kapitel steht ohne seinen "
+                   f"Stand in der Liste. Details mit 'lip check'.", err=True)
         raise SystemExit(1)
 
 
