@@ -497,8 +497,10 @@ def status_command(plan_dir: Path, as_json: bool) -> None:
 
     Je Kapitel: Teil, Etappe, Expert*innengruppe, Stand, letzte Entscheidung, offene Vorgaben,
     fehlende Stellungnahmen und ob der Text seit der Entscheidung geändert wurde; darunter die
-    Vorschläge aus Word (lip word-import), die noch nicht übernommen sind. Farben nur im
-    Terminal (NO_COLOR schaltet sie ab).
+    Vorschläge aus Word (lip word-import), die noch nicht übernommen sind; einer, der sich
+    nicht mehr ohne Konflikt mit git merge übernehmen lässt, heißt „veraltet“ und nennt die
+    Absätze und den Weg, der geht. Ein Kapitel, das sich nicht lesen lässt, steht mit dem
+    Grund an seinem Platz (Exit-Code 1). Farben nur im Terminal (NO_COLOR schaltet sie ab).
 
     \b
     Beispiel:
@@ -515,18 +517,26 @@ def status_command(plan_dir: Path, as_json: bool) -> None:
                                "nicht_gelesen": [d.to_json() for d in status.unreadable]},
                               ensure_ascii=False, indent=2))
     else:
-        _print_status(rows, status.summary)
+        _print_status(rows, status.summary, status.unread_chapters)
         _print_proposals(status.proposals)
     if status.unreadable:  # a chapter missing from the list must not go unnoticed
         for d in status.unreadable:
             click.echo(str(d), err=True)
         problems = counted(len(status.unreadable), "Problem", "Probleme")
-        click.echo(f"{problems} beim Lesen des Plans; diese Dateien fehlen im Stand. Details "
-                   f"mit 'lip check'.", err=True)
+        click.echo(f"{problems} beim Lesen des Plans; ein solches Kapitel steht ohne seinen "
+                   f"Stand in der Liste. Details mit 'lip check'.", err=True)
         raise SystemExit(1)
 
 
-def _print_status(rows: list, summary: str) -> None:
+def _print_unread(unread: list, color: bool | None) -> None:
+    """Chapters that could not be read, in the place they would stand (not left out)."""
+    for path, _part, problem, _before in unread:
+        why = f"{problem.message} (Zeile {problem.line or 1})" if problem else "fehlt"
+        click.echo(f"  ?  {path}  " + click.style(f"nicht lesbar: {why}; siehe lip check",
+                                                  fg="red", bold=True), color=color)
+
+
+def _print_status(rows: list, summary: str, unread: list = ()) -> None:
     from pipeline.commands.status import final_count, german_date
 
     color = False if os.environ.get("NO_COLOR") else None
@@ -535,10 +545,14 @@ def _print_status(rows: list, summary: str) -> None:
     width = min(max((len(r.titel) for r in rows), default=10), 54)
     for r in rows:
         if r.teil != part:
+            _print_unread([u for u in unread if u[1] == part and u[3] is None], color)
             part = r.teil
             in_part = [x for x in rows if x.teil == part]
+            lost = sum(u[1] == part for u in unread)
             click.echo(click.style(f"\n{part} – Etappe {r.etappe} "
-                                   f"({final_count(in_part, short=True)})", bold=True), color=color)
+                                   f"({final_count(in_part, short=True, unread=lost)})",
+                                   bold=True), color=color)
+        _print_unread([u for u in unread if u[3] == r.datei], color)
         stale = r.seit_entscheidung_geaendert and r.status == "angenommen"
         fg = "yellow" if stale else _STATUS_COLOURS.get(r.status)
         title = r.titel if len(r.titel) <= width else r.titel[:width - 1] + "…"
@@ -558,6 +572,9 @@ def _print_status(rows: list, summary: str) -> None:
         if r.probleme:
             notes.append(f"Beratungsverlauf fehlerhaft ({len(r.probleme)}), siehe lip check")
         click.echo(click.style(f"     {' · '.join(notes)}", dim=True), color=color)
+    shown = {r.teil for r in rows}
+    _print_unread([u for u in unread if (u[1] == part and u[3] is None)
+                   or u[1] not in shown], color)
 
 
 def _print_proposals(proposals: list) -> None:
@@ -570,14 +587,27 @@ def _print_proposals(proposals: list) -> None:
     click.echo(click.style(f"\nOffene Vorschläge aus Word ({len(proposals)}, noch nicht "
                            f"übernommen)", bold=True), color=color)
     for p in proposals:
-        click.echo(f"  {p.branch}", color=color)
+        click.echo(f"  {p.branch}" + (click.style("  veraltet", fg="yellow", bold=True)
+                                      if p.veraltet else ""), color=color)
         what = [", ".join(p.kapitel), p.woerter] if p.kapitel else []
         if p.anmerkungen:
             what.append("mit Anmerkungen" if p.kapitel else "nur Anmerkungen")
         what.append(f"{', '.join(p.autoren)}, {german_date(p.datum)}")
         click.echo(click.style(f"     {' · '.join(what)}", dim=True), color=color)
-    click.echo(click.style("     Ansehen: lip redline main BRANCH · übernehmen: git merge BRANCH · "
-                           "verwerfen: git branch -D BRANCH", dim=True), color=color)
+        if p.veraltet:  # git merge would stop in a conflict: say so, and what works instead
+            click.echo("     seitdem auch im Arbeitsstand geändert, git merge ergäbe einen "
+                       "Konflikt:", color=color)
+            for where in p.veraltet:
+                click.echo(f"       {where}", color=color)
+            export = " ".join(p.veraltet_kapitel) or "KAPITEL"
+            click.echo(click.style(
+                f"     Ansehen: lip redline {p.basis[:7]} {p.branch} · übernehmen: lip "
+                f"word-export {export}, die Änderungen in der neuen Datei wiederholen, lip "
+                f"word-import DATEI.docx · verwerfen: git branch -D {p.branch}", dim=True),
+                color=color)
+    if any(not p.veraltet for p in proposals):
+        click.echo(click.style("     Ansehen: lip redline main BRANCH · übernehmen: git merge "
+                               "BRANCH · verwerfen: git branch -D BRANCH", dim=True), color=color)
 
 
 @cli.command("verlauf")

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -902,6 +903,7 @@ def create_branch(repo, name: str, parent: str, commits: list[PlannedCommit]) ->
     git = _git_module()
     g = repo.git
     head = parent
+    email = committer_email(repo)  # a Word author has no address: the importer's stands in
     try:
         with tempfile.TemporaryDirectory() as tmp:
             env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
@@ -912,7 +914,7 @@ def create_branch(repo, name: str, parent: str, commits: list[PlannedCommit]) ->
                 g.update_index("--add", *args, env=env)
                 tree = g.write_tree(env=env)
                 author = {"GIT_AUTHOR_NAME": planned.author or "unbekannt",
-                          "GIT_AUTHOR_EMAIL": planned.email}
+                          "GIT_AUTHOR_EMAIL": planned.email or email}
                 if planned.date:
                     author["GIT_AUTHOR_DATE"] = planned.date
                 head = g.commit_tree(tree, "-p", head, "-m", planned.message,
@@ -926,6 +928,36 @@ def create_branch(repo, name: str, parent: str, commits: list[PlannedCommit]) ->
 
 PROPOSAL_PREFIX = "vorschlag/"
 """Where `lip word-import` puts what comes back from Word: a branch each, never main."""
+
+SOURCE_TRAILER = "Lip-Word-Datei"
+"""Commit trailer of a proposal's commits: the SHA-256 of the Word file they came from."""
+
+
+def committer_email(repo) -> str:
+    """The e-mail address git would record for the committer (environment, then config);
+    '' when none is set."""
+    try:
+        ident = repo.git.var("GIT_COMMITTER_IDENT")
+    except _git_module().exc.GitCommandError:
+        return ""
+    m = re.search(r"<([^<>]*)>", ident)
+    return m.group(1).strip() if m else ""
+
+
+def proposal_from_file(repo, digest: str) -> tuple[str, bool] | None:
+    """(branch, taken in) of a `vorschlag/…` branch whose commits came from the Word file with
+    this SHA-256 (its SOURCE_TRAILER), or None; `taken in`: HEAD already contains it."""
+    git = _git_module()
+    try:
+        found = repo.git.log(f"--branches={PROPOSAL_PREFIX}*", "--source", "--format=%H %S",
+                             "-F", f"--grep={SOURCE_TRAILER}: {digest}", "-n", "1").strip()
+    except git.exc.GitCommandError:
+        return None
+    if not found:
+        return None
+    sha, _, ref = found.partition(" ")
+    branch = ref.removeprefix("refs/heads/")
+    return branch, is_ancestor(repo, sha, "HEAD")
 
 
 @dataclass(frozen=True)
@@ -942,6 +974,40 @@ class Proposal:
     """When its last commit was made (the reviewer's date in Word)."""
     paths: tuple[str, ...]
     """The files it changes since `base`."""
+
+
+def authors_between(repo, old: str, new: str, path: str | None = None) -> list[str]:
+    """The authors of the commits in `new` but not in `old` (touching `path`, if given), in
+    the order they first changed something: who wrote a proposal's changes."""
+    git = _git_module()
+    try:
+        log = repo.git.log("--reverse", "--format=%an", f"{old}..{new}",
+                           *(["--", path] if path else []))
+    except git.exc.GitCommandError:
+        return []
+    return list(dict.fromkeys(name for name in log.splitlines() if name))
+
+
+def author_date(repo, rev: str) -> dt.datetime:
+    """When the change of commit `rev` was made (its author date: for a proposal, the
+    reviewer's date in Word)."""
+    return repo.commit(resolve(repo, rev).sha).authored_datetime
+
+
+def merge_conflicts(repo, tip: str, head: str = "HEAD") -> list[str] | None:
+    """The files a `git merge tip` into `head` would leave in conflict ([] when it merges
+    cleanly), computed in git's object store alone (`git merge-tree --write-tree`): the
+    working tree, the index and HEAD stay as they are. None when git cannot tell (older
+    than 2.38)."""
+    try:
+        proc = subprocess.run(["git", "-C", str(repo.working_tree_dir), "merge-tree",
+                               "--write-tree", "--name-only", "--no-messages", head, tip],
+                              capture_output=True, text=True, check=False)
+    except OSError:
+        raise GitError(GIT_MISSING) from None
+    if proc.returncode not in (0, 1):  # an old git without --write-tree, or no such commit
+        return None
+    return [line for line in proc.stdout.splitlines()[1:] if line]
 
 
 def open_proposals(repo) -> list[Proposal]:

@@ -162,6 +162,22 @@ def test_context_changes_keeps_headings_above_changes() -> None:
     assert "Drei[&#32;neu]{.ins}." in red.markdown  # the space is inserted with the word
 
 
+def test_context_changes_marks_each_omission_where_the_text_was_left_out() -> None:
+    """The text left out before a change stands above the heading of the changed Maßnahme
+    (it belongs to the one before): so does its mark; the rest after the change has one
+    too."""
+    old = ("## 6.1 Ausbildung\n\n### Maßnahmen\n\n#### Maßnahme 6.1.1: Werben\n\nDie Stadt "
+           "wirbt.\n\n#### Maßnahme 6.1.2: Prüfen\n\nEine externe Begleitung prüft.\n\n"
+           "Federführung\n:   Fachbereich Personal\n")
+    new = old.replace("Eine externe", "Eine unabhängige")
+    red = redline_text.compare_markdown(old, new, context="changes")
+    blocks = red.markdown.strip().split("\n\n")
+    assert blocks == ["## 6.1 Ausbildung", "### Maßnahmen", "[…]{.auslassung}",
+                      "#### Maßnahme 6.1.2: Prüfen",
+                      "Eine [externe]{.del}[unabhängige]{.ins} Begleitung prüft.",
+                      "[…]{.auslassung}"]
+
+
 def test_unrelated_long_texts_fall_back_and_say_so() -> None:
     """No shared block at all in a long text: replaced whole, quickly, with a note."""
     old = "\n\n".join(f"Alter Absatz {i} mit Text." for i in range(1_100))

@@ -3,6 +3,7 @@ changes) or as OOXML the way Word writes it, import it as a proposal branch."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
@@ -72,6 +73,12 @@ def test_export_carries_commit_chapter_and_text_hash(repo, capsys):
     assert props["lip-plan"] == repo.head.commit.hexsha  # the first commit names the plan
     document = zipfile.ZipFile(path).read("word/document.xml").decode()
     assert "Maßnahme 1.1.1: Sprachbildung im Kita-Alltag verankern" in document
+    # the page header tells a reviewer the date of the text, not its commit
+    headers = "".join(zipfile.ZipFile(path).read(n).decode()
+                      for n in zipfile.ZipFile(path).namelist() if n.startswith("word/header"))
+    date = repo.head.commit.committed_datetime.astimezone(dt.UTC).strftime("%d.%m.%Y")
+    assert f"zur Überarbeitung, Stand {date}" in headers
+    assert repo.head.commit.hexsha[:7] not in headers
     assert "Federführung" in document
 
 
@@ -319,12 +326,64 @@ def test_status_lists_the_proposals_not_yet_taken_in(repo, capsys, tmp_path):
         "branch": branch, "kapitel": ["1 Bildung"], "autoren": ["Petra Word", "Max Zwei"],
         "datum": "2026-11-30", "woerter_hinzu": 3, "woerter_entfernt": 4,
         "woerter": "3 Wörter eingefügt, 4 Wörter gestrichen",
-        "anmerkungen": ["plan/anmerkungen/bildung-2026-11-30.md"]}]
+        "anmerkungen": ["plan/anmerkungen/bildung-2026-11-30.md"],
+        "basis": repo.head.commit.hexsha, "veraltet": [], "veraltet_kapitel": []}]
 
     repo.git.merge("--no-edit", branch)
     code, out, _ = lip(["status"], capsys)
     assert code == 0 and "Vorschläge" not in out
     assert json.loads(lip(["status", "--json"], capsys)[1])["vorschlaege"] == []
+
+
+def test_the_same_file_twice_names_the_proposal_it_already_is(repo, capsys, tmp_path):
+    """A second import of the very same file makes no second branch: lip names the one that
+    holds it, and says how to import it anew. The commits carry the importer's address."""
+    exported = export(capsys, "bildung")
+    path = tmp_path / "zweimal.docx"
+    path.write_bytes(word_edit(exported.read_bytes(), "nach wie vor ", delete=True,
+                               author="Petra Word"))
+    _, branch = imported(capsys, path)
+    assert repo.git.log("-1", "--format=%an <%ae>", branch) == "Petra Word <fachberatung@example.org>"
+    before = branches(repo)
+    code, out, err = lip(["word-import", str(path)], capsys)
+    assert code == 1 and out == ""
+    assert err == (f"Fehler: zweimal.docx: diese Datei (gleicher Inhalt) wurde bereits "
+                   f"übernommen: Branch {branch} und wartet dort; ansehen: lip redline main "
+                   f"{branch}. Es wurde kein neuer Vorschlag angelegt. Soll sie dennoch neu "
+                   f"übernommen werden, erst den Branch löschen (git branch -D {branch}), dann "
+                   f"erneut lip word-import zweimal.docx\n")
+    assert branches(repo) == before
+    head = repo.head.commit.hexsha
+    repo.git.merge("--no-edit", branch)
+    code, _, err = lip(["word-import", str(path)], capsys)
+    assert code == 1 and "ist schon in den Arbeitsstand übernommen" in err
+    repo.git.reset("-q", "--hard", head)
+    repo.git.branch("-D", branch)  # dropped: the file may come in again
+    assert imported(capsys, path)[1] == branch
+
+
+def test_the_redline_of_a_proposal_credits_its_reviewers_and_is_titled_as_a_proposal(
+        repo, capsys):
+    """`lip redline main vorschlag/…`: the tracked changes are the reviewers' (the authors of
+    the branch's commits), not the Expert*innengruppe's; the title names the proposal."""
+    exported = export(capsys, "bildung")
+    data = word_edit(exported.read_bytes(), "nach wie vor ", delete=True, author="Petra Word")
+    data = word_edit(data, "Kita-Lots", insert="innen und Lots", author="Max Zwei")
+    path = Path("build") / "zwei.docx"
+    path.write_bytes(data)
+    _, branch = imported(capsys, path)
+    code, out, err = lip(["redline", "main", branch, "--format", "docx"], capsys)
+    assert code == 0, err
+    folder = Path("build/redline") / f"main..{branch.replace('/', '-')}"
+    docx = zipfile.ZipFile(folder / "redline.docx")
+    authors = set(re.findall(r'w:author="([^"]*)"', docx.read("word/document.xml").decode()))
+    assert authors == {"Petra Word, Max Zwei"}
+    title = "Vorschlag aus Word (Petra Word u. a., 30.11.2026)"
+    assert f"<dc:title>{title} gegenüber main</dc:title>" in docx.read("docProps/core.xml").decode()
+    summary = json.loads((folder / "zusammenfassung.json").read_text(encoding="utf-8"))
+    by_id = {c["id"]: c["autor"] for c in summary["kapitel"]}
+    assert summary["neu"] == title and by_id["bildung"] == "Petra Word, Max Zwei"
+    assert by_id["soziales"] == "Expert*innengruppe Soziales"  # no change, no reviewer
 
 
 def test_a_proposal_of_comments_alone_says_so_in_the_status(repo, capsys, tmp_path):
@@ -387,7 +446,51 @@ def test_overlapping_changes_are_reported_not_applied(repo, capsys, tmp_path):
     assert code == 1
     assert "in beiden Fassungen geändert" in err
     assert "immer noch" in err and "jetzt im Kapitel" in err and "in Word" in err
+    line = next(n for n, text in enumerate(Path("plan/11-bildung.md").read_text(
+        encoding="utf-8").splitlines(), 1) if "immer noch stark" in text)
+    assert f"\nplan/11-bildung.md:{line}:\n  Absatz „Bildung ist der wichtigste" in err
+    assert err.endswith("\nSo geht es weiter: mit 'lip word-export bildung' den jetzigen Stand "
+                        "ausgeben, die Änderungen aus konflikt.docx dort wiederholen (an diesen "
+                        "Absätzen mit Blick auf die jetzige Fassung) und die neue Datei mit "
+                        "'lip word-import' übernehmen\n")
     assert branches(repo) == before
+
+
+def test_status_marks_a_proposal_main_has_overtaken_and_names_a_conflicted_chapter(
+        repo, capsys, tmp_path):
+    """A proposal whose paragraph changed on main since is not offered for `git merge` (it
+    would conflict): status says why and what works. During the conflicted merge the
+    chapter with git's markers stays in the list, named, and status exits 1."""
+    exported = export(capsys, "bildung")
+    path = tmp_path / "ueberholt.docx"
+    path.write_bytes(word_edit(exported.read_bytes(), "nach wie vor ", delete=True))
+    _, branch = imported(capsys, path)
+    base = repo.head.commit.hexsha[:7]
+    _commit_edit(repo, "aber nach wie vor stark", "aber immer noch stark")
+    code, out, err = lip(["status"], capsys)
+    assert code == 0, err
+    tail = out.split("\nOffene Vorschläge aus Word (1, noch nicht übernommen)\n", 1)[1]
+    assert tail.splitlines() == [
+        f"  {branch}  veraltet",
+        "     1 Bildung · 0 Wörter eingefügt, 3 Wörter gestrichen · Petra Word, 30.11.2026",
+        "     seitdem auch im Arbeitsstand geändert, git merge ergäbe einen Konflikt:",
+        "       1 Bildung: Absatz „Bildung ist der wichtigste Schlüssel zu Teilhabe. In "
+        "Hannover hängen …“",
+        f"     Ansehen: lip redline {base} {branch} · übernehmen: lip word-export 1, die "
+        f"Änderungen in der neuen Datei wiederholen, lip word-import DATEI.docx · verwerfen: "
+        f"git branch -D {branch}"]
+    proposal = json.loads(lip(["status", "--json"], capsys)[1])["vorschlaege"][0]
+    assert proposal["veraltet_kapitel"] == ["1"] and len(proposal["veraltet"]) == 1
+
+    with pytest.raises(git.GitCommandError):
+        repo.git.merge("--no-edit", branch)
+    code, out, err = lip(["status"], capsys)
+    assert code == 1
+    assert out.startswith("Stand der Beratung: 13 Kapitel, davon 1 nicht lesbar, ")
+    assert re.search(r"\(1 von 6 angenommen, 1 nicht lesbar\)\n  \?  plan/11-bildung\.md  "
+                     r"nicht lesbar: Konfliktmarke '<<<<<<<' aus einem Git-Merge: .* "
+                     r"\(Zeile \d+\); siehe lip check\n", out)
+    assert "plan/11-bildung.md:" in err and "Konfliktmarke" in err
 
 
 # --- bad input: a German message, an exit code, nothing written -------------------------------
@@ -741,6 +844,34 @@ def test_changes_in_the_generated_annex_are_not_importable(built_repo, capsys, t
     code, out, err = lip(["word-import", str(path)], capsys)
     assert code == 1, err
     assert "Anhang 1: Maßnahmenkatalog" in err and "erzeugt lip" in err
+    assert branches(repo) == before
+
+
+def test_a_change_in_the_antrag_names_lip_yaml_and_the_way_on(built_repo, capsys, tmp_path):
+    """The Antrag of the whole-plan DOCX comes from plan/lip.yaml (drucksache.antrag): the
+    message names that file, line and field, and says that the valid chapter edit was not
+    taken either, and how to go on."""
+    repo, data = built_repo
+    data = word_edit(data, "vierten Quartal 2022", insert=" (spätestens 2023)",
+                     author="Klaus Rat")
+    data = word_edit(data, "nach wie vor ", delete=True, author="Erika Muster")
+    path = tmp_path / "antrag.docx"
+    path.write_bytes(data)
+    before = branches(repo)
+    code, out, err = lip(["word-import", str(path)], capsys)
+    assert code == 1 and out == ""
+    line = next(n for n, text in enumerate(Path("plan/lip.yaml").read_text(
+        encoding="utf-8").splitlines(), 1) if "2. die Verwaltung zu beauftragen" in text)
+    assert err == (
+        "Fehler: antrag.docx: Absatz 22 (‚die Verwaltung zu beauftragen, dem Inter‘) im Teil "
+        f"„Antrag“ der Drucksache: dieser Text steht in plan/lip.yaml:{line}, Feld "
+        "drucksache.antrag; bitte dort ändern, aus Word ist er nicht übernehmbar\n"
+        "Nichts wurde übernommen, auch nicht die übernehmbaren Änderungen in Kapitel 1 Bildung "
+        "(1 Änderung): eine Datei wird ganz oder gar nicht übernommen. So geht es weiter: die "
+        "oben genannten Änderungen in Word ablehnen (Überprüfen › Ablehnen; in LibreOffice "
+        "Bearbeiten › Änderungen verfolgen › Verwalten), die Datei speichern und erneut "
+        "übernehmen (lip word-import antrag.docx); den Text der Drucksache in plan/lip.yaml "
+        "ändern und committen\n")
     assert branches(repo) == before
 
 

@@ -101,12 +101,25 @@ def _append_fassung(entry: CommentedMap):
             data["fassungen"] = seq
         seq.append(entry)
         if len(seq) > 1 and isinstance(seq[-2], CommentedMap) and len(seq[-2]):
-            # the blank line after the list belongs to its last item: keep it after the new one
-            previous = seq[-2]
-            token = previous.ca.items.pop(list(previous.keys())[-1], None)
+            # the blank line (or comment) after the list belongs to the innermost last value
+            # of its last item (ruamel keeps it there): move it after the new item's innermost
+            # last value, not after the key of a nested mapping (`texte:`)
+            previous, last = _innermost_last(seq[-2])
+            token = previous.ca.items.pop(last, None)
             if token is not None:
-                entry.ca.items[list(entry.keys())[-1]] = token
+                into, key = _innermost_last(entry)
+                into.ca.items[key] = token
     return mutate
+
+
+def _innermost_last(node: CommentedMap) -> tuple[CommentedMap, Any]:
+    """The mapping and key of the last scalar value in `node`, descending into a last value
+    that is itself a non-empty mapping (where YAML's text ends and trailing lines attach)."""
+    key = list(node.keys())[-1]
+    value = node[key]
+    if isinstance(value, CommentedMap) and len(value) and key not in node.ca.items:
+        return _innermost_last(value)
+    return node, key
 
 
 def _refuse_taken(ctx: _Repo, name: str) -> str:

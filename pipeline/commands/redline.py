@@ -94,6 +94,12 @@ def _author(plan: Plan, chapter: Chapter, autor: str | None) -> str:
     return "Landeshauptstadt Hannover"
 
 
+def proposal_label(authors: list[str], when: dt.datetime) -> str:
+    """'Vorschlag aus Word (Erika Muster u. a., 07.12.2026)': a proposal branch as a title."""
+    who = f"{authors[0]} u. a." if len(authors) > 1 else (authors[0] if authors else "")
+    return f"Vorschlag aus Word ({who + ', ' if who else ''}{german_date(when)})"
+
+
 def redline_provenance(side: Side, chapters: list[ChapterRedline]) -> dict[str, str]:
     """The NEU side's provenance for the Word file (the fields of `lip word-export`)."""
     props = {"lip-art": "redline", "lip-commit": side.sha}
@@ -134,6 +140,12 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
     else:
         new_side = _side_at(hist, neu, work)
     alt_side = _side_at(hist, alt, work) if alt and not seit_entscheidung else None
+    proposal = neu is not None and neu.startswith(history.PROPOSAL_PREFIX) \
+        and history.branch_exists(repo, neu)
+    if proposal:  # a Word proposal reads as what it is, not as a branch name
+        since = alt_side.sha if alt_side is not None else history.merge_base(repo, neu).sha
+        new_side.label = proposal_label(history.authors_between(repo, since, new_side.sha),
+                                        history.author_date(repo, new_side.sha))
 
     chapters = list(new_side.plan.chapters)
     if kapitel:
@@ -170,6 +182,9 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
         red = redline_chapter(old, ch, context=context,  # type: ignore[arg-type]
                               cache_dir=cache_dir, for_page=for_page)
         red.author = _author(new_side.plan, ch, autor)
+        if proposal and not autor:  # the reviewers whose commits these are
+            red.author = ", ".join(history.authors_between(
+                repo, side.sha, new_side.sha, f"{hist.prefix}/{ch.filename}")) or red.author
         red.vorgaben = [v.label for v in decision.vorgaben] if decision else []
         out.append(ChapterRedline(red, label, decision))
     if alt_side is not None and not kapitel:  # chapters that NEU no longer has
@@ -452,7 +467,7 @@ def _build_redline(*, plan_dir: Path, alt: str | None, neu: str | None,
             when, neu_label = side.time, side.label
             provenance = redline_provenance(side, chapters)
             dirname = f"{_slug('entscheidung' if seit_entscheidung else alt_label)}.." \
-                      f"{_slug(neu_label.lower() if neu is None else neu_label)}"
+                      f"{_slug(neu_label.lower() if neu is None else neu)}"
 
         unknown = [f for f in formats if f not in WRITERS]
         if unknown:
@@ -470,9 +485,11 @@ def _build_redline(*, plan_dir: Path, alt: str | None, neu: str | None,
         total = Stats()
         for c in chapters:
             total.add(c.redline.stats)
-        job = _Job(full=summary + "\n" + body, summary=summary,
-                   title=f"Änderungen: {alt_label} → {neu_label}",
-                   synopse_title=f"Synopse: {alt_label} → {neu_label}",
+        title = f"Änderungen: {alt_label} → {neu_label}"
+        if neu_label.startswith("Vorschlag aus Word") and dateien is None:
+            title = f"{neu_label} gegenüber {alt_label}"  # reads like a document's title
+        job = _Job(full=summary + "\n" + body, summary=summary, title=title,
+                   synopse_title=f"Synopse: {title.removeprefix('Änderungen: ')}",
                    epoch=int(when.timestamp()), date_iso=when.strftime("%Y-%m-%dT%H:%M:%SZ"),
                    meta={"version": neu_label}, author=autor or "lip", provenance=provenance,
                    cache_dir=cache_folder(out_root), ahead=ahead, passages=passages)

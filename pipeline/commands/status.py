@@ -76,6 +76,14 @@ class ProposalRow:
     woerter_entfernt: int
     anmerkungen: list[str]
     """The files of Word comments it brings (plan/anmerkungen/…)."""
+    basis: str = ""
+    """The commit it was made on (where its changes are measured from)."""
+    veraltet: list[str] = field(default_factory=list)
+    """Why `git merge` of it would conflict: each paragraph changed since on both sides
+    ('6 Stadtverwaltung und Diversität: Absatz „Die Stadtverwaltung …“'), or the file;
+    empty when it merges cleanly."""
+    veraltet_kapitel: list[str] = field(default_factory=list)
+    """The numbers of the chapters in conflict (for `lip word-export`)."""
 
     @property
     def woerter(self) -> str:
@@ -96,23 +104,34 @@ class Status:
     that is missing): without them the list would silently lack a chapter."""
     proposals: list[ProposalRow] = field(default_factory=list)
     """Proposals from Word waiting to be taken in or dropped."""
+    unread_chapters: list[tuple[str, str, Diagnostic | None, str | None]] = field(
+        default_factory=list)
+    """(path, part, the first problem, the path of the row it stands before or None at its
+    part's end) of each chapter the manifest lists that could not be read (a file with
+    git's conflict markers): named in its place in the list."""
 
     @property
     def summary(self) -> str:
         """'13 Kapitel, 12 in der jetzigen Fassung angenommen'; after the council's Beschluss
         '13 Kapitel, 13 beschlossen (Ratsversammlung, 25.02.2021)'."""
-        return f"{len(self.rows)} Kapitel, {final_count(self.rows)}"
+        unread = len(self.unread_chapters)
+        count = (f"{len(self.rows) + unread} Kapitel, davon {unread} nicht lesbar" if unread
+                 else f"{len(self.rows)} Kapitel")
+        return f"{count}, {final_count(self.rows)}"
 
 
-def final_count(rows: list[StatusRow], *, short: bool = False) -> str:
+def final_count(rows: list[StatusRow], *, short: bool = False, unread: int = 0) -> str:
     """How many of `rows` are final, in the words of their state: „12 in der jetzigen Fassung
     angenommen“ (short: „12 von 13 angenommen“), „13 beschlossen (Ratsversammlung, 25.02.2021)“
-    (short: „6 von 6 beschlossen“), or both where a text changed after the Beschluss."""
+    (short: „6 von 6 beschlossen“), or both where a text changed after the Beschluss; short,
+    with the `unread` chapters of a part that could not be read counted in („1 von 5
+    angenommen, 1 nicht lesbar“)."""
     adopted = [r for r in rows if r.beschluss]
     accepted = sum(r.endgueltig for r in rows) - len(adopted)
     if short:
         word = "beschlossen" if adopted and not accepted else "angenommen"
-        return f"{len(adopted) + accepted} von {len(rows)} {word}"
+        more = f", {unread} nicht lesbar" if unread else ""
+        return f"{len(adopted) + accepted} von {len(rows) + unread} {word}{more}"
     if not adopted:
         return f"{accepted} in der jetzigen Fassung angenommen"
     b = adopted[0].beschluss
@@ -166,7 +185,17 @@ def status(plan_dir: Path) -> Status:
             probleme=[p.short for p in state.problems],
             beschluss=_beschluss(state.beschluss), geaendert_durch=list(state.amendments)))
     proposals = open_proposals(repo, prefix) if repo is not None else []
-    return Status(rows, list(plan.diagnostics), proposals)
+    unread = []
+    files = [name for name, _line in plan.manifest.chapter_files]
+    for k, name in enumerate(files):
+        if name in plan.unread_chapter_files:
+            path = f"{PLAN_DIR}/{name}"
+            first = next((d for d in plan.diagnostics if d.path == path), None)
+            part = plan.manifest.part_of(name)
+            before = next((r.datei for later in files[k + 1:] for r in rows
+                           if r.datei.endswith("/" + later) and r.teil == part), None)
+            unread.append((path, part, first, before))
+    return Status(rows, list(plan.diagnostics), proposals, unread)
 
 
 def open_proposals(repo: Any, prefix: str) -> list[ProposalRow]:
@@ -196,13 +225,42 @@ def open_proposals(repo: Any, prefix: str) -> list[ProposalRow]:
             counts = word_changes(old, new)
             added, removed = added + counts[0], removed + counts[1]
         out.append(ProposalRow(p.branch, chapters, list(p.authors), p.time.date().isoformat(),
-                               added, removed, notes))
+                               added, removed, notes, p.base,
+                               *_conflicts(repo, p, prefix)))
     return out
 
 
 def _beschluss(b: Beschluss | None) -> dict | None:
     return None if b is None else {"gremium": b.gremium, "gremium_name": b.gremium_name,
                                    "datum": b.datum.isoformat(), "fassung": b.fassung}
+
+
+def _conflicts(repo: Any, proposal: history.Proposal, prefix: str
+               ) -> tuple[list[str], list[str]]:
+    """What makes a proposal stale: the paragraphs the current branch changed since the
+    proposal was made and the proposal changed too (the files, where no paragraph explains
+    it), and the numbers of those chapters. Empty when `git merge` would take it in
+    cleanly."""
+    from pipeline.word.merge import merge3
+
+    files = history.merge_conflicts(repo, proposal.tip)
+    out: list[str] = []
+    numbers: list[str] = []
+    for path in files or []:
+        rel = path[len(prefix) + 1:] if path.startswith(prefix + "/") else ""
+        found: list[str] = []
+        try:
+            base, head, tip = (load_chapter(rel, history.read_file_at(repo, rev, path) or b"")
+                               for rev in (proposal.base, "HEAD", proposal.tip))
+        except PipelineError:
+            base = None
+        if base is not None and rel.endswith(".md"):
+            where = f"{tip.number} {tip.title}".strip()
+            found = [f"{where}: {c.strip().splitlines()[0]}"
+                     for c in merge3(base.markdown, head.markdown, tip.markdown).conflicts]
+            numbers.append(tip.number or tip.id)
+        out += found or [path]
+    return out, numbers
 
 
 def _plain(record: review.Record | None) -> dict | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import os
 import re
 import tempfile
@@ -13,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.assemble import Assembled, Part, chapter_markdown
+from pipeline.dates import german_date
 from pipeline.errors import FileAccessError, PipelineError
 from pipeline.files import os_error_text, write_atomic
-from pipeline.plan import COMMENTS_DIR, Chapter, Plan, load_plan
+from pipeline.plan import COMMENTS_DIR, MANIFEST_NAME, PLAN_DIR, Chapter, Plan, load_plan
 from pipeline.plan.frontmatter import decode, split
 from pipeline.plan.model import text_hash
 from pipeline.word.package import MAX_DOCX_BYTES, WordInputError, open_docx
@@ -23,6 +25,7 @@ from pipeline.word.tracked import by_chapter
 from pipeline.wording import counted, slug
 
 EXPORT_DIR = Path("build") / "word"
+MANIFEST_PATH = f"{PLAN_DIR}/{MANIFEST_NAME}"
 TOC_TITLE = "Table of Contents"
 """pandoc's title of the table of contents the Word backend adds (generated, not plan text)."""
 
@@ -84,7 +87,8 @@ def export(plan_dir: Path, kapitel: list[str], *, rev: str | None = None,
             meta = {"lang": "de-DE", "toc-title": "Inhalt",  # no title: it would be a paragraph
                     **export_metadata(chapter, source.commit or "", plan_id)}
             header = {"titel": plan.title, "kurztitel": f"{chapter.number} {chapter.title}",
-                      "fassung": f"zur Überarbeitung, Stand {(source.commit or '')[:7]}",
+                      # a reviewer reads a date; the commit stays in the file's properties
+                      "fassung": f"zur Überarbeitung, Stand {german_date(source.time)}",
                       "entwurf": True}
             doc = Assembled([Part(chapter.anchor, chapter_markdown(chapter), chapter.path)],
                             meta, header)
@@ -144,6 +148,31 @@ def _read_input(path: Path) -> bytes:
         raise FileAccessError(f"{path}: lässt sich nicht lesen: {os_error_text(e)}") from None
 
 
+def _refuse_twice(repo, data: bytes, name: str) -> str:
+    """The file's SHA-256 (for the proposal's commits); refused when a proposal branch holds
+    this very file already: a second import would only be the same proposal again."""
+    from pipeline import history
+
+    digest = hashlib.sha256(data).hexdigest()
+    found = history.proposal_from_file(repo, digest)
+    if found is not None:
+        branch, taken_in = found
+        state = ("und ist schon in den Arbeitsstand übernommen" if taken_in
+                 else f"und wartet dort; ansehen: lip redline main {branch}")
+        raise WordError(f"{name}: diese Datei (gleicher Inhalt) wurde bereits übernommen: Branch "
+                        f"{branch} {state}. Es wurde kein neuer Vorschlag angelegt. Soll sie "
+                        f"dennoch neu übernommen werden, erst den Branch löschen (git branch -D "
+                        f"{branch}), dann erneut lip word-import {name}")
+    return digest
+
+
+def _with_source(message: str, digest: str) -> str:
+    """A proposal commit's message with the trailer naming the Word file it came from."""
+    from pipeline import history
+
+    return f"{message}\n\n{history.SOURCE_TRAILER}: {digest}\n"
+
+
 def _date_of(iso: str) -> str:
     return iso[:10] if re.match(r"\d{4}-\d{2}-\d{2}", iso or "") else dt.date.today().isoformat()
 
@@ -172,6 +201,49 @@ class _Target:
     head: object
     reading: object = None
     proposal: object = None
+
+
+DRUCKSACHE_FIELDS = {"titel": "Titel", "beratungsfolge": "Beratungsfolge", "antrag": "Antrag",
+                     "gender": "Berücksichtigung von Gender-Aspekten",
+                     "kosten": "Kostentabelle", "begruendung": "Begründung des Antrages"}
+"""The Drucksache's parts that `lip build` writes from plan/lip.yaml, with their headings."""
+
+
+def _drucksache_field(plan: Plan, text: str) -> tuple[str, str, int] | None:
+    """(field, heading, line in lip.yaml) of the Drucksache text in plan/lip.yaml that a
+    Word paragraph of the whole-plan DOCX shows (its text with all changes undone)."""
+    from pipeline.plan import frontmatter
+    from pipeline.word.source import key, plain_map
+
+    wanted = key(text)
+    drucksache = plan.manifest.get("drucksache") if plan.manifest else None
+    if not wanted or not isinstance(drucksache, dict):
+        return None
+    for name, heading in DRUCKSACHE_FIELDS.items():
+        value = drucksache.get(name)
+        items = value if isinstance(value, list) else [value]
+        for i, item in enumerate(items):
+            texts = [str(v) for v in item.values()] if isinstance(item, dict) else [str(item)]
+            for paragraph in (p for t in texts for p in re.split(r"\n\s*\n", t)):
+                plain = key(plain_map(re.sub(r"^\s*(?:\d+[.)]|[-*])\s+", "", paragraph))[0])
+                if plain and (plain == wanted or (len(wanted) > 20 and wanted in plain)):
+                    path = ("drucksache", name, i) if isinstance(value, list) else \
+                        ("drucksache", name)
+                    line = frontmatter.line_of(plan.manifest.data, path, 1)
+                    return name, heading, _line_of_text(plan, line, paragraph)
+    return None
+
+
+def _line_of_text(plan: Plan, line: int, paragraph: str) -> int:
+    """The line of lip.yaml, at or after `line`, where `paragraph` (a block's part) starts."""
+    raw = plan.files.get(MANIFEST_NAME)
+    start = paragraph.strip()[:30]
+    if isinstance(raw, bytes) and start:
+        lines = raw.decode("utf-8", "replace").splitlines()
+        for n in range(line - 1, len(lines)):
+            if start in lines[n]:
+                return n + 1
+    return line
 
 
 def _provenance_hashes(prov: dict[str, str]) -> dict[str, str]:
@@ -214,6 +286,7 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
         raise WordInputError(f"{name}: stammt aus einem anderen Plan (Repository mit erstem "
                              f"Commit {prov['lip-plan'][:10]}, hier {plan_id[:10]}); bitte im "
                              f"Repository dieses Plans übernehmen")
+    digest = _refuse_twice(repo, data, name)
     plan = load_plan(plan_dir)
     targets: dict[str, _Target] = {}
     problems: list[str] = []
@@ -256,10 +329,20 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
         parts, outside = {only: reading}, []
     else:
         parts, outside = by_chapter(reading, headings)
+    in_manifest = False
     for o in outside:
         leaf = reading.leaves[o.leaf]
         if leaf.changes:
             text = leaf.view(frozenset(c.author for c in leaf.changes))
+            source = _drucksache_field(plan, leaf.view(frozenset()))
+            if source is not None:
+                field_name, heading, line = source
+                in_manifest = True
+                problems.append(f"{name}: Absatz {leaf.number} (‚{text[:40]}‘) im Teil "
+                                f"„{heading}“ der Drucksache: dieser Text steht in "
+                                f"{MANIFEST_PATH}:{line}, Feld drucksache.{field_name}; bitte "
+                                f"dort ändern, aus Word ist er nicht übernehmbar")
+                continue
             part = f"„{o.part}“" if o.part else "Titel und Inhaltsverzeichnis"
             problems.append(f"{name}: Absatz {leaf.number} (‚{text[:40]}‘) in {part}: diesen "
                             f"Teil erzeugt lip, Änderungen daran sind nicht übernehmbar")
@@ -281,7 +364,9 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
         problems += [f"{name}: {p}" for p in target.proposal.problems]
         notes += target.proposal.notes
     if problems:
-        raise WordInputError("\n".join(problems) + "\nNichts wurde übernommen.")
+        raise WordInputError("\n".join(problems) + "\n" + _nothing_taken(
+            name, [t for t in targets.values() if t.proposal and not t.proposal.problems],
+            in_manifest))
     if package.format_changes:
         formats = counted(package.format_changes, "reine Formatänderung", "reine Formatänderungen")
         notes.append(f"{formats} (Schrift, Absatzformat) nicht übernommen: der Plan legt die "
@@ -292,6 +377,7 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
     # three-way where a chapter moved on since the export
     merged = False
     conflicts: list[str] = []
+    stale: dict[str, Chapter] = {}
     final: dict[str, list[str]] = {}
     for cid, target in targets.items():
         bodies = target.proposal.bodies
@@ -302,15 +388,23 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
             out = []
             for body in bodies:
                 result = merge3(target.base.body, target.head.body, body)
-                conflicts += [f"{target.chapter.path}:\n{c}" for c in result.conflicts
-                              if f"{target.chapter.path}:\n{c}" not in conflicts]
+                for c, line in zip(result.conflicts, result.lines, strict=True):
+                    where = f"{target.chapter.path}:{target.head.body_first_line + line}:\n{c}"
+                    if where not in conflicts:
+                        conflicts.append(where)
+                        stale.setdefault(cid, target.chapter)
                 out.append(result.text)
             bodies = out
         final[cid] = bodies
     if conflicts:
+        export = " ".join(ch.id for ch in stale.values())
         raise WordError(f"{name}: das Kapitel wurde seit dem Export geändert, und diese Absätze "
                         f"wurden in beiden Fassungen geändert – nichts wurde übernommen:\n"
-                        + "\n".join(conflicts))
+                        + "\n".join(conflicts)
+                        + f"\nSo geht es weiter: mit 'lip word-export {export}' den jetzigen Stand "
+                          f"ausgeben, die Änderungen aus {name} dort wiederholen (an diesen "
+                          f"Absätzen mit Blick auf die jetzige Fassung) und die neue Datei "
+                          f"mit 'lip word-import' übernehmen")
     views = [UNTRACKED, *order]
     commits: list[history.PlannedCommit] = []
     summary = []
@@ -337,7 +431,7 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
         else:
             message = (f"{where}: {counted(n, 'Änderung', 'Änderungen')} von {who} aus Word "
                        f"übernommen ({name})")
-        commits.append(history.PlannedCommit(files, message, who, date))
+        commits.append(history.PlannedCommit(files, _with_source(message, digest), who, date))
         summary.append((who, date, n))
     comments_file = ""
     comment_count = sum(len(t.reading.comments) for t in targets.values())
@@ -353,8 +447,8 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
         n = len(sub.comments)
         commits.append(history.PlannedCommit(  # git has one author: the first commenter
             {comments_file: text.encode("utf-8")},
-            f"{target.chapter.title}: {counted(n, 'Anmerkung', 'Anmerkungen')} von "
-            f"{', '.join(authors)} aus Word ({name})",
+            _with_source(f"{target.chapter.title}: {counted(n, 'Anmerkung', 'Anmerkungen')} "
+                         f"von {', '.join(authors)} aus Word ({name})", digest),
             authors[0] or "unbekannt", max(c.date for c in sub.comments)))
     if not commits:
         formats = counted(package.format_changes, "reinen Formatänderung",
@@ -382,6 +476,24 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
         or [t.chapter for t in targets.values()]
     return ImportResult(branch, named[0], summary, comment_count, comments_file, notes, merged,
                         named)
+
+
+def _nothing_taken(name: str, fine: list[_Target], in_manifest: bool) -> str:
+    """The end of a refused import: that the file's other, valid changes were not taken
+    either (a file comes in whole or not at all), and how to go on."""
+    valid = [f"{t.chapter.number} {t.chapter.title} "
+             f"({counted(len(t.reading.changes), 'Änderung', 'Änderungen')})"
+             for t in fine if t.reading.changes]
+    if not valid:
+        return "Nichts wurde übernommen."
+    where = "; ".join(valid)
+    manifest = (f"; den Text der Drucksache in {MANIFEST_PATH} ändern und committen"
+                if in_manifest else "")
+    return (f"Nichts wurde übernommen, auch nicht die übernehmbaren Änderungen in Kapitel "
+            f"{where}: eine Datei wird ganz oder gar nicht übernommen. So geht es weiter: die "
+            f"oben genannten Änderungen in Word ablehnen (Überprüfen › Ablehnen; in "
+            f"LibreOffice Bearbeiten › Änderungen verfolgen › Verwalten), die Datei speichern "
+            f"und erneut übernehmen (lip word-import {name}){manifest}")
 
 
 def _check_proposal(plan: Plan, changed: dict[str, bytes]) -> list[str]:
@@ -448,6 +560,7 @@ def import_draft(plan_dir: Path, kapitel: str, docx: Path) -> DraftResult:
     data = _read_input(docx)
     package = open_docx(data, docx.name)
     repo = history.open_repo(plan_dir if plan_dir.exists() else Path.cwd())
+    digest = _refuse_twice(repo, data, docx.name)
     plan = load_plan(plan_dir)
     chapter = plan.chapter(kapitel)
     relpath = history.repo_path(repo, plan_dir / chapter.filename)
@@ -506,5 +619,6 @@ def import_draft(plan_dir: Path, kapitel: str, docx: Path) -> DraftResult:
     message = (f"{chapter.title}: neuer Text aus dem Word-Entwurf {docx.name} "
                f"({counted(len(draft.blocks), 'Absatz', 'Absätze')})")
     history.create_branch(repo, branch, history.head_sha(repo),
-                          [history.PlannedCommit(committed, message, author, "")])
+                          [history.PlannedCommit(committed, _with_source(message, digest),
+                                                 author, "")])
     return DraftResult(branch, chapter, len(draft.blocks), sorted(images), problems)

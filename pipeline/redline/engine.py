@@ -1510,22 +1510,33 @@ def compare_split(texts: SplitTexts, *, pandoc: Pandoc,
         lvl = nc[k].heading
         heading_stack = [h for h in heading_stack if h[0] < lvl] + [(lvl, k)]
 
+    omission = "[…]{.auslassung}"
+
+    def headings_and_gaps(start: int, end: int) -> None:
+        """The open headings not shown yet, each omission mark where the text left out
+        stood: before a heading when the text left out came before it (Maßnahme 6.1.1
+        above the heading of 6.1.2), after the last when it came after."""
+        shown = [k for _lvl, k in heading_stack if k not in emitted]
+        left_out = [k for k in range(start, end) if k not in emitted and k not in shown]
+        i = 0
+        for k in shown:
+            if i < len(left_out) and left_out[i] < k:
+                parts.append(omission)
+                while i < len(left_out) and left_out[i] < k:
+                    i += 1
+            parts.append(nc[k].text)
+            emitted.add(k)
+        if i < len(left_out):
+            parts.append(omission)
+
     for r, md in zip(regions, rendered, strict=True):
-        skipped = False
         for k in range(pos, r.j1):
             if context == "full":
                 parts.append(nc[k].text)
             elif nc[k].heading:
                 open_heading(k)
-            else:
-                skipped = True
         if context == "changes":
-            for _lvl, k in heading_stack:
-                if k not in emitted:
-                    parts.append(nc[k].text)
-                    emitted.add(k)
-            if skipped:
-                parts.append("[…]{.auslassung}")
+            headings_and_gaps(pos, r.j1)
         if md.strip():
             parts.append(md)
         if context == "changes":
@@ -1536,6 +1547,8 @@ def compare_split(texts: SplitTexts, *, pandoc: Pandoc,
         pos = r.j2
     if context == "full":
         parts.extend(c.text for c in nc[pos:])
+    elif regions and pos < len(nc):  # the rest after the last change is left out too
+        parts.append(omission)
     parts.extend(ndefs)
 
     stats.measures_added, stats.measures_removed, stats.measures_changed = measure_changes(

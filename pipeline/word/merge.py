@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 class Merged:
     text: str
     conflicts: list[str] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    """For each conflict, the 0-based line in `text` where its paragraph starts (as `ours`
+    has it)."""
 
 
 def blocks(body: str) -> list[str]:
@@ -48,6 +51,7 @@ def merge3(base: str, ours: str, theirs: str) -> Merged:
     mine, yours = _changes(b, o), _changes(b, t)
     out: list[str] = []
     conflicts: list[str] = []
+    lines: list[int] = []
     i = 0
     events = sorted([(s, e, r, "o") for s, e, r in mine] + [(s, e, r, "t") for s, e, r in yours],
                     key=lambda x: (x[0], x[1]))
@@ -79,13 +83,15 @@ def merge3(base: str, ours: str, theirs: str) -> Merged:
             else:
                 where = _short("".join(b[s:end])) or "(neuer Absatz)"
                 mine_text, word_text = "".join(ours_new), "".join(theirs_new)
+                lead = len(mine_text) - len(mine_text.lstrip("\n"))  # a body's first "\n"
+                lines.append(sum(block.count("\n") for block in out) + lead)
                 conflicts.append(f"  Absatz „{where}“\n    jetzt im Kapitel: "
                                  f"„{_around(mine_text, word_text) or '(gestrichen)'}“\n"
                                  f"    in Word: „{_around(word_text, mine_text) or '(gestrichen)'}“")
                 out.extend(ours_new)
         i = end
     out.extend(b[i:])
-    return Merged("".join(out), conflicts)
+    return Merged("".join(out), conflicts, lines)
 
 
 def _apply_range(b: list[str], s: int, e: int, changes) -> list[str]:
