@@ -863,7 +863,7 @@ def test_a_change_in_the_antrag_names_lip_yaml_and_the_way_on(built_repo, capsys
     line = next(n for n, text in enumerate(Path("plan/lip.yaml").read_text(
         encoding="utf-8").splitlines(), 1) if "2. die Verwaltung zu beauftragen" in text)
     assert err == (
-        "Fehler: antrag.docx: Absatz 22 (‚die Verwaltung zu beauftragen, dem Inter‘) im Teil "
+        "Fehler: antrag.docx: Absatz 15 (‚die Verwaltung zu beauftragen, dem Inter‘) im Teil "
         f"„Antrag“ der Drucksache: dieser Text steht in plan/lip.yaml:{line}, Feld "
         "drucksache.antrag; bitte dort ändern, aus Word ist er nicht übernehmbar\n"
         "Nichts wurde übernommen, auch nicht die übernehmbaren Änderungen in Kapitel 1 Bildung "
