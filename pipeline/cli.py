@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from pipeline.errors import PipelineError, PlanInvalid
-from pipeline.wording import counted
+from pipeline.wording import counted, describe_origin
 
 HELP_OPTION = "Diese Hilfe anzeigen und beenden."
 PLAN_OPTION_HELP = "Ordner des Plans (Standard: ./plan)."
@@ -154,19 +154,42 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--strict", is_flag=True, help="Warnungen (z. B. unbekannte Felder) als Fehler werten.")
 @click.option("--final", is_flag=True,
               help="Zusätzlich verlangen, dass jedes Kapitel in seiner jetzigen Fassung angenommen ist.")
-def check_command(plan_dir: Path, as_json: bool, strict: bool, final: bool) -> None:
+@click.option("--staged", is_flag=True,
+              help="Den zum Commit vorgemerkten Stand prüfen (git add), wie der pre-commit-Hook, "
+                   "statt der gespeicherten Dateien.")
+def check_command(plan_dir: Path, as_json: bool, strict: bool, final: bool, staged: bool) -> None:
     """Plan prüfen: Manifest, Köpfe, Text, Nummern, Verweise, Beratungsverlauf und Schriftzeichen.
 
     Meldet alle Probleme auf einmal als 'plan/<datei>.md:<zeile>: <feld>: <meldung>'.
-    Exit-Code 0, wenn der Plan in Ordnung ist, sonst 1.
+    Exit-Code 0, wenn der Plan in Ordnung ist, sonst 1. Mit --staged wird geprüft, was
+    committet würde (wie der Hook aus 'lip hooks install').
 
     \b
     Beispiel:
       lip check
       lip check --strict --json > befunde.json
+      lip check --staged
     """
     from pipeline.commands import check as check_cmd
 
+    if staged:
+        if strict or final or as_json:
+            raise click.UsageError("--staged lässt sich nicht mit --strict, --final oder --json "
+                                   "verbinden")
+        from pipeline.commands import hooks
+
+        found = hooks.check_staged(Path.cwd(), plan_dir)
+        _print_staged(found)
+        if not found.staged:
+            click.echo("Nichts vorgemerkt: kein Kapitel ist zum Commit vorgemerkt (git add).",
+                       err=True)
+        elif found.report.errors or found.report.warnings:
+            click.echo(found.report.summary, err=True)
+        else:
+            click.echo("Vorgemerkter Stand ist in Ordnung.", err=True)
+        if found.report.errors:
+            raise SystemExit(1)
+        return
     report = check_cmd.check(plan_dir, strict=strict, final=final)
     diagnostics = report.sorted()
     if as_json:
@@ -253,12 +276,8 @@ def build_command(plan_dir: Path, formats: tuple[str, ...], output: Path, rev: s
         for path in result.outputs.values():
             click.echo(str(path))
         state = "Entwurf" if result.draft else "endgültige Fassung"
-        if result.commit is None:
-            origin = "nicht aus einem Git-Repository"
-        else:
-            changed = ", mit nicht eingecheckten Änderungen" if result.changed else ""
-            origin = f"Commit {result.commit[:10]}{changed}"
-        click.echo(f"Gebaut: {state}, {origin}.", err=True)
+        click.echo(f"Gebaut: {state}, {describe_origin(result.commit, result.changed)}.",
+                   err=True)
 
 
 @cli.command("verify")
@@ -512,22 +531,27 @@ def status_command(plan_dir: Path, as_json: bool) -> None:
     else:
         _print_status(rows)
         _print_proposals(status.proposals)
-    if status.unreadable:  # a chapter missing from the list must not go unnoticed
+    if status.unreadable:  # a chapter the list cannot show must not go unnoticed
         for d in status.unreadable:
             click.echo(str(d), err=True)
         problems = counted(len(status.unreadable), "Problem", "Probleme")
-        click.echo(f"{problems} beim Lesen des Plans; diese Dateien fehlen im Stand. Details "
-                   f"mit 'lip check'.", err=True)
+        click.echo(f"{problems} beim Lesen des Plans; was sich nicht lesen lässt, steht im Stand "
+                   f"als „nicht lesbar“. Details mit 'lip check'.", err=True)
         raise SystemExit(1)
 
 
 def _print_status(rows: list) -> None:
-    from pipeline.commands.status import german_date
+    from pipeline.commands.status import UNREADABLE, german_date
 
     color = False if os.environ.get("NO_COLOR") else None
+
+    def unreadable_note(some: list) -> str:
+        n = sum(x.status == UNREADABLE for x in some)
+        return f", {n} {UNREADABLE}" if n else ""
+
     final = sum(r.endgueltig for r in rows)
     click.echo(click.style(f"Stand der Beratung: {len(rows)} Kapitel, {final} in der jetzigen "
-                           f"Fassung angenommen", bold=True), color=color)
+                           f"Fassung angenommen{unreadable_note(rows)}", bold=True), color=color)
     part = None
     width = min(max((len(r.titel) for r in rows), default=10), 54)
     for r in rows:
@@ -535,8 +559,16 @@ def _print_status(rows: list) -> None:
             part = r.teil
             in_part = [x for x in rows if x.teil == part]
             done = sum(x.endgueltig for x in in_part)
-            click.echo(click.style(f"\n{part} – Etappe {r.etappe} ({done} von {len(in_part)} "
-                                   f"angenommen)", bold=True), color=color)
+            etappe = next((x.etappe for x in in_part if x.status != UNREADABLE), "")
+            click.echo(click.style(f"\n{part} – Etappe {etappe} ({done} von {len(in_part)} "
+                                   f"angenommen{unreadable_note(in_part)})", bold=True),
+                       color=color)
+        if r.status == UNREADABLE:
+            click.echo(f"  {'?':<2} {r.titel:<{width}}  " + click.style(r.stand, fg="red", bold=True),
+                       color=color)
+            click.echo(click.style(f"     {r.probleme[0] if r.probleme else ''}", dim=True),
+                       color=color)
+            continue
         stale = r.seit_entscheidung_geaendert and r.status == "angenommen"
         fg = "yellow" if stale else _STATUS_COLOURS.get(r.status)
         title = r.titel if len(r.titel) <= width else r.titel[:width - 1] + "…"
@@ -653,13 +685,23 @@ def hooks_run_command(plan_dir: Path, dateien: tuple[str, ...]) -> None:
     """
     from pipeline.commands import hooks
 
-    report, staged = hooks.check_staged(Path.cwd(), plan_dir)
-    for d in report.sorted():
-        click.echo(str(d), err=True)
-    if report.errors:
-        click.echo(f"lip: {len(report.errors)} Fehler in den vorgemerkten Dateien; der Commit "
-                   f"wurde abgebrochen. Bitte beheben (Details: lip check).", err=True)
+    found = hooks.check_staged(Path.cwd(), plan_dir)
+    _print_staged(found)
+    if found.report.errors:
+        click.echo(f"lip: {counted(len(found.report.errors), 'Fehler', 'Fehler')} im Stand, der "
+                   f"committet werden soll; der Commit wurde abgebrochen. Bitte beheben, mit "
+                   f"git add vormerken und erneut committen ('lip check --staged' prüft den "
+                   f"vorgemerkten Stand wie dieser Hook).", err=True)
         raise SystemExit(1)
+
+
+def _print_staged(found) -> None:
+    """The problems of the staged plan, then the files whose fix may not be staged yet."""
+    for d in found.report.sorted():
+        click.echo(str(d), err=True)
+    for path in found.not_added:
+        click.echo(f"Hinweis: {path} ist im Arbeitsordner anders als vorgemerkt (schon "
+                   f"korrigiert?); vormerken mit: git add {path}", err=True)
 
 
 # --- redline (issue 5) -----------------------------------------------------------------------

@@ -31,3 +31,16 @@ def slug(text: str, fallback: str) -> str:
     """`text` as a key of letters, digits and hyphens („3. Fassung“ → „3-fassung“), or
     `fallback` where nothing is left of it."""
     return re.sub(r"[^a-z0-9]+", "-", ascii_folded(text)).strip("-") or fallback
+
+
+UNCOMMITTED = "nicht committet"
+"""The one word for changes in the working tree that no commit holds yet (the README's
+five steps say „committen“): „mit nicht committeten Änderungen“."""
+
+
+def describe_origin(commit: str | None, changed: bool) -> str:
+    """Where a build's plan came from, as `lip build`, `lip verify` and the site say it:
+    'Commit 9b35d9e517, mit nicht committeten Änderungen'."""
+    if commit is None:
+        return "nicht aus einem Git-Repository"
+    return f"Commit {commit[:10]}" + (", mit nicht committeten Änderungen" if changed else "")

@@ -107,7 +107,7 @@ def test_console_script_flushes_its_output_and_keeps_exit_codes(tmp_path: Path) 
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["fehler"] == 0
     bad = subprocess.run([lip, "check", "--plan", str(tmp_path / "nix")], capture_output=True, text=True)
-    assert bad.returncode == 1 and "nicht gefunden; mit --plan" in bad.stderr
+    assert bad.returncode == 2 and "nicht gefunden; mit --plan" in bad.stderr
     usage = subprocess.run([lip, "check", "--gibtsnicht"], capture_output=True, text=True)
     assert usage.returncode == 2 and "Unbekannte Option" in usage.stderr
 

@@ -689,3 +689,59 @@ def test_the_sites_redlines_share_the_cache_of_lip_redline(tmp_path, monkeypatch
     site.site_for_plan_dir(plan_dir, out, require_valid=False)
     assert sum(parsed) == 0, f"{sum(parsed)} Abschnitte erneut von pandoc gelesen"
     assert {p.name: p.read_bytes() for p in out.glob("*.html")} == first
+
+
+def _break_head(path: Path) -> None:
+    """A missing colon in the chapter's head: its YAML cannot be read (walk-editor item 1)."""
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("federfuehrung: Dez. IV", "federfuehrung Dez. IV", 1),
+                    encoding="utf-8")
+
+
+def test_an_unreadable_chapter_is_named_never_shown_as_deleted(tmp_path):
+    """`lip site --trotz-fehlern` with one broken chapter head: every page carries a banner
+    naming the file, line and field; the start page keeps the chapter in its part as „nicht
+    lesbar“ and counts it; the Arbeitsstand does not report it as deleted."""
+    plan_dir, _ = site_history.make_repo(tmp_path)
+    _break_head(plan_dir / "11-bildung.md")
+    out = tmp_path / "site"
+    result = site.site_for_plan_dir(plan_dir, out, require_valid=False)
+    assert "bildung.html" not in result.pages
+    message = "plan/11-bildung.md:8 kopf: YAML-Syntaxfehler: nach dem Schlüssel fehlt der Doppelpunkt"
+    for name in result.pages:
+        page = Page((out / name).read_text(encoding="utf-8"))
+        assert message in page.plain, name
+        assert "Diese Website wurde trotz Fehlern im Plan gebaut (1 Fehler" in page.plain
+    index = Page((out / "index.html").read_text(encoding="utf-8")).plain
+    assert "3 Kapitel" in index and "1 nicht lesbar" in index
+    assert re.search(r"\d+ Maßnahmen? in den lesbaren Kapiteln", index)
+    assert "Dieses Kapitel ist nicht gestrichen" in index
+    row = re.search(r'<tr class="nicht-lesbar">(.*?)</tr>',
+                    (out / "index.html").read_text(encoding="utf-8"), re.S).group(1)
+    assert "plan/11-bildung.md" in row and "nicht lesbar" in row
+    work = Page((out / "arbeitsstand.html").read_text(encoding="utf-8")).plain
+    assert "gestrichen" not in work.replace("nicht gestrichen", "")
+    assert "1 Bildung: in „Arbeitsstand“ nicht lesbar (plan/11-bildung.md:8" in work
+    fassungen = Page((out / "fassungen.html").read_text(encoding="utf-8")).plain
+    assert "1 Kapitel nicht lesbar" in fassungen
+
+
+def test_a_readable_plan_has_no_banner(pages):
+    for name, (text, _) in pages.items():
+        assert "lip-probleme" not in text, name
+
+
+def test_the_site_says_when_its_text_is_not_committed(tmp_path):
+    """Walk-editor item 5: the start page names the commit and, as `lip build` does, that
+    the text has changes no commit holds (wording.describe_origin, one wording for both)."""
+    plan_dir, shas = site_history.make_repo(tmp_path)
+    out = tmp_path / "site"
+    site.site_for_plan_dir(plan_dir, out, require_valid=False)
+    index = Page((out / "index.html").read_text(encoding="utf-8")).plain
+    assert f"Gebaut aus: Commit {shas['D'][:10]}" in index
+    assert "nicht committet" not in index
+    chapter = plan_dir / "11-bildung.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nZusatz.\n", encoding="utf-8")
+    site.site_for_plan_dir(plan_dir, out, require_valid=False)
+    index = Page((out / "index.html").read_text(encoding="utf-8")).plain
+    assert f"Gebaut aus: Commit {shas['D'][:10]}, mit nicht committeten Änderungen" in index

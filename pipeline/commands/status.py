@@ -16,6 +16,7 @@ from pipeline.plan import (
     MANIFEST_NAME,
     PLAN_DIR,
     Chapter,
+    UnreadableChapter,
     frontmatter,
     load_chapter,
     load_plan,
@@ -53,6 +54,22 @@ class StatusRow:
 
     def to_json(self) -> dict:
         return frontmatter.to_plain(dict(self.__dict__))
+
+    @classmethod
+    def unreadable(cls, chapter: UnreadableChapter) -> StatusRow:
+        """The row of a chapter file that could not be read: in its place, „nicht lesbar“
+        with the first problem, so that the chapter is neither missing nor counted."""
+        return cls(datei=chapter.path, id="", nummer="", titel=chapter.path, teil=chapter.part,
+                   etappe="", expertinnengruppe="", expertinnengruppe_name="",
+                   status=UNREADABLE, stand=UNREADABLE, letzte_entscheidung=None,
+                   letzte_vorlage=None, offene_vorgaben=[], fehlende_stellungnahmen=[],
+                   fehlende_stellungnahmen_kurz=[], seit_entscheidung_geaendert=False,
+                   woerter_hinzu=None, woerter_entfernt=None, endgueltig=False,
+                   probleme=[str(d) for d in chapter.problems])
+
+
+UNREADABLE = "nicht lesbar"
+"""The state `lip status` shows for a chapter file that could not be read."""
 
 
 @dataclass
@@ -132,6 +149,9 @@ def status(plan_dir: Path) -> Status:
             seit_entscheidung_geaendert=state.changed_since_decision,
             woerter_hinzu=added, woerter_entfernt=removed, endgueltig=state.is_final,
             probleme=[p.short for p in state.problems]))
+    order = {name: i for i, (name, _) in enumerate(plan.manifest.chapter_files)}
+    rows += [StatusRow.unreadable(u) for u in plan.unreadable_chapters]
+    rows.sort(key=lambda r: order.get(r.datei.removeprefix(f"{PLAN_DIR}/"), len(order)))
     proposals = open_proposals(repo, prefix) if repo is not None else []
     return Status(rows, list(plan.diagnostics), proposals)
 
