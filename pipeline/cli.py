@@ -510,9 +510,10 @@ def status_command(plan_dir: Path, as_json: bool) -> None:
     """Stand der Beratung aller Kapitel auf einen Blick.
 
     Je Kapitel: Teil, Etappe, Expert*innengruppe, Stand, letzte Entscheidung, offene Vorgaben,
-    fehlende Stellungnahmen und ob der Text seit der Entscheidung geändert wurde; darunter die
-    Vorschläge aus Word (lip word-import), die noch nicht übernommen sind. Farben nur im
-    Terminal (NO_COLOR schaltet sie ab).
+    fehlende Stellungnahmen und was sich seit der letzten Vorlage oder Entscheidung geändert
+    hat (mit Wortzahlen); darunter die Vorschläge aus Word (lip word-import), die noch nicht
+    übernommen sind. Eine Datei, die sich nicht lesen lässt, steht als „nicht lesbar“ an ihrem
+    Platz (Exit-Code 1). Farben nur im Terminal (NO_COLOR schaltet sie ab).
 
     \b
     Beispiel:

@@ -745,3 +745,36 @@ def test_the_site_says_when_its_text_is_not_committed(tmp_path):
     site.site_for_plan_dir(plan_dir, out, require_valid=False)
     index = Page((out / "index.html").read_text(encoding="utf-8")).plain
     assert f"Gebaut aus: Commit {shas['D'][:10]}, mit nicht committeten Änderungen" in index
+
+
+def test_a_text_changed_after_its_vorlage_says_so_as_lip_status_does(mini, tmp_path):
+    """Walk-editor item 6: submitted, then changed and committed: the chapter page and the
+    start page say „seit der Vorlage am … geändert“ with the word counts `lip status` gives
+    (commands.changes.changed_since, one function for both)."""
+    import git
+
+    from pipeline.commands import record
+    from pipeline.commands import status as status_cmd
+
+    plan_dir = mini / "plan"
+    repo = git.Repo(mini)
+    path = plan_dir / "01-haltung.md"
+
+    def change(old: str, new: str, message: str) -> None:
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+        repo.git.add("-A")
+        repo.index.commit(message)
+
+    record.submit(plan_dir, "haltung", datum=dt.date(2020, 7, 10))
+    change("Teilhabe ist ein Recht", "Teilhabe ist ein Anspruch", "nach der Vorlage")
+    row = next(r for r in status_cmd.status(plan_dir).rows if r.id == "haltung")
+    assert row.stand == "vorgelegt am 10.07.2020, seitdem geändert: 1 Wort eingefügt, " \
+                        "1 Wort gestrichen"
+    out = tmp_path / "site"
+    site.site_for_plan_dir(plan_dir, out, require_valid=False)
+    said = "seit der Vorlage am 10.07.2020 geändert: 1 Wort eingefügt, 1 Wort gestrichen"
+    chapter = Page((out / "haltung.html").read_text(encoding="utf-8")).plain
+    assert "Stand: nach Vorlage geändert" in chapter and said in chapter
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert f"ja, {said}" in Page(index).plain
+    assert "Stand: vorgelegt ·" not in chapter

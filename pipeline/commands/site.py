@@ -290,14 +290,16 @@ def start_page(plan: Plan, pages: list[ChapterPage], downloads: list[tuple[str, 
     vorgaben = sum(len(p.state.open_vorgaben) for p in pages)
     missing = sum(len(p.state.missing_statements) for p in pages)
     totals += [
-        (sum(p.state.changed_since_decision for p in pages), "seit Entscheidung geändert", ""),
+        (sum(p.state.changed is not None for p in pages),
+         "seit Vorlage oder Entscheidung geändert", ""),
         (vorgaben, noun(vorgaben, "offene Vorgabe", "offene Vorgaben"), ""),
         (missing, noun(missing, "fehlende Stellungnahme", "fehlende Stellungnahmen"), ""),
         (n_measures, noun(n_measures, "Maßnahme", "Maßnahmen")
          + (" in den lesbaren Kapiteln" if unreadable else ""), ""),
     ]
     headers = ("Kapitel", "Etappe", "Expert*innengruppe", "Stand", "Letzte Entscheidung",
-               "Offene Vorgaben", "Fehlende Stellungnahmen", "Seit Entscheidung geändert")
+               "Offene Vorgaben", "Fehlende Stellungnahmen",
+               "Seit Vorlage oder Entscheidung geändert")
     name = manifest.gremium_name if manifest else (lambda k: "")
     def unreadable_row(u: UnreadableChapter) -> dict:
         return {"page": "", "number": "", "title": u.path, "etappe": "", "group": "",
@@ -310,7 +312,7 @@ def start_page(plan: Plan, pages: list[ChapterPage], downloads: list[tuple[str, 
         "group": name(str(p.chapter.get("expertinnengruppe", ""))) if manifest else "",
         "state": p.state, "decision": p.state.last_decision,
         "open_vorgaben": len(p.state.open_vorgaben), "missing": p.state.missing_statements,
-        "changed": p.state.changed_since_decision,
+        "changed": p.state.changed,
         "redline_href": redline_page(p) if p.redline.available else "", "problem": "",
     } for p in members]) for group, members in groups]
     return render_page("site/index.html", title=plan.title or "Lokaler Integrationsplan",
@@ -687,7 +689,7 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
     cache_dir = build_dir / ".cache"  # the redline engine's cache, shared with `lip redline`
     pages = []
     for ch in plan.chapters:
-        state = site_data.state_view(ch, plan.manifest)
+        state = site_data.state_view(ch, plan.manifest, history, cache_dir)
         pages.append(ChapterPage(ch, page_name(ch), state,
                                  site_data.redline_since_decision(history, ch, state,
                                                                   cache_dir)))

@@ -60,6 +60,9 @@ class StateView:
     """Names of the Gremien whose Stellungnahme is due (review.ChapterState.missing_statements)."""
     changed_since_decision: bool = False
     decided_commit: str | None = None
+    changed: Any = None
+    """commands.changes.ChangedSince: the text differs from its last Vorlage (while
+    vorgelegt) or decision, with the word counts `lip status` shows; None if unchanged."""
 
 
 @dataclass(frozen=True)
@@ -95,20 +98,28 @@ def _decision_view(d: review.Entscheidung | None, manifest: Manifest | None
                         tuple(vorgabe_view(v) for v in d.vorgaben))
 
 
-def state_view(chapter: Chapter, manifest: Manifest | None) -> StateView:
+def state_view(chapter: Chapter, manifest: Manifest | None,
+               history: PlanHistory | None = None, cache_dir: Path | None = None) -> StateView:
     """How the site shows where `chapter` stands: `review.chapter_state`, with Gremium names
-    and the CSS key of its colour (the state itself is computed there, once)."""
+    and the CSS key of its colour (the state itself is computed there, once), and, with
+    `history`, what changed since the last Vorlage or decision (`changes.changed_since`, as
+    `lip status` says it)."""
+    from pipeline.commands.changes import changed_since
+
     st = review.chapter_state(chapter, manifest.gremien if manifest else None)
     value = st.status.value
     key, label = _KEYS.get(value, value), st.status.label
     if st.status is review.ReviewStatus.ANGENOMMEN and st.changed_since_decision:
         key, label = "geaendert", "nach Annahme geändert"
+    elif st.status is review.ReviewStatus.VORGELEGT and st.changed_since_submission:
+        key, label = "geaendert", "nach Vorlage geändert"
     name = manifest.gremium_name if manifest else str
     return StateView(
         key, label, _decision_view(st.last_decision, manifest),
         st.last_submission.datum if st.last_submission else None,
         [vorgabe_view(v) for v in st.open_vorgaben],
         [name(k) for k in st.missing_statements], st.changed_since_decision, st.decided_commit,
+        changed_since(history, chapter, st, cache_dir) if history is not None else None,
     )
 
 

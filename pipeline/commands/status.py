@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import history, review
+from pipeline.commands.changes import changed_since
 from pipeline.dates import german_date  # noqa: F401  (status lines show decision dates)
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import PipelineError, PlanInvalid
@@ -15,7 +16,6 @@ from pipeline.plan import (
     COMMENTS_DIR,
     MANIFEST_NAME,
     PLAN_DIR,
-    Chapter,
     UnreadableChapter,
     frontmatter,
     load_chapter,
@@ -49,8 +49,12 @@ class StatusRow:
     seit_entscheidung_geaendert: bool
     woerter_hinzu: int | None
     woerter_entfernt: int | None
+    """Words changed since the last Vorlage (while vorgelegt) or decision (`geaendert_seit`)."""
     endgueltig: bool
     probleme: list[str]
+    geaendert_seit: dict | None = None
+    """commands.changes.ChangedSince as JSON: the record the text is compared with (Vorlage
+    or Entscheidung), its date and commit and the word counts; None when unchanged."""
 
     def to_json(self) -> dict:
         return frontmatter.to_plain(dict(self.__dict__))
@@ -121,18 +125,13 @@ def status(plan_dir: Path) -> Status:
     except PipelineError:
         prefix = "plan"
     rows = []
+    plans = history.PlanHistory(repo, prefix)
     for chapter in plan.chapters:
         state = review.chapter_state(chapter, gremien)
         label = state.label
-        added = removed = None
-        if (state.changed_since_decision and state.decided_commit and repo is not None
-                and state.status in (review.ReviewStatus.ANGENOMMEN,
-                                     review.ReviewStatus.UEBERARBEITET)):
-            counts = changes_since(repo, f"{prefix}/{chapter.filename}", chapter,
-                                   state.decided_commit)
-            if counts is not None:
-                added, removed = counts
-                label += ": " + format_word_changes(added, removed)
+        since = changed_since(plans, chapter, state)
+        if since is not None and since.woerter:
+            label += ": " + since.woerter
         group = str(chapter.get("expertinnengruppe", ""))
         rows.append(StatusRow(
             datei=chapter.path, id=chapter.id, nummer=chapter.number, titel=chapter.title,
@@ -147,8 +146,10 @@ def status(plan_dir: Path) -> Status:
             fehlende_stellungnahmen_kurz=[short_name(plan.manifest.gremium_name(k))
                                           for k in state.missing_statements],
             seit_entscheidung_geaendert=state.changed_since_decision,
-            woerter_hinzu=added, woerter_entfernt=removed, endgueltig=state.is_final,
-            probleme=[p.short for p in state.problems]))
+            woerter_hinzu=since.woerter_hinzu if since else None,
+            woerter_entfernt=since.woerter_entfernt if since else None,
+            endgueltig=state.is_final, probleme=[p.short for p in state.problems],
+            geaendert_seit=since.to_json() if since else None))
     order = {name: i for i, (name, _) in enumerate(plan.manifest.chapter_files)}
     rows += [StatusRow.unreadable(u) for u in plan.unreadable_chapters]
     rows.sort(key=lambda r: order.get(r.datei.removeprefix(f"{PLAN_DIR}/"), len(order)))
@@ -200,18 +201,3 @@ def short_name(name: str) -> str:
         return name
     inner = m.group(2)
     return inner if inner.isupper() else m.group(1)
-
-
-def changes_since(repo: Any, relpath: str, chapter: Chapter, rev: str) -> tuple[int, int] | None:
-    """(words added, words removed) in the chapter's text since `rev`; None if unreadable."""
-    try:
-        raw = history.read_file_at(repo, rev, relpath)
-    except PipelineError:
-        return None
-    if raw is None:
-        return None
-    try:
-        old = load_chapter(chapter.filename, raw)
-    except PipelineError:
-        return None
-    return word_changes(old, chapter)
