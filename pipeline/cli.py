@@ -893,14 +893,16 @@ def word_import_command(argumente: tuple[str, ...], neu: bool, plan_dir: Path) -
 @click.option("--open", "open_", is_flag=True,
               help="Nur die Adresse der Startseite ausgeben, zum Öffnen im Browser.")
 @click.option("--trotz-fehlern", "force", is_flag=True,
-              help="Auch bauen, wenn 'lip check' Fehler meldet (Entwurfsstand ansehen).")
+              help="Auch bauen, wenn 'lip check' Fehler meldet (Entwurfsstand ansehen); "
+                   "was sich nicht lesen lässt, nennt ein Hinweis oben auf jeder Seite.")
 def site_command(plan_dir: Path, out_dir: Path, open_: bool, force: bool) -> None:
     """Website für die Beteiligten bauen: Stand, Kapitel, Änderungen, Synopsen, Maßnahmen,
     Fassungen, Änderungsanträge.
 
     Schreibt eine statische Website nach build/site/, die ohne Netz funktioniert: direkt von
     der Festplatte geöffnet oder auf einem beliebigen Webserver abgelegt. Die Seiten entstehen
-    aus den Vorlagen in templates/site/.
+    aus den Vorlagen in templates/site/. Die Startseite nennt den Commit und, wie 'lip build',
+    ob nicht committete Änderungen darin sind.
 
     \b
     Beispiel:
