@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from pipeline.errors import PipelineError, PlanInvalid
-from pipeline.wording import counted
+from pipeline.wording import counted, describe_origin
 
 HELP_OPTION = "Diese Hilfe anzeigen und beenden."
 PLAN_OPTION_HELP = "Ordner des Plans (Standard: ./plan)."
@@ -156,19 +156,42 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--strict", is_flag=True, help="Warnungen (z. B. unbekannte Felder) als Fehler werten.")
 @click.option("--final", is_flag=True,
               help="Zusätzlich verlangen, dass jedes Kapitel in seiner jetzigen Fassung angenommen ist.")
-def check_command(plan_dir: Path, as_json: bool, strict: bool, final: bool) -> None:
+@click.option("--staged", is_flag=True,
+              help="Den zum Commit vorgemerkten Stand prüfen (git add), wie der pre-commit-Hook, "
+                   "statt der gespeicherten Dateien.")
+def check_command(plan_dir: Path, as_json: bool, strict: bool, final: bool, staged: bool) -> None:
     """Plan prüfen: Manifest, Köpfe, Text, Nummern, Verweise, Beratungsverlauf und Schriftzeichen.
 
     Meldet alle Probleme auf einmal als 'plan/<datei>.md:<zeile>: <feld>: <meldung>'.
-    Exit-Code 0, wenn der Plan in Ordnung ist, sonst 1.
+    Exit-Code 0, wenn der Plan in Ordnung ist, sonst 1. Mit --staged wird geprüft, was
+    committet würde (wie der Hook aus 'lip hooks install').
 
     \b
     Beispiel:
       lip check
       lip check --strict --json > befunde.json
+      lip check --staged
     """
     from pipeline.commands import check as check_cmd
 
+    if staged:
+        if strict or final or as_json:
+            raise click.UsageError("--staged lässt sich nicht mit --strict, --final oder --json "
+                                   "verbinden")
+        from pipeline.commands import hooks
+
+        found = hooks.check_staged(Path.cwd(), plan_dir)
+        _print_staged(found)
+        if not found.staged:
+            click.echo("Nichts vorgemerkt: kein Kapitel ist zum Commit vorgemerkt (git add).",
+                       err=True)
+        elif found.report.errors or found.report.warnings:
+            click.echo(found.report.summary, err=True)
+        else:
+            click.echo("Vorgemerkter Stand ist in Ordnung.", err=True)
+        if found.report.errors:
+            raise SystemExit(1)
+        return
     report = check_cmd.check(plan_dir, strict=strict, final=final)
     diagnostics = report.sorted()
     if as_json:
@@ -255,12 +278,8 @@ def build_command(plan_dir: Path, formats: tuple[str, ...], output: Path, rev: s
         for path in result.outputs.values():
             click.echo(str(path))
         state = "Entwurf" if result.draft else "endgültige Fassung"
-        if result.commit is None:
-            origin = "nicht aus einem Git-Repository"
-        else:
-            changed = ", mit nicht eingecheckten Änderungen" if result.changed else ""
-            origin = f"Commit {result.commit[:10]}{changed}"
-        click.echo(f"Gebaut: {state}, {origin}.", err=True)
+        click.echo(f"Gebaut: {state}, {describe_origin(result.commit, result.changed)}.",
+                   err=True)
 
 
 @cli.command("verify")
@@ -496,11 +515,12 @@ def status_command(plan_dir: Path, as_json: bool) -> None:
     """Stand der Beratung aller Kapitel auf einen Blick.
 
     Je Kapitel: Teil, Etappe, Expert*innengruppe, Stand, letzte Entscheidung, offene Vorgaben,
-    fehlende Stellungnahmen und ob der Text seit der Entscheidung geändert wurde; darunter die
-    Vorschläge aus Word (lip word-import), die noch nicht übernommen sind; einer, der sich
-    nicht mehr ohne Konflikt mit git merge übernehmen lässt, heißt „veraltet“ und nennt die
-    Absätze und den Weg, der geht. Ein Kapitel, das sich nicht lesen lässt, steht mit dem
-    Grund an seinem Platz (Exit-Code 1). Farben nur im Terminal (NO_COLOR schaltet sie ab).
+    fehlende Stellungnahmen und was sich seit der letzten Vorlage oder Entscheidung geändert
+    hat (mit Wortzahlen); darunter die Vorschläge aus Word (lip word-import), die noch nicht
+    übernommen sind; einer, der sich nicht mehr ohne Konflikt mit git merge übernehmen lässt,
+    heißt „veraltet“ und nennt die Absätze und den Weg, der geht. Eine Datei, die sich nicht
+    lesen lässt, steht als „nicht lesbar“ an ihrem Platz (Exit-Code 1). Farben nur im
+    Terminal (NO_COLOR schaltet sie ab).
 
     \b
     Beispiel:
@@ -517,27 +537,19 @@ def status_command(plan_dir: Path, as_json: bool) -> None:
                                "nicht_gelesen": [d.to_json() for d in status.unreadable]},
                               ensure_ascii=False, indent=2))
     else:
-        _print_status(rows, status.summary, status.unread_chapters)
+        _print_status(rows, status.summary)
         _print_proposals(status.proposals)
-    if status.unreadable:  # a chapter missing from the list must not go unnoticed
+    if status.unreadable:  # a chapter the list cannot show must not go unnoticed
         for d in status.unreadable:
             click.echo(str(d), err=True)
         problems = counted(len(status.unreadable), "Problem", "Probleme")
-        click.echo(f"{problems} beim Lesen des Plans; ein solches Kapitel steht ohne seinen "
-                   f"Stand in der Liste. Details mit 'lip check'.", err=True)
+        click.echo(f"{problems} beim Lesen des Plans; was sich nicht lesen lässt, steht im Stand "
+                   f"als „nicht lesbar“. Details mit 'lip check'.", err=True)
         raise SystemExit(1)
 
 
-def _print_unread(unread: list, color: bool | None) -> None:
-    """Chapters that could not be read, in the place they would stand (not left out)."""
-    for path, _part, problem, _before in unread:
-        why = f"{problem.message} (Zeile {problem.line or 1})" if problem else "fehlt"
-        click.echo(f"  ?  {path}  " + click.style(f"nicht lesbar: {why}; siehe lip check",
-                                                  fg="red", bold=True), color=color)
-
-
-def _print_status(rows: list, summary: str, unread: list = ()) -> None:
-    from pipeline.commands.status import final_count, german_date
+def _print_status(rows: list, summary: str) -> None:
+    from pipeline.commands.status import UNREADABLE, final_count, german_date
 
     color = False if os.environ.get("NO_COLOR") else None
     click.echo(click.style(f"Stand der Beratung: {summary}", bold=True), color=color)
@@ -545,14 +557,18 @@ def _print_status(rows: list, summary: str, unread: list = ()) -> None:
     width = min(max((len(r.titel) for r in rows), default=10), 54)
     for r in rows:
         if r.teil != part:
-            _print_unread([u for u in unread if u[1] == part and u[3] is None], color)
             part = r.teil
             in_part = [x for x in rows if x.teil == part]
-            lost = sum(u[1] == part for u in unread)
-            click.echo(click.style(f"\n{part} – Etappe {r.etappe} "
-                                   f"({final_count(in_part, short=True, unread=lost)})",
-                                   bold=True), color=color)
-        _print_unread([u for u in unread if u[3] == r.datei], color)
+            etappe = next((x.etappe for x in in_part if x.status != UNREADABLE), "")
+            click.echo(click.style(f"\n{part} – Etappe {etappe} "
+                                   f"({final_count(in_part, short=True)})", bold=True),
+                       color=color)
+        if r.status == UNREADABLE:
+            click.echo(f"  {'?':<2} {r.titel:<{width}}  " + click.style(r.stand, fg="red", bold=True),
+                       color=color)
+            click.echo(click.style(f"     {r.probleme[0] if r.probleme else ''}", dim=True),
+                       color=color)
+            continue
         stale = r.seit_entscheidung_geaendert and r.status == "angenommen"
         fg = "yellow" if stale else _STATUS_COLOURS.get(r.status)
         title = r.titel if len(r.titel) <= width else r.titel[:width - 1] + "…"
@@ -572,9 +588,6 @@ def _print_status(rows: list, summary: str, unread: list = ()) -> None:
         if r.probleme:
             notes.append(f"Beratungsverlauf fehlerhaft ({len(r.probleme)}), siehe lip check")
         click.echo(click.style(f"     {' · '.join(notes)}", dim=True), color=color)
-    shown = {r.teil for r in rows}
-    _print_unread([u for u in unread if (u[1] == part and u[3] is None)
-                   or u[1] not in shown], color)
 
 
 def _print_proposals(proposals: list) -> None:
@@ -687,13 +700,23 @@ def hooks_run_command(plan_dir: Path, dateien: tuple[str, ...]) -> None:
     """
     from pipeline.commands import hooks
 
-    report, staged = hooks.check_staged(Path.cwd(), plan_dir)
-    for d in report.sorted():
-        click.echo(str(d), err=True)
-    if report.errors:
-        click.echo(f"lip: {len(report.errors)} Fehler in den vorgemerkten Dateien; der Commit "
-                   f"wurde abgebrochen. Bitte beheben (Details: lip check).", err=True)
+    found = hooks.check_staged(Path.cwd(), plan_dir)
+    _print_staged(found)
+    if found.report.errors:
+        click.echo(f"lip: {counted(len(found.report.errors), 'Fehler', 'Fehler')} im Stand, der "
+                   f"committet werden soll; der Commit wurde abgebrochen. Bitte beheben, mit "
+                   f"git add vormerken und erneut committen ('lip check --staged' prüft den "
+                   f"vorgemerkten Stand wie dieser Hook).", err=True)
         raise SystemExit(1)
+
+
+def _print_staged(found) -> None:
+    """The problems of the staged plan, then the files whose fix may not be staged yet."""
+    for d in found.report.sorted():
+        click.echo(str(d), err=True)
+    for path in found.not_added:
+        click.echo(f"Hinweis: {path} ist im Arbeitsordner anders als vorgemerkt (schon "
+                   f"korrigiert?); vormerken mit: git add {path}", err=True)
 
 
 # --- redline (issue 5) -----------------------------------------------------------------------
@@ -884,14 +907,16 @@ def word_import_command(argumente: tuple[str, ...], neu: bool, plan_dir: Path) -
 @click.option("--open", "open_", is_flag=True,
               help="Nur die Adresse der Startseite ausgeben, zum Öffnen im Browser.")
 @click.option("--trotz-fehlern", "force", is_flag=True,
-              help="Auch bauen, wenn 'lip check' Fehler meldet (Entwurfsstand ansehen).")
+              help="Auch bauen, wenn 'lip check' Fehler meldet (Entwurfsstand ansehen); "
+                   "was sich nicht lesen lässt, nennt ein Hinweis oben auf jeder Seite.")
 def site_command(plan_dir: Path, out_dir: Path, open_: bool, force: bool) -> None:
     """Website für die Beteiligten bauen: Stand, Kapitel, Änderungen, Synopsen, Maßnahmen,
     Fassungen, Änderungsanträge.
 
     Schreibt eine statische Website nach build/site/, die ohne Netz funktioniert: direkt von
     der Festplatte geöffnet oder auf einem beliebigen Webserver abgelegt. Die Seiten entstehen
-    aus den Vorlagen in templates/site/.
+    aus den Vorlagen in templates/site/. Die Startseite nennt den Commit und, wie 'lip build',
+    ob nicht committete Änderungen darin sind.
 
     \b
     Beispiel:

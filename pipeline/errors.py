@@ -33,7 +33,11 @@ class FrontMatterError(PipelineError):
 
 
 class PlanFolderMissing(PipelineError):
-    """The plan folder (--plan) does not exist: nothing to check, not an empty plan."""
+    """The plan folder (--plan) does not exist: nothing to check, not an empty plan. A wrong
+    call (run outside the project, or a wrong --plan), exit 2 as the README's table says;
+    1 is for problems in the plan."""
+
+    exit_code = 2
 
     def __init__(self, plan_dir: object, *, is_file: bool = False):
         self.plan_dir = plan_dir

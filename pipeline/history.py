@@ -13,7 +13,7 @@ import os
 import re
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,6 +206,18 @@ def head_snapshot(plan_dir: Path) -> Snapshot | None:
             if kind == "blob":  # paths are relative to plan_dir (git's working directory)
                 blob_ids[name.decode("utf-8", "surrogateescape")] = object_id
     return Snapshot(Revision(sha, dt.datetime.fromtimestamp(int(seconds), dt.UTC)), blob_ids)
+
+
+def working_tree_state(plan_dir: Path, files: Mapping[str, bytes | None],
+                       resources: Mapping[str, bytes]) -> tuple[Revision | None, bool]:
+    """(HEAD, whether the plan folder's files differ from it): the one answer `lip build` and
+    `lip site` give to „is this text committed?“. (None, True) outside a repository."""
+    head = head_snapshot(plan_dir)
+    if head is None:
+        return None, True
+    current = {p: blob_id(data if data is not None else resources.get(p, b""))
+               for p, data in files.items()}
+    return head.revision, head.blob_ids != current
 
 
 def read_plan_blobs(repo, rev: str, prefix: str, paths: list[str]) -> dict[str, bytes]:

@@ -61,3 +61,16 @@ def by_body(name: str) -> str:
     out = [re.sub(r"(er|e)$", "en", w) if i < head else w for i, w in enumerate(words)]
     out[head] += suffix
     return f"{article} {' '.join(out)}"
+
+
+UNCOMMITTED = "nicht committet"
+"""The one word for changes in the working tree that no commit holds yet (the README's
+five steps say „committen“): „mit nicht committeten Änderungen“."""
+
+
+def describe_origin(commit: str | None, changed: bool) -> str:
+    """Where a build's plan came from, as `lip build`, `lip verify` and the site say it:
+    'Commit 9b35d9e517, mit nicht committeten Änderungen'."""
+    if commit is None:
+        return "nicht aus einem Git-Repository"
+    return f"Commit {commit[:10]}" + (", mit nicht committeten Änderungen" if changed else "")

@@ -161,8 +161,9 @@ REFUSALS = [
     ("submit twice", submitted,
      lambda p: record.submit(p, "bildung", datum=D(2020, 10, 7)),
      "Kapitel 1 Bildung (Stand: vorgelegt): Vorlegen nicht möglich – das Kapitel liegt der "
-     "Lenkungsgruppe bereits seit 05.10.2020 vor. Stattdessen: erst die Entscheidung "
-     "festhalten: lip entscheiden bildung --angenommen oder --zurueckgespielt --vorgabe \"…\"."),
+     "Lenkungsgruppe in genau diesem Text seit 05.10.2020 vor. Stattdessen: nichts zu tun: die "
+     "Lenkungsgruppe entscheidet über diese Fassung; nach einer Textänderung (committen) die "
+     "neue Fassung erneut vorlegen: lip vorlegen bildung."),
     ("statement on a draft", lambda p: None,
      lambda p: record.add_statement(p, "bildung", gremium="rtgs", text="x",
                                      datum=D(2020, 10, 7)),
@@ -328,3 +329,33 @@ def frontmatter_plain(chapter):
     from pipeline.plan import frontmatter
 
     return frontmatter.to_plain(chapter.meta)
+
+
+def test_a_changed_text_can_be_submitted_again_while_it_lies_before_the_lenkungsgruppe(mini):
+    """Walk-editor item 6: the Expert*innengruppe changed its text after submitting. `lip
+    status` (text and JSON) says what changed since the Vorlage, with the redline's counts;
+    the group may submit the new version (a new Vorlage pinning the new text), and the
+    Gremien's statements are then due on that one; the decision is about it too."""
+    plan = mini / "plan"
+    path = plan / "11-bildung.md"
+    record.submit(plan, "bildung", datum=D(2020, 10, 5))
+    pinned = state(mini).last_submission.commit
+    edit(path, "Familienzentren", "Familienzentren, Elternvereine")
+    commit_all(git.Repo(mini), "Bildung: Elternvereine ergänzt")
+    s = state(mini)
+    assert s.status is review.ReviewStatus.VORGELEGT and s.changed_since_submission
+    row = next(r for r in status_cmd.status(plan).rows if r.id == "bildung")
+    assert row.stand == "vorgelegt am 05.10.2020, seitdem geändert: 1 Wort eingefügt, " \
+                        "0 Wörter gestrichen"
+    assert row.geaendert_seit == {"eintrag": "Vorlage", "datum": "2020-10-05",
+                                  "commit": pinned, "woerter_hinzu": 1,
+                                  "woerter_entfernt": 0,
+                                  "woerter": "1 Wort eingefügt, 0 Wörter gestrichen"}
+    record.submit(plan, "bildung", datum=D(2020, 10, 9))
+    s = state(mini)
+    assert s.status is review.ReviewStatus.VORGELEGT and not s.changed_since_submission
+    assert s.last_submission.datum == D(2020, 10, 9)
+    assert s.missing_statements == ["integrationsbeiraete", "rtgs", "gleichstellungsbeauftragte"]
+    row = next(r for r in status_cmd.status(plan).rows if r.id == "bildung")
+    assert row.stand == "vorgelegt am 09.10.2020" and row.geaendert_seit is None
+    assert not plan_report(load_plan(plan)).errors

@@ -88,7 +88,7 @@ def test_a_missing_plan_folder_is_named_not_an_empty_plan(command: str, tmp_path
     with pytest.raises(SystemExit) as exit_info:
         main([command, "--plan", str(missing)])
     err = capsys.readouterr().err
-    assert exit_info.value.code == 1
+    assert exit_info.value.code == 2
     assert err == f"Fehler: Ordner {missing} nicht gefunden; mit --plan den Ordner des Plans angeben\n"
     assert not missing.exists()
 
@@ -100,7 +100,7 @@ def test_a_file_given_as_plan_folder_is_named_as_such(tmp_path: Path, capsys) ->
     chapter.write_text("# Haltung\n", encoding="utf-8")
     with pytest.raises(SystemExit) as exit_info:
         main(["check", "--plan", str(chapter)])
-    assert exit_info.value.code == 1
+    assert exit_info.value.code == 2
     assert capsys.readouterr().err == (f"Fehler: {chapter} ist eine Datei, kein Ordner; mit --plan "
                                        "den Ordner des Plans angeben\n")
 

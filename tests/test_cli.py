@@ -88,7 +88,7 @@ def test_a_missing_input_file_is_a_wrong_call(args, message, tmp_path, monkeypat
 def test_missing_plan_folder_is_reported_not_a_traceback(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "pipeline", "check", "--plan", str(tmp_path / "nix")],
                           capture_output=True, text=True, cwd=tmp_path)
-    assert proc.returncode == 1
+    assert proc.returncode == 2  # a wrong call (README's exit codes), not a problem in the plan
     assert f"Fehler: Ordner {tmp_path / 'nix'} nicht gefunden" in proc.stderr
     assert "Traceback" not in proc.stderr
 
@@ -107,7 +107,7 @@ def test_console_script_flushes_its_output_and_keeps_exit_codes(tmp_path: Path) 
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["fehler"] == 0
     bad = subprocess.run([lip, "check", "--plan", str(tmp_path / "nix")], capture_output=True, text=True)
-    assert bad.returncode == 1 and "nicht gefunden; mit --plan" in bad.stderr
+    assert bad.returncode == 2 and "nicht gefunden; mit --plan" in bad.stderr
     usage = subprocess.run([lip, "check", "--gibtsnicht"], capture_output=True, text=True)
     assert usage.returncode == 2 and "Unbekannte Option" in usage.stderr
 

@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 
+REPO = Path(__file__).resolve().parents[1]
+
 
 def lip(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, capture_output=True,
-                          text=True, env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "HOME": str(cwd)})
+                          text=True, env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "HOME": str(cwd),
+                                          "PYTHONPATH": str(REPO)})  # this checkout's lip
 
 
 @pytest.mark.parametrize("sub", ["plan", "plan/bilder", "."])
@@ -43,7 +46,7 @@ def test_build_takes_ausgabe_like_every_command_and_output_as_before(mini, tmp_p
 def test_outside_a_project_every_command_gives_the_same_answer(tmp_path) -> None:
     answers = {cmd: lip(tmp_path, cmd) for cmd in ("check", "status", "redline", "build")}
     for cmd, proc in answers.items():
-        assert proc.returncode == 1, (cmd, proc.stderr)
+        assert proc.returncode == 2, (cmd, proc.stderr)  # a wrong call, not a plan problem
         assert proc.stderr.strip() == ("Fehler: Ordner plan nicht gefunden; mit --plan den Ordner "
                                        "des Plans angeben"), cmd
 
@@ -179,3 +182,24 @@ def test_make_refuses_to_empty_a_virtualenv_that_is_a_link(tmp_path) -> None:
     assert proc.returncode != 0
     assert f".venv verweist auf {other}" in proc.stderr and "rm .venv" in proc.stderr
     assert (other / "kept").exists()
+
+
+def test_status_keeps_an_unreadable_chapter_in_its_place(mini) -> None:  # noqa: F811
+    """Walk-editor item 1: a chapter whose head cannot be read is a row „nicht lesbar“ with
+    file, line and field, counted as a chapter; `lip status` exits 1 (README)."""
+    import json
+
+    path = mini / "plan" / "11-bildung.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("federfuehrung: Dez. IV",
+                                                             "federfuehrung Dez. IV"),
+                    encoding="utf-8")
+    proc = lip(mini, "status")
+    assert proc.returncode == 1
+    assert proc.stdout.startswith("Stand der Beratung: 2 Kapitel, 0 in der jetzigen Fassung "
+                                  "angenommen, 1 nicht lesbar")
+    assert "(0 von 1 angenommen, 1 nicht lesbar)" in proc.stdout
+    assert "plan/11-bildung.md" in proc.stdout and "nicht lesbar" in proc.stdout
+    assert "plan/11-bildung.md:9: kopf: YAML-Syntaxfehler" in proc.stdout
+    assert "Traceback" not in proc.stderr
+    rows = json.loads(lip(mini, "status", "--json").stdout)["kapitel"]
+    assert [(r["datei"], r["status"]) for r in rows][-1] == ("plan/11-bildung.md", "nicht lesbar")

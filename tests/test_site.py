@@ -689,3 +689,92 @@ def test_the_sites_redlines_share_the_cache_of_lip_redline(tmp_path, monkeypatch
     site.site_for_plan_dir(plan_dir, out, require_valid=False)
     assert sum(parsed) == 0, f"{sum(parsed)} Abschnitte erneut von pandoc gelesen"
     assert {p.name: p.read_bytes() for p in out.glob("*.html")} == first
+
+
+def _break_head(path: Path) -> None:
+    """A missing colon in the chapter's head: its YAML cannot be read (walk-editor item 1)."""
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("federfuehrung: Dez. IV", "federfuehrung Dez. IV", 1),
+                    encoding="utf-8")
+
+
+def test_an_unreadable_chapter_is_named_never_shown_as_deleted(tmp_path):
+    """`lip site --trotz-fehlern` with one broken chapter head: every page carries a banner
+    naming the file, line and field; the start page keeps the chapter in its part as „nicht
+    lesbar“ and counts it; the Arbeitsstand does not report it as deleted."""
+    plan_dir, _ = site_history.make_repo(tmp_path)
+    _break_head(plan_dir / "11-bildung.md")
+    out = tmp_path / "site"
+    result = site.site_for_plan_dir(plan_dir, out, require_valid=False)
+    assert "bildung.html" not in result.pages
+    message = "plan/11-bildung.md:8 kopf: YAML-Syntaxfehler: nach dem Schlüssel fehlt der Doppelpunkt"
+    for name in result.pages:
+        page = Page((out / name).read_text(encoding="utf-8"))
+        assert message in page.plain, name
+        assert "Diese Website wurde trotz Fehlern im Plan gebaut (1 Fehler" in page.plain
+    index = Page((out / "index.html").read_text(encoding="utf-8")).plain
+    assert "3 Kapitel" in index and "1 nicht lesbar" in index
+    assert re.search(r"\d+ Maßnahmen? in den lesbaren Kapiteln", index)
+    assert "Dieses Kapitel ist nicht gestrichen" in index
+    row = re.search(r'<tr class="nicht-lesbar">(.*?)</tr>',
+                    (out / "index.html").read_text(encoding="utf-8"), re.S).group(1)
+    assert "plan/11-bildung.md" in row and "nicht lesbar" in row
+    work = Page((out / "arbeitsstand.html").read_text(encoding="utf-8")).plain
+    assert "gestrichen" not in work.replace("nicht gestrichen", "")
+    assert "1 Bildung: in „Arbeitsstand“ nicht lesbar (plan/11-bildung.md:8" in work
+    fassungen = Page((out / "fassungen.html").read_text(encoding="utf-8")).plain
+    assert "1 Kapitel nicht lesbar" in fassungen
+
+
+def test_a_readable_plan_has_no_banner(pages):
+    for name, (text, _) in pages.items():
+        assert "lip-probleme" not in text, name
+
+
+def test_the_site_says_when_its_text_is_not_committed(tmp_path):
+    """Walk-editor item 5: the start page names the commit and, as `lip build` does, that
+    the text has changes no commit holds (wording.describe_origin, one wording for both)."""
+    plan_dir, shas = site_history.make_repo(tmp_path)
+    out = tmp_path / "site"
+    site.site_for_plan_dir(plan_dir, out, require_valid=False)
+    index = Page((out / "index.html").read_text(encoding="utf-8")).plain
+    assert f"Gebaut aus: Commit {shas['D'][:10]}" in index
+    assert "nicht committet" not in index
+    chapter = plan_dir / "11-bildung.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nZusatz.\n", encoding="utf-8")
+    site.site_for_plan_dir(plan_dir, out, require_valid=False)
+    index = Page((out / "index.html").read_text(encoding="utf-8")).plain
+    assert f"Gebaut aus: Commit {shas['D'][:10]}, mit nicht committeten Änderungen" in index
+
+
+def test_a_text_changed_after_its_vorlage_says_so_as_lip_status_does(mini, tmp_path):
+    """Walk-editor item 6: submitted, then changed and committed: the chapter page and the
+    start page say „seit der Vorlage am … geändert“ with the word counts `lip status` gives
+    (commands.changes.changed_since, one function for both)."""
+    import git
+
+    from pipeline.commands import record
+    from pipeline.commands import status as status_cmd
+
+    plan_dir = mini / "plan"
+    repo = git.Repo(mini)
+    path = plan_dir / "01-haltung.md"
+
+    def change(old: str, new: str, message: str) -> None:
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+        repo.git.add("-A")
+        repo.index.commit(message)
+
+    record.submit(plan_dir, "haltung", datum=dt.date(2020, 7, 10))
+    change("Teilhabe ist ein Recht", "Teilhabe ist ein Anspruch", "nach der Vorlage")
+    row = next(r for r in status_cmd.status(plan_dir).rows if r.id == "haltung")
+    assert row.stand == "vorgelegt am 10.07.2020, seitdem geändert: 1 Wort eingefügt, " \
+                        "1 Wort gestrichen"
+    out = tmp_path / "site"
+    site.site_for_plan_dir(plan_dir, out, require_valid=False)
+    said = "seit der Vorlage am 10.07.2020 geändert: 1 Wort eingefügt, 1 Wort gestrichen"
+    chapter = Page((out / "haltung.html").read_text(encoding="utf-8")).plain
+    assert "Stand: nach Vorlage geändert" in chapter and said in chapter
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert f"ja, {said}" in Page(index).plain
+    assert "Stand: vorgelegt ·" not in chapter

@@ -86,12 +86,10 @@ def read_source(plan_dir: Path, rev: str | None = None) -> Source:
         return Source(files, revision.sha, revision.time, False, resources, fassung)
     files = read_folder(plan_dir)
     resources = read_resources(plan_dir, files)  # regular files only, never through a link
-    head = history.head_snapshot(plan_dir)
+    head, changed = history.working_tree_state(plan_dir, files, resources)
     if head is None:
         return Source(files, None, _fallback_time(), True, resources)
-    current = {p: history.blob_id(data if data is not None else resources.get(p, b""))
-               for p, data in files.items()}
-    return Source(files, head.revision.sha, head.revision.time, head.blob_ids != current, resources)
+    return Source(files, head.sha, head.time, changed, resources)
 
 
 def _fallback_time() -> dt.datetime:

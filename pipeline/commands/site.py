@@ -27,11 +27,11 @@ from pipeline.commands import site_data
 from pipeline.commands.site_data import RedlineView, StateView
 from pipeline.commands.stand import chapter_states
 from pipeline.dates import as_date, german_date_long, iso_date
-from pipeline.diagnostics import Diagnostic
+from pipeline.diagnostics import Diagnostic, Severity
 from pipeline.errors import PipelineError, PlanInvalid
 from pipeline.files import replacing_folder
 from pipeline.history import PlanHistory, pair_chapters
-from pipeline.plan import Chapter, Fassung, Plan, akteure
+from pipeline.plan import Chapter, Fassung, Plan, UnreadableChapter, akteure
 from pipeline.plan import fassungen as fassungen_mod
 from pipeline.plan.body import anchor as make_anchor
 from pipeline.plan.body import plain_text
@@ -43,7 +43,7 @@ from pipeline.render.pages import render as render_page
 from pipeline.render.reader import PLAN_READER
 from pipeline.render.redline import synopse_fragment
 from pipeline.render.tools import cores, pandoc_identity, run_pandoc_pool
-from pipeline.wording import noun
+from pipeline.wording import counted, describe_origin, noun
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,10 @@ class FassungDiff:
     """Per chapter, only its changed passages ("nur Änderungen", the default view)."""
     working: bool = False
     """`new` is the Arbeitsstand: the plan as it is now, not a named Fassung."""
+    unreadable: list[str] = field(default_factory=list)
+    """Chapters not compared because one side could not be read ('6 Stadtverwaltung und
+    Diversität: im Arbeitsstand nicht lesbar (plan/16-verwaltung.md:9: …)'); never counted
+    as deleted or new."""
 
     @property
     def full_page(self) -> str:
@@ -213,7 +217,7 @@ NAV = (("index.html", "Übersicht"), ("massnahmen.html", "Maßnahmenkatalog"),
 
 
 PAGE_SLOTS = frozenset({"title", "site_title", "publisher", "author", "nav_items", "current",
-                        "content", "stand", "main_class", "beschlossen"})
+                        "content", "stand", "main_class", "beschlossen", "banner"})
 """What templates/site/page.html is given (`lip vorschau` names any other placeholder)."""
 
 LAYOUTS = {"text": "text", "chapter": "narrow", "wide": "wide"}
@@ -222,7 +226,8 @@ LAYOUTS = {"text": "text", "chapter": "narrow", "wide": "wide"}
 
 def page_html(*, plan: Plan, title: str, content: str, current: str,
               stand: Any = "", layout: str = "text",
-              nav_items: tuple[tuple[str, str], ...] = NAV) -> str:
+              nav_items: tuple[tuple[str, str], ...] = NAV,
+              banner: dict | None = None) -> str:
     """A whole page (templates/site/page.html) around `content`. `layout`: 'text' (one column
     of running text), 'chapter' (text with its contents beside it) or 'wide' (tables);
     header, content and footer share its width, centred."""
@@ -233,7 +238,7 @@ def page_html(*, plan: Plan, title: str, content: str, current: str,
         publisher=str(manifest.get("herausgeber", "")) if manifest else "",
         author=str(manifest.get("autor") or manifest.get("herausgeber", "")) if manifest else "",
         nav_items=nav_items, current=current, content=Markup(content), stand=stand,
-        main_class=LAYOUTS[layout], beschlossen=_adopted_description(plan),
+        main_class=LAYOUTS[layout], beschlossen=_adopted_description(plan), banner=banner,
     )
 
 
@@ -244,17 +249,37 @@ def _adopted_description(plan: Plan) -> str:
     return adopted.description if adopted is not None else ""
 
 
+def problem_banner(plan: Plan, problems: Iterable[Diagnostic]) -> dict | None:
+    """What the banner on every page says (templates/site/macros.html `problem_banner`): the
+    errors found while reading the plan, located, and the chapters that could not be read;
+    None when there are none. `lip site --trotz-fehlern` shows it; a chapter that cannot be
+    read is never presented as if it were deleted."""
+    errors = [d for d in problems if d.severity is Severity.ERROR]
+    unreadable = [u.path for u in plan.unreadable_chapters]
+    if not errors and not unreadable:
+        return None
+    return {"head": f"Diese Website wurde trotz Fehlern im Plan gebaut "
+                    f"({counted(len(errors), 'Fehler', 'Fehler')}; Einzelheiten: lip check).",
+            "unreadable": unreadable,
+            "problems": [(f"{d.path}:{d.line or 1}", d.field, d.message) for d in errors]}
+
+
 def start_page(plan: Plan, pages: list[ChapterPage], downloads: list[tuple[str, str]],
-               stand: Any, commit: str = "") -> str:
+               stand: Any, origin: str = "", commit: str = "") -> str:
+    """The start page (templates/site/index.html): figures, documents and every chapter in
+    its part; a chapter file that could not be read keeps its place as „nicht lesbar“ and
+    counts as a chapter, never as deleted."""
     manifest = plan.manifest
-    by_file = {p.chapter.filename: p for p in pages}
-    groups: list[tuple[str, list[ChapterPage]]] = []
+    unreadable = {u.filename: u for u in plan.unreadable_chapters}
+    by_file: dict[str, Any] = {p.chapter.filename: p for p in pages} | unreadable
+    groups: list[tuple[str, list[Any]]] = []
     seen: set[str] = set()
     for part in (manifest.get("teile") or []) if manifest else []:
         if not isinstance(part, dict):
             continue
         members = [by_file[f] for f in part.get("kapitel") or [] if f in by_file]
-        seen.update(p.chapter.filename for p in members)
+        seen.update(m.filename if m in unreadable.values() else m.chapter.filename
+                    for m in members)
         groups.append((str(part.get("name", "")), members))
     rest = [p for p in pages if p.chapter.filename not in seen]
     if rest:
@@ -264,35 +289,45 @@ def start_page(plan: Plan, pages: list[ChapterPage], downloads: list[tuple[str, 
     for p in pages:
         label, n = counts.get(p.state.key, (p.state.label, 0))
         counts[p.state.key] = (label, n + 1)
+    if unreadable:
+        counts[UNREADABLE.key] = (UNREADABLE.label, len(unreadable))
     n_measures = sum(len(p.chapter.body.measures) for p in pages)
-    totals = [(len(pages), "Kapitel", "")]
+    totals = [(len(pages) + len(unreadable), "Kapitel", "")]
     totals += [(n, noun(n, label, _STATE_PLURALS.get(label, label)), key)
                for key, (label, n) in counts.items()]
     vorgaben = sum(len(p.state.open_vorgaben) for p in pages)
     missing = sum(len(p.state.missing_statements) for p in pages)
     totals += [
-        (sum(p.state.changed_since_decision for p in pages), "seit Entscheidung geändert", ""),
+        (sum(p.state.changed is not None for p in pages),
+         "seit Vorlage oder Entscheidung geändert", ""),
         (vorgaben, noun(vorgaben, "offene Vorgabe", "offene Vorgaben"), ""),
         (missing, noun(missing, "fehlende Stellungnahme", "fehlende Stellungnahmen"), ""),
-        (n_measures, noun(n_measures, "Maßnahme", "Maßnahmen"), ""),
+        (n_measures, noun(n_measures, "Maßnahme", "Maßnahmen")
+         + (" in den lesbaren Kapiteln" if unreadable else ""), ""),
     ]
     headers = ("Kapitel", "Etappe", "Expert*innengruppe", "Stand", "Letzte Entscheidung",
-               "Offene Vorgaben", "Fehlende Stellungnahmen", "Seit Entscheidung geändert")
+               "Offene Vorgaben", "Fehlende Stellungnahmen",
+               "Seit Vorlage oder Entscheidung geändert")
     name = manifest.gremium_name if manifest else (lambda k: "")
-    rows = [(group, [{
+    def unreadable_row(u: UnreadableChapter) -> dict:
+        return {"page": "", "number": "", "title": u.path, "etappe": "", "group": "",
+                "state": UNREADABLE, "decision": None, "open_vorgaben": 0, "missing": [],
+                "changed": False, "redline_href": "", "problem": u.reason}
+
+    rows = [(group, [unreadable_row(p) if isinstance(p, UnreadableChapter) else {
         "page": p.page, "number": p.chapter.number, "title": p.chapter.title,
         "etappe": p.chapter.get("etappe", ""),
         "group": name(str(p.chapter.get("expertinnengruppe", ""))) if manifest else "",
         "state": p.state, "decision": p.state.last_decision,
         "open_vorgaben": len(p.state.open_vorgaben), "missing": p.state.missing_statements,
-        "changed": p.state.changed_since_decision,
-        "redline_href": redline_page(p) if p.redline.available else "",
+        "changed": p.state.changed,
+        "redline_href": redline_page(p) if p.redline.available else "", "problem": "",
     } for p in members]) for group, members in groups]
     return render_page("site/index.html", title=plan.title or "Lokaler Integrationsplan",
                   sub=str(manifest.get("untertitel", "")) if manifest else "",
                   fassung=fassungen_mod.label(plan) if manifest else "", stand=stand,
                   beschlossen=_adopted_description(plan),
-                  commit=commit, totals=totals, downloads=downloads, groups=rows,
+                  origin=origin, commit=commit, totals=totals, downloads=downloads, groups=rows,
                   headers=headers)
 
 
@@ -478,6 +513,9 @@ def full_redline_page(p: ChapterPage) -> str:
     return p.page.removesuffix(".html") + "-aenderungen-volltext.html"
 
 
+UNREADABLE = StateView("nicht-lesbar", "nicht lesbar", None, None)
+"""The state shown for a chapter file that could not be read (no state can be folded)."""
+
 _STATE_PLURALS = {"Entwurf": "Entwürfe"}
 """A state's label for more than one chapter, where it differs (the others are participles:
 „3 angenommen“)."""
@@ -623,19 +661,28 @@ def _compare(d: FassungDiff, history: PlanHistory, new_plan: Any,
     except PipelineError as e:
         d.message = f"Eine der Fassungen ist nicht lesbar: {e}"
         return
+    unread_old = {u.filename: u for u in old_plan.unreadable_chapters}
+    unread_new = {u.filename: u for u in new.unreadable_chapters}
     for a, b in pair_chapters(old_plan, new):
         if a is not None and b is not None and a.text_sha256 == b.text_sha256 and \
                 a.number == b.number and a.title == b.title:
             continue
         ref = b or a
+        bad = (unread_new if b is None else unread_old).get(ref.filename)
+        if (a is None or b is None) and bad is not None:  # unreadable, not new or deleted
+            side = d.new.name if b is None else d.old.name
+            d.unreadable.append(f"{ref.number} {ref.title}: in „{side}“ nicht lesbar "
+                                f"({bad.reason})")
+            continue
         d.chapters.append((f"{ref.number} {ref.title}",
                            site_data.redline_chapters(a, b, cache_dir)))
 
 
 def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo: Any = None,
                prefix: str = "plan", build_dir: Path | None = None, stand: Any = "",
-               commit: str = "", render: Any = None,
-               history: PlanHistory | None = None) -> SiteResult:
+               commit: str = "", changed: bool = False, render: Any = None,
+               history: PlanHistory | None = None,
+               problems: Iterable[Diagnostic] = ()) -> SiteResult:
     """Write the whole site to `out_dir`, replacing what was there only when all pages exist.
 
     `plan_dir` (on disk) supplies images; `repo` old versions for redlines; `build_dir` the
@@ -643,6 +690,9 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
     gets a site, and its text is escaped all the same. `render` replaces `render_fragments`
     (`lip vorschau` passes one that keeps unchanged fragments instead of calling pandoc),
     `history` the PlanHistory to read old versions with (kept across its rebuilds).
+    `changed`: the plan differs from `commit` (the site says so, as `lip build` does).
+    `problems` (the plan's reading problems, with --trotz-fehlern) go into a banner on every
+    page; a chapter that could not be read is listed as „nicht lesbar“ all the same.
     """
     start = time.perf_counter()
     _refuse_unsafe_ids(plan)
@@ -652,7 +702,7 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
     pages = []
     states = chapter_states(plan)
     for ch in plan.chapters:
-        state = site_data.state_view(ch, plan.manifest, states[ch.filename])
+        state = site_data.state_view(ch, plan.manifest, states[ch.filename], history, cache_dir)
         pages.append(ChapterPage(ch, page_name(ch), state,
                                  site_data.redline_since_decision(history, ch, state,
                                                                   cache_dir)))
@@ -697,9 +747,12 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
     downloads = find_downloads(build_dir)
     versions = site_data.VersionNames(plan, history)
 
+    banner = problem_banner(plan, problems)
+    origin = describe_origin(commit or None, changed) if commit else ""
+
     def page(title: str, content: str, current: str = "", layout: str = "text") -> str:
         return page_html(plan=plan, title=title, content=content, current=current,
-                         stand=stand, layout=layout, nav_items=nav_items)
+                         stand=stand, layout=layout, nav_items=nav_items, banner=banner)
 
     files: dict[str, str] = {}
     links = [(f"downloads/{path.name}", label) for path, label in downloads]
@@ -707,7 +760,7 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
               if d.synopse_html]
     links += [(synopse_page(p), f"Synopse Kapitel {p.chapter.number} {p.chapter.title} seit der "
                                 f"letzten Entscheidung") for p in redline_src]
-    files["index.html"] = page("Übersicht", start_page(plan, pages, links, stand, commit), "index.html",
+    files["index.html"] = page("Übersicht", start_page(plan, pages, links, stand, origin, commit), "index.html",
                                layout="wide")
     for p in pages:
         title = f"{p.chapter.number} {p.chapter.title}"
@@ -819,11 +872,13 @@ def site_for_plan_dir(plan_dir: Path, out_dir: Path, *, require_valid: bool = Tr
     plan.resources = read_resources(plan_dir, plan.files)
     if require_valid:
         require(plan, plan_report(plan))
-    repo, prefix, stand, commit = None, "plan", "", ""
+    repo, prefix, stand, commit, changed = None, "plan", "", "", False
     try:
         repo = history.open_repo(plan_dir)
         prefix = history.plan_prefix(repo, plan_dir)
-        head = history.resolve(repo, "HEAD")
+        head, changed = history.working_tree_state(plan_dir, plan.files, plan.resources)
+        if head is None:
+            raise PipelineError("noch kein Commit")
         stand, commit = head.time.date(), head.sha
     except PipelineError:
         log.info("kein Git-Repository oder noch kein Commit: Redlines entfallen")
@@ -834,4 +889,4 @@ def site_for_plan_dir(plan_dir: Path, out_dir: Path, *, require_valid: bool = Tr
     with writes_behind(), pandoc_workers(cores(),
                                          enabled=small_for_workers(plan_dir.glob("*.md"))):
         return build_site(plan, out_dir, plan_dir=plan_dir, repo=repo, prefix=prefix,
-                          stand=stand, commit=commit)
+                          stand=stand, commit=commit, changed=changed, problems=plan.diagnostics)

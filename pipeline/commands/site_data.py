@@ -68,6 +68,9 @@ class StateView:
     detail: str = ""
     """Shown after the badge: '(Ratsversammlung, 25.02.2021), durch Änderungsanträge
     geändert' (review.ChapterState.beschluss_detail)."""
+    changed: Any = None
+    """commands.changes.ChangedSince: the text differs from its last Vorlage (while
+    vorgelegt) or decision, with the word counts `lip status` shows; None if unchanged."""
 
 
 @dataclass(frozen=True)
@@ -104,11 +107,15 @@ def _decision_view(d: review.Entscheidung | None, manifest: Manifest | None
 
 
 def state_view(chapter: Chapter, manifest: Manifest | None,
-               st: review.ChapterState | None = None) -> StateView:
+               st: review.ChapterState | None = None, history: PlanHistory | None = None,
+               cache_dir: Path | None = None) -> StateView:
     """How the site shows where `chapter` stands: its state from `commands.stand`
     (`st`; read from the chapter alone when not given), with Gremium names and the CSS key
-    of its colour (the state itself is computed there, once). After the council's Beschluss
-    the Beschluss is the chapter's last decision."""
+    of its colour (the state itself is computed there, once), and, with `history`, what
+    changed since the last Vorlage or decision (`changes.changed_since`, as `lip status`
+    says it). After the council's Beschluss the Beschluss is the chapter's last decision."""
+    from pipeline.commands.changes import changed_since
+
     if st is None:
         st = review.chapter_state(chapter, manifest.gremien if manifest else None)
     value = st.status.value
@@ -119,6 +126,8 @@ def state_view(chapter: Chapter, manifest: Manifest | None,
         decision = DecisionView(st.beschluss.datum, "beschlossen", st.beschluss.gremium_name, None)
     elif st.status is review.ReviewStatus.ANGENOMMEN and st.changed_since_decision:
         key, label = "geaendert", "nach Annahme geändert"
+    elif st.status is review.ReviewStatus.VORGELEGT and st.changed_since_submission:
+        key, label = "geaendert", "nach Vorlage geändert"
     name = manifest.gremium_name if manifest else str
     return StateView(
         key, label, decision,
@@ -126,6 +135,7 @@ def state_view(chapter: Chapter, manifest: Manifest | None,
         [vorgabe_view(v) for v in st.open_vorgaben],
         [name(k) for k in st.missing_statements], st.changed_since_decision, st.decided_commit,
         st.amendments, st.amended_by_council, st.beschluss_detail,
+        changed_since(history, chapter, st, cache_dir) if history is not None else None,
     )
 
 

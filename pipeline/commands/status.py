@@ -8,15 +8,16 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import history, review
+from pipeline.commands.changes import changed_since
 from pipeline.commands.stand import chapter_states
-from pipeline.dates import german_date
+from pipeline.dates import german_date  # noqa: F401  (status lines show decision dates)
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import PipelineError, PlanInvalid
 from pipeline.plan import (
     COMMENTS_DIR,
     MANIFEST_NAME,
     PLAN_DIR,
-    Chapter,
+    UnreadableChapter,
     frontmatter,
     load_chapter,
     load_plan,
@@ -50,6 +51,7 @@ class StatusRow:
     seit_entscheidung_geaendert: bool
     woerter_hinzu: int | None
     woerter_entfernt: int | None
+    """Words changed since the last Vorlage (while vorgelegt) or decision (`geaendert_seit`)."""
     endgueltig: bool
     probleme: list[str]
     beschluss: dict | None = None
@@ -57,9 +59,28 @@ class StatusRow:
     or None."""
     geaendert_durch: list[str] = field(default_factory=list)
     """The adopted Punkte that changed the chapter: 'Änderungsantrag 1, Punkte 1 und 2'."""
+    geaendert_seit: dict | None = None
+    """commands.changes.ChangedSince as JSON: the record the text is compared with (Vorlage
+    or Entscheidung), its date and commit and the word counts; None when unchanged."""
 
     def to_json(self) -> dict:
         return frontmatter.to_plain(dict(self.__dict__))
+
+    @classmethod
+    def unreadable(cls, chapter: UnreadableChapter) -> StatusRow:
+        """The row of a chapter file that could not be read: in its place, „nicht lesbar“
+        with the first problem, so that the chapter is neither missing nor counted."""
+        return cls(datei=chapter.path, id="", nummer="", titel=chapter.path, teil=chapter.part,
+                   etappe="", expertinnengruppe="", expertinnengruppe_name="",
+                   status=UNREADABLE, stand=UNREADABLE, letzte_entscheidung=None,
+                   letzte_vorlage=None, offene_vorgaben=[], fehlende_stellungnahmen=[],
+                   fehlende_stellungnahmen_kurz=[], seit_entscheidung_geaendert=False,
+                   woerter_hinzu=None, woerter_entfernt=None, endgueltig=False,
+                   probleme=[str(d) for d in chapter.problems])
+
+
+UNREADABLE = "nicht lesbar"
+"""The state `lip status` shows for a chapter file that could not be read."""
 
 
 @dataclass
@@ -104,39 +125,32 @@ class Status:
     that is missing): without them the list would silently lack a chapter."""
     proposals: list[ProposalRow] = field(default_factory=list)
     """Proposals from Word waiting to be taken in or dropped."""
-    unread_chapters: list[tuple[str, str, Diagnostic | None, str | None]] = field(
-        default_factory=list)
-    """(path, part, the first problem, the path of the row it stands before or None at its
-    part's end) of each chapter the manifest lists that could not be read (a file with
-    git's conflict markers): named in its place in the list."""
-
     @property
     def summary(self) -> str:
         """'13 Kapitel, 12 in der jetzigen Fassung angenommen'; after the council's Beschluss
-        '13 Kapitel, 13 beschlossen (Ratsversammlung, 25.02.2021)'."""
-        unread = len(self.unread_chapters)
-        count = (f"{len(self.rows) + unread} Kapitel, davon {unread} nicht lesbar" if unread
-                 else f"{len(self.rows)} Kapitel")
-        return f"{count}, {final_count(self.rows)}"
+        '13 Kapitel, 13 beschlossen (Ratsversammlung, 25.02.2021)'; chapters that could not be
+        read are counted and named: '13 Kapitel, 11 in der jetzigen Fassung angenommen, 1 nicht
+        lesbar'."""
+        return f"{len(self.rows)} Kapitel, {final_count(self.rows)}"
 
 
-def final_count(rows: list[StatusRow], *, short: bool = False, unread: int = 0) -> str:
+def final_count(rows: list[StatusRow], *, short: bool = False) -> str:
     """How many of `rows` are final, in the words of their state: „12 in der jetzigen Fassung
     angenommen“ (short: „12 von 13 angenommen“), „13 beschlossen (Ratsversammlung, 25.02.2021)“
-    (short: „6 von 6 beschlossen“), or both where a text changed after the Beschluss; short,
-    with the `unread` chapters of a part that could not be read counted in („1 von 5
-    angenommen, 1 nicht lesbar“)."""
+    (short: „6 von 6 beschlossen“), or both where a text changed after the Beschluss; rows
+    that could not be read are named last („…, 1 nicht lesbar“)."""
     adopted = [r for r in rows if r.beschluss]
     accepted = sum(r.endgueltig for r in rows) - len(adopted)
+    unread = sum(r.status == UNREADABLE for r in rows)
+    more = f", {unread} {UNREADABLE}" if unread else ""
     if short:
         word = "beschlossen" if adopted and not accepted else "angenommen"
-        more = f", {unread} nicht lesbar" if unread else ""
-        return f"{len(adopted) + accepted} von {len(rows) + unread} {word}{more}"
+        return f"{len(adopted) + accepted} von {len(rows)} {word}{more}"
     if not adopted:
-        return f"{accepted} in der jetzigen Fassung angenommen"
+        return f"{accepted} in der jetzigen Fassung angenommen{more}"
     b = adopted[0].beschluss
     text = f"{len(adopted)} beschlossen ({b['gremium_name']}, {german_date(b['datum'])})"
-    return text + (f", {accepted} in der jetzigen Fassung angenommen" if accepted else "")
+    return text + (f", {accepted} in der jetzigen Fassung angenommen" if accepted else "") + more
 
 
 def status(plan_dir: Path) -> Status:
@@ -152,21 +166,13 @@ def status(plan_dir: Path) -> Status:
         prefix = "plan"
     rows = []
     states = chapter_states(plan)
+    plans = history.PlanHistory(repo, prefix)
     for chapter in plan.chapters:
         state = states[chapter.filename]
         label = state.label
-        added = removed = None
-        # the council's changes count from the text it decided on (the parent of the
-        # adopted text's commit), the Lenkungsgruppe's from the text it decided on
-        since = (f"{state.beschluss.rev}~1" if state.amended_by_council and state.beschluss.rev
-                 else state.decided_commit if state.changed_since_decision else None)
-        if (since and repo is not None
-                and state.status in (review.ReviewStatus.ANGENOMMEN,
-                                     review.ReviewStatus.UEBERARBEITET)):
-            counts = changes_since(repo, f"{prefix}/{chapter.filename}", chapter, since)
-            if counts is not None:
-                added, removed = counts
-                label += ": " + format_word_changes(added, removed)
+        since = changed_since(plans, chapter, state)
+        if since is not None and since.woerter:
+            label += ": " + since.woerter
         group = str(chapter.get("expertinnengruppe", ""))
         rows.append(StatusRow(
             datei=chapter.path, id=chapter.id, nummer=chapter.number, titel=chapter.title,
@@ -181,21 +187,16 @@ def status(plan_dir: Path) -> Status:
             fehlende_stellungnahmen_kurz=[short_name(plan.manifest.gremium_name(k))
                                           for k in state.missing_statements],
             seit_entscheidung_geaendert=state.changed_since_decision,
-            woerter_hinzu=added, woerter_entfernt=removed, endgueltig=state.is_final,
-            probleme=[p.short for p in state.problems],
-            beschluss=_beschluss(state.beschluss), geaendert_durch=list(state.amendments)))
+            woerter_hinzu=since.woerter_hinzu if since else None,
+            woerter_entfernt=since.woerter_entfernt if since else None,
+            endgueltig=state.is_final, probleme=[p.short for p in state.problems],
+            beschluss=_beschluss(state.beschluss), geaendert_durch=list(state.amendments),
+            geaendert_seit=since.to_json() if since else None))
+    order = {name: i for i, (name, _) in enumerate(plan.manifest.chapter_files)}
+    rows += [StatusRow.unreadable(u) for u in plan.unreadable_chapters]
+    rows.sort(key=lambda r: order.get(r.datei.removeprefix(f"{PLAN_DIR}/"), len(order)))
     proposals = open_proposals(repo, prefix) if repo is not None else []
-    unread = []
-    files = [name for name, _line in plan.manifest.chapter_files]
-    for k, name in enumerate(files):
-        if name in plan.unread_chapter_files:
-            path = f"{PLAN_DIR}/{name}"
-            first = next((d for d in plan.diagnostics if d.path == path), None)
-            part = plan.manifest.part_of(name)
-            before = next((r.datei for later in files[k + 1:] for r in rows
-                           if r.datei.endswith("/" + later) and r.teil == part), None)
-            unread.append((path, part, first, before))
-    return Status(rows, list(plan.diagnostics), proposals, unread)
+    return Status(rows, list(plan.diagnostics), proposals)
 
 
 def open_proposals(repo: Any, prefix: str) -> list[ProposalRow]:
@@ -276,18 +277,3 @@ def short_name(name: str) -> str:
         return name
     inner = m.group(2)
     return inner if inner.isupper() else m.group(1)
-
-
-def changes_since(repo: Any, relpath: str, chapter: Chapter, rev: str) -> tuple[int, int] | None:
-    """(words added, words removed) in the chapter's text since `rev`; None if unreadable."""
-    try:
-        raw = history.read_file_at(repo, rev, relpath)
-    except PipelineError:
-        return None
-    if raw is None:
-        return None
-    try:
-        old = load_chapter(chapter.filename, raw)
-    except PipelineError:
-        return None
-    return word_changes(old, chapter)

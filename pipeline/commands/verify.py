@@ -88,7 +88,7 @@ def verify(pdf_path: Path, plan_dir: Path = Path("plan"), rev: str | None = None
                                      "nicht nachbauen."])
     messages = []
     if claimed.get("geaendert") and rev is None:
-        messages.append("Die Datei wurde aus einem Arbeitsstand mit nicht eingecheckten Änderungen "
+        messages.append("Die Datei wurde aus einem Arbeitsstand mit nicht committeten Änderungen "
                         f"gebaut (Stand von Commit {commit[:10]} plus Änderungen).")
     with tempfile.TemporaryDirectory(prefix="lip-verify-") as tmp:
         try:

@@ -264,8 +264,45 @@ class Plan:
         return {name for name, _ in self.manifest.chapter_files if name not in loaded}
 
     @property
+    def unreadable_chapters(self) -> list[UnreadableChapter]:
+        """The chapter files the manifest lists that could not be read, in manifest order,
+        each with the problems that name it: what every view of the plan lists as „nicht
+        lesbar“ in the chapter's place, never as a chapter that is gone."""
+        unread = self.unread_chapter_files
+        if not unread or self.manifest is None:
+            return []
+        manifest_path = f"{PLAN_DIR}/{MANIFEST_NAME}"
+        out = []
+        for name, line in self.manifest.chapter_files:
+            if name not in unread:
+                continue
+            path = f"{PLAN_DIR}/{name}"
+            problems = [d for d in self.diagnostics if d.path == path] or [
+                d for d in self.diagnostics if d.path == manifest_path and d.line == line
+                and name in d.message]
+            out.append(UnreadableChapter(name, path, self.manifest.part_of(name), problems))
+        return out
+
+    @property
     def title(self) -> str:
         return str(self.manifest.get("titel", "Lokaler Integrationsplan")) if self.manifest else ""
+
+
+@dataclass(frozen=True)
+class UnreadableChapter:
+    """A chapter file the manifest lists but that could not be read (broken head, missing
+    file, conflict markers): it stays in its place as „nicht lesbar“ with its problems."""
+
+    filename: str
+    path: str
+    part: str
+    """The manifest's part (`teile[].name`) that lists it."""
+    problems: list[Diagnostic]
+
+    @property
+    def reason(self) -> str:
+        """The first problem, located: 'plan/16-verwaltung.md:9: kopf: YAML-Syntaxfehler: …'."""
+        return str(self.problems[0]) if self.problems else f"{self.path}: nicht lesbar"
 
 
 def read_folder(plan_dir: Path) -> dict[str, bytes | None]:

@@ -97,7 +97,8 @@ S, T = ReviewStatus, Step
 _ANY_SUBMITTED = (S.VORGELEGT, S.ZURUECKGESPIELT, S.UEBERARBEITET, S.ANGENOMMEN)
 
 TRANSITIONS: dict[Step, dict[ReviewStatus, ReviewStatus | None]] = {
-    T.VORLEGEN: {S.ENTWURF: S.VORGELEGT, S.UEBERARBEITET: S.VORGELEGT, S.ANGENOMMEN: S.VORGELEGT},
+    T.VORLEGEN: {S.ENTWURF: S.VORGELEGT, S.UEBERARBEITET: S.VORGELEGT, S.ANGENOMMEN: S.VORGELEGT,
+                 S.VORGELEGT: S.VORGELEGT},
     T.ANNEHMEN: {S.VORGELEGT: S.ANGENOMMEN},
     T.ZURUECKSPIELEN: {S.VORGELEGT: S.ZURUECKGESPIELT},
     T.STELLUNGNAHME: {s: None for s in _ANY_SUBMITTED},
@@ -108,10 +109,6 @@ Every pair missing here is refused with the reason in REFUSALS."""
 
 _DECIDE_AGAIN = ("die neue Fassung zuerst vorlegen: lip vorlegen {kap}")
 REFUSALS: dict[tuple[Step, ReviewStatus], tuple[str, str]] = {
-    (T.VORLEGEN, S.VORGELEGT): (
-        "das Kapitel liegt der Lenkungsgruppe bereits seit {vorlage} vor",
-        "erst die Entscheidung festhalten: lip entscheiden {kap} --angenommen oder "
-        "--zurueckgespielt --vorgabe \"…\""),
     (T.VORLEGEN, S.ZURUECKGESPIELT): (
         "der Text ist seit der Rückgabe am {entscheidung} unverändert",
         "den Text nach den Vorgaben überarbeiten, committen und dann erneut vorlegen"),
@@ -260,6 +257,15 @@ def check_step(fold: Fold, step: Step, record: Record, *, kap: str) -> ReviewSta
                           "(--datum TT.MM.JJJJ)", kap, status)
     sub_commit, sub_sha = stand_of(fold.last_submission)
     if step is Step.VORLEGEN:
+        # A group that changed its text after submitting may submit the new version: the
+        # Lenkungsgruppe receives every draft (DOMAIN.md) and decides on the last one; the
+        # Gremien then comment on that one. The same text twice is no new Vorlage.
+        if status is ReviewStatus.VORGELEGT and text_sha == sub_sha:
+            raise fold.refuse(step, "das Kapitel liegt der Lenkungsgruppe in genau diesem Text "
+                              "seit {vorlage} vor",
+                              "nichts zu tun: die Lenkungsgruppe entscheidet über diese Fassung; "
+                              "nach einer Textänderung (committen) die neue Fassung erneut "
+                              "vorlegen: lip vorlegen {kap}", kap, status)
         if status is ReviewStatus.ANGENOMMEN and text_sha == stand_of(fold.last_decision).text_sha256:
             raise fold.refuse(step, "das Kapitel wurde am {entscheidung} in genau diesem Text "
                               "angenommen", "nichts zu tun; erst nach einer Textänderung erneut "

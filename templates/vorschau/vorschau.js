@@ -17,13 +17,14 @@
     if (!box) {
       box = document.createElement("section");
       box.id = "lip-vorschau";
+      box.className = "lip-probleme";  // the site's problem banner (site.css)
       box.setAttribute("role", "alert");
       box.setAttribute("aria-label", "Probleme im Plan");
       document.body.insertBefore(box, document.body.firstChild);
     }
     box.textContent = "";
     var head = document.createElement("p");
-    head.className = "lip-vorschau-kopf";
+    head.className = "lip-probleme-kopf";
     var errors = problems.filter(function (p) { return p.schwere === "fehler"; }).length;
     head.textContent = "lip check: " + errors + " Fehler, " + (problems.length - errors) +
       (problems.length - errors === 1 ? " Warnung" : " Warnungen") +
