@@ -107,7 +107,7 @@ def test_after_the_beschluss_the_site_shows_the_adopted_text_as_beschlossen(coun
     plain = page.plain
     assert "nach Annahme geändert" not in plain and "Arbeitsstand für die Beteiligten" not in plain
     assert "Beschlossene Fassung, beschlossen von der Ratsversammlung am 28.01.2021" in plain
-    assert "2 beschlossen" in plain and "0 seit Entscheidung geändert" in plain
+    assert "2 beschlossen" in plain and "0 seit Vorlage oder Entscheidung geändert" in plain
     assert plain.count("beschlossen beschlossen (Ratsversammlung), 28. Januar 2021") == 1
     assert ("beschlossen durch Änderungsanträge geändert beschlossen (Ratsversammlung), "
             "28. Januar 2021") in plain  # Bildung: badge, its cause, the last decision

@@ -298,7 +298,7 @@ def start_page(plan: Plan, pages: list[ChapterPage], downloads: list[tuple[str, 
     vorgaben = sum(len(p.state.open_vorgaben) for p in pages)
     missing = sum(len(p.state.missing_statements) for p in pages)
     totals += [
-        (sum(p.state.changed is not None for p in pages),
+        (sum(p.state.changed is not None and p.state.key != "beschlossen" for p in pages),
          "seit Vorlage oder Entscheidung geändert", ""),
         (vorgaben, noun(vorgaben, "offene Vorgabe", "offene Vorgaben"), ""),
         (missing, noun(missing, "fehlende Stellungnahme", "fehlende Stellungnahmen"), ""),
