@@ -44,3 +44,14 @@ def iso_date(value: Any) -> str:
     """'2020-06-08' for machine-readable places (`<time datetime>`, JSON); '' when missing."""
     d = as_date(value)
     return d.isoformat() if d else (str(value) if value not in (None, "") else "")
+
+
+def future_problem(datum: dt.date, today: dt.date | None = None) -> str | None:
+    """Why `datum` cannot be the date of a step being recorded now: it lies after today (a
+    typo such as 2121 for 2021). One rule for every command that records a step."""
+    today = today or dt.date.today()
+    if datum <= today:
+        return None
+    return (f"das Datum {german_date(datum)} liegt in der Zukunft (heute ist der "
+            f"{german_date(today)}); festgehalten wird, was schon geschehen ist: das Datum "
+            f"prüfen (--datum TT.MM.JJJJ)")

@@ -12,7 +12,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from pipeline import history, review
-from pipeline.dates import german_date
+from pipeline.dates import future_problem, german_date
 from pipeline.errors import PipelineError, PlanInvalid
 from pipeline.plan import Chapter, Plan, frontmatter, load_chapter, load_plan
 from pipeline.plan.validate import manifest_report
@@ -242,6 +242,9 @@ def _message(subject: str, kind: str, ctx: _Context, lines: list[str]) -> str:
 
 
 def _today(datum: dt.date | None) -> dt.date:
+    """The date of the step: the one given (never one after today), or today."""
+    if datum is not None and (problem := future_problem(datum)) is not None:
+        raise RecordError(problem)
     return datum or dt.date.today()
 
 

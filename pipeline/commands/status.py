@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import history, review
+from pipeline.commands.plan_report import unreadable_antraege
 from pipeline.dates import german_date  # noqa: F401  (status lines show decision dates)
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import PipelineError, PlanInvalid
@@ -133,7 +134,7 @@ def status(plan_dir: Path) -> Status:
             woerter_hinzu=added, woerter_entfernt=removed, endgueltig=state.is_final,
             probleme=[p.short for p in state.problems]))
     proposals = open_proposals(repo, prefix) if repo is not None else []
-    return Status(rows, list(plan.diagnostics), proposals)
+    return Status(rows, list(plan.diagnostics) + unreadable_antraege(plan), proposals)
 
 
 def open_proposals(repo: Any, prefix: str) -> list[ProposalRow]:
