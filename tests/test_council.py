@@ -843,3 +843,28 @@ def test_striking_a_linked_massnahme_is_warned_at_check_and_explained_at_beschlu
             "anpassen")):
         council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 28))
     assert snapshot(repo) == before
+
+
+def test_berichtigen_refuses_a_number_that_names_a_chapter_and_an_antrag(repo) -> None:
+    from pipeline.commands import record
+
+    plan_dir = _named(repo)
+    _add(repo, "1-gruene.md", ANTRAG_GRUENE)
+    before = snapshot(repo)
+    with pytest.raises(record.RecordError, match=re.escape(
+            "'1' ist mehrdeutig: Kapitel 1 Bildung und Änderungsantrag 1 (Fraktion Bündnis "
+            "90/Die Grünen), plan/antraege/1-gruene.md. lip berichtigen gilt dem "
+            "Beratungsverlauf eines Kapitels; bitte die Kennung angeben: lip berichtigen bildung")):
+        record.correct(plan_dir, "1", grund="Datum falsch")
+    assert snapshot(repo) == before
+
+
+@pytest.mark.parametrize("command", ["abstimmung", "beschluss", "beschlussuebersicht"])
+def test_council_help_examples_write_dates_as_their_option_asks(command) -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    text = CliRunner().invoke(cli, [command, "--help"]).output
+    assert "(TT.MM.JJJJ" in text and re.search(r"--datum \d\d\.\d\d\.\d{4}", text), text
+    assert not re.search(r"\d{4}-\d\d-\d\d", text), text
