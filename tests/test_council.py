@@ -724,8 +724,8 @@ def test_check_warns_for_a_deciding_body_without_seats(repo) -> None:
     manifest = repo / "plan" / "lip.yaml"
     manifest.write_text(manifest.read_text(encoding="utf-8").replace("    sitze: 65\n", ""),
                         encoding="utf-8")
-    assert any(m.startswith("plan/lip.yaml:") and "gremien.ratsversammlung.sitze: Warnung: bei "
-               "der Ratsversammlung fehlt die Zahl der stimmberechtigten Sitze" in m
+    assert any(m.startswith("plan/lip.yaml:") and "gremien.ratsversammlung.sitze: Warnung: "
+               "Ratsversammlung: die Zahl der stimmberechtigten Sitze fehlt (sitze: N)" in m
                for m in _messages(repo / "plan")), _messages(repo / "plan")
 
 

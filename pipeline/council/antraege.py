@@ -580,6 +580,12 @@ def check_antraege(plan: Plan, antraege: list[Antrag], at_fassung: Mapping[str, 
                                f"Punkt {q.nr} betrifft denselben Text wie Punkt {p.nr} "
                                f"({q.subject}); bitte in einem Punkt zusammenfassen")
         decided = decided_by(plan, a)
+        if decided is not None and a.datum and a.datum > decided.datum:
+            report.add(a.path, a.line_of("fassung"), "fassung",
+                       f"der Antrag vom {a.datum:%d.%m.%Y} bezieht sich auf die Fassung "
+                       f"„{a.fassung}“, über die {body_name(plan, decided.gremium)} am "
+                       f"{decided.datum:%d.%m.%Y} schon beschlossen hat; ein Antrag zum "
+                       f"beschlossenen Plan nennt 'fassung: {decided.fassung}'", Severity.WARNING)
         if decided is None and base is not None:
             for p in a.punkte:
                 links = lost_links(base, p)
@@ -630,9 +636,9 @@ def check_bodies(plan: Plan, report: Report) -> None:
         if not isinstance(plan.manifest.gremien[key].get("sitze"), int):
             report.add(plan.manifest.path, frontmatter.line_of(plan.manifest.data, ("gremien", key), 1),
                        f"gremien.{key}.sitze",
-                       f"bei {body_name(plan, key, 'dat')} fehlt die Zahl der stimmberechtigten "
-                       f"Sitze (sitze: N); ohne sie prüft lip abstimmung nicht, ob mehr Stimmen "
-                       f"gezählt wurden, als es Sitze gibt", Severity.WARNING)
+                       f"{plan.manifest.gremium_name(key)}: die Zahl der stimmberechtigten "
+                       f"Sitze fehlt (sitze: N); ohne sie prüft lip abstimmung nicht, ob mehr "
+                       f"Stimmen gezählt wurden, als es Sitze gibt", Severity.WARNING)
 
 
 def _check_conflicts(plan: Plan, antraege: list[Antrag], at_fassung: Mapping[str, Plan | None],

@@ -204,7 +204,8 @@ def check_beschluesse(plan: Plan, antraege: list[Antrag], report: Report) -> Non
     """Every recorded Beschluss follows the last vote of its body on the Anträge it decided
     (the rule `lip beschluss` applies before it records one)."""
     for b in beschluesse(plan):
-        decided = [a for a in antraege if decided_by(plan, a) == b]
+        # an Antrag filed after the Beschluss is not what it decided (check_antraege warns)
+        decided = [a for a in antraege if decided_by(plan, a) == b and not (a.datum and a.datum > b.datum)]
         latest = last_vote(decided, b.gremium)
         if latest is not None and latest[1].datum > b.datum:
             a, v = latest
