@@ -310,8 +310,8 @@ def verify_command(pdf: Path, plan_dir: Path, rev: str | None) -> None:
 
 # --- review workflow (issue 4) ---------------------------------------------------------------
 
-_DATUM_HELP = ("Datum des Eintrags (TT.MM.JJJJ oder JJJJ-MM-TT; Standard: heute; nicht in der "
-               "Zukunft).")
+_DATUM_HELP = ("Datum des Eintrags (TT.MM.JJJJ oder JJJJ-MM-TT, nicht in der Zukunft; "
+               "Standard: heute).")
 _COMMIT_HELP = ("Commit der gemeinten Fassung, wenn das Kapitel nicht committete Änderungen hat "
                 "(die Änderungen bleiben unberührt und uncommittet).")
 
@@ -1163,7 +1163,7 @@ def antrag_neu_command(antragsteller: str, art: str, fassung: str | None, gremiu
               help="Abstimmendes Gremium, mit Kennung oder Namen, z. B. internationaler-ausschuss "
                    "oder „Internationaler Ausschuss“.")
 @click.option("--datum", metavar="DATUM", callback=_required_datum,
-              help="Datum der Sitzung (TT.MM.JJJJ oder JJJJ-MM-TT).")
+              help="Datum der Sitzung (TT.MM.JJJJ oder JJJJ-MM-TT; nicht in der Zukunft).")
 @click.option("--punkte", callback=_punkte, metavar="1,3", help="Punkte, über die abgestimmt wurde (Standard: alle).")
 @click.option("--dafuer", type=click.IntRange(min=0), metavar="N", help="Stimmen dafür.")
 @click.option("--dagegen", type=click.IntRange(min=0), metavar="N", help="Stimmen dagegen.")
@@ -1183,9 +1183,9 @@ def abstimmung_command(antrag: str, gremium: str, datum, punkte, dafuer, dagegen
 
     \b
     Beispiel:
-      lip abstimmung 1 --gremium internationaler-ausschuss --datum 2021-01-14 \\
+      lip abstimmung 1 --gremium internationaler-ausschuss --datum 14.01.2021 \\
           --punkte 1,3 --dafuer 8 --dagegen 2 --enthaltungen 1
-      lip abstimmung 2 --gremium ratsversammlung --datum 2021-01-28 --einstimmig
+      lip abstimmung 2 --gremium ratsversammlung --datum 28.01.2021 --einstimmig
     """
     from pipeline.commands import council
 
@@ -1197,9 +1197,11 @@ def abstimmung_command(antrag: str, gremium: str, datum, punkte, dafuer, dagegen
 
 @cli.command("beschluss")
 @click.option("--gremium", required=True, metavar="GREMIUM",
-              help="Beschließendes Gremium, mit Kennung oder Namen, z. B. ratsversammlung.")
+              help="Das Gremium mit dem letzten Wort (das letzte beschließende der "
+                   "Beratungsfolge), mit Kennung oder Namen: ratsversammlung.")
 @click.option("--datum", metavar="DATUM", callback=_required_datum,
-              help="Datum des Beschlusses (TT.MM.JJJJ oder JJJJ-MM-TT).")
+              help="Datum des Beschlusses (TT.MM.JJJJ oder JJJJ-MM-TT; nicht vor der letzten "
+                   "Abstimmung des Gremiums, nicht in der Zukunft).")
 @click.option("--name", "name", default="Beschlossene Fassung", metavar="NAME",
               help="Name der beschlossenen Fassung (Standard: „Beschlossene Fassung“).")
 @click.option("--sitzung", metavar="TEXT", help="Sitzung, in der beschlossen wurde.")
@@ -1207,14 +1209,18 @@ def abstimmung_command(antrag: str, gremium: str, datum, punkte, dafuer, dagegen
 def beschluss_command(gremium: str, datum, name: str, sitzung: str | None, plan_dir: Path) -> None:
     """Beschluss festhalten: angenommene Punkte übernehmen und die beschlossene Fassung benennen.
 
-    Übernimmt jeden Punkt, den das Gremium angenommen hat, in den Text (nach Antrags- und
-    Punktnummer), prüft das Ergebnis wie 'lip check --final' und committet es als Fassung mit
-    Tag. Abgelehnt, solange über einen Punkt nicht abgestimmt ist oder zwei angenommene
-    Punkte denselben Text ändern.
+    Den Beschluss fasst das letzte beschließende Gremium der Beratungsfolge (die
+    Ratsversammlung); die Abstimmungen der Gremien davor sind Empfehlungen. Übernimmt jeden
+    Punkt, den es angenommen hat, in den Text (nach Antrags- und Punktnummer), prüft das
+    Ergebnis wie 'lip check --final' und committet es als Fassung mit Tag. Abgelehnt, solange
+    es über einen Punkt nicht abgestimmt oder ihn vertagt hat, zwei angenommene Punkte
+    denselben Text ändern, ein Punkt eine Maßnahme streicht, auf die noch verwiesen wird, oder
+    der Plan schon beschlossen ist (ein späterer Antrag bezieht sich dann auf die
+    beschlossene Fassung und braucht --name).
 
     \b
     Beispiel:
-      lip beschluss --gremium ratsversammlung --datum 2021-01-28
+      lip beschluss --gremium ratsversammlung --datum 28.01.2021
     """
     from pipeline.commands import council
 
@@ -1292,7 +1298,7 @@ def beschlussuebersicht_command(gremium: str, datum, out_dir: Path, plan_dir: Pa
 
     \b
     Beispiel:
-      lip beschlussuebersicht --gremium internationaler-ausschuss --datum 2021-01-14
+      lip beschlussuebersicht --gremium internationaler-ausschuss --datum 14.01.2021
     """
     from pipeline.commands import council_documents
 

@@ -46,13 +46,14 @@ def iso_date(value: Any) -> str:
     return d.isoformat() if d else (str(value) if value not in (None, "") else "")
 
 
-def future_date_problem(value: Any, today: dt.date) -> str | None:
+def future_date_problem(value: Any, today: dt.date | None = None) -> str | None:
     """Why `value` cannot be recorded when it lies after `today` (German, for messages), or None.
 
     The one rule for dates in the future: the recording commands refuse them and `lip check`
     reports them, because a record states what has already happened (a Vorlage, a
-    Stellungnahme, a decision, a Fassung). Unreadable values are someone else's problem (None).
+    Stellungnahme, a decision, a Fassung, a vote, a Beschluss). Unreadable values are someone else's problem (None).
     """
+    today = today or dt.date.today()
     d = as_date(value)
     if d is None or d <= today:
         return None

@@ -1,6 +1,7 @@
 """German words in what users read and type: counts in the form their number asks for („1
-Problem“, „3 Probleme“, never „Problem(e)“), and names made into keys („Integrationsbeiräte“ →
-„integrationsbeiraete“) the one way every command makes them."""
+Problem“, „3 Probleme“, never „Problem(e)“), lists of numbers („Punkte 1–4“), a body's name
+with its article („der Internationale Ausschuss“), and names made into keys
+(„Integrationsbeiräte“ → „integrationsbeiraete“) the one way every command makes them."""
 
 import re
 import unicodedata
@@ -33,34 +34,67 @@ def slug(text: str, fallback: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_folded(text)).strip("-") or fallback
 
 
+def numbers_text(numbers) -> str:
+    """'3', '1 und 2', '3, 4, 6 und 7', '1–4', '1, 3–5 und 7': sorted, a run of three or more
+    as a range, as council minutes write the Punkte of an Antrag."""
+    nums = sorted(set(numbers))
+    runs: list[list[int]] = []
+    for n in nums:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    parts: list[str] = []
+    for run in runs:
+        parts += [f"{run[0]}–{run[-1]}"] if len(run) >= 3 else [str(n) for n in run]
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} und {parts[-1]}"
 
-_FEMININE_ENDINGS = ("versammlung", "gruppe", "konferenz", "vertretung", "kommission",
-                     "beauftragte")
-_PLURAL_ENDINGS = ("räte", "gruppen")
-_MASCULINE_ENDINGS = ("ausschuss", "rat", "tisch", "beirat", "vorstand")
+
+def punkte_text(numbers) -> str:
+    """'Punkt 3', 'Punkte 1 und 2', 'Punkte 1–4': the Punkte of an Antrag in one phrase."""
+    nums = sorted(set(numbers))
+    return f"Punkt{'e' if len(nums) > 1 else ''} {numbers_text(nums)}"
+
+
+# The grammatical gender of a body's name, by its last noun (the part before a bracket):
+# enough for the bodies of plan/lip.yaml; a name not listed keeps no article.
+_GENDER = (("ausschuss", "m"), ("tisch", "m"), ("rat", "m"), ("vorstand", "m"),
+           ("räte", "pl"), ("gruppen", "pl"), ("versammlung", "f"), ("gruppe", "f"),
+           ("beauftragte", "f"), ("öffentlichkeit", "f"), ("konferenz", "f"), ("vertretung", "f"),
+           ("kommission", "f"))
+_ARTICLES = {("m", "nom"): "der", ("f", "nom"): "die", ("pl", "nom"): "die",
+             ("m", "dat"): "dem", ("f", "dat"): "der", ("pl", "dat"): "den"}
+
+
+def with_article(name: str, case: str = "nom", *, capital: bool = False) -> str:
+    """A body's name with its definite article, in the nominative ('nom': „der Internationale
+    Ausschuss“, „die Ratsversammlung“) or the dative ('dat': „dem Internationalen Ausschuss“,
+    „den Stadtbezirksräten 01–13“), the words before its noun declined to match; `name` as it
+    is where its noun is not known."""
+    words = name.split(" ")
+    endings = sorted(_GENDER, key=lambda e: -len(e[0]))
+    found = next(((i, g) for i, word in enumerate(words) for ending, g in endings
+                  if word.casefold().endswith(ending)), None)
+    if found is None:
+        return name
+    at, gender = found
+    weak = "e" if (gender, case) in (("m", "nom"), ("f", "nom"), ("f", "dat")) else "en"
+    for i in range(at):  # adjectives before the noun: „Internationaler“ → „Internationale“
+        if words[i][:1].isupper() and words[i].endswith("er"):
+            words[i] = words[i][:-2] + weak
+    if case == "dat" and (gender == "pl" and not words[at].endswith(("n", "s"))
+                          or words[at].endswith("beauftragte")):
+        words[at] += "n"
+    article = _ARTICLES[(gender, case)]
+    return f"{article.capitalize() if capital else article} {' '.join(words)}"
 
 
 def by_body(name: str) -> str:
     """Who did something, with the article German asks for after „von“: „von der
     Ratsversammlung“, „vom Internationalen Ausschuss“, „von den Integrationsbeiräten“,
-    „vom Runden Tisch für …“. Adjectives before the body's noun are declined; what follows
-    the noun („für …“, „(RTGS)“, „Mitte“) stays as written."""
-    words = name.split()
-    ends = _PLURAL_ENDINGS + _FEMININE_ENDINGS + _MASCULINE_ENDINGS
-    head = next((i for i, w in enumerate(words) if w.casefold().endswith(ends)), len(words) - 1)
-    if head < 0:
-        return f"von {name}"
-    noun = words[head].casefold()
-    if noun.endswith(_PLURAL_ENDINGS):
-        article, suffix = "von den", "" if noun.endswith("n") else "n"
-    elif noun.endswith(_FEMININE_ENDINGS):
-        # a noun made of an adjective is declined too: „der Gleichstellungsbeauftragten“
-        article, suffix = "von der", "n" if noun.endswith("beauftragte") else ""
-    else:
-        article, suffix = "vom", ""
-    out = [re.sub(r"(er|e)$", "en", w) if i < head else w for i, w in enumerate(words)]
-    out[head] += suffix
-    return f"{article} {' '.join(out)}"
+    „vom Runden Tisch für …“ (`with_article` in the dative)."""
+    named = with_article(name, "dat")
+    return "vom " + named[4:] if named.startswith("dem ") else f"von {named}"
 
 
 UNCOMMITTED = "nicht committet"

@@ -206,8 +206,9 @@ def test_a_vote_is_one_commit_appended_to_the_antrag(repo) -> None:
     ({"punkte": [4], "einstimmig": True}, "Punkt 4 gibt es im Änderungsantrag 1 nicht; vorhanden: 1, 2, 3"),
     ({"datum": D(2021, 1, 1), "einstimmig": True}, "Abstimmung am 01.01.2021 liegt vor dem Antrag vom 05.01.2021"),
     ({"gremium": "ratsversammlung", "einstimmig": True},
-     "über Punkt 1 hat Internationaler Ausschuss noch nicht beraten"),
-    ({"dafuer": 9, "dagegen": 3}, "12 Stimmen, aber Internationaler Ausschuss hat 11 Sitze"),
+     "über Punkt 1 hat der Internationale Ausschuss noch nicht beraten; nach der "
+     "Beratungsfolge stimmt die Ratsversammlung erst danach ab"),
+    ({"dafuer": 9, "dagegen": 3}, "12 Stimmen, aber der Internationale Ausschuss hat 11 Sitze"),
     ({"gremium": "lenkungsgruppe", "einstimmig": True}, "'lenkungsgruppe' ist kein beschließendes Gremium"),
     ({}, "Ergebnis fehlt"),
     ({"abgelehnt": True, "dafuer": 8, "dagegen": 2}, "ist eine Annahme, keine Ablehnung"),
@@ -321,8 +322,8 @@ def test_beschluss_refused_while_points_are_unvoted(repo) -> None:
     _vote(plan_dir, "1", punkte=[1], gremium="ratsversammlung", datum=D(2021, 1, 28), einstimmig=True)
     before = snapshot(repo)
     with pytest.raises(council.CouncilError,
-                       match="Ratsversammlung hat noch nicht über alle Punkte abgestimmt: "
-                             "Antrag 1, Punkt 2, Antrag 1, Punkt 3"):
+                       match="die Ratsversammlung hat noch nicht über alle Punkte "
+                             "abgestimmt: Antrag 1, Punkte 2 und 3$"):
         council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 28))
     assert snapshot(repo) == before
 
@@ -805,3 +806,246 @@ def test_a_council_body_is_named_by_its_key_or_its_name(repo) -> None:
     assert "abstimmungen:\n  - gremium: internationaler-ausschuss\n" in text
     with pytest.raises(council.CouncilError, match="'Presse' ist kein beschließendes Gremium"):
         _vote(plan_dir, gremium="Presse", punkte=[2], einstimmig=True)
+
+
+# --- who decides, and when (walk-through of the council office) --------------------------------
+
+
+def _lip(plan_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    """`lip ARGS` of this checkout (not of an installed copy), run in the plan's repository."""
+    import os
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    return subprocess.run([sys.executable, "-m", "pipeline", *args, "--plan", str(plan_dir)],
+                          capture_output=True, text=True, cwd=plan_dir.parent, env=env)
+
+
+def test_only_the_body_with_the_final_word_makes_the_beschluss(repo) -> None:
+    plan_dir = _both_antraege_voted(repo)
+    before = snapshot(repo)
+    with pytest.raises(council.CouncilError, match=re.escape(
+            "den Beschluss fasst die Ratsversammlung, das letzte beschließende Gremium der "
+            "Beratungsfolge; was der Internationale Ausschuss abstimmt, ist eine Empfehlung. "
+            "Nach den Abstimmungen in der Ratsversammlung: lip beschluss --gremium "
+            "ratsversammlung --datum TT.MM.JJJJ")):
+        council.beschluss(plan_dir, gremium="internationaler-ausschuss", datum=D(2021, 1, 14))
+    assert snapshot(repo) == before
+
+
+def test_a_point_the_rat_postponed_blocks_the_beschluss(repo) -> None:
+    plan_dir = _named(repo)
+    _add(repo, "1-gruene.md", ANTRAG_GRUENE)
+    _add(repo, "2-spd.md", ANTRAG_SPD)
+    _vote(plan_dir, "1", einstimmig=True)
+    _vote(plan_dir, "2", abgelehnt=True, dafuer=2, dagegen=9)
+    _vote(plan_dir, "1", gremium="ratsversammlung", datum=D(2021, 1, 28), punkte=[1, 2], einstimmig=True)
+    _vote(plan_dir, "1", gremium="ratsversammlung", datum=D(2021, 1, 28), punkte=[3], vertagt=True)
+    before = snapshot(repo)
+    with pytest.raises(council.CouncilError, match=re.escape(
+            "die Ratsversammlung hat noch nicht über alle Punkte abgestimmt: Antrag 1, Punkt 3 "
+            "(vertagt); Antrag 2, Punkt 1")):
+        council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 28))
+    assert snapshot(repo) == before
+
+
+def test_after_the_beschluss_old_antraege_take_no_votes_and_a_second_beschluss_says_why(repo) -> None:
+    plan_dir = _both_antraege_voted(repo)
+    council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 28))
+    late = ANTRAG_GRUENE.replace('nummer: "1"', 'nummer: "3"').replace("2021-01-05", "2021-03-01") \
+        .replace('massnahme: "1.1.2"', 'massnahme: "1.1.3"')
+    _add(repo, "3-spaet.md", late)
+    before = snapshot(repo)
+    with pytest.raises(council.CouncilError, match=re.escape(
+            "über den Änderungsantrag 3 (Fraktion Bündnis 90/Die Grünen) hat die "
+            "Ratsversammlung am 28.01.2021 schon beschlossen (Fassung „Beschlossene Fassung“)")):
+        _vote(plan_dir, "3", datum=D(2021, 3, 4), einstimmig=True)
+    with pytest.raises(council.CouncilError, match=re.escape(
+            "die Ratsversammlung hat den Plan am 28.01.2021 schon beschlossen (Fassung "
+            "„Beschlossene Fassung“); die angenommenen Punkte der Änderungsanträge stehen schon "
+            "im Text.")):
+        council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 3, 25), name="Beschluss 2")
+    assert snapshot(repo) == before
+
+
+def test_a_beschluss_dated_before_the_rats_last_vote_is_refused_and_reported(repo) -> None:
+    plan_dir = _both_antraege_voted(repo)
+    before = snapshot(repo)
+    with pytest.raises(council.CouncilError, match=re.escape(
+            "Beschluss am 27.01.2021 liegt vor der Abstimmung vom 28.01.2021 in der "
+            "Ratsversammlung")):
+        council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 27))
+    assert snapshot(repo) == before
+    council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 28))
+    manifest = plan_dir / "lip.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace("gremium: ratsversammlung\n      datum: 2021-01-28",
+                                     "gremium: ratsversammlung\n      datum: 2021-01-20"),
+                        encoding="utf-8")
+    assert any(": fassungen[1].beschluss.datum: Beschluss am 20.01.2021 liegt vor der Abstimmung "
+               "vom 28.01.2021" in m for m in _messages(plan_dir)), _messages(plan_dir)
+
+
+def test_dates_in_the_future_are_refused_when_recording(repo) -> None:
+    from pipeline.commands import record
+
+    plan_dir = _named(repo)
+    _add(repo, "1-gruene.md", ANTRAG_GRUENE)
+    before = snapshot(repo)
+    future = dt.date.today() + dt.timedelta(days=1)
+    with pytest.raises(council.CouncilError, match=f"das Datum {future:%d.%m.%Y} liegt in der Zukunft"):
+        _vote(plan_dir, datum=future, einstimmig=True)
+    with pytest.raises(council.CouncilError, match="liegt in der Zukunft"):
+        council.beschluss(plan_dir, gremium="ratsversammlung", datum=future)
+    with pytest.raises(record.RecordError, match="liegt in der Zukunft"):
+        record.submit(plan_dir, "bildung", datum=future)
+    assert snapshot(repo) == before
+
+
+def test_check_warns_for_a_deciding_body_without_seats(repo) -> None:
+    manifest = repo / "plan" / "lip.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("    sitze: 65\n", ""),
+                        encoding="utf-8")
+    assert any(m.startswith("plan/lip.yaml:") and "gremien.ratsversammlung.sitze: Warnung: "
+               "Ratsversammlung: die Zahl der stimmberechtigten Sitze fehlt (sitze: N)" in m
+               for m in _messages(repo / "plan")), _messages(repo / "plan")
+
+
+def test_the_shipped_plan_gives_every_deciding_body_its_seats() -> None:
+    from pipeline.council.antraege import council_bodies
+
+    plan = load_plan(Path(__file__).resolve().parent.parent / "plan")
+    seats = {k: plan.manifest.gremien[k].get("sitze") for k in council_bodies(plan)}
+    assert seats == {"internationaler-ausschuss": 11, "verwaltungsausschuss": 11,
+                     "ratsversammlung": 65}
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("ergebnis: angenommen", "ergebnis: abgelehnt",
+     "abstimmungen[0].ergebnis: 8 dafür und 2 dagegen ist eine Annahme, keine Ablehnung"),
+    ("ergebnis: angenommen", "ergebnis: vertagt",
+     "abstimmungen[0].ergebnis: ein Punkt, der vertagt wurde, hat kein Stimmergebnis"),
+])
+def test_check_rejects_a_recorded_result_its_counts_contradict(repo, old, new, message) -> None:
+    plan_dir = _named(repo)
+    _add(repo, "1-gruene.md", ANTRAG_GRUENE)
+    _vote(plan_dir, punkte=[1], dafuer=8, dagegen=2)
+    path = plan_dir / "antraege" / "1-gruene.md"
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    assert any(m.startswith("plan/antraege/1-gruene.md:") and message in m
+               for m in _messages(plan_dir)), _messages(plan_dir)
+
+
+def test_an_antrag_with_broken_yaml_stops_status_site_and_build(repo, tmp_path) -> None:
+    plan_dir = _named(repo)
+    broken = ANTRAG_GRUENE.replace('alt: "für Kinder und Eltern"', 'alt: "für Kinder und Eltern')
+    _add(repo, "1-gruene.md", broken)
+    where = "plan/antraege/1-gruene.md:14: kopf: YAML-Syntaxfehler: das Anführungszeichen"  # the alt line
+    status = _lip(plan_dir, "status")
+    assert status.returncode == 1 and where in status.stderr, status.stderr
+    site = _lip(plan_dir, "site", "--ausgabe", str(tmp_path / "site"))
+    assert site.returncode == 1 and where in site.stderr, site.stderr
+    assert not (tmp_path / "site").exists()
+    build = _lip(plan_dir, "build", "--format", "html", "--ausgabe", str(tmp_path / "build"))
+    assert build.returncode == 1 and where in build.stderr, build.stderr
+    assert "Traceback" not in status.stderr + site.stderr + build.stderr
+
+
+# --- conflicts and links --------------------------------------------------------------------------
+
+
+_ZEITRAUM = """\
+---
+nummer: "2"
+titel: Änderungsantrag zum Zeitraum
+antragsteller:
+  art: Fraktion
+  name: SPD-Fraktion
+datum: 2021-01-06
+fassung: Verwaltungsentwurf
+gremium: internationaler-ausschuss
+punkte:
+  - nr: 1
+    art: ändern
+    massnahme: "1.1.1"
+    alt: "{alt}"
+    neu: "{neu}"
+---
+
+Begründung.
+"""
+
+
+def test_two_antraege_changing_different_words_of_one_massnahme_do_not_conflict(repo) -> None:
+    plan_dir = _named(repo)
+    _add(repo, "1-gruene.md", ANTRAG_GRUENE.replace(
+        '  - nr: 3\n    art: streichen\n    massnahme: "1.1.2"\n', ""))
+    _add(repo, "2-spd.md", _ZEITRAUM.format(alt="2021–2023", neu="2021–2022"))
+    report = check(plan_dir)
+    assert not report.errors and not report.warnings, [str(d) for d in report.diagnostics]
+    for gremium, day in (("internationaler-ausschuss", 14), ("ratsversammlung", 28)):
+        for key in ("1", "2"):
+            _vote(plan_dir, key, gremium=gremium, datum=D(2021, 1, day), einstimmig=True)
+    council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 28))
+    body = (plan_dir / "11-bildung.md").read_text(encoding="utf-8")
+    assert "für Kinder, Eltern und Großeltern" in body and ":   2021–2022" in body
+
+
+def test_two_antraege_changing_overlapping_words_conflict(repo) -> None:
+    plan_dir = _named(repo)
+    _add(repo, "1-gruene.md", ANTRAG_GRUENE)
+    _add(repo, "2-spd.md", _ZEITRAUM.format(alt="Kinder und Eltern", neu="Familien"))
+    warnings = [str(d) for d in check(plan_dir).warnings]
+    assert any("2-spd.md:" in w and "Punkt 1 betrifft denselben Text (Maßnahme 1.1.1) wie Punkt 1 "
+               "des Änderungsantrags 1" in w for w in warnings), warnings
+    for gremium, day in (("internationaler-ausschuss", 14), ("ratsversammlung", 28)):
+        for key in ("1", "2"):
+            _vote(plan_dir, key, gremium=gremium, datum=D(2021, 1, day), einstimmig=True)
+    with pytest.raises(council.CouncilError, match="Antrag 1, Punkt 1 und Antrag 2, Punkt 1 "
+                                                   "ändern beide Maßnahme 1.1.1"):
+        council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 28))
+
+
+def test_striking_a_linked_massnahme_is_warned_at_check_and_explained_at_beschluss(repo) -> None:
+    plan_dir = _named(repo)
+    _add(repo, "1-gruene.md", ANTRAG_GRUENE.replace('massnahme: "1.1.2"', 'massnahme: "1.1.1"')
+         .replace('  - nr: 1\n    art: ändern\n    massnahme: "1.1.1"\n    alt: "für Kinder und Eltern"\n'
+                  '    neu: "für Kinder, Eltern und Großeltern"\n', ""))
+    warnings = [str(d) for d in check(plan_dir).warnings]
+    assert any(w.startswith("plan/antraege/1-gruene.md:") and "punkte[3]: Warnung: Punkt 3 "
+               "(Maßnahme 1.1.1 streichen): auf den Text verweist noch plan/01-haltung.md:37 "
+               "(#m-1-1-1); wird der Punkt beschlossen, führt der Verweis ins Leere" in w
+               for w in warnings), warnings
+    for gremium, day in (("internationaler-ausschuss", 14), ("ratsversammlung", 28)):
+        _vote(plan_dir, "1", gremium=gremium, datum=D(2021, 1, day), einstimmig=True)
+    before = snapshot(repo)
+    with pytest.raises(council.CouncilError, match=re.escape(
+            "Antrag 1, Punkt 3 (Maßnahme 1.1.1 streichen): es verweist noch "
+            "plan/01-haltung.md:37 (#m-1-1-1). Die Verweise als redaktionelle Folgeänderung "
+            "anpassen")):
+        council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 28))
+    assert snapshot(repo) == before
+
+
+def test_berichtigen_refuses_a_number_that_names_a_chapter_and_an_antrag(repo) -> None:
+    from pipeline.commands import record
+
+    plan_dir = _named(repo)
+    _add(repo, "1-gruene.md", ANTRAG_GRUENE)
+    before = snapshot(repo)
+    with pytest.raises(record.RecordError, match=re.escape(
+            "'1' ist mehrdeutig: Kapitel 1 Bildung und Änderungsantrag 1 (Fraktion Bündnis "
+            "90/Die Grünen), plan/antraege/1-gruene.md. lip berichtigen gilt dem "
+            "Beratungsverlauf eines Kapitels; bitte die Kennung angeben: lip berichtigen bildung")):
+        record.correct(plan_dir, "1", grund="Datum falsch")
+    assert snapshot(repo) == before
+
+
+@pytest.mark.parametrize("command", ["abstimmung", "beschluss", "beschlussuebersicht"])
+def test_council_help_examples_write_dates_as_their_option_asks(command) -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    text = CliRunner().invoke(cli, [command, "--help"]).output
+    assert "(TT.MM.JJJJ" in text and re.search(r"--datum \d\d\.\d\d\.\d{4}", text), text
+    assert not re.search(r"\d{4}-\d\d-\d\d", text), text

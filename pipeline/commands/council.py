@@ -19,13 +19,14 @@ from pipeline.commands.check import check as check_plan_dir
 from pipeline.commands.fassungen import fassungen, plans_at_fassungen, resolved_antraege
 from pipeline.commands.plan_report import plan_report
 from pipeline.council import antraege as council
-from pipeline.council.beschluss import BeschlussConflict, adopted, apply_adopted, open_points
+from pipeline.council.beschluss import BeschlussConflict, adopted, apply_adopted, last_vote, open_points
+from pipeline.dates import future_date_problem, german_date
 from pipeline.diagnostics import Report
 from pipeline.errors import PipelineError
 from pipeline.files import write_atomic
 from pipeline.plan import MANIFEST_NAME, Plan, frontmatter, load_plan, text_hash
 from pipeline.plan.fassungen import adopted_by, chapter_texts
-from pipeline.wording import counted, slug
+from pipeline.wording import counted, punkte_text, slug
 
 TAG_PREFIX = "fassung/"
 
@@ -161,7 +162,6 @@ def name_fassung(plan_dir: Path, name: str, *, final: bool = False, datum: dt.da
 def _fassung_date(plan: Plan, datum: dt.date | None) -> dt.date:
     """The date of a new Fassung: not after today, and not before any review entry it
     contains (else the Beschlussdrucksache would date a decision before its Fassung)."""
-    from pipeline.dates import future_date_problem, german_date
     from pipeline.review import display_name, records_of
 
     today = dt.date.today()
@@ -321,12 +321,19 @@ def _result(*, dafuer: int | None, dagegen: int | None, einstimmig: bool, abgele
     if counted and (dafuer is None or dagegen is None):
         raise CouncilError("Stimmen: --dafuer und --dagegen zusammen angeben")
     if abgelehnt:
-        if counted and dafuer > dagegen:
-            raise CouncilError(f"{dafuer} dafür und {dagegen} dagegen ist eine Annahme, keine Ablehnung")
+        if (problem := council.counts_problem("abgelehnt", dafuer, dagegen)) is not None:
+            raise CouncilError(problem)
         return "abgelehnt"
     if counted:
-        return "angenommen" if dafuer > dagegen else "abgelehnt"
+        return council.counted_result(dafuer, dagegen)
     return "angenommen"
+
+
+def _not_in_future(datum: dt.date) -> None:
+    """A vote or a Beschluss states what has happened: never dated after today."""
+    if (problem := future_date_problem(datum)) is not None:
+        raise CouncilError(f"--datum {german_date(datum)}: {problem} Bitte das Datum prüfen "
+                           f"(--datum TT.MM.JJJJ); nichts wurde festgehalten.")
 
 
 @history.serialised("abstimmung")
@@ -335,8 +342,15 @@ def vote(plan_dir: Path, key: str, *, gremium: str, datum: dt.date, punkte: list
          einstimmig: bool = False, abgelehnt: bool = False, zurueckgezogen: bool = False,
          vertagt: bool = False, sitzung: str | None = None) -> Done:
     """Record one body's vote on some Punkte of one Antrag; one commit."""
+    _not_in_future(datum)
     ctx = _open(plan_dir)
     antrag = _find_antrag(ctx, key)
+    if (decided := council.decided_by(ctx.plan, antrag)) is not None:
+        raise CouncilError(
+            f"über den {antrag.label} hat {council.body_name(ctx.plan, decided.gremium)} am "
+            f"{decided.datum:%d.%m.%Y} schon beschlossen (Fassung „{decided.fassung}“); er "
+            f"bezieht sich auf die Fassung „{antrag.fassung}“, die damit abgeschlossen ist. Ein "
+            f"Antrag zum beschlossenen Plan nennt im Kopf 'fassung: {decided.fassung}'")
     ergebnis = _result(dafuer=dafuer, dagegen=dagegen, einstimmig=einstimmig, abgelehnt=abgelehnt,
                        zurueckgezogen=zurueckgezogen, vertagt=vertagt)
     gremium = council.gremium_key(ctx.plan, gremium)
@@ -355,15 +369,14 @@ def vote(plan_dir: Path, key: str, *, gremium: str, datum: dt.date, punkte: list
     seats = ctx.plan.manifest.gremien.get(gremium, {}).get("sitze")
     total = sum(x or 0 for x in (dafuer, dagegen, enthaltungen))
     if isinstance(seats, int) and total > seats:
-        raise CouncilError(f"{total} Stimmen, aber {ctx.plan.manifest.gremium_name(gremium)} hat "
-                           f"{seats} Sitze")
+        raise CouncilError(council.seats_problem(ctx.plan, gremium, total, seats))
     for n in punkte:
         withdrawn = [v for v in antrag.abstimmungen if n in v.punkte and v.ergebnis == "zurückgezogen"]
         if withdrawn:
             raise CouncilError(f"Punkt {n} wurde am {withdrawn[0].datum:%d.%m.%Y} zurückgezogen")
         last = antrag.outcome(n, gremium)
         if last is not None and last.ergebnis in ("angenommen", "abgelehnt"):
-            raise CouncilError(f"über Punkt {n} hat {ctx.plan.manifest.gremium_name(gremium)} am "
+            raise CouncilError(f"über Punkt {n} hat {council.body_name(ctx.plan, gremium)} am "
                                f"{last.datum:%d.%m.%Y} schon abgestimmt ({last.ergebnis})")
         first = antrag.gremium
         if gremium != first and ergebnis != "zurückgezogen" and first in bodies \
@@ -371,9 +384,9 @@ def vote(plan_dir: Path, key: str, *, gremium: str, datum: dt.date, punkte: list
             advised = antrag.outcome(n, first)
             if advised is None or advised.ergebnis == "vertagt":
                 raise CouncilError(
-                    f"über Punkt {n} hat {ctx.plan.manifest.gremium_name(first)} noch nicht "
+                    f"über Punkt {n} hat {council.body_name(ctx.plan, first)} noch nicht "
                     f"beraten; nach der Beratungsfolge stimmt "
-                    f"{ctx.plan.manifest.gremium_name(gremium)} erst danach ab")
+                    f"{council.body_name(ctx.plan, gremium)} erst danach ab")
     record = frontmatter.new_mapping(gremium=gremium, datum=datum, sitzung=sitzung,
                     punkte=CommentedSeq(punkte), ergebnis=ergebnis,
                     einstimmig=True if einstimmig else None, dafuer=dafuer, dagegen=dagegen,
@@ -387,7 +400,7 @@ def vote(plan_dir: Path, key: str, *, gremium: str, datum: dt.date, punkte: list
     new = _rewrite_antrag(raw, antrag.filename, record)
     tally = council.Abstimmung(gremium, datum, tuple(punkte), ergebnis, 0, einstimmig, dafuer,
                                dagegen, enthaltungen).tally
-    which = f"Punkt{'e' if len(punkte) > 1 else ''} {_join(punkte)}"
+    which = punkte_text(punkte)
     subject = (f"{ctx.plan.manifest.gremium_name(gremium)}: {antrag.label}, {which} {ergebnis}"
                + (f" ({tally})" if tally else ""))
     message = (f"{subject}\n\nDatum: {datum.isoformat()}\n"
@@ -395,11 +408,6 @@ def vote(plan_dir: Path, key: str, *, gremium: str, datum: dt.date, punkte: list
                + f"\n{history.TRAILER}: abstimmung\nLip-Antrag: {rel}\n")
     sha = history.commit_files(ctx.repo, {rel: new}, message)
     return Done(sha, subject)
-
-
-def _join(numbers: list[int]) -> str:
-    text = [str(n) for n in numbers]
-    return text[0] if len(text) == 1 else f"{', '.join(text[:-1])} und {text[-1]}"
 
 
 def _rewrite_antrag(raw: bytes, filename: str, record: CommentedMap) -> bytes:
@@ -430,14 +438,41 @@ def beschluss(plan_dir: Path, *, gremium: str, datum: dt.date, name: str = "Besc
     it as a Fassung (two commits: the text, then its name; the tag marks the first)."""
     from pipeline.review import check_final
 
+    _not_in_future(datum)
     ctx = _open(plan_dir)
     gremium = council.gremium_key(ctx.plan, gremium)
     if (problem := council.not_a_council_body(ctx.plan, gremium)) is not None:
         raise CouncilError(problem)
-    tag = _refuse_taken(ctx, name)
+    final_word = council.deciding_body(ctx.plan)
+    if gremium != final_word:
+        raise CouncilError(
+            f"den Beschluss fasst {council.body_name(ctx.plan, final_word)}, das letzte "
+            f"beschließende Gremium der Beratungsfolge; was "
+            f"{council.body_name(ctx.plan, gremium)} abstimmt, ist eine Empfehlung. Nach den "
+            f"Abstimmungen in {council.body_name(ctx.plan, final_word, 'dat')}: "
+            f"lip beschluss --gremium {final_word} --datum TT.MM.JJJJ")
     antraege, unread = council.load_antraege(ctx.plan)
     if unread:
         raise CouncilError(str(unread[0]))
+    antraege = [a for a in antraege if council.decided_by(ctx.plan, a) is None]
+    done_before = council.beschluesse(ctx.plan)
+    if done_before and not antraege:
+        last = done_before[-1]
+        raise CouncilError(
+            f"{council.body_name(ctx.plan, last.gremium)} hat den Plan am "
+            f"{last.datum:%d.%m.%Y} schon beschlossen (Fassung „{last.fassung}“); die "
+            f"angenommenen Punkte der Änderungsanträge stehen schon im Text. Ändert der Rat den "
+            f"beschlossenen Plan später, bezieht sich der neue Antrag auf die Fassung "
+            f"„{last.fassung}“ (im Kopf 'fassung: {last.fassung}'); nach den Abstimmungen "
+            f"darüber: lip beschluss --gremium {final_word} --datum TT.MM.JJJJ --name \"…\"")
+    tag = _refuse_taken(ctx, name)
+    if (latest := last_vote(antraege, gremium)) is not None and latest[1].datum > datum:
+        a, v = latest
+        raise CouncilError(
+            f"Beschluss am {datum:%d.%m.%Y} liegt vor der Abstimmung vom {v.datum:%d.%m.%Y} in "
+            f"{council.body_name(ctx.plan, gremium, 'dat')} ({a.label}, {punkte_text(v.punkte)}); "
+            f"der Beschluss folgt auf die letzte Abstimmung, über die er entscheidet: das Datum "
+            f"prüfen (--datum TT.MM.JJJJ)")
     report = Report()
     at_fassung = plans_at_fassungen(plan_dir, ctx.plan)
     antraege, unresolved = resolved_antraege(plan_dir, antraege, ctx.plan, at_fassung)
@@ -453,9 +488,19 @@ def beschluss(plan_dir: Path, *, gremium: str, datum: dt.date, name: str = "Besc
                            "('lip check --final'): " + "; ".join(str(d) for d in before.errors[:3]))
     waiting = open_points(antraege, gremium)
     if waiting:
-        raise CouncilError(f"{ctx.plan.manifest.gremium_name(gremium)} hat noch nicht über alle "
-                           f"Punkte abgestimmt: {', '.join(waiting)}")
+        raise CouncilError(f"{council.body_name(ctx.plan, gremium)} hat noch nicht "
+                           f"über alle Punkte abgestimmt: {'; '.join(waiting)}")
     points = adopted(antraege, gremium)
+    dangling = [(x, links) for x in points if (links := council.lost_links(ctx.plan, x.punkt))]
+    if dangling:
+        raise CouncilError(
+            "der beschlossene Text hätte Verweise ins Leere: "
+            + "; ".join(f"{x.label} ({council.what(x.punkt)}): es verweist noch "
+                        f"{council.links_text(links)}" for x, links in dangling)
+            + ". Die Verweise als redaktionelle Folgeänderung anpassen (den Link entfernen oder "
+              "auf das richtige Ziel lenken), committen, das Kapitel erneut vorlegen und "
+              "annehmen lassen (lip vorlegen KAPITEL, lip entscheiden KAPITEL --angenommen), "
+              "dann lip beschluss erneut aufrufen")
     try:
         bodies_new = apply_adopted(ctx.plan, at_fassung, points)
     except BeschlussConflict as e:

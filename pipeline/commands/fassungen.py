@@ -85,13 +85,16 @@ def resolved_antraege(plan_dir: Path, antraege: list[council.Antrag], plan: Plan
 def check_council(plan_dir: Path, plan: Plan, report: Report) -> None:
     """The council records in `lip check`: Anträge against their Fassungen, and every
     Fassung's tag where it was set (a moved or deleted tag means the named text changed)."""
-    antraege, unread = council.load_antraege(plan)
-    report.extend(unread)
+    from pipeline.council.beschluss import check_beschluesse
+
+    antraege, _ = council.load_antraege(plan)  # unreadable ones: plan_report names them
+    council.check_bodies(plan, report)
     if antraege:
         at_fassung = plans_at_fassungen(plan_dir, plan)
         antraege, unresolved = resolved_antraege(plan_dir, antraege, plan, at_fassung)
         report.extend(unresolved)
         council.check_antraege(plan, antraege, at_fassung, report)
+        check_beschluesse(plan, antraege, report)
     try:
         repo = history.open_repo(plan_dir)
     except PipelineError:

@@ -491,6 +491,23 @@ def vorgabe_done(plan_dir: Path, key: str, vorgabe: str, *, vermerk: str,
     return _commit(ctx, mutate, message, commit)
 
 
+def _refuse_antrag_number(ctx: _Context, key: str) -> None:
+    """A bare number that names a chapter (Handlungsfeld 1) and an Änderungsantrag (Antrag 1)
+    alike: say both rather than correct the chapter the editor may not have meant."""
+    from pipeline.council.antraege import find, load_antraege
+
+    if key.strip() != ctx.chapter.number:
+        return
+    antrag = find(load_antraege(ctx.plan)[0], key.strip())
+    if antrag is not None:
+        raise RecordError(
+            f"{key!r} ist mehrdeutig: Kapitel {ctx.name} und {antrag.label}, "
+            f"{antrag.path}. lip berichtigen gilt dem Beratungsverlauf eines "
+            f"Kapitels; bitte die Kennung angeben: lip berichtigen {ctx.kap} --grund \"…\". Die "
+            f"Abstimmungen eines Antrags stehen im Kopf seiner Datei ({antrag.path}); eine "
+            f"Berichtigung dort mit Begründung in der Commit-Nachricht committen")
+
+
 @history.serialised("berichtigen")
 def correct(plan_dir: Path, key: str, *, grund: str, datum: dt.date | None = None) -> Recorded:
     """Commit a deliberate correction of committed review entries (the editor changed them in
@@ -499,6 +516,7 @@ def correct(plan_dir: Path, key: str, *, grund: str, datum: dt.date | None = Non
     from pipeline.review.append_only import CORRECTION, describe_change, entry_changes
 
     ctx = _open(plan_dir, key)
+    _refuse_antrag_number(ctx, key)
     if not grund.strip():
         raise RecordError("--grund ist leer; bitte festhalten, warum berichtigt wird")
     head_raw = history.read_file_at(ctx.repo, "HEAD", ctx.relpath)

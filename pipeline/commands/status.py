@@ -9,6 +9,7 @@ from typing import Any
 
 from pipeline import history, review
 from pipeline.commands.changes import changed_since
+from pipeline.commands.plan_report import unreadable_antraege
 from pipeline.commands.stand import chapter_states
 from pipeline.dates import german_date  # noqa: F401  (status lines show decision dates)
 from pipeline.diagnostics import Diagnostic
@@ -196,7 +197,7 @@ def status(plan_dir: Path) -> Status:
     rows += [StatusRow.unreadable(u) for u in plan.unreadable_chapters]
     rows.sort(key=lambda r: order.get(r.datei.removeprefix(f"{PLAN_DIR}/"), len(order)))
     proposals = open_proposals(repo, prefix) if repo is not None else []
-    return Status(rows, list(plan.diagnostics), proposals)
+    return Status(rows, list(plan.diagnostics) + unreadable_antraege(plan), proposals)
 
 
 def open_proposals(repo: Any, prefix: str) -> list[ProposalRow]:

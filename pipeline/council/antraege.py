@@ -21,7 +21,8 @@ from pipeline.dates import as_date
 from pipeline.diagnostics import Diagnostic, Report, Severity
 from pipeline.errors import FrontMatterError
 from pipeline.plan import Chapter, Plan, frontmatter, schema
-from pipeline.wording import counted
+from pipeline.plan.body import Reference, parse_body
+from pipeline.wording import counted, with_article
 
 FOLDER = "antraege"
 """Where the Anträge live, inside the plan folder."""
@@ -374,6 +375,57 @@ def punkte_overlap(plan: Plan, p: Punkt, q: Punkt) -> bool:
     return bool(a and b and a[0].filename == b[0].filename and a[1] < b[2] and b[1] < a[2])
 
 
+def _same_text(p: Punkt, q: Punkt) -> bool:
+    return p.target == q.target if p.target is not None else (p.stelle is not None and p.stelle == q.stelle)
+
+
+def _span_of(text: str, alt: str | None) -> tuple[int, int] | None:
+    at = text.find(alt) if alt else -1
+    return (at, at + len(alt)) if at >= 0 else None
+
+
+def punkte_conflict(plan: Plan, p: Punkt, q: Punkt) -> bool:
+    """Whether two Punkte cannot both be applied to `plan`: they act on overlapping text, and
+    not as two changes (`ändern`) of different, non-overlapping wording of the same text. One
+    striking or replacing the whole text the other changes, or an Abschnitt and a Maßnahme in
+    it, conflict. The one rule for `lip check` and `lip beschluss`."""
+    if not punkte_overlap(plan, p, q):
+        return False
+    if not (p.art == q.art == "ändern" and _same_text(p, q)):
+        return True
+    text = punkt_text(plan, p)
+    a, b = (_span_of(text, p.alt), _span_of(text, q.alt)) if text is not None else (None, None)
+    return a is None or b is None or (a[0] < b[1] and b[0] < a[1])
+
+
+def _anchors(text: str) -> set[str]:
+    body = parse_body(text)
+    return ({s.anchor for s in body.sections} | {g.anchor for g in body.goals}
+            | {m.anchor for m in body.measures})
+
+
+def lost_links(plan: Plan, punkt: Punkt) -> list[tuple[Chapter, Reference]]:
+    """The links elsewhere in `plan` that would lead nowhere once `punkt` is applied: to a
+    Maßnahme, Ziel or Abschnitt it strikes, or replaces by a text without it."""
+    if punkt.art not in ("streichen", "ersetzen"):
+        return []
+    span = punkt_span(plan, punkt)
+    if span is None:
+        return []
+    chapter, start, end = span
+    old = "\n".join(chapter.text.body.split("\n")[start:end])
+    gone = _anchors(old) - (_anchors(punkt.wortlaut or "") if punkt.art == "ersetzen" else set())
+    first = chapter.text.body_first_line
+    return [(c, ref) for c in plan.chapters for ref in c.body.references
+            if ref.target in gone
+            and not (c.filename == chapter.filename and start <= ref.line - first < end)]
+
+
+def links_text(links: list[tuple[Chapter, Reference]]) -> str:
+    """'plan/13-demokratie.md:262 (#m-3-1-2)', several joined by commas."""
+    return ", ".join(f"{c.path}:{ref.line} (#{ref.target})" for c, ref in links)
+
+
 def _covers(a: Target, b: Target) -> bool:
     """Whether changing `a` touches `b` (an Abschnitt holds its Ziele and Maßnahmen)."""
     if a == b:
@@ -395,9 +447,82 @@ def fassung_names(plan: Plan) -> list[str]:
     return [str(f.get("name")) for f in raw or [] if isinstance(f, dict) and f.get("name")]
 
 
+@dataclass(frozen=True)
+class Beschluss:
+    """A Beschluss as `lip beschluss` recorded it: a Fassung of plan/lip.yaml with `beschluss`."""
+
+    index: int
+    """Its place in the list of Fassungen."""
+    fassung: str
+    gremium: str
+    datum: dt.date
+
+
+def beschluesse(plan: Plan) -> list[Beschluss]:
+    """Every recorded Beschluss, in the order of the Fassungen."""
+    raw = plan.manifest.get("fassungen") if plan.manifest else None
+    out = []
+    for i, f in enumerate(raw if isinstance(raw, list) else []):
+        b = f.get("beschluss") if isinstance(f, dict) else None
+        if isinstance(b, dict) and as_date(b.get("datum")) is not None:
+            out.append(Beschluss(i, str(f.get("name", "")), str(b.get("gremium", "")),
+                                 as_date(b["datum"])))
+    return out
+
+
+def decided_by(plan: Plan, antrag: Antrag) -> Beschluss | None:
+    """The Beschluss that decided `antrag`: the first one named after the Fassung the Antrag
+    refers to (None while the Antrag is still open)."""
+    raw = plan.manifest.get("fassungen") if plan.manifest else None
+    at = next((i for i, f in enumerate(raw if isinstance(raw, list) else [])
+               if isinstance(f, dict) and str(f.get("name")) == antrag.fassung), None)
+    if at is None:
+        return None
+    return next((b for b in beschluesse(plan) if b.index > at), None)
+
+
 def council_bodies(plan: Plan) -> list[str]:
     gremien = plan.manifest.gremien if plan.manifest else {}
     return [k for k, v in gremien.items() if isinstance(v, dict) and v.get("rolle") == COUNCIL_ROLE]
+
+
+def deciding_body(plan: Plan) -> str | None:
+    """The key of the body with the final word: the last deciding body of the Beratungsfolge
+    (the order of the bodies with `rolle: beschließt` in plan/lip.yaml, which `lip abstimmung`
+    also follows), the Ratsversammlung. The votes of the bodies before it are Empfehlungen."""
+    bodies = council_bodies(plan)
+    return bodies[-1] if bodies else None
+
+
+def body_name(plan: Plan, key: str, case: str = "nom", *, capital: bool = False) -> str:
+    """A body of plan/lip.yaml by its name with its article: „der Internationale Ausschuss“,
+    „Die Ratsversammlung“ (sentence start), „dem Internationalen Ausschuss“ (`case` 'dat')."""
+    name = plan.manifest.gremium_name(key) if plan.manifest else key
+    return with_article(name, case, capital=capital)
+
+
+def counted_result(dafuer: int, dagegen: int) -> str:
+    """The result the counts give: more votes for than against adopt a Punkt."""
+    return "angenommen" if dafuer > dagegen else "abgelehnt"
+
+
+def counts_problem(ergebnis: str, dafuer: int | None, dagegen: int | None,
+                   einstimmig: bool = False) -> str | None:
+    """Why a vote's result contradicts its counts (more for than against is an Annahme; a
+    vertagt or withdrawn Punkt has no counts), or None. The one rule for `lip abstimmung`,
+    which derives the result from the counts, and `lip check`, which reads recorded votes."""
+    counted_ = dafuer is not None or dagegen is not None
+    if ergebnis in ("zurückgezogen", "vertagt") and (counted_ or einstimmig):
+        return f"ein Punkt, der {ergebnis} wurde, hat kein Stimmergebnis; ohne Stimmen und ohne einstimmig angeben"
+    if ergebnis not in ("angenommen", "abgelehnt") or dafuer is None or dagegen is None:
+        return None
+    expected = counted_result(dafuer, dagegen)
+    if ergebnis == expected:
+        return None
+    if expected == "angenommen":
+        return f"{dafuer} dafür und {dagegen} dagegen ist eine Annahme, keine Ablehnung"
+    return (f"{dafuer} dafür und {dagegen} dagegen ist keine Mehrheit dafür, also eine Ablehnung, "
+            f"keine Annahme")
 
 
 def gremium_key(plan: Plan, gremium: str) -> str:
@@ -463,40 +588,83 @@ def check_antraege(plan: Plan, antraege: list[Antrag], at_fassung: Mapping[str, 
                                f"viel Text angeben, dass er eindeutig ist")
         for i, p in enumerate(a.punkte):
             for q in a.punkte[i + 1:]:
-                same = p.target == q.target if p.target else p.stelle == q.stelle
-                if p.nr != q.nr and punkte_overlap(base or plan, p, q) \
-                        and not (p.art == q.art == "ändern" and same and p.alt != q.alt):
+                if p.nr != q.nr and punkte_conflict(base or plan, p, q):
                     report.add(a.path, q.line, f"punkte[{q.nr}]",
                                f"Punkt {q.nr} betrifft denselben Text wie Punkt {p.nr} "
                                f"({q.subject}); bitte in einem Punkt zusammenfassen")
-        for v in a.abstimmungen:
-            where = ("abstimmungen",)
+        decided = decided_by(plan, a)
+        if decided is not None and a.datum and a.datum > decided.datum:
+            report.add(a.path, a.line_of("fassung"), "fassung",
+                       f"der Antrag vom {a.datum:%d.%m.%Y} bezieht sich auf die Fassung "
+                       f"„{a.fassung}“, über die {body_name(plan, decided.gremium)} am "
+                       f"{decided.datum:%d.%m.%Y} schon beschlossen hat; ein Antrag zum "
+                       f"beschlossenen Plan nennt 'fassung: {decided.fassung}'", Severity.WARNING)
+        if decided is None and base is not None:
+            for p in a.punkte:
+                links = lost_links(base, p)
+                if links:
+                    report.add(a.path, p.line, f"punkte[{p.nr}]",
+                               f"Punkt {p.nr} ({what(p)}): auf den Text verweist noch "
+                               f"{links_text(links)}; wird der Punkt beschlossen, führt der "
+                               f"Verweis ins Leere. Den Verweis im Antrag mit ändern (ein "
+                               f"weiterer Punkt) oder vor dem Beschluss als redaktionelle "
+                               f"Folgeänderung anpassen", Severity.WARNING)
+        for i, v in enumerate(a.abstimmungen):
+            where = f"abstimmungen[{i}]"
             if v.gremium not in bodies:
-                report.add(a.path, v.line, "abstimmungen.gremium",
+                report.add(a.path, v.line, f"{where}.gremium",
                            f"{v.gremium!r} ist kein beschließendes Gremium; möglich: {', '.join(bodies)}")
             if a.datum and v.datum < a.datum:
-                report.add(a.path, v.line, "abstimmungen.datum",
+                report.add(a.path, v.line, f"{where}.datum",
                            f"Abstimmung am {v.datum:%d.%m.%Y} liegt vor dem Antrag vom {a.datum:%d.%m.%Y}")
+            if decided is not None and v.datum > decided.datum:
+                report.add(a.path, v.line, f"{where}.datum",
+                           f"Abstimmung am {v.datum:%d.%m.%Y} liegt nach dem Beschluss vom "
+                           f"{decided.datum:%d.%m.%Y} (Fassung „{decided.fassung}“), der über "
+                           f"diesen Antrag schon entschieden hat", Severity.WARNING)
             unknown = [n for n in v.punkte if a.punkt(n) is None]
             if unknown:
-                report.add(a.path, v.line, "abstimmungen.punkte",
+                report.add(a.path, v.line, f"{where}.punkte",
                            f"Punkt {', '.join(map(str, unknown))} gibt es in diesem Antrag nicht; "
                            f"vorhanden: {', '.join(str(p.nr) for p in a.punkte)}")
+            if (problem := counts_problem(v.ergebnis, v.dafuer, v.dagegen, v.einstimmig)) is not None:
+                report.add(a.path, v.line, f"{where}.ergebnis", problem)
             seats = gremien.get(v.gremium, {}).get("sitze") if isinstance(gremien.get(v.gremium), dict) else None
             total = sum(x or 0 for x in (v.dafuer, v.dagegen, v.enthaltungen))
             if isinstance(seats, int) and total > seats:
-                report.add(a.path, v.line, "abstimmungen",
-                           f"{total} Stimmen, aber das Gremium hat {seats} Sitze")
-            del where
-    _check_conflicts(plan, antraege, report)
+                report.add(a.path, v.line, where, seats_problem(plan, v.gremium, total, seats))
+    _check_conflicts(plan, antraege, at_fassung, report)
 
 
-def _check_conflicts(plan: Plan, antraege: list[Antrag], report: Report) -> None:
-    for i, a in enumerate(antraege):
-        for b in antraege[i + 1:]:
+def seats_problem(plan: Plan, gremium: str, total: int, seats: int) -> str:
+    """'12 Stimmen, aber der Internationale Ausschuss hat 11 Sitze'."""
+    return f"{total} Stimmen, aber {body_name(plan, gremium)} hat {seats} Sitze"
+
+
+def check_bodies(plan: Plan, report: Report) -> None:
+    """A deciding body without `sitze` in plan/lip.yaml: its vote counts cannot be checked."""
+    if plan.manifest is None:
+        return
+    for key in council_bodies(plan):
+        if not isinstance(plan.manifest.gremien[key].get("sitze"), int):
+            report.add(plan.manifest.path, frontmatter.line_of(plan.manifest.data, ("gremien", key), 1),
+                       f"gremien.{key}.sitze",
+                       f"{plan.manifest.gremium_name(key)}: die Zahl der stimmberechtigten "
+                       f"Sitze fehlt (sitze: N); ohne sie prüft lip abstimmung nicht, ob mehr "
+                       f"Stimmen gezählt wurden, als es Sitze gibt", Severity.WARNING)
+
+
+def _check_conflicts(plan: Plan, antraege: list[Antrag], at_fassung: Mapping[str, Plan | None],
+                     report: Report) -> None:
+    """Two open Anträge whose Punkte cannot both be adopted (`punkte_conflict`), judged on the
+    text of the Fassung they refer to."""
+    open_ = [a for a in antraege if decided_by(plan, a) is None]
+    for i, a in enumerate(open_):
+        for b in open_[i + 1:]:
+            base = at_fassung.get(a.fassung) if a.fassung == b.fassung else None
             for p in a.punkte:
                 for q in b.punkte:
-                    if punkte_overlap(plan, p, q):
+                    if punkte_conflict(base or plan, p, q):
                         report.add(b.path, q.line, f"punkte[{q.nr}]",
                                    f"Punkt {q.nr} betrifft denselben Text ({q.subject}) wie Punkt "
                                    f"{p.nr} des Änderungsantrags {a.nummer} ({a.path}); nur einer "

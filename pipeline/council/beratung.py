@@ -8,13 +8,7 @@ import datetime as dt
 
 from pipeline.council.antraege import Antrag, Punkt, chapter_of, load_antraege
 from pipeline.plan import Plan
-
-
-def _points(numbers: tuple[int, ...]) -> str:
-    text = [str(n) for n in numbers]
-    if len(text) == 1:
-        return f"Punkt {text[0]}"
-    return f"Punkte {', '.join(text[:-1])} und {text[-1]}"
+from pipeline.wording import punkte_text
 
 
 def council_entries(plan: Plan) -> list[dict[str, str]]:
@@ -27,7 +21,7 @@ def council_entries(plan: Plan) -> list[dict[str, str]]:
     for a in antraege:
         for v in a.abstimmungen:
             out.append({"datum": v.datum,
-                        "kapitel": f"Änderungsantrag {a.nummer} ({a.antragsteller}), {_points(v.punkte)}",
+                        "kapitel": f"Änderungsantrag {a.nummer} ({a.antragsteller}), {punkte_text(v.punkte)}",
                         "gremium": name(v.gremium), "art": "Abstimmung",
                         "ergebnis": v.ergebnis + (f" ({v.tally})" if v.tally else ""),
                         "fassung": a.fassung})
@@ -73,6 +67,6 @@ def amendments_by_chapter(plan: Plan, antraege: list[Antrag], gremium: str
         filename = _chapter_of_punkt(plan, x.punkt)
         if filename is not None:
             by_chapter.setdefault(filename, {}).setdefault(x.antrag.nummer, []).append(x.punkt.nr)
-    return {f: tuple(f"Änderungsantrag {nummer}, {_points(tuple(nrs))}"
+    return {f: tuple(f"Änderungsantrag {nummer}, {punkte_text(nrs)}"
                      for nummer, nrs in antraege_nrs.items())
             for f, antraege_nrs in by_chapter.items()}

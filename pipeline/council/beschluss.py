@@ -9,8 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.council.antraege import Antrag, Punkt, chapter_of, locate, punkt_span, punkte_overlap, target_text
-from pipeline.plan import Plan
+from pipeline.council.antraege import (
+    Abstimmung,
+    Antrag,
+    Punkt,
+    beschluesse,
+    chapter_of,
+    decided_by,
+    locate,
+    punkt_span,
+    punkte_conflict,
+    target_text,
+)
+from pipeline.diagnostics import Report
+from pipeline.plan import Plan, frontmatter
+from pipeline.wording import punkte_text
 
 
 @dataclass(frozen=True)
@@ -28,16 +41,31 @@ def _number_key(text: str) -> tuple:
 
 
 def open_points(antraege: list[Antrag], gremium: str) -> list[str]:
-    """Punkte without a final result in `gremium` ('Antrag 2, Punkt 3 (vertagt)')."""
+    """The Punkte without a final result in `gremium`, one phrase per Antrag: 'Antrag 1,
+    Punkte 1–4', 'Antrag 2, Punkt 3 (vertagt)'."""
     out = []
     for a in sorted(antraege, key=lambda a: _number_key(a.nummer)):
+        waiting, postponed = [], []
         for p in a.punkte:
             vote = a.outcome(p.nr, gremium)
             if vote is None or vote.ergebnis == "vertagt":
                 withdrawn = any(v.ergebnis == "zurückgezogen" and p.nr in v.punkte for v in a.abstimmungen)
                 if not withdrawn:
-                    out.append(f"Antrag {a.nummer}, Punkt {p.nr}" + (" (vertagt)" if vote else ""))
+                    (postponed if vote else waiting).append(p.nr)
+        if waiting:
+            out.append(f"Antrag {a.nummer}, {punkte_text(waiting)}")
+        if postponed:
+            out.append(f"Antrag {a.nummer}, {punkte_text(postponed)} (vertagt)")
     return out
+
+
+def last_vote(antraege: list[Antrag], gremium: str) -> tuple[Antrag, Abstimmung] | None:
+    """The latest vote of `gremium` on any of `antraege` (a Beschluss cannot predate it)."""
+    votes = [(v.datum, a, v) for a in antraege for v in a.abstimmungen if v.gremium == gremium]
+    if not votes:
+        return None
+    _, a, v = max(votes, key=lambda t: t[0])
+    return a, v
 
 
 def adopted(antraege: list[Antrag], gremium: str) -> list[Adopted]:
@@ -108,8 +136,7 @@ def apply_adopted(now: Plan, base: dict[str, Plan | None], points: list[Adopted]
     for i, x in enumerate(points):
         for y in points[i + 1:]:
             p, q = x.punkt, y.punkt
-            same = p.target == q.target if p.target else (p.stelle is not None and p.stelle == q.stelle)
-            if punkte_overlap(now, p, q) and not (p.art == q.art == "ändern" and same):
+            if punkte_conflict(now, p, q):
                 reasons.append(f"{x.label} und {y.label} ändern beide {q.subject}")
     edits: dict[str, list[tuple[int, int, Adopted]]] = {}
     passages: dict[str, dict[str, list[Adopted]]] = {}
@@ -171,3 +198,20 @@ def apply_adopted(now: Plan, base: dict[str, Plan | None], points: list[Adopted]
         out[chapter.filename] = text
     return out
 
+
+
+def check_beschluesse(plan: Plan, antraege: list[Antrag], report: Report) -> None:
+    """Every recorded Beschluss follows the last vote of its body on the Anträge it decided
+    (the rule `lip beschluss` applies before it records one)."""
+    for b in beschluesse(plan):
+        # an Antrag filed after the Beschluss is not what it decided (check_antraege warns)
+        decided = [a for a in antraege if decided_by(plan, a) == b and not (a.datum and a.datum > b.datum)]
+        latest = last_vote(decided, b.gremium)
+        if latest is not None and latest[1].datum > b.datum:
+            a, v = latest
+            report.add(plan.manifest.path,
+                       frontmatter.line_of(plan.manifest.data, ("fassungen", b.index, "beschluss", "datum"), 1),
+                       f"fassungen[{b.index}].beschluss.datum",
+                       f"Beschluss am {b.datum:%d.%m.%Y} liegt vor der Abstimmung vom "
+                       f"{v.datum:%d.%m.%Y} ({a.label}, {punkte_text(v.punkte)}), über die er "
+                       f"entscheidet")

@@ -159,11 +159,40 @@ _FALLBACK = ("der Kopf ist an dieser Stelle kein gültiges YAML; bitte Einrücku
              "Anführungszeichen prüfen")
 
 
+_UNCLOSED_QUOTE = ("das Anführungszeichen, das in dieser Zeile beginnt, wird nicht geschlossen; "
+                   "bitte das schließende Anführungszeichen ergänzen")
+
+
+def _quotes(line: str) -> int:
+    return len(re.findall(r'(?<!\\)"', line))
+
+
+def _unclosed_quote_line(e: MarkedYAMLError) -> int | None:
+    """The 0-based line where a double quote was opened and not closed on its line, when the
+    parser stumbled over the text after it (the quote then closes on a later line, at the
+    opening quote of the next value): ruamel names the later line, the editor's slip is here."""
+    mark = e.problem_mark
+    buffer = getattr(mark, "buffer", None)
+    if mark is None or not isinstance(buffer, str):
+        return None
+    lines = buffer.split("\n")
+    if not 0 < mark.line < len(lines) or not _quotes(lines[mark.line][:mark.column]):
+        return None
+    start = e.context_mark.line if e.context_mark is not None else 0
+    for number in range(mark.line - 1, start - 1, -1):
+        if _quotes(lines[number]) % 2 == 1:
+            return number if re.search(r'(:|^\s*-)\s+"', lines[number]) else None
+    return None
+
+
 def explain_yaml_error(e: MarkedYAMLError) -> tuple[int, str]:
     """(0-based line in the YAML text, German explanation) of a syntax error: the line where
     the editor made the mistake (where the quote or bracket opened, the key without its
     colon), not where the parser gave up, and no English from ruamel."""
     problem, context = e.problem or "", e.context or ""
+    opened = _unclosed_quote_line(e)
+    if opened is not None:
+        return opened, _UNCLOSED_QUOTE
     for words, context_words, where, german in _YAML_PROBLEMS:
         if words in problem and context_words in context:
             mark = e.context_mark if where == "context" and e.context_mark else e.problem_mark
