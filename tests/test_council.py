@@ -356,7 +356,7 @@ def test_cli_abstimmung_and_beschluss_speak_german_and_exit_as_documented(repo) 
     ok = lip("abstimmung", "1", "--gremium", "internationaler-ausschuss", "--datum", "2021-01-14",
              "--einstimmig")
     assert ok.returncode == 0, ok.stderr
-    assert "Punkte 1, 2 und 3 angenommen (einstimmig)" in ok.stderr
+    assert "Punkte 1–3 angenommen (einstimmig)" in ok.stderr
     refused = lip("beschluss", "--gremium", "ratsversammlung", "--datum", "2021-01-28")
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
     assert "noch nicht über alle Punkte abgestimmt" in refused.stderr
