@@ -15,7 +15,15 @@ from typing import Protocol
 
 from pipeline.diagnostics import Report, Severity
 from pipeline.plan import MANIFEST_NAME, PLAN_DIR, Chapter, Plan, akteure, frontmatter, schema
-from pipeline.plan.body import MEASURE_FIELDS, MEASURE_ID, NearMiss, anchor, measure_heading
+from pipeline.plan.body import (
+    MEASURE_FIELDS,
+    MEASURE_ID,
+    Body,
+    NearMiss,
+    anchor,
+    measure_heading,
+    plain_text,
+)
 from pipeline.plan.images import Irregular, image_problems, type_problem
 from pipeline.plan.lines import editor_lines
 
@@ -394,6 +402,38 @@ def _report_stray_fields(chapter: Chapter, report: Report) -> None:
                        f"Feld {name!r} steht unter keiner Maßnahme; gehört es zu einer, fehlt davor "
                        f"ihre Überschrift in der Form `{measure_heading('N.N.N', 'Titel')}`")
         previous = order
+
+
+def check_numbers_kept(chapter: Chapter, recorded: Body, label: str, report: Report) -> None:
+    """Numbers of Maßnahmen stay: compare with the chapter's last recorded version (`label`
+    names it, e.g. „2. Fassung vom 30.10.2020“)."""
+    from pipeline.plan.numbers import reused_numbers
+
+    for reuse in reused_numbers(recorded, chapter.body):
+        rule = "Einmal vergebene Nummern werden nicht neu verteilt"
+        free = f"; {reuse.number} bleibt frei" if reuse.freed else ""
+        if reuse.origin:
+            report.add(chapter.path, reuse.line, f"maßnahme {reuse.number}",
+                       f"Nummer {reuse.number} trug zuletzt ({label}) die Maßnahme "
+                       f"„{plain_text(reuse.before)}“; jetzt steht hier die frühere Maßnahme "
+                       f"{reuse.origin} „{plain_text(reuse.title)}“. {rule}: bitte wieder "
+                       f"{reuse.origin} schreiben{free}")
+        else:
+            report.add(chapter.path, reuse.line, f"maßnahme {reuse.number}",
+                       f"Nummer {reuse.number} trug zuletzt ({label}) die Maßnahme "
+                       f"„{plain_text(reuse.before)}“; jetzt eine andere, „{plain_text(reuse.title)}“. "
+                       f"{rule}: ist es eine neue Maßnahme, erhält sie die nächste freie Nummer "
+                       f"({next_free_number_in(chapter, recorded, reuse.number)}){free}",
+                       Severity.WARNING)
+
+
+def next_free_number_in(chapter: Chapter, recorded: Body, number: str) -> str:
+    """The next number of `number`'s section that neither the chapter nor its recorded
+    version has given."""
+    section = number.rpartition(".")[0]
+    used = [int(m.id.rpartition(".")[2]) for m in [*chapter.body.measures, *recorded.measures]
+            if MEASURE_ID.match(m.id) and m.id.rpartition(".")[0] == section]
+    return f"{section}.{max(used, default=0) + 1}"
 
 
 def _check_leads(plan: Plan, chapter: Chapter, report: Report) -> None:
