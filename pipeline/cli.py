@@ -535,8 +535,9 @@ def _print_status(rows: list) -> None:
             part = r.teil
             in_part = [x for x in rows if x.teil == part]
             done = sum(x.endgueltig for x in in_part)
-            click.echo(click.style(f"\n{part} – Etappe {r.etappe} ({done} von {len(in_part)} "
-                                   f"angenommen)", bold=True), color=color)
+            etappe = "" if r.etappe in part else f" – Etappe {r.etappe}"  # not twice
+            click.echo(click.style(f"\n{part}{etappe} ({done} von {len(in_part)} angenommen)",
+                                   bold=True), color=color)
         stale = r.seit_entscheidung_geaendert and r.status == "angenommen"
         fg = "yellow" if stale else _STATUS_COLOURS.get(r.status)
         title = r.titel if len(r.titel) <= width else r.titel[:width - 1] + "…"

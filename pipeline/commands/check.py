@@ -44,6 +44,7 @@ def history_report(repo: Any, prefix: str, plan: Plan) -> Report:
     imported: set[tuple[str, str, int]] = set()
     heads: dict[str, Any] = {}  # most versions differ in the text only: parse a head once
     committed = history.file_versions(repo, [f"{prefix}/{ch.filename}" for ch in plan.chapters])
+    names = plan.manifest.gremium_name if plan.manifest is not None else str
     for chapter in plan.chapters:
         versions = []
         repo_path = f"{prefix}/{chapter.filename}"
@@ -57,7 +58,8 @@ def history_report(repo: Any, prefix: str, plan: Plan) -> Report:
                          for i in range(len(_list(versions[0].review, name)))}
         for t in tampered(chapter.review, versions):
             keys = ("review", t.list_name, t.index)
-            report.add(chapter.path, chapter.line_of(*keys), t.field, t.message(repo_path, chapter.id))
+            report.add(chapter.path, chapter.line_of(*keys), t.field,
+                       t.message(repo_path, chapter.id, names))
     _missing_commits(repo, plan, report, imported)
     for chapter in plan.chapters:
         _numbers_kept(repo, prefix, plan, chapter, report)
