@@ -158,7 +158,9 @@ def check_command(plan_dir: Path, as_json: bool, strict: bool, final: bool) -> N
     """Plan prüfen: Manifest, Köpfe, Text, Nummern, Verweise, Beratungsverlauf und Schriftzeichen.
 
     Meldet alle Probleme auf einmal als 'plan/<datei>.md:<zeile>: <feld>: <meldung>'.
-    Exit-Code 0, wenn der Plan in Ordnung ist, sonst 1.
+    Nummern von Maßnahmen werden mit dem zuletzt festgehaltenen Stand jedes Kapitels
+    verglichen (Vorlage, Entscheidung oder benannte Fassung): einmal vergebene Nummern
+    werden nicht neu verteilt. Exit-Code 0, wenn der Plan in Ordnung ist, sonst 1.
 
     \b
     Beispiel:

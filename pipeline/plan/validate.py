@@ -379,10 +379,12 @@ def _report_near_miss(plan: Plan, chapter: Chapter, miss: NearMiss,
             differs.append(f"zwischen Nummer und {'Titel' if miss.kind == 'maßnahme' else 'Text'} "
                            f"steht {miss.separator!r} statt ': '")
     correct = miss.correct
-    if not miss.number:
+    if not miss.number and sections:
         free = next_free_number(plan, _section_at(sections, miss.line) or f"{chapter.number}.1")
         differs.append(f"die Nummer fehlt, die nächste freie ist {free}")
         correct = measure_heading(free, miss.title)
+    elif not miss.number:  # the head, and so the chapter's number, could not be read
+        differs.append("die Nummer fehlt")
     what = "Maßnahme" if miss.kind == "maßnahme" else "Ziel"
     label = f"{what} {miss.number}" if miss.number else what
     kind = f"Überschrift der {label}" if miss.kind == "maßnahme" else label
