@@ -42,7 +42,7 @@ def chapter_markdown(chapter: Chapter, *, boxed_measures: bool = False) -> str:
             lines[i] = f"{lines[i].rstrip()} {{#{section.anchor}}}"
     for measure in chapter.body.measures:
         i = measure.line - first
-        if "{" not in lines[i]:
+        if "{" not in lines[i] and lines[i].startswith("#"):  # not a bold paragraph (lip check)
             lines[i] = f"{lines[i].rstrip()} {{#{anchor('m', measure.id)} .massnahme}}"
     for goal in chapter.body.goals:
         i = goal.line - first

@@ -163,8 +163,10 @@ def check_command(plan_dir: Path, as_json: bool, strict: bool, final: bool, stag
     """Plan prüfen: Manifest, Köpfe, Text, Nummern, Verweise, Beratungsverlauf und Schriftzeichen.
 
     Meldet alle Probleme auf einmal als 'plan/<datei>.md:<zeile>: <feld>: <meldung>'.
-    Exit-Code 0, wenn der Plan in Ordnung ist, sonst 1. Mit --staged wird geprüft, was
-    committet würde (wie der Hook aus 'lip hooks install').
+    Nummern von Maßnahmen werden mit dem zuletzt festgehaltenen Stand jedes Kapitels
+    verglichen (Vorlage, Entscheidung oder benannte Fassung): einmal vergebene Nummern
+    werden nicht neu verteilt. Exit-Code 0, wenn der Plan in Ordnung ist, sonst 1. Mit
+    --staged wird geprüft, was committet würde (wie der Hook aus 'lip hooks install').
 
     \b
     Beispiel:
@@ -560,9 +562,9 @@ def _print_status(rows: list, summary: str) -> None:
             part = r.teil
             in_part = [x for x in rows if x.teil == part]
             etappe = next((x.etappe for x in in_part if x.status != UNREADABLE), "")
-            click.echo(click.style(f"\n{part} – Etappe {etappe} "
-                                   f"({final_count(in_part, short=True)})", bold=True),
-                       color=color)
+            etappe = "" if etappe in part else f" – Etappe {etappe}"  # not twice
+            click.echo(click.style(f"\n{part}{etappe} ({final_count(in_part, short=True)})",
+                                   bold=True), color=color)
         if r.status == UNREADABLE:
             click.echo(f"  {'?':<2} {r.titel:<{width}}  " + click.style(r.stand, fg="red", bold=True),
                        color=color)

@@ -434,7 +434,7 @@ REPO_CASES = [
         "geholt); 'git fsck' zeigt den Schaden, 'git fetch' holt fehlende Objekte vom Server"],
          code=3, args=("verlauf", "haltung")),
     Case("entfernte-entscheidung", removed_decision, [
-        "plan/01-haltung.md:19: review.entscheidungen[0]: Eintrag (01.03.2020, lenkungsgruppe, "
+        "plan/01-haltung.md:19: review.entscheidungen[0]: Eintrag (01.03.2020, Lenkungsgruppe, "
         "angenommen) aus Commit {HEAD~1} wurde entfernt; der Beratungsverlauf wird nur ergänzt. "
         "Den Eintrag wiederherstellen (git show {HEAD~1}:plan/01-haltung.md) oder die "
         "Berichtigung begründet festhalten: lip berichtigen haltung --grund \"…\""]),

@@ -59,7 +59,7 @@ def test_json_lists_every_diagnostic(tmp_path: Path) -> None:
     result = run_check(build_case("numbering", tmp_path), "--json")
     payload = json.loads(result.stdout)
     assert result.exit_code == 1
-    assert payload["ok"] is False and payload["fehler"] == 4
+    assert payload["ok"] is False and payload["fehler"] == 3
     first = payload["befunde"][0]
     assert first == {
         "path": "plan/11-bildung.md", "line": 20, "field": "text", "severity": "fehler",

@@ -48,7 +48,7 @@ def test_cycle_through_the_cli(in_repo, capsys):
     assert "\x1b[" not in out  # NO_COLOR
     lines = out.splitlines()
     assert lines[0] == "Stand der Beratung: 2 Kapitel, 0 in der jetzigen Fassung angenommen"
-    assert "Grundlagenpapier – Etappe Grundlagenpapier (0 von 1 angenommen)" in lines
+    assert "Grundlagenpapier (0 von 1 angenommen)" in lines
     i = lines.index("  1  Bildung            zurückgespielt am 20.10.2020")
     assert lines[i + 1] == "     Expert*innengruppe Bildung · offene Vorgaben: V1, V2"
     assert lines[i - 4:i - 2] == ["  A  Haltung der Stadt  Entwurf",

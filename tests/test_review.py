@@ -211,3 +211,15 @@ def test_guard_and_replay_agree(steps, gender):
                                        gender_relevant=gender)
     assert problems == []
     assert replayed.status is fold.status
+
+
+def test_a_tampered_entry_names_its_gremium_as_lip_yaml_does(minimal_plan):
+    """Walk-through item 10: „Eintrag (01.10.2020, integrationsbeiraete)“ named the key."""
+    from pipeline.review.append_only import Version, tampered
+
+    plan = load_plan(minimal_plan)
+    entry = {"datum": dt.date(2020, 10, 1), "gremium": "integrationsbeiraete", "text": "…"}
+    found = tampered({}, [Version("a" * 40, "", {"stellungnahmen": [entry]})])
+    message = found[0].message("plan/11-bildung.md", "bildung", plan.manifest.gremium_name)
+    assert message.startswith("Eintrag (01.10.2020, Integrationsbeiräte (Delegiertenkonferenz)) "
+                              "aus Commit aaaaaaaaaa wurde entfernt")

@@ -358,7 +358,7 @@ def test_a_removed_decision_is_reported_with_its_commit(decided: Path) -> None:
     code, out = lip(decided, "check")
     assert code == 1, out
     assert (f"plan/01-haltung.md:19: review.entscheidungen[0]: Eintrag (01.03.2020, "
-            f"lenkungsgruppe, angenommen) aus Commit {decision[:10]} wurde entfernt; der "
+            f"Lenkungsgruppe, angenommen) aus Commit {decision[:10]} wurde entfernt; der "
             f"Beratungsverlauf wird nur ergänzt. Den Eintrag wiederherstellen (git show "
             f"{decision[:10]}:plan/01-haltung.md) oder die Berichtigung begründet festhalten: "
             f"lip berichtigen haltung --grund \"…\"") in out

@@ -47,6 +47,7 @@ def history_report(repo: Any, prefix: str, plan: Plan) -> Report:
     imported: set[tuple[str, str, int]] = set()
     heads: dict[str, Any] = {}  # most versions differ in the text only: parse a head once
     committed = history.file_versions(repo, [f"{prefix}/{ch.filename}" for ch in plan.chapters])
+    names = plan.manifest.gremium_name if plan.manifest is not None else str
     for chapter in plan.chapters:
         versions = []
         repo_path = f"{prefix}/{chapter.filename}"
@@ -60,9 +61,50 @@ def history_report(repo: Any, prefix: str, plan: Plan) -> Report:
                          for i in range(len(_list(versions[0].review, name)))}
         for t in tampered(chapter.review, versions):
             keys = ("review", t.list_name, t.index)
-            report.add(chapter.path, chapter.line_of(*keys), t.field, t.message(repo_path, chapter.id))
+            report.add(chapter.path, chapter.line_of(*keys), t.field,
+                       t.message(repo_path, chapter.id, names))
     _missing_commits(repo, plan, report, imported)
+    for chapter in plan.chapters:
+        _numbers_kept(repo, prefix, plan, chapter, report)
     return report
+
+
+def recorded_versions(plan: Plan, chapter: Chapter) -> list[tuple[str, str]]:
+    """The chapter's recorded versions, newest first, as (commit or rev, label): its review
+    records (Vorlagen, Stellungnahmen, Entscheidungen) and the plan's named Fassungen."""
+    from pipeline.dates import as_date, german_date
+    from pipeline.review import records_of
+
+    kinds = {"vorlagen": "Vorlage", "stellungnahmen": "Stellungnahme",
+             "entscheidungen": "Entscheidung"}
+    found = [((r.datum, 1, i), r.commit, f"{kinds[r.list_name]} vom {german_date(r.datum)}")
+             for i, r in enumerate(records_of(chapter).in_time_order()) if r.commit]
+    for i, f in enumerate(plan.manifest.fassungen if plan.manifest else []):
+        day = as_date(f.datum)
+        if day is not None:
+            found.append(((day, 0, i), f.rev, f"{f.name} vom {german_date(day)}"))
+    return [(rev, label) for _, rev, label in sorted(found, key=lambda x: x[0], reverse=True)]
+
+
+def _numbers_kept(repo: Any, prefix: str, plan: Plan, chapter: Chapter, report: Report) -> None:
+    """Maßnahmen keep their numbers: compare with the chapter's last recorded version that
+    the repository has. Without one (a new chapter, history not here) there is nothing to
+    hold the numbers to."""
+    from pipeline.plan.body import parse_body
+    from pipeline.plan.validate import check_numbers_kept
+
+    if not chapter.body.measures:
+        return
+    for rev, label in recorded_versions(plan, chapter):
+        try:
+            raw = history.read_file_at(repo, rev, f"{prefix}/{chapter.filename}")
+            if raw is None:
+                return  # the chapter did not exist then (or had another file name)
+            split = frontmatter.split(frontmatter.decode(raw, chapter.path), chapter.path)
+        except PipelineError:
+            continue  # a commit this repository lacks, a version that cannot be read
+        check_numbers_kept(chapter, parse_body(split.body, split.body_first_line), label, report)
+        return
 
 
 def _review_of(path: str, raw: bytes, heads: dict[str, Any]) -> Any:

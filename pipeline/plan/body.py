@@ -17,8 +17,20 @@ MEASURE_FIELDS = ("Federführung", "Beteiligte", "Zielgruppe", "Zeitraum", "Kenn
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*(?:\{([^}]*)\})?[ \t]*#*[ \t]*$")
 _SECTION = re.compile(r"^([0-9A-Z]+)\.(\d+)[ \t]+(\S.*)$")
-_MEASURE = re.compile(r"^Maßnahme[ \t]+(\S+?):?[ \t]+(\S.*)$")
-_GOAL = re.compile(r"^[ \t]*[-*+][ \t]+\*\*Ziel[ \t]+(\S+?):?\*\*:?[ \t]*(.*)$")
+_MEASURE = re.compile(r"^Maßnahme[ \t]+(\S+?):[ \t]+(\S.*)$")
+_GOAL = re.compile(r"^[ \t]*[-*+][ \t]+\*\*Ziel[ \t]+(\S+?):\*\*[ \t]*(.*)$")
+_NUMBER = r"(?P<number>[0-9A-Z]+(?:\.\d+)+)"
+_SEPARATOR = r"(?P<sep>[ \t]*[:.–—-][ \t]*|[ \t]+)"
+_MEASURE_WORD = r"(?P<word>[Mm][Aa](?:ß|ẞ|[Ss][Ss]?|[Ss][Zz])[Nn][Aa][Hh]?[Mm][Ee][Nn]?)"
+_MEASURE_NEAR = re.compile(rf"^{_MEASURE_WORD}[ \t]+{_NUMBER}{_SEPARATOR}(?P<title>\S.*)$")
+"""A heading meant as a Maßnahme: any spelling of the word, a number, any separator."""
+_MEASURE_UNNUMBERED = re.compile(rf"^{_MEASURE_WORD}[ \t]*:[ \t]*(?P<title>\S.*)$")
+"""A Maßnahme heading whose number is missing: `Maßnahme: Titel`."""
+_BOLD_LINE = re.compile(r"^(?:\*\*|__)(.+?)(?:\*\*|__)$")
+_GOAL_NEAR = re.compile(
+    r"^[ \t]*(?P<bullet>[-*+][ \t]+)?(?P<open>\*\*)?(?P<word>[Zz][Ii][Ee][Ll])[ \t]+" + _NUMBER
+    + r"(?P<inner>[ \t]*[:.–—-]?)(?P<close>\*\*)?(?P<outer>[ \t]*[:.–—-]?)[ \t]*(?P<text>.*)$")
+"""A list item meant as a Ziel: bold or a list item, the number, any separator."""
 _ID_ATTR = re.compile(r"(?:^|\s)#([\w:.-]+)")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
@@ -101,6 +113,49 @@ class Measure:
 
 
 @dataclass(frozen=True)
+class NearMiss:
+    """A heading or list item meant as a Maßnahme or Ziel but not written in the plan's form
+    (`#### Maßnahme 1.2.3: Titel`, `- **Ziel 1.2.1:** …`). It is read as the Maßnahme or Ziel
+    it was meant to be, so the catalogue shows it; `lip check` reports how it differs."""
+
+    kind: str
+    """'maßnahme' or 'ziel'."""
+    number: str
+    """As written; '' when the number is missing."""
+    title: str
+    line: int
+    level: int = 0
+    """A Maßnahme's heading level as written (4 is right); 0 for a bold paragraph or a Ziel."""
+    word: str = ""
+    """The word as written, when it is not exactly 'Maßnahme' or 'Ziel'."""
+    separator: str | None = None
+    """What stands between number and title instead of the colon, as written (None when the
+    colon is right). For a Ziel without blanks; ':' there is a colon outside the bold label."""
+    bullet: bool = True
+    """A Ziel is a list item."""
+    bold: bool = True
+    """A Ziel's label is bold, colon inside: `**Ziel 1.2.1:**`."""
+
+    @property
+    def correct(self) -> str:
+        """The exact form the plan reads."""
+        number = self.number or "N.N.N"
+        if self.kind == "maßnahme":
+            return measure_heading(number, self.title)
+        return goal_item(number, "…")
+
+
+def measure_heading(number: str, title: str) -> str:
+    """A Maßnahme's heading as the plan writes it."""
+    return f"#### Maßnahme {number}: {title}"
+
+
+def goal_item(number: str, text: str) -> str:
+    """A Ziel's list item as the plan writes it."""
+    return f"- **Ziel {number}:** {text}"
+
+
+@dataclass(frozen=True)
 class Reference:
     """A link to an internal anchor `[Text](#id)`."""
 
@@ -132,10 +187,15 @@ class Body:
     sections: list[Section] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)
     measures: list[Measure] = field(default_factory=list)
+    near_misses: list[NearMiss] = field(default_factory=list)
+    """Maßnahmen and Ziele not written in the plan's form (also in `measures` and `goals`
+    when their number could be read)."""
     references: list[Reference] = field(default_factory=list)
     images: list[Image] = field(default_factory=list)
     raw: list[RawMarkup] = field(default_factory=list)
     external_links: list[tuple[str, int]] = field(default_factory=list)
+    stray_fields: list[tuple[str, int]] = field(default_factory=list)
+    """Fields of a Maßnahme (`Federführung`, …) that stand under no Maßnahme: (name, line)."""
 
 
 def _strip_code_spans(line: str) -> str:
@@ -170,22 +230,40 @@ def parse_body(text: str, first_line: int = 1) -> Body:
             id_match = _ID_ATTR.search(attrs)
             body.headings.append(Heading(level, title, lineno, id_match.group(1) if id_match else None))
             measure, pending_term = None, None
-            if level == 2:
+            strict = _MEASURE.match(title) if level == 4 else None
+            near = None if strict else _near_measure(level, title, lineno)
+            if near is not None:
+                body.near_misses.append(near)
+            if strict or near is not None:
+                number, text = (strict.group(1), strict.group(2)) if strict else \
+                    (near.number, near.title)  # type: ignore[union-attr]
+                measure = Measure(number, text, lineno, section)
+                if number:  # one without a number is reported; its fields are its own
+                    body.measures.append(measure)
+                description = []
+            elif level == 2:
                 m = _SECTION.match(title)
                 if m:
                     section = f"{m.group(1)}.{m.group(2)}"
                     body.sections.append(Section(section, m.group(3), lineno))
-            elif level == 4:
-                m = _MEASURE.match(title)
-                if m:
-                    measure = Measure(m.group(1), m.group(2), lineno, section)
-                    body.measures.append(measure)
-                    description = []
             _scan_inline(line, lineno, body)
+            continue
+        if line.startswith(("**", "__")) and (bold := _BOLD_LINE.match(line.rstrip())) and (
+                near := _near_measure(0, bold.group(1), lineno)) and near.number:
+            body.near_misses.append(near)  # a bold paragraph meant as the heading
+            measure, pending_term, description = Measure(near.number, near.title, lineno, section), None, []
+            body.measures.append(measure)
             continue
         goal = _GOAL.match(line)
         if goal:
             body.goals.append(Goal(goal.group(1), goal.group(2), lineno, section))
+        elif ("iel" in line or "IEL" in line) and (near_goal := _near_goal(line, lineno)) is not None:
+            body.near_misses.append(near_goal)
+            body.goals.append(Goal(near_goal.number, near_goal.title, lineno, section))
+        elif measure is None and pending_term is None and _DEF_TERM_VALUE.match(line) and index:
+            term, above = _term_above(lines, index)
+            if term in MEASURE_FIELDS:
+                body.stray_fields.append((term, lineno - above))
         if measure is not None:
             value = _DEF_TERM_VALUE.match(line)
             stripped = line.strip()
@@ -210,6 +288,44 @@ def parse_body(text: str, first_line: int = 1) -> Body:
                 measure.fields[last] += " " + stripped
         _scan_inline(line, lineno, body)
     return body
+
+
+def _near_measure(level: int, title: str, lineno: int) -> NearMiss | None:
+    """A heading meant as a Maßnahme but not written `#### Maßnahme 1.2.3: Titel`."""
+    m = _MEASURE_NEAR.match(title)
+    if m:
+        sep = m.group("sep")
+        return NearMiss("maßnahme", m.group("number"), m.group("title").strip(), lineno, level,
+                        "" if m.group("word") == "Maßnahme" else m.group("word"),
+                        None if sep.startswith(":") and len(sep) > 1 else sep)
+    m = _MEASURE_UNNUMBERED.match(title)
+    if m and level >= 3 and not m.group("word").endswith(("n", "N")):  # not "Maßnahmen: …"
+        return NearMiss("maßnahme", "", m.group("title").strip(), lineno, level,
+                        "" if m.group("word") == "Maßnahme" else m.group("word"))
+    return None
+
+
+def _near_goal(line: str, lineno: int) -> NearMiss | None:
+    """A list item (or bold label) meant as a Ziel but not written `- **Ziel 1.2.1:** …`."""
+    m = _GOAL_NEAR.match(line)
+    if not m or not (m.group("bullet") or m.group("open")):
+        return None  # prose that happens to begin with "Ziel 1.2.1"
+    bold = bool(m.group("open") and m.group("close"))
+    inner, outer = m.group("inner").strip(), m.group("outer").strip()
+    right = (inner, outer) == (":", "") if bold else inner + outer == ":"
+    return NearMiss("ziel", m.group("number"), m.group("text").strip(), lineno,
+                    word="" if m.group("word") == "Ziel" else m.group("word"),
+                    separator=None if right else inner + outer,
+                    bullet=bool(m.group("bullet")), bold=bold)
+
+
+def _term_above(lines: list[str], index: int) -> tuple[str, int]:
+    """The definition-list term of the value on line `index` and how many lines above it
+    stands (one blank line may stand between)."""
+    above = index - 1
+    if not lines[above].strip() and above > 0:
+        above -= 1
+    return lines[above].strip(), index - above
 
 
 def _scan_inline(line: str, lineno: int, body: Body) -> None:

@@ -97,7 +97,13 @@ def _explain(error: ValidationError) -> str:
         expected = schema["type"]
         expected = [expected] if isinstance(expected, str) else expected
         names = " oder ".join(_TYPE_NAMES[t] for t in expected)
-        return f"erwartet {names}, gefunden {_TYPE_NAMES[_type_of(value)]} {value!r}"
+        found = f"erwartet {names}, gefunden {_TYPE_NAMES[_type_of(value)]} {value!r}"
+        if expected == ["string"] and _type_of(value) in ("integer", "number") and (
+                "pattern" not in schema or re.search(schema["pattern"], str(value))):
+            key = error.path[-1] if error.path and isinstance(error.path[-1], str) else None
+            quoted = f'{key}: "{value}"' if key else f'"{value}"'
+            return f"{found}; in Anführungszeichen schreiben: {quoted}"
+        return found
     if kind == "enum":
         return f"erwartet einen von {schema['enum']}, gefunden {value!r}"
     if kind == "pattern":

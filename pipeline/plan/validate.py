@@ -5,17 +5,27 @@ Every rule appends to one Report, so the editor sees all problems of the plan at
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Protocol
 
 from pipeline.dates import future_date_problem
 from pipeline.diagnostics import Report, Severity
 from pipeline.plan import MANIFEST_NAME, PLAN_DIR, Chapter, Plan, akteure, frontmatter, schema
-from pipeline.plan.body import MEASURE_FIELDS, MEASURE_ID, anchor
+from pipeline.plan.body import (
+    MEASURE_FIELDS,
+    MEASURE_ID,
+    Body,
+    NearMiss,
+    anchor,
+    measure_heading,
+    plain_text,
+)
 from pipeline.plan.images import Irregular, image_problems, type_problem
 from pipeline.plan.lines import editor_lines
 
@@ -153,9 +163,13 @@ def _check_body(plan: Plan, chapter: Chapter, report: Report, numbered: bool = T
     not be read) those on the numbers of sections, Ziele and Maßnahmen are left out."""
     body, number, path = chapter.body, chapter.number, chapter.path
     _check_characters(chapter, report)
-    last_section = 0
+    near = {n.line: n for n in body.near_misses}
+    sections = section_numbers(chapter) if numbered else {}
     level = 1  # the chapter's own heading, made from 'nummer' and 'titel'
     for heading in body.headings:
+        if heading.line in near:  # reported below, with the form it should have
+            level = 4
+            continue
         if heading.level > level + 1:  # PDF/UA (typst) refuses the whole PDF otherwise
             report.add(path, heading.line, "text",
                        f"Überschrift der Ebene {heading.level} ('{'#' * heading.level} …') folgt auf "
@@ -168,41 +182,39 @@ def _check_body(plan: Plan, chapter: Chapter, report: Report, numbered: bool = T
                        "Überschriften der Ebene 1 ('# …') sind nicht erlaubt: die Kapitelüberschrift "
                        "entsteht aus 'nummer' und 'titel' im Kopf; Abschnitte beginnen mit '## '")
         elif heading.level == 2 and numbered:
-            section = next((s for s in body.sections if s.line == heading.line), None)
-            if section is None:
-                report.add(path, heading.line, "text",
-                           f"Abschnittsüberschrift muss nummeriert sein: '## {number}.1 Titel', "
-                           f"gefunden '## {heading.text}'")
-                continue
-            prefix, _, n = section.number.rpartition(".")
-            if prefix != number:
-                report.add(path, heading.line, "text",
-                           f"Abschnitt {section.number} passt nicht zur Kapitelnummer {number!r}; "
-                           f"erwartet {number}.{last_section + 1}")
-            elif int(n) <= last_section:
-                report.add(path, heading.line, "text",
-                           f"Abschnitt {section.number} steht nach {number}.{last_section}; "
-                           f"Abschnittsnummern müssen aufsteigen")
-            last_section = max(last_section, int(n))
+            problem = sections[heading.line].problem
+            if problem:
+                report.add(path, heading.line, "text", problem)
         elif heading.level == 4 and numbered and heading.text.startswith("Maßnahme") and not any(
             m.line == heading.line for m in body.measures
         ):
+            free = next_free_number(plan, _section_at(sections, heading.line) or f"{number}.1")
             report.add(path, heading.line, "text",
-                       f"Maßnahme-Überschrift nicht lesbar: erwartet '#### Maßnahme {number}.1.1: Titel'")
+                       f"Maßnahme-Überschrift nicht lesbar: erwartet '{measure_heading(free, 'Titel')}'")
+    for miss in body.near_misses:
+        _report_near_miss(plan, chapter, miss, sections, report)
+    if chapter.part == "Handlungsfeld":
+        _report_stray_fields(chapter, report)
     for measure in body.measures:
+        section = _section_at(sections, measure.line)
         if numbered and not MEASURE_ID.match(measure.id):
+            free = next_free_number(plan, section or f"{number}.1")
             report.add(path, measure.line, f"maßnahme {measure.id}",
-                       f"ungültige Maßnahme-ID {measure.id!r}; erwartet z. B. {number}.1.1")
-        elif numbered and (measure.section is None
-                           or not measure.id.startswith(measure.section + ".")):
+                       f"ungültige Nummer {measure.id!r}; eine Maßnahme trägt eine Nummer wie "
+                       f"{free} (Handlungsfeld, Abschnitt, laufende Nummer)")
+        elif numbered and (section is None or not measure.id.startswith(section + ".")):
             report.add(path, measure.line, f"maßnahme {measure.id}",
-                       f"Maßnahme {measure.id} steht in Abschnitt {measure.section or '(keinem)'}; "
-                       f"ihre ID muss mit {measure.section or number}. beginnen")
+                       f"Maßnahme {measure.id} steht in Abschnitt {section or '(keinem)'}; "
+                       f"ihre Nummer muss mit {section or number}. beginnen")
         if chapter.part in ("Grundlagenpapier", "Anhang"):
             report.add(path, measure.line, f"maßnahme {measure.id}",
                        "Maßnahmen gehören in die Kapitel der Handlungsfelder")
         for name in MEASURE_FIELDS:
-            if not measure.fields.get(name):
+            if name in measure.fields and not measure.fields[name]:
+                report.add(path, measure.field_lines.get(name, measure.line),
+                           f"maßnahme {measure.id}.{name.lower()}",
+                           f"Feld {name!r} ist leer; bitte den Wert hinter ':   ' eintragen")
+            elif not measure.fields.get(name):
                 report.add(path, measure.line, f"maßnahme {measure.id}.{name.lower()}",
                            f"Feld {name!r} fehlt; jede Maßnahme nennt {', '.join(MEASURE_FIELDS)} "
                            f"(als Definitionsliste: '{name}' und darunter ':   Wert')")
@@ -212,10 +224,11 @@ def _check_body(plan: Plan, chapter: Chapter, report: Report, numbered: bool = T
                            f"{schema.unknown_name_hint(name, MEASURE_FIELDS)}", Severity.WARNING)
     _check_leads(plan, chapter, report)
     for goal in body.goals if numbered else []:
-        if goal.section is None or not goal.number.startswith(goal.section + "."):
+        section = _section_at(sections, goal.line)
+        if section is None or not goal.number.startswith(section + "."):
             report.add(path, goal.line, f"ziel {goal.number}",
-                       f"Ziel {goal.number} steht in Abschnitt {goal.section or '(keinem)'}; "
-                       f"seine Nummer muss mit {goal.section or number}. beginnen")
+                       f"Ziel {goal.number} steht in Abschnitt {section or '(keinem)'}; "
+                       f"seine Nummer muss mit {section or number}. beginnen")
     for image in body.images:
         if not image.alt:
             report.add(path, image.line, "bild",
@@ -261,6 +274,170 @@ def _check_body(plan: Plan, chapter: Chapter, report: Report, numbered: bool = T
             report.add(path, raw.line, "text",
                        f"Roh-Blöcke ({raw.text}) sind nicht erlaubt: der Text muss in allen "
                        f"Formaten gleich erscheinen")
+
+
+@dataclass(frozen=True)
+class SectionNumber:
+    """The number a section heading (`## 1.2 Titel`) should have, and what is wrong with it."""
+
+    number: str
+    problem: str = ""
+    """The German message for the heading; '' when it is right."""
+
+
+def section_numbers(chapter: Chapter) -> dict[int, SectionNumber]:
+    """{line of each section heading: the number it should have}. A right heading keeps its
+    own number. A wrong one (another chapter's number, not ascending, none, or one its Ziele
+    and Maßnahmen all contradict) gets the number of its position: the one its Ziele and
+    Maßnahmen share if that fits between its neighbours, else the next after the previous
+    section. Ziele and Maßnahmen are checked against it, so a wrong heading is one error, not
+    one per item beneath it."""
+    body, number = chapter.body, chapter.number
+    near = {n.line for n in body.near_misses}
+    headings = [h for h in body.headings if h.level == 2 and h.line not in near]
+    written = {s.line: s.number for s in body.sections}
+    items = sorted([(g.line, g.number) for g in body.goals] + [(m.line, m.id) for m in body.measures])
+    item_lines = [line for line, _ in items]
+    result: dict[int, SectionNumber] = {}
+    last = 0
+
+    def position(section: str | None) -> int | None:
+        prefix, _, n = (section or "").rpartition(".")
+        return int(n) if prefix == number and n.isdigit() else None
+
+    for i, heading in enumerate(headings):
+        end = headings[i + 1].line if i + 1 < len(headings) else None
+        later = [position(written.get(h.line)) for h in headings[i + 1:]]
+        bound = min((n for n in later if n is not None and n > last), default=None)
+
+        def fits(section: str | None) -> bool:
+            n = position(section)
+            return n is not None and n > last and (bound is None or n < bound)  # noqa: B023
+
+        below = items[bisect.bisect_right(item_lines, heading.line):
+                      bisect.bisect_left(item_lines, end) if end else len(items)]
+        prefixes = Counter(n.rpartition(".")[0] for _, n in below)
+        shared = next(iter(prefixes)) if len(prefixes) == 1 else None
+        own = written.get(heading.line)
+        if own is not None and fits(own) and (shared in (None, own) or not fits(shared)):
+            result[heading.line] = SectionNumber(own)
+        else:
+            should = shared if fits(shared) else f"{number}.{last + 1}"
+            result[heading.line] = SectionNumber(should, _section_problem(
+                chapter, heading.text, own, should, shared, last))
+        last = position(result[heading.line].number) or last
+    return result
+
+
+def _section_problem(chapter: Chapter, text: str, own: str | None, should: str,
+                     shared: str | None, last: int) -> str:
+    number = chapter.number
+    if own is None:
+        return (f"Abschnittsüberschrift muss nummeriert sein: '## {should} {text}', "
+                f"gefunden '## {text}'")
+    if own.rpartition(".")[0] != number:
+        return f"Abschnitt {own} passt nicht zur Kapitelnummer {number!r}; erwartet {should}"
+    if int(own.rpartition(".")[2]) <= last:
+        return (f"Abschnitt {own} steht nach {number}.{last}; Abschnittsnummern müssen "
+                f"aufsteigen; erwartet {should}")
+    return (f"Abschnitt {own} passt nicht zu den Nummern seiner Ziele und Maßnahmen "
+            f"({shared}.…); erwartet {should}")
+
+
+def _section_at(sections: dict[int, SectionNumber], line: int) -> str | None:
+    """The number of the section `line` stands in (None before the first section)."""
+    before = [start for start in sections if start < line]
+    return sections[max(before)].number if before else None
+
+
+def next_free_number(plan: Plan, section: str) -> str:
+    """The next free Maßnahme number of a section: one after the highest the plan uses
+    (a number once given is not given again)."""
+    used = [int(m.id.rpartition(".")[2]) for _, m in plan.measures
+            if MEASURE_ID.match(m.id) and m.id.rpartition(".")[0] == section]
+    return f"{section}.{max(used, default=0) + 1}"
+
+
+def _report_near_miss(plan: Plan, chapter: Chapter, miss: NearMiss,
+                      sections: dict[int, SectionNumber], report: Report) -> None:
+    """A Maßnahme or Ziel not written in the plan's form: what differs and the exact form."""
+    differs = []
+    if miss.kind == "maßnahme" and miss.level == 0:
+        differs.append("fetter Absatz statt Überschrift der Ebene 4 ('####')")
+    elif miss.kind == "maßnahme" and miss.level != 4:
+        differs.append(f"Ebene {miss.level} ('{'#' * miss.level}') statt Ebene 4 ('####')")
+    if miss.kind == "ziel" and not miss.bullet:
+        differs.append("kein Listenpunkt ('- ' fehlt)")
+    if miss.word:
+        differs.append(f"{miss.word!r} statt {'Maßnahme' if miss.kind == 'maßnahme' else 'Ziel'!r}")
+    if miss.kind == "ziel" and not miss.bold:
+        differs.append(f"'Ziel {miss.number}:' nicht fett")
+    if miss.separator is not None:
+        if miss.kind == "ziel" and miss.separator == ":" and miss.bold:
+            differs.append("Doppelpunkt außerhalb von '**…**'")
+        elif not miss.separator.strip():
+            differs.append("nach der Nummer fehlt der Doppelpunkt")
+        else:
+            differs.append(f"zwischen Nummer und {'Titel' if miss.kind == 'maßnahme' else 'Text'} "
+                           f"steht {miss.separator!r} statt ': '")
+    correct = miss.correct
+    if not miss.number and sections:
+        free = next_free_number(plan, _section_at(sections, miss.line) or f"{chapter.number}.1")
+        differs.append(f"die Nummer fehlt, die nächste freie ist {free}")
+        correct = measure_heading(free, miss.title)
+    elif not miss.number:  # the head, and so the chapter's number, could not be read
+        differs.append("die Nummer fehlt")
+    what = "Maßnahme" if miss.kind == "maßnahme" else "Ziel"
+    label = f"{what} {miss.number}" if miss.number else what
+    kind = f"Überschrift der {label}" if miss.kind == "maßnahme" else label
+    report.add(chapter.path, miss.line, f"{miss.kind} {miss.number}".strip(),
+               f"{kind} ist nicht in der Form des Plans geschrieben ({'; '.join(differs)}); "
+               f"so schreiben: `{correct}`")
+
+
+def _report_stray_fields(chapter: Chapter, report: Report) -> None:
+    """Fields of a Maßnahme under no Maßnahme heading: its heading is missing or unreadable.
+    One message for the fields of one Maßnahme (a run in the order Federführung … Kennzahl)."""
+    previous = len(MEASURE_FIELDS)
+    for name, line in chapter.body.stray_fields:
+        order = MEASURE_FIELDS.index(name)
+        if order <= previous:
+            report.add(chapter.path, line, "text",
+                       f"Feld {name!r} steht unter keiner Maßnahme; gehört es zu einer, fehlt davor "
+                       f"ihre Überschrift in der Form `{measure_heading('N.N.N', 'Titel')}`")
+        previous = order
+
+
+def check_numbers_kept(chapter: Chapter, recorded: Body, label: str, report: Report) -> None:
+    """Numbers of Maßnahmen stay: compare with the chapter's last recorded version (`label`
+    names it, e.g. „2. Fassung vom 30.10.2020“)."""
+    from pipeline.plan.numbers import reused_numbers
+
+    for reuse in reused_numbers(recorded, chapter.body):
+        rule = "Einmal vergebene Nummern werden nicht neu verteilt"
+        free = f"; {reuse.number} bleibt frei" if reuse.freed else ""
+        if reuse.origin:
+            report.add(chapter.path, reuse.line, f"maßnahme {reuse.number}",
+                       f"Nummer {reuse.number} trug zuletzt ({label}) die Maßnahme "
+                       f"„{plain_text(reuse.before)}“; jetzt steht hier die frühere Maßnahme "
+                       f"{reuse.origin} „{plain_text(reuse.title)}“. {rule}: bitte wieder "
+                       f"{reuse.origin} schreiben{free}")
+        else:
+            report.add(chapter.path, reuse.line, f"maßnahme {reuse.number}",
+                       f"Nummer {reuse.number} trug zuletzt ({label}) die Maßnahme "
+                       f"„{plain_text(reuse.before)}“; jetzt eine andere, „{plain_text(reuse.title)}“. "
+                       f"{rule}: ist es eine neue Maßnahme, erhält sie die nächste freie Nummer "
+                       f"({next_free_number_in(chapter, recorded, reuse.number)}){free}",
+                       Severity.WARNING)
+
+
+def next_free_number_in(chapter: Chapter, recorded: Body, number: str) -> str:
+    """The next number of `number`'s section that neither the chapter nor its recorded
+    version has given."""
+    section = number.rpartition(".")[0]
+    used = [int(m.id.rpartition(".")[2]) for m in [*chapter.body.measures, *recorded.measures]
+            if MEASURE_ID.match(m.id) and m.id.rpartition(".")[0] == section]
+    return f"{section}.{max(used, default=0) + 1}"
 
 
 def _check_leads(plan: Plan, chapter: Chapter, report: Report) -> None:
@@ -344,9 +521,10 @@ def _check_across_chapters(plan: Plan, report: Report) -> None:
     for chapter, measure in plan.measures:
         if measure.id in first_seen:
             where, line = first_seen[measure.id]
+            free = next_free_number(plan, measure.id.rpartition(".")[0])
             report.add(chapter.path, measure.line, f"maßnahme {measure.id}",
-                       f"Maßnahme-ID {measure.id} ist doppelt vergeben (zuerst in {where}:{line}); "
-                       f"IDs bleiben stabil, bitte die nächste freie Nummer wählen")
+                       f"Nummer {measure.id} ist doppelt vergeben (zuerst in {where}:{line}); "
+                       f"Nummern bleiben stabil, bitte die nächste freie Nummer wählen: {free}")
         else:
             first_seen[measure.id] = (chapter.path, measure.line)
     goals: dict[str, tuple[str, int]] = {}

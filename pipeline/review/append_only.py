@@ -10,7 +10,7 @@ before it no longer bind, and the correction itself records who changed what and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,8 +46,10 @@ class Tampered:
     def field(self) -> str:
         return f"review.{self.list_name}[{self.index}]"
 
-    def message(self, repo_path: str, kap: str) -> str:
-        what = _describe(self.entry)
+    def message(self, repo_path: str, kap: str,
+                gremium_name: Callable[[str], str] = str) -> str:
+        """The German message; `gremium_name` turns a Gremium's key into its name (lip.yaml)."""
+        what = _describe(self.entry, gremium_name)
         verb = "wurde entfernt" if self.removed else "wurde nachträglich geändert"
         return (f"Eintrag {what}aus Commit {self.commit[:10]} {verb}; der Beratungsverlauf wird "
                 f"nur ergänzt. Den Eintrag wiederherstellen (git show "
@@ -55,11 +57,12 @@ class Tampered:
                 f"lip berichtigen {kap} --grund \"…\"")
 
 
-def _describe(entry: Any) -> str:
+def _describe(entry: Any, gremium_name: Callable[[str], str]) -> str:
     if not isinstance(entry, dict):
         return ""
     parts = [german_date(entry["datum"])] if entry.get("datum") else []
-    parts += [str(entry[k]) for k in ("gremium", "ergebnis") if entry.get(k)]
+    parts += [gremium_name(str(entry["gremium"]))] if entry.get("gremium") else []
+    parts += [str(entry["ergebnis"])] if entry.get("ergebnis") else []
     return f"({', '.join(parts)}) " if parts else ""
 
 
