@@ -892,6 +892,10 @@ def word_import_command(argumente: tuple[str, ...], neu: bool, plan_dir: Path) -
     from pipeline.commands.status import german_date
 
     for author, date, n in result.commits:
+        if n is None:  # edits made with tracking off: Word names neither them nor their author
+            who = "" if author == "unbekannt" else f" (zuletzt gespeichert von {author})"
+            click.echo(f"  Änderungen ohne Nachverfolgung{who}: als Ganzes übernommen")
+            continue
         click.echo(f"  {author}: {counted(n, 'Änderung', 'Änderungen')}"
                    + (f" (bis {german_date(date[:10])})" if date else ""))
     if result.comments:

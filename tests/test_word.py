@@ -1016,6 +1016,9 @@ def test_untracked_deletion_stays_deleted_in_every_authors_commit_and_is_named(r
     path.write_bytes(data)
     text, branch = imported(capsys, path)
     assert "ohne Änderungsverfolgung gelöscht" in text
+    # counted as what it is, not as „unbekannt: 0 Änderungen“
+    assert "  Änderungen ohne Nachverfolgung: als Ganzes übernommen\n" in text
+    assert "0 Änderungen" not in text and "  Erika Muster: 1 Änderung" in text
     start = base.index(gone)
     expected = base[:start] + base[base.index("\n\n", start) + 2:]
     assert body_of(repo, branch) == expected.replace("aber nach wie vor stark", "aber stark", 1)

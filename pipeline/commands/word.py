@@ -118,8 +118,9 @@ def export(plan_dir: Path, kapitel: list[str], *, rev: str | None = None,
 class ImportResult:
     branch: str
     chapter: Chapter
-    commits: list[tuple[str, str, int]]
-    """(author, date, changes) per commit."""
+    commits: list[tuple[str, str, int | None]]
+    """(author, date, changes) per commit; changes None for edits made without tracking
+    (Word counts none of them)."""
     comments: int = 0
     comments_file: str = ""
     notes: list[str] = field(default_factory=list)
@@ -432,7 +433,7 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
             message = (f"{where}: {counted(n, 'Änderung', 'Änderungen')} von {who} aus Word "
                        f"übernommen ({name})")
         commits.append(history.PlannedCommit(files, _with_source(message, digest), who, date))
-        summary.append((who, date, n))
+        summary.append((who, date, None if author == UNTRACKED else n))
     comments_file = ""
     comment_count = sum(len(t.reading.comments) for t in targets.values())
     for target in targets.values():
