@@ -507,7 +507,7 @@ def berichtigen_command(kapitel: str, grund: str, datum, plan_dir: Path) -> None
 
 
 _STATUS_COLOURS = {"entwurf": "white", "vorgelegt": "yellow", "zurückgespielt": "red",
-                   "überarbeitet": "magenta", "angenommen": "green"}
+                   "überarbeitet": "magenta", "angenommen": "green", "beschlossen": "green"}
 
 
 @cli.command("status")

@@ -97,6 +97,15 @@ def by_body(name: str) -> str:
     return "vom " + named[4:] if named.startswith("dem ") else f"von {named}"
 
 
+def in_body(name: str) -> str:
+    """Where something was done, with the article after „in“: „in der Ratsversammlung“,
+    „im Internationalen Ausschuss“; „im Gremium …“ for a name whose noun is not known."""
+    named = with_article(name, "dat")
+    if named == name:
+        return f"im Gremium {name}"
+    return "im " + named[4:] if named.startswith("dem ") else f"in {named}"
+
+
 UNCOMMITTED = "nicht committet"
 """The one word for changes in the working tree that no commit holds yet (the README's
 five steps say „committen“): „mit nicht committeten Änderungen“."""

@@ -299,6 +299,10 @@ def test_after_the_beschluss_status_shows_the_adopted_text_as_beschlossen(repo) 
     assert bildung.beschluss == {"gremium": "ratsversammlung", "gremium_name": "Ratsversammlung",
                                  "datum": "2021-01-28", "fassung": "Beschlossene Fassung"}
     assert bildung.endgueltig and not bildung.seit_entscheidung_geaendert
+    # the JSON agrees with the text: its state is beschlossen, its reference a commit
+    assert haltung.status == bildung.status == "beschlossen"
+    assert re.fullmatch(r"[0-9a-f]{40}", bildung.geaendert_seit["commit"])
+    assert bildung.geaendert_seit["eintrag"] == "Beschluss"
     shown = CliRunner().invoke(cli, ["status", "--plan", str(plan_dir)], env={"NO_COLOR": "1"})
     assert shown.exit_code == 0, shown.output
     assert "Stand der Beratung: 2 Kapitel, 2 beschlossen (Ratsversammlung, 28.01.2021)" in shown.output

@@ -778,3 +778,17 @@ def test_a_text_changed_after_its_vorlage_says_so_as_lip_status_does(mini, tmp_p
     index = (out / "index.html").read_text(encoding="utf-8")
     assert f"ja, {said}" in Page(index).plain
     assert "Stand: vorgelegt ·" not in chapter
+    # another chapter accepted, then changed: the start page counts the two states apart
+    record.submit(plan_dir, "bildung", datum=dt.date(2020, 7, 10))
+    record.add_statement(plan_dir, "bildung", gremium="gleichstellungsbeauftragte",
+                         text="Keine Einwände.", datum=dt.date(2020, 7, 15))
+    record.decide(plan_dir, "bildung", accepted=True, datum=dt.date(2020, 7, 20))
+    bildung = plan_dir / "11-bildung.md"
+    text = bildung.read_text(encoding="utf-8")
+    words = text.split("---", 2)[2].split()
+    bildung.write_text(text.replace(words[-1], words[-1] + " heute", 1), encoding="utf-8")
+    repo.git.add("-A")
+    repo.index.commit("nach der Annahme")
+    site.site_for_plan_dir(plan_dir, out, require_valid=False)
+    tiles = Page((out / "index.html").read_text(encoding="utf-8")).plain
+    assert "1 nach Vorlage geändert" in tiles and "1 nach Annahme geändert" in tiles, tiles

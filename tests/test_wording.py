@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.diagnostics import Report, Severity
-from pipeline.wording import ascii_folded, by_body, counted, slug
+from pipeline.wording import ascii_folded, by_body, counted, in_body, slug
 
 
 def test_one_is_singular_every_other_count_plural():
@@ -49,3 +49,10 @@ def test_a_name_becomes_the_same_key_in_every_command():
 def test_a_body_is_named_with_its_article_after_von(name, phrase):
     """The site's Fassungen said „beschlossen von Ratsversammlung“ (walk-council 13)."""
     assert by_body(name) == phrase
+
+
+def test_where_a_body_voted_reads_with_its_article():
+    assert in_body("Ratsversammlung") == "in der Ratsversammlung"
+    assert in_body("Internationaler Ausschuss") == "im Internationalen Ausschuss"
+    assert in_body("Integrationsbeiräte") == "in den Integrationsbeiräten"
+    assert in_body("Foo") == "im Gremium Foo"

@@ -67,6 +67,11 @@ def changed_since(history: PlanHistory, chapter: Chapter, state: review.ChapterS
         if not (state.amended_by_council and b.rev):
             return None
         eintrag, datum, commit = "Beschluss", b.datum, f"{b.rev}~1"
+        if history.repo is not None:
+            try:
+                commit = history.resolve(commit).sha
+            except PipelineError:
+                pass
     else:
         if state.status is review.ReviewStatus.VORGELEGT:
             record, changed, eintrag = (state.last_submission, state.changed_since_submission,

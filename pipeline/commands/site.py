@@ -43,7 +43,7 @@ from pipeline.render.pages import render as render_page
 from pipeline.render.reader import PLAN_READER
 from pipeline.render.redline import synopse_fragment
 from pipeline.render.tools import cores, pandoc_identity, run_pandoc_pool
-from pipeline.wording import counted, describe_origin, noun
+from pipeline.wording import counted, describe_origin, in_body, noun
 
 log = logging.getLogger(__name__)
 
@@ -285,16 +285,16 @@ def start_page(plan: Plan, pages: list[ChapterPage], downloads: list[tuple[str, 
     if rest:
         groups.append(("Weitere Kapitel", rest))
 
-    counts: dict[str, tuple[str, int]] = {}
+    # by label, not colour: „nach Vorlage geändert“ and „nach Annahme geändert“ share one
+    counts: dict[tuple[str, str], int] = {}
     for p in pages:
-        label, n = counts.get(p.state.key, (p.state.label, 0))
-        counts[p.state.key] = (label, n + 1)
+        counts[p.state.key, p.state.label] = counts.get((p.state.key, p.state.label), 0) + 1
     if unreadable:
-        counts[UNREADABLE.key] = (UNREADABLE.label, len(unreadable))
+        counts[UNREADABLE.key, UNREADABLE.label] = len(unreadable)
     n_measures = sum(len(p.chapter.body.measures) for p in pages)
     totals = [(len(pages) + len(unreadable), "Kapitel", "")]
     totals += [(n, noun(n, label, _STATE_PLURALS.get(label, label)), key)
-               for key, (label, n) in counts.items()]
+               for (key, label), n in counts.items()]
     vorgaben = sum(len(p.state.open_vorgaben) for p in pages)
     missing = sum(len(p.state.missing_statements) for p in pages)
     totals += [
@@ -583,6 +583,7 @@ def council_items_for(chapter: Chapter, antraege: list[site_data.AntragView],
             if p.chapter_id != chapter.id:
                 continue
             out += [{"kind": "rat", "date": v.datum, "vote": v, "gremium": gremium,
+                     "where": in_body(gremium),
                      "href": f"{ANTRAEGE_PAGE}#{punkt_anchor(a, p)}", "nummer": a.antrag.nummer,
                      "nr": p.nr, "what": p.what, "filed_by": a.antrag.filed_by, "git": []}
                     for gremium, v in p.votes]

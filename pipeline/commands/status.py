@@ -41,6 +41,8 @@ class StatusRow:
     expertinnengruppe: str
     expertinnengruppe_name: str
     status: str
+    """The review state's value ('vorgelegt', 'angenommen', …), 'beschlossen' for the text the
+    council adopted, 'nicht lesbar' for a file that could not be read."""
     stand: str
     """German one-liner, e.g. 'angenommen am 12.03.2020, seitdem geändert: 12 Wörter eingefügt,
     3 Wörter gestrichen' (the redline's counts)."""
@@ -180,7 +182,7 @@ def status(plan_dir: Path) -> Status:
             teil=plan.manifest.part_of(chapter.filename),
             etappe=state.etappe, expertinnengruppe=group,
             expertinnengruppe_name=plan.manifest.gremium_name(group),
-            status=state.status.value, stand=label,
+            status="beschlossen" if state.beschluss else state.status.value, stand=label,
             letzte_entscheidung=_plain(state.last_decision),
             letzte_vorlage=_plain(state.last_submission),
             offene_vorgaben=[frontmatter.to_plain(v.raw) for v in state.open_vorgaben],
