@@ -935,6 +935,8 @@ def site_command(plan_dir: Path, out_dir: Path, open_: bool, force: bool) -> Non
     result = site.site_for_plan_dir(plan_dir, out_dir, require_valid=not force)
     click.echo(f"Website geschrieben: {result.index} ({len(result.pages)} Seiten, "
                f"{result.seconds:.1f} s).", err=True)
+    for note in result.notes:
+        click.echo(f"Hinweis: {note}", err=True)
     if open_:
         address = result.index.resolve().as_uri()
         if _open_in_browser(address):

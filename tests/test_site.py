@@ -792,3 +792,31 @@ def test_a_text_changed_after_its_vorlage_says_so_as_lip_status_does(mini, tmp_p
     site.site_for_plan_dir(plan_dir, out, require_valid=False)
     tiles = Page((out / "index.html").read_text(encoding="utf-8")).plain
     assert "1 nach Vorlage geändert" in tiles and "1 nach Annahme geändert" in tiles, tiles
+
+
+def test_a_document_built_from_another_commit_is_not_offered_as_this_ones(mini, tmp_path):
+    """Verify walk: after a commit, `build/LIP-2.0.docx` (and .pdf) of the state before is
+    still lying in build/; the site linked it as „Plan als Word-Datei“ of its own state.
+    Now it is left out with a note until it is built again."""
+    import git
+
+    from pipeline.commands.build import build
+
+    plan_dir = mini / "plan"
+    repo = git.Repo(mini)
+    build(plan_dir, output=tmp_path, formats=["docx"], validate=False)
+    first = site.site_for_plan_dir(plan_dir, tmp_path / "site", require_valid=False)
+    assert (tmp_path / "site" / "downloads" / "LIP-2.0.docx").is_file() and first.notes == []
+    path = plan_dir / "01-haltung.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nEin neuer Satz.\n", encoding="utf-8")
+    repo.git.add("-A")
+    repo.index.commit("ein Satz mehr")
+    stale = site.site_for_plan_dir(plan_dir, tmp_path / "site", require_valid=False)
+    assert not (tmp_path / "site" / "downloads" / "LIP-2.0.docx").exists()
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "LIP-2.0.docx" not in index
+    assert len(stale.notes) == 1 and "LIP-2.0.docx ist aus Commit" in stale.notes[0] \
+        and "nicht verlinkt" in stale.notes[0]
+    build(plan_dir, output=tmp_path, formats=["docx"], validate=False)
+    again = site.site_for_plan_dir(plan_dir, tmp_path / "site", require_valid=False)
+    assert (tmp_path / "site" / "downloads" / "LIP-2.0.docx").is_file() and again.notes == []

@@ -112,6 +112,9 @@ class SiteResult:
     pages: list[str]
     seconds: float
     pandoc_calls: int
+    notes: list[str] = field(default_factory=list)
+    """What the reader of the terminal should know: documents in build/ left out because
+    they were built from another commit."""
 
     @property
     def index(self) -> Path:
@@ -616,15 +619,47 @@ def antraege_page(antraege: list[site_data.AntragView], entries: list[dict],
 # --- the build ------------------------------------------------------------------------------
 
 
-def find_downloads(build_dir: Path) -> list[tuple[Path, str]]:
-    """The documents `make` produced (PDF, DOCX, Synopse), if any."""
+def find_downloads(build_dir: Path, commit: str = "") -> tuple[list[tuple[Path, str]], list[str]]:
+    """The documents `make` produced (PDF, DOCX, Synopse), if any, and a note for each left
+    out: a PDF or DOCX of `lip build` whose build names another commit than the site's
+    (`commit`) is not this state's document, and the site must not offer it as such."""
     found = [(build_dir / name, label) for name, label in DOWNLOADS if (build_dir / name).is_file()]
     if build_dir.is_dir():
         for path in sorted(build_dir.iterdir()):
             if path.is_file() and "synopse" in path.name.lower() and path.suffix in (
                     ".pdf", ".docx", ".html"):
                 found.append((path, f"Synopse ({path.suffix[1:].upper()})"))
-    return found
+    kept, notes = [], []
+    for path, label in found:
+        built = built_from(path) if commit and path.name in dict(DOWNLOADS) else None
+        if built is not None and built != commit:
+            notes.append(f"{path} ist aus Commit {built[:10]} gebaut, die Website aus Commit "
+                         f"{commit[:10]}: nicht verlinkt (neu bauen mit 'lip build', dann "
+                         f"'lip site')")
+        else:
+            kept.append((path, label))
+    return kept, notes
+
+
+def built_from(path: Path) -> str | None:
+    """The commit a document of `lip build` names as its source (the PDF's build manifest,
+    the DOCX's property lip-commit), or None where it names none."""
+    import re
+    import zipfile
+
+    from pipeline.commands.verify import VerifyError, read_manifest
+
+    try:
+        if path.suffix == ".pdf":
+            return str(read_manifest(path).get("commit") or "") or None
+        if path.suffix == ".docx":
+            with zipfile.ZipFile(path) as z:
+                xml = z.read("docProps/custom.xml").decode("utf-8")
+            m = re.search(r'name="lip-commit"><vt:lpwstr>([0-9a-f]+)<', xml)
+            return m.group(1) if m else None
+    except (VerifyError, KeyError, OSError, zipfile.BadZipFile, UnicodeDecodeError):
+        return None
+    return None
 
 
 def fassung_diffs(plan: Plan, history: PlanHistory, stand: Any = None,
@@ -745,7 +780,7 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
                                             if p.synopse_html)
     nav_items = NAV + ((ANTRAEGE_PAGE, "Anträge"),) if antraege or entries else NAV
 
-    downloads = find_downloads(build_dir)
+    downloads, download_notes = find_downloads(build_dir, commit)
     versions = site_data.VersionNames(plan, history)
 
     banner = problem_banner(plan, problems)
@@ -792,7 +827,7 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
 
     write_site(out_dir, files, publishable_images(plan), downloads)
     return SiteResult(out_dir, sorted(files), time.perf_counter() - start,
-                      len(sources) + 2 * synopses + council_calls)
+                      len(sources) + 2 * synopses + council_calls, download_notes)
 
 
 SAFE_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
