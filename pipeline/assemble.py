@@ -275,7 +275,8 @@ def consultation_entries(plan: Plan, commit_dates: Mapping[str, Any] | None = No
                 "art": art, "ergebnis": result, "fassung": fassung,
             })
         entries += [{"datum": b.datum, "kapitel": f"{chapter.number} {chapter.title}",
-                     "gremium": "–", "art": "Berichtigung", "ergebnis": b.zeile, "fassung": "–"}
+                     "gremium": b.von or "–", "art": "Berichtigung", "ergebnis": b.zeile,
+                     "fassung": "–"}
                     for b in records.berichtigungen]  # a correction is shown where it happened
     entries += council_entries(plan)  # the council's votes and Beschluss follow on their day
     entries.sort(key=lambda e: e["datum"])  # stable: chapters and records keep their order
@@ -303,10 +304,19 @@ def consultation_markdown(plan: Plan, commit_dates: Mapping[str, Any] | None = N
                   + ("; eine Berichtigung sagt, wer einen festgehaltenen Eintrag später "
                      "berichtigt hat, was sich geändert hat und warum"
                      if any(e["art"] == "Berichtigung" for e in entries) else "") + ".", ""]
+        # a correction's line is too long for a cell: the row refers to it, listed below
+        corrections = [e for e in entries if e["art"] == "Berichtigung"]
         rows = [[escape_inline(german_date(e["datum"])), escape_inline(e["kapitel"]),
-                 escape_inline(e["gremium"]), e["art"], escape_inline(e["ergebnis"]),
-                 escape_inline(e["fassung"])] for e in entries]
+                 escape_inline(e["gremium"]), e["art"],
+                 f"berichtigt (B{corrections.index(e) + 1})" if e["art"] == "Berichtigung"
+                 else escape_inline(e["ergebnis"]), escape_inline(e["fassung"])]
+                for e in entries]
         lines.append(_pipe_table(CONSULTATION_COLUMNS, rows, "Beratungsverlauf aller Kapitel"))
+        if corrections:
+            lines += ["", "Berichtigungen:", ""]
+            lines += [f"- B{n}, {escape_inline(german_date(e['datum']))}, Kapitel "
+                      f"{escape_inline(e['kapitel'])}: {escape_inline(e['ergebnis'])}"
+                      for n, e in enumerate(corrections, 1)]
     return protect_gender_star("\n".join(lines)) + "\n"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import git
 import pytest
@@ -219,8 +220,11 @@ def test_a_correction_is_shown_in_verlauf_site_and_document(submitted, capsys):
     html = site.timeline(chapter, plan, site_data.VersionNames(plan, PlanHistory(None)))
     assert f"<p><strong>Berichtigung</strong>: {LINE}</p>" in html
     annex = consultation_markdown(plan)
-    assert "Berichtigung" in annex and "laut Protokoll angenommen" in annex
-    assert "Ergebnis zurückgespielt → angenommen" in " ".join(annex.split())
+    # the table's row names who corrected and refers to the line below it (too long for a cell)
+    row = next(line for line in annex.splitlines() if "| Berichtigung |" in line)
+    assert "Fachberatung OE 50.6" in row and "berichtigt (B1)" in row and "Grund" not in row
+    assert re.search(r"\n- B1, 06\.10\.2020, Kapitel \S+ Bildung: " + re.escape(LINE) + "\n",
+                     annex), annex
 
 
 def test_removing_one_of_two_identical_statements_names_that_statement():
