@@ -60,3 +60,17 @@ def future_date_problem(value: Any, today: dt.date | None = None) -> str | None:
     return (f"das Datum {german_date(d)} liegt in der Zukunft (heute ist der "
             f"{german_date(today)}); festgehalten wird nur, was schon geschehen ist – "
             f"Tippfehler im Datum?")
+
+
+def future_date_refusal(value: Any, *, option: str = "--datum",
+                        nothing_done: str = "nichts wurde festgehalten",
+                        today: dt.date | None = None) -> str | None:
+    """The whole message with which a command refuses a date after today
+    (`future_date_problem`), naming the option, the way to write a date and that nothing was
+    done; None when the date may stand. One wording for the review's and the council's
+    commands."""
+    problem = future_date_problem(value, today)
+    if problem is None:
+        return None
+    return (f"{option} {german_date(value)}: {problem} Bitte das Datum prüfen ({option} "
+            f"TT.MM.JJJJ); {nothing_done}.")

@@ -20,7 +20,7 @@ from pipeline.commands.fassungen import fassungen, plans_at_fassungen, resolved_
 from pipeline.commands.plan_report import plan_report
 from pipeline.council import antraege as council
 from pipeline.council.beschluss import BeschlussConflict, adopted, apply_adopted, last_vote, open_points
-from pipeline.dates import future_date_problem, german_date
+from pipeline.dates import future_date_refusal, german_date
 from pipeline.diagnostics import Report
 from pipeline.errors import PipelineError
 from pipeline.files import write_atomic
@@ -164,12 +164,9 @@ def _fassung_date(plan: Plan, datum: dt.date | None) -> dt.date:
     contains (else the Beschlussdrucksache would date a decision before its Fassung)."""
     from pipeline.review import display_name, records_of
 
-    today = dt.date.today()
-    when = datum or today
-    problem = future_date_problem(when, today)
-    if problem:
-        raise CouncilError(f"--datum {german_date(when)}: {problem} Bitte das Datum prüfen "
-                           f"(--datum TT.MM.JJJJ); nichts wurde benannt.")
+    when = datum or dt.date.today()
+    if (refusal := future_date_refusal(when, nothing_done="nichts wurde benannt")) is not None:
+        raise CouncilError(refusal)
     latest = max(((rec.datum, display_name(ch), rec) for ch in plan.chapters
                   for rec in records_of(ch).in_time_order()), key=lambda x: x[0], default=None)
     if latest is not None and when < latest[0]:
@@ -331,9 +328,8 @@ def _result(*, dafuer: int | None, dagegen: int | None, einstimmig: bool, abgele
 
 def _not_in_future(datum: dt.date) -> None:
     """A vote or a Beschluss states what has happened: never dated after today."""
-    if (problem := future_date_problem(datum)) is not None:
-        raise CouncilError(f"--datum {german_date(datum)}: {problem} Bitte das Datum prüfen "
-                           f"(--datum TT.MM.JJJJ); nichts wurde festgehalten.")
+    if (refusal := future_date_refusal(datum)) is not None:
+        raise CouncilError(refusal)
 
 
 @history.serialised("abstimmung")

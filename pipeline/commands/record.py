@@ -12,7 +12,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from pipeline import history, review
-from pipeline.dates import future_date_problem, german_date
+from pipeline.dates import future_date_refusal, german_date
 from pipeline.errors import FileAccessError, PipelineError, PlanInvalid, WrongCall
 from pipeline.plan import Chapter, Plan, frontmatter, load_chapter, load_plan
 from pipeline.plan.validate import manifest_report
@@ -243,12 +243,9 @@ def _message(subject: str, kind: str, ctx: _Context, lines: list[str]) -> str:
 
 def _today(datum: dt.date | None, option: str = "--datum") -> dt.date:
     """The date of a new record: the one given, or today; never one after today."""
-    today = dt.date.today()
-    when = datum or today
-    problem = future_date_problem(when, today)
-    if problem:
-        raise RecordError(f"{option} {german_date(when)}: {problem} Bitte das Datum prüfen "
-                          f"({option} TT.MM.JJJJ); nichts wurde festgehalten.")
+    when = datum or dt.date.today()
+    if (refusal := future_date_refusal(when, option=option)) is not None:
+        raise RecordError(refusal)
     return when
 
 
