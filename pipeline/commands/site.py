@@ -644,20 +644,15 @@ def find_downloads(build_dir: Path, commit: str = "") -> tuple[list[tuple[Path, 
 def built_from(path: Path) -> str | None:
     """The commit a document of `lip build` names as its source (the PDF's build manifest,
     the DOCX's property lip-commit), or None where it names none."""
-    import re
-    import zipfile
-
     from pipeline.commands.verify import VerifyError, read_manifest
+    from pipeline.word.package import WordInputError, open_docx
 
     try:
         if path.suffix == ".pdf":
             return str(read_manifest(path).get("commit") or "") or None
         if path.suffix == ".docx":
-            with zipfile.ZipFile(path) as z:
-                xml = z.read("docProps/custom.xml").decode("utf-8")
-            m = re.search(r'name="lip-commit"><vt:lpwstr>([0-9a-f]+)<', xml)
-            return m.group(1) if m else None
-    except (VerifyError, KeyError, OSError, zipfile.BadZipFile, UnicodeDecodeError):
+            return open_docx(path.read_bytes(), path.name).properties.get("lip-commit") or None
+    except (VerifyError, WordInputError, OSError):
         return None
     return None
 

@@ -128,6 +128,7 @@ class Status:
     that is missing): without them the list would silently lack a chapter."""
     proposals: list[ProposalRow] = field(default_factory=list)
     """Proposals from Word waiting to be taken in or dropped."""
+
     @property
     def summary(self) -> str:
         """'13 Kapitel, 12 in der jetzigen Fassung angenommen'; after the council's Beschluss
