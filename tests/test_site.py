@@ -820,3 +820,70 @@ def test_a_document_built_from_another_commit_is_not_offered_as_this_ones(mini, 
     build(plan_dir, output=tmp_path, formats=["docx"], validate=False)
     again = site.site_for_plan_dir(plan_dir, tmp_path / "site", require_valid=False)
     assert (tmp_path / "site" / "downloads" / "LIP-2.0.docx").is_file() and again.notes == []
+
+
+def test_changes_since_the_vorlage_have_their_own_page(mini, tmp_path, monkeypatch, capsys):
+    """A member of the Lenkungsgruppe who received the Vorlage sees what changed since: a page
+    „Änderungen seit der Vorlage vom …“ with exactly the figures of `lip status --json`
+    (geaendert_seit: changes.changed_since), linked with those words from the start page and
+    the chapter page. Haltung was returned, revised, submitted again and then changed: its
+    figures and its link count from that Vorlage, not from the decision. Bildung, submitted
+    and unchanged since, has no such page."""
+    import json
+
+    import git
+    from support.cli import lip_in_process
+
+    from pipeline.commands import record
+    from pipeline.redline import format_word_changes
+
+    plan_dir = mini / "plan"
+    repo = git.Repo(mini)
+    path = plan_dir / "01-haltung.md"
+
+    def change(old: str, new: str, message: str) -> None:
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+        repo.git.add("-A")
+        repo.index.commit(message)
+
+    record.submit(plan_dir, "haltung", datum=dt.date(2020, 7, 1))
+    record.decide(plan_dir, "haltung", accepted=False, datum=dt.date(2020, 7, 5),
+                  vorgaben=["Teilhabe genauer fassen"])
+    record.vorgabe_done(plan_dir, "haltung", "V1", vermerk="Recht genauer gefasst",
+                        datum=dt.date(2020, 7, 8))
+    change("Teilhabe ist ein Recht", "Teilhabe ist ein einklagbares Recht", "überarbeitet")
+    record.submit(plan_dir, "haltung", datum=dt.date(2020, 7, 10))
+    change("die hier leben", "die in Hannover leben", "nach der Vorlage")
+    record.submit(plan_dir, "bildung", datum=dt.date(2020, 7, 10))
+
+    monkeypatch.chdir(mini)
+    code, out, err = lip_in_process(["status", "--json"], capsys)
+    assert code == 0, err
+    since = {r["id"]: r["geaendert_seit"] for r in json.loads(out)["kapitel"]}
+    assert since["bildung"] is None
+    assert since["haltung"]["eintrag"] == "Vorlage" and since["haltung"]["datum"] == "2020-07-10"
+    words = format_word_changes(since["haltung"]["woerter_hinzu"],
+                                since["haltung"]["woerter_entfernt"])
+    assert words == since["haltung"]["woerter"]
+
+    site_dir = tmp_path / "site"
+    site.site_for_plan_dir(plan_dir, site_dir, require_valid=False)
+    name = "haltung-aenderungen-seit-vorlage.html"
+    text = (site_dir / name).read_text(encoding="utf-8")
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", text, re.S).group(1)
+    assert heading == "Änderungen an Kapitel A Haltung der Stadt seit der Vorlage vom 10.07.2020"
+    assert re.search(r'<p class="summary">([^<]*)</p>', text).group(1).startswith(words + ".")
+    inserted = " ".join(re.findall(r"<ins>(.*?)</ins>", text, re.S))
+    assert "Hannover" in inserted and "einklagbares" not in inserted  # that was in the Vorlage
+    # the decision's page counts more (the revision before the Vorlage too): another page
+    decided = Page((site_dir / "haltung-aenderungen.html").read_text(encoding="utf-8")).plain
+    assert words not in decided
+    link = f'<a href="{name}">Änderungen seit der Vorlage vom 10.07.2020 ansehen</a>'
+    index = (site_dir / "index.html").read_text(encoding="utf-8")
+    assert f"ja, seit der Vorlage am 10.07.2020 geändert: {words} – {link}" in index
+    assert 'href="haltung-aenderungen.html"' not in index
+    chapter = (site_dir / "haltung.html").read_text(encoding="utf-8")
+    assert link.replace("<a ", '<a class="button" ') in chapter
+    assert 'href="haltung-aenderungen.html"' in chapter   # the decision's changes stay linked
+    assert not (site_dir / "bildung-aenderungen-seit-vorlage.html").exists()
+    assert "bildung-aenderungen-seit-vorlage.html" not in index

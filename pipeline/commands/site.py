@@ -24,9 +24,9 @@ from typing import Any
 from pipeline import review
 from pipeline.assemble import chapter_markdown
 from pipeline.commands import site_data
-from pipeline.commands.site_data import RedlineView, StateView
+from pipeline.commands.site_data import DecisionView, RedlineView, StateView
 from pipeline.commands.stand import chapter_states
-from pipeline.dates import as_date, german_date_long, iso_date
+from pipeline.dates import as_date, german_date, german_date_long, iso_date
 from pipeline.diagnostics import Diagnostic, Severity
 from pipeline.errors import PipelineError, PlanInvalid
 from pipeline.files import replacing_folder
@@ -64,18 +64,85 @@ DOWNLOADS = (
 
 
 @dataclass
-class ChapterPage:
-    chapter: Chapter
-    page: str
-    state: StateView
+class Comparison:
+    """A chapter's current text against one earlier text of it, on three pages (nur
+    Änderungen, ganzer Text, Synopse): since the last decision, or since the Vorlage the
+    Lenkungsgruppe has not decided on yet."""
+
+    base: str
+    """The chapter page's name without '.html' ('bildung')."""
+    key: str
+    """What tells the pages apart from the other comparison's: '' since the decision,
+    '-seit-vorlage' since the Vorlage ('bildung-aenderungen-seit-vorlage.html')."""
+    since: str
+    """'seit der Entscheidung vom 10. Juni 2020', 'seit der Vorlage vom 10.07.2020'."""
+    old_label: str
+    """The Synopse's left column ('Entschiedene Fassung vom 10. Juni 2020')."""
     redline: RedlineView
-    html: str = ""
+    decision: DecisionView | None = None
+    """The decision whose Vorgaben the page lists first (since the decision only)."""
     redline_html: str = ""
     """The whole chapter with its changes marked."""
     changes_html: str = ""
     """Only the changed blocks, under their headings ("nur Änderungen")."""
     synopse_html: str = ""
-    """The Synopse (decided version | current text), as `lip redline` makes it."""
+    """The Synopse (earlier text | current text), as `lip redline` makes it."""
+
+    @property
+    def changes_page(self) -> str:
+        return f"{self.base}-aenderungen{self.key}.html"
+
+    @property
+    def full_page(self) -> str:
+        return f"{self.base}-aenderungen{self.key}-volltext.html"
+
+    @property
+    def synopse_page(self) -> str:
+        return f"{self.base}-synopse{self.key}.html"
+
+
+@dataclass
+class ChapterPage:
+    chapter: Chapter
+    page: str
+    state: StateView
+    since_decision: Comparison
+    since_vorlage: Comparison | None = None
+    """The changes since the Vorlage not yet decided on, when `state.changed` counts from it."""
+    html: str = ""
+
+    @property
+    def comparisons(self) -> list[Comparison]:
+        """The comparisons with a redline to show, each on its own pages."""
+        return [c for c in (self.since_vorlage, self.since_decision)
+                if c is not None and c.redline.available]
+
+    @property
+    def shown_changes(self) -> Comparison | None:
+        """The comparison whose figures the state shows (`changes.changed_since` counts from
+        its text): the one „ja, seit … geändert“ links to."""
+        since = self.state.changed
+        comp = {"Vorlage": self.since_vorlage, "Entscheidung": self.since_decision}.get(
+            since.eintrag) if since is not None else None
+        return comp if comp is not None and comp.redline.available else None
+
+
+def comparisons(chapter: Chapter, page: str, state: StateView, history: PlanHistory,
+                cache_dir: Path | None) -> tuple[Comparison, Comparison | None]:
+    """The chapter's changes since its last decision, and since its Vorlage when its state
+    counts from that (site_data.redline_since_vorlage)."""
+    base = page.removesuffix(".html")
+    d = state.last_decision
+    decision = Comparison(
+        base, "", f"seit der Entscheidung vom {german_date_long(d.date)}" if d else "",
+        f"Entschiedene Fassung vom {german_date_long(d.date)}" if d else "Bisherige Fassung",
+        site_data.redline_since_decision(history, chapter, state, cache_dir), d)
+    red = site_data.redline_since_vorlage(history, chapter, state, cache_dir)
+    if red is None:
+        return decision, None
+    when = german_date(state.changed.datum)
+    return decision, Comparison(base, "-seit-vorlage", f"seit der Vorlage vom {when}",
+                                f"Vorgelegte Fassung vom {when}", red)
 
 
 @dataclass
@@ -315,7 +382,7 @@ def start_page(plan: Plan, pages: list[ChapterPage], downloads: list[tuple[str, 
     def unreadable_row(u: UnreadableChapter) -> dict:
         return {"page": "", "number": "", "title": u.path, "etappe": "", "group": "",
                 "state": UNREADABLE, "decision": None, "open_vorgaben": 0, "missing": [],
-                "changed": False, "redline_href": "", "problem": u.reason}
+                "changed": False, "changes": None, "problem": u.reason}
 
     rows = [(group, [unreadable_row(p) if isinstance(p, UnreadableChapter) else {
         "page": p.page, "number": p.chapter.number, "title": p.chapter.title,
@@ -323,8 +390,7 @@ def start_page(plan: Plan, pages: list[ChapterPage], downloads: list[tuple[str, 
         "group": name(str(p.chapter.get("expertinnengruppe", ""))) if manifest else "",
         "state": p.state, "decision": p.state.last_decision,
         "open_vorgaben": len(p.state.open_vorgaben), "missing": p.state.missing_statements,
-        "changed": p.state.changed,
-        "redline_href": redline_page(p) if p.redline.available else "", "problem": "",
+        "changed": p.state.changed, "changes": p.shown_changes, "problem": "",
     } for p in members]) for group, members in groups]
     return render_page("site/index.html", title=plan.title or "Lokaler Integrationsplan",
                   sub=str(manifest.get("untertitel", "")) if manifest else "",
@@ -332,10 +398,6 @@ def start_page(plan: Plan, pages: list[ChapterPage], downloads: list[tuple[str, 
                   beschlossen=_adopted_description(plan),
                   origin=origin, commit=commit, totals=totals, downloads=downloads, groups=rows,
                   headers=headers)
-
-
-def redline_page(p: ChapterPage) -> str:
-    return p.page.removesuffix(".html") + "-aenderungen.html"
 
 
 def timeline(chapter: Chapter, plan: Plan, versions: site_data.VersionNames,
@@ -406,19 +468,20 @@ def chapter_page(p: ChapterPage, plan: Plan, versions: site_data.VersionNames,
                   fact_items=[("Teil", ch.part), ("Etappe", ch.get("etappe", "")),
                               ("Expert*innengruppe", group),
                               ("Federführung", ch.get("federfuehrung", ""))],
-                  sections=ch.body.sections, redline=p.redline,
-                  changes_page=redline_page(p), synopse_page=synopse_page(p),
+                  sections=ch.body.sections, since_decision=p.since_decision,
+                  since_vorlage=p.since_vorlage,
                   verlauf=Markup(timeline(ch, plan, versions, council_items)))
 
 
-def redline_page_html(p: ChapterPage, *, full: bool = False) -> str:
-    """The changes since the last decision (templates/site/aenderungen.html)."""
+def redline_page_html(p: ChapterPage, c: Comparison, *, full: bool = False) -> str:
+    """The changes since the last decision or since the Vorlage
+    (templates/site/aenderungen.html)."""
     ch = p.chapter
     return render_page("site/aenderungen.html", page=p.page, number=ch.number, title=ch.title,
-                  decision=p.state.last_decision, summary=p.redline.summary, full=full,
-                  changes_page=redline_page(p), full_page=full_redline_page(p),
-                  synopse_page=synopse_page(p),
-                  redline=Markup(p.redline_html if full else p.changes_html))
+                  since=c.since, decision=c.decision, summary=c.redline.summary, full=full,
+                  changes_page=c.changes_page, full_page=c.full_page,
+                  synopse_page=c.synopse_page,
+                  redline=Markup(c.redline_html if full else c.changes_html))
 
 
 def gather_council(plan: Plan, history: PlanHistory, plan_dir: Path | None,
@@ -447,21 +510,15 @@ def gather_council(plan: Plan, history: PlanHistory, plan_dir: Path | None,
     return antraege, notes, entries
 
 
-def synopse_page(p: ChapterPage) -> str:
-    return p.page.removesuffix(".html") + "-synopse.html"
-
-
-def make_synopses(pages: list[ChapterPage], diffs: list[FassungDiff],
+def make_synopses(comps: list[Comparison], diffs: list[FassungDiff],
                   anchors: dict[str, str], cache_dir: Path | None = None) -> int:
     """The Synopse of every redline on the site, with the Synopse backend of `lip redline`
     (one table: bisherige | neue Fassung, row by row); returns how many were made."""
     jobs: list[tuple[str, str, str]] = []
     places: list[tuple[Any, str]] = []
-    for p in pages:
-        d = p.state.last_decision
-        old = f"Entschiedene Fassung vom {german_date_long(d.date)}" if d else "Bisherige Fassung"
-        jobs.append((p.redline.markdown, old, "Aktueller Text"))
-        places.append((p, synopse_page(p)))
+    for c in comps:
+        jobs.append((c.redline.markdown, c.old_label, "Aktueller Text"))
+        places.append((c, c.synopse_page))
     for diff in diffs:
         parts = [r.markdown for _, r in diff.chapters if r.available]
         if parts:
@@ -495,14 +552,14 @@ def synopse_fragments(jobs: list[tuple[str, str, str]], cache_dir: Path | None) 
         return cache.get_or_make(keys, make)
 
 
-def synopse_page_html(p: ChapterPage) -> str:
-    ch, d = p.chapter, p.state.last_decision
-    since = f" seit der Entscheidung vom {german_date_long(d.date)}" if d else ""
-    return render_page("site/synopse.html", back=redline_page(p),
-                  back_label=f"an Kapitel {ch.number} {ch.title}",
+def synopse_page_html(p: ChapterPage, c: Comparison) -> str:
+    ch = p.chapter
+    since = f" {c.since}" if c.since else ""
+    return render_page("site/synopse.html", back=c.changes_page,
+                  back_label=f"an Kapitel {ch.number} {ch.title}{since}",
                   title=f"Synopse: Kapitel {ch.number} {ch.title}{since}",
-                  summary=p.redline.summary, old=None, new=None,
-                  synopse=Markup(p.synopse_html))
+                  summary=c.redline.summary, old=None, new=None,
+                  synopse=Markup(c.synopse_html))
 
 
 def fassung_synopse_page(d: FassungDiff) -> str:
@@ -510,10 +567,6 @@ def fassung_synopse_page(d: FassungDiff) -> str:
                   back_label=f"von {d.old.name} zu {d.new.name}",
                   title=f"Synopse: {d.old.name} und {d.new.name}", summary="", old=d.old,
                   new=d.new, synopse=Markup(d.synopse_html))
-
-
-def full_redline_page(p: ChapterPage) -> str:
-    return p.page.removesuffix(".html") + "-aenderungen-volltext.html"
 
 
 UNREADABLE = StateView("nicht-lesbar", "nicht lesbar", None, None)
@@ -734,16 +787,16 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
     states = chapter_states(plan)
     for ch in plan.chapters:
         state = site_data.state_view(ch, plan.manifest, states[ch.filename], history, cache_dir)
-        pages.append(ChapterPage(ch, page_name(ch), state,
-                                 site_data.redline_since_decision(history, ch, state,
-                                                                  cache_dir)))
+        name = page_name(ch)
+        pages.append(ChapterPage(ch, name, state, *comparisons(ch, name, state, history,
+                                                               cache_dir)))
     diffs = fassung_diffs(plan, history, stand, cache_dir)
 
     sources: list[tuple[str, list[str]]] = [(chapter_markdown(p.chapter), []) for p in pages]
-    redline_src = [p for p in pages if p.redline.available]
-    sources += [(p.redline.markdown, ["--shift-heading-level-by=1"]) for p in redline_src]
-    sources += [(p.redline.markdown, ["--shift-heading-level-by=1", *CHANGES_ONLY])
-                for p in redline_src]
+    redline_src = [c for p in pages for c in p.comparisons]
+    sources += [(c.redline.markdown, ["--shift-heading-level-by=1"]) for c in redline_src]
+    sources += [(c.redline.markdown, ["--shift-heading-level-by=1", *CHANGES_ONLY])
+                for c in redline_src]
     diff_src = [(d, r) for d in diffs for _, r in d.chapters if r.available]
     sources += [(r.markdown, ["--shift-heading-level-by=1"]) for _, r in diff_src]
     sources += [(r.markdown, ["--shift-heading-level-by=1", *CHANGES_ONLY]) for _, r in diff_src]
@@ -752,11 +805,11 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
     for p, frag in zip(pages, rendered, strict=False):
         p.html = link_anchors(frag, p.page, anchors)
     rest = rendered[len(pages):]
-    for p, frag in zip(redline_src, rest, strict=False):
-        p.redline_html = link_anchors(frag, full_redline_page(p), anchors)
+    for c, frag in zip(redline_src, rest, strict=False):
+        c.redline_html = link_anchors(frag, c.full_page, anchors)
     rest = rest[len(redline_src):]
-    for p, frag in zip(redline_src, rest, strict=False):
-        p.changes_html = link_anchors(frag, redline_page(p), anchors)
+    for c, frag in zip(redline_src, rest, strict=False):
+        c.changes_html = link_anchors(frag, c.changes_page, anchors)
     rest = rest[len(redline_src):]
     full, changes = rest[:len(diff_src)], rest[len(diff_src):]
     by_diff: dict[int, list[tuple[str, str]]] = {}
@@ -789,20 +842,21 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
     links = [(f"downloads/{path.name}", label) for path, label in downloads]
     links += [(d.synopse_page, f"Synopse {d.old.name} – {d.new.name}") for d in diffs
               if d.synopse_html]
-    links += [(synopse_page(p), f"Synopse Kapitel {p.chapter.number} {p.chapter.title} seit der "
-                                f"letzten Entscheidung") for p in redline_src]
+    links += [(c.synopse_page, f"Synopse Kapitel {p.chapter.number} {p.chapter.title} {c.since}")
+              for p in pages for c in p.comparisons]
     files["index.html"] = page("Übersicht", start_page(plan, pages, links, stand, origin, commit), "index.html",
                                layout="wide")
     for p in pages:
         title = f"{p.chapter.number} {p.chapter.title}"
         files[p.page] = page(title, chapter_page(p, plan, versions, council_items_for(
             p.chapter, antraege, entries)), layout="chapter")
-        if p.redline.available:
-            files[redline_page(p)] = page(f"Änderungen: {title}", redline_page_html(p))
-            files[full_redline_page(p)] = page(f"Änderungen im ganzen Text: {title}",
-                                               redline_page_html(p, full=True))
-            files[synopse_page(p)] = page(f"Synopse: {title}", synopse_page_html(p),
-                                          layout="wide")
+        for c in p.comparisons:
+            files[c.changes_page] = page(f"Änderungen {c.since}: {title}",
+                                         redline_page_html(p, c))
+            files[c.full_page] = page(f"Änderungen im ganzen Text {c.since}: {title}",
+                                      redline_page_html(p, c, full=True))
+            files[c.synopse_page] = page(f"Synopse {c.since}: {title}", synopse_page_html(p, c),
+                                         layout="wide")
     files["massnahmen.html"] = page("Maßnahmenkatalog", measures_page(plan, pages),
                                     "massnahmen.html", layout="wide")
     files["fassungen.html"] = page("Fassungen", fassungen_page(

@@ -161,12 +161,15 @@ def goal_changes(old: Chapter | None, new: Chapter | None
             ordered(k for k in set(before) & set(after) if before[k] != after[k]))
 
 
-def summary_of(stats: Any, old: Chapter | None = None, new: Chapter | None = None) -> str:
+def summary_of(stats: Any, old: Chapter | None = None, new: Chapter | None = None,
+               words: str = "") -> str:
     """German change summary of a redline's statistics; with the two versions of the chapter
-    it also names the Ziele inserted, struck or changed (the redline counts Maßnahmen only)."""
+    it also names the Ziele inserted, struck or changed (the redline counts Maßnahmen only).
+    `words`: the words inserted and struck as `changes.changed_since` said them, for a page
+    behind its „seit … geändert“ (it shows exactly those figures, not a second count)."""
     from pipeline.redline import format_word_changes
 
-    words = format_word_changes(stats.words_added, stats.words_removed)
+    words = words or format_word_changes(stats.words_added, stats.words_removed)
     if getattr(stats, "blocks_moved", 0):
         words += f", {counted(stats.blocks_moved, 'Abschnitt', 'Abschnitte')} verschoben"
     added, removed, changed = goal_changes(old, new) if old or new else ([], [], [])
@@ -195,19 +198,20 @@ def _redline_key(chapter: Chapter | None) -> tuple:
 
 
 def redline_chapters(old: Chapter | None, new: Chapter | None,
-                     cache_dir: Path | None = None) -> RedlineView:
+                     cache_dir: Path | None = None, words: str = "") -> RedlineView:
     """Redline between two versions of a chapter (either may be missing); with `cache_dir`,
-    pandoc's part of it comes from the cache `lip redline` fills too."""
+    pandoc's part of it comes from the cache `lip redline` fills too. `words`: see
+    `summary_of`."""
     from pipeline.render import redline_text
 
-    key = (_redline_key(old), _redline_key(new))
+    key = (_redline_key(old), _redline_key(new), words)
     if key in _REDLINES:
         return _REDLINES[key]
     red = redline_text.redline_chapter(old, new, cache_dir=cache_dir)
     if not red.stats.changed:
         view = RedlineView(False, message="Keine Änderungen am Text.")
     else:
-        view = RedlineView(True, red.markdown, summary_of(red.stats, old, new))
+        view = RedlineView(True, red.markdown, summary_of(red.stats, old, new, words))
     if len(_REDLINES) >= 200:
         _REDLINES.clear()
     _REDLINES[key] = view
@@ -231,6 +235,28 @@ def redline_since_decision(history: PlanHistory, chapter: Chapter, state: StateV
     except PipelineError as e:
         return RedlineView(False, message=f"Der entschiedene Stand ist nicht lesbar: {e}")
     return redline_chapters(old, chapter, cache_dir)
+
+
+def redline_since_vorlage(history: PlanHistory, chapter: Chapter, state: StateView,
+                          cache_dir: Path | None = None) -> RedlineView | None:
+    """The redline from the text of the Vorlage the Lenkungsgruppe has not decided on yet to
+    the current text: the page behind „seit der Vorlage … geändert“, with exactly the
+    figures `changes.changed_since` gave `state.changed` (those of `lip status`). None when
+    the chapter's figures do not count from a Vorlage (unchanged since it, decided on, or
+    never submitted)."""
+    since = state.changed
+    if since is None or since.eintrag != "Vorlage":
+        return None
+    if history.repo is None or not since.commit:
+        return RedlineView(False, message="Kein Git-Repository oder kein Commit der Vorlage: "
+                                          "der vorgelegte Stand ist nicht lesbar.")
+    from pipeline.errors import PipelineError
+
+    try:
+        old = history.chapter_at(since.commit, chapter)
+    except PipelineError as e:
+        return RedlineView(False, message=f"Der vorgelegte Stand ist nicht lesbar: {e}")
+    return redline_chapters(old, chapter, cache_dir, since.woerter)
 
 
 # --- versions by name, not by hash (issue 15.10) --------------------------------------------
