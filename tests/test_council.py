@@ -14,6 +14,7 @@ import pytest
 from support import OPARL_SCHEMAS, needs_oparl_schemas
 from support.council_history import ANTRAG_GRUENE, ANTRAG_SPD
 from support.repos import commit_all, copy_plan, init_repo, snapshot
+from test_site import Page
 
 from pipeline.commands import council, council_documents
 from pipeline.commands.build import is_final
@@ -532,6 +533,33 @@ def test_the_drucksache_annex_lists_the_councils_votes_and_beschluss(repo) -> No
                for r in rows), rows
     assert any("28.01.2021" in r and "gesamter Plan" in r and "Ratsversammlung" in r
                and "beschlossen" in r and "Beschlossene Fassung" in r for r in rows), rows
+
+
+def test_the_built_plan_names_the_antraege_that_changed_a_chapter(repo, tmp_path) -> None:
+    """The Beratungsverlauf of the PDF and the HTML names, for the chapter the adopted Punkte
+    changed, the Anträge and Punkte as `lip status` and the site do; nothing for a chapter the
+    council adopted unchanged."""
+    from support.pdf import pdf_text, squash
+
+    from pipeline.commands.build import build
+    from pipeline.commands.stand import chapter_states
+
+    plan_dir = _both_antraege_voted(repo)
+    council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 28))
+    states = chapter_states(load_plan(plan_dir))
+    note = states["11-bildung.md"].amendment_note
+    assert note == ("geändert durch Änderungsantrag 1, Punkte 1 und 2; Änderungsantrag 2, "
+                    "Punkt 1")
+    assert states["01-haltung.md"].amendment_note == ""
+    outputs = build(plan_dir, output=tmp_path / "out", formats=["pdf", "html"]).outputs
+    row = f"28.01.2021 1 Bildung Ratsversammlung Beschluss beschlossen, {note} Beschlossene Fassung"
+    pdf = squash(pdf_text(outputs["pdf"], raw=True))
+    assert squash(row) in pdf
+    assert pdf.count(squash("geändert durch")) == 1
+    assert squash("Haltung der Stadt Ratsversammlung") not in pdf
+    html = Page(outputs["html"].read_text(encoding="utf-8").replace("><", "> <")).plain
+    assert row in html and html.count("geändert durch") == 1, html[-600:]
+    assert "Haltung der Stadt Ratsversammlung" not in html
 
 
 # --- council documents -------------------------------------------------------------------------
