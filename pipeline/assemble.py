@@ -16,7 +16,7 @@ from pipeline.plan.body import anchor
 from pipeline.plan.fassungen import label as fassung_label
 from pipeline.plan.gender_star import protect_gender_star
 from pipeline.plan.lines import editor_lines
-from pipeline.review import Entscheidung, Stellungnahme, records_of
+from pipeline.review import ChapterState, Entscheidung, Stellungnahme, records_of
 
 
 def chapter_heading(chapter: Chapter) -> str:
@@ -245,12 +245,15 @@ def measure_catalog_markdown(plan: Plan) -> str:
     return protect_gender_star("\n".join([*lines, *links])) + "\n"
 
 
-def consultation_entries(plan: Plan, commit_dates: Mapping[str, Any] | None = None
+def consultation_entries(plan: Plan, commit_dates: Mapping[str, Any] | None = None,
+                         states: Mapping[str, ChapterState] | None = None
                          ) -> list[dict[str, str]]:
     """Every Vorlage, Entscheidung, Stellungnahme and Berichtigung of every chapter, oldest
     first (same day: chapter order, then the records' own order, corrections last). Each
     names the text it judged as the site does (plan/fassungen.py); `commit_dates` ({commit:
-    day}, read from git by the caller) dates a text that is no named Fassung."""
+    day}, read from git by the caller) dates a text that is no named Fassung. `states`
+    (`commands.stand.chapter_states`, the one reading `lip status` and the site use) adds,
+    after the council's Beschluss, a line for each chapter its adopted Punkte changed."""
     from pipeline.plan.fassungen import record_fassung, version_label
 
     dates = commit_dates or {}
@@ -279,6 +282,12 @@ def consultation_entries(plan: Plan, commit_dates: Mapping[str, Any] | None = No
                      "fassung": "–"}
                     for b in records.berichtigungen]  # a correction is shown where it happened
     entries += council_entries(plan)  # the council's votes and Beschluss follow on their day
+    entries += [{"datum": st.beschluss.datum, "kapitel": f"{ch.number} {ch.title}",
+                 "gremium": st.beschluss.gremium_name, "art": "Beschluss",
+                 "ergebnis": f"beschlossen, {st.amendment_note}", "fassung": st.beschluss.fassung}
+                for ch in plan.chapters
+                if (st := (states or {}).get(ch.filename)) is not None
+                and st.beschluss is not None and st.amended_by_council]
     entries.sort(key=lambda e: e["datum"])  # stable: chapters and records keep their order
     return entries
 
@@ -288,9 +297,10 @@ CONSULTATION_COLUMNS = (("Datum", 12), ("Kapitel", 19), ("Gremium", 26), ("Art",
 """Relative widths: "Gleichstellungsbeauftragte" and "Stellungnahme" fit their columns."""
 
 
-def consultation_markdown(plan: Plan, commit_dates: Mapping[str, Any] | None = None) -> str:
+def consultation_markdown(plan: Plan, commit_dates: Mapping[str, Any] | None = None,
+                          states: Mapping[str, ChapterState] | None = None) -> str:
     """Annex: the Beratungsverlauf, one line per Vorlage, Entscheidung and Stellungnahme."""
-    entries = consultation_entries(plan, commit_dates)
+    entries = consultation_entries(plan, commit_dates, states)
     lines = ["# Anhang 2: Beratungsverlauf {#anhang-beratungsverlauf}", ""]
     if not entries:
         lines.append("Für diese Fassung sind noch keine Vorlagen, Entscheidungen oder "
@@ -301,6 +311,10 @@ def consultation_markdown(plan: Plan, commit_dates: Mapping[str, Any] | None = N
                   "Kapitel" + (", eine Abstimmung über einen Änderungsantrag oder einen Beschluss"
                                if council else "")
                   + " und die Fassung, auf die sie sich bezieht"
+                  + ("; hat der Beschluss ein Kapitel durch angenommene Punkte von "
+                     "Änderungsanträgen geändert, nennt eine eigene Zeile diese Punkte"
+                     if any(e["art"] == "Beschluss" and e["kapitel"] != "gesamter Plan"
+                            for e in entries) else "")
                   + ("; eine Berichtigung sagt, wer einen festgehaltenen Eintrag später "
                      "berichtigt hat, was sich geändert hat und warum"
                      if any(e["art"] == "Berichtigung" for e in entries) else "") + ".", ""]
@@ -342,18 +356,21 @@ def _drucksache_data(plan: Plan) -> dict[str, Any]:
 
 
 def assemble(plan: Plan, *, draft: bool = True, line_numbers: bool = False,
-             fassung: str | None = None, commit_dates: Mapping[str, Any] | None = None) -> Assembled:
+             fassung: str | None = None, commit_dates: Mapping[str, Any] | None = None,
+             states: Mapping[str, ChapterState] | None = None) -> Assembled:
     """Plan -> one document: chapters in manifest order, then the generated annexes.
 
     Pure: reads nothing but the plan. `draft` puts "ENTWURF" on every page; `fassung` is the
     label of a build from a named Fassung (otherwise the plan says which Fassung it is);
-    `commit_dates` dates the texts of review records that are no named Fassung.
+    `commit_dates` dates the texts of review records that are no named Fassung; `states`
+    (`commands.stand.chapter_states`) names, in the Beratungsverlauf, the Änderungsanträge
+    that changed a chapter the council adopted.
     """
     get = plan.manifest.get if plan.manifest else (lambda key, default=None: default)
     parts = [Part(ch.anchor, german_spaces(chapter_markdown(ch, boxed_measures=True)), ch.path)
              for ch in plan.chapters]
     parts.append(Part("anhang-massnahmenkatalog", measure_catalog_markdown(plan)))
-    parts.append(Part("anhang-beratungsverlauf", consultation_markdown(plan, commit_dates)))
+    parts.append(Part("anhang-beratungsverlauf", consultation_markdown(plan, commit_dates, states)))
     ds = get("drucksache") or {}
     data = {
         "titel": str(get("titel", "Lokaler Integrationsplan")),

@@ -1213,8 +1213,14 @@ def abstimmung_command(antrag: str, gremium: str, datum, punkte, dafuer, dagegen
 @click.option("--name", "name", default="Beschlossene Fassung", metavar="NAME",
               help="Name der beschlossenen Fassung (Standard: „Beschlossene Fassung“).")
 @click.option("--sitzung", metavar="TEXT", help="Sitzung, in der beschlossen wurde.")
+@click.option("--dafuer", type=click.IntRange(min=0), metavar="N",
+              help="Stimmen dafür (mit --dagegen; mehr dafür als dagegen, wie bei lip abstimmung).")
+@click.option("--dagegen", type=click.IntRange(min=0), metavar="N", help="Stimmen dagegen.")
+@click.option("--enthaltungen", type=click.IntRange(min=0), metavar="N", help="Enthaltungen.")
+@click.option("--einstimmig", is_flag=True, help="Einstimmig beschlossen (statt Stimmenzahlen).")
 @plan_dir_option
-def beschluss_command(gremium: str, datum, name: str, sitzung: str | None, plan_dir: Path) -> None:
+def beschluss_command(gremium: str, datum, name: str, sitzung: str | None, dafuer, dagegen,
+                      enthaltungen, einstimmig: bool, plan_dir: Path) -> None:
     """Beschluss festhalten: angenommene Punkte übernehmen und die beschlossene Fassung benennen.
 
     Den Beschluss fasst das letzte beschließende Gremium der Beratungsfolge (die
@@ -1226,13 +1232,22 @@ def beschluss_command(gremium: str, datum, name: str, sitzung: str | None, plan_
     der Plan schon beschlossen ist (ein späterer Antrag bezieht sich dann auf die
     beschlossene Fassung und braucht --name).
 
+    Die Stimmen zur Drucksache sind freiwillig und gelten wie bei 'lip abstimmung': --dafuer
+    und --dagegen zusammen (mehr dafür als dagegen, nicht mehr Stimmen als Sitze) oder
+    --einstimmig. Sie stehen dann in der Beschlussübersicht, im Beratungsverlauf der
+    Drucksache und auf der Website.
+
     \b
     Beispiel:
       lip beschluss --gremium ratsversammlung --datum 28.01.2021
+      lip beschluss --gremium ratsversammlung --datum 28.01.2021 \\
+          --dafuer 52 --dagegen 10 --enthaltungen 3
     """
     from pipeline.commands import council
 
-    _council_done(council.beschluss(plan_dir, gremium=gremium, datum=datum, name=name, sitzung=sitzung))
+    _council_done(council.beschluss(plan_dir, gremium=gremium, datum=datum, name=name,
+                                    sitzung=sitzung, dafuer=dafuer, dagegen=dagegen,
+                                    enthaltungen=enthaltungen, einstimmig=einstimmig))
 
 
 @antrag_group.command("pdf")

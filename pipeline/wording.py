@@ -20,6 +20,20 @@ def counted(n: int, one: str, many: str) -> str:
     return f"{n} {noun(n, one, many)}"
 
 
+def tally(einstimmig: bool, dafuer: int | None, dagegen: int | None,
+          enthaltungen: int | None) -> str:
+    """'8 dafür – 2 dagegen – 1 Enthaltung' or 'einstimmig', as council minutes write a vote
+    ('' without counts): for a vote on an Antrag and for the Beschluss alike."""
+    if einstimmig:
+        return "einstimmig"
+    if dafuer is None:
+        return ""
+    parts = [f"{dafuer} dafür", f"{dagegen or 0} dagegen"]
+    if enthaltungen:
+        parts.append(counted(enthaltungen, "Enthaltung", "Enthaltungen"))
+    return " – ".join(parts)
+
+
 def ascii_folded(text: str) -> str:
     """`text` in lower case as German writes it without umlauts, other accents dropped:
     „Beiräte“ → „beiraete“, „Straße“ → „strasse“, „René“ → „rene“. Typed names compare

@@ -202,7 +202,8 @@ def main(out: Path, *, quiet: bool = False, stand: str = "HEAD") -> dict[str, Pa
     lip("antrag", "pdf", "--ausgabe", str(rat_docs))
     lip("beschlussuebersicht", "--gremium", "internationaler-ausschuss", "--datum", "2021-01-14",
         "--ausgabe", str(rat_docs))
-    lip("beschluss", "--gremium", "ratsversammlung", "--datum", "2021-01-28", date="2021-01-28")
+    lip("beschluss", "--gremium", "ratsversammlung", "--datum", "2021-01-28", "--dafuer", "52",
+        "--dagegen", "10", "--enthaltungen", "3", date="2021-01-28")
     lip("check", "--final")
     lip("beschlussuebersicht", "--gremium", "ratsversammlung", "--datum", "2021-01-28",
         "--ausgabe", str(rat_docs))

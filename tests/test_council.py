@@ -14,6 +14,7 @@ import pytest
 from support import OPARL_SCHEMAS, needs_oparl_schemas
 from support.council_history import ANTRAG_GRUENE, ANTRAG_SPD
 from support.repos import commit_all, copy_plan, init_repo, snapshot
+from test_site import Page
 
 from pipeline.commands import council, council_documents
 from pipeline.commands.build import is_final
@@ -276,6 +277,73 @@ def test_beschluss_applies_adopted_points_and_names_a_final_fassung(repo) -> Non
     assert r.git.status("--porcelain") == ""
 
 
+def test_the_beschluss_keeps_its_vote_and_every_document_shows_it(repo, tmp_path) -> None:
+    """`lip beschluss` takes the counts as `lip abstimmung` does: kept with the Beschluss in
+    plan/lip.yaml, shown in the Beschlussübersicht, the Drucksache's Beratungsverlauf and
+    OParl, and checked by `lip check` by the same rule."""
+    from pipeline.assemble import consultation_markdown
+    from pipeline.council.antraege import load_antraege
+    from pipeline.council.oparl import build as oparl_build
+
+    plan_dir = _both_antraege_voted(repo)
+    done = council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 28),
+                             dafuer=40, dagegen=22, enthaltungen=3)
+    tally = "40 dafür – 22 dagegen – 3 Enthaltungen"
+    assert done.message == (f"Ratsversammlung: Beschluss vom 28.01.2021 ({tally}), 3 Punkte aus "
+                            f"Änderungsanträgen übernommen")
+    plan = load_plan(plan_dir)
+    assert plan.manifest.get("fassungen")[-1]["beschluss"] == {
+        "gremium": "ratsversammlung", "datum": D(2021, 1, 28), "dafuer": 40, "dagegen": 22,
+        "enthaltungen": 3}
+    assert not check(plan_dir, final=True).errors
+    rows = council_documents.beschlussuebersicht_rows(plan, load_antraege(plan)[0],
+                                                      "ratsversammlung", D(2021, 1, 28))
+    assert rows[-1][0] == "Drucksache 0001/2020" and rows[-1][3:] == ["beschlossen", tally]
+    assert f"gesamter Plan | Ratsversammlung | Beschluss | beschlossen ({tally})" in \
+        consultation_markdown(plan)
+    oparl = oparl_build(plan, load_antraege(plan)[0], base_url="https://lip.example",
+                        committed=dt.datetime(2021, 2, 1, tzinfo=dt.UTC), pdfs=[])
+    assert any(o.get("result") == f"beschlossen mit Änderungen ({tally})"
+               for o in oparl.values()), [o.get("result") for o in oparl.values()]
+    # counts written by hand: `lip check` applies the rule `lip beschluss` applies
+    manifest = plan_dir / "lip.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    for old, new, message in (
+            ("dagegen: 22", "dagegen: 50", "40 dafür und 50 dagegen ist keine Mehrheit dafür, "
+                                           "also eine Ablehnung, keine Annahme"),
+            ("dafuer: 40", "dafuer: 60", "85 Stimmen, aber die Ratsversammlung hat 65 Sitze")):
+        manifest.write_text(text.replace(old, new), encoding="utf-8")
+        assert any(m.startswith("plan/lip.yaml:") and f"fassungen[1].beschluss: {message}" in m
+                   for m in _messages(plan_dir)), _messages(plan_dir)
+    manifest.write_text(text, encoding="utf-8")
+
+
+def test_contradicting_counts_for_the_beschluss_are_refused_and_nothing_is_written(repo) -> None:
+    plan_dir = _both_antraege_voted(repo)
+    before = snapshot(repo)
+    rat = {"gremium": "ratsversammlung", "datum": D(2021, 1, 28)}
+    for kw, message in (
+            ({"dafuer": 20, "dagegen": 40}, "Stimmen zum Beschluss: 20 dafür und 40 dagegen ist "
+                                            "keine Mehrheit dafür, also eine Ablehnung, keine "
+                                            "Annahme. Der Beschluss nimmt die Drucksache an; "
+                                            "bitte die Stimmen prüfen. Nichts wurde festgehalten"),
+            ({"dafuer": 60, "dagegen": 10}, "Stimmen zum Beschluss: 70 Stimmen, aber die "
+                                            "Ratsversammlung hat 65 Sitze"),
+            ({"dafuer": 50}, "Stimmen: --dafuer und --dagegen zusammen angeben"),
+            ({"einstimmig": True, "dafuer": 50, "dagegen": 1},
+             "--einstimmig oder Stimmenzahlen angeben, nicht beides")):
+        with pytest.raises(council.CouncilError, match=re.escape(message)):
+            council.beschluss(plan_dir, **rat, **kw)
+    shown = subprocess.run([sys.executable, "-m", "pipeline", "beschluss", "--gremium",
+                            "ratsversammlung", "--datum", "28.01.2021", "--dafuer", "20",
+                            "--dagegen", "40", "--plan", str(plan_dir)],
+                           capture_output=True, text=True, cwd=repo)
+    assert shown.returncode == 1 and "Traceback" not in shown.stderr
+    assert shown.stderr.startswith("Fehler: Stimmen zum Beschluss: 20 dafür und 40 dagegen"), \
+        shown.stderr
+    assert snapshot(repo) == before
+
+
 def test_after_the_beschluss_status_shows_the_adopted_text_as_beschlossen(repo) -> None:
     """walk-council 6: the adopted text was called a change after the Annahme („angenommen am
     …, seitdem geändert“, „1 in der jetzigen Fassung angenommen“)."""
@@ -532,6 +600,33 @@ def test_the_drucksache_annex_lists_the_councils_votes_and_beschluss(repo) -> No
                for r in rows), rows
     assert any("28.01.2021" in r and "gesamter Plan" in r and "Ratsversammlung" in r
                and "beschlossen" in r and "Beschlossene Fassung" in r for r in rows), rows
+
+
+def test_the_built_plan_names_the_antraege_that_changed_a_chapter(repo, tmp_path) -> None:
+    """The Beratungsverlauf of the PDF and the HTML names, for the chapter the adopted Punkte
+    changed, the Anträge and Punkte as `lip status` and the site do; nothing for a chapter the
+    council adopted unchanged."""
+    from support.pdf import pdf_text, squash
+
+    from pipeline.commands.build import build
+    from pipeline.commands.stand import chapter_states
+
+    plan_dir = _both_antraege_voted(repo)
+    council.beschluss(plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 28))
+    states = chapter_states(load_plan(plan_dir))
+    note = states["11-bildung.md"].amendment_note
+    assert note == ("geändert durch Änderungsantrag 1, Punkte 1 und 2; Änderungsantrag 2, "
+                    "Punkt 1")
+    assert states["01-haltung.md"].amendment_note == ""
+    outputs = build(plan_dir, output=tmp_path / "out", formats=["pdf", "html"]).outputs
+    row = f"28.01.2021 1 Bildung Ratsversammlung Beschluss beschlossen, {note} Beschlossene Fassung"
+    pdf = squash(pdf_text(outputs["pdf"], raw=True))
+    assert squash(row) in pdf
+    assert pdf.count(squash("geändert durch")) == 1
+    assert squash("Haltung der Stadt Ratsversammlung") not in pdf
+    html = Page(outputs["html"].read_text(encoding="utf-8").replace("><", "> <")).plain
+    assert row in html and html.count("geändert durch") == 1, html[-600:]
+    assert "Haltung der Stadt Ratsversammlung" not in html
 
 
 # --- council documents -------------------------------------------------------------------------

@@ -48,7 +48,8 @@ def test_the_councils_beratungsverlauf_lists_votes_and_beschluss_by_date(council
     assert rows[0] == ("14. Januar 2021 Internationaler Ausschuss Abstimmung Änderungsantrag 1 "
                        "(Fraktion Bündnis 90/Die Grünen), Punkte 1 und 2 angenommen (8 dafür – "
                        "3 dagegen)")
-    assert rows[-1] == "28. Januar 2021 Ratsversammlung Beschluss gesamter Plan beschlossen"
+    assert rows[-1] == ("28. Januar 2021 Ratsversammlung Beschluss gesamter Plan beschlossen "
+                        "(52 dafür – 10 dagegen – 3 Enthaltungen)")
     assert len(rows) == 7
 
 
@@ -84,8 +85,8 @@ def test_the_chapters_beratungsverlauf_includes_the_council(council_site):
     assert ("Abstimmung im Internationalen Ausschuss: Änderungsantrag 1, Punkt 1 "
             "(Maßnahme 1.1.1 ändern, Fraktion Bündnis 90/Die Grünen): angenommen (8 dafür – "
             "3 dagegen)") in plain
-    assert "Beschluss der Ratsversammlung: gesamter Plan beschlossen (Beschlossene Fassung)" \
-        in plain
+    assert ("Beschluss der Ratsversammlung: gesamter Plan beschlossen (52 dafür – 10 dagegen – "
+            "3 Enthaltungen), Fassung „Beschlossene Fassung“") in plain
     assert plain.index("Entscheidung der Lenkungsgruppe") < plain.index("Abstimmung im Internationalen Ausschuss")
     assert "antraege.html#antrag-1-punkt-1" in page.links
     assert "antraege.html#antrag-2-punkt-1" in page.links

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from pipeline import __version__, review
 from pipeline.assemble import Assembled, assemble
+from pipeline.commands.stand import chapter_states
 from pipeline.diagnostics import Report
 from pipeline.errors import PipelineError, RenderError
 from pipeline.files import os_error_text, write_atomic
@@ -222,7 +223,8 @@ def _build(source: Source, *, output: Path, formats: Sequence[str],
                 draft = not is_final(plan)
                 doc = assemble(plan, draft=draft, line_numbers=line_numbers, fassung=source.fassung,
                                commit_dates=record_days(source.plan_dir, plan)
-                               if source.plan_dir is not None and source.commit else None)
+                               if source.plan_dir is not None and source.commit else None,
+                               states=chapter_states(plan))
             except Exception:
                 # A plan that `lip check` rejects may trip the assembler; its problems are the answer.
                 if validate:

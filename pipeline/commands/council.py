@@ -19,13 +19,20 @@ from pipeline.commands.check import check as check_plan_dir
 from pipeline.commands.fassungen import fassungen, plans_at_fassungen, resolved_antraege
 from pipeline.commands.plan_report import plan_report
 from pipeline.council import antraege as council
-from pipeline.council.beschluss import BeschlussConflict, adopted, apply_adopted, last_vote, open_points
+from pipeline.council.beschluss import (
+    BeschlussConflict,
+    adopted,
+    apply_adopted,
+    beschluss_counts_problem,
+    last_vote,
+    open_points,
+)
 from pipeline.dates import future_date_refusal, german_date
 from pipeline.diagnostics import Report
 from pipeline.errors import PipelineError
 from pipeline.files import write_atomic
 from pipeline.plan import MANIFEST_NAME, Plan, frontmatter, load_plan, text_hash
-from pipeline.plan.fassungen import adopted_by, chapter_texts
+from pipeline.plan.fassungen import Stimmen, adopted_by, chapter_texts
 from pipeline.wording import counted, punkte_text, slug
 
 TAG_PREFIX = "fassung/"
@@ -362,10 +369,8 @@ def vote(plan_dir: Path, key: str, *, gremium: str, datum: dt.date, punkte: list
     if antrag.datum and datum < antrag.datum:
         raise CouncilError(f"Abstimmung am {datum:%d.%m.%Y} liegt vor dem Antrag vom "
                            f"{antrag.datum:%d.%m.%Y}")
-    seats = ctx.plan.manifest.gremien.get(gremium, {}).get("sitze")
-    total = sum(x or 0 for x in (dafuer, dagegen, enthaltungen))
-    if isinstance(seats, int) and total > seats:
-        raise CouncilError(council.seats_problem(ctx.plan, gremium, total, seats))
+    if (problem := council.too_many_votes(ctx.plan, gremium, dafuer, dagegen, enthaltungen)):
+        raise CouncilError(problem)
     for n in punkte:
         withdrawn = [v for v in antrag.abstimmungen if n in v.punkte and v.ergebnis == "zurückgezogen"]
         if withdrawn:
@@ -427,11 +432,33 @@ def _rewrite_antrag(raw: bytes, filename: str, record: CommentedMap) -> bytes:
 # --- lip beschluss --------------------------------------------------------------------------
 
 
+def _beschluss_stimmen(plan: Plan, gremium: str, *, dafuer: int | None, dagegen: int | None,
+                       enthaltungen: int | None, einstimmig: bool) -> Stimmen:
+    """The vote on the Drucksache as `lip beschluss` was given it (none: an empty Stimmen).
+    The options and their rules are those of `lip abstimmung` (`_result`); the counts must
+    make an Annahme within the body's seats (`beschluss_counts_problem`, also `lip check`'s)."""
+    stimmen = Stimmen(einstimmig, dafuer, dagegen, enthaltungen)
+    if not einstimmig and dafuer is None and dagegen is None:
+        if enthaltungen is not None:
+            raise CouncilError("Stimmen: --dafuer und --dagegen zusammen angeben (mit "
+                               "--enthaltungen N), oder --einstimmig; nichts wurde festgehalten")
+        return stimmen
+    _result(dafuer=dafuer, dagegen=dagegen, einstimmig=einstimmig, abgelehnt=False,
+            zurueckgezogen=False, vertagt=False)
+    if (problem := beschluss_counts_problem(plan, gremium, stimmen)) is not None:
+        raise CouncilError(f"Stimmen zum Beschluss: {problem}. Der Beschluss nimmt die "
+                           f"Drucksache an; bitte die Stimmen prüfen. Nichts wurde festgehalten")
+    return stimmen
+
+
 @history.serialised("beschluss")
 def beschluss(plan_dir: Path, *, gremium: str, datum: dt.date, name: str = "Beschlossene Fassung",
-              sitzung: str | None = None) -> Done:
+              sitzung: str | None = None, dafuer: int | None = None, dagegen: int | None = None,
+              enthaltungen: int | None = None, einstimmig: bool = False) -> Done:
     """Apply every Punkt `gremium` adopted to the text, check it as final, commit it and name
-    it as a Fassung (two commits: the text, then its name; the tag marks the first)."""
+    it as a Fassung (two commits: the text, then its name; the tag marks the first). The
+    vote on the Drucksache (optional, as `lip abstimmung` takes it) is kept with the
+    Beschluss in plan/lip.yaml."""
     from pipeline.review import check_final
 
     _not_in_future(datum)
@@ -439,6 +466,8 @@ def beschluss(plan_dir: Path, *, gremium: str, datum: dt.date, name: str = "Besc
     gremium = council.gremium_key(ctx.plan, gremium)
     if (problem := council.not_a_council_body(ctx.plan, gremium)) is not None:
         raise CouncilError(problem)
+    stimmen = _beschluss_stimmen(ctx.plan, gremium, dafuer=dafuer, dagegen=dagegen,
+                                 enthaltungen=enthaltungen, einstimmig=einstimmig)
     final_word = council.deciding_body(ctx.plan)
     if gremium != final_word:
         raise CouncilError(
@@ -514,7 +543,10 @@ def beschluss(plan_dir: Path, *, gremium: str, datum: dt.date, name: str = "Besc
     entry = frontmatter.new_mapping(name=name, datum=datum, rev=None, tag=tag,
                    beschreibung=adopted_by(ctx.plan.manifest.gremium_name(gremium), datum),
                    endgueltig=True,
-                   beschluss=frontmatter.new_mapping(gremium=gremium, datum=dt.date.fromordinal(datum.toordinal())))
+                   beschluss=frontmatter.new_mapping(
+                       gremium=gremium, datum=dt.date.fromordinal(datum.toordinal()),
+                       einstimmig=True if einstimmig else None, dafuer=dafuer, dagegen=dagegen,
+                       enthaltungen=enthaltungen))
     # a separate date object: ruamel would write one object met twice as an anchor and alias
     entry["texte"] = CommentedMap(sorted(texts.items()))
     manifest_raw = files[MANIFEST_NAME]
@@ -529,8 +561,9 @@ def beschluss(plan_dir: Path, *, gremium: str, datum: dt.date, name: str = "Besc
         raise CouncilError("der beschlossene Text besteht 'lip check --final' nicht: "
                            + "; ".join(str(d) for d in check.errors[:3]))
     parent = history.head_sha(ctx.repo)
-    subject = (f"{ctx.plan.manifest.gremium_name(gremium)}: Beschluss vom {datum:%d.%m.%Y}, "
-               f"{counted(len(points), 'Punkt', 'Punkte')} aus Änderungsanträgen übernommen")
+    subject = (f"{ctx.plan.manifest.gremium_name(gremium)}: Beschluss vom {datum:%d.%m.%Y}"
+               + (f" ({stimmen.tally})" if stimmen.tally else "")
+               + f", {counted(len(points), 'Punkt', 'Punkte')} aus Änderungsanträgen übernommen")
     lines = [f"{x.label}: {council.what(x.punkt)}" for x in points]
     message = (f"{subject}\n\n" + "\n".join(lines or ["keine Änderungen am Text"]) + "\n"
                + (f"Sitzung: {sitzung}\n" if sitzung else "")

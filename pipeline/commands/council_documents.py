@@ -247,7 +247,7 @@ def beschlussuebersicht_rows(plan: Plan, antraege: list[council.Antrag], gremium
         changes = (f" mit {counted(adopted, 'angenommenem Punkt', 'angenommenen Punkten')} aus "
                    f"Änderungsanträgen" if adopted else " ohne Änderungen")
         rows.append([f"Drucksache {nummer}", "–", f"Beschlussdrucksache{changes}",
-                     "beschlossen", "–"])
+                     "beschlossen", decided.stimmen.tally or "–"])
     return rows
 
 

@@ -22,7 +22,8 @@ from pipeline.diagnostics import Diagnostic, Report, Severity
 from pipeline.errors import FrontMatterError
 from pipeline.plan import Chapter, Plan, frontmatter, schema
 from pipeline.plan.body import Reference, parse_body
-from pipeline.wording import counted, with_article
+from pipeline.plan.fassungen import Stimmen, stimmen_of
+from pipeline.wording import tally, with_article
 
 FOLDER = "antraege"
 """Where the Anträge live, inside the plan folder."""
@@ -96,14 +97,7 @@ class Abstimmung:
     @property
     def tally(self) -> str:
         """'8 dafür – 2 dagegen – 1 Enthaltung' or 'einstimmig', as council minutes write it."""
-        if self.einstimmig:
-            return "einstimmig"
-        if self.dafuer is None:
-            return ""
-        parts = [f"{self.dafuer} dafür", f"{self.dagegen or 0} dagegen"]
-        if self.enthaltungen:
-            parts.append(counted(self.enthaltungen, "Enthaltung", "Enthaltungen"))
-        return " – ".join(parts)
+        return tally(self.einstimmig, self.dafuer, self.dagegen, self.enthaltungen)
 
 
 @dataclass
@@ -456,6 +450,8 @@ class Beschluss:
     fassung: str
     gremium: str
     datum: dt.date
+    stimmen: Stimmen = Stimmen()
+    """The vote on the Drucksache, when `lip beschluss` was given the counts."""
 
 
 def beschluesse(plan: Plan) -> list[Beschluss]:
@@ -466,7 +462,7 @@ def beschluesse(plan: Plan) -> list[Beschluss]:
         b = f.get("beschluss") if isinstance(f, dict) else None
         if isinstance(b, dict) and as_date(b.get("datum")) is not None:
             out.append(Beschluss(i, str(f.get("name", "")), str(b.get("gremium", "")),
-                                 as_date(b["datum"])))
+                                 as_date(b["datum"]), stimmen_of(b)))
     return out
 
 
@@ -547,7 +543,6 @@ def check_antraege(plan: Plan, antraege: list[Antrag], at_fassung: Mapping[str, 
     votes that cannot have happened; conflicts between Anträge are warnings (the council
     may adopt only one of them, which `lip beschluss` enforces)."""
     bodies = council_bodies(plan)
-    gremien = plan.manifest.gremien if plan.manifest else {}
     numbers: dict[str, str] = {}
     for a in antraege:
         report.extend(a.problems)
@@ -629,16 +624,27 @@ def check_antraege(plan: Plan, antraege: list[Antrag], at_fassung: Mapping[str, 
                            f"vorhanden: {', '.join(str(p.nr) for p in a.punkte)}")
             if (problem := counts_problem(v.ergebnis, v.dafuer, v.dagegen, v.einstimmig)) is not None:
                 report.add(a.path, v.line, f"{where}.ergebnis", problem)
-            seats = gremien.get(v.gremium, {}).get("sitze") if isinstance(gremien.get(v.gremium), dict) else None
-            total = sum(x or 0 for x in (v.dafuer, v.dagegen, v.enthaltungen))
-            if isinstance(seats, int) and total > seats:
-                report.add(a.path, v.line, where, seats_problem(plan, v.gremium, total, seats))
+            if (problem := too_many_votes(plan, v.gremium, v.dafuer, v.dagegen, v.enthaltungen)):
+                report.add(a.path, v.line, where, problem)
     _check_conflicts(plan, antraege, at_fassung, report)
 
 
 def seats_problem(plan: Plan, gremium: str, total: int, seats: int) -> str:
     """'12 Stimmen, aber der Internationale Ausschuss hat 11 Sitze'."""
     return f"{total} Stimmen, aber {body_name(plan, gremium)} hat {seats} Sitze"
+
+
+def too_many_votes(plan: Plan, gremium: str, dafuer: int | None, dagegen: int | None,
+                   enthaltungen: int | None) -> str | None:
+    """Why more votes were counted than `gremium` has seats (`sitze` in plan/lip.yaml), or
+    None: the one rule for `lip abstimmung`, `lip beschluss` and `lip check`."""
+    gremien = plan.manifest.gremien if plan.manifest else {}
+    entry = gremien.get(gremium)
+    seats = entry.get("sitze") if isinstance(entry, dict) else None
+    total = sum(x or 0 for x in (dafuer, dagegen, enthaltungen))
+    if isinstance(seats, int) and total > seats:
+        return seats_problem(plan, gremium, total, seats)
+    return None
 
 
 def check_bodies(plan: Plan, report: Report) -> None:

@@ -8,6 +8,7 @@ import datetime as dt
 
 from pipeline.council.antraege import Antrag, Punkt, chapter_of, load_antraege
 from pipeline.plan import Plan
+from pipeline.plan.fassungen import stimmen_of
 from pipeline.wording import punkte_text
 
 
@@ -29,9 +30,11 @@ def council_entries(plan: Plan) -> list[dict[str, str]]:
         b = f.get("beschluss") if isinstance(f, dict) else None
         if isinstance(b, dict) and b.get("datum"):
             d = b["datum"]
+            tally = stimmen_of(b).tally  # written like a vote's: „beschlossen (52 dafür – …)“
             out.append({"datum": d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)),
                         "kapitel": "gesamter Plan", "gremium": name(str(b.get("gremium", ""))),
-                        "art": "Beschluss", "ergebnis": "beschlossen",
+                        "art": "Beschluss",
+                        "ergebnis": "beschlossen" + (f" ({tally})" if tally else ""),
                         "fassung": str(f.get("name", ""))})
     return out
 

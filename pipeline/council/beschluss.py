@@ -15,14 +15,17 @@ from pipeline.council.antraege import (
     Punkt,
     beschluesse,
     chapter_of,
+    counts_problem,
     decided_by,
     locate,
     punkt_span,
     punkte_conflict,
     target_text,
+    too_many_votes,
 )
 from pipeline.diagnostics import Report
 from pipeline.plan import Plan, frontmatter
+from pipeline.plan.fassungen import Stimmen
 from pipeline.wording import punkte_text
 
 
@@ -200,10 +203,25 @@ def apply_adopted(now: Plan, base: dict[str, Plan | None], points: list[Adopted]
 
 
 
+def beschluss_counts_problem(plan: Plan, gremium: str, stimmen: Stimmen) -> str | None:
+    """Why the counts of a Beschluss cannot be: a Beschluss adopts the Drucksache, so its
+    counts must make an Annahme (`counts_problem`, the rule for every vote), and no more votes
+    than `gremium` has seats (`too_many_votes`). The one rule for `lip beschluss` and
+    `lip check`."""
+    s = stimmen
+    return (counts_problem("angenommen", s.dafuer, s.dagegen, s.einstimmig)
+            or too_many_votes(plan, gremium, s.dafuer, s.dagegen, s.enthaltungen))
+
+
 def check_beschluesse(plan: Plan, antraege: list[Antrag], report: Report) -> None:
-    """Every recorded Beschluss follows the last vote of its body on the Anträge it decided
-    (the rule `lip beschluss` applies before it records one)."""
+    """Every recorded Beschluss follows the last vote of its body on the Anträge it decided,
+    and its counts, if recorded, make an Annahme within the body's seats (the rules
+    `lip beschluss` applies before it records one)."""
     for b in beschluesse(plan):
+        if (problem := beschluss_counts_problem(plan, b.gremium, b.stimmen)) is not None:
+            report.add(plan.manifest.path,
+                       frontmatter.line_of(plan.manifest.data, ("fassungen", b.index, "beschluss"), 1),
+                       f"fassungen[{b.index}].beschluss", problem)
         # an Antrag filed after the Beschluss is not what it decided (check_antraege warns)
         decided = [a for a in antraege if decided_by(plan, a) == b and not (a.datum and a.datum > b.datum)]
         latest = last_vote(decided, b.gremium)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from pipeline.council.antraege import Antrag, council_bodies
 from pipeline.plan import Plan
+from pipeline.plan.fassungen import beschluss_of
 from pipeline.wording import slug
 
 SCHEMA = "https://schema.oparl.org/1.1/"
@@ -128,6 +129,8 @@ def build(plan: Plan, antraege: list[Antrag], *, base_url: str, committed: dt.da
         main["mainFile"] = file_obj(files_by_key["drucksache"], paper_url)
 
     beschluss = _beschluss(plan)
+    decided = beschluss_of(plan)
+    tally = f" ({decided.stimmen.tally})" if decided is not None and decided.stimmen.tally else ""
     for a in sorted(antraege, key=lambda a: (len(a.nummer), a.nummer)):
         a_url = url("paper", f"{nummer}-antrag-{a.nummer}")
         paper = {"id": a_url, "type": SCHEMA + "Paper", "body": body_url,
@@ -165,7 +168,7 @@ def build(plan: Plan, antraege: list[Antrag], *, base_url: str, committed: dt.da
         gremium = m["organization"][0].rsplit("/", 1)[-1].removesuffix(".json")
         decides = beschluss is not None and m["id"] == url("meeting", _meeting_key(*beschluss))
         item = agenda_item(m, paper_url, str(drucksache.get("titel") or plan.title),
-                           "beschlossen mit Änderungen" if decides else "beraten")
+                           f"beschlossen mit Änderungen{tally}" if decides else "beraten")
         main["consultation"].append({
             "id": url("consultation", f"{nummer}-{m['id'].rsplit('/', 1)[-1].removesuffix('.json')}"),
             "type": SCHEMA + "Consultation", "paper": paper_url, "meeting": m["id"],
@@ -173,7 +176,8 @@ def build(plan: Plan, antraege: list[Antrag], *, base_url: str, committed: dt.da
             "authoritative": decides, "role": "Entscheidung" if decides else "Beratung", **common})
     if beschluss is not None and not any(c["authoritative"] for c in main["consultation"]):
         m = meeting(beschluss[0], beschluss[1], None)
-        item = agenda_item(m, paper_url, str(drucksache.get("titel") or plan.title), "beschlossen")
+        item = agenda_item(m, paper_url, str(drucksache.get("titel") or plan.title),
+                           f"beschlossen{tally}")
         main["consultation"].append({
             "id": url("consultation", f"{nummer}-{_meeting_key(*beschluss)}"),
             "type": SCHEMA + "Consultation", "paper": paper_url, "meeting": m["id"],

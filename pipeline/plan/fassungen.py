@@ -27,6 +27,35 @@ def adopted_by(gremium_name: str, datum: Any) -> str:
 
 
 @dataclass(frozen=True)
+class Stimmen:
+    """How the body voted on the Drucksache, as `lip beschluss --dafuer … --dagegen …` or
+    `--einstimmig` recorded it under `beschluss` in plan/lip.yaml; all optional."""
+
+    einstimmig: bool = False
+    dafuer: int | None = None
+    dagegen: int | None = None
+    enthaltungen: int | None = None
+
+    @property
+    def tally(self) -> str:
+        """'40 dafür – 22 dagegen – 3 Enthaltungen', 'einstimmig', or '' without counts."""
+        from pipeline.wording import tally
+
+        return tally(self.einstimmig, self.dafuer, self.dagegen, self.enthaltungen)
+
+
+def stimmen_of(record: Any) -> Stimmen:
+    """The counts of a `beschluss` record (values of the wrong type count as absent; the
+    schema reports them)."""
+    def number(key: str) -> int | None:
+        value = record.get(key) if isinstance(record, Mapping) else None
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    return Stimmen(isinstance(record, Mapping) and record.get("einstimmig") is True,
+                   number("dafuer"), number("dagegen"), number("enthaltungen"))
+
+
+@dataclass(frozen=True)
 class Beschluss:
     """The council's decision on the plan: the last named Fassung with a `beschluss` (written
     by `lip beschluss`), and the text of every chapter it adopted."""
@@ -41,6 +70,8 @@ class Beschluss:
     """{chapter file: SHA-256 of its text} as adopted."""
     rev: str = ""
     """The commit of the adopted text; its parent holds the text the council decided on."""
+    stimmen: Stimmen = Stimmen()
+    """The vote on the Drucksache (`Stimmen.tally`: '' when not recorded)."""
 
     @property
     def description(self) -> str:
@@ -65,7 +96,7 @@ def beschluss_of(plan: Any) -> Beschluss | None:
         return Beschluss(str(entry.get("name", "")), key, plan.manifest.gremium_name(key),
                          as_date(b["datum"]),
                          {str(k): str(v) for k, v in texts.items()} if isinstance(texts, dict) else {},
-                         str(entry.get("rev") or ""))
+                         str(entry.get("rev") or ""), stimmen_of(b))
     return None
 
 

@@ -524,7 +524,8 @@ def chapter_state(chapter: Any, gremien: Any = None, beschluss: Beschluss | None
     (`plan.fassungen.beschluss_of`) and `amendments` the adopted Punkte that act on this
     chapter: a text the council adopted is shown as beschlossen, its changes since the
     Lenkungsgruppe's acceptance as the council's, never as unapproved. The one rule behind
-    `lip status`, the site and the documents (`commands.fassungen.chapter_states`).
+    `lip status`, the site and the documents (`commands.stand.chapter_states`; `lip build`
+    passes them to the Beratungsverlauf).
     """
     gender = chapter.get("gleichstellungsrelevant") is True
     fold, problems = replay(chapter.review, chapter=display_name(chapter), kap=chapter.id,

@@ -2,7 +2,8 @@
 
 The 'rat' fixture plan, named "Verwaltungsentwurf"; two Änderungsanträge (Grüne: three
 Punkte; SPD: one), voted on in the Internationaler Ausschuss and the Ratsversammlung, then the
-Beschluss. Fixed dates and identity (the caller sets the fixed_git_dates fixture)."""
+Beschluss with its vote (52 dafür – 10 dagegen – 3 Enthaltungen). Fixed dates and identity
+(the caller sets the fixed_git_dates fixture)."""
 
 from __future__ import annotations
 
@@ -132,5 +133,6 @@ def make_repo(root: Path) -> Path:
     council.vote(plan_dir, "1", gremium=rv, datum=D(2021, 1, 28), punkte=[1, 2], einstimmig=True)
     council.vote(plan_dir, "1", gremium=rv, datum=D(2021, 1, 28), punkte=[3], abgelehnt=True)
     council.vote(plan_dir, "2", gremium=rv, datum=D(2021, 1, 28), einstimmig=True)
-    council.beschluss(plan_dir, gremium=rv, datum=D(2021, 1, 28))
+    council.beschluss(plan_dir, gremium=rv, datum=D(2021, 1, 28), dafuer=52, dagegen=10,
+                      enthaltungen=3)
     return plan_dir
