@@ -1053,3 +1053,55 @@ def test_council_help_examples_write_dates_as_their_option_asks(command) -> None
     text = CliRunner().invoke(cli, [command, "--help"]).output
     assert "(TT.MM.JJJJ" in text and re.search(r"--datum \d\d\.\d\d\.\d{4}", text), text
     assert not re.search(r"\d{4}-\d\d-\d\d", text), text
+
+
+# --- recorded votes are append-only ------------------------------------------------------------
+
+
+def _voted_once(repo: Path) -> tuple[Path, Path, str]:
+    """The Grüne Antrag with one vote of the Ausschuss on Punkte 1 and 2 (8:3); its file and
+    the vote's commit."""
+    plan_dir = _named(repo)
+    _add(repo, "1-gruene.md", ANTRAG_GRUENE)
+    done = _vote(plan_dir, punkte=[1, 2], dafuer=8, dagegen=3)
+    return plan_dir, plan_dir / "antraege" / "1-gruene.md", done.commit
+
+
+def _line(path: Path, text: str) -> int:
+    return path.read_text(encoding="utf-8").splitlines().index(text) + 1
+
+
+def test_a_hand_edit_of_a_recorded_vote_is_refused_by_check_and_hook(repo) -> None:
+    plan_dir, path, sha = _voted_once(repo)
+    path.write_text(path.read_text(encoding="utf-8").replace("dafuer: 8", "dafuer: 7"),
+                    encoding="utf-8")  # 7:3 still an Annahme: only the history can tell
+    line = _line(path, "    dafuer: 7")
+    expected = (f"plan/antraege/1-gruene.md:{line}: abstimmungen[0].dafuer: Eintrag (14.01.2021, "
+                f"Internationaler Ausschuss, angenommen) aus Commit {sha[:10]} wurde nachträglich "
+                f"geändert (Stimmen dafür 8 → 7); der Beratungsverlauf wird nur ergänzt. Den "
+                f"Eintrag wiederherstellen (git show {sha[:10]}:plan/antraege/1-gruene.md) oder "
+                f"die Berichtigung begründet festhalten: lip berichtigen 1-gruene --grund \"…\"")
+    assert _messages(plan_dir) == [expected]
+    git.Repo(repo).git.add("-A")
+    hook = _lip(plan_dir, "hooks", "run")
+    assert hook.returncode == 1 and expected in hook.stdout + hook.stderr, hook
+
+
+def test_a_changed_date_and_a_removed_vote_are_named_at_their_lines(repo) -> None:
+    plan_dir, path, sha = _voted_once(repo)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("datum: 2021-01-14", "datum: 2021-01-15"), encoding="utf-8")
+    line = _line(path, "    datum: 2021-01-15")
+    assert _messages(plan_dir) == [
+        f"plan/antraege/1-gruene.md:{line}: abstimmungen[0].datum: Eintrag (14.01.2021, "
+        f"Internationaler Ausschuss, angenommen) aus Commit {sha[:10]} wurde nachträglich "
+        f"geändert (Datum 14.01.2021 → 15.01.2021); der Beratungsverlauf wird nur ergänzt. Den "
+        f"Eintrag wiederherstellen (git show {sha[:10]}:plan/antraege/1-gruene.md) oder die "
+        f"Berichtigung begründet festhalten: lip berichtigen 1-gruene --grund \"…\""]
+    path.write_text(text[:text.index("abstimmungen:")] + text[text.index("---\n\n"):],
+                    encoding="utf-8")
+    commit_all(git.Repo(repo), "Abstimmung aufgeräumt")  # a commit does not make it right
+    [message] = _messages(plan_dir)
+    assert message.startswith("plan/antraege/1-gruene.md:")
+    assert (f": abstimmungen[0]: Eintrag (14.01.2021, Internationaler Ausschuss, angenommen) aus "
+            f"Commit {sha[:10]} wurde entfernt;") in message

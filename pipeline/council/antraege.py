@@ -141,6 +141,12 @@ class Antrag:
         return f"Änderungsantrag {self.nummer} ({self.antragsteller})"
 
     @property
+    def key(self) -> str:
+        """The name commands take for it without naming a chapter too: its file's stem
+        ('1-gruene'); a bare number like '1' may also be chapter 1."""
+        return self.filename.rsplit("/", 1)[-1].removesuffix(".md")
+
+    @property
     def filed_by(self) -> str:
         """'Fraktion Die Linke', 'SPD-Fraktion', 'Ratsmitglied Erika Muster': no doubled word."""
         if not self.antragsteller_art or self.antragsteller_art.lower() in self.antragsteller.lower():
