@@ -18,6 +18,7 @@ from support.repos import commit_all, copy_plan, init_repo, snapshot
 from pipeline.commands import council, council_documents
 from pipeline.commands.build import is_final
 from pipeline.commands.check import check
+from pipeline.commands.fassungen import committed_antraege
 from pipeline.plan import load_plan
 
 D = dt.date
@@ -1038,8 +1039,9 @@ def test_berichtigen_refuses_a_number_that_names_a_chapter_and_an_antrag(repo) -
     before = snapshot(repo)
     with pytest.raises(record.RecordError, match=re.escape(
             "'1' ist mehrdeutig: Kapitel 1 Bildung und Änderungsantrag 1 (Fraktion Bündnis "
-            "90/Die Grünen), plan/antraege/1-gruene.md. lip berichtigen gilt dem "
-            "Beratungsverlauf eines Kapitels; bitte die Kennung angeben: lip berichtigen bildung")):
+            "90/Die Grünen), plan/antraege/1-gruene.md; nichts wurde festgehalten. Bitte eindeutig "
+            "angeben: für den Beratungsverlauf des Kapitels lip berichtigen bildung --grund \"…\", "
+            "für die Abstimmungen des Antrags lip berichtigen 1-gruene --grund \"…\"")):
         record.correct(plan_dir, "1", grund="Datum falsch")
     assert snapshot(repo) == before
 
@@ -1105,3 +1107,56 @@ def test_a_changed_date_and_a_removed_vote_are_named_at_their_lines(repo) -> Non
     assert message.startswith("plan/antraege/1-gruene.md:")
     assert (f": abstimmungen[0]: Eintrag (14.01.2021, Internationaler Ausschuss, angenommen) aus "
             f"Commit {sha[:10]} wurde entfernt;") in message
+
+
+def test_lip_berichtigen_corrects_a_recorded_vote_and_every_output_shows_it(repo) -> None:
+    from pipeline.assemble import consultation_markdown
+
+    plan_dir, path, _ = _voted_once(repo)
+    path.write_text(path.read_text(encoding="utf-8").replace("dafuer: 8", "dafuer: 7")
+                    .replace("datum: 2021-01-14", "datum: 2021-01-15"), encoding="utf-8")
+    assert check(plan_dir).errors
+    done = _lip(plan_dir, "berichtigen", "1-gruene", "--grund", "laut Protokoll", "--datum",
+                "2021-01-20")
+    assert done.returncode == 0, done.stderr
+    assert "Abstimmungen zum Änderungsantrag 1 (Fraktion Bündnis 90/Die Grünen) berichtigt" \
+        in done.stderr
+    r = git.Repo(repo)
+    assert r.git.status("--porcelain") == ""  # the corrected vote and its record: one commit
+    assert [d.a_path for d in r.head.commit.diff("HEAD~1")] == ["plan/antraege/1-gruene.md"]
+    assert "Lip-Eintrag: berichtigung" in r.head.commit.message
+    what = ("Abstimmung Internationaler Ausschuss vom 14.01.2021 (Punkte 1 und 2: angenommen): "
+            "Datum 14.01.2021 → 15.01.2021; Stimmen dafür 8 → 7")
+    assert (f"berichtigungen:\n  - datum: 2021-01-20\n    von: Fachberatung OE 50.6\n"
+            f"    grund: laut Protokoll\n    eintraege:\n      - '{what}'\n---\n") \
+        in r.git.show("HEAD:plan/antraege/1-gruene.md")
+    assert not check(plan_dir).errors
+    line = f"berichtigt von Fachberatung OE 50.6: {what}. Grund: laut Protokoll"
+    verlauf = _lip(plan_dir, "verlauf", "1-gruene")
+    assert verlauf.returncode == 0, verlauf.stderr
+    assert f"20.01.2021  Berichtigung     {line}" in verlauf.stdout
+    assert ("15.01.2021  Abstimmung       Internationaler Ausschuss: Punkte 1 und 2 angenommen "
+            "(7 dafür – 3 dagegen)") in verlauf.stdout
+    annex = consultation_markdown(load_plan(plan_dir))
+    assert "berichtigt (B1)" in annex
+    assert f"- B1, 20.01.2021, Änderungsantrag 1 (Fraktion Bündnis 90/Die Grünen): {line}" in annex
+    antraege = committed_antraege(plan_dir)
+    [(a, b)] = council_documents.meeting_corrections(antraege, "Internationaler Ausschuss",
+                                                     D(2021, 1, 15))  # its Beschlussübersicht
+    assert a.nummer == "1" and b.zeile == line
+    again = _lip(plan_dir, "berichtigen", "1-gruene", "--grund", "nochmal")
+    assert again.returncode != 0 and "unverändert" in again.stderr, again.stderr
+
+
+def test_a_correction_that_makes_an_impossible_vote_is_refused_and_nothing_changes(repo) -> None:
+    from pipeline.commands import record
+
+    plan_dir, path, _ = _voted_once(repo)
+    path.write_text(path.read_text(encoding="utf-8").replace("dafuer: 8", "dafuer: 2"),
+                    encoding="utf-8")
+    before = snapshot(repo)
+    with pytest.raises(council.CouncilError, match=re.escape(
+            "abstimmungen[0].ergebnis: 2 dafür und 3 dagegen ist keine Mehrheit dafür, also eine "
+            "Ablehnung, keine Annahme. Berichtigen nicht möglich")):
+        record.correct(plan_dir, "1-gruene", grund="Tippfehler")
+    assert snapshot(repo) == before
