@@ -5,7 +5,9 @@ of `vorlagen`, `entscheidungen`, `stellungnahmen` or `berichtigungen` that a com
 had must still be there, at the same place and with the same content; the one change the
 process itself makes is `erledigt` on a Vorgabe (lip vorgabe-erledigt). A deliberate
 correction is a commit of `lip berichtigen` (trailer `Lip-Eintrag: berichtigung`): versions
-before it no longer bind, and the correction itself records who changed what and why.
+before it no longer bind, and the correction itself records who changed what and why. The
+council's votes in an Änderungsantrag's head (`abstimmungen`, with their `berichtigungen`)
+are held to the same rule by the same functions (COUNCIL_LISTS).
 """
 
 from __future__ import annotations
