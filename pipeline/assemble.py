@@ -328,8 +328,9 @@ def consultation_markdown(plan: Plan, commit_dates: Mapping[str, Any] | None = N
         lines.append(_pipe_table(CONSULTATION_COLUMNS, rows, "Beratungsverlauf aller Kapitel"))
         if corrections:
             lines += ["", "Berichtigungen:", ""]
-            lines += [f"- B{n}, {escape_inline(german_date(e['datum']))}, Kapitel "
-                      f"{escape_inline(e['kapitel'])}: {escape_inline(e['ergebnis'])}"
+            lines += [f"- B{n}, {escape_inline(german_date(e['datum']))}, "
+                      + ("" if e["kapitel"].startswith("Änderungsantrag") else "Kapitel ")
+                      + f"{escape_inline(e['kapitel'])}: {escape_inline(e['ergebnis'])}"
                       for n, e in enumerate(corrections, 1)]
     return protect_gender_star("\n".join(lines)) + "\n"
 

@@ -495,11 +495,17 @@ def berichtigen_command(kapitel: str, grund: str, datum, plan_dir: Path) -> None
     review.berichtigungen, wer welche Einträge warum geändert hat, und macht einen Commit.
     Die Berichtigung erscheint in lip verlauf, auf der Website und in der Drucksache.
 
-    KAPITEL: Kennung (bildung), Nummer (1), Dateiname (11-bildung.md) oder Titel des Kapitels.
+    Ebenso eine festgehaltene Abstimmung eines Änderungsantrags: die Abstimmung im Kopf der
+    Antragsdatei berichtigen, dann diesen Befehl mit der Datei des Antrags aufrufen; vermerkt
+    wird unter berichtigungen in der Antragsdatei.
+
+    KAPITEL: Kennung (bildung), Nummer (1), Dateiname (11-bildung.md) oder Titel des Kapitels;
+    oder die Datei eines Änderungsantrags (1-gruene) bzw. seine Nummer, wenn kein Kapitel sie hat.
 
     \b
     Beispiel:
       lip berichtigen bildung --grund "Sitzung war am 13.03., nicht am 12.03."
+      lip berichtigen 1-gruene --grund "laut Protokoll 7 Stimmen dafür, nicht 8"
     """
     from pipeline.commands import record
 
@@ -632,22 +638,27 @@ def _print_proposals(proposals: list) -> None:
 def verlauf_command(kapitel: str, plan_dir: Path, as_json: bool) -> None:
     """Verlauf eines Kapitels: Textänderungen (aus git), Vorlagen, Entscheidungen, Stellungnahmen.
 
-    KAPITEL: Kennung (bildung), Nummer (1), Dateiname (11-bildung.md) oder Titel des Kapitels.
+    Ebenso der Verlauf eines Änderungsantrags: Antrag, Abstimmungen, Berichtigungen, Beschluss.
+
+    KAPITEL: Kennung (bildung), Nummer (1), Dateiname (11-bildung.md) oder Titel des Kapitels;
+    oder die Datei eines Änderungsantrags (1-gruene) bzw. seine Nummer, wenn kein Kapitel sie hat.
 
     \b
     Beispiel:
       lip verlauf bildung
       lip verlauf 13-demokratie.md --json
+      lip verlauf 1-gruene
     """
     from pipeline.commands import timeline as timeline_cmd
 
-    name, entries = timeline_cmd.timeline(plan_dir, kapitel)
+    what, name, entries = timeline_cmd.history_of(plan_dir, kapitel)
     if as_json:
-        click.echo(json.dumps({"kapitel": name, "verlauf": [e.to_json() for e in entries]},
+        key = "kapitel" if what == "Kapitel" else "antrag"
+        click.echo(json.dumps({key: name, "verlauf": [e.to_json() for e in entries]},
                               ensure_ascii=False, indent=2))
         return
     color = False if os.environ.get("NO_COLOR") else None
-    click.echo(click.style(f"Verlauf von Kapitel {name}", bold=True), color=color)
+    click.echo(click.style(f"Verlauf von {what} {name}", bold=True), color=color)
     for e in entries:
         when = e.datum.strftime("%d.%m.%Y")
         if not e.commit:

@@ -19,6 +19,7 @@ from test_site import Page
 from pipeline.commands import council, council_documents
 from pipeline.commands.build import is_final
 from pipeline.commands.check import check
+from pipeline.commands.fassungen import committed_antraege
 from pipeline.plan import load_plan
 
 D = dt.date
@@ -1133,8 +1134,9 @@ def test_berichtigen_refuses_a_number_that_names_a_chapter_and_an_antrag(repo) -
     before = snapshot(repo)
     with pytest.raises(record.RecordError, match=re.escape(
             "'1' ist mehrdeutig: Kapitel 1 Bildung und Änderungsantrag 1 (Fraktion Bündnis "
-            "90/Die Grünen), plan/antraege/1-gruene.md. lip berichtigen gilt dem "
-            "Beratungsverlauf eines Kapitels; bitte die Kennung angeben: lip berichtigen bildung")):
+            "90/Die Grünen), plan/antraege/1-gruene.md; nichts wurde festgehalten. Bitte eindeutig "
+            "angeben: für den Beratungsverlauf des Kapitels lip berichtigen bildung --grund \"…\", "
+            "für die Abstimmungen des Antrags lip berichtigen 1-gruene --grund \"…\"")):
         record.correct(plan_dir, "1", grund="Datum falsch")
     assert snapshot(repo) == before
 
@@ -1148,3 +1150,108 @@ def test_council_help_examples_write_dates_as_their_option_asks(command) -> None
     text = CliRunner().invoke(cli, [command, "--help"]).output
     assert "(TT.MM.JJJJ" in text and re.search(r"--datum \d\d\.\d\d\.\d{4}", text), text
     assert not re.search(r"\d{4}-\d\d-\d\d", text), text
+
+
+# --- recorded votes are append-only ------------------------------------------------------------
+
+
+def _voted_once(repo: Path) -> tuple[Path, Path, str]:
+    """The Grüne Antrag with one vote of the Ausschuss on Punkte 1 and 2 (8:3); its file and
+    the vote's commit."""
+    plan_dir = _named(repo)
+    _add(repo, "1-gruene.md", ANTRAG_GRUENE)
+    done = _vote(plan_dir, punkte=[1, 2], dafuer=8, dagegen=3)
+    return plan_dir, plan_dir / "antraege" / "1-gruene.md", done.commit
+
+
+def _line(path: Path, text: str) -> int:
+    return path.read_text(encoding="utf-8").splitlines().index(text) + 1
+
+
+def test_a_hand_edit_of_a_recorded_vote_is_refused_by_check_and_hook(repo) -> None:
+    plan_dir, path, sha = _voted_once(repo)
+    path.write_text(path.read_text(encoding="utf-8").replace("dafuer: 8", "dafuer: 7"),
+                    encoding="utf-8")  # 7:3 still an Annahme: only the history can tell
+    line = _line(path, "    dafuer: 7")
+    expected = (f"plan/antraege/1-gruene.md:{line}: abstimmungen[0].dafuer: Eintrag (14.01.2021, "
+                f"Internationaler Ausschuss, angenommen) aus Commit {sha[:10]} wurde nachträglich "
+                f"geändert (Stimmen dafür 8 → 7); der Beratungsverlauf wird nur ergänzt. Den "
+                f"Eintrag wiederherstellen (git show {sha[:10]}:plan/antraege/1-gruene.md) oder "
+                f"die Berichtigung begründet festhalten: lip berichtigen 1-gruene --grund \"…\"")
+    assert _messages(plan_dir) == [expected]
+    git.Repo(repo).git.add("-A")
+    hook = _lip(plan_dir, "hooks", "run")
+    assert hook.returncode == 1 and expected in hook.stdout + hook.stderr, hook
+
+
+def test_a_changed_date_and_a_removed_vote_are_named_at_their_lines(repo) -> None:
+    plan_dir, path, sha = _voted_once(repo)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("datum: 2021-01-14", "datum: 2021-01-15"), encoding="utf-8")
+    line = _line(path, "    datum: 2021-01-15")
+    assert _messages(plan_dir) == [
+        f"plan/antraege/1-gruene.md:{line}: abstimmungen[0].datum: Eintrag (14.01.2021, "
+        f"Internationaler Ausschuss, angenommen) aus Commit {sha[:10]} wurde nachträglich "
+        f"geändert (Datum 14.01.2021 → 15.01.2021); der Beratungsverlauf wird nur ergänzt. Den "
+        f"Eintrag wiederherstellen (git show {sha[:10]}:plan/antraege/1-gruene.md) oder die "
+        f"Berichtigung begründet festhalten: lip berichtigen 1-gruene --grund \"…\""]
+    path.write_text(text[:text.index("abstimmungen:")] + text[text.index("---\n\n"):],
+                    encoding="utf-8")
+    commit_all(git.Repo(repo), "Abstimmung aufgeräumt")  # a commit does not make it right
+    [message] = _messages(plan_dir)
+    assert message.startswith("plan/antraege/1-gruene.md:")
+    assert (f": abstimmungen[0]: Eintrag (14.01.2021, Internationaler Ausschuss, angenommen) aus "
+            f"Commit {sha[:10]} wurde entfernt;") in message
+
+
+def test_lip_berichtigen_corrects_a_recorded_vote_and_every_output_shows_it(repo) -> None:
+    from pipeline.assemble import consultation_markdown
+
+    plan_dir, path, _ = _voted_once(repo)
+    path.write_text(path.read_text(encoding="utf-8").replace("dafuer: 8", "dafuer: 7")
+                    .replace("datum: 2021-01-14", "datum: 2021-01-15"), encoding="utf-8")
+    assert check(plan_dir).errors
+    done = _lip(plan_dir, "berichtigen", "1-gruene", "--grund", "laut Protokoll", "--datum",
+                "2021-01-20")
+    assert done.returncode == 0, done.stderr
+    assert "Abstimmungen zum Änderungsantrag 1 (Fraktion Bündnis 90/Die Grünen) berichtigt" \
+        in done.stderr
+    r = git.Repo(repo)
+    assert r.git.status("--porcelain") == ""  # the corrected vote and its record: one commit
+    assert [d.a_path for d in r.head.commit.diff("HEAD~1")] == ["plan/antraege/1-gruene.md"]
+    assert "Lip-Eintrag: berichtigung" in r.head.commit.message
+    what = ("Abstimmung Internationaler Ausschuss vom 14.01.2021 (Punkte 1 und 2: angenommen): "
+            "Datum 14.01.2021 → 15.01.2021; Stimmen dafür 8 → 7")
+    assert (f"berichtigungen:\n  - datum: 2021-01-20\n    von: Fachberatung OE 50.6\n"
+            f"    grund: laut Protokoll\n    eintraege:\n      - '{what}'\n---\n") \
+        in r.git.show("HEAD:plan/antraege/1-gruene.md")
+    assert not check(plan_dir).errors
+    line = f"berichtigt von Fachberatung OE 50.6: {what}. Grund: laut Protokoll"
+    verlauf = _lip(plan_dir, "verlauf", "1-gruene")
+    assert verlauf.returncode == 0, verlauf.stderr
+    assert f"20.01.2021  Berichtigung     {line}" in verlauf.stdout
+    assert ("15.01.2021  Abstimmung       Internationaler Ausschuss: Punkte 1 und 2 angenommen "
+            "(7 dafür – 3 dagegen)") in verlauf.stdout
+    annex = consultation_markdown(load_plan(plan_dir))
+    assert "berichtigt (B1)" in annex
+    assert f"- B1, 20.01.2021, Änderungsantrag 1 (Fraktion Bündnis 90/Die Grünen): {line}" in annex
+    antraege = committed_antraege(plan_dir)
+    [(a, b)] = council_documents.meeting_corrections(antraege, "Internationaler Ausschuss",
+                                                     D(2021, 1, 15))  # its Beschlussübersicht
+    assert a.nummer == "1" and b.zeile == line
+    again = _lip(plan_dir, "berichtigen", "1-gruene", "--grund", "nochmal")
+    assert again.returncode != 0 and "unverändert" in again.stderr, again.stderr
+
+
+def test_a_correction_that_makes_an_impossible_vote_is_refused_and_nothing_changes(repo) -> None:
+    from pipeline.commands import record
+
+    plan_dir, path, _ = _voted_once(repo)
+    path.write_text(path.read_text(encoding="utf-8").replace("dafuer: 8", "dafuer: 2"),
+                    encoding="utf-8")
+    before = snapshot(repo)
+    with pytest.raises(council.CouncilError, match=re.escape(
+            "abstimmungen[0].ergebnis: 2 dafür und 3 dagegen ist keine Mehrheit dafür, also eine "
+            "Ablehnung, keine Annahme. Berichtigen nicht möglich")):
+        record.correct(plan_dir, "1-gruene", grund="Tippfehler")
+    assert snapshot(repo) == before

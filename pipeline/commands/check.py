@@ -14,7 +14,7 @@ from pipeline.errors import GitError, PipelineError
 from pipeline.plan import Chapter, Plan, frontmatter, load_plan, read_resources
 from pipeline.plan.validate import check_future_dates
 from pipeline.review import check_final
-from pipeline.review.append_only import Version, tampered
+from pipeline.review.append_only import COUNCIL_LISTS, Version, council_records, tampered
 from pipeline.wording import counted
 
 
@@ -39,14 +39,19 @@ def check(plan_dir: Path, *, strict: bool = False, final: bool = False) -> Repor
 
 
 def history_report(repo: Any, prefix: str, plan: Plan) -> Report:
-    """What only the repository can tell: review entries removed or rewritten after they were
-    committed (append-only), and entries pinning a commit the repository does not have."""
+    """What only the repository can tell: review entries and the council's votes removed or
+    rewritten after they were committed (append-only), and entries pinning a commit the
+    repository does not have."""
+    from pipeline.council.antraege import load_antraege
+
     report = Report()
     if history.head_sha(repo) is None:
         return report
     imported: set[tuple[str, str, int]] = set()
     heads: dict[str, Any] = {}  # most versions differ in the text only: parse a head once
-    committed = history.file_versions(repo, [f"{prefix}/{ch.filename}" for ch in plan.chapters])
+    antraege, _ = load_antraege(plan)  # unreadable ones: plan_report names them
+    committed = history.file_versions(repo, [f"{prefix}/{ch.filename}" for ch in plan.chapters]
+                                      + [f"{prefix}/{a.filename}" for a in antraege])
     names = plan.manifest.gremium_name if plan.manifest is not None else str
     for chapter in plan.chapters:
         versions = []
@@ -60,9 +65,16 @@ def history_report(repo: Any, prefix: str, plan: Plan) -> Report:
                                                               "stellungnahmen")
                          for i in range(len(_list(versions[0].review, name)))}
         for t in tampered(chapter.review, versions):
-            keys = ("review", t.list_name, t.index)
-            report.add(chapter.path, chapter.line_of(*keys), t.field,
+            report.add(chapter.path, chapter.line_of(*t.keys), t.field,
                        t.message(repo_path, chapter.id, names))
+    for antrag in antraege:  # the council's votes: the same rule, the same way to correct
+        repo_path = f"{prefix}/{antrag.filename}"
+        versions = [Version(sha, record, records)
+                    for sha, record, raw in committed[repo_path]
+                    if (records := _head_of(antrag.path, raw, heads, COUNCIL_LISTS)) is not None]
+        for t in tampered(council_records(antrag.meta), versions, COUNCIL_LISTS, root=""):
+            report.add(antrag.path, antrag.line_of(*t.keys), t.field,
+                       t.message(repo_path, antrag.key, names))
     _missing_commits(repo, plan, report, imported)
     for chapter in plan.chapters:
         _numbers_kept(repo, prefix, plan, chapter, report)
@@ -109,15 +121,26 @@ def _numbers_kept(repo: Any, prefix: str, plan: Plan, chapter: Chapter, report: 
 
 def _review_of(path: str, raw: bytes, heads: dict[str, Any]) -> Any:
     """The `review` of a committed version, from its head alone (the body is not parsed)."""
+    meta = _head_of(path, raw, heads)
+    if meta is None:
+        return None
+    review = meta.get("review")
+    return review if isinstance(review, dict) else {}
+
+
+def _head_of(path: str, raw: bytes, heads: dict[str, Any],
+             lists: tuple[str, ...] | None = None) -> Any:
+    """The head of a committed version (the body is not parsed), or only its `lists`; None
+    when it cannot be read."""
     try:
         split = frontmatter.split(frontmatter.decode(raw, path), path)
         if split.yaml_text not in heads:
             meta = frontmatter.load(split.yaml_text, path, split.yaml_first_line, editable=False)
-            review = meta.get("review") if isinstance(meta, dict) else None
-            heads[split.yaml_text] = review if isinstance(review, dict) else {}
+            heads[split.yaml_text] = meta if isinstance(meta, dict) else {}
     except PipelineError:
         return None
-    return heads[split.yaml_text]
+    meta = heads[split.yaml_text]
+    return meta if lists is None else council_records(meta)
 
 
 def _list(review: Any, name: str) -> list:

@@ -398,7 +398,7 @@ def vote(plan_dir: Path, key: str, *, gremium: str, datum: dt.date, punkte: list
     if raw is None:
         raise CouncilError(f"{antrag.path} ist noch nicht committet; erst committen "
                            f"(git add {antrag.path} && git commit)")
-    new = _rewrite_antrag(raw, antrag.filename, record)
+    new = _rewrite_antrag(raw, antrag.filename, "abstimmungen", record)
     tally = council.Abstimmung(gremium, datum, tuple(punkte), ergebnis, 0, einstimmig, dafuer,
                                dagegen, enthaltungen).tally
     which = punkte_text(punkte)
@@ -411,15 +411,16 @@ def vote(plan_dir: Path, key: str, *, gremium: str, datum: dt.date, punkte: list
     return Done(sha, subject)
 
 
-def _rewrite_antrag(raw: bytes, filename: str, record: CommentedMap) -> bytes:
-    """The Antrag file with `record` appended to its votes; the rest byte-identical."""
+def _rewrite_antrag(raw: bytes, filename: str, key: str, record: CommentedMap) -> bytes:
+    """The Antrag file with `record` appended to its list `key` (its votes, their
+    corrections); the rest byte-identical."""
     path = f"plan/{filename}"
     text = frontmatter.split(frontmatter.decode(raw, path), path)
     meta = frontmatter.load(text.yaml_text, path, text.yaml_first_line, editable=True)
-    seq = meta.get("abstimmungen")
+    seq = meta.get(key)
     if not isinstance(seq, CommentedSeq):
         seq = CommentedSeq(seq or [])
-        meta["abstimmungen"] = seq
+        meta[key] = seq
     seq.fa.set_block_style()
     seq.append(record)
     out = text.join(frontmatter.dump(meta, text.yaml_text))
@@ -427,6 +428,68 @@ def _rewrite_antrag(raw: bytes, filename: str, record: CommentedMap) -> bytes:
     if check.body != text.body:  # pragma: no cover - would be a bug
         raise AssertionError("Programmfehler: das Schreiben des Kopfs hat den Text verändert")
     return out.encode("utf-8")
+
+
+# --- lip berichtigen (a recorded vote) -------------------------------------------------------
+
+
+def correct_votes(plan_dir: Path, key: str, *, grund: str, datum: dt.date) -> tuple[Done, str]:
+    """Commit a deliberate correction of recorded votes (the editor changed them in the
+    Antrag's head), recording who corrected which vote and why, as `lip berichtigen` does for
+    the review records: the one way to change what the append-only check holds votes to.
+    Called by `record.correct` (which holds the lock); returns what it did and the Antrag's
+    path."""
+    from pipeline.dates import future_date_problem
+    from pipeline.diagnostics import Severity
+    from pipeline.review.append_only import CORRECTION, council_records, describe_change, entry_changes
+
+    ctx = _open(plan_dir, clean=False)
+    antrag = _find_antrag(ctx, key)
+    rel = f"{ctx.prefix}/{antrag.filename}"
+    head_raw = history.read_file_at(ctx.repo, "HEAD", rel)
+    if head_raw is None:
+        raise CouncilError(f"{antrag.path} ist noch nicht committet; es gibt nichts zu berichtigen")
+    before = council.parse_antrag(antrag.filename, head_raw)
+    plain = frontmatter.to_plain
+    others = [k for k in dict.fromkeys([*before.meta, *antrag.meta]) if k != "abstimmungen"
+              and plain(before.meta.get(k)) != plain(antrag.meta.get(k))]
+    others += ["Begründung"] if before.text.body != antrag.text.body else []
+    if others:
+        raise CouncilError(f"{antrag.path} hat außer den Abstimmungen weitere Änderungen, die "
+                           f"nicht committet sind ({', '.join(others)}); eine Berichtigung "
+                           f"ändert nur Abstimmungen. Diese Änderungen erst committen oder "
+                           f"verwerfen, dann erneut aufrufen; nichts wurde festgehalten")
+    name = ctx.plan.manifest.gremium_name
+    changed = [describe_change(c, name) for c in entry_changes(
+        council_records(before.meta), council_records(antrag.meta), ("abstimmungen",))]
+    if not changed:
+        raise CouncilError(f"{antrag.path}: die Abstimmungen sind gegenüber dem letzten Commit "
+                           f"unverändert; erst die Abstimmung im Kopf der Datei berichtigen, dann "
+                           f"'lip berichtigen {antrag.key} --grund \"…\"' aufrufen")
+    decided = council.decided_by(ctx.plan, antrag)
+    problems = [str(d) for d in antrag.problems if d.severity is Severity.ERROR]
+    problems += [f"{antrag.path}:{v.line}: abstimmungen[{i}].datum: {why}"
+                 for i, v in enumerate(antrag.abstimmungen)
+                 if (why := future_date_problem(v.datum)) is not None]
+    problems += [str(d) for i, v in enumerate(antrag.abstimmungen)
+                 for d in council.vote_problems(ctx.plan, antrag, i, v, decided)
+                 if d.severity is Severity.ERROR]
+    if problems:
+        raise CouncilError(f"{'; '.join(problems)}. Berichtigen nicht möglich: so berichtigt "
+                           f"kann die Abstimmung nicht stattgefunden haben; nichts wurde "
+                           f"festgehalten. Den Eintrag im Kopf von {antrag.path} richtigstellen "
+                           f"und 'lip berichtigen {antrag.key} --grund \"…\"' erneut aufrufen")
+    who = history.user_name(ctx.repo) or "unbekannt"
+    record = frontmatter.new_mapping(datum=datum, von=who, grund=grund.strip(),
+                                     eintraege=CommentedSeq(changed))
+    root = Path(ctx.repo.working_tree_dir)
+    new = _rewrite_antrag((root / rel).read_bytes(), antrag.filename, "berichtigungen", record)
+    subject = f"Abstimmungen zum {antrag.label} berichtigt"
+    message = (f"{subject}\n\nDatum: {datum.isoformat()}\nVon: {who}\nGrund: {grund.strip()}\n"
+               + "".join(f"Eintrag: {c}\n" for c in changed)
+               + f"\n{history.TRAILER}: {CORRECTION}\nLip-Antrag: {rel}\n")
+    sha = history.commit_files(ctx.repo, {rel: new}, message)
+    return Done(sha, subject), antrag.path
 
 
 # --- lip beschluss --------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from pipeline.plan import Plan, load_plan
 from pipeline.plan.fassungen import beschluss_of
 from pipeline.render import council as render
 from pipeline.render.redline_text import compare_markdown
+from pipeline.review.records import Berichtigung
 from pipeline.wording import by_body, counted
 
 OUT = Path("build") / "rat"
@@ -64,6 +65,15 @@ def _vote_rows(plan: Plan, antrag: council.Antrag) -> list[list[str]]:
     name = plan.manifest.gremium_name
     return [[f"{v.datum:%d.%m.%Y}", name(v.gremium), ", ".join(map(str, v.punkte)), v.ergebnis,
              v.tally or "–"] for v in antrag.abstimmungen]
+
+
+def _corrections_markdown(antrag: council.Antrag) -> str:
+    """The Berichtigungen of the votes below their table, as Anhang 2 lists a chapter's."""
+    if not antrag.berichtigungen:
+        return ""
+    return "\n\nBerichtigungen:\n\n" + "\n".join(
+        f"- {escape_inline(german_date(b.datum))}: {escape_inline(b.zeile)}"
+        for b in antrag.berichtigungen)
 
 
 # --- Änderungsantrag ---------------------------------------------------------------------------
@@ -115,7 +125,8 @@ def antrag_pdf(plan_dir: Path, key: str, out_dir: Path = OUT) -> Path:
     votes = _vote_rows(c.plan, antrag)
     if votes:
         sections.append(render.Section("Abstimmungen", _table(
-            ["Datum", "Gremium", "Punkte", "Ergebnis", "Stimmen"], votes)))
+            ["Datum", "Gremium", "Punkte", "Ergebnis", "Stimmen"], votes)
+            + _corrections_markdown(antrag)))
     out = out_dir / f"antrag-{council.file_key(antrag.nummer)}.pdf"
     return render.render_pdf(render.document_json(sections, intro=intro), out,
                              title=f"Änderungsantrag {antrag.nummer}",
@@ -251,6 +262,16 @@ def beschlussuebersicht_rows(plan: Plan, antraege: list[council.Antrag], gremium
     return rows
 
 
+def meeting_corrections(antraege: list[council.Antrag], body: str, datum: dt.date
+                        ) -> list[tuple[council.Antrag, Berichtigung]]:
+    """The Berichtigungen of votes of one meeting: those of an Antrag voted on there that
+    name a vote of `body` (its name) and the meeting's day (as it was or as corrected)."""
+    day = german_date(datum)
+    return [(a, b) for a in antraege if any(v.datum == datum for v in a.abstimmungen)
+            for b in a.berichtigungen
+            if any(f"Abstimmung {body} vom" in e and day in e for e in b.eintraege)]
+
+
 def beschlussuebersicht_pdf(plan_dir: Path, *, gremium: str, datum: dt.date,
                             out_dir: Path = OUT) -> Path:
     """Every decision of one meeting with its result (`beschlussuebersicht_rows`), issued by
@@ -271,8 +292,12 @@ def beschlussuebersicht_pdf(plan_dir: Path, *, gremium: str, datum: dt.date,
         raise DocumentError(f"{name} hat am {datum:%d.%m.%Y} über keinen Änderungsantrag "
                             f"abgestimmt und nichts beschlossen; Sitzungen mit Abstimmungen: "
                             f"{', '.join(dates) or '(keine)'}")
+    corrected = meeting_corrections(antraege, name, datum)
     section = render.Section("Ergebnisse", _table(
-        ["Vorlage", "Punkt", "Gegenstand", "Ergebnis", "Stimmen"], rows))
+        ["Vorlage", "Punkt", "Gegenstand", "Ergebnis", "Stimmen"], rows)
+        + ("\n\nBerichtigungen:\n\n" + "\n".join(
+            f"- Änderungsantrag {escape_inline(a.nummer)}, {escape_inline(german_date(b.datum))}: "
+            f"{escape_inline(b.zeile)}" for a, b in corrected) if corrected else ""))
     intro = f"Drucksache Nr. {escape_inline(nummer)}: {escape_inline(titel)}"
     out = out_dir / f"beschlussuebersicht-{gremium}-{datum.isoformat()}.pdf"
     return render.render_pdf(render.document_json([section], intro=intro), out,

@@ -488,6 +488,19 @@ def vorgabe_done(plan_dir: Path, key: str, vorgabe: str, *, vermerk: str,
     return _commit(ctx, mutate, message, commit)
 
 
+def _names_antrag_only(plan_dir: Path, key: str) -> bool:
+    """Whether `key` names an Änderungsantrag (its number or file) and no chapter."""
+    from pipeline.council.antraege import find, load_antraege
+    from pipeline.errors import ChapterNotFound
+
+    plan = load_plan(plan_dir)
+    try:
+        plan.chapter(key)
+    except ChapterNotFound:
+        return find(load_antraege(plan)[0], key.strip()) is not None
+    return False
+
+
 def _refuse_antrag_number(ctx: _Context, key: str) -> None:
     """A bare number that names a chapter (Handlungsfeld 1) and an Änderungsantrag (Antrag 1)
     alike: say both rather than correct the chapter the editor may not have meant."""
@@ -499,10 +512,9 @@ def _refuse_antrag_number(ctx: _Context, key: str) -> None:
     if antrag is not None:
         raise RecordError(
             f"{key!r} ist mehrdeutig: Kapitel {ctx.name} und {antrag.label}, "
-            f"{antrag.path}. lip berichtigen gilt dem Beratungsverlauf eines "
-            f"Kapitels; bitte die Kennung angeben: lip berichtigen {ctx.kap} --grund \"…\". Die "
-            f"Abstimmungen eines Antrags stehen im Kopf seiner Datei ({antrag.path}); eine "
-            f"Berichtigung dort mit Begründung in der Commit-Nachricht committen")
+            f"{antrag.path}; nichts wurde festgehalten. Bitte eindeutig angeben: für den "
+            f"Beratungsverlauf des Kapitels lip berichtigen {ctx.kap} --grund \"…\", für die "
+            f"Abstimmungen des Antrags lip berichtigen {antrag.key} --grund \"…\"")
 
 
 @history.serialised("berichtigen")
@@ -512,10 +524,17 @@ def correct(plan_dir: Path, key: str, *, grund: str, datum: dt.date | None = Non
     what the append-only check holds to (review/append_only.py)."""
     from pipeline.review.append_only import CORRECTION, describe_change, entry_changes
 
-    ctx = _open(plan_dir, key)
-    _refuse_antrag_number(ctx, key)
     if not grund.strip():
         raise RecordError("--grund ist leer; bitte festhalten, warum berichtigt wird")
+    if _names_antrag_only(plan_dir, key):  # the council's votes: the same rule, in its file
+        from pipeline.commands.council import correct_votes
+
+        done, path = correct_votes(plan_dir, key, grund=grund, datum=_today(datum))
+        repo = history.open_repo(plan_dir)
+        return Recorded(done.message, path, done.commit, done.message,
+                        history.current_branch(repo))
+    ctx = _open(plan_dir, key)
+    _refuse_antrag_number(ctx, key)
     head_raw = history.read_file_at(ctx.repo, "HEAD", ctx.relpath)
     if head_raw is None:
         raise RecordError(f"{ctx.chapter.path} ist noch nicht committet; es gibt nichts zu "

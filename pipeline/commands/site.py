@@ -632,7 +632,8 @@ def punkt_anchor(a: site_data.AntragView, p: site_data.PunktView) -> str:
 def council_items_for(chapter: Chapter, antraege: list[site_data.AntragView],
                       entries: list[dict]) -> list[dict]:
     """The council's steps concerning `chapter` for its Beratungsverlauf: every vote on a
-    Punkt that acts on it, and every Beschluss of the whole plan."""
+    Punkt that acts on it (and every Berichtigung of the votes of its Antrag), and every
+    Beschluss of the whole plan."""
     out: list[dict] = []
     for a in antraege:
         for p in a.punkte:
@@ -643,6 +644,9 @@ def council_items_for(chapter: Chapter, antraege: list[site_data.AntragView],
                      "href": f"{ANTRAEGE_PAGE}#{punkt_anchor(a, p)}", "nummer": a.antrag.nummer,
                      "nr": p.nr, "what": p.what, "filed_by": a.antrag.filed_by, "git": []}
                     for gremium, v in p.votes]
+        if any(p.chapter_id == chapter.id for p in a.punkte):  # its votes' corrections too
+            out += [{"kind": "berichtigung", "date": b.datum, "git": [], "council": True,
+                     "zeile": f"{a.antrag.label}, {b.zeile}"} for b in a.antrag.berichtigungen]
     out += [{"kind": "rat", "date": e["datum"], "vote": None, "gremium": e["gremium"],
              "kapitel": e["kapitel"], "ergebnis": e["ergebnis"], "fassung": e["fassung"], "git": []}
             for e in entries if e["art"] == "Beschluss"]

@@ -6,10 +6,14 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline import history, review
 from pipeline.errors import PipelineError
-from pipeline.plan import frontmatter, load_plan
+
+if TYPE_CHECKING:
+    from pipeline.council.antraege import Antrag
+from pipeline.plan import Plan, frontmatter, load_plan
 from pipeline.plan.model import text_hash
 
 
@@ -20,7 +24,8 @@ class TimelineEntry:
     datum: dt.date
     art: str
     """'Textänderung', 'Vorlage', 'Entscheidung', 'Stellungnahme', 'Vorgabe erledigt',
-    'Berichtigung'."""
+    'Berichtigung'; of an Änderungsantrag: 'Antrag', 'Abstimmung', 'Berichtigung',
+    'Beschluss'."""
     text: str
     commit: str = ""
     details: tuple[str, ...] = ()
@@ -34,8 +39,52 @@ PROGRAM_CHANGE = "Text bei einer Programmänderung mitgeändert (keine redaktion
 """How `lip verlauf` names a commit that changed the chapter's text together with files outside
 the plan folder: the work of developers, whose (English) commit message is not for reviewers."""
 
-_KIND_ORDER = {"Textänderung": 0, "Vorgabe erledigt": 1, "Vorlage": 2, "Stellungnahme": 3,
-               "Entscheidung": 4, "Berichtigung": 5}
+_KIND_ORDER = {"Textänderung": 0, "Antrag": 0, "Vorgabe erledigt": 1, "Vorlage": 2,
+               "Stellungnahme": 3, "Entscheidung": 4, "Abstimmung": 4, "Berichtigung": 5,
+               "Beschluss": 6}
+
+
+def history_of(plan_dir: Path, key: str) -> tuple[str, str, list[TimelineEntry]]:
+    """`lip verlauf KEY`: ('Kapitel', name, entries) of the chapter `key` names, or else
+    ('Änderungsantrag', label, entries) of the Änderungsantrag it names (its number or file):
+    a chapter number wins, as `lip verlauf 1` always meant chapter 1."""
+    from pipeline.council.antraege import find, load_antraege
+    from pipeline.errors import ChapterNotFound
+
+    try:
+        name, entries = timeline(plan_dir, key)
+        return "Kapitel", name, entries
+    except ChapterNotFound:
+        plan = load_plan(plan_dir)
+        antrag = find(load_antraege(plan)[0], key.strip())
+        if antrag is None:
+            raise
+    return "Änderungsantrag", f"{antrag.nummer} ({antrag.antragsteller})", \
+        antrag_timeline(plan, antrag)
+
+
+def antrag_timeline(plan: Plan, antrag: Antrag) -> list[TimelineEntry]:
+    """An Änderungsantrag's history: filed, every vote on it, every correction of a vote
+    (`lip berichtigen`, in the form of a chapter's), and the Beschluss that decided it."""
+    from pipeline.council.antraege import decided_by
+    from pipeline.wording import punkte_text
+
+    name = plan.manifest.gremium_name if plan.manifest else (lambda k: k)
+    entries: list[TimelineEntry] = []
+    if antrag.datum is not None:
+        entries.append(TimelineEntry(antrag.datum, "Antrag", f"{antrag.filed_by} stellt den "
+                                     f"Antrag zur Fassung „{antrag.fassung}“"))
+    for v in antrag.abstimmungen:
+        entries.append(TimelineEntry(
+            v.datum, "Abstimmung", f"{name(v.gremium)}: {punkte_text(v.punkte)} {v.ergebnis}"
+            + (f" ({v.tally})" if v.tally else ""), "",
+            (f"Sitzung: {v.sitzung}",) if v.sitzung else ()))
+    entries += [TimelineEntry(b.datum, "Berichtigung", b.zeile) for b in antrag.berichtigungen]
+    decided = decided_by(plan, antrag)
+    if decided is not None:
+        entries.append(TimelineEntry(decided.datum, "Beschluss", f"{name(decided.gremium)}: "
+                                     f"beschlossen (Fassung „{decided.fassung}“)"))
+    return in_order(entries, {})
 
 
 def timeline(plan_dir: Path, key: str) -> tuple[str, list[TimelineEntry]]:

@@ -23,6 +23,7 @@ from pipeline.errors import FrontMatterError
 from pipeline.plan import Chapter, Plan, frontmatter, schema
 from pipeline.plan.body import Reference, parse_body
 from pipeline.plan.fassungen import Stimmen, stimmen_of
+from pipeline.review.records import Berichtigung, berichtigungen_of
 from pipeline.wording import tally, with_article
 
 FOLDER = "antraege"
@@ -118,6 +119,8 @@ class Antrag:
     meta: Any
     text: frontmatter.SplitText
     problems: list[Diagnostic] = field(default_factory=list)
+    berichtigungen: tuple[Berichtigung, ...] = ()
+    """Corrections of its recorded votes (`lip berichtigen`), shown wherever they are."""
 
     def punkt(self, nr: int) -> Punkt | None:
         return next((p for p in self.punkte if p.nr == nr), None)
@@ -133,6 +136,12 @@ class Antrag:
     @property
     def label(self) -> str:
         return f"Änderungsantrag {self.nummer} ({self.antragsteller})"
+
+    @property
+    def key(self) -> str:
+        """The name commands take for it without naming a chapter too: its file's stem
+        ('1-gruene'); a bare number like '1' may also be chapter 1."""
+        return self.filename.rsplit("/", 1)[-1].removesuffix(".md")
 
     @property
     def filed_by(self) -> str:
@@ -207,7 +216,7 @@ def parse_antrag(filename: str, raw: bytes, prefix: str = "plan", *, editable: b
                   str(steller.get("art", "")), str(steller.get("name", "")),
                   as_date(meta.get("datum")), str(meta.get("fassung", "")),
                   str(meta.get("gremium", "")), punkte, votes, begruendung_of(text.body), meta,
-                  text, problems)
+                  text, problems, berichtigungen_of(meta.get("berichtigungen")))
 
 
 _LABEL = re.compile(r"\A\s*(?:\*\*|__)?Begründung(?!\w)\s*:?\s*(?:\*\*|__)?\s*:?[ \t]*\n?",
@@ -605,28 +614,39 @@ def check_antraege(plan: Plan, antraege: list[Antrag], at_fassung: Mapping[str, 
                                f"weiterer Punkt) oder vor dem Beschluss als redaktionelle "
                                f"Folgeänderung anpassen", Severity.WARNING)
         for i, v in enumerate(a.abstimmungen):
-            where = f"abstimmungen[{i}]"
-            if v.gremium not in bodies:
-                report.add(a.path, v.line, f"{where}.gremium",
-                           f"{v.gremium!r} ist kein beschließendes Gremium; möglich: {', '.join(bodies)}")
-            if a.datum and v.datum < a.datum:
-                report.add(a.path, v.line, f"{where}.datum",
-                           f"Abstimmung am {v.datum:%d.%m.%Y} liegt vor dem Antrag vom {a.datum:%d.%m.%Y}")
-            if decided is not None and v.datum > decided.datum:
-                report.add(a.path, v.line, f"{where}.datum",
-                           f"Abstimmung am {v.datum:%d.%m.%Y} liegt nach dem Beschluss vom "
-                           f"{decided.datum:%d.%m.%Y} (Fassung „{decided.fassung}“), der über "
-                           f"diesen Antrag schon entschieden hat", Severity.WARNING)
-            unknown = [n for n in v.punkte if a.punkt(n) is None]
-            if unknown:
-                report.add(a.path, v.line, f"{where}.punkte",
-                           f"Punkt {', '.join(map(str, unknown))} gibt es in diesem Antrag nicht; "
-                           f"vorhanden: {', '.join(str(p.nr) for p in a.punkte)}")
-            if (problem := counts_problem(v.ergebnis, v.dafuer, v.dagegen, v.einstimmig)) is not None:
-                report.add(a.path, v.line, f"{where}.ergebnis", problem)
-            if (problem := too_many_votes(plan, v.gremium, v.dafuer, v.dagegen, v.enthaltungen)):
-                report.add(a.path, v.line, where, problem)
+            report.extend(vote_problems(plan, a, i, v, decided))
     _check_conflicts(plan, antraege, at_fassung, report)
+
+
+def vote_problems(plan: Plan, a: Antrag, i: int, v: Abstimmung,
+                  decided: Beschluss | None) -> list[Diagnostic]:
+    """What cannot be right about one recorded vote (`decided`: the Beschluss that decided
+    the Antrag, `decided_by`). The one rule for `lip check` and `lip berichtigen`, which
+    refuses a correction that would leave a vote like that."""
+    report = Report()
+    bodies = council_bodies(plan)
+    where = f"abstimmungen[{i}]"
+    if v.gremium not in bodies:
+        report.add(a.path, v.line, f"{where}.gremium",
+                   f"{v.gremium!r} ist kein beschließendes Gremium; möglich: {', '.join(bodies)}")
+    if a.datum and v.datum < a.datum:
+        report.add(a.path, v.line, f"{where}.datum",
+                   f"Abstimmung am {v.datum:%d.%m.%Y} liegt vor dem Antrag vom {a.datum:%d.%m.%Y}")
+    if decided is not None and v.datum > decided.datum:
+        report.add(a.path, v.line, f"{where}.datum",
+                   f"Abstimmung am {v.datum:%d.%m.%Y} liegt nach dem Beschluss vom "
+                   f"{decided.datum:%d.%m.%Y} (Fassung „{decided.fassung}“), der über "
+                   f"diesen Antrag schon entschieden hat", Severity.WARNING)
+    unknown = [n for n in v.punkte if a.punkt(n) is None]
+    if unknown:
+        report.add(a.path, v.line, f"{where}.punkte",
+                   f"Punkt {', '.join(map(str, unknown))} gibt es in diesem Antrag nicht; "
+                   f"vorhanden: {', '.join(str(p.nr) for p in a.punkte)}")
+    if (problem := counts_problem(v.ergebnis, v.dafuer, v.dagegen, v.einstimmig)) is not None:
+        report.add(a.path, v.line, f"{where}.ergebnis", problem)
+    if (problem := too_many_votes(plan, v.gremium, v.dafuer, v.dagegen, v.enthaltungen)):
+        report.add(a.path, v.line, where, problem)
+    return report.diagnostics
 
 
 def seats_problem(plan: Plan, gremium: str, total: int, seats: int) -> str:

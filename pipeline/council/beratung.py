@@ -13,7 +13,9 @@ from pipeline.wording import punkte_text
 
 
 def council_entries(plan: Plan) -> list[dict[str, str]]:
-    """{datum (a date), kapitel, gremium, art, ergebnis, fassung} for each vote and Beschluss."""
+    """{datum (a date), kapitel, gremium, art, ergebnis, fassung} for each vote, each
+    Berichtigung of a vote (in the form of a chapter's, assemble.consultation_entries) and
+    each Beschluss."""
     if plan.manifest is None:
         return []
     name = plan.manifest.gremium_name
@@ -26,6 +28,10 @@ def council_entries(plan: Plan) -> list[dict[str, str]]:
                         "gremium": name(v.gremium), "art": "Abstimmung",
                         "ergebnis": v.ergebnis + (f" ({v.tally})" if v.tally else ""),
                         "fassung": a.fassung})
+        out += [{"datum": b.datum, "kapitel": f"Änderungsantrag {a.nummer} ({a.antragsteller})",
+                 "gremium": b.von or "–", "art": "Berichtigung", "ergebnis": b.zeile,
+                 "fassung": "–"}
+                for b in a.berichtigungen]  # as a chapter's: shown where it happened
     for f in plan.manifest.get("fassungen") or []:
         b = f.get("beschluss") if isinstance(f, dict) else None
         if isinstance(b, dict) and b.get("datum"):

@@ -5,7 +5,9 @@ of `vorlagen`, `entscheidungen`, `stellungnahmen` or `berichtigungen` that a com
 had must still be there, at the same place and with the same content; the one change the
 process itself makes is `erledigt` on a Vorgabe (lip vorgabe-erledigt). A deliberate
 correction is a commit of `lip berichtigen` (trailer `Lip-Eintrag: berichtigung`): versions
-before it no longer bind, and the correction itself records who changed what and why.
+before it no longer bind, and the correction itself records who changed what and why. The
+council's votes in an Änderungsantrag's head (`abstimmungen`, with their `berichtigungen`)
+are held to the same rule by the same functions (COUNCIL_LISTS).
 """
 
 from __future__ import annotations
@@ -16,10 +18,20 @@ from typing import Any
 
 from pipeline.dates import german_date
 from pipeline.plan.frontmatter import to_plain as plain
+from pipeline.wording import punkte_text
 
 LISTS = ("vorlagen", "entscheidungen", "stellungnahmen", "berichtigungen")
+COUNCIL_LISTS = ("abstimmungen", "berichtigungen")
+"""The append-only lists in the head of an Änderungsantrag: the council's votes
+(`lip abstimmung`) and their corrections (`lip berichtigen`), held to the same rule."""
 CORRECTION = "berichtigung"
 """Value of the Lip-Eintrag trailer of a `lip berichtigen` commit."""
+
+
+def council_records(meta: Any) -> dict:
+    """The append-only lists of an Änderungsantrag's head (COUNCIL_LISTS), as `tampered` and
+    `entry_changes` take them."""
+    return {k: meta[k] for k in COUNCIL_LISTS if isinstance(meta, dict) and isinstance(meta.get(k), list)}
 
 
 @dataclass(frozen=True)
@@ -41,16 +53,40 @@ class Tampered:
     commit: str
     removed: bool
     entry: Any
+    after: Any = None
+    """The entry as it is now (None when removed)."""
+    root: str = "review"
+    """The key the lists stand under ('' for an Änderungsantrag, whose head holds them)."""
+
+    @property
+    def changed_keys(self) -> tuple[str, ...]:
+        """The fields of a changed entry that differ from the committed one."""
+        if self.removed or not (isinstance(self.entry, dict) and isinstance(self.after, dict)):
+            return ()
+        keys = dict.fromkeys([*self.entry, *self.after])
+        return tuple(k for k in keys if self.entry.get(k) != self.after.get(k))
+
+    @property
+    def keys(self) -> tuple[str | int, ...]:
+        """Where the entry (or its one changed field) stands in the head, for its line."""
+        path: tuple[str | int, ...] = ((self.root,) if self.root else ()) + (self.list_name,
+                                                                              self.index or 0)
+        return path + self.changed_keys if len(self.changed_keys) == 1 else path
 
     @property
     def field(self) -> str:
-        return f"review.{self.list_name}[{self.index}]"
+        field = f"{self.root}.{self.list_name}" if self.root else self.list_name
+        one = self.changed_keys[0] if len(self.changed_keys) == 1 else ""
+        return f"{field}[{self.index}]" + (f".{one}" if one else "")
 
     def message(self, repo_path: str, kap: str,
                 gremium_name: Callable[[str], str] = str) -> str:
         """The German message; `gremium_name` turns a Gremium's key into its name (lip.yaml)."""
         what = _describe(self.entry, gremium_name)
-        verb = "wurde entfernt" if self.removed else "wurde nachträglich geändert"
+        changes = "; ".join(_field_change(k, self.entry.get(k), self.after.get(k), gremium_name)
+                            for k in self.changed_keys)
+        verb = "wurde entfernt" if self.removed else "wurde nachträglich geändert" + (
+            f" ({changes})" if changes else "")
         return (f"Eintrag {what}aus Commit {self.commit[:10]} {verb}; der Beratungsverlauf wird "
                 f"nur ergänzt. Den Eintrag wiederherstellen (git show "
                 f"{self.commit[:10]}:{repo_path}) oder die Berichtigung begründet festhalten: "
@@ -100,7 +136,8 @@ class Change:
     after_index: int | None
 
 
-_MATCH_KEYS = ("datum", "gremium", "ergebnis", "art", "text", "datei", "stand", "von", "grund")
+_MATCH_KEYS = ("datum", "gremium", "ergebnis", "art", "text", "datei", "stand", "von", "grund",
+               "punkte", "sitzung", "dafuer", "dagegen", "enthaltungen")
 
 
 def _closeness(a: Any, b: Any) -> int:
@@ -109,14 +146,15 @@ def _closeness(a: Any, b: Any) -> int:
     return sum(1 for k in _MATCH_KEYS if k in a and a.get(k) == b.get(k))
 
 
-def entry_changes(before: Any, after: Any) -> list[Change]:
+def entry_changes(before: Any, after: Any, lists: Sequence[str] = LISTS) -> list[Change]:
     """What became of every entry of `before` in `after`, by content, not by position: an
     entry equal to one still there is kept (each match used once, so removing one of two
     identical statements names that one); an entry that is gone is paired with a new entry
     of the same Gremium that is most alike (changed), or else it was removed. New entries
-    left over were added. Adding the `erledigt` note to a Vorgabe is no change."""
+    left over were added. Adding the `erledigt` note to a Vorgabe is no change. `lists`: the
+    review's (LISTS) or an Änderungsantrag's (COUNCIL_LISTS)."""
     out: list[Change] = []
-    for list_name in LISTS:
+    for list_name in lists:
         old = [plain(e) for e in _entries(before, list_name)]
         new = [plain(e) for e in _entries(after, list_name)]
         free = list(range(len(new)))
@@ -142,13 +180,14 @@ def entry_changes(before: Any, after: Any) -> list[Change]:
     return out
 
 
-def changed_entries(before: Any, after: Any) -> list[Change]:
+def changed_entries(before: Any, after: Any, lists: Sequence[str] = LISTS) -> list[Change]:
     """The entries of `before` that `after` lost or changed (additions are no tampering)."""
-    return [c for c in entry_changes(before, after) if c.before is not None]
+    return [c for c in entry_changes(before, after, lists) if c.before is not None]
 
 
 _KIND = {"vorlagen": "Vorlage", "entscheidungen": "Entscheidung",
-         "stellungnahmen": "Stellungnahme", "berichtigungen": "Berichtigung"}
+         "stellungnahmen": "Stellungnahme", "berichtigungen": "Berichtigung",
+         "abstimmungen": "Abstimmung"}
 
 
 def _quote(text: Any, limit: int = 40) -> str:
@@ -168,11 +207,17 @@ def describe_entry(list_name: str, entry: Any, name: Any = str) -> str:
     out = f"{kind} {name(str(who))}" if who else kind
     if entry.get("datum"):
         out += f" vom {german_date(entry['datum'])}"
-    if list_name == "entscheidungen" and entry.get("ergebnis"):
+    if list_name == "abstimmungen" and isinstance(entry.get("punkte"), list) and entry["punkte"]:
+        out += f" ({punkte_text(entry['punkte'])}: {entry.get('ergebnis') or '–'})"
+    elif list_name in ("entscheidungen", "abstimmungen") and entry.get("ergebnis"):
         out += f" ({entry['ergebnis']})"
     elif list_name == "stellungnahmen" and entry.get("text"):
         out += f" ({_quote(entry['text'])})"
     return out
+
+
+_COUNTS = {"dafuer": "Stimmen dafür", "dagegen": "Stimmen dagegen",
+           "enthaltungen": "Enthaltungen"}
 
 
 def _field_change(key: str, old: Any, new: Any, name: Any) -> str:
@@ -188,6 +233,12 @@ def _field_change(key: str, old: Any, new: Any, name: Any) -> str:
         def short(v: Any) -> str:
             return str(v.get("commit", ""))[:7] if isinstance(v, dict) else "–"
         return f"Fassung {short(old)} → {short(new)}"
+    if key in _COUNTS and (old is not None or new is not None):
+        return f"{_COUNTS[key]} {'–' if old is None else old} → {'–' if new is None else new}"
+    if key == "punkte" and isinstance(old, list) and isinstance(new, list):
+        return f"{punkte_text(old)} → {punkte_text(new)}"
+    if key == "einstimmig":
+        return "einstimmig ergänzt" if new is True else "einstimmig entfernt"
     label = {"vorgaben": "Vorgaben", "art": "Art", "datei": "Datei", "sitzung": "Sitzung",
              "abstimmung": "Abstimmung", "vermerk": "Vermerk"}.get(key, key)
     if new is None:
@@ -210,16 +261,19 @@ def describe_change(change: Change, name: Any = str) -> str:
     return f"{describe_entry(change.list_name, old, name)}: {fields or 'geändert'}"
 
 
-def tampered(current: Any, versions: Sequence[Version]) -> list[Tampered]:
+def tampered(current: Any, versions: Sequence[Version], lists: Sequence[str] = LISTS,
+             root: str = "review") -> list[Tampered]:
     """Committed entries missing from or changed in `current`, each named once with the
-    oldest commit that had it; `versions` are oldest first."""
+    oldest commit that had it; `versions` are oldest first. A chapter's review (LISTS under
+    `review`) or an Änderungsantrag's head (COUNCIL_LISTS, `root` '')."""
     start = max((i for i, v in enumerate(versions) if v.record == CORRECTION), default=0)
     found: dict[tuple[str, int | None, bool], Tampered] = {}
     for version in versions[start:]:
-        for c in changed_entries(version.review, current):
+        for c in changed_entries(version.review, current, lists):
             removed = c.after is None
             index = c.before_index if removed else c.after_index
             key = (c.list_name, index, removed)
             if key not in found:
-                found[key] = Tampered(c.list_name, index, version.commit, removed, c.before)
+                found[key] = Tampered(c.list_name, index, version.commit, removed, c.before,
+                                      c.after, root)
     return list(found.values())

@@ -294,11 +294,12 @@ def read_records(review: Any) -> Records:
             lists[list_name].append(_READERS[list_name](raw, i, datum))
     return Records(tuple(lists["vorlagen"]), tuple(lists["entscheidungen"]),  # type: ignore[arg-type]
                    tuple(lists["stellungnahmen"]), tuple(problems),  # type: ignore[arg-type]
-                   _berichtigungen(review.get("berichtigungen")))
+                   berichtigungen_of(review.get("berichtigungen")))
 
 
-def _berichtigungen(entries: Any) -> tuple[Berichtigung, ...]:
-    """The corrections that can be read (an unreadable one is shown by its commit in git)."""
+def berichtigungen_of(entries: Any) -> tuple[Berichtigung, ...]:
+    """The corrections that can be read (an unreadable one is shown by its commit in git):
+    a chapter's `review.berichtigungen`, or an Änderungsantrag's `berichtigungen`."""
     out = []
     for i, raw in enumerate(entries if isinstance(entries, list) else []):
         datum = as_date(raw.get("datum")) if isinstance(raw, Mapping) else None
