@@ -1053,3 +1053,35 @@ def test_council_help_examples_write_dates_as_their_option_asks(command) -> None
     text = CliRunner().invoke(cli, [command, "--help"]).output
     assert "(TT.MM.JJJJ" in text and re.search(r"--datum \d\d\.\d\d\.\d{4}", text), text
     assert not re.search(r"\d{4}-\d\d-\d\d", text), text
+
+
+def test_antraege_come_in_the_order_of_their_numbers_everywhere(tmp_path) -> None:
+    """One order of Anträge (wording.number_order): the open Punkte `lip beschluss` names, the
+    rows of the Beschlussübersicht, the site's Anträge page and the OParl export listed
+    „2a“ and „10“ each in an order of their own (by file name, „2a“ after „10“, by length)."""
+    from pipeline.commands.site_data import antraege_views
+    from pipeline.council import oparl
+    from pipeline.council.antraege import load_antraege
+    from pipeline.council.beschluss import open_points
+    from pipeline.history import PlanHistory
+
+    plan_dir = copy_plan("rat", tmp_path)
+    (plan_dir / "antraege").mkdir()
+    vote = ("abstimmungen:\n  - gremium: internationaler-ausschuss\n    datum: 2021-01-14\n"
+            "    punkte: [1]\n    ergebnis: angenommen\n    einstimmig: true\n---\n\nBegr")
+    for nummer in ("10", "2a", "2", "1"):
+        text = ANTRAG_SPD.replace('nummer: "2"', f'nummer: "{nummer}"').replace("---\n\nBegr", vote)
+        (plan_dir / "antraege" / f"{nummer}-spd.md").write_text(text, encoding="utf-8")
+    plan = load_plan(plan_dir)
+    antraege = load_antraege(plan)[0]
+    order = ["1", "2", "2a", "10"]
+    assert open_points(antraege, "ratsversammlung") == [f"Antrag {n}, Punkt 1" for n in order]
+    rows = council_documents.beschlussuebersicht_rows(plan, antraege, "internationaler-ausschuss",
+                                                      D(2021, 1, 14))
+    assert [r[0].split(" ")[0] for r in rows] == order
+    views, _ = antraege_views(plan, PlanHistory(None))
+    assert [v.antrag.nummer for v in views] == order
+    objects = oparl.build(plan, antraege, base_url="https://example.org/oparl",
+                          committed=dt.datetime(2021, 2, 1, tzinfo=dt.UTC), pdfs=[])
+    papers = [o["reference"] for o in objects.values() if o.get("paperType") == "Änderungsantrag"]
+    assert [p.rsplit(" ", 1)[1] for p in papers] == order

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.diagnostics import Report, Severity
-from pipeline.wording import ascii_folded, by_body, counted, in_body, slug
+from pipeline.wording import ascii_folded, by_body, counted, in_body, number_order, slug
 
 
 def test_one_is_singular_every_other_count_plural():
@@ -56,3 +56,10 @@ def test_where_a_body_voted_reads_with_its_article():
     assert in_body("Internationaler Ausschuss") == "im Internationalen Ausschuss"
     assert in_body("Integrationsbeiräte") == "in den Integrationsbeiräten"
     assert in_body("Foo") == "im Gremium Foo"
+
+
+def test_numbers_in_their_natural_order():
+    numbers = ["10", "6.1.10", "2a", "6.1.2", "2", "6.1.1 (bisher 6.1.2)", "1", "6.1.1", "A.1.1"]
+    assert sorted(numbers, key=number_order) == [
+        "1", "2", "2a", "6.1.1", "6.1.1 (bisher 6.1.2)", "6.1.2", "6.1.10", "10", "A.1.1"]
+

@@ -22,7 +22,7 @@ from pipeline.diagnostics import Diagnostic, Report, Severity
 from pipeline.errors import FrontMatterError
 from pipeline.plan import Chapter, Plan, frontmatter, schema
 from pipeline.plan.body import Reference, parse_body
-from pipeline.wording import counted, with_article
+from pipeline.wording import counted, number_order, with_article
 
 FOLDER = "antraege"
 """Where the Anträge live, inside the plan folder."""
@@ -245,7 +245,8 @@ def antrag_files(files: Mapping[str, bytes | None]) -> list[str]:
 
 
 def load_antraege(plan: Plan) -> tuple[list[Antrag], list[Diagnostic]]:
-    """Every Antrag of the plan folder, and the problems of files that could not be read."""
+    """Every Antrag of the plan folder in the order of their numbers (`number_order`: 1, 2,
+    2a, 10, whatever the files are called), and the problems of files that could not be read."""
     out: list[Antrag] = []
     unread: list[Diagnostic] = []
     for name in antrag_files(plan.files):
@@ -254,7 +255,7 @@ def load_antraege(plan: Plan) -> tuple[list[Antrag], list[Diagnostic]]:
             out.append(parse_antrag(name, raw if isinstance(raw, bytes) else b""))
         except FrontMatterError as e:
             unread.append(Diagnostic(e.path, e.line, e.field, e.message))
-    return out, unread
+    return sorted(out, key=lambda a: number_order(a.nummer)), unread
 
 
 def find(antraege: list[Antrag], key: str) -> Antrag | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from pipeline.council.antraege import Antrag, council_bodies
 from pipeline.plan import Plan
-from pipeline.wording import slug
+from pipeline.wording import number_order, slug
 
 SCHEMA = "https://schema.oparl.org/1.1/"
 
@@ -128,7 +128,7 @@ def build(plan: Plan, antraege: list[Antrag], *, base_url: str, committed: dt.da
         main["mainFile"] = file_obj(files_by_key["drucksache"], paper_url)
 
     beschluss = _beschluss(plan)
-    for a in sorted(antraege, key=lambda a: (len(a.nummer), a.nummer)):
+    for a in sorted(antraege, key=lambda a: number_order(a.nummer)):
         a_url = url("paper", f"{nummer}-antrag-{a.nummer}")
         paper = {"id": a_url, "type": SCHEMA + "Paper", "body": body_url,
                  "name": a.titel or a.label, "reference": f"{nummer} Änderungsantrag {a.nummer}",

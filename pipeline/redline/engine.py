@@ -36,6 +36,7 @@ except ImportError:  # another platform: the Python port, with the same result
 
 from pipeline.plan.gender_star import protect_gender_star
 from pipeline.plan.nesting import Nesting
+from pipeline.wording import number_order
 
 if TYPE_CHECKING:
     from pipeline.plan import Chapter
@@ -1338,9 +1339,7 @@ def _digest(text: str) -> bytes:
 
 
 def _id_sort(ids: Iterable[str]) -> list[str]:
-    def k(s: str):  # "6.1.1 (bisher 6.1.2)" sorts by its number
-        return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in s.split(" ")[0].split(".")]
-    return sorted(ids, key=k)
+    return sorted(ids, key=number_order)  # "6.1.1 (bisher 6.1.2)" by its number
 
 
 SplitSeen = Callable[[Callable[[], str], Callable[[], str]], None]
