@@ -37,8 +37,10 @@ def slug(text: str, fallback: str) -> str:
 
 def numbers_text(numbers) -> str:
     """'3', '1 und 2', '3, 4, 6 und 7', '1–4', '1, 3–5 und 7': sorted, a run of three or more
-    as a range, as council minutes write the Punkte of an Antrag."""
+    as a range, as council minutes write the Punkte of an Antrag ('' for none)."""
     nums = sorted(set(numbers))
+    if not nums:
+        return ""
     runs: list[list[int]] = []
     for n in nums:
         if runs and n == runs[-1][-1] + 1:

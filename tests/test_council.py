@@ -203,7 +203,7 @@ def test_a_vote_is_one_commit_appended_to_the_antrag(repo) -> None:
 
 @pytest.mark.parametrize(("kw", "message"), [
     ({"key": "7", "einstimmig": True}, "Änderungsantrag '7' gibt es nicht; vorhanden: 1 (antraege/1-gruene.md)"),
-    ({"punkte": [4], "einstimmig": True}, "Punkt 4 gibt es im Änderungsantrag 1 nicht; vorhanden: 1, 2, 3"),
+    ({"punkte": [5, 4], "einstimmig": True}, "Punkte 4 und 5 gibt es im Änderungsantrag 1 nicht; vorhanden: 1–3"),
     ({"datum": D(2021, 1, 1), "einstimmig": True}, "Abstimmung am 01.01.2021 liegt vor dem Antrag vom 05.01.2021"),
     ({"gremium": "ratsversammlung", "einstimmig": True},
      "über Punkt 1 hat der Internationale Ausschuss noch nicht beraten; nach der "
@@ -426,7 +426,7 @@ def test_oparl_export_validates_links_up_and_is_deterministic(repo, tmp_path) ->
     assert [c["organization"] for c in decided] == [["https://ratsinfo.example/oparl/organization/ratsversammlung.json"]]
     antrag = objects["https://ratsinfo.example/oparl/paper/0001-2020-antrag-1.json"]
     items = [objects[c["agendaItem"]]["result"] for c in antrag["consultation"]]
-    assert "Punkte 1, 2: angenommen (8 dafür – 3 dagegen)" in items[0]
+    assert "Punkte 1 und 2: angenommen (8 dafür – 3 dagegen)" in items[0]
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     oparl.export(plan_dir, base_url="https://ratsinfo.example/oparl", output=out, build_dir=build)
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
@@ -554,7 +554,7 @@ def test_antrag_pdf_shows_each_punkt_as_a_synopse_and_is_reproducible(repo, tmp_
                      "Punkt 1: Maßnahme 1.1.1 ändern", "Bisheriger Wortlaut", "Neuer Wortlaut",
                      "Punkt 2: nach Ziel 1.1.1 einfügen", "Punkt 3: Maßnahme 1.1.2 streichen",
                      "Begründung", "Großeltern begleiten viele Kinder im Alltag", "Abstimmungen",
-                     "8 dafür – 3 dagegen"):
+                     "8 dafür – 3 dagegen", "1 und 2 angenommen"):  # Punkte as wording.numbers_text
         assert expected in text, expected
     assert text.count("Begründung") == 1, text  # the heading, not also the file's own label
     info = subprocess.run(["pdfinfo", str(first)], capture_output=True, text=True).stdout
@@ -1085,3 +1085,21 @@ def test_antraege_come_in_the_order_of_their_numbers_everywhere(tmp_path) -> Non
                           committed=dt.datetime(2021, 2, 1, tzinfo=dt.UTC), pdfs=[])
     papers = [o["reference"] for o in objects.values() if o.get("paperType") == "Änderungsantrag"]
     assert [p.rsplit(" ", 1)[1] for p in papers] == order
+
+
+def test_check_names_punkte_voted_on_that_the_antrag_lacks_as_one_list(tmp_path) -> None:
+    """„Punkte 4 und 5 … vorhanden: 1–3“ (wording.punkte_text), not „Punkt 4, 5 … 1, 2, 3“."""
+    from pipeline.council.antraege import check_antraege, load_antraege
+    from pipeline.diagnostics import Report
+
+    plan_dir = copy_plan("rat", tmp_path)
+    (plan_dir / "antraege").mkdir()
+    vote = ("abstimmungen:\n  - gremium: internationaler-ausschuss\n    datum: 2021-01-14\n"
+            "    punkte: [5, 4]\n    ergebnis: angenommen\n    einstimmig: true\n---\n\nBegr")
+    (plan_dir / "antraege" / "1-gruene.md").write_text(ANTRAG_GRUENE.replace("---\n\nBegr", vote),
+                                                       encoding="utf-8")
+    plan = load_plan(plan_dir)
+    report = Report()
+    check_antraege(plan, load_antraege(plan)[0], {}, report)
+    assert [d.message for d in report.diagnostics if d.field == "abstimmungen[0].punkte"] == [
+        "Punkte 4 und 5 gibt es in diesem Antrag nicht; vorhanden: 1–3"]

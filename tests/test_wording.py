@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.diagnostics import Report, Severity
-from pipeline.wording import ascii_folded, by_body, counted, in_body, number_order, slug
+from pipeline.wording import ascii_folded, by_body, counted, in_body, number_order, numbers_text, slug
 
 
 def test_one_is_singular_every_other_count_plural():
@@ -63,3 +63,6 @@ def test_numbers_in_their_natural_order():
     assert sorted(numbers, key=number_order) == [
         "1", "2", "2a", "6.1.1", "6.1.1 (bisher 6.1.2)", "6.1.2", "6.1.10", "10", "A.1.1"]
 
+
+def test_no_numbers_are_no_text():
+    assert numbers_text([]) == "" and numbers_text([3, 1, 2]) == "1–3"

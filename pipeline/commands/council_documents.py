@@ -23,7 +23,7 @@ from pipeline.plan import Plan, load_plan
 from pipeline.plan.fassungen import beschluss_of
 from pipeline.render import council as render
 from pipeline.render.redline_text import compare_markdown
-from pipeline.wording import by_body, counted, number_order
+from pipeline.wording import by_body, counted, number_order, numbers_text
 
 OUT = Path("build") / "rat"
 
@@ -62,7 +62,7 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 def _vote_rows(plan: Plan, antrag: council.Antrag) -> list[list[str]]:
     name = plan.manifest.gremium_name
-    return [[f"{v.datum:%d.%m.%Y}", name(v.gremium), ", ".join(map(str, v.punkte)), v.ergebnis,
+    return [[f"{v.datum:%d.%m.%Y}", name(v.gremium), numbers_text(v.punkte), v.ergebnis,
              v.tally or "–"] for v in antrag.abstimmungen]
 
 

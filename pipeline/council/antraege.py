@@ -22,7 +22,7 @@ from pipeline.diagnostics import Diagnostic, Report, Severity
 from pipeline.errors import FrontMatterError
 from pipeline.plan import Chapter, Plan, frontmatter, schema
 from pipeline.plan.body import Reference, parse_body
-from pipeline.wording import counted, number_order, with_article
+from pipeline.wording import counted, number_order, numbers_text, punkte_text, with_article
 
 FOLDER = "antraege"
 """Where the Anträge live, inside the plan folder."""
@@ -626,8 +626,8 @@ def check_antraege(plan: Plan, antraege: list[Antrag], at_fassung: Mapping[str, 
             unknown = [n for n in v.punkte if a.punkt(n) is None]
             if unknown:
                 report.add(a.path, v.line, f"{where}.punkte",
-                           f"Punkt {', '.join(map(str, unknown))} gibt es in diesem Antrag nicht; "
-                           f"vorhanden: {', '.join(str(p.nr) for p in a.punkte)}")
+                           f"{punkte_text(unknown)} gibt es in diesem Antrag nicht; "
+                           f"vorhanden: {numbers_text(p.nr for p in a.punkte)}")
             if (problem := counts_problem(v.ergebnis, v.dafuer, v.dagegen, v.einstimmig)) is not None:
                 report.add(a.path, v.line, f"{where}.ergebnis", problem)
             seats = gremien.get(v.gremium, {}).get("sitze") if isinstance(gremien.get(v.gremium), dict) else None

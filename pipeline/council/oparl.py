@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from pipeline.council.antraege import Antrag, council_bodies
 from pipeline.plan import Plan
-from pipeline.wording import number_order, slug
+from pipeline.wording import number_order, punkte_text, slug
 
 SCHEMA = "https://schema.oparl.org/1.1/"
 
@@ -145,8 +145,7 @@ def build(plan: Plan, antraege: list[Antrag], *, base_url: str, committed: dt.da
         for v in a.abstimmungen:
             m = meeting(v.gremium, v.datum, v.sitzung)
             item = agenda_item(m, a_url, a.label, "")
-            outcome = f"Punkt{'e' if len(v.punkte) > 1 else ''} {', '.join(map(str, v.punkte))}: " \
-                      f"{v.ergebnis}" + (f" ({v.tally})" if v.tally else "")
+            outcome = f"{punkte_text(v.punkte)}: {v.ergebnis}" + (f" ({v.tally})" if v.tally else "")
             item["result"] = "; ".join(x for x in (item["result"], outcome) if x)
             key = f"{a_url}|{m['id']}"
             if key in seen:
