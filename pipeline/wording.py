@@ -1,7 +1,8 @@
 """German words in what users read and type: counts in the form their number asks for („1
-Problem“, „3 Probleme“, never „Problem(e)“), lists of numbers („Punkte 1–4“), a body's name
-with its article („der Internationale Ausschuss“), and names made into keys
-(„Integrationsbeiräte“ → „integrationsbeiraete“) the one way every command makes them."""
+Problem“, „3 Probleme“, never „Problem(e)“), lists of numbers („Punkte 1–4“) and their order
+(„2“ < „2a“ < „10“), a body's name with its article („der Internationale Ausschuss“), and
+names made into keys („Integrationsbeiräte“ → „integrationsbeiraete“) the one way every
+command makes them."""
 
 import re
 import unicodedata
@@ -50,8 +51,10 @@ def slug(text: str, fallback: str) -> str:
 
 def numbers_text(numbers) -> str:
     """'3', '1 und 2', '3, 4, 6 und 7', '1–4', '1, 3–5 und 7': sorted, a run of three or more
-    as a range, as council minutes write the Punkte of an Antrag."""
+    as a range, as council minutes write the Punkte of an Antrag ('' for none)."""
     nums = sorted(set(numbers))
+    if not nums:
+        return ""
     runs: list[list[int]] = []
     for n in nums:
         if runs and n == runs[-1][-1] + 1:
@@ -62,6 +65,18 @@ def numbers_text(numbers) -> str:
     for run in runs:
         parts += [f"{run[0]}–{run[-1]}"] if len(run) >= 3 else [str(n) for n in run]
     return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} und {parts[-1]}"
+
+
+_NUMBER_PARTS = re.compile(r"\d+|[^\W\d_]+")
+
+
+def number_order(number: str) -> tuple:
+    """Sort key that puts the numbers of Anträge, Ziele and Maßnahmen in their natural order,
+    the one order of every list of them: „2“ < „2a“ < „10“, „6.1.2“ < „6.1.10“; „6.1.1
+    (bisher 6.1.2)“ by its own number. Digits compare as numbers and before letters; dots,
+    dashes and blanks only separate."""
+    parts = _NUMBER_PARTS.findall(number.split("(", 1)[0])
+    return tuple((0, int(p), "") if p.isdecimal() else (1, 0, p.casefold()) for p in parts), number
 
 
 def punkte_text(numbers) -> str:

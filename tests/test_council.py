@@ -205,7 +205,7 @@ def test_a_vote_is_one_commit_appended_to_the_antrag(repo) -> None:
 
 @pytest.mark.parametrize(("kw", "message"), [
     ({"key": "7", "einstimmig": True}, "Änderungsantrag '7' gibt es nicht; vorhanden: 1 (antraege/1-gruene.md)"),
-    ({"punkte": [4], "einstimmig": True}, "Punkt 4 gibt es im Änderungsantrag 1 nicht; vorhanden: 1, 2, 3"),
+    ({"punkte": [5, 4], "einstimmig": True}, "Punkte 4 und 5 gibt es im Änderungsantrag 1 nicht; vorhanden: 1–3"),
     ({"datum": D(2021, 1, 1), "einstimmig": True}, "Abstimmung am 01.01.2021 liegt vor dem Antrag vom 05.01.2021"),
     ({"gremium": "ratsversammlung", "einstimmig": True},
      "über Punkt 1 hat der Internationale Ausschuss noch nicht beraten; nach der "
@@ -495,7 +495,7 @@ def test_oparl_export_validates_links_up_and_is_deterministic(repo, tmp_path) ->
     assert [c["organization"] for c in decided] == [["https://ratsinfo.example/oparl/organization/ratsversammlung.json"]]
     antrag = objects["https://ratsinfo.example/oparl/paper/0001-2020-antrag-1.json"]
     items = [objects[c["agendaItem"]]["result"] for c in antrag["consultation"]]
-    assert "Punkte 1, 2: angenommen (8 dafür – 3 dagegen)" in items[0]
+    assert "Punkte 1 und 2: angenommen (8 dafür – 3 dagegen)" in items[0]
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     oparl.export(plan_dir, base_url="https://ratsinfo.example/oparl", output=out, build_dir=build)
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
@@ -650,7 +650,7 @@ def test_antrag_pdf_shows_each_punkt_as_a_synopse_and_is_reproducible(repo, tmp_
                      "Punkt 1: Maßnahme 1.1.1 ändern", "Bisheriger Wortlaut", "Neuer Wortlaut",
                      "Punkt 2: nach Ziel 1.1.1 einfügen", "Punkt 3: Maßnahme 1.1.2 streichen",
                      "Begründung", "Großeltern begleiten viele Kinder im Alltag", "Abstimmungen",
-                     "8 dafür – 3 dagegen"):
+                     "8 dafür – 3 dagegen", "1 und 2 angenommen"):  # Punkte as wording.numbers_text
         assert expected in text, expected
     assert text.count("Begründung") == 1, text  # the heading, not also the file's own label
     info = subprocess.run(["pdfinfo", str(first)], capture_output=True, text=True).stdout
@@ -1255,3 +1255,53 @@ def test_a_correction_that_makes_an_impossible_vote_is_refused_and_nothing_chang
             "Ablehnung, keine Annahme. Berichtigen nicht möglich")):
         record.correct(plan_dir, "1-gruene", grund="Tippfehler")
     assert snapshot(repo) == before
+
+
+def test_antraege_come_in_the_order_of_their_numbers_everywhere(tmp_path) -> None:
+    """One order of Anträge (wording.number_order): the open Punkte `lip beschluss` names, the
+    rows of the Beschlussübersicht, the site's Anträge page and the OParl export listed
+    „2a“ and „10“ each in an order of their own (by file name, „2a“ after „10“, by length)."""
+    from pipeline.commands.site_data import antraege_views
+    from pipeline.council import oparl
+    from pipeline.council.antraege import load_antraege
+    from pipeline.council.beschluss import open_points
+    from pipeline.history import PlanHistory
+
+    plan_dir = copy_plan("rat", tmp_path)
+    (plan_dir / "antraege").mkdir()
+    vote = ("abstimmungen:\n  - gremium: internationaler-ausschuss\n    datum: 2021-01-14\n"
+            "    punkte: [1]\n    ergebnis: angenommen\n    einstimmig: true\n---\n\nBegr")
+    for nummer in ("10", "2a", "2", "1"):
+        text = ANTRAG_SPD.replace('nummer: "2"', f'nummer: "{nummer}"').replace("---\n\nBegr", vote)
+        (plan_dir / "antraege" / f"{nummer}-spd.md").write_text(text, encoding="utf-8")
+    plan = load_plan(plan_dir)
+    antraege = load_antraege(plan)[0]
+    order = ["1", "2", "2a", "10"]
+    assert open_points(antraege, "ratsversammlung") == [f"Antrag {n}, Punkt 1" for n in order]
+    rows = council_documents.beschlussuebersicht_rows(plan, antraege, "internationaler-ausschuss",
+                                                      D(2021, 1, 14))
+    assert [r[0].split(" ")[0] for r in rows] == order
+    views, _ = antraege_views(plan, PlanHistory(None))
+    assert [v.antrag.nummer for v in views] == order
+    objects = oparl.build(plan, antraege, base_url="https://example.org/oparl",
+                          committed=dt.datetime(2021, 2, 1, tzinfo=dt.UTC), pdfs=[])
+    papers = [o["reference"] for o in objects.values() if o.get("paperType") == "Änderungsantrag"]
+    assert [p.rsplit(" ", 1)[1] for p in papers] == order
+
+
+def test_check_names_punkte_voted_on_that_the_antrag_lacks_as_one_list(tmp_path) -> None:
+    """„Punkte 4 und 5 … vorhanden: 1–3“ (wording.punkte_text), not „Punkt 4, 5 … 1, 2, 3“."""
+    from pipeline.council.antraege import check_antraege, load_antraege
+    from pipeline.diagnostics import Report
+
+    plan_dir = copy_plan("rat", tmp_path)
+    (plan_dir / "antraege").mkdir()
+    vote = ("abstimmungen:\n  - gremium: internationaler-ausschuss\n    datum: 2021-01-14\n"
+            "    punkte: [5, 4]\n    ergebnis: angenommen\n    einstimmig: true\n---\n\nBegr")
+    (plan_dir / "antraege" / "1-gruene.md").write_text(ANTRAG_GRUENE.replace("---\n\nBegr", vote),
+                                                       encoding="utf-8")
+    plan = load_plan(plan_dir)
+    report = Report()
+    check_antraege(plan, load_antraege(plan)[0], {}, report)
+    assert [d.message for d in report.diagnostics if d.field == "abstimmungen[0].punkte"] == [
+        "Punkte 4 und 5 gibt es in diesem Antrag nicht; vorhanden: 1–3"]

@@ -107,3 +107,46 @@ def test_a_body_is_found_by_its_key_or_any_form_of_its_name() -> None:
     # no body, or more than one: the name as given, for the caller's error
     assert manifest.gremium_key("Presse") == "Presse"
     assert manifest.gremium_key("") == ""
+
+
+# The body parser, the redline and the Word round trip read Maßnahme headings through the one
+# rule of plan/body.py; before, the redline took „1.2.3a“ for 1.2.3, „1.2.3:“ without a title
+# for a Maßnahme and „Massnahme 1.2.3“ for none, and a Word draft skipped „1.2.3.4“ and „—“.
+MEASURE_HEADINGS = [
+    ("#### Maßnahme 1.2.3: Titel", "1.2.3"),
+    ("#### Maßnahme 1.2.3: Titel {#m-1-2-3}", "1.2.3"),
+    ("#### Maßnahme 6.1.10: Titel", "6.1.10"),
+    ("#### Maßnahme A.1.2: Titel", "A.1.2"),
+    ("### Maßnahme 1.2.3: Titel", "1.2.3"),  # a near miss: read, and reported by lip check
+    ("#### Maßnahme 1.2.3 – Titel", "1.2.3"),
+    ("#### Maßnahme 1.2.3 — Titel", "1.2.3"),
+    ("#### Maßnahme 1.2.3 Titel", "1.2.3"),
+    ("#### Massnahme 1.2.3: Titel", "1.2.3"),
+    ("#### Maßnahme 1.2.3a: Titel", "1.2.3a"),
+    ("#### Maßnahme 1.2.3.4: Titel", "1.2.3.4"),
+    ("#### Maßnahme x: Titel", "x"),  # lip check: ungültige Nummer
+    ("#### Maßnahme 1.2.3:", None),
+    ("#### Maßnahme: Titel", None),
+    ("#### Maßnahmen", None),
+    ("#### Maßnahmen im Überblick", None),
+    ("## 1.2 Sprachbildung", None),
+]
+
+
+@pytest.mark.parametrize(("line", "number"), MEASURE_HEADINGS)
+def test_body_redline_and_word_read_a_massnahme_heading_alike(line: str, number: str | None) -> None:
+    from pipeline.plan.body import MEASURE_TEXT, parse_body
+    from pipeline.redline.engine import measure_sections
+    from pipeline.word.source import leaves
+
+    above = "## 1.2 Sprachbildung\n\n"
+    text = f"{above}{line}\n\nText.\n"
+    expected = [number] if number else []
+    assert [m.id for m in parse_body(text).measures] == expected
+    assert list(measure_sections(text)) == expected
+    heading = next(leaf for leaf in leaves(text) if len(above) <= leaf.start < len(above) + len(line))
+    assert heading.anchor.startswith("Maßnahme") == bool(number)
+    assert heading.anchor.removeprefix("Maßnahme ") == (number or heading.anchor)
+    draft = MEASURE_TEXT.match(line.lstrip("# "))  # a Word draft's paragraph of that text
+    if draft:
+        assert draft.group("number") == number

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.diagnostics import Report, Severity
-from pipeline.wording import ascii_folded, by_body, counted, in_body, slug
+from pipeline.wording import ascii_folded, by_body, counted, in_body, number_order, numbers_text, slug
 
 
 def test_one_is_singular_every_other_count_plural():
@@ -56,3 +56,31 @@ def test_where_a_body_voted_reads_with_its_article():
     assert in_body("Internationaler Ausschuss") == "im Internationalen Ausschuss"
     assert in_body("Integrationsbeiräte") == "in den Integrationsbeiräten"
     assert in_body("Foo") == "im Gremium Foo"
+
+
+def test_numbers_in_their_natural_order():
+    numbers = ["10", "6.1.10", "2a", "6.1.2", "2", "6.1.1 (bisher 6.1.2)", "1", "6.1.1", "A.1.1"]
+    assert sorted(numbers, key=number_order) == [
+        "1", "2", "2a", "6.1.1", "6.1.1 (bisher 6.1.2)", "6.1.2", "6.1.10", "10", "A.1.1"]
+
+
+def test_ziele_and_massnahmen_of_a_redline_in_the_one_order():
+    """The site's new Ziele and the redline's new Maßnahmen in the same order: the site put
+    „6.1.2a“ before „6.1.2“ (a letter counted as 0)."""
+    from pipeline.commands.site_data import goal_changes
+    from pipeline.plan.model import load_chapter
+    from pipeline.redline.engine import measure_changes, measure_sections
+
+    numbers = ("6.1.10", "6.1.2a", "6.1.2", "6.1.1")
+    body = "".join(f"- **Ziel {n}:** Ziel {n}.\n" for n in numbers) + "\n" + "".join(
+        f"#### Maßnahme {n}: Maßnahme {n}\n\nText {n}.\n\n" for n in numbers)
+    head = '---\nid: teilhabe\nnummer: "6"\ntitel: Teilhabe\nteil: Handlungsfeld\n---\n\n## 6.1 Teil\n\n'
+    old = load_chapter("16-teilhabe.md", head.encode())
+    new = load_chapter("16-teilhabe.md", (head + body).encode())
+    order = ["6.1.1", "6.1.2", "6.1.2a", "6.1.10"]
+    assert goal_changes(old, new)[0] == order
+    assert measure_changes(measure_sections(old.text.body), measure_sections(new.text.body))[0] == order
+
+
+def test_no_numbers_are_no_text():
+    assert numbers_text([]) == "" and numbers_text([3, 1, 2]) == "1–3"

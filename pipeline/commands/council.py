@@ -33,7 +33,7 @@ from pipeline.errors import PipelineError
 from pipeline.files import write_atomic
 from pipeline.plan import MANIFEST_NAME, Plan, frontmatter, load_plan, text_hash
 from pipeline.plan.fassungen import Stimmen, adopted_by, chapter_texts
-from pipeline.wording import counted, punkte_text, slug
+from pipeline.wording import counted, numbers_text, punkte_text, slug
 
 TAG_PREFIX = "fassung/"
 
@@ -363,9 +363,8 @@ def vote(plan_dir: Path, key: str, *, gremium: str, datum: dt.date, punkte: list
     punkte = sorted(set(punkte or [p.nr for p in antrag.punkte]))
     unknown = [n for n in punkte if antrag.punkt(n) is None]
     if unknown:
-        raise CouncilError(f"Punkt {', '.join(map(str, unknown))} gibt es im Änderungsantrag "
-                           f"{antrag.nummer} nicht; vorhanden: "
-                           f"{', '.join(str(p.nr) for p in antrag.punkte)}")
+        raise CouncilError(f"{punkte_text(unknown)} gibt es im Änderungsantrag {antrag.nummer} "
+                           f"nicht; vorhanden: {numbers_text(p.nr for p in antrag.punkte)}")
     if antrag.datum and datum < antrag.datum:
         raise CouncilError(f"Abstimmung am {datum:%d.%m.%Y} liegt vor dem Antrag vom "
                            f"{antrag.datum:%d.%m.%Y}")

@@ -24,7 +24,7 @@ from pipeline.plan.fassungen import beschluss_of
 from pipeline.render import council as render
 from pipeline.render.redline_text import compare_markdown
 from pipeline.review.records import Berichtigung
-from pipeline.wording import by_body, counted
+from pipeline.wording import by_body, counted, number_order, numbers_text
 
 OUT = Path("build") / "rat"
 
@@ -63,7 +63,7 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 def _vote_rows(plan: Plan, antrag: council.Antrag) -> list[list[str]]:
     name = plan.manifest.gremium_name
-    return [[f"{v.datum:%d.%m.%Y}", name(v.gremium), ", ".join(map(str, v.punkte)), v.ergebnis,
+    return [[f"{v.datum:%d.%m.%Y}", name(v.gremium), numbers_text(v.punkte), v.ergebnis,
              v.tally or "–"] for v in antrag.abstimmungen]
 
 
@@ -231,11 +231,6 @@ that wrote the plan (the other council documents carry the Antragsteller or the 
 department)."""
 
 
-def _number_key(text: str) -> tuple:
-    """'2' < '10'; '2a' after '2': Anträge in the order of their numbers."""
-    return tuple((int(p), "") if p.isdigit() else (0, p) for p in re.findall(r"\d+|\D+", text))
-
-
 def beschlussuebersicht_rows(plan: Plan, antraege: list[council.Antrag], gremium: str,
                              datum: dt.date) -> list[list[str]]:
     """The rows of a meeting's Beschlussübersicht [Vorlage, Punkt, Gegenstand, Ergebnis,
@@ -247,7 +242,7 @@ def beschlussuebersicht_rows(plan: Plan, antraege: list[council.Antrag], gremium
             if v.gremium == gremium and v.datum == datum:
                 for n in v.punkte:
                     p = a.punkt(n)
-                    voted.append((_number_key(a.nummer), n, [
+                    voted.append((number_order(a.nummer), n, [
                         f"{a.nummer} ({a.filed_by})", str(n), council.what(p) if p else "",
                         v.ergebnis, v.tally or "–"]))
     rows = [row for _, _, row in sorted(voted, key=lambda x: (x[0], x[1]))]

@@ -15,7 +15,7 @@ from typing import Any
 from pipeline import review
 from pipeline.history import PlanHistory
 from pipeline.plan import Chapter, Manifest
-from pipeline.wording import counted
+from pipeline.wording import counted, number_order
 
 # --- views the pages render ---------------------------------------------------------------
 
@@ -147,16 +147,12 @@ def _ids(one: str, many: str, ids: list[str]) -> str:
     return f"{one if len(ids) == 1 else many}: {', '.join(ids)}" if ids else ""
 
 
-def _number_key(number: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else 0 for p in number.split("."))
-
-
 def goal_changes(old: Chapter | None, new: Chapter | None
                  ) -> tuple[list[str], list[str], list[str]]:
     """(inserted, struck, changed) Ziele between two versions of a chapter, by number."""
     before = {g.number: " ".join(g.text.split()) for g in old.body.goals} if old else {}
     after = {g.number: " ".join(g.text.split()) for g in new.body.goals} if new else {}
-    ordered = lambda ids: sorted(ids, key=_number_key)  # noqa: E731
+    ordered = lambda ids: sorted(ids, key=number_order)  # noqa: E731
     return (ordered(set(after) - set(before)), ordered(set(before) - set(after)),
             ordered(k for k in set(before) & set(after) if before[k] != after[k]))
 

@@ -24,7 +24,7 @@ from pipeline.plan import Chapter, Plan, frontmatter, schema
 from pipeline.plan.body import Reference, parse_body
 from pipeline.plan.fassungen import Stimmen, stimmen_of
 from pipeline.review.records import Berichtigung, berichtigungen_of
-from pipeline.wording import tally, with_article
+from pipeline.wording import number_order, numbers_text, punkte_text, tally, with_article
 
 FOLDER = "antraege"
 """Where the Anträge live, inside the plan folder."""
@@ -248,7 +248,8 @@ def antrag_files(files: Mapping[str, bytes | None]) -> list[str]:
 
 
 def load_antraege(plan: Plan) -> tuple[list[Antrag], list[Diagnostic]]:
-    """Every Antrag of the plan folder, and the problems of files that could not be read."""
+    """Every Antrag of the plan folder in the order of their numbers (`number_order`: 1, 2,
+    2a, 10, whatever the files are called), and the problems of files that could not be read."""
     out: list[Antrag] = []
     unread: list[Diagnostic] = []
     for name in antrag_files(plan.files):
@@ -257,7 +258,7 @@ def load_antraege(plan: Plan) -> tuple[list[Antrag], list[Diagnostic]]:
             out.append(parse_antrag(name, raw if isinstance(raw, bytes) else b""))
         except FrontMatterError as e:
             unread.append(Diagnostic(e.path, e.line, e.field, e.message))
-    return out, unread
+    return sorted(out, key=lambda a: number_order(a.nummer)), unread
 
 
 def find(antraege: list[Antrag], key: str) -> Antrag | None:
@@ -640,8 +641,8 @@ def vote_problems(plan: Plan, a: Antrag, i: int, v: Abstimmung,
     unknown = [n for n in v.punkte if a.punkt(n) is None]
     if unknown:
         report.add(a.path, v.line, f"{where}.punkte",
-                   f"Punkt {', '.join(map(str, unknown))} gibt es in diesem Antrag nicht; "
-                   f"vorhanden: {', '.join(str(p.nr) for p in a.punkte)}")
+                   f"{punkte_text(unknown)} gibt es in diesem Antrag nicht; "
+                   f"vorhanden: {numbers_text(p.nr for p in a.punkte)}")
     if (problem := counts_problem(v.ergebnis, v.dafuer, v.dagegen, v.einstimmig)) is not None:
         report.add(a.path, v.line, f"{where}.ergebnis", problem)
     if (problem := too_many_votes(plan, v.gremium, v.dafuer, v.dagegen, v.enthaltungen)):

@@ -26,7 +26,7 @@ from pipeline.council.antraege import (
 from pipeline.diagnostics import Report
 from pipeline.plan import Plan, frontmatter
 from pipeline.plan.fassungen import Stimmen
-from pipeline.wording import punkte_text
+from pipeline.wording import number_order, punkte_text
 
 
 @dataclass(frozen=True)
@@ -39,15 +39,11 @@ class Adopted:
         return f"Antrag {self.antrag.nummer}, Punkt {self.punkt.nr}"
 
 
-def _number_key(text: str) -> tuple:
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in text.replace("-", ".").split("."))
-
-
 def open_points(antraege: list[Antrag], gremium: str) -> list[str]:
     """The Punkte without a final result in `gremium`, one phrase per Antrag: 'Antrag 1,
     Punkte 1–4', 'Antrag 2, Punkt 3 (vertagt)'."""
     out = []
-    for a in sorted(antraege, key=lambda a: _number_key(a.nummer)):
+    for a in sorted(antraege, key=lambda a: number_order(a.nummer)):
         waiting, postponed = [], []
         for p in a.punkte:
             vote = a.outcome(p.nr, gremium)
@@ -75,7 +71,7 @@ def adopted(antraege: list[Antrag], gremium: str) -> list[Adopted]:
     """Every Punkt whose last vote in `gremium` adopted it, in the order they are applied."""
     out = [Adopted(a, p) for a in antraege for p in a.punkte
            if (v := a.outcome(p.nr, gremium)) is not None and v.ergebnis == "angenommen"]
-    return sorted(out, key=lambda x: (_number_key(x.antrag.nummer), x.punkt.nr))
+    return sorted(out, key=lambda x: (number_order(x.antrag.nummer), x.punkt.nr))
 
 
 class BeschlussConflict(Exception):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pipeline.council.antraege import Antrag, council_bodies
 from pipeline.plan import Plan
 from pipeline.plan.fassungen import beschluss_of
-from pipeline.wording import slug
+from pipeline.wording import number_order, punkte_text, slug
 
 SCHEMA = "https://schema.oparl.org/1.1/"
 
@@ -131,7 +131,7 @@ def build(plan: Plan, antraege: list[Antrag], *, base_url: str, committed: dt.da
     beschluss = _beschluss(plan)
     decided = beschluss_of(plan)
     tally = f" ({decided.stimmen.tally})" if decided is not None and decided.stimmen.tally else ""
-    for a in sorted(antraege, key=lambda a: (len(a.nummer), a.nummer)):
+    for a in sorted(antraege, key=lambda a: number_order(a.nummer)):
         a_url = url("paper", f"{nummer}-antrag-{a.nummer}")
         paper = {"id": a_url, "type": SCHEMA + "Paper", "body": body_url,
                  "name": a.titel or a.label, "reference": f"{nummer} Änderungsantrag {a.nummer}",
@@ -148,8 +148,7 @@ def build(plan: Plan, antraege: list[Antrag], *, base_url: str, committed: dt.da
         for v in a.abstimmungen:
             m = meeting(v.gremium, v.datum, v.sitzung)
             item = agenda_item(m, a_url, a.label, "")
-            outcome = f"Punkt{'e' if len(v.punkte) > 1 else ''} {', '.join(map(str, v.punkte))}: " \
-                      f"{v.ergebnis}" + (f" ({v.tally})" if v.tally else "")
+            outcome = f"{punkte_text(v.punkte)}: {v.ergebnis}" + (f" ({v.tally})" if v.tally else "")
             item["result"] = "; ".join(x for x in (item["result"], outcome) if x)
             key = f"{a_url}|{m['id']}"
             if key in seen:

@@ -34,8 +34,10 @@ try:  # the C++ port of diff-match-patch, where installed (see _counts_in_cpp)
 except ImportError:  # another platform: the Python port, with the same result
     fast_diff = None
 
+from pipeline.plan.body import MEASURE_WORD, heading_measure_number
 from pipeline.plan.gender_star import protect_gender_star
 from pipeline.plan.nesting import Nesting
+from pipeline.wording import number_order
 
 if TYPE_CHECKING:
     from pipeline.plan import Chapter
@@ -63,10 +65,10 @@ _WORD_RE = re.compile(r"\w+(?:[-*'’.,:/]\w+)*|\s+|.", re.UNICODE)
 _HEADING_RE = re.compile(r"(#{1,6})[ \t]")
 """An ATX heading and its level, matched on one line (anything may follow the blank; the
 former pattern spelled out the rest with a lazy `.*?` and took 3 µs a heading)."""
-_MEASURE_RE = re.compile(r"^#{1,6}[ \t]+Maßnahme[ \t]+([0-9A-Z]+(?:\.\d+)+):?")
-_MEASURE_ANYWHERE = re.compile(r"#[ \t]+Maßnahme[ \t]")
-"""What every line of a Maßnahme's heading holds: a text without it has none (1 ms on the
-BGB, against 20 ms to look at each of its lines)."""
+_MEASURE_ANYWHERE = re.compile(r"#[ \t]+" + MEASURE_WORD)
+"""What every line of a Maßnahme's heading holds (`plan.body.heading_measure_number` reads
+it): a text without it has none (1 ms on the BGB, against 20 ms to look at each of its
+lines)."""
 _DEFINITION_RE = re.compile(r"^\[\^?[^\]]+\]:[ \t]")
 _YAML_RE = re.compile(r"\A(?:\ufeff)?---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 
@@ -436,9 +438,8 @@ def split_chunks(md: str) -> tuple[list[_Chunk], list[str]]:
         hm = _HEADING_RE.match(text) if "\n" not in text else None
         if hm:
             chunk.heading = len(hm.group(1))
-            mm = _MEASURE_RE.match(text)
-            if mm:
-                chunk.measure = mm.group(1)
+            if _MEASURE_ANYWHERE.search(text):
+                chunk.measure = heading_measure_number(text) or ""
         out.append(chunk)
     return out, defs
 
@@ -1294,9 +1295,9 @@ def measure_sections(md: str) -> dict[str, tuple[bytes, bytes]]:
         if hm and cur is not None and len(hm.group(1)) <= level:
             out[cur] = digests(cur, buf)
             cur = None
-        mm = _MEASURE_RE.match(line)
-        if mm:
-            cur, level, buf = mm.group(1), len(line) - len(line.lstrip("#")), []
+        number = heading_measure_number(line) if hm and _MEASURE_ANYWHERE.search(line) else None
+        if number:
+            cur, level, buf = number, len(hm.group(1)), []
             buf.append(re.sub(r"\{[^}]*\}\s*$", "", line))
             continue
         if cur is not None:
@@ -1338,9 +1339,7 @@ def _digest(text: str) -> bytes:
 
 
 def _id_sort(ids: Iterable[str]) -> list[str]:
-    def k(s: str):  # "6.1.1 (bisher 6.1.2)" sorts by its number
-        return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in s.split(" ")[0].split(".")]
-    return sorted(ids, key=k)
+    return sorted(ids, key=number_order)  # "6.1.1 (bisher 6.1.2)" by its number
 
 
 SplitSeen = Callable[[Callable[[], str], Callable[[], str]], None]

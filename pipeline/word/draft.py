@@ -12,11 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.plan.body import MEASURE_FIELDS
+from pipeline.plan.body import MEASURE_FIELDS, MEASURE_TEXT, measure_heading
 from pipeline.word.source import ast_text, escape, normal
 
 _SECTION = re.compile(r"^((?:\d+|[A-Z])\.\d+)\.?\s+(\S.*)$")
-_MEASURE = re.compile(r"^Maßnahme\s+((?:\d+|[A-Z])(?:\.\d+){2})\s*[:.–-]?\s*(\S.*)$")
 _GOAL = re.compile(r"^Ziel\s+((?:\d+|[A-Z])(?:\.\d+){2})\s*[:.–-]?\s*(.*)$")
 _FIELD = re.compile(r"^(" + "|".join(MEASURE_FIELDS) + r")\s*[:\t]\s*(\S.*)$")
 _SUBHEADINGS = ("Ausgangslage", "Ziele", "Maßnahmen")
@@ -139,8 +138,8 @@ class _Converter:
     def paragraph(self, text: str, inlines: list, *, heading: bool, in_list: bool) -> None:
         bold = all(i["t"] in ("Strong", "Space", "SoftBreak") for i in inlines) and any(
             i["t"] == "Strong" for i in inlines)
-        if (m := _MEASURE.match(text)) and len(text) < 200:
-            self.add(f"#### Maßnahme {m.group(1)}: {escape(m.group(2))}", text, "heading")
+        if (m := MEASURE_TEXT.match(text)) and len(text) < 200:
+            self.add(measure_heading(m.group("number"), escape(m.group("title"))), text, "heading")
         elif (m := _GOAL.match(text)):
             rest = inline_markdown(inlines)
             rest = re.sub(r"^\**Ziel\s+" + re.escape(m.group(1)) + r"\s*[:.–-]?\**\s*[:.–-]?\s*",

@@ -11,12 +11,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.plan.body import measure_number
+
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*(\{[^}]*\})?[ \t]*#*[ \t]*$")
 _ITEM = re.compile(r"^([ \t]*(?:[-*+]|\d+[.)])[ \t]+)")
 _DEFINITION = re.compile(r"^(:[ \t]+)")
 _FENCE = re.compile(r"^(:::|```|~~~)")
 _SECTION = re.compile(r"^(\d+|[A-Z])\.(\d+)\s")
-_MEASURE = re.compile(r"^Maßnahme\s+(\S+?):")
 _GOAL = re.compile(r"^\*\*Ziel\s+(\S+?):?\*\*")
 
 
@@ -67,8 +68,8 @@ def leaves(body: str) -> list[Leaf]:
                 m = _SECTION.match(text)
                 section = f"Abschnitt {m.group(1)}.{m.group(2)}" if m else ""
                 anchor = section
-            elif (m := _MEASURE.match(text)):
-                anchor = f"Maßnahme {m.group(1)}"
+            elif number := measure_number(level, text):
+                anchor = f"Maßnahme {number}"
             elif level <= 4:
                 anchor = section
             out.append(Leaf(start, start + len(text), "heading", heading.group(1) + " ", anchor))
