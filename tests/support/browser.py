@@ -41,7 +41,8 @@ SPLIT_WORDS = """(selector) => {
     // (Debian's Chromium has no German hyphenation patterns, so it never hyphenates.)
     const split = [];
     for (const cell of document.querySelectorAll(selector)) {
-        if (cell.getBoundingClientRect().width < 2) continue;          // a visually hidden header
+        const hidden = cell.closest('thead, caption') || cell;           // a visually hidden header
+        if (hidden.getBoundingClientRect().width < 2) continue;
         const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
         for (let text = walker.nextNode(); text; text = walker.nextNode()) {
             for (const m of text.data.matchAll(/[^\\s\\-\\u2010-\\u2014\\/]+/g)) {
