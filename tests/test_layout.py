@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from support import SHIPPED_PLAN
-from support.browser import chromium
+from support.browser import SPLIT_WORDS, chromium
 from support.pdf import pdf_text
 
 from pipeline.assemble import assemble, with_drucksache
@@ -273,6 +273,42 @@ def test_html_catalog_fits_a_phone(shipped) -> None:
     assert not found["stacked"], f"Nummern über mehrere Zeilen: {found['stacked'][:5]}"
     assert found["drucksache"]
     assert found["datesStacked"] == 0 and found["historyRight"] <= 390, found  # scrolls inside itself
+
+
+@pytest.mark.browser
+def test_html_tables_keep_their_words_whole_on_a_phone(shipped) -> None:
+    """At 390 px the Kostentabelle split „Haushaltsjah|r“ and „Personalko|sten“, the
+    Maßnahmenkatalog „Migrant*innenselbstorganisat|ionen“: cells let a column shrink below
+    its longest word (`overflow-wrap: anywhere`). Now no cell splits a word, the Kostentabelle
+    and the catalog fit the window (each row reflowed), and the page does not scroll sideways;
+    at 1,280 px the Kostentabelle is a table of four columns again."""
+    found = {}
+    with chromium() as browser:
+        for width in (390, 1280):
+            page = browser.new_page(viewport={"width": width, "height": 800})
+            page.goto(shipped["html"].as_uri())
+            found[width] = page.evaluate("""() => {
+              const costs = document.querySelector('#kostentabelle table');
+              const cells = [...costs.querySelectorAll('th, td')];
+              const styles = cells.map(c => getComputedStyle(c));
+              const catalog = [...document.querySelectorAll('#anhang-massnahmenkatalog table')];
+              const heads = [...costs.querySelectorAll('thead th')].map(th => th.getBoundingClientRect());
+              return {scroll: document.documentElement.scrollWidth,
+                      wraps: [...new Set(styles.map(s => s.overflowWrap + ' ' + s.wordBreak))],
+                      costs: [costs.scrollWidth, costs.clientWidth],
+                      costsRight: costs.getBoundingClientRect().right,
+                      catalog: catalog.map(t => t.scrollWidth - t.clientWidth),
+                      headsInOneRow: new Set(heads.map(r => Math.round(r.top))).size === 1};
+            }""")
+            found[width]["split"] = page.evaluate(SPLIT_WORDS, "main th, main td")
+            page.close()
+    phone, wide = found[390], found[1280]
+    assert phone["split"] == [] and wide["split"] == [], (phone["split"][:20], wide["split"][:20])
+    assert phone["scroll"] <= 390, phone
+    assert all("anywhere" not in w and "break-all" not in w for w in phone["wraps"]), phone["wraps"]
+    assert phone["costs"][0] <= phone["costs"][1] and phone["costsRight"] <= 390, phone
+    assert len(phone["catalog"]) >= 6 and max(phone["catalog"]) <= 0, phone["catalog"]
+    assert not phone["headsInOneRow"] and wide["headsInOneRow"], (phone, wide)
 
 
 @pytest.mark.browser

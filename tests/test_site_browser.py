@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from support import site_history
-from support.browser import AXE, chromium, needs_chromium
+from support.browser import AXE, SPLIT_WORDS, chromium, needs_chromium
 
 pytest.importorskip("playwright.sync_api", reason="playwright nicht installiert")
 
@@ -363,3 +363,26 @@ def test_a_table_in_a_synopse_column_keeps_its_own_columns(browser, tmp_path, wi
     assert found["displays"] == ["table-cell"] and found["labels"] == []
     assert len(found["widths"]) == 3
     assert min(found["widths"]) > found["column"] / 6, found
+
+
+@pytest.mark.parametrize("width", [320, 390, 1210, 1280])
+def test_table_cells_keep_their_words_whole(shipped_site, browser, width):
+    """The shipped plan's Maßnahmen split „Migrant*innenselbstorganisatio|nen“ at 1,280 px
+    and in the phone's cards, the start page „Gleichstellungsbeauftrag|te“, a chapter's table
+    „übergegang|en“ at 390 px: cells let a column shrink below its longest word. Now no cell
+    splits a word, and no page is wider than the window (a chapter's table too wide for a
+    phone scrolls inside itself; at 320 px „(Delegiertenkonferenz)“ and the state „nach
+    Annahme geändert“ pushed the start page sideways)."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    split, too_wide = {}, {}
+    for name in ("index.html", "massnahmen.html", "rahmenbedingungen.html", "verwaltung.html"):
+        page.goto(url(shipped_site, name))
+        if words := page.evaluate(SPLIT_WORDS, "th, td"):
+            split[name] = words
+        overflow = page.evaluate("document.documentElement.scrollWidth - "
+                                 "document.documentElement.clientWidth")
+        if overflow > 0:
+            too_wide[name] = overflow
+    context.close()
+    assert split == {} and too_wide == {}, (split, too_wide)

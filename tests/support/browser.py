@@ -33,3 +33,28 @@ def chromium() -> Iterator:
             yield browser
         finally:
             browser.close()
+
+
+SPLIT_WORDS = """(selector) => {
+    // Words of the visible cells matched by `selector` whose letters stand on more than one
+    // line: split inside the word. A break after a hyphen or a slash is a break between words.
+    // (Debian's Chromium has no German hyphenation patterns, so it never hyphenates.)
+    const split = [];
+    for (const cell of document.querySelectorAll(selector)) {
+        const hidden = cell.closest('thead, caption') || cell;           // a visually hidden header
+        if (hidden.getBoundingClientRect().width < 2) continue;
+        const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+        for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+            for (const m of text.data.matchAll(/[^\\s\\-\\u2010-\\u2014\\/]+/g)) {
+                const range = document.createRange();
+                range.setStart(text, m.index);
+                range.setEnd(text, m.index + m[0].length);
+                const tops = new Set([...range.getClientRects()].filter(r => r.width > 0)
+                                     .map(r => Math.round(r.top)));
+                if (tops.size > 1) split.push(m[0]);
+            }
+        }
+    }
+    return split;
+}"""
+"""JavaScript for page.evaluate(SPLIT_WORDS, selector): the words split across lines."""
