@@ -151,8 +151,8 @@ _STEP_ORDER = {"Drucksache": 0, "Abstimmung": 1, "Berichtigung": 2, "Beschluss":
 
 def drucksache_step(plan: Plan, entries: list[dict]) -> CouncilStep | None:
     """The Drucksache going to the bodies of its Beratungsfolge (plan/lip.yaml `drucksache`),
-    once the council has taken it up: an Änderungsantrag or a Beschluss is recorded (before,
-    its date is the one it is planned for)."""
+    once the council has taken it up: a vote on an Änderungsantrag or the Beschluss is
+    recorded (`entries`: `council_entries`); before, its date is the one it is planned for."""
     from pipeline.dates import as_date
 
     ds = plan.manifest.get("drucksache") if plan.manifest else None
