@@ -527,8 +527,9 @@ def status_command(plan_dir: Path, as_json: bool) -> None:
     hat (mit Wortzahlen); darunter die Vorschläge aus Word (lip word-import), die noch nicht
     übernommen sind; einer, der sich nicht mehr ohne Konflikt mit git merge übernehmen lässt,
     heißt „veraltet“ und nennt die Absätze und den Weg, der geht. Eine Datei, die sich nicht
-    lesen lässt, steht als „nicht lesbar“ an ihrem Platz (Exit-Code 1). Farben nur im
-    Terminal (NO_COLOR schaltet sie ab).
+    lesen lässt, steht als „nicht lesbar“ an ihrem Platz (Exit-Code 1). Nach dem Beschluss
+    nennt die erste Zeile auch die Stimmen dazu. Farben nur im Terminal (NO_COLOR schaltet
+    sie ab).
 
     \b
     Beispiel:
@@ -637,6 +638,10 @@ def _print_proposals(proposals: list) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Verlauf als JSON auf die Standardausgabe.")
 def verlauf_command(kapitel: str, plan_dir: Path, as_json: bool) -> None:
     """Verlauf eines Kapitels: Textänderungen (aus git), Vorlagen, Entscheidungen, Stellungnahmen.
+
+    Dazu die Schritte im Rat, wie die Seite des Kapitels sie zeigt: die Drucksache an die
+    Gremien, die Abstimmungen über Punkte, die das Kapitel betreffen, und der Beschluss mit
+    seinen Stimmen und den Punkten, die das Kapitel geändert haben.
 
     Ebenso der Verlauf eines Änderungsantrags: Antrag, Abstimmungen, Berichtigungen, Beschluss.
 

@@ -366,7 +366,9 @@ def test_after_the_beschluss_status_shows_the_adopted_text_as_beschlossen(repo) 
     assert bildung.geaendert_durch == ["Änderungsantrag 1, Punkte 1 und 2",
                                        "Änderungsantrag 2, Punkt 1"]
     assert bildung.beschluss == {"gremium": "ratsversammlung", "gremium_name": "Ratsversammlung",
-                                 "datum": "2021-01-28", "fassung": "Beschlossene Fassung"}
+                                 "datum": "2021-01-28", "fassung": "Beschlossene Fassung",
+                                 "einstimmig": False, "dafuer": None, "dagegen": None,
+                                 "enthaltungen": None, "stimmen": ""}  # no counts given
     assert bildung.endgueltig and not bildung.seit_entscheidung_geaendert
     # the JSON agrees with the text: its state is beschlossen, its reference a commit
     assert haltung.status == bildung.status == "beschlossen"

@@ -4,7 +4,12 @@ plan with two Anträge, votes in two bodies and the Beschluss (support/council_h
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from support import council_history
@@ -151,3 +156,93 @@ def test_antraege_page_fits_the_window_and_passes_axe(council_site, width):
                     {resultTypes: ['violations']})).violations
                     .filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id)""")
                 assert found == [], (name, width, found)
+
+
+# --- the same council steps in the terminal: `lip verlauf` and `lip status` -------------------
+
+
+def _lip(plan_dir, *args: str) -> subprocess.CompletedProcess:
+    """`lip ARGS` of this checkout, run in the plan's repository."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+           "NO_COLOR": "1"}
+    done = subprocess.run([sys.executable, "-m", "pipeline", *args, "--plan", str(plan_dir)],
+                          capture_output=True, text=True, cwd=plan_dir.parent, env=env)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def _council_plan(result: site.SiteResult) -> Path:
+    return result.out_dir.parent / "repo" / "plan"
+
+
+COUNCIL_KINDS = ("Drucksache", "Abstimmung", "Beschluss")
+
+
+def _site_council_steps(result: site.SiteResult, name: str) -> list[str]:
+    """The council's steps of a chapter page's Beratungsverlauf, each as its plain text."""
+    text = (result.out_dir / name).read_text(encoding="utf-8")
+    items = re.findall(r'<li class="rat">(.*?)</li>', text, re.S)
+    return [Page(item.replace("><", "> <")).plain for item in items]
+
+
+def test_lip_verlauf_shows_the_councils_steps_of_the_chapter_page(council_site):
+    """A clerk asking what happened to Bildung sees in the terminal what its page shows: the
+    Drucksache going to the bodies, the votes on the Punkte touching it, the Beschluss with
+    its vote and the Punkte that changed it; in date order and in the same words."""
+    from pipeline.dates import german_date_long
+
+    plan_dir = _council_plan(council_site)
+    data = json.loads(_lip(plan_dir, "verlauf", "bildung", "--json").stdout)
+    steps = [e for e in data["verlauf"] if e["art"] in COUNCIL_KINDS]
+    dates = [e["datum"] for e in data["verlauf"]]
+    assert dates == sorted(dates)
+    assert [e["art"] for e in steps] == ["Drucksache"] + ["Abstimmung"] * 8 + ["Beschluss"]
+    assert steps[0]["text"] == ("0001/2020 eingebracht: in den Internationalen Ausschuss, in "
+                                "die Ratsversammlung")
+    assert steps[1] == {"datum": "2021-01-14", "art": "Abstimmung", "commit": "", "details": [],
+                        "text": "im Internationalen Ausschuss: Änderungsantrag 1, Punkt 1 "
+                                "(Maßnahme 1.1.1 ändern, Fraktion Bündnis 90/Die Grünen): "
+                                "angenommen (8 dafür – 3 dagegen)"}
+    assert steps[-1] == {
+        "datum": "2021-01-28", "art": "Beschluss", "commit": "",
+        "text": "der Ratsversammlung: gesamter Plan beschlossen (52 dafür – 10 dagegen – "
+                "3 Enthaltungen), Fassung „Beschlossene Fassung“",
+        "details": ["1 Bildung: beschlossen, geändert durch Änderungsantrag 1, Punkte 1 und 2; "
+                    "Änderungsantrag 2, Punkt 1"]}
+    # the same steps as the chapter page, in the same order and words
+    assert [f"{german_date_long(e['datum'])} {e['art']} {' '.join([e['text'], *e['details']])}"
+            for e in steps] == _site_council_steps(council_site, "bildung.html")
+    shown = _lip(plan_dir, "verlauf", "bildung").stdout.splitlines()
+    council = [line for line in shown if line[:2].isdigit() and line.split()[1] in COUNCIL_KINDS]
+    assert [line.split()[0] for line in council] == [
+        "01.12.2020", *["14.01.2021"] * 4, *["28.01.2021"] * 5]
+    assert council[-1].endswith("(52 dafür – 10 dagegen – 3 Enthaltungen), Fassung "
+                                "„Beschlossene Fassung“")
+    assert shown[shown.index(council[-1]) + 1].strip() == steps[-1]["details"][0]
+
+
+def test_lip_verlauf_of_an_unchanged_chapter_shows_the_beschluss_alone(council_site):
+    plan_dir = _council_plan(council_site)
+    data = json.loads(_lip(plan_dir, "verlauf", "haltung", "--json").stdout)
+    steps = [e for e in data["verlauf"] if e["art"] in COUNCIL_KINDS]
+    assert [e["art"] for e in steps] == ["Drucksache", "Beschluss"]
+    assert steps[-1]["details"] == [] and "(52 dafür – 10 dagegen – 3 Enthaltungen)" in \
+        steps[-1]["text"]
+    site_steps = _site_council_steps(council_site, "haltung.html")
+    assert len(site_steps) == 2 and site_steps[-1].startswith("28. Januar 2021 Beschluss der "
+                                                              "Ratsversammlung: gesamter Plan")
+
+
+def test_lip_status_gives_the_beschluss_with_its_vote(council_site):
+    plan_dir = _council_plan(council_site)
+    rows = json.loads(_lip(plan_dir, "status", "--json").stdout)["kapitel"]
+    for row in rows:
+        assert row["stand"].startswith("beschlossen (Ratsversammlung, 28.01.2021)")
+        assert row["beschluss"] == {
+            "gremium": "ratsversammlung", "gremium_name": "Ratsversammlung",
+            "datum": "2021-01-28", "fassung": "Beschlossene Fassung", "einstimmig": False,
+            "dafuer": 52, "dagegen": 10, "enthaltungen": 3,
+            "stimmen": "52 dafür – 10 dagegen – 3 Enthaltungen"}
+    shown = _lip(plan_dir, "status").stdout
+    assert shown.startswith("Stand der Beratung: 2 Kapitel, 2 beschlossen (Ratsversammlung, "
+                            "28.01.2021, 52 dafür – 10 dagegen – 3 Enthaltungen)\n")

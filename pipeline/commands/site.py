@@ -43,7 +43,7 @@ from pipeline.render.pages import render as render_page
 from pipeline.render.reader import PLAN_READER
 from pipeline.render.redline import synopse_fragment
 from pipeline.render.tools import cores, pandoc_identity, run_pandoc_pool
-from pipeline.wording import counted, describe_origin, in_body, noun
+from pipeline.wording import counted, describe_origin, noun
 
 log = logging.getLogger(__name__)
 
@@ -432,7 +432,7 @@ def timeline(chapter: Chapter, plan: Plan, versions: site_data.VersionNames,
     items += [{"kind": "problem", "date": bad.written_date or "–", "what":
                _UNREADABLE[bad.list_name], "message": bad.message, "git": []}
               for bad in records.problems]
-    items += sorted(council_items, key=lambda item: str(iso_date(item["date"])))
+    items += council_items  # by date (`council.beratung.chapter_steps`)
     return render_page("site/verlauf.html", items=items)
 
 
@@ -629,27 +629,29 @@ def punkt_anchor(a: site_data.AntragView, p: site_data.PunktView) -> str:
     return f"{a.anchor}-punkt-{p.nr}"
 
 
-def council_items_for(chapter: Chapter, antraege: list[site_data.AntragView],
-                      entries: list[dict]) -> list[dict]:
-    """The council's steps concerning `chapter` for its Beratungsverlauf: every vote on a
-    Punkt that acts on it (and every Berichtigung of the votes of its Antrag), and every
-    Beschluss of the whole plan."""
+def council_items_for(plan: Plan, chapter: Chapter, antraege: list[site_data.AntragView],
+                      entries: list[dict], state: review.ChapterState | None) -> list[dict]:
+    """The council's steps concerning `chapter` for its Beratungsverlauf
+    (`council.beratung.chapter_steps`, the steps `lip verlauf` shows): the Drucksache going to
+    the bodies, every vote on a Punkt that acts on it (linked to the Punkt), every
+    Berichtigung of the votes of its Antrag, and the Beschluss with the Punkte that changed
+    the chapter."""
+    from pipeline.council.beratung import chapter_steps
+
+    anchors = {a.antrag.nummer: a for a in antraege}
+    punkt_chapter = {(a.antrag.nummer, p.nr): p.chapter_id for a in antraege for p in a.punkte}
     out: list[dict] = []
-    for a in antraege:
-        for p in a.punkte:
-            if p.chapter_id != chapter.id:
-                continue
-            out += [{"kind": "rat", "date": v.datum, "vote": v, "gremium": gremium,
-                     "where": in_body(gremium),
-                     "href": f"{ANTRAEGE_PAGE}#{punkt_anchor(a, p)}", "nummer": a.antrag.nummer,
-                     "nr": p.nr, "what": p.what, "filed_by": a.antrag.filed_by, "git": []}
-                    for gremium, v in p.votes]
-        if any(p.chapter_id == chapter.id for p in a.punkte):  # its votes' corrections too
-            out += [{"kind": "berichtigung", "date": b.datum, "git": [], "council": True,
-                     "zeile": f"{a.antrag.label}, {b.zeile}"} for b in a.antrag.berichtigungen]
-    out += [{"kind": "rat", "date": e["datum"], "vote": None, "gremium": e["gremium"],
-             "kapitel": e["kapitel"], "ergebnis": e["ergebnis"], "fassung": e["fassung"], "git": []}
-            for e in entries if e["art"] == "Beschluss"]
+    for step in chapter_steps(plan, chapter, [a.antrag for a in antraege], punkt_chapter,
+                              entries, state):
+        item = {"kind": "rat", "date": step.datum, "step": step, "git": []}
+        if step.art == "Berichtigung":
+            item = {"kind": "berichtigung", "date": step.datum, "git": [], "council": True,
+                    "zeile": step.text}
+        elif step.vote is not None and step.antrag is not None:
+            view = anchors[step.antrag.nummer]
+            punkt = next(p for p in view.punkte if p.nr == step.punkt)
+            item["href"] = f"{ANTRAEGE_PAGE}#{punkt_anchor(view, punkt)}"
+        out.append(item)
     return out
 
 
@@ -853,7 +855,7 @@ def build_site(plan: Plan, out_dir: Path, *, plan_dir: Path | None = None, repo:
     for p in pages:
         title = f"{p.chapter.number} {p.chapter.title}"
         files[p.page] = page(title, chapter_page(p, plan, versions, council_items_for(
-            p.chapter, antraege, entries)), layout="chapter")
+            plan, p.chapter, antraege, entries, states[p.chapter.filename])), layout="chapter")
         for c in p.comparisons:
             files[c.changes_page] = page(f"Änderungen {c.since}: {title}",
                                          redline_page_html(p, c))

@@ -367,6 +367,7 @@ def antraege_views(plan: Any, history: PlanHistory, plan_dir: Any = None
     """Every Änderungsantrag of the plan with its Punkte, votes and the wording each Punkt
     proposes against the Fassung it refers to; and German notes on what could not be read."""
     from pipeline.council import antraege as council
+    from pipeline.council.beratung import punkt_chapter_id
     from pipeline.council.beschluss import passage_replacement, replacement
     from pipeline.errors import PipelineError
     from pipeline.render.redline_text import compare_markdown
@@ -392,8 +393,7 @@ def antraege_views(plan: Any, history: PlanHistory, plan_dir: Any = None
         base = at_fassung.get(a.fassung)
         view = AntragView(a, f"antrag-{council.file_key(a.nummer)}", name(a.gremium))
         for p in a.punkte:
-            span = council.punkt_span(base, p) if base is not None else None
-            pv = PunktView(p.nr, council.what(p), span[0].id if span else "",
+            pv = PunktView(p.nr, council.what(p), punkt_chapter_id(base, p),
                            [(name(v.gremium), v) for v in a.abstimmungen if p.nr in v.punkte])
             old = council.punkt_text(base, p) if base is not None else None
             if base is None:

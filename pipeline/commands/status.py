@@ -58,8 +58,9 @@ class StatusRow:
     endgueltig: bool
     probleme: list[str]
     beschluss: dict | None = None
-    """The council's Beschluss on exactly this text ({gremium, gremium_name, datum, fassung}),
-    or None."""
+    """The council's Beschluss on exactly this text ({gremium, gremium_name, datum, fassung,
+    einstimmig, dafuer, dagegen, enthaltungen, stimmen: '52 dafür – 10 dagegen – 3
+    Enthaltungen'}), or None."""
     geaendert_durch: list[str] = field(default_factory=list)
     """The adopted Punkte that changed the chapter: 'Änderungsantrag 1, Punkte 1 und 2'."""
     geaendert_seit: dict | None = None
@@ -132,7 +133,8 @@ class Status:
     @property
     def summary(self) -> str:
         """'13 Kapitel, 12 in der jetzigen Fassung angenommen'; after the council's Beschluss
-        '13 Kapitel, 13 beschlossen (Ratsversammlung, 25.02.2021)'; chapters that could not be
+        '13 Kapitel, 13 beschlossen (Ratsversammlung, 25.02.2021, 52 dafür – 10 dagegen)', with
+        the vote when `lip beschluss` was given it; chapters that could not be
         read are counted and named: '13 Kapitel, 11 in der jetzigen Fassung angenommen, 1 nicht
         lesbar'."""
         return f"{len(self.rows)} Kapitel, {final_count(self.rows)}"
@@ -140,8 +142,9 @@ class Status:
 
 def final_count(rows: list[StatusRow], *, short: bool = False) -> str:
     """How many of `rows` are final, in the words of their state: „12 in der jetzigen Fassung
-    angenommen“ (short: „12 von 13 angenommen“), „13 beschlossen (Ratsversammlung, 25.02.2021)“
-    (short: „6 von 6 beschlossen“), or both where a text changed after the Beschluss; rows
+    angenommen“ (short: „12 von 13 angenommen“), „13 beschlossen (Ratsversammlung, 25.02.2021,
+    einstimmig)“ with the vote where `lip beschluss` recorded it (short: „6 von 6
+    beschlossen“), or both where a text changed after the Beschluss; rows
     that could not be read are named last („…, 1 nicht lesbar“)."""
     adopted = [r for r in rows if r.beschluss]
     accepted = sum(r.endgueltig for r in rows) - len(adopted)
@@ -153,7 +156,8 @@ def final_count(rows: list[StatusRow], *, short: bool = False) -> str:
     if not adopted:
         return f"{accepted} in der jetzigen Fassung angenommen{more}"
     b = adopted[0].beschluss
-    text = f"{len(adopted)} beschlossen ({b['gremium_name']}, {german_date(b['datum'])})"
+    vote = f", {b['stimmen']}" if b.get("stimmen") else ""
+    text = f"{len(adopted)} beschlossen ({b['gremium_name']}, {german_date(b['datum'])}{vote})"
     return text + (f", {accepted} in der jetzigen Fassung angenommen" if accepted else "") + more
 
 
@@ -236,8 +240,14 @@ def open_proposals(repo: Any, prefix: str) -> list[ProposalRow]:
 
 
 def _beschluss(b: Beschluss | None) -> dict | None:
-    return None if b is None else {"gremium": b.gremium, "gremium_name": b.gremium_name,
-                                   "datum": b.datum.isoformat(), "fassung": b.fassung}
+    """The Beschluss with the vote on the Drucksache as `lip beschluss` kept it (the counts
+    the Beschlussübersicht shows; None and '' where none were given)."""
+    if b is None:
+        return None
+    return {"gremium": b.gremium, "gremium_name": b.gremium_name, "datum": b.datum.isoformat(),
+            "fassung": b.fassung, "einstimmig": b.stimmen.einstimmig, "dafuer": b.stimmen.dafuer,
+            "dagegen": b.stimmen.dagegen, "enthaltungen": b.stimmen.enthaltungen,
+            "stimmen": b.stimmen.tally}
 
 
 def _conflicts(repo: Any, proposal: history.Proposal, prefix: str

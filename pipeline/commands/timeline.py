@@ -13,7 +13,8 @@ from pipeline.errors import PipelineError
 
 if TYPE_CHECKING:
     from pipeline.council.antraege import Antrag
-from pipeline.plan import Plan, frontmatter, load_plan
+    from pipeline.council.beratung import CouncilStep
+from pipeline.plan import Chapter, Plan, frontmatter, load_plan
 from pipeline.plan.model import text_hash
 
 
@@ -24,8 +25,9 @@ class TimelineEntry:
     datum: dt.date
     art: str
     """'Textänderung', 'Vorlage', 'Entscheidung', 'Stellungnahme', 'Vorgabe erledigt',
-    'Berichtigung'; of an Änderungsantrag: 'Antrag', 'Abstimmung', 'Berichtigung',
-    'Beschluss'."""
+    'Berichtigung', and the council's steps (`council.beratung.CouncilStep`: 'Drucksache',
+    'Abstimmung', 'Berichtigung', 'Beschluss'); of an Änderungsantrag: 'Antrag',
+    'Abstimmung', 'Berichtigung', 'Beschluss'."""
     text: str
     commit: str = ""
     details: tuple[str, ...] = ()
@@ -40,8 +42,8 @@ PROGRAM_CHANGE = "Text bei einer Programmänderung mitgeändert (keine redaktion
 the plan folder: the work of developers, whose (English) commit message is not for reviewers."""
 
 _KIND_ORDER = {"Textänderung": 0, "Antrag": 0, "Vorgabe erledigt": 1, "Vorlage": 2,
-               "Stellungnahme": 3, "Entscheidung": 4, "Abstimmung": 4, "Berichtigung": 5,
-               "Beschluss": 6}
+               "Drucksache": 2, "Stellungnahme": 3, "Entscheidung": 4, "Abstimmung": 4,
+               "Berichtigung": 5, "Beschluss": 6}
 
 
 def history_of(plan_dir: Path, key: str) -> tuple[str, str, list[TimelineEntry]]:
@@ -147,7 +149,35 @@ def timeline(plan_dir: Path, key: str) -> tuple[str, list[TimelineEntry]]:
                                            f"{gremium(st.gremium)} ({st.art or 'Stellungnahme'})",
                                            fassung(st), (body,))))
     entries += [TimelineEntry(b.datum, "Berichtigung", b.zeile) for b in records.berichtigungen]
+    entries += [TimelineEntry(s.datum, s.art, s.text, "", s.details)
+                for s in council_steps(plan_dir, plan, chapter)]
     return name, in_order(entries, place)
+
+
+def council_steps(plan_dir: Path, plan: Plan, chapter: Chapter) -> list[CouncilStep]:
+    """The council's steps concerning `chapter`, as its page on the site shows them
+    (`council.beratung.chapter_steps`): the Punkte are placed in the plan at the Fassung
+    their Antrag refers to, the Beschluss's changes read from `commands.stand.chapter_states`.
+    Records that cannot be read are left out (`lip check` names them)."""
+    from pipeline.commands.fassungen import plans_at_fassungen, resolved_antraege
+    from pipeline.commands.stand import chapter_states
+    from pipeline.council.antraege import load_antraege
+    from pipeline.council.beratung import chapter_steps, council_entries, punkt_chapters
+
+    if plan.manifest is None:
+        return []
+    antraege, _ = load_antraege(plan)
+    try:
+        entries = council_entries(plan)
+    except (ValueError, TypeError):  # a hand-written date lip check reports, as on the site
+        entries = []
+    if not antraege and not entries:
+        return []
+    at_fassung = plans_at_fassungen(plan_dir, plan) if antraege else {}
+    if any(p.zeilen for a in antraege for p in a.punkte):
+        antraege, _ = resolved_antraege(plan_dir, antraege, plan, at_fassung)
+    return chapter_steps(plan, chapter, antraege, punkt_chapters(antraege, at_fassung), entries,
+                         chapter_states(plan)[chapter.filename])
 
 
 def in_order(entries: list[TimelineEntry], place: dict[int, int]) -> list[TimelineEntry]:
