@@ -92,14 +92,16 @@ _GENDER = (("ausschuss", "m"), ("tisch", "m"), ("rat", "m"), ("vorstand", "m"),
            ("beauftragte", "f"), ("öffentlichkeit", "f"), ("konferenz", "f"), ("vertretung", "f"),
            ("kommission", "f"))
 _ARTICLES = {("m", "nom"): "der", ("f", "nom"): "die", ("pl", "nom"): "die",
-             ("m", "dat"): "dem", ("f", "dat"): "der", ("pl", "dat"): "den"}
+             ("m", "dat"): "dem", ("f", "dat"): "der", ("pl", "dat"): "den",
+             ("m", "gen"): "des", ("f", "gen"): "der", ("pl", "gen"): "der"}
 
 
 def with_article(name: str, case: str = "nom", *, capital: bool = False) -> str:
     """A body's name with its definite article, in the nominative ('nom': „der Internationale
-    Ausschuss“, „die Ratsversammlung“) or the dative ('dat': „dem Internationalen Ausschuss“,
-    „den Stadtbezirksräten 01–13“), the words before its noun declined to match; `name` as it
-    is where its noun is not known."""
+    Ausschuss“, „die Ratsversammlung“), the dative ('dat': „dem Internationalen Ausschuss“,
+    „den Stadtbezirksräten 01–13“) or the genitive ('gen': „des Internationalen
+    Ausschusses“), the words before its noun declined to match; `name` as it is where its
+    noun is not known."""
     words = name.split(" ")
     endings = sorted(_GENDER, key=lambda e: -len(e[0]))
     found = next(((i, g) for i, word in enumerate(words) for ending, g in endings
@@ -114,6 +116,10 @@ def with_article(name: str, case: str = "nom", *, capital: bool = False) -> str:
     if case == "dat" and (gender == "pl" and not words[at].endswith(("n", "s"))
                           or words[at].endswith("beauftragte")):
         words[at] += "n"
+    if case == "gen" and words[at].endswith("beauftragte"):
+        words[at] += "n"
+    elif case == "gen" and gender == "m":  # „des Ausschusses“, „des Runden Tisches“, „des Rats“
+        words[at] += "es" if words[at].endswith(("s", "ß", "x", "z", "sch")) else "s"
     article = _ARTICLES[(gender, case)]
     return f"{article.capitalize() if capital else article} {' '.join(words)}"
 
@@ -124,6 +130,13 @@ def by_body(name: str) -> str:
     „vom Runden Tisch für …“ (`with_article` in the dative)."""
     named = with_article(name, "dat")
     return "vom " + named[4:] if named.startswith("dem ") else f"von {named}"
+
+
+def of_body(name: str) -> str:
+    """Whose something is, in the genitive: „der Ratsversammlung“, „des Internationalen
+    Ausschusses“; „des Gremiums …“ for a name whose noun is not known."""
+    named = with_article(name, "gen")
+    return f"des Gremiums {name}" if named == name else named
 
 
 def in_body(name: str) -> str:

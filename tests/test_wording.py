@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from pipeline.diagnostics import Report, Severity
-from pipeline.wording import ascii_folded, by_body, counted, in_body, number_order, numbers_text, slug
+from pipeline.wording import (
+    ascii_folded,
+    by_body,
+    counted,
+    in_body,
+    number_order,
+    numbers_text,
+    of_body,
+    slug,
+)
 
 
 def test_one_is_singular_every_other_count_plural():
@@ -56,6 +65,19 @@ def test_where_a_body_voted_reads_with_its_article():
     assert in_body("Internationaler Ausschuss") == "im Internationalen Ausschuss"
     assert in_body("Integrationsbeiräte") == "in den Integrationsbeiräten"
     assert in_body("Foo") == "im Gremium Foo"
+
+
+def test_whose_decision_reads_in_the_genitive():
+    """„Beschluss der Internationaler Ausschuss“ had been written for every body but a feminine
+    one."""
+    assert of_body("Ratsversammlung") == "der Ratsversammlung"
+    assert of_body("Internationaler Ausschuss") == "des Internationalen Ausschusses"
+    assert of_body("Runder Tisch für Gleichberechtigung und gegen Rassismus (RTGS)") == \
+        "des Runden Tisches für Gleichberechtigung und gegen Rassismus (RTGS)"
+    assert of_body("Stadtbezirksrat Mitte") == "des Stadtbezirksrats Mitte"
+    assert of_body("Integrationsbeiräte") == "der Integrationsbeiräte"
+    assert of_body("Gleichstellungsbeauftragte") == "der Gleichstellungsbeauftragten"
+    assert of_body("Foo") == "des Gremiums Foo"
 
 
 def test_numbers_in_their_natural_order():

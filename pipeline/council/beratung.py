@@ -22,7 +22,7 @@ from pipeline.council.antraege import (
 )
 from pipeline.plan import Chapter, Plan
 from pipeline.plan.fassungen import stimmen_of
-from pipeline.wording import in_body, punkte_text
+from pipeline.wording import in_body, of_body, punkte_text
 
 if TYPE_CHECKING:
     from pipeline.review import ChapterState
@@ -202,7 +202,7 @@ def chapter_steps(plan: Plan, chapter: Chapter, antraege: list[Antrag],
             adopted = state is not None and state.beschluss is not None \
                 and state.beschluss.fassung == e["fassung"]
             out.append(CouncilStep(
-                e["datum"], "Beschluss", f"der {e['gremium']}: {e['kapitel']} {e['ergebnis']}, "
+                e["datum"], "Beschluss", f"{of_body(e['gremium'])}: {e['kapitel']} {e['ergebnis']}, "
                 f"Fassung „{e['fassung']}“", (amended,) if amended and adopted else ()))
     order = {id(s): i for i, s in enumerate(out)}
     return sorted(out, key=lambda s: (s.datum, _STEP_ORDER[s.art], order[id(s)]))
