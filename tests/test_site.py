@@ -871,14 +871,14 @@ def test_changes_since_the_vorlage_have_their_own_page(mini, tmp_path, monkeypat
     name = "haltung-aenderungen-seit-vorlage.html"
     text = (site_dir / name).read_text(encoding="utf-8")
     heading = re.search(r"<h1[^>]*>(.*?)</h1>", text, re.S).group(1)
-    assert heading == "Änderungen an Kapitel A Haltung der Stadt seit der Vorlage vom 10.07.2020"
+    assert heading == "Änderungen an Kapitel A Haltung der Stadt seit der Vorlage vom 10. Juli 2020"
     assert re.search(r'<p class="summary">([^<]*)</p>', text).group(1).startswith(words + ".")
     inserted = " ".join(re.findall(r"<ins>(.*?)</ins>", text, re.S))
     assert "Hannover" in inserted and "einklagbares" not in inserted  # that was in the Vorlage
     # the decision's page counts more (the revision before the Vorlage too): another page
     decided = Page((site_dir / "haltung-aenderungen.html").read_text(encoding="utf-8")).plain
     assert words not in decided
-    link = f'<a href="{name}">Änderungen seit der Vorlage vom 10.07.2020 ansehen</a>'
+    link = f'<a href="{name}">Änderungen seit der Vorlage vom 10. Juli 2020 ansehen</a>'
     index = (site_dir / "index.html").read_text(encoding="utf-8")
     assert f"ja, seit der Vorlage am 10.07.2020 geändert: {words} – {link}" in index
     assert 'href="haltung-aenderungen.html"' not in index

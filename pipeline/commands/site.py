@@ -26,7 +26,7 @@ from pipeline.assemble import chapter_markdown
 from pipeline.commands import site_data
 from pipeline.commands.site_data import DecisionView, RedlineView, StateView
 from pipeline.commands.stand import chapter_states
-from pipeline.dates import as_date, german_date, german_date_long, iso_date
+from pipeline.dates import as_date, german_date_long, iso_date
 from pipeline.diagnostics import Diagnostic, Severity
 from pipeline.errors import PipelineError, PlanInvalid
 from pipeline.files import replacing_folder
@@ -75,7 +75,7 @@ class Comparison:
     """What tells the pages apart from the other comparison's: '' since the decision,
     '-seit-vorlage' since the Vorlage ('bildung-aenderungen-seit-vorlage.html')."""
     since: str
-    """'seit der Entscheidung vom 10. Juni 2020', 'seit der Vorlage vom 10.07.2020'."""
+    """'seit der Entscheidung vom 10. Juni 2020', 'seit der Vorlage vom 10. Juli 2020'."""
     old_label: str
     """The Synopse's left column ('Entschiedene Fassung vom 10. Juni 2020')."""
     redline: RedlineView
@@ -140,7 +140,7 @@ def comparisons(chapter: Chapter, page: str, state: StateView, history: PlanHist
     red = site_data.redline_since_vorlage(history, chapter, state, cache_dir)
     if red is None:
         return decision, None
-    when = german_date(state.changed.datum)
+    when = german_date_long(state.changed.datum)  # as the decision's, beside it
     return decision, Comparison(base, "-seit-vorlage", f"seit der Vorlage vom {when}",
                                 f"Vorgelegte Fassung vom {when}", red)
 
