@@ -857,7 +857,8 @@ def word_import_command(argumente: tuple[str, ...], neu: bool, plan_dir: Path) -
     Datei aus 'lip word-export' und legt sie als Branch vorschlag/<kapitel>-<autor>-<datum>
     an: ein Commit je Autor*in, Kommentare in plan/anmerkungen/. main und die Dateien im
     Arbeitsordner bleiben unverändert. Wurde das Kapitel seit dem Export geändert, werden
-    beide Fassungen absatzweise zusammengeführt; Absätze, die beide Seiten geändert haben,
+    beide Fassungen zusammengeführt, auch Änderungen an verschiedenen Wörtern eines
+    Absatzes; Stellen, die beide Seiten geändert haben (dieselben oder benachbarte Wörter),
     werden gemeldet und nichts wird übernommen.
 
     Mit --neu KAPITEL wird ein frei in Word geschriebener Entwurf (Überschriften wie

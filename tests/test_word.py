@@ -435,6 +435,39 @@ def test_import_merges_with_what_moved_on(repo, capsys, tmp_path):
         .replace("Geschulte Kita-Lots*innen", "Geschulte und mehrsprachige Kita-Lots*innen", 1)
 
 
+def test_edits_of_different_words_of_one_paragraph_merge(repo, capsys, tmp_path):
+    """Beirat and RTGS edit the same export; the first import is merged, then the second
+    comes back with an edit elsewhere in the same paragraph: both are kept, no conflict."""
+    exported = export(capsys, "bildung")
+    base = body_of(repo, "HEAD")
+    _commit_edit(repo, "Schlüssel zu Teilhabe", "Schlüssel zur Teilhabe")
+    data = word_edit(exported.read_bytes(), "nach wie vor ", delete=True)
+    path = tmp_path / "rtgs.docx"
+    path.write_bytes(data)
+    out, branch = imported(capsys, path)
+    assert "zusammengeführt" in out
+    assert body_of(repo, branch) == base.replace("zu Teilhabe", "zur Teilhabe", 1) \
+        .replace("aber nach wie vor stark", "aber stark", 1)
+
+
+@pytest.mark.parametrize("ours, theirs, merged", [
+    ("Eine neue Maßnahme der Stadt.\n", "Eine Maßnahme der Stadt Hannover.\n",
+     "Eine neue Maßnahme der Stadt Hannover.\n"),
+    ("Eine große Maßnahme der Stadt.\n", "Eine kleine Maßnahme der Stadt.\n", None),
+    ("Eine Aktion der Stadt.\n", "Eine Maßnahme des Landes.\n", None),  # neighbouring words
+    ("Eine Maßnahme der Stadt.\n", "Eine Maßnahme der Stadt.\n\nNeu.\n",
+     "Eine Maßnahme der Stadt.\n\nNeu.\n"),
+])
+def test_merge3_by_words_within_a_paragraph(ours, theirs, merged):
+    from pipeline.word.merge import merge3
+
+    result = merge3("Eine Maßnahme der Stadt.\n", ours, theirs)
+    if merged is None:
+        assert len(result.conflicts) == 1 and result.text == ours
+    else:
+        assert (result.text, result.conflicts) == (merged, [])
+
+
 def test_overlapping_changes_are_reported_not_applied(repo, capsys, tmp_path):
     exported = export(capsys, "bildung")
     _commit_edit(repo, "aber nach wie vor stark", "aber immer noch stark")

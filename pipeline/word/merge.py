@@ -1,6 +1,8 @@
 """Three-way merge of chapter bodies by paragraph: the exported text (base), the chapter as it
-is now (ours) and the reviewed text (theirs). Changes to different paragraphs merge; a
-paragraph both sides changed differently is a conflict, reported with both versions."""
+is now (ours) and the reviewed text (theirs). Changes to different paragraphs merge; so do
+changes to different words of one paragraph (a Maßnahme is one paragraph, and the Beiräte, the
+RTGS and the Lenkungsgruppe edit the same export). Where both sides changed the same or
+neighbouring words differently, the paragraph is a conflict, reported with both versions."""
 
 from __future__ import annotations
 
@@ -78,8 +80,11 @@ def merge3(base: str, ours: str, theirs: str) -> Merged:
         else:
             ours_new = _apply_range(b, s, end, [g for g in group if g[3] == "o"])
             theirs_new = _apply_range(b, s, end, [g for g in group if g[3] == "t"])
+            words = _merge_words("".join(b[s:end]), "".join(ours_new), "".join(theirs_new))
             if ours_new == theirs_new:
                 out.extend(ours_new)
+            elif words is not None:
+                out.append(words)
             else:
                 where = _short("".join(b[s:end])) or "(neuer Absatz)"
                 mine_text, word_text = "".join(ours_new), "".join(theirs_new)
@@ -92,6 +97,22 @@ def merge3(base: str, ours: str, theirs: str) -> Merged:
         i = end
     out.extend(b[i:])
     return Merged("".join(out), conflicts, lines)
+
+
+_WORD = re.compile(r"\S+\s*|\s+")
+"""A word with the space after it: the unit two edits of one paragraph must not share."""
+
+
+def _merge_words(base: str, ours: str, theirs: str) -> str | None:
+    """Both sides' edits of one passage, word by word; None where an edit of one side
+    touches or overlaps one of the other (the same or a neighbouring word): there only a
+    person can say what the text should be."""
+    b = _WORD.findall(base)
+    mine = [(s, e, r, "o") for s, e, r in _changes(b, _WORD.findall(ours))]
+    yours = [(s, e, r, "t") for s, e, r in _changes(b, _WORD.findall(theirs))]
+    if any(s1 <= e2 and s2 <= e1 for s1, e1, _, _ in mine for s2, e2, _, _ in yours):
+        return None
+    return "".join(_apply_range(b, 0, len(b), mine + yours))
 
 
 def _apply_range(b: list[str], s: int, e: int, changes) -> list[str]:
