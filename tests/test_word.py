@@ -620,6 +620,21 @@ def test_a_docx_without_provenance_points_to_neu(repo, capsys, tmp_path):
     assert code == 1 and "--neu" in err
 
 
+def test_a_file_exported_from_another_chapter_is_no_draft_of_this_one(repo, capsys, tmp_path):
+    """The export of Demokratie, given as a new draft of Bildung, would replace Bildung's text
+    with Demokratie's: refused, pointing to the import without --neu; no branch."""
+    exported = export(capsys, "demokratie")
+    path = tmp_path / "Rueckmeldung.docx"
+    path.write_bytes(word_edit(exported.read_bytes(), "Einführungsreihe", delete=True))
+    before, head = branches(repo), repo.head.commit.hexsha
+    code, out, err = lip(["word-import", "--neu", "bildung", str(path)], capsys)
+    assert code == 1
+    assert "Rueckmeldung.docx: stammt aus Kapitel 3 Demokratie" in err
+    assert "nicht aus Kapitel 1 Bildung" in err
+    assert "'lip word-import Rueckmeldung.docx' (ohne --neu)" in err
+    _assert_nothing_written(repo, before, head)
+
+
 def test_export_names_uncommitted_changes_it_leaves_out(repo, capsys):
     chapter = Path("plan/11-bildung.md")
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\nEntwurf im Editor.\n",

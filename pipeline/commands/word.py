@@ -549,6 +549,33 @@ class DraftResult:
     """lip check's findings and missing alt texts, each against its Word paragraph."""
 
 
+def _refuse_other_chapter(plan: Plan, chapter: Chapter, prov: dict[str, str],
+                          name: str) -> None:
+    """A file lip wrote for other chapters is no draft of `chapter`: taken as one, it would
+    replace this chapter's text with theirs."""
+    ids = prov.get("lip-kapitel", "").split()
+    if not ids or ids == [chapter.id]:
+        return
+    if len(ids) > 1:
+        raise WordInputError(f"{name}: ist der ganze Plan aus 'lip build', kein Entwurf von "
+                             f"Kapitel {chapter.number} {chapter.title}; als Entwurf übernommen "
+                             f"ersetzte er dessen Text durch alle Kapitel. Änderungen darin "
+                             f"übernimmt 'lip word-import {name}' (ohne --neu); nichts wurde "
+                             f"übernommen")
+    known = []
+    for cid in ids:
+        try:
+            other = plan.chapter(cid)
+            known.append(f"{other.number} {other.title}")
+        except PipelineError:
+            known.append(cid)
+    raise WordInputError(f"{name}: stammt aus Kapitel {', '.join(known)} (von lip ausgegeben), "
+                         f"nicht aus Kapitel {chapter.number} {chapter.title}; als Entwurf "
+                         f"übernommen ersetzte sie dessen Text. Änderungen an "
+                         f"{', '.join(known)} übernimmt 'lip word-import {name}' (ohne --neu); "
+                         f"nichts wurde übernommen")
+
+
 def import_draft(plan_dir: Path, kapitel: str, docx: Path) -> DraftResult:
     """Propose a draft written freely in Word as the new body of `kapitel` (front matter
     kept) on a branch, and report `lip check`'s findings against the Word paragraphs."""
@@ -564,6 +591,7 @@ def import_draft(plan_dir: Path, kapitel: str, docx: Path) -> DraftResult:
     digest = _refuse_twice(repo, data, docx.name)
     plan = load_plan(plan_dir)
     chapter = plan.chapter(kapitel)
+    _refuse_other_chapter(plan, chapter, package.provenance, docx.name)
     relpath = history.repo_path(repo, plan_dir / chapter.filename)
     if history.is_dirty(repo, relpath):
         raise WordError(f"{chapter.path}: hat nicht committete Änderungen; bitte erst committen "
