@@ -679,6 +679,34 @@ def test_change_in_the_generated_chapter_heading_is_not_importable(repo, capsys,
     assert branches(repo) == before
 
 
+def test_an_edit_in_the_header_is_named_not_passed_over(repo, capsys, tmp_path):
+    """A reviewer who corrects the chapter's name in the page header (which lip writes) is
+    told so, with what they changed; before, a file with only that edit 'had no changes' and
+    beside other edits it was dropped without a word."""
+    exported = export(capsys, "bildung")
+    data = word_edit(exported.read_bytes(), "nach wie vor ", delete=True)
+    z = zipfile.ZipFile(io.BytesIO(data))
+    files = {n: z.read(n) for n in z.namelist()}
+    header = files["word/header1.xml"].decode()
+    run = '<w:t xml:space="preserve">1 Bildung</w:t></w:r>'
+    assert run in header
+    files["word/header1.xml"] = header.replace(run, run + (
+        f'<w:ins w:id="950" w:author="Kai Kopf" w:date="{W_DATE}"><w:r><w:t xml:space='
+        '"preserve"> und Schule</w:t></w:r></w:ins>')).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, content in files.items():
+            dst.writestr(name, content)
+    path = tmp_path / "kopf.docx"
+    path.write_bytes(out.getvalue())
+    before, head = branches(repo), repo.head.commit.hexsha
+    code, _out, err = lip(["word-import", str(path)], capsys)
+    assert code == 1
+    assert "kopf.docx: 1 Änderung in Kopf- oder Fußzeile (eingefügt ‚und Schule‘)" in err
+    assert "auch nicht die übernehmbaren Änderungen in Kapitel 1 Bildung" in err
+    _assert_nothing_written(repo, before, head)
+
+
 # --- the pure parts ----------------------------------------------------------------------------
 
 BODY = split((ROOT / "plan" / "11-bildung.md").read_text(encoding="utf-8"), "x").body

@@ -351,6 +351,13 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
         changes = counted(package.note_changes, "Änderung", "Änderungen")
         problems.append(f"{name}: {changes} in Fußnoten; Fußnoten lassen sich nicht aus Word "
                         f"übernehmen, bitte im Kapiteltext ändern")
+    if package.header_changes:
+        changes = counted(len(package.header_changes), "Änderung", "Änderungen")
+        problems.append(f"{name}: {changes} in Kopf- oder Fußzeile "
+                        f"({'; '.join(package.header_changes)}); Kopf- und Fußzeile schreibt "
+                        f"lip (Kapitel, Stand, Seitenzahl), Änderungen daran sind nicht "
+                        f"übernehmbar (ein anderer Kapiteltitel gehört in den Kopf des Kapitels, "
+                        f"Feld titel)")
     order = author_order(reading.changes)
     notes: list[str] = []
     for cid, target in targets.items():
