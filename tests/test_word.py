@@ -584,6 +584,15 @@ def test_files_that_are_not_a_docx(repo, capsys, tmp_path, name, content, messag
     _assert_nothing_written(repo, before, head)
 
 
+def test_a_docx_renamed_to_doc_is_read_by_its_content(repo, capsys, tmp_path):
+    """Mail programs and reviewers rename files; a DOCX called .doc is still a DOCX."""
+    exported = export(capsys, "bildung")
+    path = tmp_path / "Rueckmeldung Beirat.doc"
+    path.write_bytes(word_edit(exported.read_bytes(), "nach wie vor ", delete=True))
+    out, branch = imported(capsys, path)
+    assert "aber stark davon ab" in body_of(repo, branch)
+
+
 @pytest.mark.parametrize("prop, value, message", [
     ("lip-kapitel", "gibt-es-nicht", "Kapitel 'gibt-es-nicht'"),
     ("lip-plan", "0123456789abcdef0123456789abcdef01234567", "anderen Plan"),

@@ -129,7 +129,21 @@ class ImportResult:
 
 
 def _read_input(path: Path) -> bytes:
+    """The file's bytes. What it is, its content says, not its name: a DOCX renamed to .doc
+    (or mailed as one) is read; the name only sharpens the advice for a file that is none."""
     name = path.name
+    try:
+        if not path.is_file():
+            raise FileAccessError(f"{path}: Datei nicht gefunden; bitte den Pfad der "
+                                  f"Word-Datei prüfen")
+        if path.stat().st_size > MAX_DOCX_BYTES:
+            raise WordInputError(f"{name}: ist größer als {MAX_DOCX_BYTES // 1_000_000} MB")
+        data = path.read_bytes()
+    except OSError as e:
+        raise FileAccessError(f"{path}: lässt sich nicht lesen: {os_error_text(e)}") from None
+    if data[:4] == b"PK\x03\x04" and (b"word/document.xml" in data
+                                       or path.suffix.lower() not in (".doc", ".odt")):
+        return data  # (a zip's directory names its parts uncompressed)
     if path.suffix.lower() == ".odt":
         raise WordInputError(f"{name}: ist ein OpenDocument-Text (.odt); bitte in LibreOffice mit "
                              f"Datei › Speichern unter › Dateityp „Word 2007–365 (.docx)“ "
@@ -138,15 +152,7 @@ def _read_input(path: Path) -> bytes:
         raise WordInputError(f"{name}: ist ein altes Word-Dokument (.doc); bitte in Word mit "
                              f"Datei › Speichern unter › Dateityp „Word-Dokument (*.docx)“ "
                              f"speichern")
-    try:
-        if not path.is_file():
-            raise FileAccessError(f"{path}: Datei nicht gefunden; bitte den Pfad der "
-                                  f"Word-Datei prüfen")
-        if path.stat().st_size > MAX_DOCX_BYTES:
-            raise WordInputError(f"{name}: ist größer als {MAX_DOCX_BYTES // 1_000_000} MB")
-        return path.read_bytes()
-    except OSError as e:
-        raise FileAccessError(f"{path}: lässt sich nicht lesen: {os_error_text(e)}") from None
+    return data
 
 
 def _refuse_twice(repo, data: bytes, name: str) -> str:
