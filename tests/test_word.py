@@ -327,7 +327,8 @@ def test_status_lists_the_proposals_not_yet_taken_in(repo, capsys, tmp_path):
         "datum": "2026-11-30", "woerter_hinzu": 3, "woerter_entfernt": 4,
         "woerter": "3 Wörter eingefügt, 4 Wörter gestrichen",
         "anmerkungen": ["plan/anmerkungen/bildung-2026-11-30.md"],
-        "basis": repo.head.commit.hexsha, "veraltet": [], "veraltet_kapitel": []}]
+        "basis": repo.head.commit.hexsha, "veraltet": [], "veraltet_kapitel": [],
+        "wortweise": False, "datei": "word.docx"}]
 
     repo.git.merge("--no-edit", branch)
     code, out, _ = lip(["status"], capsys)
@@ -524,6 +525,34 @@ def test_status_marks_a_proposal_main_has_overtaken_and_names_a_conflicted_chapt
                      r"nicht lesbar\n +plan/11-bildung\.md:\d+: datei: Konfliktmarke '<<<<<<<' "
                      r"aus einem Git-Merge", out), out
     assert "plan/11-bildung.md:" in err and "Konfliktmarke" in err
+
+
+def test_status_offers_a_new_import_where_only_git_would_conflict(repo, capsys, tmp_path):
+    """Two returns of one export are imported, the first merged; the second changed other
+    words of the same paragraph. git (by line) would conflict, lip (by word) does not:
+    status names the paragraph and the way that works, the same file imported anew."""
+    exported = export(capsys, "bildung")
+    path = tmp_path / "RTGS (2).docx"
+    path.write_bytes(word_edit(exported.read_bytes(), "nach wie vor ", delete=True))
+    _, branch = imported(capsys, path)
+    base = repo.head.commit.hexsha[:7]
+    _commit_edit(repo, "Schlüssel zu Teilhabe", "Schlüssel zur Teilhabe")
+    code, out, err = lip(["status"], capsys)
+    assert code == 0, err
+    tail = out.split("\nOffene Vorschläge aus Word (1, noch nicht übernommen)\n", 1)[1]
+    assert tail.splitlines()[2:] == [
+        "     seitdem auch im Arbeitsstand geändert, git merge ergäbe einen Konflikt; lip "
+        "word-import führt diese Absätze wortweise zusammen:",
+        "       1 Bildung: Absatz „Bildung ist der wichtigste Schlüssel zu Teilhabe. In "
+        "Hannover hängen …“ (an verschiedenen Stellen geändert)",
+        f"     Ansehen: lip redline {base} {branch} · übernehmen: git branch -D {branch}, dann "
+        f"lip word-import 'RTGS (2).docx' (dieselbe Datei erneut) · verwerfen: git branch -D "
+        f"{branch}"]
+    repo.git.branch("-D", branch)
+    _, branch = imported(capsys, path)
+    repo.git.merge("--no-edit", branch)
+    assert "Schlüssel zur Teilhabe. In Hannover hängen Schulerfolg und Bildungswege aber stark" \
+        in body_of(repo, "HEAD")
 
 
 # --- bad input: a German message, an exit code, nothing written -------------------------------

@@ -173,11 +173,14 @@ def _refuse_twice(repo, data: bytes, name: str) -> str:
     return digest
 
 
-def _with_source(message: str, digest: str) -> str:
-    """A proposal commit's message with the trailer naming the Word file it came from."""
+def _with_source(message: str, digest: str, name: str) -> str:
+    """A proposal commit's message with the trailers naming the Word file it came from: its
+    SHA-256 (the same file twice) and its name (`lip status` names it in the way on)."""
     from pipeline import history
 
-    return f"{message}\n\n{history.SOURCE_TRAILER}: {digest}\n"
+    name = " ".join(name.split())
+    return (f"{message}\n\n{history.SOURCE_TRAILER}: {digest}\n"
+            f"{history.NAME_TRAILER}: {name}\n")
 
 
 def _date_of(iso: str) -> str:
@@ -445,7 +448,8 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
         else:
             message = (f"{where}: {counted(n, 'Änderung', 'Änderungen')} von {who} aus Word "
                        f"übernommen ({name})")
-        commits.append(history.PlannedCommit(files, _with_source(message, digest), who, date))
+        commits.append(history.PlannedCommit(files, _with_source(message, digest, name), who,
+                                             date))
         summary.append((who, date, None if author == UNTRACKED else n))
     comments_file = ""
     comment_count = sum(len(t.reading.comments) for t in targets.values())
@@ -462,7 +466,7 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
         commits.append(history.PlannedCommit(  # git has one author: the first commenter
             {comments_file: text.encode("utf-8")},
             _with_source(f"{target.chapter.title}: {counted(n, 'Anmerkung', 'Anmerkungen')} "
-                         f"von {', '.join(authors)} aus Word ({name})", digest),
+                         f"von {', '.join(authors)} aus Word ({name})", digest, name),
             authors[0] or "unbekannt", max(c.date for c in sub.comments)))
     if not commits:
         formats = counted(package.format_changes, "reinen Formatänderung",
@@ -661,6 +665,7 @@ def import_draft(plan_dir: Path, kapitel: str, docx: Path) -> DraftResult:
     message = (f"{chapter.title}: neuer Text aus dem Word-Entwurf {docx.name} "
                f"({counted(len(draft.blocks), 'Absatz', 'Absätze')})")
     history.create_branch(repo, branch, history.head_sha(repo),
-                          [history.PlannedCommit(committed, _with_source(message, digest),
+                          [history.PlannedCommit(committed,
+                                                 _with_source(message, digest, docx.name),
                                                  author, "")])
     return DraftResult(branch, chapter, len(draft.blocks), sorted(images), problems)

@@ -18,6 +18,9 @@ class Merged:
     lines: list[int] = field(default_factory=list)
     """For each conflict, the 0-based line in `text` where its paragraph starts (as `ours`
     has it)."""
+    by_words: list[str] = field(default_factory=list)
+    """The paragraphs both sides changed, at different words, merged word by word (where
+    `git merge`, line by line, would stop): 'Absatz „Zu Beginn der …“'."""
 
 
 def blocks(body: str) -> list[str]:
@@ -54,6 +57,7 @@ def merge3(base: str, ours: str, theirs: str) -> Merged:
     out: list[str] = []
     conflicts: list[str] = []
     lines: list[int] = []
+    by_words: list[str] = []
     i = 0
     events = sorted([(s, e, r, "o") for s, e, r in mine] + [(s, e, r, "t") for s, e, r in yours],
                     key=lambda x: (x[0], x[1]))
@@ -85,6 +89,7 @@ def merge3(base: str, ours: str, theirs: str) -> Merged:
                 out.extend(ours_new)
             elif words is not None:
                 out.append(words)
+                by_words.append(f"Absatz „{_short(''.join(b[s:end]))}“")
             else:
                 where = _short("".join(b[s:end])) or "(neuer Absatz)"
                 mine_text, word_text = "".join(ours_new), "".join(theirs_new)
@@ -96,7 +101,7 @@ def merge3(base: str, ours: str, theirs: str) -> Merged:
                 out.extend(ours_new)
         i = end
     out.extend(b[i:])
-    return Merged("".join(out), conflicts, lines)
+    return Merged("".join(out), conflicts, lines, by_words)
 
 
 _WORD = re.compile(r"\S+\s*|\s+")
