@@ -620,6 +620,8 @@ def test_a_docx_renamed_to_doc_is_read_by_its_content(repo, capsys, tmp_path):
     path.write_bytes(word_edit(exported.read_bytes(), "nach wie vor ", delete=True))
     out, branch = imported(capsys, path)
     assert "aber stark davon ab" in body_of(repo, branch)
+    code, out, err = lip(["word-import", str(path)], capsys)  # the way on can be pasted
+    assert code == 1 and "dann erneut lip word-import 'Rueckmeldung Beirat.doc'" in err
 
 
 @pytest.mark.parametrize("prop, value, message", [
@@ -669,7 +671,7 @@ def test_a_file_exported_from_another_chapter_is_no_draft_of_this_one(repo, caps
     assert code == 1
     assert "Rueckmeldung.docx: stammt aus Kapitel 3 Demokratie" in err
     assert "nicht aus Kapitel 1 Bildung" in err
-    assert "'lip word-import Rueckmeldung.docx' (ohne --neu)" in err
+    assert "lip word-import Rueckmeldung.docx (ohne --neu)" in err
     _assert_nothing_written(repo, before, head)
 
 

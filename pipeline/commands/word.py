@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import shlex
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -169,7 +170,7 @@ def _refuse_twice(repo, data: bytes, name: str) -> str:
         raise WordError(f"{name}: diese Datei (gleicher Inhalt) wurde bereits übernommen: Branch "
                         f"{branch} {state}. Es wurde kein neuer Vorschlag angelegt. Soll sie "
                         f"dennoch neu übernommen werden, erst den Branch löschen (git branch -D "
-                        f"{branch}), dann erneut lip word-import {name}")
+                        f"{branch}), dann erneut lip word-import {shlex.quote(name)}")
     return digest
 
 
@@ -289,7 +290,7 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
         raise WordInputError(f"{name}: trägt keine Herkunftsangaben von lip (Kapitel, Commit, "
                              f"Text-Hash); nur Dateien aus 'lip word-export' oder 'lip build' "
                              f"lassen sich so übernehmen. Einen frei geschriebenen Entwurf "
-                             f"übernimmt 'lip word-import --neu KAPITEL {name}'")
+                             f"übernimmt 'lip word-import --neu KAPITEL {shlex.quote(name)}'")
     repo = history.open_repo(plan_dir if plan_dir.exists() else Path.cwd())
     plan_id = _plan_identity(repo)
     if prov.get("lip-plan") and plan_id and prov["lip-plan"] != plan_id:
@@ -511,7 +512,7 @@ def _nothing_taken(name: str, fine: list[_Target], in_manifest: bool) -> str:
             f"{where}: eine Datei wird ganz oder gar nicht übernommen. So geht es weiter: die "
             f"oben genannten Änderungen in Word ablehnen (Überprüfen › Ablehnen; in "
             f"LibreOffice Bearbeiten › Änderungen verfolgen › Verwalten), die Datei speichern "
-            f"und erneut übernehmen (lip word-import {name}){manifest}")
+            f"und erneut übernehmen (lip word-import {shlex.quote(name)}){manifest}")
 
 
 def _check_proposal(plan: Plan, changed: dict[str, bytes]) -> list[str]:
@@ -577,8 +578,8 @@ def _refuse_other_chapter(plan: Plan, chapter: Chapter, prov: dict[str, str],
         raise WordInputError(f"{name}: ist der ganze Plan aus 'lip build', kein Entwurf von "
                              f"Kapitel {chapter.number} {chapter.title}; als Entwurf übernommen "
                              f"ersetzte er dessen Text durch alle Kapitel. Änderungen darin "
-                             f"übernimmt 'lip word-import {name}' (ohne --neu); nichts wurde "
-                             f"übernommen")
+                             f"übernimmt lip word-import {shlex.quote(name)} (ohne --neu); "
+                             f"nichts wurde übernommen")
     known = []
     for cid in ids:
         try:
@@ -589,8 +590,8 @@ def _refuse_other_chapter(plan: Plan, chapter: Chapter, prov: dict[str, str],
     raise WordInputError(f"{name}: stammt aus Kapitel {', '.join(known)} (von lip ausgegeben), "
                          f"nicht aus Kapitel {chapter.number} {chapter.title}; als Entwurf "
                          f"übernommen ersetzte sie dessen Text. Änderungen an "
-                         f"{', '.join(known)} übernimmt 'lip word-import {name}' (ohne --neu); "
-                         f"nichts wurde übernommen")
+                         f"{', '.join(known)} übernimmt lip word-import {shlex.quote(name)} "
+                         f"(ohne --neu); nichts wurde übernommen")
 
 
 def import_draft(plan_dir: Path, kapitel: str, docx: Path) -> DraftResult:
