@@ -872,6 +872,20 @@ def test_a_free_draft_becomes_the_chapter_body_with_problems_by_paragraph(repo, 
     assert repo.head.commit.hexsha == head and repo.git.status("--porcelain", "--", "plan") == ""
 
 
+def test_a_draft_rewritten_from_the_export_keeps_its_measure_fields(repo, capsys, tmp_path):
+    """An Expert*innengruppe rewrites its chapter starting from `lip word-export`'s file: the
+    Maßnahmen's fields (a definition list there) arrive, as does every other paragraph; they
+    were dropped, with a 'Feld fehlt' for each."""
+    exported = export(capsys, "bildung")
+    path = tmp_path / "Neufassung Bildung.docx"
+    path.write_bytes(word_edit(exported.read_bytes(), "nach wie vor ", delete=True))
+    code, out, err = lip(["word-import", "--neu", "bildung", str(path)], capsys)
+    assert code == 0, err
+    branch = re.search(r"Branch (vorschlag/bildung-entwurf-\S+)", out).group(1)
+    assert body_of(repo, branch) == body_of(repo, "HEAD").replace("aber nach wie vor stark",
+                                                                    "aber stark", 1)
+
+
 def test_draft_images_come_along_and_missing_alt_text_is_reported(repo, capsys, tmp_path):
     import struct
     import zlib
