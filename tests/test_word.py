@@ -82,6 +82,14 @@ def test_export_carries_commit_chapter_and_text_hash(repo, capsys):
     assert "Federführung" in document
 
 
+def test_export_names_the_plan_and_the_chapter_in_its_header(repo, capsys):
+    """A reviewer gets the file alone: its header says which plan and chapter it is."""
+    exported = export(capsys, "bildung")
+    header = zipfile.ZipFile(exported).read("word/header1.xml").decode()
+    texts = "".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", header))
+    assert "LIP 2.0 · 1 Bildung" in texts and "zur Überarbeitung, Stand" in texts
+
+
 def test_build_docx_carries_the_same_provenance(repo):
     from pipeline.commands.build import build
 
@@ -728,7 +736,7 @@ def test_an_edit_in_the_header_is_named_not_passed_over(repo, capsys, tmp_path):
     z = zipfile.ZipFile(io.BytesIO(data))
     files = {n: z.read(n) for n in z.namelist()}
     header = files["word/header1.xml"].decode()
-    run = '<w:t xml:space="preserve">1 Bildung</w:t></w:r>'
+    run = '<w:t xml:space="preserve">LIP 2.0 · 1 Bildung</w:t></w:r>'
     assert run in header
     files["word/header1.xml"] = header.replace(run, run + (
         f'<w:ins w:id="950" w:author="Kai Kopf" w:date="{W_DATE}"><w:r><w:t xml:space='

@@ -87,7 +87,12 @@ def export(plan_dir: Path, kapitel: list[str], *, rev: str | None = None,
         for chapter in chapters:
             meta = {"lang": "de-DE", "toc-title": "Inhalt",  # no title: it would be a paragraph
                     **export_metadata(chapter, source.commit or "", plan_id)}
-            header = {"titel": plan.title, "kurztitel": f"{chapter.number} {chapter.title}",
+            short = str(plan.manifest.get("kurztitel", "") or plan.title) if plan.manifest \
+                else plan.title
+            # the plan's name too: a Beirat or the RTGS gets the file alone, by e-mail
+            header = {"titel": plan.title,
+                      "kurztitel": " · ".join(x for x in (short, f"{chapter.number} "
+                                                           f"{chapter.title}") if x),
                       # a reviewer reads a date; the commit stays in the file's properties
                       "fassung": f"zur Überarbeitung, Stand {german_date(source.time)}",
                       "entwurf": True}
