@@ -459,6 +459,21 @@ def test_edits_of_different_words_of_one_paragraph_merge(repo, capsys, tmp_path)
         .replace("aber nach wie vor stark", "aber stark", 1)
 
 
+def test_a_conflict_shows_both_versions_in_whole_words():
+    from pipeline.word.merge import merge3
+
+    base = ("Zu Beginn der Wahlperiode, die auf die Kommunalwahl 2021 folgt, erhalten alle neu "
+            "berufenen Mitglieder eine Einführungsreihe zu Geschäftsordnung und Antragsrecht.\n")
+    result = merge3(base, base.replace("Einführungsreihe", "Einführungswoche"),
+                    base.replace("Einführungsreihe", "Schulungsreihe"))
+    (conflict,) = result.conflicts
+    assert conflict.splitlines() == [
+        "  Absatz „Zu Beginn der Wahlperiode, die auf die Kommunalwahl 2021 folgt, …“",
+        "    jetzt im Kapitel: „…berufenen Mitglieder eine Einführungswoche zu "
+        "Geschäftsordnung…“",
+        "    in Word: „…berufenen Mitglieder eine Schulungsreihe zu Geschäftsordnung…“"]
+
+
 @pytest.mark.parametrize("ours, theirs, merged", [
     ("Eine neue Maßnahme der Stadt.\n", "Eine Maßnahme der Stadt Hannover.\n",
      "Eine neue Maßnahme der Stadt Hannover.\n"),

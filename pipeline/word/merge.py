@@ -35,8 +35,12 @@ def _changes(base: list[str], other: list[str]) -> list[tuple[int, int, list[str
 
 
 def _short(text: str, n: int = 70) -> str:
+    """The start of `text`, at most `n` characters, cut after a whole word."""
     text = " ".join(text.split())
-    return text if len(text) <= n else text[:n - 1] + "…"
+    if len(text) <= n:
+        return text
+    cut = text.rfind(" ", 0, n)
+    return text[:cut if cut > 0 else n - 1] + " …"
 
 
 def _around(a: str, b: str, n: int = 60) -> str:
@@ -46,8 +50,13 @@ def _around(a: str, b: str, n: int = 60) -> str:
     while p < min(len(a), len(b)) and a[p] == b[p]:
         p += 1
     start = max(0, p - n // 3)
-    piece = a[start:start + n]
-    return ("…" if start else "") + piece + ("…" if start + n < len(a) else "")
+    if start:  # whole words: „…nen Mitglieder“ was not readable
+        start = a.rfind(" ", 0, start) + 1
+    end = start + n
+    if end < len(a):
+        space = a.find(" ", end)
+        end = len(a) if space < 0 else space
+    return ("…" if start else "") + a[start:end] + ("…" if end < len(a) else "")
 
 
 def merge3(base: str, ours: str, theirs: str) -> Merged:
