@@ -907,6 +907,10 @@ def test_a_draft_rewritten_from_the_export_keeps_its_measure_fields(repo, capsys
     branch = re.search(r"Branch (vorschlag/bildung-entwurf-\S+)", out).group(1)
     assert body_of(repo, branch) == body_of(repo, "HEAD").replace("aber nach wie vor stark",
                                                                     "aber stark", 1)
+    before, head = branches(repo), repo.head.commit.hexsha  # the export as it was: nothing new
+    code, out, err = lip(["word-import", "--neu", "bildung", str(exported)], capsys)
+    assert code == 1 and "gleicht Wort für Wort dem committeten Text von Kapitel 1 Bildung" in err
+    _assert_nothing_written(repo, before, head)
 
 
 def test_draft_images_come_along_and_missing_alt_text_is_reported(repo, capsys, tmp_path):

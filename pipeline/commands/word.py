@@ -643,6 +643,10 @@ def import_draft(plan_dir: Path, kapitel: str, docx: Path) -> DraftResult:
         raise WordInputError(f"{docx.name}: enthält keinen Text; nichts wurde übernommen")
     new_text = dataclasses.replace(head_text, body=draft.body)
     content = new_text.join().encode("utf-8")
+    if content == head_bytes and not images:
+        raise WordError(f"{docx.name}: der Entwurf gleicht Wort für Wort dem committeten Text "
+                        f"von Kapitel {chapter.number} {chapter.title}; es gibt nichts zu "
+                        f"übernehmen, kein Vorschlag wurde angelegt")
     # lip check on the plan as the proposal will hold it
     files = dict(plan.files)
     files[chapter.filename] = content
