@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -616,7 +617,17 @@ def _print_proposals(proposals: list) -> None:
             what.append("mit Anmerkungen" if p.kapitel else "nur Anmerkungen")
         what.append(f"{', '.join(p.autoren)}, {german_date(p.datum)}")
         click.echo(click.style(f"     {' · '.join(what)}", dim=True), color=color)
-        if p.veraltet:  # git merge would stop in a conflict: say so, and what works instead
+        if p.veraltet and p.wortweise:  # git merges by line; lip word-import by word
+            click.echo("     seitdem auch im Arbeitsstand geändert, git merge ergäbe einen "
+                       "Konflikt; lip word-import führt diese Absätze wortweise zusammen:",
+                       color=color)
+            for where in p.veraltet:
+                click.echo(f"       {where}", color=color)
+            click.echo(click.style(
+                f"     Ansehen: lip redline {p.basis[:7]} {p.branch} · übernehmen: git branch "
+                f"-D {p.branch}, dann lip word-import {shlex.quote(p.datei or 'DATEI.docx')} (dieselbe "
+                f"Datei erneut) · verwerfen: git branch -D {p.branch}", dim=True), color=color)
+        elif p.veraltet:  # git merge would stop in a conflict: say so, and what works instead
             click.echo("     seitdem auch im Arbeitsstand geändert, git merge ergäbe einen "
                        "Konflikt:", color=color)
             for where in p.veraltet:
@@ -862,7 +873,8 @@ def word_import_command(argumente: tuple[str, ...], neu: bool, plan_dir: Path) -
     Datei aus 'lip word-export' und legt sie als Branch vorschlag/<kapitel>-<autor>-<datum>
     an: ein Commit je Autor*in, Kommentare in plan/anmerkungen/. main und die Dateien im
     Arbeitsordner bleiben unverändert. Wurde das Kapitel seit dem Export geändert, werden
-    beide Fassungen absatzweise zusammengeführt; Absätze, die beide Seiten geändert haben,
+    beide Fassungen zusammengeführt, auch Änderungen an verschiedenen Wörtern eines
+    Absatzes; Stellen, die beide Seiten geändert haben (dieselben oder benachbarte Wörter),
     werden gemeldet und nichts wird übernommen.
 
     Mit --neu KAPITEL wird ein frei in Word geschriebener Entwurf (Überschriften wie

@@ -943,6 +943,8 @@ PROPOSAL_PREFIX = "vorschlag/"
 
 SOURCE_TRAILER = "Lip-Word-Datei"
 """Commit trailer of a proposal's commits: the SHA-256 of the Word file they came from."""
+NAME_TRAILER = "Lip-Word-Name"
+"""Commit trailer of a proposal's commits: the name of that Word file (for the way on)."""
 
 
 def committer_email(repo) -> str:
@@ -986,6 +988,9 @@ class Proposal:
     """When its last commit was made (the reviewer's date in Word)."""
     paths: tuple[str, ...]
     """The files it changes since `base`."""
+    source_name: str = ""
+    """The name of the Word file it came from (its tip's NAME_TRAILER); '' before lip
+    wrote one."""
 
 
 def authors_between(repo, old: str, new: str, path: str | None = None) -> list[str]:
@@ -1040,11 +1045,13 @@ def open_proposals(repo) -> list[Proposal]:
             base = g.merge_base(tip, "HEAD").strip()
             log = g.log("--reverse", "--format=%an%x00%aI", f"{base}..{tip}").splitlines()
             paths = g.diff("--name-only", "--no-renames", base, tip).splitlines()
+            name = g.log("-1", f"--format=%(trailers:key={NAME_TRAILER},valueonly)", tip)
         except git.exc.GitCommandError:  # no history in common: nothing to measure against
             continue
         entries = [entry.split("\0") for entry in log if "\0" in entry]
         if not entries:
             continue
         out.append(Proposal(branch, tip, base, tuple(dict.fromkeys(a for a, _ in entries)),
-                            dt.datetime.fromisoformat(entries[-1][1]), tuple(paths)))
+                            dt.datetime.fromisoformat(entries[-1][1]), tuple(paths),
+                            name.strip().splitlines()[0] if name.strip() else ""))
     return sorted(out, key=lambda p: p.time)

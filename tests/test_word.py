@@ -82,6 +82,14 @@ def test_export_carries_commit_chapter_and_text_hash(repo, capsys):
     assert "Federführung" in document
 
 
+def test_export_names_the_plan_and_the_chapter_in_its_header(repo, capsys):
+    """A reviewer gets the file alone: its header says which plan and chapter it is."""
+    exported = export(capsys, "bildung")
+    header = zipfile.ZipFile(exported).read("word/header1.xml").decode()
+    texts = "".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", header))
+    assert "LIP 2.0 · 1 Bildung" in texts and "zur Überarbeitung, Stand" in texts
+
+
 def test_build_docx_carries_the_same_provenance(repo):
     from pipeline.commands.build import build
 
@@ -327,7 +335,8 @@ def test_status_lists_the_proposals_not_yet_taken_in(repo, capsys, tmp_path):
         "datum": "2026-11-30", "woerter_hinzu": 3, "woerter_entfernt": 4,
         "woerter": "3 Wörter eingefügt, 4 Wörter gestrichen",
         "anmerkungen": ["plan/anmerkungen/bildung-2026-11-30.md"],
-        "basis": repo.head.commit.hexsha, "veraltet": [], "veraltet_kapitel": []}]
+        "basis": repo.head.commit.hexsha, "veraltet": [], "veraltet_kapitel": [],
+        "wortweise": False, "datei": "word.docx"}]
 
     repo.git.merge("--no-edit", branch)
     code, out, _ = lip(["status"], capsys)
@@ -435,6 +444,54 @@ def test_import_merges_with_what_moved_on(repo, capsys, tmp_path):
         .replace("Geschulte Kita-Lots*innen", "Geschulte und mehrsprachige Kita-Lots*innen", 1)
 
 
+def test_edits_of_different_words_of_one_paragraph_merge(repo, capsys, tmp_path):
+    """Beirat and RTGS edit the same export; the first import is merged, then the second
+    comes back with an edit elsewhere in the same paragraph: both are kept, no conflict."""
+    exported = export(capsys, "bildung")
+    base = body_of(repo, "HEAD")
+    _commit_edit(repo, "Schlüssel zu Teilhabe", "Schlüssel zur Teilhabe")
+    data = word_edit(exported.read_bytes(), "nach wie vor ", delete=True)
+    path = tmp_path / "rtgs.docx"
+    path.write_bytes(data)
+    out, branch = imported(capsys, path)
+    assert "zusammengeführt" in out
+    assert body_of(repo, branch) == base.replace("zu Teilhabe", "zur Teilhabe", 1) \
+        .replace("aber nach wie vor stark", "aber stark", 1)
+
+
+def test_a_conflict_shows_both_versions_in_whole_words():
+    from pipeline.word.merge import merge3
+
+    base = ("Zu Beginn der Wahlperiode, die auf die Kommunalwahl 2021 folgt, erhalten alle neu "
+            "berufenen Mitglieder eine Einführungsreihe zu Geschäftsordnung und Antragsrecht.\n")
+    result = merge3(base, base.replace("Einführungsreihe", "Einführungswoche"),
+                    base.replace("Einführungsreihe", "Schulungsreihe"))
+    (conflict,) = result.conflicts
+    assert conflict.splitlines() == [
+        "  Absatz „Zu Beginn der Wahlperiode, die auf die Kommunalwahl 2021 folgt, …“",
+        "    jetzt im Kapitel: „…berufenen Mitglieder eine Einführungswoche zu "
+        "Geschäftsordnung…“",
+        "    in Word: „…berufenen Mitglieder eine Schulungsreihe zu Geschäftsordnung…“"]
+
+
+@pytest.mark.parametrize("ours, theirs, merged", [
+    ("Eine neue Maßnahme der Stadt.\n", "Eine Maßnahme der Stadt Hannover.\n",
+     "Eine neue Maßnahme der Stadt Hannover.\n"),
+    ("Eine große Maßnahme der Stadt.\n", "Eine kleine Maßnahme der Stadt.\n", None),
+    ("Eine Aktion der Stadt.\n", "Eine Maßnahme des Landes.\n", None),  # neighbouring words
+    ("Eine Maßnahme der Stadt.\n", "Eine Maßnahme der Stadt.\n\nNeu.\n",
+     "Eine Maßnahme der Stadt.\n\nNeu.\n"),
+])
+def test_merge3_by_words_within_a_paragraph(ours, theirs, merged):
+    from pipeline.word.merge import merge3
+
+    result = merge3("Eine Maßnahme der Stadt.\n", ours, theirs)
+    if merged is None:
+        assert len(result.conflicts) == 1 and result.text == ours
+    else:
+        assert (result.text, result.conflicts) == (merged, [])
+
+
 def test_overlapping_changes_are_reported_not_applied(repo, capsys, tmp_path):
     exported = export(capsys, "bildung")
     _commit_edit(repo, "aber nach wie vor stark", "aber immer noch stark")
@@ -491,6 +548,34 @@ def test_status_marks_a_proposal_main_has_overtaken_and_names_a_conflicted_chapt
                      r"nicht lesbar\n +plan/11-bildung\.md:\d+: datei: Konfliktmarke '<<<<<<<' "
                      r"aus einem Git-Merge", out), out
     assert "plan/11-bildung.md:" in err and "Konfliktmarke" in err
+
+
+def test_status_offers_a_new_import_where_only_git_would_conflict(repo, capsys, tmp_path):
+    """Two returns of one export are imported, the first merged; the second changed other
+    words of the same paragraph. git (by line) would conflict, lip (by word) does not:
+    status names the paragraph and the way that works, the same file imported anew."""
+    exported = export(capsys, "bildung")
+    path = tmp_path / "RTGS (2).docx"
+    path.write_bytes(word_edit(exported.read_bytes(), "nach wie vor ", delete=True))
+    _, branch = imported(capsys, path)
+    base = repo.head.commit.hexsha[:7]
+    _commit_edit(repo, "Schlüssel zu Teilhabe", "Schlüssel zur Teilhabe")
+    code, out, err = lip(["status"], capsys)
+    assert code == 0, err
+    tail = out.split("\nOffene Vorschläge aus Word (1, noch nicht übernommen)\n", 1)[1]
+    assert tail.splitlines()[2:] == [
+        "     seitdem auch im Arbeitsstand geändert, git merge ergäbe einen Konflikt; lip "
+        "word-import führt diese Absätze wortweise zusammen:",
+        "       1 Bildung: Absatz „Bildung ist der wichtigste Schlüssel zu Teilhabe. In "
+        "Hannover hängen …“ (an verschiedenen Stellen geändert)",
+        f"     Ansehen: lip redline {base} {branch} · übernehmen: git branch -D {branch}, dann "
+        f"lip word-import 'RTGS (2).docx' (dieselbe Datei erneut) · verwerfen: git branch -D "
+        f"{branch}"]
+    repo.git.branch("-D", branch)
+    _, branch = imported(capsys, path)
+    repo.git.merge("--no-edit", branch)
+    assert "Schlüssel zur Teilhabe. In Hannover hängen Schulerfolg und Bildungswege aber stark" \
+        in body_of(repo, "HEAD")
 
 
 # --- bad input: a German message, an exit code, nothing written -------------------------------
@@ -551,6 +636,17 @@ def test_files_that_are_not_a_docx(repo, capsys, tmp_path, name, content, messag
     _assert_nothing_written(repo, before, head)
 
 
+def test_a_docx_renamed_to_doc_is_read_by_its_content(repo, capsys, tmp_path):
+    """Mail programs and reviewers rename files; a DOCX called .doc is still a DOCX."""
+    exported = export(capsys, "bildung")
+    path = tmp_path / "Rueckmeldung Beirat.doc"
+    path.write_bytes(word_edit(exported.read_bytes(), "nach wie vor ", delete=True))
+    out, branch = imported(capsys, path)
+    assert "aber stark davon ab" in body_of(repo, branch)
+    code, out, err = lip(["word-import", str(path)], capsys)  # the way on can be pasted
+    assert code == 1 and "dann erneut lip word-import 'Rueckmeldung Beirat.doc'" in err
+
+
 @pytest.mark.parametrize("prop, value, message", [
     ("lip-kapitel", "gibt-es-nicht", "Kapitel 'gibt-es-nicht'"),
     ("lip-plan", "0123456789abcdef0123456789abcdef01234567", "anderen Plan"),
@@ -585,6 +681,21 @@ def test_a_docx_without_provenance_points_to_neu(repo, capsys, tmp_path):
     run_pandoc(["-f", "markdown", "-t", "docx", "-o", str(path)], "Ein freier Text.\n")
     code, out, err = lip(["word-import", str(path)], capsys)
     assert code == 1 and "--neu" in err
+
+
+def test_a_file_exported_from_another_chapter_is_no_draft_of_this_one(repo, capsys, tmp_path):
+    """The export of Demokratie, given as a new draft of Bildung, would replace Bildung's text
+    with Demokratie's: refused, pointing to the import without --neu; no branch."""
+    exported = export(capsys, "demokratie")
+    path = tmp_path / "Rueckmeldung.docx"
+    path.write_bytes(word_edit(exported.read_bytes(), "Einführungsreihe", delete=True))
+    before, head = branches(repo), repo.head.commit.hexsha
+    code, out, err = lip(["word-import", "--neu", "bildung", str(path)], capsys)
+    assert code == 1
+    assert "Rueckmeldung.docx: stammt aus Kapitel 3 Demokratie" in err
+    assert "nicht aus Kapitel 1 Bildung" in err
+    assert "lip word-import Rueckmeldung.docx (ohne --neu)" in err
+    _assert_nothing_written(repo, before, head)
 
 
 def test_export_names_uncommitted_changes_it_leaves_out(repo, capsys):
@@ -629,6 +740,34 @@ def test_change_in_the_generated_chapter_heading_is_not_importable(repo, capsys,
     code, out, err = lip(["word-import", str(path)], capsys)
     assert code == 1 and "von lip erzeugten Teil" in err and "Absatz" in err
     assert branches(repo) == before
+
+
+def test_an_edit_in_the_header_is_named_not_passed_over(repo, capsys, tmp_path):
+    """A reviewer who corrects the chapter's name in the page header (which lip writes) is
+    told so, with what they changed; before, a file with only that edit 'had no changes' and
+    beside other edits it was dropped without a word."""
+    exported = export(capsys, "bildung")
+    data = word_edit(exported.read_bytes(), "nach wie vor ", delete=True)
+    z = zipfile.ZipFile(io.BytesIO(data))
+    files = {n: z.read(n) for n in z.namelist()}
+    header = files["word/header1.xml"].decode()
+    run = '<w:t xml:space="preserve">LIP 2.0 · 1 Bildung</w:t></w:r>'
+    assert run in header
+    files["word/header1.xml"] = header.replace(run, run + (
+        f'<w:ins w:id="950" w:author="Kai Kopf" w:date="{W_DATE}"><w:r><w:t xml:space='
+        '"preserve"> und Schule</w:t></w:r></w:ins>')).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, content in files.items():
+            dst.writestr(name, content)
+    path = tmp_path / "kopf.docx"
+    path.write_bytes(out.getvalue())
+    before, head = branches(repo), repo.head.commit.hexsha
+    code, _out, err = lip(["word-import", str(path)], capsys)
+    assert code == 1
+    assert "kopf.docx: 1 Änderung in Kopf- oder Fußzeile (eingefügt ‚und Schule‘)" in err
+    assert "auch nicht die übernehmbaren Änderungen in Kapitel 1 Bildung" in err
+    _assert_nothing_written(repo, before, head)
 
 
 # --- the pure parts ----------------------------------------------------------------------------
@@ -754,6 +893,24 @@ def test_a_free_draft_becomes_the_chapter_body_with_problems_by_paragraph(repo, 
     new = repo.git.show(f"{branch}:plan/11-bildung.md")
     assert new.split("\n---\n", 1)[0] == old.split("\n---\n", 1)[0]
     assert repo.head.commit.hexsha == head and repo.git.status("--porcelain", "--", "plan") == ""
+
+
+def test_a_draft_rewritten_from_the_export_keeps_its_measure_fields(repo, capsys, tmp_path):
+    """An Expert*innengruppe rewrites its chapter starting from `lip word-export`'s file: the
+    Maßnahmen's fields (a definition list there) arrive, as does every other paragraph; they
+    were dropped, with a 'Feld fehlt' for each."""
+    exported = export(capsys, "bildung")
+    path = tmp_path / "Neufassung Bildung.docx"
+    path.write_bytes(word_edit(exported.read_bytes(), "nach wie vor ", delete=True))
+    code, out, err = lip(["word-import", "--neu", "bildung", str(path)], capsys)
+    assert code == 0, err
+    branch = re.search(r"Branch (vorschlag/bildung-entwurf-\S+)", out).group(1)
+    assert body_of(repo, branch) == body_of(repo, "HEAD").replace("aber nach wie vor stark",
+                                                                    "aber stark", 1)
+    before, head = branches(repo), repo.head.commit.hexsha  # the export as it was: nothing new
+    code, out, err = lip(["word-import", "--neu", "bildung", str(exported)], capsys)
+    assert code == 1 and "gleicht Wort für Wort dem committeten Text von Kapitel 1 Bildung" in err
+    _assert_nothing_written(repo, before, head)
 
 
 def test_draft_images_come_along_and_missing_alt_text_is_reported(repo, capsys, tmp_path):

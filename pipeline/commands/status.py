@@ -109,6 +109,11 @@ class ProposalRow:
     empty when it merges cleanly."""
     veraltet_kapitel: list[str] = field(default_factory=list)
     """The numbers of the chapters in conflict (for `lip word-export`)."""
+    wortweise: bool = False
+    """Stale only where both sides changed different words of a paragraph: importing its
+    Word file anew merges them (`lip word-import` works word by word, `git merge` by line)."""
+    datei: str = ""
+    """The name of the Word file it came from ('' for a proposal lip named no file in)."""
 
     @property
     def woerter(self) -> str:
@@ -235,7 +240,7 @@ def open_proposals(repo: Any, prefix: str) -> list[ProposalRow]:
             added, removed = added + counts[0], removed + counts[1]
         out.append(ProposalRow(p.branch, chapters, list(p.authors), p.time.date().isoformat(),
                                added, removed, notes, p.base,
-                               *_conflicts(repo, p, prefix)))
+                               *_conflicts(repo, p, prefix), datei=p.source_name))
     return out
 
 
@@ -251,16 +256,18 @@ def _beschluss(b: Beschluss | None) -> dict | None:
 
 
 def _conflicts(repo: Any, proposal: history.Proposal, prefix: str
-               ) -> tuple[list[str], list[str]]:
+               ) -> tuple[list[str], list[str], bool]:
     """What makes a proposal stale: the paragraphs the current branch changed since the
     proposal was made and the proposal changed too (the files, where no paragraph explains
-    it), and the numbers of those chapters. Empty when `git merge` would take it in
-    cleanly."""
+    it), the numbers of those chapters, and whether all of them are changed at different
+    words only (a new import of the file merges them). Empty when `git merge` would take it
+    in cleanly."""
     from pipeline.word.merge import merge3
 
     files = history.merge_conflicts(repo, proposal.tip)
     out: list[str] = []
     numbers: list[str] = []
+    by_words = bool(files)
     for path in files or []:
         rel = path[len(prefix) + 1:] if path.startswith(prefix + "/") else ""
         found: list[str] = []
@@ -271,11 +278,18 @@ def _conflicts(repo: Any, proposal: history.Proposal, prefix: str
             base = None
         if base is not None and rel.endswith(".md"):
             where = f"{tip.number} {tip.title}".strip()
-            found = [f"{where}: {c.strip().splitlines()[0]}"
-                     for c in merge3(base.markdown, head.markdown, tip.markdown).conflicts]
+            merged = merge3(base.markdown, head.markdown, tip.markdown)
+            found = [f"{where}: {c.strip().splitlines()[0]}" for c in merged.conflicts]
+            if not merged.conflicts and merged.by_words:
+                found = [f"{where}: {p} (an verschiedenen Stellen geändert)"
+                         for p in merged.by_words]
+            else:
+                by_words = False
             numbers.append(tip.number or tip.id)
+        else:
+            by_words = False
         out += found or [path]
-    return out, numbers
+    return out, numbers, by_words
 
 
 def _plain(record: review.Record | None) -> dict | None:

@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import shlex
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -86,7 +87,12 @@ def export(plan_dir: Path, kapitel: list[str], *, rev: str | None = None,
         for chapter in chapters:
             meta = {"lang": "de-DE", "toc-title": "Inhalt",  # no title: it would be a paragraph
                     **export_metadata(chapter, source.commit or "", plan_id)}
-            header = {"titel": plan.title, "kurztitel": f"{chapter.number} {chapter.title}",
+            short = str(plan.manifest.get("kurztitel", "") or plan.title) if plan.manifest \
+                else plan.title
+            # the plan's name too: a Beirat or the RTGS gets the file alone, by e-mail
+            header = {"titel": plan.title,
+                      "kurztitel": " · ".join(x for x in (short, f"{chapter.number} "
+                                                           f"{chapter.title}") if x),
                       # a reviewer reads a date; the commit stays in the file's properties
                       "fassung": f"zur Überarbeitung, Stand {german_date(source.time)}",
                       "entwurf": True}
@@ -129,7 +135,21 @@ class ImportResult:
 
 
 def _read_input(path: Path) -> bytes:
+    """The file's bytes. What it is, its content says, not its name: a DOCX renamed to .doc
+    (or mailed as one) is read; the name only sharpens the advice for a file that is none."""
     name = path.name
+    try:
+        if not path.is_file():
+            raise FileAccessError(f"{path}: Datei nicht gefunden; bitte den Pfad der "
+                                  f"Word-Datei prüfen")
+        if path.stat().st_size > MAX_DOCX_BYTES:
+            raise WordInputError(f"{name}: ist größer als {MAX_DOCX_BYTES // 1_000_000} MB")
+        data = path.read_bytes()
+    except OSError as e:
+        raise FileAccessError(f"{path}: lässt sich nicht lesen: {os_error_text(e)}") from None
+    if data[:4] == b"PK\x03\x04" and (b"word/document.xml" in data
+                                       or path.suffix.lower() not in (".doc", ".odt")):
+        return data  # (a zip's directory names its parts uncompressed)
     if path.suffix.lower() == ".odt":
         raise WordInputError(f"{name}: ist ein OpenDocument-Text (.odt); bitte in LibreOffice mit "
                              f"Datei › Speichern unter › Dateityp „Word 2007–365 (.docx)“ "
@@ -138,15 +158,7 @@ def _read_input(path: Path) -> bytes:
         raise WordInputError(f"{name}: ist ein altes Word-Dokument (.doc); bitte in Word mit "
                              f"Datei › Speichern unter › Dateityp „Word-Dokument (*.docx)“ "
                              f"speichern")
-    try:
-        if not path.is_file():
-            raise FileAccessError(f"{path}: Datei nicht gefunden; bitte den Pfad der "
-                                  f"Word-Datei prüfen")
-        if path.stat().st_size > MAX_DOCX_BYTES:
-            raise WordInputError(f"{name}: ist größer als {MAX_DOCX_BYTES // 1_000_000} MB")
-        return path.read_bytes()
-    except OSError as e:
-        raise FileAccessError(f"{path}: lässt sich nicht lesen: {os_error_text(e)}") from None
+    return data
 
 
 def _refuse_twice(repo, data: bytes, name: str) -> str:
@@ -163,15 +175,18 @@ def _refuse_twice(repo, data: bytes, name: str) -> str:
         raise WordError(f"{name}: diese Datei (gleicher Inhalt) wurde bereits übernommen: Branch "
                         f"{branch} {state}. Es wurde kein neuer Vorschlag angelegt. Soll sie "
                         f"dennoch neu übernommen werden, erst den Branch löschen (git branch -D "
-                        f"{branch}), dann erneut lip word-import {name}")
+                        f"{branch}), dann erneut lip word-import {shlex.quote(name)}")
     return digest
 
 
-def _with_source(message: str, digest: str) -> str:
-    """A proposal commit's message with the trailer naming the Word file it came from."""
+def _with_source(message: str, digest: str, name: str) -> str:
+    """A proposal commit's message with the trailers naming the Word file it came from: its
+    SHA-256 (the same file twice) and its name (`lip status` names it in the way on)."""
     from pipeline import history
 
-    return f"{message}\n\n{history.SOURCE_TRAILER}: {digest}\n"
+    name = " ".join(name.split())
+    return (f"{message}\n\n{history.SOURCE_TRAILER}: {digest}\n"
+            f"{history.NAME_TRAILER}: {name}\n")
 
 
 def _date_of(iso: str) -> str:
@@ -280,7 +295,7 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
         raise WordInputError(f"{name}: trägt keine Herkunftsangaben von lip (Kapitel, Commit, "
                              f"Text-Hash); nur Dateien aus 'lip word-export' oder 'lip build' "
                              f"lassen sich so übernehmen. Einen frei geschriebenen Entwurf "
-                             f"übernimmt 'lip word-import --neu KAPITEL {name}'")
+                             f"übernimmt 'lip word-import --neu KAPITEL {shlex.quote(name)}'")
     repo = history.open_repo(plan_dir if plan_dir.exists() else Path.cwd())
     plan_id = _plan_identity(repo)
     if prov.get("lip-plan") and plan_id and prov["lip-plan"] != plan_id:
@@ -351,6 +366,13 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
         changes = counted(package.note_changes, "Änderung", "Änderungen")
         problems.append(f"{name}: {changes} in Fußnoten; Fußnoten lassen sich nicht aus Word "
                         f"übernehmen, bitte im Kapiteltext ändern")
+    if package.header_changes:
+        changes = counted(len(package.header_changes), "Änderung", "Änderungen")
+        problems.append(f"{name}: {changes} in Kopf- oder Fußzeile "
+                        f"({'; '.join(package.header_changes)}); Kopf- und Fußzeile schreibt "
+                        f"lip (Kapitel, Stand, Seitenzahl), Änderungen daran sind nicht "
+                        f"übernehmbar (ein anderer Kapiteltitel gehört in den Kopf des Kapitels, "
+                        f"Feld titel)")
     order = author_order(reading.changes)
     notes: list[str] = []
     for cid, target in targets.items():
@@ -432,7 +454,8 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
         else:
             message = (f"{where}: {counted(n, 'Änderung', 'Änderungen')} von {who} aus Word "
                        f"übernommen ({name})")
-        commits.append(history.PlannedCommit(files, _with_source(message, digest), who, date))
+        commits.append(history.PlannedCommit(files, _with_source(message, digest, name), who,
+                                             date))
         summary.append((who, date, None if author == UNTRACKED else n))
     comments_file = ""
     comment_count = sum(len(t.reading.comments) for t in targets.values())
@@ -449,7 +472,7 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
         commits.append(history.PlannedCommit(  # git has one author: the first commenter
             {comments_file: text.encode("utf-8")},
             _with_source(f"{target.chapter.title}: {counted(n, 'Anmerkung', 'Anmerkungen')} "
-                         f"von {', '.join(authors)} aus Word ({name})", digest),
+                         f"von {', '.join(authors)} aus Word ({name})", digest, name),
             authors[0] or "unbekannt", max(c.date for c in sub.comments)))
     if not commits:
         formats = counted(package.format_changes, "reinen Formatänderung",
@@ -494,7 +517,7 @@ def _nothing_taken(name: str, fine: list[_Target], in_manifest: bool) -> str:
             f"{where}: eine Datei wird ganz oder gar nicht übernommen. So geht es weiter: die "
             f"oben genannten Änderungen in Word ablehnen (Überprüfen › Ablehnen; in "
             f"LibreOffice Bearbeiten › Änderungen verfolgen › Verwalten), die Datei speichern "
-            f"und erneut übernehmen (lip word-import {name}){manifest}")
+            f"und erneut übernehmen (lip word-import {shlex.quote(name)}){manifest}")
 
 
 def _check_proposal(plan: Plan, changed: dict[str, bytes]) -> list[str]:
@@ -549,6 +572,33 @@ class DraftResult:
     """lip check's findings and missing alt texts, each against its Word paragraph."""
 
 
+def _refuse_other_chapter(plan: Plan, chapter: Chapter, prov: dict[str, str],
+                          name: str) -> None:
+    """A file lip wrote for other chapters is no draft of `chapter`: taken as one, it would
+    replace this chapter's text with theirs."""
+    ids = prov.get("lip-kapitel", "").split()
+    if not ids or ids == [chapter.id]:
+        return
+    if len(ids) > 1:
+        raise WordInputError(f"{name}: ist der ganze Plan aus 'lip build', kein Entwurf von "
+                             f"Kapitel {chapter.number} {chapter.title}; als Entwurf übernommen "
+                             f"ersetzte er dessen Text durch alle Kapitel. Änderungen darin "
+                             f"übernimmt lip word-import {shlex.quote(name)} (ohne --neu); "
+                             f"nichts wurde übernommen")
+    known = []
+    for cid in ids:
+        try:
+            other = plan.chapter(cid)
+            known.append(f"{other.number} {other.title}")
+        except PipelineError:
+            known.append(cid)
+    raise WordInputError(f"{name}: stammt aus Kapitel {', '.join(known)} (von lip ausgegeben), "
+                         f"nicht aus Kapitel {chapter.number} {chapter.title}; als Entwurf "
+                         f"übernommen ersetzte sie dessen Text. Änderungen an "
+                         f"{', '.join(known)} übernimmt lip word-import {shlex.quote(name)} "
+                         f"(ohne --neu); nichts wurde übernommen")
+
+
 def import_draft(plan_dir: Path, kapitel: str, docx: Path) -> DraftResult:
     """Propose a draft written freely in Word as the new body of `kapitel` (front matter
     kept) on a branch, and report `lip check`'s findings against the Word paragraphs."""
@@ -564,6 +614,7 @@ def import_draft(plan_dir: Path, kapitel: str, docx: Path) -> DraftResult:
     digest = _refuse_twice(repo, data, docx.name)
     plan = load_plan(plan_dir)
     chapter = plan.chapter(kapitel)
+    _refuse_other_chapter(plan, chapter, package.provenance, docx.name)
     relpath = history.repo_path(repo, plan_dir / chapter.filename)
     if history.is_dirty(repo, relpath):
         raise WordError(f"{chapter.path}: hat nicht committete Änderungen; bitte erst committen "
@@ -592,6 +643,10 @@ def import_draft(plan_dir: Path, kapitel: str, docx: Path) -> DraftResult:
         raise WordInputError(f"{docx.name}: enthält keinen Text; nichts wurde übernommen")
     new_text = dataclasses.replace(head_text, body=draft.body)
     content = new_text.join().encode("utf-8")
+    if content == head_bytes and not images:
+        raise WordError(f"{docx.name}: der Entwurf gleicht Wort für Wort dem committeten Text "
+                        f"von Kapitel {chapter.number} {chapter.title}; es gibt nichts zu "
+                        f"übernehmen, kein Vorschlag wurde angelegt")
     # lip check on the plan as the proposal will hold it
     files = dict(plan.files)
     files[chapter.filename] = content
@@ -620,6 +675,7 @@ def import_draft(plan_dir: Path, kapitel: str, docx: Path) -> DraftResult:
     message = (f"{chapter.title}: neuer Text aus dem Word-Entwurf {docx.name} "
                f"({counted(len(draft.blocks), 'Absatz', 'Absätze')})")
     history.create_branch(repo, branch, history.head_sha(repo),
-                          [history.PlannedCommit(committed, _with_source(message, digest),
+                          [history.PlannedCommit(committed,
+                                                 _with_source(message, digest, docx.name),
                                                  author, "")])
     return DraftResult(branch, chapter, len(draft.blocks), sorted(images), problems)

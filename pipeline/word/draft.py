@@ -125,6 +125,19 @@ class _Converter:
         elif t == "LineBlock":
             for line in c:
                 self.block({"t": "Para", "c": line})
+        elif t == "DefinitionList":  # a Maßnahme's fields as lip word-export writes them
+            for term, definitions in c:
+                label = normal(ast_text(term))
+                blocks = [b for d in definitions for b in d]
+                value = normal(" ".join(ast_text(b["c"]) for b in blocks
+                                        if b["t"] in ("Para", "Plain")))
+                if label in MEASURE_FIELDS and value:
+                    self.number += 1 + sum(1 for b in blocks if b["t"] in ("Para", "Plain")
+                                           and normal(ast_text(b["c"])))
+                    self.add(f"{label}\n:   {escape(value)}", f"{label}: {value}", "field")
+                else:
+                    self.block({"t": "Para", "c": term})
+                    self.blocks(blocks)
 
     def images(self, inlines: list) -> None:
         for i in inlines:

@@ -39,6 +39,9 @@ class DocxPackage:
     """Moved passages (w:moveFrom/w:moveTo): pandoc reads them as deletion + insertion."""
     note_changes: int = 0
     """Tracked changes in footnotes and endnotes: pandoc drops them, so they are refused."""
+    header_changes: list[str] = field(default_factory=list)
+    """Tracked changes in headers and footers (lip writes them: chapter, Stand, page), each
+    as „eingefügt ‚…‘“ / „gestrichen ‚…‘“: refused, they are no text of the plan."""
     last_modified_by: str = ""
     authors: list[str] = field(default_factory=list)
 
@@ -50,6 +53,19 @@ class DocxPackage:
 _PROPERTY = re.compile(rb'<property\b[^>]*\bname="([^"]*)"[^>]*>\s*<vt:(\w+)>(.*?)</vt:\2>', re.S)
 _LAST_MODIFIED = re.compile(rb"<cp:lastModifiedBy>(.*?)</cp:lastModifiedBy>", re.S)
 _AUTHOR = re.compile(rb'w:author="([^"]*)"')
+_TRACKED = re.compile(rb"<w:(ins|del|moveTo|moveFrom)\b[^>]*>(.*?)</w:\1>", re.S)
+_TEXT = re.compile(rb"<w:(?:t|delText)\b[^>]*>([^<]*)<")
+_MARGINAL = re.compile(r"word/(?:header|footer)\d*\.xml")
+
+
+def _tracked_texts(xml: bytes) -> list[str]:
+    """Each tracked insertion or deletion of a part, as what a reviewer would call it."""
+    out = []
+    for kind, inner in _TRACKED.findall(xml):
+        text = _unescape(b"".join(_TEXT.findall(inner))).strip()
+        what = "eingefügt" if kind in (b"ins", b"moveTo") else "gestrichen"
+        out.append(f"{what} ‚{text[:40]}‘" if text else what)
+    return out
 
 
 def _unescape(raw: bytes) -> str:
@@ -115,6 +131,8 @@ def open_docx(data: bytes, name: str) -> DocxPackage:
         core = archive.read("docProps/core.xml") if "docProps/core.xml" in names else b""
         notes = b"".join(archive.read(n) for n in ("word/footnotes.xml", "word/endnotes.xml")
                          if n in names)
+        marginal = [t for n in sorted(names) if _MARGINAL.fullmatch(n)
+                    for t in _tracked_texts(archive.read(n))]
     except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, EOFError):
         raise WordInputError(f"{name}: die Datei ist beschädigt (ein Teil lässt sich nicht "
                              f"entpacken); bitte neu in Word speichern") from None
@@ -126,5 +144,6 @@ def open_docx(data: bytes, name: str) -> DocxPackage:
         format_changes=document.count(b"<w:rPrChange") + document.count(b"<w:pPrChange"),
         moves=document.count(b"<w:moveTo "),
         note_changes=len(re.findall(rb"<w:(?:ins|del|moveTo|moveFrom) ", notes)),
+        header_changes=marginal,
         last_modified_by=_unescape(last.group(1)).strip() if last else "",
         authors=sorted({_unescape(a) for a in _AUTHOR.findall(document)}))

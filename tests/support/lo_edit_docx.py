@@ -12,6 +12,8 @@ SCRIPT.json is a list of steps, each one of
     {"author": "Name", "op": "delete_paragraph", "find": "Absatz"}   (the whole paragraph)
     {"author": "Name", "op": "bold", "find": "Wort"}   (a change of formatting only)
     {"op": "accept_all"} / {"op": "reject_all"}
+A step with "track": false is made with change tracking off (as a reviewer who forgot to
+switch it on).
 `find` is the first occurrence of the text in the document (a plain search). The author is
 LibreOffice's user name while the step runs, so the tracked change carries it. (Comments are
 not scripted: LibreOffice 7.4 headless aborts when a document with a new comment is saved;
@@ -59,7 +61,7 @@ def main(src, out, script):
                 dispatcher.executeDispatch(frame, command, "", 0, ())
                 continue
             set_author(smgr, ctx, step["author"])
-            doc.setPropertyValue("RecordChanges", True)
+            doc.setPropertyValue("RecordChanges", step.get("track", True))
             found = find(doc, step["find"])
             if op == "replace":
                 found.setString(step["text"])
