@@ -1255,3 +1255,79 @@ def test_a_correction_that_makes_an_impossible_vote_is_refused_and_nothing_chang
             "Ablehnung, keine Annahme. Berichtigen nicht möglich")):
         record.correct(plan_dir, "1-gruene", grund="Tippfehler")
     assert snapshot(repo) == before
+
+
+# --- the recorded Beschluss and Fassungen are append-only ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def _decided_template(tmp_path_factory) -> Path:
+    """The rat plan after `lip beschluss` with its vote (40:22:3), built once per module (the
+    votes and the Beschluss take seconds); `decided` hands each test its own copy."""
+    from support.repos import EDITOR, FIXED
+
+    with pytest.MonkeyPatch.context() as mp:
+        for who in ("AUTHOR", "COMMITTER"):  # as fixed_git_dates: the same SHAs on every run
+            mp.setenv(f"GIT_{who}_DATE", FIXED)
+            mp.setenv(f"GIT_{who}_NAME", EDITOR.name)
+            mp.setenv(f"GIT_{who}_EMAIL", EDITOR.email)
+        root = copy_plan("rat", tmp_path_factory.mktemp("beschluss") / "repo").parent
+        (root / ".gitignore").write_text("build/\n", encoding="utf-8")
+        init_repo(root)
+        council.beschluss(_both_antraege_voted(root), gremium="ratsversammlung",
+                          datum=D(2021, 1, 28), dafuer=40, dagegen=22, enthaltungen=3)
+    return root
+
+
+@pytest.fixture
+def decided(_decided_template, tmp_path, request) -> Path:
+    import shutil
+
+    request.getfixturevalue("fixed_git_dates")
+    shutil.copytree(_decided_template, tmp_path / "repo")
+    return tmp_path / "repo"
+
+
+BESCHLUSS = "Beschluss Ratsversammlung vom 28.01.2021, Fassung „Beschlossene Fassung“"
+
+
+def test_a_hand_edit_of_the_beschluss_or_a_fassung_is_refused_by_check_and_hook(decided) -> None:
+    manifest = decided / "plan" / "lip.yaml"
+    sha = git.Repo(decided).head.commit.hexsha[:10]  # the commit that named it
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace("      dagegen: 22", "      dagegen: 21")  # still possible
+                        .replace("    datum: 2020-12-08", "    datum: 2020-12-09"), encoding="utf-8")
+    named = git.Repo(decided).git.log("--format=%H", "--grep=Fassung „Verwaltungsentwurf“ benannt")
+    restore = "(git show {}:plan/lip.yaml) oder die Berichtigung begründet festhalten".format
+    expected = [
+        f"plan/lip.yaml:{_line(manifest, '    datum: 2020-12-09')}: fassungen[0].datum: Eintrag "
+        f"(Fassung „Verwaltungsentwurf“, 08.12.2020) aus Commit {named[:10]} wurde nachträglich "
+        f"geändert (Datum 08.12.2020 → 09.12.2020); der Beratungsverlauf wird nur ergänzt. Den "
+        f"Eintrag wiederherstellen {restore(named[:10])}: lip berichtigen fassung --grund \"…\"",
+        f"plan/lip.yaml:{_line(manifest, '      dagegen: 21')}: fassungen[1].beschluss.dagegen: "
+        f"Eintrag ({BESCHLUSS}) aus Commit {sha} wurde nachträglich geändert (Beschluss: Stimmen "
+        f"dagegen 22 → 21); der Beratungsverlauf wird nur ergänzt. Den Eintrag wiederherstellen "
+        f"{restore(sha)}: lip berichtigen beschluss --grund \"…\""]
+    assert _messages(decided / "plan") == expected
+    git.Repo(decided).git.add("-A")
+    hook = _lip(decided / "plan", "hooks", "run")
+    assert hook.returncode == 1 and all(m in hook.stdout + hook.stderr for m in expected), hook
+
+
+def test_a_removed_beschluss_and_a_removed_fassung_are_named_even_when_committed(decided) -> None:
+    manifest = decided / "plan" / "lip.yaml"
+    sha = git.Repo(decided).head.commit.hexsha[:10]
+    text = manifest.read_text(encoding="utf-8")
+    start = text.index("    beschluss:\n")
+    manifest.write_text(text[:start] + text[text.index("    texte:\n", start):], encoding="utf-8")
+    [message] = [str(d) for d in check(decided / "plan").errors]
+    assert message.startswith(f"plan/lip.yaml:{_line(manifest, '  - name: Beschlossene Fassung')}: "
+                              f"fassungen[1].beschluss: Eintrag ({BESCHLUSS}) aus Commit {sha} "
+                              f"wurde nachträglich geändert (Beschluss entfernt);"), message
+    start = text.index("  - name: Beschlossene Fassung\n")
+    manifest.write_text(text[:start] + text[text.index("drucksache:\n"):], encoding="utf-8")
+    commit_all(git.Repo(decided), "Fassung aufgeräumt")  # a commit does not make it right
+    [message] = [str(d) for d in check(decided / "plan").errors]
+    assert message.startswith("plan/lip.yaml:") and (
+        f": fassungen[1]: Eintrag ({BESCHLUSS}) aus Commit {sha} wurde entfernt;") in message
+    assert message.endswith("lip berichtigen beschluss --grund \"…\""), message
