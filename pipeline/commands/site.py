@@ -633,7 +633,9 @@ def council_items_for(chapter: Chapter, antraege: list[site_data.AntragView],
                       entries: list[dict]) -> list[dict]:
     """The council's steps concerning `chapter` for its Beratungsverlauf: every vote on a
     Punkt that acts on it (and every Berichtigung of the votes of its Antrag), and every
-    Beschluss of the whole plan."""
+    Beschluss of the whole plan with its Berichtigungen."""
+    from pipeline.council.beratung import WHOLE_PLAN
+
     out: list[dict] = []
     for a in antraege:
         for p in a.punkte:
@@ -650,6 +652,9 @@ def council_items_for(chapter: Chapter, antraege: list[site_data.AntragView],
     out += [{"kind": "rat", "date": e["datum"], "vote": None, "gremium": e["gremium"],
              "kapitel": e["kapitel"], "ergebnis": e["ergebnis"], "fassung": e["fassung"], "git": []}
             for e in entries if e["art"] == "Beschluss"]
+    out += [{"kind": "berichtigung", "date": e["datum"], "git": [], "council": True,
+             "zeile": f"Beschluss, {e['ergebnis']}"}  # a Beschluss's correction, as a vote's
+            for e in entries if e["art"] == "Berichtigung" and e["kapitel"] == WHOLE_PLAN]
     return out
 
 
