@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.council.beratung import council_entries
+from pipeline.council.beratung import WHOLE_PLAN, council_entries
 from pipeline.dates import german_date
 from pipeline.plan import Chapter, Plan
 from pipeline.plan.body import anchor
@@ -313,7 +313,7 @@ def consultation_markdown(plan: Plan, commit_dates: Mapping[str, Any] | None = N
                   + " und die Fassung, auf die sie sich bezieht"
                   + ("; hat der Beschluss ein Kapitel durch angenommene Punkte von "
                      "Änderungsanträgen geändert, nennt eine eigene Zeile diese Punkte"
-                     if any(e["art"] == "Beschluss" and e["kapitel"] != "gesamter Plan"
+                     if any(e["art"] == "Beschluss" and e["kapitel"] != WHOLE_PLAN
                             for e in entries) else "")
                   + ("; eine Berichtigung sagt, wer einen festgehaltenen Eintrag später "
                      "berichtigt hat, was sich geändert hat und warum"
@@ -329,7 +329,8 @@ def consultation_markdown(plan: Plan, commit_dates: Mapping[str, Any] | None = N
         if corrections:
             lines += ["", "Berichtigungen:", ""]
             lines += [f"- B{n}, {escape_inline(german_date(e['datum']))}, "
-                      + ("" if e["kapitel"].startswith("Änderungsantrag") else "Kapitel ")
+                      + ("" if e["kapitel"].startswith(("Änderungsantrag", WHOLE_PLAN))
+                         else "Kapitel ")
                       + f"{escape_inline(e['kapitel'])}: {escape_inline(e['ergebnis'])}"
                       for n, e in enumerate(corrections, 1)]
     return protect_gender_star("\n".join(lines)) + "\n"

@@ -500,13 +500,23 @@ def berichtigen_command(kapitel: str, grund: str, datum, plan_dir: Path) -> None
     Antragsdatei berichtigen, dann diesen Befehl mit der Datei des Antrags aufrufen; vermerkt
     wird unter berichtigungen in der Antragsdatei.
 
+    Ebenso der Beschluss des Rats (lip beschluss: Datum, Gremium, Stimmen) und eine benannte
+    Fassung (lip fassung: Name, Datum, Commit, Tag): den Eintrag unter fassungen in
+    plan/lip.yaml berichtigen, dann lip berichtigen beschluss (bzw. fassung) aufrufen;
+    vermerkt wird unter berichtigungen in plan/lip.yaml. Datum und Beschreibung der Fassung
+    folgen einem berichtigten Datum des Beschlusses. Abgelehnt wird eine Berichtigung, nach
+    der der Beschluss nicht gelten kann (Stimmen ohne Mehrheit oder über den Sitzen, Datum
+    in der Zukunft oder vor der letzten Abstimmung des Rats).
+
     KAPITEL: Kennung (bildung), Nummer (1), Dateiname (11-bildung.md) oder Titel des Kapitels;
-    oder die Datei eines Änderungsantrags (1-gruene) bzw. seine Nummer, wenn kein Kapitel sie hat.
+    oder die Datei eines Änderungsantrags (1-gruene) bzw. seine Nummer, wenn kein Kapitel sie hat;
+    oder beschluss bzw. fassung.
 
     \b
     Beispiel:
       lip berichtigen bildung --grund "Sitzung war am 13.03., nicht am 12.03."
       lip berichtigen 1-gruene --grund "laut Protokoll 7 Stimmen dafür, nicht 8"
+      lip berichtigen beschluss --grund "laut Niederschrift 41 Stimmen dafür, nicht 40"
     """
     from pipeline.commands import record
 
@@ -654,27 +664,32 @@ def verlauf_command(kapitel: str, plan_dir: Path, as_json: bool) -> None:
     Gremien, die Abstimmungen über Punkte, die das Kapitel betreffen, und der Beschluss mit
     seinen Stimmen und den Punkten, die das Kapitel geändert haben.
 
-    Ebenso der Verlauf eines Änderungsantrags: Antrag, Abstimmungen, Berichtigungen, Beschluss.
+    Ebenso der Verlauf eines Änderungsantrags: Antrag, Abstimmungen, Berichtigungen, Beschluss;
+    und mit „beschluss“ die benannten Fassungen, der Beschluss des Rats und ihre Berichtigungen.
 
     KAPITEL: Kennung (bildung), Nummer (1), Dateiname (11-bildung.md) oder Titel des Kapitels;
-    oder die Datei eines Änderungsantrags (1-gruene) bzw. seine Nummer, wenn kein Kapitel sie hat.
+    oder die Datei eines Änderungsantrags (1-gruene) bzw. seine Nummer, wenn kein Kapitel sie hat;
+    oder beschluss.
 
     \b
     Beispiel:
       lip verlauf bildung
       lip verlauf 13-demokratie.md --json
       lip verlauf 1-gruene
+      lip verlauf beschluss
     """
     from pipeline.commands import timeline as timeline_cmd
 
     what, name, entries = timeline_cmd.history_of(plan_dir, kapitel)
     if as_json:
-        key = "kapitel" if what == "Kapitel" else "antrag"
-        click.echo(json.dumps({key: name, "verlauf": [e.to_json() for e in entries]},
+        key = {"Kapitel": "kapitel", "Beschluss": "beschluss"}.get(what, "antrag")
+        click.echo(json.dumps({key: name or "gesamter Plan", "verlauf": [e.to_json() for e in entries]},
                               ensure_ascii=False, indent=2))
         return
     color = False if os.environ.get("NO_COLOR") else None
-    click.echo(click.style(f"Verlauf von {what} {name}", bold=True), color=color)
+    title = "Verlauf der Fassungen und des Beschlusses" if what == "Beschluss" \
+        else f"Verlauf von {what} {name}"
+    click.echo(click.style(title, bold=True), color=color)
     for e in entries:
         when = e.datum.strftime("%d.%m.%Y")
         if not e.commit:

@@ -1307,3 +1307,152 @@ def test_check_names_punkte_voted_on_that_the_antrag_lacks_as_one_list(tmp_path)
     check_antraege(plan, load_antraege(plan)[0], {}, report)
     assert [d.message for d in report.diagnostics if d.field == "abstimmungen[0].punkte"] == [
         "Punkte 4 und 5 gibt es in diesem Antrag nicht; vorhanden: 1–3"]
+
+
+# --- the recorded Beschluss and Fassungen are append-only ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def _decided_template(tmp_path_factory) -> Path:
+    """The rat plan after `lip beschluss` with its vote (40:22:3), built once per module (the
+    votes and the Beschluss take seconds); `decided` hands each test its own copy."""
+    from support.repos import EDITOR, FIXED
+
+    with pytest.MonkeyPatch.context() as mp:
+        for who in ("AUTHOR", "COMMITTER"):  # as fixed_git_dates: the same SHAs on every run
+            mp.setenv(f"GIT_{who}_DATE", FIXED)
+            mp.setenv(f"GIT_{who}_NAME", EDITOR.name)
+            mp.setenv(f"GIT_{who}_EMAIL", EDITOR.email)
+        root = copy_plan("rat", tmp_path_factory.mktemp("beschluss") / "repo").parent
+        (root / ".gitignore").write_text("build/\n", encoding="utf-8")
+        init_repo(root)
+        council.beschluss(_both_antraege_voted(root), gremium="ratsversammlung",
+                          datum=D(2021, 1, 28), dafuer=40, dagegen=22, enthaltungen=3)
+    return root
+
+
+@pytest.fixture
+def decided(_decided_template, tmp_path, request) -> Path:
+    import shutil
+
+    request.getfixturevalue("fixed_git_dates")
+    shutil.copytree(_decided_template, tmp_path / "repo")
+    return tmp_path / "repo"
+
+
+BESCHLUSS = "Beschluss Ratsversammlung vom 28.01.2021, Fassung „Beschlossene Fassung“"
+
+
+def test_a_hand_edit_of_the_beschluss_or_a_fassung_is_refused_by_check_and_hook(decided) -> None:
+    manifest = decided / "plan" / "lip.yaml"
+    sha = git.Repo(decided).head.commit.hexsha[:10]  # the commit that named it
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace("      dagegen: 22", "      dagegen: 21")  # still possible
+                        .replace("    datum: 2020-12-08", "    datum: 2020-12-09"), encoding="utf-8")
+    named = git.Repo(decided).git.log("--format=%H", "--grep=Fassung „Verwaltungsentwurf“ benannt")
+    restore = "(git show {}:plan/lip.yaml) oder die Berichtigung begründet festhalten".format
+    expected = [
+        f"plan/lip.yaml:{_line(manifest, '    datum: 2020-12-09')}: fassungen[0].datum: Eintrag "
+        f"(Fassung „Verwaltungsentwurf“, 08.12.2020) aus Commit {named[:10]} wurde nachträglich "
+        f"geändert (Datum 08.12.2020 → 09.12.2020); der Beratungsverlauf wird nur ergänzt. Den "
+        f"Eintrag wiederherstellen {restore(named[:10])}: lip berichtigen fassung --grund \"…\"",
+        f"plan/lip.yaml:{_line(manifest, '      dagegen: 21')}: fassungen[1].beschluss.dagegen: "
+        f"Eintrag ({BESCHLUSS}) aus Commit {sha} wurde nachträglich geändert (Beschluss: Stimmen "
+        f"dagegen 22 → 21); der Beratungsverlauf wird nur ergänzt. Den Eintrag wiederherstellen "
+        f"{restore(sha)}: lip berichtigen beschluss --grund \"…\""]
+    assert _messages(decided / "plan") == expected
+    git.Repo(decided).git.add("-A")
+    hook = _lip(decided / "plan", "hooks", "run")
+    assert hook.returncode == 1 and all(m in hook.stdout + hook.stderr for m in expected), hook
+
+
+def test_a_removed_beschluss_and_a_removed_fassung_are_named_even_when_committed(decided) -> None:
+    manifest = decided / "plan" / "lip.yaml"
+    sha = git.Repo(decided).head.commit.hexsha[:10]
+    text = manifest.read_text(encoding="utf-8")
+    start = text.index("    beschluss:\n")
+    manifest.write_text(text[:start] + text[text.index("    texte:\n", start):], encoding="utf-8")
+    [message] = [str(d) for d in check(decided / "plan").errors]
+    assert message.startswith(f"plan/lip.yaml:{_line(manifest, '  - name: Beschlossene Fassung')}: "
+                              f"fassungen[1].beschluss: Eintrag ({BESCHLUSS}) aus Commit {sha} "
+                              f"wurde nachträglich geändert (Beschluss entfernt);"), message
+    start = text.index("  - name: Beschlossene Fassung\n")
+    manifest.write_text(text[:start] + text[text.index("drucksache:\n"):], encoding="utf-8")
+    commit_all(git.Repo(decided), "Fassung aufgeräumt")  # a commit does not make it right
+    [message] = [str(d) for d in check(decided / "plan").errors]
+    assert message.startswith("plan/lip.yaml:") and (
+        f": fassungen[1]: Eintrag ({BESCHLUSS}) aus Commit {sha} wurde entfernt;") in message
+    assert message.endswith("lip berichtigen beschluss --grund \"…\""), message
+
+
+def test_lip_berichtigen_beschluss_corrects_it_in_one_commit_and_every_output_shows_it(decided) -> None:
+    from pipeline.assemble import consultation_markdown
+    from pipeline.commands.site import council_items_for
+    from pipeline.council.beratung import beschluss_corrections, council_entries
+
+    plan_dir, manifest = decided / "plan", decided / "plan" / "lip.yaml"
+    edited = (manifest.read_text(encoding="utf-8").replace("      dagegen: 22", "      dagegen: 21")
+              .replace("      datum: 2021-01-28", "      datum: 2021-01-29"))  # the Beschluss's
+    manifest.write_text(edited, encoding="utf-8")
+    assert check(plan_dir).errors
+    done = _lip(plan_dir, "berichtigen", "beschluss", "--grund", "laut Niederschrift", "--datum",
+                "2021-02-03")
+    assert done.returncode == 0, done.stderr
+    assert "Beschluss über den Plan berichtigt" in done.stderr
+    r = git.Repo(decided)
+    assert r.git.status("--porcelain") == ""  # the corrected Beschluss and its record: one commit
+    assert [d.a_path for d in r.head.commit.diff("HEAD~1")] == ["plan/lip.yaml"]
+    assert "Lip-Eintrag: berichtigung" in r.head.commit.message
+    what = ("Beschluss Ratsversammlung vom 28.01.2021 (Fassung „Beschlossene Fassung“): Datum "
+            "28.01.2021 → 29.01.2021; Beschreibung geändert; Beschluss: Datum 28.01.2021 → "
+            "29.01.2021, Stimmen dagegen 22 → 21")
+    # the Fassung's date and description follow the Beschluss's; every other line as it was
+    assert manifest.read_text(encoding="utf-8") == edited.replace(
+        "    datum: 2021-01-28\n", "    datum: 2021-01-29\n").replace(
+        "Ratsversammlung am 28.01.2021", "Ratsversammlung am 29.01.2021").replace(
+        "drucksache:\n", f"berichtigungen:\n  - datum: 2021-02-03\n    von: Fachberatung OE 50.6\n"
+                         f"    grund: laut Niederschrift\n    eintraege:\n      - '{what}'\n"
+                         f"drucksache:\n", 1)
+    assert not check(plan_dir).errors
+    line = f"berichtigt von Fachberatung OE 50.6: {what}. Grund: laut Niederschrift"
+    verlauf = _lip(plan_dir, "verlauf", "beschluss")
+    assert verlauf.returncode == 0, verlauf.stderr
+    assert ("29.01.2021  Beschluss        Ratsversammlung: beschlossen (40 dafür – 21 dagegen – "
+            "3 Enthaltungen), Fassung „Beschlossene Fassung“") in verlauf.stdout
+    assert f"03.02.2021  Berichtigung     {line}" in verlauf.stdout
+    assert f"03.02.2021  Berichtigung     {line}" in _lip(plan_dir, "verlauf", "1-gruene").stdout
+    plan = load_plan(plan_dir)
+    annex = consultation_markdown(plan)
+    assert "berichtigt (B1)" in annex and f"- B1, 03.02.2021, gesamter Plan: {line}" in annex
+    [b] = beschluss_corrections(plan, "Ratsversammlung", D(2021, 1, 29))  # its Beschlussübersicht
+    assert b.zeile == line
+    items = council_items_for(plan, plan.chapters[0], [], council_entries(plan), None)  # a chapter's Verlauf
+    assert {"kind": "berichtigung", "date": D(2021, 2, 3), "git": [], "council": True,
+            "zeile": f"Beschluss, {line}"} in items
+    again = _lip(plan_dir, "berichtigen", "beschluss", "--grund", "nochmal")
+    assert again.returncode == 1 and "unverändert" in again.stderr, again.stderr
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("      dagegen: 22", "      dagegen: 50",
+     "fassungen[1].beschluss: 40 dafür und 50 dagegen ist keine Mehrheit dafür, also eine "
+     "Ablehnung, keine Annahme"),
+    ("      dafuer: 40", "      dafuer: 60", "fassungen[1].beschluss: 85 Stimmen, aber die "
+                                             "Ratsversammlung hat 65 Sitze"),
+    ("      datum: 2021-01-28", "      datum: 2021-01-27",
+     "fassungen[1].beschluss.datum: Beschluss am 27.01.2021 liegt vor der Abstimmung vom "
+     "28.01.2021"),
+    ("      datum: 2021-01-28", "      datum: 2999-01-28", "fassungen[1].beschluss.datum: "),
+])
+def test_a_correction_after_which_the_beschluss_cannot_be_is_refused_and_nothing_changes(
+        decided, old, new, message) -> None:
+    from pipeline.commands import record
+
+    manifest = decided / "plan" / "lip.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    before = snapshot(decided)
+    with pytest.raises(council.CouncilError, match=re.escape(message)) as refused:
+        record.correct(decided / "plan", "beschluss", grund="Tippfehler")
+    assert str(refused.value).startswith("plan/lip.yaml:")
+    assert "Berichtigen nicht möglich" in str(refused.value)
+    assert snapshot(decided) == before

@@ -11,10 +11,17 @@ from pipeline.commands.fassungen import check_council
 from pipeline.commands.plan_report import plan_report
 from pipeline.diagnostics import Report, Severity
 from pipeline.errors import GitError, PipelineError
-from pipeline.plan import Chapter, Plan, frontmatter, load_plan, read_resources
+from pipeline.plan import MANIFEST_NAME, Chapter, Plan, frontmatter, load_plan, read_resources
+from pipeline.plan.fassungen import correction_key
 from pipeline.plan.validate import check_future_dates
 from pipeline.review import check_final
-from pipeline.review.append_only import COUNCIL_LISTS, Version, council_records, tampered
+from pipeline.review.append_only import (
+    COUNCIL_LISTS,
+    MANIFEST_LISTS,
+    Version,
+    council_records,
+    tampered,
+)
 from pipeline.wording import counted
 
 
@@ -39,9 +46,9 @@ def check(plan_dir: Path, *, strict: bool = False, final: bool = False) -> Repor
 
 
 def history_report(repo: Any, prefix: str, plan: Plan) -> Report:
-    """What only the repository can tell: review entries and the council's votes removed or
-    rewritten after they were committed (append-only), and entries pinning a commit the
-    repository does not have."""
+    """What only the repository can tell: review entries, the council's votes and the named
+    Fassungen with the Beschluss (plan/lip.yaml) removed or rewritten after they were
+    committed (append-only), and entries pinning a commit the repository does not have."""
     from pipeline.council.antraege import load_antraege
 
     report = Report()
@@ -50,8 +57,10 @@ def history_report(repo: Any, prefix: str, plan: Plan) -> Report:
     imported: set[tuple[str, str, int]] = set()
     heads: dict[str, Any] = {}  # most versions differ in the text only: parse a head once
     antraege, _ = load_antraege(plan)  # unreadable ones: plan_report names them
+    manifest_path = f"{prefix}/{MANIFEST_NAME}" if prefix else MANIFEST_NAME
     committed = history.file_versions(repo, [f"{prefix}/{ch.filename}" for ch in plan.chapters]
-                                      + [f"{prefix}/{a.filename}" for a in antraege])
+                                      + [f"{prefix}/{a.filename}" for a in antraege]
+                                      + ([manifest_path] if plan.manifest is not None else []))
     names = plan.manifest.gremium_name if plan.manifest is not None else str
     for chapter in plan.chapters:
         versions = []
@@ -75,6 +84,15 @@ def history_report(repo: Any, prefix: str, plan: Plan) -> Report:
         for t in tampered(council_records(antrag.meta), versions, COUNCIL_LISTS, root=""):
             report.add(antrag.path, antrag.line_of(*t.keys), t.field,
                        t.message(repo_path, antrag.key, names))
+    if plan.manifest is not None:  # the Fassungen and the Beschluss: the same rule again
+        manifest = plan.manifest
+        versions = [Version(sha, record, records)
+                    for sha, record, raw in committed[manifest_path]
+                    if (records := _manifest_records(manifest.path, raw, heads)) is not None]
+        for t in tampered(council_records(manifest.data, MANIFEST_LISTS), versions,
+                          MANIFEST_LISTS, root=""):
+            report.add(manifest.path, frontmatter.line_of(manifest.data, t.keys, 1), t.field,
+                       t.message(manifest_path, correction_key(t.entry), names))
     _missing_commits(repo, plan, report, imported)
     for chapter in plan.chapters:
         _numbers_kept(repo, prefix, plan, chapter, report)
@@ -141,6 +159,19 @@ def _head_of(path: str, raw: bytes, heads: dict[str, Any],
         return None
     meta = heads[split.yaml_text]
     return meta if lists is None else council_records(meta)
+
+
+def _manifest_records(path: str, raw: bytes, heads: dict[str, Any]) -> Any:
+    """The append-only lists of a committed plan/lip.yaml (MANIFEST_LISTS); None when it
+    cannot be read."""
+    try:
+        text = frontmatter.decode(raw, path)
+        if text not in heads:
+            data = frontmatter.load(text, path, 1, editable=False)
+            heads[text] = data if isinstance(data, dict) else {}
+    except PipelineError:
+        return None
+    return council_records(heads[text], MANIFEST_LISTS)
 
 
 def _list(review: Any, name: str) -> list:

@@ -102,30 +102,53 @@ def _manifest_with(raw: bytes, mutate) -> bytes:
 
 
 def _append_fassung(entry: CommentedMap):
+    return _append_to("fassungen", entry)
+
+
+def _append_to(key: str, entry: CommentedMap, after: str | None = None):
+    """`mutate` for `_manifest_with`: `entry` appended to the list `key` of plan/lip.yaml (a
+    new list goes right after the key `after`, taking over the lines that followed it)."""
     def mutate(data: Any) -> None:
-        seq = data.get("fassungen")
-        if not isinstance(seq, CommentedSeq):
-            seq = CommentedSeq(seq or [])
-            data["fassungen"] = seq
+        seq = data.get(key)
+        if isinstance(seq, CommentedSeq):
+            seq.append(entry)
+            if len(seq) > 1 and isinstance(seq[-2], CommentedMap) and len(seq[-2]):
+                _move_trailing(seq[-2], entry)
+            return
+        seq = CommentedSeq(seq or [])
+        seq.fa.set_block_style()
         seq.append(entry)
-        if len(seq) > 1 and isinstance(seq[-2], CommentedMap) and len(seq[-2]):
-            # the blank line (or comment) after the list belongs to the innermost last value
-            # of its last item (ruamel keeps it there): move it after the new item's innermost
-            # last value, not after the key of a nested mapping (`texte:`)
-            previous, last = _innermost_last(seq[-2])
-            token = previous.ca.items.pop(last, None)
-            if token is not None:
-                into, key = _innermost_last(entry)
-                into.ca.items[key] = token
+        keys = list(data.keys())
+        before = data.get(after) if after in keys else None
+        if key in data or not (isinstance(before, CommentedSeq) and before
+                               and isinstance(before[-1], CommentedMap) and len(before[-1])):
+            data[key] = seq
+            return
+        data.insert(keys.index(after) + 1, key, seq)
+        _move_trailing(before[-1], entry)
     return mutate
 
 
-def _innermost_last(node: CommentedMap) -> tuple[CommentedMap, Any]:
-    """The mapping and key of the last scalar value in `node`, descending into a last value
-    that is itself a non-empty mapping (where YAML's text ends and trailing lines attach)."""
-    key = list(node.keys())[-1]
+def _move_trailing(previous: CommentedMap, entry: CommentedMap) -> None:
+    """The blank line (or comment) after a list belongs to the innermost last value of its
+    last item (ruamel keeps it there): move it after the new item's innermost last value,
+    not after the key of a nested mapping (`texte:`) or into a nested list (`eintraege:`)."""
+    node, last = _innermost_last(previous)
+    item = node.ca.items.pop(last, None)
+    token = (item[0] if isinstance(node, CommentedSeq) else item[2]) if item else None
+    if token is None:
+        return
+    into, at = _innermost_last(entry)
+    into.ca.items[at] = [token, None] if isinstance(into, CommentedSeq) else [None, None, token, None]
+
+
+def _innermost_last(node: CommentedMap | CommentedSeq) -> tuple[Any, Any]:
+    """The node and key (index) of the last scalar value in `node`, descending into a last
+    value that is itself a non-empty mapping or list (where YAML's text ends and trailing
+    lines attach)."""
+    key = len(node) - 1 if isinstance(node, CommentedSeq) else list(node.keys())[-1]
     value = node[key]
-    if isinstance(value, CommentedMap) and len(value) and key not in node.ca.items:
+    if isinstance(value, CommentedMap | CommentedSeq) and len(value) and key not in node.ca.items:
         return _innermost_last(value)
     return node, key
 
@@ -489,6 +512,101 @@ def correct_votes(plan_dir: Path, key: str, *, grund: str, datum: dt.date) -> tu
                + f"\n{history.TRAILER}: {CORRECTION}\nLip-Antrag: {rel}\n")
     sha = history.commit_files(ctx.repo, {rel: new}, message)
     return Done(sha, subject), antrag.path
+
+
+# --- lip berichtigen beschluss / fassung -----------------------------------------------------
+
+
+def _follow_beschluss(data: Any, before: list, name) -> None:
+    """Where the editor corrected a Beschluss's date or body, the Fassung's date and
+    description that `lip beschluss` derived from them follow (if they were still so)."""
+    now = data.get("fassungen") if isinstance(data, dict) else None
+    for entry in now if isinstance(now, list) else []:
+        b = entry.get("beschluss") if isinstance(entry, dict) else None
+        old = next((f for f in before if isinstance(f, dict) and f.get("name") == entry.get("name")
+                    and isinstance(f.get("beschluss"), dict)), None)
+        if not isinstance(b, dict) or old is None:
+            continue
+        was = old["beschluss"]
+        day = b.get("datum")
+        if isinstance(day, dt.date) and str(day) != str(was.get("datum")) \
+                and str(entry.get("datum")) == str(was.get("datum")):
+            # a separate date object: ruamel would write one object met twice as an anchor
+            entry["datum"] = dt.date.fromordinal(day.toordinal())
+        if entry.get("beschreibung") == adopted_by(name(str(was.get("gremium"))), was.get("datum")):
+            entry["beschreibung"] = adopted_by(name(str(b.get("gremium"))), b.get("datum"))
+
+
+def correct_fassungen(plan_dir: Path, key: str, *, grund: str, datum: dt.date) -> tuple[Done, str]:
+    """Commit a deliberate correction of recorded Fassungen and of the council's Beschluss
+    (the editor changed them under `fassungen` in plan/lip.yaml; `key` is 'beschluss' or
+    'fassung'), recording who corrected what and why under the manifest's `berichtigungen`:
+    the one way to change what the append-only check holds them to. Refused when the
+    corrected records break the rules `lip beschluss` and `lip check` apply (counts against
+    an Annahme and the seats, a date not after today nor before the body's last vote, a
+    Fassung's commit and tag). Called by `record.correct` (which holds the lock); returns what
+    it did and the manifest's path."""
+    from pipeline.commands.fassungen import check_revisions_and_tags
+    from pipeline.council.beschluss import check_beschluesse
+    from pipeline.plan.validate import check_future_dates
+    from pipeline.review.append_only import CORRECTION, council_records, describe_change, entry_changes
+
+    ctx = _open(plan_dir, clean=False)
+    manifest = ctx.plan.manifest
+    rel = f"{ctx.prefix}/{MANIFEST_NAME}" if ctx.prefix else MANIFEST_NAME
+    head_raw = history.read_file_at(ctx.repo, "HEAD", rel)
+    if head_raw is None:
+        raise CouncilError(f"{manifest.path} ist noch nicht committet; es gibt nichts zu berichtigen")
+    before = frontmatter.load(frontmatter.decode(head_raw, manifest.path), manifest.path, 1,
+                              editable=False)
+    before = before if isinstance(before, dict) else {}
+    plain = frontmatter.to_plain
+    others = [k for k in dict.fromkeys([*before, *manifest.data]) if k != "fassungen"
+              and plain(before.get(k)) != plain(manifest.get(k))]
+    if others:
+        raise CouncilError(f"{manifest.path} hat außer den Fassungen weitere Änderungen, die "
+                           f"nicht committet sind ({', '.join(others)}); eine Berichtigung "
+                           f"ändert nur Fassungen und Beschluss. Diese Änderungen erst committen "
+                           f"oder verwerfen, dann erneut aufrufen; nichts wurde festgehalten")
+    name = manifest.gremium_name
+    who = history.user_name(ctx.repo) or "unbekannt"
+    lists = ("fassungen",)
+    changed: list[str] = []
+
+    def mutate(data: Any) -> None:
+        _follow_beschluss(data, before.get("fassungen") or [], name)
+        changed.extend(describe_change(c, name) for c in entry_changes(
+            council_records(before, lists), council_records(data, lists), lists))
+        if not changed:
+            raise CouncilError(f"{manifest.path}: die Fassungen und der Beschluss sind gegenüber "
+                               f"dem letzten Commit unverändert; erst den Eintrag unter "
+                               f"'fassungen' berichtigen, dann 'lip berichtigen {key} --grund "
+                               f"\"…\"' aufrufen")
+        record = frontmatter.new_mapping(datum=datum, von=who, grund=grund.strip(),
+                                         eintraege=CommentedSeq(changed))
+        _append_to("berichtigungen", record, after="fassungen")(data)
+
+    root = Path(ctx.repo.working_tree_dir)
+    new = _manifest_with((root / rel).read_bytes(), mutate)
+    corrected = load_plan({**ctx.plan.files, MANIFEST_NAME: new})
+    report = plan_report(corrected)
+    check_future_dates(corrected, report, dt.date.today())  # the edge says what day it is
+    check_beschluesse(corrected, council.load_antraege(corrected)[0], report)
+    check_revisions_and_tags(ctx.repo, ctx.prefix, corrected, report)
+    problems = [str(d) for d in report.errors if d.path == manifest.path]
+    if problems:
+        raise CouncilError(f"{'; '.join(problems).rstrip('.')}. Berichtigen nicht möglich: so "
+                           f"berichtigt kann der Beschluss (die Fassung) nicht gelten; nichts wurde "
+                           f"festgehalten. Den Eintrag unter 'fassungen' in {manifest.path} "
+                           f"richtigstellen und 'lip berichtigen {key} --grund \"…\"' erneut "
+                           f"aufrufen")
+    subject = "Beschluss über den Plan berichtigt" if key == "beschluss" \
+        else "Benannte Fassungen berichtigt"
+    message = (f"{subject}\n\nDatum: {datum.isoformat()}\nVon: {who}\nGrund: {grund.strip()}\n"
+               + "".join(f"Eintrag: {c}\n" for c in changed)
+               + f"\n{history.TRAILER}: {CORRECTION}\n")
+    sha = history.commit_files(ctx.repo, {rel: new}, message)
+    return Done(sha, subject), manifest.path
 
 
 # --- lip beschluss --------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from pipeline.assemble import escape_inline
 from pipeline.commands.fassungen import fassungen, plans_at_fassungen, resolved_antraege
 from pipeline.commands.site_data import summary_of
 from pipeline.council import antraege as council
+from pipeline.council.beratung import beschluss_corrections
 from pipeline.council.beschluss import adopted as adopted_points
 from pipeline.council.beschluss import passage_replacement, replacement
 from pipeline.dates import german_date
@@ -287,12 +288,13 @@ def beschlussuebersicht_pdf(plan_dir: Path, *, gremium: str, datum: dt.date,
         raise DocumentError(f"{name} hat am {datum:%d.%m.%Y} über keinen Änderungsantrag "
                             f"abgestimmt und nichts beschlossen; Sitzungen mit Abstimmungen: "
                             f"{', '.join(dates) or '(keine)'}")
-    corrected = meeting_corrections(antraege, name, datum)
+    corrected = [(f"Änderungsantrag {a.nummer}", b) for a, b in meeting_corrections(antraege, name, datum)]
+    corrected += [("Beschluss", b) for b in beschluss_corrections(c.plan, name, datum)]
     section = render.Section("Ergebnisse", _table(
         ["Vorlage", "Punkt", "Gegenstand", "Ergebnis", "Stimmen"], rows)
         + ("\n\nBerichtigungen:\n\n" + "\n".join(
-            f"- Änderungsantrag {escape_inline(a.nummer)}, {escape_inline(german_date(b.datum))}: "
-            f"{escape_inline(b.zeile)}" for a, b in corrected) if corrected else ""))
+            f"- {escape_inline(what)}, {escape_inline(german_date(b.datum))}: "
+            f"{escape_inline(b.zeile)}" for what, b in corrected) if corrected else ""))
     intro = f"Drucksache Nr. {escape_inline(nummer)}: {escape_inline(titel)}"
     out = out_dir / f"beschlussuebersicht-{gremium}-{datum.isoformat()}.pdf"
     return render.render_pdf(render.document_json([section], intro=intro), out,

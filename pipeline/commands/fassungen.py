@@ -101,7 +101,13 @@ def check_council(plan_dir: Path, plan: Plan, report: Report) -> None:
         return
     if history.head_sha(repo) is None:
         return
-    _check_revisions(repo, history.plan_prefix(repo, plan_dir), plan, report)
+    check_revisions_and_tags(repo, history.plan_prefix(repo, plan_dir), plan, report)
+
+
+def check_revisions_and_tags(repo, prefix: str, plan: Plan, report: Report) -> None:
+    """Every Fassung names a revision this repository has, and its tag (where it was set)
+    still points there. Also the rule `lip berichtigen fassung` applies to a correction."""
+    _check_revisions(repo, prefix, plan, report)
     tagged = [(i, f) for i, f in enumerate(fassungen(plan)) if f.get("tag")]
     manifest = plan.manifest
     for i, f in tagged:

@@ -15,6 +15,7 @@ from pipeline import history, review
 from pipeline.dates import future_date_refusal, german_date
 from pipeline.errors import FileAccessError, PipelineError, PlanInvalid, WrongCall
 from pipeline.plan import Chapter, Plan, frontmatter, load_chapter, load_plan
+from pipeline.plan.fassungen import CORRECTION_KEYS
 from pipeline.plan.validate import manifest_report
 from pipeline.wording import counted
 
@@ -517,6 +518,20 @@ def _refuse_antrag_number(ctx: _Context, key: str) -> None:
             f"Abstimmungen des Antrags lip berichtigen {antrag.key} --grund \"…\"")
 
 
+def _refuse_chapter_named(plan_dir: Path, key: str) -> None:
+    """A chapter that `beschluss` or `fassung` names too: say both rather than guess."""
+    from pipeline.errors import ChapterNotFound
+
+    plan = load_plan(plan_dir)
+    try:
+        chapter = plan.chapter(key.strip())
+    except ChapterNotFound:
+        return
+    raise RecordError(f"{key!r} ist mehrdeutig: Kapitel {chapter.id} ({chapter.path}) und die "
+                      f"Fassungen in plan/lip.yaml; nichts wurde festgehalten. Für das Kapitel "
+                      f"lip berichtigen {chapter.filename} --grund \"…\"")
+
+
 @history.serialised("berichtigen")
 def correct(plan_dir: Path, key: str, *, grund: str, datum: dt.date | None = None) -> Recorded:
     """Commit a deliberate correction of committed review entries (the editor changed them in
@@ -526,6 +541,15 @@ def correct(plan_dir: Path, key: str, *, grund: str, datum: dt.date | None = Non
 
     if not grund.strip():
         raise RecordError("--grund ist leer; bitte festhalten, warum berichtigt wird")
+    if key.strip().lower() in CORRECTION_KEYS:  # the Fassungen and the Beschluss in lip.yaml
+        from pipeline.commands.council import correct_fassungen
+
+        _refuse_chapter_named(plan_dir, key)
+        done, path = correct_fassungen(plan_dir, key.strip().lower(), grund=grund,
+                                       datum=_today(datum))
+        repo = history.open_repo(plan_dir)
+        return Recorded(done.message, path, done.commit, done.message,
+                        history.current_branch(repo))
     if _names_antrag_only(plan_dir, key):  # the council's votes: the same rule, in its file
         from pipeline.commands.council import correct_votes
 

@@ -27,7 +27,8 @@ class TimelineEntry:
     """'Textänderung', 'Vorlage', 'Entscheidung', 'Stellungnahme', 'Vorgabe erledigt',
     'Berichtigung', and the council's steps (`council.beratung.CouncilStep`: 'Drucksache',
     'Abstimmung', 'Berichtigung', 'Beschluss'); of an Änderungsantrag: 'Antrag',
-    'Abstimmung', 'Berichtigung', 'Beschluss'."""
+    'Abstimmung', 'Berichtigung', 'Beschluss'; of `lip verlauf beschluss`: 'Fassung',
+    'Beschluss', 'Berichtigung'."""
     text: str
     commit: str = ""
     details: tuple[str, ...] = ()
@@ -41,15 +42,16 @@ PROGRAM_CHANGE = "Text bei einer Programmänderung mitgeändert (keine redaktion
 """How `lip verlauf` names a commit that changed the chapter's text together with files outside
 the plan folder: the work of developers, whose (English) commit message is not for reviewers."""
 
-_KIND_ORDER = {"Textänderung": 0, "Antrag": 0, "Vorgabe erledigt": 1, "Vorlage": 2,
+_KIND_ORDER = {"Textänderung": 0, "Antrag": 0, "Fassung": 0, "Vorgabe erledigt": 1, "Vorlage": 2,
                "Drucksache": 2, "Stellungnahme": 3, "Entscheidung": 4, "Abstimmung": 4,
                "Berichtigung": 5, "Beschluss": 6}
 
 
 def history_of(plan_dir: Path, key: str) -> tuple[str, str, list[TimelineEntry]]:
     """`lip verlauf KEY`: ('Kapitel', name, entries) of the chapter `key` names, or else
-    ('Änderungsantrag', label, entries) of the Änderungsantrag it names (its number or file):
-    a chapter number wins, as `lip verlauf 1` always meant chapter 1."""
+    ('Änderungsantrag', label, entries) of the Änderungsantrag it names (its number or file),
+    or ('Beschluss', …, entries) for `beschluss` (the Fassungen, the Beschluss and their
+    corrections): a chapter wins, as `lip verlauf 1` always meant chapter 1."""
     from pipeline.council.antraege import find, load_antraege
     from pipeline.errors import ChapterNotFound
 
@@ -58,6 +60,8 @@ def history_of(plan_dir: Path, key: str) -> tuple[str, str, list[TimelineEntry]]
         return "Kapitel", name, entries
     except ChapterNotFound:
         plan = load_plan(plan_dir)
+        if key.strip().lower() == "beschluss":
+            return "Beschluss", "", beschluss_timeline(plan)
         antrag = find(load_antraege(plan)[0], key.strip())
         if antrag is None:
             raise
@@ -67,8 +71,10 @@ def history_of(plan_dir: Path, key: str) -> tuple[str, str, list[TimelineEntry]]
 
 def antrag_timeline(plan: Plan, antrag: Antrag) -> list[TimelineEntry]:
     """An Änderungsantrag's history: filed, every vote on it, every correction of a vote
-    (`lip berichtigen`, in the form of a chapter's), and the Beschluss that decided it."""
+    (`lip berichtigen`, in the form of a chapter's), and the Beschluss that decided it with
+    its corrections."""
     from pipeline.council.antraege import decided_by
+    from pipeline.council.beratung import beschluss_corrections
     from pipeline.wording import punkte_text
 
     name = plan.manifest.gremium_name if plan.manifest else (lambda k: k)
@@ -86,6 +92,30 @@ def antrag_timeline(plan: Plan, antrag: Antrag) -> list[TimelineEntry]:
     if decided is not None:
         entries.append(TimelineEntry(decided.datum, "Beschluss", f"{name(decided.gremium)}: "
                                      f"beschlossen (Fassung „{decided.fassung}“)"))
+        entries += [TimelineEntry(b.datum, "Berichtigung", b.zeile)
+                    for b in beschluss_corrections(plan, name(decided.gremium), decided.datum)]
+    return in_order(entries, {})
+
+
+def beschluss_timeline(plan: Plan) -> list[TimelineEntry]:
+    """`lip verlauf beschluss`: the named Fassungen (`lip fassung`), every Beschluss
+    (`lip beschluss`) with its vote, and every correction of them (`lip berichtigen
+    beschluss`), in the form of a chapter's."""
+    from pipeline.council.antraege import beschluesse
+    from pipeline.council.beratung import manifest_corrections
+    from pipeline.dates import as_date
+
+    name = plan.manifest.gremium_name if plan.manifest else (lambda k: k)
+    raw = plan.manifest.get("fassungen") if plan.manifest else None
+    entries = [TimelineEntry(day, "Fassung", f"Fassung „{f.get('name')}“ benannt", "",
+                             (str(f["beschreibung"]),) if f.get("beschreibung") else ())
+               for f in (raw if isinstance(raw, list) else [])
+               if isinstance(f, dict) and (day := as_date(f.get("datum"))) is not None
+               and not isinstance(f.get("beschluss"), dict)]
+    entries += [TimelineEntry(b.datum, "Beschluss", f"{name(b.gremium)}: beschlossen"
+                              + (f" ({b.stimmen.tally})" if b.stimmen.tally else "")
+                              + f", Fassung „{b.fassung}“") for b in beschluesse(plan)]
+    entries += [TimelineEntry(b.datum, "Berichtigung", b.zeile) for b in manifest_corrections(plan)]
     return in_order(entries, {})
 
 

@@ -22,16 +22,20 @@ from pipeline.council.antraege import (
 )
 from pipeline.plan import Chapter, Plan
 from pipeline.plan.fassungen import stimmen_of
+from pipeline.review.records import Berichtigung, berichtigungen_of
 from pipeline.wording import in_body, of_body, punkte_text
 
 if TYPE_CHECKING:
     from pipeline.review import ChapterState
 
+WHOLE_PLAN = "gesamter Plan"
+"""What a Beschluss (and a correction of it) is about, in the column Kapitel/Gegenstand."""
+
 
 def council_entries(plan: Plan) -> list[dict[str, str]]:
     """{datum (a date), kapitel, gremium, art, ergebnis, fassung} for each vote, each
-    Berichtigung of a vote (in the form of a chapter's, assemble.consultation_entries) and
-    each Beschluss."""
+    Berichtigung of a vote (in the form of a chapter's, assemble.consultation_entries), each
+    Beschluss and each Berichtigung of a Beschluss or Fassung."""
     if plan.manifest is None:
         return []
     name = plan.manifest.gremium_name
@@ -54,11 +58,28 @@ def council_entries(plan: Plan) -> list[dict[str, str]]:
             d = b["datum"]
             tally = stimmen_of(b).tally  # written like a vote's: „beschlossen (52 dafür – …)“
             out.append({"datum": d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)),
-                        "kapitel": "gesamter Plan", "gremium": name(str(b.get("gremium", ""))),
+                        "kapitel": WHOLE_PLAN, "gremium": name(str(b.get("gremium", ""))),
                         "art": "Beschluss",
                         "ergebnis": "beschlossen" + (f" ({tally})" if tally else ""),
                         "fassung": str(f.get("name", ""))})
+    out += [{"datum": b.datum, "kapitel": WHOLE_PLAN, "gremium": b.von or "–",
+             "art": "Berichtigung", "ergebnis": b.zeile, "fassung": "–"}
+            for b in manifest_corrections(plan)]  # of a Beschluss or a Fassung, as a vote's
     return out
+
+
+def manifest_corrections(plan: Plan) -> tuple[Berichtigung, ...]:
+    """The corrections of the recorded Fassungen and Beschlüsse (`lip berichtigen
+    beschluss`), under `berichtigungen` in plan/lip.yaml."""
+    return berichtigungen_of(plan.manifest.get("berichtigungen")) if plan.manifest else ()
+
+
+def beschluss_corrections(plan: Plan, gremium_name: str, datum: dt.date) -> list[Berichtigung]:
+    """The corrections of the Beschluss `gremium_name` made on `datum` (as it was or as
+    corrected): those naming it as `describe_entry` does, 'Beschluss Ratsversammlung vom …'."""
+    day = f"{datum:%d.%m.%Y}"
+    return [b for b in manifest_corrections(plan)
+            if any(f"Beschluss {gremium_name} vom" in e and day in e for e in b.eintraege)]
 
 
 def _chapter_of_punkt(plan: Plan, punkt: Punkt) -> str | None:
@@ -174,7 +195,8 @@ def chapter_steps(plan: Plan, chapter: Chapter, antraege: list[Antrag],
     bodies; every vote on a Punkt that acts on it (`punkt_chapter`, from `punkt_chapters`) and
     every Berichtigung of the votes of its Antrag; the Beschluss of the whole plan
     (`entries`: `council_entries`), with the adopted Punkte that changed the chapter as
-    `commands.stand.chapter_states` gave them (`state`)."""
+    `commands.stand.chapter_states` gave them (`state`), and the corrections of the Beschluss
+    or of a Fassung (`lip berichtigen beschluss`)."""
     name = plan.manifest.gremium_name if plan.manifest else (lambda k: k)
     out: list[CouncilStep] = []
     first = drucksache_step(plan, entries)
@@ -204,5 +226,8 @@ def chapter_steps(plan: Plan, chapter: Chapter, antraege: list[Antrag],
             out.append(CouncilStep(
                 e["datum"], "Beschluss", f"{of_body(e['gremium'])}: {e['kapitel']} {e['ergebnis']}, "
                 f"Fassung „{e['fassung']}“", (amended,) if amended and adopted else ()))
+        elif e["art"] == "Berichtigung" and e["kapitel"] == WHOLE_PLAN:
+            # a correction of the Beschluss or a Fassung concerns every chapter, as a vote's
+            out.append(CouncilStep(e["datum"], "Berichtigung", f"Beschluss, {e['ergebnis']}"))
     order = {id(s): i for i, s in enumerate(out)}
     return sorted(out, key=lambda s: (s.datum, _STEP_ORDER[s.art], order[id(s)]))

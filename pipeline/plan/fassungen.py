@@ -15,6 +15,16 @@ from dataclasses import dataclass
 from typing import Any
 
 ARBEITSSTAND = "Arbeitsstand"
+CORRECTION_KEYS = ("beschluss", "fassung")
+"""The words `lip berichtigen` takes for the records of plan/lip.yaml (review/append_only.py
+holds them to the append-only rule): `beschluss` for the Fassung that holds the council's
+Beschluss, `fassung` for any other named Fassung. Both correct the list `fassungen`."""
+
+
+def correction_key(entry: Any) -> str:
+    """The word of CORRECTION_KEYS that names a Fassung entry in `lip berichtigen`."""
+    return "beschluss" if isinstance(entry, Mapping) and isinstance(entry.get("beschluss"), Mapping) \
+        else "fassung"
 
 
 def adopted_by(gremium_name: str, datum: Any) -> str:

@@ -26,6 +26,7 @@ from pipeline.plan.body import (
     measure_heading,
     plain_text,
 )
+from pipeline.plan.fassungen import correction_key
 from pipeline.plan.images import Irregular, image_problems, type_problem
 from pipeline.plan.lines import editor_lines
 
@@ -647,11 +648,18 @@ def check_future_dates(plan: Plan, report: Report, today: dt.date) -> None:
     manifest = plan.manifest
     fassungen = manifest.get("fassungen") if manifest is not None else None
     for i, entry in enumerate(fassungen if isinstance(fassungen, list) else []):
-        problem = future_date_problem(entry.get("datum"), today) if isinstance(entry, dict) else None
-        if problem:
-            report.add(manifest.path, frontmatter.line_of(manifest.data, ("fassungen", i, "datum"), 1),
-                       f"fassungen[{i}].datum", f"{problem} Das Datum in "
-                       f"{manifest.path} richtigstellen")
+        if not isinstance(entry, dict):
+            continue
+        beschluss = entry.get("beschluss")
+        places = [(("fassungen", i, "datum"), entry.get("datum"))]
+        if isinstance(beschluss, dict):
+            places.append((("fassungen", i, "beschluss", "datum"), beschluss.get("datum")))
+        for keys, value in places:
+            if problem := future_date_problem(value, today):
+                report.add(manifest.path, frontmatter.line_of(manifest.data, keys, 1),
+                           f"fassungen[{i}]." + ".".join(map(str, keys[2:])),
+                           f"{problem} Das Datum in {manifest.path} richtigstellen und mit 'lip "
+                           f"berichtigen {correction_key(entry)} --grund \"…\"' festhalten")
 
 
 def check_review_sequence(plan: Plan, chapter: Chapter, report: Report) -> None:

@@ -7,7 +7,9 @@ process itself makes is `erledigt` on a Vorgabe (lip vorgabe-erledigt). A delibe
 correction is a commit of `lip berichtigen` (trailer `Lip-Eintrag: berichtigung`): versions
 before it no longer bind, and the correction itself records who changed what and why. The
 council's votes in an Änderungsantrag's head (`abstimmungen`, with their `berichtigungen`)
-are held to the same rule by the same functions (COUNCIL_LISTS).
+and the named Fassungen with the council's Beschluss in plan/lip.yaml (`fassungen`, with the
+manifest's `berichtigungen`) are held to the same rule by the same functions (COUNCIL_LISTS,
+MANIFEST_LISTS).
 """
 
 from __future__ import annotations
@@ -24,14 +26,42 @@ LISTS = ("vorlagen", "entscheidungen", "stellungnahmen", "berichtigungen")
 COUNCIL_LISTS = ("abstimmungen", "berichtigungen")
 """The append-only lists in the head of an Änderungsantrag: the council's votes
 (`lip abstimmung`) and their corrections (`lip berichtigen`), held to the same rule."""
+MANIFEST_LISTS = ("fassungen", "berichtigungen")
+"""The append-only lists of plan/lip.yaml: the named Fassungen (`lip fassung`) with the
+council's Beschluss (`lip beschluss`), and their corrections (`lip berichtigen beschluss`)."""
+NESTED = ("beschluss",)
+"""Fields of an entry whose own fields are named when they change (fassungen[2].beschluss.dafuer)."""
 CORRECTION = "berichtigung"
 """Value of the Lip-Eintrag trailer of a `lip berichtigen` commit."""
 
 
-def council_records(meta: Any) -> dict:
-    """The append-only lists of an Änderungsantrag's head (COUNCIL_LISTS), as `tampered` and
-    `entry_changes` take them."""
-    return {k: meta[k] for k in COUNCIL_LISTS if isinstance(meta, dict) and isinstance(meta.get(k), list)}
+def council_records(meta: Any, lists: Sequence[str] = COUNCIL_LISTS) -> dict:
+    """The append-only lists of an Änderungsantrag's head (COUNCIL_LISTS) or of plan/lip.yaml
+    (MANIFEST_LISTS), as `tampered` and `entry_changes` take them."""
+    return {k: meta[k] for k in lists if isinstance(meta, dict) and isinstance(meta.get(k), list)}
+
+
+def changed_paths(before: Any, after: Any) -> tuple[tuple[str, ...], ...]:
+    """The fields in which two versions of an entry differ, a field of NESTED by its own
+    fields: (('datum',), ('beschluss', 'dafuer'))."""
+    if not (isinstance(before, dict) and isinstance(after, dict)):
+        return ()
+    out: list[tuple[str, ...]] = []
+    for k in dict.fromkeys([*before, *after]):
+        old, new = before.get(k), after.get(k)
+        if old == new:
+            continue
+        if k in NESTED and isinstance(old, dict) and isinstance(new, dict):
+            out += [(k, *p) for p in changed_paths(old, new)]
+        else:
+            out.append((k,))
+    return tuple(out)
+
+
+def _value_at(entry: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        entry = entry.get(key) if isinstance(entry, dict) else None
+    return entry
 
 
 @dataclass(frozen=True)
@@ -59,32 +89,28 @@ class Tampered:
     """The key the lists stand under ('' for an Änderungsantrag, whose head holds them)."""
 
     @property
-    def changed_keys(self) -> tuple[str, ...]:
-        """The fields of a changed entry that differ from the committed one."""
-        if self.removed or not (isinstance(self.entry, dict) and isinstance(self.after, dict)):
-            return ()
-        keys = dict.fromkeys([*self.entry, *self.after])
-        return tuple(k for k in keys if self.entry.get(k) != self.after.get(k))
+    def changed_keys(self) -> tuple[tuple[str, ...], ...]:
+        """The fields of a changed entry that differ from the committed one (`changed_paths`)."""
+        return () if self.removed else changed_paths(self.entry, self.after)
 
     @property
     def keys(self) -> tuple[str | int, ...]:
         """Where the entry (or its one changed field) stands in the head, for its line."""
         path: tuple[str | int, ...] = ((self.root,) if self.root else ()) + (self.list_name,
                                                                               self.index or 0)
-        return path + self.changed_keys if len(self.changed_keys) == 1 else path
+        return path + self.changed_keys[0] if len(self.changed_keys) == 1 else path
 
     @property
     def field(self) -> str:
         field = f"{self.root}.{self.list_name}" if self.root else self.list_name
-        one = self.changed_keys[0] if len(self.changed_keys) == 1 else ""
+        one = ".".join(self.changed_keys[0]) if len(self.changed_keys) == 1 else ""
         return f"{field}[{self.index}]" + (f".{one}" if one else "")
 
     def message(self, repo_path: str, kap: str,
                 gremium_name: Callable[[str], str] = str) -> str:
         """The German message; `gremium_name` turns a Gremium's key into its name (lip.yaml)."""
         what = _describe(self.entry, gremium_name)
-        changes = "; ".join(_field_change(k, self.entry.get(k), self.after.get(k), gremium_name)
-                            for k in self.changed_keys)
+        changes = _changes_text(self.entry, self.after, gremium_name)
         verb = "wurde entfernt" if self.removed else "wurde nachträglich geändert" + (
             f" ({changes})" if changes else "")
         return (f"Eintrag {what}aus Commit {self.commit[:10]} {verb}; der Beratungsverlauf wird "
@@ -96,6 +122,12 @@ class Tampered:
 def _describe(entry: Any, gremium_name: Callable[[str], str]) -> str:
     if not isinstance(entry, dict):
         return ""
+    if entry.get("name"):  # a named Fassung of plan/lip.yaml
+        b = entry.get("beschluss")
+        fassung = f"Fassung „{entry['name']}“"
+        if isinstance(b, dict):  # 'Beschluss Ratsversammlung vom 28.01.2021, Fassung „…“'
+            return f"({_beschluss_words(b, gremium_name)}, {fassung}) "
+        return f"({fassung}" + (f", {german_date(entry['datum'])}" if entry.get("datum") else "") + ") "
     parts = [german_date(entry["datum"])] if entry.get("datum") else []
     parts += [gremium_name(str(entry["gremium"]))] if entry.get("gremium") else []
     parts += [str(entry["ergebnis"])] if entry.get("ergebnis") else []
@@ -137,7 +169,8 @@ class Change:
 
 
 _MATCH_KEYS = ("datum", "gremium", "ergebnis", "art", "text", "datei", "stand", "von", "grund",
-               "punkte", "sitzung", "dafuer", "dagegen", "enthaltungen")
+               "punkte", "sitzung", "dafuer", "dagegen", "enthaltungen", "name", "rev", "tag",
+               "beschluss", "texte")
 
 
 def _closeness(a: Any, b: Any) -> int:
@@ -152,7 +185,7 @@ def entry_changes(before: Any, after: Any, lists: Sequence[str] = LISTS) -> list
     identical statements names that one); an entry that is gone is paired with a new entry
     of the same Gremium that is most alike (changed), or else it was removed. New entries
     left over were added. Adding the `erledigt` note to a Vorgabe is no change. `lists`: the
-    review's (LISTS) or an Änderungsantrag's (COUNCIL_LISTS)."""
+    review's (LISTS), an Änderungsantrag's (COUNCIL_LISTS) or plan/lip.yaml's (MANIFEST_LISTS)."""
     out: list[Change] = []
     for list_name in lists:
         old = [plain(e) for e in _entries(before, list_name)]
@@ -187,7 +220,7 @@ def changed_entries(before: Any, after: Any, lists: Sequence[str] = LISTS) -> li
 
 _KIND = {"vorlagen": "Vorlage", "entscheidungen": "Entscheidung",
          "stellungnahmen": "Stellungnahme", "berichtigungen": "Berichtigung",
-         "abstimmungen": "Abstimmung"}
+         "abstimmungen": "Abstimmung", "fassungen": "Fassung"}
 
 
 def _quote(text: Any, limit: int = 40) -> str:
@@ -195,12 +228,26 @@ def _quote(text: Any, limit: int = 40) -> str:
     return f"„{text if len(text) <= limit else text[:limit - 1].rstrip() + '…'}“"
 
 
+def _beschluss_words(beschluss: dict, name: Any) -> str:
+    """'Beschluss Ratsversammlung vom 28.01.2021'."""
+    out = "Beschluss" + (f" {name(str(beschluss['gremium']))}" if beschluss.get("gremium") else "")
+    return out + (f" vom {german_date(beschluss['datum'])}" if beschluss.get("datum") else "")
+
+
 def describe_entry(list_name: str, entry: Any, name: Any = str) -> str:
     """An entry named by its content, as a clerk would: 'Stellungnahme RTGS vom 02.12.2026
     („Der RTGS stimmt zu.“)', 'Entscheidung Lenkungsgruppe vom 04.12.2026 (zurückgespielt)'.
+    A Fassung: 'Fassung „Verwaltungsentwurf“ vom 08.12.2020'; one with the council's Beschluss:
+    'Beschluss Ratsversammlung vom 28.01.2021 (Fassung „Beschlossene Fassung“)'.
     `name` turns a Gremium key into its name (the manifest's)."""
     if not isinstance(entry, dict):
         return _KIND.get(list_name, "Eintrag")
+    if list_name == "fassungen":
+        b = entry.get("beschluss")
+        if isinstance(b, dict):
+            return f"{_beschluss_words(b, name)} (Fassung „{entry.get('name')}“)"
+        out = f"Fassung „{entry.get('name')}“"
+        return out + (f" vom {german_date(entry['datum'])}" if entry.get("datum") else "")
     kind = str(entry.get("art") or "") if list_name == "stellungnahmen" else ""
     kind = kind or _KIND.get(list_name, "Eintrag")
     who = entry.get("gremium") or entry.get("von")
@@ -216,6 +263,10 @@ def describe_entry(list_name: str, entry: Any, name: Any = str) -> str:
     return out
 
 
+_LABELS = {"vorgaben": "Vorgaben", "art": "Art", "datei": "Datei", "sitzung": "Sitzung",
+           "abstimmung": "Abstimmung", "vermerk": "Vermerk", "beschluss": "Beschluss",
+           "beschreibung": "Beschreibung", "texte": "Texte", "endgueltig": "endgültig",
+           "name": "Name", "rev": "Commit", "tag": "Tag"}
 _COUNTS = {"dafuer": "Stimmen dafür", "dagegen": "Stimmen dagegen",
            "enthaltungen": "Enthaltungen"}
 
@@ -239,13 +290,28 @@ def _field_change(key: str, old: Any, new: Any, name: Any) -> str:
         return f"{punkte_text(old)} → {punkte_text(new)}"
     if key == "einstimmig":
         return "einstimmig ergänzt" if new is True else "einstimmig entfernt"
-    label = {"vorgaben": "Vorgaben", "art": "Art", "datei": "Datei", "sitzung": "Sitzung",
-             "abstimmung": "Abstimmung", "vermerk": "Vermerk"}.get(key, key)
+    if key == "name" and old and new:
+        return f"Name „{old}“ → „{new}“"
+    if key in ("rev", "tag") and old and new:
+        return f"{'Commit' if key == 'rev' else 'Tag'} {str(old)[:10]} → {str(new)[:10]}"
+    label = _LABELS.get(key, key)
     if new is None:
         return f"{label} entfernt"
     if old is None:
         return f"{label} ergänzt"
     return f"{label} geändert"
+
+
+def _changes_text(old: Any, new: Any, name: Any) -> str:
+    """What changed between two versions of an entry, field by field (`changed_paths`); the
+    fields of a NESTED field under its name: 'Datum 28.01.2021 → 29.01.2021; Beschluss:
+    Stimmen dafür 40 → 41, Stimmen dagegen 22 → 21'."""
+    groups: dict[str, list[str]] = {}
+    for path in changed_paths(old, new):
+        text = _field_change(path[-1], _value_at(old, path), _value_at(new, path), name)
+        groups.setdefault(path[0] if len(path) > 1 else "", []).append(text)
+    return "; ".join([*groups.pop("", []),
+                      *(f"{_LABELS.get(k, k)}: {', '.join(v)}" for k, v in groups.items())])
 
 
 def describe_change(change: Change, name: Any = str) -> str:
@@ -256,8 +322,7 @@ def describe_change(change: Change, name: Any = str) -> str:
     if change.before is None:
         return f"{describe_entry(change.list_name, change.after, name)} hinzugefügt"
     old, new = change.before, change.after
-    keys = [k for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k)]
-    fields = "; ".join(_field_change(k, old.get(k), new.get(k), name) for k in keys)
+    fields = _changes_text(old, new, name)
     return f"{describe_entry(change.list_name, old, name)}: {fields or 'geändert'}"
 
 
@@ -265,7 +330,8 @@ def tampered(current: Any, versions: Sequence[Version], lists: Sequence[str] = L
              root: str = "review") -> list[Tampered]:
     """Committed entries missing from or changed in `current`, each named once with the
     oldest commit that had it; `versions` are oldest first. A chapter's review (LISTS under
-    `review`) or an Änderungsantrag's head (COUNCIL_LISTS, `root` '')."""
+    `review`), an Änderungsantrag's head (COUNCIL_LISTS, `root` '') or plan/lip.yaml
+    (MANIFEST_LISTS, `root` '')."""
     start = max((i for i, v in enumerate(versions) if v.record == CORRECTION), default=0)
     found: dict[tuple[str, int | None, bool], Tampered] = {}
     for version in versions[start:]:
