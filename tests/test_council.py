@@ -783,6 +783,15 @@ def test_the_beschlussuebersicht_of_the_deciding_meeting_includes_the_beschluss(
     text = _pdf_text(out)
     assert text.startswith("Landeshauptstadt Hannover · Büro des Rates"), text
     assert "Migration und Integration" not in text and "Drucksache 0001/2020" in text
+    # walk-pdf-2 1: five columns of one width split „än-dern“, „angenom-men“, „dage-gen“
+    # beside a one-digit Punkt column; only the long Gegenstand of the Beschluss may wrap
+    assert set(_split_words(out)) <= {"angenommenen", "Änderungsanträgen"}, _split_words(out)
+
+
+def _split_words(pdf: Path) -> list[str]:
+    """The words a PDF hyphenates at a line end."""
+    raw = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    return [w.replace("\xad\n", "") for w in re.findall(r"\w*\xad\n\w*", raw)]
 
 
 def test_check_reports_a_fassung_whose_revision_is_not_there(repo) -> None:
