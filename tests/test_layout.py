@@ -416,6 +416,25 @@ def test_drucksache_title_page_and_captions(shipped) -> None:
                 if w[4] == "Tabelle" and i + 1 < len(words) and re.fullmatch(r"\d+:", words[i + 1][4])]
     assert captions and all(abs(w[0] - left) < 8 for w in captions), \
         [round(w[0]) for w in captions if abs(w[0] - left) >= 8]  # at its table, not centred
+    # walk-pdf-2 2: a figure's caption of several lines was justified and centred, so its
+    # last line floated in the middle („Internationalen Ausschuss …“ 43 pt in)
+    figures = [(words, w) for _, words in pages for i, w in enumerate(words)
+               if w[4] == "Abbildung" and i + 1 < len(words) and re.fullmatch(r"\d+:", words[i + 1][4])]
+    assert figures, "keine Abbildung mit Beschriftung gefunden"
+    for words, first in figures:
+        starts: dict[int, float] = {}
+        for w in _body_words(words):
+            if w[1] >= first[1] - 1 and w[3] - w[1] < 15:  # not the ENTWURF letters
+                starts[round(w[1])] = min(starts.get(round(w[1]), w[0]), w[0])
+        ys = sorted(starts)
+        pitch = ys[1] - ys[0]
+        lines = [ys[0]]
+        for a, b in zip(ys, ys[1:], strict=False):
+            if b - a > pitch + 1:
+                break  # the paragraph after the caption
+            lines.append(b)
+        assert len(lines) > 1 and all(abs(starts[y] - left) < 8 for y in lines), \
+            [(y, round(starts[y])) for y in lines]
 
 
 def test_table_cells_are_ragged_not_justified(shipped) -> None:
