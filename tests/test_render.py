@@ -67,6 +67,31 @@ def test_bookmarks_cover_drucksache_chapters_sections_measures_and_annexes(built
     assert any(t.startswith("Anlage 1:") for t in titles)
 
 
+def test_the_drucksache_title_is_its_top_heading(built) -> None:
+    """walk-pdf-2 3: the Drucksache's title was tagged as a mere span, so a screen reader's
+    list of headings and the bookmarks began with „Antrag“ and never said what the Drucksache
+    is about. Now it is the H1 above Antrag … Begründung (H2), as in the HTML."""
+    plan = load_plan(built["plan_dir"])
+    title = str((plan.manifest.get("drucksache") or {}).get("titel") or plan.title)
+    with pikepdf.open(built["pdf"]) as pdf:
+        with pdf.open_outline() as outline:
+            first = list(outline.root)[0]
+            assert (first.title, [c.title for c in first.children]) == (title, [
+                "Antrag", "Berücksichtigung von Gender-Aspekten", "Kostentabelle",
+                "Begründung des Antrages"])
+        headings, stack = [], [pdf.Root.StructTreeRoot]
+        while stack and len(headings) < 6:
+            node = stack.pop(0)
+            kids = node.get("/K")
+            kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
+            stack[0:0] = [k for k in kids if isinstance(k, pikepdf.Dictionary)]
+            if str(node.get("/S", "")) in ("/H1", "/H2"):
+                headings.append((str(node.S)[1:], str(node.get("/T", ""))))
+    assert headings[:5] == [("H1", title), ("H2", "Antrag"),
+                            ("H2", "Berücksichtigung von Gender-Aspekten"),
+                            ("H2", "Kostentabelle"), ("H2", "Begründung des Antrages")], headings
+
+
 def test_pdf_metadata_standards_and_manifest(built) -> None:
     result = built["result"]
     with pikepdf.open(built["pdf"]) as pdf:
