@@ -752,7 +752,8 @@ def test_beschlussuebersicht_lists_every_punkt_of_the_meeting(repo, tmp_path) ->
 def test_the_beschlussuebersicht_of_the_deciding_meeting_includes_the_beschluss(repo, tmp_path) -> None:
     """walk-council 7: the Beschluss on the Drucksache was missing, rows came in the order
     the votes were recorded (1, 2, 4, 3), and the council office's document carried the
-    plan department's name."""
+    plan department's name. walk-pdf-2 4: a row named its Vorlage „1 (Fraktion …)“ where
+    the Drucksache's own row, the Beratungsverlauf and OParl say „Änderungsantrag 1 (…)“."""
     from pipeline.council.antraege import load_antraege
 
     plan_dir = _named(repo)
@@ -770,10 +771,10 @@ def test_the_beschlussuebersicht_of_the_deciding_meeting_includes_the_beschluss(
     rows = council_documents.beschlussuebersicht_rows(plan, load_antraege(plan)[0],
                                                       "ratsversammlung", D(2021, 1, 28))
     assert [r[:2] + r[3:4] for r in rows] == [
-        ["1 (Fraktion Bündnis 90/Die Grünen)", "1", "angenommen"],
-        ["1 (Fraktion Bündnis 90/Die Grünen)", "2", "angenommen"],
-        ["1 (Fraktion Bündnis 90/Die Grünen)", "3", "abgelehnt"],
-        ["2 (SPD-Fraktion)", "1", "angenommen"],
+        ["Änderungsantrag 1 (Fraktion Bündnis 90/Die Grünen)", "1", "angenommen"],
+        ["Änderungsantrag 1 (Fraktion Bündnis 90/Die Grünen)", "2", "angenommen"],
+        ["Änderungsantrag 1 (Fraktion Bündnis 90/Die Grünen)", "3", "abgelehnt"],
+        ["Änderungsantrag 2 (SPD-Fraktion)", "1", "angenommen"],
         ["Drucksache 0001/2020", "–", "beschlossen"]]
     assert rows[-1][2] == "Beschlussdrucksache mit 3 angenommenen Punkten aus Änderungsanträgen"
     committee = council_documents.beschlussuebersicht_rows(
@@ -1291,7 +1292,7 @@ def test_antraege_come_in_the_order_of_their_numbers_everywhere(tmp_path) -> Non
     assert open_points(antraege, "ratsversammlung") == [f"Antrag {n}, Punkt 1" for n in order]
     rows = council_documents.beschlussuebersicht_rows(plan, antraege, "internationaler-ausschuss",
                                                       D(2021, 1, 14))
-    assert [r[0].split(" ")[0] for r in rows] == order
+    assert [r[0].split(" ")[1] for r in rows] == order
     views, _ = antraege_views(plan, PlanHistory(None))
     assert [v.antrag.nummer for v in views] == order
     objects = oparl.build(plan, antraege, base_url="https://example.org/oparl",

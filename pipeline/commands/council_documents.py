@@ -273,7 +273,8 @@ def beschlussuebersicht_rows(plan: Plan, antraege: list[council.Antrag], gremium
                 for n in v.punkte:
                     p = a.punkt(n)
                     voted.append((number_order(a.nummer), n, [
-                        f"{a.nummer} ({a.filed_by})", str(n), council.what(p) if p else "",
+                        f"Änderungsantrag {a.nummer} ({a.filed_by})", str(n),
+                        council.what(p) if p else "",
                         v.ergebnis, v.tally or "–"]))
     rows = [row for _, _, row in sorted(voted, key=lambda x: (x[0], x[1]))]
     decided = beschluss_of(plan)
