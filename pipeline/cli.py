@@ -1387,7 +1387,8 @@ def oparl_command(base_url: str, output: Path, build_dir: Path, plan_dir: Path) 
 
     Liest den Plan aus dem letzten Commit: gleicher Commit, gleiche Bytes. Jedes Objekt liegt
     unter <ORDNER>/<art>/<name>.json, die PDFs unter <ORDNER>/dateien/; der Ordner kann so, wie
-    er ist, unter der Basis-URL veröffentlicht werden.
+    er ist, unter der Basis-URL veröffentlicht werden. Die Beschlussübersicht einer Sitzung
+    (build/rat/, lip beschlussuebersicht) wird deren Ergebnisprotokoll.
 
     \b
     Beispiel:

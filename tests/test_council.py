@@ -465,6 +465,8 @@ def test_oparl_export_validates_links_up_and_is_deterministic(repo, tmp_path) ->
                             "--plan", str(plan_dir), "--output", str(build)],
                            capture_output=True, text=True, cwd=repo)
     assert built.returncode == 0, built.stderr
+    protocol = council_documents.beschlussuebersicht_pdf(
+        plan_dir, gremium="ratsversammlung", datum=D(2021, 1, 28), out_dir=build / "rat")
     out = tmp_path / "oparl"
     written = oparl.export(plan_dir, base_url="https://ratsinfo.example/oparl", output=out,
                            build_dir=build)
@@ -501,9 +503,18 @@ def test_oparl_export_validates_links_up_and_is_deterministic(repo, tmp_path) ->
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     oparl.export(plan_dir, base_url="https://ratsinfo.example/oparl", output=out, build_dir=build)
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
-    assert written.objects == len([p for p in before if p.suffix == ".json"]) and written.files == 1
-    assert written.summary() == (f"{written.objects} OParl-Objekte und 1 PDF-Datei nach {out} "
+    assert written.objects == len([p for p in before if p.suffix == ".json"]) and written.files == 2
+    assert written.summary() == (f"{written.objects} OParl-Objekte und 2 PDF-Dateien nach {out} "
                                  f"geschrieben (Stand {written.commit[:10]}).")
+    # walk-pdf-2 5: the meeting's Beschlussübersicht is its Ergebnisprotokoll; the export had
+    # meetings without any document, and the council office had to fetch it by hand
+    rat = objects["https://ratsinfo.example/oparl/meeting/ratsversammlung-2021-01-28.json"]
+    result = rat["resultsProtocol"]
+    assert not list(_oparl_validator("File").iter_errors(result))
+    assert result["meeting"] == [rat["id"]] and result["size"] == len(protocol.read_bytes())
+    assert (out / "dateien" / protocol.name).read_bytes() == protocol.read_bytes()
+    committee = objects["https://ratsinfo.example/oparl/meeting/internationaler-ausschuss-2021-01-14.json"]
+    assert "resultsProtocol" not in committee  # none was written for it
 
 
 def _dangling_urls(out: Path, base: str) -> list[str]:

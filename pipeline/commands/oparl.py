@@ -22,8 +22,9 @@ from pipeline.plan import load_plan
 from pipeline.wording import counted
 
 PDF_NAMES = {"LIP-2.0.pdf": "drucksache"}
-"""PDFs of the build folder that belong to the record, by file name; Anträge and
-Ergänzungen (rat/antrag-<nr>.pdf, rat/ergaenzung-e<n>.pdf) are found by their pattern."""
+"""PDFs of the build folder that belong to the record, by file name; Anträge, Ergänzungen and
+the meetings' Beschlussübersichten (rat/antrag-<nr>.pdf, rat/ergaenzung-e<n>.pdf,
+rat/beschlussuebersicht-<gremium>-<datum>.pdf) are found by their pattern."""
 
 
 class OparlError(PipelineError):
@@ -50,6 +51,7 @@ def _pdfs(build_dir: Path) -> list[tuple[oparl.PdfFile, Path]]:
     if rat.is_dir():
         found += [(p.stem, p) for p in sorted(rat.glob("antrag-*.pdf"))]
         found += [(p.stem, p) for p in sorted(rat.glob("ergaenzung-*.pdf"))]
+        found += [(p.stem, p) for p in sorted(rat.glob(f"{oparl.RESULTS_PREFIX}*.pdf"))]
     out = []
     for key, path in found:
         if not path.is_file() or path.is_symlink():

@@ -32,6 +32,11 @@ class PdfFile:
     date: dt.date | None = None
 
 
+RESULTS_PREFIX = "beschlussuebersicht-"
+"""Key prefix of a meeting's Beschlussübersicht; the rest is the meeting's key
+(`<gremium>-<JJJJ-MM-TT>`, as `lip beschlussuebersicht` names its file)."""
+
+
 def _key(text: str) -> str:
     return slug(text, "x")
 
@@ -72,12 +77,13 @@ def build(plan: Plan, antraege: list[Antrag], *, base_url: str, committed: dt.da
 
     files_by_key = {f.key: f for f in pdfs}
 
-    def file_obj(pdf: PdfFile, paper_url: str) -> dict:
+    def file_obj(pdf: PdfFile, paper_url: str, *, of: str = "paper") -> dict:
+        """The File of a paper (`of="paper"`) or of a meeting (`of="meeting"`)."""
         access = f"{url.base}/dateien/{pdf.file_name}"
         obj = {"id": url("file", pdf.key), "type": SCHEMA + "File", "name": pdf.file_name,
                "fileName": pdf.file_name, "mimeType": "application/pdf", "size": pdf.size,
                "sha512Checksum": pdf.sha512, "sha256Checksum": pdf.sha256,
-               "accessUrl": access, "downloadUrl": access, "paper": [paper_url], **common}
+               "accessUrl": access, "downloadUrl": access, of: [paper_url], **common}
         if pdf.date:
             obj["date"] = pdf.date.isoformat()
         return put(obj)
@@ -182,6 +188,12 @@ def build(plan: Plan, antraege: list[Antrag], *, base_url: str, committed: dt.da
             "type": SCHEMA + "Consultation", "paper": paper_url, "meeting": m["id"],
             "agendaItem": item["id"], "organization": [url("organization", beschluss[0])],
             "authoritative": True, "role": "Entscheidung", **common})
+    # A meeting's Beschlussübersicht (rat/beschlussuebersicht-<gremium>-<datum>.pdf) is its
+    # Ergebnisprotokoll: what a council office looks up first for a meeting.
+    for pdf in pdfs:
+        m = meetings.get(pdf.key.removeprefix(RESULTS_PREFIX)) if pdf.key.startswith(RESULTS_PREFIX) else None
+        if m is not None:
+            m["resultsProtocol"] = file_obj(pdf, m["id"], of="meeting")
     for pdf in pdfs:
         if pdf.key.startswith("ergaenzung"):
             e_url = url("paper", f"{nummer}-{pdf.key}")
