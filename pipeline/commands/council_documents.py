@@ -84,11 +84,16 @@ def _column_weights(header: list[str], rows: list[list[str]]) -> list[int]:
 def _table(header: list[str], rows: list[list[str]]) -> str:
     """A pipe table whose columns are as wide as their content needs: pandoc reads the
     relative widths from the dashes under the head (the same dashes in every column gave a
-    one-digit Punkt column the width of the Gegenstand, and split „än-dern“, „dage-gen“)."""
-    dashes = ["-" * w for w in _column_weights(header, rows)]
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(f":{d}" for d in dashes) + "|"]
-    lines += ["| " + " | ".join(escape_inline(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
+    one-digit Punkt column the width of the Gegenstand, and split „än-dern“, „dage-gen“).
+    A table whose lines all fit pandoc's 72 columns stays as narrow as its content (pandoc
+    gives it no widths at all, as long as the dashes fit too)."""
+    body = ["| " + " | ".join(header) + " |"]
+    body += ["| " + " | ".join(escape_inline(c) for c in row) + " |" for row in rows]
+    if max(len(line) for line in body) <= 72:
+        rule = "|" + ":---|" * len(header)
+    else:
+        rule = "|" + "|".join(f":{'-' * w}" for w in _column_weights(header, rows)) + "|"
+    return "\n".join([body[0], rule, *body[1:]])
 
 
 def _vote_rows(plan: Plan, antrag: council.Antrag) -> list[list[str]]:
