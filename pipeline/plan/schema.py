@@ -120,13 +120,19 @@ def _explain(error: ValidationError) -> str:
     return error.message
 
 
-def unknown_name_hint(name: str, known: Sequence[str]) -> str:
-    """„meinten Sie 'Kennzahl'?“ for a near miss, else the names there are: one answer for an
-    unknown key of a head or of the manifest and for an unknown field of a Maßnahme."""
+def close_name(name: str, known: Sequence[str]) -> str | None:
+    """The known name `name` is most likely a misspelling of ('Kenzahl' → 'Kennzahl'), or None."""
     import difflib  # only once a name turned out unknown
 
     close = difflib.get_close_matches(name, list(known), n=1)
-    return f"meinten Sie {close[0]!r}?" if close else f"erlaubt sind {', '.join(known)}"
+    return close[0] if close else None
+
+
+def unknown_name_hint(name: str, known: Sequence[str]) -> str:
+    """„meinten Sie 'Kennzahl'?“ for a near miss, else the names there are: one answer for an
+    unknown key of a head or of the manifest and for an unknown field of a Maßnahme."""
+    close = close_name(name, known)
+    return f"meinten Sie {close!r}?" if close else f"erlaubt sind {', '.join(known)}"
 
 
 def check(data: Any, schema_name: str, path: str, first_line: int) -> list[Diagnostic]:

@@ -224,8 +224,16 @@ def _check_body(plan: Plan, chapter: Chapter, report: Report, numbered: bool = T
         if chapter.part in ("Grundlagenpapier", "Anhang"):
             report.add(path, measure.line, f"maßnahme {measure.id}",
                        "Maßnahmen gehören in die Kapitel der Handlungsfelder")
+        # 'Kenzahl' for a missing 'Kennzahl' is one misspelt field, not a missing and an unknown one
+        missing = [name for name in MEASURE_FIELDS if name not in measure.fields]
+        misspelt = {right: (name, line) for name, line in measure.field_lines.items()
+                    if name not in MEASURE_FIELDS and (right := schema.close_name(name, missing))}
         for name in MEASURE_FIELDS:
-            if name in measure.fields and not measure.fields[name]:
+            if name in misspelt:
+                wrong, line = misspelt[name]
+                report.add(path, line, f"maßnahme {measure.id}.{name.lower()}",
+                           f"Feld {wrong!r} ist falsch geschrieben; so schreiben: {name!r}")
+            elif name in measure.fields and not measure.fields[name]:
                 report.add(path, measure.field_lines.get(name, measure.line),
                            f"maßnahme {measure.id}.{name.lower()}",
                            f"Feld {name!r} ist leer; bitte den Wert hinter ':   ' eintragen")
@@ -234,7 +242,7 @@ def _check_body(plan: Plan, chapter: Chapter, report: Report, numbered: bool = T
                            f"Feld {name!r} fehlt; jede Maßnahme nennt {', '.join(MEASURE_FIELDS)} "
                            f"(als Definitionsliste: '{name}' und darunter ':   Wert')")
         for name, line in measure.field_lines.items():
-            if name not in MEASURE_FIELDS:
+            if name not in MEASURE_FIELDS and name not in {wrong for wrong, _ in misspelt.values()}:
                 report.add(path, line, f"maßnahme {measure.id}", f"unbekanntes Feld {name!r}; "
                            f"{schema.unknown_name_hint(name, MEASURE_FIELDS)}", Severity.WARNING)
     _check_leads(plan, chapter, report)
