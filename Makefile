@@ -43,6 +43,9 @@ launcher: setup
 	@chmod 755 $(LAUNCHER).tmp && mv $(LAUNCHER).tmp $(LAUNCHER)
 	@echo "Befehl lip angelegt: $(LAUNCHER)"
 	@case ":$$PATH:" in *":$(HOME)/.local/bin:"*) ;; *) echo "Hinweis: $(HOME)/.local/bin steht nicht im Suchpfad. Einmal ausführen: echo 'export PATH=\"\$$HOME/.local/bin:\$$PATH\"' >> ~/.profile  (dann neu anmelden); bis dahin: $(CURDIR)/$(LIP)";; esac
+	@# What an editor still has to do once (README): git's name and address, the pre-commit hook.
+	@git config user.name >/dev/null 2>&1 && git config user.email >/dev/null 2>&1 || echo "Hinweis: git kennt Ihren Namen und Ihre E-Mail-Adresse noch nicht und würde jeden Commit ablehnen. Einmal je Rechner: git config --global user.name \"Vorname Name\"; git config --global user.email \"vorname.name@hannover-stadt.de\""
+	@hooks=$$(git rev-parse --git-path hooks 2>/dev/null) && ! grep -qs 'lip pre-commit' "$$hooks/pre-commit" && echo "Noch einmal je Projektordner: lip hooks install (prüft vor jedem Commit den Plan)" || true
 
 check: setup
 	$(LIP) check

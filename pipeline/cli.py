@@ -268,7 +268,7 @@ def build_command(plan_dir: Path, formats: tuple[str, ...], output: Path, rev: s
     Beispiel:
       lip build
       lip build --format pdf --zeilennummern
-      lip build --rev v1.0 --output build/v1.0 --format pdf,html
+      lip build --rev "1. Fassung" --ausgabe build/fassung-1 --format pdf,html
     """
     from pipeline.commands import build as build_module
 
@@ -299,7 +299,7 @@ def verify_command(pdf: Path, plan_dir: Path, rev: str | None) -> None:
     \b
     Beispiel:
       lip verify build/LIP-2.0.pdf
-      lip verify drucksache.pdf --rev v1.0
+      lip verify drucksache.pdf --rev "2. Fassung"
     """
     from pipeline.commands.verify import verify
 
@@ -815,7 +815,7 @@ def redline_command(alt: str | None, neu: str | None, plan_dir: Path, seit_entsc
     Beispiel:
       lip redline
       lip redline "1. Fassung" --format pdf,docx
-      lip redline v1 v2 --kapitel bildung --format synopse
+      lip redline "1. Fassung" "2. Fassung" --kapitel bildung --format synopse
       lip redline --dateien alt.md neu.md --format html
     """
     from pipeline.commands.redline import build_redline, format_word_changes

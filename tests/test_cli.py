@@ -55,6 +55,38 @@ def test_every_command_has_german_help_with_an_example(name: str) -> None:
     assert "Usage:" not in result.output and "Options:" not in result.output
 
 
+def _examples(name: str) -> list[list[str]]:
+    """The example calls of `lip NAME --help`, continuation lines joined, split as a shell would."""
+    import shlex
+
+    text = CliRunner().invoke(cli, [*name.split(), "--help"]).output
+    block = text.split("Beispiel:", 1)[1].split("Optionen:", 1)[0].replace("\\\n", " ")
+    return [shlex.split(line) for line in block.splitlines() if line.strip().startswith("lip ")]
+
+
+def test_help_examples_work_when_pasted() -> None:
+    """Every example parses (its options exist), and every revision it names is a Fassung of the
+    shipped plan or a branch: 'lip build --rev v1.0' named a tag the plan never had."""
+    from ruamel.yaml import YAML
+
+    manifest = YAML(typ="safe").load((SHIPPED_PLAN / "lip.yaml").read_text(encoding="utf-8"))
+    fassungen = {f["name"] for f in manifest["fassungen"]}
+    for name, _ in COMMANDS:
+        for argv in _examples(name):
+            cmd: click.Command = cli
+            args = argv[1:]
+            while isinstance(cmd, click.Group) and args and args[0] in cmd.commands:
+                cmd, args = cmd.commands[args[0]], args[1:]
+            ctx = click.Context(cmd, info_name=argv[1], resilient_parsing=True)
+            values, rest, _ = cmd.make_parser(ctx).parse_args(list(args))
+            revs = [values["rev"]] if values.get("rev") else []
+            if cmd is cli.commands["redline"] and not values.get("dateien"):
+                revs += rest
+            for rev in revs:
+                assert rev in fassungen or rev == "main" or rev.startswith("vorschlag/"), \
+                    f"lip {name} --help: {' '.join(argv)!r} names {rev!r}, no Fassung of the plan"
+
+
 @pytest.mark.parametrize("name", [name for name, _ in COMMANDS])
 def test_every_command_is_in_the_readme_s_table(name: str) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

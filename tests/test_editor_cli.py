@@ -159,6 +159,8 @@ def test_make_installs_a_lip_command_for_editors(tmp_path) -> None:
     launcher = tmp_path / ".local" / "bin" / "lip"
     assert f"Befehl lip angelegt: {launcher}" in proc.stdout
     assert "steht nicht im Suchpfad" in proc.stdout  # and how to add it
+    # HOME has no .gitconfig: git would refuse the editor's first commit in English
+    assert 'Einmal je Rechner: git config --global user.name "Vorname Name"' in proc.stdout
     version = subprocess.run([str(launcher), "--version"], capture_output=True, text=True)
     assert version.returncode == 0 and version.stdout.startswith("lip ")
 

@@ -278,3 +278,14 @@ def test_a_text_recorded_after_the_fact_comes_before_its_vorlage_and_keeps_one_l
     assert lines[1].endswith(f"[{first[:7]}]") and lines[2].endswith(f"Fassung {first[:7]}")
     assert lines[4].endswith(f"[{second[:7]}]")
     assert all(line.endswith(f"Fassung {second[:7]}") for line in lines[5:]), lines
+
+
+def test_a_date_retyped_in_german_form_names_the_form_not_the_same_day_twice():
+    """'24.09.2020' typed over 2020-09-24 is the same day in German: the change named is the form."""
+    from pipeline.review.append_only import describe_change, entry_changes
+
+    before = {"vorlagen": [{"datum": dt.date(2020, 9, 24), "gremium": "eg-bildung"}]}
+    after = {"vorlagen": [{"datum": "24.09.2020", "gremium": "eg-bildung"}]}
+    assert [describe_change(c) for c in entry_changes(before, after)] == [
+        "Vorlage eg-bildung vom 24.09.2020: Datum 2020-09-24 → 24.09.2020: im Kopf steht ein "
+        "Datum als JJJJ-MM-TT, also 2020-09-24"]

@@ -816,7 +816,8 @@ def test_a_document_built_from_another_commit_is_not_offered_as_this_ones(mini, 
     index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert "LIP-2.0.docx" not in index
     assert len(stale.notes) == 1 and "LIP-2.0.docx ist aus Commit" in stale.notes[0] \
-        and "nicht verlinkt" in stale.notes[0]
+        and "einem anderen Stand: darum bietet die Website die Datei nicht zum Herunterladen an" \
+        in stale.notes[0]
     build(plan_dir, output=tmp_path, formats=["docx"], validate=False)
     again = site.site_for_plan_dir(plan_dir, tmp_path / "site", require_valid=False)
     assert (tmp_path / "site" / "downloads" / "LIP-2.0.docx").is_file() and again.notes == []

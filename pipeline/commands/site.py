@@ -693,8 +693,8 @@ def find_downloads(build_dir: Path, commit: str = "") -> tuple[list[tuple[Path, 
         built = built_from(path) if commit and path.name in dict(DOWNLOADS) else None
         if built is not None and built != commit:
             notes.append(f"{path} ist aus Commit {built[:10]} gebaut, die Website aus Commit "
-                         f"{commit[:10]}: nicht verlinkt (neu bauen mit 'lip build', dann "
-                         f"'lip site')")
+                         f"{commit[:10]}, einem anderen Stand: darum bietet die Website die "
+                         f"Datei nicht zum Herunterladen an (erst 'lip build', dann 'lip site')")
         else:
             kept.append((path, label))
     return kept, notes

@@ -91,11 +91,31 @@ def decode(raw: bytes, path: str) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
-        raise FrontMatterError(
-            path, line, "datei",
-            f"Datei ist nicht in UTF-8 kodiert (ungültiges Byte 0x{raw[e.start]:02x} an "
-            f"Position {e.start}); bitte als UTF-8 speichern.",
-        ) from None
+        raise FrontMatterError(path, line, "datei", _not_utf8(bytes(raw), e.start)) from None
+
+
+SAVE_AS_UTF8 = ("bitte als UTF-8 speichern (in VS Code: unten rechts auf die Kodierung klicken, "
+                "dann „Mit Codierung speichern“ und „UTF-8“).")
+
+
+def _not_utf8(raw: bytes, start: int) -> str:
+    """Why a file is not UTF-8, in an editor's words: the encoding it most likely has (an
+    editor on Windows saves Windows-1252) and the word with the first wrong character, as
+    that encoding shows it, instead of a byte and its offset."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return f"Datei ist in UTF-16 gespeichert, nicht in UTF-8; {SAVE_AS_UTF8}"
+    line_start = raw.rfind(b"\n", 0, start) + 1
+    end = raw.find(b"\n", start)
+    before = raw[line_start:start].decode("utf-8")
+    try:
+        after = raw[start:end if end >= 0 else len(raw)].decode("cp1252")
+    except UnicodeDecodeError:  # a byte Windows-1252 does not use either
+        return (f"Datei ist nicht in UTF-8 kodiert (Zeichen {len(before) + 1} der Zeile ist "
+                f"kein gültiges Zeichen); {SAVE_AS_UTF8}")
+    word = re.search(r"\S*$", before).group() + after[0] + re.match(r"\S*", after[1:]).group()
+    word = word.strip("()[]*_:;,.!?“”„\"'") or after[0]
+    return (f"Datei ist nicht in UTF-8 kodiert, sondern wohl in Windows-1252 (das erste "
+            f"falsche Zeichen ist „{after[0]}“ in „{word}“); {SAVE_AS_UTF8}")
 
 
 def split(text: str, path: str) -> SplitText:

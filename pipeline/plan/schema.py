@@ -120,13 +120,36 @@ def _explain(error: ValidationError) -> str:
     return error.message
 
 
-def unknown_name_hint(name: str, known: Sequence[str]) -> str:
-    """„meinten Sie 'Kennzahl'?“ for a near miss, else the names there are: one answer for an
-    unknown key of a head or of the manifest and for an unknown field of a Maßnahme."""
+def close_name(name: str, known: Sequence[str]) -> str | None:
+    """The known name `name` is most likely a misspelling of ('Kenzahl' → 'Kennzahl'), or None."""
     import difflib  # only once a name turned out unknown
 
     close = difflib.get_close_matches(name, list(known), n=1)
-    return f"meinten Sie {close[0]!r}?" if close else f"erlaubt sind {', '.join(known)}"
+    return close[0] if close else None
+
+
+def unknown_name_hint(name: str, known: Sequence[str]) -> str:
+    """„meinten Sie 'Kennzahl'?“ for a near miss, else the names there are: one answer for an
+    unknown key of a head or of the manifest and for an unknown field of a Maßnahme."""
+    close = close_name(name, known)
+    return f"meinten Sie {close!r}?" if close else f"erlaubt sind {', '.join(known)}"
+
+
+def _misspelt_keys(errors: Sequence[Any]) -> dict[tuple[tuple, str], str]:
+    """{(where, required key): the unknown key beside it that is its misspelling}."""
+    out: dict[tuple[tuple, str], str] = {}
+    for error in errors:
+        if error.validator != "required" or not isinstance(error.instance, dict):
+            continue
+        known = error.schema.get("properties", {})
+        if error.schema.get("additionalProperties") is not False:
+            continue
+        unknown = [k for k in error.instance if k not in known]
+        for key in error.validator_value:
+            wrong = key not in error.instance and close_name(key, unknown)
+            if wrong and wrong not in out.values():
+                out[tuple(error.absolute_path), key] = wrong
+    return out
 
 
 def check(data: Any, schema_name: str, path: str, first_line: int) -> list[Diagnostic]:
@@ -135,18 +158,30 @@ def check(data: Any, schema_name: str, path: str, first_line: int) -> list[Diagn
     if is_valid(plain, schema_name):
         return []
     out: list[Diagnostic] = []
-    for error in sorted(_validator(schema_name).iter_errors(plain), key=lambda e: list(map(str, e.path))):
+    errors = sorted(_validator(schema_name).iter_errors(plain), key=lambda e: list(map(str, e.path)))
+    misspelt = _misspelt_keys(errors)
+    named: dict[tuple, dict[str, str]] = {}  # {where: {misspelt key: the key it stands for}}
+    for (at, key), wrong in misspelt.items():
+        named.setdefault(at, {})[wrong] = key
+    for error in errors:
         where = tuple(error.absolute_path)
         if error.validator == "required":
             for key in error.validator_value:
-                if isinstance(error.instance, dict) and key not in error.instance:
+                if (where, key) in misspelt:  # 'federführung:' for 'federfuehrung:': one error
+                    wrong = misspelt.pop((where, key))
+                    out.append(Diagnostic(path, line_of(data, (*where, wrong), first_line),
+                                          _field((*where, key)), f"Feld {wrong!r} ist falsch "
+                                          f"geschrieben; so schreiben: {key!r}"))
+                elif key in named.get(where, {}).values():
+                    continue  # required once more (another part of the schema): said above
+                elif isinstance(error.instance, dict) and key not in error.instance:
                     out.append(Diagnostic(path, line_of(data, where, first_line),
                                           _field((*where, key)), "Pflichtfeld fehlt"))
             continue
         if error.validator == "additionalProperties" and error.validator_value is False:
             known = list(error.schema.get("properties", {}))
             for key in error.instance:
-                if key in known:
+                if key in known or key in named.get(where, {}):
                     continue
                 out.append(Diagnostic(path, line_of(data, (*where, key), first_line),
                                       _field((*where, key)),

@@ -167,6 +167,11 @@ def _check_body(plan: Plan, chapter: Chapter, report: Report, numbered: bool = T
     near = {n.line: n for n in body.near_misses}
     sections = section_numbers(chapter) if numbered else {}
     level = 1  # the chapter's own heading, made from 'nummer' and 'titel'
+    first_level_1 = min((h.line for h in body.headings if h.level == 1), default=None)
+
+    def under_level_1(line: int) -> bool:
+        """Below a '# …' heading: reported once, at the heading, not at each item under it."""
+        return first_level_1 is not None and first_level_1 < line
     for heading in body.headings:
         if heading.line in near:  # reported below, with the form it should have
             level = 4
@@ -179,9 +184,14 @@ def _check_body(plan: Plan, chapter: Chapter, report: Report, numbered: bool = T
                        f"höchstens '{'#' * (level + 1)} '")
         level = heading.level
         if heading.level == 1:
+            # A section written '# 1.1 …': the one mistake is the level; what follows is read
+            # as under a section, so that it does not bring a cascade of its own.
+            level = 2
+            as_section = numbered and re.match(rf"{re.escape(number)}\.\d+\s", heading.text)
             report.add(path, heading.line, "text",
                        "Überschriften der Ebene 1 ('# …') sind nicht erlaubt: die Kapitelüberschrift "
-                       "entsteht aus 'nummer' und 'titel' im Kopf; Abschnitte beginnen mit '## '")
+                       "entsteht aus 'nummer' und 'titel' im Kopf; Abschnitte beginnen mit '## '"
+                       + (f", also: '## {heading.text}'" if as_section else ""))
         elif heading.level == 2 and numbered:
             problem = sections[heading.line].problem
             if problem:
@@ -203,15 +213,27 @@ def _check_body(plan: Plan, chapter: Chapter, report: Report, numbered: bool = T
             report.add(path, measure.line, f"maßnahme {measure.id}",
                        f"ungültige Nummer {measure.id!r}; eine Maßnahme trägt eine Nummer wie "
                        f"{free} (Handlungsfeld, Abschnitt, laufende Nummer)")
-        elif numbered and (section is None or not measure.id.startswith(section + ".")):
+        elif numbered and section is None and not under_level_1(measure.line):
             report.add(path, measure.line, f"maßnahme {measure.id}",
-                       f"Maßnahme {measure.id} steht in Abschnitt {section or '(keinem)'}; "
-                       f"ihre Nummer muss mit {section or number}. beginnen")
+                       f"Maßnahme {measure.id} steht vor dem ersten Abschnitt ('## {number}.1 …'); "
+                       f"Maßnahmen stehen in dem Abschnitt, mit dessen Nummer ihre beginnt")
+        elif numbered and section is not None and not measure.id.startswith(section + "."):
+            report.add(path, measure.line, f"maßnahme {measure.id}",
+                       f"Maßnahme {measure.id} steht in Abschnitt {section}; "
+                       f"ihre Nummer muss mit {section}. beginnen")
         if chapter.part in ("Grundlagenpapier", "Anhang"):
             report.add(path, measure.line, f"maßnahme {measure.id}",
                        "Maßnahmen gehören in die Kapitel der Handlungsfelder")
+        # 'Kenzahl' for a missing 'Kennzahl' is one misspelt field, not a missing and an unknown one
+        missing = [name for name in MEASURE_FIELDS if name not in measure.fields]
+        misspelt = {right: (name, line) for name, line in measure.field_lines.items()
+                    if name not in MEASURE_FIELDS and (right := schema.close_name(name, missing))}
         for name in MEASURE_FIELDS:
-            if name in measure.fields and not measure.fields[name]:
+            if name in misspelt:
+                wrong, line = misspelt[name]
+                report.add(path, line, f"maßnahme {measure.id}.{name.lower()}",
+                           f"Feld {wrong!r} ist falsch geschrieben; so schreiben: {name!r}")
+            elif name in measure.fields and not measure.fields[name]:
                 report.add(path, measure.field_lines.get(name, measure.line),
                            f"maßnahme {measure.id}.{name.lower()}",
                            f"Feld {name!r} ist leer; bitte den Wert hinter ':   ' eintragen")
@@ -220,16 +242,20 @@ def _check_body(plan: Plan, chapter: Chapter, report: Report, numbered: bool = T
                            f"Feld {name!r} fehlt; jede Maßnahme nennt {', '.join(MEASURE_FIELDS)} "
                            f"(als Definitionsliste: '{name}' und darunter ':   Wert')")
         for name, line in measure.field_lines.items():
-            if name not in MEASURE_FIELDS:
+            if name not in MEASURE_FIELDS and name not in {wrong for wrong, _ in misspelt.values()}:
                 report.add(path, line, f"maßnahme {measure.id}", f"unbekanntes Feld {name!r}; "
                            f"{schema.unknown_name_hint(name, MEASURE_FIELDS)}", Severity.WARNING)
     _check_leads(plan, chapter, report)
     for goal in body.goals if numbered else []:
         section = _section_at(sections, goal.line)
-        if section is None or not goal.number.startswith(section + "."):
+        if section is None and not under_level_1(goal.line):
             report.add(path, goal.line, f"ziel {goal.number}",
-                       f"Ziel {goal.number} steht in Abschnitt {section or '(keinem)'}; "
-                       f"seine Nummer muss mit {section or number}. beginnen")
+                       f"Ziel {goal.number} steht vor dem ersten Abschnitt ('## {number}.1 …'); "
+                       f"Ziele stehen in dem Abschnitt, mit dessen Nummer ihre beginnt")
+        elif section is not None and not goal.number.startswith(section + "."):
+            report.add(path, goal.line, f"ziel {goal.number}",
+                       f"Ziel {goal.number} steht in Abschnitt {section}; "
+                       f"seine Nummer muss mit {section}. beginnen")
     for image in body.images:
         if not image.alt:
             report.add(path, image.line, "bild",

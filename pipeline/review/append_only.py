@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.dates import german_date
+from pipeline.dates import as_date, german_date, iso_date
 from pipeline.plan.frontmatter import to_plain as plain
 from pipeline.wording import punkte_text
 
@@ -273,7 +273,11 @@ _COUNTS = {"dafuer": "Stimmen dafür", "dagegen": "Stimmen dagegen",
 
 def _field_change(key: str, old: Any, new: Any, name: Any) -> str:
     if key == "datum":
-        return f"Datum {german_date(old) or '–'} → {german_date(new) or '–'}"
+        before, after = german_date(old) or "–", german_date(new) or "–"
+        if before == after and as_date(old) and not as_date(new):  # '24.09.2020' for 2020-09-24
+            return (f"Datum {iso_date(old)} → {new}: im Kopf steht ein Datum als JJJJ-MM-TT, "
+                    f"also {iso_date(old)}")
+        return f"Datum {before} → {after}"
     if key == "gremium":
         return f"Gremium {name(str(old)) if old else '–'} → {name(str(new)) if new else '–'}"
     if key == "ergebnis":
