@@ -1,5 +1,6 @@
-# Front door of the project. `make` sets everything up and builds the shipped plan;
-# `make test` sets everything up and runs the whole test suite.
+# Front door of the project. `make` sets up what the `lip` command needs and builds the
+# shipped plan; `make test` also sets up what the tests need (Chromium, LibreOffice, npm
+# packages) and runs the whole test suite.
 VENV    := .venv
 PY      := $(VENV)/bin/python
 LIP     := $(VENV)/bin/lip
@@ -12,7 +13,7 @@ SYSSTAMP := build/.sysdeps
 PYTHON3 ?= $(shell /usr/bin/python3 -c 'import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 11))' \
              2>/dev/null && echo /usr/bin/python3 || echo python3)
 
-.PHONY: all setup sysdeps build check test bench lint clean demo launcher preview
+.PHONY: all setup setup-build sysdeps sysdeps-build build check test bench lint clean demo launcher preview
 
 all: build
 
@@ -24,20 +25,26 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Debian packages the pipeline and its tests use (poppler for PDF checks, chromium for
-# browser tests). Installed only when missing; needs root, as on the project machines.
+# Debian packages: those `lip` runs (git, poppler, rsvg-convert) for everyone, those of the
+# tests (Chromium, LibreOffice, npm …) for `make test` only, so that an editor's `make` does
+# not ask for packages lip never uses. Installed only when missing; needs root, as on the
+# project machines.
+sysdeps-build:
+	@bash .ci/sysdeps.sh build
 sysdeps:
 	@bash .ci/sysdeps.sh
 
 # Byte-compile the package now: with PYTHONDONTWRITEBYTECODE set (as on the project
 # machines) Python would otherwise compile every module again on each `lip` call.
-setup: $(STAMP) sysdeps
+setup-build: $(STAMP) sysdeps-build
 	@$(PY) -m compileall -q pipeline
+# Everything the tests need as well (more prerequisites of `setup` below: axe-core, gitlab-ci-local).
+setup: setup-build sysdeps
 
 # The `lip` command for editors: a two-line launcher in ~/.local/bin (the user's own folder, no
 # admin rights), pointing at this clone's virtualenv.
 LAUNCHER := $(HOME)/.local/bin/lip
-launcher: setup
+launcher: setup-build
 	@mkdir -p $(dir $(LAUNCHER))
 	@printf '#!/bin/sh\n# lip, angelegt von make in %s\nexec "%s" "$$@"\n' "$(CURDIR)" "$(CURDIR)/$(LIP)" > $(LAUNCHER).tmp
 	@chmod 755 $(LAUNCHER).tmp && mv $(LAUNCHER).tmp $(LAUNCHER)
@@ -47,10 +54,10 @@ launcher: setup
 	@git config user.name >/dev/null 2>&1 && git config user.email >/dev/null 2>&1 || echo "Hinweis: git kennt Ihren Namen und Ihre E-Mail-Adresse noch nicht und würde jeden Commit ablehnen. Einmal je Rechner: git config --global user.name \"Vorname Name\"; git config --global user.email \"vorname.name@hannover-stadt.de\""
 	@hooks=$$(git rev-parse --git-path hooks 2>/dev/null) && ! grep -qs 'lip pre-commit' "$$hooks/pre-commit" && echo "Noch einmal je Projektordner: lip hooks install (prüft vor jedem Commit den Plan)" || true
 
-check: setup
+check: setup-build
 	$(LIP) check
 
-build: setup launcher
+build: setup-build launcher
 	@mkdir -p build
 	$(LIP) check --json > build/pruefbericht.json
 	$(LIP) build
@@ -61,10 +68,10 @@ test: setup
 
 # The whole LIP 2.0 story in a scratch repository (build/demo): drafts, acceptances, the
 # Verwaltungsentwurf, Änderungsanträge, votes, Beschluss, Ergänzung, OParl, site.
-demo: setup
+demo: setup-build
 	$(PY) tests/demo.py build/demo $(if $(STAND),--stand $(STAND))
 
-bench: setup
+bench: setup-build
 	$(PY) tests/benchmarks/run.py
 
 lint: setup

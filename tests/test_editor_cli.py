@@ -3,6 +3,7 @@ one message for one situation, one name for one option."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -184,6 +185,27 @@ def test_make_refuses_to_empty_a_virtualenv_that_is_a_link(tmp_path) -> None:
     assert proc.returncode != 0
     assert f".venv verweist auf {other}" in proc.stderr and "rm .venv" in proc.stderr
     assert (other / "kept").exists()
+
+
+def test_an_editors_make_sets_up_only_what_lip_needs() -> None:
+    """Walk-newcomer: `make` installed the tests' tools too (Chromium, LibreOffice, npm
+    packages), and an editor without root rights was stopped for packages lip never runs.
+    `make` (build) sets up lip's own; `make test` everything."""
+    from support import ROOT
+
+    def planned(target: str) -> str:
+        proc = subprocess.run(["make", "-n", "-B", target], cwd=ROOT, capture_output=True,
+                              text=True, check=True)
+        return proc.stdout
+
+    build, test = planned("build"), planned("test")
+    assert "sysdeps.sh build" in build and "npm install" not in build
+    assert not re.search(r"sysdeps\.sh$", build, re.M), build
+    assert re.search(r"sysdeps\.sh$", test, re.M) and test.count("npm install") == 2, test
+    script = (ROOT / ".ci" / "sysdeps.sh").read_text(encoding="utf-8")
+    lip_part, tests_part = script.split('if [ "${1:-all}" != build ]; then')
+    assert all(p in lip_part for p in ("poppler-utils", "git", "librsvg2-bin"))
+    assert all(p in tests_part for p in ("chromium", "npm", "libreoffice-writer-nogui"))
 
 
 def test_status_keeps_an_unreadable_chapter_in_its_place(mini) -> None:  # noqa: F811
