@@ -193,3 +193,25 @@ def test_summary_names_vorgaben_in_the_table_and_lists_each_beneath(repo: Path) 
     assert "eingefügtgestrichen" not in text and "eingefügt gestrichen" not in text
     assert any(line.strip().startswith("‣ V1: Die Sprachbildung") or line.strip().startswith("V1: Die")
                or "V1: Die Sprachbildung" in line.strip()[:30] for line in text.splitlines())
+
+
+def test_vorgaben_show_their_decision_and_whether_they_are_done(repo: Path) -> None:
+    """The Vorgaben beside the changes say whether each is erledigt (with its Vermerk) or
+    offen, as the site's change page does, and are labelled by their decision: between two
+    versions the box said 'Vorgaben der Lenkungsgruppe (v1)', as if v1 had made them."""
+    chapter = repo / "plan" / "11-bildung.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace(
+        "auf Eltern ausrichten.\n", "auf Eltern ausrichten.\n          erledigt:\n"
+        "            datum: 2020-05-01\n            vermerk: Eltern in 1.1 ergänzt.\n"),
+        encoding="utf-8")
+    assert run(["redline", "--format", "md"]) == 0
+    md = (repo / "build/redline/entscheidung..arbeitsstand/redline.md").read_text("utf-8")
+    assert "| Entscheidung vom 20.04.2020 (zurückgespielt, " in md
+    assert ("**Vorgaben der Lenkungsgruppe (Entscheidung vom 20.04.2020: zurückgespielt):**"
+            "\n\n- V1: Die Sprachbildung stärker auf Eltern ausrichten.\\\n"
+            "  erledigt am 01.05.2020: Eltern in 1.1 ergänzt.") in md
+    assert run(["redline", "v1", "v2", "--format", "md"]) == 0
+    md = (repo / "build/redline/v1..v2/redline.md").read_text("utf-8")
+    assert "(v1):**" not in md and "Bildung (v1):" not in md
+    assert "**Vorgaben der Lenkungsgruppe (Entscheidung vom 20.04.2020: zurückgespielt):**" in md
+    assert "- V1: Die Sprachbildung stärker auf Eltern ausrichten.\\\n  offen" in md

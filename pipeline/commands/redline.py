@@ -51,6 +51,24 @@ class ChapterRedline:
     alt_label: str
     decision: Entscheidung | None = None
 
+    @property
+    def decision_label(self) -> str:
+        """'Entscheidung vom 08.10.2020: zurückgespielt': the decision whose Vorgaben are shown
+        (between two Fassungen not ALT's name: the Vorgaben are the decision's)."""
+        d = self.decision
+        if d is None:
+            return self.alt_label
+        return f"Entscheidung vom {german_date(d.datum)}" + (f": {d.ergebnis}" if d.ergebnis
+                                                            else "")
+
+    def vorgaben_markdown(self, indent: str = "") -> list[str]:
+        """Each Vorgabe and, beneath it, whether it is erledigt (with its Vermerk) or offen,
+        as the site's change page shows them."""
+        if self.decision is None:
+            return [f"{indent}- {v}" for v in self.redline.vorgaben]
+        return [f"{indent}- {v.label}\\\n{indent}  {v.state_text}"
+                for v in self.decision.vorgaben]
+
 
 @dataclass
 class RedlineResult:
@@ -172,7 +190,8 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
                     f"{ch.path}: review.entscheidungen[-1].stand.commit: Commit {commit!r} "
                     f"nicht im Repository{shallow}") from None
             old = history.matching_chapter(side.plan, ch)
-            label = f"Entscheidung vom {german_date(decision.datum)} ({commit[:7]})"
+            outcome = f"{decision.ergebnis}, " if decision.ergebnis else ""
+            label = f"Entscheidung vom {german_date(decision.datum)} ({outcome}{commit[:7]})"
         else:
             side, old = alt_side, history.matching_chapter(alt_side.plan, ch)
             label = alt_side.label
@@ -249,8 +268,8 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
     if with_vorgaben:  # each Vorgabe on its own line, not run together in a table cell
         lines += ["**Vorgaben der letzten Entscheidung**", ""]
         for c in with_vorgaben:
-            lines += [f"- {_text(c.redline.title)} ({_text(c.alt_label)}):", ""]
-            lines += [f"    - {v}" for v in c.redline.vorgaben] + [""]
+            lines += [f"- {_text(c.redline.title)} ({_text(c.decision_label)}):", ""]
+            lines += c.vorgaben_markdown("    ") + [""]
     if unchanged:
         lines += ["Unverändert: " + ", ".join(c.redline.title for c in unchanged) + ".", ""]
     fallbacks = [f for c in chapters for f in c.redline.stats.fallbacks]
@@ -280,8 +299,9 @@ def chapter_block(c: ChapterRedline) -> str:
     md = c.redline.markdown.rstrip("\n")
     if c.redline.vorgaben:
         head, _, rest = md.partition("\n\n")
-        box = ["::: vorgaben", f"**Vorgaben der Lenkungsgruppe ({_cell(c.alt_label)}):**", ""]
-        box += [f"- {v}" for v in c.redline.vorgaben]
+        box = ["::: vorgaben", f"**Vorgaben der Lenkungsgruppe ({_cell(c.decision_label)}):**",
+               ""]
+        box += c.vorgaben_markdown()
         box.append(":::")
         md = head + "\n\n" + "\n".join(box) + ("\n\n" + rest if rest else "")
     author = c.redline.author.replace('"', "'")
