@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -215,3 +216,21 @@ def test_vorgaben_show_their_decision_and_whether_they_are_done(repo: Path) -> N
     assert "(v1):**" not in md and "Bildung (v1):" not in md
     assert "**Vorgaben der Lenkungsgruppe (Entscheidung vom 20.04.2020: zurückgespielt):**" in md
     assert "- V1: Die Sprachbildung stärker auf Eltern ausrichten.\\\n  offen" in md
+
+
+def test_a_fassung_is_dated_as_plan_lip_yaml_dates_it(repo: Path) -> None:
+    """Both versions carry their date, a Fassung its `datum` (as the site's Fassungen page
+    shows it), not its commit's: the 2. Fassung of 30.10.2020, committed on 29.10., was
+    'Stand 29.10.2020' in the redline and in its Word changes; ALT had no date at all."""
+    manifest = repo / "plan" / "lip.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        "fassungen: []", 'fassungen:\n  - name: "1. Fassung"\n    datum: 2020-03-02\n'
+                         '    rev: v1\n  - name: "2. Fassung"\n    datum: 2020-05-06\n'
+                         "    rev: v2"), encoding="utf-8")
+    assert run(["redline", "1. Fassung", "2. Fassung", "--format", "md,docx"]) == 0
+    out = repo / "build" / "redline" / "1.-Fassung..2.-Fassung"
+    assert ("Verglichen werden **1. Fassung** (bisherige Fassung, Stand 02.03.2020) und "
+            "**2. Fassung** (neue Fassung, Stand 06.05.2020).") in \
+        (out / "redline.md").read_text(encoding="utf-8")
+    xml = zipfile.ZipFile(out / "redline.docx").read("word/document.xml").decode("utf-8")
+    assert set(re.findall(r'w:date="([^"]*)"', xml)) == {"2020-05-06T00:00:00Z"}

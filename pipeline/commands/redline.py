@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.dates import german_date
+from pipeline.dates import as_date, german_date
 from pipeline.errors import PipelineError, PlanFolderMissing, PlanInvalid, RevisionNotFound
 from pipeline.files import os_error_text, replacing_folder, write_atomic
 from pipeline.plan import MAX_CHAPTER_BYTES
@@ -91,15 +91,22 @@ def _epoch() -> int | None:
 
 
 def _side_at(hist, name: str, plan: Plan | None = None) -> Side:
-    """The plan at a Fassung's name (from `plan`'s manifest) or at any git revision."""
+    """The plan at a Fassung's name (from `plan`'s manifest) or at any git revision. A
+    Fassung is dated as plan/lip.yaml and the site date it (`datum`), not by its commit: the
+    2. Fassung of 30.10.2020 was committed on 29.10. and the redline said 'Stand 29.10.2020'."""
     from pipeline import history
 
     fassungen = plan.manifest.fassungen if plan is not None and plan.manifest else []
+    fassung = None
     if hist.repo is None:
         resolved = hist.resolve(name)  # says that there is no repository
     else:
-        resolved, _ = history.resolve_named(hist.repo, name, fassungen)
-    return Side(name, hist.plan_at(resolved.sha), resolved.time, resolved.sha)
+        resolved, fassung = history.resolve_named(hist.repo, name, fassungen)
+    when = resolved.time
+    datum = next((as_date(f.datum) for f in fassungen if f.name == fassung), None)
+    if datum is not None:
+        when = dt.datetime.combine(datum, dt.time(), dt.UTC)
+    return Side(name, hist.plan_at(resolved.sha), when, resolved.sha)
 
 
 def _author(plan: Plan, chapter: Chapter, autor: str | None) -> str:
@@ -135,10 +142,10 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
                   seit_entscheidung: bool, kapitel: Sequence[str], autor: str | None,
                   context: str = "full", cache_dir: Path | None = None,
                   for_page: bool = False
-                  ) -> tuple[list[ChapterRedline], list[str], Side, str]:
+                  ) -> tuple[list[ChapterRedline], list[str], Side, str, dt.datetime | None]:
     """Redline every chapter between two plan versions; return redlines, skipped notes,
-    the NEU side and the label of ALT. `for_page`: the redline page follows
-    (`redline_text.compare_split`)."""
+    the NEU side, the label of ALT and its date (None: each chapter's decision). `for_page`:
+    the redline page follows (`redline_text.compare_split`)."""
     from pipeline import history
     from pipeline.plan import load_plan
     from pipeline.review import records_of
@@ -219,7 +226,7 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
                 red.author = _author(alt_side.plan, och, autor)
                 out.append(ChapterRedline(red, alt_side.label))
     alt_label = alt_side.label if alt_side is not None else "letzte Entscheidung"
-    return out, skipped, new_side, alt_label
+    return out, skipped, new_side, alt_label, alt_side.time if alt_side is not None else None
 
 
 def _cell(text: str) -> str:
@@ -227,11 +234,14 @@ def _cell(text: str) -> str:
 
 
 def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str], *,
-                     alt_label: str, neu_label: str, neu_time: dt.datetime) -> str:
-    """The summary on top: words per chapter, Maßnahmen by ID, Vorgaben beside the changes."""
+                     alt_label: str, neu_label: str, neu_time: dt.datetime,
+                     alt_time: dt.datetime | None = None) -> str:
+    """The summary on top: words per chapter, Maßnahmen by ID, Vorgaben beside the changes.
+    `alt_time`: ALT's date, when one version is ALT (not each chapter's decision)."""
+    alt_stand = f", Stand {german_date(alt_time)}" if alt_time is not None else ""
     lines = ["# Übersicht der Änderungen {.unnumbered .unlisted #uebersicht}", "",
-             f"Verglichen werden **{alt_label}** (bisherige Fassung) und **{neu_label}** "
-             f"(neue Fassung, Stand {german_date(neu_time)}).", ""]
+             f"Verglichen werden **{alt_label}** (bisherige Fassung{alt_stand}) und "
+             f"**{neu_label}** (neue Fassung, Stand {german_date(neu_time)}).", ""]
     changed = [c for c in chapters if c.redline.stats.changed]
     unchanged = [c for c in chapters if not c.redline.stats.changed]
     total = Stats()
@@ -471,7 +481,7 @@ def _build_redline(*, plan_dir: Path, alt: str | None, neu: str | None,
             chapters = [ChapterRedline(red, old_path.name)]
             provenance: dict[str, str] = {}
             skipped: list[str] = []
-            neu_label, alt_label = new_path.name, old_path.name
+            neu_label, alt_label, alt_time = new_path.name, old_path.name, None
             dirname = f"{_slug(old_path.stem)}..{_slug(new_path.stem)}"
         else:
             if seit_entscheidung and alt:
@@ -480,7 +490,7 @@ def _build_redline(*, plan_dir: Path, alt: str | None, neu: str | None,
                 seit_entscheidung = True
             if not plan_dir.is_dir():  # the same answer as every other command, before asking git
                 raise PlanFolderMissing(plan_dir, is_file=plan_dir.exists())
-            chapters, skipped, side, alt_label = compare_plans(
+            chapters, skipped, side, alt_label, alt_time = compare_plans(
                 plan_dir, alt=alt, neu=neu, seit_entscheidung=seit_entscheidung, kapitel=kapitel,
                 autor=autor, context="changes" if only_changes else "full",
                 cache_dir=cache_folder(out_root), for_page=for_page)
@@ -493,7 +503,7 @@ def _build_redline(*, plan_dir: Path, alt: str | None, neu: str | None,
         if unknown:
             raise RedlineError(f"unbekanntes Format {unknown[0]!r}; erlaubt: {', '.join(FORMATS)}")
         summary = summary_markdown(chapters, skipped, alt_label=alt_label, neu_label=neu_label,
-                                   neu_time=when)
+                                   neu_time=when, alt_time=alt_time)
         body = "\n".join(chapter_block(c) for c in chapters if c.redline.stats.changed)
         if not body:
             body = "Keine Änderungen.\n"
