@@ -234,3 +234,12 @@ def test_a_fassung_is_dated_as_plan_lip_yaml_dates_it(repo: Path) -> None:
         (out / "redline.md").read_text(encoding="utf-8")
     xml = zipfile.ZipFile(out / "redline.docx").read("word/document.xml").decode("utf-8")
     assert set(re.findall(r'w:date="([^"]*)"', xml)) == {"2020-05-06T00:00:00Z"}
+
+
+def test_the_summary_names_changed_ziele_as_the_site_does(repo: Path) -> None:
+    """The site's chapter page said „geändertes Ziel: 1.1.1“; the redline's summary named
+    only Maßnahmen („geändert: 1.1.1“), so a changed Ziel went unnamed there."""
+    assert run(["redline", "--format", "md"]) == 0
+    md = (repo / "build/redline/entscheidung..arbeitsstand/redline.md").read_text("utf-8")
+    assert "| Ziele und Maßnahmen | Vorgaben |" in md
+    assert "| geändertes Ziel: 1.1.1; geänderte Maßnahme: 1.1.1 | V1 |" in md

@@ -50,6 +50,9 @@ class ChapterRedline:
     redline: Redline
     alt_label: str
     decision: Entscheidung | None = None
+    numbered: list[str] = field(default_factory=list)
+    """Ziele and Maßnahmen changed, by number, as the site names them
+    (`site_data.numbered_changes`)."""
 
     @property
     def decision_label(self) -> str:
@@ -147,6 +150,7 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
     the NEU side, the label of ALT and its date (None: each chapter's decision). `for_page`:
     the redline page follows (`redline_text.compare_split`)."""
     from pipeline import history
+    from pipeline.commands.site_data import numbered_changes
     from pipeline.plan import load_plan
     from pipeline.review import records_of
 
@@ -212,7 +216,7 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
             red.author = ", ".join(history.authors_between(
                 repo, side.sha, new_side.sha, f"{hist.prefix}/{ch.filename}")) or red.author
         red.vorgaben = [v.label for v in decision.vorgaben] if decision else []
-        out.append(ChapterRedline(red, label, decision))
+        out.append(ChapterRedline(red, label, decision, numbered_changes(red.stats, old, ch)))
     if alt_side is not None and not kapitel:  # chapters that NEU no longer has
         unreadable_new = new_side.plan.unread_chapter_files
         for och, missing in history.pair_chapters(alt_side.plan, new_side.plan):
@@ -224,7 +228,8 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
             else:
                 red = redline_chapter(och, None, cache_dir=cache_dir, for_page=for_page)
                 red.author = _author(alt_side.plan, och, autor)
-                out.append(ChapterRedline(red, alt_side.label))
+                out.append(ChapterRedline(red, alt_side.label,
+                                          numbered=numbered_changes(red.stats, och, None)))
     alt_label = alt_side.label if alt_side is not None else "letzte Entscheidung"
     return out, skipped, new_side, alt_label, alt_side.time if alt_side is not None else None
 
@@ -247,23 +252,14 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
     total = Stats()
     if changed:
         lines += ["| Kapitel | Verglichen mit | Wörter eingefügt | Wörter gestrichen "
-                  "| Maßnahmen | Vorgaben |",
+                  "| Ziele und Maßnahmen | Vorgaben |",
                   # dash counts set the column widths (pandoc: relative widths of long tables);
                   # the counts' columns fit "eingefügt" and "gestrichen" in bold
                   "|:--------------|:------------|-----------:|-----------:|:--------------|:--------|"]
     for c in changed:
         s = c.redline.stats
         total.add(s)
-        parts = []
-        if s.measures_added:
-            parts.append("neu: " + ", ".join(s.measures_added))
-        if s.measures_removed:
-            parts.append("gestrichen: " + ", ".join(s.measures_removed))
-        if s.measures_changed:
-            parts.append("geändert: " + ", ".join(s.measures_changed))
-        if s.measures_moved:
-            parts.append("verschoben: " + ", ".join(s.measures_moved))
-        measures = "; ".join(parts) if parts else "–"
+        measures = "; ".join(c.numbered or _measure_changes(s)) or "–"
         vorgaben = ", ".join(_vorgabe_id(v) for v in c.redline.vorgaben) or "–"
         lines.append(f"| [{_cell(c.redline.title)}](#{_anchor(c)}) | {_cell(c.alt_label)} "
                      f"| {s.words_added} | {s.words_removed} | {_cell(measures)} "
@@ -287,6 +283,14 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
         lines += ["::: hinweis", "**Hinweis zur Genauigkeit:** " + " ".join(fallbacks), ":::",
                   ""]
     return "\n".join(lines) + "\n"
+
+
+def _measure_changes(s: Stats) -> list[str]:
+    """The Maßnahmen changed by number, for two files (`--dateien`: no chapters to read Ziele
+    from): as `site_data.numbered_changes` names them."""
+    from pipeline.commands.site_data import numbered_changes
+
+    return numbered_changes(s)
 
 
 def _text(text: str) -> str:

@@ -168,9 +168,15 @@ def summary_of(stats: Any, old: Chapter | None = None, new: Chapter | None = Non
     words = words or format_word_changes(stats.words_added, stats.words_removed)
     if getattr(stats, "blocks_moved", 0):
         words += f", {counted(stats.blocks_moved, 'Abschnitt', 'Abschnitte')} verschoben"
+    return "; ".join([words, *numbered_changes(stats, old, new)]) + "."
+
+
+def numbered_changes(stats: Any, old: Chapter | None = None, new: Chapter | None = None
+                     ) -> list[str]:
+    """The Ziele and Maßnahmen inserted, struck, changed or moved, by number, as the site's
+    pages and the summary of `lip redline` name them („geändertes Ziel: 1.1.3“)."""
     added, removed, changed = goal_changes(old, new) if old or new else ([], [], [])
-    parts = [words,
-             _ids("neues Ziel", "neue Ziele", added),
+    parts = [_ids("neues Ziel", "neue Ziele", added),
              _ids("gestrichenes Ziel", "gestrichene Ziele", removed),
              _ids("geändertes Ziel", "geänderte Ziele", changed),
              _ids("neue Maßnahme", "neue Maßnahmen", list(stats.measures_added)),
@@ -178,7 +184,7 @@ def summary_of(stats: Any, old: Chapter | None = None, new: Chapter | None = Non
              _ids("gestrichene Maßnahme", "gestrichene Maßnahmen", list(stats.measures_removed)),
              _ids("verschobene Maßnahme", "verschobene Maßnahmen",
                   list(getattr(stats, "measures_moved", [])))]
-    return "; ".join(p for p in parts if p) + "."
+    return [p for p in parts if p]
 
 
 _REDLINES: dict[tuple, RedlineView] = {}
