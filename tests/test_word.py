@@ -395,6 +395,22 @@ def test_the_redline_of_a_proposal_credits_its_reviewers_and_is_titled_as_a_prop
     assert by_id["soziales"] == "Expert*innengruppe Soziales"  # no change, no reviewer
 
 
+def test_the_redline_of_a_proposal_is_dated_as_its_title_when_the_changes_were_made(
+        repo, capsys):
+    """Its title said 30.11.2026 (the edits in Word) while its 'Stand' and its Word changes
+    carried the day of the import (the commit's date)."""
+    exported = export(capsys, "bildung")
+    path = Path("build") / "datum.docx"
+    path.write_bytes(word_edit(exported.read_bytes(), "nach wie vor ", delete=True))
+    _, branch = imported(capsys, path)
+    code, _, err = lip(["redline", "main", branch, "--format", "md,docx"], capsys)
+    assert code == 0, err
+    folder = Path("build/redline") / f"main..{branch.replace('/', '-')}"
+    assert "(neue Fassung, Stand 30.11.2026)" in (folder / "redline.md").read_text("utf-8")
+    xml = zipfile.ZipFile(folder / "redline.docx").read("word/document.xml").decode()
+    assert set(re.findall(r'w:date="([^"]*)"', xml)) == {W_DATE}
+
+
 def test_a_proposal_of_comments_alone_says_so_in_the_status(repo, capsys, tmp_path):
     exported = export(capsys, "bildung")
     data = word_edit(exported.read_bytes(), "Schulplatzvergabe", comment="Wer finanziert das?",

@@ -173,8 +173,9 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
         and history.branch_exists(repo, neu)
     if proposal:  # a Word proposal reads as what it is, not as a branch name
         since = alt_side.sha if alt_side is not None else history.merge_base(repo, neu).sha
-        new_side.label = proposal_label(history.authors_between(repo, since, new_side.sha),
-                                        history.author_date(repo, new_side.sha))
+        made = history.author_date(repo, new_side.sha)  # in Word, not when it was imported
+        new_side.label = proposal_label(history.authors_between(repo, since, new_side.sha), made)
+        new_side.time = made.astimezone(dt.UTC)
 
     chapters = list(new_side.plan.chapters)
     if kapitel:
