@@ -22,6 +22,7 @@ from pipeline.redline import (  # noqa: F401  (format_word_changes: for the CLI)
 )
 from pipeline.render.redline_html import NO_AHEAD, Ahead
 from pipeline.render.redline_text import compare_split, redline_chapter, split_texts
+from pipeline.wording import numbered_changes
 
 if TYPE_CHECKING:  # the plan's model and its records come only with a plan
     from pipeline.plan import Chapter, Plan
@@ -52,7 +53,7 @@ class ChapterRedline:
     decision: Entscheidung | None = None
     numbered: list[str] = field(default_factory=list)
     """Ziele and Maßnahmen changed, by number, as the site names them
-    (`site_data.numbered_changes`)."""
+    (`wording.numbered_changes`)."""
 
     @property
     def decision_label(self) -> str:
@@ -150,7 +151,6 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
     the NEU side, the label of ALT and its date (None: each chapter's decision). `for_page`:
     the redline page follows (`redline_text.compare_split`)."""
     from pipeline import history
-    from pipeline.commands.site_data import numbered_changes
     from pipeline.plan import load_plan
     from pipeline.review import records_of
 
@@ -260,7 +260,7 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
     for c in changed:
         s = c.redline.stats
         total.add(s)
-        measures = "; ".join(c.numbered or _measure_changes(s)) or "–"
+        measures = "; ".join(c.numbered or numbered_changes(s)) or "–"
         vorgaben = ", ".join(_vorgabe_id(v) for v in c.redline.vorgaben) or "–"
         lines.append(f"| [{_cell(c.redline.title)}](#{_anchor(c)}) | {_cell(c.alt_label)} "
                      f"| {s.words_added} | {s.words_removed} | {_cell(measures)} "
@@ -284,14 +284,6 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
         lines += ["::: hinweis", "**Hinweis zur Genauigkeit:** " + " ".join(fallbacks), ":::",
                   ""]
     return "\n".join(lines) + "\n"
-
-
-def _measure_changes(s: Stats) -> list[str]:
-    """The Maßnahmen changed by number, for two files (`--dateien`: no chapters to read Ziele
-    from): as `site_data.numbered_changes` names them."""
-    from pipeline.commands.site_data import numbered_changes
-
-    return numbered_changes(s)
 
 
 def _text(text: str) -> str:
