@@ -649,8 +649,9 @@ def _print_proposals(proposals: list) -> None:
                 f"word-import DATEI.docx · verwerfen: git branch -D {p.branch}", dim=True),
                 color=color)
     if any(not p.veraltet for p in proposals):
-        click.echo(click.style("     Ansehen: lip redline main BRANCH · übernehmen: git merge "
-                               "BRANCH · verwerfen: git branch -D BRANCH", dim=True), color=color)
+        click.echo(click.style(f"     Ansehen: lip redline {proposals[0].ziel} BRANCH · übernehmen: "
+                               "git merge BRANCH · verwerfen: git branch -D BRANCH", dim=True),
+                   color=color)
 
 
 @cli.command("verlauf")
@@ -916,7 +917,7 @@ def word_import_command(argumente: tuple[str, ...], neu: bool, plan_dir: Path) -
                    + (f", {images} in plan/bilder/" if drafted.images else "") + ")")
         for problem in drafted.problems:
             click.echo(f"Problem: {problem}", err=True)
-        click.echo(f"Änderungsfassung ansehen: lip redline main {drafted.branch}")
+        click.echo(f"Änderungsfassung ansehen: lip redline {drafted.ziel} {drafted.branch}")
         if drafted.problems:
             problems = counted(len(drafted.problems), "Problem", "Probleme")
             click.echo(f"{problems} im Entwurf; bitte auf dem Branch beheben oder den Entwurf "
@@ -946,7 +947,7 @@ def word_import_command(argumente: tuple[str, ...], neu: bool, plan_dir: Path) -
                    f"{result.comments_file}")
     for note in result.notes:
         click.echo(f"Hinweis: {note}")
-    click.echo(f"Änderungsfassung ansehen: lip redline main {result.branch}")
+    click.echo(f"Änderungsfassung ansehen: lip redline {result.ziel} {result.branch}")
 
 
 @cli.command("site")

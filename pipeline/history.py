@@ -520,6 +520,12 @@ def current_branch(repo) -> str | None:
         return None
 
 
+def proposal_target(repo) -> str:
+    """What a Word proposal is viewed against and merged into, as a command names it: the
+    checked-out branch (`main` in the README), HEAD's commit on a detached HEAD."""
+    return current_branch(repo) or (head_sha(repo) or "HEAD")[:10]
+
+
 @contextmanager
 def recording(repo, command: str) -> Iterator[None]:
     """The frame of every recording command: one at a time per repository, an interrupted

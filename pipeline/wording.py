@@ -6,6 +6,7 @@ command makes them."""
 
 import re
 import unicodedata
+from typing import Any
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 
@@ -159,3 +160,34 @@ def describe_origin(commit: str | None, changed: bool) -> str:
     if commit is None:
         return "nicht aus einem Git-Repository"
     return f"Commit {commit[:10]}" + (", mit nicht committeten Änderungen" if changed else "")
+
+
+def _ids(one: str, many: str, ids: list[str]) -> str:
+    """„neues Ziel: 1.1.4“, „geänderte Maßnahmen: 1.1.1, 1.1.2“; '' when there are none."""
+    return f"{one if len(ids) == 1 else many}: {', '.join(ids)}" if ids else ""
+
+
+def goal_changes(old: Any, new: Any) -> tuple[list[str], list[str], list[str]]:
+    """(inserted, struck, changed) Ziele between two versions of a chapter (a
+    `plan.Chapter` or None), by number."""
+    before = {g.number: " ".join(g.text.split()) for g in old.body.goals} if old else {}
+    after = {g.number: " ".join(g.text.split()) for g in new.body.goals} if new else {}
+    ordered = lambda ids: sorted(ids, key=number_order)  # noqa: E731
+    return (ordered(set(after) - set(before)), ordered(set(before) - set(after)),
+            ordered(k for k in set(before) & set(after) if before[k] != after[k]))
+
+
+def numbered_changes(stats: Any, old: Any = None, new: Any = None) -> list[str]:
+    """The Ziele and Maßnahmen inserted, struck, changed or moved, by number, as the site's
+    pages and the summary of `lip redline` name them („geändertes Ziel: 1.1.3“); `stats` a
+    redline's, `old`/`new` the chapter's two versions (Ziele only with them)."""
+    added, removed, changed = goal_changes(old, new) if old or new else ([], [], [])
+    parts = [_ids("neues Ziel", "neue Ziele", added),
+             _ids("gestrichenes Ziel", "gestrichene Ziele", removed),
+             _ids("geändertes Ziel", "geänderte Ziele", changed),
+             _ids("neue Maßnahme", "neue Maßnahmen", list(stats.measures_added)),
+             _ids("geänderte Maßnahme", "geänderte Maßnahmen", list(stats.measures_changed)),
+             _ids("gestrichene Maßnahme", "gestrichene Maßnahmen", list(stats.measures_removed)),
+             _ids("verschobene Maßnahme", "verschobene Maßnahmen",
+                  list(getattr(stats, "measures_moved", [])))]
+    return [p for p in parts if p]

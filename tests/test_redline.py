@@ -371,3 +371,15 @@ def test_chunks_begin_after_blank_lines_at_the_top_level_only() -> None:
     assert [c.heading for c in chunks] == [1, 0, 0, 0, 0, 0, 2]
     assert chunks[-1].measure == "2.1"
     assert redline.split_chunks(" \n\u00a0\n") == ([], [])
+
+
+def test_a_changed_footnote_is_shown_counted_and_named_by_the_maßnahme_citing_it() -> None:
+    """A footnote's definition stands apart from the paragraph citing it: a changed footnote
+    left that paragraph as it was, so the redline showed 'unverändert' (or, in a chapter,
+    the new footnote without a mark) and named the Maßnahme the definition stood beneath."""
+    old, new, _ = read_case(Path(__file__).parent / "data" / "redline" / "fussnote-geaendert.md")
+    red = redline_text.compare_markdown(old, new)
+    assert (red.stats.words_added, red.stats.words_removed) == (1, 1)
+    assert red.stats.measures_changed == ["1.1.1"]
+    same = redline_text.compare_markdown(old, old.replace("[^q]: ", "[^q]:  "))
+    assert not same.stats.changed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -193,3 +194,52 @@ def test_summary_names_vorgaben_in_the_table_and_lists_each_beneath(repo: Path) 
     assert "eingefügtgestrichen" not in text and "eingefügt gestrichen" not in text
     assert any(line.strip().startswith("‣ V1: Die Sprachbildung") or line.strip().startswith("V1: Die")
                or "V1: Die Sprachbildung" in line.strip()[:30] for line in text.splitlines())
+
+
+def test_vorgaben_show_their_decision_and_whether_they_are_done(repo: Path) -> None:
+    """The Vorgaben beside the changes say whether each is erledigt (with its Vermerk) or
+    offen, as the site's change page does, and are labelled by their decision: between two
+    versions the box said 'Vorgaben der Lenkungsgruppe (v1)', as if v1 had made them."""
+    chapter = repo / "plan" / "11-bildung.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace(
+        "auf Eltern ausrichten.\n", "auf Eltern ausrichten.\n          erledigt:\n"
+        "            datum: 2020-05-01\n            vermerk: Eltern in 1.1 ergänzt.\n"),
+        encoding="utf-8")
+    assert run(["redline", "--format", "md"]) == 0
+    md = (repo / "build/redline/entscheidung..arbeitsstand/redline.md").read_text("utf-8")
+    assert "| Entscheidung vom 20.04.2020 (zurückgespielt, " in md
+    assert ("**Vorgaben der Lenkungsgruppe (Entscheidung vom 20.04.2020: zurückgespielt):**"
+            "\n\n- V1: Die Sprachbildung stärker auf Eltern ausrichten.\\\n"
+            "  erledigt am 01.05.2020: Eltern in 1.1 ergänzt.") in md
+    assert run(["redline", "v1", "v2", "--format", "md"]) == 0
+    md = (repo / "build/redline/v1..v2/redline.md").read_text("utf-8")
+    assert "(v1):**" not in md and "Bildung (v1):" not in md
+    assert "**Vorgaben der Lenkungsgruppe (Entscheidung vom 20.04.2020: zurückgespielt):**" in md
+    assert "- V1: Die Sprachbildung stärker auf Eltern ausrichten.\\\n  offen" in md
+
+
+def test_a_fassung_is_dated_as_plan_lip_yaml_dates_it(repo: Path) -> None:
+    """Both versions carry their date, a Fassung its `datum` (as the site's Fassungen page
+    shows it), not its commit's: the 2. Fassung of 30.10.2020, committed on 29.10., was
+    'Stand 29.10.2020' in the redline and in its Word changes; ALT had no date at all."""
+    manifest = repo / "plan" / "lip.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        "fassungen: []", 'fassungen:\n  - name: "1. Fassung"\n    datum: 2020-03-02\n'
+                         '    rev: v1\n  - name: "2. Fassung"\n    datum: 2020-05-06\n'
+                         "    rev: v2"), encoding="utf-8")
+    assert run(["redline", "1. Fassung", "2. Fassung", "--format", "md,docx"]) == 0
+    out = repo / "build" / "redline" / "1.-Fassung..2.-Fassung"
+    assert ("Verglichen werden **1. Fassung** (bisherige Fassung, Stand 02.03.2020) und "
+            "**2. Fassung** (neue Fassung, Stand 06.05.2020).") in \
+        (out / "redline.md").read_text(encoding="utf-8")
+    xml = zipfile.ZipFile(out / "redline.docx").read("word/document.xml").decode("utf-8")
+    assert set(re.findall(r'w:date="([^"]*)"', xml)) == {"2020-05-06T00:00:00Z"}
+
+
+def test_the_summary_names_changed_ziele_as_the_site_does(repo: Path) -> None:
+    """The site's chapter page said „geändertes Ziel: 1.1.1“; the redline's summary named
+    only Maßnahmen („geändert: 1.1.1“), so a changed Ziel went unnamed there."""
+    assert run(["redline", "--format", "md"]) == 0
+    md = (repo / "build/redline/entscheidung..arbeitsstand/redline.md").read_text("utf-8")
+    assert "| Ziele und Maßnahmen | Vorgaben |" in md
+    assert "| geändertes Ziel: 1.1.1; geänderte Maßnahme: 1.1.1 | V1 |" in md

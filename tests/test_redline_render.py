@@ -553,3 +553,19 @@ def test_the_word_file_and_the_synopse_read_marks_as_html_spans_the_same(tmp_pat
     monkeypatch.setattr(redline_render, "_as_read", lambda text: (redline_render.READER, text))
     assert outputs(tmp_path / "b") == native
     assert b"w:ins " in native[0] and b"w:del " in native[0]
+
+
+def test_a_struck_heading_is_printed_and_named_in_the_outline(tmp_path: Path) -> None:
+    """A deleted chapter (or a deleted heading above kept text) is a heading made of struck
+    words: typst refused the whole PDF ('PDF/UA-1 error: heading title could not be
+    determined'), since the struck words were an opaque `context` and the heading had no
+    text for its bookmark. Inserted headings always printed."""
+    import pikepdf
+
+    red = redline_text.compare_markdown("# 3 Demokratie\n\nText eins.\n\n## 3.1 Beteiligung\n\n"
+                                        "Text zwei.\n", "Text eins.\n\nText zwei.\n")
+    assert "::: del\n# 3 Demokratie\n:::" in red.markdown
+    pdf = redline_render.render_pdf(red.markdown, tmp_path / "r.pdf", title="Test", epoch=0)
+    with pikepdf.open(pdf) as doc:
+        outline = [item.title for item in doc.open_outline().root]
+    assert "3 Demokratie" in outline

@@ -336,7 +336,7 @@ def test_status_lists_the_proposals_not_yet_taken_in(repo, capsys, tmp_path):
         "woerter": "3 Wörter eingefügt, 4 Wörter gestrichen",
         "anmerkungen": ["plan/anmerkungen/bildung-2026-11-30.md"],
         "basis": repo.head.commit.hexsha, "veraltet": [], "veraltet_kapitel": [],
-        "wortweise": False, "datei": "word.docx"}]
+        "wortweise": False, "datei": "word.docx", "ziel": "main"}]
 
     repo.git.merge("--no-edit", branch)
     code, out, _ = lip(["status"], capsys)
@@ -393,6 +393,37 @@ def test_the_redline_of_a_proposal_credits_its_reviewers_and_is_titled_as_a_prop
     by_id = {c["id"]: c["autor"] for c in summary["kapitel"]}
     assert summary["neu"] == title and by_id["bildung"] == "Petra Word, Max Zwei"
     assert by_id["soziales"] == "Expert*innengruppe Soziales"  # no change, no reviewer
+
+
+def test_the_redline_of_a_proposal_is_dated_as_its_title_when_the_changes_were_made(
+        repo, capsys):
+    """Its title said 30.11.2026 (the edits in Word) while its 'Stand' and its Word changes
+    carried the day of the import (the commit's date)."""
+    exported = export(capsys, "bildung")
+    path = Path("build") / "datum.docx"
+    path.write_bytes(word_edit(exported.read_bytes(), "nach wie vor ", delete=True))
+    _, branch = imported(capsys, path)
+    code, _, err = lip(["redline", "main", branch, "--format", "md,docx"], capsys)
+    assert code == 0, err
+    folder = Path("build/redline") / f"main..{branch.replace('/', '-')}"
+    assert "(neue Fassung, Stand 30.11.2026)" in (folder / "redline.md").read_text("utf-8")
+    xml = zipfile.ZipFile(folder / "redline.docx").read("word/document.xml").decode()
+    assert set(re.findall(r'w:date="([^"]*)"', xml)) == {W_DATE}
+
+
+def test_the_commands_given_for_a_proposal_name_the_branch_it_goes_into(repo, capsys):
+    """`lip word-import` and `lip status` said „lip redline main …“ in a repository whose
+    branch is not main (a helper's worktree, an office's 'master'): a command that fails."""
+    repo.git.branch("-m", "master")
+    exported = export(capsys, "bildung")
+    path = Path("build") / "ziel.docx"
+    path.write_bytes(word_edit(exported.read_bytes(), "nach wie vor ", delete=True))
+    out, branch = imported(capsys, path)
+    assert f"Änderungsfassung ansehen: lip redline master {branch}" in out
+    code, out, _ = lip(["status"], capsys)
+    assert "Ansehen: lip redline master BRANCH" in out
+    code, _, err = lip(["redline", "master", branch, "--format", "md"], capsys)
+    assert code == 0, err
 
 
 def test_a_proposal_of_comments_alone_says_so_in_the_status(repo, capsys, tmp_path):

@@ -89,9 +89,9 @@ def test_numbers_in_their_natural_order():
 def test_ziele_and_massnahmen_of_a_redline_in_the_one_order():
     """The site's new Ziele and the redline's new Maßnahmen in the same order: the site put
     „6.1.2a“ before „6.1.2“ (a letter counted as 0)."""
-    from pipeline.commands.site_data import goal_changes
     from pipeline.plan.model import load_chapter
     from pipeline.redline.engine import measure_changes, measure_sections
+    from pipeline.wording import goal_changes
 
     numbers = ("6.1.10", "6.1.2a", "6.1.2", "6.1.1")
     body = "".join(f"- **Ziel {n}:** Ziel {n}.\n" for n in numbers) + "\n" + "".join(

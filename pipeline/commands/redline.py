@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.dates import german_date
+from pipeline.dates import as_date, german_date
 from pipeline.errors import PipelineError, PlanFolderMissing, PlanInvalid, RevisionNotFound
 from pipeline.files import os_error_text, replacing_folder, write_atomic
 from pipeline.plan import MAX_CHAPTER_BYTES
@@ -22,6 +22,7 @@ from pipeline.redline import (  # noqa: F401  (format_word_changes: for the CLI)
 )
 from pipeline.render.redline_html import NO_AHEAD, Ahead
 from pipeline.render.redline_text import compare_split, redline_chapter, split_texts
+from pipeline.wording import numbered_changes
 
 if TYPE_CHECKING:  # the plan's model and its records come only with a plan
     from pipeline.plan import Chapter, Plan
@@ -50,6 +51,27 @@ class ChapterRedline:
     redline: Redline
     alt_label: str
     decision: Entscheidung | None = None
+    numbered: list[str] = field(default_factory=list)
+    """Ziele and Maßnahmen changed, by number, as the site names them
+    (`wording.numbered_changes`)."""
+
+    @property
+    def decision_label(self) -> str:
+        """'Entscheidung vom 08.10.2020: zurückgespielt': the decision whose Vorgaben are shown
+        (between two Fassungen not ALT's name: the Vorgaben are the decision's)."""
+        d = self.decision
+        if d is None:
+            return self.alt_label
+        return f"Entscheidung vom {german_date(d.datum)}" + (f": {d.ergebnis}" if d.ergebnis
+                                                            else "")
+
+    def vorgaben_markdown(self, indent: str = "") -> list[str]:
+        """Each Vorgabe and, beneath it, whether it is erledigt (with its Vermerk) or offen,
+        as the site's change page shows them."""
+        if self.decision is None:
+            return [f"{indent}- {v}" for v in self.redline.vorgaben]
+        return [f"{indent}- {v.label}\\\n{indent}  {v.state_text}"
+                for v in self.decision.vorgaben]
 
 
 @dataclass
@@ -73,15 +95,22 @@ def _epoch() -> int | None:
 
 
 def _side_at(hist, name: str, plan: Plan | None = None) -> Side:
-    """The plan at a Fassung's name (from `plan`'s manifest) or at any git revision."""
+    """The plan at a Fassung's name (from `plan`'s manifest) or at any git revision. A
+    Fassung is dated as plan/lip.yaml and the site date it (`datum`), not by its commit: the
+    2. Fassung of 30.10.2020 was committed on 29.10. and the redline said 'Stand 29.10.2020'."""
     from pipeline import history
 
     fassungen = plan.manifest.fassungen if plan is not None and plan.manifest else []
+    fassung = None
     if hist.repo is None:
         resolved = hist.resolve(name)  # says that there is no repository
     else:
-        resolved, _ = history.resolve_named(hist.repo, name, fassungen)
-    return Side(name, hist.plan_at(resolved.sha), resolved.time, resolved.sha)
+        resolved, fassung = history.resolve_named(hist.repo, name, fassungen)
+    when = resolved.time
+    datum = next((as_date(f.datum) for f in fassungen if f.name == fassung), None)
+    if datum is not None:
+        when = dt.datetime.combine(datum, dt.time(), dt.UTC)
+    return Side(name, hist.plan_at(resolved.sha), when, resolved.sha)
 
 
 def _author(plan: Plan, chapter: Chapter, autor: str | None) -> str:
@@ -117,10 +146,10 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
                   seit_entscheidung: bool, kapitel: Sequence[str], autor: str | None,
                   context: str = "full", cache_dir: Path | None = None,
                   for_page: bool = False
-                  ) -> tuple[list[ChapterRedline], list[str], Side, str]:
+                  ) -> tuple[list[ChapterRedline], list[str], Side, str, dt.datetime | None]:
     """Redline every chapter between two plan versions; return redlines, skipped notes,
-    the NEU side and the label of ALT. `for_page`: the redline page follows
-    (`redline_text.compare_split`)."""
+    the NEU side, the label of ALT and its date (None: each chapter's decision). `for_page`:
+    the redline page follows (`redline_text.compare_split`)."""
     from pipeline import history
     from pipeline.plan import load_plan
     from pipeline.review import records_of
@@ -144,8 +173,9 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
         and history.branch_exists(repo, neu)
     if proposal:  # a Word proposal reads as what it is, not as a branch name
         since = alt_side.sha if alt_side is not None else history.merge_base(repo, neu).sha
-        new_side.label = proposal_label(history.authors_between(repo, since, new_side.sha),
-                                        history.author_date(repo, new_side.sha))
+        made = history.author_date(repo, new_side.sha)  # in Word, not when it was imported
+        new_side.label = proposal_label(history.authors_between(repo, since, new_side.sha), made)
+        new_side.time = made.astimezone(dt.UTC)
 
     chapters = list(new_side.plan.chapters)
     if kapitel:
@@ -172,7 +202,8 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
                     f"{ch.path}: review.entscheidungen[-1].stand.commit: Commit {commit!r} "
                     f"nicht im Repository{shallow}") from None
             old = history.matching_chapter(side.plan, ch)
-            label = f"Entscheidung vom {german_date(decision.datum)} ({commit[:7]})"
+            outcome = f"{decision.ergebnis}, " if decision.ergebnis else ""
+            label = f"Entscheidung vom {german_date(decision.datum)} ({outcome}{commit[:7]})"
         else:
             side, old = alt_side, history.matching_chapter(alt_side.plan, ch)
             label = alt_side.label
@@ -186,7 +217,7 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
             red.author = ", ".join(history.authors_between(
                 repo, side.sha, new_side.sha, f"{hist.prefix}/{ch.filename}")) or red.author
         red.vorgaben = [v.label for v in decision.vorgaben] if decision else []
-        out.append(ChapterRedline(red, label, decision))
+        out.append(ChapterRedline(red, label, decision, numbered_changes(red.stats, old, ch)))
     if alt_side is not None and not kapitel:  # chapters that NEU no longer has
         unreadable_new = new_side.plan.unread_chapter_files
         for och, missing in history.pair_chapters(alt_side.plan, new_side.plan):
@@ -198,9 +229,10 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
             else:
                 red = redline_chapter(och, None, cache_dir=cache_dir, for_page=for_page)
                 red.author = _author(alt_side.plan, och, autor)
-                out.append(ChapterRedline(red, alt_side.label))
+                out.append(ChapterRedline(red, alt_side.label,
+                                          numbered=numbered_changes(red.stats, och, None)))
     alt_label = alt_side.label if alt_side is not None else "letzte Entscheidung"
-    return out, skipped, new_side, alt_label
+    return out, skipped, new_side, alt_label, alt_side.time if alt_side is not None else None
 
 
 def _cell(text: str) -> str:
@@ -208,33 +240,27 @@ def _cell(text: str) -> str:
 
 
 def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str], *,
-                     alt_label: str, neu_label: str, neu_time: dt.datetime) -> str:
-    """The summary on top: words per chapter, Maßnahmen by ID, Vorgaben beside the changes."""
+                     alt_label: str, neu_label: str, neu_time: dt.datetime,
+                     alt_time: dt.datetime | None = None) -> str:
+    """The summary on top: words per chapter, Maßnahmen by ID, Vorgaben beside the changes.
+    `alt_time`: ALT's date, when one version is ALT (not each chapter's decision)."""
+    alt_stand = f", Stand {german_date(alt_time)}" if alt_time is not None else ""
     lines = ["# Übersicht der Änderungen {.unnumbered .unlisted #uebersicht}", "",
-             f"Verglichen werden **{alt_label}** (bisherige Fassung) und **{neu_label}** "
-             f"(neue Fassung, Stand {german_date(neu_time)}).", ""]
+             f"Verglichen werden **{alt_label}** (bisherige Fassung{alt_stand}) und "
+             f"**{neu_label}** (neue Fassung, Stand {german_date(neu_time)}).", ""]
     changed = [c for c in chapters if c.redline.stats.changed]
     unchanged = [c for c in chapters if not c.redline.stats.changed]
     total = Stats()
     if changed:
         lines += ["| Kapitel | Verglichen mit | Wörter eingefügt | Wörter gestrichen "
-                  "| Maßnahmen | Vorgaben |",
+                  "| Ziele und Maßnahmen | Vorgaben |",
                   # dash counts set the column widths (pandoc: relative widths of long tables);
                   # the counts' columns fit "eingefügt" and "gestrichen" in bold
                   "|:--------------|:------------|-----------:|-----------:|:--------------|:--------|"]
     for c in changed:
         s = c.redline.stats
         total.add(s)
-        parts = []
-        if s.measures_added:
-            parts.append("neu: " + ", ".join(s.measures_added))
-        if s.measures_removed:
-            parts.append("gestrichen: " + ", ".join(s.measures_removed))
-        if s.measures_changed:
-            parts.append("geändert: " + ", ".join(s.measures_changed))
-        if s.measures_moved:
-            parts.append("verschoben: " + ", ".join(s.measures_moved))
-        measures = "; ".join(parts) if parts else "–"
+        measures = "; ".join(c.numbered or numbered_changes(s)) or "–"
         vorgaben = ", ".join(_vorgabe_id(v) for v in c.redline.vorgaben) or "–"
         lines.append(f"| [{_cell(c.redline.title)}](#{_anchor(c)}) | {_cell(c.alt_label)} "
                      f"| {s.words_added} | {s.words_removed} | {_cell(measures)} "
@@ -249,8 +275,8 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
     if with_vorgaben:  # each Vorgabe on its own line, not run together in a table cell
         lines += ["**Vorgaben der letzten Entscheidung**", ""]
         for c in with_vorgaben:
-            lines += [f"- {_text(c.redline.title)} ({_text(c.alt_label)}):", ""]
-            lines += [f"    - {v}" for v in c.redline.vorgaben] + [""]
+            lines += [f"- {_text(c.redline.title)} ({_text(c.decision_label)}):", ""]
+            lines += c.vorgaben_markdown("    ") + [""]
     if unchanged:
         lines += ["Unverändert: " + ", ".join(c.redline.title for c in unchanged) + ".", ""]
     fallbacks = [f for c in chapters for f in c.redline.stats.fallbacks]
@@ -280,8 +306,9 @@ def chapter_block(c: ChapterRedline) -> str:
     md = c.redline.markdown.rstrip("\n")
     if c.redline.vorgaben:
         head, _, rest = md.partition("\n\n")
-        box = ["::: vorgaben", f"**Vorgaben der Lenkungsgruppe ({_cell(c.alt_label)}):**", ""]
-        box += [f"- {v}" for v in c.redline.vorgaben]
+        box = ["::: vorgaben", f"**Vorgaben der Lenkungsgruppe ({_cell(c.decision_label)}):**",
+               ""]
+        box += c.vorgaben_markdown()
         box.append(":::")
         md = head + "\n\n" + "\n".join(box) + ("\n\n" + rest if rest else "")
     author = c.redline.author.replace('"', "'")
@@ -451,7 +478,7 @@ def _build_redline(*, plan_dir: Path, alt: str | None, neu: str | None,
             chapters = [ChapterRedline(red, old_path.name)]
             provenance: dict[str, str] = {}
             skipped: list[str] = []
-            neu_label, alt_label = new_path.name, old_path.name
+            neu_label, alt_label, alt_time = new_path.name, old_path.name, None
             dirname = f"{_slug(old_path.stem)}..{_slug(new_path.stem)}"
         else:
             if seit_entscheidung and alt:
@@ -460,7 +487,7 @@ def _build_redline(*, plan_dir: Path, alt: str | None, neu: str | None,
                 seit_entscheidung = True
             if not plan_dir.is_dir():  # the same answer as every other command, before asking git
                 raise PlanFolderMissing(plan_dir, is_file=plan_dir.exists())
-            chapters, skipped, side, alt_label = compare_plans(
+            chapters, skipped, side, alt_label, alt_time = compare_plans(
                 plan_dir, alt=alt, neu=neu, seit_entscheidung=seit_entscheidung, kapitel=kapitel,
                 autor=autor, context="changes" if only_changes else "full",
                 cache_dir=cache_folder(out_root), for_page=for_page)
@@ -473,7 +500,7 @@ def _build_redline(*, plan_dir: Path, alt: str | None, neu: str | None,
         if unknown:
             raise RedlineError(f"unbekanntes Format {unknown[0]!r}; erlaubt: {', '.join(FORMATS)}")
         summary = summary_markdown(chapters, skipped, alt_label=alt_label, neu_label=neu_label,
-                                   neu_time=when)
+                                   neu_time=when, alt_time=alt_time)
         body = "\n".join(chapter_block(c) for c in chapters if c.redline.stats.changed)
         if not body:
             body = "Keine Änderungen.\n"

@@ -15,7 +15,7 @@ from typing import Any
 from pipeline import review
 from pipeline.history import PlanHistory
 from pipeline.plan import Chapter, Manifest
-from pipeline.wording import counted, number_order
+from pipeline.wording import counted, numbered_changes
 
 # --- views the pages render ---------------------------------------------------------------
 
@@ -142,21 +142,6 @@ def state_view(chapter: Chapter, manifest: Manifest | None,
 # --- redlines -------------------------------------------------------------------------------
 
 
-def _ids(one: str, many: str, ids: list[str]) -> str:
-    """„neues Ziel: 1.1.4“, „geänderte Maßnahmen: 1.1.1, 1.1.2“; '' when there are none."""
-    return f"{one if len(ids) == 1 else many}: {', '.join(ids)}" if ids else ""
-
-
-def goal_changes(old: Chapter | None, new: Chapter | None
-                 ) -> tuple[list[str], list[str], list[str]]:
-    """(inserted, struck, changed) Ziele between two versions of a chapter, by number."""
-    before = {g.number: " ".join(g.text.split()) for g in old.body.goals} if old else {}
-    after = {g.number: " ".join(g.text.split()) for g in new.body.goals} if new else {}
-    ordered = lambda ids: sorted(ids, key=number_order)  # noqa: E731
-    return (ordered(set(after) - set(before)), ordered(set(before) - set(after)),
-            ordered(k for k in set(before) & set(after) if before[k] != after[k]))
-
-
 def summary_of(stats: Any, old: Chapter | None = None, new: Chapter | None = None,
                words: str = "") -> str:
     """German change summary of a redline's statistics; with the two versions of the chapter
@@ -168,17 +153,7 @@ def summary_of(stats: Any, old: Chapter | None = None, new: Chapter | None = Non
     words = words or format_word_changes(stats.words_added, stats.words_removed)
     if getattr(stats, "blocks_moved", 0):
         words += f", {counted(stats.blocks_moved, 'Abschnitt', 'Abschnitte')} verschoben"
-    added, removed, changed = goal_changes(old, new) if old or new else ([], [], [])
-    parts = [words,
-             _ids("neues Ziel", "neue Ziele", added),
-             _ids("gestrichenes Ziel", "gestrichene Ziele", removed),
-             _ids("geändertes Ziel", "geänderte Ziele", changed),
-             _ids("neue Maßnahme", "neue Maßnahmen", list(stats.measures_added)),
-             _ids("geänderte Maßnahme", "geänderte Maßnahmen", list(stats.measures_changed)),
-             _ids("gestrichene Maßnahme", "gestrichene Maßnahmen", list(stats.measures_removed)),
-             _ids("verschobene Maßnahme", "verschobene Maßnahmen",
-                  list(getattr(stats, "measures_moved", [])))]
-    return "; ".join(p for p in parts if p) + "."
+    return "; ".join([words, *numbered_changes(stats, old, new)]) + "."
 
 
 _REDLINES: dict[tuple, RedlineView] = {}

@@ -114,6 +114,8 @@ class ProposalRow:
     Word file anew merges them (`lip word-import` works word by word, `git merge` by line)."""
     datei: str = ""
     """The name of the Word file it came from ('' for a proposal lip named no file in)."""
+    ziel: str = "main"
+    """The branch it is viewed against and merged into (`history.proposal_target`)."""
 
     @property
     def woerter(self) -> str:
@@ -240,7 +242,8 @@ def open_proposals(repo: Any, prefix: str) -> list[ProposalRow]:
             added, removed = added + counts[0], removed + counts[1]
         out.append(ProposalRow(p.branch, chapters, list(p.authors), p.time.date().isoformat(),
                                added, removed, notes, p.base,
-                               *_conflicts(repo, p, prefix), datei=p.source_name))
+                               *_conflicts(repo, p, prefix), datei=p.source_name,
+                               ziel=history.proposal_target(repo)))
     return out
 
 

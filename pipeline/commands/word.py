@@ -132,6 +132,8 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
     merged: bool = False
     chapters: list[Chapter] = field(default_factory=list)
+    ziel: str = "main"
+    """The branch it is viewed against and merged into (`history.proposal_target`)."""
 
 
 def _read_input(path: Path) -> bytes:
@@ -171,7 +173,8 @@ def _refuse_twice(repo, data: bytes, name: str) -> str:
     if found is not None:
         branch, taken_in = found
         state = ("und ist schon in den Arbeitsstand übernommen" if taken_in
-                 else f"und wartet dort; ansehen: lip redline main {branch}")
+                 else f"und wartet dort; ansehen: lip redline "
+                      f"{history.proposal_target(repo)} {branch}")
         raise WordError(f"{name}: diese Datei (gleicher Inhalt) wurde bereits übernommen: Branch "
                         f"{branch} {state}. Es wurde kein neuer Vorschlag angelegt. Soll sie "
                         f"dennoch neu übernommen werden, erst den Branch löschen (git branch -D "
@@ -499,7 +502,7 @@ def import_reviewed(plan_dir: Path, docx: Path) -> ImportResult:
              if final[cid][-1] != t.head.body or t.reading.comments] \
         or [t.chapter for t in targets.values()]
     return ImportResult(branch, named[0], summary, comment_count, comments_file, notes, merged,
-                        named)
+                        named, history.proposal_target(repo))
 
 
 def _nothing_taken(name: str, fine: list[_Target], in_manifest: bool) -> str:
@@ -570,6 +573,8 @@ class DraftResult:
     images: list[str]
     problems: list[str]
     """lip check's findings and missing alt texts, each against its Word paragraph."""
+    ziel: str = "main"
+    """The branch it is viewed against and merged into (`history.proposal_target`)."""
 
 
 def _refuse_other_chapter(plan: Plan, chapter: Chapter, prov: dict[str, str],
@@ -678,4 +683,5 @@ def import_draft(plan_dir: Path, kapitel: str, docx: Path) -> DraftResult:
                           [history.PlannedCommit(committed,
                                                  _with_source(message, digest, docx.name),
                                                  author, "")])
-    return DraftResult(branch, chapter, len(draft.blocks), sorted(images), problems)
+    return DraftResult(branch, chapter, len(draft.blocks), sorted(images), problems,
+                       history.proposal_target(repo))

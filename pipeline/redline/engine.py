@@ -1274,20 +1274,28 @@ def _find_moves(regions: list[_Region], oc: list[_Chunk], nc: list[_Chunk]) -> i
     return moves
 
 
-def measure_sections(md: str) -> dict[str, tuple[bytes, bytes]]:
+def measure_sections(md: str, defs: Sequence[str] = (), notes: dict[str, str] | None = None
+                     ) -> dict[str, tuple[bytes, bytes]]:
     """For each Maßnahme a digest of its normalised text (its heading up to the next heading
     of that level) and one of that text without its number: enough to tell whether it
     changed, and which Maßnahme a number given anew belonged to, without a copy of the
-    plan's text."""
+    plan's text. `defs`, `notes`: the text's footnote definitions (`split_chunks`) and their
+    texts by label, when a footnote changed: a Maßnahme includes the footnotes it cites, not
+    the definitions written beneath it (at a chapter's end, in its last Maßnahme)."""
     out: dict[str, tuple[bytes, bytes]] = {}
     if not _MEASURE_ANYWHERE.search(md):
         return out  # a law, say: no line to look at
+    if notes is not None:
+        for d in defs:
+            md = md.replace(d, "", 1)
     cur: str | None = None
     level = 0
     buf: list[str] = []
 
     def digests(number: str, lines: list[str]) -> tuple[bytes, bytes]:
         text = " ".join(lines)
+        if notes and "[^" in text:
+            text += "".join(" " + notes.get(label, "") for label in _NOTE_REF.findall(text))
         return _digest(text), _digest(text.replace(number, "", 1))
 
     for line in md.split("\n"):
@@ -1363,8 +1371,44 @@ class SplitTexts:
 def split_texts(old_md: str, new_md: str) -> SplitTexts:
     """Both texts split for `compare_split`."""
     old_body, new_body = _body(old_md), _body(new_md)
-    return SplitTexts(*split_chunks(old_body), *split_chunks(new_body),
-                      measure_sections(old_body), measure_sections(new_body))
+    old_chunks, old_defs = split_chunks(old_body)
+    new_chunks, new_defs = split_chunks(new_body)
+    old_notes = new_notes = None
+    if old_defs != new_defs:  # a footnote changed: the chunks citing it change with it
+        old_notes, new_notes = _note_texts(old_defs), _note_texts(new_defs)
+        changed = {label for label in old_notes.keys() | new_notes.keys()
+                   if _digest(old_notes.get(label, "")) != _digest(new_notes.get(label, ""))}
+        _key_with_notes(old_chunks, old_notes, changed)
+        _key_with_notes(new_chunks, new_notes, changed)
+    return SplitTexts(old_chunks, old_defs, new_chunks, new_defs,
+                      measure_sections(old_body, old_defs, old_notes),
+                      measure_sections(new_body, new_defs, new_notes))
+
+
+_NOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+_NOTE_DEF = re.compile(r"\[\^([^\]\s]+)\]:")
+
+
+def _note_texts(defs: list[str]) -> dict[str, str]:
+    """Each footnote definition's text by its label."""
+    out = {}
+    for d in defs:
+        m = _NOTE_DEF.match(d)
+        if m:
+            out[m.group(1)] = d[m.end():]
+    return out
+
+
+def _key_with_notes(chunks: list[_Chunk], notes: dict[str, str], changed: set[str]) -> None:
+    """A chunk citing a changed footnote is keyed with the footnote's text: its own text is
+    the same on both sides (the note is only cited there), and the chunk was taken for
+    unchanged, the changed footnote shown without a mark and not counted."""
+    for c in chunks:
+        if "[^" not in c.text:
+            continue
+        cited = [label for label in _NOTE_REF.findall(c.text) if label in changed]
+        if cited:
+            c.key = _digest(c.text + " " + " ".join(notes.get(label, "") for label in cited))
 
 
 def _body(md: str) -> str:

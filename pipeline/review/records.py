@@ -79,6 +79,15 @@ class Vorgabe:
         """'V1: Text' (a Vorgabe without id just its text)."""
         return f"{self.id}: {self.text}".strip(": ")
 
+    @property
+    def state_text(self) -> str:
+        """'erledigt am 20.10.2020: Vermerk' or 'offen' (as the site's change page says it)."""
+        if self.erledigt is None:
+            return "offen"
+        done = self.erledigt
+        when = f" am {german_date(done.datum)}" if done.datum else ""
+        return f"erledigt{when}" + (f": {done.vermerk}" if done.vermerk else "")
+
 
 @dataclass(frozen=True, kw_only=True)
 class Record:
