@@ -604,7 +604,7 @@ def _print_status(rows: list, summary: str) -> None:
         if r.offene_vorgaben:
             notes.append("offene Vorgaben: " + ", ".join(v["id"] for v in r.offene_vorgaben))
         if r.fehlende_stellungnahmen:
-            notes.append("es fehlt: " + ", ".join(r.fehlende_stellungnahmen_kurz))
+            notes.append("fehlende Stellungnahmen: " + ", ".join(r.fehlende_stellungnahmen_kurz))
         if r.probleme:
             notes.append(f"Beratungsverlauf fehlerhaft ({len(r.probleme)}), siehe lip check")
         click.echo(click.style(f"     {' · '.join(notes)}", dim=True), color=color)

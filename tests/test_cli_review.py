@@ -73,7 +73,7 @@ def test_cycle_through_the_cli(in_repo, capsys):
     code, out, _ = lip(["status"], capsys)
     assert out.splitlines()[-2:] == [
         "  1  Bildung            vorgelegt am 27.10.2020",
-        "     Expert*innengruppe Bildung · zuletzt zurückgespielt am 20.10.2020 · es fehlt: "
+        "     Expert*innengruppe Bildung · zuletzt zurückgespielt am 20.10.2020 · fehlende Stellungnahmen: "
         "Integrationsbeiräte, RTGS, Gleichstellungsbeauftragte"]
 
     code, out, _ = lip(["verlauf", "bildung"], capsys)
@@ -280,7 +280,7 @@ def test_one_meeting_decides_several_chapters_in_one_commit_or_none(in_repo, cap
 
 
 def test_a_body_is_named_as_status_shows_it_or_by_its_key(in_repo, capsys):
-    """`lip status` says „es fehlt: Integrationsbeiräte, RTGS“; an editor types that, not
+    """`lip status` says „fehlende Stellungnahmen: Integrationsbeiräte, RTGS“; an editor types that, not
     the key in plan/lip.yaml. The record keeps the key."""
     code, _, err = lip(["vorlegen", "bildung", "--datum", "2020-10-05"], capsys)
     assert code == 0, err
@@ -293,7 +293,7 @@ def test_a_body_is_named_as_status_shows_it_or_by_its_key(in_repo, capsys):
         == ["integrationsbeiraete", "rtgs", "gleichstellungsbeauftragte"]
     assert err.startswith("Gleichstellungsbeauftragte: Stellungnahme zu Kapitel 1 Bildung\n")
     code, out, _ = lip(["status"], capsys)
-    assert "es fehlt" not in out.split("Bildung", 1)[1]
+    assert "fehlende Stellungnahmen" not in out.split("Bildung", 1)[1]
 
     before = snapshot(in_repo)
     code, _, err = lip(["stellungnahme", "bildung", "--gremium", "Lenkungsgruppe", "--text",
