@@ -110,7 +110,7 @@ def test_a_body_is_found_by_its_key_or_any_form_of_its_name() -> None:
 
 
 # The body parser, the redline and the Word round trip read Maßnahme headings through the one
-# rule of plan/body.py; before, the redline took „1.2.3a“ for 1.2.3, „1.2.3:“ without a title
+# rule of plan/headings.py; before, the redline took „1.2.3a“ for 1.2.3, „1.2.3:“ without a title
 # for a Maßnahme and „Massnahme 1.2.3“ for none, and a Word draft skipped „1.2.3.4“ and „—“.
 MEASURE_HEADINGS = [
     ("#### Maßnahme 1.2.3: Titel", "1.2.3"),
@@ -135,7 +135,8 @@ MEASURE_HEADINGS = [
 
 @pytest.mark.parametrize(("line", "number"), MEASURE_HEADINGS)
 def test_body_redline_and_word_read_a_massnahme_heading_alike(line: str, number: str | None) -> None:
-    from pipeline.plan.body import MEASURE_TEXT, parse_body
+    from pipeline.plan.body import parse_body
+    from pipeline.plan.headings import MEASURE_TEXT
     from pipeline.redline.engine import measure_sections
     from pipeline.word.source import leaves
 

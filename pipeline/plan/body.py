@@ -9,33 +9,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from pipeline.plan.headings import HEADING as _HEADING
+from pipeline.plan.headings import MEASURE as _MEASURE
+from pipeline.plan.headings import NUMBER_GROUP as _NUMBER
+from pipeline.plan.headings import near_measure
 from pipeline.plan.lines import editor_lines
 from pipeline.plan.nesting import Nesting
 
 MEASURE_FIELDS = ("Federführung", "Beteiligte", "Zielgruppe", "Zeitraum", "Kennzahl")
 """The structured fields of every Maßnahme, in the order they are written."""
 
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*(?:\{([^}]*)\})?[ \t]*#*[ \t]*$")
 _SECTION = re.compile(r"^([0-9A-Z]+)\.(\d+)[ \t]+(\S.*)$")
-_MEASURE = re.compile(r"^Maßnahme[ \t]+(\S+?):[ \t]+(\S.*)$")
-"""The plan's form of a Maßnahme heading's text (level 4): the number is whatever stands
-before the colon, so that `lip check` can name a wrong one."""
 _GOAL = re.compile(r"^[ \t]*[-*+][ \t]+\*\*Ziel[ \t]+(\S+?):\*\*[ \t]*(.*)$")
-NUMBER = r"[0-9A-Z]+(?:\.\d+)+(?!\w|\.\d)"
-"""What reads as the number of a Ziel or Maßnahme where the form is not the plan's (a near
-miss, a Word draft): „1.2.3“, „A.1.2“, „1.2“, always whole („1.2.3a“ is none, not 1.2 with
-the title „3a“). `MEASURE_ID` is the number `lip check` accepts."""
-_NUMBER = rf"(?P<number>{NUMBER})"
-_SEPARATOR = r"(?P<sep>[ \t]*[:.–—-][ \t]*|[ \t]+)"
-MEASURE_WORD = r"(?P<word>[Mm][Aa](?:ß|ẞ|[Ss][Ss]?|[Ss][Zz])[Nn][Aa][Hh]?[Mm][Ee][Nn]?)"
-"""The word „Maßnahme“ in any spelling a heading meant as one has („Massnahme“, „maßname“)."""
-_MEASURE_NEAR = re.compile(rf"^{MEASURE_WORD}[ \t]+{_NUMBER}{_SEPARATOR}(?P<title>\S.*)$")
-"""A heading meant as a Maßnahme: any spelling of the word, a number, any separator."""
-MEASURE_TEXT = re.compile(rf"^Maßnahme[ \t]+{_NUMBER}{_SEPARATOR}(?P<title>\S.*)$")
-"""A Maßnahme heading's text with the word spelt right and any separator (`Maßnahme 1.2.3 –
-Titel`): how a Word draft names a Maßnahme."""
-_MEASURE_UNNUMBERED = re.compile(rf"^{MEASURE_WORD}[ \t]*:[ \t]*(?P<title>\S.*)$")
-"""A Maßnahme heading whose number is missing: `Maßnahme: Titel`."""
 _BOLD_LINE = re.compile(r"^(?:\*\*|__)(.+?)(?:\*\*|__)$")
 _GOAL_NEAR = re.compile(
     r"^[ \t]*(?P<bullet>[-*+][ \t]+)?(?P<open>\*\*)?(?P<word>[Zz][Ii][Ee][Ll])[ \t]+" + _NUMBER
@@ -302,35 +287,11 @@ def parse_body(text: str, first_line: int = 1) -> Body:
 
 def _near_measure(level: int, title: str, lineno: int) -> NearMiss | None:
     """A heading meant as a Maßnahme but not written `#### Maßnahme 1.2.3: Titel`."""
-    m = _MEASURE_NEAR.match(title)
-    if m:
-        sep = m.group("sep")
-        return NearMiss("maßnahme", m.group("number"), m.group("title").strip(), lineno, level,
-                        "" if m.group("word") == "Maßnahme" else m.group("word"),
-                        None if sep.startswith(":") and len(sep) > 1 else sep)
-    m = _MEASURE_UNNUMBERED.match(title)
-    if m and level >= 3 and not m.group("word").endswith(("n", "N")):  # not "Maßnahmen: …"
-        return NearMiss("maßnahme", "", m.group("title").strip(), lineno, level,
-                        "" if m.group("word") == "Maßnahme" else m.group("word"))
-    return None
-
-
-def measure_number(level: int, title: str) -> str | None:
-    """The number of the Maßnahme a heading of `level` with the text `title` opens, as
-    `parse_body` reads it (the plan's form at level 4, or a near miss); None for any other
-    heading and for one without a number. The redline and the Word round trip read Maßnahmen
-    through this, so that all take the same headings the same way."""
-    strict = _MEASURE.match(title) if level == 4 else None
-    if strict:
-        return strict.group(1)
-    near = _near_measure(level, title, 0)
-    return (near.number or None) if near is not None else None
-
-
-def heading_measure_number(line: str) -> str | None:
-    """`measure_number` of one line of Markdown (`#### Maßnahme 1.2.3: Titel {#m-1-2-3}`)."""
-    heading = _HEADING.match(line)
-    return measure_number(len(heading.group(1)), heading.group(2)) if heading else None
+    near = near_measure(level, title)
+    if near is None:
+        return None
+    word, number, title, sep = near
+    return NearMiss("maßnahme", number, title, lineno, level, word, sep)
 
 
 def _near_goal(line: str, lineno: int) -> NearMiss | None:

@@ -34,8 +34,8 @@ try:  # the C++ port of diff-match-patch, where installed (see _counts_in_cpp)
 except ImportError:  # another platform: the Python port, with the same result
     fast_diff = None
 
-from pipeline.plan.body import MEASURE_WORD, heading_measure_number
 from pipeline.plan.gender_star import protect_gender_star
+from pipeline.plan.headings import MEASURE_WORD, heading_measure_number
 from pipeline.plan.nesting import Nesting
 from pipeline.wording import number_order
 
@@ -66,7 +66,7 @@ _HEADING_RE = re.compile(r"(#{1,6})[ \t]")
 """An ATX heading and its level, matched on one line (anything may follow the blank; the
 former pattern spelled out the rest with a lazy `.*?` and took 3 µs a heading)."""
 _MEASURE_ANYWHERE = re.compile(r"#[ \t]+" + MEASURE_WORD)
-"""What every line of a Maßnahme's heading holds (`plan.body.heading_measure_number` reads
+"""What every line of a Maßnahme's heading holds (`plan.headings.heading_measure_number` reads
 it): a text without it has none (1 ms on the BGB, against 20 ms to look at each of its
 lines)."""
 _DEFINITION_RE = re.compile(r"^\[\^?[^\]]+\]:[ \t]")

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.plan.body import MEASURE_FIELDS, MEASURE_TEXT, measure_heading
+from pipeline.plan.body import MEASURE_FIELDS, measure_heading
+from pipeline.plan.headings import MEASURE_TEXT
 from pipeline.word.source import ast_text, escape, normal
 
 _SECTION = re.compile(r"^((?:\d+|[A-Z])\.\d+)\.?\s+(\S.*)$")

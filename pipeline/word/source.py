@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.plan.body import measure_number
+from pipeline.plan.headings import measure_number
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*(\{[^}]*\})?[ \t]*#*[ \t]*$")
 _ITEM = re.compile(r"^([ \t]*(?:[-*+]|\d+[.)])[ \t]+)")
