@@ -199,13 +199,20 @@ def redline_since_decision(history: PlanHistory, chapter: Chapter, state: StateV
     if history.repo is None:
         return RedlineView(False, message="Kein Git-Repository: frühere Fassungen sind "
                                           "nicht lesbar.")
+    return _redline_from(history, state.decided_commit, "entschiedene", chapter, cache_dir)
+
+
+def _redline_from(history: PlanHistory, commit: str, stand: str, chapter: Chapter,
+                  cache_dir: Path | None, words: str = "") -> RedlineView:
+    """The redline from the chapter at `commit` (the `stand`, „entschiedene“ or
+    „vorgelegte“, named if it cannot be read) to its current text."""
     from pipeline.errors import PipelineError
 
     try:
-        old = history.chapter_at(state.decided_commit, chapter)
+        old = history.chapter_at(commit, chapter)
     except PipelineError as e:
-        return RedlineView(False, message=f"Der entschiedene Stand ist nicht lesbar: {e}")
-    return redline_chapters(old, chapter, cache_dir)
+        return RedlineView(False, message=f"Der {stand} Stand ist nicht lesbar: {e}")
+    return redline_chapters(old, chapter, cache_dir, words)
 
 
 def redline_since_vorlage(history: PlanHistory, chapter: Chapter, state: StateView,
@@ -221,13 +228,7 @@ def redline_since_vorlage(history: PlanHistory, chapter: Chapter, state: StateVi
     if history.repo is None or not since.commit:
         return RedlineView(False, message="Kein Git-Repository oder kein Commit der Vorlage: "
                                           "der vorgelegte Stand ist nicht lesbar.")
-    from pipeline.errors import PipelineError
-
-    try:
-        old = history.chapter_at(since.commit, chapter)
-    except PipelineError as e:
-        return RedlineView(False, message=f"Der vorgelegte Stand ist nicht lesbar: {e}")
-    return redline_chapters(old, chapter, cache_dir, since.woerter)
+    return _redline_from(history, since.commit, "vorgelegte", chapter, cache_dir, since.woerter)
 
 
 # --- versions by name, not by hash (issue 15.10) --------------------------------------------
