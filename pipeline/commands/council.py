@@ -463,7 +463,14 @@ def correct_votes(plan_dir: Path, key: str, *, grund: str, datum: dt.date) -> tu
     path."""
     from pipeline.dates import future_date_problem
     from pipeline.diagnostics import Severity
-    from pipeline.review.append_only import CORRECTION, council_records, describe_change, entry_changes
+    from pipeline.review.append_only import (
+        CORRECTION,
+        correction_lines,
+        correction_record,
+        council_records,
+        describe_change,
+        entry_changes,
+    )
 
     ctx = _open(plan_dir, clean=False)
     antrag = _find_antrag(ctx, key)
@@ -501,14 +508,11 @@ def correct_votes(plan_dir: Path, key: str, *, grund: str, datum: dt.date) -> tu
                            f"kann die Abstimmung nicht stattgefunden haben; nichts wurde "
                            f"festgehalten. Den Eintrag im Kopf von {antrag.path} richtigstellen "
                            f"und 'lip berichtigen {antrag.key} --grund \"…\"' erneut aufrufen")
-    who = history.user_name(ctx.repo) or "unbekannt"
-    record = frontmatter.new_mapping(datum=datum, von=who, grund=grund.strip(),
-                                     eintraege=CommentedSeq(changed))
+    record = correction_record(datum, history.user_name(ctx.repo) or "unbekannt", grund, changed)
     root = Path(ctx.repo.working_tree_dir)
     new = _rewrite_antrag((root / rel).read_bytes(), antrag.filename, "berichtigungen", record)
     subject = f"Abstimmungen zum {antrag.label} berichtigt"
-    message = (f"{subject}\n\nDatum: {datum.isoformat()}\nVon: {who}\nGrund: {grund.strip()}\n"
-               + "".join(f"Eintrag: {c}\n" for c in changed)
+    message = (f"{subject}\n\n" + "".join(f"{line}\n" for line in correction_lines(record))
                + f"\n{history.TRAILER}: {CORRECTION}\nLip-Antrag: {rel}\n")
     sha = history.commit_files(ctx.repo, {rel: new}, message)
     return Done(sha, subject), antrag.path
@@ -549,7 +553,14 @@ def correct_fassungen(plan_dir: Path, key: str, *, grund: str, datum: dt.date) -
     from pipeline.commands.fassungen import check_revisions_and_tags
     from pipeline.council.beschluss import check_beschluesse
     from pipeline.plan.validate import check_future_dates
-    from pipeline.review.append_only import CORRECTION, council_records, describe_change, entry_changes
+    from pipeline.review.append_only import (
+        CORRECTION,
+        correction_lines,
+        correction_record,
+        council_records,
+        describe_change,
+        entry_changes,
+    )
 
     ctx = _open(plan_dir, clean=False)
     manifest = ctx.plan.manifest
@@ -572,6 +583,7 @@ def correct_fassungen(plan_dir: Path, key: str, *, grund: str, datum: dt.date) -
     who = history.user_name(ctx.repo) or "unbekannt"
     lists = ("fassungen",)
     changed: list[str] = []
+    records: list[Any] = []  # the correction `mutate` appends
 
     def mutate(data: Any) -> None:
         _follow_beschluss(data, before.get("fassungen") or [], name)
@@ -582,9 +594,8 @@ def correct_fassungen(plan_dir: Path, key: str, *, grund: str, datum: dt.date) -
                                f"dem letzten Commit unverändert; erst den Eintrag unter "
                                f"'fassungen' berichtigen, dann 'lip berichtigen {key} --grund "
                                f"\"…\"' aufrufen")
-        record = frontmatter.new_mapping(datum=datum, von=who, grund=grund.strip(),
-                                         eintraege=CommentedSeq(changed))
-        _append_to("berichtigungen", record, after="fassungen")(data)
+        records.append(correction_record(datum, who, grund, changed))
+        _append_to("berichtigungen", records[-1], after="fassungen")(data)
 
     root = Path(ctx.repo.working_tree_dir)
     new = _manifest_with((root / rel).read_bytes(), mutate)
@@ -602,8 +613,7 @@ def correct_fassungen(plan_dir: Path, key: str, *, grund: str, datum: dt.date) -
                            f"aufrufen")
     subject = "Beschluss über den Plan berichtigt" if key == "beschluss" \
         else "Benannte Fassungen berichtigt"
-    message = (f"{subject}\n\nDatum: {datum.isoformat()}\nVon: {who}\nGrund: {grund.strip()}\n"
-               + "".join(f"Eintrag: {c}\n" for c in changed)
+    message = (f"{subject}\n\n" + "".join(f"{line}\n" for line in correction_lines(records[-1]))
                + f"\n{history.TRAILER}: {CORRECTION}\n")
     sha = history.commit_files(ctx.repo, {rel: new}, message)
     return Done(sha, subject), manifest.path

@@ -126,16 +126,8 @@ def _review_map(meta: Any) -> CommentedMap:
     return node
 
 
-def _cmap(**items: Any) -> CommentedMap:
-    out = CommentedMap()
-    for k, v in items.items():
-        if v is not None:
-            out[k] = v
-    return out
-
-
 def _stand(version: tuple[str, str]) -> CommentedMap:
-    return _cmap(commit=version[0], text_sha256=version[1])
+    return frontmatter.new_mapping(commit=version[0], text_sha256=version[1])
 
 
 def _rewrite(raw: bytes, filename: str, mutate) -> bytes:
@@ -288,7 +280,7 @@ def submit(plan_dir: Path, key: str, *, datum: dt.date | None = None,
     version = _version(ctx, commit)
     fold = _fold(ctx)
     group = str(ctx.chapter.get("expertinnengruppe", ""))
-    record = _cmap(datum=when, gremium=group, stand=_stand(version), vermerk=vermerk)
+    record = frontmatter.new_mapping(datum=when, gremium=group, stand=_stand(version), vermerk=vermerk)
     review.check_step(fold, review.Step.VORLEGEN, review.read_record("vorlagen", record),
                       kap=ctx.kap)
 
@@ -324,10 +316,10 @@ def decide(plan_dir: Path, key: str | Sequence[str], *, accepted: bool, vorgaben
         version = _pin_submitted(fold, version)
         used = [v.id for d in review.records_of(ctx.chapter).entscheidungen for v in d.vorgaben]
         start = max([int(i[1:]) for i in used if i[1:].isdigit()] + [0])
-        items = CommentedSeq(_cmap(id=f"V{start + n}", text=text)
+        items = CommentedSeq(frontmatter.new_mapping(id=f"V{start + n}", text=text)
                              for n, text in enumerate((v.strip() for v in vorgaben if v.strip()), 1))
         items.fa.set_block_style()
-        record = _cmap(datum=when, gremium=gremium, ergebnis=review.ACCEPTED if accepted
+        record = frontmatter.new_mapping(datum=when, gremium=gremium, ergebnis=review.ACCEPTED if accepted
                        else review.RETURNED, stand=_stand(version),
                        vorgaben=items if items else None, sitzung=sitzung, abstimmung=abstimmung)
         step = review.Step.ANNEHMEN if accepted else review.Step.ZURUECKSPIELEN
@@ -392,7 +384,7 @@ def add_statement(plan_dir: Path, key: str | Sequence[str], *, gremium: str, tex
         rel_datei = None
         if datei is not None:
             rel_datei, extra = _statement_file(ctx, plan_dir, datei, gremium, when)
-        record = _cmap(datum=when, gremium=gremium, stand=_stand(version), art=kind,
+        record = frontmatter.new_mapping(datum=when, gremium=gremium, stand=_stand(version), art=kind,
                        text=text.strip() if text else None, datei=rel_datei)
         review.check_step(fold, review.Step.STELLUNGNAHME,
                           review.read_record("stellungnahmen", record), kap=ctx.kap)
@@ -479,7 +471,7 @@ def vorgabe_done(plan_dir: Path, key: str, vorgabe: str, *, vermerk: str,
 
     def mutate(meta: Any) -> None:
         item = meta["review"]["entscheidungen"][last_index]["vorgaben"][index]
-        item["erledigt"] = _cmap(datum=when, vermerk=vermerk.strip(), commit=version[0])
+        item["erledigt"] = frontmatter.new_mapping(datum=when, vermerk=vermerk.strip(), commit=version[0])
 
     group = str(ctx.chapter.get("expertinnengruppe", ""))
     subject = f"{ctx.gremium_name(group)}: Vorgabe {wanted} zu Kapitel {ctx.name} erledigt"
@@ -537,7 +529,13 @@ def correct(plan_dir: Path, key: str, *, grund: str, datum: dt.date | None = Non
     """Commit a deliberate correction of committed review entries (the editor changed them in
     the chapter's head), recording who corrected which entries and why: the one way to change
     what the append-only check holds to (review/append_only.py)."""
-    from pipeline.review.append_only import CORRECTION, describe_change, entry_changes
+    from pipeline.review.append_only import (
+        CORRECTION,
+        correction_lines,
+        correction_record,
+        describe_change,
+        entry_changes,
+    )
 
     if not grund.strip():
         raise RecordError("--grund ist leer; bitte festhalten, warum berichtigt wird")
@@ -574,9 +572,7 @@ def correct(plan_dir: Path, key: str, *, grund: str, datum: dt.date | None = Non
         raise RecordError(f"{ctx.chapter.path}: die Einträge im Beratungsverlauf sind gegenüber "
                           f"dem letzten Commit unverändert; erst die Einträge im Kopf berichtigen, "
                           f"dann 'lip berichtigen {ctx.kap} --grund \"…\"' aufrufen")
-    who = history.user_name(ctx.repo) or "unbekannt"
-    items = CommentedSeq(changed)
-    record = _cmap(datum=when, von=who, grund=grund.strip(), eintraege=items)
+    record = correction_record(when, history.user_name(ctx.repo) or "unbekannt", grund, changed)
 
     def mutate(meta: Any) -> None:
         _block_seq(_review_map(meta), "berichtigungen").append(record)
@@ -589,8 +585,6 @@ def correct(plan_dir: Path, key: str, *, grund: str, datum: dt.date | None = Non
     if problems:  # the corrected records must still make sense
         raise _invalid_correction(ctx, after, problems[0])
     subject = f"Beratungsverlauf von Kapitel {ctx.name} berichtigt"
-    message = _message(subject, CORRECTION, ctx, [
-        f"Datum: {record['datum'].isoformat()}", f"Von: {who}", f"Grund: {grund.strip()}",
-        *[f"Eintrag: {c}" for c in changed]])
+    message = _message(subject, CORRECTION, ctx, correction_lines(record))
     sha = history.commit_files(ctx.repo, {ctx.relpath: new}, message)
     return Recorded(ctx.name, ctx.chapter.path, sha, message, history.current_branch(ctx.repo))

@@ -318,6 +318,22 @@ def _changes_text(old: Any, new: Any, name: Any) -> str:
                       *(f"{_LABELS.get(k, k)}: {', '.join(v)}" for k, v in groups.items())])
 
 
+def correction_record(datum: Any, who: str, grund: str, changed: Sequence[str]) -> Any:
+    """The record of a deliberate correction under `berichtigungen` (a chapter's review, an
+    Antrag, plan/lip.yaml): when, who, why and which entries changed how."""
+    from ruamel.yaml.comments import CommentedSeq
+
+    from pipeline.plan.frontmatter import new_mapping
+
+    return new_mapping(datum=datum, von=who, grund=grund.strip(), eintraege=CommentedSeq(changed))
+
+
+def correction_lines(record: Any) -> list[str]:
+    """The lines a correction's commit message carries, one per field of its record."""
+    return [f"Datum: {record['datum'].isoformat()}", f"Von: {record['von']}",
+            f"Grund: {record['grund']}", *(f"Eintrag: {c}" for c in record["eintraege"])]
+
+
 def describe_change(change: Change, name: Any = str) -> str:
     """One change in German, by content: 'Entscheidung Lenkungsgruppe vom 04.12.2026
     (zurückgespielt): Ergebnis zurückgespielt → angenommen; Vorgaben entfernt'."""
