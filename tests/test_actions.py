@@ -16,6 +16,7 @@ from pipeline.commands import status as status_cmd
 from pipeline.commands.plan_report import plan_report
 from pipeline.errors import PipelineError
 from pipeline.plan import load_chapter, load_plan
+from pipeline.plan.frontmatter import new_mapping
 
 D = dt.date
 
@@ -307,8 +308,8 @@ def test_recording_keeps_shipped_chapters_byte_identical(path):
     """Writing a record touches only the review block: same body, same hash, same head."""
     raw = path.read_bytes()
     before = load_chapter(path.name, raw)
-    entry = record._cmap(datum=D(2020, 2, 3), gremium="eg-grundlagen",
-                           stand=record._stand(("c" * 40, before.text_sha256)))
+    entry = new_mapping(datum=D(2020, 2, 3), gremium="eg-grundlagen",
+                        stand=record._stand(("c" * 40, before.text_sha256)))
     new = record._rewrite(raw, path.name, lambda meta: record._block_seq(
         record._review_map(meta), "vorlagen").append(entry))
     after = load_chapter(path.name, new)
