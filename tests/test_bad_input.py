@@ -436,8 +436,9 @@ REPO_CASES = [
     Case("entfernte-entscheidung", removed_decision, [
         "plan/01-haltung.md:19: review.entscheidungen[0]: Eintrag (01.03.2020, Lenkungsgruppe, "
         "angenommen) aus Commit {HEAD~1} wurde entfernt; der Beratungsverlauf wird nur ergänzt. "
-        "Den Eintrag wiederherstellen (git show {HEAD~1}:plan/01-haltung.md) oder die "
-        "Berichtigung begründet festhalten: lip berichtigen haltung --grund \"…\""]),
+        "Die Datei mit dem Eintrag zurückholen: git checkout {HEAD~1} -- plan/01-haltung.md "
+        "(verwirft spätere Änderungen an der Datei), oder die Berichtigung begründet festhalten: "
+        "lip berichtigen haltung --grund \"…\""]),
     Case("eintrag-mit-unbekanntem-commit", pinned_missing_commit, [
         "plan/11-bildung.md:17: review.vorlagen[0].stand.commit: Commit 0123456789 gibt es in "
         "diesem Repository nicht; bitte den Commit der gemeinten Fassung eintragen (git log "

@@ -1198,9 +1198,10 @@ def test_a_hand_edit_of_a_recorded_vote_is_refused_by_check_and_hook(repo) -> No
     line = _line(path, "    dafuer: 7")
     expected = (f"plan/antraege/1-gruene.md:{line}: abstimmungen[0].dafuer: Eintrag (14.01.2021, "
                 f"Internationaler Ausschuss, angenommen) aus Commit {sha[:10]} wurde nachträglich "
-                f"geändert (Stimmen dafür 8 → 7); der Beratungsverlauf wird nur ergänzt. Den "
-                f"Eintrag wiederherstellen (git show {sha[:10]}:plan/antraege/1-gruene.md) oder "
-                f"die Berichtigung begründet festhalten: lip berichtigen 1-gruene --grund \"…\"")
+                f"geändert (Stimmen dafür 8 → 7); der Beratungsverlauf wird nur ergänzt. Die Datei mit "
+                f"dem Eintrag zurückholen: git checkout {sha[:10]} -- plan/antraege/1-gruene.md "
+                f"(verwirft spätere Änderungen an der Datei), oder die Berichtigung begründet "
+                f"festhalten: lip berichtigen 1-gruene --grund \"…\"")
     assert _messages(plan_dir) == [expected]
     git.Repo(repo).git.add("-A")
     hook = _lip(plan_dir, "hooks", "run")
@@ -1215,8 +1216,9 @@ def test_a_changed_date_and_a_removed_vote_are_named_at_their_lines(repo) -> Non
     assert _messages(plan_dir) == [
         f"plan/antraege/1-gruene.md:{line}: abstimmungen[0].datum: Eintrag (14.01.2021, "
         f"Internationaler Ausschuss, angenommen) aus Commit {sha[:10]} wurde nachträglich "
-        f"geändert (Datum 14.01.2021 → 15.01.2021); der Beratungsverlauf wird nur ergänzt. Den "
-        f"Eintrag wiederherstellen (git show {sha[:10]}:plan/antraege/1-gruene.md) oder die "
+        f"geändert (Datum 14.01.2021 → 15.01.2021); der Beratungsverlauf wird nur ergänzt. Die "
+        f"Datei mit dem Eintrag zurückholen: git checkout {sha[:10]} -- "
+        f"plan/antraege/1-gruene.md (verwirft spätere Änderungen an der Datei), oder die "
         f"Berichtigung begründet festhalten: lip berichtigen 1-gruene --grund \"…\""]
     path.write_text(text[:text.index("abstimmungen:")] + text[text.index("---\n\n"):],
                     encoding="utf-8")
@@ -1371,16 +1373,18 @@ def test_a_hand_edit_of_the_beschluss_or_a_fassung_is_refused_by_check_and_hook(
     manifest.write_text(text.replace("      dagegen: 22", "      dagegen: 21")  # still possible
                         .replace("    datum: 2020-12-08", "    datum: 2020-12-09"), encoding="utf-8")
     named = git.Repo(decided).git.log("--format=%H", "--grep=Fassung „Verwaltungsentwurf“ benannt")
-    restore = "(git show {}:plan/lip.yaml) oder die Berichtigung begründet festhalten".format
+    restore = (f"Die Datei mit dem Eintrag zurückholen: git checkout {sha} -- plan/lip.yaml "
+               f"(verwirft spätere Änderungen an der Datei), oder die Berichtigung begründet "
+               f"festhalten")  # the newest commit that holds both entries as recorded
     expected = [
         f"plan/lip.yaml:{_line(manifest, '    datum: 2020-12-09')}: fassungen[0].datum: Eintrag "
         f"(Fassung „Verwaltungsentwurf“, 08.12.2020) aus Commit {named[:10]} wurde nachträglich "
-        f"geändert (Datum 08.12.2020 → 09.12.2020); der Beratungsverlauf wird nur ergänzt. Den "
-        f"Eintrag wiederherstellen {restore(named[:10])}: lip berichtigen fassung --grund \"…\"",
+        f"geändert (Datum 08.12.2020 → 09.12.2020); der Beratungsverlauf wird nur ergänzt. "
+        f"{restore}: lip berichtigen fassung --grund \"…\"",
         f"plan/lip.yaml:{_line(manifest, '      dagegen: 21')}: fassungen[1].beschluss.dagegen: "
         f"Eintrag ({BESCHLUSS}) aus Commit {sha} wurde nachträglich geändert (Beschluss: Stimmen "
-        f"dagegen 22 → 21); der Beratungsverlauf wird nur ergänzt. Den Eintrag wiederherstellen "
-        f"{restore(sha)}: lip berichtigen beschluss --grund \"…\""]
+        f"dagegen 22 → 21); der Beratungsverlauf wird nur ergänzt. "
+        f"{restore}: lip berichtigen beschluss --grund \"…\""]
     assert _messages(decided / "plan") == expected
     git.Repo(decided).git.add("-A")
     hook = _lip(decided / "plan", "hooks", "run")
@@ -1404,6 +1408,34 @@ def test_a_removed_beschluss_and_a_removed_fassung_are_named_even_when_committed
     assert message.startswith("plan/lip.yaml:") and (
         f": fassungen[1]: Eintrag ({BESCHLUSS}) aus Commit {sha} wurde entfernt;") in message
     assert message.endswith("lip berichtigen beschluss --grund \"…\""), message
+
+
+def _follow_hint(message: str, repo: Path) -> None:
+    """Run the command the message gives to bring the entry back, as an editor would paste it."""
+    import shlex
+
+    command = re.search(r"zurückholen: (git checkout .+?) \(verwirft", message)
+    assert command, message
+    subprocess.run(shlex.split(command.group(1)), cwd=repo, check=True, capture_output=True)
+
+
+@pytest.mark.parametrize("committed", [False, True], ids=["im-arbeitsstand", "committet"])
+def test_the_hint_of_a_changed_beschluss_brings_it_back(decided, committed) -> None:
+    """The message's command restores the recorded Beschluss, whether the hand edit is only in
+    the working tree or was committed past the hook; lip check passes, and other files keep
+    their edits."""
+    manifest, chapter = decided / "plan" / "lip.yaml", decided / "plan" / "11-bildung.md"
+    recorded = manifest.read_text(encoding="utf-8")
+    manifest.write_text(recorded.replace("      dagegen: 22", "      dagegen: 21"), encoding="utf-8")
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nNoch ein Satz.\n", encoding="utf-8")
+    edited = chapter.read_text(encoding="utf-8")
+    if committed:
+        commit_all(git.Repo(decided), "Stimmen von Hand berichtigt")
+    [message] = [str(d) for d in check(decided / "plan").errors]
+    _follow_hint(message, decided)
+    assert manifest.read_text(encoding="utf-8") == recorded
+    assert chapter.read_text(encoding="utf-8") == edited
+    assert not check(decided / "plan").errors
 
 
 def test_lip_berichtigen_beschluss_corrects_it_in_one_commit_and_every_output_shows_it(decided) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -359,10 +360,27 @@ def test_a_removed_decision_is_reported_with_its_commit(decided: Path) -> None:
     assert code == 1, out
     assert (f"plan/01-haltung.md:19: review.entscheidungen[0]: Eintrag (01.03.2020, "
             f"Lenkungsgruppe, angenommen) aus Commit {decision[:10]} wurde entfernt; der "
-            f"Beratungsverlauf wird nur ergänzt. Den Eintrag wiederherstellen (git show "
-            f"{decision[:10]}:plan/01-haltung.md) oder die Berichtigung begründet festhalten: "
-            f"lip berichtigen haltung --grund \"…\"") in out
+            f"Beratungsverlauf wird nur ergänzt. Die Datei mit dem Eintrag zurückholen: git checkout "
+            f"{decision[:10]} -- plan/01-haltung.md (verwirft spätere Änderungen an der Datei), "
+            f"oder die Berichtigung begründet festhalten: lip berichtigen haltung --grund \"…\"") in out
     assert snapshot(decided) == before
+
+
+def test_the_hint_of_a_removed_decision_brings_it_back(decided: Path) -> None:
+    """The message's command, pasted as it stands, restores the chapter with its decision
+    (committed away past the hook): lip check passes again."""
+    import shlex
+
+    recorded = (decided / "plan" / "01-haltung.md").read_text()
+    _drop_decisions(decided)
+    commit_all(git.Repo(decided), "Entscheidungen aufgeräumt")
+    code, out = lip(decided, "check")
+    command = re.search(r"zurückholen: (git checkout .+?) \(verwirft", out)
+    assert code == 1 and command, out
+    subprocess.run(shlex.split(command.group(1)), cwd=decided, check=True, capture_output=True)
+    assert (decided / "plan" / "01-haltung.md").read_text() == recorded
+    code, out = lip(decided, "check")
+    assert code == 0, out
 
 
 def test_the_hook_refuses_to_commit_a_removed_decision(decided: Path) -> None:

@@ -14,6 +14,7 @@ MANIFEST_LISTS).
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -87,6 +88,9 @@ class Tampered:
     """The entry as it is now (None when removed)."""
     root: str = "review"
     """The key the lists stand under ('' for an Änderungsantrag, whose head holds them)."""
+    restore: str = ""
+    """The newest commit whose version of the file still holds the entry as recorded: the
+    one `git checkout` brings the entry back from ('' : `commit`)."""
 
     @property
     def changed_keys(self) -> tuple[tuple[str, ...], ...]:
@@ -108,15 +112,19 @@ class Tampered:
 
     def message(self, repo_path: str, kap: str,
                 gremium_name: Callable[[str], str] = str) -> str:
-        """The German message; `gremium_name` turns a Gremium's key into its name (lip.yaml)."""
+        """The German message; `gremium_name` turns a Gremium's key into its name (lip.yaml).
+        Its way back is a command to run as it stands: `git checkout REV -- FILE` puts the
+        file of `restore` into the working tree and the index alike (so that a commit refused
+        by the hook goes through without the edit); `git show` would only print it."""
         what = _describe(self.entry, gremium_name)
         changes = _changes_text(self.entry, self.after, gremium_name)
         verb = "wurde entfernt" if self.removed else "wurde nachträglich geändert" + (
             f" ({changes})" if changes else "")
+        source = (self.restore or self.commit)[:10]
         return (f"Eintrag {what}aus Commit {self.commit[:10]} {verb}; der Beratungsverlauf wird "
-                f"nur ergänzt. Den Eintrag wiederherstellen (git show "
-                f"{self.commit[:10]}:{repo_path}) oder die Berichtigung begründet festhalten: "
-                f"lip berichtigen {kap} --grund \"…\"")
+                f"nur ergänzt. Die Datei mit dem Eintrag zurückholen: git checkout {source} -- "
+                f"{shlex.quote(repo_path)} (verwirft spätere Änderungen an der Datei), oder die "
+                f"Berichtigung begründet festhalten: lip berichtigen {kap} --grund \"…\"")
 
 
 def _describe(entry: Any, gremium_name: Callable[[str], str]) -> str:
@@ -346,20 +354,34 @@ def describe_change(change: Change, name: Any = str) -> str:
     return f"{describe_entry(change.list_name, old, name)}: {fields or 'geändert'}"
 
 
+def _holds(review: Any, list_name: str, entry: Any) -> bool:
+    """Whether a version's list holds `entry` as recorded (an `erledigt` added since aside)."""
+    return any(_without_new_erledigt(plain(e), entry) == entry
+               for e in _entries(review, list_name))
+
+
 def tampered(current: Any, versions: Sequence[Version], lists: Sequence[str] = LISTS,
              root: str = "review") -> list[Tampered]:
     """Committed entries missing from or changed in `current`, each named once with the
-    oldest commit that had it; `versions` are oldest first. A chapter's review (LISTS under
-    `review`), an Änderungsantrag's head (COUNCIL_LISTS, `root` '') or plan/lip.yaml
-    (MANIFEST_LISTS, `root` '')."""
+    oldest commit that had it and the newest that still has it as recorded (`restore`);
+    `versions` are oldest first. A committed version that changed an entry binds nothing
+    where `current` holds that entry as an earlier version recorded it: the file was brought
+    back from before that commit. A chapter's review (LISTS under `review`), an
+    Änderungsantrag's head (COUNCIL_LISTS, `root` '') or plan/lip.yaml (MANIFEST_LISTS,
+    `root` '')."""
     start = max((i for i, v in enumerate(versions) if v.record == CORRECTION), default=0)
+    binding = versions[start:]
     found: dict[tuple[str, int | None, bool], Tampered] = {}
-    for version in versions[start:]:
+    for at, version in enumerate(binding):
         for c in changed_entries(version.review, current, lists):
             removed = c.after is None
+            if not removed and any(_holds(v.review, c.list_name, c.after) for v in binding[:at]):
+                continue
             index = c.before_index if removed else c.after_index
             key = (c.list_name, index, removed)
             if key not in found:
+                restore = next((v.commit for v in reversed(binding)
+                                if _holds(v.review, c.list_name, c.before)), version.commit)
                 found[key] = Tampered(c.list_name, index, version.commit, removed, c.before,
-                                      c.after, root)
+                                      c.after, root, restore)
     return list(found.values())
