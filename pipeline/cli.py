@@ -290,20 +290,27 @@ def build_command(plan_dir: Path, formats: tuple[str, ...], output: Path, rev: s
 @plan_dir_option
 @click.option("--rev", default=None, metavar="REV",
               help="Gegen diesen Commit prüfen statt gegen den im PDF vermerkten.")
-def verify_command(pdf: Path, plan_dir: Path, rev: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True,
+              help="Ergebnis als JSON auf die Standardausgabe, mit vollständigen Commits und Hashes.")
+def verify_command(pdf: Path, plan_dir: Path, rev: str | None, as_json: bool) -> None:
     """Prüfen, ob ein PDF genau das ist, was sein Commit ergibt.
 
     Liest das Build-Manifest im PDF, baut den genannten Commit aus Git nach und vergleicht
     Byte für Byte. Exit-Code 0, wenn die Datei übereinstimmt, sonst 1 mit den Unterschieden.
+    Commits und Hashes erscheinen gekürzt wie bei git; --json gibt sie vollständig aus.
 
     \b
     Beispiel:
       lip verify build/LIP-2.0.pdf
       lip verify drucksache.pdf --rev "2. Fassung"
+      lip verify build/LIP-2.0.pdf --json
     """
     from pipeline.commands.verify import verify
 
     verdict = verify(pdf, plan_dir, rev)
+    if as_json:
+        click.echo(json.dumps(verdict.to_json(), ensure_ascii=False, indent=2))
+        raise SystemExit(0 if verdict.ok else 1)
     for message in verdict.messages:
         click.echo(message, err=not verdict.ok)
     if not verdict.ok:

@@ -154,6 +154,16 @@ UNCOMMITTED = "nicht committet"
 five steps say „committen“): „mit nicht committeten Änderungen“."""
 
 
+def short_hash(value: object) -> str:
+    """A hash as a person reads it: a commit's 40 hex digits as its first 10 (as every message
+    of lip names a commit), a SHA-256 of a text or of files as its first 12; anything else as
+    it is. Machines (--json, the build manifest) keep the full value."""
+    text = str(value)
+    if re.fullmatch(r"[0-9a-f]{40}", text):
+        return text[:10]
+    return text[:12] if re.fullmatch(r"[0-9a-f]{64}", text) else text
+
+
 def describe_origin(commit: str | None, changed: bool) -> str:
     """Where a build's plan came from, as `lip build`, `lip verify` and the site say it:
     'Commit 9b35d9e517, mit nicht committeten Änderungen'."""

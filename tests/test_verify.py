@@ -9,6 +9,7 @@ from support.repos import WHEN, commit_all, make_repo
 
 from pipeline.cli import main
 from pipeline.commands.build import build
+from pipeline.commands.verify import differences
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +55,35 @@ def test_rejects_a_file_from_another_commit(setup, capsys) -> None:
     code, out = run(["verify", str(setup["pdf"]), "--plan", str(setup["plan_dir"]),
                      "--rev", setup["second"]], capsys)
     assert code == 1
-    assert f"Commit: Datei {setup['first']}, geprüft gegen {setup['second']}" in out
+    assert f"Commit: Datei {setup['first'][:10]}, geprüft gegen {setup['second'][:10]}" in out
+    assert setup["first"] not in out and setup["second"] not in out  # short, as git shows them
     assert "Kapitel 11-bildung.md: Text unterscheidet sich" in out
     assert "Kapitel 01-haltung.md" not in out
+
+
+def test_json_keeps_the_full_commits_and_hashes(setup, capsys) -> None:
+    """--json is for machines: every difference with the manifest's field and full values."""
+    import json
+
+    code, out = run(["verify", str(setup["pdf"]), "--plan", str(setup["plan_dir"]),
+                     "--rev", setup["second"], "--json"], capsys)
+    data = json.loads(out)
+    assert code == 1 and data["ok"] is False and data["commit"] == setup["second"]
+    by_field = {d["feld"]: d for d in data["unterschiede"]}
+    assert (by_field["commit"]["datei"], by_field["commit"]["geprueft"]) == (setup["first"],
+                                                                            setup["second"])
+    chapter = by_field["kapitel.11-bildung.md"]
+    assert len(chapter["datei"]) == len(chapter["geprueft"]) == 64
+    assert chapter["text"] == "Kapitel 11-bildung.md: Text unterscheidet sich"
+
+
+def test_changed_templates_are_named_by_short_hashes() -> None:
+    """The templates' SHA-256 in the terminal: 12 hex digits, not 64; the full ones stay."""
+    old, new = "ab" * 32, "cd" * 32
+    [found] = differences({"werkzeuge": {"vorlagen_sha256": old}},
+                          {"werkzeuge": {"vorlagen_sha256": new}})
+    assert found.text == f"Vorlagen (templates/): Datei {old[:12]}, jetzt {new[:12]}"
+    assert (found.feld, found.datei, found.geprueft) == ("werkzeuge.vorlagen_sha256", old, new)
 
 
 def test_a_file_without_manifest_is_refused(setup, tmp_path: Path, capsys) -> None:

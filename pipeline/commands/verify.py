@@ -11,9 +11,10 @@ import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import PipelineError, PlanInvalid
-from pipeline.wording import counted
+from pipeline.wording import counted, short_hash
 
 ATTACHMENT = "lip-build-manifest.json"
 
@@ -24,11 +25,34 @@ class VerifyError(PipelineError):
     exit_code = 1
 
 
+@dataclass(frozen=True)
+class Difference:
+    """One field of the build manifest in which the file and the rebuild differ: `feld` as
+    the manifest names it ('commit', 'werkzeuge.vorlagen_sha256', 'kapitel.11-bildung.md'),
+    the full values for machines, and the German line for people (hashes shortened)."""
+
+    feld: str
+    datei: Any
+    geprueft: Any
+    text: str
+
+    def to_json(self) -> dict:
+        return {"feld": self.feld, "datei": self.datei, "geprueft": self.geprueft,
+                "text": self.text}
+
+
 @dataclass
 class Verdict:
     ok: bool
     commit: str | None
     messages: list[str] = field(default_factory=list)
+    """What the terminal shows: the verdict and the differences, hashes shortened."""
+    differences: list[Difference] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """For `lip verify --json`: full commit and hashes, as the build manifest has them."""
+        return {"ok": self.ok, "commit": self.commit, "meldungen": self.messages,
+                "unterschiede": [d.to_json() for d in self.differences]}
 
 
 def read_manifest(pdf_path: Path) -> dict:
@@ -50,28 +74,38 @@ def read_manifest(pdf_path: Path) -> dict:
         raise VerifyError(f"{pdf_path}: das angehängte Build-Manifest ist beschädigt") from None
 
 
-def _describe_differences(claimed: dict, rebuilt: dict) -> list[str]:
+def differences(claimed: dict, rebuilt: dict) -> list[Difference]:
+    """Where the file's build manifest and the rebuild's differ, field by field."""
     out = []
     if claimed.get("commit") != rebuilt.get("commit"):
-        out.append(f"Commit: Datei {claimed.get('commit')}, geprüft gegen {rebuilt.get('commit')}")
+        old_commit, new_commit = claimed.get("commit"), rebuilt.get("commit")
+        out.append(Difference("commit", old_commit, new_commit,
+                              f"Commit: Datei {short_hash(old_commit)}, geprüft gegen "
+                              f"{short_hash(new_commit)}"))
     old = {k["datei"]: k["text_sha256"] for k in claimed.get("kapitel", [])}
     new = {k["datei"]: k["text_sha256"] for k in rebuilt.get("kapitel", [])}
     for name in sorted(set(old) | set(new)):
         if name not in new:
-            out.append(f"Kapitel {name}: nur in der Datei, nicht im geprüften Commit")
+            text = f"Kapitel {name}: nur in der Datei, nicht im geprüften Commit"
         elif name not in old:
-            out.append(f"Kapitel {name}: fehlt in der Datei")
+            text = f"Kapitel {name}: fehlt in der Datei"
         elif old[name] != new[name]:
-            out.append(f"Kapitel {name}: Text unterscheidet sich")
+            text = f"Kapitel {name}: Text unterscheidet sich"
+        else:
+            continue
+        out.append(Difference(f"kapitel.{name}", old.get(name), new.get(name), text))
     for key, label in (("manifest_sha256", "Manifest plan/lip.yaml"), ("fassung", "Fassung"),
                        ("entwurf", "Entwurfsvermerk")):
         if claimed.get(key) != rebuilt.get(key):
-            out.append(f"{label} unterscheidet sich")
+            out.append(Difference(key, claimed.get(key), rebuilt.get(key),
+                                  f"{label} unterscheidet sich"))
     tools_old, tools_new = claimed.get("werkzeuge", {}), rebuilt.get("werkzeuge", {})
     for key in sorted(set(tools_old) | set(tools_new)):
         if tools_old.get(key) != tools_new.get(key):
             label = "Vorlagen (templates/)" if key == "vorlagen_sha256" else f"Version von {key}"
-            out.append(f"{label}: Datei {tools_old.get(key)}, jetzt {tools_new.get(key)}")
+            out.append(Difference(f"werkzeuge.{key}", tools_old.get(key), tools_new.get(key),
+                                  f"{label}: Datei {short_hash(tools_old.get(key))}, jetzt "
+                                  f"{short_hash(tools_new.get(key))}"))
     return out
 
 
@@ -89,24 +123,25 @@ def verify(pdf_path: Path, plan_dir: Path = Path("plan"), rev: str | None = None
     messages = []
     if claimed.get("geaendert") and rev is None:
         messages.append("Die Datei wurde aus einem Arbeitsstand mit nicht committeten Änderungen "
-                        f"gebaut (Stand von Commit {commit[:10]} plus Änderungen).")
+                        f"gebaut (Stand von Commit {short_hash(commit)} plus Änderungen).")
     with tempfile.TemporaryDirectory(prefix="lip-verify-") as tmp:
         try:
             result = build(plan_dir, output=Path(tmp), formats=["pdf"], rev=commit,
                            line_numbers=bool(claimed.get("zeilennummern")), use_cache=False)
         except PlanInvalid as e:
             problems = counted(len(e.diagnostics), "Problem", "Probleme")
-            return Verdict(False, commit, [*messages, f"Der Plan in Commit {commit[:10]} ist nicht "
-                                           f"gültig ({problems}, siehe 'lip check'); diese Datei "
-                                           f"kann er nicht ergeben."])
+            return Verdict(False, commit, [*messages, f"Der Plan in Commit {short_hash(commit)} "
+                                           f"ist nicht gültig ({problems}, siehe 'lip check'); "
+                                           f"diese Datei kann er nicht ergeben."])
         rebuilt_bytes = result.outputs["pdf"].read_bytes()
     actual = pdf_path.read_bytes()
     if actual == rebuilt_bytes:
-        return Verdict(True, result.manifest["commit"], [
-            f"Die Datei entspricht genau dem Bau von Commit {result.manifest['commit'][:10]} "
-            f"({result.manifest['fassung']})."])
-    messages += _describe_differences(claimed, result.manifest)
-    if not _describe_differences(claimed, result.manifest):
+        built = result.manifest["commit"]
+        return Verdict(True, built, [f"Die Datei entspricht genau dem Bau von Commit "
+                                     f"{short_hash(built)} ({result.manifest['fassung']})."])
+    found = differences(claimed, result.manifest)
+    messages += [d.text for d in found]
+    if not found:
         if len(actual) != len(rebuilt_bytes):
             messages.append(f"Die Datei wurde nach dem Bau verändert: {len(actual)} statt "
                             f"{len(rebuilt_bytes)} Bytes.")
@@ -116,4 +151,4 @@ def verify(pdf_path: Path, plan_dir: Path = Path("plan"), rev: str | None = None
             differ = counted(count, "Byte weicht", "Bytes weichen")
             messages.append(f"Die Datei wurde nach dem Bau verändert: {differ} ab, das erste an "
                             f"Stelle {first}.")
-    return Verdict(False, result.manifest["commit"], messages)
+    return Verdict(False, result.manifest["commit"], messages, found)
