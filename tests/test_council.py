@@ -1470,8 +1470,9 @@ def test_lip_berichtigen_beschluss_corrects_it_in_one_commit_and_every_output_sh
     line = f"berichtigt von Fachberatung OE 50.6: {what}. Grund: laut Niederschrift"
     verlauf = _lip(plan_dir, "verlauf", "beschluss")
     assert verlauf.returncode == 0, verlauf.stderr
-    assert ("29.01.2021  Beschluss        Ratsversammlung: beschlossen (40 dafür – 21 dagegen – "
-            "3 Enthaltungen), Fassung „Beschlossene Fassung“") in verlauf.stdout
+    beschluss = ("der Ratsversammlung: gesamter Plan beschlossen (40 dafür – 21 dagegen – "
+                 "3 Enthaltungen), Fassung „Beschlossene Fassung“")
+    assert f"29.01.2021  Beschluss        {beschluss}" in verlauf.stdout
     assert f"03.02.2021  Berichtigung     {line}" in verlauf.stdout
     assert f"03.02.2021  Berichtigung     {line}" in _lip(plan_dir, "verlauf", "1-gruene").stdout
     plan = load_plan(plan_dir)
@@ -1482,8 +1483,46 @@ def test_lip_berichtigen_beschluss_corrects_it_in_one_commit_and_every_output_sh
     items = council_items_for(plan, plan.chapters[0], [], council_entries(plan), None)  # a chapter's Verlauf
     assert {"kind": "berichtigung", "date": D(2021, 2, 3), "git": [], "council": True,
             "zeile": f"Beschluss, {line}"} in items
+    assert [i["step"].text for i in items if i["kind"] == "rat" and i["step"].art == "Beschluss"
+            ] == [beschluss]  # the site's words for the corrected Beschluss, as lip verlauf's
     again = _lip(plan_dir, "berichtigen", "beschluss", "--grund", "nochmal")
     assert again.returncode == 1 and "unverändert" in again.stderr, again.stderr
+
+
+def _run(args: list[str], capsys) -> tuple[int, str]:
+    """`lip ARGS` in this process (as a user runs it, without a new interpreter per call)."""
+    from pipeline.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+        raise SystemExit(0)
+    captured = capsys.readouterr()
+    return exit_info.value.code, captured.out + captured.err
+
+
+def test_a_beschluss_with_a_bad_date_gets_the_same_message_from_every_command(decided,
+                                                                            capsys) -> None:
+    """One reader of the Beschluss (plan.fassungen.beschluesse): a date that is none is the
+    located message of lip check wherever the Beschluss would be shown, never a Verlauf that
+    silently lacks it (lip verlauf did) nor a traceback."""
+    manifest = decided / "plan" / "lip.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        "      datum: 2021-01-28", "      datum: 28.01.2021"), encoding="utf-8")
+    message = (f"plan/lip.yaml:{_line(manifest, '      datum: 28.01.2021')}: "
+               f"fassungen[1].beschluss.datum: kein gültiges Datum: '28.01.2021'; erwartet "
+               f"JJJJ-MM-TT, z. B. 2020-03-12")
+    plan = str(decided / "plan")
+    for args in (["check"], ["verlauf", "beschluss"], ["verlauf", "bildung"],
+                 ["verlauf", "1-gruene"], ["build", "--format", "html"],
+                 ["site", "--ausgabe", str(decided / "site")]):
+        code, out = _run([*args, "--plan", plan], capsys)
+        assert code == 1 and message in out.splitlines(), (args, out)
+        assert "Traceback" not in out
+    code, out = _run(["site", "--trotz-fehlern", "--ausgabe", str(decided / "site"), "--plan",
+                      plan], capsys)  # the votes stay; the page says what is missing and why
+    page = (decided / "site" / "antraege.html").read_text(encoding="utf-8")
+    assert code == 0 and "Der Beschluss in plan/lip.yaml ist nicht lesbar und fehlt im " \
+        "Beratungsverlauf (Einzelheiten: lip check)." in page and "8 dafür – 3 dagegen" in page
 
 
 @pytest.mark.parametrize(("old", "new", "message"), [

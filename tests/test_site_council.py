@@ -233,6 +233,19 @@ def test_lip_verlauf_of_an_unchanged_chapter_shows_the_beschluss_alone(council_s
                                                               "Ratsversammlung: gesamter Plan")
 
 
+def test_every_lip_verlauf_words_the_beschluss_as_the_chapter_page(council_site):
+    """One wording of the Beschluss step (council.beratung.beschluss_step): `lip verlauf
+    beschluss`, an Änderungsantrag's `lip verlauf` and a chapter's page say it alike."""
+    from pipeline.dates import german_date_long
+
+    plan_dir = _council_plan(council_site)
+    [page] = [s for s in _site_council_steps(council_site, "haltung.html") if " Beschluss " in s]
+    for key in ("beschluss", "1-gruene"):
+        data = json.loads(_lip(plan_dir, "verlauf", key, "--json").stdout)
+        [step] = [e for e in data["verlauf"] if e["art"] == "Beschluss"]
+        assert f"{german_date_long(step['datum'])} {step['art']} {step['text']}" == page, key
+
+
 def test_lip_status_gives_the_beschluss_with_its_vote(council_site):
     plan_dir = _council_plan(council_site)
     rows = json.loads(_lip(plan_dir, "status", "--json").stdout)["kapitel"]

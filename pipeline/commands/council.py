@@ -32,7 +32,7 @@ from pipeline.diagnostics import Report
 from pipeline.errors import PipelineError
 from pipeline.files import write_atomic
 from pipeline.plan import MANIFEST_NAME, Plan, frontmatter, load_plan, text_hash
-from pipeline.plan.fassungen import Stimmen, adopted_by, chapter_texts
+from pipeline.plan.fassungen import Stimmen, adopted_by, beschluesse, chapter_texts
 from pipeline.wording import counted, numbers_text, punkte_text, slug
 
 TAG_PREFIX = "fassung/"
@@ -670,7 +670,7 @@ def beschluss(plan_dir: Path, *, gremium: str, datum: dt.date, name: str = "Besc
     if unread:
         raise CouncilError(str(unread[0]))
     antraege = [a for a in antraege if council.decided_by(ctx.plan, a) is None]
-    done_before = council.beschluesse(ctx.plan)
+    done_before = beschluesse(ctx.plan)
     if done_before and not antraege:
         last = done_before[-1]
         raise CouncilError(

@@ -490,13 +490,13 @@ def gather_council(plan: Plan, history: PlanHistory, plan_dir: Path | None,
     """The Änderungsanträge with their Begründung and each Punkt's Synopse rendered, the
     notes on what could not be read, and the council's Beratungsverlauf entries."""
     from pipeline.council.beratung import council_entries
+    from pipeline.plan.fassungen import beschluss_problems
 
     antraege, notes = site_data.antraege_views(plan, history, plan_dir)
-    try:
-        entries = council_entries(plan)
-    except (ValueError, TypeError):  # a hand-written date lip check reports
-        entries, notes = [], [*notes, "Der Beratungsverlauf im Rat ist nicht lesbar "
-                                      "(Einzelheiten: lip check)."]
+    entries = council_entries(plan)
+    if beschluss_problems(plan):  # only with --trotz-fehlern: the Beschluss left out, said so
+        notes = [*notes, "Der Beschluss in plan/lip.yaml ist nicht lesbar und fehlt im "
+                         "Beratungsverlauf (Einzelheiten: lip check)."]
     texts = render_fragments([(a.antrag.begruendung, ["--shift-heading-level-by=3"])
                               for a in antraege])
     for a, frag in zip(antraege, texts, strict=True):

@@ -74,9 +74,11 @@ def antrag_timeline(plan: Plan, antrag: Antrag) -> list[TimelineEntry]:
     (`lip berichtigen`, in the form of a chapter's), and the Beschluss that decided it with
     its corrections."""
     from pipeline.council.antraege import decided_by
-    from pipeline.council.beratung import beschluss_corrections
+    from pipeline.council.beratung import beschluss_corrections, beschluss_step
+    from pipeline.plan.fassungen import checked_beschluesse
     from pipeline.wording import punkte_text
 
+    checked_beschluesse(plan)  # a Beschluss lip check cannot read: its problem, not "undecided"
     name = plan.manifest.gremium_name if plan.manifest else (lambda k: k)
     entries: list[TimelineEntry] = []
     if antrag.datum is not None:
@@ -90,8 +92,8 @@ def antrag_timeline(plan: Plan, antrag: Antrag) -> list[TimelineEntry]:
     entries += [TimelineEntry(b.datum, "Berichtigung", b.zeile) for b in antrag.berichtigungen]
     decided = decided_by(plan, antrag)
     if decided is not None:
-        entries.append(TimelineEntry(decided.datum, "Beschluss", f"{name(decided.gremium)}: "
-                                     f"beschlossen (Fassung „{decided.fassung}“)"))
+        step = beschluss_step(decided)
+        entries.append(TimelineEntry(step.datum, step.art, step.text))
         entries += [TimelineEntry(b.datum, "Berichtigung", b.zeile)
                     for b in beschluss_corrections(plan, name(decided.gremium), decided.datum)]
     return in_order(entries, {})
@@ -101,20 +103,18 @@ def beschluss_timeline(plan: Plan) -> list[TimelineEntry]:
     """`lip verlauf beschluss`: the named Fassungen (`lip fassung`), every Beschluss
     (`lip beschluss`) with its vote, and every correction of them (`lip berichtigen
     beschluss`), in the form of a chapter's."""
-    from pipeline.council.antraege import beschluesse
-    from pipeline.council.beratung import manifest_corrections
+    from pipeline.council.beratung import beschluss_step, manifest_corrections
     from pipeline.dates import as_date
+    from pipeline.plan.fassungen import checked_beschluesse
 
-    name = plan.manifest.gremium_name if plan.manifest else (lambda k: k)
     raw = plan.manifest.get("fassungen") if plan.manifest else None
     entries = [TimelineEntry(day, "Fassung", f"Fassung „{f.get('name')}“ benannt", "",
                              (str(f["beschreibung"]),) if f.get("beschreibung") else ())
                for f in (raw if isinstance(raw, list) else [])
                if isinstance(f, dict) and (day := as_date(f.get("datum"))) is not None
                and not isinstance(f.get("beschluss"), dict)]
-    entries += [TimelineEntry(b.datum, "Beschluss", f"{name(b.gremium)}: beschlossen"
-                              + (f" ({b.stimmen.tally})" if b.stimmen.tally else "")
-                              + f", Fassung „{b.fassung}“") for b in beschluesse(plan)]
+    entries += [TimelineEntry(s.datum, s.art, s.text)
+                for s in map(beschluss_step, checked_beschluesse(plan))]
     entries += [TimelineEntry(b.datum, "Berichtigung", b.zeile) for b in manifest_corrections(plan)]
     return in_order(entries, {})
 
@@ -188,19 +188,19 @@ def council_steps(plan_dir: Path, plan: Plan, chapter: Chapter) -> list[CouncilS
     """The council's steps concerning `chapter`, as its page on the site shows them
     (`council.beratung.chapter_steps`): the Punkte are placed in the plan at the Fassung
     their Antrag refers to, the Beschluss's changes read from `commands.stand.chapter_states`.
-    Records that cannot be read are left out (`lip check` names them)."""
+    Anträge that cannot be read are left out (`lip check` names them); a Beschluss that
+    cannot be read stops it with the problem `lip check` names (`checked_beschluesse`)."""
     from pipeline.commands.fassungen import plans_at_fassungen, resolved_antraege
     from pipeline.commands.stand import chapter_states
     from pipeline.council.antraege import load_antraege
     from pipeline.council.beratung import chapter_steps, council_entries, punkt_chapters
+    from pipeline.plan.fassungen import checked_beschluesse
 
     if plan.manifest is None:
         return []
+    checked_beschluesse(plan)  # a Beschluss lip check cannot read: its problem, not a gap
     antraege, _ = load_antraege(plan)
-    try:
-        entries = council_entries(plan)
-    except (ValueError, TypeError):  # a hand-written date lip check reports, as on the site
-        entries = []
+    entries = council_entries(plan)
     if not antraege and not entries:
         return []
     at_fassung = plans_at_fassungen(plan_dir, plan) if antraege else {}

@@ -22,7 +22,7 @@ from pipeline.diagnostics import Diagnostic, Report, Severity
 from pipeline.errors import FrontMatterError
 from pipeline.plan import Chapter, Plan, frontmatter, schema
 from pipeline.plan.body import Reference, parse_body
-from pipeline.plan.fassungen import Stimmen, stimmen_of
+from pipeline.plan.fassungen import Beschluss, beschluesse
 from pipeline.review.records import Berichtigung, berichtigungen_of
 from pipeline.wording import number_order, numbers_text, punkte_text, tally, with_article
 
@@ -449,31 +449,6 @@ def overlap(a: Target, b: Target) -> bool:
 def fassung_names(plan: Plan) -> list[str]:
     raw = plan.manifest.get("fassungen") if plan.manifest else None
     return [str(f.get("name")) for f in raw or [] if isinstance(f, dict) and f.get("name")]
-
-
-@dataclass(frozen=True)
-class Beschluss:
-    """A Beschluss as `lip beschluss` recorded it: a Fassung of plan/lip.yaml with `beschluss`."""
-
-    index: int
-    """Its place in the list of Fassungen."""
-    fassung: str
-    gremium: str
-    datum: dt.date
-    stimmen: Stimmen = Stimmen()
-    """The vote on the Drucksache, when `lip beschluss` was given the counts."""
-
-
-def beschluesse(plan: Plan) -> list[Beschluss]:
-    """Every recorded Beschluss, in the order of the Fassungen."""
-    raw = plan.manifest.get("fassungen") if plan.manifest else None
-    out = []
-    for i, f in enumerate(raw if isinstance(raw, list) else []):
-        b = f.get("beschluss") if isinstance(f, dict) else None
-        if isinstance(b, dict) and as_date(b.get("datum")) is not None:
-            out.append(Beschluss(i, str(f.get("name", "")), str(b.get("gremium", "")),
-                                 as_date(b["datum"]), stimmen_of(b)))
-    return out
 
 
 def decided_by(plan: Plan, antrag: Antrag) -> Beschluss | None:

@@ -21,7 +21,7 @@ from pipeline.council.antraege import (
     what,
 )
 from pipeline.plan import Chapter, Plan
-from pipeline.plan.fassungen import stimmen_of
+from pipeline.plan.fassungen import Beschluss, beschluesse
 from pipeline.review.records import Berichtigung, berichtigungen_of
 from pipeline.wording import in_body, of_body, punkte_text
 
@@ -52,20 +52,18 @@ def council_entries(plan: Plan) -> list[dict[str, str]]:
                  "gremium": b.von or "–", "art": "Berichtigung", "ergebnis": b.zeile,
                  "fassung": "–"}
                 for b in a.berichtigungen]  # as a chapter's: shown where it happened
-    for f in plan.manifest.get("fassungen") or []:
-        b = f.get("beschluss") if isinstance(f, dict) else None
-        if isinstance(b, dict) and b.get("datum"):
-            d = b["datum"]
-            tally = stimmen_of(b).tally  # written like a vote's: „beschlossen (52 dafür – …)“
-            out.append({"datum": d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)),
-                        "kapitel": WHOLE_PLAN, "gremium": name(str(b.get("gremium", ""))),
-                        "art": "Beschluss",
-                        "ergebnis": "beschlossen" + (f" ({tally})" if tally else ""),
-                        "fassung": str(f.get("name", ""))})
+    out += [{"datum": b.datum, "kapitel": WHOLE_PLAN, "gremium": b.gremium_name,
+             "art": "Beschluss", "ergebnis": beschluss_result(b), "fassung": b.fassung}
+            for b in beschluesse(plan)]
     out += [{"datum": b.datum, "kapitel": WHOLE_PLAN, "gremium": b.von or "–",
              "art": "Berichtigung", "ergebnis": b.zeile, "fassung": "–"}
             for b in manifest_corrections(plan)]  # of a Beschluss or a Fassung, as a vote's
     return out
+
+
+def beschluss_result(b: Beschluss) -> str:
+    """„beschlossen (40 dafür – 22 dagegen – 3 Enthaltungen)“: written like a vote's result."""
+    return "beschlossen" + (f" ({b.stimmen.tally})" if b.stimmen.tally else "")
 
 
 def manifest_corrections(plan: Plan) -> tuple[Berichtigung, ...]:
@@ -167,6 +165,15 @@ class CouncilStep:
                 "details": list(self.details)}
 
 
+def beschluss_step(b: Beschluss, details: tuple[str, ...] = ()) -> CouncilStep:
+    """The Beschluss as a step of a Beratungsverlauf, in the one wording of `lip verlauf
+    beschluss`, of an Änderungsantrag's and a chapter's `lip verlauf` and of the site: „Beschluss
+    der Ratsversammlung: gesamter Plan beschlossen (40 dafür – …), Fassung „Beschlossene
+    Fassung““."""
+    return CouncilStep(b.datum, "Beschluss", f"{of_body(b.gremium_name)}: {WHOLE_PLAN} "
+                       f"{beschluss_result(b)}, Fassung „{b.fassung}“", details)
+
+
 _STEP_ORDER = {"Drucksache": 0, "Abstimmung": 1, "Berichtigung": 2, "Beschluss": 3}
 
 
@@ -194,9 +201,9 @@ def chapter_steps(plan: Plan, chapter: Chapter, antraege: list[Antrag],
     """The council's steps concerning `chapter`, by date (pure): the Drucksache going to the
     bodies; every vote on a Punkt that acts on it (`punkt_chapter`, from `punkt_chapters`) and
     every Berichtigung of the votes of its Antrag; the Beschluss of the whole plan
-    (`entries`: `council_entries`), with the adopted Punkte that changed the chapter as
+    (`beschluss_step`), with the adopted Punkte that changed the chapter as
     `commands.stand.chapter_states` gave them (`state`), and the corrections of the Beschluss
-    or of a Fassung (`lip berichtigen beschluss`)."""
+    or of a Fassung (`lip berichtigen beschluss`, from `entries`: `council_entries`)."""
     name = plan.manifest.gremium_name if plan.manifest else (lambda k: k)
     out: list[CouncilStep] = []
     first = drucksache_step(plan, entries)
@@ -219,14 +226,12 @@ def chapter_steps(plan: Plan, chapter: Chapter, antraege: list[Antrag],
                     for b in a.berichtigungen]
     amended = (f"{chapter.number} {chapter.title}".strip() + f": beschlossen, "
                f"{state.amendment_note}") if state is not None and state.amended_by_council else ""
+    for b in beschluesse(plan):
+        adopted = state is not None and state.beschluss is not None \
+            and state.beschluss.fassung == b.fassung
+        out.append(beschluss_step(b, (amended,) if amended and adopted else ()))
     for e in entries:
-        if e["art"] == "Beschluss":
-            adopted = state is not None and state.beschluss is not None \
-                and state.beschluss.fassung == e["fassung"]
-            out.append(CouncilStep(
-                e["datum"], "Beschluss", f"{of_body(e['gremium'])}: {e['kapitel']} {e['ergebnis']}, "
-                f"Fassung „{e['fassung']}“", (amended,) if amended and adopted else ()))
-        elif e["art"] == "Berichtigung" and e["kapitel"] == WHOLE_PLAN:
+        if e["art"] == "Berichtigung" and e["kapitel"] == WHOLE_PLAN:
             # a correction of the Beschluss or a Fassung concerns every chapter, as a vote's
             out.append(CouncilStep(e["datum"], "Berichtigung", f"Beschluss, {e['ergebnis']}"))
     order = {id(s): i for i, s in enumerate(out)}

@@ -13,7 +13,6 @@ from pipeline.council.antraege import (
     Abstimmung,
     Antrag,
     Punkt,
-    beschluesse,
     chapter_of,
     counts_problem,
     decided_by,
@@ -25,7 +24,7 @@ from pipeline.council.antraege import (
 )
 from pipeline.diagnostics import Report
 from pipeline.plan import Plan, frontmatter
-from pipeline.plan.fassungen import Stimmen
+from pipeline.plan.fassungen import Stimmen, beschluesse
 from pipeline.wording import number_order, punkte_text
 
 

@@ -10,8 +10,9 @@ manifest's own `fassung:` label stands, unless it names such an entry.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 ARBEITSSTAND = "Arbeitsstand"
@@ -67,8 +68,10 @@ def stimmen_of(record: Any) -> Stimmen:
 
 @dataclass(frozen=True)
 class Beschluss:
-    """The council's decision on the plan: the last named Fassung with a `beschluss` (written
-    by `lip beschluss`), and the text of every chapter it adopted."""
+    """The council's decision on the plan, as `lip beschluss` recorded it under `beschluss`
+    of a named Fassung in plan/lip.yaml, with the text of every chapter it adopted. The one
+    model of it: the council's rules, the documents, the site and `lip verlauf` all read it
+    through `beschluesse`."""
 
     fassung: str
     """The Fassung's name, e.g. „Beschlossene Fassung“."""
@@ -76,12 +79,14 @@ class Beschluss:
     """Key of the deciding body (ratsversammlung)."""
     gremium_name: str
     datum: dt.date
-    texte: Mapping[str, str]
+    texte: Mapping[str, str] = field(default_factory=dict)
     """{chapter file: SHA-256 of its text} as adopted."""
     rev: str = ""
     """The commit of the adopted text; its parent holds the text the council decided on."""
     stimmen: Stimmen = Stimmen()
     """The vote on the Drucksache (`Stimmen.tally`: '' when not recorded)."""
+    index: int = 0
+    """Its Fassung's place in the list `fassungen` (where `lip check` locates it)."""
 
     @property
     def description(self) -> str:
@@ -93,21 +98,59 @@ class Beschluss:
         return self.texte.get(filename) == text_sha256
 
 
-def beschluss_of(plan: Any) -> Beschluss | None:
-    """The council's Beschluss on `plan` (the last Fassung with `beschluss`), or None."""
+def beschluesse(plan: Any) -> list[Beschluss]:
+    """Every Beschluss recorded in plan/lip.yaml, in the order of the Fassungen: the one
+    reader. A record without a readable date or body is left out, which suits `lip check`
+    (the schema names it) and the commands that check the plan first; a command that shows
+    the council's steps without checking reads `checked_beschluesse`."""
     from pipeline.dates import as_date
 
-    for entry in reversed(entries(plan)):
-        b = entry.get("beschluss")
-        if not isinstance(b, dict) or not b.get("gremium") or as_date(b.get("datum")) is None:
+    raw = plan.manifest.get("fassungen") if plan.manifest else None
+    out = []
+    for i, entry in enumerate(raw if isinstance(raw, list) else []):
+        b = entry.get("beschluss") if isinstance(entry, dict) else None
+        datum = as_date(b.get("datum")) if isinstance(b, dict) else None
+        if datum is None or not b.get("gremium"):
             continue
-        texts = entry.get("texte")
-        key = str(b["gremium"])
-        return Beschluss(str(entry.get("name", "")), key, plan.manifest.gremium_name(key),
-                         as_date(b["datum"]),
-                         {str(k): str(v) for k, v in texts.items()} if isinstance(texts, dict) else {},
-                         str(entry.get("rev") or ""), stimmen_of(b))
-    return None
+        texts, key = entry.get("texte"), str(b["gremium"])
+        out.append(Beschluss(
+            str(entry.get("name", "")), key, plan.manifest.gremium_name(key), datum,
+            {str(k): str(v) for k, v in texts.items()} if isinstance(texts, dict) else {},
+            str(entry.get("rev") or ""), stimmen_of(b), i))
+    return out
+
+
+_BESCHLUSS_FIELD = re.compile(r"fassungen\[\d+\]\.beschluss(\.|$)")
+
+
+def beschluss_problems(plan: Any) -> list[Any]:
+    """The problems of the recorded Beschlüsse (a date that is none, a missing body), located
+    and worded as `lip check` reports them: its schema check of plan/lip.yaml."""
+    from pipeline.plan import schema
+
+    if plan.manifest is None:
+        return []
+    found = schema.check(plan.manifest.data, schema.MANIFEST, plan.manifest.path, 1)
+    return [d for d in found if _BESCHLUSS_FIELD.match(d.field)]
+
+
+def checked_beschluesse(plan: Any) -> list[Beschluss]:
+    """`beschluesse`, for a command that shows the council's steps without checking the whole
+    plan first (`lip verlauf`): a record it would leave out stops the command with the problem
+    `lip check`, `lip build` and `lip site` name (PlanInvalid), not a history that silently
+    lacks its Beschluss."""
+    from pipeline.errors import PlanInvalid
+
+    problems = beschluss_problems(plan)
+    if problems:
+        raise PlanInvalid(problems)
+    return beschluesse(plan)
+
+
+def beschluss_of(plan: Any) -> Beschluss | None:
+    """The council's Beschluss on `plan` (the last Fassung with `beschluss`), or None."""
+    found = beschluesse(plan)
+    return found[-1] if found else None
 
 
 def chapter_texts(plan: Any) -> dict[str, str]:
