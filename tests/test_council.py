@@ -1503,8 +1503,8 @@ def _run(args: list[str], capsys) -> tuple[int, str]:
 def test_a_beschluss_with_a_bad_date_gets_the_same_message_from_every_command(decided,
                                                                             capsys) -> None:
     """One reader of the Beschluss (plan.fassungen.beschluesse): a date that is none is the
-    located message of lip check wherever the Beschluss would be shown, never a Verlauf that
-    silently lacks it (lip verlauf did) nor a traceback."""
+    located message of lip check wherever the Beschluss would be shown, never a Verlauf or a
+    Stand that silently lacks it (lip verlauf and lip status did) nor a traceback."""
     manifest = decided / "plan" / "lip.yaml"
     manifest.write_text(manifest.read_text(encoding="utf-8").replace(
         "      datum: 2021-01-28", "      datum: 28.01.2021"), encoding="utf-8")
@@ -1512,7 +1512,7 @@ def test_a_beschluss_with_a_bad_date_gets_the_same_message_from_every_command(de
                f"fassungen[1].beschluss.datum: kein gültiges Datum: '28.01.2021'; erwartet "
                f"JJJJ-MM-TT, z. B. 2020-03-12")
     plan = str(decided / "plan")
-    for args in (["check"], ["verlauf", "beschluss"], ["verlauf", "bildung"],
+    for args in (["check"], ["status"], ["verlauf", "beschluss"], ["verlauf", "bildung"],
                  ["verlauf", "1-gruene"], ["build", "--format", "html"],
                  ["site", "--ausgabe", str(decided / "site")]):
         code, out = _run([*args, "--plan", plan], capsys)

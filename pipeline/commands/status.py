@@ -23,7 +23,7 @@ from pipeline.plan import (
     load_chapter,
     load_plan,
 )
-from pipeline.plan.fassungen import Beschluss
+from pipeline.plan.fassungen import Beschluss, beschluss_problems
 from pipeline.redline import format_word_changes
 from pipeline.render.redline_text import word_changes
 
@@ -211,7 +211,9 @@ def status(plan_dir: Path) -> Status:
     rows += [StatusRow.unreadable(u) for u in plan.unreadable_chapters]
     rows.sort(key=lambda r: order.get(r.datei.removeprefix(f"{PLAN_DIR}/"), len(order)))
     proposals = open_proposals(repo, prefix) if repo is not None else []
-    return Status(rows, list(plan.diagnostics) + unreadable_antraege(plan), proposals)
+    # a Beschluss lip check cannot read: its chapters show as not beschlossen, so say why
+    unreadable = list(plan.diagnostics) + unreadable_antraege(plan) + beschluss_problems(plan)
+    return Status(rows, unreadable, proposals)
 
 
 def open_proposals(repo: Any, prefix: str) -> list[ProposalRow]:
