@@ -213,6 +213,27 @@ def test_guard_and_replay_agree(steps, gender):
     assert replayed.status is fold.status
 
 
+def test_a_restored_entry_binds_past_the_commit_that_changed_it_but_a_copy_does_not():
+    """The way back the message gives (the file of the newest commit that still holds the
+    entry) passes: the commit that had changed it binds nothing for that entry. Turning a
+    later entry into a copy of an earlier one is still reported."""
+    from pipeline.review.append_only import Version, tampered
+
+    def decision(day: int, ergebnis: str) -> dict:
+        return {"datum": dt.date(2020, 3, day), "gremium": "lenkungsgruppe", "ergebnis": ergebnis}
+
+    e, f = decision(1, "zurückgespielt"), decision(9, "angenommen")
+    changed = decision(1, "angenommen")
+    history = [Version("a" * 40, "", {"entscheidungen": [e]}),
+               Version("b" * 40, "", {"entscheidungen": [e, f]}),
+               Version("c" * 40, "", {"entscheidungen": [changed, f]})]  # past the hook
+    [found] = tampered({"entscheidungen": [changed, f]}, history)
+    assert (found.commit, found.restore) == ("a" * 40, "b" * 40)  # git checkout bbbbbbbbbb -- …
+    assert tampered({"entscheidungen": [e, f]}, history) == []
+    [copy] = tampered({"entscheidungen": [e, e]}, history[:2])
+    assert (copy.entry["ergebnis"], copy.after["ergebnis"]) == ("angenommen", "zurückgespielt")
+
+
 def test_a_tampered_entry_names_its_gremium_as_lip_yaml_does(minimal_plan):
     """Walk-through item 10: „Eintrag (01.10.2020, integrationsbeiraete)“ named the key."""
     from pipeline.review.append_only import Version, tampered

@@ -364,9 +364,9 @@ def tampered(current: Any, versions: Sequence[Version], lists: Sequence[str] = L
              root: str = "review") -> list[Tampered]:
     """Committed entries missing from or changed in `current`, each named once with the
     oldest commit that had it and the newest that still has it as recorded (`restore`);
-    `versions` are oldest first. A committed version that changed an entry binds nothing
-    where `current` holds that entry as an earlier version recorded it: the file was brought
-    back from before that commit. A chapter's review (LISTS under `review`), an
+    `versions` are oldest first. A committed version that changed an entry (lacking it as an
+    earlier version recorded it) binds nothing where `current` holds that entry again: the
+    file was brought back from before that commit. A chapter's review (LISTS under `review`), an
     Änderungsantrag's head (COUNCIL_LISTS, `root` '') or plan/lip.yaml (MANIFEST_LISTS,
     `root` '')."""
     start = max((i for i, v in enumerate(versions) if v.record == CORRECTION), default=0)
@@ -375,8 +375,9 @@ def tampered(current: Any, versions: Sequence[Version], lists: Sequence[str] = L
     for at, version in enumerate(binding):
         for c in changed_entries(version.review, current, lists):
             removed = c.after is None
-            if not removed and any(_holds(v.review, c.list_name, c.after) for v in binding[:at]):
-                continue
+            if not removed and not _holds(version.review, c.list_name, c.after) \
+                    and any(_holds(v.review, c.list_name, c.after) for v in binding[:at]):
+                continue  # `version` itself had changed the entry that `current` holds again
             index = c.before_index if removed else c.after_index
             key = (c.list_name, index, removed)
             if key not in found:
