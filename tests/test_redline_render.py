@@ -571,3 +571,73 @@ def test_a_struck_heading_is_printed_and_named_in_the_outline(tmp_path: Path) ->
     with pikepdf.open(pdf) as doc:
         outline = [item.title for item in doc.open_outline().root]
     assert "3 Demokratie" in outline
+
+
+_MOVE_AND_NOTE_ALT = """## 1.1 Elementarbereich
+
+Erster Absatz über frühe Bildung in den Stadtteilen.
+
+Dieser Absatz wandert nach 1.2, weil er dort besser zum Zusammenhang passt.
+
+Die Kitas bieten Elternabende an.[^q]
+
+## 1.2 Grundschulen
+
+Zweiter Absatz über die Grundschulen.
+
+[^q]: Statistikstelle, Strukturdaten 2019.
+"""
+_MOVE_AND_NOTE_NEU = """## 1.1 Elementarbereich
+
+Erster Absatz über frühe Bildung in den Stadtteilen.
+
+Die Kitas bieten Elternabende an.[^q]
+
+## 1.2 Grundschulen
+
+Zweiter Absatz über die Grundschulen.
+
+Dieser Absatz wandert nach 1.2, weil er dort besser zum Zusammenhang passt.
+
+[^q]: Statistikstelle, Strukturdaten 2020.
+"""
+
+
+@pytest.fixture(scope="module")
+def move_and_note(tmp_path_factory) -> dict[str, Path]:
+    """`lip redline --dateien` of a small pair: a paragraph moved from 1.1 to 1.2 and a
+    footnote whose text changed by one word; its page, PDF, Word file and summary."""
+    from pipeline.commands.redline import build_redline
+
+    root = tmp_path_factory.mktemp("move-and-note")
+    alt, neu = root / "alt.md", root / "neu.md"
+    alt.write_text(_MOVE_AND_NOTE_ALT, encoding="utf-8")
+    neu.write_text(_MOVE_AND_NOTE_NEU, encoding="utf-8")
+    result = build_redline(dateien=(alt, neu), out_root=root / "out",
+                           formats=("html", "pdf", "docx"))
+    return {f.name: f for f in result.files}
+
+
+def test_a_changed_footnote_marks_the_words_that_changed_in_every_format(move_and_note) -> None:
+    """A footnote whose text changed by one word showed as a whole deleted and a whole new
+    note, their numbers marked, not the word: now the note stays one note and its changed
+    word is marked inside it, counted as one word inserted and one struck."""
+    files = move_and_note
+    html = files["redline.html"].read_text(encoding="utf-8")
+    note = re.search(r'<li id="fn1">(.*?)</li>', html, re.S).group(1)
+    assert "Strukturdaten <del><span class=\"visually-hidden\">Streichung: </span>2019</del>" \
+           "<ins><span class=\"visually-hidden\">Einfügung: </span>2020</ins>." in note
+    assert 'id="fn2"' not in html
+    assert not re.search(r"<(ins|del)><span[^>]*>[^<]*</span><a [^>]*footnote-ref", html)
+    with zipfile.ZipFile(files["redline.docx"]) as z:
+        doc = z.read("word/document.xml").decode("utf-8")
+        notes = z.read("word/footnotes.xml").decode("utf-8")
+    assert doc.count("<w:footnoteReference ") == 1
+    assert re.search(r"<w:del [^>]*>(?:(?!</w:del>).)*<w:delText[^>]*>2019</w:delText>", notes,
+                     re.S)
+    assert re.search(r"<w:ins [^>]*>(?:(?!</w:ins>).)*<w:t[^>]*>2020</w:t>", notes, re.S)
+    text = subprocess.run(["pdftotext", "-layout", files["redline.pdf"], "-"], check=True,
+                          capture_output=True, text=True).stdout
+    assert text.count("Strukturdaten") == 1 and "Strukturdaten 20192020." in text
+    counts = json.loads(files["zusammenfassung.json"].read_text(encoding="utf-8"))["gesamt"]
+    assert (counts["words_added"], counts["words_removed"]) == (1, 1)

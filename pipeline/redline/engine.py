@@ -582,9 +582,40 @@ def _atoms(inlines: list, path: tuple = (), out: list[_Atom] | None = None) -> l
         elif t == "Link":
             data = (node["c"][0], node["c"][2])
             _atoms(node["c"][1], (*path, ("Link" + json.dumps(data), data)), out)
+        elif t == "Note" and _note_text(node) is not None:
+            # a note of one paragraph: one key for all, so that a changed note pairs with its
+            # former text and `diff_inlines` marks the words that changed inside it
+            out.append(_Atom(pk + "\x01Note", path, node, "", "atom"))
         else:  # Code, Math, RawInline, Image, Note, Cite, LineBreak: indivisible
             out.append(_Atom(pk + "\x01" + _key(node), path, node, "", "atom"))
     return out
+
+
+def _note_text(note: dict) -> list | None:
+    """The inlines of a note that is one paragraph; None for any other note (several
+    paragraphs, a list: compared whole, as a deleted and an inserted note)."""
+    blocks = note["c"]
+    if len(blocks) == 1 and blocks[0]["t"] in ("Para", "Plain"):
+        return blocks[0]["c"]
+    return None
+
+
+def _paired_notes(old: list[list[_Atom]], new: list[list[_Atom]]) -> tuple[list[list[_Atom]],
+                                                                            int, int]:
+    """Equal tokens of NEU, each note whose text changed holding the word marks of its change
+    (`_note_text`), and the words those marks add and remove."""
+    out: list[list[_Atom]] = []
+    added = removed = 0
+    for a, b in zip(old, new, strict=True):
+        if b[0].key.endswith("\x01Note") and _key(a[0].node) != _key(b[0].node):
+            inner = diff_inlines(_note_text(a[0].node) or [], _note_text(b[0].node) or [])
+            added += inner.added
+            removed += inner.removed
+            para = b[0].node["c"][0]
+            node = {"t": "Note", "c": [{"t": para["t"], "c": inner.inlines}]}
+            b = [_Atom(b[0].key, b[0].path, node, "", "atom")]
+        out.append(b)
+    return out, added, removed
 
 
 def _tokens(atoms: list[_Atom]) -> list[list[_Atom]]:
@@ -660,10 +691,16 @@ def diff_inlines(old: list, new: list) -> _InlineDiff:
     """Word diff of two inline lists; formatting, links and notes survive."""
     ta, tb = _tokens(_atoms(old)), _tokens(_atoms(new))
     segs: list[list] = []  # ["equal", toks] | ["change", dels, inss]
+    added = removed = equal = 0
     for tag, i1, i2, j1, j2 in diff_sequences([_tok_key(t) for t in ta],
                                               [_tok_key(t) for t in tb]):
         if tag == "equal":
-            segs.append(["equal", list(tb[j1:j2])])
+            toks = tb[j1:j2]
+            if any(t[0].key.endswith("\x01Note") for t in toks):
+                toks, in_added, in_removed = _paired_notes(ta[i1:i2], toks)
+                added += in_added
+                removed += in_removed
+            segs.append(["equal", list(toks)])
         else:
             if not segs or segs[-1][0] != "change":
                 segs.append(["change", [], []])
@@ -673,7 +710,6 @@ def diff_inlines(old: list, new: list) -> _InlineDiff:
                 segs[-1][2].extend(tb[j1:j2])
     segs = _fix_edges(segs)
     items: list[tuple[str, _Atom]] = []
-    added = removed = equal = 0
     for seg in segs:
         if seg[0] == "equal":
             for t in seg[1]:
