@@ -533,7 +533,8 @@ def test_a_mark_inside_a_moved_passage_is_marked_in_the_page_and_the_pdf() -> No
     page = redline_html.render_html_whole(md, title="T").decode()
     assert page.count('<ins class="rl-block rl-ins') == 2 and '<div class="ins">' not in page
     typ = redline_typst.typst_whole(md, title="T").decode()
-    assert typ.index("#movedins[") < typ.index("#insblock[") < typ.index("Ein neuer Absatz")
+    assert typ.index("#movedins(\"Verschoben von der bisherigen Stelle\")[") \
+        < typ.index("#insblock[") < typ.index("Ein neuer Absatz")
 
 
 def test_the_word_file_and_the_synopse_read_marks_as_html_spans_the_same(tmp_path, monkeypatch):
@@ -641,3 +642,31 @@ def test_a_changed_footnote_marks_the_words_that_changed_in_every_format(move_an
     assert text.count("Strukturdaten") == 1 and "Strukturdaten 20192020." in text
     counts = json.loads(files["zusammenfassung.json"].read_text(encoding="utf-8"))["gesamt"]
     assert (counts["words_added"], counts["words_removed"]) == (1, 1)
+
+
+def test_a_moved_passage_names_its_other_place_in_every_format(move_and_note) -> None:
+    """The page said „Verschoben nach der neuen Stelle“ (a link), the PDF „Verschoben an eine
+    neue Stelle“, the Word file nothing: a reader of the print could not tell where the
+    passage went. Now each names the heading it stands under at the other place, the same
+    words in each; in Word as a comment, which accepting or rejecting all changes leaves
+    out."""
+    files = move_and_note
+    html = files["redline.html"].read_text(encoding="utf-8")
+    assert 'Verschoben nach <a href="#verschoben-1">1.2 Grundschulen</a>' in html
+    assert 'Verschoben von <a href="#verschoben-1-alt">1.1 Elementarbereich</a>' in html
+    text = subprocess.run(["pdftotext", files["redline.pdf"], "-"], check=True,
+                          capture_output=True, text=True).stdout
+    assert text.index("Verschoben nach 1.2 Grundschulen") \
+        < text.index("Verschoben von 1.1 Elementarbereich")
+    with zipfile.ZipFile(files["redline.docx"]) as z:
+        comments = z.read("word/comments.xml").decode("utf-8")
+        doc = z.read("word/document.xml").decode("utf-8")
+    said = re.findall(r'<w:comment w:id="(\d+)"[^>]*>.*?<w:t[^>]*>([^<]*)</w:t>', comments, re.S)
+    assert [t for _, t in said] == ["Verschoben nach 1.2 Grundschulen",
+                                    "Verschoben von 1.1 Elementarbereich"]
+    anchored = re.findall(r'<w:commentRangeStart w:id="(\d+)" />(?:<w:(?:ins|del) [^>]*>)?<w:r>'
+                          r'<w:(?:t|delText)[^>]*>Dieser Absatz', doc)
+    assert anchored == [i for i, _ in said]
+    for way, text in (("accept", _MOVE_AND_NOTE_NEU), ("reject", _MOVE_AND_NOTE_ALT)):
+        words = redline_text.markdown_words(text)  # after the Übersicht der Änderungen
+        assert docx_words(files["redline.docx"], way)[-len(words):] == words, way

@@ -35,7 +35,7 @@ except ImportError:  # another platform: the Python port, with the same result
     fast_diff = None
 
 from pipeline.plan.gender_star import protect_gender_star
-from pipeline.plan.headings import MEASURE_WORD, heading_measure_number
+from pipeline.plan.headings import MEASURE_WORD, heading_measure_number, heading_text
 from pipeline.plan.nesting import Nesting
 from pipeline.wording import number_order
 
@@ -1310,6 +1310,19 @@ def _find_moves(regions: list[_Region], oc: list[_Chunk], nc: list[_Chunk]) -> i
     return moves
 
 
+def place_of(chunks: list[_Chunk], start: int) -> str:
+    """Where the passage at chunk `start` stands, as a moved passage's other place names it
+    („Verschoben nach 3.2 Sprachförderung“): the text of the nearest heading before it, of a
+    higher level than the passage's own heading where it opens with one (a moved Maßnahme
+    stands under its Ziel, not under the Maßnahme before it); '' before every heading."""
+    own = chunks[start].heading if start < len(chunks) else 0
+    for k in range(start - 1, -1, -1):
+        level = chunks[k].heading
+        if level and (not own or level < own):
+            return heading_text(chunks[k].text) or ""
+    return ""
+
+
 def measure_sections(md: str, defs: Sequence[str] = (), notes: dict[str, str] | None = None
                      ) -> dict[str, tuple[bytes, bytes]]:
     """For each Maßnahme a digest of its normalised text (its heading up to the next heading
@@ -1492,6 +1505,7 @@ def compare_split(texts: SplitTexts, *, pandoc: Pandoc,
     new_groups: list[list[str]] = []
     jobs: list[tuple[int, int]] = []
     move_jobs: dict[int, tuple[int, int]] = {}
+    places: dict[int, tuple[str, str]] = {}  # each move's (new place, old place)
     for r in regions:
         from_idx = {a: (b, no) for a, b, no in r.moved_from}
         to_idx = {a: (b, no) for a, b, no in r.moved_to}
@@ -1514,6 +1528,7 @@ def compare_split(texts: SplitTexts, *, pandoc: Pandoc,
                 src = r.sources[j]
                 ng.append(f"RLMOVE{tag}to{no}")
                 move_jobs[no] = (len(old_groups), len(new_groups))
+                places[no] = (place_of(nc, j), place_of(oc, src[0]))
                 old_groups.append([oc[k].text for k in range(*src)])
                 new_groups.append([nc[k].text for k in range(j, e)])
                 j = e
@@ -1557,12 +1572,17 @@ def compare_split(texts: SplitTexts, *, pandoc: Pandoc,
                     stats.words_added += inner.stats.words_added
                     stats.words_removed += inner.stats.words_removed
                     stats.words_moved += _word_count(new_blocks[ng_i])
+                    to_place, from_place = places[no]
                     placeholders[f"RLMOVE{tag}from{no}"] = {
                         "t": "Div", "c": [[f"verschoben-{no}-alt", [MOVED, DEL],
-                                           [["nach", f"verschoben-{no}"]]], old_blocks[og_i]]}
+                                           [["nach", f"verschoben-{no}"],
+                                            *([["stelle", to_place]] if to_place else [])]],
+                                          old_blocks[og_i]]}
                     placeholders[f"RLMOVE{tag}to{no}"] = {
                         "t": "Div", "c": [[f"verschoben-{no}", [MOVED, INS],
-                                           [["von", f"verschoben-{no}-alt"]]], body]}
+                                           [["von", f"verschoben-{no}-alt"],
+                                            *([["stelle", from_place]] if from_place else [])]],
+                                          body]}
                 batch = batch[len(moves):]
             differ.keys = _Keys()  # the keys keep their nodes alive: one batch's at a time
             outputs = [differ.blocks(old_blocks[og_i], new_blocks[ng_i]) for og_i, ng_i in batch]
