@@ -585,10 +585,15 @@ def _atoms(inlines: list, path: tuple = (), out: list[_Atom] | None = None) -> l
         elif t == "Note" and _note_text(node) is not None:
             # a note of one paragraph: one key for all, so that a changed note pairs with its
             # former text and `diff_inlines` marks the words that changed inside it
-            out.append(_Atom(pk + "\x01Note", path, node, "", "atom"))
+            out.append(_Atom(pk + _NOTE_KEY, path, node, "", "atom"))
         else:  # Code, Math, RawInline, Image, Note, Cite, LineBreak: indivisible
             out.append(_Atom(pk + "\x01" + _key(node), path, node, "", "atom"))
     return out
+
+
+_NOTE_KEY = "\x01Note"
+"""The key of a note of one paragraph (`_note_text`); no other atom's key holds it (theirs
+are JSON, after the \\x01)."""
 
 
 def _note_text(note: dict) -> list | None:
@@ -607,7 +612,7 @@ def _paired_notes(old: list[list[_Atom]], new: list[list[_Atom]]) -> tuple[list[
     out: list[list[_Atom]] = []
     added = removed = 0
     for a, b in zip(old, new, strict=True):
-        if b[0].key.endswith("\x01Note") and _key(a[0].node) != _key(b[0].node):
+        if b[0].key.endswith(_NOTE_KEY) and _key(a[0].node) != _key(b[0].node):
             inner = diff_inlines(_note_text(a[0].node) or [], _note_text(b[0].node) or [])
             added += inner.added
             removed += inner.removed
@@ -692,11 +697,12 @@ def diff_inlines(old: list, new: list) -> _InlineDiff:
     ta, tb = _tokens(_atoms(old)), _tokens(_atoms(new))
     segs: list[list] = []  # ["equal", toks] | ["change", dels, inss]
     added = removed = equal = 0
-    for tag, i1, i2, j1, j2 in diff_sequences([_tok_key(t) for t in ta],
-                                              [_tok_key(t) for t in tb]):
+    keys_b = [_tok_key(t) for t in tb]
+    notes = _NOTE_KEY in "\x02".join(keys_b)  # in C: most paragraphs cite no note
+    for tag, i1, i2, j1, j2 in diff_sequences([_tok_key(t) for t in ta], keys_b):
         if tag == "equal":
             toks = tb[j1:j2]
-            if any(t[0].key.endswith("\x01Note") for t in toks):
+            if notes and any(t[0].key.endswith(_NOTE_KEY) for t in toks):
                 toks, in_added, in_removed = _paired_notes(ta[i1:i2], toks)
                 added += in_added
                 removed += in_removed
