@@ -313,8 +313,10 @@ def test_html_tables_keep_their_words_whole_on_a_phone(shipped) -> None:
 
 @pytest.mark.browser
 def test_the_redline_page_fits_a_phone(tmp_path) -> None:
-    """At 390 px the page does not scroll sideways: its summary table (six columns) scrolls
-    inside itself, text and marked passages stay in the window."""
+    """At 390 px the page does not scroll sideways, text and marked passages stay in the
+    window, and the Übersicht der Änderungen (six columns) reflows instead of scrolling
+    inside itself: each row a card, every value where its column's name stands in the header
+    row above, the two word counts side by side; at 1,280 px it is a table of six columns."""
     from pipeline.commands.redline import build_redline
 
     alt, neu = tmp_path / "alt.md", tmp_path / "neu.md"
@@ -322,16 +324,32 @@ def test_the_redline_page_fits_a_phone(tmp_path) -> None:
     neu.write_text("Die Kitas bieten mehrsprachige Elternabende an.\n", encoding="utf-8")
     result = build_redline(dateien=(alt, neu), out_root=tmp_path / "out")
     page_file = next(f for f in result.files if f.suffix == ".html")
+    found = {}
     with chromium() as browser:
-        page = browser.new_page(viewport={"width": 390, "height": 800})
-        page.goto(page_file.as_uri())
-        found = page.evaluate("""() => ({
-          scroll: document.documentElement.scrollWidth,
-          right: Math.max(...[...document.querySelectorAll('main > *')]
-                          .map(e => e.getBoundingClientRect().right)),
-          tables: document.querySelectorAll('table').length})""")
-    assert found["tables"] >= 1
-    assert found["scroll"] <= 390 and found["right"] <= 390, found
+        for width in (390, 1280):
+            page = browser.new_page(viewport={"width": width, "height": 800})
+            page.goto(page_file.as_uri())
+            found[width] = page.evaluate("""() => {
+              const table = document.querySelector('#uebersicht + p + table');
+              const box = e => e.getBoundingClientRect();
+              const heads = [...table.querySelectorAll('thead th')].map(box);
+              const cells = [...table.querySelector('tbody tr').cells].map(box);
+              return {scroll: document.documentElement.scrollWidth,
+                      right: Math.max(...[...document.querySelectorAll('main > *')]
+                                      .map(e => box(e).right)),
+                      inside: table.scrollWidth - table.clientWidth,
+                      cellsRight: Math.max(...cells.map(c => c.right)),
+                      underName: cells.every((c, k) => Math.abs(c.left - heads[k].left) < 1
+                                                       && c.top >= heads[heads.length - 1].bottom),
+                      headRows: new Set(heads.map(h => Math.round(h.top))).size,
+                      countsSideBySide: Math.round(cells[2].top) === Math.round(cells[3].top)};
+            }""")
+            page.close()
+    phone, wide = found[390], found[1280]
+    assert phone["scroll"] <= 390 and phone["right"] <= 390, phone
+    assert phone["inside"] <= 0 and phone["cellsRight"] <= 390, phone  # no sideways scrolling
+    assert phone["underName"] and phone["countsSideBySide"] and phone["headRows"] == 5, phone
+    assert wide["headRows"] == 1 and wide["inside"] <= 0 and wide["underName"], wide
 
 
 @pytest.mark.browser

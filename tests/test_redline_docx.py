@@ -26,6 +26,10 @@ Verglichen: [zum Ziel](#das-ziel) und [extern](https://example.org/a).
 
 Absatz [eins]{.ins} und [zwei]{.del}, Fußnote[^a].
 
+::: {#verschoben-1-alt .moved .del nach="verschoben-1" stelle="Das Ziel"}
+Ein Absatz, der weiterwandert & „zitiert“.
+:::
+
 ::: del
 ## Gestrichen
 
@@ -59,6 +63,10 @@ Noch eine Fußnote[^b] und [^a]; [wieder extern](https://example.org/a).
 |---|---|
 | 1. Fassung | [neu]{.ins} |
 
+::: {#verschoben-1 .moved .ins von="verschoben-1-alt" stelle="Allgemeines"}
+Ein Absatz, der weiterwandert & „zitiert“.
+:::
+
 1. Liste mit Überschrift
 
    ## In der Liste
@@ -78,8 +86,8 @@ KW = {"title": "Änderungen: A → B", "author": "lip", "date": "2012-01-01T00:0
       "epoch": 0, "provenance": {"lip-commit": "abc"}}
 _COUNTED = re.compile(r'(\bw:id="|\br:id="rId|\bId="rId)(\d+)"')
 _NUMBERED = re.compile(r'(<w:numId w:val="|<w:num w:numId=")(\d+)"')
-_IN_ORDER = ("word/document.xml", "word/footnotes.xml", "word/_rels/document.xml.rels",
-             "word/_rels/footnotes.xml.rels",
+_IN_ORDER = ("word/document.xml", "word/footnotes.xml", "word/comments.xml",
+             "word/_rels/document.xml.rels", "word/_rels/footnotes.xml.rels",
              "word/numbering.xml")
 
 
@@ -144,6 +152,12 @@ def test_the_parts_give_the_whole_documents_word_file(tmp_path) -> None:
     assert doc.count("<w:bookmarkEnd ") == doc.count("<w:bookmarkStart ")
     assert doc.count("<w:footnoteReference ") == 4
     assert "<w:ins " in doc and "<w:del " in doc
+    # a moved passage's comment names its other place, from the part that holds it
+    comments = re.findall(r'<w:comment w:id="(\d+)".*?<w:t[^>]*>([^<]*)</w:t>',
+                          whole["word/comments.xml"], re.S)
+    assert [text for _, text in comments] == ["Verschoben nach Das Ziel",
+                                             "Verschoben von Allgemeines"]
+    assert [i for i, _ in comments] == re.findall(r'<w:commentRangeStart w:id="(\d+)"', doc)
 
 
 @pytest.mark.parametrize("ways", [1, 8])

@@ -318,7 +318,7 @@ Ein neuer Absatz mit [Marke]{.ins} und Fußnote[^n].
 - ein gestrichener Punkt
 :::
 
-::: {.moved .del #verschoben-1-alt nach="verschoben-1"}
+::: {.moved .del #verschoben-1-alt nach="verschoben-1" stelle="Maßnahmen & Schritte „neu“"}
 Ein verschobener Absatz.
 :::
 
@@ -340,7 +340,7 @@ Alter Text.
 
 ## Maßnahmen & Schritte
 
-::: {.moved .ins #verschoben-1 von="verschoben-1-alt"}
+::: {.moved .ins #verschoben-1 von="verschoben-1-alt" stelle="Ziele"}
 Ein verschobener Absatz.
 :::
 
@@ -364,6 +364,10 @@ def test_marks_without_the_filter_give_the_whole_render(tmp_path, monkeypatch) -
     html = whole.decode()
     assert '<ins class="rl-block rl-ins rl-moved" id="verschoben-1">' in html
     assert '<span class="visually-hidden">Streichung: </span>gestrichenem</del>' in html
+    # a moved passage names the heading it stands under at its other place
+    assert 'Verschoben nach <a href="#verschoben-1">Maßnahmen &amp; Schritte „neu“</a>' \
+        in html
+    assert 'Verschoben von <a href="#verschoben-1-alt">Ziele</a>' in html
 
 
 HEADING_MARKS_DOC = """# § 67 Stellung [des]{.del}[der]{.ins} Eltern &amp; [Vormünder]{.ins}

@@ -533,7 +533,8 @@ def test_a_mark_inside_a_moved_passage_is_marked_in_the_page_and_the_pdf() -> No
     page = redline_html.render_html_whole(md, title="T").decode()
     assert page.count('<ins class="rl-block rl-ins') == 2 and '<div class="ins">' not in page
     typ = redline_typst.typst_whole(md, title="T").decode()
-    assert typ.index("#movedins[") < typ.index("#insblock[") < typ.index("Ein neuer Absatz")
+    assert typ.index("#movedins(\"Verschoben von der bisherigen Stelle\")[") \
+        < typ.index("#insblock[") < typ.index("Ein neuer Absatz")
 
 
 def test_the_word_file_and_the_synopse_read_marks_as_html_spans_the_same(tmp_path, monkeypatch):
@@ -571,3 +572,101 @@ def test_a_struck_heading_is_printed_and_named_in_the_outline(tmp_path: Path) ->
     with pikepdf.open(pdf) as doc:
         outline = [item.title for item in doc.open_outline().root]
     assert "3 Demokratie" in outline
+
+
+_MOVE_AND_NOTE_ALT = """## 1.1 Elementarbereich
+
+Erster Absatz über frühe Bildung in den Stadtteilen.
+
+Dieser Absatz wandert nach 1.2, weil er dort besser zum Zusammenhang passt.
+
+Die Kitas bieten Elternabende an.[^q]
+
+## 1.2 Grundschulen
+
+Zweiter Absatz über die Grundschulen.
+
+[^q]: Statistikstelle, Strukturdaten 2019.
+"""
+_MOVE_AND_NOTE_NEU = """## 1.1 Elementarbereich
+
+Erster Absatz über frühe Bildung in den Stadtteilen.
+
+Die Kitas bieten Elternabende an.[^q]
+
+## 1.2 Grundschulen
+
+Zweiter Absatz über die Grundschulen.
+
+Dieser Absatz wandert nach 1.2, weil er dort besser zum Zusammenhang passt.
+
+[^q]: Statistikstelle, Strukturdaten 2020.
+"""
+
+
+@pytest.fixture(scope="module")
+def move_and_note(tmp_path_factory) -> dict[str, Path]:
+    """`lip redline --dateien` of a small pair: a paragraph moved from 1.1 to 1.2 and a
+    footnote whose text changed by one word; its page, PDF, Word file and summary."""
+    from pipeline.commands.redline import build_redline
+
+    root = tmp_path_factory.mktemp("move-and-note")
+    alt, neu = root / "alt.md", root / "neu.md"
+    alt.write_text(_MOVE_AND_NOTE_ALT, encoding="utf-8")
+    neu.write_text(_MOVE_AND_NOTE_NEU, encoding="utf-8")
+    result = build_redline(dateien=(alt, neu), out_root=root / "out",
+                           formats=("html", "pdf", "docx"))
+    return {f.name: f for f in result.files}
+
+
+def test_a_changed_footnote_marks_the_words_that_changed_in_every_format(move_and_note) -> None:
+    """A footnote whose text changed by one word showed as a whole deleted and a whole new
+    note, their numbers marked, not the word: now the note stays one note and its changed
+    word is marked inside it, counted as one word inserted and one struck."""
+    files = move_and_note
+    html = files["redline.html"].read_text(encoding="utf-8")
+    note = re.search(r'<li id="fn1">(.*?)</li>', html, re.S).group(1)
+    assert "Strukturdaten <del><span class=\"visually-hidden\">Streichung: </span>2019</del>" \
+           "<ins><span class=\"visually-hidden\">Einfügung: </span>2020</ins>." in note
+    assert 'id="fn2"' not in html
+    assert not re.search(r"<(ins|del)><span[^>]*>[^<]*</span><a [^>]*footnote-ref", html)
+    with zipfile.ZipFile(files["redline.docx"]) as z:
+        doc = z.read("word/document.xml").decode("utf-8")
+        notes = z.read("word/footnotes.xml").decode("utf-8")
+    assert doc.count("<w:footnoteReference ") == 1
+    assert re.search(r"<w:del [^>]*>(?:(?!</w:del>).)*<w:delText[^>]*>2019</w:delText>", notes,
+                     re.S)
+    assert re.search(r"<w:ins [^>]*>(?:(?!</w:ins>).)*<w:t[^>]*>2020</w:t>", notes, re.S)
+    text = subprocess.run(["pdftotext", "-layout", files["redline.pdf"], "-"], check=True,
+                          capture_output=True, text=True).stdout
+    assert text.count("Strukturdaten") == 1 and "Strukturdaten 20192020." in text
+    counts = json.loads(files["zusammenfassung.json"].read_text(encoding="utf-8"))["gesamt"]
+    assert (counts["words_added"], counts["words_removed"]) == (1, 1)
+
+
+def test_a_moved_passage_names_its_other_place_in_every_format(move_and_note) -> None:
+    """The page said „Verschoben nach der neuen Stelle“ (a link), the PDF „Verschoben an eine
+    neue Stelle“, the Word file nothing: a reader of the print could not tell where the
+    passage went. Now each names the heading it stands under at the other place, the same
+    words in each; in Word as a comment, which accepting or rejecting all changes leaves
+    out."""
+    files = move_and_note
+    html = files["redline.html"].read_text(encoding="utf-8")
+    assert 'Verschoben nach <a href="#verschoben-1">1.2 Grundschulen</a>' in html
+    assert 'Verschoben von <a href="#verschoben-1-alt">1.1 Elementarbereich</a>' in html
+    text = subprocess.run(["pdftotext", files["redline.pdf"], "-"], check=True,
+                          capture_output=True, text=True).stdout
+    assert text.index("Verschoben nach 1.2 Grundschulen") \
+        < text.index("Verschoben von 1.1 Elementarbereich")
+    with zipfile.ZipFile(files["redline.docx"]) as z:
+        comments = z.read("word/comments.xml").decode("utf-8")
+        doc = z.read("word/document.xml").decode("utf-8")
+    said = re.findall(r'<w:comment w:id="(\d+)"[^>]*>.*?<w:t[^>]*>([^<]*)</w:t>', comments, re.S)
+    assert [t for _, t in said] == ["Verschoben nach 1.2 Grundschulen",
+                                    "Verschoben von 1.1 Elementarbereich"]
+    anchored = re.findall(r'<w:commentRangeStart w:id="(\d+)" />(?:<w:(?:ins|del) [^>]*>)?<w:r>'
+                          r'<w:(?:t|delText)[^>]*>Dieser Absatz', doc)
+    assert anchored == [i for i, _ in said]
+    for way, text in (("accept", _MOVE_AND_NOTE_NEU), ("reject", _MOVE_AND_NOTE_ALT)):
+        words = redline_text.markdown_words(text)  # after the Übersicht der Änderungen
+        assert docx_words(files["redline.docx"], way)[-len(words):] == words, way

@@ -472,6 +472,22 @@ def test_filter_neutralises_links_attributes_and_raw_blocks():
     assert out.count('class="link-entfernt"') == 6
 
 
+def test_a_moved_passage_on_the_site_names_its_other_place():
+    """The site's redlines said only „Verschoben, neue Stelle“, to screen readers alone: now
+    each moved passage says where it went or came from, as the redline's page and PDF do, and
+    the place stays no attribute of the page."""
+    md = ('::: {#verschoben-1-alt .moved .del nach="verschoben-1" stelle="1.2 Grund & <Schulen>"}\n'
+          "Ein Absatz.\n:::\n\n"
+          '::: {#verschoben-1 .moved .ins von="verschoben-1-alt" stelle="1.1 Elementarbereich"}\n'
+          "Ein Absatz.\n:::\n")
+    out = site.render_fragments([(md, [])])[0]
+    assert '<del class="block moved"><p class="verschoben">Verschoben nach 1.2 Grund &amp; ' \
+           "&lt;Schulen&gt;</p>" in out
+    assert '<ins class="block moved"><p class="verschoben">Verschoben von 1.1 Elementarbereich' \
+           "</p>" in out
+    assert "stelle" not in out
+
+
 def test_table_alignment_survives_the_csp_as_classes():
     """pandoc writes column alignment as style=, which the site's CSP forbids (the browser
     dropped it and reported a violation): a class keeps numbers right-aligned."""

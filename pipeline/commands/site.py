@@ -251,6 +251,7 @@ def _fragment_tool_key() -> str:
     return hashlib.sha256("\0".join([
         FRAGMENT_CACHE_VERSION, pandoc_identity(), PLAN_READER,
         file_sha256(LUA_FILTER, LUA_FILTER.with_name("changes-only.lua"),
+                    LUA_FILTER.with_name("redline-html.lua"),  # site.lua's moved labels
                     LIST_FILTER)]).encode()).hexdigest()
 
 

@@ -57,6 +57,21 @@ def measure_number(level: int, title: str) -> str | None:
     return (near[1] or None) if near is not None else None
 
 
+_NOTE_OR_LINK = re.compile(r"\[\^[^\]]*\]|!?\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])?")
+_INLINE_MARK = re.compile(r"\\(.)|[*`]|(?<!\w)_+|_+(?!\w)")
+
+
+def heading_text(line: str) -> str | None:
+    """The text of an ATX heading line as a reader sees it (`## 3.2 *Sprach*förderung {#s}`:
+    „3.2 Sprachförderung“): without its marks and attributes, a link as its text, a note's
+    mark, emphasis, code marks and escapes gone; None for any other line."""
+    heading = HEADING.match(line)
+    if heading is None:
+        return None
+    text = _NOTE_OR_LINK.sub(lambda m: m.group(1) or "", heading.group(2))
+    return " ".join(_INLINE_MARK.sub(lambda m: m.group(1) or "", text).split())
+
+
 def heading_measure_number(line: str) -> str | None:
     """`measure_number` of one line of Markdown (`#### Maßnahme 1.2.3: Titel {#m-1-2-3}`)."""
     heading = HEADING.match(line)

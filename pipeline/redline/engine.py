@@ -35,7 +35,7 @@ except ImportError:  # another platform: the Python port, with the same result
     fast_diff = None
 
 from pipeline.plan.gender_star import protect_gender_star
-from pipeline.plan.headings import MEASURE_WORD, heading_measure_number
+from pipeline.plan.headings import MEASURE_WORD, heading_measure_number, heading_text
 from pipeline.plan.nesting import Nesting
 from pipeline.wording import number_order
 
@@ -582,9 +582,45 @@ def _atoms(inlines: list, path: tuple = (), out: list[_Atom] | None = None) -> l
         elif t == "Link":
             data = (node["c"][0], node["c"][2])
             _atoms(node["c"][1], (*path, ("Link" + json.dumps(data), data)), out)
+        elif t == "Note" and _note_text(node) is not None:
+            # a note of one paragraph: one key for all, so that a changed note pairs with its
+            # former text and `diff_inlines` marks the words that changed inside it
+            out.append(_Atom(pk + _NOTE_KEY, path, node, "", "atom"))
         else:  # Code, Math, RawInline, Image, Note, Cite, LineBreak: indivisible
             out.append(_Atom(pk + "\x01" + _key(node), path, node, "", "atom"))
     return out
+
+
+_NOTE_KEY = "\x01Note"
+"""The key of a note of one paragraph (`_note_text`); no other atom's key holds it (theirs
+are JSON, after the \\x01)."""
+
+
+def _note_text(note: dict) -> list | None:
+    """The inlines of a note that is one paragraph; None for any other note (several
+    paragraphs, a list: compared whole, as a deleted and an inserted note)."""
+    blocks = note["c"]
+    if len(blocks) == 1 and blocks[0]["t"] in ("Para", "Plain"):
+        return blocks[0]["c"]
+    return None
+
+
+def _paired_notes(old: list[list[_Atom]], new: list[list[_Atom]]) -> tuple[list[list[_Atom]],
+                                                                            int, int]:
+    """Equal tokens of NEU, each note whose text changed holding the word marks of its change
+    (`_note_text`), and the words those marks add and remove."""
+    out: list[list[_Atom]] = []
+    added = removed = 0
+    for a, b in zip(old, new, strict=True):
+        if b[0].key.endswith(_NOTE_KEY) and _key(a[0].node) != _key(b[0].node):
+            inner = diff_inlines(_note_text(a[0].node) or [], _note_text(b[0].node) or [])
+            added += inner.added
+            removed += inner.removed
+            para = b[0].node["c"][0]
+            node = {"t": "Note", "c": [{"t": para["t"], "c": inner.inlines}]}
+            b = [_Atom(b[0].key, b[0].path, node, "", "atom")]
+        out.append(b)
+    return out, added, removed
 
 
 def _tokens(atoms: list[_Atom]) -> list[list[_Atom]]:
@@ -660,10 +696,17 @@ def diff_inlines(old: list, new: list) -> _InlineDiff:
     """Word diff of two inline lists; formatting, links and notes survive."""
     ta, tb = _tokens(_atoms(old)), _tokens(_atoms(new))
     segs: list[list] = []  # ["equal", toks] | ["change", dels, inss]
-    for tag, i1, i2, j1, j2 in diff_sequences([_tok_key(t) for t in ta],
-                                              [_tok_key(t) for t in tb]):
+    added = removed = equal = 0
+    keys_b = [_tok_key(t) for t in tb]
+    notes = _NOTE_KEY in "\x02".join(keys_b)  # in C: most paragraphs cite no note
+    for tag, i1, i2, j1, j2 in diff_sequences([_tok_key(t) for t in ta], keys_b):
         if tag == "equal":
-            segs.append(["equal", list(tb[j1:j2])])
+            toks = tb[j1:j2]
+            if notes and any(t[0].key.endswith(_NOTE_KEY) for t in toks):
+                toks, in_added, in_removed = _paired_notes(ta[i1:i2], toks)
+                added += in_added
+                removed += in_removed
+            segs.append(["equal", list(toks)])
         else:
             if not segs or segs[-1][0] != "change":
                 segs.append(["change", [], []])
@@ -673,7 +716,6 @@ def diff_inlines(old: list, new: list) -> _InlineDiff:
                 segs[-1][2].extend(tb[j1:j2])
     segs = _fix_edges(segs)
     items: list[tuple[str, _Atom]] = []
-    added = removed = equal = 0
     for seg in segs:
         if seg[0] == "equal":
             for t in seg[1]:
@@ -1274,6 +1316,19 @@ def _find_moves(regions: list[_Region], oc: list[_Chunk], nc: list[_Chunk]) -> i
     return moves
 
 
+def place_of(chunks: list[_Chunk], start: int) -> str:
+    """Where the passage at chunk `start` stands, as a moved passage's other place names it
+    („Verschoben nach 3.2 Sprachförderung“): the text of the nearest heading before it, of a
+    higher level than the passage's own heading where it opens with one (a moved Maßnahme
+    stands under its Ziel, not under the Maßnahme before it); '' before every heading."""
+    own = chunks[start].heading if start < len(chunks) else 0
+    for k in range(start - 1, -1, -1):
+        level = chunks[k].heading
+        if level and (not own or level < own):
+            return heading_text(chunks[k].text) or ""
+    return ""
+
+
 def measure_sections(md: str, defs: Sequence[str] = (), notes: dict[str, str] | None = None
                      ) -> dict[str, tuple[bytes, bytes]]:
     """For each Maßnahme a digest of its normalised text (its heading up to the next heading
@@ -1456,6 +1511,7 @@ def compare_split(texts: SplitTexts, *, pandoc: Pandoc,
     new_groups: list[list[str]] = []
     jobs: list[tuple[int, int]] = []
     move_jobs: dict[int, tuple[int, int]] = {}
+    places: dict[int, tuple[str, str]] = {}  # each move's (new place, old place)
     for r in regions:
         from_idx = {a: (b, no) for a, b, no in r.moved_from}
         to_idx = {a: (b, no) for a, b, no in r.moved_to}
@@ -1478,6 +1534,7 @@ def compare_split(texts: SplitTexts, *, pandoc: Pandoc,
                 src = r.sources[j]
                 ng.append(f"RLMOVE{tag}to{no}")
                 move_jobs[no] = (len(old_groups), len(new_groups))
+                places[no] = (place_of(nc, j), place_of(oc, src[0]))
                 old_groups.append([oc[k].text for k in range(*src)])
                 new_groups.append([nc[k].text for k in range(j, e)])
                 j = e
@@ -1521,12 +1578,17 @@ def compare_split(texts: SplitTexts, *, pandoc: Pandoc,
                     stats.words_added += inner.stats.words_added
                     stats.words_removed += inner.stats.words_removed
                     stats.words_moved += _word_count(new_blocks[ng_i])
+                    to_place, from_place = places[no]
                     placeholders[f"RLMOVE{tag}from{no}"] = {
                         "t": "Div", "c": [[f"verschoben-{no}-alt", [MOVED, DEL],
-                                           [["nach", f"verschoben-{no}"]]], old_blocks[og_i]]}
+                                           [["nach", f"verschoben-{no}"],
+                                            *([["stelle", to_place]] if to_place else [])]],
+                                          old_blocks[og_i]]}
                     placeholders[f"RLMOVE{tag}to{no}"] = {
                         "t": "Div", "c": [[f"verschoben-{no}", [MOVED, INS],
-                                           [["von", f"verschoben-{no}-alt"]]], body]}
+                                           [["von", f"verschoben-{no}-alt"],
+                                            *([["stelle", from_place]] if from_place else [])]],
+                                          body]}
                 batch = batch[len(moves):]
             differ.keys = _Keys()  # the keys keep their nodes alive: one batch's at a time
             outputs = [differ.blocks(old_blocks[og_i], new_blocks[ng_i]) for og_i, ng_i in batch]

@@ -98,6 +98,9 @@ _CHANGE = {k: re.compile(rb"<w:" + k + rb" [^>]*>.*?</w:" + k + rb">", re.S)
 _CHANGE_TAG = {k: re.compile(rb"<w:" + k + rb' w:id="\d+"( w:author="[^"]*")?( w:date="[^"]*")?')
                for k in (b"ins", b"del")}
 _RUN = re.compile(rb"<w:r[ >]")
+_COMMENT_RUN = re.compile(rb'<w:r><w:rPr><w:rStyle w:val="CommentReference" ?/></w:rPr>'
+                          rb'<w:commentReference w:id="\d+" ?/></w:r>')
+"""The run that holds a comment's mark (a moved passage's): no text of the paragraph."""
 
 
 _TABLE = re.compile(rb"<w:tbl>.*?</w:tbl>", re.S)
@@ -108,7 +111,12 @@ def _whole_change(body: bytes) -> bytes | None:
     """The w:ins/w:del element to mark `body` with if all of its runs are that change."""
     for kind in (b"ins", b"del"):
         tag = _CHANGE_TAG[kind].search(body)
-        if tag is not None and not _RUN.search(_CHANGE[kind].sub(b"", body)):
+        if tag is None:
+            continue
+        rest = _CHANGE[kind].sub(b"", body)
+        if b"<w:commentReference " in rest:
+            rest = _COMMENT_RUN.sub(b"", rest)
+        if not _RUN.search(rest):
             return b"<w:" + kind + b' w:id="0"' + (tag.group(1) or b"") + \
                 (tag.group(2) or b"") + b" />"
     return None

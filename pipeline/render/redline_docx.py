@@ -6,8 +6,9 @@ cache (`build/.cache/redline-docx.sqlite`), one run per core, and a small run of
 after them makes the file around them (title, styles, header, properties). A DOCX is not
 text to be joined: what pandoc numbers through the document is numbered again here.
 
-- Each part's XML comes with what it refers to: its footnotes, its lists' numbering (`w:num`
-  and the `w:abstractNum` they use) and its links' relationships.
+- Each part's XML comes with what it refers to: its footnotes, its comments (a moved
+  passage's), its lists' numbering (`w:num` and the `w:abstractNum` they use) and its links'
+  relationships.
 - pandoc gives bookmarks, footnotes and relationships their ids from one counter; the parts'
   ids are numbered again, in order, from one counter, and the lists' numbers likewise.
 - Heading ids (the bookmarks' names) get placeholders in the parts and their final names from
@@ -70,7 +71,7 @@ from pipeline.render.tools import (
 FILTER = FILTER_DIR / "redline.lua"
 FILTER_PARTS = FILTER_DIR / "redline-docx-teile.lua"
 FILTER_PLAIN = FILTER_DIR / "redline-docx-schlicht.lua"
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
 CACHE_LIMIT_BYTES = 200 * 1024 * 1024
 """The cache keeps the most recently used parts up to this size."""
 
@@ -81,6 +82,9 @@ _BETWEEN = "\n    "
 """What pandoc writes between two elements of the body."""
 _NOTE_REF = re.compile(r'<w:footnoteReference w:id="(\d+)" />')
 _NOTE = re.compile(r'<w:footnote w:id="(\d+)">.*?</w:footnote>', re.S)
+_COMMENT_REF = re.compile(r'<w:commentRangeStart w:id="(\d+)" />')
+_COMMENT = re.compile(r'<w:comment w:id="(\d+)"[ >].*?</w:comment>', re.S)
+"""A Word comment (a moved passage's: where it went or came from), in word/comments.xml."""
 _NUM_ID = re.compile(r'<w:numId w:val="(\d+)" />')
 _NUM = re.compile(r'<w:num w:numId="(\d+)">.*?</w:num>', re.S)
 _ABSTRACT_ID = re.compile(r'<w:abstractNumId w:val="(\d+)" />')
@@ -116,6 +120,7 @@ class _Part(CachedPart):
     body: str
     """Its XML in word/document.xml; ids as its run numbered them."""
     notes: list[str]
+    comments: list[str]
     nums: list[str]
     abstracts: list[str]
     rels: list[str]
@@ -216,6 +221,8 @@ def _convert(items: list[tuple[str, str]], defs: list[str], author: str, date: s
                 or [k for k, _ in parts] != [k for k, _ in runs[n]]:
             raise _Whole
         notes = {m.group(1): m.group(0) for m in _NOTE.finditer(files["word/footnotes.xml"])}
+        comments = {m.group(1): m.group(0)
+                    for m in _COMMENT.finditer(files.get("word/comments.xml", ""))}
         numbering = files["word/numbering.xml"]
         nums = {m.group(1): m.group(0) for m in _NUM.finditer(numbering)}
         abstracts = {m.group(1): m.group(0) for m in _ABSTRACT.finditer(numbering)}
@@ -243,12 +250,13 @@ def _convert(items: list[tuple[str, str]], defs: list[str], author: str, date: s
                 raise _Whole
             own_notes = [notes[i] for i in dict.fromkeys(_NOTE_REF.findall(xml))]
             inner = xml + "".join(own_notes)
+            own_comments = [comments[i] for i in dict.fromkeys(_COMMENT_REF.findall(inner))]
             own_nums = [nums[i] for i in dict.fromkeys(_NUM_ID.findall(inner))]
             used = dict.fromkeys(a for num in own_nums for a in _ABSTRACT_ID.findall(num))
             own_abstracts = [abstracts[i] for i in used]
             own_rels = [rels[i] for i in dict.fromkeys(
                 m.group(1) for m in _REL_REF.finditer(inner) if _begins_word(m))]
-            out[key] = _Part(xml, own_notes, own_nums, own_abstracts, own_rels,
+            out[key] = _Part(xml, own_notes, own_comments, own_nums, own_abstracts, own_rels,
                              lua_list(info["h"]), lua_list(info["i"]), lua_list(info["a"]))
         return out
 
@@ -387,6 +395,7 @@ def _assemble(keys: list[str], parts: dict[str, _Part], frame: _Frame) -> dict[s
     counter = _Counter(frame)
     body: list[str] = []
     notes: list[str] = []
+    comments: list[str] = []
     nums: list[str] = []
     rels: list[str] = []
     abstracts: dict[str, str] = {}
@@ -396,8 +405,11 @@ def _assemble(keys: list[str], parts: dict[str, _Part], frame: _Frame) -> dict[s
         known, part_rels = _links_known(part.rels, links)
         shared = counter.shared(part.nums)
         own_nums = [n for n in part.nums if _number(_NUM, n) not in shared]
-        texts = counter.renumber([_named(part.body, mine), *part.notes, *own_nums, *part_rels],
-                                 shared, known)
+        texts = counter.renumber([_named(part.body, mine), *part.notes, *own_nums, *part_rels,
+                                  *part.comments], shared, known)
+        if part.comments:
+            comments.extend(texts[-len(part.comments):])
+            texts = texts[:-len(part.comments)]
         body.append(texts[0])
         notes.extend(texts[1:1 + len(part.notes)])
         nums.extend(texts[1 + len(part.notes):1 + len(part.notes) + len(own_nums)])
@@ -410,7 +422,10 @@ def _assemble(keys: list[str], parts: dict[str, _Part], frame: _Frame) -> dict[s
     numbering = frame.files["word/numbering.xml"]
     have = {m.group(1) for m in _ABSTRACT.finditer(numbering)}
     document, ends = _sections(_BETWEEN.join(b for b in body if b))
+    files = {"word/comments.xml": _with_comments(frame.files["word/comments.xml"], comments)} \
+        if comments else {}
     return {
+        **files,
         "word/document.xml": frame.head + document + ends + frame.tail,
         "word/footnotes.xml": _insert_before(frame.files["word/footnotes.xml"],
                                              "</w:footnotes>", "".join(notes)),
@@ -422,6 +437,15 @@ def _assemble(keys: list[str], parts: dict[str, _Part], frame: _Frame) -> dict[s
         "word/_rels/footnotes.xml.rels": _insert_before(
             frame.files["word/_rels/footnotes.xml.rels"], "</Relationships>", "".join(rels)),
     }
+
+
+def _with_comments(xml: str, comments: list[str]) -> str:
+    """word/comments.xml with `comments` in it: pandoc writes an empty one as one element."""
+    if "</w:comments>" in xml:
+        return _insert_before(xml, "</w:comments>", "".join(comments))
+    if not xml.endswith(" />"):
+        raise _Whole
+    return xml[:-len(" />")] + ">" + "".join(comments) + "</w:comments>"
 
 
 def _number(pattern: re.Pattern, element: str) -> str:

@@ -906,11 +906,9 @@ def _marks(html: str) -> tuple[str, list[str]] | None:
                 if not _PLAIN_ID.fullmatch(ident) or not _PLAIN_ID.fullmatch(target):
                     return None
                 if moved:
-                    label = ('<p class="rl-label">'
-                             + ("Verschoben nach " if kind == "del" else "Verschoben von ")
-                             + f'<a href="#{target}">'
-                             + ("der neuen Stelle" if kind == "del" else "der bisherigen Stelle")
-                             + "</a></p>")
+                    text, where = moved_label(kind, unescape(attrs.get("data-stelle", "")))
+                    label = (f'<p class="rl-label">{text}<a href="#{target}">'
+                             f'{_escape(where)}</a></p>')
                 else:
                     label = f'<span class="visually-hidden">{_BLOCK_LABEL[kind]}</span>'
                 cls = f"rl-block rl-{kind}" + (" rl-moved" if moved else "")
@@ -926,6 +924,20 @@ def _marks(html: str) -> tuple[str, list[str]] | None:
         return None
     out.append(html[last:])
     return "".join(out), ids
+
+
+def moved_label(kind: str, place: str) -> tuple[str, str]:
+    """What a moved passage says of its other place, in two pieces (the second a link on the
+    page): redline-html.lua's `moved_label`, which the PDF and the Word file use."""
+    if kind == "del":
+        return ("Verschoben nach ", place) if place else ("Verschoben an ", "die neue Stelle")
+    return "Verschoben von ", place or "der bisherigen Stelle"
+
+
+def _escape(text: str) -> str:
+    """Text in HTML, escaped as pandoc escapes an attribute's value (redline-html.lua)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") \
+        .replace('"', "&quot;")
 
 
 def lua_list(value) -> list:

@@ -22,13 +22,32 @@ function M.span(kind, content)
   return out
 end
 
+-- What a moved passage says of its other place, in two pieces (the second a link on the
+-- page): „Verschoben nach “ / „3.2 Sprachförderung“ at the old place, „Verschoben von “ / the
+-- heading it stood under at the new one. The engine names the heading (attribute `stelle`:
+-- redline/engine.py place_of); the page (redline_html.py _marks), the PDF and the Word file
+-- say the same.
+function M.moved_label(kind, attributes)
+  local place = attributes['stelle']
+  if place == '' then place = nil end
+  if kind == 'del' then
+    return place and 'Verschoben nach ' or 'Verschoben an ', place or 'die neue Stelle'
+  end
+  return 'Verschoben von ', place or 'der bisherigen Stelle'
+end
+
+-- text in HTML, escaped as pandoc escapes an attribute's value
+function M.escape(text)
+  return (text:gsub('[&<>"]', { ['&'] = '&amp;', ['<'] = '&lt;', ['>'] = '&gt;',
+                                ['"'] = '&quot;' }))
+end
+
 function M.div(kind, moved, id, attributes, content)
   local label
   if moved then
     local target = attributes['nach'] or attributes['von'] or ''
-    local text = kind == 'del' and 'Verschoben nach ' or 'Verschoben von '
-    local where = kind == 'del' and 'der neuen Stelle' or 'der bisherigen Stelle'
-    label = '<p class="rl-label">' .. text .. '<a href="#' .. target .. '">' .. where
+    local text, where = M.moved_label(kind, attributes)
+    label = '<p class="rl-label">' .. text .. '<a href="#' .. target .. '">' .. M.escape(where)
             .. '</a></p>'
   else
     label = '<span class="visually-hidden">' .. (kind == 'ins' and 'Eingefügter Abschnitt:'

@@ -149,6 +149,34 @@ Span = function(el)
   end
 end
 
+-- A typst string literal of `text`
+local function typst_string(text)
+  return '"' .. text:gsub('[\\"]', '\\%0') .. '"'
+end
+
+-- The Word comment on a moved passage: where it went or came from (html.moved_label), on its
+-- first paragraph or heading. A comment is no change: accepting or rejecting all changes
+-- leaves the text as it would be without it. Its ids count from 900000, clear of pandoc's
+-- own counter; put together from parts, Python numbers them again (redline_docx).
+local comment_no = 900000
+local function with_comment(blocks, kind, attributes)
+  local before, place = html.moved_label(kind, attributes)
+  comment_no = comment_no + 1
+  local id = tostring(comment_no)
+  local done = false
+  local function anchor(b)
+    if done then return nil end
+    done = true
+    local out = pandoc.Inlines { pandoc.Span(pandoc.Inlines(before .. place),
+      pandoc.Attr(id, { 'comment-start' }, { { 'author', author }, { 'date', date } })) }
+    out:extend(b.content)
+    out:insert(pandoc.Span({}, pandoc.Attr(id, { 'comment-end' })))
+    b.content = out
+    return b, false
+  end
+  return blocks:walk({ traverse = 'topdown', Para = anchor, Plain = anchor, Header = anchor })
+end
+
 local Div
 -- The marks in `blocks` (an inserted table in a moved Maßnahme) made: the marks pass, top
 -- down, visits only what is inside the blocks a function returns, not the blocks themselves.
@@ -165,7 +193,11 @@ Div = function(el)
   if FORMAT:match('typst') then
     -- a chapter heading breaks the page, which typst forbids inside a block: such headings
     -- stay outside, marked inline
-    local fname = moved and ('moved' .. kind) or (kind .. 'block')
+    local fname = kind .. 'block'
+    if moved then
+      local before, place = html.moved_label(kind, el.attributes)
+      fname = 'moved' .. kind .. '(' .. typst_string(before .. place) .. ')'
+    end
     local out, run = {}, pandoc.Blocks {}
     local function flush()
       if #run > 0 then
@@ -187,8 +219,9 @@ Div = function(el)
     return out
   elseif FORMAT:match('docx') then
     local content = el.content
-    if moved then content = resolve(content, kind == 'ins') end
-    return docx_track_blocks(content, kind)
+    if not moved then return docx_track_blocks(content, kind) end
+    return with_comment(docx_track_blocks(resolve(content, kind == 'ins'), kind), kind,
+                        el.attributes)
   elseif FORMAT:match('html') then
     return html.div(kind, moved, id, el.attributes, el.content)
   end

@@ -12,12 +12,17 @@
 -- site's Content-Security-Policy forbids.
 local KEEP_ATTRS = {}
 
+-- A moved passage keeps the place the engine names (`stelle`): the redline pass below turns
+-- it into its label, never into an attribute of the page.
+local MOVED_ATTRS = { stelle = true }
+
 local function clean_attr(el)
   if el.attr == nil then return nil end
   local kept = {}
   local changed = false
+  local keep = el.t == 'Div' and el.classes:includes('moved') and MOVED_ATTRS or KEEP_ATTRS
   for k, v in pairs(el.attr.attributes) do
-    if KEEP_ATTRS[k] then
+    if keep[k] then
       kept[k] = v
     else
       changed = true
@@ -103,7 +108,9 @@ local sanitize = {
 }
 
 local LABEL = { ins = 'Einfügung: ', del = 'Streichung: ' }
-local MOVED = { ins = 'Verschoben, neue Stelle: ', del = 'Verschoben, alte Stelle: ' }
+-- what a moved passage says of its other place, as on the redline's page and in its PDF
+local html = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE),
+                                       'redline-html.lua' }))
 
 local function kind_of(classes)
   if classes:includes('ins') or classes:includes('insertion') then return 'ins' end
@@ -125,10 +132,14 @@ local redline = {
     local kind = kind_of(el.classes)
     if not kind then return nil end
     local moved = el.classes:includes('moved')
-    local label = moved and MOVED[kind] or LABEL[kind]
+    local label = '<span class="vh">' .. LABEL[kind] .. '</span>'
+    if moved then  -- seen and heard: „Verschoben nach 3.2 Sprachförderung“
+      local before, place = html.moved_label(kind, el.attributes)
+      label = '<p class="verschoben">' .. html.escape(before .. place) .. '</p>'
+    end
     local cls = moved and 'block moved' or 'block'
     local out = pandoc.Blocks{pandoc.RawBlock('html', '<' .. kind .. ' class="' .. cls ..
-                                '"><span class="vh">' .. label .. '</span>')}
+                                '">' .. label)}
     out:extend(el.content)
     out:insert(pandoc.RawBlock('html', '</' .. kind .. '>'))
     return out
