@@ -641,6 +641,19 @@ def test_the_built_plan_names_the_antraege_that_changed_a_chapter(repo, tmp_path
     html = Page(outputs["html"].read_text(encoding="utf-8").replace("><", "> <")).plain
     assert row in html and html.count("geändert durch") == 1, html[-600:]
     assert "Haltung der Stadt Ratsversammlung" not in html
+    # walk-docs 1: six columns of fixed widths on a portrait page wrapped this Ergebnis to six
+    # lines and split „Grundla-genpapier“, „da-gegen“; Anhang 2 is landscape, its columns fit
+    import pikepdf
+
+    with pikepdf.open(outputs["pdf"]) as pdf:
+        boxes = [[float(x) for x in page.mediabox] for page in pdf.pages]
+    first = next(n for n, box in enumerate(boxes, 1) if box[2] > box[3])
+    assert first == len(boxes) and "Anhang 2: Beratungsverlauf" in pdf_text(outputs["pdf"], first)
+    assert _split_words(outputs["pdf"], first) == []
+    layout = subprocess.run(["pdftotext", "-layout", "-f", str(first), str(outputs["pdf"]), "-"],
+                            capture_output=True, text=True).stdout.splitlines()
+    at = next(i for i, line in enumerate(layout) if "beschlossen, geändert durch" in line)
+    assert "Punkt 1" in " ".join(layout[at:at + 3]), layout[at:at + 6]
 
 
 # --- council documents -------------------------------------------------------------------------
@@ -800,9 +813,10 @@ def test_the_beschlussuebersicht_of_the_deciding_meeting_includes_the_beschluss(
     assert set(_split_words(out)) <= {"angenommenen", "Änderungsanträgen"}, _split_words(out)
 
 
-def _split_words(pdf: Path) -> list[str]:
-    """The words a PDF hyphenates at a line end."""
-    raw = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+def _split_words(pdf: Path, first: int = 1) -> list[str]:
+    """The words a PDF hyphenates at a line end (from page `first` on)."""
+    raw = subprocess.run(["pdftotext", "-f", str(first), str(pdf), "-"], capture_output=True,
+                         text=True).stdout
     return [w.replace("\xad\n", "") for w in re.findall(r"\w*\xad\n\w*", raw)]
 
 

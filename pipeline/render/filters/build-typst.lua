@@ -1,5 +1,6 @@
 -- lip build: what pandoc's typst writer cannot do on its own.
 --  * Div.massnahme  -> #massnahme[ ... ]   (box around every Maßnahme, styled in the template)
+--  * Div.querformat -> landscape pages (Anhang 2)
 --  * Image          -> #bild("pfad", alt: "…")  (pandoc drops alt text; PDF/UA needs it)
 --  * "1. Fassung" in a table cell -> text, not a list (build-typst-text.lua)
 -- Other formats pass through unchanged (HTML keeps the div class, DOCX ignores it).
@@ -39,6 +40,14 @@ local function fields_table(dl)
 end
 
 function Div(el)
+  if FORMAT:match('typst') and el.classes:includes('querformat') then
+    -- a wide annex (Anhang 2) on pages of its own, turned to landscape: set rules, not a
+    -- page(…)[…], in which the weak page break of its heading made an empty page before it
+    local out = { pandoc.RawBlock('typst', '#set page(flipped: true)') }
+    for _, b in ipairs(el.content) do table.insert(out, b) end
+    table.insert(out, pandoc.RawBlock('typst', '#set page(flipped: false)'))
+    return out
+  end
   if not FORMAT:match('typst') or not el.classes:includes('massnahme') then return nil end
   local out = { pandoc.RawBlock('typst', '#massnahme[') }
   for _, b in ipairs(el.content) do
@@ -64,6 +73,20 @@ function Image(img)
   return pandoc.RawInline('typst', '#bild(' .. table.concat(args, ', ') .. ');')
 end
 
+-- A table for a landscape page (Anhang 2) brings its column widths for it: the Markdown's
+-- are those of a portrait page, where Word and the HTML set it.
+function Table(tbl)
+  local widths = tbl.attributes['querformat-breiten']
+  if not widths then return nil end
+  tbl.attributes['querformat-breiten'] = nil
+  if not FORMAT:match('typst') then return tbl end
+  local list, sum = {}, 0
+  for w in widths:gmatch('%d+') do table.insert(list, tonumber(w)); sum = sum + tonumber(w) end
+  if #list ~= #tbl.colspecs then return tbl end
+  for i, spec in ipairs(tbl.colspecs) do tbl.colspecs[i] = { spec[1], list[i] / sum } end
+  return tbl
+end
+
 -- Empty anchor spans ([]{#z-1-2-1} before every Ziel): pandoc writes a bare label that typst
 -- attaches to nothing; an empty box gives links a target.
 function Span(el)
@@ -75,5 +98,5 @@ end
 -- Runs first: then the other functions see the escaped text.
 return {
   text_filter,
-  { Div = Div, Image = Image, Span = Span },
+  { Div = Div, Image = Image, Span = Span, Table = Table },
 }
