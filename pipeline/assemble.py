@@ -326,7 +326,7 @@ def consultation_entries(plan: Plan, commit_dates: Mapping[str, Any] | None = No
                                                    chapter.filename, rec.datum),
                                     dates.get(rec.commit), submitted=records.submitted_on(rec.stand))
             if isinstance(rec, Entscheidung):
-                result = rec.ergebnis + (f" ({rec.abstimmung})" if rec.abstimmung else "")
+                result = rec.ergebnis + (f" ({rec.tally})" if rec.tally else "")
                 art = KIND_LABEL["entscheidungen"]
             else:
                 result = RESULT_OF_KIND[rec.list_name]

@@ -616,6 +616,28 @@ def test_the_drucksache_annex_lists_the_councils_votes_and_beschluss(repo) -> No
                and "beschlossen" in r and "Beschlossene Fassung" in r for r in rows), rows
 
 
+def test_the_lenkungsgruppes_vote_reads_as_the_councils_in_terminal_site_and_document(repo) -> None:
+    """walk-docs 2: the Lenkungsgruppe's vote, recorded as „18 dafür, 2 dagegen“, stood in
+    Anhang 2 beside the council's „8 dafür – 3 dagegen“; one function writes both."""
+    from pipeline.assemble import consultation_markdown
+    from pipeline.commands import site, site_data
+    from pipeline.history import PlanHistory
+
+    plan_dir = _named(repo)
+    _add(repo, "1-gruene.md", ANTRAG_GRUENE)
+    _vote(plan_dir, "1", punkte=[1, 2], dafuer=8, dagegen=3)
+    plan = load_plan(plan_dir)
+    assert "abstimmung: 18 dafür, 2 dagegen" in (plan_dir / "01-haltung.md").read_text("utf-8")
+    annex = consultation_markdown(plan)
+    assert "| angenommen (18 dafür – 2 dagegen) |" in annex
+    assert "| angenommen (8 dafür – 3 dagegen) |" in annex
+    page = site.timeline(plan.chapter("haltung"), plan, site_data.VersionNames(plan, PlanHistory(None)))
+    assert "18 dafür – 2 dagegen" in page
+    verlauf = _lip(plan_dir, "verlauf", "haltung")
+    assert "Abstimmung: 18 dafür – 2 dagegen" in verlauf.stdout, verlauf
+    assert "18 dafür, 2" not in annex + page + verlauf.stdout
+
+
 def test_the_built_plan_names_the_antraege_that_changed_a_chapter(repo, tmp_path) -> None:
     """The Beratungsverlauf of the PDF and the HTML names, for the chapter the adopted Punkte
     changed, the Anträge and Punkte as `lip status` and the site do; nothing for a chapter the
