@@ -67,6 +67,26 @@ def test_bookmarks_cover_drucksache_chapters_sections_measures_and_annexes(built
     assert any(t.startswith("Anlage 1:") for t in titles)
 
 
+def test_chapters_and_annexes_are_bookmarked_beneath_anlage_1(built) -> None:
+    """walk-docs 4: the chapters stood beside „Anlage 1“ in the bookmarks, not beneath it
+    (level-1 headings, and the contents' own level-1 title ended „Anlage 1“). Now the plan's
+    headings are one level deeper in the PDF only: H2 tags under Anlage 1's H1."""
+    plan = load_plan(built["plan_dir"])
+    with pikepdf.open(built["pdf"]) as pdf, pdf.open_outline() as outline:
+        top = list(outline.root)
+        anlage = top[1]
+        assert [t.title for t in top] == [top[0].title, anlage.title], [t.title for t in top]
+        assert anlage.title.startswith("Anlage 1:")
+        assert [c.title for c in anlage.children] == [
+            *(f"{ch.number} {ch.title}" for ch in plan.chapters),
+            "Anhang 1: Maßnahmenkatalog", "Anhang 2: Beratungsverlauf"]
+        assert "1.1 Elementarbereich" in [s.title for s in anlage.children[1].children]
+    # the contents still list chapters and their sections only, chapters flush left
+    contents = pdf_text(built["pdf"], 3, 3)
+    assert "Inhaltsverzeichnis" in contents and "1.1 Elementarbereich" in contents
+    assert "Maßnahme 1.1.1" not in contents
+
+
 def test_the_drucksache_title_is_its_top_heading(built) -> None:
     """walk-pdf-2 3: the Drucksache's title was tagged as a mere span, so a screen reader's
     list of headings and the bookmarks began with „Antrag“ and never said what the Drucksache

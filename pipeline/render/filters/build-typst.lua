@@ -3,6 +3,7 @@
 --  * Div.querformat -> landscape pages (Anhang 2)
 --  * Image          -> #bild("pfad", alt: "…")  (pandoc drops alt text; PDF/UA needs it)
 --  * "1. Fassung" in a table cell -> text, not a list (build-typst-text.lua)
+--  * Header       -> one level deeper (beneath „Anlage 1“ in the bookmarks)
 -- Other formats pass through unchanged (HTML keeps the div class, DOCX ignores it).
 
 local text_filter = dofile(PANDOC_SCRIPT_FILE:gsub('[^/]*$', '') .. 'build-typst-text.lua').filter()
@@ -87,6 +88,14 @@ function Table(tbl)
   return tbl
 end
 
+-- Every heading of the plan one level below „Anlage 1“ (a level-1 heading of the template):
+-- the PDF's bookmarks show the chapters and annexes beneath it, and the tags nest H2 in H1.
+function Header(h)
+  if not FORMAT:match('typst') then return nil end
+  h.level = h.level + 1
+  return h
+end
+
 -- Empty anchor spans ([]{#z-1-2-1} before every Ziel): pandoc writes a bare label that typst
 -- attaches to nothing; an empty box gives links a target.
 function Span(el)
@@ -98,5 +107,5 @@ end
 -- Runs first: then the other functions see the escaped text.
 return {
   text_filter,
-  { Div = Div, Image = Image, Span = Span, Table = Table },
+  { Div = Div, Image = Image, Span = Span, Table = Table, Header = Header },
 }
