@@ -140,6 +140,39 @@ def test_final_plan_has_no_draft_mark_and_a_draft_has_it_on_every_page(built, tm
         assert pdf_text(draft.outputs["pdf"], page, page, raw=True).startswith("E\nN\nT\nW\nU\nR\nF"), page
 
 
+def test_a_figures_alternative_text_does_not_repeat_its_caption(tmp_path: Path) -> None:
+    """walk-docs 3: the image's alternative text was its caption, read twice by a screen
+    reader (and the HTML hid the caption instead). The image's own description where the
+    Markdown gives one; otherwise alt="" beside the <figcaption> in HTML, and in the PDF
+    (PDF/UA-1 needs an /Alt) a short word that the caption describes it."""
+    plan_dir = generate_plan(tmp_path, fields=1, sections=1, measures=1, paragraphs=0)
+    (plan_dir / "bilder").mkdir()
+    (plan_dir / "bilder" / "a.svg").write_text(_SVG.format("teal"), encoding="utf-8")
+    chapter = plan_dir / "11-bildung.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8")
+                       + "\n![Die Gremien und ihre Wege, lang beschrieben](bilder/a.svg)\n\n"
+                       "![Zweites Schaubild](bilder/a.svg){alt=\"Kurzbeschreibung\"}\n",
+                       encoding="utf-8")
+    out = build(plan_dir, output=tmp_path / "out", formats=["pdf", "html"]).outputs
+    html = out["html"].read_text(encoding="utf-8")
+    figures = re.findall(r"<figure>\s*(<img\s[^>]*>)\s*(<figcaption[^>]*>)([^<]*)</figcaption>", html)
+    assert [(re.search(r'\salt="([^"]*)"', img).group(1), cap, text.split()[0])
+            for img, cap, text in figures] == [
+        ("", "<figcaption>", "Die"), ("Kurzbeschreibung", "<figcaption>", "Zweites")], figures
+    with pikepdf.open(out["pdf"]) as pdf:
+        alts, stack = [], [pdf.Root.StructTreeRoot]
+        while stack:
+            node = stack.pop(0)
+            kids = node.get("/K")
+            kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
+            stack[0:0] = [k for k in kids if isinstance(k, pikepdf.Dictionary)]
+            if str(node.get("/S", "")) == "/Figure":
+                alts.append(str(node.get("/Alt", "")))
+    assert alts == ["Abbildung, beschrieben in der Bildunterschrift", "Kurzbeschreibung"], alts
+    text = squash(pdf_text(out["pdf"]))
+    assert squash("Die Gremien und ihre Wege, lang beschrieben") in text  # the caption, once
+
+
 def test_drucksache_pages_come_first(built) -> None:
     first = pdf_text(built["pdf"], 1, 1)
     for expected in ("Landeshauptstadt Hannover", "In den Internationalen Ausschuss", "Nr.",

@@ -1,12 +1,14 @@
 -- lip build: what pandoc's typst writer cannot do on its own.
 --  * Div.massnahme  -> #massnahme[ ... ]   (box around every Maßnahme, styled in the template)
 --  * Div.querformat -> landscape pages (Anhang 2)
---  * Image          -> #bild("pfad", alt: "…")  (pandoc drops alt text; PDF/UA needs it)
+--  * Image          -> #bild("pfad", alt: "…")  (pandoc drops alt text; PDF/UA needs it;
+--                      a figure's not a copy of its caption: figure-alt.lua)
 --  * "1. Fassung" in a table cell -> text, not a list (build-typst-text.lua)
 --  * Header       -> one level deeper (beneath „Anlage 1“ in the bookmarks)
 -- Other formats pass through unchanged (HTML keeps the div class, DOCX ignores it).
 
 local text_filter = dofile(PANDOC_SCRIPT_FILE:gsub('[^/]*$', '') .. 'build-typst-text.lua').filter()
+local figure_alt = dofile(PANDOC_SCRIPT_FILE:gsub('[^/]*$', '') .. 'figure-alt.lua')
 
 local function tstr(s)
   return '"' .. s:gsub('\\', '\\\\'):gsub('"', '\\"'):gsub('\n', ' ') .. '"'
@@ -58,6 +60,8 @@ function Div(el)
   return out
 end
 
+-- A figure's image has its alternative text from figure-alt.lua (never a copy of the caption);
+-- an image in the text its description.
 function Image(img)
   if not FORMAT:match('typst') then return nil end
   local alt = pandoc.utils.stringify(img.caption)
@@ -107,5 +111,6 @@ end
 -- Runs first: then the other functions see the escaped text.
 return {
   text_filter,
+  FORMAT:match('typst') and figure_alt.filter('typst') or {},
   { Div = Div, Image = Image, Span = Span, Table = Table, Header = Header },
 }
