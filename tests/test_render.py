@@ -87,6 +87,13 @@ def test_chapters_and_annexes_are_bookmarked_beneath_anlage_1(built) -> None:
     assert "Maßnahme 1.1.1" not in contents
 
 
+def test_the_anlage_title_is_neither_stretched_nor_split(built) -> None:
+    """walk-docs 5: the centred title of Anlage 1 was justified and hyphenated:
+    „Anlage  1:  Lokaler  Integrationsplan  (Test-“ / „plan)“."""
+    page = pdf_text(built["pdf"], 2, 2)
+    assert "Anlage 1: Lokaler Integrationsplan" in page and "\xad" not in page, page
+
+
 def test_the_drucksache_title_is_its_top_heading(built) -> None:
     """walk-pdf-2 3: the Drucksache's title was tagged as a mere span, so a screen reader's
     list of headings and the bookmarks began with „Antrag“ and never said what the Drucksache
@@ -241,6 +248,17 @@ def test_shipped_plan_builds_with_every_measure_and_no_warnings(tmp_path: Path, 
     text = squash(pdf_text(result.outputs["pdf"]))
     for _, measure in plan.measures:
         assert text.count(squash(f"Maßnahme {measure.id}: {measure.title}")) >= 1, measure.id
+    # walk-docs 5: the Kostentabelle ran onto page 2 with its Summe alone under the repeated
+    # head, its cells split „Wirksamkeits-analysen“; page 2 was headed by the plan, not the
+    # Drucksache. The last Posten goes with the Summe, no cell is split.
+    page2 = pdf_text(result.outputs["pdf"], 2, 2, raw=True).removeprefix("E\nN\nT\nW\nU\nR\nF\n")
+    assert page2.startswith("Beschlussdrucksache Nr. 2718/2020 3. Fassung – ENTWURF"), page2[:80]
+    kosten = pdf_text(result.outputs["pdf"], 1, 2)
+    kosten = kosten[kosten.index("Kostentabelle"):kosten.index("Begründung des Antrages")]
+    assert "\xad" not in kosten, kosten
+    summe = [page for page in (1, 2) if "Summe" in pdf_text(result.outputs["pdf"], page, page)]
+    rows = re.findall(r"^\d{1,3}(?:\.\d{3})+$", pdf_text(result.outputs["pdf"], summe[0], summe[0]), re.M)
+    assert len(rows) >= 2, rows  # a Posten's amount beside the Summe
     with pikepdf.open(result.outputs["pdf"]) as pdf, pdf.open_outline() as outline:
         def count(items):
             return sum(1 + count(i.children) for i in items)
