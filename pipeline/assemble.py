@@ -164,13 +164,73 @@ def euro(amount: Any) -> str:
     return f"{text},{cents:02d}" if cents else text
 
 
-def _pipe_table(columns: tuple[tuple[str, int], ...], rows: list[list[str]], caption: str) -> str:
-    """A pipe table whose dash counts give pandoc the relative column widths."""
-    header = "| " + " | ".join(name for name, _ in columns) + " |"
-    rule = "|" + "|".join("-" * width for _, width in columns) + "|"
-    body = ["| " + " | ".join(cells) + " |" for cells in rows]
+TABLE_LINE_CHARS = 130
+"""About how wide an A4 page is for a table of 9pt type, in the units of `column_widths`."""
+
+
+def column_widths(header: list[str], rows: list[list[str]], line: int = TABLE_LINE_CHARS,
+                  inset: int = 5) -> list[int]:
+    """Each column's share of the `line`, in units of plain text (a character counted 1.2
+    wide, letters like m and n being wider than digits, and `inset` for the cell's padding):
+    at least its longest word, so that no word has to be split; the rest of the line goes where
+    it saves the most lines of the whole table, never beyond a column's longest cell. Equal
+    shares for the long columns wrapped a Beschluss's Ergebnis to six lines beside a Kapitel
+    of two; a long Gegenstand must not squeeze the Stimmen into „da-gegen“ either."""
+    columns = [[head] + [row[i] for row in rows] for i, head in enumerate(header)]
+    need = [inset + _width(max(len(w) for c in cells for w in (c.split() or [""]))) for cells in columns]
+    want = [max(n, inset + _width(max(len(c) for c in cells))) for n, cells in zip(need, columns, strict=True)]
+    widths = list(need)
+    words = [[[len(w) for w in c.split()] for c in cells] for cells in columns]
+
+    def heights(i: int, width: int) -> list[int]:
+        chars = (width - inset) / 1.2
+        return [_lines(cell, chars) for cell in words[i]]
+
+    column_heights = [heights(i, w) for i, w in enumerate(widths)]
+
+    def total(tall: list[list[int]]) -> int:
+        return sum(max(row) ** 2 for row in zip(*tall, strict=True))
+
+    while (left := line - sum(widths)) > 0:
+        now, best = total(column_heights), None
+        for i in range(len(widths)):
+            for extra in range(1, min(left, want[i] - widths[i]) + 1):
+                tried = heights(i, widths[i] + extra)
+                saved = now - total([*column_heights[:i], tried, *column_heights[i + 1:]])
+                if saved > 0:
+                    if best is None or saved / extra > best[0]:
+                        best = (saved / extra, i, extra, tried)
+                    break  # the least that saves a line; more is tried in the next round
+        if best is None:
+            break
+        _, i, extra, tried = best
+        widths[i] += extra
+        column_heights[i] = tried
+    return widths
+
+
+def _width(chars: int) -> int:
+    return round(1.2 * chars)
+
+
+def _lines(words: list[int], chars: float) -> int:
+    """How many lines a cell of words of these lengths takes at `chars` characters a line."""
+    lines, used = 1, -1
+    for n in words:
+        if used >= 0 and used + 1 + n > chars:
+            lines, used = lines + 1, n
+        else:
+            used += 1 + n
+    return lines
+
+
+def _pipe_table(header: list[str], rows: list[list[str]], caption: str, widths: list[int]) -> str:
+    """A pipe table of plain-text cells whose dash counts give pandoc the relative column
+    `widths` (`column_widths`); the cells are escaped here."""
+    rule = "|" + "|".join("-" * w for w in widths) + "|"
+    body = ["| " + " | ".join(escape_inline(c) for c in cells) + " |" for cells in rows]
     # One very long line makes pandoc honour the relative widths (pipe-table rule).
-    return "\n".join([header, rule, *body, "", f": {caption}"])
+    return "\n".join(["| " + " | ".join(header) + " |", rule, *body, "", f": {caption}"])
 
 
 CATALOG_COLUMNS = (("Nr.", 9), ("Maßnahme, Zielgruppe und Kennzahl", 50), ("Federführung und Zeitraum", 26))
@@ -266,7 +326,7 @@ def consultation_entries(plan: Plan, commit_dates: Mapping[str, Any] | None = No
                                                    chapter.filename, rec.datum),
                                     dates.get(rec.commit), submitted=records.submitted_on(rec.stand))
             if isinstance(rec, Entscheidung):
-                result = rec.ergebnis + (f" ({rec.abstimmung})" if rec.abstimmung else "")
+                result = rec.ergebnis + (f" ({rec.tally})" if rec.tally else "")
                 art = KIND_LABEL["entscheidungen"]
             else:
                 result = RESULT_OF_KIND[rec.list_name]
@@ -292,9 +352,16 @@ def consultation_entries(plan: Plan, commit_dates: Mapping[str, Any] | None = No
     return entries
 
 
-CONSULTATION_COLUMNS = (("Datum", 12), ("Kapitel", 19), ("Gremium", 26), ("Art", 14),
-                        ("Ergebnis", 15), ("Fassung", 14))
-"""Relative widths: "Gleichstellungsbeauftragte" and "Stellungnahme" fit their columns."""
+CONSULTATION_COLUMNS = ["Datum", "Kapitel", "Gremium", "Art", "Ergebnis", "Fassung"]
+CONSULTATION_TABLE = "tbl-beratungsverlauf"
+"""The table's label: templates/lip.typ sets it without hyphenation, so that no word of it is
+split; its columns are as wide as their longest word (`column_widths`)."""
+CONSULTATION_LINE = 198
+"""The width of the PDF's landscape page for Anhang 2 (`::: querformat`, build-typst.lua) in
+the units of `column_widths`: on a portrait page, six columns left the Ergebnis of a
+Beschluss, beside „Gleichstellungsbeauftragte“ and „Verwaltungsentwurf“, 18 characters: six
+lines. The Markdown's own widths are those of a portrait page (Word, HTML); the PDF's come
+with the table (`querformat-breiten`)."""
 
 
 def consultation_markdown(plan: Plan, commit_dates: Mapping[str, Any] | None = None,
@@ -302,6 +369,8 @@ def consultation_markdown(plan: Plan, commit_dates: Mapping[str, Any] | None = N
     """Annex: the Beratungsverlauf, one line per Vorlage, Entscheidung and Stellungnahme."""
     entries = consultation_entries(plan, commit_dates, states)
     lines = ["# Anhang 2: Beratungsverlauf {#anhang-beratungsverlauf}", ""]
+    if entries:  # the PDF sets the table's six columns on a landscape page
+        lines[:0] = ["::: querformat", ""]
     if not entries:
         lines.append("Für diese Fassung sind noch keine Vorlagen, Entscheidungen oder "
                      "Stellungnahmen erfasst.")
@@ -320,12 +389,14 @@ def consultation_markdown(plan: Plan, commit_dates: Mapping[str, Any] | None = N
                      if any(e["art"] == "Berichtigung" for e in entries) else "") + ".", ""]
         # a correction's line is too long for a cell: the row refers to it, listed below
         corrections = [e for e in entries if e["art"] == "Berichtigung"]
-        rows = [[escape_inline(german_date(e["datum"])), escape_inline(e["kapitel"]),
-                 escape_inline(e["gremium"]), e["art"],
+        rows = [[german_date(e["datum"]), e["kapitel"], e["gremium"], e["art"],
                  f"berichtigt (B{corrections.index(e) + 1})" if e["art"] == "Berichtigung"
-                 else escape_inline(e["ergebnis"]), escape_inline(e["fassung"])]
+                 else e["ergebnis"], e["fassung"]]
                 for e in entries]
-        lines.append(_pipe_table(CONSULTATION_COLUMNS, rows, "Beratungsverlauf aller Kapitel"))
+        landscape = " ".join(map(str, column_widths(CONSULTATION_COLUMNS, rows, CONSULTATION_LINE)))
+        lines.append(_pipe_table(CONSULTATION_COLUMNS, rows, "Beratungsverlauf aller Kapitel "
+                                 f'{{#{CONSULTATION_TABLE} querformat-breiten="{landscape}"}}',
+                                 column_widths(CONSULTATION_COLUMNS, rows)))
         if corrections:
             lines += ["", "Berichtigungen:", ""]
             lines += [f"- B{n}, {escape_inline(german_date(e['datum']))}, "
@@ -333,6 +404,7 @@ def consultation_markdown(plan: Plan, commit_dates: Mapping[str, Any] | None = N
                          else "Kapitel ")
                       + f"{escape_inline(e['kapitel'])}: {escape_inline(e['ergebnis'])}"
                       for n, e in enumerate(corrections, 1)]
+        lines += ["", ":::"]
     return protect_gender_star("\n".join(lines)) + "\n"
 
 

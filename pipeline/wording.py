@@ -36,6 +36,36 @@ def tally(einstimmig: bool, dafuer: int | None, dagegen: int | None,
     return " – ".join(parts)
 
 
+_VOTE_SEPARATOR = re.compile(r"\s*[,;]\s*|\s+[–—-]\s+|\s+und\s+")
+_VOTE_COUNT = re.compile(r"(\d+)\s+(dafür|ja|ja-stimmen?|dagegen|nein|nein-stimmen?|gegenstimmen?"
+                         r"|enthaltung|enthaltungen)", re.I)
+
+
+def vote_text(recorded: str) -> str:
+    """A vote recorded as free text (the Lenkungsgruppe's `abstimmung`) as `tally` writes the
+    council's: „20 dafür, 1 dagegen“ → „20 dafür – 1 dagegen“, „19 dafür, 2 Enthaltungen“ →
+    „19 dafür – 0 dagegen – 2 Enthaltungen“, „Einstimmig“ → „einstimmig“. Text that is no
+    plain count of votes („mehrheitlich“, „einstimmig bei 2 Enthaltungen“) stays as recorded:
+    one writing of a vote in the terminal, on the site and in the documents."""
+    text = " ".join(str(recorded).split())
+    if text.casefold() == "einstimmig":
+        return tally(True, None, None, None)
+    counts: dict[str, int] = {}
+    for part in _VOTE_SEPARATOR.split(text):
+        m = _VOTE_COUNT.fullmatch(part)
+        if m is None:
+            return text
+        word = m.group(2).casefold()
+        key = ("dafuer" if word in ("dafür", "ja") or word.startswith("ja-") else
+               "enthaltungen" if word.startswith("enthaltung") else "dagegen")
+        if key in counts:
+            return text
+        counts[key] = int(m.group(1))
+    if "dafuer" not in counts:
+        return text
+    return tally(False, counts["dafuer"], counts.get("dagegen"), counts.get("enthaltungen"))
+
+
 def ascii_folded(text: str) -> str:
     """`text` in lower case as German writes it without umlauts, other accents dropped:
     „Beiräte“ → „beiraete“, „Straße“ → „strasse“, „René“ → „rene“. Typed names compare

@@ -41,7 +41,7 @@ def test_consultation_history_names_bodies_dates_and_versions() -> None:
     text = asm.consultation_markdown(plan)
     assert "18.05.2020" in text and "Lenkungsgruppe" in text
     assert "Runder Tisch für Gleichberechtigung und gegen Rassismus (RTGS)" in text
-    assert "angenommen (18 dafür, 2 dagegen)" in text
+    assert "angenommen (18 dafür – 2 dagegen)" in text  # as the council's votes (wording.vote_text)
     assert "1a2b3c4" not in text, "commits belong in the provenance, not in a reader's table"
     assert "noch keine" in asm.consultation_markdown(load_plan(PLANS / "minimal" / "plan"))
 

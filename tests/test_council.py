@@ -616,6 +616,28 @@ def test_the_drucksache_annex_lists_the_councils_votes_and_beschluss(repo) -> No
                and "beschlossen" in r and "Beschlossene Fassung" in r for r in rows), rows
 
 
+def test_the_lenkungsgruppes_vote_reads_as_the_councils_in_terminal_site_and_document(repo) -> None:
+    """walk-docs 2: the Lenkungsgruppe's vote, recorded as „18 dafür, 2 dagegen“, stood in
+    Anhang 2 beside the council's „8 dafür – 3 dagegen“; one function writes both."""
+    from pipeline.assemble import consultation_markdown
+    from pipeline.commands import site, site_data
+    from pipeline.history import PlanHistory
+
+    plan_dir = _named(repo)
+    _add(repo, "1-gruene.md", ANTRAG_GRUENE)
+    _vote(plan_dir, "1", punkte=[1, 2], dafuer=8, dagegen=3)
+    plan = load_plan(plan_dir)
+    assert "abstimmung: 18 dafür, 2 dagegen" in (plan_dir / "01-haltung.md").read_text("utf-8")
+    annex = consultation_markdown(plan)
+    assert "| angenommen (18 dafür – 2 dagegen) |" in annex
+    assert "| angenommen (8 dafür – 3 dagegen) |" in annex
+    page = site.timeline(plan.chapter("haltung"), plan, site_data.VersionNames(plan, PlanHistory(None)))
+    assert "18 dafür – 2 dagegen" in page
+    verlauf = _lip(plan_dir, "verlauf", "haltung")
+    assert "Abstimmung: 18 dafür – 2 dagegen" in verlauf.stdout, verlauf
+    assert "18 dafür, 2" not in annex + page + verlauf.stdout
+
+
 def test_the_built_plan_names_the_antraege_that_changed_a_chapter(repo, tmp_path) -> None:
     """The Beratungsverlauf of the PDF and the HTML names, for the chapter the adopted Punkte
     changed, the Anträge and Punkte as `lip status` and the site do; nothing for a chapter the
@@ -641,6 +663,19 @@ def test_the_built_plan_names_the_antraege_that_changed_a_chapter(repo, tmp_path
     html = Page(outputs["html"].read_text(encoding="utf-8").replace("><", "> <")).plain
     assert row in html and html.count("geändert durch") == 1, html[-600:]
     assert "Haltung der Stadt Ratsversammlung" not in html
+    # walk-docs 1: six columns of fixed widths on a portrait page wrapped this Ergebnis to six
+    # lines and split „Grundla-genpapier“, „da-gegen“; Anhang 2 is landscape, its columns fit
+    import pikepdf
+
+    with pikepdf.open(outputs["pdf"]) as pdf:
+        boxes = [[float(x) for x in page.mediabox] for page in pdf.pages]
+    first = next(n for n, box in enumerate(boxes, 1) if box[2] > box[3])
+    assert first == len(boxes) and "Anhang 2: Beratungsverlauf" in pdf_text(outputs["pdf"], first)
+    assert _split_words(outputs["pdf"], first) == []
+    layout = subprocess.run(["pdftotext", "-layout", "-f", str(first), str(outputs["pdf"]), "-"],
+                            capture_output=True, text=True).stdout.splitlines()
+    at = next(i for i, line in enumerate(layout) if "beschlossen, geändert durch" in line)
+    assert "Punkt 1" in " ".join(layout[at:at + 3]), layout[at:at + 6]
 
 
 # --- council documents -------------------------------------------------------------------------
@@ -800,9 +835,10 @@ def test_the_beschlussuebersicht_of_the_deciding_meeting_includes_the_beschluss(
     assert set(_split_words(out)) <= {"angenommenen", "Änderungsanträgen"}, _split_words(out)
 
 
-def _split_words(pdf: Path) -> list[str]:
-    """The words a PDF hyphenates at a line end."""
-    raw = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+def _split_words(pdf: Path, first: int = 1) -> list[str]:
+    """The words a PDF hyphenates at a line end (from page `first` on)."""
+    raw = subprocess.run(["pdftotext", "-f", str(first), str(pdf), "-"], capture_output=True,
+                         text=True).stdout
     return [w.replace("\xad\n", "") for w in re.findall(r"\w*\xad\n\w*", raw)]
 
 

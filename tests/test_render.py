@@ -67,6 +67,33 @@ def test_bookmarks_cover_drucksache_chapters_sections_measures_and_annexes(built
     assert any(t.startswith("Anlage 1:") for t in titles)
 
 
+def test_chapters_and_annexes_are_bookmarked_beneath_anlage_1(built) -> None:
+    """walk-docs 4: the chapters stood beside „Anlage 1“ in the bookmarks, not beneath it
+    (level-1 headings, and the contents' own level-1 title ended „Anlage 1“). Now the plan's
+    headings are one level deeper in the PDF only: H2 tags under Anlage 1's H1."""
+    plan = load_plan(built["plan_dir"])
+    with pikepdf.open(built["pdf"]) as pdf, pdf.open_outline() as outline:
+        top = list(outline.root)
+        anlage = top[1]
+        assert [t.title for t in top] == [top[0].title, anlage.title], [t.title for t in top]
+        assert anlage.title.startswith("Anlage 1:")
+        assert [c.title for c in anlage.children] == [
+            *(f"{ch.number} {ch.title}" for ch in plan.chapters),
+            "Anhang 1: Maßnahmenkatalog", "Anhang 2: Beratungsverlauf"]
+        assert "1.1 Elementarbereich" in [s.title for s in anlage.children[1].children]
+    # the contents still list chapters and their sections only, chapters flush left
+    contents = pdf_text(built["pdf"], 3, 3)
+    assert "Inhaltsverzeichnis" in contents and "1.1 Elementarbereich" in contents
+    assert "Maßnahme 1.1.1" not in contents
+
+
+def test_the_anlage_title_is_neither_stretched_nor_split(built) -> None:
+    """walk-docs 5: the centred title of Anlage 1 was justified and hyphenated:
+    „Anlage  1:  Lokaler  Integrationsplan  (Test-“ / „plan)“."""
+    page = pdf_text(built["pdf"], 2, 2)
+    assert "Anlage 1: Lokaler Integrationsplan" in page and "\xad" not in page, page
+
+
 def test_the_drucksache_title_is_its_top_heading(built) -> None:
     """walk-pdf-2 3: the Drucksache's title was tagged as a mere span, so a screen reader's
     list of headings and the bookmarks began with „Antrag“ and never said what the Drucksache
@@ -118,6 +145,39 @@ def test_final_plan_has_no_draft_mark_and_a_draft_has_it_on_every_page(built, tm
     pages = len(pikepdf.open(draft.outputs["pdf"]).pages)
     for page in range(1, pages + 1):  # -raw: content order; the mark is drawn first, rotated
         assert pdf_text(draft.outputs["pdf"], page, page, raw=True).startswith("E\nN\nT\nW\nU\nR\nF"), page
+
+
+def test_a_figures_alternative_text_does_not_repeat_its_caption(tmp_path: Path) -> None:
+    """walk-docs 3: the image's alternative text was its caption, read twice by a screen
+    reader (and the HTML hid the caption instead). The image's own description where the
+    Markdown gives one; otherwise alt="" beside the <figcaption> in HTML, and in the PDF
+    (PDF/UA-1 needs an /Alt) a short word that the caption describes it."""
+    plan_dir = generate_plan(tmp_path, fields=1, sections=1, measures=1, paragraphs=0)
+    (plan_dir / "bilder").mkdir()
+    (plan_dir / "bilder" / "a.svg").write_text(_SVG.format("teal"), encoding="utf-8")
+    chapter = plan_dir / "11-bildung.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8")
+                       + "\n![Die Gremien und ihre Wege, lang beschrieben](bilder/a.svg)\n\n"
+                       "![Zweites Schaubild](bilder/a.svg){alt=\"Kurzbeschreibung\"}\n",
+                       encoding="utf-8")
+    out = build(plan_dir, output=tmp_path / "out", formats=["pdf", "html"]).outputs
+    html = out["html"].read_text(encoding="utf-8")
+    figures = re.findall(r"<figure>\s*(<img\s[^>]*>)\s*(<figcaption[^>]*>)([^<]*)</figcaption>", html)
+    assert [(re.search(r'\salt="([^"]*)"', img).group(1), cap, text.split()[0])
+            for img, cap, text in figures] == [
+        ("", "<figcaption>", "Die"), ("Kurzbeschreibung", "<figcaption>", "Zweites")], figures
+    with pikepdf.open(out["pdf"]) as pdf:
+        alts, stack = [], [pdf.Root.StructTreeRoot]
+        while stack:
+            node = stack.pop(0)
+            kids = node.get("/K")
+            kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
+            stack[0:0] = [k for k in kids if isinstance(k, pikepdf.Dictionary)]
+            if str(node.get("/S", "")) == "/Figure":
+                alts.append(str(node.get("/Alt", "")))
+    assert alts == ["Abbildung, beschrieben in der Bildunterschrift", "Kurzbeschreibung"], alts
+    text = squash(pdf_text(out["pdf"]))
+    assert squash("Die Gremien und ihre Wege, lang beschrieben") in text  # the caption, once
 
 
 def test_drucksache_pages_come_first(built) -> None:
@@ -188,6 +248,17 @@ def test_shipped_plan_builds_with_every_measure_and_no_warnings(tmp_path: Path, 
     text = squash(pdf_text(result.outputs["pdf"]))
     for _, measure in plan.measures:
         assert text.count(squash(f"Maßnahme {measure.id}: {measure.title}")) >= 1, measure.id
+    # walk-docs 5: the Kostentabelle ran onto page 2 with its Summe alone under the repeated
+    # head, its cells split „Wirksamkeits-analysen“; page 2 was headed by the plan, not the
+    # Drucksache. The last Posten goes with the Summe, no cell is split.
+    page2 = pdf_text(result.outputs["pdf"], 2, 2, raw=True).removeprefix("E\nN\nT\nW\nU\nR\nF\n")
+    assert page2.startswith("Beschlussdrucksache Nr. 2718/2020 3. Fassung – ENTWURF"), page2[:80]
+    kosten = pdf_text(result.outputs["pdf"], 1, 2)
+    kosten = kosten[kosten.index("Kostentabelle"):kosten.index("Begründung des Antrages")]
+    assert "\xad" not in kosten, kosten
+    summe = [page for page in (1, 2) if "Summe" in pdf_text(result.outputs["pdf"], page, page)]
+    rows = re.findall(r"^\d{1,3}(?:\.\d{3})+$", pdf_text(result.outputs["pdf"], summe[0], summe[0]), re.M)
+    assert len(rows) >= 2, rows  # a Posten's amount beside the Summe
     with pikepdf.open(result.outputs["pdf"]) as pdf, pdf.open_outline() as outline:
         def count(items):
             return sum(1 + count(i.children) for i in items)

@@ -14,6 +14,8 @@ from pipeline.wording import (
     numbers_text,
     of_body,
     slug,
+    tally,
+    vote_text,
 )
 
 
@@ -106,3 +108,21 @@ def test_ziele_and_massnahmen_of_a_redline_in_the_one_order():
 
 def test_no_numbers_are_no_text():
     assert numbers_text([]) == "" and numbers_text([3, 1, 2]) == "1–3"
+
+
+@pytest.mark.parametrize(("recorded", "written"), [
+    ("20 dafür, 1 dagegen", "20 dafür – 1 dagegen"),
+    ("19 dafür, 2 Enthaltungen", "19 dafür – 0 dagegen – 2 Enthaltungen"),
+    ("18 Ja, 2 Nein und 1 Enthaltung", "18 dafür – 2 dagegen – 1 Enthaltung"),
+    ("20 dafür – 1 Gegenstimme", "20 dafür – 1 dagegen"),
+    ("Einstimmig", "einstimmig"),
+    ("mehrheitlich", "mehrheitlich"),  # no counts: as recorded
+    ("einstimmig bei 2 Enthaltungen", "einstimmig bei 2 Enthaltungen"),
+    ("3 dagegen", "3 dagegen"),
+    ("18 dafür, 2 dafür", "18 dafür, 2 dafür"),
+])
+def test_a_recorded_vote_is_written_as_the_councils_are(recorded, written):
+    """walk-docs 2: the Lenkungsgruppe's „20 dafür, 1 dagegen“ stood beside the council's
+    „8 dafür – 3 dagegen“ in one table; counts are written one way, other text as recorded."""
+    assert vote_text(recorded) == written
+    assert vote_text("8 dafür – 3 dagegen") == tally(False, 8, 3, None)

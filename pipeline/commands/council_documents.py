@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import history
-from pipeline.assemble import escape_inline
+from pipeline.assemble import column_widths, escape_inline
 from pipeline.commands.fassungen import fassungen, plans_at_fassungen, resolved_antraege
 from pipeline.commands.site_data import summary_of
 from pipeline.council import antraege as council
@@ -56,31 +56,6 @@ def _drucksache(plan: Plan) -> tuple[str, str]:
     return str(ds.get("nummer", "")), str(ds.get("titel") or plan.title)
 
 
-_LINE_CHARS = 130
-"""About how many characters of a council table's text fit across the page."""
-
-
-def _column_weights(header: list[str], rows: list[list[str]]) -> list[int]:
-    """Each column's share of the width, in characters: at least its longest word (with room
-    for the cell's inset), so that no word has to be split; a column of short cells gets its
-    longest cell whole, and what is left of the line is shared by the long ones, each capped
-    at the same width (a long Gegenstand must not squeeze the Stimmen into „da-gegen“)."""
-    need, want = [], []
-    for i, head in enumerate(header):
-        cells = [head] + [row[i] for row in rows]
-        # a character counted 1.2 wide: letters like m and n are wider than the digits
-        need.append(round(1.2 * max(len(w) for c in cells for w in (c.split() or [""]))) + 5)
-        want.append(max(need[-1], round(1.2 * max(len(c) for c in cells)) + 5))
-
-    def width(cap: int) -> list[int]:
-        return [min(w, max(n, cap)) for n, w in zip(need, want, strict=True)]
-
-    cap = max(want)
-    while cap > 0 and sum(width(cap)) > _LINE_CHARS:
-        cap -= 1
-    return width(cap)
-
-
 def _table(header: list[str], rows: list[list[str]]) -> str:
     """A pipe table whose columns are as wide as their content needs: pandoc reads the
     relative widths from the dashes under the head (the same dashes in every column gave a
@@ -92,7 +67,7 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     if max(len(line) for line in body) <= 72:
         rule = "|" + ":---|" * len(header)
     else:
-        rule = "|" + "|".join(f":{'-' * w}" for w in _column_weights(header, rows)) + "|"
+        rule = "|" + "|".join(f":{'-' * w}" for w in column_widths(header, rows)) + "|"
     return "\n".join([body[0], rule, *body[1:]])
 
 

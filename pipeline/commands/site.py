@@ -419,7 +419,7 @@ def timeline(chapter: Chapter, plan: Plan, versions: site_data.VersionNames,
             item["submitter"], item["recipient"] = vorlage_direction(rec, chapter, plan)
         elif isinstance(rec, review.Entscheidung):
             item["kind"] = "entscheidung"
-            item["extra"] = " · ".join(x for x in (rec.sitzung, rec.abstimmung) if x)
+            item["extra"] = " · ".join(x for x in (rec.sitzung, rec.tally) if x)
             item["vorgaben"] = [site_data.vorgabe_view(v) for v in rec.vorgaben]
             item["git"] += [(f"Vorgabe {v.id} erledigt mit Commit", v.erledigt.commit)
                             for v in rec.vorgaben if v.erledigt is not None]

@@ -163,7 +163,7 @@ def timeline(plan_dir: Path, key: str) -> tuple[str, list[TimelineEntry]]:
     for dec in records.entscheidungen:
         details = [f"{v.id}: {v.text}" for v in dec.vorgaben]
         details += [f"Sitzung: {dec.sitzung}"] if dec.sitzung else []
-        details += [f"Abstimmung: {dec.abstimmung}"] if dec.abstimmung else []
+        details += [f"Abstimmung: {dec.tally}"] if dec.tally else []
         entries.append(about(TimelineEntry(dec.datum, "Entscheidung", f"{gremium(dec.gremium)}: "
                                            f"{dec.ergebnis}", fassung(dec), tuple(details))))
         for v in dec.vorgaben:

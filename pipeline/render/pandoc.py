@@ -89,7 +89,7 @@ def reader_guess(files: Mapping[str, bytes | None]) -> str:
 
 
 TYPST_FILTERS = ("build-typst.lua",)
-TYPST_FILTER_PARTS = ("build-typst-text.lua",)
+TYPST_FILTER_PARTS = ("build-typst-text.lua", "figure-alt.lua")
 """Lua files the filters load (their contents are part of the cache key)."""
 CACHE_VERSION = "6"
 """Bump when the conversion itself changes in a way the cache keys do not see."""

@@ -124,7 +124,15 @@ class Entscheidung(Record):
     vorgaben: tuple[Vorgabe, ...] = ()
     sitzung: str = ""
     abstimmung: str = ""
+    """The vote as recorded (free text); `tally` writes it."""
     list_name = "entscheidungen"
+
+    @property
+    def tally(self) -> str:
+        """The vote as the council's are written: '20 dafür – 1 dagegen' ('' when none)."""
+        from pipeline.wording import vote_text
+
+        return vote_text(self.abstimmung) if self.abstimmung else ""
 
     @property
     def accepted(self) -> bool:
