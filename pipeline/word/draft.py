@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from pipeline.plan.body import MEASURE_FIELDS, measure_heading
 from pipeline.plan.headings import MEASURE_TEXT
-from pipeline.word.source import ast_text, escape, normal
+from pipeline.word.source import ast_text, escape, escape_all, normal
 
 _SECTION = re.compile(r"^((?:\d+|[A-Z])\.\d+)\.?\s+(\S.*)$")
 _GOAL = re.compile(r"^Ziel\s+((?:\d+|[A-Z])(?:\.\d+){2})\s*[:.–-]?\s*(.*)$")
@@ -67,8 +67,8 @@ def inline_markdown(inlines: list) -> str:
     out: list[str] = []
     for i in inlines:
         t, c = i["t"], i.get("c")
-        if t == "Str":
-            out.append(escape(c))
+        if t == "Str":  # a word alone: what stands beside it is not known here
+            out.append(escape_all(c))
         elif t in ("Space", "SoftBreak", "LineBreak"):
             out.append(" ")
         elif t == "Strong":
@@ -82,7 +82,7 @@ def inline_markdown(inlines: list) -> str:
         elif t in ("Span", "Underline", "SmallCaps", "Quoted"):
             out.append(inline_markdown(c[1] if t in ("Span", "Quoted") else c))
         elif t == "Code":
-            out.append(escape(c[1]))
+            out.append(escape_all(c[1]))
     return normal("".join(out))
 
 
