@@ -1282,3 +1282,55 @@ def test_escape_reads_back_as_the_text_and_plain_map_as_pandoc_reads(text):
         assert plain_map(text)[0] == read(text)
     assert escape("Gruppen < 12 [vgl. 1.2], 2 * 3, C:\\Daten") == \
         "Gruppen < 12 [vgl. 1.2], 2 * 3, C:\\Daten"
+
+
+# --- a paragraph typed below a Maßnahme's field --------------------------------------------------
+
+
+def word_paragraph_after(data: bytes, value: str, text: str, author: str = "") -> bytes:
+    """A paragraph typed after the field value `value` (Enter at its end), as LibreOffice and
+    Word write it: in the value's style ('Definition'), with the new paragraph mark and the
+    text tracked as `author`'s (untracked without one)."""
+    z = zipfile.ZipFile(io.BytesIO(data))
+    files = {n: z.read(n) for n in z.namelist()}
+    xml = files["word/document.xml"].decode()
+    style = '<w:pPr><w:pStyle w:val="Definition" />'
+    paragraph = f'<w:p>{style}</w:pPr>{_run(value)}</w:p>'
+    assert paragraph in xml, value
+    attrs = f'w:author="{author}" w:date="{W_DATE}"'
+    mark = f'<w:rPr><w:ins w:id="910" {attrs} /></w:rPr>' if author else ""
+    typed = f'<w:ins w:id="911" {attrs}>{_run(text)}</w:ins>' if author else _run(text)
+    files["word/document.xml"] = xml.replace(
+        paragraph, f'<w:p>{style}{mark}</w:pPr>{_run(value)}</w:p><w:p>{style}</w:pPr>{typed}'
+                   f'</w:p>', 1).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, content in files.items():
+            dst.writestr(name, content)
+    return out.getvalue()
+
+
+def test_a_paragraph_typed_below_a_field_stays_a_paragraph_where_it_was_typed(repo, capsys,
+                                                                               tmp_path):
+    """Typed after „Federführung: Fachbereich Jugend und Familie“ it took the value's style in
+    Word and came back as a second value of the field (`:   …`); it is a paragraph of the
+    Maßnahme's text, tracked or not, and the Maßnahme keeps its fields."""
+    exported = export(capsys, "bildung").read_bytes()
+    base = body_of(repo, "HEAD")
+    value = "Fachbereich Jugend und Familie"
+    kennzahl = "Anteil der Kitas mit qualifizierter Fachkraft für Sprachbildung"
+    data = word_paragraph_after(exported, value, "Die Fachbereiche stimmen sich ab.",
+                                author="Erika Muster")
+    data = word_paragraph_after(data, kennzahl, "Gezählt wird jährlich.")
+    path = tmp_path / "absatz.docx"
+    path.write_bytes(data)
+    out, branch = imported(capsys, path)
+    expected = base.replace(f":   {value}\n", f":   {value}\n\nDie Fachbereiche stimmen sich "
+                            f"ab.\n", 1).replace(f":   {kennzahl}\n", f":   {kennzahl}\n\n"
+                                                 f"Gezählt wird jährlich.\n", 1)
+    assert body_of(repo, branch) == expected
+    assert "lip check auf dem Vorschlag" not in out
+    from pipeline.plan.body import parse_body
+
+    fields = next(m for m in parse_body(body_of(repo, branch)).measures if m.id == "1.1.1").fields
+    assert fields["Federführung"] == value and fields["Kennzahl"] == kennzahl
