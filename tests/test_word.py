@@ -374,7 +374,8 @@ def test_the_same_file_twice_names_the_proposal_it_already_is(repo, capsys, tmp_
 def test_the_redline_of_a_proposal_credits_its_reviewers_and_is_titled_as_a_proposal(
         repo, capsys):
     """`lip redline main vorschlag/…`: the tracked changes are the reviewers' (the authors of
-    the branch's commits), not the Expert*innengruppe's; the title names the proposal."""
+    the branch's commits), each change its own reviewer's, not the Expert*innengruppe's nor
+    all reviewers' as one author; the title names the proposal."""
     exported = export(capsys, "bildung")
     data = word_edit(exported.read_bytes(), "nach wie vor ", delete=True, author="Petra Word")
     data = word_edit(data, "Kita-Lots", insert="innen und Lots", author="Max Zwei")
@@ -385,8 +386,13 @@ def test_the_redline_of_a_proposal_credits_its_reviewers_and_is_titled_as_a_prop
     assert code == 0, err
     folder = Path("build/redline") / f"main..{branch.replace('/', '-')}"
     docx = zipfile.ZipFile(folder / "redline.docx")
-    authors = set(re.findall(r'w:author="([^"]*)"', docx.read("word/document.xml").decode()))
-    assert authors == {"Petra Word, Max Zwei"}
+    xml = docx.read("word/document.xml").decode()
+    # each change is its reviewer's, not "Petra Word, Max Zwei" for all of them
+    changes = {(tag, author, re.sub(r"<[^>]+>", "", inner)) for tag, author, inner in re.findall(
+        r'<w:(ins|del) w:id="\d+" w:author="([^"]*)"[^>]*>(.*?)</w:\1>', xml)}
+    assert changes == {("del", "Petra Word", "nach wie vor"),
+                       ("del", "Max Zwei", "Kita-Lots*innen"),
+                       ("ins", "Max Zwei", "Kita-Lotsinnen und Lots*innen")}, changes
     title = "Vorschlag aus Word (Petra Word u. a., 30.11.2026)"
     assert f"<dc:title>{title} gegenüber main</dc:title>" in docx.read("docProps/core.xml").decode()
     summary = json.loads((folder / "zusammenfassung.json").read_text(encoding="utf-8"))
@@ -1334,3 +1340,24 @@ def test_a_paragraph_typed_below_a_field_stays_a_paragraph_where_it_was_typed(re
 
     fields = next(m for m in parse_body(body_of(repo, branch)).measures if m.id == "1.1.1").fields
     assert fields["Federführung"] == value and fields["Kennzahl"] == kennzahl
+
+
+def test_each_change_of_a_redline_is_traced_to_the_step_that_made_it():
+    """The redline between the first and last text of a proposal's steps: a deleted block,
+    a moved one, a deletion beside an insertion, each named with its own reviewer."""
+    from pipeline.redline.authors import Step, attribute
+
+    base = ("Der wichtigste Schlüssel. Lehrkräfte und Unterricht, die.\n\nKinder besuchen "
+            "eine Kita.\n\nFederführung\n:   Fachbereich\n")
+    erika = base.replace("wichtigste", "zentrale") + "\nEin neuer Absatz hier.\n"
+    hans = erika.replace(" und Unterricht", "").replace("Kinder besuchen eine Kita.\n\n", "")
+    md = ("Der [wichtigste]{.del}[zentrale]{.ins} Schlüssel. Lehrkräfte[&#32;und Unterricht]"
+          "{.del}, die.\n\n::: del\nKinder besuchen eine Kita.\n:::\n\nFederführung\n:   "
+          "Fachbereich\n\n::: {#verschoben-1 .moved .ins}\nEin neuer Absatz hier.\n:::\n")
+    e, h = 'autor="Erika Muster" datum="2026-11-30T09:15:00Z"', 'autor="Hans Prüfer"'
+    assert attribute(md, [Step(base, ""), Step(erika, "Erika Muster", "2026-11-30T09:15:00Z"),
+                          Step(hans, "Hans Prüfer")]) == (
+        f"Der [wichtigste]{{.del {e}}}[zentrale]{{.ins {e}}} Schlüssel. Lehrkräfte[&#32;und "
+        f"Unterricht]{{.del {h}}}, die.\n\n::: {{.del {h}}}\nKinder besuchen eine Kita.\n:::"
+        f"\n\nFederführung\n:   Fachbereich\n\n::: {{#verschoben-1 .moved .ins {e}}}\nEin neuer "
+        f"Absatz hier.\n:::\n")
