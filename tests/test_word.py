@@ -1361,3 +1361,19 @@ def test_each_change_of_a_redline_is_traced_to_the_step_that_made_it():
         f"Unterricht]{{.del {h}}}, die.\n\n::: {{.del {h}}}\nKinder besuchen eine Kita.\n:::"
         f"\n\nFederführung\n:   Fachbereich\n\n::: {{#verschoben-1 .moved .ins {e}}}\nEin neuer "
         f"Absatz hier.\n:::\n")
+
+
+def test_a_draft_keeps_text_that_looks_like_markdown_as_typed():
+    """A draft's words were escaped one by one (`Gruppen \\< 12 \\[vgl. 1.2\\], 2 \\* 3`)."""
+    from pipeline.word.draft import convert
+
+    def words(text: str) -> list[dict]:
+        out: list[dict] = []
+        for n, word in enumerate(text.split(" ")):
+            out += ([{"t": "Space"}] if n else []) + [{"t": "Str", "c": word}]
+        return out
+
+    inlines = words("Gruppen < 12 [vgl. 1.2], 2 * 3 und") + [{"t": "Space"}] + \
+        [{"t": "Strong", "c": words("*fett")}] + words(" [a](b)")
+    draft = convert({"blocks": [{"t": "Para", "c": inlines}]})
+    assert draft.body == "\nGruppen < 12 [vgl. 1.2], 2 * 3 und **\\*fett** \\[a](b)\n"
