@@ -1361,6 +1361,11 @@ def test_each_change_of_a_redline_is_traced_to_the_step_that_made_it():
         f"Unterricht]{{.del {h}}}, die.\n\n::: {{.del {h}}}\nKinder besuchen eine Kita.\n:::"
         f"\n\nFederführung\n:   Fachbereich\n\n::: {{#verschoben-1 .moved .ins {e}}}\nEin neuer "
         f"Absatz hier.\n:::\n")
+    # a step that is no one's (main moved on since the proposal left it): its changes keep
+    # the redline's author
+    assert attribute("a [b]{.del} c [d]{.ins}", [Step("a b c", ""), Step("a c", ""),
+                                                   Step("a c d", "Hans Prüfer")]) == \
+        'a [b]{.del} c [d]{.ins autor="Hans Prüfer"}'
 
 
 def test_a_draft_keeps_text_that_looks_like_markdown_as_typed():

@@ -29,6 +29,7 @@ class Step:
 
     text: str
     author: str
+    """'' for a step that is no one's (the changes it made keep the redline's author)."""
     date: str = ""
 
 
@@ -193,6 +194,8 @@ def attribute(md: str, steps: list[Step]) -> str:
         # as `[Lots*innen]{.del}[Lotsinnen und Lots*innen]{.ins}` is one replacement
         step = steps[voted[n] if n in voted else voted[min(voted, key=lambda v: min(
             abs(marks[v].opens - mark.end), abs(mark.opens - marks[v].end)))]]
+        if not step.author:
+            continue
         attrs = f'autor="{_quoted(step.author)}"' + (f' datum="{step.date}"' if step.date else "")
         out.append(md[cursor:mark.start])
         out.append(f"{{.{mark.kind} {attrs}}}" if mark.end > mark.start else f" {attrs}")
