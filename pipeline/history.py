@@ -1011,6 +1011,31 @@ def authors_between(repo, old: str, new: str, path: str | None = None) -> list[s
     return list(dict.fromkeys(name for name in log.splitlines() if name))
 
 
+def versions_between(repo, old: str, new: str, path: str) -> list[tuple[str, str, bytes]]:
+    """(author, author date as UTC 'YYYY-MM-DDTHH:MM:SSZ', the file `path` after it) of
+    each commit in `new` but not in `old` that changed `path`, oldest first: the steps of a
+    proposal, one per reviewer. Where `old` moved on since `new` left it, the file as it
+    was there comes first, with no author: what `old` changed since is no one's of `new`."""
+    git = _git_module()
+    try:
+        log = repo.git.log("--reverse", "--format=%H%x00%an%x00%at", f"{old}..{new}", "--",
+                           path)
+        fork = repo.git.merge_base(old, new).strip()
+        moved_on = fork != repo.git.rev_parse(old).strip()
+    except git.exc.GitCommandError:
+        return []
+    out = []
+    if moved_on and (data := read_file_at(repo, fork, path)) is not None:
+        out.append(("", "", data))
+    for line in log.splitlines():
+        sha, name, epoch = line.split("\0")
+        data = read_file_at(repo, sha, path)
+        if data is not None:
+            when = dt.datetime.fromtimestamp(int(epoch), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            out.append((name, when, data))
+    return out
+
+
 def author_date(repo, rev: str) -> dt.datetime:
     """When the change of commit `rev` was made (its author date: for a proposal, the
     reviewer's date in Word)."""

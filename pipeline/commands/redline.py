@@ -123,6 +123,24 @@ def _author(plan: Plan, chapter: Chapter, autor: str | None) -> str:
     return "Landeshauptstadt Hannover"
 
 
+def _by_reviewer(red: Redline, old: Chapter, versions: list[tuple[str, str, bytes]]) -> None:
+    """Each change of a proposal's redline as made by the reviewer whose commit made it
+    (their name and date on the mark), not by all its reviewers as one author."""
+    from pipeline.plan.frontmatter import decode, split
+    from pipeline.redline.authors import Step, attribute
+
+    steps = [Step(old.text.body, "")]
+    for name, when, data in versions:
+        try:
+            steps.append(Step(split(decode(data, old.path), old.path).body, name, when))
+        except Exception:  # noqa: BLE001  (a step that does not read: the chapter's author)
+            return
+    marked = attribute(red.markdown, steps)
+    if marked != red.markdown:
+        red.markdown = marked
+        red.passages = {}  # keyed by the Markdown it had: the page converts them anew
+
+
 def proposal_label(authors: list[str], when: dt.datetime) -> str:
     """'Vorschlag aus Word (Erika Muster u. a., 07.12.2026)': a proposal branch as a title."""
     who = f"{authors[0]} u. a." if len(authors) > 1 else (authors[0] if authors else "")
@@ -216,6 +234,9 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
         if proposal and not autor:  # the reviewers whose commits these are
             red.author = ", ".join(history.authors_between(
                 repo, side.sha, new_side.sha, f"{hist.prefix}/{ch.filename}")) or red.author
+            if old is not None and red.stats.changed:
+                _by_reviewer(red, old, history.versions_between(
+                    repo, side.sha, new_side.sha, f"{hist.prefix}/{ch.filename}"))
         red.vorgaben = [v.label for v in decision.vorgaben] if decision else []
         out.append(ChapterRedline(red, label, decision, numbered_changes(red.stats, old, ch)))
     if alt_side is not None and not kapitel:  # chapters that NEU no longer has

@@ -63,15 +63,29 @@ class Draft:
 
 
 def inline_markdown(inlines: list) -> str:
-    """Inlines as plan Markdown: text escaped, bold and italic kept, links kept."""
+    """Inlines as plan Markdown: text escaped, bold and italic kept, links kept. A run of
+    plain text is escaped as a whole, so that only what pandoc would read as markup gets a
+    backslash (`Gruppen < 12 [vgl. 1.2]` stays as it was typed); its edges, beside the
+    markup written here, are escaped as if a paragraph ended there."""
     out: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            out.append(escape("".join(run)))
+            run.clear()
+
     for i in inlines:
         t, c = i["t"], i.get("c")
         if t == "Str":
-            out.append(escape(c))
+            run.append(c)
         elif t in ("Space", "SoftBreak", "LineBreak"):
-            out.append(" ")
-        elif t == "Strong":
+            run.append(" ")
+        elif t == "Code":
+            run.append(c[1])
+        else:
+            flush()
+        if t == "Strong":
             inner = inline_markdown(c).strip()
             out.append(f"**{inner}**" if inner else "")
         elif t == "Emph":
@@ -81,8 +95,7 @@ def inline_markdown(inlines: list) -> str:
             out.append(f"[{inline_markdown(c[1]).strip()}]({c[2][0]})")
         elif t in ("Span", "Underline", "SmallCaps", "Quoted"):
             out.append(inline_markdown(c[1] if t in ("Span", "Quoted") else c))
-        elif t == "Code":
-            out.append(escape(c[1]))
+    flush()
     return normal("".join(out))
 
 

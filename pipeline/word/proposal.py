@@ -73,19 +73,29 @@ def _remove_lines(body: str, leaf: Leaf) -> tuple[int, int]:
     return start, end
 
 
-def _prefix(leaf: DocLeaf, item_prefix: str = "- ") -> str:
+def _prefix(kind: str, level: int, item_prefix: str = "- ") -> str:
     """How a new paragraph of this kind starts in the Markdown."""
-    return {"heading": "#" * max(2, leaf.level) + " ", "item": item_prefix,
-            "definition": ":   "}.get(leaf.kind, "")
+    return {"heading": "#" * max(2, level) + " ", "item": item_prefix,
+            "definition": ":   "}.get(kind, "")
 
 
-def _new_block(leaf: DocLeaf, text: str, item_prefix: str = "- ") -> str:
-    """A paragraph written in Word where the Markdown had none; a new Ziel gets the plan's
-    label (`**Ziel 1.2.3:**`)."""
+def new_kind(leaf: DocLeaf, before: str | None) -> str:
+    """The kind of a paragraph typed in Word, after a block of kind `before`. Typed below a
+    Maßnahme's field value (Federführung …) it takes that value's style, but the reviewer
+    wrote a paragraph of the Maßnahme's text, not a second value of the field: only right
+    below its term is a definition a field's value."""
+    return "para" if leaf.kind == "definition" and before != "term" else leaf.kind
+
+
+def _new_block(leaf: DocLeaf, text: str, item_prefix: str = "- ",
+               kind: str | None = None) -> str:
+    """A paragraph written in Word where the Markdown had none, as a block of `kind` (the
+    leaf's own by default); a new Ziel gets the plan's label (`**Ziel 1.2.3:**`)."""
+    kind = kind or leaf.kind
     markdown = escape(text)
-    if leaf.kind == "item":
+    if kind == "item":
         markdown = _GOAL_LABEL.sub(r"**Ziel \1:** ", markdown, count=1)
-    return _prefix(leaf, item_prefix) + markdown
+    return _prefix(kind, leaf.level, item_prefix) + markdown
 
 
 _GOAL_LABEL = re.compile(r"^Ziel\s+((?:\d+|[A-Z])(?:\.\d+){2}):?\s*")
@@ -125,7 +135,9 @@ def _rebuild(body: str, base: list[Leaf], base_plain: list[str],
             blocks.append((leaf.kind, leaf.prefix + apply_plain(body[leaf.start:leaf.end], text)))
         else:
             doc_leaf = local[run[0]]
-            blocks.append((doc_leaf.kind, _new_block(doc_leaf, text, item_prefix)))
+            kind = new_kind(doc_leaf, blocks[-1][0] if blocks else
+                            before.kind if before is not None else None)
+            blocks.append((kind, _new_block(doc_leaf, text, item_prefix, kind)))
     out: list[str] = []
     for n, (kind, markdown) in enumerate(blocks):
         if n:
@@ -208,12 +220,14 @@ def propose(body: str, reading: Reading, *, generated: set[str] = frozenset(),
         elif text:
             before = max((q for q in pair if q < p), default=None)
             if before is None:
-                inserted.append((0, 0, _new_block(first, text) + "\n\n"))
+                kind = new_kind(first, None)
+                inserted.append((0, 0, _new_block(first, text, kind=kind) + "\n\n"))
             else:
                 leaf = src[pair[before]]
                 item = leaf.prefix if leaf.kind == "item" else "- "
-                inserted.append((leaf.end, leaf.end, _joiner(leaf.kind, first.kind)
-                                 + _new_block(first, text, item)))
+                kind = new_kind(first, leaf.kind)
+                inserted.append((leaf.end, leaf.end, _joiner(leaf.kind, kind)
+                                 + _new_block(first, text, item, kind)))
             proposal.notes.append(f"{where}: ohne Änderungsverfolgung eingefügt, übernommen")
     for leaf in doc:
         if leaf.footnote_changes:

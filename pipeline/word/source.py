@@ -8,6 +8,7 @@ keeps every untouched link, emphasis and anchor exactly as the editor wrote it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,6 +136,9 @@ def leaves(body: str) -> list[Leaf]:
 _ATTR = re.compile(r"\{[#.][^}]*\}")
 _EMPTY_SPAN = re.compile(r"\[\]\{[^}]*\}")
 _LINK_TARGET = re.compile(r"\]\((?:[^()\s]|\([^()]*\))*(?:\s+\"[^\"]*\")?\)")
+_SPAN_ATTR = re.compile(r"\{(?:[#.]|[\w-]+=)[^}]*\}")
+_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*|[^\s<>@]+@[^\s<>]+)>")
+_NOTE_REF = re.compile(r"\[\^[^\]\s]+\](?!:)")
 _WORD = re.compile(r"\w")
 _ALNUM = re.compile(r"[^\W_]")
 
@@ -145,6 +149,8 @@ def plain_map(src: str) -> tuple[str, list[int]]:
     chars: list[str] = []
     pos: list[int] = []
     opened: set[str] = set()
+    closers: set[int] = set()
+    """Where the `]` of a link or span is (a `[` without one is text, as pandoc reads it)."""
     i, n = 0, len(src)
     while i < n:
         c = src[i]
@@ -166,18 +172,28 @@ def plain_map(src: str) -> tuple[str, list[int]]:
                     break
             i = k
             continue
-        if c == "!" and src.startswith("![", i):
+        if c == "<" and (m := _AUTOLINK.match(src, i)):  # Word shows the address alone
+            chars.extend(m.group(1))
+            pos.extend(range(m.start(1), m.end(1)))
+            i = m.end()
+            continue
+        if c == "[" and (m := _NOTE_REF.match(src, i)):  # a footnote: Word has it apart
+            i = m.end()
+            continue
+        if c == "!" and src.startswith("![", i) and (close := _link_close(src, i + 1)) >= 0:
+            closers.add(close)
             i += 2
             continue
-        if c == "[":
+        if c == "[" and (close := _link_close(src, i)) >= 0:
+            closers.add(close)
             i += 1
             continue
-        if c == "]":
-            m = _LINK_TARGET.match(src, i)
+        if c == "]" and i in closers:  # a link's or span's end: its target is no text
+            m = _LINK_TARGET.match(src, i) or _SPAN_ATTR.match(src, i + 1)
             i = m.end() if m else i + 1
             continue
-        if c == "\\" and i + 1 < n and not src[i + 1].isspace():
-            chars.append(src[i + 1])
+        if c == "\\" and i + 1 < n and not src[i + 1].isspace() and not src[i + 1].isalnum():
+            chars.append(src[i + 1])  # (before a letter or digit a backslash is text)
             pos.append(i + 1)
             i += 2
             continue
@@ -217,6 +233,25 @@ def plain_map(src: str) -> tuple[str, list[int]]:
         chars.pop()
         pos.pop()
     return "".join(chars), pos
+
+
+def _link_close(src: str, k: int) -> int:
+    """The index of the `]` that closes the `[` at `k` as a link or span (a target `(…)` or
+    attributes `{…}` follow it), or -1: then pandoc reads both brackets as text."""
+    depth, n = 0, len(src)
+    while k < n:
+        c = src[k]
+        if c == "\\":
+            k += 2
+            continue
+        if c == "[":
+            depth += 1
+        elif c == "]":
+            depth -= 1
+            if depth == 0:
+                return k if _LINK_TARGET.match(src, k) or _SPAN_ATTR.match(src, k + 1) else -1
+        k += 1
+    return -1
 
 
 def _has_partner(src: str, k: int, c: str, length: int) -> bool:
@@ -268,11 +303,43 @@ def key(text: str) -> str:
     return "".join(_WORD.findall(text)).casefold()
 
 
-def escape(text: str) -> str:
-    """Plain text typed in Word as Markdown that reads back as that text."""
+def escape_all(text: str) -> str:
+    """Plain text as Markdown with every character escaped that could be markup anywhere:
+    for text whose neighbours are not known (a draft's words one by one)."""
     text = text.replace("\\", "\\\\")
-    text = re.sub(r"([\[\]`<>])", r"\\\1", text)
+    text = re.sub(r"([\[\]`<>])|^#", r"\\\g<0>", text)
     return re.sub(r"(?<![^\W_])[*_]|[*_](?![^\W_])", lambda m: "\\" + m.group(0), text)
+
+
+def escape(text: str, before: str = "", after: str = "") -> str:
+    """Plain text typed in Word as Markdown that reads back as that text, with a backslash
+    only where pandoc would read markup: an editor who opens the chapter after an import
+    finds `Gruppen < 12 [vgl. 1.2], 2 * 3` as it was written, not `\\<`, `\\[`, `\\*`.
+    `before` and `after` are the plain text around it ('' at a paragraph's edge, where `>`,
+    `#` or `* ` would begin a block)."""
+    out: list[str] = []
+    rest = text + after
+    for k, c in enumerate(text):
+        prev = text[k - 1] if k else before[-1:]
+        nxt = rest[k + 1:k + 2]
+        if c == "\\":
+            need = not nxt.isalnum()  # `\D` is text; `\*`, `\ ` and a final `\` are not
+        elif c == "`":
+            need = True
+        elif c in "*_":  # Partner*innen and `2 * 3` are text; `*Wort` may open emphasis
+            intraword = bool(_ALNUM.match(prev)) and bool(_ALNUM.match(nxt))
+            need = not intraword and not (prev.isspace() and nxt.isspace())
+        elif c == "[":
+            need = _link_close(rest, k) >= 0 or bool(_NOTE_REF.match(rest, k)) \
+                or rest.startswith("[]{", k)
+        elif c == "<":  # an autolink or HTML (`<http://…>`, `<b>`); `< 12` and `<5` are text
+            need = nxt.isalpha() or nxt in ("/", "!", "?")
+        elif c in ">#":  # a quotation or a heading at a paragraph's start
+            need = not prev
+        else:
+            need = False
+        out.append("\\" + c if need else c)
+    return "".join(out)
 
 
 def apply_plain(src: str, target: str) -> str:
@@ -284,28 +351,37 @@ def apply_plain(src: str, target: str) -> str:
     target = normal(target)
     if base == target:
         return src
-    out: list[str] = []
-    cursor = 0
     textual = set(pos) | {p - 1 for p in pos if p and src[p - 1] == "\\"}
-    ops = difflib.SequenceMatcher(None, base, target, autojunk=False).get_opcodes()
-    for tag, i1, i2, j1, j2 in ops:
-        if tag == "equal":
-            continue
-        start = pos[i1] if i1 < len(base) else len(src.rstrip())
-        end = pos[i2 - 1] + 1 if i2 > i1 else start
-        if i2 > i1 and base[i2 - 1] == " ":  # a whitespace run is one character of `base`
-            while end < len(src) and src[end].isspace():
-                end += 1
-        out.append(src[cursor:start])
-        out.append(escape(target[j1:j2]))
-        # markup inside the replaced range stays (a closing ** after deleted text)
-        out.append("".join(src[k] for k in range(start, end)
-                           if k not in textual and not src[k].isspace()))
-        cursor = end
-    out.append(src[cursor:])
-    result = "".join(out)
-    if not _EMPTY_EMPHASIS.search(src):  # all text between ** and ** deleted: drop the pair
-        result = _EMPTY_EMPHASIS.sub(lambda m: m.group(2), result)
+    ops = [op for op in difflib.SequenceMatcher(None, base, target, autojunk=False)
+           .get_opcodes() if op[0] != "equal"]
+
+    def spliced(escaping: Callable[[str, str, str], str]) -> str:
+        out: list[str] = []
+        cursor = 0
+        for _tag, i1, i2, j1, j2 in ops:
+            start = pos[i1] if i1 < len(base) else len(src.rstrip())
+            end = pos[i2 - 1] + 1 if i2 > i1 else start
+            if i2 > i1 and base[i2 - 1] == " ":  # a whitespace run is one character of `base`
+                while end < len(src) and src[end].isspace():
+                    end += 1
+            out.append(src[cursor:start])
+            out.append(escaping(target[j1:j2], target[:j1], target[j2:]))
+            # markup inside the replaced range stays (a closing ** after deleted text)
+            out.append("".join(src[k] for k in range(start, end)
+                               if k not in textual and not src[k].isspace()))
+            cursor = end
+        out.append(src[cursor:])
+        result = "".join(out)
+        if not _EMPTY_EMPHASIS.search(src):  # all text between ** and ** deleted: drop the pair
+            result = _EMPTY_EMPHASIS.sub(lambda m: m.group(2), result)
+        return result
+
+    # Backslashes only where needed; where the new text meets the old Markdown so that it
+    # would read otherwise, every character that could be markup escaped.
+    result = spliced(escape)
+    if plain_map(result)[0] == target:
+        return result
+    result = spliced(lambda text, _before, _after: escape_all(text))
     if plain_map(result)[0] == target:
         return result
     # An edit beside a gender star took its letters away (`Schulsy:*innen`), so that it
@@ -313,7 +389,8 @@ def apply_plain(src: str, target: str) -> str:
     starred = _LONE_STAR.sub(r"\\\1", result)
     if plain_map(starred)[0] == target:
         return starred
-    return escape(target)
+    anew = escape(target)
+    return anew if plain_map(anew)[0] == target else escape_all(target)
 
 
 _LONE_STAR = re.compile(r"(?<![\\*\s])([*_])(?![*\s])")

@@ -51,6 +51,18 @@ local function typst_wrap(fname, content, inline)
   return out
 end
 
+-- A change that names its own author and date (`autor`, `datum`: a Word proposal's
+-- changes, each by the reviewer who made it) is tracked as theirs, not the chapter's.
+local function as_own(attributes, make)
+  local who, when = attributes['autor'], attributes['datum']
+  if not who and not when then return make() end
+  local saved_author, saved_date = author, date
+  author, date = who or author, when or date
+  local out = make()
+  author, date = saved_author, saved_date
+  return out
+end
+
 local function track_attr(kind)
   return pandoc.Attr('', { kind == 'ins' and 'insertion' or 'deletion' },
                      { author = author, date = date })
@@ -143,7 +155,7 @@ Span = function(el)
   if FORMAT:match('typst') then
     return typst_wrap(kind, el.content, true)
   elseif FORMAT:match('docx') then
-    return track_inlines(el.content, kind)
+    return as_own(el.attributes, function() return track_inlines(el.content, kind) end)
   elseif FORMAT:match('html') then
     return html.span(kind, el.content)
   end
@@ -219,9 +231,11 @@ Div = function(el)
     return out
   elseif FORMAT:match('docx') then
     local content = el.content
-    if not moved then return docx_track_blocks(content, kind) end
-    return with_comment(docx_track_blocks(resolve(content, kind == 'ins'), kind), kind,
-                        el.attributes)
+    return as_own(el.attributes, function()
+      if not moved then return docx_track_blocks(content, kind) end
+      return with_comment(docx_track_blocks(resolve(content, kind == 'ins'), kind), kind,
+                          el.attributes)
+    end)
   elseif FORMAT:match('html') then
     return html.div(kind, moved, id, el.attributes, el.content)
   end
