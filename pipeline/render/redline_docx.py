@@ -21,7 +21,7 @@ ids: the tests compare both with the ids numbered in order of appearance, on eve
 the corpus; Word files from both look the same page for page in LibreOffice. Where a part
 could read differently alone, a link's target is in no part (the filter would make it
 text), a chapter has an author of its own (the marks of a part do not know their chapter),
-or the parts hold what this does not put together (pictures, comments, endnotes), the whole
+or the parts hold what this does not put together (pictures, endnotes), the whole
 document is converted at once.
 
 Not kept: the list definitions no paragraph uses (pandoc writes one for an empty list item),
