@@ -408,14 +408,23 @@ def consultation_markdown(plan: Plan, commit_dates: Mapping[str, Any] | None = N
     return protect_gender_star("\n".join(lines)) + "\n"
 
 
+def drucksache_kopf(art: str, nummer: str) -> str:
+    """„Beschlussdrucksache Nr. 2718/2020“: the running head of the Drucksache's own pages, the
+    same in the PDF (templates/lip.typ) and the Word file (render/docx.py); Anlage 1's pages
+    are headed by the plan's title."""
+    return f"{art} Nr. {nummer}".strip()
+
+
 def _drucksache_data(plan: Plan) -> dict[str, Any]:
     ds = plan.manifest.get("drucksache") or {} if plan.manifest else {}
+    art, nummer = str(ds.get("art", "Beschlussdrucksache")), str(ds.get("nummer", ""))
     kosten = [k for k in ds.get("kosten") or [] if isinstance(k, dict)]
     total = sum(float(k.get("betrag") or 0) for k in kosten)
     anlagen = [str(a) for a in ds.get("anlagen") or []]
     return {
-        "nummer": str(ds.get("nummer", "")),
-        "art": str(ds.get("art", "Beschlussdrucksache")),
+        "nummer": nummer,
+        "art": art,
+        "kopf": drucksache_kopf(art, nummer),
         "datum": german_date(ds.get("datum")),
         "dezernat": str(ds.get("dezernat", "")),
         "beratungsfolge": [str(b) for b in ds.get("beratungsfolge") or []],

@@ -241,6 +241,27 @@ def test_docx_opened_in_libreoffice_is_a4_and_complete(docx_as_pdf, plan_words) 
     assert not bad, f"in Word-Tabellen mitten im Wort getrennt: {sorted(set(bad))[:20]}"
 
 
+@pytest.mark.office
+def test_the_drucksache_heads_its_own_pages_in_word_as_in_the_pdf(shipped, docx_as_pdf) -> None:
+    """walk-docs2 1: the Word file headed the Drucksache's pages „LIP 2.0“, the plan's running
+    head, where the PDF says „Beschlussdrucksache Nr. 2718/2020“ (6c24713). Both now head
+    the pages before Anlage 1 with the Drucksache (assemble.drucksache_kopf), Anlage 1's
+    pages with the plan."""
+    head = "Beschlussdrucksache Nr. 2718/2020"
+
+    def heads(pdf: Path) -> list[str]:
+        return [" ".join(w[4] for w in words if w[3] < HEADER_BAND and w[3] - w[1] < 30)
+                for _, words in _pages_bbox(pdf)]
+
+    def anlage(pdf: Path) -> int:
+        return next(i for i, t in enumerate(pdf_text(pdf).split("\f")) if "zur Drucksache Nr." in t)
+
+    for pdf in (shipped["pdf"], docx_as_pdf):
+        pages, title = heads(pdf), anlage(pdf)
+        assert title >= 2 and all(p.startswith(head) for p in pages[1:title]), (pdf.name, pages[:title])
+        assert all(p.startswith("LIP 2.0 ") for p in pages[title + 1:title + 4]), (pdf.name, pages[title:])
+
+
 # --- the HTML ---------------------------------------------------------------------------------
 
 @pytest.mark.browser
