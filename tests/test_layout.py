@@ -293,7 +293,41 @@ def test_html_catalog_fits_a_phone(shipped) -> None:
     assert found["right"] <= 390 and found["scroll"] <= 390, found
     assert not found["stacked"], f"Nummern über mehrere Zeilen: {found['stacked'][:5]}"
     assert found["drucksache"]
-    assert found["datesStacked"] == 0 and found["historyRight"] <= 390, found  # scrolls inside itself
+    assert found["datesStacked"] == 0 and found["historyRight"] <= 390, found  # cards: see below
+
+
+@pytest.mark.browser
+def test_anhang_2_reads_as_cards_on_a_phone_and_as_a_table_on_a_wide_screen(shipped) -> None:
+    """walk-docs2 2: at 390 px Anhang 2 (Beratungsverlauf, six columns) was wider than the
+    window and scrolled sideways inside itself, the Ergebnis out of sight. Now each row is a
+    card as wide as the window, each value beside its column's name from the header (no word
+    split); at 1,280 px it is a table of six columns, without those names."""
+    found = {}
+    with chromium() as browser:
+        for width in (390, 1280):
+            page = browser.new_page(viewport={"width": width, "height": 800})
+            page.goto(shipped["html"].as_uri())
+            found[width] = page.evaluate("""() => {
+              const table = document.querySelector('#anhang-beratungsverlauf table');
+              const rows = [...table.querySelectorAll('tbody tr')];
+              const cells = rows.flatMap(r => [...r.children]);
+              const tops = r => new Set([...r.children].map(c => Math.round(c.getBoundingClientRect().top)));
+              return {inside: table.scrollWidth - table.clientWidth,
+                      right: Math.max(...cells.map(c => c.getBoundingClientRect().right)),
+                      scroll: document.documentElement.scrollWidth,
+                      names: [...table.querySelectorAll('thead th')].map(th => `"${th.textContent.trim()}"`).join(' '),
+                      labels: [...new Set(rows.map(r => [...r.children].map(
+                          c => getComputedStyle(c, '::before').content).join(' ')))],
+                      inOneLine: rows.filter(r => tops(r).size === 1).length, rows: rows.length};
+            }""")
+            found[width]["split"] = page.evaluate(SPLIT_WORDS, "#anhang-beratungsverlauf td")
+            page.close()
+    phone, wide = found[390], found[1280]
+    assert phone["rows"] > 20 and phone["names"].startswith('"Datum" "Kapitel"'), phone
+    assert phone["inside"] <= 0 and phone["right"] <= 390 and phone["scroll"] <= 390, phone
+    assert phone["labels"] == [phone["names"]] and phone["inOneLine"] == 0, phone
+    assert phone["split"] == [], phone["split"][:20]
+    assert wide["labels"] == [" ".join(["none"] * 6)] and wide["inOneLine"] == wide["rows"], wide
 
 
 @pytest.mark.browser
