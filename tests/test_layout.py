@@ -155,6 +155,19 @@ def test_no_word_in_the_pdf_tables_breaks_mid_word(shipped, plan_words) -> None:
     assert not bad, f"in Tabellenzellen mitten im Wort getrennt: {sorted(set(bad))[:20]}"
 
 
+def test_no_word_of_the_massnahmenkatalog_is_split_in_the_pdf(shipped) -> None:
+    """walk-docs2 3: the catalog's cells split words („Regelbe-trieb“, „Organisa-tion“,
+    „Wirtschaftsförderungsgesell-schaft“: 110 of them): fixed shares gave Federführung und
+    Zeitraum less than its longest word, and typst's ragged lines split any word at a line's
+    end. Now each column fits its longest word (assemble.catalog_widths) and a table's cell
+    splits only a word wider than its column (templates/lip.typ): none in the shipped plan."""
+    pages = pdf_text(shipped["pdf"]).split("\f")
+    catalog = [p for p in pages if "Maßnahme, Zielgruppe und Kennzahl" in p]
+    assert len(catalog) >= 6, len(catalog)
+    split = [w for p in catalog for w in re.findall(r"\w+\u00ad\n\w+", p)]
+    assert split == [], split[:20]
+
+
 # --- the Word file --------------------------------------------------------------------------
 
 def test_docx_is_a4_with_header_footer_and_entwurf(shipped) -> None:
