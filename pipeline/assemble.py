@@ -233,10 +233,21 @@ def _pipe_table(header: list[str], rows: list[list[str]], caption: str, widths: 
     return "\n".join(["| " + " | ".join(header) + " |", rule, *body, "", f": {caption}"])
 
 
-CATALOG_COLUMNS = (("Nr.", 9), ("Maßnahme, Zielgruppe und Kennzahl", 50), ("Federführung und Zeitraum", 26))
-"""The Maßnahmenkatalog's columns with their widths in characters (relative widths for
-pandoc). Three columns, the rest beneath the title: six columns side by side on a portrait
-page or a phone break words mid-word."""
+CATALOG_COLUMNS = ["Nr.", "Maßnahme, Zielgruppe und Kennzahl", "Federführung und Zeitraum"]
+"""The Maßnahmenkatalog's columns. Three, the rest beneath the title: six columns side by side
+on a portrait page or a phone break words mid-word. Their widths are `catalog_widths`."""
+
+
+def catalog_widths(plan: Plan) -> list[int]:
+    """The Maßnahmenkatalog's column widths (`column_widths`, the same for every Handlungsfeld):
+    each column at least as wide as its longest word, so that the PDF splits none (fixed
+    shares, 26 of 85 for Federführung und Zeitraum, split „Wirtschaftsförderungsgesell-schaft“
+    and the long Maßnahmen „Regelbe-trieb“); the rest where it saves the most lines."""
+    rows = [[m.id, " ".join([m.title, *(f"{name}: {m.fields[name]}" for name in ("Zielgruppe", "Kennzahl")
+                                        if m.fields.get(name))]),
+             " ".join(m.fields[name] for name in ("Federführung", "Zeitraum") if m.fields.get(name))]
+            for _, m in plan.measures]
+    return column_widths(CATALOG_COLUMNS, rows) if rows else [9, 50, 26]
 
 
 def grid_table(columns: tuple[tuple[str, int], ...], rows: list[list[list[str]]], caption: str) -> str:
@@ -250,7 +261,7 @@ def grid_table(columns: tuple[tuple[str, int], ...], rows: list[list[list[str]]]
     # Escaped before the layout: an escape added afterwards would shift the column borders.
     rows = [[[protect_gender_star(p) for p in c] for c in r] for r in rows]
     widths = [max(width, len(name), *(words_longest(r[i]) for r in rows))
-              for i, (name, width) in enumerate(columns)]
+              for i, (name, width) in enumerate(columns)]  # pandoc's relative widths
 
     def lines(paragraphs: list[str], width: int) -> list[str]:
         out: list[str] = []
@@ -287,6 +298,7 @@ def measure_catalog_markdown(plan: Plan) -> str:
              f"führt zu ihrer Beschreibung im Text.", ""]
     links: list[str] = []
     """Reference links: the number column stays as narrow as the numbers."""
+    columns = tuple(zip(CATALOG_COLUMNS, catalog_widths(plan), strict=True))
     for chapter in plan.chapters:
         if not chapter.body.measures:
             continue
@@ -300,7 +312,7 @@ def measure_catalog_markdown(plan: Plan) -> str:
             links.append(f"[{escape_inline(m.id)}]: #{anchor('m', m.id)}")
         title = f"{chapter.number} {chapter.title}"
         lines += [f"## {escape_inline(title)} {{.unnumbered .unlisted}}", "",
-                  grid_table(CATALOG_COLUMNS, rows, f"Maßnahmen im Handlungsfeld {escape_inline(title)}"),
+                  grid_table(columns, rows, f"Maßnahmen im Handlungsfeld {escape_inline(title)}"),
                   ""]
     return protect_gender_star("\n".join([*lines, *links])) + "\n"
 
@@ -408,14 +420,23 @@ def consultation_markdown(plan: Plan, commit_dates: Mapping[str, Any] | None = N
     return protect_gender_star("\n".join(lines)) + "\n"
 
 
+def drucksache_kopf(art: str, nummer: str) -> str:
+    """„Beschlussdrucksache Nr. 2718/2020“: the running head of the Drucksache's own pages, the
+    same in the PDF (templates/lip.typ) and the Word file (render/docx.py); Anlage 1's pages
+    are headed by the plan's title."""
+    return f"{art} Nr. {nummer}".strip()
+
+
 def _drucksache_data(plan: Plan) -> dict[str, Any]:
     ds = plan.manifest.get("drucksache") or {} if plan.manifest else {}
+    art, nummer = str(ds.get("art", "Beschlussdrucksache")), str(ds.get("nummer", ""))
     kosten = [k for k in ds.get("kosten") or [] if isinstance(k, dict)]
     total = sum(float(k.get("betrag") or 0) for k in kosten)
     anlagen = [str(a) for a in ds.get("anlagen") or []]
     return {
-        "nummer": str(ds.get("nummer", "")),
-        "art": str(ds.get("art", "Beschlussdrucksache")),
+        "nummer": nummer,
+        "art": art,
+        "kopf": drucksache_kopf(art, nummer),
         "datum": german_date(ds.get("datum")),
         "dezernat": str(ds.get("dezernat", "")),
         "beratungsfolge": [str(b) for b in ds.get("beratungsfolge") or []],

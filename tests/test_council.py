@@ -1561,6 +1561,32 @@ def test_a_beschluss_with_a_bad_date_gets_the_same_message_from_every_command(de
         "Beratungsverlauf (Einzelheiten: lip check)." in page and "8 dafür – 3 dagegen" in page
 
 
+def test_the_council_documents_stop_at_a_committed_beschluss_with_a_bad_date(decided,
+                                                                          capsys) -> None:
+    """walk-docs2 4: lip oparl read the Beschluss's date itself (a traceback on
+    „28.01.2021“), the Beschlussübersicht and the Ergänzung read no Beschluss at all (the
+    meeting's Beschluss missing from its overview; an Ergänzung after the Beschluss). They read
+    the committed plan: a Beschluss lip check cannot read stops them with its located message,
+    and nothing is written."""
+    manifest = decided / "plan" / "lip.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        "      datum: 2021-01-28", "      datum: 28.01.2021"), encoding="utf-8")
+    repo = git.Repo(decided)
+    repo.git.commit("-qam", "Beschluss von Hand geändert")
+    message = (f"plan/lip.yaml:{_line(manifest, '      datum: 28.01.2021')}: "
+               f"fassungen[1].beschluss.datum: kein gültiges Datum: '28.01.2021'; erwartet "
+               f"JJJJ-MM-TT, z. B. 2020-03-12")
+    out = decided / "ausgabe"
+    for args in (["oparl", "--basis-url", "https://rat.example/oparl", "--ausgabe", str(out)],
+                 ["beschlussuebersicht", "--gremium", "ratsversammlung", "--datum", "2021-01-28",
+                  "--ausgabe", str(out)],
+                 ["ergaenzung", "--ausgabe", str(out)]):
+        code, said = _run([*args, "--plan", str(decided / "plan")], capsys)
+        assert code == 1 and message in said.splitlines(), (args, said)
+        assert "Traceback" not in said and not out.exists(), (args, said)
+    assert repo.git.status("--porcelain") == ""
+
+
 @pytest.mark.parametrize(("old", "new", "message"), [
     ("      dagegen: 22", "      dagegen: 50",
      "fassungen[1].beschluss: 40 dafür und 50 dagegen ist keine Mehrheit dafür, also eine "

@@ -155,6 +155,19 @@ def test_no_word_in_the_pdf_tables_breaks_mid_word(shipped, plan_words) -> None:
     assert not bad, f"in Tabellenzellen mitten im Wort getrennt: {sorted(set(bad))[:20]}"
 
 
+def test_no_word_of_the_massnahmenkatalog_is_split_in_the_pdf(shipped) -> None:
+    """walk-docs2 3: the catalog's cells split words („Regelbe-trieb“, „Organisa-tion“,
+    „Wirtschaftsförderungsgesell-schaft“: 110 of them): fixed shares gave Federführung und
+    Zeitraum less than its longest word, and typst's ragged lines split any word at a line's
+    end. Now each column fits its longest word (assemble.catalog_widths) and a table's cell
+    splits only a word wider than its column (templates/lip.typ): none in the shipped plan."""
+    pages = pdf_text(shipped["pdf"]).split("\f")
+    catalog = [p for p in pages if "Maßnahme, Zielgruppe und Kennzahl" in p]
+    assert len(catalog) >= 6, len(catalog)
+    split = [w for p in catalog for w in re.findall(r"\w+\u00ad\n\w+", p)]
+    assert split == [], split[:20]
+
+
 # --- the Word file --------------------------------------------------------------------------
 
 def test_docx_is_a4_with_header_footer_and_entwurf(shipped) -> None:
@@ -241,6 +254,27 @@ def test_docx_opened_in_libreoffice_is_a4_and_complete(docx_as_pdf, plan_words) 
     assert not bad, f"in Word-Tabellen mitten im Wort getrennt: {sorted(set(bad))[:20]}"
 
 
+@pytest.mark.office
+def test_the_drucksache_heads_its_own_pages_in_word_as_in_the_pdf(shipped, docx_as_pdf) -> None:
+    """walk-docs2 1: the Word file headed the Drucksache's pages „LIP 2.0“, the plan's running
+    head, where the PDF says „Beschlussdrucksache Nr. 2718/2020“ (6c24713). Both now head
+    the pages before Anlage 1 with the Drucksache (assemble.drucksache_kopf), Anlage 1's
+    pages with the plan."""
+    head = "Beschlussdrucksache Nr. 2718/2020"
+
+    def heads(pdf: Path) -> list[str]:
+        return [" ".join(w[4] for w in words if w[3] < HEADER_BAND and w[3] - w[1] < 30)
+                for _, words in _pages_bbox(pdf)]
+
+    def anlage(pdf: Path) -> int:
+        return next(i for i, t in enumerate(pdf_text(pdf).split("\f")) if "zur Drucksache Nr." in t)
+
+    for pdf in (shipped["pdf"], docx_as_pdf):
+        pages, title = heads(pdf), anlage(pdf)
+        assert title >= 2 and all(p.startswith(head) for p in pages[1:title]), (pdf.name, pages[:title])
+        assert all(p.startswith("LIP 2.0 ") for p in pages[title + 1:title + 4]), (pdf.name, pages[title:])
+
+
 # --- the HTML ---------------------------------------------------------------------------------
 
 @pytest.mark.browser
@@ -272,7 +306,41 @@ def test_html_catalog_fits_a_phone(shipped) -> None:
     assert found["right"] <= 390 and found["scroll"] <= 390, found
     assert not found["stacked"], f"Nummern über mehrere Zeilen: {found['stacked'][:5]}"
     assert found["drucksache"]
-    assert found["datesStacked"] == 0 and found["historyRight"] <= 390, found  # scrolls inside itself
+    assert found["datesStacked"] == 0 and found["historyRight"] <= 390, found  # cards: see below
+
+
+@pytest.mark.browser
+def test_anhang_2_reads_as_cards_on_a_phone_and_as_a_table_on_a_wide_screen(shipped) -> None:
+    """walk-docs2 2: at 390 px Anhang 2 (Beratungsverlauf, six columns) was wider than the
+    window and scrolled sideways inside itself, the Ergebnis out of sight. Now each row is a
+    card as wide as the window, each value beside its column's name from the header (no word
+    split); at 1,280 px it is a table of six columns, without those names."""
+    found = {}
+    with chromium() as browser:
+        for width in (390, 1280):
+            page = browser.new_page(viewport={"width": width, "height": 800})
+            page.goto(shipped["html"].as_uri())
+            found[width] = page.evaluate("""() => {
+              const table = document.querySelector('#anhang-beratungsverlauf table');
+              const rows = [...table.querySelectorAll('tbody tr')];
+              const cells = rows.flatMap(r => [...r.children]);
+              const tops = r => new Set([...r.children].map(c => Math.round(c.getBoundingClientRect().top)));
+              return {inside: table.scrollWidth - table.clientWidth,
+                      right: Math.max(...cells.map(c => c.getBoundingClientRect().right)),
+                      scroll: document.documentElement.scrollWidth,
+                      names: [...table.querySelectorAll('thead th')].map(th => `"${th.textContent.trim()}"`).join(' '),
+                      labels: [...new Set(rows.map(r => [...r.children].map(
+                          c => getComputedStyle(c, '::before').content).join(' ')))],
+                      inOneLine: rows.filter(r => tops(r).size === 1).length, rows: rows.length};
+            }""")
+            found[width]["split"] = page.evaluate(SPLIT_WORDS, "#anhang-beratungsverlauf td")
+            page.close()
+    phone, wide = found[390], found[1280]
+    assert phone["rows"] > 20 and phone["names"].startswith('"Datum" "Kapitel"'), phone
+    assert phone["inside"] <= 0 and phone["right"] <= 390 and phone["scroll"] <= 390, phone
+    assert phone["labels"] == [phone["names"]] and phone["inOneLine"] == 0, phone
+    assert phone["split"] == [], phone["split"][:20]
+    assert wide["labels"] == [" ".join(["none"] * 6)] and wide["inOneLine"] == wide["rows"], wide
 
 
 @pytest.mark.browser

@@ -7,6 +7,7 @@ import platform
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pikepdf
@@ -151,7 +152,8 @@ def test_a_figures_alternative_text_does_not_repeat_its_caption(tmp_path: Path) 
     """walk-docs 3: the image's alternative text was its caption, read twice by a screen
     reader (and the HTML hid the caption instead). The image's own description where the
     Markdown gives one; otherwise alt="" beside the <figcaption> in HTML, and in the PDF
-    (PDF/UA-1 needs an /Alt) a short word that the caption describes it."""
+    (PDF/UA-1 needs an /Alt) and the Word file (walk-docs2 1: its wp:docPr descr was the
+    caption) a short word that the caption describes it."""
     plan_dir = generate_plan(tmp_path, fields=1, sections=1, measures=1, paragraphs=0)
     (plan_dir / "bilder").mkdir()
     (plan_dir / "bilder" / "a.svg").write_text(_SVG.format("teal"), encoding="utf-8")
@@ -160,7 +162,10 @@ def test_a_figures_alternative_text_does_not_repeat_its_caption(tmp_path: Path) 
                        + "\n![Die Gremien und ihre Wege, lang beschrieben](bilder/a.svg)\n\n"
                        "![Zweites Schaubild](bilder/a.svg){alt=\"Kurzbeschreibung\"}\n",
                        encoding="utf-8")
-    out = build(plan_dir, output=tmp_path / "out", formats=["pdf", "html"]).outputs
+    out = build(plan_dir, output=tmp_path / "out", formats=["pdf", "html", "docx"]).outputs
+    with zipfile.ZipFile(out["docx"]) as docx:
+        descr = re.findall(r'<wp:docPr descr="([^"]*)"', docx.read("word/document.xml").decode())
+    assert descr == ["Abbildung, beschrieben in der Bildunterschrift", "Kurzbeschreibung"], descr
     html = out["html"].read_text(encoding="utf-8")
     figures = re.findall(r"<figure>\s*(<img\s[^>]*>)\s*(<figcaption[^>]*>)([^<]*)</figcaption>", html)
     assert [(re.search(r'\salt="([^"]*)"', img).group(1), cap, text.split()[0])

@@ -21,7 +21,7 @@ from pipeline.council.beschluss import passage_replacement, replacement
 from pipeline.dates import german_date
 from pipeline.errors import PipelineError
 from pipeline.plan import Plan, load_plan
-from pipeline.plan.fassungen import beschluss_of
+from pipeline.plan.fassungen import beschluss_of, checked_beschluesse
 from pipeline.render import council as render
 from pipeline.render.redline_text import compare_markdown
 from pipeline.review.records import Berichtigung
@@ -161,6 +161,7 @@ def ergaenzung_pdf(plan_dir: Path, *, nummer: str = "E1", fassung: str | None = 
         raise DocumentError(f"--nummer {nummer!r} ist keine Nummer einer Ergänzung; erwartet "
                             f"E1, E2, …")
     c = _committed(plan_dir)
+    checked_beschluesse(c.plan)  # one lip check cannot read: its message, not "undecided"
     decided = beschluss_of(c.plan)
     if decided is not None:
         base = next((a.fassung for a in council.load_antraege(c.plan)[0]), None) or fassung \
@@ -286,6 +287,7 @@ def beschlussuebersicht_pdf(plan_dir: Path, *, gremium: str, datum: dt.date,
     antraege, unread = council.load_antraege(c.plan)
     if unread:
         raise DocumentError(str(unread[0]))
+    checked_beschluesse(c.plan)  # one lip check cannot read: its message, not an overview without it
     gremium = council.gremium_key(c.plan, gremium)
     if (problem := council.not_a_council_body(c.plan, gremium)) is not None:
         raise DocumentError(problem)

@@ -19,6 +19,7 @@ from pipeline.council.antraege import load_antraege
 from pipeline.errors import PipelineError
 from pipeline.files import replacing_folder, write_atomic
 from pipeline.plan import load_plan
+from pipeline.plan.fassungen import checked_beschluesse
 from pipeline.wording import counted
 
 PDF_NAMES = {"LIP-2.0.pdf": "drucksache"}
@@ -73,6 +74,7 @@ def export(plan_dir: Path, *, base_url: str, output: Path, build_dir: Path) -> W
     plan = load_plan(history.read_plan_files(repo, head.sha, prefix))
     if plan.manifest is None:
         raise OparlError("plan/lip.yaml ist im letzten Commit nicht lesbar; Details mit 'lip check'")
+    checked_beschluesse(plan)  # a Beschluss lip check cannot read: its message, no export without it
     antraege, unread = load_antraege(plan)
     if unread:
         raise OparlError(f"{unread[0]}")

@@ -134,8 +134,8 @@ def build(plan: Plan, antraege: list[Antrag], *, base_url: str, committed: dt.da
     if "drucksache" in files_by_key:
         main["mainFile"] = file_obj(files_by_key["drucksache"], paper_url)
 
-    beschluss = _beschluss(plan)
-    decided = beschluss_of(plan)
+    decided = beschluss_of(plan)  # the one reader (commands/oparl.py checks it first)
+    beschluss = (decided.gremium, decided.datum) if decided is not None else None
     tally = f" ({decided.stimmen.tally})" if decided is not None and decided.stimmen.tally else ""
     for a in sorted(antraege, key=lambda a: number_order(a.nummer)):
         a_url = url("paper", f"{nummer}-antrag-{a.nummer}")
@@ -234,11 +234,3 @@ def _seats(entry) -> dict:
     seats = entry.get("sitze") if isinstance(entry, dict) else None
     return {"votingMemberCount": seats} if isinstance(seats, int) else {}
 
-
-def _beschluss(plan: Plan) -> tuple[str, dt.date] | None:
-    for f in reversed(plan.manifest.get("fassungen") or []):
-        b = f.get("beschluss") if isinstance(f, dict) else None
-        if isinstance(b, dict) and b.get("gremium") and b.get("datum"):
-            d = b["datum"]
-            return str(b["gremium"]), d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))
-    return None

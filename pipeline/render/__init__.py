@@ -55,8 +55,9 @@ SHARED_STYLES = ("list-numbers.css", "synopse.css")
 """Style sheets in templates/ that the redline page includes (partials of redline.html) and
 the site appends to site.css: „(1)“ lists' numbers and the Synopse, written once."""
 
-FILTERS = {"html": ("build-html-embed.lua", LIST_FILTER.name)}
-"""Lua filters per format (the PDF's are in render/pandoc.py)."""
+FILTERS = {"html": ("build-html-embed.lua", LIST_FILTER.name), "docx": ("build-docx.lua",)}
+"""Lua filters per format (the PDF's are in render/pandoc.py); the DOCX's only for the whole
+Beschlussdrucksache (render/docx.py), not for a chapter exported to edit in Word."""
 
 
 def filter_args(names: tuple[str, ...]) -> list[str]:

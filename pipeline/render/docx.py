@@ -21,7 +21,7 @@ from pipeline.render import filter_args_for
 from pipeline.render.backend import Settings
 from pipeline.render.pandoc import PendingPandoc
 from pipeline.render.svgpng import PngCopies
-from pipeline.render.wordstyle import TEXT_WIDTH, fill_header, is_header, space_after_blocks
+from pipeline.render.wordstyle import R_NS, TEXT_WIDTH, fill_header, is_header, space_after_blocks
 
 TOC_TITLE = "Inhalt"
 TOC_LEVELS = 2
@@ -84,7 +84,8 @@ class WordConversion:
 
 def start(*, template: Path, settings: Settings, whole: bool = True) -> WordConversion:
     copies = PngCopies(settings.resources, settings.cache_dir) if settings.cache_dir else None
-    pandoc = PendingPandoc("docx", [f"--reference-doc={template}", *filter_args_for("docx")],
+    filters = filter_args_for("docx") if whole else []
+    pandoc = PendingPandoc("docx", [f"--reference-doc={template}", *filters],
                            settings, "pandoc (DOCX)",
                            env=copies.pandoc_env(settings.work_dir) if copies else None,
                            on_input=copies.start if copies else None)
@@ -92,24 +93,58 @@ def start(*, template: Path, settings: Settings, whole: bool = True) -> WordConv
 
 
 def finish_word(docx: bytes, data: dict) -> bytes:
-    """pandoc's DOCX with header texts, a filled contents list and fitted tables."""
+    """pandoc's DOCX with header texts, a filled contents list and fitted tables; in the
+    whole Beschlussdrucksache the Drucksache's pages are a section of their own, headed by it
+    („Beschlussdrucksache Nr. …“, `assemble.drucksache_kopf`) as in the PDF."""
     draft = DRAFT_MARK if data.get("entwurf") else ""
     title = str(data.get("kurztitel") or data.get("titel", ""))
+    fassung = str(data.get("fassung", ""))
+    kopf = str((data.get("drucksache") or {}).get("kopf", ""))
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(docx)) as src, zipfile.ZipFile(out, "w") as dst:
+        names = src.namelist()
+        xml = src.read("word/document.xml").decode("utf-8")
+        # the Drucksache's header: the template's, filled with its own title
+        own = kopf and ANLAGE_TITLE in xml and "word/header1.xml" in names \
+            and DRUCKSACHE_HEADER not in names
         for info in src.infolist():
             data_ = src.read(info)
             if is_header(info.filename):
-                data_ = fill_header(data_, title, str(data.get("fassung", "")), draft)
+                data_ = fill_header(data_, title, fassung, draft)
             elif info.filename == "word/document.xml":
-                data_ = _document(data_.decode("utf-8"), draft=bool(draft)).encode("utf-8")
-            entry = zipfile.ZipInfo(info.filename, info.date_time)  # same dates: reproducible
-            entry.external_attr = info.external_attr
-            # Pictures are compressed already: storing them saves the build the time.
-            entry.compress_type = zipfile.ZIP_STORED if info.filename.endswith(_PACKED) \
-                else zipfile.ZIP_DEFLATED
-            dst.writestr(entry, data_)
+                data_ = _document(xml, draft=bool(draft),
+                                  drucksache_header=DRUCKSACHE_HEADER_ID if own else None
+                                  ).encode("utf-8")
+            elif own and info.filename == "word/_rels/document.xml.rels":
+                data_ = data_.replace(b"</Relationships>", (
+                    f'<Relationship Id="{DRUCKSACHE_HEADER_ID}" Type="{R_NS}/header" '
+                    f'Target="{DRUCKSACHE_HEADER.removeprefix("word/")}"/></Relationships>').encode())
+            elif own and info.filename == "[Content_Types].xml":
+                data_ = data_.replace(b"</Types>", (
+                    f'<Override PartName="/{DRUCKSACHE_HEADER}" ContentType="application/'
+                    'vnd.openxmlformats-officedocument.wordprocessingml.header+xml"/></Types>'
+                ).encode())
+            _write(dst, info, data_)
+            if own and info.filename == "word/header1.xml":
+                _write(dst, zipfile.ZipInfo(DRUCKSACHE_HEADER, info.date_time),
+                       fill_header(src.read(info), kopf, fassung, draft))
     return out.getvalue()
+
+
+def _write(dst: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> None:
+    entry = zipfile.ZipInfo(info.filename, info.date_time)  # same dates: reproducible
+    entry.external_attr = info.external_attr
+    # Pictures are compressed already: storing them saves the build the time.
+    entry.compress_type = zipfile.ZIP_STORED if info.filename.endswith(_PACKED) \
+        else zipfile.ZIP_DEFLATED
+    dst.writestr(entry, data)
+
+
+DRUCKSACHE_HEADER = "word/header-drucksache.xml"
+DRUCKSACHE_HEADER_ID = "rIdLipKopfDrucksache"
+ANLAGE_TITLE = '<w:pStyle w:val="Anlagentitel" />'
+"""pandoc's paragraph of Anlage 1's title (assemble.drucksache_markdown): the plan's section
+begins there."""
 
 
 _PACKED = (".png", ".jpg", ".jpeg", ".gif")
@@ -121,7 +156,7 @@ _HEADING = re.compile(r'(?:<w:bookmarkStart w:id="\d+" w:name="([^"]+)" ?/>\s*)?
                       r'<w:p>\s*<w:pPr>\s*<w:pStyle w:val="Heading([1-9])" ?/>.*?</w:pPr>(.*?)</w:p>', re.S)
 
 
-def _document(xml: str, *, draft: bool = False) -> str:
+def _document(xml: str, *, draft: bool = False, drucksache_header: str | None = None) -> str:
     body = xml.find("<w:body>") + len("<w:body>")
     head, rest = xml[:body], xml[body:]
     start = _TITLE_BLOCK.sub("", rest[:20_000])  # the Drucksache opens the file, as in the PDF
@@ -129,6 +164,8 @@ def _document(xml: str, *, draft: bool = False) -> str:
     xml = _contents(xml)
     if not draft:  # a draft keeps the header's ENTWURF on every page (the PDF's watermark)
         xml = _first_page_without_header(xml)
+    if drucksache_header is not None:
+        xml = _drucksache_section(xml, drucksache_header)
     return space_after_blocks(re.sub(r"<w:tbl>.*?</w:tbl>", _fit_table, xml, flags=re.S))
 
 
@@ -150,6 +187,24 @@ def _first_page_without_header(xml: str) -> str:
     grid = sect.find("<w:docGrid")
     sect = sect[:grid] + "<w:titlePg/>" + sect[grid:] if grid >= 0 else sect + "<w:titlePg/>"
     return xml[:at] + sect + xml[end:]
+
+
+def _drucksache_section(xml: str, header_id: str) -> str:
+    """The Drucksache's pages (up to Anlage 1's title) as a section of their own: the plan's
+    section, headed by the header `header_id`. Its first page has no header where the plan's
+    has none (`_first_page_without_header`), as in the PDF, which heads neither the
+    Drucksache's first page nor Anlage 1's title page."""
+    at = xml.rfind("<w:sectPr")
+    end = xml.find("</w:sectPr>", at) + len("</w:sectPr>")
+    title = xml.find(ANLAGE_TITLE)
+    last = xml.rfind("<w:p>", 0, title)  # the Anlage title's paragraph
+    if at < 0 or title < 0 or last < 0:
+        return xml
+    sect = re.sub(r'<w:headerReference\b[^>]*\bw:type="default"[^>]*/>',
+                  f'<w:headerReference w:type="default" r:id="{header_id}"/>', xml[at:end])
+    # an empty paragraph ends the Drucksache's section; the Anlage's title (a page break
+    # before it in its style) begins the next page with the plan's section
+    return xml[:last] + f"<w:p><w:pPr>{sect}</w:pPr></w:p>" + xml[last:]
 
 
 def _contents(xml: str) -> str:

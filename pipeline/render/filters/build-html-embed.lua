@@ -4,6 +4,9 @@
 -- A figure's image gets its alternative text from figure-alt.lua: alt="" where the caption
 -- describes it (pandoc writes no alt at all for an empty one, and hid the caption from screen
 -- readers when the alt repeated it).
+-- Anhang 2 (Beratungsverlauf) reflows on a phone, each row a card (templates/lip.css): its
+-- cells carry their column's name from the header (data-label), which the card shows beside
+-- each value.
 local figure_alt = dofile(PANDOC_SCRIPT_FILE:gsub('[^/]*$', '') .. 'figure-alt.lua')
 
 local function attr_text(s)
@@ -26,4 +29,19 @@ function Image(img)
   return img
 end
 
-return { figure_alt.filter('html'), { Image = Image } }
+local LABELLED = 'tbl-beratungsverlauf'  -- assemble.CONSULTATION_TABLE
+
+function Table(tbl)
+  tbl.attributes['querformat-breiten'] = nil  -- the PDF's widths (build-typst.lua)
+  if tbl.identifier ~= LABELLED or #tbl.head.rows == 0 then return tbl end
+  local names = {}
+  for i, cell in ipairs(tbl.head.rows[1].cells) do names[i] = pandoc.utils.stringify(cell.contents) end
+  for _, body in ipairs(tbl.bodies) do
+    for _, row in ipairs(body.body) do
+      for i, cell in ipairs(row.cells) do cell.attributes['data-label'] = names[i] end
+    end
+  end
+  return tbl
+end
+
+return { figure_alt.filter('html'), { Image = Image, Table = Table } }

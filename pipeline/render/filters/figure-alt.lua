@@ -1,12 +1,13 @@
--- The alternative text of a figure's image, one rule for the PDF and the HTML (loaded by
--- build-typst.lua and build-html-embed.lua). A screen reader reads a figure's caption anyway:
+-- The alternative text of a figure's image, one rule for the PDF, the HTML and the Word file
+-- (loaded by build-typst.lua, build-html-embed.lua and build-docx.lua). A screen reader reads a figure's caption anyway:
 -- an alternative text that repeats it is read twice (pandoc's default, the image's
 -- description is its caption). So:
 --  * the image's own description where the Markdown gives one ({alt="…"} or a title "…")
 --    and it is not the caption: in both formats;
 --  * otherwise the HTML has alt="" beside its <figcaption> (WAI: the caption describes it),
---    and the PDF, whose figures need an alternative text (PDF/UA-1), a short word that the
---    caption describes it. (An SVG's own <title> would be better, but the typst parts are
+--    and the PDF, whose figures need an alternative text (PDF/UA-1), and the Word file (pandoc
+--    writes `alt` as wp:docPr descr; Word has no figure tying the caption to the image) a
+--    short word that the caption describes it. (An SVG's own <title> would be better, but the typst parts are
 --    cached by their Markdown, which does not hold it.)
 
 local M = {}
@@ -25,7 +26,7 @@ function M.description(img, caption)
 end
 
 -- The figures of a document with their image's alternative text set for `format`
--- ('typst' or 'html'): `img.attributes.alt` is the text; in HTML an image whose caption says it
+-- ('typst', 'docx' or 'html'): `img.attributes.alt` is the text; in HTML an image whose caption says it
 -- all gets the attribute 'lip-alt-leer' (pandoc drops an empty alt: build-html-embed.lua
 -- writes the <img> itself).
 function M.filter(format)
@@ -42,6 +43,8 @@ function M.filter(format)
           else
             img.attributes.alt = M.CAPTIONED
           end
+          -- pandoc's Word writer takes the image's own text, not its alt attribute
+          if format == 'docx' then img.caption = pandoc.Inlines(img.attributes.alt) end
           return img
         end,
       })
