@@ -85,7 +85,9 @@ class RedlineResult:
 
 
 def _slug(label: str) -> str:
-    s = re.sub(r"[^\w.-]+", "-", label.strip(), flags=re.UNICODE).strip("-")
+    """A revision's name as a folder name; `~` and `^` stay (`HEAD~` and `HEAD` are two
+    revisions: both were „HEAD“, and `lip redline HEAD~ HEAD` wrote to HEAD..HEAD)."""
+    s = re.sub(r"[^\w.~^-]+", "-", label.strip(), flags=re.UNICODE).strip("-")
     return s or "version"
 
 
