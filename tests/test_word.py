@@ -1382,3 +1382,26 @@ def test_a_draft_keeps_text_that_looks_like_markdown_as_typed():
         [{"t": "Strong", "c": words("*fett")}] + words(" [a](b)")
     draft = convert({"blocks": [{"t": "Para", "c": inlines}]})
     assert draft.body == "\nGruppen < 12 [vgl. 1.2], 2 * 3 und **\\*fett** \\[a](b)\n"
+
+
+def test_what_main_changed_since_a_proposal_is_no_reviewers_in_its_redline(repo, capsys):
+    """Walk: main moved on after the import („zu“ → „zur“); `lip redline main vorschlag/…`
+    undoes that, and Word showed it as deleted by „Petra Word, Max Zwei“, all reviewers as
+    one, though neither touched it. It is the chapter's author's, as in any redline."""
+    exported = export(capsys, "bildung")
+    data = word_edit(exported.read_bytes(), "nach wie vor ", delete=True, author="Petra Word")
+    data = word_edit(data, "Kita-Lots", insert="innen und Lots", author="Max Zwei")
+    path = Path("build") / "veraltet.docx"
+    path.write_bytes(data)
+    _, branch = imported(capsys, path)
+    _commit_edit(repo, "Schlüssel zu Teilhabe", "Schlüssel zur Teilhabe")
+    code, out, err = lip(["redline", "main", branch, "--format", "docx"], capsys)
+    assert code == 0, err
+    folder = Path("build/redline") / f"main..{branch.replace('/', '-')}"
+    xml = zipfile.ZipFile(folder / "redline.docx").read("word/document.xml").decode()
+    changes = {(tag, author, re.sub(r"<[^>]+>", "", inner)) for tag, author, inner in re.findall(
+        r'<w:(ins|del) w:id="\d+" w:author="([^"]*)"[^>]*>(.*?)</w:\1>', xml)}
+    assert {a for _, a, _ in changes} == {"Petra Word", "Max Zwei",
+                                          "Expert*innengruppe Bildung"}, changes
+    assert {(t, a) for t, a, w in changes if "zu" in w.split()} == {
+        ("ins", "Expert*innengruppe Bildung")}, changes
