@@ -1405,3 +1405,31 @@ def test_what_main_changed_since_a_proposal_is_no_reviewers_in_its_redline(repo,
                                           "Expert*innengruppe Bildung"}, changes
     assert {(t, a) for t, a, w in changes if "zu" in w.split()} == {
         ("ins", "Expert*innengruppe Bildung")}, changes
+
+
+@pytest.mark.parametrize("text", [
+    "1. Januar 2021: Start der Lots*innen.", "2021. Das Jahr der Umsetzung", "(1) Absatz eins",
+    "a) erstens", "iv. viertens", "II. Teil", "- kein Strich einer Liste", "+ plus", "#. x",
+    "(@) Beispiel", "12) Punkte 6 und 7", "A.  Müller",
+])
+def test_a_paragraph_that_opens_like_a_list_item_stays_a_paragraph(text):
+    """Walk: „1. Januar 2021: …“ typed in Word as a new paragraph came back as `1. Januar …`,
+    which pandoc reads as a numbered list; a list marker at a block's start gets a backslash,
+    and nothing else does („A. Müller“ with one space is no list)."""
+    import json
+
+    from pipeline.render.reader import PLAN_READER
+    from pipeline.render.tools import run_pandoc
+    from pipeline.word import source
+    from pipeline.word.source import escape, escape_all
+
+    def blocks(markdown: str) -> list:
+        return json.loads(run_pandoc(["-f", PLAN_READER, "-t", "json"], markdown))["blocks"]
+
+    assert [b["t"] for b in blocks(text)] != ["Para"]  # as typed, pandoc reads a list
+    for markdown in (escape(text), escape_all(text)):
+        [para] = blocks(markdown)
+        assert para["t"] == "Para" and normal(source.ast_text(para)) == normal(text), markdown
+        assert plain_map(markdown)[0] == normal(text)
+    assert escape("A. Müller sagt") == "A. Müller sagt"
+    assert escape("1. Januar", before="am ") == "1. Januar"  # inside a paragraph: text
