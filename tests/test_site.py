@@ -910,7 +910,7 @@ def test_a_text_changed_only_by_a_move_says_so_in_status_redline_and_site(mini, 
     """Walk: a paragraph moved and nothing else read „seitdem geändert: 0 Wörter eingefügt,
     0 Wörter gestrichen“ in `lip status` and `lip redline`, while the site said „1 Abschnitt
     verschoben“ (a section, in the plan's words). One wording (redline.format_word_changes)
-    names the moved passage in all three."""
+    names the moved passage in all three, and for an open proposal from Word."""
     import git
 
     from pipeline.commands import record
@@ -941,3 +941,12 @@ def test_a_text_changed_only_by_a_move_says_so_in_status_redline_and_site(mini, 
                                 catch_exceptions=False)
     assert f"A Haltung der Stadt: {said}" in result.output, result.output
     assert summary_of(compare_markdown(before, text).stats) == f"{said}."
+    # a proposal that moves it back (a paragraph cut and pasted in Word): the same words
+    main = repo.active_branch
+    repo.git.checkout("-qb", "vorschlag/zurueck")
+    path.write_text(before, encoding="utf-8")
+    repo.git.add("-A")
+    repo.index.commit("Absatz zurück")
+    main.checkout()
+    [proposal] = status_cmd.status(plan_dir).proposals
+    assert proposal.woerter == said
