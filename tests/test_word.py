@@ -336,7 +336,7 @@ def test_status_lists_the_proposals_not_yet_taken_in(repo, capsys, tmp_path):
         "woerter": "3 Wörter eingefügt, 4 Wörter gestrichen",
         "anmerkungen": ["plan/anmerkungen/bildung-2026-11-30.md"],
         "basis": repo.head.commit.hexsha, "veraltet": [], "veraltet_kapitel": [],
-        "wortweise": False, "datei": "word.docx", "ziel": "main"}]
+        "wortweise": False, "datei": "word.docx", "ziel": "main", "verschoben": 0}]
 
     repo.git.merge("--no-edit", branch)
     code, out, _ = lip(["status"], capsys)
