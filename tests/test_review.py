@@ -249,7 +249,8 @@ def test_a_tampered_entry_names_its_gremium_as_lip_yaml_does(minimal_plan):
 def test_a_tampered_entry_names_only_the_field_edited_not_the_vorgaben_done_since():
     """Walk: a hand-edited Abstimmung of a decision whose Vorgaben were marked done after it was
     committed read „(Vorgaben geändert; Abstimmung geändert)“, and the line was the entry's:
-    the allowed `erledigt` notes are no change, so only the Abstimmung is named, on its line."""
+    the allowed `erledigt` notes are no change, so only the Abstimmung is named, on its line,
+    with the vote as recorded and as it is now (a Berichtigung keeps both in its record)."""
     from pipeline.review.append_only import Version, tampered
 
     vorgabe = {"id": "V1", "text": "Eltern einbeziehen."}
@@ -262,5 +263,5 @@ def test_a_tampered_entry_names_only_the_field_edited_not_the_vorgaben_done_sinc
     [found] = tampered({"entscheidungen": [{**done, "abstimmung": "12 dafür"}]}, history)
     assert found.field == "review.entscheidungen[0].abstimmung"
     message = found.message("plan/11-bildung.md", "bildung")
-    assert "wurde nachträglich geändert (Abstimmung geändert);" in message
+    assert "wurde nachträglich geändert (Abstimmung „einstimmig“ → „12 dafür“);" in message
     assert "git checkout bbbbbbbbbb -- plan/11-bildung.md" in message

@@ -299,6 +299,9 @@ def _field_change(key: str, old: Any, new: Any, name: Any) -> str:
         return f"Ergebnis {old or '–'} → {new or '–'}"
     if key == "text":
         return f"Wortlaut {_quote(old or '')} → {_quote(new or '')}"
+    if key in ("abstimmung", "sitzung") and isinstance(old, str) and isinstance(new, str):
+        # the vote as recorded before stays in the record, not only in git
+        return f"{_LABELS[key]} {_quote(old)} → {_quote(new)}"
     if key == "stand":
         def short(v: Any) -> str:
             return str(v.get("commit", ""))[:7] if isinstance(v, dict) else "–"
