@@ -273,7 +273,8 @@ def test_word_ooxml_changes_comments_and_format_changes(repo, capsys, tmp_path):
     data = exported.read_bytes()
     data = word_edit(data, "nach wie vor ", delete=True, author="Petra Word")
     data = word_edit(data, "Kita-Lots", insert="innen und Lots", author="Max Zwei")
-    data = word_edit(data, "Schulplatzvergabe", comment="Wer finanziert das?", author="Petra Word")
+    data = word_edit(data, "Schulplatzvergabe", comment="Wer finanziert das? *Alle* Träger?",
+                     author="Petra Word")
     data = word_edit(data, "im Alltag und erkennen", comment="Auch in der Krippe?",
                      author="Max Zwei", comment_id=1)
     data = word_edit(data, "Hochschulen sind eigenständig", format_only=True)
@@ -296,7 +297,8 @@ def test_word_ooxml_changes_comments_and_format_changes(repo, capsys, tmp_path):
     assert "2 Anmerkungen von Max Zwei, Petra Word" in log[0]
     assert log[-1].split("|")[1].startswith("2026-11-30T09:15:00")
     comments = repo.git.show(f"{branch}:plan/anmerkungen/bildung-2026-11-30.md")
-    assert "Wer finanziert das?" in comments
+    # as typed: the file is Markdown, and `*Alle*` would read as emphasis (walk)
+    assert "\n\nWer finanziert das? \\*Alle\\* Träger?" in comments
     assert "> Schulplatzvergabe" in comments
     assert "## Maßnahme 1.3.1 (`m-1-3-1`)\n\n**Petra Word**, 30.11.2026:" in comments
     assert "## Ziel 1.1.2 (`z-1-1-2`)\n\n**Max Zwei**, 30.11.2026:\n\n> im Alltag und erkennen" \
