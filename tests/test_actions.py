@@ -350,7 +350,7 @@ def test_a_changed_text_can_be_submitted_again_while_it_lies_before_the_lenkungs
                         "0 Wörter gestrichen"
     assert row.geaendert_seit == {"eintrag": "Vorlage", "datum": "2020-10-05",
                                   "commit": pinned, "woerter_hinzu": 1,
-                                  "woerter_entfernt": 0,
+                                  "woerter_entfernt": 0, "verschoben": 0,
                                   "woerter": "1 Wort eingefügt, 0 Wörter gestrichen"}
     record.submit(plan, "bildung", datum=D(2020, 10, 9))
     s = state(mini)

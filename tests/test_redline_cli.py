@@ -243,3 +243,15 @@ def test_the_summary_names_changed_ziele_as_the_site_does(repo: Path) -> None:
     md = (repo / "build/redline/entscheidung..arbeitsstand/redline.md").read_text("utf-8")
     assert "| Ziele und Maßnahmen | Vorgaben |" in md
     assert "| geändertes Ziel: 1.1.1; geänderte Maßnahme: 1.1.1 | V1 |" in md
+
+
+def test_relative_revisions_name_their_own_folder(repo: Path, capsys) -> None:
+    """Walk: `lip redline HEAD~ HEAD` wrote to build/redline/HEAD..HEAD (the `~` dropped), the
+    same folder as `lip redline HEAD HEAD~`, the comparison the other way round."""
+    assert run(["redline", "HEAD~", "HEAD", "--format", "md"]) == 0
+    assert run(["redline", "HEAD", "HEAD~", "--format", "md"]) == 0
+    out = capsys.readouterr().out
+    assert "build/redline/HEAD~..HEAD/redline.md" in out
+    assert "build/redline/HEAD..HEAD~/redline.md" in out
+    assert sorted(p.name for p in (repo / "build" / "redline").iterdir()) == [
+        "HEAD..HEAD~", "HEAD~..HEAD"]

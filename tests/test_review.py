@@ -244,3 +244,24 @@ def test_a_tampered_entry_names_its_gremium_as_lip_yaml_does(minimal_plan):
     message = found[0].message("plan/11-bildung.md", "bildung", plan.manifest.gremium_name)
     assert message.startswith("Eintrag (01.10.2020, Integrationsbeiräte (Delegiertenkonferenz)) "
                               "aus Commit aaaaaaaaaa wurde entfernt")
+
+
+def test_a_tampered_entry_names_only_the_field_edited_not_the_vorgaben_done_since():
+    """Walk: a hand-edited Abstimmung of a decision whose Vorgaben were marked done after it was
+    committed read „(Vorgaben geändert; Abstimmung geändert)“, and the line was the entry's:
+    the allowed `erledigt` notes are no change, so only the Abstimmung is named, on its line,
+    with the vote as recorded and as it is now (a Berichtigung keeps both in its record)."""
+    from pipeline.review.append_only import Version, tampered
+
+    vorgabe = {"id": "V1", "text": "Eltern einbeziehen."}
+    entry = {"datum": dt.date(2020, 10, 8), "gremium": "lenkungsgruppe",
+             "ergebnis": "zurückgespielt", "vorgaben": [vorgabe], "abstimmung": "einstimmig"}
+    done = {**entry, "vorgaben": [{**vorgabe, "erledigt": {"datum": dt.date(2020, 10, 20),
+                                                           "vermerk": "Ziel 1.1.3"}}]}
+    history = [Version("a" * 40, "", {"entscheidungen": [entry]}),
+               Version("b" * 40, "", {"entscheidungen": [done]})]
+    [found] = tampered({"entscheidungen": [{**done, "abstimmung": "12 dafür"}]}, history)
+    assert found.field == "review.entscheidungen[0].abstimmung"
+    message = found.message("plan/11-bildung.md", "bildung")
+    assert "wurde nachträglich geändert (Abstimmung „einstimmig“ → „12 dafür“);" in message
+    assert "git checkout bbbbbbbbbb -- plan/11-bildung.md" in message

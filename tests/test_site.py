@@ -904,3 +904,49 @@ def test_changes_since_the_vorlage_have_their_own_page(mini, tmp_path, monkeypat
     assert 'href="haltung-aenderungen.html"' in chapter   # the decision's changes stay linked
     assert not (site_dir / "bildung-aenderungen-seit-vorlage.html").exists()
     assert "bildung-aenderungen-seit-vorlage.html" not in index
+
+
+def test_a_text_changed_only_by_a_move_says_so_in_status_redline_and_site(mini, monkeypatch):
+    """Walk: a paragraph moved and nothing else read „seitdem geändert: 0 Wörter eingefügt,
+    0 Wörter gestrichen“ in `lip status` and `lip redline`, while the site said „1 Abschnitt
+    verschoben“ (a section, in the plan's words). One wording (redline.format_word_changes)
+    names the moved passage in all three, and for an open proposal from Word."""
+    import git
+
+    from pipeline.commands import record
+    from pipeline.commands import status as status_cmd
+    from pipeline.commands.site_data import summary_of
+    from pipeline.render.redline_text import compare_markdown
+
+    plan_dir = mini / "plan"
+    repo = git.Repo(mini)
+    path = plan_dir / "01-haltung.md"
+    moving = "Dieser Absatz zur Haltung der Stadt wandert gleich unter die Leitlinien.\n\n"
+    text = path.read_text(encoding="utf-8").replace("\n## A.1", f"\n{moving}## A.1", 1)
+    path.write_text(text, encoding="utf-8")
+    before = text
+    repo.git.add("-A")
+    repo.index.commit("zweiter Absatz")
+    record.submit(plan_dir, "haltung", datum=dt.date(2020, 7, 10))
+    text = path.read_text(encoding="utf-8").replace(moving, "", 1) + "\n" + moving
+    path.write_text(text, encoding="utf-8")
+    repo.git.add("-A")
+    repo.index.commit("Absatz verschoben")
+    said = "0 Wörter eingefügt, 0 Wörter gestrichen, 1 Passage verschoben"
+    row = next(r for r in status_cmd.status(plan_dir).rows if r.id == "haltung")
+    assert row.stand == f"vorgelegt am 10.07.2020, seitdem geändert: {said}"
+    monkeypatch.chdir(mini)
+    result = CliRunner().invoke(cli, ["redline", "HEAD~1", "HEAD", "--format", "md",
+                                      "--kapitel", "haltung"],
+                                catch_exceptions=False)
+    assert f"A Haltung der Stadt: {said}" in result.output, result.output
+    assert summary_of(compare_markdown(before, text).stats) == f"{said}."
+    # a proposal that moves it back (a paragraph cut and pasted in Word): the same words
+    main = repo.active_branch
+    repo.git.checkout("-qb", "vorschlag/zurueck")
+    path.write_text(before, encoding="utf-8")
+    repo.git.add("-A")
+    repo.index.commit("Absatz zurück")
+    main.checkout()
+    [proposal] = status_cmd.status(plan_dir).proposals
+    assert proposal.woerter == said

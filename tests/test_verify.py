@@ -57,8 +57,8 @@ def test_rejects_a_file_from_another_commit(setup, capsys) -> None:
     assert code == 1
     assert f"Commit: Datei {setup['first'][:10]}, geprüft gegen {setup['second'][:10]}" in out
     assert setup["first"] not in out and setup["second"] not in out  # short, as git shows them
-    assert "Kapitel 11-bildung.md: Text unterscheidet sich" in out
-    assert "Kapitel 01-haltung.md" not in out
+    assert "Kapitel 1 (11-bildung.md): Text unterscheidet sich" in out  # its number, as lip says
+    assert "01-haltung.md" not in out
 
 
 def test_json_keeps_the_full_commits_and_hashes(setup, capsys) -> None:
@@ -74,7 +74,7 @@ def test_json_keeps_the_full_commits_and_hashes(setup, capsys) -> None:
                                                                             setup["second"])
     chapter = by_field["kapitel.11-bildung.md"]
     assert len(chapter["datei"]) == len(chapter["geprueft"]) == 64
-    assert chapter["text"] == "Kapitel 11-bildung.md: Text unterscheidet sich"
+    assert chapter["text"] == "Kapitel 1 (11-bildung.md): Text unterscheidet sich"
 
 
 def test_changed_templates_are_named_by_short_hashes() -> None:

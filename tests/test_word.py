@@ -273,7 +273,8 @@ def test_word_ooxml_changes_comments_and_format_changes(repo, capsys, tmp_path):
     data = exported.read_bytes()
     data = word_edit(data, "nach wie vor ", delete=True, author="Petra Word")
     data = word_edit(data, "Kita-Lots", insert="innen und Lots", author="Max Zwei")
-    data = word_edit(data, "Schulplatzvergabe", comment="Wer finanziert das?", author="Petra Word")
+    data = word_edit(data, "Schulplatzvergabe", comment="Wer finanziert das? *Alle* Träger?",
+                     author="Petra Word")
     data = word_edit(data, "im Alltag und erkennen", comment="Auch in der Krippe?",
                      author="Max Zwei", comment_id=1)
     data = word_edit(data, "Hochschulen sind eigenständig", format_only=True)
@@ -296,7 +297,8 @@ def test_word_ooxml_changes_comments_and_format_changes(repo, capsys, tmp_path):
     assert "2 Anmerkungen von Max Zwei, Petra Word" in log[0]
     assert log[-1].split("|")[1].startswith("2026-11-30T09:15:00")
     comments = repo.git.show(f"{branch}:plan/anmerkungen/bildung-2026-11-30.md")
-    assert "Wer finanziert das?" in comments
+    # as typed: the file is Markdown, and `*Alle*` would read as emphasis (walk)
+    assert "\n\nWer finanziert das? \\*Alle\\* Träger?" in comments
     assert "> Schulplatzvergabe" in comments
     assert "## Maßnahme 1.3.1 (`m-1-3-1`)\n\n**Petra Word**, 30.11.2026:" in comments
     assert "## Ziel 1.1.2 (`z-1-1-2`)\n\n**Max Zwei**, 30.11.2026:\n\n> im Alltag und erkennen" \
@@ -336,7 +338,7 @@ def test_status_lists_the_proposals_not_yet_taken_in(repo, capsys, tmp_path):
         "woerter": "3 Wörter eingefügt, 4 Wörter gestrichen",
         "anmerkungen": ["plan/anmerkungen/bildung-2026-11-30.md"],
         "basis": repo.head.commit.hexsha, "veraltet": [], "veraltet_kapitel": [],
-        "wortweise": False, "datei": "word.docx", "ziel": "main"}]
+        "wortweise": False, "datei": "word.docx", "ziel": "main", "verschoben": 0}]
 
     repo.git.merge("--no-edit", branch)
     code, out, _ = lip(["status"], capsys)
@@ -1382,3 +1384,54 @@ def test_a_draft_keeps_text_that_looks_like_markdown_as_typed():
         [{"t": "Strong", "c": words("*fett")}] + words(" [a](b)")
     draft = convert({"blocks": [{"t": "Para", "c": inlines}]})
     assert draft.body == "\nGruppen < 12 [vgl. 1.2], 2 * 3 und **\\*fett** \\[a](b)\n"
+
+
+def test_what_main_changed_since_a_proposal_is_no_reviewers_in_its_redline(repo, capsys):
+    """Walk: main moved on after the import („zu“ → „zur“); `lip redline main vorschlag/…`
+    undoes that, and Word showed it as deleted by „Petra Word, Max Zwei“, all reviewers as
+    one, though neither touched it. It is the chapter's author's, as in any redline."""
+    exported = export(capsys, "bildung")
+    data = word_edit(exported.read_bytes(), "nach wie vor ", delete=True, author="Petra Word")
+    data = word_edit(data, "Kita-Lots", insert="innen und Lots", author="Max Zwei")
+    path = Path("build") / "veraltet.docx"
+    path.write_bytes(data)
+    _, branch = imported(capsys, path)
+    _commit_edit(repo, "Schlüssel zu Teilhabe", "Schlüssel zur Teilhabe")
+    code, out, err = lip(["redline", "main", branch, "--format", "docx"], capsys)
+    assert code == 0, err
+    folder = Path("build/redline") / f"main..{branch.replace('/', '-')}"
+    xml = zipfile.ZipFile(folder / "redline.docx").read("word/document.xml").decode()
+    changes = {(tag, author, re.sub(r"<[^>]+>", "", inner)) for tag, author, inner in re.findall(
+        r'<w:(ins|del) w:id="\d+" w:author="([^"]*)"[^>]*>(.*?)</w:\1>', xml)}
+    assert {a for _, a, _ in changes} == {"Petra Word", "Max Zwei",
+                                          "Expert*innengruppe Bildung"}, changes
+    assert {(t, a) for t, a, w in changes if "zu" in w.split()} == {
+        ("ins", "Expert*innengruppe Bildung")}, changes
+
+
+@pytest.mark.parametrize("text", [
+    "1. Januar 2021: Start der Lots*innen.", "2021. Das Jahr der Umsetzung", "(1) Absatz eins",
+    "a) erstens", "iv. viertens", "II. Teil", "- kein Strich einer Liste", "+ plus", "#. x",
+    "(@) Beispiel", "12) Punkte 6 und 7", "A.  Müller",
+])
+def test_a_paragraph_that_opens_like_a_list_item_stays_a_paragraph(text):
+    """Walk: „1. Januar 2021: …“ typed in Word as a new paragraph came back as `1. Januar …`,
+    which pandoc reads as a numbered list; a list marker at a block's start gets a backslash,
+    and nothing else does („A. Müller“ with one space is no list)."""
+    import json
+
+    from pipeline.render.reader import PLAN_READER
+    from pipeline.render.tools import run_pandoc
+    from pipeline.word import source
+    from pipeline.word.source import escape, escape_all
+
+    def blocks(markdown: str) -> list:
+        return json.loads(run_pandoc(["-f", PLAN_READER, "-t", "json"], markdown))["blocks"]
+
+    assert [b["t"] for b in blocks(text)] != ["Para"]  # as typed, pandoc reads a list
+    for markdown in (escape(text), escape_all(text)):
+        [para] = blocks(markdown)
+        assert para["t"] == "Para" and normal(source.ast_text(para)) == normal(text), markdown
+        assert plain_map(markdown)[0] == normal(text)
+    assert escape("A. Müller sagt") == "A. Müller sagt"
+    assert escape("1. Januar", before="am ") == "1. Januar"  # inside a paragraph: text

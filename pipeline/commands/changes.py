@@ -31,13 +31,15 @@ class ChangedSince:
     woerter_hinzu: int | None = None
     woerter_entfernt: int | None = None
     """The redline's counts; None when the old text is not readable (no git, unknown commit)."""
+    verschoben: int = 0
+    """Passages the redline shows as moved (a text changed only by a move is changed too)."""
 
     @property
     def woerter(self) -> str:
         """'14 Wörter eingefügt, 1 Wort gestrichen', or '' without counts."""
         if self.woerter_hinzu is None or self.woerter_entfernt is None:
             return ""
-        return format_word_changes(self.woerter_hinzu, self.woerter_entfernt)
+        return format_word_changes(self.woerter_hinzu, self.woerter_entfernt, self.verschoben)
 
     @property
     def label(self) -> str:
@@ -52,7 +54,8 @@ class ChangedSince:
     def to_json(self) -> dict[str, Any]:
         return {"eintrag": self.eintrag, "datum": self.datum.isoformat() if self.datum else None,
                 "commit": self.commit, "woerter_hinzu": self.woerter_hinzu,
-                "woerter_entfernt": self.woerter_entfernt, "woerter": self.woerter}
+                "woerter_entfernt": self.woerter_entfernt, "verschoben": self.verschoben,
+                "woerter": self.woerter}
 
 
 def changed_since(history: PlanHistory, chapter: Chapter, state: review.ChapterState,
@@ -82,7 +85,7 @@ def changed_since(history: PlanHistory, chapter: Chapter, state: review.ChapterS
         if record is None or not changed:
             return None
         datum, commit = record.datum, record.commit or ""
-    counts: tuple[int | None, int | None] = (None, None)
+    counts: tuple[int | None, int | None, int] = (None, None, 0)
     if commit and history.repo is not None:
         try:
             old = history.chapter_at(commit, chapter)

@@ -128,7 +128,7 @@ def changed_chapters(old: Plan, new: Plan) -> list[ChangedChapter]:
                 and a.number == b.number and a.title == b.title:
             continue
         ref: Chapter = b or a  # type: ignore[assignment]
-        added, removed = word_changes(a, b)
+        added, removed, _ = word_changes(a, b)
         stats = redline_chapter(a, b).stats
         out.append(ChangedChapter(f"{ref.number} {ref.title}", ref.path, added, removed,
                                   list(stats.measures_added), list(stats.measures_removed),

@@ -85,7 +85,9 @@ class RedlineResult:
 
 
 def _slug(label: str) -> str:
-    s = re.sub(r"[^\w.-]+", "-", label.strip(), flags=re.UNICODE).strip("-")
+    """A revision's name as a folder name; `~` and `^` stay (`HEAD~` and `HEAD` are two
+    revisions: both were „HEAD“, and `lip redline HEAD~ HEAD` wrote to HEAD..HEAD)."""
+    s = re.sub(r"[^\w.~^-]+", "-", label.strip(), flags=re.UNICODE).strip("-")
     return s or "version"
 
 
@@ -123,16 +125,21 @@ def _author(plan: Plan, chapter: Chapter, autor: str | None) -> str:
     return "Landeshauptstadt Hannover"
 
 
-def _by_reviewer(red: Redline, old: Chapter, versions: list[tuple[str, str, bytes]]) -> None:
+def _by_reviewer(red: Redline, old: Chapter, versions: list[tuple[str, str, bytes]],
+                 own: str) -> None:
     """Each change of a proposal's redline as made by the reviewer whose commit made it
-    (their name and date on the mark), not by all its reviewers as one author."""
+    (their name and date on the mark), not by all its reviewers as one author. A change
+    that is no reviewer's (what main changed since the proposal left it, undone in the
+    redline) is `own`'s, the chapter's author in any redline: the redline's author here is
+    all reviewers as one, and Word showed them deleting what main had added."""
     from pipeline.plan.frontmatter import decode, split
     from pipeline.redline.authors import Step, attribute
 
     steps = [Step(old.text.body, "")]
     for name, when, data in versions:
         try:
-            steps.append(Step(split(decode(data, old.path), old.path).body, name, when))
+            steps.append(Step(split(decode(data, old.path), old.path).body, name or own,
+                              when))
         except Exception:  # noqa: BLE001  (a step that does not read: the chapter's author)
             return
     marked = attribute(red.markdown, steps)
@@ -230,13 +237,13 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
             continue
         red = redline_chapter(old, ch, context=context,  # type: ignore[arg-type]
                               cache_dir=cache_dir, for_page=for_page)
-        red.author = _author(new_side.plan, ch, autor)
+        red.author = own = _author(new_side.plan, ch, autor)
         if proposal and not autor:  # the reviewers whose commits these are
             red.author = ", ".join(history.authors_between(
                 repo, side.sha, new_side.sha, f"{hist.prefix}/{ch.filename}")) or red.author
             if old is not None and red.stats.changed:
                 _by_reviewer(red, old, history.versions_between(
-                    repo, side.sha, new_side.sha, f"{hist.prefix}/{ch.filename}"))
+                    repo, side.sha, new_side.sha, f"{hist.prefix}/{ch.filename}"), own)
         red.vorgaben = [v.label for v in decision.vorgaben] if decision else []
         out.append(ChapterRedline(red, label, decision, numbered_changes(red.stats, old, ch)))
     if alt_side is not None and not kapitel:  # chapters that NEU no longer has

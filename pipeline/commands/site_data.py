@@ -15,7 +15,7 @@ from typing import Any
 from pipeline import review
 from pipeline.history import PlanHistory
 from pipeline.plan import Chapter, Manifest
-from pipeline.wording import counted, numbered_changes
+from pipeline.wording import numbered_changes
 
 # --- views the pages render ---------------------------------------------------------------
 
@@ -150,9 +150,8 @@ def summary_of(stats: Any, old: Chapter | None = None, new: Chapter | None = Non
     behind its „seit … geändert“ (it shows exactly those figures, not a second count)."""
     from pipeline.redline import format_word_changes
 
-    words = words or format_word_changes(stats.words_added, stats.words_removed)
-    if getattr(stats, "blocks_moved", 0):
-        words += f", {counted(stats.blocks_moved, 'Abschnitt', 'Abschnitte')} verschoben"
+    words = words or format_word_changes(stats.words_added, stats.words_removed,
+                                         getattr(stats, "blocks_moved", 0))
     return "; ".join([words, *numbered_changes(stats, old, new)]) + "."
 
 

@@ -116,11 +116,13 @@ class ProposalRow:
     """The name of the Word file it came from ('' for a proposal lip named no file in)."""
     ziel: str = "main"
     """The branch it is viewed against and merged into (`history.proposal_target`)."""
+    verschoben: int = 0
+    """Passages its redline shows as moved (a paragraph cut and pasted in Word)."""
 
     @property
     def woerter(self) -> str:
         """'15 Wörter eingefügt, 13 Wörter gestrichen' (the redline's counts)."""
-        return format_word_changes(self.woerter_hinzu, self.woerter_entfernt)
+        return format_word_changes(self.woerter_hinzu, self.woerter_entfernt, self.verschoben)
 
     def to_json(self) -> dict:
         return {**self.__dict__, "woerter": self.woerter}
@@ -221,7 +223,7 @@ def open_proposals(repo: Any, prefix: str) -> list[ProposalRow]:
     it was made on: the chapters, the words (as its redline counts them), the comments."""
     out = []
     for p in history.open_proposals(repo):
-        chapters, added, removed, notes = [], 0, 0, []
+        chapters, added, removed, moved, notes = [], 0, 0, 0, []
         for path in p.paths:
             rel = path[len(prefix) + 1:] if path.startswith(prefix + "/") else ""
             if rel.startswith(f"{COMMENTS_DIR}/"):
@@ -241,11 +243,11 @@ def open_proposals(repo: Any, prefix: str) -> list[ProposalRow]:
             shown = new or old
             chapters.append(f"{shown.number} {shown.title}".strip())
             counts = word_changes(old, new)
-            added, removed = added + counts[0], removed + counts[1]
+            added, removed, moved = added + counts[0], removed + counts[1], moved + counts[2]
         out.append(ProposalRow(p.branch, chapters, list(p.authors), p.time.date().isoformat(),
                                added, removed, notes, p.base,
                                *_conflicts(repo, p, prefix), datei=p.source_name,
-                               ziel=history.proposal_target(repo)))
+                               ziel=history.proposal_target(repo), verschoben=moved))
     return out
 
 

@@ -84,13 +84,18 @@ def differences(claimed: dict, rebuilt: dict) -> list[Difference]:
                               f"{short_hash(new_commit)}"))
     old = {k["datei"]: k["text_sha256"] for k in claimed.get("kapitel", [])}
     new = {k["datei"]: k["text_sha256"] for k in rebuilt.get("kapitel", [])}
+    # a chapter by its number, as everywhere else in lip, and its file („Kapitel 1
+    # (11-bildung.md)“); a manifest without numbers names the file alone
+    numbers = {k["datei"]: k.get("nummer") for k in [*claimed.get("kapitel", []),
+                                                      *rebuilt.get("kapitel", [])]}
     for name in sorted(set(old) | set(new)):
+        chapter = f"Kapitel {numbers[name]} ({name})" if numbers.get(name) else f"Kapitel {name}"
         if name not in new:
-            text = f"Kapitel {name}: nur in der Datei, nicht im geprüften Commit"
+            text = f"{chapter}: nur in der Datei, nicht im geprüften Commit"
         elif name not in old:
-            text = f"Kapitel {name}: fehlt in der Datei"
+            text = f"{chapter}: fehlt in der Datei"
         elif old[name] != new[name]:
-            text = f"Kapitel {name}: Text unterscheidet sich"
+            text = f"{chapter}: Text unterscheidet sich"
         else:
             continue
         out.append(Difference(f"kapitel.{name}", old.get(name), new.get(name), text))

@@ -539,9 +539,14 @@ def _check_proposal(plan: Plan, changed: dict[str, bytes]) -> list[str]:
 
 def comments_markdown(chapter: Chapter, reading, anchors: dict[int, str], source: str) -> str:
     """The comments of a reviewed file, each under the section/Ziel/Maßnahme it is attached
-    to (with its anchor ID, e.g. m-1-2-3), quoting the text it marks."""
+    to (with its anchor ID, e.g. m-1-2-3), quoting the text it marks. The file is Markdown
+    (GitLab shows it so): what a reviewer typed is escaped where it would read as markup."""
     from pipeline.dates import german_date
     from pipeline.plan.body import anchor
+    from pipeline.word.source import escape
+
+    def typed(text: str) -> str:
+        return "\n".join(escape(line) for line in text.split("\n"))
 
     kinds = {"Abschnitt": "abschnitt", "Ziel": "z", "Maßnahme": "m"}
     lines = [f"# Anmerkungen zu Kapitel {chapter.number} {chapter.title}", "",
@@ -555,9 +560,9 @@ def comments_markdown(chapter: Chapter, reading, anchors: dict[int, str], source
         lines.append(f"**{comment.author}**, {german_date(comment.date[:10])}:")
         lines.append("")
         if comment.quote:
-            lines.append(f"> {comment.quote}")
+            lines.append(f"> {typed(comment.quote)}")
             lines.append("")
-        lines.append(comment.text)
+        lines.append(typed(comment.text))
         lines.append("")
     return "\n".join(lines)
 

@@ -12,12 +12,12 @@ from pipeline.redline.engine import redline_chapter
 from pipeline.wording import counted
 
 
-def word_changes(old: Any, new: Any, *, pandoc: Any) -> tuple[int, int]:
-    """(words inserted, words deleted) between two versions of a chapter (`plan.Chapter`,
-    either may be None): exactly what the redline a reviewer reads counts. `pandoc`:
-    render.redline_text.PANDOC."""
+def word_changes(old: Any, new: Any, *, pandoc: Any) -> tuple[int, int, int]:
+    """(words inserted, words deleted, passages moved) between two versions of a chapter
+    (`plan.Chapter`, either may be None): exactly what the redline a reviewer reads counts.
+    `pandoc`: render.redline_text.PANDOC."""
     stats = redline_chapter(old, new, pandoc=pandoc).stats
-    return stats.words_added, stats.words_removed
+    return stats.words_added, stats.words_removed, stats.blocks_moved
 
 
 def words(n: int) -> str:
@@ -25,6 +25,8 @@ def words(n: int) -> str:
     return counted(n, "Wort", "Wörter")
 
 
-def format_word_changes(added: int, removed: int) -> str:
-    """'14 Wörter eingefügt, 1 Wort gestrichen'."""
-    return f"{words(added)} eingefügt, {words(removed)} gestrichen"
+def format_word_changes(added: int, removed: int, moved: int = 0) -> str:
+    """'14 Wörter eingefügt, 1 Wort gestrichen', and ', 1 Passage verschoben' when passages
+    moved: a chapter changed only by a move read „0 Wörter eingefügt, 0 Wörter gestrichen“."""
+    text = f"{words(added)} eingefügt, {words(removed)} gestrichen"
+    return text + (f", {counted(moved, 'Passage', 'Passagen')} verschoben" if moved else "")

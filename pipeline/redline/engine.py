@@ -1316,17 +1316,33 @@ def _find_moves(regions: list[_Region], oc: list[_Chunk], nc: list[_Chunk]) -> i
     return moves
 
 
-def place_of(chunks: list[_Chunk], start: int) -> str:
+def heading_names(chunks: list[_Chunk]) -> Counter[str]:
+    """How often each heading's text occurs among `chunks` (`place_of` qualifies a name that
+    occurs more than once)."""
+    return Counter(heading_text(c.text) or "" for c in chunks if c.heading)
+
+
+def place_of(chunks: list[_Chunk], start: int, names: Counter[str] | None = None) -> str:
     """Where the passage at chunk `start` stands, as a moved passage's other place names it
     („Verschoben nach 3.2 Sprachförderung“): the text of the nearest heading before it, of a
     higher level than the passage's own heading where it opens with one (a moved Maßnahme
-    stands under its Ziel, not under the Maßnahme before it); '' before every heading."""
-    own = chunks[start].heading if start < len(chunks) else 0
+    stands under its Ziel, not under the Maßnahme before it); '' before every heading.
+    A heading whose text occurs more than once (`names`, from `heading_names`: every section
+    of the plan has its „Ausgangslage“ and „Maßnahmen“) is named with the higher headings
+    above it until the name is unique: „1.5 Erwachsenenbildung, Ausgangslage“, not
+    „Ausgangslage“, which names five places."""
+    level = chunks[start].heading if start < len(chunks) else 0
+    parts: list[str] = []
     for k in range(start - 1, -1, -1):
-        level = chunks[k].heading
-        if level and (not own or level < own):
-            return heading_text(chunks[k].text) or ""
-    return ""
+        if chunks[k].heading and (not level or chunks[k].heading < level):
+            name = heading_text(chunks[k].text) or ""
+            parts.insert(0, name)
+            if names is None:
+                names = heading_names(chunks)
+            if names[name] <= 1:
+                break
+            level = chunks[k].heading
+    return ", ".join(p for p in parts if p)
 
 
 def measure_sections(md: str, defs: Sequence[str] = (), notes: dict[str, str] | None = None
@@ -1512,6 +1528,7 @@ def compare_split(texts: SplitTexts, *, pandoc: Pandoc,
     jobs: list[tuple[int, int]] = []
     move_jobs: dict[int, tuple[int, int]] = {}
     places: dict[int, tuple[str, str]] = {}  # each move's (new place, old place)
+    names: list[Counter[str]] = []  # each side's heading names, once there is a move
     for r in regions:
         from_idx = {a: (b, no) for a, b, no in r.moved_from}
         to_idx = {a: (b, no) for a, b, no in r.moved_to}
@@ -1534,7 +1551,9 @@ def compare_split(texts: SplitTexts, *, pandoc: Pandoc,
                 src = r.sources[j]
                 ng.append(f"RLMOVE{tag}to{no}")
                 move_jobs[no] = (len(old_groups), len(new_groups))
-                places[no] = (place_of(nc, j), place_of(oc, src[0]))
+                if not names:
+                    names = [heading_names(nc), heading_names(oc)]
+                places[no] = (place_of(nc, j, names[0]), place_of(oc, src[0], names[1]))
                 old_groups.append([oc[k].text for k in range(*src)])
                 new_groups.append([nc[k].text for k in range(j, e)])
                 j = e

@@ -501,12 +501,12 @@ def redline_chapter(old: Chapter | None, new: Chapter | None, *,
     return red
 
 
-def word_changes(old, new, cache_dir: Path | None = None) -> tuple[int, int]:
+def word_changes(old, new, cache_dir: Path | None = None) -> tuple[int, int, int]:
     """`redline.word_changes` with pandoc (and, with `cache_dir`, the cache the redlines of
     `lip redline` and `lip site` share, so the site reads no text twice)."""
     if cache_dir is not None:
         stats = redline_chapter(old, new, cache_dir=cache_dir).stats
-        return stats.words_added, stats.words_removed
+        return stats.words_added, stats.words_removed, stats.blocks_moved
     from pipeline.redline.counts import word_changes as count
 
     return count(old, new, pandoc=PANDOC)

@@ -93,9 +93,16 @@ class Tampered:
     one `git checkout` brings the entry back from ('' : `commit`)."""
 
     @property
+    def edited(self) -> Any:
+        """The entry as it is now without the `erledigt` notes its Vorgaben got since `entry`
+        was committed: the allowed change, which neither the message nor the line names
+        (`entry` comes from the oldest commit, often before the Vorgaben were done)."""
+        return _without_new_erledigt(self.after, self.entry)
+
+    @property
     def changed_keys(self) -> tuple[tuple[str, ...], ...]:
         """The fields of a changed entry that differ from the committed one (`changed_paths`)."""
-        return () if self.removed else changed_paths(self.entry, self.after)
+        return () if self.removed else changed_paths(self.entry, self.edited)
 
     @property
     def keys(self) -> tuple[str | int, ...]:
@@ -117,7 +124,7 @@ class Tampered:
         file of `restore` into the working tree and the index alike (so that a commit refused
         by the hook goes through without the edit); `git show` would only print it."""
         what = _describe(self.entry, gremium_name)
-        changes = _changes_text(self.entry, self.after, gremium_name)
+        changes = _changes_text(self.entry, self.edited, gremium_name)
         verb = "wurde entfernt" if self.removed else "wurde nachträglich geändert" + (
             f" ({changes})" if changes else "")
         source = (self.restore or self.commit)[:10]
@@ -292,6 +299,9 @@ def _field_change(key: str, old: Any, new: Any, name: Any) -> str:
         return f"Ergebnis {old or '–'} → {new or '–'}"
     if key == "text":
         return f"Wortlaut {_quote(old or '')} → {_quote(new or '')}"
+    if key in ("abstimmung", "sitzung") and isinstance(old, str) and isinstance(new, str):
+        # the vote as recorded before stays in the record, not only in git
+        return f"{_LABELS[key]} {_quote(old)} → {_quote(new)}"
     if key == "stand":
         def short(v: Any) -> str:
             return str(v.get("commit", ""))[:7] if isinstance(v, dict) else "–"

@@ -303,9 +303,30 @@ def key(text: str) -> str:
     return "".join(_WORD.findall(text)).casefold()
 
 
+_LIST_MARKER = re.compile(
+    r"(?:[A-Z]\.(?=\t| {2}|$)|(?:[-+]|(?:\d{1,9}|[a-z]|[ivxlcdm]+|[IVXLCDM]{2,}|#)[.)]|[A-Z]\)"
+    r"|\((?:\d{1,9}|[a-zA-Z]|[ivxlcdmIVXLCDM]+|#|@[\w-]*)\)|@[\w-]*[.)])(?=[ \t]|$))")
+"""What opens a list item at a block's start, as pandoc reads it (bullets, fancy_lists with
+its `(1)`, `1)`, `a.`, `iv.`, `#.`, example lists `(@)`; a capital letter and a period only
+before two spaces, so „A. Müller“ stays as typed): „1. Januar 2021: …“ typed in Word as a
+paragraph's first words would become a numbered list."""
+
+
+def _list_marker_escape(text: str) -> int:
+    """The index in `text` (a block's start) where a backslash keeps a list marker text:
+    before its `-`, `+` or opening `(`, else before its closing `.` or `)`; -1 for none."""
+    m = _LIST_MARKER.match(text)
+    if not m:
+        return -1
+    return 0 if text[0] in "-+(" else m.end() - 1
+
+
 def escape_all(text: str) -> str:
     """Plain text as Markdown with every character escaped that could be markup anywhere:
     for text whose neighbours are not known (a draft's words one by one)."""
+    lead = _list_marker_escape(text)
+    if lead >= 0:
+        return escape_all(text[:lead]) + "\\" + text[lead] + escape_all(" " + text[lead + 1:])[1:]
     text = text.replace("\\", "\\\\")
     text = re.sub(r"([\[\]`<>])|^#", r"\\\g<0>", text)
     return re.sub(r"(?<![^\W_])[*_]|[*_](?![^\W_])", lambda m: "\\" + m.group(0), text)
@@ -319,6 +340,7 @@ def escape(text: str, before: str = "", after: str = "") -> str:
     `#` or `* ` would begin a block)."""
     out: list[str] = []
     rest = text + after
+    lead = -1 if before else _list_marker_escape(rest)  # „1. Januar“ is no list
     for k, c in enumerate(text):
         prev = text[k - 1] if k else before[-1:]
         nxt = rest[k + 1:k + 2]
@@ -335,9 +357,9 @@ def escape(text: str, before: str = "", after: str = "") -> str:
         elif c == "<":  # an autolink or HTML (`<http://…>`, `<b>`); `< 12` and `<5` are text
             need = nxt.isalpha() or nxt in ("/", "!", "?")
         elif c in ">#":  # a quotation or a heading at a paragraph's start
-            need = not prev
+            need = not prev or k == lead
         else:
-            need = False
+            need = k == lead
         out.append("\\" + c if need else c)
     return "".join(out)
 
