@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
+import warnings
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
@@ -29,11 +30,15 @@ def _compared(old: str, new: str) -> tuple[str, dict]:
 
 
 def _redline(old: str, new: str) -> tuple[str, dict]:
-    return _compared(old, new)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # as pytest's filterwarnings in the tests' process
+        return _compared(old, new)
 
 
 def _reference(make: Callable[[str], Any], old: str, new: str, summary: str) -> Any:
-    return make(summary + _compared(old, new)[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return make(summary + _compared(old, new)[0])
 
 
 class Beside:
