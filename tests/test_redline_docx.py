@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from support import corpus_pairs, corpus_redline, needs_corpus
+from support import corpus_pairs, needs_corpus
 
 from pipeline.render import redline, redline_docx
 
@@ -127,10 +127,30 @@ def _normalized(path: Path) -> dict[str, bytes | str]:
     return files
 
 
-def _both(md: str, tmp_path: Path, **kw) -> tuple[dict, dict, dict]:
+def _whole(md: str, tmp_path: Path, **kw) -> dict:
+    """The whole-document conversion (one pandoc process), its changes numbered: the
+    reference."""
     args = {**KW, **kw}
     whole = redline.render_docx_whole(md, tmp_path / "ganz.docx", **args)
     redline._unique_change_ids(whole, args["title"], "v")
+    return _normalized(whole)
+
+
+def _whole_of_corpus_pair(md: str) -> dict:
+    """`_whole` in a folder of its own (made beside the test: support/beside.py)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        return _whole(md, Path(folder))
+
+
+def _both(md: str, tmp_path: Path, **kw) -> tuple[dict, dict, dict]:
+    return (_whole(md, tmp_path, **kw), *_in_parts(md, tmp_path, **kw))
+
+
+def _in_parts(md: str, tmp_path: Path, **kw) -> tuple[dict, dict]:
+    """The Word file converted in parts, cold and warm from the cache."""
+    args = {**KW, **kw}
     out = []
     for name in ("kalt", "warm"):
         data = redline_docx.docx_bytes(md, cache_dir=tmp_path / "cache", **args)
@@ -138,7 +158,7 @@ def _both(md: str, tmp_path: Path, **kw) -> tuple[dict, dict, dict]:
         (tmp_path / f"{name}.docx").write_bytes(data)
         redline._unique_change_ids(tmp_path / f"{name}.docx", args["title"], "v")
         out.append(_normalized(tmp_path / f"{name}.docx"))
-    return _normalized(whole), out[0], out[1]
+    return out[0], out[1]
 
 
 def test_the_parts_give_the_whole_documents_word_file(tmp_path) -> None:
@@ -307,11 +327,11 @@ def test_the_word_file_of_a_redline_is_tracked_from_parts(tmp_path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("name,old,new", corpus_pairs() or [("–", "", "")])
 def test_every_corpus_pair_gives_the_whole_word_file_from_parts(name, old, new,
-                                                                  tmp_path) -> None:
-    md = corpus_redline(old, new)
-    whole, cold, warm = _both(md, tmp_path)
-    assert cold == whole, name
-    assert warm == whole, name
+                                                                  tmp_path, beside) -> None:
+    md, _, whole = beside.corpus(name, _whole_of_corpus_pair, summary="# Übersicht\n\n")
+    cold, warm = _in_parts(md, tmp_path)
+    assert cold == whole.result(), name
+    assert warm == whole.result(), name
 
 
 def test_ids_are_renumbered_where_they_begin_a_word_only() -> None:

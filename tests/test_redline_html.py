@@ -8,7 +8,7 @@ import json
 import sqlite3
 
 import pytest
-from support import corpus_comparison, corpus_pairs, needs_corpus, redline_views
+from support import corpus_pairs, needs_corpus, redline_views
 
 from pipeline.render import redline_html
 from pipeline.render.reader import REDLINE_READER
@@ -72,18 +72,27 @@ def test_the_cache_keeps_the_most_recently_used_within_its_limit(tmp_path, monke
     assert len(first - kept) == 1  # the one part only the first run used is gone
 
 
-def _both(md: str, tmp_path, passages: dict | None = None) -> tuple[bytes, bytes, bytes]:
-    """The whole render (one pandoc process), the page converted in parts by pandoc workers
-    as `lip redline` does for small texts (cold cache), and again from the cache (warm)."""
+def _whole(md: str) -> bytes:
+    """The whole render (one pandoc process): the reference."""
+    return redline_html.render_html_whole(md, title="T", meta={"version": "v"})
+
+
+def _in_parts(md: str, tmp_path, passages: dict | None = None) -> tuple[bytes, bytes]:
+    """The page converted in parts by pandoc workers as `lip redline` does for small texts
+    (cold cache), and again from the cache (warm)."""
     from pipeline.render.workers import pandoc_workers
 
-    whole = redline_html.render_html_whole(md, title="T", meta={"version": "v"})
     with pandoc_workers(2):
         cold = redline_html.render_html_bytes(md, title="T", meta={"version": "v"},
                                               cache_dir=tmp_path, passages=passages)
     warm = redline_html.render_html_bytes(md, title="T", meta={"version": "v"},
                                           cache_dir=tmp_path, passages=passages)
-    return whole, cold, warm
+    return cold, warm
+
+
+def _both(md: str, tmp_path, passages: dict | None = None) -> tuple[bytes, bytes, bytes]:
+    """The whole render, and the page converted in parts, cold and warm."""
+    return _whole(md), *_in_parts(md, tmp_path, passages)
 
 
 def test_parts_give_the_whole_document_render(tmp_path) -> None:
@@ -173,14 +182,15 @@ def test_identifiers_as_pandoc_makes_them(text: str) -> None:
 @needs_corpus
 @pytest.mark.slow
 @pytest.mark.parametrize("name,old,new", corpus_pairs() or [("–", "", "")])
-def test_every_corpus_pair_converts_in_parts_as_a_whole(name, old, new, tmp_path) -> None:
-    md, passages = corpus_comparison(old, new, summary="")
+def test_every_corpus_pair_converts_in_parts_as_a_whole(name, old, new, tmp_path,
+                                                        beside) -> None:
+    md, passages, whole = beside.corpus(name, _whole, summary="")
     texts, _ = redline_html.split_parts(md)
     _, from_blocks = redline_html.split_passages(texts, passages)
     assert from_blocks, name  # changed passages really converted from their blocks
-    whole, cold, warm = _both(md, tmp_path, passages)
-    assert cold == whole, name
-    assert warm == whole, name
+    cold, warm = _in_parts(md, tmp_path, passages)
+    assert cold == whole.result(), name
+    assert warm == whole.result(), name
 
 
 def test_the_engine_reads_and_writes_a_redline_seen_before_from_the_cache(tmp_path,

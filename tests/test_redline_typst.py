@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from support import corpus_pairs, corpus_redline, needs_corpus, spy_first_arguments
+from support import corpus_pairs, needs_corpus, spy_first_arguments
 
 from pipeline.render import redline_html, redline_typst
 
@@ -166,15 +166,21 @@ def test_the_pdf_of_a_redline_comes_from_its_parts_and_the_cache(tmp_path, monke
     assert first.read_bytes().startswith(b"%PDF")
 
 
+def _whole(md: str) -> bytes:
+    """The reference of a corpus pair (made beside the test: support/beside.py)."""
+    return redline_typst.typst_whole(md, title="T", meta={"version": "v"})
+
+
 @needs_corpus
 @pytest.mark.slow
 @pytest.mark.parametrize("name,old,new", corpus_pairs() or [("–", "", "")])
-def test_every_corpus_pair_converts_to_typst_in_parts_as_a_whole(name, old, new,
-                                                                   tmp_path) -> None:
-    md = corpus_redline(old, new)
-    whole, cold, warm = _both(md, tmp_path)
-    assert cold == whole, name
-    assert warm == whole, name
+def test_every_corpus_pair_converts_to_typst_in_parts_as_a_whole(name, old, new, tmp_path,
+                                                                   beside) -> None:
+    md, _, whole = beside.corpus(name, _whole, summary="# Übersicht\n\n")
+    cold = redline_typst.typst_source(md, title="T", meta={"version": "v"}, cache_dir=tmp_path)
+    warm = redline_typst.typst_source(md, title="T", meta={"version": "v"}, cache_dir=tmp_path)
+    assert cold == whole.result(), name
+    assert warm == whole.result(), name
 
 
 def test_html_of_the_text_itself_keeps_the_marks_as_pandoc_reads_them(tmp_path) -> None:

@@ -8,7 +8,7 @@ import json
 import sqlite3
 
 import pytest
-from support import corpus_pairs, corpus_redline, needs_corpus, spy_first_arguments
+from support import corpus_pairs, needs_corpus, spy_first_arguments
 
 from pipeline.render import redline as render
 from pipeline.render import redline_typst, synopse_typst
@@ -91,6 +91,12 @@ def _whole_doc(md: str) -> dict:
 
     doc["blocks"] = compact_words(summary["blocks"] + doc["blocks"])
     return doc
+
+
+def _whole_doc_and_typst(md: str) -> tuple[dict, bytes]:
+    """The references of a corpus pair (made beside the test: support/beside.py)."""
+    reference = _whole_doc(md)
+    return reference, _whole_typst(reference)
 
 
 def _spy_whole(monkeypatch) -> list[str]:
@@ -186,17 +192,21 @@ def test_the_synopse_pdf_comes_from_the_cache_the_second_time(tmp_path, monkeypa
 @pytest.mark.slow
 @pytest.mark.parametrize("name,old,new", corpus_pairs() or [("–", "", "")])
 def test_every_corpus_pairs_synopse_from_parts_is_the_whole(name, old, new, tmp_path,
-                                                           monkeypatch) -> None:
-    md = corpus_redline(old, new, summary="")
-    reference = _whole_doc(md)
-    whole = _whole_typst(reference)
+                                                           monkeypatch, beside) -> None:
+    md, _, made = beside.corpus(name, _whole_doc_and_typst, summary="")
     seen = _spy_whole(monkeypatch)
+    made_cold = None
     for _ in ("cold", "warm"):
         doc = render.synopse_with_summary(SUMMARY, md, "S", cache_dir=tmp_path)
-        assert doc == reference, name
         typ = synopse_typst.synopse_source(doc, title="S", meta={"synopse": "1"},
                                            cache_dir=tmp_path)
-        assert typ == whole, name
+        if made_cold is None:
+            made_cold = doc, typ
+        else:  # warm as cold, and cold as the whole: warm as the whole
+            assert (doc, typ) == made_cold, name
+    reference, whole = made.result()
+    assert made_cold[0] == reference, name
+    assert made_cold[1] == whole, name
     # from stretches, not whole; but the BtMG's substance lists hold headings (in list items)
     assert all(synopse_typst.CELLS in md for md in seen) == (not name.startswith("btmg")), name
 
