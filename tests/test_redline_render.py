@@ -372,6 +372,33 @@ def test_an_inserted_paragraph_stands_at_the_texts_edge_with_a_bar_down_to_its_l
     assert bar and bar[0] <= first_y + 4 and bar[-1] >= underline, (first_y, underline, bar)
 
 
+def test_the_pdfs_page_header_keeps_a_long_title_apart_from_the_version(tmp_path: Path) -> None:
+    """A Word proposal's header: its long title ran into the version on the right
+    („gegenüber mainBranch vorschlag/…“); now the title wraps in its own column. A version
+    „2. Fassung“ in that column reads as text, not as a numbered list's item „2.“."""
+    md = "# A\n\nText [neu]{.ins}.\n\n# B\n\nMehr.\n"
+    proposal = ("Vorschlag aus Word (Erika Mustermann-Schmidt von Hohenberg u. a., 07.12.2026) "
+                "gegenüber main")
+    branch = "Branch vorschlag/bildung-erika-mustermann-schmidt-von-hohenberg-2026-12-07"
+    for name, title, version in (("lang", proposal, branch),
+                                 ("fassung", "Änderungen: 1. Fassung → 2. Fassung", "2. Fassung")):
+        pdf = redline_render.render_pdf(md, tmp_path / f"{name}.pdf", title=title,
+                                        meta={"version": version}, epoch=0)
+        out = subprocess.run(["pdftotext", "-bbox", "-f", "2", "-l", "2", str(pdf), "-"],
+                             capture_output=True, check=True).stdout.decode()
+        header = [(float(a), float(b), w) for a, y, b, w in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)"[^>]*>([^<]*)</word>', out)
+            if float(y) < 60]
+        words = " ".join(w for _, _, w in header).replace("- ", "-")  # a line broken at „-“
+        assert words == f"{title} {version}", header
+        right = next(k for k, (_, _, w) in enumerate(header) if w == version.split()[0]
+                     and k >= len(title.split()))
+        assert header[right][0] - header[right - 1][1] > 10, "title and version apart"
+        gaps = [b[0] - a[1] for a, b in zip(header[right:], header[right + 1:], strict=False)
+                if b[0] > a[1]]
+        assert all(gap < 4 for gap in gaps), ("one space between the version's words", header)
+
+
 def test_synopse_pdf_keeps_list_items_boxes_and_headings_together(tmp_path: Path) -> None:
     """Issue 16: in the "Neue Fassung" column a Ziel's second line left its bullet; the
     Vorgaben box stood in both columns; a heading row could end a page."""
