@@ -54,6 +54,27 @@ def test_text_after_a_table_or_a_list_has_space_above_it_in_the_council_word_fil
     assert re.search(r"</w:numPr>\s*" + re.escape(spacing), eins), eins
 
 
+def test_a_word_tables_last_row_keeps_the_row_before_it_on_its_page() -> None:
+    """Anhang 2 ended in LibreOffice with one row alone under the repeated header: the
+    paragraphs of a table's next-to-last row keep with the next (after their style, as
+    OOXML's order wants), no other row's; rows stay unsplit."""
+    import io
+    import zipfile
+
+    from pipeline.render.docx import finish_word
+
+    md = "| A | B |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |\n| 5 | 6 |\n\n| C |\n|---|\n| 7 |\n"
+    raw = tools.run_pandoc(["-f", "markdown", "-t", "docx", "--reference-doc",
+                            str(templates_dir() / "reference.docx")], md)
+    with zipfile.ZipFile(io.BytesIO(finish_word(raw, {}))) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    rows = re.findall(r"<w:tr>.*?</w:tr>", xml, re.S)
+    kept = {re.sub(r"<[^>]+>", "", row): row.count("<w:keepNext/>") for row in rows}
+    assert kept == {"AB": 0, "12": 0, "34": 2, "56": 0, "C": 1, "7": 0}, kept
+    assert all("<w:cantSplit/>" in row for row in rows)
+    assert re.search(r'<w:pPr><w:pStyle w:val="Tabelleninhalt"/><w:keepNext/>', rows[2])
+
+
 @pytest.mark.parametrize("xml", [
     '</w:tbl><w:p><w:pPr><w:pStyle w:val="BodyText" /></w:pPr>',
     '</w:tbl>\n <w:bookmarkEnd w:id="3" />\n <w:p><w:pPr><w:pStyle w:val="FirstParagraph" />'

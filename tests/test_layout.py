@@ -275,6 +275,21 @@ def test_the_drucksache_heads_its_own_pages_in_word_as_in_the_pdf(shipped, docx_
         assert all(p.startswith("LIP 2.0 ") for p in pages[title + 1:title + 4]), (pdf.name, pages[title:])
 
 
+@pytest.mark.office
+def test_the_word_files_beratungsverlauf_ends_with_more_than_one_row_on_its_last_page(
+        docx_as_pdf) -> None:
+    """Walkthrough: Anhang 2 ended in LibreOffice on a page of its own, the repeated header
+    row over one Stellungnahme. The next-to-last row now keeps with the last."""
+    start = next(i for i, t in enumerate(pdf_text(docx_as_pdf).split("\f"))
+                 if "Anhang 2: Beratungsverlauf" in t and "Datum" in t)  # not Inhalt
+    rows = []  # per page of the table: the dates in its first column, one a row
+    for _, words in _pages_bbox(docx_as_pdf)[start:]:
+        column = next(w[0] for w in words if w[4] == "Datum")
+        rows.append(sum(1 for w in words if abs(w[0] - column) < 3
+                        and re.fullmatch(r"\d\d\.\d\d\.\d{4}", w[4])))
+    assert len(rows) == 1 or rows[-1] >= 2, rows
+
+
 # --- the HTML ---------------------------------------------------------------------------------
 
 @pytest.mark.browser

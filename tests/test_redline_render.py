@@ -344,6 +344,61 @@ def test_a_changed_blocks_bar_stands_beside_its_text_not_on_a_number_or_a_rule(
     assert any(number_x + 12 < x < text_x for x in dark), (number_x, text_x, dark)
 
 
+def test_an_inserted_paragraph_stands_at_the_texts_edge_with_a_bar_down_to_its_last_line(
+        tmp_path: Path) -> None:
+    """Walkthrough: an inserted paragraph after a Maßnahme's fields stood 6 pt right of its
+    unchanged neighbours (the inset meant for a bar beside it, though its bar is in the
+    margin), and its bar ended at the last line's baseline, above the line's underline."""
+    md = ("# Bildung\n\n#### Maßnahme 1.1.1: Sprachbildung\n\nText der Maßnahme.\n\n"
+          "Federführung\n:   Fachbereich Jugend und Familie\n\nKennzahl\n:   Anteil der Kitas\n\n"
+          "::: ins\nDie Qualifizierung wird jährlich ausgewertet und die Ergebnisse werden der "
+          "Lenkungsgruppe vorgelegt, die daraus Empfehlungen für den nächsten Zeitraum "
+          "ableitet.\n:::\n\nEin Absatz danach.\n")
+    pdf = redline_render.render_pdf(md, tmp_path / "r.pdf", title="T", epoch=0)
+    words = _bbox_words(pdf)
+    page, first_x, first_y = next((p, x, y) for p, x, y, w in words if w == "Die")
+    after = next(x for p, x, y, w in words if w == "Ein" and p == page and y > first_y)
+    assert first_x == pytest.approx(after, abs=0.5), "the neighbour's left edge"
+    last_x, last_y = next((x, y) for p, x, y, w in words if w == "Empfehlungen" and p == page)
+    width, height, pixels = _pages_gray(pdf)[page - 1]
+
+    def dark(y: int, columns: slice) -> bool:
+        return min(pixels[y * width:y * width + width][columns]) < 128
+
+    word = slice(int(last_x) + 2, int(last_x) + 40)
+    underline = max(y for y in range(int(last_y), int(last_y) + 13) if dark(y, word))
+    margin = slice(55, 62)
+    bar = [y for y in range(int(first_y) - 5, underline + 5) if dark(y, margin)]
+    assert bar and bar[0] <= first_y + 4 and bar[-1] >= underline, (first_y, underline, bar)
+
+
+def test_the_pdfs_page_header_keeps_a_long_title_apart_from_the_version(tmp_path: Path) -> None:
+    """A Word proposal's header: its long title ran into the version on the right
+    („gegenüber mainBranch vorschlag/…“); now the title wraps in its own column. A version
+    „2. Fassung“ in that column reads as text, not as a numbered list's item „2.“."""
+    md = "# A\n\nText [neu]{.ins}.\n\n# B\n\nMehr.\n"
+    proposal = ("Vorschlag aus Word (Erika Mustermann-Schmidt von Hohenberg u. a., 07.12.2026) "
+                "gegenüber main")
+    branch = "Branch vorschlag/bildung-erika-mustermann-schmidt-von-hohenberg-2026-12-07"
+    for name, title, version in (("lang", proposal, branch),
+                                 ("fassung", "Änderungen: 1. Fassung → 2. Fassung", "2. Fassung")):
+        pdf = redline_render.render_pdf(md, tmp_path / f"{name}.pdf", title=title,
+                                        meta={"version": version}, epoch=0)
+        out = subprocess.run(["pdftotext", "-bbox", "-f", "2", "-l", "2", str(pdf), "-"],
+                             capture_output=True, check=True).stdout.decode()
+        header = [(float(a), float(b), w) for a, y, b, w in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)"[^>]*>([^<]*)</word>', out)
+            if float(y) < 60]
+        words = " ".join(w for _, _, w in header).replace("- ", "-")  # a line broken at „-“
+        assert words == f"{title} {version}", header
+        right = next(k for k, (_, _, w) in enumerate(header) if w == version.split()[0]
+                     and k >= len(title.split()))
+        assert header[right][0] - header[right - 1][1] > 10, "title and version apart"
+        gaps = [b[0] - a[1] for a, b in zip(header[right:], header[right + 1:], strict=False)
+                if b[0] > a[1]]
+        assert all(gap < 4 for gap in gaps), ("one space between the version's words", header)
+
+
 def test_synopse_pdf_keeps_list_items_boxes_and_headings_together(tmp_path: Path) -> None:
     """Issue 16: in the "Neue Fassung" column a Ziel's second line left its bullet; the
     Vorgaben box stood in both columns; a heading row could end a page."""

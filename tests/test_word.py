@@ -397,6 +397,10 @@ def test_the_redline_of_a_proposal_credits_its_reviewers_and_is_titled_as_a_prop
                        ("ins", "Max Zwei", "Kita-Lotsinnen und Lots*innen")}, changes
     title = "Vorschlag aus Word (Petra Word u. a., 30.11.2026)"
     assert f"<dc:title>{title} gegenüber main</dc:title>" in docx.read("docProps/core.xml").decode()
+    # the header: the title left and, right, not the title again but the proposal's branch
+    headers = "".join(docx.read(n).decode() for n in docx.namelist()
+                      if re.fullmatch(r"word/header\d*\.xml", n))
+    assert f">Branch {branch}<" in headers and headers.count(title) == 1, headers
     summary = json.loads((folder / "zusammenfassung.json").read_text(encoding="utf-8"))
     by_id = {c["id"]: c["autor"] for c in summary["kapitel"]}
     assert summary["neu"] == title and by_id["bildung"] == "Petra Word, Max Zwei"

@@ -541,12 +541,15 @@ def _build_redline(*, plan_dir: Path, alt: str | None, neu: str | None,
         for c in chapters:
             total.add(c.redline.stats)
         title = f"Änderungen: {alt_label} → {neu_label}"
+        version = neu_label  # the pages' header: the title left, the version shown right
         if neu_label.startswith("Vorschlag aus Word") and dateien is None:
             title = f"{neu_label} gegenüber {alt_label}"  # reads like a document's title
+            # the title names the proposal already; its branch is what `git merge` takes
+            version = f"Branch {neu}"
         job = _Job(full=summary + "\n" + body, summary=summary, title=title,
                    synopse_title=f"Synopse: {title.removeprefix('Änderungen: ')}",
                    epoch=int(when.timestamp()), date_iso=when.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                   meta={"version": neu_label}, author=autor or "lip", provenance=provenance,
+                   meta={"version": version}, author=autor or "lip", provenance=provenance,
                    cache_dir=cache_folder(out_root), ahead=ahead, passages=passages)
         del body, passages  # the job holds it once, in `full`
         final_dir = out_root / dirname

@@ -240,6 +240,32 @@ def _contents(xml: str) -> str:
     return xml[:marker.start()] + toc + xml[marker.end():]
 
 
+_ROW = re.compile(r"<w:tr>.*?</w:tr>", re.S)
+_PARAGRAPH_START = re.compile(r"<w:p>(?:\s*<w:pPr>(?:\s*<w:pStyle [^>]*/>)?)?")
+
+
+def _keep_with_next(paragraph_start: re.Match) -> str:
+    """A paragraph's start with „keep with next“ (w:keepNext, after its style as OOXML's
+    order wants)."""
+    start = paragraph_start.group(0)
+    if start == "<w:p>":
+        return "<w:p><w:pPr><w:keepNext/></w:pPr>"
+    return start + "<w:keepNext/>"
+
+
+def _last_rows_together(table: str) -> str:
+    """A table whose last row would fall alone onto a page (under the repeated header row)
+    takes the row before along: the paragraphs of the next-to-last row keep with the next,
+    which Word and LibreOffice honour across rows (Anhang 2 ended on a page of its own with
+    one Stellungnahme)."""
+    rows = list(_ROW.finditer(table))
+    if len(rows) < 2:
+        return table
+    row = rows[-2]
+    return table[:row.start()] + _PARAGRAPH_START.sub(_keep_with_next, row.group(0)) \
+        + table[row.end():]
+
+
 def _fit_table(m: re.Match) -> str:
     """Widths in twips summing to the text column (pandoc assumes US Letter's column), the
     cells' paragraphs in the small, ragged table style (LibreOffice ignores a table style's
@@ -249,6 +275,7 @@ def _fit_table(m: re.Match) -> str:
     # A row (a Maßnahme of the catalog) is never split across two pages.
     table = re.sub(r"<w:tr>(?!<w:trPr>)", "<w:tr><w:trPr><w:cantSplit/></w:trPr>", table)
     table = re.sub(r"<w:trPr>(?!<w:cantSplit)", "<w:trPr><w:cantSplit/>", table)
+    table = _last_rows_together(table)
     cols = [int(w) for w in re.findall(r'<w:gridCol w:w="(\d+)" ?/>', table)]
     if not cols:
         return table
