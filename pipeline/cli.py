@@ -836,7 +836,7 @@ def redline_command(alt: str | None, neu: str | None, plan_dir: Path, seit_entsc
         click.echo(f"Nicht verglichen: {note}", err=True)
     for c in result.chapters:
         s = c.redline.stats
-        state = format_word_changes(s.words_added, s.words_removed, s.blocks_moved) \
+        state = format_word_changes(s.words_added, s.words_removed, s.passages_moved) \
             if s.changed \
             else "unverändert"
         click.echo(f"{c.redline.title}: {state}", err=True)

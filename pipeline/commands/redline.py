@@ -20,8 +20,14 @@ from pipeline.redline import (  # noqa: F401  (format_word_changes: for the CLI)
     Stats,
     format_word_changes,
 )
+from pipeline.redline.across import moves_across
 from pipeline.render.redline_html import NO_AHEAD, Ahead
-from pipeline.render.redline_text import compare_split, redline_chapter, split_texts
+from pipeline.render.redline_text import (
+    compare_split,
+    passage_words,
+    redline_chapter,
+    split_texts,
+)
 from pipeline.wording import numbered_changes
 
 if TYPE_CHECKING:  # the plan's model and its records come only with a plan
@@ -210,6 +216,7 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
         chapters = wanted
 
     out: list[ChapterRedline] = []
+    versions: list[tuple[Chapter | None, Chapter | None]] = []  # each redline's ALT and NEU
     skipped: list[str] = []
     for ch in chapters:
         decision = records_of(ch).last_decision
@@ -246,6 +253,7 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
                     repo, side.sha, new_side.sha, f"{hist.prefix}/{ch.filename}"), own)
         red.vorgaben = [v.label for v in decision.vorgaben] if decision else []
         out.append(ChapterRedline(red, label, decision, numbered_changes(red.stats, old, ch)))
+        versions.append((old, ch))
     if alt_side is not None and not kapitel:  # chapters that NEU no longer has
         unreadable_new = new_side.plan.unread_chapter_files
         for och, missing in history.pair_chapters(alt_side.plan, new_side.plan):
@@ -259,6 +267,10 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
                 red.author = _author(alt_side.plan, och, autor)
                 out.append(ChapterRedline(red, alt_side.label,
                                           numbered=numbered_changes(red.stats, och, None)))
+                versions.append((och, None))
+    if moves_across([c.redline for c in out], passage_words):  # Maßnahmen moved, not new
+        for c, (old, new) in zip(out, versions, strict=True):
+            c.numbered = numbered_changes(c.redline.stats, old, new)
     alt_label = alt_side.label if alt_side is not None else "letzte Entscheidung"
     return out, skipped, new_side, alt_label, alt_side.time if alt_side is not None else None
 

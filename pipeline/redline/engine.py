@@ -100,19 +100,23 @@ class Stats:
     measures_changed: list[str] = field(default_factory=list)
     measures_moved: list[str] = field(default_factory=list)
     blocks_moved: int = 0
+    blocks_moved_away: int = 0
+    """Passages moved from this chapter to another (`across.moves_across`): counted in
+    `blocks_moved` where they arrived."""
     blocks_replaced: int = 0
     fallbacks: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         return bool(self.words_added or self.words_removed or self.blocks_moved
-                    or self.measures_added or self.measures_removed or self.measures_changed)
+                    or self.blocks_moved_away or self.measures_added or self.measures_removed or self.measures_changed)
 
     def add(self, other: Stats) -> None:
         self.words_added += other.words_added
         self.words_removed += other.words_removed
         self.words_moved += other.words_moved
         self.blocks_moved += other.blocks_moved
+        self.blocks_moved_away += other.blocks_moved_away
         self.blocks_replaced += other.blocks_replaced
         self.measures_added += other.measures_added
         self.measures_removed += other.measures_removed
@@ -120,10 +124,16 @@ class Stats:
         self.measures_moved += other.measures_moved
         self.fallbacks += other.fallbacks
 
+    @property
+    def passages_moved(self) -> int:
+        """Passages moved in, within or out of this text: what its figures say."""
+        return self.blocks_moved + self.blocks_moved_away
+
     def to_json(self) -> dict[str, Any]:
         return {
             "words_added": self.words_added, "words_removed": self.words_removed,
             "words_moved": self.words_moved, "blocks_moved": self.blocks_moved,
+            "blocks_moved_away": self.blocks_moved_away,
             "blocks_replaced": self.blocks_replaced,
             "measures_added": self.measures_added, "measures_removed": self.measures_removed,
             "measures_changed": self.measures_changed, "measures_moved": self.measures_moved,
@@ -905,6 +915,10 @@ the non-space exactly what str.split keeps, checked on every code point), found 
 
 def _word_count(node: Any) -> int:
     return len(_COUNTED_WORD.findall(ast_text(node)))
+
+
+word_count = _word_count
+"""The words of blocks as the redline counts them (a passage moved across chapters)."""
 
 
 class _Bag(Counter):

@@ -512,6 +512,11 @@ def word_changes(old, new, cache_dir: Path | None = None) -> tuple[int, int, int
     return count(old, new, pandoc=PANDOC)
 
 
+def passage_words(md: str) -> int:
+    """The words of a passage's Markdown as the redline counts them (`across.moves_across`)."""
+    return engine.word_count(parse_markdown(md))
+
+
 def parse_markdown(md: str) -> list:
     """Blocks of a Markdown text (gender stars protected)."""
     return json.loads(run_pandoc(["-f", REDLINE_READER, "-t", "json"],
