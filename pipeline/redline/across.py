@@ -12,8 +12,10 @@ caller's `count` (pandoc reads the passage)."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pipeline.plan.headings import heading_measure_number
 from pipeline.redline.engine import (
@@ -22,11 +24,15 @@ from pipeline.redline.engine import (
     MOVE_MIN_WORDS,
     MOVED,
     Redline,
+    _body,
     _id_sort,
     heading_names,
     place_of,
     split_chunks,
 )
+
+if TYPE_CHECKING:
+    from pipeline.plan import Chapter
 
 _WHOLE = re.compile(r"^(:{3,}) (del|ins)\n(.*?)\n\1$", re.M | re.S)
 """A block struck or inserted whole, as the engine writes it (`_Differ._whole`)."""
@@ -52,29 +58,44 @@ def place_across(place: str, chapter: str) -> str:
     return f"{place} (Kapitel {chapter})" if place else f"Kapitel {chapter}"
 
 
-def _place(markdown: str, block: _Block) -> str:
+def heading_names_of(chapter: Chapter | None) -> Counter[str]:
+    """`engine.heading_names` of a chapter's whole text: a redline of changed passages only
+    (`--nur-aenderungen`) shows one „Ausgangslage“ of five, and named it alone."""
+    from pipeline.assemble import chapter_markdown
+
+    if chapter is None:
+        return Counter()
+    return heading_names(split_chunks(_body(chapter_markdown(chapter)))[0])
+
+
+def _place(markdown: str, block: _Block, names: Counter[str] | None) -> str:
     """`engine.place_of` of `block` in its side of `markdown` (NEU for an insertion, ALT for a
-    deletion): the other kind's blocks are not in that side."""
+    deletion): the other kind's blocks are not in that side. `names`: that side's heading
+    names (`heading_names_of`), else those of `markdown`'s side."""
     other = _ANY_BLOCK[DEL if block.kind == INS else INS]
     before = other.sub("", markdown[:block.start])
     side = before + block.inner + "\n\n" + other.sub("", markdown[block.end:])
     chunks, _ = split_chunks(side)
     start = len(split_chunks(before)[0])
-    return place_of(chunks, start, heading_names(chunks))
+    return place_of(chunks, start, names if names is not None else heading_names(chunks))
 
 
 def _attribute(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def moves_across(redlines: Sequence[Redline], count: Callable[[str], int]) -> int:
+def moves_across(redlines: Sequence[Redline], count: Callable[[str], int],
+                 names: Callable[[int], tuple[Counter[str], Counter[str]]] | None = None
+                 ) -> int:
     """Mark each passage struck whole in one chapter's redline and inserted whole in
     another's (the same text) as moved in both, and count it so: its words neither struck
     nor inserted but moved (`words_moved`, where it arrived), one passage moved in each
     chapter (`blocks_moved` where it arrived, `blocks_moved_away` where it left: counted
     once in a total), a Maßnahme moved, not struck and new. `redlines`: the chapters'
     (their titles name them); their Markdown and figures are changed in place. `count`:
-    the words of a passage's Markdown, as the engine counts them. The number of moves."""
+    the words of a passage's Markdown, as the engine counts them. `names`: for a redline
+    (its index) the heading names of its ALT and NEU (`heading_names_of`); without it those
+    of the redline's Markdown. The number of moves."""
     if len(redlines) < 2:
         return 0
     found: dict[tuple[str, str], list[_Block]] = {}
@@ -101,8 +122,10 @@ def moves_across(redlines: Sequence[Redline], count: Callable[[str], int]) -> in
     for n, (d, i) in enumerate(pairs, 1):
         old_red, new_red = redlines[d.chapter], redlines[i.chapter]
         ident = f"verschoben-kapitel-{n}"
-        to_place = place_across(_place(new_red.markdown, i), new_red.title)
-        from_place = place_across(_place(old_red.markdown, d), old_red.title)
+        to_place = place_across(_place(new_red.markdown, i,
+                                       names(i.chapter)[1] if names else None), new_red.title)
+        from_place = place_across(_place(old_red.markdown, d,
+                                         names(d.chapter)[0] if names else None), old_red.title)
         edits.setdefault(d.chapter, []).append((d, f'{d.fence} {{#{ident}-alt .{MOVED} .{DEL} '
                                                    f'nach="{ident}" '
                                                    f'stelle="{_attribute(to_place)}"}}'))
