@@ -255,3 +255,78 @@ def test_relative_revisions_name_their_own_folder(repo: Path, capsys) -> None:
     assert "build/redline/HEAD..HEAD~/redline.md" in out
     assert sorted(p.name for p in (repo / "build" / "redline").iterdir()) == [
         "HEAD..HEAD~", "HEAD~..HEAD"]
+
+
+GESUNDHEIT = ("Viele Geflüchtete sind durch Erlebnisse im Herkunftsland und auf der Flucht "
+              "psychisch stark belastet. Die Wartezeiten auf einen Therapieplatz sind lang, und "
+              "Therapien mit Sprachmittlung sind kaum verfügbar.\n\n")
+
+
+@pytest.fixture
+def moved_across(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The shipped plan, then a paragraph of 2.5 Gesundheit's Ausgangslage moved to 1.1's
+    and Maßnahme 2.4.2 moved, as it is, to 1.1's Maßnahmen: two moves between chapters."""
+    from support import SHIPPED_PLAN
+
+    shutil.copytree(SHIPPED_PLAN, tmp_path / "plan")
+    r = init_repo(tmp_path, "v1", DATE1)
+    soziales, bildung = tmp_path / "plan" / "12-soziales.md", tmp_path / "plan" / "11-bildung.md"
+    s, b = soziales.read_text(encoding="utf-8"), bildung.read_text(encoding="utf-8")
+    measure = s[s.index("#### Maßnahme 2.4.2"):s.index("## 2.5 Gesundheit")]
+    s = s.replace(GESUNDHEIT, "", 1).replace(measure, "", 1)
+    b = b.replace("### Ziele\n\n- **Ziel 1.1.1:**", GESUNDHEIT + "### Ziele\n\n- **Ziel 1.1.1:**", 1)
+    b = b.replace("## 1.2 Grundschulen", measure + "## 1.2 Grundschulen", 1)
+    soziales.write_text(s, encoding="utf-8")
+    bildung.write_text(b, encoding="utf-8")
+    commit(r, "v2", DATE2)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    return tmp_path
+
+
+def test_a_passage_moved_to_another_chapter_is_moved_in_every_format(
+        moved_across: Path, capsys: pytest.CaptureFixture) -> None:
+    """Walk finding 8: Soziales said „104 Wörter gestrichen“, Bildung „104 Wörter eingefügt“,
+    with no note where the text went or came from."""
+    import json
+    import subprocess
+
+    from pipeline.redline import ast_words, resolve_blocks
+    from pipeline.render.redline_text import markdown_words, parse_markdown
+
+    assert run(["redline", "HEAD~", "HEAD", "--format", "md,html,pdf,docx"]) == 0
+    err = capsys.readouterr().err
+    moved = "0 Wörter eingefügt, 0 Wörter gestrichen, 2 Passagen verschoben"
+    assert f"1 Bildung: {moved}" in err and f"2 Soziales: {moved}" in err
+    out = moved_across / "build" / "redline" / "HEAD~..HEAD"
+    summary = json.loads((out / "zusammenfassung.json").read_text(encoding="utf-8"))
+    total = summary["gesamt"]
+    assert (total["words_added"], total["words_removed"], total["blocks_moved"]) == (0, 0, 2)
+    assert total["words_moved"] > 100 and total["measures_moved"] == ["2.4.2"]
+    assert total["measures_added"] == total["measures_removed"] == []
+    places = ["Verschoben nach 1.1 Elementarbereich, Ausgangslage (Kapitel 1 Bildung)",
+              "Verschoben nach 1.1 Elementarbereich, Maßnahmen (Kapitel 1 Bildung)",
+              "Verschoben von 2.5 Gesundheit, Ausgangslage (Kapitel 2 Soziales)",
+              "Verschoben von 2.4 Sozialberatung, Maßnahmen (Kapitel 2 Soziales)"]
+    page = " ".join(re.sub(r"<[^>]+>", "", (out / "redline.html").read_text(
+        encoding="utf-8")).split())
+    pdf = " ".join(subprocess.run(["pdftotext", str(out / "redline.pdf"), "-"], check=True,
+                                  capture_output=True, text=True).stdout.split())
+    with zipfile.ZipFile(out / "redline.docx") as z:
+        comments = z.read("word/comments.xml").decode()
+    for place in places:
+        assert place in page and place in pdf and place in comments, place
+    # the page links each place to the other one
+    assert 'href="#verschoben-kapitel-1-alt"' in (out / "redline.html").read_text(
+        encoding="utf-8")
+    # accepting every change gives NEU, rejecting every change ALT, word for word
+    chapters = [b["c"][1] for b in parse_markdown((out / "redline.md").read_text(
+        encoding="utf-8")) if b["t"] == "Div" and "rl-kapitel" in b["c"][0][1]]
+    assert len(chapters) == 2
+    for accept, rev in ((True, "HEAD"), (False, "HEAD~")):
+        for heading, name, blocks in (("1 Bildung", "11-bildung.md", chapters[0]),
+                                      ("2 Soziales", "12-soziales.md", chapters[1])):
+            text = git.Repo(moved_across).git.show(f"{rev}:plan/{name}")
+            words = heading.split() + markdown_words(text.split("\n---\n", 1)[1])
+            shown = [b for b in blocks if not (b["t"] == "Div" and "vorgaben" in b["c"][0][1])]
+            assert ast_words(resolve_blocks(shown, accept)) == words, (rev, name)
