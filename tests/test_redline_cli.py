@@ -294,7 +294,7 @@ def test_a_passage_moved_to_another_chapter_is_moved_in_every_format(
     from pipeline.redline import ast_words, resolve_blocks
     from pipeline.render.redline_text import markdown_words, parse_markdown
 
-    assert run(["redline", "HEAD~", "HEAD", "--format", "md,html,pdf,docx"]) == 0
+    assert run(["redline", "HEAD~", "HEAD", "--format", "md,html,pdf,docx,synopse"]) == 0
     err = capsys.readouterr().err
     moved = "0 Wörter eingefügt, 0 Wörter gestrichen, 2 Passagen verschoben"
     assert f"1 Bildung: {moved}" in err and f"2 Soziales: {moved}" in err
@@ -304,6 +304,9 @@ def test_a_passage_moved_to_another_chapter_is_moved_in_every_format(
     assert (total["words_added"], total["words_removed"], total["blocks_moved"]) == (0, 0, 2)
     assert total["words_moved"] > 100 and total["measures_moved"] == ["2.4.2"]
     assert total["measures_added"] == total["measures_removed"] == []
+    rows = {k["titel"]: k for k in summary["kapitel"]}
+    assert rows["1 Bildung"]["measures_moved"] == rows["2 Soziales"]["measures_moved"] == ["2.4.2"]
+    assert (rows["1 Bildung"]["blocks_moved"], rows["2 Soziales"]["blocks_moved_away"]) == (2, 2)
     places = ["Verschoben nach 1.1 Elementarbereich, Ausgangslage (Kapitel 1 Bildung)",
               "Verschoben nach 1.1 Elementarbereich, Maßnahmen (Kapitel 1 Bildung)",
               "Verschoben von 2.5 Gesundheit, Ausgangslage (Kapitel 2 Soziales)",
@@ -314,8 +317,10 @@ def test_a_passage_moved_to_another_chapter_is_moved_in_every_format(
                                   capture_output=True, text=True).stdout.split())
     with zipfile.ZipFile(out / "redline.docx") as z:
         comments = z.read("word/comments.xml").decode()
+    synopse = " ".join(subprocess.run(["pdftotext", str(out / "synopse.pdf"), "-"], check=True,
+                                      capture_output=True, text=True).stdout.replace("\xad\n", "").split())
     for place in places:
-        assert place in page and place in pdf and place in comments, place
+        assert place in page and place in pdf and place in comments and place in synopse, place
     # the page links each place to the other one
     assert 'href="#verschoben-kapitel-1-alt"' in (out / "redline.html").read_text(
         encoding="utf-8")

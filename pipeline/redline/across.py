@@ -91,7 +91,7 @@ def moves_across(redlines: Sequence[Redline], count: Callable[[str], int],
     another's (the same text) as moved in both, and count it so: its words neither struck
     nor inserted but moved (`words_moved`, where it arrived), one passage moved in each
     chapter (`blocks_moved` where it arrived, `blocks_moved_away` where it left: counted
-    once in a total), a Maßnahme moved, not struck and new. `redlines`: the chapters'
+    once in a total), a Maßnahme moved in both, not struck and new. `redlines`: the chapters'
     (their titles name them); their Markdown and figures are changed in place. `count`:
     the words of a passage's Markdown, as the engine counts them. `names`: for a redline
     (its index) the heading names of its ALT and NEU (`heading_names_of`); without it those
@@ -144,7 +144,8 @@ def moves_across(redlines: Sequence[Redline], count: Callable[[str], int],
         for m in measures:
             old_red.stats.measures_removed.remove(m)
             new_red.stats.measures_added.remove(m)
-        new_red.stats.measures_moved = _id_sort({*new_red.stats.measures_moved, *measures})
+        for red in (old_red, new_red):  # both chapters' summaries name it
+            red.stats.measures_moved = _id_sort({*red.stats.measures_moved, *measures})
     for no, blocks in edits.items():
         red = redlines[no]
         md, pos, parts = red.markdown, 0, []

@@ -121,7 +121,8 @@ class Stats:
         self.measures_added += other.measures_added
         self.measures_removed += other.measures_removed
         self.measures_changed += other.measures_changed
-        self.measures_moved += other.measures_moved
+        # a Maßnahme moved to another chapter is moved in both (`across.moves_across`): once
+        self.measures_moved += [m for m in other.measures_moved if m not in self.measures_moved]
         self.fallbacks += other.fallbacks
 
     @property
