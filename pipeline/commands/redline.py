@@ -20,7 +20,6 @@ from pipeline.redline import (  # noqa: F401  (format_word_changes: for the CLI)
     Stats,
     format_word_changes,
 )
-from pipeline.redline.across import heading_names_of, moves_across
 from pipeline.render.redline_html import NO_AHEAD, Ahead
 from pipeline.render.redline_text import (
     compare_split,
@@ -268,6 +267,8 @@ def compare_plans(plan_dir: Path, *, alt: str | None, neu: str | None,
                 out.append(ChapterRedline(red, alt_side.label,
                                           numbered=numbered_changes(red.stats, och, None)))
                 versions.append((och, None))
+    from pipeline.redline.across import heading_names_of, moves_across  # plans only
+
     if moves_across([c.redline for c in out], passage_words,  # Maßnahmen moved, not new
                     lambda n: (heading_names_of(versions[n][0]), heading_names_of(versions[n][1]))):
         for c, (old, new) in zip(out, versions, strict=True):
