@@ -313,6 +313,8 @@ def test_a_passage_moved_to_another_chapter_is_moved_in_every_format(
               "Verschoben von 2.4 Sozialberatung, Maßnahmen (Kapitel 2 Soziales)"]
     page = " ".join(re.sub(r"<[^>]+>", "", (out / "redline.html").read_text(
         encoding="utf-8")).split())
+    # the summary's counts are words: it names the moves beneath them, in both chapters
+    assert "Außerdem verschoben: 2 Passagen in 1 Bildung, 2 Passagen in 2 Soziales." in page
     pdf = " ".join(subprocess.run(["pdftotext", str(out / "redline.pdf"), "-"], check=True,
                                   capture_output=True, text=True).stdout.split())
     with zipfile.ZipFile(out / "redline.docx") as z:

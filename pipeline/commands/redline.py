@@ -19,6 +19,7 @@ from pipeline.redline import (  # noqa: F401  (format_word_changes: for the CLI)
     Redline,
     Stats,
     format_word_changes,
+    passages,
 )
 from pipeline.render.redline_html import NO_AHEAD, Ahead
 from pipeline.render.redline_text import (
@@ -311,6 +312,10 @@ def summary_markdown(chapters: Sequence[ChapterRedline], skipped: Sequence[str],
         lines.append(f"| **Zusammen** | | **{total.words_added}** | **{total.words_removed}** "
                      f"| | |")
     lines.append("")
+    moved = [f"{passages(c.redline.stats.passages_moved)} in {_text(c.redline.title)}"
+             for c in changed if c.redline.stats.passages_moved]
+    if moved:  # a move is no word inserted or struck: the table's counts would not show it
+        lines += [f"Außerdem verschoben: {', '.join(moved)}.", ""]
     if not changed:
         lines += ["Keine Änderungen.", ""]
     with_vorgaben = [c for c in changed if c.redline.vorgaben]

@@ -1,6 +1,11 @@
 """The redline engine, pure: compares two texts block by block and word by word."""
 
-from pipeline.redline.counts import format_word_changes, word_changes, words  # noqa: F401, E402
+from pipeline.redline.counts import (  # noqa: F401, E402
+    format_word_changes,
+    passages,
+    word_changes,
+    words,
+)
 from pipeline.redline.engine import (  # noqa: F401  (the package's public names)
     DP_LIMIT,
     MOVE_MIN_WORDS,

@@ -25,8 +25,13 @@ def words(n: int) -> str:
     return counted(n, "Wort", "Wörter")
 
 
+def passages(n: int) -> str:
+    """'1 Passage', '3 Passagen'."""
+    return counted(n, "Passage", "Passagen")
+
+
 def format_word_changes(added: int, removed: int, moved: int = 0) -> str:
     """'14 Wörter eingefügt, 1 Wort gestrichen', and ', 1 Passage verschoben' when passages
     moved: a chapter changed only by a move read „0 Wörter eingefügt, 0 Wörter gestrichen“."""
     text = f"{words(added)} eingefügt, {words(removed)} gestrichen"
-    return text + (f", {counted(moved, 'Passage', 'Passagen')} verschoben" if moved else "")
+    return text + (f", {passages(moved)} verschoben" if moved else "")
