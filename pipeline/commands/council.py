@@ -455,6 +455,41 @@ def _rewrite_antrag(raw: bytes, filename: str, key: str, record: CommentedMap) -
 # --- lip berichtigen (a recorded vote) -------------------------------------------------------
 
 
+def _committed(ctx: _Repo, rel: str, shown: str) -> bytes:
+    """The file as last committed: a correction records how the editor changed it since."""
+    raw = history.read_file_at(ctx.repo, "HEAD", rel)
+    if raw is None:
+        raise CouncilError(f"{shown} ist noch nicht committet; es gibt nichts zu berichtigen")
+    return raw
+
+
+def _changed_besides(before: dict, now: Any, kept: str) -> list[str]:
+    """The keys of a head (`now`, as in the working tree) other than `kept` that differ from
+    the committed `before`: a correction changes the records under `kept` only."""
+    plain = frontmatter.to_plain
+    now_get = now.get if isinstance(now, dict) else (lambda _key: None)
+    return [k for k in dict.fromkeys([*before, *now]) if k != kept
+            and plain(before.get(k)) != plain(now_get(k))]
+
+
+def _refuse_other_changes(shown: str, others: list[str], records: str, only: str) -> None:
+    if others:
+        raise CouncilError(f"{shown} hat außer den {records} weitere Änderungen, die "
+                           f"nicht committet sind ({', '.join(others)}); eine Berichtigung "
+                           f"ändert nur {only}. Diese Änderungen erst committen oder "
+                           f"verwerfen, dann erneut aufrufen; nichts wurde festgehalten")
+
+
+def _commit_correction(ctx: _Repo, rel: str, new: bytes, subject: str, record: Any,
+                       trailers: str = "") -> Done:
+    """Commit the corrected file, its message listing the correction as recorded."""
+    from pipeline.review.append_only import CORRECTION, correction_lines
+
+    message = (f"{subject}\n\n" + "".join(f"{line}\n" for line in correction_lines(record))
+               + f"\n{history.TRAILER}: {CORRECTION}\n{trailers}")
+    return Done(history.commit_files(ctx.repo, {rel: new}, message), subject)
+
+
 def correct_votes(plan_dir: Path, key: str, *, grund: str, datum: dt.date) -> tuple[Done, str]:
     """Commit a deliberate correction of recorded votes (the editor changed them in the
     Antrag's head), recording who corrected which vote and why, as `lip berichtigen` does for
@@ -464,8 +499,6 @@ def correct_votes(plan_dir: Path, key: str, *, grund: str, datum: dt.date) -> tu
     from pipeline.dates import future_date_problem
     from pipeline.diagnostics import Severity
     from pipeline.review.append_only import (
-        CORRECTION,
-        correction_lines,
         correction_record,
         council_records,
         describe_change,
@@ -475,19 +508,10 @@ def correct_votes(plan_dir: Path, key: str, *, grund: str, datum: dt.date) -> tu
     ctx = _open(plan_dir, clean=False)
     antrag = _find_antrag(ctx, key)
     rel = f"{ctx.prefix}/{antrag.filename}"
-    head_raw = history.read_file_at(ctx.repo, "HEAD", rel)
-    if head_raw is None:
-        raise CouncilError(f"{antrag.path} ist noch nicht committet; es gibt nichts zu berichtigen")
-    before = council.parse_antrag(antrag.filename, head_raw)
-    plain = frontmatter.to_plain
-    others = [k for k in dict.fromkeys([*before.meta, *antrag.meta]) if k != "abstimmungen"
-              and plain(before.meta.get(k)) != plain(antrag.meta.get(k))]
+    before = council.parse_antrag(antrag.filename, _committed(ctx, rel, antrag.path))
+    others = _changed_besides(before.meta, antrag.meta, "abstimmungen")
     others += ["Begründung"] if before.text.body != antrag.text.body else []
-    if others:
-        raise CouncilError(f"{antrag.path} hat außer den Abstimmungen weitere Änderungen, die "
-                           f"nicht committet sind ({', '.join(others)}); eine Berichtigung "
-                           f"ändert nur Abstimmungen. Diese Änderungen erst committen oder "
-                           f"verwerfen, dann erneut aufrufen; nichts wurde festgehalten")
+    _refuse_other_changes(antrag.path, others, "Abstimmungen", "Abstimmungen")
     name = ctx.plan.manifest.gremium_name
     changed = [describe_change(c, name) for c in entry_changes(
         council_records(before.meta), council_records(antrag.meta), ("abstimmungen",))]
@@ -511,11 +535,8 @@ def correct_votes(plan_dir: Path, key: str, *, grund: str, datum: dt.date) -> tu
     record = correction_record(datum, history.user_name(ctx.repo) or "unbekannt", grund, changed)
     root = Path(ctx.repo.working_tree_dir)
     new = _rewrite_antrag((root / rel).read_bytes(), antrag.filename, "berichtigungen", record)
-    subject = f"Abstimmungen zum {antrag.label} berichtigt"
-    message = (f"{subject}\n\n" + "".join(f"{line}\n" for line in correction_lines(record))
-               + f"\n{history.TRAILER}: {CORRECTION}\nLip-Antrag: {rel}\n")
-    sha = history.commit_files(ctx.repo, {rel: new}, message)
-    return Done(sha, subject), antrag.path
+    return _commit_correction(ctx, rel, new, f"Abstimmungen zum {antrag.label} berichtigt",
+                              record, f"Lip-Antrag: {rel}\n"), antrag.path
 
 
 # --- lip berichtigen beschluss / fassung -----------------------------------------------------
@@ -554,8 +575,6 @@ def correct_fassungen(plan_dir: Path, key: str, *, grund: str, datum: dt.date) -
     from pipeline.council.beschluss import check_beschluesse
     from pipeline.plan.validate import check_future_dates
     from pipeline.review.append_only import (
-        CORRECTION,
-        correction_lines,
         correction_record,
         council_records,
         describe_change,
@@ -565,20 +584,12 @@ def correct_fassungen(plan_dir: Path, key: str, *, grund: str, datum: dt.date) -
     ctx = _open(plan_dir, clean=False)
     manifest = ctx.plan.manifest
     rel = f"{ctx.prefix}/{MANIFEST_NAME}" if ctx.prefix else MANIFEST_NAME
-    head_raw = history.read_file_at(ctx.repo, "HEAD", rel)
-    if head_raw is None:
-        raise CouncilError(f"{manifest.path} ist noch nicht committet; es gibt nichts zu berichtigen")
-    before = frontmatter.load(frontmatter.decode(head_raw, manifest.path), manifest.path, 1,
+    before = frontmatter.load(frontmatter.decode(_committed(ctx, rel, manifest.path),
+                                                 manifest.path), manifest.path, 1,
                               editable=False)
     before = before if isinstance(before, dict) else {}
-    plain = frontmatter.to_plain
-    others = [k for k in dict.fromkeys([*before, *manifest.data]) if k != "fassungen"
-              and plain(before.get(k)) != plain(manifest.get(k))]
-    if others:
-        raise CouncilError(f"{manifest.path} hat außer den Fassungen weitere Änderungen, die "
-                           f"nicht committet sind ({', '.join(others)}); eine Berichtigung "
-                           f"ändert nur Fassungen und Beschluss. Diese Änderungen erst committen "
-                           f"oder verwerfen, dann erneut aufrufen; nichts wurde festgehalten")
+    _refuse_other_changes(manifest.path, _changed_besides(before, manifest.data, "fassungen"),
+                          "Fassungen", "Fassungen und Beschluss")
     name = manifest.gremium_name
     who = history.user_name(ctx.repo) or "unbekannt"
     lists = ("fassungen",)
@@ -613,10 +624,7 @@ def correct_fassungen(plan_dir: Path, key: str, *, grund: str, datum: dt.date) -
                            f"aufrufen")
     subject = "Beschluss über den Plan berichtigt" if key == "beschluss" \
         else "Benannte Fassungen berichtigt"
-    message = (f"{subject}\n\n" + "".join(f"{line}\n" for line in correction_lines(records[-1]))
-               + f"\n{history.TRAILER}: {CORRECTION}\n")
-    sha = history.commit_files(ctx.repo, {rel: new}, message)
-    return Done(sha, subject), manifest.path
+    return _commit_correction(ctx, rel, new, subject, records[-1]), manifest.path
 
 
 # --- lip beschluss --------------------------------------------------------------------------
